@@ -1,0 +1,67 @@
+# OSCortex build. `make` builds build/oscortex.iso; `make run` boots it in QEMU;
+# `make test` runs every test and ends with "N passed, N failed".
+
+BUILD   := build
+ARCH    := x86_64
+CC      := gcc
+LD      := ld
+OBJCOPY := objcopy
+
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+    -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+    -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+    -fno-asynchronous-unwind-tables \
+    -Ikernel/include -Ikernel/arch/$(ARCH)/include -MMD -MP $(EXTRA_CFLAGS)
+KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+    -T kernel/arch/$(ARCH)/linker.ld
+
+# Every .c and .S under kernel/ is part of the kernel; a subsystem adds files simply
+# by creating them.
+KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
+
+.PHONY: all kernel iso run test host-tests setup clean
+all: iso
+
+setup:
+	@bash tools/setup.sh
+
+$(BUILD)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+kernel: $(BUILD)/kernel.elf
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/$(ARCH)/linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+
+iso: $(BUILD)/oscortex.iso
+
+$(BUILD)/oscortex.iso: $(BUILD)/kernel.elf tools/mkiso.sh
+	@echo "  ISO     $@"
+	@bash tools/mkiso.sh $@ ""
+
+run: iso
+	@bash tools/setup.sh --quiet
+	bash tools/run.sh $(BUILD)/oscortex.iso
+
+test:
+	@bash tools/setup.sh --quiet
+	bash tests/run-all.sh
+
+# Host unit tests: every tests/host/test_*.c, built with ASan+UBSan together with
+# the kernel sources its "host-test:" line names.
+host-tests:
+	@bash tests/host/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KERNEL_OBJS:.o=.d)

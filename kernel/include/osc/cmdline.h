@@ -1,0 +1,13 @@
+/* Kernel command line: space-separated "key" or "key=value" words. */
+#pragma once
+
+#include <osc/types.h>
+
+void cmdline_init(const char *cmdline);
+/* Returns the value of key=value, "" for a bare key, NULL when absent. The result
+ * lives in a static copy of the command line. */
+const char *cmdline_get(const char *key);
+bool cmdline_has(const char *key);
+/* True when the kernel runs under an automated test ("test" or "fault=" given):
+ * panics then exit the emulator with a failure code instead of halting. */
+bool cmdline_test_mode(void);

@@ -1,0 +1,30 @@
+/* Interrupt vectors and handlers. Exceptions (vectors 0-31) are handled by the
+ * architecture; devices and timers register handlers for vectors 32-255.
+ * Handlers run with interrupts disabled on the interrupted CPU's kernel stack. */
+#pragma once
+
+#include <osc/types.h>
+
+#define IRQ_VECTOR_BASE      32     /* first vector free for devices */
+#define IRQ_VECTOR_ISA_BASE  32     /* ISA IRQ n is routed to vector 32 + n */
+#define IRQ_VECTOR_TIMER     0xf0   /* local APIC timer */
+#define IRQ_VECTOR_SPURIOUS  0xff   /* local APIC spurious vector */
+
+struct irq_frame;   /* saved registers, layout in <asm/irq_frame.h> */
+
+typedef void (*irq_handler_fn)(struct irq_frame *frame, void *ctx);
+
+/* Installs fn for vector (32..255). Returns 0, -EINVAL or -EBUSY. */
+int irq_register(uint8_t vector, irq_handler_fn fn, void *ctx);
+void irq_unregister(uint8_t vector);
+
+/* Routes ISA IRQ line `isa_irq` (0-15, after MADT source overrides) to
+ * IRQ_VECTOR_ISA_BASE + isa_irq on the boot CPU and unmasks it. */
+int irq_route_isa(uint8_t isa_irq);
+
+/* Signals end of interrupt to the local APIC (called by the dispatcher after the
+ * handler returns; handlers don't call it themselves). */
+void irq_eoi(void);
+
+/* Counters for /sys: how many times each vector fired. */
+uint64_t irq_count(uint8_t vector);

@@ -1,0 +1,60 @@
+/* Memory management API: physical frames, kernel page tables, the kernel heap.
+ *
+ * Virtual layout (x86_64, 4-level paging):
+ *   0xffff800000000000  direct map of all physical RAM (phys_to_virt)
+ *   0xffffc00000000000  MMIO and other dynamically mapped kernel ranges
+ *   0xffffffff80000000  kernel image (text RX, rodata R, data/bss RW, all NX but text)
+ * Allocation failure is always reported (0 / NULL), never fatal inside mm. */
+#pragma once
+
+#include <osc/types.h>
+
+#define PAGE_SIZE        4096ul
+#define PAGE_SHIFT       12
+#define DIRECT_MAP_BASE  0xffff800000000000ull
+#define MMIO_BASE        0xffffc00000000000ull
+#define KERNEL_VMA       0xffffffff80000000ull
+
+static inline void *phys_to_virt(paddr_t p) { return (void *)(p + DIRECT_MAP_BASE); }
+/* Valid for direct-map and kernel-image addresses. */
+paddr_t virt_to_phys(const void *v);
+
+/* ---- physical frames (kernel/mm/pmm.c) ---- */
+void pmm_init(void);                    /* from boot_info's memory map */
+paddr_t pmm_alloc_page(void);           /* zeroed 4 KiB frame, or 0 */
+paddr_t pmm_alloc_pages(size_t count);  /* zeroed, physically contiguous, or 0 */
+void pmm_free_page(paddr_t p);
+void pmm_free_pages(paddr_t p, size_t count);
+size_t pmm_free_count(void);            /* free frames now */
+size_t pmm_total_count(void);           /* usable frames managed */
+
+/* ---- kernel page tables (kernel/arch/x86_64/paging.c) ---- */
+enum map_flags {
+    MAP_WRITE   = 1 << 0,
+    MAP_EXEC    = 1 << 1,
+    MAP_USER    = 1 << 2,
+    MAP_NOCACHE = 1 << 3,   /* strong uncacheable: device registers */
+    MAP_WC      = 1 << 4,   /* write-combining through PAT: framebuffers */
+};
+void vmm_init(void);                    /* switch from boot tables to the real ones */
+/* Maps [virt, virt+size) to [phys, ...) in the kernel address space. 0 or -ENOMEM. */
+int vmm_map_range(vaddr_t virt, paddr_t phys, size_t size, unsigned flags);
+void vmm_unmap_range(vaddr_t virt, size_t size);
+/* Returns the physical address mapped at virt, or 0 when unmapped. */
+paddr_t vmm_translate(vaddr_t virt);
+/* Maps a device range (page-rounded) into the MMIO area; returns its virtual
+ * address (offset preserved) or NULL. flags: MAP_NOCACHE or MAP_WC, plus MAP_WRITE. */
+void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags);
+
+/* ---- kernel heap (kernel/mm/heap.c, slab.c) ---- */
+void heap_init(void);
+void *kmalloc(size_t size);             /* 16-byte aligned, or NULL */
+void *kzalloc(size_t size);
+void kfree(void *p);                    /* NULL is fine */
+
+struct mm_stats {
+    size_t total_pages, free_pages;
+    size_t heap_bytes_in_use;           /* bytes handed out by kmalloc */
+    size_t heap_bytes_reserved;         /* pages held by the heap */
+};
+void mm_get_stats(struct mm_stats *out);

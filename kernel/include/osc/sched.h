@@ -1,0 +1,55 @@
+/* Threads and scheduling. Kernel threads now; user processes build on the same
+ * struct thread later. Preemptive: the timer tick marks the running thread for
+ * rescheduling and the switch happens on the way out of the interrupt.
+ * Per-CPU run queues; one CPU runs for now. */
+#pragma once
+
+#include <osc/spinlock.h>
+#include <osc/types.h>
+
+struct thread;
+
+void sched_init(void);          /* the boot flow becomes thread "kmain"; logs [sched] */
+/* Creates a runnable kernel thread; returns NULL when memory is short. */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
+struct thread *thread_current(void);
+const char *thread_name(const struct thread *t);
+__noreturn void thread_exit(void);
+/* Waits for t to exit and frees it; returns 0 or -EINVAL. Only one joiner. */
+int thread_join(struct thread *t);
+void sched_yield(void);
+void thread_sleep_ns(uint64_t ns);
+
+/* Called by the timer interrupt on every tick. */
+void sched_tick(void);
+/* Called by the interrupt dispatcher last, with interrupts off, after EOI:
+ * switches threads if the tick (or a wake-up) asked for it. */
+void sched_irq_exit(void);
+
+/* Preemption control for code that must not be switched away from. */
+void preempt_disable(void);
+void preempt_enable(void);
+
+/* Wait queues: a thread sleeps until woken; wake-ups with no waiter are no-ops
+ * (LESSONS 4: no remembered "pending" wake-ups). */
+struct waitqueue {
+    spinlock_t lock;
+    struct thread *head, *tail;     /* FIFO of waiters, linked through the thread */
+};
+void waitqueue_init(struct waitqueue *wq);
+/* Sleeps until woken, with wq->lock held on entry (taken with
+ * spin_lock_irqsave, flags passed in); returns with it held again. */
+void waitqueue_sleep_locked(struct waitqueue *wq, unsigned long *flags);
+void waitqueue_wake_one(struct waitqueue *wq);
+void waitqueue_wake_all(struct waitqueue *wq);
+
+/* Sleeping mutex: holder is a thread; not recursive; never from interrupts. */
+struct mutex {
+    spinlock_t lock;
+    struct thread *owner;
+    struct waitqueue waiters;
+};
+void mutex_init(struct mutex *m, const char *name, uint16_t rank);
+void mutex_lock(struct mutex *m);
+bool mutex_trylock(struct mutex *m);
+void mutex_unlock(struct mutex *m);

@@ -1,0 +1,20 @@
+/* Time: a monotonic nanosecond clock (TSC, calibrated at boot), the periodic
+ * scheduler tick (local APIC timer), and wall-clock time from the CMOS RTC. */
+#pragma once
+
+#include <osc/types.h>
+
+#define TIMER_HZ 250
+
+uint64_t time_ns(void);             /* nanoseconds since boot; monotonic */
+int64_t time_realtime_ns(void);     /* nanoseconds since 1970-01-01 UTC */
+void time_delay_ns(uint64_t ns);    /* busy wait (early boot, drivers) */
+uint64_t time_ticks(void);          /* scheduler ticks since the timer started */
+
+struct rtc_time {
+    int year, month, day, hour, minute, second;
+};
+/* Reads the CMOS clock; 0 or -EIO when it never settles. */
+int rtc_read(struct rtc_time *out);
+/* Days-from-civil conversion, pure (host-tested). */
+int64_t rtc_to_unix_seconds(const struct rtc_time *t);

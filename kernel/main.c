@@ -1,0 +1,50 @@
+/* kmain: the boot sequence. Each phase logs with its subsystem prefix (SPEC §3), so
+ * the last line of a failed boot names the phase that stopped it. */
+
+#define LOG_TAG "kernel"
+#include <osc/arch.h>
+#include <osc/boot.h>
+#include <osc/cmdline.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/panic.h>
+#include <osc/uart.h>
+
+struct boot_info boot_info;
+
+#define KERNEL_DIRECT_MAP 0xffff800000000000ull  /* boot.S maps low 4 GiB here */
+
+static void apply_log_level(void)
+{
+    const char *lvl = cmdline_get("log");
+    if (!lvl)
+        return;
+    if (strcmp(lvl, "debug") == 0)
+        log_set_level(LOG_DEBUG);
+    else if (strcmp(lvl, "info") == 0)
+        log_set_level(LOG_INFO);
+    else if (strcmp(lvl, "warn") == 0 || strcmp(lvl, "quiet") == 0)
+        log_set_level(LOG_WARN);
+    else if (strcmp(lvl, "error") == 0)
+        log_set_level(LOG_ERROR);
+    else
+        log_warn("unknown log level '%s' ignored", lvl);
+}
+
+void kmain(uint32_t magic, uint32_t mbi_phys)
+{
+    uart_early_init();
+    log_add_sink(uart_write);
+    log_info("OSCortex booting");
+
+    if (magic != MULTIBOOT2_BOOTLOADER_MAGIC)
+        panic("not started by a multiboot2 loader (magic %#x)", magic);
+    int err = multiboot2_parse((const void *)(KERNEL_DIRECT_MAP + mbi_phys), mbi_phys, &boot_info);
+    if (err)
+        panic("malformed multiboot2 boot information (%d)", err);
+    cmdline_init(boot_info.cmdline);
+    apply_log_level();
+    log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
+
+    panic("boot not finished: nothing after the boot information yet");
+}

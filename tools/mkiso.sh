@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds a hybrid BIOS+UEFI ISO with GRUB 2: mkiso.sh OUT.iso "KERNEL COMMAND LINE".
+# Tests build variants with their own command line (test, fault=...) this way.
+set -euo pipefail
+out=$1
+cmdline=${2:-}
+root=$(cd "$(dirname "$0")/.." && pwd)
+kernel=${KERNEL:-$root/build/kernel.elf}
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/boot/grub"
+cp "$kernel" "$stage/boot/kernel.elf"
+cat > "$stage/boot/grub/grub.cfg" <<CFG
+set timeout=0
+set default=0
+insmod all_video
+menuentry "OSCortex" {
+    multiboot2 /boot/kernel.elf $cmdline
+    boot
+}
+CFG
+grub-mkrescue -o "$out" "$stage" >/dev/null 2>&1 || { grub-mkrescue -o "$out" "$stage"; exit 1; }
