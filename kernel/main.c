@@ -8,6 +8,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/panic.h>
+#include <osc/percpu.h>
 #include <osc/uart.h>
 
 struct boot_info boot_info;
@@ -33,6 +34,7 @@ static void apply_log_level(void)
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
+    percpu_init(0, 0);          /* APIC id filled in once the LAPIC is up */
     uart_early_init();
     log_add_sink(uart_write);
     log_info("OSCortex booting");
@@ -46,5 +48,14 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     apply_log_level();
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
 
+    /* Boot phases, in log order (docs/boot.md):
+     *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
+     *   pmm_init(); vmm_init(); heap_init();  [mm]
+     *   arch_time_init()                      [arch] ACPI, LAPIC, IOAPIC, timers, RTC
+     *   sched_init()                          [sched]
+     *   fb_init(); splash_start()             [fb]
+     *   uart_init()                           [uart]
+     * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
+     * deliberate kernel fault; otherwise kmain idles. */
     panic("boot not finished: nothing after the boot information yet");
 }

@@ -1,0 +1,38 @@
+/* Per-CPU data, reached through the GS base on x86_64 (gs:0 holds a pointer to the
+ * structure itself). Every core runs percpu_init for itself (LESSONS 15). */
+#pragma once
+
+#include <osc/types.h>
+
+#define MAX_CPUS 64
+
+struct thread;
+
+struct cpu {
+    struct cpu *self;               /* must stay first: this_cpu() reads gs:0 */
+    uint32_t id;                    /* dense index 0..ncpus-1 */
+    uint32_t apic_id;
+    struct thread *current;         /* running thread (owned by sched) */
+    struct thread *idle;            /* this CPU's idle thread */
+    uint64_t kernel_stack_top;      /* mirrored into the TSS rsp0 on switch */
+    int preempt_count;              /* >0: no preemption on interrupt exit */
+    bool need_resched;              /* set by tick/wake-up, consumed on irq exit */
+    bool online;
+    void *sched_data;               /* run queue, owned by kernel/sched */
+    void *arch_data;                /* GDT/TSS and friends, owned by arch code */
+    uint32_t lock_depth;            /* lockdep: number of spinlocks held */
+    const void *locks_held[16];     /* lockdep: stack of held spinlocks */
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern uint32_t cpu_count;
+
+/* Installs cpus[id] as the calling CPU's per-CPU area. */
+void percpu_init(uint32_t id, uint32_t apic_id);
+
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+    return c;
+}
