@@ -6,7 +6,9 @@
 #include <osc/boot.h>
 #include <osc/cmdline.h>
 #include <osc/lib.h>
+#include <osc/ktest.h>
 #include <osc/log.h>
+#include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
 #include <osc/uart.h>
@@ -47,6 +49,16 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     cmdline_init(boot_info.cmdline);
     apply_log_level();
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
+
+    pmm_init();
+    vmm_init();
+    heap_init();
+
+    /* Temporary until the lead wires test mode: run the self-tests and exit QEMU. */
+    if (cmdline_has("test")) {
+        int failed = ktest_run_all();
+        arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
+    }
 
     /* Boot phases, in log order (docs/boot.md):
      *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
