@@ -50,6 +50,9 @@ paddr_t vmm_translate(vaddr_t virt);
 /* Looks virt up without faulting: false when unmapped; otherwise the physical address
  * and the mapping's MAP_* flags (MAP_WRITE, MAP_EXEC, MAP_USER, MAP_NOCACHE, MAP_WC). */
 bool vmm_query(vaddr_t virt, paddr_t *phys, unsigned *flags);
+/* False on CPUs without no-execute pages: then every mapping is executable and
+ * vmm_query reports MAP_EXEC everywhere. */
+bool vmm_nx_supported(void);
 /* Maps a device range (page-rounded) into the MMIO area; returns its virtual
  * address (offset preserved) or NULL. flags: MAP_NOCACHE or MAP_WC, plus MAP_WRITE. */
 void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags);
