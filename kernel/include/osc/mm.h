@@ -1,7 +1,10 @@
 /* Memory management API: physical frames, kernel page tables, the kernel heap.
  *
  * Virtual layout (x86_64, 4-level paging):
- *   0xffff800000000000  direct map of all physical RAM (phys_to_virt)
+ *   0xffff800000000000  direct map of all physical RAM (phys_to_virt): usable RAM, ACPI
+ *                       reclaimable and NVS ranges, the first MiB, and reserved ranges
+ *                       below 4 GiB that touch RAM (firmware data such as QEMU's ACPI
+ *                       tables). Device windows are not in it: use vmm_map_mmio.
  *   0xffffc00000000000  MMIO and other dynamically mapped kernel ranges
  *   0xffffffff80000000  kernel image (text RX, rodata R, data/bss RW, all NX but text)
  * Allocation failure is always reported (0 / NULL), never fatal inside mm. */
