@@ -90,3 +90,12 @@ KTEST(task_register_holds_this_cpus_tss)
     __asm__ volatile("str %0" : "=r"(tr));
     KT_ASSERT_EQ(tr, SEL_TSS);
 }
+
+/* A software "int 2" takes the NMI gate, with its IST2 stack switch, and must come
+ * back: NMIs are reported, never fatal. */
+KTEST(nmi_is_reported_and_returns_from_ist_stack)
+{
+    uint64_t before = irq_count(2);
+    __asm__ volatile("int $2");
+    KT_ASSERT_EQ(irq_count(2), before + 1);
+}
