@@ -12,6 +12,10 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
     -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
     -fno-asynchronous-unwind-tables \
     -Ikernel/include -Ikernel/arch/$(ARCH)/include -MMD -MP $(EXTRA_CFLAGS)
+# `make DEBUG=1`: debug checks in the kernel (lock order: docs/locking.md).
+ifeq ($(DEBUG),1)
+KERNEL_CFLAGS += -DLOCK_DEBUG
+endif
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
     -T kernel/arch/$(ARCH)/linker.ld
 
@@ -86,5 +90,13 @@ host-tests:
 
 clean:
 	rm -rf $(BUILD)
+
+# Objects depend on the flags they were built with, so switching DEBUG rebuilds
+# everything (LOCK_DEBUG changes structure layouts).
+$(BUILD)/cflags.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(KERNEL_CFLAGS)' | cmp -s - $@ || echo '$(KERNEL_CFLAGS)' > $@
+$(KERNEL_OBJS): $(BUILD)/cflags.stamp
+.PHONY: FORCE
 
 -include $(KERNEL_OBJS:.o=.d)

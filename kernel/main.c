@@ -7,8 +7,10 @@
 #include <osc/cmdline.h>
 #include <osc/lib.h>
 #include <osc/log.h>
+#include <osc/ktest.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
+#include <osc/sched.h>
 #include <osc/uart.h>
 
 struct boot_info boot_info;
@@ -58,8 +60,17 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
      *   uart_init()                           [uart]
      * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
      * deliberate kernel fault; otherwise kmain idles. */
+    arch_time_init();
+    sched_init();
+
+    if (cmdline_has("test")) {
+        int failed = ktest_run_all();
+        arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
+        arch_halt_forever();
+    }
     const char *fault = cmdline_get("fault");
     if (fault)
         arch_inject_fault(fault);
-    panic("boot not finished: nothing after the boot information yet");
+    /* Booted: the boot flow is done and the idle thread takes over. */
+    thread_exit();
 }
