@@ -19,9 +19,17 @@ static struct runqueue runqueues[MAX_CPUS];
 static struct thread boot_thread;   /* the boot flow, "kmain"; never freed */
 extern char boot_stack_top[];
 
+/* Before sched_init the boot flow is already the thread it will become ("kmain"),
+ * so early code may use uncontended mutexes. */
 struct thread *thread_current(void)
 {
-    return this_cpu()->current;
+    struct thread *t = this_cpu()->current;
+    return t ? t : &boot_thread;
+}
+
+bool sched_running(void)
+{
+    return __atomic_load_n(&this_cpu()->sched_data, __ATOMIC_ACQUIRE) != NULL;
 }
 
 const char *thread_name(const struct thread *t)
@@ -119,7 +127,8 @@ void thread_sleep_ns(uint64_t ns)
     struct runqueue *rq = this_rq();
     unsigned long f = spin_lock_irqsave(&rq->lock);
     struct thread *cur = this_cpu()->current;
-    cur->wake_at = time_ns() + ns;
+    uint64_t now = time_ns();
+    cur->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
     cur->state = THREAD_SLEEPING;
     tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
     sched_switch_locked(rq);

@@ -77,6 +77,8 @@ void tq_insert_by_deadline(struct thread **head, struct thread **tail, struct th
 struct thread *tq_pop_expired(struct thread **head, struct thread **tail, uint64_t now);
 
 /* ---- sched.c ---- */
+/* True once sched_init has run on this CPU. */
+bool sched_running(void);
 /* Makes a BLOCKED thread READY on its run queue. Callable with interrupts off and
  * with a wait-queue lock held (rank below the run queue's). */
 void sched_make_ready(struct thread *t);

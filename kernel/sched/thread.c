@@ -46,6 +46,10 @@ void thread_free(struct thread *t)
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
 {
+    if (!sched_running()) {
+        log_warn("thread '%s' created before sched_init: refused", name);
+        return NULL;
+    }
     struct thread *t = thread_alloc(name);
     if (!t) {
         log_warn("no memory for thread '%s'", name);

@@ -64,6 +64,8 @@ void mutex_init(struct mutex *m, const char *name, uint16_t rank)
 
 static void mutex_check_may_sleep(const struct mutex *m)
 {
+    if (!sched_running())
+        return;     /* early boot: one flow, interrupts off; it cannot contend */
 #ifdef LOCK_DEBUG
     if (this_cpu()->lock_depth != 0)
         panic("mutex '%s' taken while holding a spinlock", m->lock.name);
