@@ -5,6 +5,8 @@
 #include <osc/arch.h>
 #include <osc/boot.h>
 #include <osc/cmdline.h>
+#include <osc/console.h>
+#include <osc/fb.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/panic.h>
@@ -57,5 +59,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
      *   uart_init()                           [uart]
      * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
      * deliberate kernel fault; otherwise kmain idles. */
+    fb_init();
+    splash_start();             /* or the text console, with splash=0 */
+    uart_init();
+
     panic("boot not finished: nothing after the boot information yet");
 }
