@@ -49,6 +49,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     cmdline_init(boot_info.cmdline);
     apply_log_level();
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
+    arch_cpu_init();
 
     /* Boot phases, in log order (docs/boot.md):
      *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
@@ -63,5 +64,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
 
+    const char *fault = cmdline_get("fault");
+    if (fault)
+        arch_inject_fault(fault);
     panic("boot not finished: nothing after the boot information yet");
 }
