@@ -1,5 +1,5 @@
 /* TEMPORARY (branch console): weak stand-ins for APIs other branches (mm, time,
- * arch, sched) are still building, so this branch links and boots on its own. The
+ * sched) are still building, so this branch links and boots on its own. The
  * real, strong definitions replace them at link time; delete this file once main
  * has all of them. */
 
@@ -15,13 +15,7 @@ __attribute__((weak)) void *vmm_map_mmio(paddr_t phys, size_t size, unsigned fla
     (void)flags;
     return phys + size <= GiB(4) ? phys_to_virt(phys) : NULL;
 }
-__attribute__((weak)) int irq_register(uint8_t v, irq_handler_fn fn, void *ctx)
-{
-    (void)v; (void)fn; (void)ctx;
-    return -ENOSYS;
-}
 __attribute__((weak)) int irq_route_isa(uint8_t irq) { (void)irq; return -ENOSYS; }
-__attribute__((weak)) uint64_t irq_count(uint8_t v) { (void)v; return 0; }
 __attribute__((weak)) struct thread *thread_create(const char *n, void (*fn)(void *), void *a)
 {
     (void)n; (void)fn; (void)a;
