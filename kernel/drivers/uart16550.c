@@ -117,8 +117,11 @@ void uart_init(void)
         return;
     }
     int err = irq_register(IRQ_VECTOR_ISA_BASE + COM1_ISA_IRQ, uart_irq, NULL);
-    if (!err)
+    if (!err) {
         err = irq_route_isa(COM1_ISA_IRQ);
+        if (err)
+            irq_unregister(IRQ_VECTOR_ISA_BASE + COM1_ISA_IRQ);
+    }
     if (err) {
         log_warn("COM1 115200 8N1, polled receive (no IRQ %d: %d)", COM1_ISA_IRQ, err);
         return;

@@ -7,7 +7,6 @@
 #include <osc/irq.h>
 #include <osc/mm.h>
 #include <osc/sched.h>
-#include <osc/time.h>
 
 /* Boot page tables direct-map the low 4 GiB at DIRECT_MAP_BASE. */
 __attribute__((weak)) void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags)
@@ -22,7 +21,6 @@ __attribute__((weak)) struct thread *thread_create(const char *n, void (*fn)(voi
     return NULL;
 }
 __attribute__((weak)) void thread_sleep_ns(uint64_t ns) { (void)ns; }
-__attribute__((weak)) uint64_t time_ns(void) { return 0; }
 __attribute__((weak)) __noreturn void thread_exit(void)
 {
     for (;;)
