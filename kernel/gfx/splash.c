@@ -206,6 +206,8 @@ void splash_stop(void)
 
 void splash_start(void)
 {
+    if (shown)
+        return;                 /* already up: one spinner thread only */
     screen = fb_screen();
     if (!screen)
         return;
