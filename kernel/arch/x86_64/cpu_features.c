@@ -9,6 +9,14 @@
 #include <asm/cpufeature.h>
 #include <asm/pat.h>
 
+/* CPUID leaves (SDM 2A, CPUID). */
+#define CPUID_LEAF_MAX          0x0
+#define CPUID_LEAF_FEATURES     0x1
+#define CPUID_LEAF_EXT_FEATURES 0x7         /* subleaf 0 */
+#define CPUID_LEAF_XSAVE        0xd         /* subleaf 0: XCR0-supported bits */
+#define CPUID_LEAF_EXT_MAX      0x80000000
+#define CPUID_LEAF_EXT_INFO     0x80000001
+
 /* CPUID feature bits (SDM 2A, CPUID instruction, tables 3-10/3-11, leaf 7, leaf 0xD). */
 #define CPUID1_EDX_PAT      (1u << 16)
 #define CPUID1_EDX_FXSR     (1u << 24)
@@ -74,27 +82,27 @@ static void xsetbv(uint32_t index, uint64_t v)
 void cpu_features_detect(void)
 {
     uint32_t a, b, c, d, max_leaf, max_ext;
-    cpuid(0, 0, &max_leaf, &b, &c, &d);
-    cpuid(0x80000000, 0, &max_ext, &b, &c, &d);
+    cpuid(CPUID_LEAF_MAX, 0, &max_leaf, &b, &c, &d);
+    cpuid(CPUID_LEAF_EXT_MAX, 0, &max_ext, &b, &c, &d);
 
-    cpuid(1, 0, &a, &b, &c, &d);
+    cpuid(CPUID_LEAF_FEATURES, 0, &a, &b, &c, &d);
     uint32_t ecx1 = c, edx1 = d;
     features[CPU_FEATURE_SSE] = (edx1 & (CPUID1_EDX_FXSR | CPUID1_EDX_SSE | CPUID1_EDX_SSE2)) ==
                                 (CPUID1_EDX_FXSR | CPUID1_EDX_SSE | CPUID1_EDX_SSE2);
     features[CPU_FEATURE_PAT] = edx1 & CPUID1_EDX_PAT;
     features[CPU_FEATURE_XSAVE] = features[CPU_FEATURE_SSE] && (ecx1 & CPUID1_ECX_XSAVE) &&
-                                  max_leaf >= 0xd;
+                                  max_leaf >= CPUID_LEAF_XSAVE;
     if (features[CPU_FEATURE_XSAVE]) {
-        cpuid(0xd, 0, &a, &b, &c, &d);  /* EAX: XCR0 bits the CPU supports */
+        cpuid(CPUID_LEAF_XSAVE, 0, &a, &b, &c, &d);  /* EAX: XCR0 bits the CPU supports */
         features[CPU_FEATURE_AVX] = (ecx1 & CPUID1_ECX_AVX) && (a & XCR0_AVX);
     }
-    if (max_leaf >= 7) {
-        cpuid(7, 0, &a, &b, &c, &d);
+    if (max_leaf >= CPUID_LEAF_EXT_FEATURES) {
+        cpuid(CPUID_LEAF_EXT_FEATURES, 0, &a, &b, &c, &d);
         features[CPU_FEATURE_SMEP] = b & CPUID7_EBX_SMEP;
         features[CPU_FEATURE_SMAP] = b & CPUID7_EBX_SMAP;
     }
-    if (max_ext >= 0x80000001) {
-        cpuid(0x80000001, 0, &a, &b, &c, &d);
+    if (max_ext >= CPUID_LEAF_EXT_INFO) {
+        cpuid(CPUID_LEAF_EXT_INFO, 0, &a, &b, &c, &d);
         features[CPU_FEATURE_NX] = d & CPUIDX1_EDX_NX;
     }
 }

@@ -5,6 +5,7 @@
 #define LOG_TAG "arch"
 #include <osc/arch.h>
 #include <osc/ksyms.h>
+#include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
@@ -46,14 +47,16 @@ static const char *exception_name(uint64_t vector)
     return n ? n : "reserved exception";
 }
 
-static void dump_symbol(const char *label, uint64_t addr)
+/* "0xffffffff80201234 <func+0x12>", or just the address outside kernel text. */
+static const char *format_symbol(char *buf, size_t size, uint64_t addr)
 {
     uint64_t off;
     const char *name = ksyms_lookup(addr, &off);
     if (name)
-        log_error("%s %#018lx <%s+%#lx>", label, addr, name, off);
+        ksnprintf(buf, size, "%#018lx <%s+%#lx>", addr, name, off);
     else
-        log_error("%s %#018lx", label, addr);
+        ksnprintf(buf, size, "%#018lx", addr);
+    return buf;
 }
 
 static void dump_registers(const struct irq_frame *f)
@@ -61,7 +64,8 @@ static void dump_registers(const struct irq_frame *f)
     log_error("%s (vector %lu, error code %#lx) on cpu %u in %s mode",
               exception_name(f->vector), f->vector, f->error_code, this_cpu()->id,
               irq_frame_from_user(f) ? "user" : "kernel");
-    dump_symbol("RIP:", f->rip);
+    char sym[128];
+    log_error("RIP: %s", format_symbol(sym, sizeof(sym), f->rip));
     log_error("CS:  %#06lx  RFLAGS: %#018lx  RSP: %#018lx  SS: %#06lx",
               f->cs, f->rflags, f->rsp, f->ss);
     log_error("RAX: %#018lx  RBX: %#018lx  RCX: %#018lx", f->rax, f->rbx, f->rcx);
@@ -114,16 +118,15 @@ static void exception_user_fault(struct irq_frame *f)
 
 void exception_handle(struct irq_frame *f)
 {
+    char sym[128];
     switch (f->vector) {
     case VEC_NMI:
         /* Watchdog and hardware-error NMIs: report and carry on. */
-        log_error("NMI on cpu %u", this_cpu()->id);
-        dump_symbol("interrupted at", f->rip);
+        log_error("NMI on cpu %u at %s", this_cpu()->id, format_symbol(sym, sizeof(sym), f->rip));
         return;
     case VEC_BREAKPOINT:
         /* int3 is a trap: RIP already points past it, so returning resumes. */
-        log_info("breakpoint on cpu %u", this_cpu()->id);
-        dump_symbol("at", f->rip);
+        log_info("breakpoint on cpu %u at %s", this_cpu()->id, format_symbol(sym, sizeof(sym), f->rip));
         return;
     }
     if (irq_frame_from_user(f))
