@@ -181,6 +181,38 @@ void fb_draw_glyph(struct fb_surface *s, int x, int y, const struct psf_font *fo
     }
 }
 
+static bool glyph_bit(const struct psf_font *f, const uint8_t *g, int x, int y)
+{
+    return x >= 0 && y >= 0 && (uint32_t)x < f->width && (uint32_t)y < f->height &&
+           psf_pixel(f, g, (uint32_t)x, (uint32_t)y);
+}
+
+/* EPX (Scale2x): each font pixel P becomes 2x2; a sub-pixel takes the value of the
+ * two neighbours it touches when they agree and the other two do not, which rounds
+ * diagonal steps instead of doubling them. */
+void fb_draw_glyph_smooth2x(struct fb_surface *s, int x, int y, const struct psf_font *font,
+                            uint32_t codepoint, uint32_t fg)
+{
+    if (!font)
+        return;
+    const uint8_t *g = psf_glyph(font, codepoint);
+    for (int gy = 0; gy < (int)font->height; gy++) {
+        for (int gx = 0; gx < (int)font->width; gx++) {
+            bool p = glyph_bit(font, g, gx, gy);
+            bool a = glyph_bit(font, g, gx, gy - 1), b = glyph_bit(font, g, gx + 1, gy);
+            bool c = glyph_bit(font, g, gx - 1, gy), d = glyph_bit(font, g, gx, gy + 1);
+            bool q[4] = { p, p, p, p };
+            if (c == a && c != d && a != b) q[0] = a;
+            if (a == b && a != c && b != d) q[1] = b;
+            if (d == c && d != b && c != a) q[2] = c;
+            if (b == d && b != a && d != c) q[3] = d;
+            for (int i = 0; i < 4; i++)
+                if (q[i])
+                    fb_put_pixel(s, x + gx * 2 + (i & 1), y + gy * 2 + (i >> 1), fg);
+        }
+    }
+}
+
 int fb_draw_text(struct fb_surface *s, int x, int y, const struct psf_font *font,
                  const char *text, uint32_t fg, uint32_t bg, unsigned scale)
 {

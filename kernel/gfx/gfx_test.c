@@ -102,3 +102,25 @@ KTEST(psf_embedded_fonts_parse_and_map_ascii)
     KT_ASSERT(psf_glyph_index(c, 'a') != c->fallback);
     KT_ASSERT_EQ(psf_glyph_index(c, 0x2603), c->fallback);   /* unmapped: '?' */
 }
+
+KTEST(fb_smooth2x_keeps_straight_strokes_and_rounds_diagonals)
+{
+    const struct psf_font *f = fb_console_font();
+    KT_ASSERT(f != NULL);
+    static uint32_t a[16 * 32], b[16 * 32];
+    struct fb_surface sa, sb;
+    fb_surface_init_mem(&sa, a, 16, 32);
+    fb_surface_init_mem(&sb, b, 16, 32);
+    fb_fill_rect(&sa, 0, 0, 16, 32, 0);
+    fb_fill_rect(&sb, 0, 0, 16, 32, 0);
+    /* '|' is one straight stroke: EPX must equal plain 2x scaling. */
+    fb_draw_glyph(&sa, 0, 0, f, '|', 0xffffff, FB_TRANSPARENT, 2);
+    fb_draw_glyph_smooth2x(&sb, 0, 0, f, '|', 0xffffff);
+    KT_ASSERT(memcmp(a, b, sizeof(a)) == 0);
+    /* 'x' has diagonals: EPX changes some sub-pixels. */
+    fb_fill_rect(&sa, 0, 0, 16, 32, 0);
+    fb_fill_rect(&sb, 0, 0, 16, 32, 0);
+    fb_draw_glyph(&sa, 0, 0, f, 'x', 0xffffff, FB_TRANSPARENT, 2);
+    fb_draw_glyph_smooth2x(&sb, 0, 0, f, 'x', 0xffffff);
+    KT_ASSERT(memcmp(a, b, sizeof(a)) != 0);
+}

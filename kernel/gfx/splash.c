@@ -234,8 +234,14 @@ void splash_start(void)
     if (title) {
         int tw = (int)(title->width * scale) * 8;      /* "OSCortex" */
         int tx = (w - tw) / 2, ty = top + 2 * r + gap;
-        tx = fb_draw_text(screen, tx, ty, title, "OS", SPLASH_CYAN, FB_TRANSPARENT, scale);
-        fb_draw_text(screen, tx, ty, title, "Cortex", SPLASH_WHITE, FB_TRANSPARENT, scale);
+        const char *name = "OSCortex";
+        for (int i = 0; name[i]; i++, tx += (int)(title->width * scale)) {
+            uint32_t color = i < 2 ? SPLASH_CYAN : SPLASH_WHITE;   /* "OS" in accent */
+            if (scale == 2)
+                fb_draw_glyph_smooth2x(screen, tx, ty, title, (uint8_t)name[i], color);
+            else
+                fb_draw_glyph(screen, tx, ty, title, (uint8_t)name[i], color, FB_TRANSPARENT, 1);
+        }
     }
     spin_x = (w - SPINNER_BOX) / 2;
     spin_y = top + 2 * r + gap + title_h + gap;

@@ -45,6 +45,9 @@ void fb_fill_rect(struct fb_surface *s, int x, int y, int w, int h, uint32_t rgb
  * scale x scale block (scale 0 counts as 1). */
 void fb_draw_glyph(struct fb_surface *s, int x, int y, const struct psf_font *font,
                    uint32_t codepoint, uint32_t fg, uint32_t bg, unsigned scale);
+/* Draws a glyph at twice its size with smoothed diagonals (EPX); background untouched. */
+void fb_draw_glyph_smooth2x(struct fb_surface *s, int x, int y, const struct psf_font *font,
+                            uint32_t codepoint, uint32_t fg);
 /* Draws a string on one line; returns the x after the last glyph. */
 int fb_draw_text(struct fb_surface *s, int x, int y, const struct psf_font *font,
                  const char *text, uint32_t fg, uint32_t bg, unsigned scale);
