@@ -8,7 +8,9 @@
 #include <osc/console.h>
 #include <osc/fb.h>
 #include <osc/lib.h>
+#include <osc/ktest.h>
 #include <osc/log.h>
+#include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
 #include <osc/uart.h>
@@ -50,6 +52,16 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     apply_log_level();
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
     arch_cpu_init();
+
+    pmm_init();
+    vmm_init();
+    heap_init();
+
+    /* Temporary until the lead wires test mode: run the self-tests and exit QEMU. */
+    if (cmdline_has("test")) {
+        int failed = ktest_run_all();
+        arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
+    }
 
     /* Boot phases, in log order (docs/boot.md):
      *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
