@@ -40,6 +40,25 @@ $(BUILD)/%.S.o: %.S
 	@echo "  AS      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
+# Console fonts from Debian's console-setup-linux (tools/setup.sh installs it),
+# unpacked at build time and embedded by kernel/gfx/font_data.S: Terminus 8x16 for
+# text, Terminus Bold 16x32 for the splash title.
+FONT_DIR      ?= /usr/share/consolefonts
+CONSOLE_FONT  ?= Lat2-Terminus16
+TITLE_FONT    ?= Lat2-TerminusBold32x16
+$(BUILD)/fonts/console.psf: $(FONT_DIR)/$(CONSOLE_FONT).psf.gz
+	@mkdir -p $(dir $@)
+	@echo "  FONT    $<"
+	@gunzip -c $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/fonts/title.psf: $(FONT_DIR)/$(TITLE_FONT).psf.gz
+	@mkdir -p $(dir $@)
+	@echo "  FONT    $<"
+	@gunzip -c $< > $@.tmp && mv $@.tmp $@
+$(FONT_DIR)/%.psf.gz:
+	@echo "missing console font $@: run 'make setup' (package console-setup-linux)"; exit 1
+$(BUILD)/kernel/gfx/font_data.S.o: $(BUILD)/fonts/console.psf $(BUILD)/fonts/title.psf
+$(BUILD)/kernel/gfx/font_data.S.o: KERNEL_CFLAGS += -Wa,-I$(BUILD)/fonts
+
 kernel: $(BUILD)/kernel.elf
 
 # Two-pass link for the built-in symbol table (tools/gensyms.py): pass 1 links with

@@ -5,9 +5,12 @@
 #include <osc/arch.h>
 #include <osc/boot.h>
 #include <osc/cmdline.h>
+#include <osc/console.h>
+#include <osc/fb.h>
 #include <osc/lib.h>
-#include <osc/log.h>
 #include <osc/ktest.h>
+#include <osc/log.h>
+#include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
 #include <osc/sched.h>
@@ -51,6 +54,10 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
     arch_cpu_init();
 
+    pmm_init();
+    vmm_init();
+    heap_init();
+
     /* Boot phases, in log order (docs/boot.md):
      *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
      *   pmm_init(); vmm_init(); heap_init();  [mm]
@@ -62,6 +69,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
      * deliberate kernel fault; otherwise kmain idles. */
     arch_time_init();
     sched_init();
+    fb_init();
+    splash_start();             /* or the text console, with splash=0 */
+    uart_init();
 
     if (cmdline_has("test")) {
         int failed = ktest_run_all();

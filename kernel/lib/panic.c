@@ -2,6 +2,7 @@
 
 #include <osc/arch.h>
 #include <osc/cmdline.h>
+#include <osc/console.h>
 #include <osc/ksyms.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -50,6 +51,7 @@ static __noreturn void panic_finish(uint64_t rbp, const char *fmt, va_list ap)
         arch_halt_forever();
     }
     log_enter_panic_mode();
+    fbcon_panic_takeover();     /* the reason must be visible on screen too */
     char reason[256];
     kvsnprintf(reason, sizeof(reason), fmt, ap);
     log_write(LOG_ERROR, "panic", "KERNEL PANIC: %s", reason);

@@ -1,68 +1,14 @@
-/* TEMPORARY (branch sched): weak stand-ins for the mm and time APIs the scheduler
- * uses, so this branch links and boots before those branches are in main. The real
- * (strong) definitions replace them at link time; delete this file once main has
- * pmm_* and time_*. Without the time branch no tick arrives: sleeps never end and
+/* TEMPORARY (branch sched): weak stand-ins for the time API the scheduler uses, so
+ * this branch links and boots before the time branch is in main. The real (strong)
+ * definitions replace them at link time; delete this file once main has time_*
+ * and arch_time_init. Without the time branch no tick arrives: sleeps never end and
  * the tests that need the timer fail (they are not skipped). The stand-in
  * arch_time_init drives the tick from the legacy PIT through the 8259 until then. */
 
 #include <osc/arch.h>
 #include <osc/irq.h>
-#include <osc/mm.h>
 #include <osc/sched.h>
 #include <osc/time.h>
-
-/* A 4 MiB first-fit page pool in .bss; the boot page tables map the kernel image
- * at KERNEL_VMA + physical address. */
-#define STUB_POOL_PAGES 1024
-
-static uint8_t stub_pool[STUB_POOL_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-static bool stub_used[STUB_POOL_PAGES];
-static size_t stub_free = STUB_POOL_PAGES;
-
-/* Single CPU, called with the scheduler's own synchronisation only from threads:
- * interrupts are masked around the pool update. */
-__attribute__((weak)) paddr_t pmm_alloc_pages(size_t count)
-{
-    unsigned long f;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
-    paddr_t ret = 0;
-    for (size_t i = 0; i + count <= STUB_POOL_PAGES && !ret; i++) {
-        size_t n = 0;
-        while (n < count && !stub_used[i + n])
-            n++;
-        if (n < count) {
-            i += n;
-            continue;
-        }
-        for (n = 0; n < count; n++) {
-            stub_used[i + n] = true;
-            for (size_t b = 0; b < PAGE_SIZE; b++)
-                stub_pool[i + n][b] = 0;
-        }
-        stub_free -= count;
-        ret = (paddr_t)stub_pool[i] - KERNEL_VMA;
-    }
-    if (f & (1ul << 9))
-        __asm__ volatile("sti" ::: "memory");
-    return ret;
-}
-
-__attribute__((weak)) void pmm_free_pages(paddr_t p, size_t count)
-{
-    unsigned long f;
-    __asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
-    size_t first = (size_t)((p + KERNEL_VMA - (uint64_t)stub_pool) / PAGE_SIZE);
-    for (size_t n = 0; n < count; n++)
-        stub_used[first + n] = false;
-    stub_free += count;
-    if (f & (1ul << 9))
-        __asm__ volatile("sti" ::: "memory");
-}
-
-__attribute__((weak)) size_t pmm_free_count(void)
-{
-    return stub_free;
-}
 
 /* Legacy timer stand-in: the 8259 pair remapped to vectors 32-47 (all lines masked
  * but the PIT's), PIT channel 0 as a TIMER_HZ rate generator (8254 datasheet). */

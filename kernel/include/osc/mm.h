@@ -27,6 +27,11 @@ void pmm_free_page(paddr_t p);
 void pmm_free_pages(paddr_t p, size_t count);
 size_t pmm_free_count(void);            /* free frames now */
 size_t pmm_total_count(void);           /* usable frames managed */
+paddr_t pmm_ram_end(void);              /* end of the highest managed RAM region */
+bool pmm_is_allocated(paddr_t p);       /* the frame holding p is managed and in use */
+/* For vmm_init only: frames are handed out below `end` (the part of RAM the direct
+ * map reaches); 4 GiB until the kernel page tables map all RAM. */
+void pmm_set_reachable_end(paddr_t end);
 
 /* ---- kernel page tables (kernel/arch/x86_64/paging.c) ---- */
 enum map_flags {
@@ -42,6 +47,9 @@ int vmm_map_range(vaddr_t virt, paddr_t phys, size_t size, unsigned flags);
 void vmm_unmap_range(vaddr_t virt, size_t size);
 /* Returns the physical address mapped at virt, or 0 when unmapped. */
 paddr_t vmm_translate(vaddr_t virt);
+/* Looks virt up without faulting: false when unmapped; otherwise the physical address
+ * and the mapping's MAP_* flags (MAP_WRITE, MAP_EXEC, MAP_USER, MAP_NOCACHE, MAP_WC). */
+bool vmm_query(vaddr_t virt, paddr_t *phys, unsigned *flags);
 /* Maps a device range (page-rounded) into the MMIO area; returns its virtual
  * address (offset preserved) or NULL. flags: MAP_NOCACHE or MAP_WC, plus MAP_WRITE. */
 void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags);
