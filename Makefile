@@ -12,6 +12,10 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
     -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
     -fno-asynchronous-unwind-tables \
     -Ikernel/include -Ikernel/arch/$(ARCH)/include -MMD -MP $(EXTRA_CFLAGS)
+# `make DEBUG=1`: debug checks in the kernel (lock order: docs/locking.md).
+ifeq ($(DEBUG),1)
+KERNEL_CFLAGS += -DLOCK_DEBUG
+endif
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
     -T kernel/arch/$(ARCH)/linker.ld
 
@@ -36,11 +40,53 @@ $(BUILD)/%.S.o: %.S
 	@echo "  AS      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
+# Console fonts from Debian's console-setup-linux (tools/setup.sh installs it),
+# unpacked at build time and embedded by kernel/gfx/font_data.S: Terminus 8x16 for
+# text, Terminus Bold 16x32 for the splash title.
+FONT_DIR      ?= /usr/share/consolefonts
+CONSOLE_FONT  ?= Lat2-Terminus16
+TITLE_FONT    ?= Lat2-TerminusBold32x16
+$(BUILD)/fonts/console.psf: $(FONT_DIR)/$(CONSOLE_FONT).psf.gz
+	@mkdir -p $(dir $@)
+	@echo "  FONT    $<"
+	@gunzip -c $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/fonts/title.psf: $(FONT_DIR)/$(TITLE_FONT).psf.gz
+	@mkdir -p $(dir $@)
+	@echo "  FONT    $<"
+	@gunzip -c $< > $@.tmp && mv $@.tmp $@
+$(FONT_DIR)/%.psf.gz:
+	@echo "missing console font $@: run 'make setup' (package console-setup-linux)"; exit 1
+$(BUILD)/kernel/gfx/font_data.S.o: $(BUILD)/fonts/console.psf $(BUILD)/fonts/title.psf
+$(BUILD)/kernel/gfx/font_data.S.o: KERNEL_CFLAGS += -Wa,-I$(BUILD)/fonts
+
 kernel: $(BUILD)/kernel.elf
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/$(ARCH)/linker.ld
+# Two-pass link for the built-in symbol table (tools/gensyms.py): pass 1 links with
+# an empty table, its text symbols become the table, pass 2 links that in. The table
+# sits after all text (linker.ld), so no function may move between the passes; the
+# comparison below fails the build if one ever does.
+$(BUILD)/ksyms_empty.S: tools/gensyms.py
+	@mkdir -p $(dir $@)
+	@python3 tools/gensyms.py --empty $@
+
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o kernel/arch/$(ARCH)/linker.ld
 	@echo "  LD      $@"
-	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o
+
+$(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf tools/gensyms.py
+	@echo "  SYMS    $@"
+	@python3 tools/gensyms.py $< $@
+
+$(BUILD)/ksyms_empty.o $(BUILD)/ksyms.o: %.o: %.S
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	@nm -n --defined-only $(BUILD)/kernel.pass1.elf | grep ' [tTwW] ' > $(BUILD)/ksyms.pass1.txt
+	@nm -n --defined-only $@ | grep ' [tTwW] ' > $(BUILD)/ksyms.pass2.txt
+	@cmp -s $(BUILD)/ksyms.pass1.txt $(BUILD)/ksyms.pass2.txt || \
+	    { echo "error: text symbols moved between link passes (see $(BUILD)/ksyms.pass*.txt)"; rm -f $@; exit 1; }
 
 iso: $(BUILD)/oscortex.iso
 
@@ -63,5 +109,13 @@ host-tests:
 
 clean:
 	rm -rf $(BUILD)
+
+# Objects depend on the flags they were built with, so switching DEBUG rebuilds
+# everything (LOCK_DEBUG changes structure layouts).
+$(BUILD)/cflags.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(KERNEL_CFLAGS)' | cmp -s - $@ || echo '$(KERNEL_CFLAGS)' > $@
+$(KERNEL_OBJS): $(BUILD)/cflags.stamp
+.PHONY: FORCE
 
 -include $(KERNEL_OBJS:.o=.d)

@@ -5,12 +5,15 @@
 #include <osc/arch.h>
 #include <osc/boot.h>
 #include <osc/cmdline.h>
+#include <osc/console.h>
+#include <osc/fb.h>
 #include <osc/lib.h>
 #include <osc/ktest.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
+#include <osc/sched.h>
 #include <osc/uart.h>
 
 struct boot_info boot_info;
@@ -49,16 +52,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     cmdline_init(boot_info.cmdline);
     apply_log_level();
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
+    arch_cpu_init();
 
     pmm_init();
     vmm_init();
     heap_init();
-
-    /* Temporary until the lead wires test mode: run the self-tests and exit QEMU. */
-    if (cmdline_has("test")) {
-        int failed = ktest_run_all();
-        arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
-    }
 
     /* Boot phases, in log order (docs/boot.md):
      *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
@@ -69,5 +67,20 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
      *   uart_init()                           [uart]
      * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
      * deliberate kernel fault; otherwise kmain idles. */
-    panic("boot not finished: nothing after the boot information yet");
+    arch_time_init();
+    sched_init();
+    fb_init();
+    splash_start();             /* or the text console, with splash=0 */
+    uart_init();
+
+    if (cmdline_has("test")) {
+        int failed = ktest_run_all();
+        arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
+        arch_halt_forever();
+    }
+    const char *fault = cmdline_get("fault");
+    if (fault)
+        arch_inject_fault(fault);
+    /* Booted: the boot flow is done and the idle thread takes over. */
+    thread_exit();
 }

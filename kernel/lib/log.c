@@ -25,9 +25,28 @@ bool log_enabled(enum log_level level) { return level <= current_level; }
 
 void log_enter_panic_mode(void) { panic_mode = true; }
 
+/* In panic mode the lock is skipped: another CPU may hold it forever, and the
+ * panicking CPU is the only one still running kernel code. */
+static bool log_lock_take(unsigned long *flags)
+{
+    *flags = irq_save();
+    bool locked = !panic_mode;
+    if (locked)
+        spin_lock_raw(&log_lock);
+    return locked;
+}
+
+static void log_lock_drop(bool locked, unsigned long flags)
+{
+    if (locked)
+        spin_unlock_raw(&log_lock);
+    irq_restore(flags);
+}
+
 int log_add_sink(log_sink_fn fn)
 {
-    unsigned long f = spin_lock_irqsave(&log_lock);
+    unsigned long f;
+    bool locked = log_lock_take(&f);
     int ret = -1;
     for (size_t i = 0; i < LOG_SINKS_MAX; i++) {
         if (!sinks[i]) {
@@ -36,7 +55,7 @@ int log_add_sink(log_sink_fn fn)
             break;
         }
     }
-    spin_unlock_irqrestore(&log_lock, f);
+    log_lock_drop(locked, f);
     return ret;
 }
 
@@ -58,13 +77,14 @@ static void ring_append(const char *s, size_t n)
 
 size_t log_read_ring(char *buf, size_t size)
 {
-    unsigned long f = spin_lock_irqsave(&log_lock);
+    unsigned long f;
+    bool locked = log_lock_take(&f);
     uint64_t avail = ring_head < LOG_RING_SIZE ? ring_head : LOG_RING_SIZE;
     size_t n = avail < size ? (size_t)avail : size;
     uint64_t start = ring_head - avail;
     for (size_t i = 0; i < n; i++)
         buf[i] = ring[(start + i) % LOG_RING_SIZE];
-    spin_unlock_irqrestore(&log_lock, f);
+    log_lock_drop(locked, f);
     return n;
 }
 

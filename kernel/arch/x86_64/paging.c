@@ -11,6 +11,7 @@
 #include <osc/panic.h>
 #include <osc/spinlock.h>
 #include <asm/paging.h>
+#include <asm/pat.h>
 
 #define MSR_EFER            0xc0000080
 #define EFER_NXE            (1ull << 11)        /* SDM 3A 2.2.1 */
@@ -59,14 +60,6 @@ static void tlb_flush_page(vaddr_t va)
     invlpg(va);
 }
 
-void paging_pat_init(void)
-{
-    uint32_t a, b, c, d;
-    cpuid(CPUID_FEATURES, 0, &a, &b, &c, &d);
-    if (d & CPUID_EDX_PAT)
-        wrmsr(MSR_IA32_PAT, PAT_VALUE);
-}
-
 static uint64_t leaf_bits(unsigned flags, int level)
 {
     uint64_t e = PTE_PRESENT;
@@ -76,11 +69,11 @@ static uint64_t leaf_bits(unsigned flags, int level)
         e |= PTE_USER;
     if (!(flags & MAP_EXEC) && has_nx)
         e |= PTE_NX;
-    if (flags & MAP_NOCACHE)
-        e |= PTE_PCD | PTE_PWT;                         /* PAT3: UC */
-    else if (flags & MAP_WC)
-        e |= has_pat ? (level == 1 ? PTE_PAT_4K : PTE_PAT_LARGE)   /* PAT4: WC */
-                     : PTE_PCD | PTE_PWT;                           /* no PAT: UC */
+    /* PWT/PCD alone select the memory type (asm/pat.h), so the same bits are valid
+     * in 4 KiB and large leaves; without a PAT, WC degrades to UC. */
+    if ((flags & MAP_WC) && !(flags & MAP_NOCACHE) && !has_pat)
+        flags |= MAP_NOCACHE;
+    e |= arch_pte_cache_bits(flags);
     if (level > 1)
         e |= PTE_LARGE;
     return e;
@@ -262,7 +255,7 @@ static paddr_t translate_locked(vaddr_t va, unsigned *flags)
             f |= MAP_USER;
         if (*e & PTE_PCD)
             f |= MAP_NOCACHE;
-        if (*e & (level == 1 ? PTE_PAT_4K : PTE_PAT_LARGE))
+        else if (*e & PTE_PWT)
             f |= MAP_WC;
         *flags = f;
     }
@@ -402,7 +395,7 @@ void vmm_init(void)
     cpuid(CPUID_FEATURES, 0, &a, &b, &c, &d);
     has_pat = d & CPUID_EDX_PAT;
     has_nx = rdmsr(MSR_EFER) & EFER_NXE;        /* boot.S enabled it when present */
-    paging_pat_init();
+    /* IA32_PAT itself is programmed per CPU by arch_cpu_init (cpu_features.c). */
 
     /* pmm hands out frames below 4 GiB for now, all reachable through the boot
      * direct map, so the new tables can be written before they are live. */

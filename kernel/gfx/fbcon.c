@@ -1,0 +1,147 @@
+/* Framebuffer text console: renders the console layout grid with the Terminus
+ * font, drawing only cells that changed since the last frame (so a log line costs
+ * its own glyphs, a scroll only the cells whose character moved). It is a log sink
+ * while active and takes the screen over at panic so the reason is visible. */
+
+#define LOG_TAG "fb"
+#include <osc/console.h>
+#include <osc/errno.h>
+#include <osc/fb.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+
+#define FBCON_MAX_COLS  256     /* grids are static: the console never allocates */
+#define FBCON_MAX_ROWS  128
+#define FBCON_MARGIN    8       /* pixels around the text area */
+#define FBCON_BG        0x0b0f17u
+
+static const uint32_t palette[CON_COLOR_COUNT] = {
+    [CON_TEXT] = 0xc9d1d9, [CON_TAG] = 0x58a6ff, [CON_WARN] = 0xe3b341,
+    [CON_ERROR] = 0xff6b6b, [CON_DIM] = 0x6e7681,
+};
+
+/* Protected by the log lock (fbcon_sink runs under it) except at panic, when only
+ * the panicking CPU still runs kernel code. */
+static struct con_cell grid[FBCON_MAX_COLS * FBCON_MAX_ROWS];
+static struct con_cell shown[FBCON_MAX_COLS * FBCON_MAX_ROWS];
+static struct con_layout layout;
+static struct fb_surface *screen;
+static const struct psf_font *font;
+static int origin_x, origin_y;
+static bool active;
+static char replay_buf[64 * 1024];   /* the whole log ring, for replay */
+
+static void draw_cell(void *ctx, uint32_t col, uint32_t row, struct con_cell cell)
+{
+    (void)ctx;
+    uint32_t color = cell.color < CON_COLOR_COUNT ? palette[cell.color] : palette[CON_TEXT];
+    fb_draw_glyph(screen, origin_x + (int)(col * font->width), origin_y + (int)(row * font->height),
+                  font, cell.ch ? cell.ch : ' ', color, FBCON_BG, 1);
+}
+
+/* Writes one log line, colouring its "[tag]" prefix and, by content, the rest. */
+static void put_line(const char *text, size_t len)
+{
+    size_t tag_end = 0;
+    if (len > 2 && text[0] == '[') {
+        for (size_t i = 1; i < len && i < 24; i++)
+            if (text[i] == ']') {
+                tag_end = i + 1;
+                break;
+            }
+    }
+    uint8_t body = CON_TEXT;
+    if (tag_end == 7 && memcmp(text, "[panic]", 7) == 0)
+        body = CON_ERROR;
+    else if (tag_end && len >= tag_end + 10 && memcmp(text + tag_end, " warning: ", 10) == 0)
+        body = CON_WARN;
+    layout.color = body == CON_ERROR ? CON_ERROR : CON_TAG;
+    con_layout_write(&layout, text, tag_end);
+    layout.color = body;
+    con_layout_write(&layout, text + tag_end, len - tag_end);
+}
+
+/* Sinks get whole lines, but a replay gets the ring: split it into lines. */
+static void put_text(const char *text, size_t len)
+{
+    while (len) {
+        size_t n = 0;
+        while (n < len && text[n++] != '\n')
+            ;
+        put_line(text, n);
+        text += n;
+        len -= n;
+    }
+}
+
+static void render(void)
+{
+    con_layout_sync(&layout, shown, draw_cell, NULL);
+}
+
+static void fbcon_sink(const char *text, size_t len)
+{
+    put_line(text, len);
+    render();
+}
+
+/* Sizes the grid to the screen, clears both and paints the background once. */
+static int setup(void)
+{
+    screen = fb_screen();
+    font = fb_console_font();
+    if (!screen || !font)
+        return -ENODEV;
+    uint32_t avail_w = screen->width > 2 * FBCON_MARGIN ? screen->width - 2 * FBCON_MARGIN : 0;
+    uint32_t avail_h = screen->height > 2 * FBCON_MARGIN ? screen->height - 2 * FBCON_MARGIN : 0;
+    uint32_t cols = MIN(avail_w / font->width, FBCON_MAX_COLS);
+    uint32_t rows = MIN(avail_h / font->height, FBCON_MAX_ROWS);
+    origin_x = (int)(screen->width - cols * font->width) / 2;
+    origin_y = (int)(screen->height - rows * font->height) / 2;
+    con_layout_init(&layout, grid, cols, rows);
+    memcpy(shown, grid, sizeof(grid[0]) * cols * rows);
+    fb_fill_rect(screen, 0, 0, (int)screen->width, (int)screen->height, FBCON_BG);
+    return 0;
+}
+
+/* Shows what the log already holds, most recent last (the grid keeps the tail). */
+static void replay_log(void)
+{
+    size_t n = log_read_ring(replay_buf, sizeof(replay_buf));
+    size_t keep = (size_t)layout.cols * layout.rows;
+    size_t start = n > keep ? n - keep : 0;
+    /* Start at a line boundary so colouring sees each "[tag]" prefix. */
+    while (start > 0 && start < n && replay_buf[start - 1] != '\n')
+        start++;
+    put_text(replay_buf + start, n - start);
+    render();
+}
+
+int fbcon_start(void)
+{
+    if (active)
+        return 0;
+    int err = setup();
+    if (err)
+        return err;
+    replay_log();
+    active = true;
+    log_add_sink(fbcon_sink);
+    log_info("text console %ux%u", layout.cols, layout.rows);
+    return 0;
+}
+
+void fbcon_panic_takeover(void)
+{
+    if (!fb_screen())
+        return;
+    splash_stop();
+    if (active)
+        return;
+    if (setup())
+        return;
+    /* The panic lines are being written right after this; show what led here. */
+    replay_log();
+    active = true;
+    log_add_sink(fbcon_sink);
+}

@@ -1,0 +1,65 @@
+/* Text console. The layout core (kernel/gfx/console.c) is pure: it keeps a grid of
+ * character cells with a cursor and knows nothing about pixels. The framebuffer
+ * console (kernel/gfx/fbcon.c) renders only the cells that changed since the last
+ * frame and is a log sink while active. */
+#pragma once
+
+#include <osc/types.h>
+
+enum con_color {
+    CON_TEXT, CON_TAG, CON_WARN, CON_ERROR, CON_DIM, CON_COLOR_COUNT
+};
+
+struct con_cell {
+    uint8_t ch;                 /* Latin-1 code point; ' ' when empty */
+    uint8_t color;              /* enum con_color */
+};
+
+struct con_layout {
+    struct con_cell *cells;     /* rows * cols, row-major */
+    uint32_t cols, rows;
+    uint32_t cx, cy;            /* cursor; cx == cols means "wrap before next char" */
+    uint8_t color;              /* colour for newly written characters */
+    uint64_t scrolls;           /* lines scrolled off the top so far */
+};
+
+#define CON_TAB_WIDTH 8
+
+/* Uses cells (rows * cols of them) as the grid and clears it. A 0-column or 0-row
+ * console is valid: it accepts and discards everything. */
+void con_layout_init(struct con_layout *l, struct con_cell *cells, uint32_t cols, uint32_t rows);
+void con_layout_clear(struct con_layout *l);
+/* Handles printable bytes, '\n' (new line), '\r' (column 0), '\t' (next 8-column
+ * stop), '\b' (back one column, never past column 0); other controls are ignored.
+ * Writing past the right edge wraps; a new line past the bottom scrolls. */
+void con_layout_putc(struct con_layout *l, char c);
+void con_layout_write(struct con_layout *l, const char *s, size_t n);
+static inline struct con_cell con_layout_cell(const struct con_layout *l, uint32_t col, uint32_t row)
+{
+    return l->cells[(size_t)row * l->cols + col];
+}
+
+/* Brings shown (what the screen holds, same size as the grid) up to date: calls
+ * draw(ctx, col, row, cell) for each cell that differs and copies it. Returns how
+ * many cells were drawn, so only the changed region is ever touched. */
+typedef void (*con_draw_fn)(void *ctx, uint32_t col, uint32_t row, struct con_cell cell);
+size_t con_layout_sync(const struct con_layout *l, struct con_cell *shown, con_draw_fn draw, void *ctx);
+
+/* ---- framebuffer console (kernel/gfx/fbcon.c) ---- */
+
+/* Starts the text console on the framebuffer: clears the screen, replays the boot
+ * log so far and registers as a log sink. 0, or -ENODEV without a framebuffer. */
+int fbcon_start(void);
+/* Panic path: makes panic output reach the screen (stops the splash, clears, shows
+ * the tail of the log and becomes a sink). Safe without a framebuffer, and with
+ * interrupts off; takes no locks. */
+void fbcon_panic_takeover(void);
+
+/* ---- boot splash (kernel/gfx/splash.c) ---- */
+
+/* Draws the logo and starts the spinner thread; with splash=0 on the command line
+ * starts the text console instead. No-op without a framebuffer. */
+void splash_start(void);
+/* Stops the spinner (the compositor takes the screen over). Idempotent. */
+void splash_stop(void);
+bool splash_active(void);
