@@ -1,0 +1,14 @@
+/* Private interfaces between the x86_64 interrupt-controller and clock files. */
+#pragma once
+
+#include <osc/types.h>
+
+int lapic_init(paddr_t acpi_address);       /* 0, or -1 when it cannot be mapped */
+int lapic_timer_start(void);                /* periodic TIMER_HZ tick; 0 or -1 */
+uint32_t lapic_bus_mhz(void);               /* LAPIC timer input clock in MHz (diagnostics) */
+int ioapic_init(void);                      /* masks every pin; returns the pin count */
+void pic_disable(void);                     /* remaps and masks the legacy 8259s */
+/* Calibrates the TSC against the HPET (or the PIT); returns its frequency in Hz,
+ * or 0 when no reference timer moved. src names the reference used. */
+uint64_t tsc_calibrate(const char **src);
+void tsc_clock_start(uint64_t tsc_hz);

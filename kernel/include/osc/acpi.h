@@ -1,0 +1,66 @@
+/* ACPI firmware tables: the parts the kernel uses (ACPI 6.5 §5.2): the CPU list and
+ * interrupt controllers from the MADT, the HPET address. The parser is pure: it
+ * reaches physical memory only through a caller-supplied map function, so host
+ * tests can feed it synthetic tables. Tables are untrusted input: a bad checksum or
+ * length is logged and the table ignored. */
+#pragma once
+
+#include <osc/types.h>
+
+#define ACPI_MAX_CPUS       64
+#define ACPI_MAX_IOAPICS    8
+#define ACPI_MAX_OVERRIDES  16
+
+/* MPS INTI flags (ACPI 6.5 table 5.50) of an interrupt source override. */
+#define ACPI_POLARITY_MASK      0x3
+#define ACPI_POLARITY_LOW       0x3
+#define ACPI_TRIGGER_MASK       0xc
+#define ACPI_TRIGGER_LEVEL      0xc
+
+struct acpi_cpu {
+    uint32_t apic_id;
+    uint32_t uid;
+};
+
+struct acpi_ioapic {
+    uint32_t id;
+    paddr_t address;
+    uint32_t gsi_base;
+};
+
+struct acpi_override {
+    uint8_t source;         /* ISA IRQ */
+    uint32_t gsi;
+    uint16_t flags;         /* ACPI_POLARITY_*, ACPI_TRIGGER_* */
+};
+
+struct acpi_info {
+    uint8_t revision;               /* RSDP revision: 0 = ACPI 1.0 (RSDT) */
+    paddr_t lapic_address;
+    bool has_8259;                  /* MADT PCAT_COMPAT */
+    struct acpi_cpu cpus[ACPI_MAX_CPUS];
+    size_t cpu_count;               /* enabled or online-capable processors */
+    struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
+    size_t ioapic_count;
+    struct acpi_override overrides[ACPI_MAX_OVERRIDES];
+    size_t override_count;
+    paddr_t hpet_address;           /* 0 when there is no HPET table */
+    size_t tables_rejected;         /* bad checksum / length */
+};
+
+/* Returns a pointer to len readable bytes at physical address phys, or NULL; the
+ * pointer must stay valid until acpi_parse returns. */
+typedef const void *(*acpi_map_fn)(paddr_t phys, size_t len, void *ctx);
+
+bool acpi_checksum_ok(const void *p, size_t len);
+/* Finds a valid RSDP in a memory area scanned on 16-byte boundaries (the BIOS
+ * area 0xE0000-0xFFFFF); returns its offset or -1. */
+long acpi_scan_rsdp(const uint8_t *area, size_t len);
+/* Parses RSDP -> RSDT/XSDT -> MADT, HPET. 0, or -EINVAL when the RSDP or the root
+ * table is unusable (individual bad tables are skipped and counted). */
+int acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
+               struct acpi_info *out);
+
+/* Kernel side: what boot found (kernel/drivers/acpi/acpi_boot.c). */
+extern struct acpi_info acpi_info;
+int acpi_init(void);
