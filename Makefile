@@ -38,9 +38,32 @@ $(BUILD)/%.S.o: %.S
 
 kernel: $(BUILD)/kernel.elf
 
-$(BUILD)/kernel.elf: $(KERNEL_OBJS) kernel/arch/$(ARCH)/linker.ld
+# Two-pass link for the built-in symbol table (tools/gensyms.py): pass 1 links with
+# an empty table, its text symbols become the table, pass 2 links that in. The table
+# sits after all text (linker.ld), so no function may move between the passes; the
+# comparison below fails the build if one ever does.
+$(BUILD)/ksyms_empty.S: tools/gensyms.py
+	@mkdir -p $(dir $@)
+	@python3 tools/gensyms.py --empty $@
+
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o kernel/arch/$(ARCH)/linker.ld
 	@echo "  LD      $@"
-	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS)
+	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o
+
+$(BUILD)/ksyms.S: $(BUILD)/kernel.pass1.elf tools/gensyms.py
+	@echo "  SYMS    $@"
+	@python3 tools/gensyms.py $< $@
+
+$(BUILD)/ksyms_empty.o $(BUILD)/ksyms.o: %.o: %.S
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
+	@echo "  LD      $@"
+	@$(LD) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms.o
+	@nm -n --defined-only $(BUILD)/kernel.pass1.elf | grep ' [tTwW] ' > $(BUILD)/ksyms.pass1.txt
+	@nm -n --defined-only $@ | grep ' [tTwW] ' > $(BUILD)/ksyms.pass2.txt
+	@cmp -s $(BUILD)/ksyms.pass1.txt $(BUILD)/ksyms.pass2.txt || \
+	    { echo "error: text symbols moved between link passes (see $(BUILD)/ksyms.pass*.txt)"; rm -f $@; exit 1; }
 
 iso: $(BUILD)/oscortex.iso
 

@@ -47,6 +47,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     cmdline_init(boot_info.cmdline);
     apply_log_level();
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
+    arch_cpu_init();
 
     /* Boot phases, in log order (docs/boot.md):
      *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
@@ -57,5 +58,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
      *   uart_init()                           [uart]
      * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
      * deliberate kernel fault; otherwise kmain idles. */
+    const char *fault = cmdline_get("fault");
+    if (fault)
+        arch_inject_fault(fault);
     panic("boot not finished: nothing after the boot information yet");
 }

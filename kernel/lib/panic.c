@@ -2,15 +2,43 @@
 
 #include <osc/arch.h>
 #include <osc/cmdline.h>
+#include <osc/ksyms.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/panic.h>
 #include <osc/uart.h>
 
+/* Backtrace printer state: a recursion (a stack overflow, typically) prints one
+ * line per distinct frame plus a repeat count instead of 32 identical lines. */
+struct backtrace_state {
+    uint64_t last;
+    int repeats;
+};
+
+static void flush_repeats(struct backtrace_state *st)
+{
+    if (st->repeats)
+        log_write(LOG_ERROR, "panic", "  ... previous frame repeated %d more times", st->repeats);
+    st->repeats = 0;
+}
+
 static void print_frame(uint64_t addr, void *ctx)
 {
-    (void)ctx;
-    log_write(LOG_ERROR, "panic", "  at %#lx", addr);
+    struct backtrace_state *st = ctx;
+    if (addr == st->last) {
+        st->repeats++;
+        return;
+    }
+    flush_repeats(st);
+    st->last = addr;
+    /* addr is a return address: look up addr - 1 so a call that ends its function
+     * (a noreturn callee) is attributed to the caller, not to the next function. */
+    uint64_t off;
+    const char *name = ksyms_lookup(addr - 1, &off);
+    if (name)
+        log_write(LOG_ERROR, "panic", "  at %#lx %s+%#lx", addr, name, off + 1);
+    else
+        log_write(LOG_ERROR, "panic", "  at %#lx", addr);
 }
 
 static __noreturn void panic_finish(uint64_t rbp, const char *fmt, va_list ap)
@@ -26,7 +54,9 @@ static __noreturn void panic_finish(uint64_t rbp, const char *fmt, va_list ap)
     kvsnprintf(reason, sizeof(reason), fmt, ap);
     log_write(LOG_ERROR, "panic", "KERNEL PANIC: %s", reason);
     log_write(LOG_ERROR, "panic", "backtrace:");
-    arch_backtrace(rbp, print_frame, NULL, 32);
+    struct backtrace_state st = { 0, 0 };
+    arch_backtrace(rbp, print_frame, &st, 32);
+    flush_repeats(&st);
     uart_flush();
     if (cmdline_test_mode())
         arch_exit_emulator(EXIT_PANIC);

@@ -29,5 +29,9 @@ void arch_cpu_init(void);
 /* Interrupt controllers and timers, after mm so MMIO can be mapped. */
 void arch_time_init(void);
 
+/* Test hook: deliberately faults the kernel ("page", "ud", "gp", "de", "df" for a
+ * kernel stack overflow). Unknown kinds log an error and return. */
+void arch_inject_fault(const char *kind);
+
 /* Stack walk from a frame pointer: calls fn for each return address (at most max). */
 void arch_backtrace(uint64_t rbp, void (*fn)(uint64_t addr, void *ctx), void *ctx, int max);

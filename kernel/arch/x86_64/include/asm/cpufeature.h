@@ -1,0 +1,27 @@
+/* CPU features detected once with CPUID on the boot CPU and enabled on every CPU
+ * (cpu_features.c). Query with cpu_has(); all of them are optional except long mode. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum cpu_feature {
+    CPU_FEATURE_SSE,        /* SSE + SSE2 (always on x86_64, but checked) */
+    CPU_FEATURE_XSAVE,      /* XSAVE/XRSTOR and XCR0 */
+    CPU_FEATURE_AVX,        /* AVX state enabled in XCR0 */
+    CPU_FEATURE_NX,         /* no-execute page bit (EFER.NXE) */
+    CPU_FEATURE_SMEP,
+    CPU_FEATURE_SMAP,
+    CPU_FEATURE_PAT,
+    CPU_FEATURE_COUNT
+};
+
+bool cpu_has(enum cpu_feature f);
+const char *cpu_feature_name(enum cpu_feature f);
+
+/* Boot CPU only: runs CPUID and records what the machine has. */
+void cpu_features_detect(void);
+/* Every CPU: turns the detected features on in CR0/CR4/EFER/XCR0/PAT. */
+void cpu_features_enable(void);
+/* Writes the names of the present features ("sse xsave nx ...") into buf. */
+void cpu_features_describe(char *buf, size_t size);

@@ -1,0 +1,79 @@
+/* Interrupt dispatch: every vector lands in irq_dispatch (from entry.S). Exceptions
+ * go to exceptions.c; device vectors run the handler registered with irq_register,
+ * then EOI, then the scheduler's exit hook, which may switch threads. */
+
+#define LOG_TAG "arch"
+#include <osc/errno.h>
+#include <osc/irq.h>
+#include <osc/log.h>
+#include <osc/sched.h>
+#include <osc/spinlock.h>
+#include "arch_cpu.h"
+
+#define IRQ_VECTORS 256
+#define EXCEPTION_VECTORS 32
+
+struct irq_slot {
+    irq_handler_fn fn;      /* NULL: free; published last, read with acquire */
+    void *ctx;
+};
+
+static struct irq_slot slots[IRQ_VECTORS];     /* writes under slots_lock */
+static spinlock_t slots_lock = SPINLOCK_INIT("irq_slots", 0);
+static uint64_t counts[IRQ_VECTORS];           /* relaxed atomic increments */
+
+int irq_register(uint8_t vector, irq_handler_fn fn, void *ctx)
+{
+    if (vector < IRQ_VECTOR_BASE || vector == IRQ_VECTOR_SPURIOUS || !fn)
+        return -EINVAL;
+    int err = 0;
+    unsigned long flags = spin_lock_irqsave(&slots_lock);
+    if (slots[vector].fn) {
+        err = -EBUSY;
+    } else {
+        slots[vector].ctx = ctx;
+        __atomic_store_n(&slots[vector].fn, fn, __ATOMIC_RELEASE);
+    }
+    spin_unlock_irqrestore(&slots_lock, flags);
+    if (!err)
+        log_debug("vector %#x: handler %p registered", vector, (void *)fn);
+    return err;
+}
+
+/* The caller must make sure the device no longer raises the vector; a handler
+ * already running on another CPU finishes with its old ctx. */
+void irq_unregister(uint8_t vector)
+{
+    unsigned long flags = spin_lock_irqsave(&slots_lock);
+    __atomic_store_n(&slots[vector].fn, NULL, __ATOMIC_RELEASE);
+    slots[vector].ctx = NULL;
+    spin_unlock_irqrestore(&slots_lock, flags);
+}
+
+uint64_t irq_count(uint8_t vector)
+{
+    return __atomic_load_n(&counts[vector], __ATOMIC_RELAXED);
+}
+
+void irq_dispatch(struct irq_frame *f);
+
+void irq_dispatch(struct irq_frame *f)
+{
+    uint8_t vector = (uint8_t)f->vector;
+    __atomic_fetch_add(&counts[vector], 1, __ATOMIC_RELAXED);
+    if (vector < EXCEPTION_VECTORS) {
+        exception_handle(f);
+        return;
+    }
+    /* The LAPIC spurious vector sets no in-service bit: it must not be EOI'd
+     * (SDM 3A 11.9). */
+    if (vector == IRQ_VECTOR_SPURIOUS)
+        return;
+    irq_handler_fn fn = __atomic_load_n(&slots[vector].fn, __ATOMIC_ACQUIRE);
+    if (fn)
+        fn(f, slots[vector].ctx);
+    else
+        log_debug("vector %#x fired with no handler", vector);
+    irq_eoi();
+    sched_irq_exit();
+}
