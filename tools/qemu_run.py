@@ -350,12 +350,15 @@ def run(iso, firmware="bios", markers=(), timeout=60.0, watchdog=20.0,
             if done_at is not None and mono >= done_at:
                 res.ended = "stopped"
                 break
-            if panic_seen and stop_on_panic and mono - last_output >= panic_quiet:
+            # Screendumps already scheduled are still taken after a panic: the
+            # screen says what the kernel got to draw.
+            waiting_for_shot = any(s.due is not None and s.taken_at is None and s.error is None
+                                   for s in shots)
+            if panic_seen and stop_on_panic and mono - last_output >= panic_quiet \
+                    and not waiting_for_shot:
                 res.ended = "panic"
                 res.reason = "kernel panic"
                 break
-            waiting_for_shot = any(s.due is not None and s.taken_at is None and s.error is None
-                                   for s in shots)
             if mono - last_output >= watchdog and done_at is None and not waiting_for_shot:
                 res.ended = "watchdog"
                 res.reason = "watchdog: no output for %.0fs, last line: %s" % (watchdog, _last(text))
