@@ -32,7 +32,7 @@ def main():
     args = ap.parse_args()
     fws = ("bios", "uefi") if args.firmware == "both" else (args.firmware,)
     print("boot time: %s, median of %d, QEMU start -> serial marker (TCG)" % (
-        os.path.relpath(args.iso), args.runs))
+        args.iso, args.runs))
     for fw in fws:
         first, splash = [], []
         for _ in range(args.runs):
