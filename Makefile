@@ -94,9 +94,11 @@ $(BUILD)/oscortex.iso: $(BUILD)/kernel.elf tools/mkiso.sh
 	@echo "  ISO     $@"
 	@bash tools/mkiso.sh $@ ""
 
+# make run UEFI=1 boots with OVMF instead of SeaBIOS.
+UEFI ?= 0
 run: iso
 	@bash tools/setup.sh --quiet
-	bash tools/run.sh $(BUILD)/oscortex.iso
+	UEFI=$(UEFI) bash tools/run.sh $(BUILD)/oscortex.iso
 
 test:
 	@bash tools/setup.sh --quiet
