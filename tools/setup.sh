@@ -10,6 +10,7 @@ PACKAGES=(
     grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
     qemu-system-x86 ovmf
     console-setup-linux
+    musl-tools busybox-static cpio
 )
 
 missing=()
