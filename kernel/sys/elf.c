@@ -295,12 +295,12 @@ int elf_parse_shebang(const char *buf, size_t len, char *interp, size_t interp_s
     if (!buf || len < 2 || buf[0] != '#' || buf[1] != '!')
         return -ENOEXEC;
     size_t window = MIN(len, (size_t)ELF_SHEBANG_MAX);
-    /* The line ends at the first '\n' or NUL; without one inside the window the
-     * line was cut at the window's end. */
+    /* The line ends at the first '\n' or NUL. Without one inside the window, a file
+     * longer than the window had its line cut there; a shorter file simply ends. */
     size_t end = 2;
     while (end < window && buf[end] != '\n' && buf[end] != '\0')
         end++;
-    bool cut = end == window && !(end < len && (buf[end] == '\n' || buf[end] == '\0'));
+    bool cut = end == window && len > window;
 
     size_t i = 2;
     while (i < end && is_blank(buf[i]))

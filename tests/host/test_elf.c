@@ -558,13 +558,22 @@ TEST(shebang_rejects_non_scripts_and_cut_interpreters)
     CHECK_EQ(shebang(long_line, in, ar), 0);
     CHECK_EQ(strlen(in), 8);
     CHECK_EQ(strlen(ar), ELF_SHEBANG_MAX - 11);
-    /* A line of exactly 256 bytes ending in '\n' at index 256 is whole. */
+    /* The newline must fall inside the window: at index 255 the line is whole, at
+     * 256 (one byte beyond what Linux reads) the name counts as cut. */
     memset(long_line, 'b', sizeof(long_line));
     memcpy(long_line, "#!/x", 4);
-    long_line[256] = '\n';
+    long_line[255] = '\n';
     long_line[257] = 0;
     CHECK_EQ(shebang(long_line, in, ar), 0);
-    CHECK_EQ(strlen(in), 254);
+    CHECK_EQ(strlen(in), 253);
+    long_line[255] = 'b';
+    long_line[256] = '\n';
+    CHECK_EQ(shebang(long_line, in, ar), -ENOEXEC);
+    /* A file shorter than the window needs no newline at all. */
+    CHECK_EQ(shebang("#!/bin/sh", in, ar), 0);
+    CHECK_STR(in, "/bin/sh");
+    CHECK_EQ(shebang("#!/bin/sh  ", in, ar), 0);
+    CHECK_STR(ar, "");
 }
 
 TEST(shebang_reports_small_output_buffers)
