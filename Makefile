@@ -24,7 +24,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-s
 KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
-.PHONY: all kernel iso run test host-tests setup clean
+.PHONY: all kernel iso run test host-tests fuzz setup clean
 all: iso
 
 setup:
@@ -108,6 +108,11 @@ test:
 # the kernel sources its "host-test:" line names.
 host-tests:
 	@bash tests/host/run.sh
+
+# libFuzzer runs over the ELF and cpio parsers (tests/fuzz/README.md); by hand only.
+FUZZ_SECONDS ?= 20
+fuzz:
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

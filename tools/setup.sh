@@ -17,6 +17,7 @@ PACKAGES=(
     grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools   # the hybrid BIOS/UEFI ISO
     qemu-system-x86 ovmf                                    # boot tests, make run (SeaBIOS comes with qemu)
     console-setup-linux                                     # PSF console fonts
+    musl-tools busybox-static cpio                          # userland: init, tests, initramfs
 )
 [ $gui = 1 ] && PACKAGES+=(qemu-system-gui)
 
