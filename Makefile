@@ -90,7 +90,7 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
 
 iso: $(BUILD)/oscortex.iso
 
-$(BUILD)/oscortex.iso: $(BUILD)/kernel.elf tools/mkiso.sh
+$(BUILD)/oscortex.iso: $(BUILD)/kernel.elf $(BUILD)/initramfs.cpio tools/mkiso.sh
 	@echo "  ISO     $@"
 	@bash tools/mkiso.sh $@ ""
 
@@ -116,6 +116,8 @@ fuzz:
 
 clean:
 	rm -rf $(BUILD)
+
+include user/user.mk
 
 # Objects depend on the flags they were built with, so switching DEBUG rebuilds
 # everything (LOCK_DEBUG changes structure layouts).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: build, host unit tests (ASan+UBSan), harness self-checks, then the QEMU
+# Every test: build, host unit tests (ASan+UBSan), the user-space syscall tests on the
+# host Linux (both libcs), harness self-checks, then the QEMU
 # tests of the real ISO (BIOS and UEFI boot with splash screendumps, in-kernel
 # self-tests, deliberate faults). One VM at a time, each with a hard timeout and a
 # no-output watchdog. Artifacts (serial logs, PNGs) go to build/test-results/.
@@ -38,6 +39,16 @@ if [ -n "$line" ]; then
     add "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
 else
     echo "FAIL host tests: no summary line"; add 0 1
+fi
+
+echo "== user-space tests on the host (user/tests/, musl and glibc builds)"
+out=$(bash tests/user-host.sh 2>&1)
+printf '%s\n' "$out"
+line=$(printf '%s\n' "$out" | grep -E '^user-host: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [ -n "$line" ]; then
+    add "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+else
+    echo "FAIL user tests on the host: no summary line"; add 0 1
 fi
 
 echo "== harness self-checks"
