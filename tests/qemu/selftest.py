@@ -21,6 +21,9 @@ def main():
                      panic_quiet=3.0, log_path=os.path.join(RESULTS, "selftest.log"))
     m = SUMMARY.findall(r.log)
     problems = []
+    # Each kernel test counts on its own in the make test summary.
+    for verdict, name in re.findall(r"\[test\] (PASS|FAIL) (\S+)", r.log):
+        print("%s ktest %s" % (verdict, name))
     if not m:
         problems.append("no '[test] N passed, N failed' line")
     else:
