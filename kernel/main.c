@@ -56,6 +56,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     pmm_init();
     vmm_init();
     heap_init();
+    arch_time_init();
 
     /* Temporary until the lead wires test mode: run the self-tests and exit QEMU. */
     if (cmdline_has("test")) {
