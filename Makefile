@@ -12,6 +12,10 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
     -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
     -fno-asynchronous-unwind-tables \
     -Ikernel/include -Ikernel/arch/$(ARCH)/include -MMD -MP $(EXTRA_CFLAGS)
+# `make DEBUG=1`: debug checks in the kernel (lock order: docs/locking.md).
+ifeq ($(DEBUG),1)
+KERNEL_CFLAGS += -DLOCK_DEBUG
+endif
 KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
     -T kernel/arch/$(ARCH)/linker.ld
 
@@ -20,7 +24,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-s
 KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
-.PHONY: all kernel iso run test host-tests setup clean
+.PHONY: all kernel iso run test host-tests fuzz setup clean
 all: iso
 
 setup:
@@ -90,9 +94,11 @@ $(BUILD)/oscortex.iso: $(BUILD)/kernel.elf tools/mkiso.sh
 	@echo "  ISO     $@"
 	@bash tools/mkiso.sh $@ ""
 
+# make run UEFI=1 boots with OVMF instead of SeaBIOS.
+UEFI ?= 0
 run: iso
 	@bash tools/setup.sh --quiet
-	bash tools/run.sh $(BUILD)/oscortex.iso
+	UEFI=$(UEFI) bash tools/run.sh $(BUILD)/oscortex.iso
 
 test:
 	@bash tools/setup.sh --quiet
@@ -103,7 +109,20 @@ test:
 host-tests:
 	@bash tests/host/run.sh
 
+# libFuzzer runs over the ELF and cpio parsers (tests/fuzz/README.md); by hand only.
+FUZZ_SECONDS ?= 20
+fuzz:
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 clean:
 	rm -rf $(BUILD)
+
+# Objects depend on the flags they were built with, so switching DEBUG rebuilds
+# everything (LOCK_DEBUG changes structure layouts).
+$(BUILD)/cflags.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(KERNEL_CFLAGS)' | cmp -s - $@ || echo '$(KERNEL_CFLAGS)' > $@
+$(KERNEL_OBJS): $(BUILD)/cflags.stamp
+.PHONY: FORCE
 
 -include $(KERNEL_OBJS:.o=.d)

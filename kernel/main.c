@@ -13,6 +13,7 @@
 #include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
+#include <osc/sched.h>
 #include <osc/uart.h>
 
 struct boot_info boot_info;
@@ -56,13 +57,6 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     pmm_init();
     vmm_init();
     heap_init();
-    arch_time_init();
-
-    /* Temporary until the lead wires test mode: run the self-tests and exit QEMU. */
-    if (cmdline_has("test")) {
-        int failed = ktest_run_all();
-        arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
-    }
 
     /* Boot phases, in log order (docs/boot.md):
      *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
@@ -73,12 +67,20 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
      *   uart_init()                           [uart]
      * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
      * deliberate kernel fault; otherwise kmain idles. */
+    arch_time_init();
+    sched_init();
     fb_init();
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
 
+    if (cmdline_has("test")) {
+        int failed = ktest_run_all();
+        arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
+        arch_halt_forever();
+    }
     const char *fault = cmdline_get("fault");
     if (fault)
         arch_inject_fault(fault);
-    panic("boot not finished: nothing after the boot information yet");
+    /* Booted: the boot flow is done and the idle thread takes over. */
+    thread_exit();
 }

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, running and testing OSCortex needs.
 # Idempotent: when everything is present it only runs dpkg-query (well under 1 s).
+#   setup.sh [--quiet] [--gui]    --gui adds QEMU's window front-ends (make run with a display)
 set -euo pipefail
-quiet=0
-[ "${1:-}" = "--quiet" ] && quiet=1
+quiet=0 gui=0
+for a in "$@"; do
+    case $a in
+        --quiet) quiet=1 ;;
+        --gui) gui=1 ;;
+        *) echo "usage: setup.sh [--quiet] [--gui]" >&2; exit 2 ;;
+    esac
+done
 
 PACKAGES=(
-    gcc make binutils python3
-    grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
-    qemu-system-x86 ovmf
-    console-setup-linux
+    gcc make binutils python3                               # kernel, host tests (ASan/UBSan come with gcc)
+    grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools   # the hybrid BIOS/UEFI ISO
+    qemu-system-x86 ovmf                                    # boot tests, make run (SeaBIOS comes with qemu)
+    console-setup-linux                                     # PSF console fonts
+    musl-tools busybox-static cpio                          # userland: init, tests, initramfs
 )
+[ $gui = 1 ] && PACKAGES+=(qemu-system-gui)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -22,7 +31,11 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 echo "setup: installing ${missing[*]}"
 SUDO=""
-[ "$(id -u)" = 0 ] || SUDO=sudo
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install packages" >&2; exit 1; }
+    SUDO=sudo
+fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

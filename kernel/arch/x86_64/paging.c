@@ -11,6 +11,7 @@
 #include <osc/panic.h>
 #include <osc/spinlock.h>
 #include <asm/paging.h>
+#include <asm/pat.h>
 
 #define MSR_EFER            0xc0000080
 #define EFER_NXE            (1ull << 11)        /* SDM 3A 2.2.1 */
@@ -59,14 +60,6 @@ static void tlb_flush_page(vaddr_t va)
     invlpg(va);
 }
 
-void paging_pat_init(void)
-{
-    uint32_t a, b, c, d;
-    cpuid(CPUID_FEATURES, 0, &a, &b, &c, &d);
-    if (d & CPUID_EDX_PAT)
-        wrmsr(MSR_IA32_PAT, PAT_VALUE);
-}
-
 static uint64_t leaf_bits(unsigned flags, int level)
 {
     uint64_t e = PTE_PRESENT;
@@ -76,11 +69,11 @@ static uint64_t leaf_bits(unsigned flags, int level)
         e |= PTE_USER;
     if (!(flags & MAP_EXEC) && has_nx)
         e |= PTE_NX;
-    if (flags & MAP_NOCACHE)
-        e |= PTE_PCD | PTE_PWT;                         /* PAT3: UC */
-    else if (flags & MAP_WC)
-        e |= has_pat ? (level == 1 ? PTE_PAT_4K : PTE_PAT_LARGE)   /* PAT4: WC */
-                     : PTE_PCD | PTE_PWT;                           /* no PAT: UC */
+    /* PWT/PCD alone select the memory type (asm/pat.h), so the same bits are valid
+     * in 4 KiB and large leaves; without a PAT, WC degrades to UC. */
+    if ((flags & MAP_WC) && !(flags & MAP_NOCACHE) && !has_pat)
+        flags |= MAP_NOCACHE;
+    e |= arch_pte_cache_bits(flags);
     if (level > 1)
         e |= PTE_LARGE;
     return e;
@@ -262,7 +255,7 @@ static paddr_t translate_locked(vaddr_t va, unsigned *flags)
             f |= MAP_USER;
         if (*e & PTE_PCD)
             f |= MAP_NOCACHE;
-        if (*e & (level == 1 ? PTE_PAT_4K : PTE_PAT_LARGE))
+        else if (*e & PTE_PWT)
             f |= MAP_WC;
         *flags = f;
     }
@@ -309,6 +302,11 @@ bool vmm_query(vaddr_t virt, paddr_t *phys, unsigned *flags)
     return mapped;
 }
 
+bool vmm_nx_supported(void)
+{
+    return has_nx;
+}
+
 paddr_t vmm_translate(vaddr_t virt)
 {
     paddr_t p;
@@ -329,7 +327,9 @@ void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags)
 {
     paddr_t base = ALIGN_DOWN(phys, PAGE_SIZE);
     uint64_t len = ALIGN_UP(phys + size, PAGE_SIZE) - base;
-    if (size == 0 || !(flags & (MAP_NOCACHE | MAP_WC)))
+    if (size == 0)
+        return NULL;
+    if (!(flags & (MAP_NOCACHE | MAP_WC)))
         flags |= MAP_NOCACHE;           /* device memory is never cached by accident */
     flags &= ~(MAP_EXEC | MAP_USER);
     unsigned long f = spin_lock_irqsave(&vmm_lock);
@@ -346,6 +346,33 @@ void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags)
     if (!ret)
         log_warn("cannot map MMIO %#llx (+%zu)", (unsigned long long)phys, size);
     return ret;
+}
+
+static bool is_memory_type(uint32_t type)
+{
+    return type == BOOT_MEM_AVAILABLE || type == BOOT_MEM_ACPI_RECLAIMABLE ||
+           type == BOOT_MEM_NVS;
+}
+
+/* Which memory-map ranges the direct map covers: RAM, ACPI tables and NVS, and also
+ * reserved ranges below 4 GiB that touch one of those. The last rule is a heuristic
+ * for firmware data kept in "reserved" memory next to RAM: SeaBIOS (QEMU) puts the
+ * ACPI tables there, and ACPI code reaches them with phys_to_virt. Device windows
+ * (PCIe ECAM, LAPIC, IOAPIC, HPET, flash) sit apart from RAM and stay unmapped here:
+ * vmm_map_mmio maps those uncached. */
+static bool direct_map_wanted(const struct boot_mem_region *m)
+{
+    if (is_memory_type(m->type))
+        return true;
+    if (m->type != BOOT_MEM_RESERVED || m->base + m->length > GiB(4))
+        return false;
+    for (size_t i = 0; i < boot_info.mmap_count; i++) {
+        const struct boot_mem_region *r = &boot_info.mmap[i];
+        if (is_memory_type(r->type) &&
+            (r->base + r->length == m->base || m->base + m->length == r->base))
+            return true;
+    }
+    return false;
 }
 
 static void vmm_map_or_panic(uint64_t *pml4, vaddr_t va, paddr_t pa, uint64_t size,
@@ -368,7 +395,7 @@ void vmm_init(void)
     cpuid(CPUID_FEATURES, 0, &a, &b, &c, &d);
     has_pat = d & CPUID_EDX_PAT;
     has_nx = rdmsr(MSR_EFER) & EFER_NXE;        /* boot.S enabled it when present */
-    paging_pat_init();
+    /* IA32_PAT itself is programmed per CPU by arch_cpu_init (cpu_features.c). */
 
     /* pmm hands out frames below 4 GiB for now, all reachable through the boot
      * direct map, so the new tables can be written before they are live. */
@@ -387,16 +414,14 @@ void vmm_init(void)
         pml4[i] = t | PTE_PRESENT | PTE_WRITE;
     }
 
-    /* Direct map: RAM, ACPI tables and NVS as ordinary write-back memory, plus the
-     * first MiB (EBDA and the RSDP search area). Reserved ranges are device memory:
-     * those go through vmm_map_mmio. */
+    /* Direct map, write-back, read-write, NX: the first MiB (EBDA and the RSDP search
+     * area) and the ranges direct_map_wanted picks. */
     paddr_t ram_end = 0;
     uint64_t mapped = LOW_MEMORY_END;
     vmm_map_or_panic(pml4, DIRECT_MAP_BASE, 0, LOW_MEMORY_END, MAP_WRITE, true);
     for (size_t i = 0; i < boot_info.mmap_count; i++) {
         const struct boot_mem_region *m = &boot_info.mmap[i];
-        if (m->type != BOOT_MEM_AVAILABLE && m->type != BOOT_MEM_ACPI_RECLAIMABLE &&
-            m->type != BOOT_MEM_NVS)
+        if (!direct_map_wanted(m))
             continue;
         paddr_t s = ALIGN_DOWN(m->base, PAGE_SIZE);
         paddr_t e = ALIGN_UP(m->base + m->length, PAGE_SIZE);
@@ -426,7 +451,7 @@ void vmm_init(void)
     spin_unlock_irqrestore(&vmm_lock, f);
     pmm_set_reachable_end(MIN(ram_end, DIRECT_MAP_SIZE));
 
-    log_info("paging: %llu MiB direct-mapped with %s pages, kernel text RX, data NX%s",
+    log_info("paging: %llu MiB direct-mapped with %s pages, kernel text RX, %s%s",
              (unsigned long long)(mapped >> 20), has_1g ? "1 GiB" : "2 MiB",
-             has_pat ? ", PAT WC" : "");
+             has_nx ? "data NX" : "no NX on this CPU", has_pat ? ", PAT WC" : ", no PAT");
 }

@@ -1,7 +1,10 @@
 /* Memory management API: physical frames, kernel page tables, the kernel heap.
  *
  * Virtual layout (x86_64, 4-level paging):
- *   0xffff800000000000  direct map of all physical RAM (phys_to_virt)
+ *   0xffff800000000000  direct map of all physical RAM (phys_to_virt): usable RAM, ACPI
+ *                       reclaimable and NVS ranges, the first MiB, and reserved ranges
+ *                       below 4 GiB that touch RAM (firmware data such as QEMU's ACPI
+ *                       tables). Device windows are not in it: use vmm_map_mmio.
  *   0xffffc00000000000  MMIO and other dynamically mapped kernel ranges
  *   0xffffffff80000000  kernel image (text RX, rodata R, data/bss RW, all NX but text)
  * Allocation failure is always reported (0 / NULL), never fatal inside mm. */
@@ -50,6 +53,9 @@ paddr_t vmm_translate(vaddr_t virt);
 /* Looks virt up without faulting: false when unmapped; otherwise the physical address
  * and the mapping's MAP_* flags (MAP_WRITE, MAP_EXEC, MAP_USER, MAP_NOCACHE, MAP_WC). */
 bool vmm_query(vaddr_t virt, paddr_t *phys, unsigned *flags);
+/* False on CPUs without no-execute pages: then every mapping is executable and
+ * vmm_query reports MAP_EXEC everywhere. */
+bool vmm_nx_supported(void);
 /* Maps a device range (page-rounded) into the MMIO area; returns its virtual
  * address (offset preserved) or NULL. flags: MAP_NOCACHE or MAP_WC, plus MAP_WRITE. */
 void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags);

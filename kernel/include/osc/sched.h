@@ -17,6 +17,9 @@ const char *thread_name(const struct thread *t);
 __noreturn void thread_exit(void);
 /* Waits for t to exit and frees it; returns 0 or -EINVAL. Only one joiner. */
 int thread_join(struct thread *t);
+/* Lets t run to completion unjoined: its stack is freed after it exits (at once if
+ * it already has). 0, or -EINVAL when t is already joined or detached. */
+int thread_detach(struct thread *t);
 void sched_yield(void);
 void thread_sleep_ns(uint64_t ns);
 
@@ -43,7 +46,9 @@ void waitqueue_sleep_locked(struct waitqueue *wq, unsigned long *flags);
 void waitqueue_wake_one(struct waitqueue *wq);
 void waitqueue_wake_all(struct waitqueue *wq);
 
-/* Sleeping mutex: holder is a thread; not recursive; never from interrupts. */
+/* Sleeping mutex: holder is a thread; not recursive; never from interrupts.
+ * m->lock carries the mutex's name and rank (docs/locking.md) for the debug order
+ * check; owner and the queue are protected by waiters.lock. */
 struct mutex {
     spinlock_t lock;
     struct thread *owner;

@@ -16,5 +16,8 @@ struct rtc_time {
 };
 /* Reads the CMOS clock; 0 or -EIO when it never settles. */
 int rtc_read(struct rtc_time *out);
+/* Decodes seconds, minutes, hours, day, month, year, century registers under
+ * status register B's format bits; 0 or -EIO for an impossible date. Pure. */
+int rtc_decode(const uint8_t regs[7], uint8_t status_b, struct rtc_time *out);
 /* Days-from-civil conversion, pure (host-tested). */
 int64_t rtc_to_unix_seconds(const struct rtc_time *t);

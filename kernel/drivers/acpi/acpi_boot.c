@@ -1,0 +1,59 @@
+/* Boot-time ACPI discovery: locate the RSDP (from the loader, else the BIOS area)
+ * and parse the tables through the kernel's mappings. */
+
+#define LOG_TAG "arch"
+#include <osc/acpi.h>
+#include <osc/boot.h>
+#include <osc/errno.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+
+#define BIOS_AREA_START 0xe0000     /* ACPI 6.5 §5.2.5.1: RSDP search range */
+#define BIOS_AREA_LEN   0x20000
+
+struct acpi_info acpi_info;
+
+static bool direct_mapped(paddr_t phys, size_t len)
+{
+    for (paddr_t p = ALIGN_DOWN(phys, PAGE_SIZE); p < phys + len; p += PAGE_SIZE)
+        if (vmm_translate(DIRECT_MAP_BASE + p) != p)
+            return false;
+    return true;
+}
+
+/* Tables in RAM or ACPI regions are in the direct map; firmware that puts them in
+ * "reserved" memory gets an uncached MMIO mapping (a handful of small tables). */
+static const void *map_phys(paddr_t phys, size_t len, void *ctx)
+{
+    (void)ctx;
+    if (phys + len < phys)
+        return NULL;
+    if (direct_mapped(phys, len))
+        return phys_to_virt(phys);
+    return vmm_map_mmio(phys, len, MAP_NOCACHE);
+}
+
+int acpi_init(void)
+{
+    const uint8_t *rsdp = boot_info.rsdp;
+    size_t rsdp_len = boot_info.rsdp_len;
+    if (rsdp_len == 0) {
+        const uint8_t *area = map_phys(BIOS_AREA_START, BIOS_AREA_LEN, NULL);
+        long off = area ? acpi_scan_rsdp(area, BIOS_AREA_LEN) : -1;
+        if (off < 0) {
+            log_warn("ACPI: no RSDP found; assuming one CPU and no IOAPIC");
+            return -ENODEV;
+        }
+        rsdp = area + off;
+        rsdp_len = BIOS_AREA_LEN - (size_t)off;
+    }
+    int err = acpi_parse(rsdp, rsdp_len, map_phys, NULL, &acpi_info);
+    if (err) {
+        log_warn("ACPI: unusable root tables (%d)", err);
+        return err;
+    }
+    if (acpi_info.tables_rejected)
+        log_warn("ACPI: %zu table(s) with a bad checksum or length ignored",
+                 acpi_info.tables_rejected);
+    return 0;
+}

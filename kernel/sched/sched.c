@@ -1,0 +1,248 @@
+/* The scheduler core: one run queue per CPU (round-robin FIFO), the sleep list, the
+ * idle thread, time slices from the timer tick and the switch on interrupt exit.
+ * Invariant: a thread's state and list membership change only under the run-queue
+ * lock of its CPU, or under a wait-queue lock while the thread is BLOCKED. */
+
+#define LOG_TAG "sched"
+#include <osc/arch.h>
+#include <osc/context.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/panic.h>
+#include <osc/time.h>
+#include <asm/segment.h>
+#include "sched_internal.h"
+
+#define BOOT_STACK_SIZE 16384   /* boot.S */
+
+static struct runqueue runqueues[MAX_CPUS];
+static struct thread boot_thread;   /* the boot flow, "kmain"; never freed */
+extern char boot_stack_top[];
+
+/* Before sched_init the boot flow is already the thread it will become ("kmain"),
+ * so early code may use uncontended mutexes. */
+struct thread *thread_current(void)
+{
+    struct thread *t = this_cpu()->current;
+    return t ? t : &boot_thread;
+}
+
+bool sched_running(void)
+{
+    return __atomic_load_n(&this_cpu()->sched_data, __ATOMIC_ACQUIRE) != NULL;
+}
+
+const char *thread_name(const struct thread *t)
+{
+    return t->name;
+}
+
+static void sched_check_canary(const struct thread *t)
+{
+    if (t->stack_bottom && *t->stack_bottom != STACK_CANARY)
+        panic("kernel stack overflow in thread '%s'", t->name);
+}
+
+/* Runs on the resumed thread right after arch_context_switch. Caller-visible
+ * contract of sched_switch_locked: the run-queue lock is dropped here. */
+static void sched_finish_switch(struct thread *prev)
+{
+    bool dead = prev->state == THREAD_DEAD;
+    spin_unlock_irqs_off(&this_rq()->lock);
+    if (dead)
+        thread_exit_finish(prev);
+}
+
+void sched_switch_locked(struct runqueue *rq)
+{
+    struct cpu *c = this_cpu();
+    struct thread *prev = c->current;
+    if (c->preempt_count != 0)
+        panic("thread '%s' switches away with preemption disabled (%d)", prev->name,
+              c->preempt_count);
+#ifdef LOCK_DEBUG
+    if (c->lock_depth != 1)
+        panic("thread '%s' switches away holding %u spinlocks besides the run queue",
+              prev->name, c->lock_depth - 1);
+#endif
+    sched_check_canary(prev);
+
+    if (prev->state == THREAD_READY && prev != c->idle)
+        tq_push_tail(&rq->ready_head, &rq->ready_tail, prev);
+    struct thread *next = tq_pop_head(&rq->ready_head, &rq->ready_tail);
+    if (!next)
+        next = c->idle;
+    c->need_resched = false;
+    next->slice_left = SCHED_SLICE_TICKS;
+    if (next == prev) {
+        prev->state = THREAD_RUNNING;
+        spin_unlock_irqs_off(&rq->lock);
+        return;
+    }
+    next->state = THREAD_RUNNING;
+    c->current = next;
+    rq->switches++;
+    arch_set_kernel_stack(next->stack_top);
+    arch_fpu_switch(prev->fpu_area, next->fpu_area);
+    uint64_t *prev_slot = arch_context_switch(&prev->saved_sp, next->saved_sp);
+    sched_finish_switch(container_of(prev_slot, struct thread, saved_sp));
+}
+
+void sched_thread_start(uint64_t *prev_slot, void (*fn)(void *), void *arg)
+{
+    sched_finish_switch(container_of(prev_slot, struct thread, saved_sp));
+    irq_enable();
+    fn(arg);
+    thread_exit();
+}
+
+void sched_make_ready(struct thread *t)
+{
+    struct runqueue *rq = t->cpu->sched_data;
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    t->state = THREAD_READY;
+    tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
+    /* Round-robin: a wake-up preempts only the idle thread. Another CPU's idle
+     * thread will need a reschedule IPI once there are other CPUs. */
+    if (t->cpu == this_cpu() && this_cpu()->current == this_cpu()->idle)
+        this_cpu()->need_resched = true;
+    spin_unlock_irqrestore(&rq->lock, f);
+}
+
+void sched_yield(void)
+{
+    struct runqueue *rq = this_rq();
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    this_cpu()->current->state = THREAD_READY;
+    sched_switch_locked(rq);
+    irq_restore(f);
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+    if (ns == 0) {
+        sched_yield();
+        return;
+    }
+    struct runqueue *rq = this_rq();
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    struct thread *cur = this_cpu()->current;
+    uint64_t now = time_ns();
+    cur->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+    cur->state = THREAD_SLEEPING;
+    tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
+    sched_switch_locked(rq);
+    irq_restore(f);
+}
+
+void sched_tick(void)
+{
+    struct cpu *c = this_cpu();
+    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
+    if (!rq)
+        return;     /* the timer may start before sched_init */
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    uint64_t now = time_ns();
+    struct thread *t;
+    while ((t = tq_pop_expired(&rq->sleep_head, &rq->sleep_tail, now))) {
+        t->state = THREAD_READY;
+        tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
+    }
+    struct thread *cur = c->current;
+    if (cur == c->idle) {
+        if (rq->ready_head)
+            c->need_resched = true;
+    } else if (cur->slice_left <= 1) {
+        /* Slice used up: give way if anyone is waiting, else start a new one. */
+        if (rq->ready_head)
+            c->need_resched = true;
+        else
+            cur->slice_left = SCHED_SLICE_TICKS;
+    } else {
+        cur->slice_left--;
+    }
+    spin_unlock_irqrestore(&rq->lock, f);
+}
+
+void sched_irq_exit(void)
+{
+    struct cpu *c = this_cpu();
+    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
+    if (!rq || !c->need_resched || c->preempt_count != 0)
+        return;
+    /* Interrupts are off (interrupt context); the frame of the interrupted code
+     * stays on this thread's stack until it is switched back in and IRETs. */
+    spin_lock_irqs_off(&rq->lock);
+    c->current->state = THREAD_READY;
+    sched_switch_locked(rq);
+}
+
+void preempt_disable(void)
+{
+    this_cpu()->preempt_count++;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+void preempt_enable(void)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    struct cpu *c = this_cpu();
+    if (c->preempt_count <= 0)
+        panic("preempt_enable without preempt_disable");
+    if (--c->preempt_count == 0 && c->need_resched && irq_enabled())
+        sched_yield();
+}
+
+/* The idle thread: frees detached dead threads, then halts with interrupts on
+ * until an interrupt makes something runnable (sched_irq_exit switches away). */
+static void sched_idle_loop(void *arg)
+{
+    (void)arg;
+    struct runqueue *rq = this_rq();
+    for (;;) {
+        unsigned long f = spin_lock_irqsave(&rq->lock);
+        struct thread *z = tq_pop_head(&rq->zombie_head, &rq->zombie_tail);
+        bool ready = rq->ready_head != NULL;
+        spin_unlock_irqs_off(&rq->lock);
+        if (z) {
+            irq_restore(f);
+            thread_free(z);
+        } else if (ready) {
+            irq_restore(f);
+            sched_yield();
+        } else {
+            arch_wait_for_interrupt();      /* sti; hlt: no wake-up lost in between */
+        }
+    }
+}
+
+void sched_init(void)
+{
+    struct cpu *c = this_cpu();
+    struct runqueue *rq = &runqueues[c->id];
+    spin_init(&rq->lock, "runqueue", RANK_RUNQUEUE);
+
+    struct thread *b = &boot_thread;
+    strlcpy(b->name, "kmain", sizeof(b->name));
+    b->state = THREAD_RUNNING;
+    b->cpu = c;
+    b->stack_top = (uint64_t)boot_stack_top;
+    b->stack_bottom = (uint64_t *)((uint64_t)boot_stack_top - BOOT_STACK_SIZE);
+    *b->stack_bottom = STACK_CANARY;
+    b->slice_left = SCHED_SLICE_TICKS;
+    waitqueue_init(&b->exit_wq);
+    c->current = b;
+
+    struct thread *idle = thread_alloc("idle");
+    if (!idle)
+        panic("no memory for the idle thread");
+    idle->saved_sp = arch_thread_init_stack((void *)idle->stack_top, sched_idle_loop, NULL);
+    idle->state = THREAD_READY;
+    c->idle = idle;
+
+    arch_set_kernel_stack(b->stack_top);
+    __atomic_store_n(&c->sched_data, rq, __ATOMIC_RELEASE);
+    /* From here on the boot flow is an ordinary preemptible thread. */
+    irq_enable();
+    log_info("scheduler ready (round-robin, %d Hz tick)", TIMER_HZ);
+}

@@ -1,0 +1,125 @@
+/* Scheduler internals shared by the files of kernel/sched: struct thread, the
+ * per-CPU run queue and the intrusive thread lists they are built from. */
+#pragma once
+
+#include <osc/percpu.h>
+#include <osc/sched.h>
+#include <osc/spinlock.h>
+#include <osc/types.h>
+
+/* Lock ranks (docs/locking.md): a wait queue's lock may be held while taking the
+ * run-queue lock (waking a thread), never the other way round. */
+#define RANK_WAITQUEUE  70
+#define RANK_RUNQUEUE   80
+
+#define THREAD_BLOCK_PAGES  4           /* 16 KiB: stack, with struct thread on top */
+#define THREAD_NAME_MAX     24
+#define SCHED_SLICE_TICKS   4           /* 16 ms at TIMER_HZ 250 */
+#define STACK_CANARY        0x57ac4ca7a2ull
+#define MUTEX_HELD_MAX      8
+
+enum thread_state {
+    THREAD_RUNNING,     /* cpu->current of its CPU */
+    THREAD_READY,       /* on its CPU's run queue (the idle thread: never queued) */
+    THREAD_BLOCKED,     /* on a wait queue */
+    THREAD_SLEEPING,    /* on its CPU's sleep list until wake_at */
+    THREAD_DEAD,        /* exited; its stack is freed by the joiner or the reaper */
+};
+
+struct thread {
+    uint64_t saved_sp;          /* valid while not running: see arch_context_switch */
+    enum thread_state state;    /* changes under the run-queue lock of t->cpu */
+    uint32_t id;
+    char name[THREAD_NAME_MAX];
+    /* Link in exactly one list at a time, as the state says: run queue (READY),
+     * wait queue (BLOCKED), sleep list (SLEEPING), zombie list (DEAD, detached). */
+    struct thread *next;
+    uint64_t wake_at;           /* time_ns() deadline while SLEEPING */
+    unsigned slice_left;        /* ticks left before preemption */
+    int priority;               /* unused by round-robin; room for a better policy */
+    struct cpu *cpu;            /* CPU whose run queue owns this thread */
+    uint64_t *stack_bottom;     /* lowest word: STACK_CANARY */
+    uint64_t stack_top;
+    paddr_t block;              /* pmm block holding stack + this struct; 0: static */
+    void *fpu_area;             /* XSAVE area; NULL for kernel threads */
+    /* Exit and join, under exit_wq.lock. */
+    struct waitqueue exit_wq;
+    bool exited;                /* off its stack for good: may be freed */
+    bool detached;              /* nobody joins: the reaper frees it */
+    bool joined;                /* a joiner is waiting or has waited */
+#ifdef LOCK_DEBUG
+    const struct mutex *mutexes_held[MUTEX_HELD_MAX];   /* lockdep, per thread */
+    unsigned mutex_depth;
+#endif
+};
+
+struct runqueue {
+    spinlock_t lock;                    /* protects everything below */
+    struct thread *ready_head, *ready_tail;     /* FIFO of READY threads */
+    struct thread *sleep_head, *sleep_tail;     /* SLEEPING threads by wake_at */
+    struct thread *zombie_head, *zombie_tail;   /* DEAD detached threads */
+    uint64_t switches;
+};
+
+static inline struct runqueue *this_rq(void)
+{
+    return (struct runqueue *)this_cpu()->sched_data;
+}
+
+/* ---- intrusive thread lists (tqueue.c, pure: host-tested) ---- */
+void tq_push_tail(struct thread **head, struct thread **tail, struct thread *t);
+struct thread *tq_pop_head(struct thread **head, struct thread **tail);
+/* Unlinks t; returns false when t was not on the list. */
+bool tq_remove(struct thread **head, struct thread **tail, struct thread *t);
+/* Inserts by ascending wake_at; equal deadlines keep insertion order. */
+void tq_insert_by_deadline(struct thread **head, struct thread **tail, struct thread *t);
+/* Pops the head if its wake_at <= now, else returns NULL. */
+struct thread *tq_pop_expired(struct thread **head, struct thread **tail, uint64_t now);
+
+/* ---- sched.c ---- */
+/* True once sched_init has run on this CPU. */
+bool sched_running(void);
+/* Makes a BLOCKED thread READY on its run queue. Callable with interrupts off and
+ * with a wait-queue lock held (rank below the run queue's). */
+void sched_make_ready(struct thread *t);
+/* Switches away from the current thread, whose state the caller has already set
+ * (READY threads are requeued here). Caller holds this CPU's rq->lock, taken after
+ * disabling interrupts; returns, once this thread runs again, with that lock
+ * released and interrupts still off. */
+void sched_switch_locked(struct runqueue *rq);
+/* Frees a dead thread's stack block (never the current stack). */
+void thread_free(struct thread *t);
+
+/* Wakes up to n waiters (n < 0: all); caller holds wq->lock with interrupts off. */
+void waitqueue_wake_locked(struct waitqueue *wq, int n);
+
+/* Take/drop a spinlock when interrupts are already off (the flags live with an
+ * outer irqsave), keeping lockdep's per-CPU stack in step. */
+static inline void spin_lock_irqs_off(struct spinlock *l)
+{
+    lockdep_acquire(l);
+    spin_lock_raw(l);
+}
+static inline void spin_unlock_irqs_off(struct spinlock *l)
+{
+    spin_unlock_raw(l);
+    lockdep_release(l);
+}
+
+/* ---- thread.c ---- */
+/* Called after the switch away from a DEAD thread, on the next thread's stack:
+ * tells the joiner (or queues it for the reaper when detached). */
+void thread_exit_finish(struct thread *t);
+/* Allocates a thread block (stack + struct); NULL when memory is short. */
+struct thread *thread_alloc(const char *name);
+
+/* ---- lockdep.c: mutex order, per thread (a mutex is held across sleeps, so a
+ * per-CPU stack can't track it) ---- */
+#ifdef LOCK_DEBUG
+/* check: panic on a rank not above the thread's last-taken mutex. */
+void lockdep_mutex_acquire(const struct mutex *m, bool check);
+void lockdep_mutex_release(const struct mutex *m);
+#else
+static inline void lockdep_mutex_acquire(const struct mutex *m, bool check) { (void)m; (void)check; }
+static inline void lockdep_mutex_release(const struct mutex *m) { (void)m; }
+#endif

@@ -1,0 +1,299 @@
+/* In-kernel tests of threads and scheduling: create/join, mutual exclusion under
+ * contention, preemption by the tick, sleeping, wait-queue wake-ups (exactly one;
+ * none remembered), stack reaping, and the lock-order checker. */
+
+#include <osc/arch.h>
+#include <osc/errno.h>
+#include <osc/ktest.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/sched.h>
+#include <osc/time.h>
+#include "sched_internal.h"
+
+#define MS 1000000ull
+
+/* True once a timer tick is seen within a bounded busy wait (interrupts on). The
+ * tests that need the tick fail, rather than hang, without it. */
+static bool tick_is_running(void)
+{
+    uint64_t t0 = time_ticks();
+    for (long i = 0; i < 20000000 && time_ticks() == t0; i++)
+        cpu_relax();
+    return time_ticks() != t0;
+}
+
+/* ---- create/join, mutex ---- */
+
+static struct mutex counter_lock;
+static volatile long counter;
+static volatile int inside;
+
+static void bump_counter(void *arg)
+{
+    long n = (long)arg;
+    for (long i = 0; i < n; i++) {
+        mutex_lock(&counter_lock);
+        if (inside++ != 0)
+            counter = -1000000000;      /* two holders at once: poison the count */
+        long v = counter;
+        if (i % 8 == 0)
+            sched_yield();              /* hold the mutex across a switch */
+        counter = v + 1;
+        inside--;
+        mutex_unlock(&counter_lock);
+    }
+}
+
+static int run_counter_threads(int nthreads, long per_thread)
+{
+    static struct thread *ts[200];
+    mutex_init(&counter_lock, "test_counter", 10);
+    counter = 0;
+    int created = 0;
+    for (int i = 0; i < nthreads; i++) {
+        ts[i] = thread_create("counter", bump_counter, (void *)per_thread);
+        if (!ts[i])
+            break;
+        created++;
+    }
+    for (int i = 0; i < created; i++)
+        if (thread_join(ts[i]) != 0)
+            return -1;
+    return created;
+}
+
+KTEST(two_hundred_threads_join_and_count_exactly_under_a_mutex)
+{
+    KT_ASSERT_EQ(run_counter_threads(200, 20), 200);
+    KT_ASSERT_EQ(counter, 200 * 20);
+}
+
+KTEST(mutex_keeps_one_holder_under_contention)
+{
+    KT_ASSERT_EQ(run_counter_threads(8, 2000), 8);
+    KT_ASSERT_EQ(counter, 8 * 2000);
+    KT_ASSERT(mutex_trylock(&counter_lock));
+    KT_ASSERT(!mutex_trylock(&counter_lock));
+    mutex_unlock(&counter_lock);
+}
+
+static struct thread *seen_self;
+static char seen_name[THREAD_NAME_MAX];
+
+static void record_self(void *arg)
+{
+    (void)arg;
+    seen_self = thread_current();
+    strlcpy(seen_name, thread_name(thread_current()), sizeof(seen_name));
+}
+
+KTEST(thread_sees_itself_and_its_name)
+{
+    struct thread *t = thread_create("self-check", record_self, NULL);
+    KT_ASSERT(t != NULL);
+    KT_ASSERT_EQ(thread_join(t), 0);
+    KT_ASSERT(seen_self == t);
+    KT_ASSERT_EQ(strcmp(seen_name, "self-check"), 0);
+    KT_ASSERT_EQ(thread_join(thread_current()), -EINVAL);
+    KT_ASSERT_EQ(thread_join(NULL), -EINVAL);
+}
+
+static void do_nothing(void *arg)
+{
+    (void)arg;
+}
+
+KTEST(joined_threads_give_back_their_stacks)
+{
+    /* Warm up once so any lazily allocated structures are already in place. */
+    struct thread *t = thread_create("reap", do_nothing, NULL);
+    KT_ASSERT(t != NULL);
+    KT_ASSERT_EQ(thread_join(t), 0);
+    size_t baseline = pmm_free_count();
+    for (int i = 0; i < 100; i++) {
+        t = thread_create("reap", do_nothing, NULL);
+        KT_ASSERT(t != NULL);
+        KT_ASSERT(pmm_free_count() < baseline);
+        KT_ASSERT_EQ(thread_join(t), 0);
+    }
+    KT_ASSERT_EQ(pmm_free_count(), baseline);
+}
+
+KTEST(detached_threads_are_reaped_by_idle)
+{
+    KT_ASSERT(tick_is_running());
+    size_t baseline = pmm_free_count();
+    for (int i = 0; i < 10; i++) {
+        struct thread *t = thread_create("detached", do_nothing, NULL);
+        KT_ASSERT(t != NULL);
+        KT_ASSERT_EQ(thread_detach(t), 0);
+        KT_ASSERT_EQ(thread_join(t), -EINVAL);
+    }
+    /* Sleeping lets the threads run and exit, then the idle thread free them. */
+    for (int i = 0; i < 50 && pmm_free_count() != baseline; i++)
+        thread_sleep_ns(10 * MS);
+    KT_ASSERT_EQ(pmm_free_count(), baseline);
+}
+
+/* ---- preemption and sleep ---- */
+
+static volatile bool spin_stop;
+static volatile uint64_t spin_count[2];
+static volatile bool spin_timed_out;
+
+static void spin_without_yielding(void *arg)
+{
+    long idx = (long)arg;
+    uint64_t deadline = time_ns() + 3000 * MS;    /* safety net only */
+    while (!spin_stop) {
+        spin_count[idx]++;
+        if ((spin_count[idx] & 0xffff) == 0 && time_ns() > deadline) {
+            spin_timed_out = true;
+            break;
+        }
+    }
+}
+
+KTEST(timer_preempts_threads_that_never_yield)
+{
+    KT_ASSERT(tick_is_running());
+    spin_stop = false;
+    spin_timed_out = false;
+    spin_count[0] = spin_count[1] = 0;
+    struct thread *a = thread_create("spin-a", spin_without_yielding, (void *)0);
+    struct thread *b = thread_create("spin-b", spin_without_yielding, (void *)1);
+    KT_ASSERT(a && b);
+    /* Both spinners must advance between two samples taken by this third thread
+     * while neither has given up: only the tick can share the CPU like that. */
+    thread_sleep_ns(50 * MS);
+    uint64_t a1 = spin_count[0], b1 = spin_count[1];
+    thread_sleep_ns(50 * MS);
+    uint64_t a2 = spin_count[0], b2 = spin_count[1];
+    spin_stop = true;
+    KT_ASSERT_EQ(thread_join(a), 0);
+    KT_ASSERT_EQ(thread_join(b), 0);
+    KT_ASSERT(!spin_timed_out);
+    KT_ASSERT(a2 > a1);
+    KT_ASSERT(b2 > b1);
+}
+
+KTEST(sleep_20ms_lasts_at_least_20ms)
+{
+    KT_ASSERT(tick_is_running());
+    uint64_t t0 = time_ns();
+    thread_sleep_ns(20 * MS);
+    KT_ASSERT(time_ns() - t0 >= 20 * MS);
+}
+
+/* ---- wait queues ---- */
+
+static struct waitqueue test_wq;
+static volatile bool wq_go;
+static volatile int wq_woken, wq_returns;
+
+static void wait_for_go(void *arg)
+{
+    (void)arg;
+    unsigned long f = spin_lock_irqsave(&test_wq.lock);
+    while (!wq_go) {
+        waitqueue_sleep_locked(&test_wq, &f);
+        wq_returns++;
+    }
+    wq_woken++;
+    spin_unlock_irqrestore(&test_wq.lock, f);
+}
+
+static int waiters_queued(void)
+{
+    unsigned long f = spin_lock_irqsave(&test_wq.lock);
+    int n = 0;
+    for (struct thread *t = test_wq.head; t; t = t->next)
+        n++;
+    spin_unlock_irqrestore(&test_wq.lock, f);
+    return n;
+}
+
+/* Yields until n threads wait on test_wq (bounded). */
+static bool wait_until_queued(int n)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (waiters_queued() == n)
+            return true;
+        sched_yield();
+    }
+    return false;
+}
+
+static void reset_wq(void)
+{
+    waitqueue_init(&test_wq);
+    wq_go = false;
+    wq_woken = wq_returns = 0;
+}
+
+KTEST(waitqueue_wake_one_wakes_exactly_one_sleeper)
+{
+    reset_wq();
+    struct thread *t[3];
+    for (int i = 0; i < 3; i++) {
+        t[i] = thread_create("wq-sleeper", wait_for_go, NULL);
+        KT_ASSERT(t[i] != NULL);
+    }
+    KT_ASSERT(wait_until_queued(3));
+    unsigned long f = spin_lock_irqsave(&test_wq.lock);
+    wq_go = true;       /* any sleeper that wakes now leaves */
+    spin_unlock_irqrestore(&test_wq.lock, f);
+    waitqueue_wake_one(&test_wq);
+    for (int i = 0; i < 20; i++)
+        sched_yield();
+    KT_ASSERT_EQ(wq_woken, 1);
+    KT_ASSERT_EQ(waiters_queued(), 2);
+    waitqueue_wake_all(&test_wq);
+    for (int i = 0; i < 3; i++)
+        KT_ASSERT_EQ(thread_join(t[i]), 0);
+    KT_ASSERT_EQ(wq_woken, 3);
+}
+
+KTEST(wake_with_no_waiter_is_not_remembered)
+{
+    reset_wq();
+    waitqueue_wake_one(&test_wq);
+    waitqueue_wake_all(&test_wq);
+    struct thread *t = thread_create("wq-late", wait_for_go, NULL);
+    KT_ASSERT(t != NULL);
+    KT_ASSERT(wait_until_queued(1));
+    for (int i = 0; i < 20; i++)
+        sched_yield();
+    KT_ASSERT_EQ(wq_returns, 0);     /* the early wake-ups did not count */
+    KT_ASSERT_EQ(waiters_queued(), 1);
+    unsigned long f = spin_lock_irqsave(&test_wq.lock);
+    wq_go = true;
+    spin_unlock_irqrestore(&test_wq.lock, f);
+    waitqueue_wake_one(&test_wq);
+    KT_ASSERT_EQ(thread_join(t), 0);
+    KT_ASSERT_EQ(wq_returns, 1);
+}
+
+/* ---- lock order checking ---- */
+
+#ifdef LOCK_DEBUG
+KTEST(lockdep_flags_out_of_order_and_recursive_acquisition)
+{
+    static spinlock_t low = SPINLOCK_INIT("test_low", 20);
+    static spinlock_t mid = SPINLOCK_INIT("test_mid", 30);
+    static spinlock_t high = SPINLOCK_INIT("test_high", 40);
+    KT_ASSERT(!lockdep_would_violate(&low));
+    unsigned long f = spin_lock_irqsave(&mid);
+    bool low_bad = lockdep_would_violate(&low);
+    bool mid_bad = lockdep_would_violate(&mid);
+    bool high_ok = !lockdep_would_violate(&high);
+    uint32_t depth = this_cpu()->lock_depth;
+    spin_unlock_irqrestore(&mid, f);
+    KT_ASSERT(low_bad);
+    KT_ASSERT(mid_bad);
+    KT_ASSERT(high_ok);
+    KT_ASSERT_EQ(depth, 1);
+    KT_ASSERT_EQ(this_cpu()->lock_depth, 0);
+}
+#endif

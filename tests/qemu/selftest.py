@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""In-kernel self-tests: boots an ISO whose command line is `test`; the kernel runs
+every KTEST, prints "[test] START name" before each and "[test] N passed, N failed"
+at the end, and exits QEMU (status 33 pass, 35 fail, 37 panic).
+
+usage: selftest.py [ISO]          test: selftest"""
+
+import os
+import re
+import sys
+
+from common import ISO_DIR, RESULTS, Reporter, qemu_run, run_problem
+
+SUMMARY = re.compile(r"\[test\] (\d+) passed, (\d+) failed")
+
+
+def main():
+    iso = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ISO_DIR, "test.iso")
+    rep = Reporter()
+    r = qemu_run.run(iso, "bios", timeout=300, watchdog=30, stop_on_panic=True,
+                     panic_quiet=3.0, log_path=os.path.join(RESULTS, "selftest.log"))
+    m = SUMMARY.findall(r.log)
+    problems = []
+    if not m:
+        problems.append("no '[test] N passed, N failed' line")
+    else:
+        passed, failed = int(m[-1][0]), int(m[-1][1])
+        if failed:
+            names = re.findall(r"\[test\] FAIL (\S+)", r.log)
+            problems.append("%d kernel test(s) failed: %s" % (failed, " ".join(names)))
+        if passed == 0:
+            problems.append("no kernel test passed")
+        print("    kernel tests: %d passed, %d failed" % (passed, failed))
+    if run_problem(r):
+        started = re.findall(r"\[test\] START (\S+)", r.log)
+        problems.append(run_problem(r) + (" (in test %s)" % started[-1] if started else ""))
+    elif r.status != qemu_run.EXIT_PASS:
+        what = {qemu_run.EXIT_FAIL: " (tests failed)", qemu_run.EXIT_PANIC: " (kernel panic)"}
+        problems.append("QEMU status %s%s, want %d" % (
+            r.status, what.get(r.status, ""), qemu_run.EXIT_PASS))
+    rep.check("selftest", not problems, "; ".join(problems), r.tail(20) if problems else None)
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()

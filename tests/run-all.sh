@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Every test: build, host unit tests (ASan+UBSan), harness self-checks, then the QEMU
+# tests of the real ISO (BIOS and UEFI boot with splash screendumps, in-kernel
+# self-tests, deliberate faults). One VM at a time, each with a hard timeout and a
+# no-output watchdog. Artifacts (serial logs, PNGs) go to build/test-results/.
+# Ends with exactly one line "N passed, N failed"; exits non-zero on any failure.
+# Works without a terminal (CI: .ci/run).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+results=build/test-results
+isodir=build/test-iso
+passed=0 failed=0
+start=$(date +%s)
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+finish() {
+    echo "== done in $(( $(date +%s) - start ))s; artifacts in $results/"
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+echo "== build"
+if ! make --no-print-directory; then
+    echo "FAIL build"
+    add 0 1
+    finish
+fi
+rm -rf "$results"
+mkdir -p "$results" "$isodir"
+
+echo "== host unit tests"
+out=$(bash tests/host/run.sh 2>&1)
+printf '%s\n' "$out"
+line=$(printf '%s\n' "$out" | grep -E '^host: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [ -n "$line" ]; then
+    add "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+else
+    echo "FAIL host tests: no summary line"; add 0 1
+fi
+
+echo "== harness self-checks"
+out=$(python3 tests/qemu/test_harness.py 2>&1)
+printf '%s\n' "$out"
+line=$(printf '%s\n' "$out" | grep -E '^harness: [0-9]+ passed, [0-9]+ failed$' | tail -1)
+if [ -n "$line" ]; then
+    add "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+else
+    echo "FAIL harness self-checks: no summary line"; add 0 1
+fi
+
+echo "== variant ISOs"
+for v in "test:test" "fault-page:fault=page" "fault-df:fault=df"; do
+    name=${v%%:*} cmdline=${v#*:}
+    if ! bash tools/mkiso.sh "$isodir/$name.iso" "$cmdline"; then
+        echo "FAIL mkiso $name"; add 0 1
+    fi
+done
+
+# Runs one QEMU test script and counts its PASS/FAIL lines; a script that dies
+# without reporting counts as one failure.
+qemu_test() {
+    local t0 out status p f
+    t0=$(date +%s)
+    out=$(python3 "$@" 2>&1)
+    status=$?
+    printf '%s\n' "$out"
+    p=$(printf '%s\n' "$out" | grep -c '^PASS ')
+    f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL $1: exited with status $status without reporting"; f=1
+    fi
+    echo "   ($(( $(date +%s) - t0 ))s)"
+    add "$p" "$f"
+}
+
+echo "== QEMU tests"
+qemu_test tests/qemu/boot.py --firmware bios
+qemu_test tests/qemu/boot.py --firmware uefi
+qemu_test tests/qemu/selftest.py "$isodir/test.iso"
+qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
+qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
+finish
