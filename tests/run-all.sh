@@ -50,6 +50,14 @@ else
     echo "FAIL harness self-checks: no summary line"; add 0 1
 fi
 
+echo "== debug build (lock-order checking, LOCK_DEBUG)"
+if make --no-print-directory -s BUILD=build/debug DEBUG=1 build/debug/kernel.elf &&
+   KERNEL=build/debug/kernel.elf bash tools/mkiso.sh "$isodir/test-debug.iso" "test"; then
+    debug_iso=yes
+else
+    echo "FAIL debug build"; add 0 1; debug_iso=
+fi
+
 echo "== variant ISOs"
 for v in "test:test" "fault-page:fault=page" "fault-df:fault=df"; do
     name=${v%%:*} cmdline=${v#*:}
@@ -79,6 +87,7 @@ echo "== QEMU tests"
 qemu_test tests/qemu/boot.py --firmware bios
 qemu_test tests/qemu/boot.py --firmware uefi
 qemu_test tests/qemu/selftest.py "$isodir/test.iso"
+[ -n "$debug_iso" ] && qemu_test tests/qemu/selftest.py "$isodir/test-debug.iso" debug
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 finish
