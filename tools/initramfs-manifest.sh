@@ -46,3 +46,13 @@ for src in $(ls user/tests/*.c | sort); do
     done
 done
 echo "file /usr/tests/LIST 0644 $list"
+
+# The process core's KTEST programs (tests/proc/, built by the top Makefile into
+# $build/proc-tests/) at /test, where those KTESTs look for them.
+if [ -d tests/proc ] && compgen -G "$build/proc-tests/*" > /dev/null; then
+    echo "dir /test 0755"
+    for b in "$build"/proc-tests/*; do
+        echo "file /test/$(basename "$b") 0755 $b"
+    done
+    [ -f tests/proc/script.sh ] && echo "file /test/script.sh 0755 tests/proc/script.sh"
+fi

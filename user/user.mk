@@ -38,7 +38,8 @@ user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)
 # The initramfs: tools/initramfs-manifest.sh lists busybox + applet links, init,
 # /etc, the tests; tools/mkinitramfs.py packs it reproducibly.
 initramfs: $(BUILD)/initramfs.cpio
-$(BUILD)/initramfs.manifest: $(USER_BINS) $(BUSYBOX) tools/initramfs-manifest.sh $(wildcard user/rootfs/etc/*) FORCE
+# PROC_TEST_BINS: the process core's KTEST programs (top Makefile), also packed.
+$(BUILD)/initramfs.manifest: $(USER_BINS) $(PROC_TEST_BINS) $(BUSYBOX) tools/initramfs-manifest.sh $(wildcard user/rootfs/etc/*) FORCE
 	@mkdir -p $(dir $@)
 	@BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) bash tools/initramfs-manifest.sh > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
