@@ -14,6 +14,7 @@
 #include <osc/panic.h>
 #include <osc/percpu.h>
 #include <osc/sched.h>
+#include <osc/syscall.h>
 #include <osc/uart.h>
 
 struct boot_info boot_info;
@@ -65,6 +66,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
      *   sched_init()                          [sched]
      *   fb_init(); splash_start()             [fb]
      *   uart_init()                           [uart]
+ *   syscall_init()                        [syscall]
      * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
      * deliberate kernel fault; otherwise kmain idles. */
     arch_time_init();
@@ -72,6 +74,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     fb_init();
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
+    syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {
         int failed = ktest_run_all();
