@@ -98,3 +98,10 @@ KTEST(proc_missing_or_malformed_executables_fail_cleanly)
     KT_ASSERT_EQ(proc_spawn("/test/efault.c", argv, no_env), -ENOENT);
     KT_ASSERT_EQ(proc_spawn("/test", argv, no_env), -EISDIR);
 }
+
+KTEST(proc_startup_syscalls_behave_like_linux)
+{
+    static const char *const argv[] = { "syscalls", NULL };
+    int st = run("/test/syscalls", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+}
