@@ -21,8 +21,6 @@
 
 struct boot_info boot_info;
 
-#define KERNEL_DIRECT_MAP 0xffff800000000000ull  /* boot.S maps low 4 GiB here */
-
 static void apply_log_level(void)
 {
     const char *lvl = cmdline_get("log");
@@ -40,6 +38,15 @@ static void apply_log_level(void)
         log_warn("unknown log level '%s' ignored", lvl);
 }
 
+/* Boot phases, in log order (docs/boot.md):
+ *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
+ *   pmm_init(); vmm_init(); heap_init();  [mm]
+ *   arch_time_init()                      [arch] ACPI, LAPIC, IOAPIC, timers, RTC
+ *   sched_init()                          [sched] (interrupts on from here)
+ *   fb_init(); splash_start()             [fb]
+ *   uart_init()                           [uart]
+ * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
+ * deliberate kernel fault; otherwise the boot thread exits and idle takes over. */
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     percpu_init(0, 0);          /* APIC id filled in once the LAPIC is up */
@@ -49,28 +56,17 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 
     if (magic != MULTIBOOT2_BOOTLOADER_MAGIC)
         panic("not started by a multiboot2 loader (magic %#x)", magic);
-    int err = multiboot2_parse((const void *)(KERNEL_DIRECT_MAP + mbi_phys), mbi_phys, &boot_info);
-    if (err)
+    int err = multiboot2_parse(phys_to_virt(mbi_phys), mbi_phys, &boot_info);
+    if (err)      /* boot.S direct-maps the low 4 GiB, where GRUB puts it */
         panic("malformed multiboot2 boot information (%d)", err);
     cmdline_init(boot_info.cmdline);
     apply_log_level();
     log_debug("loader '%s', command line '%s'", boot_info.loader_name, boot_info.cmdline);
     arch_cpu_init();
-
     pmm_init();
     vmm_init();
     heap_init();
 
-    /* Boot phases, in log order (docs/boot.md):
-     *   arch_cpu_init()                       [arch] GDT, TSS, IDT, CPU features
-     *   pmm_init(); vmm_init(); heap_init();  [mm]
-     *   arch_time_init()                      [arch] ACPI, LAPIC, IOAPIC, timers, RTC
-     *   sched_init()                          [sched]
-     *   fb_init(); splash_start()             [fb]
-     *   uart_init()                           [uart]
- *   syscall_init()                        [syscall]
-     * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
-     * deliberate kernel fault; otherwise kmain idles. */
     arch_time_init();
     sched_init();
     fb_init();

@@ -30,24 +30,33 @@ fi
 rm -rf "$results"
 mkdir -p "$results" "$isodir"
 
+# Runs a suite that ends with "LABEL: N passed, N failed" and adds its counts; a
+# suite without that line counts as one failure.
+summary_suite() {
+    local label=$1 out line
+    shift
+    out=$("$@" 2>&1)
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E "^$label: [0-9]+ passed, [0-9]+ failed\$" | tail -1)
+    if [ -n "$line" ]; then
+        add "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+    else
+        echo "FAIL $label: no summary line"; add 0 1
+    fi
+}
+
 echo "== host unit tests"
-out=$(bash tests/host/run.sh 2>&1)
-printf '%s\n' "$out"
-line=$(printf '%s\n' "$out" | grep -E '^host: [0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -n "$line" ]; then
-    add "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
-else
-    echo "FAIL host tests: no summary line"; add 0 1
-fi
+summary_suite host bash tests/host/run.sh
 
 echo "== harness self-checks"
-out=$(python3 tests/qemu/test_harness.py 2>&1)
-printf '%s\n' "$out"
-line=$(printf '%s\n' "$out" | grep -E '^harness: [0-9]+ passed, [0-9]+ failed$' | tail -1)
-if [ -n "$line" ]; then
-    add "$(echo "$line" | awk '{print $2}')" "$(echo "$line" | awk '{print $4}')"
+summary_suite harness python3 tests/qemu/test_harness.py
+
+echo "== debug build (lock-order checking, LOCK_DEBUG)"
+if make --no-print-directory -s BUILD=build/debug DEBUG=1 build/debug/kernel.elf &&
+   KERNEL=build/debug/kernel.elf bash tools/mkiso.sh "$isodir/test-debug.iso" "test"; then
+    debug_iso=yes
 else
-    echo "FAIL harness self-checks: no summary line"; add 0 1
+    echo "FAIL debug build"; add 0 1; debug_iso=
 fi
 
 echo "== variant ISOs"
@@ -79,6 +88,7 @@ echo "== QEMU tests"
 qemu_test tests/qemu/boot.py --firmware bios
 qemu_test tests/qemu/boot.py --firmware uefi
 qemu_test tests/qemu/selftest.py "$isodir/test.iso"
+[ -n "$debug_iso" ] && qemu_test tests/qemu/selftest.py "$isodir/test-debug.iso" debug
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 finish

@@ -61,7 +61,7 @@ static int parse_mmap(const uint8_t *body, uint32_t len, struct boot_info *out)
 static int parse_framebuffer(const uint8_t *body, uint32_t len, struct boot_info *out)
 {
     if (len < 23)
-        return -EINVAL;
+        return 0;       /* unusable, not fatal: the kernel runs serial-only */
     struct boot_framebuffer *fb = &out->fb;
     fb->addr = rd64(body);
     fb->pitch = rd32(body + 8);

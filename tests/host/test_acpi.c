@@ -99,6 +99,8 @@ TEST(acpi_parses_madt_cpus_ioapic_overrides_and_hpet)
     CHECK_EQ(info.cpu_count, 2);
     CHECK_EQ(info.cpus[0].apic_id, 0);
     CHECK_EQ(info.cpus[1].apic_id, 7);
+    CHECK(info.cpus[0].enabled);
+    CHECK(!info.cpus[1].enabled);           /* online-capable only */
     CHECK_EQ(info.ioapic_count, 1);
     CHECK_EQ(info.ioapics[0].address, 0xfec00000);
     CHECK_EQ(info.override_count, 2);
@@ -182,4 +184,41 @@ TEST(acpi_scan_finds_rsdp_on_16_byte_boundary)
     area[96 + 8] ^= 1;
     CHECK_EQ(acpi_scan_rsdp(area, sizeof(area)), -1);
     CHECK_EQ(acpi_scan_rsdp(area, 10), -1);
+}
+
+/* Adds an RSDT at 0x4000 listing the MADT and HPET, and points the v2 RSDP at it. */
+static void add_rsdt(void)
+{
+    header(0x4000, "RSDT", 44);
+    put32(phys + 0x4000 + 36, 0x2000);
+    put32(phys + 0x4000 + 40, 0x3000);
+    fix_checksum(phys + 0x4000, 44, 9);
+    put32(phys + 16, 0x4000);
+    fix_checksum(phys, 20, 8);
+    fix_checksum(phys, 36, 32);
+}
+
+TEST(acpi_corrupt_xsdt_falls_back_to_rsdt)
+{
+    build_all(0, NULL);
+    add_rsdt();
+    phys[0x1000 + 20] ^= 0x5a;              /* XSDT checksum broken */
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK_EQ(info.cpu_count, 2);
+    CHECK_EQ(info.hpet_address, 0xfed00000);
+    CHECK_EQ(info.tables_rejected, 1);
+    /* Both roots unusable: -EINVAL. */
+    phys[0x4000 + 20] ^= 0x5a;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), -EINVAL);
+}
+
+TEST(acpi_hpet_outside_memory_space_is_ignored)
+{
+    build_all(0, NULL);
+    phys[0x3000 + 40] = 1;                  /* GAS says system I/O space */
+    fix_checksum(phys + 0x3000, 56, 9);
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK_EQ(info.hpet_address, 0);
 }

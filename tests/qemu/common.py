@@ -16,7 +16,7 @@ import qemu_run  # noqa: E402  (tools/ is not a package)
 RESULTS = os.path.join(ROOT, "build", "test-results")
 MARKERS_FILE = os.path.join(ROOT, "tests", "qemu", "markers.txt")
 # The serial marker after which the boot splash is on screen (console branch).
-SPLASH_MARKER = "[fb]"
+SPLASH_MARKER = "[fb] boot splash"
 # Test-only kernel command-line variants, built by tests/run-all.sh with tools/mkiso.sh.
 ISO_DIR = os.path.join(ROOT, "build", "test-iso")
 

@@ -3,7 +3,8 @@
 every KTEST, prints "[test] START name" before each and "[test] N passed, N failed"
 at the end, and exits QEMU (status 33 pass, 35 fail, 37 panic).
 
-usage: selftest.py [ISO]          test: selftest"""
+usage: selftest.py [ISO [LABEL]]   test: selftest (or selftest-LABEL)
+LABEL names a build variant, e.g. "debug" for the lock-order-checking build."""
 
 import os
 import re
@@ -16,11 +17,16 @@ SUMMARY = re.compile(r"\[test\] (\d+) passed, (\d+) failed")
 
 def main():
     iso = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ISO_DIR, "test.iso")
+    label = sys.argv[2] if len(sys.argv) > 2 else ""
+    name = "selftest-" + label if label else "selftest"
     rep = Reporter()
     r = qemu_run.run(iso, "bios", timeout=300, watchdog=30, stop_on_panic=True,
-                     panic_quiet=3.0, log_path=os.path.join(RESULTS, "selftest.log"))
+                     panic_quiet=3.0, log_path=os.path.join(RESULTS, name + ".log"))
     m = SUMMARY.findall(r.log)
     problems = []
+    # Each kernel test counts on its own in the make test summary.
+    for verdict, test in re.findall(r"\[test\] (PASS|FAIL) (\S+)", r.log):
+        print("%s ktest%s %s" % (verdict, "[%s]" % label if label else "", test))
     if not m:
         problems.append("no '[test] N passed, N failed' line")
     else:
@@ -38,7 +44,7 @@ def main():
         what = {qemu_run.EXIT_FAIL: " (tests failed)", qemu_run.EXIT_PANIC: " (kernel panic)"}
         problems.append("QEMU status %s%s, want %d" % (
             r.status, what.get(r.status, ""), qemu_run.EXIT_PASS))
-    rep.check("selftest", not problems, "; ".join(problems), r.tail(20) if problems else None)
+    rep.check(name, not problems, "; ".join(problems), r.tail(20) if problems else None)
     rep.exit()
 
 

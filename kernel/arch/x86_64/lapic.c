@@ -90,12 +90,20 @@ static uint32_t calibrate_timer(void)
 {
     lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | IRQ_VECTOR_TIMER);
+    /* Time the window with time_ns rather than trusting the delay: under emulation
+     * the busy wait overshoots, and the overshoot would shorten every tick. */
+    unsigned long flags = irq_save();
+    uint64_t t0 = time_ns();
     lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
     time_delay_ns(CALIBRATION_NS);
     uint32_t elapsed = 0xffffffff - lapic_read(LAPIC_TIMER_CURRENT);
+    uint64_t ns = time_ns() - t0;
+    irq_restore(flags);
     lapic_write(LAPIC_TIMER_INIT, 0);
-    uint64_t per_second = (uint64_t)elapsed * (1000000000ull / CALIBRATION_NS);
-    return (uint32_t)(per_second / TIMER_HZ);
+    if (ns == 0)
+        return 0;
+    uint64_t per_second = (uint64_t)elapsed * 1000000000ull / ns;   /* < 2^62: no wrap */
+    return per_second / TIMER_HZ > 0xffffffffu ? 0 : (uint32_t)(per_second / TIMER_HZ);
 }
 
 int lapic_timer_start(void)

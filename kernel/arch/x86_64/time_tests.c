@@ -39,6 +39,7 @@ KTEST(timer_tick_fires_at_roughly_timer_hz)
 KTEST(acpi_found_a_cpu_and_an_ioapic)
 {
     KT_ASSERT(acpi_info.cpu_count >= 1);
+    KT_ASSERT(acpi_info.cpus[0].enabled);   /* the boot CPU is never hot-add only */
     KT_ASSERT(acpi_info.ioapic_count >= 1);
     KT_ASSERT(acpi_info.lapic_address != 0);
 }

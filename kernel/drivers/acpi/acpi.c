@@ -18,7 +18,9 @@
 #define MADT_X2APIC         9
 #define LAPIC_ENABLED       1u
 #define LAPIC_ONLINE_CAPABLE 2u
+#define HPET_GAS_OFF        40          /* IA-PC HPET 1.0a 3.2.4: base address GAS */
 #define HPET_ADDRESS_OFF    44          /* 64-bit address inside the GAS at 40 */
+#define GAS_SYSTEM_MEMORY   0           /* ACPI 6.5 5.2.3.2: address space id */
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -81,7 +83,7 @@ static void madt_add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid, 
     for (size_t i = 0; i < out->cpu_count; i++)
         if (out->cpus[i].apic_id == apic_id)
             return;     /* listed as both LAPIC and x2APIC */
-    out->cpus[out->cpu_count++] = (struct acpi_cpu){ apic_id, uid };
+    out->cpus[out->cpu_count++] = (struct acpi_cpu){ apic_id, uid, flags & LAPIC_ENABLED };
 }
 
 static void parse_madt(const uint8_t *t, struct acpi_info *out)
@@ -130,7 +132,8 @@ static void parse_table(const uint8_t *t, struct acpi_info *out)
 {
     if (memcmp(t, "APIC", 4) == 0)
         parse_madt(t, out);
-    else if (memcmp(t, "HPET", 4) == 0 && rd32(t + 4) >= HPET_ADDRESS_OFF + 8)
+    else if (memcmp(t, "HPET", 4) == 0 && rd32(t + 4) >= HPET_ADDRESS_OFF + 8 &&
+             t[HPET_GAS_OFF] == GAS_SYSTEM_MEMORY)
         out->hpet_address = rd64(t + HPET_ADDRESS_OFF);
 }
 
@@ -142,10 +145,16 @@ int acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
         return -EINVAL;
     out->revision = rsdp[15];
     bool xsdt = out->revision >= 2 && rd64(rsdp + 24) != 0;
-    paddr_t root_phys = xsdt ? rd64(rsdp + 24) : rd32(rsdp + 16);
-    const uint8_t *root = map_table(root_phys, map, ctx, out);
-    if (!root || memcmp(root, xsdt ? "XSDT" : "RSDT", 4) != 0)
-        return -EINVAL;
+    const uint8_t *root = xsdt ? map_table(rd64(rsdp + 24), map, ctx, out) : NULL;
+    if (root && memcmp(root, "XSDT", 4) != 0)
+        root = NULL;
+    if (!root) {
+        /* No XSDT, or a corrupt one: ACPI 2.0+ firmware still provides the RSDT. */
+        xsdt = false;
+        root = map_table(rd32(rsdp + 16), map, ctx, out);
+        if (!root || memcmp(root, "RSDT", 4) != 0)
+            return -EINVAL;
+    }
     size_t entry_size = xsdt ? 8 : 4;
     size_t count = (rd32(root + 4) - SDT_HEADER_LEN) / entry_size;
     for (size_t i = 0; i < count; i++) {

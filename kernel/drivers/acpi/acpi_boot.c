@@ -35,19 +35,21 @@ static const void *map_phys(paddr_t phys, size_t len, void *ctx)
 
 int acpi_init(void)
 {
-    const uint8_t *rsdp = boot_info.rsdp;
-    size_t rsdp_len = boot_info.rsdp_len;
-    if (rsdp_len == 0) {
+    int err = -EINVAL;
+    if (boot_info.rsdp_len) {
+        err = acpi_parse(boot_info.rsdp, boot_info.rsdp_len, map_phys, NULL, &acpi_info);
+        if (err == -EINVAL)     /* the loader's copy is bad; the firmware's may not be */
+            log_warn("ACPI: RSDP from the loader is invalid; scanning the BIOS area");
+    }
+    if (err == -EINVAL) {
         const uint8_t *area = map_phys(BIOS_AREA_START, BIOS_AREA_LEN, NULL);
         long off = area ? acpi_scan_rsdp(area, BIOS_AREA_LEN) : -1;
         if (off < 0) {
             log_warn("ACPI: no RSDP found; assuming one CPU and no IOAPIC");
             return -ENODEV;
         }
-        rsdp = area + off;
-        rsdp_len = BIOS_AREA_LEN - (size_t)off;
+        err = acpi_parse(area + off, BIOS_AREA_LEN - (size_t)off, map_phys, NULL, &acpi_info);
     }
-    int err = acpi_parse(rsdp, rsdp_len, map_phys, NULL, &acpi_info);
     if (err) {
         log_warn("ACPI: unusable root tables (%d)", err);
         return err;

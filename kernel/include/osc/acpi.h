@@ -20,6 +20,7 @@
 struct acpi_cpu {
     uint32_t apic_id;
     uint32_t uid;
+    bool enabled;           /* false: online-capable only (hot-add); don't start it */
 };
 
 struct acpi_ioapic {
