@@ -88,6 +88,14 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
 	@cmp -s $(BUILD)/ksyms.pass1.txt $(BUILD)/ksyms.pass2.txt || \
 	    { echo "error: text symbols moved between link passes (see $(BUILD)/ksyms.pass*.txt)"; rm -f $@; exit 1; }
 
+# Test user programs for the process KTESTs (tests/proc/*.c, musl static). The
+# initramfs (user/user.mk, tools/initramfs-manifest.sh) packs them at /test.
+PROC_TEST_BINS := $(patsubst tests/proc/%.c,$(BUILD)/proc-tests/%,$(wildcard tests/proc/*.c))
+$(BUILD)/proc-tests/%: tests/proc/%.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSL    $<"
+	@musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 iso: $(BUILD)/oscortex.iso
 
 $(BUILD)/oscortex.iso: $(BUILD)/kernel.elf $(BUILD)/initramfs.cpio tools/mkiso.sh
