@@ -4,6 +4,7 @@
 #include "testlib.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #define BUSYBOX "/bin/busybox"
@@ -205,4 +206,51 @@ TEST(many_children_in_sequence)
         CHECK_EQ(waitpid(pid, &status, 0), pid);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == (i & 0x7f));
     }
+}
+
+/* The bomb runs in a child that drops root (Linux exempts root from RLIMIT_NPROC;
+ * OSCortex has one user and applies it anyway) and lowers its limit; each bomb
+ * process blocks on a pipe and exits when the child closes it. Reports through its
+ * exit status: 0 fork failed with EAGAIN in time, 1 it never failed, 2 wrong errno. */
+static int fork_bomb(void)
+{
+    struct rlimit lim = { 16, 16 };
+    if (getuid() == 0 && setgid(65534) == 0)
+        (void)setuid(65534);
+    if (setrlimit(RLIMIT_NPROC, &lim) != 0)
+        return 3;
+    int p[2];
+    if (pipe(p) != 0)
+        return 4;
+    int result = 1, forks = 0;
+    for (int i = 0; i < 200; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            char c;
+            close(p[1]);
+            (void)read(p[0], &c, 1);
+            _exit(0);
+        }
+        if (pid < 0) {
+            result = errno == EAGAIN ? 0 : 2;
+            break;
+        }
+        forks++;
+    }
+    close(p[1]);
+    while (forks > 0 && wait(NULL) > 0)
+        forks--;
+    return result;
+}
+
+TEST(fork_bomb_is_bounded_by_rlimit_nproc)
+{
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0)
+        _exit(fork_bomb());
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ(WEXITSTATUS(status), 0);
 }
