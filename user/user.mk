@@ -38,12 +38,16 @@ user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)
 # The initramfs: tools/initramfs-manifest.sh lists busybox + applet links, init,
 # /etc, the tests; tools/mkinitramfs.py packs it reproducibly.
 initramfs: $(BUILD)/initramfs.cpio
-# PROC_TEST_BINS: the process core's KTEST programs (top Makefile), also packed.
-$(BUILD)/initramfs.manifest: $(USER_BINS) $(PROC_TEST_BINS) $(BUSYBOX) tools/initramfs-manifest.sh $(wildcard user/rootfs/etc/*) FORCE
+# Every file packed (PROC_TEST_BINS: the process core's KTEST programs, from the
+# top Makefile). The manifest is regenerated each time (a new test file changes it)
+# but only rewritten when its text changes; the archive depends on the files too.
+INITRAMFS_FILES := $(USER_BINS) $(PROC_TEST_BINS) $(wildcard tests/proc/script.sh) \
+                   $(BUSYBOX) $(wildcard user/rootfs/etc/*)
+$(BUILD)/initramfs.manifest: $(INITRAMFS_FILES) tools/initramfs-manifest.sh FORCE
 	@mkdir -p $(dir $@)
 	@BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) bash tools/initramfs-manifest.sh > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BUILD)/initramfs.cpio: $(BUILD)/initramfs.manifest $(USER_BINS) tools/mkinitramfs.py
+$(BUILD)/initramfs.cpio: $(BUILD)/initramfs.manifest $(INITRAMFS_FILES) tools/mkinitramfs.py
 	@echo "  CPIO    $@"
 	@python3 tools/mkinitramfs.py $< $@
