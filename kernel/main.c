@@ -15,6 +15,7 @@
 #include <osc/percpu.h>
 #include <osc/sched.h>
 #include <osc/uart.h>
+#include <osc/vfs.h>
 
 struct boot_info boot_info;
 
@@ -42,6 +43,7 @@ static void apply_log_level(void)
  *   sched_init()                          [sched] (interrupts on from here)
  *   fb_init(); splash_start()             [fb]
  *   uart_init()                           [uart]
+ *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
  * deliberate kernel fault; otherwise the boot thread exits and idle takes over. */
 void kmain(uint32_t magic, uint32_t mbi_phys)
@@ -69,6 +71,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     fb_init();
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
+    vfs_init();
 
     if (cmdline_has("test")) {
         int failed = ktest_run_all();

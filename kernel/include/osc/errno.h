@@ -35,3 +35,8 @@
 #define ENOSYS  38
 #define ENOTEMPTY 39
 #define ETIMEDOUT 110
+#define EXDEV   18
+#define EMLINK  31
+#define ELOOP   40
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95
