@@ -73,3 +73,23 @@ KTEST(vfs_tmp_writable_and_read_file)
     KT_ASSERT_EQ(vfs_unlink(&c, NULL, "/tmp/ktest"), 0);
     KT_ASSERT_EQ(vfs_read_file("/tmp/ktest", &data, &len), -ENOENT);
 }
+
+KTEST(vfs_pipe_data_eof_epipe_nonblock)
+{
+    struct file *r, *w;
+    KT_ASSERT_EQ(pipe_create(&r, &w, O_NONBLOCK), 0);
+    char buf[8];
+    KT_ASSERT_EQ(file_read(r, buf, sizeof(buf)), -EAGAIN);
+    KT_ASSERT_EQ(file_write(w, "pipe", 4), 4);
+    KT_ASSERT_EQ(r->ops->poll(r) & POLLIN, POLLIN);
+    KT_ASSERT_EQ(file_read(r, buf, sizeof(buf)), 4);
+    KT_ASSERT(memcmp(buf, "pipe", 4) == 0);
+    KT_ASSERT_EQ(file_write(r, "x", 1), -EBADF);
+    file_put(w);                                /* writers gone: EOF */
+    KT_ASSERT_EQ(file_read(r, buf, sizeof(buf)), 0);
+    file_put(r);
+    KT_ASSERT_EQ(pipe_create(&r, &w, 0), 0);
+    file_put(r);                                /* readers gone: EPIPE */
+    KT_ASSERT_EQ(file_write(w, "x", 1), -EPIPE);
+    file_put(w);
+}
