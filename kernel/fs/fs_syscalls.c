@@ -462,15 +462,8 @@ SYSCALL(getcwd)
     return n;
 }
 
-SYSCALL(umask)
-{
-    struct process *p = cur();
-    if (!p)
-        return 022;
-    uint32_t old = p->umask;
-    p->umask = (uint32_t)args->a[0] & 0777;
-    return old;
-}
+/* umask is kernel/proc/sys_misc.c's (it owns the credentials); it sets p->umask,
+ * which the namespace calls apply. */
 
 /* Two-path calls. */
 static long two_paths(int ofd, uint64_t uo, int nfd, uint64_t un, int op, int flags)

@@ -82,7 +82,7 @@ int vfs_read_file(const char *path, void **data, size_t *len)
     int err = vfs_open(&c, NULL, path, O_RDONLY, 0, &f);
     if (err)
         return err;
-    err = -EACCES;
+    err = S_ISDIR(f->vnode->mode) ? -EISDIR : -EACCES;
     if (!S_ISREG(f->vnode->mode))
         goto out;
     size_t size = (size_t)f->vnode->size;

@@ -33,10 +33,10 @@
 #define ERANGE  34
 #define ENAMETOOLONG 36
 #define ENOSYS  38
+#define ELOOP   40
 #define ENOTEMPTY 39
 #define ETIMEDOUT 110
 #define EXDEV   18
 #define EMLINK  31
-#define ELOOP   40
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
