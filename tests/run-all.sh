@@ -55,6 +55,9 @@ summary_suite user-host bash tests/user-host.sh
 echo "== the initramfs on the host (chroot: init's test and osc.run modes)"
 summary_suite initramfs-host bash tests/initramfs-host.sh
 
+echo "== osc-run self-checks (serial filter, manifest additions)"
+summary_suite osc-run python3 tests/osc_run_check.py
+
 echo "== harness self-checks"
 summary_suite harness python3 tests/qemu/test_harness.py
 
