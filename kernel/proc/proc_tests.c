@@ -105,3 +105,23 @@ KTEST(proc_startup_syscalls_behave_like_linux)
     int st = run("/test/syscalls", argv, NULL, 0);
     KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
 }
+
+/* ---- signals (tests/proc/sig_*.c; each passed on host Linux first) ---- */
+
+KTEST(signal_handlers_masks_faults_fpu_alarm_and_altstack_behave_like_linux)
+{
+    static const char *const argv[] = { "sig_basic", NULL };
+    char out[64];
+    int st = run("/test/sig_basic", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+    KT_ASSERT(strcmp(out, "signals ok\n") == 0);
+}
+
+KTEST(signal_abort_default_action_kills_with_core_bit)
+{
+    static const char *const argv[] = { "sig_abort", NULL };
+    int st = run("/test/sig_abort", argv, NULL, 0);
+    KT_ASSERT(PROC_WIFSIGNALED(st));
+    KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGABRT);
+    KT_ASSERT(st & 0x80);
+}
