@@ -6,6 +6,8 @@
 #include <osc/ktest.h>
 #include <osc/lib.h>
 #include <osc/proc.h>
+#include <osc/sched.h>
+#include <osc/signal.h>
 #include <osc/syscall.h>
 
 static const char *const no_env[] = { "PATH=/bin", NULL };
@@ -124,4 +126,20 @@ KTEST(signal_abort_default_action_kills_with_core_bit)
     KT_ASSERT(PROC_WIFSIGNALED(st));
     KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGABRT);
     KT_ASSERT(st & 0x80);
+}
+
+KTEST(signal_stop_parks_a_process_until_sigcont_and_sigterm_kills_it)
+{
+    static const char *const argv[] = { "spin", NULL };
+    int pid = proc_spawn("/test/spin", argv, no_env);
+    KT_ASSERT(pid > 0);
+    KT_ASSERT_EQ(signal_send_process(pid, SIGSTOP, NULL), 0);
+    thread_sleep_ns(30 * 1000 * 1000);
+    KT_ASSERT_EQ(signal_send_process(pid, SIGCONT, NULL), 0);
+    KT_ASSERT_EQ(signal_send_process(pid, SIGTERM, NULL), 0);
+    int st = -1;
+    KT_ASSERT_EQ(proc_wait(pid, &st, NULL, 0), 0);
+    KT_ASSERT(PROC_WIFSIGNALED(st));
+    KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGTERM);
+    KT_ASSERT_EQ(signal_send_process(pid, 0, NULL), -ESRCH);
 }

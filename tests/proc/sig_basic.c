@@ -142,6 +142,15 @@ int main(void)
         return 13;
     raise(SIGCHLD);
 
+    /* 16: kill with signal 0 checks existence; a missing pid is ESRCH; a bad
+     * number is EINVAL. */
+    if (kill(getpid(), 0) != 0)
+        return 16;
+    if (kill(999999, 0) != -1 || errno != ESRCH)
+        return 17;
+    if (kill(getpid(), 65) != -1 || errno != EINVAL)
+        return 18;
+
     /* 14: a stack overflow lands in a SIGSEGV handler on the alternate stack. */
     static char alt[65536];
     stack_t ss = { .ss_sp = alt, .ss_size = sizeof(alt), .ss_flags = 0 };
