@@ -102,6 +102,7 @@ qemu_test tests/qemu/selftest.py "$isodir/test.iso"
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 # User-space tests inside OSCortex: expected to fail (XFAIL, not counted) until the
-# kernel runs /sbin/init after its KTESTs in test mode (proc + vfs branches).
-qemu_test tests/qemu/usertests.py --xfail "needs proc+vfs: init as PID 1 after the KTESTs" "$isodir/test.iso"
+# kernel, with `test`, starts /sbin/init after its KTESTs, hands it the command line
+# and exits QEMU with PID 1's status (docs/testing.md); fork must be in main too.
+qemu_test tests/qemu/usertests.py --xfail "kernel: init after KTESTs, cmdline to init, PID 1 exit -> QEMU status" "$isodir/test.iso"
 finish
