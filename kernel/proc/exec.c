@@ -314,6 +314,8 @@ SYSCALL(execve)
     mm_put(old);
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
+    u->proc->execed = true;             /* read by setpgid under the table lock; benign */
+    proc_vfork_release(u->proc);        /* a vfork parent's address space is its own again */
     arch_user_regs_init(args->regs, img.entry, img.sp);
     return 0;   /* rax of the new image: 0 like Linux */
 }

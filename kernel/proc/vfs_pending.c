@@ -98,6 +98,14 @@ __attribute__((weak)) int vfs_proc_fork(struct process *child, const struct proc
     return 0;
 }
 
+/* Until the VFS shares tables, a CLONE_FILES child gets a copy (musl's posix_spawn
+ * uses CLONE_VM|CLONE_VFORK without CLONE_FILES; pthreads never reach this). */
+__attribute__((weak)) int vfs_proc_share_files(struct process *child,
+                                               const struct process *parent)
+{
+    return vfs_proc_fork(child, parent);
+}
+
 __attribute__((weak)) void vfs_proc_exec(struct process *p) { (void)p; }
 __attribute__((weak)) void vfs_proc_exit(struct process *p) { (void)p; }
 

@@ -88,6 +88,13 @@ void sched_make_ready(struct thread *t);
  * disabling interrupts; returns, once this thread runs again, with that lock
  * released and interrupts still off. */
 void sched_switch_locked(struct runqueue *rq);
+/* Timed sleep that another thread can end early (futex waits, exit_group): puts the
+ * current thread on the sleep list until deadline (time_ns(); UINT64_MAX: none) and
+ * only then drops held, a spinlock the caller took with spin_lock_irqsave (so a
+ * waker holding held cannot miss it); returns with held taken again. */
+void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline);
+/* Ends t's sleep now when it is SLEEPING; false otherwise. Any context. */
+bool sched_wake_sleeper(struct thread *t);
 /* Frees a dead thread's stack block (never the current stack). */
 void thread_free(struct thread *t);
 

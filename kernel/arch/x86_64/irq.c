@@ -6,6 +6,7 @@
 #include <osc/errno.h>
 #include <osc/irq.h>
 #include <osc/log.h>
+#include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/spinlock.h>
 #include "arch_cpu.h"
@@ -76,4 +77,6 @@ void irq_dispatch(struct irq_frame *f)
         log_debug("vector %#x fired with no handler", vector);
     irq_eoi();
     sched_irq_exit();
+    if (irq_frame_from_user(f))
+        proc_irq_return_user();
 }
