@@ -297,6 +297,12 @@ SYSCALL(execve)
     kfree(path);
     if (err)
         return err;
+    /* Other threads go first (they run on the old image). */
+    err = proc_exec_single_thread();
+    if (err) {
+        mm_put(img.mm);
+        return err;
+    }
 
     /* Point of no return: the new image replaces the old one. */
     struct thread *t = thread_current();

@@ -170,7 +170,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     if (flags & CLONE_VFORK) {
         /* The child borrows our address space (and stack) until it execs or exits. */
         f = proc_table_lock();
-        while (pc->vfork_pending)
+        while (pc->vfork_pending && !parent->group_exit)
             proc_table_sleep(&f);
         proc_table_unlock(f);
     }

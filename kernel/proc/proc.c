@@ -77,11 +77,17 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present)
 }
 
 /* A thread of a process that is going away (exit_group, fatal fault in a sibling)
- * leaves at its next return to ring 3. */
+ * or exec'ing in another thread leaves at its next return to ring 3. */
+static bool proc_thread_must_go(struct uthread *u)
+{
+    struct uthread *exec = __atomic_load_n(&u->proc->exec_thread, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&u->proc->group_exit, __ATOMIC_ACQUIRE) || (exec && exec != u);
+}
+
 static void proc_check_group_exit(void)
 {
     struct uthread *u = proc_uthread();
-    if (u && __atomic_load_n(&u->proc->group_exit, __ATOMIC_ACQUIRE)) {
+    if (u && proc_thread_must_go(u)) {
         irq_enable();
         proc_thread_exit(0, false);
     }
@@ -350,6 +356,7 @@ __noreturn void proc_thread_exit(int status, bool group)
         for (struct uthread *o = pc->threads; o; o = o->next_thread)
             if (o != u)
                 sched_wake_sleeper(o->thread);
+        waitqueue_wake_locked(&proc_wq, -1);    /* siblings in wait4, vfork, exec */
     } else if (!pc->group_exit) {
         pc->exit_status = status;       /* the last thread's exit code counts */
     }
@@ -359,6 +366,8 @@ __noreturn void proc_thread_exit(int status, bool group)
             break;
         }
     bool last = --pc->nthreads == 0;
+    if (!last)
+        waitqueue_wake_locked(&proc_wq, -1);    /* an exec waits for the count */
     spin_unlock_irqrestore(&proc_wq.lock, f);
     if (last)
         proc_finish(t, u, pc);
@@ -369,6 +378,29 @@ __noreturn void proc_thread_exit(int status, bool group)
     irq_restore(f);
     uthread_free(u);
     thread_exit();
+}
+
+int proc_exec_single_thread(void)
+{
+    struct uthread *u = proc_uthread();
+    struct pcb *pc = u->proc;
+    int err = 0;
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    if (pc->exec_thread || pc->group_exit) {
+        err = -EINTR;           /* another thread got there first: we are going */
+    } else if (pc->nthreads > 1) {
+        __atomic_store_n(&pc->exec_thread, u, __ATOMIC_RELEASE);
+        for (struct uthread *o = pc->threads; o; o = o->next_thread)
+            if (o != u)
+                sched_wake_sleeper(o->thread);
+        waitqueue_wake_locked(&proc_wq, -1);
+        while (pc->nthreads > 1 && !pc->group_exit)
+            waitqueue_sleep_locked(&proc_wq, &f);
+        err = pc->group_exit ? -EINTR : 0;
+        __atomic_store_n(&pc->exec_thread, NULL, __ATOMIC_RELEASE);
+    }
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    return err;
 }
 
 int proc_detach(int pid)
@@ -428,6 +460,11 @@ static int wait_child(struct process *parent, int pid, bool nohang, bool keep,
         if (!any || nohang) {
             spin_unlock_irqrestore(&proc_wq.lock, f);
             return any ? 0 : -ECHILD;
+        }
+        /* A sibling's exit_group or exec ends this wait: the caller is going. */
+        if (parent && proc_thread_must_go(proc_uthread())) {
+            spin_unlock_irqrestore(&proc_wq.lock, f);
+            return -EINTR;
         }
         waitqueue_sleep_locked(&proc_wq, &f);
     }

@@ -22,6 +22,7 @@ struct pcb {
     struct uthread *threads;    /* live threads, linked through next_thread */
     int nthreads;
     bool group_exit;            /* exit_group or a fatal fault: every thread goes */
+    struct uthread *exec_thread;        /* execve in progress: every other thread goes */
     bool execed;                /* setpgid on it from the parent: -EACCES */
     bool vfork_pending;         /* a CLONE_VFORK parent sleeps until exec or exit */
     bool subreaper;             /* PR_SET_CHILD_SUBREAPER: adopts orphans below it */
@@ -70,6 +71,9 @@ __noreturn void proc_thread_exit(int status, bool group);
 /* fork.c: clone(2) with the caller's register frame; the child's tid or -errno. */
 long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t child_tid,
                 uint64_t tls, const struct user_regs *regs);
+/* execve's point of no return: ends every other thread of the process and waits
+ * until they are gone (Linux de_thread). 0, or -EINTR when the process is exiting. */
+int proc_exec_single_thread(void);
 /* exec and exit of a CLONE_VFORK child: its parent may run again. */
 void proc_vfork_release(struct pcb *pc);
 

@@ -182,3 +182,10 @@ KTEST(proc_exit_group_ends_spinning_and_sleeping_threads)
     int st = run("/test/exitgroup", argv, NULL, 0);
     KT_ASSERT_EQ(st, PROC_STATUS_EXITED(7));
 }
+
+KTEST(proc_exec_in_a_threaded_process_ends_the_other_threads)
+{
+    static const char *const argv[] = { "exitgroup", "exec", NULL };
+    int st = run("/test/exitgroup", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+}

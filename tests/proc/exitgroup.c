@@ -1,6 +1,8 @@
 /* Proc KTEST program: exit_group with threads still running: some spin in user
  * mode, some sleep in futex waits, one in nanosleep; exit(7) from main ends them
- * all and the process exits 7. */
+ * all and the process exits 7. With argument "exec", main execs busybox true
+ * instead: the other threads end and the process exits 0. */
+#include <string.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -40,7 +42,7 @@ static void *sleeper(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     pthread_t t;
     for (int i = 0; i < 3; i++)
@@ -55,5 +57,10 @@ int main(void)
         sched_yield();
     struct timespec ts = { 0, 50 * 1000000L };
     nanosleep(&ts, NULL);
+    if (argc > 1 && strcmp(argv[1], "exec") == 0) {
+        char *args[] = { "true", NULL };
+        execv("/bin/busybox", args);
+        return 4;
+    }
     exit(7);
 }
