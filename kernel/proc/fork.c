@@ -39,6 +39,14 @@
                          CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | \
                          CLONE_CHILD_SETTID)
 
+/* Until the VFS shares descriptor tables between processes, a CLONE_FILES child
+ * (never a thread: threads share their process's table) gets a copy. */
+__attribute__((weak)) int vfs_proc_share_files(struct process *child,
+                                               const struct process *parent)
+{
+    return vfs_proc_fork(child, parent);
+}
+
 /* What the child's first code needs: its register frame and the tid word to set. */
 struct clone_start {
     struct user_regs regs;
@@ -159,6 +167,11 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     if (flags & CLONE_PARENT_SETTID)
         (void)copy_to_user((void *)parent_tid, &tid, sizeof(tid));
     t->saved_sp = arch_thread_init_stack((void *)t->stack_top, fork_child_start, cs);
+    if (!thread)
+        signal_fork(pc, parent, u, pu);
+    else
+        u->sig.blocked = pu->sig.blocked;       /* a new thread inherits the mask */
+    signal_thread_attach(pc, u, t);
     t->uthread = u;
     t->fpu_area = uthread_fpu_area(u);
     t->state = THREAD_BLOCKED;          /* not on any list yet */

@@ -78,7 +78,7 @@ static int wake_key(paddr_t key, int n, uint32_t bitset)
         }
         *pp = w->next;
         w->woken = true;
-        sched_wake_sleeper(w->thread);
+        sched_wake_sleeping(w->thread);
         woken++;
     }
     spin_unlock_irqrestore(&futex_lock, f);
@@ -165,7 +165,7 @@ static long futex_requeue(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
         *pp = w->next;
         if (done < nwake) {
             w->woken = true;
-            sched_wake_sleeper(w->thread);
+            sched_wake_sleeping(w->thread);
             done++;
         } else {
             w->key = k2;

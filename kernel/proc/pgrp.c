@@ -26,7 +26,7 @@ SYSCALL(setpgid)
         if (pgid != t->pub.pid) {
             /* Joining a group: it must exist in the same session. */
             bool found = false;
-            for (struct pcb *c = proc_table_first_locked(); c; c = c->next_all)
+            for (struct pcb *c = proc_table_first(); c; c = c->next_all)
                 if (c->state == PROC_ALIVE && c->pub.pgid == pgid && c->pub.sid == me->pub.sid)
                     found = true;
             if (!found)
@@ -64,7 +64,7 @@ SYSCALL(setsid)
     /* A group leader, or anyone whose pid names a group, may not: the new session's
      * group would collide. */
     bool clash = false;
-    for (struct pcb *c = proc_table_first_locked(); c; c = c->next_all)
+    for (struct pcb *c = proc_table_first(); c; c = c->next_all)
         if (c->pub.pgid == me->pub.pid)
             clash = true;
     long r = -EPERM;

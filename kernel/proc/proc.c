@@ -10,6 +10,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/signal.h>
 #include <osc/syscall.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
@@ -95,8 +96,8 @@ static void proc_check_group_exit(void)
 
 void proc_syscall_exit(struct user_regs *regs)
 {
-    (void)regs;         /* signal delivery goes here */
     proc_check_group_exit();
+    signal_deliver(regs);
 }
 
 void proc_irq_return_user(void)
@@ -105,10 +106,10 @@ void proc_irq_return_user(void)
 }
 
 unsigned long proc_table_lock(void) { return spin_lock_irqsave(&proc_wq.lock); }
-void proc_table_unlock(unsigned long f) { spin_unlock_irqrestore(&proc_wq.lock, f); }
+void proc_table_unlock(unsigned long flags) { spin_unlock_irqrestore(&proc_wq.lock, flags); }
 void proc_table_sleep(unsigned long *f) { waitqueue_sleep_locked(&proc_wq, f); }
-void proc_table_wake_locked(void) { waitqueue_wake_locked(&proc_wq, -1); }
-struct pcb *proc_table_first_locked(void) { return all_procs; }
+struct pcb *proc_table_first(void) { return all_procs; }
+void proc_wake_waiters(void) { waitqueue_wake_all(&proc_wq); }
 
 struct pcb *proc_find_locked(int pid)
 {
@@ -235,6 +236,7 @@ int proc_spawn(const char *path, const char *const argv[], const char *const env
         log_warn("pid %d: no console descriptors", pc->pub.pid);
 
     t->saved_sp = arch_thread_init_stack((void *)t->stack_top, proc_thread_start, img);
+    signal_thread_attach(pc, u, t);
     t->uthread = u;
     t->fpu_area = uthread_fpu_area(u);
     t->state = THREAD_BLOCKED;          /* not on any list yet */
@@ -302,6 +304,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     mm_put(mm);
     uthread_free(u);
 
+    signal_notify_parent_exit(pc, pc->exit_status);     /* the last thread: stable */
     struct pcb *to_free = NULL;         /* freed after the lock: nothing is under it */
     f = spin_lock_irqsave(&proc_wq.lock);
     pc->vfork_pending = false;
@@ -336,11 +339,32 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     thread_exit();
 }
 
+/* Sends SIGKILL to every other thread of pc not sent one yet, outside proc_wq.lock
+ * (signal sending ranks below it): sleepers wake, and each thread dies at its
+ * return to ring 3. */
+static void kick_siblings(struct pcb *pc, struct uthread *self)
+{
+    for (;;) {
+        int tid = 0;
+        unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+        for (struct uthread *o = pc->threads; o && !tid; o = o->next_thread)
+            if (o != self && !o->kicked) {
+                o->kicked = true;
+                tid = o->tid;
+            }
+        spin_unlock_irqrestore(&proc_wq.lock, f);
+        if (!tid)
+            return;
+        signal_send_thread(tid, SIGKILL, NULL);
+    }
+}
+
 __noreturn void proc_thread_exit(int status, bool group)
 {
     struct thread *t = thread_current();
     struct uthread *u = t->uthread;
     struct pcb *pc = u->proc;
+    signal_thread_exit(u);      /* no signal targets this thread from here on */
     /* CLONE_CHILD_CLEARTID / set_tid_address: pthread_join waits on this word. */
     if (u->clear_child_tid) {
         uint32_t zero = 0;
@@ -348,18 +372,22 @@ __noreturn void proc_thread_exit(int status, bool group)
             futex_wake_addr(pc->pub.mm, u->clear_child_tid, 1);
     }
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    /* A thread an exec is ending goes alone, whatever killed it. */
+    if (pc->exec_thread && pc->exec_thread != u)
+        group = false;
+    bool kick = false;
     if (group && !pc->group_exit) {
         pc->exit_status = status;
         __atomic_store_n(&pc->group_exit, true, __ATOMIC_RELEASE);
-        /* Siblings asleep in futex waits or nanosleep wake up and leave at their
-         * return to ring 3; running ones leave at their next interrupt or call. */
-        for (struct uthread *o = pc->threads; o; o = o->next_thread)
-            if (o != u)
-                sched_wake_sleeper(o->thread);
         waitqueue_wake_locked(&proc_wq, -1);    /* siblings in wait4, vfork, exec */
+        kick = true;
     } else if (!pc->group_exit) {
         pc->exit_status = status;       /* the last thread's exit code counts */
     }
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    if (kick)
+        kick_siblings(pc, u);
+    f = spin_lock_irqsave(&proc_wq.lock);
     for (struct uthread **pp = &pc->threads; *pp; pp = &(*pp)->next_thread)
         if (*pp == u) {
             *pp = u->next_thread;
@@ -384,21 +412,23 @@ int proc_exec_single_thread(void)
 {
     struct uthread *u = proc_uthread();
     struct pcb *pc = u->proc;
-    int err = 0;
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
     if (pc->exec_thread || pc->group_exit) {
-        err = -EINTR;           /* another thread got there first: we are going */
-    } else if (pc->nthreads > 1) {
-        __atomic_store_n(&pc->exec_thread, u, __ATOMIC_RELEASE);
-        for (struct uthread *o = pc->threads; o; o = o->next_thread)
-            if (o != u)
-                sched_wake_sleeper(o->thread);
-        waitqueue_wake_locked(&proc_wq, -1);
-        while (pc->nthreads > 1 && !pc->group_exit)
-            waitqueue_sleep_locked(&proc_wq, &f);
-        err = pc->group_exit ? -EINTR : 0;
-        __atomic_store_n(&pc->exec_thread, NULL, __ATOMIC_RELEASE);
+        spin_unlock_irqrestore(&proc_wq.lock, f);
+        return -EINTR;          /* another thread got there first: we are going */
     }
+    bool alone = pc->nthreads == 1;
+    if (!alone)
+        __atomic_store_n(&pc->exec_thread, u, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    if (alone)
+        return 0;
+    kick_siblings(pc, u);
+    f = spin_lock_irqsave(&proc_wq.lock);
+    while (pc->nthreads > 1 && !pc->group_exit)
+        waitqueue_sleep_locked(&proc_wq, &f);
+    int err = pc->group_exit ? -EINTR : 0;
+    __atomic_store_n(&pc->exec_thread, NULL, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&proc_wq.lock, f);
     return err;
 }
@@ -435,12 +465,23 @@ static bool wait_matches(const struct pcb *c, const struct process *parent, int 
     return c->pub.pgid == -pid;
 }
 
-/* Waits for a child of parent matching pid. Returns the pid found, 0 (nohang, none
- * yet) or -ECHILD; *zombie is handed over, unlinked unless keep (WNOWAIT). */
-static int wait_child(struct process *parent, int pid, bool nohang, bool keep,
-                      struct pcb **zombie)
+/* wait4/waitid options (Linux include/uapi/linux/wait.h). */
+#define WNOHANG     0x00000001
+#define WUNTRACED   0x00000002
+#define WEXITED     0x00000004
+#define WCONTINUED  0x00000008
+#define WNOWAIT     0x01000000
+
+/* Waits for a child of parent matching pid that exited (WEXITED; unlinked and
+ * handed over in *zombie unless WNOWAIT) or, with WUNTRACED/WCONTINUED, stopped or
+ * continued (*zombie = NULL). *status gets the wait status word. Returns the pid,
+ * 0 (WNOHANG, none yet), -ECHILD, -ERESTARTSYS (a signal) or -EINTR (the caller's
+ * process is going). */
+static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb **zombie,
+                      int *status)
 {
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    bool interrupted = false;
     for (;;) {
         bool any = false;
         for (struct pcb **pp = &all_procs; *pp; pp = &(*pp)->next_all) {
@@ -448,16 +489,23 @@ static int wait_child(struct process *parent, int pid, bool nohang, bool keep,
             if (!wait_matches(c, parent, pid))
                 continue;
             any = true;
-            if (c->state == PROC_ZOMBIE) {
-                if (!keep)
+            int r = c->pub.pid;
+            if (c->state == PROC_ZOMBIE && (opts & WEXITED)) {
+                if (!(opts & WNOWAIT))
                     *pp = c->next_all;
                 *zombie = c;
-                int r = c->pub.pid;
+                *status = c->exit_status;
+                spin_unlock_irqrestore(&proc_wq.lock, f);
+                return r;
+            }
+            if (c->state == PROC_ALIVE && (opts & (WUNTRACED | WCONTINUED)) &&
+                signal_take_wait_report(c, opts & WUNTRACED, opts & WCONTINUED, status)) {
+                *zombie = NULL;
                 spin_unlock_irqrestore(&proc_wq.lock, f);
                 return r;
             }
         }
-        if (!any || nohang) {
+        if (!any || (opts & WNOHANG)) {
             spin_unlock_irqrestore(&proc_wq.lock, f);
             return any ? 0 : -ECHILD;
         }
@@ -466,18 +514,28 @@ static int wait_child(struct process *parent, int pid, bool nohang, bool keep,
             spin_unlock_irqrestore(&proc_wq.lock, f);
             return -EINTR;
         }
-        waitqueue_sleep_locked(&proc_wq, &f);
+        /* A user caller's wait ends with a signal (after one more look for a
+         * zombie: a child's exit sends SIGCHLD and wakes us together). */
+        if (interrupted) {
+            spin_unlock_irqrestore(&proc_wq.lock, f);
+            return -ERESTARTSYS;
+        }
+        if (parent)
+            interrupted = waitqueue_sleep_interruptible_locked(&proc_wq, &f) != 0;
+        else
+            waitqueue_sleep_locked(&proc_wq, &f);
     }
 }
 
 int proc_wait(int pid, int *status, char *output, size_t output_size)
 {
     struct pcb *z;
-    int r = wait_child(NULL, pid, false, false, &z);
+    int st;
+    int r = wait_child(NULL, pid, WEXITED, &z, &st);
     if (r <= 0)
         return r ? r : -ECHILD;
     if (status)
-        *status = z->exit_status;
+        *status = st;
     if (output && output_size) {
         size_t n = MIN(MIN(z->out_bytes, (size_t)PROC_CAPTURE_MAX - 1), output_size - 1);
         memcpy(output, z->out, n);
@@ -489,13 +547,6 @@ int proc_wait(int pid, int *status, char *output, size_t output_size)
 
 /* ---- system calls ---- */
 
-/* wait4/waitid options (Linux include/uapi/linux/wait.h). Stopped and continued
- * children are never reported yet: job control arrives with signals. */
-#define WNOHANG     0x00000001
-#define WUNTRACED   0x00000002
-#define WEXITED     0x00000004
-#define WCONTINUED  0x00000008
-#define WNOWAIT     0x01000000
 #define __WNOTHREAD 0x20000000
 #define __WALL      0x40000000
 #define __WCLONE    0x80000000u
@@ -503,10 +554,6 @@ int proc_wait(int pid, int *status, char *output, size_t output_size)
 #define P_ALL       0
 #define P_PID       1
 #define P_PGID      2
-#define SIGCHLD     17
-#define CLD_EXITED  1
-#define CLD_KILLED  2
-#define CLD_DUMPED  3
 
 SYSCALL(exit)
 {
@@ -533,10 +580,11 @@ SYSCALL(wait4)
     if (pid == INT32_MIN)
         return -ESRCH;          /* -INT_MIN overflows: Linux refuses it the same way */
     struct pcb *z;
-    int r = wait_child(proc_current(), pid, opts & WNOHANG, false, &z);
+    int status;
+    int r = wait_child(proc_current(), pid, (opts & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED,
+                       &z, &status);
     if (r <= 0)
         return r;
-    int status = z->exit_status;
     kfree(z);
     if (args->a[1] && copy_to_user((void *)args->a[1], &status, sizeof(status)))
         return -EFAULT;
@@ -572,29 +620,25 @@ SYSCALL(waitid)
     }
     struct waitid_info info;
     memset(&info, 0, sizeof(info));
-    if (!(opts & WEXITED)) {
-        /* Only stopped/continued children asked for: none are ever reported yet. */
-        if (opts & WNOHANG)
-            return args->a[2] ? copy_to_user((void *)args->a[2], &info, sizeof(info)) : 0;
-        return -ECHILD;
-    }
     struct pcb *z;
-    int r = wait_child(proc_current(), pid, opts & WNOHANG, opts & WNOWAIT, &z);
+    int st;
+    int r = wait_child(proc_current(), pid, opts, &z, &st);
     if (r < 0)
         return r;
     if (r > 0) {
-        int st = z->exit_status;
         info.si_signo = SIGCHLD;
         info.si_pid = r;
-        info.si_uid = z->pub.uid;
-        if (PROC_WIFEXITED(st)) {
+        if (!z) {               /* stopped (0x7f | sig << 8) or continued (0xffff) */
+            info.si_code = st == 0xffff ? CLD_CONTINUED : CLD_STOPPED;
+            info.si_status = st == 0xffff ? SIGCONT : (st >> 8) & 0xff;
+        } else if (PROC_WIFEXITED(st)) {
             info.si_code = CLD_EXITED;
             info.si_status = PROC_WEXITSTATUS(st);
         } else {
             info.si_code = (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
             info.si_status = PROC_WTERMSIG(st);
         }
-        if (!(opts & WNOWAIT))
+        if (z && !(opts & WNOWAIT))
             kfree(z);
     }
     if (args->a[2] && copy_to_user((void *)args->a[2], &info, sizeof(info)))

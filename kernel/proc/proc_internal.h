@@ -5,6 +5,7 @@
 #include <osc/mm_space.h>
 #include <osc/proc.h>
 #include <osc/types.h>
+#include "signal_internal.h"
 
 #define PROC_CAPTURE_MAX  128   /* console bytes kept per process for tests */
 #define EXEC_ARG_MAX      (128 * 1024)  /* argv + envp strings (Linux: 1/4 of the stack) */
@@ -31,6 +32,7 @@ struct pcb {
     /* Test capture of console output (the fallback write path); own thread only. */
     size_t out_bytes;
     char out[PROC_CAPTURE_MAX];
+    struct proc_signals sig;    /* signal.c, under its signal lock */
 };
 
 struct uthread {
@@ -42,24 +44,26 @@ struct uthread {
     void *fpu_raw;              /* allocation behind thread->fpu_area (64-aligned) */
     struct thread *thread;      /* the scheduler's side */
     struct uthread *next_thread;        /* in proc->threads, under proc_wq.lock */
+    bool kicked;                /* exit_group/exec sent it SIGKILL (proc_wq.lock) */
+    struct thread_signals sig;  /* signal.c, under its signal lock */
 };
 
 /* Process table (proc.c): the lock is proc_wq.lock, rank 70 (docs/locking.md). */
 #define PROC_NPROC_DEFAULT  256         /* RLIMIT_NPROC per user (everyone is uid 0) */
 #define PROC_MAX            1024        /* global cap, whatever the rlimit says */
 unsigned long proc_table_lock(void);
-void proc_table_unlock(unsigned long f);
+void proc_table_unlock(unsigned long flags);
+struct pcb *proc_table_first(void);     /* then ->next_all; caller holds the lock */
+/* Wakes wait4 sleepers to re-check (a child stopped or continued). */
+void proc_wake_waiters(void);
 /* Sleeps on the process table's wait queue (woken by every exit, exec of a vfork
  * child, reparenting); lock held on entry and return. */
 void proc_table_sleep(unsigned long *f);
-struct pcb *proc_table_first_locked(void);      /* iterate with ->next_all */
 struct pcb *proc_find_locked(int pid);          /* NULL when no such process */
 int proc_count_locked(void);
 int proc_alloc_pid_locked(void);
 void proc_link_locked(struct pcb *pc);
 void proc_thread_link_locked(struct pcb *pc, struct uthread *u);
-/* Wakes whatever sleeps on the process table (vfork parents, waiters). */
-void proc_table_wake_locked(void);
 
 struct uthread *uthread_alloc(void);
 void *uthread_fpu_area(struct uthread *u);
@@ -107,3 +111,22 @@ size_t arch_fpu_area_size(void);
 void arch_fpu_init_area(void *area);
 uint64_t arch_random_u64(void);
 uint64_t arch_hwcap(void);
+
+/* arch (kernel/arch/x86_64/signal_frame.c): the Linux rt_sigframe. */
+struct signal_frame {
+    int sig;
+    const struct ksiginfo *info;
+    uint64_t handler, restorer;
+    uint64_t mask;                      /* uc_sigmask: the mask sigreturn restores */
+    bool on_altstack;                   /* build on the alternate stack */
+    uint64_t ss_sp, ss_size;            /* uc_stack */
+    int ss_flags;
+    void *fpu_area;                     /* the thread's XSAVE area (scratch) */
+};
+/* Builds the frame on the user stack and points regs at the handler; 0 or -EFAULT
+ * (unwritable stack: the caller kills with SIGSEGV). Interrupts on. */
+int arch_signal_setup_frame(struct user_regs *regs, const struct signal_frame *sf);
+/* rt_sigreturn: restores regs, FPU state and *mask from the frame at the user rsp;
+ * 0 or -EFAULT / -EINVAL for a bad frame (the caller kills with SIGSEGV). */
+int arch_signal_restore_frame(struct user_regs *regs, uint64_t *mask, void *fpu_area);
+

@@ -43,6 +43,12 @@ struct thread {
     paddr_t block;              /* pmm block holding stack + this struct; 0: static */
     void *fpu_area;             /* XSAVE area; NULL for kernel threads */
     struct uthread *uthread;    /* user side (kernel/proc); NULL for kernel threads */
+    /* Interruptible sleeps (signals): the wait queue an interruptible sleeper is on,
+     * written under that queue's lock, cleared by the sleeper under intr_lock
+     * (wait.c) so a signal sender holding intr_lock may lock it; intr_sleep marks a
+     * timed interruptible sleep (under the run-queue lock). */
+    struct waitqueue *intr_wq;
+    bool intr_sleep;
     /* Exit and join, under exit_wq.lock. */
     struct waitqueue exit_wq;
     bool exited;                /* off its stack for good: may be freed */
@@ -88,13 +94,16 @@ void sched_make_ready(struct thread *t);
  * disabling interrupts; returns, once this thread runs again, with that lock
  * released and interrupts still off. */
 void sched_switch_locked(struct runqueue *rq);
-/* Timed sleep that another thread can end early (futex waits, exit_group): puts the
+/* Timed, interruptible sleep another thread can end early (futex waits): puts the
  * current thread on the sleep list until deadline (time_ns(); UINT64_MAX: none) and
  * only then drops held, a spinlock the caller took with spin_lock_irqsave (so a
- * waker holding held cannot miss it); returns with held taken again. */
+ * waker holding held cannot miss it); returns with held taken again. A pending
+ * signal (signal_pending_current) skips the sleep; sched_signal_wake ends it.
+ * Wake-ups: sched_wake_sleeping. */
 void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline);
-/* Ends t's sleep now when it is SLEEPING; false otherwise. Any context. */
-bool sched_wake_sleeper(struct thread *t);
+/* Ends t's sleep now when it is SLEEPING (its waker's decision, under the lock the
+ * sleeper passed as held); false otherwise. */
+bool sched_wake_sleeping(struct thread *t);
 /* Frees a dead thread's stack block (never the current stack). */
 void thread_free(struct thread *t);
 
