@@ -226,3 +226,16 @@ KTEST(signal_stop_parks_a_process_until_sigcont_and_sigterm_kills_it)
     KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGTERM);
     KT_ASSERT_EQ(signal_send_process(pid, 0, NULL), -ESRCH);
 }
+
+KTEST(proc_busybox_sh_forks_waits_and_reports_exit_codes)
+{
+    /* glibc's fork (clone with CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD),
+     * wait4 and exit statuses through a real shell. */
+    static const char *const argv[] = {
+        "sh", "-c", "/bin/busybox true && echo ok; (exit 3); echo $?", NULL,
+    };
+    char out[64];
+    int st = run("/bin/busybox", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    KT_ASSERT(strcmp(out, "ok\n3\n") == 0);
+}
