@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -132,5 +133,19 @@ int main(void)
         return 22;
     if (waitpid(c, &st, 0) != c || WEXITSTATUS(st) != 0)
         return 23;
+
+    /* 24: a page read-only at fork and made writable in the child stays private. */
+    char *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ro[0] = 'a';
+    mprotect(ro, 4096, PROT_READ);
+    c = fork();
+    if (c == 0) {
+        if (mprotect(ro, 4096, PROT_READ | PROT_WRITE))
+            _exit(1);
+        ro[0] = 'b';
+        _exit(ro[0] == 'b' ? 0 : 2);
+    }
+    if (waitpid(c, &st, 0) != c || WEXITSTATUS(st) != 0 || ro[0] != 'a')
+        return 24;
     return 0;
 }

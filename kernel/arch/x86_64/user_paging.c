@@ -177,9 +177,12 @@ int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool sh
             uint64_t *d = walk(dst, va, true);
             if (!d)
                 return -12;     /* -ENOMEM */
-            if (!shared && (*e & (PTE_WRITE | PTE_COW))) {
+            /* Every private shared page is CoW, read-only ones too: a later
+             * mprotect(PROT_WRITE) must not make a shared frame writable. */
+            if (!shared && !(*e & PTE_COW)) {
+                bool was_writable = *e & PTE_WRITE;
                 *e = (*e & ~PTE_WRITE) | PTE_COW;
-                if (live)
+                if (live && was_writable)
                     invlpg(va);
             }
             page_ref_get(*e & PTE_ADDR_MASK);
@@ -193,6 +196,10 @@ int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool sh
 int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot)
 {
     uint64_t *e = walk(root, va, false);
+    /* Another thread of this address space broke it first while we waited for
+     * mm->lock: the access can simply be retried. */
+    if (e && (*e & PTE_PRESENT) && (*e & PTE_WRITE))
+        return 0;
     if (!e || !(*e & PTE_PRESENT) || !(*e & PTE_COW))
         return -14;     /* -EFAULT: not a copy-on-write page */
     paddr_t old = *e & PTE_ADDR_MASK;

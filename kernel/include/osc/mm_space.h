@@ -89,6 +89,7 @@ paddr_t upt_translate(paddr_t root, vaddr_t va);        /* frame, or 0 */
  * both mm locks' worth of exclusion (src's lock; dst is not live yet). */
 int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool shared);
 /* Write fault on a copy-on-write page: copies it (or, when no one else maps it any
- * more, just makes it writable) with prot. 0, -EFAULT (not CoW) or -ENOMEM. */
+ * more, just makes it writable) with prot. 0 (also when the page is already
+ * writable: retry), -EFAULT (not CoW) or -ENOMEM. */
 int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot);
 void upt_activate(paddr_t root);                /* 0: the kernel's tables */
