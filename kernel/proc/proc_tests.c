@@ -202,6 +202,15 @@ KTEST(signal_handlers_masks_faults_fpu_alarm_and_altstack_behave_like_linux)
     KT_ASSERT(strcmp(out, "signals ok\n") == 0);
 }
 
+KTEST(pipe_without_reader_raises_sigpipe_and_blocked_read_is_interrupted)
+{
+    static const char *const argv[] = { "pipe_signal", NULL };
+    char out[64];
+    int st = run("/test/pipe_signal", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+    KT_ASSERT(strcmp(out, "pipes ok\n") == 0);
+}
+
 KTEST(signal_abort_default_action_kills_with_core_bit)
 {
     static const char *const argv[] = { "sig_abort", NULL };
