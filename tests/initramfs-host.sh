@@ -48,5 +48,12 @@ status=$?
 ok=0; [ $status = 139 ] && echo "$out" | grep -q '^\[init\] osc-run exit 139$' && ok=1
 check initramfs_init_osc_run_killed_command_is_128_plus_signal $ok "status $status"
 
+# tools/osc-run's fallback: the command in /etc/osc-run, nothing on the command line.
+hex 'echo from-file; exit 4' > "$scratch/etc/osc-run"
+out=$(in_image /sbin/init); status=$?
+rm -f "$scratch/etc/osc-run"
+ok=0; [ $status = 4 ] && echo "$out" | grep -qx 'from-file' && ok=1
+check initramfs_init_osc_run_from_etc_file $ok "status $status, output: $out"
+
 echo "initramfs-host: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -101,6 +101,7 @@ qemu_test tests/qemu/selftest.py "$isodir/test.iso"
 [ -n "$debug_iso" ] && qemu_test tests/qemu/selftest.py "$isodir/test-debug.iso" debug
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
+qemu_test tests/qemu/oscrun.py
 # User-space tests inside OSCortex: expected to fail (XFAIL, not counted) until the
 # kernel, with `test`, starts /sbin/init after its KTESTs, hands it the command line
 # and exits QEMU with PID 1's status (docs/testing.md); fork must be in main too.

@@ -7,6 +7,8 @@
  *              and exits 0 if all passed, 1 otherwise (also when none ran);
  *   osc.run=HEX  runs `/bin/sh -c <decoded HEX>` between "[init] osc-run start" and
  *              "[init] osc-run exit N", then exits with N (128+signal if killed).
+ *              tools/osc-run also puts HEX in /etc/osc-run of its image, used when
+ *              the command line names no mode (a kernel that does not pass it on).
  * The kernel turns PID 1's exit into the emulator's exit status (docs/testing.md).
  * Mounts nothing: the kernel mounts /, /dev, /tmp, /proc, /sys. Logs go to fd 1
  * (the console) with plain write(2), prefixed "[init]". */
@@ -28,6 +30,7 @@
 #define MAX_TESTS     256
 #define SHELL         "/bin/sh"
 #define RC            "/etc/rc"
+#define OSC_RUN_FILE  "/etc/osc-run"
 
 static char cmdline[CMDLINE_MAX];
 static char *const default_env[] = { "HOME=/root", "PATH=/sbin:/bin:/usr/sbin:/usr/bin",
@@ -323,6 +326,15 @@ int main(int argc, char **argv, char **envp)
         return run_tests(value);
     if (cmdline_get("test", value, sizeof value))
         return run_tests("");
+    int fd = open(OSC_RUN_FILE, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, value, sizeof value - 1);
+        close(fd);
+        value[n > 0 ? n : 0] = '\0';
+        value[strcspn(value, " \n")] = '\0';
+        say("osc.run from %s (not on the command line init got)", OSC_RUN_FILE);
+        return osc_run(value);
+    }
 
     run_rc();
     supervise();
