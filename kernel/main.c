@@ -10,6 +10,7 @@
 #include <osc/fb.h>
 #include <osc/lib.h>
 #include <osc/ktest.h>
+#include <osc/tty.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/panic.h>
@@ -75,6 +76,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
     vfs_init();
+    tty_init();                 /* [tty] console input through the line discipline */
     syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {

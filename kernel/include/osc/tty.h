@@ -127,3 +127,7 @@ void tty_receive_byte(uint8_t c);
 void tty_init(void);
 /* Sends sig to the terminal's foreground process group (0 when there is none). */
 int tty_signal_foreground(int sig);
+/* KTEST helpers: default termios and empty input; the termios itself. */
+void tty_test_reset(void);
+void tty_test_get_termios(struct linux_termios *t);
+void tty_test_set_termios(const struct linux_termios *t);
