@@ -87,6 +87,15 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     const char *fault = cmdline_get("fault");
     if (fault)
         arch_inject_fault(fault);
+    /* Test-only (tests/qemu/tty_shell.py): an interactive busybox shell on the
+     * console as the first process, until an init starts one. */
+    if (cmdline_has("tty.shell")) {
+        static const char *const sh_argv[] = { "sh", "-i", "+m", NULL };
+        static const char *const sh_envp[] = { "PATH=/bin:/sbin", "HOME=/", "PS1=osc# ", NULL };
+        int sh = proc_spawn("/bin/busybox", sh_argv, sh_envp);
+        log_write(LOG_INFO, "tty", "shell: pid %d", sh);
+        thread_exit();
+    }
     /* PID 1 when the initramfs has one; without it the kernel just idles. */
     static const char *const init_argv[] = { "/sbin/init", NULL };
     static const char *const init_envp[] = { "PATH=/bin:/sbin", "HOME=/", NULL };

@@ -60,7 +60,7 @@ else
 fi
 
 echo "== variant ISOs"
-for v in "test:test" "fault-page:fault=page" "fault-df:fault=df"; do
+for v in "test:test" "fault-page:fault=page" "fault-df:fault=df" "tty-shell:tty.shell"; do
     name=${v%%:*} cmdline=${v#*:}
     if ! bash tools/mkiso.sh "$isodir/$name.iso" "$cmdline"; then
         echo "FAIL mkiso $name"; add 0 1
@@ -91,4 +91,5 @@ qemu_test tests/qemu/selftest.py "$isodir/test.iso"
 [ -n "$debug_iso" ] && qemu_test tests/qemu/selftest.py "$isodir/test-debug.iso" debug
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
+qemu_test tests/qemu/tty_shell.py "$isodir/tty-shell.iso"
 finish
