@@ -102,5 +102,6 @@ qemu_test tests/qemu/selftest.py "$isodir/test.iso"
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/oscrun.py
+qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 finish
