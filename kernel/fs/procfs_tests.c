@@ -1,8 +1,10 @@
 /* KTESTs of /proc and /sys: read through the VFS from the kernel, and by real
  * programs (tests/proc/procfs.c, busybox cat and ps) from the initramfs. */
 
+#define LOG_TAG "test"
 #include <osc/errno.h>
 #include <osc/ktest.h>
+#include <osc/log.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/proc.h>
@@ -194,6 +196,11 @@ KTEST(procfs_busybox_cat_meminfo_and_ps)
     KT_ASSERT(pid > 0);
     KT_ASSERT_EQ(proc_wait(pid, &st, out, sizeof(out)), 0);
     KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    log_info("busybox ps printed:\n%s", out);
     KT_ASSERT(contains(out, "PID"));
     KT_ASSERT(contains(out, "busybox ps") || contains(out, " ps"));
+    char *s;
+    KT_ASSERT(slurp("/sys/kernel/unimplemented", &s) >= 0);
+    log_info("/sys/kernel/unimplemented:\n%s", s);    /* what the tests' programs missed */
+    kfree(s);
 }
