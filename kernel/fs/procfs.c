@@ -377,6 +377,7 @@ static bool pid_alive(int pid)
  * none of its nodes is held (a held fd/ directory still points at its parent). */
 static void sweep(void)
 {
+restart:
     for (struct pnode *n = dyn_nodes; n; n = n->next) {
         if (n->kind != K_PID_DIR || pid_alive(n->pid))
             continue;
@@ -396,9 +397,7 @@ static void sweep(void)
                 pp = &m->next;
             }
         }
-        n = dyn_nodes;                  /* the list changed: start over */
-        if (!n)
-            break;
+        goto restart;                   /* n is gone: walk the list again */
     }
 }
 
