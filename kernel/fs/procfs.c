@@ -401,11 +401,27 @@ restart:
     }
 }
 
-static struct pnode *find_or_make(int kind, int pid, int idx, uint32_t mode, struct vnode *parent)
+static struct pnode *find_node(int kind, int pid, int idx)
 {
     for (struct pnode *n = dyn_nodes; n; n = n->next)
         if (n->kind == kind && n->pid == pid && n->idx == idx)
             return n;
+    return NULL;
+}
+
+/* readdir's answer for an entry: its node when one exists (so getcwd's name search
+ * finds a directory someone is in), else a scratch vnode with a stable made-up ino. */
+static struct vnode *dirent_of(int kind, int pid, int idx, uint64_t ino, uint32_t mode)
+{
+    struct pnode *n = find_node(kind, pid, idx);
+    return n ? &n->v : pseudofs_dirent(ino, mode);
+}
+
+static struct pnode *find_or_make(int kind, int pid, int idx, uint32_t mode, struct vnode *parent)
+{
+    struct pnode *found = find_node(kind, pid, idx);
+    if (found)
+        return found;
     struct pnode *n = pnode_alloc(proc_fs, &procfs_ops, mode, parent, kind, pid, idx);
     if (!n)
         return NULL;
@@ -480,7 +496,8 @@ static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, si
             return -ENOENT;
         *len = (size_t)ksnprintf(name_scratch, sizeof(name_scratch), "%d", pid_scratch[i]);
         *name = name_scratch;
-        *v = pseudofs_dirent(0x100000000ull + (uint64_t)pid_scratch[i] * 64, S_IFDIR | 0555);
+        *v = dirent_of(K_PID_DIR, pid_scratch[i], 0, 0x100000000ull + (uint64_t)pid_scratch[i] * 64,
+                       S_IFDIR | 0555);
         return 0;
     }
     if (d->kind == K_PID_DIR) {
@@ -488,7 +505,8 @@ static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, si
             return -ENOENT;
         *name = pid_ents[i].name;
         *len = strlen(*name);
-        *v = pseudofs_dirent(0x100000000ull + (uint64_t)d->pid * 64 + 1 + i, pid_ents[i].mode);
+        *v = dirent_of(pid_ents[i].kind, d->pid, 0, 0x100000000ull + (uint64_t)d->pid * 64 + 1 + i,
+                       pid_ents[i].mode);
         return 0;
     }
     if (d->kind == K_PID_FD) {
@@ -497,8 +515,9 @@ static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, si
             if (t->fd[fd] && i-- == 0) {
                 *len = (size_t)ksnprintf(name_scratch, sizeof(name_scratch), "%d", fd);
                 *name = name_scratch;
-                *v = pseudofs_dirent(0x200000000ull + (uint64_t)d->pid * VFS_FD_MAX + (uint64_t)fd,
-                                     S_IFLNK | 0700);
+                *v = dirent_of(K_FD_LINK, d->pid, fd,
+                               0x200000000ull + (uint64_t)d->pid * VFS_FD_MAX + (uint64_t)fd,
+                               S_IFLNK | 0700);
                 return 0;
             }
         }

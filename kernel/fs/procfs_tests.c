@@ -115,10 +115,15 @@ KTEST(procfs_pid_directory_shows_a_running_process)
     KT_ASSERT(slurp(path, &s) > 0);
     KT_ASSERT(contains(s, " rw-p 00000000 00:00 0") && contains(s, "[stack]\n"));
     kfree(s);
+    struct vnode *v;
+    ksnprintf(path, sizeof(path), "/proc/%d/fd", pid);
+    KT_ASSERT_EQ(vfs_lookup(&c, NULL, path, 0, &v), 0);
+    struct vfs_ctx in = { c.root, v, 022, 0, 0 };
+    KT_ASSERT(vfs_getcwd(&in, link, sizeof(link)) > 0 && strcmp(link, path) == 0);
+    vnode_put(v);
     int st = -1;
     KT_ASSERT_EQ(proc_wait(pid, &st, NULL, 0), 0);
     KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
-    struct vnode *v;
     ksnprintf(path, sizeof(path), "/proc/%d", pid);
     KT_ASSERT_EQ(vfs_lookup(&c, NULL, path, 0, &v), -ENOENT);   /* reaped: gone */
     KT_ASSERT(vfs_readlink(&c, NULL, "/proc/self", link, sizeof(link)) < 0);  /* kernel thread */
