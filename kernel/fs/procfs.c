@@ -327,10 +327,18 @@ static int gen_pid_maps(struct pnode *n, struct pbuf *b)
         return 0;                       /* a zombie: empty, like Linux */
     mutex_lock(&mm->lock);
     for (struct vma *v = mm->vmas; v; v = v->next) {
+        /* Neighbours with the same rights and kind print as one line, as Linux
+         * merges them (brk growth adds a VMA per step here). */
+        vaddr_t start = v->start, end = v->end;
+        while (v->next && v->next->start == end && v->next->prot == v->prot &&
+               v->next->flags == v->flags) {
+            v = v->next;
+            end = v->end;
+        }
         const char *name = (v->flags & VMA_STACK) ? "[stack]" : (v->flags & VMA_HEAP) ? "[heap]" : "";
         /* Mappings are anonymous (files are copied in): offset 0, device 00:00, inode 0. */
         pbuf_printf(b, "%08lx-%08lx %c%c%c%c 00000000 00:00 0%s%s\n",
-                    (unsigned long)v->start, (unsigned long)v->end,
+                    (unsigned long)start, (unsigned long)end,
                     (v->prot & PROT_READ) ? 'r' : '-', (v->prot & PROT_WRITE) ? 'w' : '-',
                     (v->prot & PROT_EXEC) ? 'x' : '-', (v->flags & VMA_SHARED) ? 's' : 'p',
                     *name ? "                          " : "", name);
