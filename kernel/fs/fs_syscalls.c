@@ -9,6 +9,7 @@
 #include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/syscall.h>
+#include <osc/time.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
@@ -414,6 +415,132 @@ SYSCALL(chown) { return path_call(AT_FDCWD, args->a[0], OP_CHOWN, args->a[1], ar
 SYSCALL(fchownat) { return path_call((int)args->a[0], args->a[1], OP_CHOWN, args->a[2], args->a[3], (int)args->a[4]); }
 SYSCALL(truncate) { return path_call(AT_FDCWD, args->a[0], OP_TRUNCATE, args->a[1], 0, 0); }
 SYSCALL(chdir) { return path_call(AT_FDCWD, args->a[0], OP_CHDIR, 0, 0, 0); }
+
+#define UTIME_NOW  ((1l << 30) - 1)     /* linux/stat.h */
+#define UTIME_OMIT ((1l << 30) - 2)
+
+/* One utimensat time: *set false for UTIME_OMIT, "now" for UTIME_NOW or no array. */
+static long utime_of(const int64_t ts[2], bool given, struct vfs_timespec *out, bool *set)
+{
+    *set = true;
+    if (!given || ts[1] == UTIME_NOW) {
+        int64_t ns = time_realtime_ns();
+        *out = (struct vfs_timespec){ ns / 1000000000, ns % 1000000000 };
+        return 0;
+    }
+    if (ts[1] == UTIME_OMIT) {
+        *set = false;
+        return 0;
+    }
+    if (ts[1] < 0 || ts[1] > 999999999)
+        return -EINVAL;
+    *out = (struct vfs_timespec){ ts[0], ts[1] };
+    return 0;
+}
+
+/* utimensat(dirfd, path, times[2], flags); a NULL path means dirfd itself
+ * (futimens). */
+SYSCALL(utimensat)
+{
+    int dirfd = (int)args->a[0], flags = (int)args->a[3];
+    uint64_t upath = args->a[1], utimes = args->a[2];
+    if (flags & ~AT_SYMLINK_NOFOLLOW)
+        return -EINVAL;
+    int64_t ts[2][2];
+    if (utimes && copy_from_user(ts, (const void *)utimes, sizeof(ts)))
+        return -EFAULT;
+    struct vfs_timespec t[2];
+    bool set[2];
+    for (int i = 0; i < 2; i++) {
+        long err = utime_of(ts[i], utimes != 0, &t[i], &set[i]);
+        if (err)
+            return err;
+    }
+    struct vnode *v = NULL;
+    long err;
+    if (!upath) {
+        struct file *f = get_fd(dirfd);
+        if (!f)
+            return -EBADF;
+        if (f->vnode)
+            vnode_get(f->vnode);
+        v = f->vnode;
+        file_put(f);
+        err = v ? 0 : -EINVAL;
+    } else {
+        char *path;
+        struct vnode *at;
+        err = get_path(upath, &path);
+        if (err)
+            return err;
+        err = at_dir(dirfd, path, &at);
+        if (!err) {
+            struct vfs_ctx c = ctx_of(cur());
+            err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+            vnode_put(at);
+        }
+        kfree(path);
+    }
+    if (err)
+        return err;
+    err = vfs_utimes_vnode(v, set[0] ? &t[0] : NULL, set[1] ? &t[1] : NULL);
+    vnode_put(v);
+    return err;
+}
+
+/* sendfile(out_fd, in_fd, offset, count): a copy through a kernel buffer. With an
+ * offset pointer, in_fd is read from *offset (its file offset stays) and *offset
+ * advances. */
+SYSCALL(sendfile)
+{
+    uint64_t uoff = args->a[2];
+    size_t count = (size_t)args->a[3];
+    int64_t off = 0;
+    if (uoff && copy_from_user(&off, (const void *)uoff, sizeof(off)))
+        return -EFAULT;
+    if (off < 0)
+        return -EINVAL;
+    struct file *out = get_fd((int)args->a[0]);
+    struct file *in = get_fd((int)args->a[1]);
+    char *k = kmalloc(CHUNK);
+    long total = 0;
+    if (!out || !in)
+        total = -EBADF;
+    else if (!k)
+        total = -ENOMEM;
+    while (total >= 0 && (size_t)total < count) {
+        size_t want = MIN(count - (size_t)total, CHUNK);
+        ssize_t r = uoff ? file_pread(in, k, want, (uint64_t)off + (uint64_t)total) : file_read(in, k, want);
+        if (r <= 0) {
+            if (r < 0 && total == 0)
+                total = r;
+            break;
+        }
+        ssize_t w = file_write(out, k, (size_t)r);
+        if (w < 0 && total == 0)
+            total = w;
+        if (w <= 0)
+            break;
+        total += w;
+        if (w < r) {
+            /* Short write: what was read but not written is read again next time. */
+            if (!uoff && in->ops->seekable)
+                file_lseek(in, -(int64_t)(r - w), SEEK_CUR);
+            break;
+        }
+    }
+    kfree(k);
+    if (in)
+        file_put(in);
+    if (out)
+        file_put(out);
+    if (uoff && total > 0) {
+        off += total;
+        if (copy_to_user((void *)uoff, &off, sizeof(off)))
+            return -EFAULT;
+    }
+    return total;
+}
 
 SYSCALL(fchmod)
 {

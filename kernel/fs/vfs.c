@@ -549,6 +549,19 @@ int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
     return 0;
 }
 
+int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
+                     const struct vfs_timespec *mtime)
+{
+    vfs_lock();
+    if (atime)
+        v->atime = *atime;
+    if (mtime)
+        v->mtime = *mtime;
+    touch(v, false);
+    vfs_unlock();
+    return 0;
+}
+
 int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
 {
     vfs_lock();

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 
 static char dir[64];
@@ -354,4 +355,56 @@ TEST(o_cloexec_is_visible_through_fcntl)
     CHECK_EQ(fcntl(a, F_GETFL) & O_ACCMODE, O_RDONLY);
     close(a);
     close(b);
+}
+
+TEST(utimensat_sets_omits_and_refreshes_times)
+{
+    REQUIRE(fresh_dir() == 0);
+    REQUIRE(put("f", "x") == 0);
+    struct timespec ts[2] = { { 1000000000, 500 }, { 1200000000, 0 } };
+    CHECK_EQ(utimensat(AT_FDCWD, at("f"), ts, 0), 0);
+    struct stat st;
+    REQUIRE(stat(at("f"), &st) == 0);
+    CHECK_EQ(st.st_atim.tv_sec, 1000000000);
+    CHECK_EQ(st.st_atim.tv_nsec, 500);
+    CHECK_EQ(st.st_mtim.tv_sec, 1200000000);
+    struct timespec omit_now[2] = { { 0, UTIME_OMIT }, { 0, UTIME_NOW } };
+    CHECK_EQ(utimensat(AT_FDCWD, at("f"), omit_now, 0), 0);
+    REQUIRE(stat(at("f"), &st) == 0);
+    CHECK_EQ(st.st_atim.tv_sec, 1000000000);       /* left as it was */
+    CHECK(st.st_mtim.tv_sec > 1600000000);          /* now */
+    int fd = open(at("f"), O_RDONLY);
+    REQUIRE(fd >= 0);
+    CHECK_EQ(futimens(fd, ts), 0);
+    REQUIRE(fstat(fd, &st) == 0);
+    CHECK_EQ(st.st_mtim.tv_sec, 1200000000);
+    close(fd);
+    struct timespec bad[2] = { { 0, 1000000000 }, { 0, 0 } };
+    CHECK_ERR(utimensat(AT_FDCWD, at("f"), bad, 0), EINVAL);
+    CHECK_ERR(utimensat(AT_FDCWD, at("missing"), NULL, 0), ENOENT);
+}
+
+TEST(sendfile_copies_with_and_without_an_offset)
+{
+    REQUIRE(fresh_dir() == 0);
+    REQUIRE(put("src", "0123456789") == 0);
+    int in = open(at("src"), O_RDONLY);
+    int out = open(at("dst"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(in >= 0 && out >= 0);
+    off_t off = 2;
+    CHECK_EQ(sendfile(out, in, &off, 3), 3);        /* "234"; in's offset stays 0 */
+    CHECK_EQ(off, 5);
+    CHECK_EQ(lseek(in, 0, SEEK_CUR), 0);
+    CHECK_EQ(sendfile(out, in, NULL, 100), 10);     /* the whole file from offset 0 */
+    CHECK_EQ(lseek(in, 0, SEEK_CUR), 10);
+    CHECK_EQ(sendfile(out, in, NULL, 100), 0);      /* at end of file */
+    close(out);
+    char buf[32] = { 0 };
+    int r = open(at("dst"), O_RDONLY);
+    REQUIRE(r >= 0);
+    CHECK_EQ(read(r, buf, sizeof(buf) - 1), 13);
+    CHECK_STR(buf, "2340123456789");
+    close(r);
+    CHECK_ERR(sendfile(out, in, NULL, 1), EBADF);   /* out was closed */
+    close(in);
 }

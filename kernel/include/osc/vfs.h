@@ -243,6 +243,9 @@ ssize_t vfs_readlink(const struct vfs_ctx *c, struct vnode *at, const char *path
 int vfs_truncate_vnode(struct vnode *v, int64_t size);
 int vfs_chmod_vnode(struct vnode *v, uint32_t mode);
 int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid);
+/* Sets access and modification times; a NULL time is left as it is. ctime = now. */
+int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
+                     const struct vfs_timespec *mtime);
 void vfs_stat_vnode(struct vnode *v, struct linux_stat *st);
 /* The absolute path of dir as seen from root into buf; its length with the NUL, or
  * -ERANGE / -ENOENT (unlinked). */
