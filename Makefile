@@ -88,9 +88,22 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
 	@cmp -s $(BUILD)/ksyms.pass1.txt $(BUILD)/ksyms.pass2.txt || \
 	    { echo "error: text symbols moved between link passes (see $(BUILD)/ksyms.pass*.txt)"; rm -f $@; exit 1; }
 
+# Test user programs for the process KTESTs (tests/proc/*.c, musl static) and the
+# initramfs holding them with Debian's static /bin/busybox (tests/proc/manifest.sh).
+# The user branch owns the real initramfs; this one is in the ISO until it lands.
+PROC_TEST_BINS := $(patsubst tests/proc/%.c,$(BUILD)/proc-tests/%,$(wildcard tests/proc/*.c))
+$(BUILD)/proc-tests/%: tests/proc/%.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSL    $<"
+	@musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+$(BUILD)/initramfs.cpio: $(PROC_TEST_BINS) tests/proc/manifest.sh tests/proc/script.sh tools/mkinitramfs.py
+	@echo "  CPIO    $@"
+	@bash tests/proc/manifest.sh $(BUILD) > $(BUILD)/initramfs.manifest
+	@python3 tools/mkinitramfs.py --mtime 0 $(BUILD)/initramfs.manifest $@
+
 iso: $(BUILD)/oscortex.iso
 
-$(BUILD)/oscortex.iso: $(BUILD)/kernel.elf tools/mkiso.sh
+$(BUILD)/oscortex.iso: $(BUILD)/kernel.elf $(BUILD)/initramfs.cpio tools/mkiso.sh
 	@echo "  ISO     $@"
 	@bash tools/mkiso.sh $@ ""
 

@@ -6,6 +6,7 @@
 #include <osc/boot.h>
 #include <osc/cmdline.h>
 #include <osc/console.h>
+#include <osc/errno.h>
 #include <osc/fb.h>
 #include <osc/lib.h>
 #include <osc/ktest.h>
@@ -13,7 +14,9 @@
 #include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
+#include <osc/proc.h>
 #include <osc/sched.h>
+#include <osc/syscall.h>
 #include <osc/uart.h>
 
 struct boot_info boot_info;
@@ -69,6 +72,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     fb_init();
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
+    syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {
         int failed = ktest_run_all();
@@ -78,6 +82,14 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     const char *fault = cmdline_get("fault");
     if (fault)
         arch_inject_fault(fault);
+    /* PID 1 when the initramfs has one; without it the kernel just idles. */
+    static const char *const init_argv[] = { "/sbin/init", NULL };
+    static const char *const init_envp[] = { "PATH=/bin:/sbin", "HOME=/", NULL };
+    int pid = proc_spawn("/sbin/init", init_argv, init_envp);
+    if (pid > 0)
+        log_write(LOG_INFO, "process", "PID %d: /sbin/init", pid);
+    else if (pid != -ENOENT)
+        log_write(LOG_ERROR, "process", "cannot start /sbin/init (%d)", pid);
     /* Booted: the boot flow is done and the idle thread takes over. */
     thread_exit();
 }

@@ -10,12 +10,19 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/boot/grub"
 cp "$kernel" "$stage/boot/kernel.elf"
+initramfs=${INITRAMFS:-$root/build/initramfs.cpio}
+module=""
+if [ -f "$initramfs" ]; then
+    cp "$initramfs" "$stage/boot/initramfs.cpio"
+    module="module2 /boot/initramfs.cpio"
+fi
 cat > "$stage/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
 insmod all_video
 menuentry "OSCortex" {
     multiboot2 /boot/kernel.elf $cmdline
+    $module
     boot
 }
 CFG

@@ -83,6 +83,7 @@ void sched_switch_locked(struct runqueue *rq)
     c->current = next;
     rq->switches++;
     arch_set_kernel_stack(next->stack_top);
+    proc_thread_switch(prev, next);
     arch_fpu_switch(prev->fpu_area, next->fpu_area);
     uint64_t *prev_slot = arch_context_switch(&prev->saved_sp, next->saved_sp);
     sched_finish_switch(container_of(prev_slot, struct thread, saved_sp));

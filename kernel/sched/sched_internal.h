@@ -42,6 +42,7 @@ struct thread {
     uint64_t stack_top;
     paddr_t block;              /* pmm block holding stack + this struct; 0: static */
     void *fpu_area;             /* XSAVE area; NULL for kernel threads */
+    struct uthread *uthread;    /* user side (kernel/proc); NULL for kernel threads */
     /* Exit and join, under exit_wq.lock. */
     struct waitqueue exit_wq;
     bool exited;                /* off its stack for good: may be freed */
@@ -105,6 +106,10 @@ static inline void spin_unlock_irqs_off(struct spinlock *l)
     spin_unlock_raw(l);
     lockdep_release(l);
 }
+
+/* ---- kernel/proc: loads next's address space and user TLS base when it is a
+ * user thread (the kernel's tables otherwise). Interrupts off, rq lock held. ---- */
+void proc_thread_switch(struct thread *prev, struct thread *next);
 
 /* ---- thread.c ---- */
 /* Called after the switch away from a DEAD thread, on the next thread's stack:

@@ -30,3 +30,7 @@ void gdt_init_cpu(void);        /* every CPU: own GDT + TSS, loaded */
 void idt_build(void);           /* boot CPU: fills the shared IDT */
 void idt_load(void);            /* every CPU */
 void exception_handle(struct irq_frame *f);
+void syscall_msrs_init(void);   /* every CPU: SYSCALL MSRs (syscall.c) */
+/* Exception fix-up: resume address for a fault at rip inside a uaccess routine,
+ * or 0 (uaccess.S). */
+uint64_t uaccess_fixup(uint64_t rip);

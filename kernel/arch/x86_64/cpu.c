@@ -32,6 +32,7 @@ void arch_cpu_init(void)
     gdt_init_cpu();
     idt_load();
     cpu_features_enable();
+    syscall_msrs_init();
 
     if (boot_cpu) {
         char list[96];

@@ -1,6 +1,7 @@
 /* CPU exceptions (vectors 0-31). A fault in the kernel is a bug: dump every register
  * with the faulting function's name and panic. #BP and NMI are reported and
- * execution continues. Faults from ring 3 go to exception_user_fault. */
+ * execution continues. Faults from ring 3 kill the process (exception_user_fault);
+ * a fault inside a uaccess routine resumes at its fix-up with -EFAULT. */
 
 #define LOG_TAG "arch"
 #include <osc/arch.h>
@@ -9,12 +10,15 @@
 #include <osc/log.h>
 #include <osc/panic.h>
 #include <osc/percpu.h>
+#include <osc/proc.h>
+#include <osc/uaccess.h>
 #include "arch_cpu.h"
 
 /* Vector numbers (SDM 3A 6.3.1, table 6-1). */
 #define VEC_NMI             2
 #define VEC_BREAKPOINT      3
 #define VEC_DOUBLE_FAULT    8
+#define VEC_GP              13
 #define VEC_PAGE_FAULT      14
 
 /* #PF error code bits (SDM 3A 4.7). */
@@ -105,32 +109,84 @@ static __noreturn void kernel_fault(const struct irq_frame *f)
                      fn ? fn : "?", off);
 }
 
-/* USER-MODE FAULT HOOK. A fault in ring 3 must kill only the faulting process
- * (LESSONS 14): issue 3 (processes) replaces this body with "dump, kill the current
- * process, schedule the next". No ring 3 exists yet, so reaching this is a bug. */
+/* Signal a ring-3 exception raises (Linux's mapping of the x86 traps). */
+static int exception_signal(uint64_t vector)
+{
+    switch (vector) {
+    case 0: case 16: case 19: return SIGFPE;       /* #DE, #MF, #XM */
+    case 6: return SIGILL;                          /* #UD */
+    case 1: case 3: return SIGTRAP;                 /* #DB, #BP */
+    case 17: return SIGBUS;                         /* #AC */
+    default: return SIGSEGV;                        /* #GP, #PF, #SS, #NP, ... */
+    }
+}
+
+/* A fault in ring 3 kills only the faulting process (LESSONS 14): the [process] line
+ * and the register dump go to the log, then the process exits as signalled and the
+ * scheduler runs the next thread. Without a process (cannot happen: only user
+ * threads run ring 3) it is a kernel bug. */
 static void exception_user_fault(struct irq_frame *f)
 {
-    log_enter_panic_mode();
+    struct process *p = proc_current();
+    if (!p) {
+        log_enter_panic_mode();
+        dump_registers(f);
+        panic_with_frame(f->rbp, "%s in user mode at %#lx without a process",
+                         exception_name(f->vector), f->rip);
+    }
+    int sig = exception_signal(f->vector);
+    log_write(LOG_ERROR, "process", "pid %d (%s) killed by %s: %s at rip %#lx", p->pid,
+              p->comm, proc_signal_name(sig), exception_name(f->vector), f->rip);
     dump_registers(f);
-    panic_with_frame(f->rbp, "%s in user mode at %#lx: process kill not implemented yet",
-                     exception_name(f->vector), f->rip);
+    irq_enable();
+    proc_exit_current(PROC_STATUS_SIGNALLED(sig));
+}
+
+/* A #PF on a user address from ring 3, or from a uaccess routine: demand paging
+ * first (a page of a VMA not yet mapped). True when the access can be retried. */
+static bool exception_user_page(struct irq_frame *f)
+{
+    uint64_t addr = read_cr2();
+    if (!proc_current() || addr >= USER_SPACE_END)
+        return false;
+    if (f->rflags & (1ull << 9))        /* IF: the interrupted code could take locks */
+        irq_enable();
+    bool ok = proc_handle_page_fault(addr, f->error_code & PF_WRITE,
+                                     f->error_code & PF_INSTR_FETCH,
+                                     f->error_code & PF_PRESENT) == 0;
+    irq_disable();
+    return ok;
 }
 
 void exception_handle(struct irq_frame *f)
 {
     char sym[128];
+    bool user = irq_frame_from_user(f);
     switch (f->vector) {
     case VEC_NMI:
         /* Watchdog and hardware-error NMIs: report and carry on. */
         log_error("NMI on cpu %u at %s", this_cpu()->id, format_symbol(sym, sizeof(sym), f->rip));
         return;
     case VEC_BREAKPOINT:
+        if (user)
+            break;
         /* int3 is a trap: RIP already points past it, so returning resumes. */
         log_info("breakpoint on cpu %u at %s", this_cpu()->id, format_symbol(sym, sizeof(sym), f->rip));
         return;
+    case VEC_PAGE_FAULT:
+        if ((user || uaccess_fixup(f->rip)) && exception_user_page(f))
+            return;
+        break;
     }
-    if (irq_frame_from_user(f))
+    if (user) {
         exception_user_fault(f);
-    else
-        kernel_fault(f);
+        return;
+    }
+    /* A bad user pointer inside copy_from_user & co: the routine returns -EFAULT. */
+    uint64_t fixup = uaccess_fixup(f->rip);
+    if (fixup && (f->vector == VEC_PAGE_FAULT || f->vector == VEC_GP)) {
+        f->rip = fixup;
+        return;
+    }
+    kernel_fault(f);
 }

@@ -307,6 +307,12 @@ bool vmm_nx_supported(void)
     return has_nx;
 }
 
+/* Physical address of the kernel PML4: user address spaces copy its upper half. */
+paddr_t vmm_kernel_root(void)
+{
+    return kernel_pml4_phys;
+}
+
 paddr_t vmm_translate(vaddr_t virt)
 {
     paddr_t p;

@@ -1,5 +1,5 @@
 /* x86_64 side of kernel threads: the initial stack frame that the first context
- * switch to a new thread "returns" through, and the per-thread FPU state hook. */
+ * switch to a new thread "returns" through, and (the FPU state hook is in syscall.c). */
 
 #include <osc/context.h>
 
@@ -24,13 +24,4 @@ uint64_t arch_thread_init_stack(void *stack_top, void (*fn)(void *), void *arg)
     };
     ((uint64_t *)top)[-1] = 0;
     return (uint64_t)f;
-}
-
-/* No thread has extended state yet: kernel code is -mgeneral-regs-only. When user
- * threads arrive: XSAVE into prev_area (if any) and XRSTOR from next_area, or set
- * CR0.TS for a lazy restore. */
-void arch_fpu_switch(void *prev_area, void *next_area)
-{
-    (void)prev_area;
-    (void)next_area;
 }

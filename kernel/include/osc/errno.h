@@ -33,5 +33,6 @@
 #define ERANGE  34
 #define ENAMETOOLONG 36
 #define ENOSYS  38
+#define ELOOP   40
 #define ENOTEMPTY 39
 #define ETIMEDOUT 110

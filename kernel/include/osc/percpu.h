@@ -22,7 +22,13 @@ struct cpu {
     void *arch_data;                /* GDT/TSS and friends, owned by arch code */
     uint32_t lock_depth;            /* lockdep: number of spinlocks held */
     const void *locks_held[16];     /* lockdep: stack of held spinlocks */
+    /* SYSCALL entry only: the user rsp for the few instructions between entry and
+     * its push onto the thread's kernel stack (interrupts are off throughout);
+     * nothing else ever reads it (LESSONS 1). Offset used by syscall_entry.S. */
+    uint64_t syscall_user_rsp;
 };
+#define CPU_KERNEL_STACK_TOP_OFF  32
+#define CPU_SYSCALL_USER_RSP_OFF  200
 
 extern struct cpu cpus[MAX_CPUS];
 extern uint32_t cpu_count;

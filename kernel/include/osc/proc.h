@@ -25,3 +25,50 @@ struct process {
 };
 
 struct process *proc_current(void);    /* NULL on a kernel thread */
+
+/* ---- process core API (kernel/proc) ---- */
+struct user_regs;
+
+/* Linux signal numbers (asm-generic/signal.h) the process core raises. */
+#define SIGILL   4
+#define SIGTRAP  5
+#define SIGABRT  6
+#define SIGBUS   7
+#define SIGFPE   8
+#define SIGKILL  9
+#define SIGSEGV  11
+
+/* wait4 status words (Linux): exited with code, or killed by a signal. */
+#define PROC_STATUS_EXITED(code)     (((code) & 0xff) << 8)
+#define PROC_STATUS_SIGNALLED(sig)   ((sig) & 0x7f)
+#define PROC_WIFEXITED(s)            (((s) & 0x7f) == 0)
+#define PROC_WEXITSTATUS(s)          (((s) >> 8) & 0xff)
+#define PROC_WIFSIGNALED(s)          (((s) & 0x7f) != 0 && ((s) & 0x7f) != 0x7f)
+#define PROC_WTERMSIG(s)             ((s) & 0x7f)
+
+const char *proc_signal_name(int sig);         /* "SIGSEGV", or "signal" */
+
+/* Creates a process running the executable at path (argv/envp NULL-terminated kernel
+ * arrays) in ring 3, child of no process; returns its pid or a negative errno (the
+ * exec errors: -ENOENT, -ENOEXEC, -E2BIG, -ENOMEM). */
+int proc_spawn(const char *path, const char *const argv[], const char *const envp[]);
+/* Kernel-side wait for a process spawned by proc_spawn: sleeps until it is a zombie,
+ * stores its wait4 status, frees it. output (may be NULL) receives the start of what
+ * it wrote to the console through the fallback write path, NUL-terminated (tests).
+ * 0 or -ECHILD. */
+int proc_wait(int pid, int *status, char *output, size_t output_size);
+
+/* Ends the current process with a wait4 status word (every thread's user side gone,
+ * address space and files released, parent woken). Never returns. */
+__noreturn void proc_exit_current(int status);
+
+/* Demand paging for the current process: a fault at addr (write / instruction fetch /
+ * on a present page) that the VMAs allow maps the page. 0, or -EFAULT when the access
+ * is not allowed (the caller raises SIGSEGV or returns -EFAULT). */
+int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present);
+
+/* Called on the way back to ring 3 after each system call (signals, later). */
+void proc_syscall_exit(struct user_regs *regs);
+
+/* The fallback console write path (before the VFS) records what each process wrote. */
+void proc_console_record(struct process *p, const char *s, size_t n);

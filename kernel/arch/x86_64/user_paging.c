@@ -1,0 +1,168 @@
+/* User page tables (x86_64, 4-level, 4 KiB pages only): each address space has its
+ * own PML4 whose upper 256 entries are copies of the kernel's (all pre-allocated by
+ * vmm_init, so the kernel half never changes under a user PML4). The lower half
+ * belongs to the address space; callers hold its mm->lock. Every user leaf owns its
+ * frame (no sharing until copy-on-write fork). */
+
+#include <osc/mm.h>
+#include <osc/mm_space.h>
+#include <asm/cpu.h>
+#include <asm/paging.h>
+
+#define USER_HALF_ENTRIES 256
+#define TABLE_FLAGS (PTE_PRESENT | PTE_WRITE | PTE_USER)   /* leaves decide access */
+
+paddr_t vmm_kernel_root(void);
+
+static uint64_t *table_at(uint64_t e) { return phys_to_virt(e & PTE_ADDR_MASK); }
+static unsigned idx(vaddr_t va, int level) { return (va >> (12 + 9 * (level - 1))) & 511; }
+
+static uint64_t leaf_for(paddr_t pa, uint32_t prot)
+{
+    uint64_t e = pa | PTE_PRESENT | PTE_USER;
+    if (prot & PROT_WRITE)
+        e |= PTE_WRITE;
+    if (!(prot & PROT_EXEC) && vmm_nx_supported())
+        e |= PTE_NX;
+    return e;
+}
+
+static bool root_live(paddr_t root)
+{
+    return (read_cr3() & PTE_ADDR_MASK) == root;
+}
+
+paddr_t upt_create(void)
+{
+    paddr_t root = pmm_alloc_page();        /* zeroed: empty user half */
+    if (!root)
+        return 0;
+    uint64_t *dst = phys_to_virt(root);
+    const uint64_t *src = phys_to_virt(vmm_kernel_root());
+    for (int i = USER_HALF_ENTRIES; i < PT_ENTRIES; i++)
+        dst[i] = src[i];
+    return root;
+}
+
+static void free_level(uint64_t *table, int level)
+{
+    for (int i = 0; i < PT_ENTRIES; i++) {
+        uint64_t e = table[i];
+        if (!(e & PTE_PRESENT))
+            continue;
+        if (level > 1)
+            free_level(table_at(e), level - 1);
+        pmm_free_page(e & PTE_ADDR_MASK);
+    }
+}
+
+void upt_destroy(paddr_t root)
+{
+    uint64_t *pml4 = phys_to_virt(root);
+    for (int i = 0; i < USER_HALF_ENTRIES; i++) {
+        if (pml4[i] & PTE_PRESENT) {
+            free_level(table_at(pml4[i]), 3);
+            pmm_free_page(pml4[i] & PTE_ADDR_MASK);
+        }
+    }
+    pmm_free_page(root);
+}
+
+/* Leaf entry for va, creating tables when create; NULL when absent or out of memory. */
+static uint64_t *walk(paddr_t root, vaddr_t va, bool create)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int l = 4; l > 1; l--) {
+        uint64_t *e = &t[idx(va, l)];
+        if (!(*e & PTE_PRESENT)) {
+            if (!create)
+                return NULL;
+            paddr_t n = pmm_alloc_page();
+            if (!n)
+                return NULL;
+            *e = n | TABLE_FLAGS;
+        }
+        t = table_at(*e);
+    }
+    return &t[idx(va, 1)];
+}
+
+int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot)
+{
+    uint64_t *e = walk(root, va, true);
+    if (!e)
+        return -12;     /* -ENOMEM */
+    bool was = *e & PTE_PRESENT;
+    *e = leaf_for(pa, prot);
+    if (was && root_live(root))
+        invlpg(va);
+    return 0;
+}
+
+/* Next address to look at after va when the walk found nothing: skips the whole
+ * missing table. */
+static vaddr_t skip_hole(paddr_t root, vaddr_t va)
+{
+    uint64_t *t = phys_to_virt(root);
+    for (int l = 4; l > 1; l--) {
+        uint64_t e = t[idx(va, l)];
+        if (!(e & PTE_PRESENT)) {
+            uint64_t size = 1ull << (12 + 9 * (l - 1));
+            return ALIGN_DOWN(va, size) + size;
+        }
+        t = table_at(e);
+    }
+    return va + PAGE_SIZE;
+}
+
+void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
+{
+    bool live = root_live(root);
+    for (vaddr_t va = start; va < end && va >= start;) {
+        uint64_t *e = walk(root, va, false);
+        if (!e) {
+            va = skip_hole(root, va);
+            continue;
+        }
+        if (*e & PTE_PRESENT) {
+            paddr_t pa = *e & PTE_ADDR_MASK;
+            *e = 0;
+            if (live)
+                invlpg(va);
+            pmm_free_page(pa);
+        }
+        va += PAGE_SIZE;
+    }
+}
+
+void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot)
+{
+    bool live = root_live(root);
+    for (vaddr_t va = start; va < end && va >= start;) {
+        uint64_t *e = walk(root, va, false);
+        if (!e) {
+            va = skip_hole(root, va);
+            continue;
+        }
+        if (*e & PTE_PRESENT) {
+            *e = leaf_for(*e & PTE_ADDR_MASK, prot);
+            if (live)
+                invlpg(va);
+        }
+        va += PAGE_SIZE;
+    }
+}
+
+paddr_t upt_translate(paddr_t root, vaddr_t va)
+{
+    uint64_t *e = walk(root, va, false);
+    return e && (*e & PTE_PRESENT) ? (*e & PTE_ADDR_MASK) : 0;
+}
+
+void upt_activate(paddr_t root)
+{
+    if (!root)
+        root = vmm_kernel_root();
+    if (!root_live(root))
+        write_cr3(root);
+}

@@ -1,0 +1,79 @@
+/* User address spaces: page tables sharing the kernel half, plus a sorted list of
+ * VMAs (virtual memory areas) that say what may be mapped where. Pages are mapped
+ * on first touch (demand paging). Reference-counted: a process, and later a thread
+ * or a CPU still on its tables, holds a reference; the last mm_put frees every user
+ * page and table (LESSONS 6). */
+#pragma once
+
+#include <osc/sched.h>
+#include <osc/types.h>
+
+/* PROT_* and MAP_* values of the Linux ABI (mmap(2)). */
+#define PROT_NONE       0
+#define PROT_READ       1
+#define PROT_WRITE      2
+#define PROT_EXEC       4
+#define MAP_SHARED      0x01
+#define MAP_PRIVATE     0x02
+#define MAP_FIXED       0x10
+#define MAP_ANONYMOUS   0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+#define VMA_STACK       (1u << 0)       /* the initial stack */
+#define VMA_HEAP        (1u << 1)       /* brk area */
+
+#define USER_STACK_TOP   0x00007ffffffff000ull
+#define USER_STACK_SIZE  MiB(8)
+#define USER_MMAP_BASE   0x00007f0000000000ull  /* mmap searches down from here */
+#define USER_MMAP_MIN    0x0000000000010000ull  /* nothing maps below (NULL guard) */
+
+struct vma {
+    vaddr_t start, end;         /* page-aligned, start < end */
+    uint32_t prot;              /* PROT_* */
+    uint32_t flags;             /* VMA_* */
+    struct vma *next;           /* ascending, non-overlapping */
+};
+
+struct mm_space {
+    int refs;                   /* atomic */
+    paddr_t root;               /* PML4 */
+    /* Rank 20 (docs/locking.md): the VMA list, the page tables below root and the
+     * brk fields. A mutex: page-fault handling allocates and may sleep. */
+    struct mutex lock;
+    struct vma *vmas;
+    vaddr_t brk_start, brk;     /* heap: [brk_start, ALIGN_UP(brk)) is a VMA */
+};
+
+struct mm_space *mm_create(void);               /* NULL when memory is short */
+void mm_get(struct mm_space *mm);
+void mm_put(struct mm_space *mm);
+/* Loads mm's page tables on this CPU (NULL: the kernel's). */
+void mm_activate(struct mm_space *mm);
+
+/* The calls below take mm->lock themselves. */
+/* Maps [start, end) anonymous with prot, replacing whatever was there (MAP_FIXED). */
+int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot, uint32_t flags);
+/* Finds a free page-aligned range of len bytes: at hint if free, else top-down below
+ * USER_MMAP_BASE. Returns the address or 0. */
+vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len);
+int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end);
+int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot);
+/* Drops the pages of [start, end) so the next touch sees zeroes (MADV_DONTNEED). */
+int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end);
+int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool present);
+/* Copies into mm's memory through the direct map (exec: before mm is live). The
+ * range must lie in VMAs; pages are allocated as needed. 0 or -EFAULT/-ENOMEM. */
+int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len);
+/* New brk (0: query); returns the resulting break (Linux brk semantics). */
+vaddr_t mm_brk(struct mm_space *mm, vaddr_t want);
+
+/* ---- arch: user page tables (kernel/arch/<arch>/user_paging.c); callers hold
+ * mm->lock for the tables below root ---- */
+paddr_t upt_create(void);                       /* PML4 with the kernel half; 0 on OOM */
+void upt_destroy(paddr_t root);                 /* frees user frames and tables */
+int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);   /* 0 or -ENOMEM */
+/* Unmaps [start, end), freeing the frames; flushes the TLB when root is live. */
+void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end);
+void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot);
+paddr_t upt_translate(paddr_t root, vaddr_t va);        /* frame, or 0 */
+void upt_activate(paddr_t root);                /* 0: the kernel's tables */

@@ -1,0 +1,319 @@
+/* Exec: an executable file becomes a fresh address space. ELF PT_LOAD segments are
+ * copied page by page (elf_parse already validated the plan), the stack gets the
+ * System V initial layout (argc, argv, envp, auxv; x86_64 psABI 3.4.1), "#!" scripts
+ * re-exec their interpreter. execve swaps the new space in for the caller's. */
+
+#define LOG_TAG "process"
+#include <osc/arch.h>
+#include <osc/context.h>
+#include <osc/elf.h>
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/syscall.h>
+#include <osc/uaccess.h>
+#include <osc/vfs.h>
+#include <asm/user_regs.h>
+#include "../sched/sched_internal.h"
+#include "proc_internal.h"
+
+#define PIE_LOAD_BASE   0x0000555555554000ull   /* where a static-PIE is placed */
+#define SHEBANG_DEPTH   2                       /* script -> interpreter, no deeper */
+
+/* auxv tags (elf.h in Linux uapi). */
+#define AT_NULL     0
+#define AT_PHDR     3
+#define AT_PHENT    4
+#define AT_PHNUM    5
+#define AT_PAGESZ   6
+#define AT_BASE     7
+#define AT_FLAGS    8
+#define AT_ENTRY    9
+#define AT_UID      11
+#define AT_EUID     12
+#define AT_GID      13
+#define AT_EGID     14
+#define AT_HWCAP    16
+#define AT_CLKTCK   17
+#define AT_SECURE   23
+#define AT_RANDOM   25
+#define AT_EXECFN   31
+#define AUXV_PAIRS  17
+
+static size_t count_strings(const char *const v[], size_t *bytes)
+{
+    size_t n = 0;
+    for (; v && v[n]; n++)
+        *bytes += strlen(v[n]) + 1;
+    return n;
+}
+
+/* The initial stack, built in a kernel buffer mirroring [sp, USER_STACK_TOP) and
+ * copied in one go. Top down: execfn and argv/envp strings, AT_RANDOM bytes, a copy
+ * of the program headers when no segment holds them, then (16-byte aligned at sp)
+ * argc, argv[], NULL, envp[], NULL, auxv pairs. */
+static int stack_build(struct mm_space *mm, const char *path, const char *const argv[],
+                       const char *const envp[], const struct elf_plan *plan,
+                       const void *file, uint64_t bias, uint64_t *sp_out)
+{
+    size_t str_bytes = strlen(path) + 1;
+    size_t argc = count_strings(argv, &str_bytes), envc = count_strings(envp, &str_bytes);
+    if (argc > EXEC_ARGC_MAX || envc > EXEC_ARGC_MAX || str_bytes > EXEC_ARG_MAX)
+        return -E2BIG;
+    size_t phdr_bytes = plan->phdr_in_image ? 0 : (size_t)plan->phnum * ELF_PHENTSIZE;
+    uint64_t top = USER_STACK_TOP - 16;
+    uint64_t str_base = ALIGN_DOWN(top - str_bytes, 16);
+    uint64_t rnd = str_base - 16;
+    uint64_t phdr = ALIGN_DOWN(rnd - phdr_bytes, 16);
+    size_t words = 1 + argc + 1 + envc + 1 + 2 * AUXV_PAIRS;
+    uint64_t sp = ALIGN_DOWN(phdr - words * 8, 16);
+    size_t size = top - sp;
+    uint8_t *buf = kzalloc(size);
+    if (!buf)
+        return -ENOMEM;
+#define AT(va) (buf + ((va) - sp))
+    uint64_t *w = (uint64_t *)buf;
+    uint64_t s = str_base;
+    uint64_t execfn = s;
+    memcpy(AT(s), path, strlen(path) + 1);
+    s += strlen(path) + 1;
+    *w++ = argc;
+    for (size_t i = 0; i < argc; i++) {
+        size_t n = strlen(argv[i]) + 1;
+        memcpy(AT(s), argv[i], n);
+        *w++ = s;
+        s += n;
+    }
+    *w++ = 0;
+    for (size_t i = 0; i < envc; i++) {
+        size_t n = strlen(envp[i]) + 1;
+        memcpy(AT(s), envp[i], n);
+        *w++ = s;
+        s += n;
+    }
+    *w++ = 0;
+    uint64_t r[2] = { arch_random_u64(), arch_random_u64() };
+    memcpy(AT(rnd), r, 16);
+    uint64_t phdr_va = plan->phdr_vaddr + bias;
+    if (phdr_bytes) {
+        memcpy(AT(phdr), (const uint8_t *)file + plan->phoff, phdr_bytes);
+        phdr_va = phdr;
+    }
+    const uint64_t aux[AUXV_PAIRS][2] = {
+        { AT_PHDR, phdr_va }, { AT_PHENT, ELF_PHENTSIZE }, { AT_PHNUM, plan->phnum },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
+        { AT_ENTRY, plan->entry + bias }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+        { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, rnd }, { AT_HWCAP, arch_hwcap() },
+        { AT_CLKTCK, 100 }, { AT_EXECFN, execfn }, { AT_NULL, 0 },
+    };
+    memcpy(w, aux, sizeof(aux));
+#undef AT
+    int err = mm_write(mm, sp, buf, size);
+    kfree(buf);
+    *sp_out = sp;
+    return err;
+}
+
+static int load_elf(const char *path, const void *data, size_t len, const char *const argv[],
+                    const char *const envp[], struct exec_image *out)
+{
+    struct elf_plan *plan = kmalloc(sizeof(*plan));
+    if (!plan)
+        return -ENOMEM;
+    int err = elf_parse(data, len, plan);
+    if (!err && plan->has_interp)
+        err = -ENOEXEC;         /* dynamic executables: the loader comes later */
+    struct mm_space *mm = NULL;
+    if (!err) {
+        mm = mm_create();
+        if (!mm)
+            err = -ENOMEM;
+    }
+    uint64_t bias = 0;
+    if (!err && plan->type == ET_DYN)
+        bias = PIE_LOAD_BASE - plan->span_lo;
+    /* VMAs first: a page two segments share gets both protections. */
+    uint64_t prev_end = 0;
+    uint32_t prev_prot = 0;
+    for (size_t i = 0; !err && i < plan->nloads; i++) {
+        const struct elf_segment *sg = &plan->loads[i];
+        uint64_t s = ALIGN_DOWN(sg->vaddr + bias, PAGE_SIZE);
+        uint64_t e = ALIGN_UP(sg->vaddr + bias + sg->memsz, PAGE_SIZE);
+        if (s < prev_end) {
+            err = mm_map_fixed(mm, s, s + PAGE_SIZE, prev_prot | sg->prot, 0);
+            s += PAGE_SIZE;
+        }
+        if (!err && s < e)
+            err = mm_map_fixed(mm, s, e, sg->prot, 0);
+        prev_end = e;
+        prev_prot = sg->prot;
+    }
+    for (size_t i = 0; !err && i < plan->nloads; i++) {
+        const struct elf_segment *sg = &plan->loads[i];
+        err = mm_write(mm, sg->vaddr + bias, (const uint8_t *)data + sg->offset, sg->filesz);
+    }
+    if (!err) {
+        mm->brk_start = mm->brk = ALIGN_UP(plan->span_hi + bias, PAGE_SIZE);
+        err = mm_map_fixed(mm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP,
+                           PROT_READ | PROT_WRITE, VMA_STACK);
+    }
+    if (!err)
+        err = stack_build(mm, path, argv, envp, plan, data, bias, &out->sp);
+    if (err) {
+        mm_put(mm);
+    } else {
+        out->mm = mm;
+        out->entry = plan->entry + bias;
+        const char *base = path;
+        for (const char *c = path; *c; c++)
+            if (*c == '/')
+                base = c + 1;
+        strlcpy(out->comm, base, sizeof(out->comm));
+    }
+    kfree(plan);
+    return err;
+}
+
+static int exec_load_depth(const char *path, const char *const argv[],
+                           const char *const envp[], struct exec_image *out, int depth)
+{
+    void *data;
+    size_t len;
+    int err = vfs_read_file(path, &data, &len);
+    if (err)
+        return err;
+    if (len >= 2 && ((char *)data)[0] == '#' && ((char *)data)[1] == '!') {
+        char *interp = kmalloc(ELF_SHEBANG_MAX), *arg = kmalloc(ELF_SHEBANG_MAX);
+        size_t argc = 0, dummy = 0;
+        argc = count_strings(argv, &dummy);
+        const char **nargv = kmalloc((argc + 4) * sizeof(char *));
+        err = !interp || !arg || !nargv ? -ENOMEM
+            : depth >= SHEBANG_DEPTH ? -ENOEXEC
+            : elf_parse_shebang(data, len, interp, ELF_SHEBANG_MAX, arg, ELF_SHEBANG_MAX);
+        if (!err) {
+            /* interp [arg] path argv[1..] */
+            size_t n = 0;
+            nargv[n++] = interp;
+            if (arg[0])
+                nargv[n++] = arg;
+            nargv[n++] = path;
+            for (size_t i = 1; i < argc; i++)
+                nargv[n++] = argv[i];
+            nargv[n] = NULL;
+            err = exec_load_depth(interp, nargv, envp, out, depth + 1);
+        }
+        kfree(nargv);
+        kfree(interp);
+        kfree(arg);
+    } else {
+        err = load_elf(path, data, len, argv, envp, out);
+    }
+    kfree(data);
+    return err;
+}
+
+int exec_load(const char *path, const char *const argv[], const char *const envp[],
+              struct exec_image *out)
+{
+    return exec_load_depth(path, argv, envp, out, 0);
+}
+
+/* Copies a NULL-terminated user array of strings into one kernel block: pointers
+ * first, then the strings. *bytes accumulates the string bytes for the E2BIG limit. */
+static int copy_strings(const char *const *uv, char ***out, size_t *bytes)
+{
+    size_t n = 0;
+    for (;; n++) {
+        if (n > EXEC_ARGC_MAX)
+            return -E2BIG;
+        uint64_t p;
+        if (!uv)
+            break;
+        if (copy_from_user(&p, uv + n, sizeof(p)))
+            return -EFAULT;
+        if (!p)
+            break;
+    }
+    char **v = kzalloc((n + 1) * sizeof(char *));
+    if (!v)
+        return -ENOMEM;
+    *out = v;
+    char *tmp = kmalloc(PAGE_SIZE * 8);
+    if (!tmp)
+        return -ENOMEM;
+    int err = 0;
+    for (size_t i = 0; i < n && !err; i++) {
+        uint64_t p;
+        if (copy_from_user(&p, uv + i, sizeof(p))) {
+            err = -EFAULT;
+            break;
+        }
+        long l = strncpy_from_user(tmp, (const char *)p, PAGE_SIZE * 8);
+        if (l < 0) {
+            err = l == -ENAMETOOLONG ? -E2BIG : (int)l;
+            break;
+        }
+        *bytes += l + 1;
+        if (*bytes > EXEC_ARG_MAX) {
+            err = -E2BIG;
+            break;
+        }
+        v[i] = kmalloc(l + 1);
+        if (!v[i]) {
+            err = -ENOMEM;
+            break;
+        }
+        memcpy(v[i], tmp, l + 1);
+    }
+    kfree(tmp);
+    return err;
+}
+
+static void free_strings(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        kfree(v[i]);
+    kfree(v);
+}
+
+SYSCALL(execve)
+{
+    char *path = kmalloc(PAGE_SIZE);
+    char **argv = NULL, **envp = NULL;
+    size_t bytes = 0;
+    struct exec_image img;
+    if (!path)
+        return -ENOMEM;
+    long err = strncpy_from_user(path, (const char *)args->a[0], PAGE_SIZE);
+    if (err >= 0)
+        err = copy_strings((const char *const *)args->a[1], &argv, &bytes);
+    if (!err)
+        err = copy_strings((const char *const *)args->a[2], &envp, &bytes);
+    if (!err)
+        err = exec_load(path, (const char *const *)argv, (const char *const *)envp, &img);
+    free_strings(argv);
+    free_strings(envp);
+    kfree(path);
+    if (err)
+        return err;
+
+    /* Point of no return: the new image replaces the old one. */
+    struct thread *t = thread_current();
+    struct uthread *u = t->uthread;
+    struct process *p = &u->proc->pub;
+    struct mm_space *old = p->mm;
+    unsigned long f = irq_save();
+    p->mm = img.mm;
+    mm_activate(img.mm);
+    u->fs_base = 0;
+    arch_set_user_fs(0);
+    arch_fpu_init_area(t->fpu_area);
+    arch_fpu_switch(NULL, t->fpu_area);         /* load the clean state */
+    irq_restore(f);
+    mm_put(old);
+    strlcpy(p->comm, img.comm, sizeof(p->comm));
+    vfs_proc_exec(p);
+    arch_user_regs_init(args->regs, img.entry, img.sp);
+    return 0;   /* rax of the new image: 0 like Linux */
+}

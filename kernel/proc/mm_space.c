@@ -1,0 +1,322 @@
+/* Address spaces: the VMA list and demand paging over the arch page tables
+ * (<osc/mm_space.h>). Every operation takes mm->lock (rank 20), so the VMA list and
+ * the tables always agree: a page is mapped only inside a VMA, with its prot. */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/mm_space.h>
+#include <osc/uaccess.h>
+
+#define RANK_MM_SPACE 20
+
+struct mm_space *mm_create(void)
+{
+    struct mm_space *mm = kzalloc(sizeof(*mm));
+    if (!mm)
+        return NULL;
+    mm->root = upt_create();
+    if (!mm->root) {
+        kfree(mm);
+        return NULL;
+    }
+    mm->refs = 1;
+    mutex_init(&mm->lock, "mm_space", RANK_MM_SPACE);
+    return mm;
+}
+
+void mm_get(struct mm_space *mm)
+{
+    __atomic_fetch_add(&mm->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* The last reference: nobody runs on these tables any more (a CPU leaving them
+ * switched to other tables first), so they can go. */
+void mm_put(struct mm_space *mm)
+{
+    if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    for (struct vma *v = mm->vmas, *n; v; v = n) {
+        n = v->next;
+        kfree(v);
+    }
+    upt_destroy(mm->root);
+    kfree(mm);
+}
+
+void mm_activate(struct mm_space *mm)
+{
+    upt_activate(mm ? mm->root : 0);
+}
+
+static struct vma *vma_find(struct mm_space *mm, vaddr_t addr)
+{
+    for (struct vma *v = mm->vmas; v && v->start <= addr; v = v->next)
+        if (addr < v->end)
+            return v;
+    return NULL;
+}
+
+/* Makes addr a VMA boundary, splitting the VMA that strictly contains it. */
+static int vma_split_at(struct mm_space *mm, vaddr_t addr)
+{
+    struct vma *v = vma_find(mm, addr);
+    if (!v || v->start == addr)
+        return 0;
+    struct vma *n = kmalloc(sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    *n = *v;
+    n->start = addr;
+    v->end = addr;
+    v->next = n;
+    return 0;
+}
+
+/* Removes VMAs and pages in [start, end). Caller holds mm->lock. */
+static int unmap_locked(struct mm_space *mm, vaddr_t start, vaddr_t end)
+{
+    int err = vma_split_at(mm, start);
+    if (!err)
+        err = vma_split_at(mm, end);
+    if (err)
+        return err;
+    struct vma **pp = &mm->vmas;
+    while (*pp) {
+        struct vma *v = *pp;
+        if (v->start >= start && v->end <= end) {
+            *pp = v->next;
+            kfree(v);
+        } else {
+            pp = &v->next;
+        }
+    }
+    upt_unmap_range(mm->root, start, end);
+    return 0;
+}
+
+static bool range_ok(vaddr_t start, vaddr_t end)
+{
+    return IS_ALIGNED(start, PAGE_SIZE) && IS_ALIGNED(end, PAGE_SIZE) && start < end &&
+           end <= USER_SPACE_END;
+}
+
+int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot, uint32_t flags)
+{
+    if (!range_ok(start, end))
+        return -EINVAL;
+    struct vma *n = kzalloc(sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    n->start = start;
+    n->end = end;
+    n->prot = prot;
+    n->flags = flags;
+    mutex_lock(&mm->lock);
+    int err = unmap_locked(mm, start, end);
+    if (!err) {
+        struct vma **pp = &mm->vmas;
+        while (*pp && (*pp)->start < start)
+            pp = &(*pp)->next;
+        n->next = *pp;
+        *pp = n;
+    }
+    mutex_unlock(&mm->lock);
+    if (err)
+        kfree(n);
+    return err;
+}
+
+static bool range_free(struct mm_space *mm, vaddr_t start, vaddr_t end)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if (v->start < end && start < v->end)
+            return false;
+    return true;
+}
+
+vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len)
+{
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (!len || len > USER_MMAP_BASE - USER_MMAP_MIN)
+        return 0;
+    vaddr_t found = 0;
+    mutex_lock(&mm->lock);
+    hint = ALIGN_DOWN(hint, PAGE_SIZE);
+    if (hint >= USER_MMAP_MIN && hint < USER_SPACE_END && len <= USER_SPACE_END - hint &&
+        range_free(mm, hint, hint + len)) {
+        found = hint;
+    } else {
+        /* Top-down: try just below each VMA (and below the base), highest first. */
+        vaddr_t top = USER_MMAP_BASE;
+        for (;;) {
+            if (top < USER_MMAP_MIN + len)
+                break;
+            vaddr_t cand = top - len;
+            struct vma *clash = NULL;
+            for (struct vma *v = mm->vmas; v; v = v->next)
+                if (v->start < cand + len && cand < v->end)
+                    clash = v;          /* the highest overlapping one */
+            if (!clash) {
+                found = cand;
+                break;
+            }
+            /* Lowest VMA start among the overlapping ones bounds the next try. */
+            vaddr_t low = clash->start;
+            for (struct vma *v = mm->vmas; v; v = v->next)
+                if (v->start < cand + len && cand < v->end && v->start < low)
+                    low = v->start;
+            top = low;
+        }
+    }
+    mutex_unlock(&mm->lock);
+    return found;
+}
+
+int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end)
+{
+    if (!range_ok(start, end))
+        return -EINVAL;
+    mutex_lock(&mm->lock);
+    int err = unmap_locked(mm, start, end);
+    mutex_unlock(&mm->lock);
+    return err;
+}
+
+int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
+{
+    if (!range_ok(start, end))
+        return -EINVAL;
+    mutex_lock(&mm->lock);
+    int err = 0;
+    /* Linux: -ENOMEM when part of the range is unmapped. */
+    vaddr_t cur = start;
+    for (struct vma *v = mm->vmas; v && cur < end; v = v->next) {
+        if (v->end <= cur)
+            continue;
+        if (v->start > cur)
+            break;
+        cur = v->end;
+    }
+    if (cur < end)
+        err = -ENOMEM;
+    if (!err)
+        err = vma_split_at(mm, start);
+    if (!err)
+        err = vma_split_at(mm, end);
+    if (!err) {
+        for (struct vma *v = mm->vmas; v; v = v->next)
+            if (v->start >= start && v->end <= end)
+                v->prot = prot;
+        upt_protect_range(mm->root, start, end, prot);
+    }
+    mutex_unlock(&mm->lock);
+    return err;
+}
+
+int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end)
+{
+    if (!range_ok(start, end))
+        return -EINVAL;
+    mutex_lock(&mm->lock);
+    upt_unmap_range(mm->root, start, end);
+    mutex_unlock(&mm->lock);
+    return 0;
+}
+
+/* Maps a zeroed page at va per its VMA. Caller holds mm->lock. */
+static paddr_t populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va)
+{
+    paddr_t pa = upt_translate(mm->root, va);
+    if (pa)
+        return pa;
+    pa = pmm_alloc_page();
+    if (!pa)
+        return 0;
+    if (upt_map(mm->root, va, pa, v->prot)) {
+        pmm_free_page(pa);
+        return 0;
+    }
+    return pa;
+}
+
+int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool present)
+{
+    int err = -EFAULT;
+    mutex_lock(&mm->lock);
+    struct vma *v = vma_find(mm, addr);
+    bool allowed = v && (write ? (v->prot & PROT_WRITE)
+                         : exec ? (v->prot & PROT_EXEC)
+                         : (v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
+    /* A present page that faulted anyway broke its protection (no CoW yet). */
+    if (allowed && !present) {
+        vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+        bool mapped = upt_translate(mm->root, va) != 0;
+        err = mapped ? 0 : populate_locked(mm, v, va) ? 0 : -ENOMEM;
+    }
+    mutex_unlock(&mm->lock);
+    return err;
+}
+
+int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+    int err = 0;
+    mutex_lock(&mm->lock);
+    while (len) {
+        struct vma *v = vma_find(mm, va);
+        if (!v) {
+            err = -EFAULT;
+            break;
+        }
+        vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+        paddr_t pa = populate_locked(mm, v, page);
+        if (!pa) {
+            err = -ENOMEM;
+            break;
+        }
+        size_t n = MIN(len, PAGE_SIZE - (va - page));
+        memcpy((uint8_t *)phys_to_virt(pa) + (va - page), s, n);
+        s += n;
+        va += n;
+        len -= n;
+    }
+    mutex_unlock(&mm->lock);
+    return err;
+}
+
+vaddr_t mm_brk(struct mm_space *mm, vaddr_t want)
+{
+    mutex_lock(&mm->lock);
+    vaddr_t cur = mm->brk;
+    if (want < mm->brk_start || want > USER_MMAP_MIN + USER_MMAP_BASE / 2) {
+        mutex_unlock(&mm->lock);
+        return cur;
+    }
+    vaddr_t old_end = ALIGN_UP(cur, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
+    int err = 0;
+    if (new_end > old_end) {
+        if (!range_free(mm, old_end, new_end)) {
+            err = -ENOMEM;
+        } else {
+            struct vma *n = kzalloc(sizeof(*n));
+            if (!n) {
+                err = -ENOMEM;
+            } else {
+                *n = (struct vma){ old_end, new_end, PROT_READ | PROT_WRITE, VMA_HEAP, NULL };
+                struct vma **pp = &mm->vmas;
+                while (*pp && (*pp)->start < old_end)
+                    pp = &(*pp)->next;
+                n->next = *pp;
+                *pp = n;
+            }
+        }
+    } else if (new_end < old_end) {
+        err = unmap_locked(mm, new_end, old_end);
+    }
+    if (!err)
+        mm->brk = want;
+    cur = mm->brk;
+    mutex_unlock(&mm->lock);
+    return cur;
+}

@@ -1,0 +1,107 @@
+/* Process-core self-tests: real static programs from the initramfs (tests/proc,
+ * Debian's busybox) run in ring 3; each test waits for them from the kernel and
+ * checks the wait4 status and what they printed. */
+
+#include <osc/errno.h>
+#include <osc/ktest.h>
+#include <osc/lib.h>
+#include <osc/proc.h>
+#include <osc/syscall.h>
+
+static const char *const no_env[] = { "PATH=/bin", NULL };
+
+/* Spawns path with argv, waits, returns the status (or a negative errno). */
+static int run(const char *path, const char *const argv[], char *out, size_t out_size)
+{
+    int pid = proc_spawn(path, argv, no_env);
+    if (pid < 0)
+        return pid;
+    int status = -1;
+    int r = proc_wait(pid, &status, out, out_size);
+    return r ? r : status;
+}
+
+KTEST(proc_musl_hello_prints_and_exits_zero)
+{
+    static const char *const argv[] = { "hello", NULL };
+    char out[64];
+    int st = run("/test/hello", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    KT_ASSERT(strcmp(out, "hello from musl\n") == 0);
+}
+
+KTEST(proc_busybox_echo_hi_exits_zero)
+{
+    static const char *const argv[] = { "busybox", "echo", "hi", NULL };
+    char out[64];
+    int st = run("/bin/busybox", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    KT_ASSERT(strcmp(out, "hi\n") == 0);
+}
+
+KTEST(proc_shebang_script_runs_its_interpreter)
+{
+    static const char *const argv[] = { "script.sh", NULL };
+    char out[64];
+    int st = run("/test/script.sh", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    KT_ASSERT(strcmp(out, "/test/script.sh\n") == 0);
+}
+
+KTEST(proc_null_dereference_is_sigsegv_and_sibling_survives)
+{
+    static const char *const spin_argv[] = { "spin", NULL };
+    static const char *const segv_argv[] = { "segv", NULL };
+    int spin = proc_spawn("/test/spin", spin_argv, no_env);
+    KT_ASSERT(spin > 0);
+    int segv = proc_spawn("/test/segv", segv_argv, no_env);
+    KT_ASSERT(segv > 0);
+    int st = -1;
+    KT_ASSERT_EQ(proc_wait(segv, &st, NULL, 0), 0);
+    KT_ASSERT(PROC_WIFSIGNALED(st));
+    KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGSEGV);
+    KT_ASSERT_EQ(proc_wait(spin, &st, NULL, 0), 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+}
+
+KTEST(proc_ud2_is_sigill)
+{
+    static const char *const argv[] = { "ud2", NULL };
+    int st = run("/test/ud2", argv, NULL, 0);
+    KT_ASSERT(PROC_WIFSIGNALED(st));
+    KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGILL);
+}
+
+KTEST(proc_divide_by_zero_is_sigfpe)
+{
+    static const char *const argv[] = { "divzero", NULL };
+    int st = run("/test/divzero", argv, NULL, 0);
+    KT_ASSERT(PROC_WIFSIGNALED(st));
+    KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGFPE);
+}
+
+KTEST(proc_bad_pointers_are_efault_and_unknown_syscalls_enosys)
+{
+    static const char *const argv[] = { "efault", NULL };
+    uint64_t before = syscall_unimplemented_count(999);
+    char out[64];
+    int st = run("/test/efault", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+    KT_ASSERT(strcmp(out, "efault ok\n") == 0);
+    KT_ASSERT_EQ(syscall_unimplemented_count(999), before + 1);
+}
+
+KTEST(proc_missing_or_malformed_executables_fail_cleanly)
+{
+    static const char *const argv[] = { "x", NULL };
+    KT_ASSERT_EQ(proc_spawn("/test/nonexistent", argv, no_env), -ENOENT);
+    KT_ASSERT_EQ(proc_spawn("/test/efault.c", argv, no_env), -ENOENT);
+    KT_ASSERT_EQ(proc_spawn("/test", argv, no_env), -EISDIR);
+}
+
+KTEST(proc_startup_syscalls_behave_like_linux)
+{
+    static const char *const argv[] = { "syscalls", NULL };
+    int st = run("/test/syscalls", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+}

@@ -1,0 +1,253 @@
+/* Small process-wide system calls real programs make at start-up (FACTS.md):
+ * identity, uname, limits, time, sleep, randomness, names. Single-user system:
+ * every id is 0. */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/proc.h>
+#include <osc/sched.h>
+#include <osc/syscall.h>
+#include <osc/time.h>
+#include <osc/uaccess.h>
+#include "proc_internal.h"
+
+SYSCALL(getuid) { (void)args; return 0; }
+SYSCALL(geteuid) { (void)args; return 0; }
+SYSCALL(getgid) { (void)args; return 0; }
+SYSCALL(getegid) { (void)args; return 0; }
+
+SYSCALL(umask)
+{
+    struct process *p = proc_current();
+    uint32_t old = p->umask;
+    p->umask = args->a[0] & 0777;
+    return old;
+}
+
+/* struct utsname: six fields of 65 bytes (Linux new_utsname). */
+SYSCALL(uname)
+{
+    static const char fields[6][65] = {
+        "OSCortex", "oscortex", "6.1.0-oscortex", "#1 SMP", "x86_64", "(none)",
+    };
+    return copy_to_user((void *)args->a[0], fields, sizeof(fields));
+}
+
+#define RLIMIT_STACK  3
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY (~0ull)
+#define RLIMIT_NLIMITS 16
+
+static void rlimit_default(unsigned res, uint64_t out[2])
+{
+    out[0] = out[1] = RLIM_INFINITY;
+    if (res == RLIMIT_STACK)
+        out[0] = USER_STACK_SIZE;
+    else if (res == RLIMIT_NOFILE)
+        out[0] = out[1] = 1024;
+}
+
+SYSCALL(getrlimit)
+{
+    if (args->a[0] >= RLIMIT_NLIMITS)
+        return -EINVAL;
+    uint64_t lim[2];
+    rlimit_default((unsigned)args->a[0], lim);
+    return copy_to_user((void *)args->a[1], lim, sizeof(lim));
+}
+
+/* Limits are fixed for now: setting one is accepted and ignored. */
+SYSCALL(prlimit64)
+{
+    if ((int)args->a[0] != 0 && (int)args->a[0] != proc_current()->pid)
+        return -ESRCH;
+    if (args->a[1] >= RLIMIT_NLIMITS)
+        return -EINVAL;
+    if (args->a[3]) {
+        uint64_t lim[2];
+        rlimit_default((unsigned)args->a[1], lim);
+        return copy_to_user((void *)args->a[3], lim, sizeof(lim));
+    }
+    return 0;
+}
+
+SYSCALL(getrandom)
+{
+    size_t n = MIN(args->a[1], (uint64_t)256 * 1024);
+    uint8_t *dst = (uint8_t *)args->a[0];
+    for (size_t done = 0; done < n;) {
+        uint64_t r = arch_random_u64();
+        size_t k = MIN(n - done, sizeof(r));
+        if (copy_to_user(dst + done, &r, k))
+            return done ? (long)done : -EFAULT;
+        done += k;
+    }
+    return (long)n;
+}
+
+#define CLOCK_REALTIME           0
+#define CLOCK_MONOTONIC          1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
+#define CLOCK_MONOTONIC_RAW      4
+#define CLOCK_REALTIME_COARSE    5
+#define CLOCK_MONOTONIC_COARSE   6
+#define CLOCK_BOOTTIME           7
+#define NS_PER_SEC               1000000000ll
+
+static int clock_now(uint64_t id, int64_t *ns)
+{
+    switch (id) {
+    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE:
+        *ns = time_realtime_ns();
+        return 0;
+    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME: case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+        *ns = (int64_t)time_ns();       /* CPU-time clocks: wall time for now */
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+SYSCALL(clock_gettime)
+{
+    int64_t ns;
+    int err = clock_now(args->a[0], &ns);
+    if (err)
+        return err;
+    int64_t ts[2] = { ns / NS_PER_SEC, ns % NS_PER_SEC };
+    return copy_to_user((void *)args->a[1], ts, sizeof(ts));
+}
+
+SYSCALL(clock_getres)
+{
+    int64_t ns;
+    int err = clock_now(args->a[0], &ns);
+    if (err || !args->a[1])
+        return err;
+    int64_t ts[2] = { 0, 1 };
+    return copy_to_user((void *)args->a[1], ts, sizeof(ts));
+}
+
+SYSCALL(gettimeofday)
+{
+    int64_t ns = time_realtime_ns();
+    int64_t tv[2] = { ns / NS_PER_SEC, (ns % NS_PER_SEC) / 1000 };
+    if (args->a[0] && copy_to_user((void *)args->a[0], tv, sizeof(tv)))
+        return -EFAULT;
+    return 0;
+}
+
+SYSCALL(time)
+{
+    int64_t s = time_realtime_ns() / NS_PER_SEC;
+    if (args->a[0] && copy_to_user((void *)args->a[0], &s, sizeof(s)))
+        return -EFAULT;
+    return s;
+}
+
+static long sleep_user_timespec(uint64_t uts, bool absolute, uint64_t clock)
+{
+    int64_t ts[2];
+    if (copy_from_user(ts, (const void *)uts, sizeof(ts)))
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= NS_PER_SEC)
+        return -EINVAL;
+    int64_t ns = ts[0] > INT64_MAX / NS_PER_SEC - 1 ? INT64_MAX : ts[0] * NS_PER_SEC + ts[1];
+    if (absolute) {
+        int64_t now;
+        int err = clock_now(clock, &now);
+        if (err)
+            return err;
+        ns = ns > now ? ns - now : 0;
+    }
+    if (ns > 0)
+        thread_sleep_ns((uint64_t)ns);
+    return 0;
+}
+
+SYSCALL(nanosleep)
+{
+    return sleep_user_timespec(args->a[0], false, CLOCK_MONOTONIC);
+}
+
+#define TIMER_ABSTIME 1
+
+SYSCALL(clock_nanosleep)
+{
+    int64_t dummy;
+    if (clock_now(args->a[0], &dummy))
+        return -EINVAL;
+    return sleep_user_timespec(args->a[2], args->a[1] & TIMER_ABSTIME, args->a[0]);
+}
+
+SYSCALL(sched_yield)
+{
+    (void)args;
+    sched_yield();
+    return 0;
+}
+
+/* One CPU for now: mask with bit 0; returns the bytes written (Linux). */
+SYSCALL(sched_getaffinity)
+{
+    size_t len = args->a[1];
+    if (len < sizeof(uint64_t) || (len & 7))
+        return -EINVAL;
+    uint64_t mask = 1;
+    if (copy_to_user((void *)args->a[2], &mask, sizeof(mask)))
+        return -EFAULT;
+    return sizeof(mask);
+}
+
+/* struct sysinfo (Linux, 64-bit): 112 bytes. */
+SYSCALL(sysinfo)
+{
+    struct {
+        int64_t uptime;
+        uint64_t loads[3];
+        uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+        uint16_t procs, pad;
+        uint32_t pad2;
+        uint64_t totalhigh, freehigh;
+        uint32_t mem_unit;
+        char pad3[4];
+    } si;
+    memset(&si, 0, sizeof(si));
+    si.uptime = (int64_t)(time_ns() / NS_PER_SEC);
+    si.totalram = pmm_total_count() * PAGE_SIZE;
+    si.freeram = pmm_free_count() * PAGE_SIZE;
+    si.procs = 1;
+    si.mem_unit = 1;
+    _Static_assert(sizeof(si) == 112, "struct sysinfo");
+    return copy_to_user((void *)args->a[0], &si, sizeof(si));
+}
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+SYSCALL(prctl)
+{
+    struct process *p = proc_current();
+    char name[16];
+    switch (args->a[0]) {
+    case PR_SET_NAME: {
+        long n = strncpy_from_user(name, (const char *)args->a[1], sizeof(name));
+        if (n == -EFAULT)
+            return -EFAULT;
+        if (n < 0) {        /* longer names are cut, as in Linux */
+            if (copy_from_user(name, (const void *)args->a[1], sizeof(name) - 1))
+                return -EFAULT;
+            name[sizeof(name) - 1] = 0;
+        }
+        strlcpy(p->comm, name, sizeof(p->comm));
+        return 0;
+    }
+    case PR_GET_NAME:
+        return copy_to_user((void *)args->a[1], p->comm, sizeof(p->comm));
+    default:
+        return -EINVAL;
+    }
+}
