@@ -34,7 +34,9 @@ import json
 import os
 import platform
 import re
+import selectors
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -59,8 +61,9 @@ MACHINE = ["-M", "q35", "-cpu", "max", "-smp", "2", "-m", "1G", "-no-reboot", "-
 BOOT_MARKER = "[init] "          # the first line of either init program
 END_MARKER = "BENCH_END"
 LINUX_CMDLINE = "console=ttyS0 quiet panic=-1"
-RUN_TIMEOUT = {"full": 900.0, "quick": 240.0}
-WATCHDOG = 180.0                  # longest silence: boot of a quiet kernel, one figure
+RUN_TIMEOUT = {"full": 900.0, "quick": 300.0}
+BOOT_LIMIT = 60.0                 # QEMU start -> BENCH_START (OSCortex boots in ~1.5 s, Linux ~8 s)
+FIGURE_LIMIT = 240.0              # longest time without a new BENCH line
 
 # Figures in table order: (key, description, unit). boot_ms is measured here, the
 # rest are the "BENCH key value unit" lines of user/bench/bench.c.
@@ -220,24 +223,81 @@ def oscortex_iso(mode):
 # ---------------------------------------------------------------------------------
 # One run: boot, wait for BENCH_END, parse.
 
+def boot_and_watch(iso, mode, log_path):
+    """Boots `iso` on MACHINE and follows the serial line until the benchmark ends
+    (BENCH_END), init reports the command's exit, the kernel panics, QEMU exits, or
+    a limit passes: BOOT_LIMIT to reach BENCH_START, FIGURE_LIMIT between figures,
+    RUN_TIMEOUT in all. Returns (text, seconds to BOOT_MARKER or None, why it ended)."""
+    cmd = qemu_run.base_command(iso, machine_args=MACHINE) + [
+        "-display", "none", "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0"]
+    cleaner = qemu_run._Cleaner()
+    text, boot, ended = "", None, None
+    start = time.monotonic()
+    progress = start            # last BENCH line (or start)
+    seen = 0                    # BENCH lines so far
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    try:
+        with open(log_path, "wb") as logf:
+            while ended is None:
+                now = time.monotonic()
+                if now - start > RUN_TIMEOUT[mode]:
+                    ended = "timeout after %.0fs" % RUN_TIMEOUT[mode]
+                elif "BENCH_START" not in text and now - start > BOOT_LIMIT:
+                    ended = "the benchmark did not start within %.0fs" % BOOT_LIMIT
+                elif now - progress > FIGURE_LIMIT:
+                    ended = "no new figure for %.0fs" % FIGURE_LIMIT
+                if ended:
+                    break
+                if not sel.select(timeout=0.2):
+                    continue
+                data = os.read(proc.stdout.fileno(), 65536)
+                if not data:
+                    proc.wait()
+                    ended = "QEMU exited (status %s)" % proc.returncode
+                    break
+                logf.write(data)
+                text += cleaner.feed(data)
+                if boot is None and BOOT_MARKER in text:
+                    boot = time.monotonic() - start
+                n = text.count("\nBENCH")
+                if n != seen:
+                    seen, progress = n, time.monotonic()
+                if END_MARKER in text:
+                    ended = "end"
+                elif "[init] osc-run exit" in text or "[init] bench exit" in text:
+                    ended = "the benchmark exited early"
+                elif qemu_run.PANIC in text:
+                    time.sleep(1.0)     # let the register dump through
+                    ended = "kernel panic"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        sel.close()
+        proc.stdout.close()
+        proc.stderr.close()
+    return text, boot, ended
+
+
 def run_once(system, iso, mode, round_no):
     path = os.path.join(OUT, "%s-round%d.log" % (system, round_no))
-    r = qemu_run.run(iso, "bios", [BOOT_MARKER, END_MARKER], timeout=RUN_TIMEOUT[mode],
-                     watchdog=WATCHDOG, stop_after_markers=True, settle=0.2,
-                     log_path=path, machine_args=MACHINE)
+    text, boot, ended = boot_and_watch(iso, mode, path)
     figures = {}
-    for key, value, _unit in BENCH_LINE.findall(r.log):
+    for key, value, _unit in BENCH_LINE.findall(text):
         figures[key] = float(value)
-    boot = r.marker_times.get(BOOT_MARKER)
     if boot is not None:
         figures["boot_ms"] = boot * 1000.0
-    errors = ERROR_LINE.findall(r.log)
+    errors = ERROR_LINE.findall(text)
     missing = [k for k, _d, _u in FIGURES if k not in figures]
     problem = None
     if missing:
+        lines = [l.strip() for l in text.splitlines() if l.strip()]
         problem = "%s round %d: %s; missing %s; last line: %s (log %s)" % (
-            system, round_no, r.ended + (" " + r.reason if r.reason else ""),
-            ", ".join(missing), r.last_line(), os.path.relpath(path, ROOT))
+            system, round_no, ended, ", ".join(missing), lines[-1] if lines else "(no output)",
+            os.path.relpath(path, ROOT))
         if errors:
             problem += "; " + "; ".join(errors)
     return figures, problem
