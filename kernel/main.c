@@ -18,6 +18,7 @@
 #include <osc/sched.h>
 #include <osc/syscall.h>
 #include <osc/uart.h>
+#include <osc/vfs.h>
 
 struct boot_info boot_info;
 
@@ -45,6 +46,7 @@ static void apply_log_level(void)
  *   sched_init()                          [sched] (interrupts on from here)
  *   fb_init(); splash_start()             [fb]
  *   uart_init()                           [uart]
+ *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
  * deliberate kernel fault; otherwise the boot thread exits and idle takes over. */
 void kmain(uint32_t magic, uint32_t mbi_phys)
@@ -72,6 +74,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     fb_init();
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
+    vfs_init();
     syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {

@@ -36,3 +36,7 @@
 #define ELOOP   40
 #define ENOTEMPTY 39
 #define ETIMEDOUT 110
+#define EXDEV   18
+#define EMLINK  31
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95

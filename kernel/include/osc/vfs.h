@@ -1,7 +1,10 @@
 /* Virtual filesystem: the interface the rest of the kernel uses. The VFS owns
- * struct fdtable and struct vnode (opaque elsewhere) and fills a process's files,
- * cwd and root through the hooks below, which the process core calls.
- * (kernel/fs extends this header with its own API.) */
+ * struct fdtable and struct vnode and fills a process's files, cwd and root through
+ * the hooks below, which the process core calls. kernel/fs: vfs.c (vnodes, mounts,
+ * path walk, open files, fd tables), tmpfs.c, initramfs.c, devfs.c, pipe.c, tty.c,
+ * fs_syscalls.c. Locking (docs/locking.md): one mutex `vfs` (rank 20) guards the
+ * whole namespace, every tmpfs vnode's data, file offsets and every fd table; pipes
+ * and the tty have their own spinlock + waitqueue and never block holding `vfs`. */
 #pragma once
 
 #include <osc/types.h>
@@ -24,3 +27,261 @@ int vfs_proc_fork(struct process *child, const struct process *parent);
 void vfs_proc_exec(struct process *p);
 void vfs_proc_exit(struct process *p);
 int vfs_proc_init_console(struct process *p);
+
+/* ---- Linux constants (x86_64 values) ---- */
+#define VFS_PATH_MAX   4096     /* bytes including the NUL */
+#define VFS_NAME_MAX   255
+#define VFS_SYMLOOP_MAX 40
+#define VFS_FD_MAX     1024     /* descriptors per process (RLIMIT_NOFILE-like) */
+
+#define S_IFMT   0170000
+#define S_IFSOCK 0140000
+#define S_IFLNK  0120000
+#define S_IFREG  0100000
+#define S_IFBLK  0060000
+#define S_IFDIR  0040000
+#define S_IFCHR  0020000
+#define S_IFIFO  0010000
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+
+#define O_ACCMODE   03
+#define O_RDONLY    00
+#define O_WRONLY    01
+#define O_RDWR      02
+#define O_CREAT     0100
+#define O_EXCL      0200
+#define O_NOCTTY    0400
+#define O_TRUNC     01000
+#define O_APPEND    02000
+#define O_NONBLOCK  04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW  0400000
+#define O_CLOEXEC   02000000
+#define O_PATH      010000000
+#define O_LARGEFILE 0100000
+
+#define AT_FDCWD            (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR        0x200
+#define AT_SYMLINK_FOLLOW   0x400
+#define AT_EACCESS          0x200
+#define AT_EMPTY_PATH       0x1000
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+/* Device numbers as Linux's new_encode_dev (st_rdev). */
+#define VFS_MKDEV(ma, mi) ((((uint32_t)(ma) & 0xfff) << 8) | ((uint32_t)(mi) & 0xff) | \
+                           (((uint32_t)(mi) & ~0xffu) << 12))
+#define VFS_MAJOR(d) (((d) >> 8) & 0xfff)
+#define VFS_MINOR(d) (((d) & 0xff) | (((d) >> 12) & 0xfff00))
+
+/* ---- vnodes ---- */
+struct vnode;
+struct file;
+struct vfs_fs;
+
+struct vfs_timespec { int64_t sec; int64_t nsec; };
+
+struct vnode_ops {
+    /* Directory ops; dir is a directory, name is not "." or "..", len <= NAME_MAX. */
+    struct vnode *(*lookup)(struct vnode *dir, const char *name, size_t len);
+    /* Creates an entry of mode (type | permissions); rdev for device nodes, target
+     * (len tlen) for symlinks. Returns the new vnode (no reference taken) or ERR_PTR. */
+    struct vnode *(*create)(struct vnode *dir, const char *name, size_t len, uint32_t mode,
+                            uint32_t rdev, const char *target, size_t tlen);
+    int (*link)(struct vnode *dir, const char *name, size_t len, struct vnode *v);
+    /* Removes the entry (the caller checked type and emptiness). */
+    int (*unlink)(struct vnode *dir, const char *name, size_t len);
+    /* Moves odir/oname to ndir/nname, replacing what is there (checked by the VFS). */
+    int (*rename)(struct vnode *odir, const char *oname, size_t olen,
+                  struct vnode *ndir, const char *nname, size_t nlen);
+    /* Entry number pos (0, 1 are "." and ".."); 0 and fills name/ino/type, or -ENOENT
+     * past the end. */
+    int (*readdir)(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+                   struct vnode **v);
+    bool (*dir_empty)(struct vnode *dir);
+    /* Regular files (kernel buffers). */
+    ssize_t (*read)(struct vnode *v, void *buf, size_t n, uint64_t off);
+    ssize_t (*write)(struct vnode *v, const void *buf, size_t n, uint64_t off);
+    int (*truncate)(struct vnode *v, uint64_t size);
+    /* Symlinks: the target, not NUL-terminated, stable while `vfs` is held. */
+    int (*readlink)(struct vnode *v, const char **target, size_t *len);
+    void (*destroy)(struct vnode *v);   /* nlink and refcount reached zero */
+};
+
+struct vnode {
+    uint32_t mode;              /* S_IF* type | permission bits */
+    uint32_t uid, gid;
+    uint32_t nlink;             /* directory entries naming it (dirs: 2 + subdirs) */
+    uint32_t rdev;              /* device nodes: VFS_MKDEV */
+    uint64_t ino;
+    uint64_t size;
+    struct vfs_timespec atime, mtime, ctime;
+    int refcount;               /* open files, cwd/root, kernel holders; under `vfs` */
+    const struct vnode_ops *ops;
+    struct vfs_fs *fs;          /* the filesystem it belongs to */
+    struct vnode *parent;       /* directories: the containing directory (NULL at fs root) */
+    struct vfs_fs *mounted;     /* a filesystem mounted on this directory, or NULL */
+    void *priv;                 /* special files: pipe state */
+};
+
+/* A filesystem instance; mounted at most once. */
+struct vfs_fs {
+    const char *type;
+    struct vnode *root;
+    struct vnode *mountpoint;   /* NULL for the root filesystem */
+    uint32_t dev;               /* st_dev */
+    uint64_t next_ino;
+    struct vfs_fs *next;
+};
+
+/* ---- open files ---- */
+struct file_ops {
+    ssize_t (*read)(struct file *f, void *buf, size_t n);     /* kernel buffer */
+    ssize_t (*write)(struct file *f, const void *buf, size_t n);
+    long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);  /* arg: user value */
+    int (*poll)(struct file *f);        /* POLLIN/POLLOUT/POLLHUP/POLLERR now ready */
+    void (*release)(struct file *f);    /* last reference gone */
+    bool seekable;
+    bool is_tty;
+};
+
+#define POLLIN   0x001
+#define POLLPRI  0x002
+#define POLLOUT  0x004
+#define POLLERR  0x008
+#define POLLHUP  0x010
+#define POLLNVAL 0x020
+
+struct file {
+    struct vnode *vnode;        /* reference held */
+    const struct file_ops *ops;
+    uint64_t off;               /* under `vfs` */
+    uint32_t flags;             /* O_ access mode and status flags */
+    int refcount;               /* fd slots + in-flight syscalls (atomic) */
+    void *priv;
+};
+
+struct fdtable {
+    int count;                  /* slots in use */
+    struct file *fd[VFS_FD_MAX];
+    uint64_t cloexec[VFS_FD_MAX / 64];
+};
+
+/* Where a path starts: the caller's root and current directory. */
+struct vfs_ctx {
+    struct vnode *root;
+    struct vnode *cwd;
+    uint32_t umask;
+    uint32_t uid, gid;
+};
+
+/* Linux struct stat, x86_64 layout (144 bytes). */
+struct linux_stat {
+    uint64_t st_dev, st_ino, st_nlink;
+    uint32_t st_mode, st_uid, st_gid, pad0;
+    uint64_t st_rdev;
+    int64_t st_size, st_blksize, st_blocks;
+    uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
+    int64_t unused[3];
+};
+_Static_assert(sizeof(struct linux_stat) == 144, "struct stat is 144 bytes on x86_64");
+
+/* ---- core (vfs.c): every call below takes `vfs` itself unless named _locked ---- */
+void vfs_lock(void);
+void vfs_unlock(void);
+/* Creates the root filesystem (a tmpfs) if there is none; returns its root. */
+struct vnode *vfs_root(void);
+void vnode_get(struct vnode *v);
+void vnode_put(struct vnode *v);
+/* Mounts fs on the directory at path (relative to the kernel root). */
+int vfs_mount(const char *path, struct vfs_fs *fs);
+
+/* Path walk. flags: VFS_FOLLOW follows a final symlink; a trailing '/' implies
+ * following and a directory result. Returns 0 and a referenced vnode. */
+#define VFS_FOLLOW 1
+int vfs_lookup(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+               struct vnode **out);
+
+/* The namespace operations (Linux semantics and errnos); at is the start of a
+ * relative path (NULL: c->cwd). */
+int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+             uint32_t mode, struct file **out);
+int vfs_mknod(const struct vfs_ctx *c, struct vnode *at, const char *path, uint32_t mode,
+              uint32_t rdev);
+int vfs_mkdir(const struct vfs_ctx *c, struct vnode *at, const char *path, uint32_t mode);
+int vfs_symlink(const struct vfs_ctx *c, const char *target, struct vnode *at, const char *path);
+int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, struct vnode *nat,
+             const char *npath, int flags);
+int vfs_unlink(const struct vfs_ctx *c, struct vnode *at, const char *path);
+int vfs_rmdir(const struct vfs_ctx *c, struct vnode *at, const char *path);
+int vfs_rename(const struct vfs_ctx *c, struct vnode *oat, const char *opath, struct vnode *nat,
+               const char *npath);
+/* Copies the target (not NUL-terminated) into buf; returns its length (truncated to
+ * size) or -EINVAL when path is not a symlink. */
+ssize_t vfs_readlink(const struct vfs_ctx *c, struct vnode *at, const char *path, char *buf,
+                     size_t size);
+int vfs_truncate_vnode(struct vnode *v, int64_t size);
+int vfs_chmod_vnode(struct vnode *v, uint32_t mode);
+int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid);
+void vfs_stat_vnode(struct vnode *v, struct linux_stat *st);
+/* The absolute path of dir as seen from root into buf; its length with the NUL, or
+ * -ERANGE / -ENOENT (unlinked). */
+int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size);
+
+/* Open files. */
+struct file *file_alloc(struct vnode *v, const struct file_ops *ops, uint32_t flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+ssize_t file_read(struct file *f, void *buf, size_t n);
+ssize_t file_write(struct file *f, const void *buf, size_t n);
+ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off);
+ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off);
+int64_t file_lseek(struct file *f, int64_t off, int whence);
+/* Fills buf with linux_dirent64 records; bytes written, 0 at the end, -EINVAL if
+ * even one does not fit. */
+ssize_t file_getdents64(struct file *f, void *buf, size_t size);
+
+/* Descriptor tables. */
+struct fdtable *fdtable_create(void);
+struct fdtable *fdtable_clone(struct fdtable *t);
+void fdtable_destroy(struct fdtable *t);
+/* Installs f (taking a new reference) at the lowest free fd >= min; the fd or -EMFILE. */
+int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec);
+/* A referenced file (file_put it) or NULL for a bad fd. */
+struct file *fdtable_get(struct fdtable *t, int fd);
+int fdtable_close(struct fdtable *t, int fd);
+int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec);
+int fdtable_get_cloexec(struct fdtable *t, int fd);
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool on);
+void fdtable_close_on_exec(struct fdtable *t);
+
+/* ---- tmpfs (tmpfs.c) ---- */
+struct vfs_fs *tmpfs_create(const char *type);
+
+/* ---- initramfs (initramfs.c) ---- */
+struct initramfs_stats { size_t files, dirs, others, bytes, rejected; };
+/* Unpacks the newc archive into dir. Unsafe names and entries whose parent is
+ * missing are logged and skipped; a malformed archive stops with -EINVAL after the
+ * good entries. */
+int initramfs_unpack(struct vnode *dir, const void *buf, size_t len, struct initramfs_stats *st);
+
+/* ---- pipes (pipe.c) ---- */
+#define PIPE_BUF_SIZE (64 * 1024)
+struct pipe_ring { uint8_t *buf; uint32_t head, tail; };  /* byte counters, mod size */
+size_t pipe_ring_put(struct pipe_ring *r, const void *src, size_t n);
+size_t pipe_ring_get(struct pipe_ring *r, void *dst, size_t n);
+static inline size_t pipe_ring_used(const struct pipe_ring *r) { return r->head - r->tail; }
+/* Two files: fds[0] reads, fds[1] writes. flags: O_NONBLOCK. */
+int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
+
+/* ---- devices (devfs.c, tty.c) ---- */
+/* Opens the character device rdev on f (sets f->ops); -ENXIO when there is none. */
+int devfs_open(struct file *f, uint32_t rdev);
+int devfs_populate(struct vnode *dev);
+extern const struct file_ops tty_console_ops;

@@ -1,0 +1,700 @@
+/* File system calls (Linux x86_64 ABI): descriptors, I/O, the namespace, stat.
+ * Every user pointer goes through <osc/uaccess.h>; data moves through a kernel
+ * bounce buffer in 4 KiB chunks. */
+
+#define LOG_TAG "vfs"
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/proc.h>
+#include <osc/sched.h>
+#include <osc/syscall.h>
+#include <osc/uaccess.h>
+#include <osc/vfs.h>
+
+#define CHUNK 4096
+
+static struct process *cur(void) { return proc_current(); }
+
+static struct vfs_ctx ctx_of(struct process *p)
+{
+    struct vnode *r = vfs_root();
+    struct vfs_ctx c = { p && p->root ? p->root : r, p && p->cwd ? p->cwd : r,
+                         p ? p->umask : 022, p ? p->euid : 0, p ? p->egid : 0 };
+    return c;
+}
+
+static struct file *get_fd(int fd)
+{
+    struct process *p = cur();
+    return p ? fdtable_get(p->files, fd) : NULL;
+}
+
+/* Copies a user path into a kmalloc'd PATH_MAX buffer. */
+static long get_path(uint64_t uptr, char **out)
+{
+    char *k = kmalloc(VFS_PATH_MAX);
+    if (!k)
+        return -ENOMEM;
+    long n = strncpy_from_user(k, (const char *)uptr, VFS_PATH_MAX);
+    if (n < 0) {
+        kfree(k);
+        return n;
+    }
+    *out = k;
+    return 0;
+}
+
+/* The directory a *at() call starts from: NULL for AT_FDCWD (the cwd), else the
+ * referenced vnode of dirfd (put with vnode_put). */
+static long at_dir(int dirfd, const char *path, struct vnode **out)
+{
+    *out = NULL;
+    if (dirfd == AT_FDCWD || path[0] == '/')
+        return 0;
+    struct file *f = get_fd(dirfd);
+    if (!f)
+        return -EBADF;
+    long err = 0;
+    if (!f->vnode || !S_ISDIR(f->vnode->mode))
+        err = -ENOTDIR;
+    else {
+        vnode_get(f->vnode);
+        *out = f->vnode;
+    }
+    file_put(f);
+    return err;
+}
+
+static ssize_t do_read(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64_t off)
+{
+    char *k = kmalloc(CHUNK);
+    if (!k)
+        return -ENOMEM;
+    ssize_t total = 0;
+    while ((size_t)total < n) {
+        size_t want = MIN(n - (size_t)total, CHUNK);
+        ssize_t r = pos ? file_pread(f, k, want, off + (uint64_t)total) : file_read(f, k, want);
+        if (r < 0) {
+            if (!total)
+                total = r;
+            break;
+        }
+        if (r > 0 && copy_to_user((void *)(ubuf + (uint64_t)total), k, (size_t)r)) {
+            total = total ? total : -EFAULT;
+            break;
+        }
+        total += r;
+        if ((size_t)r < want || !f->ops->seekable)
+            break;                      /* short read, or a pipe/tty: return what came */
+    }
+    kfree(k);
+    return total;
+}
+
+static ssize_t do_write(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64_t off)
+{
+    char *k = kmalloc(CHUNK);
+    if (!k)
+        return -ENOMEM;
+    ssize_t total = 0;
+    while ((size_t)total < n) {
+        size_t want = MIN(n - (size_t)total, CHUNK);
+        if (copy_from_user(k, (const void *)(ubuf + (uint64_t)total), want)) {
+            total = total ? total : -EFAULT;
+            break;
+        }
+        ssize_t r = pos ? file_pwrite(f, k, want, off + (uint64_t)total) : file_write(f, k, want);
+        if (r < 0) {
+            if (!total)
+                total = r;
+            break;
+        }
+        total += r;
+        if ((size_t)r < want)
+            break;
+    }
+    kfree(k);
+    return total;
+}
+
+SYSCALL(read)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    ssize_t r = do_read(f, args->a[1], (size_t)args->a[2], false, 0);
+    file_put(f);
+    return r;
+}
+
+SYSCALL(write)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    ssize_t r = do_write(f, args->a[1], (size_t)args->a[2], false, 0);
+    file_put(f);
+    return r;
+}
+
+SYSCALL(pread64)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    ssize_t r = (int64_t)args->a[3] < 0 ? -EINVAL : do_read(f, args->a[1], (size_t)args->a[2], true, args->a[3]);
+    file_put(f);
+    return r;
+}
+
+SYSCALL(pwrite64)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    ssize_t r = (int64_t)args->a[3] < 0 ? -EINVAL : do_write(f, args->a[1], (size_t)args->a[2], true, args->a[3]);
+    file_put(f);
+    return r;
+}
+
+struct linux_iovec { uint64_t base, len; };
+
+static long do_rw_vec(const struct syscall_args *args, bool write)
+{
+    int cnt = (int)args->a[2];
+    if (cnt < 0 || cnt > 1024)
+        return -EINVAL;
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    ssize_t total = 0;
+    for (int i = 0; i < cnt; i++) {
+        struct linux_iovec iov;
+        if (copy_from_user(&iov, (const void *)(args->a[1] + (uint64_t)i * sizeof(iov)), sizeof(iov))) {
+            total = total ? total : -EFAULT;
+            break;
+        }
+        if (iov.len == 0)
+            continue;
+        ssize_t r = write ? do_write(f, iov.base, (size_t)iov.len, false, 0)
+                          : do_read(f, iov.base, (size_t)iov.len, false, 0);
+        if (r < 0) {
+            total = total ? total : r;
+            break;
+        }
+        total += r;
+        if ((uint64_t)r < iov.len)
+            break;
+    }
+    file_put(f);
+    return total;
+}
+
+SYSCALL(readv) { return do_rw_vec(args, false); }
+SYSCALL(writev) { return do_rw_vec(args, true); }
+
+static long do_openat(int dirfd, uint64_t upath, int flags, uint32_t mode)
+{
+    struct process *p = cur();
+    if (!p || !p->files)
+        return -EBADF;
+    char *path;
+    long err = get_path(upath, &path);
+    if (err)
+        return err;
+    struct vnode *at;
+    err = at_dir(dirfd, path, &at);
+    if (!err) {
+        struct vfs_ctx c = ctx_of(p);
+        struct file *f;
+        err = vfs_open(&c, at, path, flags, mode, &f);
+        if (!err) {
+            err = fdtable_install(p->files, f, 0, flags & O_CLOEXEC);
+            file_put(f);
+        }
+        vnode_put(at);
+    }
+    kfree(path);
+    return err;
+}
+
+SYSCALL(open) { return do_openat(AT_FDCWD, args->a[0], (int)args->a[1], (uint32_t)args->a[2]); }
+SYSCALL(openat) { return do_openat((int)args->a[0], args->a[1], (int)args->a[2], (uint32_t)args->a[3]); }
+
+SYSCALL(close)
+{
+    struct process *p = cur();
+    return p && p->files ? fdtable_close(p->files, (int)args->a[0]) : -EBADF;
+}
+
+SYSCALL(lseek)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long r = file_lseek(f, (int64_t)args->a[1], (int)args->a[2]);
+    file_put(f);
+    return r;
+}
+
+SYSCALL(getdents64)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    size_t n = MIN((size_t)args->a[2], (size_t)65536);
+    char *k = kmalloc(n ? n : 1);
+    long r = -ENOMEM;
+    if (k) {
+        r = file_getdents64(f, k, n);
+        if (r > 0 && copy_to_user((void *)args->a[1], k, (size_t)r))
+            r = -EFAULT;
+        kfree(k);
+    }
+    file_put(f);
+    return r;
+}
+
+/* stat family: flags AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
+static long do_fstatat(int dirfd, uint64_t upath, uint64_t ubuf, int flags)
+{
+    struct linux_stat st;
+    struct vnode *v = NULL;
+    char *path;
+    long err = get_path(upath, &path);
+    if (err)
+        return err;
+    if (path[0] == 0 && (flags & AT_EMPTY_PATH)) {
+        struct file *f = get_fd(dirfd);
+        kfree(path);
+        if (dirfd == AT_FDCWD) {
+            struct vfs_ctx c = ctx_of(cur());
+            vfs_stat_vnode(c.cwd, &st);
+        } else if (!f) {
+            return -EBADF;
+        } else if (!f->vnode) {
+            memset(&st, 0, sizeof(st));
+            st.st_mode = S_IFIFO | 0600;
+            st.st_blksize = 4096;
+        } else {
+            vfs_stat_vnode(f->vnode, &st);
+        }
+        file_put(f);
+        return copy_to_user((void *)ubuf, &st, sizeof(st));
+    }
+    struct vnode *at;
+    err = at_dir(dirfd, path, &at);
+    if (!err) {
+        struct vfs_ctx c = ctx_of(cur());
+        err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+        vnode_put(at);
+    }
+    kfree(path);
+    if (err)
+        return err;
+    vfs_stat_vnode(v, &st);
+    vnode_put(v);
+    return copy_to_user((void *)ubuf, &st, sizeof(st));
+}
+
+SYSCALL(stat) { return do_fstatat(AT_FDCWD, args->a[0], args->a[1], 0); }
+SYSCALL(lstat) { return do_fstatat(AT_FDCWD, args->a[0], args->a[1], AT_SYMLINK_NOFOLLOW); }
+SYSCALL(newfstatat) { return do_fstatat((int)args->a[0], args->a[1], args->a[2], (int)args->a[3]); }
+SYSCALL(fstat)
+{
+    struct linux_stat st;
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    if (f->vnode) {
+        vfs_stat_vnode(f->vnode, &st);
+    } else {
+        memset(&st, 0, sizeof(st));
+        st.st_mode = S_IFIFO | 0600;
+        st.st_blksize = 4096;
+    }
+    file_put(f);
+    return copy_to_user((void *)args->a[1], &st, sizeof(st));
+}
+
+static long do_access(int dirfd, uint64_t upath, int flags)
+{
+    char *path;
+    long err = get_path(upath, &path);
+    if (err)
+        return err;
+    struct vnode *at, *v;
+    err = at_dir(dirfd, path, &at);
+    if (!err) {
+        struct vfs_ctx c = ctx_of(cur());
+        err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+        if (!err)
+            vnode_put(v);               /* root only for now: existence is access */
+        vnode_put(at);
+    }
+    kfree(path);
+    return err;
+}
+
+SYSCALL(access) { return do_access(AT_FDCWD, args->a[0], 0); }
+SYSCALL(faccessat) { return do_access((int)args->a[0], args->a[1], 0); }
+SYSCALL(faccessat2) { return do_access((int)args->a[0], args->a[1], (int)args->a[3]); }
+
+/* One-path namespace calls. */
+enum path_op { OP_MKDIR, OP_RMDIR, OP_UNLINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_CHDIR };
+
+static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, uint64_t b, int flags)
+{
+    char *path;
+    long err = get_path(upath, &path);
+    if (err)
+        return err;
+    struct vnode *at, *v;
+    err = at_dir(dirfd, path, &at);
+    if (err) {
+        kfree(path);
+        return err;
+    }
+    struct process *p = cur();
+    struct vfs_ctx c = ctx_of(p);
+    switch (op) {
+    case OP_MKDIR: err = vfs_mkdir(&c, at, path, (uint32_t)a); break;
+    case OP_RMDIR: err = vfs_rmdir(&c, at, path); break;
+    case OP_UNLINK: err = vfs_unlink(&c, at, path); break;
+    default:
+        err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+        if (err)
+            break;
+        if (op == OP_CHMOD)
+            err = vfs_chmod_vnode(v, (uint32_t)a);
+        else if (op == OP_CHOWN)
+            err = vfs_chown_vnode(v, (uint32_t)a, (uint32_t)b);
+        else if (op == OP_TRUNCATE)
+            err = vfs_truncate_vnode(v, (int64_t)a);
+        else if (op == OP_CHDIR) {
+            if (!S_ISDIR(v->mode))
+                err = -ENOTDIR;
+            else if (!p)
+                err = -ESRCH;
+            else {
+                vnode_get(v);
+                struct vnode *old = p->cwd;
+                p->cwd = v;
+                vnode_put(old);
+            }
+        }
+        vnode_put(v);
+    }
+    vnode_put(at);
+    kfree(path);
+    return err;
+}
+
+SYSCALL(mkdir) { return path_call(AT_FDCWD, args->a[0], OP_MKDIR, args->a[1], 0, 0); }
+SYSCALL(mkdirat) { return path_call((int)args->a[0], args->a[1], OP_MKDIR, args->a[2], 0, 0); }
+SYSCALL(rmdir) { return path_call(AT_FDCWD, args->a[0], OP_RMDIR, 0, 0, 0); }
+SYSCALL(unlink) { return path_call(AT_FDCWD, args->a[0], OP_UNLINK, 0, 0, 0); }
+SYSCALL(unlinkat)
+{
+    int flags = (int)args->a[2];
+    if (flags & ~AT_REMOVEDIR)
+        return -EINVAL;
+    return path_call((int)args->a[0], args->a[1], (flags & AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK, 0, 0, 0);
+}
+SYSCALL(chmod) { return path_call(AT_FDCWD, args->a[0], OP_CHMOD, args->a[1], 0, 0); }
+SYSCALL(fchmodat) { return path_call((int)args->a[0], args->a[1], OP_CHMOD, args->a[2], 0, 0); }
+SYSCALL(chown) { return path_call(AT_FDCWD, args->a[0], OP_CHOWN, args->a[1], args->a[2], 0); }
+SYSCALL(fchownat) { return path_call((int)args->a[0], args->a[1], OP_CHOWN, args->a[2], args->a[3], (int)args->a[4]); }
+SYSCALL(truncate) { return path_call(AT_FDCWD, args->a[0], OP_TRUNCATE, args->a[1], 0, 0); }
+SYSCALL(chdir) { return path_call(AT_FDCWD, args->a[0], OP_CHDIR, 0, 0, 0); }
+
+SYSCALL(fchmod)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long err = f->vnode ? vfs_chmod_vnode(f->vnode, (uint32_t)args->a[1]) : -EINVAL;
+    file_put(f);
+    return err;
+}
+
+SYSCALL(ftruncate)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long err = (!f->vnode || (f->flags & O_ACCMODE) == O_RDONLY) ? -EINVAL
+               : vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
+    file_put(f);
+    return err;
+}
+
+SYSCALL(fchdir)
+{
+    struct process *p = cur();
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long err = -ENOTDIR;
+    if (p && f->vnode && S_ISDIR(f->vnode->mode)) {
+        vnode_get(f->vnode);
+        struct vnode *old = p->cwd;
+        p->cwd = f->vnode;
+        vnode_put(old);
+        err = 0;
+    }
+    file_put(f);
+    return err;
+}
+
+SYSCALL(getcwd)
+{
+    size_t size = MIN((size_t)args->a[1], (size_t)VFS_PATH_MAX);
+    char *k = kmalloc(size ? size : 1);
+    if (!k)
+        return -ENOMEM;
+    struct vfs_ctx c = ctx_of(cur());
+    long n = vfs_getcwd(&c, k, size);
+    if (n > 0 && copy_to_user((void *)args->a[0], k, (size_t)n))
+        n = -EFAULT;
+    kfree(k);
+    return n;
+}
+
+/* umask is kernel/proc/sys_misc.c's (it owns the credentials); it sets p->umask,
+ * which the namespace calls apply. */
+
+/* Two-path calls. */
+static long two_paths(int ofd, uint64_t uo, int nfd, uint64_t un, int op, int flags)
+{
+    char *o = NULL, *n = NULL;
+    struct vnode *oat = NULL, *nat = NULL;
+    long err = get_path(un, &n);
+    if (err)
+        return err;
+    if (op == 2) {                      /* symlink: the first is a target, not a path */
+        err = get_path(uo, &o);
+        if (!err)
+            err = at_dir(nfd, n, &nat);
+        if (!err) {
+            struct vfs_ctx c = ctx_of(cur());
+            err = vfs_symlink(&c, o, nat, n);
+        }
+        goto out;
+    }
+    err = get_path(uo, &o);
+    if (!err)
+        err = at_dir(ofd, o, &oat);
+    if (!err)
+        err = at_dir(nfd, n, &nat);
+    if (!err) {
+        struct vfs_ctx c = ctx_of(cur());
+        err = op == 0 ? vfs_rename(&c, oat, o, nat, n) : vfs_link(&c, oat, o, nat, n, flags);
+    }
+out:
+    vnode_put(oat);
+    vnode_put(nat);
+    kfree(o);
+    kfree(n);
+    return err;
+}
+
+SYSCALL(rename) { return two_paths(AT_FDCWD, args->a[0], AT_FDCWD, args->a[1], 0, 0); }
+SYSCALL(renameat) { return two_paths((int)args->a[0], args->a[1], (int)args->a[2], args->a[3], 0, 0); }
+SYSCALL(renameat2)
+{
+    if (args->a[4])
+        return -EINVAL;                 /* RENAME_NOREPLACE/EXCHANGE/WHITEOUT: not yet */
+    return two_paths((int)args->a[0], args->a[1], (int)args->a[2], args->a[3], 0, 0);
+}
+SYSCALL(link) { return two_paths(AT_FDCWD, args->a[0], AT_FDCWD, args->a[1], 1, 0); }
+SYSCALL(linkat) { return two_paths((int)args->a[0], args->a[1], (int)args->a[2], args->a[3], 1, (int)args->a[4]); }
+SYSCALL(symlink) { return two_paths(AT_FDCWD, args->a[0], AT_FDCWD, args->a[1], 2, 0); }
+SYSCALL(symlinkat) { return two_paths(AT_FDCWD, args->a[0], (int)args->a[1], args->a[2], 2, 0); }
+
+static long do_readlink(int dirfd, uint64_t upath, uint64_t ubuf, int64_t size)
+{
+    if (size <= 0)
+        return -EINVAL;
+    char *path;
+    long err = get_path(upath, &path);
+    if (err)
+        return err;
+    struct vnode *at;
+    err = at_dir(dirfd, path, &at);
+    char *k = kmalloc(VFS_PATH_MAX);
+    if (!err && !k)
+        err = -ENOMEM;
+    if (!err) {
+        struct vfs_ctx c = ctx_of(cur());
+        err = vfs_readlink(&c, at, path, k, MIN((size_t)size, (size_t)VFS_PATH_MAX));
+        if (err > 0 && copy_to_user((void *)ubuf, k, (size_t)err))
+            err = -EFAULT;
+    }
+    vnode_put(at);
+    kfree(k);
+    kfree(path);
+    return err;
+}
+
+SYSCALL(readlink) { return do_readlink(AT_FDCWD, args->a[0], args->a[1], (int64_t)args->a[2]); }
+SYSCALL(readlinkat) { return do_readlink((int)args->a[0], args->a[1], args->a[2], (int64_t)args->a[3]); }
+
+/* Descriptors. */
+SYSCALL(dup)
+{
+    struct process *p = cur();
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long fd = fdtable_install(p->files, f, 0, false);
+    file_put(f);
+    return fd;
+}
+
+SYSCALL(dup2)
+{
+    struct process *p = cur();
+    if (!p || !p->files)
+        return -EBADF;
+    int o = (int)args->a[0], n = (int)args->a[1];
+    if (o == n) {
+        struct file *f = get_fd(o);
+        file_put(f);
+        return f ? n : -EBADF;
+    }
+    return fdtable_dup2(p->files, o, n, false);
+}
+
+SYSCALL(dup3)
+{
+    struct process *p = cur();
+    if (!p || !p->files)
+        return -EBADF;
+    int o = (int)args->a[0], n = (int)args->a[1];
+    if (o == n || (args->a[2] & ~(uint64_t)O_CLOEXEC))
+        return -EINVAL;
+    return fdtable_dup2(p->files, o, n, args->a[2] & O_CLOEXEC);
+}
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+
+SYSCALL(fcntl)
+{
+    struct process *p = cur();
+    int fd = (int)args->a[0];
+    struct file *f = get_fd(fd);
+    if (!f)
+        return -EBADF;
+    long r;
+    switch ((int)args->a[1]) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+        r = (int64_t)args->a[2] < 0 || args->a[2] >= VFS_FD_MAX ? -EINVAL
+            : fdtable_install(p->files, f, (int)args->a[2], (int)args->a[1] == F_DUPFD_CLOEXEC);
+        break;
+    case F_GETFD: r = fdtable_get_cloexec(p->files, fd); break;
+    case F_SETFD: r = fdtable_set_cloexec(p->files, fd, args->a[2] & 1); break;
+    case F_GETFL: r = f->flags; break;
+    case F_SETFL:
+        f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) |
+                   ((uint32_t)args->a[2] & (O_APPEND | O_NONBLOCK));
+        r = 0;
+        break;
+    default: r = -EINVAL;
+    }
+    file_put(f);
+    return r;
+}
+
+static long do_pipe(uint64_t ufds, uint64_t flags)
+{
+    struct process *p = cur();
+    if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
+        return -EINVAL;
+    if (!p || !p->files)
+        return -EBADF;
+    struct file *r, *w;
+    long err = pipe_create(&r, &w, (uint32_t)flags);
+    if (err)
+        return err;
+    int fds[2] = { fdtable_install(p->files, r, 0, flags & O_CLOEXEC), -1 };
+    if (fds[0] >= 0)
+        fds[1] = fdtable_install(p->files, w, 0, flags & O_CLOEXEC);
+    err = fds[0] < 0 ? fds[0] : fds[1] < 0 ? fds[1] : 0;
+    if (!err && copy_to_user((void *)ufds, fds, sizeof(fds)))
+        err = -EFAULT;
+    if (err) {
+        if (fds[0] >= 0)
+            fdtable_close(p->files, fds[0]);
+        if (fds[1] >= 0)
+            fdtable_close(p->files, fds[1]);
+    }
+    file_put(r);
+    file_put(w);
+    return err;
+}
+
+SYSCALL(pipe) { return do_pipe(args->a[0], 0); }
+SYSCALL(pipe2) { return do_pipe(args->a[0], args->a[1]); }
+
+SYSCALL(ioctl)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long r = f->ops && f->ops->ioctl ? f->ops->ioctl(f, (unsigned int)args->a[1], args->a[2]) : -ENOTTY;
+    file_put(f);
+    return r;
+}
+
+/* poll: one pass over the descriptors, then 10 ms naps until something is ready or
+ * the timeout passes (no per-file wake-up lists yet). */
+struct linux_pollfd { int fd; int16_t events, revents; };
+
+SYSCALL(poll)
+{
+    uint64_t nfds = args->a[1];
+    int timeout = (int)args->a[2];
+    if (nfds > VFS_FD_MAX)
+        return -EINVAL;
+    struct linux_pollfd *k = kmalloc(nfds * sizeof(*k) + 1);
+    if (!k)
+        return -ENOMEM;
+    long ready = 0;
+    if (copy_from_user(k, (const void *)args->a[0], nfds * sizeof(*k))) {
+        kfree(k);
+        return -EFAULT;
+    }
+    for (int64_t waited = 0;; waited += 10) {
+        ready = 0;
+        for (uint64_t i = 0; i < nfds; i++) {
+            k[i].revents = 0;
+            if (k[i].fd < 0)
+                continue;
+            struct file *f = get_fd(k[i].fd);
+            if (!f) {
+                k[i].revents = POLLNVAL;
+            } else {
+                int m = f->ops && f->ops->poll ? f->ops->poll(f) : (POLLIN | POLLOUT);
+                k[i].revents = (int16_t)(m & (k[i].events | POLLHUP | POLLERR));
+                file_put(f);
+            }
+            if (k[i].revents)
+                ready++;
+        }
+        if (ready || timeout == 0 || (timeout > 0 && waited >= timeout))
+            break;
+        thread_sleep_ns(10 * 1000 * 1000);
+    }
+    if (copy_to_user((void *)args->a[0], k, nfds * sizeof(*k)))
+        ready = -EFAULT;
+    kfree(k);
+    return ready;
+}

@@ -1,0 +1,144 @@
+/* Pipes: a 64 KiB ring shared by a read end and a write end. Blocking waits use one
+ * waitqueue whose lock (rank 70, `waitqueue`) also guards the ring and the end
+ * counts; `vfs` is never held here. EOF once all writers are gone, -EPIPE once all
+ * readers are (SIGPIPE comes with signals), -EAGAIN under O_NONBLOCK. */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/sched.h>
+#include <osc/vfs.h>
+
+struct pipe {
+    struct waitqueue wq;        /* wq.lock guards everything below */
+    struct pipe_ring ring;
+    int readers, writers;
+};
+
+static ssize_t pipe_read(struct file *f, void *buf, size_t n)
+{
+    struct pipe *p = f->priv;
+    if (n == 0)
+        return 0;
+    unsigned long fl = spin_lock_irqsave(&p->wq.lock);
+    while (pipe_ring_used(&p->ring) == 0) {
+        if (p->writers == 0 || (f->flags & O_NONBLOCK)) {
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            return p->writers == 0 ? 0 : -EAGAIN;
+        }
+        waitqueue_sleep_locked(&p->wq, &fl);
+    }
+    size_t got = pipe_ring_get(&p->ring, buf, n);
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    waitqueue_wake_all(&p->wq);
+    return (ssize_t)got;
+}
+
+static ssize_t pipe_write(struct file *f, const void *buf, size_t n)
+{
+    struct pipe *p = f->priv;
+    size_t done = 0;
+    unsigned long fl = spin_lock_irqsave(&p->wq.lock);
+    while (done < n) {
+        if (p->readers == 0) {
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            return done ? (ssize_t)done : -EPIPE;
+        }
+        size_t put = pipe_ring_put(&p->ring, (const uint8_t *)buf + done, n - done);
+        done += put;
+        if (put) {
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            waitqueue_wake_all(&p->wq);
+            fl = spin_lock_irqsave(&p->wq.lock);
+            continue;
+        }
+        if (f->flags & O_NONBLOCK) {
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            return done ? (ssize_t)done : -EAGAIN;
+        }
+        waitqueue_sleep_locked(&p->wq, &fl);
+    }
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    return (ssize_t)done;
+}
+
+static int pipe_poll(struct file *f)
+{
+    struct pipe *p = f->priv;
+    unsigned long fl = spin_lock_irqsave(&p->wq.lock);
+    int r = 0;
+    if ((f->flags & O_ACCMODE) == O_RDONLY) {
+        if (pipe_ring_used(&p->ring))
+            r |= POLLIN;
+        if (p->writers == 0)
+            r |= POLLHUP;
+    } else {
+        if (pipe_ring_used(&p->ring) < PIPE_BUF_SIZE)
+            r |= POLLOUT;
+        if (p->readers == 0)
+            r |= POLLERR;
+    }
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    return r;
+}
+
+static long pipe_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
+
+static void pipe_release(struct file *f)
+{
+    struct pipe *p = f->priv;
+    unsigned long fl = spin_lock_irqsave(&p->wq.lock);
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        p->readers--;
+    else
+        p->writers--;
+    bool last = p->readers == 0 && p->writers == 0;
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    if (last) {
+        kfree(p->ring.buf);
+        kfree(p);
+    } else {
+        waitqueue_wake_all(&p->wq);
+    }
+}
+
+static const struct file_ops pipe_ops = {
+    .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .ioctl = pipe_ioctl,
+    .release = pipe_release,
+};
+
+#include <osc/uaccess.h>
+static long pipe_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    if (cmd != 0x541b)                  /* FIONREAD */
+        return -ENOTTY;
+    struct pipe *p = f->priv;
+    int n = (int)pipe_ring_used(&p->ring);
+    return copy_to_user((void *)arg, &n, sizeof(n));
+}
+
+int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    uint8_t *buf = kmalloc(PIPE_BUF_SIZE);
+    struct file *r = file_alloc(NULL, &pipe_ops, O_RDONLY | (flags & O_NONBLOCK));
+    struct file *w = file_alloc(NULL, &pipe_ops, O_WRONLY | (flags & O_NONBLOCK));
+    if (!p || !buf || !r || !w) {
+        kfree(p);
+        kfree(buf);
+        if (r)
+            r->ops = NULL;
+        if (w)
+            w->ops = NULL;
+        file_put(r);
+        file_put(w);
+        return -ENOMEM;
+    }
+    waitqueue_init(&p->wq);
+    p->ring.buf = buf;
+    p->readers = p->writers = 1;
+    r->priv = w->priv = p;
+    *rd = r;
+    *wr = w;
+    return 0;
+}

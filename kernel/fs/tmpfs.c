@@ -1,0 +1,374 @@
+/* tmpfs: the in-memory filesystem behind /, /tmp and /dev. Directories are lists of
+ * entries; regular files are sparse arrays of kmalloc'd 4 KiB pages (a hole reads
+ * as zeros). All operations run with `vfs` held (the VFS core takes it). */
+
+#define LOG_TAG "vfs"
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/vfs.h>
+
+#define TMPFS_PAGE 4096u
+#define TMPFS_MAX_SIZE (1ull << 36)     /* 64 GiB: bounds the page array */
+
+struct tmpfs_dirent {
+    struct tmpfs_dirent *next;
+    struct vnode *v;
+    size_t len;
+    char name[];                        /* NUL-terminated */
+};
+
+struct tmpfs_node {
+    struct vnode v;
+    union {
+        struct tmpfs_dirent *entries;   /* directories, in creation order */
+        struct { uint8_t **pages; size_t npages; } file;
+        struct { char *target; size_t len; } link;
+    };
+};
+
+static struct tmpfs_node *TN(struct vnode *v) { return container_of(v, struct tmpfs_node, v); }
+
+static const struct vnode_ops tmpfs_ops;
+static uint32_t tmpfs_next_dev = 1;
+
+static struct vnode *node_alloc(struct vfs_fs *fs, uint32_t mode)
+{
+    struct tmpfs_node *n = kzalloc(sizeof(*n));
+    if (!n)
+        return NULL;
+    n->v.mode = mode;
+    n->v.ops = &tmpfs_ops;
+    n->v.fs = fs;
+    n->v.ino = ++fs->next_ino;
+    return &n->v;
+}
+
+struct vfs_fs *tmpfs_create(const char *type)
+{
+    struct vfs_fs *fs = kzalloc(sizeof(*fs));
+    if (!fs)
+        return NULL;
+    fs->type = type;
+    fs->dev = tmpfs_next_dev++;
+    fs->root = node_alloc(fs, S_IFDIR | 0755);
+    if (!fs->root) {
+        kfree(fs);
+        return NULL;
+    }
+    fs->root->nlink = 2;
+    fs->root->refcount = 1;             /* the filesystem's own reference */
+    return fs;
+}
+
+static struct tmpfs_dirent *find(struct vnode *dir, const char *name, size_t len,
+                                 struct tmpfs_dirent ***link)
+{
+    struct tmpfs_dirent **pp = &TN(dir)->entries;
+    for (; *pp; pp = &(*pp)->next) {
+        if ((*pp)->len == len && memcmp((*pp)->name, name, len) == 0) {
+            if (link)
+                *link = pp;
+            return *pp;
+        }
+    }
+    return NULL;
+}
+
+static struct vnode *tmpfs_lookup(struct vnode *dir, const char *name, size_t len)
+{
+    struct tmpfs_dirent *d = find(dir, name, len, NULL);
+    return d ? d->v : NULL;
+}
+
+static int add_entry(struct vnode *dir, const char *name, size_t len, struct vnode *v)
+{
+    struct tmpfs_dirent *d = kmalloc(sizeof(*d) + len + 1);
+    if (!d)
+        return -ENOMEM;
+    memcpy(d->name, name, len);
+    d->name[len] = 0;
+    d->len = len;
+    d->v = v;
+    d->next = NULL;
+    struct tmpfs_dirent **pp = &TN(dir)->entries;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = d;
+    dir->size++;
+    return 0;
+}
+
+static struct vnode *tmpfs_create_node(struct vnode *dir, const char *name, size_t len,
+                                       uint32_t mode, uint32_t rdev, const char *target,
+                                       size_t tlen)
+{
+    struct vnode *v = node_alloc(dir->fs, mode);
+    if (!v)
+        return ERR_PTR(-ENOMEM);
+    if (S_ISLNK(mode)) {
+        char *t = kmalloc(tlen + 1);
+        if (!t) {
+            kfree(TN(v));
+            return ERR_PTR(-ENOMEM);
+        }
+        memcpy(t, target, tlen);
+        t[tlen] = 0;
+        TN(v)->link.target = t;
+        TN(v)->link.len = tlen;
+        v->size = tlen;
+    }
+    v->rdev = rdev;
+    int err = add_entry(dir, name, len, v);
+    if (err) {
+        if (S_ISLNK(mode))
+            kfree(TN(v)->link.target);
+        kfree(TN(v));
+        return ERR_PTR(err);
+    }
+    if (S_ISDIR(mode)) {
+        v->nlink = 2;
+        v->parent = dir;
+        dir->nlink++;
+    } else {
+        v->nlink = 1;
+    }
+    return v;
+}
+
+static int tmpfs_link(struct vnode *dir, const char *name, size_t len, struct vnode *v)
+{
+    int err = add_entry(dir, name, len, v);
+    if (!err)
+        v->nlink++;
+    return err;
+}
+
+static int tmpfs_unlink(struct vnode *dir, const char *name, size_t len)
+{
+    struct tmpfs_dirent **pp;
+    struct tmpfs_dirent *d = find(dir, name, len, &pp);
+    if (!d)
+        return -ENOENT;
+    *pp = d->next;
+    dir->size--;
+    struct vnode *v = d->v;
+    kfree(d);
+    if (S_ISDIR(v->mode)) {
+        v->nlink = 0;
+        dir->nlink--;
+    } else {
+        v->nlink--;
+    }
+    return 0;
+}
+
+static int tmpfs_rename(struct vnode *odir, const char *oname, size_t olen,
+                        struct vnode *ndir, const char *nname, size_t nlen)
+{
+    struct tmpfs_dirent *d = find(odir, oname, olen, NULL);
+    if (!d)
+        return -ENOENT;
+    struct vnode *v = d->v;
+    struct tmpfs_dirent *t = find(ndir, nname, nlen, NULL);
+    if (t) {
+        /* Replace the target's vnode in place: no allocation can fail. */
+        struct vnode *old = t->v;
+        t->v = v;
+        if (S_ISDIR(old->mode)) {
+            old->nlink = 0;
+            ndir->nlink--;
+        } else {
+            old->nlink--;
+        }
+    } else {
+        int err = add_entry(ndir, nname, nlen, v);
+        if (err)
+            return err;
+    }
+    /* Remove the old entry (look again: add_entry may share the list). */
+    struct tmpfs_dirent **pp;
+    d = find(odir, oname, olen, &pp);
+    *pp = d->next;
+    odir->size--;
+    kfree(d);
+    if (S_ISDIR(v->mode) && odir != ndir) {
+        odir->nlink--;
+        ndir->nlink++;
+        v->parent = ndir;
+    }
+    return 0;
+}
+
+static int tmpfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+                         struct vnode **v)
+{
+    if (pos < 2)
+        return -ENOENT;
+    struct tmpfs_dirent *d = TN(dir)->entries;
+    for (uint64_t i = 2; d && i < pos; i++)
+        d = d->next;
+    if (!d)
+        return -ENOENT;
+    *name = d->name;
+    *len = d->len;
+    *v = d->v;
+    return 0;
+}
+
+static bool tmpfs_dir_empty(struct vnode *dir)
+{
+    return TN(dir)->entries == NULL;
+}
+
+static ssize_t tmpfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
+{
+    if (off >= v->size)
+        return 0;
+    n = (size_t)MIN((uint64_t)n, v->size - off);
+    struct tmpfs_node *tn = TN(v);
+    size_t done = 0;
+    while (done < n) {
+        uint64_t pos = off + done;
+        size_t pg = (size_t)(pos / TMPFS_PAGE), in = (size_t)(pos % TMPFS_PAGE);
+        size_t chunk = MIN(n - done, TMPFS_PAGE - in);
+        if (pg < tn->file.npages && tn->file.pages[pg])
+            memcpy((uint8_t *)buf + done, tn->file.pages[pg] + in, chunk);
+        else
+            memset((uint8_t *)buf + done, 0, chunk);
+        done += chunk;
+    }
+    return (ssize_t)n;
+}
+
+static int grow_array(struct tmpfs_node *tn, size_t npages)
+{
+    if (npages <= tn->file.npages)
+        return 0;
+    size_t cap = MAX(npages, tn->file.npages * 2);
+    uint8_t **p = kzalloc(cap * sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    if (tn->file.npages)
+        memcpy(p, tn->file.pages, tn->file.npages * sizeof(*p));
+    kfree(tn->file.pages);
+    tn->file.pages = p;
+    tn->file.npages = cap;
+    return 0;
+}
+
+static ssize_t tmpfs_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
+{
+    if (n == 0)
+        return 0;
+    if (off >= TMPFS_MAX_SIZE || n > TMPFS_MAX_SIZE - off)
+        return -EFBIG;
+    struct tmpfs_node *tn = TN(v);
+    uint64_t end = off + n;
+    if (grow_array(tn, (size_t)((end + TMPFS_PAGE - 1) / TMPFS_PAGE)))
+        return -ENOSPC;
+    size_t done = 0;
+    while (done < n) {
+        uint64_t pos = off + done;
+        size_t pg = (size_t)(pos / TMPFS_PAGE), in = (size_t)(pos % TMPFS_PAGE);
+        size_t chunk = MIN(n - done, TMPFS_PAGE - in);
+        if (!tn->file.pages[pg]) {
+            tn->file.pages[pg] = kzalloc(TMPFS_PAGE);
+            if (!tn->file.pages[pg])
+                break;
+        }
+        memcpy(tn->file.pages[pg] + in, (const uint8_t *)buf + done, chunk);
+        done += chunk;
+    }
+    if (done == 0)
+        return -ENOSPC;
+    if (off + done > v->size)
+        v->size = off + done;
+    return (ssize_t)done;
+}
+
+static int tmpfs_truncate(struct vnode *v, uint64_t size)
+{
+    if (size > TMPFS_MAX_SIZE)
+        return -EFBIG;
+    struct tmpfs_node *tn = TN(v);
+    if (size < v->size) {
+        size_t keep = (size_t)((size + TMPFS_PAGE - 1) / TMPFS_PAGE);
+        for (size_t i = keep; i < tn->file.npages; i++) {
+            kfree(tn->file.pages[i]);
+            tn->file.pages[i] = NULL;
+        }
+        /* Zero the tail of the last kept page so a later extension reads zeros. */
+        size_t in = (size_t)(size % TMPFS_PAGE);
+        if (in && keep - 1 < tn->file.npages && tn->file.pages[keep - 1])
+            memset(tn->file.pages[keep - 1] + in, 0, TMPFS_PAGE - in);
+    }
+    v->size = size;
+    return 0;
+}
+
+static int tmpfs_readlink(struct vnode *v, const char **target, size_t *len)
+{
+    if (!S_ISLNK(v->mode))
+        return -EINVAL;
+    *target = TN(v)->link.target;
+    *len = TN(v)->link.len;
+    return 0;
+}
+
+static void tmpfs_destroy(struct vnode *v)
+{
+    struct tmpfs_node *tn = TN(v);
+    if (S_ISREG(v->mode)) {
+        for (size_t i = 0; i < tn->file.npages; i++)
+            kfree(tn->file.pages[i]);
+        kfree(tn->file.pages);
+    } else if (S_ISLNK(v->mode)) {
+        kfree(tn->link.target);
+    } else if (S_ISDIR(v->mode)) {
+        /* Only empty directories are removed (rmdir checks), except a torn-down tree. */
+        struct tmpfs_dirent *d = tn->entries;
+        while (d) {
+            struct tmpfs_dirent *next = d->next;
+            kfree(d);
+            d = next;
+        }
+    }
+    kfree(tn);
+}
+
+/* Frees a whole tree (host tests, a failed mount): children first. */
+void tmpfs_free_tree(struct vnode *dir);
+void tmpfs_free_tree(struct vnode *dir)
+{
+    struct tmpfs_dirent *d = TN(dir)->entries;
+    while (d) {
+        struct tmpfs_dirent *next = d->next;
+        struct vnode *v = d->v;
+        if (S_ISDIR(v->mode)) {
+            tmpfs_free_tree(v);
+        } else if (--v->nlink == 0 && v->refcount == 0) {
+            tmpfs_destroy(v);
+        }
+        kfree(d);
+        d = next;
+    }
+    TN(dir)->entries = NULL;
+    tmpfs_destroy(dir);
+}
+
+static const struct vnode_ops tmpfs_ops = {
+    .lookup = tmpfs_lookup,
+    .create = tmpfs_create_node,
+    .link = tmpfs_link,
+    .unlink = tmpfs_unlink,
+    .rename = tmpfs_rename,
+    .readdir = tmpfs_readdir,
+    .dir_empty = tmpfs_dir_empty,
+    .read = tmpfs_read,
+    .write = tmpfs_write,
+    .truncate = tmpfs_truncate,
+    .readlink = tmpfs_readlink,
+    .destroy = tmpfs_destroy,
+};

@@ -1,0 +1,1077 @@
+/* VFS core: vnode references, mounts, the path walk, the namespace operations,
+ * open files and descriptor tables. Pure logic over struct vnode_ops (host-tested
+ * with tmpfs in tests/host/test_vfs.c); the kernel-only parts live elsewhere. */
+
+#define LOG_TAG "vfs"
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/vfs.h>
+#ifndef HOST_TEST
+#include <osc/sched.h>
+#include <osc/time.h>
+#endif
+
+/* The one VFS mutex (rank 20, docs/locking.md): namespace, vnode data, file
+ * offsets, fd tables. Never held while sleeping on a pipe or the tty. */
+#ifndef HOST_TEST
+static struct mutex vfs_mutex;
+static bool vfs_mutex_ready;
+void vfs_lock(void)
+{
+    if (!vfs_mutex_ready) {
+        mutex_init(&vfs_mutex, "vfs", 20);
+        vfs_mutex_ready = true;
+    }
+    mutex_lock(&vfs_mutex);
+}
+void vfs_unlock(void) { mutex_unlock(&vfs_mutex); }
+#else
+void vfs_lock(void) {}
+void vfs_unlock(void) {}
+#endif
+
+static struct vfs_fs *root_fs;
+
+struct vnode *vfs_root(void)
+{
+    if (!root_fs) {
+        root_fs = tmpfs_create("tmpfs");
+        if (!root_fs)
+            return NULL;
+    }
+    return root_fs->root;
+}
+
+void vnode_get(struct vnode *v)
+{
+    __atomic_add_fetch(&v->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Frees v once nothing names it and nothing holds it. Call with `vfs` held or
+ * from a single-threaded context. */
+static void vnode_maybe_destroy(struct vnode *v)
+{
+    if (v->refcount == 0 && v->nlink == 0 && v->ops && v->ops->destroy)
+        v->ops->destroy(v);
+}
+
+void vnode_put(struct vnode *v)
+{
+    if (!v)
+        return;
+    if (__atomic_sub_fetch(&v->refcount, 1, __ATOMIC_ACQ_REL) == 0 && v->nlink == 0) {
+        vfs_lock();
+        vnode_maybe_destroy(v);
+        vfs_unlock();
+    }
+}
+
+/* ---- path walk (all under `vfs`) ---- */
+
+struct walk {
+    const struct vfs_ctx *c;
+    int links;                  /* symlinks followed so far */
+};
+
+static bool is_dotdot(const char *n, size_t len) { return len == 2 && n[0] == '.' && n[1] == '.'; }
+static bool is_dot(const char *n, size_t len) { return len == 1 && n[0] == '.'; }
+
+static struct vnode *cross_mounts(struct vnode *v)
+{
+    while (v && S_ISDIR(v->mode) && v->mounted)
+        v = v->mounted->root;
+    return v;
+}
+
+static struct vnode *step_dotdot(const struct walk *w, struct vnode *dir)
+{
+    if (dir == w->c->root)
+        return dir;                     /* never above the caller's root */
+    while (dir == dir->fs->root && dir->fs->mountpoint)
+        dir = dir->fs->mountpoint;      /* leave the mounted fs through its mount point */
+    if (dir == w->c->root)
+        return dir;
+    return dir->parent ? dir->parent : dir;
+}
+
+static int walk_path(struct walk *w, struct vnode *start, const char *path, bool follow_last,
+                     struct vnode **out);
+
+/* Resolves symlink v found in dir. */
+static int follow_link(struct walk *w, struct vnode *dir, struct vnode *v, struct vnode **out)
+{
+    if (++w->links > VFS_SYMLOOP_MAX)
+        return -ELOOP;
+    const char *t;
+    size_t tlen;
+    int err = v->ops->readlink(v, &t, &tlen);
+    if (err)
+        return err;
+    if (tlen == 0)
+        return -ENOENT;
+    /* Targets are stored NUL-terminated by tmpfs (tlen excludes it). */
+    return walk_path(w, dir, t, true, out);
+}
+
+static int lookup_component(struct walk *w, struct vnode *dir, const char *name, size_t len,
+                            struct vnode **out)
+{
+    if (!S_ISDIR(dir->mode))
+        return -ENOTDIR;
+    if (len > VFS_NAME_MAX)
+        return -ENAMETOOLONG;
+    if (is_dot(name, len)) {
+        *out = dir;
+        return 0;
+    }
+    if (is_dotdot(name, len)) {
+        *out = step_dotdot(w, dir);
+        return 0;
+    }
+    struct vnode *v = dir->ops->lookup(dir, name, len);
+    if (!v)
+        return -ENOENT;
+    *out = cross_mounts(v);
+    return 0;
+}
+
+/* Walks path from start (or the root for an absolute path). follow_last: resolve a
+ * final symlink; a trailing slash forces it and requires a directory. */
+static int walk_path(struct walk *w, struct vnode *start, const char *path, bool follow_last,
+                     struct vnode **out)
+{
+    struct vnode *cur = start;
+    const char *p = path;
+    if (*p == '/') {
+        cur = w->c->root;
+        while (*p == '/')
+            p++;
+    }
+    while (*p) {
+        const char *name = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - name);
+        bool slash = *p == '/';
+        while (*p == '/')
+            p++;
+        bool last = *p == 0;
+        struct vnode *next;
+        int err = lookup_component(w, cur, name, len, &next);
+        if (err)
+            return err;
+        if (S_ISLNK(next->mode) && (!last || follow_last || slash)) {
+            err = follow_link(w, cur, next, &next);
+            if (err)
+                return err;
+        }
+        if (slash && !S_ISDIR(next->mode))
+            return -ENOTDIR;
+        cur = next;
+    }
+    *out = cur;
+    return 0;
+}
+
+static int check_path(const char *path)
+{
+    if (strnlen(path, VFS_PATH_MAX) >= VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+static struct vnode *start_dir(const struct vfs_ctx *c, struct vnode *at)
+{
+    return at ? at : c->cwd;
+}
+
+static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                         struct vnode **out)
+{
+    int err = check_path(path);
+    if (err)
+        return err;
+    if (*path == 0)
+        return -ENOENT;
+    struct walk w = { c, 0 };
+    return walk_path(&w, start_dir(c, at), path, flags & VFS_FOLLOW, out);
+}
+
+int vfs_lookup(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+               struct vnode **out)
+{
+    vfs_lock();
+    int err = lookup_locked(c, at, path, flags, out);
+    if (!err)
+        vnode_get(*out);
+    vfs_unlock();
+    return err;
+}
+
+/* Splits path into its parent directory (walked) and last component. The last
+ * component may be "." or ".." (callers reject those as they need). *trailing says
+ * whether the path ended in '/'. */
+static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *path,
+                       struct vnode **dir, const char **name, size_t *len, bool *trailing)
+{
+    int err = check_path(path);
+    if (err)
+        return err;
+    size_t n = strlen(path);
+    if (n == 0)
+        return -ENOENT;
+    size_t end = n;
+    while (end > 0 && path[end - 1] == '/')
+        end--;
+    *trailing = end < n;
+    if (end == 0) {                     /* "/" or "///" */
+        *dir = c->root;
+        *name = ".";
+        *len = 1;
+        return 0;
+    }
+    size_t begin = end;
+    while (begin > 0 && path[begin - 1] != '/')
+        begin--;
+    *name = path + begin;
+    *len = end - begin;
+    if (*len > VFS_NAME_MAX)
+        return -ENAMETOOLONG;
+    struct walk w = { c, 0 };
+    struct vnode *d = start_dir(c, at);
+    if (begin > 0) {
+        /* Walk the prefix path[0, begin): copy-free by walking a bounded prefix. */
+        char *prefix = kmalloc(begin + 1);
+        if (!prefix)
+            return -ENOMEM;
+        memcpy(prefix, path, begin);
+        prefix[begin] = 0;
+        err = walk_path(&w, d, prefix, true, &d);
+        kfree(prefix);
+        if (err)
+            return err;
+    }
+    if (!S_ISDIR(d->mode))
+        return -ENOTDIR;
+    *dir = d;
+    return 0;
+}
+
+static void touch(struct vnode *v, bool mtime)
+{
+#ifndef HOST_TEST
+    int64_t ns = time_realtime_ns();
+    struct vfs_timespec t = { ns / 1000000000, ns % 1000000000 };
+#else
+    struct vfs_timespec t = { 0, 0 };
+#endif
+    v->ctime = t;
+    if (mtime)
+        v->mtime = t;
+}
+
+/* Creates name in dir (under `vfs`), failing with -EEXIST when present. */
+static int create_locked(const struct vfs_ctx *c, struct vnode *at, const char *path,
+                         uint32_t mode, uint32_t rdev, const char *target, struct vnode **out)
+{
+    struct vnode *dir;
+    const char *name;
+    size_t len;
+    bool trailing;
+    int err = walk_parent(c, at, path, &dir, &name, &len, &trailing);
+    if (err)
+        return err;
+    if (is_dot(name, len) || is_dotdot(name, len))
+        return -EEXIST;
+    struct walk w = { c, 0 };
+    struct vnode *existing;
+    if (lookup_component(&w, dir, name, len, &existing) == 0)
+        return -EEXIST;
+    if (trailing && !S_ISDIR(mode))
+        return S_ISREG(mode) ? -EISDIR : -ENOENT;
+    struct vnode *v = dir->ops->create(dir, name, len, mode, rdev, target,
+                                       target ? strlen(target) : 0);
+    if (IS_ERR(v))
+        return (int)PTR_ERR(v);
+    v->uid = c->uid;
+    v->gid = c->gid;
+    touch(dir, true);
+    if (out)
+        *out = v;
+    return 0;
+}
+
+int vfs_mknod(const struct vfs_ctx *c, struct vnode *at, const char *path, uint32_t mode,
+              uint32_t rdev)
+{
+    uint32_t type = mode & S_IFMT;
+    if (type == 0)
+        type = S_IFREG;
+    if (type == S_IFDIR || type == S_IFLNK)
+        return -EINVAL;
+    vfs_lock();
+    int err = create_locked(c, at, path, type | (mode & 07777 & ~c->umask), rdev, NULL, NULL);
+    vfs_unlock();
+    return err;
+}
+
+int vfs_mkdir(const struct vfs_ctx *c, struct vnode *at, const char *path, uint32_t mode)
+{
+    vfs_lock();
+    int err = create_locked(c, at, path, S_IFDIR | (mode & 07777 & ~c->umask), 0, NULL, NULL);
+    vfs_unlock();
+    return err;
+}
+
+int vfs_symlink(const struct vfs_ctx *c, const char *target, struct vnode *at, const char *path)
+{
+    if (*target == 0)
+        return -ENOENT;
+    if (strnlen(target, VFS_PATH_MAX) >= VFS_PATH_MAX)
+        return -ENAMETOOLONG;
+    vfs_lock();
+    int err = create_locked(c, at, path, S_IFLNK | 0777, 0, target, NULL);
+    vfs_unlock();
+    return err;
+}
+
+int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, struct vnode *nat,
+             const char *npath, int flags)
+{
+    vfs_lock();
+    struct vnode *v, *dir;
+    const char *name;
+    size_t len;
+    bool trailing;
+    int err = lookup_locked(c, oat, opath, (flags & AT_SYMLINK_FOLLOW) ? VFS_FOLLOW : 0, &v);
+    if (err)
+        goto out;
+    err = -EPERM;
+    if (S_ISDIR(v->mode))
+        goto out;
+    err = walk_parent(c, nat, npath, &dir, &name, &len, &trailing);
+    if (err)
+        goto out;
+    err = -EEXIST;
+    struct walk w = { c, 0 };
+    struct vnode *existing;
+    if (is_dot(name, len) || is_dotdot(name, len) ||
+        lookup_component(&w, dir, name, len, &existing) == 0)
+        goto out;
+    err = trailing ? -ENOENT : -EXDEV;
+    if (trailing || dir->fs != v->fs)
+        goto out;
+    err = dir->ops->link(dir, name, len, v);
+    if (!err) {
+        touch(v, false);
+        touch(dir, true);
+    }
+out:
+    vfs_unlock();
+    return err;
+}
+
+static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, bool rmdir)
+{
+    struct vnode *dir, *v;
+    const char *name;
+    size_t len;
+    bool trailing;
+    int err = walk_parent(c, at, path, &dir, &name, &len, &trailing);
+    if (err)
+        return err;
+    if (is_dot(name, len))
+        return rmdir ? -EINVAL : -EISDIR;
+    if (is_dotdot(name, len))
+        return rmdir ? -ENOTEMPTY : -EISDIR;
+    v = dir->ops->lookup(dir, name, len);
+    if (!v)
+        return -ENOENT;
+    if (rmdir) {
+        if (!S_ISDIR(v->mode))
+            return -ENOTDIR;
+        if (v->mounted || v == c->root || v == v->fs->root)
+            return -EBUSY;
+        if (!v->ops->dir_empty(v))
+            return -ENOTEMPTY;
+    } else {
+        if (S_ISDIR(v->mode))
+            return -EISDIR;
+        if (trailing)
+            return -ENOTDIR;
+    }
+    err = dir->ops->unlink(dir, name, len);
+    if (err)
+        return err;
+    touch(dir, true);
+    touch(v, false);
+    vnode_maybe_destroy(v);
+    return 0;
+}
+
+int vfs_unlink(const struct vfs_ctx *c, struct vnode *at, const char *path)
+{
+    vfs_lock();
+    int err = remove_locked(c, at, path, false);
+    vfs_unlock();
+    return err;
+}
+
+int vfs_rmdir(const struct vfs_ctx *c, struct vnode *at, const char *path)
+{
+    vfs_lock();
+    int err = remove_locked(c, at, path, true);
+    vfs_unlock();
+    return err;
+}
+
+/* True when a is d or lies below it. */
+static bool is_ancestor(struct vnode *d, struct vnode *a)
+{
+    for (; a; a = a->parent) {
+        if (a == d)
+            return true;
+        if (!a->parent && a->fs->mountpoint)
+            a = a->fs->mountpoint;
+        if (a == d)
+            return true;
+    }
+    return false;
+}
+
+static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char *opath,
+                         struct vnode *nat, const char *npath)
+{
+    struct vnode *odir, *ndir, *v, *target;
+    const char *oname, *nname;
+    size_t olen, nlen;
+    bool otrail, ntrail;
+    int err = walk_parent(c, oat, opath, &odir, &oname, &olen, &otrail);
+    if (err)
+        return err;
+    err = walk_parent(c, nat, npath, &ndir, &nname, &nlen, &ntrail);
+    if (err)
+        return err;
+    if (is_dot(oname, olen) || is_dotdot(oname, olen) || is_dot(nname, nlen) ||
+        is_dotdot(nname, nlen))
+        return -EBUSY;
+    v = odir->ops->lookup(odir, oname, olen);
+    if (!v)
+        return -ENOENT;
+    if ((otrail || ntrail) && !S_ISDIR(v->mode))
+        return -ENOTDIR;
+    if (odir->fs != ndir->fs)
+        return -EXDEV;
+    if (v->mounted || v == v->fs->root)
+        return -EBUSY;
+    target = ndir->ops->lookup(ndir, nname, nlen);
+    if (target == v)
+        return 0;                       /* same file (or hard links to it): nothing */
+    if (S_ISDIR(v->mode) && is_ancestor(v, ndir))
+        return -EINVAL;                 /* a directory into its own subtree */
+    if (target) {
+        if (S_ISDIR(v->mode) && !S_ISDIR(target->mode))
+            return -ENOTDIR;
+        if (!S_ISDIR(v->mode) && S_ISDIR(target->mode))
+            return -EISDIR;
+        if (S_ISDIR(target->mode)) {
+            if (target->mounted)
+                return -EBUSY;
+            if (!target->ops->dir_empty(target))
+                return -ENOTEMPTY;
+        }
+    }
+    err = odir->ops->rename(odir, oname, olen, ndir, nname, nlen);
+    if (err)
+        return err;
+    touch(odir, true);
+    touch(ndir, true);
+    touch(v, false);
+    if (target)
+        vnode_maybe_destroy(target);
+    return 0;
+}
+
+int vfs_rename(const struct vfs_ctx *c, struct vnode *oat, const char *opath, struct vnode *nat,
+               const char *npath)
+{
+    vfs_lock();
+    int err = rename_locked(c, oat, opath, nat, npath);
+    vfs_unlock();
+    return err;
+}
+
+ssize_t vfs_readlink(const struct vfs_ctx *c, struct vnode *at, const char *path, char *buf,
+                     size_t size)
+{
+    vfs_lock();
+    struct vnode *v;
+    ssize_t err = lookup_locked(c, at, path, 0, &v);
+    if (!err) {
+        const char *t;
+        size_t len;
+        if (!S_ISLNK(v->mode) || v->ops->readlink(v, &t, &len)) {
+            err = -EINVAL;
+        } else {
+            len = MIN(len, size);
+            memcpy(buf, t, len);
+            err = (ssize_t)len;
+        }
+    }
+    vfs_unlock();
+    return err;
+}
+
+int vfs_truncate_vnode(struct vnode *v, int64_t size)
+{
+    if (size < 0)
+        return -EINVAL;
+    if (S_ISDIR(v->mode))
+        return -EISDIR;
+    if (!S_ISREG(v->mode))
+        return -EINVAL;
+    vfs_lock();
+    int err = v->ops->truncate(v, (uint64_t)size);
+    if (!err)
+        touch(v, true);
+    vfs_unlock();
+    return err;
+}
+
+int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
+{
+    vfs_lock();
+    v->mode = (v->mode & S_IFMT) | (mode & 07777);
+    touch(v, false);
+    vfs_unlock();
+    return 0;
+}
+
+int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
+{
+    vfs_lock();
+    if (uid != (uint32_t)-1)
+        v->uid = uid;
+    if (gid != (uint32_t)-1)
+        v->gid = gid;
+    touch(v, false);
+    vfs_unlock();
+    return 0;
+}
+
+void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_dev = v->fs ? v->fs->dev : 0;
+    st->st_ino = v->ino;
+    st->st_nlink = v->nlink;
+    st->st_mode = v->mode;
+    st->st_uid = v->uid;
+    st->st_gid = v->gid;
+    st->st_rdev = v->rdev;
+    st->st_size = (int64_t)v->size;
+    st->st_blksize = 4096;
+    st->st_blocks = (int64_t)(ALIGN_UP(v->size, 4096) / 512);
+    st->st_atime = (uint64_t)v->atime.sec;
+    st->st_atime_nsec = (uint64_t)v->atime.nsec;
+    st->st_mtime = (uint64_t)v->mtime.sec;
+    st->st_mtime_nsec = (uint64_t)v->mtime.nsec;
+    st->st_ctime = (uint64_t)v->ctime.sec;
+    st->st_ctime_nsec = (uint64_t)v->ctime.nsec;
+}
+
+/* Finds the name of child in dir. */
+static int name_in(struct vnode *dir, struct vnode *child, const char **name, size_t *len)
+{
+    struct vnode *v;
+    for (uint64_t pos = 2; dir->ops->readdir(dir, pos, name, len, &v) == 0; pos++)
+        if (v == child)
+            return 0;
+    return -ENOENT;
+}
+
+int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size)
+{
+    vfs_lock();
+    struct vnode *d = c->cwd;
+    int err = 0;
+    size_t pos = size;                  /* the path is built backwards from the end */
+    if (pos == 0) {
+        err = -ERANGE;
+        goto out;
+    }
+    buf[--pos] = 0;
+    if (d != c->root && d->nlink == 0) {
+        err = -ENOENT;
+        goto out;
+    }
+    while (d != c->root) {
+        while (d == d->fs->root && d->fs->mountpoint)
+            d = d->fs->mountpoint;
+        if (d == c->root || !d->parent)
+            break;
+        const char *name;
+        size_t len;
+        err = name_in(d->parent, d, &name, &len);
+        if (err)
+            goto out;
+        if (pos < len + 1) {
+            err = -ERANGE;
+            goto out;
+        }
+        pos -= len;
+        memcpy(buf + pos, name, len);
+        buf[--pos] = '/';
+        d = d->parent;
+    }
+    if (buf[pos] == 0) {
+        if (pos == 0) {
+            err = -ERANGE;
+            goto out;
+        }
+        buf[--pos] = '/';
+    }
+    err = (int)(size - pos);
+    memmove(buf, buf + pos, (size_t)err);
+out:
+    vfs_unlock();
+    return err;
+}
+
+int vfs_mount(const char *path, struct vfs_fs *fs)
+{
+    struct vnode *root = vfs_root();
+    if (!root)
+        return -ENOMEM;
+    struct vfs_ctx c = { root, root, 0, 0, 0 };
+    vfs_lock();
+    struct vnode *d;
+    int err = lookup_locked(&c, NULL, path, VFS_FOLLOW, &d);
+    if (!err && !S_ISDIR(d->mode))
+        err = -ENOTDIR;
+    if (!err && d->mounted)
+        err = -EBUSY;
+    if (!err) {
+        vnode_get(d);
+        fs->mountpoint = d;
+        d->mounted = fs;
+    }
+    vfs_unlock();
+    return err;
+}
+
+/* ---- open files ---- */
+
+static ssize_t reg_read(struct file *f, void *buf, size_t n);
+static ssize_t reg_write(struct file *f, const void *buf, size_t n);
+static const struct file_ops reg_ops = { .read = reg_read, .write = reg_write, .seekable = true };
+static const struct file_ops dir_ops = { .seekable = true };
+
+struct file *file_alloc(struct vnode *v, const struct file_ops *ops, uint32_t flags)
+{
+    struct file *f = kzalloc(sizeof(*f));
+    if (!f)
+        return NULL;
+    f->vnode = v;
+    if (v)
+        vnode_get(v);
+    f->ops = ops;
+    f->flags = flags;
+    f->refcount = 1;
+    return f;
+}
+
+void file_get(struct file *f)
+{
+    __atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+    if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (f->ops && f->ops->release)
+        f->ops->release(f);
+    vnode_put(f->vnode);
+    kfree(f);
+}
+
+int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+             uint32_t mode, struct file **out)
+{
+    struct vnode *v;
+    int err;
+    vfs_lock();
+    if (flags & O_CREAT) {
+        struct vnode *dir;
+        const char *name;
+        size_t len;
+        bool trailing;
+        err = walk_parent(c, at, path, &dir, &name, &len, &trailing);
+        if (err)
+            goto out;
+        struct walk w = { c, 0 };
+        err = lookup_component(&w, dir, name, len, &v);
+        if (err == -ENOENT) {
+            err = trailing ? -EISDIR : 0;
+            if (!err)
+                err = create_locked(c, dir, name, S_IFREG | (mode & 07777 & ~c->umask), 0,
+                                    NULL, &v);
+            if (err)
+                goto out;
+        } else if (err) {
+            goto out;
+        } else {
+            err = -EEXIST;
+            if (flags & O_EXCL)
+                goto out;
+            if (S_ISLNK(v->mode)) {
+                err = -ELOOP;
+                if (flags & O_NOFOLLOW)
+                    goto out;
+                err = follow_link(&w, dir, v, &v);
+                if (err == -ENOENT)
+                    err = -ENOENT;  /* dangling: Linux creates the target; not yet */
+                if (err)
+                    goto out;
+            }
+            err = -EISDIR;
+            if (S_ISDIR(v->mode))
+                goto out;
+        }
+    } else {
+        err = lookup_locked(c, at, path, (flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+        if (err)
+            goto out;
+        if (S_ISLNK(v->mode)) {
+            err = (flags & O_PATH) ? 0 : -ELOOP;
+            if (err)
+                goto out;
+        }
+    }
+    uint32_t acc = flags & O_ACCMODE;
+    err = -ENOTDIR;
+    if ((flags & O_DIRECTORY) && !S_ISDIR(v->mode))
+        goto out;
+    err = -EISDIR;
+    if (S_ISDIR(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+        goto out;
+    if (S_ISREG(v->mode) && (flags & O_TRUNC) && acc != O_RDONLY) {
+        err = v->ops->truncate(v, 0);
+        if (err)
+            goto out;
+        touch(v, true);
+    }
+    err = -ENOMEM;
+    struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &dir_ops : &reg_ops,
+                                (uint32_t)flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC));
+    if (!f)
+        goto out;
+    vfs_unlock();
+    err = 0;
+    if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
+        f->ops = NULL;
+        err = devfs_open(f, v->rdev);
+    } else if (!S_ISREG(v->mode) && !S_ISDIR(v->mode)) {
+        f->ops = &dir_ops;              /* FIFOs, sockets, block nodes: not yet */
+        if (!(flags & O_PATH))
+            err = -ENXIO;
+    }
+    if (err) {
+        file_put(f);
+        return err;
+    }
+    *out = f;
+    return 0;
+out:
+    vfs_unlock();
+    return err;
+}
+
+static ssize_t reg_read(struct file *f, void *buf, size_t n)
+{
+    vfs_lock();
+    ssize_t r = f->vnode->ops->read(f->vnode, buf, n, f->off);
+    if (r > 0)
+        f->off += (uint64_t)r;
+    vfs_unlock();
+    return r;
+}
+
+static ssize_t reg_write(struct file *f, const void *buf, size_t n)
+{
+    vfs_lock();
+    if (f->flags & O_APPEND)
+        f->off = f->vnode->size;
+    ssize_t r = f->vnode->ops->write(f->vnode, buf, n, f->off);
+    if (r > 0) {
+        f->off += (uint64_t)r;
+        touch(f->vnode, true);
+    }
+    vfs_unlock();
+    return r;
+}
+
+ssize_t file_read(struct file *f, void *buf, size_t n)
+{
+    if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
+        return -EBADF;
+    if (f->vnode && S_ISDIR(f->vnode->mode))
+        return -EISDIR;
+    if (!f->ops->read)
+        return -EINVAL;
+    return f->ops->read(f, buf, n);
+}
+
+ssize_t file_write(struct file *f, const void *buf, size_t n)
+{
+    if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+        return -EBADF;
+    if (!f->ops->write)
+        return -EINVAL;
+    return f->ops->write(f, buf, n);
+}
+
+ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
+{
+    if ((f->flags & O_ACCMODE) == O_WRONLY)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    if (S_ISDIR(f->vnode->mode))
+        return -EISDIR;
+    vfs_lock();
+    ssize_t r = f->vnode->ops->read(f->vnode, buf, n, off);
+    vfs_unlock();
+    return r;
+}
+
+ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
+{
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    vfs_lock();
+    ssize_t r = f->vnode->ops->write(f->vnode, buf, n, off);
+    vfs_unlock();
+    return r;
+}
+
+int64_t file_lseek(struct file *f, int64_t off, int whence)
+{
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    vfs_lock();
+    int64_t base;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)f->off; break;
+    case SEEK_END: base = (int64_t)f->vnode->size; break;
+    default: vfs_unlock(); return -EINVAL;
+    }
+    int64_t pos;
+    if (__builtin_add_overflow(base, off, &pos) || pos < 0) {
+        vfs_unlock();
+        return -EINVAL;
+    }
+    f->off = (uint64_t)pos;
+    vfs_unlock();
+    return pos;
+}
+
+static uint8_t dt_type(uint32_t mode)
+{
+    return (uint8_t)((mode & S_IFMT) >> 12);   /* DT_* equal the S_IF* type bits >> 12 */
+}
+
+ssize_t file_getdents64(struct file *f, void *buf, size_t size)
+{
+    struct vnode *d = f->vnode;
+    if (!d || !S_ISDIR(d->mode))
+        return -ENOTDIR;
+    vfs_lock();
+    size_t used = 0;
+    for (;;) {
+        const char *name;
+        size_t len;
+        struct vnode *v;
+        uint64_t pos = f->off;
+        if (pos == 0) {
+            name = ".";
+            len = 1;
+            v = d;
+        } else if (pos == 1) {
+            name = "..";
+            len = 2;
+            struct vfs_ctx c = { NULL, NULL, 0, 0, 0 };
+            struct walk w = { &c, 0 };
+            v = step_dotdot(&w, d);
+        } else if (d->ops->readdir(d, pos, &name, &len, &v) != 0) {
+            break;
+        }
+        size_t reclen = ALIGN_UP(19 + len + 1, 8);
+        if (used + reclen > size) {
+            if (used == 0) {
+                vfs_unlock();
+                return -EINVAL;
+            }
+            break;
+        }
+        uint8_t *r = (uint8_t *)buf + used;
+        uint64_t ino = v->ino, next = pos + 1;
+        uint16_t rl = (uint16_t)reclen;
+        memcpy(r, &ino, 8);
+        memcpy(r + 8, &next, 8);
+        memcpy(r + 16, &rl, 2);
+        r[18] = dt_type(v->mode);
+        memcpy(r + 19, name, len);
+        memset(r + 19 + len, 0, reclen - 19 - len);
+        used += reclen;
+        f->off = pos + 1;
+    }
+    vfs_unlock();
+    return (ssize_t)used;
+}
+
+/* ---- descriptor tables (under `vfs`) ---- */
+
+static bool fd_cloexec(struct fdtable *t, int fd) { return t->cloexec[fd / 64] >> (fd % 64) & 1; }
+static void fd_set_cloexec(struct fdtable *t, int fd, bool on)
+{
+    if (on)
+        t->cloexec[fd / 64] |= 1ull << (fd % 64);
+    else
+        t->cloexec[fd / 64] &= ~(1ull << (fd % 64));
+}
+
+struct fdtable *fdtable_create(void)
+{
+    return kzalloc(sizeof(struct fdtable));
+}
+
+struct fdtable *fdtable_clone(struct fdtable *t)
+{
+    struct fdtable *n = kzalloc(sizeof(*n));
+    if (!n)
+        return NULL;
+    vfs_lock();
+    for (int i = 0; i < VFS_FD_MAX; i++) {
+        if (t->fd[i]) {
+            file_get(t->fd[i]);
+            n->fd[i] = t->fd[i];
+        }
+    }
+    memcpy(n->cloexec, t->cloexec, sizeof(n->cloexec));
+    n->count = t->count;
+    vfs_unlock();
+    return n;
+}
+
+void fdtable_destroy(struct fdtable *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < VFS_FD_MAX; i++)
+        if (t->fd[i])
+            file_put(t->fd[i]);
+    kfree(t);
+}
+
+int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec)
+{
+    if (min < 0 || min >= VFS_FD_MAX)
+        return -EINVAL;
+    vfs_lock();
+    for (int i = min; i < VFS_FD_MAX; i++) {
+        if (!t->fd[i]) {
+            file_get(f);
+            t->fd[i] = f;
+            t->count++;
+            fd_set_cloexec(t, i, cloexec);
+            vfs_unlock();
+            return i;
+        }
+    }
+    vfs_unlock();
+    return -EMFILE;
+}
+
+struct file *fdtable_get(struct fdtable *t, int fd)
+{
+    if (!t || fd < 0 || fd >= VFS_FD_MAX)
+        return NULL;
+    vfs_lock();
+    struct file *f = t->fd[fd];
+    if (f)
+        file_get(f);
+    vfs_unlock();
+    return f;
+}
+
+int fdtable_close(struct fdtable *t, int fd)
+{
+    if (fd < 0 || fd >= VFS_FD_MAX)
+        return -EBADF;
+    vfs_lock();
+    struct file *f = t->fd[fd];
+    if (f) {
+        t->fd[fd] = NULL;
+        t->count--;
+        fd_set_cloexec(t, fd, false);
+    }
+    vfs_unlock();
+    if (!f)
+        return -EBADF;
+    file_put(f);                        /* outside `vfs`: release may take it */
+    return 0;
+}
+
+int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec)
+{
+    if (oldfd < 0 || oldfd >= VFS_FD_MAX || newfd < 0 || newfd >= VFS_FD_MAX)
+        return -EBADF;
+    vfs_lock();
+    struct file *f = t->fd[oldfd], *old = NULL;
+    if (!f) {
+        vfs_unlock();
+        return -EBADF;
+    }
+    if (oldfd != newfd) {
+        old = t->fd[newfd];
+        file_get(f);
+        t->fd[newfd] = f;
+        if (!old)
+            t->count++;
+    }
+    fd_set_cloexec(t, newfd, cloexec);
+    vfs_unlock();
+    file_put(old);
+    return newfd;
+}
+
+int fdtable_get_cloexec(struct fdtable *t, int fd)
+{
+    if (fd < 0 || fd >= VFS_FD_MAX || !t->fd[fd])
+        return -EBADF;
+    return fd_cloexec(t, fd);
+}
+
+int fdtable_set_cloexec(struct fdtable *t, int fd, bool on)
+{
+    if (fd < 0 || fd >= VFS_FD_MAX || !t->fd[fd])
+        return -EBADF;
+    vfs_lock();
+    fd_set_cloexec(t, fd, on);
+    vfs_unlock();
+    return 0;
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+    for (int i = 0; i < VFS_FD_MAX; i++)
+        if (t->fd[i] && fd_cloexec(t, i))
+            fdtable_close(t, i);
+}

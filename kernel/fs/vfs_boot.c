@@ -1,0 +1,164 @@
+/* Boot-time VFS setup and the process hooks: builds the root tmpfs from the
+ * initramfs module, mounts /dev and /tmp, and manages a process's files/cwd/root. */
+
+#define LOG_TAG "vfs"
+#include <osc/boot.h>
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/proc.h>
+#include <osc/vfs.h>
+
+static struct vfs_ctx kernel_ctx(void)
+{
+    struct vnode *r = vfs_root();
+    struct vfs_ctx c = { r, r, 022, 0, 0 };
+    return c;
+}
+
+static int mount_new(const char *path, const char *type, struct vfs_fs **out)
+{
+    struct vfs_ctx c = kernel_ctx();
+    int err = vfs_mkdir(&c, NULL, path, 0755);
+    if (err && err != -EEXIST)
+        return err;
+    struct vfs_fs *fs = tmpfs_create(type);
+    if (!fs)
+        return -ENOMEM;
+    err = vfs_mount(path, fs);
+    if (err)
+        return err;
+    if (out)
+        *out = fs;
+    return 0;
+}
+
+void vfs_init(void)
+{
+    struct vnode *root = vfs_root();
+    if (!root) {
+        log_error("root: out of memory, no filesystem");
+        return;
+    }
+    struct initramfs_stats st = { 0 };
+    bool have = boot_info.module_count > 0;
+    if (have) {
+        const struct boot_module *m = &boot_info.modules[0];
+        if (m->end <= m->start) {
+            log_warn("initramfs module is empty");
+        } else {
+            initramfs_unpack(root, phys_to_virt(m->start), (size_t)(m->end - m->start), &st);
+        }
+    }
+    struct vfs_ctx c = kernel_ctx();
+    vfs_mkdir(&c, NULL, "/proc", 0555);
+    vfs_mkdir(&c, NULL, "/sys", 0555);
+    struct vfs_fs *dev = NULL;
+    int e1 = mount_new("/dev", "devtmpfs", &dev);
+    if (!e1)
+        e1 = devfs_populate(dev->root);
+    int e2 = mount_new("/tmp", "tmpfs", NULL);
+    if (!e2) {
+        struct vnode *t;
+        if (vfs_lookup(&c, NULL, "/tmp", 0, &t) == 0) {
+            vfs_chmod_vnode(t, 01777);
+            vnode_put(t);
+        }
+    }
+    if (e1 || e2)
+        log_error("mounting /dev (%d) or /tmp (%d) failed", e1, e2);
+    if (have)
+        log_info("root: tmpfs with %zu files from the initramfs (%zu KiB); /dev, /tmp mounted",
+                 st.files, (size_t)(st.bytes / 1024));
+    else
+        log_warn("root: empty tmpfs (no initramfs module); /dev, /tmp mounted");
+}
+
+int vfs_read_file(const char *path, void **data, size_t *len)
+{
+    struct vfs_ctx c = kernel_ctx();
+    struct file *f;
+    int err = vfs_open(&c, NULL, path, O_RDONLY, 0, &f);
+    if (err)
+        return err;
+    err = S_ISDIR(f->vnode->mode) ? -EISDIR : -EACCES;
+    if (!S_ISREG(f->vnode->mode))
+        goto out;
+    size_t size = (size_t)f->vnode->size;
+    err = -ENOMEM;
+    void *buf = kmalloc(size ? size : 1);
+    if (!buf)
+        goto out;
+    ssize_t n = file_pread(f, buf, size, 0);
+    if (n < 0) {
+        kfree(buf);
+        err = (int)n;
+        goto out;
+    }
+    *data = buf;
+    *len = (size_t)n;
+    err = 0;
+out:
+    file_put(f);
+    return err;
+}
+
+int vfs_proc_fork(struct process *child, const struct process *parent)
+{
+    if (parent->files) {
+        child->files = fdtable_clone(parent->files);
+        if (!child->files)
+            return -ENOMEM;
+    } else {
+        child->files = fdtable_create();
+        if (!child->files)
+            return -ENOMEM;
+    }
+    struct vnode *r = vfs_root();
+    child->root = parent->root ? parent->root : r;
+    child->cwd = parent->cwd ? parent->cwd : r;
+    vnode_get(child->root);
+    vnode_get(child->cwd);
+    child->umask = parent->umask;
+    return 0;
+}
+
+void vfs_proc_exec(struct process *p)
+{
+    if (p->files)
+        fdtable_close_on_exec(p->files);
+}
+
+void vfs_proc_exit(struct process *p)
+{
+    fdtable_destroy(p->files);
+    p->files = NULL;
+    vnode_put(p->cwd);
+    vnode_put(p->root);
+    p->cwd = p->root = NULL;
+}
+
+int vfs_proc_init_console(struct process *p)
+{
+    if (!p->files && !(p->files = fdtable_create()))
+        return -ENOMEM;
+    if (!p->root) {
+        p->root = vfs_root();
+        vnode_get(p->root);
+    }
+    if (!p->cwd) {
+        p->cwd = p->root;
+        vnode_get(p->cwd);
+    }
+    p->umask = 022;
+    struct vfs_ctx c = { p->root, p->cwd, 022, 0, 0 };
+    struct file *f;
+    int err = vfs_open(&c, NULL, "/dev/console", O_RDWR, 0, &f);
+    if (err)
+        return err;
+    for (int fd = 0; fd < 3 && err >= 0; fd++)    /* a fresh table: lands on 0, 1, 2 */
+        err = fdtable_install(p->files, f, fd, false);
+    file_put(f);
+    return err < 0 ? err : 0;
+}
