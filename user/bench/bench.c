@@ -143,8 +143,12 @@ static int body_pipe(int n)
     if (pipe(to) < 0 || pipe(from) < 0)
         return -1;
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        int e = errno;
+        close(to[0]); close(to[1]); close(from[0]); close(from[1]);
+        errno = e;
         return -1;
+    }
     if (pid == 0) {
         close(to[1]);
         close(from[0]);
@@ -240,7 +244,7 @@ static int body_yield(int n)
 /* --- futex wake-to-run: the waker stamps the time and FUTEX_WAKEs a thread that
  * sleeps in FUTEX_WAIT; the sleeper stamps the time when it runs again. Only wakes
  * that really woke a sleeper (FUTEX_WAKE returned 1) count; the median is reported. */
-static atomic_int fword, fack;
+static atomic_int fword, fack, fstop;
 static _Atomic int64_t fstamp;
 static double flat[MAX_SAMPLES];
 static int fsamples;
@@ -256,6 +260,8 @@ static void *futex_sleeper(void *arg)
     for (int i = 0; i < fsamples; i++) {
         while (atomic_load(&fword) == 0)
             futex(&fword, FUTEX_WAIT_PRIVATE, 0);
+        if (atomic_load(&fstop))
+            break;
         flat[i] = (double)(now_ns() - atomic_load(&fstamp));
         atomic_store(&fword, 0);
         atomic_store(&fack, i + 1);
@@ -273,6 +279,7 @@ static void bench_futex(void)
     fsamples = c.iters;
     atomic_store(&fword, 0);
     atomic_store(&fack, 0);
+    atomic_store(&fstop, 0);
     if ((errno = pthread_create(&t, NULL, futex_sleeper, NULL)) != 0) {
         fail(name, "pthread_create");
         return;
@@ -289,7 +296,8 @@ static void bench_futex(void)
         long r = futex(&fword, FUTEX_WAKE_PRIVATE, 1);
         if (r < 0) {
             fail(name, "FUTEX_WAKE");
-            pthread_join(t, NULL);   /* it may spin forever: report and leave */
+            atomic_store(&fstop, 1);     /* release the sleeper (it sees fword == 1) */
+            pthread_join(t, NULL);
             return;
         }
         woke[i] = r == 1;
