@@ -354,8 +354,8 @@ def chart(results, path):
 set terminal pngcairo size 1100,560 font "DejaVu Sans,10"
 set output '%s'
 set title "OSCortex / Linux, same QEMU machine (median of %d alternating rounds; >1 = OSCortex slower)"
+set termoption noenhanced
 set style fill solid 0.8 border -1
-set boxwidth 0.7
 set logscale y 10
 set grid ytics
 set ylabel "ratio (log scale)"
@@ -363,9 +363,13 @@ set xtics rotate by -35 left
 set key off
 set yrange [*:*]
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "black"
-plot '%s' using 1:3:xtic(2) with boxes lc rgb "#3b7dd8", \\
-     '' using 1:3:(sprintf("%%.2f", $3)) with labels offset 0,0.8 font ",9"
-""" % (path, results["rounds"], data)
+set xrange [-0.6:%.1f]
+# Bars grow from 1 (parity) up (slower) or down (faster).
+plot '%s' using 1:3:($1-0.35):($1+0.35):($3<1?$3:1):($3>1?$3:1):xtic(2) \\
+         with boxxyerror lc rgb "#3b7dd8", \\
+     '' using 1:($3>=1?$3:NaN):(sprintf("%%.2f", $3)) with labels offset 0,0.8 font ",9", \\
+     '' using 1:($3<1?$3:NaN):(sprintf("%%.2f", $3)) with labels offset 0,-0.8 font ",9"
+""" % (path, results["rounds"], len(pts) - 0.4, data)
     r = subprocess.run([gnuplot], input=script, text=True, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
     os.unlink(data)
