@@ -350,31 +350,37 @@ def chart(results, path):
     with open(data, "w") as f:
         for i, (k, v) in enumerate(pts):
             f.write("%d %s %.4f\n" % (i, k, v))
-    script = """
-set terminal pngcairo size 1100,560 font "DejaVu Sans,10"
-set output '%s'
-set title "OSCortex / Linux, same QEMU machine (median of %d alternating rounds; >1 = OSCortex slower)"
-set termoption noenhanced
-set style fill solid 0.8 border -1
-set logscale y 10
-set grid ytics
-set ylabel "ratio (log scale)"
-set xtics rotate by -35 left
-set key off
-set yrange [*:*]
-set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb "black"
-set xrange [-0.6:%.1f]
-# Bars grow from 1 (parity) up (slower) or down (faster).
-plot '%s' using 1:3:($1-0.35):($1+0.35):($3<1?$3:1):($3>1?$3:1):xtic(2) \\
-         with boxxyerror lc rgb "#3b7dd8", \\
-     '' using 1:($3>=1?$3:NaN):(sprintf("%%.2f", $3)) with labels offset 0,0.8 font ",9", \\
-     '' using 1:($3<1?$3:NaN):(sprintf("%%.2f", $3)) with labels offset 0,-0.8 font ",9"
-""" % (path, results["rounds"], len(pts) - 0.4, data)
+    values = [v for _k, v in pts] + [1.0]
+    # Bars grow from 1 (parity) up (OSCortex slower) or down (faster); value labels
+    # above rising bars, below falling ones. gnuplot 5.4 crashes on a labels plot
+    # whose points are all undefined, so only the needed label plots are added.
+    plots = ["'%s' using 1:3:($1-0.35):($1+0.35):($3<1?$3:1):($3>1?$3:1):xtic(2) "
+             "with boxxyerror lc rgb '#3b7dd8'" % data]
+    if any(v >= 1 for _k, v in pts):
+        plots.append("'' using 1:($3>=1?$3:NaN):(sprintf('%.2f', $3)) with labels offset 0,0.8")
+    if any(v < 1 for _k, v in pts):
+        plots.append("'' using 1:($3<1?$3:NaN):(sprintf('%.2f', $3)) with labels offset 0,-0.8")
+    script = "\n".join([
+        "set terminal pngcairo size 1100,560 font 'DejaVu Sans,10'",
+        "set output '%s'" % path,
+        "set title 'OSCortex / Linux, same QEMU machine (median of %d alternating rounds; "
+        "above 1 = OSCortex slower)'" % results["rounds"],
+        "set termoption noenhanced",
+        "set style fill solid 0.8 border -1",
+        "set logscale y 10",
+        "set grid ytics",
+        "set ylabel 'ratio (log scale)'",
+        "set xtics rotate by -35 left",
+        "set key off",
+        "set yrange [%g:%g]" % (min(values) / 2, max(values) * 2),
+        "set xrange [-0.6:%.1f]" % (len(pts) - 0.4),
+        "set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb 'black'",
+        "plot " + ", ".join(plots), ""])
     r = subprocess.run([gnuplot], input=script, text=True, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
     os.unlink(data)
     if r.returncode != 0:
-        return "gnuplot failed: " + r.stdout.strip()[-300:]
+        return "gnuplot failed (status %d): %s" % (r.returncode, r.stdout.strip()[-300:])
     return None
 
 
