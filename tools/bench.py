@@ -291,6 +291,8 @@ def run_once(system, iso, mode, round_no):
         figures[key] = float(value)
     if boot is not None:
         figures["boot_ms"] = boot * 1000.0
+    m = re.search(r"^BENCH_INFO cpus (-?\d+)", text, re.M)
+    cpus = int(m.group(1)) if m else None
     errors = ERROR_LINE.findall(text)
     missing = [k for k, _d, _u in FIGURES if k not in figures]
     problem = None
@@ -301,7 +303,7 @@ def run_once(system, iso, mode, round_no):
             os.path.relpath(path, ROOT))
         if errors:
             problem += "; " + "; ".join(errors)
-    return figures, problem
+    return figures, cpus, problem
 
 
 def summarize(samples):
@@ -409,12 +411,14 @@ def main():
         return 1
 
     samples = {s: {k: [] for k, _d, _u in FIGURES} for s in systems}
+    cpus = {s: [] for s in systems}      # CPUs the benchmark saw, per round
     problems = []
     t0 = time.monotonic()
     for n in range(1, rounds + 1):
         for s in systems:     # alternate A B A B: host noise hits both alike
             log("round %d/%d: %s (%s)" % (n, rounds, s, mode))
-            figures, problem = run_once(s, isos[s], mode, n)
+            figures, ncpu, problem = run_once(s, isos[s], mode, n)
+            cpus[s].append(ncpu)
             for k, v in figures.items():
                 if k in samples[s]:
                     samples[s][k].append(v)
@@ -433,6 +437,7 @@ def main():
         "linux_cmdline": LINUX_CMDLINE,
         "host": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "seconds": round(time.monotonic() - t0, 1),
+        "cpus_seen": cpus,
         "problems": problems,
         "figures": {},
     }

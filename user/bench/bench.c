@@ -6,7 +6,8 @@
  * usage: bench [--quick] [FIGURE...]      (no FIGURE: all of them, in table order)
  * Output, one line per figure: "BENCH <name> <value> <unit>", where value is the
  * median over several batches of the per-operation time — every figure is "lower
- * is better". Framed by "BENCH_START <mode>" and "BENCH_END"; a figure that cannot
+ * is better". Framed by "BENCH_START <mode>" (followed by "BENCH_INFO cpus <n>",
+ * the CPUs the program can run on) and "BENCH_END"; a figure that cannot
  * be measured prints "BENCH_ERROR <name> <reason>" instead. fork+execve runs the
  * helper "nop" found next to argv[0]. */
 #define _GNU_SOURCE
@@ -418,6 +419,7 @@ int main(int argc, char **argv)
     snprintf(nop_path, sizeof nop_path, "%.*snop", slash ? (int)(slash - argv[0] + 1) : 0, argv[0]);
 
     printf("BENCH_START %s\n", quick ? "quick" : "full");
+    printf("BENCH_INFO cpus %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
     fflush(stdout);
     for (size_t f = 0; f < NFIGURES; f++) {
         int wanted = first >= argc;
