@@ -1,12 +1,14 @@
 /* Pipes: a 64 KiB ring shared by a read end and a write end. Blocking waits use one
  * waitqueue whose lock (rank 70, `waitqueue`) also guards the ring and the end
- * counts; `vfs` is never held here. EOF once all writers are gone, -EPIPE once all
- * readers are (SIGPIPE comes with signals), -EAGAIN under O_NONBLOCK. */
+ * counts; `vfs` is never held here. EOF once all writers are gone, -EPIPE and
+ * SIGPIPE once all readers are, -EAGAIN under O_NONBLOCK. Blocked readers and
+ * writers wake for signals (-ERESTARTSYS: restarted or -EINTR, as SA_RESTART says). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/sched.h>
+#include <osc/signal.h>
 #include <osc/vfs.h>
 
 struct pipe {
@@ -26,7 +28,10 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n)
             spin_unlock_irqrestore(&p->wq.lock, fl);
             return p->writers == 0 ? 0 : -EAGAIN;
         }
-        waitqueue_sleep_locked(&p->wq, &fl);
+        if (waitqueue_sleep_interruptible_locked(&p->wq, &fl) < 0) {
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            return -ERESTARTSYS;
+        }
     }
     size_t got = pipe_ring_get(&p->ring, buf, n);
     spin_unlock_irqrestore(&p->wq.lock, fl);
@@ -42,7 +47,12 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n)
     while (done < n) {
         if (p->readers == 0) {
             spin_unlock_irqrestore(&p->wq.lock, fl);
-            return done ? (ssize_t)done : -EPIPE;
+            if (done)
+                return (ssize_t)done;
+            /* After the unlock: the signal lock ranks below wait queues. A kernel
+             * thread has no signals and just gets -EPIPE. */
+            signal_send_current(SIGPIPE);
+            return -EPIPE;
         }
         size_t put = pipe_ring_put(&p->ring, (const uint8_t *)buf + done, n - done);
         done += put;
@@ -56,7 +66,10 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n)
             spin_unlock_irqrestore(&p->wq.lock, fl);
             return done ? (ssize_t)done : -EAGAIN;
         }
-        waitqueue_sleep_locked(&p->wq, &fl);
+        if (waitqueue_sleep_interruptible_locked(&p->wq, &fl) < 0) {
+            spin_unlock_irqrestore(&p->wq.lock, fl);
+            return done ? (ssize_t)done : -ERESTARTSYS;
+        }
     }
     spin_unlock_irqrestore(&p->wq.lock, fl);
     return (ssize_t)done;

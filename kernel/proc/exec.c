@@ -314,6 +314,7 @@ SYSCALL(execve)
     mm_put(old);
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
+    signal_exec(u->proc, u);
     arch_user_regs_init(args->regs, img.entry, img.sp);
     return 0;   /* rax of the new image: 0 like Linux */
 }

@@ -10,6 +10,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/signal.h>
 #include <osc/vfs.h>
 #include <asm/user_regs.h>
 #include "../sched/sched_internal.h"
@@ -75,7 +76,27 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present)
 
 void proc_syscall_exit(struct user_regs *regs)
 {
-    (void)regs;         /* signal delivery goes here */
+    signal_deliver(regs);
+}
+
+unsigned long proc_table_lock(void)
+{
+    return spin_lock_irqsave(&proc_wq.lock);
+}
+
+void proc_table_unlock(unsigned long flags)
+{
+    spin_unlock_irqrestore(&proc_wq.lock, flags);
+}
+
+struct pcb *proc_table_first(void)
+{
+    return all_procs;
+}
+
+void proc_wake_waiters(void)
+{
+    waitqueue_wake_all(&proc_wq);
 }
 
 void proc_console_record(struct process *p, const char *s, size_t n)
@@ -158,6 +179,7 @@ int proc_spawn(const char *path, const char *const argv[], const char *const env
         log_warn("pid %d: no console descriptors", pc->pub.pid);
 
     t->saved_sp = arch_thread_init_stack((void *)t->stack_top, proc_thread_start, img);
+    signal_thread_attach(pc, u, t);
     t->uthread = u;
     t->fpu_area = uthread_fpu_area(u);
     t->state = THREAD_BLOCKED;          /* not on any list yet */
@@ -178,6 +200,7 @@ __noreturn void proc_exit_current(int status)
     struct thread *t = thread_current();
     struct uthread *u = t->uthread;
     struct pcb *pc = u->proc;
+    signal_thread_exit(u);      /* no signal targets this thread from here on */
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;
@@ -190,6 +213,7 @@ __noreturn void proc_exit_current(int status)
     mm_put(mm);
     uthread_free(u);
 
+    signal_notify_parent_exit(pc, status);
     f = spin_lock_irqsave(&proc_wq.lock);
     for (struct pcb *c = all_procs; c; c = c->next_all)
         if (c->pub.parent == &pc->pub)
@@ -224,6 +248,7 @@ static struct pcb *zombie_take_locked(struct process *parent, int pid, bool *any
 static int wait_child(struct process *parent, int pid, bool nohang, struct pcb **zombie)
 {
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    bool interrupted = false;
     for (;;) {
         bool any;
         struct pcb *z = zombie_take_locked(parent, pid, &any);
@@ -236,7 +261,16 @@ static int wait_child(struct process *parent, int pid, bool nohang, struct pcb *
             spin_unlock_irqrestore(&proc_wq.lock, f);
             return any ? 0 : -ECHILD;
         }
-        waitqueue_sleep_locked(&proc_wq, &f);
+        /* A user caller's wait ends with a signal (after one more look for a
+         * zombie: a child's exit sends SIGCHLD and wakes us together). */
+        if (interrupted) {
+            spin_unlock_irqrestore(&proc_wq.lock, f);
+            return -ERESTARTSYS;
+        }
+        if (parent)
+            interrupted = waitqueue_sleep_interruptible_locked(&proc_wq, &f) != 0;
+        else
+            waitqueue_sleep_locked(&proc_wq, &f);
     }
 }
 

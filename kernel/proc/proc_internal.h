@@ -5,6 +5,7 @@
 #include <osc/mm_space.h>
 #include <osc/proc.h>
 #include <osc/types.h>
+#include "signal_internal.h"
 
 #define PROC_CAPTURE_MAX  128   /* console bytes kept per process for tests */
 #define EXEC_ARG_MAX      (128 * 1024)  /* argv + envp strings (Linux: 1/4 of the stack) */
@@ -21,6 +22,7 @@ struct pcb {
     /* Test capture of console output (the fallback write path); own thread only. */
     size_t out_bytes;
     char out[PROC_CAPTURE_MAX];
+    struct proc_signals sig;    /* signal.c, under its signal lock */
 };
 
 struct uthread {
@@ -30,6 +32,7 @@ struct uthread {
     uint64_t clear_child_tid;   /* set_tid_address */
     uint64_t robust_list, robust_len;
     void *fpu_raw;              /* allocation behind thread->fpu_area (64-aligned) */
+    struct thread_signals sig;  /* signal.c, under its signal lock */
 };
 
 static inline struct pcb *pcb_of(struct process *p)
@@ -38,6 +41,13 @@ static inline struct pcb *pcb_of(struct process *p)
 }
 
 struct uthread *proc_uthread(void);     /* current thread's, or NULL */
+
+/* The process table (proc.c) for signal.c's kill: lock (rank 70), walk, unlock. */
+unsigned long proc_table_lock(void);
+void proc_table_unlock(unsigned long flags);
+struct pcb *proc_table_first(void);     /* then ->next_all; caller holds the lock */
+/* Wakes wait4 sleepers to re-check (a child stopped or continued). */
+void proc_wake_waiters(void);
 
 struct exec_image {
     struct mm_space *mm;
@@ -59,3 +69,22 @@ size_t arch_fpu_area_size(void);
 void arch_fpu_init_area(void *area);
 uint64_t arch_random_u64(void);
 uint64_t arch_hwcap(void);
+
+/* arch (kernel/arch/x86_64/signal_frame.c): the Linux rt_sigframe. */
+struct signal_frame {
+    int sig;
+    const struct ksiginfo *info;
+    uint64_t handler, restorer;
+    uint64_t mask;                      /* uc_sigmask: the mask sigreturn restores */
+    bool on_altstack;                   /* build on the alternate stack */
+    uint64_t ss_sp, ss_size;            /* uc_stack */
+    int ss_flags;
+    void *fpu_area;                     /* the thread's XSAVE area (scratch) */
+};
+/* Builds the frame on the user stack and points regs at the handler; 0 or -EFAULT
+ * (unwritable stack: the caller kills with SIGSEGV). Interrupts on. */
+int arch_signal_setup_frame(struct user_regs *regs, const struct signal_frame *sf);
+/* rt_sigreturn: restores regs, FPU state and *mask from the frame at the user rsp;
+ * 0 or -EFAULT / -EINVAL for a bad frame (the caller kills with SIGSEGV). */
+int arch_signal_restore_frame(struct user_regs *regs, uint64_t *mask, void *fpu_area);
+

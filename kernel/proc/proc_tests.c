@@ -6,6 +6,8 @@
 #include <osc/ktest.h>
 #include <osc/lib.h>
 #include <osc/proc.h>
+#include <osc/sched.h>
+#include <osc/signal.h>
 #include <osc/syscall.h>
 
 static const char *const no_env[] = { "PATH=/bin", NULL };
@@ -104,4 +106,49 @@ KTEST(proc_startup_syscalls_behave_like_linux)
     static const char *const argv[] = { "syscalls", NULL };
     int st = run("/test/syscalls", argv, NULL, 0);
     KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+}
+
+/* ---- signals (tests/proc/sig_*.c; each passed on host Linux first) ---- */
+
+KTEST(signal_handlers_masks_faults_fpu_alarm_and_altstack_behave_like_linux)
+{
+    static const char *const argv[] = { "sig_basic", NULL };
+    char out[64];
+    int st = run("/test/sig_basic", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+    KT_ASSERT(strcmp(out, "signals ok\n") == 0);
+}
+
+KTEST(pipe_without_reader_raises_sigpipe_and_blocked_read_is_interrupted)
+{
+    static const char *const argv[] = { "pipe_signal", NULL };
+    char out[64];
+    int st = run("/test/pipe_signal", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+    KT_ASSERT(strcmp(out, "pipes ok\n") == 0);
+}
+
+KTEST(signal_abort_default_action_kills_with_core_bit)
+{
+    static const char *const argv[] = { "sig_abort", NULL };
+    int st = run("/test/sig_abort", argv, NULL, 0);
+    KT_ASSERT(PROC_WIFSIGNALED(st));
+    KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGABRT);
+    KT_ASSERT(st & 0x80);
+}
+
+KTEST(signal_stop_parks_a_process_until_sigcont_and_sigterm_kills_it)
+{
+    static const char *const argv[] = { "spin", NULL };
+    int pid = proc_spawn("/test/spin", argv, no_env);
+    KT_ASSERT(pid > 0);
+    KT_ASSERT_EQ(signal_send_process(pid, SIGSTOP, NULL), 0);
+    thread_sleep_ns(30 * 1000 * 1000);
+    KT_ASSERT_EQ(signal_send_process(pid, SIGCONT, NULL), 0);
+    KT_ASSERT_EQ(signal_send_process(pid, SIGTERM, NULL), 0);
+    int st = -1;
+    KT_ASSERT_EQ(proc_wait(pid, &st, NULL, 0), 0);
+    KT_ASSERT(PROC_WIFSIGNALED(st));
+    KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGTERM);
+    KT_ASSERT_EQ(signal_send_process(pid, 0, NULL), -ESRCH);
 }

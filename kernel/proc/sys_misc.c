@@ -7,6 +7,7 @@
 #include <osc/mm.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
+#include <osc/signal.h>
 #include <osc/syscall.h>
 #include <osc/time.h>
 #include <osc/uaccess.h>
@@ -148,7 +149,9 @@ SYSCALL(time)
     return s;
 }
 
-static long sleep_user_timespec(uint64_t uts, bool absolute, uint64_t clock)
+/* Interruptible (signals): the time left goes to urem (relative sleeps), and the
+ * call ends with -ERESTARTNOHAND: EINTR once a handler runs, else restarted. */
+static long sleep_user_timespec(uint64_t uts, bool absolute, uint64_t clock, uint64_t urem)
 {
     int64_t ts[2];
     if (copy_from_user(ts, (const void *)uts, sizeof(ts)))
@@ -163,14 +166,20 @@ static long sleep_user_timespec(uint64_t uts, bool absolute, uint64_t clock)
             return err;
         ns = ns > now ? ns - now : 0;
     }
-    if (ns > 0)
-        thread_sleep_ns((uint64_t)ns);
-    return 0;
+    uint64_t left = 0;
+    if (thread_sleep_ns_interruptible(ns > 0 ? (uint64_t)ns : 0, &left) == 0)
+        return 0;
+    if (!absolute && urem) {
+        int64_t rem[2] = { (int64_t)left / NS_PER_SEC, (int64_t)left % NS_PER_SEC };
+        if (copy_to_user((void *)urem, rem, sizeof(rem)))
+            return -EFAULT;
+    }
+    return -ERESTARTNOHAND;
 }
 
 SYSCALL(nanosleep)
 {
-    return sleep_user_timespec(args->a[0], false, CLOCK_MONOTONIC);
+    return sleep_user_timespec(args->a[0], false, CLOCK_MONOTONIC, args->a[1]);
 }
 
 #define TIMER_ABSTIME 1
@@ -180,7 +189,7 @@ SYSCALL(clock_nanosleep)
     int64_t dummy;
     if (clock_now(args->a[0], &dummy))
         return -EINVAL;
-    return sleep_user_timespec(args->a[2], args->a[1] & TIMER_ABSTIME, args->a[0]);
+    return sleep_user_timespec(args->a[2], args->a[1] & TIMER_ABSTIME, args->a[0], args->a[3]);
 }
 
 SYSCALL(sched_yield)

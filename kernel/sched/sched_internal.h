@@ -43,6 +43,12 @@ struct thread {
     paddr_t block;              /* pmm block holding stack + this struct; 0: static */
     void *fpu_area;             /* XSAVE area; NULL for kernel threads */
     struct uthread *uthread;    /* user side (kernel/proc); NULL for kernel threads */
+    /* Interruptible sleeps (signals): the wait queue an interruptible sleeper is on,
+     * written under that queue's lock, cleared by the sleeper under intr_lock
+     * (wait.c) so a signal sender holding intr_lock may lock it; intr_sleep marks a
+     * timed interruptible sleep (under the run-queue lock). */
+    struct waitqueue *intr_wq;
+    bool intr_sleep;
     /* Exit and join, under exit_wq.lock. */
     struct waitqueue exit_wq;
     bool exited;                /* off its stack for good: may be freed */

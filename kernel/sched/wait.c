@@ -4,7 +4,9 @@
 
 #define LOG_TAG "sched"
 #include <osc/arch.h>
+#include <osc/errno.h>
 #include <osc/panic.h>
+#include <osc/time.h>
 #include "sched_internal.h"
 
 void waitqueue_init(struct waitqueue *wq)
@@ -111,4 +113,82 @@ void mutex_unlock(struct mutex *m)
     waitqueue_wake_locked(&m->waiters, 1);
     spin_unlock_irqrestore(&m->waiters.lock, f);
     lockdep_mutex_release(m);
+}
+
+/* ---- interruptible sleeps (signals) ----
+ * intr_lock (rank 65) makes a signal sender's look at t->intr_wq safe: the sleeper
+ * clears intr_wq only under it, so while the sender holds it the queue the field
+ * names cannot be left and freed. Ordering between "sender sets pending, then reads
+ * intr_wq" and "sleeper sets intr_wq, then reads pending" is a full fence on each
+ * side (store-load), so at least one of the two sees the other. */
+static spinlock_t intr_lock = SPINLOCK_INIT("intr", 65);
+
+static void intr_clear(struct thread *cur)
+{
+    spin_lock_irqs_off(&intr_lock);
+    __atomic_store_n(&cur->intr_wq, NULL, __ATOMIC_RELEASE);
+    spin_unlock_irqs_off(&intr_lock);
+}
+
+int waitqueue_sleep_interruptible_locked(struct waitqueue *wq, unsigned long *flags)
+{
+    struct thread *cur = thread_current();
+    __atomic_store_n(&cur->intr_wq, wq, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!signal_pending_current())
+        waitqueue_sleep_locked(wq, flags);
+    /* Off the queue (a normal wake popped us; a signal wake removed us; or we never
+     * slept): clear intr_wq outside wq->lock, which ranks above intr_lock. */
+    tq_remove(&wq->head, &wq->tail, cur);
+    spin_unlock_irqs_off(&wq->lock);
+    intr_clear(cur);
+    spin_lock_irqs_off(&wq->lock);
+    return signal_pending_current() ? -EINTR : 0;
+}
+
+int thread_sleep_ns_interruptible(uint64_t ns, uint64_t *left)
+{
+    struct runqueue *rq = this_rq();
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    struct thread *cur = this_cpu()->current;
+    uint64_t now = time_ns();
+    cur->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+    cur->intr_sleep = true;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (ns && !signal_pending_current()) {
+        cur->state = THREAD_SLEEPING;
+        tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
+        sched_switch_locked(rq);
+        spin_lock_irqs_off(&rq->lock);
+    }
+    cur->intr_sleep = false;
+    spin_unlock_irqs_off(&rq->lock);
+    irq_restore(f);
+    now = time_ns();
+    if (left)
+        *left = cur->wake_at > now ? cur->wake_at - now : 0;
+    return cur->wake_at > now && signal_pending_current() ? -EINTR : 0;
+}
+
+void sched_signal_wake(struct thread *t)
+{
+    unsigned long f = spin_lock_irqsave(&intr_lock);
+    struct waitqueue *wq = __atomic_load_n(&t->intr_wq, __ATOMIC_ACQUIRE);
+    if (wq) {
+        spin_lock_irqs_off(&wq->lock);
+        if (tq_remove(&wq->head, &wq->tail, t))
+            sched_make_ready(t);
+        spin_unlock_irqs_off(&wq->lock);
+    }
+    spin_unlock_irqrestore(&intr_lock, f);
+    struct runqueue *rq = t->cpu->sched_data;
+    f = spin_lock_irqsave(&rq->lock);
+    if (t->state == THREAD_SLEEPING && t->intr_sleep &&
+        tq_remove(&rq->sleep_head, &rq->sleep_tail, t)) {
+        t->state = THREAD_READY;
+        tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
+        if (t->cpu == this_cpu() && this_cpu()->current == this_cpu()->idle)
+            this_cpu()->need_resched = true;
+    }
+    spin_unlock_irqrestore(&rq->lock, f);
 }

@@ -11,8 +11,11 @@
 #include <osc/panic.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
+#include <osc/signal.h>
 #include <osc/uaccess.h>
 #include "arch_cpu.h"
+
+#define WCOREFLAG 0x80      /* wait status: the process dumped core */
 
 /* Vector numbers (SDM 3A 6.3.1, table 6-1). */
 #define VEC_NMI             2
@@ -121,6 +124,24 @@ static int exception_signal(uint64_t vector)
     }
 }
 
+/* si_code and si_addr of a ring-3 exception, as Linux fills them: the fault
+ * address for #PF, the faulting instruction otherwise (0 for #GP, as Linux). */
+static uint64_t exception_siginfo(const struct irq_frame *f, int *code)
+{
+    switch (f->vector) {
+    case VEC_PAGE_FAULT:
+        *code = f->error_code & PF_PRESENT ? SEGV_ACCERR : SEGV_MAPERR;
+        return read_cr2();
+    case 0: *code = FPE_INTDIV; return f->rip;
+    case 16: case 19: *code = FPE_FLTINV; return f->rip;
+    case 6: *code = ILL_ILLOPN; return f->rip;
+    case 1: *code = TRAP_TRACE; return f->rip;
+    case VEC_BREAKPOINT: *code = SI_KERNEL; return 0;    /* int3: Linux sends SI_KERNEL */
+    case 17: *code = BUS_ADRALN; return f->rip;
+    default: *code = SI_KERNEL; return 0;                  /* #GP & co */
+    }
+}
+
 /* A fault in ring 3 kills only the faulting process (LESSONS 14): the [process] line
  * and the register dump go to the log, then the process exits as signalled and the
  * scheduler runs the next thread. Without a process (cannot happen: only user
@@ -135,11 +156,17 @@ static void exception_user_fault(struct irq_frame *f)
                          exception_name(f->vector), f->rip);
     }
     int sig = exception_signal(f->vector);
+    int code;
+    uint64_t addr = exception_siginfo(f, &code);
+    /* A handler for it: delivered by signal_irq_return on the way out. If it
+     * returns without fixing the cause, the fault simply happens again. */
+    if (signal_fault(sig, code, addr))
+        return;
     log_write(LOG_ERROR, "process", "pid %d (%s) killed by %s: %s at rip %#lx", p->pid,
               p->comm, proc_signal_name(sig), exception_name(f->vector), f->rip);
     dump_registers(f);
     irq_enable();
-    proc_exit_current(PROC_STATUS_SIGNALLED(sig));
+    proc_exit_current(PROC_STATUS_SIGNALLED(sig) | WCOREFLAG);
 }
 
 /* A #PF on a user address from ring 3, or from a uaccess routine: demand paging

@@ -7,6 +7,7 @@
 #include <osc/irq.h>
 #include <osc/log.h>
 #include <osc/sched.h>
+#include <osc/signal.h>
 #include <osc/spinlock.h>
 #include "arch_cpu.h"
 
@@ -63,6 +64,8 @@ void irq_dispatch(struct irq_frame *f)
     __atomic_fetch_add(&counts[vector], 1, __ATOMIC_RELAXED);
     if (vector < EXCEPTION_VECTORS) {
         exception_handle(f);
+        if (irq_frame_from_user(f))
+            signal_irq_return(f);
         return;
     }
     /* The LAPIC spurious vector sets no in-service bit: it must not be EOI'd
@@ -76,4 +79,6 @@ void irq_dispatch(struct irq_frame *f)
         log_debug("vector %#x fired with no handler", vector);
     irq_eoi();
     sched_irq_exit();
+    if (irq_frame_from_user(f))
+        signal_irq_return(f);       /* after any switch: back on this thread */
 }

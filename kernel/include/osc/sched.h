@@ -43,6 +43,20 @@ void waitqueue_init(struct waitqueue *wq);
 /* Sleeps until woken, with wq->lock held on entry (taken with
  * spin_lock_irqsave, flags passed in); returns with it held again. */
 void waitqueue_sleep_locked(struct waitqueue *wq, unsigned long *flags);
+/* As waitqueue_sleep_locked, but a signal for the current thread ends the sleep:
+ * returns -EINTR (at once when one is already pending) or 0 when woken normally.
+ * Either way wq->lock is held again on return; callers re-check their condition. */
+int waitqueue_sleep_interruptible_locked(struct waitqueue *wq, unsigned long *flags);
+/* Sleeps ns unless a signal arrives: 0, or -EINTR with *left (may be NULL) set to
+ * the time not slept. */
+int thread_sleep_ns_interruptible(uint64_t ns, uint64_t *left);
+/* Ends t's interruptible sleep, if it is in one (signal delivery). The caller keeps
+ * t alive (kernel/proc holds its signal lock). Rank: takes intr_lock (65), then the
+ * wait queue (70) and run queue (80). */
+void sched_signal_wake(struct thread *t);
+/* kernel/proc: true when the current thread has a signal to act on (false for
+ * kernel threads). Interruptible sleeps consult it. */
+bool signal_pending_current(void);
 void waitqueue_wake_one(struct waitqueue *wq);
 void waitqueue_wake_all(struct waitqueue *wq);
 

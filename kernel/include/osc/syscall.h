@@ -43,6 +43,7 @@
 #define __NR_madvise 28
 #define __NR_dup 32
 #define __NR_dup2 33
+#define __NR_pause 34
 #define __NR_nanosleep 35
 #define __NR_getitimer 36
 #define __NR_alarm 37
@@ -95,6 +96,7 @@
 #define __NR_prctl 157
 #define __NR_arch_prctl 158
 #define __NR_gettid 186
+#define __NR_tkill 200
 #define __NR_time 201
 #define __NR_futex 202
 #define __NR_sched_getaffinity 204
