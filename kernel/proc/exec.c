@@ -297,6 +297,12 @@ SYSCALL(execve)
     kfree(path);
     if (err)
         return err;
+    /* Other threads go first (they run on the old image). */
+    err = proc_exec_single_thread();
+    if (err) {
+        mm_put(img.mm);
+        return err;
+    }
 
     /* Point of no return: the new image replaces the old one. */
     struct thread *t = thread_current();
@@ -315,6 +321,8 @@ SYSCALL(execve)
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
     signal_exec(u->proc, u);
+    u->proc->execed = true;             /* read by setpgid under the table lock; benign */
+    proc_vfork_release(u->proc);        /* a vfork parent's address space is its own again */
     arch_user_regs_init(args->regs, img.entry, img.sp);
     return 0;   /* rax of the new image: 0 like Linux */
 }

@@ -248,8 +248,11 @@ int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool pres
     bool allowed = v && (write ? (v->prot & PROT_WRITE)
                          : exec ? (v->prot & PROT_EXEC)
                          : (v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)));
-    /* A present page that faulted anyway broke its protection (no CoW yet). */
-    if (allowed && !present) {
+    /* A write to a present page in a writable VMA is a copy-on-write fault; any
+     * other fault on a present page broke its protection. */
+    if (allowed && present && write) {
+        err = upt_cow_break(mm->root, ALIGN_DOWN(addr, PAGE_SIZE), v->prot);
+    } else if (allowed && !present) {
         vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
         bool mapped = upt_translate(mm->root, va) != 0;
         err = mapped ? 0 : populate_locked(mm, v, va) ? 0 : -ENOMEM;
@@ -319,4 +322,61 @@ vaddr_t mm_brk(struct mm_space *mm, vaddr_t want)
     cur = mm->brk;
     mutex_unlock(&mm->lock);
     return cur;
+}
+
+struct mm_space *mm_fork(struct mm_space *mm)
+{
+    if (page_ref_init())
+        return NULL;
+    struct mm_space *c = mm_create();
+    if (!c)
+        return NULL;
+    int err = 0;
+    mutex_lock(&mm->lock);
+    c->brk_start = mm->brk_start;
+    c->brk = mm->brk;
+    struct vma **tail = &c->vmas;
+    for (struct vma *v = mm->vmas; v && !err; v = v->next) {
+        struct vma *n = kmalloc(sizeof(*n));
+        if (!n) {
+            err = -ENOMEM;
+            break;
+        }
+        *n = *v;
+        n->next = NULL;
+        *tail = n;
+        tail = &n->next;
+        bool shared = v->flags & VMA_SHARED;
+        /* Shared memory must be one set of frames on both sides from now on: give
+         * every page its frame before sharing (no demand paging across fork). */
+        for (vaddr_t va = v->start; shared && va < v->end && !err; va += PAGE_SIZE)
+            if (!populate_locked(mm, v, va))
+                err = -ENOMEM;
+        if (!err)
+            err = upt_fork_range(c->root, mm->root, v->start, v->end, shared);
+    }
+    mutex_unlock(&mm->lock);
+    if (err) {
+        mm_put(c);
+        return NULL;
+    }
+    return c;
+}
+
+int mm_user_phys(struct mm_space *mm, vaddr_t addr, paddr_t *out)
+{
+    int err = -EFAULT;
+    mutex_lock(&mm->lock);
+    struct vma *v = vma_find(mm, addr);
+    if (v && (v->prot & (PROT_READ | PROT_WRITE))) {
+        vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+        paddr_t pa = populate_locked(mm, v, va);
+        err = pa ? 0 : -ENOMEM;
+        if (pa && (v->prot & PROT_WRITE) && upt_cow_break(mm->root, va, v->prot) == 0)
+            pa = upt_translate(mm->root, va);
+        if (pa)
+            *out = pa + (addr & (PAGE_SIZE - 1));
+    }
+    mutex_unlock(&mm->lock);
+    return err;
 }

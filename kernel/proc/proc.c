@@ -1,7 +1,7 @@
 /* Processes: the process table, creating a process from an executable (proc_spawn),
- * exit into a zombie and wait, and the switch hook that gives each user thread its
- * address space and TLS base. One thread per process for now (clone comes next; the
- * mm refcount and the fd-table hooks are ready for it). */
+ * thread and process exit into a zombie, reparenting of orphans, wait4/waitid, and
+ * the switch hook that gives each user thread its address space and TLS base.
+ * fork/clone live in fork.c, process groups in pgrp.c. */
 
 #define LOG_TAG "process"
 #include <osc/arch.h>
@@ -11,13 +11,16 @@
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/signal.h>
+#include <osc/syscall.h>
+#include <osc/uaccess.h>
 #include <osc/vfs.h>
 #include <asm/user_regs.h>
 #include "../sched/sched_internal.h"
 #include "proc_internal.h"
 
 /* proc_wq.lock is the process table lock (rank 70, a wait queue's): it protects
- * all_procs, next_pid, every pcb's state, exit_status, next_all and pub.parent.
+ * all_procs, next_pid, every pcb's state, exit_status, next_all, pub.parent,
+ * pub.pgid/sid and the thread/lifecycle fields of struct pcb.
  * Exiting processes wake proc_wq; waiters re-check under the lock. Nothing is
  * allocated or freed while it is held (the heap ranks below it). */
 static struct waitqueue proc_wq = {
@@ -74,29 +77,82 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present)
     return mm_fault(p->mm, addr, write, exec, present);
 }
 
+/* A thread of a process that is going away (exit_group, fatal fault in a sibling)
+ * or exec'ing in another thread leaves at its next return to ring 3. */
+static bool proc_thread_must_go(struct uthread *u)
+{
+    struct uthread *exec = __atomic_load_n(&u->proc->exec_thread, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&u->proc->group_exit, __ATOMIC_ACQUIRE) || (exec && exec != u);
+}
+
+static void proc_check_group_exit(void)
+{
+    struct uthread *u = proc_uthread();
+    if (u && proc_thread_must_go(u)) {
+        irq_enable();
+        proc_thread_exit(0, false);
+    }
+}
+
 void proc_syscall_exit(struct user_regs *regs)
 {
+    proc_check_group_exit();
     signal_deliver(regs);
 }
 
-unsigned long proc_table_lock(void)
+void proc_irq_return_user(void)
 {
-    return spin_lock_irqsave(&proc_wq.lock);
+    proc_check_group_exit();
 }
 
-void proc_table_unlock(unsigned long flags)
+unsigned long proc_table_lock(void) { return spin_lock_irqsave(&proc_wq.lock); }
+void proc_table_unlock(unsigned long flags) { spin_unlock_irqrestore(&proc_wq.lock, flags); }
+void proc_table_sleep(unsigned long *f) { waitqueue_sleep_locked(&proc_wq, f); }
+struct pcb *proc_table_first(void) { return all_procs; }
+void proc_wake_waiters(void) { waitqueue_wake_all(&proc_wq); }
+
+struct pcb *proc_find_locked(int pid)
 {
-    spin_unlock_irqrestore(&proc_wq.lock, flags);
+    for (struct pcb *c = all_procs; c; c = c->next_all)
+        if (c->pub.pid == pid)
+            return c;
+    return NULL;
 }
 
-struct pcb *proc_table_first(void)
+int proc_count_locked(void)
 {
-    return all_procs;
+    int n = 0;
+    for (struct pcb *c = all_procs; c; c = c->next_all)
+        n++;
+    return n;
 }
 
-void proc_wake_waiters(void)
+/* Pids and tids come from one space, as in Linux. Skips ids still in use after the
+ * counter wraps. (Thread ids are not in all_procs: a reused tid is possible after
+ * 2^31 ids.) */
+int proc_alloc_pid_locked(void)
 {
-    waitqueue_wake_all(&proc_wq);
+    for (;;) {
+        int id = next_pid++;
+        if (next_pid <= 0)
+            next_pid = 2;
+        if (!proc_find_locked(id))
+            return id;
+    }
+}
+
+void proc_link_locked(struct pcb *pc)
+{
+    pc->state = PROC_ALIVE;
+    pc->next_all = all_procs;
+    all_procs = pc;
+}
+
+void proc_thread_link_locked(struct pcb *pc, struct uthread *u)
+{
+    u->next_thread = pc->threads;
+    pc->threads = u;
+    pc->nthreads++;
 }
 
 void proc_console_record(struct process *p, const char *s, size_t n)
@@ -119,7 +175,7 @@ static void proc_thread_start(void *arg)
     arch_enter_user(&regs);
 }
 
-static struct uthread *uthread_alloc(void)
+struct uthread *uthread_alloc(void)
 {
     struct uthread *u = kzalloc(sizeof(*u));
     if (!u)
@@ -132,12 +188,12 @@ static struct uthread *uthread_alloc(void)
     return u;
 }
 
-static void *uthread_fpu_area(struct uthread *u)
+void *uthread_fpu_area(struct uthread *u)
 {
     return (void *)ALIGN_UP((uint64_t)u->fpu_raw, 64);
 }
 
-static void uthread_free(struct uthread *u)
+void uthread_free(struct uthread *u)
 {
     if (u)
         kfree(u->fpu_raw);
@@ -167,12 +223,13 @@ int proc_spawn(const char *path, const char *const argv[], const char *const env
         err = -ENOMEM;
         goto fail;
     }
+    pc->nproc_limit[0] = pc->nproc_limit[1] = PROC_NPROC_DEFAULT;
+    u->thread = t;
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
-    pc->pub.pid = next_pid++;
+    pc->pub.pid = proc_alloc_pid_locked();
     pc->pub.pgid = pc->pub.sid = pc->pub.pid;
-    pc->state = PROC_ALIVE;
-    pc->next_all = all_procs;
-    all_procs = pc;
+    proc_link_locked(pc);
+    proc_thread_link_locked(pc, u);
     spin_unlock_irqrestore(&proc_wq.lock, f);
     u->tid = pc->pub.pid;
     if (vfs_proc_init_console(&pc->pub))
@@ -197,10 +254,44 @@ fail:
 
 __noreturn void proc_exit_current(int status)
 {
-    struct thread *t = thread_current();
-    struct uthread *u = t->uthread;
-    struct pcb *pc = u->proc;
-    signal_thread_exit(u);      /* no signal targets this thread from here on */
+    proc_thread_exit(status, true);
+}
+
+void proc_vfork_release(struct pcb *pc)
+{
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    if (pc->vfork_pending) {
+        pc->vfork_pending = false;
+        waitqueue_wake_locked(&proc_wq, -1);
+    }
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+}
+
+/* Who adopts the children of dying: the nearest living subreaper above it, else
+ * PID 1, else nobody (the kernel reaps them). Caller holds proc_wq.lock. */
+static struct pcb *reaper_for_locked(struct pcb *dying)
+{
+    for (struct process *a = dying->pub.parent; a; a = a->parent)
+        if (pcb_of(a)->subreaper && pcb_of(a)->state == PROC_ALIVE)
+            return pcb_of(a);
+    struct pcb *init = proc_find_locked(1);
+    return init && init != dying && init->state == PROC_ALIVE ? init : NULL;
+}
+
+/* Unlinks pc from all_procs. Caller holds proc_wq.lock. */
+static void unlink_locked(struct pcb *pc)
+{
+    for (struct pcb **pp = &all_procs; *pp; pp = &(*pp)->next_all)
+        if (*pp == pc) {
+            *pp = pc->next_all;
+            return;
+        }
+}
+
+/* The last thread of pc leaves: files and address space go, children are adopted,
+ * pc becomes a zombie for its parent (or is freed when nobody will wait). */
+static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct pcb *pc)
+{
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;
@@ -213,53 +304,215 @@ __noreturn void proc_exit_current(int status)
     mm_put(mm);
     uthread_free(u);
 
-    signal_notify_parent_exit(pc, status);
+    signal_notify_parent_exit(pc, pc->exit_status);     /* the last thread: stable */
+    struct pcb *to_free = NULL;         /* freed after the lock: nothing is under it */
     f = spin_lock_irqsave(&proc_wq.lock);
-    for (struct pcb *c = all_procs; c; c = c->next_all)
-        if (c->pub.parent == &pc->pub)
-            c->pub.parent = NULL;       /* orphans: reaped by nobody yet (no init) */
-    pc->exit_status = status;
+    pc->vfork_pending = false;
+    struct pcb *reaper = reaper_for_locked(pc);
+    for (struct pcb *c = all_procs, *next; c; c = next) {
+        next = c->next_all;
+        if (c->pub.parent != &pc->pub)
+            continue;
+        c->pub.parent = reaper ? &reaper->pub : NULL;
+        if (!reaper) {
+            c->autoreap = true;
+            if (c->state == PROC_ZOMBIE) {
+                unlink_locked(c);
+                c->next_all = to_free;
+                to_free = c;
+            }
+        }
+    }
     pc->state = PROC_ZOMBIE;
+    if (!pc->pub.parent && pc->autoreap) {
+        unlink_locked(pc);
+        pc->next_all = to_free;
+        to_free = pc;
+    }
     waitqueue_wake_locked(&proc_wq, -1);
     spin_unlock_irqrestore(&proc_wq.lock, f);
+    while (to_free) {
+        struct pcb *n = to_free->next_all;
+        kfree(to_free);
+        to_free = n;
+    }
     thread_exit();
 }
 
-/* Finds a zombie matching (parent, pid) and unlinks it; *any_match tells whether some
- * process matched at all. Caller holds proc_wq.lock. */
-static struct pcb *zombie_take_locked(struct process *parent, int pid, bool *any_match)
+/* Sends SIGKILL to every other thread of pc not sent one yet, outside proc_wq.lock
+ * (signal sending ranks below it): sleepers wake, and each thread dies at its
+ * return to ring 3. */
+static void kick_siblings(struct pcb *pc, struct uthread *self)
 {
-    *any_match = false;
-    for (struct pcb **pp = &all_procs; *pp; pp = &(*pp)->next_all) {
-        struct pcb *c = *pp;
-        if (c->pub.parent != parent || (pid > 0 && c->pub.pid != pid))
-            continue;
-        *any_match = true;
-        if (c->state == PROC_ZOMBIE) {
-            *pp = c->next_all;
-            return c;
-        }
+    for (;;) {
+        int tid = 0;
+        unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+        for (struct uthread *o = pc->threads; o && !tid; o = o->next_thread)
+            if (o != self && !o->kicked) {
+                o->kicked = true;
+                tid = o->tid;
+            }
+        spin_unlock_irqrestore(&proc_wq.lock, f);
+        if (!tid)
+            return;
+        signal_send_thread(tid, SIGKILL, NULL);
     }
-    return NULL;
 }
 
-/* Waits for a child of parent (NULL: processes the kernel spawned); pid -1 = any.
- * Returns the pid reaped, 0 (nohang, none yet) or -ECHILD; *zombie is handed over. */
-static int wait_child(struct process *parent, int pid, bool nohang, struct pcb **zombie)
+__noreturn void proc_thread_exit(int status, bool group)
+{
+    struct thread *t = thread_current();
+    struct uthread *u = t->uthread;
+    struct pcb *pc = u->proc;
+    signal_thread_exit(u);      /* no signal targets this thread from here on */
+    /* CLONE_CHILD_CLEARTID / set_tid_address: pthread_join waits on this word. */
+    if (u->clear_child_tid) {
+        uint32_t zero = 0;
+        if (!copy_to_user((void *)u->clear_child_tid, &zero, sizeof(zero)))
+            futex_wake_addr(pc->pub.mm, u->clear_child_tid, 1);
+    }
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    /* A thread an exec is ending goes alone, whatever killed it. */
+    if (pc->exec_thread && pc->exec_thread != u)
+        group = false;
+    bool kick = false;
+    if (group && !pc->group_exit) {
+        pc->exit_status = status;
+        __atomic_store_n(&pc->group_exit, true, __ATOMIC_RELEASE);
+        waitqueue_wake_locked(&proc_wq, -1);    /* siblings in wait4, vfork, exec */
+        kick = true;
+    } else if (!pc->group_exit) {
+        pc->exit_status = status;       /* the last thread's exit code counts */
+    }
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    if (kick)
+        kick_siblings(pc, u);
+    f = spin_lock_irqsave(&proc_wq.lock);
+    for (struct uthread **pp = &pc->threads; *pp; pp = &(*pp)->next_thread)
+        if (*pp == u) {
+            *pp = u->next_thread;
+            break;
+        }
+    bool last = --pc->nthreads == 0;
+    if (!last)
+        waitqueue_wake_locked(&proc_wq, -1);    /* an exec waits for the count */
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    if (last)
+        proc_finish(t, u, pc);
+    f = irq_save();
+    t->uthread = NULL;
+    t->fpu_area = NULL;
+    mm_activate(NULL);
+    irq_restore(f);
+    uthread_free(u);
+    thread_exit();
+}
+
+int proc_exec_single_thread(void)
+{
+    struct uthread *u = proc_uthread();
+    struct pcb *pc = u->proc;
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    if (pc->exec_thread || pc->group_exit) {
+        spin_unlock_irqrestore(&proc_wq.lock, f);
+        return -EINTR;          /* another thread got there first: we are going */
+    }
+    bool alone = pc->nthreads == 1;
+    if (!alone)
+        __atomic_store_n(&pc->exec_thread, u, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    if (alone)
+        return 0;
+    kick_siblings(pc, u);
+    f = spin_lock_irqsave(&proc_wq.lock);
+    while (pc->nthreads > 1 && !pc->group_exit)
+        waitqueue_sleep_locked(&proc_wq, &f);
+    int err = pc->group_exit ? -EINTR : 0;
+    __atomic_store_n(&pc->exec_thread, NULL, __ATOMIC_RELEASE);
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    return err;
+}
+
+int proc_detach(int pid)
+{
+    struct pcb *gone = NULL;
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    struct pcb *pc = proc_find_locked(pid);
+    if (pc && !pc->pub.parent) {
+        pc->autoreap = true;
+        if (pc->state == PROC_ZOMBIE) {
+            unlink_locked(pc);
+            gone = pc;
+        }
+    }
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    kfree(gone);
+    return pc ? 0 : -ESRCH;
+}
+
+/* wait4's pid argument: > 0 that child, -1 any, 0 the caller's group, < -1 group
+ * -pid. parent NULL: processes the kernel spawned and waits for. */
+static bool wait_matches(const struct pcb *c, const struct process *parent, int pid)
+{
+    if (c->pub.parent != parent || (!parent && c->autoreap))
+        return false;
+    if (pid > 0)
+        return c->pub.pid == pid;
+    if (pid == -1)
+        return true;
+    if (pid == 0)
+        return parent && c->pub.pgid == parent->pgid;
+    return c->pub.pgid == -pid;
+}
+
+/* wait4/waitid options (Linux include/uapi/linux/wait.h). */
+#define WNOHANG     0x00000001
+#define WUNTRACED   0x00000002
+#define WEXITED     0x00000004
+#define WCONTINUED  0x00000008
+#define WNOWAIT     0x01000000
+
+/* Waits for a child of parent matching pid that exited (WEXITED; unlinked and
+ * handed over in *zombie unless WNOWAIT) or, with WUNTRACED/WCONTINUED, stopped or
+ * continued (*zombie = NULL). *status gets the wait status word. Returns the pid,
+ * 0 (WNOHANG, none yet), -ECHILD, -ERESTARTSYS (a signal) or -EINTR (the caller's
+ * process is going). */
+static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb **zombie,
+                      int *status)
 {
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
     bool interrupted = false;
     for (;;) {
-        bool any;
-        struct pcb *z = zombie_take_locked(parent, pid, &any);
-        if (z) {
-            spin_unlock_irqrestore(&proc_wq.lock, f);
-            *zombie = z;
-            return z->pub.pid;
+        bool any = false;
+        for (struct pcb **pp = &all_procs; *pp; pp = &(*pp)->next_all) {
+            struct pcb *c = *pp;
+            if (!wait_matches(c, parent, pid))
+                continue;
+            any = true;
+            int r = c->pub.pid;
+            if (c->state == PROC_ZOMBIE && (opts & WEXITED)) {
+                if (!(opts & WNOWAIT))
+                    *pp = c->next_all;
+                *zombie = c;
+                *status = c->exit_status;
+                spin_unlock_irqrestore(&proc_wq.lock, f);
+                return r;
+            }
+            if (c->state == PROC_ALIVE && (opts & (WUNTRACED | WCONTINUED)) &&
+                signal_take_wait_report(c, opts & WUNTRACED, opts & WCONTINUED, status)) {
+                *zombie = NULL;
+                spin_unlock_irqrestore(&proc_wq.lock, f);
+                return r;
+            }
         }
-        if (!any || nohang) {
+        if (!any || (opts & WNOHANG)) {
             spin_unlock_irqrestore(&proc_wq.lock, f);
             return any ? 0 : -ECHILD;
+        }
+        /* A sibling's exit_group or exec ends this wait: the caller is going. */
+        if (parent && proc_thread_must_go(proc_uthread())) {
+            spin_unlock_irqrestore(&proc_wq.lock, f);
+            return -EINTR;
         }
         /* A user caller's wait ends with a signal (after one more look for a
          * zombie: a child's exit sends SIGCHLD and wakes us together). */
@@ -277,11 +530,12 @@ static int wait_child(struct process *parent, int pid, bool nohang, struct pcb *
 int proc_wait(int pid, int *status, char *output, size_t output_size)
 {
     struct pcb *z;
-    int r = wait_child(NULL, pid, false, &z);
+    int st;
+    int r = wait_child(NULL, pid, WEXITED, &z, &st);
     if (r <= 0)
         return r ? r : -ECHILD;
     if (status)
-        *status = z->exit_status;
+        *status = st;
     if (output && output_size) {
         size_t n = MIN(MIN(z->out_bytes, (size_t)PROC_CAPTURE_MAX - 1), output_size - 1);
         memcpy(output, z->out, n);
@@ -292,14 +546,18 @@ int proc_wait(int pid, int *status, char *output, size_t output_size)
 }
 
 /* ---- system calls ---- */
-#include <osc/syscall.h>
-#include <osc/uaccess.h>
 
-#define WNOHANG 1
+#define __WNOTHREAD 0x20000000
+#define __WALL      0x40000000
+#define __WCLONE    0x80000000u
+#define RUSAGE_SIZE 144         /* struct rusage */
+#define P_ALL       0
+#define P_PID       1
+#define P_PGID      2
 
 SYSCALL(exit)
 {
-    proc_exit_current(PROC_STATUS_EXITED((int)args->a[0]));
+    proc_thread_exit(PROC_STATUS_EXITED((int)args->a[0]), false);
 }
 
 SYSCALL(exit_group)
@@ -307,20 +565,87 @@ SYSCALL(exit_group)
     proc_exit_current(PROC_STATUS_EXITED((int)args->a[0]));
 }
 
+static int zero_user(uint64_t uptr, size_t n)
+{
+    static const uint8_t zeroes[RUSAGE_SIZE];
+    return copy_to_user((void *)uptr, zeroes, n);
+}
+
 SYSCALL(wait4)
 {
     int pid = (int)args->a[0];
-    if (pid == 0 || pid < -1)
-        pid = -1;       /* process groups: not yet, any child */
+    uint32_t opts = (uint32_t)args->a[2];
+    if (opts & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
+        return -EINVAL;
+    if (pid == INT32_MIN)
+        return -ESRCH;          /* -INT_MIN overflows: Linux refuses it the same way */
     struct pcb *z;
-    int r = wait_child(proc_current(), pid, args->a[2] & WNOHANG, &z);
+    int status;
+    int r = wait_child(proc_current(), pid, (opts & (WNOHANG | WUNTRACED | WCONTINUED)) | WEXITED,
+                       &z, &status);
     if (r <= 0)
         return r;
-    int status = z->exit_status;
     kfree(z);
     if (args->a[1] && copy_to_user((void *)args->a[1], &status, sizeof(status)))
         return -EFAULT;
+    if (args->a[3] && zero_user(args->a[3], RUSAGE_SIZE))
+        return -EFAULT;
     return r;
+}
+
+/* siginfo_t as waitid fills it (128 bytes; the SIGCHLD fields of the union). */
+struct waitid_info {
+    int32_t si_signo, si_errno, si_code, pad;
+    int32_t si_pid;
+    uint32_t si_uid;
+    int32_t si_status;
+    uint8_t rest[128 - 28];
+};
+
+SYSCALL(waitid)
+{
+    int which = (int)args->a[0], id = (int)args->a[1];
+    uint32_t opts = (uint32_t)args->a[3];
+    if (opts & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | __WNOTHREAD |
+                 __WALL | __WCLONE))
+        return -EINVAL;
+    if (!(opts & (WEXITED | WUNTRACED | WCONTINUED)))
+        return -EINVAL;
+    int pid;
+    switch (which) {
+    case P_ALL: pid = -1; break;
+    case P_PID: if (id <= 0) return -EINVAL; pid = id; break;
+    case P_PGID: if (id < 0) return -EINVAL; pid = id ? -id : 0; break;
+    default: return -EINVAL;
+    }
+    struct waitid_info info;
+    memset(&info, 0, sizeof(info));
+    struct pcb *z;
+    int st;
+    int r = wait_child(proc_current(), pid, opts, &z, &st);
+    if (r < 0)
+        return r;
+    if (r > 0) {
+        info.si_signo = SIGCHLD;
+        info.si_pid = r;
+        if (!z) {               /* stopped (0x7f | sig << 8) or continued (0xffff) */
+            info.si_code = st == 0xffff ? CLD_CONTINUED : CLD_STOPPED;
+            info.si_status = st == 0xffff ? SIGCONT : (st >> 8) & 0xff;
+        } else if (PROC_WIFEXITED(st)) {
+            info.si_code = CLD_EXITED;
+            info.si_status = PROC_WEXITSTATUS(st);
+        } else {
+            info.si_code = (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
+            info.si_status = PROC_WTERMSIG(st);
+        }
+        if (z && !(opts & WNOWAIT))
+            kfree(z);
+    }
+    if (args->a[2] && copy_to_user((void *)args->a[2], &info, sizeof(info)))
+        return -EFAULT;
+    if (args->a[4] && zero_user(args->a[4], RUSAGE_SIZE))
+        return -EFAULT;
+    return 0;
 }
 
 SYSCALL(getpid) { (void)args; return proc_current()->pid; }

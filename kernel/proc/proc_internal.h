@@ -19,6 +19,16 @@ struct pcb {
     enum proc_state state;
     int exit_status;            /* wait4 status word, valid when ZOMBIE */
     struct pcb *next_all;       /* every process, newest first */
+    /* Threads and lifecycle, under proc_wq.lock too: */
+    struct uthread *threads;    /* live threads, linked through next_thread */
+    int nthreads;
+    bool group_exit;            /* exit_group or a fatal fault: every thread goes */
+    struct uthread *exec_thread;        /* execve in progress: every other thread goes */
+    bool execed;                /* setpgid on it from the parent: -EACCES */
+    bool vfork_pending;         /* a CLONE_VFORK parent sleeps until exec or exit */
+    bool subreaper;             /* PR_SET_CHILD_SUBREAPER: adopts orphans below it */
+    bool autoreap;              /* nobody waits: freed as soon as it is a zombie */
+    uint64_t nproc_limit[2];    /* RLIMIT_NPROC soft, hard (inherited by children) */
     /* Test capture of console output (the fallback write path); own thread only. */
     size_t out_bytes;
     char out[PROC_CAPTURE_MAX];
@@ -32,8 +42,47 @@ struct uthread {
     uint64_t clear_child_tid;   /* set_tid_address */
     uint64_t robust_list, robust_len;
     void *fpu_raw;              /* allocation behind thread->fpu_area (64-aligned) */
+    struct thread *thread;      /* the scheduler's side */
+    struct uthread *next_thread;        /* in proc->threads, under proc_wq.lock */
+    bool kicked;                /* exit_group/exec sent it SIGKILL (proc_wq.lock) */
     struct thread_signals sig;  /* signal.c, under its signal lock */
 };
+
+/* Process table (proc.c): the lock is proc_wq.lock, rank 70 (docs/locking.md). */
+#define PROC_NPROC_DEFAULT  256         /* RLIMIT_NPROC per user (everyone is uid 0) */
+#define PROC_MAX            1024        /* global cap, whatever the rlimit says */
+unsigned long proc_table_lock(void);
+void proc_table_unlock(unsigned long flags);
+struct pcb *proc_table_first(void);     /* then ->next_all; caller holds the lock */
+/* Wakes wait4 sleepers to re-check (a child stopped or continued). */
+void proc_wake_waiters(void);
+/* Sleeps on the process table's wait queue (woken by every exit, exec of a vfork
+ * child, reparenting); lock held on entry and return. */
+void proc_table_sleep(unsigned long *f);
+struct pcb *proc_find_locked(int pid);          /* NULL when no such process */
+int proc_count_locked(void);
+int proc_alloc_pid_locked(void);
+void proc_link_locked(struct pcb *pc);
+void proc_thread_link_locked(struct pcb *pc, struct uthread *u);
+
+struct uthread *uthread_alloc(void);
+void *uthread_fpu_area(struct uthread *u);
+void uthread_free(struct uthread *u);
+
+/* Ends the calling thread; group: the whole process (exit_group, fatal signal).
+ * The process becomes a zombie when its last thread is gone. Never returns. */
+__noreturn void proc_thread_exit(int status, bool group);
+/* fork.c: clone(2) with the caller's register frame; the child's tid or -errno. */
+long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t child_tid,
+                uint64_t tls, const struct user_regs *regs);
+/* execve's point of no return: ends every other thread of the process and waits
+ * until they are gone (Linux de_thread). 0, or -EINTR when the process is exiting. */
+int proc_exec_single_thread(void);
+/* exec and exit of a CLONE_VFORK child: its parent may run again. */
+void proc_vfork_release(struct pcb *pc);
+
+/* futex.c: wakes up to n waiters on the user word at uaddr of mm; count woken. */
+int futex_wake_addr(struct mm_space *mm, uint64_t uaddr, int n);
 
 static inline struct pcb *pcb_of(struct process *p)
 {
@@ -41,13 +90,6 @@ static inline struct pcb *pcb_of(struct process *p)
 }
 
 struct uthread *proc_uthread(void);     /* current thread's, or NULL */
-
-/* The process table (proc.c) for signal.c's kill: lock (rank 70), walk, unlock. */
-unsigned long proc_table_lock(void);
-void proc_table_unlock(unsigned long flags);
-struct pcb *proc_table_first(void);     /* then ->next_all; caller holds the lock */
-/* Wakes wait4 sleepers to re-check (a child stopped or continued). */
-void proc_wake_waiters(void);
 
 struct exec_image {
     struct mm_space *mm;

@@ -5,6 +5,7 @@
 #include <osc/errno.h>
 #include <osc/ktest.h>
 #include <osc/lib.h>
+#include <osc/mm.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
@@ -108,6 +109,88 @@ KTEST(proc_startup_syscalls_behave_like_linux)
     KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
 }
 
+/* ---- fork, threads, futex, wait (tests/proc/{fork_wait,threads,...}.c) ---- */
+
+KTEST(proc_fork_wait_cow_and_process_groups_behave_like_linux)
+{
+    static const char *const argv[] = { "fork_wait", NULL };
+    int st = run("/test/fork_wait", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
+}
+
+KTEST(proc_fork_of_big_heap_returns_every_frame_after_reaping)
+{
+    static const char *const argv[] = { "forkheap", NULL };
+    KT_ASSERT_EQ(run("/test/forkheap", argv, NULL, 0), PROC_STATUS_EXITED(0));  /* warm-up */
+    thread_sleep_ns(50 * 1000000ull);           /* the idle thread frees dead stacks */
+    size_t before = pmm_free_count();
+    KT_ASSERT_EQ(run("/test/forkheap", argv, NULL, 0), PROC_STATUS_EXITED(0));
+    thread_sleep_ns(50 * 1000000ull);
+    size_t after = pmm_free_count();
+    /* 16 MiB touched by the parent, 8 MiB copied by the child: 6144 frames. */
+    KT_ASSERT(after + 32 >= before);
+}
+
+KTEST(proc_pthread_mutex_counter_of_8_threads_is_exact)
+{
+    static const char *const argv[] = { "threads", NULL };
+    char out[64];
+    int st = run("/test/threads", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    KT_ASSERT(strcmp(out, "count 160000\n") == 0);
+}
+
+KTEST(proc_futex_timeout_eagain_and_shared_wake_across_fork)
+{
+    static const char *const argv[] = { "futex", NULL };
+    int st = run("/test/futex", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+}
+
+KTEST(proc_vfork_exec_of_busybox_true_and_clone_vfork_on_own_stack)
+{
+    static const char *const argv[] = { "vfork_exec", NULL };
+    int st = run("/test/vfork_exec", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+}
+
+KTEST(proc_orphan_is_adopted_by_subreaper)
+{
+    static const char *const argv[] = { "orphan", NULL };
+    int st = run("/test/orphan", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+}
+
+KTEST(proc_fork_bomb_stops_at_rlimit_nproc)
+{
+    static const char *const argv[] = { "forkbomb", NULL };
+    char out[64];
+    /* Warm-up: the first fork allocates the frame reference counts for good, and
+     * the heap keeps the pages it grew by. */
+    KT_ASSERT_EQ(run("/test/forkbomb", argv, out, sizeof(out)), PROC_STATUS_EXITED(0));
+    thread_sleep_ns(50 * 1000000ull);
+    size_t before = pmm_free_count();
+    int st = run("/test/forkbomb", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    KT_ASSERT(strncmp(out, "forks before the limit: ", 24) == 0);
+    thread_sleep_ns(50 * 1000000ull);
+    KT_ASSERT(pmm_free_count() + 64 >= before);
+}
+
+KTEST(proc_exit_group_ends_spinning_and_sleeping_threads)
+{
+    static const char *const argv[] = { "exitgroup", NULL };
+    int st = run("/test/exitgroup", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(7));
+}
+
+KTEST(proc_exec_in_a_threaded_process_ends_the_other_threads)
+{
+    static const char *const argv[] = { "exitgroup", "exec", NULL };
+    int st = run("/test/exitgroup", argv, NULL, 0);
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+}
+
 /* ---- signals (tests/proc/sig_*.c; each passed on host Linux first) ---- */
 
 KTEST(signal_handlers_masks_faults_fpu_alarm_and_altstack_behave_like_linux)
@@ -151,4 +234,17 @@ KTEST(signal_stop_parks_a_process_until_sigcont_and_sigterm_kills_it)
     KT_ASSERT(PROC_WIFSIGNALED(st));
     KT_ASSERT_EQ(PROC_WTERMSIG(st), SIGTERM);
     KT_ASSERT_EQ(signal_send_process(pid, 0, NULL), -ESRCH);
+}
+
+KTEST(proc_busybox_sh_forks_waits_and_reports_exit_codes)
+{
+    /* glibc's fork (clone with CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD),
+     * wait4 and exit statuses through a real shell. */
+    static const char *const argv[] = {
+        "sh", "-c", "/bin/busybox true && echo ok; (exit 3); echo $?", NULL,
+    };
+    char out[64];
+    int st = run("/bin/busybox", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
+    KT_ASSERT(strcmp(out, "ok\n3\n") == 0);
 }

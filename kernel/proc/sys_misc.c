@@ -36,17 +36,38 @@ SYSCALL(uname)
 }
 
 #define RLIMIT_STACK  3
+#define RLIMIT_NPROC  6
 #define RLIMIT_NOFILE 7
 #define RLIM_INFINITY (~0ull)
 #define RLIMIT_NLIMITS 16
 
-static void rlimit_default(unsigned res, uint64_t out[2])
+/* Only RLIMIT_NPROC is kept per process (fork enforces it, PROC_MAX caps it even
+ * for root, unlike Linux); the others are fixed and setting them is ignored. */
+static void rlimit_get(struct pcb *pc, unsigned res, uint64_t out[2])
 {
     out[0] = out[1] = RLIM_INFINITY;
-    if (res == RLIMIT_STACK)
+    if (res == RLIMIT_STACK) {
         out[0] = USER_STACK_SIZE;
-    else if (res == RLIMIT_NOFILE)
+    } else if (res == RLIMIT_NOFILE) {
         out[0] = out[1] = 1024;
+    } else if (res == RLIMIT_NPROC) {
+        out[0] = pc->nproc_limit[0];
+        out[1] = pc->nproc_limit[1];
+    }
+}
+
+static long rlimit_set(struct pcb *pc, unsigned res, uint64_t uptr)
+{
+    uint64_t lim[2];
+    if (copy_from_user(lim, (const void *)uptr, sizeof(lim)))
+        return -EFAULT;
+    if (lim[0] > lim[1])
+        return -EINVAL;
+    if (res == RLIMIT_NPROC) {          /* everyone is root: raising is allowed */
+        pc->nproc_limit[0] = lim[0];
+        pc->nproc_limit[1] = lim[1];
+    }
+    return 0;
 }
 
 SYSCALL(getrlimit)
@@ -54,22 +75,34 @@ SYSCALL(getrlimit)
     if (args->a[0] >= RLIMIT_NLIMITS)
         return -EINVAL;
     uint64_t lim[2];
-    rlimit_default((unsigned)args->a[0], lim);
+    rlimit_get(pcb_of(proc_current()), (unsigned)args->a[0], lim);
     return copy_to_user((void *)args->a[1], lim, sizeof(lim));
 }
 
-/* Limits are fixed for now: setting one is accepted and ignored. */
+SYSCALL(setrlimit)
+{
+    if (args->a[0] >= RLIMIT_NLIMITS)
+        return -EINVAL;
+    return rlimit_set(pcb_of(proc_current()), (unsigned)args->a[0], args->a[1]);
+}
+
+/* Only the calling process (pid 0 or its own pid). */
 SYSCALL(prlimit64)
 {
     if ((int)args->a[0] != 0 && (int)args->a[0] != proc_current()->pid)
         return -ESRCH;
     if (args->a[1] >= RLIMIT_NLIMITS)
         return -EINVAL;
-    if (args->a[3]) {
-        uint64_t lim[2];
-        rlimit_default((unsigned)args->a[1], lim);
-        return copy_to_user((void *)args->a[3], lim, sizeof(lim));
+    struct pcb *pc = pcb_of(proc_current());
+    uint64_t old[2];
+    rlimit_get(pc, (unsigned)args->a[1], old);
+    if (args->a[2]) {
+        long err = rlimit_set(pc, (unsigned)args->a[1], args->a[2]);
+        if (err)
+            return err;
     }
+    if (args->a[3])
+        return copy_to_user((void *)args->a[3], old, sizeof(old));
     return 0;
 }
 
@@ -236,6 +269,8 @@ SYSCALL(sysinfo)
 
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
 
 SYSCALL(prctl)
 {
@@ -256,6 +291,13 @@ SYSCALL(prctl)
     }
     case PR_GET_NAME:
         return copy_to_user((void *)args->a[1], p->comm, sizeof(p->comm));
+    case PR_SET_CHILD_SUBREAPER:
+        pcb_of(p)->subreaper = args->a[1] != 0;     /* read under the table lock */
+        return 0;
+    case PR_GET_CHILD_SUBREAPER: {
+        int v = pcb_of(p)->subreaper;
+        return copy_to_user((void *)args->a[1], &v, sizeof(v));
+    }
     default:
         return -EINVAL;
     }

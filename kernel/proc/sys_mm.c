@@ -45,6 +45,8 @@ SYSCALL(mmap)
     if (l < len || l > USER_SPACE_END)
         return -ENOMEM;
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+    /* MAP_SHARED anonymous memory is shared with children across fork. */
+    uint32_t vflags = (flags & MAP_SHARED) ? VMA_SHARED : 0;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         uint64_t end;
         if (user_span(addr, l, &end) || addr < USER_MMAP_MIN)
@@ -53,14 +55,13 @@ SYSCALL(mmap)
             if (mm_find_free(mm, addr, l) != addr)
                 return -EEXIST;
         }
-        long err = mm_map_fixed(mm, addr, end, prot, 0);
+        long err = mm_map_fixed(mm, addr, end, prot, vflags);
         return err ? err : (long)addr;
     }
-    /* MAP_SHARED anonymous is private for now: no fork yet, so nobody could see it. */
     uint64_t at = mm_find_free(mm, addr, l);
     if (!at)
         return -ENOMEM;
-    long err = mm_map_fixed(mm, at, at + l, prot, 0);
+    long err = mm_map_fixed(mm, at, at + l, prot, vflags);
     return err ? err : (long)at;
 }
 

@@ -136,6 +136,45 @@ void thread_sleep_ns(uint64_t ns)
     irq_restore(f);
 }
 
+void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline)
+{
+    struct runqueue *rq = this_rq();
+    struct thread *cur = this_cpu()->current;
+    spin_lock_irqs_off(&rq->lock);
+    cur->wake_at = deadline;
+    cur->intr_sleep = true;             /* sched_signal_wake may end it */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (signal_pending_current()) {
+        cur->intr_sleep = false;
+        spin_unlock_irqs_off(&rq->lock);
+        return;                         /* held is still taken */
+    }
+    cur->state = THREAD_SLEEPING;
+    tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
+    spin_unlock_irqs_off(held);
+    sched_switch_locked(rq);
+    spin_lock_irqs_off(&rq->lock);
+    cur->intr_sleep = false;
+    spin_unlock_irqs_off(&rq->lock);
+    spin_lock_irqs_off(held);
+}
+
+bool sched_wake_sleeping(struct thread *t)
+{
+    struct runqueue *rq = t->cpu->sched_data;
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    bool sleeping = t->state == THREAD_SLEEPING &&
+                    tq_remove(&rq->sleep_head, &rq->sleep_tail, t);
+    if (sleeping) {
+        t->state = THREAD_READY;
+        tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
+        if (t->cpu == this_cpu() && this_cpu()->current == this_cpu()->idle)
+            this_cpu()->need_resched = true;
+    }
+    spin_unlock_irqrestore(&rq->lock, f);
+    return sleeping;
+}
+
 void sched_tick(void)
 {
     struct cpu *c = this_cpu();

@@ -94,6 +94,16 @@ void sched_make_ready(struct thread *t);
  * disabling interrupts; returns, once this thread runs again, with that lock
  * released and interrupts still off. */
 void sched_switch_locked(struct runqueue *rq);
+/* Timed, interruptible sleep another thread can end early (futex waits): puts the
+ * current thread on the sleep list until deadline (time_ns(); UINT64_MAX: none) and
+ * only then drops held, a spinlock the caller took with spin_lock_irqsave (so a
+ * waker holding held cannot miss it); returns with held taken again. A pending
+ * signal (signal_pending_current) skips the sleep; sched_signal_wake ends it.
+ * Wake-ups: sched_wake_sleeping. */
+void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline);
+/* Ends t's sleep now when it is SLEEPING (its waker's decision, under the lock the
+ * sleeper passed as held); false otherwise. */
+bool sched_wake_sleeping(struct thread *t);
 /* Frees a dead thread's stack block (never the current stack). */
 void thread_free(struct thread *t);
 

@@ -6,6 +6,7 @@
 #include <osc/errno.h>
 #include <osc/irq.h>
 #include <osc/log.h>
+#include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
 #include <osc/spinlock.h>
@@ -64,8 +65,10 @@ void irq_dispatch(struct irq_frame *f)
     __atomic_fetch_add(&counts[vector], 1, __ATOMIC_RELAXED);
     if (vector < EXCEPTION_VECTORS) {
         exception_handle(f);
-        if (irq_frame_from_user(f))
+        if (irq_frame_from_user(f)) {
+            proc_irq_return_user();
             signal_irq_return(f);
+        }
         return;
     }
     /* The LAPIC spurious vector sets no in-service bit: it must not be EOI'd
@@ -79,6 +82,8 @@ void irq_dispatch(struct irq_frame *f)
         log_debug("vector %#x fired with no handler", vector);
     irq_eoi();
     sched_irq_exit();
-    if (irq_frame_from_user(f))
+    if (irq_frame_from_user(f)) {
+        proc_irq_return_user();     /* exit_group/exec in a sibling thread */
         signal_irq_return(f);       /* after any switch: back on this thread */
+    }
 }

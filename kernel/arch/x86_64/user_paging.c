@@ -1,9 +1,12 @@
 /* User page tables (x86_64, 4-level, 4 KiB pages only): each address space has its
  * own PML4 whose upper 256 entries are copies of the kernel's (all pre-allocated by
  * vmm_init, so the kernel half never changes under a user PML4). The lower half
- * belongs to the address space; callers hold its mm->lock. Every user leaf owns its
- * frame (no sharing until copy-on-write fork). */
+ * belongs to the address space; callers hold its mm->lock. A user leaf's frame may
+ * be shared with other address spaces after fork (page_ref counts the extra
+ * mappings); a shared private page is read-only with PTE_COW set until a write
+ * fault copies it (upt_cow_break). Leaves are dropped with page_ref_put. */
 
+#include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
 #include <asm/cpu.h>
@@ -11,6 +14,7 @@
 
 #define USER_HALF_ENTRIES 256
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITE | PTE_USER)   /* leaves decide access */
+#define PTE_COW     (1ull << 9)     /* software bit (SDM 3A 4.5: ignored by the MMU) */
 
 paddr_t vmm_kernel_root(void);
 
@@ -50,9 +54,12 @@ static void free_level(uint64_t *table, int level)
         uint64_t e = table[i];
         if (!(e & PTE_PRESENT))
             continue;
-        if (level > 1)
+        if (level > 1) {
             free_level(table_at(e), level - 1);
-        pmm_free_page(e & PTE_ADDR_MASK);
+            pmm_free_page(e & PTE_ADDR_MASK);
+        } else {
+            page_ref_put(e & PTE_ADDR_MASK);
+        }
     }
 }
 
@@ -129,7 +136,7 @@ void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
             *e = 0;
             if (live)
                 invlpg(va);
-            pmm_free_page(pa);
+            page_ref_put(pa);
         }
         va += PAGE_SIZE;
     }
@@ -145,12 +152,70 @@ void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot)
             continue;
         }
         if (*e & PTE_PRESENT) {
+            /* A copy-on-write page stays read-only until its write fault. */
+            uint64_t cow = *e & PTE_COW;
             *e = leaf_for(*e & PTE_ADDR_MASK, prot);
+            if (cow)
+                *e = (*e & ~PTE_WRITE) | PTE_COW;
             if (live)
                 invlpg(va);
         }
         va += PAGE_SIZE;
     }
+}
+
+int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool shared)
+{
+    bool live = root_live(src);
+    for (vaddr_t va = start; va < end && va >= start;) {
+        uint64_t *e = walk(src, va, false);
+        if (!e) {
+            va = skip_hole(src, va);
+            continue;
+        }
+        if (*e & PTE_PRESENT) {
+            uint64_t *d = walk(dst, va, true);
+            if (!d)
+                return -12;     /* -ENOMEM */
+            /* Every private shared page is CoW, read-only ones too: a later
+             * mprotect(PROT_WRITE) must not make a shared frame writable. */
+            if (!shared && !(*e & PTE_COW)) {
+                bool was_writable = *e & PTE_WRITE;
+                *e = (*e & ~PTE_WRITE) | PTE_COW;
+                if (live && was_writable)
+                    invlpg(va);
+            }
+            page_ref_get(*e & PTE_ADDR_MASK);
+            *d = *e & ~(PTE_ACCESSED | PTE_DIRTY);
+        }
+        va += PAGE_SIZE;
+    }
+    return 0;
+}
+
+int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot)
+{
+    uint64_t *e = walk(root, va, false);
+    /* Another thread of this address space broke it first while we waited for
+     * mm->lock: the access can simply be retried. */
+    if (e && (*e & PTE_PRESENT) && (*e & PTE_WRITE))
+        return 0;
+    if (!e || !(*e & PTE_PRESENT) || !(*e & PTE_COW))
+        return -14;     /* -EFAULT: not a copy-on-write page */
+    paddr_t old = *e & PTE_ADDR_MASK;
+    paddr_t pa = old;
+    if (page_ref_shared(old)) {
+        pa = pmm_alloc_page();
+        if (!pa)
+            return -12;
+        memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+    }
+    *e = leaf_for(pa, prot);
+    if (root_live(root))
+        invlpg(va);
+    if (pa != old)
+        page_ref_put(old);      /* may free it if the other side let go meanwhile */
+    return 0;
 }
 
 paddr_t upt_translate(paddr_t root, vaddr_t va)

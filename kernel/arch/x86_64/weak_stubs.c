@@ -4,6 +4,7 @@
  * time; until then interrupts still dispatch. */
 
 #include <osc/irq.h>
+#include <osc/proc.h>
 #include <osc/sched.h>
 
 __attribute__((weak)) void irq_eoi(void)
@@ -11,5 +12,10 @@ __attribute__((weak)) void irq_eoi(void)
 }
 
 __attribute__((weak)) void sched_irq_exit(void)
+{
+}
+
+/* kernel/proc's exit check on the way back to ring 3. */
+__attribute__((weak)) void proc_irq_return_user(void)
 {
 }

@@ -36,6 +36,15 @@ bool pmm_is_allocated(paddr_t p);       /* the frame holding p is managed and in
  * map reaches); 4 GiB until the kernel page tables map all RAM. */
 void pmm_set_reachable_end(paddr_t end);
 
+/* ---- shared user frames (kernel/mm/page_ref.c): copy-on-write fork ----
+ * A frame mapped by n user page tables carries n-1 extra references. page_ref_init
+ * must succeed once before the first page_ref_get (0 or -ENOMEM). page_ref_put drops
+ * one mapping and frees the frame when it was the only one. */
+int page_ref_init(void);
+void page_ref_get(paddr_t p);
+void page_ref_put(paddr_t p);
+bool page_ref_shared(paddr_t p);        /* more than one mapping now */
+
 /* ---- kernel page tables (kernel/arch/x86_64/paging.c) ---- */
 enum map_flags {
     MAP_WRITE   = 1 << 0,

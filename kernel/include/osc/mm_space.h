@@ -21,6 +21,7 @@
 
 #define VMA_STACK       (1u << 0)       /* the initial stack */
 #define VMA_HEAP        (1u << 1)       /* brk area */
+#define VMA_SHARED      (1u << 2)       /* MAP_SHARED|MAP_ANONYMOUS: fork shares pages */
 
 #define USER_STACK_TOP   0x00007ffffffff000ull
 #define USER_STACK_SIZE  MiB(8)
@@ -64,6 +65,13 @@ int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool pres
 /* Copies into mm's memory through the direct map (exec: before mm is live). The
  * range must lie in VMAs; pages are allocated as needed. 0 or -EFAULT/-ENOMEM. */
 int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len);
+/* fork: a copy of mm (VMAs, brk) whose private pages are copy-on-write shared with
+ * it; MAP_SHARED areas are populated and shared for real. NULL on out of memory. */
+struct mm_space *mm_fork(struct mm_space *mm);
+/* The physical address of the user word at addr (futex keys, LESSONS 5), faulting
+ * the page in; a writable private page gets its own frame first, so the key stays
+ * the same until the page is unmapped. 0 or -EFAULT/-ENOMEM. */
+int mm_user_phys(struct mm_space *mm, vaddr_t addr, paddr_t *out);
 /* New brk (0: query); returns the resulting break (Linux brk semantics). */
 vaddr_t mm_brk(struct mm_space *mm, vaddr_t want);
 
@@ -76,4 +84,12 @@ int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);   /* 0 or -ENO
 void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end);
 void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot);
 paddr_t upt_translate(paddr_t root, vaddr_t va);        /* frame, or 0 */
+/* fork: maps every present page of [start, end) of src into dst too. Private
+ * (!shared): both sides become read-only copy-on-write. 0 or -ENOMEM. Caller holds
+ * both mm locks' worth of exclusion (src's lock; dst is not live yet). */
+int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool shared);
+/* Write fault on a copy-on-write page: copies it (or, when no one else maps it any
+ * more, just makes it writable) with prot. 0 (also when the page is already
+ * writable: retry), -EFAULT (not CoW) or -ENOMEM. */
+int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot);
 void upt_activate(paddr_t root);                /* 0: the kernel's tables */

@@ -69,6 +69,12 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present);
 
 /* Called on the way back to ring 3 after each system call (signals, later). */
 void proc_syscall_exit(struct user_regs *regs);
+/* Called by the interrupt dispatcher before it returns to ring 3: a thread whose
+ * process is exiting (exit_group in another thread) leaves here. */
+void proc_irq_return_user(void);
+/* A process proc_spawn started that the kernel will not proc_wait for: it is freed
+ * as soon as it exits (at once if it already has). 0 or -ESRCH. */
+int proc_detach(int pid);
 
 /* The fallback console write path (before the VFS) records what each process wrote. */
 void proc_console_record(struct process *p, const char *s, size_t n);

@@ -126,6 +126,7 @@
 #define __NR_dup3 292
 #define __NR_pipe2 293
 #define __NR_prlimit64 302
+#define __NR_setrlimit 160
 #define __NR_renameat2 316
 #define __NR_getrandom 318
 #define __NR_statx 332

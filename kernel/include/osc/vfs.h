@@ -24,6 +24,9 @@ int vfs_read_file(const char *path, void **data, size_t *len);
  * closed. exit: everything is released. console: fds 0, 1, 2 on /dev/console for
  * the first process. Each returns 0 or a negative errno where it can fail. */
 int vfs_proc_fork(struct process *child, const struct process *parent);
+/* clone(CLONE_FILES) of a new process: the child shares the parent's descriptor
+ * table (one table, refcounted) and its cwd/root. 0 or a negative errno. */
+int vfs_proc_share_files(struct process *child, const struct process *parent);
 void vfs_proc_exec(struct process *p);
 void vfs_proc_exit(struct process *p);
 int vfs_proc_init_console(struct process *p);
