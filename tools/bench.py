@@ -203,14 +203,29 @@ def load_osc_run():
     return mod
 
 
+# The same command also goes into the image's /etc/rc: init's normal mode runs /etc/rc
+# once at boot, its osc.run mode runs only the command line's command. Whichever mode
+# init is in, the benchmark runs exactly once (the log shows which: "[init] osc-run
+# start" or not), and it still runs while osc.run cannot reach init.
+RC_SCRIPT = """#!/bin/sh
+# /etc/rc of the make bench image (tools/bench.py): init runs this only when it got
+# no osc.run command line.
+%s
+"""
+
+
 def oscortex_iso(mode):
     osc_run = load_osc_run()
     command = "/bin/bench --quick" if mode == "quick" else "/bin/bench"
     tmp = tempfile.mkdtemp(prefix="bench-osc-", dir=OUT)
     try:
+        rc = os.path.join(tmp, "rc")
+        with open(rc, "w") as f:
+            f.write(RC_SCRIPT % command)
+        os.chmod(rc, 0o755)
         try:
-            iso = osc_run.make_image(tmp, ["%s:/bin/bench" % BENCH_BIN, "%s:/bin/nop" % NOP_BIN],
-                                     command)
+            iso = osc_run.make_image(tmp, ["%s:/bin/bench" % BENCH_BIN, "%s:/bin/nop" % NOP_BIN,
+                                           "%s:/etc/rc" % rc], command)
         except SystemExit:
             raise NotRunnable("tools/osc-run could not build the image (see above)")
         out = os.path.join(OUT, "oscortex-%s.iso" % mode)
@@ -292,7 +307,9 @@ def run_once(system, iso, mode, round_no):
     if boot is not None:
         figures["boot_ms"] = boot * 1000.0
     m = re.search(r"^BENCH_INFO cpus (-?\d+)", text, re.M)
-    cpus = int(m.group(1)) if m else None
+    info = {"cpus": int(m.group(1)) if m else None}
+    if system == "oscortex":
+        info["started_by"] = "osc.run" if "[init] osc-run start" in text else "/etc/rc"
     errors = ERROR_LINE.findall(text)
     missing = [k for k, _d, _u in FIGURES if k not in figures]
     problem = None
@@ -303,7 +320,7 @@ def run_once(system, iso, mode, round_no):
             os.path.relpath(path, ROOT))
         if errors:
             problem += "; " + "; ".join(errors)
-    return figures, cpus, problem
+    return figures, info, problem
 
 
 def summarize(samples):
@@ -411,14 +428,14 @@ def main():
         return 1
 
     samples = {s: {k: [] for k, _d, _u in FIGURES} for s in systems}
-    cpus = {s: [] for s in systems}      # CPUs the benchmark saw, per round
+    runs = {s: [] for s in systems}      # per round: CPUs the benchmark saw, how it started
     problems = []
     t0 = time.monotonic()
     for n in range(1, rounds + 1):
         for s in systems:     # alternate A B A B: host noise hits both alike
             log("round %d/%d: %s (%s)" % (n, rounds, s, mode))
-            figures, ncpu, problem = run_once(s, isos[s], mode, n)
-            cpus[s].append(ncpu)
+            figures, info, problem = run_once(s, isos[s], mode, n)
+            runs[s].append(info)
             for k, v in figures.items():
                 if k in samples[s]:
                     samples[s][k].append(v)
@@ -437,7 +454,7 @@ def main():
         "linux_cmdline": LINUX_CMDLINE,
         "host": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "seconds": round(time.monotonic() - t0, 1),
-        "cpus_seen": cpus,
+        "runs": runs,
         "problems": problems,
         "figures": {},
     }
