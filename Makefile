@@ -88,18 +88,13 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms.o
 	@cmp -s $(BUILD)/ksyms.pass1.txt $(BUILD)/ksyms.pass2.txt || \
 	    { echo "error: text symbols moved between link passes (see $(BUILD)/ksyms.pass*.txt)"; rm -f $@; exit 1; }
 
-# Test user programs for the process KTESTs (tests/proc/*.c, musl static) and the
-# initramfs holding them with Debian's static /bin/busybox (tests/proc/manifest.sh).
-# The user branch owns the real initramfs; this one is in the ISO until it lands.
+# Test user programs for the process KTESTs (tests/proc/*.c, musl static). The
+# initramfs (user/user.mk, tools/initramfs-manifest.sh) packs them at /test.
 PROC_TEST_BINS := $(patsubst tests/proc/%.c,$(BUILD)/proc-tests/%,$(wildcard tests/proc/*.c))
 $(BUILD)/proc-tests/%: tests/proc/%.c
 	@mkdir -p $(dir $@)
 	@echo "  MUSL    $<"
 	@musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
-$(BUILD)/initramfs.cpio: $(PROC_TEST_BINS) tests/proc/manifest.sh tests/proc/script.sh tools/mkinitramfs.py
-	@echo "  CPIO    $@"
-	@bash tests/proc/manifest.sh $(BUILD) > $(BUILD)/initramfs.manifest
-	@python3 tools/mkinitramfs.py --mtime 0 $(BUILD)/initramfs.manifest $@
 
 iso: $(BUILD)/oscortex.iso
 
@@ -139,6 +134,8 @@ include user/bench/bench.mk
 
 clean:
 	rm -rf $(BUILD)
+
+include user/user.mk
 
 # Objects depend on the flags they were built with, so switching DEBUG rebuilds
 # everything (LOCK_DEBUG changes structure layouts).

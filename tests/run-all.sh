@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: build, host unit tests (ASan+UBSan), harness self-checks, then the QEMU
-# tests of the real ISO (BIOS and UEFI boot with splash screendumps, in-kernel
-# self-tests, deliberate faults). One VM at a time, each with a hard timeout and a
+# Every test: build, host unit tests (ASan+UBSan), the user-space syscall tests on the
+# host Linux (both libcs) and the initramfs's init in a chroot, harness self-checks,
+# then the QEMU tests of the real ISO (BIOS and UEFI boot with splash screendumps,
+# in-kernel self-tests, deliberate faults; user-space tests in OSCortex as XFAIL). One VM at a time, each with a hard timeout and a
 # no-output watchdog. Artifacts (serial logs, PNGs) go to build/test-results/.
 # Ends with exactly one line "N passed, N failed"; exits non-zero on any failure.
 # Works without a terminal (CI: .ci/run).
@@ -48,6 +49,15 @@ summary_suite() {
 echo "== host unit tests"
 summary_suite host bash tests/host/run.sh
 
+echo "== user-space tests on the host (user/tests/, musl and glibc builds)"
+summary_suite user-host bash tests/user-host.sh
+
+echo "== the initramfs on the host (chroot: init's test and osc.run modes)"
+summary_suite initramfs-host bash tests/initramfs-host.sh
+
+echo "== osc-run self-checks (serial filter, manifest additions)"
+summary_suite osc-run python3 tests/osc_run_check.py
+
 echo "== harness self-checks"
 summary_suite harness python3 tests/qemu/test_harness.py
 
@@ -91,4 +101,15 @@ qemu_test tests/qemu/selftest.py "$isodir/test.iso"
 [ -n "$debug_iso" ] && qemu_test tests/qemu/selftest.py "$isodir/test-debug.iso" debug
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
+qemu_test tests/qemu/oscrun.py
+# User-space tests inside OSCortex through osc-run (works on today's kernel): XFAIL,
+# counted neither way, until four kernel deviations are fixed (int3 -> SIGTRAP;
+# read() checks the whole buffer range; mmap of a closed fd -> EBADF; getrandom
+# rejects unknown flags). Then drop --xfail.
+qemu_test tests/qemu/usertests.py --osc-run --xfail "kernel: int3 SIGTRAP, read range check, mmap EBADF, getrandom flags"
+# User-space tests in the `test` boot: not run yet. It cannot pass until the kernel,
+# with `test`, starts /sbin/init after its KTESTs, hands it the command line and
+# exits QEMU with PID 1's status (docs/testing.md); as an XFAIL it only repeated the
+# selftest boot (10 s). Then enable it (and fold selftest.py's checks into it):
+#   qemu_test tests/qemu/usertests.py "$isodir/test.iso"
 finish

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Prints the standard initramfs manifest (tools/mkinitramfs.py format) on stdout:
+# the directory skeleton, /bin/busybox with a symlink per applet (`busybox
+# --list-full`), /sbin/init, /etc from user/rootfs/etc, and /usr/tests with every
+# test program in both builds (NAME.musl, NAME.glibc) plus /usr/tests/LIST, the
+# order init runs them in. Paths are relative to the repository root, where
+# mkinitramfs.py must run. Environment: BUILD (build), BUSYBOX (/bin/busybox).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${BUILD:-build}
+busybox=${BUSYBOX:-/bin/busybox}
+
+for d in / /bin /sbin /etc /usr /usr/bin /usr/sbin /usr/tests /dev /tmp /proc /sys /root; do
+    mode=0755
+    case $d in /tmp) mode=1777 ;; /root) mode=0700 ;; esac
+    echo "dir $d $mode"
+done
+
+echo "file /bin/busybox 0755 $busybox"
+# Applets go where Debian's busybox puts them; ours: /sbin/init. linuxrc is
+# an initrd convention we don't use.
+"$busybox" --list-full | sort | while read -r path; do
+    case $path in
+        bin/busybox|sbin/init|linuxrc|"") continue ;;
+    esac
+    echo "slink /$path 0777 /bin/busybox"
+done
+
+echo "file /sbin/init 0755 $build/user/musl/init"
+for f in user/rootfs/etc/*; do
+    [ -f "$f" ] || continue
+    mode=0644
+    [ -x "$f" ] && mode=0755
+    echo "file /etc/$(basename "$f") $mode $f"
+done
+
+# Each area's musl build, then its glibc build.
+list=$build/user/tests.LIST
+: > "$list"
+for src in $(ls user/tests/*.c | sort); do
+    name=$(basename "$src" .c)
+    for libc in musl glibc; do
+        echo "file /usr/tests/$name.$libc 0755 $build/user/$libc/tests/$name"
+        echo "$name.$libc" >> "$list"
+    done
+done
+echo "file /usr/tests/LIST 0644 $list"
+
+# The process core's KTEST programs (tests/proc/, built by the top Makefile into
+# $build/proc-tests/) at /test, where those KTESTs look for them.
+if [ -d tests/proc ] && compgen -G "$build/proc-tests/*" > /dev/null; then
+    echo "dir /test 0755"
+    for b in "$build"/proc-tests/*; do
+        echo "file /test/$(basename "$b") 0755 $b"
+    done
+    [ -f tests/proc/script.sh ] && echo "file /test/script.sh 0755 tests/proc/script.sh"
+fi

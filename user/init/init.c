@@ -1,0 +1,341 @@
+/* /sbin/init, PID 1: the first user process. Three modes, chosen by the kernel
+ * command line (/proc/cmdline, else — Linux style — our argv and environment):
+ *   normal     runs /etc/rc once, then keeps /bin/sh running on the console
+ *              (restarted 1 s after it exits) and reaps every orphan;
+ *   test       (`test` or `osctest=NAMES` as a word) runs the test programs of
+ *              /usr/tests/ one by one, prints "[init] user tests: N passed, N failed"
+ *              and exits 0 if all passed, 1 otherwise (also when none ran);
+ *   osc.run=HEX  runs `/bin/sh -c <decoded HEX>` between "[init] osc-run start" and
+ *              "[init] osc-run exit N", then exits with N (128+signal if killed).
+ *              tools/osc-run also puts HEX in /etc/osc-run of its image, used when
+ *              the command line names no mode (a kernel that does not pass it on).
+ * The kernel turns PID 1's exit into the emulator's exit status (docs/testing.md).
+ * Mounts nothing: the kernel mounts /, /dev, /tmp, /proc, /sys. Logs go to fd 1
+ * (the console) with plain write(2), prefixed "[init]". */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMDLINE_MAX   4096
+#define TESTS_DIR     "/usr/tests"
+#define TESTS_LIST    TESTS_DIR "/LIST"
+#define MAX_TESTS     256
+#define SHELL         "/bin/sh"
+#define RC            "/etc/rc"
+#define OSC_RUN_FILE  "/etc/osc-run"
+
+static char cmdline[CMDLINE_MAX];
+static char *const default_env[] = { "HOME=/root", "PATH=/sbin:/bin:/usr/sbin:/usr/bin",
+                                     "TERM=linux", NULL };
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "[init] ");
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(buf + n, sizeof buf - n - 1, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof buf - 2)
+        n = sizeof buf - 2;
+    buf[n++] = '\n';
+    for (int off = 0; off < n;) {
+        ssize_t w = write(1, buf + off, n - off);
+        if (w <= 0)
+            return;
+        off += w;
+    }
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&t, &t) < 0 && errno == EINTR)
+        ;
+}
+
+/* The kernel command line: /proc/cmdline if readable, else our arguments and the
+ * environment (Linux hands init the command-line words it does not know: plain
+ * words as arguments, KEY=VALUE words as environment). Space-separated. */
+static void read_cmdline(int argc, char **argv, char **envp)
+{
+    int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n, len = 0;
+        while (len < CMDLINE_MAX - 1 && (n = read(fd, cmdline + len, CMDLINE_MAX - 1 - len)) > 0)
+            len += n;
+        close(fd);
+        cmdline[len] = '\0';
+        for (ssize_t i = 0; i < len; i++)
+            if (cmdline[i] == '\n' || cmdline[i] == '\t')
+                cmdline[i] = ' ';
+        return;
+    }
+    size_t len = 0;
+    for (int i = 1; i < argc; i++)
+        len += snprintf(cmdline + len, len < CMDLINE_MAX ? CMDLINE_MAX - len : 0, "%s ", argv[i]);
+    for (char **e = envp; e && *e; e++)
+        if (len < CMDLINE_MAX)
+            len += snprintf(cmdline + len, CMDLINE_MAX - len, "%s ", *e);
+    if (len >= CMDLINE_MAX)
+        cmdline[CMDLINE_MAX - 1] = '\0';
+}
+
+/* The value of word KEY=VALUE (copied into out), or NULL. A bare word KEY has the
+ * value "". */
+static const char *cmdline_get(const char *key, char *out, size_t size)
+{
+    size_t klen = strlen(key);
+    for (const char *p = cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        if ((size_t)(end - p) >= klen && !strncmp(p, key, klen) &&
+            (p + klen == end || p[klen] == '=')) {
+            const char *v = p + klen + (p + klen < end);
+            size_t n = end - v;
+            if (n >= size)
+                n = size - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return out;
+        }
+        p = end;
+    }
+    return NULL;
+}
+
+/* "exit N" / "signal N": how a wait status reads in logs. */
+static const char *describe(int status, char *buf, size_t size)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, size, "exit %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, size, "signal %d", WTERMSIG(status));
+    else
+        snprintf(buf, size, "status 0x%x", status);
+    return buf;
+}
+
+/* Starts argv[0] in a child with the standard descriptors we have; -1 on error. */
+static pid_t spawn(char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execve(argv[0], argv, default_env);
+        say("cannot run %s: %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0)
+        say("fork for %s failed: %s", argv[0], strerror(errno));
+    return pid;
+}
+
+/* Waits for `pid`, reaping any other child (orphans re-parented to us) meanwhile.
+ * Returns its wait status, or -1 if it cannot be waited for. */
+static int wait_for(pid_t pid)
+{
+    for (;;) {
+        int status;
+        pid_t w = waitpid(-1, &status, 0);
+        if (w == pid)
+            return status;
+        if (w < 0 && errno != EINTR) {
+            say("wait for %d failed: %s", (int)pid, strerror(errno));
+            return -1;
+        }
+    }
+}
+
+/* --- test mode ---------------------------------------------------------------- */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Test program names, from /usr/tests/LIST (one per line, in order) or else every
+ * file of /usr/tests in name order. Returns the count. */
+static int list_tests(char **names)
+{
+    int n = 0;
+    FILE *f = fopen(TESTS_LIST, "re");
+    if (f) {
+        char line[256];
+        while (n < MAX_TESTS && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\r\n")] = '\0';
+            if (line[0] && line[0] != '#')
+                names[n++] = strdup(line);
+        }
+        fclose(f);
+        return n;
+    }
+    DIR *d = opendir(TESTS_DIR);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while (n < MAX_TESTS && (e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && strcmp(e->d_name, "LIST") != 0)
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name);
+    return n;
+}
+
+/* osctest=NAMES: comma-separated program names ("time.musl") or areas ("time");
+ * empty or "all" selects everything. */
+static int selected(const char *name, const char *filter)
+{
+    if (!filter[0] || !strcmp(filter, "all"))
+        return 1;
+    size_t area = strcspn(name, ".");
+    for (const char *p = filter; *p;) {
+        size_t len = strcspn(p, ",");
+        if ((len == strlen(name) && !strncmp(p, name, len)) ||
+            (len == area && !strncmp(p, name, len)))
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+static int run_tests(const char *filter)
+{
+    char *names[MAX_TESTS];
+    int n = list_tests(names), passed = 0, failed = 0;
+    say("test mode: %d program(s) in %s%s%s", n, TESTS_DIR, filter[0] ? ", filter " : "", filter);
+    for (int i = 0; i < n; i++) {
+        if (!selected(names[i], filter))
+            continue;
+        char path[512], how[32];
+        snprintf(path, sizeof path, "%s/%s", TESTS_DIR, names[i]);
+        say("START %s", names[i]);
+        char *argv[] = { path, NULL };
+        pid_t pid = spawn(argv);
+        int status = pid < 0 ? -1 : wait_for(pid);
+        if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            say("PASS %s", names[i]);
+            passed++;
+        } else {
+            say("FAIL %s (%s)", names[i], status == -1 ? "not run" : describe(status, how, sizeof how));
+            failed++;
+        }
+    }
+    say("user tests: %d passed, %d failed", passed, failed);
+    if (passed + failed == 0)
+        say("no test program ran: that is a failure");
+    return failed || passed == 0 ? 1 : 0;
+}
+
+/* --- osc-run mode --------------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int osc_run(const char *hex)
+{
+    static char command[CMDLINE_MAX / 2 + 1];
+    size_t len = strlen(hex), n = 0;
+    if (len % 2) {
+        say("osc-run: odd-length hex command");
+        say("osc-run exit 125");
+        return 125;
+    }
+    for (size_t i = 0; i < len; i += 2) {
+        int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            say("osc-run: bad hex command");
+            say("osc-run exit 125");
+            return 125;
+        }
+        command[n++] = (char)(hi << 4 | lo);
+    }
+    command[n] = '\0';
+    say("osc-run start");
+    char *argv[] = { SHELL, "-c", command, NULL };
+    pid_t pid = spawn(argv);
+    int status = pid < 0 ? -1 : wait_for(pid);
+    int code = status == -1 ? 125
+             : WIFEXITED(status) ? WEXITSTATUS(status)
+             : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
+    say("osc-run exit %d", code);
+    return code;
+}
+
+/* --- normal mode ---------------------------------------------------------------- */
+
+static void run_rc(void)
+{
+    if (access(RC, F_OK) != 0)
+        return;
+    char how[32];
+    char *argv[] = { SHELL, RC, NULL };
+    pid_t pid = spawn(argv);
+    if (pid < 0)
+        return;
+    int status = wait_for(pid);
+    if (status != -1 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        say("%s failed (%s)", RC, describe(status, how, sizeof how));
+}
+
+/* Never returns: keeps a shell on the console and reaps everything else. */
+static void supervise(void)
+{
+    char how[32];
+    for (;;) {
+        char *argv[] = { SHELL, NULL };
+        pid_t shell = spawn(argv);
+        if (shell > 0) {
+            say("started %s (pid %d)", SHELL, (int)shell);
+            int status = wait_for(shell);
+            if (status != -1)
+                say("%s exited (%s), restarting in 1 s", SHELL, describe(status, how, sizeof how));
+        }
+        sleep_ms(1000);
+    }
+}
+
+int main(int argc, char **argv, char **envp)
+{
+    char value[CMDLINE_MAX];
+    read_cmdline(argc, argv, envp);
+    say("PID %d, command line '%s'", (int)getpid(), cmdline);
+
+    if (cmdline_get("osc.run", value, sizeof value))
+        return osc_run(value);
+    if (cmdline_get("osctest", value, sizeof value))
+        return run_tests(value);
+    if (cmdline_get("test", value, sizeof value))
+        return run_tests("");
+    int fd = open(OSC_RUN_FILE, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, value, sizeof value - 1);
+        close(fd);
+        value[n > 0 ? n : 0] = '\0';
+        value[strcspn(value, " \n")] = '\0';
+        say("osc.run from %s (not on the command line init got)", OSC_RUN_FILE);
+        return osc_run(value);
+    }
+
+    run_rc();
+    supervise();
+}

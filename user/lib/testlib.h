@@ -1,0 +1,151 @@
+/* testlib: a one-header framework for the user-space syscall tests (user/tests/).
+ * Depends on libc only, so the same source builds with musl and glibc and runs on
+ * the host Linux and inside OSCortex. Each TEST announces itself ("START name")
+ * before it runs, so a test that hangs or crashes the program is named by the last
+ * line; failed checks print file:line; the program ends with
+ * "<prog>: N passed, N failed" and exits 1 if any test failed.
+ *
+ *   TEST(pipe_read_after_close_returns_eof) { CHECK_EQ(read(fd, b, 1), 0); }
+ *
+ * Tests run in declaration order, in one process (no fork needed to run them). */
+#pragma once
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TL_MAX_TESTS 128
+
+struct tl_test {
+    const char *name;
+    void (*fn)(void);
+};
+
+static struct tl_test tl_tests[TL_MAX_TESTS];
+static int tl_ntests;
+static int tl_current_failed;   /* checks that failed in the running test */
+
+static void tl_register(const char *name, void (*fn)(void))
+{
+    if (tl_ntests == TL_MAX_TESTS) {
+        fprintf(stderr, "testlib: more than %d tests\n", TL_MAX_TESTS);
+        exit(2);
+    }
+    tl_tests[tl_ntests].name = name;
+    tl_tests[tl_ntests].fn = fn;
+    tl_ntests++;
+}
+
+/* Registration through constructors: .init_array runs in declaration order with
+ * both musl and glibc. */
+#define TEST(name)                                                              \
+    static void tl_test_##name(void);                                           \
+    __attribute__((constructor)) static void tl_register_##name(void)           \
+    {                                                                           \
+        tl_register(#name, tl_test_##name);                                     \
+    }                                                                           \
+    static void tl_test_##name(void)
+
+static void tl_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#include <stdarg.h>
+static void tl_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    printf("  %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    tl_current_failed++;
+}
+
+/* CHECK(cond): cond must be true. Execution goes on after a failed check, so one
+ * run shows every broken expectation; use REQUIRE where going on makes no sense. */
+#define CHECK(cond)                                                             \
+    do {                                                                        \
+        if (!(cond))                                                            \
+            tl_fail(__FILE__, __LINE__, "CHECK(%s) failed (errno %d %s)",       \
+                    #cond, errno, strerror(errno));                             \
+    } while (0)
+
+#define REQUIRE(cond)                                                           \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            tl_fail(__FILE__, __LINE__, "REQUIRE(%s) failed (errno %d %s)",     \
+                    #cond, errno, strerror(errno));                             \
+            return;                                                             \
+        }                                                                       \
+    } while (0)
+
+/* CHECK_EQ(a, b): both compared as long long; prints both values on failure. */
+#define CHECK_EQ(a, b)                                                          \
+    do {                                                                        \
+        long long tl_a_ = (long long)(a), tl_b_ = (long long)(b);               \
+        if (tl_a_ != tl_b_)                                                     \
+            tl_fail(__FILE__, __LINE__, "CHECK_EQ(%s, %s): %lld != %lld (errno %d)", \
+                    #a, #b, tl_a_, tl_b_, errno);                               \
+    } while (0)
+
+#define CHECK_STR(a, b)                                                         \
+    do {                                                                        \
+        const char *tl_a_ = (a), *tl_b_ = (b);                                  \
+        if (!tl_a_ || !tl_b_ || strcmp(tl_a_, tl_b_) != 0)                      \
+            tl_fail(__FILE__, __LINE__, "CHECK_STR(%s, %s): \"%s\" != \"%s\"",   \
+                    #a, #b, tl_a_ ? tl_a_ : "(null)", tl_b_ ? tl_b_ : "(null)");  \
+    } while (0)
+
+/* CHECK_ERR(expr, E): expr must return -1 with errno == E (a libc wrapper or a raw
+ * syscall(), which both report errors as -1/errno). */
+#define CHECK_ERR(expr, err)                                                    \
+    do {                                                                        \
+        errno = 0;                                                              \
+        long long tl_r_ = (long long)(expr);                                    \
+        int tl_e_ = errno;                                                      \
+        if (tl_r_ != -1 || tl_e_ != (err))                                      \
+            tl_fail(__FILE__, __LINE__, "CHECK_ERR(%s, %s): returned %lld, errno %d (%s)", \
+                    #expr, #err, tl_r_, tl_e_, strerror(tl_e_));                 \
+    } while (0)
+
+static const char *tl_basename(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Runs every registered test; returns the process exit status. */
+static int tl_run_all(const char *argv0)
+{
+    const char *prog = tl_basename(argv0);
+    int passed = 0, failed = 0;
+
+    /* Unbuffered: output survives a crash and is never duplicated by fork(). */
+    setvbuf(stdout, NULL, _IONBF, 0);
+    for (int i = 0; i < tl_ntests; i++) {
+        printf("START %s\n", tl_tests[i].name);
+        tl_current_failed = 0;
+        tl_tests[i].fn();
+        if (tl_current_failed) {
+            printf("FAIL %s\n", tl_tests[i].name);
+            failed++;
+        } else {
+            printf("PASS %s\n", tl_tests[i].name);
+            passed++;
+        }
+    }
+    printf("%s: %d passed, %d failed\n", prog, passed, failed);
+    if (passed + failed == 0)
+        return 1;   /* a program that ran no test proves nothing */
+    return failed ? 1 : 0;
+}
+
+#ifndef TESTLIB_NO_MAIN
+int main(int argc, char **argv)
+{
+    (void)argc;
+    return tl_run_all(argv[0] ? argv[0] : "test");
+}
+#endif

@@ -1,0 +1,143 @@
+/* Memory: anonymous mmap, MAP_FIXED, munmap, mprotect, brk. (Faults on protected
+ * pages need fork to observe: crash.c.) */
+#define _GNU_SOURCE
+#include "testlib.h"
+
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#define PAGE 4096UL
+
+TEST(mmap_anonymous_is_zeroed_and_writable)
+{
+    size_t len = 16 * PAGE;
+    unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    CHECK_EQ((uintptr_t)p % PAGE, 0);
+    int nonzero = 0;
+    for (size_t i = 0; i < len; i++)
+        nonzero += p[i] != 0;
+    CHECK_EQ(nonzero, 0);
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)(i * 7);
+    int bad = 0;
+    for (size_t i = 0; i < len; i++)
+        bad += p[i] != (unsigned char)(i * 7);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(munmap(p, len), 0);
+}
+
+TEST(mmap_large_region_touched_sparsely)
+{
+    size_t len = 64UL << 20;    /* 64 MiB reserved, a few pages touched */
+    unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    for (size_t off = 0; off < len; off += len / 8)
+        p[off] = 0x5a;
+    p[len - 1] = 0xa5;
+    CHECK_EQ(p[len / 8], 0x5a);
+    CHECK_EQ(p[len - 1], 0xa5);
+    CHECK_EQ(p[1], 0);
+    CHECK_EQ(munmap(p, len), 0);
+}
+
+TEST(mmap_fixed_replaces_pages_at_the_address)
+{
+    unsigned char *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    memset(p, 0x11, 4 * PAGE);
+    unsigned char *q = mmap(p + PAGE, PAGE, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    CHECK(q == p + PAGE);
+    CHECK_EQ(p[0], 0x11);
+    CHECK_EQ(p[PAGE], 0);           /* the new page is fresh */
+    CHECK_EQ(p[2 * PAGE - 1], 0);
+    CHECK_EQ(p[2 * PAGE], 0x11);
+    CHECK_EQ(munmap(p, 4 * PAGE), 0);
+}
+
+TEST(mmap_hint_is_not_fixed_and_remap_after_munmap_works)
+{
+    unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    p[0] = 1;
+    CHECK_EQ(munmap(p, 2 * PAGE), 0);
+    unsigned char *q = mmap(p, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(q != MAP_FAILED);
+    CHECK_EQ(q[0], 0);              /* no stale data after unmap + map */
+    CHECK_EQ(munmap(q, PAGE), 0);
+}
+
+TEST(mmap_rejects_bad_arguments)
+{
+    CHECK(mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
+    CHECK_EQ(errno, EINVAL);
+    /* Neither MAP_PRIVATE nor MAP_SHARED. */
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_ANONYMOUS, -1, 0) == MAP_FAILED);
+    CHECK_EQ(errno, EINVAL);
+    /* MAP_FIXED at an unaligned address. */
+    CHECK(mmap((void *)0x10000001UL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+               -1, 0) == MAP_FAILED);
+    CHECK_EQ(errno, EINVAL);
+    /* A file mapping of a descriptor that is not open. */
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 1000, 0) == MAP_FAILED);
+    CHECK_EQ(errno, EBADF);
+}
+
+TEST(munmap_of_part_keeps_the_rest)
+{
+    unsigned char *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    memset(p, 0x33, 3 * PAGE);
+    CHECK_EQ(munmap(p + PAGE, PAGE), 0);
+    CHECK_EQ(p[0], 0x33);
+    CHECK_EQ(p[2 * PAGE], 0x33);
+    CHECK_EQ(munmap(p, 3 * PAGE), 0);   /* unmapping a hole is not an error */
+    CHECK_ERR(syscall(SYS_munmap, p + 1, PAGE), EINVAL);
+}
+
+TEST(mprotect_readonly_keeps_contents_and_back_to_write)
+{
+    unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    p[0] = 0x42;
+    CHECK_EQ(mprotect(p, 2 * PAGE, PROT_READ), 0);
+    CHECK_EQ(*(volatile unsigned char *)p, 0x42);
+    CHECK_EQ(mprotect(p, 2 * PAGE, PROT_READ | PROT_WRITE), 0);
+    p[PAGE] = 0x43;
+    CHECK_EQ(p[PAGE], 0x43);
+    CHECK_ERR(syscall(SYS_mprotect, p + 1, PAGE, PROT_READ), EINVAL);  /* raw: musl aligns */
+    CHECK_EQ(munmap(p, 2 * PAGE), 0);
+}
+
+TEST(brk_grows_the_heap_with_zeroed_memory)
+{
+    uintptr_t cur = (uintptr_t)syscall(SYS_brk, 0);
+    CHECK(cur != 0);
+    uintptr_t want = cur + 8 * PAGE;
+    uintptr_t got = (uintptr_t)syscall(SYS_brk, want);
+    CHECK_EQ(got, want);
+    if (got == want) {
+        volatile unsigned char *p = (unsigned char *)cur;
+        CHECK_EQ(p[0], 0);
+        p[0] = 1;
+        p[8 * PAGE - 1] = 2;
+        CHECK_EQ(p[8 * PAGE - 1], 2);
+        CHECK_EQ((uintptr_t)syscall(SYS_brk, cur), cur);
+    }
+}
+
+TEST(malloc_many_sizes)
+{
+    void *blocks[64];
+    for (int i = 0; i < 64; i++) {
+        size_t n = (size_t)1 << (i % 20);
+        blocks[i] = malloc(n);
+        CHECK(blocks[i] != NULL);
+        if (blocks[i])
+            memset(blocks[i], i, n);
+    }
+    for (int i = 0; i < 64; i++)
+        free(blocks[i]);
+}
