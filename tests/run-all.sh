@@ -112,4 +112,8 @@ qemu_test tests/qemu/usertests.py --osc-run --xfail "kernel: int3 SIGTRAP, read 
 # exits QEMU with PID 1's status (docs/testing.md); as an XFAIL it only repeated the
 # selftest boot (10 s). Then enable it (and fold selftest.py's checks into it):
 #   qemu_test tests/qemu/usertests.py "$isodir/test.iso"
+# make bench's quick mode: every figure produced in OSCortex and in Linux (never the
+# numbers; docs/performance.md). Downloads Debian's kernel once into build/bench/.
+echo "== bench smoke (OSCortex and Linux, every figure produced)"
+summary_suite bench python3 tools/bench.py --quick
 finish

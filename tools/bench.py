@@ -203,29 +203,14 @@ def load_osc_run():
     return mod
 
 
-# The same command also goes into the image's /etc/rc: init's normal mode runs /etc/rc
-# once at boot, its osc.run mode runs only the command line's command. Whichever mode
-# init is in, the benchmark runs exactly once (the log shows which: "[init] osc-run
-# start" or not), and it still runs while osc.run cannot reach init.
-RC_SCRIPT = """#!/bin/sh
-# /etc/rc of the make bench image (tools/bench.py): init runs this only when it got
-# no osc.run command line.
-%s
-"""
-
-
 def oscortex_iso(mode):
     osc_run = load_osc_run()
     command = "/bin/bench --quick" if mode == "quick" else "/bin/bench"
     tmp = tempfile.mkdtemp(prefix="bench-osc-", dir=OUT)
     try:
-        rc = os.path.join(tmp, "rc")
-        with open(rc, "w") as f:
-            f.write(RC_SCRIPT % command)
-        os.chmod(rc, 0o755)
         try:
-            iso = osc_run.make_image(tmp, ["%s:/bin/bench" % BENCH_BIN, "%s:/bin/nop" % NOP_BIN,
-                                           "%s:/etc/rc" % rc], command)
+            iso = osc_run.make_image(tmp, ["%s:/bin/bench" % BENCH_BIN, "%s:/bin/nop" % NOP_BIN],
+                                     command)
         except SystemExit:
             raise NotRunnable("tools/osc-run could not build the image (see above)")
         out = os.path.join(OUT, "oscortex-%s.iso" % mode)
@@ -309,7 +294,7 @@ def run_once(system, iso, mode, round_no):
     m = re.search(r"^BENCH_INFO cpus (-?\d+)", text, re.M)
     info = {"cpus": int(m.group(1)) if m else None}
     if system == "oscortex":
-        info["started_by"] = "osc.run" if "[init] osc-run start" in text else "/etc/rc"
+        info["osc_run_started"] = "[init] osc-run start" in text
     errors = ERROR_LINE.findall(text)
     missing = [k for k, _d, _u in FIGURES if k not in figures]
     problem = None
