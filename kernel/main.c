@@ -10,6 +10,7 @@
 #include <osc/fb.h>
 #include <osc/lib.h>
 #include <osc/ktest.h>
+#include <osc/tty.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/panic.h>
@@ -37,6 +38,33 @@ static void apply_log_level(void)
         log_set_level(LOG_ERROR);
     else
         log_warn("unknown log level '%s' ignored", lvl);
+}
+
+#define INIT_ARGS_MAX 32
+
+/* Starts /sbin/init as PID 1 with the kernel command line split as Linux does:
+ * plain words become arguments, KEY=VALUE words the environment. Returns its pid,
+ * or a negative errno (-ENOENT when the initramfs has no init: the kernel idles). */
+static int start_init(void)
+{
+    static const char *argv[INIT_ARGS_MAX + 2] = { "/sbin/init" };
+    static const char *envp[INIT_ARGS_MAX + 3] = { "PATH=/bin:/sbin", "HOME=/" };
+    const char *words[INIT_ARGS_MAX];
+    size_t n = cmdline_words(words, INIT_ARGS_MAX), argc = 1, envc = 2;
+    for (size_t i = 0; i < n && i < INIT_ARGS_MAX; i++) {
+        if (words[i][0] == '/')
+            continue;           /* the kernel image path GRUB puts first */
+        if (strchr(words[i], '='))
+            envp[envc++] = words[i];
+        else
+            argv[argc++] = words[i];
+    }
+    int pid = proc_spawn_init("/sbin/init", argv, envp);
+    if (pid > 0)
+        log_write(LOG_INFO, "process", "PID %d: /sbin/init", pid);
+    else if (pid != -ENOENT)
+        log_write(LOG_ERROR, "process", "cannot start /sbin/init (%d)", pid);
+    return pid;
 }
 
 /* Boot phases, in log order (docs/boot.md):
@@ -75,24 +103,30 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
     vfs_init();
+    tty_init();                 /* [tty] console input through the line discipline */
     syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {
+        /* Kernel tests, then the user-space suite under /sbin/init; PID 1's exit
+         * status decides with them. */
         int failed = ktest_run_all();
+        if (!failed) {
+            int status = -1;
+            int pid = start_init();
+            if (pid < 0 || proc_wait(pid, &status, NULL, 0) != 0 || status != 0) {
+                log_write(LOG_ERROR, "process", "PID 1 failed (pid %d, status %#x)", pid, status);
+                failed = 1;
+            }
+        }
         arch_exit_emulator(failed ? EXIT_FAIL : EXIT_PASS);
         arch_halt_forever();
     }
     const char *fault = cmdline_get("fault");
     if (fault)
         arch_inject_fault(fault);
-    /* PID 1 when the initramfs has one; without it the kernel just idles. */
-    static const char *const init_argv[] = { "/sbin/init", NULL };
-    static const char *const init_envp[] = { "PATH=/bin:/sbin", "HOME=/", NULL };
-    int pid = proc_spawn("/sbin/init", init_argv, init_envp);
+    int pid = start_init();
     if (pid > 0)
-        log_write(LOG_INFO, "process", "PID %d: /sbin/init", pid);
-    else if (pid != -ENOENT)
-        log_write(LOG_ERROR, "process", "cannot start /sbin/init (%d)", pid);
+        proc_detach(pid);       /* it never exits; nobody in the kernel waits */
     /* Booted: the boot flow is done and the idle thread takes over. */
     thread_exit();
 }

@@ -102,16 +102,8 @@ qemu_test tests/qemu/selftest.py "$isodir/test.iso"
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/oscrun.py
-# User-space tests inside OSCortex through osc-run (works on today's kernel): XFAIL,
-# counted neither way, until four kernel deviations are fixed (int3 -> SIGTRAP;
-# read() checks the whole buffer range; mmap of a closed fd -> EBADF; getrandom
-# rejects unknown flags). Then drop --xfail.
-qemu_test tests/qemu/usertests.py --osc-run --xfail "kernel: int3 SIGTRAP, read range check, mmap EBADF, getrandom flags"
-# User-space tests in the `test` boot: not run yet. It cannot pass until the kernel,
-# with `test`, starts /sbin/init after its KTESTs, hands it the command line and
-# exits QEMU with PID 1's status (docs/testing.md); as an XFAIL it only repeated the
-# selftest boot (10 s). Then enable it (and fold selftest.py's checks into it):
-#   qemu_test tests/qemu/usertests.py "$isodir/test.iso"
+qemu_test tests/qemu/busybox.py
+qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 # make bench's quick mode: every figure produced in OSCortex and in Linux (never the
 # numbers; docs/performance.md). Downloads Debian's kernel once into build/bench/.
 echo "== bench smoke (OSCortex and Linux, every figure produced)"

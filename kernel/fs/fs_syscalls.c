@@ -68,6 +68,10 @@ static long at_dir(int dirfd, const char *path, struct vnode **out)
 
 static ssize_t do_read(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64_t off)
 {
+    /* The whole buffer first, as Linux does: nothing is consumed from a pipe or a
+     * terminal for a buffer that cannot hold it. */
+    if (!user_range_ok(ubuf, n))
+        return -EFAULT;
     char *k = kmalloc(CHUNK);
     if (!k)
         return -ENOMEM;
@@ -94,6 +98,8 @@ static ssize_t do_read(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64
 
 static ssize_t do_write(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64_t off)
 {
+    if (!user_range_ok(ubuf, n))
+        return -EFAULT;
     char *k = kmalloc(CHUNK);
     if (!k)
         return -ENOMEM;

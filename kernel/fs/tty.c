@@ -1,141 +1,340 @@
-/* The serial console as a terminal (/dev/console, /dev/tty, /dev/ttyS0): writes go
- * to the UART; reads block on the UART receive ring through a minimal canonical line
- * discipline (echo, backspace, '\r' -> '\n', ^D). termios is answered minimally so
- * shells run; the full TTY layer comes later. */
+/* The console terminal (/dev/console, /dev/tty, /dev/ttyS0): COM1's receive
+ * interrupt feeds a worker thread that runs the line discipline (tty_ldisc.c: echo,
+ * editing, signal characters); readers sleep on a wait queue until input makes a
+ * read possible. Output goes to COM1 and, when shown, the framebuffer text console. */
 
 #define LOG_TAG "tty"
+#include <osc/console.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
+#include <osc/tty.h>
 #include <osc/uaccess.h>
 #include <osc/uart.h>
 #include <osc/vfs.h>
+#include <osc/signal.h>
 
-#define TCGETS     0x5401
-#define TCSETS     0x5402
-#define TCSETSW    0x5403
-#define TCSETSF    0x5404
-#define TIOCGPGRP  0x540f
-#define TIOCSPGRP  0x5410
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
-#define FIONREAD   0x541b
+/* The terminal. con.wq.lock (rank 70, `waitqueue`) guards ld, pgrp, sid and ws;
+ * readers sleep on con.wq and are woken when input becomes readable. */
+static struct {
+    struct waitqueue wq;
+    struct tty_ldisc ld;
+    int pgrp, sid;              /* foreground process group, session (0: none yet) */
+    struct linux_winsize ws;    /* set by TIOCSWINSZ; ws_col 0: follow the screen */
+} con;
 
-struct linux_termios {          /* struct termios as the TCGETS ioctl passes it */
-    uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-    uint8_t c_line;
-    uint8_t c_cc[19];
-};
+/* Bytes from the UART interrupt waiting for the worker. rx_wq.lock (rank 70) guards
+ * the ring; the worker sleeps on rx_wq. */
+#define TTY_RX_RING 1024
+static struct waitqueue rx_wq;
+static uint8_t rx_ring[TTY_RX_RING];
+static uint32_t rx_head, rx_tail;
+static bool ready;              /* tty_init ran */
 
-/* Line discipline state. One reader at a time is assumed for now (the first
- * process's shell); no lock yet. A finished line waits in `line` until read. */
-static char line[1024];
-static size_t line_len, line_ready;     /* ready: bytes of a completed line */
-static bool line_eof;
-static struct linux_termios termios = {
-    .c_iflag = 0x500 /* ICRNL|IXON */, .c_oflag = 0x5 /* OPOST|ONLCR */,
-    .c_cflag = 0xbf /* B38400|CS8|CREAD */, .c_lflag = 0x8a3b /* ISIG|ICANON|ECHO... */,
-    .c_cc = { 3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0 },
-};
-static int tty_pgrp;
+static char echo_buf[TTY_ECHO_MAX];     /* the worker's only */
 
-static bool canonical(void) { return termios.c_lflag & 0x2; }
-static bool echo(void) { return termios.c_lflag & 0x8; }
-
-/* Pulls pending UART bytes through the line discipline. */
-static void tty_pump(void)
+int tty_signal_foreground(int sig)
 {
-    int ch;
-    while (line_ready == 0 && !line_eof && (ch = uart_getc()) >= 0) {
-        char c = (char)ch;
-        if (c == '\r' && (termios.c_iflag & 0x100))
-            c = '\n';
-        if (!canonical()) {
-            if (line_len < sizeof(line))
-                line[line_len++] = c;
-            line_ready = line_len;
-            if (echo())
-                uart_write(&c, 1);
-            continue;
-        }
-        if (c == 0x7f || c == '\b') {
-            if (line_len > 0) {
-                line_len--;
-                if (echo())
-                    uart_write("\b \b", 3);
-            }
-        } else if (c == 4) {            /* ^D: end of file on an empty line */
-            if (line_len == 0)
-                line_eof = true;
-            else
-                line_ready = line_len;
-        } else if (line_len < sizeof(line) - 1 || c == '\n') {
-            line[line_len++] = c;
-            if (echo())
-                uart_write(&c, 1);
-            if (c == '\n')
-                line_ready = line_len;
-        }
+    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    int pgrp = con.pgrp;
+    spin_unlock_irqrestore(&con.wq.lock, fl);
+    if (pgrp <= 0)
+        return 0;
+    return signal_send_pgrp(pgrp, sig, NULL);
+}
+
+/* Sleeps on con.wq (lock held). A signal ends the wait and the read returns
+ * -ERESTARTSYS (delivery makes it EINTR or a restart). */
+static int tty_sleep(unsigned long *fl)
+{
+    if (waitqueue_sleep_interruptible_locked(&con.wq, fl))
+        return -ERESTARTSYS;
+    return 0;
+}
+
+/* Sends already post-processed bytes to the screens. */
+static void emit(const char *s, size_t n)
+{
+    uart_write_raw(s, n);
+    fbcon_write(s, n);
+}
+
+/* Output processing (OPOST) in chunks, then to the screens. */
+static void output(const char *s, size_t n)
+{
+    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    struct tty_ldisc snap_out = { .termios = con.ld.termios };  /* only termios matters */
+    spin_unlock_irqrestore(&con.wq.lock, fl);
+    char out[512];
+    while (n) {
+        size_t k = MIN(n, sizeof(out) / 2);
+        size_t m = tty_ldisc_output(&snap_out, s, k, out);
+        emit(out, m);
+        s += k;
+        n -= k;
     }
+}
+
+void tty_receive_byte(uint8_t c)
+{
+    unsigned long fl = spin_lock_irqsave(&rx_wq.lock);
+    if (rx_head - rx_tail < TTY_RX_RING)
+        rx_ring[rx_head++ % TTY_RX_RING] = c;
+    spin_unlock_irqrestore(&rx_wq.lock, fl);
+    waitqueue_wake_all(&rx_wq);
+}
+
+/* Runs each received byte through the line discipline outside interrupt context,
+ * so echo can draw on the framebuffer and signals can be sent. */
+static void tty_worker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        unsigned long fl = spin_lock_irqsave(&rx_wq.lock);
+        while (rx_head == rx_tail)
+            waitqueue_sleep_locked(&rx_wq, &fl);
+        uint8_t c = rx_ring[rx_tail++ % TTY_RX_RING];
+        spin_unlock_irqrestore(&rx_wq.lock, fl);
+
+        struct tty_input_result r = { .echo = echo_buf, .echo_cap = sizeof(echo_buf) };
+        fl = spin_lock_irqsave(&con.wq.lock);
+        tty_ldisc_input(&con.ld, c, &r);
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        if (r.echo_len)
+            output(r.echo, r.echo_len);
+        if (r.signal) {
+            tty_signal_foreground(r.signal);
+            waitqueue_wake_all(&con.wq);    /* flushed input: readers re-check */
+        }
+        if (r.readable)
+            waitqueue_wake_all(&con.wq);
+    }
+}
+
+void tty_init(void)
+{
+    waitqueue_init(&con.wq);
+    waitqueue_init(&rx_wq);
+    tty_ldisc_init(&con.ld);
+    if (!thread_create("tty", tty_worker, NULL)) {
+        log_error("no memory for the terminal thread: console input stays off");
+        return;
+    }
+    ready = true;
+    uart_set_rx_handler(tty_receive_byte);
+}
+
+void tty_test_reset(void)
+{
+    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    tty_ldisc_init(&con.ld);
+    spin_unlock_irqrestore(&con.wq.lock, fl);
+}
+
+void tty_test_get_termios(struct linux_termios *t)
+{
+    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    *t = con.ld.termios;
+    spin_unlock_irqrestore(&con.wq.lock, fl);
+}
+
+void tty_test_set_termios(const struct linux_termios *t)
+{
+    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    tty_ldisc_set_termios(&con.ld, t);
+    spin_unlock_irqrestore(&con.wq.lock, fl);
+    waitqueue_wake_all(&con.wq);
 }
 
 static ssize_t tty_read(struct file *f, void *buf, size_t n)
 {
-    for (;;) {
-        tty_pump();
-        if (line_ready || line_eof)
-            break;
-        if (f->flags & O_NONBLOCK)
-            return -EAGAIN;
-        thread_sleep_ns(10 * 1000 * 1000);      /* UART rx polled at 100 Hz for now */
-    }
-    if (line_eof && !line_ready) {
-        line_eof = false;
+    if (!ready)
+        return -EIO;
+    if (n == 0)
         return 0;
+    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    uint32_t naps = 0;          /* VTIME counts in tenths of a second: 10 naps each */
+    size_t seen = 0;
+    for (;;) {
+        const struct linux_termios *t = &con.ld.termios;
+        bool canon = t->c_lflag & TTY_ICANON;
+        uint8_t vmin = t->c_cc[VMIN], vtime = t->c_cc[VTIME];
+        if (canon) {
+            if (tty_ldisc_readable(&con.ld, 1))
+                break;
+        } else {
+            size_t have = con.ld.commit;
+            if (have >= MIN((size_t)vmin, n) && (have || (vmin == 0 && vtime == 0 && !(f->flags & O_NONBLOCK))))
+                break;
+            if (vtime) {
+                /* VMIN=0: the timer runs from the call; VMIN>0: between bytes,
+                 * once the first has arrived. */
+                if (have != seen) {
+                    seen = have;
+                    naps = 0;
+                }
+                if ((vmin == 0 || have) && naps >= (uint32_t)vtime * 10)
+                    break;
+                if (vmin == 0 || have) {
+                    spin_unlock_irqrestore(&con.wq.lock, fl);
+                    thread_sleep_ns(10 * 1000 * 1000);
+                    naps++;
+                    fl = spin_lock_irqsave(&con.wq.lock);
+                    continue;
+                }
+            }
+        }
+        if (f->flags & O_NONBLOCK) {
+            spin_unlock_irqrestore(&con.wq.lock, fl);
+            return -EAGAIN;
+        }
+        int err = tty_sleep(&fl);
+        if (err) {
+            spin_unlock_irqrestore(&con.wq.lock, fl);
+            return err;
+        }
     }
-    size_t k = MIN(n, line_ready);
-    memcpy(buf, line, k);
-    memmove(line, line + k, line_len - k);
-    line_len -= k;
-    line_ready -= k;
+    size_t k = tty_ldisc_read(&con.ld, buf, n);
+    spin_unlock_irqrestore(&con.wq.lock, fl);
     return (ssize_t)k;
 }
 
 static ssize_t tty_write(struct file *f, const void *buf, size_t n)
 {
     (void)f;
-    uart_write(buf, n);
+    if (ready)
+        output(buf, n);
+    else
+        uart_write(buf, n);
     struct process *p = proc_current();
     if (p)
         proc_console_record(p, buf, n);     /* what the proc KTESTs compare */
     return (ssize_t)n;
 }
 
+static struct linux_winsize window_size(void)
+{
+    struct linux_winsize ws = con.ws;
+    uint32_t cols, rows;
+    if (ws.ws_col == 0) {
+        ws = (struct linux_winsize){ 25, 80, 0, 0 };
+        if (fbcon_size(&cols, &rows))
+            ws = (struct linux_winsize){ (uint16_t)rows, (uint16_t)cols, 0, 0 };
+    }
+    return ws;
+}
+
+static int caller_pgid(void)
+{
+    struct process *p = proc_current();
+    return p ? (p->pgid ? p->pgid : p->pid) : 0;
+}
+
 static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     (void)f;
     void *u = (void *)arg;
+    struct process *p = proc_current();
+    unsigned long fl;
     switch (cmd) {
-    case TCGETS:
-        return copy_to_user(u, &termios, sizeof(termios));
-    case TCSETS: case TCSETSW: case TCSETSF:
-        return copy_from_user(&termios, u, sizeof(termios));
-    case TIOCGWINSZ: {
-        uint16_t ws[4] = { 25, 80, 0, 0 };
-        return copy_to_user(u, ws, sizeof(ws));
+    case TCGETS: {
+        fl = spin_lock_irqsave(&con.wq.lock);
+        struct linux_termios t = con.ld.termios;
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        return copy_to_user(u, &t, sizeof(t));
     }
-    case TIOCSWINSZ:
+    case TCSETS: case TCSETSW: case TCSETSF: {
+        /* Output is written synchronously, so "after draining" is now. */
+        struct linux_termios t;
+        if (copy_from_user(&t, u, sizeof(t)))
+            return -EFAULT;
+        fl = spin_lock_irqsave(&con.wq.lock);
+        if (cmd == TCSETSF)
+            tty_ldisc_flush_input(&con.ld);
+        tty_ldisc_set_termios(&con.ld, &t);
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        waitqueue_wake_all(&con.wq);        /* a mode change may make input readable */
         return 0;
-    case TIOCGPGRP:
-        return copy_to_user(u, &tty_pgrp, sizeof(tty_pgrp));
-    case TIOCSPGRP:
-        return copy_from_user(&tty_pgrp, u, sizeof(tty_pgrp));
+    }
+    case TCFLSH:
+        if (arg > TCIOFLUSH)
+            return -EINVAL;
+        if (arg != TCOFLUSH) {
+            fl = spin_lock_irqsave(&con.wq.lock);
+            tty_ldisc_flush_input(&con.ld);
+            spin_unlock_irqrestore(&con.wq.lock, fl);
+        }
+        return 0;
+    case TIOCGWINSZ: {
+        fl = spin_lock_irqsave(&con.wq.lock);
+        struct linux_winsize ws = window_size();
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        return copy_to_user(u, &ws, sizeof(ws));
+    }
+    case TIOCSWINSZ: {
+        struct linux_winsize ws;
+        if (copy_from_user(&ws, u, sizeof(ws)))
+            return -EFAULT;
+        fl = spin_lock_irqsave(&con.wq.lock);
+        con.ws = ws;
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        tty_signal_foreground(28);          /* SIGWINCH */
+        return 0;
+    }
+    case TIOCGPGRP: {
+        /* No session has claimed the console yet: the first asker's group is the
+         * foreground one (the first process owns the console, as init's shell). */
+        fl = spin_lock_irqsave(&con.wq.lock);
+        if (con.pgrp == 0)
+            con.pgrp = caller_pgid();
+        int pgrp = con.pgrp;
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        return copy_to_user(u, &pgrp, sizeof(pgrp));
+    }
+    case TIOCSPGRP: {
+        int pgrp;
+        if (copy_from_user(&pgrp, u, sizeof(pgrp)))
+            return -EFAULT;
+        if (pgrp <= 0)
+            return -EINVAL;
+        fl = spin_lock_irqsave(&con.wq.lock);
+        con.pgrp = pgrp;
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        return 0;
+    }
+    case TIOCGSID: {
+        fl = spin_lock_irqsave(&con.wq.lock);
+        int sid = con.sid;
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        if (sid == 0)
+            return -ENOTTY;
+        return copy_to_user(u, &sid, sizeof(sid));
+    }
+    case TIOCSCTTY:
+        if (!p)
+            return -EPERM;
+        fl = spin_lock_irqsave(&con.wq.lock);
+        con.sid = p->sid ? p->sid : p->pid;
+        con.pgrp = caller_pgid();
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        return 0;
+    case TIOCNOTTY:
+        fl = spin_lock_irqsave(&con.wq.lock);
+        if (p && con.sid && con.sid == (p->sid ? p->sid : p->pid))
+            con.sid = con.pgrp = 0;
+        spin_unlock_irqrestore(&con.wq.lock, fl);
+        return 0;
     case FIONREAD: {
-        tty_pump();
-        int k = (int)line_ready;
+        fl = spin_lock_irqsave(&con.wq.lock);
+        int k = (int)tty_ldisc_available(&con.ld);
+        spin_unlock_irqrestore(&con.wq.lock, fl);
         return copy_to_user(u, &k, sizeof(k));
+    }
+    case TIOCOUTQ: {
+        int zero = 0;                       /* output never queues */
+        return copy_to_user(u, &zero, sizeof(zero));
     }
     }
     return -ENOTTY;
@@ -144,8 +343,10 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 static int tty_poll(struct file *f)
 {
     (void)f;
-    tty_pump();
-    return POLLOUT | ((line_ready || line_eof) ? POLLIN : 0);
+    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    bool in = ready && tty_ldisc_readable(&con.ld, 1);
+    spin_unlock_irqrestore(&con.wq.lock, fl);
+    return POLLOUT | (in ? POLLIN : 0);
 }
 
 const struct file_ops tty_console_ops = {

@@ -9,6 +9,7 @@
 #include <osc/fb.h>
 #include <osc/lib.h>
 #include <osc/log.h>
+#include <osc/spinlock.h>
 
 #define FBCON_MAX_COLS  256     /* grids are static: the console never allocates */
 #define FBCON_MAX_ROWS  128
@@ -20,8 +21,11 @@ static const uint32_t palette[CON_COLOR_COUNT] = {
     [CON_ERROR] = 0xff6b6b, [CON_DIM] = 0x6e7681,
 };
 
-/* Protected by the log lock (fbcon_sink runs under it) except at panic, when only
- * the panicking CPU still runs kernel code. */
+/* Protected by fbcon_lock (rank 95, a leaf taken inside the log lock by the sink and
+ * alone by terminal writes) except at panic, when only the panicking CPU still runs
+ * kernel code and the lock is skipped. */
+static spinlock_t fbcon_lock = SPINLOCK_INIT("fbcon", 95);
+static volatile bool panicking;
 static struct con_cell grid[FBCON_MAX_COLS * FBCON_MAX_ROWS];
 static struct con_cell shown[FBCON_MAX_COLS * FBCON_MAX_ROWS];
 static struct con_layout layout;
@@ -81,8 +85,119 @@ static void render(void)
 
 static void fbcon_sink(const char *text, size_t len)
 {
+    bool locked = !panicking;
+    if (locked)
+        spin_lock_raw(&fbcon_lock);
     put_line(text, len);
     render();
+    if (locked)
+        spin_unlock_raw(&fbcon_lock);
+}
+
+/* Terminal output: a small subset of ANSI/VT100 control sequences, the ones shells'
+ * line editors emit (cursor moves, erase in line/display); other sequences are
+ * swallowed so they never show as text. */
+static enum { ESC_NONE, ESC_START, ESC_CSI } esc_state;
+static uint32_t esc_param[4];
+static uint32_t esc_nparam;
+
+static void erase_cells(uint32_t from, uint32_t to)  /* [from, to) in cell index */
+{
+    for (uint32_t i = from; i < to; i++)
+        layout.cells[i] = (struct con_cell){ ' ', CON_TEXT };
+}
+
+static void csi_final(char f)
+{
+    uint32_t p0 = esc_param[0], n = p0 ? p0 : 1;
+    uint32_t cols = layout.cols, rows = layout.rows;
+    uint32_t cx = MIN(layout.cx, cols - 1), here = layout.cy * cols + cx;
+    switch (f) {
+    case 'A': layout.cy = layout.cy > n ? layout.cy - n : 0; break;
+    case 'B': layout.cy = MIN(layout.cy + n, rows - 1); break;
+    case 'C': layout.cx = MIN(cx + n, cols - 1); break;
+    case 'D': layout.cx = cx > n ? cx - n : 0; break;
+    case 'G': layout.cx = MIN(n - 1, cols - 1); break;
+    case 'H': case 'f':
+        layout.cy = MIN((p0 ? p0 : 1) - 1, rows - 1);
+        layout.cx = MIN((esc_nparam > 1 && esc_param[1] ? esc_param[1] : 1) - 1, cols - 1);
+        break;
+    case 'K':
+        if (p0 == 0)
+            erase_cells(here, (layout.cy + 1) * cols);
+        else if (p0 == 1)
+            erase_cells(layout.cy * cols, here + 1);
+        else
+            erase_cells(layout.cy * cols, (layout.cy + 1) * cols);
+        break;
+    case 'J':
+        if (p0 == 0) {
+            erase_cells(here, rows * cols);
+        } else {
+            erase_cells(0, rows * cols);
+            if (p0 == 2)
+                layout.cx = layout.cy = 0;
+        }
+        break;
+    default:
+        break;          /* colours (m), modes (h/l), reports (n): ignored */
+    }
+}
+
+static void term_putc(char c)
+{
+    switch (esc_state) {
+    case ESC_NONE:
+        if (c == 0x1b)
+            esc_state = ESC_START;
+        else
+            con_layout_putc(&layout, c);
+        return;
+    case ESC_START:
+        if (c == '[') {
+            esc_state = ESC_CSI;
+            esc_nparam = 0;
+            memset(esc_param, 0, sizeof(esc_param));
+        } else {
+            esc_state = ESC_NONE;   /* two-byte sequences (ESC 7, ESC c...): ignored */
+        }
+        return;
+    case ESC_CSI:
+        if (c >= '0' && c <= '9') {
+            if (esc_nparam == 0)
+                esc_nparam = 1;
+            if (esc_nparam <= ARRAY_SIZE(esc_param))
+                esc_param[esc_nparam - 1] = esc_param[esc_nparam - 1] * 10 + (uint32_t)(c - '0');
+        } else if (c == ';') {
+            esc_nparam = esc_nparam ? esc_nparam + 1 : 2;
+        } else if (c >= 0x40 && c <= 0x7e) {
+            esc_state = ESC_NONE;
+            if (layout.cols && layout.rows)
+                csi_final(c);
+        }               /* '?' and other intermediates: keep collecting */
+        return;
+    }
+}
+
+void fbcon_write(const char *s, size_t n)
+{
+    if (!active)
+        return;
+    unsigned long f = spin_lock_irqsave(&fbcon_lock);
+    layout.color = CON_TEXT;
+    for (size_t i = 0; i < n; i++)
+        term_putc(s[i]);
+    render();
+    spin_unlock_irqrestore(&fbcon_lock, f);
+}
+
+bool fbcon_size(uint32_t *cols, uint32_t *rows)
+{
+    if (!active)
+        return false;
+    *cols = layout.cols;
+    *rows = layout.rows;
+    return true;
 }
 
 /* Sizes the grid to the screen, clears both and paints the background once. */
@@ -135,6 +250,7 @@ void fbcon_panic_takeover(void)
 {
     if (!fb_screen())
         return;
+    panicking = true;
     splash_stop();
     if (active)
         return;

@@ -36,6 +36,21 @@ const char *cmdline_get(const char *key)
     return NULL;
 }
 
+size_t cmdline_words(const char **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < words_len;) {
+        size_t wlen = strlen(&words[i]);
+        if (wlen) {
+            if (n < max)
+                out[n] = &words[i];
+            n++;
+        }
+        i += wlen + 1;
+    }
+    return n;
+}
+
 bool cmdline_has(const char *key)
 {
     return cmdline_get(key) != NULL;

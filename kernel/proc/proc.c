@@ -27,7 +27,7 @@ static struct waitqueue proc_wq = {
     .lock = SPINLOCK_INIT("proc_table", 70),
 };
 static struct pcb *all_procs;
-static int next_pid = 1;
+static int next_pid = 2;        /* pid 1 is kept for /sbin/init (proc_spawn_init) */
 
 struct uthread *proc_uthread(void)
 {
@@ -200,7 +200,21 @@ void uthread_free(struct uthread *u)
     kfree(u);
 }
 
+static int spawn(const char *path, const char *const argv[], const char *const envp[],
+                 bool as_init);
+
 int proc_spawn(const char *path, const char *const argv[], const char *const envp[])
+{
+    return spawn(path, argv, envp, false);
+}
+
+int proc_spawn_init(const char *path, const char *const argv[], const char *const envp[])
+{
+    return spawn(path, argv, envp, true);
+}
+
+static int spawn(const char *path, const char *const argv[], const char *const envp[],
+                 bool as_init)
 {
     struct pcb *pc = kzalloc(sizeof(*pc));
     struct uthread *u = uthread_alloc();
@@ -226,7 +240,7 @@ int proc_spawn(const char *path, const char *const argv[], const char *const env
     pc->nproc_limit[0] = pc->nproc_limit[1] = PROC_NPROC_DEFAULT;
     u->thread = t;
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
-    pc->pub.pid = proc_alloc_pid_locked();
+    pc->pub.pid = as_init && !proc_find_locked(1) ? 1 : proc_alloc_pid_locked();
     pc->pub.pgid = pc->pub.sid = pc->pub.pid;
     proc_link_locked(pc);
     proc_thread_link_locked(pc, u);

@@ -277,6 +277,15 @@ int signal_send_process(int pid, int sig, const struct ksiginfo *info)
     return send_matching(KILL_PID, pid, sig, &k);
 }
 
+int signal_send_pgrp(int pgid, int sig, const struct ksiginfo *info)
+{
+    if (pgid <= 0 || sig < 0 || sig > NSIG_LINUX)
+        return -EINVAL;
+    struct ksiginfo k = info ? *info : (struct ksiginfo){ .signo = sig, .code = SI_KERNEL };
+    k.signo = sig;
+    return send_matching(KILL_GROUP, pgid, sig, &k);
+}
+
 /* The thread with this tid (any process; tgid < 0: any), under signal_lock. */
 static struct uthread *find_thread_locked(int tgid, int tid)
 {

@@ -106,8 +106,16 @@ SYSCALL(prlimit64)
     return 0;
 }
 
+#define GRND_NONBLOCK 0x1       /* linux/random.h */
+#define GRND_RANDOM   0x2
+#define GRND_INSECURE 0x4
+
 SYSCALL(getrandom)
 {
+    unsigned flags = (unsigned)args->a[2];
+    if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) ||
+        (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
+        return -EINVAL;
     size_t n = MIN(args->a[1], (uint64_t)256 * 1024);
     uint8_t *dst = (uint8_t *)args->a[0];
     for (size_t done = 0; done < n;) {

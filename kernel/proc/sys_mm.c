@@ -7,6 +7,7 @@
 #include <osc/proc.h>
 #include <osc/syscall.h>
 #include <osc/uaccess.h>
+#include <osc/vfs.h>
 
 #define MADV_DONTNEED 4
 
@@ -37,8 +38,14 @@ SYSCALL(mmap)
     uint64_t addr = args->a[0], len = args->a[1];
     uint32_t prot = (uint32_t)args->a[2], flags = (uint32_t)args->a[3];
     struct mm_space *mm = current_mm();
-    if (!(flags & MAP_ANONYMOUS))
-        return -ENODEV;         /* file mappings arrive with the VFS */
+    if (!(flags & MAP_ANONYMOUS)) {
+        /* File mappings are not implemented yet; a bad descriptor is still EBADF. */
+        struct file *f = fdtable_get(proc_current()->files, (int)args->a[4]);
+        if (!f)
+            return -EBADF;
+        file_put(f);
+        return -ENODEV;
+    }
     if (!(flags & (MAP_PRIVATE | MAP_SHARED)) || len == 0)
         return -EINVAL;
     uint64_t l = ALIGN_UP(len, PAGE_SIZE);

@@ -86,6 +86,14 @@ TEST(cmdline_finds_flags_and_values)
     CHECK(cmdline_get("lo") == NULL);
     CHECK(cmdline_get("missing") == NULL);
     CHECK(cmdline_test_mode());
+    const char *w[8];
+    CHECK_EQ(cmdline_words(w, 8), 5);
+    CHECK_STR(w[0], "/boot/kernel.elf");
+    CHECK_STR(w[2], "test");
+    CHECK_STR(w[4], "x=");
+    CHECK_EQ(cmdline_words(w, 1), 5);
     cmdline_init("quiet");
     CHECK(!cmdline_test_mode());
+    cmdline_init("   ");
+    CHECK_EQ(cmdline_words(w, 8), 0);
 }

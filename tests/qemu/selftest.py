@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""In-kernel self-tests: boots an ISO whose command line is `test`; the kernel runs
-every KTEST, prints "[test] START name" before each and "[test] N passed, N failed"
-at the end, and exits QEMU (status 33 pass, 35 fail, 37 panic).
+"""Self-tests: boots an ISO whose command line is `test`; the kernel runs every
+KTEST ("[test] START name" before each, "[test] N passed, N failed" at the end),
+then starts /sbin/init, which runs every user-space test program of /usr/tests
+(musl and glibc builds; "[init] START name", "[init] PASS|FAIL name", "[init] user
+tests: N passed, N failed"); PID 1's status becomes QEMU's (33 pass, 35 fail, 37
+panic).
 
 usage: selftest.py [ISO [LABEL]]   test: selftest (or selftest-LABEL)
 LABEL names a build variant, e.g. "debug" for the lock-order-checking build."""
@@ -13,6 +16,7 @@ import sys
 from common import ISO_DIR, RESULTS, Reporter, qemu_run, run_problem
 
 SUMMARY = re.compile(r"\[test\] (\d+) passed, (\d+) failed")
+USUMMARY = re.compile(r"\[init\] user tests: (\d+) passed, (\d+) failed")
 
 
 def main():
@@ -25,8 +29,11 @@ def main():
     m = SUMMARY.findall(r.log)
     problems = []
     # Each kernel test counts on its own in the make test summary.
+    tag = "[%s]" % label if label else ""
     for verdict, test in re.findall(r"\[test\] (PASS|FAIL) (\S+)", r.log):
-        print("%s ktest%s %s" % (verdict, "[%s]" % label if label else "", test))
+        print("%s ktest%s %s" % (verdict, tag, test))
+    for verdict, test in re.findall(r"\[init\] (PASS|FAIL) (\S+)", r.log):
+        print("%s usertest%s %s" % (verdict, tag, test))
     if not m:
         problems.append("no '[test] N passed, N failed' line")
     else:
@@ -37,6 +44,15 @@ def main():
         if passed == 0:
             problems.append("no kernel test passed")
         print("    kernel tests: %d passed, %d failed" % (passed, failed))
+        u = USUMMARY.findall(r.log)
+        if not u:
+            if not failed:
+                problems.append("no '[init] user tests: N passed, N failed' line")
+        else:
+            upassed, ufailed = int(u[-1][0]), int(u[-1][1])
+            print("    user test programs: %d passed, %d failed" % (upassed, ufailed))
+            if ufailed or upassed == 0:
+                problems.append("user tests: %d passed, %d failed" % (upassed, ufailed))
     if run_problem(r):
         started = re.findall(r"\[test\] START (\S+)", r.log)
         problems.append(run_problem(r) + (" (in test %s)" % started[-1] if started else ""))

@@ -10,9 +10,12 @@
 
 #define IDT_ENTRIES         256
 #define GATE_INTERRUPT      0x8e    /* present, DPL 0, 64-bit interrupt gate (SDM 3A 6.14.1) */
+#define GATE_DPL3           0x60    /* callable from ring 3 by INT n / INT3 / INTO */
 #define STUB_SIZE           16      /* must match entry.S */
 
 #define VEC_NMI             2
+#define VEC_BREAKPOINT      3
+#define VEC_OVERFLOW        4
 #define VEC_DOUBLE_FAULT    8
 #define VEC_MACHINE_CHECK   18
 
@@ -50,6 +53,10 @@ void idt_build(void)
     idt[VEC_DOUBLE_FAULT].ist = IST_DOUBLE_FAULT;
     idt[VEC_NMI].ist = IST_NMI;
     idt[VEC_MACHINE_CHECK].ist = IST_MACHINE_CHECK;
+    /* int3 and into from user mode are breakpoints/overflows (SIGTRAP, SIGSEGV as
+     * on Linux); every other vector stays DPL 0, so `int n` from ring 3 is a #GP. */
+    idt[VEC_BREAKPOINT].type_attr |= GATE_DPL3;
+    idt[VEC_OVERFLOW].type_attr |= GATE_DPL3;
 }
 
 void idt_load(void)

@@ -50,6 +50,11 @@ size_t con_layout_sync(const struct con_layout *l, struct con_cell *shown, con_d
 /* Starts the text console on the framebuffer: clears the screen, replays the boot
  * log so far and registers as a log sink. 0, or -ENODEV without a framebuffer. */
 int fbcon_start(void);
+/* Terminal output to the text console (a VT100 subset: cursor moves, erase in
+ * line/display); no-op while the console is not shown (splash, no framebuffer). */
+void fbcon_write(const char *s, size_t n);
+/* The console's size in cells; false while it is not shown. */
+bool fbcon_size(uint32_t *cols, uint32_t *rows);
 /* Panic path: makes panic output reach the screen (stops the splash, clears, shows
  * the tail of the log and becomes a sink). Safe without a framebuffer, and with
  * interrupts off; takes no locks. */

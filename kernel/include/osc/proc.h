@@ -52,6 +52,8 @@ const char *proc_signal_name(int sig);         /* "SIGSEGV", or "signal" */
  * arrays) in ring 3, child of no process; returns its pid or a negative errno (the
  * exec errors: -ENOENT, -ENOEXEC, -E2BIG, -ENOMEM). */
 int proc_spawn(const char *path, const char *const argv[], const char *const envp[]);
+/* As proc_spawn, with pid 1 (orphans are reparented to it) when no process has it. */
+int proc_spawn_init(const char *path, const char *const argv[], const char *const envp[]);
 /* Kernel-side wait for a process spawned by proc_spawn: sleeps until it is a zombie,
  * stores its wait4 status, frees it. output (may be NULL) receives the start of what
  * it wrote to the console through the fallback write path, NUL-terminated (tests).

@@ -80,6 +80,8 @@ int signal_send_current(int sig);
  * current process by tid. 0, -EINVAL (bad number) or -ESRCH. info may be NULL
  * (SI_KERNEL). */
 int signal_send_process(int pid, int sig, const struct ksiginfo *info);
+/* Sends sig to every process of group pgid (the terminal's ^C, ^Z, ^\). 0 or -ESRCH. */
+int signal_send_pgrp(int pgid, int sig, const struct ksiginfo *info);
 int signal_send_thread(int tid, int sig, const struct ksiginfo *info);
 /* A synchronous fault in ring 3 (exceptions.c): queues sig for the current thread
  * with si_code/si_addr. Returns true when a handler will run (the caller returns

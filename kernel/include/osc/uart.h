@@ -9,6 +9,11 @@ void uart_early_init(void);
 void uart_init(void);
 /* Writes bytes to COM1 ('\n' becomes "\r\n"). Safe in any context, panic included. */
 void uart_write(const char *s, size_t n);
+/* Writes bytes unchanged (a terminal in raw output mode). */
+void uart_write_raw(const char *s, size_t n);
+/* Routes received bytes to fn (from the IRQ handler, no lock held) instead of the
+ * ring uart_getc reads; NULL restores the ring. */
+void uart_set_rx_handler(void (*fn)(uint8_t byte));
 /* Waits until everything queued has left the transmitter (panic, emulator exit). */
 void uart_flush(void);
 /* Non-blocking read of one received byte; returns -1 when none is pending. */
