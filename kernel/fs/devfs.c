@@ -81,6 +81,14 @@ int devfs_open(struct file *f, uint32_t rdev)
     return -ENXIO;
 }
 
+const char *devfs_name(uint32_t rdev)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+        if (VFS_MKDEV(devices[i].major, devices[i].minor) == rdev)
+            return devices[i].name;
+    return NULL;
+}
+
 int devfs_populate(struct vnode *dev)
 {
     uint64_t seed = read_tsc();

@@ -592,10 +592,8 @@ static int name_in(struct vnode *dir, struct vnode *child, const char **name, si
     return -ENOENT;
 }
 
-int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size)
+int vfs_dir_path_locked(struct vnode *root, struct vnode *d, char *buf, size_t size)
 {
-    vfs_lock();
-    struct vnode *d = c->cwd;
     int err = 0;
     size_t pos = size;                  /* the path is built backwards from the end */
     if (pos == 0) {
@@ -603,14 +601,14 @@ int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size)
         goto out;
     }
     buf[--pos] = 0;
-    if (d != c->root && d->nlink == 0) {
+    if (d != root && d->nlink == 0) {
         err = -ENOENT;
         goto out;
     }
-    while (d != c->root) {
+    while (d != root) {
         while (d == d->fs->root && d->fs->mountpoint)
             d = d->fs->mountpoint;
-        if (d == c->root || !d->parent)
+        if (d == root || !d->parent)
             break;
         const char *name;
         size_t len;
@@ -636,9 +634,20 @@ int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size)
     err = (int)(size - pos);
     memmove(buf, buf + pos, (size_t)err);
 out:
+    return err;
+}
+
+int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size)
+{
+    vfs_lock();
+    int err = vfs_dir_path_locked(c->root, c->cwd, buf, size);
     vfs_unlock();
     return err;
 }
+
+static struct vfs_fs *mount_list;       /* newest first, through ->next; under `vfs` */
+
+struct vfs_fs *vfs_mounts_locked(void) { return mount_list; }
 
 int vfs_mount(const char *path, struct vfs_fs *fs)
 {
@@ -657,6 +666,8 @@ int vfs_mount(const char *path, struct vfs_fs *fs)
         vnode_get(d);
         fs->mountpoint = d;
         d->mounted = fs;
+        fs->next = mount_list;
+        mount_list = fs;
     }
     vfs_unlock();
     return err;
@@ -695,7 +706,41 @@ void file_put(struct file *f)
     if (f->ops && f->ops->release)
         f->ops->release(f);
     vnode_put(f->vnode);
+    kfree(f->path);
     kfree(f);
+}
+
+/* The absolute form of an open path, for /proc/<pid>/fd links: a relative path is
+ * joined to its start directory's path. NULL when memory or the path runs out. */
+static char *open_path_locked(const struct vfs_ctx *c, struct vnode *at, const char *path)
+{
+    size_t plen = strlen(path);
+    char *buf = kmalloc(VFS_PATH_MAX);
+    if (!buf)
+        return NULL;
+    size_t n = 0;
+    if (path[0] != '/') {
+        int len = vfs_dir_path_locked(c->root, start_dir(c, at), buf, VFS_PATH_MAX);
+        if (len < 0) {
+            kfree(buf);
+            return NULL;
+        }
+        n = (size_t)len - 1;
+        if (n > 1 || buf[0] != '/')
+            buf[n++] = '/';
+        else
+            n = 1;
+    }
+    if (n + plen + 1 > VFS_PATH_MAX) {
+        kfree(buf);
+        return NULL;
+    }
+    memcpy(buf + n, path, plen + 1);
+    char *exact = kmalloc(n + plen + 1);       /* keep only what the path needs */
+    if (exact)
+        memcpy(exact, buf, n + plen + 1);
+    kfree(buf);
+    return exact;
 }
 
 int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
@@ -769,11 +814,15 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
                                 (uint32_t)flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC));
     if (!f)
         goto out;
+    if (S_ISREG(v->mode))
+        f->path = open_path_locked(c, at, path);
     vfs_unlock();
     err = 0;
     if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
         f->ops = NULL;
         err = devfs_open(f, v->rdev);
+    } else if (S_ISREG(v->mode) && v->ops->open && !(flags & O_PATH)) {
+        err = v->ops->open(v, f);
     } else if (!S_ISREG(v->mode) && !S_ISDIR(v->mode)) {
         f->ops = &dir_ops;              /* FIFOs, sockets, block nodes: not yet */
         if (!(flags & O_PATH))
@@ -842,6 +891,8 @@ ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
         return -ESPIPE;
     if (S_ISDIR(f->vnode->mode))
         return -EISDIR;
+    if (f->ops->pread)
+        return f->ops->pread(f, buf, n, off);
     vfs_lock();
     ssize_t r = f->vnode->ops->read(f->vnode, buf, n, off);
     vfs_unlock();

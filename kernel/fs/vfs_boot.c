@@ -66,13 +66,16 @@ void vfs_init(void)
             vnode_put(t);
         }
     }
-    if (e1 || e2)
-        log_error("mounting /dev (%d) or /tmp (%d) failed", e1, e2);
+    struct vfs_fs *proc = procfs_create(), *sys = sysfs_create();
+    int e3 = proc ? vfs_mount("/proc", proc) : -ENOMEM;
+    int e4 = sys ? vfs_mount("/sys", sys) : -ENOMEM;
+    if (e1 || e2 || e3 || e4)
+        log_error("mounting /dev (%d), /tmp (%d), /proc (%d) or /sys (%d) failed", e1, e2, e3, e4);
     if (have)
-        log_info("root: tmpfs with %zu files from the initramfs (%zu KiB); /dev, /tmp mounted",
+        log_info("root: tmpfs with %zu files from the initramfs (%zu KiB); /dev, /tmp, /proc, /sys mounted",
                  st.files, (size_t)(st.bytes / 1024));
     else
-        log_warn("root: empty tmpfs (no initramfs module); /dev, /tmp mounted");
+        log_warn("root: empty tmpfs (no initramfs module); /dev, /tmp, /proc, /sys mounted");
 }
 
 int vfs_read_file(const char *path, void **data, size_t *len)
@@ -132,8 +135,11 @@ void vfs_proc_exec(struct process *p)
 
 void vfs_proc_exit(struct process *p)
 {
-    fdtable_destroy(p->files);
+    vfs_lock();                 /* procfs reads other processes' tables under `vfs` */
+    struct fdtable *t = p->files;
     p->files = NULL;
+    vfs_unlock();
+    fdtable_destroy(t);
     vnode_put(p->cwd);
     vnode_put(p->root);
     p->cwd = p->root = NULL;

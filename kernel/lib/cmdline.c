@@ -7,9 +7,13 @@
 
 static char words[BOOT_CMDLINE_MAX];
 static size_t words_len;
+static char raw[BOOT_CMDLINE_MAX];      /* as given, for /proc/cmdline */
+
+const char *cmdline_raw(void) { return raw; }
 
 void cmdline_init(const char *cmdline)
 {
+    strlcpy(raw, cmdline, sizeof(raw));
     size_t n = strlcpy(words, cmdline, sizeof(words));
     if (n >= sizeof(words))
         n = sizeof(words) - 1;

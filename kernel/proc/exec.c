@@ -292,6 +292,8 @@ SYSCALL(execve)
         err = copy_strings((const char *const *)args->a[2], &envp, &bytes);
     if (!err)
         err = exec_load(path, (const char *const *)argv, (const char *const *)envp, &img);
+    if (!err)   /* harmless if a later step fails: only procfs reads it */
+        proc_set_exec_info(proc_current(), path, (const char *const *)argv);
     free_strings(argv);
     free_strings(envp);
     kfree(path);

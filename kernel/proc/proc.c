@@ -229,6 +229,7 @@ static int spawn(const char *path, const char *const argv[], const char *const e
     pc->pub.mm = img->mm;
     pc->pub.umask = 022;
     strlcpy(pc->pub.comm, img->comm, sizeof(pc->pub.comm));
+    proc_set_exec_info(&pc->pub, path, argv);  /* not linked yet: no reader races */
     u->proc = pc;
     arch_fpu_init_area(uthread_fpu_area(u));
     struct thread *t = thread_alloc(img->comm);

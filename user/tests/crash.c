@@ -1,7 +1,8 @@
 /* Crashes stay in their process: a child that faults dies of the right signal
- * (NULL dereference and writes to read-only or kernel memory: SIGSEGV; ud2:
- * SIGILL; integer divide by zero: SIGFPE; int3: SIGTRAP; abort: SIGABRT) and the
- * parent sees it through waitpid. */
+ * (NULL dereference, writes to read-only or kernel memory, a jump into the kernel,
+ * a stack overflow: SIGSEGV; ud2: SIGILL; integer divide by zero: SIGFPE; int3:
+ * SIGTRAP; abort: SIGABRT), the parent sees it through waitpid, and a busy process
+ * running alongside the crashes finishes its work. */
 #define _GNU_SOURCE
 #include "testlib.h"
 
@@ -94,6 +95,29 @@ static void call_abort(void)
     abort();
 }
 
+static void jump_into_kernel(void)
+{
+    ((void (*)(void))0xffffffff80200000UL)();
+}
+
+/* Deep recursion with a frame the compiler cannot drop: runs off the 8 MiB stack.
+ * The depth test is on a volatile so the compiler cannot prove it never ends. */
+static volatile int depth_limit = 1 << 30;
+
+static int recurse(volatile char *prev, int depth)
+{
+    volatile char frame[4096];
+    frame[0] = prev ? prev[0] + 1 : 0;
+    if (depth >= depth_limit)
+        return frame[0];
+    return recurse(frame, depth + 1) + frame[1];
+}
+
+static void stack_overflow(void)
+{
+    recurse(NULL, 0);
+}
+
 TEST(null_dereference_kills_child_with_sigsegv)
 {
     CHECK_KILLED_BY(in_child(null_deref), SIGSEGV);
@@ -137,6 +161,36 @@ TEST(int3_kills_child_with_sigtrap)
 TEST(abort_kills_child_with_sigabrt)
 {
     CHECK_KILLED_BY(in_child(call_abort), SIGABRT);
+}
+
+TEST(jump_into_kernel_memory_kills_child_with_sigsegv)
+{
+    CHECK_KILLED_BY(in_child(jump_into_kernel), SIGSEGV);
+}
+
+TEST(stack_overflow_kills_child_with_sigsegv)
+{
+    CHECK_KILLED_BY(in_child(stack_overflow), SIGSEGV);
+}
+
+/* A child that keeps computing while its siblings crash, then reports its result. */
+TEST(busy_process_finishes_while_others_crash)
+{
+    pid_t busy = fork();
+    CHECK(busy >= 0);
+    if (busy == 0) {
+        volatile uint64_t x = 0;
+        for (uint64_t i = 0; i < 20000000; i++)
+            x += i;
+        _exit(x == 20000000ull * 19999999ull / 2 ? 0 : 1);
+    }
+    void (*crashes[])(void) = { null_deref, ud2, divide_by_zero, jump_into_kernel, stack_overflow };
+    for (int round = 0; round < 2; round++)
+        for (unsigned i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++)
+            CHECK(WIFSIGNALED(in_child(crashes[i])));
+    int status;
+    CHECK_EQ(waitpid(busy, &status, 0), busy);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST(parent_goes_on_after_many_crashes)

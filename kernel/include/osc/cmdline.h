@@ -4,6 +4,7 @@
 #include <osc/types.h>
 
 void cmdline_init(const char *cmdline);
+const char *cmdline_raw(void);         /* the whole line as the loader gave it */
 /* Returns the value of key=value, "" for a bare key, NULL when absent. The result
  * lives in a static copy of the command line. */
 const char *cmdline_get(const char *key);

@@ -21,6 +21,10 @@ struct process {
     uint32_t umask;
     uint32_t uid, gid, euid, egid;
     char comm[16];              /* executable name, as /proc/<pid>/comm */
+    /* Set at exec (fork copies them), read by procfs under the process table lock. */
+    char exe[256];              /* absolute path of the executable: /proc/<pid>/exe */
+    char cmdline[512];          /* argv NUL-separated, truncated: /proc/<pid>/cmdline */
+    uint16_t cmdline_len;
     void *proc_data;            /* rest owned by kernel/proc */
 };
 
@@ -80,3 +84,29 @@ int proc_detach(int pid);
 
 /* The fallback console write path (before the VFS) records what each process wrote. */
 void proc_console_record(struct process *p, const char *s, size_t n);
+
+/* ---- process information for procfs (kernel/proc/proc_info.c) ---- */
+/* A copy taken under the process table lock, so callers format without proc locks. */
+struct proc_info {
+    int pid, ppid, pgid, sid;
+    char state;                 /* 'R' running/sleeping (not told apart yet), 'Z' zombie */
+    int nthreads;
+    uint32_t uid, gid, euid, egid;
+    char comm[16];
+    char exe[256];
+    char cmdline[512];
+    uint16_t cmdline_len;
+};
+/* Pids of every process, ascending, into pids[0..max); returns how many exist
+ * (may exceed max: only max were stored). */
+int proc_list_pids(int *pids, int max);
+/* 0 and *out filled, or -ESRCH. */
+int proc_info_get(int pid, struct proc_info *out);
+/* The address space of pid with a reference (mm_put it), or NULL (no such process,
+ * or a zombie). */
+struct mm_space *proc_mm_get(int pid);
+/* The descriptor table of pid, or NULL. The caller holds `vfs`: a table is detached
+ * from its process under `vfs` (vfs_proc_exit), so it stays valid until vfs_unlock. */
+struct fdtable *proc_files_locked(int pid);
+/* Records argv and the executable path for /proc/<pid>/{cmdline,exe} (exec, spawn). */
+void proc_set_exec_info(struct process *p, const char *path, const char *const argv[]);

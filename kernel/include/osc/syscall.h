@@ -165,3 +165,5 @@ long syscall_dispatch(uint64_t nr, struct syscall_args *args);
 /* -ENOSYS misses per number, for /sys/kernel/unimplemented. */
 uint64_t syscall_unimplemented_count(uint32_t nr);
 const char *syscall_name(uint32_t nr);  /* NULL when unimplemented */
+/* Linux's name for nr (whether or not implemented), NULL beyond the known table. */
+const char *syscall_linux_name(uint32_t nr);

@@ -115,6 +115,9 @@ struct vnode_ops {
     /* Symlinks: the target, not NUL-terminated, stable while `vfs` is held. */
     int (*readlink)(struct vnode *v, const char **target, size_t *len);
     void (*destroy)(struct vnode *v);   /* nlink and refcount reached zero */
+    /* Optional, regular files: called by vfs_open without `vfs` held once f exists;
+     * may replace f->ops/f->priv (procfs snapshots the text here). 0 or -errno. */
+    int (*open)(struct vnode *v, struct file *f);
 };
 
 struct vnode {
@@ -150,6 +153,9 @@ struct file_ops {
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);  /* arg: user value */
     int (*poll)(struct file *f);        /* POLLIN/POLLOUT/POLLHUP/POLLERR now ready */
     void (*release)(struct file *f);    /* last reference gone */
+    /* Optional: pread/pwrite-free positional read for files whose data lives in the
+     * open file (procfs snapshots); called without `vfs`. */
+    ssize_t (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
     bool seekable;
     bool is_tty;
 };
@@ -168,6 +174,8 @@ struct file {
     uint32_t flags;             /* O_ access mode and status flags */
     int refcount;               /* fd slots + in-flight syscalls (atomic) */
     void *priv;
+    char *path;                 /* regular files: absolute path at open (kmalloc'd, may
+                                 * be NULL), for /proc/<pid>/fd; not canonicalised */
 };
 
 struct fdtable {
@@ -204,6 +212,9 @@ void vnode_get(struct vnode *v);
 void vnode_put(struct vnode *v);
 /* Mounts fs on the directory at path (relative to the kernel root). */
 int vfs_mount(const char *path, struct vfs_fs *fs);
+/* Every mounted filesystem, newest first through ->next (the root fs is not in it).
+ * Caller holds `vfs`. */
+struct vfs_fs *vfs_mounts_locked(void);
 
 /* Path walk. flags: VFS_FOLLOW follows a final symlink; a trailing '/' implies
  * following and a directory result. Returns 0 and a referenced vnode. */
@@ -263,6 +274,15 @@ int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec);
 int fdtable_get_cloexec(struct fdtable *t, int fd);
 int fdtable_set_cloexec(struct fdtable *t, int fd, bool on);
 void fdtable_close_on_exec(struct fdtable *t);
+
+/* ---- procfs, sysfs (procfs.c, sysfs.c, pseudofs.c) ---- */
+struct vfs_fs *procfs_create(void);
+struct vfs_fs *sysfs_create(void);
+/* The name under /dev of character device rdev ("console"), or NULL. */
+const char *devfs_name(uint32_t rdev);
+/* The absolute path of directory d (under `vfs`, which the caller holds) into buf;
+ * its length with the NUL, or -ERANGE / -ENOENT. */
+int vfs_dir_path_locked(struct vnode *root, struct vnode *d, char *buf, size_t size);
 
 /* ---- tmpfs (tmpfs.c) ---- */
 struct vfs_fs *tmpfs_create(const char *type);

@@ -1,0 +1,611 @@
+/* procfs, mounted at /proc: the kernel's and every process's state as Linux-format
+ * text (programs parse it: glibc readlink("/proc/self/exe"), busybox ps reading
+ * /proc/<pid>/stat). Per-process vnodes are made on lookup and kept in one list
+ * until their process is gone and nothing holds them. */
+
+#include <osc/cmdline.h>
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/mm_space.h>
+#include <osc/percpu.h>
+#include <osc/proc.h>
+#include <osc/time.h>
+#include "pseudofs.h"
+
+enum {
+    K_ROOT, K_SELF, K_MEMINFO, K_CPUINFO, K_UPTIME, K_MOUNTS, K_CMDLINE, K_VERSION,
+    K_LOADAVG, K_STAT,
+    K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
+    K_PID_MAPS, K_FD_LINK,
+};
+
+#define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
+
+struct pent { const char *name; int kind; uint32_t mode; };
+
+static const struct pent root_ents[] = {
+    { "self", K_SELF, S_IFLNK | 0777 },
+    { "meminfo", K_MEMINFO, S_IFREG | 0444 },
+    { "cpuinfo", K_CPUINFO, S_IFREG | 0444 },
+    { "uptime", K_UPTIME, S_IFREG | 0444 },
+    { "mounts", K_MOUNTS, S_IFREG | 0444 },
+    { "cmdline", K_CMDLINE, S_IFREG | 0444 },
+    { "version", K_VERSION, S_IFREG | 0444 },
+    { "loadavg", K_LOADAVG, S_IFREG | 0444 },
+    { "stat", K_STAT, S_IFREG | 0444 },
+};
+
+static const struct pent pid_ents[] = {
+    { "stat", K_PID_STAT, S_IFREG | 0444 },
+    { "status", K_PID_STATUS, S_IFREG | 0444 },
+    { "cmdline", K_PID_CMDLINE, S_IFREG | 0444 },
+    { "comm", K_PID_COMM, S_IFREG | 0444 },
+    { "exe", K_PID_EXE, S_IFLNK | 0777 },
+    { "fd", K_PID_FD, S_IFDIR | 0500 },
+    { "maps", K_PID_MAPS, S_IFREG | 0444 },
+};
+
+/* All under `vfs`: */
+static struct vfs_fs *proc_fs;
+static struct pnode *root_nodes[ARRAY_SIZE(root_ents)];
+static struct pnode *dyn_nodes;         /* per-process nodes */
+static int pid_scratch[PROC_MAX_PIDS_SHOWN];
+static struct proc_info info_scratch;
+static char name_scratch[16];
+
+static const struct vnode_ops procfs_ops;
+
+/* ---- text generators (vfs_open, `vfs` not held) ---- */
+
+static int gen_meminfo(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    struct mm_stats st;
+    mm_get_stats(&st);
+    size_t kb = PAGE_SIZE / 1024;
+    static const char *const zero[] = {
+        "Buffers:", "Cached:", "SwapCached:", "Active:", "Inactive:", "SwapTotal:",
+        "SwapFree:", "Dirty:", "Writeback:", "AnonPages:", "Mapped:", "Shmem:",
+    };
+    pbuf_printf(b, "%-16s%8zu kB\n", "MemTotal:", st.total_pages * kb);
+    pbuf_printf(b, "%-16s%8zu kB\n", "MemFree:", st.free_pages * kb);
+    pbuf_printf(b, "%-16s%8zu kB\n", "MemAvailable:", st.free_pages * kb);
+    for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+        pbuf_printf(b, "%-16s%8u kB\n", zero[i], 0);
+    pbuf_printf(b, "%-16s%8zu kB\n", "Slab:", st.heap_bytes_reserved / 1024);
+    return 0;
+}
+
+static void cpuid_leaf(uint32_t leaf, uint32_t sub, uint32_t *r)
+{
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(sub));
+}
+
+/* Linux's names for the CPUID feature bits it reports in "flags" (a subset).
+ * Leaves: SDM 2A, CPUID instruction, tables 3-10, 3-11, 3-8 (leaf 7). */
+struct flagbit { uint8_t reg; uint8_t bit; const char *name; };
+enum { F1_EDX, F1_ECX, F7_EBX, FX_EDX, FX_ECX };
+static const struct flagbit flag_bits[] = {
+    { F1_EDX, 0, "fpu" }, { F1_EDX, 1, "vme" }, { F1_EDX, 2, "de" }, { F1_EDX, 3, "pse" },
+    { F1_EDX, 4, "tsc" }, { F1_EDX, 5, "msr" }, { F1_EDX, 6, "pae" }, { F1_EDX, 7, "mce" },
+    { F1_EDX, 8, "cx8" }, { F1_EDX, 9, "apic" }, { F1_EDX, 11, "sep" }, { F1_EDX, 12, "mtrr" },
+    { F1_EDX, 13, "pge" }, { F1_EDX, 14, "mca" }, { F1_EDX, 15, "cmov" }, { F1_EDX, 16, "pat" },
+    { F1_EDX, 17, "pse36" }, { F1_EDX, 19, "clflush" }, { F1_EDX, 23, "mmx" },
+    { F1_EDX, 24, "fxsr" }, { F1_EDX, 25, "sse" }, { F1_EDX, 26, "sse2" }, { F1_EDX, 28, "ht" },
+    { FX_EDX, 11, "syscall" }, { FX_EDX, 20, "nx" }, { FX_EDX, 26, "pdpe1gb" },
+    { FX_EDX, 27, "rdtscp" }, { FX_EDX, 29, "lm" },
+    { F1_ECX, 0, "pni" }, { F1_ECX, 1, "pclmulqdq" }, { F1_ECX, 9, "ssse3" },
+    { F1_ECX, 12, "fma" }, { F1_ECX, 13, "cx16" }, { F1_ECX, 19, "sse4_1" },
+    { F1_ECX, 20, "sse4_2" }, { F1_ECX, 21, "x2apic" }, { F1_ECX, 22, "movbe" },
+    { F1_ECX, 23, "popcnt" }, { F1_ECX, 25, "aes" }, { F1_ECX, 26, "xsave" },
+    { F1_ECX, 28, "avx" }, { F1_ECX, 29, "f16c" }, { F1_ECX, 30, "rdrand" },
+    { F1_ECX, 31, "hypervisor" },
+    { FX_ECX, 0, "lahf_lm" }, { FX_ECX, 5, "abm" },
+    { F7_EBX, 0, "fsgsbase" }, { F7_EBX, 3, "bmi1" }, { F7_EBX, 5, "avx2" },
+    { F7_EBX, 7, "smep" }, { F7_EBX, 8, "bmi2" }, { F7_EBX, 9, "erms" },
+    { F7_EBX, 18, "rdseed" }, { F7_EBX, 19, "adx" }, { F7_EBX, 20, "smap" },
+};
+
+static int gen_cpuinfo(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    uint32_t r[4], vendor[4] = { 0 }, regs[5] = { 0 };
+    char brand[49] = { 0 };
+    cpuid_leaf(0, 0, r);
+    uint32_t max = r[0];
+    vendor[0] = r[1];
+    vendor[1] = r[3];
+    vendor[2] = r[2];
+    cpuid_leaf(1, 0, r);
+    uint32_t sig = r[0];
+    regs[F1_EDX] = r[3];
+    regs[F1_ECX] = r[2];
+    if (max >= 7) {
+        cpuid_leaf(7, 0, r);
+        regs[F7_EBX] = r[1];
+    }
+    cpuid_leaf(0x80000000, 0, r);
+    uint32_t xmax = r[0];
+    if (xmax >= 0x80000001) {
+        cpuid_leaf(0x80000001, 0, r);
+        regs[FX_EDX] = r[3];
+        regs[FX_ECX] = r[2];
+    }
+    if (xmax >= 0x80000004) {
+        for (uint32_t i = 0; i < 3; i++) {
+            cpuid_leaf(0x80000002 + i, 0, r);
+            memcpy(brand + 16 * i, r, 16);
+        }
+    }
+    const char *model_name = brand;
+    while (*model_name == ' ')
+        model_name++;
+    if (!*model_name)
+        model_name = "unknown";
+    uint32_t family = (sig >> 8) & 0xf, model = (sig >> 4) & 0xf;
+    if (family == 0xf)
+        family += (sig >> 20) & 0xff;
+    if (family == 6 || family >= 0xf)
+        model |= ((sig >> 16) & 0xf) << 4;
+    uint32_t ncpu = cpu_count ? cpu_count : 1;
+    for (uint32_t c = 0; c < ncpu; c++) {
+        pbuf_printf(b, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+                       "model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %u\n"
+                       "core id\t\t: %u\ncpu cores\t: %u\nfpu\t\t: yes\nflags\t\t:",
+                    c, (const char *)vendor, family, model, model_name, sig & 0xf, ncpu, c, ncpu);
+        for (size_t i = 0; i < ARRAY_SIZE(flag_bits); i++)
+            if (regs[flag_bits[i].reg] >> flag_bits[i].bit & 1)
+                pbuf_printf(b, " %s", flag_bits[i].name);
+        pbuf_printf(b, "\nclflush size\t: 64\ncache_alignment\t: 64\n\n");
+    }
+    return 0;
+}
+
+static int gen_uptime(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    uint64_t cs = time_ns() / 10000000;     /* hundredths */
+    /* Idle time is not accounted yet: 0.00. */
+    pbuf_printf(b, "%lu.%02lu 0.00\n", (unsigned long)(cs / 100), (unsigned long)(cs % 100));
+    return 0;
+}
+
+static int gen_mounts(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    struct vfs_fs *list[32];
+    size_t count = 0;
+    char *path = kmalloc(VFS_PATH_MAX);
+    if (!path)
+        return -ENOMEM;
+    pbuf_printf(b, "rootfs / tmpfs rw 0 0\n");
+    vfs_lock();
+    for (struct vfs_fs *fs = vfs_mounts_locked(); fs && count < ARRAY_SIZE(list); fs = fs->next)
+        list[count++] = fs;
+    while (count-- > 0) {                       /* oldest first, as Linux lists them */
+        struct vfs_fs *fs = list[count];
+        if (vfs_dir_path_locked(vfs_root(), fs->mountpoint, path, VFS_PATH_MAX) < 0)
+            continue;
+        pbuf_printf(b, "%s %s %s rw 0 0\n", fs->type, path, fs->type);
+    }
+    vfs_unlock();
+    kfree(path);
+    return 0;
+}
+
+static int gen_cmdline(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    pbuf_printf(b, "%s\n", cmdline_raw());
+    return 0;
+}
+
+static int gen_version(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    /* uname(2) says 6.1.0-oscortex; this line matches it. */
+    pbuf_printf(b, "Linux version 6.1.0-oscortex (OSCortex kernel, Linux x86_64 ABI) #1 SMP\n");
+    return 0;
+}
+
+static int gen_loadavg(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    int *pids = kmalloc(PROC_MAX_PIDS_SHOWN * sizeof(int));
+    if (!pids)
+        return -ENOMEM;
+    int count = proc_list_pids(pids, PROC_MAX_PIDS_SHOWN);
+    int last = count > 0 ? pids[MIN(count, PROC_MAX_PIDS_SHOWN) - 1] : 0;
+    kfree(pids);
+    /* Load averages are not computed yet: always 0.00. */
+    pbuf_printf(b, "0.00 0.00 0.00 1/%d %d\n", count, last);
+    return 0;
+}
+
+static int gen_stat(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    /* CPU time is not accounted per state yet: the counters are zero. */
+    uint32_t ncpu = cpu_count ? cpu_count : 1;
+    pbuf_printf(b, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+    for (uint32_t c = 0; c < ncpu; c++)
+        pbuf_printf(b, "cpu%u 0 0 0 0 0 0 0 0 0 0\n", c);
+    int64_t boot = time_realtime_ns() / 1000000000 - (int64_t)(time_ns() / 1000000000);
+    int pids[1];
+    int count = proc_list_pids(pids, 0);
+    pbuf_printf(b, "intr 0\nctxt 0\nbtime %ld\nprocesses %d\nprocs_running 1\nprocs_blocked 0\n",
+                (long)boot, count);
+    return 0;
+}
+
+/* Sums the VMAs of pid's address space (bytes); 0 for a zombie. */
+static uint64_t vm_size(int pid)
+{
+    struct mm_space *mm = proc_mm_get(pid);
+    if (!mm)
+        return 0;
+    uint64_t sum = 0;
+    mutex_lock(&mm->lock);
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        sum += v->end - v->start;
+    mutex_unlock(&mm->lock);
+    mm_put(mm);
+    return sum;
+}
+
+/* 'R' for the reader itself; other live processes show 'S' (run states are not
+ * told apart yet); 'Z' for zombies. */
+static char state_of(const struct proc_info *pi)
+{
+    struct process *me = proc_current();
+    if (pi->state == 'Z')
+        return 'Z';
+    return me && me->pid == pi->pid ? 'R' : 'S';
+}
+
+static int gen_pid_stat(struct pnode *n, struct pbuf *b)
+{
+    struct proc_info pi;
+    if (proc_info_get(n->pid, &pi))
+        return -ESRCH;
+    uint64_t vsize = vm_size(n->pid);
+    /* proc(5) field order: pid comm state ppid pgrp session tty_nr tpgid flags minflt
+     * cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads
+     * itrealvalue starttime vsize rss rsslim, then 27 more we report as 0. */
+    pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %d 0 0 %lu 0 "
+                   "18446744073709551615",
+                pi.pid, pi.comm, state_of(&pi), pi.ppid, pi.pgid, pi.sid, pi.nthreads,
+                (unsigned long)vsize);
+    for (int i = 0; i < 27; i++)
+        pbuf_printf(b, " 0");
+    pbuf_printf(b, "\n");
+    return 0;
+}
+
+static int gen_pid_status(struct pnode *n, struct pbuf *b)
+{
+    struct proc_info pi;
+    if (proc_info_get(n->pid, &pi))
+        return -ESRCH;
+    uint64_t vsize = vm_size(n->pid);
+    char st = state_of(&pi);
+    const char *word = st == 'Z' ? "zombie" : st == 'R' ? "running" : "sleeping";
+    pbuf_printf(b, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+                   "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
+                pi.comm, st, word, pi.pid, pi.pid, pi.ppid, pi.uid, pi.euid, pi.euid, pi.euid,
+                pi.gid, pi.egid, pi.egid, pi.egid);
+    /* Resident size is not tracked per process: VmRSS is not shown. */
+    pbuf_printf(b, "VmSize:\t%8lu kB\nThreads:\t%d\n", (unsigned long)(vsize / 1024),
+                pi.nthreads);
+    return 0;
+}
+
+static int gen_pid_cmdline(struct pnode *n, struct pbuf *b)
+{
+    struct proc_info pi;
+    if (proc_info_get(n->pid, &pi))
+        return -ESRCH;
+    pbuf_put(b, pi.cmdline, pi.cmdline_len);
+    return 0;
+}
+
+static int gen_pid_comm(struct pnode *n, struct pbuf *b)
+{
+    struct proc_info pi;
+    if (proc_info_get(n->pid, &pi))
+        return -ESRCH;
+    pbuf_printf(b, "%s\n", pi.comm);
+    return 0;
+}
+
+static int gen_pid_maps(struct pnode *n, struct pbuf *b)
+{
+    struct mm_space *mm = proc_mm_get(n->pid);
+    if (!mm)
+        return 0;                       /* a zombie: empty, like Linux */
+    mutex_lock(&mm->lock);
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        /* Neighbours with the same rights and kind print as one line, as Linux
+         * merges them (brk growth adds a VMA per step here). */
+        vaddr_t start = v->start, end = v->end;
+        while (v->next && v->next->start == end && v->next->prot == v->prot &&
+               v->next->flags == v->flags) {
+            v = v->next;
+            end = v->end;
+        }
+        const char *name = (v->flags & VMA_STACK) ? "[stack]" : (v->flags & VMA_HEAP) ? "[heap]" : "";
+        /* Mappings are anonymous (files are copied in): offset 0, device 00:00, inode 0. */
+        pbuf_printf(b, "%08lx-%08lx %c%c%c%c 00000000 00:00 0%s%s\n",
+                    (unsigned long)start, (unsigned long)end,
+                    (v->prot & PROT_READ) ? 'r' : '-', (v->prot & PROT_WRITE) ? 'w' : '-',
+                    (v->prot & PROT_EXEC) ? 'x' : '-', (v->flags & VMA_SHARED) ? 's' : 'p',
+                    *name ? "                          " : "", name);
+    }
+    mutex_unlock(&mm->lock);
+    mm_put(mm);
+    return 0;
+}
+
+static int procfs_gen(struct pnode *n, struct pbuf *b)
+{
+    switch (n->kind) {
+    case K_MEMINFO: return gen_meminfo(n, b);
+    case K_CPUINFO: return gen_cpuinfo(n, b);
+    case K_UPTIME: return gen_uptime(n, b);
+    case K_MOUNTS: return gen_mounts(n, b);
+    case K_CMDLINE: return gen_cmdline(n, b);
+    case K_VERSION: return gen_version(n, b);
+    case K_LOADAVG: return gen_loadavg(n, b);
+    case K_STAT: return gen_stat(n, b);
+    case K_PID_STAT: return gen_pid_stat(n, b);
+    case K_PID_STATUS: return gen_pid_status(n, b);
+    case K_PID_CMDLINE: return gen_pid_cmdline(n, b);
+    case K_PID_COMM: return gen_pid_comm(n, b);
+    case K_PID_MAPS: return gen_pid_maps(n, b);
+    default: return -EINVAL;
+    }
+}
+
+static int procfs_open(struct vnode *v, struct file *f)
+{
+    (void)v;
+    return pseudofs_open(f, procfs_gen);
+}
+
+/* ---- the namespace (all under `vfs`) ---- */
+
+static bool pid_alive(int pid)
+{
+    return proc_info_get(pid, &info_scratch) == 0;
+}
+
+/* Frees the nodes of processes that are gone, a process at a time, and only when
+ * none of its nodes is held (a held fd/ directory still points at its parent). */
+static void sweep(void)
+{
+restart:
+    for (struct pnode *n = dyn_nodes; n; n = n->next) {
+        if (n->kind != K_PID_DIR || pid_alive(n->pid))
+            continue;
+        bool held = false;
+        for (struct pnode *m = dyn_nodes; m; m = m->next)
+            if (m->pid == n->pid && m->v.refcount > 0)
+                held = true;
+        if (held)
+            continue;
+        int pid = n->pid;
+        for (struct pnode **pp = &dyn_nodes; *pp;) {
+            struct pnode *m = *pp;
+            if (m->pid == pid) {
+                *pp = m->next;
+                kfree(m);
+            } else {
+                pp = &m->next;
+            }
+        }
+        goto restart;                   /* n is gone: walk the list again */
+    }
+}
+
+static struct pnode *find_node(int kind, int pid, int idx)
+{
+    for (struct pnode *n = dyn_nodes; n; n = n->next)
+        if (n->kind == kind && n->pid == pid && n->idx == idx)
+            return n;
+    return NULL;
+}
+
+/* readdir's answer for an entry: its node when one exists (so getcwd's name search
+ * finds a directory someone is in), else a scratch vnode with a stable made-up ino. */
+static struct vnode *dirent_of(int kind, int pid, int idx, uint64_t ino, uint32_t mode)
+{
+    struct pnode *n = find_node(kind, pid, idx);
+    return n ? &n->v : pseudofs_dirent(ino, mode);
+}
+
+static struct pnode *find_or_make(int kind, int pid, int idx, uint32_t mode, struct vnode *parent)
+{
+    struct pnode *found = find_node(kind, pid, idx);
+    if (found)
+        return found;
+    struct pnode *n = pnode_alloc(proc_fs, &procfs_ops, mode, parent, kind, pid, idx);
+    if (!n)
+        return NULL;
+    n->next = dyn_nodes;
+    dyn_nodes = n;
+    return n;
+}
+
+/* Parses a decimal name; -1 when it is not one. */
+static int parse_num(const char *name, size_t len)
+{
+    if (len == 0 || len > 9)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return -1;
+        v = v * 10 + (name[i] - '0');
+    }
+    return v;
+}
+
+static struct vnode *procfs_lookup(struct vnode *dir, const char *name, size_t len)
+{
+    struct pnode *d = pnode_of(dir);
+    if (d->kind == K_ROOT) {
+        for (size_t i = 0; i < ARRAY_SIZE(root_ents); i++)
+            if (pseudofs_name_is(name, len, root_ents[i].name))
+                return &root_nodes[i]->v;
+        int pid = parse_num(name, len);
+        if (pid <= 0 || !pid_alive(pid))
+            return NULL;
+        sweep();                        /* the walk holds no per-process node here */
+        struct pnode *n = find_or_make(K_PID_DIR, pid, 0, S_IFDIR | 0555, dir);
+        return n ? &n->v : NULL;
+    }
+    if (d->kind == K_PID_DIR) {
+        for (size_t i = 0; i < ARRAY_SIZE(pid_ents); i++) {
+            if (pseudofs_name_is(name, len, pid_ents[i].name)) {
+                struct pnode *n = find_or_make(pid_ents[i].kind, d->pid, 0, pid_ents[i].mode, dir);
+                return n ? &n->v : NULL;
+            }
+        }
+        return NULL;
+    }
+    if (d->kind == K_PID_FD) {
+        int fd = parse_num(name, len);
+        struct fdtable *t = proc_files_locked(d->pid);
+        if (fd < 0 || fd >= VFS_FD_MAX || !t || !t->fd[fd])
+            return NULL;
+        struct pnode *n = find_or_make(K_FD_LINK, d->pid, fd, S_IFLNK | 0700, dir);
+        return n ? &n->v : NULL;
+    }
+    return NULL;
+}
+
+static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+                          struct vnode **v)
+{
+    struct pnode *d = pnode_of(dir);
+    size_t i = (size_t)pos - 2;
+    if (d->kind == K_ROOT) {
+        if (i < ARRAY_SIZE(root_ents)) {
+            *name = root_ents[i].name;
+            *len = strlen(*name);
+            *v = &root_nodes[i]->v;
+            return 0;
+        }
+        i -= ARRAY_SIZE(root_ents);
+        int count = proc_list_pids(pid_scratch, (int)ARRAY_SIZE(pid_scratch));
+        if (i >= (size_t)MIN(count, (int)ARRAY_SIZE(pid_scratch)))
+            return -ENOENT;
+        *len = (size_t)ksnprintf(name_scratch, sizeof(name_scratch), "%d", pid_scratch[i]);
+        *name = name_scratch;
+        *v = dirent_of(K_PID_DIR, pid_scratch[i], 0, 0x100000000ull + (uint64_t)pid_scratch[i] * 64,
+                       S_IFDIR | 0555);
+        return 0;
+    }
+    if (d->kind == K_PID_DIR) {
+        if (i >= ARRAY_SIZE(pid_ents))
+            return -ENOENT;
+        *name = pid_ents[i].name;
+        *len = strlen(*name);
+        *v = dirent_of(pid_ents[i].kind, d->pid, 0, 0x100000000ull + (uint64_t)d->pid * 64 + 1 + i,
+                       pid_ents[i].mode);
+        return 0;
+    }
+    if (d->kind == K_PID_FD) {
+        struct fdtable *t = proc_files_locked(d->pid);
+        for (int fd = 0; t && fd < VFS_FD_MAX; fd++) {
+            if (t->fd[fd] && i-- == 0) {
+                *len = (size_t)ksnprintf(name_scratch, sizeof(name_scratch), "%d", fd);
+                *name = name_scratch;
+                *v = dirent_of(K_FD_LINK, d->pid, fd,
+                               0x200000000ull + (uint64_t)d->pid * VFS_FD_MAX + (uint64_t)fd,
+                               S_IFLNK | 0700);
+                return 0;
+            }
+        }
+    }
+    return -ENOENT;
+}
+
+/* Where descriptor fd of pid points, Linux style, into n->target. */
+static int fd_target(struct pnode *n)
+{
+    struct fdtable *t = proc_files_locked(n->pid);
+    struct file *f = t && n->idx < VFS_FD_MAX ? t->fd[n->idx] : NULL;
+    if (!f)
+        return -ENOENT;
+    struct vnode *v = f->vnode;
+    char *out = n->target;
+    if (!v) {                           /* pipes have no vnode */
+        ksnprintf(out, PNODE_TARGET_MAX, "pipe:[%lu]", (unsigned long)(((uintptr_t)f->priv >> 4) & 0xffffff));
+    } else if (S_ISCHR(v->mode) && devfs_name(v->rdev)) {
+        ksnprintf(out, PNODE_TARGET_MAX, "/dev/%s", devfs_name(v->rdev));
+    } else if (S_ISDIR(v->mode)) {
+        if (vfs_dir_path_locked(vfs_root(), v, out, PNODE_TARGET_MAX) < 0)
+            strlcpy(out, "/", PNODE_TARGET_MAX);
+    } else if (f->path) {
+        strlcpy(out, f->path, PNODE_TARGET_MAX);
+    } else {
+        ksnprintf(out, PNODE_TARGET_MAX, "anon_inode:[%lu]", (unsigned long)v->ino);
+    }
+    return 0;
+}
+
+static int procfs_readlink(struct vnode *v, const char **target, size_t *len)
+{
+    struct pnode *n = pnode_of(v);
+    if (n->kind == K_SELF) {
+        struct process *p = proc_current();
+        if (!p)
+            return -ENOENT;             /* a kernel thread has no /proc/self */
+        ksnprintf(n->target, PNODE_TARGET_MAX, "%d", p->pid);
+    } else if (n->kind == K_PID_EXE) {
+        if (proc_info_get(n->pid, &info_scratch) || !info_scratch.exe[0])
+            return -ENOENT;
+        strlcpy(n->target, info_scratch.exe, PNODE_TARGET_MAX);
+    } else if (n->kind == K_FD_LINK) {
+        int err = fd_target(n);
+        if (err)
+            return err;
+    } else {
+        return -EINVAL;
+    }
+    *target = n->target;
+    *len = strlen(n->target);
+    return 0;
+}
+
+static const struct vnode_ops procfs_ops = {
+    .lookup = procfs_lookup, .create = pseudofs_create, .link = pseudofs_link,
+    .unlink = pseudofs_unlink, .rename = pseudofs_rename, .readdir = procfs_readdir,
+    .dir_empty = pseudofs_dir_empty, .read = pseudofs_read, .write = pseudofs_write,
+    .truncate = pseudofs_truncate, .readlink = procfs_readlink, .open = procfs_open,
+};
+
+struct vfs_fs *procfs_create(void)
+{
+    struct vfs_fs *fs = kzalloc(sizeof(*fs));
+    if (!fs)
+        return NULL;
+    fs->type = "proc";
+    fs->dev = VFS_MKDEV(0, 20);
+    fs->next_ino = 1;
+    proc_fs = fs;
+    struct pnode *root = pnode_alloc(fs, &procfs_ops, S_IFDIR | 0555, NULL, K_ROOT, 0, 0);
+    if (!root)
+        return NULL;
+    fs->root = &root->v;
+    for (size_t i = 0; i < ARRAY_SIZE(root_ents); i++) {
+        root_nodes[i] = pnode_alloc(fs, &procfs_ops, root_ents[i].mode, &root->v,
+                                    root_ents[i].kind, 0, 0);
+        if (!root_nodes[i])
+            return NULL;
+    }
+    return fs;
+}

@@ -1,0 +1,147 @@
+/* sysfs, mounted at /sys: kernel status as text, one value or list per file.
+ * A fixed tree from one table; /sys/cortex and /sys/pkg will join it as new rows. */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/syscall.h>
+#include <osc/time.h>
+#include "pseudofs.h"
+
+#define SYSFS_LOG_MAX (64 * 1024)       /* bytes of the log ring a read can see */
+
+static int gen_unimplemented(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    /* "NUMBER NAME COUNT" for every number that answered -ENOSYS at least once. */
+    for (uint32_t nr = 0; nr < NR_SYSCALLS; nr++) {
+        uint64_t c = syscall_unimplemented_count(nr);
+        if (!c)
+            continue;
+        const char *name = syscall_linux_name(nr);
+        pbuf_printf(b, "%u %s %lu\n", nr, name ? name : "unknown", (unsigned long)c);
+    }
+    return 0;
+}
+
+static int gen_syscalls(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    for (uint32_t nr = 0; nr < NR_SYSCALLS; nr++) {
+        const char *name = syscall_name(nr);
+        if (name)
+            pbuf_printf(b, "%s\n", name);
+    }
+    return 0;
+}
+
+static int gen_log(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    char *buf = kmalloc(SYSFS_LOG_MAX);
+    if (!buf)
+        return -ENOMEM;
+    size_t len = log_read_ring(buf, SYSFS_LOG_MAX);
+    pbuf_put(b, buf, len);
+    kfree(buf);
+    return 0;
+}
+
+static int gen_mm(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    struct mm_stats st;
+    mm_get_stats(&st);
+    pbuf_printf(b, "free_pages %zu\ntotal_pages %zu\nheap_bytes_in_use %zu\nheap_bytes_reserved %zu\n",
+                st.free_pages, st.total_pages, st.heap_bytes_in_use, st.heap_bytes_reserved);
+    return 0;
+}
+
+static int gen_uptime(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    uint64_t ms = time_ns() / 1000000;
+    pbuf_printf(b, "%lu.%03lu\n", (unsigned long)(ms / 1000), (unsigned long)(ms % 1000));
+    return 0;
+}
+
+/* The tree: each row names its parent row (0 is the root). */
+struct sysent { const char *name; int parent; uint32_t mode; pseudo_gen_fn gen; };
+static const struct sysent entries[] = {
+    { "", -1, S_IFDIR | 0555, NULL },
+    { "kernel", 0, S_IFDIR | 0555, NULL },
+    { "unimplemented", 1, S_IFREG | 0444, gen_unimplemented },
+    { "syscalls", 1, S_IFREG | 0444, gen_syscalls },
+    { "log", 1, S_IFREG | 0400, gen_log },
+    { "mm", 1, S_IFREG | 0444, gen_mm },
+    { "uptime", 1, S_IFREG | 0444, gen_uptime },
+};
+static struct pnode *nodes[ARRAY_SIZE(entries)];   /* made once at mount */
+
+static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t len)
+{
+    int d = pnode_of(dir)->idx;
+    for (size_t i = 1; i < ARRAY_SIZE(entries); i++)
+        if (entries[i].parent == d && pseudofs_name_is(name, len, entries[i].name))
+            return &nodes[i]->v;
+    return NULL;
+}
+
+static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+                         struct vnode **v)
+{
+    int d = pnode_of(dir)->idx;
+    uint64_t k = pos - 2;
+    for (size_t i = 1; i < ARRAY_SIZE(entries); i++) {
+        if (entries[i].parent == d && k-- == 0) {
+            *name = entries[i].name;
+            *len = strlen(*name);
+            *v = &nodes[i]->v;
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+static int sysfs_gen(struct pnode *n, struct pbuf *b)
+{
+    return entries[n->idx].gen(n, b);
+}
+
+static int sysfs_open(struct vnode *v, struct file *f)
+{
+    (void)v;
+    return pseudofs_open(f, sysfs_gen);
+}
+
+static int sysfs_readlink(struct vnode *v, const char **target, size_t *len)
+{
+    (void)v; (void)target; (void)len;
+    return -EINVAL;
+}
+
+static const struct vnode_ops sysfs_ops = {
+    .lookup = sysfs_lookup, .create = pseudofs_create, .link = pseudofs_link,
+    .unlink = pseudofs_unlink, .rename = pseudofs_rename, .readdir = sysfs_readdir,
+    .dir_empty = pseudofs_dir_empty, .read = pseudofs_read, .write = pseudofs_write,
+    .truncate = pseudofs_truncate, .readlink = sysfs_readlink, .open = sysfs_open,
+};
+
+struct vfs_fs *sysfs_create(void)
+{
+    struct vfs_fs *fs = kzalloc(sizeof(*fs));
+    if (!fs)
+        return NULL;
+    fs->type = "sysfs";
+    fs->dev = VFS_MKDEV(0, 21);
+    fs->next_ino = 1;
+    for (size_t i = 0; i < ARRAY_SIZE(entries); i++) {
+        struct vnode *parent = entries[i].parent >= 0 ? &nodes[entries[i].parent]->v : NULL;
+        nodes[i] = pnode_alloc(fs, &sysfs_ops, entries[i].mode, parent, 0, 0, (int)i);
+        if (!nodes[i])
+            return NULL;
+    }
+    fs->root = &nodes[0]->v;
+    return fs;
+}

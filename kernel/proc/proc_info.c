@@ -1,0 +1,133 @@
+/* Read-only views of the process table for procfs: copies taken under the table
+ * lock, so /proc formats text without holding any process lock. */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm_space.h>
+#include <osc/proc.h>
+#include <osc/vfs.h>
+#include "proc_internal.h"
+
+int proc_list_pids(int *pids, int max)
+{
+    int n = 0;
+    unsigned long f = proc_table_lock();
+    for (struct pcb *c = proc_table_first(); c; c = c->next_all) {
+        if (n < max) {
+            /* Insertion sort: the list is newest first, readers want ascending. */
+            int i = n;
+            while (i > 0 && pids[i - 1] > c->pub.pid) {
+                pids[i] = pids[i - 1];
+                i--;
+            }
+            pids[i] = c->pub.pid;
+        }
+        n++;
+    }
+    proc_table_unlock(f);
+    return n;
+}
+
+int proc_info_get(int pid, struct proc_info *out)
+{
+    unsigned long f = proc_table_lock();
+    struct pcb *c = proc_find_locked(pid);
+    if (!c) {
+        proc_table_unlock(f);
+        return -ESRCH;
+    }
+    const struct process *p = &c->pub;
+    out->pid = p->pid;
+    out->ppid = p->parent ? p->parent->pid : 0;
+    out->pgid = p->pgid;
+    out->sid = p->sid;
+    out->state = c->state == PROC_ZOMBIE ? 'Z' : 'R';
+    out->nthreads = c->nthreads;
+    out->uid = p->uid;
+    out->gid = p->gid;
+    out->euid = p->euid;
+    out->egid = p->egid;
+    memcpy(out->comm, p->comm, sizeof(out->comm));
+    memcpy(out->exe, p->exe, sizeof(out->exe));
+    memcpy(out->cmdline, p->cmdline, sizeof(out->cmdline));
+    out->cmdline_len = p->cmdline_len;
+    proc_table_unlock(f);
+    return 0;
+}
+
+struct mm_space *proc_mm_get(int pid)
+{
+    unsigned long f = proc_table_lock();
+    struct pcb *c = proc_find_locked(pid);
+    struct mm_space *mm = c && c->state == PROC_ALIVE ? c->pub.mm : NULL;
+    if (mm)
+        mm_get(mm);
+    proc_table_unlock(f);
+    return mm;
+}
+
+struct fdtable *proc_files_locked(int pid)
+{
+    unsigned long f = proc_table_lock();
+    struct pcb *c = proc_find_locked(pid);
+    struct fdtable *t = c ? c->pub.files : NULL;
+    proc_table_unlock(f);
+    return t;
+}
+
+/* Linux's exe link names the file itself: follow final symlinks (/bin/sh ->
+ * busybox gives /bin/busybox). Symlinked directories on the way are kept. */
+static void resolve_final_links(struct process *p, char *exe, size_t size)
+{
+    struct vnode *r = p->root ? p->root : vfs_root();
+    struct vfs_ctx c = { r, r, 0, 0, 0 };
+    char target[sizeof(p->exe)];
+    for (int hops = 0; hops < 8; hops++) {
+        ssize_t n = vfs_readlink(&c, NULL, exe, target, sizeof(target) - 1);
+        if (n <= 0)
+            return;                     /* not a symlink (or gone): done */
+        target[n] = 0;
+        if (target[0] == '/') {
+            strlcpy(exe, target, size);
+            continue;
+        }
+        size_t keep = 0;
+        for (size_t i = 0; exe[i]; i++)
+            if (exe[i] == '/')
+                keep = i + 1;           /* the directory part, with its slash */
+        if (keep + (size_t)n + 1 > size)
+            return;
+        memcpy(exe + keep, target, (size_t)n + 1);
+    }
+}
+
+void proc_set_exec_info(struct process *p, const char *path, const char *const argv[])
+{
+    char exe[sizeof(p->exe)];
+    char cmd[sizeof(p->cmdline)];
+    size_t n = 0;
+    char dir[sizeof(p->exe)];
+    dir[0] = 0;
+    if (path[0] != '/' && p->root && p->cwd) {
+        /* A relative exec path: Linux shows the absolute one. */
+        struct vfs_ctx c = { p->root, p->cwd, 0, 0, 0 };
+        if (vfs_getcwd(&c, dir, sizeof(dir)) < 0 || strcmp(dir, "/") == 0)
+            dir[0] = 0;
+    }
+    if (path[0] == '.' && path[1] == '/')
+        path += 2;
+    ksnprintf(exe, sizeof(exe), "%s%s%s", dir, path[0] == '/' ? "" : "/", path);
+    resolve_final_links(p, exe, sizeof(exe));
+    for (size_t i = 0; argv && argv[i] && n < sizeof(cmd); i++) {
+        size_t l = strlen(argv[i]) + 1;
+        if (l > sizeof(cmd) - n)
+            l = sizeof(cmd) - n;
+        memcpy(cmd + n, argv[i], l);
+        n += l;
+    }
+    unsigned long f = proc_table_lock();
+    memcpy(p->exe, exe, sizeof(exe));
+    memcpy(p->cmdline, cmd, n);
+    p->cmdline_len = (uint16_t)n;
+    proc_table_unlock(f);
+}
