@@ -76,8 +76,8 @@ FIGURES = [
     ("fork_exec_wait_us", "fork + execve (static) + wait", "us"),
     ("mmap_touch_1mib_us", "mmap 1 MiB + touch pages + munmap", "us"),
     ("futex_wake_ns", "futex wake-to-run latency", "ns"),
-    ("tmpfs_write_us_per_mib", "tmpfs sequential write (per MiB of 64)", "us"),
-    ("tmpfs_read_us_per_mib", "tmpfs sequential read (per MiB of 64)", "us"),
+    ("tmpfs_write_us_per_mib", "tmpfs sequential write, 64 MiB file (4 quick), per MiB", "us"),
+    ("tmpfs_read_us_per_mib", "tmpfs sequential read, same file, per MiB", "us"),
     ("memcpy_frame_us", "memcpy 1024x768x4 frame", "us"),
 ]
 BENCH_LINE = re.compile(r"^BENCH (\S+) ([0-9.]+) (\S+)\s*$", re.M)
