@@ -24,7 +24,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-s
 KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
-.PHONY: all kernel iso run test host-tests fuzz setup clean
+.PHONY: all kernel iso run test host-tests fuzz setup clean bench
 all: iso
 
 setup:
@@ -121,6 +121,16 @@ host-tests:
 FUZZ_SECONDS ?= 20
 fuzz:
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# `make bench`: the same benchmark in OSCortex and in Debian's Linux on the same QEMU
+# machine, alternating rounds (tools/bench.py, docs/performance.md). QUICK=1: one
+# round with small counts, only checks that every figure is produced on both.
+QUICK ?= 0
+bench:
+	@bash tools/setup.sh --quiet --bench
+	python3 tools/bench.py $(if $(filter 1,$(QUICK)),--quick)
+
+include user/bench/bench.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -75,9 +75,11 @@ def make_vars_copy(directory):
     return path
 
 
-def base_command(iso, firmware="bios", vars_path=None):
-    """The QEMU command line without display, serial and monitor options."""
-    return [QEMU] + MACHINE_ARGS + firmware_args(firmware, vars_path) + \
+def base_command(iso, firmware="bios", vars_path=None, machine_args=None):
+    """The QEMU command line without display, serial and monitor options.
+    machine_args replaces MACHINE_ARGS (tools/bench.py: -smp 2 -m 1G for both kernels)."""
+    machine = MACHINE_ARGS if machine_args is None else list(machine_args)
+    return [QEMU] + machine + firmware_args(firmware, vars_path) + \
         ["-drive", "media=cdrom,if=ide,index=2,readonly=on,format=raw,file=" + os.path.abspath(iso)]
 
 
@@ -245,7 +247,8 @@ class _Cleaner:
 
 def run(iso, firmware="bios", markers=(), timeout=60.0, watchdog=20.0,
         stop_after_markers=False, settle=0.0, stop_on_panic=True, panic_quiet=1.0,
-        shots=(), log_path=None, echo=False, extra_args=(), first_line=FIRST_LINE):
+        shots=(), log_path=None, echo=False, extra_args=(), first_line=FIRST_LINE,
+        machine_args=None):
     """Boots `iso` and returns a Result.
 
     markers: substrings expected on the serial line in this order.
@@ -256,6 +259,7 @@ def run(iso, firmware="bios", markers=(), timeout=60.0, watchdog=20.0,
         exits by itself first, and then its status is kept).
     timeout: hard limit on the whole run; watchdog: longest silence on the serial
         line while we still wait for something.
+    machine_args: the machine instead of MACHINE_ARGS (see base_command).
     """
     res = Result()
     res.log_path = log_path
@@ -265,7 +269,7 @@ def run(iso, firmware="bios", markers=(), timeout=60.0, watchdog=20.0,
     tmp = tempfile.mkdtemp(prefix="oscortex-qemu-")
     qmp_path = os.path.join(tmp, "qmp.sock")
     vars_path = make_vars_copy(tmp) if firmware == "uefi" else None
-    cmd = base_command(iso, firmware, vars_path) + [
+    cmd = base_command(iso, firmware, vars_path, machine_args) + [
         "-display", "none",
         "-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0",
         "-qmp", "unix:%s,server=on,wait=off" % qmp_path,

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, running and testing OSCortex needs.
 # Idempotent: when everything is present it only runs dpkg-query (well under 1 s).
-#   setup.sh [--quiet] [--gui]    --gui adds QEMU's window front-ends (make run with a display)
+#   setup.sh [--quiet] [--gui] [--bench]
+#     --gui adds QEMU's window front-ends (make run with a display);
+#     --bench adds what `make bench` needs beyond the build (gnuplot for the chart).
 set -euo pipefail
-quiet=0 gui=0
+quiet=0 gui=0 bench=0
 for a in "$@"; do
     case $a in
         --quiet) quiet=1 ;;
         --gui) gui=1 ;;
-        *) echo "usage: setup.sh [--quiet] [--gui]" >&2; exit 2 ;;
+        --bench) bench=1 ;;
+        *) echo "usage: setup.sh [--quiet] [--gui] [--bench]" >&2; exit 2 ;;
     esac
 done
 
@@ -20,6 +23,9 @@ PACKAGES=(
     musl-tools busybox-static cpio                          # userland: init, tests, initramfs
 )
 [ $gui = 1 ] && PACKAGES+=(qemu-system-gui)
+# Debian's kernel for the Linux side is fetched by tools/bench.py with `apt-get
+# download` (unpacked under build/, not installed), so it is not listed here.
+[ $bench = 1 ] && PACKAGES+=(gnuplot-nox)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""`make bench`: the same static benchmark (user/bench/bench.c) in OSCortex and in
+Debian's Linux kernel, booted the same way (GRUB from an ISO) on the same QEMU
+machine, in alternating rounds (OSCortex, Linux, OSCortex, Linux, ...). Reports the
+median and min-max of each figure per system and the ratio OSCortex / Linux
+(every figure is "lower is better": a ratio above 1 means OSCortex is slower).
+
+Outputs: a table on stdout, build/bench/results.json (every raw number), and
+build/bench/ratios.png (gnuplot bar chart of the ratios; tools/setup.sh --bench).
+The OSCortex image is the one tools/osc-run builds (its make_image(): the standard
+initramfs plus /bin/bench and /bin/nop, kernel command line osc.run=<hex>); the
+Linux image is built here: Debian's linux-image-amd64 kernel (downloaded with
+apt-get download, unpacked under build/bench/linux/, the host's /boot untouched)
+and a busybox initramfs whose /init mounts proc, sys, devtmpfs and tmpfs, prints
+"[init] bench init", runs the benchmark and powers off.
+
+Boot time is QEMU start -> the first "[init] " line on the serial port, i.e. the
+first line the init program prints, on both systems.
+
+usage: tools/bench.py [--quick] [--rounds N] [--linux-only]
+  --quick       one round, small counts: proves every figure is produced on both
+                systems (make test's smoke test); never judges the numbers.
+  --linux-only  measure only the Linux column (to check the harness); the table
+                shows OSCortex as "not run" and no ratios are claimed.
+Exit status: 0 when every figure was produced on every system run; 1 otherwise,
+including when OSCortex cannot run the benchmark yet (no numbers are invented).
+Python 3 standard library; gnuplot only for the chart.
+"""
+
+import argparse
+import importlib.machinery
+import importlib.util
+import json
+import os
+import platform
+import re
+import selectors
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import qemu_run  # noqa: E402
+
+BUILD = os.path.join(ROOT, "build")
+OUT = os.path.join(BUILD, "bench")
+LINUX_DIR = os.path.join(OUT, "linux")
+BENCH_BIN = os.path.join(BUILD, "user", "bench", "bench")
+NOP_BIN = os.path.join(BUILD, "user", "bench", "nop")
+OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
+
+# The one machine both kernels run on: TCG (no -accel given, and no KVM here),
+# 2 CPUs, 1 GiB, BIOS (SeaBIOS) -> GRUB from the ISO.
+MACHINE = ["-M", "q35", "-cpu", "max", "-smp", "2", "-m", "1G", "-no-reboot", "-nic", "none",
+           "-vga", "std", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+BOOT_MARKER = "[init] "          # the first line of either init program
+END_MARKER = "BENCH_END"
+LINUX_CMDLINE = "console=ttyS0 quiet panic=-1"
+RUN_TIMEOUT = {"full": 900.0, "quick": 180.0}
+BOOT_LIMIT = 60.0                 # QEMU start -> BENCH_START (OSCortex boots in ~1.5 s, Linux ~8 s)
+FIGURE_LIMIT = {"full": 240.0, "quick": 60.0}   # longest time without a new BENCH line
+
+# Figures in table order: (key, description, unit). boot_ms is measured here, the
+# rest are the "BENCH key value unit" lines of user/bench/bench.c.
+FIGURES = [
+    ("boot_ms", "boot: QEMU start -> first init line", "ms"),
+    ("getpid_ns", "getpid", "ns"),
+    ("yield_pingpong_ns", "sched_yield ping-pong, 2 threads (round trip)", "ns"),
+    ("pipe_rtt_ns", "pipe round trip, 2 processes", "ns"),
+    ("fork_exit_wait_us", "fork + exit + wait", "us"),
+    ("fork_exec_wait_us", "fork + execve (static) + wait", "us"),
+    ("mmap_touch_1mib_us", "mmap 1 MiB + touch pages + munmap", "us"),
+    ("futex_wake_ns", "futex wake-to-run latency", "ns"),
+    ("tmpfs_write_us_per_mib", "tmpfs sequential write, 64 MiB file (4 quick), per MiB", "us"),
+    ("tmpfs_read_us_per_mib", "tmpfs sequential read, same file, per MiB", "us"),
+    ("memcpy_frame_us", "memcpy 1024x768x4 frame", "us"),
+]
+BENCH_LINE = re.compile(r"^BENCH (\S+) ([0-9.]+) (\S+)\s*$", re.M)
+ERROR_LINE = re.compile(r"^BENCH_ERROR .*$", re.M)
+
+
+class NotRunnable(Exception):
+    """A system cannot run the benchmark (yet); the message says why."""
+
+
+def log(msg):
+    sys.stderr.write("bench: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def sh(cmd, **kw):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed:\n%s" % (" ".join(cmd), r.stdout[-2000:]))
+    return r.stdout
+
+
+# ---------------------------------------------------------------------------------
+# Linux image: Debian's kernel + busybox initramfs + GRUB ISO, cached in build/bench.
+
+INIT_SCRIPT = """#!/bin/sh
+# /init of the Linux side of make bench (tools/bench.py): the same figures as
+# OSCortex's osc.run path, then power off.
+echo "[init] bench init"
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+/bin/bench $(cat /etc/bench.args)
+echo "[init] bench exit $?"
+poweroff -f
+"""
+
+
+def linux_kernel():
+    """Path of the unpacked vmlinuz of Debian's current linux-image-amd64."""
+    os.makedirs(LINUX_DIR, exist_ok=True)
+    have = sorted(f for f in os.listdir(LINUX_DIR) if f.startswith("vmlinuz-"))
+    if have:
+        return os.path.join(LINUX_DIR, have[-1])
+    deps = sh(["apt-cache", "depends", "linux-image-amd64"])
+    m = re.search(r"Depends: (linux-image-[0-9][^\s]*-amd64)\s", deps)
+    if not m:
+        raise NotRunnable("apt-cache knows no linux-image-amd64 (run apt-get update)")
+    pkg = m.group(1)
+    log("downloading %s (apt-get download; the host's /boot is left alone)" % pkg)
+    tmp = tempfile.mkdtemp(prefix="bench-deb-", dir=OUT)
+    try:
+        sh(["apt-get", "download", pkg], cwd=tmp)
+        deb = [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
+        # Only the kernel image: the modules (hundreds of MiB) are not needed.
+        sh(["sh", "-c", "dpkg-deb --fsys-tarfile %s | tar -x --wildcards './boot/vmlinuz-*'" % deb],
+           cwd=tmp)
+        name = [f for f in os.listdir(os.path.join(tmp, "boot")) if f.startswith("vmlinuz-")][0]
+        shutil.move(os.path.join(tmp, "boot", name), os.path.join(LINUX_DIR, name))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return os.path.join(LINUX_DIR, name)
+
+
+def linux_iso(mode):
+    """Builds build/bench/linux-MODE.iso (GRUB: linux + initrd, grub-mkrescue)."""
+    kernel = linux_kernel()
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    stage = tempfile.mkdtemp(prefix="bench-linux-", dir=OUT)
+    try:
+        with open(os.path.join(stage, "init"), "w") as f:
+            f.write(INIT_SCRIPT)
+        with open(os.path.join(stage, "bench.args"), "w") as f:
+            f.write("--quick\n" if mode == "quick" else "\n")
+        lines = ["dir %s 0755" % d for d in ("/", "/bin", "/sbin", "/etc", "/usr", "/usr/bin",
+                                             "/usr/sbin", "/proc", "/sys", "/dev", "/root")]
+        lines += ["dir /tmp 1777",
+                  "nod /dev/console 0600 c 5 1",     # init's stdio before devtmpfs
+                  "nod /dev/null 0666 c 1 3",
+                  "file /init 0755 %s" % os.path.join(stage, "init"),
+                  "file /etc/bench.args 0644 %s" % os.path.join(stage, "bench.args"),
+                  "file /bin/busybox 0755 %s" % busybox,
+                  "file /bin/bench 0755 %s" % BENCH_BIN,
+                  "file /bin/nop 0755 %s" % NOP_BIN]
+        for path in sh([busybox, "--list-full"]).split():
+            if path not in ("bin/busybox", "linuxrc"):
+                lines.append("slink /%s 0777 /bin/busybox" % path)
+        manifest = os.path.join(stage, "manifest")
+        with open(manifest, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        iso_root = os.path.join(stage, "iso")
+        os.makedirs(os.path.join(iso_root, "boot", "grub"))
+        sh([sys.executable, os.path.join(ROOT, "tools", "mkinitramfs.py"), manifest,
+            os.path.join(iso_root, "boot", "initramfs.cpio")], cwd=ROOT)
+        shutil.copy(kernel, os.path.join(iso_root, "boot", "vmlinuz"))
+        # As tools/mkiso.sh does for OSCortex, with linux/initrd for multiboot2/module2.
+        with open(os.path.join(iso_root, "boot", "grub", "grub.cfg"), "w") as f:
+            f.write("set timeout=0\nset default=0\ninsmod all_video\n"
+                    "menuentry \"Linux (bench)\" {\n"
+                    "    linux /boot/vmlinuz %s\n"
+                    "    initrd /boot/initramfs.cpio\n"
+                    "    boot\n}\n" % LINUX_CMDLINE)
+        iso = os.path.join(OUT, "linux-%s.iso" % mode)
+        sh(["grub-mkrescue", "-o", iso, iso_root])
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return iso
+
+
+# ---------------------------------------------------------------------------------
+# OSCortex image: exactly what tools/osc-run boots, built by its own make_image().
+
+def load_osc_run():
+    if not os.path.exists(OSC_RUN):
+        raise NotRunnable("tools/osc-run is not in this tree yet (user processes have not landed)")
+    loader = importlib.machinery.SourceFileLoader("osc_run", OSC_RUN)
+    spec = importlib.util.spec_from_loader("osc_run", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    if not hasattr(mod, "make_image"):
+        raise NotRunnable("tools/osc-run has no make_image() to build the image with")
+    return mod
+
+
+def oscortex_iso(mode):
+    osc_run = load_osc_run()
+    command = "/bin/bench --quick" if mode == "quick" else "/bin/bench"
+    tmp = tempfile.mkdtemp(prefix="bench-osc-", dir=OUT)
+    try:
+        try:
+            iso = osc_run.make_image(tmp, ["%s:/bin/bench" % BENCH_BIN, "%s:/bin/nop" % NOP_BIN],
+                                     command)
+        except SystemExit:
+            raise NotRunnable("tools/osc-run could not build the image (see above)")
+        out = os.path.join(OUT, "oscortex-%s.iso" % mode)
+        shutil.move(iso, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+# ---------------------------------------------------------------------------------
+# One run: boot, wait for BENCH_END, parse.
+
+def boot_and_watch(iso, mode, log_path):
+    """Boots `iso` on MACHINE and follows the serial line until the benchmark ends
+    (BENCH_END), init reports the command's exit, the kernel panics, QEMU exits, or
+    a limit passes: BOOT_LIMIT to reach BENCH_START, FIGURE_LIMIT between figures
+    (from QEMU start until the first),
+    RUN_TIMEOUT in all. Returns (text, seconds to BOOT_MARKER or None, why it ended)."""
+    cmd = qemu_run.base_command(iso, machine_args=MACHINE) + [
+        "-display", "none", "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0"]
+    cleaner = qemu_run._Cleaner()
+    text, boot, ended = "", None, None
+    start = time.monotonic()
+    progress = start            # last BENCH line (or start)
+    seen = 0                    # BENCH lines so far
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    try:
+        with open(log_path, "wb") as logf:
+            while ended is None:
+                now = time.monotonic()
+                if now - start > RUN_TIMEOUT[mode]:
+                    ended = "timeout after %.0fs" % RUN_TIMEOUT[mode]
+                elif "BENCH_START" not in text and now - start > BOOT_LIMIT:
+                    ended = "the benchmark did not start within %.0fs" % BOOT_LIMIT
+                elif now - progress > FIGURE_LIMIT[mode]:
+                    ended = "no new figure for %.0fs" % FIGURE_LIMIT[mode]
+                if ended:
+                    break
+                if not sel.select(timeout=0.2):
+                    continue
+                data = os.read(proc.stdout.fileno(), 65536)
+                if not data:
+                    proc.wait()
+                    ended = "QEMU exited (status %s)" % proc.returncode
+                    break
+                logf.write(data)
+                text += cleaner.feed(data)
+                if boot is None and BOOT_MARKER in text:
+                    boot = time.monotonic() - start
+                n = text.count("\nBENCH")
+                if n != seen:
+                    seen, progress = n, time.monotonic()
+                if END_MARKER in text:
+                    ended = "end"
+                elif "[init] osc-run exit" in text or "[init] bench exit" in text:
+                    ended = "the benchmark exited early"
+                elif qemu_run.PANIC in text:
+                    time.sleep(1.0)     # let the register dump through
+                    ended = "kernel panic"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        sel.close()
+        proc.stdout.close()
+        proc.stderr.close()
+    return text, boot, ended
+
+
+def run_once(system, iso, mode, round_no):
+    path = os.path.join(OUT, "%s-round%d.log" % (system, round_no))
+    text, boot, ended = boot_and_watch(iso, mode, path)
+    figures = {}
+    for key, value, _unit in BENCH_LINE.findall(text):
+        figures[key] = float(value)
+    if boot is not None:
+        figures["boot_ms"] = boot * 1000.0
+    m = re.search(r"^BENCH_INFO cpus (-?\d+)", text, re.M)
+    info = {"cpus": int(m.group(1)) if m else None}
+    if system == "oscortex":
+        info["osc_run_started"] = "[init] osc-run start" in text
+    errors = ERROR_LINE.findall(text)
+    missing = [k for k, _d, _u in FIGURES if k not in figures]
+    problem = None
+    if missing:
+        lines = [l.strip() for l in text.splitlines() if l.strip()]
+        problem = "%s round %d: %s; missing %s; last line: %s (log %s)" % (
+            system, round_no, ended, ", ".join(missing), lines[-1] if lines else "(no output)",
+            os.path.relpath(path, ROOT))
+        if errors:
+            problem += "; " + "; ".join(errors)
+    return figures, info, problem
+
+
+def summarize(samples):
+    if not samples:
+        return None
+    return {"samples": samples, "median": statistics.median(samples),
+            "min": min(samples), "max": max(samples)}
+
+
+def fmt_value(s):
+    if s is None:
+        return "not run"
+    def f(v):
+        return "%.0f" % v if v >= 100 else "%.1f" % v if v >= 10 else "%.2f" % v
+    if len(s["samples"]) == 1:
+        return f(s["median"])
+    return "%s (%s-%s)" % (f(s["median"]), f(s["min"]), f(s["max"]))
+
+
+def table(results):
+    rows = [("benchmark", "OSCortex", "Linux", "ratio")]
+    for key, desc, unit in FIGURES:
+        fig = results["figures"][key]
+        ratio = fig["ratio"]
+        rows.append(("%s [%s]" % (desc, unit), fmt_value(fig["oscortex"]), fmt_value(fig["linux"]),
+                     "%.2f" % ratio if ratio is not None else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = []
+    for n, r in enumerate(rows):
+        out.append("| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(r)) + " |")
+        if n == 0:
+            out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(out)
+
+
+def chart(results, path):
+    """Bar chart of the ratios with gnuplot; returns a reason string if not drawn."""
+    pts = [(k, results["figures"][k]["ratio"]) for k, _d, _u in FIGURES
+           if results["figures"][k]["ratio"] is not None]
+    if not pts:
+        return "no ratios to draw"
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        return "gnuplot not installed (tools/setup.sh --bench)"
+    data = path + ".dat"
+    with open(data, "w") as f:
+        for i, (k, v) in enumerate(pts):
+            f.write("%d %s %.4f\n" % (i, k, v))
+    values = [v for _k, v in pts] + [1.0]
+    # Bars grow from 1 (parity) up (OSCortex slower) or down (faster); value labels
+    # above rising bars, below falling ones. gnuplot 5.4 crashes on a labels plot
+    # whose points are all undefined, so only the needed label plots are added.
+    plots = ["'%s' using 1:3:($1-0.35):($1+0.35):($3<1?$3:1):($3>1?$3:1):xtic(2) "
+             "with boxxyerror lc rgb '#3b7dd8'" % data]
+    if any(v >= 1 for _k, v in pts):
+        plots.append("'' using 1:($3>=1?$3:NaN):(sprintf('%.2f', $3)) with labels offset 0,0.8")
+    if any(v < 1 for _k, v in pts):
+        plots.append("'' using 1:($3<1?$3:NaN):(sprintf('%.2f', $3)) with labels offset 0,-0.8")
+    script = "\n".join([
+        "set terminal pngcairo size 1100,560 font 'DejaVu Sans,10'",
+        "set output '%s'" % path,
+        "set title 'OSCortex / Linux, same QEMU machine (median of %d alternating rounds; "
+        "above 1 = OSCortex slower)'" % results["rounds"],
+        "set termoption noenhanced",
+        "set style fill solid 0.8 border -1",
+        "set logscale y 10",
+        "set grid ytics",
+        "set ylabel 'ratio (log scale)'",
+        "set xtics rotate by -35 left",
+        "set key off",
+        "set yrange [%g:%g]" % (min(values) / 2, max(values) * 2),
+        "set xrange [-0.6:%.1f]" % (len(pts) - 0.4),
+        "set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 lc rgb 'black'",
+        "plot " + ", ".join(plots), ""])
+    r = subprocess.run([gnuplot], input=script, text=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    os.unlink(data)
+    if r.returncode != 0:
+        return "gnuplot failed (status %d): %s" % (r.returncode, r.stdout.strip()[-300:])
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(usage="tools/bench.py [--quick] [--rounds N] [--linux-only]")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--linux-only", action="store_true")
+    args = ap.parse_args()
+    mode = "quick" if args.quick else "full"
+    rounds = args.rounds or (1 if args.quick else 3)
+    os.makedirs(OUT, exist_ok=True)
+
+    r = subprocess.run(["make", "--no-print-directory", "-s", "-C", ROOT, BENCH_BIN, NOP_BIN])
+    if r.returncode != 0:
+        log("building the benchmark failed")
+        return 1
+    systems = ["linux"] if args.linux_only else ["oscortex", "linux"]
+    isos = {}
+    try:
+        for s in systems:     # OSCortex first: fail fast when it cannot run yet
+            isos[s] = oscortex_iso(mode) if s == "oscortex" else linux_iso(mode)
+    except NotRunnable as e:
+        log("OSCortex cannot run the benchmark: %s. No figures reported." % e)
+        print("bench: 0 passed, %d failed" % (len(systems) * len(FIGURES)))
+        return 1
+
+    samples = {s: {k: [] for k, _d, _u in FIGURES} for s in systems}
+    runs = {s: [] for s in systems}      # per round: CPUs the benchmark saw, how it started
+    problems = []
+    t0 = time.monotonic()
+    for n in range(1, rounds + 1):
+        for s in systems:     # alternate A B A B: host noise hits both alike
+            log("round %d/%d: %s (%s)" % (n, rounds, s, mode))
+            figures, info, problem = run_once(s, isos[s], mode, n)
+            runs[s].append(info)
+            for k, v in figures.items():
+                if k in samples[s]:
+                    samples[s][k].append(v)
+            if problem:
+                problems.append(problem)
+                log(problem)
+        if problems and n == 1 and "oscortex" in systems and any(
+                p.startswith("oscortex") for p in problems):
+            break             # OSCortex did not get through: more rounds prove nothing
+
+    results = {
+        "mode": mode, "rounds": rounds,
+        "machine": ["qemu-system-x86_64"] + MACHINE + ["(TCG)"],
+        "qemu": sh(["qemu-system-x86_64", "--version"]).splitlines()[0],
+        "linux_kernel": os.path.basename(linux_kernel()) if "linux" in systems else None,
+        "linux_cmdline": LINUX_CMDLINE,
+        "host": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "seconds": round(time.monotonic() - t0, 1),
+        "runs": runs,
+        "problems": problems,
+        "figures": {},
+    }
+    for key, desc, unit in FIGURES:
+        o = summarize(samples.get("oscortex", {}).get(key, []))
+        lx = summarize(samples["linux"][key])
+        results["figures"][key] = {
+            "description": desc, "unit": unit, "oscortex": o, "linux": lx,
+            "ratio": o["median"] / lx["median"] if o and lx and lx["median"] > 0 else None}
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+
+    print("OSCortex vs Linux (%s), %s, %d round(s) alternating, median (min-max); "
+          "ratio = OSCortex / Linux, lower is better" % (
+              results["linux_kernel"], " ".join(MACHINE[:8]), rounds))
+    print(table(results))
+    png = os.path.join(OUT, "ratios.png")
+    why = chart(results, png)
+    print("raw numbers: %s; chart: %s" % (os.path.relpath(os.path.join(OUT, "results.json"), ROOT),
+                                          why or os.path.relpath(png, ROOT)))
+    if args.linux_only:
+        print("OSCortex: not run (--linux-only)")
+    # One check per figure and system: produced in every round. tests/run-all.sh
+    # counts this line (summary_suite bench ...).
+    produced = sum(1 for s in systems for k, _d, _u in FIGURES if len(samples[s][k]) == rounds)
+    if problems:
+        print("INCOMPLETE: %d problem(s):" % len(problems))
+        for p in problems:
+            print("  " + p)
+    else:
+        print("all %d figures produced on %s" % (len(FIGURES), " and ".join(systems)))
+    print("bench: %d passed, %d failed" % (produced, len(systems) * len(FIGURES) - produced))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+# The OSCortex-vs-Linux benchmark (included by the top Makefile): user/bench/bench.c
+# and its fork+execve helper nop.c, musl static; tools/bench.py runs them in both
+# kernels (docs/performance.md).
+BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -pthread
+
+$(BUILD)/user/bench/%: user/bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@musl-gcc -static $(BENCH_CFLAGS) -o $@ $<
