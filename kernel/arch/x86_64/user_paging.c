@@ -6,6 +6,7 @@
  * mappings); a shared private page is read-only with PTE_COW set until a write
  * fault copies it (upt_cow_break). Leaves are dropped with page_ref_put. */
 
+#include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
@@ -98,7 +99,7 @@ int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot)
 {
     uint64_t *e = walk(root, va, true);
     if (!e)
-        return -12;     /* -ENOMEM */
+        return -ENOMEM;
     bool was = *e & PTE_PRESENT;
     *e = leaf_for(pa, prot);
     if (was && root_live(root))
@@ -122,7 +123,12 @@ static vaddr_t skip_hole(paddr_t root, vaddr_t va)
     return va + PAGE_SIZE;
 }
 
-void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
+/* Calls fn on every present leaf of [start, end) in root, skipping unmapped
+ * tables whole; stops at the first non-zero return. live: root is the loaded one,
+ * so changed entries need an invlpg. */
+typedef int (*pte_fn)(uint64_t *e, vaddr_t va, bool live, void *ctx);
+
+static int for_each_present(paddr_t root, vaddr_t start, vaddr_t end, pte_fn fn, void *ctx)
 {
     bool live = root_live(root);
     for (vaddr_t va = start; va < end && va >= start;) {
@@ -132,65 +138,77 @@ void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
             continue;
         }
         if (*e & PTE_PRESENT) {
-            paddr_t pa = *e & PTE_ADDR_MASK;
-            *e = 0;
-            if (live)
-                invlpg(va);
-            page_ref_put(pa);
-        }
-        va += PAGE_SIZE;
-    }
-}
-
-void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot)
-{
-    bool live = root_live(root);
-    for (vaddr_t va = start; va < end && va >= start;) {
-        uint64_t *e = walk(root, va, false);
-        if (!e) {
-            va = skip_hole(root, va);
-            continue;
-        }
-        if (*e & PTE_PRESENT) {
-            /* A copy-on-write page stays read-only until its write fault. */
-            uint64_t cow = *e & PTE_COW;
-            *e = leaf_for(*e & PTE_ADDR_MASK, prot);
-            if (cow)
-                *e = (*e & ~PTE_WRITE) | PTE_COW;
-            if (live)
-                invlpg(va);
-        }
-        va += PAGE_SIZE;
-    }
-}
-
-int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool shared)
-{
-    bool live = root_live(src);
-    for (vaddr_t va = start; va < end && va >= start;) {
-        uint64_t *e = walk(src, va, false);
-        if (!e) {
-            va = skip_hole(src, va);
-            continue;
-        }
-        if (*e & PTE_PRESENT) {
-            uint64_t *d = walk(dst, va, true);
-            if (!d)
-                return -12;     /* -ENOMEM */
-            /* Every private shared page is CoW, read-only ones too: a later
-             * mprotect(PROT_WRITE) must not make a shared frame writable. */
-            if (!shared && !(*e & PTE_COW)) {
-                bool was_writable = *e & PTE_WRITE;
-                *e = (*e & ~PTE_WRITE) | PTE_COW;
-                if (live && was_writable)
-                    invlpg(va);
-            }
-            page_ref_get(*e & PTE_ADDR_MASK);
-            *d = *e & ~(PTE_ACCESSED | PTE_DIRTY);
+            int err = fn(e, va, live, ctx);
+            if (err)
+                return err;
         }
         va += PAGE_SIZE;
     }
     return 0;
+}
+
+static int unmap_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
+{
+    (void)ctx;
+    paddr_t pa = *e & PTE_ADDR_MASK;
+    *e = 0;
+    if (live)
+        invlpg(va);
+    page_ref_put(pa);
+    return 0;
+}
+
+void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
+{
+    for_each_present(root, start, end, unmap_one, NULL);
+}
+
+static int protect_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
+{
+    uint32_t prot = *(const uint32_t *)ctx;
+    /* A copy-on-write page stays read-only until its write fault. */
+    uint64_t cow = *e & PTE_COW;
+    *e = leaf_for(*e & PTE_ADDR_MASK, prot);
+    if (cow)
+        *e = (*e & ~PTE_WRITE) | PTE_COW;
+    if (live)
+        invlpg(va);
+    return 0;
+}
+
+void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot)
+{
+    for_each_present(root, start, end, protect_one, &prot);
+}
+
+struct fork_ctx {
+    paddr_t dst;
+    bool shared;
+};
+
+static int fork_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
+{
+    const struct fork_ctx *f = ctx;
+    uint64_t *d = walk(f->dst, va, true);
+    if (!d)
+        return -ENOMEM;
+    /* Every private shared page is CoW, read-only ones too: a later
+     * mprotect(PROT_WRITE) must not make a shared frame writable. */
+    if (!f->shared && !(*e & PTE_COW)) {
+        bool was_writable = *e & PTE_WRITE;
+        *e = (*e & ~PTE_WRITE) | PTE_COW;
+        if (live && was_writable)
+            invlpg(va);
+    }
+    page_ref_get(*e & PTE_ADDR_MASK);
+    *d = *e & ~(PTE_ACCESSED | PTE_DIRTY);
+    return 0;
+}
+
+int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool shared)
+{
+    struct fork_ctx f = { dst, shared };
+    return for_each_present(src, start, end, fork_one, &f);
 }
 
 int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot)
@@ -201,13 +219,13 @@ int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot)
     if (e && (*e & PTE_PRESENT) && (*e & PTE_WRITE))
         return 0;
     if (!e || !(*e & PTE_PRESENT) || !(*e & PTE_COW))
-        return -14;     /* -EFAULT: not a copy-on-write page */
+        return -EFAULT;     /* not a copy-on-write page */
     paddr_t old = *e & PTE_ADDR_MASK;
     paddr_t pa = old;
     if (page_ref_shared(old)) {
         pa = pmm_alloc_page();
         if (!pa)
-            return -12;
+            return -ENOMEM;
         memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
     }
     *e = leaf_for(pa, prot);
