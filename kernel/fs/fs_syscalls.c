@@ -303,6 +303,10 @@ static long stat_at(int dirfd, uint64_t upath, int flags, struct linux_stat *st)
         file_put(f);
         return 0;
     }
+    if (path[0] == 0) {         /* Linux refuses "" before looking at dirfd */
+        kfree(path);
+        return -ENOENT;
+    }
     struct vnode *at;
     err = at_dir(dirfd, path, &at);
     if (!err) {
