@@ -398,7 +398,9 @@ def main():
     rounds = args.rounds or (1 if args.quick else 3)
     os.makedirs(OUT, exist_ok=True)
 
-    r = subprocess.run(["make", "--no-print-directory", "-s", "-C", ROOT, BENCH_BIN, NOP_BIN])
+    # Relative targets: the Makefile's pattern rules are written against build/...
+    r = subprocess.run(["make", "--no-print-directory", "-s", "-C", ROOT,
+                        os.path.relpath(BENCH_BIN, ROOT), os.path.relpath(NOP_BIN, ROOT)])
     if r.returncode != 0:
         log("building the benchmark failed")
         return 1
