@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
+#include <pthread.h>
 #include <time.h>
 
 static long long now_ms(void)
@@ -58,6 +59,34 @@ TEST(select_reports_a_pipe_readable_after_a_write_and_writes_back_time_left)
     struct timeval ltv = { 1, 0 };
     CHECK_EQ(select(p[0] + 1, &r, NULL, NULL, &ltv), 1);
     CHECK(FD_ISSET(p[0], &r));
+    close(p[0]), close(p[1]);
+}
+
+static void *write_later(void *arg)
+{
+    struct timespec ts = { 0, 50 * 1000000 };
+    nanosleep(&ts, NULL);
+    if (write(*(int *)arg, "x", 1) != 1)
+        return (void *)1;
+    return NULL;
+}
+
+TEST(select_without_a_timeout_blocks_until_a_thread_writes)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, write_later, &p[1]) == 0);
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    long long t0 = now_ms();
+    CHECK_EQ(select(p[0] + 1, &r, NULL, NULL, NULL), 1);
+    CHECK(now_ms() - t0 >= 40);
+    CHECK(FD_ISSET(p[0], &r));
+    void *ret;
+    pthread_join(t, &ret);
+    CHECK(ret == NULL);
     close(p[0]), close(p[1]);
 }
 
