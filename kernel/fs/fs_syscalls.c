@@ -263,32 +263,49 @@ SYSCALL(getdents64)
     return r;
 }
 
-/* stat family: flags AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH. */
-static long do_fstatat(int dirfd, uint64_t upath, uint64_t ubuf, int flags)
+/* What stat reports for a file without a vnode (a pipe end). */
+static void stat_anon(struct linux_stat *st)
 {
-    struct linux_stat st;
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFIFO | 0600;
+    st->st_blksize = 4096;
+}
+
+/* stat family core: fills *st for path at dirfd. flags AT_SYMLINK_NOFOLLOW,
+ * AT_EMPTY_PATH (an empty or NULL path names dirfd itself, as in Linux 6.11). */
+static long stat_at(int dirfd, uint64_t upath, int flags, struct linux_stat *st)
+{
     struct vnode *v = NULL;
     char *path;
-    long err = get_path(upath, &path);
-    if (err)
+    long err;
+    if (!upath && (flags & AT_EMPTY_PATH)) {
+        path = kmalloc(1);
+        if (!path)
+            return -ENOMEM;
+        path[0] = 0;
+    } else if ((err = get_path(upath, &path))) {
         return err;
+    }
     if (path[0] == 0 && (flags & AT_EMPTY_PATH)) {
-        struct file *f = get_fd(dirfd);
         kfree(path);
         if (dirfd == AT_FDCWD) {
             struct vfs_ctx c = ctx_of(cur());
-            vfs_stat_vnode(c.cwd, &st);
-        } else if (!f) {
-            return -EBADF;
-        } else if (!f->vnode) {
-            memset(&st, 0, sizeof(st));
-            st.st_mode = S_IFIFO | 0600;
-            st.st_blksize = 4096;
-        } else {
-            vfs_stat_vnode(f->vnode, &st);
+            vfs_stat_vnode(c.cwd, st);
+            return 0;
         }
+        struct file *f = get_fd(dirfd);
+        if (!f)
+            return -EBADF;
+        if (f->vnode)
+            vfs_stat_vnode(f->vnode, st);
+        else
+            stat_anon(st);
         file_put(f);
-        return copy_to_user((void *)ubuf, &st, sizeof(st));
+        return 0;
+    }
+    if (path[0] == 0) {         /* Linux refuses "" before looking at dirfd */
+        kfree(path);
+        return -ENOENT;
     }
     struct vnode *at;
     err = at_dir(dirfd, path, &at);
@@ -300,9 +317,16 @@ static long do_fstatat(int dirfd, uint64_t upath, uint64_t ubuf, int flags)
     kfree(path);
     if (err)
         return err;
-    vfs_stat_vnode(v, &st);
+    vfs_stat_vnode(v, st);
     vnode_put(v);
-    return copy_to_user((void *)ubuf, &st, sizeof(st));
+    return 0;
+}
+
+static long do_fstatat(int dirfd, uint64_t upath, uint64_t ubuf, int flags)
+{
+    struct linux_stat st;
+    long err = stat_at(dirfd, upath, flags, &st);
+    return err ? err : copy_to_user((void *)ubuf, &st, sizeof(st));
 }
 
 SYSCALL(stat) { return do_fstatat(AT_FDCWD, args->a[0], args->a[1], 0); }
@@ -314,15 +338,66 @@ SYSCALL(fstat)
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
-    if (f->vnode) {
+    if (f->vnode)
         vfs_stat_vnode(f->vnode, &st);
-    } else {
-        memset(&st, 0, sizeof(st));
-        st.st_mode = S_IFIFO | 0600;
-        st.st_blksize = 4096;
-    }
+    else
+        stat_anon(&st);
     file_put(f);
     return copy_to_user((void *)args->a[1], &st, sizeof(st));
+}
+
+/* statx: Linux's 256-byte struct statx (include/uapi/linux/stat.h). */
+struct statx_timestamp { int64_t tv_sec; uint32_t tv_nsec; int32_t pad; };
+struct linux_statx {
+    uint32_t stx_mask, stx_blksize;
+    uint64_t stx_attributes;
+    uint32_t stx_nlink, stx_uid, stx_gid;
+    uint16_t stx_mode, spare0;
+    uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    uint64_t stx_mnt_id;
+    uint32_t stx_dio_mem_align, stx_dio_offset_align;
+    uint64_t spare3[12];
+};
+_Static_assert(sizeof(struct linux_statx) == 256, "struct statx is 256 bytes");
+_Static_assert(__builtin_offsetof(struct linux_statx, stx_atime) == 0x40, "statx layout");
+_Static_assert(__builtin_offsetof(struct linux_statx, stx_rdev_major) == 0x80, "statx layout");
+
+#define STATX_BASIC_STATS  0x7ffu       /* type..blocks: everything but btime */
+#define STATX__RESERVED    0x80000000u
+#define AT_NO_AUTOMOUNT    0x800
+#define AT_STATX_SYNC_TYPE 0x6000       /* FORCE_SYNC | DONT_SYNC; both is invalid */
+
+/* glibc's gnu_dev_major/minor: the split of a Linux dev_t. */
+static uint32_t dev_major(uint64_t d) { return (uint32_t)(((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffull)); }
+static uint32_t dev_minor(uint64_t d) { return (uint32_t)((d & 0xff) | ((d >> 12) & ~0xffull)); }
+
+SYSCALL(statx)
+{
+    int flags = (int)args->a[2];
+    uint32_t mask = (uint32_t)args->a[3];
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE))
+        return -EINVAL;
+    if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE || (mask & STATX__RESERVED))
+        return -EINVAL;
+    struct linux_stat st;
+    long err = stat_at((int)args->a[0], args->a[1], flags, &st);
+    if (err)
+        return err;
+    /* Like Linux, every basic field is filled whatever mask asked for. */
+    struct linux_statx sx = {
+        .stx_mask = STATX_BASIC_STATS, .stx_blksize = (uint32_t)st.st_blksize,
+        .stx_nlink = (uint32_t)st.st_nlink, .stx_uid = st.st_uid, .stx_gid = st.st_gid,
+        .stx_mode = (uint16_t)st.st_mode, .stx_ino = st.st_ino,
+        .stx_size = (uint64_t)st.st_size, .stx_blocks = (uint64_t)st.st_blocks,
+        .stx_atime = { (int64_t)st.st_atime, (uint32_t)st.st_atime_nsec, 0 },
+        .stx_ctime = { (int64_t)st.st_ctime, (uint32_t)st.st_ctime_nsec, 0 },
+        .stx_mtime = { (int64_t)st.st_mtime, (uint32_t)st.st_mtime_nsec, 0 },
+        .stx_rdev_major = dev_major(st.st_rdev), .stx_rdev_minor = dev_minor(st.st_rdev),
+        .stx_dev_major = dev_major(st.st_dev), .stx_dev_minor = dev_minor(st.st_dev),
+    };
+    return copy_to_user((void *)args->a[4], &sx, sizeof(sx));
 }
 
 static long do_access(int dirfd, uint64_t upath, int flags)
@@ -787,47 +862,3 @@ SYSCALL(ioctl)
     return r;
 }
 
-/* poll: one pass over the descriptors, then 10 ms naps until something is ready or
- * the timeout passes (no per-file wake-up lists yet). */
-struct linux_pollfd { int fd; int16_t events, revents; };
-
-SYSCALL(poll)
-{
-    uint64_t nfds = args->a[1];
-    int timeout = (int)args->a[2];
-    if (nfds > VFS_FD_MAX)
-        return -EINVAL;
-    struct linux_pollfd *k = kmalloc(nfds * sizeof(*k) + 1);
-    if (!k)
-        return -ENOMEM;
-    long ready = 0;
-    if (copy_from_user(k, (const void *)args->a[0], nfds * sizeof(*k))) {
-        kfree(k);
-        return -EFAULT;
-    }
-    for (int64_t waited = 0;; waited += 10) {
-        ready = 0;
-        for (uint64_t i = 0; i < nfds; i++) {
-            k[i].revents = 0;
-            if (k[i].fd < 0)
-                continue;
-            struct file *f = get_fd(k[i].fd);
-            if (!f) {
-                k[i].revents = POLLNVAL;
-            } else {
-                int m = f->ops && f->ops->poll ? f->ops->poll(f) : (POLLIN | POLLOUT);
-                k[i].revents = (int16_t)(m & (k[i].events | POLLHUP | POLLERR));
-                file_put(f);
-            }
-            if (k[i].revents)
-                ready++;
-        }
-        if (ready || timeout == 0 || (timeout > 0 && waited >= timeout))
-            break;
-        thread_sleep_ns(10 * 1000 * 1000);
-    }
-    if (copy_to_user((void *)args->a[0], k, nfds * sizeof(*k)))
-        ready = -EFAULT;
-    kfree(k);
-    return ready;
-}

@@ -620,6 +620,30 @@ SYSCALL(rt_sigsuspend)
     return wait_for_signal();
 }
 
+void signal_mask_begin(uint64_t set)
+{
+    struct uthread *u = proc_uthread();
+    unsigned long f = spin_lock_irqsave(&signal_lock);
+    u->sig.saved_mask = u->sig.blocked;
+    u->sig.restore_mask = true;
+    u->sig.blocked = set & ~UNBLOCKABLE;
+    spin_unlock_irqrestore(&signal_lock, f);
+}
+
+void signal_mask_end(long ret)
+{
+    struct uthread *u = proc_uthread();
+    unsigned long f = spin_lock_irqsave(&signal_lock);
+    bool interrupted = (ret == -EINTR || ret == -ERESTARTNOHAND || ret == -ERESTARTSYS) &&
+                       ((u->sig.pending.set | u->proc->sig.shared.set) &
+                        (~u->sig.blocked | SIGBIT(SIGKILL)));
+    if (u->sig.restore_mask && !interrupted) {
+        u->sig.blocked = u->sig.saved_mask;
+        u->sig.restore_mask = false;
+    }
+    spin_unlock_irqrestore(&signal_lock, f);
+}
+
 /* Linux stack_t: ss_sp, ss_flags (int, padded), ss_size. */
 struct linux_stack {
     uint64_t ss_sp;

@@ -1,5 +1,5 @@
 /* Files: open/read/write/lseek/fstat/unlink in /tmp, getdents64, rename,
- * symlink/readlink, mkdir/rmdir, O_APPEND, O_EXCL, O_CLOEXEC. Every test works in
+ * symlink/readlink, mkdir/rmdir, O_APPEND, O_EXCL, O_CLOEXEC, statx. Every test works in
  * its own directory /tmp/files.PID.N. */
 #define _GNU_SOURCE
 #include "testlib.h"
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 static char dir[64];
 
@@ -407,4 +408,73 @@ TEST(sendfile_copies_with_and_without_an_offset)
     close(r);
     CHECK_ERR(sendfile(out, in, NULL, 1), EBADF);   /* out was closed */
     close(in);
+}
+
+/* statx through the raw call (musl has no wrapper): Linux's 256-byte layout. */
+struct t_statx_ts { long long tv_sec; unsigned tv_nsec; int pad; };
+struct t_statx {
+    unsigned stx_mask, stx_blksize;
+    unsigned long long stx_attributes;
+    unsigned stx_nlink, stx_uid, stx_gid;
+    unsigned short stx_mode, spare0;
+    unsigned long long stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct t_statx_ts stx_atime, stx_btime, stx_ctime, stx_mtime;
+    unsigned stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    unsigned long long spare[14];
+};
+#define T_STATX_BASIC_STATS 0x7ffu
+#define T_AT_STATX_DONT_SYNC 0x4000
+#define T_AT_STATX_SYNC_TYPE 0x6000
+
+static long t_statx(int dirfd, const char *path, int flags, struct t_statx *sx)
+{
+    memset(sx, 0xa5, sizeof *sx);
+    return syscall(SYS_statx, dirfd, path, flags, T_STATX_BASIC_STATS, sx);
+}
+
+TEST(statx_reports_size_mode_nlink_and_times_like_stat)
+{
+    REQUIRE(fresh_dir() == 0);
+    REQUIRE(put("f", "twelve bytes") == 0);
+    REQUIRE(chmod(at("f"), 0640) == 0);
+    struct t_statx sx;
+    struct stat st;
+    CHECK_EQ(t_statx(AT_FDCWD, at("f"), 0, &sx), 0);
+    CHECK_EQ(stat(at("f"), &st), 0);
+    CHECK_EQ(sx.stx_mask & T_STATX_BASIC_STATS, T_STATX_BASIC_STATS);
+    CHECK_EQ(sx.stx_size, 12);
+    CHECK_EQ(sx.stx_mode, S_IFREG | 0640);
+    CHECK_EQ(sx.stx_nlink, 1);
+    CHECK_EQ(sx.stx_ino, (unsigned long long)st.st_ino);
+    CHECK_EQ(sx.stx_blocks, (unsigned long long)st.st_blocks);
+    CHECK_EQ(sx.stx_mtime.tv_sec, (long long)st.st_mtim.tv_sec);
+    CHECK_EQ(sx.stx_mtime.tv_nsec, (unsigned)st.st_mtim.tv_nsec);
+    CHECK_EQ(makedev(sx.stx_dev_major, sx.stx_dev_minor), st.st_dev);
+    CHECK_EQ(link(at("f"), at("g")), 0);
+    CHECK_EQ(t_statx(AT_FDCWD, at("g"), T_AT_STATX_DONT_SYNC, &sx), 0);
+    CHECK_EQ(sx.stx_nlink, 2);
+    CHECK_ERR(t_statx(AT_FDCWD, at("missing"), 0, &sx), ENOENT);
+    CHECK_ERR(t_statx(AT_FDCWD, at("f"), T_AT_STATX_SYNC_TYPE, &sx), EINVAL);
+}
+
+TEST(statx_empty_path_names_the_fd_and_nofollow_stats_the_link)
+{
+    REQUIRE(fresh_dir() == 0);
+    REQUIRE(put("target", "0123456789") == 0);
+    CHECK_EQ(symlink("target", at("link")), 0);
+    int fd = open(at("target"), O_RDONLY);
+    REQUIRE(fd >= 0);
+    struct t_statx sx;
+    CHECK_EQ(t_statx(fd, "", AT_EMPTY_PATH, &sx), 0);
+    CHECK_EQ(sx.stx_size, 10);
+    CHECK(S_ISREG(sx.stx_mode));
+    CHECK_ERR(t_statx(fd, "", 0, &sx), ENOENT);
+    close(fd);
+    CHECK_ERR(t_statx(fd, "", AT_EMPTY_PATH, &sx), EBADF);
+    CHECK_EQ(t_statx(AT_FDCWD, at("link"), AT_SYMLINK_NOFOLLOW, &sx), 0);
+    CHECK(S_ISLNK(sx.stx_mode));
+    CHECK_EQ(sx.stx_size, 6);                   /* strlen("target") */
+    CHECK_EQ(t_statx(AT_FDCWD, at("link"), 0, &sx), 0);
+    CHECK(S_ISREG(sx.stx_mode));
+    CHECK_EQ(sx.stx_size, 10);
 }

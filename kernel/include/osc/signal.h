@@ -88,6 +88,14 @@ int signal_send_thread(int tid, int sig, const struct ksiginfo *info);
  * to user mode and delivery builds the frame), false when the signal would kill
  * (blocked or ignored faults kill, as in Linux): the caller logs and exits. */
 bool signal_fault(int sig, int code, uint64_t addr);
+/* pselect6, ppoll: the wait runs under a caller-given mask, as sigsuspend does.
+ * signal_mask_begin installs set (SIGKILL/SIGSTOP stay unblocked) and saves the
+ * old mask. signal_mask_end(ret) restores it, unless ret says a signal cut the
+ * wait short and one is deliverable: then delivery puts the old mask in the
+ * handler's frame (or restores it when no handler runs), so a signal unblocked
+ * only by set is still delivered. */
+void signal_mask_begin(uint64_t set);
+void signal_mask_end(long ret);
 /* Delivery on the way back to ring 3. regs is the thread's saved user frame:
  * handlers, default actions (may not return: exit), syscall restart. Interrupts on. */
 void signal_deliver(struct user_regs *regs);
