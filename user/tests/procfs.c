@@ -170,6 +170,13 @@ TEST(proc_pid_directory_exists_while_child_lives_and_goes_when_reaped)
 
 int main(int argc, char **argv)
 {
+    /* tests/initramfs-host.sh runs the image in a chroot with no /proc on purpose;
+     * OSCortex and a normal host always have it (the KTESTs check its mount). */
+    if (access("/proc/self/stat", R_OK) != 0 && errno == ENOENT) {
+        printf("procfs: SKIP every test: /proc is not mounted\n");
+        printf("%s: 0 passed, 0 failed\n", tl_basename(argv[0] ? argv[0] : "procfs"));
+        return 0;
+    }
     snprintf(self_argv0, sizeof(self_argv0), "%s", argv[0] ? argv[0] : "");
     for (int i = 0; i < argc; i++) {
         size_t l = strlen(argv[i]) + 1;
