@@ -398,7 +398,10 @@ def main():
     rounds = args.rounds or (1 if args.quick else 3)
     os.makedirs(OUT, exist_ok=True)
 
-    r = subprocess.run(["make", "--no-print-directory", "-s", "-C", ROOT, BENCH_BIN, NOP_BIN])
+    # Targets relative to ROOT: the Makefile's pattern rules are written build/...,
+    # and make does not match an absolute path against them (fresh checkouts).
+    r = subprocess.run(["make", "--no-print-directory", "-s", "-C", ROOT,
+                        os.path.relpath(BENCH_BIN, ROOT), os.path.relpath(NOP_BIN, ROOT)])
     if r.returncode != 0:
         log("building the benchmark failed")
         return 1
