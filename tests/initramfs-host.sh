@@ -27,10 +27,13 @@ chroot=$(command -v chroot) timeout=$(command -v timeout)
 in_image() { env -i "$timeout" 120 "$chroot" "$scratch" "$@" 2>&1; }
 hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 
-ntests=$(grep -c . "$scratch/usr/tests/LIST")
-out=$(in_image /sbin/init test); status=$?
+# Every program but procfs: the chroot has no /proc on purpose (see above), and
+# procfs is checked where /proc exists (the host run of user/tests, OSCortex).
+selection=$(grep -v '^procfs\.' "$scratch/usr/tests/LIST" | paste -sd, -)
+ntests=$(echo "$selection" | tr ',' '\n' | grep -c .)
+out=$(in_image /sbin/init "osctest=$selection"); status=$?
 ok=0; [ $status = 0 ] && echo "$out" | grep -q "^\[init\] user tests: $ntests passed, 0 failed$" && ok=1
-check initramfs_init_test_mode_runs_every_program $ok \
+check initramfs_init_test_mode_runs_the_selected_programs $ok \
     "status $status; $(echo "$out" | grep -E '^\[init\] (FAIL|user tests)' | tr '\n' ' ')"
 
 out=$(in_image /sbin/init osctest=nothing); status=$?

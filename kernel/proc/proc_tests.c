@@ -191,24 +191,14 @@ KTEST(proc_exec_in_a_threaded_process_ends_the_other_threads)
     KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));
 }
 
-/* ---- signals (tests/proc/sig_*.c; each passed on host Linux first) ---- */
+/* ---- signals: user/tests/signals.c (also run on the host and by init) ---- */
 
-KTEST(signal_handlers_masks_faults_fpu_alarm_and_altstack_behave_like_linux)
+KTEST(signal_user_test_program_passes)
 {
-    static const char *const argv[] = { "sig_basic", NULL };
+    static const char *const argv[] = { "/usr/tests/signals.musl", NULL };
     char out[64];
-    int st = run("/test/sig_basic", argv, out, sizeof(out));
-    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
-    KT_ASSERT(strcmp(out, "signals ok\n") == 0);
-}
-
-KTEST(pipe_without_reader_raises_sigpipe_and_blocked_read_is_interrupted)
-{
-    static const char *const argv[] = { "pipe_signal", NULL };
-    char out[64];
-    int st = run("/test/pipe_signal", argv, out, sizeof(out));
-    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: the exit code names the check */
-    KT_ASSERT(strcmp(out, "pipes ok\n") == 0);
+    int st = run("/usr/tests/signals.musl", argv, out, sizeof(out));
+    KT_ASSERT_EQ(st, PROC_STATUS_EXITED(0));    /* else: its FAIL lines name the test */
 }
 
 KTEST(signal_abort_default_action_kills_with_core_bit)
