@@ -125,45 +125,24 @@ static ssize_t do_write(struct file *f, uint64_t ubuf, size_t n, bool pos, uint6
     return total;
 }
 
-SYSCALL(read)
+/* read, write, pread64, pwrite64: fd, buffer, count, and the offset when pos. */
+static long rw_call(const struct syscall_args *args, bool write, bool pos)
 {
+    if (pos && (int64_t)args->a[3] < 0)
+        return -EINVAL;
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
-    ssize_t r = do_read(f, args->a[1], (size_t)args->a[2], false, 0);
+    ssize_t r = write ? do_write(f, args->a[1], (size_t)args->a[2], pos, args->a[3])
+                      : do_read(f, args->a[1], (size_t)args->a[2], pos, args->a[3]);
     file_put(f);
     return r;
 }
 
-SYSCALL(write)
-{
-    struct file *f = get_fd((int)args->a[0]);
-    if (!f)
-        return -EBADF;
-    ssize_t r = do_write(f, args->a[1], (size_t)args->a[2], false, 0);
-    file_put(f);
-    return r;
-}
-
-SYSCALL(pread64)
-{
-    struct file *f = get_fd((int)args->a[0]);
-    if (!f)
-        return -EBADF;
-    ssize_t r = (int64_t)args->a[3] < 0 ? -EINVAL : do_read(f, args->a[1], (size_t)args->a[2], true, args->a[3]);
-    file_put(f);
-    return r;
-}
-
-SYSCALL(pwrite64)
-{
-    struct file *f = get_fd((int)args->a[0]);
-    if (!f)
-        return -EBADF;
-    ssize_t r = (int64_t)args->a[3] < 0 ? -EINVAL : do_write(f, args->a[1], (size_t)args->a[2], true, args->a[3]);
-    file_put(f);
-    return r;
-}
+SYSCALL(read) { return rw_call(args, false, false); }
+SYSCALL(write) { return rw_call(args, true, false); }
+SYSCALL(pread64) { return rw_call(args, false, true); }
+SYSCALL(pwrite64) { return rw_call(args, true, true); }
 
 struct linux_iovec { uint64_t base, len; };
 
