@@ -1,6 +1,7 @@
-/* VFS core: vnode references, mounts, the path walk, the namespace operations,
- * open files and descriptor tables. Pure logic over struct vnode_ops (host-tested
- * with tmpfs in tests/host/test_vfs.c); the kernel-only parts live elsewhere. */
+/* VFS core: vnode references, mounts, the path walk, the namespace operations and
+ * opening by path. Pure logic over struct vnode_ops (host-tested with tmpfs in
+ * tests/host/test_vfs.c); open files are in file.c, descriptor tables in
+ * fdtable.c, the kernel-only parts elsewhere. */
 
 #define LOG_TAG "vfs"
 #include <osc/errno.h>
@@ -8,6 +9,7 @@
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/vfs.h>
+#include "vfs_internal.h"
 #ifndef HOST_TEST
 #include <osc/sched.h>
 #include <osc/time.h>
@@ -85,15 +87,20 @@ static struct vnode *cross_mounts(struct vnode *v)
     return v;
 }
 
-static struct vnode *step_dotdot(const struct walk *w, struct vnode *dir)
+struct vnode *vnode_dotdot(struct vnode *dir, const struct vnode *root)
 {
-    if (dir == w->c->root)
+    if (dir == root)
         return dir;                     /* never above the caller's root */
     while (dir == dir->fs->root && dir->fs->mountpoint)
         dir = dir->fs->mountpoint;      /* leave the mounted fs through its mount point */
-    if (dir == w->c->root)
+    if (dir == root)
         return dir;
     return dir->parent ? dir->parent : dir;
+}
+
+static struct vnode *step_dotdot(const struct walk *w, struct vnode *dir)
+{
+    return vnode_dotdot(dir, w->c->root);
 }
 
 static int walk_path(struct walk *w, struct vnode *start, const char *path, bool follow_last,
@@ -259,7 +266,7 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
     return 0;
 }
 
-static void touch(struct vnode *v, bool mtime)
+void vnode_touch(struct vnode *v, bool mtime)
 {
 #ifndef HOST_TEST
     int64_t ns = time_realtime_ns();
@@ -297,7 +304,7 @@ static int create_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return (int)PTR_ERR(v);
     v->uid = c->uid;
     v->gid = c->gid;
-    touch(dir, true);
+    vnode_touch(dir, true);
     if (out)
         *out = v;
     return 0;
@@ -365,8 +372,8 @@ int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, stru
         goto out;
     err = dir->ops->link(dir, name, len, v);
     if (!err) {
-        touch(v, false);
-        touch(dir, true);
+        vnode_touch(v, false);
+        vnode_touch(dir, true);
     }
 out:
     vfs_unlock();
@@ -405,8 +412,8 @@ static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *
     err = dir->ops->unlink(dir, name, len);
     if (err)
         return err;
-    touch(dir, true);
-    touch(v, false);
+    vnode_touch(dir, true);
+    vnode_touch(v, false);
     vnode_maybe_destroy(v);
     return 0;
 }
@@ -486,9 +493,9 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
     err = odir->ops->rename(odir, oname, olen, ndir, nname, nlen);
     if (err)
         return err;
-    touch(odir, true);
-    touch(ndir, true);
-    touch(v, false);
+    vnode_touch(odir, true);
+    vnode_touch(ndir, true);
+    vnode_touch(v, false);
     if (target)
         vnode_maybe_destroy(target);
     return 0;
@@ -535,7 +542,7 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
     vfs_lock();
     int err = v->ops->truncate(v, (uint64_t)size);
     if (!err)
-        touch(v, true);
+        vnode_touch(v, true);
     vfs_unlock();
     return err;
 }
@@ -544,7 +551,7 @@ int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
 {
     vfs_lock();
     v->mode = (v->mode & S_IFMT) | (mode & 07777);
-    touch(v, false);
+    vnode_touch(v, false);
     vfs_unlock();
     return 0;
 }
@@ -557,7 +564,7 @@ int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
         v->atime = *atime;
     if (mtime)
         v->mtime = *mtime;
-    touch(v, false);
+    vnode_touch(v, false);
     vfs_unlock();
     return 0;
 }
@@ -569,7 +576,7 @@ int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
         v->uid = uid;
     if (gid != (uint32_t)-1)
         v->gid = gid;
-    touch(v, false);
+    vnode_touch(v, false);
     vfs_unlock();
     return 0;
 }
@@ -686,43 +693,6 @@ int vfs_mount(const char *path, struct vfs_fs *fs)
     return err;
 }
 
-/* ---- open files ---- */
-
-static ssize_t reg_read(struct file *f, void *buf, size_t n);
-static ssize_t reg_write(struct file *f, const void *buf, size_t n);
-static const struct file_ops reg_ops = { .read = reg_read, .write = reg_write, .seekable = true };
-static const struct file_ops dir_ops = { .seekable = true };
-
-struct file *file_alloc(struct vnode *v, const struct file_ops *ops, uint32_t flags)
-{
-    struct file *f = kzalloc(sizeof(*f));
-    if (!f)
-        return NULL;
-    f->vnode = v;
-    if (v)
-        vnode_get(v);
-    f->ops = ops;
-    f->flags = flags;
-    f->refcount = 1;
-    return f;
-}
-
-void file_get(struct file *f)
-{
-    __atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
-}
-
-void file_put(struct file *f)
-{
-    if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    if (f->ops && f->ops->release)
-        f->ops->release(f);
-    vnode_put(f->vnode);
-    kfree(f->path);
-    kfree(f);
-}
-
 /* The absolute form of an open path, for /proc/<pid>/fd links: a relative path is
  * joined to its start directory's path. NULL when memory or the path runs out. */
 static char *open_path_locked(const struct vfs_ctx *c, struct vnode *at, const char *path)
@@ -820,10 +790,10 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         err = v->ops->truncate(v, 0);
         if (err)
             goto out;
-        touch(v, true);
+        vnode_touch(v, true);
     }
     err = -ENOMEM;
-    struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &dir_ops : &reg_ops,
+    struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &vfs_dir_ops : &vfs_reg_ops,
                                 (uint32_t)flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC));
     if (!f)
         goto out;
@@ -837,7 +807,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     } else if (S_ISREG(v->mode) && v->ops->open && !(flags & O_PATH)) {
         err = v->ops->open(v, f);
     } else if (!S_ISREG(v->mode) && !S_ISDIR(v->mode)) {
-        f->ops = &dir_ops;              /* FIFOs, sockets, block nodes: not yet */
+        f->ops = &vfs_dir_ops;              /* FIFOs, sockets, block nodes: not yet */
         if (!(flags & O_PATH))
             err = -ENXIO;
     }
@@ -850,292 +820,4 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
 out:
     vfs_unlock();
     return err;
-}
-
-static ssize_t reg_read(struct file *f, void *buf, size_t n)
-{
-    vfs_lock();
-    ssize_t r = f->vnode->ops->read(f->vnode, buf, n, f->off);
-    if (r > 0)
-        f->off += (uint64_t)r;
-    vfs_unlock();
-    return r;
-}
-
-static ssize_t reg_write(struct file *f, const void *buf, size_t n)
-{
-    vfs_lock();
-    if (f->flags & O_APPEND)
-        f->off = f->vnode->size;
-    ssize_t r = f->vnode->ops->write(f->vnode, buf, n, f->off);
-    if (r > 0) {
-        f->off += (uint64_t)r;
-        touch(f->vnode, true);
-    }
-    vfs_unlock();
-    return r;
-}
-
-ssize_t file_read(struct file *f, void *buf, size_t n)
-{
-    if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
-        return -EBADF;
-    if (f->vnode && S_ISDIR(f->vnode->mode))
-        return -EISDIR;
-    if (!f->ops->read)
-        return -EINVAL;
-    return f->ops->read(f, buf, n);
-}
-
-ssize_t file_write(struct file *f, const void *buf, size_t n)
-{
-    if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
-        return -EBADF;
-    if (!f->ops->write)
-        return -EINVAL;
-    return f->ops->write(f, buf, n);
-}
-
-ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
-{
-    if ((f->flags & O_ACCMODE) == O_WRONLY)
-        return -EBADF;
-    if (!f->ops->seekable)
-        return -ESPIPE;
-    if (S_ISDIR(f->vnode->mode))
-        return -EISDIR;
-    if (f->ops->pread)
-        return f->ops->pread(f, buf, n, off);
-    vfs_lock();
-    ssize_t r = f->vnode->ops->read(f->vnode, buf, n, off);
-    vfs_unlock();
-    return r;
-}
-
-ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
-{
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
-        return -EBADF;
-    if (!f->ops->seekable)
-        return -ESPIPE;
-    vfs_lock();
-    ssize_t r = f->vnode->ops->write(f->vnode, buf, n, off);
-    vfs_unlock();
-    return r;
-}
-
-int64_t file_lseek(struct file *f, int64_t off, int whence)
-{
-    if (!f->ops->seekable)
-        return -ESPIPE;
-    vfs_lock();
-    int64_t base;
-    switch (whence) {
-    case SEEK_SET: base = 0; break;
-    case SEEK_CUR: base = (int64_t)f->off; break;
-    case SEEK_END: base = (int64_t)f->vnode->size; break;
-    default: vfs_unlock(); return -EINVAL;
-    }
-    int64_t pos;
-    if (__builtin_add_overflow(base, off, &pos) || pos < 0) {
-        vfs_unlock();
-        return -EINVAL;
-    }
-    f->off = (uint64_t)pos;
-    vfs_unlock();
-    return pos;
-}
-
-static uint8_t dt_type(uint32_t mode)
-{
-    return (uint8_t)((mode & S_IFMT) >> 12);   /* DT_* equal the S_IF* type bits >> 12 */
-}
-
-ssize_t file_getdents64(struct file *f, void *buf, size_t size)
-{
-    struct vnode *d = f->vnode;
-    if (!d || !S_ISDIR(d->mode))
-        return -ENOTDIR;
-    vfs_lock();
-    size_t used = 0;
-    for (;;) {
-        const char *name;
-        size_t len;
-        struct vnode *v;
-        uint64_t pos = f->off;
-        if (pos == 0) {
-            name = ".";
-            len = 1;
-            v = d;
-        } else if (pos == 1) {
-            name = "..";
-            len = 2;
-            struct vfs_ctx c = { NULL, NULL, 0, 0, 0 };
-            struct walk w = { &c, 0 };
-            v = step_dotdot(&w, d);
-        } else if (d->ops->readdir(d, pos, &name, &len, &v) != 0) {
-            break;
-        }
-        size_t reclen = ALIGN_UP(19 + len + 1, 8);
-        if (used + reclen > size) {
-            if (used == 0) {
-                vfs_unlock();
-                return -EINVAL;
-            }
-            break;
-        }
-        uint8_t *r = (uint8_t *)buf + used;
-        uint64_t ino = v->ino, next = pos + 1;
-        uint16_t rl = (uint16_t)reclen;
-        memcpy(r, &ino, 8);
-        memcpy(r + 8, &next, 8);
-        memcpy(r + 16, &rl, 2);
-        r[18] = dt_type(v->mode);
-        memcpy(r + 19, name, len);
-        memset(r + 19 + len, 0, reclen - 19 - len);
-        used += reclen;
-        f->off = pos + 1;
-    }
-    vfs_unlock();
-    return (ssize_t)used;
-}
-
-/* ---- descriptor tables (under `vfs`) ---- */
-
-static bool fd_cloexec(struct fdtable *t, int fd) { return t->cloexec[fd / 64] >> (fd % 64) & 1; }
-static void fd_set_cloexec(struct fdtable *t, int fd, bool on)
-{
-    if (on)
-        t->cloexec[fd / 64] |= 1ull << (fd % 64);
-    else
-        t->cloexec[fd / 64] &= ~(1ull << (fd % 64));
-}
-
-struct fdtable *fdtable_create(void)
-{
-    return kzalloc(sizeof(struct fdtable));
-}
-
-struct fdtable *fdtable_clone(struct fdtable *t)
-{
-    struct fdtable *n = kzalloc(sizeof(*n));
-    if (!n)
-        return NULL;
-    vfs_lock();
-    for (int i = 0; i < VFS_FD_MAX; i++) {
-        if (t->fd[i]) {
-            file_get(t->fd[i]);
-            n->fd[i] = t->fd[i];
-        }
-    }
-    memcpy(n->cloexec, t->cloexec, sizeof(n->cloexec));
-    n->count = t->count;
-    vfs_unlock();
-    return n;
-}
-
-void fdtable_destroy(struct fdtable *t)
-{
-    if (!t)
-        return;
-    for (int i = 0; i < VFS_FD_MAX; i++)
-        if (t->fd[i])
-            file_put(t->fd[i]);
-    kfree(t);
-}
-
-int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec)
-{
-    if (min < 0 || min >= VFS_FD_MAX)
-        return -EINVAL;
-    vfs_lock();
-    for (int i = min; i < VFS_FD_MAX; i++) {
-        if (!t->fd[i]) {
-            file_get(f);
-            t->fd[i] = f;
-            t->count++;
-            fd_set_cloexec(t, i, cloexec);
-            vfs_unlock();
-            return i;
-        }
-    }
-    vfs_unlock();
-    return -EMFILE;
-}
-
-struct file *fdtable_get(struct fdtable *t, int fd)
-{
-    if (!t || fd < 0 || fd >= VFS_FD_MAX)
-        return NULL;
-    vfs_lock();
-    struct file *f = t->fd[fd];
-    if (f)
-        file_get(f);
-    vfs_unlock();
-    return f;
-}
-
-int fdtable_close(struct fdtable *t, int fd)
-{
-    if (fd < 0 || fd >= VFS_FD_MAX)
-        return -EBADF;
-    vfs_lock();
-    struct file *f = t->fd[fd];
-    if (f) {
-        t->fd[fd] = NULL;
-        t->count--;
-        fd_set_cloexec(t, fd, false);
-    }
-    vfs_unlock();
-    if (!f)
-        return -EBADF;
-    file_put(f);                        /* outside `vfs`: release may take it */
-    return 0;
-}
-
-int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec)
-{
-    if (oldfd < 0 || oldfd >= VFS_FD_MAX || newfd < 0 || newfd >= VFS_FD_MAX)
-        return -EBADF;
-    vfs_lock();
-    struct file *f = t->fd[oldfd], *old = NULL;
-    if (!f) {
-        vfs_unlock();
-        return -EBADF;
-    }
-    if (oldfd != newfd) {
-        old = t->fd[newfd];
-        file_get(f);
-        t->fd[newfd] = f;
-        if (!old)
-            t->count++;
-    }
-    fd_set_cloexec(t, newfd, cloexec);
-    vfs_unlock();
-    file_put(old);
-    return newfd;
-}
-
-int fdtable_get_cloexec(struct fdtable *t, int fd)
-{
-    if (fd < 0 || fd >= VFS_FD_MAX || !t->fd[fd])
-        return -EBADF;
-    return fd_cloexec(t, fd);
-}
-
-int fdtable_set_cloexec(struct fdtable *t, int fd, bool on)
-{
-    if (fd < 0 || fd >= VFS_FD_MAX || !t->fd[fd])
-        return -EBADF;
-    vfs_lock();
-    fd_set_cloexec(t, fd, on);
-    vfs_unlock();
-    return 0;
-}
-
-void fdtable_close_on_exec(struct fdtable *t)
-{
-    for (int i = 0; i < VFS_FD_MAX; i++)
-        if (t->fd[i] && fd_cloexec(t, i))
-            fdtable_close(t, i);
 }

@@ -1,4 +1,4 @@
-/* host-test: kernel/fs/vfs.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c */
+/* host-test: kernel/fs/vfs.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c */
 /* host-test-setup: tests/host/setup_vfs.sh */
 /* VFS core + tmpfs on the host: path walk (symlinks, loops, "..", trailing slashes,
  * long names), create/unlink/rename semantics, fd tables, initramfs unpacking

@@ -1,0 +1,194 @@
+/* Open files: allocation and references, reads and writes of regular files at the
+ * file offset (under `vfs`), lseek and getdents64. Pure logic (host-tested with
+ * tmpfs in tests/host/test_vfs.c); opening by path is in vfs.c. */
+
+#define LOG_TAG "vfs"
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/vfs.h>
+#include "vfs_internal.h"
+
+/* ---- open files ---- */
+
+static ssize_t reg_read(struct file *f, void *buf, size_t n);
+static ssize_t reg_write(struct file *f, const void *buf, size_t n);
+const struct file_ops vfs_reg_ops = { .read = reg_read, .write = reg_write, .seekable = true };
+const struct file_ops vfs_dir_ops = { .seekable = true };
+
+struct file *file_alloc(struct vnode *v, const struct file_ops *ops, uint32_t flags)
+{
+    struct file *f = kzalloc(sizeof(*f));
+    if (!f)
+        return NULL;
+    f->vnode = v;
+    if (v)
+        vnode_get(v);
+    f->ops = ops;
+    f->flags = flags;
+    f->refcount = 1;
+    return f;
+}
+
+void file_get(struct file *f)
+{
+    __atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
+}
+
+void file_put(struct file *f)
+{
+    if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (f->ops && f->ops->release)
+        f->ops->release(f);
+    vnode_put(f->vnode);
+    kfree(f->path);
+    kfree(f);
+}
+
+static ssize_t reg_read(struct file *f, void *buf, size_t n)
+{
+    vfs_lock();
+    ssize_t r = f->vnode->ops->read(f->vnode, buf, n, f->off);
+    if (r > 0)
+        f->off += (uint64_t)r;
+    vfs_unlock();
+    return r;
+}
+
+static ssize_t reg_write(struct file *f, const void *buf, size_t n)
+{
+    vfs_lock();
+    if (f->flags & O_APPEND)
+        f->off = f->vnode->size;
+    ssize_t r = f->vnode->ops->write(f->vnode, buf, n, f->off);
+    if (r > 0) {
+        f->off += (uint64_t)r;
+        vnode_touch(f->vnode, true);
+    }
+    vfs_unlock();
+    return r;
+}
+
+ssize_t file_read(struct file *f, void *buf, size_t n)
+{
+    if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
+        return -EBADF;
+    if (f->vnode && S_ISDIR(f->vnode->mode))
+        return -EISDIR;
+    if (!f->ops->read)
+        return -EINVAL;
+    return f->ops->read(f, buf, n);
+}
+
+ssize_t file_write(struct file *f, const void *buf, size_t n)
+{
+    if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+        return -EBADF;
+    if (!f->ops->write)
+        return -EINVAL;
+    return f->ops->write(f, buf, n);
+}
+
+ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
+{
+    if ((f->flags & O_ACCMODE) == O_WRONLY)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    if (S_ISDIR(f->vnode->mode))
+        return -EISDIR;
+    if (f->ops->pread)
+        return f->ops->pread(f, buf, n, off);
+    vfs_lock();
+    ssize_t r = f->vnode->ops->read(f->vnode, buf, n, off);
+    vfs_unlock();
+    return r;
+}
+
+ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
+{
+    if ((f->flags & O_ACCMODE) == O_RDONLY)
+        return -EBADF;
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    vfs_lock();
+    ssize_t r = f->vnode->ops->write(f->vnode, buf, n, off);
+    vfs_unlock();
+    return r;
+}
+
+int64_t file_lseek(struct file *f, int64_t off, int whence)
+{
+    if (!f->ops->seekable)
+        return -ESPIPE;
+    vfs_lock();
+    int64_t base;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)f->off; break;
+    case SEEK_END: base = (int64_t)f->vnode->size; break;
+    default: vfs_unlock(); return -EINVAL;
+    }
+    int64_t pos;
+    if (__builtin_add_overflow(base, off, &pos) || pos < 0) {
+        vfs_unlock();
+        return -EINVAL;
+    }
+    f->off = (uint64_t)pos;
+    vfs_unlock();
+    return pos;
+}
+
+static uint8_t dt_type(uint32_t mode)
+{
+    return (uint8_t)((mode & S_IFMT) >> 12);   /* DT_* equal the S_IF* type bits >> 12 */
+}
+
+ssize_t file_getdents64(struct file *f, void *buf, size_t size)
+{
+    struct vnode *d = f->vnode;
+    if (!d || !S_ISDIR(d->mode))
+        return -ENOTDIR;
+    vfs_lock();
+    size_t used = 0;
+    for (;;) {
+        const char *name;
+        size_t len;
+        struct vnode *v;
+        uint64_t pos = f->off;
+        if (pos == 0) {
+            name = ".";
+            len = 1;
+            v = d;
+        } else if (pos == 1) {
+            name = "..";
+            len = 2;
+            v = vnode_dotdot(d, NULL);
+        } else if (d->ops->readdir(d, pos, &name, &len, &v) != 0) {
+            break;
+        }
+        size_t reclen = ALIGN_UP(19 + len + 1, 8);
+        if (used + reclen > size) {
+            if (used == 0) {
+                vfs_unlock();
+                return -EINVAL;
+            }
+            break;
+        }
+        uint8_t *r = (uint8_t *)buf + used;
+        uint64_t ino = v->ino, next = pos + 1;
+        uint16_t rl = (uint16_t)reclen;
+        memcpy(r, &ino, 8);
+        memcpy(r + 8, &next, 8);
+        memcpy(r + 16, &rl, 2);
+        r[18] = dt_type(v->mode);
+        memcpy(r + 19, name, len);
+        memset(r + 19 + len, 0, reclen - 19 - len);
+        used += reclen;
+        f->off = pos + 1;
+    }
+    vfs_unlock();
+    return (ssize_t)used;
+}
