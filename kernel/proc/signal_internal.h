@@ -5,6 +5,7 @@
 #pragma once
 
 #include <osc/signal.h>
+#include <osc/spinlock.h>
 #include <osc/types.h>
 
 /* struct sigaction as rt_sigaction takes it on x86_64 (kernel layout: handler,
@@ -71,3 +72,16 @@ void signal_notify_parent_exit(struct pcb *pc, int status);
 /* wait4 WUNTRACED / WCONTINUED: takes child's pending stop (0x7f | sig << 8) or
  * continue (0xffff) report; false when there is none. Caller holds proc_table. */
 bool signal_take_wait_report(struct pcb *child, bool stopped, bool continued, int *status);
+
+struct pcb;
+struct uthread;
+
+/* The global signal lock (signal.c, rank 64): every field above. */
+extern spinlock_t signal_lock;
+/* Makes sig pending for pc (target NULL) or one of its threads and wakes the one
+ * that should act on it. Caller holds signal_lock only. */
+void signal_generate_locked(struct pcb *pc, struct uthread *target, int sig,
+                            const struct ksiginfo *info);
+/* itimer.c: takes pc off the ITIMER_REAL list (its last thread exits). Caller
+ * holds signal_lock. */
+void itimer_disarm_locked(struct pcb *pc);
