@@ -1,7 +1,10 @@
-/* Memory system calls: brk, mmap (anonymous only for now), munmap, mprotect,
- * madvise. Arguments are user values: every range is checked before mm_* sees it. */
+/* Memory system calls: brk, mmap (anonymous, and private copies of files), munmap,
+ * mprotect, madvise. Arguments are user values: every range is checked before mm_*
+ * sees it. */
 
+#define LOG_TAG "mm"
 #include <osc/errno.h>
+#include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
 #include <osc/proc.h>
@@ -33,43 +36,102 @@ static long user_span(uint64_t addr, uint64_t len, uint64_t *end)
     return 0;
 }
 
-SYSCALL(mmap)
+/* Checks that f can back a mapping (Linux mmap(2) errors): readable, a regular file
+ * that supports positional reads; MAP_SHARED only read-only (see docs/syscalls.md). */
+static long file_mappable(struct file *f, uint32_t prot, uint32_t flags)
 {
-    uint64_t addr = args->a[0], len = args->a[1];
-    uint32_t prot = (uint32_t)args->a[2], flags = (uint32_t)args->a[3];
-    struct mm_space *mm = current_mm();
-    if (!(flags & MAP_ANONYMOUS)) {
-        /* File mappings are not implemented yet; a bad descriptor is still EBADF. */
-        struct file *f = fdtable_get(proc_current()->files, (int)args->a[4]);
-        if (!f)
-            return -EBADF;
-        file_put(f);
+    if ((f->flags & O_ACCMODE) == O_WRONLY)
+        return -EACCES;
+    if (!f->vnode || !S_ISREG(f->vnode->mode) || !f->ops->seekable)
+        return -ENODEV;
+    if ((flags & MAP_SHARED) && (prot & PROT_WRITE)) {
+        log_debug("mmap: writable MAP_SHARED file mapping not supported");
         return -ENODEV;
     }
-    if (!(flags & (MAP_PRIVATE | MAP_SHARED)) || len == 0)
-        return -EINVAL;
-    uint64_t l = ALIGN_UP(len, PAGE_SIZE);
-    if (l < len || l > USER_SPACE_END)
+    return 0;
+}
+
+/* Copies the file from off into the fresh mapping [at, at+len). Pages start zeroed,
+ * so the tail of the last file page (and any page past EOF) reads as zeroes.
+ * mm_write goes through the direct map, so the mapping's prot does not matter. */
+static long file_fill(struct mm_space *mm, vaddr_t at, size_t len, struct file *f, uint64_t off)
+{
+    uint8_t *buf = kmalloc(PAGE_SIZE);
+    if (!buf)
         return -ENOMEM;
+    long err = 0;
+    for (size_t done = 0; done < len; done += PAGE_SIZE) {
+        ssize_t n = file_pread(f, buf, PAGE_SIZE, off + done);
+        if (n <= 0) {
+            err = n;            /* 0: end of file, the rest stays zero */
+            break;
+        }
+        err = mm_write(mm, at + done, buf, (size_t)n);
+        if (err || n < (ssize_t)PAGE_SIZE)
+            break;
+    }
+    kfree(buf);
+    return err;
+}
+
+SYSCALL(mmap)
+{
+    uint64_t addr = args->a[0], len = args->a[1], off = args->a[5];
+    uint32_t prot = (uint32_t)args->a[2], flags = (uint32_t)args->a[3];
+    struct mm_space *mm = current_mm();
+    struct file *f = NULL;
+    if (!(flags & MAP_ANONYMOUS)) {
+        if (!IS_ALIGNED(off, PAGE_SIZE))
+            return -EINVAL;
+        f = fdtable_get(proc_current()->files, (int)args->a[4]);
+        if (!f)
+            return -EBADF;
+    }
+    long ret;
+    if (!(flags & (MAP_PRIVATE | MAP_SHARED)) || len == 0) {
+        ret = -EINVAL;
+        goto out;
+    }
+    uint64_t l = ALIGN_UP(len, PAGE_SIZE);
+    if (l < len || l > USER_SPACE_END) {
+        ret = -ENOMEM;
+        goto out;
+    }
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
-    /* MAP_SHARED anonymous memory is shared with children across fork. */
-    uint32_t vflags = (flags & MAP_SHARED) ? VMA_SHARED : 0;
+    if (f && (ret = file_mappable(f, prot, flags)))
+        goto out;
+    /* MAP_SHARED anonymous memory is shared with children across fork; a (read-only)
+     * shared file mapping is a private copy. */
+    uint32_t vflags = (!f && (flags & MAP_SHARED)) ? VMA_SHARED : 0;
+    uint64_t at;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         uint64_t end;
+        ret = -EINVAL;
         if (user_span(addr, l, &end) || addr < USER_MMAP_MIN)
-            return -EINVAL;
-        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED)) {
-            if (mm_find_free(mm, addr, l) != addr)
-                return -EEXIST;
-        }
-        long err = mm_map_fixed(mm, addr, end, prot, vflags);
-        return err ? err : (long)addr;
+            goto out;
+        ret = -EEXIST;
+        if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) &&
+            mm_find_free(mm, addr, l) != addr)
+            goto out;
+        at = addr;
+    } else {
+        at = mm_find_free(mm, addr, l);
+        ret = -ENOMEM;
+        if (!at)
+            goto out;
     }
-    uint64_t at = mm_find_free(mm, addr, l);
-    if (!at)
-        return -ENOMEM;
-    long err = mm_map_fixed(mm, at, at + l, prot, vflags);
-    return err ? err : (long)at;
+    ret = mm_map_fixed(mm, at, at + l, prot, vflags);
+    if (!ret && f) {
+        ret = file_fill(mm, at, l, f, off);
+        if (ret)
+            mm_unmap(mm, at, at + l);
+    }
+    if (!ret)
+        ret = (long)at;
+out:
+    if (f)
+        file_put(f);
+    return ret;
 }
 
 SYSCALL(munmap)

@@ -1,9 +1,11 @@
-/* Memory: anonymous mmap, MAP_FIXED, munmap, mprotect, brk. (Faults on protected
+/* Memory: anonymous and file mmap, MAP_FIXED, munmap, mprotect, brk. (Faults on protected
  * pages need fork to observe: crash.c.) */
 #define _GNU_SOURCE
 #include "testlib.h"
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -83,6 +85,112 @@ TEST(mmap_rejects_bad_arguments)
     /* A file mapping of a descriptor that is not open. */
     CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 1000, 0) == MAP_FAILED);
     CHECK_EQ(errno, EBADF);
+}
+
+/* A /tmp file of npages pages plus tail bytes; byte i is (i * 13 + 1) & 0xff. */
+static int make_file(const char *path, size_t npages, size_t tail)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t n = npages * PAGE + tail;
+    unsigned char *buf = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (unsigned char)(i * 13 + 1);
+    ssize_t w = write(fd, buf, n);
+    free(buf);
+    return w == (ssize_t)n ? fd : -1;
+}
+
+static size_t bad_bytes(const unsigned char *p, size_t from, size_t n)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad += p[i] != (unsigned char)((from + i) * 13 + 1);
+    return bad;
+}
+
+TEST(mmap_file_private_reads_contents)
+{
+    int fd = make_file("/tmp/osc-mmap-a", 2, 0);
+    REQUIRE(fd >= 0);
+    unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    REQUIRE(p != MAP_FAILED);
+    CHECK_EQ(bad_bytes(p, 0, 2 * PAGE), 0);
+    CHECK_EQ(munmap(p, 2 * PAGE), 0);
+    /* Read-only MAP_SHARED sees the same bytes. */
+    p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    REQUIRE(p != MAP_FAILED);
+    CHECK_EQ(bad_bytes(p, 0, PAGE), 0);
+    CHECK_EQ(munmap(p, PAGE), 0);
+    close(fd);
+    unlink("/tmp/osc-mmap-a");
+}
+
+TEST(mmap_file_private_writes_do_not_reach_the_file)
+{
+    int fd = make_file("/tmp/osc-mmap-b", 1, 0);
+    REQUIRE(fd >= 0);
+    unsigned char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    REQUIRE(p != MAP_FAILED);
+    memset(p, 0xee, 100);
+    CHECK_EQ(p[99], 0xee);
+    unsigned char buf[100];
+    CHECK_EQ(pread(fd, buf, sizeof(buf), 0), 100);
+    CHECK_EQ(bad_bytes(buf, 0, sizeof(buf)), 0);
+    CHECK_EQ(munmap(p, PAGE), 0);
+    close(fd);
+    unlink("/tmp/osc-mmap-b");
+}
+
+TEST(mmap_file_at_offset_maps_the_second_page)
+{
+    int fd = make_file("/tmp/osc-mmap-c", 3, 0);
+    REQUIRE(fd >= 0);
+    unsigned char *p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
+    REQUIRE(p != MAP_FAILED);
+    CHECK_EQ(bad_bytes(p, PAGE, PAGE), 0);
+    CHECK_EQ(munmap(p, PAGE), 0);
+    close(fd);
+    unlink("/tmp/osc-mmap-c");
+}
+
+TEST(mmap_file_past_eof_reads_zeroes_in_the_last_page)
+{
+    int fd = make_file("/tmp/osc-mmap-d", 1, 100);
+    REQUIRE(fd >= 0);
+    unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+    REQUIRE(p != MAP_FAILED);
+    CHECK_EQ(bad_bytes(p, 0, PAGE + 100), 0);
+    int nonzero = 0;
+    for (size_t i = PAGE + 100; i < 2 * PAGE; i++)
+        nonzero += p[i] != 0;
+    CHECK_EQ(nonzero, 0);
+    CHECK_EQ(munmap(p, 2 * PAGE), 0);
+    close(fd);
+    unlink("/tmp/osc-mmap-d");
+}
+
+TEST(mmap_file_rejects_bad_offset_and_write_only_fd)
+{
+    int fd = make_file("/tmp/osc-mmap-e", 2, 0);
+    REQUIRE(fd >= 0);
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100) == MAP_FAILED);
+    CHECK_EQ(errno, EINVAL);
+    int wfd = open("/tmp/osc-mmap-e", O_WRONLY);
+    REQUIRE(wfd >= 0);
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, wfd, 0) == MAP_FAILED);
+    CHECK_EQ(errno, EACCES);
+    close(wfd);
+    close(fd);
+    unlink("/tmp/osc-mmap-e");
+    /* A pipe cannot be mapped. */
+    int pfd[2];
+    REQUIRE(pipe(pfd) == 0);
+    CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pfd[0], 0) == MAP_FAILED);
+    CHECK_EQ(errno, ENODEV);
+    close(pfd[0]);
+    close(pfd[1]);
 }
 
 TEST(munmap_of_part_keeps_the_rest)
