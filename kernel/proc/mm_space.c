@@ -95,6 +95,16 @@ static int unmap_locked(struct mm_space *mm, vaddr_t start, vaddr_t end)
     return 0;
 }
 
+/* Links n into the sorted list; its range must be free. Caller holds mm->lock. */
+static void vma_insert(struct mm_space *mm, struct vma *n)
+{
+    struct vma **pp = &mm->vmas;
+    while (*pp && (*pp)->start < n->start)
+        pp = &(*pp)->next;
+    n->next = *pp;
+    *pp = n;
+}
+
 static bool range_ok(vaddr_t start, vaddr_t end)
 {
     return IS_ALIGNED(start, PAGE_SIZE) && IS_ALIGNED(end, PAGE_SIZE) && start < end &&
@@ -114,13 +124,8 @@ int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
     n->flags = flags;
     mutex_lock(&mm->lock);
     int err = unmap_locked(mm, start, end);
-    if (!err) {
-        struct vma **pp = &mm->vmas;
-        while (*pp && (*pp)->start < start)
-            pp = &(*pp)->next;
-        n->next = *pp;
-        *pp = n;
-    }
+    if (!err)
+        vma_insert(mm, n);
     mutex_unlock(&mm->lock);
     if (err)
         kfree(n);
@@ -135,13 +140,13 @@ static bool range_free(struct mm_space *mm, vaddr_t start, vaddr_t end)
     return true;
 }
 
-vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len)
+/* mm_find_free with mm->lock held. */
+static vaddr_t find_free_locked(struct mm_space *mm, vaddr_t hint, size_t len)
 {
     len = ALIGN_UP(len, PAGE_SIZE);
     if (!len || len > USER_MMAP_BASE - USER_MMAP_MIN)
         return 0;
     vaddr_t found = 0;
-    mutex_lock(&mm->lock);
     hint = ALIGN_DOWN(hint, PAGE_SIZE);
     if (hint >= USER_MMAP_MIN && hint < USER_SPACE_END && len <= USER_SPACE_END - hint &&
         range_free(mm, hint, hint + len)) {
@@ -169,6 +174,13 @@ vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len)
             top = low;
         }
     }
+    return found;
+}
+
+vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len)
+{
+    mutex_lock(&mm->lock);
+    vaddr_t found = find_free_locked(mm, hint, len);
     mutex_unlock(&mm->lock);
     return found;
 }
@@ -284,6 +296,90 @@ int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len)
         va += n;
         len -= n;
     }
+    mutex_unlock(&mm->lock);
+    return err;
+}
+
+/* Copies the present pages of [src, src+len) to fresh frames at dst (a VMA with
+ * prot, not yet populated); untouched pages stay untouched. Caller holds mm->lock. */
+static int copy_pages_locked(struct mm_space *mm, vaddr_t src, vaddr_t dst, size_t len,
+                             uint32_t prot)
+{
+    for (size_t off = 0; off < len; off += PAGE_SIZE) {
+        paddr_t from = upt_translate(mm->root, src + off);
+        if (!from)
+            continue;
+        paddr_t to = pmm_alloc_page();
+        if (!to)
+            return -ENOMEM;
+        memcpy(phys_to_virt(to), phys_to_virt(from), PAGE_SIZE);
+        if (upt_map(mm->root, dst + off, to, prot)) {
+            pmm_free_page(to);
+            return -ENOMEM;
+        }
+    }
+    return 0;
+}
+
+int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
+             vaddr_t fixed, bool may_move, vaddr_t *out)
+{
+    vaddr_t old_end = old + old_len;
+    if (!range_ok(old, old_end) || !new_len || !IS_ALIGNED(new_len, PAGE_SIZE))
+        return -EINVAL;
+    mutex_lock(&mm->lock);
+    int err = 0;
+    struct vma *v = vma_find(mm, old);
+    if (!v || old_end > v->end) {
+        err = -EFAULT;
+        goto out;
+    }
+    if (v->flags & (VMA_HEAP | VMA_STACK)) {
+        err = -EINVAL;          /* brk and the stack keep their own bookkeeping */
+        goto out;
+    }
+    if (!fixed && new_len <= old_len) {
+        if (new_len < old_len)
+            err = unmap_locked(mm, old + new_len, old_end);
+        *out = old;
+        goto out;
+    }
+    if (!fixed && v->end == old_end && new_len - old_len <= USER_SPACE_END - old_end &&
+        range_free(mm, old_end, old + new_len)) {
+        v->end = old + new_len;         /* grow in place: the new pages fault in zeroed */
+        *out = old;
+        goto out;
+    }
+    /* Moving copies the pages, which would split a MAP_SHARED area from the
+     * processes sharing it: refuse the move instead (callers fall back). */
+    if (!may_move || (v->flags & VMA_SHARED)) {
+        err = -ENOMEM;
+        goto out;
+    }
+    uint32_t prot = v->prot, flags = v->flags;
+    vaddr_t dst = fixed;
+    if (dst) {
+        err = unmap_locked(mm, dst, dst + new_len);
+    } else {
+        dst = find_free_locked(mm, 0, new_len);
+        if (!dst)
+            err = -ENOMEM;
+    }
+    struct vma *n = err ? NULL : kzalloc(sizeof(*n));
+    if (!err && !n)
+        err = -ENOMEM;
+    if (err)
+        goto out;
+    *n = (struct vma){ dst, dst + new_len, prot, flags, NULL };
+    vma_insert(mm, n);
+    err = copy_pages_locked(mm, old, dst, MIN(old_len, new_len), prot);
+    if (!err)
+        err = unmap_locked(mm, old, old_end);
+    if (err)
+        unmap_locked(mm, dst, dst + new_len);   /* the old mapping stays */
+    else
+        *out = dst;
+out:
     mutex_unlock(&mm->lock);
     return err;
 }

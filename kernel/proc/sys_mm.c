@@ -1,5 +1,5 @@
-/* Memory system calls: brk, mmap (anonymous, and private copies of files), munmap,
- * mprotect, madvise. Arguments are user values: every range is checked before mm_*
+/* Memory system calls: brk, mmap (anonymous, and private copies of files), mremap,
+ * munmap, mprotect, madvise. Arguments are user values: every range is checked before mm_*
  * sees it. */
 
 #define LOG_TAG "mm"
@@ -132,6 +132,40 @@ out:
     if (f)
         file_put(f);
     return ret;
+}
+
+#define MREMAP_MAYMOVE   1
+#define MREMAP_FIXED     2
+
+SYSCALL(mremap)
+{
+    uint64_t old = args->a[0], old_len = args->a[1], new_len = args->a[2];
+    uint64_t flags = args->a[3], new_addr = args->a[4];
+    if (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)) {
+        log_debug("mremap: unsupported flags %#lx", (unsigned long)flags);
+        return -EINVAL;
+    }
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+        return -EINVAL;
+    uint64_t old_end, new_end;
+    /* old_len 0 (duplicating a shared mapping) is not supported: -EINVAL. */
+    if (user_span(old, old_len, &old_end) || new_len == 0)
+        return -EINVAL;
+    uint64_t nl = ALIGN_UP(new_len, PAGE_SIZE);
+    if (nl < new_len || nl > USER_SPACE_END)
+        return -EINVAL;
+    uint64_t fixed = 0;
+    if (flags & MREMAP_FIXED) {
+        if (user_span(new_addr, nl, &new_end) || new_addr < USER_MMAP_MIN)
+            return -EINVAL;
+        if (new_addr < old_end && old < new_end)
+            return -EINVAL;     /* overlapping ranges */
+        fixed = new_addr;
+    }
+    vaddr_t out = 0;
+    long err = mm_remap(current_mm(), old, old_end - old, nl, fixed,
+                        flags & MREMAP_MAYMOVE, &out);
+    return err ? err : (long)out;
 }
 
 SYSCALL(munmap)

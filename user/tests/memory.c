@@ -193,6 +193,75 @@ TEST(mmap_file_rejects_bad_offset_and_write_only_fd)
     close(pfd[1]);
 }
 
+TEST(mremap_grow_with_maymove_keeps_contents)
+{
+    /* The third page stays mapped, so growing in place is blocked and it must move. */
+    unsigned char *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    unsigned char *block = p + 2 * PAGE;
+    for (size_t i = 0; i < 2 * PAGE; i++)
+        p[i] = (unsigned char)(i * 3);
+    unsigned char *q = mremap(p, 2 * PAGE, 8 * PAGE, MREMAP_MAYMOVE);
+    REQUIRE(q != MAP_FAILED);
+    CHECK(q != p);
+    int bad = 0;
+    for (size_t i = 0; i < 2 * PAGE; i++)
+        bad += q[i] != (unsigned char)(i * 3);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(q[8 * PAGE - 1], 0);
+    q[8 * PAGE - 1] = 7;
+    CHECK_EQ(q[8 * PAGE - 1], 7);
+    CHECK_EQ(munmap(q, 8 * PAGE), 0);
+    CHECK_EQ(munmap(block, PAGE), 0);
+}
+
+TEST(mremap_shrink_keeps_the_head_in_place)
+{
+    unsigned char *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    memset(p, 0x5c, 4 * PAGE);
+    unsigned char *q = mremap(p, 4 * PAGE, PAGE, 0);
+    CHECK(q == p);
+    CHECK_EQ(p[0], 0x5c);
+    CHECK_EQ(p[PAGE - 1], 0x5c);
+    /* The tail is gone: mapping there without MAP_FIXED at the hint succeeds. */
+    unsigned char *r = mmap(p + PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(r == p + PAGE);
+    CHECK_EQ(munmap(p, 2 * PAGE), 0);
+}
+
+TEST(mremap_grow_without_maymove_when_blocked_is_enomem)
+{
+    unsigned char *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    CHECK_EQ(munmap(p + PAGE, PAGE), 0);
+    p[0] = 9;
+    /* Growing into the free page works in place ... */
+    CHECK(mremap(p, PAGE, 2 * PAGE, 0) == p);
+    /* ... but the third page blocks further growth. */
+    CHECK(mremap(p, 2 * PAGE, 3 * PAGE, 0) == MAP_FAILED);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(p[0], 9);
+    CHECK_ERR(syscall(SYS_mremap, p + 1, PAGE, 2 * PAGE, MREMAP_MAYMOVE), EINVAL);
+    CHECK_ERR(syscall(SYS_mremap, p, PAGE, 0, MREMAP_MAYMOVE), EINVAL);
+    CHECK_EQ(munmap(p, 3 * PAGE), 0);
+}
+
+TEST(mremap_fixed_moves_to_the_given_address)
+{
+    unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *t = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED && t != MAP_FAILED);
+    p[0] = 0x61;
+    p[PAGE] = 0x62;
+    unsigned char *q = mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, t);
+    CHECK(q == t);
+    CHECK_EQ(t[0], 0x61);
+    CHECK_EQ(t[PAGE], 0x62);
+    t[1] = 1;                       /* writable like the source */
+    CHECK_EQ(munmap(t, 2 * PAGE), 0);
+}
+
 TEST(munmap_of_part_keeps_the_rest)
 {
     unsigned char *p = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

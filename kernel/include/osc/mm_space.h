@@ -59,6 +59,13 @@ int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
 vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len);
 int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end);
 int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot);
+/* mremap: resizes the page-aligned [old, old+old_len), which one VMA must cover
+ * (-EFAULT). Shrinks and grows in place when it can; otherwise moves (copying the
+ * pages) when may_move, else -ENOMEM. fixed (nonzero, not overlapping the old
+ * range): always move there. new_len page-aligned and nonzero. The new address goes
+ * to *out; 0 or a negative errno. */
+int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
+             vaddr_t fixed, bool may_move, vaddr_t *out);
 /* Drops the pages of [start, end) so the next touch sees zeroes (MADV_DONTNEED). */
 int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end);
 int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool present);
