@@ -67,7 +67,10 @@ static long at_dir(int dirfd, const char *path, struct vnode **out)
     return err;
 }
 
-static ssize_t do_read(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64_t off)
+/* Moves n bytes between a user buffer and f through a CHUNK-sized kernel buffer;
+ * pos: at offset off (pread/pwrite), else at the file offset. Returns the bytes
+ * moved, or an error when none were. */
+static ssize_t do_rw(struct file *f, uint64_t ubuf, size_t n, bool write, bool pos, uint64_t off)
 {
     /* The whole buffer first, as Linux does: nothing is consumed from a pipe or a
      * terminal for a buffer that cannot hold it. */
@@ -79,46 +82,27 @@ static ssize_t do_read(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64
     ssize_t total = 0;
     while ((size_t)total < n) {
         size_t want = MIN(n - (size_t)total, CHUNK);
-        ssize_t r = pos ? file_pread(f, k, want, off + (uint64_t)total) : file_read(f, k, want);
+        void *u = (void *)(ubuf + (uint64_t)total);
+        uint64_t at = off + (uint64_t)total;
+        if (write && copy_from_user(k, u, want)) {
+            total = total ? total : -EFAULT;
+            break;
+        }
+        ssize_t r = write ? (pos ? file_pwrite(f, k, want, at) : file_write(f, k, want))
+                          : (pos ? file_pread(f, k, want, at) : file_read(f, k, want));
         if (r < 0) {
             if (!total)
                 total = r;
             break;
         }
-        if (r > 0 && copy_to_user((void *)(ubuf + (uint64_t)total), k, (size_t)r)) {
+        if (!write && r > 0 && copy_to_user(u, k, (size_t)r)) {
             total = total ? total : -EFAULT;
             break;
         }
         total += r;
-        if ((size_t)r < want || !f->ops->seekable)
-            break;                      /* short read, or a pipe/tty: return what came */
-    }
-    kfree(k);
-    return total;
-}
-
-static ssize_t do_write(struct file *f, uint64_t ubuf, size_t n, bool pos, uint64_t off)
-{
-    if (!user_range_ok(ubuf, n))
-        return -EFAULT;
-    char *k = kmalloc(CHUNK);
-    if (!k)
-        return -ENOMEM;
-    ssize_t total = 0;
-    while ((size_t)total < n) {
-        size_t want = MIN(n - (size_t)total, CHUNK);
-        if (copy_from_user(k, (const void *)(ubuf + (uint64_t)total), want)) {
-            total = total ? total : -EFAULT;
-            break;
-        }
-        ssize_t r = pos ? file_pwrite(f, k, want, off + (uint64_t)total) : file_write(f, k, want);
-        if (r < 0) {
-            if (!total)
-                total = r;
-            break;
-        }
-        total += r;
-        if ((size_t)r < want)
+        /* A short transfer ends the call; so does any read of a pipe or tty, which
+         * returns what came rather than waiting for more. */
+        if ((size_t)r < want || (!write && !f->ops->seekable))
             break;
     }
     kfree(k);
@@ -133,8 +117,7 @@ static long rw_call(const struct syscall_args *args, bool write, bool pos)
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
-    ssize_t r = write ? do_write(f, args->a[1], (size_t)args->a[2], pos, args->a[3])
-                      : do_read(f, args->a[1], (size_t)args->a[2], pos, args->a[3]);
+    ssize_t r = do_rw(f, args->a[1], (size_t)args->a[2], write, pos, args->a[3]);
     file_put(f);
     return r;
 }
@@ -163,8 +146,7 @@ static long do_rw_vec(const struct syscall_args *args, bool write)
         }
         if (iov.len == 0)
             continue;
-        ssize_t r = write ? do_write(f, iov.base, (size_t)iov.len, false, 0)
-                          : do_read(f, iov.base, (size_t)iov.len, false, 0);
+        ssize_t r = do_rw(f, iov.base, (size_t)iov.len, write, false, 0);
         if (r < 0) {
             total = total ? total : r;
             break;
