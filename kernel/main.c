@@ -76,12 +76,13 @@ static int start_init(void)
  *   uart_init()                           [uart]
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
- * deliberate kernel fault; otherwise the boot thread exits and idle takes over. */
+ * deliberate kernel fault; otherwise /sbin/init starts, the splash hands the screen
+ * to the text console ([fb] text console) and the boot thread exits. */
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     percpu_init(0, 0);          /* APIC id filled in once the LAPIC is up */
     uart_early_init();
-    log_add_sink(uart_write);
+    log_add_sink(uart_log_sink);
     log_info("OSCortex booting");
 
     if (magic != MULTIBOOT2_BOOTLOADER_MAGIC)
@@ -127,6 +128,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     int pid = start_init();
     if (pid > 0)
         proc_detach(pid);       /* it never exits; nobody in the kernel waits */
+    splash_finish();            /* the text console, with init's shell on it */
     /* Booted: the boot flow is done and the idle thread takes over. */
     thread_exit();
 }
