@@ -18,6 +18,11 @@
 #define SC_SLASH        0x35    /* E0 35: keypad / */
 #define SC_KP_FIRST     0x47    /* keypad 7 .. keypad . */
 #define SC_KP_LAST      0x53
+#define SC_KP_5         0x4c    /* no grey twin: E0 4C types nothing */
+#define SC_F1           0x3b    /* F1-F10 are 0x3b-0x44 */
+#define SC_F10          0x44
+#define SC_F11          0x57
+#define SC_F12          0x58
 #define SC_102ND        0x56    /* the extra key left of Z on ISO keyboards */
 #define ESC             0x1b
 
@@ -152,7 +157,7 @@ size_t ps2_keymap_feed(struct ps2_keymap *k, uint8_t sc, char out[PS2_KEY_OUT_MA
 
     if (code >= SC_KP_FIRST && code <= SC_KP_LAST) {
         const char *nav = keypad_nav[code - SC_KP_FIRST];
-        if (ext && code == 0x4c)
+        if (ext && code == SC_KP_5)
             return 0;
         if (!ext && k->numlock) {
             out[0] = keypad_digits[code - SC_KP_FIRST];
@@ -165,10 +170,10 @@ size_t ps2_keymap_feed(struct ps2_keymap *k, uint8_t sc, char out[PS2_KEY_OUT_MA
         out[0] = keypad_digits[code - SC_KP_FIRST];     /* keypad - and + */
         return 1;
     }
-    if (!ext && code >= 0x3b && code <= 0x44)
-        return put_csi(fkeys[code - 0x3b], out);
-    if (!ext && (code == 0x57 || code == 0x58))
-        return put_csi(fkeys[10 + code - 0x57], out);
+    if (!ext && code >= SC_F1 && code <= SC_F10)
+        return put_csi(fkeys[code - SC_F1], out);
+    if (!ext && (code == SC_F11 || code == SC_F12))
+        return put_csi(fkeys[10 + code - SC_F11], out);
 
     char c = base_char(k, ext, code);
     if (!c)
