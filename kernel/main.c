@@ -16,6 +16,7 @@
 #include <osc/panic.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
+#include <osc/ps2.h>
 #include <osc/sched.h>
 #include <osc/syscall.h>
 #include <osc/uart.h>
@@ -75,6 +76,7 @@ static int start_init(void)
  *   fb_init(); splash_start()             [fb]
  *   uart_init()                           [uart]
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
+ *   tty_init(); ps2kbd_init()             [tty], [ps2] console input
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
  * deliberate kernel fault; otherwise /sbin/init starts, the splash hands the screen
  * to the text console ([fb] text console) and the boot thread exits. */
@@ -105,6 +107,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     uart_init();
     vfs_init();
     tty_init();                 /* [tty] console input through the line discipline */
+    ps2kbd_init();              /* [ps2] keyboard: types into the terminal, so after it */
     syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {
