@@ -299,27 +299,33 @@ TEST(msync_checks_flags_alignment_and_that_the_range_is_mapped)
     unlink("/tmp/osc-shm-j");
 }
 
-/* OSCortex's free frame count (/sys/kernel/mm), or -1 elsewhere (Linux has none). */
+/* OSCortex's free frame count (/sys/kernel/mm), or -1 elsewhere (Linux has none).
+ * No stdio or malloc here or below: glibc's heap would keep pages and skew it. */
 static long free_pages(void)
 {
-    FILE *f = fopen("/sys/kernel/mm", "r");
-    long n = -1;
-    if (f) {
-        if (fscanf(f, "free_pages %ld", &n) != 1)
-            n = -1;
-        fclose(f);
-    }
-    return n;
+    char buf[128] = "";
+    int fd = open("/sys/kernel/mm", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0 || strncmp(buf, "free_pages ", 11) != 0)
+        return -1;
+    return strtol(buf + 11, NULL, 10);
 }
 
 /* Maps a 64-page file shared, touches it here and in a forked child, then lets go
  * of everything: mapping, fd, name. */
 static void map_fork_and_drop(void)
 {
-    int fd = make_file("/tmp/osc-shm-k", 64 * PAGE);
-    unsigned char *p = fd < 0 ? NULL : map_shared(fd, 64 * PAGE, PROT_READ | PROT_WRITE);
-    if (!p)
+    int fd = open("/tmp/osc-shm-k", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || ftruncate(fd, 64 * PAGE) != 0)
         return;
+    unsigned char *p = map_shared(fd, 64 * PAGE, PROT_READ | PROT_WRITE);
+    if (!p) {
+        close(fd);
+        return;
+    }
     for (size_t i = 0; i < 64; i++)
         p[i * PAGE] = 1;
     pid_t pid = fork();
