@@ -91,10 +91,17 @@ KTEST(procfs_pid_directory_shows_a_running_process)
     char path[64], want[64], *s;
     struct vfs_ctx c = ctx();
     ksnprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    KT_ASSERT(slurp(path, &s) > 0);
+    /* Runnable ('R') until it reaches its sleep, then 'S'. */
     ksnprintf(want, sizeof(want), "%d (busybox) S ", pid);
-    KT_ASSERT(strncmp(s, want, strlen(want)) == 0);
-    kfree(s);
+    bool sleeping = false;
+    for (int i = 0; i < 50 && !sleeping; i++) {
+        KT_ASSERT(slurp(path, &s) > 0);
+        sleeping = strncmp(s, want, strlen(want)) == 0;
+        kfree(s);
+        if (!sleeping)
+            thread_sleep_ns(10000000);
+    }
+    KT_ASSERT(sleeping);
     ksnprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
     long n = slurp(path, &s);
     KT_ASSERT_EQ(n, 16);
