@@ -164,12 +164,30 @@ static int gen_cpuinfo(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
+#define USER_HZ 100     /* clock_t units of /proc (sysconf(_SC_CLK_TCK)) */
+
+static uint64_t ns_to_clock_t(uint64_t ns)
+{
+    return ns / (1000000000ull / USER_HZ);
+}
+
+static uint64_t ticks_to_clock_t(uint64_t ticks)
+{
+    return ticks * USER_HZ / TIMER_HZ;
+}
+
 static int gen_uptime(struct pnode *n, struct pbuf *b)
 {
     (void)n;
     uint64_t cs = time_ns() / 10000000;     /* hundredths */
-    /* Idle time is not accounted yet: 0.00. */
-    pbuf_printf(b, "%lu.%02lu 0.00\n", (unsigned long)(cs / 100), (unsigned long)(cs % 100));
+    uint64_t idle = 0, u, s, i;             /* every CPU's idle time, summed (Linux) */
+    for (uint32_t c = 0; c < MIN(cpu_count ? cpu_count : 1, (uint32_t)MAX_CPUS); c++) {
+        sched_cpu_ticks(c, &u, &s, &i);
+        idle += i;
+    }
+    idle = ticks_to_clock_t(idle);          /* USER_HZ 100: hundredths too */
+    pbuf_printf(b, "%lu.%02lu %lu.%02lu\n", (unsigned long)(cs / 100), (unsigned long)(cs % 100),
+                (unsigned long)(idle / 100), (unsigned long)(idle % 100));
     return 0;
 }
 
@@ -211,18 +229,6 @@ static int gen_version(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
-#define USER_HZ 100     /* clock_t units of /proc (sysconf(_SC_CLK_TCK)) */
-
-static uint64_t ns_to_clock_t(uint64_t ns)
-{
-    return ns / (1000000000ull / USER_HZ);
-}
-
-static uint64_t ticks_to_clock_t(uint64_t ticks)
-{
-    return ticks * USER_HZ / TIMER_HZ;
-}
-
 static int gen_loadavg(struct pnode *n, struct pbuf *b)
 {
     (void)n;
@@ -232,8 +238,16 @@ static int gen_loadavg(struct pnode *n, struct pbuf *b)
     int count = proc_list_pids(pids, PROC_MAX_PIDS_SHOWN);
     int last = count > 0 ? pids[MIN(count, PROC_MAX_PIDS_SHOWN) - 1] : 0;
     kfree(pids);
-    /* Load averages are not computed yet: always 0.00. */
-    pbuf_printf(b, "0.00 0.00 0.00 1/%d %d\n", count, last);
+    uint64_t avg[3];
+    unsigned running;
+    sched_loadavg(avg, &running);
+    for (int i = 0; i < 3; i++) {
+        uint64_t x = avg[i] + (1ull << LOAD_FSHIFT) / 200;     /* round to 0.01 */
+        pbuf_printf(b, "%lu.%02lu ", (unsigned long)(x >> LOAD_FSHIFT),
+                    (unsigned long)(((x & ((1ull << LOAD_FSHIFT) - 1)) * 100) >> LOAD_FSHIFT));
+    }
+    /* Running threads at the last 5 s sample; at least the reader. */
+    pbuf_printf(b, "%u/%d %d\n", running ? running : 1, count, last);
     return 0;
 }
 

@@ -62,8 +62,11 @@ KTEST(procfs_meminfo_uptime_cpuinfo_mounts_read_like_linux)
     KT_ASSERT(strncmp(s, "MemTotal:       ", 16) == 0 && contains(s, " kB\nMemFree:"));
     kfree(s);
     KT_ASSERT(slurp("/proc/uptime", &s) > 0);
-    const char *dot = strchr(s, '.');           /* "secs.hundredths idle\n" */
-    KT_ASSERT(s[0] >= '0' && s[0] <= '9' && dot && dot[3] == ' ' && strcmp(dot + 4, "0.00\n") == 0);
+    const char *dot = strchr(s, '.');           /* "secs.hundredths idle.hundredths\n" */
+    KT_ASSERT(s[0] >= '0' && s[0] <= '9' && dot && dot[3] == ' ' && dot[4] >= '0' &&
+              dot[4] <= '9');
+    const char *dot2 = strchr(dot + 4, '.');
+    KT_ASSERT(dot2 && dot2[1] >= '0' && dot2[2] >= '0' && strcmp(dot2 + 3, "\n") == 0);
     kfree(s);
     KT_ASSERT(slurp("/proc/cpuinfo", &s) > 0);
     KT_ASSERT(strncmp(s, "processor\t: 0\n", 14) == 0 && contains(s, "\nflags\t\t: fpu"));

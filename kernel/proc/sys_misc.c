@@ -284,6 +284,10 @@ SYSCALL(sysinfo)
     } si;
     memset(&si, 0, sizeof(si));
     si.uptime = (int64_t)(time_ns() / NS_PER_SEC);
+    unsigned running;
+    sched_loadavg(si.loads, &running);
+    for (int i = 0; i < 3; i++)
+        si.loads[i] <<= 16 - LOAD_FSHIFT;      /* SI_LOAD_SHIFT */
     si.totalram = pmm_total_count() * PAGE_SIZE;
     si.freeram = pmm_free_count() * PAGE_SIZE;
     si.procs = 1;

@@ -201,6 +201,7 @@ void sched_tick(bool user)
         cur->sys_ticks++;
         rq->sys_ticks++;
     }
+    sched_load_tick(rq, c == &cpus[0]);
     if (cur == c->idle) {
         if (rq->ready_head)
             c->need_resched = true;

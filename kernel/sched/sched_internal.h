@@ -73,6 +73,7 @@ struct runqueue {
     struct thread *zombie_head, *zombie_tail;   /* DEAD detached threads */
     uint64_t switches;
     uint64_t user_ticks, sys_ticks, idle_ticks;     /* /proc/stat's cpu lines */
+    unsigned nr_active;         /* running + ready at the last load sample (atomic) */
 };
 
 static inline struct runqueue *this_rq(void)
@@ -129,6 +130,10 @@ static inline void spin_unlock_irqs_off(struct spinlock *l)
     spin_unlock_raw(l);
     lockdep_release(l);
 }
+
+/* ---- cputime.c ---- */
+/* Every tick, rq lock held: samples the run queue for the load average. */
+void sched_load_tick(struct runqueue *rq, bool boot_cpu);
 
 /* ---- kernel/proc: loads next's address space and user TLS base when it is a
  * user thread (the kernel's tables otherwise). Interrupts off, rq lock held. ---- */

@@ -345,3 +345,16 @@ KTEST(a_busy_thread_accumulates_cpu_time_and_a_sleeping_one_barely_does)
     sched_thread_cputime(me, &u2, &s2);
     KT_ASSERT(u2 + s2 - (u1 + s1) < 25 * MS);
 }
+
+KTEST(loadavg_step_decays_towards_the_active_count)
+{
+    uint64_t one = 1ull << LOAD_FSHIFT;
+    KT_ASSERT_EQ(loadavg_step(0, 1884, 0), 0);
+    uint64_t l = 0;
+    for (int i = 0; i < 12 * 60; i++)               /* an hour of 5 s samples, 1 busy */
+        l = loadavg_step(l, 1884, one);
+    KT_ASSERT(l >= one - 2 && l <= one);
+    uint64_t after = loadavg_step(l, 1884, 0);      /* idle: falls by about 8% */
+    KT_ASSERT(after < l && after > l * 90 / 100);
+    KT_ASSERT_EQ(loadavg_step(0, 1884, one), (one * (2048 - 1884) + one - 1) / one);
+}

@@ -340,3 +340,19 @@ TEST(proc_stat_cpu_line_counts_user_time)
     CHECK_EQ(sscanf(buf, "cpu %llu %llu %llu %llu", &user, &nice, &sys, &idle), 4);
     CHECK(user + sys > 0);
 }
+
+TEST(proc_loadavg_has_three_averages_and_running_over_total)
+{
+    int fd = open("/proc/loadavg", O_RDONLY);
+    REQUIRE(fd >= 0);
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    REQUIRE(n > 0);
+    buf[n] = 0;
+    double a, b, c;
+    int running, total, last;
+    CHECK_EQ(sscanf(buf, "%lf %lf %lf %d/%d %d", &a, &b, &c, &running, &total, &last), 6);
+    CHECK(a >= 0 && b >= 0 && c >= 0);
+    CHECK(running >= 1 && total >= running);
+}

@@ -40,6 +40,14 @@ void sched_thread_cputime(struct thread *t, uint64_t *user_ns, uint64_t *sys_ns)
 bool sched_thread_runnable(const struct thread *t);
 /* Ticks (TIMER_HZ) this CPU spent in user mode, kernel mode and idle: /proc/stat. */
 void sched_cpu_ticks(unsigned cpu, uint64_t *user, uint64_t *sys, uint64_t *idle);
+/* Load average (Linux's: runnable threads sampled every 5 s, exponentially decayed
+ * over 1, 5 and 15 minutes), fixed point with LOAD_FSHIFT fraction bits; and the
+ * number of running or ready threads at the last sample. */
+#define LOAD_FSHIFT 11
+void sched_loadavg(uint64_t avg[3], unsigned *nr_running);
+/* Pure (ktest): one decay step of a load average: load * e + active * (1 - e), with
+ * e and active in LOAD_FSHIFT fixed point. */
+uint64_t loadavg_step(uint64_t load, uint64_t e, uint64_t active);
 /* Pure (ktest): splits rtime ns into user and system time in the ratio
  * uticks : sticks (all user when neither has ticked), then keeps each part at least
  * the previously reported *user / *sys (updated in place) while the sum stays rtime;
