@@ -276,10 +276,14 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         struct linux_winsize ws;
         if (copy_from_user(&ws, u, sizeof(ws)))
             return -EFAULT;
+        /* As Linux: only a change is news; a full-screen program redraws on
+         * every SIGWINCH. The current size counts, even when it follows the screen. */
         fl = spin_lock_irqsave(&con.wq.lock);
+        struct linux_winsize old = window_size();
         con.ws = ws;
         spin_unlock_irqrestore(&con.wq.lock, fl);
-        tty_signal_foreground(28);          /* SIGWINCH */
+        if (memcmp(&old, &ws, sizeof(ws)))
+            tty_signal_foreground(28);      /* SIGWINCH */
         return 0;
     }
     case TIOCGPGRP: {

@@ -7,7 +7,7 @@ command runs at once. Then busybox vi, full-screen in raw mode: it sizes its scr
 from the window size set with stty (TIOCSWINSZ/TIOCGWINSZ), inserts text, takes ESC
 and an arrow key's escape sequence intact, edits in command mode, writes the file
 with :wq, and redraws at the new size when a background stty resizes the window
-(SIGWINCH). Usage: tty_shell.py ISO."""
+(SIGWINCH), which only a real change of size sends. Usage: tty_shell.py ISO."""
 import os, socket, subprocess, sys, time
 
 iso = sys.argv[1]
@@ -121,6 +121,16 @@ try:
     expect(b"# ")
     send(b"stty size\r")
     check("tty_shell_after_vi_sees_new_size", expect(b"\r\n15 50\r\n"))
+
+    # SIGWINCH only for a real change (as Linux): a non-interactive sh shares its
+    # process group, the foreground one, with the stty it runs. tr makes the
+    # output differ from the echoed command line.
+    send(b"sh -c 'trap \"echo winch\" 28; stty rows 15 cols 50; echo same; "
+         b"stty rows 16 cols 50; echo changed' | tr a-z A-Z\r")
+    ok = expect(b"CHANGED\r\n")
+    out = buf[mark:]
+    check("tty_winsize_signals_only_changes",
+          ok and out.count(b"WINCH") == 1 and out.find(b"SAME") < out.find(b"WINCH"))
 finally:
     q.terminate()
     q.wait()
