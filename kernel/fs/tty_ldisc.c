@@ -220,6 +220,7 @@ enum tty_read_step tty_ldisc_raw_step(const struct tty_ldisc *l, size_t n, bool 
 {
     uint8_t vmin = l->termios.c_cc[VMIN], vtime = l->termios.c_cc[VTIME];
     size_t have = l->commit;
+    expired = expired && vtime;     /* no VTIME, no timer to run out */
     if (have) {
         /* Short of VMIN, a non-blocking read or a run-out timer still returns
          * what has come (Linux copies as it goes and returns the partial count). */

@@ -282,6 +282,8 @@ TEST(raw_vmin_waits_for_vmin_or_the_interbyte_timer)
     raw(&L, 3, 0);
     feed(&L, "ab");
     CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_SLEEP);
+    /* Without VTIME there is no timer: "expired" must not end the wait. */
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, true), TTY_READ_SLEEP);
     CHECK_EQ(tty_ldisc_raw_step(&L, 2, false, false), TTY_READ_NOW);    /* n < VMIN */
     /* Non-blocking returns the partial input rather than EAGAIN. */
     CHECK_EQ(tty_ldisc_raw_step(&L, 10, true, false), TTY_READ_NOW);

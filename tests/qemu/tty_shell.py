@@ -7,8 +7,9 @@ command runs at once. Then busybox vi, full-screen in raw mode: it sizes its scr
 from the window size set with stty (TIOCSWINSZ/TIOCGWINSZ), inserts text, takes ESC
 and an arrow key's escape sequence intact, edits in command mode, writes the file
 with :wq, and redraws at the new size when a background stty resizes the window
-(SIGWINCH), which only a real change of size sends. Usage: tty_shell.py ISO."""
-import os, socket, subprocess, sys, time
+(SIGWINCH), which only a real change of size sends; raw reads honour VMIN and
+VTIME (stty min/time under dd). Usage: tty_shell.py ISO."""
+import os, re, socket, subprocess, sys, time
 
 iso = sys.argv[1]
 sock = "/tmp/osc-tty-shell-%d.sock" % os.getpid()
@@ -121,6 +122,28 @@ try:
     expect(b"# ")
     send(b"stty size\r")
     check("tty_shell_after_vi_sees_new_size", expect(b"\r\n15 50\r\n"))
+
+    # Raw reads as Linux n_tty: VMIN=3 holds a read until the third byte; VMIN=0
+    # VTIME=10 returns empty-handed after a second, not at once.
+    send(b"stty -icanon -echo min 3 time 0; dd bs=10 count=1 2>/dev/null | tr a-z A-Z; stty sane\r")
+    time.sleep(1.5)
+    send(b"ab")
+    early = expect(b"AB", 2)
+    send(b"c")
+    check("tty_raw_read_waits_for_vmin", not early and expect(b"ABC") and expect(b"# "))
+    # /proc/uptime has centiseconds; "1" before the two-digit fraction keeps a
+    # leading 0 from reading as octal.
+    send(b"stty -icanon min 0 time 10; read a b < /proc/uptime; dd bs=10 count=1 2>/dev/null; "
+         b"read c d < /proc/uptime; stty sane; "
+         b"echo waited $(( (${c%.*} - ${a%.*}) * 100 + 1${c#*.} - 1${a#*.} ))x\r")
+    m = None
+    end = time.time() + 20
+    while m is None and time.time() < end:
+        settle(0.3, 1)          # reads on; the echoed command line has no digits before x
+        m = re.search(rb"\nwaited (\d+)x", buf[mark:])
+    if m:
+        print("   VTIME=10 read took %s centiseconds" % m.group(1).decode())
+    check("tty_raw_read_vtime_times_out", m is not None and 90 <= int(m.group(1)) <= 800)
 
     # SIGWINCH only for a real change (as Linux): a non-interactive sh shares its
     # process group, the foreground one, with the stty it runs. tr makes the
