@@ -155,40 +155,39 @@ static ssize_t tty_read(struct file *f, void *buf, size_t n)
     if (n == 0)
         return 0;
     unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    bool nonblock = f->flags & O_NONBLOCK;
     uint32_t naps = 0;          /* VTIME counts in tenths of a second: 10 naps each */
     size_t seen = 0;
     for (;;) {
-        const struct linux_termios *t = &con.ld.termios;
-        bool canon = t->c_lflag & TTY_ICANON;
-        uint8_t vmin = t->c_cc[VMIN], vtime = t->c_cc[VTIME];
-        if (canon) {
-            if (tty_ldisc_readable(&con.ld, 1))
-                break;
+        enum tty_read_step step;
+        if (con.ld.termios.c_lflag & TTY_ICANON) {
+            step = tty_ldisc_readable(&con.ld, 1) ? TTY_READ_NOW
+                 : nonblock ? TTY_READ_AGAIN : TTY_READ_SLEEP;
         } else {
-            size_t have = con.ld.commit;
-            if (have >= MIN((size_t)vmin, n) && (have || (vmin == 0 && vtime == 0 && !(f->flags & O_NONBLOCK))))
-                break;
-            if (vtime) {
-                /* VMIN=0: the timer runs from the call; VMIN>0: between bytes,
-                 * once the first has arrived. */
-                if (have != seen) {
-                    seen = have;
-                    naps = 0;
-                }
-                if ((vmin == 0 || have) && naps >= (uint32_t)vtime * 10)
-                    break;
-                if (vmin == 0 || have) {
-                    spin_unlock_irqrestore(&con.wq.lock, fl);
-                    thread_sleep_ns(10 * 1000 * 1000);
-                    naps++;
-                    fl = spin_lock_irqsave(&con.wq.lock);
-                    continue;
-                }
+            /* The VTIME timer restarts whenever a byte arrives (with VMIN 0 the
+             * first byte ends the read anyway). */
+            if (con.ld.commit != seen) {
+                seen = con.ld.commit;
+                naps = 0;
             }
+            bool expired = naps >= (uint32_t)con.ld.termios.c_cc[VTIME] * 10;
+            step = tty_ldisc_raw_step(&con.ld, n, nonblock, expired);
         }
-        if (f->flags & O_NONBLOCK) {
+        if (step == TTY_READ_NOW)
+            break;
+        if (step == TTY_READ_AGAIN) {
             spin_unlock_irqrestore(&con.wq.lock, fl);
             return -EAGAIN;
+        }
+        if (step == TTY_READ_TIMED) {
+            /* Naps, not a timed wait on con.wq: new input is seen within 10 ms.
+             * A signal ends the wait as it ends an untimed one. */
+            spin_unlock_irqrestore(&con.wq.lock, fl);
+            if (thread_sleep_ns_interruptible(10 * 1000 * 1000, NULL))
+                return -ERESTARTSYS;
+            naps++;
+            fl = spin_lock_irqsave(&con.wq.lock);
+            continue;
         }
         int err = tty_sleep(&fl);
         if (err) {
@@ -277,10 +276,14 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         struct linux_winsize ws;
         if (copy_from_user(&ws, u, sizeof(ws)))
             return -EFAULT;
+        /* As Linux: only a change is news; a full-screen program redraws on
+         * every SIGWINCH. The current size counts, even when it follows the screen. */
         fl = spin_lock_irqsave(&con.wq.lock);
+        struct linux_winsize old = window_size();
         con.ws = ws;
         spin_unlock_irqrestore(&con.wq.lock, fl);
-        tty_signal_foreground(28);          /* SIGWINCH */
+        if (memcmp(&old, &ws, sizeof(ws)))
+            tty_signal_foreground(28);      /* SIGWINCH */
         return 0;
     }
     case TIOCGPGRP: {
@@ -344,7 +347,7 @@ static int tty_poll(struct file *f)
 {
     (void)f;
     unsigned long fl = spin_lock_irqsave(&con.wq.lock);
-    bool in = ready && tty_ldisc_readable(&con.ld, 1);
+    bool in = ready && tty_ldisc_poll_readable(&con.ld);
     spin_unlock_irqrestore(&con.wq.lock, fl);
     return POLLOUT | (in ? POLLIN : 0);
 }

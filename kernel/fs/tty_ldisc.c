@@ -209,6 +209,33 @@ bool tty_ldisc_readable(const struct tty_ldisc *l, size_t min)
     return l->commit >= (min ? min : 1);
 }
 
+bool tty_ldisc_poll_readable(const struct tty_ldisc *l)
+{
+    const uint8_t *cc = l->termios.c_cc;
+    return tty_ldisc_readable(l, !lflag(l, TTY_ICANON) && !cc[VTIME] ? cc[VMIN] : 1);
+}
+
+enum tty_read_step tty_ldisc_raw_step(const struct tty_ldisc *l, size_t n, bool nonblock,
+                                     bool expired)
+{
+    uint8_t vmin = l->termios.c_cc[VMIN], vtime = l->termios.c_cc[VTIME];
+    size_t have = l->commit;
+    expired = expired && vtime;     /* no VTIME, no timer to run out */
+    if (have) {
+        /* Short of VMIN, a non-blocking read or a run-out timer still returns
+         * what has come (Linux copies as it goes and returns the partial count). */
+        if (have >= MIN(vmin ? vmin : 1u, n) || nonblock || expired)
+            return TTY_READ_NOW;
+        return vtime ? TTY_READ_TIMED : TTY_READ_SLEEP;
+    }
+    /* VMIN 0 VTIME 0 is a poll: 0 bytes, even with O_NONBLOCK (no EAGAIN). */
+    if (vmin == 0 && (vtime == 0 || expired))
+        return TTY_READ_NOW;
+    if (nonblock)
+        return TTY_READ_AGAIN;
+    return vmin == 0 ? TTY_READ_TIMED : TTY_READ_SLEEP;
+}
+
 static void consume(struct tty_ldisc *l, size_t k)
 {
     memmove(l->buf, l->buf + k, (l->len - k) * sizeof(l->buf[0]));

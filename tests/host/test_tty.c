@@ -232,3 +232,84 @@ TEST(kill_of_long_line_fits_echo_room)
     CHECK(!tty_ldisc_readable(&L, 1));
 }
 
+
+/* Raw mode with the given VMIN/VTIME, no echo or signals. */
+static void raw(struct tty_ldisc *l, uint8_t vmin, uint8_t vtime)
+{
+    struct linux_termios t = l->termios;
+    t.c_lflag &= ~(uint32_t)(TTY_ICANON | TTY_ECHO | TTY_ISIG);
+    t.c_cc[VMIN] = vmin;
+    t.c_cc[VTIME] = vtime;
+    tty_ldisc_set_termios(l, &t);
+}
+
+TEST(raw_vmin1_vtime0_blocks_until_a_byte)
+{
+    reset(&L);
+    raw(&L, 1, 0);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_SLEEP);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, true, false), TTY_READ_AGAIN);
+    CHECK(!tty_ldisc_poll_readable(&L));
+    feed(&L, "\x1b");
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_NOW);
+    CHECK(tty_ldisc_poll_readable(&L));
+}
+
+TEST(raw_vmin0_vtime0_is_a_poll_even_nonblocking)
+{
+    reset(&L);
+    raw(&L, 0, 0);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_NOW);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, true, false), TTY_READ_NOW);
+    CHECK_EQ(tty_ldisc_read(&L, echo_buf, 10), 0);
+    CHECK(!tty_ldisc_poll_readable(&L));
+}
+
+TEST(raw_vmin0_vtime_times_the_whole_read)
+{
+    reset(&L);
+    raw(&L, 0, 5);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_TIMED);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, true), TTY_READ_NOW);   /* 0 bytes */
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, true, false), TTY_READ_AGAIN);
+    feed(&L, "a");
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_NOW);
+}
+
+TEST(raw_vmin_waits_for_vmin_or_the_interbyte_timer)
+{
+    reset(&L);
+    raw(&L, 3, 0);
+    feed(&L, "ab");
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_SLEEP);
+    /* Without VTIME there is no timer: "expired" must not end the wait. */
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, true), TTY_READ_SLEEP);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 2, false, false), TTY_READ_NOW);    /* n < VMIN */
+    /* Non-blocking returns the partial input rather than EAGAIN. */
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, true, false), TTY_READ_NOW);
+    /* poll agrees with the blocking read: not readable short of VMIN. */
+    CHECK(!tty_ldisc_poll_readable(&L));
+    feed(&L, "c");
+    CHECK(tty_ldisc_poll_readable(&L));
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_NOW);
+
+    reset(&L);
+    raw(&L, 3, 2);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_SLEEP); /* no timer yet */
+    feed(&L, "a");
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, false), TTY_READ_TIMED);
+    CHECK_EQ(tty_ldisc_raw_step(&L, 10, false, true), TTY_READ_NOW);
+    CHECK(tty_ldisc_poll_readable(&L));     /* VTIME set: any byte is readable */
+}
+
+TEST(canonical_poll_wants_a_line_whatever_vmin)
+{
+    reset(&L);
+    struct linux_termios t = L.termios;
+    t.c_cc[VMIN] = 5;
+    tty_ldisc_set_termios(&L, &t);
+    feed(&L, "ab");
+    CHECK(!tty_ldisc_poll_readable(&L));
+    feed(&L, "\n");
+    CHECK(tty_ldisc_poll_readable(&L));
+}

@@ -109,6 +109,17 @@ size_t tty_ldisc_available(const struct tty_ldisc *l);
 /* True when a read would return now: canonical, a finished line or an EOF mark;
  * raw, at least min bytes. */
 bool tty_ldisc_readable(const struct tty_ldisc *l, size_t min);
+/* POLLIN for poll/select. Raw mode with VTIME 0 and VMIN > 0 wants VMIN bytes, as
+ * Linux's n_tty: the reader a poll wakes is the one that waits for VMIN. */
+bool tty_ldisc_poll_readable(const struct tty_ldisc *l);
+/* What a non-canonical read of n bytes does now (VMIN/VTIME, Linux n_tty_read):
+ * NOW returns what is there (maybe 0 bytes), SLEEP waits for input, TIMED waits
+ * for input or the VTIME timer (the caller tracks it: expired says it ran out),
+ * AGAIN fails with EAGAIN. The timer runs from the call when VMIN is 0, else from
+ * the latest byte once one has arrived. */
+enum tty_read_step { TTY_READ_NOW, TTY_READ_SLEEP, TTY_READ_TIMED, TTY_READ_AGAIN };
+enum tty_read_step tty_ldisc_raw_step(const struct tty_ldisc *l, size_t n, bool nonblock,
+                                     bool expired);
 /* Copies readable input into dst. Canonical: at most one line (the delimiter is
  * copied, an EOF mark is consumed, not copied: a lone ^D reads 0). Raw: up to n. */
 size_t tty_ldisc_read(struct tty_ldisc *l, char *dst, size_t n);
