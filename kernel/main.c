@@ -16,6 +16,7 @@
 #include <osc/panic.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
+#include <osc/ps2.h>
 #include <osc/sched.h>
 #include <osc/syscall.h>
 #include <osc/uart.h>
@@ -75,13 +76,15 @@ static int start_init(void)
  *   fb_init(); splash_start()             [fb]
  *   uart_init()                           [uart]
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
+ *   tty_init(); ps2kbd_init()             [tty], [ps2] console input
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
- * deliberate kernel fault; otherwise the boot thread exits and idle takes over. */
+ * deliberate kernel fault; otherwise /sbin/init starts, the splash hands the screen
+ * to the text console ([fb] text console) and the boot thread exits. */
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     percpu_init(0, 0);          /* APIC id filled in once the LAPIC is up */
     uart_early_init();
-    log_add_sink(uart_write);
+    log_add_sink(uart_log_sink);
     log_info("OSCortex booting");
 
     if (magic != MULTIBOOT2_BOOTLOADER_MAGIC)
@@ -104,6 +107,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     uart_init();
     vfs_init();
     tty_init();                 /* [tty] console input through the line discipline */
+    ps2kbd_init();              /* [ps2] keyboard: types into the terminal, so after it */
     syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {
@@ -127,6 +131,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     int pid = start_init();
     if (pid > 0)
         proc_detach(pid);       /* it never exits; nobody in the kernel waits */
+    splash_finish();            /* the text console, with init's shell on it */
     /* Booted: the boot flow is done and the idle thread takes over. */
     thread_exit();
 }

@@ -104,6 +104,7 @@ qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/oscrun.py
 qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
+qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 # make bench's quick mode: every figure produced in OSCortex and in Linux (never the
 # numbers; docs/performance.md). Downloads Debian's kernel once into build/bench/.
 echo "== bench smoke (OSCortex and Linux, every figure produced)"

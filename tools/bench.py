@@ -8,7 +8,7 @@ median and min-max of each figure per system and the ratio OSCortex / Linux
 Outputs: a table on stdout, build/bench/results.json (every raw number), and
 build/bench/ratios.png (gnuplot bar chart of the ratios; tools/setup.sh --bench).
 The OSCortex image is the one tools/osc-run builds (its make_image(): the standard
-initramfs plus /bin/bench and /bin/nop, kernel command line osc.run=<hex>); the
+initramfs plus /bin/bench and /bin/nop, kernel command line splash=0 osc.run=<hex>); the
 Linux image is built here: Debian's linux-image-amd64 kernel (downloaded with
 apt-get download, unpacked under build/bench/linux/, the host's /boot untouched)
 and a busybox initramfs whose /init mounts proc, sys, devtmpfs and tmpfs, prints

@@ -34,6 +34,9 @@
 
 static bool present;
 static bool rx_irq;             /* receive goes through the interrupt ring */
+/* The last byte sent was not a line end: a shell's prompt is on the line. A log
+ * line then starts on a fresh line instead of being glued to the prompt. */
+static volatile bool midline;
 
 /* Received bytes, filled by the interrupt handler; head/tail count bytes ever. */
 static spinlock_t rx_lock = SPINLOCK_INIT("uart_rx", 80);  /* leaf: protects rx_* */
@@ -79,12 +82,23 @@ void uart_write(const char *s, size_t n)
             put_raw('\r');
         put_raw(s[i]);
     }
+    if (n)
+        midline = s[n - 1] != '\n';
+}
+
+void uart_log_sink(const char *s, size_t n)
+{
+    if (midline)
+        uart_write("\n", 1);
+    uart_write(s, n);
 }
 
 void uart_write_raw(const char *s, size_t n)
 {
     for (size_t i = 0; present && i < n; i++)
         put_raw(s[i]);
+    if (n)
+        midline = s[n - 1] != '\n';
 }
 
 void uart_flush(void)

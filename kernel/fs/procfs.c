@@ -10,6 +10,7 @@
 #include <osc/mm_space.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
+#include <osc/sched.h>
 #include <osc/time.h>
 #include "pseudofs.h"
 
@@ -163,12 +164,30 @@ static int gen_cpuinfo(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
+#define USER_HZ 100     /* clock_t units of /proc (sysconf(_SC_CLK_TCK)) */
+
+static uint64_t ns_to_clock_t(uint64_t ns)
+{
+    return ns / (1000000000ull / USER_HZ);
+}
+
+static uint64_t ticks_to_clock_t(uint64_t ticks)
+{
+    return ticks * USER_HZ / TIMER_HZ;
+}
+
 static int gen_uptime(struct pnode *n, struct pbuf *b)
 {
     (void)n;
     uint64_t cs = time_ns() / 10000000;     /* hundredths */
-    /* Idle time is not accounted yet: 0.00. */
-    pbuf_printf(b, "%lu.%02lu 0.00\n", (unsigned long)(cs / 100), (unsigned long)(cs % 100));
+    uint64_t idle = 0, u, s, i;             /* every CPU's idle time, summed (Linux) */
+    for (uint32_t c = 0; c < MIN(cpu_count ? cpu_count : 1, (uint32_t)MAX_CPUS); c++) {
+        sched_cpu_ticks(c, &u, &s, &i);
+        idle += i;
+    }
+    idle = ticks_to_clock_t(idle);          /* USER_HZ 100: hundredths too */
+    pbuf_printf(b, "%lu.%02lu %lu.%02lu\n", (unsigned long)(cs / 100), (unsigned long)(cs % 100),
+                (unsigned long)(idle / 100), (unsigned long)(idle % 100));
     return 0;
 }
 
@@ -219,19 +238,40 @@ static int gen_loadavg(struct pnode *n, struct pbuf *b)
     int count = proc_list_pids(pids, PROC_MAX_PIDS_SHOWN);
     int last = count > 0 ? pids[MIN(count, PROC_MAX_PIDS_SHOWN) - 1] : 0;
     kfree(pids);
-    /* Load averages are not computed yet: always 0.00. */
-    pbuf_printf(b, "0.00 0.00 0.00 1/%d %d\n", count, last);
+    uint64_t avg[3];
+    unsigned running;
+    sched_loadavg(avg, &running);
+    for (int i = 0; i < 3; i++) {
+        uint64_t x = avg[i] + (1ull << LOAD_FSHIFT) / 200;     /* round to 0.01 */
+        pbuf_printf(b, "%lu.%02lu ", (unsigned long)(x >> LOAD_FSHIFT),
+                    (unsigned long)(((x & ((1ull << LOAD_FSHIFT) - 1)) * 100) >> LOAD_FSHIFT));
+    }
+    /* Running threads at the last 5 s sample; at least the reader. */
+    pbuf_printf(b, "%u/%d %d\n", running ? running : 1, count, last);
     return 0;
 }
 
 static int gen_stat(struct pnode *n, struct pbuf *b)
 {
     (void)n;
-    /* CPU time is not accounted per state yet: the counters are zero. */
-    uint32_t ncpu = cpu_count ? cpu_count : 1;
-    pbuf_printf(b, "cpu  0 0 0 0 0 0 0 0 0 0\n");
-    for (uint32_t c = 0; c < ncpu; c++)
-        pbuf_printf(b, "cpu%u 0 0 0 0 0 0 0 0 0 0\n", c);
+    /* User, system and idle time from the scheduler tick, in USER_HZ; nice, iowait,
+     * interrupt and steal time are not told apart (0). */
+    uint32_t ncpu = MIN(cpu_count ? cpu_count : 1, (uint32_t)MAX_CPUS);
+    uint64_t tu = 0, ts = 0, ti = 0, u, s, idle;
+    for (uint32_t c = 0; c < ncpu; c++) {
+        sched_cpu_ticks(c, &u, &s, &idle);
+        tu += u;
+        ts += s;
+        ti += idle;
+    }
+    pbuf_printf(b, "cpu  %lu 0 %lu %lu 0 0 0 0 0 0\n", (unsigned long)ticks_to_clock_t(tu),
+                (unsigned long)ticks_to_clock_t(ts), (unsigned long)ticks_to_clock_t(ti));
+    for (uint32_t c = 0; c < ncpu; c++) {
+        sched_cpu_ticks(c, &u, &s, &idle);
+        pbuf_printf(b, "cpu%u %lu 0 %lu %lu 0 0 0 0 0 0\n", c,
+                    (unsigned long)ticks_to_clock_t(u), (unsigned long)ticks_to_clock_t(s),
+                    (unsigned long)ticks_to_clock_t(idle));
+    }
     int64_t boot = time_realtime_ns() / 1000000000 - (int64_t)(time_ns() / 1000000000);
     int pids[1];
     int count = proc_list_pids(pids, 0);
@@ -255,14 +295,10 @@ static uint64_t vm_size(int pid)
     return sum;
 }
 
-/* 'R' for the reader itself; other live processes show 'S' (run states are not
- * told apart yet); 'Z' for zombies. */
+/* 'R' running or runnable, 'S' sleeping, 'T' stopped, 'Z' zombie. */
 static char state_of(const struct proc_info *pi)
 {
-    struct process *me = proc_current();
-    if (pi->state == 'Z')
-        return 'Z';
-    return me && me->pid == pi->pid ? 'R' : 'S';
+    return pi->state;
 }
 
 static int gen_pid_stat(struct pnode *n, struct pbuf *b)
@@ -273,11 +309,15 @@ static int gen_pid_stat(struct pnode *n, struct pbuf *b)
     uint64_t vsize = vm_size(n->pid);
     /* proc(5) field order: pid comm state ppid pgrp session tty_nr tpgid flags minflt
      * cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads
-     * itrealvalue starttime vsize rss rsslim, then 27 more we report as 0. */
-    pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %d 0 0 %lu 0 "
-                   "18446744073709551615",
-                pi.pid, pi.comm, state_of(&pi), pi.ppid, pi.pgid, pi.sid, pi.nthreads,
-                (unsigned long)vsize);
+     * itrealvalue starttime vsize rss rsslim, then 27 more we report as 0. Times
+     * in USER_HZ ticks; starttime since boot. */
+    pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu 20 0 %d 0 %lu "
+                   "%lu 0 18446744073709551615",
+                pi.pid, pi.comm, state_of(&pi), pi.ppid, pi.pgid, pi.sid,
+                (unsigned long)ns_to_clock_t(pi.utime_ns), (unsigned long)ns_to_clock_t(pi.stime_ns),
+                (unsigned long)ns_to_clock_t(pi.cutime_ns),
+                (unsigned long)ns_to_clock_t(pi.cstime_ns), pi.nthreads,
+                (unsigned long)ns_to_clock_t(pi.start_ns), (unsigned long)vsize);
     for (int i = 0; i < 27; i++)
         pbuf_printf(b, " 0");
     pbuf_printf(b, "\n");

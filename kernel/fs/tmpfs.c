@@ -1,16 +1,15 @@
 /* tmpfs: the in-memory filesystem behind /, /tmp and /dev. Directories are lists of
- * entries; regular files are sparse arrays of kmalloc'd 4 KiB pages (a hole reads
- * as zeros). All operations run with `vfs` held (the VFS core takes it). */
+ * entries; a regular file's data is a filepages store of physical frames (a hole
+ * reads as zeros), which MAP_SHARED mappings map directly. All operations run with
+ * `vfs` held (the VFS core takes it). */
 
 #define LOG_TAG "vfs"
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/vfs.h>
-
-#define TMPFS_PAGE 4096u
-#define TMPFS_MAX_SIZE (1ull << 36)     /* 64 GiB: bounds the page array */
 
 struct tmpfs_dirent {
     struct tmpfs_dirent *next;
@@ -23,7 +22,7 @@ struct tmpfs_node {
     struct vnode v;
     union {
         struct tmpfs_dirent *entries;   /* directories, in creation order */
-        struct { uint8_t **pages; size_t npages; } file;
+        struct filepages *data;         /* regular files */
         struct { char *target; size_t len; } link;
     };
 };
@@ -41,6 +40,10 @@ static struct vnode *node_alloc(struct vfs_fs *fs, uint32_t mode)
     n->v.mode = mode;
     n->v.ops = &tmpfs_ops;
     n->v.fs = fs;
+    if (S_ISREG(mode) && !(n->data = filepages_create())) {
+        kfree(n);
+        return NULL;
+    }
     n->v.ino = ++fs->next_ino;
     return &n->v;
 }
@@ -124,6 +127,8 @@ static struct vnode *tmpfs_create_node(struct vnode *dir, const char *name, size
     if (err) {
         if (S_ISLNK(mode))
             kfree(TN(v)->link.target);
+        if (S_ISREG(mode))
+            filepages_put(TN(v)->data);
         kfree(TN(v));
         return ERR_PTR(err);
     }
@@ -224,88 +229,27 @@ static bool tmpfs_dir_empty(struct vnode *dir)
 
 static ssize_t tmpfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 {
-    if (off >= v->size)
-        return 0;
-    n = (size_t)MIN((uint64_t)n, v->size - off);
-    struct tmpfs_node *tn = TN(v);
-    size_t done = 0;
-    while (done < n) {
-        uint64_t pos = off + done;
-        size_t pg = (size_t)(pos / TMPFS_PAGE), in = (size_t)(pos % TMPFS_PAGE);
-        size_t chunk = MIN(n - done, TMPFS_PAGE - in);
-        if (pg < tn->file.npages && tn->file.pages[pg])
-            memcpy((uint8_t *)buf + done, tn->file.pages[pg] + in, chunk);
-        else
-            memset((uint8_t *)buf + done, 0, chunk);
-        done += chunk;
-    }
-    return (ssize_t)n;
-}
-
-static int grow_array(struct tmpfs_node *tn, size_t npages)
-{
-    if (npages <= tn->file.npages)
-        return 0;
-    size_t cap = MAX(npages, tn->file.npages * 2);
-    uint8_t **p = kzalloc(cap * sizeof(*p));
-    if (!p)
-        return -ENOMEM;
-    if (tn->file.npages)
-        memcpy(p, tn->file.pages, tn->file.npages * sizeof(*p));
-    kfree(tn->file.pages);
-    tn->file.pages = p;
-    tn->file.npages = cap;
-    return 0;
+    return (ssize_t)filepages_read(TN(v)->data, buf, n, off);
 }
 
 static ssize_t tmpfs_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
 {
-    if (n == 0)
-        return 0;
-    if (off >= TMPFS_MAX_SIZE || n > TMPFS_MAX_SIZE - off)
-        return -EFBIG;
-    struct tmpfs_node *tn = TN(v);
-    uint64_t end = off + n;
-    if (grow_array(tn, (size_t)((end + TMPFS_PAGE - 1) / TMPFS_PAGE)))
-        return -ENOSPC;
-    size_t done = 0;
-    while (done < n) {
-        uint64_t pos = off + done;
-        size_t pg = (size_t)(pos / TMPFS_PAGE), in = (size_t)(pos % TMPFS_PAGE);
-        size_t chunk = MIN(n - done, TMPFS_PAGE - in);
-        if (!tn->file.pages[pg]) {
-            tn->file.pages[pg] = kzalloc(TMPFS_PAGE);
-            if (!tn->file.pages[pg])
-                break;
-        }
-        memcpy(tn->file.pages[pg] + in, (const uint8_t *)buf + done, chunk);
-        done += chunk;
-    }
-    if (done == 0)
-        return -ENOSPC;
-    if (off + done > v->size)
-        v->size = off + done;
-    return (ssize_t)done;
+    ssize_t r = filepages_write(TN(v)->data, buf, n, off);
+    v->size = filepages_size(TN(v)->data);
+    return r;
 }
 
 static int tmpfs_truncate(struct vnode *v, uint64_t size)
 {
-    if (size > TMPFS_MAX_SIZE)
-        return -EFBIG;
-    struct tmpfs_node *tn = TN(v);
-    if (size < v->size) {
-        size_t keep = (size_t)((size + TMPFS_PAGE - 1) / TMPFS_PAGE);
-        for (size_t i = keep; i < tn->file.npages; i++) {
-            kfree(tn->file.pages[i]);
-            tn->file.pages[i] = NULL;
-        }
-        /* Zero the tail of the last kept page so a later extension reads zeros. */
-        size_t in = (size_t)(size % TMPFS_PAGE);
-        if (in && keep - 1 < tn->file.npages && tn->file.pages[keep - 1])
-            memset(tn->file.pages[keep - 1] + in, 0, TMPFS_PAGE - in);
-    }
-    v->size = size;
-    return 0;
+    int err = filepages_truncate(TN(v)->data, size);
+    if (!err)
+        v->size = size;
+    return err;
+}
+
+static struct filepages *tmpfs_pages(struct vnode *v)
+{
+    return S_ISREG(v->mode) ? TN(v)->data : NULL;
 }
 
 static int tmpfs_readlink(struct vnode *v, const char **target, size_t *len)
@@ -321,9 +265,7 @@ static void tmpfs_destroy(struct vnode *v)
 {
     struct tmpfs_node *tn = TN(v);
     if (S_ISREG(v->mode)) {
-        for (size_t i = 0; i < tn->file.npages; i++)
-            kfree(tn->file.pages[i]);
-        kfree(tn->file.pages);
+        filepages_put(tn->data);        /* mappings may keep the pages a while */
     } else if (S_ISLNK(v->mode)) {
         kfree(tn->link.target);
     } else if (S_ISDIR(v->mode)) {
@@ -371,4 +313,5 @@ static const struct vnode_ops tmpfs_ops = {
     .truncate = tmpfs_truncate,
     .readlink = tmpfs_readlink,
     .destroy = tmpfs_destroy,
+    .pages = tmpfs_pages,
 };

@@ -1,6 +1,8 @@
 /* Framebuffer text console: renders the console layout grid with the Terminus
  * font, drawing only cells that changed since the last frame (so a log line costs
- * its own glyphs, a scroll only the cells whose character moved). It is a log sink
+ * its own glyphs, a scroll only the cells whose character moved). Terminal output
+ * reaches the grid from the moment it is prepared, while the splash still owns the
+ * screen, so nothing the shell printed is lost at the handover. It is a log sink
  * while active and takes the screen over at panic so the reason is visible. */
 
 #define LOG_TAG "fb"
@@ -32,7 +34,8 @@ static struct con_layout layout;
 static struct fb_surface *screen;
 static const struct psf_font *font;
 static int origin_x, origin_y;
-static bool active;
+static bool prepared;           /* grid sized: terminal output is kept */
+static bool active;             /* the console owns the screen: output is drawn */
 static char replay_buf[64 * 1024];   /* the whole log ring, for replay */
 
 static void draw_cell(void *ctx, uint32_t col, uint32_t row, struct con_cell cell)
@@ -78,9 +81,31 @@ static void put_text(const char *text, size_t len)
     }
 }
 
+/* The cursor: an underline drawn over its cell after each sync, so a moved cursor
+ * only costs redrawing the cell it left. Hidden with ESC [ ?25 l (full-screen
+ * programs draw without it) and at panic. */
+#define CURSOR_NONE     UINT32_MAX
+#define CURSOR_HEIGHT   2
+static bool cursor_on = true;
+static uint32_t cursor_col = CURSOR_NONE, cursor_row;
+
 static void render(void)
 {
     con_layout_sync(&layout, shown, draw_cell, NULL);
+    if (!layout.cols || !layout.rows)
+        return;
+    uint32_t col = MIN(layout.cx, layout.cols - 1), row = layout.cy;
+    bool show = cursor_on && !panicking;
+    if (cursor_col != CURSOR_NONE && (!show || cursor_col != col || cursor_row != row))
+        draw_cell(NULL, cursor_col, cursor_row, con_layout_cell(&layout, cursor_col, cursor_row));
+    cursor_col = CURSOR_NONE;
+    if (!show)
+        return;
+    fb_fill_rect(screen, origin_x + (int)(col * font->width),
+                 origin_y + (int)((row + 1) * font->height) - CURSOR_HEIGHT,
+                 (int)font->width, CURSOR_HEIGHT, palette[CON_TEXT]);
+    cursor_col = col;
+    cursor_row = row;
 }
 
 static void fbcon_sink(const char *text, size_t len)
@@ -88,6 +113,8 @@ static void fbcon_sink(const char *text, size_t len)
     bool locked = !panicking;
     if (locked)
         spin_lock_raw(&fbcon_lock);
+    if (layout.cx)
+        con_layout_putc(&layout, '\n');    /* never mid-way through a shell's prompt */
     put_line(text, len);
     render();
     if (locked)
@@ -100,6 +127,7 @@ static void fbcon_sink(const char *text, size_t len)
 static enum { ESC_NONE, ESC_START, ESC_CSI } esc_state;
 static uint32_t esc_param[4];
 static uint32_t esc_nparam;
+static bool esc_private;        /* "ESC [ ?": DEC private modes */
 
 static void erase_cells(uint32_t from, uint32_t to)  /* [from, to) in cell index */
 {
@@ -139,8 +167,12 @@ static void csi_final(char f)
                 layout.cx = layout.cy = 0;
         }
         break;
+    case 'h': case 'l':
+        if (esc_private && p0 == 25)
+            cursor_on = f == 'h';
+        break;
     default:
-        break;          /* colours (m), modes (h/l), reports (n): ignored */
+        break;          /* colours (m), other modes, reports (n): ignored */
     }
 }
 
@@ -157,6 +189,7 @@ static void term_putc(char c)
         if (c == '[') {
             esc_state = ESC_CSI;
             esc_nparam = 0;
+            esc_private = false;
             memset(esc_param, 0, sizeof(esc_param));
         } else {
             esc_state = ESC_NONE;   /* two-byte sequences (ESC 7, ESC c...): ignored */
@@ -170,6 +203,8 @@ static void term_putc(char c)
                 esc_param[esc_nparam - 1] = esc_param[esc_nparam - 1] * 10 + (uint32_t)(c - '0');
         } else if (c == ';') {
             esc_nparam = esc_nparam ? esc_nparam + 1 : 2;
+        } else if (c == '?') {
+            esc_private = true;
         } else if (c >= 0x40 && c <= 0x7e) {
             esc_state = ESC_NONE;
             if (layout.cols && layout.rows)
@@ -181,27 +216,28 @@ static void term_putc(char c)
 
 void fbcon_write(const char *s, size_t n)
 {
-    if (!active)
+    if (!prepared)
         return;
     unsigned long f = spin_lock_irqsave(&fbcon_lock);
     layout.color = CON_TEXT;
     for (size_t i = 0; i < n; i++)
         term_putc(s[i]);
-    render();
+    if (active)
+        render();
     spin_unlock_irqrestore(&fbcon_lock, f);
 }
 
 bool fbcon_size(uint32_t *cols, uint32_t *rows)
 {
-    if (!active)
+    if (!prepared)
         return false;
     *cols = layout.cols;
     *rows = layout.rows;
     return true;
 }
 
-/* Sizes the grid to the screen, clears both and paints the background once. */
-static int setup(void)
+/* Sizes the grid to the screen and clears it; draws nothing. */
+static int size_grid(void)
 {
     screen = fb_screen();
     font = fb_console_font();
@@ -214,50 +250,81 @@ static int setup(void)
     origin_x = (int)(screen->width - cols * font->width) / 2;
     origin_y = (int)(screen->height - rows * font->height) / 2;
     con_layout_init(&layout, grid, cols, rows);
-    memcpy(shown, grid, sizeof(grid[0]) * cols * rows);
-    fb_fill_rect(screen, 0, 0, (int)screen->width, (int)screen->height, FBCON_BG);
+    prepared = true;
     return 0;
 }
 
-/* Shows what the log already holds, most recent last (the grid keeps the tail). */
-static void replay_log(void)
+/* Paints the whole screen background; shown then holds blank cells, so the next
+ * render draws every non-blank cell of the grid. */
+static void paint_blank(void)
 {
-    size_t n = log_read_ring(replay_buf, sizeof(replay_buf));
+    size_t cells = (size_t)layout.cols * layout.rows;
+    for (size_t i = 0; i < cells; i++)
+        shown[i] = (struct con_cell){ ' ', CON_TEXT };
+    cursor_col = CURSOR_NONE;
+    fb_fill_rect(screen, 0, 0, (int)screen->width, (int)screen->height, FBCON_BG);
+}
+
+/* Puts the tail of the log ring (n bytes in replay_buf) on the grid, most recent
+ * last: the grid keeps only what fits. */
+static void put_log_tail(size_t n)
+{
     size_t keep = (size_t)layout.cols * layout.rows;
     size_t start = n > keep ? n - keep : 0;
     /* Start at a line boundary so colouring sees each "[tag]" prefix. */
     while (start > 0 && start < n && replay_buf[start - 1] != '\n')
         start++;
     put_text(replay_buf + start, n - start);
-    render();
+}
+
+int fbcon_prepare(void)
+{
+    unsigned long f = spin_lock_irqsave(&fbcon_lock);
+    int err = prepared ? 0 : size_grid();
+    spin_unlock_irqrestore(&fbcon_lock, f);
+    return err;
 }
 
 int fbcon_start(void)
 {
     if (active)
         return 0;
-    int err = setup();
-    if (err)
-        return err;
-    replay_log();
+    if (!fb_screen() || !fb_console_font())
+        return -ENODEV;
+    /* A console that was prepared behind the splash shows the terminal as it is;
+     * one started cold (splash=0) shows the boot log so far. The ring is read
+     * before fbcon_lock is taken: the log lock ranks below it. */
+    bool cold = !prepared;
+    size_t n = cold ? log_read_ring(replay_buf, sizeof(replay_buf)) : 0;
+    unsigned long f = spin_lock_irqsave(&fbcon_lock);
+    if (!prepared)
+        size_grid();
+    if (cold)
+        put_log_tail(n);
+    paint_blank();
+    render();
     active = true;
-    log_add_sink(fbcon_sink);
+    spin_unlock_irqrestore(&fbcon_lock, f);
+    /* Logged before the sink is added: the line would land under the shell's prompt. */
     log_info("text console %ux%u", layout.cols, layout.rows);
+    log_add_sink(fbcon_sink);
     return 0;
 }
 
 void fbcon_panic_takeover(void)
 {
-    if (!fb_screen())
+    if (!fb_screen() || !fb_console_font())
         return;
     panicking = true;
     splash_stop();
     if (active)
         return;
-    if (setup())
-        return;
-    /* The panic lines are being written right after this; show what led here. */
-    replay_log();
+    /* The panic lines are being written right after this; show what led here
+     * rather than whatever the terminal left behind the splash. */
+    size_grid();
+    put_log_tail(log_read_ring(replay_buf, sizeof(replay_buf)));
+    paint_blank();
+    render();
     active = true;
     log_add_sink(fbcon_sink);
 }

@@ -12,6 +12,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/sched.h>
+#include <osc/time.h>
 
 #define SPLASH_BG        0x0b0f17u
 #define SPLASH_CYAN      0x22d3eeu
@@ -26,6 +27,7 @@
 #define SPINNER_DOTS     12
 #define SPINNER_BOX      56     /* pixels; composed in spinner_buf */
 #define SPINNER_FRAME_NS 70000000ull
+#define SPLASH_MIN_NS    2000000000ull  /* shown at least this long: no flash on fast boots */
 
 /* sin(deg) * SIN_ONE. Bhaskara I: sin x ~ 4x(180-x) / (40500 - x(180-x)) for x in
  * degrees 0..180; error below 0.2%, invisible at logo sizes. */
@@ -163,6 +165,8 @@ static int spin_x, spin_y;                      /* top-left of the spinner box *
 static uint8_t spinner_buf[SPINNER_BOX * SPINNER_BOX * 4];
 static volatile bool running;                   /* spinner thread keeps going */
 static volatile bool shown;                     /* the splash owns the screen */
+static volatile bool finishing;                 /* boot done: hand over when due */
+static uint64_t shown_at;                       /* time_ns() when drawn */
 
 /* Frame n: twelve dots on a circle, the head at position n % 12 brightest and the
  * tail fading behind it. Composed in memory, then copied in one pass. */
@@ -183,10 +187,23 @@ static void spinner_draw(unsigned frame)
         fb_copy_surface(screen, spin_x, spin_y, &box);
 }
 
+static void hand_over(void)
+{
+    running = false;
+    shown = false;
+    fbcon_start();
+}
+
 static void spinner_thread(void *arg)
 {
     (void)arg;
     for (unsigned frame = 1; running; frame++) {
+        /* Only this thread draws spinner frames, so handing over here, between
+         * frames, is what guarantees none lands on the console. */
+        if (finishing && time_ns() - shown_at >= SPLASH_MIN_NS) {
+            hand_over();
+            break;
+        }
         spinner_draw(frame);
         thread_sleep_ns(SPINNER_FRAME_NS);
     }
@@ -196,6 +213,15 @@ static void spinner_thread(void *arg)
 bool splash_active(void)
 {
     return shown;
+}
+
+void splash_finish(void)
+{
+    if (!shown)
+        return;                 /* no splash (splash=0, no framebuffer) or stopped */
+    finishing = true;
+    if (!running)
+        hand_over();            /* no spinner thread: nobody else will */
 }
 
 void splash_stop(void)
@@ -216,6 +242,7 @@ void splash_start(void)
         fbcon_start();
         return;
     }
+    fbcon_prepare();            /* the shell's first lines are kept for the handover */
     int w = (int)screen->width, h = (int)screen->height;
     int r = MIN(w, h) / 7;
     if (r > 160) r = 160;
@@ -246,6 +273,7 @@ void splash_start(void)
     spin_x = (w - SPINNER_BOX) / 2;
     spin_y = top + 2 * r + gap + title_h + gap;
     shown = true;
+    shown_at = time_ns();
     spinner_draw(0);
     log_info("boot splash");
     running = true;

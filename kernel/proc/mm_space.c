@@ -3,6 +3,7 @@
  * the tables always agree: a page is mapped only inside a VMA, with its prot. */
 
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
@@ -25,6 +26,12 @@ struct mm_space *mm_create(void)
     return mm;
 }
 
+static void vma_free(struct vma *v)
+{
+    filepages_put(v->file);
+    kfree(v);
+}
+
 void mm_get(struct mm_space *mm)
 {
     __atomic_fetch_add(&mm->refs, 1, __ATOMIC_RELAXED);
@@ -38,7 +45,7 @@ void mm_put(struct mm_space *mm)
         return;
     for (struct vma *v = mm->vmas, *n; v; v = n) {
         n = v->next;
-        kfree(v);
+        vma_free(v);
     }
     upt_destroy(mm->root);
     kfree(mm);
@@ -68,6 +75,10 @@ static int vma_split_at(struct mm_space *mm, vaddr_t addr)
         return -ENOMEM;
     *n = *v;
     n->start = addr;
+    if (n->file) {
+        filepages_get(n->file);
+        n->file_off += addr - v->start;
+    }
     v->end = addr;
     v->next = n;
     return 0;
@@ -86,7 +97,7 @@ static int unmap_locked(struct mm_space *mm, vaddr_t start, vaddr_t end)
         struct vma *v = *pp;
         if (v->start >= start && v->end <= end) {
             *pp = v->next;
-            kfree(v);
+            vma_free(v);
         } else {
             pp = &v->next;
         }
@@ -111,9 +122,10 @@ static bool range_ok(vaddr_t start, vaddr_t end)
            end <= USER_SPACE_END;
 }
 
-int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot, uint32_t flags)
+int mm_map_file(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
+                uint32_t flags, struct filepages *fp, uint64_t off)
 {
-    if (!range_ok(start, end))
+    if (!range_ok(start, end) || !IS_ALIGNED(off, PAGE_SIZE))
         return -EINVAL;
     struct vma *n = kzalloc(sizeof(*n));
     if (!n)
@@ -122,14 +134,24 @@ int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
     n->end = end;
     n->prot = prot;
     n->flags = flags;
+    if (fp) {
+        filepages_get(fp);
+        n->file = fp;
+        n->file_off = off;
+    }
     mutex_lock(&mm->lock);
     int err = unmap_locked(mm, start, end);
     if (!err)
         vma_insert(mm, n);
     mutex_unlock(&mm->lock);
     if (err)
-        kfree(n);
+        vma_free(n);
     return err;
+}
+
+int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot, uint32_t flags)
+{
+    return mm_map_file(mm, start, end, prot, flags, NULL, 0);
 }
 
 static bool range_free(struct mm_space *mm, vaddr_t start, vaddr_t end)
@@ -195,13 +217,9 @@ int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end)
     return err;
 }
 
-int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
+/* True when VMAs cover all of [start, end). Caller holds mm->lock. */
+static bool covered_locked(struct mm_space *mm, vaddr_t start, vaddr_t end)
 {
-    if (!range_ok(start, end))
-        return -EINVAL;
-    mutex_lock(&mm->lock);
-    int err = 0;
-    /* Linux: -ENOMEM when part of the range is unmapped. */
     vaddr_t cur = start;
     for (struct vma *v = mm->vmas; v && cur < end; v = v->next) {
         if (v->end <= cur)
@@ -210,8 +228,22 @@ int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
             break;
         cur = v->end;
     }
-    if (cur < end)
+    return cur >= end;
+}
+
+int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
+{
+    if (!range_ok(start, end))
+        return -EINVAL;
+    mutex_lock(&mm->lock);
+    int err = 0;
+    /* Linux: -ENOMEM when part of the range is unmapped. */
+    if (!covered_locked(mm, start, end))
         err = -ENOMEM;
+    /* A shared file mapping may become writable only if the file was opened so. */
+    for (struct vma *v = mm->vmas; v && !err && v->start < end; v = v->next)
+        if (v->end > start && v->file && (prot & PROT_WRITE) && !(v->flags & VMA_MAYWRITE))
+            err = -EACCES;
     if (!err)
         err = vma_split_at(mm, start);
     if (!err)
@@ -226,6 +258,16 @@ int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
     return err;
 }
 
+int mm_sync(struct mm_space *mm, vaddr_t start, vaddr_t end)
+{
+    if (!range_ok(start, end))
+        return -EINVAL;
+    mutex_lock(&mm->lock);
+    int err = covered_locked(mm, start, end) ? 0 : -ENOMEM;
+    mutex_unlock(&mm->lock);
+    return err;
+}
+
 int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end)
 {
     if (!range_ok(start, end))
@@ -236,20 +278,29 @@ int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end)
     return 0;
 }
 
-/* Maps a zeroed page at va per its VMA. Caller holds mm->lock. */
-static paddr_t populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va)
+/* Maps the page at va per its VMA if it is not mapped yet: the file's page for a
+ * shared file mapping, else a zeroed frame. 0 and the frame in *out, -EIO (past the
+ * end of the file) or -ENOMEM. Caller holds mm->lock. */
+static int populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va, paddr_t *out)
 {
     paddr_t pa = upt_translate(mm->root, va);
-    if (pa)
-        return pa;
-    pa = pmm_alloc_page();
-    if (!pa)
-        return 0;
-    if (upt_map(mm->root, va, pa, v->prot)) {
-        pmm_free_page(pa);
+    if (pa) {
+        *out = pa;
         return 0;
     }
-    return pa;
+    if (v->file) {
+        int err = filepages_map(v->file, (v->file_off + (va - v->start)) / PAGE_SIZE, &pa);
+        if (err)
+            return err;
+    } else if (!(pa = pmm_alloc_page())) {
+        return -ENOMEM;
+    }
+    if (upt_map(mm->root, va, pa, v->prot)) {
+        page_ref_put(pa);       /* a fresh frame is freed, a file page keeps its store's */
+        return -ENOMEM;
+    }
+    *out = pa;
+    return 0;
 }
 
 int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool present)
@@ -265,9 +316,8 @@ int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool pres
     if (allowed && present && write) {
         err = upt_cow_break(mm->root, ALIGN_DOWN(addr, PAGE_SIZE), v->prot);
     } else if (allowed && !present) {
-        vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-        bool mapped = upt_translate(mm->root, va) != 0;
-        err = mapped ? 0 : populate_locked(mm, v, va) ? 0 : -ENOMEM;
+        paddr_t pa;
+        err = populate_locked(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), &pa);
     }
     mutex_unlock(&mm->lock);
     return err;
@@ -285,11 +335,10 @@ int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len)
             break;
         }
         vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-        paddr_t pa = populate_locked(mm, v, page);
-        if (!pa) {
-            err = -ENOMEM;
+        paddr_t pa;
+        err = populate_locked(mm, v, page, &pa);
+        if (err)
             break;
-        }
         size_t n = MIN(len, PAGE_SIZE - (va - page));
         memcpy((uint8_t *)phys_to_virt(pa) + (va - page), s, n);
         s += n;
@@ -370,7 +419,7 @@ int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
         err = -ENOMEM;
     if (err)
         goto out;
-    *n = (struct vma){ dst, dst + new_len, prot, flags, NULL };
+    *n = (struct vma){ .start = dst, .end = dst + new_len, .prot = prot, .flags = flags };
     vma_insert(mm, n);
     err = copy_pages_locked(mm, old, dst, MIN(old_len, new_len), prot);
     if (!err)
@@ -402,7 +451,8 @@ vaddr_t mm_brk(struct mm_space *mm, vaddr_t want)
             if (!n) {
                 err = -ENOMEM;
             } else {
-                *n = (struct vma){ old_end, new_end, PROT_READ | PROT_WRITE, VMA_HEAP, NULL };
+                *n = (struct vma){ .start = old_end, .end = new_end, .prot = PROT_READ | PROT_WRITE,
+                                  .flags = VMA_HEAP };
                 struct vma **pp = &mm->vmas;
                 while (*pp && (*pp)->start < old_end)
                     pp = &(*pp)->next;
@@ -442,12 +492,15 @@ struct mm_space *mm_fork(struct mm_space *mm)
         n->next = NULL;
         *tail = n;
         tail = &n->next;
+        if (n->file)
+            filepages_get(n->file);
         bool shared = v->flags & VMA_SHARED;
-        /* Shared memory must be one set of frames on both sides from now on: give
-         * every page its frame before sharing (no demand paging across fork). */
-        for (vaddr_t va = v->start; shared && va < v->end && !err; va += PAGE_SIZE)
-            if (!populate_locked(mm, v, va))
-                err = -ENOMEM;
+        /* Shared anonymous memory must be one set of frames on both sides from now
+         * on: give every page its frame before sharing (no demand paging across
+         * fork). A shared file mapping faults its pages in from the file on both. */
+        paddr_t pa;
+        for (vaddr_t va = v->start; shared && !v->file && va < v->end && !err; va += PAGE_SIZE)
+            err = populate_locked(mm, v, va, &pa);
         if (!err)
             err = upt_fork_range(c->root, mm->root, v->start, v->end, shared);
     }
@@ -466,11 +519,11 @@ int mm_user_phys(struct mm_space *mm, vaddr_t addr, paddr_t *out)
     struct vma *v = vma_find(mm, addr);
     if (v && (v->prot & (PROT_READ | PROT_WRITE))) {
         vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-        paddr_t pa = populate_locked(mm, v, va);
-        err = pa ? 0 : -ENOMEM;
-        if (pa && (v->prot & PROT_WRITE) && upt_cow_break(mm->root, va, v->prot) == 0)
+        paddr_t pa = 0;
+        err = populate_locked(mm, v, va, &pa);
+        if (!err && (v->prot & PROT_WRITE) && upt_cow_break(mm->root, va, v->prot) == 0)
             pa = upt_translate(mm->root, va);
-        if (pa)
+        if (!err)
             *out = pa + (addr & (PAGE_SIZE - 1));
     }
     mutex_unlock(&mm->lock);

@@ -16,6 +16,7 @@
 #include <osc/vfs.h>
 #include <asm/user_regs.h>
 #include "../sched/sched_internal.h"
+#include <osc/time.h>
 #include "proc_internal.h"
 
 /* proc_wq.lock is the process table lock (rank 70, a wait queue's): it protects
@@ -144,6 +145,7 @@ int proc_alloc_pid_locked(void)
 void proc_link_locked(struct pcb *pc)
 {
     pc->state = PROC_ALIVE;
+    pc->start_ns = time_ns();
     pc->next_all = all_procs;
     all_procs = pc;
 }
@@ -403,6 +405,7 @@ __noreturn void proc_thread_exit(int status, bool group)
     if (kick)
         kick_siblings(pc, u);
     f = spin_lock_irqsave(&proc_wq.lock);
+    proc_cputime_thread_exit_locked(pc, u);
     for (struct uthread **pp = &pc->threads; *pp; pp = &(*pp)->next_thread)
         if (*pp == u) {
             *pp = u->next_thread;
@@ -506,8 +509,11 @@ static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb
             any = true;
             int r = c->pub.pid;
             if (c->state == PROC_ZOMBIE && (opts & WEXITED)) {
-                if (!(opts & WNOWAIT))
+                if (!(opts & WNOWAIT)) {
                     *pp = c->next_all;
+                    if (parent)
+                        proc_cputime_reap_locked(pcb_of(parent), c);
+                }
                 *zombie = c;
                 *status = c->exit_status;
                 spin_unlock_irqrestore(&proc_wq.lock, f);
@@ -565,7 +571,6 @@ int proc_wait(int pid, int *status, char *output, size_t output_size)
 #define __WNOTHREAD 0x20000000
 #define __WALL      0x40000000
 #define __WCLONE    0x80000000u
-#define RUSAGE_SIZE 144         /* struct rusage */
 #define P_ALL       0
 #define P_PID       1
 #define P_PGID      2
@@ -580,10 +585,14 @@ SYSCALL(exit_group)
     proc_exit_current(PROC_STATUS_EXITED((int)args->a[0]));
 }
 
-static int zero_user(uint64_t uptr, size_t n)
+/* wait4/waitid's rusage: the child's CPU time with its own reaped children's (Linux
+ * RUSAGE_BOTH); zeros for a stop/continue report. */
+static int child_rusage_to_user(uint64_t uptr, const struct pcb *z)
 {
-    static const uint8_t zeroes[RUSAGE_SIZE];
-    return copy_to_user((void *)uptr, zeroes, n);
+    if (!z)
+        return proc_rusage_to_user(uptr, 0, 0);
+    return proc_rusage_to_user(uptr, z->dead_user_ns + z->child_user_ns,
+                               z->dead_sys_ns + z->child_sys_ns);
 }
 
 SYSCALL(wait4)
@@ -600,10 +609,11 @@ SYSCALL(wait4)
                        &z, &status);
     if (r <= 0)
         return r;
+    int err = args->a[3] ? child_rusage_to_user(args->a[3], z) : 0;
     kfree(z);
     if (args->a[1] && copy_to_user((void *)args->a[1], &status, sizeof(status)))
         return -EFAULT;
-    if (args->a[3] && zero_user(args->a[3], RUSAGE_SIZE))
+    if (err)
         return -EFAULT;
     return r;
 }
@@ -653,12 +663,14 @@ SYSCALL(waitid)
             info.si_code = (st & 0x80) ? CLD_DUMPED : CLD_KILLED;
             info.si_status = PROC_WTERMSIG(st);
         }
-        if (z && !(opts & WNOWAIT))
-            kfree(z);
     }
+    /* waitid's fifth argument: Linux fills it (zeros when nothing was reported). */
+    int err = args->a[4] ? child_rusage_to_user(args->a[4], r > 0 ? z : NULL) : 0;
+    if (r > 0 && z && !(opts & WNOWAIT))
+        kfree(z);
     if (args->a[2] && copy_to_user((void *)args->a[2], &info, sizeof(info)))
         return -EFAULT;
-    if (args->a[4] && zero_user(args->a[4], RUSAGE_SIZE))
+    if (err)
         return -EFAULT;
     return 0;
 }

@@ -41,8 +41,12 @@ int proc_info_get(int pid, struct proc_info *out)
     out->ppid = p->parent ? p->parent->pid : 0;
     out->pgid = p->pgid;
     out->sid = p->sid;
-    out->state = c->state == PROC_ZOMBIE ? 'Z' : 'R';
+    out->state = proc_run_state_locked(c);
     out->nthreads = c->nthreads;
+    proc_cputime_self_locked(c, &out->utime_ns, &out->stime_ns);
+    out->cutime_ns = c->child_user_ns;
+    out->cstime_ns = c->child_sys_ns;
+    out->start_ns = c->start_ns;
     out->uid = p->uid;
     out->gid = p->gid;
     out->euid = p->euid;

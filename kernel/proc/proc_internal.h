@@ -28,6 +28,11 @@ struct pcb {
     bool vfork_pending;         /* a CLONE_VFORK parent sleeps until exec or exit */
     bool subreaper;             /* PR_SET_CHILD_SUBREAPER: adopts orphans below it */
     bool autoreap;              /* nobody waits: freed as soon as it is a zombie */
+    /* CPU time (cputime.c), under proc_wq.lock: of this process's exited threads, and
+     * of its reaped children (with what they had reaped): RUSAGE_CHILDREN. */
+    uint64_t dead_user_ns, dead_sys_ns;
+    uint64_t child_user_ns, child_sys_ns;
+    uint64_t start_ns;          /* time_ns() at fork/spawn: /proc/<pid>/stat starttime */
     uint64_t nproc_limit[2];    /* RLIMIT_NPROC soft, hard (inherited by children) */
     /* Test capture of console output (the fallback write path); own thread only. */
     size_t out_bytes;
@@ -80,6 +85,18 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
 int proc_exec_single_thread(void);
 /* exec and exit of a CLONE_VFORK child: its parent may run again. */
 void proc_vfork_release(struct pcb *pc);
+
+/* cputime.c, all under proc_wq.lock: */
+/* Sum over live threads plus exited ones. */
+void proc_cputime_self_locked(struct pcb *pc, uint64_t *user_ns, uint64_t *sys_ns);
+/* An exiting thread's time moves into its process's total (before it is unlinked). */
+void proc_cputime_thread_exit_locked(struct pcb *pc, struct uthread *u);
+/* A reaped zombie's time (its own and its children's) moves into the parent's. */
+void proc_cputime_reap_locked(struct pcb *parent, const struct pcb *child);
+/* Writes a struct rusage (144 bytes) with the given times to user memory. */
+int proc_rusage_to_user(uint64_t uptr, uint64_t user_ns, uint64_t sys_ns);
+/* 'R', 'S', 'T' or 'Z'. */
+char proc_run_state_locked(const struct pcb *pc);
 
 /* futex.c: wakes up to n waiters on the user word at uaddr of mm; count woken. */
 int futex_wake_addr(struct mm_space *mm, uint64_t uaddr, int n);

@@ -138,18 +138,29 @@ SYSCALL(getrandom)
 #define CLOCK_BOOTTIME           7
 #define NS_PER_SEC               1000000000ll
 
+/* Linux's encodings of the calling process's and thread's CPU clocks
+ * (MAKE_PROCESS_CPUCLOCK(0, CPUCLOCK_SCHED), MAKE_THREAD_CPUCLOCK(0, ...)). */
+#define CPUCLOCK_SELF_PROCESS    (-6)
+#define CPUCLOCK_SELF_THREAD     (-2)
+
+/* clockid_t is an int: the upper half of the register is ignored, as by Linux. */
 static int clock_now(uint64_t id, int64_t *ns)
 {
-    switch (id) {
+    int32_t clock = (int32_t)id;
+    switch (clock) {
     case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE:
         *ns = time_realtime_ns();
         return 0;
     case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
-    case CLOCK_BOOTTIME: case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-        *ns = (int64_t)time_ns();       /* CPU-time clocks: wall time for now */
+    case CLOCK_BOOTTIME:
+        *ns = (int64_t)time_ns();
         return 0;
+    case CLOCK_PROCESS_CPUTIME_ID:
+        return proc_cpu_clock_ns(CPUCLOCK_SELF_PROCESS, ns);
+    case CLOCK_THREAD_CPUTIME_ID:
+        return proc_cpu_clock_ns(CPUCLOCK_SELF_THREAD, ns);
     default:
-        return -EINVAL;
+        return clock < 0 ? proc_cpu_clock_ns(clock, ns) : -EINVAL;
     }
 }
 
@@ -228,6 +239,12 @@ SYSCALL(nanosleep)
 SYSCALL(clock_nanosleep)
 {
     int64_t dummy;
+    int32_t clock = (int32_t)args->a[0];
+    /* Linux refuses to sleep on a thread's CPU clock. A process CPU clock sleeps
+     * its span in wall time: never shorter than asked, as CPU time is at most
+     * wall time on one CPU. */
+    if (clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4)))
+        return -EINVAL;
     if (clock_now(args->a[0], &dummy))
         return -EINVAL;
     return sleep_user_timespec(args->a[2], args->a[1] & TIMER_ABSTIME, args->a[0], args->a[3]);
@@ -267,6 +284,10 @@ SYSCALL(sysinfo)
     } si;
     memset(&si, 0, sizeof(si));
     si.uptime = (int64_t)(time_ns() / NS_PER_SEC);
+    unsigned running;
+    sched_loadavg(si.loads, &running);
+    for (int i = 0; i < 3; i++)
+        si.loads[i] <<= 16 - LOAD_FSHIFT;      /* SI_LOAD_SHIFT */
     si.totalram = pmm_total_count() * PAGE_SIZE;
     si.freeram = pmm_free_count() * PAGE_SIZE;
     si.procs = 1;

@@ -1,9 +1,10 @@
-/* Memory system calls: brk, mmap (anonymous, and private copies of files), mremap,
- * munmap, mprotect, madvise. Arguments are user values: every range is checked before mm_*
+/* Memory system calls: brk, mmap (anonymous; files shared through their pages, or as
+ * private copies), mremap, munmap, mprotect, madvise, msync. Arguments are user values: every range is checked before mm_*
  * sees it. */
 
 #define LOG_TAG "mm"
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
@@ -36,8 +37,17 @@ static long user_span(uint64_t addr, uint64_t len, uint64_t *end)
     return 0;
 }
 
+/* The pages a MAP_SHARED mapping of f maps, or NULL when its filesystem keeps none
+ * (procfs snapshots, devices): those are mapped as private copies, read-only. */
+static struct filepages *file_pages(struct file *f)
+{
+    struct vnode *v = f->vnode;
+    return v && v->ops && v->ops->pages && !f->ops->pread ? v->ops->pages(v) : NULL;
+}
+
 /* Checks that f can back a mapping (Linux mmap(2) errors): readable, a regular file
- * that supports positional reads; MAP_SHARED only read-only (see docs/syscalls.md). */
+ * that supports positional reads; a writable MAP_SHARED needs the file open for
+ * writing and a filesystem that shares its pages. */
 static long file_mappable(struct file *f, uint32_t prot, uint32_t flags)
 {
     if ((f->flags & O_ACCMODE) == O_WRONLY)
@@ -45,8 +55,12 @@ static long file_mappable(struct file *f, uint32_t prot, uint32_t flags)
     if (!f->vnode || !S_ISREG(f->vnode->mode) || !f->ops->seekable)
         return -ENODEV;
     if ((flags & MAP_SHARED) && (prot & PROT_WRITE)) {
-        log_debug("mmap: writable MAP_SHARED file mapping not supported");
-        return -ENODEV;
+        if ((f->flags & O_ACCMODE) != O_RDWR)
+            return -EACCES;
+        if (!file_pages(f)) {
+            log_debug("mmap: writable MAP_SHARED of a file without shared pages");
+            return -ENODEV;
+        }
     }
     return 0;
 }
@@ -100,9 +114,18 @@ SYSCALL(mmap)
     prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
     if (f && (ret = file_mappable(f, prot, flags)))
         goto out;
-    /* MAP_SHARED anonymous memory is shared with children across fork; a (read-only)
-     * shared file mapping is a private copy. */
-    uint32_t vflags = (!f && (flags & MAP_SHARED)) ? VMA_SHARED : 0;
+    ret = -EOVERFLOW;
+    if (f && off + l < off)
+        goto out;
+    /* MAP_SHARED anonymous memory is shared with children across fork; a MAP_SHARED
+     * file mapping maps the file's own pages (when its filesystem has them), else
+     * it is a private copy like MAP_PRIVATE. */
+    struct filepages *fp = f && (flags & MAP_SHARED) ? file_pages(f) : NULL;
+    if (fp && (ret = page_ref_init()))
+        goto out;
+    uint32_t vflags = ((!f || fp) && (flags & MAP_SHARED)) ? VMA_SHARED : 0;
+    if (fp && (f->flags & O_ACCMODE) == O_RDWR)
+        vflags |= VMA_MAYWRITE;
     uint64_t at;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         uint64_t end;
@@ -120,8 +143,8 @@ SYSCALL(mmap)
         if (!at)
             goto out;
     }
-    ret = mm_map_fixed(mm, at, at + l, prot, vflags);
-    if (!ret && f) {
+    ret = mm_map_file(mm, at, at + l, prot, vflags, fp, off);
+    if (!ret && f && !fp) {
         ret = file_fill(mm, at, l, f, off);
         if (ret)
             mm_unmap(mm, at, at + l);
@@ -194,4 +217,25 @@ SYSCALL(madvise)
     if (args->a[2] == MADV_DONTNEED)
         return mm_discard(current_mm(), args->a[0], end);
     return 0;           /* advice only */
+}
+
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
+/* Shared file pages are the file's own and tmpfs has nothing behind them, so there
+ * is nothing to write back: only the arguments and the range are checked. */
+SYSCALL(msync)
+{
+    uint64_t addr = args->a[0], len = args->a[1], flags = args->a[2];
+    if (flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+        return -EINVAL;
+    if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+        return -EINVAL;
+    if (!IS_ALIGNED(addr, PAGE_SIZE))
+        return -EINVAL;
+    uint64_t l = ALIGN_UP(len, PAGE_SIZE);
+    if (l < len || !user_range_ok(addr, l))
+        return -ENOMEM;
+    return l ? mm_sync(current_mm(), addr, addr + l) : 0;
 }

@@ -82,6 +82,9 @@ void sched_switch_locked(struct runqueue *rq)
     next->state = THREAD_RUNNING;
     c->current = next;
     rq->switches++;
+    uint64_t now = time_ns();           /* CPU time: prev's stint ends, next's begins */
+    prev->run_ns += now - prev->run_start;
+    next->run_start = now;
     arch_set_kernel_stack(next->stack_top);
     proc_thread_switch(prev, next);
     arch_fpu_switch(prev->fpu_area, next->fpu_area);
@@ -175,7 +178,7 @@ bool sched_wake_sleeping(struct thread *t)
     return sleeping;
 }
 
-void sched_tick(void)
+void sched_tick(bool user)
 {
     struct cpu *c = this_cpu();
     struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
@@ -189,6 +192,16 @@ void sched_tick(void)
         tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
     }
     struct thread *cur = c->current;
+    if (cur == c->idle) {
+        rq->idle_ticks++;
+    } else if (user) {
+        cur->user_ticks++;
+        rq->user_ticks++;
+    } else {
+        cur->sys_ticks++;
+        rq->sys_ticks++;
+    }
+    sched_load_tick(rq, c == &cpus[0]);
     if (cur == c->idle) {
         if (rq->ready_head)
             c->need_resched = true;
@@ -270,6 +283,7 @@ void sched_init(void)
     b->stack_bottom = (uint64_t *)((uint64_t)boot_stack_top - BOOT_STACK_SIZE);
     *b->stack_bottom = STACK_CANARY;
     b->slice_left = SCHED_SLICE_TICKS;
+    b->run_start = time_ns();
     waitqueue_init(&b->exit_wq);
     c->current = b;
 

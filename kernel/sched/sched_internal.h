@@ -36,6 +36,12 @@ struct thread {
     struct thread *next;
     uint64_t wake_at;           /* time_ns() deadline while SLEEPING */
     unsigned slice_left;        /* ticks left before preemption */
+    /* CPU time (cputime.c), under the run-queue lock of t->cpu: run time of past
+     * stints on the CPU, when the current one began (RUNNING only), the ticks that
+     * found it in user / kernel mode, and the split last reported (kept monotonic). */
+    uint64_t run_ns, run_start;
+    uint64_t user_ticks, sys_ticks;
+    uint64_t rep_user_ns, rep_sys_ns;
     int priority;               /* unused by round-robin; room for a better policy */
     struct cpu *cpu;            /* CPU whose run queue owns this thread */
     uint64_t *stack_bottom;     /* lowest word: STACK_CANARY */
@@ -66,6 +72,8 @@ struct runqueue {
     struct thread *sleep_head, *sleep_tail;     /* SLEEPING threads by wake_at */
     struct thread *zombie_head, *zombie_tail;   /* DEAD detached threads */
     uint64_t switches;
+    uint64_t user_ticks, sys_ticks, idle_ticks;     /* /proc/stat's cpu lines */
+    unsigned nr_active;         /* running + ready at the last load sample (atomic) */
 };
 
 static inline struct runqueue *this_rq(void)
@@ -122,6 +130,10 @@ static inline void spin_unlock_irqs_off(struct spinlock *l)
     spin_unlock_raw(l);
     lockdep_release(l);
 }
+
+/* ---- cputime.c ---- */
+/* Every tick, rq lock held: samples the run queue for the load average. */
+void sched_load_tick(struct runqueue *rq, bool boot_cpu);
 
 /* ---- kernel/proc: loads next's address space and user TLS base when it is a
  * user thread (the kernel's tables otherwise). Interrupts off, rq lock held. ---- */

@@ -297,3 +297,64 @@ KTEST(lockdep_flags_out_of_order_and_recursive_acquisition)
     KT_ASSERT_EQ(this_cpu()->lock_depth, 0);
 }
 #endif
+
+/* ---- CPU-time split (cputime.c) ---- */
+
+KTEST(cputime_adjust_splits_run_time_by_the_tick_ratio_and_never_goes_back)
+{
+    uint64_t u = 0, s = 0;
+    cputime_adjust(1000, 0, 0, &u, &s);         /* no ticks yet: all user */
+    KT_ASSERT_EQ(u, 1000);
+    KT_ASSERT_EQ(s, 0);
+    u = s = 0;
+    cputime_adjust(1000, 3, 1, &u, &s);         /* 3 : 1 */
+    KT_ASSERT_EQ(u, 750);
+    KT_ASSERT_EQ(s, 250);
+    cputime_adjust(900, 0, 5, &u, &s);          /* less than reported: unchanged */
+    KT_ASSERT_EQ(u, 750);
+    KT_ASSERT_EQ(s, 250);
+    cputime_adjust(2000, 1, 0, &u, &s);         /* all-user ratio keeps sys at 250 */
+    KT_ASSERT_EQ(s, 250);
+    KT_ASSERT_EQ(u, 1750);
+    cputime_adjust(2100, 0, 1, &u, &s);         /* all-sys ratio keeps user at 1750 */
+    KT_ASSERT_EQ(u, 1750);
+    KT_ASSERT_EQ(s, 350);
+    /* Large totals: no overflow in rtime * sticks / total. */
+    u = s = 0;
+    uint64_t big = 1ull << 62;
+    cputime_adjust(big, 1000000, 3000000, &u, &s);
+    KT_ASSERT_EQ(u + s, big);
+    KT_ASSERT_EQ(s, big / 4 * 3);
+}
+
+KTEST(a_busy_thread_accumulates_cpu_time_and_a_sleeping_one_barely_does)
+{
+    struct thread *me = thread_current();
+    uint64_t u0, s0, u1, s1;
+    sched_thread_cputime(me, &u0, &s0);
+    uint64_t t0 = time_ns();
+    while (time_ns() - t0 < 20 * MS)
+        cpu_relax();
+    sched_thread_cputime(me, &u1, &s1);
+    KT_ASSERT(u1 + s1 >= u0 + s0);
+    KT_ASSERT(u1 >= u0 && s1 >= s0);
+    KT_ASSERT(u1 + s1 - (u0 + s0) <= time_ns() - t0);
+    KT_ASSERT(u1 + s1 - (u0 + s0) > 0);
+    thread_sleep_ns(50 * MS);
+    uint64_t u2, s2;
+    sched_thread_cputime(me, &u2, &s2);
+    KT_ASSERT(u2 + s2 - (u1 + s1) < 25 * MS);
+}
+
+KTEST(loadavg_step_decays_towards_the_active_count)
+{
+    uint64_t one = 1ull << LOAD_FSHIFT;
+    KT_ASSERT_EQ(loadavg_step(0, 1884, 0), 0);
+    uint64_t l = 0;
+    for (int i = 0; i < 12 * 60; i++)               /* an hour of 5 s samples, 1 busy */
+        l = loadavg_step(l, 1884, one);
+    KT_ASSERT(l >= one - 2 && l <= one);
+    uint64_t after = loadavg_step(l, 1884, 0);      /* idle: falls by about 8% */
+    KT_ASSERT(after < l && after > l * 90 / 100);
+    KT_ASSERT_EQ(loadavg_step(0, 1884, one), (one * (2048 - 1884) + one - 1) / one);
+}

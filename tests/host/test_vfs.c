@@ -1,4 +1,4 @@
-/* host-test: kernel/fs/vfs.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c */
+/* host-test: kernel/fs/vfs.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c */
 /* host-test-setup: tests/host/setup_vfs.sh */
 /* VFS core + tmpfs on the host: path walk (symlinks, loops, "..", trailing slashes,
  * long names), create/unlink/rename semantics, fd tables, initramfs unpacking
@@ -10,12 +10,30 @@
 #include <string.h>
 #include <osc/errno.h>
 #include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/sched.h>
 #include <osc/vfs.h>
 #include "check.h"
 
 void *kmalloc(size_t n) { return malloc(n ? n : 1); }
 void *kzalloc(size_t n) { return calloc(1, n ? n : 1); }
 void kfree(void *p) { free(p); }
+/* tmpfs file pages (kernel/mm/filepages.c): frames are host pages seen through a
+ * fake direct map; nothing else maps them here, so a put frees. No threads: the
+ * mutex is a no-op. */
+paddr_t pmm_alloc_page(void)
+{
+    void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+    if (!p)
+        return 0;
+    memset(p, 0, PAGE_SIZE);
+    return (paddr_t)((uintptr_t)p - DIRECT_MAP_BASE);
+}
+void page_ref_get(paddr_t p) { (void)p; }
+void page_ref_put(paddr_t p) { free(phys_to_virt(p)); }
+void mutex_init(struct mutex *m, const char *name, uint16_t rank) { (void)m; (void)name; (void)rank; }
+void mutex_lock(struct mutex *m) { (void)m; }
+void mutex_unlock(struct mutex *m) { (void)m; }
 static int log_lines;
 void log_write(enum log_level level, const char *tag, const char *fmt, ...)
 {

@@ -10,6 +10,7 @@ import tempfile
 import traceback
 import zlib
 
+import screen_text
 from common import check_logo, check_spinner, qemu_run
 
 TESTS = []
@@ -120,6 +121,44 @@ def spinner_check_wants_a_small_change():
     assert check_spinner(a, b) == ""
     c = solid(64, 48, (9, 9, 9))
     assert "covers" in check_spinner(a, c)
+
+
+def console_image(lines, cursor=None, w=320, h=120, bg=(0x0b, 0x0f, 0x17), fg=(0xc9, 0xd1, 0xd9)):
+    """A synthetic text console: lines drawn with the real font at fbcon's geometry,
+    an underline cursor at cursor=(col, row)."""
+    width, height, glyphs = screen_text.load_font()
+    img = solid(w, h, bg)
+    cols = (w - 2 * screen_text.MARGIN) // width
+    rows = (h - 2 * screen_text.MARGIN) // height
+    ox, oy = (w - cols * width) // 2, (h - rows * height) // 2
+    for r, text in enumerate(lines):
+        for c, ch in enumerate(text):
+            for y, bits in enumerate(glyphs[ord(ch)]):
+                for x in range(width):
+                    if bits >> (width - 1 - x) & 1:
+                        fill(img, ox + c * width + x, oy + r * height + y,
+                             ox + c * width + x + 1, oy + r * height + y + 1, fg)
+    if cursor:
+        c, r = cursor
+        fill(img, ox + c * width, oy + (r + 1) * height - screen_text.CURSOR_HEIGHT,
+             ox + (c + 1) * width, oy + (r + 1) * height, fg)
+    return img
+
+
+@test
+def screen_text_reads_back_console_with_cursor():
+    want = ["BusyBox v1.35.0 (x)", "Enter 'help'", "", "/ # ls_gjpqy"]
+    img = console_image(want, cursor=(12, 3))
+    got = screen_text.screen_lines(img)
+    assert got[:4] == want, got
+    assert screen_text.check_shell_screen(got) == ""
+
+
+@test
+def shell_screen_check_rejects_splash_and_missing_prompt():
+    assert screen_text.check_shell_screen(screen_text.screen_lines(solid(320, 120, (9, 9, 9)))) != ""
+    lines = screen_text.screen_lines(console_image(["BusyBox v1.35.0", "sh: not found"]))
+    assert "prompt" in screen_text.check_shell_screen(lines)
 
 
 @test

@@ -5,6 +5,7 @@
 
 #define LOG_TAG "arch"
 #include <osc/arch.h>
+#include <osc/errno.h>
 #include <osc/ksyms.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -146,7 +147,7 @@ static uint64_t exception_siginfo(const struct irq_frame *f, int *code)
  * and the register dump go to the log, then the process exits as signalled and the
  * scheduler runs the next thread. Without a process (cannot happen: only user
  * threads run ring 3) it is a kernel bug. */
-static void exception_user_fault(struct irq_frame *f)
+static void exception_user_fault(struct irq_frame *f, bool bus_error)
 {
     struct process *p = proc_current();
     if (!p) {
@@ -158,6 +159,10 @@ static void exception_user_fault(struct irq_frame *f)
     int sig = exception_signal(f->vector);
     int code;
     uint64_t addr = exception_siginfo(f, &code);
+    if (bus_error) {            /* a shared file page past the end of the file */
+        sig = SIGBUS;
+        code = BUS_ADRERR;
+    }
     /* A handler for it: delivered by signal_irq_return on the way out. If it
      * returns without fixing the cause, the fault simply happens again. */
     if (signal_fault(sig, code, addr))
@@ -170,25 +175,27 @@ static void exception_user_fault(struct irq_frame *f)
 }
 
 /* A #PF on a user address from ring 3, or from a uaccess routine: demand paging
- * first (a page of a VMA not yet mapped). True when the access can be retried. */
-static bool exception_user_page(struct irq_frame *f)
+ * first (a page of a VMA not yet mapped). 0 when the access can be retried, else
+ * mm_fault's error (-EIO: SIGBUS rather than SIGSEGV). */
+static int exception_user_page(struct irq_frame *f)
 {
     uint64_t addr = read_cr2();
     if (!proc_current() || addr >= USER_SPACE_END)
-        return false;
+        return -EFAULT;
     if (f->rflags & (1ull << 9))        /* IF: the interrupted code could take locks */
         irq_enable();
-    bool ok = proc_handle_page_fault(addr, f->error_code & PF_WRITE,
+    int err = proc_handle_page_fault(addr, f->error_code & PF_WRITE,
                                      f->error_code & PF_INSTR_FETCH,
-                                     f->error_code & PF_PRESENT) == 0;
+                                     f->error_code & PF_PRESENT);
     irq_disable();
-    return ok;
+    return err;
 }
 
 void exception_handle(struct irq_frame *f)
 {
     char sym[128];
     bool user = irq_frame_from_user(f);
+    int pf_err = 0;
     switch (f->vector) {
     case VEC_NMI:
         /* Watchdog and hardware-error NMIs: report and carry on. */
@@ -201,12 +208,12 @@ void exception_handle(struct irq_frame *f)
         log_info("breakpoint on cpu %u at %s", this_cpu()->id, format_symbol(sym, sizeof(sym), f->rip));
         return;
     case VEC_PAGE_FAULT:
-        if ((user || uaccess_fixup(f->rip)) && exception_user_page(f))
+        if ((user || uaccess_fixup(f->rip)) && (pf_err = exception_user_page(f)) == 0)
             return;
         break;
     }
     if (user) {
-        exception_user_fault(f);
+        exception_user_fault(f, pf_err == -EIO);
         return;
     }
     /* A bad user pointer inside copy_from_user & co: the routine returns -EFAULT. */

@@ -9,6 +9,7 @@
 #include <osc/percpu.h>
 #include <osc/sched.h>
 #include <osc/time.h>
+#include <asm/irq_frame.h>
 #include "arch_time.h"
 
 #define MSR_APIC_BASE       0x1b        /* SDM 3A 11.4.4 */
@@ -54,10 +55,9 @@ uint64_t time_ticks(void)
 
 static void timer_interrupt(struct irq_frame *f, void *ctx)
 {
-    (void)f;
     (void)ctx;
     __atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
-    sched_tick();
+    sched_tick(irq_frame_from_user(f));
 }
 
 /* Per-CPU part: every core enables its own LAPIC (LESSONS 15). */

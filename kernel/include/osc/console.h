@@ -47,13 +47,17 @@ size_t con_layout_sync(const struct con_layout *l, struct con_cell *shown, con_d
 
 /* ---- framebuffer console (kernel/gfx/fbcon.c) ---- */
 
-/* Starts the text console on the framebuffer: clears the screen, replays the boot
- * log so far and registers as a log sink. 0, or -ENODEV without a framebuffer. */
+/* Sizes the console's grid to the screen without drawing, so terminal output is
+ * kept while the splash is shown. 0, or -ENODEV without a framebuffer. */
+int fbcon_prepare(void);
+/* Starts the text console on the framebuffer: clears the screen and shows the
+ * grid (what the terminal wrote since fbcon_prepare, or, started cold, the boot
+ * log so far), then registers as a log sink. 0, or -ENODEV without a framebuffer. */
 int fbcon_start(void);
 /* Terminal output to the text console (a VT100 subset: cursor moves, erase in
- * line/display); no-op while the console is not shown (splash, no framebuffer). */
+ * line/display); kept on the grid once prepared, drawn once started. */
 void fbcon_write(const char *s, size_t n);
-/* The console's size in cells; false while it is not shown. */
+/* The console's size in cells; false before it is prepared (no framebuffer). */
 bool fbcon_size(uint32_t *cols, uint32_t *rows);
 /* Panic path: makes panic output reach the screen (stops the splash, clears, shows
  * the tail of the log and becomes a sink). Safe without a framebuffer, and with
@@ -65,6 +69,10 @@ void fbcon_panic_takeover(void);
 /* Draws the logo and starts the spinner thread; with splash=0 on the command line
  * starts the text console instead. No-op without a framebuffer. */
 void splash_start(void);
-/* Stops the spinner (the compositor takes the screen over). Idempotent. */
+/* Boot is done: hands the screen to the text console once the splash has been up
+ * for its minimum time (the spinner thread does it between two frames, so no
+ * late frame lands on the console). Returns at once. */
+void splash_finish(void);
+/* Stops the spinner at once (panic). Idempotent. */
 void splash_stop(void);
 bool splash_active(void);

@@ -21,18 +21,23 @@
 
 #define VMA_STACK       (1u << 0)       /* the initial stack */
 #define VMA_HEAP        (1u << 1)       /* brk area */
-#define VMA_SHARED      (1u << 2)       /* MAP_SHARED|MAP_ANONYMOUS: fork shares pages */
+#define VMA_SHARED      (1u << 2)       /* MAP_SHARED: fork shares pages */
+#define VMA_MAYWRITE    (1u << 3)       /* shared file mapping of a file open for writing */
 
 #define USER_STACK_TOP   0x00007ffffffff000ull
 #define USER_STACK_SIZE  MiB(8)
 #define USER_MMAP_BASE   0x00007f0000000000ull  /* mmap searches down from here */
 #define USER_MMAP_MIN    0x0000000000010000ull  /* nothing maps below (NULL guard) */
 
+struct filepages;
+
 struct vma {
     vaddr_t start, end;         /* page-aligned, start < end */
     uint32_t prot;              /* PROT_* */
     uint32_t flags;             /* VMA_* */
     struct vma *next;           /* ascending, non-overlapping */
+    struct filepages *file;     /* MAP_SHARED of a file: its pages (a reference), or NULL */
+    uint64_t file_off;          /* byte offset in file of start */
 };
 
 struct mm_space {
@@ -54,11 +59,20 @@ void mm_activate(struct mm_space *mm);
 /* The calls below take mm->lock themselves. */
 /* Maps [start, end) anonymous with prot, replacing whatever was there (MAP_FIXED). */
 int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot, uint32_t flags);
+/* The same for a MAP_SHARED file mapping: [start, end) shows fp's pages from byte
+ * off (page-aligned) on, faulted in on demand; takes its own reference on fp. */
+int mm_map_file(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
+                uint32_t flags, struct filepages *fp, uint64_t off);
 /* Finds a free page-aligned range of len bytes: at hint if free, else top-down below
  * USER_MMAP_BASE. Returns the address or 0. */
 vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len);
 int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end);
+/* -ENOMEM when part of the range is unmapped; -EACCES for PROT_WRITE on a shared
+ * file mapping of a file not open for writing (nothing changes then). */
 int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot);
+/* msync: 0 when [start, end) is wholly mapped, else -ENOMEM. Nothing to write back:
+ * shared file pages are the file's own (tmpfs has no backing store). */
+int mm_sync(struct mm_space *mm, vaddr_t start, vaddr_t end);
 /* mremap: resizes the page-aligned [old, old+old_len), which one VMA must cover
  * (-EFAULT). Shrinks and grows in place when it can; otherwise moves (copying the
  * pages) when may_move, else -ENOMEM. fixed (nonzero, not overlapping the old
@@ -68,6 +82,8 @@ int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
              vaddr_t fixed, bool may_move, vaddr_t *out);
 /* Drops the pages of [start, end) so the next touch sees zeroes (MADV_DONTNEED). */
 int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end);
+/* Demand paging and copy-on-write: 0 (retry the access), -EFAULT (SIGSEGV), -EIO
+ * (SIGBUS: a shared file page wholly past the end of the file) or -ENOMEM. */
 int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool present);
 /* Copies into mm's memory through the direct map (exec: before mm is live). The
  * range must lie in VMAs; pages are allocated as needed. 0 or -EFAULT/-ENOMEM. */

@@ -23,11 +23,37 @@ int thread_detach(struct thread *t);
 void sched_yield(void);
 void thread_sleep_ns(uint64_t ns);
 
-/* Called by the timer interrupt on every tick. */
-void sched_tick(void);
+/* Called by the timer interrupt on every tick; user: the interrupted code ran in
+ * user mode (CPU-time accounting charges the tick to user or system time). */
+void sched_tick(bool user);
 /* Called by the interrupt dispatcher last, with interrupts off, after EOI:
  * switches threads if the tick (or a wake-up) asked for it. */
 void sched_irq_exit(void);
+
+/* CPU time (kernel/sched/cputime.c). t's total time on a CPU is measured exactly at
+ * every switch (time_ns); it is split into user and system time by the ratio of
+ * the timer ticks that found t in each mode, as Linux does (cputime_adjust), and
+ * never goes backwards. Takes t's run-queue lock (rank 80): callable under the
+ * process table lock; the caller keeps t alive. */
+void sched_thread_cputime(struct thread *t, uint64_t *user_ns, uint64_t *sys_ns);
+/* True when t is running or waiting for a CPU (/proc's 'R'); a racy snapshot. */
+bool sched_thread_runnable(const struct thread *t);
+/* Ticks (TIMER_HZ) this CPU spent in user mode, kernel mode and idle: /proc/stat. */
+void sched_cpu_ticks(unsigned cpu, uint64_t *user, uint64_t *sys, uint64_t *idle);
+/* Load average (Linux's: runnable threads sampled every 5 s, exponentially decayed
+ * over 1, 5 and 15 minutes), fixed point with LOAD_FSHIFT fraction bits; and the
+ * number of running or ready threads at the last sample. */
+#define LOAD_FSHIFT 11
+void sched_loadavg(uint64_t avg[3], unsigned *nr_running);
+/* Pure (ktest): one decay step of a load average: load * e + active * (1 - e), with
+ * e and active in LOAD_FSHIFT fixed point. */
+uint64_t loadavg_step(uint64_t load, uint64_t e, uint64_t active);
+/* Pure (ktest): splits rtime ns into user and system time in the ratio
+ * uticks : sticks (all user when neither has ticked), then keeps each part at least
+ * the previously reported *user / *sys (updated in place) while the sum stays rtime;
+ * a rtime not above the previous sum leaves them as they are. */
+void cputime_adjust(uint64_t rtime, uint64_t uticks, uint64_t sticks, uint64_t *user,
+                    uint64_t *sys);
 
 /* Preemption control for code that must not be switched away from. */
 void preempt_disable(void);

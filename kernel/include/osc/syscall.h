@@ -40,6 +40,7 @@
 #define __NR_select 23
 #define __NR_sched_yield 24
 #define __NR_mremap 25
+#define __NR_msync 26
 #define __NR_madvise 28
 #define __NR_dup 32
 #define __NR_dup2 33
@@ -77,7 +78,9 @@
 #define __NR_umask 95
 #define __NR_gettimeofday 96
 #define __NR_getrlimit 97
+#define __NR_getrusage 98
 #define __NR_sysinfo 99
+#define __NR_times 100
 #define __NR_getuid 102
 #define __NR_getgid 104
 #define __NR_setuid 105

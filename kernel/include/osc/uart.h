@@ -9,6 +9,8 @@ void uart_early_init(void);
 void uart_init(void);
 /* Writes bytes to COM1 ('\n' becomes "\r\n"). Safe in any context, panic included. */
 void uart_write(const char *s, size_t n);
+/* The log's sink: uart_write, starting a new line if terminal output left one open. */
+void uart_log_sink(const char *s, size_t n);
 /* Writes bytes unchanged (a terminal in raw output mode). */
 void uart_write_raw(const char *s, size_t n);
 /* Routes received bytes to fn (from the IRQ handler, no lock held) instead of the

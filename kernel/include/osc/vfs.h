@@ -87,6 +87,7 @@ int vfs_proc_init_console(struct process *p);
 struct vnode;
 struct file;
 struct vfs_fs;
+struct filepages;
 
 struct vfs_timespec { int64_t sec; int64_t nsec; };
 
@@ -118,6 +119,10 @@ struct vnode_ops {
     /* Optional, regular files: called by vfs_open without `vfs` held once f exists;
      * may replace f->ops/f->priv (procfs snapshots the text here). 0 or -errno. */
     int (*open)(struct vnode *v, struct file *f);
+    /* Optional, regular files: the file's pages for MAP_SHARED (<osc/filepages.h>),
+     * fixed for the vnode's life (read without `vfs`; no reference taken). NULL:
+     * the filesystem cannot share its pages (a writable shared mmap is -ENODEV). */
+    struct filepages *(*pages)(struct vnode *v);
 };
 
 struct vnode {
