@@ -74,7 +74,6 @@ void sched_cpu_ticks(unsigned cpu, uint64_t *user, uint64_t *sys, uint64_t *idle
 #define LOAD_FREQ_TICKS (5 * TIMER_HZ + 1)      /* Linux samples every 5 s + 1 tick */
 static const uint64_t load_exp[3] = { 1884, 2014, 2037 };   /* 1, 5, 15 minutes */
 static uint64_t avenrun[3];             /* written by the boot CPU's tick only */
-static unsigned last_nr_running;
 
 uint64_t loadavg_step(uint64_t load, uint64_t e, uint64_t active)
 {
@@ -106,12 +105,29 @@ void sched_load_tick(struct runqueue *rq, bool boot_cpu)
         __atomic_store_n(&avenrun[i],
                          loadavg_step(avenrun[i], load_exp[i], total * LOAD_FIXED_1),
                          __ATOMIC_RELAXED);
-    __atomic_store_n(&last_nr_running, total, __ATOMIC_RELAXED);
+}
+
+/* Running or ready threads right now, as Linux's nr_running() (the averages are
+ * sampled; this count is not: a reader always counts itself). */
+static unsigned nr_running_now(void)
+{
+    unsigned n = 0;
+    for (uint32_t c = 0; c < cpu_count && c < MAX_CPUS; c++) {
+        struct runqueue *q = __atomic_load_n(&cpus[c].sched_data, __ATOMIC_ACQUIRE);
+        if (!q)
+            continue;
+        unsigned long f = spin_lock_irqsave(&q->lock);
+        n += cpus[c].current && cpus[c].current != cpus[c].idle;
+        for (struct thread *t = q->ready_head; t; t = t->next)
+            n++;
+        spin_unlock_irqrestore(&q->lock, f);
+    }
+    return n;
 }
 
 void sched_loadavg(uint64_t avg[3], unsigned *nr_running)
 {
     for (int i = 0; i < 3; i++)
         avg[i] = __atomic_load_n(&avenrun[i], __ATOMIC_RELAXED);
-    *nr_running = __atomic_load_n(&last_nr_running, __ATOMIC_RELAXED);
+    *nr_running = nr_running_now();
 }

@@ -42,7 +42,7 @@ bool sched_thread_runnable(const struct thread *t);
 void sched_cpu_ticks(unsigned cpu, uint64_t *user, uint64_t *sys, uint64_t *idle);
 /* Load average (Linux's: runnable threads sampled every 5 s, exponentially decayed
  * over 1, 5 and 15 minutes), fixed point with LOAD_FSHIFT fraction bits; and the
- * number of running or ready threads at the last sample. */
+ * number of running or ready threads now (the caller included). */
 #define LOAD_FSHIFT 11
 void sched_loadavg(uint64_t avg[3], unsigned *nr_running);
 /* Pure (ktest): one decay step of a load average: load * e + active * (1 - e), with
