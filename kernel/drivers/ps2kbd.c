@@ -94,7 +94,7 @@ static void ps2kbd_irq(struct irq_frame *frame, void *ctx)
         char out[PS2_KEY_OUT_MAX];
         size_t n = ps2_keymap_feed(&keymap, sc, out);
         for (size_t j = 0; j < n; j++)
-            tty_receive_byte((uint8_t)out[j]);
+            tty_receive_byte(TTY_VT, (uint8_t)out[j]);
     }
 }
 

@@ -1,5 +1,5 @@
-/* Character devices behind /dev: null, zero, full, random/urandom, and the serial
- * console (console, tty, ttyS0). /dev itself is a tmpfs holding device nodes; opening
+/* Character devices behind /dev: null, zero, full, random/urandom, and the
+ * terminals (ttyS0 = console, tty1 = tty0 the text console, tty the caller's own). /dev itself is a tmpfs holding device nodes; opening
  * a node dispatches on its rdev here (Linux's numbers, so stat(1) agrees). */
 
 #define LOG_TAG "vfs"
@@ -68,14 +68,16 @@ static const struct devnode devices[] = {
     { "tty", 5, 0, 0666, &tty_console_ops },
     { "console", 5, 1, 0600, &tty_console_ops },
     { "ttyS0", 4, 64, 0660, &tty_console_ops },
+    { "tty0", 4, 0, 0620, &tty_console_ops },
+    { "tty1", 4, 1, 0620, &tty_console_ops },
 };
 
-int devfs_open(struct file *f, uint32_t rdev)
+int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags)
 {
     for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
         if (VFS_MKDEV(devices[i].major, devices[i].minor) == rdev) {
             f->ops = devices[i].ops;
-            return 0;
+            return f->ops->open ? f->ops->open(f, rdev, open_flags) : 0;
         }
     }
     return -ENXIO;

@@ -1,7 +1,8 @@
-/* The console terminal (/dev/console, /dev/tty, /dev/ttyS0): COM1's receive
- * interrupt feeds a worker thread that runs the line discipline (tty_ldisc.c: echo,
- * editing, signal characters); readers sleep on a wait queue until input makes a
- * read possible. Output goes to COM1 and, when shown, the framebuffer text console. */
+/* The terminals: ttyS0 (COM1, also /dev/console) and tty1 (the framebuffer text
+ * console and the PS/2 keyboard), each with its own line discipline (tty_ldisc.c:
+ * echo, editing, signal characters), session and window size. Input arrives from
+ * interrupt handlers into a ring; a worker thread per terminal runs the line
+ * discipline; readers sleep on a wait queue until input makes a read possible. */
 
 #define LOG_TAG "tty"
 #include <osc/console.h>
@@ -16,210 +17,293 @@
 #include <osc/vfs.h>
 #include <osc/signal.h>
 
-/* The terminal. con.wq.lock (rank 70, `waitqueue`) guards ld, pgrp, sid and ws;
- * readers sleep on con.wq and are woken when input becomes readable. */
-static struct {
+/* One terminal: its line discipline, its sessions and its screen. wq.lock (rank
+ * 70, `waitqueue`) guards ld, pgrp, sid and ws; readers sleep on wq and are woken
+ * when input becomes readable. rx_wq.lock (rank 70, never nested with wq.lock)
+ * guards the receive ring the interrupt side fills; the terminal's worker thread
+ * sleeps on rx_wq and runs each byte through the line discipline. */
+#define TTY_RX_RING 1024
+struct tty {
+    const char *name;
+    void (*emit)(const char *s, size_t n);      /* post-processed output */
+    bool (*screen_size)(uint32_t *cols, uint32_t *rows);   /* NULL: 80x24 */
     struct waitqueue wq;
     struct tty_ldisc ld;
     int pgrp, sid;              /* foreground process group, session (0: none yet) */
     struct linux_winsize ws;    /* set by TIOCSWINSZ; ws_col 0: follow the screen */
-} con;
+    struct waitqueue rx_wq;
+    uint8_t rx_ring[TTY_RX_RING];
+    uint32_t rx_head, rx_tail;
+    bool ready;                 /* tty_init started its worker */
+    char echo_buf[TTY_ECHO_MAX];        /* the worker's only */
+};
 
-/* Bytes from the UART interrupt waiting for the worker. rx_wq.lock (rank 70) guards
- * the ring; the worker sleeps on rx_wq. */
-#define TTY_RX_RING 1024
-static struct waitqueue rx_wq;
-static uint8_t rx_ring[TTY_RX_RING];
-static uint32_t rx_head, rx_tail;
-static bool ready;              /* tty_init ran */
+static void fbcon_emit(const char *s, size_t n) { fbcon_write(s, n); }
 
-static char echo_buf[TTY_ECHO_MAX];     /* the worker's only */
+/* ttyS0, the serial line, is also /dev/console (init's and the log's); tty1 is
+ * the framebuffer text console with the keyboard. Each has its own shell. */
+static struct tty ttys[TTY_COUNT] = {
+    [TTY_SERIAL] = { .name = "ttyS0", .emit = uart_write_raw },
+    [TTY_VT] = { .name = "tty1", .emit = fbcon_emit, .screen_size = fbcon_size },
+};
 
-int tty_signal_foreground(int sig)
+static int session_of(const struct process *p)
 {
-    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
-    int pgrp = con.pgrp;
-    spin_unlock_irqrestore(&con.wq.lock, fl);
+    return p->sid ? p->sid : p->pid;
+}
+
+static int tty_signal_foreground(struct tty *t, int sig)
+{
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    int pgrp = t->pgrp;
+    spin_unlock_irqrestore(&t->wq.lock, fl);
     if (pgrp <= 0)
         return 0;
     return signal_send_pgrp(pgrp, sig, NULL);
 }
 
-/* Sleeps on con.wq (lock held). A signal ends the wait and the read returns
+/* Sleeps on t->wq (lock held). A signal ends the wait and the read returns
  * -ERESTARTSYS (delivery makes it EINTR or a restart). */
-static int tty_sleep(unsigned long *fl)
+static int tty_sleep(struct tty *t, unsigned long *fl)
 {
-    if (waitqueue_sleep_interruptible_locked(&con.wq, fl))
+    if (waitqueue_sleep_interruptible_locked(&t->wq, fl))
         return -ERESTARTSYS;
     return 0;
 }
 
-/* Sends already post-processed bytes to the screens. */
-static void emit(const char *s, size_t n)
+/* Output processing (OPOST) in chunks, then to the terminal's screen. */
+static void output(struct tty *t, const char *s, size_t n)
 {
-    uart_write_raw(s, n);
-    fbcon_write(s, n);
-}
-
-/* Output processing (OPOST) in chunks, then to the screens. */
-static void output(const char *s, size_t n)
-{
-    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
-    struct tty_ldisc snap_out = { .termios = con.ld.termios };  /* only termios matters */
-    spin_unlock_irqrestore(&con.wq.lock, fl);
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    struct tty_ldisc snap_out = { .termios = t->ld.termios };  /* only termios matters */
+    spin_unlock_irqrestore(&t->wq.lock, fl);
     char out[512];
     while (n) {
         size_t k = MIN(n, sizeof(out) / 2);
         size_t m = tty_ldisc_output(&snap_out, s, k, out);
-        emit(out, m);
+        t->emit(out, m);
         s += k;
         n -= k;
     }
 }
 
-void tty_receive_byte(uint8_t c)
+void tty_receive_byte(enum tty_line line, uint8_t c)
 {
-    unsigned long fl = spin_lock_irqsave(&rx_wq.lock);
-    if (rx_head - rx_tail < TTY_RX_RING)
-        rx_ring[rx_head++ % TTY_RX_RING] = c;
-    spin_unlock_irqrestore(&rx_wq.lock, fl);
-    waitqueue_wake_all(&rx_wq);
+    if (line >= TTY_COUNT)
+        return;
+    struct tty *t = &ttys[line];
+    unsigned long fl = spin_lock_irqsave(&t->rx_wq.lock);
+    if (t->rx_head - t->rx_tail < TTY_RX_RING)
+        t->rx_ring[t->rx_head++ % TTY_RX_RING] = c;
+    spin_unlock_irqrestore(&t->rx_wq.lock, fl);
+    waitqueue_wake_all(&t->rx_wq);
+}
+
+static void serial_receive(uint8_t c)
+{
+    tty_receive_byte(TTY_SERIAL, c);
 }
 
 /* Runs each received byte through the line discipline outside interrupt context,
  * so echo can draw on the framebuffer and signals can be sent. */
 static void tty_worker(void *arg)
 {
-    (void)arg;
+    struct tty *t = arg;
     for (;;) {
-        unsigned long fl = spin_lock_irqsave(&rx_wq.lock);
-        while (rx_head == rx_tail)
-            waitqueue_sleep_locked(&rx_wq, &fl);
-        uint8_t c = rx_ring[rx_tail++ % TTY_RX_RING];
-        spin_unlock_irqrestore(&rx_wq.lock, fl);
+        unsigned long fl = spin_lock_irqsave(&t->rx_wq.lock);
+        while (t->rx_head == t->rx_tail)
+            waitqueue_sleep_locked(&t->rx_wq, &fl);
+        uint8_t c = t->rx_ring[t->rx_tail++ % TTY_RX_RING];
+        spin_unlock_irqrestore(&t->rx_wq.lock, fl);
 
-        struct tty_input_result r = { .echo = echo_buf, .echo_cap = sizeof(echo_buf) };
-        fl = spin_lock_irqsave(&con.wq.lock);
-        tty_ldisc_input(&con.ld, c, &r);
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        struct tty_input_result r = { .echo = t->echo_buf, .echo_cap = sizeof(t->echo_buf) };
+        fl = spin_lock_irqsave(&t->wq.lock);
+        tty_ldisc_input(&t->ld, c, &r);
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         if (r.echo_len)
-            output(r.echo, r.echo_len);
+            output(t, r.echo, r.echo_len);
         if (r.signal) {
-            tty_signal_foreground(r.signal);
-            waitqueue_wake_all(&con.wq);    /* flushed input: readers re-check */
+            tty_signal_foreground(t, r.signal);
+            waitqueue_wake_all(&t->wq);     /* flushed input: readers re-check */
         }
         if (r.readable)
-            waitqueue_wake_all(&con.wq);
+            waitqueue_wake_all(&t->wq);
     }
 }
 
 void tty_init(void)
 {
-    waitqueue_init(&con.wq);
-    waitqueue_init(&rx_wq);
-    tty_ldisc_init(&con.ld);
-    if (!thread_create("tty", tty_worker, NULL)) {
-        log_error("no memory for the terminal thread: console input stays off");
-        return;
+    for (int i = 0; i < TTY_COUNT; i++) {
+        struct tty *t = &ttys[i];
+        waitqueue_init(&t->wq);
+        waitqueue_init(&t->rx_wq);
+        tty_ldisc_init(&t->ld);
+        if (!thread_create(t->name, tty_worker, t)) {
+            log_error("no memory for the %s thread: its input stays off", t->name);
+            continue;
+        }
+        t->ready = true;
     }
-    ready = true;
-    uart_set_rx_handler(tty_receive_byte);
+    if (ttys[TTY_SERIAL].ready)
+        uart_set_rx_handler(serial_receive);
 }
 
+void tty_session_end(int sid)
+{
+    for (int i = 0; i < TTY_COUNT; i++) {
+        struct tty *t = &ttys[i];
+        unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+        int pgrp = t->sid == sid ? t->pgrp : 0;
+        if (t->sid == sid)
+            t->sid = t->pgrp = 0;
+        spin_unlock_irqrestore(&t->wq.lock, fl);
+        /* As Linux when the controlling process exits: the foreground job hangs up. */
+        if (pgrp > 0 && pgrp != sid) {
+            signal_send_pgrp(pgrp, SIGHUP, NULL);
+            signal_send_pgrp(pgrp, SIGCONT, NULL);
+        }
+    }
+}
+
+/* The KTEST helpers work on the serial terminal, the one they feed. */
 void tty_test_reset(void)
 {
-    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
-    tty_ldisc_init(&con.ld);
-    spin_unlock_irqrestore(&con.wq.lock, fl);
+    struct tty *t = &ttys[TTY_SERIAL];
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    tty_ldisc_init(&t->ld);
+    spin_unlock_irqrestore(&t->wq.lock, fl);
 }
 
-void tty_test_get_termios(struct linux_termios *t)
+void tty_test_get_termios(struct linux_termios *out)
 {
-    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
-    *t = con.ld.termios;
-    spin_unlock_irqrestore(&con.wq.lock, fl);
+    struct tty *t = &ttys[TTY_SERIAL];
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    *out = t->ld.termios;
+    spin_unlock_irqrestore(&t->wq.lock, fl);
 }
 
-void tty_test_set_termios(const struct linux_termios *t)
+void tty_test_set_termios(const struct linux_termios *in)
 {
-    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
-    tty_ldisc_set_termios(&con.ld, t);
-    spin_unlock_irqrestore(&con.wq.lock, fl);
-    waitqueue_wake_all(&con.wq);
+    struct tty *t = &ttys[TTY_SERIAL];
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    tty_ldisc_set_termios(&t->ld, in);
+    spin_unlock_irqrestore(&t->wq.lock, fl);
+    waitqueue_wake_all(&t->wq);
+}
+
+/* Binds an opened terminal node to its terminal. /dev/tty is the caller's
+ * controlling terminal (-ENXIO without one). A session leader without one that
+ * opens a free terminal without O_NOCTTY makes it its controlling terminal. */
+static int tty_open(struct file *f, uint32_t rdev, uint32_t open_flags)
+{
+    struct process *p = proc_current();
+    struct tty *t = NULL;
+    if (rdev == VFS_MKDEV(5, 0)) {
+        for (int i = 0; p && i < TTY_COUNT && !t; i++)
+            if (ttys[i].sid == session_of(p))
+                t = &ttys[i];
+        if (!t)
+            return -ENXIO;
+        f->priv = t;
+        return 0;
+    }
+    if (rdev == VFS_MKDEV(4, 0) || rdev == VFS_MKDEV(4, 1)) {
+        uint32_t cols, rows;
+        if (!fbcon_size(&cols, &rows))
+            return -ENODEV;             /* no framebuffer: no text console */
+        t = &ttys[TTY_VT];
+    } else {
+        t = &ttys[TTY_SERIAL];          /* ttyS0 and /dev/console */
+    }
+    f->priv = t;
+    if (!p || (open_flags & O_NOCTTY) || p->pid != session_of(p))
+        return 0;
+    bool has_ctty = false;
+    for (int i = 0; i < TTY_COUNT; i++)
+        has_ctty |= ttys[i].sid == p->pid;
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    if (!has_ctty && t->sid == 0) {
+        t->sid = p->pid;
+        t->pgrp = p->pgid ? p->pgid : p->pid;
+    }
+    spin_unlock_irqrestore(&t->wq.lock, fl);
+    return 0;
 }
 
 static ssize_t tty_read(struct file *f, void *buf, size_t n)
 {
-    if (!ready)
+    struct tty *t = f->priv;
+    if (!t->ready)
         return -EIO;
     if (n == 0)
         return 0;
-    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
     bool nonblock = f->flags & O_NONBLOCK;
     uint32_t naps = 0;          /* VTIME counts in tenths of a second: 10 naps each */
     size_t seen = 0;
     for (;;) {
         enum tty_read_step step;
-        if (con.ld.termios.c_lflag & TTY_ICANON) {
-            step = tty_ldisc_readable(&con.ld, 1) ? TTY_READ_NOW
+        if (t->ld.termios.c_lflag & TTY_ICANON) {
+            step = tty_ldisc_readable(&t->ld, 1) ? TTY_READ_NOW
                  : nonblock ? TTY_READ_AGAIN : TTY_READ_SLEEP;
         } else {
             /* The VTIME timer restarts whenever a byte arrives (with VMIN 0 the
              * first byte ends the read anyway). */
-            if (con.ld.commit != seen) {
-                seen = con.ld.commit;
+            if (t->ld.commit != seen) {
+                seen = t->ld.commit;
                 naps = 0;
             }
-            bool expired = naps >= (uint32_t)con.ld.termios.c_cc[VTIME] * 10;
-            step = tty_ldisc_raw_step(&con.ld, n, nonblock, expired);
+            bool expired = naps >= (uint32_t)t->ld.termios.c_cc[VTIME] * 10;
+            step = tty_ldisc_raw_step(&t->ld, n, nonblock, expired);
         }
         if (step == TTY_READ_NOW)
             break;
         if (step == TTY_READ_AGAIN) {
-            spin_unlock_irqrestore(&con.wq.lock, fl);
+            spin_unlock_irqrestore(&t->wq.lock, fl);
             return -EAGAIN;
         }
         if (step == TTY_READ_TIMED) {
-            /* Naps, not a timed wait on con.wq: new input is seen within 10 ms.
+            /* Naps, not a timed wait on t->wq: new input is seen within 10 ms.
              * A signal ends the wait as it ends an untimed one. */
-            spin_unlock_irqrestore(&con.wq.lock, fl);
+            spin_unlock_irqrestore(&t->wq.lock, fl);
             if (thread_sleep_ns_interruptible(10 * 1000 * 1000, NULL))
                 return -ERESTARTSYS;
             naps++;
-            fl = spin_lock_irqsave(&con.wq.lock);
+            fl = spin_lock_irqsave(&t->wq.lock);
             continue;
         }
-        int err = tty_sleep(&fl);
+        int err = tty_sleep(t, &fl);
         if (err) {
-            spin_unlock_irqrestore(&con.wq.lock, fl);
+            spin_unlock_irqrestore(&t->wq.lock, fl);
             return err;
         }
     }
-    size_t k = tty_ldisc_read(&con.ld, buf, n);
-    spin_unlock_irqrestore(&con.wq.lock, fl);
+    size_t k = tty_ldisc_read(&t->ld, buf, n);
+    spin_unlock_irqrestore(&t->wq.lock, fl);
     return (ssize_t)k;
 }
 
 static ssize_t tty_write(struct file *f, const void *buf, size_t n)
 {
-    (void)f;
-    if (ready)
-        output(buf, n);
-    else
-        uart_write(buf, n);
+    struct tty *t = f->priv;
+    if (t->ready)
+        output(t, buf, n);
+    else if (t == &ttys[TTY_SERIAL])
+        uart_write(buf, n);             /* before tty_init: straight to COM1 */
     struct process *p = proc_current();
     if (p)
         proc_console_record(p, buf, n);     /* what the proc KTESTs compare */
     return (ssize_t)n;
 }
 
-static struct linux_winsize window_size(void)
+/* Caller holds t->wq.lock. */
+static struct linux_winsize window_size(struct tty *t)
 {
-    struct linux_winsize ws = con.ws;
+    struct linux_winsize ws = t->ws;
     uint32_t cols, rows;
     if (ws.ws_col == 0) {
-        ws = (struct linux_winsize){ 25, 80, 0, 0 };
-        if (fbcon_size(&cols, &rows))
+        ws = (struct linux_winsize){ 24, 80, 0, 0 };
+        if (t->screen_size && t->screen_size(&cols, &rows))
             ws = (struct linux_winsize){ (uint16_t)rows, (uint16_t)cols, 0, 0 };
     }
     return ws;
@@ -233,43 +317,43 @@ static int caller_pgid(void)
 
 static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
-    (void)f;
+    struct tty *t = f->priv;
     void *u = (void *)arg;
     struct process *p = proc_current();
     unsigned long fl;
     switch (cmd) {
     case TCGETS: {
-        fl = spin_lock_irqsave(&con.wq.lock);
-        struct linux_termios t = con.ld.termios;
-        spin_unlock_irqrestore(&con.wq.lock, fl);
-        return copy_to_user(u, &t, sizeof(t));
+        fl = spin_lock_irqsave(&t->wq.lock);
+        struct linux_termios tio = t->ld.termios;
+        spin_unlock_irqrestore(&t->wq.lock, fl);
+        return copy_to_user(u, &tio, sizeof(tio));
     }
     case TCSETS: case TCSETSW: case TCSETSF: {
         /* Output is written synchronously, so "after draining" is now. */
-        struct linux_termios t;
-        if (copy_from_user(&t, u, sizeof(t)))
+        struct linux_termios tio;
+        if (copy_from_user(&tio, u, sizeof(tio)))
             return -EFAULT;
-        fl = spin_lock_irqsave(&con.wq.lock);
+        fl = spin_lock_irqsave(&t->wq.lock);
         if (cmd == TCSETSF)
-            tty_ldisc_flush_input(&con.ld);
-        tty_ldisc_set_termios(&con.ld, &t);
-        spin_unlock_irqrestore(&con.wq.lock, fl);
-        waitqueue_wake_all(&con.wq);        /* a mode change may make input readable */
+            tty_ldisc_flush_input(&t->ld);
+        tty_ldisc_set_termios(&t->ld, &tio);
+        spin_unlock_irqrestore(&t->wq.lock, fl);
+        waitqueue_wake_all(&t->wq);        /* a mode change may make input readable */
         return 0;
     }
     case TCFLSH:
         if (arg > TCIOFLUSH)
             return -EINVAL;
         if (arg != TCOFLUSH) {
-            fl = spin_lock_irqsave(&con.wq.lock);
-            tty_ldisc_flush_input(&con.ld);
-            spin_unlock_irqrestore(&con.wq.lock, fl);
+            fl = spin_lock_irqsave(&t->wq.lock);
+            tty_ldisc_flush_input(&t->ld);
+            spin_unlock_irqrestore(&t->wq.lock, fl);
         }
         return 0;
     case TIOCGWINSZ: {
-        fl = spin_lock_irqsave(&con.wq.lock);
-        struct linux_winsize ws = window_size();
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        fl = spin_lock_irqsave(&t->wq.lock);
+        struct linux_winsize ws = window_size(t);
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         return copy_to_user(u, &ws, sizeof(ws));
     }
     case TIOCSWINSZ: {
@@ -278,22 +362,22 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
             return -EFAULT;
         /* As Linux: only a change is news; a full-screen program redraws on
          * every SIGWINCH. The current size counts, even when it follows the screen. */
-        fl = spin_lock_irqsave(&con.wq.lock);
-        struct linux_winsize old = window_size();
-        con.ws = ws;
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        fl = spin_lock_irqsave(&t->wq.lock);
+        struct linux_winsize old = window_size(t);
+        t->ws = ws;
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         if (memcmp(&old, &ws, sizeof(ws)))
-            tty_signal_foreground(28);      /* SIGWINCH */
+            tty_signal_foreground(t, SIGWINCH);      /* SIGWINCH */
         return 0;
     }
     case TIOCGPGRP: {
         /* No session has claimed the console yet: the first asker's group is the
          * foreground one (the first process owns the console, as init's shell). */
-        fl = spin_lock_irqsave(&con.wq.lock);
-        if (con.pgrp == 0)
-            con.pgrp = caller_pgid();
-        int pgrp = con.pgrp;
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        fl = spin_lock_irqsave(&t->wq.lock);
+        if (t->pgrp == 0)
+            t->pgrp = caller_pgid();
+        int pgrp = t->pgrp;
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         return copy_to_user(u, &pgrp, sizeof(pgrp));
     }
     case TIOCSPGRP: {
@@ -302,37 +386,51 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
             return -EFAULT;
         if (pgrp <= 0)
             return -EINVAL;
-        fl = spin_lock_irqsave(&con.wq.lock);
-        con.pgrp = pgrp;
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        fl = spin_lock_irqsave(&t->wq.lock);
+        t->pgrp = pgrp;
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         return 0;
     }
     case TIOCGSID: {
-        fl = spin_lock_irqsave(&con.wq.lock);
-        int sid = con.sid;
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        fl = spin_lock_irqsave(&t->wq.lock);
+        int sid = t->sid;
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         if (sid == 0)
             return -ENOTTY;
         return copy_to_user(u, &sid, sizeof(sid));
     }
-    case TIOCSCTTY:
+    case TIOCSCTTY: {
+        /* Linux's rules: a session leader without a controlling terminal takes a
+         * free one; arg 1 (root, as everyone is here) steals it from another. */
         if (!p)
             return -EPERM;
-        fl = spin_lock_irqsave(&con.wq.lock);
-        con.sid = p->sid ? p->sid : p->pid;
-        con.pgrp = caller_pgid();
-        spin_unlock_irqrestore(&con.wq.lock, fl);
-        return 0;
+        int sid = session_of(p);
+        bool has_other = false;
+        for (int i = 0; i < TTY_COUNT; i++)
+            has_other |= &ttys[i] != t && ttys[i].sid == sid;
+        fl = spin_lock_irqsave(&t->wq.lock);
+        int err = 0;
+        if (t->sid == sid)
+            err = 0;
+        else if (p->pid != sid || has_other || (t->sid && arg != 1))
+            err = -EPERM;
+        else {
+            t->sid = sid;
+            t->pgrp = caller_pgid();
+        }
+        spin_unlock_irqrestore(&t->wq.lock, fl);
+        return err;
+    }
     case TIOCNOTTY:
-        fl = spin_lock_irqsave(&con.wq.lock);
-        if (p && con.sid && con.sid == (p->sid ? p->sid : p->pid))
-            con.sid = con.pgrp = 0;
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        fl = spin_lock_irqsave(&t->wq.lock);
+        if (p && t->sid && t->sid == session_of(p))
+            t->sid = t->pgrp = 0;
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         return 0;
     case FIONREAD: {
-        fl = spin_lock_irqsave(&con.wq.lock);
-        int k = (int)tty_ldisc_available(&con.ld);
-        spin_unlock_irqrestore(&con.wq.lock, fl);
+        fl = spin_lock_irqsave(&t->wq.lock);
+        int k = (int)tty_ldisc_available(&t->ld);
+        spin_unlock_irqrestore(&t->wq.lock, fl);
         return copy_to_user(u, &k, sizeof(k));
     }
     case TIOCOUTQ: {
@@ -345,13 +443,14 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 
 static int tty_poll(struct file *f)
 {
-    (void)f;
-    unsigned long fl = spin_lock_irqsave(&con.wq.lock);
-    bool in = ready && tty_ldisc_poll_readable(&con.ld);
-    spin_unlock_irqrestore(&con.wq.lock, fl);
+    struct tty *t = f->priv;
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    bool in = t->ready && tty_ldisc_poll_readable(&t->ld);
+    spin_unlock_irqrestore(&t->wq.lock, fl);
     return POLLOUT | (in ? POLLIN : 0);
 }
 
 const struct file_ops tty_console_ops = {
-    .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll, .is_tty = true,
+    .open = tty_open, .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
+    .is_tty = true,
 };

@@ -11,7 +11,7 @@
 static void feed(const char *s)
 {
     while (*s)
-        tty_receive_byte((uint8_t)*s++);
+        tty_receive_byte(TTY_SERIAL, (uint8_t)*s++);
 }
 
 static struct file *open_console(void)
@@ -19,7 +19,7 @@ static struct file *open_console(void)
     struct vnode *r = vfs_root();
     struct vfs_ctx c = { r, r, 022, 0, 0 };
     struct file *f = NULL;
-    if (vfs_open(&c, NULL, "/dev/console", O_RDWR, 0, &f))
+    if (vfs_open(&c, NULL, "/dev/console", O_RDWR | O_NOCTTY, 0, &f))
         return NULL;
     return f;
 }

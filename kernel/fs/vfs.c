@@ -803,7 +803,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     err = 0;
     if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
         f->ops = NULL;
-        err = devfs_open(f, v->rdev);
+        err = devfs_open(f, v->rdev, (uint32_t)flags);
     } else if (S_ISREG(v->mode) && v->ops->open && !(flags & O_PATH)) {
         err = v->ops->open(v, f);
     } else if (!S_ISREG(v->mode) && !S_ISDIR(v->mode)) {

@@ -160,7 +160,7 @@ int vfs_proc_init_console(struct process *p)
     p->umask = 022;
     struct vfs_ctx c = { p->root, p->cwd, 022, 0, 0 };
     struct file *f;
-    int err = vfs_open(&c, NULL, "/dev/console", O_RDWR, 0, &f);
+    int err = vfs_open(&c, NULL, "/dev/console", O_RDWR | O_NOCTTY, 0, &f);
     if (err)
         return err;
     for (int fd = 0; fd < 3 && err >= 0; fd++)    /* a fresh table: lands on 0, 1, 2 */

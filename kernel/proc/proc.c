@@ -11,6 +11,7 @@
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/signal.h>
+#include <osc/tty.h>
 #include <osc/syscall.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
@@ -309,6 +310,8 @@ static void unlink_locked(struct pcb *pc)
  * pc becomes a zombie for its parent (or is freed when nobody will wait). */
 static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct pcb *pc)
 {
+    if (pc->pub.sid == pc->pub.pid)
+        tty_session_end(pc->pub.sid);   /* its terminal is free for the next session */
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;

@@ -69,6 +69,13 @@ def load_font(path=FONT):
     return width, height, glyphs
 
 
+def grid_size(width_px, height_px, font=None):
+    """(cols, rows) of the console on a screen of that size, as fbcon sizes it."""
+    width, height, _ = font or load_font()
+    return (min((width_px - 2 * MARGIN) // width, MAX_COLS),
+            min((height_px - 2 * MARGIN) // height, MAX_ROWS))
+
+
 def screen_lines(img, font=None):
     """The console's text, one string per row (trailing blanks stripped); a cell
     that matches no glyph reads as '?'."""
@@ -76,8 +83,7 @@ def screen_lines(img, font=None):
     by_rows = {rows: chr(cp) for cp, rows in glyphs.items()}
     cursorless = {rows[:height - CURSOR_HEIGHT]: chr(cp) for cp, rows in sorted(glyphs.items(), reverse=True)}
     w, h, rgb = img.width, img.height, bytes(img.rgb)
-    cols = min((w - 2 * MARGIN) // width, MAX_COLS)
-    nrows = min((h - 2 * MARGIN) // height, MAX_ROWS)
+    cols, nrows = grid_size(w, h, (width, height, glyphs))
     ox, oy = (w - cols * width) // 2, (h - nrows * height) // 2
     bg = rgb[0:3]                   # the margin is always background
     lines = []

@@ -1,7 +1,8 @@
 /* /sbin/init, PID 1: the first user process. Three modes, chosen by the kernel
  * command line (/proc/cmdline, else — Linux style — our argv and environment):
- *   normal     runs /etc/rc once, then keeps /bin/sh running on the console
- *              (restarted 1 s after it exits) and reaps every orphan;
+ *   normal     runs /etc/rc once, then keeps /bin/sh running on the serial line
+ *              and on the screen's text console, each in its own session
+ *              (restarted 1 s after it exits), and reaps every orphan;
  *   test       (`test` or `osctest=NAMES` as a word) runs the test programs of
  *              /usr/tests/ one by one, prints "[init] user tests: N passed, N failed"
  *              and exits 0 if all passed, 1 otherwise (also when none ran);
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,20 +299,69 @@ static void run_rc(void)
         say("%s failed (%s)", RC, describe(status, how, sizeof how));
 }
 
-/* Never returns: keeps a shell on the console and reaps everything else. */
+/* The terminals that get a login-free shell: the serial line and the screen's
+ * text console (with the keyboard). Each shell leads its own session with its
+ * terminal as controlling terminal, so job control and window sizes are per
+ * terminal, as on a Linux console. */
+static const char *const shell_ttys[] = { "/dev/ttyS0", "/dev/tty1" };
+#define NTTYS (sizeof shell_ttys / sizeof shell_ttys[0])
+
+/* Starts SHELL as a session leader on tty; its pid, or -1. */
+static pid_t spawn_on(const char *tty)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        int fd = open(tty, O_RDWR);     /* a session leader's first terminal: its own */
+        if (fd < 0)
+            _exit(126);
+        for (int i = 0; i < 3; i++)
+            dup2(fd, i);
+        if (fd > 2)
+            close(fd);
+        char *argv[] = { SHELL, NULL };
+        execve(SHELL, argv, default_env);
+        _exit(127);
+    }
+    if (pid < 0)
+        say("fork for %s on %s failed: %s", SHELL, tty, strerror(errno));
+    return pid;
+}
+
+/* Never returns: keeps a shell on each terminal and reaps everything else. */
 static void supervise(void)
 {
-    char how[32];
+    pid_t shell[NTTYS] = { 0 };
+    bool present[NTTYS];
+    for (size_t i = 0; i < NTTYS; i++) {
+        int fd = open(shell_ttys[i], O_RDWR | O_NOCTTY | O_CLOEXEC);
+        present[i] = fd >= 0;
+        if (fd >= 0)
+            close(fd);
+        else
+            say("no %s (%s): no shell there", shell_ttys[i], strerror(errno));
+    }
     for (;;) {
-        char *argv[] = { SHELL, NULL };
-        pid_t shell = spawn(argv);
-        if (shell > 0) {
-            say("started %s (pid %d)", SHELL, (int)shell);
-            int status = wait_for(shell);
-            if (status != -1)
-                say("%s exited (%s), restarting in 1 s", SHELL, describe(status, how, sizeof how));
+        for (size_t i = 0; i < NTTYS; i++) {
+            if (present[i] && shell[i] <= 0 && (shell[i] = spawn_on(shell_ttys[i])) > 0)
+                say("started %s on %s (pid %d)", SHELL, shell_ttys[i], (int)shell[i]);
         }
-        sleep_ms(1000);
+        int status;
+        pid_t w = waitpid(-1, &status, 0);
+        if (w < 0) {
+            if (errno != EINTR)
+                sleep_ms(1000);         /* no children at all: every spawn failed */
+            continue;
+        }
+        for (size_t i = 0; i < NTTYS; i++) {
+            if (w != shell[i])
+                continue;
+            char how[32];
+            say("%s on %s exited (%s), restarting in 1 s", SHELL, shell_ttys[i],
+                describe(status, how, sizeof how));
+            shell[i] = 0;
+            sleep_ms(1000);
+        }
     }
 }
 

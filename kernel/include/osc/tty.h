@@ -1,6 +1,7 @@
 /* Terminal layer: the line discipline core (kernel/fs/tty_ldisc.c, pure and
- * host-tested) and the console terminal built on it (kernel/fs/tty.c: COM1 input by
- * interrupt, output to COM1 and the framebuffer text console, termios ioctls). */
+ * host-tested) and the terminals built on it (kernel/fs/tty.c: ttyS0 on COM1 and
+ * tty1 on the framebuffer text console with the keyboard; termios ioctls,
+ * controlling terminals of sessions). */
 #pragma once
 
 #include <osc/types.h>
@@ -130,15 +131,22 @@ void tty_ldisc_flush_input(struct tty_ldisc *l);
  * the byte count. */
 size_t tty_ldisc_output(const struct tty_ldisc *l, const char *src, size_t n, char *out);
 
-/* ---- the console terminal (tty.c) ---- */
-/* The UART receive hook: one received byte, from the interrupt handler (tests call
- * it too: the same path). */
-void tty_receive_byte(uint8_t c);
-/* Starts the console terminal: registers the receive hook and its worker thread. */
+/* ---- the terminals (tty.c) ---- */
+enum tty_line {
+    TTY_SERIAL,                 /* ttyS0 = /dev/console: COM1 */
+    TTY_VT,                     /* tty1 = tty0: the framebuffer text console + keyboard */
+    TTY_COUNT,
+};
+/* One received byte for a terminal, from an interrupt handler (the UART's, the
+ * keyboard's; KTESTs call it too: the same path). */
+void tty_receive_byte(enum tty_line line, uint8_t c);
+/* Starts the terminals: their worker threads and COM1's receive hook. */
 void tty_init(void);
-/* Sends sig to the terminal's foreground process group (0 when there is none). */
-int tty_signal_foreground(int sig);
-/* KTEST helpers: default termios and empty input; the termios itself. */
+/* The session sid ended (its leader exited): terminals it controlled become free
+ * and their foreground group gets SIGHUP, as on Linux. */
+void tty_session_end(int sid);
+/* KTEST helpers, on the serial terminal: default termios and empty input; the
+ * termios itself. */
 void tty_test_reset(void);
 void tty_test_get_termios(struct linux_termios *t);
 void tty_test_set_termios(const struct linux_termios *t);

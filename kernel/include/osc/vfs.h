@@ -153,6 +153,9 @@ struct vfs_fs {
 
 /* ---- open files ---- */
 struct file_ops {
+    /* Optional, devices: binds a file just opened on node rdev (sets priv);
+     * open_flags as open(2) got them (O_NOCTTY is not kept in f->flags). */
+    int (*open)(struct file *f, uint32_t rdev, uint32_t open_flags);
     ssize_t (*read)(struct file *f, void *buf, size_t n);     /* kernel buffer */
     ssize_t (*write)(struct file *f, const void *buf, size_t n);
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);  /* arg: user value */
@@ -312,7 +315,8 @@ static inline size_t pipe_ring_used(const struct pipe_ring *r) { return r->head 
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
 
 /* ---- devices (devfs.c, tty.c) ---- */
-/* Opens the character device rdev on f (sets f->ops); -ENXIO when there is none. */
-int devfs_open(struct file *f, uint32_t rdev);
+/* Opens the character device rdev on f (sets f->ops, and priv through its open
+ * hook); -ENXIO when there is none, or what the hook returns. */
+int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags);
 int devfs_populate(struct vnode *dev);
 extern const struct file_ops tty_console_ops;
