@@ -46,7 +46,7 @@ void log_write(enum log_level level, const char *tag, const char *fmt, ...)
     va_end(ap);
     log_lines++;
 }
-int devfs_open(struct file *f, uint32_t rdev) { (void)f; (void)rdev; return -ENXIO; }
+int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags) { (void)f; (void)rdev; (void)open_flags; return -ENXIO; }
 void tmpfs_free_tree(struct vnode *dir);
 
 static struct vfs_ctx fresh(void)
