@@ -118,15 +118,22 @@ TEST(proc_stat_shows_sleeping_stopped_runnable_and_zombie_children)
     CHECK_EQ(waitpid(spinner, &status, 0), spinner);
 }
 
+/* The start of a /proc file as a string (one read); its length, or -1. */
+static ssize_t read_head(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    return n;
+}
+
 TEST(proc_stat_cpu_line_counts_user_time)
 {
-    int fd = open("/proc/stat", O_RDONLY);
-    REQUIRE(fd >= 0);
     char buf[256];
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    REQUIRE(n > 0);
-    buf[n] = 0;
+    REQUIRE(read_head("/proc/stat", buf, sizeof(buf)) > 0);
     unsigned long long user = 0, nice = 0, sys = 0, idle = 0;
     CHECK_EQ(sscanf(buf, "cpu %llu %llu %llu %llu", &user, &nice, &sys, &idle), 4);
     CHECK(user + sys > 0);
@@ -134,13 +141,8 @@ TEST(proc_stat_cpu_line_counts_user_time)
 
 TEST(proc_loadavg_has_three_averages_and_running_over_total)
 {
-    int fd = open("/proc/loadavg", O_RDONLY);
-    REQUIRE(fd >= 0);
     char buf[128];
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    REQUIRE(n > 0);
-    buf[n] = 0;
+    REQUIRE(read_head("/proc/loadavg", buf, sizeof(buf)) > 0);
     double a, b, c;
     int running, total, last;
     CHECK_EQ(sscanf(buf, "%lf %lf %lf %d/%d %d", &a, &b, &c, &running, &total, &last), 6);
