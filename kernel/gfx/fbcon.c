@@ -18,9 +18,11 @@
 #define FBCON_MARGIN    8       /* pixels around the text area */
 #define FBCON_BG        0x0b0f17u
 
-static const uint32_t palette[CON_COLOR_COUNT] = {
-    [CON_TEXT] = 0xc9d1d9, [CON_TAG] = 0x58a6ff, [CON_WARN] = 0xe3b341,
-    [CON_ERROR] = 0xff6b6b, [CON_DIM] = 0x6e7681,
+/* ANSI colours 0-15 in the console's tones: 0 is its background, 7 its text, and
+ * the log's colours (console.h) sit among the bright ones. */
+static const uint32_t palette[16] = {
+    FBCON_BG, 0xcd3131, 0x3fb950, 0xd29922, 0x388bfd, 0xbc8cff, 0x39c5cf, 0xc9d1d9,
+    0x6e7681, 0xff6b6b, 0x56d364, 0xe3b341, 0x58a6ff, 0xd2a8ff, 0x56d4dd, 0xf0f6fc,
 };
 
 /* Protected by fbcon_lock (rank 95, a leaf taken inside the log lock by the sink and
@@ -41,9 +43,8 @@ static char replay_buf[64 * 1024];   /* the whole log ring, for replay */
 static void draw_cell(void *ctx, uint32_t col, uint32_t row, struct con_cell cell)
 {
     (void)ctx;
-    uint32_t color = cell.color < CON_COLOR_COUNT ? palette[cell.color] : palette[CON_TEXT];
     fb_draw_glyph(screen, origin_x + (int)(col * font->width), origin_y + (int)(row * font->height),
-                  font, cell.ch ? cell.ch : ' ', color, FBCON_BG, 1);
+                  font, cell.ch ? cell.ch : ' ', palette[CON_FG(cell.color)], palette[CON_BG(cell.color)], 1);
 }
 
 /* Writes one log line, colouring its "[tag]" prefix and, by content, the rest. */
@@ -125,14 +126,83 @@ static void fbcon_sink(const char *text, size_t len)
  * line editors emit (cursor moves, erase in line/display); other sequences are
  * swallowed so they never show as text. */
 static enum { ESC_NONE, ESC_START, ESC_CSI } esc_state;
-static uint32_t esc_param[4];
+static uint32_t esc_param[8];
 static uint32_t esc_nparam;
 static bool esc_private;        /* "ESC [ ?": DEC private modes */
+/* Select Graphic Rendition state: what terminal text is drawn with. */
+static struct { uint8_t fg, bg; bool bold, reverse; } sgr = { CON_TEXT, 0, false, false };
 
-static void erase_cells(uint32_t from, uint32_t to)  /* [from, to) in cell index */
+static uint8_t sgr_color(void)
 {
+    uint8_t fg = sgr.bold && sgr.fg < 8 ? sgr.fg + 8 : sgr.fg;     /* bold as bright */
+    return sgr.reverse ? CON_ATTR(sgr.bg, fg) : CON_ATTR(fg, sgr.bg);
+}
+
+static void sgr_apply(void)
+{
+    if (esc_nparam == 0)
+        esc_nparam = 1;                 /* "ESC [ m" is a reset */
+    for (uint32_t i = 0; i < esc_nparam && i < ARRAY_SIZE(esc_param); i++) {
+        uint32_t p = esc_param[i];
+        if (p == 0)
+            sgr = (typeof(sgr)){ CON_TEXT, 0, false, false };
+        else if (p == 1)
+            sgr.bold = true;
+        else if (p == 22)
+            sgr.bold = false;
+        else if (p == 7)
+            sgr.reverse = true;
+        else if (p == 27)
+            sgr.reverse = false;
+        else if (p >= 30 && p <= 37)
+            sgr.fg = (uint8_t)(p - 30);
+        else if (p == 39)
+            sgr.fg = CON_TEXT;
+        else if (p >= 40 && p <= 47)
+            sgr.bg = (uint8_t)(p - 40);
+        else if (p == 49)
+            sgr.bg = 0;
+        else if (p >= 90 && p <= 97)
+            sgr.fg = (uint8_t)(p - 90 + 8);
+        else if (p >= 100 && p <= 107)
+            sgr.bg = (uint8_t)(p - 100 + 8);
+        /* underline, blink, 256 colours...: not shown */
+    }
+    layout.color = sgr_color();
+}
+
+/* The alternate screen (ESC [ ?1049 h/l) that full-screen programs draw on: the
+ * normal screen and cursor are kept aside and come back when the program leaves,
+ * so the shell's lines reappear after vi or less, as in a terminal emulator. */
+static struct con_cell saved_grid[FBCON_MAX_COLS * FBCON_MAX_ROWS];
+static uint32_t saved_cx, saved_cy;
+static bool on_alt;
+
+static void alt_screen(bool enter)
+{
+    size_t cells = (size_t)layout.cols * layout.rows;
+    if (enter == on_alt)
+        return;
+    on_alt = enter;
+    if (enter) {
+        memcpy(saved_grid, layout.cells, cells * sizeof(*saved_grid));
+        saved_cx = layout.cx;
+        saved_cy = layout.cy;
+        con_layout_clear(&layout);
+    } else {
+        memcpy(layout.cells, saved_grid, cells * sizeof(*saved_grid));
+        layout.cx = saved_cx;
+        layout.cy = saved_cy;
+    }
+}
+
+/* [from, to) in cell index; erased cells take the current background, as on a
+ * VT (full-screen programs paint bars this way). */
+static void erase_cells(uint32_t from, uint32_t to)
+{
+    uint8_t color = CON_ATTR(CON_TEXT, CON_BG(sgr_color()));
     for (uint32_t i = from; i < to; i++)
-        layout.cells[i] = (struct con_cell){ ' ', CON_TEXT };
+        layout.cells[i] = (struct con_cell){ ' ', color };
 }
 
 static void csi_final(char f)
@@ -170,9 +240,14 @@ static void csi_final(char f)
     case 'h': case 'l':
         if (esc_private && p0 == 25)
             cursor_on = f == 'h';
+        else if (esc_private && (p0 == 1049 || p0 == 1047 || p0 == 47))
+            alt_screen(f == 'h');
+        break;
+    case 'm':
+        sgr_apply();
         break;
     default:
-        break;          /* colours (m), other modes, reports (n): ignored */
+        break;          /* other modes, reports (n): ignored */
     }
 }
 
@@ -219,7 +294,7 @@ void fbcon_write(const char *s, size_t n)
     if (!prepared)
         return;
     unsigned long f = spin_lock_irqsave(&fbcon_lock);
-    layout.color = CON_TEXT;
+    layout.color = sgr_color();         /* log lines in between have their own */
     for (size_t i = 0; i < n; i++)
         term_putc(s[i]);
     if (active)

@@ -8,6 +8,7 @@ usage as a tool: screen_text.py SHOT.png|.ppm  (prints the screen's text)"""
 import os
 import struct
 import sys
+from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FONT = os.path.join(ROOT, "build", "fonts", "console.psf")
@@ -76,32 +77,47 @@ def grid_size(width_px, height_px, font=None):
             min((height_px - 2 * MARGIN) // height, MAX_ROWS))
 
 
-def screen_lines(img, font=None):
-    """The console's text, one string per row (trailing blanks stripped); a cell
-    that matches no glyph reads as '?'."""
+def screen_cells(img, font=None):
+    """The console's cells, row by row: (char, fg, bg) with the colours as 3-byte
+    RGB strings. A cell's background is its most common colour (a glyph covers
+    less than half its cell), so reverse video and coloured backgrounds read
+    back too; a cell that matches no glyph reads as '?'."""
     width, height, glyphs = font or load_font()
     by_rows = {rows: chr(cp) for cp, rows in glyphs.items()}
     cursorless = {rows[:height - CURSOR_HEIGHT]: chr(cp) for cp, rows in sorted(glyphs.items(), reverse=True)}
     w, h, rgb = img.width, img.height, bytes(img.rgb)
     cols, nrows = grid_size(w, h, (width, height, glyphs))
     ox, oy = (w - cols * width) // 2, (h - nrows * height) // 2
-    bg = rgb[0:3]                   # the margin is always background
-    lines = []
+    screen_bg = rgb[0:3]                # the margin is always background
+    blank_row = screen_bg * width
+    out = []
     for r in range(nrows):
-        line = []
+        row_cells = []
         for c in range(cols):
-            rows = []
-            for y in range(height):
-                i = ((oy + r * height + y) * w + ox + c * width) * 3
+            starts = [((oy + r * height + y) * w + ox + c * width) * 3 for y in range(height)]
+            rows_px = [rgb[i:i + 3 * width] for i in starts]
+            if all(px == blank_row for px in rows_px):
+                row_cells.append((" ", None, screen_bg))
+                continue
+            counts = Counter(px[k:k + 3] for px in rows_px for k in range(0, 3 * width, 3))
+            bg = counts.most_common(1)[0][0]
+            fg = next((col for col, _ in counts.most_common() if col != bg), None)
+            bits_rows = []
+            for px in rows_px:
                 bits = 0
-                for x in range(width):
-                    bits = bits << 1 | (rgb[i + 3 * x:i + 3 * x + 3] != bg)
-                rows.append(bits)
-            rows = tuple(rows)
-            ch = by_rows.get(rows) or cursorless.get(rows[:height - CURSOR_HEIGHT], "?")
-            line.append(ch)
-        lines.append("".join(line).rstrip())
-    return lines
+                for k in range(0, 3 * width, 3):
+                    bits = bits << 1 | (px[k:k + 3] != bg)
+                bits_rows.append(bits)
+            bits_rows = tuple(bits_rows)
+            ch = by_rows.get(bits_rows) or cursorless.get(bits_rows[:height - CURSOR_HEIGHT], "?")
+            row_cells.append((ch, fg, bg))
+        out.append(row_cells)
+    return out
+
+
+def screen_lines(img, font=None):
+    """The console's text, one string per row (trailing blanks stripped)."""
+    return ["".join(ch for ch, _, _ in row).rstrip() for row in screen_cells(img, font)]
 
 
 def check_shell_screen(lines):

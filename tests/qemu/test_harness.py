@@ -123,9 +123,11 @@ def spinner_check_wants_a_small_change():
     assert "covers" in check_spinner(a, c)
 
 
-def console_image(lines, cursor=None, w=320, h=120, bg=(0x0b, 0x0f, 0x17), fg=(0xc9, 0xd1, 0xd9)):
+def console_image(lines, cursor=None, w=320, h=120, bg=(0x0b, 0x0f, 0x17), fg=(0xc9, 0xd1, 0xd9),
+                  reverse=()):
     """A synthetic text console: lines drawn with the real font at fbcon's geometry,
-    an underline cursor at cursor=(col, row)."""
+    an underline cursor at cursor=(col, row), the cells (col, row) in reverse
+    video."""
     width, height, glyphs = screen_text.load_font()
     img = solid(w, h, bg)
     cols = (w - 2 * screen_text.MARGIN) // width
@@ -133,11 +135,13 @@ def console_image(lines, cursor=None, w=320, h=120, bg=(0x0b, 0x0f, 0x17), fg=(0
     ox, oy = (w - cols * width) // 2, (h - rows * height) // 2
     for r, text in enumerate(lines):
         for c, ch in enumerate(text):
+            ink, paper = (bg, fg) if (c, r) in reverse else (fg, bg)
+            fill(img, ox + c * width, oy + r * height, ox + (c + 1) * width, oy + (r + 1) * height, paper)
             for y, bits in enumerate(glyphs[ord(ch)]):
                 for x in range(width):
                     if bits >> (width - 1 - x) & 1:
                         fill(img, ox + c * width + x, oy + r * height + y,
-                             ox + c * width + x + 1, oy + r * height + y + 1, fg)
+                             ox + c * width + x + 1, oy + r * height + y + 1, ink)
     if cursor:
         c, r = cursor
         fill(img, ox + c * width, oy + (r + 1) * height - screen_text.CURSOR_HEIGHT,
@@ -152,6 +156,16 @@ def screen_text_reads_back_console_with_cursor():
     got = screen_text.screen_lines(img)
     assert got[:4] == want, got
     assert screen_text.check_shell_screen(got) == ""
+
+
+@test
+def screen_text_reads_reverse_video_with_its_colours():
+    fg, bg = (0xc9, 0xd1, 0xd9), (0x0b, 0x0f, 0x17)
+    img = console_image(["REV ok"], reverse={(0, 0), (1, 0), (2, 0), (3, 0)})
+    cells = screen_text.screen_cells(img)[0]
+    assert "".join(ch for ch, _, _ in cells[:6]) == "REV ok", cells[:6]
+    assert all(c[2] == bytes(fg) for c in cells[:4]), cells[:4]      # light paper
+    assert cells[0][1] == bytes(bg) and cells[4][2] == bytes(bg) and cells[4][1] == bytes(fg)
 
 
 @test

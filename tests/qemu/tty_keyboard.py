@@ -6,7 +6,9 @@ as a user at the machine would. Checks: the boot logs the keyboard; after the
 splash's handover the prompt is on screen; a shifted command line
 "echo Kbd$((6*7))" prints Kbd42; the terminal is the text console's own (the
 serial line, another terminal, sees none of it; `stty size` gives the console's
-size); ctrl+c interrupts "sleep 10"; busybox vi edits and writes a file.
+size); ctrl+c interrupts "sleep 10"; printf's SGR reverse video and red show in
+those colours; busybox vi edits and writes a file, and leaving it restores the
+shell's screen (the alternate screen).
 Fails if no keyboard driver types into the terminal. Usage: tty_keyboard.py ISO."""
 import os, subprocess, sys, tempfile, time
 
@@ -60,6 +62,7 @@ def expect(pat, t=30):
 
 shot = 0
 last_size = [0, 0]      # the last screendump's pixels
+last_image = [None]
 
 
 def screen(qmp):
@@ -70,6 +73,7 @@ def screen(qmp):
     qmp.command("screendump", filename=ppm)
     image = qemu_run.read_ppm(ppm)
     last_size[:] = [image.width, image.height]
+    last_image[:] = [image]
     os.makedirs(RESULTS, exist_ok=True)
     image.write_png(os.path.join(RESULTS, "keyboard-console.png"))
     return screen_text.screen_lines(image, font)
@@ -98,13 +102,14 @@ def tail():
 
 # QEMU key names (qapi QKeyCode) for what the test types; "shift-x" holds shift.
 KEYS = {" ": "spc", "$": "shift-4", "(": "shift-9", ")": "shift-0", "*": "shift-8",
-        "+": "shift-equal", "K": "shift-k", "/": "slash", ".": "dot", ":": "shift-semicolon",
-        "\n": "ret", "\x1b": "esc"}
+        "+": "shift-equal", "/": "slash", ".": "dot", ":": "shift-semicolon", ";": "semicolon",
+        "'": "apostrophe", "\\": "backslash", "[": "bracket_left", "\n": "ret", "\x1b": "esc"}
 
 
 def type_text(qmp, text):
     for ch in text:
-        names = KEYS.get(ch, ch).split("-") if ch != "-" else ["minus"]
+        key = KEYS.get(ch, "shift-" + ch.lower() if ch.isupper() else ch)
+        names = key.split("-") if ch != "-" else ["minus"]
         keys = [{"type": "qcode", "data": n} for n in names]
         qmp.command("send-key", keys=keys)
         time.sleep(0.05)    # send-key holds keys 100 ms itself; keep presses apart
@@ -145,6 +150,16 @@ try:
         ok, lines = wait_screen(qmp, lambda ls: "z2" in ls, 6)
         rep.check("kbd_ctrl_c_interrupts_foreground_job", ok,
                   "ctrl+c did not end 'sleep 10' within %.0f s; %s" % (time.monotonic() - t0, shown(lines)))
+        # SGR: reverse video and a colour, as ls --color or top would use them.
+        type_text(qmp, "printf '\\033[7mREV\\033[0m \\033[31mRED\\033[0m\\n'\n")
+        ok, lines = wait_screen(qmp, lambda ls: "REV RED" in ls and prompt_last(ls))
+        why = "no 'REV RED' line; " + shown(lines)
+        if ok:
+            row = screen_text.screen_cells(last_image[0], font)[lines.index("REV RED")]
+            text, red = bytes.fromhex("c9d1d9"), bytes.fromhex("cd3131")
+            why = "" if all(c[2] == text for c in row[:3]) and all(c[1] == red for c in row[4:7]) \
+                else "colours read %r" % [(c[0], c[1] and c[1].hex(), c[2].hex()) for c in row[:7]]
+        rep.check("kbd_console_shows_reverse_video_and_colours", not why, why)
         type_text(qmp, "vi /tmp/k.txt\n")
         ok, lines = wait_screen(qmp, lambda ls: sum(l == "~" for l in ls) >= 10)
         if ok:
@@ -155,6 +170,10 @@ try:
             ok, lines = wait_screen(qmp, lambda ls: "hello kbd" in ls and prompt_last(ls))
         rep.check("kbd_vi_on_console_writes_file", ok,
                   "vi on the console: no '~' screen or 'hello kbd' not written; " + shown(lines))
+        # vi drew on the alternate screen: leaving it brings the shell's lines back.
+        rep.check("kbd_vi_leaves_the_alternate_screen",
+                  ok and "/ # vi /tmp/k.txt" in lines and "~" not in lines,
+                  "after vi: " + shown(lines))
 finally:
     if qmp:
         qmp.close()

@@ -6,13 +6,20 @@
 
 #include <osc/types.h>
 
+/* A cell's colours: the foreground in the low nibble, the background in the high
+ * one, each an index into the 16-colour ANSI palette (fbcon.c), where 0 is the
+ * console's background and 7 its text colour. The log's colours are foregrounds
+ * on the default background. */
 enum con_color {
-    CON_TEXT, CON_TAG, CON_WARN, CON_ERROR, CON_DIM, CON_COLOR_COUNT
+    CON_TEXT = 7, CON_DIM = 8, CON_ERROR = 9, CON_WARN = 11, CON_TAG = 12,
 };
+#define CON_FG(c)         ((c) & 15)
+#define CON_BG(c)         ((c) >> 4)
+#define CON_ATTR(fg, bg)  ((uint8_t)(((fg) & 15) | ((bg) & 15) << 4))
 
 struct con_cell {
     uint8_t ch;                 /* Latin-1 code point; ' ' when empty */
-    uint8_t color;              /* enum con_color */
+    uint8_t color;              /* CON_ATTR(fg, bg) */
 };
 
 struct con_layout {
@@ -55,7 +62,8 @@ int fbcon_prepare(void);
  * log so far), then registers as a log sink. 0, or -ENODEV without a framebuffer. */
 int fbcon_start(void);
 /* Terminal output to the text console (a VT100 subset: cursor moves, erase in
- * line/display); kept on the grid once prepared, drawn once started. */
+ * line/display, SGR colours, bold as bright, reverse video); kept on the grid
+ * once prepared, drawn once started. */
 void fbcon_write(const char *s, size_t n);
 /* The console's size in cells; false before it is prepared (no framebuffer). */
 bool fbcon_size(uint32_t *cols, uint32_t *rows);
