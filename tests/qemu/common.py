@@ -5,6 +5,8 @@ Every test prints exactly one line per check: "PASS name" or "FAIL name: reason"
 counts those lines."""
 
 import os
+import signal
+import subprocess
 import sys
 from collections import Counter
 
@@ -21,6 +23,23 @@ SPLASH_MARKER = "[fb] boot splash"
 ISO_DIR = os.path.join(ROOT, "build", "test-iso")
 
 os.makedirs(RESULTS, exist_ok=True)
+
+
+def start_vm(cmd, **popen_args):
+    """Starts a VM command (often `timeout ... qemu-system-x86_64 ...`) in a
+    session of its own, so stop_vm can kill QEMU itself: killing only a `timeout`
+    wrapper with SIGKILL leaves QEMU running, orphaned, eating the CPU of every
+    later test."""
+    return subprocess.Popen(cmd, start_new_session=True, **popen_args)
+
+
+def stop_vm(proc):
+    """Kills the VM's whole process group and reaps the direct child."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 class Reporter:

@@ -13,7 +13,7 @@ Fails if no keyboard driver types into the terminal. Usage: tty_keyboard.py ISO.
 import os, subprocess, sys, tempfile, time
 
 import screen_text
-from common import RESULTS, Reporter, qemu_run
+from common import RESULTS, Reporter, qemu_run, start_vm, stop_vm
 
 HARD_TIMEOUT = 90       # the whole VM, seconds
 WATCHDOG = 20           # longest serial silence while waiting for something
@@ -24,8 +24,7 @@ qmp_path = os.path.join(tmp, "qmp.sock")
 cmd = ["timeout", "-s", "KILL", str(HARD_TIMEOUT)] + qemu_run.base_command(iso) + [
     "-display", "none", "-serial", "stdio",
     "-qmp", "unix:%s,server=on,wait=off" % qmp_path]
-q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                     stderr=subprocess.DEVNULL)
+q = start_vm(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 os.set_blocking(q.stdout.fileno(), False)
 rep = Reporter()
 buf = b""
@@ -177,8 +176,7 @@ try:
 finally:
     if qmp:
         qmp.close()
-    q.kill()
-    q.wait()
+    stop_vm(q)
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     os.rmdir(tmp)

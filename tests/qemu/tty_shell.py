@@ -9,13 +9,15 @@ and an arrow key's escape sequence intact, edits in command mode, writes the fil
 with :wq, and redraws at the new size when a background stty resizes the window
 (SIGWINCH), which only a real change of size sends; raw reads honour VMIN and
 VTIME (stty min/time under dd). Usage: tty_shell.py ISO."""
-import os, re, socket, subprocess, sys, time
+import os, re, socket, sys, time
+
+from common import start_vm, stop_vm
 
 iso = sys.argv[1]
 sock = "/tmp/osc-tty-shell-%d.sock" % os.getpid()
-q = subprocess.Popen(["timeout", "-s", "KILL", "60", "qemu-system-x86_64", "-m", "256",
-                      "-cdrom", iso, "-display", "none", "-no-reboot",
-                      "-serial", "unix:%s,server,nowait" % sock])
+q = start_vm(["timeout", "-s", "KILL", "60", "qemu-system-x86_64", "-m", "256",
+              "-cdrom", iso, "-display", "none", "-no-reboot",
+              "-serial", "unix:%s,server,nowait" % sock])
 s = None
 for _ in range(100):
     try:
@@ -155,8 +157,7 @@ try:
     check("tty_winsize_signals_only_changes",
           ok and out.count(b"WINCH") == 1 and out.find(b"SAME") < out.find(b"WINCH"))
 finally:
-    q.terminate()
-    q.wait()
+    stop_vm(q)
     if os.path.exists(sock):
         os.unlink(sock)
 sys.exit(1 if failed else 0)
