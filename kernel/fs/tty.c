@@ -450,7 +450,15 @@ static int tty_poll(struct file *f)
     return POLLOUT | (in ? POLLIN : 0);
 }
 
+/* wq is woken when input becomes readable, on a signal character's flush and on a
+ * termios change: every change that can make tty_poll's answer readable. */
+static struct waitqueue *tty_poll_wq(struct file *f)
+{
+    return &((struct tty *)f->priv)->wq;
+}
+
 const struct file_ops tty_console_ops = {
     .open = tty_open, .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
+    .poll_wq = tty_poll_wq,
     .is_tty = true,
 };
