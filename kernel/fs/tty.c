@@ -230,6 +230,9 @@ static int tty_open(struct file *f, uint32_t rdev, uint32_t open_flags)
     return 0;
 }
 
+/* Input is consumed only by the tty_ldisc_read at the end, so every early return
+ * (-EAGAIN, -ERESTARTSYS for a signal) has copied nothing, as a read interrupted
+ * by a signal must (a restart or EINTR loses no byte). */
 static ssize_t tty_read(struct file *f, void *buf, size_t n)
 {
     struct tty *t = f->priv;
