@@ -95,6 +95,12 @@ static int pipe_poll(struct file *f)
     return r;
 }
 
+/* Reads, writes and closes of either end all wake wq: pollers of both ends. */
+static struct waitqueue *pipe_poll_wq(struct file *f)
+{
+    return &((struct pipe *)f->priv)->wq;
+}
+
 static long pipe_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
 
 static void pipe_release(struct file *f)
@@ -116,8 +122,8 @@ static void pipe_release(struct file *f)
 }
 
 static const struct file_ops pipe_ops = {
-    .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .ioctl = pipe_ioctl,
-    .release = pipe_release,
+    .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .poll_wq = pipe_poll_wq,
+    .ioctl = pipe_ioctl, .release = pipe_release,
 };
 
 #include <osc/uaccess.h>

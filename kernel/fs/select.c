@@ -1,6 +1,8 @@
-/* I/O multiplexing: poll, ppoll, select, pselect6. Files have no wake-up lists
- * yet, so a waiter re-checks every descriptor's ops->poll each POLL_NAP_NS
- * (interruptibly: a signal ends the wait with -ERESTARTNOHAND, as in Linux). */
+/* I/O multiplexing: poll, ppoll, select, pselect6. The first scan hooks the
+ * caller on the wait queue of every file that has one (file_ops.poll_wq); it then
+ * sleeps until one of those queues is woken, the deadline passes or a signal
+ * arrives (-ERESTARTNOHAND, as in Linux), and scans again. Files without a queue
+ * never change their answer, so they never need a wake-up. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -13,7 +15,6 @@
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
-#define POLL_NAP_NS    (10ull * 1000 * 1000)
 #define NS_PER_SEC     1000000000ull
 #define NO_DEADLINE    UINT64_MAX
 #define POLLRDNORM     0x040            /* asm-generic/poll.h */
@@ -29,38 +30,90 @@ struct linux_pollfd { int fd; int16_t events, revents; };
 struct linux_timespec { int64_t tv_sec, tv_nsec; };
 struct linux_timeval { int64_t tv_sec, tv_usec; };
 
+/* One call's hooks on the files' wait queues: at most one per descriptor looked
+ * at (cap, counted by the caller), each holding a reference to its file so the
+ * queue outlives the hook even when another thread closes the descriptor. */
+struct poll_hook {
+    struct poll_entry entry;
+    struct file *file;
+};
+struct poll_table {
+    struct poll_waiter waiter;
+    struct poll_hook *hooks;    /* kmalloc'd; NULL when the call never sleeps */
+    size_t n, cap;
+    bool hooking;               /* during the first scan only */
+};
+
+/* Room for cap hooks when the call may sleep (deadline not 0); -ENOMEM. */
+static int poll_table_init(struct poll_table *pt, size_t cap, uint64_t deadline)
+{
+    poll_waiter_init(&pt->waiter);
+    pt->n = 0;
+    pt->cap = deadline ? cap : 0;
+    pt->hooking = pt->cap != 0;
+    pt->hooks = NULL;
+    if (pt->cap && !(pt->hooks = kmalloc(pt->cap * sizeof(*pt->hooks))))
+        return -ENOMEM;
+    return 0;
+}
+
+static void poll_table_release(struct poll_table *pt)
+{
+    for (size_t i = 0; i < pt->n; i++) {
+        poll_waiter_remove(&pt->hooks[i].entry);
+        file_put(pt->hooks[i].file);
+    }
+    kfree(pt->hooks);
+}
+
 /* What fd is ready for now (POLL* bits), or -EBADF. A file without a poll
- * operation is always readable and writable, as Linux's DEFAULT_POLLMASK. */
-static int fd_ready(int fd)
+ * operation is always readable and writable, as Linux's DEFAULT_POLLMASK. While
+ * pt is hooking, the caller is first hooked on the file's queue, so a change after
+ * this look wakes it. */
+static int fd_ready(int fd, struct poll_table *pt)
 {
     struct process *p = proc_current();
     struct file *f = p && fd >= 0 ? fdtable_get(p->files, fd) : NULL;
     if (!f)
         return -EBADF;
+    bool kept = false;
+    if (pt->hooking && f->ops && f->ops->poll_wq && pt->n < pt->cap) {
+        struct waitqueue *wq = f->ops->poll_wq(f);
+        if (wq) {
+            struct poll_hook *h = &pt->hooks[pt->n++];
+            h->file = f;                /* the reference fdtable_get took */
+            poll_waiter_add(&pt->waiter, &h->entry, wq);
+            kept = true;
+        }
+    }
     int m = f->ops && f->ops->poll ? f->ops->poll(f)
                                    : (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
     if (m & POLLIN)
         m |= POLLRDNORM;
     if (m & POLLOUT)
         m |= POLLWRNORM;
-    file_put(f);
+    if (!kept)
+        file_put(f);
     return m;
 }
 
 /* Calls scan until it reports readiness (> 0) or an error (< 0), the deadline
- * (time_ns) passes — 0 scans once — or a signal arrives (-ERESTARTNOHAND). */
-static long wait_ready(long (*scan)(void *), void *arg, uint64_t deadline)
+ * (time_ns) passes — 0 scans once — or a signal arrives (-ERESTARTNOHAND). Arming
+ * before each scan is what loses no wake-up between a scan and the sleep. */
+static long wait_ready(long (*scan)(void *, struct poll_table *), void *arg,
+                       struct poll_table *pt, uint64_t deadline)
 {
     for (;;) {
-        long r = scan(arg);
+        poll_waiter_arm(&pt->waiter);
+        long r = scan(arg, pt);
+        pt->hooking = false;
         if (r)
             return r;
-        uint64_t now = time_ns();
-        if (now >= deadline)
+        if (time_ns() >= deadline)
             return 0;
         if (signal_pending_current())
             return -ERESTARTNOHAND;
-        thread_sleep_ns_interruptible(MIN(deadline - now, POLL_NAP_NS), NULL);
+        poll_waiter_sleep(&pt->waiter, deadline);
     }
 }
 
@@ -85,7 +138,7 @@ static uint64_t time_left(uint64_t deadline)
 
 struct poll_req { struct linux_pollfd *fds; uint64_t n; };
 
-static long poll_scan(void *arg)
+static long poll_scan(void *arg, struct poll_table *pt)
 {
     struct poll_req *req = arg;
     long ready = 0;
@@ -94,7 +147,7 @@ static long poll_scan(void *arg)
         p->revents = 0;
         if (p->fd < 0)
             continue;
-        int m = fd_ready(p->fd);
+        int m = fd_ready(p->fd, pt);
         p->revents = (int16_t)(m < 0 ? POLLNVAL : m & (p->events | POLLHUP | POLLERR));
         if (p->revents)
             ready++;
@@ -109,12 +162,18 @@ static long do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     struct poll_req req = { kmalloc(nfds * sizeof(struct linux_pollfd) + 1), nfds };
     if (!req.fds)
         return -ENOMEM;
-    long r = -EFAULT;
-    if (!copy_from_user(req.fds, (const void *)ufds, nfds * sizeof(*req.fds))) {
-        r = wait_ready(poll_scan, &req, deadline);
+    struct poll_table pt;
+    long r = poll_table_init(&pt, nfds, deadline);
+    if (!r && copy_from_user(req.fds, (const void *)ufds, nfds * sizeof(*req.fds)))
+        r = -EFAULT;
+    if (!r) {
+        r = wait_ready(poll_scan, &req, &pt, deadline);
+        poll_table_release(&pt);
         /* revents go back whatever happened, as Linux does (EINTR included). */
         if (copy_to_user((void *)ufds, req.fds, nfds * sizeof(*req.fds)))
             r = -EFAULT;
+    } else {
+        kfree(pt.hooks);
     }
     kfree(req.fds);
     return r;
@@ -195,14 +254,14 @@ static const int select_wanted[3] = { POLLIN_SET, POLLOUT_SET, POLLEX_SET };
 
 static bool bit_test(const uint64_t *s, int fd) { return s && (s[fd / 64] >> (fd % 64)) & 1; }
 
-static long select_scan(void *arg)
+static long select_scan(void *arg, struct poll_table *pt)
 {
     struct select_req *req = arg;
     long ready = 0;
     for (int fd = 0; fd < req->n; fd++) {
         if (!bit_test(req->in[0], fd) && !bit_test(req->in[1], fd) && !bit_test(req->in[2], fd))
             continue;
-        int m = fd_ready(fd);
+        int m = fd_ready(fd, pt);
         if (m < 0)
             return m;           /* Linux: a bad descriptor in any set is -EBADF */
         for (int k = 0; k < 3; k++) {
@@ -238,8 +297,15 @@ static long do_select(int64_t nfds, uint64_t usets[3], uint64_t deadline)
         else if (req.n % 64)    /* bits at and above n are not looked at */
             req.in[k][req.n / 64] &= (1ull << (req.n % 64)) - 1;
     }
-    if (!r)     /* a scan sets output bits only when it reports readiness */
-        r = wait_ready(select_scan, &req, deadline);
+    size_t wanted = 0;
+    for (int fd = 0; fd < req.n; fd++)
+        wanted += bit_test(req.in[0], fd) || bit_test(req.in[1], fd) || bit_test(req.in[2], fd);
+    struct poll_table pt;
+    if (!r && !(r = poll_table_init(&pt, wanted, deadline))) {
+        /* a scan sets output bits only when it reports readiness */
+        r = wait_ready(select_scan, &req, &pt, deadline);
+        poll_table_release(&pt);
+    }
     if (r >= 0) {
         for (int k = 0; k < 3; k++)
             if (usets[k] && copy_to_user((void *)usets[k], req.out[k], bytes))

@@ -230,6 +230,9 @@ static int tty_open(struct file *f, uint32_t rdev, uint32_t open_flags)
     return 0;
 }
 
+/* Input is consumed only by the tty_ldisc_read at the end, so every early return
+ * (-EAGAIN, -ERESTARTSYS for a signal) has copied nothing, as a read interrupted
+ * by a signal must (a restart or EINTR loses no byte). */
 static ssize_t tty_read(struct file *f, void *buf, size_t n)
 {
     struct tty *t = f->priv;
@@ -450,7 +453,15 @@ static int tty_poll(struct file *f)
     return POLLOUT | (in ? POLLIN : 0);
 }
 
+/* wq is woken when input becomes readable, on a signal character's flush and on a
+ * termios change: every change that can make tty_poll's answer readable. */
+static struct waitqueue *tty_poll_wq(struct file *f)
+{
+    return &((struct tty *)f->priv)->wq;
+}
+
 const struct file_ops tty_console_ops = {
     .open = tty_open, .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
+    .poll_wq = tty_poll_wq,
     .is_tty = true,
 };

@@ -10,6 +10,7 @@
 /* Lock ranks (docs/locking.md): a wait queue's lock may be held while taking the
  * run-queue lock (waking a thread), never the other way round. */
 #define RANK_WAITQUEUE  70
+#define RANK_POLL_WAITER 76     /* under a wait queue (its waker), above the run queue */
 #define RANK_RUNQUEUE   80
 
 #define THREAD_BLOCK_PAGES  4           /* 16 KiB: stack, with struct thread on top */

@@ -1,6 +1,7 @@
 /* In-kernel tests of threads and scheduling: create/join, mutual exclusion under
  * contention, preemption by the tick, sleeping, wait-queue wake-ups (exactly one;
- * none remembered), stack reaping, and the lock-order checker. */
+ * none remembered), poll waiters (no lost wake-up, deadlines), stack reaping, and
+ * the lock-order checker. */
 
 #include <osc/arch.h>
 #include <osc/errno.h>
@@ -273,6 +274,72 @@ KTEST(wake_with_no_waiter_is_not_remembered)
     waitqueue_wake_one(&test_wq);
     KT_ASSERT_EQ(thread_join(t), 0);
     KT_ASSERT_EQ(wq_returns, 1);
+}
+
+/* ---- poll waiters (one thread on several queues) ---- */
+
+static void wake_test_wq_after_20ms(void *arg)
+{
+    (void)arg;
+    thread_sleep_ns(20 * MS);
+    waitqueue_wake_all(&test_wq);
+}
+
+KTEST(poll_waiter_woken_between_arm_and_sleep_does_not_sleep)
+{
+    reset_wq();
+    struct waitqueue other;
+    waitqueue_init(&other);
+    struct poll_waiter w;
+    struct poll_entry e[2];
+    poll_waiter_init(&w);
+    poll_waiter_add(&w, &e[0], &test_wq);
+    poll_waiter_add(&w, &e[1], &other);
+    poll_waiter_arm(&w);
+    waitqueue_wake_one(&other);     /* with no thread waiting: pollers still hear it */
+    uint64_t t0 = time_ns();
+    poll_waiter_sleep(&w, t0 + 10000 * MS);
+    KT_ASSERT(time_ns() - t0 < 5000 * MS);      /* a lost wake-up sleeps 10 s */
+    KT_ASSERT(w.woken);
+    poll_waiter_remove(&e[1]);
+    poll_waiter_remove(&e[0]);
+    KT_ASSERT(test_wq.pollers == NULL && other.pollers == NULL);
+}
+
+KTEST(poll_waiter_sleeps_until_another_thread_wakes_a_hooked_queue)
+{
+    KT_ASSERT(tick_is_running());
+    reset_wq();
+    struct poll_waiter w;
+    struct poll_entry e;
+    poll_waiter_init(&w);
+    poll_waiter_add(&w, &e, &test_wq);
+    poll_waiter_arm(&w);
+    struct thread *t = thread_create("poll-waker", wake_test_wq_after_20ms, NULL);
+    KT_ASSERT(t != NULL);
+    uint64_t t0 = time_ns();
+    while (!w.woken && time_ns() - t0 < 5000 * MS)
+        poll_waiter_sleep(&w, t0 + 10000 * MS);
+    KT_ASSERT(w.woken);
+    KT_ASSERT(time_ns() - t0 < 5000 * MS);
+    poll_waiter_remove(&e);
+    KT_ASSERT_EQ(thread_join(t), 0);
+}
+
+KTEST(poll_waiter_sleep_ends_at_its_deadline_when_nothing_wakes_it)
+{
+    KT_ASSERT(tick_is_running());
+    reset_wq();
+    struct poll_waiter w;
+    struct poll_entry e;
+    poll_waiter_init(&w);
+    poll_waiter_add(&w, &e, &test_wq);
+    poll_waiter_arm(&w);
+    uint64_t deadline = time_ns() + 20 * MS;
+    poll_waiter_sleep(&w, deadline);
+    KT_ASSERT(time_ns() >= deadline);
+    KT_ASSERT(!w.woken);
+    poll_waiter_remove(&e);
 }
 
 /* ---- lock order checking ---- */

@@ -13,6 +13,7 @@ void waitqueue_init(struct waitqueue *wq)
 {
     spin_init(&wq->lock, "waitqueue", RANK_WAITQUEUE);
     wq->head = wq->tail = NULL;
+    wq->pollers = NULL;
 }
 
 void waitqueue_sleep_locked(struct waitqueue *wq, unsigned long *flags)
@@ -31,6 +32,8 @@ void waitqueue_sleep_locked(struct waitqueue *wq, unsigned long *flags)
     spin_lock_irqs_off(&wq->lock);
 }
 
+static void poll_waiter_wake(struct poll_waiter *w);
+
 void waitqueue_wake_locked(struct waitqueue *wq, int n)
 {
     struct thread *t;
@@ -39,6 +42,8 @@ void waitqueue_wake_locked(struct waitqueue *wq, int n)
         if (n > 0)
             n--;
     }
+    for (struct poll_entry *e = wq->pollers; e; e = e->next)
+        poll_waiter_wake(e->waiter);
 }
 
 void waitqueue_wake_one(struct waitqueue *wq)
@@ -191,4 +196,72 @@ void sched_signal_wake(struct thread *t)
             this_cpu()->need_resched = true;
     }
     spin_unlock_irqrestore(&rq->lock, f);
+}
+
+/* ---- poll waiters: one thread waiting on several queues ----
+ * The waiter's lock orders "waker sets woken, then ends the sleep if sleeping"
+ * against "sleeper tests woken, then sleeps": the sleeper is on the sleep list
+ * before it drops the lock (thread_sleep_until_locked), so a waker that sees
+ * sleeping finds it there. An entry stays on its queue until removed, so a waker
+ * (holding that queue's lock) never touches a waiter that has gone. */
+void poll_waiter_init(struct poll_waiter *w)
+{
+    spin_init(&w->lock, "poll_waiter", RANK_POLL_WAITER);
+    w->thread = thread_current();
+    w->woken = w->sleeping = false;
+}
+
+void poll_waiter_add(struct poll_waiter *w, struct poll_entry *e, struct waitqueue *wq)
+{
+    e->wq = wq;
+    e->waiter = w;
+    e->prev = NULL;
+    unsigned long f = spin_lock_irqsave(&wq->lock);
+    e->next = wq->pollers;
+    if (e->next)
+        e->next->prev = e;
+    wq->pollers = e;
+    spin_unlock_irqrestore(&wq->lock, f);
+}
+
+void poll_waiter_remove(struct poll_entry *e)
+{
+    struct waitqueue *wq = e->wq;
+    unsigned long f = spin_lock_irqsave(&wq->lock);
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        wq->pollers = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    spin_unlock_irqrestore(&wq->lock, f);
+    e->next = e->prev = NULL;
+}
+
+/* Caller holds a hooked queue's lock, interrupts off. */
+static void poll_waiter_wake(struct poll_waiter *w)
+{
+    spin_lock_irqs_off(&w->lock);
+    w->woken = true;
+    if (w->sleeping)
+        sched_wake_sleeping(w->thread);
+    spin_unlock_irqs_off(&w->lock);
+}
+
+void poll_waiter_arm(struct poll_waiter *w)
+{
+    unsigned long f = spin_lock_irqsave(&w->lock);
+    w->woken = false;
+    spin_unlock_irqrestore(&w->lock, f);
+}
+
+void poll_waiter_sleep(struct poll_waiter *w, uint64_t deadline)
+{
+    unsigned long f = spin_lock_irqsave(&w->lock);
+    if (!w->woken && deadline > time_ns()) {
+        w->sleeping = true;
+        thread_sleep_until_locked(&w->lock, deadline);
+        w->sleeping = false;
+    }
+    spin_unlock_irqrestore(&w->lock, f);
 }

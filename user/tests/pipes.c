@@ -1,10 +1,13 @@
 /* Pipes: data in order, EOF once every writer is gone, EPIPE once every reader is
- * gone, O_NONBLOCK EAGAIN both ways, pipe2 flags. No fork needed. */
+ * gone, O_NONBLOCK EAGAIN both ways, pipe2 flags, a blocked reader woken by a
+ * child's write or exit. */
 #define _GNU_SOURCE
 #include "testlib.h"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 
 TEST(pipe_carries_data_in_order)
 {
@@ -55,6 +58,30 @@ TEST(pipe_eof_waits_for_every_writer)
     CHECK_ERR(read(p[0], &c, 1), EAGAIN);       /* a writer remains: not EOF */
     close(w2);
     CHECK_EQ(read(p[0], &c, 1), 0);
+    close(p[0]);
+}
+
+/* The blocking read sleeps until the child (after 50 ms) writes, then until its
+ * exit closes the last write end. */
+TEST(pipe_blocked_read_wakes_for_a_child_write_then_eof_at_its_exit)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    pid_t c = fork();
+    REQUIRE(c >= 0);
+    if (c == 0) {
+        close(p[0]);
+        struct timespec ts = { 0, 50 * 1000000 };
+        nanosleep(&ts, NULL);
+        _exit(write(p[1], "y", 1) == 1 ? 0 : 1);
+    }
+    close(p[1]);
+    char ch = 0;
+    CHECK_EQ(read(p[0], &ch, 1), 1);
+    CHECK_EQ(ch, 'y');
+    CHECK_EQ(read(p[0], &ch, 1), 0);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     close(p[0]);
 }
 

@@ -1,6 +1,8 @@
 /* I/O multiplexing on pipes: select, pselect6, poll, ppoll — readiness, timeouts
  * (and the time left Linux writes back), bad descriptors, and the temporary signal
- * mask of pselect6/ppoll. The raw system calls are used where libcs differ. */
+ * mask of pselect6/ppoll, and wake-ups: a waiter sleeps until the event comes (a
+ * child acts after 50 ms; only an upper bound far below the 10 s timeout is
+ * asserted, never a tight one). The raw system calls are used where libcs differ. */
 #define _GNU_SOURCE
 #include "testlib.h"
 
@@ -10,6 +12,7 @@
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <pthread.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static long long now_ms(void)
@@ -267,4 +270,212 @@ TEST(poll_marks_a_closed_fd_pollnval_and_skips_negative_fds)
     CHECK_EQ(pf[0].revents, POLLNVAL);
     CHECK_EQ(pf[1].revents, 0);
     close(p[0]);
+}
+
+/* ---- woken by the event, not by the timeout ---- */
+
+static void nap_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+enum child_act { WRITE_BYTE, CLOSE_FD, DRAIN_FD, KILL_USR1 };
+
+/* Forks a child that, after 50 ms, writes a byte to fd, exits (closing its copy
+ * of every descriptor), reads fd dry, or sends SIGUSR1 to the parent; close_fd,
+ * when not -1, is closed in the child first. */
+static pid_t child_after_50ms(enum child_act act, int fd, int close_fd)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    if (close_fd >= 0)
+        close(close_fd);
+    nap_ms(50);
+    char buf[4096];
+    int ok = 1;
+    switch (act) {
+    case WRITE_BYTE: ok = write(fd, "x", 1) == 1; break;
+    case CLOSE_FD: break;
+    case DRAIN_FD:
+        while (read(fd, buf, sizeof buf) > 0)
+            ;
+        break;
+    case KILL_USR1: ok = kill(parent, SIGUSR1) == 0; break;
+    }
+    _exit(ok ? 0 : 1);
+}
+
+static int child_ok(pid_t pid)
+{
+    int st;
+    return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+TEST(poll_is_woken_by_a_write_long_before_its_timeout)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    pid_t c = child_after_50ms(WRITE_BYTE, p[1], p[0]);
+    REQUIRE(c > 0);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    long long t0 = now_ms();
+    CHECK_EQ(poll(&pf, 1, 10000), 1);
+    CHECK(now_ms() - t0 < 5000);
+    CHECK_EQ(pf.revents, POLLIN);
+    CHECK(child_ok(c));
+    close(p[0]), close(p[1]);
+}
+
+TEST(poll_is_woken_with_pollhup_when_the_last_writer_closes)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    pid_t c = child_after_50ms(CLOSE_FD, p[1], p[0]);
+    REQUIRE(c > 0);
+    close(p[1]);                                /* the child's copy is the last */
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    long long t0 = now_ms();
+    CHECK_EQ(poll(&pf, 1, 10000), 1);
+    CHECK(now_ms() - t0 < 5000);
+    CHECK(pf.revents & POLLHUP);
+    CHECK(!(pf.revents & POLLIN));
+    CHECK(child_ok(c));
+    close(p[0]);
+}
+
+/* Fills a pipe through a non-blocking write end; returns the bytes written. */
+static long fill_pipe(int wfd)
+{
+    static char buf[4096];
+    int fl = fcntl(wfd, F_GETFL);
+    fcntl(wfd, F_SETFL, fl | O_NONBLOCK);
+    long total = 0, n;
+    while ((n = write(wfd, buf, sizeof buf)) > 0)
+        total += n;
+    fcntl(wfd, F_SETFL, fl);
+    return total;
+}
+
+TEST(poll_on_a_full_pipe_is_woken_for_pollout_when_the_reader_drains_it)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    CHECK(fill_pipe(p[1]) > 0);
+    struct pollfd pf = { p[1], POLLOUT, 0 };
+    CHECK_EQ(poll(&pf, 1, 0), 0);               /* full: not writable */
+    int fl = fcntl(p[0], F_GETFL);
+    fcntl(p[0], F_SETFL, fl | O_NONBLOCK);      /* the child reads until EAGAIN */
+    pid_t c = child_after_50ms(DRAIN_FD, p[0], p[1]);
+    REQUIRE(c > 0);
+    long long t0 = now_ms();
+    CHECK_EQ(poll(&pf, 1, 10000), 1);
+    CHECK(now_ms() - t0 < 5000);
+    CHECK(pf.revents & POLLOUT);
+    CHECK(child_ok(c));
+    close(p[0]), close(p[1]);
+}
+
+TEST(poll_on_a_full_pipe_is_woken_with_pollerr_when_the_last_reader_closes)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    CHECK(fill_pipe(p[1]) > 0);
+    pid_t c = child_after_50ms(CLOSE_FD, p[0], p[1]);
+    REQUIRE(c > 0);
+    close(p[0]);                                /* the child's copy is the last */
+    struct pollfd pf = { p[1], POLLOUT, 0 };
+    long long t0 = now_ms();
+    CHECK_EQ(poll(&pf, 1, 10000), 1);
+    CHECK(now_ms() - t0 < 5000);
+    CHECK(pf.revents & POLLERR);
+    CHECK(child_ok(c));
+    close(p[1]);
+}
+
+TEST(select_on_two_pipes_is_woken_by_the_second)
+{
+    int a[2], b[2];
+    REQUIRE(pipe(a) == 0);
+    REQUIRE(pipe(b) == 0);
+    pid_t c = child_after_50ms(WRITE_BYTE, b[1], -1);
+    REQUIRE(c > 0);
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(a[0], &r);
+    FD_SET(b[0], &r);
+    int nfds = (a[0] > b[0] ? a[0] : b[0]) + 1;
+    struct timeval tv = { 10, 0 };
+    long long t0 = now_ms();
+    CHECK_EQ(select(nfds, &r, NULL, NULL, &tv), 1);
+    CHECK(now_ms() - t0 < 5000);
+    CHECK(!FD_ISSET(a[0], &r));
+    CHECK(FD_ISSET(b[0], &r));
+    CHECK(child_ok(c));
+    close(a[0]), close(a[1]), close(b[0]), close(b[1]);
+}
+
+TEST(poll_is_interrupted_promptly_by_a_signal_handler)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;                    /* no SA_RESTART */
+    sigaction(SIGUSR1, &sa, &old);
+    got_usr1 = 0;
+    pid_t c = child_after_50ms(KILL_USR1, -1, -1);
+    REQUIRE(c > 0);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    long long t0 = now_ms();
+    CHECK_ERR(poll(&pf, 1, 10000), EINTR);
+    CHECK(now_ms() - t0 < 5000);
+    CHECK_EQ(got_usr1, 1);
+    CHECK(child_ok(c));
+    sigaction(SIGUSR1, &old, NULL);
+    close(p[0]), close(p[1]);
+}
+
+TEST(ppoll_and_poll_with_a_zero_timeout_do_not_sleep)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    struct timespec ts = { 0, 0 };
+    long long t0 = now_ms();
+    for (int i = 0; i < 20; i++) {
+        CHECK_EQ(ppoll(&pf, 1, &ts, NULL), 0);
+        CHECK_EQ(poll(&pf, 1, 0), 0);
+    }
+    CHECK(now_ms() - t0 < 5000);                /* 40 calls, no sleeps among them */
+    CHECK(ts.tv_sec == 0 && ts.tv_nsec == 0);   /* a zero timeout is left alone */
+    close(p[0]), close(p[1]);
+}
+
+#define MANY_PIPES 200
+
+TEST(poll_on_200_pipes_is_woken_by_the_last_one)
+{
+    static int p[MANY_PIPES][2];
+    static struct pollfd pf[MANY_PIPES];
+    int made = 0;
+    while (made < MANY_PIPES && pipe(p[made]) == 0)
+        made++;
+    REQUIRE(made == MANY_PIPES);
+    for (int i = 0; i < MANY_PIPES; i++)
+        pf[i] = (struct pollfd){ p[i][0], POLLIN, 0 };
+    CHECK_EQ(poll(pf, MANY_PIPES, 0), 0);
+    pid_t c = child_after_50ms(WRITE_BYTE, p[MANY_PIPES - 1][1], -1);
+    REQUIRE(c > 0);
+    long long t0 = now_ms();
+    CHECK_EQ(poll(pf, MANY_PIPES, 10000), 1);
+    CHECK(now_ms() - t0 < 5000);
+    CHECK_EQ(pf[MANY_PIPES - 1].revents, POLLIN);
+    CHECK_EQ(pf[0].revents, 0);
+    CHECK(child_ok(c));
+    for (int i = 0; i < MANY_PIPES; i++)
+        close(p[i][0]), close(p[i][1]);
 }

@@ -61,9 +61,11 @@ void preempt_enable(void);
 
 /* Wait queues: a thread sleeps until woken; wake-ups with no waiter are no-ops
  * (LESSONS 4: no remembered "pending" wake-ups). */
+struct poll_entry;
 struct waitqueue {
     spinlock_t lock;
     struct thread *head, *tail;     /* FIFO of waiters, linked through the thread */
+    struct poll_entry *pollers;     /* poll waiters hooked on (list below), under lock */
 };
 void waitqueue_init(struct waitqueue *wq);
 /* Sleeps until woken, with wq->lock held on entry (taken with
@@ -83,8 +85,37 @@ void sched_signal_wake(struct thread *t);
 /* kernel/proc: true when the current thread has a signal to act on (false for
  * kernel threads). Interruptible sleeps consult it. */
 bool signal_pending_current(void);
+/* Both also wake every poll waiter hooked on wq (whatever n a waker passes). */
 void waitqueue_wake_one(struct waitqueue *wq);
 void waitqueue_wake_all(struct waitqueue *wq);
+
+/* Waiting on several wait queues at once (poll, select). A poll waiter is one
+ * thread; each poll entry hooks it on one queue, and any wake-up of that queue
+ * marks the waiter woken and ends its sleep. The protocol that loses no wake-up:
+ * hook the entries, then loop { poll_waiter_arm; check every condition (each under
+ * its queue's lock); poll_waiter_sleep }: a wake-up after the arm, even one before
+ * the sleep, makes the sleep return at once. Remove every entry before the waiter
+ * goes out of scope. Ranks: the waiter's lock (76, `poll_waiter`) is taken under a
+ * queue's (70) and takes the run queue (80). */
+struct poll_waiter {
+    spinlock_t lock;            /* guards woken and sleeping */
+    struct thread *thread;
+    bool woken;                 /* a hooked queue was woken since the last arm */
+    bool sleeping;              /* in poll_waiter_sleep, on the sleep list */
+};
+struct poll_entry {
+    struct poll_entry *next, *prev;     /* on wq->pollers, under wq->lock */
+    struct waitqueue *wq;
+    struct poll_waiter *waiter;
+};
+void poll_waiter_init(struct poll_waiter *w);           /* for the current thread */
+void poll_waiter_add(struct poll_waiter *w, struct poll_entry *e, struct waitqueue *wq);
+void poll_waiter_remove(struct poll_entry *e);
+void poll_waiter_arm(struct poll_waiter *w);
+/* Sleeps unless woken since the last arm, until a hooked queue is woken, deadline
+ * passes (time_ns(); UINT64_MAX: none) or a signal arrives (at once when one is
+ * pending). The caller re-checks its conditions and signal_pending_current. */
+void poll_waiter_sleep(struct poll_waiter *w, uint64_t deadline);
 
 /* Sleeping mutex: holder is a thread; not recursive; never from interrupts.
  * m->lock carries the mutex's name and rank (docs/locking.md) for the debug order

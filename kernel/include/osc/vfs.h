@@ -160,6 +160,10 @@ struct file_ops {
     ssize_t (*write)(struct file *f, const void *buf, size_t n);
     long (*ioctl)(struct file *f, unsigned int cmd, uint64_t arg);  /* arg: user value */
     int (*poll)(struct file *f);        /* POLLIN/POLLOUT/POLLHUP/POLLERR now ready */
+    /* Optional: the wait queue woken (waitqueue_wake_*) whenever poll's answer may
+     * have changed; poll and select sleep on it. Without one, poll's answer must
+     * never change while the file is open (poll never waits on such a file). */
+    struct waitqueue *(*poll_wq)(struct file *f);
     void (*release)(struct file *f);    /* last reference gone */
     /* Optional: pread/pwrite-free positional read for files whose data lives in the
      * open file (procfs snapshots); called without `vfs`. */
