@@ -161,10 +161,13 @@ static int load_interp(const char *path, const struct elf_plan *plan, struct elf
         log_info("exec %s: interpreter %s: error %d", path, plan->interp, err);
         return err;
     }
-    err = elf_parse(*idata, ilen, iplan);
-    if (err)
+    /* Linux answers ELIBBAD for a broken interpreter; ENOEXEC would make shells
+     * retry the (binary) program as a script. */
+    if (elf_parse(*idata, ilen, iplan)) {
         log_info("exec %s: interpreter %s is not a loadable ELF", path, plan->interp);
-    return err;
+        return -ELIBBAD;
+    }
+    return 0;
 }
 
 static int load_elf(const char *path, const void *data, size_t len, const char *const argv[],
@@ -179,9 +182,11 @@ static int load_elf(const char *path, const void *data, size_t len, const char *
         err = load_interp(path, plan, iplan, &idata);
     if (!err) {
         err = elf_layout(plan, plan->has_interp ? iplan : NULL, &lay);
-        if (err)
-            log_info("exec %s: program and interpreter %s cannot be placed", path,
-                     plan->has_interp ? plan->interp : "(none)");
+        if (err && plan->has_interp) {
+            log_info("exec %s: interpreter %s unusable (not a plain ET_DYN?) or overlapped",
+                     path, plan->interp);
+            err = -ELIBBAD;
+        }
     }
     if (!err) {
         mm = mm_create();
