@@ -7,7 +7,7 @@ missing file, a text file, or a dynamic program must fail exec with the shell's
 error while the system keeps running. One boot.
 
 usage: dynexe.py   tests: dynexe_echo, dynexe_true, dynexe_env, dynexe_ls_dir,
-                          dynexe_ls_root, dynexe_missing_interp, dynexe_bad_interp,
+                          dynexe_ls_root, dynexe_ls_long, dynexe_missing_interp, dynexe_bad_interp,
                           dynexe_interp_with_interp, dynexe_system_survives"""
 
 import os
@@ -31,6 +31,7 @@ SCRIPT = """
 /opt/dyn/env -i A=1 B=two /opt/dyn/env
 echo ==ls-dir; /opt/dyn/ls -1 /opt/dyn
 echo ==ls-root; /opt/dyn/ls -1 /; echo ==bb-root; ls -1 /
+echo ==ls-long; /opt/dyn/ls -ld /opt/dyn/ls /tmp
 echo ==bad
 /opt/dyn/missing; echo missing=$?
 /opt/dyn/badinterp; echo badinterp=$?
@@ -101,9 +102,14 @@ def main():
     got = section(out, "==ls-dir", "==ls-root")
     want = sorted(list(PROGRAMS) + list(BAD))
     rep.check("dynexe_ls_dir", got == want, "ls /opt/dyn: %r" % got, detail)
-    got, bb = section(out, "==ls-root", "==bb-root"), section(out, "==bb-root", "==bad")
+    got, bb = section(out, "==ls-root", "==bb-root"), section(out, "==bb-root", "==ls-long")
     rep.check("dynexe_ls_root", bool(got) and got == bb and "opt" in got,
               "coreutils ls / equals busybox ls /", detail)
+    got = section(out, "==ls-long", "==bad") or []
+    rep.check("dynexe_ls_long", len(got) == 2 and got[0].startswith("-rwxr-xr-x ") and
+              got[0].endswith(" /opt/dyn/ls") and got[1].startswith("drwxrwxrwt ") and
+              got[1].endswith(" /tmp"),
+              "ls -ld (stat, getxattr for ACLs and SELinux labels): %r" % got, detail)
     rep.check("dynexe_missing_interp", "missing=127" in lines and
               any("/opt/dyn/missing" in l and "not found" in l for l in lines),
               "missing interpreter: exec fails with ENOENT (127, 'not found')", detail)
