@@ -103,6 +103,7 @@ qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/oscrun.py
 qemu_test tests/qemu/busybox.py
+qemu_test tests/qemu/dynexe.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 # make bench's quick mode: every figure produced in OSCortex and in Linux (never the

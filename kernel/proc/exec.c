@@ -1,7 +1,9 @@
 /* Exec: an executable file becomes a fresh address space. ELF PT_LOAD segments are
- * copied page by page (elf_parse already validated the plan), the stack gets the
- * System V initial layout (argc, argv, envp, auxv; x86_64 psABI 3.4.1), "#!" scripts
- * re-exec their interpreter. execve swaps the new space in for the caller's. */
+ * copied page by page (elf_parse already validated the plan); a dynamic program's
+ * PT_INTERP loader is loaded beside it and started instead, the auxv telling it
+ * where the program is. The stack gets the System V initial layout (argc, argv,
+ * envp, auxv; x86_64 psABI 3.4.1); "#!" scripts re-exec their interpreter. execve
+ * swaps the new space in for the caller's. */
 
 #define LOG_TAG "process"
 #include <osc/arch.h>
@@ -18,7 +20,10 @@
 #include "../sched/sched_internal.h"
 #include "proc_internal.h"
 
-#define PIE_LOAD_BASE   0x0000555555554000ull   /* where a static-PIE is placed */
+/* ld.so's area must sit between the mmap area and the stack (elf.h). */
+_Static_assert(ELF_INTERP_BASE >= USER_MMAP_BASE &&
+               ELF_INTERP_BASE + ELF_INTERP_SPAN_MAX <= USER_STACK_TOP - USER_STACK_SIZE,
+               "interpreter area overlaps mmap or stack");
 #define SHEBANG_DEPTH   2                       /* script -> interpreter, no deeper */
 
 /* auxv tags (elf.h in Linux uapi). */
@@ -38,8 +43,9 @@
 #define AT_CLKTCK   17
 #define AT_SECURE   23
 #define AT_RANDOM   25
+#define AT_HWCAP2   26
 #define AT_EXECFN   31
-#define AUXV_PAIRS  17
+#define AUXV_PAIRS  18
 
 static size_t count_strings(const char *const v[], size_t *bytes)
 {
@@ -55,7 +61,7 @@ static size_t count_strings(const char *const v[], size_t *bytes)
  * argc, argv[], NULL, envp[], NULL, auxv pairs. */
 static int stack_build(struct mm_space *mm, const char *path, const char *const argv[],
                        const char *const envp[], const struct elf_plan *plan,
-                       const void *file, uint64_t bias, uint64_t *sp_out)
+                       const void *file, const struct elf_layout *lay, uint64_t *sp_out)
 {
     size_t str_bytes = strlen(path) + 1;
     size_t argc = count_strings(argv, &str_bytes), envc = count_strings(envp, &str_bytes);
@@ -95,17 +101,17 @@ static int stack_build(struct mm_space *mm, const char *path, const char *const 
     *w++ = 0;
     uint64_t r[2] = { arch_random_u64(), arch_random_u64() };
     memcpy(AT(rnd), r, 16);
-    uint64_t phdr_va = plan->phdr_vaddr + bias;
+    uint64_t phdr_va = plan->phdr_vaddr + lay->bias;
     if (phdr_bytes) {
         memcpy(AT(phdr), (const uint8_t *)file + plan->phoff, phdr_bytes);
         phdr_va = phdr;
     }
     const uint64_t aux[AUXV_PAIRS][2] = {
         { AT_PHDR, phdr_va }, { AT_PHENT, ELF_PHENTSIZE }, { AT_PHNUM, plan->phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
-        { AT_ENTRY, plan->entry + bias }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, lay->at_base }, { AT_FLAGS, 0 },
+        { AT_ENTRY, lay->at_entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
         { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, rnd }, { AT_HWCAP, arch_hwcap() },
-        { AT_CLKTCK, 100 }, { AT_EXECFN, execfn }, { AT_NULL, 0 },
+        { AT_HWCAP2, 0 }, { AT_CLKTCK, 100 }, { AT_EXECFN, execfn }, { AT_NULL, 0 },
     };
     memcpy(w, aux, sizeof(aux));
 #undef AT
@@ -115,25 +121,13 @@ static int stack_build(struct mm_space *mm, const char *path, const char *const 
     return err;
 }
 
-static int load_elf(const char *path, const void *data, size_t len, const char *const argv[],
-                    const char *const envp[], struct exec_image *out)
+/* Maps one image's PT_LOADs at bias and copies their file bytes in; the rest of
+ * each segment stays zero (.bss). VMAs first: a page two segments share gets both
+ * protections. */
+static int map_image(struct mm_space *mm, const struct elf_plan *plan, const void *data,
+                     uint64_t bias)
 {
-    struct elf_plan *plan = kmalloc(sizeof(*plan));
-    if (!plan)
-        return -ENOMEM;
-    int err = elf_parse(data, len, plan);
-    if (!err && plan->has_interp)
-        err = -ENOEXEC;         /* dynamic executables: the loader comes later */
-    struct mm_space *mm = NULL;
-    if (!err) {
-        mm = mm_create();
-        if (!mm)
-            err = -ENOMEM;
-    }
-    uint64_t bias = 0;
-    if (!err && plan->type == ET_DYN)
-        bias = PIE_LOAD_BASE - plan->span_lo;
-    /* VMAs first: a page two segments share gets both protections. */
+    int err = 0;
     uint64_t prev_end = 0;
     uint32_t prev_prot = 0;
     for (size_t i = 0; !err && i < plan->nloads; i++) {
@@ -153,24 +147,77 @@ static int load_elf(const char *path, const void *data, size_t len, const char *
         const struct elf_segment *sg = &plan->loads[i];
         err = mm_write(mm, sg->vaddr + bias, (const uint8_t *)data + sg->offset, sg->filesz);
     }
+    return err;
+}
+
+/* The program interpreter named by PT_INTERP (the dynamic loader): read and parsed
+ * into *iplan; its bytes go to *idata (the caller frees them). */
+static int load_interp(const char *path, const struct elf_plan *plan, struct elf_plan *iplan,
+                       void **idata)
+{
+    size_t ilen;
+    int err = vfs_read_file(plan->interp, idata, &ilen);
+    if (err) {
+        log_info("exec %s: interpreter %s: error %d", path, plan->interp, err);
+        return err;
+    }
+    /* Linux answers ELIBBAD for a broken interpreter; ENOEXEC would make shells
+     * retry the (binary) program as a script. */
+    if (elf_parse(*idata, ilen, iplan)) {
+        log_info("exec %s: interpreter %s is not a loadable ELF", path, plan->interp);
+        return -ELIBBAD;
+    }
+    return 0;
+}
+
+static int load_elf(const char *path, const void *data, size_t len, const char *const argv[],
+                    const char *const envp[], struct exec_image *out)
+{
+    struct elf_plan *plan = kmalloc(sizeof(*plan)), *iplan = kmalloc(sizeof(*plan));
+    void *idata = NULL;
+    struct elf_layout lay;
+    struct mm_space *mm = NULL;
+    int err = !plan || !iplan ? -ENOMEM : elf_parse(data, len, plan);
+    if (!err && plan->has_interp)
+        err = load_interp(path, plan, iplan, &idata);
     if (!err) {
-        mm->brk_start = mm->brk = ALIGN_UP(plan->span_hi + bias, PAGE_SIZE);
+        err = elf_layout(plan, plan->has_interp ? iplan : NULL, &lay);
+        if (err && plan->has_interp) {
+            log_info("exec %s: interpreter %s unusable (not a plain ET_DYN?) or overlapped",
+                     path, plan->interp);
+            err = -ELIBBAD;
+        }
+    }
+    if (!err) {
+        mm = mm_create();
+        if (!mm)
+            err = -ENOMEM;
+    }
+    if (!err)
+        err = map_image(mm, plan, data, lay.bias);
+    if (!err && plan->has_interp)
+        err = map_image(mm, iplan, idata, lay.interp_bias);
+    if (!err) {
+        mm->brk_start = mm->brk = lay.brk;
         err = mm_map_fixed(mm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP,
                            PROT_READ | PROT_WRITE, VMA_STACK);
     }
     if (!err)
-        err = stack_build(mm, path, argv, envp, plan, data, bias, &out->sp);
+        err = stack_build(mm, path, argv, envp, plan, data, &lay, &out->sp);
     if (err) {
-        mm_put(mm);
+        if (mm)
+            mm_put(mm);
     } else {
         out->mm = mm;
-        out->entry = plan->entry + bias;
+        out->entry = lay.entry;
         const char *base = path;
         for (const char *c = path; *c; c++)
             if (*c == '/')
                 base = c + 1;
         strlcpy(out->comm, base, sizeof(out->comm));
     }
+    kfree(idata);
+    kfree(iplan);
     kfree(plan);
     return err;
 }

@@ -275,6 +275,36 @@ int elf_parse(const void *buf, size_t len, struct elf_plan *plan)
     return 0;
 }
 
+int elf_layout(const struct elf_plan *prog, const struct elf_plan *interp, struct elf_layout *out)
+{
+    memset(out, 0, sizeof(*out));
+    /* The program must end below the interpreter's area (when there is one: it is
+     * also where a big static ET_EXEC may legitimately live otherwise). */
+    uint64_t limit = interp ? ELF_INTERP_BASE : ELF_USER_END;
+    if (prog->type == ET_DYN) {
+        if (prog->span_hi - prog->span_lo > limit - ELF_PIE_BASE)
+            return -ENOEXEC;
+        out->bias = ELF_PIE_BASE - prog->span_lo;
+    } else if (prog->span_hi > limit) {
+        return -ENOEXEC;
+    }
+    out->at_entry = prog->entry + out->bias;
+    out->entry = out->at_entry;
+    out->brk = prog->span_hi + out->bias;       /* span_hi is page-aligned */
+    if (!interp)
+        return 0;
+    /* ld.so is a shared object loaded anywhere; an interpreter asking for its own
+     * interpreter would chain without end (Linux refuses it too). */
+    if (interp->type != ET_DYN || interp->has_interp)
+        return -ENOEXEC;
+    if (interp->span_hi - interp->span_lo > ELF_INTERP_SPAN_MAX)
+        return -ENOEXEC;
+    out->interp_bias = ELF_INTERP_BASE - interp->span_lo;
+    out->at_base = out->interp_bias;     /* Linux: the load bias (span_lo is 0 for ld.so) */
+    out->entry = interp->entry + out->interp_bias;
+    return 0;
+}
+
 static bool is_blank(char c)
 {
     return c == ' ' || c == '\t';

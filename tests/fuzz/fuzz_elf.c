@@ -1,4 +1,4 @@
-/* libFuzzer target for elf_parse and elf_parse_shebang (tests/fuzz/run.sh): any input
+/* libFuzzer target for elf_parse, elf_layout and elf_parse_shebang (tests/fuzz/run.sh): any input
  * must give 0 or -ENOEXEC without reading outside it, and an accepted plan must
  * hold every invariant the loader relies on. */
 #include <stdint.h>
@@ -32,13 +32,36 @@ static void check_plan(const struct elf_plan *p, size_t size)
     REQUIRE(p->phoff <= size && (uint64_t)p->phnum * ELF_PHENTSIZE <= size - p->phoff);
 }
 
+/* The plan as a program alone and as its own interpreter: elf_layout must refuse
+ * or give addresses inside the user half, the loader clear of the program. */
+static void check_layout(const struct elf_plan *p)
+{
+    struct elf_layout l;
+    int r = elf_layout(p, NULL, &l);
+    REQUIRE(r == 0 || r == -ENOEXEC);
+    if (r == 0) {
+        REQUIRE(l.at_base == 0 && l.entry == l.at_entry);
+        REQUIRE(l.brk <= ELF_USER_END);
+    }
+    r = elf_layout(p, p, &l);
+    REQUIRE(r == 0 || r == -ENOEXEC);
+    if (r == 0) {
+        REQUIRE(p->type == ET_DYN && !p->has_interp);
+        REQUIRE(l.brk <= ELF_INTERP_BASE);
+        REQUIRE(p->span_hi + l.interp_bias <= ELF_INTERP_BASE + ELF_INTERP_SPAN_MAX);
+        REQUIRE(l.entry == p->entry + l.interp_bias);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct elf_plan plan;
     int r = elf_parse(data, size, &plan);
     REQUIRE(r == 0 || r == -ENOEXEC);
-    if (r == 0)
+    if (r == 0) {
         check_plan(&plan, size);
+        check_layout(&plan);
+    }
 
     char interp[ELF_SHEBANG_MAX], arg[ELF_SHEBANG_MAX], small[8], small2[8];
     r = elf_parse_shebang((const char *)data, size, interp, sizeof(interp), arg, sizeof(arg));

@@ -25,7 +25,7 @@ rm -rf "$seeds"; mkdir -p "$seeds/elf" "$seeds/cpio"
 bash tests/host/setup_elf.sh "$seeds/elf" >/dev/null || { echo "fuzz: FAIL: setup_elf.sh"; exit 1; }
 bash tests/host/setup_cpio.sh "$seeds/cpio" >/dev/null || { echo "fuzz: FAIL: setup_cpio.sh"; exit 1; }
 mkdir -p "$out/corpus-elf" "$out/corpus-cpio"
-for f in musl-static glibc-dynamic musl-static-pie glibc-static glibc-static-pie busybox; do
+for f in musl-static glibc-dynamic musl-static-pie glibc-static glibc-static-pie busybox ld-linux; do
     head -c 65536 "$seeds/elf/$f" > "$out/corpus-elf/seed-$f"
 done
 printf '#!/bin/sh -x\n' > "$out/corpus-elf/seed-script"

@@ -233,6 +233,105 @@ TEST(busybox_static_parses_with_tls)
     free(im.buf);
 }
 
+TEST(glibc_loader_is_et_dyn_at_zero_without_interp)
+{
+    struct image im;
+    static struct elf_plan p;
+    if (parse_real("ld-linux", &im, &p)) {
+        CHECK_EQ(p.type, ET_DYN);
+        CHECK(!p.has_interp);
+        CHECK_EQ(p.span_lo, 0);
+        CHECK(p.span_hi < ELF_INTERP_SPAN_MAX);
+    }
+    free(im.buf);
+}
+
+TEST(layout_dynamic_pie_starts_in_loader_with_program_auxv)
+{
+    struct image im, ii;
+    static struct elf_plan p, ip;
+    struct elf_layout l;
+    bool ok = parse_real("glibc-dynamic", &im, &p);
+    ok = parse_real("ld-linux", &ii, &ip) && ok;
+    if (ok) {
+        CHECK_EQ(elf_layout(&p, &ip, &l), 0);
+        CHECK_EQ(l.bias, ELF_PIE_BASE - p.span_lo);
+        CHECK_EQ(l.at_entry, p.entry + l.bias);
+        CHECK_EQ(l.interp_bias, ELF_INTERP_BASE);
+        CHECK_EQ(l.at_base, ELF_INTERP_BASE);
+        CHECK_EQ(l.entry, ip.entry + ELF_INTERP_BASE);
+        CHECK_EQ(l.brk, p.span_hi + l.bias);
+        CHECK(l.brk <= ELF_INTERP_BASE);
+        CHECK_EQ(l.brk % ELF_PAGE_SIZE, 0);
+        /* The loader's area lies above the program. */
+        CHECK(ip.span_lo + l.interp_bias >= l.brk);
+    }
+    free(im.buf);
+    free(ii.buf);
+}
+
+TEST(layout_static_programs_have_no_base_and_run_their_own_entry)
+{
+    struct image im;
+    static struct elf_plan p;
+    struct elf_layout l;
+    if (parse_real("musl-static", &im, &p)) {
+        CHECK_EQ(elf_layout(&p, NULL, &l), 0);
+        CHECK_EQ(l.bias, 0);
+        CHECK_EQ(l.entry, p.entry);
+        CHECK_EQ(l.at_entry, p.entry);
+        CHECK_EQ(l.at_base, 0);
+        CHECK_EQ(l.interp_bias, 0);
+        CHECK_EQ(l.brk, p.span_hi);
+    }
+    free(im.buf);
+    if (parse_real("glibc-static-pie", &im, &p)) {
+        CHECK_EQ(elf_layout(&p, NULL, &l), 0);
+        CHECK_EQ(l.bias, ELF_PIE_BASE);
+        CHECK_EQ(l.entry, p.entry + ELF_PIE_BASE);
+        CHECK_EQ(l.at_base, 0);
+    }
+    free(im.buf);
+}
+
+TEST(layout_rejects_unusable_interpreters_and_overlap)
+{
+    struct image im, ii;
+    static struct elf_plan p, ip, bad;
+    struct elf_layout l;
+    bool ok = parse_real("glibc-dynamic", &im, &p);
+    ok = parse_real("ld-linux", &ii, &ip) && ok;
+    if (ok) {
+        /* An interpreter that names an interpreter (here: the program itself). */
+        CHECK_EQ(elf_layout(&p, &p, &l), -ENOEXEC);
+        /* An ET_EXEC interpreter. */
+        bad = ip;
+        bad.type = ET_EXEC;
+        CHECK_EQ(elf_layout(&p, &bad, &l), -ENOEXEC);
+        /* An interpreter wider than its area. */
+        bad = ip;
+        bad.span_hi = bad.span_lo + ELF_INTERP_SPAN_MAX + ELF_PAGE_SIZE;
+        CHECK_EQ(elf_layout(&p, &bad, &l), -ENOEXEC);
+        bad.span_hi = bad.span_lo + ELF_INTERP_SPAN_MAX;
+        CHECK_EQ(elf_layout(&p, &bad, &l), 0);
+        /* A PIE so big it would reach the loader's area. */
+        bad = p;
+        bad.span_hi = bad.span_lo + (ELF_INTERP_BASE - ELF_PIE_BASE) + ELF_PAGE_SIZE;
+        CHECK_EQ(elf_layout(&bad, &ip, &l), -ENOEXEC);
+        bad.span_hi -= ELF_PAGE_SIZE;
+        CHECK_EQ(elf_layout(&bad, &ip, &l), 0);
+        /* A dynamic ET_EXEC placed over the loader's area. */
+        bad = p;
+        bad.type = ET_EXEC;
+        bad.span_lo = ELF_INTERP_BASE - ELF_PAGE_SIZE;
+        bad.span_hi = ELF_INTERP_BASE + ELF_PAGE_SIZE;
+        CHECK_EQ(elf_layout(&bad, &ip, &l), -ENOEXEC);
+        CHECK_EQ(elf_layout(&bad, NULL, &l), 0);     /* static: that area is free */
+    }
+    free(im.buf);
+    free(ii.buf);
+}
+
 /* End of the last file byte any segment the parser checks refers to. */
 static uint64_t file_extent(const uint8_t *b)
 {

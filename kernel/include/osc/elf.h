@@ -38,6 +38,14 @@
 #define ELF_INTERP_MAX    256    /* PT_INTERP path incl. NUL; longer is rejected */
 #define ELF_SHEBANG_MAX   256    /* Linux BINPRM_BUF_SIZE: only this much of a script is read */
 
+/* Load addresses the kernel picks (no ASLR yet). ET_DYN programs go where Linux puts
+ * them with randomisation off; the dynamic loader (PT_INTERP) goes above the mmap
+ * area (which searches down from 0x7f0000000000) and well below the stack, so
+ * neither the program, its heap nor the libraries ld.so maps can collide with it. */
+#define ELF_PIE_BASE         0x0000555555554000ull
+#define ELF_INTERP_BASE      0x00007f8000000000ull
+#define ELF_INTERP_SPAN_MAX  (1ull << 30)   /* ld.so is ~250 KiB; bounds the loader's span */
+
 struct elf_segment {
     uint64_t vaddr;     /* as in the file; for ET_DYN add the load bias */
     uint64_t memsz;     /* >= filesz; the tail past filesz is zero-filled */
@@ -77,10 +85,26 @@ struct elf_plan {
     struct elf_tls tls;
 };
 
+/* Where exec puts a program and its interpreter, and what the auxv says about it. */
+struct elf_layout {
+    uint64_t bias;          /* added to every program vaddr: 0 for ET_EXEC */
+    uint64_t interp_bias;   /* added to every interpreter vaddr; 0 without one */
+    uint64_t entry;         /* first user instruction: the interpreter's entry if any */
+    uint64_t at_entry;      /* AT_ENTRY: the program's own entry */
+    uint64_t at_base;       /* AT_BASE: the interpreter's load address, 0 without one */
+    uint64_t brk;           /* heap start: the page after the program's last segment */
+};
+
 /* Validates the ELF64 x86_64 executable in buf[0, len) and fills *plan. Returns 0,
  * or -ENOEXEC for anything that is not a well-formed, loadable executable. Never
  * reads outside buf[0, len). */
 int elf_parse(const void *buf, size_t len, struct elf_plan *plan);
+
+/* Places a parsed program and its parsed interpreter (NULL when the program has no
+ * PT_INTERP). Returns 0 with *out filled, or -ENOEXEC when the interpreter is not an
+ * ET_DYN, names an interpreter itself, spans more than ELF_INTERP_SPAN_MAX, or when
+ * the program would reach into the interpreter's area. */
+int elf_layout(const struct elf_plan *prog, const struct elf_plan *interp, struct elf_layout *out);
 
 /* Parses a "#!" script line with Linux's rules: only the first ELF_SHEBANG_MAX bytes
  * count; the line ends at '\n' or NUL; blanks (space, tab) after "#!" are skipped;

@@ -39,4 +39,6 @@
 #define EXDEV   18
 #define EMLINK  31
 #define EOVERFLOW 75
+#define ENODATA 61
+#define ELIBBAD 80      /* a PT_INTERP loader that is not a loadable shared object */
 #define EOPNOTSUPP 95
