@@ -38,7 +38,15 @@ struct tty {
     char echo_buf[TTY_ECHO_MAX];        /* the worker's only */
 };
 
-static void fbcon_emit(const char *s, size_t n) { fbcon_write(s, n); }
+/* The text console answers queries (cursor position...) as a terminal does: the
+ * answer arrives as input, after fbcon's lock is dropped (it ranks above ours). */
+static void fbcon_emit(const char *s, size_t n)
+{
+    char reply[32];
+    size_t k = fbcon_write(s, n, reply, sizeof(reply));
+    for (size_t i = 0; i < k; i++)
+        tty_receive_byte(TTY_VT, (uint8_t)reply[i]);
+}
 
 /* ttyS0, the serial line, is also /dev/console (init's and the log's); tty1 is
  * the framebuffer text console with the keyboard. Each has its own shell. */

@@ -171,6 +171,17 @@ static void sgr_apply(void)
     layout.color = sgr_color();
 }
 
+/* What the terminal answers to queries (cursor position, status, attributes),
+ * handed to fbcon_write's caller to feed back as input; only the last answer of
+ * one write is kept, as a program waits for each before asking again. */
+static char answer_buf[32];
+static size_t answer_len;
+
+static void answer(int n)
+{
+    answer_len = n > 0 ? MIN((size_t)n, sizeof(answer_buf) - 1) : 0;
+}
+
 /* The alternate screen (ESC [ ?1049 h/l) that full-screen programs draw on: the
  * normal screen and cursor are kept aside and come back when the program leaves,
  * so the shell's lines reappear after vi or less, as in a terminal emulator. */
@@ -246,6 +257,16 @@ static void csi_final(char f)
     case 'm':
         sgr_apply();
         break;
+    case 'n':                           /* device status report */
+        if (p0 == 6)
+            answer(ksnprintf(answer_buf, sizeof(answer_buf), "\x1b[%u;%uR", layout.cy + 1, cx + 1));
+        else if (p0 == 5)
+            answer(ksnprintf(answer_buf, sizeof(answer_buf), "\x1b[0n"));
+        break;
+    case 'c':                           /* device attributes: a VT102, as Linux's */
+        if (!esc_private && p0 == 0)
+            answer(ksnprintf(answer_buf, sizeof(answer_buf), "\x1b[?6c"));
+        break;
     default:
         break;          /* other modes, reports (n): ignored */
     }
@@ -278,8 +299,8 @@ static void term_putc(char c)
                 esc_param[esc_nparam - 1] = esc_param[esc_nparam - 1] * 10 + (uint32_t)(c - '0');
         } else if (c == ';') {
             esc_nparam = esc_nparam ? esc_nparam + 1 : 2;
-        } else if (c == '?') {
-            esc_private = true;
+        } else if (c == '?' || c == '>') {
+            esc_private = true;         /* DEC private modes; '>' secondary queries */
         } else if (c >= 0x40 && c <= 0x7e) {
             esc_state = ESC_NONE;
             if (layout.cols && layout.rows)
@@ -289,17 +310,21 @@ static void term_putc(char c)
     }
 }
 
-void fbcon_write(const char *s, size_t n)
+size_t fbcon_write(const char *s, size_t n, char *reply, size_t reply_cap)
 {
     if (!prepared)
-        return;
+        return 0;
     unsigned long f = spin_lock_irqsave(&fbcon_lock);
     layout.color = sgr_color();         /* log lines in between have their own */
+    answer_len = 0;
     for (size_t i = 0; i < n; i++)
         term_putc(s[i]);
     if (active)
         render();
+    size_t k = MIN(answer_len, reply_cap);
+    memcpy(reply, answer_buf, k);
     spin_unlock_irqrestore(&fbcon_lock, f);
+    return k;
 }
 
 bool fbcon_size(uint32_t *cols, uint32_t *rows)

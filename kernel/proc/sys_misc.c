@@ -1,6 +1,5 @@
 /* Small process-wide system calls real programs make at start-up (FACTS.md):
- * identity, uname, limits, time, sleep, randomness, names. Single-user system:
- * every id is 0. */
+ * uname, limits, time, sleep, randomness, names (identity: creds.c). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -12,11 +11,6 @@
 #include <osc/time.h>
 #include <osc/uaccess.h>
 #include "proc_internal.h"
-
-SYSCALL(getuid) { (void)args; return 0; }
-SYSCALL(geteuid) { (void)args; return 0; }
-SYSCALL(getgid) { (void)args; return 0; }
-SYSCALL(getegid) { (void)args; return 0; }
 
 SYSCALL(umask)
 {

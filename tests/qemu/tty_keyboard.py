@@ -7,7 +7,8 @@ splash's handover the prompt is on screen; a shifted command line
 "echo Kbd$((6*7))" prints Kbd42; the terminal is the text console's own (the
 serial line, another terminal, sees none of it; `stty size` gives the console's
 size); ctrl+c interrupts "sleep 10"; printf's SGR reverse video and red show in
-those colours; busybox vi edits and writes a file, and leaving it restores the
+those colours; a cursor-position query (ESC [ 6 n) is answered as input; busybox
+vi edits and writes a file, and leaving it restores the
 shell's screen (the alternate screen).
 Fails if no keyboard driver types into the terminal. Usage: tty_keyboard.py ISO."""
 import os, subprocess, sys, tempfile, time
@@ -102,7 +103,9 @@ def tail():
 # QEMU key names (qapi QKeyCode) for what the test types; "shift-x" holds shift.
 KEYS = {" ": "spc", "$": "shift-4", "(": "shift-9", ")": "shift-0", "*": "shift-8",
         "+": "shift-equal", "/": "slash", ".": "dot", ":": "shift-semicolon", ";": "semicolon",
-        "'": "apostrophe", "\\": "backslash", "[": "bracket_left", "\n": "ret", "\x1b": "esc"}
+        "'": "apostrophe", "\\": "backslash", "[": "bracket_left", "]": "bracket_right",
+        '"': "shift-apostrophe", "{": "shift-bracket_left", "}": "shift-bracket_right",
+        "#": "shift-3", "?": "shift-slash", "\n": "ret", "\x1b": "esc"}
 
 
 def type_text(qmp, text):
@@ -159,6 +162,14 @@ try:
             why = "" if all(c[2] == text for c in row[:3]) and all(c[1] == red for c in row[4:7]) \
                 else "colours read %r" % [(c[0], c[1] and c[1].hex(), c[2].hex()) for c in row[:7]]
         rep.check("kbd_console_shows_reverse_video_and_colours", not why, why)
+        # A cursor-position query is answered as input, as a terminal does.
+        type_text(qmp, "stty -icanon -echo; printf '\\033[6n'; read -d R x; stty icanon echo; "
+                       "echo \"got[${x#??}]\"\n")
+        ok, lines = wait_screen(qmp, lambda ls: any(l.startswith("got[") for l in ls) and prompt_last(ls))
+        got = [(i, l) for i, l in enumerate(lines) if l.startswith("got[")]
+        rep.check("kbd_console_answers_cursor_position_query",
+                  ok and got and got[-1][1] == "got[%d;1]" % (got[-1][0] + 1),
+                  "want got[ROW;1] on that row; " + shown(lines))
         type_text(qmp, "vi /tmp/k.txt\n")
         ok, lines = wait_screen(qmp, lambda ls: sum(l == "~" for l in ls) >= 10)
         if ok:

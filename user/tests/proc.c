@@ -1,10 +1,14 @@
-/* Process basics: getpid/getppid/gettid, uid calls, uname fields, getrandom. */
+/* Process basics: getpid/getppid/gettid, credentials (uid/gid calls, saved ids,
+ * supplementary groups and who may change them), uname fields, getrandom. The
+ * credential tests change ids in a child only, and expect to start as root. */
 #define _GNU_SOURCE
 #include "testlib.h"
 
+#include <grp.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 TEST(getpid_is_positive_and_stable)
 {
@@ -33,6 +37,90 @@ TEST(uid_calls_agree)
 {
     CHECK_EQ(getuid(), geteuid());
     CHECK_EQ(getgid(), getegid());
+}
+
+TEST(getgroups_counts_then_lists_and_refuses_a_short_buffer)
+{
+    gid_t list[64];
+    int n = getgroups(0, NULL);
+    REQUIRE(n >= 0 && n <= 64);
+    CHECK_EQ(getgroups(64, list), n);
+    if (n > 0)
+        CHECK_ERR(getgroups(n - 1, list), EINVAL);
+    CHECK_ERR(syscall(SYS_getgroups, -1, list), EINVAL);
+}
+
+/* Runs fn in a child (credentials change there only); true if it exited 0. */
+static int in_child(int (*fn)(void))
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fn());
+    int status;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+#define STEP(n, cond) do { if (!(cond)) return n; } while (0)
+
+static int groups_round_trip(void)
+{
+    gid_t set[2] = { 5, 7 }, got[4];
+    STEP(1, setgroups(2, set) == 0);
+    STEP(2, getgroups(4, got) == 2 && got[0] == 5 && got[1] == 7);
+    STEP(3, syscall(SYS_setgroups, -1, set) == -1 && errno == EINVAL);
+    STEP(4, setgroups(0, NULL) == 0 && getgroups(0, NULL) == 0);
+    STEP(5, syscall(SYS_setgroups, 1, (void *)8) == -1 && errno == EFAULT);
+    return 0;
+}
+
+TEST(setgroups_as_root_then_getgroups_reads_them_back)
+{
+    REQUIRE(geteuid() == 0);
+    CHECK(in_child(groups_round_trip));
+}
+
+static int uid_rules(void)
+{
+    uid_t r, e, s;
+    /* Direct syscalls: the libc wrappers may cache or broadcast. */
+    STEP(1, syscall(SYS_setresuid, 1000, 1000, 0) == 0);
+    STEP(2, syscall(SYS_getresuid, &r, &e, &s) == 0 && r == 1000 && e == 1000 && s == 0);
+    STEP(3, getuid() == 1000 && geteuid() == 1000);
+    STEP(4, syscall(SYS_setuid, 2000) == -1 && errno == EPERM);       /* not one of ours */
+    STEP(5, syscall(SYS_setgroups, 0, NULL) == -1 && errno == EPERM);
+    STEP(6, syscall(SYS_setresuid, -1, 0, -1) == 0 && geteuid() == 0); /* back via saved */
+    STEP(7, syscall(SYS_setuid, 1000) == 0);                           /* privileged: all three */
+    STEP(8, syscall(SYS_getresuid, &r, &e, &s) == 0 && r == 1000 && e == 1000 && s == 1000);
+    STEP(9, syscall(SYS_setuid, 0) == -1 && errno == EPERM);          /* no way back */
+    STEP(10, syscall(SYS_getresuid, (void *)8, &e, &s) == -1 && errno == EFAULT);
+    return 0;
+}
+
+TEST(setresuid_and_setuid_follow_the_privilege_rules)
+{
+    REQUIRE(geteuid() == 0);
+    CHECK(in_child(uid_rules));
+}
+
+static int gid_rules(void)
+{
+    gid_t r, e, s;
+    STEP(1, syscall(SYS_setregid, 300, 400) == 0);
+    /* A real id set: the saved id follows the new effective one. */
+    STEP(2, syscall(SYS_getresgid, &r, &e, &s) == 0 && r == 300 && e == 400 && s == 400);
+    STEP(3, getgid() == 300 && getegid() == 400);
+    STEP(4, syscall(SYS_setgid, 500) == 0);                            /* euid 0: all three */
+    STEP(5, syscall(SYS_getresgid, &r, &e, &s) == 0 && r == 500 && e == 500 && s == 500);
+    STEP(6, syscall(SYS_setresuid, 1000, 1000, 1000) == 0);
+    STEP(7, syscall(SYS_setgid, 600) == -1 && errno == EPERM);
+    STEP(8, syscall(SYS_setresgid, -1, 500, -1) == 0);                 /* one of its own */
+    return 0;
+}
+
+TEST(setregid_sets_the_saved_id_and_unprivileged_setgid_is_refused)
+{
+    REQUIRE(geteuid() == 0);
+    CHECK(in_child(gid_rules));
 }
 
 static int terminated_nonempty(const char *s, size_t size)

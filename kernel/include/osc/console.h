@@ -62,9 +62,12 @@ int fbcon_prepare(void);
  * log so far), then registers as a log sink. 0, or -ENODEV without a framebuffer. */
 int fbcon_start(void);
 /* Terminal output to the text console (a VT100 subset: cursor moves, erase in
- * line/display, SGR colours, bold as bright, reverse video); kept on the grid
- * once prepared, drawn once started. */
-void fbcon_write(const char *s, size_t n);
+ * line/display, SGR colours, bold as bright, reverse video, the alternate
+ * screen); kept on the grid once prepared, drawn once started. What the terminal
+ * answers to queries in s (ESC [ 6 n cursor position, ESC [ 5 n, ESC [ c) goes to
+ * reply (at most reply_cap bytes, count returned) for the caller to feed back as
+ * terminal input. */
+size_t fbcon_write(const char *s, size_t n, char *reply, size_t reply_cap);
 /* The console's size in cells; false before it is prepared (no framebuffer). */
 bool fbcon_size(uint32_t *cols, uint32_t *rows);
 /* Panic path: makes panic output reach the screen (stops the splash, clears, shows

@@ -10,6 +10,8 @@ struct mm_space;        /* kernel/proc: page tables + VMAs (refcounted) */
 struct fdtable;         /* kernel/fs */
 struct vnode;           /* kernel/fs */
 
+#define PROC_NGROUPS_MAX 32     /* supplementary groups kept (Linux: 65536) */
+
 struct process {
     int pid;
     int pgid, sid;
@@ -20,6 +22,9 @@ struct process {
     struct vnode *root;
     uint32_t umask;
     uint32_t uid, gid, euid, egid;
+    uint32_t suid, sgid;        /* saved set-user/group-ID (kernel/proc/creds.c) */
+    uint32_t ngroups;
+    uint32_t groups[PROC_NGROUPS_MAX];  /* supplementary groups */
     char comm[16];              /* executable name, as /proc/<pid>/comm */
     /* Set at exec (fork copies them), read by procfs under the process table lock. */
     char exe[256];              /* absolute path of the executable: /proc/<pid>/exe */
@@ -95,6 +100,9 @@ struct proc_info {
      * at its fork. */
     uint64_t utime_ns, stime_ns, cutime_ns, cstime_ns, start_ns;
     uint32_t uid, gid, euid, egid;
+    uint32_t suid, sgid;        /* saved set-user/group-ID (kernel/proc/creds.c) */
+    uint32_t ngroups;
+    uint32_t groups[PROC_NGROUPS_MAX];  /* supplementary groups */
     char comm[16];
     char exe[256];
     char cmdline[512];

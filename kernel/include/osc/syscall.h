@@ -91,8 +91,17 @@
 #define __NR_getppid 110
 #define __NR_getpgrp 111
 #define __NR_setsid 112
+#define __NR_setreuid 113
+#define __NR_setregid 114
 #define __NR_getgroups 115
+#define __NR_setgroups 116
+#define __NR_setresuid 117
+#define __NR_getresuid 118
+#define __NR_setresgid 119
+#define __NR_getresgid 120
 #define __NR_getpgid 121
+#define __NR_setfsuid 122
+#define __NR_setfsgid 123
 #define __NR_getsid 124
 #define __NR_rt_sigpending 127
 #define __NR_rt_sigsuspend 130
