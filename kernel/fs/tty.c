@@ -11,6 +11,7 @@
 #include <osc/log.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
+#include <osc/time.h>
 #include <osc/tty.h>
 #include <osc/uaccess.h>
 #include <osc/uart.h>
@@ -248,50 +249,70 @@ static ssize_t tty_read(struct file *f, void *buf, size_t n)
         return -EIO;
     if (n == 0)
         return 0;
+    /* VTIME waits end at a deadline or at new input, whichever is first: the
+     * waiter hooks on t->wq, which every input byte wakes. */
+    struct poll_waiter w;
+    struct poll_entry e;
+    bool hooked = false;
     unsigned long fl = spin_lock_irqsave(&t->wq.lock);
     bool nonblock = f->flags & O_NONBLOCK;
-    uint32_t naps = 0;          /* VTIME counts in tenths of a second: 10 naps each */
+    uint64_t deadline = 0;      /* VTIME: restarts whenever a byte arrives */
     size_t seen = 0;
+    ssize_t ret;
     for (;;) {
         enum tty_read_step step;
         if (t->ld.termios.c_lflag & TTY_ICANON) {
             step = tty_ldisc_readable(&t->ld, 1) ? TTY_READ_NOW
                  : nonblock ? TTY_READ_AGAIN : TTY_READ_SLEEP;
         } else {
-            /* The VTIME timer restarts whenever a byte arrives (with VMIN 0 the
-             * first byte ends the read anyway). */
-            if (t->ld.commit != seen) {
+            /* With VMIN 0 the first byte ends the read anyway. */
+            if (deadline == 0 || t->ld.commit != seen) {
                 seen = t->ld.commit;
-                naps = 0;
+                deadline = time_ns() + (uint64_t)t->ld.termios.c_cc[VTIME] * 100000000ull;
             }
-            bool expired = naps >= (uint32_t)t->ld.termios.c_cc[VTIME] * 10;
-            step = tty_ldisc_raw_step(&t->ld, n, nonblock, expired);
+            step = tty_ldisc_raw_step(&t->ld, n, nonblock, time_ns() >= deadline);
         }
-        if (step == TTY_READ_NOW)
+        if (step == TTY_READ_NOW) {
+            ret = (ssize_t)tty_ldisc_read(&t->ld, buf, n);
             break;
+        }
         if (step == TTY_READ_AGAIN) {
-            spin_unlock_irqrestore(&t->wq.lock, fl);
-            return -EAGAIN;
+            ret = -EAGAIN;
+            break;
         }
         if (step == TTY_READ_TIMED) {
-            /* Naps, not a timed wait on t->wq: new input is seen within 10 ms.
-             * A signal ends the wait as it ends an untimed one. */
+            struct linux_termios before = t->ld.termios;
             spin_unlock_irqrestore(&t->wq.lock, fl);
-            if (thread_sleep_ns_interruptible(10 * 1000 * 1000, NULL))
-                return -ERESTARTSYS;
-            naps++;
+            if (!hooked) {
+                poll_waiter_init(&w);
+                poll_waiter_add(&w, &e, &t->wq);
+                hooked = true;
+            }
+            /* Armed, then re-checked: input or a mode change that came while the
+             * lock was dropped is seen here, any later one wakes the sleep. */
+            poll_waiter_arm(&w);
             fl = spin_lock_irqsave(&t->wq.lock);
+            bool changed = t->ld.commit != seen || memcmp(&before, &t->ld.termios, sizeof(before));
+            spin_unlock_irqrestore(&t->wq.lock, fl);
+            if (!changed)
+                poll_waiter_sleep(&w, deadline);
+            fl = spin_lock_irqsave(&t->wq.lock);
+            if (signal_pending_current()) {
+                ret = -ERESTARTSYS;     /* nothing consumed yet: input stays queued */
+                break;
+            }
             continue;
         }
         int err = tty_sleep(t, &fl);
         if (err) {
-            spin_unlock_irqrestore(&t->wq.lock, fl);
-            return err;
+            ret = err;                  /* nothing consumed: input stays queued */
+            break;
         }
     }
-    size_t k = tty_ldisc_read(&t->ld, buf, n);
     spin_unlock_irqrestore(&t->wq.lock, fl);
-    return (ssize_t)k;
+    if (hooked)
+        poll_waiter_remove(&e);
+    return ret;
 }
 
 static ssize_t tty_write(struct file *f, const void *buf, size_t n)
