@@ -19,6 +19,8 @@
 #define SC_KP_FIRST     0x47    /* keypad 7 .. keypad . */
 #define SC_KP_LAST      0x53
 #define SC_KP_5         0x4c    /* no grey twin: E0 4C types nothing */
+#define SC_PGUP         0x49    /* keypad 9 / grey PgUp */
+#define SC_PGDN         0x51    /* keypad 3 / grey PgDn */
 #define SC_F1           0x3b    /* F1-F10 are 0x3b-0x44 */
 #define SC_F10          0x44
 #define SC_F11          0x57
@@ -135,6 +137,7 @@ static char base_char(const struct ps2_keymap *k, bool ext, uint8_t code)
 
 size_t ps2_keymap_feed(struct ps2_keymap *k, uint8_t sc, char out[PS2_KEY_OUT_MAX])
 {
+    k->action = PS2_NONE;
     if (k->e1_skip) {
         k->e1_skip--;
         return 0;
@@ -155,6 +158,12 @@ size_t ps2_keymap_feed(struct ps2_keymap *k, uint8_t sc, char out[PS2_KEY_OUT_MA
     if (modifier(k, ext, code, down) || !down)
         return 0;      /* releases (and the controller's 0xFA/0xFE/0xFF) type nothing */
 
+    bool shift = k->lshift || k->rshift;
+    if ((code == SC_PGUP || code == SC_PGDN) && shift && (ext || !k->numlock)) {
+        /* As on the Linux console: Shift+PgUp/PgDn page the scrollback. */
+        k->action = code == SC_PGUP ? PS2_SCROLL_BACK : PS2_SCROLL_FORWARD;
+        return 0;
+    }
     if (code >= SC_KP_FIRST && code <= SC_KP_LAST) {
         const char *nav = keypad_nav[code - SC_KP_FIRST];
         if (ext && code == SC_KP_5)

@@ -4,6 +4,7 @@
 
 #define LOG_TAG "ps2"
 #include <osc/arch.h>
+#include <osc/console.h>
 #include <osc/irq.h>
 #include <osc/log.h>
 #include <osc/ps2.h>
@@ -95,6 +96,8 @@ static void ps2kbd_irq(struct irq_frame *frame, void *ctx)
         size_t n = ps2_keymap_feed(&keymap, sc, out);
         for (size_t j = 0; j < n; j++)
             tty_receive_byte(TTY_VT, (uint8_t)out[j]);
+        if (keymap.action == PS2_SCROLL_BACK || keymap.action == PS2_SCROLL_FORWARD)
+            fbcon_scrollback(keymap.action == PS2_SCROLL_BACK ? 1 : -1);
     }
 }
 

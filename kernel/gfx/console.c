@@ -34,6 +34,8 @@ static void newline(struct con_layout *l)
         return;
     }
     /* Bottom reached: move every row up one and blank the last. */
+    if (l->scrolled_out)
+        l->scrolled_out(l->scroll_ctx, l->cells, l->cols);
     memmove(l->cells, l->cells + l->cols, (size_t)(l->rows - 1) * l->cols * sizeof(*l->cells));
     clear_row(l, l->rows - 1);
     l->scrolls++;

@@ -82,6 +82,43 @@ static void put_text(const char *text, size_t len)
     }
 }
 
+/* Scrollback: the rows that scrolled off the top of the normal screen (never the
+ * alternate one), FBCON_HISTORY rows in a ring, each FBCON_MAX_COLS cells wide.
+ * view_back > 0 shows the screen that many rows further back, composed in
+ * view_grid; any terminal output returns to the live screen. */
+#define FBCON_HISTORY   512
+static struct con_cell history[FBCON_HISTORY * FBCON_MAX_COLS];
+static uint64_t history_rows;           /* rows ever saved */
+static uint32_t view_back;
+static struct con_cell view_grid[FBCON_MAX_COLS * FBCON_MAX_ROWS];
+static bool on_alt;                     /* the alternate screen is shown */
+
+static void save_row(void *ctx, const struct con_cell *row, uint32_t cols)
+{
+    (void)ctx;
+    if (on_alt)
+        return;
+    memcpy(&history[(history_rows % FBCON_HISTORY) * FBCON_MAX_COLS], row, cols * sizeof(*row));
+    history_rows++;
+}
+
+/* The screen view_back rows up: the history's last rows, then the grid's first. */
+static void compose_view(struct con_layout *v)
+{
+    uint32_t rows = layout.rows, cols = layout.cols;
+    *v = layout;
+    v->cells = view_grid;
+    for (uint32_t r = 0; r < rows; r++) {
+        struct con_cell *dst = &view_grid[(size_t)r * cols];
+        if (r < view_back) {
+            uint64_t h = history_rows - view_back + r;
+            memcpy(dst, &history[(h % FBCON_HISTORY) * FBCON_MAX_COLS], cols * sizeof(*dst));
+        } else {
+            memcpy(dst, &layout.cells[(size_t)(r - view_back) * cols], cols * sizeof(*dst));
+        }
+    }
+}
+
 /* The cursor: an underline drawn over its cell after each sync, so a moved cursor
  * only costs redrawing the cell it left. Hidden with ESC [ ?25 l (full-screen
  * programs draw without it) and at panic. */
@@ -92,11 +129,17 @@ static uint32_t cursor_col = CURSOR_NONE, cursor_row;
 
 static void render(void)
 {
-    con_layout_sync(&layout, shown, draw_cell, NULL);
+    if (view_back) {
+        struct con_layout v;
+        compose_view(&v);
+        con_layout_sync(&v, shown, draw_cell, NULL);
+    } else {
+        con_layout_sync(&layout, shown, draw_cell, NULL);
+    }
     if (!layout.cols || !layout.rows)
         return;
     uint32_t col = MIN(layout.cx, layout.cols - 1), row = layout.cy;
-    bool show = cursor_on && !panicking;
+    bool show = cursor_on && !panicking && !view_back;
     if (cursor_col != CURSOR_NONE && (!show || cursor_col != col || cursor_row != row))
         draw_cell(NULL, cursor_col, cursor_row, con_layout_cell(&layout, cursor_col, cursor_row));
     cursor_col = CURSOR_NONE;
@@ -187,7 +230,6 @@ static void answer(int n)
  * so the shell's lines reappear after vi or less, as in a terminal emulator. */
 static struct con_cell saved_grid[FBCON_MAX_COLS * FBCON_MAX_ROWS];
 static uint32_t saved_cx, saved_cy;
-static bool on_alt;
 
 static void alt_screen(bool enter)
 {
@@ -317,6 +359,7 @@ size_t fbcon_write(const char *s, size_t n, char *reply, size_t reply_cap)
     unsigned long f = spin_lock_irqsave(&fbcon_lock);
     layout.color = sgr_color();         /* log lines in between have their own */
     answer_len = 0;
+    view_back = 0;                      /* output shows the live screen */
     for (size_t i = 0; i < n; i++)
         term_putc(s[i]);
     if (active)
@@ -325,6 +368,22 @@ size_t fbcon_write(const char *s, size_t n, char *reply, size_t reply_cap)
     memcpy(reply, answer_buf, k);
     spin_unlock_irqrestore(&fbcon_lock, f);
     return k;
+}
+
+void fbcon_scrollback(int pages)
+{
+    if (!prepared)
+        return;
+    unsigned long f = spin_lock_irqsave(&fbcon_lock);
+    uint32_t step = MAX(layout.rows / 2, 1u);
+    uint64_t have = MIN(history_rows, (uint64_t)FBCON_HISTORY);
+    int64_t back = (int64_t)view_back + (int64_t)pages * step;
+    if (on_alt || back < 0)
+        back = 0;
+    view_back = (uint32_t)MIN((uint64_t)back, have);
+    if (active)
+        render();
+    spin_unlock_irqrestore(&fbcon_lock, f);
 }
 
 bool fbcon_size(uint32_t *cols, uint32_t *rows)
@@ -350,6 +409,7 @@ static int size_grid(void)
     origin_x = (int)(screen->width - cols * font->width) / 2;
     origin_y = (int)(screen->height - rows * font->height) / 2;
     con_layout_init(&layout, grid, cols, rows);
+    layout.scrolled_out = save_row;
     prepared = true;
     return 0;
 }

@@ -78,6 +78,34 @@ TEST(newline_at_bottom_scrolls_up)
         CHECK_STR(row_text(&l, r), "");
 }
 
+/* Collects the rows a layout scrolls off, as fbcon's scrollback does. */
+struct gone { char rows[4][9]; int n; };
+static void collect(void *ctx, const struct con_cell *row, uint32_t cols)
+{
+    struct gone *g = ctx;
+    if (g->n < 4) {
+        for (uint32_t c = 0; c < cols && c < 8; c++)
+            g->rows[g->n][c] = (char)row[c].ch;
+        g->rows[g->n][cols < 8 ? cols : 8] = 0;
+    }
+    g->n++;
+}
+
+TEST(scrolled_out_hook_sees_each_row_leaving_the_top_in_order)
+{
+    struct con_cell cells[4 * 2];
+    struct con_layout l;
+    struct gone g = { .n = 0 };
+    con_layout_init(&l, cells, 4, 2);
+    l.scrolled_out = collect;
+    l.scroll_ctx = &g;
+    puts_l(&l, "a\nbb\nccc\ndddd");
+    CHECK_EQ(g.n, 2);
+    CHECK_STR(g.rows[0], "a   ");
+    CHECK_STR(g.rows[1], "bb  ");
+    CHECK_STR(row_text(&l, 0), "ccc");
+}
+
 TEST(wrap_on_last_row_scrolls)
 {
     struct con_cell cells[3 * 2];

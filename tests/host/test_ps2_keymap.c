@@ -92,6 +92,24 @@ TEST(ps2_extended_arrows_and_editing_keys_send_linux_vt_sequences)
     CHECK_STR(TYPED(&k, 0xe0, 0x2a, 0xe0, 0x47, 0xe0, 0xc7, 0xe0, 0xaa, 0x1e), "\x1b[1~a");
 }
 
+TEST(ps2_shift_page_up_and_down_scroll_the_console_and_type_nothing)
+{
+    struct ps2_keymap k = { 0 };
+    char out[PS2_KEY_OUT_MAX];
+    CHECK_EQ(ps2_keymap_feed(&k, 0x2a, out), 0);            /* LShift down */
+    CHECK_EQ(ps2_keymap_feed(&k, 0xe0, out), 0);
+    CHECK_EQ(ps2_keymap_feed(&k, 0x49, out), 0);            /* grey PgUp */
+    CHECK_EQ(k.action, PS2_SCROLL_BACK);
+    CHECK_EQ(ps2_keymap_feed(&k, 0xe0, out), 0);
+    CHECK_EQ(k.action, PS2_NONE);
+    CHECK_EQ(ps2_keymap_feed(&k, 0x51, out), 0);            /* grey PgDn */
+    CHECK_EQ(k.action, PS2_SCROLL_FORWARD);
+    CHECK_EQ(ps2_keymap_feed(&k, 0xaa, out), 0);            /* LShift up */
+    /* Without Shift, PgUp is the VT sequence again and no action. */
+    CHECK_STR(TYPED(&k, 0xe0, 0x49), "\x1b[5~");
+    CHECK_EQ(k.action, PS2_NONE);
+}
+
 TEST(ps2_keypad_follows_num_lock)
 {
     struct ps2_keymap k = { 0 };

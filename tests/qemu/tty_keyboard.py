@@ -9,7 +9,8 @@ serial line, another terminal, sees none of it; `stty size` gives the console's
 size); ctrl+c interrupts "sleep 10"; printf's SGR reverse video and red show in
 those colours; a cursor-position query (ESC [ 6 n) is answered as input; busybox
 vi edits and writes a file, and leaving it restores the
-shell's screen (the alternate screen).
+shell's screen (the alternate screen); Shift+PgUp shows lines that scrolled off
+and Shift+PgDn comes back.
 Fails if no keyboard driver types into the terminal. Usage: tty_keyboard.py ISO."""
 import os, subprocess, sys, tempfile, time
 
@@ -184,6 +185,21 @@ try:
         rep.check("kbd_vi_leaves_the_alternate_screen",
                   ok and "/ # vi /tmp/k.txt" in lines and "~" not in lines,
                   "after vi: " + shown(lines))
+        # Shift+PgUp pages back through what scrolled off the top; Shift+PgDn returns.
+        type_text(qmp, "seq 1 120\n")
+        ok, lines = wait_screen(qmp, lambda ls: "120" in ls and prompt_last(ls))
+        if ok:
+            qmp.command("send-key", keys=[{"type": "qcode", "data": "shift"},
+                                          {"type": "qcode", "data": "pgup"}])
+            ok, lines = wait_screen(qmp, lambda ls: "60" in ls and "120" not in ls, 10)
+        back = ok
+        if ok:
+            qmp.command("send-key", keys=[{"type": "qcode", "data": "shift"},
+                                          {"type": "qcode", "data": "pgdn"}])
+            ok, lines = wait_screen(qmp, lambda ls: "120" in ls and prompt_last(ls), 10)
+        rep.check("kbd_shift_page_up_shows_scrollback", ok,
+                  "%s; %s" % ("did not return to the live screen" if back else
+                              "Shift+PgUp did not show lines 52-98", shown(lines)))
 finally:
     if qmp:
         qmp.close()

@@ -28,6 +28,10 @@ struct con_layout {
     uint32_t cx, cy;            /* cursor; cx == cols means "wrap before next char" */
     uint8_t color;              /* colour for newly written characters */
     uint64_t scrolls;           /* lines scrolled off the top so far */
+    /* Optional (set after init): sees each row just before it scrolls off the
+     * top, for a scrollback history. */
+    void (*scrolled_out)(void *ctx, const struct con_cell *row, uint32_t cols);
+    void *scroll_ctx;
 };
 
 #define CON_TAB_WIDTH 8
@@ -68,6 +72,10 @@ int fbcon_start(void);
  * reply (at most reply_cap bytes, count returned) for the caller to feed back as
  * terminal input. */
 size_t fbcon_write(const char *s, size_t n, char *reply, size_t reply_cap);
+/* Pages the scrollback: pages > 0 back into history by that many half screens,
+ * < 0 forward; any output returns to the live screen. From the keyboard's
+ * interrupt handler (Shift+PgUp/PgDn). */
+void fbcon_scrollback(int pages);
 /* The console's size in cells; false before it is prepared (no framebuffer). */
 bool fbcon_size(uint32_t *cols, uint32_t *rows);
 /* Panic path: makes panic output reach the screen (stops the splash, clears, shows
