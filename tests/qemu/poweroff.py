@@ -4,7 +4,7 @@ announce the shutdown and the kernel power the machine off through ACPI S5, so Q
 exits by itself with status 0; `reboot -f` makes the kernel reset the machine,
 which with -no-reboot also ends QEMU. The two are told apart by the kernel's
 "power off" / "restart" lines. Usage: poweroff.py [ISO] [--firmware bios|uefi]."""
-import argparse, os, socket, sys, tempfile, time
+import argparse, os, socket, subprocess, sys, tempfile, time
 
 from common import ROOT, start_vm, stop_vm
 import qemu_run
@@ -36,7 +36,7 @@ def boot_and_type(command):
         cmd = ["timeout", "-s", "KILL", str(BOOT_TIMEOUT + EXIT_TIMEOUT + 5)] + \
             qemu_run.base_command(opts.iso, opts.firmware, vars_path) + \
             ["-display", "none", "-serial", "unix:%s,server,nowait" % sock]
-        q = start_vm(cmd, stdout=subprocess_devnull(), stderr=subprocess_devnull())
+        q = start_vm(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         buf = b""
         try:
             s = None
@@ -74,16 +74,11 @@ def boot_and_type(command):
                     break
             try:
                 q.wait(timeout=max(0.1, end - time.time()))
-            except Exception:
+            except subprocess.TimeoutExpired:
                 pass
-            status = q.poll()
-            return status, buf
+            return q.poll(), buf
         finally:
             stop_vm(q)
-
-
-def subprocess_devnull():
-    return open(os.devnull, "wb")
 
 
 status, log = boot_and_type(b"poweroff")
