@@ -106,6 +106,7 @@ qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/dynexe.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
+qemu_test tests/qemu/poweroff.py build/oscortex.iso
 # make bench's quick mode: every figure produced in OSCortex and in Linux (never the
 # numbers; docs/performance.md). Downloads Debian's kernel once into build/bench/.
 echo "== bench smoke (OSCortex and Linux, every figure produced)"

@@ -222,3 +222,134 @@ TEST(acpi_hpet_outside_memory_space_is_ignored)
     CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
     CHECK_EQ(info.hpet_address, 0);
 }
+
+/* --- FADT and \_S5_ ----------------------------------------------------------- */
+
+/* Name(\_S5_, Package(4){ 0x05, 0x07, 0, 0 }) as iasl emits it. */
+static const uint8_t s5_root[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+                                   0x0a, 0x05, 0x0a, 0x07, 0x00, 0x00 };
+
+/* FADT (rev 3, 244 bytes) at 0x7000 -> DSDT at 0x8000 holding aml. */
+static void build_fadt(const uint8_t *aml, size_t aml_len, uint32_t fadt_len)
+{
+    uint32_t extra[1] = { 0x7000 };
+    build_all(1, extra);
+    uint8_t *f = phys + 0x7000;
+    header(0x7000, "FACP", fadt_len);
+    put32(f + 40, 0x8000);
+    put32(f + 48, 0xb2);
+    f[52] = 0xf1;
+    put32(f + 64, 0x604);
+    put32(f + 68, 0);
+    if (fadt_len >= 116)
+        put32(f + 112, 1u << 10);
+    if (fadt_len >= 129) {
+        f[116] = 1;                     /* system I/O */
+        f[117] = 8;
+        put64(f + 120, 0xcf9);
+        f[128] = 6;
+    }
+    fix_checksum(f, fadt_len, 9);
+    header(0x8000, "DSDT", 36 + (uint32_t)aml_len);
+    memcpy(phys + 0x8000 + 36, aml, aml_len);
+    fix_checksum(phys + 0x8000, 36 + aml_len, 9);
+}
+
+TEST(acpi_fadt_gives_pm1_control_ports_reset_register_and_s5)
+{
+    build_fadt(s5_root, sizeof(s5_root), 244);
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK(info.fadt.present);
+    CHECK_EQ(info.fadt.pm1a_cnt, 0x604);
+    CHECK_EQ(info.fadt.pm1b_cnt, 0);
+    CHECK_EQ(info.fadt.smi_cmd, 0xb2);
+    CHECK_EQ(info.fadt.acpi_enable, 0xf1);
+    CHECK(info.fadt.reset_supported);
+    CHECK_EQ(info.fadt.reset_space, 1);
+    CHECK_EQ(info.fadt.reset_address, 0xcf9);
+    CHECK_EQ(info.fadt.reset_value, 6);
+    CHECK(info.fadt.s5_found);
+    CHECK_EQ(info.fadt.slp_typa, 5);
+    CHECK_EQ(info.fadt.slp_typb, 7);
+    CHECK_EQ(info.tables_rejected, 0);
+}
+
+TEST(acpi_fadt_prefers_x_dsdt_and_acpi1_fadt_has_no_reset_register)
+{
+    build_fadt(s5_root, sizeof(s5_root), 244);
+    put64(phys + 0x7000 + 140, 0x9000);     /* X_DSDT: a DSDT without \_S5_ */
+    fix_checksum(phys + 0x7000, 244, 9);
+    header(0x9000, "DSDT", 40);
+    fix_checksum(phys + 0x9000, 40, 9);
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK(!info.fadt.s5_found);
+    CHECK_EQ(info.fadt.s5_error, -ENOENT);
+    build_fadt(s5_root, sizeof(s5_root), 116);
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK(info.fadt.present);
+    CHECK(!info.fadt.reset_supported);
+    CHECK(info.fadt.s5_found);
+}
+
+TEST(acpi_short_fadt_or_bad_dsdt_is_rejected_without_s5)
+{
+    build_fadt(s5_root, sizeof(s5_root), 100);
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK(!info.fadt.present);
+    CHECK_EQ(info.tables_rejected, 1);
+    build_fadt(s5_root, sizeof(s5_root), 244);
+    phys[0x8000 + 40] ^= 0x33;              /* DSDT checksum */
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK(info.fadt.present);
+    CHECK(!info.fadt.s5_found);
+    CHECK_EQ(info.fadt.s5_error, -ENOENT);
+    CHECK_EQ(info.cpu_count, 2);            /* the rest still parsed */
+}
+
+TEST(acpi_s5_skips_references_and_reads_scoped_names_and_long_pkglength)
+{
+    /* A reference to _S5_ (no NameOp) first, then Name(_S5_, ...) with a two-byte
+     * PkgLength and word / one elements. */
+    uint8_t aml[] = { 0x70, '_', 'S', '5', '_', 0x60,
+                      0x08, '_', 'S', '5', '_', 0x12, 0x47, 0x00, 0x02,
+                      0x0b, 0x03, 0x00, 0x01 };
+    /* PkgLength 0x47 0x00: one extra byte, length 7 | 0 << 4 = 7 */
+    uint8_t a = 9, b = 9;
+    CHECK_EQ(acpi_find_s5(aml, sizeof(aml), &a, &b), 0);
+    CHECK_EQ(a, 3);
+    CHECK_EQ(b, 1);
+    CHECK_EQ(acpi_find_s5(s5_root, sizeof(s5_root), &a, &b), 0);
+    CHECK_EQ(a, 5);
+    uint8_t parent[] = { 0x08, '^', '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x00, 0x00, 0x00 };
+    CHECK_EQ(acpi_find_s5(parent, sizeof(parent), &a, &b), 0);
+    CHECK_EQ(a, 0);
+    CHECK_EQ(b, 0);
+}
+
+TEST(acpi_s5_malformed_or_truncated_is_einval_never_overread)
+{
+    uint8_t a, b;
+    CHECK_EQ(acpi_find_s5((const uint8_t *)"no sleep states", 15, &a, &b), -ENOENT);
+    CHECK_EQ(acpi_find_s5(s5_root, 0, &a, &b), -ENOENT);
+    /* Every truncation of a valid object: -EINVAL once the name is there. */
+    for (size_t n = 6; n < 11; n++)
+        CHECK_EQ(acpi_find_s5(s5_root, n, &a, &b), -EINVAL);
+    uint8_t not_pkg[] = { 0x08, '_', 'S', '5', '_', 0x0a, 0x05 };
+    CHECK_EQ(acpi_find_s5(not_pkg, sizeof(not_pkg), &a, &b), -EINVAL);
+    uint8_t one_elem[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x04, 0x01, 0x0a, 0x05 };
+    CHECK_EQ(acpi_find_s5(one_elem, sizeof(one_elem), &a, &b), -EINVAL);
+    uint8_t bad_elem[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0d, 0x00, 0x00 };
+    CHECK_EQ(acpi_find_s5(bad_elem, sizeof(bad_elem), &a, &b), -EINVAL);
+    /* PkgLength says 0x3f bytes, the table has 9: would overrun. */
+    uint8_t overlong[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x3f, 0x02, 0x00, 0x00 };
+    CHECK_EQ(acpi_find_s5(overlong, sizeof(overlong), &a, &b), -EINVAL);
+    /* A four-byte PkgLength lead with nothing after it. */
+    uint8_t cut_len[] = { 0x08, '_', 'S', '5', '_', 0x12, 0xc0, 0x01 };
+    CHECK_EQ(acpi_find_s5(cut_len, sizeof(cut_len), &a, &b), -EINVAL);
+    /* Elements that end past the package's own length. */
+    uint8_t short_pkg[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x02, 0x0a, 0x05, 0x0a, 0x05 };
+    CHECK_EQ(acpi_find_s5(short_pkg, sizeof(short_pkg), &a, &b), -EINVAL);
+}

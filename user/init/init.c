@@ -10,6 +10,10 @@
  *              "[init] osc-run exit N", then exits with N (128+signal if killed).
  *              tools/osc-run also puts HEX in /etc/osc-run of its image, used when
  *              the command line names no mode (a kernel that does not pass it on).
+ * In normal mode SIGUSR2, SIGTERM and SIGUSR1 (what busybox poweroff, reboot and
+ * halt send PID 1) shut the system down: every other process gets SIGTERM, then
+ * SIGKILL after about a second, and init asks the kernel to power off, restart or
+ * halt with reboot(2).
  * The kernel turns PID 1's exit into the emulator's exit status (docs/testing.md).
  * Mounts nothing: the kernel mounts /, /dev, /tmp, /proc, /sys. Logs go to fd 1
  * (the console) with plain write(2), prefixed "[init]". */
@@ -21,7 +25,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,6 +334,59 @@ static pid_t spawn_on(const char *tty)
     return pid;
 }
 
+/* --- shutdown -------------------------------------------------------------------- */
+
+#define SHUTDOWN_GRACE_MS 1000      /* SIGTERM to SIGKILL; interactive shells ignore TERM */
+#define SHUTDOWN_POLL_MS  20
+
+static volatile sig_atomic_t shutdown_signal;
+
+static void on_shutdown_signal(int sig)
+{
+    shutdown_signal = sig;
+}
+
+/* No SA_RESTART: the supervisor's blocking waitpid returns EINTR and sees the flag. */
+static void catch_shutdown_signals(void)
+{
+    struct sigaction sa = { .sa_handler = on_shutdown_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* Reaps children for up to ms milliseconds; returns early once none is left. */
+static void reap_for(long ms)
+{
+    for (long waited = 0;; waited += SHUTDOWN_POLL_MS) {
+        pid_t w;
+        while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
+            ;
+        if (w < 0 && errno == ECHILD)
+            return;
+        if (waited >= ms)
+            return;
+        sleep_ms(SHUTDOWN_POLL_MS);
+    }
+}
+
+/* SIGUSR2 powers off, SIGTERM restarts, SIGUSR1 halts (busybox's convention).
+ * Returns only if the kernel refused. */
+static void shut_down(int sig)
+{
+    const char *what = sig == SIGUSR2 ? "power off" : sig == SIGTERM ? "reboot" : "halt";
+    int cmd = sig == SIGUSR2 ? RB_POWER_OFF : sig == SIGTERM ? RB_AUTOBOOT : RB_HALT_SYSTEM;
+    say("the system is going down (%s)", what);
+    kill(-1, SIGTERM);
+    reap_for(SHUTDOWN_GRACE_MS);
+    kill(-1, SIGKILL);
+    reap_for(SHUTDOWN_GRACE_MS);
+    sync();
+    reboot(cmd);
+    say("reboot(2) for %s failed: %s", what, strerror(errno));
+}
+
 /* Never returns: keeps a shell on each terminal and reaps everything else. */
 static void supervise(void)
 {
@@ -342,6 +401,13 @@ static void supervise(void)
             say("no %s (%s): no shell there", shell_ttys[i], strerror(errno));
     }
     for (;;) {
+        if (shutdown_signal) {
+            int sig = shutdown_signal;
+            shutdown_signal = 0;
+            shut_down(sig);
+            for (size_t i = 0; i < NTTYS; i++)
+                shell[i] = 0;           /* killed: start them again */
+        }
         for (size_t i = 0; i < NTTYS; i++) {
             if (present[i] && shell[i] <= 0 && (shell[i] = spawn_on(shell_ttys[i])) > 0)
                 say("started %s on %s (pid %d)", SHELL, shell_ttys[i], (int)shell[i]);
@@ -387,6 +453,7 @@ int main(int argc, char **argv, char **envp)
         return osc_run(value);
     }
 
+    catch_shutdown_signals();
     run_rc();
     supervise();
 }

@@ -5,6 +5,8 @@
 #include "testlib.h"
 
 #include <grp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -165,4 +167,51 @@ TEST(getrandom_rejects_unknown_flags)
 {
     unsigned char a[8];
     CHECK_ERR(syscall(SYS_getrandom, a, sizeof a, 0x4000), EINVAL);
+}
+
+/* reboot(2)'s argument checks. These also run on the host Linux, as root on CI, so
+ * every call here must be one that cannot act: a wrong magic number, or a command
+ * number Linux does not know. Never a valid command, not even CAD_ON/CAD_OFF
+ * (those would change the host's ctrl-alt-del behaviour). A container without
+ * CAP_SYS_BOOT answers EPERM before looking at the arguments; that is accepted
+ * outside OSCortex only. */
+#define REBOOT_MAGIC1        0xfee1deadu
+#define REBOOT_MAGIC2        672274793u
+#define REBOOT_CMD_POWER_OFF 0x4321fedcu
+#define REBOOT_CMD_UNKNOWN   0x12345678u
+
+static bool in_oscortex(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 && strcmp(u.sysname, "OSCortex") == 0;
+}
+
+static bool reboot_einval(uint32_t magic1, uint32_t magic2, uint32_t cmd)
+{
+    errno = 0;
+    long r = syscall(SYS_reboot, magic1, magic2, cmd, NULL);
+    return r == -1 && (errno == EINVAL || (errno == EPERM && !in_oscortex()));
+}
+
+TEST(reboot_with_bad_magic_or_unknown_command_is_einval)
+{
+    CHECK(reboot_einval(0xdeadbeefu, REBOOT_MAGIC2, REBOOT_CMD_POWER_OFF));
+    CHECK(reboot_einval(REBOOT_MAGIC1, 0x12345678u, REBOOT_CMD_POWER_OFF));
+    CHECK(reboot_einval(REBOOT_MAGIC1, REBOOT_MAGIC2, REBOOT_CMD_UNKNOWN));
+}
+
+TEST(reboot_by_non_root_is_eperm)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setresuid(65534, 65534, 65534) != 0)
+            _exit(2);
+        /* An unknown command: harmless even if the permission check were missing. */
+        long r = syscall(SYS_reboot, REBOOT_MAGIC1, REBOOT_MAGIC2, REBOOT_CMD_UNKNOWN, NULL);
+        _exit(r == -1 && errno == EPERM ? 0 : 1);
+    }
+    REQUIRE(pid > 0);
+    int status;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -184,6 +185,36 @@ TEST(kill_signal_0_probes_missing_pid_is_esrch_bad_number_is_einval)
     CHECK_EQ(kill(getpid(), 0), 0);
     CHECK_ERR(kill(999999, 0), ESRCH);
     CHECK_ERR(kill(getpid(), 65), EINVAL);
+}
+
+/* kill(-1, sig) reaches every process but the caller and PID 1 (init's shutdown
+ * relies on it). Only inside OSCortex, where the test runner leaves nothing else
+ * running: on the host it would signal every process of the machine. */
+TEST(kill_minus_1_signals_everyone_but_the_caller_and_init)
+{
+    struct utsname u;
+    if (uname(&u) != 0 || strcmp(u.sysname, "OSCortex") != 0)
+        return;
+    int init_there = kill(1, 0) == 0;  /* a kernel test may run us without init */
+    pid_t kids[2];
+    for (int i = 0; i < 2; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0)
+            for (;;)
+                pause();        /* SIGUSR2's default action ends us */
+        REQUIRE(kids[i] > 0);
+    }
+    runs = 0;
+    REQUIRE(set_handler(SIGUSR2, on_count, 0) == 0);    /* after fork: ours only */
+    CHECK_EQ(kill(-1, SIGUSR2), 0);
+    for (int i = 0; i < 2; i++) {
+        int status = 0;
+        CHECK_EQ(waitpid(kids[i], &status, 0), kids[i]);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR2);
+    }
+    CHECK_EQ(runs, 0);                  /* not the caller */
+    CHECK_EQ(kill(1, 0) == 0, init_there);  /* init, if any, is still there */
+    REQUIRE(set_handler(SIGUSR2, SIG_DFL, 0) == 0);
 }
 
 TEST(sigchld_reaches_parent_with_pid_cld_exited_and_status)

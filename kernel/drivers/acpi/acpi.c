@@ -1,5 +1,6 @@
-/* ACPI table parser (ACPI 6.5 §5.2): RSDP, RSDT/XSDT, MADT and HPET. Pure logic:
- * physical memory is reached only through the caller's map function. */
+/* ACPI table parser (ACPI 6.5 §5.2): RSDP, RSDT/XSDT, MADT, HPET, the FADT and
+ * the DSDT's \_S5_ package. Pure logic: physical memory is reached only through
+ * the caller's map function, and every read is bounded by the table's length. */
 
 #include <osc/acpi.h>
 #include <osc/errno.h>
@@ -21,6 +22,32 @@
 #define HPET_GAS_OFF        40          /* IA-PC HPET 1.0a 3.2.4: base address GAS */
 #define HPET_ADDRESS_OFF    44          /* 64-bit address inside the GAS at 40 */
 #define GAS_SYSTEM_MEMORY   0           /* ACPI 6.5 5.2.3.2: address space id */
+
+/* FADT field offsets (ACPI 6.5 table 5.9). */
+#define FADT_DSDT           40
+#define FADT_SMI_CMD        48
+#define FADT_ACPI_ENABLE    52
+#define FADT_PM1A_CNT_BLK   64
+#define FADT_PM1B_CNT_BLK   68
+#define FADT_FLAGS          112
+#define FADT_MIN_LEN        116         /* ACPI 1.0's FADT ends after the flags */
+#define FADT_RESET_REG      116         /* GAS: space id, width, offset, size, address */
+#define FADT_RESET_VALUE    128
+#define FADT_X_DSDT         140
+#define FADT_RESET_REG_SUP  (1u << 10)
+
+/* AML encoding (ACPI 6.5 §20.2). */
+#define AML_ZERO_OP         0x00
+#define AML_ONE_OP          0x01
+#define AML_NAME_OP         0x08
+#define AML_BYTE_PREFIX     0x0a
+#define AML_WORD_PREFIX     0x0b
+#define AML_DWORD_PREFIX    0x0c
+#define AML_QWORD_PREFIX    0x0e
+#define AML_PACKAGE_OP      0x12
+#define AML_ONES_OP         0xff
+#define AML_ROOT_CHAR       '\\'
+#define AML_PARENT_CHAR     '^'
 
 static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -128,10 +155,129 @@ static void parse_madt(const uint8_t *t, struct acpi_info *out)
     }
 }
 
-static void parse_table(const uint8_t *t, struct acpi_info *out)
+/* PkgLength (§20.2.4): the lead byte's top two bits count the bytes that follow;
+ * with none, its low six bits are the length, else its low nibble is the lowest.
+ * Returns the encoding's size, or 0 if it does not fit in avail bytes. */
+static size_t aml_pkg_length(const uint8_t *p, size_t avail, uint32_t *length)
+{
+    if (avail < 1)
+        return 0;
+    size_t extra = p[0] >> 6;
+    if (avail < 1 + extra)
+        return 0;
+    if (extra == 0) {
+        *length = p[0] & 0x3f;
+        return 1;
+    }
+    uint32_t v = p[0] & 0x0f;
+    for (size_t i = 0; i < extra; i++)
+        v |= (uint32_t)p[1 + i] << (4 + 8 * i);
+    *length = v;
+    return 1 + extra;
+}
+
+/* One integer package element (a constant or a literal); its size, or 0. */
+static size_t aml_integer(const uint8_t *p, size_t avail, uint64_t *v)
+{
+    if (avail < 1)
+        return 0;
+    size_t n;
+    switch (p[0]) {
+    case AML_ZERO_OP:  *v = 0; return 1;
+    case AML_ONE_OP:   *v = 1; return 1;
+    case AML_ONES_OP:  *v = ~0ull; return 1;
+    case AML_BYTE_PREFIX:  n = 1; break;
+    case AML_WORD_PREFIX:  n = 2; break;
+    case AML_DWORD_PREFIX: n = 4; break;
+    case AML_QWORD_PREFIX: n = 8; break;
+    default: return 0;
+    }
+    if (avail < 1 + n)
+        return 0;
+    *v = 0;
+    for (size_t i = 0; i < n; i++)
+        *v |= (uint64_t)p[1 + i] << (8 * i);
+    return 1 + n;
+}
+
+/* Name(\_S5_, Package(){ a, b, ... }) compiles to NameOp ['\\' | '^'...] "_S5_"
+ * PackageOp PkgLength NumElements a b ... The bytes "_S5_" also appear in other
+ * contexts (references, strings); only the NameOp form counts. */
+int acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t *slp_typb)
+{
+    for (size_t i = 1; i + 4 <= len; i++) {
+        if (memcmp(aml + i, "_S5_", 4) != 0)
+            continue;
+        size_t j = i;
+        while (j > 0 && (aml[j - 1] == AML_ROOT_CHAR || aml[j - 1] == AML_PARENT_CHAR))
+            j--;
+        if (j == 0 || aml[j - 1] != AML_NAME_OP)
+            continue;
+        size_t at = i + 4;
+        if (at >= len || aml[at] != AML_PACKAGE_OP)
+            return -EINVAL;
+        at++;
+        uint32_t pkg_len;
+        size_t n = aml_pkg_length(aml + at, len - at, &pkg_len);
+        if (!n || pkg_len < n + 1 || pkg_len > len - at)
+            return -EINVAL;
+        size_t end = at + pkg_len;      /* PkgLength counts itself */
+        at += n;
+        uint8_t count = aml[at++];
+        if (count < 2)
+            return -EINVAL;
+        uint64_t v[2];
+        for (int k = 0; k < 2; k++) {
+            n = aml_integer(aml + at, end - at, &v[k]);
+            if (!n)
+                return -EINVAL;
+            at += n;
+        }
+        *slp_typa = (uint8_t)(v[0] & 7);    /* SLP_TYP is a 3-bit field */
+        *slp_typb = (uint8_t)(v[1] & 7);
+        return 0;
+    }
+    return -ENOENT;
+}
+
+static void parse_fadt(const uint8_t *t, acpi_map_fn map, void *ctx, struct acpi_info *out)
+{
+    uint32_t len = rd32(t + 4);
+    struct acpi_fadt *f = &out->fadt;
+    if (len < FADT_MIN_LEN) {
+        out->tables_rejected++;
+        return;
+    }
+    f->present = true;
+    f->pm1a_cnt = rd32(t + FADT_PM1A_CNT_BLK);
+    f->pm1b_cnt = rd32(t + FADT_PM1B_CNT_BLK);
+    f->smi_cmd = rd32(t + FADT_SMI_CMD);
+    f->acpi_enable = t[FADT_ACPI_ENABLE];
+    if (len >= FADT_RESET_VALUE + 1 && (rd32(t + FADT_FLAGS) & FADT_RESET_REG_SUP)) {
+        f->reset_supported = true;
+        f->reset_space = t[FADT_RESET_REG];
+        f->reset_address = rd64(t + FADT_RESET_REG + 4);
+        f->reset_value = t[FADT_RESET_VALUE];
+    }
+    paddr_t dsdt = len >= FADT_X_DSDT + 8 ? rd64(t + FADT_X_DSDT) : 0;
+    if (!dsdt)
+        dsdt = rd32(t + FADT_DSDT);
+    const uint8_t *d = map_table(dsdt, map, ctx, out);
+    if (!d || memcmp(d, "DSDT", 4) != 0) {
+        f->s5_error = -ENOENT;
+        return;
+    }
+    f->s5_error = acpi_find_s5(d + SDT_HEADER_LEN, rd32(d + 4) - SDT_HEADER_LEN,
+                               &f->slp_typa, &f->slp_typb);
+    f->s5_found = f->s5_error == 0;
+}
+
+static void parse_table(const uint8_t *t, acpi_map_fn map, void *ctx, struct acpi_info *out)
 {
     if (memcmp(t, "APIC", 4) == 0)
         parse_madt(t, out);
+    else if (memcmp(t, "FACP", 4) == 0 && !out->fadt.present)
+        parse_fadt(t, map, ctx, out);
     else if (memcmp(t, "HPET", 4) == 0 && rd32(t + 4) >= HPET_ADDRESS_OFF + 8 &&
              t[HPET_GAS_OFF] == GAS_SYSTEM_MEMORY)
         out->hpet_address = rd64(t + HPET_ADDRESS_OFF);
@@ -162,7 +308,7 @@ int acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
         paddr_t phys = xsdt ? rd64(p) : rd32(p);
         const uint8_t *t = map_table(phys, map, ctx, out);
         if (t)
-            parse_table(t, out);
+            parse_table(t, map, ctx, out);
     }
     return 0;
 }

@@ -54,6 +54,12 @@ int acpi_init(void)
         log_warn("ACPI: unusable root tables (%d)", err);
         return err;
     }
+    const struct acpi_fadt *f = &acpi_info.fadt;
+    if (!f->present)
+        log_warn("ACPI: no FADT: power off unavailable");
+    else if (!f->s5_found)
+        log_warn("ACPI: no usable \\_S5_ in the DSDT (%s): power off unavailable",
+                 f->s5_error == -EINVAL ? "malformed" : "missing");
     if (acpi_info.tables_rejected)
         log_warn("ACPI: %zu table(s) with a bad checksum or length ignored",
                  acpi_info.tables_rejected);

@@ -1,5 +1,6 @@
 /* ACPI firmware tables: the parts the kernel uses (ACPI 6.5 §5.2): the CPU list and
- * interrupt controllers from the MADT, the HPET address. The parser is pure: it
+ * interrupt controllers from the MADT, the HPET address, and from the FADT and the
+ * DSDT's \_S5_ object what powering off and resetting the machine needs. The parser is pure: it
  * reaches physical memory only through a caller-supplied map function, so host
  * tests can feed it synthetic tables. Tables are untrusted input: a bad checksum or
  * length is logged and the table ignored. */
@@ -35,6 +36,27 @@ struct acpi_override {
     uint16_t flags;         /* ACPI_POLARITY_*, ACPI_TRIGGER_* */
 };
 
+/* Generic Address Structure address spaces (ACPI 6.5 §5.2.3.2). */
+#define ACPI_GAS_MEMORY     0
+#define ACPI_GAS_IO         1
+
+/* What the FADT (ACPI 6.5 §5.2.9) and the DSDT say about power off and reset.
+ * Fields are 0 when absent. */
+struct acpi_fadt {
+    bool present;
+    uint32_t pm1a_cnt;              /* PM1a/b control register I/O ports */
+    uint32_t pm1b_cnt;
+    uint32_t smi_cmd;               /* port to write acpi_enable to, if SCI_EN is clear */
+    uint8_t acpi_enable;
+    bool s5_found;                  /* \_S5_ package read from the DSDT */
+    int s5_error;                   /* why not: -ENOENT (no DSDT / no \_S5_), -EINVAL */
+    uint8_t slp_typa, slp_typb;     /* SLP_TYP values for S5 (soft off) */
+    bool reset_supported;           /* FADT flags RESET_REG_SUP */
+    uint8_t reset_space;            /* ACPI_GAS_* of the reset register */
+    uint64_t reset_address;
+    uint8_t reset_value;
+};
+
 struct acpi_info {
     uint8_t revision;               /* RSDP revision: 0 = ACPI 1.0 (RSDT) */
     paddr_t lapic_address;
@@ -46,6 +68,7 @@ struct acpi_info {
     struct acpi_override overrides[ACPI_MAX_OVERRIDES];
     size_t override_count;
     paddr_t hpet_address;           /* 0 when there is no HPET table */
+    struct acpi_fadt fadt;
     size_t tables_rejected;         /* bad checksum / length */
 };
 
@@ -61,6 +84,11 @@ long acpi_scan_rsdp(const uint8_t *area, size_t len);
  * table is unusable (individual bad tables are skipped and counted). */
 int acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,
                struct acpi_info *out);
+
+/* Finds the \_S5_ package in AML (a DSDT's body) and reads its first two elements
+ * (SLP_TYPa, SLP_TYPb). 0, -ENOENT when there is no \_S5_ object, -EINVAL when it
+ * is malformed or truncated. Never reads outside aml[0..len). */
+int acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t *slp_typb);
 
 /* Kernel side: what boot found (kernel/drivers/acpi/acpi_boot.c). */
 extern struct acpi_info acpi_info;

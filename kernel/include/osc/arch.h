@@ -24,6 +24,15 @@ static inline void cpu_relax(void) { arch_cpu_relax(); }
 void arch_exit_emulator(uint8_t code);
 __noreturn void arch_halt_forever(void);
 
+/* Leaving the machine (reboot(2)); interrupts are off afterwards. The ACPI values
+ * come from the table parser (NULL or absent: the fallbacks only).
+ * arch_power_off enters ACPI S5 and returns only on failure (-ENODEV without a
+ * FADT, -ENOENT without \_S5_, -EIO when the machine stayed on).
+ * arch_reset tries the FADT reset register, then the 8042, then a triple fault. */
+struct acpi_fadt;
+int arch_power_off(const struct acpi_fadt *fadt);
+__noreturn void arch_reset(const struct acpi_fadt *fadt);
+
 /* Per-CPU set-up that every core runs (LESSONS 15): descriptor tables, features. */
 void arch_cpu_init(void);
 /* Interrupt controllers and timers, after mm so MMIO can be mapped. */
