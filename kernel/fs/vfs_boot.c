@@ -4,6 +4,7 @@
 #define LOG_TAG "vfs"
 #include <osc/boot.h>
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -80,6 +81,11 @@ void vfs_init(void)
 
 int vfs_read_file(const char *path, void **data, size_t *len)
 {
+    return vfs_read_file_pages(path, data, len, NULL);
+}
+
+int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filepages **pages)
+{
     struct vfs_ctx c = kernel_ctx();
     struct file *f;
     int err = vfs_open(&c, NULL, path, O_RDONLY, 0, &f);
@@ -102,6 +108,13 @@ int vfs_read_file(const char *path, void **data, size_t *len)
     *data = buf;
     *len = (size_t)n;
     err = 0;
+    if (pages) {
+        /* As mmap's file_pages: a file with its own pread has no shared pages. */
+        struct vnode *v = f->vnode;
+        *pages = v->ops && v->ops->pages && !f->ops->pread ? v->ops->pages(v) : NULL;
+        if (*pages)
+            filepages_get(*pages);
+    }
 out:
     file_put(f);
     return err;

@@ -172,19 +172,46 @@ int filepages_truncate(struct filepages *fp, uint64_t size)
     return 0;
 }
 
-int filepages_map(struct filepages *fp, uint64_t pg, paddr_t *out)
+/* True when the bytes of page pg past the end of file are all zero (or pg is not the
+ * last, partial page). Caller holds the lock; pa is pg's frame. */
+static bool tail_clean(struct filepages *fp, size_t pg, paddr_t pa)
+{
+    uint64_t valid = fp->size - (uint64_t)pg * PAGE_SIZE;
+    if (valid >= PAGE_SIZE)
+        return true;
+    const uint8_t *b = phys_to_virt(pa);
+    for (size_t i = (size_t)valid; i < PAGE_SIZE; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
+int filepages_map(struct filepages *fp, uint64_t pg, bool priv, paddr_t *out, bool *copied)
 {
     int err = 0;
+    *copied = false;
     mutex_lock(&fp->lock);
     if (pg >= pages_for(fp->size)) {
         err = -EIO;
     } else {
         paddr_t pa = frame_at(fp, (size_t)pg, true);
-        if (pa) {
+        if (!pa) {
+            err = -ENOMEM;
+        } else if (priv && !tail_clean(fp, (size_t)pg, pa)) {
+            /* Stores past EOF through a shared mapping: the private view gets
+             * its own copy with zeroes there (ld.so relies on a zero .bss tail). */
+            paddr_t cp = pmm_alloc_page();      /* zeroed */
+            if (cp) {
+                memcpy(phys_to_virt(cp), phys_to_virt(pa),
+                       (size_t)(fp->size - pg * PAGE_SIZE));
+                *out = cp;
+                *copied = true;
+            } else {
+                err = -ENOMEM;
+            }
+        } else {
             page_ref_get(pa);   /* under the lock: truncate cannot free it first */
             *out = pa;
-        } else {
-            err = -ENOMEM;
         }
     }
     mutex_unlock(&fp->lock);

@@ -33,8 +33,10 @@ KTEST(filepages_mapped_frame_outlives_truncate_and_the_store)
     KT_ASSERT(fp != NULL);
     KT_ASSERT_EQ(filepages_write(fp, "xyz", 3, PAGE_SIZE), 3);
     paddr_t pa = 0, other;
-    KT_ASSERT_EQ(filepages_map(fp, 2, &other), -EIO);      /* wholly past EOF */
-    KT_ASSERT_EQ(filepages_map(fp, 1, &pa), 0);            /* as a page table would */
+    bool copied;
+    KT_ASSERT_EQ(filepages_map(fp, 2, false, &other, &copied), -EIO);  /* wholly past EOF */
+    KT_ASSERT_EQ(filepages_map(fp, 1, false, &pa, &copied), 0);        /* as a page table would */
+    KT_ASSERT(!copied);
     KT_ASSERT(memcmp(phys_to_virt(pa), "xyz", 3) == 0);
     KT_ASSERT_EQ(filepages_truncate(fp, 1), 0);
     KT_ASSERT(pmm_is_allocated(pa));            /* the mapping still holds it */
@@ -46,5 +48,28 @@ KTEST(filepages_mapped_frame_outlives_truncate_and_the_store)
     KT_ASSERT(pmm_is_allocated(pa));
     KT_ASSERT(memcmp(phys_to_virt(pa), "xyz", 3) == 0);
     page_ref_put(pa);                           /* the unmap */
+    KT_ASSERT(!pmm_is_allocated(pa));
+}
+
+KTEST(filepages_private_map_of_a_dirty_tail_is_a_zero_tailed_copy)
+{
+    KT_ASSERT_EQ(page_ref_init(), 0);
+    struct filepages *fp = filepages_create();
+    KT_ASSERT(fp != NULL);
+    KT_ASSERT_EQ(filepages_write(fp, "abc", 3, 0), 3);
+    paddr_t pa = 0, cp = 0;
+    bool copied = true;
+    KT_ASSERT_EQ(filepages_map(fp, 0, true, &pa, &copied), 0);  /* clean tail: the frame */
+    KT_ASSERT(!copied);
+    ((char *)phys_to_virt(pa))[10] = 'z';       /* a store past EOF via a shared map */
+    KT_ASSERT_EQ(filepages_map(fp, 0, true, &cp, &copied), 0);
+    KT_ASSERT(copied && cp != pa);
+    KT_ASSERT(memcmp(phys_to_virt(cp), "abc", 3) == 0);
+    KT_ASSERT_EQ(((char *)phys_to_virt(cp))[10], 0);
+    page_ref_put(cp);
+    KT_ASSERT(!pmm_is_allocated(cp));
+    filepages_put(fp);
+    KT_ASSERT(pmm_is_allocated(pa));            /* the first map still holds it */
+    page_ref_put(pa);
     KT_ASSERT(!pmm_is_allocated(pa));
 }

@@ -1,4 +1,5 @@
-/* Exec: an executable file becomes a fresh address space. ELF PT_LOAD segments are
+/* Exec: an executable file becomes a fresh address space. ELF PT_LOAD segments map
+ * the file's pages copy-on-write where the filesystem keeps them (tmpfs), else are
  * copied page by page (elf_parse already validated the plan); a dynamic program's
  * PT_INTERP loader is loaded beside it and started instead, the auxv telling it
  * where the program is. The stack gets the System V initial layout (argc, argv,
@@ -10,6 +11,7 @@
 #include <osc/context.h>
 #include <osc/elf.h>
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -121,11 +123,33 @@ static int stack_build(struct mm_space *mm, const char *path, const char *const 
     return err;
 }
 
-/* Maps one image's PT_LOADs at bias and copies their file bytes in; the rest of
- * each segment stays zero (.bss). VMAs first: a page two segments share gets both
- * protections. */
+/* The pages of segment i that can map the file itself, [*fs, *fe) at bias (empty
+ * when *fs >= *fe): those holding only its file bytes, or file bytes and what
+ * follows them in the file when the segment has no .bss to zero there. A page it
+ * shares with a neighbouring segment is left out (it needs both segments' bytes). */
+static void file_pages_of(const struct elf_plan *plan, size_t i, uint64_t bias,
+                          uint64_t *fs, uint64_t *fe)
+{
+    const struct elf_segment *sg = &plan->loads[i];
+    uint64_t a = sg->vaddr + bias, b = a + sg->filesz;
+    *fs = ALIGN_DOWN(a, PAGE_SIZE);
+    *fe = sg->memsz > sg->filesz ? ALIGN_DOWN(b, PAGE_SIZE) : ALIGN_UP(b, PAGE_SIZE);
+    if (i > 0) {
+        const struct elf_segment *p = &plan->loads[i - 1];
+        if (*fs < ALIGN_UP(p->vaddr + bias + p->memsz, PAGE_SIZE))
+            *fs += PAGE_SIZE;
+    }
+    if (i + 1 < plan->nloads && *fe > ALIGN_DOWN(plan->loads[i + 1].vaddr + bias, PAGE_SIZE))
+        *fe = ALIGN_DOWN(plan->loads[i + 1].vaddr + bias, PAGE_SIZE);
+}
+
+/* Maps one image's PT_LOADs at bias; the rest of each segment stays zero (.bss).
+ * VMAs first: a page two segments share gets both protections. With the file's
+ * page store fp, whole file pages map it copy-on-write (text shared between every
+ * process running the program) and only the edge pages are copied; without, every
+ * file byte is copied from data. */
 static int map_image(struct mm_space *mm, const struct elf_plan *plan, const void *data,
-                     uint64_t bias)
+                     struct filepages *fp, uint64_t bias)
 {
     int err = 0;
     uint64_t prev_end = 0;
@@ -145,7 +169,20 @@ static int map_image(struct mm_space *mm, const struct elf_plan *plan, const voi
     }
     for (size_t i = 0; !err && i < plan->nloads; i++) {
         const struct elf_segment *sg = &plan->loads[i];
-        err = mm_write(mm, sg->vaddr + bias, (const uint8_t *)data + sg->offset, sg->filesz);
+        uint64_t a = sg->vaddr + bias, b = a + sg->filesz, fs = 0, fe = 0;
+        const uint8_t *src = (const uint8_t *)data + sg->offset;
+        if (fp && sg->filesz)
+            file_pages_of(plan, i, bias, &fs, &fe);
+        if (fs >= fe) {
+            err = mm_write(mm, a, src, sg->filesz);
+            continue;
+        }
+        err = mm_map_file(mm, fs, fe, sg->prot, 0, fp, ALIGN_DOWN(sg->offset, PAGE_SIZE) +
+                          (fs - ALIGN_DOWN(a, PAGE_SIZE)));
+        if (!err && a < fs)
+            err = mm_write(mm, a, src, MIN(b, fs) - a);
+        if (!err && fe < b)
+            err = mm_write(mm, fe, src + (fe - a), b - fe);
     }
     return err;
 }
@@ -153,10 +190,10 @@ static int map_image(struct mm_space *mm, const struct elf_plan *plan, const voi
 /* The program interpreter named by PT_INTERP (the dynamic loader): read and parsed
  * into *iplan; its bytes go to *idata (the caller frees them). */
 static int load_interp(const char *path, const struct elf_plan *plan, struct elf_plan *iplan,
-                       void **idata)
+                       void **idata, struct filepages **ifp)
 {
     size_t ilen;
-    int err = vfs_read_file(plan->interp, idata, &ilen);
+    int err = vfs_read_file_pages(plan->interp, idata, &ilen, ifp);
     if (err) {
         log_info("exec %s: interpreter %s: error %d", path, plan->interp, err);
         return err;
@@ -170,16 +207,17 @@ static int load_interp(const char *path, const struct elf_plan *plan, struct elf
     return 0;
 }
 
-static int load_elf(const char *path, const void *data, size_t len, const char *const argv[],
-                    const char *const envp[], struct exec_image *out)
+static int load_elf(const char *path, const void *data, size_t len, struct filepages *fp,
+                    const char *const argv[], const char *const envp[], struct exec_image *out)
 {
     struct elf_plan *plan = kmalloc(sizeof(*plan)), *iplan = kmalloc(sizeof(*plan));
     void *idata = NULL;
+    struct filepages *ifp = NULL;
     struct elf_layout lay;
     struct mm_space *mm = NULL;
     int err = !plan || !iplan ? -ENOMEM : elf_parse(data, len, plan);
     if (!err && plan->has_interp)
-        err = load_interp(path, plan, iplan, &idata);
+        err = load_interp(path, plan, iplan, &idata, &ifp);
     if (!err) {
         err = elf_layout(plan, plan->has_interp ? iplan : NULL, &lay);
         if (err && plan->has_interp) {
@@ -193,10 +231,16 @@ static int load_elf(const char *path, const void *data, size_t len, const char *
         if (!mm)
             err = -ENOMEM;
     }
+    /* Mapping file pages needs their page_ref counts; without them, copy. */
+    if (!err && (fp || ifp) && page_ref_init()) {
+        fp = NULL;
+        filepages_put(ifp);
+        ifp = NULL;
+    }
     if (!err)
-        err = map_image(mm, plan, data, lay.bias);
+        err = map_image(mm, plan, data, fp, lay.bias);
     if (!err && plan->has_interp)
-        err = map_image(mm, iplan, idata, lay.interp_bias);
+        err = map_image(mm, iplan, idata, ifp, lay.interp_bias);
     if (!err) {
         mm->brk_start = mm->brk = lay.brk;
         err = mm_map_fixed(mm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP,
@@ -216,6 +260,7 @@ static int load_elf(const char *path, const void *data, size_t len, const char *
                 base = c + 1;
         strlcpy(out->comm, base, sizeof(out->comm));
     }
+    filepages_put(ifp);
     kfree(idata);
     kfree(iplan);
     kfree(plan);
@@ -227,7 +272,8 @@ static int exec_load_depth(const char *path, const char *const argv[],
 {
     void *data;
     size_t len;
-    int err = vfs_read_file(path, &data, &len);
+    struct filepages *fp = NULL;
+    int err = vfs_read_file_pages(path, &data, &len, &fp);
     if (err)
         return err;
     if (len >= 2 && ((char *)data)[0] == '#' && ((char *)data)[1] == '!') {
@@ -254,8 +300,9 @@ static int exec_load_depth(const char *path, const char *const argv[],
         kfree(interp);
         kfree(arg);
     } else {
-        err = load_elf(path, data, len, argv, envp, out);
+        err = load_elf(path, data, len, fp, argv, envp, out);
     }
+    filepages_put(fp);
     kfree(data);
     return err;
 }

@@ -242,7 +242,8 @@ int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
         err = -ENOMEM;
     /* A shared file mapping may become writable only if the file was opened so. */
     for (struct vma *v = mm->vmas; v && !err && v->start < end; v = v->next)
-        if (v->end > start && v->file && (prot & PROT_WRITE) && !(v->flags & VMA_MAYWRITE))
+        if (v->end > start && (v->flags & VMA_SHARED) && v->file && (prot & PROT_WRITE) &&
+            !(v->flags & VMA_MAYWRITE))
             err = -EACCES;
     if (!err)
         err = vma_split_at(mm, start);
@@ -278,9 +279,14 @@ int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end)
     return 0;
 }
 
+static bool vma_private_file(const struct vma *v)
+{
+    return v->file && !(v->flags & VMA_SHARED);
+}
+
 /* Maps the page at va per its VMA if it is not mapped yet: the file's page for a
- * shared file mapping, else a zeroed frame. 0 and the frame in *out, -EIO (past the
- * end of the file) or -ENOMEM. Caller holds mm->lock. */
+ * file mapping (copy-on-write for a private one), else a zeroed frame. 0 and the
+ * frame in *out, -EIO (past the end of the file) or -ENOMEM. Caller holds mm->lock. */
 static int populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va, paddr_t *out)
 {
     paddr_t pa = upt_translate(mm->root, va);
@@ -288,14 +294,18 @@ static int populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va, paddr
         *out = pa;
         return 0;
     }
+    bool cow = false;
     if (v->file) {
-        int err = filepages_map(v->file, (v->file_off + (va - v->start)) / PAGE_SIZE, &pa);
+        bool priv = vma_private_file(v), copied;
+        int err = filepages_map(v->file, (v->file_off + (va - v->start)) / PAGE_SIZE, priv,
+                                &pa, &copied);
         if (err)
             return err;
+        cow = priv && !copied;
     } else if (!(pa = pmm_alloc_page())) {
         return -ENOMEM;
     }
-    if (upt_map(mm->root, va, pa, v->prot)) {
+    if (cow ? upt_map_cow(mm->root, va, pa, v->prot) : upt_map(mm->root, va, pa, v->prot)) {
         page_ref_put(pa);       /* a fresh frame is freed, a file page keeps its store's */
         return -ENOMEM;
     }
@@ -317,7 +327,11 @@ int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool pres
         err = upt_cow_break(mm->root, ALIGN_DOWN(addr, PAGE_SIZE), v->prot);
     } else if (allowed && !present) {
         paddr_t pa;
-        err = populate_locked(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), &pa);
+        vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+        err = populate_locked(mm, v, va, &pa);
+        /* A first write to a private file page copies it now, not on a second fault. */
+        if (!err && write && vma_private_file(v))
+            err = upt_cow_break(mm->root, va, v->prot);
     }
     mutex_unlock(&mm->lock);
     return err;
@@ -337,6 +351,14 @@ int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len)
         vaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
         paddr_t pa;
         err = populate_locked(mm, v, page, &pa);
+        /* Never write into a file's own page: a private file page gets its copy
+         * (-EFAULT from upt_cow_break: it is one already). */
+        if (!err && vma_private_file(v)) {
+            err = upt_cow_break(mm->root, page, v->prot);
+            if (err == -EFAULT)
+                err = 0;
+            pa = upt_translate(mm->root, page);
+        }
         if (err)
             break;
         size_t n = MIN(len, PAGE_SIZE - (va - page));
@@ -406,6 +428,12 @@ int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
         goto out;
     }
     uint32_t prot = v->prot, flags = v->flags;
+    /* A private file mapping moves with its file: pages not yet touched still fault
+     * in from it; present ones are copied. (v may be gone after the unmap below.) */
+    struct filepages *file = v->file;
+    uint64_t file_off = v->file_off + (old - v->start);
+    if (file)
+        filepages_get(file);
     vaddr_t dst = fixed;
     if (dst) {
         err = unmap_locked(mm, dst, dst + new_len);
@@ -417,9 +445,12 @@ int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
     struct vma *n = err ? NULL : kzalloc(sizeof(*n));
     if (!err && !n)
         err = -ENOMEM;
-    if (err)
+    if (err) {
+        filepages_put(file);
         goto out;
-    *n = (struct vma){ .start = dst, .end = dst + new_len, .prot = prot, .flags = flags };
+    }
+    *n = (struct vma){ .start = dst, .end = dst + new_len, .prot = prot, .flags = flags,
+                       .file = file, .file_off = file_off };
     vma_insert(mm, n);
     err = copy_pages_locked(mm, old, dst, MIN(old_len, new_len), prot);
     if (!err)

@@ -1,5 +1,5 @@
-/* Memory system calls: brk, mmap (anonymous; files shared through their pages, or as
- * private copies), mremap, munmap, mprotect, madvise, msync. Arguments are user values: every range is checked before mm_*
+/* Memory system calls: brk, mmap (anonymous; files through their pages, shared or
+ * copy-on-write, or as private copies when the filesystem keeps none), mremap, munmap, mprotect, madvise, msync. Arguments are user values: every range is checked before mm_*
  * sees it. */
 
 #define LOG_TAG "mm"
@@ -37,8 +37,8 @@ static long user_span(uint64_t addr, uint64_t len, uint64_t *end)
     return 0;
 }
 
-/* The pages a MAP_SHARED mapping of f maps, or NULL when its filesystem keeps none
- * (procfs snapshots, devices): those are mapped as private copies, read-only. */
+/* The pages a mapping of f maps, or NULL when its filesystem keeps none (procfs
+ * snapshots, devices): those are mapped as private copies (file_fill). */
 static struct filepages *file_pages(struct file *f)
 {
     struct vnode *v = f->vnode;
@@ -117,14 +117,14 @@ SYSCALL(mmap)
     ret = -EOVERFLOW;
     if (f && off + l < off)
         goto out;
-    /* MAP_SHARED anonymous memory is shared with children across fork; a MAP_SHARED
-     * file mapping maps the file's own pages (when its filesystem has them), else
-     * it is a private copy like MAP_PRIVATE. */
-    struct filepages *fp = f && (flags & MAP_SHARED) ? file_pages(f) : NULL;
+    /* MAP_SHARED anonymous memory is shared with children across fork; a file
+     * mapping maps the file's own pages when its filesystem has them (MAP_PRIVATE:
+     * copy-on-write), else it is a private copy filled now. */
+    struct filepages *fp = f ? file_pages(f) : NULL;
     if (fp && (ret = page_ref_init()))
         goto out;
     uint32_t vflags = ((!f || fp) && (flags & MAP_SHARED)) ? VMA_SHARED : 0;
-    if (fp && (f->flags & O_ACCMODE) == O_RDWR)
+    if (fp && (flags & MAP_SHARED) && (f->flags & O_ACCMODE) == O_RDWR)
         vflags |= VMA_MAYWRITE;
     uint64_t at;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {

@@ -107,6 +107,14 @@ int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot)
     return 0;
 }
 
+int upt_map_cow(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot)
+{
+    int err = upt_map(root, va, pa, prot & ~PROT_WRITE);
+    if (!err)
+        *walk(root, va, false) |= PTE_COW;      /* read-only already: no flush needed */
+    return err;
+}
+
 /* Next address to look at after va when the walk found nothing: skips the whole
  * missing table. */
 static vaddr_t skip_hole(paddr_t root, vaddr_t va)

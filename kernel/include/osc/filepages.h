@@ -27,5 +27,8 @@ ssize_t filepages_write(struct filepages *fp, const void *buf, size_t n, uint64_
 int filepages_truncate(struct filepages *fp, uint64_t size);
 /* Page-fault side: the frame of page index pg with a page_ref taken for the caller's
  * page table (page_ref_init must have succeeded). 0, -EIO when the page lies wholly
- * past the end of the file (SIGBUS), or -ENOMEM. */
-int filepages_map(struct filepages *fp, uint64_t pg, paddr_t *out);
+ * past the end of the file (SIGBUS), or -ENOMEM. For a private mapping (priv), when
+ * pg is the last page and its bytes past the end of file are not all zero (stores
+ * through a shared mapping), *out is instead a fresh frame holding a copy with that
+ * tail zeroed, and *copied is set: the caller owns it outright. */
+int filepages_map(struct filepages *fp, uint64_t pg, bool priv, paddr_t *out, bool *copied);

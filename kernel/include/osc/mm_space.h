@@ -36,7 +36,9 @@ struct vma {
     uint32_t prot;              /* PROT_* */
     uint32_t flags;             /* VMA_* */
     struct vma *next;           /* ascending, non-overlapping */
-    struct filepages *file;     /* MAP_SHARED of a file: its pages (a reference), or NULL */
+    /* A file mapping's pages (a reference), or NULL. MAP_SHARED (VMA_SHARED) maps
+     * them as they are; MAP_PRIVATE maps them copy-on-write. */
+    struct filepages *file;
     uint64_t file_off;          /* byte offset in file of start */
 };
 
@@ -59,8 +61,10 @@ void mm_activate(struct mm_space *mm);
 /* The calls below take mm->lock themselves. */
 /* Maps [start, end) anonymous with prot, replacing whatever was there (MAP_FIXED). */
 int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot, uint32_t flags);
-/* The same for a MAP_SHARED file mapping: [start, end) shows fp's pages from byte
- * off (page-aligned) on, faulted in on demand; takes its own reference on fp. */
+/* The same for a file mapping: [start, end) shows fp's pages from byte off
+ * (page-aligned) on, faulted in on demand; takes its own reference on fp. Without
+ * VMA_SHARED in flags the pages are copy-on-write: untouched ones keep showing the
+ * file, written ones are private copies. page_ref_init must have succeeded. */
 int mm_map_file(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
                 uint32_t flags, struct filepages *fp, uint64_t off);
 /* Finds a free page-aligned range of len bytes: at hint if free, else top-down below
@@ -103,6 +107,9 @@ vaddr_t mm_brk(struct mm_space *mm, vaddr_t want);
 paddr_t upt_create(void);                       /* PML4 with the kernel half; 0 on OOM */
 void upt_destroy(paddr_t root);                 /* frees user frames and tables */
 int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);   /* 0 or -ENOMEM */
+/* The same, but copy-on-write: read-only whatever prot says, until a write fault
+ * (upt_cow_break) gives va its own copy (private file mappings). */
+int upt_map_cow(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);
 /* Unmaps [start, end), freeing the frames; flushes the TLB when root is live. */
 void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end);
 void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot);

@@ -17,7 +17,12 @@ void vfs_init(void);
 
 /* Reads a whole regular file (after path resolution from the root, following
  * symlinks) into a kmalloc'd buffer the caller kfree()s. 0 or a negative errno. */
+struct filepages;
 int vfs_read_file(const char *path, void **data, size_t *len);
+/* The same, and when pages is not NULL also the file's page store in *pages (a
+ * reference the caller drops with filepages_put), or NULL when its filesystem keeps
+ * none: exec maps program segments from it copy-on-write. */
+int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filepages **pages);
 
 /* Process hooks. fork: the child gets a copy of the parent's descriptor table
  * (sharing open files) and its cwd/root. exec: descriptors marked close-on-exec are
