@@ -246,6 +246,19 @@ void preempt_enable(void)
         sched_yield();
 }
 
+void sched_reap_zombies(void)
+{
+    struct runqueue *rq = this_rq();
+    for (;;) {
+        unsigned long f = spin_lock_irqsave(&rq->lock);
+        struct thread *z = tq_pop_head(&rq->zombie_head, &rq->zombie_tail);
+        spin_unlock_irqrestore(&rq->lock, f);
+        if (!z)
+            return;
+        thread_free(z);
+    }
+}
+
 /* The idle thread: frees detached dead threads, then halts with interrupts on
  * until an interrupt makes something runnable (sched_irq_exit switches away). */
 static void sched_idle_loop(void *arg)
@@ -253,14 +266,11 @@ static void sched_idle_loop(void *arg)
     (void)arg;
     struct runqueue *rq = this_rq();
     for (;;) {
+        sched_reap_zombies();
         unsigned long f = spin_lock_irqsave(&rq->lock);
-        struct thread *z = tq_pop_head(&rq->zombie_head, &rq->zombie_tail);
         bool ready = rq->ready_head != NULL;
         spin_unlock_irqs_off(&rq->lock);
-        if (z) {
-            irq_restore(f);
-            thread_free(z);
-        } else if (ready) {
+        if (ready) {
             irq_restore(f);
             sched_yield();
         } else {

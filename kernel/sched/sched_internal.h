@@ -115,6 +115,10 @@ void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline);
 bool sched_wake_sleeping(struct thread *t);
 /* Frees a dead thread's stack block (never the current stack). */
 void thread_free(struct thread *t);
+/* Frees the dead detached threads queued on this CPU's zombie list; thread context,
+ * after sched_init. Run by the idle thread and before every thread_alloc, so the
+ * list stays short on a CPU that is never idle (a fork loop). */
+void sched_reap_zombies(void);
 
 /* Wakes up to n waiters (n < 0: all); caller holds wq->lock with interrupts off. */
 void waitqueue_wake_locked(struct waitqueue *wq, int n);

@@ -1,8 +1,9 @@
 /* Kernel thread lifetime: a thread is one 16 KiB block of physical pages with its
  * struct at the top and its stack growing down below it (a canary in the lowest
  * word catches overflows at the next switch). A dead thread cannot free the stack
- * it is still running on, so the joiner, or for detached threads the idle thread,
- * frees it once the switch away from it has completed. */
+ * it is still running on, so the joiner, or for detached threads the reaper (the
+ * idle thread, or the next thread_alloc on its CPU), frees it once the switch away
+ * from it has completed. */
 
 #define LOG_TAG "sched"
 #include <osc/arch.h>
@@ -18,6 +19,10 @@ static uint32_t next_thread_id = 1;     /* atomic */
 
 struct thread *thread_alloc(const char *name)
 {
+    /* The idle thread alone would free dead stacks only when this CPU idles: a
+     * busy fork loop would pile them up without bound. */
+    if (sched_running())
+        sched_reap_zombies();
     paddr_t block = pmm_alloc_pages(THREAD_BLOCK_PAGES);
     if (!block)
         return NULL;

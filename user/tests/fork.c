@@ -208,6 +208,50 @@ TEST(many_children_in_sequence)
     }
 }
 
+/* OSCortex's free frame count (/sys/kernel/mm), or -1 elsewhere (Linux has none).
+ * No stdio or malloc in between: the C library's heap would keep pages. */
+static long free_pages(void)
+{
+    char buf[128] = "";
+    int fd = open("/sys/kernel/mm", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0 || strncmp(buf, "free_pages ", 11) != 0)
+        return -1;
+    return strtol(buf + 11, NULL, 10);
+}
+
+static void fork_exit_and_exec_rounds(int n)
+{
+    char *const argv[] = { BUSYBOX, "true", NULL };
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(0);
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+        run(argv);
+    }
+}
+
+/* Each exited child's kernel stack (4 frames) must come back even when the CPU
+ * never idles in between (it was freed only by the idle thread). */
+TEST(fork_exit_and_execve_give_their_frames_back)
+{
+    if (free_pages() < 0)
+        return;                 /* not OSCortex: nothing to count */
+    fork_exit_and_exec_rounds(2);           /* warm-up: heap slabs, file pages */
+    long before = free_pages();
+    fork_exit_and_exec_rounds(32);
+    long after = free_pages();
+    /* A leak of 4 frames per child would lose 256; allow a little for caches. */
+    CHECK(after >= before - 24);
+    if (after < before - 24)
+        printf("  free pages %ld before, %ld after\n", before, after);
+}
+
 /* The bomb runs in a child that drops root (Linux exempts root from RLIMIT_NPROC;
  * OSCortex has one user and applies it anyway) and lowers its limit; each bomb
  * process blocks on a pipe and exits when the child closes it. Reports through its
