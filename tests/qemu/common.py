@@ -6,8 +6,10 @@ counts those lines."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -31,6 +33,20 @@ def start_vm(cmd, **popen_args):
     wrapper with SIGKILL leaves QEMU running, orphaned, eating the CPU of every
     later test."""
     return subprocess.Popen(cmd, start_new_session=True, **popen_args)
+
+
+def connect_serial(path, tries=100):
+    """Connects to QEMU's `-serial unix:PATH,server,nowait` socket, retrying while
+    QEMU starts (0.1 s apart); the socket, or None."""
+    for _ in range(tries):
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(path)
+            return s
+        except OSError:
+            s.close()
+            time.sleep(0.1)
+    return None
 
 
 def stop_vm(proc):

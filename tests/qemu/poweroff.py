@@ -6,7 +6,7 @@ which with -no-reboot also ends QEMU. The two are told apart by the kernel's
 "power off" / "restart" lines. Usage: poweroff.py [ISO] [--firmware bios|uefi]."""
 import argparse, os, socket, subprocess, sys, tempfile, time
 
-from common import ROOT, start_vm, stop_vm
+from common import ROOT, connect_serial, start_vm, stop_vm
 import qemu_run
 
 ap = argparse.ArgumentParser()
@@ -39,15 +39,7 @@ def boot_and_type(command):
         q = start_vm(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         buf = b""
         try:
-            s = None
-            for _ in range(100):
-                try:
-                    s = socket.socket(socket.AF_UNIX)
-                    s.connect(sock)
-                    break
-                except OSError:
-                    s = None
-                    time.sleep(0.1)
+            s = connect_serial(sock)
             if s is None:
                 return None, b"(no serial socket)"
             s.settimeout(0.2)

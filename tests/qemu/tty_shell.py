@@ -11,22 +11,14 @@ with :wq, and redraws at the new size when a background stty resizes the window
 VTIME (stty min/time under dd). Usage: tty_shell.py ISO."""
 import os, re, socket, sys, time
 
-from common import start_vm, stop_vm
+from common import connect_serial, start_vm, stop_vm
 
 iso = sys.argv[1]
 sock = "/tmp/osc-tty-shell-%d.sock" % os.getpid()
 q = start_vm(["timeout", "-s", "KILL", "60", "qemu-system-x86_64", "-m", "256",
               "-cdrom", iso, "-display", "none", "-no-reboot",
               "-serial", "unix:%s,server,nowait" % sock])
-s = None
-for _ in range(100):
-    try:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(sock)
-        break
-    except OSError:
-        s = None
-        time.sleep(0.1)
+s = connect_serial(sock)
 buf = b""
 mark = 0                        # expect looks only at what came after the last send
 failed = 0

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,22 @@ static void tl_fail(const char *file, int line, const char *fmt, ...)
             tl_fail(__FILE__, __LINE__, "CHECK_ERR(%s, %s): returned %lld, errno %d (%s)", \
                     #expr, #err, tl_r_, tl_e_, strerror(tl_e_));                 \
     } while (0)
+
+/* OSCortex's free page-frame count (/sys/kernel/mm), or -1 elsewhere (Linux has no
+ * such file: frame-leak checks skip themselves there). No stdio or malloc: the C
+ * library's heap would keep pages and skew a count taken around it. */
+static inline long tl_free_frames(void)
+{
+    char buf[128] = "";
+    int fd = open("/sys/kernel/mm", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0 || strncmp(buf, "free_pages ", 11) != 0)
+        return -1;
+    return strtol(buf + 11, NULL, 10);
+}
 
 static const char *tl_basename(const char *path)
 {

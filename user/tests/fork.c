@@ -208,21 +208,6 @@ TEST(many_children_in_sequence)
     }
 }
 
-/* OSCortex's free frame count (/sys/kernel/mm), or -1 elsewhere (Linux has none).
- * No stdio or malloc in between: the C library's heap would keep pages. */
-static long free_pages(void)
-{
-    char buf[128] = "";
-    int fd = open("/sys/kernel/mm", O_RDONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0 || strncmp(buf, "free_pages ", 11) != 0)
-        return -1;
-    return strtol(buf + 11, NULL, 10);
-}
-
 static void fork_exit_and_exec_rounds(int n)
 {
     char *const argv[] = { BUSYBOX, "true", NULL };
@@ -240,12 +225,12 @@ static void fork_exit_and_exec_rounds(int n)
  * never idles in between (it was freed only by the idle thread). */
 TEST(fork_exit_and_execve_give_their_frames_back)
 {
-    if (free_pages() < 0)
+    if (tl_free_frames() < 0)
         return;                 /* not OSCortex: nothing to count */
     fork_exit_and_exec_rounds(2);           /* warm-up: heap slabs, file pages */
-    long before = free_pages();
+    long before = tl_free_frames();
     fork_exit_and_exec_rounds(32);
-    long after = free_pages();
+    long after = tl_free_frames();
     /* A leak of 4 frames per child would lose 256; allow a little for caches. */
     CHECK(after >= before - 24);
     if (after < before - 24)

@@ -299,21 +299,6 @@ TEST(msync_checks_flags_alignment_and_that_the_range_is_mapped)
     unlink("/tmp/osc-shm-j");
 }
 
-/* OSCortex's free frame count (/sys/kernel/mm), or -1 elsewhere (Linux has none).
- * No stdio or malloc here or below: glibc's heap would keep pages and skew it. */
-static long free_pages(void)
-{
-    char buf[128] = "";
-    int fd = open("/sys/kernel/mm", O_RDONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0 || strncmp(buf, "free_pages ", 11) != 0)
-        return -1;
-    return strtol(buf + 11, NULL, 10);
-}
-
 /* Maps a 64-page file shared, touches it here and in a forked child, then lets go
  * of everything: mapping, fd, name. */
 static void map_fork_and_drop(void)
@@ -342,14 +327,14 @@ static void map_fork_and_drop(void)
 
 TEST(mmap_shared_frames_return_after_munmap_exit_and_unlink)
 {
-    long before = free_pages();
+    long before = tl_free_frames();
     if (before < 0)
         return;                 /* not OSCortex: nothing to count */
     map_fork_and_drop();        /* warm-up: heap slabs, page tables */
-    before = free_pages();
+    before = tl_free_frames();
     for (int i = 0; i < 4; i++)
         map_fork_and_drop();
-    long after = free_pages();
+    long after = tl_free_frames();
     /* A leak would keep 64 frames per round; allow a little heap growth. */
     CHECK(after >= before - 16);
     if (after < before - 16)
