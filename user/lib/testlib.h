@@ -127,6 +127,22 @@ static inline long tl_free_frames(void)
     return strtol(buf + 11, NULL, 10);
 }
 
+/* CHECK_FRAMES_RETURN(stmt, slack): runs stmt once to warm caches (heap slabs,
+ * page tables), then again, and checks that OSCortex's free frame count came back
+ * to within slack frames. Elsewhere (Linux) there is nothing to count: skipped. */
+#define CHECK_FRAMES_RETURN(stmt, slack)                                        \
+    do {                                                                        \
+        if (tl_free_frames() < 0)                                               \
+            break;                                                              \
+        stmt;                                                                   \
+        long tl_before = tl_free_frames();                                      \
+        stmt;                                                                   \
+        long tl_after = tl_free_frames();                                       \
+        if (tl_after < tl_before - (slack))                                     \
+            tl_fail(__FILE__, __LINE__, "free frames %ld before, %ld after %s", \
+                    tl_before, tl_after, #stmt);                                \
+    } while (0)
+
 static const char *tl_basename(const char *path)
 {
     const char *slash = strrchr(path, '/');

@@ -225,16 +225,8 @@ static void fork_exit_and_exec_rounds(int n)
  * never idles in between (it was freed only by the idle thread). */
 TEST(fork_exit_and_execve_give_their_frames_back)
 {
-    if (tl_free_frames() < 0)
-        return;                 /* not OSCortex: nothing to count */
-    fork_exit_and_exec_rounds(2);           /* warm-up: heap slabs, file pages */
-    long before = tl_free_frames();
-    fork_exit_and_exec_rounds(32);
-    long after = tl_free_frames();
     /* A leak of 4 frames per child would lose 256; allow a little for caches. */
-    CHECK(after >= before - 24);
-    if (after < before - 24)
-        printf("  free pages %ld before, %ld after\n", before, after);
+    CHECK_FRAMES_RETURN(fork_exit_and_exec_rounds(32), 24);
 }
 
 /* The bomb runs in a child that drops root (Linux exempts root from RLIMIT_NPROC;

@@ -327,16 +327,6 @@ static void map_fork_and_drop(void)
 
 TEST(mmap_shared_frames_return_after_munmap_exit_and_unlink)
 {
-    long before = tl_free_frames();
-    if (before < 0)
-        return;                 /* not OSCortex: nothing to count */
-    map_fork_and_drop();        /* warm-up: heap slabs, page tables */
-    before = tl_free_frames();
-    for (int i = 0; i < 4; i++)
-        map_fork_and_drop();
-    long after = tl_free_frames();
     /* A leak would keep 64 frames per round; allow a little heap growth. */
-    CHECK(after >= before - 16);
-    if (after < before - 16)
-        printf("  free pages %ld before, %ld after\n", before, after);
+    CHECK_FRAMES_RETURN(for (int i = 0; i < 4; i++) map_fork_and_drop(), 16);
 }
