@@ -8,7 +8,8 @@ from the window size set with stty (TIOCSWINSZ/TIOCGWINSZ), inserts text, takes 
 and an arrow key's escape sequence intact, edits in command mode, writes the file
 with :wq, and redraws at the new size when a background stty resizes the window
 (SIGWINCH), which only a real change of size sends; raw reads honour VMIN and
-VTIME (stty min/time under dd). Usage: tty_shell.py ISO."""
+VTIME (stty min/time under dd); less pages a file and quits; top's batch mode
+lists the processes. Usage: tty_shell.py ISO."""
 import os, re, socket, sys, time
 
 from common import connect_serial, start_vm, stop_vm
@@ -148,6 +149,16 @@ try:
     out = buf[mark:]
     check("tty_winsize_signals_only_changes",
           ok and out.count(b"WINCH") == 1 and out.find(b"SAME") < out.find(b"WINCH"))
+
+    # Other full-screen and screen-sized applets: less pages a file with its
+    # reverse-video status line and quits on q; top's batch mode lists processes
+    # (tr keeps the echoed command line from matching).
+    send(b"stty rows 20 cols 70; less /etc/passwd\r")
+    ok = expect(b"root:x:0:0:root:/root:/bin/sh") and expect(b"\x1b[7m/etc/passwd")
+    send(b"q")
+    check("tty_less_pages_a_file_and_quits", ok and expect(b"# "))
+    send(b"top -b -n 1 | tr a-z A-Z\r")
+    check("tty_top_batch_lists_processes", expect(b"LOAD AVERAGE:") and expect(b"/SBIN/INIT"))
 finally:
     stop_vm(q)
     if os.path.exists(sock):
