@@ -16,12 +16,12 @@ USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT)
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
 
-$(BUILD)/user/musl/tests/%: user/tests/%.c user/lib/testlib.h
+$(BUILD)/user/musl/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
 
-$(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h
+$(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $@"
 	@$(GLIBC_CC) -static $(USER_CFLAGS) -o $@ $<

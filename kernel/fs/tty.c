@@ -200,6 +200,17 @@ void tty_test_set_termios(const struct linux_termios *in)
     waitqueue_wake_all(&t->wq);
 }
 
+/* Whether session sid controls a terminal other than except (NULL: any). Read
+ * without the terminals' locks: a session changes its terminal only from its own
+ * leader's calls. */
+static bool controls_other(int sid, const struct tty *except)
+{
+    for (int i = 0; i < TTY_COUNT; i++)
+        if (&ttys[i] != except && ttys[i].sid == sid)
+            return true;
+    return false;
+}
+
 /* Binds an opened terminal node to its terminal. /dev/tty is the caller's
  * controlling terminal (-ENXIO without one). A session leader without one that
  * opens a free terminal without O_NOCTTY makes it its controlling terminal. */
@@ -227,9 +238,7 @@ static int tty_open(struct file *f, uint32_t rdev, uint32_t open_flags)
     f->priv = t;
     if (!p || (open_flags & O_NOCTTY) || p->pid != session_of(p))
         return 0;
-    bool has_ctty = false;
-    for (int i = 0; i < TTY_COUNT; i++)
-        has_ctty |= ttys[i].sid == p->pid;
+    bool has_ctty = controls_other(p->pid, NULL);
     unsigned long fl = spin_lock_irqsave(&t->wq.lock);
     if (!has_ctty && t->sid == 0) {
         t->sid = p->pid;
@@ -437,9 +446,7 @@ static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         if (!p)
             return -EPERM;
         int sid = session_of(p);
-        bool has_other = false;
-        for (int i = 0; i < TTY_COUNT; i++)
-            has_other |= &ttys[i] != t && ttys[i].sid == sid;
+        bool has_other = controls_other(sid, t);
         fl = spin_lock_irqsave(&t->wq.lock);
         int err = 0;
         if (t->sid == sid)

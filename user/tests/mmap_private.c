@@ -5,6 +5,7 @@
  * fd (also through mprotect), and the frames come back after munmap and exit. */
 #define _GNU_SOURCE
 #include "testlib.h"
+#include "mmap_files.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,53 +16,9 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#define PAGE 4096UL
-
-/* A fresh /tmp file of n bytes, byte i = i & 0xff, open read-write. */
-static int make_file(const char *path, size_t n)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return -1;
-    unsigned char buf[256];
-    for (size_t i = 0; i < sizeof(buf); i++)
-        buf[i] = (unsigned char)i;
-    for (size_t done = 0; done < n;) {
-        size_t chunk = n - done < sizeof(buf) ? n - done : sizeof(buf);
-        if (write(fd, buf, chunk) != (ssize_t)chunk) {
-            close(fd);
-            return -1;
-        }
-        done += chunk;
-    }
-    return fd;
-}
-
-static unsigned char *map_private(int fd, size_t len, int prot)
-{
-    void *p = mmap(NULL, len, prot, MAP_PRIVATE, fd, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
 static void touch(unsigned char *p)
 {
     *(volatile unsigned char *)p;
-}
-
-/* Forks a child running fn(arg) (no core file); its wait status, or -1. */
-static int in_child(void (*fn)(unsigned char *), unsigned char *arg)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-        setrlimit(RLIMIT_CORE, &no_core);
-        fn(arg);
-        _exit(0);
-    }
-    int status;
-    return waitpid(pid, &status, 0) == pid ? status : -1;
 }
 
 TEST(mmap_private_reads_the_file_and_writes_stay_private)

@@ -5,6 +5,7 @@
  * private; a writable shared mapping needs the file open for writing. */
 #define _GNU_SOURCE
 #include "testlib.h"
+#include "mmap_files.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,44 +14,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-
-#define PAGE 4096UL
-
-/* A fresh /tmp file of n bytes, byte i = i & 0xff, open read-write. */
-static int make_file(const char *path, size_t n)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return -1;
-    unsigned char *buf = malloc(n + 1);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = (unsigned char)i;
-    ssize_t w = write(fd, buf, n);
-    free(buf);
-    return w == (ssize_t)n ? fd : -1;
-}
-
-static unsigned char *map_shared(int fd, size_t len, int prot)
-{
-    void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-/* Forks a child running fn(arg) (no core file); its wait status, or -1. */
-static int in_child(void (*fn)(unsigned char *), unsigned char *arg)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-        setrlimit(RLIMIT_CORE, &no_core);
-        fn(arg);
-        _exit(0);
-    }
-    int status;
-    return waitpid(pid, &status, 0) == pid ? status : -1;
-}
 
 TEST(mmap_shared_stores_reach_read_and_other_mappings)
 {
