@@ -225,14 +225,14 @@ static int spawn(const char *path, const char *const argv[], const char *const e
     int err = -ENOMEM;
     if (!pc || !u || !img)
         goto fail;
-    err = exec_load(path, argv, envp, img);
+    err = exec_load(NULL, path, argv, envp, img);
     if (err)
         goto fail;
     pc->pub.proc_data = pc;
     pc->pub.mm = img->mm;
     pc->pub.umask = 022;
     strlcpy(pc->pub.comm, img->comm, sizeof(pc->pub.comm));
-    proc_set_exec_info(&pc->pub, path, argv);  /* not linked yet: no reader races */
+    proc_set_exec_info(&pc->pub, img->exe, argv);  /* not linked yet: no reader races */
     u->proc = pc;
     arch_fpu_init_area(uthread_fpu_area(u));
     struct thread *t = thread_alloc(img->comm);

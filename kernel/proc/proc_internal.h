@@ -111,14 +111,16 @@ struct uthread *proc_uthread(void);     /* current thread's, or NULL */
 struct exec_image {
     struct mm_space *mm;
     uint64_t entry, sp;
-    char comm[16];
+    char comm[16];              /* basename of the path execve was given */
+    char exe[256];              /* canonical path of the ELF file that runs */
 };
 
-/* Loads the executable at path (ELF, or a "#!" script) into a new address space with
- * the System V initial stack for argv/envp (kernel arrays, NULL-terminated). 0 or
- * -ENOENT, -ENOEXEC, -E2BIG, -ENOMEM. Touches nothing of the calling process. */
-int exec_load(const char *path, const char *const argv[], const char *const envp[],
-              struct exec_image *out);
+/* Loads the executable at path (ELF, or a "#!" script), resolved in p's root and
+ * working directory (the kernel's for NULL), into a new address space with the
+ * System V initial stack for argv/envp (kernel arrays, NULL-terminated). 0 or
+ * -ENOENT, -EACCES, -ENOEXEC, -E2BIG, -ENOMEM. Touches nothing of p. */
+int exec_load(struct process *p, const char *path, const char *const argv[],
+              const char *const envp[], struct exec_image *out);
 
 /* arch (kernel/arch/x86_64/syscall.c) */
 struct user_regs;

@@ -125,5 +125,6 @@ struct mm_space *proc_mm_get(int pid);
 /* The descriptor table of pid, or NULL. The caller holds `vfs`: a table is detached
  * from its process under `vfs` (vfs_proc_exit), so it stays valid until vfs_unlock. */
 struct fdtable *proc_files_locked(int pid);
-/* Records argv and the executable path for /proc/<pid>/{cmdline,exe} (exec, spawn). */
-void proc_set_exec_info(struct process *p, const char *path, const char *const argv[]);
+/* Records argv and the executable's canonical path (exec_image.exe) for
+ * /proc/<pid>/{cmdline,exe} (exec, spawn). */
+void proc_set_exec_info(struct process *p, const char *exe_path, const char *const argv[]);
