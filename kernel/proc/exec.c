@@ -432,6 +432,7 @@ SYSCALL(execve)
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
     signal_exec(u->proc, u);
+    rseq_exec(u);
     u->proc->execed = true;             /* read by setpgid under the table lock; benign */
     proc_vfork_release(u->proc);        /* a vfork parent's address space is its own again */
     arch_user_regs_init(args->regs, img.entry, img.sp);

@@ -64,6 +64,7 @@ void proc_thread_switch(struct thread *prev, struct thread *next)
     if (u) {
         mm_activate(u->proc->pub.mm);
         arch_set_user_fs(u->fs_base);
+        rseq_switch_in(u);
     } else {
         /* Kernel threads run on the kernel's tables: no CPU keeps a dead process's
          * tables loaded (LESSONS 6). */
@@ -99,12 +100,14 @@ static void proc_check_group_exit(void)
 void proc_syscall_exit(struct user_regs *regs)
 {
     proc_check_group_exit();
+    rseq_return_user(&regs->rip);       /* before a signal frame saves rip */
     signal_deliver(regs);
 }
 
-void proc_irq_return_user(void)
+void proc_irq_return_user(uint64_t *rip)
 {
     proc_check_group_exit();
+    rseq_return_user(rip);
 }
 
 unsigned long proc_table_lock(void) { return spin_lock_irqsave(&proc_wq.lock); }

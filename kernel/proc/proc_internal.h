@@ -51,6 +51,11 @@ struct uthread {
     struct uthread *next_thread;        /* in proc->threads, under proc_wq.lock */
     bool kicked;                /* exit_group/exec sent it SIGKILL (proc_wq.lock) */
     struct thread_signals sig;  /* signal.c, under its signal lock */
+    /* rseq.c: the registered struct rseq (0: none), owned by the thread itself;
+     * rseq_moved: switched out since cpu_id was last written. */
+    uint64_t rseq_area;
+    uint32_t rseq_len, rseq_sig;
+    bool rseq_moved;
 };
 
 /* Process table (proc.c): the lock is proc_wq.lock, rank 70 (docs/locking.md). */
@@ -121,6 +126,16 @@ struct exec_image {
  * -ENOENT, -EACCES, -ENOEXEC, -E2BIG, -ENOMEM. Touches nothing of p. */
 int exec_load(struct process *p, const char *path, const char *const argv[],
               const char *const envp[], struct exec_image *out);
+
+/* rseq.c: on the way to ring 3 (after a system call, before signal delivery; on
+ * interrupt return), a thread that was switched out or has a signal coming gets
+ * cpu_id rewritten and, inside a critical section, *rip moved to its abort
+ * handler. The others keep registrations across fork/vfork, drop them for new
+ * threads and at exec. */
+void rseq_return_user(uint64_t *rip);
+void rseq_switch_in(struct uthread *u);
+void rseq_fork(struct uthread *child, const struct uthread *parent, bool thread);
+void rseq_exec(struct uthread *u);
 
 /* arch (kernel/arch/x86_64/syscall.c) */
 struct user_regs;

@@ -80,9 +80,11 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present);
 
 /* Called on the way back to ring 3 after each system call (signals, later). */
 void proc_syscall_exit(struct user_regs *regs);
-/* Called by the interrupt dispatcher before it returns to ring 3: a thread whose
- * process is exiting (exit_group in another thread) leaves here. */
-void proc_irq_return_user(void);
+/* Called by the interrupt dispatcher before it returns to ring 3 with the frame's
+ * rip: a thread whose process is exiting (exit_group in another thread) leaves
+ * here; one preempted inside an rseq critical section gets rip moved to its abort
+ * handler. */
+void proc_irq_return_user(uint64_t *rip);
 /* A process proc_spawn started that the kernel will not proc_wait for: it is freed
  * as soon as it exits (at once if it already has). 0 or -ESRCH. */
 int proc_detach(int pid);
