@@ -102,3 +102,11 @@ void ipc_fill_perm(const struct ipc_obj *o, struct ipc64_perm *out);
 void ipc_set_perm(struct ipc_obj *o, const struct ipc64_perm *in);
 int64_t ipc_now(void);          /* realtime seconds */
 int ipc_pid(void);              /* the caller's process id */
+
+/* /proc/sysvipc lines (ipc_proc_text), each kind's own; caller holds ipc_lock. */
+typedef void (*ipc_put_fn)(void *ctx, const char *s, size_t n);
+void msg_proc_text(ipc_put_fn put, void *ctx);
+void sem_proc_text(ipc_put_fn put, void *ctx);
+void shm_proc_text(ipc_put_fn put, void *ctx);
+/* Formats one line into a stack buffer and hands it to put. */
+void ipc_put_line(ipc_put_fn put, void *ctx, const char *fmt, ...) __printf(3, 4);

@@ -1,7 +1,9 @@
 /* SysV IPC common parts: id tables (key and id to object), Linux's permission rule
  * (ipcperms), ipc64_perm conversion and the one wait queue all IPC sleepers use. */
 
+#include <osc/ipc.h>
 #include <osc/lib.h>
+#include <stdarg.h>
 #include <osc/time.h>
 #include "ipc_internal.h"
 
@@ -147,4 +149,26 @@ int ipc_pid(void)
 {
     const struct process *p = proc_current();
     return p ? p->pid : 0;      /* 0: a kernel thread (the last mm_put of an exit) */
+}
+
+void ipc_put_line(ipc_put_fn put, void *ctx, const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = kvsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    put(ctx, line, (size_t)MIN(n, (int)sizeof(line) - 1));
+}
+
+void ipc_proc_text(int kind, void (*put)(void *ctx, const char *s, size_t n), void *ctx)
+{
+    unsigned long f = spin_lock_irqsave(&ipc_lock);
+    if (kind == IPC_KIND_MSG)
+        msg_proc_text(put, ctx);
+    else if (kind == IPC_KIND_SEM)
+        sem_proc_text(put, ctx);
+    else if (kind == IPC_KIND_SHM)
+        shm_proc_text(put, ctx);
+    spin_unlock_irqrestore(&ipc_lock, f);
 }

@@ -382,3 +382,19 @@ SYSCALL(msgctl)
         return -EFAULT;
     return ret;
 }
+
+void msg_proc_text(ipc_put_fn put, void *ctx)
+{
+    ipc_put_line(put, ctx, "       key      msqid perms      cbytes       qnum lspid lrpid"
+                 "   uid   gid  cuid  cgid      stime      rtime      ctime\n");
+    for (int i = 0; i < IPC_SLOTS; i++) {
+        const struct msg_queue *q = msg_ids.slot[i] ? queue_of(msg_ids.slot[i]) : NULL;
+        if (q)
+            ipc_put_line(put, ctx,
+                         "%10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10lld %10lld %10lld\n",
+                         q->obj.key, q->obj.id, q->obj.mode, (unsigned long)q->cbytes,
+                         (unsigned long)q->qnum, q->lspid, q->lrpid, q->obj.uid, q->obj.gid,
+                         q->obj.cuid, q->obj.cgid, (long long)q->stime, (long long)q->rtime,
+                         (long long)q->obj.ctime);
+    }
+}

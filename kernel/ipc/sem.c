@@ -556,3 +556,17 @@ void ipc_proc_exit(struct process *p)
     if (changed)
         ipc_wake_all();
 }
+
+void sem_proc_text(ipc_put_fn put, void *ctx)
+{
+    ipc_put_line(put, ctx, "       key      semid perms      nsems   uid   gid  cuid  cgid"
+                 "      otime      ctime\n");
+    for (int i = 0; i < IPC_SLOTS; i++) {
+        const struct sem_set *s = sem_ids.slot[i] ? set_of(sem_ids.slot[i]) : NULL;
+        if (s)
+            ipc_put_line(put, ctx, "%10d %10d  %4o %10u %5u %5u %5u %5u %10lld %10lld\n",
+                         s->obj.key, s->obj.id, s->obj.mode, (unsigned)s->nsems, s->obj.uid,
+                         s->obj.gid, s->obj.cuid, s->obj.cgid, (long long)s->otime,
+                         (long long)s->obj.ctime);
+    }
+}

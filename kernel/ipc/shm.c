@@ -318,3 +318,21 @@ SYSCALL(shmctl)
         return -EFAULT;
     return ret;
 }
+
+void shm_proc_text(ipc_put_fn put, void *ctx)
+{
+    ipc_put_line(put, ctx, "       key      shmid perms                  size  cpid  lpid nattch"
+                 "   uid   gid  cuid  cgid      atime      dtime      ctime"
+                 "                   rss                  swap\n");
+    for (int i = 0; i < IPC_SLOTS; i++) {
+        const struct shm_seg *s = shm_ids.slot[i] ? seg_of(shm_ids.slot[i]) : NULL;
+        if (s)
+            ipc_put_line(put, ctx,
+                         "%10d %10d  %4o %21lu %5u %5u  %5lu %5u %5u %5u %5u %10lld %10lld %10lld"
+                         " %21lu %21lu\n",
+                         s->obj.key, s->obj.id, s->obj.mode, (unsigned long)s->size, s->cpid,
+                         s->lpid, (unsigned long)s->nattch, s->obj.uid, s->obj.gid, s->obj.cuid,
+                         s->obj.cgid, (long long)s->atime, (long long)s->dtime,
+                         (long long)s->obj.ctime, (unsigned long)(seg_pages(s) * PAGE_SIZE), 0ul);
+    }
+}

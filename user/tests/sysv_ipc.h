@@ -66,3 +66,33 @@ static inline void ipc_catch(int sig, int restart)
     sigemptyset(&sa.sa_mask);
     sigaction(sig, &sa, NULL);
 }
+
+/* Finds the line of /proc/sysvipc/<kind> whose second column is id and stores its
+ * first n columns (the mode column read as octal, the rest decimal). 1 when found,
+ * 0 when not, -1 when the file is missing or its header is not Linux's. */
+static inline int ipc_proc_line(const char *kind, int id, long long *cols, int n)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof(path), "/proc/sysvipc/%s", kind);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int found = 0;
+    if (!fgets(line, sizeof(line), f) || strncmp(line, "       key      ", 16) != 0)
+        found = -1;
+    while (found == 0 && fgets(line, sizeof(line), f)) {
+        char *p = line;
+        int i;
+        for (i = 0; i < n; i++) {
+            char *end;
+            cols[i] = strtoll(p, &end, i == 2 ? 8 : 10);
+            if (end == p)
+                break;
+            p = end;
+        }
+        if (i == n && cols[1] == id)
+            found = 1;
+    }
+    fclose(f);
+    return found;
+}

@@ -301,3 +301,20 @@ TEST(msgrcv_msg_copy_reads_by_position_without_removing)
     CHECK_EQ(ds.msg_qnum, 2);
     CHECK_EQ(msgctl(q, IPC_RMID, NULL), 0);
 }
+
+TEST(proc_sysvipc_msg_lists_a_queue_in_linux_format)
+{
+    key_t key = ipc_test_key(3);
+    int q = msgget(key, IPC_CREAT | IPC_EXCL | 0640);
+    REQUIRE(q >= 0);
+    CHECK_EQ(send_str(q, 1, "hello", 0), 0);
+    long long c[7];
+    CHECK_EQ(ipc_proc_line("msg", q, c, 7), 1);
+    CHECK_EQ(c[0], key);
+    CHECK_EQ(c[2], 0640);
+    CHECK_EQ(c[3], 5);                  /* cbytes */
+    CHECK_EQ(c[4], 1);                  /* qnum */
+    CHECK_EQ(c[5], getpid());           /* lspid */
+    CHECK_EQ(msgctl(q, IPC_RMID, NULL), 0);
+    CHECK_EQ(ipc_proc_line("msg", q, c, 7), 0);
+}

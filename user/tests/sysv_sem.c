@@ -305,3 +305,18 @@ TEST(sem_info_and_sem_stat_list_sets_as_ipcs_does)
     CHECK_EQ(ds.sem_perm.mode & 0777, 0600);
     CHECK_EQ(semctl(id, 0, IPC_RMID), 0);
 }
+
+TEST(proc_sysvipc_sem_lists_a_set_in_linux_format)
+{
+    key_t key = ipc_test_key(3);
+    int id = semget(key, 5, IPC_CREAT | IPC_EXCL | 0640);
+    REQUIRE(id >= 0);
+    long long c[5];
+    CHECK_EQ(ipc_proc_line("sem", id, c, 5), 1);
+    CHECK_EQ(c[0], key);
+    CHECK_EQ(c[2], 0640);
+    CHECK_EQ(c[3], 5);                  /* nsems */
+    CHECK_EQ(c[4], geteuid());
+    CHECK_EQ(semctl(id, 0, IPC_RMID), 0);
+    CHECK_EQ(ipc_proc_line("sem", id, c, 5), 0);
+}

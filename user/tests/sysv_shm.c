@@ -350,3 +350,25 @@ TEST(shm_segment_pages_come_back_after_rmid)
 {
     CHECK_FRAMES_RETURN(shm_cycle(), 4);
 }
+
+TEST(proc_sysvipc_shm_lists_a_segment_in_linux_format)
+{
+    key_t key = ipc_test_key(4);
+    int id = shmget(key, 12345, IPC_CREAT | IPC_EXCL | 0640);
+    REQUIRE(id >= 0);
+    void *p = shmat(id, NULL, 0);
+    REQUIRE(p != (void *)-1);
+    long long c[7];
+    CHECK_EQ(ipc_proc_line("shm", id, c, 7), 1);
+    CHECK_EQ(c[0], key);
+    CHECK_EQ(c[2], 0640);
+    CHECK_EQ(c[3], 12345);              /* size */
+    CHECK_EQ(c[4], getpid());           /* cpid */
+    CHECK_EQ(c[6], 1);                  /* nattch */
+    CHECK_EQ(shmctl(id, IPC_RMID, NULL), 0);
+    CHECK_EQ(ipc_proc_line("shm", id, c, 7), 1);
+    CHECK_EQ(c[0], IPC_PRIVATE);        /* marked: key gone, */
+    CHECK_EQ(c[2], 01640);              /* SHM_DEST in the mode */
+    CHECK_EQ(shmdt(p), 0);
+    CHECK_EQ(ipc_proc_line("shm", id, c, 7), 0);
+}
