@@ -179,7 +179,8 @@ static struct msg *msg_pick(struct msg_queue *q, int64_t typ, int flags, struct 
         else if (typ > 0)
             take = (flags & MSG_EXCEPT) ? m->mtype != typ : m->mtype == typ;
         else
-            take = m->mtype <= -typ && (!best || m->mtype < best->mtype);
+            take = m->mtype <= (typ == INT64_MIN ? INT64_MAX : -typ) &&
+                   (!best || m->mtype < best->mtype);
         if (!take)
             continue;
         best = m;

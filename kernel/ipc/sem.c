@@ -215,9 +215,9 @@ static int read_timeout(uint64_t uts, uint64_t *deadline)
     return 0;
 }
 
-static long do_semop(int id, uint64_t usops, int64_t nsops, uint64_t utimeout)
+static long do_semop(int id, uint64_t usops, uint64_t nsops, uint64_t utimeout)
 {
-    if (id < 0 || nsops < 1)
+    if (id < 0 || nsops == 0)
         return -EINVAL;
     if (nsops > SEMOPM)
         return -E2BIG;
@@ -236,7 +236,7 @@ static long do_semop(int id, uint64_t usops, int64_t nsops, uint64_t utimeout)
     }
     bool undo_wanted = false, alter = false;
     int max_num = 0;
-    for (int i = 0; i < nsops; i++) {
+    for (int i = 0; i < (int)nsops; i++) {
         undo_wanted |= (sops[i].sem_flg & SEM_UNDO) != 0;
         alter |= sops[i].sem_op != 0;
         max_num = MAX(max_num, (int)sops[i].sem_num);
@@ -319,12 +319,12 @@ static long do_semop(int id, uint64_t usops, int64_t nsops, uint64_t utimeout)
 
 SYSCALL(semop)
 {
-    return do_semop((int)args->a[0], args->a[1], (int64_t)args->a[2], 0);
+    return do_semop((int)args->a[0], args->a[1], args->a[2], 0);
 }
 
 SYSCALL(semtimedop)
 {
-    return do_semop((int)args->a[0], args->a[1], (int64_t)args->a[2], args->a[3]);
+    return do_semop((int)args->a[0], args->a[1], args->a[2], args->a[3]);
 }
 
 /* SETVAL/SETALL: the set's adjustments for semnum (-1: all) no longer apply. */

@@ -7,6 +7,7 @@
 #include "testlib.h"
 #include "sysv_ipc.h"
 
+#include <pthread.h>
 #include <sys/sem.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -237,6 +238,37 @@ TEST(sem_undo_is_not_inherited_by_a_forked_child)
             _exit(0);           /* has no adjustments of its own */
         if (ipc_child_status(grandchild) != 0 || semctl(id, 0, GETVAL) != 2)
             _exit(2);
+        _exit(0);
+    }
+    CHECK_EQ(ipc_child_status(pid), 0);
+    CHECK_EQ(semctl(id, 0, GETVAL), 0);
+    CHECK_EQ(semctl(id, 0, IPC_RMID), 0);
+}
+
+static int thread_semid;
+
+static void *undo_in_thread(void *arg)
+{
+    (void)arg;
+    return (void *)(long)op1(thread_semid, 0, 1, SEM_UNDO);
+}
+
+TEST(sem_undo_of_a_thread_waits_for_the_whole_process_to_exit)
+{
+    int id = semget(IPC_PRIVATE, 1, 0600);
+    REQUIRE(id >= 0);
+    thread_semid = id;
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        void *r;
+        if (pthread_create(&t, NULL, undo_in_thread, NULL) || pthread_join(t, &r) || r)
+            _exit(1);
+        /* The thread is gone; its adjustment belongs to the process (CLONE_SYSVSEM). */
+        if (semctl(id, 0, GETVAL) != 1)
+            _exit(2);
+        if (op1(id, 0, 1, SEM_UNDO) != 0)       /* same undo entry, now +2 to undo */
+            _exit(3);
         _exit(0);
     }
     CHECK_EQ(ipc_child_status(pid), 0);
