@@ -318,3 +318,32 @@ TEST(proc_sysvipc_msg_lists_a_queue_in_linux_format)
     CHECK_EQ(msgctl(q, IPC_RMID, NULL), 0);
     CHECK_EQ(ipc_proc_line("msg", q, c, 7), 0);
 }
+
+TEST(msg_permissions_follow_the_mode_for_other_users)
+{
+    int priv = msgget(IPC_PRIVATE, 0600), open_q = msgget(IPC_PRIVATE, 0622);
+    REQUIRE(priv >= 0 && open_q >= 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct msqid_ds ds;
+        struct tmsg m;
+        int bad = 0;
+        if (setgid(1000) || setuid(1000))
+            _exit(100);
+        bad |= !(send_str(priv, 1, "x", IPC_NOWAIT) == -1 && errno == EACCES) << 0;
+        bad |= !(msgctl(priv, IPC_STAT, &ds) == -1 && errno == EACCES) << 1;
+        bad |= !(msgctl(priv, IPC_RMID, NULL) == -1 && errno == EPERM) << 2;
+        bad |= !(send_str(open_q, 1, "x", IPC_NOWAIT) == 0) << 3;          /* -w- for others */
+        bad |= !(recv_str(open_q, &m, 0, IPC_NOWAIT) == -1 && errno == EACCES) << 4;
+        int idx = priv % 32768;
+        bad |= !(msgctl(idx, MSG_STAT, &ds) == -1 && errno == EACCES) << 5;
+        bad |= !(msgctl(idx, MSG_STAT_ANY, &ds) == priv) << 6;
+        _exit(bad);
+    }
+    CHECK_EQ(ipc_child_status(pid), 0);
+    struct msqid_ds ds;
+    CHECK_EQ(msgctl(open_q, IPC_STAT, &ds), 0);
+    CHECK_EQ(ds.msg_qnum, 1);
+    CHECK_EQ(msgctl(priv, IPC_RMID, NULL), 0);
+    CHECK_EQ(msgctl(open_q, IPC_RMID, NULL), 0);
+}

@@ -352,3 +352,23 @@ TEST(proc_sysvipc_sem_lists_a_set_in_linux_format)
     CHECK_EQ(semctl(id, 0, IPC_RMID), 0);
     CHECK_EQ(ipc_proc_line("sem", id, c, 5), 0);
 }
+
+TEST(sem_permissions_follow_the_mode_for_other_users)
+{
+    int id = semget(IPC_PRIVATE, 1, 0604);
+    REQUIRE(id >= 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        if (setgid(1000) || setuid(1000))
+            _exit(100);
+        bad |= !(semctl(id, 0, GETVAL) == 0) << 0;                       /* r-- for others */
+        bad |= !(op1(id, 0, 1, 0) == -1 && errno == EACCES) << 1;
+        bad |= !(op1(id, 0, 0, IPC_NOWAIT) == 0) << 2;                    /* waiting for zero reads */
+        bad |= !(sem_set(id, 0, 1) == -1 && errno == EACCES) << 3;
+        bad |= !(semctl(id, 0, IPC_RMID) == -1 && errno == EPERM) << 4;
+        _exit(bad);
+    }
+    CHECK_EQ(ipc_child_status(pid), 0);
+    CHECK_EQ(semctl(id, 0, IPC_RMID), 0);
+}

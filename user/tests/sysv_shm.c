@@ -372,3 +372,23 @@ TEST(proc_sysvipc_shm_lists_a_segment_in_linux_format)
     CHECK_EQ(shmdt(p), 0);
     CHECK_EQ(ipc_proc_line("shm", id, c, 7), 0);
 }
+
+TEST(shm_permissions_follow_the_mode_for_other_users)
+{
+    int id = shmget(IPC_PRIVATE, PAGE, 0604);
+    REQUIRE(id >= 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = 0;
+        if (setgid(1000) || setuid(1000))
+            _exit(100);
+        bad |= !(shmat(id, NULL, 0) == (void *)-1 && errno == EACCES) << 0;
+        void *r = shmat(id, NULL, SHM_RDONLY);
+        bad |= !(r != (void *)-1) << 1;
+        bad |= !(shmctl(id, IPC_RMID, NULL) == -1 && errno == EPERM) << 2;
+        _exit(bad);
+    }
+    CHECK_EQ(ipc_child_status(pid), 0);
+    CHECK_EQ(nattch(id), 0);            /* the child's attach went with it */
+    CHECK_EQ(shmctl(id, IPC_RMID, NULL), 0);
+}
