@@ -59,7 +59,8 @@ struct ipc_ids {
 /* ipc_lock (rank 55, docs/locking.md) protects every id table, every object and
  * each process's sem_undo list. A spinlock: nothing under it sleeps or touches
  * user memory (copies go through kernel buffers outside it); it is taken inside
- * mm_space (a VMA of a segment going away) and takes heap, waitqueue, run queue. */
+ * mm_space (a VMA of a segment opened or closed) and takes heap and pmm only.
+ * Sleepers are woken after it is dropped. */
 extern spinlock_t ipc_lock;
 
 /* Sleepers of every kind wait on one queue and re-check their condition after any
