@@ -76,21 +76,24 @@ static uint64_t seg_pages(const struct shm_seg *s)
     return ALIGN_UP(s->size, PAGE_SIZE) / PAGE_SIZE;
 }
 
-/* Frees a segment nobody can reach any more. Caller holds ipc_lock (the page
- * store outlives it in any VMA still holding a reference). */
-static void seg_destroy(struct shm_seg *s)
+/* Takes a segment nobody can reach any more out of the table and frees it; its
+ * page store is returned for the caller to release after dropping ipc_lock (the
+ * frames of a big segment are not freed with interrupts off). Caller holds
+ * ipc_lock. */
+static struct filepages *seg_destroy(struct shm_seg *s)
 {
+    struct filepages *fp = s->pages;
     ipc_remove(&shm_ids, &s->obj);
     shm_pages -= seg_pages(s);
-    filepages_put(s->pages);
     kfree(s);
+    return fp;
 }
 
-/* Caller holds ipc_lock. */
-static void seg_maybe_destroy(struct shm_seg *s)
+/* The segment's page store when this was its last reference (see seg_destroy),
+ * else NULL. Caller holds ipc_lock. */
+static struct filepages *seg_maybe_destroy(struct shm_seg *s)
 {
-    if (s->nattch == 0 && (s->obj.mode & SHM_DEST))
-        seg_destroy(s);
+    return s->nattch == 0 && (s->obj.mode & SHM_DEST) ? seg_destroy(s) : NULL;
 }
 
 static void shm_vma_open(struct vma *v)
@@ -112,8 +115,9 @@ static void shm_vma_close(struct vma *v)
     s->dtime = ipc_now();
     if (ipc_pid())
         s->lpid = ipc_pid();
-    seg_maybe_destroy(s);
+    struct filepages *gone = seg_maybe_destroy(s);
     spin_unlock_irqrestore(&ipc_lock, f);
+    filepages_put(gone);
 }
 
 static const struct vma_ops shm_vma_ops = { .open = shm_vma_open, .close = shm_vma_close };
@@ -214,8 +218,9 @@ SYSCALL(shmat)
         ret = mm_map_object(mm, at, at + len, prot, vflags, s->pages, 0, &shm_vma_ops, s);
     f = spin_lock_irqsave(&ipc_lock);
     s->nattch--;
-    seg_maybe_destroy(s);
+    struct filepages *gone = seg_maybe_destroy(s);
     spin_unlock_irqrestore(&ipc_lock, f);
+    filepages_put(gone);
     return ret ? ret : (long)at;
 }
 
@@ -256,6 +261,7 @@ SYSCALL(shmctl)
     } info;
     size_t info_len = 0;
     long ret = 0;
+    struct filepages *gone = NULL;
     unsigned long f = spin_lock_irqsave(&ipc_lock);
     struct ipc_obj *o;
     switch (cmd) {
@@ -303,7 +309,7 @@ SYSCALL(shmctl)
                 /* Attached: it lives on, unreachable by key, until the last detach. */
                 o->mode |= SHM_DEST;
                 o->key = IPC_PRIVATE;
-                seg_maybe_destroy(seg_of(o));
+                gone = seg_maybe_destroy(seg_of(o));
             }
         }
         break;
@@ -311,6 +317,7 @@ SYSCALL(shmctl)
         ret = -EINVAL;
     }
     spin_unlock_irqrestore(&ipc_lock, f);
+    filepages_put(gone);
     if (ret >= 0 && info_len && copy_to_user(ubuf, &info, info_len))
         return -EFAULT;
     if (ret >= 0 && (cmd == IPC_STAT || cmd == SHM_STAT || cmd == SHM_STAT_ANY) &&
