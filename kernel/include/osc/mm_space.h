@@ -84,10 +84,10 @@ int mm_map_file(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
 int mm_map_object(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
                   uint32_t flags, struct filepages *fp, uint64_t off,
                   const struct vma_ops *ops, void *priv);
-/* shmdt: unmaps the VMAs of the ops object mapped at addr (the VMA starting at addr
- * with offset 0, and those of the same object after it, within its pages' size,
- * whose offset matches their distance from addr). 0, or -EINVAL when none starts
- * there. */
+/* shmdt, Linux's rule: unmaps the first ops VMA at or above addr whose offset in
+ * its pages equals its distance from addr, and the other VMAs of the same object
+ * whose offsets match so and that end within its pages' size from addr. 0, or
+ * -EINVAL when there is no such first VMA. */
 int mm_detach(struct mm_space *mm, vaddr_t addr, const struct vma_ops *ops);
 /* Finds a free page-aligned range of len bytes: at hint if free, else top-down below
  * USER_MMAP_BASE. Returns the address or 0. */
