@@ -104,6 +104,7 @@ qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/oscrun.py
 qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/dynexe.py
+qemu_test tests/qemu/sysvipc.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 qemu_test tests/qemu/poweroff.py build/oscortex.iso

@@ -118,6 +118,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
         pc->pub.files = NULL;
         pc->pub.cwd = pc->pub.root = NULL;
         pc->pub.parent = &parent->pub;
+        pc->pub.sem_undo = NULL;        /* SEM_UNDO adjustments are not inherited */
         pc->nproc_limit[0] = parent->nproc_limit[0];
         pc->nproc_limit[1] = parent->nproc_limit[1];
         pc->vfork_pending = flags & CLONE_VFORK;

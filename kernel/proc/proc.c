@@ -7,6 +7,7 @@
 #include <osc/arch.h>
 #include <osc/context.h>
 #include <osc/errno.h>
+#include <osc/ipc.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -315,6 +316,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
 {
     if (pc->pub.sid == pc->pub.pid)
         tty_session_end(pc->pub.sid);   /* its terminal is free for the next session */
+    ipc_proc_exit(&pc->pub);            /* SEM_UNDO; shm attaches go with the mm */
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;

@@ -9,6 +9,7 @@
 struct mm_space;        /* kernel/proc: page tables + VMAs (refcounted) */
 struct fdtable;         /* kernel/fs */
 struct vnode;           /* kernel/fs */
+struct sem_undo;        /* kernel/ipc */
 
 #define PROC_NGROUPS_MAX 32     /* supplementary groups kept (Linux: 65536) */
 
@@ -30,6 +31,9 @@ struct process {
     char exe[256];              /* absolute path of the executable: /proc/<pid>/exe */
     char cmdline[512];          /* argv NUL-separated, truncated: /proc/<pid>/cmdline */
     uint16_t cmdline_len;
+    /* SysV semaphore adjustments (SEM_UNDO) applied at exit; kernel/ipc owns it,
+     * under its ipc lock. Shared by the threads, not inherited by fork. */
+    struct sem_undo *sem_undo;
     void *proc_data;            /* rest owned by kernel/proc */
 };
 
