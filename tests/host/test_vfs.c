@@ -1,4 +1,4 @@
-/* host-test: kernel/fs/vfs.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c */
+/* host-test: kernel/fs/vfs.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* host-test-setup: tests/host/setup_vfs.sh */
 /* VFS core + tmpfs on the host: path walk (symlinks, loops, "..", trailing slashes,
  * long names), create/unlink/rename semantics, fd tables, initramfs unpacking
@@ -48,16 +48,6 @@ void log_write(enum log_level level, const char *tag, const char *fmt, ...)
 }
 int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags) { (void)f; (void)rdev; (void)open_flags; return -ENXIO; }
 void tmpfs_free_tree(struct vnode *dir);
-size_t strlcpy(char *dst, const char *src, size_t size)
-{
-    size_t len = strlen(src);
-    if (size) {
-        size_t n = len < size - 1 ? len : size - 1;
-        memcpy(dst, src, n);
-        dst[n] = 0;
-    }
-    return len;
-}
 
 static struct vfs_ctx fresh(void)
 {
