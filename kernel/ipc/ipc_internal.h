@@ -92,6 +92,11 @@ void ipc_remove(struct ipc_ids *ids, struct ipc_obj *o);
 int ipc_max_index(const struct ipc_ids *ids);                  /* highest used slot, -1 */
 /* *_STAT by index: the object in slot idx, or NULL. */
 struct ipc_obj *ipc_at_index(struct ipc_ids *ids, int idx);
+/* The object a stat command names: IPC_STAT by id (by_id), *_STAT and *_STAT_ANY
+ * by slot index; read permission checked unless *_STAT_ANY (any). *out and what
+ * the call returns (0 for IPC_STAT, the object's id for the others), or -EINVAL /
+ * -EACCES. Caller holds ipc_lock. */
+int ipc_stat_find(struct ipc_ids *ids, int id, bool by_id, bool any, struct ipc_obj **out);
 
 /* Linux ipcperms: 0 or -EACCES for access (IPC_READ/IPC_WRITE bits, or the low
  * bits of a get flag) by the current process; euid 0 may do anything. */

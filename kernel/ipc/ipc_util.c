@@ -95,6 +95,17 @@ struct ipc_obj *ipc_at_index(struct ipc_ids *ids, int idx)
     return idx >= 0 && idx < IPC_SLOTS ? ids->slot[idx] : NULL;
 }
 
+int ipc_stat_find(struct ipc_ids *ids, int id, bool by_id, bool any, struct ipc_obj **out)
+{
+    struct ipc_obj *o = by_id ? ipc_find_id(ids, id) : ipc_at_index(ids, id);
+    if (!o)
+        return -EINVAL;
+    if (!any && ipc_perms(o, IPC_READ))
+        return -EACCES;
+    *out = o;
+    return by_id ? 0 : o->id;
+}
+
 static bool in_group(const struct process *p, uint32_t gid)
 {
     if (p->egid == gid)

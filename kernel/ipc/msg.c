@@ -333,16 +333,10 @@ SYSCALL(msgctl)
     case IPC_STAT:
     case MSG_STAT:
     case MSG_STAT_ANY: {
-        struct ipc_obj *o = cmd == IPC_STAT ? ipc_find_id(&msg_ids, id)
-                                            : ipc_at_index(&msg_ids, id);
-        if (!o)
-            ret = -EINVAL;
-        else if (cmd != MSG_STAT_ANY && ipc_perms(o, IPC_READ))
-            ret = -EACCES;
-        else {
+        struct ipc_obj *o;
+        ret = ipc_stat_find(&msg_ids, id, cmd == IPC_STAT, cmd == MSG_STAT_ANY, &o);
+        if (ret >= 0)
             fill_ds(queue_of(o), &ds);
-            ret = cmd == IPC_STAT ? 0 : o->id;
-        }
         break;
     }
     case IPC_SET:

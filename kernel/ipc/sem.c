@@ -453,15 +453,9 @@ SYSCALL(semctl)
     case IPC_STAT:
     case SEM_STAT:
     case SEM_STAT_ANY:
-        o = cmd == IPC_STAT ? ipc_find_id(&sem_ids, id) : ipc_at_index(&sem_ids, id);
-        if (!o)
-            ret = -EINVAL;
-        else if (cmd != SEM_STAT_ANY && ipc_perms(o, IPC_READ))
-            ret = -EACCES;
-        else {
+        ret = ipc_stat_find(&sem_ids, id, cmd == IPC_STAT, cmd == SEM_STAT_ANY, &o);
+        if (ret >= 0)
             fill_ds(set_of(o), &ds);
-            ret = cmd == IPC_STAT ? 0 : o->id;
-        }
         break;
     case IPC_SET:
     case IPC_RMID:

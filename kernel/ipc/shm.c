@@ -282,15 +282,9 @@ SYSCALL(shmctl)
     case IPC_STAT:
     case SHM_STAT:
     case SHM_STAT_ANY:
-        o = cmd == IPC_STAT ? ipc_find_id(&shm_ids, id) : ipc_at_index(&shm_ids, id);
-        if (!o)
-            ret = -EINVAL;
-        else if (cmd != SHM_STAT_ANY && ipc_perms(o, IPC_READ))
-            ret = -EACCES;
-        else {
+        ret = ipc_stat_find(&shm_ids, id, cmd == IPC_STAT, cmd == SHM_STAT_ANY, &o);
+        if (ret >= 0)
             fill_ds(seg_of(o), &ds);
-            ret = cmd == IPC_STAT ? 0 : o->id;
-        }
         break;
     case IPC_SET:
     case IPC_RMID:
