@@ -2,7 +2,8 @@
  * signal entry (si_code SI_TIMER, si_timerid, si_value); while that entry is still
  * queued, further expiries only count as overruns (si_overrun, timer_getoverrun),
  * as in Linux. The "sigtimer" thread (itimer.c) fires them; a process's timers
- * die with it and on exec. */
+ * die with it and on exec. Wall-clock timers and CPU-time timers (the process's
+ * or one of its threads'): CPU time is sampled when the thread wakes. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -16,6 +17,8 @@
 
 #define CLOCK_REALTIME   0
 #define CLOCK_MONOTONIC  1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
 #define CLOCK_BOOTTIME   7
 #define CLOCK_TAI        11
 #define SIGEV_SIGNAL     0
@@ -26,12 +29,21 @@
 #define DELAYTIMER_MAX   INT32_MAX
 #define PTIMER_MAX       1024   /* timers per process; past it timer_create: EAGAIN */
 #define NS_PER_SEC       1000000000ull
+/* Linux's encoded CPU clocks (clock_getcpuclockid): ~id << 3 | per-thread bit | which. */
+#define CPUCLOCK_VIRT           1
+#define CPUCLOCK_CLOCK_MASK     3
+#define CPUCLOCK_PERTHREAD_MASK 4
+
+enum ptimer_base { BASE_WALL, BASE_PROCESS_CPU, BASE_THREAD_CPU };
 
 struct ptimer {
     struct ptimer *next;                /* pc->sig.ptimers */
     struct ptimer *next_armed;          /* armed_list */
     struct pcb *owner;
     int id, clock, notify, tid, signo;
+    enum ptimer_base base;
+    int cpu_tid;                        /* BASE_THREAD_CPU: whose CPU time */
+    bool cpu_user_only;                 /* CPUCLOCK_VIRT: user time only */
     uint64_t value;                     /* sigev_value */
     uint64_t at;                        /* next expiry (time_ns), 0: disarmed */
     uint64_t interval;
@@ -73,6 +85,36 @@ static struct uthread *thread_of_locked(struct pcb *pc, int tid)
     return NULL;
 }
 
+/* The timer's clock now (wall: time_ns); false when its thread is gone (a
+ * thread CPU-time timer then never fires, as in Linux). */
+static bool clock_read_locked(struct ptimer *t, uint64_t wall, uint64_t *now)
+{
+    if (t->base == BASE_WALL) {
+        *now = wall;
+        return true;
+    }
+    uint64_t u, s;
+    if (t->base == BASE_THREAD_CPU) {
+        struct uthread *th = thread_of_locked(t->owner, t->cpu_tid);
+        if (!th)
+            return false;
+        sched_thread_cputime(th->sig.thread, &u, &s);
+    } else {
+        unsigned long f = proc_table_lock();
+        proc_cputime_self_locked(t->owner, &u, &s);
+        proc_table_unlock(f);
+    }
+    *now = t->cpu_user_only ? u : u + s;
+    return true;
+}
+
+/* When to look at t again, in wall time: its clock runs no faster than wall time
+ * (CPU time on one CPU included; with more CPUs this would need the CPU count). */
+static uint64_t wall_deadline(uint64_t wall, uint64_t clock_now, uint64_t at)
+{
+    return wall + (at - clock_now);
+}
+
 static void disarm_locked(struct ptimer *t)
 {
     t->at = 0;
@@ -101,13 +143,17 @@ static void expire_locked(struct ptimer *t, uint64_t missed)
         t->queued_on = target ? &target->sig.pending : &t->owner->sig.shared;
 }
 
-uint64_t ptimer_fire_locked(uint64_t now)
+uint64_t ptimer_fire_locked(uint64_t wall)
 {
-    uint64_t next = UINT64_MAX;
+    uint64_t next = UINT64_MAX, now;
     for (struct ptimer **pp = &armed_list; *pp;) {
         struct ptimer *t = *pp;
+        if (!clock_read_locked(t, wall, &now)) {
+            pp = &t->next_armed;
+            continue;
+        }
         if (t->at > now) {
-            next = MIN(next, t->at);
+            next = MIN(next, wall_deadline(wall, now, t->at));
             pp = &t->next_armed;
             continue;
         }
@@ -115,7 +161,7 @@ uint64_t ptimer_fire_locked(uint64_t now)
         expire_locked(t, missed);
         if (t->interval) {
             t->at += (missed + 1) * t->interval;
-            next = MIN(next, t->at);
+            next = MIN(next, wall_deadline(wall, now, t->at));
             pp = &t->next_armed;
         } else {
             t->at = 0;
@@ -166,12 +212,13 @@ void ptimer_free_list(struct ptimer *list)
 
 /* Time to the next expiry and the period, in ns. A SIGEV_NONE timer is never
  * fired: its deadline moves on here, lazily (Linux does the same). */
-static void remaining_locked(struct ptimer *t, uint64_t now, uint64_t *value,
+static void remaining_locked(struct ptimer *t, uint64_t wall, uint64_t *value,
                              uint64_t *interval)
 {
     *interval = t->interval;
     *value = 0;
-    if (!t->at)
+    uint64_t now;
+    if (!t->at || !clock_read_locked(t, wall, &now))
         return;
     if (t->notify == SIGEV_NONE && t->at <= now) {
         if (!t->interval) {
@@ -201,12 +248,41 @@ static int timespec_ns(int64_t sec, int64_t nsec, uint64_t *ns)
     return 0;
 }
 
+/* The timer's clock: wall clocks, the caller's CPU clocks, and Linux's encoded
+ * ones for this process or its threads (another process's: -EINVAL here). */
+static int clock_setup(struct ptimer *t, int32_t clock, struct uthread *me)
+{
+    t->clock = clock;
+    switch (clock) {
+    case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
+        t->base = BASE_WALL;
+        return 0;
+    case CLOCK_PROCESS_CPUTIME_ID:
+        t->base = BASE_PROCESS_CPU;
+        return 0;
+    case CLOCK_THREAD_CPUTIME_ID:
+        t->base = BASE_THREAD_CPU;
+        t->cpu_tid = me->tid;
+        return 0;
+    }
+    if (clock >= 0 || (clock & CPUCLOCK_CLOCK_MASK) == CPUCLOCK_CLOCK_MASK)
+        return -EINVAL;
+    int id = ~(clock >> 3);
+    t->cpu_user_only = (clock & CPUCLOCK_CLOCK_MASK) == CPUCLOCK_VIRT;
+    if (clock & CPUCLOCK_PERTHREAD_MASK) {
+        t->base = BASE_THREAD_CPU;
+        t->cpu_tid = id ? id : me->tid;         /* checked under signal_lock */
+        return 0;
+    }
+    if (id != 0 && id != me->proc->pub.pid)
+        return -EINVAL;
+    t->base = BASE_PROCESS_CPU;
+    return 0;
+}
+
 SYSCALL(timer_create)
 {
     int32_t clock = (int32_t)args->a[0];
-    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
-        clock != CLOCK_TAI)
-        return -EINVAL;         /* CPU-time clocks: not (yet) timers here */
     struct linux_sigevent ev = { .notify = SIGEV_SIGNAL, .signo = SIGALRM };
     bool dfl = !args->a[1];
     if (!dfl && copy_from_user(&ev, (const void *)args->a[1], sizeof(ev)))
@@ -224,20 +300,26 @@ SYSCALL(timer_create)
     struct ptimer *t = kzalloc(sizeof(*t));
     if (!t)
         return -EAGAIN;
-    t->clock = clock;
+    struct uthread *me = proc_uthread();
+    int err = clock_setup(t, clock, me);
+    if (err) {
+        kfree(t);
+        return err;
+    }
     t->notify = ev.notify == SIGEV_THREAD ? SIGEV_SIGNAL : ev.notify;
     t->signo = ev.signo;
     t->tid = ev.tid;
     t->value = ev.value;
     t->sq.timer = t;
-    struct pcb *pc = proc_uthread()->proc;
+    struct pcb *pc = me->proc;
     t->owner = pc;
-    int err = 0;
     unsigned long f = spin_lock_irqsave(&signal_lock);
     if (pc->sig.ptimer_count >= PTIMER_MAX)
         err = -EAGAIN;
     else if (t->notify == SIGEV_THREAD_ID && !thread_of_locked(pc, t->tid))
         err = -EINVAL;          /* not a thread of this process */
+    else if (t->base == BASE_THREAD_CPU && !thread_of_locked(pc, t->cpu_tid))
+        err = -EINVAL;
     if (!err) {
         /* Ids count up from 0 and are reused only after wrapping, as in Linux. */
         do {
@@ -302,13 +384,15 @@ SYSCALL(timer_settime)
         spin_unlock_irqrestore(&signal_lock, f);
         return -EINVAL;
     }
-    uint64_t now = time_ns();
-    remaining_locked(t, now, &old_value, &old_interval);
+    uint64_t wall = time_ns(), now;
+    remaining_locked(t, wall, &old_value, &old_interval);
     disarm_locked(t);
     t->overrun = 0;
     t->overrun_last = 0;
     t->interval = interval;
     if (value) {
+        if (!clock_read_locked(t, wall, &now))
+            now = 0;                    /* its thread is gone: it never fires */
         uint64_t at = now + value;
         if (flags & TIMER_ABSTIME) {
             /* No clock_settime here: CLOCK_REALTIME runs in step with time_ns, so

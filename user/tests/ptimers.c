@@ -355,6 +355,47 @@ TEST(forked_child_does_not_inherit_timers)
     CHECK_EQ(timer_delete(t), 0);
 }
 
+TEST(process_cpu_time_timer_fires_after_that_much_cpu_time_not_wall_time)
+{
+    int sig = SIGRTMIN + 7;
+    sigset_t s = one(sig), old;
+    REQUIRE(sigprocmask(SIG_BLOCK, &s, &old) == 0);
+    timer_t t;
+    REQUIRE(create(CLOCK_PROCESS_CPUTIME_ID, SIGEV_SIGNAL, sig, 0, &t) == 0);
+    CHECK_EQ(arm(t, 0, 300 * MS, 0), 0);
+    /* Asleep, the process uses next to no CPU time: nothing fires. */
+    struct timespec nap = { 0, 500 * MS }, zero = { 0, 0 };
+    nanosleep(&nap, NULL);
+    CHECK_ERR(sigtimedwait(&s, NULL, &zero), EAGAIN);
+    /* Busy, it does (give up after 20 s of CPU time). */
+    CHECK_EQ(arm(t, 0, 50 * MS, 0), 0);
+    int64_t start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    int got = 0;
+    while (!got && clock_ns(CLOCK_PROCESS_CPUTIME_ID) - start < 20000 * MS)
+        got = sigtimedwait(&s, NULL, &zero) == sig;
+    CHECK(got);
+    CHECK(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - start >= 50 * MS);
+    CHECK_EQ(timer_delete(t), 0);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+TEST(thread_cpu_time_timer_counts_its_thread_and_gettime_counts_down)
+{
+    timer_t t;
+    REQUIRE(create(CLOCK_THREAD_CPUTIME_ID, SIGEV_NONE, 0, 0, &t) == 0);
+    CHECK_EQ(arm(t, 0, 10000 * MS, 0), 0);
+    struct itimerspec a, b;
+    CHECK_EQ(timer_gettime(t, &a), 0);
+    int64_t start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    while (clock_ns(CLOCK_THREAD_CPUTIME_ID) - start < 30 * MS)
+        ;
+    CHECK_EQ(timer_gettime(t, &b), 0);
+    int64_t va = a.it_value.tv_sec * 1000000000LL + a.it_value.tv_nsec;
+    int64_t vb = b.it_value.tv_sec * 1000000000LL + b.it_value.tv_nsec;
+    CHECK(va <= 10000 * MS && vb <= va - 30 * MS);
+    CHECK_EQ(timer_delete(t), 0);
+}
+
 TEST(clock_nanosleep_abstime_sleeps_until_the_deadline_on_both_clocks)
 {
     clockid_t clocks[2] = { CLOCK_REALTIME, CLOCK_MONOTONIC };
