@@ -6,6 +6,7 @@
  * signal is pending, expiries are overruns, not more signals. Timing checks are
  * lower bounds or generous timeouts only. Every test restores what it changed. */
 #define _GNU_SOURCE
+#define TESTLIB_NO_MAIN     /* main doubles as the image exec'd by the exec test */
 #include "testlib.h"
 
 #include <pthread.h>
@@ -396,6 +397,38 @@ TEST(thread_cpu_time_timer_counts_its_thread_and_gettime_counts_down)
     CHECK_EQ(timer_delete(t), 0);
 }
 
+/* Run as `ptimers exec-check ID` by the test below, in a process whose timer ID
+ * (periodic, SIGRTMIN+1 at its default action: terminate) existed before exec. */
+static int exec_check(int id)
+{
+    struct itimerspec cur;
+    if (syscall(SYS_timer_gettime, id, &cur) != -1 || errno != EINVAL)
+        return 1;
+    struct timespec nap = { 0, 200 * MS };
+    nanosleep(&nap, NULL);          /* a surviving timer would kill us here */
+    return 0;
+}
+
+TEST(exec_deletes_the_timers_of_the_process)
+{
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        timer_t t;
+        if (create(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGRTMIN + 1, 0, &t) != 0 ||
+            arm(t, 0, 20 * MS, 20 * MS) != 0)
+            _exit(2);
+        char id[16];
+        snprintf(id, sizeof(id), "%d", kernel_id(t));
+        execl("/proc/self/exe", "ptimers", "exec-check", id, (char *)NULL);
+        _exit(3);
+    }
+    int st = -1;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK(WIFEXITED(st));
+    CHECK_EQ(WEXITSTATUS(st), 0);
+}
+
 TEST(clock_nanosleep_abstime_sleeps_until_the_deadline_on_both_clocks)
 {
     clockid_t clocks[2] = { CLOCK_REALTIME, CLOCK_MONOTONIC };
@@ -436,4 +469,11 @@ TEST(clock_nanosleep_abstime_interrupted_is_eintr_and_leaves_remain_untouched)
     CHECK(rem.tv_sec == 1234 && rem.tv_nsec == 5678);
     pthread_join(th, NULL);
     signal(SIGUSR1, SIG_DFL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "exec-check") == 0)
+        return exec_check(atoi(argv[2]));
+    return tl_run_all(argv[0] ? argv[0] : "ptimers");
 }
