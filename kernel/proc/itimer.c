@@ -1,5 +1,6 @@
 /* Interval timers: ITIMER_REAL, alarm, getitimer/setitimer — SIGALRM when a
- * process's deadline passes. */
+ * process's deadline passes — and the "sigtimer" thread that fires them and the
+ * POSIX timers (ptimer.c). */
 
 #define LOG_TAG "signal"
 #include <osc/arch.h>
