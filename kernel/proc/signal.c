@@ -27,8 +27,6 @@ static struct waitqueue stop_wq = { .lock = SPINLOCK_INIT("waitqueue", 70) };
 /* pause, sigsuspend: nothing wakes this queue but a signal (rank 70). */
 static struct waitqueue pause_wq = { .lock = SPINLOCK_INIT("waitqueue", 70) };
 
-#define SIGBIT(sig)      (1ull << ((sig) - 1))
-#define UNBLOCKABLE      (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define STOP_SIGS        (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 #define WCOREFLAG        0x80
 #define ORIG_RAX_NONE    ((uint64_t)-1)

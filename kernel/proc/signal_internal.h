@@ -13,6 +13,9 @@
 struct k_sigaction {
     uint64_t handler, flags, restorer, mask;
 };
+#define SIGBIT(sig)  (1ull << ((sig) - 1))     /* sig's bit in a sigset */
+#define UNBLOCKABLE  (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
 #define SIG_DFL 0
 #define SIG_IGN 1
 

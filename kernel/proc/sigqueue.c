@@ -8,8 +8,6 @@
 #include <osc/signal.h>
 #include "proc_internal.h"
 
-#define SIGBIT(sig)  (1ull << ((sig) - 1))
-
 /* The pool, under signal_lock: free entries linked through next, built on first use. */
 static struct sigqueue pool[SIGQUEUE_MAX];
 static struct sigqueue *pool_free;

@@ -12,8 +12,6 @@
 #include "../sched/sched_internal.h"
 #include "proc_internal.h"
 
-#define SIGBIT(sig)  (1ull << ((sig) - 1))
-#define UNBLOCKABLE  (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define NS_PER_SEC   1000000000ull
 
 /* The deadline (time_ns) of a relative struct timespec at uts; 0 or -errno. */
