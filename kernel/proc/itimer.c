@@ -1,6 +1,6 @@
 /* Interval timers: ITIMER_REAL, alarm, getitimer/setitimer — SIGALRM when a
- * process's deadline passes — and the "sigtimer" thread that fires them and the
- * POSIX timers (ptimer.c). */
+ * process's deadline passes; ITIMER_VIRTUAL and ITIMER_PROF are CPU-time timers
+ * of ptimer.c — and the "sigtimer" thread that fires them all. */
 
 #define LOG_TAG "signal"
 #include <osc/arch.h>
@@ -169,6 +169,10 @@ SYSCALL(getitimer)
         uint64_t at = pc->sig.itimer_at;
         itimerval_from_ns(&v, at ? (at > now ? at - now : 1) : 0, pc->sig.itimer_interval);
         spin_unlock_irqrestore(&signal_lock, f);
+    } else {
+        uint64_t value, interval;
+        ptimer_itimer_cpu((int)args->a[0], NULL, NULL, &value, &interval);
+        itimerval_from_ns(&v, value, interval);
     }
     return copy_to_user((void *)args->a[1], &v, sizeof(v)) ? -EFAULT : 0;
 }
@@ -183,17 +187,15 @@ SYSCALL(setitimer)
     if (v.value_usec < 0 || v.value_usec >= (int64_t)US_PER_SEC || v.value_sec < 0 ||
         v.interval_usec < 0 || v.interval_usec >= (int64_t)US_PER_SEC || v.interval_sec < 0)
         return -EINVAL;
-    if (args->a[0] == ITIMER_REAL) {
-        uint64_t ov, oi;
-        uint64_t value = ((uint64_t)v.value_sec * US_PER_SEC + (uint64_t)v.value_usec) * NS_PER_US;
-        uint64_t interval = ((uint64_t)v.interval_sec * US_PER_SEC +
-                             (uint64_t)v.interval_usec) * NS_PER_US;
-        int err = itimer_set(value, interval, &ov, &oi);
-        if (err)
-            return err;
-        itimerval_from_ns(&old, ov, oi);
-    }
-    /* ITIMER_VIRTUAL / ITIMER_PROF: accepted, never fire (no CPU-time accounting). */
+    uint64_t ov, oi;
+    uint64_t value = ((uint64_t)v.value_sec * US_PER_SEC + (uint64_t)v.value_usec) * NS_PER_US;
+    uint64_t interval = ((uint64_t)v.interval_sec * US_PER_SEC +
+                         (uint64_t)v.interval_usec) * NS_PER_US;
+    int err = args->a[0] == ITIMER_REAL ? itimer_set(value, interval, &ov, &oi)
+            : ptimer_itimer_cpu((int)args->a[0], &value, &interval, &ov, &oi);
+    if (err)
+        return err;
+    itimerval_from_ns(&old, ov, oi);
     if (args->a[2] && copy_to_user((void *)args->a[2], &old, sizeof(old)))
         return -EFAULT;
     return 0;

@@ -44,6 +44,7 @@ struct ptimer {
     enum ptimer_base base;
     int cpu_tid;                        /* BASE_THREAD_CPU: whose CPU time */
     bool cpu_user_only;                 /* CPUCLOCK_VIRT: user time only */
+    bool itimer;                        /* setitimer's VIRTUAL/PROF: plain signal */
     uint64_t value;                     /* sigev_value */
     uint64_t at;                        /* next expiry (time_ns), 0: disarmed */
     uint64_t interval;
@@ -129,6 +130,12 @@ static void disarm_locked(struct ptimer *t)
 /* One expiry (plus `missed` periods that passed unseen). */
 static void expire_locked(struct ptimer *t, uint64_t missed)
 {
+    if (t->itimer) {
+        /* Like ITIMER_REAL: a standard signal, coalescing, no overrun count. */
+        struct ksiginfo info = { .signo = t->signo, .code = SI_KERNEL };
+        signal_generate_locked(t->owner, NULL, t->signo, &info);
+        return;
+    }
     if (t->queued_on) {
         t->overrun += 1 + missed;
         return;
@@ -191,13 +198,22 @@ static void unlink_locked(struct ptimer *t)
     t->queued_on = NULL;
 }
 
-struct ptimer *ptimer_detach_all_locked(struct pcb *pc)
+struct ptimer *ptimer_detach_all_locked(struct pcb *pc, bool exiting)
 {
     struct ptimer *list = pc->sig.ptimers;
     for (struct ptimer *t = list; t; t = t->next)
         unlink_locked(t);
     pc->sig.ptimers = NULL;
     pc->sig.ptimer_count = 0;
+    for (int i = 0; exiting && i < 2; i++) {
+        struct ptimer *t = pc->sig.itimer_cpu[i];
+        if (t) {
+            unlink_locked(t);
+            t->next = list;
+            list = t;
+            pc->sig.itimer_cpu[i] = NULL;
+        }
+    }
     return list;
 }
 
@@ -358,6 +374,36 @@ SYSCALL(timer_create)
     return 0;
 }
 
+/* Re-arms t (value 0: disarms) and reports what was left of the old setting. */
+static void set_locked(struct ptimer *t, int flags, uint64_t value, uint64_t interval,
+                       uint64_t *old_value, uint64_t *old_interval)
+{
+    uint64_t wall = time_ns(), now;
+    remaining_locked(t, wall, old_value, old_interval);
+    disarm_locked(t);
+    t->overrun = 0;
+    t->overrun_last = 0;
+    t->interval = interval;
+    if (!value)
+        return;
+    if (!clock_read_locked(t, wall, &now))
+        now = 0;                        /* its thread is gone: it never fires */
+    uint64_t at = now + value;
+    if (flags & TIMER_ABSTIME) {
+        /* No clock_settime here: CLOCK_REALTIME runs in step with time_ns, so the
+         * absolute deadline converts once, now. */
+        int64_t clock_now = t->clock == CLOCK_REALTIME || t->clock == CLOCK_TAI
+                            ? time_realtime_ns() : (int64_t)now;
+        at = (int64_t)value > clock_now ? now + (value - (uint64_t)clock_now) : now;
+    }
+    t->at = at ? at : 1;
+    if (t->notify != SIGEV_NONE) {
+        t->next_armed = armed_list;
+        armed_list = t;
+        sigtimer_kick_locked();
+    }
+}
+
 SYSCALL(timer_settime)
 {
     int id = (int)args->a[0];
@@ -384,30 +430,7 @@ SYSCALL(timer_settime)
         spin_unlock_irqrestore(&signal_lock, f);
         return -EINVAL;
     }
-    uint64_t wall = time_ns(), now;
-    remaining_locked(t, wall, &old_value, &old_interval);
-    disarm_locked(t);
-    t->overrun = 0;
-    t->overrun_last = 0;
-    t->interval = interval;
-    if (value) {
-        if (!clock_read_locked(t, wall, &now))
-            now = 0;                    /* its thread is gone: it never fires */
-        uint64_t at = now + value;
-        if (flags & TIMER_ABSTIME) {
-            /* No clock_settime here: CLOCK_REALTIME runs in step with time_ns, so
-             * the absolute deadline converts once, now. */
-            int64_t clock_now = t->clock == CLOCK_REALTIME || t->clock == CLOCK_TAI
-                                ? time_realtime_ns() : (int64_t)now;
-            at = (int64_t)value > clock_now ? now + (value - (uint64_t)clock_now) : now;
-        }
-        t->at = at ? at : 1;
-        if (t->notify != SIGEV_NONE) {
-            t->next_armed = armed_list;
-            armed_list = t;
-            sigtimer_kick_locked();
-        }
-    }
+    set_locked(t, flags, value, interval, &old_value, &old_interval);
     spin_unlock_irqrestore(&signal_lock, f);
     if (args->a[3]) {
         struct linux_itimerspec old;
@@ -462,5 +485,46 @@ SYSCALL(timer_delete)
     if (!t)
         return -EINVAL;
     kfree(t);
+    return 0;
+}
+
+/* setitimer's ITIMER_VIRTUAL (user CPU time, SIGVTALRM) and ITIMER_PROF (user and
+ * system time, SIGPROF) of the current process: CPU-time timers outside the
+ * timer_create ids. They survive exec but not fork, as in Linux. */
+int ptimer_itimer_cpu(int which, const uint64_t *value, const uint64_t *interval,
+                      uint64_t *old_value, uint64_t *old_interval)
+{
+    struct pcb *pc = proc_uthread()->proc;
+    struct ptimer *spare = NULL;
+    if (value && *value) {
+        int err = sigtimer_start();
+        if (err)
+            return err;
+        spare = kzalloc(sizeof(*spare));
+        if (!spare)
+            return -ENOMEM;
+        spare->owner = pc;
+        spare->id = -1;
+        spare->itimer = true;
+        spare->base = BASE_PROCESS_CPU;
+        spare->cpu_user_only = which == ITIMER_CPU_VIRTUAL;
+        spare->signo = which == ITIMER_CPU_VIRTUAL ? SIGVTALRM : SIGPROF;
+        spare->notify = SIGEV_SIGNAL;
+        spare->sq.timer = spare;
+    }
+    unsigned long f = spin_lock_irqsave(&signal_lock);
+    struct ptimer **slot = &pc->sig.itimer_cpu[which == ITIMER_CPU_VIRTUAL ? 0 : 1];
+    if (!*slot && spare) {
+        *slot = spare;
+        spare = NULL;
+    }
+    struct ptimer *t = *slot;
+    *old_value = *old_interval = 0;
+    if (t && value)
+        set_locked(t, 0, *value, *interval, old_value, old_interval);
+    else if (t)
+        remaining_locked(t, time_ns(), old_value, old_interval);
+    spin_unlock_irqrestore(&signal_lock, f);
+    kfree(spare);
     return 0;
 }

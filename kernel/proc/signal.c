@@ -201,7 +201,7 @@ void signal_thread_exit(struct uthread *u)
     sigpending_discard_locked(&u->sig.pending, 0);
     if (!pc->sig.threads) {
         itimer_disarm_locked(pc);
-        dead = ptimer_detach_all_locked(pc);
+        dead = ptimer_detach_all_locked(pc, true);
         sigpending_discard_locked(&pc->sig.shared, 0);
     }
     spin_unlock_irqrestore(&signal_lock, f);
@@ -224,11 +224,11 @@ void signal_fork(struct pcb *child, const struct pcb *parent, struct uthread *ch
 
 /* execve: handled signals revert to SIG_DFL (the handlers are gone with the old
  * image); ignored ones stay ignored; mask and pending survive (POSIX); POSIX
- * timers are deleted, ITIMER_REAL survives (Linux). */
+ * timers are deleted, setitimer's survive (Linux). */
 void signal_exec(struct pcb *pc, struct uthread *u)
 {
     unsigned long f = spin_lock_irqsave(&signal_lock);
-    struct ptimer *dead = ptimer_detach_all_locked(pc);
+    struct ptimer *dead = ptimer_detach_all_locked(pc, false);
     for (int i = 0; i < NSIG_LINUX; i++) {
         struct k_sigaction *a = &pc->sig.action[i];
         if (a->handler != SIG_IGN)

@@ -77,6 +77,7 @@ struct proc_signals {
     uint64_t itimer_interval;
     struct pcb *next_timer;             /* list of processes with a timer armed */
     struct ptimer *ptimers;             /* POSIX timers (ptimer.c) */
+    struct ptimer *itimer_cpu[2];       /* ITIMER_VIRTUAL, ITIMER_PROF (ptimer.c) */
     int ptimer_count, ptimer_next_id;
 };
 
@@ -155,7 +156,16 @@ void signal_siginfo_fill(struct linux_siginfo *out, const struct ksiginfo *k);
 void ptimer_dequeued_locked(struct ptimer *t, struct ksiginfo *info);
 /* Fires due timers; returns the earliest deadline still armed (UINT64_MAX: none). */
 uint64_t ptimer_fire_locked(uint64_t now);
-/* Exit and exec: unlinks every timer of pc and returns them as a list, which the
- * caller frees with ptimer_free_list once signal_lock is dropped. */
-struct ptimer *ptimer_detach_all_locked(struct pcb *pc);
+/* Exit and exec: unlinks every timer of pc (on exit setitimer's CPU-time ones
+ * too) and returns them as a list, which the caller frees with ptimer_free_list
+ * once signal_lock is dropped. */
+struct ptimer *ptimer_detach_all_locked(struct pcb *pc, bool exiting);
 void ptimer_free_list(struct ptimer *list);
+
+/* ptimer.c, no locks held: the current process's ITIMER_VIRTUAL or ITIMER_PROF.
+ * value NULL: only reads; else sets (*value 0 disarms). Old setting in ns. 0 or
+ * -ENOMEM. */
+#define ITIMER_CPU_VIRTUAL 1
+#define ITIMER_CPU_PROF    2
+int ptimer_itimer_cpu(int which, const uint64_t *value, const uint64_t *interval,
+                      uint64_t *old_value, uint64_t *old_interval);

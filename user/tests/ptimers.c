@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -395,6 +396,49 @@ TEST(thread_cpu_time_timer_counts_its_thread_and_gettime_counts_down)
     int64_t vb = b.it_value.tv_sec * 1000000000LL + b.it_value.tv_nsec;
     CHECK(va <= 10000 * MS && vb <= va - 30 * MS);
     CHECK_EQ(timer_delete(t), 0);
+}
+
+static volatile unsigned long spin_sink;
+
+/* Spins in user mode until sig is pending (taken) or 20 s of CPU time passed;
+ * returns the CPU time used, or -1 when sig never came. */
+static int64_t spin_until(int sig)
+{
+    sigset_t s = one(sig);
+    struct timespec zero = { 0, 0 };
+    int64_t start = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    while (clock_ns(CLOCK_PROCESS_CPUTIME_ID) - start < 20000 * MS) {
+        for (int i = 0; i < 200000; i++)
+            spin_sink++;
+        if (sigtimedwait(&s, NULL, &zero) == sig)
+            return clock_ns(CLOCK_PROCESS_CPUTIME_ID) - start;
+    }
+    return -1;
+}
+
+TEST(setitimer_prof_and_virtual_fire_after_cpu_time_not_while_asleep)
+{
+    int which[2] = { ITIMER_PROF, ITIMER_VIRTUAL }, sigs[2] = { SIGPROF, SIGVTALRM };
+    for (int i = 0; i < 2; i++) {
+        sigset_t s = one(sigs[i]), old;
+        REQUIRE(sigprocmask(SIG_BLOCK, &s, &old) == 0);
+        struct itimerval v = { { 0, 0 }, { 0, 300000 } }, cur, prev;
+        CHECK_EQ(setitimer(which[i], &v, NULL), 0);
+        CHECK_EQ(getitimer(which[i], &cur), 0);
+        /* Linux adds a tick to CPU itimers: no exact upper bound. */
+        CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_usec > 0);
+        struct timespec nap = { 0, 500 * MS }, zero = { 0, 0 };
+        nanosleep(&nap, NULL);
+        CHECK_ERR(sigtimedwait(&s, NULL, &zero), EAGAIN);   /* asleep: no CPU time */
+        v.it_value.tv_usec = 50000;
+        CHECK_EQ(setitimer(which[i], &v, &prev), 0);
+        CHECK(prev.it_value.tv_sec == 0 && prev.it_value.tv_usec > 0);
+        int64_t used = spin_until(sigs[i]);
+        CHECK(used >= 50 * MS);
+        CHECK_EQ(getitimer(which[i], &cur), 0);
+        CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_usec == 0);   /* one shot */
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    }
 }
 
 /* Run as `ptimers exec-check ID` by the test below, in a process whose timer ID
