@@ -3,7 +3,8 @@
  * queued, further expiries only count as overruns (si_overrun, timer_getoverrun),
  * as in Linux. The "sigtimer" thread (itimer.c) fires them; a process's timers
  * die with it and on exec. Wall-clock timers and CPU-time timers (the process's
- * or one of its threads'): CPU time is sampled when the thread wakes. */
+ * or one of its threads'; setitimer's VIRTUAL and PROF too): CPU time is sampled
+ * when the thread wakes. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -46,7 +47,7 @@ struct ptimer {
     bool cpu_user_only;                 /* CPUCLOCK_VIRT: user time only */
     bool itimer;                        /* setitimer's VIRTUAL/PROF: plain signal */
     uint64_t value;                     /* sigev_value */
-    uint64_t at;                        /* next expiry (time_ns), 0: disarmed */
+    uint64_t at;                        /* next expiry on its clock (wall: time_ns); 0: off */
     uint64_t interval;
     uint64_t overrun;                   /* expiries while the entry was queued */
     int overrun_last;                   /* of the last signal taken: timer_getoverrun */
