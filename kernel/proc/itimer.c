@@ -1,5 +1,6 @@
 /* Interval timers: ITIMER_REAL, alarm, getitimer/setitimer — SIGALRM when a
- * process's deadline passes. */
+ * process's deadline passes; ITIMER_VIRTUAL and ITIMER_PROF are CPU-time timers
+ * of ptimer.c — and the "sigtimer" thread that fires them all. */
 
 #define LOG_TAG "signal"
 #include <osc/arch.h>
@@ -16,13 +17,13 @@
 #include "signal_internal.h"
 
 /* Armed processes sit on timer_list (under signal_lock). One kernel thread,
- * "itimer", started on first use, fires them: it checks every TIMER_POLL_NS while
- * any timer is armed and sleeps on timer_wq (no polling) while none is. */
-#define TIMER_POLL_NS  (5 * 1000 * 1000ull)
+ * "sigtimer", started on first use, fires them and the POSIX timers (ptimer.c):
+ * it sleeps until the earliest deadline, and arming a timer kicks it awake to
+ * recompute that. */
 #define ITIMER_REAL 0
 static struct pcb *timer_list;
-static struct waitqueue timer_wq = { .lock = SPINLOCK_INIT("waitqueue", 70) };
-static bool timer_thread_started;       /* under signal_lock */
+static struct thread *timer_thread_self;        /* under signal_lock, once running */
+static int timer_thread_state;                  /* atomic: 0 none, 1 starting/running */
 
 void itimer_disarm_locked(struct pcb *pc)
 {
@@ -37,39 +38,65 @@ void itimer_disarm_locked(struct pcb *pc)
     }
 }
 
+/* Fires due ITIMER_REALs; returns the earliest deadline left (UINT64_MAX: none). */
+static uint64_t itimer_fire_locked(uint64_t now)
+{
+    uint64_t next = UINT64_MAX;
+    for (struct pcb **pp = &timer_list; *pp;) {
+        struct pcb *pc = *pp;
+        if (pc->sig.itimer_at > now) {
+            next = MIN(next, pc->sig.itimer_at);
+            pp = &pc->sig.next_timer;
+            continue;
+        }
+        struct ksiginfo info = { .signo = SIGALRM, .code = SI_KERNEL };
+        signal_generate_locked(pc, NULL, SIGALRM, &info);
+        if (pc->sig.itimer_interval) {
+            pc->sig.itimer_at = now + pc->sig.itimer_interval;
+            next = MIN(next, pc->sig.itimer_at);
+            pp = &pc->sig.next_timer;
+        } else {
+            pc->sig.itimer_at = 0;
+            *pp = pc->sig.next_timer;
+        }
+    }
+    return next;
+}
+
 static void timer_thread(void *arg)
 {
     (void)arg;
+    unsigned long f = spin_lock_irqsave(&signal_lock);
+    /* Published under the lock before the first look at the lists: an arming
+     * either comes before that look or finds the thread to kick. */
+    timer_thread_self = thread_current();
     for (;;) {
         uint64_t now = time_ns();
-        unsigned long f = spin_lock_irqsave(&signal_lock);
-        for (struct pcb **pp = &timer_list; *pp;) {
-            struct pcb *pc = *pp;
-            if (pc->sig.itimer_at > now) {
-                pp = &pc->sig.next_timer;
-                continue;
-            }
-            struct ksiginfo info = { .signo = SIGALRM, .code = SI_KERNEL };
-            signal_generate_locked(pc, NULL, SIGALRM, &info);
-            if (pc->sig.itimer_interval) {
-                pc->sig.itimer_at = now + pc->sig.itimer_interval;
-                pp = &pc->sig.next_timer;
-            } else {
-                pc->sig.itimer_at = 0;
-                *pp = pc->sig.next_timer;
-            }
-        }
-        bool armed = timer_list != NULL;
-        spin_unlock_irqrestore(&signal_lock, f);
-        if (armed) {
-            thread_sleep_ns(TIMER_POLL_NS);
-            continue;
-        }
-        f = spin_lock_irqsave(&timer_wq.lock);
-        while (!__atomic_load_n(&timer_list, __ATOMIC_ACQUIRE))
-            waitqueue_sleep_locked(&timer_wq, &f);
-        spin_unlock_irqrestore(&timer_wq.lock, f);
+        uint64_t next = MIN(itimer_fire_locked(now), ptimer_fire_locked(now));
+        thread_sleep_until_locked(&signal_lock, next);
     }
+    (void)f;                            /* never returns: the lock stays with the loop */
+}
+
+int sigtimer_start(void)
+{
+    int expected = 0;
+    if (!__atomic_compare_exchange_n(&timer_thread_state, &expected, 1, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return 0;                       /* running, or being started by someone */
+    struct thread *t = thread_create("sigtimer", timer_thread, NULL);
+    if (!t) {
+        __atomic_store_n(&timer_thread_state, 0, __ATOMIC_RELEASE);
+        return -ENOMEM;
+    }
+    thread_detach(t);
+    return 0;
+}
+
+void sigtimer_kick_locked(void)
+{
+    if (timer_thread_self)
+        sched_wake_sleeping(timer_thread_self);
 }
 
 /* Sets the current process's ITIMER_REAL (value 0: disarm); returns the old
@@ -78,7 +105,11 @@ static int itimer_set(uint64_t value, uint64_t interval, uint64_t *old_value,
                       uint64_t *old_interval)
 {
     struct pcb *pc = proc_uthread()->proc;
-    bool start = false;
+    if (value) {
+        int err = sigtimer_start();
+        if (err)
+            return err;
+    }
     uint64_t now = time_ns();
     unsigned long f = spin_lock_irqsave(&signal_lock);
     uint64_t at = pc->sig.itimer_at;
@@ -91,24 +122,10 @@ static int itimer_set(uint64_t value, uint64_t interval, uint64_t *old_value,
     if (value) {
         pc->sig.itimer_at = now + value;
         pc->sig.next_timer = timer_list;
-        __atomic_store_n(&timer_list, pc, __ATOMIC_RELEASE);
-        start = !timer_thread_started;
-        timer_thread_started = true;
+        timer_list = pc;
+        sigtimer_kick_locked();
     }
     spin_unlock_irqrestore(&signal_lock, f);
-    if (start) {
-        struct thread *t = thread_create("itimer", timer_thread, NULL);
-        if (!t) {
-            f = spin_lock_irqsave(&signal_lock);
-            timer_thread_started = false;
-            itimer_disarm_locked(pc);
-            spin_unlock_irqrestore(&signal_lock, f);
-            return -ENOMEM;
-        }
-        thread_detach(t);
-    }
-    if (value)
-        waitqueue_wake_all(&timer_wq);
     return 0;
 }
 
@@ -152,6 +169,10 @@ SYSCALL(getitimer)
         uint64_t at = pc->sig.itimer_at;
         itimerval_from_ns(&v, at ? (at > now ? at - now : 1) : 0, pc->sig.itimer_interval);
         spin_unlock_irqrestore(&signal_lock, f);
+    } else {
+        uint64_t value, interval;
+        ptimer_itimer_cpu((int)args->a[0], NULL, NULL, &value, &interval);
+        itimerval_from_ns(&v, value, interval);
     }
     return copy_to_user((void *)args->a[1], &v, sizeof(v)) ? -EFAULT : 0;
 }
@@ -166,17 +187,15 @@ SYSCALL(setitimer)
     if (v.value_usec < 0 || v.value_usec >= (int64_t)US_PER_SEC || v.value_sec < 0 ||
         v.interval_usec < 0 || v.interval_usec >= (int64_t)US_PER_SEC || v.interval_sec < 0)
         return -EINVAL;
-    if (args->a[0] == ITIMER_REAL) {
-        uint64_t ov, oi;
-        uint64_t value = ((uint64_t)v.value_sec * US_PER_SEC + (uint64_t)v.value_usec) * NS_PER_US;
-        uint64_t interval = ((uint64_t)v.interval_sec * US_PER_SEC +
-                             (uint64_t)v.interval_usec) * NS_PER_US;
-        int err = itimer_set(value, interval, &ov, &oi);
-        if (err)
-            return err;
-        itimerval_from_ns(&old, ov, oi);
-    }
-    /* ITIMER_VIRTUAL / ITIMER_PROF: accepted, never fire (no CPU-time accounting). */
+    uint64_t ov, oi;
+    uint64_t value = ((uint64_t)v.value_sec * US_PER_SEC + (uint64_t)v.value_usec) * NS_PER_US;
+    uint64_t interval = ((uint64_t)v.interval_sec * US_PER_SEC +
+                         (uint64_t)v.interval_usec) * NS_PER_US;
+    int err = args->a[0] == ITIMER_REAL ? itimer_set(value, interval, &ov, &oi)
+            : ptimer_itimer_cpu((int)args->a[0], &value, &interval, &ov, &oi);
+    if (err)
+        return err;
+    itimerval_from_ns(&old, ov, oi);
     if (args->a[2] && copy_to_user((void *)args->a[2], &old, sizeof(old)))
         return -EFAULT;
     return 0;

@@ -27,8 +27,6 @@ static struct waitqueue stop_wq = { .lock = SPINLOCK_INIT("waitqueue", 70) };
 /* pause, sigsuspend: nothing wakes this queue but a signal (rank 70). */
 static struct waitqueue pause_wq = { .lock = SPINLOCK_INIT("waitqueue", 70) };
 
-#define SIGBIT(sig)      (1ull << ((sig) - 1))
-#define UNBLOCKABLE      (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 #define STOP_SIGS        (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 #define WCOREFLAG        0x80
 #define ORIG_RAX_NONE    ((uint64_t)-1)
@@ -57,7 +55,7 @@ static bool sig_valid(int sig)
     return sig >= 1 && sig <= NSIG_LINUX;
 }
 
-/* Ignored at generation: discarded, never made pending (SIGKILL/SIGSTOP never). */
+/* Ignored by the action: SIG_IGN, or SIG_DFL whose default is to ignore. */
 static bool sig_ignored(const struct proc_signals *ps, int sig)
 {
     uint64_t h = ps->action[sig - 1].handler;
@@ -66,22 +64,36 @@ static bool sig_ignored(const struct proc_signals *ps, int sig)
     return h == SIG_DFL && (default_action(sig) == DFL_IGN || default_action(sig) == DFL_CONT);
 }
 
-static void pending_clear(struct proc_signals *ps, uint64_t mask)
+/* Discarded at generation: ignored and not blocked. A blocked signal is kept,
+ * as the action may change before it is unblocked (and sigwait takes blocked
+ * signals whatever their action, SIGCHLD's default included). Linux looks at the
+ * target thread's mask; for a process-directed signal, any thread's here. */
+static bool sig_discarded(const struct proc_signals *ps, const struct uthread *target, int sig)
 {
-    ps->shared.set &= ~mask;
-    for (struct uthread *u = ps->threads; u; u = u->sig.next)
-        u->sig.pending.set &= ~mask;
+    if (!sig_ignored(ps, sig))
+        return false;
+    uint64_t bit = SIGBIT(sig);
+    for (const struct uthread *u = target ? target : ps->threads; u;
+         u = target ? NULL : u->sig.next)
+        if ((u->sig.blocked | u->sig.real_blocked) & bit)
+            return false;
+    return true;
 }
 
-/* Makes sig pending for the process (target NULL) or one of its threads and wakes
- * the thread that should act on it. Caller holds signal_lock only (not proc_table:
- * waking takes wait-queue locks of the same rank). */
-void signal_generate_locked(struct pcb *pc, struct uthread *target, int sig,
-                            const struct ksiginfo *info)
+static void pending_clear(struct proc_signals *ps, uint64_t mask)
+{
+    sigpending_discard_locked(&ps->shared, mask);
+    for (struct uthread *u = ps->threads; u; u = u->sig.next)
+        sigpending_discard_locked(&u->sig.pending, mask);
+}
+
+/* Generation up to the queueing: SIGCONT/SIGKILL resume, stop signals cancel a
+ * pending SIGCONT; false when the signal is discarded (exiting, or ignored). */
+static bool generate_prepare(struct pcb *pc, struct uthread *target, int sig)
 {
     struct proc_signals *ps = &pc->sig;
     if (!ps->threads)
-        return;                         /* exiting or a zombie */
+        return false;                   /* exiting or a zombie */
     uint64_t bit = SIGBIT(sig);
     if (sig == SIGCONT || sig == SIGKILL) {
         /* Generation, not delivery, resumes a stopped process (POSIX). */
@@ -96,13 +108,14 @@ void signal_generate_locked(struct pcb *pc, struct uthread *target, int sig,
     } else if (bit & STOP_SIGS) {
         pending_clear(ps, SIGBIT(SIGCONT));
     }
-    if (sig_ignored(ps, sig))
-        return;
-    struct sigpending *q = target ? &target->sig.pending : &ps->shared;
-    if (!(q->set & bit)) {
-        q->set |= bit;
-        q->info[sig - 1] = *info;
-    }
+    return !sig_discarded(ps, target, sig);
+}
+
+/* After the queueing: wakes the thread that should act on sig. */
+static void generate_wake(struct pcb *pc, struct uthread *target, int sig)
+{
+    struct proc_signals *ps = &pc->sig;
+    uint64_t bit = SIGBIT(sig);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* pending before intr_wq (wait.c) */
     if (sig == SIGKILL) {
         for (struct uthread *u = ps->threads; u; u = u->sig.next)
@@ -116,6 +129,31 @@ void signal_generate_locked(struct pcb *pc, struct uthread *target, int sig,
     }
     if (target && !(target->sig.blocked & bit))
         sched_signal_wake(target->sig.thread);
+}
+
+/* Makes sig pending for the process (target NULL) or one of its threads and wakes
+ * the thread that should act on it. Caller holds signal_lock only (not proc_table:
+ * waking takes wait-queue locks of the same rank). */
+int signal_generate_locked(struct pcb *pc, struct uthread *target, int sig,
+                           const struct ksiginfo *info)
+{
+    if (!generate_prepare(pc, target, sig))
+        return 0;
+    int err = sigpending_add_locked(target ? &target->sig.pending : &pc->sig.shared, sig, info);
+    if (err)
+        return err;
+    generate_wake(pc, target, sig);
+    return 0;
+}
+
+bool signal_generate_timer_locked(struct pcb *pc, struct uthread *target, struct sigqueue *sq)
+{
+    int sig = sq->info.signo;
+    if (!generate_prepare(pc, target, sig))
+        return false;
+    sigpending_add_entry_locked(target ? &target->sig.pending : &pc->sig.shared, sq);
+    generate_wake(pc, target, sig);
+    return true;
 }
 
 static struct ksiginfo info_user(int sig, int code)
@@ -152,6 +190,7 @@ void signal_thread_attach(struct pcb *pc, struct uthread *u, struct thread *t)
 void signal_thread_exit(struct uthread *u)
 {
     struct pcb *pc = u->proc;
+    struct ptimer *dead = NULL;
     unsigned long f = spin_lock_irqsave(&signal_lock);
     for (struct uthread **pp = &pc->sig.threads; *pp; pp = &(*pp)->sig.next) {
         if (*pp == u) {
@@ -159,9 +198,14 @@ void signal_thread_exit(struct uthread *u)
             break;
         }
     }
-    if (!pc->sig.threads)
+    sigpending_discard_locked(&u->sig.pending, 0);
+    if (!pc->sig.threads) {
         itimer_disarm_locked(pc);
+        dead = ptimer_detach_all_locked(pc, true);
+        sigpending_discard_locked(&pc->sig.shared, 0);
+    }
     spin_unlock_irqrestore(&signal_lock, f);
+    ptimer_free_list(dead);
 }
 
 /* fork: the child inherits actions, the mask and the alternate stack; nothing
@@ -179,10 +223,12 @@ void signal_fork(struct pcb *child, const struct pcb *parent, struct uthread *ch
 }
 
 /* execve: handled signals revert to SIG_DFL (the handlers are gone with the old
- * image); ignored ones stay ignored; mask and pending survive (POSIX). */
+ * image); ignored ones stay ignored; mask and pending survive (POSIX); POSIX
+ * timers are deleted, setitimer's survive (Linux). */
 void signal_exec(struct pcb *pc, struct uthread *u)
 {
     unsigned long f = spin_lock_irqsave(&signal_lock);
+    struct ptimer *dead = ptimer_detach_all_locked(pc, false);
     for (int i = 0; i < NSIG_LINUX; i++) {
         struct k_sigaction *a = &pc->sig.action[i];
         if (a->handler != SIG_IGN)
@@ -191,6 +237,7 @@ void signal_exec(struct pcb *pc, struct uthread *u)
     u->sig.ss_sp = u->sig.ss_size = 0;
     u->sig.ss_flags = SS_DISABLE;
     spin_unlock_irqrestore(&signal_lock, f);
+    ptimer_free_list(dead);
 }
 
 void signal_notify_parent_exit(struct pcb *pc, int status)
@@ -251,19 +298,27 @@ static int collect(enum kill_sel sel, int id, int self, int *cursor, struct pcb 
     return n;
 }
 
+/* 0 when sig reached at least one match (Linux's kill to a group); else the last
+ * error (-EAGAIN: a real-time queue full) or -ESRCH when nothing matched. */
 static int send_matching(enum kill_sel sel, int id, int sig, const struct ksiginfo *info)
 {
     struct process *self = proc_current();
-    int cursor = INT32_MAX, found = 0, n;
+    int cursor = INT32_MAX, found = 0, n, err = 0;
+    bool sent = false;
     struct pcb *batch[16];
     unsigned long f = spin_lock_irqsave(&signal_lock);
     while ((n = collect(sel, id, self ? self->pid : 0, &cursor, batch, 16)) > 0) {
         found += n;
-        for (int i = 0; sig && i < n; i++)
-            signal_generate_locked(batch[i], NULL, sig, info);
+        for (int i = 0; sig && i < n; i++) {
+            int e = signal_generate_locked(batch[i], NULL, sig, info);
+            if (e)
+                err = e;
+            else
+                sent = true;
+        }
     }
     spin_unlock_irqrestore(&signal_lock, f);
-    return found ? 0 : -ESRCH;
+    return !found ? -ESRCH : sent || !sig ? 0 : err;
 }
 
 int signal_send_process(int pid, int sig, const struct ksiginfo *info)
@@ -300,23 +355,24 @@ static struct uthread *find_thread_locked(int tgid, int tid)
     return found;
 }
 
-static int send_thread(int tgid, int tid, int sig, const struct ksiginfo *info)
+int signal_send_tgkill(int tgid, int tid, int sig, const struct ksiginfo *info)
 {
     if (tid <= 0 || sig < 0 || sig > NSIG_LINUX)
         return -EINVAL;
     unsigned long f = spin_lock_irqsave(&signal_lock);
     struct uthread *u = find_thread_locked(tgid, tid);
+    int err = u ? 0 : -ESRCH;
     if (u && sig)
-        signal_generate_locked(u->proc, u, sig, info);
+        err = signal_generate_locked(u->proc, u, sig, info);
     spin_unlock_irqrestore(&signal_lock, f);
-    return u ? 0 : -ESRCH;
+    return err;
 }
 
 int signal_send_thread(int tid, int sig, const struct ksiginfo *info)
 {
     struct ksiginfo k = info ? *info : (struct ksiginfo){ .signo = sig, .code = SI_KERNEL };
     k.signo = sig;
-    return send_thread(-1, tid, sig, &k);
+    return signal_send_tgkill(-1, tid, sig, &k);
 }
 
 int signal_send_current(int sig)
@@ -343,10 +399,8 @@ bool signal_fault(int sig, int code, uint64_t addr)
      * instruction would fault forever. Linux forces the default action. */
     bool handled = a->handler != SIG_DFL && a->handler != SIG_IGN &&
                    !(u->sig.blocked & SIGBIT(sig));
-    if (handled) {
-        u->sig.pending.set |= SIGBIT(sig);
-        u->sig.pending.info[sig - 1] = k;
-    }
+    if (handled)
+        sigpending_add_locked(&u->sig.pending, sig, &k);     /* a standard signal: cannot fail */
     spin_unlock_irqrestore(&signal_lock, f);
     return handled;
 }
@@ -364,11 +418,10 @@ bool signal_pending_current(void)
 
 /* ---- delivery ---- */
 
-/* Takes the next deliverable signal (synchronous faults first, then lowest
+/* Takes the next signal of `allowed` (synchronous faults first, then lowest
  * number; thread queue before the process queue). 0 when none. */
-static int dequeue_locked(struct uthread *u, struct ksiginfo *info)
+int signal_dequeue_locked(struct uthread *u, uint64_t allowed, struct ksiginfo *info)
 {
-    uint64_t allowed = ~u->sig.blocked | UNBLOCKABLE;
     const uint64_t sync = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) |
                           SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | SIGBIT(SIGSYS);
     struct sigpending *qs[2] = { &u->sig.pending, &u->proc->sig.shared };
@@ -378,8 +431,7 @@ static int dequeue_locked(struct uthread *u, struct ksiginfo *info)
             if (!ready)
                 continue;
             int sig = __builtin_ctzll(ready) + 1;
-            qs[i]->set &= ~SIGBIT(sig);
-            *info = qs[i]->info[sig - 1];
+            sigpending_take_locked(qs[i], sig, info);
             if (info->signo != sig)
                 *info = (struct ksiginfo){ .signo = sig, .code = SI_KERNEL };
             return sig;
@@ -448,7 +500,7 @@ void signal_deliver(struct user_regs *regs)
             break;
         struct ksiginfo info;
         unsigned long f = spin_lock_irqsave(&signal_lock);
-        int sig = dequeue_locked(u, &info);
+        int sig = signal_dequeue_locked(u, ~u->sig.blocked | UNBLOCKABLE, &info);
         if (!sig) {
             spin_unlock_irqrestore(&signal_lock, f);
             break;
@@ -724,7 +776,7 @@ SYSCALL(tkill)
 {
     int sig = (int)args->a[1];
     struct ksiginfo info = info_user(sig, SI_TKILL);
-    return send_thread(-1, (int)args->a[0], sig, &info);
+    return signal_send_tgkill(-1, (int)args->a[0], sig, &info);
 }
 
 SYSCALL(tgkill)
@@ -733,5 +785,5 @@ SYSCALL(tgkill)
     if ((int)args->a[0] <= 0)
         return -EINVAL;
     struct ksiginfo info = info_user(sig, SI_TKILL);
-    return send_thread((int)args->a[0], (int)args->a[1], sig, &info);
+    return signal_send_tgkill((int)args->a[0], (int)args->a[1], sig, &info);
 }

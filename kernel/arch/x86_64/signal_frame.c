@@ -36,16 +36,6 @@ struct linux_ucontext {
     uint64_t uc_sigmask;        /* the kernel's sigset_t: one word */
 };
 
-struct linux_siginfo {
-    int32_t si_signo, si_errno, si_code, pad;
-    union {
-        struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad; int64_t utime, stime; } chld;
-        struct { int32_t pid; uint32_t uid; } kill;
-        struct { uint64_t addr; } fault;
-        uint8_t raw[112];
-    } u;
-};
-
 struct rt_sigframe {
     uint64_t pretcode;          /* sa_restorer: the handler's return address */
     struct linux_ucontext uc;
@@ -176,18 +166,7 @@ int arch_signal_setup_frame(struct user_regs *regs, const struct signal_frame *s
         sc->cr2 = k->addr;
     f.uc.uc_sigmask = sf->mask;
 
-    f.info.si_signo = k->signo;
-    f.info.si_code = k->code;
-    if (k->signo == SIGCHLD && k->code > 0) {
-        f.info.u.chld.pid = k->pid;
-        f.info.u.chld.uid = (uint32_t)k->uid;
-        f.info.u.chld.status = k->status;
-    } else if (k->code > 0 && k->code != SI_KERNEL) {
-        f.info.u.fault.addr = k->addr;      /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
-    } else {
-        f.info.u.kill.pid = k->pid;
-        f.info.u.kill.uid = (uint32_t)k->uid;
-    }
+    signal_siginfo_fill(&f.info, k);
     if (copy_to_user((void *)frame, &f, sizeof(f)))
         return -EFAULT;
 

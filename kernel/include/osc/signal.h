@@ -32,10 +32,18 @@
 #define SIGIO     29
 #define SIGPWR    30
 #define SIGSYS    31
+/* Real-time signals queue: every send is its own entry, delivered in order. */
+#define SIGRTMIN  32
+#define SIGRTMAX  64
+/* Queued real-time signals, all processes together (Linux's RLIMIT_SIGPENDING is
+ * per user, and everyone is uid 0): sigqueue past it fails with EAGAIN. */
+#define SIGQUEUE_MAX 4096
 
 /* si_code values (asm-generic/siginfo.h). */
 #define SI_USER     0
 #define SI_KERNEL   0x80
+#define SI_QUEUE    (-1)
+#define SI_TIMER    (-2)
 #define SI_TKILL    (-6)
 #define SEGV_MAPERR 1
 #define SEGV_ACCERR 2
@@ -62,9 +70,11 @@
 /* What the kernel records of a pending signal (the rest of siginfo is zero). */
 struct ksiginfo {
     int signo, code;
-    int pid, uid;               /* kill, tkill, SIGCHLD */
+    int pid, uid;               /* kill, tkill, sigqueue, SIGCHLD */
     int status;                 /* SIGCHLD: exit code or signal */
+    int timerid, overrun;       /* SI_TIMER */
     uint64_t addr;              /* faults: si_addr */
+    uint64_t value;             /* sigqueue, timers: si_value */
 };
 
 struct process;

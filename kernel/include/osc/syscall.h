@@ -104,6 +104,8 @@
 #define __NR_setfsgid 123
 #define __NR_getsid 124
 #define __NR_rt_sigpending 127
+#define __NR_rt_sigtimedwait 128
+#define __NR_rt_sigqueueinfo 129
 #define __NR_rt_sigsuspend 130
 #define __NR_sigaltstack 131
 #define __NR_prctl 157
@@ -116,6 +118,11 @@
 #define __NR_sched_getaffinity 204
 #define __NR_getdents64 217
 #define __NR_set_tid_address 218
+#define __NR_timer_create 222
+#define __NR_timer_settime 223
+#define __NR_timer_gettime 224
+#define __NR_timer_getoverrun 225
+#define __NR_timer_delete 226
 #define __NR_clock_gettime 228
 #define __NR_clock_getres 229
 #define __NR_clock_nanosleep 230
@@ -139,6 +146,7 @@
 #define __NR_utimensat 280
 #define __NR_dup3 292
 #define __NR_pipe2 293
+#define __NR_rt_tgsigqueueinfo 297
 #define __NR_prlimit64 302
 #define __NR_setrlimit 160
 #define __NR_getcpu 309
