@@ -40,6 +40,7 @@ void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    locks_release_hook(f);
     if (f->ops && f->ops->release)
         f->ops->release(f);
     vnode_put(f->vnode);

@@ -753,6 +753,14 @@ SYSCALL(dup3)
 #define F_GETFL 3
 #define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETLK 5               /* F_GETLK64 & co are the same numbers on x86_64 */
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
 
 SYSCALL(fcntl)
 {
@@ -776,8 +784,24 @@ SYSCALL(fcntl)
                    ((uint32_t)args->a[2] & (O_APPEND | O_NONBLOCK));
         r = 0;
         break;
+    case F_GETLK: case F_SETLK: case F_SETLKW:
+    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+        r = locks_fcntl(f, p->files, p->pid, (int)args->a[1], args->a[2]);
+        break;
+    case F_ADD_SEALS: r = memfd_add_seals(f, (uint32_t)args->a[2]); break;
+    case F_GET_SEALS: r = memfd_get_seals(f); break;
     default: r = -EINVAL;
     }
+    file_put(f);
+    return r;
+}
+
+SYSCALL(flock)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long r = locks_flock(f, (int)args->a[1]);
     file_put(f);
     return r;
 }

@@ -207,7 +207,11 @@ static int gen_mounts(struct pnode *n, struct pbuf *b)
         struct vfs_fs *fs = list[count];
         if (vfs_dir_path_locked(vfs_root(), fs->mountpoint, path, VFS_PATH_MAX) < 0)
             continue;
-        pbuf_printf(b, "%s %s %s rw 0 0\n", fs->type, path, fs->type);
+        pbuf_printf(b, "%s %s %s rw%s%s%s%s 0 0\n", fs->type, path, fs->type,
+                    (fs->st_flags & VFS_ST_NOSUID) ? ",nosuid" : "",
+                    (fs->st_flags & VFS_ST_NODEV) ? ",nodev" : "",
+                    (fs->st_flags & VFS_ST_NOEXEC) ? ",noexec" : "",
+                    (fs->st_flags & VFS_ST_RELATIME) ? ",relatime" : "");
     }
     vfs_unlock();
     kfree(path);
@@ -634,6 +638,8 @@ struct vfs_fs *procfs_create(void)
     if (!fs)
         return NULL;
     fs->type = "proc";
+    fs->magic = 0x9fa0u;               /* linux/magic.h */
+    fs->st_flags = VFS_ST_NOSUID | VFS_ST_NODEV | VFS_ST_NOEXEC | VFS_ST_RELATIME;
     fs->dev = VFS_MKDEV(0, 20);
     fs->next_ino = 1;
     proc_fs = fs;

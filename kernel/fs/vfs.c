@@ -55,8 +55,10 @@ void vnode_get(struct vnode *v)
  * from a single-threaded context. */
 static void vnode_maybe_destroy(struct vnode *v)
 {
-    if (v->refcount == 0 && v->nlink == 0 && v->ops && v->ops->destroy)
+    if (v->refcount == 0 && v->nlink == 0 && v->ops && v->ops->destroy) {
+        vnode_free_hook(v);
         v->ops->destroy(v);
+    }
 }
 
 void vnode_put(struct vnode *v)

@@ -93,6 +93,8 @@ struct vnode;
 struct file;
 struct vfs_fs;
 struct filepages;
+struct file_locks;
+struct inotify_watch;
 
 struct vfs_timespec { int64_t sec; int64_t nsec; };
 
@@ -144,11 +146,32 @@ struct vnode {
     struct vnode *parent;       /* directories: the containing directory (NULL at fs root) */
     struct vfs_fs *mounted;     /* a filesystem mounted on this directory, or NULL */
     void *priv;                 /* special files: pipe state */
+    /* Record and flock locks (flock.c): created on first use under `vfs`, then
+     * fixed for the vnode's life; its own lock guards the lists. */
+    struct file_locks *locks;
+    struct inotify_watch *watches;  /* inotify watches on it (inotify.c), under `inotify` */
+    uint32_t seals;             /* memfd F_SEAL_* bits (memfd.c), under `vfs` */
 };
+
+/* statfs(2) as a filesystem reports it (kernel/fs/statfs.c fills the rest). */
+struct vfs_statfs {
+    uint64_t blocks, bfree, files, ffree;       /* in 4 KiB blocks; inodes */
+};
+
+/* statfs f_flags / mount options (linux/statfs.h ST_*). */
+#define VFS_ST_RDONLY   0x0001u
+#define VFS_ST_NOSUID   0x0002u
+#define VFS_ST_NODEV    0x0004u
+#define VFS_ST_NOEXEC   0x0008u
+#define VFS_ST_RELATIME 0x1000u
 
 /* A filesystem instance; mounted at most once. */
 struct vfs_fs {
     const char *type;
+    uint32_t magic;             /* statfs f_type (Linux's *_MAGIC) */
+    uint32_t st_flags;          /* statfs ST_* mount flags beyond ST_VALID */
+    /* Optional: sizes for statfs; caller holds `vfs`. Without it all are 0. */
+    void (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
     struct vnode *root;
     struct vnode *mountpoint;   /* NULL for the root filesystem */
     uint32_t dev;               /* st_dev */
@@ -173,6 +196,7 @@ struct file_ops {
     /* Optional: pread/pwrite-free positional read for files whose data lives in the
      * open file (procfs snapshots); called without `vfs`. */
     ssize_t (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
+    uint32_t statfs_magic;      /* fstatfs f_type of a file without a vnode (0: pipefs) */
     bool seekable;
     bool is_tty;
 };
@@ -295,6 +319,16 @@ int fdtable_get_cloexec(struct fdtable *t, int fd);
 int fdtable_set_cloexec(struct fdtable *t, int fd, bool on);
 void fdtable_close_on_exec(struct fdtable *t);
 
+/* ---- file locks (flock.c) ---- */
+/* fcntl F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ ones on f: owner is the caller's
+ * descriptor table (POSIX locks), pid the caller (l_pid); uarg its struct flock. */
+long locks_fcntl(struct file *f, struct fdtable *owner, int pid, int cmd, uint64_t uarg);
+long locks_flock(struct file *f, int op);               /* flock(2) */
+/* A descriptor of f in owner was closed: every POSIX lock owner has on the file goes. */
+void locks_close_posix(struct file *f, struct fdtable *owner);
+void locks_release_file(struct file *f);    /* f's last reference: its OFD and flock locks */
+void locks_vnode_free(struct vnode *v);     /* v is being destroyed */
+
 /* ---- procfs, sysfs (procfs.c, sysfs.c, pseudofs.c) ---- */
 struct vfs_fs *procfs_create(void);
 struct vfs_fs *sysfs_create(void);
@@ -306,6 +340,17 @@ int vfs_dir_path_locked(struct vnode *root, struct vnode *d, char *buf, size_t s
 
 /* ---- tmpfs (tmpfs.c) ---- */
 struct vfs_fs *tmpfs_create(const char *type);
+/* An unnamed regular file (nlink 0) on tmpfs fs, or ERR_PTR. Caller holds `vfs`. */
+struct vnode *tmpfs_create_unlinked(struct vfs_fs *fs, uint32_t mode);
+
+/* ---- memfd (memfd.c): F_ADD_SEALS / F_GET_SEALS; seals live in vnode->seals ---- */
+#define VFS_SEAL_SEAL         0x0001    /* linux/fcntl.h F_SEAL_* */
+#define VFS_SEAL_SHRINK       0x0002
+#define VFS_SEAL_GROW         0x0004
+#define VFS_SEAL_WRITE        0x0008
+#define VFS_SEAL_FUTURE_WRITE 0x0010
+long memfd_add_seals(struct file *f, uint32_t seals);
+long memfd_get_seals(struct file *f);
 
 /* ---- initramfs (initramfs.c) ---- */
 struct initramfs_stats { size_t files, dirs, others, bytes, rejected; };
