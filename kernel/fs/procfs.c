@@ -199,7 +199,7 @@ static int gen_mounts(struct pnode *n, struct pbuf *b)
     char *path = kmalloc(VFS_PATH_MAX);
     if (!path)
         return -ENOMEM;
-    pbuf_printf(b, "rootfs / tmpfs rw 0 0\n");
+    pbuf_printf(b, "tmpfs / tmpfs rw 0 0\n");       /* "rootfs" would be skipped by df */
     vfs_lock();
     for (struct vfs_fs *fs = vfs_mounts_locked(); fs && count < ARRAY_SIZE(list); fs = fs->next)
         list[count++] = fs;
