@@ -586,7 +586,9 @@ static int fd_target(struct pnode *n)
         return -ENOENT;
     struct vnode *v = f->vnode;
     char *out = n->target;
-    if (!v) {                           /* pipes have no vnode */
+    if (!v && f->path) {                /* anonymous files name themselves */
+        strlcpy(out, f->path, PNODE_TARGET_MAX);
+    } else if (!v) {                    /* pipes have no vnode */
         ksnprintf(out, PNODE_TARGET_MAX, "pipe:[%lu]", (unsigned long)(((uintptr_t)f->priv >> 4) & 0xffffff));
     } else if (S_ISCHR(v->mode) && devfs_name(v->rdev)) {
         ksnprintf(out, PNODE_TARGET_MAX, "/dev/%s", devfs_name(v->rdev));

@@ -307,6 +307,7 @@ static int create_locked(const struct vfs_ctx *c, struct vnode *at, const char *
     v->uid = c->uid;
     v->gid = c->gid;
     vnode_touch(dir, true);
+    notify_dir_locked(dir, v, IN_CREATE, 0, name, len);
     if (out)
         *out = v;
     return 0;
@@ -376,6 +377,8 @@ int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, stru
     if (!err) {
         vnode_touch(v, false);
         vnode_touch(dir, true);
+        notify_locked(v, IN_ATTRIB);
+        notify_dir_locked(dir, v, IN_CREATE, 0, name, len);
     }
 out:
     vfs_unlock();
@@ -416,6 +419,13 @@ static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return err;
     vnode_touch(dir, true);
     vnode_touch(v, false);
+    /* Linux's order: the file's IN_ATTRIB, IN_DELETE_SELF and IN_IGNORED (its
+     * watches end), then the directory's IN_DELETE. */
+    if (!rmdir)
+        notify_locked(v, IN_ATTRIB);
+    if (v->nlink == 0)
+        notify_gone_locked(v);
+    notify_dir_locked(dir, v, IN_DELETE, 0, name, len);
     vnode_maybe_destroy(v);
     return 0;
 }
@@ -498,6 +508,14 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
     vnode_touch(odir, true);
     vnode_touch(ndir, true);
     vnode_touch(v, false);
+    if (notify_active()) {
+        uint32_t cookie = notify_cookie();
+        notify_dir_locked(odir, v, IN_MOVED_FROM, cookie, oname, olen);
+        notify_dir_locked(ndir, v, IN_MOVED_TO, cookie, nname, nlen);
+        notify_locked(v, IN_MOVE_SELF);
+        if (target && target->nlink == 0)
+            notify_gone_locked(target);
+    }
     if (target)
         vnode_maybe_destroy(target);
     return 0;
@@ -543,8 +561,10 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
         return -EINVAL;
     vfs_lock();
     int err = v->ops->truncate(v, (uint64_t)size);
-    if (!err)
+    if (!err) {
         vnode_touch(v, true);
+        notify_locked(v, IN_MODIFY);
+    }
     vfs_unlock();
     return err;
 }
@@ -554,6 +574,7 @@ int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
     vfs_lock();
     v->mode = (v->mode & S_IFMT) | (mode & 07777);
     vnode_touch(v, false);
+    notify_locked(v, IN_ATTRIB);
     vfs_unlock();
     return 0;
 }
@@ -567,6 +588,7 @@ int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
     if (mtime)
         v->mtime = *mtime;
     vnode_touch(v, false);
+    notify_locked(v, IN_ATTRIB);
     vfs_unlock();
     return 0;
 }
@@ -579,6 +601,7 @@ int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
     if (gid != (uint32_t)-1)
         v->gid = gid;
     vnode_touch(v, false);
+    notify_locked(v, IN_ATTRIB);
     vfs_unlock();
     return 0;
 }
@@ -733,6 +756,10 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
 {
     struct vnode *v;
     int err;
+    /* The entry opened, for inotify events to its directory's watches. */
+    struct vnode *ndir = NULL;
+    const char *nname = NULL;
+    size_t nlen = 0;
     vfs_lock();
     if (flags & O_CREAT) {
         struct vnode *dir;
@@ -742,6 +769,9 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         err = walk_parent(c, at, path, &dir, &name, &len, &trailing);
         if (err)
             goto out;
+        ndir = dir;
+        nname = name;
+        nlen = len;
         struct walk w = { c, 0 };
         err = lookup_component(&w, dir, name, len, &v);
         if (err == -ENOENT) {
@@ -766,6 +796,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
                     err = -ENOENT;  /* dangling: Linux creates the target; not yet */
                 if (err)
                     goto out;
+                ndir = NULL;        /* another entry: no directory events */
             }
             err = -EISDIR;
             if (S_ISDIR(v->mode))
@@ -780,6 +811,11 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
             if (err)
                 goto out;
         }
+        bool trailing;
+        if (notify_active() && walk_parent(c, at, path, &ndir, &nname, &nlen, &trailing) == 0 &&
+            (is_dot(nname, nlen) || is_dotdot(nname, nlen) ||
+             cross_mounts(ndir->ops->lookup(ndir, nname, nlen)) != v))
+            ndir = NULL;                    /* reached through a symlink or a mount */
     }
     uint32_t acc = flags & O_ACCMODE;
     err = -ENOTDIR;
@@ -793,6 +829,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         if (err)
             goto out;
         vnode_touch(v, true);
+        notify_locked(v, IN_MODIFY);
     }
     err = -ENOMEM;
     struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &vfs_dir_ops : &vfs_reg_ops,
@@ -801,6 +838,12 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         goto out;
     if (S_ISREG(v->mode))
         f->path = open_path_locked(c, at, path);
+    if (ndir && notify_active() && (f->notify_name = kmalloc(nlen + 1))) {
+        memcpy(f->notify_name, nname, nlen);
+        f->notify_name[nlen] = 0;
+        f->notify_dir = ndir;
+        vnode_get(ndir);
+    }
     vfs_unlock();
     err = 0;
     if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
@@ -814,8 +857,14 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
             err = -ENXIO;
     }
     if (err) {
+        f->flags |= O_PATH;                 /* never opened: no IN_CLOSE either */
         file_put(f);
         return err;
+    }
+    if (!(flags & O_PATH) && notify_active()) {
+        vfs_lock();
+        notify_file_locked(f, IN_OPEN);
+        vfs_unlock();
     }
     *out = f;
     return 0;

@@ -152,6 +152,7 @@ void vfs_proc_exec(struct process *p)
 void vnode_free_hook(struct vnode *v)
 {
     locks_vnode_free(v);
+    inotify_vnode_gone(v);
 }
 
 void vfs_proc_exit(struct process *p)

@@ -149,7 +149,7 @@ struct vnode {
     /* Record and flock locks (flock.c): created on first use under `vfs`, then
      * fixed for the vnode's life; its own lock guards the lists. */
     struct file_locks *locks;
-    struct inotify_watch *watches;  /* inotify watches on it (inotify.c), under `inotify` */
+    struct inotify_watch *watches;  /* inotify watches on it (inotify.c), under `vfs` */
     uint32_t seals;             /* memfd F_SEAL_* bits (memfd.c), under `vfs` */
 };
 
@@ -217,6 +217,10 @@ struct file {
     void *priv;
     char *path;                 /* regular files: absolute path at open (kmalloc'd, may
                                  * be NULL), for /proc/<pid>/fd; not canonicalised */
+    /* Set at open while inotify watches exist: the directory and entry name it was
+     * opened through (a reference; kmalloc'd), for events to the directory's watches. */
+    struct vnode *notify_dir;
+    char *notify_name;
 };
 
 struct fdtable {
