@@ -2,7 +2,7 @@
  * struct fdtable and struct vnode and fills a process's files, cwd and root through
  * the hooks below, which the process core calls. kernel/fs: vfs.c (vnodes, mounts,
  * path walk, open files, fd tables), tmpfs.c, initramfs.c, devfs.c, pipe.c, tty.c,
- * fs_syscalls.c. Locking (docs/locking.md): one mutex `vfs` (rank 20) guards the
+ * fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c, inotify.c. Locking (docs/locking.md): one mutex `vfs` (rank 20) guards the
  * whole namespace, every tmpfs vnode's data, file offsets and every fd table; pipes
  * and the tty have their own spinlock + waitqueue and never block holding `vfs`. */
 #pragma once
