@@ -30,6 +30,13 @@ static bool is_memfd(const struct file *f)
     return f->vnode && memfd_fs && f->vnode->fs == memfd_fs;
 }
 
+/* Any other tmpfs regular file: Linux's shmem files carry F_SEAL_SEAL from birth. */
+static bool is_tmpfs_file(const struct file *f)
+{
+    return f->vnode && S_ISREG(f->vnode->mode) && f->vnode->fs &&
+           f->vnode->fs->magic == VFS_TMPFS_MAGIC;
+}
+
 SYSCALL(memfd_create)
 {
     uint32_t flags = (uint32_t)args->a[1];
@@ -90,7 +97,7 @@ SYSCALL(memfd_create)
 long memfd_add_seals(struct file *f, uint32_t seals)
 {
     if (!is_memfd(f))
-        return -EINVAL;
+        return is_tmpfs_file(f) ? -EPERM : -EINVAL;
     if ((f->flags & O_ACCMODE) == O_RDONLY)
         return -EPERM;                  /* Linux: the file must be open for writing */
     if (seals & ~SEALS_ALL)
@@ -112,7 +119,7 @@ long memfd_add_seals(struct file *f, uint32_t seals)
 long memfd_get_seals(struct file *f)
 {
     if (!is_memfd(f))
-        return -EINVAL;
+        return is_tmpfs_file(f) ? VFS_SEAL_SEAL : -EINVAL;
     vfs_lock();
     long s = f->vnode->seals;
     vfs_unlock();

@@ -91,8 +91,6 @@ static void tmpfs_statfs(struct vfs_fs *fs, struct vfs_statfs *st)
     st->ffree = st->files > SB(fs)->nnodes ? st->files - SB(fs)->nnodes : 0;
 }
 
-#define TMPFS_MAGIC 0x01021994u         /* linux/magic.h; devtmpfs uses it too */
-
 /* An unnamed regular file on fs (memfd_create): nlink 0, so it goes with its last
  * reference. Caller holds `vfs`. */
 struct vnode *tmpfs_create_unlinked(struct vfs_fs *fs, uint32_t mode)
@@ -108,7 +106,7 @@ struct vfs_fs *tmpfs_create(const char *type)
         return NULL;
     struct vfs_fs *fs = &sb->fs;
     fs->type = type;
-    fs->magic = TMPFS_MAGIC;
+    fs->magic = VFS_TMPFS_MAGIC;
     fs->statfs = tmpfs_statfs;
     fs->dev = tmpfs_next_dev++;
     fs->root = node_alloc(fs, S_IFDIR | 0755);

@@ -290,3 +290,27 @@ TEST(memfd_future_write_seal_keeps_existing_mappings_writable)
     munmap(m, 4096);
     close(fd);
 }
+
+/* A plain file: tmpfs (shmem) files carry F_SEAL_SEAL from birth; other
+ * filesystems know no seals. /dev/shm is a tmpfs on most hosts, /tmp in OSCortex. */
+TEST(plain_files_answer_seal_queries_as_their_filesystem_does)
+{
+    char path[64];
+    struct statfs shm;
+    const char *dir = sys_statfs("/dev/shm", &shm) == 0 && shm.f_type == TMPFS_MAGIC
+                      ? "/dev/shm" : "/tmp";
+    snprintf(path, sizeof(path), "%s/fsinfo-seal.%d", dir, (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    struct statfs st;
+    REQUIRE(syscall(SYS_fstatfs, fd, &st) == 0);
+    if (st.f_type == TMPFS_MAGIC) {
+        CHECK_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_SEAL);
+        CHECK_ERR(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM);
+    } else {
+        CHECK_ERR(fcntl(fd, F_GET_SEALS), EINVAL);
+        CHECK_ERR(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EINVAL);
+    }
+    close(fd);
+    unlink(path);
+}

@@ -158,6 +158,8 @@ struct vfs_statfs {
     uint64_t blocks, bfree, files, ffree;       /* in 4 KiB blocks; inodes */
 };
 
+#define VFS_TMPFS_MAGIC 0x01021994u /* linux/magic.h: tmpfs, devtmpfs, memfd */
+
 /* statfs f_flags / mount options (linux/statfs.h ST_*). */
 #define VFS_ST_RDONLY   0x0001u
 #define VFS_ST_NOSUID   0x0002u
