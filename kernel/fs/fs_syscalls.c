@@ -405,8 +405,10 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
     case OP_MKDIR: err = vfs_mkdir(&c, at, path, (uint32_t)a); break;
     case OP_RMDIR: err = vfs_rmdir(&c, at, path); break;
     case OP_UNLINK: err = vfs_unlink(&c, at, path); break;
-    default:
-        err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+    default:;
+        struct vfs_entry e;
+        err = vfs_lookup_entry(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW,
+                               &v, &e);
         if (err)
             break;
         if (op == OP_CHMOD)
@@ -415,7 +417,10 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
             err = vfs_chown_vnode(v, (uint32_t)a, (uint32_t)b);
         else if (op == OP_TRUNCATE)
             err = vfs_truncate_vnode(v, (int64_t)a);
-        else if (op == OP_CHDIR) {
+        if (!err && op != OP_CHDIR)
+            vfs_notify_change(v, &e, op == OP_TRUNCATE);
+        vfs_entry_release(&e);
+        if (op == OP_CHDIR) {
             if (!S_ISDIR(v->mode))
                 err = -ENOTDIR;
             else if (!p)
@@ -493,6 +498,7 @@ SYSCALL(utimensat)
             return err;
     }
     struct vnode *v = NULL;
+    struct vfs_entry e = { NULL, NULL };
     long err;
     if (!upath) {
         struct file *f = get_fd(dirfd);
@@ -501,6 +507,11 @@ SYSCALL(utimensat)
         if (f->vnode)
             vnode_get(f->vnode);
         v = f->vnode;
+        if (f->notify_dir && f->notify_name && (e.name = kmalloc(strlen(f->notify_name) + 1))) {
+            strlcpy(e.name, f->notify_name, strlen(f->notify_name) + 1);
+            e.dir = f->notify_dir;
+            vnode_get(e.dir);
+        }
         file_put(f);
         err = v ? 0 : -EINVAL;
     } else {
@@ -512,14 +523,17 @@ SYSCALL(utimensat)
         err = at_dir(dirfd, path, &at);
         if (!err) {
             struct vfs_ctx c = ctx_of(cur());
-            err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+            err = vfs_lookup_entry(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW,
+                                   &v, &e);
             vnode_put(at);
         }
         kfree(path);
     }
-    if (err)
-        return err;
-    err = vfs_utimes_vnode(v, set[0] ? &t[0] : NULL, set[1] ? &t[1] : NULL);
+    if (!err)
+        err = vfs_utimes_vnode(v, set[0] ? &t[0] : NULL, set[1] ? &t[1] : NULL);
+    if (!err)
+        vfs_notify_change(v, &e, false);
+    vfs_entry_release(&e);
     vnode_put(v);
     return err;
 }
@@ -584,6 +598,8 @@ SYSCALL(fchmod)
     if (!f)
         return -EBADF;
     long err = f->vnode ? vfs_chmod_vnode(f->vnode, (uint32_t)args->a[1]) : -EINVAL;
+    if (!err)
+        vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, false);
     file_put(f);
     return err;
 }
@@ -595,6 +611,8 @@ SYSCALL(ftruncate)
         return -EBADF;
     long err = (!f->vnode || (f->flags & O_ACCMODE) == O_RDONLY) ? -EINVAL
                : vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
+    if (!err)
+        vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, true);
     file_put(f);
     return err;
 }

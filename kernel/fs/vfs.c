@@ -561,10 +561,8 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
         return -EINVAL;
     vfs_lock();
     int err = v->ops->truncate(v, (uint64_t)size);
-    if (!err) {
+    if (!err)
         vnode_touch(v, true);
-        notify_locked(v, IN_MODIFY);
-    }
     vfs_unlock();
     return err;
 }
@@ -574,7 +572,6 @@ int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
     vfs_lock();
     v->mode = (v->mode & S_IFMT) | (mode & 07777);
     vnode_touch(v, false);
-    notify_locked(v, IN_ATTRIB);
     vfs_unlock();
     return 0;
 }
@@ -588,7 +585,6 @@ int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
     if (mtime)
         v->mtime = *mtime;
     vnode_touch(v, false);
-    notify_locked(v, IN_ATTRIB);
     vfs_unlock();
     return 0;
 }
@@ -601,9 +597,52 @@ int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
     if (gid != (uint32_t)-1)
         v->gid = gid;
     vnode_touch(v, false);
-    notify_locked(v, IN_ATTRIB);
     vfs_unlock();
     return 0;
+}
+
+int vfs_lookup_entry(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                     struct vnode **out, struct vfs_entry *e)
+{
+    *e = (struct vfs_entry){ NULL, NULL };
+    vfs_lock();
+    int err = lookup_locked(c, at, path, flags, out);
+    if (!err)
+        vnode_get(*out);
+    struct vnode *dir;
+    const char *name;
+    size_t len;
+    bool trailing;
+    if (!err && notify_active() && walk_parent(c, at, path, &dir, &name, &len, &trailing) == 0 &&
+        !is_dot(name, len) && !is_dotdot(name, len) &&
+        cross_mounts(dir->ops->lookup(dir, name, len)) == *out &&
+        (e->name = kmalloc(len + 1))) {
+        memcpy(e->name, name, len);
+        e->name[len] = 0;
+        e->dir = dir;
+        vnode_get(dir);
+    }
+    vfs_unlock();
+    return err;
+}
+
+void vfs_entry_release(struct vfs_entry *e)
+{
+    vnode_put(e->dir);
+    kfree(e->name);
+    *e = (struct vfs_entry){ NULL, NULL };
+}
+
+void vfs_notify_change(struct vnode *v, const struct vfs_entry *e, bool data)
+{
+    if (!notify_active())
+        return;
+    uint32_t mask = data ? IN_MODIFY : IN_ATTRIB;
+    vfs_lock();
+    if (e && e->dir && e->name)         /* the directory's watches first, as Linux */
+        notify_dir_locked(e->dir, v, mask, 0, e->name, strlen(e->name));
+    notify_locked(v, mask);
+    vfs_unlock();
 }
 
 void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)

@@ -270,6 +270,55 @@ TEST(watched_file_sees_its_own_events_then_delete_self_and_ignored)
     close(fd);
 }
 
+TEST(attribute_and_size_changes_reach_the_directory_first)
+{
+    int fd = inotify_init1(IN_NONBLOCK);
+    REQUIRE(fd >= 0);
+    REQUIRE(new_dir() == 0);
+    int f = open(in_dir("c"), O_CREAT | O_RDWR, 0600);
+    REQUIRE(f >= 0);
+    int wd = inotify_add_watch(fd, dir, IN_ATTRIB | IN_MODIFY);
+    int wf = inotify_add_watch(fd, in_dir("c"), IN_ATTRIB | IN_MODIFY);
+    REQUIRE(wd > 0 && wf > 0);
+    REQUIRE(chmod(in_dir("c"), 0640) == 0);
+    REQUIRE(truncate(in_dir("c"), 10) == 0);
+    struct timespec ts[2] = { { 1, 0 }, { 2, 0 } };
+    REQUIRE(utimensat(AT_FDCWD, in_dir("c"), ts, 0) == 0);
+    int n = drain(fd);
+    CHECK_EQ(n, 6);
+    if (n == 6) {
+        CHECK_EV(0, wd, IN_ATTRIB, "c");
+        CHECK_EV(1, wf, IN_ATTRIB, "");
+        CHECK_EV(2, wd, IN_MODIFY, "c");
+        CHECK_EV(3, wf, IN_MODIFY, "");
+        CHECK_EV(4, wd, IN_ATTRIB, "c");
+        CHECK_EV(5, wf, IN_ATTRIB, "");
+    } else {
+        dump(n);
+    }
+    close(f);
+    /* The same through a descriptor opened while the directory was watched. */
+    f = open(in_dir("c"), O_RDWR);
+    REQUIRE(f >= 0);
+    drain(fd);
+    REQUIRE(fchmod(f, 0600) == 0);
+    REQUIRE(ftruncate(f, 0) == 0);
+    n = drain(fd);
+    CHECK_EQ(n, 4);
+    if (n == 4) {
+        CHECK_EV(0, wd, IN_ATTRIB, "c");
+        CHECK_EV(1, wf, IN_ATTRIB, "");
+        CHECK_EV(2, wd, IN_MODIFY, "c");
+        CHECK_EV(3, wf, IN_MODIFY, "");
+    } else {
+        dump(n);
+    }
+    close(f);
+    unlink(in_dir("c"));
+    rmdir(dir);
+    close(fd);
+}
+
 TEST(directories_carry_isdir_and_rmdir_ends_their_watch)
 {
     int fd = inotify_init1(IN_NONBLOCK);

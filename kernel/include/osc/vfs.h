@@ -294,6 +294,16 @@ int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid);
 int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
                      const struct vfs_timespec *mtime);
 void vfs_stat_vnode(struct vnode *v, struct linux_stat *st);
+/* The directory entry a path names, for inotify: dir referenced, name kmalloc'd;
+ * both NULL when no watch exists or the path does not end in a plain entry. */
+struct vfs_entry { struct vnode *dir; char *name; };
+/* vfs_lookup that also fills *e (release it with vfs_entry_release). */
+int vfs_lookup_entry(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                     struct vnode **out, struct vfs_entry *e);
+void vfs_entry_release(struct vfs_entry *e);
+/* inotify after a chmod/chown/utimes (data false: IN_ATTRIB) or a truncate (data:
+ * IN_MODIFY) of v, reached through e (may be NULL): e's directory, then v. */
+void vfs_notify_change(struct vnode *v, const struct vfs_entry *e, bool data);
 /* The absolute path of dir as seen from root into buf; its length with the NUL, or
  * -ERANGE / -ENOENT (unlinked). */
 int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size);
