@@ -420,10 +420,12 @@ static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *
     vnode_touch(dir, true);
     vnode_touch(v, false);
     /* Linux's order: the file's IN_ATTRIB, IN_DELETE_SELF and IN_IGNORED (its
-     * watches end), then the directory's IN_DELETE. */
+     * watches end), then the directory's IN_DELETE. A file still open (or a
+     * directory still someone's cwd) reports its end when the last holder goes
+     * (vnode_free_hook). */
     if (!rmdir)
         notify_locked(v, IN_ATTRIB);
-    if (v->nlink == 0)
+    if (v->nlink == 0 && v->refcount == 0)
         notify_gone_locked(v);
     notify_dir_locked(dir, v, IN_DELETE, 0, name, len);
     vnode_maybe_destroy(v);
@@ -513,7 +515,7 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
         notify_dir_locked(odir, v, IN_MOVED_FROM, cookie, oname, olen);
         notify_dir_locked(ndir, v, IN_MOVED_TO, cookie, nname, nlen);
         notify_locked(v, IN_MOVE_SELF);
-        if (target && target->nlink == 0)
+        if (target && target->nlink == 0 && target->refcount == 0)
             notify_gone_locked(target);
     }
     if (target)

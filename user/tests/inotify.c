@@ -319,6 +319,36 @@ TEST(attribute_and_size_changes_reach_the_directory_first)
     close(fd);
 }
 
+TEST(an_open_unlinked_file_ends_its_watch_at_the_last_close)
+{
+    int fd = inotify_init1(IN_NONBLOCK);
+    REQUIRE(fd >= 0);
+    REQUIRE(new_dir() == 0);
+    int f = open(in_dir("open"), O_CREAT | O_RDWR, 0600);
+    REQUIRE(f >= 0);
+    int wf = inotify_add_watch(fd, in_dir("open"), IN_ALL_EVENTS);
+    REQUIRE(wf > 0);
+    REQUIRE(unlink(in_dir("open")) == 0);
+    int n = drain(fd);
+    CHECK_EQ(n, 1);
+    if (n == 1)
+        CHECK_EV(0, wf, IN_ATTRIB, "");
+    CHECK_EQ(write(f, "still", 5), 5);
+    close(f);
+    n = drain(fd);
+    CHECK_EQ(n, 4);
+    if (n == 4) {
+        CHECK_EV(0, wf, IN_MODIFY, "");
+        CHECK_EV(1, wf, IN_CLOSE_WRITE, "");
+        CHECK_EV(2, wf, IN_DELETE_SELF, "");
+        CHECK_EV(3, wf, IN_IGNORED, "");
+    } else {
+        dump(n);
+    }
+    rmdir(dir);
+    close(fd);
+}
+
 TEST(directories_carry_isdir_and_rmdir_ends_their_watch)
 {
     int fd = inotify_init1(IN_NONBLOCK);
