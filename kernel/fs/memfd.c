@@ -21,7 +21,7 @@
 #define MFD_NAME_MAX      (VFS_NAME_MAX - 6)    /* the dentry is "memfd:" + name */
 
 #define SEALS_ALL (VFS_SEAL_SEAL | VFS_SEAL_SHRINK | VFS_SEAL_GROW | VFS_SEAL_WRITE | \
-                   VFS_SEAL_FUTURE_WRITE)
+                   VFS_SEAL_FUTURE_WRITE | VFS_SEAL_EXEC)
 
 static struct vfs_fs *memfd_fs;         /* created on first use under `vfs` */
 
@@ -71,10 +71,12 @@ SYSCALL(memfd_create)
     if (!IS_ERR(v)) {
         v->uid = p->euid;
         v->gid = p->egid;
-        /* MFD_NOEXEC_SEAL drops x and seals it; our exec ignores the x bits anyway. */
-        if (flags & MFD_NOEXEC_SEAL)
-            v->mode &= ~0111u;
         v->seals = (flags & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)) ? 0 : VFS_SEAL_SEAL;
+        /* MFD_NOEXEC_SEAL: mode 0666 and F_SEAL_EXEC, so chmod cannot add x back. */
+        if (flags & MFD_NOEXEC_SEAL) {
+            v->mode &= ~0111u;
+            v->seals |= VFS_SEAL_EXEC;
+        }
         f = file_alloc(v, &vfs_reg_ops, O_RDWR | O_LARGEFILE);
     }
     vfs_unlock();

@@ -572,6 +572,10 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
 int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
 {
     vfs_lock();
+    if ((v->seals & VFS_SEAL_EXEC) && ((v->mode ^ mode) & 0111)) {
+        vfs_unlock();
+        return -EPERM;                  /* memfd F_SEAL_EXEC */
+    }
     v->mode = (v->mode & S_IFMT) | (mode & 07777);
     vnode_touch(v, false);
     vfs_unlock();

@@ -14,6 +14,12 @@
 #define PROC_SUPER_MAGIC 0x9fa0
 #define SYSFS_MAGIC      0x62656572
 #define PIPEFS_MAGIC     0x50495045
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
@@ -288,6 +294,27 @@ TEST(memfd_future_write_seal_keeps_existing_mappings_writable)
     CHECK(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
     CHECK_EQ(errno, EPERM);
     munmap(m, 4096);
+    close(fd);
+}
+
+TEST(memfd_noexec_seal_keeps_execute_bits_off)
+{
+    int fd = mfd("noexec", MFD_NOEXEC_SEAL);
+    REQUIRE(fd >= 0);
+    struct stat st;
+    REQUIRE(fstat(fd, &st) == 0);
+    CHECK_EQ(st.st_mode & 0777, 0666);
+    CHECK_EQ(fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);     /* sealing stays allowed */
+    CHECK_ERR(fchmod(fd, 0777), EPERM);
+    CHECK_EQ(fchmod(fd, 0600), 0);                     /* only x is sealed */
+    CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), 0);
+    close(fd);
+    fd = mfd("exec", MFD_ALLOW_SEALING);
+    REQUIRE(fd >= 0);
+    REQUIRE(fstat(fd, &st) == 0);
+    CHECK_EQ(st.st_mode & 0777, 0777);
+    CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC), 0);
+    CHECK_ERR(fchmod(fd, 0666), EPERM);
     close(fd);
 }
 

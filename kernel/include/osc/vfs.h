@@ -365,6 +365,7 @@ struct vnode *tmpfs_create_unlinked(struct vfs_fs *fs, uint32_t mode);
 #define VFS_SEAL_GROW         0x0004
 #define VFS_SEAL_WRITE        0x0008
 #define VFS_SEAL_FUTURE_WRITE 0x0010
+#define VFS_SEAL_EXEC         0x0020    /* the x bits may not change (chmod -EPERM) */
 long memfd_add_seals(struct file *f, uint32_t seals);
 long memfd_get_seals(struct file *f);
 
