@@ -224,11 +224,12 @@ SYSCALL(getdents64)
     return r;
 }
 
-/* What stat reports for a file without a vnode (a pipe end). */
-static void stat_anon(struct linux_stat *st)
+/* What stat reports for a file without a vnode: a pipe end, or an anonymous
+ * file that names its own mode (inotify: 0600 and no type, as Linux's anon inode). */
+static void stat_anon(const struct file *f, struct linux_stat *st)
 {
     memset(st, 0, sizeof(*st));
-    st->st_mode = S_IFIFO | 0600;
+    st->st_mode = f->ops && f->ops->stat_mode ? f->ops->stat_mode : S_IFIFO | 0600;
     st->st_blksize = 4096;
 }
 
@@ -260,7 +261,7 @@ static long stat_at(int dirfd, uint64_t upath, int flags, struct linux_stat *st)
         if (f->vnode)
             vfs_stat_vnode(f->vnode, st);
         else
-            stat_anon(st);
+            stat_anon(f, st);
         file_put(f);
         return 0;
     }
@@ -302,7 +303,7 @@ SYSCALL(fstat)
     if (f->vnode)
         vfs_stat_vnode(f->vnode, &st);
     else
-        stat_anon(&st);
+        stat_anon(f, &st);
     file_put(f);
     return copy_to_user((void *)args->a[1], &st, sizeof(st));
 }

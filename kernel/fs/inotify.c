@@ -268,7 +268,7 @@ static void inotify_release(struct file *f)
 static const struct file_ops inotify_ops = {
     .read = inotify_read, .poll = inotify_poll, .poll_wq = inotify_poll_wq,
     .ioctl = inotify_ioctl, .release = inotify_release,
-    .statfs_magic = ANON_INODE_FS_MAGIC,
+    .statfs_magic = ANON_INODE_FS_MAGIC, .stat_mode = 0600,
 };
 
 static long do_init(uint64_t flags)

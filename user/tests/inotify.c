@@ -87,6 +87,9 @@ TEST(init1_flags_and_empty_nonblocking_read)
     snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
     CHECK(readlink(link, target, sizeof(target) - 1) > 0);
     CHECK_STR(target, "anon_inode:inotify");
+    struct stat st;
+    REQUIRE(fstat(fd, &st) == 0);
+    CHECK_EQ(st.st_mode, 0600);                 /* an anonymous inode: no file type */
     close(fd);
     CHECK_ERR(inotify_init1(0x1), EINVAL);
     int old = (int)syscall(SYS_inotify_init);

@@ -199,6 +199,7 @@ struct file_ops {
      * open file (procfs snapshots); called without `vfs`. */
     ssize_t (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
     uint32_t statfs_magic;      /* fstatfs f_type of a file without a vnode (0: pipefs) */
+    uint32_t stat_mode;         /* fstat st_mode of a file without a vnode (0: a FIFO) */
     bool seekable;
     bool is_tty;
 };
