@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -462,6 +463,12 @@ TEST(poll_and_blocking_read_wake_for_a_new_event)
     REQUIRE(pid > 0);
     CHECK_EQ(poll(&p, 1, 10000), 1);
     CHECK(p.revents & POLLIN);
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(fd, &rd);
+    struct timeval tv = { 0, 0 };
+    CHECK_EQ(select(fd + 1, &rd, NULL, NULL, &tv), 1);  /* select agrees */
+    CHECK(FD_ISSET(fd, &rd));
     int st;
     CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(drain(fd), 1);
