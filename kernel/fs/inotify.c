@@ -28,6 +28,10 @@
 #define FIONREAD        0x541b
 #define ANON_INODE_FS_MAGIC 0x09041934u
 #define MAX_QUEUED      16384           /* /proc/sys/fs/inotify/max_queued_events */
+/* Bounds on kernel memory, system-wide here (Linux counts per user; everyone is root):
+ * more instances -EMFILE, more watches -ENOSPC, as Linux answers at its limits. */
+#define MAX_INSTANCES   1024
+#define MAX_WATCHES     65536
 #define EVENT_HDR       16              /* struct inotify_event without its name */
 
 struct inotify_watch {
@@ -56,6 +60,7 @@ struct inotify {
 };
 
 static int active_watches;              /* atomic: any watch anywhere (cheap check) */
+static int instances;                   /* atomic */
 static uint32_t next_cookie;            /* atomic */
 
 bool notify_active(void)
@@ -251,8 +256,7 @@ static long inotify_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 static void inotify_release(struct file *f)
 {
     struct inotify *in = f->priv;
-    if (!in)
-        return;                         /* inotify_init1 failed half-way */
+    __atomic_sub_fetch(&instances, 1, __ATOMIC_RELAXED);
     vfs_lock();
     while (in->watches)
         drop_watch(in->watches);
@@ -278,16 +282,18 @@ static long do_init(uint64_t flags)
     struct process *p = proc_current();
     if (!p || !p->files)
         return -EBADF;
+    if (__atomic_add_fetch(&instances, 1, __ATOMIC_RELAXED) > MAX_INSTANCES) {
+        __atomic_sub_fetch(&instances, 1, __ATOMIC_RELAXED);
+        return -EMFILE;
+    }
     struct inotify *in = kzalloc(sizeof(*in));
-    struct file *f = in ? file_alloc(NULL, &inotify_ops, O_RDONLY | (uint32_t)(flags & O_NONBLOCK))
-                        : NULL;
     char *name = kmalloc(20);
-    if (!f || !name) {
+    struct file *f = in && name ? file_alloc(NULL, &inotify_ops,
+                                             O_RDONLY | (uint32_t)(flags & O_NONBLOCK)) : NULL;
+    if (!f) {
+        kfree(in);
         kfree(name);
-        if (f)
-            file_put(f);                /* releases in */
-        else
-            kfree(in);
+        __atomic_sub_fetch(&instances, 1, __ATOMIC_RELAXED);
         return -ENOMEM;
     }
     waitqueue_init(&in->wq);
@@ -352,10 +358,12 @@ SYSCALL(inotify_add_watch)
         } else if (w) {
             w->mask = (mask & IN_MASK_ADD) ? (w->mask | want) : want;
             err = w->wd;
+        } else if (__atomic_add_fetch(&active_watches, 1, __ATOMIC_RELAXED) > MAX_WATCHES) {
+            __atomic_sub_fetch(&active_watches, 1, __ATOMIC_RELAXED);
+            err = -ENOSPC;
         } else {
             *nw = (struct inotify_watch){ v->watches, in->watches, in, v, in->next_wd++, want };
             v->watches = in->watches = nw;
-            __atomic_add_fetch(&active_watches, 1, __ATOMIC_RELAXED);
             err = nw->wd;
             nw = NULL;
         }
