@@ -47,9 +47,12 @@ void fdtable_destroy(struct fdtable *t)
 {
     if (!t)
         return;
-    for (int i = 0; i < VFS_FD_MAX; i++)
-        if (t->fd[i])
+    for (int i = 0; i < VFS_FD_MAX; i++) {
+        if (t->fd[i]) {
+            locks_close_posix_hook(t->fd[i], t);
             file_put(t->fd[i]);
+        }
+    }
     kfree(t);
 }
 
@@ -98,6 +101,7 @@ int fdtable_close(struct fdtable *t, int fd)
     vfs_unlock();
     if (!f)
         return -EBADF;
+    locks_close_posix_hook(f, t);       /* POSIX: any close drops the process's locks */
     file_put(f);                        /* outside `vfs`: release may take it */
     return 0;
 }
@@ -121,6 +125,8 @@ int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec)
     }
     fd_set_cloexec(t, newfd, cloexec);
     vfs_unlock();
+    if (old)
+        locks_close_posix_hook(old, t);
     file_put(old);
     return newfd;
 }

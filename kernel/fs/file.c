@@ -40,8 +40,17 @@ void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    if (f->vnode && !(f->flags & O_PATH) && notify_active()) {
+        vfs_lock();
+        notify_file_locked(f, (f->flags & O_ACCMODE) == O_RDONLY ? IN_CLOSE_NOWRITE
+                                                                 : IN_CLOSE_WRITE);
+        vfs_unlock();
+    }
+    locks_release_hook(f);
     if (f->ops && f->ops->release)
         f->ops->release(f);
+    vnode_put(f->notify_dir);
+    kfree(f->notify_name);
     vnode_put(f->vnode);
     kfree(f->path);
     kfree(f);
@@ -51,8 +60,10 @@ static ssize_t reg_read(struct file *f, void *buf, size_t n)
 {
     vfs_lock();
     ssize_t r = f->vnode->ops->read(f->vnode, buf, n, f->off);
-    if (r > 0)
+    if (r > 0) {
         f->off += (uint64_t)r;
+        notify_file_locked(f, IN_ACCESS);
+    }
     vfs_unlock();
     return r;
 }
@@ -66,6 +77,7 @@ static ssize_t reg_write(struct file *f, const void *buf, size_t n)
     if (r > 0) {
         f->off += (uint64_t)r;
         vnode_touch(f->vnode, true);
+        notify_file_locked(f, IN_MODIFY);
     }
     vfs_unlock();
     return r;
@@ -103,6 +115,8 @@ ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
         return f->ops->pread(f, buf, n, off);
     vfs_lock();
     ssize_t r = f->vnode->ops->read(f->vnode, buf, n, off);
+    if (r > 0)
+        notify_file_locked(f, IN_ACCESS);
     vfs_unlock();
     return r;
 }
@@ -115,6 +129,10 @@ ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
         return -ESPIPE;
     vfs_lock();
     ssize_t r = f->vnode->ops->write(f->vnode, buf, n, off);
+    if (r > 0) {
+        vnode_touch(f->vnode, true);
+        notify_file_locked(f, IN_MODIFY);
+    }
     vfs_unlock();
     return r;
 }

@@ -224,11 +224,12 @@ SYSCALL(getdents64)
     return r;
 }
 
-/* What stat reports for a file without a vnode (a pipe end). */
-static void stat_anon(struct linux_stat *st)
+/* What stat reports for a file without a vnode: a pipe end, or an anonymous
+ * file that names its own mode (inotify: 0600 and no type, as Linux's anon inode). */
+static void stat_anon(const struct file *f, struct linux_stat *st)
 {
     memset(st, 0, sizeof(*st));
-    st->st_mode = S_IFIFO | 0600;
+    st->st_mode = f->ops && f->ops->stat_mode ? f->ops->stat_mode : S_IFIFO | 0600;
     st->st_blksize = 4096;
 }
 
@@ -260,7 +261,7 @@ static long stat_at(int dirfd, uint64_t upath, int flags, struct linux_stat *st)
         if (f->vnode)
             vfs_stat_vnode(f->vnode, st);
         else
-            stat_anon(st);
+            stat_anon(f, st);
         file_put(f);
         return 0;
     }
@@ -302,7 +303,7 @@ SYSCALL(fstat)
     if (f->vnode)
         vfs_stat_vnode(f->vnode, &st);
     else
-        stat_anon(&st);
+        stat_anon(f, &st);
     file_put(f);
     return copy_to_user((void *)args->a[1], &st, sizeof(st));
 }
@@ -405,8 +406,10 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
     case OP_MKDIR: err = vfs_mkdir(&c, at, path, (uint32_t)a); break;
     case OP_RMDIR: err = vfs_rmdir(&c, at, path); break;
     case OP_UNLINK: err = vfs_unlink(&c, at, path); break;
-    default:
-        err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+    default:;
+        struct vfs_entry e;
+        err = vfs_lookup_entry(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW,
+                               &v, &e);
         if (err)
             break;
         if (op == OP_CHMOD)
@@ -415,7 +418,10 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
             err = vfs_chown_vnode(v, (uint32_t)a, (uint32_t)b);
         else if (op == OP_TRUNCATE)
             err = vfs_truncate_vnode(v, (int64_t)a);
-        else if (op == OP_CHDIR) {
+        if (!err && op != OP_CHDIR)
+            vfs_notify_change(v, &e, op == OP_TRUNCATE);
+        vfs_entry_release(&e);
+        if (op == OP_CHDIR) {
             if (!S_ISDIR(v->mode))
                 err = -ENOTDIR;
             else if (!p)
@@ -493,6 +499,7 @@ SYSCALL(utimensat)
             return err;
     }
     struct vnode *v = NULL;
+    struct vfs_entry e = { NULL, NULL };
     long err;
     if (!upath) {
         struct file *f = get_fd(dirfd);
@@ -501,6 +508,11 @@ SYSCALL(utimensat)
         if (f->vnode)
             vnode_get(f->vnode);
         v = f->vnode;
+        if (f->notify_dir && f->notify_name && (e.name = kmalloc(strlen(f->notify_name) + 1))) {
+            strlcpy(e.name, f->notify_name, strlen(f->notify_name) + 1);
+            e.dir = f->notify_dir;
+            vnode_get(e.dir);
+        }
         file_put(f);
         err = v ? 0 : -EINVAL;
     } else {
@@ -512,14 +524,17 @@ SYSCALL(utimensat)
         err = at_dir(dirfd, path, &at);
         if (!err) {
             struct vfs_ctx c = vfs_ctx_of(cur());
-            err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+            err = vfs_lookup_entry(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW,
+                                   &v, &e);
             vnode_put(at);
         }
         kfree(path);
     }
-    if (err)
-        return err;
-    err = vfs_utimes_vnode(v, set[0] ? &t[0] : NULL, set[1] ? &t[1] : NULL);
+    if (!err)
+        err = vfs_utimes_vnode(v, set[0] ? &t[0] : NULL, set[1] ? &t[1] : NULL);
+    if (!err)
+        vfs_notify_change(v, &e, false);
+    vfs_entry_release(&e);
     vnode_put(v);
     return err;
 }
@@ -584,6 +599,8 @@ SYSCALL(fchmod)
     if (!f)
         return -EBADF;
     long err = f->vnode ? vfs_chmod_vnode(f->vnode, (uint32_t)args->a[1]) : -EINVAL;
+    if (!err)
+        vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, false);
     file_put(f);
     return err;
 }
@@ -595,6 +612,8 @@ SYSCALL(ftruncate)
         return -EBADF;
     long err = (!f->vnode || (f->flags & O_ACCMODE) == O_RDONLY) ? -EINVAL
                : vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
+    if (!err)
+        vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, true);
     file_put(f);
     return err;
 }
@@ -753,6 +772,14 @@ SYSCALL(dup3)
 #define F_GETFL 3
 #define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
+#define F_GETLK 5               /* F_GETLK64 & co are the same numbers on x86_64 */
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
 
 SYSCALL(fcntl)
 {
@@ -776,8 +803,24 @@ SYSCALL(fcntl)
                    ((uint32_t)args->a[2] & (O_APPEND | O_NONBLOCK));
         r = 0;
         break;
+    case F_GETLK: case F_SETLK: case F_SETLKW:
+    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+        r = locks_fcntl(f, p->files, p->pid, (int)args->a[1], args->a[2]);
+        break;
+    case F_ADD_SEALS: r = memfd_add_seals(f, (uint32_t)args->a[2]); break;
+    case F_GET_SEALS: r = memfd_get_seals(f); break;
     default: r = -EINVAL;
     }
+    file_put(f);
+    return r;
+}
+
+SYSCALL(flock)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long r = locks_flock(f, (int)args->a[1]);
     file_put(f);
     return r;
 }

@@ -207,7 +207,7 @@ static int gen_mounts(struct pnode *n, struct pbuf *b)
     char *path = kmalloc(VFS_PATH_MAX);
     if (!path)
         return -ENOMEM;
-    pbuf_printf(b, "rootfs / tmpfs rw 0 0\n");
+    pbuf_printf(b, "tmpfs / tmpfs rw 0 0\n");       /* "rootfs" would be skipped by df */
     vfs_lock();
     for (struct vfs_fs *fs = vfs_mounts_locked(); fs && count < ARRAY_SIZE(list); fs = fs->next)
         list[count++] = fs;
@@ -215,7 +215,11 @@ static int gen_mounts(struct pnode *n, struct pbuf *b)
         struct vfs_fs *fs = list[count];
         if (vfs_dir_path_locked(vfs_root(), fs->mountpoint, path, VFS_PATH_MAX) < 0)
             continue;
-        pbuf_printf(b, "%s %s %s rw 0 0\n", fs->type, path, fs->type);
+        pbuf_printf(b, "%s %s %s rw%s%s%s%s 0 0\n", fs->type, path, fs->type,
+                    (fs->st_flags & VFS_ST_NOSUID) ? ",nosuid" : "",
+                    (fs->st_flags & VFS_ST_NODEV) ? ",nodev" : "",
+                    (fs->st_flags & VFS_ST_NOEXEC) ? ",noexec" : "",
+                    (fs->st_flags & VFS_ST_RELATIME) ? ",relatime" : "");
     }
     vfs_unlock();
     kfree(path);
@@ -623,7 +627,9 @@ static int fd_target(struct pnode *n)
         return -ENOENT;
     struct vnode *v = f->vnode;
     char *out = n->target;
-    if (!v) {                           /* pipes have no vnode */
+    if (!v && f->path) {                /* anonymous files name themselves */
+        strlcpy(out, f->path, PNODE_TARGET_MAX);
+    } else if (!v) {                    /* pipes have no vnode */
         ksnprintf(out, PNODE_TARGET_MAX, "pipe:[%lu]", (unsigned long)(((uintptr_t)f->priv >> 4) & 0xffffff));
     } else if (S_ISCHR(v->mode) && devfs_name(v->rdev)) {
         ksnprintf(out, PNODE_TARGET_MAX, "/dev/%s", devfs_name(v->rdev));
@@ -675,6 +681,8 @@ struct vfs_fs *procfs_create(void)
     if (!fs)
         return NULL;
     fs->type = "proc";
+    fs->magic = 0x9fa0u;               /* linux/magic.h */
+    fs->st_flags = VFS_ST_NOSUID | VFS_ST_NODEV | VFS_ST_NOEXEC | VFS_ST_RELATIME;
     fs->dev = VFS_MKDEV(0, 20);
     fs->next_ino = 1;
     proc_fs = fs;

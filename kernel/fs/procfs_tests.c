@@ -72,7 +72,9 @@ KTEST(procfs_meminfo_uptime_cpuinfo_mounts_read_like_linux)
     KT_ASSERT(strncmp(s, "processor\t: 0\n", 14) == 0 && contains(s, "\nflags\t\t: fpu"));
     kfree(s);
     KT_ASSERT(slurp("/proc/mounts", &s) > 0);
-    KT_ASSERT(contains(s, "proc /proc proc rw 0 0\n") && contains(s, "sysfs /sys sysfs rw 0 0\n"));
+    KT_ASSERT(contains(s, "tmpfs / tmpfs rw 0 0\n") &&
+              contains(s, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n") &&
+              contains(s, "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n"));
     kfree(s);
 }
 

@@ -134,6 +134,8 @@ struct vfs_fs *sysfs_create(void)
     if (!fs)
         return NULL;
     fs->type = "sysfs";
+    fs->magic = 0x62656572u;               /* linux/magic.h */
+    fs->st_flags = VFS_ST_NOSUID | VFS_ST_NODEV | VFS_ST_NOEXEC | VFS_ST_RELATIME;
     fs->dev = VFS_MKDEV(0, 21);
     fs->next_ino = 1;
     for (size_t i = 0; i < ARRAY_SIZE(entries); i++) {

@@ -20,6 +20,7 @@ struct tmpfs_dirent {
 
 struct tmpfs_node {
     struct vnode v;
+    struct tmpfs_node *fs_next, **fs_pprev;     /* every node of the fs, for statfs */
     union {
         struct tmpfs_dirent *entries;   /* directories, in creation order */
         struct filepages *data;         /* regular files */
@@ -28,6 +29,15 @@ struct tmpfs_node {
 };
 
 static struct tmpfs_node *TN(struct vnode *v) { return container_of(v, struct tmpfs_node, v); }
+
+/* One tmpfs instance: the generic part and the list of its nodes (under `vfs`). */
+struct tmpfs_sb {
+    struct vfs_fs fs;
+    struct tmpfs_node *nodes;
+    uint64_t nnodes;
+};
+
+static struct tmpfs_sb *SB(struct vfs_fs *fs) { return container_of(fs, struct tmpfs_sb, fs); }
 
 static const struct vnode_ops tmpfs_ops;
 static uint32_t tmpfs_next_dev = 1;
@@ -45,19 +55,63 @@ static struct vnode *node_alloc(struct vfs_fs *fs, uint32_t mode)
         return NULL;
     }
     n->v.ino = ++fs->next_ino;
+    struct tmpfs_sb *sb = SB(fs);
+    n->fs_next = sb->nodes;
+    if (sb->nodes)
+        sb->nodes->fs_pprev = &n->fs_next;
+    n->fs_pprev = &sb->nodes;
+    sb->nodes = n;
+    sb->nnodes++;
     return &n->v;
+}
+
+static void node_unlist(struct tmpfs_node *n)
+{
+    *n->fs_pprev = n->fs_next;
+    if (n->fs_next)
+        n->fs_next->fs_pprev = n->fs_pprev;
+    SB(n->v.fs)->nnodes--;
+}
+
+/* statfs: a tmpfs may grow to half of RAM (Linux's default size=50%) and as many
+ * inodes as that has pages; used blocks are the frames its files really hold. */
+static void tmpfs_statfs(struct vfs_fs *fs, struct vfs_statfs *st)
+{
+    uint64_t used = 0;
+    for (struct tmpfs_node *n = SB(fs)->nodes; n; n = n->fs_next)
+        if (S_ISREG(n->v.mode))
+            used += filepages_frames(n->data);
+#ifndef HOST_TEST
+    st->blocks = pmm_total_count() / 2;
+#else
+    st->blocks = 1024;
+#endif
+    st->bfree = st->blocks > used ? st->blocks - used : 0;
+    st->files = st->blocks;
+    st->ffree = st->files > SB(fs)->nnodes ? st->files - SB(fs)->nnodes : 0;
+}
+
+/* An unnamed regular file on fs (memfd_create): nlink 0, so it goes with its last
+ * reference. Caller holds `vfs`. */
+struct vnode *tmpfs_create_unlinked(struct vfs_fs *fs, uint32_t mode)
+{
+    struct vnode *v = node_alloc(fs, S_IFREG | (mode & 07777));
+    return v ? v : ERR_PTR(-ENOMEM);
 }
 
 struct vfs_fs *tmpfs_create(const char *type)
 {
-    struct vfs_fs *fs = kzalloc(sizeof(*fs));
-    if (!fs)
+    struct tmpfs_sb *sb = kzalloc(sizeof(*sb));
+    if (!sb)
         return NULL;
+    struct vfs_fs *fs = &sb->fs;
     fs->type = type;
+    fs->magic = VFS_TMPFS_MAGIC;
+    fs->statfs = tmpfs_statfs;
     fs->dev = tmpfs_next_dev++;
     fs->root = node_alloc(fs, S_IFDIR | 0755);
     if (!fs->root) {
-        kfree(fs);
+        kfree(sb);
         return NULL;
     }
     fs->root->nlink = 2;
@@ -234,6 +288,11 @@ static ssize_t tmpfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 
 static ssize_t tmpfs_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
 {
+    /* memfd seals (memfd.c), as shmem_write_begin checks them */
+    if (v->seals & (VFS_SEAL_WRITE | VFS_SEAL_FUTURE_WRITE))
+        return -EPERM;
+    if ((v->seals & VFS_SEAL_GROW) && off + n > v->size)
+        return -EPERM;
     ssize_t r = filepages_write(TN(v)->data, buf, n, off);
     v->size = filepages_size(TN(v)->data);
     return r;
@@ -241,6 +300,9 @@ static ssize_t tmpfs_write(struct vnode *v, const void *buf, size_t n, uint64_t 
 
 static int tmpfs_truncate(struct vnode *v, uint64_t size)
 {
+    if (((v->seals & VFS_SEAL_SHRINK) && size < v->size) ||
+        ((v->seals & VFS_SEAL_GROW) && size > v->size))
+        return -EPERM;
     int err = filepages_truncate(TN(v)->data, size);
     if (!err)
         v->size = size;
@@ -264,6 +326,7 @@ static int tmpfs_readlink(struct vnode *v, const char **target, size_t *len)
 static void tmpfs_destroy(struct vnode *v)
 {
     struct tmpfs_node *tn = TN(v);
+    node_unlist(tn);
     if (S_ISREG(v->mode)) {
         filepages_put(tn->data);        /* mappings may keep the pages a while */
     } else if (S_ISLNK(v->mode)) {

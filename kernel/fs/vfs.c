@@ -55,8 +55,10 @@ void vnode_get(struct vnode *v)
  * from a single-threaded context. */
 static void vnode_maybe_destroy(struct vnode *v)
 {
-    if (v->refcount == 0 && v->nlink == 0 && v->ops && v->ops->destroy)
+    if (v->refcount == 0 && v->nlink == 0 && v->ops && v->ops->destroy) {
+        vnode_free_hook(v);
         v->ops->destroy(v);
+    }
 }
 
 void vnode_put(struct vnode *v)
@@ -305,6 +307,7 @@ static int create_locked(const struct vfs_ctx *c, struct vnode *at, const char *
     v->uid = c->uid;
     v->gid = c->gid;
     vnode_touch(dir, true);
+    notify_dir_locked(dir, v, IN_CREATE, 0, name, len);
     if (out)
         *out = v;
     return 0;
@@ -374,6 +377,8 @@ int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, stru
     if (!err) {
         vnode_touch(v, false);
         vnode_touch(dir, true);
+        notify_locked(v, IN_ATTRIB);
+        notify_dir_locked(dir, v, IN_CREATE, 0, name, len);
     }
 out:
     vfs_unlock();
@@ -414,6 +419,15 @@ static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return err;
     vnode_touch(dir, true);
     vnode_touch(v, false);
+    /* Linux's order: the file's IN_ATTRIB, IN_DELETE_SELF and IN_IGNORED (its
+     * watches end), then the directory's IN_DELETE. A file still open (or a
+     * directory still someone's cwd) reports its end when the last holder goes
+     * (vnode_free_hook). */
+    if (!rmdir)
+        notify_locked(v, IN_ATTRIB);
+    if (v->nlink == 0 && v->refcount == 0)
+        notify_gone_locked(v);
+    notify_dir_locked(dir, v, IN_DELETE, 0, name, len);
     vnode_maybe_destroy(v);
     return 0;
 }
@@ -496,6 +510,14 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
     vnode_touch(odir, true);
     vnode_touch(ndir, true);
     vnode_touch(v, false);
+    if (notify_active()) {
+        uint32_t cookie = notify_cookie();
+        notify_dir_locked(odir, v, IN_MOVED_FROM, cookie, oname, olen);
+        notify_dir_locked(ndir, v, IN_MOVED_TO, cookie, nname, nlen);
+        notify_locked(v, IN_MOVE_SELF);
+        if (target && target->nlink == 0 && target->refcount == 0)
+            notify_gone_locked(target);
+    }
     if (target)
         vnode_maybe_destroy(target);
     return 0;
@@ -550,6 +572,10 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
 int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
 {
     vfs_lock();
+    if ((v->seals & VFS_SEAL_EXEC) && ((v->mode ^ mode) & 0111)) {
+        vfs_unlock();
+        return -EPERM;                  /* memfd F_SEAL_EXEC */
+    }
     v->mode = (v->mode & S_IFMT) | (mode & 07777);
     vnode_touch(v, false);
     vfs_unlock();
@@ -579,6 +605,50 @@ int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
     vnode_touch(v, false);
     vfs_unlock();
     return 0;
+}
+
+int vfs_lookup_entry(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                     struct vnode **out, struct vfs_entry *e)
+{
+    *e = (struct vfs_entry){ NULL, NULL };
+    vfs_lock();
+    int err = lookup_locked(c, at, path, flags, out);
+    if (!err)
+        vnode_get(*out);
+    struct vnode *dir;
+    const char *name;
+    size_t len;
+    bool trailing;
+    if (!err && notify_active() && walk_parent(c, at, path, &dir, &name, &len, &trailing) == 0 &&
+        !is_dot(name, len) && !is_dotdot(name, len) &&
+        cross_mounts(dir->ops->lookup(dir, name, len)) == *out &&
+        (e->name = kmalloc(len + 1))) {
+        memcpy(e->name, name, len);
+        e->name[len] = 0;
+        e->dir = dir;
+        vnode_get(dir);
+    }
+    vfs_unlock();
+    return err;
+}
+
+void vfs_entry_release(struct vfs_entry *e)
+{
+    vnode_put(e->dir);
+    kfree(e->name);
+    *e = (struct vfs_entry){ NULL, NULL };
+}
+
+void vfs_notify_change(struct vnode *v, const struct vfs_entry *e, bool data)
+{
+    if (!notify_active())
+        return;
+    uint32_t mask = data ? IN_MODIFY : IN_ATTRIB;
+    vfs_lock();
+    if (e && e->dir && e->name)         /* the directory's watches first, as Linux */
+        notify_dir_locked(e->dir, v, mask, 0, e->name, strlen(e->name));
+    notify_locked(v, mask);
+    vfs_unlock();
 }
 
 void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
@@ -823,6 +893,10 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
 {
     struct vnode *v;
     int err;
+    /* The entry opened, for inotify events to its directory's watches. */
+    struct vnode *ndir = NULL;
+    const char *nname = NULL;
+    size_t nlen = 0;
     vfs_lock();
     if (flags & O_CREAT) {
         struct vnode *dir;
@@ -832,6 +906,9 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         err = walk_parent(c, at, path, &dir, &name, &len, &trailing);
         if (err)
             goto out;
+        ndir = dir;
+        nname = name;
+        nlen = len;
         struct walk w = { c, 0 };
         err = lookup_component(&w, dir, name, len, &v);
         if (err == -ENOENT) {
@@ -856,6 +933,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
                     err = -ENOENT;  /* dangling: Linux creates the target; not yet */
                 if (err)
                     goto out;
+                ndir = NULL;        /* another entry: no directory events */
             }
             err = -EISDIR;
             if (S_ISDIR(v->mode))
@@ -870,6 +948,11 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
             if (err)
                 goto out;
         }
+        bool trailing;
+        if (notify_active() && walk_parent(c, at, path, &ndir, &nname, &nlen, &trailing) == 0 &&
+            (is_dot(nname, nlen) || is_dotdot(nname, nlen) ||
+             cross_mounts(ndir->ops->lookup(ndir, nname, nlen)) != v))
+            ndir = NULL;                    /* reached through a symlink or a mount */
     }
     uint32_t acc = flags & O_ACCMODE;
     err = -ENOTDIR;
@@ -883,6 +966,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         if (err)
             goto out;
         vnode_touch(v, true);
+        notify_locked(v, IN_MODIFY);
     }
     err = -ENOMEM;
     struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &vfs_dir_ops : &vfs_reg_ops,
@@ -891,6 +975,12 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         goto out;
     if (S_ISREG(v->mode))
         f->path = open_path_locked(c, at, path);
+    if (ndir && notify_active() && (f->notify_name = kmalloc(nlen + 1))) {
+        memcpy(f->notify_name, nname, nlen);
+        f->notify_name[nlen] = 0;
+        f->notify_dir = ndir;
+        vnode_get(ndir);
+    }
     vfs_unlock();
     err = 0;
     if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
@@ -904,8 +994,14 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
             err = -ENXIO;
     }
     if (err) {
+        f->flags |= O_PATH;                 /* never opened: no IN_CLOSE either */
         file_put(f);
         return err;
+    }
+    if (!(flags & O_PATH) && notify_active()) {
+        vfs_lock();
+        notify_file_locked(f, IN_OPEN);
+        vfs_unlock();
     }
     *out = f;
     return 0;

@@ -10,6 +10,7 @@
 #include <osc/mm.h>
 #include <osc/proc.h>
 #include <osc/vfs.h>
+#include "vfs_internal.h"
 
 static struct vfs_ctx kernel_ctx(void)
 {
@@ -18,7 +19,7 @@ static struct vfs_ctx kernel_ctx(void)
     return c;
 }
 
-static int mount_new(const char *path, const char *type, struct vfs_fs **out)
+static int mount_new(const char *path, const char *type, uint32_t st_flags, struct vfs_fs **out)
 {
     struct vfs_ctx c = kernel_ctx();
     int err = vfs_mkdir(&c, NULL, path, 0755);
@@ -27,6 +28,7 @@ static int mount_new(const char *path, const char *type, struct vfs_fs **out)
     struct vfs_fs *fs = tmpfs_create(type);
     if (!fs)
         return -ENOMEM;
+    fs->st_flags = st_flags;
     err = vfs_mount(path, fs);
     if (err)
         return err;
@@ -56,10 +58,10 @@ void vfs_init(void)
     vfs_mkdir(&c, NULL, "/proc", 0555);
     vfs_mkdir(&c, NULL, "/sys", 0555);
     struct vfs_fs *dev = NULL;
-    int e1 = mount_new("/dev", "devtmpfs", &dev);
+    int e1 = mount_new("/dev", "devtmpfs", VFS_ST_NOSUID | VFS_ST_RELATIME, &dev);
     if (!e1)
         e1 = devfs_populate(dev->root);
-    int e2 = mount_new("/tmp", "tmpfs", NULL);
+    int e2 = mount_new("/tmp", "tmpfs", VFS_ST_NOSUID | VFS_ST_NODEV | VFS_ST_RELATIME, NULL);
     if (!e2) {
         struct vnode *t;
         if (vfs_lookup(&c, NULL, "/tmp", 0, &t) == 0) {
@@ -158,6 +160,13 @@ void vfs_proc_exec(struct process *p)
 {
     if (p->files)
         fdtable_close_on_exec(p->files);
+}
+
+/* A vnode is being freed: its lock table and inotify watches go with it. */
+void vnode_free_hook(struct vnode *v)
+{
+    locks_vnode_free(v);
+    inotify_vnode_gone(v);
 }
 
 void vfs_proc_exit(struct process *p)

@@ -14,3 +14,61 @@ struct vnode *vnode_dotdot(struct vnode *dir, const struct vnode *root);
 /* Operations of files opened on regular files and on directories (vfs_open). */
 extern const struct file_ops vfs_reg_ops;
 extern const struct file_ops vfs_dir_ops;
+
+/* inotify event bits (linux/inotify.h) the VFS reports. */
+#define IN_ACCESS        0x00000001u
+#define IN_MODIFY        0x00000002u
+#define IN_ATTRIB        0x00000004u
+#define IN_CLOSE_WRITE   0x00000008u
+#define IN_CLOSE_NOWRITE 0x00000010u
+#define IN_OPEN          0x00000020u
+#define IN_MOVED_FROM    0x00000040u
+#define IN_MOVED_TO      0x00000080u
+#define IN_CREATE        0x00000100u
+#define IN_DELETE        0x00000200u
+#define IN_DELETE_SELF   0x00000400u
+#define IN_MOVE_SELF     0x00000800u
+#define IN_IGNORED       0x00008000u
+#define IN_ISDIR         0x40000000u
+
+/* Hooks into the lock, seal and inotify code, which the host tests do not build. */
+#ifdef HOST_TEST
+static inline bool notify_active(void) { return false; }
+static inline uint32_t notify_cookie(void) { return 0; }
+static inline void notify_locked(struct vnode *v, uint32_t mask) { (void)v; (void)mask; }
+static inline void notify_dir_locked(struct vnode *dir, struct vnode *child, uint32_t mask,
+                                     uint32_t cookie, const char *name, size_t len)
+{
+    (void)dir; (void)child; (void)mask; (void)cookie; (void)name; (void)len;
+}
+static inline void notify_file_locked(struct file *f, uint32_t mask) { (void)f; (void)mask; }
+static inline void notify_gone_locked(struct vnode *v) { (void)v; }
+static inline void locks_close_posix_hook(struct file *f, struct fdtable *t) { (void)f; (void)t; }
+static inline void locks_release_hook(struct file *f) { (void)f; }
+static inline void vnode_free_hook(struct vnode *v) { (void)v; }
+#else
+static inline void locks_close_posix_hook(struct file *f, struct fdtable *t)
+{
+    if (f->vnode && f->vnode->locks)
+        locks_close_posix(f, t);
+}
+static inline void locks_release_hook(struct file *f)
+{
+    if (f->vnode && f->vnode->locks)
+        locks_release_file(f);
+}
+void vnode_free_hook(struct vnode *v);      /* locks, inotify watches */
+/* inotify (inotify.c); every notify_*_locked runs with `vfs` held. */
+bool notify_active(void);                   /* some watch exists somewhere */
+uint32_t notify_cookie(void);               /* pairs IN_MOVED_FROM with IN_MOVED_TO */
+/* An event on v itself (its own watches, no name). */
+void notify_locked(struct vnode *v, uint32_t mask);
+/* An event on dir's entry name for child (IN_CREATE, IN_DELETE, IN_MOVED_*). */
+void notify_dir_locked(struct vnode *dir, struct vnode *child, uint32_t mask, uint32_t cookie,
+                       const char *name, size_t len);
+/* An event through open file f: its vnode's watches and its directory's (named). */
+void notify_file_locked(struct file *f, uint32_t mask);
+/* v lost its last name: IN_DELETE_SELF, then its watches end with IN_IGNORED. */
+void notify_gone_locked(struct vnode *v);
+void inotify_vnode_gone(struct vnode *v);
+#endif

@@ -20,6 +20,7 @@ struct filepages {
     paddr_t *frames;            /* 0: a hole */
     size_t nframes;             /* slots in frames */
     uint64_t size;              /* bytes */
+    int writable_maps;          /* atomic: VMA_MAYWRITE mappings */
 };
 
 struct filepages *filepages_create(void)
@@ -62,6 +63,26 @@ uint64_t filepages_size(struct filepages *fp)
     uint64_t s = fp->size;
     mutex_unlock(&fp->lock);
     return s;
+}
+
+uint64_t filepages_frames(struct filepages *fp)
+{
+    mutex_lock(&fp->lock);
+    uint64_t n = 0;
+    for (size_t i = 0; i < fp->nframes; i++)
+        n += fp->frames[i] != 0;
+    mutex_unlock(&fp->lock);
+    return n;
+}
+
+void filepages_writable_maps_add(struct filepages *fp, int delta)
+{
+    __atomic_add_fetch(&fp->writable_maps, delta, __ATOMIC_ACQ_REL);
+}
+
+int filepages_writable_maps(struct filepages *fp)
+{
+    return __atomic_load_n(&fp->writable_maps, __ATOMIC_ACQUIRE);
 }
 
 static size_t pages_for(uint64_t bytes)

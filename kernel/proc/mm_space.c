@@ -36,8 +36,19 @@ static void vma_free(struct vma *v)
 {
     if (v->ops && v->ops->close)
         v->ops->close(v);
+    if (v->file && (v->flags & VMA_MAYWRITE))
+        filepages_writable_maps_add(v->file, -1);
     filepages_put(v->file);
     kfree(v);
+}
+
+/* A new VMA v names its file: a page-store reference, and the writable shared
+ * mapping count that F_SEAL_WRITE consults. */
+static void vma_file_get(struct vma *v)
+{
+    filepages_get(v->file);
+    if (v->flags & VMA_MAYWRITE)
+        filepages_writable_maps_add(v->file, 1);
 }
 
 void mm_get(struct mm_space *mm)
@@ -84,7 +95,7 @@ static int vma_split_at(struct mm_space *mm, vaddr_t addr)
     *n = *v;
     n->start = addr;
     if (n->file) {
-        filepages_get(n->file);
+        vma_file_get(n);
         n->file_off += addr - v->start;
     }
     v->end = addr;
@@ -151,9 +162,9 @@ int mm_map_object(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot
     n->prot = prot;
     n->flags = flags;
     if (fp) {
-        filepages_get(fp);
         n->file = fp;
         n->file_off = off;
+        vma_file_get(n);
     }
     mutex_lock(&mm->lock);
     int err = unmap_locked(mm, start, end);
@@ -578,7 +589,7 @@ struct mm_space *mm_fork(struct mm_space *mm)
         *tail = n;
         tail = &n->next;
         if (n->file)
-            filepages_get(n->file);
+            vma_file_get(n);
         vma_open(n);
         bool shared = v->flags & VMA_SHARED;
         /* Shared anonymous memory must be one set of frames on both sides from now

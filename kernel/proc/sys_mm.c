@@ -57,6 +57,8 @@ static long file_mappable(struct file *f, uint32_t prot, uint32_t flags)
     if ((flags & MAP_SHARED) && (prot & PROT_WRITE)) {
         if ((f->flags & O_ACCMODE) != O_RDWR)
             return -EACCES;
+        if (f->vnode->seals & (VFS_SEAL_WRITE | VFS_SEAL_FUTURE_WRITE))
+            return -EPERM;              /* a memfd sealed against writes */
         if (!file_pages(f)) {
             log_debug("mmap: writable MAP_SHARED of a file without shared pages");
             return -ENODEV;
@@ -124,7 +126,9 @@ SYSCALL(mmap)
     if (fp && (ret = page_ref_init()))
         goto out;
     uint32_t vflags = ((!f || fp) && (flags & MAP_SHARED)) ? VMA_SHARED : 0;
-    if (fp && (flags & MAP_SHARED) && (f->flags & O_ACCMODE) == O_RDWR)
+    /* A write-sealed memfd's shared mappings may never become writable (mprotect). */
+    if (fp && (flags & MAP_SHARED) && (f->flags & O_ACCMODE) == O_RDWR &&
+        !(f->vnode->seals & (VFS_SEAL_WRITE | VFS_SEAL_FUTURE_WRITE)))
         vflags |= VMA_MAYWRITE;
     uint64_t at;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {

@@ -16,6 +16,12 @@ void filepages_get(struct filepages *fp);
 /* Drops a reference; the last one gives every frame back (page_ref_put). */
 void filepages_put(struct filepages *fp);
 uint64_t filepages_size(struct filepages *fp);
+/* Frames the store holds now (its real memory use, holes excluded). */
+uint64_t filepages_frames(struct filepages *fp);
+/* Writable shared mappings (VMA_MAYWRITE) of the store: the mm code counts them up
+ * and down (delta), F_SEAL_WRITE refuses to seal while any exist. */
+void filepages_writable_maps_add(struct filepages *fp, int delta);
+int filepages_writable_maps(struct filepages *fp);
 /* Copies up to n bytes at off (clamped to the size) into buf; the count. */
 size_t filepages_read(struct filepages *fp, void *buf, size_t n, uint64_t off);
 /* Copies buf to off, allocating frames and extending the size; the count written

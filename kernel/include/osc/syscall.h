@@ -156,6 +156,15 @@
 #define __NR_rseq 334
 #define __NR_clone3 435
 #define __NR_faccessat2 439
+/* file layer: locks, statfs, memfd, inotify */
+#define __NR_flock 73
+#define __NR_statfs 137
+#define __NR_fstatfs 138
+#define __NR_inotify_init 253
+#define __NR_inotify_add_watch 254
+#define __NR_inotify_rm_watch 255
+#define __NR_inotify_init1 294
+#define __NR_memfd_create 319
 
 struct user_regs;       /* the saved user register frame (arch: <asm/user_regs.h>) */
 

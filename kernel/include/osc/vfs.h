@@ -2,7 +2,7 @@
  * struct fdtable and struct vnode and fills a process's files, cwd and root through
  * the hooks below, which the process core calls. kernel/fs: vfs.c (vnodes, mounts,
  * path walk, open files, fd tables), tmpfs.c, initramfs.c, devfs.c, pipe.c, tty.c,
- * fs_syscalls.c. Locking (docs/locking.md): one mutex `vfs` (rank 20) guards the
+ * fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c, inotify.c. Locking (docs/locking.md): one mutex `vfs` (rank 20) guards the
  * whole namespace, every tmpfs vnode's data, file offsets and every fd table; pipes
  * and the tty have their own spinlock + waitqueue and never block holding `vfs`. */
 #pragma once
@@ -100,6 +100,8 @@ struct vnode;
 struct file;
 struct vfs_fs;
 struct filepages;
+struct file_locks;
+struct inotify_watch;
 
 struct vfs_timespec { int64_t sec; int64_t nsec; };
 
@@ -151,11 +153,34 @@ struct vnode {
     struct vnode *parent;       /* directories: the containing directory (NULL at fs root) */
     struct vfs_fs *mounted;     /* a filesystem mounted on this directory, or NULL */
     void *priv;                 /* special files: pipe state */
+    /* Record and flock locks (flock.c): created on first use under `vfs`, then
+     * fixed for the vnode's life; its own lock guards the lists. */
+    struct file_locks *locks;
+    struct inotify_watch *watches;  /* inotify watches on it (inotify.c), under `vfs` */
+    uint32_t seals;             /* memfd F_SEAL_* bits (memfd.c), under `vfs` */
 };
+
+/* statfs(2) as a filesystem reports it (kernel/fs/statfs.c fills the rest). */
+struct vfs_statfs {
+    uint64_t blocks, bfree, files, ffree;       /* in 4 KiB blocks; inodes */
+};
+
+#define VFS_TMPFS_MAGIC 0x01021994u /* linux/magic.h: tmpfs, devtmpfs, memfd */
+
+/* statfs f_flags / mount options (linux/statfs.h ST_*). */
+#define VFS_ST_RDONLY   0x0001u
+#define VFS_ST_NOSUID   0x0002u
+#define VFS_ST_NODEV    0x0004u
+#define VFS_ST_NOEXEC   0x0008u
+#define VFS_ST_RELATIME 0x1000u
 
 /* A filesystem instance; mounted at most once. */
 struct vfs_fs {
     const char *type;
+    uint32_t magic;             /* statfs f_type (Linux's *_MAGIC) */
+    uint32_t st_flags;          /* statfs ST_* mount flags beyond ST_VALID */
+    /* Optional: sizes for statfs; caller holds `vfs`. Without it all are 0. */
+    void (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
     struct vnode *root;
     struct vnode *mountpoint;   /* NULL for the root filesystem */
     uint32_t dev;               /* st_dev */
@@ -180,6 +205,8 @@ struct file_ops {
     /* Optional: pread/pwrite-free positional read for files whose data lives in the
      * open file (procfs snapshots); called without `vfs`. */
     ssize_t (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
+    uint32_t statfs_magic;      /* fstatfs f_type of a file without a vnode (0: pipefs) */
+    uint32_t stat_mode;         /* fstat st_mode of a file without a vnode (0: a FIFO) */
     bool seekable;
     bool is_tty;
 };
@@ -200,6 +227,10 @@ struct file {
     void *priv;
     char *path;                 /* regular files: absolute path at open (kmalloc'd, may
                                  * be NULL), for /proc/<pid>/fd; not canonicalised */
+    /* Set at open while inotify watches exist: the directory and entry name it was
+     * opened through (a reference; kmalloc'd), for events to the directory's watches. */
+    struct vnode *notify_dir;
+    char *notify_name;
 };
 
 struct fdtable {
@@ -271,6 +302,16 @@ int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid);
 int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
                      const struct vfs_timespec *mtime);
 void vfs_stat_vnode(struct vnode *v, struct linux_stat *st);
+/* The directory entry a path names, for inotify: dir referenced, name kmalloc'd;
+ * both NULL when no watch exists or the path does not end in a plain entry. */
+struct vfs_entry { struct vnode *dir; char *name; };
+/* vfs_lookup that also fills *e (release it with vfs_entry_release). */
+int vfs_lookup_entry(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                     struct vnode **out, struct vfs_entry *e);
+void vfs_entry_release(struct vfs_entry *e);
+/* inotify after a chmod/chown/utimes (data false: IN_ATTRIB) or a truncate (data:
+ * IN_MODIFY) of v, reached through e (may be NULL): e's directory, then v. */
+void vfs_notify_change(struct vnode *v, const struct vfs_entry *e, bool data);
 /* The absolute path of dir as seen from root into buf; its length with the NUL, or
  * -ERANGE / -ENOENT (unlinked). */
 int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size);
@@ -309,6 +350,16 @@ int fdtable_get_cloexec(struct fdtable *t, int fd);
 int fdtable_set_cloexec(struct fdtable *t, int fd, bool on);
 void fdtable_close_on_exec(struct fdtable *t);
 
+/* ---- file locks (flock.c) ---- */
+/* fcntl F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ ones on f: owner is the caller's
+ * descriptor table (POSIX locks), pid the caller (l_pid); uarg its struct flock. */
+long locks_fcntl(struct file *f, struct fdtable *owner, int pid, int cmd, uint64_t uarg);
+long locks_flock(struct file *f, int op);               /* flock(2) */
+/* A descriptor of f in owner was closed: every POSIX lock owner has on the file goes. */
+void locks_close_posix(struct file *f, struct fdtable *owner);
+void locks_release_file(struct file *f);    /* f's last reference: its OFD and flock locks */
+void locks_vnode_free(struct vnode *v);     /* v is being destroyed */
+
 /* ---- procfs, sysfs (procfs.c, sysfs.c, pseudofs.c) ---- */
 struct vfs_fs *procfs_create(void);
 struct vfs_fs *sysfs_create(void);
@@ -320,6 +371,18 @@ int vfs_dir_path_locked(struct vnode *root, struct vnode *d, char *buf, size_t s
 
 /* ---- tmpfs (tmpfs.c) ---- */
 struct vfs_fs *tmpfs_create(const char *type);
+/* An unnamed regular file (nlink 0) on tmpfs fs, or ERR_PTR. Caller holds `vfs`. */
+struct vnode *tmpfs_create_unlinked(struct vfs_fs *fs, uint32_t mode);
+
+/* ---- memfd (memfd.c): F_ADD_SEALS / F_GET_SEALS; seals live in vnode->seals ---- */
+#define VFS_SEAL_SEAL         0x0001    /* linux/fcntl.h F_SEAL_* */
+#define VFS_SEAL_SHRINK       0x0002
+#define VFS_SEAL_GROW         0x0004
+#define VFS_SEAL_WRITE        0x0008
+#define VFS_SEAL_FUTURE_WRITE 0x0010
+#define VFS_SEAL_EXEC         0x0020    /* the x bits may not change (chmod -EPERM) */
+long memfd_add_seals(struct file *f, uint32_t seals);
+long memfd_get_seals(struct file *f);
 
 /* ---- initramfs (initramfs.c) ---- */
 struct initramfs_stats { size_t files, dirs, others, bytes, rejected; };
