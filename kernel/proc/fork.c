@@ -118,8 +118,11 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
         pc->pub.files = NULL;
         pc->pub.cwd = pc->pub.root = NULL;
         pc->pub.parent = &parent->pub;
-        pc->nproc_limit[0] = parent->nproc_limit[0];
-        pc->nproc_limit[1] = parent->nproc_limit[1];
+        memcpy(pc->rlim, parent->rlim, sizeof(pc->rlim));
+        pc->parent_tid = pu->tid;
+        pc->dumpable = parent->dumpable;
+        pc->no_new_privs = parent->no_new_privs;
+        pc->timer_slack_ns = parent->timer_slack_ns;
         pc->vfork_pending = flags & CLONE_VFORK;
         err = (flags & CLONE_FILES) ? vfs_proc_share_files(&pc->pub, &parent->pub)
                                     : vfs_proc_fork(&pc->pub, &parent->pub);
@@ -148,8 +151,11 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
 
     f = proc_table_lock();
     if (!thread) {
-        int n = proc_count_locked();
-        if (n >= PROC_MAX || (uint64_t)n >= parent->nproc_limit[0]) {
+        /* RLIMIT_NPROC counts the processes of the caller's real user; root (and
+         * CAP_SYS_RESOURCE/CAP_SYS_ADMIN) is exempt, as in Linux. */
+        bool exempt = parent->pub.uid == 0 || proc_privileged(&parent->pub);
+        if (proc_count_locked() >= PROC_MAX ||
+            (!exempt && proc_count_uid_locked(parent->pub.uid) >= parent->rlim[RLIMIT_NPROC][0])) {
             proc_table_unlock(f);
             err = -EAGAIN;
             goto fail_files;
@@ -174,6 +180,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     signal_thread_attach(pc, u, t);
     t->uthread = u;
     t->fpu_area = uthread_fpu_area(u);
+    sched_thread_inherit_policy(t, cur);
     t->state = THREAD_BLOCKED;          /* not on any list yet */
     thread_detach(t);                   /* the reaper frees its stack after exit */
     log_debug("pid %d: clone %#lx -> %s %d", parent->pub.pid, flags,

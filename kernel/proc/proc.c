@@ -76,7 +76,10 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present)
     struct process *p = proc_current();
     if (!p || !p->mm)
         return -EFAULT;
-    return mm_fault(p->mm, addr, write, exec, present);
+    int err = mm_fault(p->mm, addr, write, exec, present);
+    if (!err)
+        proc_uthread()->minflt++;       /* getrusage: no fault reads a disk (majflt) */
+    return err;
 }
 
 /* A thread of a process that is going away (exit_group, fatal fault in a sibling)
@@ -98,6 +101,7 @@ static void proc_check_group_exit(void)
 
 void proc_syscall_exit(struct user_regs *regs)
 {
+    sched_preempt_point();
     proc_check_group_exit();
     signal_deliver(regs);
 }
@@ -126,6 +130,15 @@ int proc_count_locked(void)
     int n = 0;
     for (struct pcb *c = all_procs; c; c = c->next_all)
         n++;
+    return n;
+}
+
+uint64_t proc_count_uid_locked(uint32_t uid)
+{
+    uint64_t n = 0;
+    for (struct pcb *c = all_procs; c; c = c->next_all)
+        if (c->state == PROC_ALIVE && c->pub.uid == uid)
+            n++;
     return n;
 }
 
@@ -241,7 +254,8 @@ static int spawn(const char *path, const char *const argv[], const char *const e
         err = -ENOMEM;
         goto fail;
     }
-    pc->nproc_limit[0] = pc->nproc_limit[1] = PROC_NPROC_DEFAULT;
+    proc_rlimit_init(pc);
+    pc->dumpable = true;
     u->thread = t;
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
     pc->pub.pid = as_init && !proc_find_locked(1) ? 1 : proc_alloc_pid_locked();
@@ -315,12 +329,14 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;
-    unsigned long f = irq_save();
+    proc_usage_note_mm(pc, mm);
+    /* Under the table lock: getrusage and procfs read pub.mm under it. */
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
     t->uthread = NULL;
     t->fpu_area = NULL;
     mm_activate(NULL);
     pc->pub.mm = NULL;
-    irq_restore(f);
+    spin_unlock_irqrestore(&proc_wq.lock, f);
     mm_put(mm);
     uthread_free(u);
 
@@ -334,6 +350,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
         if (c->pub.parent != &pc->pub)
             continue;
         c->pub.parent = reaper ? &reaper->pub : NULL;
+        c->parent_tid = reaper ? reaper->pub.pid : 0;
         if (!reaper) {
             c->autoreap = true;
             if (c->state == PROC_ZOMBIE) {
@@ -357,6 +374,34 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
         to_free = n;
     }
     thread_exit();
+}
+
+/* PR_SET_PDEATHSIG: the children that thread tid of pc forked get their signal as
+ * it exits (Linux: the parent *thread*), and count from now on as children of a
+ * sibling thread (or, after the last, of the reaper: proc_finish). Signals go out
+ * after proc_wq.lock (signal sending ranks below it), a batch at a time. */
+static void pdeath_notify(struct pcb *pc, int tid)
+{
+    enum { BATCH = 16 };
+    for (;;) {
+        int pids[BATCH], sigs[BATCH], n = 0;
+        unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+        int heir = pc->threads ? pc->threads->tid : 0;
+        for (struct pcb *c = all_procs; c && n < BATCH; c = c->next_all) {
+            if (c->pub.parent != &pc->pub || c->parent_tid != tid || c->state != PROC_ALIVE)
+                continue;
+            c->parent_tid = heir;
+            if (c->pdeath_sig) {
+                pids[n] = c->pub.pid;
+                sigs[n++] = c->pdeath_sig;
+            }
+        }
+        spin_unlock_irqrestore(&proc_wq.lock, f);
+        for (int i = 0; i < n; i++)
+            signal_send_process(pids[i], sigs[i], NULL);
+        if (n < BATCH)
+            return;
+    }
 }
 
 /* Sends SIGKILL to every other thread of pc not sent one yet, outside proc_wq.lock
@@ -409,6 +454,7 @@ __noreturn void proc_thread_exit(int status, bool group)
         kick_siblings(pc, u);
     f = spin_lock_irqsave(&proc_wq.lock);
     proc_cputime_thread_exit_locked(pc, u);
+    proc_usage_thread_exit_locked(pc, u);
     for (struct uthread **pp = &pc->threads; *pp; pp = &(*pp)->next_thread)
         if (*pp == u) {
             *pp = u->next_thread;
@@ -418,6 +464,7 @@ __noreturn void proc_thread_exit(int status, bool group)
     if (!last)
         waitqueue_wake_locked(&proc_wq, -1);    /* an exec waits for the count */
     spin_unlock_irqrestore(&proc_wq.lock, f);
+    pdeath_notify(pc, u->tid);
     if (last)
         proc_finish(t, u, pc);
     f = irq_save();
@@ -514,8 +561,10 @@ static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb
             if (c->state == PROC_ZOMBIE && (opts & WEXITED)) {
                 if (!(opts & WNOWAIT)) {
                     *pp = c->next_all;
-                    if (parent)
+                    if (parent) {
                         proc_cputime_reap_locked(pcb_of(parent), c);
+                        proc_usage_reap_locked(pcb_of(parent), c);
+                    }
                 }
                 *zombie = c;
                 *status = c->exit_status;
@@ -593,9 +642,15 @@ SYSCALL(exit_group)
 static int child_rusage_to_user(uint64_t uptr, const struct pcb *z)
 {
     if (!z)
-        return proc_rusage_to_user(uptr, 0, 0);
+        return proc_rusage_to_user(uptr, 0, 0, NULL);
+    struct proc_usage u = z->dead_usage;
+    u.maxrss_kb = MAX(u.maxrss_kb, z->child_usage.maxrss_kb);
+    u.minflt += z->child_usage.minflt;
+    u.majflt += z->child_usage.majflt;
+    u.nvcsw += z->child_usage.nvcsw;
+    u.nivcsw += z->child_usage.nivcsw;
     return proc_rusage_to_user(uptr, z->dead_user_ns + z->child_user_ns,
-                               z->dead_sys_ns + z->child_sys_ns);
+                               z->dead_sys_ns + z->child_sys_ns, &u);
 }
 
 SYSCALL(wait4)
