@@ -49,6 +49,7 @@ struct pcb {
     /* prctl (prctl.c). pdeath_sig and parent_tid under proc_wq.lock. */
     int pdeath_sig;             /* PR_SET_PDEATHSIG: sent when parent_tid exits */
     int parent_tid;             /* the thread of the parent that forked us */
+    bool pdeath_pending;        /* pdeath_sig to send (proc.c) */
     bool dumpable;              /* PR_SET_DUMPABLE */
     bool no_new_privs;          /* PR_SET_NO_NEW_PRIVS: one way, inherited */
     uint64_t timer_slack_ns;    /* PR_SET_TIMERSLACK (stored only) */
