@@ -8,7 +8,6 @@
 #include <osc/mm.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
-#include <osc/signal.h>
 #include <osc/syscall.h>
 #include <osc/time.h>
 #include <osc/uaccess.h>
@@ -68,31 +67,6 @@ static long at_dir(int dirfd, const char *path, struct vnode **out)
     return err;
 }
 
-/* RLIMIT_FSIZE: a regular file may not grow to or past the limit. Linux writes
- * what fits below it (*n shrinks); at the limit it sends SIGXFSZ and fails. */
-static long fsize_check(struct file *f, uint64_t pos, size_t *n)
-{
-    uint64_t lim = proc_rlimit(RLIMIT_FSIZE);
-    if (lim == RLIM_INFINITY || !f->vnode || !S_ISREG(f->vnode->mode) || *n == 0)
-        return 0;
-    if (pos >= lim) {
-        signal_send_current(SIGXFSZ);
-        return -EFBIG;
-    }
-    *n = MIN(*n, lim - pos);
-    return 0;
-}
-
-/* truncate/ftruncate to len: the same limit (Linux inode_newsize_ok). */
-static long fsize_truncate_check(int64_t len)
-{
-    uint64_t lim = proc_rlimit(RLIMIT_FSIZE);
-    if (len < 0 || lim == RLIM_INFINITY || (uint64_t)len <= lim)
-        return 0;
-    signal_send_current(SIGXFSZ);
-    return -EFBIG;
-}
-
 /* Moves n bytes between a user buffer and f through a CHUNK-sized kernel buffer;
  * pos: at offset off (pread/pwrite), else at the file offset. Returns the bytes
  * moved, or an error when none were. */
@@ -102,9 +76,9 @@ static ssize_t do_rw(struct file *f, uint64_t ubuf, size_t n, bool write, bool p
      * terminal for a buffer that cannot hold it. */
     if (!user_range_ok(ubuf, n))
         return -EFAULT;
-    if (write && f->vnode) {
+    if (write && f->vnode && S_ISREG(f->vnode->mode)) {
         uint64_t at = pos ? off : (f->flags & O_APPEND) ? f->vnode->size : f->off;
-        long err = fsize_check(f, at, &n);
+        long err = proc_fsize_check(at, &n);            /* RLIMIT_FSIZE */
         if (err)
             return err;
     }
@@ -446,7 +420,7 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
         else if (op == OP_CHOWN)
             err = vfs_chown_vnode(v, (uint32_t)a, (uint32_t)b);
         else if (op == OP_TRUNCATE)
-            err = fsize_truncate_check((int64_t)a) ?: vfs_truncate_vnode(v, (int64_t)a);
+            err = proc_fsize_truncate_check((int64_t)a) ?: vfs_truncate_vnode(v, (int64_t)a);
         else if (op == OP_CHDIR) {
             if (!S_ISDIR(v->mode))
                 err = -ENOTDIR;
@@ -626,7 +600,7 @@ SYSCALL(ftruncate)
     if (!f)
         return -EBADF;
     long err = (!f->vnode || (f->flags & O_ACCMODE) == O_RDONLY) ? -EINVAL
-               : fsize_truncate_check((int64_t)args->a[1])
+               : proc_fsize_truncate_check((int64_t)args->a[1])
                  ?: vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
     file_put(f);
     return err;

@@ -1,7 +1,7 @@
 /* prctl(2): thread names, the parent-death signal, child subreapers, the dumpable
  * flag, no_new_privs and the timer slack, with Linux's argument checks (an unknown
- * option is -EINVAL). The parent-death signal itself is sent from thread exit
- * (proc_pdeath_notify). */
+ * option is -EINVAL). The parent-death signal itself is sent at thread exit
+ * (proc.c calls the two functions at the end of this file). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -120,4 +120,39 @@ SYSCALL(prctl)
     default:
         return -EINVAL;
     }
+}
+
+/* PR_SET_PDEATHSIG (Linux: on the death of the parent *thread*): the children that
+ * thread tid of pc forked are marked for their signal and count from now on as
+ * children of heir (a sibling thread, or after the last one the reaper's). Caller
+ * holds proc_wq.lock; proc_pdeath_send_marked sends after it is dropped. */
+void proc_pdeath_mark_locked(struct pcb *pc, int tid, int heir)
+{
+    for (struct pcb *c = proc_table_first(); c; c = c->next_all) {
+        if (c->pub.parent != &pc->pub || c->parent_tid != tid || c->state != PROC_ALIVE)
+            continue;
+        c->parent_tid = heir;
+        c->pdeath_pending = c->pdeath_sig != 0;
+    }
+}
+
+/* Signal sending ranks below proc_wq.lock: a batch at a time, outside it. */
+void proc_pdeath_send_marked(void)
+{
+    enum { BATCH = 16 };
+    int n;
+    do {
+        int pids[BATCH], sigs[BATCH];
+        n = 0;
+        unsigned long f = proc_table_lock();
+        for (struct pcb *c = proc_table_first(); c && n < BATCH; c = c->next_all)
+            if (c->pdeath_pending) {
+                c->pdeath_pending = false;
+                pids[n] = c->pub.pid;
+                sigs[n++] = c->pdeath_sig;
+            }
+        proc_table_unlock(f);
+        for (int i = 0; i < n; i++)
+            signal_send_process(pids[i], sigs[i], NULL);
+    } while (n == BATCH);
 }

@@ -320,41 +320,6 @@ static void unlink_locked(struct pcb *pc)
         }
 }
 
-/* PR_SET_PDEATHSIG (Linux: on the death of the parent *thread*): the children that
- * thread tid of pc forked are marked for their signal and count from now on as
- * children of heir (a sibling thread, or after the last one the reaper's). Caller
- * holds proc_wq.lock; pdeath_send_marked sends after it is dropped. */
-static void pdeath_mark_locked(struct pcb *pc, int tid, int heir)
-{
-    for (struct pcb *c = all_procs; c; c = c->next_all) {
-        if (c->pub.parent != &pc->pub || c->parent_tid != tid || c->state != PROC_ALIVE)
-            continue;
-        c->parent_tid = heir;
-        c->pdeath_pending = c->pdeath_sig != 0;
-    }
-}
-
-/* Signal sending ranks below proc_wq.lock: a batch at a time, outside it. */
-static void pdeath_send_marked(void)
-{
-    enum { BATCH = 16 };
-    int n;
-    do {
-        int pids[BATCH], sigs[BATCH];
-        n = 0;
-        unsigned long f = spin_lock_irqsave(&proc_wq.lock);
-        for (struct pcb *c = all_procs; c && n < BATCH; c = c->next_all)
-            if (c->pdeath_pending) {
-                c->pdeath_pending = false;
-                pids[n] = c->pub.pid;
-                sigs[n++] = c->pdeath_sig;
-            }
-        spin_unlock_irqrestore(&proc_wq.lock, f);
-        for (int i = 0; i < n; i++)
-            signal_send_process(pids[i], sigs[i], NULL);
-    } while (n == BATCH);
-}
-
 /* The last thread of pc leaves: files and address space go, children are adopted,
  * pc becomes a zombie for its parent (or is freed when nobody will wait). */
 static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct pcb *pc)
@@ -383,7 +348,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     struct pcb *reaper = reaper_for_locked(pc);
     /* Adopted first, then signalled, as in Linux: the handler's getppid sees the
      * reaper. */
-    pdeath_mark_locked(pc, tid, reaper ? reaper->pub.pid : 0);
+    proc_pdeath_mark_locked(pc, tid, reaper ? reaper->pub.pid : 0);
     for (struct pcb *c = all_procs, *next; c; c = next) {
         next = c->next_all;
         if (c->pub.parent != &pc->pub)
@@ -406,7 +371,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     }
     waitqueue_wake_locked(&proc_wq, -1);
     spin_unlock_irqrestore(&proc_wq.lock, f);
-    pdeath_send_marked();
+    proc_pdeath_send_marked();
     while (to_free) {
         struct pcb *n = to_free->next_all;
         kfree(to_free);
@@ -474,12 +439,12 @@ __noreturn void proc_thread_exit(int status, bool group)
     bool last = --pc->nthreads == 0;
     if (!last) {
         waitqueue_wake_locked(&proc_wq, -1);    /* an exec waits for the count */
-        pdeath_mark_locked(pc, u->tid, pc->threads->tid);
+        proc_pdeath_mark_locked(pc, u->tid, pc->threads->tid);
     }
     spin_unlock_irqrestore(&proc_wq.lock, f);
     if (last)
         proc_finish(t, u, pc);
-    pdeath_send_marked();
+    proc_pdeath_send_marked();
     f = irq_save();
     t->uthread = NULL;
     t->fpu_area = NULL;

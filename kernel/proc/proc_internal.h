@@ -120,6 +120,11 @@ int proc_rusage_to_user(uint64_t uptr, uint64_t user_ns, uint64_t sys_ns,
 
 /* rlimit.c: the limits of a process spawned by the kernel (Linux's defaults). */
 void proc_rlimit_init(struct pcb *pc);
+/* prctl.c: PR_SET_PDEATHSIG at the exit of thread tid of pc. Under proc_wq.lock:
+ * marks the children it forked for their signal and makes heir their parent
+ * thread; then, without the lock, sends the marked signals. */
+void proc_pdeath_mark_locked(struct pcb *pc, int tid, int heir);
+void proc_pdeath_send_marked(void);
 /* rusage.c, under proc_wq.lock: */
 /* A process's counts: its live threads' plus dead_usage (maxrss: including the
  * address space now, mm_rss_hiwater). */

@@ -7,6 +7,7 @@
 #include <osc/lib.h>
 #include <osc/mm_space.h>
 #include <osc/proc.h>
+#include <osc/signal.h>
 #include <osc/syscall.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
@@ -38,6 +39,28 @@ uint64_t proc_rlimit(unsigned res)
     if (!p || res >= RLIM_NLIMITS)
         return RLIM_INFINITY;
     return __atomic_load_n(&pcb_of(p)->rlim[res][0], __ATOMIC_RELAXED);
+}
+
+long proc_fsize_check(uint64_t pos, size_t *n)
+{
+    uint64_t lim = proc_rlimit(RLIMIT_FSIZE);
+    if (lim == RLIM_INFINITY || *n == 0)
+        return 0;
+    if (pos >= lim) {
+        signal_send_current(SIGXFSZ);
+        return -EFBIG;
+    }
+    *n = MIN(*n, lim - pos);
+    return 0;
+}
+
+long proc_fsize_truncate_check(int64_t len)
+{
+    uint64_t lim = proc_rlimit(RLIMIT_FSIZE);
+    if (len < 0 || lim == RLIM_INFINITY || (uint64_t)len <= lim)
+        return 0;
+    signal_send_current(SIGXFSZ);     /* Linux inode_newsize_ok */
+    return -EFBIG;
 }
 
 /* prlimit64 on another process: the caller's real, effective and saved ids must

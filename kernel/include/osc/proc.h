@@ -154,6 +154,12 @@ void proc_set_exec_info(struct process *p, const char *path, const char *const a
 #define RLIM_INFINITY     (~0ull)
 /* The current process's soft limit for res (RLIM_INFINITY for a kernel thread). */
 uint64_t proc_rlimit(unsigned res);
+/* RLIMIT_FSIZE for a write of *n bytes at pos into a regular file: *n is cut to
+ * what fits below the limit (Linux writes that much); at or past it, SIGXFSZ
+ * goes to the caller and the result is -EFBIG. 0 otherwise. */
+long proc_fsize_check(uint64_t pos, size_t *n);
+/* The same for truncating a regular file to len. */
+long proc_fsize_truncate_check(int64_t len);
 /* Credentials (creds.c): an effective uid of 0 stands for every capability
  * (CAP_SYS_RESOURCE, CAP_SYS_NICE, ...) until capabilities exist. */
 bool proc_privileged(const struct process *p);
