@@ -280,7 +280,6 @@ static int gen_stat(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
-/* Sums the VMAs of pid's address space (bytes); 0 for a zombie. */
 /* The address space's sizes in pages (all zero for a zombie). */
 static void vm_counts(int pid, struct mm_counts *c)
 {

@@ -429,8 +429,8 @@ SYSCALL(execve)
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
     signal_exec(u->proc, u);
-    u->proc->execed = true;
-    u->proc->dumpable = true;           /* no set-user-ID exec yet: always dumpable */             /* read by setpgid under the table lock; benign */
+    u->proc->execed = true;             /* read by setpgid under the table lock; benign */
+    u->proc->dumpable = true;           /* no set-user-ID exec yet: always dumpable */
     proc_vfork_release(u->proc);        /* a vfork parent's address space is its own again */
     arch_user_regs_init(args->regs, img.entry, img.sp);
     return 0;   /* rax of the new image: 0 like Linux */

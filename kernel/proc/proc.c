@@ -622,11 +622,7 @@ static int child_rusage_to_user(uint64_t uptr, const struct pcb *z)
     if (!z)
         return proc_rusage_to_user(uptr, 0, 0, NULL);
     struct proc_usage u = z->dead_usage;
-    u.maxrss_kb = MAX(u.maxrss_kb, z->child_usage.maxrss_kb);
-    u.minflt += z->child_usage.minflt;
-    u.majflt += z->child_usage.majflt;
-    u.nvcsw += z->child_usage.nvcsw;
-    u.nivcsw += z->child_usage.nivcsw;
+    proc_usage_add(&u, &z->child_usage);
     return proc_rusage_to_user(uptr, z->dead_user_ns + z->child_user_ns,
                                z->dead_sys_ns + z->child_sys_ns, &u);
 }

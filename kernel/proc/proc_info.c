@@ -63,12 +63,12 @@ int proc_info_get(int pid, struct proc_info *out)
     out->nivcsw = usage.nivcsw;
     out->cminflt = c->child_usage.minflt;
     out->policy = out->rt_priority = out->nice = 0;
-    struct uthread *main = c->threads;
+    struct uthread *lead = c->threads;  /* the main thread's, as in Linux */
     for (struct uthread *u = c->threads; u; u = u->next_thread)
         if (u->tid == p->pid)
-            main = u;
-    if (main)
-        sched_thread_get_policy(main->thread, &out->policy, &out->rt_priority, &out->nice);
+            lead = u;
+    if (lead)
+        sched_thread_get_policy(lead->thread, &out->policy, &out->rt_priority, &out->nice);
     proc_table_unlock(f);
     return 0;
 }

@@ -131,6 +131,8 @@ void proc_pdeath_send_marked(void);
 void proc_usage_self_locked(struct pcb *pc, struct proc_usage *out);
 /* An exiting thread's counts move into its process's dead_usage. */
 void proc_usage_thread_exit_locked(struct pcb *pc, struct uthread *u);
+/* Adds from's counts to to's (maxrss: the larger). No lock of its own. */
+void proc_usage_add(struct proc_usage *to, const struct proc_usage *from);
 /* A reaped zombie's counts (its own and its children's) move into the parent's. */
 void proc_usage_reap_locked(struct pcb *parent, const struct pcb *child);
 /* Records mm's high-water RSS in pc (before exec or exit drops mm). No lock held. */

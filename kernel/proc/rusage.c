@@ -26,7 +26,7 @@ static void thread_usage(struct uthread *u, struct proc_usage *out)
     sched_thread_switches(u->thread, &out->nvcsw, &out->nivcsw);
 }
 
-static void usage_add(struct proc_usage *to, const struct proc_usage *from)
+void proc_usage_add(struct proc_usage *to, const struct proc_usage *from)
 {
     to->maxrss_kb = MAX(to->maxrss_kb, from->maxrss_kb);
     to->minflt += from->minflt;
@@ -50,7 +50,7 @@ void proc_usage_self_locked(struct pcb *pc, struct proc_usage *out)
     for (struct uthread *u = pc->threads; u; u = u->next_thread) {
         struct proc_usage t = { 0 };
         thread_usage(u, &t);
-        usage_add(out, &t);
+        proc_usage_add(out, &t);
     }
     /* The address space stays while the process lives (pub.mm changes only at
      * exec, under no lock we hold: the old one is noted before it goes). */
@@ -61,13 +61,13 @@ void proc_usage_thread_exit_locked(struct pcb *pc, struct uthread *u)
 {
     struct proc_usage t = { 0 };
     thread_usage(u, &t);
-    usage_add(&pc->dead_usage, &t);
+    proc_usage_add(&pc->dead_usage, &t);
 }
 
 void proc_usage_reap_locked(struct pcb *parent, const struct pcb *child)
 {
-    usage_add(&parent->child_usage, &child->dead_usage);
-    usage_add(&parent->child_usage, &child->child_usage);
+    proc_usage_add(&parent->child_usage, &child->dead_usage);
+    proc_usage_add(&parent->child_usage, &child->child_usage);
 }
 
 void proc_usage_note_mm(struct pcb *pc, struct mm_space *mm)
