@@ -150,16 +150,16 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     irq_restore(f);
 
     f = proc_table_lock();
-    if (!thread) {
-        /* RLIMIT_NPROC counts the processes of the caller's real user; root (and
-         * CAP_SYS_RESOURCE/CAP_SYS_ADMIN) is exempt, as in Linux. */
-        bool exempt = parent->pub.uid == 0 || proc_privileged(&parent->pub);
-        if (proc_count_locked() >= PROC_MAX ||
-            (!exempt && proc_count_uid_locked(parent->pub.uid) >= parent->rlim[RLIMIT_NPROC][0])) {
-            proc_table_unlock(f);
-            err = -EAGAIN;
-            goto fail_files;
-        }
+    /* RLIMIT_NPROC counts the tasks (threads) of the caller's real user; root (and
+     * CAP_SYS_RESOURCE/CAP_SYS_ADMIN) is exempt, as in Linux. */
+    bool exempt = parent->pub.uid == 0 || proc_privileged(&parent->pub);
+    if ((!thread && proc_count_locked() >= PROC_MAX) ||
+        (!exempt && proc_count_uid_locked(parent->pub.uid) >= parent->rlim[RLIMIT_NPROC][0])) {
+        proc_table_unlock(f);
+        err = -EAGAIN;
+        if (thread)
+            goto fail;                  /* pc is the caller's: its files stay */
+        goto fail_files;
     }
     int tid = proc_alloc_pid_locked();
     if (!thread) {

@@ -138,7 +138,7 @@ uint64_t proc_count_uid_locked(uint32_t uid)
     uint64_t n = 0;
     for (struct pcb *c = all_procs; c; c = c->next_all)
         if (c->state == PROC_ALIVE && c->pub.uid == uid)
-            n++;
+            n += (uint64_t)c->nthreads;
     return n;
 }
 

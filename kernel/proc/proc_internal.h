@@ -85,7 +85,7 @@ void proc_wake_waiters(void);
 void proc_table_sleep(unsigned long *f);
 struct pcb *proc_find_locked(int pid);          /* NULL when no such process */
 int proc_count_locked(void);
-uint64_t proc_count_uid_locked(uint32_t uid);   /* live processes of real user uid */
+uint64_t proc_count_uid_locked(uint32_t uid);   /* threads of real user uid's processes */
 int proc_alloc_pid_locked(void);
 void proc_link_locked(struct pcb *pc);
 void proc_thread_link_locked(struct pcb *pc, struct uthread *u);

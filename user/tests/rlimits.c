@@ -7,6 +7,7 @@
 #include "../lib/testlib.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -198,6 +199,11 @@ TEST(raising_a_hard_limit_needs_root)
     CHECK_EQ(in_child(hard_needs_root), 0);
 }
 
+static void *idle_thread(void *arg)
+{
+    return arg;
+}
+
 static void nproc_1(void)
 {
     struct rlimit rl = { 1, 1 };
@@ -211,6 +217,8 @@ static void nproc_1(void)
     if (c == 0)
         _exit(0);
     EXPECT(c == -1 && errno == EAGAIN);
+    pthread_t t;                        /* threads count too (Linux: tasks) */
+    EXPECT(pthread_create(&t, NULL, idle_thread, NULL) == EAGAIN);
 }
 
 TEST(nproc_limit_binds_non_root_users_only)
