@@ -75,7 +75,7 @@ static void nofile_42(void)
     struct rlimit rl;
     EXPECT(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 42);
     int last = -1, fd;
-    while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+    while ((fd = open("/", O_RDONLY)) >= 0)
         last = fd;
     EXPECT(errno == EMFILE);
     EXPECT(last == 41);
