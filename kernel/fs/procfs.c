@@ -18,7 +18,7 @@ enum {
     K_ROOT, K_SELF, K_MEMINFO, K_CPUINFO, K_UPTIME, K_MOUNTS, K_CMDLINE, K_VERSION,
     K_LOADAVG, K_STAT,
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
-    K_PID_MAPS, K_FD_LINK,
+    K_PID_MAPS, K_FD_LINK, K_PID_LIMITS,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -45,6 +45,7 @@ static const struct pent pid_ents[] = {
     { "exe", K_PID_EXE, S_IFLNK | 0777 },
     { "fd", K_PID_FD, S_IFDIR | 0500 },
     { "maps", K_PID_MAPS, S_IFREG | 0444 },
+    { "limits", K_PID_LIMITS, S_IFREG | 0444 },
 };
 
 /* All under `vfs`: */
@@ -362,6 +363,36 @@ static int gen_pid_cmdline(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
+/* Linux's table: name, soft, hard, unit, in RLIMIT_* order. */
+static int gen_pid_limits(struct pnode *n, struct pbuf *b)
+{
+    static const char *const rows[RLIM_NLIMITS][2] = {
+        { "Max cpu time", "seconds" }, { "Max file size", "bytes" },
+        { "Max data size", "bytes" }, { "Max stack size", "bytes" },
+        { "Max core file size", "bytes" }, { "Max resident set", "bytes" },
+        { "Max processes", "processes" }, { "Max open files", "files" },
+        { "Max locked memory", "bytes" }, { "Max address space", "bytes" },
+        { "Max file locks", "locks" }, { "Max pending signals", "signals" },
+        { "Max msgqueue size", "bytes" }, { "Max nice priority", "" },
+        { "Max realtime priority", "" }, { "Max realtime timeout", "us" },
+    };
+    uint64_t mine[RLIM_NLIMITS][2];
+    if (proc_rlimits_get(n->pid, mine))
+        return -ESRCH;
+    pbuf_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (int i = 0; i < RLIM_NLIMITS; i++) {
+        pbuf_printf(b, "%-25s ", rows[i][0]);
+        for (int j = 0; j < 2; j++) {
+            if (mine[i][j] == RLIM_INFINITY)
+                pbuf_printf(b, "%-20s ", "unlimited");
+            else
+                pbuf_printf(b, "%-20lu ", (unsigned long)mine[i][j]);
+        }
+        pbuf_printf(b, "%-10s\n", rows[i][1]);
+    }
+    return 0;
+}
+
 static int gen_pid_comm(struct pnode *n, struct pbuf *b)
 {
     struct proc_info pi;
@@ -415,6 +446,7 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_PID_CMDLINE: return gen_pid_cmdline(n, b);
     case K_PID_COMM: return gen_pid_comm(n, b);
     case K_PID_MAPS: return gen_pid_maps(n, b);
+    case K_PID_LIMITS: return gen_pid_limits(n, b);
     default: return -EINVAL;
     }
 }

@@ -63,6 +63,16 @@ long proc_fsize_truncate_check(int64_t len)
     return -EFBIG;
 }
 
+int proc_rlimits_get(int pid, uint64_t out[RLIM_NLIMITS][2])
+{
+    unsigned long f = proc_table_lock();
+    struct pcb *pc = proc_find_locked(pid);
+    if (pc)
+        memcpy(out, pc->rlim, sizeof(pc->rlim));
+    proc_table_unlock(f);
+    return pc ? 0 : -ESRCH;
+}
+
 /* prlimit64 on another process: the caller's real, effective and saved ids must
  * all match the target's real user and group ids, or it is privileged (Linux
  * check_prlimit_permission). */

@@ -90,6 +90,42 @@ static void nofile_42(void)
     EXPECT(dup2(0, 41) == 41);
 }
 
+/* /proc/self/limits' "Max open files" soft and hard columns, as text. */
+static int proc_limits_nofile(char *soft, char *hard)
+{
+    char buf[4096];
+    int fd = open("/proc/self/limits", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    char *line = strstr(buf, "Max open files");
+    return line && sscanf(line + 14, "%31s %31s", soft, hard) == 2 ? 0 : -1;
+}
+
+static void proc_limits(void)
+{
+    struct rlimit rl;
+    EXPECT(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    rl.rlim_cur = 42;
+    EXPECT(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+    char soft[32], hard[32], want[32];
+    EXPECT(proc_limits_nofile(soft, hard) == 0);
+    EXPECT(strcmp(soft, "42") == 0);
+    snprintf(want, sizeof(want), "%lu", (unsigned long)rl.rlim_max);
+    EXPECT(strcmp(hard, rl.rlim_max == RLIM_INFINITY ? "unlimited" : want) == 0);
+}
+
+TEST(proc_self_limits_shows_the_limits)
+{
+    if (access("/proc/self", F_OK) != 0) {
+        printf("  (no /proc: skipped)\n");     /* the host's chroot check */
+        return;
+    }
+    CHECK_EQ(in_child(proc_limits), 0);
+}
+
 TEST(nofile_limit_42_makes_the_next_open_fail_with_emfile)
 {
     CHECK_EQ(in_child(nofile_42), 0);

@@ -160,6 +160,8 @@ uint64_t proc_rlimit(unsigned res);
 long proc_fsize_check(uint64_t pos, size_t *n);
 /* The same for truncating a regular file to len. */
 long proc_fsize_truncate_check(int64_t len);
+/* Every soft and hard limit of pid (/proc/<pid>/limits): 0, or -ESRCH. */
+int proc_rlimits_get(int pid, uint64_t out[RLIM_NLIMITS][2]);
 /* Credentials (creds.c): an effective uid of 0 stands for every capability
  * (CAP_SYS_RESOURCE, CAP_SYS_NICE, ...) until capabilities exist. */
 bool proc_privileged(const struct process *p);
