@@ -129,7 +129,7 @@ static long do_prlimit(int pid, unsigned res, const uint64_t *new, uint64_t *old
 SYSCALL(getrlimit)
 {
     uint64_t lim[2];
-    long err = do_prlimit(0, (unsigned)MIN(args->a[0], (uint64_t)RLIM_NLIMITS), NULL, lim);
+    long err = do_prlimit(0, (unsigned)args->a[0], NULL, lim);
     if (err)
         return err;
     return copy_to_user((void *)args->a[1], lim, sizeof(lim));
@@ -140,7 +140,7 @@ SYSCALL(setrlimit)
     uint64_t lim[2];
     if (copy_from_user(lim, (const void *)args->a[1], sizeof(lim)))
         return -EFAULT;
-    return do_prlimit(0, (unsigned)MIN(args->a[0], (uint64_t)RLIM_NLIMITS), lim, NULL);
+    return do_prlimit(0, (unsigned)args->a[0], lim, NULL);
 }
 
 SYSCALL(prlimit64)
@@ -148,7 +148,7 @@ SYSCALL(prlimit64)
     uint64_t new[2], old[2];
     if (args->a[2] && copy_from_user(new, (const void *)args->a[2], sizeof(new)))
         return -EFAULT;
-    long err = do_prlimit((int)args->a[0], (unsigned)MIN(args->a[1], (uint64_t)RLIM_NLIMITS),
+    long err = do_prlimit((int)args->a[0], (unsigned)args->a[1],
                           args->a[2] ? new : NULL, args->a[3] ? old : NULL);
     if (err)
         return err;
