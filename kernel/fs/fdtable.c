@@ -20,6 +20,16 @@ static void fd_set_cloexec(struct fdtable *t, int fd, bool on)
         t->cloexec[fd / 64] &= ~(1ull << (fd % 64));
 }
 
+int fdtable_end(const struct fdtable *t)
+{
+    return t->limit > 0 && t->limit < VFS_FD_MAX ? t->limit : VFS_FD_MAX;
+}
+
+void fdtable_set_limit(struct fdtable *t, uint64_t soft)
+{
+    t->limit = soft < VFS_FD_MAX ? (int)soft : VFS_FD_MAX;
+}
+
 struct fdtable *fdtable_create(void)
 {
     return kzalloc(sizeof(struct fdtable));
@@ -39,6 +49,7 @@ struct fdtable *fdtable_clone(struct fdtable *t)
     }
     memcpy(n->cloexec, t->cloexec, sizeof(n->cloexec));
     n->count = t->count;
+    n->limit = t->limit;
     vfs_unlock();
     return n;
 }
@@ -61,7 +72,7 @@ int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec)
     if (min < 0 || min >= VFS_FD_MAX)
         return -EINVAL;
     vfs_lock();
-    for (int i = min; i < VFS_FD_MAX; i++) {
+    for (int i = min; i < fdtable_end(t); i++) {
         if (!t->fd[i]) {
             file_get(f);
             t->fd[i] = f;
@@ -108,7 +119,7 @@ int fdtable_close(struct fdtable *t, int fd)
 
 int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec)
 {
-    if (oldfd < 0 || oldfd >= VFS_FD_MAX || newfd < 0 || newfd >= VFS_FD_MAX)
+    if (oldfd < 0 || oldfd >= VFS_FD_MAX || newfd < 0 || newfd >= fdtable_end(t))
         return -EBADF;
     vfs_lock();
     struct file *f = t->fd[oldfd], *old = NULL;

@@ -76,6 +76,12 @@ static ssize_t do_rw(struct file *f, uint64_t ubuf, size_t n, bool write, bool p
      * terminal for a buffer that cannot hold it. */
     if (!user_range_ok(ubuf, n))
         return -EFAULT;
+    if (write && f->vnode && S_ISREG(f->vnode->mode)) {
+        uint64_t at = pos ? off : (f->flags & O_APPEND) ? f->vnode->size : f->off;
+        long err = proc_fsize_check(at, &n);            /* RLIMIT_FSIZE */
+        if (err)
+            return err;
+    }
     char *k = kmalloc(CHUNK);
     if (!k)
         return -ENOMEM;
@@ -417,7 +423,7 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
         else if (op == OP_CHOWN)
             err = vfs_chown_vnode(v, (uint32_t)a, (uint32_t)b);
         else if (op == OP_TRUNCATE)
-            err = vfs_truncate_vnode(v, (int64_t)a);
+            err = proc_fsize_truncate_check((int64_t)a) ?: vfs_truncate_vnode(v, (int64_t)a);
         if (!err && op != OP_CHDIR)
             vfs_notify_change(v, &e, op == OP_TRUNCATE);
         vfs_entry_release(&e);
@@ -611,7 +617,8 @@ SYSCALL(ftruncate)
     if (!f)
         return -EBADF;
     long err = (!f->vnode || (f->flags & O_ACCMODE) == O_RDONLY) ? -EINVAL
-               : vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
+               : proc_fsize_truncate_check((int64_t)args->a[1])
+                 ?: vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
     if (!err)
         vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, true);
     file_put(f);
@@ -792,7 +799,7 @@ SYSCALL(fcntl)
     switch ((int)args->a[1]) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
-        r = (int64_t)args->a[2] < 0 || args->a[2] >= VFS_FD_MAX ? -EINVAL
+        r = (int64_t)args->a[2] < 0 || args->a[2] >= (uint64_t)fdtable_end(p->files) ? -EINVAL
             : fdtable_install(p->files, f, (int)args->a[2], (int)args->a[1] == F_DUPFD_CLOEXEC);
         break;
     case F_GETFD: r = fdtable_get_cloexec(p->files, fd); break;

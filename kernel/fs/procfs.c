@@ -19,7 +19,8 @@ enum {
     K_ROOT, K_SELF, K_MEMINFO, K_CPUINFO, K_UPTIME, K_MOUNTS, K_CMDLINE, K_VERSION,
     K_LOADAVG, K_STAT,
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
-    K_PID_MAPS, K_FD_LINK, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM, K_SYSVIPC_SHM,
+    K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
+    K_SYSVIPC_SHM,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -53,6 +54,7 @@ static const struct pent pid_ents[] = {
     { "exe", K_PID_EXE, S_IFLNK | 0777 },
     { "fd", K_PID_FD, S_IFDIR | 0500 },
     { "maps", K_PID_MAPS, S_IFREG | 0444 },
+    { "limits", K_PID_LIMITS, S_IFREG | 0444 },
 };
 
 /* All under `vfs`: */
@@ -292,19 +294,15 @@ static int gen_stat(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
-/* Sums the VMAs of pid's address space (bytes); 0 for a zombie. */
-static uint64_t vm_size(int pid)
+/* The address space's sizes in pages (all zero for a zombie). */
+static void vm_counts(int pid, struct mm_counts *c)
 {
+    memset(c, 0, sizeof(*c));
     struct mm_space *mm = proc_mm_get(pid);
     if (!mm)
-        return 0;
-    uint64_t sum = 0;
-    mutex_lock(&mm->lock);
-    for (struct vma *v = mm->vmas; v; v = v->next)
-        sum += v->end - v->start;
-    mutex_unlock(&mm->lock);
+        return;
+    mm_get_counts(mm, c);
     mm_put(mm);
-    return sum;
 }
 
 /* 'R' running or runnable, 'S' sleeping, 'T' stopped, 'Z' zombie. */
@@ -318,20 +316,26 @@ static int gen_pid_stat(struct pnode *n, struct pbuf *b)
     struct proc_info pi;
     if (proc_info_get(n->pid, &pi))
         return -ESRCH;
-    uint64_t vsize = vm_size(n->pid);
+    struct mm_counts vm;
+    vm_counts(n->pid, &vm);
+    /* Linux's priority field: 20 + nice, or -1 - rt_priority for a real-time one. */
+    int prio = pi.policy == SCHED_FIFO || pi.policy == SCHED_RR ? -1 - pi.rt_priority
+                                                                : 20 + pi.nice;
     /* proc(5) field order: pid comm state ppid pgrp session tty_nr tpgid flags minflt
      * cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads
-     * itrealvalue starttime vsize rss rsslim, then 27 more we report as 0. Times
-     * in USER_HZ ticks; starttime since boot. */
-    pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %lu %lu %lu %lu 20 0 %d 0 %lu "
-                   "%lu 0 18446744073709551615",
+     * itrealvalue starttime vsize rss rsslim, then 27 more: 0 but rt_priority (40)
+     * and policy (41). Times in USER_HZ ticks; starttime since boot. */
+    pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 4194304 %lu %lu 0 0 %lu %lu %lu %lu %d %d %d 0 "
+                   "%lu %lu %lu 18446744073709551615",
                 pi.pid, pi.comm, state_of(&pi), pi.ppid, pi.pgid, pi.sid,
+                (unsigned long)pi.minflt, (unsigned long)pi.cminflt,
                 (unsigned long)ns_to_clock_t(pi.utime_ns), (unsigned long)ns_to_clock_t(pi.stime_ns),
                 (unsigned long)ns_to_clock_t(pi.cutime_ns),
-                (unsigned long)ns_to_clock_t(pi.cstime_ns), pi.nthreads,
-                (unsigned long)ns_to_clock_t(pi.start_ns), (unsigned long)vsize);
-    for (int i = 0; i < 27; i++)
-        pbuf_printf(b, " 0");
+                (unsigned long)ns_to_clock_t(pi.cstime_ns), prio, pi.nice, pi.nthreads,
+                (unsigned long)ns_to_clock_t(pi.start_ns),
+                (unsigned long)(vm.total_vm * PAGE_SIZE), (unsigned long)vm.rss);
+    for (int i = 26; i <= 52; i++)
+        pbuf_printf(b, " %d", i == 40 ? pi.rt_priority : i == 41 ? pi.policy : 0);
     pbuf_printf(b, "\n");
     return 0;
 }
@@ -341,16 +345,25 @@ static int gen_pid_status(struct pnode *n, struct pbuf *b)
     struct proc_info pi;
     if (proc_info_get(n->pid, &pi))
         return -ESRCH;
-    uint64_t vsize = vm_size(n->pid);
+    struct mm_counts vm;
+    vm_counts(n->pid, &vm);
     char st = state_of(&pi);
     const char *word = st == 'Z' ? "zombie" : st == 'R' ? "running" : "sleeping";
     pbuf_printf(b, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
                    "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
                 pi.comm, st, word, pi.pid, pi.pid, pi.ppid, pi.uid, pi.euid, pi.euid, pi.euid,
                 pi.gid, pi.egid, pi.egid, pi.egid);
-    /* Resident size is not tracked per process: VmRSS is not shown. */
-    pbuf_printf(b, "VmSize:\t%8lu kB\nThreads:\t%d\n", (unsigned long)(vsize / 1024),
-                pi.nthreads);
+    unsigned long kb = PAGE_SIZE / 1024;
+    /* A zombie has no address space: Linux leaves the Vm lines out. */
+    if (vm.total_vm)
+        pbuf_printf(b, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmHWM:\t%8lu kB\n"
+                       "VmRSS:\t%8lu kB\nVmData:\t%8lu kB\nVmStk:\t%8lu kB\n",
+                    (unsigned long)vm.hiwater_vm * kb, (unsigned long)vm.total_vm * kb,
+                    (unsigned long)vm.hiwater_rss * kb, (unsigned long)vm.rss * kb,
+                    (unsigned long)vm.data_vm * kb, (unsigned long)vm.stack_vm * kb);
+    pbuf_printf(b, "Threads:\t%d\nvoluntary_ctxt_switches:\t%lu\n"
+                   "nonvoluntary_ctxt_switches:\t%lu\n",
+                pi.nthreads, (unsigned long)pi.nvcsw, (unsigned long)pi.nivcsw);
     return 0;
 }
 
@@ -360,6 +373,36 @@ static int gen_pid_cmdline(struct pnode *n, struct pbuf *b)
     if (proc_info_get(n->pid, &pi))
         return -ESRCH;
     pbuf_put(b, pi.cmdline, pi.cmdline_len);
+    return 0;
+}
+
+/* Linux's table: name, soft, hard, unit, in RLIMIT_* order. */
+static int gen_pid_limits(struct pnode *n, struct pbuf *b)
+{
+    static const char *const rows[RLIM_NLIMITS][2] = {
+        { "Max cpu time", "seconds" }, { "Max file size", "bytes" },
+        { "Max data size", "bytes" }, { "Max stack size", "bytes" },
+        { "Max core file size", "bytes" }, { "Max resident set", "bytes" },
+        { "Max processes", "processes" }, { "Max open files", "files" },
+        { "Max locked memory", "bytes" }, { "Max address space", "bytes" },
+        { "Max file locks", "locks" }, { "Max pending signals", "signals" },
+        { "Max msgqueue size", "bytes" }, { "Max nice priority", "" },
+        { "Max realtime priority", "" }, { "Max realtime timeout", "us" },
+    };
+    uint64_t mine[RLIM_NLIMITS][2];
+    if (proc_rlimits_get(n->pid, mine))
+        return -ESRCH;
+    pbuf_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (int i = 0; i < RLIM_NLIMITS; i++) {
+        pbuf_printf(b, "%-25s ", rows[i][0]);
+        for (int j = 0; j < 2; j++) {
+            if (mine[i][j] == RLIM_INFINITY)
+                pbuf_printf(b, "%-20s ", "unlimited");
+            else
+                pbuf_printf(b, "%-20lu ", (unsigned long)mine[i][j]);
+        }
+        pbuf_printf(b, "%-10s\n", rows[i][1]);
+    }
     return 0;
 }
 
@@ -429,6 +472,7 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_PID_CMDLINE: return gen_pid_cmdline(n, b);
     case K_PID_COMM: return gen_pid_comm(n, b);
     case K_PID_MAPS: return gen_pid_maps(n, b);
+    case K_PID_LIMITS: return gen_pid_limits(n, b);
     case K_SYSVIPC_MSG:
     case K_SYSVIPC_SEM:
     case K_SYSVIPC_SHM: return gen_sysvipc(n, b);

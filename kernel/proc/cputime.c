@@ -1,7 +1,7 @@
 /* Process CPU time: a process's time is its live threads' (kernel/sched measures
  * them) plus what its exited threads left behind; a reaped child's total moves into
  * its parent's children's time (POSIX: only children waited for count). Serves
- * getrusage, times, wait4/waitid's rusage and the CPU-time clocks. */
+ * times, getrusage and wait4/waitid's rusage (rusage.c) and the CPU-time clocks. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -14,9 +14,6 @@
 
 #define NS_PER_SEC      1000000000ull
 #define USER_HZ         100             /* clock_t units of times(2) and /proc */
-#define RUSAGE_SELF     0               /* linux/resource.h */
-#define RUSAGE_CHILDREN (-1)
-#define RUSAGE_THREAD   1
 
 /* Linux's CPU clock encoding (include/linux/posix-timers.h). */
 #define CPUCLOCK_PROF           0
@@ -64,19 +61,6 @@ char proc_run_state_locked(const struct pcb *pc)
     return 'S';
 }
 
-int proc_rusage_to_user(uint64_t uptr, uint64_t user_ns, uint64_t sys_ns)
-{
-    int64_t ru[18];             /* struct rusage: two timevals, then 14 longs */
-    _Static_assert(sizeof(ru) == 144, "struct rusage");
-    memset(ru, 0, sizeof(ru));
-    ru[0] = (int64_t)(user_ns / NS_PER_SEC);
-    ru[1] = (int64_t)(user_ns % NS_PER_SEC / 1000);
-    ru[2] = (int64_t)(sys_ns / NS_PER_SEC);
-    ru[3] = (int64_t)(sys_ns % NS_PER_SEC / 1000);
-    /* ru_maxrss, fault and context-switch counts: not tracked, 0. */
-    return copy_to_user((void *)uptr, ru, sizeof(ru));
-}
-
 static uint64_t ns_to_clock_t(uint64_t ns)
 {
     return ns / (NS_PER_SEC / USER_HZ);
@@ -120,31 +104,6 @@ int proc_cpu_clock_ns(int32_t clockid, int64_t *ns)
         return err;
     *ns = (int64_t)(which == CPUCLOCK_VIRT ? u : u + s);
     return 0;
-}
-
-SYSCALL(getrusage)
-{
-    int who = (int)args->a[0];
-    struct uthread *me = proc_uthread();
-    uint64_t u, s;
-    unsigned long f = proc_table_lock();
-    switch (who) {
-    case RUSAGE_SELF:
-        proc_cputime_self_locked(me->proc, &u, &s);
-        break;
-    case RUSAGE_CHILDREN:
-        u = me->proc->child_user_ns;
-        s = me->proc->child_sys_ns;
-        break;
-    case RUSAGE_THREAD:
-        sched_thread_cputime(me->thread, &u, &s);
-        break;
-    default:
-        proc_table_unlock(f);
-        return -EINVAL;
-    }
-    proc_table_unlock(f);
-    return proc_rusage_to_user(args->a[1], u, s);
 }
 
 SYSCALL(times)

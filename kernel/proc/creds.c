@@ -22,7 +22,7 @@ struct idset { uint32_t *r, *e, *s; };
 static struct idset user_ids(struct process *p) { return (struct idset){ &p->uid, &p->euid, &p->suid }; }
 static struct idset group_ids(struct process *p) { return (struct idset){ &p->gid, &p->egid, &p->sgid }; }
 
-static bool privileged(const struct process *p)
+bool proc_privileged(const struct process *p)
 {
     return p->euid == 0;
 }
@@ -30,7 +30,7 @@ static bool privileged(const struct process *p)
 /* An unprivileged process may only take one of the ids it already holds. */
 static bool may_take(const struct process *p, struct idset ids, uint32_t id)
 {
-    return id == ID_KEEP || privileged(p) || id == *ids.r || id == *ids.e || id == *ids.s;
+    return id == ID_KEEP || proc_privileged(p) || id == *ids.r || id == *ids.e || id == *ids.s;
 }
 
 static long set_res(struct process *p, struct idset ids, uint32_t r, uint32_t e, uint32_t s)
@@ -50,7 +50,7 @@ static long set_res(struct process *p, struct idset ids, uint32_t r, uint32_t e,
  * than the old real id, also sets the saved id to the new effective one. */
 static long set_re(struct process *p, struct idset ids, uint32_t r, uint32_t e)
 {
-    bool priv = privileged(p);
+    bool priv = proc_privileged(p);
     if (r != ID_KEEP && !priv && r != *ids.r && r != *ids.e)
         return -EPERM;
     if (!may_take(p, ids, e))
@@ -90,13 +90,13 @@ static long get_res(struct idset ids, uint64_t ur, uint64_t ue, uint64_t us)
 SYSCALL(setuid)
 {
     struct process *p = proc_current();
-    return set_one(p, user_ids(p), (uint32_t)args->a[0], privileged(p));
+    return set_one(p, user_ids(p), (uint32_t)args->a[0], proc_privileged(p));
 }
 
 SYSCALL(setgid)
 {
     struct process *p = proc_current();
-    return set_one(p, group_ids(p), (uint32_t)args->a[0], privileged(p));
+    return set_one(p, group_ids(p), (uint32_t)args->a[0], proc_privileged(p));
 }
 
 SYSCALL(setreuid)
@@ -149,7 +149,7 @@ SYSCALL(setgroups)
 {
     struct process *p = proc_current();
     int64_t size = (int)args->a[0];
-    if (!privileged(p))
+    if (!proc_privileged(p))
         return -EPERM;
     if (size < 0 || size > PROC_NGROUPS_MAX)
         return -EINVAL;         /* Linux allows 65536; more than we keep is refused */

@@ -27,6 +27,13 @@ _Static_assert(ELF_INTERP_BASE >= USER_MMAP_BASE &&
                ELF_INTERP_BASE + ELF_INTERP_SPAN_MAX <= USER_STACK_TOP - USER_STACK_SIZE,
                "interpreter area overlaps mmap or stack");
 #define SHEBANG_DEPTH   2                       /* script -> interpreter, no deeper */
+/* The stack VMA is RLIMIT_STACK long (it does not grow), within these bounds: an
+ * unlimited stack gets USER_STACK_MAX (the area below the stack is free of the
+ * interpreter's: checked below). */
+#define USER_STACK_MIN  KiB(256)   /* above EXEC_ARG_MAX + auxv */
+#define USER_STACK_MAX  GiB(1)
+_Static_assert(ELF_INTERP_BASE + ELF_INTERP_SPAN_MAX <= USER_STACK_TOP - USER_STACK_MAX,
+               "interpreter area overlaps the largest stack");
 
 /* One execve as it passes through "#!" levels: where paths resolve, and the name
  * the caller gave, which stays the process's comm and AT_EXECFN (as on Linux) even
@@ -253,7 +260,9 @@ static int load_elf(const struct exec_req *req, const char *path, const void *da
         err = map_image(mm, iplan, idata, ifp, lay.interp_bias);
     if (!err) {
         mm->brk_start = mm->brk = lay.brk;
-        err = mm_map_fixed(mm, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP,
+        uint64_t stack = out->stack_limit ? out->stack_limit : USER_STACK_SIZE;
+        stack = ALIGN_DOWN(MIN(MAX(stack, USER_STACK_MIN), USER_STACK_MAX), PAGE_SIZE);
+        err = mm_map_fixed(mm, USER_STACK_TOP - stack, USER_STACK_TOP,
                            PROT_READ | PROT_WRITE, VMA_STACK);
     }
     if (!err)
@@ -398,6 +407,7 @@ SYSCALL(execve)
         err = copy_strings((const char *const *)args->a[1], &argv, &bytes);
     if (!err)
         err = copy_strings((const char *const *)args->a[2], &envp, &bytes);
+    img.stack_limit = proc_rlimit(RLIMIT_STACK);
     if (!err)
         err = exec_load(proc_current(), path, (const char *const *)argv,
                         (const char *const *)envp, &img);
@@ -420,20 +430,23 @@ SYSCALL(execve)
     struct uthread *u = t->uthread;
     struct process *p = &u->proc->pub;
     struct mm_space *old = p->mm;
-    unsigned long f = irq_save();
+    proc_usage_note_mm(u->proc, old);   /* ru_maxrss survives exec (Linux) */
+    /* Under the table lock: getrusage and procfs read pub.mm under it. */
+    unsigned long f = proc_table_lock();
     p->mm = img.mm;
     mm_activate(img.mm);
     u->fs_base = 0;
     arch_set_user_fs(0);
     arch_fpu_init_area(t->fpu_area);
     arch_fpu_switch(NULL, t->fpu_area);         /* load the clean state */
-    irq_restore(f);
+    proc_table_unlock(f);
     mm_put(old);
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
     signal_exec(u->proc, u);
     rseq_exec(u);
     u->proc->execed = true;             /* read by setpgid under the table lock; benign */
+    u->proc->dumpable = true;           /* no set-user-ID exec yet: always dumpable */
     proc_vfork_release(u->proc);        /* a vfork parent's address space is its own again */
     arch_user_regs_init(args->regs, img.entry, img.sp);
     return 0;   /* rax of the new image: 0 like Linux */

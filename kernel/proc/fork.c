@@ -119,8 +119,11 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
         pc->pub.cwd = pc->pub.root = NULL;
         pc->pub.parent = &parent->pub;
         pc->pub.sem_undo = NULL;        /* SEM_UNDO adjustments are not inherited */
-        pc->nproc_limit[0] = parent->nproc_limit[0];
-        pc->nproc_limit[1] = parent->nproc_limit[1];
+        memcpy(pc->rlim, parent->rlim, sizeof(pc->rlim));
+        pc->parent_tid = pu->tid;
+        pc->dumpable = parent->dumpable;
+        pc->no_new_privs = parent->no_new_privs;
+        pc->timer_slack_ns = parent->timer_slack_ns;
         pc->vfork_pending = flags & CLONE_VFORK;
         err = (flags & CLONE_FILES) ? vfs_proc_share_files(&pc->pub, &parent->pub)
                                     : vfs_proc_fork(&pc->pub, &parent->pub);
@@ -149,13 +152,16 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     irq_restore(f);
 
     f = proc_table_lock();
-    if (!thread) {
-        int n = proc_count_locked();
-        if (n >= PROC_MAX || (uint64_t)n >= parent->nproc_limit[0]) {
-            proc_table_unlock(f);
-            err = -EAGAIN;
-            goto fail_files;
-        }
+    /* RLIMIT_NPROC counts the tasks (threads) of the caller's real user; root (and
+     * CAP_SYS_RESOURCE/CAP_SYS_ADMIN) is exempt, as in Linux. */
+    bool exempt = parent->pub.uid == 0 || proc_privileged(&parent->pub);
+    if ((!thread && proc_count_locked() >= PROC_MAX) ||
+        (!exempt && proc_count_uid_locked(parent->pub.uid) >= parent->rlim[RLIMIT_NPROC][0])) {
+        proc_table_unlock(f);
+        err = -EAGAIN;
+        if (thread)
+            goto fail;                  /* pc is the caller's: its files stay */
+        goto fail_files;
     }
     int tid = proc_alloc_pid_locked();
     if (!thread) {
@@ -176,6 +182,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     signal_thread_attach(pc, u, t);
     t->uthread = u;
     t->fpu_area = uthread_fpu_area(u);
+    sched_thread_inherit_policy(t, cur);
     t->state = THREAD_BLOCKED;          /* not on any list yet */
     thread_detach(t);                   /* the reaper frees its stack after exit */
     log_debug("pid %d: clone %#lx -> %s %d", parent->pub.pid, flags,

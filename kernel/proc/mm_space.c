@@ -83,6 +83,63 @@ static struct vma *vma_find(struct mm_space *mm, vaddr_t addr)
     return NULL;
 }
 
+/* Recounts the VMA sizes after the list changed (a handful of VMAs: cheaper than
+ * keeping every edit in step). Caller holds mm->lock. */
+static void vm_recount_locked(struct mm_space *mm)
+{
+    uint64_t total = 0, data = 0, stack = 0;
+    for (struct vma *v = mm->vmas; v; v = v->next) {
+        uint64_t n = (v->end - v->start) / PAGE_SIZE;
+        total += n;
+        if (v->flags & VMA_STACK)
+            stack += n;
+        else if ((v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED))
+            data += n;
+    }
+    __atomic_store_n(&mm->total_vm, total, __ATOMIC_RELAXED);
+    __atomic_store_n(&mm->data_vm, data, __ATOMIC_RELAXED);
+    __atomic_store_n(&mm->stack_vm, stack, __ATOMIC_RELAXED);
+    if (total > mm->hiwater_vm)
+        __atomic_store_n(&mm->hiwater_vm, total, __ATOMIC_RELAXED);
+}
+
+/* RSS bookkeeping: pages gained (populate, copy) and lost (unmap). Caller holds
+ * mm->lock. */
+static void rss_add_locked(struct mm_space *mm, uint64_t n)
+{
+    uint64_t rss = mm->rss + n;
+    __atomic_store_n(&mm->rss, rss, __ATOMIC_RELAXED);
+    if (rss > mm->hiwater_rss)
+        __atomic_store_n(&mm->hiwater_rss, rss, __ATOMIC_RELAXED);
+}
+
+static void rss_unmap_locked(struct mm_space *mm, vaddr_t start, vaddr_t end)
+{
+    uint64_t n = upt_unmap_range(mm->root, start, end);
+    __atomic_store_n(&mm->rss, mm->rss > n ? mm->rss - n : 0, __ATOMIC_RELAXED);
+}
+
+void mm_get_counts(struct mm_space *mm, struct mm_counts *out)
+{
+    out->rss = __atomic_load_n(&mm->rss, __ATOMIC_RELAXED);
+    out->hiwater_rss = MAX(__atomic_load_n(&mm->hiwater_rss, __ATOMIC_RELAXED), out->rss);
+    out->total_vm = __atomic_load_n(&mm->total_vm, __ATOMIC_RELAXED);
+    out->hiwater_vm = MAX(__atomic_load_n(&mm->hiwater_vm, __ATOMIC_RELAXED), out->total_vm);
+    out->data_vm = __atomic_load_n(&mm->data_vm, __ATOMIC_RELAXED);
+    out->stack_vm = __atomic_load_n(&mm->stack_vm, __ATOMIC_RELAXED);
+}
+
+uint64_t mm_mapped_bytes(struct mm_space *mm, vaddr_t start, vaddr_t end)
+{
+    uint64_t n = 0;
+    mutex_lock(&mm->lock);
+    for (struct vma *v = mm->vmas; v && v->start < end; v = v->next)
+        if (v->end > start)
+            n += MIN(v->end, end) - MAX(v->start, start);
+    mutex_unlock(&mm->lock);
+    return n;
+}
+
 /* Makes addr a VMA boundary, splitting the VMA that strictly contains it. */
 static int vma_split_at(struct mm_space *mm, vaddr_t addr)
 {
@@ -122,7 +179,8 @@ static int unmap_locked(struct mm_space *mm, vaddr_t start, vaddr_t end)
             pp = &v->next;
         }
     }
-    upt_unmap_range(mm->root, start, end);
+    rss_unmap_locked(mm, start, end);
+    vm_recount_locked(mm);
     return 0;
 }
 
@@ -173,6 +231,7 @@ int mm_map_object(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot
         n->ops = ops;           /* only now: a failed map must not close what never opened */
         n->priv = priv;
         vma_open(n);
+        vm_recount_locked(mm);
     }
     mutex_unlock(&mm->lock);
     if (err)
@@ -339,7 +398,7 @@ int mm_discard(struct mm_space *mm, vaddr_t start, vaddr_t end)
     if (!range_ok(start, end))
         return -EINVAL;
     mutex_lock(&mm->lock);
-    upt_unmap_range(mm->root, start, end);
+    rss_unmap_locked(mm, start, end);
     mutex_unlock(&mm->lock);
     return 0;
 }
@@ -374,6 +433,7 @@ static int populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va, paddr
         page_ref_put(pa);       /* a fresh frame is freed, a file page keeps its store's */
         return -ENOMEM;
     }
+    rss_add_locked(mm, 1);
     *out = pa;
     return 0;
 }
@@ -453,6 +513,7 @@ static int copy_pages_locked(struct mm_space *mm, vaddr_t src, vaddr_t dst, size
             pmm_free_page(to);
             return -ENOMEM;
         }
+        rss_add_locked(mm, 1);
     }
     return 0;
 }
@@ -483,6 +544,7 @@ int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
     if (!fixed && v->end == old_end && new_len - old_len <= USER_SPACE_END - old_end &&
         range_free(mm, old_end, old + new_len)) {
         v->end = old + new_len;         /* grow in place: the new pages fault in zeroed */
+        vm_recount_locked(mm);
         *out = old;
         goto out;
     }
@@ -517,6 +579,7 @@ int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
     *n = (struct vma){ .start = dst, .end = dst + new_len, .prot = prot, .flags = flags,
                        .file = file, .file_off = file_off };
     vma_insert(mm, n);
+    vm_recount_locked(mm);
     err = copy_pages_locked(mm, old, dst, MIN(old_len, new_len), prot);
     if (!err)
         err = unmap_locked(mm, old, old_end);
@@ -554,6 +617,7 @@ vaddr_t mm_brk(struct mm_space *mm, vaddr_t want)
                     pp = &(*pp)->next;
                 n->next = *pp;
                 *pp = n;
+                vm_recount_locked(mm);
             }
         }
     } else if (new_end < old_end) {
@@ -601,6 +665,9 @@ struct mm_space *mm_fork(struct mm_space *mm)
         if (!err)
             err = upt_fork_range(c->root, mm->root, v->start, v->end, shared);
     }
+    /* Every present page is now mapped on both sides. */
+    c->rss = c->hiwater_rss = mm->rss;
+    vm_recount_locked(c);
     mutex_unlock(&mm->lock);
     if (err) {
         mm_put(c);

@@ -78,7 +78,10 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present)
     struct process *p = proc_current();
     if (!p || !p->mm)
         return -EFAULT;
-    return mm_fault(p->mm, addr, write, exec, present);
+    int err = mm_fault(p->mm, addr, write, exec, present);
+    if (!err)
+        proc_uthread()->minflt++;       /* getrusage: no fault reads a disk (majflt) */
+    return err;
 }
 
 /* A thread of a process that is going away (exit_group, fatal fault in a sibling)
@@ -100,6 +103,7 @@ static void proc_check_group_exit(void)
 
 void proc_syscall_exit(struct user_regs *regs)
 {
+    sched_preempt_point();
     proc_check_group_exit();
     rseq_return_user(&regs->rip);       /* before a signal frame saves rip */
     signal_deliver(regs);
@@ -130,6 +134,15 @@ int proc_count_locked(void)
     int n = 0;
     for (struct pcb *c = all_procs; c; c = c->next_all)
         n++;
+    return n;
+}
+
+uint64_t proc_count_uid_locked(uint32_t uid)
+{
+    uint64_t n = 0;
+    for (struct pcb *c = all_procs; c; c = c->next_all)
+        if (c->state == PROC_ALIVE && c->pub.uid == uid)
+            n += (uint64_t)c->nthreads;
     return n;
 }
 
@@ -245,7 +258,8 @@ static int spawn(const char *path, const char *const argv[], const char *const e
         err = -ENOMEM;
         goto fail;
     }
-    pc->nproc_limit[0] = pc->nproc_limit[1] = PROC_NPROC_DEFAULT;
+    proc_rlimit_init(pc);
+    pc->dumpable = true;
     u->thread = t;
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
     pc->pub.pid = as_init && !proc_find_locked(1) ? 1 : proc_alloc_pid_locked();
@@ -314,18 +328,21 @@ static void unlink_locked(struct pcb *pc)
  * pc becomes a zombie for its parent (or is freed when nobody will wait). */
 static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct pcb *pc)
 {
+    int tid = u->tid;                   /* u is freed below */
     if (pc->pub.sid == pc->pub.pid)
         tty_session_end(pc->pub.sid);   /* its terminal is free for the next session */
     ipc_proc_exit(&pc->pub);            /* SEM_UNDO; shm attaches go with the mm */
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;
-    unsigned long f = irq_save();
+    proc_usage_note_mm(pc, mm);
+    /* Under the table lock: getrusage and procfs read pub.mm under it. */
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
     t->uthread = NULL;
     t->fpu_area = NULL;
     mm_activate(NULL);
     pc->pub.mm = NULL;
-    irq_restore(f);
+    spin_unlock_irqrestore(&proc_wq.lock, f);
     mm_put(mm);
     uthread_free(u);
 
@@ -334,6 +351,9 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     f = spin_lock_irqsave(&proc_wq.lock);
     pc->vfork_pending = false;
     struct pcb *reaper = reaper_for_locked(pc);
+    /* Adopted first, then signalled, as in Linux: the handler's getppid sees the
+     * reaper. */
+    proc_pdeath_mark_locked(pc, tid, reaper ? reaper->pub.pid : 0);
     for (struct pcb *c = all_procs, *next; c; c = next) {
         next = c->next_all;
         if (c->pub.parent != &pc->pub)
@@ -356,6 +376,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     }
     waitqueue_wake_locked(&proc_wq, -1);
     spin_unlock_irqrestore(&proc_wq.lock, f);
+    proc_pdeath_send_marked();
     while (to_free) {
         struct pcb *n = to_free->next_all;
         kfree(to_free);
@@ -414,17 +435,21 @@ __noreturn void proc_thread_exit(int status, bool group)
         kick_siblings(pc, u);
     f = spin_lock_irqsave(&proc_wq.lock);
     proc_cputime_thread_exit_locked(pc, u);
+    proc_usage_thread_exit_locked(pc, u);
     for (struct uthread **pp = &pc->threads; *pp; pp = &(*pp)->next_thread)
         if (*pp == u) {
             *pp = u->next_thread;
             break;
         }
     bool last = --pc->nthreads == 0;
-    if (!last)
+    if (!last) {
         waitqueue_wake_locked(&proc_wq, -1);    /* an exec waits for the count */
+        proc_pdeath_mark_locked(pc, u->tid, pc->threads->tid);
+    }
     spin_unlock_irqrestore(&proc_wq.lock, f);
     if (last)
         proc_finish(t, u, pc);
+    proc_pdeath_send_marked();
     f = irq_save();
     t->uthread = NULL;
     t->fpu_area = NULL;
@@ -519,8 +544,10 @@ static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb
             if (c->state == PROC_ZOMBIE && (opts & WEXITED)) {
                 if (!(opts & WNOWAIT)) {
                     *pp = c->next_all;
-                    if (parent)
+                    if (parent) {
                         proc_cputime_reap_locked(pcb_of(parent), c);
+                        proc_usage_reap_locked(pcb_of(parent), c);
+                    }
                 }
                 *zombie = c;
                 *status = c->exit_status;
@@ -598,9 +625,11 @@ SYSCALL(exit_group)
 static int child_rusage_to_user(uint64_t uptr, const struct pcb *z)
 {
     if (!z)
-        return proc_rusage_to_user(uptr, 0, 0);
+        return proc_rusage_to_user(uptr, 0, 0, NULL);
+    struct proc_usage u = z->dead_usage;
+    proc_usage_add(&u, &z->child_usage);
     return proc_rusage_to_user(uptr, z->dead_user_ns + z->child_user_ns,
-                               z->dead_sys_ns + z->child_sys_ns);
+                               z->dead_sys_ns + z->child_sys_ns, &u);
 }
 
 SYSCALL(wait4)

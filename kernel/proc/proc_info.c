@@ -5,6 +5,7 @@
 #include <osc/lib.h>
 #include <osc/mm_space.h>
 #include <osc/proc.h>
+#include <osc/sched.h>
 #include <osc/vfs.h>
 #include "proc_internal.h"
 
@@ -55,6 +56,19 @@ int proc_info_get(int pid, struct proc_info *out)
     memcpy(out->exe, p->exe, sizeof(out->exe));
     memcpy(out->cmdline, p->cmdline, sizeof(out->cmdline));
     out->cmdline_len = p->cmdline_len;
+    struct proc_usage usage;
+    proc_usage_self_locked(c, &usage);
+    out->minflt = usage.minflt;
+    out->nvcsw = usage.nvcsw;
+    out->nivcsw = usage.nivcsw;
+    out->cminflt = c->child_usage.minflt;
+    out->policy = out->rt_priority = out->nice = 0;
+    struct uthread *lead = c->threads;  /* the main thread's, as in Linux */
+    for (struct uthread *u = c->threads; u; u = u->next_thread)
+        if (u->tid == p->pid)
+            lead = u;
+    if (lead)
+        sched_thread_get_policy(lead->thread, &out->policy, &out->rt_priority, &out->nice);
     proc_table_unlock(f);
     return 0;
 }

@@ -13,6 +13,13 @@
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
+/* What getrusage reports besides CPU time (struct rusage). */
+struct proc_usage {
+    uint64_t maxrss_kb;         /* high-water resident set */
+    uint64_t minflt, majflt;    /* page faults (majflt: none, nothing is read from disk) */
+    uint64_t nvcsw, nivcsw;     /* voluntary / involuntary context switches */
+};
+
 struct pcb {
     struct process pub;         /* pub.proc_data points back here */
     /* Under proc_wq.lock (the process table lock): */
@@ -33,7 +40,19 @@ struct pcb {
     uint64_t dead_user_ns, dead_sys_ns;
     uint64_t child_user_ns, child_sys_ns;
     uint64_t start_ns;          /* time_ns() at fork/spawn: /proc/<pid>/stat starttime */
-    uint64_t nproc_limit[2];    /* RLIMIT_NPROC soft, hard (inherited by children) */
+    /* Resource limits (rlimit.c), soft then hard: inherited at fork, kept at exec.
+     * Written under proc_wq.lock; proc_rlimit reads a soft limit without it. */
+    uint64_t rlim[RLIM_NLIMITS][2];
+    /* getrusage counts (rusage.c), under proc_wq.lock: of exited threads (and
+     * address spaces exec replaced: maxrss), and of reaped children. */
+    struct proc_usage dead_usage, child_usage;
+    /* prctl (prctl.c). pdeath_sig and parent_tid under proc_wq.lock. */
+    int pdeath_sig;             /* PR_SET_PDEATHSIG: sent when parent_tid exits */
+    int parent_tid;             /* the thread of the parent that forked us */
+    bool pdeath_pending;        /* pdeath_sig to send (proc.c) */
+    bool dumpable;              /* PR_SET_DUMPABLE */
+    bool no_new_privs;          /* PR_SET_NO_NEW_PRIVS: one way, inherited */
+    uint64_t timer_slack_ns;    /* PR_SET_TIMERSLACK (stored only) */
     /* Test capture of console output (the fallback write path); own thread only. */
     size_t out_bytes;
     char out[PROC_CAPTURE_MAX];
@@ -50,6 +69,7 @@ struct uthread {
     struct thread *thread;      /* the scheduler's side */
     struct uthread *next_thread;        /* in proc->threads, under proc_wq.lock */
     bool kicked;                /* exit_group/exec sent it SIGKILL (proc_wq.lock) */
+    uint64_t minflt;            /* page faults it took (own thread writes; atomic reads) */
     struct thread_signals sig;  /* signal.c, under its signal lock */
     /* rseq.c: the registered struct rseq (0: none), owned by the thread itself;
      * rseq_moved: switched out since cpu_id was last written. */
@@ -59,7 +79,6 @@ struct uthread {
 };
 
 /* Process table (proc.c): the lock is proc_wq.lock, rank 70 (docs/locking.md). */
-#define PROC_NPROC_DEFAULT  256         /* RLIMIT_NPROC per user (everyone is uid 0) */
 #define PROC_MAX            1024        /* global cap, whatever the rlimit says */
 unsigned long proc_table_lock(void);
 void proc_table_unlock(unsigned long flags);
@@ -71,6 +90,7 @@ void proc_wake_waiters(void);
 void proc_table_sleep(unsigned long *f);
 struct pcb *proc_find_locked(int pid);          /* NULL when no such process */
 int proc_count_locked(void);
+uint64_t proc_count_uid_locked(uint32_t uid);   /* threads of real user uid's processes */
 int proc_alloc_pid_locked(void);
 void proc_link_locked(struct pcb *pc);
 void proc_thread_link_locked(struct pcb *pc, struct uthread *u);
@@ -98,8 +118,30 @@ void proc_cputime_self_locked(struct pcb *pc, uint64_t *user_ns, uint64_t *sys_n
 void proc_cputime_thread_exit_locked(struct pcb *pc, struct uthread *u);
 /* A reaped zombie's time (its own and its children's) moves into the parent's. */
 void proc_cputime_reap_locked(struct pcb *parent, const struct pcb *child);
-/* Writes a struct rusage (144 bytes) with the given times to user memory. */
-int proc_rusage_to_user(uint64_t uptr, uint64_t user_ns, uint64_t sys_ns);
+/* Writes a struct rusage (144 bytes) with the given times and counts (NULL: zeros)
+ * to user memory. */
+int proc_rusage_to_user(uint64_t uptr, uint64_t user_ns, uint64_t sys_ns,
+                        const struct proc_usage *usage);
+
+/* rlimit.c: the limits of a process spawned by the kernel (Linux's defaults). */
+void proc_rlimit_init(struct pcb *pc);
+/* prctl.c: PR_SET_PDEATHSIG at the exit of thread tid of pc. Under proc_wq.lock:
+ * marks the children it forked for their signal and makes heir their parent
+ * thread; then, without the lock, sends the marked signals. */
+void proc_pdeath_mark_locked(struct pcb *pc, int tid, int heir);
+void proc_pdeath_send_marked(void);
+/* rusage.c, under proc_wq.lock: */
+/* A process's counts: its live threads' plus dead_usage (maxrss: including the
+ * address space now, mm_rss_hiwater). */
+void proc_usage_self_locked(struct pcb *pc, struct proc_usage *out);
+/* An exiting thread's counts move into its process's dead_usage. */
+void proc_usage_thread_exit_locked(struct pcb *pc, struct uthread *u);
+/* Adds from's counts to to's (maxrss: the larger). No lock of its own. */
+void proc_usage_add(struct proc_usage *to, const struct proc_usage *from);
+/* A reaped zombie's counts (its own and its children's) move into the parent's. */
+void proc_usage_reap_locked(struct pcb *parent, const struct pcb *child);
+/* Records mm's high-water RSS in pc (before exec or exit drops mm). No lock held. */
+void proc_usage_note_mm(struct pcb *pc, struct mm_space *mm);
 /* 'R', 'S', 'T' or 'Z'. */
 char proc_run_state_locked(const struct pcb *pc);
 
@@ -114,6 +156,7 @@ static inline struct pcb *pcb_of(struct process *p)
 struct uthread *proc_uthread(void);     /* current thread's, or NULL */
 
 struct exec_image {
+    uint64_t stack_limit;       /* in: RLIMIT_STACK (0: the 8 MiB default) */
     struct mm_space *mm;
     uint64_t entry, sp;
     char comm[16];              /* basename of the path execve was given */

@@ -1,5 +1,5 @@
 /* Small process-wide system calls real programs make at start-up (FACTS.md):
- * uname, limits, time, sleep, randomness, names (identity: creds.c). */
+ * uname, time, sleep, randomness (identity: creds.c, limits: rlimit.c). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -27,77 +27,6 @@ SYSCALL(uname)
         "OSCortex", "oscortex", "6.1.0-oscortex", "#1 SMP", "x86_64", "(none)",
     };
     return copy_to_user((void *)args->a[0], fields, sizeof(fields));
-}
-
-#define RLIMIT_STACK  3
-#define RLIMIT_NPROC  6
-#define RLIMIT_NOFILE 7
-#define RLIM_INFINITY (~0ull)
-#define RLIMIT_NLIMITS 16
-
-/* Only RLIMIT_NPROC is kept per process (fork enforces it, PROC_MAX caps it even
- * for root, unlike Linux); the others are fixed and setting them is ignored. */
-static void rlimit_get(struct pcb *pc, unsigned res, uint64_t out[2])
-{
-    out[0] = out[1] = RLIM_INFINITY;
-    if (res == RLIMIT_STACK) {
-        out[0] = USER_STACK_SIZE;
-    } else if (res == RLIMIT_NOFILE) {
-        out[0] = out[1] = 1024;
-    } else if (res == RLIMIT_NPROC) {
-        out[0] = pc->nproc_limit[0];
-        out[1] = pc->nproc_limit[1];
-    }
-}
-
-static long rlimit_set(struct pcb *pc, unsigned res, uint64_t uptr)
-{
-    uint64_t lim[2];
-    if (copy_from_user(lim, (const void *)uptr, sizeof(lim)))
-        return -EFAULT;
-    if (lim[0] > lim[1])
-        return -EINVAL;
-    if (res == RLIMIT_NPROC) {          /* everyone is root: raising is allowed */
-        pc->nproc_limit[0] = lim[0];
-        pc->nproc_limit[1] = lim[1];
-    }
-    return 0;
-}
-
-SYSCALL(getrlimit)
-{
-    if (args->a[0] >= RLIMIT_NLIMITS)
-        return -EINVAL;
-    uint64_t lim[2];
-    rlimit_get(pcb_of(proc_current()), (unsigned)args->a[0], lim);
-    return copy_to_user((void *)args->a[1], lim, sizeof(lim));
-}
-
-SYSCALL(setrlimit)
-{
-    if (args->a[0] >= RLIMIT_NLIMITS)
-        return -EINVAL;
-    return rlimit_set(pcb_of(proc_current()), (unsigned)args->a[0], args->a[1]);
-}
-
-/* Only the calling process (pid 0 or its own pid). */
-SYSCALL(prlimit64)
-{
-    if ((int)args->a[0] != 0 && (int)args->a[0] != proc_current()->pid)
-        return -ESRCH;
-    if (args->a[1] >= RLIMIT_NLIMITS)
-        return -EINVAL;
-    struct pcb *pc = pcb_of(proc_current());
-    uint64_t old[2];
-    rlimit_get(pc, (unsigned)args->a[1], old);
-    if (args->a[2]) {
-        long err = rlimit_set(pc, (unsigned)args->a[1], args->a[2]);
-        if (err)
-            return err;
-    }
-    if (args->a[3])
-        return copy_to_user((void *)args->a[3], old, sizeof(old));
-    return 0;
 }
 
 #define GRND_NONBLOCK 0x1       /* linux/random.h */
@@ -288,40 +217,4 @@ SYSCALL(sysinfo)
     si.mem_unit = 1;
     _Static_assert(sizeof(si) == 112, "struct sysinfo");
     return copy_to_user((void *)args->a[0], &si, sizeof(si));
-}
-
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
-#define PR_SET_CHILD_SUBREAPER 36
-#define PR_GET_CHILD_SUBREAPER 37
-
-SYSCALL(prctl)
-{
-    struct process *p = proc_current();
-    char name[16];
-    switch (args->a[0]) {
-    case PR_SET_NAME: {
-        long n = strncpy_from_user(name, (const char *)args->a[1], sizeof(name));
-        if (n == -EFAULT)
-            return -EFAULT;
-        if (n < 0) {        /* longer names are cut, as in Linux */
-            if (copy_from_user(name, (const void *)args->a[1], sizeof(name) - 1))
-                return -EFAULT;
-            name[sizeof(name) - 1] = 0;
-        }
-        strlcpy(p->comm, name, sizeof(p->comm));
-        return 0;
-    }
-    case PR_GET_NAME:
-        return copy_to_user((void *)args->a[1], p->comm, sizeof(p->comm));
-    case PR_SET_CHILD_SUBREAPER:
-        pcb_of(p)->subreaper = args->a[1] != 0;     /* read under the table lock */
-        return 0;
-    case PR_GET_CHILD_SUBREAPER: {
-        int v = pcb_of(p)->subreaper;
-        return copy_to_user((void *)args->a[1], &v, sizeof(v));
-    }
-    default:
-        return -EINVAL;
-    }
 }

@@ -20,9 +20,30 @@ static struct mm_space *current_mm(void)
     return proc_current()->mm;
 }
 
+/* RLIMIT_AS and RLIMIT_DATA (Linux may_expand_vm): may the address space grow by
+ * bytes? data: the new pages are private and writable (Linux 4.7+ counts those,
+ * the heap included, against RLIMIT_DATA). */
+static long may_expand(struct mm_space *mm, uint64_t bytes, bool data)
+{
+    struct mm_counts c;
+    mm_get_counts(mm, &c);
+    uint64_t as = proc_rlimit(RLIMIT_AS), dl = proc_rlimit(RLIMIT_DATA);
+    if (as != RLIM_INFINITY && (as < bytes || c.total_vm * PAGE_SIZE > as - bytes))
+        return -ENOMEM;
+    if (data && dl != RLIM_INFINITY && (dl < bytes || c.data_vm * PAGE_SIZE > dl - bytes))
+        return -ENOMEM;
+    return 0;
+}
+
 SYSCALL(brk)
 {
-    return (long)mm_brk(current_mm(), args->a[0]);
+    struct mm_space *mm = current_mm();
+    uint64_t want = args->a[0], cur = mm->brk;
+    /* Growing past a limit leaves the break where it is (brk's way to fail). */
+    if (want > cur && want < USER_SPACE_END &&
+        may_expand(mm, ALIGN_UP(want, PAGE_SIZE) - ALIGN_UP(cur, PAGE_SIZE), true))
+        return (long)cur;
+    return (long)mm_brk(mm, want);
 }
 
 /* Page-aligned [addr, addr+len) inside the user half, or -EINVAL. */
@@ -147,6 +168,10 @@ SYSCALL(mmap)
         if (!at)
             goto out;
     }
+    /* A fixed mapping grows the space only by what it does not replace. */
+    uint64_t replaced = (flags & MAP_FIXED) ? mm_mapped_bytes(mm, at, at + l) : 0;
+    if ((ret = may_expand(mm, l - replaced, (prot & PROT_WRITE) && !(vflags & VMA_SHARED))))
+        goto out;
     ret = mm_map_file(mm, at, at + l, prot, vflags, fp, off);
     if (!ret && f && !fp) {
         ret = file_fill(mm, at, l, f, off);
@@ -189,6 +214,8 @@ SYSCALL(mremap)
             return -EINVAL;     /* overlapping ranges */
         fixed = new_addr;
     }
+    if (nl > old_end - old && may_expand(current_mm(), nl - (old_end - old), false))
+        return -ENOMEM;
     vaddr_t out = 0;
     long err = mm_remap(current_mm(), old, old_end - old, nl, fixed,
                         flags & MREMAP_MAYMOVE, &out);

@@ -1,5 +1,7 @@
-/* The scheduler core: one run queue per CPU (round-robin FIFO), the sleep list, the
- * idle thread, time slices from the timer tick and the switch on interrupt exit.
+/* The scheduler core: one run queue per CPU (the highest-ranked ready thread runs:
+ * real-time by priority, then normal threads round-robin with nice-weighted
+ * slices, then SCHED_IDLE ones), the sleep list, the idle thread, time slices from
+ * the timer tick and the switch on interrupt exit.
  * Invariant: a thread's state and list membership change only under the run-queue
  * lock of its CPU, or under a wait-queue lock while the thread is BLOCKED. */
 
@@ -69,16 +71,20 @@ void sched_switch_locked(struct runqueue *rq)
 
     if (prev->state == THREAD_READY && prev != c->idle)
         tq_push_tail(&rq->ready_head, &rq->ready_tail, prev);
-    struct thread *next = tq_pop_head(&rq->ready_head, &rq->ready_tail);
+    struct thread *next = tq_pop_best(&rq->ready_head, &rq->ready_tail);
     if (!next)
         next = c->idle;
     c->need_resched = false;
-    next->slice_left = SCHED_SLICE_TICKS;
+    next->slice_left = sched_slice_ticks(next);
     if (next == prev) {
         prev->state = THREAD_RUNNING;
         spin_unlock_irqs_off(&rq->lock);
         return;
     }
+    if (prev->state == THREAD_READY)
+        prev->nivcsw++;         /* preempted or yielded */
+    else
+        prev->nvcsw++;          /* went to sleep (or exited) */
     next->state = THREAD_RUNNING;
     c->current = next;
     rq->switches++;
@@ -100,16 +106,22 @@ void sched_thread_start(uint64_t *prev_slot, void (*fn)(void *), void *arg)
     thread_exit();
 }
 
+void sched_preempt_check_locked(struct thread *t)
+{
+    /* Another CPU's current thread will need a reschedule IPI once there are
+     * other CPUs. */
+    struct thread *cur = this_cpu()->current;
+    if (t->cpu == this_cpu() && (cur == this_cpu()->idle || sched_rank(t) > sched_rank(cur)))
+        this_cpu()->need_resched = true;
+}
+
 void sched_make_ready(struct thread *t)
 {
     struct runqueue *rq = t->cpu->sched_data;
     unsigned long f = spin_lock_irqsave(&rq->lock);
     t->state = THREAD_READY;
     tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
-    /* Round-robin: a wake-up preempts only the idle thread. Another CPU's idle
-     * thread will need a reschedule IPI once there are other CPUs. */
-    if (t->cpu == this_cpu() && this_cpu()->current == this_cpu()->idle)
-        this_cpu()->need_resched = true;
+    sched_preempt_check_locked(t);
     spin_unlock_irqrestore(&rq->lock, f);
 }
 
@@ -171,8 +183,7 @@ bool sched_wake_sleeping(struct thread *t)
     if (sleeping) {
         t->state = THREAD_READY;
         tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
-        if (t->cpu == this_cpu() && this_cpu()->current == this_cpu()->idle)
-            this_cpu()->need_resched = true;
+        sched_preempt_check_locked(t);
     }
     spin_unlock_irqrestore(&rq->lock, f);
     return sleeping;
@@ -190,6 +201,7 @@ void sched_tick(bool user)
     while ((t = tq_pop_expired(&rq->sleep_head, &rq->sleep_tail, now))) {
         t->state = THREAD_READY;
         tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
+        sched_preempt_check_locked(t);
     }
     struct thread *cur = c->current;
     if (cur == c->idle) {
@@ -205,12 +217,18 @@ void sched_tick(bool user)
     if (cur == c->idle) {
         if (rq->ready_head)
             c->need_resched = true;
+    } else if (cur->policy == SCHED_FIFO) {
+        /* Never sliced: runs until it sleeps, yields or is outranked. */
     } else if (cur->slice_left <= 1) {
-        /* Slice used up: give way if anyone is waiting, else start a new one. */
-        if (rq->ready_head)
+        /* Slice used up: give way if a thread of the same rank (or better) waits,
+         * else start a new one. */
+        bool peer = false;
+        for (struct thread *r = rq->ready_head; r && !peer; r = r->next)
+            peer = sched_rank(r) >= sched_rank(cur);
+        if (peer)
             c->need_resched = true;
         else
-            cur->slice_left = SCHED_SLICE_TICKS;
+            cur->slice_left = sched_slice_ticks(cur);
     } else {
         cur->slice_left--;
     }
@@ -228,6 +246,13 @@ void sched_irq_exit(void)
     spin_lock_irqs_off(&rq->lock);
     c->current->state = THREAD_READY;
     sched_switch_locked(rq);
+}
+
+void sched_preempt_point(void)
+{
+    struct cpu *c = this_cpu();
+    if (c->need_resched && c->preempt_count == 0 && irq_enabled() && sched_running())
+        sched_yield();
 }
 
 void preempt_disable(void)
@@ -292,7 +317,7 @@ void sched_init(void)
     b->stack_top = (uint64_t)boot_stack_top;
     b->stack_bottom = (uint64_t *)((uint64_t)boot_stack_top - BOOT_STACK_SIZE);
     *b->stack_bottom = STACK_CANARY;
-    b->slice_left = SCHED_SLICE_TICKS;
+    b->slice_left = sched_slice_ticks(b);
     b->run_start = time_ns();
     waitqueue_init(&b->exit_wq);
     c->current = b;

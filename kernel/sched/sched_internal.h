@@ -15,7 +15,8 @@
 
 #define THREAD_BLOCK_PAGES  4           /* 16 KiB: stack, with struct thread on top */
 #define THREAD_NAME_MAX     24
-#define SCHED_SLICE_TICKS   4           /* 16 ms at TIMER_HZ 250 */
+#define SCHED_SLICE_TICKS   4           /* 16 ms at TIMER_HZ 250, at nice 0 */
+#define SCHED_RR_TICKS      25          /* 100 ms: Linux's SCHED_RR quantum */
 #define STACK_CANARY        0x57ac4ca7a2ull
 #define MUTEX_HELD_MAX      8
 
@@ -43,7 +44,12 @@ struct thread {
     uint64_t run_ns, run_start;
     uint64_t user_ticks, sys_ticks;
     uint64_t rep_user_ns, rep_sys_ns;
-    int priority;               /* unused by round-robin; room for a better policy */
+    /* Policy (SCHED_*), its real-time priority (FIFO/RR: 1..99) and nice value
+     * (-20..19), under the run-queue lock of t->cpu (policy.c). */
+    int policy, rt_prio, nice;
+    /* Context switches away from it: it slept (voluntary) or was preempted or
+     * yielded (involuntary), as Linux counts them. Under the run-queue lock. */
+    uint64_t nvcsw, nivcsw;
     struct cpu *cpu;            /* CPU whose run queue owns this thread */
     uint64_t *stack_bottom;     /* lowest word: STACK_CANARY */
     uint64_t stack_top;
@@ -91,6 +97,16 @@ bool tq_remove(struct thread **head, struct thread **tail, struct thread *t);
 void tq_insert_by_deadline(struct thread **head, struct thread **tail, struct thread *t);
 /* Pops the head if its wake_at <= now, else returns NULL. */
 struct thread *tq_pop_expired(struct thread **head, struct thread **tail, uint64_t now);
+/* Pops the first thread of the highest sched_rank (NULL when empty): FIFO among
+ * equals, so equal threads still take turns. */
+struct thread *tq_pop_best(struct thread **head, struct thread **tail);
+/* Which thread runs first: real-time threads by priority (101..199), then normal
+ * and batch ones (1), then SCHED_IDLE ones (0). */
+int sched_rank(const struct thread *t);
+/* Ticks of a fresh time slice: SCHED_SLICE_TICKS at nice 0, doubled for every 5
+ * nice levels below 0 and halved for every 5 above (Linux's weights grow ~3x per
+ * 5 levels); SCHED_RR_TICKS for RR; FIFO is never sliced (0). */
+unsigned sched_slice_ticks(const struct thread *t);
 
 /* ---- sched.c ---- */
 /* True once sched_init has run on this CPU. */
@@ -98,6 +114,9 @@ bool sched_running(void);
 /* Makes a BLOCKED thread READY on its run queue. Callable with interrupts off and
  * with a wait-queue lock held (rank below the run queue's). */
 void sched_make_ready(struct thread *t);
+/* A thread just made READY on its run queue (lock held): asks for a switch when it
+ * outranks what this CPU runs (the idle thread included). */
+void sched_preempt_check_locked(struct thread *t);
 /* Switches away from the current thread, whose state the caller has already set
  * (READY threads are requeued here). Caller holds this CPU's rq->lock, taken after
  * disabling interrupts; returns, once this thread runs again, with that lock

@@ -1,6 +1,6 @@
-/* Intrusive singly linked thread lists with head and tail: the run queue (FIFO),
- * wait queues (FIFO) and the sleep list (ordered by deadline). Pure list logic,
- * no locking: the caller holds whatever lock protects the list. */
+/* Intrusive singly linked thread lists with head and tail: the run queue (FIFO,
+ * picked by rank), wait queues (FIFO) and the sleep list (ordered by deadline).
+ * Pure list logic, no locking: the caller holds whatever lock protects the list. */
 
 #include "sched_internal.h"
 
@@ -66,4 +66,44 @@ struct thread *tq_pop_expired(struct thread **head, struct thread **tail, uint64
     if (!*head || (*head)->wake_at > now)
         return NULL;
     return tq_pop_head(head, tail);
+}
+
+int sched_rank(const struct thread *t)
+{
+    if (t->policy == SCHED_FIFO || t->policy == SCHED_RR)
+        return 100 + t->rt_prio;
+    return t->policy == SCHED_IDLE ? 0 : 1;
+}
+
+unsigned sched_slice_ticks(const struct thread *t)
+{
+    if (t->policy == SCHED_FIFO)
+        return 0;
+    if (t->policy == SCHED_RR)
+        return SCHED_RR_TICKS;
+    int n = t->nice;
+    if (n <= 0)
+        return SCHED_SLICE_TICKS << ((-n) / 5);
+    unsigned s = SCHED_SLICE_TICKS >> ((n + 4) / 5);
+    return s ? s : 1;
+}
+
+struct thread *tq_pop_best(struct thread **head, struct thread **tail)
+{
+    struct thread *best = NULL, *best_prev = NULL, *prev = NULL;
+    for (struct thread *p = *head; p; prev = p, p = p->next)
+        if (!best || sched_rank(p) > sched_rank(best)) {
+            best = p;
+            best_prev = prev;
+        }
+    if (!best)
+        return NULL;
+    if (best_prev)
+        best_prev->next = best->next;
+    else
+        *head = best->next;
+    if (*tail == best)
+        *tail = best_prev;
+    best->next = NULL;
+    return best;
 }

@@ -192,8 +192,7 @@ void sched_signal_wake(struct thread *t)
         tq_remove(&rq->sleep_head, &rq->sleep_tail, t)) {
         t->state = THREAD_READY;
         tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
-        if (t->cpu == this_cpu() && this_cpu()->current == this_cpu()->idle)
-            this_cpu()->need_resched = true;
+        sched_preempt_check_locked(t);
     }
     spin_unlock_irqrestore(&rq->lock, f);
 }

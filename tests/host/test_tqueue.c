@@ -77,3 +77,46 @@ TEST(pop_expired_returns_only_due_sleepers)
     CHECK(tq_pop_expired(&l.head, &l.tail, 1000) == NULL);
     CHECK(l.tail == NULL);
 }
+
+static struct thread *mk_pol(struct thread *t, int policy, int rt_prio, int nice)
+{
+    mk(t, 0);
+    t->policy = policy;
+    t->rt_prio = rt_prio;
+    t->nice = nice;
+    return t;
+}
+
+TEST(pick_takes_highest_rt_priority_then_normal_then_idle_fifo_among_equals)
+{
+    struct list l = { 0 };
+    struct thread t[6];
+    tq_push_tail(&l.head, &l.tail, mk_pol(&t[0], SCHED_IDLE, 0, 0));
+    tq_push_tail(&l.head, &l.tail, mk_pol(&t[1], SCHED_OTHER, 0, 5));
+    tq_push_tail(&l.head, &l.tail, mk_pol(&t[2], SCHED_RR, 10, 0));
+    tq_push_tail(&l.head, &l.tail, mk_pol(&t[3], SCHED_BATCH, 0, 0));
+    tq_push_tail(&l.head, &l.tail, mk_pol(&t[4], SCHED_FIFO, 50, 0));
+    tq_push_tail(&l.head, &l.tail, mk_pol(&t[5], SCHED_FIFO, 10, 0));
+    CHECK(tq_pop_best(&l.head, &l.tail) == &t[4]);
+    CHECK(tq_pop_best(&l.head, &l.tail) == &t[2]);      /* first of the equals */
+    CHECK(tq_pop_best(&l.head, &l.tail) == &t[5]);
+    CHECK(tq_pop_best(&l.head, &l.tail) == &t[1]);      /* normal ones in turn */
+    CHECK(tq_pop_best(&l.head, &l.tail) == &t[3]);
+    CHECK(tq_pop_best(&l.head, &l.tail) == &t[0]);      /* idle last */
+    CHECK(tq_pop_best(&l.head, &l.tail) == NULL);
+    CHECK(l.head == NULL && l.tail == NULL);
+    tq_push_tail(&l.head, &l.tail, &t[1]);              /* the tail was kept right */
+    CHECK(l.head == &t[1] && l.tail == &t[1]);
+}
+
+TEST(slices_grow_with_lower_nice_and_fifo_has_none)
+{
+    struct thread t;
+    CHECK_EQ(sched_slice_ticks(mk_pol(&t, SCHED_OTHER, 0, 0)), SCHED_SLICE_TICKS);
+    CHECK_EQ(sched_slice_ticks(mk_pol(&t, SCHED_OTHER, 0, -20)), SCHED_SLICE_TICKS * 16);
+    CHECK_EQ(sched_slice_ticks(mk_pol(&t, SCHED_OTHER, 0, -5)), SCHED_SLICE_TICKS * 2);
+    CHECK_EQ(sched_slice_ticks(mk_pol(&t, SCHED_OTHER, 0, 1)), SCHED_SLICE_TICKS / 2);
+    CHECK_EQ(sched_slice_ticks(mk_pol(&t, SCHED_OTHER, 0, 19)), 1);
+    CHECK_EQ(sched_slice_ticks(mk_pol(&t, SCHED_RR, 1, 0)), SCHED_RR_TICKS);
+    CHECK_EQ(sched_slice_ticks(mk_pol(&t, SCHED_FIFO, 1, 0)), 0);
+}

@@ -465,8 +465,15 @@ TEST(fdtable_dup_cloexec_lowest)
     CHECK_EQ(fdtable_dup2(t, 7, 5, false), -EBADF);
     CHECK_EQ(fdtable_dup2(t, 0, VFS_FD_MAX, false), -EBADF);
     CHECK_EQ(f->refcount, 6);           /* ours + fds 0, 1, 2, 5, 10 */
+    fdtable_set_limit(t, 11);           /* RLIMIT_NOFILE: fds 0..10 */
     struct fdtable *child = fdtable_clone(t);
     CHECK_EQ(f->refcount, 11);
+    CHECK_EQ(fdtable_end(child), 11);   /* a fork keeps the limit */
+    CHECK_EQ(fdtable_install(t, f, 11, false), -EMFILE);
+    CHECK_EQ(fdtable_dup2(t, 0, 11, false), -EBADF);
+    CHECK_EQ(fdtable_dup2(t, 0, 10, false), 10);        /* fds below it are fine */
+    fdtable_set_limit(t, ~0ull);
+    CHECK_EQ(fdtable_end(t), VFS_FD_MAX);
     fdtable_close_on_exec(child);
     CHECK(fdtable_get(child, 5) == NULL && fdtable_get(child, 10) == NULL);
     struct file *g = fdtable_get(child, 0);

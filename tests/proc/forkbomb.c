@@ -1,8 +1,8 @@
 /* Proc KTEST program: a fork bomb is bounded by RLIMIT_NPROC: with the limit at 24,
  * fork fails with EAGAIN before 24 children exist, the system stays up, and after
- * the children are reaped fork works again. (Linux does not enforce the limit for
- * root: run it on the host as an unprivileged user.) Exit status = first failed
- * check; prints how many forks succeeded. */
+ * the children are reaped fork works again. Root is exempt from the limit (Linux),
+ * so the program first becomes uid 1000 (run as root; on the host too). Exit
+ * status = first failed check; prints how many forks succeeded. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -18,6 +18,8 @@ int main(void)
     struct rlimit got;
     if (getrlimit(RLIMIT_NPROC, &got) || got.rlim_cur != 24)
         return 2;
+    if (setgid(1000) || setuid(1000))
+        return 6;
     int made = 0, err = 0;
     for (int i = 0; i < 200; i++) {
         pid_t c = fork();

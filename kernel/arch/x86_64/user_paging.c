@@ -157,7 +157,7 @@ static int for_each_present(paddr_t root, vaddr_t start, vaddr_t end, pte_fn fn,
 
 static int unmap_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
 {
-    (void)ctx;
+    (*(size_t *)ctx)++;
     paddr_t pa = *e & PTE_ADDR_MASK;
     *e = 0;
     if (live)
@@ -166,9 +166,11 @@ static int unmap_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
     return 0;
 }
 
-void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
+size_t upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
 {
-    for_each_present(root, start, end, unmap_one, NULL);
+    size_t n = 0;
+    for_each_present(root, start, end, unmap_one, &n);
+    return n;
 }
 
 static int protect_one(uint64_t *e, vaddr_t va, bool live, void *ctx)

@@ -63,7 +63,22 @@ struct mm_space {
     struct mutex lock;
     struct vma *vmas;
     vaddr_t brk_start, brk;     /* heap: [brk_start, ALIGN_UP(brk)) is a VMA */
+    /* Accounting in pages, written under lock, read without it (atomic loads) by
+     * getrusage and /proc: see struct mm_counts. */
+    uint64_t rss, hiwater_rss;
+    uint64_t total_vm, hiwater_vm, data_vm, stack_vm;
 };
+
+/* Sizes of an address space in pages, as Linux counts them: rss the present user
+ * pages (a page shared copy-on-write or MAP_SHARED counts in every mapper),
+ * total_vm every VMA, data_vm private writable VMAs but the stack (RLIMIT_DATA's
+ * measure since Linux 4.7), stack_vm the stack; hiwater_*: the peaks so far. */
+struct mm_counts {
+    uint64_t rss, hiwater_rss, total_vm, hiwater_vm, data_vm, stack_vm;
+};
+void mm_get_counts(struct mm_space *mm, struct mm_counts *out);         /* lock-free */
+/* Bytes of [start, end) that VMAs cover now (what a MAP_FIXED replaces). */
+uint64_t mm_mapped_bytes(struct mm_space *mm, vaddr_t start, vaddr_t end);
 
 struct mm_space *mm_create(void);               /* NULL when memory is short */
 void mm_get(struct mm_space *mm);
@@ -132,8 +147,9 @@ int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);   /* 0 or -ENO
 /* The same, but copy-on-write: read-only whatever prot says, until a write fault
  * (upt_cow_break) gives va its own copy (private file mappings). */
 int upt_map_cow(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);
-/* Unmaps [start, end), freeing the frames; flushes the TLB when root is live. */
-void upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end);
+/* Unmaps [start, end), freeing the frames; flushes the TLB when root is live.
+ * Returns how many pages were present (RSS accounting). */
+size_t upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end);
 void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot);
 paddr_t upt_translate(paddr_t root, vaddr_t va);        /* frame, or 0 */
 /* fork: maps every present page of [start, end) of src into dst too. Private

@@ -113,6 +113,10 @@ struct proc_info {
     char exe[256];
     char cmdline[512];
     uint16_t cmdline_len;
+    /* getrusage's counts (own, and reaped children's minflt) and the main
+     * thread's scheduling: SCHED_* policy, real-time priority, nice value. */
+    uint64_t minflt, cminflt, nvcsw, nivcsw;
+    int policy, rt_priority, nice;
 };
 /* CPU-time clocks (kernel/proc/cputime.c): clockid is Linux's encoding of a
  * process or thread CPU clock (negative: ~pid << 3 | 4 for a thread | 0 PROF,
@@ -134,3 +138,37 @@ struct fdtable *proc_files_locked(int pid);
 /* Records argv and the executable's canonical path (exec_image.exe) for
  * /proc/<pid>/{cmdline,exe} (exec, spawn). */
 void proc_set_exec_info(struct process *p, const char *exe_path, const char *const argv[]);
+
+/* ---- resource limits (kernel/proc/rlimit.c) ---- */
+/* Linux's resource numbers (asm-generic/resource.h). */
+#define RLIMIT_CPU        0
+#define RLIMIT_FSIZE      1
+#define RLIMIT_DATA       2
+#define RLIMIT_STACK      3
+#define RLIMIT_CORE       4
+#define RLIMIT_RSS        5
+#define RLIMIT_NPROC      6
+#define RLIMIT_NOFILE     7
+#define RLIMIT_MEMLOCK    8
+#define RLIMIT_AS         9
+#define RLIMIT_LOCKS      10
+#define RLIMIT_SIGPENDING 11
+#define RLIMIT_MSGQUEUE   12
+#define RLIMIT_NICE       13
+#define RLIMIT_RTPRIO     14
+#define RLIMIT_RTTIME     15
+#define RLIM_NLIMITS      16
+#define RLIM_INFINITY     (~0ull)
+/* The current process's soft limit for res (RLIM_INFINITY for a kernel thread). */
+uint64_t proc_rlimit(unsigned res);
+/* RLIMIT_FSIZE for a write of *n bytes at pos into a regular file: *n is cut to
+ * what fits below the limit (Linux writes that much); at or past it, SIGXFSZ
+ * goes to the caller and the result is -EFBIG. 0 otherwise. */
+long proc_fsize_check(uint64_t pos, size_t *n);
+/* The same for truncating a regular file to len. */
+long proc_fsize_truncate_check(int64_t len);
+/* Every soft and hard limit of pid (/proc/<pid>/limits): 0, or -ESRCH. */
+int proc_rlimits_get(int pid, uint64_t out[RLIM_NLIMITS][2]);
+/* Credentials (creds.c): an effective uid of 0 stands for every capability
+ * (CAP_SYS_RESOURCE, CAP_SYS_NICE, ...) until capabilities exist. */
+bool proc_privileged(const struct process *p);

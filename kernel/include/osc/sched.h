@@ -55,6 +55,27 @@ uint64_t loadavg_step(uint64_t load, uint64_t e, uint64_t active);
 void cputime_adjust(uint64_t rtime, uint64_t uticks, uint64_t sticks, uint64_t *user,
                     uint64_t *sys);
 
+/* Scheduling policy and priority (kernel/sched/policy.c), Linux's numbers. The run
+ * queue runs real-time threads (FIFO, RR) first, highest priority first, and a
+ * waking one preempts a lower-ranked thread; normal threads take turns with a
+ * slice weighted by nice; SCHED_IDLE ones only run when nothing else is ready. */
+#define SCHED_OTHER 0
+#define SCHED_FIFO  1
+#define SCHED_RR    2
+#define SCHED_BATCH 3
+#define SCHED_IDLE  5
+void sched_thread_get_policy(struct thread *t, int *policy, int *rt_prio, int *nice);
+/* Callers check the values (policy.c does not); takes effect at the next pick. */
+void sched_thread_set_policy(struct thread *t, int policy, int rt_prio, int nice);
+/* A new thread starts with its creator's policy, priority and nice value. */
+void sched_thread_inherit_policy(struct thread *t, struct thread *from);
+/* Voluntary and involuntary context switches of t (getrusage, /proc). */
+void sched_thread_switches(struct thread *t, uint64_t *nvcsw, uint64_t *nivcsw);
+
+/* Switches now if a wake-up asked for it (a higher-ranked thread became ready):
+ * called on the way back to user mode after a system call. Interrupts on. */
+void sched_preempt_point(void);
+
 /* Preemption control for code that must not be switched away from. */
 void preempt_disable(void);
 void preempt_enable(void);

@@ -108,6 +108,15 @@
 #define __NR_rt_sigqueueinfo 129
 #define __NR_rt_sigsuspend 130
 #define __NR_sigaltstack 131
+#define __NR_getpriority 140
+#define __NR_setpriority 141
+#define __NR_sched_setparam 142
+#define __NR_sched_getparam 143
+#define __NR_sched_setscheduler 144
+#define __NR_sched_getscheduler 145
+#define __NR_sched_get_priority_max 146
+#define __NR_sched_get_priority_min 147
+#define __NR_sched_rr_get_interval 148
 #define __NR_prctl 157
 #define __NR_arch_prctl 158
 #define __NR_reboot 169

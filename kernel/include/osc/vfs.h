@@ -235,6 +235,7 @@ struct file {
 
 struct fdtable {
     int count;                  /* slots in use */
+    int limit;                  /* RLIMIT_NOFILE's soft limit (0: VFS_FD_MAX), under `vfs` */
     struct file *fd[VFS_FD_MAX];
     uint64_t cloexec[VFS_FD_MAX / 64];
 };
@@ -340,7 +341,8 @@ ssize_t file_getdents64(struct file *f, void *buf, size_t size);
 struct fdtable *fdtable_create(void);
 struct fdtable *fdtable_clone(struct fdtable *t);
 void fdtable_destroy(struct fdtable *t);
-/* Installs f (taking a new reference) at the lowest free fd >= min; the fd or -EMFILE. */
+/* Installs f (taking a new reference) at the lowest free fd >= min below the
+ * table's limit; the fd or -EMFILE. */
 int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec);
 /* A referenced file (file_put it) or NULL for a bad fd. */
 struct file *fdtable_get(struct fdtable *t, int fd);
@@ -349,6 +351,10 @@ int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec);
 int fdtable_get_cloexec(struct fdtable *t, int fd);
 int fdtable_set_cloexec(struct fdtable *t, int fd, bool on);
 void fdtable_close_on_exec(struct fdtable *t);
+/* The first fd the table may not use: RLIMIT_NOFILE, at most VFS_FD_MAX. */
+int fdtable_end(const struct fdtable *t);
+/* setrlimit(RLIMIT_NOFILE); caller holds `vfs`. Open fds above stay open (Linux). */
+void fdtable_set_limit(struct fdtable *t, uint64_t soft);
 
 /* ---- file locks (flock.c) ---- */
 /* fcntl F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ ones on f: owner is the caller's
