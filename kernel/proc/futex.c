@@ -3,8 +3,8 @@
  * frame (MAP_SHARED across fork) meet on one key; FUTEX_PRIVATE_FLAG changes
  * nothing. A wake with no waiter does nothing (LESSONS 4): userspace keeps the state
  * in the word itself. This file: the waiter hash, wait/wake (with bitsets), requeue,
- * wake-op and the futex(2) dispatcher; PI locks are in futex_pi.c, robust lists in
- * futex_robust.c. */
+ * wake-op and the futex(2) dispatcher; PI locks (and requeue-PI) are in futex_pi.c,
+ * robust lists in futex_robust.c. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -81,6 +81,40 @@ struct futex_waiter *futex_first_waiter_locked(paddr_t key, bool pi,
     return NULL;
 }
 
+static bool only_plain_waiters_locked(paddr_t key)
+{
+    for (struct futex_waiter *w = *bucket_of(key); w; w = w->next)
+        if (w->key == key && (w->pi || w->pi_key))
+            return false;
+    return true;
+}
+
+bool futex_only_requeue_pi_waiters_locked(paddr_t key, paddr_t pi_key)
+{
+    for (struct futex_waiter *w = *bucket_of(key); w; w = w->next)
+        if (w->key == key && (w->pi || w->pi_key != pi_key))
+            return false;
+    return true;
+}
+
+int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, int n)
+{
+    int moved = 0;
+    for (struct futex_waiter **pp = bucket_of(key); *pp && moved < n;) {
+        struct futex_waiter *w = *pp;
+        if (w->key != key) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        w->key = pi_key;
+        w->pi = true;
+        enqueue_locked(w);
+        moved++;
+    }
+    return moved;
+}
+
 struct futex_waiter *futex_find_pi_waiter_locked(uint32_t owner)
 {
     for (size_t i = 0; i < ARRAY_SIZE(buckets); i++)
@@ -108,8 +142,8 @@ int futex_wake_locked(paddr_t key, int n, uint32_t bitset)
             pp = &w->next;
             continue;
         }
-        if (w->pi)
-            return -EINVAL;
+        if (w->pi || w->pi_key)
+            return -EINVAL;     /* PI sleepers wake only through the PI operations */
         *pp = w->next;
         w->woken = true;
         sched_wake_sleeping(w->thread);
@@ -219,9 +253,9 @@ static long futex_requeue(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
         spin_unlock_irqrestore(&futex_lock, f);
         return -EAGAIN;
     }
-    if (futex_first_waiter_locked(k1, true, NULL)) {
+    if (!only_plain_waiters_locked(k1)) {
         spin_unlock_irqrestore(&futex_lock, f);
-        return -EINVAL;         /* a PI lock's sleepers: only FUTEX_UNLOCK_PI wakes them */
+        return -EINVAL;         /* PI sleepers move and wake only through PI operations */
     }
     int done = 0, moved = 0;
     for (struct futex_waiter **pp = bucket_of(k1); *pp && (done < nwake || moved < nmove);) {
@@ -312,7 +346,8 @@ SYSCALL(futex)
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     bool realtime = op & FUTEX_CLOCK_REALTIME;
     /* Linux takes the flag only where a wait has an absolute timeout. */
-    if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2)
+    if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI &&
+        cmd != FUTEX_LOCK_PI2)
         return -ENOSYS;
     uint64_t deadline;
     int err;
@@ -350,12 +385,18 @@ SYSCALL(futex)
                                                                           : TIMEOUT_MONOTONIC,
                             &deadline);
         return err ? err : futex_lock_pi(uaddr, deadline, false);
+    case FUTEX_WAIT_REQUEUE_PI:
+        err = read_deadline(args->a[3], realtime ? TIMEOUT_REALTIME : TIMEOUT_MONOTONIC,
+                            &deadline);
+        return err ? err : futex_wait_requeue_pi(uaddr, val, deadline, args->a[4], val3);
+    case FUTEX_CMP_REQUEUE_PI:
+        return futex_cmp_requeue_pi(uaddr, (int)val, (int)args->a[3], args->a[4], val3);
     case FUTEX_TRYLOCK_PI:
         return futex_lock_pi(uaddr, UINT64_MAX, true);
     case FUTEX_UNLOCK_PI:
         return futex_unlock_pi(uaddr);
     default:
-        /* FUTEX_FD (gone from Linux too), the requeue-PI pair, anything newer. */
+        /* FUTEX_FD (gone from Linux too), anything newer. */
         return syscall_unimplemented_op(__NR_futex, (uint32_t)cmd);
     }
 }

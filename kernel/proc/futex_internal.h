@@ -18,6 +18,8 @@
 #define FUTEX_TRYLOCK_PI      8
 #define FUTEX_WAIT_BITSET     9
 #define FUTEX_WAKE_BITSET     10
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_CMP_REQUEUE_PI  12
 #define FUTEX_LOCK_PI2        13
 #define FUTEX_PRIVATE_FLAG    128
 #define FUTEX_CLOCK_REALTIME  256
@@ -35,6 +37,7 @@ struct futex_waiter {
     uint32_t bitset;
     bool woken;                 /* set by the waker */
     bool pi;                    /* FUTEX_LOCK_PI sleeper: only PI operations see it */
+    paddr_t pi_key;             /* FUTEX_WAIT_REQUEUE_PI: the PI word it may move to */
     bool got_lock;              /* PI: FUTEX_UNLOCK_PI made it the owner */
     int tid;
     struct thread *thread;
@@ -67,6 +70,10 @@ static inline bool futex_cas(uint32_t *word, uint32_t *expected, uint32_t desire
 /* The first waiter queued on key (FIFO) of the given kind, skipping except. */
 struct futex_waiter *futex_first_waiter_locked(paddr_t key, bool pi,
                                                const struct futex_waiter *except);
+/* Every waiter on key sleeps in FUTEX_WAIT_REQUEUE_PI bound for pi_key. */
+bool futex_only_requeue_pi_waiters_locked(paddr_t key, paddr_t pi_key);
+/* Moves the first n waiters on key to pi_key as PI lockers; the count moved. */
+int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, int n);
 /* The first PI waiter (any key) whose word's owner TID is owner. */
 struct futex_waiter *futex_find_pi_waiter_locked(uint32_t owner);
 /* Dequeues w and ends its sleep; got_lock: a PI hand-over. */
@@ -82,6 +89,10 @@ int futex_sleep_locked(struct futex_waiter *w, uint64_t deadline);
 /* futex_pi.c */
 long futex_lock_pi(uint64_t uaddr, uint64_t deadline, bool trylock);
 long futex_unlock_pi(uint64_t uaddr);
+long futex_wait_requeue_pi(uint64_t uaddr, uint32_t val, uint64_t deadline, uint64_t uaddr2,
+                           uint32_t bitset);
+long futex_cmp_requeue_pi(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
+                          uint32_t val);
 /* The robust-list walk found a lock of the dying thread tid: marks it
  * FUTEX_OWNER_DIED and lets one waiter in. pending: the list_op_pending entry. */
 int futex_owner_died(uint64_t uaddr, int tid, bool pi, bool pending);

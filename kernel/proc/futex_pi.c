@@ -27,63 +27,174 @@ static uint32_t taken_value_locked(paddr_t key, uint32_t old, int tid,
     return v;
 }
 
+/* The word (read as v) is held by another TID: does that thread exist? The process
+ * table ranks below futex_lock, so this drops the lock (*f: its flags) to look and
+ * takes it again. 1: alive; -ESRCH: gone; 0: the word moved meanwhile, or a thread
+ * ended (it may have been the owner, already past its hand-over scan): look again. */
+static int owner_alive_locked(uint32_t *word, uint32_t v, unsigned long *f)
+{
+    uint64_t gen = __atomic_load_n(&exit_gen, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&futex_lock, *f);
+    bool alive = proc_tid_alive((int)(v & FUTEX_TID_MASK));
+    *f = spin_lock_irqsave(&futex_lock);
+    if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != v ||
+        (alive && __atomic_load_n(&exit_gen, __ATOMIC_SEQ_CST) != gen))
+        return 0;
+    return alive ? 1 : -ESRCH;
+}
+
+/* FUTEX_LOCK_PI's loop for w (key, tid, thread set; not queued) with futex_lock
+ * held (*f: its flags); 0 once w->tid owns the word. */
+static long lock_pi_locked(struct futex_waiter *w, uint64_t deadline, bool trylock,
+                           unsigned long *f)
+{
+    uint32_t *word = futex_word(w->key);
+    w->pi = true;
+    for (;;) {
+        uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+        uint32_t owner = v & FUTEX_TID_MASK;
+        if (owner == (uint32_t)w->tid)
+            return -EDEADLK;
+        if (!owner) {
+            if (futex_cas(word, &v, taken_value_locked(w->key, v, w->tid, w)))
+                return 0;
+            continue;
+        }
+        int alive = owner_alive_locked(word, v, f);
+        if (alive <= 0) {
+            if (alive)
+                return alive;
+            continue;
+        }
+        if (trylock)
+            return -EAGAIN;
+        if (!(v & FUTEX_WAITERS) && !futex_cas(word, &v, v | FUTEX_WAITERS))
+            continue;
+        if (deadline <= time_ns())
+            return -ETIMEDOUT;
+        int err = futex_sleep_locked(w, deadline);
+        if (err || w->got_lock)
+            return err;
+        /* Woken without the lock (its robust owner died): try again. */
+    }
+}
+
 long futex_lock_pi(uint64_t uaddr, uint64_t deadline, bool trylock)
 {
     struct futex_waiter w = {
-        .bitset = FUTEX_BITSET_ANY, .pi = true, .tid = proc_uthread()->tid,
-        .thread = thread_current(),
+        .bitset = FUTEX_BITSET_ANY, .tid = proc_uthread()->tid, .thread = thread_current(),
     };
     int err = futex_key(uaddr, true, &w.key);
     if (err)
         return err;
-    uint32_t *word = futex_word(w.key);
     unsigned long f = spin_lock_irqsave(&futex_lock);
-    for (;;) {
-        uint32_t v = __atomic_load_n(word, __ATOMIC_SEQ_CST);
-        uint32_t owner = v & FUTEX_TID_MASK;
-        if (owner == (uint32_t)w.tid) {
-            err = -EDEADLK;
-            break;
-        }
-        if (!owner) {
-            if (!futex_cas(word, &v, taken_value_locked(w.key, v, w.tid, &w)))
-                continue;
-            err = 0;
-            break;
-        }
-        /* Held: the owner must exist. The process table ranks below futex_lock, so
-         * look outside it, and start over if the word moved meanwhile or a thread
-         * ended (it may have been the owner, already past its hand-over scan). */
-        uint64_t gen = __atomic_load_n(&exit_gen, __ATOMIC_SEQ_CST);
-        spin_unlock_irqrestore(&futex_lock, f);
-        bool alive = proc_tid_alive((int)owner);
-        f = spin_lock_irqsave(&futex_lock);
-        if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != v ||
-            (alive && __atomic_load_n(&exit_gen, __ATOMIC_SEQ_CST) != gen))
-            continue;
-        if (!alive) {
-            err = -ESRCH;
-            break;
-        }
-        if (trylock) {
-            err = -EAGAIN;
-            break;
-        }
-        if (!(v & FUTEX_WAITERS) && !futex_cas(word, &v, v | FUTEX_WAITERS))
-            continue;
-        if (deadline <= time_ns()) {
-            err = -ETIMEDOUT;
-            break;
-        }
+    err = lock_pi_locked(&w, deadline, trylock, &f);
+    spin_unlock_irqrestore(&futex_lock, f);
+    return err == -EINTR ? -ERESTARTNOINTR : err;   /* Linux restarts it after a handler */
+}
+
+/* FUTEX_WAIT_REQUEUE_PI: a condition-variable wait on uaddr that
+ * FUTEX_CMP_REQUEUE_PI ends by moving the sleeper onto the PI word at uaddr2 (or by
+ * taking that word for it); returns 0 owning uaddr2. */
+long futex_wait_requeue_pi(uint64_t uaddr, uint32_t val, uint64_t deadline, uint64_t uaddr2,
+                           uint32_t bitset)
+{
+    struct futex_waiter w = {
+        .bitset = bitset, .tid = proc_uthread()->tid, .thread = thread_current(),
+    };
+    if (!bitset)
+        return -EINVAL;
+    int err = futex_key(uaddr, false, &w.key);
+    if (!err)
+        err = futex_key(uaddr2, true, &w.pi_key);
+    if (err)
+        return err;
+    if (w.key == w.pi_key)
+        return -EINVAL;
+    unsigned long f = spin_lock_irqsave(&futex_lock);
+    if (__atomic_load_n(futex_word(w.key), __ATOMIC_SEQ_CST) != val) {
+        err = -EAGAIN;
+    } else if (deadline <= time_ns()) {
+        err = -ETIMEDOUT;
+    } else {
         err = futex_sleep_locked(&w, deadline);
-        if (err == -EINTR)
-            err = -ERESTARTNOINTR;      /* Linux restarts it after a handler */
-        if (err || w.got_lock)
-            break;
-        /* Woken without the lock (its robust owner died): try again. */
+        if (!err && !w.got_lock)        /* requeued, then its owner died */
+            err = w.pi ? lock_pi_locked(&w, deadline, false, &f) : -EAGAIN;
+        if (err == -EINTR)      /* Linux: restart before the requeue, EAGAIN after */
+            err = w.pi ? -EAGAIN : -ERESTARTNOINTR;
     }
     spin_unlock_irqrestore(&futex_lock, f);
     return err;
+}
+
+/* FUTEX_CMP_REQUEUE_PI: when uaddr still holds val, the first sleeper of
+ * FUTEX_WAIT_REQUEUE_PI on uaddr gets the PI word at uaddr2 if it is free (woken
+ * owning it), and up to nmove others (all of them, if the word is held) move to
+ * sleep on it as PI lockers. The number woken plus moved. */
+long futex_cmp_requeue_pi(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
+                          uint32_t val)
+{
+    paddr_t k1, k2;
+    if (nwake != 1 || nmove < 0)
+        return -EINVAL;
+    int err = futex_key(uaddr, false, &k1);
+    if (!err)
+        err = futex_key(uaddr2, true, &k2);
+    if (err)
+        return err;
+    if (k1 == k2)
+        return -EINVAL;
+    uint32_t *word2 = futex_word(k2);
+    unsigned long f = spin_lock_irqsave(&futex_lock);
+    long r;
+    for (;;) {
+        if (__atomic_load_n(futex_word(k1), __ATOMIC_SEQ_CST) != val) {
+            r = -EAGAIN;
+            break;
+        }
+        struct futex_waiter *top = futex_first_waiter_locked(k1, false, NULL);
+        if (!top) {
+            r = 0;
+            break;
+        }
+        if (!futex_only_requeue_pi_waiters_locked(k1, k2)) {
+            r = -EINVAL;        /* a plain waiter, or one bound for another word */
+            break;
+        }
+        uint32_t v = __atomic_load_n(word2, __ATOMIC_SEQ_CST);
+        uint32_t owner = v & FUTEX_TID_MASK;
+        if (owner == (uint32_t)top->tid) {
+            r = -EDEADLK;
+            break;
+        }
+        int alive = owner ? owner_alive_locked(word2, v, &f) : 1;
+        if (alive == 0)
+            continue;
+        if (alive < 0) {
+            r = alive;
+            break;
+        }
+        /* Everything checked: act. A held word takes the first sleeper too (Linux
+         * counts it as the one to wake); FUTEX_WAITERS goes on while anyone will
+         * sleep on the word. */
+        int n = owner ? (nmove == INT32_MAX ? nmove : nmove + 1) : nmove;
+        bool sleepers = futex_first_waiter_locked(k2, true, NULL) || owner ||
+                        (n > 0 && futex_first_waiter_locked(k1, false, top));
+        uint32_t nv = owner ? v : (v & FUTEX_OWNER_DIED) | (uint32_t)top->tid;
+        if (sleepers)
+            nv |= FUTEX_WAITERS;
+        if (nv != v && !futex_cas(word2, &v, nv))
+            continue;
+        r = 0;
+        if (!owner) {
+            futex_wake_one_locked(top, true);
+            r = 1;
+        }
+        r += futex_move_to_pi_locked(k1, k2, n);
+        break;
+    }
+    spin_unlock_irqrestore(&futex_lock, f);
+    return r;
 }
 
 long futex_unlock_pi(uint64_t uaddr)

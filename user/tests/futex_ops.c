@@ -27,6 +27,8 @@
 #define FUTEX_TRYLOCK_PI      8
 #define FUTEX_WAIT_BITSET     9
 #define FUTEX_WAKE_BITSET     10
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_CMP_REQUEUE_PI  12
 #define FUTEX_LOCK_PI2        13
 #define FUTEX_PRIVATE_FLAG    128
 #define FUTEX_CLOCK_REALTIME  256
@@ -515,6 +517,87 @@ TEST(futex_pi_word_of_a_thread_that_died_goes_to_its_sleeping_waiter)
         _exit((orphan_word & FUTEX_TID_MASK) == (uint32_t)gettid_() ? 0 : 4);
     }
     CHECK_EQ(wait_exit_status(pid), 0);
+}
+
+/* ---- requeue-PI: a condition variable whose mutex is a PI lock ---- */
+
+static uint32_t rqpi_cv, rqpi_lock;
+
+struct rqpi_waiter { long ret; int err; long tid; uint32_t seen; };
+
+static void *wait_requeue_pi(void *arg)
+{
+    struct rqpi_waiter *r = arg;
+    r->tid = gettid_();
+    struct timespec dl = ts_of(now_ns(CLOCK_MONOTONIC) + 10000000000LL);
+    errno = 0;
+    r->ret = futex6(&rqpi_cv, FUTEX_WAIT_REQUEUE_PI, 0, &dl, &rqpi_lock, ~0u);
+    r->err = errno;
+    r->seen = __atomic_load_n(&rqpi_lock, __ATOMIC_SEQ_CST);
+    if (r->ret == 0)
+        futex6(&rqpi_lock, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+    return NULL;
+}
+
+TEST(futex_requeue_pi_errors)
+{
+    uint32_t cv = 0, lock = 0;
+    CHECK_ERR(futex6(&cv, FUTEX_WAIT_REQUEUE_PI, 0, NULL, &cv, ~0u), EINVAL);
+    CHECK_ERR(futex6(&cv, FUTEX_WAIT_REQUEUE_PI, 1, NULL, &lock, ~0u), EAGAIN);
+    CHECK_ERR(futex6(&cv, FUTEX_CMP_REQUEUE_PI, 2, (void *)1L, &lock, 0), EINVAL);
+    CHECK_ERR(futex6(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1L, &cv, 0), EINVAL);
+    CHECK_ERR(futex6(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1L, &lock, 1), EAGAIN);
+    CHECK_EQ(futex6(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1L, &lock, 0), 0);   /* nobody */
+}
+
+TEST(futex_cmp_requeue_pi_gives_a_free_lock_to_the_first_waiter)
+{
+    rqpi_cv = 0;
+    rqpi_lock = 0;
+    struct rqpi_waiter w = { -2, 0, 0, 0 };
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, wait_requeue_pi, &w) == 0);
+    long r = 0;
+    for (int i = 0; i < 10000 && r == 0; i++) {
+        r = futex6(&rqpi_cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)0L, &rqpi_lock, 0);
+        if (r == 0)
+            sleep_ms(1);
+    }
+    CHECK_EQ(r, 1);
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    CHECK_EQ(w.ret, 0);
+    CHECK_EQ(w.seen & FUTEX_TID_MASK, (uint32_t)w.tid);
+    CHECK_EQ(rqpi_lock, 0);
+}
+
+TEST(futex_cmp_requeue_pi_moves_waiters_onto_a_held_lock_which_hands_them_over)
+{
+    rqpi_cv = 0;
+    rqpi_lock = 0;
+    REQUIRE(futex6(&rqpi_lock, FUTEX_LOCK_PI, 0, NULL, NULL, 0) == 0);
+    struct rqpi_waiter w[2] = { { -2, 0, 0, 0 }, { -2, 0, 0, 0 } };
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        REQUIRE(pthread_create(&t[i], NULL, wait_requeue_pi, &w[i]) == 0);
+    long moved = 0;
+    for (int i = 0; i < 10000 && moved < 2; i++) {
+        long r = futex6(&rqpi_cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)(long)INT_MAX, &rqpi_lock, 0);
+        if (r < 0)
+            break;
+        moved += r;
+        if (moved < 2)
+            sleep_ms(1);
+    }
+    CHECK_EQ(moved, 2);
+    /* Still ours, now with sleepers: unlocking hands it to one, which hands it on. */
+    CHECK_EQ(rqpi_lock, FUTEX_WAITERS | (uint32_t)gettid_());
+    CHECK_EQ(futex6(&rqpi_lock, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0), 0);
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ(pthread_join(t[i], NULL), 0);
+        CHECK_EQ(w[i].ret, 0);
+        CHECK_EQ(w[i].seen & FUTEX_TID_MASK, (uint32_t)w[i].tid);
+    }
+    CHECK_EQ(rqpi_lock, 0);
 }
 
 /* ---- PTHREAD_PRIO_INHERIT mutexes ---- */
