@@ -1,10 +1,11 @@
-/* Priority-inheritance futexes (FUTEX_LOCK_PI, _LOCK_PI2, _TRYLOCK_PI, _UNLOCK_PI):
- * the word holds the owner's TID, FUTEX_WAITERS while someone sleeps in the kernel
- * and FUTEX_OWNER_DIED after a robust owner died. The kernel takes a free word for
- * the caller, marks a held one and sleeps, and at unlock hands the word straight to
- * the first sleeper (FIFO), as Linux does, so a PTHREAD_PRIO_INHERIT mutex works with
- * musl and glibc. No priority is inherited: the scheduler is round-robin with no
- * priorities to lend (docs/STATUS.md). */
+/* Priority-inheritance futexes (FUTEX_LOCK_PI, _LOCK_PI2, _TRYLOCK_PI, _UNLOCK_PI,
+ * and the requeue-PI pair for condition variables): the word holds the owner's TID,
+ * FUTEX_WAITERS while someone sleeps in the kernel and FUTEX_OWNER_DIED after a
+ * robust owner died. The kernel takes a free word for the caller, marks a held one
+ * and sleeps, and at unlock (or when the owner thread ends) hands the word straight
+ * to the first sleeper, FIFO, as Linux hands it to the top waiter, so a
+ * PTHREAD_PRIO_INHERIT mutex works with musl and glibc. No priority is inherited:
+ * the scheduler is round-robin with no priorities to lend (docs/STATUS.md). */
 
 #include <osc/errno.h>
 #include <osc/sched.h>
@@ -146,6 +147,7 @@ long futex_cmp_requeue_pi(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
         return -EINVAL;
     uint32_t *word2 = futex_word(k2);
     unsigned long f = spin_lock_irqsave(&futex_lock);
+    uint32_t alive_owner = 0;   /* word2's value whose owner was seen alive, lock held since */
     long r;
     for (;;) {
         if (__atomic_load_n(futex_word(k1), __ATOMIC_SEQ_CST) != val) {
@@ -167,12 +169,18 @@ long futex_cmp_requeue_pi(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
             r = -EDEADLK;
             break;
         }
-        int alive = owner ? owner_alive_locked(word2, v, &f) : 1;
-        if (alive == 0)
+        if (owner && v != alive_owner) {
+            /* The lock is dropped to look: sleepers may leave meanwhile, so every
+             * check above is made again (top may be gone) before acting. */
+            alive_owner = 0;
+            int alive = owner_alive_locked(word2, v, &f);
+            if (alive < 0) {
+                r = alive;
+                break;
+            }
+            if (alive)
+                alive_owner = v;
             continue;
-        if (alive < 0) {
-            r = alive;
-            break;
         }
         /* Everything checked: act. A held word takes the first sleeper too (Linux
          * counts it as the one to wake); FUTEX_WAITERS goes on while anyone will
