@@ -1,5 +1,5 @@
 /* Futex operations beyond wait/wake: bitset waits and wakes, FUTEX_WAKE_OP, requeue,
- * priority-inheritance locks (raw and through PTHREAD_PRIO_INHERIT mutexes), robust
+ * priority-inheritance locks (raw, requeue-PI, and PTHREAD_PRIO_INHERIT mutexes), robust
  * lists walked when a thread or process dies holding a lock (EOWNERDEAD, then
  * pthread_mutex_consistent), get_robust_list, and the count of unknown futex
  * operations in /sys/kernel/unimplemented (OSCortex only). */
@@ -435,7 +435,6 @@ TEST(futex_lock_pi_takes_an_owner_died_word_keeping_the_flag)
     CHECK_EQ(futex6(&word, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0), 0);
     CHECK_EQ(word, 0);
 }
-
 
 TEST(futex_lock_pi_times_out_at_its_absolute_deadline)
 {
