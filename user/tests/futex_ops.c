@@ -893,6 +893,36 @@ TEST(robust_pi_mutex_of_a_thread_ended_by_raw_exit_gives_eownerdead)
     robust_raw_thread_exit_case(1);
 }
 
+static void *lock_and_sleep(void *m)
+{
+    if (pthread_mutex_lock(m) == 0)
+        __atomic_store_n((int *)((pthread_mutex_t *)m + 1), 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+TEST(robust_mutex_of_a_sibling_thread_ended_by_exit_group_gives_eownerdead)
+{
+    /* The mutex and a "locked" flag right after it, in memory the child shares. */
+    pthread_mutex_t *m = shared_page();
+    REQUIRE(m != NULL);
+    REQUIRE(init_robust(m, 0, 1) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(20);
+        pthread_t t;
+        if (pthread_create(&t, NULL, lock_and_sleep, m) != 0)
+            _exit(2);
+        while (!__atomic_load_n((int *)(m + 1), __ATOMIC_SEQ_CST))
+            sleep_ms(1);
+        _exit(0);               /* exit_group: the sleeping owner is killed */
+    }
+    CHECK_EQ(wait_exit_status(pid), 0);
+    CHECK_EQ(recover(m), 0);
+    munmap(m, 4096);
+}
+
 TEST(robust_mutex_held_across_execve_is_released_by_the_exec)
 {
     pthread_mutex_t *m = shared_page();
