@@ -14,13 +14,19 @@
 static int gen_unimplemented(struct pnode *n, struct pbuf *b)
 {
     (void)n;
-    /* "NUMBER NAME COUNT" for every number that answered -ENOSYS at least once. */
+    /* "NUMBER NAME COUNT" for every number that answered -ENOSYS at least once,
+     * then "NUMBER NAME:op=OP COUNT" for each unknown operation of an implemented
+     * multiplexed call (futex). */
     for (uint32_t nr = 0; nr < NR_SYSCALLS; nr++) {
         uint64_t c = syscall_unimplemented_count(nr);
-        if (!c)
-            continue;
         const char *name = syscall_linux_name(nr);
-        pbuf_printf(b, "%u %s %lu\n", nr, name ? name : "unknown", (unsigned long)c);
+        if (c)
+            pbuf_printf(b, "%u %s %lu\n", nr, name ? name : "unknown", (unsigned long)c);
+        uint32_t onr, op;
+        for (size_t i = 0; syscall_unimplemented_op_at(i, &onr, &op, &c); i++)
+            if (onr == nr)
+                pbuf_printf(b, "%u %s:op=%u %lu\n", nr, name ? name : "unknown", op,
+                            (unsigned long)c);
     }
     return 0;
 }

@@ -428,6 +428,8 @@ SYSCALL(execve)
     /* Point of no return: the new image replaces the old one. */
     struct thread *t = thread_current();
     struct uthread *u = t->uthread;
+    futex_exit_robust_list(u);  /* its locks lived in the old image (Linux does it too) */
+    futex_exit_pi(u->tid);
     struct process *p = &u->proc->pub;
     struct mm_space *old = p->mm;
     proc_usage_note_mm(u->proc, old);   /* ru_maxrss survives exec (Linux) */

@@ -1,7 +1,10 @@
 /* Fast user-space mutexes: threads sleep on a 32-bit user word, keyed by the
  * PHYSICAL address of that word (LESSONS 5), so two address spaces mapping the same
- * frame (MAP_SHARED across fork) meet on one key. A wake with no waiter does nothing
- * (LESSONS 4): userspace keeps the state in the word itself. */
+ * frame (MAP_SHARED across fork) meet on one key; FUTEX_PRIVATE_FLAG changes
+ * nothing. A wake with no waiter does nothing (LESSONS 4): userspace keeps the state
+ * in the word itself. This file: the waiter hash, wait/wake (with bitsets), requeue,
+ * wake-op and the futex(2) dispatcher; PI locks (and requeue-PI) are in futex_pi.c,
+ * robust lists in futex_robust.c. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -10,44 +13,47 @@
 #include <osc/time.h>
 #include <osc/uaccess.h>
 #include "../sched/sched_internal.h"
+#include "futex_internal.h"
 #include "proc_internal.h"
-
-/* Linux include/uapi/linux/futex.h */
-#define FUTEX_WAIT            0
-#define FUTEX_WAKE            1
-#define FUTEX_REQUEUE         3
-#define FUTEX_CMP_REQUEUE     4
-#define FUTEX_WAIT_BITSET     9
-#define FUTEX_WAKE_BITSET     10
-#define FUTEX_PRIVATE_FLAG    128
-#define FUTEX_CLOCK_REALTIME  256
-#define FUTEX_BITSET_ANY      0xffffffffu
 
 #define FUTEX_HASH_BITS 6
 #define NS_PER_SEC      1000000000ull
 
-/* A sleeping thread; lives on its own kernel stack while it waits. */
-struct futex_waiter {
-    paddr_t key;
-    uint32_t bitset;
-    bool woken;                 /* set by the waker, under futex_lock */
-    struct thread *thread;
-    struct futex_waiter *next;
-};
+/* FUTEX_WAKE_OP's val3 (Linux include/uapi/linux/futex.h): op:4 cmp:4 oparg:12
+ * cmparg:12, high bits first; op's top bit shifts oparg (1 << oparg). */
+#define FUTEX_OP_SET          0
+#define FUTEX_OP_ADD          1
+#define FUTEX_OP_OR           2
+#define FUTEX_OP_ANDN         3
+#define FUTEX_OP_XOR          4
+#define FUTEX_OP_OPARG_SHIFT  8
+#define FUTEX_OP_CMP_EQ       0
+#define FUTEX_OP_CMP_NE       1
+#define FUTEX_OP_CMP_LT       2
+#define FUTEX_OP_CMP_LE       3
+#define FUTEX_OP_CMP_GT       4
+#define FUTEX_OP_CMP_GE       5
 
-/* futex_lock (rank 75, docs/locking.md) protects every bucket and each waiter's
- * key, woken and next. One lock for all buckets: requeue moves waiters between two
- * buckets, and equal ranks may not nest. Taken with no mutex held inside; takes
- * only the run-queue lock (waking). */
-static spinlock_t futex_lock = SPINLOCK_INIT("futex", 75);
-static struct futex_waiter *buckets[1 << FUTEX_HASH_BITS];
+/* Rank 75 (docs/locking.md); see futex_internal.h. One lock for all buckets:
+ * requeue and wake-op touch two buckets, and equal ranks may not nest. */
+spinlock_t futex_lock = SPINLOCK_INIT("futex", 75);
+static struct futex_waiter *buckets[1 << FUTEX_HASH_BITS];     /* FIFO chains */
 
 static struct futex_waiter **bucket_of(paddr_t key)
 {
     return &buckets[(key * 0x9e3779b97f4a7c15ull) >> (64 - FUTEX_HASH_BITS)];
 }
 
-static void waiter_unlink_locked(struct futex_waiter *w)
+static void enqueue_locked(struct futex_waiter *w)
+{
+    struct futex_waiter **pp = bucket_of(w->key);
+    while (*pp)
+        pp = &(*pp)->next;
+    w->next = NULL;
+    *pp = w;
+}
+
+static void dequeue_locked(struct futex_waiter *w)
 {
     for (struct futex_waiter **pp = bucket_of(w->key); *pp; pp = &(*pp)->next)
         if (*pp == w) {
@@ -56,31 +62,100 @@ static void waiter_unlink_locked(struct futex_waiter *w)
         }
 }
 
-static int futex_key(uint64_t uaddr, paddr_t *key)
+int futex_key(uint64_t uaddr, bool write, paddr_t *key)
 {
     struct process *p = proc_current();
     if (uaddr & 3)
         return -EINVAL;
     if (!user_range_ok(uaddr, sizeof(uint32_t)))
         return -EFAULT;
-    return mm_user_phys(p->mm, uaddr, key);
+    return mm_user_phys(p->mm, uaddr, write, key);
 }
 
-static int wake_key(paddr_t key, int n, uint32_t bitset)
+struct futex_waiter *futex_first_waiter_locked(paddr_t key, bool pi,
+                                               const struct futex_waiter *except)
+{
+    for (struct futex_waiter *w = *bucket_of(key); w; w = w->next)
+        if (w->key == key && w->pi == pi && w != except)
+            return w;
+    return NULL;
+}
+
+static bool only_plain_waiters_locked(paddr_t key)
+{
+    for (struct futex_waiter *w = *bucket_of(key); w; w = w->next)
+        if (w->key == key && (w->pi || w->pi_key))
+            return false;
+    return true;
+}
+
+bool futex_only_requeue_pi_waiters_locked(paddr_t key, paddr_t pi_key)
+{
+    for (struct futex_waiter *w = *bucket_of(key); w; w = w->next)
+        if (w->key == key && (w->pi || w->pi_key != pi_key))
+            return false;
+    return true;
+}
+
+int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, int n)
+{
+    int moved = 0;
+    for (struct futex_waiter **pp = bucket_of(key); *pp && moved < n;) {
+        struct futex_waiter *w = *pp;
+        if (w->key != key) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        w->key = pi_key;
+        w->pi = true;
+        enqueue_locked(w);
+        moved++;
+    }
+    return moved;
+}
+
+struct futex_waiter *futex_find_pi_waiter_locked(uint32_t owner)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(buckets); i++)
+        for (struct futex_waiter *w = buckets[i]; w; w = w->next)
+            if (w->pi && (__atomic_load_n(futex_word(w->key), __ATOMIC_SEQ_CST) &
+                          FUTEX_TID_MASK) == owner)
+                return w;
+    return NULL;
+}
+
+void futex_wake_one_locked(struct futex_waiter *w, bool got_lock)
+{
+    dequeue_locked(w);
+    w->woken = true;
+    w->got_lock = got_lock;
+    sched_wake_sleeping(w->thread);
+}
+
+int futex_wake_locked(paddr_t key, int n, uint32_t bitset)
 {
     int woken = 0;
-    unsigned long f = spin_lock_irqsave(&futex_lock);
     for (struct futex_waiter **pp = bucket_of(key); *pp && woken < n;) {
         struct futex_waiter *w = *pp;
         if (w->key != key || !(w->bitset & bitset)) {
             pp = &w->next;
             continue;
         }
+        if (w->pi || w->pi_key)
+            return -EINVAL;     /* PI sleepers wake only through the PI operations */
         *pp = w->next;
         w->woken = true;
         sched_wake_sleeping(w->thread);
         woken++;
     }
+    return woken;
+}
+
+static int wake_key(paddr_t key, int n, uint32_t bitset)
+{
+    unsigned long f = spin_lock_irqsave(&futex_lock);
+    int woken = futex_wake_locked(key, n, bitset);
     spin_unlock_irqrestore(&futex_lock, f);
     return woken;
 }
@@ -88,9 +163,20 @@ static int wake_key(paddr_t key, int n, uint32_t bitset)
 int futex_wake_addr(struct mm_space *mm, uint64_t uaddr, int n)
 {
     paddr_t key;
-    if ((uaddr & 3) || !mm || mm_user_phys(mm, uaddr, &key))
+    if ((uaddr & 3) || !mm || mm_user_phys(mm, uaddr, false, &key))
         return 0;
     return wake_key(key, n, FUTEX_BITSET_ANY);
+}
+
+int futex_sleep_locked(struct futex_waiter *w, uint64_t deadline)
+{
+    w->woken = w->got_lock = false;
+    enqueue_locked(w);
+    thread_sleep_until_locked(&futex_lock, deadline);
+    if (w->woken)
+        return 0;
+    dequeue_locked(w);
+    return time_ns() >= deadline ? -ETIMEDOUT : -EINTR;
 }
 
 /* Sleeps while the word at uaddr holds val, until woken or deadline (time_ns;
@@ -98,32 +184,20 @@ int futex_wake_addr(struct mm_space *mm, uint64_t uaddr, int n)
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
     struct futex_waiter w = { .bitset = bitset, .thread = thread_current() };
-    int err = futex_key(uaddr, &w.key);
+    int err = futex_key(uaddr, false, &w.key);
     if (err)
         return err;
     unsigned long f = spin_lock_irqsave(&futex_lock);
-    /* Read through the direct map under the lock: a waker changes the word before
-     * it takes the lock, so either we see its value or it sees us queued. */
-    uint32_t now_val = __atomic_load_n((uint32_t *)phys_to_virt(w.key), __ATOMIC_SEQ_CST);
-    if (now_val != val) {
-        spin_unlock_irqrestore(&futex_lock, f);
-        return -EAGAIN;
-    }
-    if (deadline <= time_ns()) {
-        spin_unlock_irqrestore(&futex_lock, f);
-        return -ETIMEDOUT;
-    }
-    struct futex_waiter **b = bucket_of(w.key);
-    w.next = *b;
-    *b = &w;
-    thread_sleep_until_locked(&futex_lock, deadline);
-    long r = 0;
-    if (!w.woken) {
-        waiter_unlink_locked(&w);
-        r = time_ns() >= deadline ? -ETIMEDOUT : -EINTR;
-    }
+    /* Read under the lock: a waker changes the word before it takes the lock, so
+     * either we see its value or it sees us queued. */
+    if (__atomic_load_n(futex_word(w.key), __ATOMIC_SEQ_CST) != val)
+        err = -EAGAIN;
+    else if (deadline <= time_ns())
+        err = -ETIMEDOUT;
+    else
+        err = futex_sleep_locked(&w, deadline);
     spin_unlock_irqrestore(&futex_lock, f);
-    return r;
+    return err;
 }
 
 /* A user timespec as nanoseconds; -EFAULT / -EINVAL. */
@@ -139,46 +213,127 @@ static int read_timespec(uint64_t uts, uint64_t *ns)
     return 0;
 }
 
+enum timeout_kind { TIMEOUT_RELATIVE, TIMEOUT_MONOTONIC, TIMEOUT_REALTIME };
+
+/* The user timeout at uts (0: none) as a time_ns() deadline. */
+static int read_deadline(uint64_t uts, enum timeout_kind kind, uint64_t *deadline)
+{
+    *deadline = UINT64_MAX;
+    if (!uts)
+        return 0;
+    uint64_t ns;
+    int err = read_timespec(uts, &ns);
+    if (err)
+        return err;
+    uint64_t now = time_ns();
+    if (kind == TIMEOUT_RELATIVE) {
+        *deadline = now + ns;
+    } else if (kind == TIMEOUT_REALTIME) {
+        int64_t rel = (int64_t)ns - time_realtime_ns();
+        *deadline = rel <= 0 ? now : now + (uint64_t)rel;
+    } else {
+        *deadline = ns;
+    }
+    return 0;
+}
+
 static long futex_requeue(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
                           bool cmp, uint32_t val)
 {
     paddr_t k1, k2;
-    int err = futex_key(uaddr, &k1);
+    int err = futex_key(uaddr, false, &k1);
     if (!err)
-        err = futex_key(uaddr2, &k2);
+        err = futex_key(uaddr2, false, &k2);
     if (err)
         return err;
     if (nwake < 0 || nmove < 0)
         return -EINVAL;
     unsigned long f = spin_lock_irqsave(&futex_lock);
-    if (cmp && __atomic_load_n((uint32_t *)phys_to_virt(k1), __ATOMIC_SEQ_CST) != val) {
+    if (cmp && __atomic_load_n(futex_word(k1), __ATOMIC_SEQ_CST) != val) {
         spin_unlock_irqrestore(&futex_lock, f);
         return -EAGAIN;
     }
+    if (!only_plain_waiters_locked(k1)) {
+        spin_unlock_irqrestore(&futex_lock, f);
+        return -EINVAL;         /* PI sleepers move and wake only through PI operations */
+    }
     int done = 0, moved = 0;
-    for (struct futex_waiter **pp = bucket_of(k1); *pp;) {
+    for (struct futex_waiter **pp = bucket_of(k1); *pp && (done < nwake || moved < nmove);) {
         struct futex_waiter *w = *pp;
-        if (w->key != k1 || (done >= nwake && moved >= nmove)) {
+        if (w->key != k1) {
             pp = &w->next;
-            continue;
-        }
-        *pp = w->next;
-        if (done < nwake) {
+        } else if (done < nwake) {
+            *pp = w->next;
             w->woken = true;
             sched_wake_sleeping(w->thread);
             done++;
-        } else {
-            w->key = k2;
-            struct futex_waiter **b = bucket_of(k2);
-            w->next = *b;
-            *b = w;
+        } else if (k1 == k2) {
+            pp = &w->next;      /* moving onto itself: counted, left in place */
             moved++;
-            if (k1 == k2)
-                break;          /* moving onto itself: nothing more to do */
+        } else {
+            *pp = w->next;
+            w->key = k2;
+            enqueue_locked(w);
+            moved++;
         }
     }
     spin_unlock_irqrestore(&futex_lock, f);
     return done + moved;
+}
+
+/* FUTEX_WAKE_OP: atomically *uaddr2 = old OP oparg, wake nwake on uaddr, and when
+ * old CMP cmparg holds, nwake2 on uaddr2 (glibc's old condvars). As in Linux, an
+ * unknown op changes nothing and an unknown cmp comes after the store; both are
+ * -ENOSYS. */
+static long futex_wake_op(uint64_t uaddr, int nwake, uint64_t uaddr2, int nwake2,
+                          uint32_t encoded)
+{
+    unsigned op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
+    int32_t oparg = (int32_t)(encoded << 8) >> 20;     /* bits 12..23, signed */
+    int32_t cmparg = (int32_t)(encoded << 20) >> 20;   /* bits 0..11, signed */
+    if (encoded & (FUTEX_OP_OPARG_SHIFT << 28))
+        oparg = (int32_t)(1u << (oparg & 31));
+    paddr_t k1, k2;
+    int err = futex_key(uaddr, false, &k1);
+    if (!err)
+        err = futex_key(uaddr2, true, &k2);
+    if (err)
+        return err;
+    if (op > FUTEX_OP_XOR)
+        return -ENOSYS;
+    unsigned long f = spin_lock_irqsave(&futex_lock);
+    uint32_t *word = futex_word(k2);
+    uint32_t old = __atomic_load_n(word, __ATOMIC_SEQ_CST), nv;
+    do {
+        switch (op) {
+        case FUTEX_OP_SET: nv = (uint32_t)oparg; break;
+        case FUTEX_OP_ADD: nv = old + (uint32_t)oparg; break;
+        case FUTEX_OP_OR: nv = old | (uint32_t)oparg; break;
+        case FUTEX_OP_ANDN: nv = old & ~(uint32_t)oparg; break;
+        default: nv = old ^ (uint32_t)oparg; break;
+        }
+    } while (!futex_cas(word, &old, nv));
+    int32_t o = (int32_t)old;
+    int hit;
+    switch (cmp) {
+    case FUTEX_OP_CMP_EQ: hit = o == cmparg; break;
+    case FUTEX_OP_CMP_NE: hit = o != cmparg; break;
+    case FUTEX_OP_CMP_LT: hit = o < cmparg; break;
+    case FUTEX_OP_CMP_LE: hit = o <= cmparg; break;
+    case FUTEX_OP_CMP_GT: hit = o > cmparg; break;
+    case FUTEX_OP_CMP_GE: hit = o >= cmparg; break;
+    default: hit = -ENOSYS; break;
+    }
+    long r = hit;
+    if (hit >= 0) {
+        r = futex_wake_locked(k1, MAX(nwake, 0), FUTEX_BITSET_ANY);
+        if (r >= 0 && hit) {
+            int r2 = futex_wake_locked(k2, MAX(nwake2, 0), FUTEX_BITSET_ANY);
+            r = r2 < 0 ? r2 : r + r2;
+        }
+    }
+    spin_unlock_irqrestore(&futex_lock, f);
+    return r;
 }
 
 /* futex(uaddr, op, val, timeout|val2, uaddr2, val3) */
@@ -189,31 +344,23 @@ SYSCALL(futex)
     uint32_t val = (uint32_t)args->a[2];
     uint32_t val3 = (uint32_t)args->a[5];
     int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+    bool realtime = op & FUTEX_CLOCK_REALTIME;
+    /* Linux takes the flag only where a wait has an absolute timeout. */
+    if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI &&
+        cmd != FUTEX_LOCK_PI2)
         return -ENOSYS;
+    uint64_t deadline;
+    int err;
     switch (cmd) {
     case FUTEX_WAIT:
     case FUTEX_WAIT_BITSET: {
         uint32_t bitset = cmd == FUTEX_WAIT ? FUTEX_BITSET_ANY : val3;
         if (!bitset)
             return -EINVAL;
-        uint64_t deadline = UINT64_MAX;
-        if (args->a[3]) {
-            uint64_t ns;
-            int err = read_timespec(args->a[3], &ns);
-            if (err)
-                return err;
-            uint64_t now = time_ns();
-            if (cmd == FUTEX_WAIT) {
-                deadline = now + ns;                    /* relative */
-            } else if (op & FUTEX_CLOCK_REALTIME) {
-                int64_t rel = (int64_t)ns - time_realtime_ns();
-                deadline = rel <= 0 ? now : now + (uint64_t)rel;
-            } else {
-                deadline = ns;                          /* absolute, monotonic */
-            }
-        }
-        return futex_wait(uaddr, val, deadline, bitset);
+        enum timeout_kind kind = cmd == FUTEX_WAIT ? TIMEOUT_RELATIVE
+                                 : realtime ? TIMEOUT_REALTIME : TIMEOUT_MONOTONIC;
+        err = read_deadline(args->a[3], kind, &deadline);
+        return err ? err : futex_wait(uaddr, val, deadline, bitset);
     }
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
@@ -221,7 +368,7 @@ SYSCALL(futex)
         if (!bitset)
             return -EINVAL;
         paddr_t key;
-        int err = futex_key(uaddr, &key);
+        err = futex_key(uaddr, false, &key);
         if (err)
             return err;
         return wake_key(key, (int)MIN(val, (uint32_t)INT32_MAX), bitset);
@@ -230,7 +377,26 @@ SYSCALL(futex)
     case FUTEX_CMP_REQUEUE:
         return futex_requeue(uaddr, (int)val, (int)args->a[3], args->a[4],
                              cmd == FUTEX_CMP_REQUEUE, val3);
+    case FUTEX_WAKE_OP:
+        return futex_wake_op(uaddr, (int)val, args->a[4], (int)args->a[3], val3);
+    case FUTEX_LOCK_PI:         /* absolute CLOCK_REALTIME, whatever the flag */
+    case FUTEX_LOCK_PI2:        /* absolute, CLOCK_MONOTONIC unless the flag */
+        err = read_deadline(args->a[3], cmd == FUTEX_LOCK_PI || realtime ? TIMEOUT_REALTIME
+                                                                          : TIMEOUT_MONOTONIC,
+                            &deadline);
+        return err ? err : futex_lock_pi(uaddr, deadline, false);
+    case FUTEX_WAIT_REQUEUE_PI:
+        err = read_deadline(args->a[3], realtime ? TIMEOUT_REALTIME : TIMEOUT_MONOTONIC,
+                            &deadline);
+        return err ? err : futex_wait_requeue_pi(uaddr, val, deadline, args->a[4], val3);
+    case FUTEX_CMP_REQUEUE_PI:
+        return futex_cmp_requeue_pi(uaddr, (int)val, (int)args->a[3], args->a[4], val3);
+    case FUTEX_TRYLOCK_PI:
+        return futex_lock_pi(uaddr, UINT64_MAX, true);
+    case FUTEX_UNLOCK_PI:
+        return futex_unlock_pi(uaddr);
     default:
-        return -ENOSYS;
+        /* FUTEX_FD (gone from Linux too), anything newer. */
+        return syscall_unimplemented_op(__NR_futex, (uint32_t)cmd);
     }
 }

@@ -676,12 +676,12 @@ struct mm_space *mm_fork(struct mm_space *mm)
     return c;
 }
 
-int mm_user_phys(struct mm_space *mm, vaddr_t addr, paddr_t *out)
+int mm_user_phys(struct mm_space *mm, vaddr_t addr, bool write, paddr_t *out)
 {
     int err = -EFAULT;
     mutex_lock(&mm->lock);
     struct vma *v = vma_find(mm, addr);
-    if (v && (v->prot & (PROT_READ | PROT_WRITE))) {
+    if (v && (v->prot & (write ? PROT_WRITE : PROT_READ | PROT_WRITE))) {
         vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
         paddr_t pa = 0;
         err = populate_locked(mm, v, va, &pa);

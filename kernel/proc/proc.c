@@ -129,6 +129,23 @@ struct pcb *proc_find_locked(int pid)
     return NULL;
 }
 
+struct uthread *proc_find_thread_locked(int tid)
+{
+    for (struct pcb *c = all_procs; c; c = c->next_all)
+        for (struct uthread *u = c->threads; u; u = u->next_thread)
+            if (u->tid == tid)
+                return u;
+    return NULL;
+}
+
+bool proc_tid_alive(int tid)
+{
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    bool alive = proc_find_thread_locked(tid) != NULL;
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    return alive;
+}
+
 int proc_count_locked(void)
 {
     int n = 0;
@@ -411,6 +428,9 @@ __noreturn void proc_thread_exit(int status, bool group)
     struct uthread *u = t->uthread;
     struct pcb *pc = u->proc;
     signal_thread_exit(u);      /* no signal targets this thread from here on */
+    /* Robust locks it still holds: their next locker gets EOWNERDEAD (before the
+     * tid word is cleared, as Linux orders it). */
+    futex_exit_robust_list(u);
     /* CLONE_CHILD_CLEARTID / set_tid_address: pthread_join waits on this word. */
     if (u->clear_child_tid) {
         uint32_t zero = 0;
@@ -447,6 +467,7 @@ __noreturn void proc_thread_exit(int status, bool group)
         proc_pdeath_mark_locked(pc, u->tid, pc->threads->tid);
     }
     spin_unlock_irqrestore(&proc_wq.lock, f);
+    futex_exit_pi(u->tid);      /* off the table: PI lockers now see it gone */
     if (last)
         proc_finish(t, u, pc);
     proc_pdeath_send_marked();
@@ -730,16 +751,6 @@ SYSCALL(set_tid_address)
     struct uthread *u = proc_uthread();
     u->clear_child_tid = args->a[0];
     return u->tid;
-}
-
-SYSCALL(set_robust_list)
-{
-    struct uthread *u = proc_uthread();
-    if (args->a[1] != 24)       /* sizeof(struct robust_list_head) */
-        return -EINVAL;
-    u->robust_list = args->a[0];
-    u->robust_len = args->a[1];
-    return 0;
 }
 
 #define ARCH_SET_FS 0x1002

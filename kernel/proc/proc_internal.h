@@ -64,7 +64,7 @@ struct uthread {
     int tid;
     uint64_t fs_base;           /* arch_prctl(ARCH_SET_FS): loaded on every switch in */
     uint64_t clear_child_tid;   /* set_tid_address */
-    uint64_t robust_list, robust_len;
+    uint64_t robust_list;       /* set_robust_list head; walked at exit (futex_robust.c) */
     void *fpu_raw;              /* allocation behind thread->fpu_area (64-aligned) */
     struct thread *thread;      /* the scheduler's side */
     struct uthread *next_thread;        /* in proc->threads, under proc_wq.lock */
@@ -89,6 +89,8 @@ void proc_wake_waiters(void);
  * child, reparenting); lock held on entry and return. */
 void proc_table_sleep(unsigned long *f);
 struct pcb *proc_find_locked(int pid);          /* NULL when no such process */
+struct uthread *proc_find_thread_locked(int tid);       /* a live thread, any process */
+bool proc_tid_alive(int tid);                   /* takes the process table lock */
 int proc_count_locked(void);
 uint64_t proc_count_uid_locked(uint32_t uid);   /* threads of real user uid's processes */
 int proc_alloc_pid_locked(void);
@@ -147,6 +149,13 @@ char proc_run_state_locked(const struct pcb *pc);
 
 /* futex.c: wakes up to n waiters on the user word at uaddr of mm; count woken. */
 int futex_wake_addr(struct mm_space *mm, uint64_t uaddr, int n);
+/* futex_robust.c: the current thread u is ending (exit, fatal signal) or exec'ing:
+ * marks the robust locks it holds FUTEX_OWNER_DIED and forgets the list. Runs in
+ * u's own context, its address space still loaded. */
+void futex_exit_robust_list(struct uthread *u);
+/* futex_pi.c: thread tid is gone (off the process table) or exec'ing: the PI
+ * words it owns that others sleep on go to their first sleepers. */
+void futex_exit_pi(int tid);
 
 static inline struct pcb *pcb_of(struct process *p)
 {

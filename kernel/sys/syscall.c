@@ -16,6 +16,14 @@ static const struct syscall_entry *table[NR_SYSCALLS];
 static uint64_t unimplemented[NR_SYSCALLS];
 static uint64_t out_of_range;
 
+/* Misses of a multiplexed call's operations (futex), per (number, operation): slots
+ * are claimed in order by compare-and-swap on their key and never given back, so a
+ * reader walks them without a lock and stops at the first free one. Past the last
+ * slot a miss counts as the number's own (the plain line). */
+#define OP_MISS_SLOTS 32
+#define OP_MISS_USED  (1ull << 63)
+static struct { uint64_t key, count; } op_misses[OP_MISS_SLOTS];
+
 void syscall_init(void)
 {
     size_t n = 0, fallbacks = 0;
@@ -62,6 +70,38 @@ uint64_t syscall_unimplemented_count(uint32_t nr)
     if (nr >= NR_SYSCALLS)
         return __atomic_load_n(&out_of_range, __ATOMIC_RELAXED);
     return __atomic_load_n(&unimplemented[nr], __ATOMIC_RELAXED);
+}
+
+long syscall_unimplemented_op(uint32_t nr, uint32_t op)
+{
+    uint64_t want = OP_MISS_USED | (uint64_t)nr << 32 | op;
+    for (size_t i = 0; i < OP_MISS_SLOTS; i++) {
+        uint64_t key = __atomic_load_n(&op_misses[i].key, __ATOMIC_ACQUIRE);
+        if (!key && __atomic_compare_exchange_n(&op_misses[i].key, &key, want, false,
+                                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            key = want;
+        if (key == want) {
+            __atomic_fetch_add(&op_misses[i].count, 1, __ATOMIC_RELAXED);
+            log_debug("unimplemented syscall %u operation %u", nr, op);
+            return -ENOSYS;
+        }
+    }
+    if (nr < NR_SYSCALLS)
+        __atomic_fetch_add(&unimplemented[nr], 1, __ATOMIC_RELAXED);
+    return -ENOSYS;
+}
+
+bool syscall_unimplemented_op_at(size_t i, uint32_t *nr, uint32_t *op, uint64_t *count)
+{
+    if (i >= OP_MISS_SLOTS)
+        return false;
+    uint64_t key = __atomic_load_n(&op_misses[i].key, __ATOMIC_ACQUIRE);
+    if (!key)
+        return false;
+    *nr = (uint32_t)(key >> 32) & 0x7fffffffu;
+    *op = (uint32_t)key;
+    *count = __atomic_load_n(&op_misses[i].count, __ATOMIC_RELAXED);
+    return true;
 }
 
 const char *syscall_name(uint32_t nr)

@@ -134,8 +134,10 @@ int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len);
 struct mm_space *mm_fork(struct mm_space *mm);
 /* The physical address of the user word at addr (futex keys, LESSONS 5), faulting
  * the page in; a writable private page gets its own frame first, so the key stays
- * the same until the page is unmapped. 0 or -EFAULT/-ENOMEM. */
-int mm_user_phys(struct mm_space *mm, vaddr_t addr, paddr_t *out);
+ * the same until the page is unmapped. write: the caller will store to the word
+ * through the direct map, so the mapping must allow writes (-EFAULT otherwise).
+ * 0 or -EFAULT/-ENOMEM. */
+int mm_user_phys(struct mm_space *mm, vaddr_t addr, bool write, paddr_t *out);
 /* New brk (0: query); returns the resulting break (Linux brk semantics). */
 vaddr_t mm_brk(struct mm_space *mm, vaddr_t want);
 

@@ -152,6 +152,7 @@
 #define __NR_pselect6 270
 #define __NR_ppoll 271
 #define __NR_set_robust_list 273
+#define __NR_get_robust_list 274
 #define __NR_utimensat 280
 #define __NR_dup3 292
 #define __NR_pipe2 293
@@ -206,6 +207,11 @@ void syscall_init(void);                /* builds the table; panics on duplicate
 long syscall_dispatch(uint64_t nr, struct syscall_args *args);
 /* -ENOSYS misses per number, for /sys/kernel/unimplemented. */
 uint64_t syscall_unimplemented_count(uint32_t nr);
+/* An operation of a multiplexed call (futex's op) that the kernel does not know:
+ * counts the miss per (nr, op) and returns -ENOSYS for the handler to return. */
+long syscall_unimplemented_op(uint32_t nr, uint32_t op);
+/* The i-th (nr, op) pair that missed and its count; false past the last one. */
+bool syscall_unimplemented_op_at(size_t i, uint32_t *nr, uint32_t *op, uint64_t *count);
 const char *syscall_name(uint32_t nr);  /* NULL when unimplemented */
 /* Linux's name for nr (whether or not implemented), NULL beyond the known table. */
 const char *syscall_linux_name(uint32_t nr);
