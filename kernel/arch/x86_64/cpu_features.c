@@ -155,6 +155,15 @@ void cpu_features_enable(void)
         pat_program();
 }
 
+void cpu_control_state_read(struct cpu_control_state *st)
+{
+    st->cr0 = read_cr0();
+    st->cr4 = read_cr4();
+    st->efer = rdmsr(MSR_EFER);
+    st->pat = cpu_has(CPU_FEATURE_PAT) ? rdmsr(MSR_IA32_PAT) : 0;
+    st->xcr0 = (st->cr4 & CR4_OSXSAVE) ? xgetbv(0) : 0;
+}
+
 void cpu_features_describe(char *buf, size_t size)
 {
     size_t len = 0;
