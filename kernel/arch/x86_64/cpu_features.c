@@ -34,6 +34,8 @@
 #define CR0_TS              (1ul << 3)
 #define CR0_NE              (1ul << 5)
 #define CR0_WP              (1ul << 16)
+#define CR0_NW              (1ul << 29)
+#define CR0_CD              (1ul << 30)
 #define CR4_OSFXSR          (1ul << 9)
 #define CR4_OSXMMEXCPT      (1ul << 10)
 #define CR4_OSXSAVE         (1ul << 18)
@@ -118,8 +120,10 @@ static void pat_program(void)
 
 void cpu_features_enable(void)
 {
-    /* WP: ring 0 honours read-only pages too (copy-on-write and rodata rely on it). */
-    uint64_t cr0 = read_cr0() | CR0_WP | CR0_NE;
+    /* WP: ring 0 honours read-only pages too (copy-on-write and rodata rely on it).
+     * CD/NW: an AP leaves reset with caching disabled (CR0 = 0x60000010, SDM 3A
+     * 9.1.1); the firmware turned it on for the boot CPU only. */
+    uint64_t cr0 = (read_cr0() | CR0_WP | CR0_NE) & ~(CR0_CD | CR0_NW);
     uint64_t cr4 = read_cr4();
     if (cpu_has(CPU_FEATURE_SSE)) {
         cr0 = (cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP;

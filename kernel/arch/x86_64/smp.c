@@ -106,6 +106,21 @@ __noreturn void smp_ap_main(uint32_t id)
         __asm__ volatile("cli; hlt" ::: "memory");
 }
 
+/* LESSONS 15 at run time: an AP whose control registers differ from the boot
+ * CPU's missed a per-CPU step; say so in every boot log (smp_tests.c checks it). */
+static void compare_control_state(uint32_t id)
+{
+    const struct cpu_control_state *b = cpu_control_state_of(0), *a = cpu_control_state_of(id);
+    if (!a || !b) {
+        log_warn("CPU %u: control registers not recorded", id);
+        return;
+    }
+    if (memcmp(a, b, sizeof(*a)) != 0)
+        log_warn("CPU %u set up unlike CPU 0: cr0 %#lx/%#lx cr4 %#lx/%#lx efer %#lx/%#lx "
+                 "pat %#lx/%#lx xcr0 %#lx/%#lx", id, a->cr0, b->cr0, a->cr4, b->cr4,
+                 a->efer, b->efer, a->pat, b->pat, a->xcr0, b->xcr0);
+}
+
 static bool wait_online(const struct cpu *c, uint64_t since)
 {
     while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
@@ -140,8 +155,10 @@ static bool start_ap(uint32_t id, uint32_t apic_id, uint32_t stall)
     time_delay_ns(SIPI_GAP_NS);
     if (sent && !*tramp_ack())
         sent = lapic_send_startup(apic_id, vector) == 0;
-    if (sent && wait_online(c, t0))
+    if (sent && wait_online(c, t0)) {
+        compare_control_state(id);
         return true;
+    }
 
     /* A core that did not answer goes back to waiting for a SIPI, so it cannot
      * start later on the next AP's parameters and stack. */
@@ -232,8 +249,10 @@ void smp_init(void)
     cpu_possible_count = possible;
 
     uint64_t ms = (time_ns() - t0) / 1000000, us = (time_ns() - t0) / 1000 % 1000;
+    const char *why = present == 1 ? "one CPU"
+                      : nfailed ? "some did not answer"
+                      : want < nstart ? "limited by maxcpus/nosmp"
+                      : "threads stay on CPU 0 for now";
     log_info("%u of %u CPUs online (%llu.%03llu ms; %s)", cpu_count, present,
-             (unsigned long long)ms, (unsigned long long)us,
-             present == 1 ? "one CPU" : want < nstart ? "limited by maxcpus/nosmp"
-                                                      : "threads stay on CPU 0 for now");
+             (unsigned long long)ms, (unsigned long long)us, why);
 }
