@@ -1,7 +1,8 @@
 /* sysfs, mounted at /sys: kernel status as text, one value or list per file.
  * A fixed tree from one table; /sys/cortex and /sys/pkg will join it as new rows.
  * The one dynamic part: /sys/devices/system/cpu/cpuN, one empty directory per
- * possible CPU (glibc counts them for sysconf(_SC_NPROCESSORS_CONF)). */
+ * present CPU as Linux registers them (glibc counts them for
+ * sysconf(_SC_NPROCESSORS_CONF)). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -133,7 +134,7 @@ static const struct sysent entries[] = {
 #define CPU_DIR         9
 #define CPU_NODE_IDX    1000    /* pnode idx of cpuN: CPU_NODE_IDX + N, parent of no row */
 static struct pnode *nodes[ARRAY_SIZE(entries)];   /* made once at mount */
-static struct pnode *cpu_nodes[MAX_CPUS];           /* cpuN, shown for N < possible */
+static struct pnode *cpu_nodes[MAX_CPUS];           /* cpuN, shown for N < present */
 static char cpu_names[MAX_CPUS][8];
 
 static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t len)
@@ -143,7 +144,7 @@ static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t le
         if (entries[i].parent == d && pseudofs_name_is(name, len, entries[i].name))
             return &nodes[i]->v;
     if (d == CPU_DIR)
-        for (uint32_t c = 0; c < MIN(cpu_possible_count, (uint32_t)MAX_CPUS); c++)
+        for (uint32_t c = 0; c < MIN(cpu_present_count, (uint32_t)MAX_CPUS); c++)
             if (pseudofs_name_is(name, len, cpu_names[c]))
                 return &cpu_nodes[c]->v;
     return NULL;
@@ -162,7 +163,7 @@ static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, siz
             return 0;
         }
     }
-    if (d == CPU_DIR && k < MIN(cpu_possible_count, (uint32_t)MAX_CPUS)) {
+    if (d == CPU_DIR && k < MIN(cpu_present_count, (uint32_t)MAX_CPUS)) {
         *name = cpu_names[k];
         *len = strlen(*name);
         *v = &cpu_nodes[k]->v;
