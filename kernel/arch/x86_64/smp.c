@@ -131,8 +131,9 @@ static bool wait_online(const struct cpu *c, uint64_t since)
     return true;
 }
 
-/* Starts one AP (already sent INIT) as logical CPU id; true once it is online. */
-static bool start_ap(uint32_t id, uint32_t apic_id, uint32_t stall)
+/* Starts one AP (already sent INIT) as logical CPU id; true once it is online.
+ * stall: the test hook, the AP halts in the trampoline before it acknowledges. */
+static bool start_ap(uint32_t id, uint32_t apic_id, bool stall)
 {
     paddr_t stack = pmm_alloc_pages(AP_STACK_PAGES);
     if (!stack) {
@@ -145,7 +146,7 @@ static bool start_ap(uint32_t id, uint32_t apic_id, uint32_t stall)
     c->kernel_stack_top = (uint64_t)phys_to_virt(stack) + AP_STACK_PAGES * PAGE_SIZE;
     tramp->stack_top = c->kernel_stack_top;
     tramp->cpu_id = id;
-    tramp->stall = stall == id;
+    tramp->stall = stall;
     *tramp_ack() = 0;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 
@@ -161,7 +162,9 @@ static bool start_ap(uint32_t id, uint32_t apic_id, uint32_t stall)
     }
 
     /* A core that did not answer goes back to waiting for a SIPI, so it cannot
-     * start later on the next AP's parameters and stack. */
+     * start later on the next AP's parameters and stack. (One that acknowledged
+     * but is still in its init after 0.5 s could be holding the log lock; nothing
+     * here can tell, and such a core is broken anyway.) */
     lapic_send_init(apic_id);
     __atomic_store_n(&c->online, false, __ATOMIC_RELEASE);     /* if it came up just late */
     log_warn("CPU %u (APIC id %u) %s in %llu ms; left parked", id, apic_id,
@@ -212,10 +215,11 @@ void smp_init(void)
     uint32_t possible = (uint32_t)MIN(present + nhot, (size_t)MAX_CPUS);
     uint32_t limit = cpu_limit();
     size_t want = MIN(nstart, (size_t)limit - 1);
-    uint64_t stall_id = 0;
-    const char *stall = cmdline_get("smp.stall");   /* test hook: this AP never answers */
-    if (!stall || !parse_u64(stall, strlen(stall), &stall_id))
-        stall_id = 0;
+    /* Test hook smp.stall=K: the K-th AP started (1 = the first) never answers. */
+    uint64_t stall_nth = 0;
+    const char *stall = cmdline_get("smp.stall");
+    if (!stall || !parse_u64(stall, strlen(stall), &stall_nth))
+        stall_nth = 0;
 
     /* Not-started APs get the ids after the online ones (percpu.h); filled below. */
     uint32_t failed[MAX_CPUS];
@@ -232,7 +236,7 @@ void smp_init(void)
                 log_warn("INIT to APIC id %u not delivered", start[i]);
         time_delay_ns(INIT_WAIT_NS);
         for (size_t i = 0; i < want; i++) {
-            if (start_ap(cpu_count, start[i], (uint32_t)stall_id))
+            if (start_ap(cpu_count, start[i], stall_nth == i + 1))
                 __atomic_store_n(&cpu_count, cpu_count + 1, __ATOMIC_RELEASE);
             else
                 failed[nfailed++] = start[i];
