@@ -14,6 +14,7 @@ enum cpu_feature {
     CPU_FEATURE_SMEP,
     CPU_FEATURE_SMAP,
     CPU_FEATURE_PAT,
+    CPU_FEATURE_MCE,        /* machine-check exception (CR4.MCE): #MC instead of shutdown */
     CPU_FEATURE_COUNT
 };
 
