@@ -18,6 +18,7 @@
 #include <osc/proc.h>
 #include <osc/ps2.h>
 #include <osc/sched.h>
+#include <osc/smp.h>
 #include <osc/syscall.h>
 #include <osc/uart.h>
 #include <osc/vfs.h>
@@ -73,6 +74,7 @@ static int start_init(void)
  *   pmm_init(); vmm_init(); heap_init();  [mm]
  *   arch_time_init()                      [arch] ACPI, LAPIC, IOAPIC, timers, RTC
  *   sched_init()                          [sched] (interrupts on from here)
+ *   smp_init()                            [smp] the other CPUs start and park
  *   fb_init(); splash_start()             [fb]
  *   uart_init()                           [uart]
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
@@ -102,6 +104,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 
     arch_time_init();
     sched_init();
+    smp_init();
     fb_init();
     splash_start();             /* or the text console, with splash=0 */
     uart_init();

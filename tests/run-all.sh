@@ -108,6 +108,7 @@ qemu_test tests/qemu/sysvipc.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 qemu_test tests/qemu/poweroff.py build/oscortex.iso
+qemu_test tests/qemu/smp.py build/oscortex.iso
 # make bench's quick mode: every figure produced in OSCortex and in Linux (never the
 # numbers; docs/performance.md). Downloads Debian's kernel once into build/bench/.
 echo "== bench smoke (OSCortex and Linux, every figure produced)"

@@ -3,7 +3,7 @@
 the median time from QEMU start to the first kernel log line and to the splash
 marker, as seen on the serial line (same machine as the tests: tools/qemu_run.py).
 
-usage: tools/boot-time.py [--runs N] [--splash MARKER] [--firmware bios|uefi|both] [ISO]"""
+usage: tools/boot-time.py [--runs N] [--splash MARKER] [--firmware bios|uefi|both] [--smp N] [ISO]"""
 
 import argparse
 import os
@@ -29,15 +29,17 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--splash", default="[fb] boot splash", help="serial marker of the splash")
     ap.add_argument("--firmware", choices=("bios", "uefi", "both"), default="both")
+    ap.add_argument("--smp", type=int, default=1, help="virtual CPUs (default 1)")
     args = ap.parse_args()
     fws = ("bios", "uefi") if args.firmware == "both" else (args.firmware,)
-    print("boot time: %s, median of %d, QEMU start -> serial marker (TCG)" % (
-        args.iso, args.runs))
+    print("boot time: %s, median of %d, QEMU start -> serial marker (TCG, -smp %d)" % (
+        args.iso, args.runs, args.smp))
     for fw in fws:
         first, splash = [], []
         for _ in range(args.runs):
             r = qemu_run.run(args.iso, fw, [qemu_run.FIRST_LINE, args.splash],
-                             timeout=120, watchdog=20, stop_after_markers=True)
+                             timeout=120, watchdog=20, stop_after_markers=True,
+                             machine_args=qemu_run.smp_machine_args(args.smp))
             first.append(r.first_line_time)
             splash.append(r.marker_times.get(args.splash))
         print("  %-4s first kernel line: %s" % (fw.upper(), fmt(first)))

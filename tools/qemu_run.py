@@ -51,6 +51,13 @@ _ESC_RE = re.compile(r"\x1b\[[0-9;=?<>]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[@-Z
 _ESC_INCOMPLETE_RE = re.compile(r"\x1b(\[[0-9;=?<>]*[ -/]*|[()])?$")
 
 
+def smp_machine_args(cpus):
+    """MACHINE_ARGS with `cpus` virtual CPUs instead of 1 (tests/qemu/smp.py, osc-run --smp)."""
+    m = list(MACHINE_ARGS)
+    m[m.index("-smp") + 1] = str(int(cpus))
+    return m
+
+
 def firmware_args(firmware, vars_path=None):
     """QEMU arguments selecting the firmware. For UEFI with the split 4M OVMF build
     the writable variable store must be a private copy (vars_path)."""
@@ -461,6 +468,7 @@ def main(argv=None):
     ap.add_argument("--no-stop-on-panic", action="store_true",
                     help="keep running after KERNEL PANIC (until exit, timeout or watchdog)")
     ap.add_argument("--quiet", action="store_true", help="do not echo serial output")
+    ap.add_argument("--smp", type=int, default=1, help="virtual CPUs (default 1)")
     args = ap.parse_args(argv)
     firmware = "uefi" if args.uefi else "bios"
 
@@ -479,7 +487,7 @@ def main(argv=None):
     r = run(args.iso, firmware, markers, timeout=args.timeout, watchdog=args.watchdog,
             stop_after_markers=args.stop_after_markers, settle=args.settle,
             shots=shots, log_path=args.log, echo=not args.quiet,
-            stop_on_panic=not args.no_stop_on_panic)
+            stop_on_panic=not args.no_stop_on_panic, machine_args=smp_machine_args(args.smp))
     print("\n--- qemu_run: %s after %.2fs, status %s%s" % (
         r.ended, r.duration, r.status, (" (" + r.reason + ")") if r.reason else ""))
     if r.first_line_time is not None:

@@ -160,12 +160,18 @@ static int gen_cpuinfo(struct pnode *n, struct pbuf *b)
         family += (sig >> 20) & 0xff;
     if (family == 6 || family >= 0xf)
         model |= ((sig >> 16) & 0xf) << 4;
-    uint32_t ncpu = cpu_count ? cpu_count : 1;
+    /* Every online CPU (ids 0..cpu_count-1); CPUID is read on this one: the
+     * machine's cores are identical (QEMU, and every system we boot so far). */
+    uint32_t ncpu = MIN(MAX(__atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE), 1u), (uint32_t)MAX_CPUS);
     for (uint32_t c = 0; c < ncpu; c++) {
+        if (c && !__atomic_load_n(&cpus[c].online, __ATOMIC_ACQUIRE))
+            continue;
         pbuf_printf(b, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
                        "model name\t: %s\nstepping\t: %u\nphysical id\t: 0\nsiblings\t: %u\n"
-                       "core id\t\t: %u\ncpu cores\t: %u\nfpu\t\t: yes\nflags\t\t:",
-                    c, (const char *)vendor, family, model, model_name, sig & 0xf, ncpu, c, ncpu);
+                       "core id\t\t: %u\ncpu cores\t: %u\napicid\t\t: %u\ninitial apicid\t: %u\n"
+                       "fpu\t\t: yes\nflags\t\t:",
+                    c, (const char *)vendor, family, model, model_name, sig & 0xf, ncpu, c, ncpu,
+                    cpus[c].apic_id, cpus[c].apic_id);
         for (size_t i = 0; i < ARRAY_SIZE(flag_bits); i++)
             if (regs[flag_bits[i].reg] >> flag_bits[i].bit & 1)
                 pbuf_printf(b, " %s", flag_bits[i].name);

@@ -1,10 +1,14 @@
 /* sysfs, mounted at /sys: kernel status as text, one value or list per file.
- * A fixed tree from one table; /sys/cortex and /sys/pkg will join it as new rows. */
+ * A fixed tree from one table; /sys/cortex and /sys/pkg will join it as new rows.
+ * The one dynamic part: /sys/devices/system/cpu/cpuN, one empty directory per
+ * present CPU as Linux registers them (glibc counts them for
+ * sysconf(_SC_NPROCESSORS_CONF)). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/percpu.h>
 #include <osc/syscall.h>
 #include <osc/time.h>
 #include "pseudofs.h"
@@ -72,6 +76,49 @@ static int gen_uptime(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
+/* Linux's CPU list format (Documentation/ABI, "cpu lists"): ids first..end-1 as
+ * "0", "0-3"; an empty line when the range is empty. CPU ids are dense and ordered
+ * (percpu.h), so every list here is one range. */
+static void cpu_range(struct pbuf *b, uint32_t first, uint32_t end)
+{
+    if (end <= first)
+        pbuf_printf(b, "\n");
+    else if (end - first == 1)
+        pbuf_printf(b, "%u\n", first);
+    else
+        pbuf_printf(b, "%u-%u\n", first, end - 1);
+}
+
+static uint32_t cpus_online(void) { return __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE); }
+
+static int gen_cpu_online(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    cpu_range(b, 0, cpus_online());
+    return 0;
+}
+
+static int gen_cpu_offline(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    cpu_range(b, cpus_online(), cpu_possible_count);
+    return 0;
+}
+
+static int gen_cpu_possible(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    cpu_range(b, 0, cpu_possible_count);
+    return 0;
+}
+
+static int gen_cpu_present(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    cpu_range(b, 0, cpu_present_count);
+    return 0;
+}
+
 /* The tree: each row names its parent row (0 is the root). */
 struct sysent { const char *name; int parent; uint32_t mode; pseudo_gen_fn gen; };
 static const struct sysent entries[] = {
@@ -82,8 +129,19 @@ static const struct sysent entries[] = {
     { "log", 1, S_IFREG | 0400, gen_log },
     { "mm", 1, S_IFREG | 0444, gen_mm },
     { "uptime", 1, S_IFREG | 0444, gen_uptime },
+    { "devices", 0, S_IFDIR | 0555, NULL },             /* 7 */
+    { "system", 7, S_IFDIR | 0555, NULL },              /* 8 */
+    { "cpu", 8, S_IFDIR | 0555, NULL },                 /* 9: CPU_DIR */
+    { "online", 9, S_IFREG | 0444, gen_cpu_online },
+    { "offline", 9, S_IFREG | 0444, gen_cpu_offline },
+    { "possible", 9, S_IFREG | 0444, gen_cpu_possible },
+    { "present", 9, S_IFREG | 0444, gen_cpu_present },
 };
+#define CPU_DIR         9
+#define CPU_NODE_IDX    1000    /* pnode idx of cpuN: CPU_NODE_IDX + N, parent of no row */
 static struct pnode *nodes[ARRAY_SIZE(entries)];   /* made once at mount */
+static struct pnode *cpu_nodes[MAX_CPUS];           /* cpuN, shown for N < present */
+static char cpu_names[MAX_CPUS][8];
 
 static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t len)
 {
@@ -91,6 +149,10 @@ static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t le
     for (size_t i = 1; i < ARRAY_SIZE(entries); i++)
         if (entries[i].parent == d && pseudofs_name_is(name, len, entries[i].name))
             return &nodes[i]->v;
+    if (d == CPU_DIR)
+        for (uint32_t c = 0; c < MIN(cpu_present_count, (uint32_t)MAX_CPUS); c++)
+            if (pseudofs_name_is(name, len, cpu_names[c]))
+                return &cpu_nodes[c]->v;
     return NULL;
 }
 
@@ -107,11 +169,19 @@ static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, siz
             return 0;
         }
     }
+    if (d == CPU_DIR && k < MIN(cpu_present_count, (uint32_t)MAX_CPUS)) {
+        *name = cpu_names[k];
+        *len = strlen(*name);
+        *v = &cpu_nodes[k]->v;
+        return 0;
+    }
     return -ENOENT;
 }
 
 static int sysfs_gen(struct pnode *n, struct pbuf *b)
 {
+    if (n->idx < 0 || (size_t)n->idx >= ARRAY_SIZE(entries) || !entries[n->idx].gen)
+        return -EISDIR;
     return entries[n->idx].gen(n, b);
 }
 
@@ -148,6 +218,13 @@ struct vfs_fs *sysfs_create(void)
         struct vnode *parent = entries[i].parent >= 0 ? &nodes[entries[i].parent]->v : NULL;
         nodes[i] = pnode_alloc(fs, &sysfs_ops, entries[i].mode, parent, 0, 0, (int)i);
         if (!nodes[i])
+            return NULL;
+    }
+    for (uint32_t c = 0; c < MAX_CPUS; c++) {
+        ksnprintf(cpu_names[c], sizeof(cpu_names[c]), "cpu%u", c);
+        cpu_nodes[c] = pnode_alloc(fs, &sysfs_ops, S_IFDIR | 0555, &nodes[CPU_DIR]->v, 0, 0,
+                                   CPU_NODE_IDX + (int)c);
+        if (!cpu_nodes[c])
             return NULL;
     }
     fs->root = &nodes[0]->v;

@@ -2,7 +2,8 @@
  * already in use at boot, kept in a frame pool (frame_pool.c) behind one lock.
  *
  * Excluded from allocation: everything below 1 MiB (left untouched for the AP
- * trampoline and BIOS data; it stays reachable through the direct map), the kernel
+ * trampoline and BIOS data; it stays reachable through the direct map; pieces of it
+ * are handed out once by pmm_reserve_low), the kernel
  * image, the multiboot2 information, every module, the framebuffer and the pool's own
  * bitmap. The bitmap is placed below 4 GiB so that the boot page tables' direct map
  * reaches it before vmm_init; likewise allocations stay below pmm_reach_end (4 GiB)
@@ -21,6 +22,8 @@
 #define LOW_MEMORY_END   MiB(1)     /* real-mode area: never handed out */
 #define BOOT_DIRECT_END  GiB(4)     /* boot.S direct-maps physical 0..4 GiB */
 #define MAX_EXCLUDED     (4 + BOOT_MODULES_MAX)
+#define LOW_RESERVE_FLOOR 0x1000    /* page 0: real-mode IVT and BIOS data */
+#define LOW_RESERVED_MAX 4
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
@@ -29,6 +32,9 @@ extern char _kernel_phys_start[], _kernel_phys_end[];
 static spinlock_t pmm_lock = SPINLOCK_INIT("pmm", 80);
 static struct frame_pool pool;
 static paddr_t pmm_reach_end = BOOT_DIRECT_END;
+/* Ranges below 1 MiB given out by pmm_reserve_low (boot CPU, before the APs run). */
+static struct phys_range low_reserved[LOW_RESERVED_MAX];
+static size_t low_reserved_count;
 
 static size_t pmm_collect_excluded(struct phys_range *x)
 {
@@ -149,4 +155,52 @@ bool pmm_is_allocated(paddr_t p)
     bool used = frame_pool_is_used(&pool, p);
     spin_unlock_irqrestore(&pmm_lock, f);
     return used;
+}
+
+static bool ranges_overlap(paddr_t s, paddr_t e, const struct phys_range *r)
+{
+    return s < r->end && r->start < e;
+}
+
+/* True when [s, e) is RAM by the memory map (inside an available entry and touching
+ * no other kind: firmware maps may overlap) and holds nothing the boot still uses. */
+static bool low_range_free(paddr_t s, paddr_t e)
+{
+    bool in_ram = false;
+    for (size_t i = 0; i < boot_info.mmap_count; i++) {
+        const struct boot_mem_region *m = &boot_info.mmap[i];
+        struct phys_range r = { m->base, m->base + m->length };
+        if (m->type == BOOT_MEM_AVAILABLE && r.start <= s && e <= r.end)
+            in_ram = true;
+        else if (m->type != BOOT_MEM_AVAILABLE && ranges_overlap(s, e, &r))
+            return false;
+    }
+    if (!in_ram)
+        return false;
+    struct phys_range excl[MAX_EXCLUDED];
+    size_t n = pmm_collect_excluded(excl);
+    for (size_t i = 0; i < n; i++)
+        if (ranges_overlap(s, e, &excl[i]))
+            return false;
+    for (size_t i = 0; i < low_reserved_count; i++)
+        if (ranges_overlap(s, e, &low_reserved[i]))
+            return false;
+    return true;
+}
+
+paddr_t pmm_reserve_low(size_t pages)
+{
+    if (pages == 0 || low_reserved_count == LOW_RESERVED_MAX)
+        return 0;
+    size_t len = pages * FRAME_SIZE;
+    for (paddr_t s = LOW_RESERVE_FLOOR; s + len <= LOW_MEMORY_END; s += FRAME_SIZE) {
+        if (!low_range_free(s, s + len))
+            continue;
+        low_reserved[low_reserved_count++] = (struct phys_range){ s, s + len };
+        memset(phys_to_virt(s), 0, len);
+        log_debug("reserved low memory %#llx-%#llx", (unsigned long long)s,
+                  (unsigned long long)(s + len));
+        return s;
+    }
+    return 0;
 }

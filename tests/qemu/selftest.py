@@ -6,12 +6,13 @@ then starts /sbin/init, which runs every user-space test program of /usr/tests
 tests: N passed, N failed"); PID 1's status becomes QEMU's (33 pass, 35 fail, 37
 panic).
 
-usage: selftest.py [ISO [LABEL]]   test: selftest (or selftest-LABEL)
-LABEL names a build variant, e.g. "debug" for the lock-order-checking build."""
+usage: selftest.py [--smp N] [ISO [LABEL]]   test: selftest (or selftest-LABEL)
+LABEL names a build variant, e.g. "debug" for the lock-order-checking build;
+--smp N boots N virtual CPUs (default 1; the label defaults to "smpN")."""
 
+import argparse
 import os
 import re
-import sys
 
 from common import ISO_DIR, RESULTS, Reporter, qemu_run, run_problem
 
@@ -20,12 +21,17 @@ USUMMARY = re.compile(r"\[init\] user tests: (\d+) passed, (\d+) failed")
 
 
 def main():
-    iso = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ISO_DIR, "test.iso")
-    label = sys.argv[2] if len(sys.argv) > 2 else ""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smp", type=int, default=1)
+    ap.add_argument("iso", nargs="?", default=os.path.join(ISO_DIR, "test.iso"))
+    ap.add_argument("label", nargs="?", default="")
+    args = ap.parse_args()
+    iso, label = args.iso, args.label or ("smp%d" % args.smp if args.smp > 1 else "")
     name = "selftest-" + label if label else "selftest"
     rep = Reporter()
     r = qemu_run.run(iso, "bios", timeout=300, watchdog=30, stop_on_panic=True,
-                     panic_quiet=3.0, log_path=os.path.join(RESULTS, name + ".log"))
+                     panic_quiet=3.0, log_path=os.path.join(RESULTS, name + ".log"),
+                     machine_args=qemu_run.smp_machine_args(args.smp))
     m = SUMMARY.findall(r.log)
     problems = []
     # Each kernel test counts on its own in the make test summary.

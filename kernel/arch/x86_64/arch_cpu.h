@@ -3,6 +3,7 @@
 #pragma once
 
 #include <osc/types.h>
+#include <asm/cpufeature.h>
 #include <asm/irq_frame.h>
 #include <asm/segment.h>
 
@@ -24,6 +25,8 @@ struct arch_cpu {
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss tss __attribute__((aligned(16)));
     uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));
+    struct cpu_control_state control;   /* as arch_cpu_init left it */
+    bool control_recorded;
 };
 
 void gdt_init_cpu(void);        /* every CPU: own GDT + TSS, loaded */

@@ -5,6 +5,15 @@
 
 int lapic_init(paddr_t acpi_address);       /* 0, or -1 when it cannot be mapped */
 int lapic_timer_start(void);                /* periodic TIMER_HZ tick; 0 or -1 */
+/* An AP's own LAPIC: enabled like the boot CPU's, timer armed with the boot CPU's
+ * calibration but masked. 0, or -1 without a LAPIC. */
+int lapic_cpu_init(void);
+bool lapic_present(void);
+uint32_t lapic_id(void);                    /* this CPU's APIC id */
+/* INIT (assert + de-assert) and start-up IPIs to one CPU; 0, or -1 when the LAPIC
+ * did not deliver within 10 ms or the id needs x2APIC. */
+int lapic_send_init(uint32_t apic_id);
+int lapic_send_startup(uint32_t apic_id, uint8_t vector);
 uint32_t lapic_bus_mhz(void);               /* LAPIC timer input clock in MHz (diagnostics) */
 int ioapic_init(void);                      /* masks every pin; returns the pin count */
 void pic_disable(void);                     /* remaps and masks the legacy 8259s */

@@ -1,7 +1,8 @@
 /* arch_cpu_init: the per-CPU bring-up every core runs (LESSONS 15) -- descriptor
- * tables, exception vectors, CPU features. Work done once for the whole machine
- * (CPUID detection, building the shared IDT) is in boot_cpu_setup and runs only on
- * the boot CPU, before its own per-CPU part. */
+ * tables, exception vectors, CPU features -- the boot CPU from kmain, each AP from
+ * smp_ap_main. Work done once for the whole machine (CPUID detection, building the
+ * shared IDT) is in boot_cpu_setup and runs only on the boot CPU, before its own
+ * per-CPU part. */
 
 #define LOG_TAG "arch"
 #include <osc/arch.h>
@@ -33,6 +34,9 @@ void arch_cpu_init(void)
     idt_load();
     cpu_features_enable();
     syscall_msrs_init();
+    struct arch_cpu *a = c->arch_data;
+    cpu_control_state_read(&a->control);
+    __atomic_store_n(&a->control_recorded, true, __ATOMIC_RELEASE);
 
     if (boot_cpu) {
         char list[96];

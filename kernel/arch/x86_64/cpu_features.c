@@ -18,6 +18,7 @@
 #define CPUID_LEAF_EXT_INFO     0x80000001
 
 /* CPUID feature bits (SDM 2A, CPUID instruction, tables 3-10/3-11, leaf 7, leaf 0xD). */
+#define CPUID1_EDX_MCE      (1u << 7)
 #define CPUID1_EDX_PAT      (1u << 16)
 #define CPUID1_EDX_FXSR     (1u << 24)
 #define CPUID1_EDX_SSE      (1u << 25)
@@ -34,6 +35,10 @@
 #define CR0_TS              (1ul << 3)
 #define CR0_NE              (1ul << 5)
 #define CR0_WP              (1ul << 16)
+#define CR0_NW              (1ul << 29)
+#define CR0_CD              (1ul << 30)
+#define CR4_PAE             (1ul << 5)
+#define CR4_MCE             (1ul << 6)
 #define CR4_OSFXSR          (1ul << 9)
 #define CR4_OSXMMEXCPT      (1ul << 10)
 #define CR4_OSXSAVE         (1ul << 18)
@@ -54,7 +59,7 @@ static const char *const feature_names[CPU_FEATURE_COUNT] = {
     [CPU_FEATURE_SSE] = "sse",   [CPU_FEATURE_XSAVE] = "xsave",
     [CPU_FEATURE_AVX] = "avx",   [CPU_FEATURE_NX] = "nx",
     [CPU_FEATURE_SMEP] = "smep", [CPU_FEATURE_SMAP] = "smap",
-    [CPU_FEATURE_PAT] = "pat",
+    [CPU_FEATURE_PAT] = "pat",   [CPU_FEATURE_MCE] = "mce",
 };
 
 bool cpu_has(enum cpu_feature f)
@@ -90,6 +95,7 @@ void cpu_features_detect(void)
     features[CPU_FEATURE_SSE] = (edx1 & (CPUID1_EDX_FXSR | CPUID1_EDX_SSE | CPUID1_EDX_SSE2)) ==
                                 (CPUID1_EDX_FXSR | CPUID1_EDX_SSE | CPUID1_EDX_SSE2);
     features[CPU_FEATURE_PAT] = edx1 & CPUID1_EDX_PAT;
+    features[CPU_FEATURE_MCE] = edx1 & CPUID1_EDX_MCE;
     features[CPU_FEATURE_XSAVE] = features[CPU_FEATURE_SSE] && (ecx1 & CPUID1_ECX_XSAVE) &&
                                   max_leaf >= CPUID_LEAF_XSAVE;
     if (features[CPU_FEATURE_XSAVE]) {
@@ -118,9 +124,16 @@ static void pat_program(void)
 
 void cpu_features_enable(void)
 {
-    /* WP: ring 0 honours read-only pages too (copy-on-write and rodata rely on it). */
-    uint64_t cr0 = read_cr0() | CR0_WP | CR0_NE;
-    uint64_t cr4 = read_cr4();
+    /* WP: ring 0 honours read-only pages too (copy-on-write and rodata rely on it).
+     * CD/NW: an AP leaves reset with caching disabled (CR0 = 0x60000010, SDM 3A
+     * 9.1.1); the firmware turned it on for the boot CPU only. */
+    uint64_t cr0 = (read_cr0() | CR0_WP | CR0_NE) & ~(CR0_CD | CR0_NW);
+    /* CR4 is built from scratch, not from what the firmware left: OVMF hands the
+     * boot CPU DE and MCE set, an AP comes out of reset with 0 (LESSONS 15). PAE
+     * is long mode's; everything else follows the feature list. */
+    uint64_t cr4 = CR4_PAE;
+    if (cpu_has(CPU_FEATURE_MCE))
+        cr4 |= CR4_MCE;
     if (cpu_has(CPU_FEATURE_SSE)) {
         cr0 = (cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP;
         cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
@@ -153,6 +166,15 @@ void cpu_features_enable(void)
 
     if (cpu_has(CPU_FEATURE_PAT))
         pat_program();
+}
+
+void cpu_control_state_read(struct cpu_control_state *st)
+{
+    st->cr0 = read_cr0();
+    st->cr4 = read_cr4();
+    st->efer = rdmsr(MSR_EFER);
+    st->pat = cpu_has(CPU_FEATURE_PAT) ? rdmsr(MSR_IA32_PAT) : 0;
+    st->xcr0 = (st->cr4 & CR4_OSXSAVE) ? xgetbv(0) : 0;
 }
 
 void cpu_features_describe(char *buf, size_t size)

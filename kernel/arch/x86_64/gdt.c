@@ -81,6 +81,13 @@ void gdt_init_cpu(void)
               (void *)&a->tss, a->tss.ist[IST_DOUBLE_FAULT - 1]);
 }
 
+const struct cpu_control_state *cpu_control_state_of(unsigned cpu)
+{
+    if (cpu >= MAX_CPUS || !__atomic_load_n(&arch_cpus[cpu].control_recorded, __ATOMIC_ACQUIRE))
+        return NULL;
+    return &arch_cpus[cpu].control;
+}
+
 void arch_set_kernel_stack(uint64_t top)
 {
     struct cpu *c = this_cpu();

@@ -1,5 +1,7 @@
-/* Local APIC (SDM 3A ch. 11, xAPIC MMIO mode): enable, EOI, and the periodic timer
- * that drives the scheduler tick, calibrated against the TSC clock. */
+/* Local APIC (SDM 3A ch. 11, xAPIC MMIO mode): enable, EOI, the periodic timer
+ * that drives the scheduler tick (calibrated once, against the TSC clock, on the
+ * boot CPU; every core reuses the count), and the INIT / start-up IPIs that wake
+ * the application processors (smp.c). */
 
 #define LOG_TAG "arch"
 #include <osc/arch.h>
@@ -21,6 +23,8 @@
 #define LAPIC_EOI           0x0b0
 #define LAPIC_SVR           0x0f0
 #define LAPIC_ESR           0x280
+#define LAPIC_ICR_LOW       0x300       /* SDM 3A 11.6.1 */
+#define LAPIC_ICR_HIGH      0x310
 #define LAPIC_LVT_TIMER     0x320
 #define LAPIC_LVT_LINT0     0x350
 #define LAPIC_LVT_LINT1     0x360
@@ -33,11 +37,20 @@
 #define LVT_MASKED          (1u << 16)
 #define LVT_TIMER_PERIODIC  (1u << 17)
 #define TIMER_DIVIDE_BY_16  0x3
+#define ICR_INIT            (5u << 8)   /* delivery mode (SDM 3A figure 11-12) */
+#define ICR_STARTUP         (6u << 8)
+#define ICR_PENDING         (1u << 12)  /* delivery status: send pending */
+#define ICR_ASSERT          (1u << 14)
+#define ICR_LEVEL           (1u << 15)  /* trigger mode: level (INIT only) */
+#define ICR_DEST_SHIFT      24          /* xAPIC: 8-bit destination in ICR high */
+#define ICR_IDLE_TIMEOUT_NS 10000000ull /* a send that never completes: give up */
 #define CALIBRATION_NS      10000000ull /* 10 ms window */
 
 static volatile uint32_t *lapic;
 static uint32_t timer_initial_count;
 static volatile uint64_t ticks;
+
+static void lapic_timer_arm(bool masked);
 
 static uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
 static void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
@@ -116,10 +129,72 @@ int lapic_timer_start(void)
         return -1;
     if (irq_register(IRQ_VECTOR_TIMER, timer_interrupt, NULL) != 0)
         return -1;
-    lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
-    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | IRQ_VECTOR_TIMER);
-    lapic_write(LAPIC_TIMER_INIT, timer_initial_count);
+    lapic_timer_arm(false);
     return 0;
+}
+
+/* This CPU's timer with the boot CPU's calibration; masked, it counts but never
+ * interrupts (an AP until the scheduler runs threads there). */
+static void lapic_timer_arm(bool masked)
+{
+    lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
+    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | IRQ_VECTOR_TIMER | (masked ? LVT_MASKED : 0));
+    lapic_write(LAPIC_TIMER_INIT, timer_initial_count);
+}
+
+int lapic_cpu_init(void)
+{
+    if (!lapic)
+        return -1;
+    lapic_enable_this_cpu();
+    if (timer_initial_count)
+        lapic_timer_arm(true);
+    return 0;
+}
+
+bool lapic_present(void)
+{
+    return lapic != NULL;
+}
+
+uint32_t lapic_id(void)
+{
+    return lapic ? lapic_read(LAPIC_ID) >> 24 : 0;
+}
+
+/* Sends one IPI and waits, by the clock, until the LAPIC has delivered it. */
+static int lapic_send(uint32_t apic_id, uint32_t low)
+{
+    if (!lapic || apic_id > 0xff)
+        return -1;      /* xAPIC addresses 8-bit ids only */
+    unsigned long f = irq_save();
+    lapic_write(LAPIC_ESR, 0);
+    lapic_write(LAPIC_ICR_HIGH, apic_id << ICR_DEST_SHIFT);
+    lapic_write(LAPIC_ICR_LOW, low);            /* this write sends */
+    uint64_t t0 = time_ns();
+    while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING) {
+        if (time_ns() - t0 > ICR_IDLE_TIMEOUT_NS) {
+            irq_restore(f);
+            return -1;
+        }
+        cpu_relax();
+    }
+    irq_restore(f);
+    return 0;
+}
+
+int lapic_send_init(uint32_t apic_id)
+{
+    /* Assert, then de-assert (SDM 3A 8.4.4.1; ignored by newer CPUs, required by
+     * the MP spec's older ones). */
+    if (lapic_send(apic_id, ICR_INIT | ICR_LEVEL | ICR_ASSERT) != 0)
+        return -1;
+    return lapic_send(apic_id, ICR_INIT | ICR_LEVEL);
+}
+
+int lapic_send_startup(uint32_t apic_id, uint8_t vector)
+{
+    return lapic_send(apic_id, ICR_STARTUP | vector);
 }
 
 uint32_t lapic_bus_mhz(void)

@@ -10,6 +10,8 @@
 
 struct cpu cpus[MAX_CPUS];
 uint32_t cpu_count = 1;
+uint32_t cpu_present_count = 1;
+uint32_t cpu_possible_count = 1;
 
 void percpu_init(uint32_t id, uint32_t apic_id)
 {
@@ -17,7 +19,6 @@ void percpu_init(uint32_t id, uint32_t apic_id)
     c->self = c;
     c->id = id;
     c->apic_id = apic_id;
-    c->online = true;
     wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }

@@ -26,6 +26,9 @@ paddr_t virt_to_phys(const void *v);
 void pmm_init(void);                    /* from boot_info's memory map */
 paddr_t pmm_alloc_page(void);           /* zeroed 4 KiB frame, or 0 */
 paddr_t pmm_alloc_pages(size_t count);  /* zeroed, physically contiguous, or 0 */
+/* Zeroed RAM below 1 MiB, never given out otherwise (the AP trampoline needs a
+ * real-mode address); for good: there is no free. 0 when none is left. */
+paddr_t pmm_reserve_low(size_t pages);
 void pmm_free_page(paddr_t p);
 void pmm_free_pages(paddr_t p, size_t count);
 size_t pmm_free_count(void);            /* free frames now */

@@ -17,7 +17,7 @@ struct cpu {
     uint64_t kernel_stack_top;      /* mirrored into the TSS rsp0 on switch */
     int preempt_count;              /* >0: no preemption on interrupt exit */
     bool need_resched;              /* set by tick/wake-up, consumed on irq exit */
-    bool online;
+    bool online;                    /* set by the CPU itself when up (smp.c) */
     void *sched_data;               /* run queue, owned by kernel/sched */
     void *arch_data;                /* GDT/TSS and friends, owned by arch code */
     uint32_t lock_depth;            /* lockdep: number of spinlocks held */
@@ -31,7 +31,13 @@ struct cpu {
 #define CPU_SYSCALL_USER_RSP_OFF  200
 
 extern struct cpu cpus[MAX_CPUS];
-extern uint32_t cpu_count;
+/* CPU ids are dense and ordered: the online CPUs are 0..cpu_count-1 (the boot CPU is
+ * 0), then the present ones not started (maxcpus=, or no answer), then the
+ * online-capable ones the firmware lists for hot-add. Written by the boot CPU in
+ * smp_init only (Linux's /sys/devices/system/cpu/{online,present,possible}). */
+extern uint32_t cpu_count;          /* online */
+extern uint32_t cpu_present_count;  /* enabled in the MADT */
+extern uint32_t cpu_possible_count; /* present plus online-capable */
 
 /* Installs cpus[id] as the calling CPU's per-CPU area. */
 void percpu_init(uint32_t id, uint32_t apic_id);

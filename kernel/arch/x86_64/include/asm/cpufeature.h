@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum cpu_feature {
     CPU_FEATURE_SSE,        /* SSE + SSE2 (always on x86_64, but checked) */
@@ -13,6 +14,7 @@ enum cpu_feature {
     CPU_FEATURE_SMEP,
     CPU_FEATURE_SMAP,
     CPU_FEATURE_PAT,
+    CPU_FEATURE_MCE,        /* machine-check exception (CR4.MCE): #MC instead of shutdown */
     CPU_FEATURE_COUNT
 };
 
@@ -23,5 +25,14 @@ const char *cpu_feature_name(enum cpu_feature f);
 void cpu_features_detect(void);
 /* Every CPU: turns the detected features on in CR0/CR4/EFER/XCR0/PAT. */
 void cpu_features_enable(void);
+/* The control state cpu_features_enable and the rest of per-CPU init leave behind,
+ * recorded by each CPU at the end of arch_cpu_init so a test can compare every
+ * core with the boot CPU (LESSONS 15). */
+struct cpu_control_state {
+    uint64_t cr0, cr4, efer, pat, xcr0;
+};
+void cpu_control_state_read(struct cpu_control_state *st);
+const struct cpu_control_state *cpu_control_state_of(unsigned cpu);  /* NULL if never recorded */
+
 /* Writes the names of the present features ("sse xsave nx ...") into buf. */
 void cpu_features_describe(char *buf, size_t size);
