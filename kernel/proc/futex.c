@@ -72,6 +72,34 @@ int futex_key(uint64_t uaddr, bool write, paddr_t *key)
     return mm_user_phys(p->mm, uaddr, write, key);
 }
 
+int futex_waiter_key(struct futex_waiter *w, uint64_t uaddr, bool write)
+{
+    w->mm = proc_current()->mm;
+    w->uaddr = uaddr;
+    w->fork_gen = __atomic_load_n(&w->mm->fork_gen, __ATOMIC_ACQUIRE);
+    return futex_key(uaddr, write, &w->key);
+}
+
+/* Called by mm_fork under the parent's mm lock, after it bumped fork_gen and made
+ * the private pages copy-on-write: the words of mm's queued sleepers. A waker in
+ * the parent would break copy-on-write and move the word to a new frame, a key
+ * no sleeper has; so fork gives the child its copy of those pages and the parent
+ * keeps the frame. Returns how many addresses there are (only max stored). */
+int futex_sleeper_words(struct mm_space *mm, uint64_t *out, int max)
+{
+    int n = 0;
+    unsigned long f = spin_lock_irqsave(&futex_lock);
+    for (size_t i = 0; i < ARRAY_SIZE(buckets); i++)
+        for (struct futex_waiter *w = buckets[i]; w; w = w->next)
+            if (w->mm == mm) {
+                if (n < max)
+                    out[n] = w->uaddr;
+                n++;
+            }
+    spin_unlock_irqrestore(&futex_lock, f);
+    return n;
+}
+
 struct futex_waiter *futex_first_waiter_locked(paddr_t key, bool pi,
                                                const struct futex_waiter *except)
 {
@@ -97,7 +125,17 @@ bool futex_only_requeue_pi_waiters_locked(paddr_t key, paddr_t pi_key)
     return true;
 }
 
-int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, int n)
+void futex_follow_word(struct futex_waiter *w, uint64_t uaddr)
+{
+    /* The mover's address for the word means the same only in the same space; a
+     * word another space reaches is shared memory, which fork never copies. */
+    if (w->mm == proc_current()->mm)
+        w->uaddr = uaddr;
+    else
+        w->mm = NULL;
+}
+
+int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, uint64_t pi_uaddr, int n)
 {
     int moved = 0;
     for (struct futex_waiter **pp = bucket_of(key); *pp && moved < n;) {
@@ -108,6 +146,7 @@ int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, int n)
         }
         *pp = w->next;
         w->key = pi_key;
+        futex_follow_word(w, pi_uaddr);
         w->pi = true;
         enqueue_locked(w);
         moved++;
@@ -172,6 +211,15 @@ int futex_sleep_locked(struct futex_waiter *w, uint64_t deadline)
 {
     w->woken = w->got_lock = false;
     enqueue_locked(w);
+    /* Queued now, so a fork from here on finds this sleeper; one that ran since the
+     * lookup may have made the frame copy-on-write under us. PI sleepers are not
+     * sent back (libc takes EAGAIN from LOCK_PI for success); they keep the rare
+     * window between lookup and queueing. */
+    if (w->mm && !w->pi &&
+        __atomic_load_n(&w->mm->fork_gen, __ATOMIC_ACQUIRE) != w->fork_gen) {
+        dequeue_locked(w);
+        return -EAGAIN;
+    }
     thread_sleep_until_locked(&futex_lock, deadline);
     if (w->woken)
         return 0;
@@ -184,7 +232,7 @@ int futex_sleep_locked(struct futex_waiter *w, uint64_t deadline)
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
     struct futex_waiter w = { .bitset = bitset, .thread = thread_current() };
-    int err = futex_key(uaddr, false, &w.key);
+    int err = futex_waiter_key(&w, uaddr, false);
     if (err)
         return err;
     unsigned long f = spin_lock_irqsave(&futex_lock);
@@ -273,6 +321,7 @@ static long futex_requeue(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
         } else {
             *pp = w->next;
             w->key = k2;
+            futex_follow_word(w, uaddr2);
             enqueue_locked(w);
             moved++;
         }

@@ -34,6 +34,13 @@
  * thread and tid change under futex_lock. */
 struct futex_waiter {
     paddr_t key;                /* physical address of the word (LESSONS 5) */
+    /* Where the word is in the sleeper's address space, and that space's fork_gen
+     * when key was looked up: fork keeps the frame of a queued sleeper's word with
+     * the parent (futex_fork_keep_frames) and a sleeper queued across a fork
+     * re-checks (futex_sleep_locked). */
+    struct mm_space *mm;
+    uint64_t uaddr;
+    uint32_t fork_gen;
     uint32_t bitset;
     bool woken;                 /* set by the waker */
     bool pi;                    /* FUTEX_LOCK_PI sleeper: only PI operations see it */
@@ -53,6 +60,9 @@ extern spinlock_t futex_lock;
 /* The key of the user word at uaddr in the caller's address space: -EINVAL when
  * misaligned, -EFAULT when unmapped (or, with write, not writable). */
 int futex_key(uint64_t uaddr, bool write, paddr_t *key);
+/* futex_key for a sleeper: also records where the word is (w->mm, w->uaddr) and
+ * the address space's fork generation, read before the lookup. */
+int futex_waiter_key(struct futex_waiter *w, uint64_t uaddr, bool write);
 
 /* The word behind a key, through the direct map: only under futex_lock. */
 static inline uint32_t *futex_word(paddr_t key)
@@ -72,8 +82,11 @@ struct futex_waiter *futex_first_waiter_locked(paddr_t key, bool pi,
                                                const struct futex_waiter *except);
 /* Every waiter on key sleeps in FUTEX_WAIT_REQUEUE_PI bound for pi_key. */
 bool futex_only_requeue_pi_waiters_locked(paddr_t key, paddr_t pi_key);
-/* Moves the first n waiters on key to pi_key as PI lockers; the count moved. */
-int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, int n);
+/* Moves the first n waiters on key to pi_key (the mover's pi_uaddr) as PI
+ * lockers; the count moved. */
+int futex_move_to_pi_locked(paddr_t key, paddr_t pi_key, uint64_t pi_uaddr, int n);
+/* A sleeper requeued by the current thread onto the word at uaddr. */
+void futex_follow_word(struct futex_waiter *w, uint64_t uaddr);
 /* The first PI waiter (any key) whose word's owner TID is owner. */
 struct futex_waiter *futex_find_pi_waiter_locked(uint32_t owner);
 /* Dequeues w and ends its sleep; got_lock: a PI hand-over. */
@@ -83,7 +96,9 @@ void futex_wake_one_locked(struct futex_waiter *w, bool got_lock);
 int futex_wake_locked(paddr_t key, int n, uint32_t bitset);
 /* Queues w (key, bitset, pi, tid, thread set) and sleeps until woken or deadline
  * (time_ns(); UINT64_MAX: none). 0 when woken (w->woken), else dequeued and
- * -ETIMEDOUT or -EINTR (a signal). */
+ * -ETIMEDOUT or -EINTR (a signal), or -EAGAIN at once for a plain sleeper whose
+ * address space forked between its key lookup and now (the key may be stale;
+ * userspace re-reads the word and waits again, as after any EAGAIN). */
 int futex_sleep_locked(struct futex_waiter *w, uint64_t deadline);
 
 /* futex_pi.c */

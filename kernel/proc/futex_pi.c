@@ -85,7 +85,7 @@ long futex_lock_pi(uint64_t uaddr, uint64_t deadline, bool trylock)
     struct futex_waiter w = {
         .bitset = FUTEX_BITSET_ANY, .tid = proc_uthread()->tid, .thread = thread_current(),
     };
-    int err = futex_key(uaddr, true, &w.key);
+    int err = futex_waiter_key(&w, uaddr, true);
     if (err)
         return err;
     unsigned long f = spin_lock_irqsave(&futex_lock);
@@ -105,7 +105,7 @@ long futex_wait_requeue_pi(uint64_t uaddr, uint32_t val, uint64_t deadline, uint
     };
     if (!bitset)
         return -EINVAL;
-    int err = futex_key(uaddr, false, &w.key);
+    int err = futex_waiter_key(&w, uaddr, false);
     if (!err)
         err = futex_key(uaddr2, true, &w.pi_key);
     if (err)
@@ -198,7 +198,7 @@ long futex_cmp_requeue_pi(uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2,
             futex_wake_one_locked(top, true);
             r = 1;
         }
-        r += futex_move_to_pi_locked(k1, k2, n);
+        r += futex_move_to_pi_locked(k1, k2, uaddr2, n);
         break;
     }
     spin_unlock_irqrestore(&futex_lock, f);

@@ -630,6 +630,39 @@ vaddr_t mm_brk(struct mm_space *mm, vaddr_t want)
     return cur;
 }
 
+#define FORK_FUTEX_WORDS 64     /* sleepers' words on the stack; more: kmalloc */
+
+/* Futex sleepers are keyed by their word's frame. After fork made a private page
+ * copy-on-write, a waker in the parent would write to a new frame and miss them;
+ * so the child gets its own copy of each such page now, and the parent keeps the
+ * frame (its next write finds it unshared and reuses it). Caller holds mm->lock,
+ * so no parent thread is between a lookup and a fault on these pages. */
+static int fork_keep_futex_frames(struct mm_space *mm, struct mm_space *c)
+{
+    __atomic_add_fetch(&mm->fork_gen, 1, __ATOMIC_RELEASE);
+    uint64_t small[FORK_FUTEX_WORDS], *words = small;
+    int max = FORK_FUTEX_WORDS, n;
+    /* Sleepers that looked their word up before the bump may still queue (they
+     * then see it and retry), so a larger count is fetched again. */
+    while ((n = futex_sleeper_words(mm, words, max)) > max) {
+        if (words != small)
+            kfree(words);
+        max = n * 2;
+        words = kmalloc((size_t)max * sizeof(*words));
+        if (!words)
+            return -ENOMEM;
+    }
+    int err = 0;
+    for (int i = 0; i < n && err != -ENOMEM; i++) {
+        struct vma *v = vma_find(mm, words[i]);
+        if (v && !(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE))
+            err = upt_cow_break(c->root, ALIGN_DOWN(words[i], PAGE_SIZE), v->prot);
+    }
+    if (words != small)
+        kfree(words);
+    return err == -ENOMEM ? err : 0;    /* -EFAULT: not copy-on-write (absent): fine */
+}
+
 struct mm_space *mm_fork(struct mm_space *mm)
 {
     if (page_ref_init())
@@ -665,6 +698,8 @@ struct mm_space *mm_fork(struct mm_space *mm)
         if (!err)
             err = upt_fork_range(c->root, mm->root, v->start, v->end, shared);
     }
+    if (!err)
+        err = fork_keep_futex_frames(mm, c);
     /* Every present page is now mapped on both sides. */
     c->rss = c->hiwater_rss = mm->rss;
     vm_recount_locked(c);

@@ -67,6 +67,10 @@ struct mm_space {
      * getrusage and /proc: see struct mm_counts. */
     uint64_t rss, hiwater_rss;
     uint64_t total_vm, hiwater_vm, data_vm, stack_vm;
+    /* Bumped (under lock) by every fork: a futex waiter that looked its word's
+     * frame up before a fork re-checks, since the fork may have made it
+     * copy-on-write (kernel/proc/futex.c). Read with atomic loads. */
+    uint32_t fork_gen;
 };
 
 /* Sizes of an address space in pages, as Linux counts them: rss the present user
@@ -132,6 +136,9 @@ int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len);
 /* fork: a copy of mm (VMAs, brk) whose private pages are copy-on-write shared with
  * it; MAP_SHARED areas are populated and shared for real. NULL on out of memory. */
 struct mm_space *mm_fork(struct mm_space *mm);
+/* The futex side of fork (kernel/proc/futex.c): the user addresses of the words
+ * mm's queued futex sleepers wait on; returns how many (only max stored). */
+int futex_sleeper_words(struct mm_space *mm, uint64_t *out, int max);
 /* The physical address of the user word at addr (futex keys, LESSONS 5), faulting
  * the page in; a writable private page gets its own frame first, so the key stays
  * the same until the page is unmapped. write: the caller will store to the word
