@@ -694,6 +694,25 @@ static int fd_target(struct pnode *n)
     return 0;
 }
 
+/* /proc/<pid>/fd/N opens what the descriptor has open, as on Linux, even when the
+ * file has no name any more (unlinked, memfd). Pipes and anonymous files have no
+ * vnode here: they resolve by their text (and fail). Caller holds `vfs`, under
+ * which the descriptor's file and its vnode stay put. */
+static int procfs_magic_link(struct vnode *v, struct vnode **out)
+{
+    struct pnode *n = pnode_of(v);
+    if (n->kind != K_FD_LINK)
+        return -EINVAL;
+    struct fdtable *t = proc_files_locked(n->pid);
+    struct file *f = t && n->idx < VFS_FD_MAX ? t->fd[n->idx] : NULL;
+    struct vnode *target = f ? f->vnode : NULL;
+    uint32_t type = target ? target->mode & S_IFMT : 0;
+    if (type != S_IFREG && type != S_IFDIR && type != S_IFCHR && type != S_IFBLK)
+        return -EINVAL;
+    *out = target;
+    return 0;
+}
+
 static int procfs_readlink(struct vnode *v, const char **target, size_t *len)
 {
     struct pnode *n = pnode_of(v);
@@ -723,6 +742,7 @@ static const struct vnode_ops procfs_ops = {
     .unlink = pseudofs_unlink, .rename = pseudofs_rename, .readdir = procfs_readdir,
     .dir_empty = pseudofs_dir_empty, .read = pseudofs_read, .write = pseudofs_write,
     .truncate = pseudofs_truncate, .readlink = procfs_readlink, .open = procfs_open,
+    .magic_link = procfs_magic_link,
 };
 
 struct vfs_fs *procfs_create(void)

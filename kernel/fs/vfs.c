@@ -113,6 +113,8 @@ static int follow_link(struct walk *w, struct vnode *dir, struct vnode *v, struc
 {
     if (++w->links > VFS_SYMLOOP_MAX)
         return -ELOOP;
+    if (v->ops->magic_link && v->ops->magic_link(v, out) == 0)
+        return 0;
     const char *t;
     size_t tlen;
     int err = v->ops->readlink(v, &t, &tlen);

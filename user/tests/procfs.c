@@ -168,6 +168,51 @@ TEST(proc_pid_directory_exists_while_child_lives_and_goes_when_reaped)
     CHECK_ERR(stat(dir, &st), ENOENT);
 }
 
+/* Opening /proc/self/fd/N opens the same file again, even one with no name left
+ * (Linux follows these links to the file, not to the text they show). */
+TEST(opening_proc_self_fd_reaches_an_unlinked_file)
+{
+    const char *path = "/tmp/osc-procfs-unlinked";
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    CHECK_EQ(write(fd, "still here", 10), 10);
+    CHECK_EQ(unlink(path), 0);
+    char name[64], got[16] = "";
+    snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+    int again = open(name, O_RDONLY);
+    CHECK(again >= 0);
+    CHECK_EQ(read(again, got, sizeof(got) - 1), 10);  /* its own offset: from 0 */
+    CHECK_STR(got, "still here");
+    struct stat a, b;
+    CHECK_EQ(fstat(fd, &a), 0);
+    CHECK_EQ(fstat(again, &b), 0);
+    CHECK(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+    close(again);
+    close(fd);
+}
+
+TEST(dev_stdin_opens_what_fd_0_has_open)
+{
+    const char *path = "/tmp/osc-procfs-stdin";
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    CHECK_EQ(write(fd, "from stdin", 10), 10);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd, 0);
+        unlink(path);
+        char got[16] = "";
+        int in = open("/dev/stdin", O_RDONLY);
+        _exit(in >= 0 && read(in, got, sizeof(got) - 1) == 10 && !strcmp(got, "from stdin")
+              ? 0 : 1);
+    }
+    int st = -1;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    close(fd);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     snprintf(self_argv0, sizeof(self_argv0), "%s", argv[0] ? argv[0] : "");

@@ -129,6 +129,11 @@ struct vnode_ops {
     int (*truncate)(struct vnode *v, uint64_t size);
     /* Symlinks: the target, not NUL-terminated, stable while `vfs` is held. */
     int (*readlink)(struct vnode *v, const char **target, size_t *len);
+    /* Optional, symlinks: a "magic" link (procfs's /proc/<pid>/fd/N) that leads to
+     * a vnode itself rather than to a path, so a deleted file or a memfd can be
+     * opened again through it. 0 and *out (no reference; valid while `vfs` is
+     * held), or an error to resolve the link by its text instead. */
+    int (*magic_link)(struct vnode *v, struct vnode **out);
     void (*destroy)(struct vnode *v);   /* nlink and refcount reached zero */
     /* Optional, regular files: called by vfs_open without `vfs` held once f exists;
      * may replace f->ops/f->priv (procfs snapshots the text here). 0 or -errno. */
