@@ -104,6 +104,7 @@ qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/oscrun.py
 qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/dynexe.py
+qemu_test tests/qemu/sysvipc.py
 # busybox's own testsuite (Debian source, fetched into build/suites/) in OSCortex,
 # compared test by test with the same suite on Linux (results cached).
 qemu_test tests/qemu/busybox_suite.py

@@ -17,7 +17,7 @@
 
 static struct process *cur(void) { return proc_current(); }
 
-static struct vfs_ctx ctx_of(struct process *p)
+struct vfs_ctx vfs_ctx_of(struct process *p)
 {
     struct vnode *r = vfs_root();
     struct vfs_ctx c = { p && p->root ? p->root : r, p && p->cwd ? p->cwd : r,
@@ -174,7 +174,7 @@ static long do_openat(int dirfd, uint64_t upath, int flags, uint32_t mode)
     struct vnode *at;
     err = at_dir(dirfd, path, &at);
     if (!err) {
-        struct vfs_ctx c = ctx_of(p);
+        struct vfs_ctx c = vfs_ctx_of(p);
         struct file *f;
         err = vfs_open(&c, at, path, flags, mode, &f);
         if (!err) {
@@ -250,7 +250,7 @@ static long stat_at(int dirfd, uint64_t upath, int flags, struct linux_stat *st)
     if (path[0] == 0 && (flags & AT_EMPTY_PATH)) {
         kfree(path);
         if (dirfd == AT_FDCWD) {
-            struct vfs_ctx c = ctx_of(cur());
+            struct vfs_ctx c = vfs_ctx_of(cur());
             vfs_stat_vnode(c.cwd, st);
             return 0;
         }
@@ -271,7 +271,7 @@ static long stat_at(int dirfd, uint64_t upath, int flags, struct linux_stat *st)
     struct vnode *at;
     err = at_dir(dirfd, path, &at);
     if (!err) {
-        struct vfs_ctx c = ctx_of(cur());
+        struct vfs_ctx c = vfs_ctx_of(cur());
         err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
         vnode_put(at);
     }
@@ -370,7 +370,7 @@ static long do_access(int dirfd, uint64_t upath, int flags)
     struct vnode *at, *v;
     err = at_dir(dirfd, path, &at);
     if (!err) {
-        struct vfs_ctx c = ctx_of(cur());
+        struct vfs_ctx c = vfs_ctx_of(cur());
         err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
         if (!err)
             vnode_put(v);               /* root only for now: existence is access */
@@ -419,7 +419,7 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
         return err;
     }
     struct process *p = cur();
-    struct vfs_ctx c = ctx_of(p);
+    struct vfs_ctx c = vfs_ctx_of(p);
     switch (op) {
     case OP_MKDIR: err = vfs_mkdir(&c, at, path, (uint32_t)a); break;
     case OP_MKNOD: err = mknod_checked(&c, at, path, (uint32_t)a, (uint32_t)b); break;
@@ -537,7 +537,7 @@ SYSCALL(utimensat)
             return err;
         err = at_dir(dirfd, path, &at);
         if (!err) {
-            struct vfs_ctx c = ctx_of(cur());
+            struct vfs_ctx c = vfs_ctx_of(cur());
             err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
             vnode_put(at);
         }
@@ -660,7 +660,7 @@ SYSCALL(getcwd)
     char *k = kmalloc(size ? size : 1);
     if (!k)
         return -ENOMEM;
-    struct vfs_ctx c = ctx_of(cur());
+    struct vfs_ctx c = vfs_ctx_of(cur());
     long n = vfs_getcwd(&c, k, size);
     if (n > 0 && copy_to_user((void *)args->a[0], k, (size_t)n))
         n = -EFAULT;
@@ -684,7 +684,7 @@ static long two_paths(int ofd, uint64_t uo, int nfd, uint64_t un, int op, int fl
         if (!err)
             err = at_dir(nfd, n, &nat);
         if (!err) {
-            struct vfs_ctx c = ctx_of(cur());
+            struct vfs_ctx c = vfs_ctx_of(cur());
             err = vfs_symlink(&c, o, nat, n);
         }
         goto out;
@@ -695,7 +695,7 @@ static long two_paths(int ofd, uint64_t uo, int nfd, uint64_t un, int op, int fl
     if (!err)
         err = at_dir(nfd, n, &nat);
     if (!err) {
-        struct vfs_ctx c = ctx_of(cur());
+        struct vfs_ctx c = vfs_ctx_of(cur());
         err = op == 0 ? vfs_rename(&c, oat, o, nat, n) : vfs_link(&c, oat, o, nat, n, flags);
     }
 out:
@@ -733,7 +733,7 @@ static long do_readlink(int dirfd, uint64_t upath, uint64_t ubuf, int64_t size)
     if (!err && !k)
         err = -ENOMEM;
     if (!err) {
-        struct vfs_ctx c = ctx_of(cur());
+        struct vfs_ctx c = vfs_ctx_of(cur());
         err = vfs_readlink(&c, at, path, k, MIN((size_t)size, (size_t)VFS_PATH_MAX));
         if (err > 0 && copy_to_user((void *)ubuf, k, (size_t)err))
             err = -EFAULT;

@@ -5,6 +5,7 @@
 
 #include <osc/cmdline.h>
 #include <osc/errno.h>
+#include <osc/ipc.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
@@ -18,7 +19,7 @@ enum {
     K_ROOT, K_SELF, K_MEMINFO, K_CPUINFO, K_UPTIME, K_MOUNTS, K_CMDLINE, K_VERSION,
     K_LOADAVG, K_STAT,
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
-    K_PID_MAPS, K_FD_LINK,
+    K_PID_MAPS, K_FD_LINK, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM, K_SYSVIPC_SHM,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -35,6 +36,13 @@ static const struct pent root_ents[] = {
     { "version", K_VERSION, S_IFREG | 0444 },
     { "loadavg", K_LOADAVG, S_IFREG | 0444 },
     { "stat", K_STAT, S_IFREG | 0444 },
+    { "sysvipc", K_SYSVIPC, S_IFDIR | 0555 },
+};
+
+static const struct pent sysvipc_ents[] = {
+    { "msg", K_SYSVIPC_MSG, S_IFREG | 0444 },
+    { "sem", K_SYSVIPC_SEM, S_IFREG | 0444 },
+    { "shm", K_SYSVIPC_SHM, S_IFREG | 0444 },
 };
 
 static const struct pent pid_ents[] = {
@@ -388,6 +396,19 @@ static int gen_pid_maps(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
+static void put_pbuf(void *ctx, const char *s, size_t n)
+{
+    pbuf_put(ctx, s, n);
+}
+
+/* /proc/sysvipc/{msg,sem,shm}: kernel/ipc writes Linux's table. */
+static int gen_sysvipc(struct pnode *n, struct pbuf *b)
+{
+    ipc_proc_text(n->kind == K_SYSVIPC_MSG ? IPC_KIND_MSG
+                  : n->kind == K_SYSVIPC_SEM ? IPC_KIND_SEM : IPC_KIND_SHM, put_pbuf, b);
+    return 0;
+}
+
 static int procfs_gen(struct pnode *n, struct pbuf *b)
 {
     switch (n->kind) {
@@ -404,6 +425,9 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_PID_CMDLINE: return gen_pid_cmdline(n, b);
     case K_PID_COMM: return gen_pid_comm(n, b);
     case K_PID_MAPS: return gen_pid_maps(n, b);
+    case K_SYSVIPC_MSG:
+    case K_SYSVIPC_SEM:
+    case K_SYSVIPC_SHM: return gen_sysvipc(n, b);
     default: return -EINVAL;
     }
 }
@@ -515,6 +539,15 @@ static struct vnode *procfs_lookup(struct vnode *dir, const char *name, size_t l
         }
         return NULL;
     }
+    if (d->kind == K_SYSVIPC) {
+        for (size_t i = 0; i < ARRAY_SIZE(sysvipc_ents); i++) {
+            if (pseudofs_name_is(name, len, sysvipc_ents[i].name)) {
+                struct pnode *n = find_or_make(sysvipc_ents[i].kind, 0, 0, sysvipc_ents[i].mode, dir);
+                return n ? &n->v : NULL;
+            }
+        }
+        return NULL;
+    }
     if (d->kind == K_PID_FD) {
         int fd = parse_num(name, len);
         struct fdtable *t = proc_files_locked(d->pid);
@@ -555,6 +588,14 @@ static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, si
         *len = strlen(*name);
         *v = dirent_of(pid_ents[i].kind, d->pid, 0, 0x100000000ull + (uint64_t)d->pid * 64 + 1 + i,
                        pid_ents[i].mode);
+        return 0;
+    }
+    if (d->kind == K_SYSVIPC) {
+        if (i >= ARRAY_SIZE(sysvipc_ents))
+            return -ENOENT;
+        *name = sysvipc_ents[i].name;
+        *len = strlen(*name);
+        *v = dirent_of(sysvipc_ents[i].kind, 0, 0, 0x300000000ull + i, sysvipc_ents[i].mode);
         return 0;
     }
     if (d->kind == K_PID_FD) {

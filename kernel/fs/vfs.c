@@ -665,6 +665,98 @@ int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size)
     return err;
 }
 
+/* Canonical path of the directory part of cur (its text up to the last '/'; "."
+ * when there is none) into buf; its final name, if any, into name ("", "." and ".."
+ * make the whole of cur the directory). Returns the length of buf's string. */
+static int canonical_dir(const struct vfs_ctx *c, char *cur, char *buf, size_t size,
+                         char *name)
+{
+    char *slash = strrchr(cur, '/');
+    const char *last = slash ? slash + 1 : cur;
+    name[0] = 0;
+    if (strcmp(last, "") && strcmp(last, ".") && strcmp(last, "..")) {
+        strlcpy(name, last, VFS_PATH_MAX);
+        if (!slash)
+            strlcpy(cur, ".", VFS_PATH_MAX);
+        else
+            slash[slash == cur] = 0;            /* "/x" keeps its "/" */
+    }
+    struct vnode *d;
+    int err = vfs_lookup(c, NULL, cur, VFS_FOLLOW, &d);
+    if (err)
+        return err;
+    if (!S_ISDIR(d->mode)) {
+        vnode_put(d);
+        return -ENOTDIR;
+    }
+    vfs_lock();
+    err = vfs_dir_path_locked(c->root, d, buf, size);
+    vfs_unlock();
+    vnode_put(d);
+    return err < 0 ? err : (int)strlen(buf);
+}
+
+int vfs_realpath(const struct vfs_ctx *c, const char *path, char *buf, size_t size)
+{
+    char *cur = kmalloc(VFS_PATH_MAX), *name = kmalloc(VFS_PATH_MAX);
+    char *full = kmalloc(VFS_PATH_MAX);
+    int err = !cur || !name || !full ? -ENOMEM : 0;
+    if (!err && strlcpy(cur, path, VFS_PATH_MAX) >= VFS_PATH_MAX)
+        err = -ENAMETOOLONG;
+    /* Each round makes the directory part canonical (so a relative link target is
+     * spliced onto where the link really is), then follows a final symlink. */
+    for (int hops = 0; !err; hops++) {
+        int dl = canonical_dir(c, cur, full, VFS_PATH_MAX, name);
+        if (dl < 0) {
+            err = dl;
+            break;
+        }
+        if (name[0]) {
+            size_t nl = strlen(name);
+            bool at_root = dl == 1;
+            if ((size_t)dl + !at_root + nl + 1 > VFS_PATH_MAX) {
+                err = -ENAMETOOLONG;
+                break;
+            }
+            if (!at_root)
+                full[dl++] = '/';
+            memcpy(full + dl, name, nl + 1);
+            dl += (int)nl;
+        }
+        ssize_t n = name[0] ? vfs_readlink(c, NULL, full, cur, VFS_PATH_MAX - 1) : -EINVAL;
+        if (n == -EINVAL) {                     /* not a symlink: full is the answer */
+            if ((size_t)dl + 1 > size)
+                err = -ERANGE;
+            else
+                memcpy(buf, full, (size_t)dl + 1);
+            if (!err)
+                err = dl + 1;
+            break;
+        }
+        if (n < 0) {
+            err = (int)n;
+        } else if (hops >= VFS_SYMLOOP_MAX) {
+            err = -ELOOP;
+        } else {
+            cur[n] = 0;
+            if (cur[0] != '/') {                /* relative to the link's directory */
+                char *slash = strrchr(full, '/');
+                size_t keep = (size_t)(slash - full) + 1;
+                if (keep + (size_t)n + 1 > VFS_PATH_MAX) {
+                    err = -ENAMETOOLONG;
+                } else {
+                    memmove(full + keep, cur, (size_t)n + 1);
+                    memcpy(cur, full, keep + (size_t)n + 1);
+                }
+            }
+        }
+    }
+    kfree(cur);
+    kfree(name);
+    kfree(full);
+    return err;
+}
+
 static struct vfs_fs *mount_list;       /* newest first, through ->next; under `vfs` */
 
 struct vfs_fs *vfs_mounts_locked(void) { return mount_list; }

@@ -84,15 +84,17 @@ int vfs_read_file(const char *path, void **data, size_t *len)
     return vfs_read_file_pages(path, data, len, NULL);
 }
 
-int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filepages **pages)
+/* Reads the regular file at path, resolved in c; exec additionally wants an
+ * execute bit. */
+static int read_file(const struct vfs_ctx *c, const char *path, bool exec, void **data,
+                     size_t *len, struct filepages **pages)
 {
-    struct vfs_ctx c = kernel_ctx();
     struct file *f;
-    int err = vfs_open(&c, NULL, path, O_RDONLY, 0, &f);
+    int err = vfs_open(c, NULL, path, O_RDONLY, 0, &f);
     if (err)
         return err;
-    err = S_ISDIR(f->vnode->mode) ? -EISDIR : -EACCES;
-    if (!S_ISREG(f->vnode->mode))
+    err = S_ISDIR(f->vnode->mode) && !exec ? -EISDIR : -EACCES;
+    if (!S_ISREG(f->vnode->mode) || (exec && !(f->vnode->mode & 0111)))
         goto out;
     size_t size = (size_t)f->vnode->size;
     err = -ENOMEM;
@@ -118,6 +120,18 @@ int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filep
 out:
     file_put(f);
     return err;
+}
+
+int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filepages **pages)
+{
+    struct vfs_ctx c = kernel_ctx();
+    return read_file(&c, path, false, data, len, pages);
+}
+
+int vfs_read_exec_file(const struct vfs_ctx *c, const char *path, void **data, size_t *len,
+                       struct filepages **pages)
+{
+    return read_file(c, path, true, data, len, pages);
 }
 
 int vfs_proc_fork(struct process *child, const struct process *parent)

@@ -28,6 +28,14 @@ _Static_assert(ELF_INTERP_BASE >= USER_MMAP_BASE &&
                "interpreter area overlaps mmap or stack");
 #define SHEBANG_DEPTH   2                       /* script -> interpreter, no deeper */
 
+/* One execve as it passes through "#!" levels: where paths resolve, and the name
+ * the caller gave, which stays the process's comm and AT_EXECFN (as on Linux) even
+ * when an interpreter is what runs. */
+struct exec_req {
+    const struct vfs_ctx *ctx;
+    const char *filename;
+};
+
 /* auxv tags (elf.h in Linux uapi). */
 #define AT_NULL     0
 #define AT_PHDR     3
@@ -189,11 +197,12 @@ static int map_image(struct mm_space *mm, const struct elf_plan *plan, const voi
 
 /* The program interpreter named by PT_INTERP (the dynamic loader): read and parsed
  * into *iplan; its bytes go to *idata (the caller frees them). */
-static int load_interp(const char *path, const struct elf_plan *plan, struct elf_plan *iplan,
-                       void **idata, struct filepages **ifp)
+static int load_interp(const struct exec_req *req, const char *path,
+                       const struct elf_plan *plan, struct elf_plan *iplan, void **idata,
+                       struct filepages **ifp)
 {
     size_t ilen;
-    int err = vfs_read_file_pages(plan->interp, idata, &ilen, ifp);
+    int err = vfs_read_exec_file(req->ctx, plan->interp, idata, &ilen, ifp);
     if (err) {
         log_info("exec %s: interpreter %s: error %d", path, plan->interp, err);
         return err;
@@ -207,8 +216,9 @@ static int load_interp(const char *path, const struct elf_plan *plan, struct elf
     return 0;
 }
 
-static int load_elf(const char *path, const void *data, size_t len, struct filepages *fp,
-                    const char *const argv[], const char *const envp[], struct exec_image *out)
+static int load_elf(const struct exec_req *req, const char *path, const void *data,
+                    size_t len, struct filepages *fp, const char *const argv[],
+                    const char *const envp[], struct exec_image *out)
 {
     struct elf_plan *plan = kmalloc(sizeof(*plan)), *iplan = kmalloc(sizeof(*plan));
     void *idata = NULL;
@@ -217,7 +227,7 @@ static int load_elf(const char *path, const void *data, size_t len, struct filep
     struct mm_space *mm = NULL;
     int err = !plan || !iplan ? -ENOMEM : elf_parse(data, len, plan);
     if (!err && plan->has_interp)
-        err = load_interp(path, plan, iplan, &idata, &ifp);
+        err = load_interp(req, path, plan, iplan, &idata, &ifp);
     if (!err) {
         err = elf_layout(plan, plan->has_interp ? iplan : NULL, &lay);
         if (err && plan->has_interp) {
@@ -247,18 +257,19 @@ static int load_elf(const char *path, const void *data, size_t len, struct filep
                            PROT_READ | PROT_WRITE, VMA_STACK);
     }
     if (!err)
-        err = stack_build(mm, path, argv, envp, plan, data, &lay, &out->sp);
+        err = stack_build(mm, req->filename, argv, envp, plan, data, &lay, &out->sp);
     if (err) {
         if (mm)
             mm_put(mm);
     } else {
         out->mm = mm;
         out->entry = lay.entry;
-        const char *base = path;
-        for (const char *c = path; *c; c++)
-            if (*c == '/')
-                base = c + 1;
-        strlcpy(out->comm, base, sizeof(out->comm));
+        const char *slash = strrchr(req->filename, '/');
+        strlcpy(out->comm, slash ? slash + 1 : req->filename, sizeof(out->comm));
+        /* /proc/<pid>/exe names the file that runs: for a script, its interpreter
+         * (busybox re-executes /proc/self/exe to run an applet). */
+        if (vfs_realpath(req->ctx, path, out->exe, sizeof(out->exe)) < 0)
+            strlcpy(out->exe, path, sizeof(out->exe));
     }
     filepages_put(ifp);
     kfree(idata);
@@ -267,13 +278,14 @@ static int load_elf(const char *path, const void *data, size_t len, struct filep
     return err;
 }
 
-static int exec_load_depth(const char *path, const char *const argv[],
-                           const char *const envp[], struct exec_image *out, int depth)
+static int exec_load_depth(const struct exec_req *req, const char *path,
+                           const char *const argv[], const char *const envp[],
+                           struct exec_image *out, int depth)
 {
     void *data;
     size_t len;
     struct filepages *fp = NULL;
-    int err = vfs_read_file_pages(path, &data, &len, &fp);
+    int err = vfs_read_exec_file(req->ctx, path, &data, &len, &fp);
     if (err)
         return err;
     if (len >= 2 && ((char *)data)[0] == '#' && ((char *)data)[1] == '!') {
@@ -294,23 +306,25 @@ static int exec_load_depth(const char *path, const char *const argv[],
             for (size_t i = 1; i < argc; i++)
                 nargv[n++] = argv[i];
             nargv[n] = NULL;
-            err = exec_load_depth(interp, nargv, envp, out, depth + 1);
+            err = exec_load_depth(req, interp, nargv, envp, out, depth + 1);
         }
         kfree(nargv);
         kfree(interp);
         kfree(arg);
     } else {
-        err = load_elf(path, data, len, fp, argv, envp, out);
+        err = load_elf(req, path, data, len, fp, argv, envp, out);
     }
     filepages_put(fp);
     kfree(data);
     return err;
 }
 
-int exec_load(const char *path, const char *const argv[], const char *const envp[],
-              struct exec_image *out)
+int exec_load(struct process *p, const char *path, const char *const argv[],
+              const char *const envp[], struct exec_image *out)
 {
-    return exec_load_depth(path, argv, envp, out, 0);
+    struct vfs_ctx c = vfs_ctx_of(p);
+    struct exec_req req = { &c, path };
+    return exec_load_depth(&req, path, argv, envp, out, 0);
 }
 
 /* Copies a NULL-terminated user array of strings into one kernel block: pointers
@@ -385,9 +399,10 @@ SYSCALL(execve)
     if (!err)
         err = copy_strings((const char *const *)args->a[2], &envp, &bytes);
     if (!err)
-        err = exec_load(path, (const char *const *)argv, (const char *const *)envp, &img);
+        err = exec_load(proc_current(), path, (const char *const *)argv,
+                        (const char *const *)envp, &img);
     if (!err)   /* harmless if a later step fails: only procfs reads it */
-        proc_set_exec_info(proc_current(), path, (const char *const *)argv);
+        proc_set_exec_info(proc_current(), img.exe, (const char *const *)argv);
     free_strings(argv);
     free_strings(envp);
     kfree(path);
@@ -417,6 +432,7 @@ SYSCALL(execve)
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
     signal_exec(u->proc, u);
+    rseq_exec(u);
     u->proc->execed = true;             /* read by setpgid under the table lock; benign */
     proc_vfork_release(u->proc);        /* a vfork parent's address space is its own again */
     arch_user_regs_init(args->regs, img.entry, img.sp);

@@ -118,6 +118,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
         pc->pub.files = NULL;
         pc->pub.cwd = pc->pub.root = NULL;
         pc->pub.parent = &parent->pub;
+        pc->pub.sem_undo = NULL;        /* SEM_UNDO adjustments are not inherited */
         pc->nproc_limit[0] = parent->nproc_limit[0];
         pc->nproc_limit[1] = parent->nproc_limit[1];
         pc->vfork_pending = flags & CLONE_VFORK;
@@ -136,6 +137,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     u->thread = t;
     u->fs_base = (flags & CLONE_SETTLS) ? tls : pu->fs_base;
     u->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? child_tid : 0;
+    rseq_fork(u, pu, (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM);
     if (flags & CLONE_CHILD_SETTID)
         cs->child_settid = child_tid;
     /* The FPU registers live in the CPU while we run: save them into the child's
@@ -217,4 +219,45 @@ SYSCALL(vfork)
 SYSCALL(clone)
 {
     return proc_clone(args->a[0], args->a[1], args->a[2], args->a[3], args->a[4], args->regs);
+}
+
+/* clone3(2): clone's operation with its arguments in a versioned struct (Linux
+ * include/uapi/linux/sched.h); glibc's pthread_create tries it first. */
+struct clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+    uint64_t set_tid, set_tid_size;     /* version 1 */
+    uint64_t cgroup;                    /* version 2 */
+};
+#define CLONE_ARGS_SIZE_VER0 64
+
+SYSCALL(clone3)
+{
+    uint64_t uargs = args->a[0], size = args->a[1];
+    struct clone_args ca;
+    memset(&ca, 0, sizeof(ca));
+    if (size > PAGE_SIZE)
+        return -E2BIG;
+    if (size < CLONE_ARGS_SIZE_VER0)
+        return -EINVAL;
+    if (copy_from_user(&ca, (void *)uargs, MIN(size, sizeof(ca))))
+        return -EFAULT;
+    /* A newer caller's struct: the fields we do not know must be zero. */
+    for (uint64_t off = sizeof(ca); off < size; off += 8) {
+        uint64_t word = 0;
+        size_t n = MIN(size - off, (uint64_t)8);
+        if (copy_from_user(&word, (void *)(uargs + off), n))
+            return -EFAULT;
+        if (word)
+            return -E2BIG;
+    }
+    /* The exit signal has its own field; pidfds, chosen pids and cgroups are not
+     * offered (CLONE_PIDFD etc. fall outside CLONE_SUPPORTED below). */
+    if ((ca.flags & CSIGNAL) || ca.exit_signal > 64 || ca.set_tid || ca.set_tid_size ||
+        ca.cgroup)
+        return -EINVAL;
+    if (!ca.stack != !ca.stack_size)
+        return -EINVAL;
+    uint64_t sp = ca.stack ? ca.stack + ca.stack_size : 0;
+    return proc_clone(ca.flags | ca.exit_signal, sp, ca.parent_tid, ca.child_tid, ca.tls,
+                      args->regs);
 }

@@ -26,8 +26,16 @@ struct mm_space *mm_create(void)
     return mm;
 }
 
+static void vma_open(struct vma *v)
+{
+    if (v->ops && v->ops->open)
+        v->ops->open(v);
+}
+
 static void vma_free(struct vma *v)
 {
+    if (v->ops && v->ops->close)
+        v->ops->close(v);
     filepages_put(v->file);
     kfree(v);
 }
@@ -81,6 +89,7 @@ static int vma_split_at(struct mm_space *mm, vaddr_t addr)
     }
     v->end = addr;
     v->next = n;
+    vma_open(n);
     return 0;
 }
 
@@ -125,6 +134,13 @@ static bool range_ok(vaddr_t start, vaddr_t end)
 int mm_map_file(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
                 uint32_t flags, struct filepages *fp, uint64_t off)
 {
+    return mm_map_object(mm, start, end, prot, flags, fp, off, NULL, NULL);
+}
+
+int mm_map_object(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
+                  uint32_t flags, struct filepages *fp, uint64_t off,
+                  const struct vma_ops *ops, void *priv)
+{
     if (!range_ok(start, end) || !IS_ALIGNED(off, PAGE_SIZE))
         return -EINVAL;
     struct vma *n = kzalloc(sizeof(*n));
@@ -141,8 +157,12 @@ int mm_map_file(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
     }
     mutex_lock(&mm->lock);
     int err = unmap_locked(mm, start, end);
-    if (!err)
+    if (!err) {
         vma_insert(mm, n);
+        n->ops = ops;           /* only now: a failed map must not close what never opened */
+        n->priv = priv;
+        vma_open(n);
+    }
     mutex_unlock(&mm->lock);
     if (err)
         vma_free(n);
@@ -213,6 +233,40 @@ int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end)
         return -EINVAL;
     mutex_lock(&mm->lock);
     int err = unmap_locked(mm, start, end);
+    mutex_unlock(&mm->lock);
+    return err;
+}
+
+/* A VMA of the ops object attached at addr: its offset is its distance from addr. */
+static bool attach_piece(const struct vma *v, vaddr_t addr, const struct vma_ops *ops)
+{
+    return v->start >= addr && v->ops == ops && v->file_off == v->start - addr;
+}
+
+/* As Linux's shmdt: the first piece is the first VMA at or above addr that fits,
+ * wherever it lies; the rest must be of the same object and end within its size. */
+int mm_detach(struct mm_space *mm, vaddr_t addr, const struct vma_ops *ops)
+{
+    mutex_lock(&mm->lock);
+    struct vma *first = mm->vmas;
+    while (first && !attach_piece(first, addr, ops))
+        first = first->next;
+    if (!first) {
+        mutex_unlock(&mm->lock);
+        return -EINVAL;
+    }
+    void *priv = first->priv;
+    vaddr_t end = addr + ALIGN_UP(filepages_size(first->file), PAGE_SIZE);
+    int err = unmap_locked(mm, first->start, first->end);
+    /* Unmapping frees VMAs: look again from the start after each one. */
+    for (bool again = !err; again;) {
+        again = false;
+        for (struct vma *v = mm->vmas; v && v->start < end; v = v->next)
+            if (attach_piece(v, addr, ops) && v->priv == priv && v->end <= end) {
+                again = unmap_locked(mm, v->start, v->end) == 0;
+                break;
+            }
+    }
     mutex_unlock(&mm->lock);
     return err;
 }
@@ -525,6 +579,7 @@ struct mm_space *mm_fork(struct mm_space *mm)
         tail = &n->next;
         if (n->file)
             filepages_get(n->file);
+        vma_open(n);
         bool shared = v->flags & VMA_SHARED;
         /* Shared anonymous memory must be one set of frames on both sides from now
          * on: give every page its frame before sharing (no demand paging across

@@ -7,6 +7,7 @@
 #include <osc/arch.h>
 #include <osc/context.h>
 #include <osc/errno.h>
+#include <osc/ipc.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -64,6 +65,7 @@ void proc_thread_switch(struct thread *prev, struct thread *next)
     if (u) {
         mm_activate(u->proc->pub.mm);
         arch_set_user_fs(u->fs_base);
+        rseq_switch_in(u);
     } else {
         /* Kernel threads run on the kernel's tables: no CPU keeps a dead process's
          * tables loaded (LESSONS 6). */
@@ -99,12 +101,14 @@ static void proc_check_group_exit(void)
 void proc_syscall_exit(struct user_regs *regs)
 {
     proc_check_group_exit();
+    rseq_return_user(&regs->rip);       /* before a signal frame saves rip */
     signal_deliver(regs);
 }
 
-void proc_irq_return_user(void)
+void proc_irq_return_user(uint64_t *rip)
 {
     proc_check_group_exit();
+    rseq_return_user(rip);
 }
 
 unsigned long proc_table_lock(void) { return spin_lock_irqsave(&proc_wq.lock); }
@@ -225,14 +229,14 @@ static int spawn(const char *path, const char *const argv[], const char *const e
     int err = -ENOMEM;
     if (!pc || !u || !img)
         goto fail;
-    err = exec_load(path, argv, envp, img);
+    err = exec_load(NULL, path, argv, envp, img);
     if (err)
         goto fail;
     pc->pub.proc_data = pc;
     pc->pub.mm = img->mm;
     pc->pub.umask = 022;
     strlcpy(pc->pub.comm, img->comm, sizeof(pc->pub.comm));
-    proc_set_exec_info(&pc->pub, path, argv);  /* not linked yet: no reader races */
+    proc_set_exec_info(&pc->pub, img->exe, argv);  /* not linked yet: no reader races */
     u->proc = pc;
     arch_fpu_init_area(uthread_fpu_area(u));
     struct thread *t = thread_alloc(img->comm);
@@ -312,6 +316,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
 {
     if (pc->pub.sid == pc->pub.pid)
         tty_session_end(pc->pub.sid);   /* its terminal is free for the next session */
+    ipc_proc_exit(&pc->pub);            /* SEM_UNDO; shm attaches go with the mm */
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;

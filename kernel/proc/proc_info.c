@@ -79,49 +79,12 @@ struct fdtable *proc_files_locked(int pid)
     return t;
 }
 
-/* Linux's exe link names the file itself: follow final symlinks (/bin/sh ->
- * busybox gives /bin/busybox). Symlinked directories on the way are kept. */
-static void resolve_final_links(struct process *p, char *exe, size_t size)
-{
-    struct vnode *r = p->root ? p->root : vfs_root();
-    struct vfs_ctx c = { r, r, 0, 0, 0 };
-    char target[sizeof(p->exe)];
-    for (int hops = 0; hops < 8; hops++) {
-        ssize_t n = vfs_readlink(&c, NULL, exe, target, sizeof(target) - 1);
-        if (n <= 0)
-            return;                     /* not a symlink (or gone): done */
-        target[n] = 0;
-        if (target[0] == '/') {
-            strlcpy(exe, target, size);
-            continue;
-        }
-        size_t keep = 0;
-        for (size_t i = 0; exe[i]; i++)
-            if (exe[i] == '/')
-                keep = i + 1;           /* the directory part, with its slash */
-        if (keep + (size_t)n + 1 > size)
-            return;
-        memcpy(exe + keep, target, (size_t)n + 1);
-    }
-}
-
-void proc_set_exec_info(struct process *p, const char *path, const char *const argv[])
+void proc_set_exec_info(struct process *p, const char *exe_path, const char *const argv[])
 {
     char exe[sizeof(p->exe)];
     char cmd[sizeof(p->cmdline)];
     size_t n = 0;
-    char dir[sizeof(p->exe)];
-    dir[0] = 0;
-    if (path[0] != '/' && p->root && p->cwd) {
-        /* A relative exec path: Linux shows the absolute one. */
-        struct vfs_ctx c = { p->root, p->cwd, 0, 0, 0 };
-        if (vfs_getcwd(&c, dir, sizeof(dir)) < 0 || strcmp(dir, "/") == 0)
-            dir[0] = 0;
-    }
-    if (path[0] == '.' && path[1] == '/')
-        path += 2;
-    ksnprintf(exe, sizeof(exe), "%s%s%s", dir, path[0] == '/' ? "" : "/", path);
-    resolve_final_links(p, exe, sizeof(exe));
+    strlcpy(exe, exe_path, sizeof(exe));
     for (size_t i = 0; argv && argv[i] && n < sizeof(cmd); i++) {
         size_t l = strlen(argv[i]) + 1;
         if (l > sizeof(cmd) - n)

@@ -51,6 +51,11 @@ struct uthread {
     struct uthread *next_thread;        /* in proc->threads, under proc_wq.lock */
     bool kicked;                /* exit_group/exec sent it SIGKILL (proc_wq.lock) */
     struct thread_signals sig;  /* signal.c, under its signal lock */
+    /* rseq.c: the registered struct rseq (0: none), owned by the thread itself;
+     * rseq_moved: switched out since cpu_id was last written. */
+    uint64_t rseq_area;
+    uint32_t rseq_len, rseq_sig;
+    bool rseq_moved;
 };
 
 /* Process table (proc.c): the lock is proc_wq.lock, rank 70 (docs/locking.md). */
@@ -111,14 +116,26 @@ struct uthread *proc_uthread(void);     /* current thread's, or NULL */
 struct exec_image {
     struct mm_space *mm;
     uint64_t entry, sp;
-    char comm[16];
+    char comm[16];              /* basename of the path execve was given */
+    char exe[256];              /* canonical path of the ELF file that runs */
 };
 
-/* Loads the executable at path (ELF, or a "#!" script) into a new address space with
- * the System V initial stack for argv/envp (kernel arrays, NULL-terminated). 0 or
- * -ENOENT, -ENOEXEC, -E2BIG, -ENOMEM. Touches nothing of the calling process. */
-int exec_load(const char *path, const char *const argv[], const char *const envp[],
-              struct exec_image *out);
+/* Loads the executable at path (ELF, or a "#!" script), resolved in p's root and
+ * working directory (the kernel's for NULL), into a new address space with the
+ * System V initial stack for argv/envp (kernel arrays, NULL-terminated). 0 or
+ * -ENOENT, -EACCES, -ENOEXEC, -E2BIG, -ENOMEM. Touches nothing of p. */
+int exec_load(struct process *p, const char *path, const char *const argv[],
+              const char *const envp[], struct exec_image *out);
+
+/* rseq.c: on the way to ring 3 (after a system call, before signal delivery; on
+ * interrupt return), a thread that was switched out or has a signal coming gets
+ * cpu_id rewritten and, inside a critical section, *rip moved to its abort
+ * handler. The others keep registrations across fork/vfork, drop them for new
+ * threads and at exec. */
+void rseq_return_user(uint64_t *rip);
+void rseq_switch_in(struct uthread *u);
+void rseq_fork(struct uthread *child, const struct uthread *parent, bool thread);
+void rseq_exec(struct uthread *u);
 
 /* arch (kernel/arch/x86_64/syscall.c) */
 struct user_regs;

@@ -1,4 +1,4 @@
-/* host-test: kernel/gfx/console.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrlcpy=k_strlcpy -fno-builtin */
+/* host-test: kernel/gfx/console.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* Text console layout on a character grid (no framebuffer): wrap, tabs, scrolling,
  * backspace, degenerate sizes, and the diff that limits redraws to changed cells. */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* host-test: kernel/lib/printf.c kernel/lib/cmdline.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrlcpy=k_strlcpy -fno-builtin */
+/* host-test: kernel/lib/printf.c kernel/lib/cmdline.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* Kernel library: formatting, string routines, command-line parsing. */
 #include <stdint.h>
 #include <osc/lib.h>
@@ -63,6 +63,15 @@ TEST(string_routines_handle_overlap_and_bounds)
     uint64_t big[4] = { 0 };
     k_memset(big, 0xab, sizeof(big));
     CHECK(big[3] == 0xababababababababull);
+}
+
+TEST(strrchr_finds_the_last_occurrence_or_the_terminator)
+{
+    const char *p = "/usr/bin/sh";
+    CHECK(k_strrchr(p, '/') == p + 8);
+    CHECK(k_strrchr(p, 'x') == NULL);
+    CHECK(k_strrchr(p, 0) == p + 11);
+    CHECK(k_strrchr("", '/') == NULL);
 }
 
 TEST(parse_u64_accepts_decimal_and_hex_only)

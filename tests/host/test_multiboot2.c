@@ -1,4 +1,4 @@
-/* host-test: kernel/boot/multiboot2.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrlcpy=k_strlcpy -fno-builtin */
+/* host-test: kernel/boot/multiboot2.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* Multiboot2 boot-information parser on hand-built structures (multiboot2 spec 3.6),
  * including malformed ones: the structure comes from outside the kernel. */
 #include <stdint.h>

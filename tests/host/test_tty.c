@@ -1,4 +1,4 @@
-/* host-test: kernel/fs/tty_ldisc.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrlcpy=k_strlcpy -fno-builtin */
+/* host-test: kernel/fs/tty_ldisc.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* Line discipline core: canonical editing and echo, EOF, signal characters, input
  * mapping, raw mode, termios switches and output post-processing. */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* host-test: kernel/fs/vfs.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c */
+/* host-test: kernel/fs/vfs.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* host-test-setup: tests/host/setup_vfs.sh */
 /* VFS core + tmpfs on the host: path walk (symlinks, loops, "..", trailing slashes,
  * long names), create/unlink/rename semantics, fd tables, initramfs unpacking
@@ -156,6 +156,58 @@ TEST(long_names)
     huge[4999] = 0;
     CHECK_EQ(look(&c, huge, 0, NULL), -ENAMETOOLONG);
     free(huge);
+    done(&c);
+}
+
+/* The exe link's path: canonical, every symlink (final and on the way) followed. */
+static const char *real(struct vfs_ctx *c, const char *p)
+{
+    static char buf[VFS_PATH_MAX];
+    int n = vfs_realpath(c, p, buf, sizeof(buf));
+    if (n < 0)
+        snprintf(buf, sizeof(buf), "<error %d>", n);
+    else if ((size_t)n != strlen(buf) + 1)
+        snprintf(buf, sizeof(buf), "<length %d is wrong>", n);
+    return buf;
+}
+
+TEST(realpath_follows_every_symlink_and_resolves_relative_to_cwd)
+{
+    struct vfs_ctx c = fresh();
+    CHECK_EQ(vfs_mkdir(&c, NULL, "/bin", 0755), 0);
+    CHECK_EQ(vfs_mkdir(&c, NULL, "/usr", 0755), 0);
+    CHECK_EQ(vfs_mkdir(&c, NULL, "/usr/lib", 0755), 0);
+    CHECK_EQ(put_file(&c, "/bin/busybox", "x"), 0);
+    CHECK_EQ(vfs_symlink(&c, "busybox", NULL, "/bin/sh"), 0);       /* relative */
+    CHECK_EQ(vfs_symlink(&c, "/bin/sh", NULL, "/usr/sh2"), 0);      /* chain */
+    CHECK_EQ(vfs_symlink(&c, "/usr/lib", NULL, "/lib"), 0);         /* dir link */
+    CHECK_EQ(put_file(&c, "/usr/lib/ld.so", "y"), 0);
+    CHECK_EQ(vfs_symlink(&c, "../../bin/sh", NULL, "/usr/lib/up"), 0);
+    CHECK_STR(real(&c, "/bin/busybox"), "/bin/busybox");
+    CHECK_STR(real(&c, "/bin/sh"), "/bin/busybox");
+    CHECK_STR(real(&c, "/usr/sh2"), "/bin/busybox");
+    CHECK_STR(real(&c, "/lib/ld.so"), "/usr/lib/ld.so");
+    CHECK_STR(real(&c, "/lib/up"), "/bin/busybox");
+    CHECK_STR(real(&c, "/usr/../bin/./sh"), "/bin/busybox");
+    CHECK_STR(real(&c, "/"), "/");
+    CHECK_STR(real(&c, "/usr/lib/"), "/usr/lib");
+    CHECK_STR(real(&c, "/usr/lib/.."), "/usr");
+    struct vnode *bin;
+    CHECK_EQ(look(&c, "/bin", VFS_FOLLOW, &bin), 0);
+    c.cwd = bin;
+    CHECK_STR(real(&c, "./sh"), "/bin/busybox");
+    CHECK_STR(real(&c, "sh"), "/bin/busybox");
+    CHECK_STR(real(&c, "../lib/up"), "/bin/busybox");
+    CHECK_STR(real(&c, "."), "/bin");
+    CHECK_STR(real(&c, "./nothere"), "<error -2>");
+    CHECK_STR(real(&c, "/nodir/x"), "<error -2>");
+    CHECK_STR(real(&c, "busybox/x"), "<error -20>");
+    c.cwd = c.root;
+    CHECK_EQ(vfs_symlink(&c, "/loop2", NULL, "/loop1"), 0);
+    CHECK_EQ(vfs_symlink(&c, "/loop1", NULL, "/loop2"), 0);
+    CHECK_STR(real(&c, "/loop1"), "<error -40>");
+    char small[8];
+    CHECK_EQ(vfs_realpath(&c, "/usr/lib/ld.so", small, sizeof(small)), -ERANGE);
     done(&c);
 }
 

@@ -218,6 +218,23 @@ static int selected(const char *name, const char *filter)
     return 0;
 }
 
+/* What the programs asked for that the kernel does not have (number, name,
+ * count per line): the test log shows it so a missing call is seen, not guessed. */
+static void report_unimplemented(void)
+{
+    FILE *f = fopen("/sys/kernel/unimplemented", "r");
+    char line[256];
+    int n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        say("unimplemented: %s", line);
+        n++;
+    }
+    if (f)
+        fclose(f);
+    say("unimplemented system calls seen: %d", n);
+}
+
 static int run_tests(const char *filter)
 {
     char *names[MAX_TESTS];
@@ -240,6 +257,7 @@ static int run_tests(const char *filter)
             failed++;
         }
     }
+    report_unimplemented();
     say("user tests: %d passed, %d failed", passed, failed);
     if (passed + failed == 0)
         say("no test program ran: that is a failure");

@@ -66,7 +66,7 @@ void irq_dispatch(struct irq_frame *f)
     if (vector < EXCEPTION_VECTORS) {
         exception_handle(f);
         if (irq_frame_from_user(f)) {
-            proc_irq_return_user();
+            proc_irq_return_user(&f->rip);
             signal_irq_return(f);
         }
         return;
@@ -83,7 +83,7 @@ void irq_dispatch(struct irq_frame *f)
     irq_eoi();
     sched_irq_exit();
     if (irq_frame_from_user(f)) {
-        proc_irq_return_user();     /* exit_group/exec in a sibling thread */
+        proc_irq_return_user(&f->rip);  /* exit_group/exec in a sibling, rseq */
         signal_irq_return(f);       /* after any switch: back on this thread */
     }
 }

@@ -16,6 +16,7 @@ __attribute__((weak)) void sched_irq_exit(void)
 }
 
 /* kernel/proc's exit check on the way back to ring 3. */
-__attribute__((weak)) void proc_irq_return_user(void)
+__attribute__((weak)) void proc_irq_return_user(uint64_t *rip)
 {
+    (void)rip;
 }

@@ -40,5 +40,7 @@
 #define EMLINK  31
 #define EOVERFLOW 75
 #define ENODATA 61
+#define ENOMSG  42
+#define EIDRM   43
 #define ELIBBAD 80      /* a PT_INTERP loader that is not a loadable shared object */
 #define EOPNOTSUPP 95

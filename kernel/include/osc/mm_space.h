@@ -30,6 +30,17 @@
 #define USER_MMAP_MIN    0x0000000000010000ull  /* nothing maps below (NULL guard) */
 
 struct filepages;
+struct vma;
+
+/* An object a VMA shows besides its pages (SysV shared memory segments): told about
+ * every VMA that starts showing it (mapped, split off another, copied by fork) and
+ * every one that goes (unmapped, exec, exit), so it can count its attaches as
+ * Linux's vm_ops open/close do. Called with the VMA's mm->lock held, or from the
+ * last mm_put with no lock; they may take spinlocks only. */
+struct vma_ops {
+    void (*open)(struct vma *v);
+    void (*close)(struct vma *v);
+};
 
 struct vma {
     vaddr_t start, end;         /* page-aligned, start < end */
@@ -40,6 +51,8 @@ struct vma {
      * them as they are; MAP_PRIVATE maps them copy-on-write. */
     struct filepages *file;
     uint64_t file_off;          /* byte offset in file of start */
+    const struct vma_ops *ops;  /* NULL for plain memory and file mappings */
+    void *priv;                 /* ops' object */
 };
 
 struct mm_space {
@@ -67,6 +80,15 @@ int mm_map_fixed(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
  * file, written ones are private copies. page_ref_init must have succeeded. */
 int mm_map_file(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
                 uint32_t flags, struct filepages *fp, uint64_t off);
+/* mm_map_file for an object with vma_ops: ops->open runs for the new VMA. */
+int mm_map_object(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot,
+                  uint32_t flags, struct filepages *fp, uint64_t off,
+                  const struct vma_ops *ops, void *priv);
+/* shmdt, Linux's rule: unmaps the first ops VMA at or above addr whose offset in
+ * its pages equals its distance from addr, and the other VMAs of the same object
+ * whose offsets match so and that end within its pages' size from addr. 0, or
+ * -EINVAL when there is no such first VMA. */
+int mm_detach(struct mm_space *mm, vaddr_t addr, const struct vma_ops *ops);
 /* Finds a free page-aligned range of len bytes: at hint if free, else top-down below
  * USER_MMAP_BASE. Returns the address or 0. */
 vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len);

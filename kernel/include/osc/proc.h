@@ -9,6 +9,7 @@
 struct mm_space;        /* kernel/proc: page tables + VMAs (refcounted) */
 struct fdtable;         /* kernel/fs */
 struct vnode;           /* kernel/fs */
+struct sem_undo;        /* kernel/ipc */
 
 #define PROC_NGROUPS_MAX 32     /* supplementary groups kept (Linux: 65536) */
 
@@ -30,6 +31,9 @@ struct process {
     char exe[256];              /* absolute path of the executable: /proc/<pid>/exe */
     char cmdline[512];          /* argv NUL-separated, truncated: /proc/<pid>/cmdline */
     uint16_t cmdline_len;
+    /* SysV semaphore adjustments (SEM_UNDO) applied at exit; kernel/ipc owns it,
+     * under its ipc lock. Shared by the threads, not inherited by fork. */
+    struct sem_undo *sem_undo;
     void *proc_data;            /* rest owned by kernel/proc */
 };
 
@@ -80,9 +84,11 @@ int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present);
 
 /* Called on the way back to ring 3 after each system call (signals, later). */
 void proc_syscall_exit(struct user_regs *regs);
-/* Called by the interrupt dispatcher before it returns to ring 3: a thread whose
- * process is exiting (exit_group in another thread) leaves here. */
-void proc_irq_return_user(void);
+/* Called by the interrupt dispatcher before it returns to ring 3 with the frame's
+ * rip: a thread whose process is exiting (exit_group in another thread) leaves
+ * here; one preempted inside an rseq critical section gets rip moved to its abort
+ * handler. */
+void proc_irq_return_user(uint64_t *rip);
 /* A process proc_spawn started that the kernel will not proc_wait for: it is freed
  * as soon as it exits (at once if it already has). 0 or -ESRCH. */
 int proc_detach(int pid);
@@ -125,5 +131,6 @@ struct mm_space *proc_mm_get(int pid);
 /* The descriptor table of pid, or NULL. The caller holds `vfs`: a table is detached
  * from its process under `vfs` (vfs_proc_exit), so it stays valid until vfs_unlock. */
 struct fdtable *proc_files_locked(int pid);
-/* Records argv and the executable path for /proc/<pid>/{cmdline,exe} (exec, spawn). */
-void proc_set_exec_info(struct process *p, const char *path, const char *const argv[]);
+/* Records argv and the executable's canonical path (exec_image.exe) for
+ * /proc/<pid>/{cmdline,exe} (exec, spawn). */
+void proc_set_exec_info(struct process *p, const char *exe_path, const char *const argv[]);

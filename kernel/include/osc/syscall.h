@@ -146,10 +146,12 @@
 #define __NR_pipe2 293
 #define __NR_prlimit64 302
 #define __NR_setrlimit 160
+#define __NR_getcpu 309
 #define __NR_renameat2 316
 #define __NR_getrandom 318
 #define __NR_statx 332
 #define __NR_rseq 334
+#define __NR_clone3 435
 #define __NR_faccessat2 439
 
 struct user_regs;       /* the saved user register frame (arch: <asm/user_regs.h>) */

@@ -23,6 +23,13 @@ int vfs_read_file(const char *path, void **data, size_t *len);
  * reference the caller drops with filepages_put), or NULL when its filesystem keeps
  * none: exec maps program segments from it copy-on-write. */
 int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filepages **pages);
+/* What execve opens: path resolved in c (the calling process's root and cwd, so
+ * "./prog" is relative to its working directory), which must be a regular file with
+ * at least one execute bit (else -EACCES, as Linux answers even root); read as
+ * vfs_read_file_pages does. */
+struct vfs_ctx;
+int vfs_read_exec_file(const struct vfs_ctx *c, const char *path, void **data, size_t *len,
+                       struct filepages **pages);
 
 /* Process hooks. fork: the child gets a copy of the parent's descriptor table
  * (sharing open files) and its cwd/root. exec: descriptors marked close-on-exec are
@@ -268,6 +275,13 @@ void vfs_stat_vnode(struct vnode *v, struct linux_stat *st);
 /* The absolute path of dir as seen from root into buf; its length with the NUL, or
  * -ERANGE / -ENOENT (unlinked). */
 int vfs_getcwd(const struct vfs_ctx *c, char *buf, size_t size);
+/* The canonical absolute path (below c->root) of what path names, every symlink
+ * followed, final one included, "." and ".." gone: what Linux's /proc/<pid>/exe
+ * shows. Returns its length with the NUL, or -ENOENT, -ELOOP, -ERANGE, -ENOMEM. */
+int vfs_realpath(const struct vfs_ctx *c, const char *path, char *buf, size_t size);
+/* The walk context of p (its root, cwd, umask, effective ids); the kernel's own
+ * (root everywhere, uid 0) for NULL. */
+struct vfs_ctx vfs_ctx_of(struct process *p);
 
 /* Open files. */
 struct file *file_alloc(struct vnode *v, const struct file_ops *ops, uint32_t flags);
