@@ -11,7 +11,7 @@
 # success; on any failure one line "busybox-fetch: ..." on stderr and exit 1.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-top=$root/build/suites/busybox
+top=${BUSYBOX_SUITE_DIR:-$root/build/suites/busybox}   # overridable for tests of this script
 stage=$top/stage
 die() { echo "busybox-fetch: $*" >&2; exit 1; }
 
