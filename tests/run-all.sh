@@ -105,6 +105,9 @@ qemu_test tests/qemu/oscrun.py
 qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/dynexe.py
 qemu_test tests/qemu/sysvipc.py
+# busybox's own testsuite (Debian source, fetched into build/suites/) in OSCortex,
+# compared test by test with the same suite on Linux (results cached).
+qemu_test tests/qemu/busybox_suite.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 qemu_test tests/qemu/poweroff.py build/oscortex.iso

@@ -392,7 +392,26 @@ SYSCALL(faccessat) { return do_access((int)args->a[0], args->a[1], 0); }
 SYSCALL(faccessat2) { return do_access((int)args->a[0], args->a[1], (int)args->a[3]); }
 
 /* One-path namespace calls. */
-enum path_op { OP_MKDIR, OP_RMDIR, OP_UNLINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_CHDIR };
+enum path_op { OP_MKDIR, OP_MKNOD, OP_RMDIR, OP_UNLINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_CHDIR, OP_CHROOT };
+
+/* mknod(2)'s types as Linux's vfs_mknod sorts them; dev is the syscall's 32-bit
+ * new_encode_dev form, the same as VFS_MKDEV. */
+static long mknod_checked(const struct vfs_ctx *c, struct vnode *at, const char *path,
+                          uint32_t mode, uint32_t dev)
+{
+    switch (mode & S_IFMT) {
+    case 0: case S_IFREG: case S_IFIFO: case S_IFSOCK:
+        dev = 0;
+        break;
+    case S_IFCHR: case S_IFBLK:
+        break;
+    case S_IFDIR:
+        return -EPERM;
+    default:
+        return -EINVAL;
+    }
+    return vfs_mknod(c, at, path, mode, dev);
+}
 
 static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, uint64_t b, int flags)
 {
@@ -410,6 +429,7 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
     struct vfs_ctx c = vfs_ctx_of(p);
     switch (op) {
     case OP_MKDIR: err = vfs_mkdir(&c, at, path, (uint32_t)a); break;
+    case OP_MKNOD: err = mknod_checked(&c, at, path, (uint32_t)a, (uint32_t)b); break;
     case OP_RMDIR: err = vfs_rmdir(&c, at, path); break;
     case OP_UNLINK: err = vfs_unlink(&c, at, path); break;
     default:;
@@ -424,18 +444,20 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
             err = vfs_chown_vnode(v, (uint32_t)a, (uint32_t)b);
         else if (op == OP_TRUNCATE)
             err = proc_fsize_truncate_check((int64_t)a) ?: vfs_truncate_vnode(v, (int64_t)a);
-        if (!err && op != OP_CHDIR)
+        if (!err && op != OP_CHDIR && op != OP_CHROOT)
             vfs_notify_change(v, &e, op == OP_TRUNCATE);
         vfs_entry_release(&e);
-        if (op == OP_CHDIR) {
+        if (op == OP_CHDIR || op == OP_CHROOT) {
+            /* chroot leaves the cwd alone, as Linux does (it may lie outside). */
             if (!S_ISDIR(v->mode))
                 err = -ENOTDIR;
             else if (!p)
                 err = -ESRCH;
             else {
+                struct vnode **slot = op == OP_CHDIR ? &p->cwd : &p->root;
                 vnode_get(v);
-                struct vnode *old = p->cwd;
-                p->cwd = v;
+                struct vnode *old = *slot;
+                *slot = v;
                 vnode_put(old);
             }
         }
@@ -447,6 +469,8 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
 }
 
 SYSCALL(mkdir) { return path_call(AT_FDCWD, args->a[0], OP_MKDIR, args->a[1], 0, 0); }
+SYSCALL(mknod) { return path_call(AT_FDCWD, args->a[0], OP_MKNOD, args->a[1], args->a[2], 0); }
+SYSCALL(mknodat) { return path_call((int)args->a[0], args->a[1], OP_MKNOD, args->a[2], args->a[3], 0); }
 SYSCALL(mkdirat) { return path_call((int)args->a[0], args->a[1], OP_MKDIR, args->a[2], 0, 0); }
 SYSCALL(rmdir) { return path_call(AT_FDCWD, args->a[0], OP_RMDIR, 0, 0, 0); }
 SYSCALL(unlink) { return path_call(AT_FDCWD, args->a[0], OP_UNLINK, 0, 0, 0); }
@@ -460,8 +484,10 @@ SYSCALL(unlinkat)
 SYSCALL(chmod) { return path_call(AT_FDCWD, args->a[0], OP_CHMOD, args->a[1], 0, 0); }
 SYSCALL(fchmodat) { return path_call((int)args->a[0], args->a[1], OP_CHMOD, args->a[2], 0, 0); }
 SYSCALL(chown) { return path_call(AT_FDCWD, args->a[0], OP_CHOWN, args->a[1], args->a[2], 0); }
+SYSCALL(lchown) { return path_call(AT_FDCWD, args->a[0], OP_CHOWN, args->a[1], args->a[2], AT_SYMLINK_NOFOLLOW); }
 SYSCALL(fchownat) { return path_call((int)args->a[0], args->a[1], OP_CHOWN, args->a[2], args->a[3], (int)args->a[4]); }
 SYSCALL(truncate) { return path_call(AT_FDCWD, args->a[0], OP_TRUNCATE, args->a[1], 0, 0); }
+SYSCALL(chroot) { return path_call(AT_FDCWD, args->a[0], OP_CHROOT, 0, 0, 0); }
 SYSCALL(chdir) { return path_call(AT_FDCWD, args->a[0], OP_CHDIR, 0, 0, 0); }
 
 #define UTIME_NOW  ((1l << 30) - 1)     /* linux/stat.h */
@@ -607,6 +633,17 @@ SYSCALL(fchmod)
     long err = f->vnode ? vfs_chmod_vnode(f->vnode, (uint32_t)args->a[1]) : -EINVAL;
     if (!err)
         vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, false);
+    file_put(f);
+    return err;
+}
+
+SYSCALL(fchown)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    long err = f->vnode ? vfs_chown_vnode(f->vnode, (uint32_t)args->a[1], (uint32_t)args->a[2])
+                        : -EINVAL;
     file_put(f);
     return err;
 }

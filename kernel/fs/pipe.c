@@ -2,7 +2,8 @@
  * waitqueue whose lock (rank 70, `waitqueue`) also guards the ring and the end
  * counts; `vfs` is never held here. EOF once all writers are gone, -EPIPE and
  * SIGPIPE once all readers are, -EAGAIN under O_NONBLOCK. Blocked readers and
- * writers wake for signals (-ERESTARTSYS: restarted or -EINTR, as SA_RESTART says). */
+ * writers wake for signals (-ERESTARTSYS: restarted or -EINTR, as SA_RESTART says).
+ * Named pipes (mkfifo) are the same pipe, hung off the FIFO's vnode while open. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -15,6 +16,11 @@ struct pipe {
     struct waitqueue wq;        /* wq.lock guards everything below */
     struct pipe_ring ring;
     int readers, writers;
+    /* Named pipes: the vnode whose priv points here (set and cleared under `vfs`),
+     * and how many read/write opens there have been (an opener waiting for its
+     * peer goes on once the count moves, even if the peer already closed again). */
+    struct vnode *fifo;
+    unsigned read_opens, write_opens;
 };
 
 static ssize_t pipe_read(struct file *f, void *buf, size_t n)
@@ -80,12 +86,14 @@ static int pipe_poll(struct file *f)
     struct pipe *p = f->priv;
     unsigned long fl = spin_lock_irqsave(&p->wq.lock);
     int r = 0;
-    if ((f->flags & O_ACCMODE) == O_RDONLY) {
+    uint32_t acc = f->flags & O_ACCMODE;
+    if (acc != O_WRONLY) {
         if (pipe_ring_used(&p->ring))
             r |= POLLIN;
         if (p->writers == 0)
             r |= POLLHUP;
-    } else {
+    }
+    if (acc != O_RDONLY) {
         if (pipe_ring_used(&p->ring) < PIPE_BUF_SIZE)
             r |= POLLOUT;
         if (p->readers == 0)
@@ -106,13 +114,22 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
 static void pipe_release(struct file *f)
 {
     struct pipe *p = f->priv;
+    uint32_t acc = f->flags & O_ACCMODE;
+    struct vnode *fifo = p->fifo;
+    if (fifo)
+        vfs_lock();                     /* an open may be attaching to p */
     unsigned long fl = spin_lock_irqsave(&p->wq.lock);
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if (acc != O_WRONLY)
         p->readers--;
-    else
+    if (acc != O_RDONLY)
         p->writers--;
     bool last = p->readers == 0 && p->writers == 0;
     spin_unlock_irqrestore(&p->wq.lock, fl);
+    if (fifo) {
+        if (last)
+            fifo->priv = NULL;          /* the next open starts an empty pipe */
+        vfs_unlock();
+    }
     if (last) {
         kfree(p->ring.buf);
         kfree(p);
@@ -160,4 +177,60 @@ int pipe_create(struct file **rd, struct file **wr, uint32_t flags)
     *rd = r;
     *wr = w;
     return 0;
+}
+
+int fifo_attach_locked(struct file *f, struct vnode *v, uint32_t flags)
+{
+    uint32_t acc = flags & O_ACCMODE;
+    struct pipe *p = v->priv;
+    if (acc == O_WRONLY && (flags & O_NONBLOCK) && (!p || p->readers == 0))
+        return -ENXIO;                  /* POSIX: no reader, no non-blocking writer */
+    if (!p) {
+        p = kzalloc(sizeof(*p));
+        uint8_t *buf = kmalloc(PIPE_BUF_SIZE);
+        if (!p || !buf) {
+            kfree(p);
+            kfree(buf);
+            return -ENOMEM;
+        }
+        waitqueue_init(&p->wq);
+        p->ring.buf = buf;
+        p->fifo = v;
+        v->priv = p;
+    }
+    unsigned long fl = spin_lock_irqsave(&p->wq.lock);
+    if (acc != O_WRONLY) {
+        p->readers++;
+        p->read_opens++;
+    }
+    if (acc != O_RDONLY) {
+        p->writers++;
+        p->write_opens++;
+    }
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    f->ops = &pipe_ops;
+    f->priv = p;
+    waitqueue_wake_all(&p->wq);         /* openers waiting for this end */
+    return 0;
+}
+
+int fifo_wait_peer(struct file *f)
+{
+    struct pipe *p = f->priv;
+    uint32_t acc = f->flags & O_ACCMODE;
+    if (acc == O_RDWR || (f->flags & O_NONBLOCK))
+        return 0;
+    unsigned long fl = spin_lock_irqsave(&p->wq.lock);
+    unsigned *opens = acc == O_RDONLY ? &p->write_opens : &p->read_opens;
+    int *peers = acc == O_RDONLY ? &p->writers : &p->readers;
+    unsigned seen = *opens;
+    int err = 0;
+    while (*peers == 0 && *opens == seen) {
+        if (waitqueue_sleep_interruptible_locked(&p->wq, &fl) < 0) {
+            err = -ERESTARTSYS;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    return err;
 }

@@ -983,15 +983,23 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         f->notify_dir = ndir;
         vnode_get(ndir);
     }
-    vfs_unlock();
+    bool fifo = S_ISFIFO(v->mode) && !(flags & O_PATH);
     err = 0;
-    if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
+    if (fifo) {
+        f->ops = NULL;                  /* nothing to release if attaching fails */
+        err = fifo_attach_locked(f, v, (uint32_t)flags);
+    }
+    vfs_unlock();
+    if (fifo) {
+        if (!err)
+            err = fifo_wait_peer(f);
+    } else if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
         f->ops = NULL;
         err = devfs_open(f, v->rdev, (uint32_t)flags);
     } else if (S_ISREG(v->mode) && v->ops->open && !(flags & O_PATH)) {
         err = v->ops->open(v, f);
     } else if (!S_ISREG(v->mode) && !S_ISDIR(v->mode)) {
-        f->ops = &vfs_dir_ops;              /* FIFOs, sockets, block nodes: not yet */
+        f->ops = &vfs_dir_ops;              /* sockets, block nodes: not yet */
         if (!(flags & O_PATH))
             err = -ENXIO;
     }

@@ -75,6 +75,8 @@
 #define __NR_chmod 90
 #define __NR_fchmod 91
 #define __NR_chown 92
+#define __NR_fchown 93
+#define __NR_lchown 94
 #define __NR_umask 95
 #define __NR_gettimeofday 96
 #define __NR_getrlimit 97
@@ -108,6 +110,7 @@
 #define __NR_rt_sigqueueinfo 129
 #define __NR_rt_sigsuspend 130
 #define __NR_sigaltstack 131
+#define __NR_mknod 133
 #define __NR_getpriority 140
 #define __NR_setpriority 141
 #define __NR_sched_setparam 142
@@ -119,11 +122,13 @@
 #define __NR_sched_rr_get_interval 148
 #define __NR_prctl 157
 #define __NR_arch_prctl 158
+#define __NR_chroot 161
 #define __NR_reboot 169
 #define __NR_gettid 186
 #define __NR_tkill 200
 #define __NR_time 201
 #define __NR_futex 202
+#define __NR_sched_setaffinity 203
 #define __NR_sched_getaffinity 204
 #define __NR_getdents64 217
 #define __NR_set_tid_address 218
@@ -140,6 +145,7 @@
 #define __NR_waitid 247
 #define __NR_openat 257
 #define __NR_mkdirat 258
+#define __NR_mknodat 259
 #define __NR_fchownat 260
 #define __NR_newfstatat 262
 #define __NR_unlinkat 263

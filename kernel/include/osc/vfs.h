@@ -61,6 +61,7 @@ int vfs_proc_init_console(struct process *p);
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 
 #define O_ACCMODE   03
 #define O_RDONLY    00
@@ -410,6 +411,12 @@ size_t pipe_ring_get(struct pipe_ring *r, void *dst, size_t n);
 static inline size_t pipe_ring_used(const struct pipe_ring *r) { return r->head - r->tail; }
 /* Two files: fds[0] reads, fds[1] writes. flags: O_NONBLOCK. */
 int pipe_create(struct file **rd, struct file **wr, uint32_t flags);
+/* Named pipes: binds f (just opened on FIFO v, `vfs` held) to v's pipe, made on
+ * the first open: 0, -ENXIO (O_WRONLY|O_NONBLOCK and no reader) or -ENOMEM. Then,
+ * without `vfs`, fifo_wait_peer blocks a read-only or write-only open until the
+ * other end is opened (not O_NONBLOCK, not O_RDWR): 0 or -ERESTARTSYS. */
+int fifo_attach_locked(struct file *f, struct vnode *v, uint32_t flags);
+int fifo_wait_peer(struct file *f);
 
 /* ---- devices (devfs.c, tty.c) ---- */
 /* Opens the character device rdev on f (sets f->ops, and priv through its open

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Fetches the testsuite of the busybox we ship (Debian's busybox-static, /bin/busybox)
+# from Debian's `busybox` source package and lays it out as a busybox build tree
+# would: build/suites/busybox/stage/{busybox -> /bin/busybox, .config, testsuite/,
+# run-suite.sh}. The .config is debian/config/pkg/static, the configuration the
+# static binary was built with (runtest reads it to skip applets and features that
+# are not built). Nothing is committed: the source stays under build/.
+# Idempotent: a second run with the same version only checks the stamp.
+# Enables deb-src (a `Types: deb-src` copy of the Debian entries) when no source
+# index is configured; needs root (or sudo) only then. Prints the stage directory on
+# success; on any failure one line "busybox-fetch: ..." on stderr and exit 1.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+top=${BUSYBOX_SUITE_DIR:-$root/build/suites/busybox}   # overridable for tests of this script
+stage=$top/stage
+die() { echo "busybox-fetch: $*" >&2; exit 1; }
+
+pkg=busybox-static
+ver=$(dpkg-query -W -f='${source:Version}' "$pkg" 2>/dev/null) || die "$pkg is not installed (tools/setup.sh)"
+src_pkg=$(dpkg-query -W -f='${source:Package}' "$pkg")
+stamp=$top/fetched-$src_pkg-${ver//:/_}
+if [ -f "$stamp" ] && [ -x "$stage/testsuite/runtest" ]; then
+    cp "$root/tests/suites/run-suite.sh" "$stage/run-suite.sh"
+    echo "$stage"; exit 0
+fi
+command -v dpkg-source > /dev/null || die "dpkg-source missing (package dpkg-dev; tools/setup.sh installs it)"
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
+export DEBIAN_FRONTEND=noninteractive
+apt_quiet() { timeout 300 $SUDO apt-get -q -o Acquire::Retries=1 -o Acquire::http::Timeout=30 "$@" > "$top/apt.log" 2>&1; }
+
+mkdir -p "$top/dl" || die "cannot create $top"
+have_deb_src() {
+    grep -rqsE '^[[:space:]]*(Types:.*deb-src|deb-src[[:space:]])' /etc/apt/sources.list /etc/apt/sources.list.d/
+}
+if ! have_deb_src; then
+    # A copy of the Debian entries with Types: deb-src (FACTS: debian.sources).
+    list=/etc/apt/sources.list.d/debian.sources
+    [ -f "$list" ] || die "no deb-src entries and no $list to derive them from"
+    sed 's/^Types:.*/Types: deb-src/' "$list" | $SUDO tee /etc/apt/sources.list.d/oscortex-deb-src.sources > /dev/null ||
+        die "cannot enable deb-src (needs root)"
+    apt_quiet update || die "apt-get update failed (see $top/apt.log)"
+fi
+want="$src_pkg=$ver"
+cd "$top/dl" || die "cannot enter $top/dl"
+if ! ls ./*.dsc > /dev/null 2>&1 || ! ls ./"${src_pkg}_${ver#*:}.dsc" > /dev/null 2>&1; then
+    rm -f ./*
+    # The source index may be missing or stale although deb-src is configured: update once.
+    apt_quiet source --download-only "$want" || { apt_quiet update && apt_quiet source --download-only "$want"; } ||
+        die "apt-get source $want failed (no network? see $top/apt.log)"
+fi
+# _apt cannot read root-only dirs; the download is done by then.
+rm -rf "$top/src"
+dpkg-source -x "${src_pkg}_${ver#*:}.dsc" "$top/src" > "$top/dpkg-source.log" 2>&1 ||
+    die "dpkg-source -x failed (see $top/dpkg-source.log)"
+[ -x "$top/src/testsuite/runtest" ] || die "no testsuite/runtest in the source"
+[ -f "$top/src/debian/config/pkg/static" ] || die "no debian/config/pkg/static in the source"
+
+rm -rf "$stage"
+mkdir -p "$stage"
+cp -a "$top/src/testsuite" "$stage/testsuite"
+cp "$top/src/debian/config/pkg/static" "$stage/.config"
+ln -s /bin/busybox "$stage/busybox"
+cp "$root/tests/suites/run-suite.sh" "$stage/run-suite.sh"
+touch "$stamp"
+echo "$stage"
