@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TL_MAX_TESTS 128
@@ -142,6 +144,33 @@ static inline long tl_free_frames(void)
             tl_fail(__FILE__, __LINE__, "free frames %ld before, %ld after %s", \
                     tl_before, tl_after, #stmt);                                \
     } while (0)
+
+/* Checks that must run in a child process (they change ids, limits, signal
+ * dispositions or die): tl_in_child runs fn in a forked child with core dumps off
+ * and returns its wait status (exit 0 when fn returns), or -1. Inside the child,
+ * EXPECT(cond) ends it at the first failure, printing the check, with the line's
+ * low 7 bits as exit status. */
+#define EXPECT(cond)                                                            \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            printf("  child %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__,    \
+                   #cond, errno, strerror(errno));                              \
+            _exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);                       \
+        }                                                                       \
+    } while (0)
+
+static inline int tl_in_child(void (*fn)(void))
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit no_core = { 0, 0 };
+        setrlimit(RLIMIT_CORE, &no_core);       /* may be unsupported: harmless */
+        fn();
+        _exit(0);
+    }
+    int st;
+    return pid > 0 && waitpid(pid, &st, 0) == pid ? st : -1;
+}
 
 static const char *tl_basename(const char *path)
 {

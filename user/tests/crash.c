@@ -12,24 +12,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-/* Runs fn in a child (no core file) and returns its wait status, or -1. */
-static int in_child(void (*fn)(void))
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-        setrlimit(RLIMIT_CORE, &no_core);   /* may be unsupported: harmless */
-        fn();
-        _exit(0);                           /* survived: the test fails */
-    }
-    int status;
-    if (waitpid(pid, &status, 0) != pid)
-        return -1;
-    return status;
-}
-
 #define CHECK_KILLED_BY(status, sig)                                            \
     do {                                                                        \
         int s_ = (status);                                                      \
@@ -120,57 +102,57 @@ static void stack_overflow(void)
 
 TEST(null_dereference_kills_child_with_sigsegv)
 {
-    CHECK_KILLED_BY(in_child(null_deref), SIGSEGV);
+    CHECK_KILLED_BY(tl_in_child(null_deref), SIGSEGV);
 }
 
 TEST(write_to_kernel_memory_kills_child_with_sigsegv)
 {
-    CHECK_KILLED_BY(in_child(kernel_write), SIGSEGV);
+    CHECK_KILLED_BY(tl_in_child(kernel_write), SIGSEGV);
 }
 
 TEST(read_of_kernel_memory_kills_child_with_sigsegv)
 {
-    CHECK_KILLED_BY(in_child(kernel_read), SIGSEGV);
+    CHECK_KILLED_BY(tl_in_child(kernel_read), SIGSEGV);
 }
 
 TEST(write_to_readonly_page_kills_child_with_sigsegv)
 {
-    CHECK_KILLED_BY(in_child(write_readonly), SIGSEGV);
+    CHECK_KILLED_BY(tl_in_child(write_readonly), SIGSEGV);
 }
 
 TEST(executing_data_kills_child_with_sigsegv)
 {
-    CHECK_KILLED_BY(in_child(execute_data), SIGSEGV);
+    CHECK_KILLED_BY(tl_in_child(execute_data), SIGSEGV);
 }
 
 TEST(ud2_kills_child_with_sigill)
 {
-    CHECK_KILLED_BY(in_child(ud2), SIGILL);
+    CHECK_KILLED_BY(tl_in_child(ud2), SIGILL);
 }
 
 TEST(divide_by_zero_kills_child_with_sigfpe)
 {
-    CHECK_KILLED_BY(in_child(divide_by_zero), SIGFPE);
+    CHECK_KILLED_BY(tl_in_child(divide_by_zero), SIGFPE);
 }
 
 TEST(int3_kills_child_with_sigtrap)
 {
-    CHECK_KILLED_BY(in_child(breakpoint), SIGTRAP);
+    CHECK_KILLED_BY(tl_in_child(breakpoint), SIGTRAP);
 }
 
 TEST(abort_kills_child_with_sigabrt)
 {
-    CHECK_KILLED_BY(in_child(call_abort), SIGABRT);
+    CHECK_KILLED_BY(tl_in_child(call_abort), SIGABRT);
 }
 
 TEST(jump_into_kernel_memory_kills_child_with_sigsegv)
 {
-    CHECK_KILLED_BY(in_child(jump_into_kernel), SIGSEGV);
+    CHECK_KILLED_BY(tl_in_child(jump_into_kernel), SIGSEGV);
 }
 
 TEST(stack_overflow_kills_child_with_sigsegv)
 {
-    CHECK_KILLED_BY(in_child(stack_overflow), SIGSEGV);
+    CHECK_KILLED_BY(tl_in_child(stack_overflow), SIGSEGV);
 }
 
 /* A child that keeps computing while its siblings crash, then reports its result. */
@@ -187,7 +169,7 @@ TEST(busy_process_finishes_while_others_crash)
     void (*crashes[])(void) = { null_deref, ud2, divide_by_zero, jump_into_kernel, stack_overflow };
     for (int round = 0; round < 2; round++)
         for (unsigned i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++)
-            CHECK(WIFSIGNALED(in_child(crashes[i])));
+            CHECK(WIFSIGNALED(tl_in_child(crashes[i])));
     int status;
     CHECK_EQ(waitpid(busy, &status, 0), busy);
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -196,6 +178,6 @@ TEST(busy_process_finishes_while_others_crash)
 TEST(parent_goes_on_after_many_crashes)
 {
     for (int i = 0; i < 20; i++)
-        CHECK_KILLED_BY(in_child(null_deref), SIGSEGV);
+        CHECK_KILLED_BY(tl_in_child(null_deref), SIGSEGV);
     CHECK(getpid() > 0);
 }

@@ -17,26 +17,6 @@
 
 static char self_exe[512];
 
-#define EXPECT(cond)                                                            \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            printf("  child %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__,    \
-                   #cond, errno, strerror(errno));                              \
-            _exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);                       \
-        }                                                                       \
-    } while (0)
-
-static int in_child(void (*fn)(void))
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        fn();
-        _exit(0);
-    }
-    int st;
-    return pid > 0 && waitpid(pid, &st, 0) == pid ? st : -1;
-}
-
 /* /proc/self/comm into buf; with no /proc at all (the host's chroot check of the
  * image) want is copied instead. */
 static int read_comm(char *buf, size_t size, const char *want)
@@ -71,7 +51,7 @@ static void names(void)
 
 TEST(set_name_shows_in_get_name_and_proc_comm)
 {
-    CHECK_EQ(in_child(names), 0);
+    CHECK_EQ(tl_in_child(names), 0);
 }
 
 static void *thread_names(void *arg)
@@ -98,7 +78,7 @@ static void name_per_thread(void)
 
 TEST(a_thread_name_belongs_to_its_thread)
 {
-    CHECK_EQ(in_child(name_per_thread), 0);
+    CHECK_EQ(tl_in_child(name_per_thread), 0);
 }
 
 static void pdeath_values(void)
@@ -119,7 +99,7 @@ static void pdeath_values(void)
 
 TEST(pdeathsig_reads_back_and_is_cleared_in_a_forked_child)
 {
-    CHECK_EQ(in_child(pdeath_values), 0);
+    CHECK_EQ(tl_in_child(pdeath_values), 0);
 }
 
 /* The grandchild's handler: exit 42 when the signal came with its new parent in
@@ -169,7 +149,7 @@ static void pdeath_process(void)
 
 TEST(pdeathsig_fires_when_the_parent_dies_and_the_subreaper_adopts)
 {
-    CHECK_EQ(in_child(pdeath_process), 0);
+    CHECK_EQ(tl_in_child(pdeath_process), 0);
 }
 
 static int thread_ready[2], thread_forked[2];
@@ -212,7 +192,7 @@ static void pdeath_thread(void)
 
 TEST(pdeathsig_fires_when_the_parent_thread_exits)
 {
-    CHECK_EQ(in_child(pdeath_thread), 0);
+    CHECK_EQ(tl_in_child(pdeath_thread), 0);
 }
 
 TEST(subreaper_flag_reads_back)
@@ -241,7 +221,7 @@ static void dumpable(void)
 
 TEST(dumpable_takes_0_or_1_only)
 {
-    CHECK_EQ(in_child(dumpable), 0);
+    CHECK_EQ(tl_in_child(dumpable), 0);
 }
 
 static void nnp(void)
@@ -263,7 +243,7 @@ static void nnp(void)
 
 TEST(no_new_privs_is_one_way_and_inherited_across_fork_and_exec)
 {
-    CHECK_EQ(in_child(nnp), 0);
+    CHECK_EQ(tl_in_child(nnp), 0);
 }
 
 static void slack(void)
@@ -275,7 +255,7 @@ static void slack(void)
 
 TEST(timer_slack_reads_back)
 {
-    CHECK_EQ(in_child(slack), 0);
+    CHECK_EQ(tl_in_child(slack), 0);
 }
 
 TEST(an_unknown_option_is_einval)

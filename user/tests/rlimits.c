@@ -23,30 +23,6 @@
 
 static char self_exe[512];
 
-/* The child's checks: on the first failure print it and exit with its line. */
-#define EXPECT(cond)                                                            \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            printf("  child %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__,    \
-                   #cond, errno, strerror(errno));                              \
-            _exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);                       \
-        }                                                                       \
-    } while (0)
-
-/* Runs fn in a child; its wait status, or -1. */
-static int in_child(void (*fn)(void))
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        struct rlimit no_core = { 0, 0 };
-        setrlimit(RLIMIT_CORE, &no_core);
-        fn();
-        _exit(0);
-    }
-    int st;
-    return pid > 0 && waitpid(pid, &st, 0) == pid ? st : -1;
-}
-
 static void set_soft(int res, rlim_t soft)
 {
     struct rlimit rl;
@@ -123,12 +99,12 @@ TEST(proc_self_limits_shows_the_limits)
         printf("  (no /proc: skipped)\n");     /* the host's chroot check */
         return;
     }
-    CHECK_EQ(in_child(proc_limits), 0);
+    CHECK_EQ(tl_in_child(proc_limits), 0);
 }
 
 TEST(nofile_limit_42_makes_the_next_open_fail_with_emfile)
 {
-    CHECK_EQ(in_child(nofile_42), 0);
+    CHECK_EQ(tl_in_child(nofile_42), 0);
 }
 
 static volatile sig_atomic_t xfsz_seen;
@@ -161,7 +137,7 @@ static void fsize_1000(void)
 
 TEST(fsize_limit_cuts_a_write_then_raises_sigxfsz_and_efbig)
 {
-    int st = in_child(fsize_1000);
+    int st = tl_in_child(fsize_1000);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ);
     if (!WIFSIGNALED(st))
         printf("  child status %#x\n", st);
@@ -182,7 +158,7 @@ static void as_256m(void)
 
 TEST(as_limit_makes_mmap_mremap_and_brk_fail_with_enomem)
 {
-    CHECK_EQ(in_child(as_256m), 0);
+    CHECK_EQ(tl_in_child(as_256m), 0);
 }
 
 static void data_32m(void)
@@ -200,7 +176,7 @@ static void data_32m(void)
 
 TEST(data_limit_makes_brk_and_private_writable_mmap_fail)
 {
-    CHECK_EQ(in_child(data_32m), 0);
+    CHECK_EQ(tl_in_child(data_32m), 0);
 }
 
 TEST(soft_limit_above_hard_is_einval)
@@ -232,7 +208,7 @@ TEST(raising_a_hard_limit_needs_root)
         printf("  (not root: skipped)\n");
         return;
     }
-    CHECK_EQ(in_child(hard_needs_root), 0);
+    CHECK_EQ(tl_in_child(hard_needs_root), 0);
 }
 
 static void *idle_thread(void *arg)
@@ -263,7 +239,7 @@ TEST(nproc_limit_binds_non_root_users_only)
         printf("  (not root: skipped)\n");
         return;
     }
-    CHECK_EQ(in_child(nproc_1), 0);
+    CHECK_EQ(tl_in_child(nproc_1), 0);
 }
 
 TEST(prlimit64_reads_and_sets_another_process)
@@ -323,7 +299,7 @@ static void inherit(void)
 
 TEST(limits_are_inherited_across_fork_and_kept_across_exec)
 {
-    CHECK_EQ(in_child(inherit), 0);
+    CHECK_EQ(tl_in_child(inherit), 0);
 }
 
 /* Re-exec'd: touches mib MiB of stack below main's frame, top down. */
@@ -353,9 +329,9 @@ static void stack_large(void)
 
 TEST(stack_limit_at_exec_bounds_the_main_stack)
 {
-    int st = in_child(stack_small);
+    int st = tl_in_child(stack_small);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
-    CHECK_EQ(in_child(stack_large), 0);
+    CHECK_EQ(tl_in_child(stack_large), 0);
 }
 
 TEST(core_limit_is_stored)

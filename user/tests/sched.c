@@ -19,26 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXPECT(cond)                                                            \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            printf("  child %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__,    \
-                   #cond, errno, strerror(errno));                              \
-            _exit(__LINE__ & 0x7f ? __LINE__ & 0x7f : 1);                       \
-        }                                                                       \
-    } while (0)
-
-static int in_child(void (*fn)(void))
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        fn();
-        _exit(0);
-    }
-    int st;
-    return pid > 0 && waitpid(pid, &st, 0) == pid ? st : -1;
-}
-
 /* Raw calls: musl's sched_setscheduler/sched_getscheduler wrappers return ENOSYS
  * by design (POSIX process vs Linux thread semantics). */
 static long set_sched(pid_t pid, int policy, int prio)
@@ -136,7 +116,7 @@ static void batch_idle(void)
 
 TEST(batch_and_idle_policies_read_back)
 {
-    CHECK_EQ(in_child(batch_idle), 0);
+    CHECK_EQ(tl_in_child(batch_idle), 0);
 }
 
 static void fifo_rr(void)
@@ -168,7 +148,7 @@ TEST(fifo_and_rr_priorities_read_back_and_show_in_proc_stat)
         printf("  (not root: skipped)\n");
         return;
     }
-    CHECK_EQ(in_child(fifo_rr), 0);
+    CHECK_EQ(tl_in_child(fifo_rr), 0);
 }
 
 static void nice_values(void)
@@ -207,7 +187,7 @@ static void nice_values(void)
 
 TEST(nice_values_through_setpriority_getpriority_and_nice)
 {
-    CHECK_EQ(in_child(nice_values), 0);
+    CHECK_EQ(tl_in_child(nice_values), 0);
 }
 
 /* ---- a FIFO thread keeps its CPU ---- */
@@ -259,7 +239,7 @@ TEST(a_spinning_fifo_thread_keeps_its_cpu_from_a_normal_thread)
         printf("  (not root: skipped)\n");
         return;
     }
-    CHECK_EQ(in_child(fifo_keeps_cpu), 0);
+    CHECK_EQ(tl_in_child(fifo_keeps_cpu), 0);
 }
 
 TEST(sched_yield_returns_0)
