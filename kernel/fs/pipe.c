@@ -138,10 +138,33 @@ static void pipe_release(struct file *f)
     }
 }
 
+static int pipe_reopen(struct file *f, uint32_t flags, struct file **out);
+
 static const struct file_ops pipe_ops = {
     .read = pipe_read, .write = pipe_write, .poll = pipe_poll, .poll_wq = pipe_poll_wq,
-    .ioctl = pipe_ioctl, .release = pipe_release,
+    .ioctl = pipe_ioctl, .release = pipe_release, .reopen = pipe_reopen,
 };
+
+/* open("/proc/self/fd/N") of a pipe end: another end of the same pipe with the
+ * access open(2) asked for, as Linux opens a pipe's inode like a FIFO's (no
+ * waiting for a peer: the pipe already has both ends or had them). */
+static int pipe_reopen(struct file *f, uint32_t flags, struct file **out)
+{
+    struct pipe *p = f->priv;
+    uint32_t acc = flags & O_ACCMODE;
+    struct file *n = file_alloc(NULL, &pipe_ops, acc | (flags & (O_NONBLOCK | O_APPEND)));
+    if (!n)
+        return -ENOMEM;
+    unsigned long fl = spin_lock_irqsave(&p->wq.lock);
+    if (acc != O_WRONLY)
+        p->readers++;
+    if (acc != O_RDONLY)
+        p->writers++;
+    spin_unlock_irqrestore(&p->wq.lock, fl);
+    n->priv = p;
+    *out = n;
+    return 0;
+}
 
 #include <osc/uaccess.h>
 static long pipe_ioctl(struct file *f, unsigned int cmd, uint64_t arg)

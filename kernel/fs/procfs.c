@@ -698,7 +698,7 @@ static int fd_target(struct pnode *n)
  * file has no name any more (unlinked, memfd). Pipes and anonymous files have no
  * vnode here: they resolve by their text (and fail). Caller holds `vfs`, under
  * which the descriptor's file and its vnode stay put. */
-static int procfs_magic_link(struct vnode *v, struct vnode **out)
+static int procfs_magic_link(struct vnode *v, struct vnode **out, struct file **reopen)
 {
     struct pnode *n = pnode_of(v);
     if (n->kind != K_FD_LINK)
@@ -706,6 +706,12 @@ static int procfs_magic_link(struct vnode *v, struct vnode **out)
     struct fdtable *t = proc_files_locked(n->pid);
     struct file *f = t && n->idx < VFS_FD_MAX ? t->fd[n->idx] : NULL;
     struct vnode *target = f ? f->vnode : NULL;
+    if (f && !target && f->ops && f->ops->reopen && reopen) {
+        file_get(f);
+        *reopen = f;
+        *out = v;
+        return 0;
+    }
     uint32_t type = target ? target->mode & S_IFMT : 0;
     if (type != S_IFREG && type != S_IFDIR && type != S_IFCHR && type != S_IFBLK)
         return -EINVAL;

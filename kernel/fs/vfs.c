@@ -77,6 +77,8 @@ void vnode_put(struct vnode *v)
 struct walk {
     const struct vfs_ctx *c;
     int links;                  /* symlinks followed so far */
+    bool want_file;             /* an open: magic links may lead to a file */
+    struct file *file;          /* such a file (referenced), for vfs_open */
 };
 
 static bool is_dotdot(const char *n, size_t len) { return len == 2 && n[0] == '.' && n[1] == '.'; }
@@ -113,8 +115,16 @@ static int follow_link(struct walk *w, struct vnode *dir, struct vnode *v, struc
 {
     if (++w->links > VFS_SYMLOOP_MAX)
         return -ELOOP;
-    if (v->ops->magic_link && v->ops->magic_link(v, out) == 0)
-        return 0;
+    if (v->ops->magic_link) {
+        struct file *f = NULL;
+        if (v->ops->magic_link(v, out, w->want_file ? &f : NULL) == 0) {
+            if (f) {
+                file_put(w->file);      /* only the final link's file counts */
+                w->file = f;
+            }
+            return 0;
+        }
+    }
     const char *t;
     size_t tlen;
     int err = v->ops->readlink(v, &t, &tlen);
@@ -206,7 +216,7 @@ static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return err;
     if (*path == 0)
         return -ENOENT;
-    struct walk w = { c, 0 };
+    struct walk w = { .c = c };
     return walk_path(&w, start_dir(c, at), path, flags & VFS_FOLLOW, out);
 }
 
@@ -250,7 +260,7 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
     *len = end - begin;
     if (*len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
-    struct walk w = { c, 0 };
+    struct walk w = { .c = c };
     struct vnode *d = start_dir(c, at);
     if (begin > 0) {
         /* Walk the prefix path[0, begin): copy-free by walking a bounded prefix. */
@@ -296,7 +306,7 @@ static int create_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return err;
     if (is_dot(name, len) || is_dotdot(name, len))
         return -EEXIST;
-    struct walk w = { c, 0 };
+    struct walk w = { .c = c };
     struct vnode *existing;
     if (lookup_component(&w, dir, name, len, &existing) == 0)
         return -EEXIST;
@@ -367,7 +377,7 @@ int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, stru
     if (err)
         goto out;
     err = -EEXIST;
-    struct walk w = { c, 0 };
+    struct walk w = { .c = c };
     struct vnode *existing;
     if (is_dot(name, len) || is_dotdot(name, len) ||
         lookup_component(&w, dir, name, len, &existing) == 0)
@@ -890,6 +900,19 @@ static char *open_path_locked(const struct vfs_ctx *c, struct vnode *at, const c
     return exact;
 }
 
+/* An open that ended at /proc/<pid>/fd/N of a file with no vnode (a pipe): a new
+ * open file on the same object, made outside `vfs` (a pipe end may wake).
+ * Called with `vfs` held; drops it and the walk's file reference. */
+static int open_reopened(struct walk *w, int err, int flags, struct file **out)
+{
+    vfs_unlock();
+    if (!err)
+        err = w->file->ops->reopen(w->file, (uint32_t)flags & ~(O_CREAT | O_EXCL | O_TRUNC),
+                                   out);
+    file_put(w->file);
+    return err;
+}
+
 int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
              uint32_t mode, struct file **out)
 {
@@ -911,7 +934,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         ndir = dir;
         nname = name;
         nlen = len;
-        struct walk w = { c, 0 };
+        struct walk w = { .c = c, .want_file = true };
         err = lookup_component(&w, dir, name, len, &v);
         if (err == -ENOENT) {
             err = trailing ? -EISDIR : 0;
@@ -931,6 +954,8 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
                 if (flags & O_NOFOLLOW)
                     goto out;
                 err = follow_link(&w, dir, v, &v);
+                if (w.file)
+                    return open_reopened(&w, err, flags, out);
                 if (err == -ENOENT)
                     err = -ENOENT;  /* dangling: Linux creates the target; not yet */
                 if (err)
@@ -942,7 +967,14 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
                 goto out;
         }
     } else {
-        err = lookup_locked(c, at, path, (flags & O_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
+        struct walk w = { .c = c, .want_file = true };
+        err = check_path(path);
+        if (!err && *path == 0)
+            err = -ENOENT;
+        if (!err)
+            err = walk_path(&w, start_dir(c, at), path, !(flags & O_NOFOLLOW), &v);
+        if (w.file)
+            return open_reopened(&w, err, flags, out);
         if (err)
             goto out;
         if (S_ISLNK(v->mode)) {

@@ -213,6 +213,30 @@ TEST(dev_stdin_opens_what_fd_0_has_open)
     unlink(path);
 }
 
+TEST(opening_proc_self_fd_of_a_pipe_gives_another_end_of_it)
+{
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    char rname[64], wname[64], got[8] = "";
+    snprintf(rname, sizeof(rname), "/proc/self/fd/%d", p[0]);
+    snprintf(wname, sizeof(wname), "/proc/self/fd/%d", p[1]);
+    int w2 = open(wname, O_WRONLY);          /* as `echo x > /dev/stdout` does */
+    CHECK(w2 >= 0);
+    CHECK_EQ(write(w2, "via", 3), 3);
+    int r2 = open(rname, O_RDONLY);          /* as `cat /dev/stdin` does */
+    CHECK(r2 >= 0);
+    CHECK_EQ(read(r2, got, sizeof(got) - 1), 3);
+    CHECK_STR(got, "via");
+    struct stat st;
+    CHECK_EQ(fstat(r2, &st), 0);
+    CHECK(S_ISFIFO(st.st_mode));
+    close(w2);
+    close(p[1]);
+    CHECK_EQ(read(r2, got, 1), 0);          /* every writer gone: end of file */
+    close(r2);
+    close(p[0]);
+}
+
 int main(int argc, char **argv)
 {
     snprintf(self_argv0, sizeof(self_argv0), "%s", argv[0] ? argv[0] : "");

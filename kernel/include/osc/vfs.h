@@ -133,8 +133,10 @@ struct vnode_ops {
     /* Optional, symlinks: a "magic" link (procfs's /proc/<pid>/fd/N) that leads to
      * a vnode itself rather than to a path, so a deleted file or a memfd can be
      * opened again through it. 0 and *out (no reference; valid while `vfs` is
-     * held), or an error to resolve the link by its text instead. */
-    int (*magic_link)(struct vnode *v, struct vnode **out);
+     * held), or an error to resolve the link by its text instead. A link to a
+     * file without a vnode (a pipe) answers only an open, which passes reopen:
+     * then *reopen (referenced; its ops have .reopen) and *out = v itself. */
+    int (*magic_link)(struct vnode *v, struct vnode **out, struct file **reopen);
     void (*destroy)(struct vnode *v);   /* nlink and refcount reached zero */
     /* Optional, regular files: called by vfs_open without `vfs` held once f exists;
      * may replace f->ops/f->priv (procfs snapshots the text here). 0 or -errno. */
@@ -211,6 +213,10 @@ struct file_ops {
     /* Optional: pread/pwrite-free positional read for files whose data lives in the
      * open file (procfs snapshots); called without `vfs`. */
     ssize_t (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
+    /* Optional, files without a vnode: a new open file on the same object with
+     * open(2)'s flags, for opens through /proc/<pid>/fd/N (a pipe gives another
+     * read or write end). 0 and *out, or a negative errno. */
+    int (*reopen)(struct file *f, uint32_t flags, struct file **out);
     uint32_t statfs_magic;      /* fstatfs f_type of a file without a vnode (0: pipefs) */
     uint32_t stat_mode;         /* fstat st_mode of a file without a vnode (0: a FIFO) */
     bool seekable;
