@@ -398,8 +398,10 @@ KTEST(a_busy_thread_accumulates_cpu_time_and_a_sleeping_one_barely_does)
 {
     struct thread *me = thread_current();
     uint64_t u0, s0, u1, s1;
-    sched_thread_cputime(me, &u0, &s0);
+    /* The wall clock starts first: all time charged between the two readings then
+     * lies inside [t0, now], even when the host stalls the emulator in between. */
     uint64_t t0 = time_ns();
+    sched_thread_cputime(me, &u0, &s0);
     while (time_ns() - t0 < 20 * MS)
         cpu_relax();
     sched_thread_cputime(me, &u1, &s1);
