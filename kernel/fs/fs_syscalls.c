@@ -1,4 +1,5 @@
-/* File system calls (Linux x86_64 ABI): descriptors, I/O, the namespace, stat.
+/* File system calls (Linux x86_64 ABI): I/O, the namespace, stat (the descriptor
+ * calls are in fd_syscalls.c).
  * Every user pointer goes through <osc/uaccess.h>; data moves through a kernel
  * bounce buffer in 4 KiB chunks. */
 
@@ -12,6 +13,7 @@
 #include <osc/time.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
+#include "vfs_internal.h"
 
 #define CHUNK 4096
 
@@ -25,11 +27,13 @@ struct vfs_ctx vfs_ctx_of(struct process *p)
     return c;
 }
 
-static struct file *get_fd(int fd)
+struct file *vfs_get_fd(int fd)
 {
     struct process *p = cur();
     return p ? fdtable_get(p->files, fd) : NULL;
 }
+
+static struct file *get_fd(int fd) { return vfs_get_fd(fd); }
 
 /* Copies a user path into a kmalloc'd PATH_MAX buffer. */
 static long get_path(uint64_t uptr, char **out)
@@ -772,141 +776,3 @@ static long do_readlink(int dirfd, uint64_t upath, uint64_t ubuf, int64_t size)
 
 SYSCALL(readlink) { return do_readlink(AT_FDCWD, args->a[0], args->a[1], (int64_t)args->a[2]); }
 SYSCALL(readlinkat) { return do_readlink((int)args->a[0], args->a[1], args->a[2], (int64_t)args->a[3]); }
-
-/* Descriptors. */
-SYSCALL(dup)
-{
-    struct process *p = cur();
-    struct file *f = get_fd((int)args->a[0]);
-    if (!f)
-        return -EBADF;
-    long fd = fdtable_install(p->files, f, 0, false);
-    file_put(f);
-    return fd;
-}
-
-SYSCALL(dup2)
-{
-    struct process *p = cur();
-    if (!p || !p->files)
-        return -EBADF;
-    int o = (int)args->a[0], n = (int)args->a[1];
-    if (o == n) {
-        struct file *f = get_fd(o);
-        file_put(f);
-        return f ? n : -EBADF;
-    }
-    return fdtable_dup2(p->files, o, n, false);
-}
-
-SYSCALL(dup3)
-{
-    struct process *p = cur();
-    if (!p || !p->files)
-        return -EBADF;
-    int o = (int)args->a[0], n = (int)args->a[1];
-    if (o == n || (args->a[2] & ~(uint64_t)O_CLOEXEC))
-        return -EINVAL;
-    return fdtable_dup2(p->files, o, n, args->a[2] & O_CLOEXEC);
-}
-
-#define F_DUPFD 0
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_GETFL 3
-#define F_SETFL 4
-#define F_DUPFD_CLOEXEC 1030
-#define F_GETLK 5               /* F_GETLK64 & co are the same numbers on x86_64 */
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
-
-SYSCALL(fcntl)
-{
-    struct process *p = cur();
-    int fd = (int)args->a[0];
-    struct file *f = get_fd(fd);
-    if (!f)
-        return -EBADF;
-    long r;
-    switch ((int)args->a[1]) {
-    case F_DUPFD:
-    case F_DUPFD_CLOEXEC:
-        r = (int64_t)args->a[2] < 0 || args->a[2] >= (uint64_t)fdtable_end(p->files) ? -EINVAL
-            : fdtable_install(p->files, f, (int)args->a[2], (int)args->a[1] == F_DUPFD_CLOEXEC);
-        break;
-    case F_GETFD: r = fdtable_get_cloexec(p->files, fd); break;
-    case F_SETFD: r = fdtable_set_cloexec(p->files, fd, args->a[2] & 1); break;
-    case F_GETFL: r = f->flags; break;
-    case F_SETFL:
-        f->flags = (f->flags & ~(uint32_t)(O_APPEND | O_NONBLOCK)) |
-                   ((uint32_t)args->a[2] & (O_APPEND | O_NONBLOCK));
-        r = 0;
-        break;
-    case F_GETLK: case F_SETLK: case F_SETLKW:
-    case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-        r = locks_fcntl(f, p->files, p->pid, (int)args->a[1], args->a[2]);
-        break;
-    case F_ADD_SEALS: r = memfd_add_seals(f, (uint32_t)args->a[2]); break;
-    case F_GET_SEALS: r = memfd_get_seals(f); break;
-    default: r = -EINVAL;
-    }
-    file_put(f);
-    return r;
-}
-
-SYSCALL(flock)
-{
-    struct file *f = get_fd((int)args->a[0]);
-    if (!f)
-        return -EBADF;
-    long r = locks_flock(f, (int)args->a[1]);
-    file_put(f);
-    return r;
-}
-
-static long do_pipe(uint64_t ufds, uint64_t flags)
-{
-    struct process *p = cur();
-    if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
-        return -EINVAL;
-    if (!p || !p->files)
-        return -EBADF;
-    struct file *r, *w;
-    long err = pipe_create(&r, &w, (uint32_t)flags);
-    if (err)
-        return err;
-    int fds[2] = { fdtable_install(p->files, r, 0, flags & O_CLOEXEC), -1 };
-    if (fds[0] >= 0)
-        fds[1] = fdtable_install(p->files, w, 0, flags & O_CLOEXEC);
-    err = fds[0] < 0 ? fds[0] : fds[1] < 0 ? fds[1] : 0;
-    if (!err && copy_to_user((void *)ufds, fds, sizeof(fds)))
-        err = -EFAULT;
-    if (err) {
-        if (fds[0] >= 0)
-            fdtable_close(p->files, fds[0]);
-        if (fds[1] >= 0)
-            fdtable_close(p->files, fds[1]);
-    }
-    file_put(r);
-    file_put(w);
-    return err;
-}
-
-SYSCALL(pipe) { return do_pipe(args->a[0], 0); }
-SYSCALL(pipe2) { return do_pipe(args->a[0], args->a[1]); }
-
-SYSCALL(ioctl)
-{
-    struct file *f = get_fd((int)args->a[0]);
-    if (!f)
-        return -EBADF;
-    long r = f->ops && f->ops->ioctl ? f->ops->ioctl(f, (unsigned int)args->a[1], args->a[2]) : -ENOTTY;
-    file_put(f);
-    return r;
-}
-

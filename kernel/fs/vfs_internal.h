@@ -72,3 +72,7 @@ void notify_file_locked(struct file *f, uint32_t mask);
 void notify_gone_locked(struct vnode *v);
 void inotify_vnode_gone(struct vnode *v);
 #endif
+
+/* The calling process's open file for fd, with a reference (file_put it), or NULL
+ * (fs_syscalls.c; the descriptor calls in fd_syscalls.c use it too). */
+struct file *vfs_get_fd(int fd);

@@ -1,0 +1,82 @@
+/* Attributes of vnodes: size, mode, owner and times as truncate, chmod, chown and
+ * utimensat change them, and the Linux struct stat that reports them. */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/vfs.h>
+#include "vfs_internal.h"
+
+int vfs_truncate_vnode(struct vnode *v, int64_t size)
+{
+    if (size < 0)
+        return -EINVAL;
+    if (S_ISDIR(v->mode))
+        return -EISDIR;
+    if (!S_ISREG(v->mode))
+        return -EINVAL;
+    vfs_lock();
+    int err = v->ops->truncate(v, (uint64_t)size);
+    if (!err)
+        vnode_touch(v, true);
+    vfs_unlock();
+    return err;
+}
+
+int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
+{
+    vfs_lock();
+    if ((v->seals & VFS_SEAL_EXEC) && ((v->mode ^ mode) & 0111)) {
+        vfs_unlock();
+        return -EPERM;                  /* memfd F_SEAL_EXEC */
+    }
+    v->mode = (v->mode & S_IFMT) | (mode & 07777);
+    vnode_touch(v, false);
+    vfs_unlock();
+    return 0;
+}
+
+int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
+                     const struct vfs_timespec *mtime)
+{
+    vfs_lock();
+    if (atime)
+        v->atime = *atime;
+    if (mtime)
+        v->mtime = *mtime;
+    vnode_touch(v, false);
+    vfs_unlock();
+    return 0;
+}
+
+int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
+{
+    vfs_lock();
+    if (uid != (uint32_t)-1)
+        v->uid = uid;
+    if (gid != (uint32_t)-1)
+        v->gid = gid;
+    vnode_touch(v, false);
+    vfs_unlock();
+    return 0;
+}
+
+void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_dev = v->fs ? v->fs->dev : 0;
+    st->st_ino = v->ino;
+    st->st_nlink = v->nlink;
+    st->st_mode = v->mode;
+    st->st_uid = v->uid;
+    st->st_gid = v->gid;
+    st->st_rdev = v->rdev;
+    st->st_size = (int64_t)v->size;
+    st->st_blksize = 4096;
+    st->st_blocks = (int64_t)(ALIGN_UP(v->size, 4096) / 512);
+    st->st_atime = (uint64_t)v->atime.sec;
+    st->st_atime_nsec = (uint64_t)v->atime.nsec;
+    st->st_mtime = (uint64_t)v->mtime.sec;
+    st->st_mtime_nsec = (uint64_t)v->mtime.nsec;
+    st->st_ctime = (uint64_t)v->ctime.sec;
+    st->st_ctime_nsec = (uint64_t)v->ctime.nsec;
+}
