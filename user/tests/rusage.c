@@ -184,7 +184,10 @@ TEST(proc_status_and_stat_show_memory_and_switches)
     CHECK(status_value("voluntary_ctxt_switches") >= 1);
     CHECK(status_value("nonvoluntary_ctxt_switches") >= 0);
     CHECK(stat_field(10) >= 1024);              /* minflt: at least these pages */
-    CHECK(stat_field(24) >= 1024);              /* rss, in pages */
+    /* rss in pages: Linux fills this field from its per-CPU approximate counters
+     * (off by up to a batch per CPU; seen 4 MiB short on the host), so only its
+     * presence is portable; VmRSS above is the checked figure. */
+    CHECK(stat_field(24) > 0);
     munmap(p, 4 * MIB);
     CHECK(status_value("VmRSS") < rss);         /* unmapped pages leave the RSS */
     CHECK(status_value("VmHWM") >= rss);
