@@ -1,11 +1,13 @@
 /* Interrupt dispatch: every vector lands in irq_dispatch (from entry.S). Exceptions
  * go to exceptions.c; device vectors run the handler registered with irq_register,
- * then EOI, then the scheduler's exit hook, which may switch threads. */
+ * then EOI, then the scheduler's exit hook, which may switch threads (only on a CPU
+ * with a run queue). */
 
 #define LOG_TAG "arch"
 #include <osc/errno.h>
 #include <osc/irq.h>
 #include <osc/log.h>
+#include <osc/percpu.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
@@ -81,6 +83,11 @@ void irq_dispatch(struct irq_frame *f)
     else
         log_debug("vector %#x fired with no handler", vector);
     irq_eoi();
+    /* An AP without a run queue (it only takes IPIs for now) has no thread to
+     * switch, and never runs ring 3: the scheduler's and the processes' exit hooks
+     * are for CPUs that run threads. */
+    if (!__atomic_load_n(&this_cpu()->sched_data, __ATOMIC_ACQUIRE))
+        return;
     sched_irq_exit();
     if (irq_frame_from_user(f)) {
         proc_irq_return_user(&f->rip);  /* exit_group/exec in a sibling, rseq */
