@@ -18,8 +18,9 @@ void smp_ipi_init(void);
 
 /* Cross-CPU calls (kernel/arch/x86_64/smp_call.c). fn runs on the target CPU in its
  * call-function IPI handler: interrupts off, on that CPU's current stack, so it
- * must not sleep, take a mutex or wait for anything but spinlocks; it may itself
- * make waited calls (a caller serves its own pending calls while it waits).
+ * must not sleep, take a mutex, use the current thread (an AP has none yet) or
+ * wait for anything but spinlocks; it may itself make waited calls (a caller
+ * serves its own pending calls while it waits).
  *
  * Each (caller CPU, target CPU) pair has its own slot, so calls from different
  * CPUs never wait for each other; the caller keeps interrupts off from claiming
