@@ -61,13 +61,21 @@ uint64_t irq_count(uint8_t vector)
 
 void irq_dispatch(struct irq_frame *f);
 
+/* The scheduler's and the processes' exit hooks are for CPUs that run threads. An
+ * AP without a run queue (it only takes IPIs for now) has no thread to switch and
+ * never runs ring 3; the run queue is published last when a CPU starts scheduling. */
+static bool cpu_runs_threads(void)
+{
+    return __atomic_load_n(&this_cpu()->sched_data, __ATOMIC_ACQUIRE) != NULL;
+}
+
 void irq_dispatch(struct irq_frame *f)
 {
     uint8_t vector = (uint8_t)f->vector;
     __atomic_fetch_add(&counts[vector], 1, __ATOMIC_RELAXED);
     if (vector < EXCEPTION_VECTORS) {
         exception_handle(f);
-        if (irq_frame_from_user(f)) {
+        if (irq_frame_from_user(f) && cpu_runs_threads()) {
             proc_irq_return_user(&f->rip);
             signal_irq_return(f);
         }
@@ -83,10 +91,7 @@ void irq_dispatch(struct irq_frame *f)
     else
         log_debug("vector %#x fired with no handler", vector);
     irq_eoi();
-    /* An AP without a run queue (it only takes IPIs for now) has no thread to
-     * switch, and never runs ring 3: the scheduler's and the processes' exit hooks
-     * are for CPUs that run threads. */
-    if (!__atomic_load_n(&this_cpu()->sched_data, __ATOMIC_ACQUIRE))
+    if (!cpu_runs_threads())
         return;
     sched_irq_exit();
     if (irq_frame_from_user(f)) {
