@@ -5,10 +5,15 @@ no AP set up unlike the boot CPU; -smp 2 under OVMF too), and the shell then see
 (/sys/devices/system/cpu/online, /proc/cpuinfo); maxcpus=1 leaves the second CPU
 offline ("1 of 2"); an AP that never answers (test hook smp.stall=2 at -smp 4)
 costs about half a second and a warning, never a hang, and the next AP still
-starts ("3 of 4"). Five BIOS boots of ~5 s, one UEFI boot of ~10 s.
+starts ("3 of 4"). The self-test ISO (build/test-iso/test.iso, kernel command line
+`test`) at -smp 2 runs every KTEST with an AP online -- the IPI and cross-CPU call
+tests of smp_call_tests.c among them -- and is stopped once init starts, before
+the user-space suite (that is selftest.py --smp 2). Five BIOS boots of ~5 s, one
+KTEST boot of ~15 s, one UEFI boot of ~10 s.
 
-usage: smp.py [ISO]
-tests: smp2_boot, smp4_boot, smp2_boot_uefi, smp2_shell, smp_maxcpus1, smp_ap_silent"""
+usage: smp.py [ISO [TEST_ISO]]
+tests: smp2_boot, smp4_boot, smp2_boot_uefi, smp2_ktests, smp2_shell, smp_maxcpus1,
+smp_ap_silent"""
 
 import os
 import re
@@ -16,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from common import RESULTS, ROOT, Reporter, markers, panic_excerpt, qemu_run, run_problem
+from common import ISO_DIR, RESULTS, ROOT, Reporter, markers, panic_excerpt, qemu_run, run_problem
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
@@ -48,6 +53,47 @@ def boot_check(rep, iso, n, fw="bios"):
     rep.check(name, not problems, "; ".join(problems), r.tail() if problems else None)
     if got:
         print("    AP start-up: %.3f ms for %d AP(s)" % (got[2], n - 1))
+
+
+KTEST_SUMMARY = re.compile(r"\[test\] (\d+) passed, (\d+) failed")
+# smp_call_tests.c: these must have run (and passed) with the AP online.
+IPI_KTESTS = ("call_on_each_online_cpu_runs_there_with_interrupts_off",
+              "ten_thousand_waited_calls_all_run_exactly_once",
+              "a_call_that_calls_back_into_its_waiting_caller_completes",
+              "reschedule_ipi_sets_need_resched_on_its_target")
+
+
+def ktest_check(rep, iso, n):
+    """Every KTEST at -smp n; QEMU is stopped once init starts (after the KTESTs)."""
+    name = "smp%d_ktests" % n
+    if not os.path.exists(iso):
+        rep.check(name, False, "%s missing (tools/mkiso.sh %s test)" % (iso, iso))
+        return
+    t0 = time.monotonic()
+    r = qemu_run.run(iso, "bios", ["[test] START", "[init] PID 1"], timeout=180, watchdog=30,
+                     stop_after_markers=True, settle=0.2,
+                     log_path=os.path.join(RESULTS, name + ".log"),
+                     machine_args=qemu_run.smp_machine_args(n))
+    problems = []
+    got = smp_line(r.log)
+    if not got or got[:2] != (n, n):
+        problems.append("want '[smp] %d of %d CPUs online', got %s" % (n, n, got))
+    m = KTEST_SUMMARY.findall(r.log)
+    if not m:
+        problems.append("no '[test] N passed, N failed' line (last line: %s)" % r.last_line())
+    elif int(m[-1][1]) or not int(m[-1][0]):
+        problems.append("KTESTs: %s passed, %s failed: %s" % (
+            m[-1][0], m[-1][1], " ".join(re.findall(r"\[test\] FAIL (\S+)", r.log))))
+    for t in IPI_KTESTS:
+        if "[test] PASS %s\n" % t not in r.log:
+            problems.append("KTEST %s did not pass" % t)
+    p = panic_excerpt(r.log) or run_problem(r)
+    if p:
+        problems.append(p)
+    rep.check(name, not problems, "; ".join(problems), r.tail(20) if problems else None)
+    for line in re.findall(r"\[test\] (\d+ waited calls .*)", r.log):
+        print("    " + line)
+    print("    (%.1f s)" % (time.monotonic() - t0))
 
 
 def osc_run(smp, append, command, timeout=60):
@@ -82,9 +128,11 @@ def shell_check(rep, name, smp, append, want_out, want_line, max_ms=None):
 
 def main():
     iso = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "oscortex.iso")
+    test_iso = sys.argv[2] if len(sys.argv) > 2 else os.path.join(ISO_DIR, "test.iso")
     rep = Reporter()
     boot_check(rep, iso, 2)
     boot_check(rep, iso, 4)
+    ktest_check(rep, test_iso, 2)
     # OVMF leaves the boot CPU's CR4 unlike SeaBIOS (DE, MCE set): the APs must match.
     boot_check(rep, iso, 2, "uefi")
     shell_check(rep, "smp2_shell", 2, "", "0-1\n2\n", (2, 2))

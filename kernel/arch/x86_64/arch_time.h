@@ -14,6 +14,9 @@ uint32_t lapic_id(void);                    /* this CPU's APIC id */
  * did not deliver within 10 ms or the id needs x2APIC. */
 int lapic_send_init(uint32_t apic_id);
 int lapic_send_startup(uint32_t apic_id, uint8_t vector);
+/* A fixed-delivery, edge-triggered IPI of vector to one CPU (smp_call.c); 0, or -1
+ * as above. Safe from any context: the ICR is programmed with interrupts off. */
+int lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 uint32_t lapic_bus_mhz(void);               /* LAPIC timer input clock in MHz (diagnostics) */
 int ioapic_init(void);                      /* masks every pin; returns the pin count */
 void pic_disable(void);                     /* remaps and masks the legacy 8259s */

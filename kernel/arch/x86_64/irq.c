@@ -1,11 +1,13 @@
 /* Interrupt dispatch: every vector lands in irq_dispatch (from entry.S). Exceptions
  * go to exceptions.c; device vectors run the handler registered with irq_register,
- * then EOI, then the scheduler's exit hook, which may switch threads. */
+ * then EOI, then the scheduler's exit hook, which may switch threads (only on a CPU
+ * with a run queue). */
 
 #define LOG_TAG "arch"
 #include <osc/errno.h>
 #include <osc/irq.h>
 #include <osc/log.h>
+#include <osc/percpu.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
@@ -59,13 +61,21 @@ uint64_t irq_count(uint8_t vector)
 
 void irq_dispatch(struct irq_frame *f);
 
+/* The scheduler's and the processes' exit hooks are for CPUs that run threads. An
+ * AP without a run queue (it only takes IPIs for now) has no thread to switch and
+ * never runs ring 3; the run queue is published last when a CPU starts scheduling. */
+static bool cpu_runs_threads(void)
+{
+    return __atomic_load_n(&this_cpu()->sched_data, __ATOMIC_ACQUIRE) != NULL;
+}
+
 void irq_dispatch(struct irq_frame *f)
 {
     uint8_t vector = (uint8_t)f->vector;
     __atomic_fetch_add(&counts[vector], 1, __ATOMIC_RELAXED);
     if (vector < EXCEPTION_VECTORS) {
         exception_handle(f);
-        if (irq_frame_from_user(f)) {
+        if (irq_frame_from_user(f) && cpu_runs_threads()) {
             proc_irq_return_user(&f->rip);
             signal_irq_return(f);
         }
@@ -81,6 +91,8 @@ void irq_dispatch(struct irq_frame *f)
     else
         log_debug("vector %#x fired with no handler", vector);
     irq_eoi();
+    if (!cpu_runs_threads())
+        return;
     sched_irq_exit();
     if (irq_frame_from_user(f)) {
         proc_irq_return_user(&f->rip);  /* exit_group/exec in a sibling, rseq */

@@ -1,7 +1,7 @@
 /* Local APIC (SDM 3A ch. 11, xAPIC MMIO mode): enable, EOI, the periodic timer
  * that drives the scheduler tick (calibrated once, against the TSC clock, on the
- * boot CPU; every core reuses the count), and the INIT / start-up IPIs that wake
- * the application processors (smp.c). */
+ * boot CPU; every core reuses the count), the INIT / start-up IPIs that wake
+ * the application processors (smp.c) and the fixed IPIs between CPUs (smp_call.c). */
 
 #define LOG_TAG "arch"
 #include <osc/arch.h>
@@ -37,6 +37,7 @@
 #define LVT_MASKED          (1u << 16)
 #define LVT_TIMER_PERIODIC  (1u << 17)
 #define TIMER_DIVIDE_BY_16  0x3
+#define ICR_FIXED           (0u << 8)
 #define ICR_INIT            (5u << 8)   /* delivery mode (SDM 3A figure 11-12) */
 #define ICR_STARTUP         (6u << 8)
 #define ICR_PENDING         (1u << 12)  /* delivery status: send pending */
@@ -170,6 +171,8 @@ static int lapic_send(uint32_t apic_id, uint32_t low)
     unsigned long f = irq_save();
     lapic_write(LAPIC_ESR, 0);
     lapic_write(LAPIC_ICR_HIGH, apic_id << ICR_DEST_SHIFT);
+    /* The caller's stores (a call slot) before the IPI that announces them. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     lapic_write(LAPIC_ICR_LOW, low);            /* this write sends */
     uint64_t t0 = time_ns();
     while (lapic_read(LAPIC_ICR_LOW) & ICR_PENDING) {
@@ -195,6 +198,11 @@ int lapic_send_init(uint32_t apic_id)
 int lapic_send_startup(uint32_t apic_id, uint8_t vector)
 {
     return lapic_send(apic_id, ICR_STARTUP | vector);
+}
+
+int lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+    return lapic_send(apic_id, ICR_FIXED | ICR_ASSERT | vector);
 }
 
 uint32_t lapic_bus_mhz(void)

@@ -2,8 +2,9 @@
  * are woken one at a time with INIT-SIPI-SIPI (SDM 3A 8.4.4.1, MP spec B.4) into
  * ap_trampoline.S, copied to reserved pages below 1 MiB. Each AP then runs the same
  * per-CPU init as the boot CPU -- percpu_init, arch_cpu_init, its LAPIC (LESSONS
- * 15) -- reports online and parks with interrupts off: the scheduler does not run
- * threads on it yet, so it touches no shared scheduler state. Each wait is bounded
+ * 15) -- reports online and idles with interrupts on and its timer masked: the
+ * scheduler does not run threads on it yet, so only IPIs (smp_call.c) reach it and
+ * it touches no shared scheduler state. Each wait is bounded
  * by wall-clock time (LESSONS 13): a core that never answers costs AP_ANSWER_NS and
  * a log line, and is sent INIT again so it cannot wake up later on a reused block. */
 
@@ -100,10 +101,13 @@ __noreturn void smp_ap_main(uint32_t id)
     arch_cpu_init();                        /* GDT/TSS/IST, IDT, features, SYSCALL */
     lapic_cpu_init();                       /* LAPIC on, timer armed but masked */
     __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
-    /* Parked: no thread runs here until the scheduler has per-CPU run queues. With
-     * interrupts off only NMI, SMI or INIT ends a hlt, so the core costs nothing. */
+    /* Idle: no thread runs here until the scheduler has per-CPU run queues. The
+     * LAPIC timer is masked and the IOAPIC routes every device to CPU 0, so only an
+     * IPI ends the hlt (sti's one-instruction shadow: none is lost in between);
+     * its handler runs on this stack, and sched_irq_exit does nothing here (no run
+     * queue). An IPI sent before this point waits in the IRR for the sti. */
     for (;;)
-        __asm__ volatile("cli; hlt" ::: "memory");
+        arch_wait_for_interrupt();
 }
 
 /* LESSONS 15 at run time: an AP whose control registers differ from the boot
@@ -224,6 +228,7 @@ void smp_init(void)
     /* Not-started APs get the ids after the online ones (percpu.h); filled below. */
     uint32_t failed[MAX_CPUS];
     size_t nfailed = 0;
+    smp_ipi_init();         /* before any AP can take an IPI: the table is shared */
     if (want && (!lapic_present() || trampoline_setup() != 0)) {
         log_error("cannot start application processors: running on the boot CPU only");
         want = 0;
@@ -256,7 +261,7 @@ void smp_init(void)
     const char *why = present == 1 ? "one CPU"
                       : nfailed ? "some did not answer"
                       : want < nstart ? "limited by maxcpus/nosmp"
-                      : "threads stay on CPU 0 for now";
+                      : "threads stay on CPU 0, APs take IPIs";
     log_info("%u of %u CPUs online (%llu.%03llu ms; %s)", cpu_count, present,
              (unsigned long long)ms, (unsigned long long)us, why);
 }

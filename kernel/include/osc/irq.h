@@ -8,6 +8,11 @@
 #define IRQ_VECTOR_BASE      32     /* first vector free for devices */
 #define IRQ_VECTOR_ISA_BASE  32     /* ISA IRQ n is routed to vector 32 + n */
 #define IRQ_VECTOR_TIMER     0xf0   /* local APIC timer */
+/* Inter-processor interrupts (smp_call.c), in the LAPIC's highest priority class
+ * with the timer: sent with fixed delivery to one CPU, EOI'd by the dispatcher. */
+#define IRQ_VECTOR_RESCHEDULE 0xf1  /* sets the target's need_resched */
+#define IRQ_VECTOR_CALL      0xf2   /* runs the target's pending smp_call_on slots */
+#define IRQ_VECTOR_TLB       0xf3   /* reserved: TLB shoot-down (issue 9 step 3) */
 #define IRQ_VECTOR_SPURIOUS  0xff   /* local APIC spurious vector */
 
 struct irq_frame;   /* saved registers, layout in <asm/irq_frame.h> */
