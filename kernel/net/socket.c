@@ -272,10 +272,9 @@ SYSCALL(setsockopt)
 }
 
 /* ---- data: sendto/recvfrom/sendmsg/recvmsg over a kernel copy of the iovecs ---- */
-struct kiov { uint64_t base, len; };
 
 /* Copies n bytes between kbuf and the iovecs starting off bytes in. */
-static long iov_copy(const struct kiov *iov, size_t cnt, size_t off, void *kbuf, size_t n,
+static long iov_copy(const struct file_iovec *iov, size_t cnt, size_t off, void *kbuf, size_t n,
                      bool to_user)
 {
     size_t done = 0;
@@ -296,7 +295,7 @@ static long iov_copy(const struct kiov *iov, size_t cnt, size_t off, void *kbuf,
     return 0;
 }
 
-static long iov_total(const struct kiov *iov, size_t cnt, size_t *total)
+static long iov_total(const struct file_iovec *iov, size_t cnt, size_t *total)
 {
     *total = 0;
     for (size_t i = 0; i < cnt; i++) {
@@ -309,15 +308,11 @@ static long iov_total(const struct kiov *iov, size_t cnt, size_t *total)
     return 0;
 }
 
-static long do_send(int fd, const struct kiov *iov, size_t cnt, int flags,
-                    const struct sock_addr *dst)
+static long send_iov(struct file *f, struct unix_sock *s, const struct file_iovec *iov,
+                     size_t cnt, int flags, const struct sock_addr *dst)
 {
-    struct file *f;
-    struct unix_sock *s;
     size_t total;
-    long err = sock_get(fd, &f, &s);
-    if (err)
-        return err;
+    long err;
     bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
     if ((err = iov_total(iov, cnt, &total)) < 0)
         goto out;
@@ -349,20 +344,28 @@ static long do_send(int fd, const struct kiov *iov, size_t cnt, int flags,
     if (!err)
         err = (long)done;
 out:
+    return err;
+}
+
+static long do_send(int fd, const struct file_iovec *iov, size_t cnt, int flags,
+                    const struct sock_addr *dst)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get(fd, &f, &s);
+    if (err)
+        return err;
+    err = send_iov(f, s, iov, cnt, flags, dst);
     file_put(f);
     return err;
 }
 
 /* One receive into the iovecs; *from the sender, *mflags MSG_TRUNC when cut. */
-static long do_recv(int fd, const struct kiov *iov, size_t cnt, int flags,
-                    struct sock_addr *from, int *mflags)
+static long recv_iov(struct file *f, struct unix_sock *s, const struct file_iovec *iov,
+                     size_t cnt, int flags, struct sock_addr *from, int *mflags)
 {
-    struct file *f;
-    struct unix_sock *s;
     size_t total;
-    long err = sock_get(fd, &f, &s);
-    if (err)
-        return err;
+    long err;
     bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
     if ((err = iov_total(iov, cnt, &total)) < 0)
         goto out;
@@ -386,13 +389,38 @@ static long do_recv(int fd, const struct kiov *iov, size_t cnt, int flags,
     }
     err = r;
 out:
+    return err;
+}
+
+static long do_recv(int fd, const struct file_iovec *iov, size_t cnt, int flags,
+                    struct sock_addr *from, int *mflags)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get(fd, &f, &s);
+    if (err)
+        return err;
+    err = recv_iov(f, s, iov, cnt, flags, from, mflags);
     file_put(f);
     return err;
 }
 
+/* read/write/readv/writev on a socket: recv/send without flags or addresses. */
+ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bool write)
+{
+    struct unix_sock *s = unix_of(f);
+    if (!s)
+        return -ENOTSOCK;
+    if (write)
+        return send_iov(f, s, iov, cnt, 0, NULL);
+    struct sock_addr from;
+    int mflags;
+    return recv_iov(f, s, iov, cnt, 0, &from, &mflags);
+}
+
 SYSCALL(sendto)
 {
-    struct kiov iov = { args->a[1], args->a[2] };
+    struct file_iovec iov = { args->a[1], args->a[2] };
     struct sock_addr dst;
     if (args->a[4]) {
         long err = addr_in(args->a[4], args->a[5], &dst);
@@ -404,7 +432,7 @@ SYSCALL(sendto)
 
 SYSCALL(recvfrom)
 {
-    struct kiov iov = { args->a[1], args->a[2] };
+    struct file_iovec iov = { args->a[1], args->a[2] };
     struct sock_addr from;
     int mflags;
     long r = do_recv((int)args->a[0], &iov, 1, (int)args->a[3], &from, &mflags);
@@ -425,7 +453,7 @@ struct kmsghdr {
     uint32_t pad1;
 };
 
-static long msg_in(uint64_t umsg, struct kmsghdr *m, struct kiov **iov)
+static long msg_in(uint64_t umsg, struct kmsghdr *m, struct file_iovec **iov)
 {
     if (copy_from_user(m, (const void *)umsg, sizeof(*m)))
         return -EFAULT;
@@ -444,7 +472,7 @@ static long msg_in(uint64_t umsg, struct kmsghdr *m, struct kiov **iov)
 SYSCALL(sendmsg)
 {
     struct kmsghdr m;
-    struct kiov *iov;
+    struct file_iovec *iov;
     long err = msg_in(args->a[1], &m, &iov);
     if (err)
         return err;
@@ -462,7 +490,7 @@ SYSCALL(sendmsg)
 SYSCALL(recvmsg)
 {
     struct kmsghdr m;
-    struct kiov *iov;
+    struct file_iovec *iov;
     long r = msg_in(args->a[1], &m, &iov);
     if (r)
         return r;

@@ -608,22 +608,17 @@ int unix_shutdown(struct unix_sock *s, int how)
 {
     if (how < SHUT_RD || how > SHUT_RDWR)
         return -EINVAL;
-    int err = 0;
+    bool rd = how != SHUT_WR, wr = how != SHUT_RD;
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    if (s->state != U_CONNECTED) {
-        err = -ENOTCONN;
-    } else {
-        bool rd = how != SHUT_WR, wr = how != SHUT_RD;
-        s->rcv_shut |= rd;
-        s->snd_shut |= wr;
-        if (s->type != SOCK_DGRAM && s->peer) {
-            s->peer->snd_shut |= rd;
-            s->peer->rcv_shut |= wr;
-        }
+    s->rcv_shut |= rd;                  /* Linux allows it unconnected too */
+    s->snd_shut |= wr;
+    if (s->type != SOCK_DGRAM && s->peer && s->state == U_CONNECTED) {
+        s->peer->snd_shut |= rd;
+        s->peer->rcv_shut |= wr;
     }
     spin_unlock_irqrestore(&unix_wq.lock, fl);
     waitqueue_wake_all(&unix_wq);
-    return err;
+    return 0;
 }
 
 int unix_name(struct unix_sock *s, bool peer, struct sock_addr *out)
@@ -782,6 +777,6 @@ static void unix_release(struct file *f)
 #define SOCKFS_MAGIC 0x534F434Bu
 
 static const struct file_ops unix_ops = {
-    .read = unix_read, .write = unix_write, .poll = unix_poll, .poll_wq = unix_poll_wq,
+    .read = unix_read, .write = unix_write, .rw_iov = sock_rw_iov, .poll = unix_poll, .poll_wq = unix_poll_wq,
     .release = unix_release, .statfs_magic = SOCKFS_MAGIC, .stat_mode = S_IFSOCK | 0777,
 };

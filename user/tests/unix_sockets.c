@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/select.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 static socklen_t make_addr(struct sockaddr_un *a, const char *path, bool abstract)
@@ -323,4 +325,114 @@ TEST(unsupported_families_and_types_fail_like_linux)
     CHECK(setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &v, sizeof v) == 0);
     CHECK_ERR(setsockopt(s, SOL_SOCKET, 9999, &v, sizeof v), ENOPROTOOPT);
     close(s);
+}
+
+TEST(dgram_write_and_read_move_whole_records_beyond_4k)
+{
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+    static char big[10000], got[12000];
+    memset(big, 'q', sizeof big);
+    CHECK_EQ(write(sv[0], big, sizeof big), (long)sizeof big);
+    struct iovec iov[2] = { { big, 3 }, { big, 5 } };
+    CHECK_EQ(writev(sv[0], iov, 2), 8);
+    CHECK_EQ(read(sv[1], got, sizeof got), (long)sizeof big);
+    CHECK_EQ(read(sv[1], got, sizeof got), 8);          /* one record from writev */
+    close(sv[0]), close(sv[1]);
+}
+
+TEST(seqpacket_connection_keeps_records)
+{
+    char name[64];
+    snprintf(name, sizeof name, "oscortex-seq-%d", (int)getpid());
+    struct sockaddr_un a;
+    socklen_t alen = make_addr(&a, name, true);
+    int ls = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    REQUIRE(ls >= 0);
+    REQUIRE(bind(ls, (struct sockaddr *)&a, alen) == 0 && listen(ls, 1) == 0);
+    int c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    REQUIRE(connect(c, (struct sockaddr *)&a, alen) == 0);
+    int s = accept(ls, NULL, NULL);
+    REQUIRE(s >= 0);
+    CHECK_EQ(send(c, "ab", 2, 0), 2);
+    CHECK_EQ(send(c, "cde", 3, 0), 3);
+    char buf[8];
+    CHECK_EQ(recv(s, buf, sizeof buf, 0), 2);
+    CHECK_EQ(recv(s, buf, sizeof buf, 0), 3);
+    close(c);
+    CHECK_EQ(recv(s, buf, sizeof buf, 0), 0);
+    close(s), close(ls);
+}
+
+TEST(shutdown_wr_gives_the_peer_eof_but_keeps_the_other_direction)
+{
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK(shutdown(sv[0], SHUT_WR) == 0);
+    char buf[8];
+    CHECK_EQ(read(sv[1], buf, sizeof buf), 0);
+    CHECK_EQ(write(sv[1], "back", 4), 4);
+    CHECK_EQ(read(sv[0], buf, sizeof buf), 4);
+    CHECK_ERR(send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+    CHECK_ERR(shutdown(sv[0], 7), EINVAL);
+    int u = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK_EQ(shutdown(u, SHUT_RDWR), 0);          /* Linux: fine unconnected */
+    close(u), close(sv[0]), close(sv[1]);
+}
+
+TEST(nonblocking_connect_to_a_full_backlog_is_eagain)
+{
+    char name[64];
+    snprintf(name, sizeof name, "oscortex-full-%d", (int)getpid());
+    struct sockaddr_un a;
+    socklen_t alen = make_addr(&a, name, true);
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(ls >= 0);
+    REQUIRE(bind(ls, (struct sockaddr *)&a, alen) == 0 && listen(ls, 1) == 0);
+    int c[4], ok = 0, eagain = 0;
+    for (int i = 0; i < 4; i++) {
+        c[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (connect(c[i], (struct sockaddr *)&a, alen) == 0)
+            ok++;
+        else if (errno == EAGAIN)
+            eagain++;
+    }
+    CHECK(ok >= 1);
+    CHECK(eagain >= 1);
+    CHECK_EQ(ok + eagain, 4);
+    for (int i = 0; i < 4; i++)
+        close(c[i]);
+    close(ls);
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+TEST(blocked_recv_is_interrupted_by_a_signal_and_select_sees_data)
+{
+    struct sigaction sa = { 0 }, old;
+    sa.sa_handler = on_alarm;                   /* no SA_RESTART: EINTR */
+    sigaction(SIGALRM, &sa, &old);
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    alarm(1);
+    char buf[4];
+    CHECK_ERR(recv(sv[0], buf, sizeof buf, 0), EINTR);
+    alarm(0);
+    sigaction(SIGALRM, &old, NULL);
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(sv[0], &rd);
+    struct timeval tv = { 0, 0 };
+    CHECK_EQ(select(sv[0] + 1, &rd, NULL, NULL, &tv), 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0)
+        _exit(write(sv[1], "w", 1) == 1 ? 0 : 1);
+    FD_ZERO(&rd);
+    FD_SET(sv[0], &rd);
+    tv.tv_sec = 10;
+    CHECK_EQ(select(sv[0] + 1, &rd, NULL, NULL, &tv), 1);
+    CHECK(FD_ISSET(sv[0], &rd));
+    waitpid(child, NULL, 0);
+    close(sv[0]), close(sv[1]);
 }

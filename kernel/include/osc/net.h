@@ -81,3 +81,7 @@ int unix_getsockopt(struct unix_sock *s, int opt, void *val, uint32_t *len);
 int unix_setsockopt(struct unix_sock *s, int opt, int val);
 size_t unix_max_send(struct unix_sock *s);      /* one send's largest atomic unit */
 bool unix_is_stream(struct unix_sock *s);
+
+/* socket.c: read/write/readv/writev of any socket (file_ops.rw_iov). */
+struct file_iovec;
+ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bool write);

@@ -195,6 +195,7 @@ struct vfs_fs {
 };
 
 /* ---- open files ---- */
+struct file_iovec { uint64_t base, len; };   /* struct iovec */
 struct file_ops {
     /* Optional, devices: binds a file just opened on node rdev (sets priv);
      * open_flags as open(2) got them (O_NOCTTY is not kept in f->flags). */
@@ -211,6 +212,10 @@ struct file_ops {
     /* Optional: pread/pwrite-free positional read for files whose data lives in the
      * open file (procfs snapshots); called without `vfs`. */
     ssize_t (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
+    /* Optional: read/write/readv/writev hand the user's iovecs (a kernel copy) here
+     * whole, so a message-oriented file (a datagram socket) sees one record per
+     * call instead of CHUNK-sized pieces. Bytes moved or -errno. */
+    ssize_t (*rw_iov)(struct file *f, const struct file_iovec *iov, size_t cnt, bool write);
     uint32_t statfs_magic;      /* fstatfs f_type of a file without a vnode (0: pipefs) */
     uint32_t stat_mode;         /* fstat st_mode of a file without a vnode (0: a FIFO) */
     bool seekable;
