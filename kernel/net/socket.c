@@ -260,7 +260,7 @@ SYSCALL(setsockopt)
         return err;
     int val = 0;
     if (args->a[1] != SOL_SOCKET)
-        err = -ENOPROTOOPT;
+        err = -EOPNOTSUPP;              /* Linux's AF_UNIX has no other level */
     else if ((int32_t)args->a[4] < (int32_t)sizeof(int))
         err = -EINVAL;
     else if (copy_from_user(&val, (const void *)args->a[3], sizeof(val)))

@@ -482,7 +482,15 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
     }
     size_t done = 0;
     ssize_t err = 0;
-    do {
+    if (s->type == SOCK_STREAM && n == 0) {     /* no empty record: it would read as EOF */
+        struct unix_sock *t;
+        unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
+        err = target_locked(s, NULL, NULL, &t);
+        spin_unlock_irqrestore(&unix_wq.lock, fl);
+    }
+    bool record = s->type != SOCK_STREAM;      /* exactly one pass, even when empty */
+    while (!err && (done < n || record)) {
+        record = false;
         size_t want = n - done;
         struct umsg *m = kmalloc(sizeof(*m) + (want ? want : 1));
         if (!m) {
@@ -520,7 +528,7 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
         kfree(m);
         if (!err)
             waitqueue_wake_all(&unix_wq);
-    } while (!err && done < n);
+    }
     vnode_put(node);
     if (done)
         return (ssize_t)done;

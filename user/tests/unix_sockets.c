@@ -436,3 +436,18 @@ TEST(blocked_recv_is_interrupted_by_a_signal_and_select_sees_data)
     waitpid(child, NULL, 0);
     close(sv[0]), close(sv[1]);
 }
+
+TEST(empty_sends_are_not_eof_on_streams_but_are_records_on_dgram)
+{
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    char buf[8];
+    CHECK_EQ(send(sv[0], "", 0, 0), 0);
+    CHECK_ERR(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
+    close(sv[0]), close(sv[1]);
+    REQUIRE(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+    CHECK_EQ(send(sv[0], "", 0, 0), 0);
+    CHECK_EQ(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 0);
+    CHECK_ERR(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
+    close(sv[0]), close(sv[1]);
+}
