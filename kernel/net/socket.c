@@ -295,6 +295,23 @@ static long iov_copy(const struct file_iovec *iov, size_t cnt, size_t off, void 
     return 0;
 }
 
+/* Whether the first n bytes the iovecs cover can be written, checked before a
+ * receive dequeues anything (Linux leaves the data queued on -EFAULT): each page
+ * touched gets one of its own bytes written back. */
+static long iov_writable(const struct file_iovec *iov, size_t cnt, size_t n)
+{
+    for (size_t i = 0; i < cnt && n; i++) {
+        size_t len = MIN(n, iov[i].len);
+        n -= len;
+        for (uint64_t a = iov[i].base; len && a < iov[i].base + len; a = (a | 4095) + 1) {
+            uint8_t b;
+            if (copy_from_user(&b, (const void *)a, 1) || copy_to_user((void *)a, &b, 1))
+                return -EFAULT;
+        }
+    }
+    return 0;
+}
+
 static long iov_total(const struct file_iovec *iov, size_t cnt, size_t *total)
 {
     *total = 0;
@@ -370,6 +387,8 @@ static long recv_iov(struct file *f, struct unix_sock *s, const struct file_iove
     if ((err = iov_total(iov, cnt, &total)) < 0)
         goto out;
     size_t cap = MIN(total, (size_t)CHUNK);
+    if ((err = iov_writable(iov, cnt, cap)) < 0)
+        goto out;
     uint8_t *k = kmalloc(cap ? cap : 1);
     if (!k) {
         err = -ENOMEM;

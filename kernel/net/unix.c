@@ -9,6 +9,7 @@
 #include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
+#include <osc/uaccess.h>
 #include <osc/vfs.h>
 
 #define RQ_LIMIT  (256 * 1024)  /* bytes queued for one receiver before senders wait */
@@ -703,6 +704,21 @@ static ssize_t unix_write(struct file *f, const void *buf, size_t n)
     return unix_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL);
 }
 
+/* FIONREAD (SIOCINQ): bytes a stream holds, the next record's size otherwise. */
+static long unix_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    if (cmd != 0x541b)
+        return -ENOTTY;
+    struct unix_sock *s = f->priv;
+    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
+    int n = s->state == U_LISTEN ? -1 : s->type == SOCK_STREAM ? (int)s->rq_bytes
+            : s->rq ? (int)s->rq->len : 0;
+    spin_unlock_irqrestore(&unix_wq.lock, fl);
+    if (n < 0)
+        return -EINVAL;
+    return copy_to_user((void *)arg, &n, sizeof(n));
+}
+
 static int unix_poll(struct file *f)
 {
     struct unix_sock *s = f->priv;
@@ -785,6 +801,6 @@ static void unix_release(struct file *f)
 #define SOCKFS_MAGIC 0x534F434Bu
 
 static const struct file_ops unix_ops = {
-    .read = unix_read, .write = unix_write, .rw_iov = sock_rw_iov, .poll = unix_poll, .poll_wq = unix_poll_wq,
+    .read = unix_read, .write = unix_write, .rw_iov = sock_rw_iov, .ioctl = unix_ioctl, .poll = unix_poll, .poll_wq = unix_poll_wq,
     .release = unix_release, .statfs_magic = SOCKFS_MAGIC, .stat_mode = S_IFSOCK | 0777,
 };

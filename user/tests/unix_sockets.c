@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -449,5 +451,59 @@ TEST(empty_sends_are_not_eof_on_streams_but_are_records_on_dgram)
     CHECK_EQ(send(sv[0], "", 0, 0), 0);
     CHECK_EQ(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 0);
     CHECK_ERR(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), EAGAIN);
+    close(sv[0]), close(sv[1]);
+}
+
+TEST(a_megabyte_crosses_a_stream_between_processes_in_order)
+{
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    enum { TOTAL = 1 << 20 };
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        close(sv[0]);
+        static unsigned char out[TOTAL];
+        for (int i = 0; i < TOTAL; i++)
+            out[i] = (unsigned char)(i * 7 + i / 251);
+        _exit(write(sv[1], out, TOTAL) == TOTAL ? 0 : 1);   /* blocks on a full queue */
+    }
+    close(sv[1]);
+    static unsigned char in[8192];
+    long got = 0, bad = 0;
+    for (;;) {
+        ssize_t r = read(sv[0], in, sizeof in);
+        if (r <= 0)
+            break;
+        for (ssize_t k = 0; k < r; k++, got++)
+            bad += in[k] != (unsigned char)(got * 7 + got / 251);
+    }
+    CHECK_EQ(got, TOTAL);
+    CHECK_EQ(bad, 0);
+    int status = -1;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(sv[0]);
+}
+
+TEST(fionread_and_bad_pointers)
+{
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK_EQ(write(sv[0], "12345", 5), 5);
+    int n = -1;
+    CHECK(ioctl(sv[1], FIONREAD, &n) == 0);
+    CHECK_EQ(n, 5);
+    static void *volatile bad_ptr = (void *)16;
+    void *bad = bad_ptr;
+    CHECK_ERR(recv(sv[1], bad, 5, 0), EFAULT);
+    char buf[8] = { 0 };
+    CHECK_EQ(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), 5);    /* still queued */
+    CHECK_ERR(send(sv[0], bad, 5, 0), EFAULT);
+    CHECK_ERR(socketpair(AF_UNIX, SOCK_STREAM, 0, bad), EFAULT);
+    CHECK_ERR(bind(sv[0], bad, sizeof(struct sockaddr_un)), EFAULT);
+    socklen_t len = sizeof(struct sockaddr_un);
+    CHECK_ERR(getsockname(sv[0], bad, &len), EFAULT);
+    CHECK_ERR(syscall(SYS_recvmsg, sv[1], bad, 0), EFAULT);    /* musl reads *msg itself */
     close(sv[0]), close(sv[1]);
 }
