@@ -258,15 +258,16 @@ SYSCALL(setsockopt)
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
-    int val = 0;
+    uint8_t val[16] = { 0 };
+    int32_t len = (int32_t)args->a[4];
     if (args->a[1] != SOL_SOCKET)
         err = -EOPNOTSUPP;              /* Linux's AF_UNIX has no other level */
-    else if ((int32_t)args->a[4] < (int32_t)sizeof(int))
+    else if (len < 0)
         err = -EINVAL;
-    else if (copy_from_user(&val, (const void *)args->a[3], sizeof(val)))
+    else if (copy_from_user(val, (const void *)args->a[3], MIN((size_t)len, sizeof(val))))
         err = -EFAULT;
     else
-        err = unix_setsockopt(s, (int)args->a[2], val);
+        err = unix_setsockopt(s, (int)args->a[2], val, (uint32_t)len);
     file_put(f);
     return err;
 }

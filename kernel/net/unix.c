@@ -9,48 +9,15 @@
 #include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
+#include <osc/time.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
-#define RQ_LIMIT  (256 * 1024)  /* bytes queued for one receiver before senders wait */
-#define DGRAM_MAX (64 * 1024)   /* largest datagram / seqpacket record */
-#define BUF_DEFAULT 212992      /* Linux's default SO_SNDBUF/SO_RCVBUF */
-
-/* One write's data (stream) or one record (datagram, seqpacket). */
-struct umsg {
-    struct umsg *next;
-    size_t len, off;            /* off: bytes a stream reader already took */
-    struct sock_addr from;
-    uint8_t data[];
-};
-
-enum { U_UNCONN, U_LISTEN, U_CONNECTED };
-
-struct unix_sock {
-    int type, state;
-    int refs;                   /* its file, a peer's pointer, a listener's queue */
-    bool closed;                /* its file is gone */
-    uint64_t ino;
-    struct unix_sock *peer;     /* a reference */
-    struct sock_addr addr;      /* len 0: unbound */
-    struct vnode *node;         /* filesystem name: a reference, dropped at close */
-    struct unix_sock *bound_next;
-    struct umsg *rq, *rq_tail;
-    size_t rq_bytes;
-    bool rcv_shut, snd_shut;
-    struct unix_sock *acc_head, *acc_tail, *acc_next;   /* listener's queue */
-    int acc_len, backlog;
-    struct ucred_k cred;        /* ours: at creation, at listen */
-    struct ucred_k peercred;
-    bool have_peercred;
-    int so_error, sndbuf, rcvbuf;
-    bool reuseaddr;
-    struct unix_sock *gc_next;
-};
+#include "unix_internal.h"
 
 /* The `unix` lock: rank 70 like every wait queue; takes nothing but the
  * poll-waiter and run-queue locks through wake-ups. */
-static struct waitqueue unix_wq = { .lock = SPINLOCK_INIT("unix", 70) };
+struct waitqueue unix_wq = { .lock = SPINLOCK_INIT("unix", 70) };
 static struct unix_sock *bound_list;    /* every named socket, under `unix` */
 static uint64_t next_ino = 1, next_autobind = 1;
 
@@ -297,10 +264,51 @@ int unix_listen(struct unix_sock *s, int backlog)
     return err;
 }
 
-/* Sleeps on `unix` (held): 0 when woken, -ERESTARTSYS for a signal. */
-static int wait_locked(unsigned long *fl)
+/* A blocking call's wait: on unix_wq until woken, or, with SO_RCVTIMEO /
+ * SO_SNDTIMEO set, also until a deadline through a poll waiter hooked on it. */
+struct uwait {
+    uint64_t deadline;          /* UINT64_MAX: none */
+    bool hooked;
+    struct poll_waiter w;
+    struct poll_entry e;
+};
+
+static void uwait_init(struct uwait *u, uint64_t timeo_ns)
 {
-    return waitqueue_sleep_interruptible_locked(&unix_wq, fl) < 0 ? -ERESTARTSYS : 0;
+    u->deadline = timeo_ns ? time_ns() + timeo_ns : UINT64_MAX;
+    u->hooked = false;
+}
+
+/* With `unix` held, after the caller's condition failed; returns with it held:
+ * 0 to check again, -ERESTARTSYS for a signal (-EINTR with a timeout, as Linux),
+ * -EAGAIN once the deadline passed. */
+static int uwait_locked(struct uwait *u, unsigned long *fl)
+{
+    if (u->deadline == UINT64_MAX)
+        return waitqueue_sleep_interruptible_locked(&unix_wq, fl) < 0 ? -ERESTARTSYS : 0;
+    spin_unlock_irqrestore(&unix_wq.lock, *fl);
+    int err = 0;
+    if (!u->hooked) {                   /* hook and arm, then the caller re-checks */
+        poll_waiter_init(&u->w);
+        poll_waiter_add(&u->w, &u->e, &unix_wq);
+        u->hooked = true;
+    } else {
+        poll_waiter_sleep(&u->w, u->deadline);
+        if (signal_pending_current())
+            err = -EINTR;
+        else if (time_ns() >= u->deadline)
+            err = -EAGAIN;
+    }
+    poll_waiter_arm(&u->w);
+    *fl = spin_lock_irqsave(&unix_wq.lock);
+    return err;
+}
+
+/* After the call dropped `unix`. */
+static void uwait_done(struct uwait *u)
+{
+    if (u->hooked)
+        poll_waiter_remove(&u->e);
 }
 
 int unix_connect(struct unix_sock *s, const struct sock_addr *addr, bool nonblock)
@@ -315,6 +323,8 @@ int unix_connect(struct unix_sock *s, const struct sock_addr *addr, bool nonbloc
         return -ENOMEM;
     }
     struct gc g = { 0 };
+    struct uwait uw;
+    uwait_init(&uw, s->sndtimeo);
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
     for (;;) {
         struct unix_sock *t = find_locked(node, addr);
@@ -353,7 +363,7 @@ int unix_connect(struct unix_sock *s, const struct sock_addr *addr, bool nonbloc
                 err = -EAGAIN;
                 break;
             }
-            if ((err = wait_locked(&fl)) < 0)
+            if ((err = uwait_locked(&uw, &fl)) < 0)
                 break;
             continue;
         }
@@ -380,6 +390,7 @@ int unix_connect(struct unix_sock *s, const struct sock_addr *addr, bool nonbloc
         break;
     }
     spin_unlock_irqrestore(&unix_wq.lock, fl);
+    uwait_done(&uw);
     waitqueue_wake_all(&unix_wq);
     vnode_put(node);
     kfree(e);
@@ -395,6 +406,8 @@ int unix_accept(struct unix_sock *s, bool nonblock, bool new_nonblock, struct fi
         return -ENOMEM;
     struct unix_sock *e = NULL;
     int err = 0;
+    struct uwait uw;
+    uwait_init(&uw, s->rcvtimeo);
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
     while (!err) {
         if (s->state != U_LISTEN)
@@ -404,7 +417,7 @@ int unix_accept(struct unix_sock *s, bool nonblock, bool new_nonblock, struct fi
         else if (nonblock)
             err = -EAGAIN;
         else
-            err = wait_locked(&fl);
+            err = uwait_locked(&uw, &fl);
     }
     if (!err) {
         e = s->acc_head;
@@ -417,6 +430,7 @@ int unix_accept(struct unix_sock *s, bool nonblock, bool new_nonblock, struct fi
             *peer = e->peer ? e->peer->addr : (struct sock_addr){ 0 };
     }
     spin_unlock_irqrestore(&unix_wq.lock, fl);
+    uwait_done(&uw);
     if (err) {
         f->ops = NULL;
         file_put(f);
@@ -489,6 +503,8 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
         err = target_locked(s, NULL, NULL, &t);
         spin_unlock_irqrestore(&unix_wq.lock, fl);
     }
+    struct uwait uw;
+    uwait_init(&uw, s->sndtimeo);
     bool record = s->type != SOCK_STREAM;      /* exactly one pass, even when empty */
     while (!err && (done < n || record)) {
         record = false;
@@ -513,7 +529,7 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
                 err = -EAGAIN;
                 break;
             }
-            if ((err = wait_locked(&fl)) < 0)
+            if ((err = uwait_locked(&uw, &fl)) < 0)
                 break;
         }
         if (!err) {
@@ -530,6 +546,7 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
         if (!err)
             waitqueue_wake_all(&unix_wq);
     }
+    uwait_done(&uw);
     vnode_put(node);
     if (done)
         return (ssize_t)done;
@@ -543,6 +560,8 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
 {
     struct gc g = { 0 };
     ssize_t r = 0;
+    struct uwait uw;
+    uwait_init(&uw, s->rcvtimeo);
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
     for (;;) {
         if (s->state == U_LISTEN) {
@@ -559,7 +578,7 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
             r = -EAGAIN;
             break;
         }
-        if ((r = wait_locked(&fl)) < 0)
+        if ((r = uwait_locked(&uw, &fl)) < 0)
             break;
     }
     if (r == 0 && s->rq) {
@@ -607,91 +626,11 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
         }
     }
     spin_unlock_irqrestore(&unix_wq.lock, fl);
+    uwait_done(&uw);
     if (r > 0 && !(flags & MSG_PEEK))
         waitqueue_wake_all(&unix_wq);   /* senders waiting for room */
     gc_free(&g);
     return r;
-}
-
-int unix_shutdown(struct unix_sock *s, int how)
-{
-    if (how < SHUT_RD || how > SHUT_RDWR)
-        return -EINVAL;
-    bool rd = how != SHUT_WR, wr = how != SHUT_RD;
-    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    s->rcv_shut |= rd;                  /* Linux allows it unconnected too */
-    s->snd_shut |= wr;
-    if (s->type != SOCK_DGRAM && s->peer && s->state == U_CONNECTED) {
-        s->peer->snd_shut |= rd;
-        s->peer->rcv_shut |= wr;
-    }
-    spin_unlock_irqrestore(&unix_wq.lock, fl);
-    waitqueue_wake_all(&unix_wq);
-    return 0;
-}
-
-int unix_name(struct unix_sock *s, bool peer, struct sock_addr *out)
-{
-    int err = 0;
-    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    if (peer && (!s->peer || s->state != U_CONNECTED))
-        err = -ENOTCONN;
-    else
-        *out = peer ? s->peer->addr : s->addr;
-    spin_unlock_irqrestore(&unix_wq.lock, fl);
-    if (!err && out->len == 0) {        /* unnamed: just the family */
-        out->len = SUN_HDR;
-        out->a.family = AF_UNIX;
-    }
-    return err;
-}
-
-int unix_getsockopt(struct unix_sock *s, int opt, void *val, uint32_t *len)
-{
-    int v;
-    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    switch (opt) {
-    case SO_TYPE: v = s->type; break;
-    case SO_ERROR: v = s->so_error; s->so_error = 0; break;
-    case SO_REUSEADDR: v = s->reuseaddr; break;
-    case SO_SNDBUF: v = s->sndbuf; break;
-    case SO_RCVBUF: v = s->rcvbuf; break;
-    case SO_ACCEPTCONN: v = s->state == U_LISTEN; break;
-    case SO_DOMAIN: v = AF_UNIX; break;
-    case SO_PROTOCOL: v = 0; break;
-    case SO_PEERCRED: {
-        struct ucred_k c = { 0, (uint32_t)-1, (uint32_t)-1 };
-        if (s->have_peercred)
-            c = s->peercred;
-        spin_unlock_irqrestore(&unix_wq.lock, fl);
-        memcpy(val, &c, sizeof(c));
-        *len = sizeof(c);
-        return 0;
-    }
-    default:
-        spin_unlock_irqrestore(&unix_wq.lock, fl);
-        return -ENOPROTOOPT;
-    }
-    spin_unlock_irqrestore(&unix_wq.lock, fl);
-    memcpy(val, &v, sizeof(v));
-    *len = sizeof(v);
-    return 0;
-}
-
-int unix_setsockopt(struct unix_sock *s, int opt, int val)
-{
-    /* Linux doubles the buffer sizes it is given (room for its bookkeeping). */
-    int dbl = val > 0x3fffffff ? 0x7fffffff : val * 2;
-    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    int err = 0;
-    switch (opt) {
-    case SO_REUSEADDR: s->reuseaddr = val != 0; break;
-    case SO_SNDBUF: s->sndbuf = dbl < 4608 ? 4608 : dbl; break;
-    case SO_RCVBUF: s->rcvbuf = dbl < 2304 ? 2304 : dbl; break;
-    default: err = -ENOPROTOOPT; break;
-    }
-    spin_unlock_irqrestore(&unix_wq.lock, fl);
-    return err;
 }
 
 static ssize_t unix_read(struct file *f, void *buf, size_t n)
@@ -702,43 +641,6 @@ static ssize_t unix_read(struct file *f, void *buf, size_t n)
 static ssize_t unix_write(struct file *f, const void *buf, size_t n)
 {
     return unix_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL);
-}
-
-/* FIONREAD (SIOCINQ): bytes a stream holds, the next record's size otherwise. */
-static long unix_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
-{
-    if (cmd != 0x541b)
-        return -ENOTTY;
-    struct unix_sock *s = f->priv;
-    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    int n = s->state == U_LISTEN ? -1 : s->type == SOCK_STREAM ? (int)s->rq_bytes
-            : s->rq ? (int)s->rq->len : 0;
-    spin_unlock_irqrestore(&unix_wq.lock, fl);
-    if (n < 0)
-        return -EINVAL;
-    return copy_to_user((void *)arg, &n, sizeof(n));
-}
-
-static int unix_poll(struct file *f)
-{
-    struct unix_sock *s = f->priv;
-    int r = 0;
-    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    if (s->state == U_LISTEN) {
-        r = s->acc_head ? POLLIN : 0;
-    } else {
-        if (s->rq || s->rcv_shut)
-            r |= POLLIN;
-        if ((s->rcv_shut && s->snd_shut) || (s->type != SOCK_DGRAM && s->state != U_CONNECTED))
-            r |= POLLHUP;
-        struct unix_sock *t = s->state == U_CONNECTED ? s->peer : NULL;
-        if (!t || s->snd_shut || t->rq_bytes < RQ_LIMIT)
-            r |= POLLOUT;
-        if (s->so_error)
-            r |= POLLERR;
-    }
-    spin_unlock_irqrestore(&unix_wq.lock, fl);
-    return r;
 }
 
 static struct waitqueue *unix_poll_wq(struct file *f)

@@ -16,7 +16,9 @@
 #include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/uio.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 static socklen_t make_addr(struct sockaddr_un *a, const char *path, bool abstract)
 {
@@ -506,4 +508,44 @@ TEST(fionread_and_bad_pointers)
     CHECK_ERR(getsockname(sv[0], bad, &len), EFAULT);
     CHECK_ERR(syscall(SYS_recvmsg, sv[1], bad, 0), EFAULT);    /* musl reads *msg itself */
     close(sv[0]), close(sv[1]);
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+TEST(so_rcvtimeo_ends_a_blocked_recv_and_accept_with_eagain)
+{
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    struct timeval tv = { 0, 200000 }, got = { 0, 0 };
+    CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+    socklen_t len = sizeof got;
+    CHECK(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0);
+    CHECK_EQ(len, sizeof got);
+    CHECK_EQ(got.tv_usec, 200000);
+    char buf[4];
+    double t0 = now_s();
+    CHECK_ERR(recv(sv[0], buf, sizeof buf, 0), EAGAIN);
+    double dt = now_s() - t0;
+    CHECK(dt >= 0.1 && dt < 20);
+    CHECK_EQ(write(sv[1], "ok", 2), 2);         /* data still arrives afterwards */
+    CHECK_EQ(recv(sv[0], buf, sizeof buf, 0), 2);
+    struct timeval badtv = { 0, 2000000 };
+    CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &badtv, sizeof badtv), EDOM);
+    close(sv[0]), close(sv[1]);
+
+    char name[64];
+    snprintf(name, sizeof name, "oscortex-timeo-%d", (int)getpid());
+    struct sockaddr_un a;
+    socklen_t alen = make_addr(&a, name, true);
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(ls >= 0);
+    REQUIRE(bind(ls, (struct sockaddr *)&a, alen) == 0 && listen(ls, 1) == 0);
+    CHECK(setsockopt(ls, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
+    CHECK_ERR(accept(ls, NULL, NULL), EAGAIN);
+    close(ls);
 }

@@ -39,6 +39,10 @@
 #define SO_SNDBUF     7
 #define SO_RCVBUF     8
 #define SO_PEERCRED   17
+#define SO_RCVTIMEO   20
+#define SO_SNDTIMEO   21
+#define SO_RCVTIMEO_NEW 66
+#define SO_SNDTIMEO_NEW 67
 #define SO_PROTOCOL   38
 #define SO_DOMAIN     39
 #define SO_ACCEPTCONN 30
@@ -78,7 +82,8 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
 int unix_shutdown(struct unix_sock *s, int how);
 int unix_name(struct unix_sock *s, bool peer, struct sock_addr *out);
 int unix_getsockopt(struct unix_sock *s, int opt, void *val, uint32_t *len);
-int unix_setsockopt(struct unix_sock *s, int opt, int val);
+/* val: the caller's copy of the option (len bytes, at most 16). */
+int unix_setsockopt(struct unix_sock *s, int opt, const void *val, uint32_t len);
 size_t unix_max_send(struct unix_sock *s);      /* one send's largest atomic unit */
 bool unix_is_stream(struct unix_sock *s);
 
