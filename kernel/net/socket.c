@@ -299,12 +299,18 @@ static long iov_copy(const struct file_iovec *iov, size_t cnt, size_t off, void 
 /* Whether the first n bytes the iovecs cover can be written, checked before a
  * receive dequeues anything (Linux leaves the data queued on -EFAULT): each page
  * touched gets one of its own bytes written back. */
-static long iov_writable(const struct file_iovec *iov, size_t cnt, size_t n)
+static long iov_writable(const struct file_iovec *iov, size_t cnt, size_t off, size_t n)
 {
     for (size_t i = 0; i < cnt && n; i++) {
-        size_t len = MIN(n, iov[i].len);
+        if (off >= iov[i].len) {
+            off -= iov[i].len;
+            continue;
+        }
+        uint64_t base = iov[i].base + off;
+        size_t len = MIN(n, iov[i].len - off);
+        off = 0;
         n -= len;
-        for (uint64_t a = iov[i].base; len && a < iov[i].base + len; a = (a | 4095) + 1) {
+        for (uint64_t a = base; a < base + len; a = (a | 4095) + 1) {
             uint8_t b;
             if (copy_from_user(&b, (const void *)a, 1) || copy_to_user((void *)a, &b, 1))
                 return -EFAULT;
@@ -388,19 +394,30 @@ static long recv_iov(struct file *f, struct unix_sock *s, const struct file_iove
     if ((err = iov_total(iov, cnt, &total)) < 0)
         goto out;
     size_t cap = MIN(total, (size_t)CHUNK);
-    if ((err = iov_writable(iov, cnt, cap)) < 0)
-        goto out;
     uint8_t *k = kmalloc(cap ? cap : 1);
     if (!k) {
         err = -ENOMEM;
         goto out;
     }
-    size_t full = 0;
+    /* MSG_WAITALL on a stream: receive again until the buffer is full, the
+     * stream ends, or an error or signal comes (then what arrived counts). */
+    bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && unix_is_stream(s);
+    size_t full = 0, got = 0;
+    ssize_t r;
     from->len = 0;
-    ssize_t r = unix_recv(s, k, cap, flags, nonblock, from, &full);
-    if (r > 0 && iov_copy(iov, cnt, 0, k, (size_t)r, true))
-        r = -EFAULT;
+    do {
+        size_t want = MIN(cap, total - got);
+        r = iov_writable(iov, cnt, got, want);
+        if (!r)
+            r = unix_recv(s, k, want, flags, nonblock, from, &full);
+        if (r > 0 && iov_copy(iov, cnt, got, k, (size_t)r, true))
+            r = -EFAULT;
+        if (r > 0)
+            got += (size_t)r;
+    } while (waitall && r > 0 && got < total);
     kfree(k);
+    if (got)
+        r = (ssize_t)got;
     *mflags = 0;
     if (r >= 0 && full > (size_t)r) {
         *mflags = MSG_TRUNC;

@@ -549,3 +549,31 @@ TEST(so_rcvtimeo_ends_a_blocked_recv_and_accept_with_eagain)
     CHECK_ERR(accept(ls, NULL, NULL), EAGAIN);
     close(ls);
 }
+
+TEST(msg_waitall_waits_for_the_whole_buffer_or_eof)
+{
+    int sv[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        close(sv[0]);
+        struct timespec d = { 0, 100 * 1000 * 1000 };
+        if (write(sv[1], "01234", 5) != 5)
+            _exit(1);
+        nanosleep(&d, NULL);
+        if (write(sv[1], "56789", 5) != 5)
+            _exit(2);
+        nanosleep(&d, NULL);
+        _exit(write(sv[1], "ab", 2) == 2 ? 0 : 3);
+    }
+    close(sv[1]);
+    char buf[16] = { 0 };
+    CHECK_EQ(recv(sv[0], buf, 10, MSG_WAITALL), 10);
+    CHECK(memcmp(buf, "0123456789", 10) == 0);
+    CHECK_EQ(recv(sv[0], buf, sizeof buf, MSG_WAITALL), 2);    /* then the end */
+    int status = -1;
+    CHECK_EQ(waitpid(child, &status, 0), child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(sv[0]);
+}
