@@ -127,7 +127,9 @@ static long rw_call(const struct syscall_args *args, bool write, bool pos)
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
-    ssize_t r = do_rw(f, args->a[1], (size_t)args->a[2], write, pos, args->a[3]);
+    struct file_iovec one = { args->a[1], args->a[2] };
+    ssize_t r = f->ops->rw_iov && !pos ? f->ops->rw_iov(f, &one, 1, write)
+                                       : do_rw(f, args->a[1], (size_t)args->a[2], write, pos, args->a[3]);
     file_put(f);
     return r;
 }
@@ -147,6 +149,17 @@ static long do_rw_vec(const struct syscall_args *args, bool write)
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
+    if (f->ops->rw_iov) {
+        struct file_iovec *iov = kmalloc(sizeof(*iov) * (size_t)(cnt ? cnt : 1));
+        ssize_t r = iov ? 0 : -ENOMEM;
+        if (iov && copy_from_user(iov, (const void *)args->a[1], sizeof(*iov) * (size_t)cnt))
+            r = -EFAULT;
+        if (!r)
+            r = f->ops->rw_iov(f, iov, (size_t)cnt, write);
+        kfree(iov);
+        file_put(f);
+        return r;
+    }
     ssize_t total = 0;
     for (int i = 0; i < cnt; i++) {
         struct linux_iovec iov;

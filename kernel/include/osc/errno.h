@@ -30,6 +30,7 @@
 #define ESPIPE  29
 #define EROFS   30
 #define EPIPE   32
+#define EDOM    33
 #define ERANGE  34
 #define EDEADLK 35
 #define ENAMETOOLONG 36
@@ -45,3 +46,17 @@
 #define EIDRM   43
 #define ELIBBAD 80      /* a PT_INTERP loader that is not a loadable shared object */
 #define EOPNOTSUPP 95
+/* sockets */
+#define ENOTSOCK 88
+#define EDESTADDRREQ 89
+#define EMSGSIZE 90
+#define EPROTOTYPE 91
+#define ENOPROTOOPT 92
+#define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
+#define EAFNOSUPPORT 97
+#define EADDRINUSE 98
+#define ECONNRESET 104
+#define EISCONN 106
+#define ENOTCONN 107
+#define ECONNREFUSED 111

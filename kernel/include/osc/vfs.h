@@ -197,6 +197,7 @@ struct vfs_fs {
 };
 
 /* ---- open files ---- */
+struct file_iovec { uint64_t base, len; };   /* struct iovec */
 struct file_ops {
     /* Optional, devices: binds a file just opened on node rdev (sets priv);
      * open_flags as open(2) got them (O_NOCTTY is not kept in f->flags). */
@@ -217,6 +218,10 @@ struct file_ops {
      * open(2)'s flags, for opens through /proc/<pid>/fd/N (a pipe gives another
      * read or write end). 0 and *out, or a negative errno. */
     int (*reopen)(struct file *f, uint32_t flags, struct file **out);
+    /* Optional: read/write/readv/writev hand the user's iovecs (a kernel copy) here
+     * whole, so a message-oriented file (a datagram socket) sees one record per
+     * call instead of CHUNK-sized pieces. Bytes moved or -errno. */
+    ssize_t (*rw_iov)(struct file *f, const struct file_iovec *iov, size_t cnt, bool write);
     uint32_t statfs_magic;      /* fstatfs f_type of a file without a vnode (0: pipefs) */
     uint32_t stat_mode;         /* fstat st_mode of a file without a vnode (0: a FIFO) */
     bool seekable;

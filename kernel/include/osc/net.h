@@ -1,0 +1,92 @@
+/* Sockets: the interface between the socket system calls (kernel/net/socket.c) and
+ * the protocol families (kernel/net/unix.c: AF_UNIX; later lwIP's AF_INET). Linux
+ * x86_64 constants. Locking (docs/locking.md): AF_UNIX state is guarded by one
+ * wait queue lock `unix` (rank 70); `vfs` is never held with it. */
+#pragma once
+
+#include <osc/types.h>
+
+#define AF_UNSPEC 0
+#define AF_UNIX   1
+#define AF_INET   2
+#define AF_INET6  10
+
+#define SOCK_STREAM    1
+#define SOCK_DGRAM     2
+#define SOCK_RAW       3
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK  04000
+#define SOCK_CLOEXEC   02000000
+
+#define MSG_OOB       0x1
+#define MSG_PEEK      0x2
+#define MSG_TRUNC     0x20
+#define MSG_DONTWAIT  0x40
+#define MSG_EOR       0x80
+#define MSG_WAITALL   0x100
+#define MSG_NOSIGNAL  0x4000
+#define MSG_CMSG_CLOEXEC 0x40000000
+
+#define SHUT_RD   0
+#define SHUT_WR   1
+#define SHUT_RDWR 2
+
+#define SOL_SOCKET    1
+#define SO_REUSEADDR  2
+#define SO_TYPE       3
+#define SO_ERROR      4
+#define SO_SNDBUF     7
+#define SO_RCVBUF     8
+#define SO_PEERCRED   17
+#define SO_RCVTIMEO   20
+#define SO_SNDTIMEO   21
+#define SO_RCVTIMEO_NEW 66
+#define SO_SNDTIMEO_NEW 67
+#define SO_PROTOCOL   38
+#define SO_DOMAIN     39
+#define SO_ACCEPTCONN 30
+
+#define UNIX_PATH_MAX 108
+struct sockaddr_un_k {
+    uint16_t family;
+    char path[UNIX_PATH_MAX];
+};
+#define SUN_HDR 2               /* offsetof(struct sockaddr_un, sun_path) */
+
+struct ucred_k { int32_t pid; uint32_t uid, gid; };
+
+struct file;
+struct unix_sock;
+
+/* Where received data came from / a datagram goes (kernel copy; len 0: none). */
+struct sock_addr { uint32_t len; struct sockaddr_un_k a; };
+
+/* AF_UNIX (unix.c). Every call returns 0 / a count or a negative Linux errno. */
+int unix_create(int type, bool nonblock, struct file **out);
+int unix_pair(int type, bool nonblock, struct file **a, struct file **b);
+struct unix_sock *unix_of(struct file *f);      /* NULL: not an AF_UNIX socket */
+int unix_bind(struct unix_sock *s, const struct sock_addr *addr);
+int unix_listen(struct unix_sock *s, int backlog);
+int unix_connect(struct unix_sock *s, const struct sock_addr *addr, bool nonblock);
+/* The new connection's file, and its peer's address in *peer when not NULL. */
+int unix_accept(struct unix_sock *s, bool nonblock, bool new_nonblock, struct file **out,
+                struct sock_addr *peer);
+/* n bytes from a kernel buffer; dst for an unconnected datagram socket. */
+ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, bool nonblock,
+                  const struct sock_addr *dst);
+/* Up to n bytes into a kernel buffer; *from the sender (datagrams) or the peer;
+ * *full the datagram's whole length (MSG_TRUNC). */
+ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonblock,
+                  struct sock_addr *from, size_t *full);
+int unix_shutdown(struct unix_sock *s, int how);
+int unix_name(struct unix_sock *s, bool peer, struct sock_addr *out);
+int unix_getsockopt(struct unix_sock *s, int opt, void *val, uint32_t *len);
+/* val: the caller's copy of the option (len bytes, at most 16). */
+int unix_setsockopt(struct unix_sock *s, int opt, const void *val, uint32_t len);
+size_t unix_max_send(struct unix_sock *s);      /* one send's largest atomic unit */
+bool unix_is_stream(struct unix_sock *s);
+
+/* socket.c: read/write/readv/writev of any socket (file_ops.rw_iov). */
+struct file_iovec;
+ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bool write);

@@ -1,0 +1,553 @@
+/* The socket system calls (Linux x86_64 ABI): user memory, descriptors and flags
+ * here, the protocol family's work behind <osc/net.h> (only AF_UNIX for now). */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/net.h>
+#include <osc/proc.h>
+#include <osc/syscall.h>
+#include <osc/uaccess.h>
+#include <osc/vfs.h>
+
+#define CHUNK (64 * 1024)       /* a stream send/receive's bounce buffer */
+#define UIO_MAXIOV 1024
+
+static long install(struct file *f, bool cloexec)
+{
+    struct process *p = proc_current();
+    long fd = p && p->files ? fdtable_install(p->files, f, 0, cloexec) : -EBADF;
+    file_put(f);
+    return fd;
+}
+
+/* The socket behind fd, its file referenced (file_put it). */
+static long sock_get(int fd, struct file **f, struct unix_sock **s)
+{
+    struct process *p = proc_current();
+    *f = p && p->files ? fdtable_get(p->files, fd) : NULL;
+    if (!*f)
+        return -EBADF;
+    *s = unix_of(*f);
+    if (!*s) {
+        file_put(*f);
+        return -ENOTSOCK;
+    }
+    return 0;
+}
+
+static long addr_in(uint64_t uaddr, uint64_t len, struct sock_addr *a)
+{
+    if ((int32_t)len < 0 || len > sizeof(a->a))
+        return -EINVAL;
+    memset(a, 0, sizeof(*a));
+    if (copy_from_user(&a->a, (const void *)uaddr, (size_t)len))
+        return -EFAULT;
+    a->len = (uint32_t)len;
+    return 0;
+}
+
+/* Linux's move_addr_to_user: as much of a as *ulen allows; the full length back. */
+static long addr_out(uint64_t uaddr, uint64_t ulen, const struct sock_addr *a)
+{
+    if (!uaddr || !ulen)
+        return 0;
+    int32_t len;
+    if (copy_from_user(&len, (const void *)ulen, sizeof(len)))
+        return -EFAULT;
+    if (len < 0)
+        return -EINVAL;
+    size_t n = MIN((size_t)len, (size_t)a->len);
+    if (n && copy_to_user((void *)uaddr, &a->a, n))
+        return -EFAULT;
+    int32_t full = (int32_t)a->len;
+    return copy_to_user((void *)ulen, &full, sizeof(full));
+}
+
+static long check_type(uint64_t type, int *base)
+{
+    if (type & ~(uint64_t)(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
+    *base = (int)(type & SOCK_TYPE_MASK);
+    if (*base == SOCK_STREAM || *base == SOCK_DGRAM || *base == SOCK_SEQPACKET)
+        return 0;
+    return *base > 10 || *base == 0 ? -EINVAL : -ESOCKTNOSUPPORT;
+}
+
+SYSCALL(socket)
+{
+    int domain = (int)args->a[0], type;
+    if (domain != AF_UNIX)
+        return -EAFNOSUPPORT;
+    long err = check_type(args->a[1], &type);
+    if (err)
+        return err;
+    if (args->a[2] != 0 && args->a[2] != AF_UNIX)
+        return -EPROTONOSUPPORT;
+    struct file *f;
+    err = unix_create(type, args->a[1] & SOCK_NONBLOCK, &f);
+    return err ? err : install(f, args->a[1] & SOCK_CLOEXEC);
+}
+
+SYSCALL(socketpair)
+{
+    int type;
+    if (args->a[0] != AF_UNIX)
+        return -EAFNOSUPPORT;
+    long err = check_type(args->a[1], &type);
+    if (err)
+        return err;
+    if (args->a[2] != 0 && args->a[2] != AF_UNIX)
+        return -EPROTONOSUPPORT;
+    struct process *p = proc_current();
+    if (!p || !p->files)
+        return -EBADF;
+    struct file *a, *b;
+    err = unix_pair(type, args->a[1] & SOCK_NONBLOCK, &a, &b);
+    if (err)
+        return err;
+    bool cloexec = args->a[1] & SOCK_CLOEXEC;
+    int fds[2] = { fdtable_install(p->files, a, 0, cloexec), -1 };
+    if (fds[0] >= 0)
+        fds[1] = fdtable_install(p->files, b, 0, cloexec);
+    err = fds[0] < 0 ? fds[0] : fds[1] < 0 ? fds[1] : 0;
+    if (!err && copy_to_user((void *)args->a[3], fds, sizeof(fds)))
+        err = -EFAULT;
+    if (err) {
+        if (fds[0] >= 0)
+            fdtable_close(p->files, fds[0]);
+        if (fds[1] >= 0)
+            fdtable_close(p->files, fds[1]);
+    }
+    file_put(a);
+    file_put(b);
+    return err;
+}
+
+SYSCALL(bind)
+{
+    struct file *f;
+    struct unix_sock *s;
+    struct sock_addr a;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    err = addr_in(args->a[1], args->a[2], &a);
+    if (!err)
+        err = unix_bind(s, &a);
+    file_put(f);
+    return err;
+}
+
+SYSCALL(listen)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    err = unix_listen(s, (int)args->a[1]);
+    file_put(f);
+    return err;
+}
+
+SYSCALL(connect)
+{
+    struct file *f;
+    struct unix_sock *s;
+    struct sock_addr a;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    err = addr_in(args->a[1], args->a[2], &a);
+    if (!err)
+        err = unix_connect(s, &a, f->flags & O_NONBLOCK);
+    file_put(f);
+    return err;
+}
+
+static long do_accept(const struct syscall_args *args, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC))
+        return -EINVAL;
+    struct file *f, *nf;
+    struct unix_sock *s;
+    struct sock_addr peer;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    err = unix_accept(s, f->flags & O_NONBLOCK, flags & SOCK_NONBLOCK, &nf, &peer);
+    file_put(f);
+    if (err)
+        return err;
+    if (peer.len == 0) {
+        peer.len = SUN_HDR;
+        peer.a.family = AF_UNIX;
+    }
+    long fd = install(nf, flags & SOCK_CLOEXEC);
+    if (fd >= 0 && (err = addr_out(args->a[1], args->a[2], &peer)) < 0) {
+        fdtable_close(proc_current()->files, (int)fd);
+        return err;
+    }
+    return fd;
+}
+
+SYSCALL(accept) { return do_accept(args, 0); }
+SYSCALL(accept4) { return do_accept(args, args->a[3]); }
+
+static long name_call(const struct syscall_args *args, bool peer)
+{
+    struct file *f;
+    struct unix_sock *s;
+    struct sock_addr a;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    err = unix_name(s, peer, &a);
+    file_put(f);
+    return err ? err : addr_out(args->a[1], args->a[2], &a);
+}
+
+SYSCALL(getsockname) { return name_call(args, false); }
+SYSCALL(getpeername) { return name_call(args, true); }
+
+SYSCALL(shutdown)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    err = unix_shutdown(s, (int)args->a[1]);
+    file_put(f);
+    return err;
+}
+
+SYSCALL(getsockopt)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    int32_t ulen;
+    uint8_t val[16];
+    uint32_t len = 0;
+    if (copy_from_user(&ulen, (const void *)args->a[4], sizeof(ulen)))
+        err = -EFAULT;
+    else if (ulen < 0)
+        err = -EINVAL;
+    else if (args->a[1] != SOL_SOCKET)
+        err = -EOPNOTSUPP;
+    else
+        err = unix_getsockopt(s, (int)args->a[2], val, &len);
+    file_put(f);
+    if (err)
+        return err;
+    len = MIN(len, (uint32_t)ulen);
+    if (copy_to_user((void *)args->a[3], val, len))
+        return -EFAULT;
+    ulen = (int32_t)len;
+    return copy_to_user((void *)args->a[4], &ulen, sizeof(ulen));
+}
+
+SYSCALL(setsockopt)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get((int)args->a[0], &f, &s);
+    if (err)
+        return err;
+    uint8_t val[16] = { 0 };
+    int32_t len = (int32_t)args->a[4];
+    if (args->a[1] != SOL_SOCKET)
+        err = -EOPNOTSUPP;              /* Linux's AF_UNIX has no other level */
+    else if (len < 0)
+        err = -EINVAL;
+    else if (copy_from_user(val, (const void *)args->a[3], MIN((size_t)len, sizeof(val))))
+        err = -EFAULT;
+    else
+        err = unix_setsockopt(s, (int)args->a[2], val, (uint32_t)len);
+    file_put(f);
+    return err;
+}
+
+/* ---- data: sendto/recvfrom/sendmsg/recvmsg over a kernel copy of the iovecs ---- */
+
+/* Copies n bytes between kbuf and the iovecs starting off bytes in. */
+static long iov_copy(const struct file_iovec *iov, size_t cnt, size_t off, void *kbuf, size_t n,
+                     bool to_user)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < cnt && done < n; i++) {
+        if (off >= iov[i].len) {
+            off -= iov[i].len;
+            continue;
+        }
+        size_t k = MIN(n - done, iov[i].len - off);
+        void *u = (void *)(iov[i].base + off);
+        int err = to_user ? copy_to_user(u, (uint8_t *)kbuf + done, k)
+                          : copy_from_user((uint8_t *)kbuf + done, u, k);
+        if (err)
+            return -EFAULT;
+        done += k;
+        off = 0;
+    }
+    return 0;
+}
+
+/* Whether the first n bytes the iovecs cover can be written, checked before a
+ * receive dequeues anything (Linux leaves the data queued on -EFAULT): each page
+ * touched gets one of its own bytes written back. */
+static long iov_writable(const struct file_iovec *iov, size_t cnt, size_t off, size_t n)
+{
+    for (size_t i = 0; i < cnt && n; i++) {
+        if (off >= iov[i].len) {
+            off -= iov[i].len;
+            continue;
+        }
+        uint64_t base = iov[i].base + off;
+        size_t len = MIN(n, iov[i].len - off);
+        off = 0;
+        n -= len;
+        for (uint64_t a = base; a < base + len; a = (a | 4095) + 1) {
+            uint8_t b;
+            if (copy_from_user(&b, (const void *)a, 1) || copy_to_user((void *)a, &b, 1))
+                return -EFAULT;
+        }
+    }
+    return 0;
+}
+
+static long iov_total(const struct file_iovec *iov, size_t cnt, size_t *total)
+{
+    *total = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if ((int64_t)iov[i].len < 0 || !user_range_ok(iov[i].base, iov[i].len))
+            return iov[i].len ? -EFAULT : 0;
+        *total += iov[i].len;
+        if (*total > 0x7ffff000)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+static long send_iov(struct file *f, struct unix_sock *s, const struct file_iovec *iov,
+                     size_t cnt, int flags, const struct sock_addr *dst)
+{
+    size_t total;
+    long err;
+    bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    if ((err = iov_total(iov, cnt, &total)) < 0)
+        goto out;
+    if (!unix_is_stream(s) && total > unix_max_send(s)) {
+        err = -EMSGSIZE;
+        goto out;
+    }
+    size_t step = unix_is_stream(s) ? MIN(total, (size_t)CHUNK) : total;
+    uint8_t *k = kmalloc(step ? step : 1);
+    if (!k) {
+        err = -ENOMEM;
+        goto out;
+    }
+    size_t done = 0;
+    do {
+        size_t want = MIN(step, total - done);
+        ssize_t r = iov_copy(iov, cnt, done, k, want, false);
+        if (!r)
+            r = unix_send(s, k, want, flags, nonblock, dst);
+        if (r < 0) {
+            err = done ? 0 : r;
+            break;
+        }
+        done += (size_t)r;
+        if ((size_t)r < want)
+            break;
+    } while (done < total);
+    kfree(k);
+    if (!err)
+        err = (long)done;
+out:
+    return err;
+}
+
+static long do_send(int fd, const struct file_iovec *iov, size_t cnt, int flags,
+                    const struct sock_addr *dst)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get(fd, &f, &s);
+    if (err)
+        return err;
+    err = send_iov(f, s, iov, cnt, flags, dst);
+    file_put(f);
+    return err;
+}
+
+/* One receive into the iovecs; *from the sender, *mflags MSG_TRUNC when cut. */
+static long recv_iov(struct file *f, struct unix_sock *s, const struct file_iovec *iov,
+                     size_t cnt, int flags, struct sock_addr *from, int *mflags)
+{
+    size_t total;
+    long err;
+    bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    if ((err = iov_total(iov, cnt, &total)) < 0)
+        goto out;
+    size_t cap = MIN(total, (size_t)CHUNK);
+    uint8_t *k = kmalloc(cap ? cap : 1);
+    if (!k) {
+        err = -ENOMEM;
+        goto out;
+    }
+    /* MSG_WAITALL on a stream: receive again until the buffer is full, the
+     * stream ends, or an error or signal comes (then what arrived counts). */
+    bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && unix_is_stream(s);
+    size_t full = 0, got = 0;
+    ssize_t r;
+    from->len = 0;
+    do {
+        size_t want = MIN(cap, total - got);
+        r = iov_writable(iov, cnt, got, want);
+        if (!r)
+            r = unix_recv(s, k, want, flags, nonblock, from, &full);
+        if (r > 0 && iov_copy(iov, cnt, got, k, (size_t)r, true))
+            r = -EFAULT;
+        if (r > 0)
+            got += (size_t)r;
+    } while (waitall && r > 0 && got < total);
+    kfree(k);
+    if (got)
+        r = (ssize_t)got;
+    *mflags = 0;
+    if (r >= 0 && full > (size_t)r) {
+        *mflags = MSG_TRUNC;
+        if (flags & MSG_TRUNC)
+            r = (ssize_t)full;          /* the datagram's real length */
+    }
+    err = r;
+out:
+    return err;
+}
+
+static long do_recv(int fd, const struct file_iovec *iov, size_t cnt, int flags,
+                    struct sock_addr *from, int *mflags)
+{
+    struct file *f;
+    struct unix_sock *s;
+    long err = sock_get(fd, &f, &s);
+    if (err)
+        return err;
+    err = recv_iov(f, s, iov, cnt, flags, from, mflags);
+    file_put(f);
+    return err;
+}
+
+/* read/write/readv/writev on a socket: recv/send without flags or addresses. */
+ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bool write)
+{
+    struct unix_sock *s = unix_of(f);
+    if (!s)
+        return -ENOTSOCK;
+    if (write)
+        return send_iov(f, s, iov, cnt, 0, NULL);
+    struct sock_addr from;
+    int mflags;
+    return recv_iov(f, s, iov, cnt, 0, &from, &mflags);
+}
+
+SYSCALL(sendto)
+{
+    struct file_iovec iov = { args->a[1], args->a[2] };
+    struct sock_addr dst;
+    if (args->a[4]) {
+        long err = addr_in(args->a[4], args->a[5], &dst);
+        if (err)
+            return err;
+    }
+    return do_send((int)args->a[0], &iov, 1, (int)args->a[3], args->a[4] ? &dst : NULL);
+}
+
+SYSCALL(recvfrom)
+{
+    struct file_iovec iov = { args->a[1], args->a[2] };
+    struct sock_addr from;
+    int mflags;
+    long r = do_recv((int)args->a[0], &iov, 1, (int)args->a[3], &from, &mflags);
+    if (r >= 0 && args->a[4]) {
+        long err = addr_out(args->a[4], args->a[5], &from);
+        if (err)
+            return err;
+    }
+    return r;
+}
+
+/* struct msghdr, x86_64 layout. */
+struct kmsghdr {
+    uint64_t name;
+    uint32_t namelen, pad0;
+    uint64_t iov, iovlen, control, controllen;
+    int32_t flags;
+    uint32_t pad1;
+};
+
+static long msg_in(uint64_t umsg, struct kmsghdr *m, struct file_iovec **iov)
+{
+    if (copy_from_user(m, (const void *)umsg, sizeof(*m)))
+        return -EFAULT;
+    if (m->iovlen > UIO_MAXIOV)
+        return -EMSGSIZE;
+    *iov = kmalloc(sizeof(**iov) * (m->iovlen ? m->iovlen : 1));
+    if (!*iov)
+        return -ENOMEM;
+    if (copy_from_user(*iov, (const void *)m->iov, sizeof(**iov) * m->iovlen)) {
+        kfree(*iov);
+        return -EFAULT;
+    }
+    return 0;
+}
+
+SYSCALL(sendmsg)
+{
+    struct kmsghdr m;
+    struct file_iovec *iov;
+    long err = msg_in(args->a[1], &m, &iov);
+    if (err)
+        return err;
+    struct sock_addr dst;
+    if (m.controllen)
+        err = -EOPNOTSUPP;              /* SCM_RIGHTS/SCM_CREDENTIALS: not yet */
+    else if (m.name)
+        err = addr_in(m.name, m.namelen, &dst);
+    if (!err)
+        err = do_send((int)args->a[0], iov, m.iovlen, (int)args->a[2], m.name ? &dst : NULL);
+    kfree(iov);
+    return err;
+}
+
+SYSCALL(recvmsg)
+{
+    struct kmsghdr m;
+    struct file_iovec *iov;
+    long r = msg_in(args->a[1], &m, &iov);
+    if (r)
+        return r;
+    struct sock_addr from;
+    int mflags = 0;
+    r = do_recv((int)args->a[0], iov, m.iovlen, (int)args->a[2], &from, &mflags);
+    kfree(iov);
+    if (r < 0)
+        return r;
+    struct kmsghdr *um = (struct kmsghdr *)args->a[1];
+    uint32_t nl = 0;
+    if (m.name) {
+        nl = from.len;
+        if (nl && copy_to_user((void *)m.name, &from.a, MIN(nl, m.namelen)))
+            return -EFAULT;
+    }
+    uint64_t zero = 0;
+    if (copy_to_user(&um->namelen, &nl, sizeof(nl)) ||
+        copy_to_user(&um->controllen, &zero, sizeof(zero)) ||
+        copy_to_user(&um->flags, &mflags, sizeof(mflags)))
+        return -EFAULT;
+    return r;
+}

@@ -1,0 +1,49 @@
+/* AF_UNIX internals shared by unix.c (sockets, connections, data) and
+ * unix_opts.c (shutdown, names, options, ioctl, poll). */
+#pragma once
+
+#include <osc/net.h>
+#include <osc/sched.h>
+
+#define RQ_LIMIT  (256 * 1024)  /* bytes queued for one receiver before senders wait */
+#define DGRAM_MAX (64 * 1024)   /* largest datagram / seqpacket record */
+#define BUF_DEFAULT 212992      /* Linux's default SO_SNDBUF/SO_RCVBUF */
+
+/* One write's data (stream) or one record (datagram, seqpacket). */
+struct umsg {
+    struct umsg *next;
+    size_t len, off;            /* off: bytes a stream reader already took */
+    struct sock_addr from;
+    uint8_t data[];
+};
+
+enum { U_UNCONN, U_LISTEN, U_CONNECTED };
+
+struct unix_sock {
+    int type, state;
+    int refs;                   /* its file, a peer's pointer, a listener's queue */
+    bool closed;                /* its file is gone */
+    uint64_t ino;
+    struct unix_sock *peer;     /* a reference */
+    struct sock_addr addr;      /* len 0: unbound */
+    struct vnode *node;         /* filesystem name: a reference, dropped at close */
+    struct unix_sock *bound_next;
+    struct umsg *rq, *rq_tail;
+    size_t rq_bytes;
+    bool rcv_shut, snd_shut;
+    struct unix_sock *acc_head, *acc_tail, *acc_next;   /* listener's queue */
+    int acc_len, backlog;
+    struct ucred_k cred;        /* ours: at creation, at listen */
+    struct ucred_k peercred;
+    bool have_peercred;
+    int so_error, sndbuf, rcvbuf;
+    uint64_t rcvtimeo, sndtimeo;        /* ns; 0: wait forever */
+    bool reuseaddr;
+    struct unix_sock *gc_next;
+};
+
+/* The `unix` lock and the queue every socket sleeper and poller waits on. */
+extern struct waitqueue unix_wq;
+
+int unix_poll(struct file *f);
+long unix_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
