@@ -163,11 +163,13 @@ static bool before(const struct pci_dev *a, const struct pci_dev *b)
     return (a->bus << 8 | a->dev << 3 | a->fn) < (b->bus << 8 | b->dev << 3 | b->fn);
 }
 
-static void probe_drivers(void)
+void pci_probe_drivers(const struct pci_driver *first, const struct pci_driver *end)
 {
     for (size_t i = 0; i < ndevices; i++) {
         struct pci_dev *d = devices[i];
-        for (const struct pci_driver *drv = _pci_drivers_start; drv < _pci_drivers_end; drv++) {
+        if (d->driver)
+            continue;
+        for (const struct pci_driver *drv = first; drv < end; drv++) {
             const struct pci_device_id *id = pci_match_table(drv->ids, d);
             if (!id || !drv->probe)
                 continue;
@@ -198,5 +200,5 @@ void pci_init(void)
         }
     log_info("%zu device%s on %zu bus%s (%s)", ndevices, ndevices == 1 ? "" : "s", nbuses,
              nbuses == 1 ? "" : "es", pci_cfg_method());
-    probe_drivers();
+    pci_probe_drivers(_pci_drivers_start, _pci_drivers_end);
 }

@@ -174,6 +174,10 @@ void arch_pci_port_write(uint8_t bus, uint8_t dev, uint8_t fn, uint16_t off, int
 
 /* Boot phase [pci]: enumerates, logs the summary, probes drivers. */
 void pci_init(void);
+/* Offers every unclaimed device to drivers[first, end) in order; the first probe
+ * that returns 0 claims it. pci_init passes the .pci_drivers section; KTESTs their
+ * own arrays. */
+void pci_probe_drivers(const struct pci_driver *first, const struct pci_driver *end);
 size_t pci_device_count(void);
 struct pci_dev *pci_device_at(size_t i);       /* in bus/device/function order */
 size_t pci_bus_count(void);
