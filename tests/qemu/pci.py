@@ -2,8 +2,9 @@
 """PCI enumeration checked against QEMU's own view of the same machine.
 
 Boots an osc-run image (tools/osc-run's make_image) on the test machine plus a
-PCI-to-PCI bridge with a virtio-blk disk behind it (bridge walking, a 64-bit
-prefetchable BAR, an I/O BAR), prints every /sys/bus/pci/devices entry's uevent (what
+PCI-to-PCI bridge with a virtio-blk disk and a second bridge behind it, and a
+virtio-rng behind that one (bridge walking over three buses; a 64-bit prefetchable
+BAR, an I/O BAR), prints every /sys/bus/pci/devices entry's uevent (what
 busybox lspci parses: Debian's busybox-static is built without lspci) and resource
 file, and compares with QMP `query-pci` of the same VM (`info pci` through
 human-monitor-command for the vendor:device list). Twice: with ECAM (the MCFG) and
@@ -50,7 +51,10 @@ def extra_args(tmp):
         f.truncate(1 << 20)
     return ["-drive", "if=none,id=d0,format=raw,file=" + disk,
             "-device", "pci-bridge,id=br1,chassis_nr=1,bus=pcie.0,addr=0x5",
-            "-device", "virtio-blk-pci,drive=d0,bus=br1,addr=0x3"]
+            "-device", "virtio-blk-pci,drive=d0,bus=br1,addr=0x3",
+            # A bridge behind the bridge, with a device: three buses to walk.
+            "-device", "pci-bridge,id=br2,chassis_nr=2,bus=br1,addr=0x4",
+            "-device", "virtio-rng-pci,bus=br2,addr=0x1"]
 
 
 def boot(iso, tmp):
@@ -190,7 +194,7 @@ def run_mode(rep, mode, append, method_re):
               "summary %r; QEMU has %d devices on %d buses" % (m and m.group(0), len(qdevs), nbuses))
     ids_q = {n: "%04x:%04x" % (d["id"]["vendor"], d["id"]["device"]) for n, d in qdevs.items()}
     ids_g = {n: g["uevent"].get("PCI_ID", "?").lower() for n, g in gdevs.items()}
-    rep.check("pci_devices_match_qemu_" + mode, ids_q == ids_g and len(ids_q) >= 7,
+    rep.check("pci_devices_match_qemu_" + mode, ids_q == ids_g and len(ids_q) >= 9,
               "QEMU %s\nguest %s" % (sorted(ids_q.items()), sorted(ids_g.items())))
     cls_q = {n: "%04x" % d["class_info"]["class"] for n, d in qdevs.items()}
     # busybox lspci prints PCI_CLASS >> 8 as %04x.
@@ -204,7 +208,8 @@ def run_mode(rep, mode, append, method_re):
     for n, d in qdevs.items():
         if n in gdevs:
             bad += bar_problems(n, d, gdevs[n])
-    blk = [n for n, d in qdevs.items() if d["id"]["vendor"] == 0x1af4 and d["bus"] > 0]
+    blk = [n for n, d in qdevs.items()
+           if (d["id"]["vendor"], d["id"]["device"]) == (0x1af4, 0x1001) and d["bus"] > 0]
     kinds = {r["type"] + ("64" if r.get("mem_type_64") else "")
              for n in blk for r in qdevs[n].get("regions", [])}
     rep.check("pci_bars_match_qemu_" + mode,

@@ -1,5 +1,5 @@
 /* PCI core: walks bus 0 and every bus behind a PCI-to-PCI bridge (as the firmware
- * numbered them), records each function's identity, BARs (sized) and capabilities,
+ * numbered them; breadth first), records each function's identity, BARs (sized) and capabilities,
  * then offers each device to the drivers gathered in .pci_drivers. The list is
  * written only here, during boot, and read-only afterwards. */
 
@@ -19,7 +19,8 @@ extern const struct pci_driver _pci_drivers_start[], _pci_drivers_end[];
 static struct pci_dev *devices[PCI_MAX_DEVICES];    /* sorted by bus, dev, fn */
 static size_t ndevices;
 static bool bus_seen[256];
-static size_t nbuses;
+static uint8_t bus_queue[256];      /* buses found behind bridges, walked in turn */
+static size_t nbuses;               /* queued so far; bus_queue[0..nbuses) */
 
 size_t pci_device_count(void) { return ndevices; }
 size_t pci_bus_count(void) { return nbuses; }
@@ -84,8 +85,6 @@ static void log_device(const struct pci_dev *d)
     }
 }
 
-static void scan_bus(uint8_t bus);
-
 static void add_function(uint8_t bus, uint8_t dev, uint8_t fn)
 {
     if (ndevices == PCI_MAX_DEVICES) {
@@ -130,19 +129,18 @@ static void add_function(uint8_t bus, uint8_t dev, uint8_t fn)
     log_device(d);
     if (d->header_type == PCI_HEADER_BRIDGE) {
         /* Firmware numbers the buses; an unnumbered bridge (0) or one pointing
-         * back at a bus already walked (bad firmware, a loop) is not followed. */
-        if (d->secondary_bus > bus && !bus_seen[d->secondary_bus])
-            scan_bus(d->secondary_bus);
-        else
+         * back at a bus already queued (bad firmware, a loop) is not followed. */
+        if (d->secondary_bus > bus && !bus_seen[d->secondary_bus]) {
+            bus_seen[d->secondary_bus] = true;
+            bus_queue[nbuses++] = d->secondary_bus;
+        } else {
             log_warn("%s: bridge to bus %u not walked", d->name, d->secondary_bus);
+        }
     }
 }
 
-/* Recursion depth is bounded by the bus numbers: each level's bus is greater. */
 static void scan_bus(uint8_t bus)
 {
-    bus_seen[bus] = true;
-    nbuses++;
     if (!pci_cfg_map_bus(bus)) {
         log_warn("bus %u is outside the ECAM window", bus);
         return;
@@ -189,9 +187,14 @@ void pci_init(void)
         log_warn("no configuration space access (no MCFG, no ports): no PCI devices");
         return;
     }
-    scan_bus(0);
-    /* Depth-first order puts a bridge's buses in the middle of its parent's; sort
-     * so the list (and /sys/bus/pci/devices) reads as Linux's does. */
+    /* Breadth first from bus 0 with a queue, not recursion: a deep (or hostile)
+     * bridge chain costs no kernel stack. Each bus is queued once. */
+    bus_seen[0] = true;
+    bus_queue[nbuses++] = 0;
+    for (size_t i = 0; i < nbuses; i++)
+        scan_bus(bus_queue[i]);
+    /* Sort so the list (and /sys/bus/pci/devices) reads as Linux's does, whatever
+     * numbers the firmware gave the buses. */
     for (size_t i = 1; i < ndevices; i++)
         for (size_t j = i; j > 0 && before(devices[j], devices[j - 1]); j--) {
             struct pci_dev *t = devices[j];
