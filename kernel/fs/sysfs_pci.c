@@ -8,7 +8,10 @@
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/pci.h>
+#include <osc/proc.h>
 #include "sysfs_pci.h"
+
+#define PCI_STD_HEADER_SIZE 64
 
 enum { F_VENDOR, F_DEVICE, F_CLASS, F_SUBSYS_VENDOR, F_SUBSYS_DEVICE, F_REVISION, F_IRQ,
        F_RESOURCE, F_CONFIG, F_UEVENT, NFILES };
@@ -148,13 +151,18 @@ int sysfs_pci_gen(struct pnode *n, struct pbuf *b)
     case F_REVISION: pbuf_printf(b, "0x%02x\n", d->revision); break;
     case F_IRQ: pbuf_printf(b, "%u\n", d->irq_line); break;
     case F_RESOURCE: gen_resource(d, b); break;
-    case F_CONFIG:
-        /* Read live, so what a driver changed shows. */
-        for (uint16_t off = 0; off < d->cfg_size; off += 4) {
+    case F_CONFIG: {
+        /* Read live, so what a driver changed shows. Like Linux, only root sees past
+         * the standard 64-byte header (reading some registers has side effects);
+         * the opener's credentials decide, as Linux checks the file's. */
+        struct process *p = proc_current();
+        uint16_t size = p && p->euid != 0 ? PCI_STD_HEADER_SIZE : d->cfg_size;
+        for (uint16_t off = 0; off < size; off += 4) {
             uint32_t v = pci_read32(d, off);
             pbuf_put(b, &v, 4);
         }
         break;
+    }
     case F_UEVENT: gen_uevent(d, b); break;
     default: return -EISDIR;
     }

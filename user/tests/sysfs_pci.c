@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define DEVS "/sys/bus/pci/devices"
 #define MAX_DEVS 64
@@ -113,6 +114,30 @@ TEST(sysfs_pci_id_files_agree_with_uevent_and_config_space)
             CHECK_EQ(cfg[0x2c] | cfg[0x2d] << 8, sv);
             CHECK_EQ(cfg[0x2e] | cfg[0x2f] << 8, sd);
         }
+    }
+}
+
+TEST(sysfs_pci_config_shows_only_the_64_byte_header_to_non_root)
+{
+    list_devices();
+    CHECK(ndevs > 0);
+    if (!ndevs)
+        return;
+    unsigned char full[4096];
+    ssize_t n_root = geteuid() == 0 ? slurp(names[0], "config", (char *)full, sizeof(full)) : -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        unsigned char cfg[4096];
+        if (setuid(65534) != 0)
+            _exit(10);
+        ssize_t n = slurp(names[0], "config", (char *)cfg, sizeof(cfg));
+        _exit(n == 64 ? 0 : n < 0 ? 11 : 12);
+    }
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    if (geteuid() == 0) {
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        CHECK(n_root >= 256);               /* root: the whole space */
     }
 }
 
