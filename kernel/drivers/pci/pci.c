@@ -1,7 +1,7 @@
 /* PCI core: walks bus 0 and every bus behind a PCI-to-PCI bridge (as the firmware
- * numbered them; breadth first), records each function's identity, BARs (sized) and capabilities,
- * then offers each device to the drivers gathered in .pci_drivers. The list is
- * written only here, during boot, and read-only afterwards. */
+ * numbered them; breadth first), records each function's identity, BARs (sized)
+ * and capabilities, then offers each device to the drivers gathered in
+ * .pci_drivers. The list is written only here, during boot, and read-only after. */
 
 #define LOG_TAG "pci"
 #include <osc/errno.h>
@@ -54,10 +54,12 @@ static void size_bars(struct pci_dev *d)
         uint32_t orig, hi_orig = 0, hi_sized = 0;
         uint32_t sized = size_reg(d, off, ~0u, &orig);
         bool is64 = !(orig & PCI_BAR_SPACE_IO) &&
-                    (orig & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64 && i + 1 < nbars;
+                    (orig & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64;
+        if (is64 && i + 1 == nbars)
+            break;              /* a 64-bit BAR in the last slot: broken, left unused */
         if (is64)
             hi_sized = size_reg(d, off + 4, ~0u, &hi_orig);
-        i += pci_bar_decode(orig, sized, hi_orig, is64 ? hi_sized : 0, &d->bars[i]);
+        i += pci_bar_decode(orig, sized, hi_orig, hi_sized, &d->bars[i]);
     }
     uint16_t rom = d->header_type == PCI_HEADER_NORMAL ? PCI_ROM_ADDRESS : PCI_ROM_ADDRESS1;
     uint32_t orig, sized = size_reg(d, rom, PCI_ROM_MASK, &orig);
