@@ -14,6 +14,7 @@
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/panic.h>
+#include <osc/pci.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
 #include <osc/ps2.h>
@@ -77,6 +78,7 @@ static int start_init(void)
  *   smp_init()                            [smp] the other CPUs start and park
  *   fb_init(); splash_start()             [fb]
  *   uart_init()                           [uart]
+ *   pci_init()                            [pci] enumeration, driver probes
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
  *   tty_init(); ps2kbd_init()             [tty], [ps2] console input
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
@@ -108,6 +110,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     fb_init();
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
+    pci_init();                 /* before vfs_init: sysfs lists the devices */
     vfs_init();
     tty_init();                 /* [tty] console input through the line discipline */
     ps2kbd_init();              /* [ps2] keyboard: types into the terminal, so after it */

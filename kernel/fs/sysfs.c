@@ -2,7 +2,7 @@
  * A fixed tree from one table; /sys/cortex and /sys/pkg will join it as new rows.
  * The one dynamic part: /sys/devices/system/cpu/cpuN, one empty directory per
  * present CPU as Linux registers them (glibc counts them for
- * sysconf(_SC_NPROCESSORS_CONF)). */
+ * sysconf(_SC_NPROCESSORS_CONF)); and the PCI devices (sysfs_pci.c). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -12,6 +12,7 @@
 #include <osc/syscall.h>
 #include <osc/time.h>
 #include "pseudofs.h"
+#include "sysfs_pci.h"
 
 #define SYSFS_LOG_MAX (64 * 1024)       /* bytes of the log ring a read can see */
 
@@ -136,7 +137,13 @@ static const struct sysent entries[] = {
     { "offline", 9, S_IFREG | 0444, gen_cpu_offline },
     { "possible", 9, S_IFREG | 0444, gen_cpu_possible },
     { "present", 9, S_IFREG | 0444, gen_cpu_present },
+    { "bus", 0, S_IFDIR | 0555, NULL },                 /* 14 */
+    { "pci", 14, S_IFDIR | 0555, NULL },                /* 15 */
+    { "devices", 15, S_IFDIR | 0555, NULL },            /* 16: PCI_DEVICES_DIR */
+    { "pci0000:00", 7, S_IFDIR | 0555, NULL },          /* 17: PCI_ROOT_DIR */
 };
+#define PCI_DEVICES_DIR 16
+#define PCI_ROOT_DIR    17
 #define CPU_DIR         9
 #define CPU_NODE_IDX    1000    /* pnode idx of cpuN: CPU_NODE_IDX + N, parent of no row */
 static struct pnode *nodes[ARRAY_SIZE(entries)];   /* made once at mount */
@@ -153,7 +160,7 @@ static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t le
         for (uint32_t c = 0; c < MIN(cpu_present_count, (uint32_t)MAX_CPUS); c++)
             if (pseudofs_name_is(name, len, cpu_names[c]))
                 return &cpu_nodes[c]->v;
-    return NULL;
+    return sysfs_pci_lookup(d, name, len);
 }
 
 static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
@@ -175,11 +182,13 @@ static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, siz
         *v = &cpu_nodes[k]->v;
         return 0;
     }
-    return -ENOENT;
+    return sysfs_pci_readdir(d, k, name, len, v);
 }
 
 static int sysfs_gen(struct pnode *n, struct pbuf *b)
 {
+    if (n->idx >= SYSFS_PCI_IDX)
+        return sysfs_pci_gen(n, b);
     if (n->idx < 0 || (size_t)n->idx >= ARRAY_SIZE(entries) || !entries[n->idx].gen)
         return -EISDIR;
     return entries[n->idx].gen(n, b);
@@ -193,8 +202,7 @@ static int sysfs_open(struct vnode *v, struct file *f)
 
 static int sysfs_readlink(struct vnode *v, const char **target, size_t *len)
 {
-    (void)v; (void)target; (void)len;
-    return -EINVAL;
+    return sysfs_pci_readlink(pnode_of(v), target, len);
 }
 
 static const struct vnode_ops sysfs_ops = {
@@ -227,6 +235,9 @@ struct vfs_fs *sysfs_create(void)
         if (!cpu_nodes[c])
             return NULL;
     }
+    if (!sysfs_pci_create(fs, &sysfs_ops, PCI_DEVICES_DIR, &nodes[PCI_DEVICES_DIR]->v,
+                          PCI_ROOT_DIR, &nodes[PCI_ROOT_DIR]->v))
+        return NULL;
     fs->root = &nodes[0]->v;
     return fs;
 }

@@ -353,3 +353,78 @@ TEST(acpi_s5_malformed_or_truncated_is_einval_never_overread)
     uint8_t short_pkg[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x02, 0x0a, 0x05, 0x0a, 0x05 };
     CHECK_EQ(acpi_find_s5(short_pkg, sizeof(short_pkg), &a, &b), -EINVAL);
 }
+
+/* --- MCFG (PCIe ECAM windows) ---------------------------------------------------- */
+
+/* MCFG at 0x9000 with the given entries (base, segment, start bus, end bus). */
+static void build_mcfg(size_t n, const uint64_t *base, const uint8_t *start, const uint8_t *end)
+{
+    uint32_t extra[1] = { 0x9000 };
+    build_all(1, extra);
+    uint32_t len = 44 + 16 * (uint32_t)n;
+    header(0x9000, "MCFG", len);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = phys + 0x9000 + 44 + 16 * i;
+        put64(e, base[i]);
+        e[8] = (uint8_t)i;                  /* segment i */
+        e[10] = start[i];
+        e[11] = end[i];
+    }
+    fix_checksum(phys + 0x9000, len, 9);
+}
+
+TEST(acpi_mcfg_gives_ecam_windows)
+{
+    uint64_t base[2] = { 0xb0000000, 0x100000000ull };
+    uint8_t start[2] = { 0, 0x10 }, end[2] = { 0xff, 0x1f };
+    build_mcfg(2, base, start, end);
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK_EQ(info.mcfg_count, 2);
+    CHECK_EQ(info.mcfg[0].base, 0xb0000000);
+    CHECK_EQ(info.mcfg[0].segment, 0);
+    CHECK_EQ(info.mcfg[0].start_bus, 0);
+    CHECK_EQ(info.mcfg[0].end_bus, 0xff);
+    CHECK_EQ(info.mcfg[1].base, 0x100000000ull);
+    CHECK_EQ(info.mcfg[1].segment, 1);
+    CHECK_EQ(info.mcfg[1].start_bus, 0x10);
+    CHECK_EQ(info.mcfg[1].end_bus, 0x1f);
+    CHECK_EQ(info.mcfg_rejected, 0);
+    CHECK_EQ(info.cpu_count, 2);            /* the other tables still parsed */
+}
+
+TEST(acpi_mcfg_drops_impossible_entries_and_a_bad_table)
+{
+    /* zero base, unaligned base, inverted bus range, a window past 2^64; one good */
+    uint64_t base[5] = { 0, 0xb0001000, 0xb0000000, 0xfffffffffff00000ull, 0xe0000000 };
+    uint8_t start[5] = { 0, 0, 5, 0, 0 }, end[5] = { 0xff, 0xff, 4, 0xff, 0x3f };
+    build_mcfg(5, base, start, end);
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK_EQ(info.mcfg_count, 1);
+    CHECK_EQ(info.mcfg[0].base, 0xe0000000);
+    CHECK_EQ(info.mcfg[0].end_bus, 0x3f);
+    CHECK_EQ(info.mcfg_rejected, 4);
+    /* A bad checksum drops the whole table; no MCFG at all gives no windows. */
+    phys[0x9000 + 50] ^= 0x40;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK_EQ(info.mcfg_count, 0);
+    CHECK_EQ(info.tables_rejected, 1);
+    build_all(0, NULL);
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK_EQ(info.mcfg_count, 0);
+}
+
+TEST(acpi_mcfg_entry_cut_by_the_table_length_is_not_read)
+{
+    uint64_t base[2] = { 0xb0000000, 0xc0000000 };
+    uint8_t start[2] = { 0, 0 }, end[2] = { 0xff, 0xff };
+    build_mcfg(2, base, start, end);
+    /* Claim a length that ends half-way through the second entry. */
+    put32(phys + 0x9000 + 4, 44 + 16 + 8);
+    fix_checksum(phys + 0x9000, 44 + 16 + 8, 9);
+    struct acpi_info info;
+    CHECK_EQ(acpi_parse(phys, 36, map_fake, NULL, &info), 0);
+    CHECK_EQ(info.mcfg_count, 1);
+    CHECK_EQ(info.mcfg[0].base, 0xb0000000);
+}

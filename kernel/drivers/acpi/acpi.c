@@ -1,5 +1,5 @@
-/* ACPI table parser (ACPI 6.5 §5.2): RSDP, RSDT/XSDT, MADT, HPET, the FADT and
- * the DSDT's \_S5_ package. Pure logic: physical memory is reached only through
+/* ACPI table parser (ACPI 6.5 §5.2): RSDP, RSDT/XSDT, MADT, HPET, MCFG, the FADT
+ * and the DSDT's \_S5_ package. Pure logic: physical memory is reached only through
  * the caller's map function, and every read is bounded by the table's length. */
 
 #include <osc/acpi.h>
@@ -22,6 +22,9 @@
 #define HPET_GAS_OFF        40          /* IA-PC HPET 1.0a 3.2.4: base address GAS */
 #define HPET_ADDRESS_OFF    44          /* 64-bit address inside the GAS at 40 */
 #define GAS_SYSTEM_MEMORY   0           /* ACPI 6.5 5.2.3.2: address space id */
+#define MCFG_ENTRIES_OFF    44          /* PCI Firmware 3.2 table 4-2: 8 reserved bytes */
+#define MCFG_ENTRY_LEN      16          /* base (8), segment (2), start/end bus, 4 reserved */
+#define ECAM_BUS_ALIGN      (1ull << 20)
 
 /* FADT field offsets (ACPI 6.5 table 5.9). */
 #define FADT_DSDT           40
@@ -272,6 +275,24 @@ static void parse_fadt(const uint8_t *t, acpi_map_fn map, void *ctx, struct acpi
     f->s5_found = f->s5_error == 0;
 }
 
+/* Entries that could not be right (a zero or unaligned base, an inverted bus range,
+ * a window that wraps the address space) are dropped and counted. */
+static void parse_mcfg(const uint8_t *t, struct acpi_info *out)
+{
+    uint32_t len = rd32(t + 4);
+    for (uint32_t off = MCFG_ENTRIES_OFF; off + MCFG_ENTRY_LEN <= len; off += MCFG_ENTRY_LEN) {
+        const uint8_t *e = t + off;
+        struct acpi_mcfg m = { rd64(e), rd16(e + 8), e[10], e[11] };
+        uint64_t end = m.base + ((uint64_t)m.end_bus + 1) * ECAM_BUS_ALIGN;
+        if (!m.base || m.base % ECAM_BUS_ALIGN || m.start_bus > m.end_bus || end < m.base) {
+            out->mcfg_rejected++;
+            continue;
+        }
+        if (out->mcfg_count < ACPI_MAX_MCFG)
+            out->mcfg[out->mcfg_count++] = m;
+    }
+}
+
 static void parse_table(const uint8_t *t, acpi_map_fn map, void *ctx, struct acpi_info *out)
 {
     if (memcmp(t, "APIC", 4) == 0)
@@ -281,6 +302,8 @@ static void parse_table(const uint8_t *t, acpi_map_fn map, void *ctx, struct acp
     else if (memcmp(t, "HPET", 4) == 0 && rd32(t + 4) >= HPET_ADDRESS_OFF + 8 &&
              t[HPET_GAS_OFF] == GAS_SYSTEM_MEMORY)
         out->hpet_address = rd64(t + HPET_ADDRESS_OFF);
+    else if (memcmp(t, "MCFG", 4) == 0 && out->mcfg_count == 0)
+        parse_mcfg(t, out);
 }
 
 int acpi_parse(const uint8_t *rsdp, size_t rsdp_len, acpi_map_fn map, void *ctx,

@@ -60,6 +60,9 @@ int acpi_init(void)
     else if (!f->s5_found)
         log_warn("ACPI: no usable \\_S5_ in the DSDT (%s): power off unavailable",
                  f->s5_error == -EINVAL ? "malformed" : "missing");
+    if (acpi_info.mcfg_rejected)
+        log_warn("ACPI: %zu unusable MCFG entr%s ignored", acpi_info.mcfg_rejected,
+                 acpi_info.mcfg_rejected == 1 ? "y" : "ies");
     if (acpi_info.tables_rejected)
         log_warn("ACPI: %zu table(s) with a bad checksum or length ignored",
                  acpi_info.tables_rejected);

@@ -1,6 +1,7 @@
 /* ACPI firmware tables: the parts the kernel uses (ACPI 6.5 §5.2): the CPU list and
  * interrupt controllers from the MADT, the HPET address, and from the FADT and the
- * DSDT's \_S5_ object what powering off and resetting the machine needs. The parser is pure: it
+ * DSDT's \_S5_ object what powering off and resetting the machine needs, and the
+ * PCIe configuration windows (ECAM) from the MCFG. The parser is pure: it
  * reaches physical memory only through a caller-supplied map function, so host
  * tests can feed it synthetic tables. Tables are untrusted input: a bad checksum or
  * length is logged and the table ignored. */
@@ -11,6 +12,7 @@
 #define ACPI_MAX_CPUS       64
 #define ACPI_MAX_IOAPICS    8
 #define ACPI_MAX_OVERRIDES  16
+#define ACPI_MAX_MCFG       8
 
 /* MPS INTI flags (ACPI 6.5 table 5.50) of an interrupt source override. */
 #define ACPI_POLARITY_MASK      0x3
@@ -57,6 +59,15 @@ struct acpi_fadt {
     uint8_t reset_value;
 };
 
+/* One PCIe ECAM window from the MCFG (PCI Firmware 3.2 §4.1.2): the configuration
+ * space of bus b, device d, function f is at base + (b << 20 | d << 15 | f << 12),
+ * for start_bus <= b <= end_bus (base is the address bus 0 would have). */
+struct acpi_mcfg {
+    paddr_t base;
+    uint16_t segment;
+    uint8_t start_bus, end_bus;
+};
+
 struct acpi_info {
     uint8_t revision;               /* RSDP revision: 0 = ACPI 1.0 (RSDT) */
     paddr_t lapic_address;
@@ -69,6 +80,9 @@ struct acpi_info {
     size_t override_count;
     paddr_t hpet_address;           /* 0 when there is no HPET table */
     struct acpi_fadt fadt;
+    struct acpi_mcfg mcfg[ACPI_MAX_MCFG];   /* usable entries only */
+    size_t mcfg_count;
+    size_t mcfg_rejected;                   /* entries that cannot be right */
     size_t tables_rejected;         /* bad checksum / length */
 };
 
