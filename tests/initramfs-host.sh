@@ -30,9 +30,10 @@ hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 # Every program but those that read /proc (the chroot has none, on purpose: see
 # above): procfs*, exec and ptimers (/proc/self/exe), fsinfo (statfs of /proc,
 # /proc/self/fd), inotify (/proc/self/fd), sysv_* (/proc/sysvipc, waits on
-# /proc/<pid>/stat), sysfs_pci (/sys). They are checked where /proc exists: the host run of
-# user/tests and OSCortex.
-selection=$(grep -vE '^(procfs|exec|fsinfo|inotify|ptimers|sysv_|sysfs)' "$scratch/usr/tests/LIST" |
+# /proc/<pid>/stat), unix_sockets (/proc/self/fd), sysfs_pci (/sys). They are
+# checked where /proc exists: the host run of user/tests and OSCortex.
+selection=$(grep -vE '^(procfs|exec|fsinfo|inotify|ptimers|sysv_|sysfs|unix_sockets)' \
+                 "$scratch/usr/tests/LIST" |
             paste -sd, -)
 ntests=$(echo "$selection" | tr ',' '\n' | grep -c .)
 out=$(in_image /sbin/init "osctest=$selection"); status=$?
