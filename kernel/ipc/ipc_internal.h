@@ -90,6 +90,11 @@ struct ipc_obj *ipc_find_key(struct ipc_ids *ids, int32_t key);
 int ipc_add(struct ipc_ids *ids, struct ipc_obj *o, int32_t key, int flags);
 void ipc_remove(struct ipc_ids *ids, struct ipc_obj *o);
 int ipc_max_index(const struct ipc_ids *ids);                  /* highest used slot, -1 */
+/* The lookup every *get call starts with: 1 and *o for key's existing object,
+ * 0 when a new one is to be made (IPC_PRIVATE, or IPC_CREAT and none), -EEXIST
+ * (IPC_CREAT|IPC_EXCL and one exists) or -ENOENT (none, no IPC_CREAT). The
+ * caller then checks what its kind adds. Caller holds ipc_lock. */
+int ipc_get_lookup(struct ipc_ids *ids, int32_t key, int flags, struct ipc_obj **o);
 /* *_STAT by index: the object in slot idx, or NULL. */
 struct ipc_obj *ipc_at_index(struct ipc_ids *ids, int idx);
 /* The object a stat command names: IPC_STAT by id (by_id), *_STAT and *_STAT_ANY

@@ -95,6 +95,14 @@ struct ipc_obj *ipc_at_index(struct ipc_ids *ids, int idx)
     return idx >= 0 && idx < IPC_SLOTS ? ids->slot[idx] : NULL;
 }
 
+int ipc_get_lookup(struct ipc_ids *ids, int32_t key, int flags, struct ipc_obj **o)
+{
+    *o = key == IPC_PRIVATE ? NULL : ipc_find_key(ids, key);
+    if (*o)
+        return (flags & IPC_CREAT) && (flags & IPC_EXCL) ? -EEXIST : 1;
+    return key != IPC_PRIVATE && !(flags & IPC_CREAT) ? -ENOENT : 0;
+}
+
 int ipc_stat_find(struct ipc_ids *ids, int id, bool by_id, bool any, struct ipc_obj **out)
 {
     struct ipc_obj *o = by_id ? ipc_find_id(ids, id) : ipc_at_index(ids, id);

@@ -73,14 +73,12 @@ SYSCALL(msgget)
         return -ENOMEM;
     long ret;
     unsigned long f = spin_lock_irqsave(&ipc_lock);
-    struct ipc_obj *o = key == IPC_PRIVATE ? NULL : ipc_find_key(&msg_ids, key);
-    if (o) {
-        if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
-            ret = -EEXIST;
-        else
-            ret = ipc_perms(o, flags) ? -EACCES : o->id;
-    } else if (key != IPC_PRIVATE && !(flags & IPC_CREAT)) {
-        ret = -ENOENT;
+    struct ipc_obj *o;
+    int found = ipc_get_lookup(&msg_ids, key, flags, &o);
+    if (found < 0) {
+        ret = found;
+    } else if (found) {
+        ret = ipc_perms(o, flags) ? -EACCES : o->id;
     } else {
         fresh->qbytes = MSGMNB;
         ret = ipc_add(&msg_ids, &fresh->obj, key, flags);

@@ -107,16 +107,12 @@ SYSCALL(semget)
         return -ENOMEM;
     long ret;
     unsigned long f = spin_lock_irqsave(&ipc_lock);
-    struct ipc_obj *o = key == IPC_PRIVATE ? NULL : ipc_find_key(&sem_ids, key);
-    if (o) {
-        if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
-            ret = -EEXIST;
-        else if (nsems > set_of(o)->nsems)
-            ret = -EINVAL;
-        else
-            ret = ipc_perms(o, flags) ? -EACCES : o->id;
-    } else if (key != IPC_PRIVATE && !(flags & IPC_CREAT)) {
-        ret = -ENOENT;
+    struct ipc_obj *o;
+    int found = ipc_get_lookup(&sem_ids, key, flags, &o);
+    if (found < 0) {
+        ret = found;
+    } else if (found) {
+        ret = nsems > set_of(o)->nsems ? -EINVAL : ipc_perms(o, flags) ? -EACCES : o->id;
     } else if (nsems == 0) {
         ret = -EINVAL;
     } else if (sems_in_use + nsems > SEMMNS) {

@@ -138,16 +138,12 @@ SYSCALL(shmget)
         can_create = false;
     long ret;
     unsigned long f = spin_lock_irqsave(&ipc_lock);
-    struct ipc_obj *o = key == IPC_PRIVATE ? NULL : ipc_find_key(&shm_ids, key);
-    if (o) {
-        if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
-            ret = -EEXIST;
-        else if (size > seg_of(o)->size)
-            ret = -EINVAL;
-        else
-            ret = ipc_perms(o, flags) ? -EACCES : o->id;
-    } else if (key != IPC_PRIVATE && !(flags & IPC_CREAT)) {
-        ret = -ENOENT;
+    struct ipc_obj *o;
+    int found = ipc_get_lookup(&shm_ids, key, flags, &o);
+    if (found < 0) {
+        ret = found;
+    } else if (found) {
+        ret = size > seg_of(o)->size ? -EINVAL : ipc_perms(o, flags) ? -EACCES : o->id;
     } else if (!can_create) {
         ret = -EINVAL;
     } else if (shm_pages + ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE > SHMALL) {
