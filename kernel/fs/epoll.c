@@ -46,7 +46,7 @@ struct epoll_event {
 } __attribute__((packed));
 
 /* `epoll` (mutex, rank 40): every set's item list, every item, every file's
- * ep_links. Files' poll operations run under it (they take only spinlocks); no
+ * ep_links, the owned hooks of waiting calls (<osc/poll.h>). Files' poll operations run under it (they take only spinlocks); no
  * file_put may run under it (the last one takes it). */
 static struct mutex epoll_mutex = {
     .lock = SPINLOCK_INIT("epoll", 40),
@@ -73,6 +73,7 @@ struct epitem {
     struct poll_waiter et;              /* woken: the file's queue was woken */
     struct poll_entry et_entry;
     int last;                           /* unhooked files: answer at the last look */
+    struct poll_hook *hooks;            /* waiting calls' hooks for this item */
 };
 
 static const struct file_ops epoll_ops;
@@ -109,11 +110,16 @@ static int item_check(struct epitem *it, struct poll_table *pt, bool consume, in
     struct file *f = it->file;
     bool et = it->events & EPOLLET;
     bool w1 = et && it->hooked && et_take(it, consume);
+    struct poll_hook **outer = pt ? pt->owner : NULL;
+    if (pt)
+        pt->owner = &it->hooks;         /* no file reference: see <osc/poll.h> */
     int m;
     if (is_epoll(f))
         m = depth < EP_MAX_NESTS && ep_ready(f->priv, pt, depth + 1) ? POLLIN : 0;
     else
         m = file_poll(f, pt);
+    if (pt)
+        pt->owner = outer;
     m &= (int)(it->events & ~EPOLL_CONTROL);
     if (!et)
         return m;
@@ -206,8 +212,14 @@ static void item_unlink(struct epitem *it)
     if (it->hooked)
         poll_waiter_remove(&it->et_entry);
     it->hooked = false;
+    /* Waiting calls lose their hooks on the file: they rescan without it. */
+    poll_hooks_drop_owned(&it->hooks);
+    waitqueue_wake_all(&it->ep->wq);
     watches--;
 }
+
+void epoll_lock(void) { mutex_lock(&epoll_mutex); }
+void epoll_unlock(void) { mutex_unlock(&epoll_mutex); }
 
 void epoll_file_gone(struct file *f)
 {

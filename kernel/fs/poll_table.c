@@ -15,10 +15,6 @@
 #define POLLWRNORM   0x100
 #define CHUNK_HOOKS  30
 
-struct poll_hook {
-    struct poll_entry entry;
-    struct file *file;                  /* a reference */
-};
 struct poll_chunk {
     struct poll_chunk *next;
     size_t n;
@@ -33,15 +29,52 @@ void poll_table_init(struct poll_table *pt, bool may_sleep)
     pt->rehook = false;
     pt->err = 0;
     pt->wake_at = UINT64_MAX;
+    pt->owner = NULL;
+}
+
+static void owner_unlink(struct poll_hook *h)
+{
+    *h->owner_pprev = h->owner_next;
+    if (h->owner_next)
+        h->owner_next->owner_pprev = h->owner_pprev;
+}
+
+void poll_hooks_drop_owned(struct poll_hook **owner)
+{
+    while (*owner) {
+        struct poll_hook *h = *owner;
+        owner_unlink(h);
+        poll_waiter_remove(&h->entry);
+        h->gone = true;
+    }
 }
 
 void poll_table_release(struct poll_table *pt)
 {
+    bool owned = false;
+    for (struct poll_chunk *c = pt->chunks; c && !owned; c = c->next)
+        for (size_t i = 0; i < c->n && !owned; i++)
+            owned = c->hooks[i].owned;
+    if (owned)
+        epoll_lock();                   /* an item's removal may race us */
+    for (struct poll_chunk *c = pt->chunks; c; c = c->next) {
+        for (size_t i = 0; i < c->n; i++) {
+            struct poll_hook *h = &c->hooks[i];
+            if (h->owned && !h->gone) {
+                owner_unlink(h);
+                poll_waiter_remove(&h->entry);
+            }
+        }
+    }
+    if (owned)
+        epoll_unlock();
     while (pt->chunks) {
         struct poll_chunk *c = pt->chunks;
         for (size_t i = 0; i < c->n; i++) {
-            poll_waiter_remove(&c->hooks[i].entry);
-            file_put(c->hooks[i].file);
+            if (!c->hooks[i].owned) {
+                poll_waiter_remove(&c->hooks[i].entry);
+                file_put(c->hooks[i].file);
+            }
         }
         pt->chunks = c->next;
         kfree(c);
@@ -63,10 +96,20 @@ void poll_table_wait(struct poll_table *pt, struct file *f, struct waitqueue *wq
         c->next = pt->chunks;
         pt->chunks = c;
     }
-    if (!file_tryget(f))
+    struct poll_hook *h = &c->hooks[c->n];
+    *h = (struct poll_hook){ .owned = pt->owner != NULL };
+    if (h->owned) {
+        h->owner_next = *pt->owner;
+        h->owner_pprev = pt->owner;
+        if (h->owner_next)
+            h->owner_next->owner_pprev = &h->owner_next;
+        *pt->owner = h;
+    } else if (file_tryget(f)) {
+        h->file = f;
+    } else {
         return;                         /* closing: its epoll items are going too */
-    struct poll_hook *h = &c->hooks[c->n++];
-    h->file = f;
+    }
+    c->n++;
     poll_waiter_add(&pt->waiter, &h->entry, wq);
 }
 

@@ -312,6 +312,43 @@ TEST(epoll_wait_in_one_thread_is_woken_by_another_threads_write)
     close(ep);
 }
 
+struct waiter { int ep; int n; uint64_t data; };
+
+static void *wait_in_thread(void *arg)
+{
+    struct waiter *w = arg;
+    struct epoll_event ev[1];
+    w->n = epoll_wait(w->ep, ev, 1, 20000);
+    w->data = ev[0].data.u64;
+    return NULL;
+}
+
+TEST(epoll_closing_a_watched_socket_while_another_thread_waits_releases_it)
+{
+    int ep = epoll_create1(0), e = eventfd(0, 0), sv[2];
+    REQUIRE(ep >= 0 && e >= 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK_EQ(add(ep, sv[0], EPOLLIN, 1), 0);
+    CHECK_EQ(add(ep, e, EPOLLIN, 2), 0);
+    struct waiter w = { ep, -2, 0 };
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, wait_in_thread, &w) == 0);
+    struct timespec ts = { 0, 100 * 1000 * 1000 };
+    nanosleep(&ts, NULL);                    /* the thread sleeps in epoll_wait */
+    close(sv[0]);                            /* the last reference: the peer sees EOF */
+    struct pollfd pf = { sv[1], POLLIN, 0 };
+    CHECK_EQ(poll(&pf, 1, 5000), 1);
+    char c;
+    CHECK_EQ(read(sv[1], &c, 1), 0);
+    uint64_t one = 1;
+    CHECK_EQ(write(e, &one, 8), 8);          /* now wake the waiter */
+    pthread_join(t, NULL);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.data, 2);
+    close(sv[1]);
+    close(e);
+    close(ep);
+}
+
 TEST(epoll_watches_an_eventfd)
 {
     int ep = epoll_create1(0), e = eventfd(0, EFD_NONBLOCK);
