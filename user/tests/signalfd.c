@@ -206,3 +206,25 @@ TEST(signalfd_never_takes_sigkill_or_sigstop)
     CHECK_ERR(read(fd, &si, sizeof(si)), EAGAIN);
     close(fd);
 }
+
+TEST(signalfd_reports_a_childs_exit_as_sigchld_with_pid_and_status)
+{
+    sigset_t s = block(SIGCHLD, 0);
+    int fd = signalfd(-1, &s, 0);
+    REQUIRE(fd >= 0);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(7);
+    struct pollfd p = { fd, POLLIN, 0 };
+    CHECK_EQ(poll(&p, 1, 10000), 1);        /* woken by the exit */
+    struct signalfd_siginfo si;
+    CHECK_EQ(read(fd, &si, sizeof(si)), 128);
+    CHECK_EQ(si.ssi_signo, SIGCHLD);
+    CHECK_EQ(si.ssi_code, CLD_EXITED);
+    CHECK_EQ(si.ssi_pid, c);
+    CHECK_EQ(si.ssi_status, 7);
+    int st;
+    CHECK_EQ(waitpid(c, &st, 0), c);
+    close(fd);
+    unblock_all();
+}
