@@ -58,7 +58,13 @@ struct eventpoll {
     struct waitqueue wq;                /* woken by epoll_ctl: pollers rescan */
     struct epitem *head, *tail;         /* items, in report order */
     struct file *file;                  /* the set's own file (no reference) */
+    /* Walks through nested sets visit each set once (a set may be an item many
+     * times over, through dup'd fds): the walk it was last seen in and what it
+     * gave then. Under `epoll`. */
+    uint64_t walk;
+    int memo;
 };
+static uint64_t walk;                    /* under `epoll`: the current walk */
 
 struct epitem {
     struct epitem *next, *prev;         /* on ep's list */
@@ -139,6 +145,10 @@ static int item_check(struct epitem *it, struct poll_table *pt, bool consume, in
  * change that. Caller holds `epoll`. */
 static int ep_ready(struct eventpoll *ep, struct poll_table *pt, int depth)
 {
+    if (ep->walk == walk)
+        return ep->memo;                /* seen in this walk: hooked already */
+    ep->walk = walk;
+    ep->memo = 0;
     poll_table_wait(pt, ep->file, &ep->wq);
     if (pt)
         pt->rehook = true;              /* the set may change between scans */
@@ -149,12 +159,14 @@ static int ep_ready(struct eventpoll *ep, struct poll_table *pt, int depth)
         if (ready && !(pt && pt->hooking))
             break;
     }
+    ep->memo = ready;
     return ready;
 }
 
 static int epoll_poll_pt(struct file *f, struct poll_table *pt)
 {
     mutex_lock(&epoll_mutex);
+    walk++;
     int r = ep_ready(f->priv, pt, 0) ? POLLIN : 0;
     mutex_unlock(&epoll_mutex);
     return r;
@@ -242,23 +254,31 @@ void epoll_file_gone(struct file *f)
 /* Levels of sets below ep (0: no set inside); > EP_MAX_NESTS stops counting. */
 static int depth_down(struct eventpoll *ep, int lvl)
 {
-    int d = 0;
     if (lvl > EP_MAX_NESTS)
         return lvl;
+    if (ep->walk == walk)
+        return ep->memo;
+    int d = 0;
     for (struct epitem *it = ep->head; it; it = it->next)
         if (is_epoll(it->file))
             d = MAX(d, 1 + depth_down(it->file->priv, lvl + 1));
+    ep->walk = walk;
+    ep->memo = d;
     return d;
 }
 
 /* Levels of sets above ep (0: in no set). */
 static int depth_up(struct eventpoll *ep, int lvl)
 {
-    int d = 0;
     if (lvl > EP_MAX_NESTS)
         return lvl;
+    if (ep->walk == walk)
+        return ep->memo;
+    int d = 0;
     for (struct epitem *it = ep->file->ep_links; it; it = it->file_next)
         d = MAX(d, 1 + depth_up(it->ep, lvl + 1));
+    ep->walk = walk;
+    ep->memo = d;
     return d;
 }
 
@@ -269,6 +289,9 @@ static bool reaches(struct eventpoll *target, struct eventpoll *ep, int lvl)
         return true;
     if (lvl > EP_MAX_NESTS + 1)
         return true;                    /* deeper than allowed: treat as a loop */
+    if (target->walk == walk)
+        return false;                   /* explored already in this walk */
+    target->walk = walk;
     for (struct epitem *it = target->head; it; it = it->next)
         if (is_epoll(it->file) && reaches(it->file->priv, ep, lvl + 1))
             return true;
@@ -282,7 +305,12 @@ static long ctl_add(struct eventpoll *ep, struct file *tf, int fd, const struct 
         return -EEXIST;
     if (is_epoll(tf)) {
         struct eventpoll *t = tf->priv;
-        if (reaches(t, ep, 0) || depth_up(ep, 0) + 1 + depth_down(t, 0) > EP_MAX_NESTS)
+        walk++;
+        bool loop = reaches(t, ep, 0);
+        walk++;
+        int up = depth_up(ep, 0);
+        walk++;
+        if (loop || up + 1 + depth_down(t, 0) > EP_MAX_NESTS)
             return -ELOOP;
     }
     if (watches >= MAX_WATCHES)
@@ -436,6 +464,8 @@ static long ep_scan(void *arg, struct poll_table *pt)
     struct eventpoll *ep = req->file->priv;
     int n = 0;
     mutex_lock(&epoll_mutex);
+    walk++;
+    ep->walk = walk;                    /* a set inside itself is refused anyway */
     poll_table_wait(pt, req->file, &ep->wq);
     pt->rehook = true;
     size_t left = 0;
