@@ -466,6 +466,7 @@ static long ep_scan(void *arg, struct poll_table *pt)
     mutex_lock(&epoll_mutex);
     walk++;
     ep->walk = walk;                    /* a set inside itself is refused anyway */
+    ep->memo = 0;
     poll_table_wait(pt, req->file, &ep->wq);
     pt->rehook = true;
     size_t left = 0;
