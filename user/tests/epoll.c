@@ -349,6 +349,30 @@ TEST(epoll_closing_a_watched_socket_while_another_thread_waits_releases_it)
     close(ep);
 }
 
+TEST(epoll_level_triggered_item_wakes_every_thread_waiting_on_the_set)
+{
+    int ep = epoll_create1(0), e = eventfd(0, 0);
+    REQUIRE(ep >= 0 && e >= 0);
+    CHECK_EQ(add(ep, e, EPOLLIN, 12), 0);
+    struct waiter w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct waiter){ ep, -2, 0 };
+        REQUIRE(pthread_create(&t[i], NULL, wait_in_thread, &w[i]) == 0);
+    }
+    struct timespec ts = { 0, 100 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    uint64_t one = 1;
+    CHECK_EQ(write(e, &one, 8), 8);          /* never read: stays ready for all */
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK_EQ(w[i].n, 1);
+        CHECK_EQ(w[i].data, 12);
+    }
+    close(e);
+    close(ep);
+}
+
 TEST(epoll_watches_an_eventfd)
 {
     int ep = epoll_create1(0), e = eventfd(0, EFD_NONBLOCK);
