@@ -37,6 +37,7 @@ void sched_thread_inherit_policy(struct thread *t, struct thread *from)
     t->rt_prio = rt_prio;
     t->nice = nice;
     t->allowed = sched_thread_affinity(from);
+    t->vruntime = from->vruntime;       /* no sleeper's credit for a new thread */
 }
 
 void sched_thread_switches(struct thread *t, uint64_t *nvcsw, uint64_t *nivcsw)

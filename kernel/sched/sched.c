@@ -21,6 +21,11 @@
 
 #define BOOT_STACK_SIZE 16384   /* boot.S */
 #define BALANCE_TICKS   4       /* a busy CPU looks for a long queue every 16 ms */
+/* Wake-up preemption (CFS's numbers): a sleeper is credited up to half of a 6 ms
+ * latency period, and preempts when it is more than 1 ms of weighted run time
+ * behind the running thread, so two threads waking each other do not thrash. */
+#define SLEEPER_CREDIT_NS  3000000ull
+#define WAKEUP_GRAN_NS     1000000ull
 
 static struct runqueue runqueues[MAX_CPUS];
 static struct thread boot_thread;   /* the boot flow, "kmain"; never freed */
@@ -92,6 +97,14 @@ static void sched_finish_switch(struct thread *prev)
         thread_exit_finish(prev);
 }
 
+/* Run time scaled by the thread's share: a nice -5 thread's slice is twice as
+ * long, so its time counts half. */
+static uint64_t vruntime_delta(const struct thread *t, uint64_t ns)
+{
+    unsigned slice = sched_slice_ticks(t);
+    return slice ? ns * SCHED_SLICE_TICKS / slice : ns;
+}
+
 void sched_switch_locked(struct runqueue *rq)
 {
     struct cpu *c = this_cpu();
@@ -134,7 +147,10 @@ void sched_switch_locked(struct runqueue *rq)
     rq->switches++;
     uint64_t now = time_ns();           /* CPU time: prev's stint ends, next's begins */
     prev->run_ns += now - prev->run_start;
+    prev->vruntime += vruntime_delta(prev, now - prev->run_start);
     next->run_start = now;
+    if (next != c->idle && next->vruntime > rq->min_vruntime)
+        rq->min_vruntime = next->vruntime;
     arch_set_kernel_stack(next->stack_top);
     proc_thread_switch(prev, next);
     arch_fpu_switch(prev->fpu_area, next->fpu_area);
@@ -148,6 +164,30 @@ void sched_thread_start(uint64_t *prev_slot, void (*fn)(void *), void *arg)
     irq_enable();
     fn(arg);
     thread_exit();
+}
+
+void sched_wake_preempt_locked(struct runqueue *rq, struct thread *t)
+{
+    struct cpu *c = t->cpu;
+    uint64_t floor = rq->min_vruntime > SLEEPER_CREDIT_NS ? rq->min_vruntime - SLEEPER_CREDIT_NS : 0;
+    if (t->vruntime < floor)
+        t->vruntime = floor;
+    struct thread *cur = __atomic_load_n(&c->current, __ATOMIC_RELAXED);
+    if (cur != c->idle && t->policy == SCHED_OTHER && cur->policy != SCHED_FIFO &&
+        sched_rank(t) == sched_rank(cur)) {
+        uint64_t cur_v = cur->vruntime + vruntime_delta(cur, time_ns() - cur->run_start);
+        if (cur_v > t->vruntime + WAKEUP_GRAN_NS && rq_ready_remove(rq, t)) {
+            /* First among its equals, and the running thread gives way. */
+            t->next = rq->ready_head;
+            rq->ready_head = t;
+            if (!rq->ready_tail)
+                rq->ready_tail = t;
+            __atomic_store_n(&rq->nr_ready, rq->nr_ready + 1, __ATOMIC_RELAXED);
+            sched_resched_cpu_locked(c);
+            return;
+        }
+    }
+    sched_preempt_check_locked(t);
 }
 
 void sched_preempt_check_locked(struct thread *t)
@@ -179,7 +219,7 @@ void sched_make_ready(struct thread *t)
     __atomic_store_n(&t->cpu, c, __ATOMIC_RELEASE);
     t->state = THREAD_READY;
     rq_ready_push(rq, t);
-    sched_preempt_check_locked(t);
+    sched_wake_preempt_locked(rq, t);
     spin_unlock_irqrestore(&rq->lock, f);
 }
 
@@ -267,7 +307,7 @@ void sched_tick(bool user)
         if (__atomic_load_n(&t->allowed, __ATOMIC_RELAXED) & cpu_bit(c)) {
             t->state = THREAD_READY;
             rq_ready_push(rq, t);
-            sched_preempt_check_locked(t);
+            sched_wake_preempt_locked(rq, t);
         } else {
             t->state = THREAD_BLOCKED;  /* its affinity changed while it slept */
             t->next = moving;

@@ -43,6 +43,10 @@ struct thread {
      * stints on the CPU, when the current one began (RUNNING only), the ticks that
      * found it in user / kernel mode, and the split last reported (kept monotonic). */
     uint64_t run_ns, run_start;
+    /* Run time weighted by nice (sched_slice_ticks), for wake-up preemption only
+     * (the pick stays FIFO by rank): a woken normal thread whose vruntime is well
+     * below the running one's goes first. Under the run-queue lock. */
+    uint64_t vruntime;
     uint64_t user_ticks, sys_ticks;
     uint64_t rep_user_ns, rep_sys_ns;
     /* Policy (SCHED_*), its real-time priority (FIFO/RR: 1..99) and nice value
@@ -98,6 +102,9 @@ struct runqueue {
     uint64_t user_ticks, sys_ticks, idle_ticks;     /* /proc/stat's cpu lines */
     unsigned nr_active;         /* running + ready at the last load sample (atomic) */
     unsigned nr_ready;          /* threads on the ready FIFO; written under lock, read racily */
+    /* Highest vruntime a thread had when it started running here: the floor a
+     * waking thread is lifted to (less a sleeper's credit), as CFS's min_vruntime. */
+    uint64_t min_vruntime;
 };
 
 /* Only meaningful with interrupts off (or preemption disabled): otherwise the thread
@@ -162,6 +169,10 @@ void sched_make_ready(struct thread *t);
 /* A thread just made READY on its run queue (lock held): asks for a switch when it
  * outranks what this CPU runs (the idle thread included). */
 void sched_preempt_check_locked(struct thread *t);
+/* The same for a thread that just woke up: its vruntime is lifted to the queue's
+ * floor less a sleeper's credit, and a normal thread well below the running
+ * thread's vruntime goes to the front of its queue and preempts it. */
+void sched_wake_preempt_locked(struct runqueue *rq, struct thread *t);
 /* Switches away from the current thread, whose state the caller has already set
  * (READY threads are requeued here). Caller holds this CPU's rq->lock, taken after
  * disabling interrupts; returns, once this thread runs again, with that lock

@@ -69,6 +69,7 @@ struct thread *thread_create_on(const char *name, void (*fn)(void *), void *arg,
     }
     t->saved_sp = arch_thread_init_stack((void *)t->stack_top, fn, arg);
     t->allowed = cpus;
+    t->vruntime = thread_current()->vruntime;  /* a new thread does not preempt its maker */
     t->state = THREAD_BLOCKED;      /* not on any list yet */
     log_debug("thread %u '%s' created", t->id, t->name);
     sched_make_ready(t);
