@@ -467,17 +467,18 @@ __noreturn void proc_thread_exit(int status, bool group)
     if (!last) {
         waitqueue_wake_locked(&proc_wq, -1);    /* an exec waits for the count */
         proc_pdeath_mark_locked(pc, u->tid, pc->threads->tid);
+        /* From the unlock on, the last thread may finish pc on another CPU and
+         * its parent reap it, freeing pc and the address space: this thread lets
+         * go of both first (a switch back to it must not load pc's tables). */
+        t->uthread = NULL;
+        t->fpu_area = NULL;
+        mm_activate(NULL);
     }
     spin_unlock_irqrestore(&proc_wq.lock, f);
     futex_exit_pi(u->tid);      /* off the table: PI lockers now see it gone */
     if (last)
         proc_finish(t, u, pc);
     proc_pdeath_send_marked();
-    f = irq_save();
-    t->uthread = NULL;
-    t->fpu_area = NULL;
-    mm_activate(NULL);
-    irq_restore(f);
     uthread_free(u);
     thread_exit();
 }
