@@ -222,6 +222,40 @@ TEST(read_only_disk_refuses_writes_with_eperm)
     printf("  read-only disk tests ran on %s (%llu bytes)\n", path, (unsigned long long)disk_size);
 }
 
+/* Several processes at once, each with its own region: their requests are in
+ * flight together (each sleeps until its own completes). */
+TEST(concurrent_writers_and_readers_each_see_their_own_data)
+{
+    if (!have_disk(0))
+        return;
+    enum { NPROC = 6, REGION = 200 * 1024, BASE = 2 << 20, PIECE = 10007 };
+    pid_t pids[NPROC];
+    for (int i = 0; i < NPROC; i++) {
+        pids[i] = fork();
+        REQUIRE(pids[i] >= 0);
+        if (pids[i] == 0) {
+            int fd = open(path, O_RDWR);
+            static uint8_t buf[REGION], back[REGION];
+            uint64_t base = BASE + (uint64_t)i * REGION + 1;
+            for (size_t j = 0; j < REGION - 2; j++)
+                buf[j] = pattern(base + j, 50 + (unsigned)i);
+            int bad = fd < 0;
+            for (size_t at = 0; !bad && at < REGION - 2; at += PIECE) {
+                size_t n = at + PIECE > REGION - 2 ? REGION - 2 - at : PIECE;
+                bad = pwrite(fd, buf + at, n, (off_t)(base + at)) != (ssize_t)n;
+            }
+            bad = bad || pread(fd, back, REGION - 2, (off_t)base) != REGION - 2 ||
+                  memcmp(buf, back, REGION - 2) != 0;
+            _exit(bad);
+        }
+    }
+    for (int i = 0; i < NPROC; i++) {
+        int st = -1;
+        CHECK_EQ(waitpid(pids[i], &st, 0), pids[i]);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+}
+
 /* Last: a record tests/qemu/blockdev.py looks for in the image after poweroff. */
 TEST(fsync_after_a_write_makes_it_durable)
 {
