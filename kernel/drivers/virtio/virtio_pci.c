@@ -154,13 +154,6 @@ int virtio_config_vector(struct virtio_dev *v, uint16_t msix)
     return rd16(v, COMMON_MSIX) == msix ? 0 : -EIO;
 }
 
-static size_t ring_bytes(uint16_t size, size_t *avail_off, size_t *used_off)
-{
-    *avail_off = 16u * size;                            /* descriptors: 16 each */
-    *used_off = ALIGN_UP(*avail_off + 6 + 2u * size, 4); /* avail: flags idx ring used_event */
-    return *used_off + 6 + 8u * size;                   /* used: flags idx ring avail_event */
-}
-
 int virtio_queue_setup(struct virtio_dev *v, struct virtq *q, uint16_t index, uint16_t max,
                        uint16_t msix)
 {
@@ -177,52 +170,30 @@ int virtio_queue_setup(struct virtio_dev *v, struct virtq *q, uint16_t index, ui
         size = max;
     while (size & (size - 1))           /* split rings are a power of two (§2.4) */
         size &= size - 1;
-    size_t avail_off, used_off, bytes = ring_bytes(size, &avail_off, &used_off);
-    q->mem_pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
-    q->mem = pmm_alloc_pages(q->mem_pages);
-    q->token = kzalloc(size * sizeof(*q->token));
-    q->in_len = kzalloc(size * sizeof(*q->in_len));
-    q->chain_len = kzalloc(size * sizeof(*q->chain_len));
-    int err = -ENOMEM;
-    if (!q->mem || !q->token || !q->in_len || !q->chain_len)
-        goto fail;
-    uint8_t *base = phys_to_virt(q->mem);
-    q->desc = (volatile struct virtq_desc *)base;
-    q->avail = (volatile uint16_t *)(base + avail_off);
-    q->used = (volatile uint16_t *)(base + used_off);
-    for (uint16_t i = 0; i < size; i++)
-        q->desc[i].next = (uint16_t)(i + 1);
-    q->size = q->num_free = size;
-    q->index = index;
-    q->vdev = v;
-    spin_init(&q->lock, "virtq", 72);
+    int err = virtq_alloc(q, v, index, size);
+    if (err)
+        return err;
     uint64_t noff = (uint64_t)rd16(v, COMMON_Q_NOFF) * v->notify_mult;
-    err = -EIO;
     if (noff + 2 > v->notify_len) {
         log_warn("%s: queue %u notify offset %#llx outside its window", v->pci->name, index,
                  (unsigned long long)noff);
         goto fail;
     }
     q->notify = (volatile uint16_t *)(v->notify_base + noff);
-    wr16(v, COMMON_Q_SIZE, size);
+    wr16(v, COMMON_Q_SIZE, q->size);
     wr16(v, COMMON_Q_MSIX, msix);
     if (rd16(v, COMMON_Q_MSIX) != msix) {
         log_warn("%s: queue %u refused MSI-X vector %u", v->pci->name, index, msix);
         goto fail;
     }
     wr64(v, COMMON_Q_DESC, q->mem);
-    wr64(v, COMMON_Q_AVAIL, q->mem + avail_off);
-    wr64(v, COMMON_Q_USED, q->mem + used_off);
+    wr64(v, COMMON_Q_AVAIL, q->mem + ((volatile uint8_t *)q->avail - (volatile uint8_t *)q->desc));
+    wr64(v, COMMON_Q_USED, q->mem + ((volatile uint8_t *)q->used - (volatile uint8_t *)q->desc));
     wr16(v, COMMON_Q_ENABLE, 1);
     return 0;
 fail:
-    if (q->mem)
-        pmm_free_pages(q->mem, q->mem_pages);
-    kfree(q->token);
-    kfree(q->in_len);
-    kfree(q->chain_len);
-    memset(q, 0, sizeof(*q));
-    return err;
+    virtq_free(q);
+    return -EIO;
 }
 
 void virtio_driver_ok(struct virtio_dev *v)

@@ -4,12 +4,59 @@
 
 #define LOG_TAG "virtio"
 #include <osc/errno.h>
+#include <osc/lib.h>
 #include <osc/log.h>
+#include <osc/mm.h>
 #include <osc/virtio.h>
 
 #define AVAIL_IDX   1           /* uint16_t slots: flags, idx, ring[] */
 #define AVAIL_RING  2
 #define USED_IDX    1
+
+static size_t ring_bytes(uint16_t size, size_t *avail_off, size_t *used_off)
+{
+    *avail_off = 16u * size;                            /* descriptors: 16 each */
+    *used_off = ALIGN_UP(*avail_off + 6 + 2u * size, 4); /* avail: flags idx ring used_event */
+    return *used_off + 6 + 8u * size;                   /* used: flags idx ring avail_event */
+}
+
+int virtq_alloc(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t size)
+{
+    memset(q, 0, sizeof(*q));
+    if (size == 0 || (size & (size - 1)) || size > VIRTQ_MAX_SIZE)
+        return -EINVAL;
+    size_t avail_off, used_off, bytes = ring_bytes(size, &avail_off, &used_off);
+    q->mem_pages = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+    q->mem = pmm_alloc_pages(q->mem_pages);
+    q->token = kzalloc(size * sizeof(*q->token));
+    q->in_len = kzalloc(size * sizeof(*q->in_len));
+    q->chain_len = kzalloc(size * sizeof(*q->chain_len));
+    if (!q->mem || !q->token || !q->in_len || !q->chain_len) {
+        virtq_free(q);
+        return -ENOMEM;
+    }
+    uint8_t *base = phys_to_virt(q->mem);
+    q->desc = (volatile struct virtq_desc *)base;
+    q->avail = (volatile uint16_t *)(base + avail_off);
+    q->used = (volatile uint16_t *)(base + used_off);
+    for (uint16_t i = 0; i < size; i++)
+        q->desc[i].next = (uint16_t)(i + 1);
+    q->size = q->num_free = size;
+    q->index = index;
+    q->vdev = v;
+    spin_init(&q->lock, "virtq", 72);
+    return 0;
+}
+
+void virtq_free(struct virtq *q)
+{
+    if (q->mem)
+        pmm_free_pages(q->mem, q->mem_pages);
+    kfree(q->token);
+    kfree(q->in_len);
+    kfree(q->chain_len);
+    memset(q, 0, sizeof(*q));
+}
 
 static volatile struct virtq_used_elem *used_elem(struct virtq *q, uint16_t slot)
 {

@@ -100,6 +100,11 @@ void virtio_fail(struct virtio_dev *v);
 void virtio_cfg_read(struct virtio_dev *v, uint32_t off, void *buf, size_t len);
 
 /* ---- virtqueues (virtqueue.c) ---- */
+/* The rings (zeroed DMA memory from pmm) and the free list for size entries (a
+ * power of two up to VIRTQ_MAX_SIZE), without telling any device: 0, -EINVAL,
+ * -ENOMEM. virtq_free releases them (the device must no longer use them). */
+int virtq_alloc(struct virtq *q, struct virtio_dev *v, uint16_t index, uint16_t size);
+void virtq_free(struct virtq *q);
 /* Queues a chain: out buffers (device reads) then in buffers (device writes).
  * 0, -ENOSPC (not enough free descriptors now; retry after a completion),
  * -EINVAL (more than the queue holds) or -EIO (queue broken). Takes q->lock. */
