@@ -89,11 +89,11 @@ def main():
                   "no [virtio-blk] vda/vdb lines", log[-1500:])
         rep.check("blockdev_tests_rw_musl",
                   "disk tests ran on /dev/vda (%d bytes, rw)" % RW_SIZE in out
-                  and re.search(r"^blockdev\.musl: 10 passed, 0 failed$", out, re.M) is not None,
+                  and re.search(r"^blockdev\.musl: 11 passed, 0 failed$", out, re.M) is not None,
                   "status %d" % r.returncode, tail)
         rep.check("blockdev_tests_ro_glibc",
                   "read-only disk tests ran on /dev/vdb (%d bytes)" % RO_SIZE in out
-                  and re.search(r"^blockdev\.glibc: 10 passed, 0 failed$", out, re.M) is not None,
+                  and re.search(r"^blockdev\.glibc: 11 passed, 0 failed$", out, re.M) is not None,
                   "status %d" % r.returncode, tail)
         parts = [l.split() for l in out.splitlines() if re.match(r"^\s*254\s", l)]
         want = [["254", "0", "8192", "vda"], ["254", "1", "2048", "vda1"],

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 
 /* <linux/fs.h>, which musl-gcc does not see. */
 #define BLKROGET        0x125e
@@ -180,6 +181,37 @@ TEST(read_write_and_lseek_move_the_file_offset)
     CHECK(memcmp(b, "abcdefXYZ", 9) == 0);
     CHECK_EQ(lseek(fd, 0, SEEK_CUR), 400010);
     close(fd);
+}
+
+TEST(readv_writev_move_whole_buffers_and_access_modes_hold)
+{
+    if (!have_disk(0))
+        return;
+    int fd = open(path, O_RDWR);
+    REQUIRE(fd >= 0);
+    static uint8_t a[5], b[70000], c[9], back[70014];
+    for (size_t j = 0; j < sizeof(b); j++)
+        b[j] = pattern(j, 77);
+    memcpy(a, "head-", 5);
+    memcpy(c, "-tail-end", 9);
+    struct iovec w[3] = { { a, 5 }, { b, sizeof(b) }, { c, 9 } };
+    CHECK_EQ(lseek(fd, 600003, SEEK_SET), 600003);
+    CHECK_EQ(writev(fd, w, 3), (ssize_t)sizeof(back));
+    CHECK_EQ(lseek(fd, 0, SEEK_CUR), 600003 + (off_t)sizeof(back));
+    struct iovec r[2] = { { back, 1000 }, { back + 1000, sizeof(back) - 1000 } };
+    CHECK_EQ(lseek(fd, 600003, SEEK_SET), 600003);
+    CHECK_EQ(readv(fd, r, 2), (ssize_t)sizeof(back));
+    CHECK(memcmp(back, a, 5) == 0 && memcmp(back + 5, b, sizeof(b)) == 0 &&
+          memcmp(back + 5 + sizeof(b), c, 9) == 0);
+    void *volatile bad = (void *)8;     /* volatile: the compiler cannot see it is bad */
+    CHECK_ERR(write(fd, bad, 100), EFAULT);
+    close(fd);
+    int ro = open(path, O_RDONLY), wo = open(path, O_WRONLY);
+    REQUIRE(ro >= 0 && wo >= 0);
+    CHECK_ERR(write(ro, "x", 1), EBADF);
+    CHECK_ERR(read(wo, back, 1), EBADF);
+    close(ro);
+    close(wo);
 }
 
 TEST(io_at_the_end_of_the_device_is_short_then_zero_then_enospc)

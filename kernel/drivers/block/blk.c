@@ -135,7 +135,10 @@ static ssize_t blk_rw(struct blkdev *b, bool write, uint8_t *buf, size_t len, ui
     struct blkdev *disk = b->disk;
     uint32_t max_sectors = MIN(disk->max_sectors, BLK_CHUNK_PAGES * BLK_PAGE_SECTORS);
     paddr_t pages[BLK_CHUNK_PAGES];
-    size_t npages = (max_sectors * BLK_SECTOR_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;
+    /* Bounce pages for the largest chunk this call makes, not more: a 4 KiB read
+     * (what the syscall layer passes) needs one or two. */
+    uint64_t span = ((off + len + BLK_SECTOR_SIZE - 1) >> BLK_SECTOR_SHIFT) - (off >> BLK_SECTOR_SHIFT);
+    size_t npages = (MIN(span, (uint64_t)max_sectors) * BLK_SECTOR_SIZE + PAGE_SIZE - 1) / PAGE_SIZE;
     int err = alloc_pages(pages, npages);
     if (err)
         return err;
