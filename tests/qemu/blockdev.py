@@ -7,8 +7,10 @@ at 4 MiB; vdb, a 1 MiB image attached readonly=on. Inside OSCortex the
 user/tests/blockdev program runs on each (musl on vda, glibc on vdb), dd copies the
 host's block to another offset, md5sum reads it; after poweroff the host finds in
 the image what the guest wrote (the test program's fsync'd record and the dd copy).
+vdc is a 1 MiB image behind QEMU's blkdebug, which fails reads of one sector: the
+guest's read of it fails (EIO), a read elsewhere works.
 
-usage: blockdev.py   tests: blockdev_boot_log, blockdev_tests_rw_musl,
+usage: blockdev.py   tests: blockdev_boot_log, blockdev_device_error_is_eio, blockdev_tests_rw_musl,
                             blockdev_tests_ro_glibc, blockdev_proc_partitions,
                             blockdev_partition_node, blockdev_host_data_read,
                             blockdev_guest_writes_in_image,
@@ -31,6 +33,7 @@ TIMEOUT = 200
 RW_SIZE, RO_SIZE = 8 << 20, 1 << 20
 HOST_AT, COPY_AT = 4 << 20, 10000 * 512
 PERSIST_AT, PERSIST_LEN = (1 << 20) + 100, 5000     # user/tests/blockdev.c
+ERR_SIZE, ERR_SECTOR = 1 << 20, 1000
 
 
 def pattern(off, seed):
@@ -61,23 +64,38 @@ def main():
     tmp = tempfile.mkdtemp(prefix="oscortex-blockdev-")
     try:
         (rw, ro), host, ro_data = make_images(tmp)
+        conf, err_img = os.path.join(tmp, "blkdebug.conf"), os.path.join(tmp, "err.img")
+        with open(conf, "w") as f:
+            f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n'
+                    'once = "off"\n' % ERR_SECTOR)
+        with open(err_img, "wb") as f:
+            f.truncate(ERR_SIZE)
         # CD first: SeaBIOS would otherwise boot the disk, whose MBR is bootable.
         qemu = ["-boot", "order=d",
                 "-drive", "file=%s,if=none,id=d0,format=raw" % rw,
                 "-device", "virtio-blk-pci,drive=d0,disable-legacy=on",
                 "-drive", "file=%s,if=none,id=d1,format=raw,readonly=on" % ro,
-                "-device", "virtio-blk-pci,drive=d1"]
+                "-device", "virtio-blk-pci,drive=d1",
+                # vdc: QEMU's blkdebug fails every read of sector ERR_SECTOR with EIO.
+                "-drive", "file=blkdebug:%s:%s,if=none,id=d2,format=raw" % (conf, err_img),
+                "-device", "virtio-blk-pci,drive=d2"]
         command = ("/usr/tests/blockdev.musl && OSC_BLOCKDEV=/dev/vdb /usr/tests/blockdev.glibc"
                    " && ls -l /dev/vda1"
                    " && dd if=/dev/vda of=/tmp/h bs=4096 skip=%d count=1 2>/dev/null"
                    " && md5sum /tmp/h"
                    " && dd if=/dev/vda1 of=/tmp/p bs=512 count=1 2>/dev/null && md5sum /tmp/p"
                    " && dd if=/tmp/h of=/dev/vda bs=512 seek=%d conv=notrunc,fsync 2>/dev/null"
-                   " && sync && cat /proc/partitions" % (HOST_AT // 4096, COPY_AT // 512))
-        args = [OSC_RUN, "--timeout", str(TIMEOUT)]
+                   " && if dd if=/dev/vdc of=/dev/null bs=512 skip=%d count=16 2>/dev/null;"
+                   " then echo vdc-bad-read-ok; else echo vdc-bad-read-failed; fi"
+                   " && dd if=/dev/vdc of=/dev/null bs=512 count=16 2>/dev/null && echo vdc-good-read-ok"
+                   " && sync && cat /proc/partitions" % (HOST_AT // 4096, COPY_AT // 512, ERR_SECTOR - 8))
+        script = os.path.join(tmp, "blockdev.sh")     # too long for the command line
+        with open(script, "w") as f:
+            f.write(command + "\n")
+        args = [OSC_RUN, "--timeout", str(TIMEOUT), "--add", script + ":/root/blockdev.sh"]
         for a in qemu:
             args.append("--qemu=" + a)
-        r = subprocess.run(args + ["--", command], stdout=subprocess.PIPE,
+        r = subprocess.run(args + ["--", "sh /root/blockdev.sh"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=TIMEOUT + 120)
         out = r.stdout.decode("utf-8", "replace")
         err = r.stderr.decode("utf-8", "replace")
@@ -85,7 +103,8 @@ def main():
             if os.path.exists(LAST_LOG) else ""
         tail = (out + "\n" + err)[-2500:]
         rep.check("blockdev_boot_log",
-                  "[virtio-blk] vda: 8 MiB" in log and "[virtio-blk] vdb: 1 MiB, read-only" in log,
+                  "[virtio-blk] vda: 8 MiB" in log and "[virtio-blk] vdb: 1 MiB, read-only" in log
+                  and "[virtio-blk] vdc: 1 MiB" in log,
                   "no [virtio-blk] vda/vdb lines", log[-1500:])
         rep.check("blockdev_tests_rw_musl",
                   "disk tests ran on /dev/vda (%d bytes, rw)" % RW_SIZE in out
@@ -97,7 +116,7 @@ def main():
                   "status %d" % r.returncode, tail)
         parts = [l.split() for l in out.splitlines() if re.match(r"^\s*254\s", l)]
         want = [["254", "0", "8192", "vda"], ["254", "1", "2048", "vda1"],
-                ["254", "16", "1024", "vdb"]]
+                ["254", "16", "1024", "vdb"], ["254", "32", "1024", "vdc"]]
         rep.check("blockdev_proc_partitions",
                   parts == want and "major minor  #blocks  name" in out,
                   "got %s, want %s" % (parts, want), tail)
@@ -107,6 +126,11 @@ def main():
         rep.check("blockdev_host_data_read",
                   "%s  /tmp/h" % hashlib.md5(host).hexdigest() in out,
                   "md5 of the host's block not seen", tail)
+        rep.check("blockdev_device_error_is_eio",
+                  "vdc-bad-read-failed" in out and "vdc-good-read-ok" in out
+                  and "vdc: read of 1 sectors at %d failed" % ERR_SECTOR in log,
+                  "a read the device fails must fail with EIO (and be logged); others work",
+                  tail)
         with open(rw, "rb") as f:
             img = f.read()
         persist = bytearray(pattern(PERSIST_AT + j, 99) for j in range(PERSIST_LEN))

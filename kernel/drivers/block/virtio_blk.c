@@ -196,6 +196,13 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
     if (virtio_has(v, VIRTIO_BLK_F_BLK_SIZE))
         virtio_cfg_read(v, CFG_BLK_SIZE, &blk_size, sizeof(blk_size));
     err = -ENODEV;
+    /* Values from the device, checked: a capacity whose byte count overflows, a
+     * ring too small for header + data + status. */
+    if (capacity > (UINT64_MAX >> BLK_SECTOR_SHIFT) || vb->q.size < 3) {
+        log_warn("%s: capacity %llu sectors or queue size %u not usable", pci->name,
+                 (unsigned long long)capacity, vb->q.size);
+        goto fail;
+    }
     if (size_max < PAGE_SIZE) {
         log_warn("%s: segments of at most %u bytes are not supported", pci->name, size_max);
         goto fail;
