@@ -8,13 +8,15 @@ user/tests/blockdev program runs on each (musl on vda, glibc on vdb), dd copies 
 host's block to another offset, md5sum reads it; after poweroff the host finds in
 the image what the guest wrote (the test program's fsync'd record and the dd copy).
 vdc is a 1 MiB image behind QEMU's blkdebug, which fails reads of one sector: the
-guest's read of it fails (EIO), a read elsewhere works.
+guest's read of it fails (EIO), a read elsewhere works. A second boot gives the
+guest a disk that never answers in time (see unanswered()).
 
 usage: blockdev.py   tests: blockdev_boot_log, blockdev_device_error_is_eio, blockdev_tests_rw_musl,
                             blockdev_tests_ro_glibc, blockdev_proc_partitions,
                             blockdev_partition_node, blockdev_host_data_read,
                             blockdev_guest_writes_in_image,
-                            blockdev_partition_reads_from_its_start, blockdev_ro_image_unchanged
+                            blockdev_partition_reads_from_its_start, blockdev_ro_image_unchanged,
+                            blockdev_unanswered_request_times_out_with_eio
 """
 
 import hashlib
@@ -145,9 +147,29 @@ def main():
         with open(ro, "rb") as f:
             rep.check("blockdev_ro_image_unchanged", f.read() == ro_data,
                       "the read-only image changed")
+        unanswered(rep)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     rep.exit()
+
+
+def unanswered(rep):
+    """Second boot: a disk that answers nothing in time (QEMU's null-co with a 4 s
+    latency) under virtio_blk.timeout=1. The partition scan's read at boot times
+    out, the device is reset, the boot goes on; a later read fails with EIO."""
+    args = [OSC_RUN, "--timeout", "90", "--append", "virtio_blk.timeout=1",
+            "--qemu=-blockdev",
+            "--qemu=driver=null-co,node-name=n0,size=1048576,latency-ns=4000000000,read-zeroes=on",
+            "--qemu=-device", "--qemu=virtio-blk-pci,drive=n0",
+            "--", "dd if=/dev/vda of=/dev/null bs=512 count=1"]
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=200)
+    out = r.stdout.decode("utf-8", "replace")
+    log = open(LAST_LOG, encoding="utf-8", errors="replace").read() \
+        if os.path.exists(LAST_LOG) else ""
+    rep.check("blockdev_unanswered_request_times_out_with_eio",
+              "vda: a request got no answer in 1 s: device reset" in log
+              and "[virtio-blk] vda: 1 MiB" in log and "Input/output error" in out,
+              "status %d" % r.returncode, (out + "\n" + log)[-2000:])
 
 
 if __name__ == "__main__":

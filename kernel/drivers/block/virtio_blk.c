@@ -2,16 +2,20 @@
  * with its own MSI-X vector, as many requests in flight as the ring holds (each
  * submitter sleeps until the interrupt handler sees its request completed), flush
  * when the device has a write cache, read-only devices, and the disk registered
- * with the block layer as vda, vdb, ... */
+ * with the block layer as vda, vdb, ... A request the device leaves unanswered
+ * past the timeout (30 s as Linux's; virtio_blk.timeout=SECONDS on the command
+ * line) makes a watchdog thread reset the device and fail everything with EIO. */
 
 #define LOG_TAG "virtio-blk"
 #include <osc/block.h>
+#include <osc/cmdline.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/pci.h>
 #include <osc/sched.h>
+#include <osc/time.h>
 #include <osc/virtio.h>
 
 /* Feature bits (§5.2.3). */
@@ -38,6 +42,9 @@
 #define VBLK_MSIX_QUEUE     1
 #define VBLK_IRQ_CPU        0       /* where the queue's interrupt goes (boot CPU) */
 #define VBLK_MAX_SEGS       16      /* data descriptors a request uses at most */
+#define VBLK_TIMEOUT_S      30      /* Linux's block request timeout */
+#define VBLK_WATCH_NS       500000000ull    /* the watchdog's look while busy */
+#define NS_PER_S            1000000000ull
 
 struct vblk_req_hdr { uint32_t type, reserved; uint64_t sector; };
 
@@ -48,14 +55,21 @@ struct vblk_req {
     struct vblk_req_hdr hdr;
     uint8_t status;
     bool done;
+    uint64_t deadline;              /* time_ns() past which the device is dead */
+    struct vblk_req *next, *prev;   /* on vblk.inflight, under wq.lock */
 };
 
 struct vblk {
     struct virtio_dev vdev;
     struct virtq q;
     struct waitqueue wq;            /* submitters waiting for completion or a slot */
+    struct vblk_req *inflight;      /* posted, not yet collected; under wq.lock */
+    uint32_t ninflight;             /* written under wq.lock, read by the watchdog */
+    struct waitqueue wd_wq;         /* the watchdog sleeps here while nothing is posted */
     struct blkdev disk;
 };
+
+static uint64_t timeout_ns = VBLK_TIMEOUT_S * NS_PER_S;
 
 static void vblk_irq(struct irq_frame *f, void *ctx)
 {
@@ -87,7 +101,8 @@ static void vblk_config_irq(struct irq_frame *f, void *ctx)
              vb->disk.name);
 }
 
-/* Posts one chain and sleeps until it completes: 0 or -EIO. */
+/* Posts one chain and sleeps until it completes (or the watchdog gives up on the
+ * device): 0 or -EIO. */
 static int vblk_submit(struct vblk *vb, struct vblk_req *r, const struct virtq_buf *bufs,
                        unsigned n)
 {
@@ -98,13 +113,70 @@ static int vblk_submit(struct vblk *vb, struct vblk_req *r, const struct virtq_b
         waitqueue_sleep_locked(&vb->wq, &flags);
     if (err) {
         spin_unlock_irqrestore(&vb->wq.lock, flags);
+        r->status = 0xff;               /* never posted: the queue is stopped */
         return -EIO;
     }
+    r->deadline = time_ns() + timeout_ns;
+    r->prev = NULL;
+    r->next = vb->inflight;
+    if (vb->inflight)
+        vb->inflight->prev = r;
+    vb->inflight = r;
+    bool first = __atomic_add_fetch(&vb->ninflight, 1, __ATOMIC_RELEASE) == 1;
     virtq_kick(&vb->q);
+    spin_unlock_irqrestore(&vb->wq.lock, flags);
+    if (first)
+        waitqueue_wake_all(&vb->wd_wq);
+    flags = spin_lock_irqsave(&vb->wq.lock);
     while (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
         waitqueue_sleep_locked(&vb->wq, &flags);
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        vb->inflight = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    __atomic_sub_fetch(&vb->ninflight, 1, __ATOMIC_RELEASE);
     spin_unlock_irqrestore(&vb->wq.lock, flags);
     return r->status == VIRTIO_BLK_S_OK ? 0 : -EIO;
+}
+
+/* The device left a request unanswered past its deadline: reset it (after which
+ * it touches no buffer of ours), fail every outstanding request, refuse new ones. */
+static void vblk_give_up(struct vblk *vb)
+{
+    log_error("%s: a request got no answer in %llu s: device reset, every request fails "
+              "with EIO", vb->disk.name, (unsigned long long)(timeout_ns / NS_PER_S));
+    virtq_break(&vb->q);
+    virtio_reset(&vb->vdev);
+    struct vblk_req *r;
+    while ((r = virtq_detach(&vb->q))) {
+        r->status = 0xff;
+        __atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+    }
+    waitqueue_wake_all(&vb->wq);
+}
+
+/* Sleeps while nothing is posted (idle means idle); while requests are out,
+ * looks twice a second for one past its deadline. */
+static void vblk_watchdog(void *arg)
+{
+    struct vblk *vb = arg;
+    for (;;) {
+        unsigned long flags = spin_lock_irqsave(&vb->wd_wq.lock);
+        while (!__atomic_load_n(&vb->ninflight, __ATOMIC_ACQUIRE))
+            waitqueue_sleep_locked(&vb->wd_wq, &flags);
+        spin_unlock_irqrestore(&vb->wd_wq.lock, flags);
+        thread_sleep_ns(VBLK_WATCH_NS);
+        uint64_t now = time_ns();
+        bool late = false;
+        flags = spin_lock_irqsave(&vb->wq.lock);
+        for (struct vblk_req *r = vb->inflight; r && !late; r = r->next)
+            late = !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) && now > r->deadline;
+        spin_unlock_irqrestore(&vb->wq.lock, flags);
+        if (late && !vb->q.broken)
+            vblk_give_up(vb);
+    }
 }
 
 static int vblk_rw(struct blkdev *disk, bool write, uint64_t sector, uint32_t count,
@@ -173,6 +245,15 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
     if (err)
         goto fail;
     waitqueue_init(&vb->wq);
+    waitqueue_init(&vb->wd_wq);
+    const char *t = cmdline_get("virtio_blk.timeout");
+    if (t && *t) {
+        uint64_t secs = 0;
+        for (; *t >= '0' && *t <= '9' && secs < 100000; t++)
+            secs = secs * 10 + (uint64_t)(*t - '0');
+        if (secs)
+            timeout_ns = secs * NS_PER_S;
+    }
     /* With one vector only, the queue shares entry 0 and config changes go unheard. */
     uint16_t qvec = v->nvec > 1 ? VBLK_MSIX_QUEUE : VBLK_MSIX_CONFIG;
     err = virtio_queue_setup(v, &vb->q, 0, VBLK_QUEUE_SIZE, qvec);
@@ -224,6 +305,10 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
     d->priv = vb;
     d->max_sectors = segs * (PAGE_SIZE / BLK_SECTOR_SIZE);
     d->phys_block = blk_size;
+    err = -ENOMEM;
+    struct thread *wd = thread_create("virtio-blk-wd", vblk_watchdog, vb);
+    if (!wd || thread_detach(wd))
+        goto fail;
     virtio_driver_ok(v);
     err = blk_register_disk(d);
     if (err)

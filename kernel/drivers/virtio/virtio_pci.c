@@ -106,19 +106,26 @@ int virtio_pci_init(struct virtio_dev *v, struct pci_dev *d, unsigned nvec)
         return n < 0 ? n : -ENODEV;
     }
     v->nvec = n;
+    if (virtio_reset(v))
+        return -EIO;
+    set_status(v, VIRTIO_STATUS_ACKNOWLEDGE);
+    set_status(v, VIRTIO_STATUS_DRIVER);
+    v->num_queues = rd16(v, COMMON_NUMQ);
+    return 0;
+}
+
+int virtio_reset(struct virtio_dev *v)
+{
     /* Reset, and wait for the device to show it is done (§4.1.4.3.2). */
     wr8(v, COMMON_STATUS, 0);
     uint64_t deadline = time_ns() + RESET_TIMEOUT_NS;
     while (rd8(v, COMMON_STATUS) != 0) {
         if (time_ns() > deadline) {
-            log_warn("%s: reset did not complete", d->name);
+            log_warn("%s: reset did not complete", v->pci->name);
             return -EIO;
         }
         cpu_relax();
     }
-    set_status(v, VIRTIO_STATUS_ACKNOWLEDGE);
-    set_status(v, VIRTIO_STATUS_DRIVER);
-    v->num_queues = rd16(v, COMMON_NUMQ);
     return 0;
 }
 

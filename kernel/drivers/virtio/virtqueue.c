@@ -160,6 +160,13 @@ out:
     return token;
 }
 
+void virtq_break(struct virtq *q)
+{
+    unsigned long flags = spin_lock_irqsave(&q->lock);
+    q->broken = true;
+    spin_unlock_irqrestore(&q->lock, flags);
+}
+
 void *virtq_detach(struct virtq *q)
 {
     unsigned long flags = spin_lock_irqsave(&q->lock);

@@ -93,6 +93,10 @@ int virtio_queue_setup(struct virtio_dev *v, struct virtq *q, uint16_t index, ui
 /* The configuration-change vector. 0 or -EIO when the device refuses it. */
 int virtio_config_vector(struct virtio_dev *v, uint16_t msix);
 void virtio_driver_ok(struct virtio_dev *v);
+/* Resets the device (status 0) and waits up to a second for it to finish: once
+ * it has, the device no longer touches the rings or any buffer given to it. 0 or
+ * -EIO (it never showed the reset done). */
+int virtio_reset(struct virtio_dev *v);
 /* Marks the device FAILED (a probe giving up). */
 void virtio_fail(struct virtio_dev *v);
 /* Device-specific configuration, read with the generation check (§4.1.4.3.1);
@@ -114,6 +118,8 @@ void virtq_kick(struct virtq *q);
 /* The next completed chain's token and the bytes written (*len), or NULL when
  * none. A bad used entry marks the queue broken and returns NULL. Takes q->lock. */
 void *virtq_get(struct virtq *q, uint32_t *len);
+/* Stops the queue as a device lie does (a driver giving up on the device). */
+void virtq_break(struct virtq *q);
 /* For a broken queue: the tokens still outstanding, one per call (NULL at the
  * end), so the driver can fail them. */
 void *virtq_detach(struct virtq *q);
