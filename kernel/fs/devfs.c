@@ -4,6 +4,7 @@
 
 #define LOG_TAG "vfs"
 #include <osc/arch.h>
+#include <osc/block.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -109,6 +110,9 @@ int devfs_populate(struct vnode *dev)
         if (err)
             return err;
     }
+    int err = blk_devfs_populate(dev);
+    if (err)
+        log_warn("block device nodes: %d", err);
     vfs_mkdir(&c, NULL, "pts", 0755);
     vfs_mkdir(&c, NULL, "shm", 01777);
     vfs_symlink(&c, "/proc/self/fd", NULL, "fd");

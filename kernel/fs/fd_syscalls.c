@@ -2,6 +2,7 @@
  * ioctl, over the per-process descriptor table (fdtable.c). */
 
 #define LOG_TAG "vfs"
+#include <osc/block.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
@@ -152,3 +153,51 @@ SYSCALL(ioctl)
     return r;
 }
 
+
+/* fsync, fdatasync: the file's own write-back hook (block devices flush the disk);
+ * files of the memory filesystems have nothing to write back, and files Linux
+ * has no fsync for (pipes, sockets, terminals) answer -EINVAL. */
+static long do_fsync(int fd)
+{
+    struct file *f = get_fd(fd);
+    if (!f)
+        return -EBADF;
+    long r;
+    if (f->flags & O_PATH)
+        r = -EBADF;
+    else if (f->ops && f->ops->fsync)
+        r = f->ops->fsync(f);
+    else if (f->vnode && (S_ISREG(f->vnode->mode) || S_ISDIR(f->vnode->mode) ||
+                          S_ISLNK(f->vnode->mode)))
+        r = 0;
+    else
+        r = -EINVAL;
+    file_put(f);
+    return r;
+}
+
+SYSCALL(fsync) { return do_fsync((int)args->a[0]); }
+SYSCALL(fdatasync) { return do_fsync((int)args->a[0]); }
+
+/* sync: every disk's write cache flushed (there are no dirty pages in memory to
+ * write back yet). Errors are not reported, as Linux's sync(2). */
+SYSCALL(sync)
+{
+    (void)args;
+    for (size_t i = 0; i < blk_count(); i++) {
+        struct blkdev *b = blk_at(i);
+        if (b->partno == 0)
+            blk_flush(b);
+    }
+    return 0;
+}
+
+/* syncfs: the memory filesystems have nothing to write back. */
+SYSCALL(syncfs)
+{
+    struct file *f = get_fd((int)args->a[0]);
+    if (!f)
+        return -EBADF;
+    file_put(f);
+    return 0;
+}

@@ -141,6 +141,8 @@ ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
         return -EBADF;
     if (!f->ops->seekable)
         return -ESPIPE;
+    if (f->ops->pwrite)
+        return f->ops->pwrite(f, buf, n, off);
     vfs_lock();
     ssize_t r = f->vnode->ops->write(f->vnode, buf, n, off);
     if (r > 0) {
@@ -160,7 +162,7 @@ int64_t file_lseek(struct file *f, int64_t off, int whence)
     switch (whence) {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = (int64_t)f->off; break;
-    case SEEK_END: base = (int64_t)f->vnode->size; break;
+    case SEEK_END: base = (int64_t)(f->ops->size ? f->ops->size(f) : f->vnode->size); break;
     default: vfs_unlock(); return -EINVAL;
     }
     int64_t pos;

@@ -4,6 +4,7 @@
  * until their process is gone and nothing holds them. */
 
 #include <osc/cmdline.h>
+#include <osc/block.h>
 #include <osc/errno.h>
 #include <osc/ipc.h>
 #include <osc/lib.h>
@@ -20,7 +21,7 @@ enum {
     K_LOADAVG, K_STAT,
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
-    K_SYSVIPC_SHM,
+    K_SYSVIPC_SHM, K_PARTITIONS,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -38,6 +39,7 @@ static const struct pent root_ents[] = {
     { "loadavg", K_LOADAVG, S_IFREG | 0444 },
     { "stat", K_STAT, S_IFREG | 0444 },
     { "sysvipc", K_SYSVIPC, S_IFDIR | 0555 },
+    { "partitions", K_PARTITIONS, S_IFREG | 0444 },
 };
 
 static const struct pent sysvipc_ents[] = {
@@ -491,6 +493,7 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_SYSVIPC_MSG:
     case K_SYSVIPC_SEM:
     case K_SYSVIPC_SHM: return gen_sysvipc(n, b);
+    case K_PARTITIONS: blk_proc_partitions(put_pbuf, b); return 0;
     default: return -EINVAL;
     }
 }

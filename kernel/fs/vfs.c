@@ -5,6 +5,7 @@
  * kernel-only parts elsewhere. */
 
 #define LOG_TAG "vfs"
+#include <osc/block.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -799,10 +800,13 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     } else if (S_ISCHR(v->mode) && !(flags & O_PATH)) {
         f->ops = NULL;
         err = devfs_open(f, v->rdev, (uint32_t)flags);
+    } else if (S_ISBLK(v->mode) && !(flags & O_PATH)) {
+        f->ops = NULL;
+        err = blk_open(f, v->rdev, (uint32_t)flags);
     } else if (S_ISREG(v->mode) && v->ops->open && !(flags & O_PATH)) {
         err = v->ops->open(v, f);
     } else if (!S_ISREG(v->mode) && !S_ISDIR(v->mode)) {
-        f->ops = &vfs_dir_ops;              /* sockets, block nodes: not yet */
+        f->ops = &vfs_dir_ops;              /* sockets: not yet */
         if (!(flags & O_PATH))
             err = -ENXIO;
     }

@@ -48,6 +48,7 @@ void log_write(enum log_level level, const char *tag, const char *fmt, ...)
     log_lines++;
 }
 int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags) { (void)f; (void)rdev; (void)open_flags; return -ENXIO; }
+int blk_open(struct file *f, uint32_t rdev, uint32_t open_flags) { (void)f; (void)rdev; (void)open_flags; return -ENXIO; }
 /* Named pipes live in pipe.c (wait queues, not linked here): opening a FIFO is ENXIO. */
 int fifo_attach_locked(struct file *f, struct vnode *v, uint32_t flags) { (void)f; (void)v; (void)flags; return -ENXIO; }
 int fifo_wait_peer(struct file *f) { (void)f; return 0; }

@@ -54,6 +54,47 @@ void irq_unregister(uint8_t vector)
     spin_unlock_irqrestore(&slots_lock, flags);
 }
 
+int irq_alloc_vector(irq_handler_fn fn, void *ctx)
+{
+    if (!fn)
+        return -EINVAL;
+    int vec = -ENOSPC;
+    unsigned long flags = spin_lock_irqsave(&slots_lock);
+    for (unsigned v = IRQ_VECTOR_DYN_FIRST; v <= IRQ_VECTOR_DYN_LAST; v++) {
+        if (!slots[v].fn) {
+            slots[v].ctx = ctx;
+            __atomic_store_n(&slots[v].fn, fn, __ATOMIC_RELEASE);
+            vec = (int)v;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&slots_lock, flags);
+    if (vec < 0)
+        log_warn("no free interrupt vector");
+    return vec;
+}
+
+void irq_free_vector(uint8_t vector)
+{
+    if (vector >= IRQ_VECTOR_DYN_FIRST && vector <= IRQ_VECTOR_DYN_LAST)
+        irq_unregister(vector);
+}
+
+/* SDM 3A 11.11.1/11.11.2: address 0xFEE in bits 31:20, destination APIC id in
+ * 19:12, redirection hint and destination mode 0 (physical); data: vector, fixed
+ * delivery (0), edge (bit 15 clear). */
+#define MSI_ADDR_BASE       0xfee00000u
+#define MSI_ADDR_DEST_SHIFT 12
+
+int arch_msi_message(unsigned cpu, uint8_t vector, uint64_t *addr, uint32_t *data)
+{
+    if (cpu >= MAX_CPUS || cpus[cpu].apic_id > 0xff)
+        return -EINVAL;
+    *addr = MSI_ADDR_BASE | (cpus[cpu].apic_id << MSI_ADDR_DEST_SHIFT);
+    *data = vector;
+    return 0;
+}
+
 uint64_t irq_count(uint8_t vector)
 {
     return __atomic_load_n(&counts[vector], __ATOMIC_RELAXED);

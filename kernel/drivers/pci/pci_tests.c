@@ -6,6 +6,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/pci.h>
+#include <osc/percpu.h>
 
 #define Q35_VENDOR      0x8086
 #define Q35_HOST_BRIDGE 0x29c0          /* MCH, 00:00.0 */
@@ -87,4 +88,37 @@ KTEST(pci_driver_probe_runs_for_matches_and_a_refusal_leaves_the_device_free)
     KT_ASSERT_EQ(probes, 1);
     KT_ASSERT(probed == find(Q35_VENDOR, Q35_LPC));
     probed->driver = NULL;
+}
+
+static void msi_test_handler(struct irq_frame *f, void *ctx) { (void)f; (void)ctx; }
+
+/* The MSI fallback on a device that has MSI but no MSI-X and no driver (q35's AHCI
+ * controller): one vector, the message in config space aimed at the boot CPU,
+ * enabled; freeing turns it off again. The device is never told to interrupt. */
+KTEST(pci_msi_fallback_programs_one_message_and_frees_it)
+{
+    struct pci_dev *d = NULL;
+    for (size_t i = 0; i < pci_device_count() && !d; i++) {
+        struct pci_dev *c = pci_device_at(i);
+        if (c->msi_cap && !c->msix_cap && !c->driver && !c->irqs)
+            d = c;
+    }
+    KT_ASSERT(d != NULL);               /* q35 always has its AHCI at 00:1f.2 */
+    uint16_t cmd = pci_read16(d, PCI_COMMAND);
+    KT_ASSERT_EQ(pci_irq_alloc(d, 4), 1);
+    KT_ASSERT(d->irqs && d->irqs->mode == PCI_IRQ_MSI);
+    KT_ASSERT_EQ(pci_irq_setup(d, 1, msi_test_handler, NULL, 0), -EINVAL);
+    KT_ASSERT_EQ(pci_irq_setup(d, 0, msi_test_handler, NULL, 0), 0);
+    uint8_t vec = d->irqs->vector[0];
+    uint16_t flags = pci_read16(d, d->msi_cap + 2);
+    KT_ASSERT(flags & 1);                               /* MSI enable */
+    KT_ASSERT_EQ(pci_read32(d, d->msi_cap + 4), 0xfee00000u | cpus[0].apic_id << 12);
+    uint16_t data_off = d->msi_cap + ((flags & 0x80) ? 12 : 8);
+    KT_ASSERT_EQ(pci_read16(d, data_off), vec);
+    pci_irq_free(d);
+    KT_ASSERT(d->irqs == NULL);
+    KT_ASSERT(!(pci_read16(d, d->msi_cap + 2) & 1));
+    KT_ASSERT_EQ(irq_register(vec, msi_test_handler, NULL), 0);    /* the vector is free */
+    irq_unregister(vec);
+    pci_write16(d, PCI_COMMAND, cmd);                   /* INTx as it was */
 }

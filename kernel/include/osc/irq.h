@@ -14,6 +14,10 @@
 #define IRQ_VECTOR_CALL      0xf2   /* runs the target's pending smp_call_on slots */
 #define IRQ_VECTOR_TLB       0xf3   /* reserved: TLB shoot-down (issue 9 step 3) */
 #define IRQ_VECTOR_SPURIOUS  0xff   /* local APIC spurious vector */
+/* Vectors handed out by irq_alloc_vector (MSI/MSI-X): above the ISA range, below
+ * the timer and IPI class. */
+#define IRQ_VECTOR_DYN_FIRST 0x40
+#define IRQ_VECTOR_DYN_LAST  0xef
 
 struct irq_frame;   /* saved registers, layout in <asm/irq_frame.h> */
 
@@ -22,6 +26,16 @@ typedef void (*irq_handler_fn)(struct irq_frame *frame, void *ctx);
 /* Installs fn for vector (32..255). Returns 0, -EINVAL or -EBUSY. */
 int irq_register(uint8_t vector, irq_handler_fn fn, void *ctx);
 void irq_unregister(uint8_t vector);
+
+/* Takes a free vector of the dynamic range and installs fn for it: the vector, or
+ * -ENOSPC when all are in use. irq_free_vector gives it back (irq_unregister). */
+int irq_alloc_vector(irq_handler_fn fn, void *ctx);
+void irq_free_vector(uint8_t vector);
+
+/* The message a PCI MSI/MSI-X entry writes to raise vector on CPU cpu (an index
+ * of cpus[]): fixed delivery, edge triggered, physical destination. -EINVAL when
+ * the CPU's APIC id does not fit the 8-bit destination field. */
+int arch_msi_message(unsigned cpu, uint8_t vector, uint64_t *addr, uint32_t *data);
 
 /* Routes ISA IRQ line `isa_irq` (0-15, after MADT source overrides) to
  * IRQ_VECTOR_ISA_BASE + isa_irq on the boot CPU and unmasks it. */

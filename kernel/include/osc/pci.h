@@ -6,6 +6,7 @@
  * during boot and is read-only afterwards, so readers take no lock. */
 #pragma once
 
+#include <osc/irq.h>
 #include <osc/types.h>
 
 /* Configuration space header (PCI Local Bus 3.0 §6.1, PCIe 5.0 §7.5.1). */
@@ -29,6 +30,7 @@
 #define PCI_COMMAND_IO          0x1
 #define PCI_COMMAND_MEMORY      0x2
 #define PCI_COMMAND_MASTER      0x4
+#define PCI_COMMAND_INTX_DISABLE 0x400
 #define PCI_STATUS_CAP_LIST     0x10
 #define PCI_HEADER_TYPE_MASK    0x7f
 #define PCI_HEADER_MULTIFUNC    0x80
@@ -38,6 +40,7 @@
 #define PCI_CAP_ID_MSI          0x05
 #define PCI_CAP_ID_EXP          0x10    /* PCI Express: 4 KiB of config space */
 #define PCI_CAP_ID_MSIX         0x11
+#define PCI_CAP_ID_VNDR         0x09    /* vendor specific (virtio's transport caps) */
 
 #define PCI_CFG_SIZE            256
 #define PCIE_CFG_SIZE           4096
@@ -74,6 +77,7 @@ struct pci_bar {
 };
 
 struct pci_driver;
+struct pci_irqs;
 
 struct pci_dev {
     uint16_t segment;
@@ -92,6 +96,7 @@ struct pci_dev {
     uint8_t msi_cap, msix_cap, pcie_cap;        /* capability offsets, 0 when absent */
     uint16_t cfg_size;          /* PCI_CFG_SIZE, or PCIE_CFG_SIZE with ECAM and PCIe */
     const struct pci_driver *driver;            /* the driver whose probe accepted it */
+    struct pci_irqs *irqs;                      /* MSI/MSI-X state (msi.c), or NULL */
 };
 
 /* An id table entry: vendor/device (PCI_ANY_ID: any), and class bits under class_mask.
@@ -181,3 +186,36 @@ void pci_probe_drivers(const struct pci_driver *first, const struct pci_driver *
 size_t pci_device_count(void);
 struct pci_dev *pci_device_at(size_t i);       /* in bus/device/function order */
 size_t pci_bus_count(void);
+/* The next capability with id after offset from (0: from the start of the list),
+ * read live; 0 when there is none. Bounded: a looping list ends the walk. */
+uint8_t pci_find_cap(const struct pci_dev *d, uint8_t from, uint8_t id);
+/* Turns on memory decoding and bus mastering (DMA), as Linux's
+ * pci_enable_device + pci_set_master. */
+void pci_enable_device(struct pci_dev *d);
+/* Maps len bytes at off into memory BAR bar, uncached: NULL when the BAR is not
+ * memory or the range does not fit inside it (a device's capability may lie). */
+void *pci_map_bar(struct pci_dev *d, int bar, uint64_t off, uint64_t len);
+
+/* ---- MSI-X and MSI (msi.c) ----
+ * A driver asks for up to max message vectors (MSI-X when the device has it, else
+ * one MSI vector), then installs a handler on each index it uses; the index is
+ * the MSI-X table entry (what the device is told, e.g. virtio's queue vector).
+ * Each vector targets one CPU (an index of cpus[]): spreading queues over CPUs is
+ * the caller's choice of cpu. Entries stay masked until pci_irq_setup. */
+#define PCI_IRQ_MAX 32
+enum pci_irq_mode { PCI_IRQ_NONE, PCI_IRQ_MSI, PCI_IRQ_MSIX };
+struct pci_irqs {
+    enum pci_irq_mode mode;
+    unsigned count;                     /* usable indexes 0..count-1 */
+    volatile uint32_t *table;           /* MSI-X table (16 bytes an entry) */
+    uint8_t vector[PCI_IRQ_MAX];        /* 0: index not set up */
+};
+/* The number of vectors enabled (>= 1), or -ENODEV (neither capability) / -ENOMEM
+ * / -EIO (a table outside its BAR). */
+int pci_irq_alloc(struct pci_dev *d, unsigned max);
+/* Allocates a CPU vector for index idx, points the entry at cpu and unmasks it.
+ * 0 or a negative errno. */
+int pci_irq_setup(struct pci_dev *d, unsigned idx, irq_handler_fn fn, void *ctx, unsigned cpu);
+void pci_irq_mask(struct pci_dev *d, unsigned idx, bool masked);
+/* Masks and frees every vector, disables MSI/MSI-X. */
+void pci_irq_free(struct pci_dev *d);

@@ -190,6 +190,10 @@
 #define __NR_faccessat2 439
 /* file layer: locks, statfs, memfd, inotify */
 #define __NR_flock 73
+#define __NR_fsync 74
+#define __NR_fdatasync 75
+#define __NR_sync 162
+#define __NR_syncfs 306
 #define __NR_statfs 137
 #define __NR_fstatfs 138
 #define __NR_inotify_init 253

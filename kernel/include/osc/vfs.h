@@ -62,6 +62,7 @@ int vfs_proc_init_console(struct process *p);
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
 
 #define O_ACCMODE   03
 #define O_RDONLY    00
@@ -220,6 +221,15 @@ struct file_ops {
     /* Optional: pread/pwrite-free positional read for files whose data lives in the
      * open file (procfs snapshots); called without `vfs`. */
     ssize_t (*pread)(struct file *f, void *buf, size_t n, uint64_t off);
+    /* Optional: its pair for writes (block devices); called without `vfs`. */
+    ssize_t (*pwrite)(struct file *f, const void *buf, size_t n, uint64_t off);
+    /* Optional: fsync/fdatasync/syncfs write back to stable storage. Without it a
+     * regular file, directory or symlink has nothing to write back (0) and any
+     * other file answers -EINVAL, as Linux's files without f_op->fsync. */
+    int (*fsync)(struct file *f);
+    /* Optional: the size SEEK_END counts from, when it is not the vnode's (a block
+     * device's capacity); called under `vfs`, must not take it. */
+    uint64_t (*size)(struct file *f);
     /* Optional, files without a vnode: a new open file on the same object with
      * open(2)'s flags, for opens through /proc/<pid>/fd/N (a pipe gives another
      * read or write end). 0 and *out, or a negative errno. */
