@@ -2,14 +2,16 @@
  * output line names the launch, the CPU it runs on (getcpu) and what
  * /proc/self/status says of its placement (Cpus_allowed_list, Home_core); then,
  * by its mode, it exits 0 after a short busy spell (and says its CPU again), exits
- * 3, or dies of SIGSEGV. Static musl, built by launches.py (never in the image
- * otherwise). usage: launchee N ok|exit|segv */
+ * 3, dies of SIGSEGV, or (hold) stays busy for 1 s of wall time, so that launches
+ * started together overlap, then says its CPU again. Static musl, built by
+ * launches.py (never in the image otherwise). usage: launchee ID ok|exit|segv|hold */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static int cpu_now(void)
@@ -59,8 +61,16 @@ int main(int argc, char **argv)
         *(volatile int *)0 = 1;
     if (strcmp(mode, "exit") == 0)
         _exit(3);
-    for (volatile unsigned long i = 0; i < 2000000; i++)     /* run briefly */
-        ;
+    if (strcmp(mode, "hold") == 0) {
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 1000000000L);
+    } else {
+        for (volatile unsigned long i = 0; i < 2000000; i++)     /* run briefly */
+            ;
+    }
     len = snprintf(line, sizeof line, "DONE %s cpu=%d\n", id, cpu_now());
     return write(1, line, len) == len ? 0 : 2;
 }

@@ -15,6 +15,12 @@ Checks, per CPU count (default: one boot at -smp 2, one at -smp 4):
   launches_smpN_home_core     every launch had a Home_core line, ran on it (first
                               and last sample), inside its Cpus_allowed_list, and
                               not on CPU 0 when there are >= 2 CPUs
+  launches_smpN_spread        (N >= 3) then 5 batches of N - 1 launches started
+                              together, each busy for 1 s: in every batch each runs
+                              on its own home core (the least loaded application
+                              core), none on CPU 0. Their output goes to files
+                              (cat after): concurrent writes to the console from
+                              several CPUs interleaved bytes (2026-12-04)
 The counts are printed as note: lines. Serial log and the launch output:
 build/launches/.
 
@@ -55,11 +61,23 @@ while [ $i -lt $n ]; do
   i=$((i + 1))
 done
 echo "ALL DONE"
+b=0
+while [ $b -lt %(batches)d ]; do
+  j=0
+  while [ $j -lt %(together)d ]; do $L /bin/launchee B$b.$j hold > /tmp/B$b.$j & j=$((j + 1)); done
+  wait
+  cat /tmp/B$b.*
+  b=$((b + 1))
+done
+echo "SPREAD DONE"
 """
+BATCHES = 5
 
 EXPECTED_STATUS = {"ok": 0, "exit": 3, "segv": 139}
 LAUNCH_RE = re.compile(r"^LAUNCH (\d+) cpu=(-?\d+) allowed=(\S+) home=(\S+) mode=(\w+)$")
 DONE_RE = re.compile(r"^DONE (\d+) cpu=(-?\d+)$")
+HOLD_RE = re.compile(r"^LAUNCH B(\d+)\.(\d+) cpu=(-?\d+) allowed=\S+ home=(\S+) mode=hold$")
+HOLD_DONE_RE = re.compile(r"^DONE B(\d+)\.(\d+) cpu=(-?\d+)$")
 END_RE = re.compile(r"^END (\d+) (\d+)$")
 
 
@@ -90,7 +108,8 @@ def build_launchee():
 def run_boot(smp, count, launcher, timeout, exe):
     script = os.path.join(OUT, "launches.sh")
     with open(script, "w") as f:
-        f.write(SCRIPT % {"count": count, "launcher": launcher})
+        f.write(SCRIPT % {"count": count, "launcher": launcher, "batches": BATCHES,
+                          "together": max(smp - 1, 1)})
     t0 = time.monotonic()
     r = subprocess.run([OSC_RUN, "--smp", str(smp), "--timeout", str(timeout),
                         "--add", exe + ":/bin/launchee", "--add", script + ":/bin/launches.sh",
@@ -179,12 +198,43 @@ def judge(rep, smp, count, launcher, status, out, err, elapsed):
              count - len(bad_status), have_home, on_home, off_cpu0,
              ", ".join("%d: %d" % kv for kv in sorted(per_home.items())) or "none"))
     if launcher == "none":
-        print("note: %s_home_core not judged (--launcher none)" % name)
+        print("note: %s_home_core and _spread not judged (--launcher none)" % name)
         return
     reason = "%d of %d on their home core; %s" % (on_home, count, "; ".join(problems))
     if used == "none":
         reason = "no osc-launch in the image; " + reason
     rep.check(name + "_home_core", finished and used != "none" and on_home == count, reason)
+    if smp >= 3:
+        judge_spread(rep, name, smp, out)
+
+
+def judge_spread(rep, name, smp, out):
+    """Launches started together get distinct home cores, none the boot CPU."""
+    together = smp - 1
+    first, last = {}, {}
+    for line in out.splitlines():
+        m = HOLD_RE.match(line.strip())
+        if m:
+            first[(int(m.group(1)), int(m.group(2)))] = (int(m.group(3)), m.group(4))
+        m = HOLD_DONE_RE.match(line.strip())
+        if m:
+            last[(int(m.group(1)), int(m.group(2)))] = int(m.group(3))
+    good, problems = 0, []
+    for b in range(BATCHES):
+        keys = [(b, j) for j in range(together)]
+        homes = [first[k][1] for k in keys if k in first]
+        ok = (len(homes) == together and all(h.isdigit() and int(h) != 0 for h in homes)
+              and len(set(homes)) == together
+              and all(first[k][0] == int(first[k][1]) == last.get(k) for k in keys))
+        good += ok
+        if not ok and len(problems) < 3:
+            problems.append("batch %d: %s" % (b, ", ".join(
+                "cpu %s home %s then %s" % (first[k][0], first[k][1], last.get(k, "-"))
+                if k in first else "no first line" for k in keys)))
+    print("note: smp %d: %d of %d batches of %d launches started together on distinct home "
+          "cores" % (smp, good, BATCHES, together))
+    rep.check(name + "_spread", "SPREAD DONE" in out and good == BATCHES,
+              "%d of %d batches spread; %s" % (good, BATCHES, "; ".join(problems)))
 
 
 def main():

@@ -1,6 +1,7 @@
 /* SMP stress between processes: a fork/exec/exit storm from workers pinned to
  * different CPUs at once (free memory back to its baseline after), a byte-exact
- * stream through pipes between processes on different CPUs, signals (tgkill) to a
+ * stream through pipes between processes on different CPUs, atomic pipe writes
+ * (<= PIPE_BUF) from writers on several CPUs, signals (tgkill) to a
  * thread busy-looping on another CPU, and SIGKILL of a process whose threads spin
  * on other CPUs. Every wait is bounded (a failure, never a hang). With one usable
  * CPU the same logic runs without the cross-CPU checks (a note says so). Reads
@@ -288,6 +289,95 @@ TEST(pipe_streams_between_processes_on_different_cpus_arrive_intact)
         CHECK_EQ(child_cpu2, smp_cpu(1));
         CHECK(my_cpu != child_cpu);
     }
+}
+
+/* POSIX: a write of at most PIPE_BUF bytes to a pipe is atomic, whoever writes
+ * at the same time and from whichever CPU. Writers on different CPUs each send
+ * numbered 512-byte records; the reader, in odd-sized reads, must find every record
+ * whole and each writer's in order. */
+#define REC_BYTES 512
+#define RECS      500
+
+static void fill_record(unsigned char *rec, uint32_t writer, uint32_t seq)
+{
+    memcpy(rec, &writer, 4);
+    memcpy(rec + 4, &seq, 4);
+    for (int i = 8; i < REC_BYTES; i++)
+        rec[i] = (unsigned char)(writer * 31 + seq + i);
+}
+
+TEST(pipe_writes_of_pipe_buf_or_less_from_several_cpus_stay_whole)
+{
+    int cross = SMP_CROSS_CPU();
+    int writers = cross ? smp_cpus()->n_usable : 2;
+    if (writers > 8)
+        writers = 8;
+    if (writers < 2)
+        writers = 2;
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    pid_t pids[8];
+    for (int w = 0; w < writers; w++) {
+        pids[w] = fork();
+        if (pids[w] == 0) {
+            close(p[0]);
+            if (cross && smp_pin(smp_cpu(w)) != 0)
+                _exit(2);
+            unsigned char rec[REC_BYTES];
+            for (uint32_t seq = 0; seq < RECS; seq++) {
+                fill_record(rec, (uint32_t)w, seq);
+                if (write(p[1], rec, REC_BYTES) != REC_BYTES)
+                    _exit(3);
+            }
+            _exit(0);
+        }
+        CHECK(pids[w] > 0);
+    }
+    close(p[1]);
+    static unsigned char buf[REC_BYTES * 4];
+    size_t have = 0;
+    uint32_t next[8] = { 0 };
+    long records = 0, broken = 0, out_of_order = 0;
+    for (;;) {
+        struct pollfd pfd = { p[0], POLLIN, 0 };
+        if (poll(&pfd, 1, (int)(LIMIT_S * 1000)) != 1)
+            break;
+        ssize_t r = read(p[0], buf + have, 1000);      /* never a record's size */
+        if (r <= 0)
+            break;
+        have += r;
+        while (have >= REC_BYTES) {
+            uint32_t w, seq;
+            unsigned char want[REC_BYTES];
+            memcpy(&w, buf, 4);
+            memcpy(&seq, buf + 4, 4);
+            if (w < (uint32_t)writers) {
+                fill_record(want, w, seq);
+                if (memcmp(want, buf, REC_BYTES) != 0)
+                    broken++;
+                else if (seq != next[w]++)
+                    out_of_order++;
+            } else {
+                broken++;
+            }
+            records++;
+            memmove(buf, buf + REC_BYTES, have - REC_BYTES);
+            have -= REC_BYTES;
+        }
+    }
+    close(p[0]);
+    for (int w = 0; w < writers; w++) {
+        int st = -1;
+        if (pids[w] > 0 && wait_bounded(pids[w], &st, LIMIT_S) != 0)
+            kill(pids[w], SIGKILL), waitpid(pids[w], &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    printf("  note: %d writers, %ld records of %d bytes, %ld broken, %ld out of order\n",
+           writers, records, REC_BYTES, broken, out_of_order);
+    CHECK_EQ(records, (long)writers * RECS);
+    CHECK_EQ(have, 0);
+    CHECK_EQ(broken, 0);
+    CHECK_EQ(out_of_order, 0);
 }
 
 /* ---- signals to a thread spinning on another CPU ---- */
