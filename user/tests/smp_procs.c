@@ -296,7 +296,7 @@ TEST(pipe_streams_between_processes_on_different_cpus_arrive_intact)
  * numbered 512-byte records; the reader, in odd-sized reads, must find every record
  * whole and each writer's in order. */
 #define REC_BYTES 512
-#define RECS      500
+#define RECS      1000
 
 static void fill_record(unsigned char *rec, uint32_t writer, uint32_t seq)
 {
@@ -342,7 +342,7 @@ TEST(pipe_writes_of_pipe_buf_or_less_from_several_cpus_stay_whole)
         struct pollfd pfd = { p[0], POLLIN, 0 };
         if (poll(&pfd, 1, (int)(LIMIT_S * 1000)) != 1)
             break;
-        ssize_t r = read(p[0], buf + have, 1000);      /* never a record's size */
+        ssize_t r = read(p[0], buf + have, 700);   /* not a record multiple; small, so the pipe fills */
         if (r <= 0)
             break;
         have += r;
