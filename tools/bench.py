@@ -17,9 +17,12 @@ and a busybox initramfs whose /init mounts proc, sys, devtmpfs and tmpfs, prints
 Boot time is QEMU start -> the first "[init] " line on the serial port, i.e. the
 first line the init program prints, on both systems.
 
-usage: tools/bench.py [--quick] [--rounds N] [--linux-only]
+usage: tools/bench.py [--quick] [--rounds N] [--smp LIST] [--linux-only]
   --quick       one round, small counts: proves every figure is produced on both
                 systems (make test's smoke test); never judges the numbers.
+  --smp LIST    the CPU counts to run both kernels at, one table column group each
+                (default "2,1"; "2" with --quick, to stay quick). Every round boots
+                each system at each count, alternating.
   --linux-only  measure only the Linux column (to check the harness); the table
                 shows OSCortex as "not run" and no ratios are claimed.
 Exit status: 0 when every figure was produced on every system run; 1 otherwise,
@@ -55,9 +58,16 @@ NOP_BIN = os.path.join(BUILD, "user", "bench", "nop")
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
 
 # The one machine both kernels run on: TCG (no -accel given, and no KVM here),
-# 2 CPUs, 1 GiB, BIOS (SeaBIOS) -> GRUB from the ISO.
+# 2 CPUs (or --smp's count, the same for both kernels), 1 GiB, BIOS (SeaBIOS) ->
+# GRUB from the ISO.
 MACHINE = ["-M", "q35", "-cpu", "max", "-smp", "2", "-m", "1G", "-no-reboot", "-nic", "none",
            "-vga", "std", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def machine(cpus):
+    m = list(MACHINE)
+    m[m.index("-smp") + 1] = str(int(cpus))
+    return m
 BOOT_MARKER = "[init] "          # the first line of either init program
 END_MARKER = "BENCH_END"
 LINUX_CMDLINE = "console=ttyS0 quiet panic=-1"
@@ -79,6 +89,17 @@ FIGURES = [
     ("tmpfs_write_us_per_mib", "tmpfs sequential write, 64 MiB file (4 quick), per MiB", "us"),
     ("tmpfs_read_us_per_mib", "tmpfs sequential read, same file, per MiB", "us"),
     ("memcpy_frame_us", "memcpy 1024x768x4 frame", "us"),
+    # The parallel figures: the same work by 1 worker and split over N = online CPUs;
+    # _ratio is N-time / 1-time (1/N = perfect speed-up, 1 = none).
+    ("par_procs_1_ms", "CPU-bound work, 1 process", "ms"),
+    ("par_procs_n_ms", "same work split over N processes", "ms"),
+    ("par_procs_ratio", "N processes / 1 process (time)", "x"),
+    ("par_threads_1_ms", "CPU-bound work, 1 thread", "ms"),
+    ("par_threads_n_ms", "same work split over N threads", "ms"),
+    ("par_threads_ratio", "N threads / 1 thread (time)", "x"),
+    ("files_par_1_us", "tmpfs open+read+close, 1 process, per op", "us"),
+    ("files_par_n_us", "same ops split over N processes, own files, one dir, per op", "us"),
+    ("files_par_ratio", "N processes / 1 process (time)", "x"),
 ]
 BENCH_LINE = re.compile(r"^BENCH (\S+) ([0-9.]+) (\S+)\s*$", re.M)
 ERROR_LINE = re.compile(r"^BENCH_ERROR .*$", re.M)
@@ -223,13 +244,13 @@ def oscortex_iso(mode):
 # ---------------------------------------------------------------------------------
 # One run: boot, wait for BENCH_END, parse.
 
-def boot_and_watch(iso, mode, log_path):
+def boot_and_watch(iso, mode, log_path, cpus):
     """Boots `iso` on MACHINE and follows the serial line until the benchmark ends
     (BENCH_END), init reports the command's exit, the kernel panics, QEMU exits, or
     a limit passes: BOOT_LIMIT to reach BENCH_START, FIGURE_LIMIT between figures
     (from QEMU start until the first),
     RUN_TIMEOUT in all. Returns (text, seconds to BOOT_MARKER or None, why it ended)."""
-    cmd = qemu_run.base_command(iso, machine_args=MACHINE) + [
+    cmd = qemu_run.base_command(iso, machine_args=machine(cpus)) + [
         "-display", "none", "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0"]
     cleaner = qemu_run._Cleaner()
     text, boot, ended = "", None, None
@@ -283,16 +304,18 @@ def boot_and_watch(iso, mode, log_path):
     return text, boot, ended
 
 
-def run_once(system, iso, mode, round_no):
-    path = os.path.join(OUT, "%s-round%d.log" % (system, round_no))
-    text, boot, ended = boot_and_watch(iso, mode, path)
+def run_once(system, iso, mode, round_no, cpus):
+    path = os.path.join(OUT, "%s-smp%d-round%d.log" % (system, cpus, round_no))
+    text, boot, ended = boot_and_watch(iso, mode, path, cpus)
     figures = {}
     for key, value, _unit in BENCH_LINE.findall(text):
         figures[key] = float(value)
     if boot is not None:
         figures["boot_ms"] = boot * 1000.0
     m = re.search(r"^BENCH_INFO cpus (-?\d+)", text, re.M)
-    info = {"cpus": int(m.group(1)) if m else None}
+    info = {"cpus": int(m.group(1)) if m else None, "smp": cpus}
+    m = re.search(r"^BENCH_INFO online (-?\d+)", text, re.M)
+    info["online"] = int(m.group(1)) if m else None
     if system == "oscortex":
         info["osc_run_started"] = "[init] osc-run start" in text
     errors = ERROR_LINE.findall(text)
@@ -300,8 +323,8 @@ def run_once(system, iso, mode, round_no):
     problem = None
     if missing:
         lines = [l.strip() for l in text.splitlines() if l.strip()]
-        problem = "%s round %d: %s; missing %s; last line: %s (log %s)" % (
-            system, round_no, ended, ", ".join(missing), lines[-1] if lines else "(no output)",
+        problem = "%s -smp %d round %d: %s; missing %s; last line: %s (log %s)" % (
+            system, cpus, round_no, ended, ", ".join(missing), lines[-1] if lines else "(no output)",
             os.path.relpath(path, ROOT))
         if errors:
             problem += "; " + "; ".join(errors)
@@ -326,13 +349,21 @@ def fmt_value(s):
 
 
 def table(results):
-    rows = [("benchmark", "OSCortex", "Linux", "ratio")]
+    """One column group (OSCortex, Linux, ratio) per CPU count."""
+    smps = results["smp"]
+    head = ["benchmark"]
+    for c in smps:
+        head += ["OSCortex -smp %d" % c, "Linux -smp %d" % c, "ratio"]
+    rows = [tuple(head)]
     for key, desc, unit in FIGURES:
-        fig = results["figures"][key]
-        ratio = fig["ratio"]
-        rows.append(("%s [%s]" % (desc, unit), fmt_value(fig["oscortex"]), fmt_value(fig["linux"]),
-                     "%.2f" % ratio if ratio is not None else "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        row = ["%s [%s]" % (desc, unit)]
+        for c in smps:
+            fig = results["figures"][key]["smp"][str(c)]
+            ratio = fig["ratio"]
+            row += [fmt_value(fig["oscortex"]), fmt_value(fig["linux"]),
+                    "%.2f" % ratio if ratio is not None else "-"]
+        rows.append(tuple(row))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     out = []
     for n, r in enumerate(rows):
         out.append("| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(r)) + " |")
@@ -367,8 +398,8 @@ def chart(results, path):
     script = "\n".join([
         "set terminal pngcairo size 1100,560 font 'DejaVu Sans,10'",
         "set output '%s'" % path,
-        "set title 'OSCortex / Linux, same QEMU machine (median of %d alternating rounds; "
-        "above 1 = OSCortex slower)'" % results["rounds"],
+        "set title 'OSCortex / Linux, same QEMU machine at -smp %d for both (median of %d "
+        "alternating rounds; above 1 = OSCortex slower)'" % (results["smp"][0], results["rounds"]),
         "set termoption noenhanced",
         "set style fill solid 0.8 border -1",
         "set logscale y 10",
@@ -389,13 +420,20 @@ def chart(results, path):
 
 
 def main():
-    ap = argparse.ArgumentParser(usage="tools/bench.py [--quick] [--rounds N] [--linux-only]")
+    ap = argparse.ArgumentParser(usage="tools/bench.py [--quick] [--rounds N] [--smp LIST] [--linux-only]")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rounds", type=int)
+    ap.add_argument("--smp", help="CPU counts, e.g. 2,1")
     ap.add_argument("--linux-only", action="store_true")
     args = ap.parse_args()
     mode = "quick" if args.quick else "full"
     rounds = args.rounds or (1 if args.quick else 3)
+    try:
+        smps = [int(c) for c in (args.smp or ("2" if args.quick else "2,1")).split(",")]
+    except ValueError:
+        ap.error("--smp takes CPU counts separated by commas")
+    if not smps or min(smps) < 1:
+        ap.error("--smp takes CPU counts of at least 1")
     os.makedirs(OUT, exist_ok=True)
 
     # Targets relative to the tree: the Makefile's rules are written that way.
@@ -411,24 +449,26 @@ def main():
             isos[s] = oscortex_iso(mode) if s == "oscortex" else linux_iso(mode)
     except NotRunnable as e:
         log("OSCortex cannot run the benchmark: %s. No figures reported." % e)
-        print("bench: 0 passed, %d failed" % (len(systems) * len(FIGURES)))
+        print("bench: 0 passed, %d failed" % (len(systems) * len(smps) * len(FIGURES)))
         return 1
 
-    samples = {s: {k: [] for k, _d, _u in FIGURES} for s in systems}
-    runs = {s: [] for s in systems}      # per round: CPUs the benchmark saw, how it started
+    # samples[system][cpus][figure]: one value per round
+    samples = {s: {c: {k: [] for k, _d, _u in FIGURES} for c in smps} for s in systems}
+    runs = {s: [] for s in systems}      # per run: CPUs the benchmark saw, how it started
     problems = []
     t0 = time.monotonic()
     for n in range(1, rounds + 1):
-        for s in systems:     # alternate A B A B: host noise hits both alike
-            log("round %d/%d: %s (%s)" % (n, rounds, s, mode))
-            figures, info, problem = run_once(s, isos[s], mode, n)
-            runs[s].append(info)
-            for k, v in figures.items():
-                if k in samples[s]:
-                    samples[s][k].append(v)
-            if problem:
-                problems.append(problem)
-                log(problem)
+        for c in smps:
+            for s in systems:     # alternate A B A B: host noise hits both alike
+                log("round %d/%d: %s -smp %d (%s)" % (n, rounds, s, c, mode))
+                figures, info, problem = run_once(s, isos[s], mode, n, c)
+                runs[s].append(info)
+                for k, v in figures.items():
+                    if k in samples[s][c]:
+                        samples[s][c][k].append(v)
+                if problem:
+                    problems.append(problem)
+                    log(problem)
         if problems and n == 1 and "oscortex" in systems and any(
                 p.startswith("oscortex") for p in problems):
             break             # OSCortex did not get through: more rounds prove nothing
@@ -436,6 +476,7 @@ def main():
     results = {
         "mode": mode, "rounds": rounds,
         "machine": ["qemu-system-x86_64"] + MACHINE + ["(TCG)"],
+        "smp": smps,
         "qemu": sh(["qemu-system-x86_64", "--version"]).splitlines()[0],
         "linux_kernel": os.path.basename(linux_kernel()) if "linux" in systems else None,
         "linux_cmdline": LINUX_CMDLINE,
@@ -446,18 +487,23 @@ def main():
         "figures": {},
     }
     for key, desc, unit in FIGURES:
-        o = summarize(samples.get("oscortex", {}).get(key, []))
-        lx = summarize(samples["linux"][key])
-        results["figures"][key] = {
-            "description": desc, "unit": unit, "oscortex": o, "linux": lx,
-            "ratio": o["median"] / lx["median"] if o and lx and lx["median"] > 0 else None}
+        per = {}
+        for c in smps:
+            o = summarize(samples["oscortex"][c][key]) if "oscortex" in samples else None
+            lx = summarize(samples["linux"][c][key])
+            per[str(c)] = {"oscortex": o, "linux": lx,
+                           "ratio": o["median"] / lx["median"] if o and lx and lx["median"] > 0
+                           else None}
+        # The first CPU count's numbers also at the top level (the chart draws them).
+        results["figures"][key] = dict(per[str(smps[0])], description=desc, unit=unit, smp=per)
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
 
-    print("OSCortex vs Linux (%s), %s, %d round(s) alternating, median (min-max); "
-          "ratio = OSCortex / Linux, lower is better" % (
-              results["linux_kernel"], " ".join(MACHINE[:8]), rounds))
+    print("OSCortex vs Linux (%s), %s, -smp %s for both, %d round(s) alternating, median "
+          "(min-max); ratio = OSCortex / Linux, lower is better" % (
+              results["linux_kernel"], " ".join(MACHINE[:4] + MACHINE[6:8]),
+              " and ".join(str(c) for c in smps), rounds))
     print(table(results))
     png = os.path.join(OUT, "ratios.png")
     why = chart(results, png)
@@ -467,14 +513,17 @@ def main():
         print("OSCortex: not run (--linux-only)")
     # One check per figure and system: produced in every round. tests/run-all.sh
     # counts this line (summary_suite bench ...).
-    produced = sum(1 for s in systems for k, _d, _u in FIGURES if len(samples[s][k]) == rounds)
+    produced = sum(1 for s in systems for c in smps for k, _d, _u in FIGURES
+                   if len(samples[s][c][k]) == rounds)
     if problems:
         print("INCOMPLETE: %d problem(s):" % len(problems))
         for p in problems:
             print("  " + p)
     else:
-        print("all %d figures produced on %s" % (len(FIGURES), " and ".join(systems)))
-    print("bench: %d passed, %d failed" % (produced, len(systems) * len(FIGURES) - produced))
+        print("all %d figures produced on %s at -smp %s" % (
+            len(FIGURES), " and ".join(systems), ", ".join(str(c) for c in smps)))
+    total = len(systems) * len(smps) * len(FIGURES)
+    print("bench: %d passed, %d failed" % (produced, total - produced))
     return 1 if problems else 0
 
 

@@ -1,13 +1,15 @@
 /* The OSCortex-vs-Linux benchmark: one static musl program that times the kernel
  * paths an OS is judged by (syscall entry, context switch, pipes, fork, exec, page
- * faults, futexes, tmpfs I/O) plus a memcpy as the hardware reference. The same
+ * faults, futexes, tmpfs I/O) plus a memcpy as the hardware reference, and the
+ * parallel figures: one worker against N (the online CPUs) on the same work. The same
  * binary runs under both kernels (tools/bench.py, docs/performance.md).
  *
  * usage: bench [--quick] [FIGURE...]      (no FIGURE: all of them, in table order)
  * Output, one line per figure: "BENCH <name> <value> <unit>", where value is the
  * median over several batches of the per-operation time — every figure is "lower
  * is better". Framed by "BENCH_START <mode>" (followed by "BENCH_INFO cpus <n>",
- * the CPUs the program can run on) and "BENCH_END"; a figure that cannot
+ * the CPUs the program can run on, and "BENCH_INFO online <n>", the N of the
+ * parallel figures) and "BENCH_END"; a figure that cannot
  * be measured prints "BENCH_ERROR <name> <reason>" instead. fork+execve runs the
  * helper "nop" found next to argv[0]. */
 #define _GNU_SOURCE
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -385,6 +388,204 @@ static void bench_memcpy(void)
     free(frame_dst);
 }
 
+/* --- Parallel figures (issue 9). N = the online CPUs (/sys/devices/system/cpu/
+ * online, else sysconf): the same total work done by 1 worker and split over N
+ * workers, started together (each blocks on a pipe until the parent closes it), timed
+ * from the start to the last exit/join. Each batch times 1 then N; the figures are
+ * the medians of both times and of the per-batch ratio N-time / 1-time (lower is
+ * better: 1/N is a perfect speed-up, 1 none). */
+static int online_cpus(void)
+{
+    char buf[256];
+    int n = 0, fd = open("/sys/devices/system/cpu/online", O_RDONLY);
+    if (fd >= 0) {
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        buf[len > 0 ? len : 0] = 0;
+        for (char *s = buf; *s >= '0' && *s <= '9';) {
+            long a = strtol(s, &s, 10), b = a;
+            if (*s == '-')
+                b = strtol(s + 1, &s, 10);
+            n += (int)(b - a + 1);
+            if (*s == ',')
+                s++;
+        }
+    }
+    if (n <= 0)
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
+static volatile uint64_t cpu_sink;
+static uint64_t spin_work(uint64_t iters)
+{
+    uint64_t x = 88172645463325252ull, acc = 0;
+    for (uint64_t i = 0; i < iters; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        acc += x;
+    }
+    return acc;
+}
+
+#define FILES_DIR "/tmp/bench-files"
+static uint64_t par_work;           /* per worker: CPU iterations or file loops */
+static int par_files;               /* 1: the open/read/close workload */
+
+static int files_loop(int worker, uint64_t loops)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, FILES_DIR "/f%d", worker);
+    for (uint64_t i = 0; i < loops; i++) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0)
+            return -1;
+        ssize_t r = read(fd, buf, sizeof buf);
+        close(fd);
+        if (r != (ssize_t)sizeof buf)
+            return -1;
+    }
+    return 0;
+}
+
+static int do_work(int worker)
+{
+    if (par_files)
+        return files_loop(worker, par_work);
+    cpu_sink = spin_work(par_work);
+    return 0;
+}
+
+struct par_thread { pthread_t t; int worker, go, rc; };
+static void *par_thread_main(void *arg)
+{
+    struct par_thread *p = arg;
+    char c;
+    if (read(p->go, &c, 1) < 0)
+        p->rc = -1;
+    else
+        p->rc = do_work(p->worker);
+    return NULL;
+}
+
+/* One run: n workers (processes or threads) each doing par_work; returns ns or -1. */
+static int64_t par_run(int n, int threads)
+{
+    int go[2];
+    pid_t pids[64];
+    struct par_thread th[64];
+    if (pipe(go) < 0)
+        return -1;
+    int started = 0, rc = 0;
+    for (; started < n; started++) {
+        if (threads) {
+            th[started].worker = started;
+            th[started].go = go[0];
+            th[started].rc = 0;
+            if ((errno = pthread_create(&th[started].t, NULL, par_thread_main, &th[started])))
+                break;
+        } else {
+            pids[started] = fork();
+            if (pids[started] < 0)
+                break;
+            if (pids[started] == 0) {
+                char c;
+                close(go[1]);
+                if (read(go[0], &c, 1) < 0)
+                    _exit(1);
+                _exit(do_work(started) ? 1 : 0);
+            }
+        }
+    }
+    if (started < n)
+        rc = -1;
+    int64_t t0 = now_ns();
+    close(go[1]);                       /* EOF: every worker starts */
+    for (int i = 0; i < started; i++) {
+        if (threads) {
+            pthread_join(th[i].t, NULL);
+            rc |= th[i].rc;
+        } else {
+            int status;
+            if (waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
+                WEXITSTATUS(status) != 0)
+                rc = -1;
+        }
+    }
+    int64_t dt = now_ns() - t0;
+    close(go[0]);
+    if (rc < 0 && !errno)
+        errno = EIO;
+    return rc < 0 ? -1 : dt;
+}
+
+/* Reports NAME_1_UNIT, NAME_n_UNIT (time for the whole work, divided by divisor)
+ * and NAME_ratio. total: the work (iterations or loops) of one worker alone. */
+static void par_figure(const char *name, int threads, int batches, uint64_t total,
+                       double divisor, const char *unit)
+{
+    int n = online_cpus();
+    double one[MAX_BATCHES], many[MAX_BATCHES], ratio[MAX_BATCHES];
+    char key[64];
+    for (int b = 0; b < batches; b++) {
+        par_work = total;
+        int64_t t1 = par_run(1, threads);
+        par_work = total / n;
+        int64_t tn = par_run(n, threads);
+        if (t1 < 0 || tn < 0) {
+            fail(name, "run");
+            return;
+        }
+        one[b] = t1 / divisor;
+        many[b] = tn / divisor;
+        ratio[b] = (double)tn / t1;
+    }
+    snprintf(key, sizeof key, "%s_1_%s", name, unit);
+    report(key, median(one, batches), unit);
+    snprintf(key, sizeof key, "%s_n_%s", name, unit);
+    report(key, median(many, batches), unit);
+    snprintf(key, sizeof key, "%s_ratio", name);
+    report(key, median(ratio, batches), "x");
+}
+
+static void bench_parallel(void)
+{
+    uint64_t iters = quick ? (1u << 20) : (1u << 26);
+    int batches = quick ? 1 : 3;
+    par_files = 0;
+    par_figure("par_procs", 0, batches, iters, 1e6, "ms");
+    par_figure("par_threads", 1, batches, iters, 1e6, "ms");
+}
+
+/* N processes, each open/read(512)/close on its own file of one tmpfs directory:
+ * what serialises unrelated work in the VFS. Per-loop time of the whole work. */
+static void bench_files(void)
+{
+    int n = online_cpus();
+    char path[64], data[4096];
+    memset(data, 'f', sizeof data);
+    mkdir(FILES_DIR, 0755);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, FILES_DIR "/f%d", i);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, data, sizeof data) != (ssize_t)sizeof data) {
+            fail("files_par", "create");
+            return;
+        }
+        close(fd);
+    }
+    uint64_t loops = quick ? 200 : 4000;
+    par_files = 1;
+    par_figure("files_par", 0, quick ? 1 : 5, loops, 1e3 * loops, "us");
+    par_files = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, FILES_DIR "/f%d", i);
+        unlink(path);
+    }
+    rmdir(FILES_DIR);
+}
+
 static void bench_getpid(void) { timed("getpid_ns", pick(7, 20000, 1000), body_getpid, 1.0, "ns"); }
 static void bench_yield(void)  { timed("yield_pingpong_ns", pick(5, 2000, 100), body_yield, 1.0, "ns"); }
 static void bench_pipe(void)   { timed("pipe_rtt_ns", pick(5, 2000, 100), body_pipe, 1.0, "ns"); }
@@ -405,6 +606,8 @@ static const struct figure {
     { "futex", bench_futex },
     { "tmpfs", bench_tmpfs },
     { "memcpy", bench_memcpy },
+    { "parallel", bench_parallel },
+    { "files", bench_files },
 };
 #define NFIGURES (sizeof figures / sizeof figures[0])
 
@@ -420,6 +623,7 @@ int main(int argc, char **argv)
 
     printf("BENCH_START %s\n", quick ? "quick" : "full");
     printf("BENCH_INFO cpus %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+    printf("BENCH_INFO online %d\n", online_cpus());
     fflush(stdout);
     for (size_t f = 0; f < NFIGURES; f++) {
         int wanted = first >= argc;
