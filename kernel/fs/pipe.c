@@ -45,6 +45,8 @@ static ssize_t pipe_read(struct file *f, void *buf, size_t n)
     return (ssize_t)got;
 }
 
+#define PIPE_ATOMIC_MAX 4096   /* Linux's PIPE_BUF */
+
 static ssize_t pipe_write(struct file *f, const void *buf, size_t n)
 {
     struct pipe *p = f->priv;
@@ -60,7 +62,12 @@ static ssize_t pipe_write(struct file *f, const void *buf, size_t n)
             signal_send_current(SIGPIPE);
             return -EPIPE;
         }
-        size_t put = pipe_ring_put(&p->ring, (const uint8_t *)buf + done, n - done);
+        /* POSIX: a write of at most PIPE_BUF bytes is never interleaved with
+         * another writer's, so it waits for room for all of it (with several
+         * CPUs a partial put let another writer in between). */
+        size_t room = PIPE_BUF_SIZE - pipe_ring_used(&p->ring);
+        size_t put = n <= PIPE_ATOMIC_MAX && room < n ? 0
+                     : pipe_ring_put(&p->ring, (const uint8_t *)buf + done, n - done);
         done += put;
         if (put) {
             spin_unlock_irqrestore(&p->wq.lock, fl);

@@ -36,6 +36,9 @@ struct tty {
     uint8_t rx_ring[TTY_RX_RING];
     uint32_t rx_head, rx_tail;
     bool ready;                 /* tty_init started its worker */
+    /* Held for one write call's whole output (mutex `tty_out`, rank 45): writes from
+     * different CPUs come out one after the other, never mixed within a call. */
+    struct mutex out_lock;
     char echo_buf[TTY_ECHO_MAX];        /* the worker's only */
 };
 
@@ -83,6 +86,7 @@ static int tty_sleep(struct tty *t, unsigned long *fl)
 /* Output processing (OPOST) in chunks, then to the terminal's screen. */
 static void output(struct tty *t, const char *s, size_t n)
 {
+    mutex_lock(&t->out_lock);
     unsigned long fl = spin_lock_irqsave(&t->wq.lock);
     struct tty_ldisc snap_out = { .termios = t->ld.termios };  /* only termios matters */
     spin_unlock_irqrestore(&t->wq.lock, fl);
@@ -94,6 +98,7 @@ static void output(struct tty *t, const char *s, size_t n)
         s += k;
         n -= k;
     }
+    mutex_unlock(&t->out_lock);
 }
 
 void tty_receive_byte(enum tty_line line, uint8_t c)
@@ -146,6 +151,7 @@ void tty_init(void)
         struct tty *t = &ttys[i];
         waitqueue_init(&t->wq);
         waitqueue_init(&t->rx_wq);
+        mutex_init(&t->out_lock, "tty_out", 45);
         tty_ldisc_init(&t->ld);
         if (!thread_create(t->name, tty_worker, t)) {
             log_error("no memory for the %s thread: its input stays off", t->name);
