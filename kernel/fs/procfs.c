@@ -268,8 +268,12 @@ static int gen_loadavg(struct pnode *n, struct pbuf *b)
         pbuf_printf(b, "%lu.%02lu ", (unsigned long)(x >> LOAD_FSHIFT),
                     (unsigned long)(((x & ((1ull << LOAD_FSHIFT) - 1)) * 100) >> LOAD_FSHIFT));
     }
-    /* Running threads at the last 5 s sample; at least the reader. */
-    pbuf_printf(b, "%u/%d %d\n", running ? running : 1, count, last);
+    /* Running threads now (at least the reader) over every thread, as Linux: with
+     * several CPUs more threads than processes can be running at once. */
+    unsigned total = sched_thread_count();
+    if (running < 1)
+        running = 1;
+    pbuf_printf(b, "%u/%u %d\n", running, total > running ? total : running, last);
     return 0;
 }
 

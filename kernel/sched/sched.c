@@ -456,6 +456,7 @@ void sched_init(void)
     struct thread *idle = thread_alloc("idle");
     if (!idle)
         panic("no memory for the idle thread");
+    thread_uncount();
     idle->saved_sp = arch_thread_init_stack((void *)idle->stack_top, sched_idle_loop, NULL);
     idle->state = THREAD_READY;
     idle->allowed = cpu_bit(c);
@@ -482,6 +483,7 @@ uint64_t sched_prepare_cpu(uint32_t id)
     struct thread *idle = thread_alloc(name);
     if (!idle)
         return 0;
+    thread_uncount();
     /* The AP starts on this stack and becomes this thread (as the boot flow
      * becomes kmain): thread_current() names it from the AP's first instruction. */
     idle->cpu = c;
@@ -497,7 +499,7 @@ void sched_unprepare_cpu(uint32_t id)
 {
     struct cpu *c = &cpus[id];
     if (c->idle && c->idle->block)
-        pmm_free_pages(c->idle->block, THREAD_BLOCK_PAGES);
+        pmm_free_pages(c->idle->block, THREAD_BLOCK_PAGES);    /* never counted */
     c->idle = c->current = NULL;
 }
 

@@ -251,6 +251,8 @@ void proc_thread_switch(struct thread *prev, struct thread *next);
 void thread_exit_finish(struct thread *t);
 /* Allocates a thread block (stack + struct); NULL when memory is short. */
 struct thread *thread_alloc(const char *name);
+/* An idle thread is not counted among the live threads (sched_thread_count). */
+void thread_uncount(void);
 
 /* ---- lockdep.c: mutex order, per thread (a mutex is held across sleeps, so a
  * per-CPU stack can't track it) ---- */

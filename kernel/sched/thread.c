@@ -16,6 +16,17 @@
 #include "sched_internal.h"
 
 static uint32_t next_thread_id = 1;     /* atomic */
+static uint32_t live_threads;           /* atomic: allocated, not freed, idle excluded */
+
+unsigned sched_thread_count(void)
+{
+    return __atomic_load_n(&live_threads, __ATOMIC_RELAXED);
+}
+
+void thread_uncount(void)
+{
+    __atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
+}
 
 struct thread *thread_alloc(const char *name)
 {
@@ -35,6 +46,7 @@ struct thread *thread_alloc(const char *name)
     *t->stack_bottom = STACK_CANARY;
     t->stack_top = ALIGN_DOWN((uint64_t)t, 16);
     t->id = __atomic_fetch_add(&next_thread_id, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&live_threads, 1, __ATOMIC_RELAXED);
     strlcpy(t->name, name, sizeof(t->name));
     t->cpu = this_cpu();            /* a hint: sched_make_ready places it */
     t->allowed = ~0ull;
@@ -46,8 +58,10 @@ void thread_free(struct thread *t)
 {
     if (t == thread_current())
         panic("thread '%s' frees its own stack", t->name);
-    if (t->block)       /* the boot thread's stack is static */
+    if (t->block) {     /* the boot thread's stack is static */
+        __atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
         pmm_free_pages(t->block, THREAD_BLOCK_PAGES);
+    }
 }
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)

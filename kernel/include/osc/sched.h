@@ -57,6 +57,9 @@ void sched_cpu_ticks(unsigned cpu, uint64_t *user, uint64_t *sys, uint64_t *idle
  * number of running or ready threads now (the caller included). */
 #define LOAD_FSHIFT 11
 void sched_loadavg(uint64_t avg[3], unsigned *nr_running);
+/* Threads that exist now, kernel threads included, idle threads not (Linux's
+ * nr_threads: /proc/loadavg's total). */
+unsigned sched_thread_count(void);
 /* Pure (ktest): one decay step of a load average: load * e + active * (1 - e), with
  * e and active in LOAD_FSHIFT fixed point. */
 uint64_t loadavg_step(uint64_t load, uint64_t e, uint64_t active);
