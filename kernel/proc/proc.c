@@ -63,7 +63,7 @@ void proc_thread_switch(struct thread *prev, struct thread *next)
     (void)prev;
     struct uthread *u = next->uthread;
     if (u) {
-        mm_activate(u->proc->pub.mm);
+        mm_activate(u->mm);
         arch_set_user_fs(u->fs_base);
         rseq_switch_in(u);
     } else {
@@ -230,10 +230,14 @@ void *uthread_fpu_area(struct uthread *u)
     return (void *)ALIGN_UP((uint64_t)u->fpu_raw, 64);
 }
 
+/* A thread that ran drops its mm only here, after its exit switched its CPU off
+ * the tables (mm_activate(NULL)). */
 void uthread_free(struct uthread *u)
 {
-    if (u)
-        kfree(u->fpu_raw);
+    if (!u)
+        return;
+    mm_put(u->mm);
+    kfree(u->fpu_raw);
     kfree(u);
 }
 
@@ -264,6 +268,8 @@ static int spawn(const char *path, const char *const argv[], const char *const e
         goto fail;
     pc->pub.proc_data = pc;
     pc->pub.mm = img->mm;
+    mm_get(img->mm);
+    u->mm = img->mm;
     pc->pub.umask = 022;
     strlcpy(pc->pub.comm, img->comm, sizeof(pc->pub.comm));
     proc_set_exec_info(&pc->pub, img->exe, argv);  /* not linked yet: no reader races */
