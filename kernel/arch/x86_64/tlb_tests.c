@@ -18,7 +18,7 @@
 
 #define TEST_UVA    0x0000100000000000ull
 #define TEST_KVA    (MMIO_BASE + (1ull << 39) + (1ull << 30))   /* unused kernel VA */
-#define NPAGES      48          /* > TLB_BATCH_PAGES and > TLB_BATCH_FRAMES */
+#define NPAGES      100         /* > TLB_BATCH_PAGES and > TLB_BATCH_FRAMES */
 #define ATTEMPTS    5           /* rounds in which the AP switched tables are retried */
 #define COST_ROUNDS 1000
 
@@ -135,8 +135,9 @@ static int remap_round(uint32_t n, uint32_t *requests)
     struct mm_space *mm = test_mm(n);
     if (!mm)
         return -1;
-    struct probe p = { .mm = mm, .va = TEST_UVA, .n = n };
-    paddr_t old[NPAGES];
+    static struct probe p;      /* static: a large test would crowd the stack */
+    static paddr_t old[NPAGES];
+    p = (struct probe){ .mm = mm, .va = TEST_UVA, .n = n };
     int ret = -1;
     for (uint32_t i = 0; i < n; i++)
         if (mm_user_phys(mm, TEST_UVA + i * PAGE_SIZE, false, &old[i]) != 0)

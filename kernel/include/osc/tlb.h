@@ -10,7 +10,7 @@
 struct mm_space;
 
 #define TLB_BATCH_PAGES  32     /* more changed pages in one batch: one full flush */
-#define TLB_BATCH_FRAMES 32     /* frames held until the flush; one more flushes early */
+#define TLB_BATCH_FRAMES 64     /* frames held until the flush; one more flushes early */
 
 /* Changes to one address space, gathered under its mm->lock (on the caller's
  * stack): the pages whose entries changed, and the frames they pointed to that
