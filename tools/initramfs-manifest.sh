@@ -28,6 +28,7 @@ echo "file /bin/busybox 0755 $busybox"
 done
 
 echo "file /sbin/init 0755 $build/user/musl/init"
+echo "file /bin/osc-launch 0755 $build/user/musl/osc-launch"
 for f in user/rootfs/etc/*; do
     [ -f "$f" ] || continue
     mode=0644

@@ -11,7 +11,8 @@ USER_TESTS      := $(sort $(basename $(notdir $(wildcard user/tests/*.c))))
 USER_TESTS_MUSL := $(addprefix $(BUILD)/user/musl/tests/,$(USER_TESTS))
 USER_TESTS_GLIBC:= $(addprefix $(BUILD)/user/glibc/tests/,$(USER_TESTS))
 USER_INIT       := $(BUILD)/user/musl/init
-USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT)
+USER_LAUNCH     := $(BUILD)/user/musl/osc-launch
+USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -27,6 +28,11 @@ $(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/t
 	@$(GLIBC_CC) -static $(USER_CFLAGS) -o $@ $<
 
 $(USER_INIT): user/init/init.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
+
+$(USER_LAUNCH): user/osc-launch/osc-launch.c
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<

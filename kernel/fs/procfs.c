@@ -367,9 +367,18 @@ static int gen_pid_status(struct pnode *n, struct pbuf *b)
                     (unsigned long)vm.hiwater_vm * kb, (unsigned long)vm.total_vm * kb,
                     (unsigned long)vm.hiwater_rss * kb, (unsigned long)vm.rss * kb,
                     (unsigned long)vm.data_vm * kb, (unsigned long)vm.stack_vm * kb);
-    pbuf_printf(b, "Threads:\t%d\nvoluntary_ctxt_switches:\t%lu\n"
-                   "nonvoluntary_ctxt_switches:\t%lu\n",
-                pi.nthreads, (unsigned long)pi.nvcsw, (unsigned long)pi.nivcsw);
+    pbuf_printf(b, "Threads:\t%d\nCpus_allowed:\t%lx\nCpus_allowed_list:\t", pi.nthreads,
+                (unsigned long)pi.cpus_allowed);
+    pbuf_cpu_list(b, pi.cpus_allowed);
+    /* OSCortex's own lines (home_core.c): the role and the CPU it is homed on. */
+    static const char *const roles[] = { "normal", "system", "app" };
+    pbuf_printf(b, "\nOsc_role:\t%s\n", pi.role >= 0 && pi.role < 3 ? roles[pi.role] : "?");
+    if (pi.home >= 0)
+        pbuf_printf(b, "Home_core:\t%d\n", pi.home);
+    else
+        pbuf_printf(b, "Home_core:\tnone\n");
+    pbuf_printf(b, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n",
+                (unsigned long)pi.nvcsw, (unsigned long)pi.nivcsw);
     return 0;
 }
 

@@ -39,6 +39,24 @@ void pbuf_put(struct pbuf *b, const void *s, size_t n)
     b->len += n;
 }
 
+void pbuf_cpu_list(struct pbuf *b, uint64_t mask)
+{
+    const char *sep = "";
+    for (unsigned cpu = 0; cpu < 64; cpu++) {
+        if (!(mask >> cpu & 1))
+            continue;
+        unsigned last = cpu;
+        while (last + 1 < 64 && (mask >> (last + 1) & 1))
+            last++;
+        if (last == cpu)
+            pbuf_printf(b, "%s%u", sep, cpu);
+        else
+            pbuf_printf(b, "%s%u-%u", sep, cpu, last);
+        sep = ",";
+        cpu = last;
+    }
+}
+
 void pbuf_printf(struct pbuf *b, const char *fmt, ...)
 {
     va_list ap;

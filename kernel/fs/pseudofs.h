@@ -14,6 +14,8 @@ struct pbuf {
 };
 void pbuf_put(struct pbuf *b, const void *s, size_t n);
 void pbuf_printf(struct pbuf *b, const char *fmt, ...) __printf(2, 3);
+/* A CPU mask (bit n: CPU n) in Linux's list format: "0-2,5"; nothing for 0. */
+void pbuf_cpu_list(struct pbuf *b, uint64_t mask);
 
 /* One synthetic vnode. What it shows is named by kind (each fs has its own
  * numbering) plus pid/idx; symlink targets are rebuilt into target on every

@@ -105,6 +105,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     err = -ENOMEM;
     if (!cs || !u || !pc || !t)
         goto fail;
+    sched_thread_inherit_policy(t, cur);     /* home_core_fork may change it */
     if (!thread) {
         if (flags & CLONE_VM) {
             mm = parent->pub.mm;
@@ -125,6 +126,7 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
         pc->no_new_privs = parent->no_new_privs;
         pc->timer_slack_ns = parent->timer_slack_ns;
         pc->vfork_pending = flags & CLONE_VFORK;
+        home_core_fork(pc, parent, t);      /* before anyone can see the child */
         err = (flags & CLONE_FILES) ? vfs_proc_share_files(&pc->pub, &parent->pub)
                                     : vfs_proc_fork(&pc->pub, &parent->pub);
         if (err)
@@ -184,7 +186,6 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
     signal_thread_attach(pc, u, t);
     t->uthread = u;
     t->fpu_area = uthread_fpu_area(u);
-    sched_thread_inherit_policy(t, cur);
     t->state = THREAD_BLOCKED;          /* not on any list yet */
     thread_detach(t);                   /* the reaper frees its stack after exit */
     log_debug("pid %d: clone %#lx -> %s %d", parent->pub.pid, flags,
@@ -207,8 +208,10 @@ fail:
         mm_put(mm);
     if (t)
         thread_free(t);
-    if (!thread)
+    if (!thread && pc) {
+        home_core_exit(pc);
         kfree(pc);
+    }
     uthread_free(u);
     kfree(cs);
     return err;

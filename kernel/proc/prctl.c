@@ -117,6 +117,10 @@ SYSCALL(prctl)
         if (a2 || args->a[2] || args->a[3] || args->a[4])
             return -EINVAL;
         return pc->no_new_privs;
+    case PR_OSC_SET_ROLE:
+        return home_core_set_role(pc, (int)a2);
+    case PR_OSC_GET_ROLE:
+        return __atomic_load_n(&pc->role, __ATOMIC_RELAXED);
     default:
         return -EINVAL;
     }

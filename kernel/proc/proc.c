@@ -263,6 +263,7 @@ static int spawn(const char *path, const char *const argv[], const char *const e
     int err = -ENOMEM;
     if (!pc || !u || !img)
         goto fail;
+    home_core_init(pc);
     err = exec_load(NULL, path, argv, envp, img);
     if (err)
         goto fail;
@@ -355,6 +356,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     if (pc->pub.sid == pc->pub.pid)
         tty_session_end(pc->pub.sid);   /* its terminal is free for the next session */
     ipc_proc_exit(&pc->pub);            /* SEM_UNDO; shm attaches go with the mm */
+    home_core_exit(pc);
     vfs_proc_exit(&pc->pub);
     /* Off the process's tables before dropping them. */
     struct mm_space *mm = pc->pub.mm;

@@ -69,6 +69,9 @@ int proc_info_get(int pid, struct proc_info *out)
             lead = u;
     if (lead)
         sched_thread_get_policy(lead->thread, &out->policy, &out->rt_priority, &out->nice);
+    out->cpus_allowed = lead ? sched_thread_affinity(lead->thread) & sched_online_mask() : 0;
+    out->role = c->role;
+    out->home = c->home;
     proc_table_unlock(f);
     return 0;
 }

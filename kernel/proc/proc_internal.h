@@ -57,7 +57,23 @@ struct pcb {
     size_t out_bytes;
     char out[PROC_CAPTURE_MAX];
     struct proc_signals sig;    /* signal.c, under its signal lock */
+    /* Home core (home_core.c): PROC_ROLE_* and the CPU it is homed on (-1: none),
+     * written under proc_wq.lock, kept across exec. */
+    int role, home;
 };
+
+/* ---- home_core.c ---- */
+/* pc's role, its home core chosen and every thread's affinity set to it: an app
+ * gets the least loaded CPU but the boot one, a system process CPU 0, a normal one
+ * every CPU. 0, -EINVAL (unknown role), -EPERM (system role, unprivileged). */
+long home_core_set_role(struct pcb *pc, int role);
+/* At fork, before the child's first thread t runs: a system process's child is
+ * a normal one on every CPU; an app's child stays an app on the same core. */
+void home_core_fork(struct pcb *child, const struct pcb *parent, struct thread *t);
+/* A process made without fork (the first one): normal, no home. */
+void home_core_init(struct pcb *pc);
+/* The process is gone: its core has one app less. */
+void home_core_exit(struct pcb *pc);
 
 struct uthread {
     struct pcb *proc;

@@ -1,5 +1,5 @@
-/* Scheduling system calls: policy and real-time priority (sched_*), nice values
- * (setpriority/getpriority), with Linux's rules for who may raise what
+/* Scheduling system calls: policy and real-time priority (sched_*), CPU affinity,
+ * nice values (setpriority/getpriority), with Linux's rules for who may raise what
  * (RLIMIT_RTPRIO, RLIMIT_NICE, or root). Per thread, as in Linux: a pid names the
  * thread with that id. The scheduler's side is kernel/sched/policy.c. */
 
@@ -239,4 +239,54 @@ SYSCALL(getpriority)
         }
     proc_table_unlock(f);
     return best;
+}
+
+/* CPU affinity, per thread (pid 0: the caller). The mask is one 64-bit word here
+ * (MAX_CPUS); a longer user mask is accepted when the bits past it are 0, as
+ * Linux's cpumask copy ignores none it cannot hold. A mask without an online CPU is
+ * -EINVAL. getaffinity answers allowed & online and returns the bytes written. */
+SYSCALL(sched_getaffinity)
+{
+    int tid = (int)args->a[0];
+    size_t len = args->a[1];
+    if (len < sizeof(uint64_t) || (len & (sizeof(long) - 1)))
+        return -EINVAL;
+    if (tid < 0)
+        return -ESRCH;
+    unsigned long f = proc_table_lock();
+    struct uthread *u = thread_find_locked(tid);
+    uint64_t mask = u ? sched_thread_affinity(u->thread) & sched_online_mask() : 0;
+    proc_table_unlock(f);
+    if (!u)
+        return -ESRCH;
+    if (copy_to_user((void *)args->a[2], &mask, sizeof(mask)))
+        return -EFAULT;
+    return sizeof(mask);
+}
+
+SYSCALL(sched_setaffinity)
+{
+    int tid = (int)args->a[0];
+    size_t len = args->a[1];
+    if (tid < 0)
+        return -ESRCH;
+    uint64_t mask = 0;
+    if (len && copy_from_user(&mask, (const void *)args->a[2], MIN(len, sizeof(mask))))
+        return -EFAULT;
+    if (!(mask & sched_online_mask()))
+        return -EINVAL;
+    struct process *me = proc_current();
+    long err = 0;
+    unsigned long f = proc_table_lock();
+    struct uthread *u = thread_find_locked(tid);
+    if (!u)
+        err = -ESRCH;
+    else if (!same_owner(me, &u->proc->pub))
+        err = -EPERM;
+    else
+        sched_thread_set_affinity(u->thread, mask);
+    proc_table_unlock(f);
+    if (!err)
+        sched_preempt_point();      /* the caller itself leaves an excluded CPU now */
+    return err;
 }

@@ -180,44 +180,6 @@ SYSCALL(sched_yield)
     return 0;
 }
 
-/* One CPU for now: mask with bit 0; returns the bytes written (Linux). */
-SYSCALL(sched_getaffinity)
-{
-    size_t len = args->a[1];
-    if (len < sizeof(uint64_t) || (len & 7))
-        return -EINVAL;
-    uint64_t mask = 1;
-    if (copy_to_user((void *)args->a[2], &mask, sizeof(mask)))
-        return -EFAULT;
-    return sizeof(mask);
-}
-
-/* The online set is sched_getaffinity's mask (CPU 0): a mask that includes it is
- * accepted and changes nothing; one without it is -EINVAL, Linux's answer to a mask
- * of no online CPU. Not stored (nothing to choose between yet). */
-SYSCALL(sched_setaffinity)
-{
-    int pid = (int)args->a[0];
-    size_t len = args->a[1];
-    if (pid < 0)
-        return -ESRCH;
-    if (pid != 0 && pid != proc_uthread()->tid) {
-        struct proc_info *info = kmalloc(sizeof(*info));
-        if (!info)
-            return -ENOMEM;
-        int err = proc_info_get(pid, info);
-        kfree(info);
-        if (err)
-            return -ESRCH;
-    }
-    uint64_t mask = 0;
-    if (len > sizeof(mask))
-        len = sizeof(mask);
-    if (len && copy_from_user(&mask, (const void *)args->a[2], len))
-        return -EFAULT;
-    return (mask & 1) ? 0 : -EINVAL;
-}
-
 /* struct sysinfo (Linux, 64-bit): 112 bytes. */
 SYSCALL(sysinfo)
 {

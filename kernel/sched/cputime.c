@@ -38,8 +38,8 @@ void cputime_adjust(uint64_t rtime, uint64_t uticks, uint64_t sticks, uint64_t *
 
 void sched_thread_cputime(struct thread *t, uint64_t *user_ns, uint64_t *sys_ns)
 {
-    struct runqueue *rq = t->cpu->sched_data;
-    unsigned long f = spin_lock_irqsave(&rq->lock);
+    unsigned long f;
+    struct runqueue *rq = thread_rq_lock(t, &f);
     uint64_t rtime = t->run_ns;
     if (t->state == THREAD_RUNNING && t->cpu->current == t)
         rtime += time_ns() - t->run_start;

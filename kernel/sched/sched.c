@@ -1,7 +1,9 @@
 /* The scheduler core: one run queue per CPU (the highest-ranked ready thread runs:
  * real-time by priority, then normal threads round-robin with nice-weighted
  * slices, then SCHED_IDLE ones), the sleep list, the idle thread, time slices from
- * the timer tick and the switch on interrupt exit.
+ * the timer tick and the switch on interrupt exit. Where a thread runs is
+ * balance.c's choice; this file makes it happen without two CPUs ever running
+ * one stack (on_cpu) and without a lost wake-up (the target's lock, then its IPI).
  * Invariant: a thread's state and list membership change only under the run-queue
  * lock of its CPU, or under a wait-queue lock while the thread is BLOCKED. */
 
@@ -10,12 +12,15 @@
 #include <osc/context.h>
 #include <osc/lib.h>
 #include <osc/log.h>
+#include <osc/mm.h>
 #include <osc/panic.h>
+#include <osc/smp.h>
 #include <osc/time.h>
 #include <asm/segment.h>
 #include "sched_internal.h"
 
 #define BOOT_STACK_SIZE 16384   /* boot.S */
+#define BALANCE_TICKS   4       /* a busy CPU looks for a long queue every 16 ms */
 
 static struct runqueue runqueues[MAX_CPUS];
 static struct thread boot_thread;   /* the boot flow, "kmain"; never freed */
@@ -25,8 +30,34 @@ extern char boot_stack_top[];
  * so early code may use uncontended mutexes. */
 struct thread *thread_current(void)
 {
-    struct thread *t = this_cpu()->current;
+    struct thread *t = this_cpu_current();
     return t ? t : &boot_thread;
+}
+
+struct runqueue *thread_rq_lock(struct thread *t, unsigned long *flags)
+{
+    for (;;) {
+        struct cpu *c = __atomic_load_n(&t->cpu, __ATOMIC_ACQUIRE);
+        struct runqueue *rq = c->sched_data;
+        *flags = spin_lock_irqsave(&rq->lock);
+        if (__atomic_load_n(&t->cpu, __ATOMIC_RELAXED) == c)
+            return rq;
+        spin_unlock_irqrestore(&rq->lock, *flags);      /* moved meanwhile */
+    }
+}
+
+void sched_resched_cpu_locked(struct cpu *c)
+{
+    if (c == this_cpu()) {
+        c->need_resched = true;
+        return;
+    }
+    /* Set under c's run-queue lock, which c's switch also holds while it clears
+     * the flag: when it is already set, c has not picked its next thread yet and
+     * will see what the caller just queued; no second IPI needed. */
+    if (__atomic_exchange_n(&c->need_resched, true, __ATOMIC_SEQ_CST))
+        return;
+    smp_send_reschedule(c->id);
 }
 
 bool sched_running(void)
@@ -50,7 +81,13 @@ static void sched_check_canary(const struct thread *t)
 static void sched_finish_switch(struct thread *prev)
 {
     bool dead = prev->state == THREAD_DEAD;
+    bool relocate = prev->relocate;
+    prev->relocate = false;
+    /* prev's stack is free from here: a waker spinning on on_cpu may move it. */
+    __atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
     spin_unlock_irqs_off(&this_rq()->lock);
+    if (relocate)
+        sched_make_ready(prev);         /* to a CPU its affinity allows */
     if (dead)
         thread_exit_finish(prev);
 }
@@ -69,23 +106,30 @@ void sched_switch_locked(struct runqueue *rq)
 #endif
     sched_check_canary(prev);
 
-    if (prev->state == THREAD_READY && prev != c->idle)
-        tq_push_tail(&rq->ready_head, &rq->ready_tail, prev);
-    struct thread *next = tq_pop_best(&rq->ready_head, &rq->ready_tail);
+    if (prev->state == THREAD_READY && prev != c->idle) {
+        if (__atomic_load_n(&prev->allowed, __ATOMIC_RELAXED) & cpu_bit(c)) {
+            rq_ready_push(rq, prev);
+        } else {
+            prev->state = THREAD_BLOCKED;       /* on no list until placed again */
+            prev->relocate = true;
+        }
+    }
+    struct thread *next = rq_ready_pop_best(rq);
     if (!next)
         next = c->idle;
     c->need_resched = false;
     next->slice_left = sched_slice_ticks(next);
-    if (next == prev) {
+    if (next == prev) {         /* never a relocating one: that one is on no list */
         prev->state = THREAD_RUNNING;
         spin_unlock_irqs_off(&rq->lock);
         return;
     }
-    if (prev->state == THREAD_READY)
+    if (prev->state == THREAD_READY || prev->relocate)
         prev->nivcsw++;         /* preempted or yielded */
     else
         prev->nvcsw++;          /* went to sleep (or exited) */
     next->state = THREAD_RUNNING;
+    next->on_cpu = true;
     c->current = next;
     rq->switches++;
     uint64_t now = time_ns();           /* CPU time: prev's stint ends, next's begins */
@@ -108,27 +152,42 @@ void sched_thread_start(uint64_t *prev_slot, void (*fn)(void *), void *arg)
 
 void sched_preempt_check_locked(struct thread *t)
 {
-    /* Another CPU's current thread will need a reschedule IPI once there are
-     * other CPUs. */
-    struct thread *cur = this_cpu()->current;
-    if (t->cpu == this_cpu() && (cur == this_cpu()->idle || sched_rank(t) > sched_rank(cur)))
-        this_cpu()->need_resched = true;
+    struct cpu *c = t->cpu;
+    struct thread *cur = __atomic_load_n(&c->current, __ATOMIC_RELAXED);
+    if (cur == c->idle || sched_rank(t) > sched_rank(cur))
+        sched_resched_cpu_locked(c);
+}
+
+void sched_kick(struct thread *t)
+{
+    struct cpu *c = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+    if (c != this_cpu() && __atomic_load_n(&c->current, __ATOMIC_RELAXED) == t)
+        smp_send_reschedule(c->id);
 }
 
 void sched_make_ready(struct thread *t)
 {
-    struct runqueue *rq = t->cpu->sched_data;
+    /* t may have gone to sleep on another CPU that has not finished switching
+     * away from it (the sleeper holds that CPU's run-queue lock until then, but
+     * placement may pick a different queue): wait until its stack is free. The
+     * window is a few instructions of a switch with interrupts off. */
+    while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    struct cpu *c = sched_select_cpu(t);
+    struct runqueue *rq = c->sched_data;
     unsigned long f = spin_lock_irqsave(&rq->lock);
+    __atomic_store_n(&t->cpu, c, __ATOMIC_RELEASE);
     t->state = THREAD_READY;
-    tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
+    rq_ready_push(rq, t);
     sched_preempt_check_locked(t);
     spin_unlock_irqrestore(&rq->lock, f);
 }
 
 void sched_yield(void)
 {
+    unsigned long f = irq_save();       /* pins us to this CPU until the switch */
     struct runqueue *rq = this_rq();
-    unsigned long f = spin_lock_irqsave(&rq->lock);
+    spin_lock_irqs_off(&rq->lock);
     this_cpu()->current->state = THREAD_READY;
     sched_switch_locked(rq);
     irq_restore(f);
@@ -140,8 +199,9 @@ void thread_sleep_ns(uint64_t ns)
         sched_yield();
         return;
     }
+    unsigned long f = irq_save();
     struct runqueue *rq = this_rq();
-    unsigned long f = spin_lock_irqsave(&rq->lock);
+    spin_lock_irqs_off(&rq->lock);
     struct thread *cur = this_cpu()->current;
     uint64_t now = time_ns();
     cur->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
@@ -168,25 +228,30 @@ void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline)
     tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
     spin_unlock_irqs_off(held);
     sched_switch_locked(rq);
+    rq = this_rq();                     /* woken, perhaps on another CPU */
     spin_lock_irqs_off(&rq->lock);
     cur->intr_sleep = false;
     spin_unlock_irqs_off(&rq->lock);
     spin_lock_irqs_off(held);
 }
 
+bool sched_end_sleep(struct thread *t, bool only_interruptible)
+{
+    unsigned long f;
+    struct runqueue *rq = thread_rq_lock(t, &f);
+    bool sleeping = t->state == THREAD_SLEEPING && (!only_interruptible || t->intr_sleep) &&
+                    tq_remove(&rq->sleep_head, &rq->sleep_tail, t);
+    if (sleeping)
+        t->state = THREAD_BLOCKED;      /* on no list: placed below, maybe elsewhere */
+    spin_unlock_irqrestore(&rq->lock, f);
+    if (sleeping)
+        sched_make_ready(t);
+    return sleeping;
+}
+
 bool sched_wake_sleeping(struct thread *t)
 {
-    struct runqueue *rq = t->cpu->sched_data;
-    unsigned long f = spin_lock_irqsave(&rq->lock);
-    bool sleeping = t->state == THREAD_SLEEPING &&
-                    tq_remove(&rq->sleep_head, &rq->sleep_tail, t);
-    if (sleeping) {
-        t->state = THREAD_READY;
-        tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
-        sched_preempt_check_locked(t);
-    }
-    spin_unlock_irqrestore(&rq->lock, f);
-    return sleeping;
+    return sched_end_sleep(t, false);
 }
 
 void sched_tick(bool user)
@@ -197,11 +262,17 @@ void sched_tick(bool user)
         return;     /* the timer may start before sched_init */
     unsigned long f = spin_lock_irqsave(&rq->lock);
     uint64_t now = time_ns();
-    struct thread *t;
+    struct thread *t, *moving = NULL;
     while ((t = tq_pop_expired(&rq->sleep_head, &rq->sleep_tail, now))) {
-        t->state = THREAD_READY;
-        tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
-        sched_preempt_check_locked(t);
+        if (__atomic_load_n(&t->allowed, __ATOMIC_RELAXED) & cpu_bit(c)) {
+            t->state = THREAD_READY;
+            rq_ready_push(rq, t);
+            sched_preempt_check_locked(t);
+        } else {
+            t->state = THREAD_BLOCKED;  /* its affinity changed while it slept */
+            t->next = moving;
+            moving = t;
+        }
     }
     struct thread *cur = c->current;
     if (cur == c->idle) {
@@ -232,7 +303,20 @@ void sched_tick(bool user)
     } else {
         cur->slice_left--;
     }
+    bool idle_now = cur == c->idle && !rq->ready_head;
+    unsigned waiting = rq->nr_ready;
     spin_unlock_irqrestore(&rq->lock, f);
+    while (moving) {
+        t = moving;
+        moving = t->next;
+        sched_make_ready(t);
+    }
+    /* Idle CPUs pull in their idle loop after every interrupt; a busy CPU with
+     * nothing waiting also takes from a CPU with two or more waiting, now and then,
+     * so a queue does not stay long while a CPU could share it. */
+    uint64_t ticks = rq->user_ticks + rq->sys_ticks + rq->idle_ticks;
+    if (!idle_now && waiting == 0 && ticks % BALANCE_TICKS == 0)
+        sched_pull(2);
 }
 
 void sched_irq_exit(void)
@@ -257,25 +341,28 @@ void sched_preempt_point(void)
 
 void preempt_disable(void)
 {
-    this_cpu()->preempt_count++;
+    this_cpu_preempt_inc();
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 void preempt_enable(void)
 {
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    /* Still pinned here (count > 0): this CPU's fields are ours to read. */
     struct cpu *c = this_cpu();
     if (c->preempt_count <= 0)
         panic("preempt_enable without preempt_disable");
-    if (--c->preempt_count == 0 && c->need_resched && irq_enabled())
+    this_cpu_preempt_dec();
+    if (c->preempt_count == 0 && c->need_resched && irq_enabled())
         sched_yield();
 }
 
 void sched_reap_zombies(void)
 {
-    struct runqueue *rq = this_rq();
     for (;;) {
-        unsigned long f = spin_lock_irqsave(&rq->lock);
+        unsigned long f = irq_save();
+        struct runqueue *rq = this_rq();
+        spin_lock_irqs_off(&rq->lock);
         struct thread *z = tq_pop_head(&rq->zombie_head, &rq->zombie_tail);
         spin_unlock_irqrestore(&rq->lock, f);
         if (!z)
@@ -289,12 +376,14 @@ void sched_reap_zombies(void)
 static void sched_idle_loop(void *arg)
 {
     (void)arg;
-    struct runqueue *rq = this_rq();
+    struct runqueue *rq = this_rq();        /* the idle thread never moves */
     for (;;) {
         sched_reap_zombies();
         unsigned long f = spin_lock_irqsave(&rq->lock);
         bool ready = rq->ready_head != NULL;
         spin_unlock_irqs_off(&rq->lock);
+        if (!ready)
+            ready = sched_pull(1);
         if (ready) {
             irq_restore(f);
             sched_yield();
@@ -313,6 +402,8 @@ void sched_init(void)
     struct thread *b = &boot_thread;
     strlcpy(b->name, "kmain", sizeof(b->name));
     b->state = THREAD_RUNNING;
+    b->on_cpu = true;
+    b->allowed = ~0ull;
     b->cpu = c;
     b->stack_top = (uint64_t)boot_stack_top;
     b->stack_bottom = (uint64_t *)((uint64_t)boot_stack_top - BOOT_STACK_SIZE);
@@ -327,11 +418,63 @@ void sched_init(void)
         panic("no memory for the idle thread");
     idle->saved_sp = arch_thread_init_stack((void *)idle->stack_top, sched_idle_loop, NULL);
     idle->state = THREAD_READY;
+    idle->allowed = cpu_bit(c);
     c->idle = idle;
 
     arch_set_kernel_stack(b->stack_top);
     __atomic_store_n(&c->sched_data, rq, __ATOMIC_RELEASE);
+    sched_mark_online(c);
     /* From here on the boot flow is an ordinary preemptible thread. */
     irq_enable();
     log_info("scheduler ready (round-robin, %d Hz tick)", TIMER_HZ);
+}
+
+uint64_t sched_prepare_cpu(uint32_t id)
+{
+    if (id == 0 || id >= MAX_CPUS)
+        return 0;
+    struct cpu *c = &cpus[id];
+    struct runqueue *rq = &runqueues[id];
+    memset(rq, 0, sizeof(*rq));
+    spin_init(&rq->lock, "runqueue", RANK_RUNQUEUE);
+    char name[THREAD_NAME_MAX];
+    ksnprintf(name, sizeof(name), "idle/%u", id);
+    struct thread *idle = thread_alloc(name);
+    if (!idle)
+        return 0;
+    /* The AP starts on this stack and becomes this thread (as the boot flow
+     * becomes kmain): thread_current() names it from the AP's first instruction. */
+    idle->cpu = c;
+    idle->allowed = cpu_bit(c);
+    idle->state = THREAD_RUNNING;
+    idle->on_cpu = true;
+    c->idle = idle;
+    c->current = idle;
+    return idle->stack_top;
+}
+
+void sched_unprepare_cpu(uint32_t id)
+{
+    struct cpu *c = &cpus[id];
+    if (c->idle && c->idle->block)
+        pmm_free_pages(c->idle->block, THREAD_BLOCK_PAGES);
+    c->idle = c->current = NULL;
+}
+
+__noreturn void sched_start_ap(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *idle = c->idle;
+    struct runqueue *rq = &runqueues[c->id];
+    idle->run_start = time_ns();
+    idle->slice_left = sched_slice_ticks(idle);
+    arch_set_kernel_stack(idle->stack_top);
+    /* The interrupt exit hooks act once the run queue is published; other CPUs
+     * place threads here once the online bit is set (after it: they read the
+     * queue). */
+    __atomic_store_n(&c->sched_data, rq, __ATOMIC_RELEASE);
+    sched_mark_online(c);
+    irq_enable();
+    sched_idle_loop(NULL);
+    panic("idle loop returned");
 }

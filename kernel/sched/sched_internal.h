@@ -12,6 +12,7 @@
 #define RANK_WAITQUEUE  70
 #define RANK_POLL_WAITER 76     /* under a wait queue (its waker), above the run queue */
 #define RANK_RUNQUEUE   80
+#define RANK_RUNQUEUE_2 81      /* a second run queue, taken in CPU-id order (balance.c) */
 
 #define THREAD_BLOCK_PAGES  4           /* 16 KiB: stack, with struct thread on top */
 #define THREAD_NAME_MAX     24
@@ -23,7 +24,7 @@
 enum thread_state {
     THREAD_RUNNING,     /* cpu->current of its CPU */
     THREAD_READY,       /* on its CPU's run queue (the idle thread: never queued) */
-    THREAD_BLOCKED,     /* on a wait queue */
+    THREAD_BLOCKED,     /* on a wait queue, or on no list while a waker places it */
     THREAD_SLEEPING,    /* on its CPU's sleep list until wake_at */
     THREAD_DEAD,        /* exited; its stack is freed by the joiner or the reaper */
 };
@@ -50,7 +51,22 @@ struct thread {
     /* Context switches away from it: it slept (voluntary) or was preempted or
      * yielded (involuntary), as Linux counts them. Under the run-queue lock. */
     uint64_t nvcsw, nivcsw;
-    struct cpu *cpu;            /* CPU whose run queue owns this thread */
+    /* CPU whose run queue owns this thread. Changes only with the new CPU's run
+     * queue locked, and either the old one's too (a READY thread pulled by an idle
+     * CPU) or the thread on no list at all (BLOCKED, being placed by its waker):
+     * thread_rq_lock() finds the right lock despite a concurrent move. */
+    struct cpu *cpu;
+    /* True from the switch to this thread until the switch away from it has
+     * completed (cleared by the next thread, before the run-queue lock drops): a
+     * waker on another CPU must not make it run elsewhere while its stack is live. */
+    bool on_cpu;
+    /* Switched out READY on a CPU its affinity no longer allows: the next thread
+     * places it elsewhere (sched_finish_switch). Under the run-queue lock. */
+    bool relocate;
+    /* CPUs it may run on (bit n: cpus[n]); sched_setaffinity's mask. Written under
+     * its run-queue lock, read racily by placement (a stale read only costs a
+     * relocation). */
+    uint64_t allowed;
     uint64_t *stack_bottom;     /* lowest word: STACK_CANARY */
     uint64_t stack_top;
     paddr_t block;              /* pmm block holding stack + this struct; 0: static */
@@ -81,11 +97,19 @@ struct runqueue {
     uint64_t switches;
     uint64_t user_ticks, sys_ticks, idle_ticks;     /* /proc/stat's cpu lines */
     unsigned nr_active;         /* running + ready at the last load sample (atomic) */
+    unsigned nr_ready;          /* threads on the ready FIFO; written under lock, read racily */
 };
 
+/* Only meaningful with interrupts off (or preemption disabled): otherwise the thread
+ * may already run on another CPU when the caller uses the answer. */
 static inline struct runqueue *this_rq(void)
 {
     return (struct runqueue *)this_cpu()->sched_data;
+}
+
+static inline uint64_t cpu_bit(const struct cpu *c)
+{
+    return 1ull << c->id;
 }
 
 /* ---- intrusive thread lists (tqueue.c, pure: host-tested) ---- */
@@ -108,6 +132,27 @@ int sched_rank(const struct thread *t);
  * 5 levels); SCHED_RR_TICKS for RR; FIFO is never sliced (0). */
 unsigned sched_slice_ticks(const struct thread *t);
 
+/* The ready FIFO with its count kept in step (other CPUs read nr_ready). */
+static inline void rq_ready_push(struct runqueue *rq, struct thread *t)
+{
+    tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
+    __atomic_store_n(&rq->nr_ready, rq->nr_ready + 1, __ATOMIC_RELAXED);
+}
+static inline struct thread *rq_ready_pop_best(struct runqueue *rq)
+{
+    struct thread *t = tq_pop_best(&rq->ready_head, &rq->ready_tail);
+    if (t)
+        __atomic_store_n(&rq->nr_ready, rq->nr_ready - 1, __ATOMIC_RELAXED);
+    return t;
+}
+static inline bool rq_ready_remove(struct runqueue *rq, struct thread *t)
+{
+    bool found = tq_remove(&rq->ready_head, &rq->ready_tail, t);
+    if (found)
+        __atomic_store_n(&rq->nr_ready, rq->nr_ready - 1, __ATOMIC_RELAXED);
+    return found;
+}
+
 /* ---- sched.c ---- */
 /* True once sched_init has run on this CPU. */
 bool sched_running(void);
@@ -129,6 +174,10 @@ void sched_switch_locked(struct runqueue *rq);
  * signal (signal_pending_current) skips the sleep; sched_signal_wake ends it.
  * Wake-ups: sched_wake_sleeping. */
 void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline);
+/* Ends t's sleep when it is SLEEPING (and, if only_interruptible, in a sleep a
+ * signal may end): takes it off the sleep list and places it as a wake-up does.
+ * True when it was asleep. */
+bool sched_end_sleep(struct thread *t, bool only_interruptible);
 /* Ends t's sleep now when it is SLEEPING (its waker's decision, under the lock the
  * sleeper passed as held); false otherwise. */
 bool sched_wake_sleeping(struct thread *t);
@@ -154,6 +203,27 @@ static inline void spin_unlock_irqs_off(struct spinlock *l)
     spin_unlock_raw(l);
     lockdep_release(l);
 }
+
+/* Interrupts t's CPU when t is running on another one, so its way back to user
+ * mode (a pending signal, an exit) is taken now rather than at the next tick. */
+void sched_kick(struct thread *t);
+/* Locks the run queue that owns t (t->cpu may change until the lock is held);
+ * interrupts off until the matching spin_unlock_irqrestore(&rq->lock, *flags). */
+struct runqueue *thread_rq_lock(struct thread *t, unsigned long *flags);
+/* Asks c (whose run-queue lock the caller holds) to switch at its next chance:
+ * this CPU sets the flag, another one also gets a reschedule IPI. */
+void sched_resched_cpu_locked(struct cpu *c);
+
+/* ---- balance.c: where threads run ---- */
+/* sched_online_mask (osc/sched.h) grows as each CPU starts scheduling. */
+void sched_mark_online(struct cpu *c);
+/* The CPU a thread being made READY should go to: its last CPU when idle, else an
+ * idle CPU it may use, else its last CPU, else the least loaded one it may use. */
+struct cpu *sched_select_cpu(struct thread *t);
+/* This CPU takes one READY thread it may run from the CPU with the most waiting,
+ * when that CPU has at least min waiting. Interrupts off, no lock held; true when
+ * it took one (need_resched is then set). */
+bool sched_pull(unsigned min);
 
 /* ---- cputime.c ---- */
 /* Every tick, rq lock held: samples the run queue for the load average. */

@@ -215,15 +215,26 @@ static int waiters_queued(void)
     return n;
 }
 
-/* Yields until n threads wait on test_wq (bounded). */
+/* Yields until n threads wait on test_wq, for at most 2 s of wall-clock time:
+ * the sleepers may run on other CPUs, which under emulation can lag far behind. */
 static bool wait_until_queued(int n)
 {
-    for (int i = 0; i < 1000; i++) {
+    for (uint64_t t0 = time_ns(); time_ns() - t0 < 2000 * MS;) {
         if (waiters_queued() == n)
             return true;
         sched_yield();
     }
     return false;
+}
+
+/* Yields until *v reaches n (bounded as above), then 20 times more so that a wrong
+ * extra increment from another CPU has a chance to show. */
+static void wait_until_count(volatile int *v, int n)
+{
+    for (uint64_t t0 = time_ns(); *v < n && time_ns() - t0 < 2000 * MS;)
+        sched_yield();
+    for (int i = 0; i < 20; i++)
+        sched_yield();
 }
 
 static void reset_wq(void)
@@ -246,8 +257,7 @@ KTEST(waitqueue_wake_one_wakes_exactly_one_sleeper)
     wq_go = true;       /* any sleeper that wakes now leaves */
     spin_unlock_irqrestore(&test_wq.lock, f);
     waitqueue_wake_one(&test_wq);
-    for (int i = 0; i < 20; i++)
-        sched_yield();
+    wait_until_count(&wq_woken, 1);
     KT_ASSERT_EQ(wq_woken, 1);
     KT_ASSERT_EQ(waiters_queued(), 2);
     waitqueue_wake_all(&test_wq);

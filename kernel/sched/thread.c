@@ -36,7 +36,8 @@ struct thread *thread_alloc(const char *name)
     t->stack_top = ALIGN_DOWN((uint64_t)t, 16);
     t->id = __atomic_fetch_add(&next_thread_id, 1, __ATOMIC_RELAXED);
     strlcpy(t->name, name, sizeof(t->name));
-    t->cpu = this_cpu();
+    t->cpu = this_cpu();            /* a hint: sched_make_ready places it */
+    t->allowed = ~0ull;
     waitqueue_init(&t->exit_wq);
     return t;
 }
@@ -69,8 +70,8 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
 
 void thread_exit(void)
 {
-    struct runqueue *rq = this_rq();
     irq_disable();
+    struct runqueue *rq = this_rq();
     spin_lock_irqs_off(&rq->lock);
     this_cpu()->current->state = THREAD_DEAD;
     sched_switch_locked(rq);

@@ -153,8 +153,9 @@ int waitqueue_sleep_interruptible_locked(struct waitqueue *wq, unsigned long *fl
 
 int thread_sleep_ns_interruptible(uint64_t ns, uint64_t *left)
 {
+    unsigned long f = irq_save();
     struct runqueue *rq = this_rq();
-    unsigned long f = spin_lock_irqsave(&rq->lock);
+    spin_lock_irqs_off(&rq->lock);
     struct thread *cur = this_cpu()->current;
     uint64_t now = time_ns();
     cur->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
@@ -164,6 +165,7 @@ int thread_sleep_ns_interruptible(uint64_t ns, uint64_t *left)
         cur->state = THREAD_SLEEPING;
         tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
         sched_switch_locked(rq);
+        rq = this_rq();                 /* woken, perhaps on another CPU */
         spin_lock_irqs_off(&rq->lock);
     }
     cur->intr_sleep = false;
@@ -186,15 +188,8 @@ void sched_signal_wake(struct thread *t)
         spin_unlock_irqs_off(&wq->lock);
     }
     spin_unlock_irqrestore(&intr_lock, f);
-    struct runqueue *rq = t->cpu->sched_data;
-    f = spin_lock_irqsave(&rq->lock);
-    if (t->state == THREAD_SLEEPING && t->intr_sleep &&
-        tq_remove(&rq->sleep_head, &rq->sleep_tail, t)) {
-        t->state = THREAD_READY;
-        tq_push_tail(&rq->ready_head, &rq->ready_tail, t);
-        sched_preempt_check_locked(t);
-    }
-    spin_unlock_irqrestore(&rq->lock, f);
+    if (!sched_end_sleep(t, true))
+        sched_kick(t);          /* running elsewhere: back to user mode sees it */
 }
 
 /* ---- poll waiters: one thread waiting on several queues ----

@@ -60,7 +60,7 @@ KTEST_SUMMARY = re.compile(r"\[test\] (\d+) passed, (\d+) failed")
 IPI_KTESTS = ("call_on_each_online_cpu_runs_there_with_interrupts_off",
               "ten_thousand_waited_calls_all_run_exactly_once",
               "a_call_that_calls_back_into_its_waiting_caller_completes",
-              "reschedule_ipi_sets_need_resched_on_its_target",
+              "reschedule_ipi_reaches_every_online_cpu",
               # tlb_tests.c: the shoot-down reaches (only) the CPUs with the mm loaded
               "a_remapped_page_is_read_afresh_by_the_cpu_that_cached_it",
               "a_remapped_range_larger_than_a_batch_is_read_afresh_everywhere",

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +40,8 @@
 #define SHELL         "/bin/sh"
 #define RC            "/etc/rc"
 #define OSC_RUN_FILE  "/etc/osc-run"
+#define PR_OSC_SET_ROLE  0x4f534301     /* kernel/include/osc/proc.h */
+#define PROC_ROLE_SYSTEM 1
 
 static char cmdline[CMDLINE_MAX];
 static char *const default_env[] = { "HOME=/root", "PATH=/sbin:/bin:/usr/sbin:/usr/bin",
@@ -330,6 +333,13 @@ static void run_rc(void)
 static const char *const shell_ttys[] = { "/dev/ttyS0", "/dev/tty1" };
 #define NTTYS (sizeof shell_ttys / sizeof shell_ttys[0])
 
+/* A system process (OSCortex, kernel/proc/home_core.c) runs on the boot CPU; what
+ * it starts runs anywhere. Linux answers EINVAL: nothing to do there. */
+static void mark_system(void)
+{
+    prctl(PR_OSC_SET_ROLE, PROC_ROLE_SYSTEM, 0, 0, 0);
+}
+
 /* Starts SHELL as a session leader on tty; its pid, or -1. */
 static pid_t spawn_on(const char *tty)
 {
@@ -343,6 +353,7 @@ static pid_t spawn_on(const char *tty)
             dup2(fd, i);
         if (fd > 2)
             close(fd);
+        mark_system();                  /* the shell stays on the boot CPU */
         char *argv[] = { SHELL, NULL };
         execve(SHELL, argv, default_env);
         _exit(127);
@@ -453,6 +464,7 @@ int main(int argc, char **argv, char **envp)
 {
     char value[CMDLINE_MAX];
     read_cmdline(argc, argv, envp);
+    mark_system();
     say("PID %d, command line '%s'", (int)getpid(), cmdline);
 
     if (cmdline_get("osc.run", value, sizeof value))

@@ -8,6 +8,8 @@ int lapic_timer_start(void);                /* periodic TIMER_HZ tick; 0 or -1 *
 /* An AP's own LAPIC: enabled like the boot CPU's, timer armed with the boot CPU's
  * calibration but masked. 0, or -1 without a LAPIC. */
 int lapic_cpu_init(void);
+/* This CPU's periodic tick on (an AP once it runs threads). */
+void lapic_timer_unmask(void);
 bool lapic_present(void);
 uint32_t lapic_id(void);                    /* this CPU's APIC id */
 /* INIT (assert + de-assert) and start-up IPIs to one CPU; 0, or -1 when the LAPIC

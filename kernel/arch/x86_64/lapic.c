@@ -70,7 +70,8 @@ uint64_t time_ticks(void)
 static void timer_interrupt(struct irq_frame *f, void *ctx)
 {
     (void)ctx;
-    __atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+    if (this_cpu()->id == 0)    /* one global count; every CPU's timer drives its own queue */
+        __atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
     sched_tick(irq_frame_from_user(f));
 }
 
@@ -151,6 +152,12 @@ int lapic_cpu_init(void)
     if (timer_initial_count)
         lapic_timer_arm(true);
     return 0;
+}
+
+void lapic_timer_unmask(void)
+{
+    if (lapic && timer_initial_count)
+        lapic_timer_arm(false);
 }
 
 bool lapic_present(void)

@@ -2,9 +2,9 @@
  * are woken one at a time with INIT-SIPI-SIPI (SDM 3A 8.4.4.1, MP spec B.4) into
  * ap_trampoline.S, copied to reserved pages below 1 MiB. Each AP then runs the same
  * per-CPU init as the boot CPU -- percpu_init, arch_cpu_init, its LAPIC (LESSONS
- * 15) -- reports online and idles with interrupts on and its timer masked: the
- * scheduler does not run threads on it yet, so only IPIs (smp_call.c) reach it and
- * it touches no shared scheduler state. Each wait is bounded
+ * 15) -- reports online and becomes its idle thread, which the boot CPU made
+ * beforehand (no allocation on the AP): from then on its tick runs and the
+ * scheduler places threads there. Each wait is bounded
  * by wall-clock time (LESSONS 13): a core that never answers costs AP_ANSWER_NS and
  * a log line, and is sent INIT again so it cannot wake up later on a reused block. */
 
@@ -16,6 +16,7 @@
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/percpu.h>
+#include <osc/sched.h>
 #include <osc/smp.h>
 #include <osc/time.h>
 #include <asm/paging.h>
@@ -23,7 +24,6 @@
 #include "arch_cpu.h"
 #include "arch_time.h"
 
-#define AP_STACK_PAGES      4                   /* 16 KiB, as the boot stack */
 #define AP_ANSWER_NS        500000000ull        /* per AP, from its first SIPI */
 #define INIT_WAIT_NS        10000000ull         /* INIT -> SIPI: 10 ms (SDM 3A 8.4.4.1) */
 #define SIPI_GAP_NS         200000ull           /* between the two SIPIs: 200 us */
@@ -92,22 +92,19 @@ static volatile uint32_t *tramp_ack(void)
     return (volatile uint32_t *)((uint8_t *)tramp + TD_ACK);
 }
 
-/* Every AP starts here, on its own stack, with interrupts off and the trampoline's
- * tables and GDT; nothing per-CPU is set up yet, so this_cpu() comes first. */
+/* Every AP starts here, on its idle thread's stack, with interrupts off and the
+ * trampoline's tables and GDT; nothing per-CPU is set up yet, so this_cpu() comes
+ * first. */
 __noreturn void smp_ap_main(uint32_t id)
 {
     write_cr3(vmm_kernel_root());           /* drops the identity map */
     percpu_init(id, lapic_id());
     arch_cpu_init();                        /* GDT/TSS/IST, IDT, features, SYSCALL */
     lapic_cpu_init();                       /* LAPIC on, timer armed but masked */
+    lapic_timer_unmask();                   /* its ticks wait for the sti below */
     __atomic_store_n(&this_cpu()->online, true, __ATOMIC_RELEASE);
-    /* Idle: no thread runs here until the scheduler has per-CPU run queues. The
-     * LAPIC timer is masked and the IOAPIC routes every device to CPU 0, so only an
-     * IPI ends the hlt (sti's one-instruction shadow: none is lost in between);
-     * its handler runs on this stack, and sched_irq_exit does nothing here (no run
-     * queue). An IPI sent before this point waits in the IRR for the sti. */
-    for (;;)
-        arch_wait_for_interrupt();
+    /* Interrupts come on inside: an IPI sent before then waits in the IRR. */
+    sched_start_ap();
 }
 
 /* LESSONS 15 at run time: an AP whose control registers differ from the boot
@@ -139,15 +136,15 @@ static bool wait_online(const struct cpu *c, uint64_t since)
  * stall: the test hook, the AP halts in the trampoline before it acknowledges. */
 static bool start_ap(uint32_t id, uint32_t apic_id, bool stall)
 {
-    paddr_t stack = pmm_alloc_pages(AP_STACK_PAGES);
-    if (!stack) {
-        log_error("no memory for the stack of CPU %u (APIC id %u)", id, apic_id);
+    uint64_t stack_top = sched_prepare_cpu(id);
+    if (!stack_top) {
+        log_error("no memory for the idle thread of CPU %u (APIC id %u)", id, apic_id);
         return false;
     }
     struct cpu *c = &cpus[id];
     c->apic_id = apic_id;
     c->online = false;
-    c->kernel_stack_top = (uint64_t)phys_to_virt(stack) + AP_STACK_PAGES * PAGE_SIZE;
+    c->kernel_stack_top = stack_top;
     tramp->stack_top = c->kernel_stack_top;
     tramp->cpu_id = id;
     tramp->stall = stall;
@@ -175,7 +172,7 @@ static bool start_ap(uint32_t id, uint32_t apic_id, bool stall)
              sent ? (*tramp_ack() ? "started but did not come online" : "did not answer")
                   : "could not be sent a start-up IPI",
              (unsigned long long)((time_ns() - t0) / 1000000));
-    pmm_free_pages(stack, AP_STACK_PAGES);
+    sched_unprepare_cpu(id);
     c->kernel_stack_top = 0;
     return false;
 }
@@ -261,7 +258,7 @@ void smp_init(void)
     const char *why = present == 1 ? "one CPU"
                       : nfailed ? "some did not answer"
                       : want < nstart ? "limited by maxcpus/nosmp"
-                      : "threads stay on CPU 0, APs take IPIs";
+                      : "all run threads";
     log_info("%u of %u CPUs online (%llu.%03llu ms; %s)", cpu_count, present,
              (unsigned long long)ms, (unsigned long long)us, why);
 }

@@ -42,9 +42,33 @@ extern uint32_t cpu_possible_count; /* present plus online-capable */
 /* Installs cpus[id] as the calling CPU's per-CPU area. */
 void percpu_init(uint32_t id, uint32_t apic_id);
 
+/* The pointer is only as stable as the caller's CPU: a preemptible thread may be
+ * moved to another CPU right after reading it. Fields that the running thread needs
+ * across a possible migration are read with one instruction instead (below). */
 static inline struct cpu *this_cpu(void)
 {
     struct cpu *c;
     __asm__ volatile("movq %%gs:0, %0" : "=r"(c));
     return c;
+}
+
+/* One GS-relative instruction each: an interrupt (and so a migration) falls either
+ * before or after it, never between finding this CPU and using its field. */
+static inline struct thread *this_cpu_current(void)
+{
+    struct thread *t;
+    __asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(__builtin_offsetof(struct cpu, current)));
+    return t;
+}
+
+static inline void this_cpu_preempt_inc(void)
+{
+    __asm__ volatile("addl $1, %%gs:%c0" ::"i"(__builtin_offsetof(struct cpu, preempt_count))
+                     : "memory");
+}
+
+static inline void this_cpu_preempt_dec(void)
+{
+    __asm__ volatile("subl $1, %%gs:%c0" ::"i"(__builtin_offsetof(struct cpu, preempt_count))
+                     : "memory");
 }

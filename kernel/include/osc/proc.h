@@ -117,7 +117,17 @@ struct proc_info {
      * thread's scheduling: SCHED_* policy, real-time priority, nice value. */
     uint64_t minflt, cminflt, nvcsw, nivcsw;
     int policy, rt_priority, nice;
+    /* The main thread's CPU affinity (bit n: CPU n), the process's role
+     * (PROC_ROLE_*) and home core (-1: none), kernel/proc/home_core.c. */
+    uint64_t cpus_allowed;
+    int role, home;
 };
+/* Roles for prctl(PR_OSC_SET_ROLE, role) (OSCortex's own option numbers). */
+#define PR_OSC_SET_ROLE     0x4f534301
+#define PR_OSC_GET_ROLE     0x4f534302
+#define PROC_ROLE_NORMAL    0
+#define PROC_ROLE_SYSTEM    1
+#define PROC_ROLE_APP       2
 /* CPU-time clocks (kernel/proc/cputime.c): clockid is Linux's encoding of a
  * process or thread CPU clock (negative: ~pid << 3 | 4 for a thread | 0 PROF,
  * 1 VIRT, 2 SCHED; pid 0 is the caller). 0 and *ns, or -EINVAL for a bad

@@ -1,7 +1,7 @@
 /* Threads and scheduling. Kernel threads now; user processes build on the same
  * struct thread later. Preemptive: the timer tick marks the running thread for
  * rescheduling and the switch happens on the way out of the interrupt.
- * Per-CPU run queues; one CPU runs for now. */
+ * Per-CPU run queues on every online CPU (kernel/sched/balance.c places threads). */
 #pragma once
 
 #include <osc/spinlock.h>
@@ -10,6 +10,14 @@
 struct thread;
 
 void sched_init(void);          /* the boot flow becomes thread "kmain"; logs [sched] */
+/* Another CPU (an AP), driven by the boot CPU's start-up code: prepare makes its run
+ * queue and idle thread and returns the top of the idle thread's stack, which the
+ * AP starts on (0: no memory); unprepare frees them when the AP never came up;
+ * the AP itself calls start once its per-CPU init is done and becomes the idle
+ * thread, taking threads from then on. */
+uint64_t sched_prepare_cpu(uint32_t id);
+void sched_unprepare_cpu(uint32_t id);
+__noreturn void sched_start_ap(void);
 /* Creates a runnable kernel thread; returns NULL when memory is short. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
 struct thread *thread_current(void);
@@ -67,7 +75,16 @@ void cputime_adjust(uint64_t rtime, uint64_t uticks, uint64_t sticks, uint64_t *
 void sched_thread_get_policy(struct thread *t, int *policy, int *rt_prio, int *nice);
 /* Callers check the values (policy.c does not); takes effect at the next pick. */
 void sched_thread_set_policy(struct thread *t, int policy, int rt_prio, int nice);
-/* A new thread starts with its creator's policy, priority and nice value. */
+/* The CPUs t may run on (bit n: CPU n; sched_setaffinity). Setting moves t off a
+ * CPU the mask excludes: at once when it waits in a queue, at its next switch when
+ * it runs (the caller, if t is itself, should sched_preempt_point), at its wake-up
+ * when it sleeps. The caller checks the mask holds an online CPU. */
+uint64_t sched_thread_affinity(struct thread *t);
+void sched_thread_set_affinity(struct thread *t, uint64_t mask);
+/* CPUs that run threads now (bit n: CPU n). */
+uint64_t sched_online_mask(void);
+/* A new thread starts with its creator's policy, priority, nice value and
+ * affinity. */
 void sched_thread_inherit_policy(struct thread *t, struct thread *from);
 /* Voluntary and involuntary context switches of t (getrusage, /proc). */
 void sched_thread_switches(struct thread *t, uint64_t *nvcsw, uint64_t *nivcsw);
