@@ -61,9 +61,9 @@ void mm_get(struct mm_space *mm)
 
 /* The last reference. A CPU loads mm only for a thread (or an exec) that holds a
  * reference, and that thread drops it only after switching its CPU to other
- * tables (proc.c: uthread_free after mm_activate(NULL)); so when refs reaches 0 no
- * CPU has root loaded or can load it again, mm->cpus is empty, and the tables can
- * go (LESSONS 6). The check below would catch a path that broke this. */
+ * tables (proc_thread_exit: mm_activate(NULL), then mm_put); so when refs reaches
+ * 0 no CPU has root loaded or can load it again, mm->cpus is empty, and the
+ * tables can go (LESSONS 6). The check below would catch a path that broke this. */
 void mm_put(struct mm_space *mm)
 {
     if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_SEQ_CST) != 0)

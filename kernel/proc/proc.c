@@ -230,8 +230,8 @@ void *uthread_fpu_area(struct uthread *u)
     return (void *)ALIGN_UP((uint64_t)u->fpu_raw, 64);
 }
 
-/* A thread that ran drops its mm only here, after its exit switched its CPU off
- * the tables (mm_activate(NULL)). */
+/* A thread that never ran (clone failed) drops its mm here; an exiting one has
+ * already (proc_thread_exit). */
 void uthread_free(struct uthread *u)
 {
     if (!u)
@@ -461,6 +461,16 @@ __noreturn void proc_thread_exit(int status, bool group)
     spin_unlock_irqrestore(&proc_wq.lock, f);
     if (kick)
         kick_siblings(pc, u);
+    /* Off the address space (nothing below touches user memory) before the count
+     * drops: when the last thread sees it reach 0, every other thread has left
+     * the tables and let go of its reference, so the mm goes in proc_finish,
+     * before the parent can reap the process (as on Linux), with no CPU on it. */
+    f = irq_save();
+    struct mm_space *mm = u->mm;
+    u->mm = NULL;               /* a switch back in loads the kernel's tables */
+    mm_activate(NULL);
+    irq_restore(f);
+    mm_put(mm);
     f = spin_lock_irqsave(&proc_wq.lock);
     proc_cputime_thread_exit_locked(pc, u);
     proc_usage_thread_exit_locked(pc, u);

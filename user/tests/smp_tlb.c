@@ -107,17 +107,25 @@ static bool wait_all(size_t field_off, int r)
     }
 }
 
-/* The CPUs this process may use; the writers get all but the first. */
-static int start_writers(void)
+/* The first few CPUs this process may use (as it started: main pins itself
+ * later); how many, at most MAX_WRITERS + 1. */
+static int cpu_list(int *cpus)
 {
-    static cpu_set_t set;       /* as the program started: main pins itself below */
+    static cpu_set_t set;
     static bool have_set;
-    int cpus[MAX_WRITERS + 1], n = 0;
+    int n = 0;
     if (!have_set)
         have_set = sched_getaffinity(0, sizeof(set), &set) == 0;
     for (int c = 0; have_set && c < CPU_SETSIZE && n <= MAX_WRITERS; c++)
         if (CPU_ISSET(c, &set))
             cpus[n++] = c;
+    return n;
+}
+
+/* The writers get every listed CPU but the first, which stays the main thread's. */
+static int start_writers(void)
+{
+    int cpus[MAX_WRITERS + 1], n = cpu_list(cpus);
     if (n < 2)
         printf("  note: one CPU online: the writers share it with the unmapper "
                "(no cross-CPU shoot-down exercised)\n");
@@ -220,4 +228,54 @@ TEST(mprotect_read_only_faults_every_writer_and_freezes_the_page)
         printf("  failed in round %d of %d\n", r - 1, rounds);
     stop_writers(ok);
     CHECK_EQ(r - 1, rounds);
+}
+
+/* Teardown (LESSONS 6): a child whose threads spin on other CPUs exits from its
+ * main thread, so the last thread may leave while the others are still being
+ * stopped elsewhere; the address space must go only after every CPU left it. */
+#define EXIT_ROUNDS 20
+
+static atomic_int spinners_up;
+
+static void *spin_main(void *arg)
+{
+    volatile uint64_t *page = arg;
+    pin((int)(intptr_t)page[1]);
+    atomic_fetch_add(&spinners_up, 1);
+    for (uint64_t i = 0;; i++)
+        page[0] = i;
+    return NULL;
+}
+
+static void exit_with_spinners(void)
+{
+    int cpus[MAX_WRITERS + 1], n = cpu_list(cpus);
+    int spinners = n >= 2 ? n - 1 : 2;
+    uint64_t *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EXPECT(page != MAP_FAILED);
+    pin(n >= 2 ? cpus[0] : -1);
+    for (int i = 0; i < spinners; i++) {
+        uint64_t *mine = page + 64 * (i + 1);  /* own words: [0] counter, [1] cpu */
+        mine[1] = (uint64_t)(int64_t)(n >= 2 ? cpus[i + 1] : -1);
+        pthread_t th;
+        EXPECT(pthread_create(&th, NULL, spin_main, mine) == 0);
+    }
+    int64_t t0 = now_ns();
+    while (atomic_load(&spinners_up) < spinners && now_ns() - t0 < WAIT_NS)
+        sched_yield();
+    EXPECT(atomic_load(&spinners_up) == spinners);
+}       /* returns: tl_in_child exits the whole process with the spinners running */
+
+static void exit_storm(void)
+{
+    for (int i = 0; i < EXIT_ROUNDS; i++) {
+        int st = tl_in_child(exit_with_spinners);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+}
+
+TEST(exit_while_threads_run_on_other_cpus_frees_every_frame)
+{
+    exit_storm();
+    CHECK_FRAMES_RETURN(exit_storm(), 64);
 }
