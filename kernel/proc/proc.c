@@ -73,14 +73,17 @@ void proc_thread_switch(struct thread *prev, struct thread *next)
     }
 }
 
+/* Faults go to the tables this thread has loaded (u->mm): an exiting thread that
+ * has left them (NULL) gets -EFAULT rather than a page mapped where it cannot
+ * see it, faulting forever. */
 int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present)
 {
-    struct process *p = proc_current();
-    if (!p || !p->mm)
+    struct uthread *u = proc_uthread();
+    if (!u || !u->mm)
         return -EFAULT;
-    int err = mm_fault(p->mm, addr, write, exec, present);
+    int err = mm_fault(u->mm, addr, write, exec, present);
     if (!err)
-        proc_uthread()->minflt++;       /* getrusage: no fault reads a disk (majflt) */
+        u->minflt++;            /* getrusage: no fault reads a disk (majflt) */
     return err;
 }
 
