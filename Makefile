@@ -24,7 +24,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-s
 KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
-.PHONY: all kernel iso run test host-tests fuzz setup clean bench
+.PHONY: test-smp all kernel iso run test host-tests fuzz setup clean bench
 all: iso
 
 setup:
@@ -111,6 +111,12 @@ run: iso
 test:
 	@bash tools/setup.sh --quiet
 	bash tests/run-all.sh
+
+# The longer multiprocessor runs (tests/run-smp.sh): the suite at -smp 4, busybox's
+# testsuite at -smp 2, 1000 app launches at -smp 2 and 4.
+test-smp:
+	@bash tools/setup.sh --quiet
+	bash tests/run-smp.sh
 
 # Host unit tests: every tests/host/test_*.c, built with ASan+UBSan together with
 # the kernel sources its "host-test:" line names.

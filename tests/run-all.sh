@@ -98,7 +98,10 @@ echo "== QEMU tests"
 qemu_test tests/qemu/boot.py --firmware bios
 qemu_test tests/qemu/boot.py --firmware uefi
 qemu_test tests/qemu/selftest.py "$isodir/test.iso"
-[ -n "$debug_iso" ] && qemu_test tests/qemu/selftest.py "$isodir/test-debug.iso" debug
+# The same suite with threads on two CPUs, and the lock-order-checking build there
+# too (make test-smp adds -smp 4 and the longer suites).
+qemu_test tests/qemu/selftest.py --smp 2 "$isodir/test.iso"
+[ -n "$debug_iso" ] && qemu_test tests/qemu/selftest.py --smp 2 "$isodir/test-debug.iso" debug-smp2
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/oscrun.py

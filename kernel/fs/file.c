@@ -36,10 +36,24 @@ void file_get(struct file *f)
     __atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
 }
 
+bool file_tryget(struct file *f)
+{
+    int n = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+    while (n > 0)
+        if (__atomic_compare_exchange_n(&f->refcount, &n, n + 1, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED))
+            return true;
+    return false;
+}
+
 void file_put(struct file *f)
 {
     if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    /* Nobody can add f to a set now (that needs a reference), so the unlocked
+     * look is safe; the sets drop it before release frees its wait queues. */
+    if (f->ep_links)
+        epoll_file_gone(f);
     if (f->vnode && !(f->flags & O_PATH) && notify_active()) {
         vfs_lock();
         notify_file_locked(f, (f->flags & O_ACCMODE) == O_RDONLY ? IN_CLOSE_NOWRITE

@@ -1,5 +1,5 @@
 /* I/O multiplexing: poll, ppoll, select, pselect6. The first scan hooks the
- * caller on the wait queue of every file that has one (file_ops.poll_wq); it then
+ * caller on the wait queues of every file that has them (poll_table.c); it then
  * sleeps until one of those queues is woken, the deadline passes or a signal
  * arrives (-ERESTARTNOHAND, as in Linux), and scans again. Files without a queue
  * never change their answer, so they never need a wake-up. */
@@ -7,6 +7,7 @@
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
+#include <osc/poll.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
@@ -30,91 +31,17 @@ struct linux_pollfd { int fd; int16_t events, revents; };
 struct linux_timespec { int64_t tv_sec, tv_nsec; };
 struct linux_timeval { int64_t tv_sec, tv_usec; };
 
-/* One call's hooks on the files' wait queues: at most one per descriptor looked
- * at (cap, counted by the caller), each holding a reference to its file so the
- * queue outlives the hook even when another thread closes the descriptor. */
-struct poll_hook {
-    struct poll_entry entry;
-    struct file *file;
-};
-struct poll_table {
-    struct poll_waiter waiter;
-    struct poll_hook *hooks;    /* kmalloc'd; NULL when the call never sleeps */
-    size_t n, cap;
-    bool hooking;               /* during the first scan only */
-};
-
-/* Room for cap hooks when the call may sleep (deadline not 0); -ENOMEM. */
-static int poll_table_init(struct poll_table *pt, size_t cap, uint64_t deadline)
-{
-    poll_waiter_init(&pt->waiter);
-    pt->n = 0;
-    pt->cap = deadline ? cap : 0;
-    pt->hooking = pt->cap != 0;
-    pt->hooks = NULL;
-    if (pt->cap && !(pt->hooks = kmalloc(pt->cap * sizeof(*pt->hooks))))
-        return -ENOMEM;
-    return 0;
-}
-
-static void poll_table_release(struct poll_table *pt)
-{
-    for (size_t i = 0; i < pt->n; i++) {
-        poll_waiter_remove(&pt->hooks[i].entry);
-        file_put(pt->hooks[i].file);
-    }
-    kfree(pt->hooks);
-}
-
-/* What fd is ready for now (POLL* bits), or -EBADF. A file without a poll
- * operation is always readable and writable, as Linux's DEFAULT_POLLMASK. While
- * pt is hooking, the caller is first hooked on the file's queue, so a change after
- * this look wakes it. */
+/* What fd is ready for now (POLL* bits), or -EBADF; hooks the caller on the
+ * file's queues while pt is hooking. */
 static int fd_ready(int fd, struct poll_table *pt)
 {
     struct process *p = proc_current();
     struct file *f = p && fd >= 0 ? fdtable_get(p->files, fd) : NULL;
     if (!f)
         return -EBADF;
-    bool kept = false;
-    if (pt->hooking && f->ops && f->ops->poll_wq && pt->n < pt->cap) {
-        struct waitqueue *wq = f->ops->poll_wq(f);
-        if (wq) {
-            struct poll_hook *h = &pt->hooks[pt->n++];
-            h->file = f;                /* the reference fdtable_get took */
-            poll_waiter_add(&pt->waiter, &h->entry, wq);
-            kept = true;
-        }
-    }
-    int m = f->ops && f->ops->poll ? f->ops->poll(f)
-                                   : (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
-    if (m & POLLIN)
-        m |= POLLRDNORM;
-    if (m & POLLOUT)
-        m |= POLLWRNORM;
-    if (!kept)
-        file_put(f);
+    int m = file_poll(f, pt);
+    file_put(f);
     return m;
-}
-
-/* Calls scan until it reports readiness (> 0) or an error (< 0), the deadline
- * (time_ns) passes — 0 scans once — or a signal arrives (-ERESTARTNOHAND). Arming
- * before each scan is what loses no wake-up between a scan and the sleep. */
-static long wait_ready(long (*scan)(void *, struct poll_table *), void *arg,
-                       struct poll_table *pt, uint64_t deadline)
-{
-    for (;;) {
-        poll_waiter_arm(&pt->waiter);
-        long r = scan(arg, pt);
-        pt->hooking = false;
-        if (r)
-            return r;
-        if (time_ns() >= deadline)
-            return 0;
-        if (signal_pending_current())
-            return -ERESTARTNOHAND;
-        poll_waiter_sleep(&pt->waiter, deadline);
-    }
 }
 
 /* Deadline for a relative timeout of sec + nsec (validated by the caller). */
@@ -163,17 +90,16 @@ static long do_poll(uint64_t ufds, uint64_t nfds, uint64_t deadline)
     if (!req.fds)
         return -ENOMEM;
     struct poll_table pt;
-    long r = poll_table_init(&pt, nfds, deadline);
-    if (!r && copy_from_user(req.fds, (const void *)ufds, nfds * sizeof(*req.fds)))
+    poll_table_init(&pt, deadline != 0);
+    long r = 0;
+    if (copy_from_user(req.fds, (const void *)ufds, nfds * sizeof(*req.fds)))
         r = -EFAULT;
     if (!r) {
-        r = wait_ready(poll_scan, &req, &pt, deadline);
+        r = poll_table_run(&pt, poll_scan, &req, deadline);
         poll_table_release(&pt);
         /* revents go back whatever happened, as Linux does (EINTR included). */
         if (copy_to_user((void *)ufds, req.fds, nfds * sizeof(*req.fds)))
             r = -EFAULT;
-    } else {
-        kfree(pt.hooks);
     }
     kfree(req.fds);
     return r;
@@ -297,13 +223,11 @@ static long do_select(int64_t nfds, uint64_t usets[3], uint64_t deadline)
         else if (req.n % 64)    /* bits at and above n are not looked at */
             req.in[k][req.n / 64] &= (1ull << (req.n % 64)) - 1;
     }
-    size_t wanted = 0;
-    for (int fd = 0; fd < req.n; fd++)
-        wanted += bit_test(req.in[0], fd) || bit_test(req.in[1], fd) || bit_test(req.in[2], fd);
-    struct poll_table pt;
-    if (!r && !(r = poll_table_init(&pt, wanted, deadline))) {
+    if (!r) {
+        struct poll_table pt;
+        poll_table_init(&pt, deadline != 0);
         /* a scan sets output bits only when it reports readiness */
-        r = wait_ready(select_scan, &req, &pt, deadline);
+        r = poll_table_run(&pt, select_scan, &req, deadline);
         poll_table_release(&pt);
     }
     if (r >= 0) {

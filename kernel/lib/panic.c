@@ -7,6 +7,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/panic.h>
+#include <osc/smp.h>
 #include <osc/uart.h>
 
 /* Backtrace printer state: a recursion (a stack overflow, typically) prints one
@@ -50,6 +51,7 @@ static __noreturn void panic_finish(uint64_t rbp, const char *fmt, va_list ap)
         /* Panic while panicking: just stop. */
         arch_halt_forever();
     }
+    smp_stop_others();          /* nothing else runs or prints behind the report */
     log_enter_panic_mode();
     fbcon_panic_takeover();     /* the reason must be visible on screen too */
     char reason[256];

@@ -139,6 +139,8 @@ int unix_poll(struct file *f)
     } else {
         if (s->rq || s->rcv_shut)
             r |= POLLIN;
+        if (s->rcv_shut)
+            r |= POLLRDHUP;             /* the peer shut down or closed (Linux) */
         if ((s->rcv_shut && s->snd_shut) || (s->type != SOCK_DGRAM && s->state != U_CONNECTED))
             r |= POLLHUP;
         struct unix_sock *t = s->state == U_CONNECTED ? s->peer : NULL;

@@ -117,6 +117,7 @@ static void generate_wake(struct pcb *pc, struct uthread *target, int sig)
     struct proc_signals *ps = &pc->sig;
     uint64_t bit = SIGBIT(sig);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);    /* pending before intr_wq (wait.c) */
+    signal_fd_notify_locked();
     if (sig == SIGKILL) {
         for (struct uthread *u = ps->threads; u; u = u->sig.next)
             sched_signal_wake(u->sig.thread);

@@ -125,6 +125,8 @@ int signal_dequeue_locked(struct uthread *u, uint64_t allowed, struct ksiginfo *
 /* As signal_generate_locked for a POSIX timer's own entry (ptimer.c): queued
  * unless ignored; false when it was not queued (ignored, or the process is gone). */
 bool signal_generate_timer_locked(struct pcb *pc, struct uthread *target, struct sigqueue *sq);
+/* sigwait.c: wakes the signalfd queue (a signal was just made pending). */
+void signal_fd_notify_locked(void);
 /* itimer.c: takes pc off the ITIMER_REAL list (its last thread exits). Caller
  * holds signal_lock. */
 void itimer_disarm_locked(struct pcb *pc);

@@ -124,3 +124,42 @@ SYSCALL(rt_tgsigqueueinfo)
         return err;
     return signal_send_tgkill(tgid, tid, sig, &k);
 }
+
+/* ---- signalfd's view of the queues (kernel/fs/signalfd.c) ----
+ * One queue for every signalfd: woken at each generation while one exists. The
+ * wakes of other processes' signals are spurious for a reader; it looks again. */
+struct waitqueue signal_fd_wq = { .lock = SPINLOCK_INIT("waitqueue", 70) };
+static int signal_fds;                  /* atomic: signalfds open */
+
+void signal_fd_count(int delta)
+{
+    __atomic_add_fetch(&signal_fds, delta, __ATOMIC_RELAXED);
+}
+
+void signal_fd_notify_locked(void)
+{
+    if (__atomic_load_n(&signal_fds, __ATOMIC_RELAXED))
+        waitqueue_wake_all(&signal_fd_wq);
+}
+
+int signal_fd_dequeue(uint64_t mask, struct ksiginfo *info)
+{
+    struct uthread *u = proc_uthread();
+    if (!u)
+        return 0;
+    unsigned long f = spin_lock_irqsave(&signal_lock);
+    int sig = signal_dequeue_locked(u, mask & ~UNBLOCKABLE, info);
+    spin_unlock_irqrestore(&signal_lock, f);
+    return sig;
+}
+
+bool signal_fd_pending(uint64_t mask)
+{
+    struct uthread *u = proc_uthread();
+    if (!u)
+        return false;
+    unsigned long f = spin_lock_irqsave(&signal_lock);
+    bool r = ((u->sig.pending.set | u->proc->sig.shared.set) & mask & ~UNBLOCKABLE) != 0;
+    spin_unlock_irqrestore(&signal_lock, f);
+    return r;
+}

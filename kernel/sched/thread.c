@@ -52,6 +52,12 @@ void thread_free(struct thread *t)
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
 {
+    return thread_create_on(name, fn, arg, ~0ull);
+}
+
+struct thread *thread_create_on(const char *name, void (*fn)(void *), void *arg,
+                                uint64_t cpus)
+{
     if (!sched_running()) {
         log_warn("thread '%s' created before sched_init: refused", name);
         return NULL;
@@ -62,6 +68,7 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
         return NULL;
     }
     t->saved_sp = arch_thread_init_stack((void *)t->stack_top, fn, arg);
+    t->allowed = cpus;
     t->state = THREAD_BLOCKED;      /* not on any list yet */
     log_debug("thread %u '%s' created", t->id, t->name);
     sched_make_ready(t);

@@ -34,6 +34,7 @@ void page_ref_put(paddr_t p) { free(phys_to_virt(p)); }
 void mutex_init(struct mutex *m, const char *name, uint16_t rank) { (void)m; (void)name; (void)rank; }
 void mutex_lock(struct mutex *m) { (void)m; }
 void mutex_unlock(struct mutex *m) { (void)m; }
+void epoll_file_gone(struct file *f) { (void)f; }     /* no epoll on the host */
 static int log_lines;
 void log_write(enum log_level level, const char *tag, const char *fmt, ...)
 {

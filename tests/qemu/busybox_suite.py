@@ -130,7 +130,10 @@ def run_host(stage):
     return text, how
 
 
-def run_guest(stage, skip, timeout, applet_limit):
+TAG = "bbsuite"     # check-name prefix; bbsuite[smpN] with --smp N
+
+
+def run_guest(stage, skip, timeout, applet_limit, smp=1):
     """The suite inside OSCortex; (output, osc-run's stderr, its status, seconds)."""
     cmd = ("SUITE_SKIP='%s' SUITE_APPLET_TIMEOUT=%d sh %s/run-suite.sh; "
            "echo '=== unimplemented'; cat /sys/kernel/unimplemented" % (
@@ -138,7 +141,8 @@ def run_guest(stage, skip, timeout, applet_limit):
     if len(cmd) > 480:
         raise SystemExit("busybox_suite.py: applet list too long for the osc-run command line")
     t0 = time.time()
-    r = subprocess.run([OSC_RUN, "--timeout", str(timeout), "--add", "%s:%s" % (stage, GUEST_DIR),
+    r = subprocess.run([OSC_RUN, "--timeout", str(timeout), "--smp", str(smp),
+                        "--add", "%s:%s" % (stage, GUEST_DIR),
                         "--", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=timeout + 300)
     out = r.stdout.decode("utf-8", "replace")
@@ -158,7 +162,10 @@ def main():
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--host-only", action="store_true")
     ap.add_argument("--guest-timeout", type=int, default=0)
+    ap.add_argument("--smp", type=int, default=1, help="virtual CPUs for OSCortex (make test-smp)")
     args = ap.parse_args()
+    global TAG
+    TAG = "bbsuite" if args.smp == 1 else "bbsuite[smp%d]" % args.smp
 
     stage, why = fetch()
     if stage is None:
@@ -184,7 +191,7 @@ def main():
         sys.exit(0)
 
     timeout = args.guest_timeout or (2400 if args.full else 600)
-    out, err, status, secs = run_guest(stage, skip, timeout, 1200 if args.full else 180)
+    out, err, status, secs = run_guest(stage, skip, timeout, 1200 if args.full else 180, args.smp)
     with open(os.path.join(RESULTS, "bbsuite-oscortex.txt"), "w") as f:
         f.write(out + ("\n--- osc-run stderr ---\n" + err if err else ""))
     guest, guest_ended, guest_done = parse(out.split("=== unimplemented")[0])
@@ -202,7 +209,7 @@ def main():
             print("note: bbsuite %s: %s on Linux, %s in OSCortex (not counted)" % (k, v, g))
             continue
         if g == "PASS":
-            print("PASS bbsuite %s" % k)
+            print("PASS %s %s" % (TAG, k))
             passed += 1
         else:
             applet = k.split("/", 1)[0]
@@ -210,7 +217,7 @@ def main():
             why = ("%s in OSCortex" % g if g != "missing" else
                    "no result in OSCortex (applet %s %s)" % (
                        applet, "ended rc=%d" % rc[0] if rc else "never ended"))
-            print("FAIL bbsuite %s: %s" % (k, why))
+            print("FAIL %s %s: %s" % (TAG, k, why))
             differ.append(k)
             failed += 1
     for k in guest:

@@ -241,5 +241,8 @@ TEST(rusage_thread_is_per_thread_and_an_exited_thread_stays_in_rusage_self)
     long long me_grew = tv_ns(&me1.ru_utime) + tv_ns(&me1.ru_stime) -
                         tv_ns(&me0.ru_utime) - tv_ns(&me0.ru_stime);
     CHECK(self_grew >= b.thread_ns - 2 * MS);
-    CHECK(me_grew < b.thread_ns);
+    /* Per thread: the process grew by this thread's time plus the burner's. (Not
+     * "me_grew < 40 ms": a busy host can stall a virtual CPU while this thread
+     * runs, and the guest rightly charges that to it.) */
+    CHECK(me_grew + b.thread_ns <= self_grew + 2 * MS);
 }

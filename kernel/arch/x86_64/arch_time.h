@@ -19,6 +19,8 @@ int lapic_send_startup(uint32_t apic_id, uint8_t vector);
 /* A fixed-delivery, edge-triggered IPI of vector to one CPU (smp_call.c); 0, or -1
  * as above. Safe from any context: the ICR is programmed with interrupts off. */
 int lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+/* An NMI: reaches a CPU even with interrupts off (panic stops the others). */
+int lapic_send_nmi(uint32_t apic_id);
 uint32_t lapic_bus_mhz(void);               /* LAPIC timer input clock in MHz (diagnostics) */
 int ioapic_init(void);                      /* masks every pin; returns the pin count */
 void pic_disable(void);                     /* remaps and masks the legacy 8259s */

@@ -10,6 +10,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/panic.h>
+#include <osc/smp.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
 #include <osc/signal.h>
@@ -198,6 +199,9 @@ void exception_handle(struct irq_frame *f)
     int pf_err = 0;
     switch (f->vector) {
     case VEC_NMI:
+        /* Another CPU panicked and stops the rest (smp_stop_others). */
+        if (smp_stopping())
+            arch_halt_forever();
         /* Watchdog and hardware-error NMIs: report and carry on. */
         log_error("NMI on cpu %u at %s", this_cpu()->id, format_symbol(sym, sizeof(sym), f->rip));
         return;

@@ -38,6 +38,7 @@
 #define LVT_TIMER_PERIODIC  (1u << 17)
 #define TIMER_DIVIDE_BY_16  0x3
 #define ICR_FIXED           (0u << 8)
+#define ICR_NMI             (4u << 8)
 #define ICR_INIT            (5u << 8)   /* delivery mode (SDM 3A figure 11-12) */
 #define ICR_STARTUP         (6u << 8)
 #define ICR_PENDING         (1u << 12)  /* delivery status: send pending */
@@ -205,6 +206,11 @@ int lapic_send_init(uint32_t apic_id)
 int lapic_send_startup(uint32_t apic_id, uint8_t vector)
 {
     return lapic_send(apic_id, ICR_STARTUP | vector);
+}
+
+int lapic_send_nmi(uint32_t apic_id)
+{
+    return lapic_send(apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 int lapic_send_ipi(uint32_t apic_id, uint8_t vector)

@@ -190,3 +190,19 @@ int smp_send_reschedule(uint32_t cpu)
         return -ENXIO;
     return lapic_send_ipi(cpus[cpu].apic_id, IRQ_VECTOR_RESCHEDULE) == 0 ? 0 : -EIO;
 }
+
+static volatile bool stopping;
+
+bool smp_stopping(void)
+{
+    return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
+}
+
+void smp_stop_others(void)
+{
+    __atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
+    uint32_t me = this_cpu()->id, n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
+    for (uint32_t cpu = 0; cpu < n && cpu < MAX_CPUS; cpu++)
+        if (cpu != me && __atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
+            lapic_send_nmi(cpus[cpu].apic_id);
+}

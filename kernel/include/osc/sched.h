@@ -20,6 +20,10 @@ void sched_unprepare_cpu(uint32_t id);
 __noreturn void sched_start_ap(void);
 /* Creates a runnable kernel thread; returns NULL when memory is short. */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
+/* The same, allowed only on the CPUs in the mask (bit n: CPU n; one not online
+ * means anywhere, as for an affinity whose CPUs are gone). */
+struct thread *thread_create_on(const char *name, void (*fn)(void *), void *arg,
+                                uint64_t cpus);
 struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
 __noreturn void thread_exit(void);

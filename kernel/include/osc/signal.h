@@ -107,6 +107,15 @@ bool signal_fault(int sig, int code, uint64_t addr);
  * only by set is still delivered. */
 void signal_mask_begin(uint64_t set);
 void signal_mask_end(long ret);
+/* signalfd (kernel/fs/signalfd.c; kernel/proc/sigwait.c): the queue woken at every
+ * signal generation while signalfds exist (count them with signal_fd_count), and
+ * the current thread's pending signals of mask (its own queue, then its
+ * process's; SIGKILL and SIGSTOP never): the next one taken into *info (0: none). */
+struct waitqueue;
+extern struct waitqueue signal_fd_wq;
+void signal_fd_count(int delta);
+int signal_fd_dequeue(uint64_t mask, struct ksiginfo *info);
+bool signal_fd_pending(uint64_t mask);
 /* Delivery on the way back to ring 3. regs is the thread's saved user frame:
  * handlers, default actions (may not return: exit), syscall restart. Interrupts on. */
 void signal_deliver(struct user_regs *regs);

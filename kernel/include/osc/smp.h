@@ -56,3 +56,9 @@ int smp_call_mask(uint64_t mask, smp_call_fn fn, void *arg);
 /* Asks cpu to reschedule: its IPI handler sets need_resched, which the interrupt
  * exit acts on where the CPU runs threads. 0, -ENXIO (not online), -EIO. */
 int smp_send_reschedule(uint32_t cpu);
+
+/* Panic: every other online CPU gets an NMI and halts for good (an NMI reaches a
+ * CPU spinning with interrupts off), so nothing runs or prints behind the panic
+ * report. smp_stopping() tells the NMI handler that this is why it came. */
+void smp_stop_others(void);
+bool smp_stopping(void);

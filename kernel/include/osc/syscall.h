@@ -197,6 +197,20 @@
 #define __NR_inotify_rm_watch 255
 #define __NR_inotify_init1 294
 #define __NR_memfd_create 319
+/* event-loop files: eventfd, timerfd, signalfd, epoll */
+#define __NR_epoll_create 213
+#define __NR_epoll_wait 232
+#define __NR_epoll_ctl 233
+#define __NR_epoll_pwait 281
+#define __NR_signalfd 282
+#define __NR_timerfd_create 283
+#define __NR_eventfd 284
+#define __NR_timerfd_settime 286
+#define __NR_timerfd_gettime 287
+#define __NR_signalfd4 289
+#define __NR_eventfd2 290
+#define __NR_epoll_create1 291
+#define __NR_epoll_pwait2 441
 
 struct user_regs;       /* the saved user register frame (arch: <asm/user_regs.h>) */
 

@@ -198,6 +198,8 @@ struct vfs_fs {
 
 /* ---- open files ---- */
 struct file_iovec { uint64_t base, len; };   /* struct iovec */
+struct poll_table;
+struct epitem;
 struct file_ops {
     /* Optional, devices: binds a file just opened on node rdev (sets priv);
      * open_flags as open(2) got them (O_NOCTTY is not kept in f->flags). */
@@ -210,6 +212,10 @@ struct file_ops {
      * have changed; poll and select sleep on it. Without one, poll's answer must
      * never change while the file is open (poll never waits on such a file). */
     struct waitqueue *(*poll_wq)(struct file *f);
+    /* Optional, instead of poll_wq for waiting (epoll, timerfd): answers as poll does
+     * and, while pt (may be NULL) is hooking, hooks the caller on every queue that
+     * can change the answer itself (<osc/poll.h>). */
+    int (*poll_pt)(struct file *f, struct poll_table *pt);
     void (*release)(struct file *f);    /* last reference gone */
     /* Optional: pread/pwrite-free positional read for files whose data lives in the
      * open file (procfs snapshots); called without `vfs`. */
@@ -234,6 +240,7 @@ struct file_ops {
 #define POLLERR  0x008
 #define POLLHUP  0x010
 #define POLLNVAL 0x020
+#define POLLRDHUP 0x2000        /* the peer shut down its writing side */
 
 struct file {
     struct vnode *vnode;        /* reference held */
@@ -248,6 +255,9 @@ struct file {
      * opened through (a reference; kmalloc'd), for events to the directory's watches. */
     struct vnode *notify_dir;
     char *notify_name;
+    /* The epoll items watching this file (kernel/fs/epoll.c, under `epoll`); they
+     * hold no reference: the last file_put removes them. */
+    struct epitem *ep_links;
 };
 
 struct fdtable {
@@ -344,7 +354,12 @@ struct vfs_ctx vfs_ctx_of(struct process *p);
 /* Open files. */
 struct file *file_alloc(struct vnode *v, const struct file_ops *ops, uint32_t flags);
 void file_get(struct file *f);
+/* A reference unless the last one is already gone (f is being closed): false. */
+bool file_tryget(struct file *f);
 void file_put(struct file *f);
+/* kernel/fs/epoll.c: the last reference to f is going; takes f out of every epoll
+ * set (file_put calls it only when f is in one). */
+void epoll_file_gone(struct file *f);
 ssize_t file_read(struct file *f, void *buf, size_t n);
 ssize_t file_write(struct file *f, const void *buf, size_t n);
 ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off);

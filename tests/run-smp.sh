@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make test-smp: the multiprocessor runs that do not fit in make test's 30 minutes —
+# the in-OS suite (every KTEST and user test program) at -smp 4, busybox's own
+# testsuite at -smp 2, and, when present, the 1000-launch home-core check at -smp 2
+# and -smp 4 (tests/qemu/launches.py). make test already runs the suite at -smp 1
+# and -smp 2 (normal and lock-checking builds). One VM at a time; ends with
+# "N passed, N failed" like make test.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+isodir=build/test-iso
+passed=0 failed=0
+start=$(date +%s)
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+qemu_test() {
+    local t0 out status p f
+    t0=$(date +%s)
+    out=$(python3 "$@" 2>&1)
+    status=$?
+    printf '%s\n' "$out"
+    p=$(printf '%s\n' "$out" | grep -c '^PASS ')
+    f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL $1: exited with status $status without reporting"; f=1
+    fi
+    echo "   ($(( $(date +%s) - t0 ))s)"
+    add "$p" "$f"
+}
+
+echo "== build"
+if ! make --no-print-directory || ! mkdir -p "$isodir" build/test-results ||
+   ! bash tools/mkiso.sh "$isodir/test.iso" test; then
+    echo "FAIL build"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+echo "== QEMU tests on several CPUs"
+qemu_test tests/qemu/selftest.py --smp 4 "$isodir/test.iso"
+qemu_test tests/qemu/busybox_suite.py --smp 2
+if [ -f tests/qemu/launches.py ]; then
+    qemu_test tests/qemu/launches.py --smp 2
+    qemu_test tests/qemu/launches.py --smp 4
+fi
+echo "== done in $(( $(date +%s) - start ))s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
