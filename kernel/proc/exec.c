@@ -436,6 +436,9 @@ SYSCALL(execve)
     /* Under the table lock: getrusage and procfs read pub.mm under it. */
     unsigned long f = proc_table_lock();
     p->mm = img.mm;
+    mm_get(img.mm);
+    struct mm_space *old_thread_ref = u->mm;    /* a vfork child's is the parent's */
+    u->mm = img.mm;
     mm_activate(img.mm);
     u->fs_base = 0;
     arch_set_user_fs(0);
@@ -443,6 +446,7 @@ SYSCALL(execve)
     arch_fpu_switch(NULL, t->fpu_area);         /* load the clean state */
     proc_table_unlock(f);
     mm_put(old);
+    mm_put(old_thread_ref);
     strlcpy(p->comm, img.comm, sizeof(p->comm));
     vfs_proc_exec(p);
     signal_exec(u->proc, u);

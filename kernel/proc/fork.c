@@ -140,6 +140,8 @@ long proc_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t ch
         cs->regs.rsp = newsp;
     u->proc = pc;
     u->thread = t;
+    u->mm = thread ? pu->mm : mm;
+    mm_get(u->mm);
     u->fs_base = (flags & CLONE_SETTLS) ? tls : pu->fs_base;
     u->clear_child_tid = (flags & CLONE_CHILD_CLEARTID) ? child_tid : 0;
     rseq_fork(u, pu, (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM);

@@ -2,11 +2,14 @@
  * (<osc/mm_space.h>). Every operation takes mm->lock (rank 20), so the VMA list and
  * the tables always agree: a page is mapped only inside a VMA, with its prot. */
 
+#include <osc/arch.h>
 #include <osc/errno.h>
 #include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
+#include <osc/panic.h>
+#include <osc/percpu.h>
 #include <osc/uaccess.h>
 
 #define RANK_MM_SPACE 20
@@ -56,12 +59,19 @@ void mm_get(struct mm_space *mm)
     __atomic_fetch_add(&mm->refs, 1, __ATOMIC_RELAXED);
 }
 
-/* The last reference: nobody runs on these tables any more (a CPU leaving them
- * switched to other tables first), so they can go. */
+/* The last reference. A CPU loads mm only for a thread (or an exec) that holds a
+ * reference, and that thread drops it only after switching its CPU to other
+ * tables (proc_thread_exit: mm_activate(NULL), then mm_put); so when refs reaches
+ * 0 no CPU has root loaded or can load it again, mm->cpus is empty, and the
+ * tables can go (LESSONS 6). The check below would catch a path that broke this. */
 void mm_put(struct mm_space *mm)
 {
-    if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_ACQ_REL) != 0)
+    if (!mm || __atomic_sub_fetch(&mm->refs, 1, __ATOMIC_SEQ_CST) != 0)
         return;
+    uint64_t loaded = __atomic_load_n(&mm->cpus, __ATOMIC_SEQ_CST);
+    if (loaded)
+        panic("mm %p freed while loaded on CPUs %#llx", (void *)mm,
+              (unsigned long long)loaded);
     for (struct vma *v = mm->vmas, *n; v; v = n) {
         n = v->next;
         vma_free(v);
@@ -70,9 +80,28 @@ void mm_put(struct mm_space *mm)
     kfree(mm);
 }
 
+/* Per CPU: the address space whose tables it has loaded (NULL: the kernel's).
+ * Written by that CPU only, with interrupts off. */
+static struct mm_space *loaded_mm[MAX_CPUS];
+
 void mm_activate(struct mm_space *mm)
 {
+    unsigned long f = irq_save();
+    uint32_t me = this_cpu()->id;
+    struct mm_space *prev = loaded_mm[me];
+    uint64_t bit = 1ull << me;
+    /* The bit before CR3, with a full fence (the locked OR): pairs with the fence
+     * between a shoot-down's page-table stores and its mask load (tlb.c), so that
+     * either the initiator sees this CPU or this CPU's walks see its stores. */
+    if (mm && mm != prev)
+        __atomic_fetch_or(&mm->cpus, bit, __ATOMIC_SEQ_CST);
     upt_activate(mm ? mm->root : 0);
+    /* Only once off prev's tables (the CR3 write dropped its TLB entries): from
+     * here on its shoot-downs may skip this CPU and its last mm_put may free it. */
+    if (prev && prev != mm)
+        __atomic_fetch_and(&prev->cpus, ~bit, __ATOMIC_SEQ_CST);
+    loaded_mm[me] = mm;
+    irq_restore(f);
 }
 
 static struct vma *vma_find(struct mm_space *mm, vaddr_t addr)
@@ -115,7 +144,7 @@ static void rss_add_locked(struct mm_space *mm, uint64_t n)
 
 static void rss_unmap_locked(struct mm_space *mm, vaddr_t start, vaddr_t end)
 {
-    uint64_t n = upt_unmap_range(mm->root, start, end);
+    uint64_t n = upt_unmap_range(mm, start, end);
     __atomic_store_n(&mm->rss, mm->rss > n ? mm->rss - n : 0, __ATOMIC_RELAXED);
 }
 
@@ -377,7 +406,7 @@ int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
         for (struct vma *v = mm->vmas; v; v = v->next)
             if (v->start >= start && v->end <= end)
                 v->prot = prot;
-        upt_protect_range(mm->root, start, end, prot);
+        upt_protect_range(mm, start, end, prot);
     }
     mutex_unlock(&mm->lock);
     return err;
@@ -413,7 +442,7 @@ static bool vma_private_file(const struct vma *v)
  * frame in *out, -EIO (past the end of the file) or -ENOMEM. Caller holds mm->lock. */
 static int populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va, paddr_t *out)
 {
-    paddr_t pa = upt_translate(mm->root, va);
+    paddr_t pa = upt_translate(mm, va);
     if (pa) {
         *out = pa;
         return 0;
@@ -429,7 +458,7 @@ static int populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va, paddr
     } else if (!(pa = pmm_alloc_page())) {
         return -ENOMEM;
     }
-    if (cow ? upt_map_cow(mm->root, va, pa, v->prot) : upt_map(mm->root, va, pa, v->prot)) {
+    if (cow ? upt_map_cow(mm, va, pa, v->prot) : upt_map(mm, va, pa, v->prot)) {
         page_ref_put(pa);       /* a fresh frame is freed, a file page keeps its store's */
         return -ENOMEM;
     }
@@ -449,14 +478,14 @@ int mm_fault(struct mm_space *mm, vaddr_t addr, bool write, bool exec, bool pres
     /* A write to a present page in a writable VMA is a copy-on-write fault; any
      * other fault on a present page broke its protection. */
     if (allowed && present && write) {
-        err = upt_cow_break(mm->root, ALIGN_DOWN(addr, PAGE_SIZE), v->prot);
+        err = upt_cow_break(mm, ALIGN_DOWN(addr, PAGE_SIZE), v->prot);
     } else if (allowed && !present) {
         paddr_t pa;
         vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
         err = populate_locked(mm, v, va, &pa);
         /* A first write to a private file page copies it now, not on a second fault. */
         if (!err && write && vma_private_file(v))
-            err = upt_cow_break(mm->root, va, v->prot);
+            err = upt_cow_break(mm, va, v->prot);
     }
     mutex_unlock(&mm->lock);
     return err;
@@ -479,10 +508,10 @@ int mm_write(struct mm_space *mm, vaddr_t va, const void *src, size_t len)
         /* Never write into a file's own page: a private file page gets its copy
          * (-EFAULT from upt_cow_break: it is one already). */
         if (!err && vma_private_file(v)) {
-            err = upt_cow_break(mm->root, page, v->prot);
+            err = upt_cow_break(mm, page, v->prot);
             if (err == -EFAULT)
                 err = 0;
-            pa = upt_translate(mm->root, page);
+            pa = upt_translate(mm, page);
         }
         if (err)
             break;
@@ -502,14 +531,14 @@ static int copy_pages_locked(struct mm_space *mm, vaddr_t src, vaddr_t dst, size
                              uint32_t prot)
 {
     for (size_t off = 0; off < len; off += PAGE_SIZE) {
-        paddr_t from = upt_translate(mm->root, src + off);
+        paddr_t from = upt_translate(mm, src + off);
         if (!from)
             continue;
         paddr_t to = pmm_alloc_page();
         if (!to)
             return -ENOMEM;
         memcpy(phys_to_virt(to), phys_to_virt(from), PAGE_SIZE);
-        if (upt_map(mm->root, dst + off, to, prot)) {
+        if (upt_map(mm, dst + off, to, prot)) {
             pmm_free_page(to);
             return -ENOMEM;
         }
@@ -656,7 +685,7 @@ static int fork_keep_futex_frames(struct mm_space *mm, struct mm_space *c)
     for (int i = 0; i < n && err != -ENOMEM; i++) {
         struct vma *v = vma_find(mm, words[i]);
         if (v && !(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE))
-            err = upt_cow_break(c->root, ALIGN_DOWN(words[i], PAGE_SIZE), v->prot);
+            err = upt_cow_break(c, ALIGN_DOWN(words[i], PAGE_SIZE), v->prot);
     }
     if (words != small)
         kfree(words);
@@ -696,7 +725,7 @@ struct mm_space *mm_fork(struct mm_space *mm)
         for (vaddr_t va = v->start; shared && !v->file && va < v->end && !err; va += PAGE_SIZE)
             err = populate_locked(mm, v, va, &pa);
         if (!err)
-            err = upt_fork_range(c->root, mm->root, v->start, v->end, shared);
+            err = upt_fork_range(c, mm, v->start, v->end, shared);
     }
     if (!err)
         err = fork_keep_futex_frames(mm, c);
@@ -720,8 +749,8 @@ int mm_user_phys(struct mm_space *mm, vaddr_t addr, bool write, paddr_t *out)
         vaddr_t va = ALIGN_DOWN(addr, PAGE_SIZE);
         paddr_t pa = 0;
         err = populate_locked(mm, v, va, &pa);
-        if (!err && (v->prot & PROT_WRITE) && upt_cow_break(mm->root, va, v->prot) == 0)
-            pa = upt_translate(mm->root, va);
+        if (!err && (v->prot & PROT_WRITE) && upt_cow_break(mm, va, v->prot) == 0)
+            pa = upt_translate(mm, va);
         if (!err)
             *out = pa + (addr & (PAGE_SIZE - 1));
     }

@@ -63,7 +63,7 @@ void proc_thread_switch(struct thread *prev, struct thread *next)
     (void)prev;
     struct uthread *u = next->uthread;
     if (u) {
-        mm_activate(u->proc->pub.mm);
+        mm_activate(u->mm);
         arch_set_user_fs(u->fs_base);
         rseq_switch_in(u);
     } else {
@@ -73,14 +73,17 @@ void proc_thread_switch(struct thread *prev, struct thread *next)
     }
 }
 
+/* Faults go to the tables this thread has loaded (u->mm): an exiting thread that
+ * has left them (NULL) gets -EFAULT rather than a page mapped where it cannot
+ * see it, faulting forever. */
 int proc_handle_page_fault(uint64_t addr, bool write, bool exec, bool present)
 {
-    struct process *p = proc_current();
-    if (!p || !p->mm)
+    struct uthread *u = proc_uthread();
+    if (!u || !u->mm)
         return -EFAULT;
-    int err = mm_fault(p->mm, addr, write, exec, present);
+    int err = mm_fault(u->mm, addr, write, exec, present);
     if (!err)
-        proc_uthread()->minflt++;       /* getrusage: no fault reads a disk (majflt) */
+        u->minflt++;            /* getrusage: no fault reads a disk (majflt) */
     return err;
 }
 
@@ -230,10 +233,14 @@ void *uthread_fpu_area(struct uthread *u)
     return (void *)ALIGN_UP((uint64_t)u->fpu_raw, 64);
 }
 
+/* A thread that never ran (clone failed) drops its mm here; an exiting one has
+ * already (proc_thread_exit). */
 void uthread_free(struct uthread *u)
 {
-    if (u)
-        kfree(u->fpu_raw);
+    if (!u)
+        return;
+    mm_put(u->mm);
+    kfree(u->fpu_raw);
     kfree(u);
 }
 
@@ -265,6 +272,8 @@ static int spawn(const char *path, const char *const argv[], const char *const e
         goto fail;
     pc->pub.proc_data = pc;
     pc->pub.mm = img->mm;
+    mm_get(img->mm);
+    u->mm = img->mm;
     pc->pub.umask = 022;
     strlcpy(pc->pub.comm, img->comm, sizeof(pc->pub.comm));
     proc_set_exec_info(&pc->pub, img->exe, argv);  /* not linked yet: no reader races */
@@ -455,6 +464,16 @@ __noreturn void proc_thread_exit(int status, bool group)
     spin_unlock_irqrestore(&proc_wq.lock, f);
     if (kick)
         kick_siblings(pc, u);
+    /* Off the address space (nothing below touches user memory) before the count
+     * drops: when the last thread sees it reach 0, every other thread has left
+     * the tables and let go of its reference, so the mm goes in proc_finish,
+     * before the parent can reap the process (as on Linux), with no CPU on it. */
+    f = irq_save();
+    struct mm_space *mm = u->mm;
+    u->mm = NULL;               /* a switch back in loads the kernel's tables */
+    mm_activate(NULL);
+    irq_restore(f);
+    mm_put(mm);
     f = spin_lock_irqsave(&proc_wq.lock);
     proc_cputime_thread_exit_locked(pc, u);
     proc_usage_thread_exit_locked(pc, u);

@@ -83,6 +83,12 @@ struct uthread {
     uint64_t robust_list;       /* set_robust_list head; walked at exit (futex_robust.c) */
     void *fpu_raw;              /* allocation behind thread->fpu_area (64-aligned) */
     struct thread *thread;      /* the scheduler's side */
+    /* The address space it runs on, a reference of its own: the switch loads it
+     * without looking at proc->pub.mm, and the thread drops it at exit only after
+     * switching its CPU off it (then NULL: the kernel's tables), so an mm is
+     * never freed while a CPU has it loaded (mm_put). Set before the thread
+     * first runs; exec replaces it. */
+    struct mm_space *mm;
     struct uthread *next_thread;        /* in proc->threads, under proc_wq.lock */
     bool kicked;                /* exit_group/exec sent it SIGKILL (proc_wq.lock) */
     uint64_t minflt;            /* page faults it took (own thread writes; atomic reads) */

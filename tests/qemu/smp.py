@@ -60,7 +60,12 @@ KTEST_SUMMARY = re.compile(r"\[test\] (\d+) passed, (\d+) failed")
 IPI_KTESTS = ("call_on_each_online_cpu_runs_there_with_interrupts_off",
               "ten_thousand_waited_calls_all_run_exactly_once",
               "a_call_that_calls_back_into_its_waiting_caller_completes",
-              "reschedule_ipi_reaches_every_online_cpu")
+              "reschedule_ipi_reaches_every_online_cpu",
+              # tlb_tests.c: the shoot-down reaches (only) the CPUs with the mm loaded
+              "a_remapped_page_is_read_afresh_by_the_cpu_that_cached_it",
+              "a_remapped_range_larger_than_a_batch_is_read_afresh_everywhere",
+              "only_cpus_with_the_address_space_loaded_are_interrupted",
+              "a_remapped_kernel_page_is_read_afresh_on_every_cpu")
 
 
 def ktest_check(rep, iso, n):
@@ -91,7 +96,7 @@ def ktest_check(rep, iso, n):
     if p:
         problems.append(p)
     rep.check(name, not problems, "; ".join(problems), r.tail(20) if problems else None)
-    for line in re.findall(r"\[test\] (\d+ waited calls .*)", r.log):
+    for line in re.findall(r"\[test\] (\d+ (?:waited calls|mprotects with) .*)", r.log):
         print("    " + line)
     print("    (%.1f s)" % (time.monotonic() - t0))
 

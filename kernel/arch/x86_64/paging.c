@@ -10,6 +10,7 @@
 #include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/spinlock.h>
+#include <osc/tlb.h>
 #include <asm/paging.h>
 #include <asm/pat.h>
 
@@ -53,11 +54,32 @@ static paddr_t leaf_phys(uint64_t e, int level)
     return e & (level == 1 ? PTE_ADDR_MASK : PTE_LARGE_ADDR_MASK);
 }
 
-/* The TLB hook: one CPU for now. With SMP this is where a shoot-down IPI to the other
- * CPUs goes (kernel mappings are global to every address space). */
+/* Kernel entries changed under vmm_lock, [stale_start, stale_end): this CPU drops
+ * them at once, the others when the lock is released (vmm_unlock). Not under the
+ * lock: a CPU spinning for vmm_lock with interrupts off could not take the IPI. */
+static vaddr_t stale_start, stale_end;  /* under vmm_lock; empty when equal */
+
 static void tlb_flush_page(vaddr_t va)
 {
     invlpg(va);
+    if (stale_start == stale_end) {
+        stale_start = va;
+        stale_end = va + PAGE_SIZE;
+    } else {
+        stale_start = MIN(stale_start, va);
+        stale_end = MAX(stale_end, va + PAGE_SIZE);
+    }
+}
+
+/* Releases vmm_lock, then flushes what changed under it from every other online
+ * CPU (mappings of the kernel half are shared by every address space) before the
+ * caller goes on, e.g. to free the frames it unmapped. */
+static void vmm_unlock(unsigned long f)
+{
+    vaddr_t start = stale_start, end = stale_end;
+    stale_start = stale_end = 0;
+    spin_unlock_irqrestore(&vmm_lock, f);
+    tlb_flush_kernel_others(start, end);
 }
 
 static uint64_t leaf_bits(unsigned flags, int level)
@@ -127,21 +149,17 @@ static uint64_t *walk_create(uint64_t *pml4, vaddr_t va, int level)
 }
 
 /* Leaf for va and its level, or NULL when nothing maps va (then *level is where the
- * walk stopped, so the caller can skip a whole unmapped area). *parent, when asked
- * for, is the entry pointing at the leaf's table (NULL for a PML4 slot). */
-static uint64_t *walk_find(uint64_t *pml4, vaddr_t va, int *level, uint64_t **parent)
+ * walk stopped, so the caller can skip a whole unmapped area). */
+static uint64_t *walk_find(uint64_t *pml4, vaddr_t va, int *level)
 {
-    uint64_t *table = pml4, *up = NULL;
+    uint64_t *table = pml4;
     for (int l = 4; l >= 1; l--) {
         uint64_t *e = &table[level_index(va, l)];
         *level = l;
-        if (parent)
-            *parent = up;
         if (!(*e & PTE_PRESENT))
             return NULL;
         if (l == 1 || (*e & PTE_LARGE))
             return e;
-        up = e;
         table = entry_table(*e);
     }
     return NULL;
@@ -195,22 +213,15 @@ static int map_locked(uint64_t *pml4, vaddr_t va, paddr_t pa, uint64_t size, uns
     return 0;
 }
 
-static bool table_empty(const uint64_t *t)
-{
-    for (int i = 0; i < PT_ENTRIES; i++)
-        if (t[i])
-            return false;
-    return true;
-}
-
-/* Caller holds vmm_lock. Empty page tables (level 1) are freed; higher tables are
- * kept (the kernel half's PDPTs must never go: every address space shares them). */
+/* Caller holds vmm_lock. Emptied page tables stay for the next mapping there:
+ * freeing one safely would need every CPU's paging-structure caches flushed before
+ * anyone maps into its 2 MiB again, i.e. an IPI under vmm_lock (the kernel half's
+ * PDPTs must never go anyway: every address space shares them). */
 static void unmap_locked(vaddr_t va, vaddr_t end)
 {
     while (va < end) {
         int level;
-        uint64_t *parent;
-        uint64_t *e = walk_find(kernel_pml4, va, &level, &parent);
+        uint64_t *e = walk_find(kernel_pml4, va, &level);
         uint64_t sz = level_size(level);
         vaddr_t next = ALIGN_DOWN(va, sz) + sz;
         if (next <= va)
@@ -229,12 +240,6 @@ static void unmap_locked(vaddr_t va, vaddr_t end)
         }
         *e = 0;
         tlb_flush_page(va);
-        if (level == 1 && table_empty(e - level_index(va, 1))) {
-            paddr_t t = *parent & PTE_ADDR_MASK;
-            *parent = 0;
-            tlb_flush_page(va);                 /* also drops paging-structure caches */
-            pmm_free_page(t);
-        }
         va = next;
     }
 }
@@ -242,7 +247,7 @@ static void unmap_locked(vaddr_t va, vaddr_t end)
 static paddr_t translate_locked(vaddr_t va, unsigned *flags)
 {
     int level;
-    uint64_t *e = walk_find(live_pml4(), va, &level, NULL);
+    uint64_t *e = walk_find(live_pml4(), va, &level);
     if (!e)
         return 0;
     if (flags) {
@@ -272,7 +277,7 @@ int vmm_map_range(vaddr_t virt, paddr_t phys, size_t size, unsigned flags)
         return -EINVAL;                 /* only the kernel tables are edited */
     unsigned long f = spin_lock_irqsave(&vmm_lock);
     int err = map_locked(kernel_pml4, va, ALIGN_DOWN(phys, PAGE_SIZE), len, flags, false);
-    spin_unlock_irqrestore(&vmm_lock, f);
+    vmm_unlock(f);
     return err;
 }
 
@@ -284,7 +289,7 @@ void vmm_unmap_range(vaddr_t virt, size_t size)
         return;
     unsigned long f = spin_lock_irqsave(&vmm_lock);
     unmap_locked(va, end);
-    spin_unlock_irqrestore(&vmm_lock, f);
+    vmm_unlock(f);
 }
 
 bool vmm_query(vaddr_t virt, paddr_t *phys, unsigned *flags)
@@ -292,7 +297,7 @@ bool vmm_query(vaddr_t virt, paddr_t *phys, unsigned *flags)
     unsigned fl = 0;
     unsigned long f = spin_lock_irqsave(&vmm_lock);
     int level;
-    bool mapped = walk_find(live_pml4(), virt, &level, NULL) != NULL;
+    bool mapped = walk_find(live_pml4(), virt, &level) != NULL;
     paddr_t p = mapped ? translate_locked(virt, &fl) : 0;
     spin_unlock_irqrestore(&vmm_lock, f);
     if (phys)
@@ -348,7 +353,7 @@ void *vmm_map_mmio(paddr_t phys, size_t size, unsigned flags)
             ret = (void *)(va + (phys - base));
         }
     }
-    spin_unlock_irqrestore(&vmm_lock, f);
+    vmm_unlock(f);
     if (!ret)
         log_warn("cannot map MMIO %#llx (+%zu)", (unsigned long long)phys, size);
     return ret;

@@ -155,7 +155,7 @@ int smp_call_on(uint32_t cpu, smp_call_fn fn, void *arg, bool wait)
     return err;
 }
 
-int smp_call_all_others(smp_call_fn fn, void *arg)
+int smp_call_mask(uint64_t mask, smp_call_fn fn, void *arg)
 {
     unsigned long f = irq_save();
     uint32_t me = this_cpu()->id, n = __atomic_load_n(&cpu_count, __ATOMIC_ACQUIRE);
@@ -164,7 +164,7 @@ int smp_call_all_others(smp_call_fn fn, void *arg)
     /* Post to every CPU first, then wait for all within one bound: they run fn in
      * parallel, and several silent CPUs cost one timeout, not one each. */
     for (uint32_t cpu = 0; cpu < n; cpu++) {
-        if (cpu == me || !cpu_online(cpu))
+        if (cpu == me || !(mask & (1ull << cpu)) || !cpu_online(cpu))
             continue;
         if ((e = post(cpu, fn, arg)) == 0)
             posted[cpu] = true;
@@ -177,6 +177,11 @@ int smp_call_all_others(smp_call_fn fn, void *arg)
             err = e;
     irq_restore(f);
     return err;
+}
+
+int smp_call_all_others(smp_call_fn fn, void *arg)
+{
+    return smp_call_mask(~0ull, fn, arg);
 }
 
 int smp_send_reschedule(uint32_t cpu)

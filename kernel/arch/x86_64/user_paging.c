@@ -4,12 +4,16 @@
  * belongs to the address space; callers hold its mm->lock. A user leaf's frame may
  * be shared with other address spaces after fork (page_ref counts the extra
  * mappings); a shared private page is read-only with PTE_COW set until a write
- * fault copies it (upt_cow_break). Leaves are dropped with page_ref_put. */
+ * fault copies it (upt_cow_break). Every change to a present entry goes through a
+ * tlb_batch (<osc/tlb.h>) flushed before returning: other CPUs running this address
+ * space drop the old entry first, and only then is a dropped leaf's frame
+ * released with page_ref_put. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
+#include <osc/tlb.h>
 #include <asm/cpu.h>
 #include <asm/paging.h>
 
@@ -30,11 +34,6 @@ static uint64_t leaf_for(paddr_t pa, uint32_t prot)
     if (!(prot & PROT_EXEC) && vmm_nx_supported())
         e |= PTE_NX;
     return e;
-}
-
-static bool root_live(paddr_t root)
-{
-    return (read_cr3() & PTE_ADDR_MASK) == root;
 }
 
 paddr_t upt_create(void)
@@ -95,23 +94,34 @@ static uint64_t *walk(paddr_t root, vaddr_t va, bool create)
     return &t[idx(va, 1)];
 }
 
-int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot)
+/* A single changed page, flushed at once (the rare replacement of a present entry). */
+static void flush_one(struct mm_space *mm, vaddr_t va, paddr_t release)
 {
-    uint64_t *e = walk(root, va, true);
+    struct tlb_batch b;
+    tlb_batch_init(&b, mm);
+    tlb_batch_page(&b, va);
+    if (release)
+        tlb_batch_release(&b, release);
+    tlb_batch_flush(&b);
+}
+
+int upt_map(struct mm_space *mm, vaddr_t va, paddr_t pa, uint32_t prot)
+{
+    uint64_t *e = walk(mm->root, va, true);
     if (!e)
         return -ENOMEM;
     bool was = *e & PTE_PRESENT;
     *e = leaf_for(pa, prot);
-    if (was && root_live(root))
-        invlpg(va);
+    if (was)
+        flush_one(mm, va, 0);
     return 0;
 }
 
-int upt_map_cow(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot)
+int upt_map_cow(struct mm_space *mm, vaddr_t va, paddr_t pa, uint32_t prot)
 {
-    int err = upt_map(root, va, pa, prot & ~PROT_WRITE);
+    int err = upt_map(mm, va, pa, prot & ~PROT_WRITE);
     if (!err)
-        *walk(root, va, false) |= PTE_COW;      /* read-only already: no flush needed */
+        *walk(mm->root, va, false) |= PTE_COW;  /* read-only already: no flush needed */
     return err;
 }
 
@@ -132,13 +142,13 @@ static vaddr_t skip_hole(paddr_t root, vaddr_t va)
 }
 
 /* Calls fn on every present leaf of [start, end) in root, skipping unmapped
- * tables whole; stops at the first non-zero return. live: root is the loaded one,
- * so changed entries need an invlpg. */
-typedef int (*pte_fn)(uint64_t *e, vaddr_t va, bool live, void *ctx);
+ * tables whole; stops at the first non-zero return. fn records what it changed in
+ * b, which the caller flushes. */
+typedef int (*pte_fn)(uint64_t *e, vaddr_t va, struct tlb_batch *b, void *ctx);
 
-static int for_each_present(paddr_t root, vaddr_t start, vaddr_t end, pte_fn fn, void *ctx)
+static int for_each_present(paddr_t root, vaddr_t start, vaddr_t end, pte_fn fn,
+                            struct tlb_batch *b, void *ctx)
 {
-    bool live = root_live(root);
     for (vaddr_t va = start; va < end && va >= start;) {
         uint64_t *e = walk(root, va, false);
         if (!e) {
@@ -146,7 +156,7 @@ static int for_each_present(paddr_t root, vaddr_t start, vaddr_t end, pte_fn fn,
             continue;
         }
         if (*e & PTE_PRESENT) {
-            int err = fn(e, va, live, ctx);
+            int err = fn(e, va, b, ctx);
             if (err)
                 return err;
         }
@@ -155,40 +165,45 @@ static int for_each_present(paddr_t root, vaddr_t start, vaddr_t end, pte_fn fn,
     return 0;
 }
 
-static int unmap_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
+static int unmap_one(uint64_t *e, vaddr_t va, struct tlb_batch *b, void *ctx)
 {
     (*(size_t *)ctx)++;
     paddr_t pa = *e & PTE_ADDR_MASK;
     *e = 0;
-    if (live)
-        invlpg(va);
-    page_ref_put(pa);
+    tlb_batch_page(b, va);
+    tlb_batch_release(b, pa);   /* after the flush: another CPU may still write it */
     return 0;
 }
 
-size_t upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end)
+size_t upt_unmap_range(struct mm_space *mm, vaddr_t start, vaddr_t end)
 {
     size_t n = 0;
-    for_each_present(root, start, end, unmap_one, &n);
+    struct tlb_batch b;
+    tlb_batch_init(&b, mm);
+    for_each_present(mm->root, start, end, unmap_one, &b, &n);
+    tlb_batch_flush(&b);
     return n;
 }
 
-static int protect_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
+static int protect_one(uint64_t *e, vaddr_t va, struct tlb_batch *b, void *ctx)
 {
     uint32_t prot = *(const uint32_t *)ctx;
     /* A copy-on-write page stays read-only until its write fault. */
-    uint64_t cow = *e & PTE_COW;
-    *e = leaf_for(*e & PTE_ADDR_MASK, prot);
+    uint64_t old = *e, cow = old & PTE_COW;
+    *e = leaf_for(old & PTE_ADDR_MASK, prot);
     if (cow)
         *e = (*e & ~PTE_WRITE) | PTE_COW;
-    if (live)
-        invlpg(va);
+    if ((*e ^ old) & ~(PTE_ACCESSED | PTE_DIRTY))
+        tlb_batch_page(b, va);
     return 0;
 }
 
-void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot)
+void upt_protect_range(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
 {
-    for_each_present(root, start, end, protect_one, &prot);
+    struct tlb_batch b;
+    tlb_batch_init(&b, mm);
+    for_each_present(mm->root, start, end, protect_one, &b, &prot);
+    tlb_batch_flush(&b);
 }
 
 struct fork_ctx {
@@ -196,7 +211,7 @@ struct fork_ctx {
     bool shared;
 };
 
-static int fork_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
+static int fork_one(uint64_t *e, vaddr_t va, struct tlb_batch *b, void *ctx)
 {
     const struct fork_ctx *f = ctx;
     uint64_t *d = walk(f->dst, va, true);
@@ -207,23 +222,30 @@ static int fork_one(uint64_t *e, vaddr_t va, bool live, void *ctx)
     if (!f->shared && !(*e & PTE_COW)) {
         bool was_writable = *e & PTE_WRITE;
         *e = (*e & ~PTE_WRITE) | PTE_COW;
-        if (live && was_writable)
-            invlpg(va);
+        /* Another thread of the parent must not keep writing into the frame the
+         * child now shares. */
+        if (was_writable)
+            tlb_batch_page(b, va);
     }
     page_ref_get(*e & PTE_ADDR_MASK);
     *d = *e & ~(PTE_ACCESSED | PTE_DIRTY);
     return 0;
 }
 
-int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool shared)
+int upt_fork_range(struct mm_space *dst, struct mm_space *src, vaddr_t start, vaddr_t end,
+                   bool shared)
 {
-    struct fork_ctx f = { dst, shared };
-    return for_each_present(src, start, end, fork_one, &f);
+    struct fork_ctx f = { dst->root, shared };
+    struct tlb_batch b;
+    tlb_batch_init(&b, src);
+    int err = for_each_present(src->root, start, end, fork_one, &b, &f);
+    tlb_batch_flush(&b);
+    return err;
 }
 
-int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot)
+int upt_cow_break(struct mm_space *mm, vaddr_t va, uint32_t prot)
 {
-    uint64_t *e = walk(root, va, false);
+    uint64_t *e = walk(mm->root, va, false);
     /* Another thread of this address space broke it first while we waited for
      * mm->lock: the access can simply be retried. */
     if (e && (*e & PTE_PRESENT) && (*e & PTE_WRITE))
@@ -239,16 +261,23 @@ int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot)
         memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
     }
     *e = leaf_for(pa, prot);
-    if (root_live(root))
-        invlpg(va);
-    if (pa != old)
-        page_ref_put(old);      /* may free it if the other side let go meanwhile */
+    if (pa == old) {
+        /* Only made writable: a stale read-only entry elsewhere costs one spurious
+         * fault (which drops it; this function then finds the page writable). */
+        if ((read_cr3() & PTE_ADDR_MASK) == mm->root)
+            invlpg(va);
+        return 0;
+    }
+    /* Other CPUs may read the old frame through their read-only entry until the
+     * flush; it is released (maybe freed, if the other side let go meanwhile)
+     * only after it. */
+    flush_one(mm, va, old);
     return 0;
 }
 
-paddr_t upt_translate(paddr_t root, vaddr_t va)
+paddr_t upt_translate(struct mm_space *mm, vaddr_t va)
 {
-    uint64_t *e = walk(root, va, false);
+    uint64_t *e = walk(mm->root, va, false);
     return e && (*e & PTE_PRESENT) ? (*e & PTE_ADDR_MASK) : 0;
 }
 
@@ -256,6 +285,6 @@ void upt_activate(paddr_t root)
 {
     if (!root)
         root = vmm_kernel_root();
-    if (!root_live(root))
+    if ((read_cr3() & PTE_ADDR_MASK) != root)
         write_cr3(root);
 }

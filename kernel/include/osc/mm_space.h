@@ -56,8 +56,15 @@ struct vma {
 };
 
 struct mm_space {
-    int refs;                   /* atomic */
+    /* Atomic. Every thread of the process holds one (uthread->mm) besides the
+     * process's own (pub.mm), so the last one goes only after every thread has
+     * switched this CPU off the tables: see mm_put. */
+    int refs;
     paddr_t root;               /* PML4 */
+    /* The CPUs that have root loaded (bit i: CPU i): set by mm_activate before it
+     * loads CR3, cleared after it loads other tables; read by the TLB shoot-down
+     * (<osc/tlb.h>). Atomic, with full fences on both sides (see tlb.c). */
+    uint64_t cpus;
     /* Rank 20 (docs/locking.md): the VMA list, the page tables below root and the
      * brk fields. A mutex: page-fault handling allocates and may sleep. */
     struct mutex lock;
@@ -87,7 +94,8 @@ uint64_t mm_mapped_bytes(struct mm_space *mm, vaddr_t start, vaddr_t end);
 struct mm_space *mm_create(void);               /* NULL when memory is short */
 void mm_get(struct mm_space *mm);
 void mm_put(struct mm_space *mm);
-/* Loads mm's page tables on this CPU (NULL: the kernel's). */
+/* Loads mm's page tables on this CPU (NULL: the kernel's) and keeps mm->cpus in
+ * step; the caller holds a reference on mm for as long as it stays loaded. */
 void mm_activate(struct mm_space *mm);
 
 /* The calls below take mm->lock themselves. */
@@ -149,24 +157,27 @@ int mm_user_phys(struct mm_space *mm, vaddr_t addr, bool write, paddr_t *out);
 vaddr_t mm_brk(struct mm_space *mm, vaddr_t want);
 
 /* ---- arch: user page tables (kernel/arch/<arch>/user_paging.c); callers hold
- * mm->lock for the tables below root ---- */
+ * mm->lock for the tables below root; every change to present entries is flushed
+ * from every CPU that has mm loaded (TLB shoot-down) before the call returns ---- */
 paddr_t upt_create(void);                       /* PML4 with the kernel half; 0 on OOM */
-void upt_destroy(paddr_t root);                 /* frees user frames and tables */
-int upt_map(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);   /* 0 or -ENOMEM */
+/* Frees user frames and tables: only once no CPU has root loaded (mm_put). */
+void upt_destroy(paddr_t root);
+int upt_map(struct mm_space *mm, vaddr_t va, paddr_t pa, uint32_t prot);   /* 0 or -ENOMEM */
 /* The same, but copy-on-write: read-only whatever prot says, until a write fault
  * (upt_cow_break) gives va its own copy (private file mappings). */
-int upt_map_cow(paddr_t root, vaddr_t va, paddr_t pa, uint32_t prot);
-/* Unmaps [start, end), freeing the frames; flushes the TLB when root is live.
+int upt_map_cow(struct mm_space *mm, vaddr_t va, paddr_t pa, uint32_t prot);
+/* Unmaps [start, end); the frames are released after the shoot-down.
  * Returns how many pages were present (RSS accounting). */
-size_t upt_unmap_range(paddr_t root, vaddr_t start, vaddr_t end);
-void upt_protect_range(paddr_t root, vaddr_t start, vaddr_t end, uint32_t prot);
-paddr_t upt_translate(paddr_t root, vaddr_t va);        /* frame, or 0 */
+size_t upt_unmap_range(struct mm_space *mm, vaddr_t start, vaddr_t end);
+void upt_protect_range(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot);
+paddr_t upt_translate(struct mm_space *mm, vaddr_t va);        /* frame, or 0 */
 /* fork: maps every present page of [start, end) of src into dst too. Private
  * (!shared): both sides become read-only copy-on-write. 0 or -ENOMEM. Caller holds
  * both mm locks' worth of exclusion (src's lock; dst is not live yet). */
-int upt_fork_range(paddr_t dst, paddr_t src, vaddr_t start, vaddr_t end, bool shared);
+int upt_fork_range(struct mm_space *dst, struct mm_space *src, vaddr_t start, vaddr_t end,
+                   bool shared);
 /* Write fault on a copy-on-write page: copies it (or, when no one else maps it any
  * more, just makes it writable) with prot. 0 (also when the page is already
  * writable: retry), -EFAULT (not CoW) or -ENOMEM. */
-int upt_cow_break(paddr_t root, vaddr_t va, uint32_t prot);
+int upt_cow_break(struct mm_space *mm, vaddr_t va, uint32_t prot);
 void upt_activate(paddr_t root);                /* 0: the kernel's tables */

@@ -49,6 +49,9 @@ int smp_call_on(uint32_t cpu, smp_call_fn fn, void *arg, bool wait);
 /* Runs fn(arg) on every other online CPU at once and waits for all of them.
  * 0, or the first error of smp_call_on (the other CPUs still ran fn). */
 int smp_call_all_others(smp_call_fn fn, void *arg);
+/* The same for the online CPUs in mask (bit i: CPU i) but this one: the TLB
+ * shoot-down interrupts only the CPUs that have an address space loaded. */
+int smp_call_mask(uint64_t mask, smp_call_fn fn, void *arg);
 
 /* Asks cpu to reschedule: its IPI handler sets need_resched, which the interrupt
  * exit acts on where the CPU runs threads. 0, -ENXIO (not online), -EIO. */
