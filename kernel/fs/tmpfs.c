@@ -50,6 +50,7 @@ static struct vnode *node_alloc(struct vfs_fs *fs, uint32_t mode)
     n->v.mode = mode;
     n->v.ops = &tmpfs_ops;
     n->v.fs = fs;
+    vnode_init_lock(&n->v);
     if (S_ISREG(mode) && !(n->data = filepages_create())) {
         kfree(n);
         return NULL;

@@ -16,8 +16,10 @@
 #include <osc/time.h>
 #endif
 
-/* The one VFS mutex (rank 20, docs/locking.md): namespace, vnode data, file
- * offsets, fd tables. Never held while sleeping on a pipe or the tty. */
+/* The VFS mutex (rank 20, docs/locking.md): the namespace (mounts, directory
+ * entries, directory offsets), inotify watch lists. Never held while sleeping on a
+ * pipe or the tty. File data, sizes, times and offsets are under each vnode's own
+ * mutex (rank 25), fd tables under their spinlocks. */
 #ifndef HOST_TEST
 static struct mutex vfs_mutex;
 static bool vfs_mutex_ready;
@@ -46,6 +48,12 @@ struct vnode *vfs_root(void)
     }
     return root_fs->root;
 }
+
+#define RANK_VNODE 25
+
+void vnode_init_lock(struct vnode *v) { mutex_init(&v->lock, "vnode", RANK_VNODE); }
+void vnode_lock(struct vnode *v) { mutex_lock(&v->lock); }
+void vnode_unlock(struct vnode *v) { mutex_unlock(&v->lock); }
 
 void vnode_get(struct vnode *v)
 {
@@ -282,6 +290,13 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
 }
 
 void vnode_touch(struct vnode *v, bool mtime)
+{
+    vnode_lock(v);
+    vnode_touch_locked(v, mtime);
+    vnode_unlock(v);
+}
+
+void vnode_touch_locked(struct vnode *v, bool mtime)
 {
 #ifndef HOST_TEST
     int64_t ns = time_realtime_ns();
@@ -767,10 +782,13 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     if (S_ISDIR(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
         goto out;
     if (S_ISREG(v->mode) && (flags & O_TRUNC) && acc != O_RDONLY) {
+        vnode_lock(v);
         err = v->ops->truncate(v, 0);
+        if (!err)
+            vnode_touch_locked(v, true);
+        vnode_unlock(v);
         if (err)
             goto out;
-        vnode_touch(v, true);
         notify_locked(v, IN_MODIFY);
     }
     err = -ENOMEM;

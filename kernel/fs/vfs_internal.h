@@ -4,8 +4,10 @@
 
 #include <osc/vfs.h>
 
-/* Sets ctime (and mtime when asked) to now. Caller holds `vfs`. */
+/* Sets ctime (and mtime when asked) to now, under v's lock (vnode_touch takes it;
+ * vnode_touch_locked's caller holds it). */
 void vnode_touch(struct vnode *v, bool mtime);
+void vnode_touch_locked(struct vnode *v, bool mtime);
 
 /* The parent of directory dir as ".." sees it: across mount points, never above
  * root (NULL: the global root's own parent is itself). Caller holds `vfs`. */
