@@ -109,6 +109,7 @@ struct vfs_fs *tmpfs_create(const char *type)
     fs->type = type;
     fs->magic = VFS_TMPFS_MAGIC;
     fs->statfs = tmpfs_statfs;
+    fs->shared_walk = true;             /* lookup, readlink, readdir only read */
     fs->dev = tmpfs_next_dev++;
     fs->root = node_alloc(fs, S_IFDIR | 0755);
     if (!fs->root) {

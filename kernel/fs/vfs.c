@@ -12,30 +12,72 @@
 #include <osc/vfs.h>
 #include "vfs_internal.h"
 #ifndef HOST_TEST
+#include <osc/rwsem.h>
 #include <osc/sched.h>
 #include <osc/time.h>
 #endif
 
-/* The VFS mutex (rank 20, docs/locking.md): the namespace (mounts, directory
- * entries, directory offsets), inotify watch lists. Never held while sleeping on a
- * pipe or the tty. File data, sizes, times and offsets are under each vnode's own
- * mutex (rank 25), fd tables under their spinlocks. */
+/* The VFS lock (rank 20, docs/locking.md), a reader-writer sleeping lock: the
+ * namespace (mounts, directory entries, directory offsets), inotify watch lists.
+ * vfs_lock() is exclusive; path walks that change nothing (vfs_lookup, vfs_open
+ * without O_CREAT/O_TRUNC, through filesystems whose lookups are read-only) take
+ * it shared. Never held while sleeping on a pipe or the tty. File data, sizes,
+ * times and offsets are under each vnode's own mutex (rank 25), fd tables under
+ * their spinlocks. */
 #ifndef HOST_TEST
-static struct mutex vfs_mutex;
-static bool vfs_mutex_ready;
+static struct rwsem vfs_rwsem;
+static bool vfs_rwsem_ready;
+static void vfs_lock_init(void)
+{
+    if (!vfs_rwsem_ready) {             /* first use is at boot, on one CPU */
+        rwsem_init(&vfs_rwsem, "vfs", 20);
+        vfs_rwsem_ready = true;
+    }
+}
 void vfs_lock(void)
 {
-    if (!vfs_mutex_ready) {
-        mutex_init(&vfs_mutex, "vfs", 20);
-        vfs_mutex_ready = true;
-    }
-    mutex_lock(&vfs_mutex);
+    vfs_lock_init();
+    rwsem_down_write(&vfs_rwsem);
 }
-void vfs_unlock(void) { mutex_unlock(&vfs_mutex); }
+void vfs_unlock(void) { rwsem_up_write(&vfs_rwsem); }
+static void vfs_lock_shared(void)
+{
+    vfs_lock_init();
+    rwsem_down_read(&vfs_rwsem);
+}
+static void vfs_unlock_shared(void) { rwsem_up_read(&vfs_rwsem); }
 #else
 void vfs_lock(void) {}
 void vfs_unlock(void) {}
+static void vfs_lock_shared(void) {}
+static void vfs_unlock_shared(void) {}
 #endif
+
+static void vfs_lock_mode(bool shared)
+{
+    if (shared)
+        vfs_lock_shared();
+    else
+        vfs_lock();
+}
+
+static void vfs_unlock_mode(bool shared)
+{
+    if (shared)
+        vfs_unlock_shared();
+    else
+        vfs_unlock();
+}
+
+/* What a walk under a shared `vfs` answers when it reaches a filesystem whose
+ * lookups change state (procfs and sysfs make nodes): the caller starts again
+ * with `vfs` exclusive. Never returned to a system call. */
+#define EWALK_EXCL 4096
+
+static bool walk_shared_ok(const struct vnode *v)
+{
+    return v->fs && v->fs->shared_walk;
+}
 
 static struct vfs_fs *root_fs;
 
@@ -85,6 +127,7 @@ void vnode_put(struct vnode *v)
 
 struct walk {
     const struct vfs_ctx *c;
+    bool shared;                /* `vfs` is held shared: touch read-only filesystems only */
     int links;                  /* symlinks followed so far */
     bool want_file;             /* an open: magic links may lead to a file */
     struct file *file;          /* such a file (referenced), for vfs_open */
@@ -124,6 +167,8 @@ static int follow_link(struct walk *w, struct vnode *dir, struct vnode *v, struc
 {
     if (++w->links > VFS_SYMLOOP_MAX)
         return -ELOOP;
+    if (w->shared && (v->ops->magic_link || !walk_shared_ok(v)))
+        return -EWALK_EXCL;
     if (v->ops->magic_link) {
         struct file *f = NULL;
         if (v->ops->magic_link(v, out, w->want_file ? &f : NULL) == 0) {
@@ -160,6 +205,8 @@ static int lookup_component(struct walk *w, struct vnode *dir, const char *name,
         *out = step_dotdot(w, dir);
         return 0;
     }
+    if (w->shared && !walk_shared_ok(dir))
+        return -EWALK_EXCL;
     struct vnode *v = dir->ops->lookup(dir, name, len);
     if (!v)
         return -ENOENT;
@@ -217,27 +264,36 @@ static struct vnode *start_dir(const struct vfs_ctx *c, struct vnode *at)
     return at ? at : c->cwd;
 }
 
-static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
-                         struct vnode **out)
+static int lookup_mode(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                       struct vnode **out, bool shared)
 {
     int err = check_path(path);
     if (err)
         return err;
     if (*path == 0)
         return -ENOENT;
-    struct walk w = { .c = c };
+    struct walk w = { .c = c, .shared = shared };
     return walk_path(&w, start_dir(c, at), path, flags & VFS_FOLLOW, out);
+}
+
+static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                         struct vnode **out)
+{
+    return lookup_mode(c, at, path, flags, out, false);
 }
 
 int vfs_lookup(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
                struct vnode **out)
 {
-    vfs_lock();
-    int err = lookup_locked(c, at, path, flags, out);
-    if (!err)
-        vnode_get(*out);
-    vfs_unlock();
-    return err;
+    for (bool shared = true;; shared = false) {
+        vfs_lock_mode(shared);
+        int err = lookup_mode(c, at, path, flags, out, shared);
+        if (!err)
+            vnode_get(*out);
+        vfs_unlock_mode(shared);
+        if (err != -EWALK_EXCL)
+            return err;
+    }
 }
 
 /* Splits path into its parent directory (walked) and last component. The last
@@ -699,8 +755,10 @@ static int open_reopened(struct walk *w, int err, int flags, struct file **out)
     return err;
 }
 
-int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
-             uint32_t mode, struct file **out)
+/* vfs_open with `vfs` shared (a plain open: no create, no truncate) or exclusive;
+ * -EWALK_EXCL when a shared attempt met something that needs it exclusive. */
+static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                     uint32_t mode, struct file **out, bool shared)
 {
     struct vnode *v;
     int err;
@@ -708,7 +766,10 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     struct vnode *ndir = NULL;
     const char *nname = NULL;
     size_t nlen = 0;
-    vfs_lock();
+    vfs_lock_mode(shared);
+    err = -EWALK_EXCL;
+    if (shared && notify_active())
+        goto out;                       /* inotify's bookkeeping wants it exclusive */
     if (flags & O_CREAT) {
         struct vnode *dir;
         const char *name;
@@ -753,7 +814,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
                 goto out;
         }
     } else {
-        struct walk w = { .c = c, .want_file = true };
+        struct walk w = { .c = c, .want_file = true, .shared = shared };
         err = check_path(path);
         if (!err && *path == 0)
             err = -ENOENT;
@@ -774,6 +835,12 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
              cross_mounts(ndir->ops->lookup(ndir, nname, nlen)) != v))
             ndir = NULL;                    /* reached through a symlink or a mount */
     }
+    /* A FIFO's first open makes its pipe; a relative path's directory is named
+     * for /proc/<pid>/fd through readdir, which procfs answers from scratch space. */
+    err = -EWALK_EXCL;
+    if (shared && ((S_ISFIFO(v->mode) && !(flags & O_PATH)) ||
+                   (path[0] != '/' && !walk_shared_ok(start_dir(c, at)))))
+        goto out;
     uint32_t acc = flags & O_ACCMODE;
     err = -ENOTDIR;
     if ((flags & O_DIRECTORY) && !S_ISDIR(v->mode))
@@ -810,7 +877,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         f->ops = NULL;                  /* nothing to release if attaching fails */
         err = fifo_attach_locked(f, v, (uint32_t)flags);
     }
-    vfs_unlock();
+    vfs_unlock_mode(shared);
     if (fifo) {
         if (!err)
             err = fifo_wait_peer(f);
@@ -837,6 +904,16 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     *out = f;
     return 0;
 out:
-    vfs_unlock();
+    vfs_unlock_mode(shared);
+    return err;
+}
+
+int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+             uint32_t mode, struct file **out)
+{
+    bool shared = !(flags & (O_CREAT | O_TRUNC));
+    int err = open_mode(c, at, path, flags, mode, out, shared);
+    if (err == -EWALK_EXCL)
+        err = open_mode(c, at, path, flags, mode, out, false);
     return err;
 }

@@ -198,6 +198,9 @@ struct vfs_fs {
     const char *type;
     uint32_t magic;             /* statfs f_type (Linux's *_MAGIC) */
     uint32_t st_flags;          /* statfs ST_* mount flags beyond ST_VALID */
+    /* Its lookup, readlink and readdir change nothing (tmpfs): path walks may run
+     * through it with `vfs` held shared. False: walks take `vfs` exclusive. */
+    bool shared_walk;
     /* Optional: sizes for statfs; caller holds `vfs`. Without it all are 0. */
     void (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
     struct vnode *root;
