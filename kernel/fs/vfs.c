@@ -1,6 +1,7 @@
-/* VFS core: vnode references, mounts, the path walk, the namespace operations and
- * opening by path. Pure logic over struct vnode_ops (host-tested with tmpfs in
- * tests/host/test_vfs.c); vnode attributes are in vfs_attr.c, paths of vnodes in
+/* VFS core: mounts, the path walk, the namespace operations and opening by path.
+ * Pure logic over struct vnode_ops (host-tested with tmpfs in
+ * tests/host/test_vfs.c); the locks and vnode references are in vfs_vnode.c,
+ * vnode attributes in vfs_attr.c, paths of vnodes in
  * vfs_names.c, open files in file.c, descriptor tables in fdtable.c, the
  * kernel-only parts elsewhere. */
 
@@ -11,63 +12,6 @@
 #include <osc/mm.h>
 #include <osc/vfs.h>
 #include "vfs_internal.h"
-#ifndef HOST_TEST
-#include <osc/rwsem.h>
-#include <osc/sched.h>
-#include <osc/time.h>
-#endif
-
-/* The VFS lock (rank 20, docs/locking.md), a reader-writer sleeping lock: the
- * namespace (mounts, directory entries, directory offsets), inotify watch lists.
- * vfs_lock() is exclusive; path walks that change nothing (vfs_lookup, vfs_open
- * without O_CREAT/O_TRUNC, through filesystems whose lookups are read-only) take
- * it shared. Never held while sleeping on a pipe or the tty. File data, sizes,
- * times and offsets are under each vnode's own mutex (rank 25), fd tables under
- * their spinlocks. */
-#ifndef HOST_TEST
-static struct rwsem vfs_rwsem;
-static bool vfs_rwsem_ready;
-static void vfs_lock_init(void)
-{
-    if (!vfs_rwsem_ready) {             /* first use is at boot, on one CPU */
-        rwsem_init(&vfs_rwsem, "vfs", 20);
-        vfs_rwsem_ready = true;
-    }
-}
-void vfs_lock(void)
-{
-    vfs_lock_init();
-    rwsem_down_write(&vfs_rwsem);
-}
-void vfs_unlock(void) { rwsem_up_write(&vfs_rwsem); }
-static void vfs_lock_shared(void)
-{
-    vfs_lock_init();
-    rwsem_down_read(&vfs_rwsem);
-}
-static void vfs_unlock_shared(void) { rwsem_up_read(&vfs_rwsem); }
-#else
-void vfs_lock(void) {}
-void vfs_unlock(void) {}
-static void vfs_lock_shared(void) {}
-static void vfs_unlock_shared(void) {}
-#endif
-
-static void vfs_lock_mode(bool shared)
-{
-    if (shared)
-        vfs_lock_shared();
-    else
-        vfs_lock();
-}
-
-static void vfs_unlock_mode(bool shared)
-{
-    if (shared)
-        vfs_unlock_shared();
-    else
-        vfs_unlock();
-}
 
 /* What a walk under a shared `vfs` answers when it reaches a filesystem whose
  * lookups change state (procfs and sysfs make nodes): the caller starts again
@@ -89,38 +33,6 @@ struct vnode *vfs_root(void)
             return NULL;
     }
     return root_fs->root;
-}
-
-#define RANK_VNODE 25
-
-void vnode_init_lock(struct vnode *v) { mutex_init(&v->lock, "vnode", RANK_VNODE); }
-void vnode_lock(struct vnode *v) { mutex_lock(&v->lock); }
-void vnode_unlock(struct vnode *v) { mutex_unlock(&v->lock); }
-
-void vnode_get(struct vnode *v)
-{
-    __atomic_add_fetch(&v->refcount, 1, __ATOMIC_RELAXED);
-}
-
-/* Frees v once nothing names it and nothing holds it. Call with `vfs` held or
- * from a single-threaded context. */
-static void vnode_maybe_destroy(struct vnode *v)
-{
-    if (v->refcount == 0 && v->nlink == 0 && v->ops && v->ops->destroy) {
-        vnode_free_hook(v);
-        v->ops->destroy(v);
-    }
-}
-
-void vnode_put(struct vnode *v)
-{
-    if (!v)
-        return;
-    if (__atomic_sub_fetch(&v->refcount, 1, __ATOMIC_ACQ_REL) == 0 && v->nlink == 0) {
-        vfs_lock();
-        vnode_maybe_destroy(v);
-        vfs_unlock();
-    }
 }
 
 /* ---- path walk (all under `vfs`) ---- */
@@ -343,26 +255,6 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
         return -ENOTDIR;
     *dir = d;
     return 0;
-}
-
-void vnode_touch(struct vnode *v, bool mtime)
-{
-    vnode_lock(v);
-    vnode_touch_locked(v, mtime);
-    vnode_unlock(v);
-}
-
-void vnode_touch_locked(struct vnode *v, bool mtime)
-{
-#ifndef HOST_TEST
-    int64_t ns = time_realtime_ns();
-    struct vfs_timespec t = { ns / 1000000000, ns % 1000000000 };
-#else
-    struct vfs_timespec t = { 0, 0 };
-#endif
-    v->ctime = t;
-    if (mtime)
-        v->mtime = t;
 }
 
 /* Creates name in dir (under `vfs`), failing with -EEXIST when present. */

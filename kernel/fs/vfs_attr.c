@@ -7,6 +7,29 @@
 #include <osc/lib.h>
 #include <osc/vfs.h>
 #include "vfs_internal.h"
+#ifndef HOST_TEST
+#include <osc/time.h>
+#endif
+
+void vnode_touch(struct vnode *v, bool mtime)
+{
+    vnode_lock(v);
+    vnode_touch_locked(v, mtime);
+    vnode_unlock(v);
+}
+
+void vnode_touch_locked(struct vnode *v, bool mtime)
+{
+#ifndef HOST_TEST
+    int64_t ns = time_realtime_ns();
+    struct vfs_timespec t = { ns / 1000000000, ns % 1000000000 };
+#else
+    struct vfs_timespec t = { 0, 0 };
+#endif
+    v->ctime = t;
+    if (mtime)
+        v->mtime = t;
+}
 
 int vfs_truncate_vnode(struct vnode *v, int64_t size)
 {
