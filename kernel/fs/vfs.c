@@ -211,8 +211,9 @@ int vfs_lookup(const struct vfs_ctx *c, struct vnode *at, const char *path, int 
 /* Splits path into its parent directory (walked) and last component. The last
  * component may be "." or ".." (callers reject those as they need). *trailing says
  * whether the path ended in '/'. */
-static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *path,
-                       struct vnode **dir, const char **name, size_t *len, bool *trailing)
+static int walk_parent_mode(const struct vfs_ctx *c, struct vnode *at, const char *path,
+                            struct vnode **dir, const char **name, size_t *len, bool *trailing,
+                            bool shared)
 {
     int err = check_path(path);
     if (err)
@@ -237,7 +238,7 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
     *len = end - begin;
     if (*len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
-    struct walk w = { .c = c };
+    struct walk w = { .c = c, .shared = shared };
     struct vnode *d = start_dir(c, at);
     if (begin > 0) {
         /* Walk the prefix path[0, begin): copy-free by walking a bounded prefix. */
@@ -255,6 +256,12 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
         return -ENOTDIR;
     *dir = d;
     return 0;
+}
+
+static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *path,
+                       struct vnode **dir, const char **name, size_t *len, bool *trailing)
+{
+    return walk_parent_mode(c, at, path, dir, name, len, trailing, false);
 }
 
 /* Creates name in dir (under `vfs`), failing with -EEXIST when present. */
@@ -647,8 +654,9 @@ static int open_reopened(struct walk *w, int err, int flags, struct file **out)
     return err;
 }
 
-/* vfs_open with `vfs` shared (a plain open: no create, no truncate) or exclusive;
- * -EWALK_EXCL when a shared attempt met something that needs it exclusive. */
+/* vfs_open with `vfs` shared (nothing to create: O_CREAT of an existing file and
+ * O_TRUNC, which is the vnode's business, included) or exclusive; -EWALK_EXCL when
+ * a shared attempt met something that needs it exclusive. */
 static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
                      uint32_t mode, struct file **out, bool shared)
 {
@@ -667,14 +675,16 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
         const char *name;
         size_t len;
         bool trailing;
-        err = walk_parent(c, at, path, &dir, &name, &len, &trailing);
+        err = walk_parent_mode(c, at, path, &dir, &name, &len, &trailing, shared);
         if (err)
             goto out;
         ndir = dir;
         nname = name;
         nlen = len;
-        struct walk w = { .c = c, .want_file = true };
+        struct walk w = { .c = c, .want_file = true, .shared = shared };
         err = lookup_component(&w, dir, name, len, &v);
+        if (err == -ENOENT && shared)
+            err = -EWALK_EXCL;              /* creating changes the namespace */
         if (err == -ENOENT) {
             err = trailing ? -EISDIR : 0;
             if (!err)
@@ -748,7 +758,7 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
         vnode_unlock(v);
         if (err)
             goto out;
-        notify_locked(v, IN_MODIFY);
+        notify_locked(v, IN_MODIFY);        /* shared: no watch exists (checked) */
     }
     err = -ENOMEM;
     struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &vfs_dir_ops : &vfs_reg_ops,
@@ -803,7 +813,7 @@ out:
 int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
              uint32_t mode, struct file **out)
 {
-    bool shared = !(flags & (O_CREAT | O_TRUNC));
+    bool shared = !(flags & O_EXCL);    /* O_EXCL: creating is what is expected */
     int err = open_mode(c, at, path, flags, mode, out, shared);
     if (err == -EWALK_EXCL)
         err = open_mode(c, at, path, flags, mode, out, false);
