@@ -1,5 +1,6 @@
 /* Open files: allocation and references, reads and writes of regular files at the
- * file offset (under `vfs`), lseek and getdents64. Pure logic (host-tested with
+ * file offset (under the vnode's lock, so different files run in parallel; `vfs`
+ * only to report inotify events), lseek and getdents64 (directories: `vfs`). Pure logic (host-tested with
  * tmpfs in tests/host/test_vfs.c); opening by path is in vfs.c. */
 
 #define LOG_TAG "vfs"
@@ -70,30 +71,42 @@ void file_put(struct file *f)
     kfree(f);
 }
 
+/* inotify's watch lists are under `vfs`, which ranks before the vnode lock: the
+ * event goes out after the data lock is dropped, and only while a watch exists. */
+static void notify_file(struct file *f, uint32_t mask)
+{
+    if (!notify_active())
+        return;
+    vfs_lock();
+    notify_file_locked(f, mask);
+    vfs_unlock();
+}
+
 static ssize_t reg_read(struct file *f, void *buf, size_t n)
 {
-    vfs_lock();
+    vnode_lock(f->vnode);
     ssize_t r = f->vnode->ops->read(f->vnode, buf, n, f->off);
-    if (r > 0) {
+    if (r > 0)
         f->off += (uint64_t)r;
-        notify_file_locked(f, IN_ACCESS);
-    }
-    vfs_unlock();
+    vnode_unlock(f->vnode);
+    if (r > 0)
+        notify_file(f, IN_ACCESS);
     return r;
 }
 
 static ssize_t reg_write(struct file *f, const void *buf, size_t n)
 {
-    vfs_lock();
+    vnode_lock(f->vnode);
     if (f->flags & O_APPEND)
         f->off = f->vnode->size;
     ssize_t r = f->vnode->ops->write(f->vnode, buf, n, f->off);
     if (r > 0) {
         f->off += (uint64_t)r;
-        vnode_touch(f->vnode, true);
-        notify_file_locked(f, IN_MODIFY);
+        vnode_touch_locked(f->vnode, true);
     }
-    vfs_unlock();
+    vnode_unlock(f->vnode);
+    if (r > 0)
+        notify_file(f, IN_MODIFY);
     return r;
 }
 
@@ -127,11 +140,11 @@ ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
         return -EISDIR;
     if (f->ops->pread)
         return f->ops->pread(f, buf, n, off);
-    vfs_lock();
+    vnode_lock(f->vnode);
     ssize_t r = f->vnode->ops->read(f->vnode, buf, n, off);
+    vnode_unlock(f->vnode);
     if (r > 0)
-        notify_file_locked(f, IN_ACCESS);
-    vfs_unlock();
+        notify_file(f, IN_ACCESS);
     return r;
 }
 
@@ -143,35 +156,60 @@ ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
         return -ESPIPE;
     if (f->ops->pwrite)
         return f->ops->pwrite(f, buf, n, off);
-    vfs_lock();
+    vnode_lock(f->vnode);
     ssize_t r = f->vnode->ops->write(f->vnode, buf, n, off);
-    if (r > 0) {
-        vnode_touch(f->vnode, true);
-        notify_file_locked(f, IN_MODIFY);
-    }
-    vfs_unlock();
+    if (r > 0)
+        vnode_touch_locked(f->vnode, true);
+    vnode_unlock(f->vnode);
+    if (r > 0)
+        notify_file(f, IN_MODIFY);
     return r;
+}
+
+/* A directory's offset (and entry count) belong to the namespace (`vfs`, as in
+ * getdents64); any other file's to its vnode's lock. Seekable files without a
+ * vnode (/dev/null & co.) ignore their offset: a plain store is enough. */
+static void pos_lock(struct file *f)
+{
+    if (!f->vnode)
+        return;
+    if (S_ISDIR(f->vnode->mode))
+        vfs_lock();
+    else
+        vnode_lock(f->vnode);
+}
+
+static void pos_unlock(struct file *f)
+{
+    if (!f->vnode)
+        return;
+    if (S_ISDIR(f->vnode->mode))
+        vfs_unlock();
+    else
+        vnode_unlock(f->vnode);
 }
 
 int64_t file_lseek(struct file *f, int64_t off, int whence)
 {
     if (!f->ops->seekable)
         return -ESPIPE;
-    vfs_lock();
+    if (whence == SEEK_END && !f->vnode)
+        return -EINVAL;
+    pos_lock(f);
     int64_t base;
     switch (whence) {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = (int64_t)f->off; break;
     case SEEK_END: base = (int64_t)(f->ops->size ? f->ops->size(f) : f->vnode->size); break;
-    default: vfs_unlock(); return -EINVAL;
+    default: pos_unlock(f); return -EINVAL;
     }
     int64_t pos;
     if (__builtin_add_overflow(base, off, &pos) || pos < 0) {
-        vfs_unlock();
+        pos_unlock(f);
         return -EINVAL;
     }
     f->off = (uint64_t)pos;
-    vfs_unlock();
+    pos_unlock(f);
     return pos;
 }
 

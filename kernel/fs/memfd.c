@@ -1,6 +1,6 @@
 /* memfd_create: anonymous regular files on an internal (never mounted) tmpfs, so
  * read/write, ftruncate and MAP_SHARED work as on any tmpfs file; plus file seals
- * (F_ADD_SEALS / F_GET_SEALS), kept in vnode->seals under `vfs` and enforced by
+ * (F_ADD_SEALS / F_GET_SEALS), kept in vnode->seals under the vnode's lock and enforced by
  * tmpfs (write, truncate) and mmap (no writable shared mapping once write-sealed). */
 
 #include <osc/errno.h>
@@ -106,7 +106,7 @@ long memfd_add_seals(struct file *f, uint32_t seals)
         return -EINVAL;
     struct vnode *v = f->vnode;
     long err = 0;
-    vfs_lock();
+    vnode_lock(v);
     if (v->seals & VFS_SEAL_SEAL)
         err = -EPERM;
     else if ((seals & VFS_SEAL_WRITE) && !(v->seals & VFS_SEAL_WRITE) &&
@@ -114,7 +114,7 @@ long memfd_add_seals(struct file *f, uint32_t seals)
         err = -EBUSY;                   /* a writable shared mapping could still store */
     else
         v->seals |= seals;
-    vfs_unlock();
+    vnode_unlock(v);
     return err;
 }
 
@@ -122,8 +122,8 @@ long memfd_get_seals(struct file *f)
 {
     if (!is_memfd(f))
         return is_tmpfs_file(f) ? VFS_SEAL_SEAL : -EINVAL;
-    vfs_lock();
+    vnode_lock(f->vnode);
     long s = f->vnode->seals;
-    vfs_unlock();
+    vnode_unlock(f->vnode);
     return s;
 }

@@ -621,7 +621,7 @@ static struct vnode *procfs_lookup(struct vnode *dir, const char *name, size_t l
     if (d->kind == K_PID_FD) {
         int fd = parse_num(name, len);
         struct fdtable *t = proc_files_locked(d->pid);
-        if (fd < 0 || fd >= VFS_FD_MAX || !t || !t->fd[fd])
+        if (!fdtable_is_open(t, fd))
             return NULL;
         struct pnode *n = find_or_make(K_FD_LINK, d->pid, fd, S_IFLNK | 0700, dir);
         return n ? &n->v : NULL;
@@ -671,7 +671,7 @@ static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, si
     if (d->kind == K_PID_FD) {
         struct fdtable *t = proc_files_locked(d->pid);
         for (int fd = 0; t && fd < VFS_FD_MAX; fd++) {
-            if (t->fd[fd] && i-- == 0) {
+            if (fdtable_is_open(t, fd) && i-- == 0) {
                 *len = (size_t)ksnprintf(name_scratch, sizeof(name_scratch), "%d", fd);
                 *name = name_scratch;
                 *v = dirent_of(K_FD_LINK, d->pid, fd,
@@ -684,26 +684,34 @@ static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, si
     return -ENOENT;
 }
 
-/* Where descriptor fd of pid points, Linux style, into n->target. */
+/* Where descriptor fd of pid points, Linux style, into n->target. Caller holds
+ * `vfs` (the table stays attached to its process, a vnode stays allocated); the
+ * table's lock keeps the file itself while its fields are read. */
 static int fd_target(struct pnode *n)
 {
     struct fdtable *t = proc_files_locked(n->pid);
-    struct file *f = t && n->idx < VFS_FD_MAX ? t->fd[n->idx] : NULL;
+    if (!t || n->idx >= VFS_FD_MAX)
+        return -ENOENT;
+    char *out = n->target;
+    unsigned long fl = fdtable_lock(t);
+    struct file *f = t->fd[n->idx];
+    struct vnode *v = f ? f->vnode : NULL;
+    bool named = f && f->path;
+    if (named)
+        strlcpy(out, f->path, PNODE_TARGET_MAX);
+    unsigned long pipe_id = f ? (unsigned long)(((uintptr_t)f->priv >> 4) & 0xffffff) : 0;
+    fdtable_unlock(t, fl);
     if (!f)
         return -ENOENT;
-    struct vnode *v = f->vnode;
-    char *out = n->target;
-    if (!v && f->path) {                /* anonymous files name themselves */
-        strlcpy(out, f->path, PNODE_TARGET_MAX);
+    if (!v && named) {                  /* anonymous files name themselves */
     } else if (!v) {                    /* pipes have no vnode */
-        ksnprintf(out, PNODE_TARGET_MAX, "pipe:[%lu]", (unsigned long)(((uintptr_t)f->priv >> 4) & 0xffffff));
+        ksnprintf(out, PNODE_TARGET_MAX, "pipe:[%lu]", pipe_id);
     } else if (S_ISCHR(v->mode) && devfs_name(v->rdev)) {
         ksnprintf(out, PNODE_TARGET_MAX, "/dev/%s", devfs_name(v->rdev));
     } else if (S_ISDIR(v->mode)) {
         if (vfs_dir_path_locked(vfs_root(), v, out, PNODE_TARGET_MAX) < 0)
             strlcpy(out, "/", PNODE_TARGET_MAX);
-    } else if (f->path) {
-        strlcpy(out, f->path, PNODE_TARGET_MAX);
+    } else if (named) {
     } else {
         ksnprintf(out, PNODE_TARGET_MAX, "anon_inode:[%lu]", (unsigned long)v->ino);
     }
@@ -720,10 +728,16 @@ static int procfs_magic_link(struct vnode *v, struct vnode **out, struct file **
     if (n->kind != K_FD_LINK)
         return -EINVAL;
     struct fdtable *t = proc_files_locked(n->pid);
-    struct file *f = t && n->idx < VFS_FD_MAX ? t->fd[n->idx] : NULL;
+    if (!t || n->idx >= VFS_FD_MAX)
+        return -EINVAL;
+    unsigned long fl = fdtable_lock(t);
+    struct file *f = t->fd[n->idx];
     struct vnode *target = f ? f->vnode : NULL;
-    if (f && !target && f->ops && f->ops->reopen && reopen) {
+    bool reopened = f && !target && f->ops && f->ops->reopen && reopen;
+    if (reopened)
         file_get(f);
+    fdtable_unlock(t, fl);
+    if (reopened) {
         *reopen = f;
         *out = v;
         return 0;

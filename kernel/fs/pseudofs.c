@@ -85,6 +85,7 @@ struct pnode *pnode_alloc(struct vfs_fs *fs, const struct vnode_ops *ops, uint32
     if (!n)
         return NULL;
     n->v.mode = mode;
+    vnode_init_lock(&n->v);
     n->v.nlink = S_ISDIR(mode) ? 2 : 1;
     n->v.ino = fs->next_ino++;
     n->v.ops = ops;
@@ -115,11 +116,11 @@ static ssize_t snap_pread(struct file *f, void *buf, size_t n, uint64_t off)
 
 static ssize_t snap_read(struct file *f, void *buf, size_t n)
 {
-    vfs_lock();                         /* f->off lives under `vfs` */
+    vnode_lock(f->vnode);               /* f->off lives under the vnode's lock */
     ssize_t r = snap_pread(f, buf, n, f->off);
     if (r > 0)
         f->off += (uint64_t)r;
-    vfs_unlock();
+    vnode_unlock(f->vnode);
     return r;
 }
 

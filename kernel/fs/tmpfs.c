@@ -50,6 +50,7 @@ static struct vnode *node_alloc(struct vfs_fs *fs, uint32_t mode)
     n->v.mode = mode;
     n->v.ops = &tmpfs_ops;
     n->v.fs = fs;
+    vnode_init_lock(&n->v);
     if (S_ISREG(mode) && !(n->data = filepages_create())) {
         kfree(n);
         return NULL;
@@ -108,6 +109,7 @@ struct vfs_fs *tmpfs_create(const char *type)
     fs->type = type;
     fs->magic = VFS_TMPFS_MAGIC;
     fs->statfs = tmpfs_statfs;
+    fs->shared_walk = true;             /* lookup, readlink, readdir only read */
     fs->dev = tmpfs_next_dev++;
     fs->root = node_alloc(fs, S_IFDIR | 0755);
     if (!fs->root) {

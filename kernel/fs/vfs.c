@@ -1,6 +1,7 @@
-/* VFS core: vnode references, mounts, the path walk, the namespace operations and
- * opening by path. Pure logic over struct vnode_ops (host-tested with tmpfs in
- * tests/host/test_vfs.c); vnode attributes are in vfs_attr.c, paths of vnodes in
+/* VFS core: mounts, the path walk, the namespace operations and opening by path.
+ * Pure logic over struct vnode_ops (host-tested with tmpfs in
+ * tests/host/test_vfs.c); the locks and vnode references are in vfs_vnode.c,
+ * vnode attributes in vfs_attr.c, paths of vnodes in
  * vfs_names.c, open files in file.c, descriptor tables in fdtable.c, the
  * kernel-only parts elsewhere. */
 
@@ -12,29 +13,16 @@
 #include <osc/mm.h>
 #include <osc/vfs.h>
 #include "vfs_internal.h"
-#ifndef HOST_TEST
-#include <osc/sched.h>
-#include <osc/time.h>
-#endif
 
-/* The one VFS mutex (rank 20, docs/locking.md): namespace, vnode data, file
- * offsets, fd tables. Never held while sleeping on a pipe or the tty. */
-#ifndef HOST_TEST
-static struct mutex vfs_mutex;
-static bool vfs_mutex_ready;
-void vfs_lock(void)
+/* What a walk under a shared `vfs` answers when it reaches a filesystem whose
+ * lookups change state (procfs and sysfs make nodes): the caller starts again
+ * with `vfs` exclusive. Never returned to a system call. */
+#define EWALK_EXCL 4096
+
+static bool walk_shared_ok(const struct vnode *v)
 {
-    if (!vfs_mutex_ready) {
-        mutex_init(&vfs_mutex, "vfs", 20);
-        vfs_mutex_ready = true;
-    }
-    mutex_lock(&vfs_mutex);
+    return v->fs && v->fs->shared_walk;
 }
-void vfs_unlock(void) { mutex_unlock(&vfs_mutex); }
-#else
-void vfs_lock(void) {}
-void vfs_unlock(void) {}
-#endif
 
 static struct vfs_fs *root_fs;
 
@@ -48,36 +36,11 @@ struct vnode *vfs_root(void)
     return root_fs->root;
 }
 
-void vnode_get(struct vnode *v)
-{
-    __atomic_add_fetch(&v->refcount, 1, __ATOMIC_RELAXED);
-}
-
-/* Frees v once nothing names it and nothing holds it. Call with `vfs` held or
- * from a single-threaded context. */
-static void vnode_maybe_destroy(struct vnode *v)
-{
-    if (v->refcount == 0 && v->nlink == 0 && v->ops && v->ops->destroy) {
-        vnode_free_hook(v);
-        v->ops->destroy(v);
-    }
-}
-
-void vnode_put(struct vnode *v)
-{
-    if (!v)
-        return;
-    if (__atomic_sub_fetch(&v->refcount, 1, __ATOMIC_ACQ_REL) == 0 && v->nlink == 0) {
-        vfs_lock();
-        vnode_maybe_destroy(v);
-        vfs_unlock();
-    }
-}
-
 /* ---- path walk (all under `vfs`) ---- */
 
 struct walk {
     const struct vfs_ctx *c;
+    bool shared;                /* `vfs` is held shared: touch read-only filesystems only */
     int links;                  /* symlinks followed so far */
     bool want_file;             /* an open: magic links may lead to a file */
     struct file *file;          /* such a file (referenced), for vfs_open */
@@ -117,6 +80,8 @@ static int follow_link(struct walk *w, struct vnode *dir, struct vnode *v, struc
 {
     if (++w->links > VFS_SYMLOOP_MAX)
         return -ELOOP;
+    if (w->shared && (v->ops->magic_link || !walk_shared_ok(v)))
+        return -EWALK_EXCL;
     if (v->ops->magic_link) {
         struct file *f = NULL;
         if (v->ops->magic_link(v, out, w->want_file ? &f : NULL) == 0) {
@@ -153,6 +118,8 @@ static int lookup_component(struct walk *w, struct vnode *dir, const char *name,
         *out = step_dotdot(w, dir);
         return 0;
     }
+    if (w->shared && !walk_shared_ok(dir))
+        return -EWALK_EXCL;
     struct vnode *v = dir->ops->lookup(dir, name, len);
     if (!v)
         return -ENOENT;
@@ -210,34 +177,44 @@ static struct vnode *start_dir(const struct vfs_ctx *c, struct vnode *at)
     return at ? at : c->cwd;
 }
 
-static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
-                         struct vnode **out)
+static int lookup_mode(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                       struct vnode **out, bool shared)
 {
     int err = check_path(path);
     if (err)
         return err;
     if (*path == 0)
         return -ENOENT;
-    struct walk w = { .c = c };
+    struct walk w = { .c = c, .shared = shared };
     return walk_path(&w, start_dir(c, at), path, flags & VFS_FOLLOW, out);
+}
+
+static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                         struct vnode **out)
+{
+    return lookup_mode(c, at, path, flags, out, false);
 }
 
 int vfs_lookup(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
                struct vnode **out)
 {
-    vfs_lock();
-    int err = lookup_locked(c, at, path, flags, out);
-    if (!err)
-        vnode_get(*out);
-    vfs_unlock();
-    return err;
+    for (bool shared = true;; shared = false) {
+        vfs_lock_mode(shared);
+        int err = lookup_mode(c, at, path, flags, out, shared);
+        if (!err)
+            vnode_get(*out);
+        vfs_unlock_mode(shared);
+        if (err != -EWALK_EXCL)
+            return err;
+    }
 }
 
 /* Splits path into its parent directory (walked) and last component. The last
  * component may be "." or ".." (callers reject those as they need). *trailing says
  * whether the path ended in '/'. */
-static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *path,
-                       struct vnode **dir, const char **name, size_t *len, bool *trailing)
+static int walk_parent_mode(const struct vfs_ctx *c, struct vnode *at, const char *path,
+                            struct vnode **dir, const char **name, size_t *len, bool *trailing,
+                            bool shared)
 {
     int err = check_path(path);
     if (err)
@@ -262,7 +239,7 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
     *len = end - begin;
     if (*len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
-    struct walk w = { .c = c };
+    struct walk w = { .c = c, .shared = shared };
     struct vnode *d = start_dir(c, at);
     if (begin > 0) {
         /* Walk the prefix path[0, begin): copy-free by walking a bounded prefix. */
@@ -282,17 +259,10 @@ static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *pa
     return 0;
 }
 
-void vnode_touch(struct vnode *v, bool mtime)
+static int walk_parent(const struct vfs_ctx *c, struct vnode *at, const char *path,
+                       struct vnode **dir, const char **name, size_t *len, bool *trailing)
 {
-#ifndef HOST_TEST
-    int64_t ns = time_realtime_ns();
-    struct vfs_timespec t = { ns / 1000000000, ns % 1000000000 };
-#else
-    struct vfs_timespec t = { 0, 0 };
-#endif
-    v->ctime = t;
-    if (mtime)
-        v->mtime = t;
+    return walk_parent_mode(c, at, path, dir, name, len, trailing, false);
 }
 
 /* Creates name in dir (under `vfs`), failing with -EEXIST when present. */
@@ -685,8 +655,11 @@ static int open_reopened(struct walk *w, int err, int flags, struct file **out)
     return err;
 }
 
-int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
-             uint32_t mode, struct file **out)
+/* vfs_open with `vfs` shared (nothing to create: O_CREAT of an existing file and
+ * O_TRUNC, which is the vnode's business, included) or exclusive; -EWALK_EXCL when
+ * a shared attempt met something that needs it exclusive. */
+static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                     uint32_t mode, struct file **out, bool shared)
 {
     struct vnode *v;
     int err;
@@ -694,20 +667,25 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     struct vnode *ndir = NULL;
     const char *nname = NULL;
     size_t nlen = 0;
-    vfs_lock();
+    vfs_lock_mode(shared);
+    err = -EWALK_EXCL;
+    if (shared && notify_active())
+        goto out;                       /* inotify's bookkeeping wants it exclusive */
     if (flags & O_CREAT) {
         struct vnode *dir;
         const char *name;
         size_t len;
         bool trailing;
-        err = walk_parent(c, at, path, &dir, &name, &len, &trailing);
+        err = walk_parent_mode(c, at, path, &dir, &name, &len, &trailing, shared);
         if (err)
             goto out;
         ndir = dir;
         nname = name;
         nlen = len;
-        struct walk w = { .c = c, .want_file = true };
+        struct walk w = { .c = c, .want_file = true, .shared = shared };
         err = lookup_component(&w, dir, name, len, &v);
+        if (err == -ENOENT && shared)
+            err = -EWALK_EXCL;              /* creating changes the namespace */
         if (err == -ENOENT) {
             err = trailing ? -EISDIR : 0;
             if (!err)
@@ -739,7 +717,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
                 goto out;
         }
     } else {
-        struct walk w = { .c = c, .want_file = true };
+        struct walk w = { .c = c, .want_file = true, .shared = shared };
         err = check_path(path);
         if (!err && *path == 0)
             err = -ENOENT;
@@ -760,6 +738,12 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
              cross_mounts(ndir->ops->lookup(ndir, nname, nlen)) != v))
             ndir = NULL;                    /* reached through a symlink or a mount */
     }
+    /* A FIFO's first open makes its pipe; a relative path's directory is named
+     * for /proc/<pid>/fd through readdir, which procfs answers from scratch space. */
+    err = -EWALK_EXCL;
+    if (shared && ((S_ISFIFO(v->mode) && !(flags & O_PATH)) ||
+                   (path[0] != '/' && !walk_shared_ok(start_dir(c, at)))))
+        goto out;
     uint32_t acc = flags & O_ACCMODE;
     err = -ENOTDIR;
     if ((flags & O_DIRECTORY) && !S_ISDIR(v->mode))
@@ -768,11 +752,14 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     if (S_ISDIR(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
         goto out;
     if (S_ISREG(v->mode) && (flags & O_TRUNC) && acc != O_RDONLY) {
+        vnode_lock(v);
         err = v->ops->truncate(v, 0);
+        if (!err)
+            vnode_touch_locked(v, true);
+        vnode_unlock(v);
         if (err)
             goto out;
-        vnode_touch(v, true);
-        notify_locked(v, IN_MODIFY);
+        notify_locked(v, IN_MODIFY);        /* shared: no watch exists (checked) */
     }
     err = -ENOMEM;
     struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &vfs_dir_ops : &vfs_reg_ops,
@@ -793,7 +780,7 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
         f->ops = NULL;                  /* nothing to release if attaching fails */
         err = fifo_attach_locked(f, v, (uint32_t)flags);
     }
-    vfs_unlock();
+    vfs_unlock_mode(shared);
     if (fifo) {
         if (!err)
             err = fifo_wait_peer(f);
@@ -823,6 +810,16 @@ int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int fl
     *out = f;
     return 0;
 out:
-    vfs_unlock();
+    vfs_unlock_mode(shared);
+    return err;
+}
+
+int vfs_open(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+             uint32_t mode, struct file **out)
+{
+    bool shared = !(flags & O_EXCL);    /* O_EXCL: creating is what is expected */
+    int err = open_mode(c, at, path, flags, mode, out, shared);
+    if (err == -EWALK_EXCL)
+        err = open_mode(c, at, path, flags, mode, out, false);
     return err;
 }

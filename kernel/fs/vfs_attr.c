@@ -1,10 +1,35 @@
 /* Attributes of vnodes: size, mode, owner and times as truncate, chmod, chown and
- * utimensat change them, and the Linux struct stat that reports them. */
+ * utimensat change them, and the Linux struct stat that reports them. Size and
+ * times are under the vnode's lock; mode and owner are written under `vfs` too
+ * (the path walk reads them there). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/vfs.h>
 #include "vfs_internal.h"
+#ifndef HOST_TEST
+#include <osc/time.h>
+#endif
+
+void vnode_touch(struct vnode *v, bool mtime)
+{
+    vnode_lock(v);
+    vnode_touch_locked(v, mtime);
+    vnode_unlock(v);
+}
+
+void vnode_touch_locked(struct vnode *v, bool mtime)
+{
+#ifndef HOST_TEST
+    int64_t ns = time_realtime_ns();
+    struct vfs_timespec t = { ns / 1000000000, ns % 1000000000 };
+#else
+    struct vfs_timespec t = { 0, 0 };
+#endif
+    v->ctime = t;
+    if (mtime)
+        v->mtime = t;
+}
 
 int vfs_truncate_vnode(struct vnode *v, int64_t size)
 {
@@ -14,48 +39,53 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
         return -EISDIR;
     if (!S_ISREG(v->mode))
         return -EINVAL;
-    vfs_lock();
+    vnode_lock(v);
     int err = v->ops->truncate(v, (uint64_t)size);
     if (!err)
-        vnode_touch(v, true);
-    vfs_unlock();
+        vnode_touch_locked(v, true);
+    vnode_unlock(v);
     return err;
 }
 
 int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
 {
     vfs_lock();
+    vnode_lock(v);
+    int err = 0;
     if ((v->seals & VFS_SEAL_EXEC) && ((v->mode ^ mode) & 0111)) {
-        vfs_unlock();
-        return -EPERM;                  /* memfd F_SEAL_EXEC */
+        err = -EPERM;                   /* memfd F_SEAL_EXEC */
+    } else {
+        v->mode = (v->mode & S_IFMT) | (mode & 07777);
+        vnode_touch_locked(v, false);
     }
-    v->mode = (v->mode & S_IFMT) | (mode & 07777);
-    vnode_touch(v, false);
+    vnode_unlock(v);
     vfs_unlock();
-    return 0;
+    return err;
 }
 
 int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
                      const struct vfs_timespec *mtime)
 {
-    vfs_lock();
+    vnode_lock(v);
     if (atime)
         v->atime = *atime;
     if (mtime)
         v->mtime = *mtime;
-    vnode_touch(v, false);
-    vfs_unlock();
+    vnode_touch_locked(v, false);
+    vnode_unlock(v);
     return 0;
 }
 
 int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
 {
     vfs_lock();
+    vnode_lock(v);
     if (uid != (uint32_t)-1)
         v->uid = uid;
     if (gid != (uint32_t)-1)
         v->gid = gid;
-    vnode_touch(v, false);
+    vnode_touch_locked(v, false);
+    vnode_unlock(v);
     vfs_unlock();
     return 0;
 }
@@ -63,6 +93,7 @@ int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
 void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
 {
     memset(st, 0, sizeof(*st));
+    vnode_lock(v);                      /* size and times as one snapshot */
     st->st_dev = v->fs ? v->fs->dev : 0;
     st->st_ino = v->ino;
     st->st_nlink = v->nlink;
@@ -79,4 +110,5 @@ void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
     st->st_mtime_nsec = (uint64_t)v->mtime.nsec;
     st->st_ctime = (uint64_t)v->ctime.sec;
     st->st_ctime_nsec = (uint64_t)v->ctime.nsec;
+    vnode_unlock(v);
 }

@@ -4,8 +4,20 @@
 
 #include <osc/vfs.h>
 
-/* Sets ctime (and mtime when asked) to now. Caller holds `vfs`. */
+/* `vfs` shared (path walks that change nothing; vfs_vnode.c) or, with the _mode
+ * forms, shared or exclusive as asked. */
+void vfs_lock_shared(void);
+void vfs_unlock_shared(void);
+void vfs_lock_mode(bool shared);
+void vfs_unlock_mode(bool shared);
+/* Destroys v if nothing names or holds it; caller holds `vfs` exclusive (or runs
+ * alone). */
+void vnode_maybe_destroy(struct vnode *v);
+
+/* Sets ctime (and mtime when asked) to now, under v's lock (vnode_touch takes it;
+ * vnode_touch_locked's caller holds it). */
 void vnode_touch(struct vnode *v, bool mtime);
+void vnode_touch_locked(struct vnode *v, bool mtime);
 
 /* The parent of directory dir as ".." sees it: across mount points, never above
  * root (NULL: the global root's own parent is itself). Caller holds `vfs`. */

@@ -1,4 +1,4 @@
-/* host-test: kernel/fs/vfs.c kernel/fs/vfs_names.c kernel/fs/vfs_attr.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
+/* host-test: kernel/fs/vfs.c kernel/fs/vfs_vnode.c kernel/fs/vfs_names.c kernel/fs/vfs_attr.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* host-test-setup: tests/host/setup_vfs.sh */
 /* VFS core + tmpfs on the host: path walk (symlinks, loops, "..", trailing slashes,
  * long names), create/unlink/rename semantics, fd tables, initramfs unpacking

@@ -17,33 +17,44 @@
 
 static struct blkdev *bdev(struct file *f) { return f->priv; }
 
-/* read/write at the file offset: taken and advanced under `vfs`, the I/O itself
- * outside it (it sleeps on the disk). */
+/* The file offset lives under its vnode's lock (as lseek takes it, file.c); the
+ * I/O itself runs outside it (it sleeps on the disk). */
+static uint64_t off_get(struct file *f)
+{
+    if (!f->vnode)
+        return __atomic_load_n(&f->off, __ATOMIC_RELAXED);
+    vnode_lock(f->vnode);
+    uint64_t off = f->off;
+    vnode_unlock(f->vnode);
+    return off;
+}
+
+static void off_set(struct file *f, uint64_t off)
+{
+    if (!f->vnode) {
+        __atomic_store_n(&f->off, off, __ATOMIC_RELAXED);
+        return;
+    }
+    vnode_lock(f->vnode);
+    f->off = off;
+    vnode_unlock(f->vnode);
+}
+
 static ssize_t bf_read(struct file *f, void *buf, size_t n)
 {
-    vfs_lock();
-    uint64_t off = f->off;
-    vfs_unlock();
+    uint64_t off = off_get(f);
     ssize_t r = blk_read(bdev(f), buf, n, off);
-    if (r > 0) {
-        vfs_lock();
-        f->off = off + (uint64_t)r;
-        vfs_unlock();
-    }
+    if (r > 0)
+        off_set(f, off + (uint64_t)r);
     return r;
 }
 
 static ssize_t bf_write(struct file *f, const void *buf, size_t n)
 {
-    vfs_lock();
-    uint64_t off = f->off;
-    vfs_unlock();
+    uint64_t off = off_get(f);
     ssize_t r = blk_write(bdev(f), buf, n, off);
-    if (r > 0) {
-        vfs_lock();
-        f->off = off + (uint64_t)r;
-        vfs_unlock();
-    }
+    if (r > 0)
+        off_set(f, off + (uint64_t)r);
     return r;
 }
 
@@ -62,9 +73,7 @@ static ssize_t bf_rw_iov(struct file *f, const struct file_iovec *iov, size_t cn
     uint8_t *k = kmalloc(BF_BUF_SIZE);
     if (!k)
         return -ENOMEM;
-    vfs_lock();
-    uint64_t off = f->off;
-    vfs_unlock();
+    uint64_t off = off_get(f);
     ssize_t total = 0, err = 0;
     for (size_t i = 0; i < cnt && !err; i++) {
         for (uint64_t done = 0; done < iov[i].len;) {
@@ -91,11 +100,8 @@ static ssize_t bf_rw_iov(struct file *f, const struct file_iovec *iov, size_t cn
             }
         }
     }
-    if (total > 0) {
-        vfs_lock();
-        f->off = off;
-        vfs_unlock();
-    }
+    if (total > 0)
+        off_set(f, off);
     kfree(k);
     return total ? total : err < 0 ? err : 0;
 }

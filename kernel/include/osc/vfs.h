@@ -2,11 +2,15 @@
  * struct fdtable and struct vnode and fills a process's files, cwd and root through
  * the hooks below, which the process core calls. kernel/fs: vfs.c (vnodes, mounts,
  * path walk, open files, fd tables), tmpfs.c, initramfs.c, devfs.c, pipe.c, tty.c,
- * fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c, inotify.c. Locking (docs/locking.md): one mutex `vfs` (rank 20) guards the
- * whole namespace, every tmpfs vnode's data, file offsets and every fd table; pipes
- * and the tty have their own spinlock + waitqueue and never block holding `vfs`. */
+ * fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c, inotify.c. Locking
+ * (docs/locking.md): the mutex `vfs` (rank 20) guards the namespace; each vnode's
+ * mutex (`vnode`, rank 25) its data, size, times, seals and the offsets of regular
+ * files open on it; each fd table its own spinlock (`fdtable`, rank 73); pipes and
+ * the tty have their own spinlock + waitqueue and never block holding `vfs`. */
 #pragma once
 
+#include <osc/sched.h>
+#include <osc/spinlock.h>
 #include <osc/types.h>
 
 struct process;
@@ -154,9 +158,16 @@ struct vnode {
     uint32_t nlink;             /* directory entries naming it (dirs: 2 + subdirs) */
     uint32_t rdev;              /* device nodes: VFS_MKDEV */
     uint64_t ino;
+    /* Regular files: size, times, data and seals under `lock`; directories: size
+     * (entry count) under `vfs`, times under `lock`. mode/uid/gid/nlink are written
+     * under `vfs` (and `lock` for mode/uid/gid) and read by stat without it. */
     uint64_t size;
     struct vfs_timespec atime, mtime, ctime;
-    int refcount;               /* open files, cwd/root, kernel holders; under `vfs` */
+    /* Rank 25 (`vnode`, docs/locking.md): see above; also the offsets of the
+     * regular files open on it. Taken inside `vfs`, never two at once; takes
+     * `filepages`. Initialised by vnode_init_lock when the vnode is made. */
+    struct mutex lock;
+    int refcount;               /* open files, cwd/root, kernel holders (atomic) */
     const struct vnode_ops *ops;
     struct vfs_fs *fs;          /* the filesystem it belongs to */
     struct vnode *parent;       /* directories: the containing directory (NULL at fs root) */
@@ -166,7 +177,7 @@ struct vnode {
      * fixed for the vnode's life; its own lock guards the lists. */
     struct file_locks *locks;
     struct inotify_watch *watches;  /* inotify watches on it (inotify.c), under `vfs` */
-    uint32_t seals;             /* memfd F_SEAL_* bits (memfd.c), under `vfs` */
+    uint32_t seals;             /* memfd F_SEAL_* bits (memfd.c), under `lock` */
 };
 
 /* statfs(2) as a filesystem reports it (kernel/fs/statfs.c fills the rest). */
@@ -188,6 +199,9 @@ struct vfs_fs {
     const char *type;
     uint32_t magic;             /* statfs f_type (Linux's *_MAGIC) */
     uint32_t st_flags;          /* statfs ST_* mount flags beyond ST_VALID */
+    /* Its lookup, readlink and readdir change nothing (tmpfs): path walks may run
+     * through it with `vfs` held shared. False: walks take `vfs` exclusive. */
+    bool shared_walk;
     /* Optional: sizes for statfs; caller holds `vfs`. Without it all are 0. */
     void (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
     struct vnode *root;
@@ -255,7 +269,7 @@ struct file_ops {
 struct file {
     struct vnode *vnode;        /* reference held */
     const struct file_ops *ops;
-    uint64_t off;               /* under `vfs` */
+    uint64_t off;               /* under the vnode's `lock` (directories: `vfs`) */
     uint32_t flags;             /* O_ access mode and status flags */
     int refcount;               /* fd slots + in-flight syscalls (atomic) */
     void *priv;
@@ -271,8 +285,9 @@ struct file {
 };
 
 struct fdtable {
+    spinlock_t lock;            /* rank 73 (fdtable.c): everything below */
     int count;                  /* slots in use */
-    int limit;                  /* RLIMIT_NOFILE's soft limit (0: VFS_FD_MAX), under `vfs` */
+    int limit;                  /* RLIMIT_NOFILE's soft limit (0: VFS_FD_MAX) */
     struct file *fd[VFS_FD_MAX];
     uint64_t cloexec[VFS_FD_MAX / 64];
 };
@@ -303,6 +318,11 @@ void vfs_unlock(void);
 struct vnode *vfs_root(void);
 void vnode_get(struct vnode *v);
 void vnode_put(struct vnode *v);
+/* The per-vnode mutex (rank 25): every filesystem calls vnode_init_lock on each
+ * vnode it makes, before anyone else can see it. */
+void vnode_init_lock(struct vnode *v);
+void vnode_lock(struct vnode *v);
+void vnode_unlock(struct vnode *v);
 /* Mounts fs on the directory at path (relative to the kernel root). */
 int vfs_mount(const char *path, struct vfs_fs *fs);
 /* Every mounted filesystem, newest first through ->next (the root fs is not in it).
@@ -388,6 +408,12 @@ void fdtable_destroy(struct fdtable *t);
 int fdtable_install(struct fdtable *t, struct file *f, int min, bool cloexec);
 /* A referenced file (file_put it) or NULL for a bad fd. */
 struct file *fdtable_get(struct fdtable *t, int fd);
+/* Whether fd is open now (a snapshot, no reference). */
+bool fdtable_is_open(struct fdtable *t, int fd);
+/* The table's spinlock, for readers that must look at a slot's file without taking
+ * a reference (procfs, under `vfs`): the file stays while the lock is held. */
+unsigned long fdtable_lock(struct fdtable *t);
+void fdtable_unlock(struct fdtable *t, unsigned long flags);
 int fdtable_close(struct fdtable *t, int fd);
 int fdtable_dup2(struct fdtable *t, int oldfd, int newfd, bool cloexec);
 int fdtable_get_cloexec(struct fdtable *t, int fd);
@@ -395,7 +421,7 @@ int fdtable_set_cloexec(struct fdtable *t, int fd, bool on);
 void fdtable_close_on_exec(struct fdtable *t);
 /* The first fd the table may not use: RLIMIT_NOFILE, at most VFS_FD_MAX. */
 int fdtable_end(const struct fdtable *t);
-/* setrlimit(RLIMIT_NOFILE); caller holds `vfs`. Open fds above stay open (Linux). */
+/* setrlimit(RLIMIT_NOFILE). Open fds above stay open (Linux). */
 void fdtable_set_limit(struct fdtable *t, uint64_t soft);
 
 /* ---- file locks (flock.c) ---- */
