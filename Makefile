@@ -112,8 +112,8 @@ test:
 	@bash tools/setup.sh --quiet
 	bash tests/run-all.sh
 
-# The longer multiprocessor runs (tests/run-smp.sh): the suite at -smp 4, busybox's
-# testsuite at -smp 2, 1000 app launches at -smp 2 and 4.
+# The longer multiprocessor runs (tests/run-smp.sh): the suite at -smp 4 and
+# busybox's testsuite at -smp 2.
 test-smp:
 	@bash tools/setup.sh --quiet
 	bash tests/run-smp.sh

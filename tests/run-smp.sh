@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # make test-smp: the multiprocessor runs that do not fit in make test's 30 minutes —
 # the in-OS suite (every KTEST and user test program) at -smp 4, busybox's own
-# testsuite at -smp 2, and, when present, the 1000-launch home-core check at -smp 2
-# and -smp 4 (tests/qemu/launches.py). make test already runs the suite at -smp 1
-# and -smp 2 (normal and lock-checking builds). One VM at a time; ends with
-# "N passed, N failed" like make test.
+# testsuite at -smp 2. make test already runs the suite at -smp 1 and -smp 2
+# (normal and lock-checking builds) and the 1000 launches at -smp 2 and 4. One VM
+# at a time; ends with "N passed, N failed" like make test.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -39,10 +38,6 @@ fi
 echo "== QEMU tests on several CPUs"
 qemu_test tests/qemu/selftest.py --smp 4 "$isodir/test.iso"
 qemu_test tests/qemu/busybox_suite.py --smp 2
-if [ -f tests/qemu/launches.py ]; then
-    qemu_test tests/qemu/launches.py --smp 2
-    qemu_test tests/qemu/launches.py --smp 4
-fi
 echo "== done in $(( $(date +%s) - start ))s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
