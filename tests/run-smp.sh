@@ -10,22 +10,7 @@ cd "$root"
 isodir=build/test-iso
 passed=0 failed=0
 start=$(date +%s)
-add() { passed=$((passed + $1)); failed=$((failed + $2)); }
-
-qemu_test() {
-    local t0 out status p f
-    t0=$(date +%s)
-    out=$(python3 "$@" 2>&1)
-    status=$?
-    printf '%s\n' "$out"
-    p=$(printf '%s\n' "$out" | grep -c '^PASS ')
-    f=$(printf '%s\n' "$out" | grep -c '^FAIL ')
-    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
-        echo "FAIL $1: exited with status $status without reporting"; f=1
-    fi
-    echo "   ($(( $(date +%s) - t0 ))s)"
-    add "$p" "$f"
-}
+. tests/lib.sh         # add, qemu_test
 
 echo "== build"
 if ! make --no-print-directory || ! mkdir -p "$isodir" build/test-results ||

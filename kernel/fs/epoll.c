@@ -233,12 +233,14 @@ static void item_unlink(struct epitem *it)
 void epoll_lock(void) { mutex_lock(&epoll_mutex); }
 void epoll_unlock(void) { mutex_unlock(&epoll_mutex); }
 
-void epoll_file_gone(struct file *f)
+/* Unlinks every item the list at *head names (a file's links or a set's items;
+ * item_unlink takes each off it) under the epoll lock, and frees them after it. */
+static void unlink_all(struct epitem **head)
 {
     struct epitem *dead = NULL;
     mutex_lock(&epoll_mutex);
-    while (f->ep_links) {
-        struct epitem *it = f->ep_links;
+    while (*head) {
+        struct epitem *it = *head;
         item_unlink(it);
         it->next = dead;
         dead = it;
@@ -249,6 +251,11 @@ void epoll_file_gone(struct file *f)
         kfree(dead);
         dead = next;
     }
+}
+
+void epoll_file_gone(struct file *f)
+{
+    unlink_all(&f->ep_links);
 }
 
 /* Levels of sets below ep (0: no set inside); > EP_MAX_NESTS stops counting. */
@@ -398,20 +405,7 @@ SYSCALL(epoll_ctl)
 static void epoll_release(struct file *f)
 {
     struct eventpoll *ep = f->priv;
-    struct epitem *dead = NULL;
-    mutex_lock(&epoll_mutex);
-    while (ep->head) {
-        struct epitem *it = ep->head;
-        item_unlink(it);
-        it->next = dead;
-        dead = it;
-    }
-    mutex_unlock(&epoll_mutex);
-    while (dead) {
-        struct epitem *next = dead->next;
-        kfree(dead);
-        dead = next;
-    }
+    unlink_all(&ep->head);
     kfree(ep);
 }
 

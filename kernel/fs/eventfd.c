@@ -23,22 +23,27 @@ struct eventfd {
     bool semaphore;
 };
 
+/* One wait for the counter to change, e->wq.lock held: 0 to look again, or an
+ * error with the lock dropped (-EAGAIN non-blocking, -ERESTARTSYS on a signal). */
+static int wait_locked(struct file *f, struct eventfd *e, unsigned long *fl)
+{
+    int err = (f->flags & O_NONBLOCK) ? -EAGAIN
+              : waitqueue_sleep_interruptible_locked(&e->wq, fl) < 0 ? -ERESTARTSYS : 0;
+    if (err)
+        spin_unlock_irqrestore(&e->wq.lock, *fl);
+    return err;
+}
+
 static ssize_t eventfd_read(struct file *f, void *buf, size_t n)
 {
     struct eventfd *e = f->priv;
     if (n < sizeof(uint64_t))
         return -EINVAL;
     unsigned long fl = spin_lock_irqsave(&e->wq.lock);
-    while (e->count == 0) {
-        if (f->flags & O_NONBLOCK) {
-            spin_unlock_irqrestore(&e->wq.lock, fl);
-            return -EAGAIN;
-        }
-        if (waitqueue_sleep_interruptible_locked(&e->wq, &fl) < 0) {
-            spin_unlock_irqrestore(&e->wq.lock, fl);
-            return -ERESTARTSYS;
-        }
-    }
+    int err;
+    while (e->count == 0)
+        if ((err = wait_locked(f, e, &fl)) < 0)
+            return err;
     uint64_t v = e->semaphore ? 1 : e->count;
     e->count -= v;
     spin_unlock_irqrestore(&e->wq.lock, fl);
@@ -57,16 +62,10 @@ static ssize_t eventfd_write(struct file *f, const void *buf, size_t n)
     if (v == UINT64_MAX)
         return -EINVAL;
     unsigned long fl = spin_lock_irqsave(&e->wq.lock);
-    while (EVENTFD_MAX - e->count < v) {
-        if (f->flags & O_NONBLOCK) {
-            spin_unlock_irqrestore(&e->wq.lock, fl);
-            return -EAGAIN;
-        }
-        if (waitqueue_sleep_interruptible_locked(&e->wq, &fl) < 0) {
-            spin_unlock_irqrestore(&e->wq.lock, fl);
-            return -ERESTARTSYS;
-        }
-    }
+    int err;
+    while (EVENTFD_MAX - e->count < v)
+        if ((err = wait_locked(f, e, &fl)) < 0)
+            return err;
     e->count += v;
     spin_unlock_irqrestore(&e->wq.lock, fl);
     if (v)
