@@ -27,6 +27,10 @@
 #define PING_ID         0x4f53
 #define PING_SEQ        1
 #define PING_PAYLOAD    32
+/* A burst of echo requests: more than either ring holds, so the TX ring fills
+ * (sends wait for completions) and every RX buffer is used and re-posted. */
+#define BURST_FIRST     100
+#define BURST           300
 #define WAIT_NS         2000000000ull   /* each answer: 2 s at most */
 #define ARP_RETRY_NS    500000000ull
 
@@ -57,6 +61,8 @@ struct probe {
     uint8_t gw_mac[ETH_ALEN];
     uint64_t echo_at;
     uint8_t payload[PING_PAYLOAD];
+    uint8_t burst_seen[BURST];
+    unsigned burst_count;
 };
 
 static void probe_rx(struct netdev *nd, const void *frame, size_t len, void *ctx)
@@ -79,8 +85,14 @@ static void probe_rx(struct netdev *nd, const void *frame, size_t len, void *ctx
             pr->echo_bad = true;
         } else {
             const uint8_t *icmp = p + ihl;
+            uint16_t seq = get16(icmp + 6);
             if (icmp[0] == ICMP_ECHO_REPLY && get16(icmp + 4) == PING_ID &&
-                get16(icmp + 6) == PING_SEQ && !pr->echo_seen) {
+                seq >= BURST_FIRST && seq < BURST_FIRST + BURST &&
+                !pr->burst_seen[seq - BURST_FIRST]) {
+                pr->burst_seen[seq - BURST_FIRST] = 1;
+                pr->burst_count++;
+            } else if (icmp[0] == ICMP_ECHO_REPLY && get16(icmp + 4) == PING_ID &&
+                       seq == PING_SEQ && !pr->echo_seen) {
                 /* Both checksums must verify (sum over the field itself is 0). */
                 pr->echo_bad = inet_csum(p, ihl) != 0 || inet_csum(icmp, tot - ihl) != 0;
                 memcpy(pr->payload, icmp + 8, PING_PAYLOAD);
@@ -110,7 +122,8 @@ static size_t build_arp(const struct netdev *nd, uint8_t *f)
     return ETH_ZLEN;                                    /* 42 bytes, padded */
 }
 
-static size_t build_echo(const struct netdev *nd, const uint8_t *dst, uint8_t *f)
+static size_t build_echo(const struct netdev *nd, const uint8_t *dst, uint16_t seq,
+                         uint8_t *f)
 {
     memcpy(f, dst, ETH_ALEN);
     memcpy(f + 6, nd->mac, ETH_ALEN);
@@ -129,7 +142,7 @@ static size_t build_echo(const struct netdev *nd, const uint8_t *dst, uint8_t *f
     put16(ip + 10, inet_csum(ip, 20));
     icmp[0] = ICMP_ECHO;
     put16(icmp + 4, PING_ID);
-    put16(icmp + 6, PING_SEQ);
+    put16(icmp + 6, seq);
     for (int i = 0; i < PING_PAYLOAD; i++)
         icmp[8 + i] = (uint8_t)('a' + i % 26);
     put16(icmp + 2, inet_csum(icmp, 8 + PING_PAYLOAD));
@@ -182,13 +195,13 @@ static int gateway_exchange(struct netdev *nd)
     }
     uint64_t sent = time_ns();
     deadline = sent + WAIT_NS;
-    err = send(nd, frame, build_echo(nd, pr.gw_mac, frame), deadline);
+    err = send(nd, frame, build_echo(nd, pr.gw_mac, PING_SEQ, frame), deadline);
     while (!err && !probe_seen(&pr, true) && time_ns() < deadline)
         thread_sleep_ns(1000000);
     const uint8_t *m = pr.gw_mac;
     if (!err && !probe_seen(&pr, true))
         err = -ETIMEDOUT;
-    build_echo(nd, pr.gw_mac, frame);
+    build_echo(nd, pr.gw_mac, PING_SEQ, frame);
     if (!err && (pr.echo_bad || memcmp(pr.payload, frame + ETH_HLEN + 28, PING_PAYLOAD)))
         err = -EIO;
     if (err) {
@@ -200,6 +213,31 @@ static int gateway_exchange(struct netdev *nd)
     log_info("%s test: ARP reply from 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x; "
              "ping reply in %llu us", nd->name, m[0], m[1], m[2], m[3], m[4], m[5],
              (unsigned long long)((pr.echo_at - sent) / 1000));
+    unsigned full = 0, count = 0;
+    deadline = time_ns() + WAIT_NS;
+    for (uint16_t i = 0; i < BURST && !err; i++) {
+        size_t len = build_echo(nd, pr.gw_mac, (uint16_t)(BURST_FIRST + i), frame);
+        while ((err = netdev_xmit(nd, frame, len)) == -EAGAIN && time_ns() < deadline) {
+            full++;
+            thread_sleep_ns(1000000);
+        }
+    }
+    while (!err && time_ns() < deadline) {
+        unsigned long flags = spin_lock_irqsave(&pr.lock);
+        count = pr.burst_count;
+        spin_unlock_irqrestore(&pr.lock, flags);
+        if (count == BURST)
+            break;
+        thread_sleep_ns(1000000);
+    }
+    if (err || count != BURST) {
+        log_error("%s test: FAILED: burst of %d echo requests: %u replies (%d)", nd->name,
+                  BURST, count, err);
+        err = err ? err : -ETIMEDOUT;
+        goto out;
+    }
+    log_info("%s test: burst: %u of %d echo replies (the TX ring was full %u times)",
+             nd->name, count, BURST, full);
 out:
     netdev_set_rx(nd, NULL);
     return err;
@@ -225,7 +263,7 @@ KTEST(netdev_inet_checksum_matches_rfc1071_example)
     uint8_t f[ETH_FRAME_LEN];
     static const uint8_t dst[ETH_ALEN] = { 0x52, 0x55, 10, 0, 2, 2 };
     struct netdev nd = { .mac = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 } };
-    size_t len = build_echo(&nd, dst, f);
+    size_t len = build_echo(&nd, dst, PING_SEQ, f);
     KT_ASSERT_EQ(len, ETH_HLEN + 20 + 8 + PING_PAYLOAD);
     KT_ASSERT_EQ(inet_csum(f + ETH_HLEN, 20), 0);       /* a header with its checksum */
     KT_ASSERT_EQ(inet_csum(f + ETH_HLEN + 20, 8 + PING_PAYLOAD), 0);

@@ -4,11 +4,13 @@
 One boot with QEMU user networking (-netdev user + virtio-net-pci with a known
 MAC) and netdev.selftest on the kernel command line: the kernel's test hook
 (kernel/net/netdev_tests.c) sends a hand-built ARP request for the gateway
-10.0.2.2 and an ICMP echo request to it, and logs the answers. Inside OSCortex a
+10.0.2.2 and an ICMP echo request to it, then a burst of 300 echo requests (more
+than the TX and RX rings hold), and logs the answers. Inside OSCortex a
 script waits for that line and cats /sys/class/net/eth0's files with busybox.
 A second boot without a NIC shows an empty /sys/class/net and no driver line.
 
-usage: net.py    tests: net_boot_log, net_gateway_arp_and_ping, net_sysfs_address,
+usage: net.py    tests: net_boot_log, net_gateway_arp_and_ping,
+                        net_ping_burst_past_both_rings, net_sysfs_address,
                         net_sysfs_operstate_and_mtu, net_sysfs_counters_grew,
                         net_no_nic_boot_unaffected
 """
@@ -28,7 +30,7 @@ MAC = "52:54:00:12:34:56"
 GW_MAC = "52:55:0a:00:02:02"        # QEMU slirp's gateway
 SCRIPT = r"""
 i=0
-while ! grep -q "eth0 test:" /sys/kernel/log && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+while ! grep -qE "eth0 test: (burst|FAILED)" /sys/kernel/log && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 echo "dir: $(ls /sys/class/net)"
 cd /sys/class/net/eth0 || exit 1
 for f in address mtu operstate carrier type statistics/rx_packets statistics/tx_packets \
@@ -70,6 +72,9 @@ def main():
                       r"ping reply in (\d+) us", log)
         rep.check("net_gateway_arp_and_ping", m is not None and m.group(1) == GW_MAC,
                   "no ARP + ping result line with %s" % GW_MAC, tail)
+        m = re.search(r"\[net\] eth0 test: burst: (\d+) of (\d+) echo replies", log)
+        rep.check("net_ping_burst_past_both_rings", m is not None and m.group(1) == m.group(2),
+                  "not every echo request of the burst was answered", tail)
         rep.check("net_sysfs_address", vals.get("address") == MAC and "dir: eth0" in out,
                   "address %r" % vals.get("address"), tail)
         rep.check("net_sysfs_operstate_and_mtu",
@@ -82,11 +87,11 @@ def main():
         def num(k):
             v = vals.get("statistics/" + k, "")
             return int(v) if v.isdigit() else -1
-        # At least the ARP request and the echo request went out (60 + 74 bytes),
-        # and their two answers came in.
+        # At least the ARP request and the 301 echo requests went out (60 + 74
+        # bytes each), and their answers came in.
         rep.check("net_sysfs_counters_grew",
-                  num("tx_packets") >= 2 and num("tx_bytes") >= 60 + 74
-                  and num("rx_packets") >= 2 and num("rx_bytes") >= 42 + 74
+                  num("tx_packets") >= 302 and num("tx_bytes") >= 60 + 301 * 74
+                  and num("rx_packets") >= 302 and num("rx_bytes") >= 42 + 301 * 74
                   and num("rx_errors") == 0 and status == 0,
                   "counters %s (status %d)" % ({k: v for k, v in vals.items()
                                                 if k.startswith("statistics")}, status), tail)
