@@ -7,21 +7,24 @@ MAC) and netdev.selftest on the kernel command line: the kernel's test hook
 10.0.2.2 and an ICMP echo request to it, then a burst of 300 echo requests (more
 than the TX and RX rings hold), and logs the answers. Inside OSCortex a
 script waits for that line and cats /sys/class/net/eth0's files with busybox.
-A second boot without a NIC shows an empty /sys/class/net and no driver line.
+Then the host turns the link off and on (QMP set_link), which the guest sees in
+operstate through the config interrupt. A second boot without a NIC shows an empty /sys/class/net and no driver line.
 
 usage: net.py    tests: net_boot_log, net_gateway_arp_and_ping,
                         net_ping_burst_past_both_rings, net_sysfs_address,
                         net_sysfs_operstate_and_mtu, net_sysfs_counters_grew,
+                        net_link_change_reaches_operstate,
                         net_no_nic_boot_unaffected
 """
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 
-from common import ROOT, Reporter
+from common import ROOT, Reporter, qemu_run
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
@@ -38,7 +41,54 @@ for f in address mtu operstate carrier type statistics/rx_packets statistics/tx_
     echo "$f=$(cat $f)"
 done
 echo "stats: $(ls statistics | tr '\n' ' ')"
+# The host turns the link off on this line, and on again once the guest saw it.
+echo link-wait
+i=0; while [ "$(cat operstate)" = up ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+echo "link-off: $(cat operstate) $(cat carrier)"
+i=0; while [ "$(cat operstate)" != up ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+echo "link-on: $(cat operstate) $(cat carrier)"
 """
+
+
+def set_link(qmp, up):
+    # Qmp.command's own first parameter is called name, as is set_link's argument.
+    msg = {"execute": "set_link", "arguments": {"name": "n0", "up": up}}
+    qmp.sock.sendall(json.dumps(msg).encode() + b"\n")
+    while True:
+        reply = qmp._recv()
+        if "error" in reply:
+            raise RuntimeError("QMP set_link: %s" % reply["error"].get("desc"))
+        if "return" in reply:
+            return
+
+
+def run_with_link_toggle(args, qmp_path):
+    """Runs osc-run, answering the guest script's link-wait line with QMP set_link
+    off, and its link-off line with set_link on. (status, output, serial log)."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, qmp = [], None
+    try:
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace")
+            out.append(line)
+            try:
+                if line.startswith("link-wait"):
+                    qmp = qemu_run.Qmp(qmp_path, 10)
+                    set_link(qmp, False)
+                elif line.startswith("link-off:") and qmp:
+                    set_link(qmp, True)
+            except (OSError, RuntimeError, ValueError) as e:
+                out.append("net.py: QMP failed: %s\n" % e)
+        proc.wait(timeout=TIMEOUT + 120)
+    finally:
+        if qmp:
+            qmp.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    log = open(LAST_LOG, encoding="utf-8", errors="replace").read() \
+        if os.path.exists(LAST_LOG) else ""
+    return proc.returncode, "".join(out), log
 
 
 def run(args):
@@ -58,12 +108,14 @@ def main():
         with open(script, "w") as f:
             f.write(SCRIPT)
         # osc-run's machine has -nic none (no default NIC); this pair adds ours.
-        status, out, log = run([
+        qmp_path = os.path.join(tmp, "qmp.sock")
+        status, out, log = run_with_link_toggle([
             OSC_RUN, "--timeout", str(TIMEOUT), "--append", "netdev.selftest",
             "--add", script + ":/root/net.sh",
             "--qemu=-netdev", "--qemu=user,id=n0",
             "--qemu=-device", "--qemu=virtio-net-pci,netdev=n0,mac=" + MAC,
-            "--", "sh /root/net.sh"])
+            "--qemu=-qmp", "--qemu=unix:%s,server=on,wait=off" % qmp_path,
+            "--", "sh /root/net.sh"], qmp_path)
         tail = (out + "\n" + log)[-2500:]
         vals = dict(re.findall(r"^([a-z_/]+)=(.*)$", out, re.M))
         rep.check("net_boot_log", "[virtio-net] eth0: MAC=%s, link up" % MAC in log,
@@ -95,6 +147,11 @@ def main():
                   and num("rx_errors") == 0 and status == 0,
                   "counters %s (status %d)" % ({k: v for k, v in vals.items()
                                                 if k.startswith("statistics")}, status), tail)
+        # QMP set_link: the device's config interrupt carries the change.
+        rep.check("net_link_change_reaches_operstate",
+                  "link-off: down 0" in out and "link-on: up 1" in out
+                  and "[net] eth0: link down" in log and "[net] eth0: link up" in log,
+                  "the guest did not see the link go down and up", tail)
 
         status, out, log = run([OSC_RUN, "--timeout", str(TIMEOUT), "--",
                                 "echo \"net:[$(ls /sys/class/net)]\""])
