@@ -2,7 +2,8 @@
  * A fixed tree from one table; /sys/cortex and /sys/pkg will join it as new rows.
  * The one dynamic part: /sys/devices/system/cpu/cpuN, one empty directory per
  * present CPU as Linux registers them (glibc counts them for
- * sysconf(_SC_NPROCESSORS_CONF)); and the PCI devices (sysfs_pci.c). */
+ * sysconf(_SC_NPROCESSORS_CONF)); the PCI devices (sysfs_pci.c); the network
+ * devices (sysfs_net.c). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -12,6 +13,7 @@
 #include <osc/syscall.h>
 #include <osc/time.h>
 #include "pseudofs.h"
+#include "sysfs_net.h"
 #include "sysfs_pci.h"
 
 #define SYSFS_LOG_MAX (64 * 1024)       /* bytes of the log ring a read can see */
@@ -141,9 +143,12 @@ static const struct sysent entries[] = {
     { "pci", 14, S_IFDIR | 0555, NULL },                /* 15 */
     { "devices", 15, S_IFDIR | 0555, NULL },            /* 16: PCI_DEVICES_DIR */
     { "pci0000:00", 7, S_IFDIR | 0555, NULL },          /* 17: PCI_ROOT_DIR */
+    { "class", 0, S_IFDIR | 0555, NULL },               /* 18 */
+    { "net", 18, S_IFDIR | 0555, NULL },                /* 19: NET_DIR */
 };
 #define PCI_DEVICES_DIR 16
 #define PCI_ROOT_DIR    17
+#define NET_DIR         19
 #define CPU_DIR         9
 #define CPU_NODE_IDX    1000    /* pnode idx of cpuN: CPU_NODE_IDX + N, parent of no row */
 static struct pnode *nodes[ARRAY_SIZE(entries)];   /* made once at mount */
@@ -160,7 +165,8 @@ static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t le
         for (uint32_t c = 0; c < MIN(cpu_present_count, (uint32_t)MAX_CPUS); c++)
             if (pseudofs_name_is(name, len, cpu_names[c]))
                 return &cpu_nodes[c]->v;
-    return sysfs_pci_lookup(d, name, len);
+    struct vnode *v = sysfs_net_lookup(d, name, len);
+    return v ? v : sysfs_pci_lookup(d, name, len);
 }
 
 static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
@@ -182,11 +188,15 @@ static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, siz
         *v = &cpu_nodes[k]->v;
         return 0;
     }
+    if (d == NET_DIR || d >= SYSFS_NET_IDX)
+        return sysfs_net_readdir(d, k, name, len, v);
     return sysfs_pci_readdir(d, k, name, len, v);
 }
 
 static int sysfs_gen(struct pnode *n, struct pbuf *b)
 {
+    if (n->idx >= SYSFS_NET_IDX)
+        return sysfs_net_gen(n, b);
     if (n->idx >= SYSFS_PCI_IDX)
         return sysfs_pci_gen(n, b);
     if (n->idx < 0 || (size_t)n->idx >= ARRAY_SIZE(entries) || !entries[n->idx].gen)
@@ -236,7 +246,8 @@ struct vfs_fs *sysfs_create(void)
             return NULL;
     }
     if (!sysfs_pci_create(fs, &sysfs_ops, PCI_DEVICES_DIR, &nodes[PCI_DEVICES_DIR]->v,
-                          PCI_ROOT_DIR, &nodes[PCI_ROOT_DIR]->v))
+                          PCI_ROOT_DIR, &nodes[PCI_ROOT_DIR]->v) ||
+        !sysfs_net_create(fs, &sysfs_ops, NET_DIR, &nodes[NET_DIR]->v))
         return NULL;
     fs->root = &nodes[0]->v;
     return fs;

@@ -1,0 +1,86 @@
+/* Network devices: the one layer between Ethernet drivers (virtio-net now) and
+ * whatever consumes frames (the TCP/IP stack later, self-tests now). A driver
+ * fills a struct netdev (MAC, MTU, ops) and registers it, gets a name (eth0,
+ * eth1, ...) and reports received frames and link changes; a consumer looks a
+ * device up, sets its receive callback and transmits. Frames are whole Ethernet
+ * frames without the FCS. The device list only grows (drivers register during
+ * pci_init, before sysfs is mounted), so readers take no lock. */
+#pragma once
+
+#include <osc/types.h>
+
+#define ETH_ALEN        6
+#define ETH_HLEN        14              /* destination, source, EtherType */
+#define ETH_DATA_LEN    1500            /* the default MTU */
+#define ETH_FRAME_LEN   (ETH_HLEN + ETH_DATA_LEN)
+#define NETDEV_MAX      8
+#define NETDEV_NAME_MAX 16
+
+struct netdev;
+
+struct netdev_ops {
+    /* Queues one frame (copied: the caller's buffer is free on return). 0, or
+     * -EAGAIN (every TX buffer is with the device: retry after a completion),
+     * -EMSGSIZE (len above MTU + ETH_HLEN or below ETH_HLEN), -ENETDOWN (no
+     * link), -EIO (the device was given up on). May be called from an interrupt. */
+    int (*xmit)(struct netdev *nd, const void *frame, size_t len);
+};
+
+/* Linux's names and meanings (/sys/class/net/X/statistics); updated atomically by
+ * the driver, read without a lock. */
+struct netdev_stats {
+    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
+
+/* Receives one frame; called in interrupt context (no sleeping, no mutex). The
+ * frame is valid only during the call: copy what you keep. */
+typedef void (*netdev_rx_fn)(struct netdev *nd, const void *frame, size_t len, void *ctx);
+
+struct netdev {
+    char name[NETDEV_NAME_MAX];         /* set by netdev_register */
+    uint8_t mac[ETH_ALEN];
+    uint32_t mtu;                       /* payload bytes after the Ethernet header */
+    const struct netdev_ops *ops;
+    void *priv;                         /* the driver's */
+    bool link_up;                       /* written by netdev_set_link, read atomically */
+    struct netdev_stats stats;
+    /* The consumer's callback and its argument, published together through rx_hook
+     * (one pointer store) so an interrupt never sees one without the other. */
+    const struct netdev_rx_hook *rx_hook;
+};
+
+struct netdev_rx_hook {
+    netdev_rx_fn fn;
+    void *ctx;
+};
+
+/* Names the device eth<N> and adds it to the list: 0, or -ENOSPC (NETDEV_MAX). */
+int netdev_register(struct netdev *nd);
+size_t netdev_count(void);
+struct netdev *netdev_at(size_t i);             /* in registration order */
+struct netdev *netdev_find(const char *name);   /* NULL when there is none */
+
+/* Transmits a frame (see netdev_ops.xmit); counts it in tx_* on success. */
+int netdev_xmit(struct netdev *nd, const void *frame, size_t len);
+/* Sets (hook NULL: removes) the receive callback. The hook must stay valid for
+ * as long as it is set, and a callback already running on another CPU may
+ * still finish after the call returns. */
+void netdev_set_rx(struct netdev *nd, const struct netdev_rx_hook *hook);
+
+/* ---- for drivers ---- */
+/* Hands a received frame to the consumer, counting it in rx_packets/rx_bytes
+ * (as Linux's drivers count what the device delivered; without a consumer the
+ * frame is simply not used). */
+void netdev_rx(struct netdev *nd, const void *frame, size_t len);
+/* Records the link state, logging a change after registration. */
+void netdev_set_link(struct netdev *nd, bool up);
+static inline bool netdev_link_up(const struct netdev *nd)
+{ return __atomic_load_n(&nd->link_up, __ATOMIC_ACQUIRE); }
+static inline void netdev_count_add(uint64_t *counter, uint64_t n)
+{ __atomic_add_fetch(counter, n, __ATOMIC_RELAXED); }
+
+/* Test hook (netdev_tests.c): with netdev.selftest on the command line, each
+ * registered device gets a thread that asks QEMU user networking's gateway for
+ * its MAC (ARP) and pings it, logging "<name> test: ..." (tests/qemu/net.py). */
+void netdev_selftest_start(struct netdev *nd);
