@@ -1,5 +1,5 @@
-/* Where threads run: the CPU a waking thread goes to (its last one when that is
- * idle, else its waker's when nothing else waits there, else any idle CPU it may
+/* Where threads run: the CPU a waking thread goes to (its waker's when nothing
+ * else waits there, else its last one when that is idle, else any idle CPU it may
  * use; new threads go to an idle CPU first, so work spreads) and idle balancing (a CPU with nothing to do takes a waiting thread from the busiest
  * queue). Both only read other CPUs' state racily to choose; the move itself is
  * under the run-queue locks. */
@@ -54,17 +54,19 @@ struct cpu *sched_select_cpu(struct thread *t)
         allowed = online;       /* its CPUs are all gone: anywhere (as Linux) */
     uint32_t last = t->cpu->id, here = this_cpu()->id;
     bool fresh = t->run_ns == 0 && t->nvcsw == 0 && t->nivcsw == 0;
-    if ((allowed & (1ull << last)) && cpu_idle(last) && !fresh)
-        return &cpus[last];
     /* A wake-up from a running thread whose own queue is empty stays with the
-     * waker (Linux's wake_affine): the two are usually a pair handing work back
-     * and forth (a pipe, a futex), and a hand-off on one CPU costs a switch where
-     * one across CPUs costs an IPI and a cold cache. If both stay busy, an idle
-     * CPU pulls one of them. New threads spread to idle CPUs at once instead. */
+     * waker (Linux's wake_affine), even when the woken thread's last CPU is idle:
+     * the two are usually a pair handing work back and forth (a pipe, a futex),
+     * and a hand-off on one CPU costs a switch where one across CPUs costs an IPI
+     * to a halted CPU (tens of microseconds on hardware, hundreds for an emulated
+     * one) and a cold cache. If both stay busy, an idle CPU pulls one of them
+     * within a tick. New threads spread to idle CPUs at once instead. */
     if (!fresh && (allowed & (1ull << here)) &&
         __atomic_load_n(&rq_of(here)->nr_ready, __ATOMIC_RELAXED) == 0 &&
         __atomic_load_n(&cpus[here].current, __ATOMIC_RELAXED) != cpus[here].idle)
         return &cpus[here];
+    if ((allowed & (1ull << last)) && cpu_idle(last) && !fresh)
+        return &cpus[last];
     for (uint64_t m = allowed; m; m &= m - 1) {
         uint32_t id = (uint32_t)__builtin_ctzll(m);
         if (cpu_idle(id))

@@ -228,9 +228,9 @@ void sched_resched_cpu_locked(struct cpu *c);
 /* ---- balance.c: where threads run ---- */
 /* sched_online_mask (osc/sched.h) grows as each CPU starts scheduling. */
 void sched_mark_online(struct cpu *c);
-/* The CPU a thread being made READY should go to: its last CPU when idle, else the
- * waker's CPU when nothing waits there, else an idle CPU it may use (first choice
- * for a thread that never ran), else its last CPU, else the least loaded one. */
+/* The CPU a thread being made READY should go to: the waker's CPU when nothing
+ * waits there, else its last CPU when idle, else an idle CPU it may use (first
+ * choice for a thread that never ran), else its last CPU, else the least loaded. */
 struct cpu *sched_select_cpu(struct thread *t);
 /* This CPU takes one READY thread it may run from the CPU with the most waiting,
  * when that CPU has at least min waiting. Interrupts off, no lock held; true when
