@@ -82,7 +82,8 @@ static int wait_ready(struct nvme_ctrl *c, bool ready)
                      (unsigned long long)(c->ready_timeout_ns / NS_PER_MS));
             return -ETIMEDOUT;
         }
-        cpu_relax();
+        /* Real controllers take up to seconds to reset: sleep, don't spin. */
+        thread_sleep_ns(NS_PER_MS);
     }
 }
 

@@ -8,7 +8,6 @@
 
 #define LOG_TAG "nvme"
 #include "nvme.h"
-#include <osc/arch.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -148,7 +147,7 @@ void nvme_disable(struct nvme_ctrl *c)
         uint32_t csts = nvme_read32(c, NVME_REG_CSTS);
         if (csts == 0xffffffffu || !(csts & NVME_CSTS_RDY))
             return;
-        cpu_relax();
+        thread_sleep_ns(NS_PER_MS);
     }
     log_warn("%s: still ready %llu ms after disabling", c->name,
              (unsigned long long)(c->ready_timeout_ns / NS_PER_MS));
