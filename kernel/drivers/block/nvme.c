@@ -129,7 +129,7 @@ static int admin_cmd(struct nvme_ctrl *c, struct nvme_cmd *cmd, uint32_t *result
                 log_warn("%s: admin completion for unknown command %u ignored", c->name, cid);
                 continue;
             }
-            if (st >> 1) {
+            if ((st >> 1) & NVME_STATUS_CODE) {
                 log_warn("%s: admin command %#x failed (status %#x)", c->name, cmd->opcode,
                          st >> 1);
                 return -EIO;

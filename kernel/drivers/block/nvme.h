@@ -29,6 +29,7 @@
 #define NVME_CMD_WRITE          0x01
 #define NVME_CMD_READ           0x02
 
+#define NVME_STATUS_CODE    0x7ff   /* status code and type: 0 is success (§4.6.1) */
 #define NVME_STATUS_DEAD    0xffff  /* our mark: the controller was given up */
 #define NVME_IO_DEPTH       32      /* I/O requests in flight at most */
 #define NVME_PRP_SLOT_BYTES 128     /* one request's PRP list: 16 entries */
@@ -106,6 +107,10 @@ static inline void nvme_write32(struct nvme_ctrl *c, uint32_t off, uint32_t v)
 extern uint64_t nvme_io_timeout_ns;
 /* Sets up the I/O queue bookkeeping after the queues were created. */
 void nvme_io_init(struct nvme_ctrl *c);
+/* Collects every new completion on the I/O CQ (wq.lock held): the requests they
+ * name are marked done and their slots freed; entries naming no request in
+ * flight are logged and dropped. Returns how many entries were consumed. */
+unsigned nvme_io_collect_locked(struct nvme_ctrl *c);
 void nvme_io_irq(struct irq_frame *f, void *ctx);
 void nvme_watchdog(void *arg);
 /* Posts cmd (cid filled here) with the data in pages[0..npages) and sleeps until

@@ -25,9 +25,7 @@ void nvme_io_init(struct nvme_ctrl *c)
     c->depth = MIN((unsigned)NVME_IO_DEPTH, (unsigned)c->io.size - 1);
 }
 
-/* Collects every new completion on the I/O CQ; wq.lock held. Returns how many
- * entries were consumed. */
-static unsigned reap_locked(struct nvme_ctrl *c)
+unsigned nvme_io_collect_locked(struct nvme_ctrl *c)
 {
     struct nvme_queue *q = &c->io;
     unsigned n = 0;
@@ -64,7 +62,7 @@ static unsigned reap_locked(struct nvme_ctrl *c)
 static unsigned reap(struct nvme_ctrl *c)
 {
     unsigned long flags = spin_lock_irqsave(&c->wq.lock);
-    unsigned n = c->dead ? 0 : reap_locked(c);
+    unsigned n = c->dead ? 0 : nvme_io_collect_locked(c);
     spin_unlock_irqrestore(&c->wq.lock, flags);
     if (n)
         waitqueue_wake_all(&c->wq);
@@ -90,6 +88,7 @@ int nvme_io_submit(struct nvme_ctrl *c, struct nvme_cmd *cmd, const paddr_t *pag
 {
     struct nvme_req r = { .status = NVME_STATUS_DEAD };
     struct nvme_queue *q = &c->io;
+    *status = NVME_STATUS_DEAD;
     if (npages > NVME_MAX_PAGES + 1)
         return -EIO;
     unsigned long flags = spin_lock_irqsave(&c->wq.lock);
@@ -104,7 +103,6 @@ int nvme_io_submit(struct nvme_ctrl *c, struct nvme_cmd *cmd, const paddr_t *pag
             log_warn("%s: I/O submission queue full (head %u, tail %u)", c->name,
                      q->sq_head, q->sq_tail);
         spin_unlock_irqrestore(&c->wq.lock, flags);
-        *status = NVME_STATUS_DEAD;
         return -EIO;
     }
     cmd->cid = (uint16_t)cid;
@@ -136,7 +134,7 @@ int nvme_io_submit(struct nvme_ctrl *c, struct nvme_cmd *cmd, const paddr_t *pag
     /* Our slot is free again: a submitter may be waiting for one. */
     waitqueue_wake_all(&c->wq);
     *status = r.status;
-    return r.status == 0 ? 0 : -EIO;
+    return (r.status & NVME_STATUS_CODE) == 0 ? 0 : -EIO;
 }
 
 void nvme_disable(struct nvme_ctrl *c)
