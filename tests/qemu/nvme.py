@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""NVMe end to end, data checked on the host. One boot, three QEMU nvme controllers:
+"""NVMe end to end, data checked on the host. One boot at -smp 2 (an I/O queue pair
+per CPU), three QEMU nvme controllers:
 
 nvme0n1: an 8 MiB raw image with an MBR partition (sectors 2048..6143), a block of
 known bytes at 4 MiB and a 1 MiB pattern at 5 MiB. Inside OSCortex
@@ -102,7 +103,7 @@ def main():
         script = os.path.join(tmp, "nvme.sh")
         with open(script, "w") as f:
             f.write(command + "\n")
-        args = [OSC_RUN, "--timeout", str(TIMEOUT), "--append", "nvme_core.io_timeout=1",
+        args = [OSC_RUN, "--timeout", str(TIMEOUT), "--smp", "2", "--append", "nvme_core.io_timeout=1",
                 "--add", script + ":/root/nvme.sh"]
         for a in qemu:
             args.append("--qemu=" + a)
@@ -114,8 +115,10 @@ def main():
             if os.path.exists(LAST_LOG) else ""
         tail = (out + "\n" + err)[-2500:]
         rep.check("nvme_boot_log",
-                  "[nvme] nvme0n1: 8 MiB" in log and "[nvme] nvme1n1: 1 MiB" in log,
-                  "no [nvme] nvme0n1: 8 MiB / nvme1n1: 1 MiB lines", log[-1500:])
+                  "[nvme] nvme0n1: 8 MiB, write cache, 2 queues" in log
+                  and "[nvme] nvme1n1: 1 MiB" in log,
+                  "no [nvme] nvme0n1: 8 MiB (2 queues at -smp 2) / nvme1n1: 1 MiB lines",
+                  log[-1500:])
         rep.check("nvme_blockdev_tests_musl",
                   "disk tests ran on /dev/nvme0n1 (%d bytes, rw)" % SIZE in out
                   and re.search(r"^blockdev\.musl: 11 passed, 0 failed$", out, re.M) is not None,

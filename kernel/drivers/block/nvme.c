@@ -1,7 +1,8 @@
 /* NVMe (NVM Express 1.4) over PCIe, class 01/08/02: controller reset and enable
- * bounded by CAP.TO, a polled admin queue for Identify and queue creation, one I/O
- * queue pair with an MSI-X vector (nvme_io.c), namespace 1 registered with the
- * block layer as nvme0n1 (major 259 as Linux's blkext; partitions nvme0n1p1...).
+ * bounded by CAP.TO, a polled admin queue for Identify and queue creation, an I/O
+ * queue pair per CPU (up to NVME_MAX_IOQ, each with its own MSI-X vector aimed at
+ * its CPU; nvme_io.c), namespace 1 registered with the block layer as nvme0n1
+ * (major 259 as Linux's blkext; partitions nvme0n1p1...).
  * Only 512-byte LBA formats without metadata are driven; a request moves at most
  * 64 KiB (the block layer's chunk), its pages described by PRP1/PRP2 or a
  * per-slot PRP list. */
@@ -14,13 +15,12 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/percpu.h>
 #include <osc/time.h>
 
 #define NVME_MAJOR          259     /* Linux's BLOCK_EXT_MAJOR */
 #define NVME_ADMIN_QSIZE    32
 #define NVME_IO_QSIZE       64      /* one page of 64-byte entries */
-#define NVME_IO_QID         1
-#define NVME_IRQ_CPU        0
 #define NVME_ADMIN_TIMEOUT_NS (10 * NS_PER_S)
 
 /* CAP fields (§3.1.1). */
@@ -231,31 +231,66 @@ static int identify_all(struct nvme_ctrl *c, paddr_t page)
     return 0;
 }
 
-/* Asks for one I/O queue pair and creates it with its interrupt vector. */
-static int io_queues_create(struct nvme_ctrl *c, uint16_t iv)
+/* Creates pair io (qid, vector, cpu set) on the controller and hooks its vector. */
+static int io_queue_create(struct nvme_ctrl *c, struct nvme_ioq *io, uint16_t size)
+{
+    uint16_t qid = io->q.qid;
+    int err = queue_alloc(c, &io->q, qid, size);
+    if (err || (err = nvme_ioq_init(io)))
+        return err;
+    struct nvme_cmd cmd = {
+        .opcode = NVME_ADMIN_CREATE_CQ, .prp1 = io->q.cq_phys,
+        .cdw10 = (uint32_t)(size - 1) << 16 | qid,
+        .cdw11 = (uint32_t)io->vector << 16 | 0x2 /* IEN */ | 0x1 /* PC */ };
+    if ((err = admin_cmd(c, &cmd, NULL)))
+        return err;
+    cmd = (struct nvme_cmd){ .opcode = NVME_ADMIN_CREATE_SQ, .prp1 = io->q.sq_phys,
+                             .cdw10 = (uint32_t)(size - 1) << 16 | qid,
+                             .cdw11 = (uint32_t)qid << 16 | 0x1 /* PC */ };
+    if ((err = admin_cmd(c, &cmd, NULL)))
+        return err;
+    return pci_irq_setup(c->pci, io->vector, nvme_io_irq, io, io->cpu);
+}
+
+/* Asks for want I/O queue pairs (one per CPU) and creates as many as the
+ * controller grants and the vectors allow, each with its own MSI-X entry aimed at
+ * its CPU: 0 when at least one works. */
+static int io_queues_create(struct nvme_ctrl *c, unsigned want, int nvec)
 {
     struct nvme_cmd cmd = { .opcode = NVME_ADMIN_SET_FEATURES, .cdw10 = FEAT_NUM_QUEUES,
-                            .cdw11 = 0 };   /* one SQ, one CQ (0-based) */
+                            .cdw11 = (want - 1) << 16 | (want - 1) };   /* 0-based */
     uint32_t got;
     int err = admin_cmd(c, &cmd, &got);
     if (err)
         return err;
+    /* Granted SQs and CQs (0-based); admin entry 0 stays masked and polled when
+     * there is an entry per pair besides it. */
+    unsigned n = MIN(want, MIN((got & 0xffff) + 1, (got >> 16) + 1));
+    /* One vector (MSI) is one pair: its handler serves one queue. */
+    n = nvec > 1 ? MIN(n, (unsigned)nvec - 1) : 1;
     uint16_t size = (uint16_t)MIN((uint32_t)NVME_IO_QSIZE, CAP_MQES(c->cap) + 1);
     if (size < 2) {
         log_warn("%s: I/O queues of %u entries are not usable", c->name, size);
         return -ENODEV;
     }
-    if ((err = queue_alloc(c, &c->io, NVME_IO_QID, size)))
-        return err;
-    cmd = (struct nvme_cmd){ .opcode = NVME_ADMIN_CREATE_CQ, .prp1 = c->io.cq_phys,
-                             .cdw10 = (uint32_t)(size - 1) << 16 | NVME_IO_QID,
-                             .cdw11 = (uint32_t)iv << 16 | 0x2 /* IEN */ | 0x1 /* PC */ };
-    if ((err = admin_cmd(c, &cmd, NULL)))
-        return err;
-    cmd = (struct nvme_cmd){ .opcode = NVME_ADMIN_CREATE_SQ, .prp1 = c->io.sq_phys,
-                             .cdw10 = (uint32_t)(size - 1) << 16 | NVME_IO_QID,
-                             .cdw11 = (uint32_t)NVME_IO_QID << 16 | 0x1 /* PC */ };
-    return admin_cmd(c, &cmd, NULL);
+    for (unsigned i = 0; i < n; i++) {
+        struct nvme_ioq *io = kzalloc(sizeof(*io));
+        if (!io) {
+            err = -ENOMEM;
+            break;
+        }
+        io->c = c;
+        io->q.qid = (uint16_t)(i + 1);
+        io->vector = nvec > 1 ? (uint16_t)(i + 1) : 0;
+        io->cpu = (uint16_t)i;
+        /* A pair that fails stays allocated (the controller may know it). */
+        if ((err = io_queue_create(c, io, size)))
+            break;
+        c->ioq[c->nioq++] = io;
+    }
+    if (err && c->nioq)
+        log_warn("%s: %u of %u I/O queue pairs (%d)", c->name, c->nioq, n, err);
+    return c->nioq ? 0 : err;
 }
 
 static int nvme_rw(struct blkdev *disk, bool write, uint64_t sector, uint32_t count,
@@ -342,23 +377,18 @@ static int nvme_probe(struct pci_dev *pci, const struct pci_device_id *id)
         goto fail;
     if ((err = identify_all(c, page)))
         goto fail;
-    int nvec = pci_irq_alloc(pci, 2);
+    /* One pair per CPU, as many as the BAR has doorbells for. */
+    unsigned want = MIN(MAX(cpu_count, 1u), (unsigned)NVME_MAX_IOQ);
+    want = MIN(want, (unsigned)((pci->bars[0].size - NVME_REG_DBS) / (2ull * c->dstrd) - 1));
+    c->regs = pci_map_bar(pci, 0, 0, NVME_REG_DBS + 2ull * (want + 1) * c->dstrd);
+    if (!c->regs)
+        goto fail;
+    int nvec = pci_irq_alloc(pci, want + 1);
     if (nvec < 1) {
         err = nvec < 0 ? nvec : -ENODEV;
         goto fail;
     }
-    /* Admin completions are polled: entry 0 (the admin CQ's) stays masked when
-     * there is a second one for the I/O queue. */
-    uint16_t iv = nvec > 1 ? 1 : 0;
-    if ((err = io_queues_create(c, iv)))
-        goto fail;
-    nvme_io_init(c);
-    err = -ENOMEM;
-    c->prp_phys = pmm_alloc_pages(NVME_IO_DEPTH * NVME_PRP_SLOT_BYTES / PAGE_SIZE);
-    if (!c->prp_phys)
-        goto fail;
-    c->prp = phys_to_virt(c->prp_phys);
-    if ((err = pci_irq_setup(pci, iv, nvme_io_irq, c, NVME_IRQ_CPU)))
+    if ((err = io_queues_create(c, want, nvec)))
         goto fail;
     err = -ENOMEM;
     struct thread *wd = thread_create("nvme-wd", nvme_watchdog, c);
@@ -373,8 +403,8 @@ static int nvme_probe(struct pci_dev *pci, const struct pci_device_id *id)
     d->priv = c;
     if ((err = blk_register_disk(d)))
         goto fail_registered;
-    log_info("%s: %llu MiB%s", d->name, (unsigned long long)(d->sectors >> 11),
-             c->vwc ? ", write cache" : "");
+    log_info("%s: %llu MiB%s, %u queue%s", d->name, (unsigned long long)(d->sectors >> 11),
+             c->vwc ? ", write cache" : "", c->nioq, c->nioq == 1 ? "" : "s");
     return 0;
 fail:
     if (page)

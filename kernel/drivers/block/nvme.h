@@ -34,6 +34,7 @@
 #define NVME_IO_DEPTH       32      /* I/O requests in flight at most */
 #define NVME_PRP_SLOT_BYTES 128     /* one request's PRP list: 16 entries */
 #define NVME_MAX_PAGES      (NVME_PRP_SLOT_BYTES / 8)   /* pages per request */
+#define NVME_MAX_IOQ        8       /* I/O queue pairs: one per CPU up to this */
 #define NS_PER_MS           1000000ull
 #define NS_PER_S            1000000000ull
 
@@ -73,6 +74,24 @@ struct nvme_req {
     uint64_t deadline;              /* time_ns() past which the controller is dead */
 };
 
+struct nvme_ctrl;
+
+/* One I/O queue pair, used by the threads of one CPU (any CPU may use any pair:
+ * the choice is only for locality), with its own MSI-X entry aimed at that CPU.
+ * Everything here but the constant setup is under wq.lock (`waitqueue`, rank
+ * 70), taken irqsave by submitters, the pair's MSI-X handler and the watchdog. */
+struct nvme_ioq {
+    struct nvme_ctrl *c;
+    struct nvme_queue q;
+    struct waitqueue wq;            /* submitters waiting for completion or a slot */
+    struct nvme_req *slots[NVME_IO_DEPTH];  /* command id -> request */
+    unsigned depth;                 /* usable slots: <= q.size - 1 */
+    uint64_t *prp;                  /* PRP lists, NVME_PRP_SLOT_BYTES per slot */
+    paddr_t prp_phys;
+    uint16_t vector;                /* MSI-X index */
+    uint16_t cpu;
+};
+
 struct nvme_ctrl {
     struct pci_dev *pci;
     char name[8];                   /* "nvme0" */
@@ -82,16 +101,10 @@ struct nvme_ctrl {
     uint64_t ready_timeout_ns;      /* CAP.TO */
     struct nvme_queue admin;        /* probe only: polled, one command at a time */
     uint16_t admin_cid;
-    /* The I/O queue pair, its slots and dead flag: under wq.lock (`waitqueue`,
-     * rank 70), taken irqsave by submitters, the MSI-X handler and the watchdog. */
-    struct nvme_queue io;
-    struct waitqueue wq;            /* submitters waiting for completion or a slot */
-    struct nvme_req *slots[NVME_IO_DEPTH];  /* command id -> request */
-    unsigned depth;                 /* usable slots: <= io.size - 1 */
-    unsigned ninflight;
-    bool dead;
-    uint64_t *prp;                  /* PRP lists, NVME_PRP_SLOT_BYTES per slot */
-    paddr_t prp_phys;
+    struct nvme_ioq *ioq[NVME_MAX_IOQ];
+    unsigned nioq;                  /* fixed once the disk is registered */
+    unsigned ninflight;             /* over all pairs (atomic): wakes the watchdog */
+    bool dead;                      /* set once, atomically; read under a pair's lock */
     struct waitqueue wd_wq;         /* the watchdog sleeps here while nothing is posted */
     uint32_t nsid;
     bool vwc;                       /* volatile write cache: flush means something */
@@ -105,17 +118,21 @@ static inline void nvme_write32(struct nvme_ctrl *c, uint32_t off, uint32_t v)
 
 /* nvme_io.c */
 extern uint64_t nvme_io_timeout_ns;
-/* Sets up the I/O queue bookkeeping after the queues were created. */
-void nvme_io_init(struct nvme_ctrl *c);
-/* Collects every new completion on the I/O CQ (wq.lock held): the requests they
+/* Sets up a pair's bookkeeping (q already allocated): 0 or -ENOMEM. */
+int nvme_ioq_init(struct nvme_ioq *io);
+/* Collects every new completion on the pair's CQ (wq.lock held): the requests they
  * name are marked done and their slots freed; entries naming no request in
  * flight are logged and dropped. Returns how many entries were consumed. */
-unsigned nvme_io_collect_locked(struct nvme_ctrl *c);
-void nvme_io_irq(struct irq_frame *f, void *ctx);
+unsigned nvme_io_collect_locked(struct nvme_ioq *io);
+void nvme_io_irq(struct irq_frame *f, void *ctx);       /* ctx: the nvme_ioq */
 void nvme_watchdog(void *arg);
-/* Posts cmd (cid filled here) with the data in pages[0..npages) and sleeps until
- * it completes: 0, or -EIO (status error, dead controller, queue full). */
+/* Posts cmd (cid filled here) on the calling CPU's pair with the data in
+ * pages[0..npages) and sleeps until it completes: 0, or -EIO (status error,
+ * dead controller, queue full) with *status the NVMe status. */
 int nvme_io_submit(struct nvme_ctrl *c, struct nvme_cmd *cmd, const paddr_t *pages,
                    unsigned npages, uint16_t *status);
+/* The same on one given pair. */
+int nvme_ioq_submit(struct nvme_ioq *io, struct nvme_cmd *cmd, const paddr_t *pages,
+                    unsigned npages, uint16_t *status);
 /* Turns the controller off (CC.EN = 0) and waits, bounded, for it to stop. */
 void nvme_disable(struct nvme_ctrl *c);
