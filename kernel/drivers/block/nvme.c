@@ -362,11 +362,18 @@ static int nvme_probe(struct pci_dev *pci, const struct pci_device_id *id)
     }
     c->dstrd = 4u << CAP_DSTRD(c->cap);
     c->ready_timeout_ns = MAX(CAP_TO(c->cap), 1u) * 500 * NS_PER_MS;
-    /* The doorbells of queues 0 and 1, checked against the BAR. */
-    if (!pci_map_bar(pci, 0, NVME_REG_DBS, 4ull * c->dstrd))
+    /* A pair per CPU, as many as the BAR has doorbells for (the admin queue's
+     * and at least one pair's, or the controller is not usable). */
+    uint64_t bar = pci->bars[0].size;
+    if (bar < NVME_REG_DBS + 4ull * c->dstrd) {
+        log_warn("%s: BAR0 of %#llx bytes has no room for doorbells", pci->name,
+                 (unsigned long long)bar);
         goto fail;
-    /* Mapped again whole: one virtual range for registers and doorbells. */
-    c->regs = pci_map_bar(pci, 0, 0, NVME_REG_DBS + 4ull * c->dstrd);
+    }
+    unsigned want = MIN(MAX(cpu_count, 1u), (unsigned)NVME_MAX_IOQ);
+    want = (unsigned)MIN((uint64_t)want, (bar - NVME_REG_DBS) / (2ull * c->dstrd) - 1);
+    /* Mapped again whole: registers and every doorbell in one range. */
+    c->regs = pci_map_bar(pci, 0, 0, NVME_REG_DBS + 2ull * (want + 1) * c->dstrd);
     if (!c->regs)
         goto fail;
     parse_timeout();
@@ -376,12 +383,6 @@ static int nvme_probe(struct pci_dev *pci, const struct pci_device_id *id)
     if (!(page = pmm_alloc_page()))
         goto fail;
     if ((err = identify_all(c, page)))
-        goto fail;
-    /* One pair per CPU, as many as the BAR has doorbells for. */
-    unsigned want = MIN(MAX(cpu_count, 1u), (unsigned)NVME_MAX_IOQ);
-    want = MIN(want, (unsigned)((pci->bars[0].size - NVME_REG_DBS) / (2ull * c->dstrd) - 1));
-    c->regs = pci_map_bar(pci, 0, 0, NVME_REG_DBS + 2ull * (want + 1) * c->dstrd);
-    if (!c->regs)
         goto fail;
     int nvec = pci_irq_alloc(pci, want + 1);
     if (nvec < 1) {
