@@ -1,5 +1,5 @@
 /* NVMe driver internals shared by nvme.c (controller bring-up, admin commands,
- * the disk) and nvme_io.c (the I/O queue pair: submission, completions, the
+ * the disk) and nvme_io.c (the I/O queue pairs: submission, completions, the
  * watchdog). Register and structure layouts are NVMe 1.4's. */
 #pragma once
 
