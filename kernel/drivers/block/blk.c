@@ -204,7 +204,12 @@ static void scan_partitions(struct blkdev *disk)
         struct blkdev *p = kzalloc(sizeof(*p));
         if (!p)
             return;
-        ksnprintf(p->name, sizeof(p->name), "%s%d", disk->name, parts[i].partno);
+        /* As Linux's disk_name(): a "p" when the disk's name ends in a digit
+         * (nvme0n1p1), none otherwise (vda1). */
+        size_t len = strlen(disk->name);
+        bool digit = len && disk->name[len - 1] >= '0' && disk->name[len - 1] <= '9';
+        ksnprintf(p->name, sizeof(p->name), "%s%s%d", disk->name, digit ? "p" : "",
+                  parts[i].partno);
         p->major = disk->major;
         p->minor = disk->minor + (uint32_t)parts[i].partno;
         p->start = parts[i].start;
