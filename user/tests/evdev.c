@@ -101,10 +101,10 @@ static void scan(void)
 }
 
 /* In OSCortex both devices must exist; elsewhere a missing one skips the test. */
-static bool need(int index, const char *what)
+static bool need(const int *index, const char *what)
 {
     scan();
-    if (index >= 0)
+    if (*index >= 0)
         return true;
     if (on_oscortex()) {
         CHECK(!"no such evdev device");
@@ -117,7 +117,7 @@ static bool need(int index, const char *what)
 
 TEST(evdev_keyboard_and_mouse_are_found_by_their_names)
 {
-    if (!need(kbd_index, "keyboard") || !need(mouse_index, "mouse"))
+    if (!need(&kbd_index, "keyboard") || !need(&mouse_index, "mouse"))
         return;
     char name[256] = "";
     int fd = open_event(kbd_index, O_RDONLY);
@@ -141,7 +141,7 @@ TEST(evdev_keyboard_and_mouse_are_found_by_their_names)
 
 TEST(evdev_nodes_are_char_devices_13_64_plus_n)
 {
-    if (!need(kbd_index, "keyboard"))
+    if (!need(&kbd_index, "keyboard"))
         return;
     char path[64];
     struct stat st;
@@ -154,7 +154,7 @@ TEST(evdev_nodes_are_char_devices_13_64_plus_n)
 
 TEST(evdev_version_and_ids_are_linux_shaped)
 {
-    if (!need(kbd_index, "keyboard"))
+    if (!need(&kbd_index, "keyboard"))
         return;
     int fd = open_event(kbd_index, O_RDONLY);
     REQUIRE(fd >= 0);
@@ -176,7 +176,7 @@ TEST(evdev_version_and_ids_are_linux_shaped)
 
 TEST(evdev_capability_bits_say_what_each_device_reports)
 {
-    if (!need(kbd_index, "keyboard") || !need(mouse_index, "mouse"))
+    if (!need(&kbd_index, "keyboard") || !need(&mouse_index, "mouse"))
         return;
     unsigned char ev[EV_MAX / 8 + 1], keys[KEY_MAX / 8 + 1], rel[REL_MAX / 8 + 1];
     int fd = open_event(kbd_index, O_RDONLY);
@@ -222,7 +222,7 @@ TEST(evdev_capability_bits_say_what_each_device_reports)
 
 TEST(evdev_nonblocking_read_without_input_gives_eagain)
 {
-    if (!need(mouse_index, "mouse"))
+    if (!need(&mouse_index, "mouse"))
         return;
     int fd = open_event(mouse_index, O_RDONLY | O_NONBLOCK);
     REQUIRE(fd >= 0);
@@ -240,7 +240,7 @@ TEST(evdev_nonblocking_read_without_input_gives_eagain)
 
 TEST(evdev_poll_and_epoll_report_no_input_as_not_ready)
 {
-    if (!need(kbd_index, "keyboard") || !on_oscortex())
+    if (!need(&kbd_index, "keyboard") || !on_oscortex())
         return;         /* a host keyboard may be typed on */
     int fd = open_event(kbd_index, O_RDONLY | O_NONBLOCK);
     REQUIRE(fd >= 0);
@@ -257,7 +257,7 @@ TEST(evdev_poll_and_epoll_report_no_input_as_not_ready)
 
 TEST(evdev_grab_is_exclusive_and_only_its_holder_releases_it)
 {
-    if (!need(mouse_index, "mouse") || !on_oscortex())
+    if (!need(&mouse_index, "mouse") || !on_oscortex())
         return;         /* grabbing a host's real device would steal its input */
     int a = open_event(mouse_index, O_RDONLY | O_NONBLOCK);
     int b = open_event(mouse_index, O_RDONLY | O_NONBLOCK);
@@ -274,7 +274,7 @@ TEST(evdev_grab_is_exclusive_and_only_its_holder_releases_it)
 
 TEST(evdev_unknown_ioctl_is_refused)
 {
-    if (!need(kbd_index, "keyboard"))
+    if (!need(&kbd_index, "keyboard"))
         return;
     int fd = open_event(kbd_index, O_RDONLY);
     REQUIRE(fd >= 0);
