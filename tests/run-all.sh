@@ -115,6 +115,7 @@ qemu_test tests/qemu/sysvipc.py
 qemu_test tests/qemu/busybox_suite.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
+qemu_test tests/qemu/input.py
 qemu_test tests/qemu/poweroff.py build/oscortex.iso
 qemu_test tests/qemu/smp.py build/oscortex.iso
 # make bench's quick mode: every figure produced in OSCortex and in Linux (never the
