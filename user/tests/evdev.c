@@ -281,3 +281,37 @@ TEST(evdev_unknown_ioctl_is_refused)
     CHECK_ERR(ioctl(fd, IOC(2, 0x7f, sizeof(int)), &fd), EINVAL);
     close(fd);
 }
+
+TEST(proc_bus_input_devices_lists_each_device_in_linux_format)
+{
+    char buf[8192];
+    int fd = open("/proc/bus/input/devices", O_RDONLY);
+    if (fd < 0 && !on_oscortex()) {
+        printf("  note: no /proc/bus/input/devices on this host: skipped\n");
+        return;
+    }
+    REQUIRE(fd >= 0);
+    ssize_t n = 0, r;
+    while (n < (ssize_t)sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += r;
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    /* Every block: I:, N:, P:, ... H: with its eventN, B: EV=, a blank line. */
+    int blocks = 0;
+    for (char *p = buf; (p = strstr(p, "I: Bus=")); p++) {
+        blocks++;
+        char *end = strstr(p, "\n\n");
+        REQUIRE(end);
+        CHECK(strstr(p, "\nN: Name=\"") && strstr(p, "\nN: Name=\"") < end);
+        CHECK(strstr(p, "\nH: Handlers=") && strstr(p, "\nH: Handlers=") < end);
+        CHECK(strstr(p, "\nB: EV=") && strstr(p, "\nB: EV=") < end);
+    }
+    if (on_oscortex()) {
+        CHECK(blocks >= 2);
+        CHECK(strstr(buf, "I: Bus=0011 Vendor=0001 Product=0001 Version=ab41\n"
+                          "N: Name=\"AT Translated Set 2 keyboard\"\n"
+                          "P: Phys=isa0060/serio0/input0\n") != NULL);
+        CHECK(strstr(buf, "N: Name=\"ImPS/2 Generic Wheel Mouse\"") != NULL);
+        CHECK(strstr(buf, "B: REL=103\n") != NULL);     /* REL_X, REL_Y, REL_WHEEL */
+    }
+}

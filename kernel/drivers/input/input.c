@@ -142,3 +142,51 @@ void input_init(void)
 {
     evdev_init();
 }
+
+/* One "B:" line of /proc/bus/input/devices: words from the highest non-zero one
+ * down, as Linux's input_seq_print_bitmap. */
+static void put_bitmap(void (*put)(void *, const char *, size_t), void *ctx, const char *name,
+                       const uint64_t *bits, int words)
+{
+    char buf[24];
+    int top = words - 1;
+    while (top > 0 && !bits[top])
+        top--;
+    put(ctx, "B: ", 3);
+    put(ctx, name, strlen(name));
+    put(ctx, "=", 1);
+    for (int i = top; i >= 0; i--) {
+        int n = ksnprintf(buf, sizeof(buf), i == top ? "%llx" : " %llx", (unsigned long long)bits[i]);
+        put(ctx, buf, (size_t)n);
+    }
+    put(ctx, "\n", 1);
+}
+
+/* The devices' fields shown here never change after registration, and devices are
+ * never removed, so only the count is read under the lock (put allocates). */
+void input_proc_devices(void (*put)(void *ctx, const char *s, size_t n), void *ctx)
+{
+    unsigned long fl = spin_lock_irqsave(&input_lock);
+    int n = ndevices;
+    spin_unlock_irqrestore(&input_lock, fl);
+    char buf[320];
+    for (int i = 0; i < n; i++) {
+        struct input_dev *d = devices[i];
+        int len = ksnprintf(buf, sizeof(buf),
+                            "I: Bus=%04x Vendor=%04x Product=%04x Version=%04x\n"
+                            "N: Name=\"%s\"\nP: Phys=%s\nS: Sysfs=/devices/virtual/input/input%d\n"
+                            "U: Uniq=\nH: Handlers=%sevent%d \nB: PROP=0\n",
+                            d->id.bustype, d->id.vendor, d->id.product, d->id.version,
+                            d->name, d->phys ? d->phys : "", i,
+                            input_test_bit(d->keybit, KEY_A) ? "kbd " : "", i);
+        put(ctx, buf, (size_t)MIN(len, (int)sizeof(buf) - 1));
+        put_bitmap(put, ctx, "EV", d->evbit, INPUT_BITS(EV_CNT));
+        if (input_test_bit(d->evbit, EV_KEY))
+            put_bitmap(put, ctx, "KEY", d->keybit, INPUT_BITS(KEY_CNT));
+        if (input_test_bit(d->evbit, EV_REL))
+            put_bitmap(put, ctx, "REL", d->relbit, INPUT_BITS(REL_CNT));
+        if (input_test_bit(d->evbit, EV_ABS))
+            put_bitmap(put, ctx, "ABS", d->absbit, INPUT_BITS(ABS_CNT));
+        put(ctx, "\n", 1);
+    }
+}

@@ -177,6 +177,9 @@ struct input_dev *input_device(int index);
 /* Copies dev's key state under `input` (EVIOCGKEY). */
 void input_key_state(struct input_dev *dev, uint64_t out[INPUT_BITS(KEY_CNT)]);
 
+/* /proc/bus/input/devices in Linux's format, written through put. */
+void input_proc_devices(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+
 /* Registers the layer's own handlers (evdev); call after vfs_init, before drivers. */
 void input_init(void);
 /* evdev's open for /dev/input/eventN (major 13), called by devfs. */
