@@ -183,12 +183,27 @@ static int irq_setup(uint8_t isa_irq)
     return err;
 }
 
+/* The aux device's next byte, or -1. Keys pressed meanwhile are dropped: their
+ * bytes must not be taken for the mouse's answers (the keyboard IRQ is still off). */
+static int read_aux(void)
+{
+    for (int i = 0; i < FLUSH_MAX; i++) {
+        if (!wait_status(STATUS_OUT_FULL, true))
+            return -1;
+        uint8_t st = inb(I8042_STATUS);
+        uint8_t b = inb(I8042_DATA);
+        if (st & STATUS_AUX_DATA)
+            return b;
+    }
+    return -1;
+}
+
 /* A command to the aux device; its reply byte (0xFA ACK), or -1. */
 static int aux_command(uint8_t b)
 {
     if (!write_cmd(CMD_WRITE_PORT2) || !write_data(b))
         return -1;
-    return read_data();
+    return read_aux();
 }
 
 static bool aux_set_rate(uint8_t rate)
@@ -205,7 +220,7 @@ static bool aux_setup(void)
     int id = -1;
     if (aux_set_rate(200) && aux_set_rate(100) && aux_set_rate(80) &&
         aux_command(AUX_GET_ID) == KBD_ACK)
-        id = read_data();
+        id = read_aux();
     if (!aux_set_rate(100) || aux_command(AUX_ENABLE) != KBD_ACK)
         return false;
     mouse.packet_len = id == AUX_ID_IMPS ? 4 : 3;
