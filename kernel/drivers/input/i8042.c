@@ -292,6 +292,13 @@ void ps2_init(void)
             config |= CONFIG_IRQ12;
     }
     aux_present = config & CONFIG_IRQ12;
+    if (!aux_present) {
+        /* A half-set-up mouse must not hold the shared output buffer with no IRQ to
+         * drain it: the keyboard's bytes would wait behind its. */
+        config |= CONFIG_PORT2_CLOCK_OFF;
+        write_cmd(CMD_DISABLE_PORT2);
+        flush_output();
+    }
     if (!write_cmd(CMD_WRITE_CONFIG) || !write_data((uint8_t)config)) {
         log_warn("i8042 stopped answering enabling its IRQs");
         return;
