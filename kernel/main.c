@@ -17,6 +17,7 @@
 #include <osc/pci.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
+#include <osc/input.h>
 #include <osc/ps2.h>
 #include <osc/sched.h>
 #include <osc/smp.h>
@@ -80,7 +81,7 @@ static int start_init(void)
  *   uart_init()                           [uart]
  *   pci_init()                            [pci] enumeration, driver probes
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
- *   tty_init(); ps2kbd_init()             [tty], [ps2] console input
+ *   tty_init(); input_init(); ps2_init()  [tty], [input], [ps2] console input
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
  * deliberate kernel fault; otherwise /sbin/init starts, the splash hands the screen
  * to the text console ([fb] text console) and the boot thread exits. */
@@ -113,7 +114,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     pci_init();                 /* before vfs_init: sysfs lists the devices */
     vfs_init();
     tty_init();                 /* [tty] console input through the line discipline */
-    ps2kbd_init();              /* [ps2] keyboard: types into the terminal, so after it */
+    input_init();               /* [input] evdev's /dev/input nodes, so after vfs_init */
+    ps2_init();                 /* [ps2] keyboard and mouse: report to the input layer */
     syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {

@@ -6,6 +6,7 @@
 #include <osc/arch.h>
 #include <osc/block.h>
 #include <osc/errno.h>
+#include <osc/input.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/vfs.h>
@@ -81,6 +82,8 @@ int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags)
             return f->ops->open ? f->ops->open(f, rdev, open_flags) : 0;
         }
     }
+    if (VFS_MAJOR(rdev) == 13)          /* input: /dev/input/eventN */
+        return evdev_open(f, rdev, open_flags);
     return -ENXIO;
 }
 

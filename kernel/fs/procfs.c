@@ -6,6 +6,7 @@
 #include <osc/cmdline.h>
 #include <osc/block.h>
 #include <osc/errno.h>
+#include <osc/input.h>
 #include <osc/ipc.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
@@ -21,7 +22,7 @@ enum {
     K_LOADAVG, K_STAT,
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
-    K_SYSVIPC_SHM, K_PARTITIONS,
+    K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -40,6 +41,7 @@ static const struct pent root_ents[] = {
     { "stat", K_STAT, S_IFREG | 0444 },
     { "sysvipc", K_SYSVIPC, S_IFDIR | 0555 },
     { "partitions", K_PARTITIONS, S_IFREG | 0444 },
+    { "bus", K_BUS, S_IFDIR | 0555 },
 };
 
 static const struct pent sysvipc_ents[] = {
@@ -47,6 +49,28 @@ static const struct pent sysvipc_ents[] = {
     { "sem", K_SYSVIPC_SEM, S_IFREG | 0444 },
     { "shm", K_SYSVIPC_SHM, S_IFREG | 0444 },
 };
+static const struct pent bus_ents[] = { { "input", K_BUS_INPUT, S_IFDIR | 0555 } };
+static const struct pent bus_input_ents[] = { { "devices", K_INPUT_DEVICES, S_IFREG | 0444 } };
+
+/* Fixed directories below the root: their kind, entries and first inode number. */
+static const struct subdir {
+    int kind;
+    const struct pent *ents;
+    size_t n;
+    uint64_t ino;
+} subdirs[] = {
+    { K_SYSVIPC, sysvipc_ents, ARRAY_SIZE(sysvipc_ents), 0x300000000ull },
+    { K_BUS, bus_ents, ARRAY_SIZE(bus_ents), 0x300000010ull },
+    { K_BUS_INPUT, bus_input_ents, ARRAY_SIZE(bus_input_ents), 0x300000020ull },
+};
+
+static const struct subdir *subdir_of(int kind)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++)
+        if (subdirs[i].kind == kind)
+            return &subdirs[i];
+    return NULL;
+}
 
 static const struct pent pid_ents[] = {
     { "stat", K_PID_STAT, S_IFREG | 0444 },
@@ -498,6 +522,7 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_SYSVIPC_SEM:
     case K_SYSVIPC_SHM: return gen_sysvipc(n, b);
     case K_PARTITIONS: blk_proc_partitions(put_pbuf, b); return 0;
+    case K_INPUT_DEVICES: input_proc_devices(put_pbuf, b); return 0;
     default: return -EINVAL;
     }
 }
@@ -609,10 +634,11 @@ static struct vnode *procfs_lookup(struct vnode *dir, const char *name, size_t l
         }
         return NULL;
     }
-    if (d->kind == K_SYSVIPC) {
-        for (size_t i = 0; i < ARRAY_SIZE(sysvipc_ents); i++) {
-            if (pseudofs_name_is(name, len, sysvipc_ents[i].name)) {
-                struct pnode *n = find_or_make(sysvipc_ents[i].kind, 0, 0, sysvipc_ents[i].mode, dir);
+    const struct subdir *sd = subdir_of(d->kind);
+    if (sd) {
+        for (size_t i = 0; i < sd->n; i++) {
+            if (pseudofs_name_is(name, len, sd->ents[i].name)) {
+                struct pnode *n = find_or_make(sd->ents[i].kind, 0, 0, sd->ents[i].mode, dir);
                 return n ? &n->v : NULL;
             }
         }
@@ -660,12 +686,13 @@ static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, si
                        pid_ents[i].mode);
         return 0;
     }
-    if (d->kind == K_SYSVIPC) {
-        if (i >= ARRAY_SIZE(sysvipc_ents))
+    const struct subdir *sd = subdir_of(d->kind);
+    if (sd) {
+        if (i >= sd->n)
             return -ENOENT;
-        *name = sysvipc_ents[i].name;
+        *name = sd->ents[i].name;
         *len = strlen(*name);
-        *v = dirent_of(sysvipc_ents[i].kind, 0, 0, 0x300000000ull + i, sysvipc_ents[i].mode);
+        *v = dirent_of(sd->ents[i].kind, 0, 0, sd->ino + i, sd->ents[i].mode);
         return 0;
     }
     if (d->kind == K_PID_FD) {

@@ -161,6 +161,8 @@ void tty_init(void)
     }
     if (ttys[TTY_SERIAL].ready)
         uart_set_rx_handler(serial_receive);
+    if (ttys[TTY_VT].ready)
+        tty_kbd_init();
 }
 
 void tty_session_end(int sid)

@@ -1,36 +1,48 @@
-/* PS/2 keyboard: the i8042 controller driver (kernel/drivers/ps2kbd.c) and the pure
- * scancode set 1 -> terminal bytes translation it uses (ps2_keymap.c, host-tested). */
+/* PS/2 devices on the i8042 controller (kernel/drivers/input/i8042.c) and the pure
+ * byte-stream parsers they use (ps2_parse.c, host-tested): keyboard scancode set 1
+ * to Linux key codes, and mouse packets (3 bytes, or 4 with the IntelliMouse wheel). */
 #pragma once
 
 #include <osc/types.h>
 
-/* Longest byte sequence one scancode produces ("ESC [ 2 4 ~" for F12). */
-#define PS2_KEY_OUT_MAX 8
-
-/* Translation state: modifiers held, lock toggles, and multi-byte prefixes seen.
- * Zero-initialised is "nothing held, Caps Lock and Num Lock off" (Linux's default). */
-/* What a key does besides typing: the console's own keys. */
-enum ps2_action {
-    PS2_NONE,
-    PS2_SCROLL_BACK,            /* Shift+PgUp: the text console's scrollback */
-    PS2_SCROLL_FORWARD,         /* Shift+PgDn */
+/* Scancode set 1 state between bytes: a pending 0xE0 prefix, or the tail of Pause. */
+struct ps2_scancode {
+    bool e0;
+    uint8_t e1_skip;
 };
 
-struct ps2_keymap {
-    enum ps2_action action;     /* set by each ps2_keymap_feed call */
-    bool e0;                    /* the previous byte was the 0xE0 extended prefix */
-    uint8_t e1_skip;            /* bytes of a Pause sequence (0xE1 ...) still to skip */
-    bool lshift, rshift, lctrl, rctrl, lalt, ralt;
-    bool caps, numlock;
-    bool caps_down, num_down;   /* held: typematic repeat must not toggle again */
+struct ps2_key {
+    uint16_t code;              /* Linux KEY_* */
+    bool down;
 };
 
-/* Feeds one scancode set 1 byte (as the i8042 delivers it with translation on);
- * writes what the key types, US layout, into out and returns the byte count (0 for
- * modifiers, releases and keys that type nothing). k->action says whether the
- * key was one of the console's own (Shift+PgUp/PgDn scroll, typing nothing). */
-size_t ps2_keymap_feed(struct ps2_keymap *k, uint8_t sc, char out[PS2_KEY_OUT_MAX]);
+/* Feeds one byte (scancode set 1, as the i8042 delivers it with translation on);
+ * writes the key transitions it completes into out and returns their count (0 for
+ * prefixes, fake shifts, controller bytes and unknown codes; 2 for Pause, which has
+ * no release of its own). Repeats arrive as another press: the driver tells them. */
+size_t ps2_scancode_feed(struct ps2_scancode *s, uint8_t sc, struct ps2_key out[2]);
 
-/* Sets up the i8042 and its first port with IRQ 1 feeding the console terminal.
- * Call after tty_init. A missing or silent controller is logged and skipped. */
-void ps2kbd_init(void);
+/* Mouse packet assembly. Zero-initialised with packet_len 3 after the device id says
+ * a plain mouse, 4 after the IntelliMouse handshake gave id 3. */
+struct ps2_mouse {
+    uint8_t packet_len;         /* 3 or 4 */
+    uint8_t n;                  /* bytes of the current packet so far */
+    uint8_t bytes[4];
+    uint32_t resyncs;           /* bytes thrown away to find a packet start again */
+};
+
+struct ps2_mouse_packet {
+    int dx, dy;                 /* Linux's directions: +x right, +y down */
+    int wheel;                  /* REL_WHEEL: + away from the user (scroll up) */
+    bool left, right, middle;
+};
+
+/* Feeds one byte from the aux port; true when it completed a packet (in *p). A
+ * byte with the always-one bit 3 clear where a packet must start is dropped
+ * (resync, LESSONS 8); a packet with an overflow bit set gives no motion. */
+bool ps2_mouse_feed(struct ps2_mouse *m, uint8_t b, struct ps2_mouse_packet *p);
+
+/* Sets up the i8042: the keyboard on port 1 (IRQ 1) and a mouse on port 2 (IRQ 12),
+ * each registered with the input layer. Call after input_init. A missing or silent
+ * controller or device is logged and skipped. */
+void ps2_init(void);

@@ -140,8 +140,10 @@ enum tty_line {
 /* One received byte for a terminal, from an interrupt handler (the UART's, the
  * keyboard's; KTESTs call it too: the same path). */
 void tty_receive_byte(enum tty_line line, uint8_t c);
-/* Starts the terminals: their worker threads and COM1's receive hook. */
+/* Starts the terminals: their worker threads, COM1's receive hook and the text
+ * console's keyboard handler on the input layer. */
 void tty_init(void);
+void tty_kbd_init(void);        /* tty_kbd.c: registers the console's input handler */
 /* The session sid ended (its leader exited): terminals it controlled become free
  * and their foreground group gets SIGHUP, as on Linux. */
 void tty_session_end(int sid);

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Input events end to end: QEMU's i8042 keyboard and PS/2 mouse through the input
+layer to /dev/input/eventN. One boot (tools/osc-run) runs tests/qemu/evread.c
+(static musl, built here) in the guest; once it has opened both devices (found by
+EVIOCGNAME) and says READY, the host presses and releases "a" (QMP send-key), moves
+the mouse right 10 and up 5, clicks the left button and turns the wheel up one notch
+(QMP input-send-event), and checks what the guest read:
+
+  input_devices_found         both devices found by name, the mouse an IntelliMouse
+  input_key_a_press_release   KEY_A (30) value 1 then 0, with a SYN_REPORT and a
+                              real-time timestamp
+  input_rel_motion_signs      REL_X +10 and REL_Y -5 in total (Linux's Y is down)
+  input_btn_left_click        BTN_LEFT 1 then 0
+  input_rel_wheel_up          REL_WHEEL +1
+usage: input.py"""
+
+import os
+import re
+import selectors
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import ROOT, Reporter, qemu_run
+
+OUT = os.path.join(ROOT, "build", "input")
+SOURCE = os.path.join(ROOT, "tests", "qemu", "evread.c")
+MUSL_CC = os.environ.get("MUSL_CC", "musl-gcc")
+TIMEOUT = 180
+EV_RE = re.compile(r"^EV (kbd|mouse) (\d+) (\d+) (-?\d+) (\d+)$")
+
+
+def send_input(qmp):
+    """Key a, motion, a left click, a wheel notch up. The guest may finish (and the
+    VM end) as soon as the wheel turns, before its release is sent: a closed QMP
+    socket after that point is fine."""
+    qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])
+    time.sleep(0.3)
+    qmp.command("input-send-event", events=[
+        {"type": "rel", "data": {"axis": "x", "value": 10}},
+        {"type": "rel", "data": {"axis": "y", "value": -5}}])
+    time.sleep(0.2)
+    for down in (True, False):
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "left"}}])
+        time.sleep(0.2)
+    qmp.command("input-send-event", events=[
+        {"type": "btn", "data": {"down": True, "button": "wheel-up"}}])
+    try:
+        time.sleep(0.2)
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": False, "button": "wheel-up"}}])
+    except (OSError, ConnectionError):
+        pass
+
+
+def main():
+    rep = Reporter()
+    os.makedirs(OUT, exist_ok=True)
+    binary = os.path.join(OUT, "evread")
+    subprocess.run([MUSL_CC, "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
+                    SOURCE], check=True)
+    tmp = tempfile.mkdtemp(prefix="oscortex-input-")
+    qmp_path = os.path.join(tmp, "qmp.sock")
+    cmd = [os.path.join(ROOT, "tools", "osc-run"), "--add", binary + ":/bin/evread",
+           "--timeout", str(TIMEOUT), "--qemu=-qmp",
+           "--qemu=unix:%s,server=on,wait=off" % qmp_path, "--", "/bin/evread"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    text, sent, qmp = "", False, None
+    start = time.monotonic()
+    try:
+        while "DONE" not in text and time.monotonic() - start < TIMEOUT + 20:
+            if sel.select(1):
+                data = os.read(proc.stdout.fileno(), 4096)
+                if not data:
+                    break
+                text += data.decode(errors="replace")
+            if "READY" in text and not sent:
+                sent = True
+                qmp = qemu_run.Qmp(qmp_path, 5)
+                send_input(qmp)
+    finally:
+        if qmp:
+            qmp.close()
+        try:
+            proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with open(os.path.join(OUT, "evread.log"), "w") as f:
+        f.write(text)
+    tail = "\n".join(text.splitlines()[-15:])
+
+    events = [m.groups() for m in map(EV_RE.match, text.splitlines()) if m]
+    evs = [(d, int(t), int(c), int(v), int(s)) for d, t, c, v, s in events]
+    mouse_names = [line for line in text.splitlines() if line.startswith("DEV ") and "Mouse" in line]
+    rep.check("input_devices_found", "READY" in text and any("ImPS/2" in n for n in mouse_names),
+              "evread did not find both devices (or the mouse is not an IntelliMouse)", tail)
+    kbd = [(t, c, v, s) for d, t, c, v, s in evs if d == "kbd"]
+    a = [v for t, c, v, s in kbd if t == 1 and c == 30]
+    syn = any(t == 0 and c == 0 for t, c, v, s in kbd)
+    stamped = all(s > 1600000000 for t, c, v, s in kbd)
+    rep.check("input_key_a_press_release", a[:2] == [1, 0] and syn and stamped,
+              "KEY_A values %s, SYN_REPORT %s, real-time stamps %s" % (a, syn, stamped), tail)
+    mouse = [(t, c, v) for d, t, c, v, s in evs if d == "mouse"]
+    dx = sum(v for t, c, v in mouse if t == 2 and c == 0)
+    dy = sum(v for t, c, v in mouse if t == 2 and c == 1)
+    rep.check("input_rel_motion_signs", dx == 10 and dy == -5,
+              "REL_X total %d (want 10), REL_Y total %d (want -5)" % (dx, dy), tail)
+    btn = [v for t, c, v in mouse if t == 1 and c == 0x110]
+    rep.check("input_btn_left_click", btn == [1, 0], "BTN_LEFT values %s" % btn, tail)
+    wheel = [v for t, c, v in mouse if t == 2 and c == 8]
+    rep.check("input_rel_wheel_up", sum(wheel) == 1 and all(w > 0 for w in wheel),
+              "REL_WHEEL values %s" % wheel, tail)
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()
