@@ -101,7 +101,9 @@ static int pipe_poll(struct file *f)
             r |= POLLHUP;
     }
     if (acc != O_RDONLY) {
-        if (pipe_ring_used(&p->ring) < PIPE_BUF_SIZE)
+        /* Writable when a PIPE_BUF write fits whole (pipe_write waits for that
+         * much room), as Linux reports a pipe with a free page buffer. */
+        if (PIPE_BUF_SIZE - pipe_ring_used(&p->ring) >= PIPE_ATOMIC_MAX)
             r |= POLLOUT;
         if (p->readers == 0)
             r |= POLLERR;
