@@ -134,7 +134,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
         arch_halt_forever();
     }
     const char *fault = cmdline_get("fault");
-    if (fault)
+    if (fault && strcmp(fault, "spin") == 0)
+        spin_inject_deadlock();
+    else if (fault)
         arch_inject_fault(fault);
     int pid = start_init();
     if (pid > 0)

@@ -133,6 +133,11 @@ static void pipe_release(struct file *f)
     if (acc != O_RDONLY)
         p->writers--;
     bool last = p->readers == 0 && p->writers == 0;
+    /* The wake-up happens before the unlock: once it is dropped the other end's
+     * release may free p (a preemption or another CPU between the two froze the
+     * machine spinning on a freed lock word). */
+    if (!last)
+        waitqueue_wake_locked(&p->wq, -1);
     spin_unlock_irqrestore(&p->wq.lock, fl);
     if (fifo) {
         if (last)
@@ -142,8 +147,6 @@ static void pipe_release(struct file *f)
     if (last) {
         kfree(p->ring.buf);
         kfree(p);
-    } else {
-        waitqueue_wake_all(&p->wq);
     }
 }
 

@@ -199,9 +199,6 @@ void thread_free(struct thread *t);
  * list stays short on a CPU that is never idle (a fork loop). */
 void sched_reap_zombies(void);
 
-/* Wakes up to n waiters (n < 0: all); caller holds wq->lock with interrupts off. */
-void waitqueue_wake_locked(struct waitqueue *wq, int n);
-
 /* Take/drop a spinlock when interrupts are already off (the flags live with an
  * outer irqsave), keeping lockdep's per-CPU stack in step. */
 static inline void spin_lock_irqs_off(struct spinlock *l)

@@ -133,6 +133,10 @@ bool signal_pending_current(void);
 /* Both also wake every poll waiter hooked on wq (whatever n a waker passes). */
 void waitqueue_wake_one(struct waitqueue *wq);
 void waitqueue_wake_all(struct waitqueue *wq);
+/* Wakes up to n waiters (n < 0: all) and the poll waiters; the caller holds
+ * wq->lock with interrupts off. For an owner about to give up its last hold on
+ * the object around wq: after the unlock it may already be freed. */
+void waitqueue_wake_locked(struct waitqueue *wq, int n);
 
 /* Waiting on several wait queues at once (poll, select). A poll waiter is one
  * thread; each poll entry hooks it on one queue, and any wake-up of that queue

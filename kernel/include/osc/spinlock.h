@@ -39,11 +39,18 @@ static inline bool spin_trylock_raw(struct spinlock *l)
     return __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) == 0;
 }
 
+/* The contended path, out of line (kernel/sched/spin_stall.c): it spins, and a
+ * lock still taken after SPIN_STALL_NS is a kernel bug (a lost unlock, or a lock
+ * word in freed memory), reported as a panic with a backtrace rather than a
+ * machine frozen with interrupts off. */
+#define SPIN_STALL_NS (20ull * 1000 * 1000 * 1000)
+void spin_lock_contended(struct spinlock *l);
+void spin_inject_deadlock(void);    /* `fault=spin`: the panic above, on purpose */
+
 static inline void spin_lock_raw(struct spinlock *l)
 {
-    while (!spin_trylock_raw(l))
-        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-            cpu_relax();
+    if (!spin_trylock_raw(l))
+        spin_lock_contended(l);
 }
 
 static inline void spin_unlock_raw(struct spinlock *l)
