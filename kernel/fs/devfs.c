@@ -1,5 +1,6 @@
 /* Character devices behind /dev: null, zero, full, random/urandom, and the
- * terminals (ttyS0 = console, tty1 = tty0 the text console, tty the caller's own). /dev itself is a tmpfs holding device nodes; opening
+ * terminals (ttyS0 = console, tty1 = tty0 the text console, tty the caller's own,
+ * ptmx and the pty slaves pts/N). /dev itself is a tmpfs holding device nodes; opening
  * a node dispatches on its rdev here (Linux's numbers, so stat(1) agrees). */
 
 #define LOG_TAG "vfs"
@@ -72,6 +73,7 @@ static const struct devnode devices[] = {
     { "ttyS0", 4, 64, 0660, &tty_console_ops },
     { "tty0", 4, 0, 0620, &tty_console_ops },
     { "tty1", 4, 1, 0620, &tty_console_ops },
+    { "ptmx", 5, 2, 0666, &pty_master_ops },
 };
 
 int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags)
@@ -81,6 +83,10 @@ int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags)
             f->ops = devices[i].ops;
             return f->ops->open ? f->ops->open(f, rdev, open_flags) : 0;
         }
+    }
+    if (VFS_MAJOR(rdev) >= 136 && VFS_MAJOR(rdev) < 144) {     /* /dev/pts/N */
+        f->ops = &tty_console_ops;
+        return tty_console_ops.open(f, rdev, open_flags);
     }
     if (VFS_MAJOR(rdev) == 13)          /* input: /dev/input/eventN */
         return evdev_open(f, rdev, open_flags);
@@ -117,6 +123,7 @@ int devfs_populate(struct vnode *dev)
     if (err)
         log_warn("block device nodes: %d", err);
     vfs_mkdir(&c, NULL, "pts", 0755);
+    pty_set_dev_dir(dev);
     vfs_mkdir(&c, NULL, "shm", 01777);
     vfs_symlink(&c, "/proc/self/fd", NULL, "fd");
     vfs_symlink(&c, "/proc/self/fd/0", NULL, "stdin");

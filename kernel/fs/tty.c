@@ -1,8 +1,9 @@
-/* The terminals: ttyS0 (COM1, also /dev/console) and tty1 (the framebuffer text
- * console and the PS/2 keyboard), each with its own line discipline (tty_ldisc.c:
- * echo, editing, signal characters), session and window size. Input arrives from
- * interrupt handlers into a ring; a worker thread per terminal runs the line
- * discipline; readers sleep on a wait queue until input makes a read possible. */
+/* The terminals: ttyS0 (COM1, also /dev/console), tty1 (the framebuffer text
+ * console and the PS/2 keyboard) and the pty slaves (pty.c), each with its own line
+ * discipline (tty_ldisc.c: echo, editing, signal characters), session and window
+ * size. Console input arrives from interrupt handlers into a ring and a worker
+ * thread per console runs the line discipline; readers sleep on a wait queue until
+ * input makes a read possible. */
 
 #define LOG_TAG "tty"
 #include <osc/console.h>
@@ -17,35 +18,14 @@
 #include <osc/uart.h>
 #include <osc/vfs.h>
 #include <osc/signal.h>
-
-/* One terminal: its line discipline, its sessions and its screen. wq.lock (rank
- * 70, `waitqueue`) guards ld, pgrp, sid and ws; readers sleep on wq and are woken
- * when input becomes readable. rx_wq.lock (rank 70, never nested with wq.lock)
- * guards the receive ring the interrupt side fills; the terminal's worker thread
- * sleeps on rx_wq and runs each byte through the line discipline. */
-#define TTY_RX_RING 1024
-struct tty {
-    const char *name;
-    void (*emit)(const char *s, size_t n);      /* post-processed output */
-    bool (*screen_size)(uint32_t *cols, uint32_t *rows);   /* NULL: 80x24 */
-    struct waitqueue wq;
-    struct tty_ldisc ld;
-    int pgrp, sid;              /* foreground process group, session (0: none yet) */
-    struct linux_winsize ws;    /* set by TIOCSWINSZ; ws_col 0: follow the screen */
-    struct waitqueue rx_wq;
-    uint8_t rx_ring[TTY_RX_RING];
-    uint32_t rx_head, rx_tail;
-    bool ready;                 /* tty_init started its worker */
-    /* Held for one write call's whole output (mutex `tty_out`, rank 45): writes from
-     * different CPUs come out one after the other, never mixed within a call. */
-    struct mutex out_lock;
-    char echo_buf[TTY_ECHO_MAX];        /* the worker's only */
-};
+#include "tty_internal.h"
 
 /* The text console answers queries (cursor position...) as a terminal does: the
  * answer arrives as input, after fbcon's lock is dropped (it ranks above ours). */
-static void fbcon_emit(const char *s, size_t n)
+static void fbcon_emit(struct tty *t, const char *s, size_t n, bool echo)
 {
+    (void)t;
+    (void)echo;
     char reply[32];
     size_t k = fbcon_write(s, n, reply, sizeof(reply));
     for (size_t i = 0; i < k; i++)
@@ -54,10 +34,70 @@ static void fbcon_emit(const char *s, size_t n)
 
 /* ttyS0, the serial line, is also /dev/console (init's and the log's); tty1 is
  * the framebuffer text console with the keyboard. Each has its own shell. */
+static void uart_emit(struct tty *t, const char *s, size_t n, bool echo)
+{
+    (void)t;
+    (void)echo;
+    uart_write_raw(s, n);
+}
+
 static struct tty ttys[TTY_COUNT] = {
-    [TTY_SERIAL] = { .name = "ttyS0", .emit = uart_write_raw },
+    [TTY_SERIAL] = { .name = "ttyS0", .emit = uart_emit },
     [TTY_VT] = { .name = "tty1", .emit = fbcon_emit, .screen_size = fbcon_size },
 };
+
+/* Every terminal a session can control: the consoles, then the pty slaves (slot
+ * TTY_COUNT + pty number). The lock (`tty_table`, rank 66) guards the slots and the
+ * ptys' reference counts; sid is read under it without the terminal's own lock (a
+ * session changes its terminal only from its own leader's calls). */
+static struct tty *table[TTY_COUNT + PTY_MAX] = { &ttys[TTY_SERIAL], &ttys[TTY_VT] };
+static spinlock_t table_lock = SPINLOCK_INIT("tty_table", 66);
+
+int tty_table_add_pty(struct tty *t)
+{
+    unsigned long fl = spin_lock_irqsave(&table_lock);
+    int n = -ENOSPC;
+    for (int i = TTY_COUNT; i < TTY_COUNT + PTY_MAX && n < 0; i++)
+        if (!table[i]) {
+            table[i] = t;
+            t->refs = 1;
+            n = i - TTY_COUNT;
+        }
+    spin_unlock_irqrestore(&table_lock, fl);
+    return n;
+}
+
+struct tty *tty_table_get_pty(int n)
+{
+    if (n < 0 || n >= PTY_MAX)
+        return NULL;
+    unsigned long fl = spin_lock_irqsave(&table_lock);
+    struct tty *t = table[TTY_COUNT + n];
+    if (t)
+        t->refs++;
+    spin_unlock_irqrestore(&table_lock, fl);
+    return t;
+}
+
+/* Takes another reference on a pty found through a session (a console needs none). */
+static void tty_get(struct tty *t)
+{
+    if (t->pty)
+        t->refs++;              /* caller holds table_lock */
+}
+
+void tty_put(struct tty *t)
+{
+    if (!t || !t->pty)
+        return;
+    unsigned long fl = spin_lock_irqsave(&table_lock);
+    bool last = --t->refs == 0;
+    if (last)
+        table[TTY_COUNT + t->pty_index] = NULL;
+    spin_unlock_irqrestore(&table_lock, fl);
+    if (last)
+        pty_free(t);
+}
 
 static int session_of(const struct process *p)
 {
@@ -84,9 +124,14 @@ static int tty_sleep(struct tty *t, unsigned long *fl)
 }
 
 /* Output processing (OPOST) in chunks, then to the terminal's screen. */
-static void output(struct tty *t, const char *s, size_t n)
+/* A pty's echo comes from its master's write, which must not wait behind a slave
+ * writer that waits for the master to read: echo skips the output mutex there and
+ * is dropped when the master's buffer is full. */
+static void output(struct tty *t, const char *s, size_t n, bool echo)
 {
-    mutex_lock(&t->out_lock);
+    bool serialise = !(echo && t->pty);
+    if (serialise)
+        mutex_lock(&t->out_lock);
     unsigned long fl = spin_lock_irqsave(&t->wq.lock);
     struct tty_ldisc snap_out = { .termios = t->ld.termios };  /* only termios matters */
     spin_unlock_irqrestore(&t->wq.lock, fl);
@@ -94,11 +139,12 @@ static void output(struct tty *t, const char *s, size_t n)
     while (n) {
         size_t k = MIN(n, sizeof(out) / 2);
         size_t m = tty_ldisc_output(&snap_out, s, k, out);
-        t->emit(out, m);
+        t->emit(t, out, m, echo);
         s += k;
         n -= k;
     }
-    mutex_unlock(&t->out_lock);
+    if (serialise)
+        mutex_unlock(&t->out_lock);
 }
 
 void tty_receive_byte(enum tty_line line, uint8_t c)
@@ -118,6 +164,25 @@ static void serial_receive(uint8_t c)
     tty_receive_byte(TTY_SERIAL, c);
 }
 
+/* One input byte through the line discipline, in thread context (a console's
+ * worker, a pty master's writer). echo_buf belongs to that one caller: a console
+ * has one worker, a pty master's writes hold its input mutex. */
+void tty_input(struct tty *t, uint8_t c)
+{
+    struct tty_input_result r = { .echo = t->echo_buf, .echo_cap = sizeof(t->echo_buf) };
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    tty_ldisc_input(&t->ld, c, &r);
+    spin_unlock_irqrestore(&t->wq.lock, fl);
+    if (r.echo_len)
+        output(t, r.echo, r.echo_len, true);
+    if (r.signal) {
+        tty_signal_foreground(t, r.signal);
+        waitqueue_wake_all(&t->wq);     /* flushed input: readers re-check */
+    }
+    if (r.readable)
+        waitqueue_wake_all(&t->wq);
+}
+
 /* Runs each received byte through the line discipline outside interrupt context,
  * so echo can draw on the framebuffer and signals can be sent. */
 static void tty_worker(void *arg)
@@ -130,18 +195,7 @@ static void tty_worker(void *arg)
         uint8_t c = t->rx_ring[t->rx_tail++ % TTY_RX_RING];
         spin_unlock_irqrestore(&t->rx_wq.lock, fl);
 
-        struct tty_input_result r = { .echo = t->echo_buf, .echo_cap = sizeof(t->echo_buf) };
-        fl = spin_lock_irqsave(&t->wq.lock);
-        tty_ldisc_input(&t->ld, c, &r);
-        spin_unlock_irqrestore(&t->wq.lock, fl);
-        if (r.echo_len)
-            output(t, r.echo, r.echo_len);
-        if (r.signal) {
-            tty_signal_foreground(t, r.signal);
-            waitqueue_wake_all(&t->wq);     /* flushed input: readers re-check */
-        }
-        if (r.readable)
-            waitqueue_wake_all(&t->wq);
+        tty_input(t, c);
     }
 }
 
@@ -167,18 +221,27 @@ void tty_init(void)
 
 void tty_session_end(int sid)
 {
-    for (int i = 0; i < TTY_COUNT; i++) {
-        struct tty *t = &ttys[i];
+    /* Hang-ups go out after the table lock: `signal` ranks below it. */
+    int hup[TTY_COUNT + PTY_MAX];
+    int k = 0;
+    unsigned long tfl = spin_lock_irqsave(&table_lock);
+    for (int i = 0; i < TTY_COUNT + PTY_MAX; i++) {
+        struct tty *t = table[i];
+        if (!t)
+            continue;
         unsigned long fl = spin_lock_irqsave(&t->wq.lock);
         int pgrp = t->sid == sid ? t->pgrp : 0;
         if (t->sid == sid)
             t->sid = t->pgrp = 0;
         spin_unlock_irqrestore(&t->wq.lock, fl);
-        /* As Linux when the controlling process exits: the foreground job hangs up. */
-        if (pgrp > 0 && pgrp != sid) {
-            signal_send_pgrp(pgrp, SIGHUP, NULL);
-            signal_send_pgrp(pgrp, SIGCONT, NULL);
-        }
+        if (pgrp > 0 && pgrp != sid)
+            hup[k++] = pgrp;
+    }
+    spin_unlock_irqrestore(&table_lock, tfl);
+    /* As Linux when the controlling process exits: the foreground job hangs up. */
+    for (int i = 0; i < k; i++) {
+        signal_send_pgrp(hup[i], SIGHUP, NULL);
+        signal_send_pgrp(hup[i], SIGCONT, NULL);
     }
 }
 
@@ -208,34 +271,76 @@ void tty_test_set_termios(const struct linux_termios *in)
     waitqueue_wake_all(&t->wq);
 }
 
-/* Whether session sid controls a terminal other than except (NULL: any). Read
- * without the terminals' locks: a session changes its terminal only from its own
- * leader's calls. */
+/* Whether session sid controls a terminal other than except (NULL: any). */
 static bool controls_other(int sid, const struct tty *except)
 {
-    for (int i = 0; i < TTY_COUNT; i++)
-        if (&ttys[i] != except && ttys[i].sid == sid)
-            return true;
-    return false;
+    unsigned long fl = spin_lock_irqsave(&table_lock);
+    bool found = false;
+    for (int i = 0; i < TTY_COUNT + PTY_MAX && !found; i++)
+        found = table[i] && table[i] != except && table[i]->sid == sid;
+    spin_unlock_irqrestore(&table_lock, fl);
+    return found;
+}
+
+/* The caller's controlling terminal, referenced (tty_put), or NULL. */
+static struct tty *controlling_tty(int sid)
+{
+    unsigned long fl = spin_lock_irqsave(&table_lock);
+    struct tty *t = NULL;
+    for (int i = 0; i < TTY_COUNT + PTY_MAX && !t; i++)
+        if (table[i] && table[i]->sid == sid)
+            t = table[i];
+    if (t)
+        tty_get(t);
+    spin_unlock_irqrestore(&table_lock, fl);
+    return t;
+}
+
+/* A session leader without a controlling terminal that opens a free terminal
+ * without O_NOCTTY makes it its controlling terminal. */
+static void claim_ctty(struct tty *t, struct process *p, uint32_t open_flags)
+{
+    if (!p || (open_flags & O_NOCTTY) || p->pid != session_of(p))
+        return;
+    bool has_ctty = controls_other(p->pid, NULL);
+    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
+    if (!has_ctty && t->sid == 0 && !t->hung_up) {
+        t->sid = p->pid;
+        t->pgrp = p->pgid ? p->pgid : p->pid;
+    }
+    spin_unlock_irqrestore(&t->wq.lock, fl);
 }
 
 /* Binds an opened terminal node to its terminal. /dev/tty is the caller's
- * controlling terminal (-ENXIO without one). A session leader without one that
- * opens a free terminal without O_NOCTTY makes it its controlling terminal. */
+ * controlling terminal (-ENXIO without one); /dev/pts/N a pty slave (-EIO while
+ * locked or once its master is gone). */
 static int tty_open(struct file *f, uint32_t rdev, uint32_t open_flags)
 {
     struct process *p = proc_current();
     struct tty *t = NULL;
     if (rdev == VFS_MKDEV(5, 0)) {
-        for (int i = 0; p && i < TTY_COUNT && !t; i++)
-            if (ttys[i].sid == session_of(p))
-                t = &ttys[i];
+        t = p ? controlling_tty(session_of(p)) : NULL;
         if (!t)
             return -ENXIO;
+        int err = t->pty ? pty_slave_opened(t) : 0;
+        if (err) {
+            tty_put(t);
+            return err;
+        }
         f->priv = t;
         return 0;
     }
-    if (rdev == VFS_MKDEV(4, 0) || rdev == VFS_MKDEV(4, 1)) {
+    if (VFS_MAJOR(rdev) >= PTY_SLAVE_MAJOR && VFS_MAJOR(rdev) < PTY_SLAVE_MAJOR + 8) {
+        int n = (int)((VFS_MAJOR(rdev) - PTY_SLAVE_MAJOR) * 256 + VFS_MINOR(rdev));
+        t = tty_table_get_pty(n);
+        if (!t)
+            return -ENXIO;
+        int err = pty_slave_opened(t);
+        if (err) {
+            tty_put(t);
+            return err;
+        }
+    } else if (rdev == VFS_MKDEV(4, 0) || rdev == VFS_MKDEV(4, 1)) {
         uint32_t cols, rows;
         if (!fbcon_size(&cols, &rows))
             return -ENODEV;             /* no framebuffer: no text console */
@@ -244,16 +349,16 @@ static int tty_open(struct file *f, uint32_t rdev, uint32_t open_flags)
         t = &ttys[TTY_SERIAL];          /* ttyS0 and /dev/console */
     }
     f->priv = t;
-    if (!p || (open_flags & O_NOCTTY) || p->pid != session_of(p))
-        return 0;
-    bool has_ctty = controls_other(p->pid, NULL);
-    unsigned long fl = spin_lock_irqsave(&t->wq.lock);
-    if (!has_ctty && t->sid == 0) {
-        t->sid = p->pid;
-        t->pgrp = p->pgid ? p->pgid : p->pid;
-    }
-    spin_unlock_irqrestore(&t->wq.lock, fl);
+    claim_ctty(t, p, open_flags);
     return 0;
+}
+
+static void tty_release(struct file *f)
+{
+    struct tty *t = f->priv;
+    if (t && t->pty)
+        pty_slave_closed(t);
+    tty_put(t);
 }
 
 /* Input is consumed only by the tty_ldisc_read at the end, so every early return
@@ -266,6 +371,8 @@ static ssize_t tty_read(struct file *f, void *buf, size_t n)
         return -EIO;
     if (n == 0)
         return 0;
+    if (__atomic_load_n(&t->hung_up, __ATOMIC_ACQUIRE))
+        return 0;                       /* as Linux after a hang-up: end of file */
     /* VTIME waits end at a deadline or at new input, whichever is first: the
      * waiter hooks on t->wq, which every input byte wakes. */
     struct poll_waiter w;
@@ -278,6 +385,10 @@ static ssize_t tty_read(struct file *f, void *buf, size_t n)
     ssize_t ret;
     for (;;) {
         enum tty_read_step step;
+        if (t->hung_up) {
+            ret = 0;
+            break;
+        }
         if (t->ld.termios.c_lflag & TTY_ICANON) {
             step = tty_ldisc_readable(&t->ld, 1) ? TTY_READ_NOW
                  : nonblock ? TTY_READ_AGAIN : TTY_READ_SLEEP;
@@ -335,8 +446,10 @@ static ssize_t tty_read(struct file *f, void *buf, size_t n)
 static ssize_t tty_write(struct file *f, const void *buf, size_t n)
 {
     struct tty *t = f->priv;
+    if (__atomic_load_n(&t->hung_up, __ATOMIC_ACQUIRE))
+        return -EIO;
     if (t->ready)
-        output(t, buf, n);
+        output(t, buf, n, false);
     else if (t == &ttys[TTY_SERIAL])
         uart_write(buf, n);             /* before tty_init: straight to COM1 */
     struct process *p = proc_current();
@@ -350,7 +463,7 @@ static struct linux_winsize window_size(struct tty *t)
 {
     struct linux_winsize ws = t->ws;
     uint32_t cols, rows;
-    if (ws.ws_col == 0) {
+    if (ws.ws_col == 0 && !t->ws_fixed) {
         ws = (struct linux_winsize){ 24, 80, 0, 0 };
         if (t->screen_size && t->screen_size(&cols, &rows))
             ws = (struct linux_winsize){ (uint16_t)rows, (uint16_t)cols, 0, 0 };
@@ -366,7 +479,11 @@ static int caller_pgid(void)
 
 static long tty_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
-    struct tty *t = f->priv;
+    return tty_ioctl_on(f->priv, cmd, arg);
+}
+
+long tty_ioctl_on(struct tty *t, unsigned int cmd, uint64_t arg)
+{
     void *u = (void *)arg;
     struct process *p = proc_current();
     unsigned long fl;
@@ -493,8 +610,11 @@ static int tty_poll(struct file *f)
     struct tty *t = f->priv;
     unsigned long fl = spin_lock_irqsave(&t->wq.lock);
     bool in = t->ready && tty_ldisc_poll_readable(&t->ld);
+    bool hup = t->hung_up;
     spin_unlock_irqrestore(&t->wq.lock, fl);
-    return POLLOUT | (in ? POLLIN : 0);
+    if (hup)
+        return POLLIN | POLLOUT | POLLHUP;
+    return (t->pty ? pty_slave_writable(t) : POLLOUT) | (in ? POLLIN : 0);
 }
 
 /* wq is woken when input becomes readable, on a signal character's flush and on a
@@ -506,6 +626,6 @@ static struct waitqueue *tty_poll_wq(struct file *f)
 
 const struct file_ops tty_console_ops = {
     .open = tty_open, .read = tty_read, .write = tty_write, .ioctl = tty_ioctl, .poll = tty_poll,
-    .poll_wq = tty_poll_wq,
+    .poll_wq = tty_poll_wq, .release = tty_release,
     .is_tty = true,
 };

@@ -5,8 +5,7 @@
  * thread checks that getcpu (the syscall) and sched_getcpu (libc: rseq or vDSO
  * or the syscall) both name its CPU. With one usable CPU the same logic runs
  * without the cross-CPU checks (a note says so). Rounds: FUTEX_ROUNDS +
- * COND_ROUNDS (the issue asks 10^5: 5 * 10^4 is ~5 s at -smp 2 under TCG on a
- * quiet host). On a loaded host a cross-CPU wake-up of a halted vCPU can take
+ * COND_ROUNDS = 10^5 (~10 s at -smp 2 under TCG on a quiet host). On a loaded host a cross-CPU wake-up of a halted vCPU can take
  * milliseconds, so each game also stops after GAME_BUDGET_S, when player 0 ends it
  * at a round boundary; it must still have played MIN_ROUNDS (a generous bound). */
 #define _GNU_SOURCE
@@ -21,10 +20,10 @@
 #define FUTEX_WAIT_PRIVATE 128
 #define FUTEX_WAKE_PRIVATE 129
 
-#define FUTEX_ROUNDS 30000
-#define COND_ROUNDS  20000
+#define FUTEX_ROUNDS 60000
+#define COND_ROUNDS  40000
 #define WAIT_LIMIT_S 5
-#define GAME_BUDGET_S 10.0
+#define GAME_BUDGET_S 15.0
 #define MIN_ROUNDS   1000
 #define STOP         (-1)       /* pp_word when player 0 ended the game early */
 #define GROUP_ROUNDS 300

@@ -486,3 +486,6 @@ int fifo_wait_peer(struct file *f);
 int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags);
 int devfs_populate(struct vnode *dev);
 extern const struct file_ops tty_console_ops;
+extern const struct file_ops pty_master_ops;    /* /dev/ptmx (kernel/fs/pty.c) */
+/* Where pty slave nodes are made (pts/N under it): devfs's /dev, once at boot. */
+void pty_set_dev_dir(struct vnode *dev);
