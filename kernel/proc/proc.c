@@ -330,6 +330,21 @@ void proc_vfork_release(struct pcb *pc)
     spin_unlock_irqrestore(&proc_wq.lock, f);
 }
 
+/* Frees a reaped zombie, unless its exit is still sending SIGCHLD (then that
+ * exit frees it when done). */
+static void zombie_free(struct pcb *c)
+{
+    if (!c)
+        return;
+    unsigned long f = spin_lock_irqsave(&proc_wq.lock);
+    bool later = c->notifying;
+    if (later)
+        c->free_when_notified = true;
+    spin_unlock_irqrestore(&proc_wq.lock, f);
+    if (!later)
+        kfree(c);
+}
+
 /* Who adopts the children of dying: the nearest living subreaper above it, else
  * PID 1, else nobody (the kernel reaps them). Caller holds proc_wq.lock. */
 static struct pcb *reaper_for_locked(struct pcb *dying)
@@ -374,7 +389,6 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     mm_put(mm);
     uthread_free(u);
 
-    signal_notify_parent_exit(pc, pc->exit_status);     /* the last thread: stable */
     struct pcb *to_free = NULL;         /* freed after the lock: nothing is under it */
     f = spin_lock_irqsave(&proc_wq.lock);
     pc->vfork_pending = false;
@@ -396,7 +410,11 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
             }
         }
     }
+    /* A zombie first, then SIGCHLD, as Linux: a parent whose handler then calls
+     * waitpid(WNOHANG) must find it (busybox ash's `wait` hung when it did not). */
     pc->state = PROC_ZOMBIE;
+    bool notify = pc->pub.parent != NULL;
+    pc->notifying = notify;
     if (!pc->pub.parent && pc->autoreap) {
         unlink_locked(pc);
         pc->next_all = to_free;
@@ -404,10 +422,19 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
     }
     waitqueue_wake_locked(&proc_wq, -1);
     spin_unlock_irqrestore(&proc_wq.lock, f);
+    if (notify) {
+        signal_notify_parent_exit(pc, pc->exit_status);     /* the last thread: stable */
+        f = spin_lock_irqsave(&proc_wq.lock);
+        pc->notifying = false;
+        bool reaped = pc->free_when_notified;
+        spin_unlock_irqrestore(&proc_wq.lock, f);
+        if (reaped)
+            kfree(pc);
+    }
     proc_pdeath_send_marked();
     while (to_free) {
         struct pcb *n = to_free->next_all;
-        kfree(to_free);
+        zombie_free(to_free);
         to_free = n;
     }
     thread_exit();
@@ -540,7 +567,7 @@ int proc_detach(int pid)
         }
     }
     spin_unlock_irqrestore(&proc_wq.lock, f);
-    kfree(gone);
+    zombie_free(gone);
     return pc ? 0 : -ESRCH;
 }
 
@@ -587,6 +614,10 @@ static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb
             if (c->state == PROC_ZOMBIE && (opts & WEXITED)) {
                 if (!(opts & WNOWAIT)) {
                     *pp = c->next_all;
+                    /* Its exit may not have sent SIGCHLD yet; the status is taken,
+                     * and once this parent is gone its pointer would dangle. */
+                    if (c->notifying)
+                        c->pub.parent = NULL;
                     if (parent) {
                         proc_cputime_reap_locked(pcb_of(parent), c);
                         proc_usage_reap_locked(pcb_of(parent), c);
@@ -640,7 +671,7 @@ int proc_wait(int pid, int *status, char *output, size_t output_size)
         memcpy(output, z->out, n);
         output[n] = 0;
     }
-    kfree(z);
+    zombie_free(z);
     return 0;
 }
 
@@ -690,7 +721,7 @@ SYSCALL(wait4)
     if (r <= 0)
         return r;
     int err = args->a[3] ? child_rusage_to_user(args->a[3], z) : 0;
-    kfree(z);
+    zombie_free(z);
     if (args->a[1] && copy_to_user((void *)args->a[1], &status, sizeof(status)))
         return -EFAULT;
     if (err)
@@ -747,7 +778,7 @@ SYSCALL(waitid)
     /* waitid's fifth argument: Linux fills it (zeros when nothing was reported). */
     int err = args->a[4] ? child_rusage_to_user(args->a[4], r > 0 ? z : NULL) : 0;
     if (r > 0 && z && !(opts & WNOWAIT))
-        kfree(z);
+        zombie_free(z);
     if (args->a[2] && copy_to_user((void *)args->a[2], &info, sizeof(info)))
         return -EFAULT;
     if (err)

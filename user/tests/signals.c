@@ -244,6 +244,39 @@ TEST(sigchld_reaches_parent_with_pid_cld_exited_and_status)
     set_handler(SIGCHLD, SIG_DFL, 0);
 }
 
+/* POSIX: by the time SIGCHLD is delivered the child is waitable. busybox ash's
+ * `wait` relies on it (waitpid(WNOHANG) after the handler, then sigsuspend):
+ * a SIGCHLD sent before the child became a zombie hung it. */
+TEST(after_sigchld_waitpid_wnohang_finds_the_child)
+{
+    REQUIRE(set_info_handler(SIGCHLD, on_info, 0) == 0);
+    sigset_t s, old;
+    sigemptyset(&s);
+    sigaddset(&s, SIGCHLD);
+    int missed = 0;
+    for (int i = 0; i < 200; i++) {
+        runs = 0;
+        sigprocmask(SIG_BLOCK, &s, &old);
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0)
+            _exit(7);
+        sigset_t wait_for = old;
+        sigdelset(&wait_for, SIGCHLD);
+        while (!runs)
+            sigsuspend(&wait_for);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r != pid) {
+            missed++;
+            waitpid(pid, &st, 0);
+        }
+    }
+    CHECK_EQ(missed, 0);
+    set_handler(SIGCHLD, SIG_DFL, 0);
+}
+
 /* The core bit depends on the host's core-dump settings, so only the signal is
  * checked here; the kernel's KTEST signal_abort_default_action_kills_with_core_bit
  * checks the bit in OSCortex. */
