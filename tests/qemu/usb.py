@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""USB input end to end: QEMU's qemu-xhci with usb-tablet, usb-kbd and usb-mouse,
+through the xHCI driver and HID to /dev/input/eventN. One boot (input.py's
+run_with_qmp) runs tests/qemu/usbread.c in the guest; once it has opened the three
+devices and says READY, the host moves the tablet to (16384, 8192), clicks the
+left button, types b and shift+c (QMP send-key goes to the USB keyboard, which
+QEMU makes the active one) and moves the mouse. A second boot has the controller
+and no device. Checks:
+
+  usb_boot_log_devices        one "[xhci] usb ..." line per device, with its name
+  usb_devices_found           the three devices found by name in the guest
+  usb_tablet_absinfo          EVIOCGABS: ABS_X and ABS_Y 0..32767; -EINVAL on the
+                              keyboard (no axes)
+  usb_tablet_abs_exact        ABS_X 16384 and ABS_Y 8192, exactly
+  usb_btn_left_click          BTN_LEFT 1 then 0 on a USB pointer
+  usb_keyboard_keys           KEY_B 1 then 0; KEY_LEFTSHIFT down before KEY_C
+  usb_mouse_motion            REL_X on the USB mouse
+  usb_controller_no_devices   controller alone: boots, PS/2 devices only
+usage: usb.py"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+from common import ROOT, Reporter
+from input import build_guest, run_with_qmp
+
+SOURCE = os.path.join(ROOT, "tests", "qemu", "usbread.c")
+USB_ARGS = ["-device", "qemu-xhci", "-device", "usb-tablet", "-device", "usb-kbd",
+            "-device", "usb-mouse"]
+EV_RE = re.compile(r"^EV (tablet|kbd|mouse) (\d+) (\d+) (-?\d+)$")
+LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
+
+
+def send_input(qmp):
+    qmp.command("input-send-event", events=[
+        {"type": "abs", "data": {"axis": "x", "value": 16384}},
+        {"type": "abs", "data": {"axis": "y", "value": 8192}}])
+    time.sleep(0.3)
+    for down in (True, False):
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "left"}}])
+        time.sleep(0.3)
+    qmp.command("send-key", keys=[{"type": "qcode", "data": "b"}])
+    time.sleep(0.3)
+    qmp.command("send-key", keys=[{"type": "qcode", "data": "shift"},
+                                  {"type": "qcode", "data": "c"}])
+    time.sleep(0.3)
+    try:
+        qmp.command("input-send-event", events=[
+            {"type": "rel", "data": {"axis": "x", "value": 7}},
+            {"type": "rel", "data": {"axis": "y", "value": 3}}])
+    except (OSError, ConnectionError):
+        pass            # the guest may be done and the VM gone
+
+
+def main():
+    rep = Reporter()
+    text = run_with_qmp(build_guest(SOURCE, "usbread"), send_input, USB_ARGS)
+    tail = "\n".join(text.splitlines()[-20:])
+    try:
+        with open(LAST_LOG, errors="replace") as f:
+            serial = f.read()
+    except OSError:
+        serial = ""
+    usb_lines = [l for l in serial.splitlines() if l.startswith("[xhci] usb ")]
+    want = ["QEMU USB Tablet", "QEMU USB Keyboard", "QEMU USB Mouse"]
+    rep.check("usb_boot_log_devices",
+              all(any(w in l for l in usb_lines) for w in want) and len(usb_lines) == 3,
+              "[xhci] usb lines: %s" % usb_lines, "\n".join(serial.splitlines()[-30:]))
+    rep.check("usb_devices_found", "READY" in text,
+              "usbread did not find the three devices", tail)
+    absinfo = {int(m.group(1)): [int(x) for x in m.group(2).split()]
+               for m in re.finditer(r"^ABSINFO (\d) (.*)$", text, re.M)}
+    ok_abs = all(absinfo.get(a, [None])[0] == 0 and absinfo[a][2:4] == [0, 32767]
+                 for a in (0, 1))
+    rep.check("usb_tablet_absinfo", ok_abs and "KBDABS -1 22" in text,
+              "ABSINFO %s, keyboard line %s" % (absinfo, re.findall(r"KBDABS.*", text)), tail)
+    evs = [(d, int(t), int(c), int(v)) for d, t, c, v in
+           (m.groups() for m in map(EV_RE.match, text.splitlines()) if m)]
+    tab = [(t, c, v) for d, t, c, v in evs if d == "tablet"]
+    xs = [v for t, c, v in tab if t == 3 and c == 0]
+    ys = [v for t, c, v in tab if t == 3 and c == 1]
+    rep.check("usb_tablet_abs_exact", 16384 in xs and 8192 in ys,
+              "ABS_X %s, ABS_Y %s" % (xs, ys), tail)
+    btn = [v for d, t, c, v in evs if d != "kbd" and t == 1 and c == 0x110]
+    rep.check("usb_btn_left_click", btn[:2] == [1, 0], "BTN_LEFT values %s" % btn, tail)
+    kbd = [(c, v) for d, t, c, v in evs if d == "kbd" and t == 1]
+    b = [v for c, v in kbd if c == 48]
+    shift_first = (42, 1) in kbd and (46, 1) in kbd and kbd.index((42, 1)) < kbd.index((46, 1))
+    rep.check("usb_keyboard_keys", b[:2] == [1, 0] and shift_first,
+              "KEY_B values %s, key events %s" % (b, kbd), tail)
+    rel = [v for d, t, c, v in evs if d == "mouse" and t == 2 and c == 0]
+    rep.check("usb_mouse_motion", sum(rel) == 7, "REL_X values %s (want 7 in total)" % rel,
+              tail)
+
+    # The controller with nothing on it: boots, and only the PS/2 devices are there.
+    r = subprocess.run([os.path.join(ROOT, "tools", "osc-run"), "--timeout", "150",
+                        "--qemu=-device", "--qemu=qemu-xhci", "--", "cat",
+                        "/proc/bus/input/devices"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=200)
+    out = r.stdout.decode(errors="replace")
+    names = re.findall(r'^N: Name="(.*)"$', out, re.M)
+    try:
+        with open(LAST_LOG, errors="replace") as f:
+            ctrl = [l for l in f.read().splitlines() if l.startswith("[xhci]")]
+    except OSError:
+        ctrl = []
+    rep.check("usb_controller_no_devices",
+              r.returncode == 0 and len(names) == 2 and any("xHCI" in l for l in ctrl),
+              "status %d, devices %s, [xhci] lines %s" % (r.returncode, names, ctrl),
+              out[-1500:])
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()
