@@ -64,17 +64,19 @@ def build_guest(source, name):
     return binary
 
 
-def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT):
-    """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME with a QMP socket
-    and QEMU_ARGS added; once the guest prints READY, calls send(qmp). Returns the
-    guest's output (also kept in build/input/NAME.log)."""
-    name = os.path.basename(binary)
+def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name=None):
+    """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
+    binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
+    prints READY, calls send(qmp). Returns the guest's output (also kept in
+    build/input/NAME.log) once it prints DONE or ends."""
+    name = name or os.path.basename(binary)
     tmp = tempfile.mkdtemp(prefix="oscortex-input-")
     qmp_path = os.path.join(tmp, "qmp.sock")
-    cmd = [os.path.join(ROOT, "tools", "osc-run"), "--add", binary + ":/bin/" + name,
-           "--timeout", str(timeout), "--qemu=-qmp",
+    cmd = [os.path.join(ROOT, "tools", "osc-run"), "--timeout", str(timeout), "--qemu=-qmp",
            "--qemu=unix:%s,server=on,wait=off" % qmp_path]
-    cmd += ["--qemu=" + a for a in qemu_args] + ["--", "/bin/" + name]
+    if binary:
+        cmd += ["--add", binary + ":/bin/" + name]
+    cmd += ["--qemu=" + a for a in qemu_args] + ["--", command or "/bin/" + name]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     sel = selectors.DefaultSelector()

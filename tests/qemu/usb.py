@@ -5,7 +5,7 @@ run_with_qmp) runs tests/qemu/usbread.c in the guest; once it has opened the thr
 devices and says READY, the host moves the tablet to (16384, 8192), clicks the
 left button, types b and shift+c (QMP send-key goes to the USB keyboard, which
 QEMU makes the active one) and moves the mouse. A second boot has the controller
-and no device. Checks:
+and no device, then hot-plugs a keyboard. Checks:
 
   usb_boot_log_devices        one "[xhci] usb ..." line per device, with its name
   usb_devices_found           the three devices found by name in the guest
@@ -16,12 +16,12 @@ and no device. Checks:
   usb_keyboard_keys           KEY_B 1 then 0; KEY_LEFTSHIFT down before KEY_C
   usb_mouse_motion            REL_X on the USB mouse
   usb_controller_no_devices   controller alone: boots, PS/2 devices only
+  usb_hotplug_keyboard        QMP device_add usb-kbd: a new event2, its KEY_A read
+  usb_unplug_logged           QMP device_del: the disconnect is handled and logged
 usage: usb.py"""
 
 import os
 import re
-import subprocess
-import sys
 import time
 
 from common import ROOT, Reporter
@@ -54,6 +54,28 @@ def send_input(qmp):
             {"type": "rel", "data": {"axis": "y", "value": 3}}])
     except (OSError, ConnectionError):
         pass            # the guest may be done and the VM gone
+
+
+# Guest side of the hot-plug boot: counts the input devices, waits (bounded) for
+# the USB keyboard to appear, reads one key event from its node (hexdump: the
+# 24-byte record's code field is bytes 18-19), lists the devices, waits for the
+# unplug to be handled.
+HOTPLUG_SH = (
+    "echo BEFORE $(grep -c ^N: /proc/bus/input/devices); echo READY; i=0; "
+    "while [ $i -lt 60 ] && ! grep -q 'USB Keyboard' /proc/bus/input/devices; do "
+    "sleep 0.5; i=$((i+1)); done; ls /dev/input/; "
+    "echo PLUGGED; "
+    "dd if=/dev/input/event2 bs=24 count=1 2>/dev/null | od -An -tu2 -j18 -N2 | "
+    "sed 's/^ */EVKEY /'; "
+    "cat /proc/bus/input/devices; sleep 3; echo DONE")
+
+
+def hotplug(qmp):
+    qmp.command("device_add", driver="usb-kbd", id="k2")
+    time.sleep(5)
+    qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])
+    time.sleep(2)
+    qmp.command("device_del", id="k2")
 
 
 def main():
@@ -96,22 +118,29 @@ def main():
     rep.check("usb_mouse_motion", sum(rel) == 7, "REL_X values %s (want 7 in total)" % rel,
               tail)
 
-    # The controller with nothing on it: boots, and only the PS/2 devices are there.
-    r = subprocess.run([os.path.join(ROOT, "tools", "osc-run"), "--timeout", "150",
-                        "--qemu=-device", "--qemu=qemu-xhci", "--", "cat",
-                        "/proc/bus/input/devices"], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=200)
-    out = r.stdout.decode(errors="replace")
-    names = re.findall(r'^N: Name="(.*)"$', out, re.M)
+    # The controller with nothing on it boots with the PS/2 devices only; then a
+    # keyboard is plugged in (QMP device_add), enumerated as a new eventN, typed
+    # on, and unplugged.
+    text = run_with_qmp(None, hotplug, ["-device", "qemu-xhci,id=xhci"], command=HOTPLUG_SH,
+                        name="hotplug")
     try:
         with open(LAST_LOG, errors="replace") as f:
-            ctrl = [l for l in f.read().splitlines() if l.startswith("[xhci]")]
+            serial = f.read()
     except OSError:
-        ctrl = []
-    rep.check("usb_controller_no_devices",
-              r.returncode == 0 and len(names) == 2 and any("xHCI" in l for l in ctrl),
-              "status %d, devices %s, [xhci] lines %s" % (r.returncode, names, ctrl),
-              out[-1500:])
+        serial = ""
+    xhci = [l for l in serial.splitlines() if l.startswith("[xhci]")]
+    rep.check("usb_controller_no_devices", "BEFORE 2" in text and any("xHCI" in l for l in xhci),
+              "input devices before the plug: %s, [xhci] lines %s" %
+              (re.findall(r"BEFORE \d+", text), xhci), text[-1500:])
+    names = re.findall(r'^N: Name="(.*)"$', text, re.M)
+    rep.check("usb_hotplug_keyboard",
+              "QEMU QEMU USB Keyboard" in names and
+              bool(re.search(r"\bevent2\b.*\nPLUGGED", text)) and
+              "EVKEY 30" in text,
+              "devices %s; event2 node and KEY_A read: %s" % (names, "EVKEY 30" in text),
+              text[-1500:])
+    rep.check("usb_unplug_logged", any("disconnected" in l for l in xhci) and
+              any("gone" in l for l in xhci), "[xhci] lines %s" % xhci, "")
     rep.exit()
 
 

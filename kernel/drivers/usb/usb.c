@@ -86,14 +86,14 @@ static int configure(struct usb_dev *d, uint8_t *buf)
         return r;
     }
     log_info("usb %u-%u: %04x:%04x \"%s %s\", %s speed, slot %u, %d HID interface%s",
-             c->pci->bus, d->port, d->info.vendor, d->info.product, d->manufacturer, d->product,
+             c->busnum, d->port, d->info.vendor, d->info.product, d->manufacturer, d->product,
              speed_name(d->speed), d->slot, cfg.nhid, cfg.nhid == 1 ? "" : "s");
     int bound = 0;
     for (int i = 0; i < cfg.nhid; i++)
         if (hid_attach(d, &cfg.hid[i]) == 0)
             bound++;
     if (!bound)
-        log_info("usb %u-%u: no driver for it", c->pci->bus, d->port);
+        log_info("usb %u-%u: no driver for it", c->busnum, d->port);
     return 0;
 }
 
@@ -139,7 +139,7 @@ static void port_disconnect(struct xhci *c, unsigned port)
     __atomic_store_n(&d->gone, true, __ATOMIC_RELEASE);
     hid_detach(d);
     xhci_device_detach(d);
-    log_info("usb %u-%u: disconnected", c->pci->bus, port);
+    log_info("usb %u-%u: disconnected", c->busnum, port);
 }
 
 static void port_changed(struct xhci *c, unsigned port)

@@ -357,6 +357,8 @@ static int xhci_probe(struct pci_dev *pci, const struct pci_device_id *id)
     log_info("%s: xHCI %x.%02x, %u ports, %u slots, %s", pci->name, ver >> 8, ver & 0xff,
              c->max_ports, c->max_slots,
              !c->irq ? "polled" : pci->irqs->mode == PCI_IRQ_MSIX ? "MSI-X" : "MSI");
+    static unsigned nbus;
+    c->busnum = ++nbus;
     c->next = xhci_controllers;
     xhci_controllers = c;
     return 0;

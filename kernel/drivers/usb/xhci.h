@@ -131,6 +131,7 @@ struct xhci_slot {
 struct xhci {
     struct pci_dev *pci;
     char name[16];              /* the PCI address */
+    unsigned busnum;            /* Linux's USB bus number: 1, 2, ... in probe order */
     volatile uint8_t *cap, *op, *rt;
     volatile uint32_t *db;
     unsigned max_slots, max_ports, ctx_size;
