@@ -64,11 +64,13 @@ def build_guest(source, name):
     return binary
 
 
-def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name=None):
+def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name=None,
+                 append=None):
     """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
     binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
-    prints READY, calls send(qmp). Returns the guest's output (also kept in
-    build/input/NAME.log) once it prints DONE or ends."""
+    prints READY, calls send(qmp); APPEND adds kernel command line words. Returns
+    the guest's output (also kept in build/input/NAME.log) once it prints DONE or
+    ends."""
     name = name or os.path.basename(binary)
     tmp = tempfile.mkdtemp(prefix="oscortex-input-")
     qmp_path = os.path.join(tmp, "qmp.sock")
@@ -76,6 +78,8 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
            "--qemu=unix:%s,server=on,wait=off" % qmp_path]
     if binary:
         cmd += ["--add", binary + ":/bin/" + name]
+    if append:
+        cmd += ["--append", append]
     cmd += ["--qemu=" + a for a in qemu_args] + ["--", command or "/bin/" + name]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
