@@ -41,8 +41,10 @@ static bool has_key(const uint8_t *r, uint8_t usage)
 
 static void keyboard_report(struct hid_dev *h, const uint8_t *r, size_t len)
 {
-    uint8_t cur[8] = { 0 };
-    memcpy(cur, r, MIN(len, sizeof(cur)));
+    uint8_t cur[8];
+    if (len < sizeof(cur))
+        return;                 /* boot reports are 8 bytes: a short one has no state */
+    memcpy(cur, r, sizeof(cur));
     for (int i = 2; i < 8; i++)
         if (cur[i] == 1)
             return;             /* ErrorRollOver: too many keys, no state */

@@ -329,6 +329,12 @@ static int xhci_probe(struct pci_dev *pci, const struct pci_device_id *id)
                  (unsigned long long)bar);
         goto fail;
     }
+    /* Without AC64 every structure must lie below 4 GiB, which the frame
+     * allocator cannot promise. */
+    if (!(hcc & 1) && pmm_ram_end() > (1ull << 32)) {
+        log_warn("%s: 32-bit addressing only, with RAM above 4 GiB: not supported", pci->name);
+        goto fail;
+    }
     if (!(xhci_rd(c->cap + caplen, XHCI_PAGESIZE) & 1)) {
         log_warn("%s: 4 KiB pages not supported", pci->name);
         goto fail;
