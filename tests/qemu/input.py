@@ -68,10 +68,12 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
                  append=None):
     """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
     binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
-    prints READY, calls send(qmp); APPEND adds kernel command line words. Returns
-    the guest's output (also kept in build/input/NAME.log) once it prints DONE or
-    ends."""
+    prints READY, calls send(qmp). SEND may also be a list of (MARKER, fn): each fn
+    runs, in order, once the guest has printed its marker. APPEND adds kernel
+    command line words. Returns the guest's output (also kept in
+    build/input/NAME.log) once it prints DONE or ends."""
     name = name or os.path.basename(binary)
+    steps = send if isinstance(send, list) else [("READY", send)]
     tmp = tempfile.mkdtemp(prefix="oscortex-input-")
     qmp_path = os.path.join(tmp, "qmp.sock")
     cmd = [os.path.join(ROOT, "tools", "osc-run"), "--timeout", str(timeout), "--qemu=-qmp",
@@ -85,7 +87,7 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
                             start_new_session=True)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
-    text, sent, qmp = "", False, None
+    text, done, qmp = "", 0, None
     start = time.monotonic()
     try:
         while "DONE" not in text and time.monotonic() - start < timeout + 20:
@@ -94,10 +96,10 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
                 if not data:
                     break
                 text += data.decode(errors="replace")
-            if "READY" in text and not sent:
-                sent = True
-                qmp = qemu_run.Qmp(qmp_path, 5)
-                send(qmp)
+            while done < len(steps) and steps[done][0] in text:
+                qmp = qmp or qemu_run.Qmp(qmp_path, 5)
+                steps[done][1](qmp)
+                done += 1
     finally:
         if qmp:
             qmp.close()

@@ -57,24 +57,25 @@ def send_input(qmp):
 
 
 # Guest side of the hot-plug boot: counts the input devices, waits (bounded) for
-# the USB keyboard to appear, reads one key event from its node (hexdump: the
-# 24-byte record's code field is bytes 18-19), lists the devices, waits for the
-# unplug to be handled.
+# the USB keyboard to appear, opens its node and says PLUGGED, reads one key
+# event (hexdump: the 24-byte record's code field is bytes 18-19), lists the
+# devices, waits for the unplug to be handled.
 HOTPLUG_SH = (
     "echo BEFORE $(grep -c ^N: /proc/bus/input/devices); echo READY; i=0; "
     "while [ $i -lt 60 ] && ! grep -q 'USB Keyboard' /proc/bus/input/devices; do "
     "sleep 0.5; i=$((i+1)); done; ls /dev/input/; "
-    "echo PLUGGED; "
-    "dd if=/dev/input/event2 bs=24 count=1 2>/dev/null | od -An -tu2 -j18 -N2 | "
-    "sed 's/^ */EVKEY /'; "
+    "exec 3</dev/input/event2; echo PLUGGED; "
+    "dd bs=24 count=1 <&3 2>/dev/null | od -An -tu2 -j18 -N2 | sed 's/^ */EVKEY /'; "
     "cat /proc/bus/input/devices; sleep 3; echo DONE")
 
 
-def hotplug(qmp):
+def plug(qmp):
     qmp.command("device_add", driver="usb-kbd", id="k2")
-    time.sleep(5)
+
+
+def type_and_unplug(qmp):
     qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])
-    time.sleep(2)
+    time.sleep(1)
     qmp.command("device_del", id="k2")
 
 
@@ -123,7 +124,7 @@ def main():
     # The controller with nothing on it boots with the PS/2 devices only; then a
     # keyboard is plugged in (QMP device_add), enumerated as a new eventN, typed
     # on, and unplugged.
-    text = run_with_qmp(None, hotplug, ["-device", "qemu-xhci,id=xhci"], command=HOTPLUG_SH,
+    text = run_with_qmp(None, [("READY", plug), ("PLUGGED", type_and_unplug)], ["-device", "qemu-xhci,id=xhci"], command=HOTPLUG_SH,
                         name="hotplug", append=append)
     try:
         with open(LAST_LOG, errors="replace") as f:
