@@ -17,6 +17,7 @@ and no device, then hot-plugs a keyboard. Checks:
   usb_mouse_motion            REL_X on the USB mouse
   usb_controller_no_devices   controller alone: boots, PS/2 devices only
   usb_hotplug_keyboard        QMP device_add usb-kbd: a new event2, its KEY_A read
+  usb_keyboard_feeds_console  what is typed on it reaches the text console (tty1)
   usb_unplug_logged           QMP device_del: the disconnect is handled and logged
 usage: usb.py"""
 
@@ -58,14 +59,16 @@ def send_input(qmp):
 
 # Guest side of the hot-plug boot: counts the input devices, waits (bounded) for
 # the USB keyboard to appear, opens its node and says PLUGGED, reads one key
-# event (hexdump: the 24-byte record's code field is bytes 18-19), lists the
-# devices, waits for the unplug to be handled.
+# event (hexdump: the 24-byte record's code field is bytes 18-19), reads the
+# line the same keys made on the text console's terminal, lists the devices,
+# waits for the unplug to be handled.
 HOTPLUG_SH = (
     "echo BEFORE $(grep -c ^N: /proc/bus/input/devices); echo READY; i=0; "
     "while [ $i -lt 60 ] && ! grep -q 'USB Keyboard' /proc/bus/input/devices; do "
     "sleep 0.5; i=$((i+1)); done; ls /dev/input/; "
     "exec 3</dev/input/event2; echo PLUGGED; "
     "dd bs=24 count=1 <&3 2>/dev/null | od -An -tu2 -j18 -N2 | sed 's/^ */EVKEY /'; "
+    "dd if=/dev/tty1 bs=16 count=1 2>/dev/null | od -An -c | sed 's/^/TTY /'; "
     "cat /proc/bus/input/devices; sleep 3; echo DONE")
 
 
@@ -74,7 +77,9 @@ def plug(qmp):
 
 
 def type_and_unplug(qmp):
-    qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])
+    for key in ("a", "h", "i", "ret"):
+        qmp.command("send-key", keys=[{"type": "qcode", "data": key}])
+        time.sleep(0.3)
     time.sleep(1)
     qmp.command("device_del", id="k2")
 
@@ -142,6 +147,9 @@ def main():
               "EVKEY 30" in text,
               "devices %s; event2 node and KEY_A read: %s" % (names, "EVKEY 30" in text),
               text[-1500:])
+    rep.check("usb_keyboard_feeds_console", bool(re.search(r"^TTY\s+a\s+h\s+i\s+\\n", text, re.M)),
+              "the text console's tty1 read %s (want a h i \\n)" % re.findall(r"TTY.*", text),
+              text[-800:])
     rep.check("usb_unplug_logged", any("disconnected" in l for l in xhci) and
               any("gone" in l for l in xhci), "[xhci] lines %s" % xhci, "")
     rep.exit()
