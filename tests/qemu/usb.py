@@ -3,7 +3,7 @@
 through the xHCI driver and HID to /dev/input/eventN. One boot (input.py's
 run_with_qmp) runs tests/qemu/usbread.c in the guest; once it has opened the three
 devices and says READY, the host moves the tablet to (16384, 8192), clicks the
-left button, types b and shift+c (QMP send-key goes to the USB keyboard, which
+left button, types b and shift+c, holds x (QMP send-key goes to the USB keyboard, which
 QEMU makes the active one) and moves the mouse. A second boot has the controller
 and no device, then hot-plugs a keyboard. Checks:
 
@@ -14,6 +14,7 @@ and no device, then hot-plugs a keyboard. Checks:
   usb_tablet_abs_exact        ABS_X 16384 and ABS_Y 8192, exactly
   usb_btn_left_click          BTN_LEFT 1 then 0 on a USB pointer
   usb_keyboard_keys           KEY_B 1 then 0; KEY_LEFTSHIFT down before KEY_C
+  usb_keyboard_autorepeat     x held 1 s: press, software repeats (2), release
   usb_mouse_motion            REL_X on the USB mouse
   usb_controller_no_devices   controller alone: boots, PS/2 devices only
   usb_hotplug_keyboard        QMP device_add usb-kbd: a new event2, its KEY_A read
@@ -49,6 +50,8 @@ def send_input(qmp):
     qmp.command("send-key", keys=[{"type": "qcode", "data": "shift"},
                                   {"type": "qcode", "data": "c"}])
     time.sleep(0.3)
+    qmp.command("send-key", keys=[{"type": "qcode", "data": "x"}], **{"hold-time": 1000})
+    time.sleep(1.3)
     try:
         qmp.command("input-send-event", events=[
             {"type": "rel", "data": {"axis": "x", "value": 7}},
@@ -122,6 +125,10 @@ def main():
     shift_first = (42, 1) in kbd and (46, 1) in kbd and kbd.index((42, 1)) < kbd.index((46, 1))
     rep.check("usb_keyboard_keys", b[:2] == [1, 0] and shift_first,
               "KEY_B values %s, key events %s" % (b, kbd), tail)
+    x = [v for c, v in kbd if c == 45]
+    rep.check("usb_keyboard_autorepeat", len(x) >= 4 and x[0] == 1 and x[-1] == 0 and
+              set(x[1:-1]) == {2},
+              "KEY_X held 1 s: values %s (want 1, repeats of 2, 0)" % x, tail)
     rel = [v for d, t, c, v in evs if d == "mouse" and t == 2 and c == 0]
     rep.check("usb_mouse_motion", sum(rel) == 7, "REL_X values %s (want 7 in total)" % rel,
               tail)

@@ -2,9 +2,9 @@
  * under /dev/input by EVIOCGNAME, prints the tablet's axes (EVIOCGABS) and what
  * EVIOCGABS says on the keyboard, says READY, then prints every event of the
  * three as "EV tablet|kbd|mouse TYPE CODE VALUE" until it has seen what the host
- * sends (the tablet at 16384,8192, a left click on a USB pointer, b and shift+c
- * on the keyboard, mouse motion) or 40 s passed, and ends with "DONE". Static
- * musl, built by the test. */
+ * sends (the tablet at 16384,8192, a left click on a USB pointer, b, shift+c
+ * and a held x on the keyboard, mouse motion) or 40 s passed, and ends with
+ * "DONE". Static musl, built by the test. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -67,10 +67,11 @@ int main(void)
     printf("KBDABS %d %d\n", r, r < 0 ? errno : 0);
     printf("READY\n");
     fflush(stdout);
-    /* bits: abs x, abs y, btn down, btn up, b down, b up, shift down, c down, rel x */
+    /* bits: abs x, abs y, btn down, btn up, b down, b up, shift down, c down, rel x,
+     * x up */
     int seen = 0;
     time_t end = time(NULL) + 40;
-    while (seen != 0x1ff && time(NULL) < end) {
+    while (seen != 0x3ff && time(NULL) < end) {
         struct pollfd p[3];
         for (int i = 0; i < 3; i++)
             p[i] = (struct pollfd){ fd[i], POLLIN, 0 };
@@ -96,6 +97,8 @@ int main(void)
                     seen |= 128;
                 if (i == 2 && e->type == 2 && e->code == 0)
                     seen |= 256;
+                if (i == 1 && e->type == 1 && e->code == 45 && e->value == 0)
+                    seen |= 512;
             }
         }
         fflush(stdout);

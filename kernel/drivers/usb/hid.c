@@ -10,10 +10,15 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/sched.h>
+#include <osc/time.h>
 #include <osc/usb.h>
 
 #define REPORT_DESC_MAX     1024
 #define NBUTTONS            5
+/* Software autorepeat, Linux's defaults (input_enable_softrepeat: 250/33 ms). */
+#define REPEAT_DELAY_NS     250000000ull
+#define REPEAT_PERIOD_NS    33000000ull
 
 enum hid_kind { HID_KEYBOARD, HID_MOUSE, HID_TABLET };
 
@@ -23,13 +28,71 @@ struct hid_dev {
     enum hid_kind kind;
     bool dead;                  /* unplugged: reports are ignored */
     uint8_t last[8];            /* the keyboard's previous report */
+    uint16_t repeat_code;       /* under repeat_wq.lock: the key to repeat, 0 none */
+    uint64_t repeat_at;         /* when it repeats next (time_ns) */
     int fx, fy, fwheel, fbtn[NBUTTONS];     /* tablet: field indexes, -1 none */
     struct hid_report_desc rd;
     char name[INPUT_NAME_MAX], phys[64];
     struct hid_dev *next;       /* the hub threads' list (only they touch it) */
 };
 
-static struct hid_dev *hid_devs;
+static struct hid_dev *hid_devs;    /* published with release: the repeat thread walks it */
+/* Its lock (a wait queue's, 70) guards every keyboard's repeat fields; the
+ * repeat thread sleeps on it while no key is held. */
+static struct waitqueue repeat_wq;
+static bool repeat_started;     /* the hub threads' (boot: one at a time) */
+
+/* Called with the key state of one report: the newest key pressed repeats,
+ * until it is released (as Linux, one key at a time). */
+static void repeat_update(struct hid_dev *h, uint16_t pressed, const uint8_t *cur)
+{
+    unsigned long fl = spin_lock_irqsave(&repeat_wq.lock);
+    bool wake = false;
+    if (pressed) {
+        h->repeat_code = pressed;
+        h->repeat_at = time_ns() + REPEAT_DELAY_NS;
+        wake = true;
+    } else if (h->repeat_code) {
+        bool held = false;
+        for (int i = 2; i < 8; i++)
+            held |= cur[i] >= 4 && hid_keyboard_code(cur[i]) == h->repeat_code;
+        if (!held)
+            h->repeat_code = 0;
+    }
+    spin_unlock_irqrestore(&repeat_wq.lock, fl);
+    if (wake)
+        waitqueue_wake_all(&repeat_wq);
+}
+
+static void repeat_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        unsigned long fl = spin_lock_irqsave(&repeat_wq.lock);
+        struct hid_dev *next = NULL;
+        for (struct hid_dev *h = __atomic_load_n(&hid_devs, __ATOMIC_ACQUIRE); h; h = h->next)
+            if (h->repeat_code && !h->dead && (!next || h->repeat_at < next->repeat_at))
+                next = h;
+        if (!next) {
+            waitqueue_sleep_locked(&repeat_wq, &fl);
+            spin_unlock_irqrestore(&repeat_wq.lock, fl);
+            continue;
+        }
+        uint64_t now = time_ns();
+        if (now < next->repeat_at) {
+            spin_unlock_irqrestore(&repeat_wq.lock, fl);
+            /* At most a period: a newer press may be due sooner. */
+            thread_sleep_ns(MIN(next->repeat_at - now, REPEAT_PERIOD_NS));
+            continue;
+        }
+        uint16_t code = next->repeat_code;
+        next->repeat_at = now + REPEAT_PERIOD_NS;
+        spin_unlock_irqrestore(&repeat_wq.lock, fl);
+        /* A release racing with this is fine: the core drops a repeat of an up key. */
+        input_event(&next->in, EV_KEY, code, 2);
+        input_sync(&next->in);
+    }
+}
 
 static bool has_key(const uint8_t *r, uint8_t usage)
 {
@@ -53,6 +116,7 @@ static void keyboard_report(struct hid_dev *h, const uint8_t *r, size_t len)
         if (changed >> i & 1)
             input_event(&h->in, EV_KEY, hid_keyboard_code((uint8_t)(0xe0 + i)), cur[0] >> i & 1);
     /* Releases first, then presses, each only for keys not in the other report. */
+    uint16_t pressed = 0;
     for (int pass = 0; pass < 2; pass++) {
         const uint8_t *from = pass ? cur : h->last, *other = pass ? h->last : cur;
         for (int i = 2; i < 8; i++) {
@@ -61,10 +125,13 @@ static void keyboard_report(struct hid_dev *h, const uint8_t *r, size_t len)
             uint16_t code = hid_keyboard_code(from[i]);
             if (code)
                 input_event(&h->in, EV_KEY, code, pass);
+            if (code && pass)
+                pressed = code;
         }
     }
     memcpy(h->last, cur, sizeof(cur));
     input_sync(&h->in);
+    repeat_update(h, pressed, cur);
 }
 
 static void mouse_report(struct hid_dev *h, const uint8_t *r, size_t len)
@@ -222,7 +289,15 @@ int hid_attach(struct usb_dev *d, const struct usb_hid_iface *ifc)
         return err;
     }
     h->next = hid_devs;
-    hid_devs = h;
+    __atomic_store_n(&hid_devs, h, __ATOMIC_RELEASE);
+    if (h->kind == HID_KEYBOARD && !repeat_started) {
+        /* Once: the queue is in use from the first keyboard's reports on. */
+        repeat_started = true;
+        waitqueue_init(&repeat_wq);
+        struct thread *t = thread_create("usb-kbd-repeat", repeat_thread, NULL);
+        if (!t || thread_detach(t))
+            log_warn("no autorepeat thread: USB keys do not repeat");
+    }
     static const char *const kinds[] = { "keyboard", "mouse", "tablet" };
     if ((err = usb_interrupt_start(d, ifc, hid_report, h))) {
         log_warn("%s: interrupt endpoint not started (%d)", h->phys, err);
