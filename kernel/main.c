@@ -23,6 +23,7 @@
 #include <osc/smp.h>
 #include <osc/syscall.h>
 #include <osc/uart.h>
+#include <osc/usb.h>
 #include <osc/vfs.h>
 
 struct boot_info boot_info;
@@ -82,6 +83,7 @@ static int start_init(void)
  *   pci_init()                            [pci] enumeration, driver probes
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
  *   tty_init(); input_init(); ps2_init()  [tty], [input], [ps2] console input
+ *   usb_init()                            [xhci] USB HID devices (after PS/2: event0/1)
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
  * deliberate kernel fault; otherwise /sbin/init starts, the splash hands the screen
  * to the text console ([fb] text console) and the boot thread exits. */
@@ -116,6 +118,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     tty_init();                 /* [tty] console input through the line discipline */
     input_init();               /* [input] evdev's /dev/input nodes, so after vfs_init */
     ps2_init();                 /* [ps2] keyboard and mouse: report to the input layer */
+    usb_init();                 /* [xhci] USB devices present at boot, then hot-plug */
     syscall_init();             /* [syscall] the dispatch table */
 
     if (cmdline_has("test")) {

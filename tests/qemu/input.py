@@ -55,44 +55,67 @@ def send_input(qmp):
         pass
 
 
-def main():
-    rep = Reporter()
+def build_guest(source, name):
+    """Builds a guest program (static musl) into build/input/NAME; its path."""
     os.makedirs(OUT, exist_ok=True)
-    binary = os.path.join(OUT, "evread")
+    binary = os.path.join(OUT, name)
     subprocess.run([MUSL_CC, "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
-                    SOURCE], check=True)
+                    source], check=True)
+    return binary
+
+
+def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name=None,
+                 append=None):
+    """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
+    binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
+    prints READY, calls send(qmp). SEND may also be a list of (MARKER, fn): each fn
+    runs, in order, once the guest has printed its marker. APPEND adds kernel
+    command line words. Returns the guest's output (also kept in
+    build/input/NAME.log) once it prints DONE or ends."""
+    name = name or os.path.basename(binary)
+    steps = send if isinstance(send, list) else [("READY", send)]
     tmp = tempfile.mkdtemp(prefix="oscortex-input-")
     qmp_path = os.path.join(tmp, "qmp.sock")
-    cmd = [os.path.join(ROOT, "tools", "osc-run"), "--add", binary + ":/bin/evread",
-           "--timeout", str(TIMEOUT), "--qemu=-qmp",
-           "--qemu=unix:%s,server=on,wait=off" % qmp_path, "--", "/bin/evread"]
+    cmd = [os.path.join(ROOT, "tools", "osc-run"), "--timeout", str(timeout), "--qemu=-qmp",
+           "--qemu=unix:%s,server=on,wait=off" % qmp_path]
+    if binary:
+        cmd += ["--add", binary + ":/bin/" + name]
+    if append:
+        cmd += ["--append", append]
+    cmd += ["--qemu=" + a for a in qemu_args] + ["--", command or "/bin/" + name]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
-    text, sent, qmp = "", False, None
+    text, done, qmp = "", 0, None
     start = time.monotonic()
     try:
-        while "DONE" not in text and time.monotonic() - start < TIMEOUT + 20:
+        while "DONE" not in text and time.monotonic() - start < timeout + 20:
             if sel.select(1):
                 data = os.read(proc.stdout.fileno(), 4096)
                 if not data:
                     break
                 text += data.decode(errors="replace")
-            if "READY" in text and not sent:
-                sent = True
-                qmp = qemu_run.Qmp(qmp_path, 5)
-                send_input(qmp)
+            while done < len(steps) and steps[done][0] in text:
+                qmp = qmp or qemu_run.Qmp(qmp_path, 5)
+                steps[done][1](qmp)
+                done += 1
     finally:
         if qmp:
             qmp.close()
         try:
-            proc.wait(timeout=TIMEOUT)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    with open(os.path.join(OUT, "evread.log"), "w") as f:
+    with open(os.path.join(OUT, name + ".log"), "w") as f:
         f.write(text)
+    return text
+
+
+def main():
+    rep = Reporter()
+    text = run_with_qmp(build_guest(SOURCE, "evread"), send_input)
     tail = "\n".join(text.splitlines()[-15:])
 
     events = [m.groups() for m in map(EV_RE.match, text.splitlines()) if m]

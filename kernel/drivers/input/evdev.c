@@ -38,6 +38,7 @@
 #define NR_GSND             0x1a
 #define NR_GSW              0x1b
 #define NR_GBIT             0x20        /* EVIOCGBIT(ev, len): 0x20 + ev */
+#define NR_GABS             0x40        /* EVIOCGABS(abs): 0x40 + abs */
 #define EV_LED              0x11
 #define EV_SND              0x12
 #define EV_FF               0x15
@@ -214,6 +215,16 @@ static long evdev_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
     unsigned int nr = IOC_NR(cmd);
     if (nr >= NR_GBIT && nr < NR_GBIT + EV_CNT)
         return evdev_gbit(d, nr - NR_GBIT, arg, len);
+    if ((nr & ~ABS_MAX) == NR_GABS) {
+        /* As Linux: -EINVAL for a device without axes; an undeclared axis of one
+         * with axes reads as zeros. */
+        if (!input_test_bit(d->evbit, EV_ABS))
+            return -EINVAL;
+        struct input_absinfo a = { 0 };
+        input_abs_info(d, nr & ABS_MAX, &a);
+        long n = copy_out(arg, &a, sizeof(a), len);
+        return n < 0 ? n : 0;
+    }
     switch (nr) {
     case NR_GNAME:  return copy_string(arg, d->name, len);
     case NR_GPHYS:  return copy_string(arg, d->phys, len);

@@ -77,6 +77,16 @@ void input_key_state(struct input_dev *dev, uint64_t out[INPUT_BITS(KEY_CNT)])
     spin_unlock_irqrestore(&input_lock, fl);
 }
 
+bool input_abs_info(struct input_dev *dev, unsigned int code, struct input_absinfo *out)
+{
+    if (code >= ABS_CNT || !input_test_bit(dev->absbit, code))
+        return false;
+    unsigned long fl = spin_lock_irqsave(&input_lock);
+    *out = dev->absinfo[code];
+    spin_unlock_irqrestore(&input_lock, fl);
+    return true;
+}
+
 int input_grab(struct input_dev *dev, struct input_handle *h)
 {
     unsigned long fl = spin_lock_irqsave(&input_lock);
@@ -116,6 +126,15 @@ static bool key_passes(struct input_dev *dev, uint16_t code, int32_t value)
     return true;
 }
 
+/* Linux's filter for axes: a value the axis already has is no event. */
+static bool abs_passes(struct input_dev *dev, uint16_t code, int32_t value)
+{
+    if (code >= ABS_CNT || !input_test_bit(dev->absbit, code) || dev->absinfo[code].value == value)
+        return false;
+    dev->absinfo[code].value = value;
+    return true;
+}
+
 void input_event(struct input_dev *dev, uint16_t type, uint16_t code, int32_t value)
 {
     if (type > EV_MAX || !input_test_bit(dev->evbit, type))
@@ -126,7 +145,8 @@ void input_event(struct input_dev *dev, uint16_t type, uint16_t code, int32_t va
      * worth a wake-up. */
     bool pass = type == EV_SYN ? code != SYN_REPORT || dev->pending
               : type == EV_KEY ? key_passes(dev, code, value)
-              : type == EV_REL ? value != 0 : true;
+              : type == EV_REL ? value != 0
+              : type == EV_ABS ? abs_passes(dev, code, value) : true;
     if (pass)
         dev->pending = type != EV_SYN;
     if (pass)

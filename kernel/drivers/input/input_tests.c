@@ -42,6 +42,9 @@ static bool setup(void)
         input_set_bit(test_dev.evbit, EV_REL);
         input_set_bit(test_dev.keybit, KEY_PAUSE);
         input_set_bit(test_dev.relbit, REL_X);
+        input_set_bit(test_dev.evbit, EV_ABS);
+        input_set_bit(test_dev.absbit, ABS_X);
+        test_dev.absinfo[ABS_X].maximum = 32767;
         input_register_handler(&recorder);
         state = input_register_device(&test_dev) == 0 ? 1 : -1;
     }
@@ -80,6 +83,25 @@ KTEST(input_core_drops_key_events_that_change_nothing)
     KT_ASSERT(recorded[2].type == EV_SYN && recorded[2].code == SYN_REPORT);
     KT_ASSERT(recorded[3].type == EV_KEY && recorded[3].value == 0);
     input_sync(&test_dev);
+}
+
+KTEST(input_core_keeps_axis_values_and_drops_repeats)
+{
+    KT_ASSERT(setup());
+    input_event(&test_dev, EV_ABS, ABS_X, 16384);
+    input_event(&test_dev, EV_ABS, ABS_X, 16384);       /* same value */
+    input_event(&test_dev, EV_ABS, ABS_Y, 5);           /* not declared */
+    input_sync(&test_dev);
+    KT_ASSERT_EQ(nrecorded, 2);
+    KT_ASSERT(recorded[0].type == EV_ABS && recorded[0].code == ABS_X && recorded[0].value == 16384);
+    struct input_absinfo a;
+    KT_ASSERT(input_abs_info(&test_dev, ABS_X, &a));
+    KT_ASSERT(a.value == 16384 && a.minimum == 0 && a.maximum == 32767);
+    KT_ASSERT(!input_abs_info(&test_dev, ABS_Y, &a));
+    KT_ASSERT(!input_abs_info(&test_dev, ABS_CNT, &a));
+    input_event(&test_dev, EV_ABS, ABS_X, 0);
+    input_sync(&test_dev);
+    KT_ASSERT_EQ(nrecorded, 4);
 }
 
 KTEST(evdev_overflow_keeps_newest_behind_syn_dropped)

@@ -112,6 +112,10 @@ struct input_id {               /* Linux struct input_id */
     uint16_t bustype, vendor, product, version;
 };
 
+struct input_absinfo {          /* Linux struct input_absinfo (EVIOCGABS) */
+    int32_t value, minimum, maximum, fuzz, flat, resolution;
+};
+
 /* A device as its driver describes it before input_register_device; after that
  * the layer owns key[] and index, and the driver only reports events. */
 struct input_dev {
@@ -122,6 +126,8 @@ struct input_dev {
     uint64_t keybit[INPUT_BITS(KEY_CNT)];   /* its EV_KEY codes */
     uint64_t relbit[INPUT_BITS(REL_CNT)];
     uint64_t absbit[INPUT_BITS(ABS_CNT)];
+    /* Ranges of the axes in absbit; value is the layer's once registered. */
+    struct input_absinfo absinfo[ABS_CNT];
     /* Below: the layer's (under `input`). */
     uint64_t key[INPUT_BITS(KEY_CNT)];      /* keys down now (EVIOCGKEY) */
     int index;                              /* N of /dev/input/eventN */
@@ -158,7 +164,8 @@ struct input_handle {
 int input_register_device(struct input_dev *dev);
 /* Reports one event; EV_KEY values are 0 release, 1 press, 2 autorepeat. A key
  * event for a code the device did not declare, a release of a key not down or a
- * press of one already down is dropped (as Linux). Interrupt-safe. */
+ * press of one already down is dropped (as Linux), as is an EV_ABS event that
+ * repeats the axis' value or names an axis not declared. Interrupt-safe. */
 void input_event(struct input_dev *dev, uint16_t type, uint16_t code, int32_t value);
 static inline void input_sync(struct input_dev *dev) { input_event(dev, EV_SYN, SYN_REPORT, 0); }
 /* True when code is down on dev (drivers use it to report autorepeat as 2). */
@@ -174,6 +181,9 @@ bool input_grabbed_by_other(const struct input_dev *dev, const struct input_hand
 
 /* The registered devices, by index (NULL past the end); read-only fields only. */
 struct input_dev *input_device(int index);
+/* Copies axis code's state under `input` (EVIOCGABS): false when dev has no
+ * such axis. */
+bool input_abs_info(struct input_dev *dev, unsigned int code, struct input_absinfo *out);
 /* Copies dev's key state under `input` (EVIOCGKEY). */
 void input_key_state(struct input_dev *dev, uint64_t out[INPUT_BITS(KEY_CNT)]);
 
