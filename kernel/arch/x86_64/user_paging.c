@@ -20,6 +20,13 @@
 #define USER_HALF_ENTRIES 256
 #define TABLE_FLAGS (PTE_PRESENT | PTE_WRITE | PTE_USER)   /* leaves decide access */
 #define PTE_COW     (1ull << 9)     /* software bit (SDM 3A 4.5: ignored by the MMU) */
+/* A PROT_NONE page that has a frame: not present, so every access faults, while
+ * the entry keeps the frame (SDM 3A 4.5: with P clear the other bits are the
+ * software's) for an mprotect back, fork, mremap and unmap. */
+#define PTE_PROTNONE (1ull << 10)
+
+/* A leaf that holds a frame, accessible or not. */
+static bool leaf_mapped(uint64_t e) { return e & (PTE_PRESENT | PTE_PROTNONE); }
 
 paddr_t vmm_kernel_root(void);
 
@@ -28,6 +35,8 @@ static unsigned idx(vaddr_t va, int level) { return (va >> (12 + 9 * (level - 1)
 
 static uint64_t leaf_for(paddr_t pa, uint32_t prot)
 {
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+        return pa | PTE_PROTNONE;
     uint64_t e = pa | PTE_PRESENT | PTE_USER;
     if (prot & PROT_WRITE)
         e |= PTE_WRITE;
@@ -52,7 +61,7 @@ static void free_level(uint64_t *table, int level)
 {
     for (int i = 0; i < PT_ENTRIES; i++) {
         uint64_t e = table[i];
-        if (!(e & PTE_PRESENT))
+        if (level > 1 ? !(e & PTE_PRESENT) : !leaf_mapped(e))
             continue;
         if (level > 1) {
             free_level(table_at(e), level - 1);
@@ -110,7 +119,7 @@ int upt_map(struct mm_space *mm, vaddr_t va, paddr_t pa, uint32_t prot)
     uint64_t *e = walk(mm->root, va, true);
     if (!e)
         return -ENOMEM;
-    bool was = *e & PTE_PRESENT;
+    bool was = *e & PTE_PRESENT;     /* a PROT_NONE entry was never in a TLB */
     *e = leaf_for(pa, prot);
     if (was)
         flush_one(mm, va, 0);
@@ -141,7 +150,7 @@ static vaddr_t skip_hole(paddr_t root, vaddr_t va)
     return va + PAGE_SIZE;
 }
 
-/* Calls fn on every present leaf of [start, end) in root, skipping unmapped
+/* Calls fn on every leaf with a frame (PROT_NONE ones too) of [start, end) in root, skipping unmapped
  * tables whole; stops at the first non-zero return. fn records what it changed in
  * b, which the caller flushes. */
 typedef int (*pte_fn)(uint64_t *e, vaddr_t va, struct tlb_batch *b, void *ctx);
@@ -155,7 +164,7 @@ static int for_each_present(paddr_t root, vaddr_t start, vaddr_t end, pte_fn fn,
             va = skip_hole(root, va);
             continue;
         }
-        if (*e & PTE_PRESENT) {
+        if (leaf_mapped(*e)) {
             int err = fn(e, va, b, ctx);
             if (err)
                 return err;
@@ -250,7 +259,7 @@ int upt_cow_break(struct mm_space *mm, vaddr_t va, uint32_t prot)
      * mm->lock: the access can simply be retried. */
     if (e && (*e & PTE_PRESENT) && (*e & PTE_WRITE))
         return 0;
-    if (!e || !(*e & PTE_PRESENT) || !(*e & PTE_COW))
+    if (!e || !leaf_mapped(*e) || !(*e & PTE_COW))
         return -EFAULT;     /* not a copy-on-write page */
     paddr_t old = *e & PTE_ADDR_MASK;
     paddr_t pa = old;
@@ -278,7 +287,7 @@ int upt_cow_break(struct mm_space *mm, vaddr_t va, uint32_t prot)
 paddr_t upt_translate(struct mm_space *mm, vaddr_t va)
 {
     uint64_t *e = walk(mm->root, va, false);
-    return e && (*e & PTE_PRESENT) ? (*e & PTE_ADDR_MASK) : 0;
+    return e && leaf_mapped(*e) ? (*e & PTE_ADDR_MASK) : 0;
 }
 
 void upt_activate(paddr_t root)
