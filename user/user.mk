@@ -12,7 +12,9 @@ USER_TESTS_MUSL := $(addprefix $(BUILD)/user/musl/tests/,$(USER_TESTS))
 USER_TESTS_GLIBC:= $(addprefix $(BUILD)/user/glibc/tests/,$(USER_TESTS))
 USER_INIT       := $(BUILD)/user/musl/init
 USER_LAUNCH     := $(BUILD)/user/musl/osc-launch
-USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH)
+USER_FUZZ       := $(BUILD)/user/musl/sysfuzz
+USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
+                   $(USER_FUZZ)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -33,6 +35,11 @@ $(USER_INIT): user/init/init.c
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
 
 $(USER_LAUNCH): user/osc-launch/osc-launch.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
+
+$(USER_FUZZ): user/fuzz/sysfuzz.c
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<

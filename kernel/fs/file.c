@@ -132,7 +132,7 @@ ssize_t file_write(struct file *f, const void *buf, size_t n)
 
 ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
 {
-    if ((f->flags & O_ACCMODE) == O_WRONLY)
+    if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
         return -EBADF;
     if (!f->ops->seekable)
         return -ESPIPE;
@@ -150,7 +150,7 @@ ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off)
 
 ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
 {
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
         return -EBADF;
     if (!f->ops->seekable)
         return -ESPIPE;

@@ -283,8 +283,12 @@ static bool tmpfs_dir_empty(struct vnode *dir)
     return TN(dir)->entries == NULL;
 }
 
+/* Only regular files have pages; the VFS keeps other types away from these, and
+ * a slip there gets an error, not a NULL dereference. */
 static ssize_t tmpfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 {
+    if (!S_ISREG(v->mode))
+        return -EINVAL;
     return (ssize_t)filepages_read(TN(v)->data, buf, n, off);
 }
 
@@ -295,6 +299,8 @@ static ssize_t tmpfs_write(struct vnode *v, const void *buf, size_t n, uint64_t 
         return -EPERM;
     if ((v->seals & VFS_SEAL_GROW) && off + n > v->size)
         return -EPERM;
+    if (!S_ISREG(v->mode))
+        return -EINVAL;
     ssize_t r = filepages_write(TN(v)->data, buf, n, off);
     v->size = filepages_size(TN(v)->data);
     return r;
@@ -305,6 +311,8 @@ static int tmpfs_truncate(struct vnode *v, uint64_t size)
     if (((v->seals & VFS_SEAL_SHRINK) && size < v->size) ||
         ((v->seals & VFS_SEAL_GROW) && size > v->size))
         return -EPERM;
+    if (!S_ISREG(v->mode))
+        return -EINVAL;
     int err = filepages_truncate(TN(v)->data, size);
     if (!err)
         v->size = size;

@@ -154,3 +154,33 @@ TEST(standard_descriptors_are_open)
     CHECK(fcntl(1, F_GETFD) >= 0);
     CHECK(fcntl(2, F_GETFD) >= 0);
 }
+
+/* An O_PATH descriptor names a file without opening it: no read or write of any
+ * kind (a pread through one of a symlink once reached a NULL page store). */
+TEST(o_path_descriptors_refuse_every_read_and_write)
+{
+    char dir[] = "/tmp/opathXXXXXX";
+    REQUIRE(mkdtemp(dir));
+    char file[64], link[64];
+    snprintf(file, sizeof(file), "%s/f", dir);
+    snprintf(link, sizeof(link), "%s/l", dir);
+    int w = open(file, O_WRONLY | O_CREAT, 0644);
+    REQUIRE(w >= 0);
+    CHECK_EQ(write(w, "abc", 3), 3);
+    close(w);
+    CHECK_EQ(symlink(file, link), 0);
+    const char *paths[2] = { file, link };
+    for (int i = 0; i < 2; i++) {
+        int fd = open(paths[i], O_PATH | O_NOFOLLOW);
+        CHECK(fd >= 0);
+        char b[4];
+        CHECK_ERR(read(fd, b, 1), EBADF);
+        CHECK_ERR(pread(fd, b, 1, 0), EBADF);
+        CHECK_ERR(write(fd, "x", 1), EBADF);
+        CHECK_ERR(pwrite(fd, "x", 1, 0), EBADF);
+        close(fd);
+    }
+    unlink(link);
+    unlink(file);
+    rmdir(dir);
+}
