@@ -24,7 +24,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-s
 KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
-.PHONY: test-smp all kernel iso run test host-tests fuzz setup clean bench
+.PHONY: test-smp all kernel iso run test host-tests fuzz fuzz-syscalls setup clean bench
 all: iso
 
 setup:
@@ -127,6 +127,12 @@ host-tests:
 FUZZ_SECONDS ?= 20
 fuzz:
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The system-call fuzzer at length (tests/qemu/fuzz.py; make test runs 10^5 calls).
+FUZZ_CALLS ?= 1000000
+fuzz-syscalls:
+	@bash tools/setup.sh --quiet
+	python3 tests/qemu/fuzz.py --calls $(FUZZ_CALLS) --timeout 3000
 
 # `make bench`: the same benchmark in OSCortex and in Debian's Linux on the same QEMU
 # machine, alternating rounds (tools/bench.py, docs/performance.md). QUICK=1: one

@@ -94,6 +94,8 @@ qemu_test tests/qemu/smp.py build/oscortex.iso
 # 1000 app launches through osc-launch at -smp 2 and -smp 4: every one reaches its
 # first output and runs on its home core (issue 9).
 qemu_test tests/qemu/launches.py --smp 2 --smp 4
+# The system-call fuzzer: 10^5 random calls from 4 processes at -smp 2, then the shell.
+qemu_test tests/qemu/fuzz.py
 # make bench's quick mode: every figure produced in OSCortex and in Linux (never the
 # numbers; docs/performance.md). Downloads Debian's kernel once into build/bench/.
 echo "== bench smoke (OSCortex and Linux, every figure produced)"
