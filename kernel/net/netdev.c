@@ -2,7 +2,6 @@
  * (<osc/netdev.h>): names, transmit with counters, receive hand-off, link state. */
 
 #define LOG_TAG "net"
-#include <osc/cmdline.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -21,8 +20,6 @@ int netdev_register(struct netdev *nd)
     ksnprintf(nd->name, sizeof(nd->name), "eth%zu", n);
     devices[n] = nd;
     __atomic_store_n(&ndevices, n + 1, __ATOMIC_RELEASE);
-    if (cmdline_has("netdev.selftest"))
-        netdev_selftest_start(nd);
     return 0;
 }
 

@@ -1,0 +1,24 @@
+/* Shared between the lwIP port's files (kernel/net/lwip_port/): one interface over
+ * a netdev, and the test hook. */
+#pragma once
+
+#include <osc/netdev.h>
+
+#include "lwip/netif.h"
+
+struct osc_netif {
+    struct netif nif;               /* lwIP's; nif.state points back here */
+    struct netdev *nd;
+    struct netdev_rx_hook hook;
+    /* tcpip thread only (core lock): */
+    bool bound;                     /* DHCP's lease is in use (and was logged) */
+    bool said_offline;
+    u32_t asking_since;             /* sys_now() when DHCP (re)started */
+    unsigned tx_busy;               /* sends that found every TX buffer taken (atomic) */
+};
+
+/* The i-th Ethernet interface, NULL past the last. */
+struct osc_netif *net_stack_netif(size_t i);
+/* With netdev.selftest on the command line: the boot-time network test thread
+ * (lwip_tests.c, tests/qemu/net.py). */
+void net_selftest_start(void);
