@@ -3,6 +3,7 @@
 #pragma once
 
 #include <osc/netdev.h>
+#include <osc/sched.h>
 
 #include "lwip/netif.h"
 
@@ -22,3 +23,9 @@ struct osc_netif *net_stack_netif(size_t i);
 /* With netdev.selftest on the command line: the boot-time network test thread
  * (lwip_tests.c, tests/qemu/net.py). */
 void net_selftest_start(void);
+
+/* sys_arch.c: woken after every post to a netconn's mailbox (every mailbox but the
+ * tcpip thread's), so AF_INET sockets can wait for data or connections
+ * interruptibly; and a mailbox's message count (racy snapshot; 0 when invalid). */
+extern struct waitqueue lwip_port_mbox_wq;
+unsigned lwip_port_mbox_count(sys_mbox_t m);

@@ -32,9 +32,17 @@ struct osc_mbox {
     struct waitqueue wq;
     void **slots;
     unsigned size, head, count;
+    bool notify;                /* a netconn's: posts also wake lwip_port_mbox_wq */
 };
 
-void sys_init(void) {}
+struct waitqueue lwip_port_mbox_wq;
+
+void sys_init(void) { waitqueue_init(&lwip_port_mbox_wq); }
+
+unsigned lwip_port_mbox_count(sys_mbox_t m)
+{
+    return m ? __atomic_load_n(&m->count, __ATOMIC_ACQUIRE) : 0;
+}
 
 u32_t sys_now(void) { return (u32_t)(time_ns() / NS_PER_MS); }
 u32_t sys_jiffies(void) { return (u32_t)time_ticks(); }
@@ -230,6 +238,9 @@ err_t sys_mbox_new(sys_mbox_t *mbox, int size)
     m->slots = slots;
     m->size = n;
     m->head = m->count = 0;
+    /* Every mailbox but the tcpip thread's (the only one of that size) belongs to a
+     * netconn; the RX interrupt posts only to the tcpip thread's. */
+    m->notify = size != TCPIP_MBOX_SIZE;
     *mbox = m;
     return ERR_OK;
 }
@@ -251,7 +262,7 @@ static bool mbox_put(struct osc_mbox *m, void *msg)
     if (m->count == m->size)
         return false;
     m->slots[(m->head + m->count) % m->size] = msg;
-    m->count++;
+    __atomic_store_n(&m->count, m->count + 1, __ATOMIC_RELEASE);
     return true;
 }
 
@@ -268,7 +279,7 @@ static bool mbox_get(void *arg)
         return false;
     void *msg = m->slots[m->head];
     m->head = (m->head + 1) % m->size;
-    m->count--;
+    __atomic_store_n(&m->count, m->count - 1, __ATOMIC_RELEASE);
     if (t->msg)
         *t->msg = msg;
     return true;
@@ -283,6 +294,8 @@ err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
     if (!ok)
         return ERR_MEM;
     waitqueue_wake_all(&m->wq);
+    if (m->notify)
+        waitqueue_wake_all(&lwip_port_mbox_wq);
     return ERR_OK;
 }
 
@@ -299,6 +312,8 @@ void sys_mbox_post(sys_mbox_t *mbox, void *msg)
         waitqueue_sleep_locked(&m->wq, &f);
     spin_unlock_irqrestore(&m->wq.lock, f);
     waitqueue_wake_all(&m->wq);
+    if (m->notify)
+        waitqueue_wake_all(&lwip_port_mbox_wq);
 }
 
 u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout)
