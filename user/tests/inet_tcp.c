@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -249,6 +250,31 @@ TEST(tcp_socket_options_and_bad_protocol)
     len = sizeof(v);
     CHECK(getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &len) == 0);
     CHECK_EQ(v, 0);
+    close(c);
+    close(l);
+}
+
+TEST(tcp_write_after_the_peer_closed_fails_with_epipe_or_reset)
+{
+    unsigned short port;
+    int l = listener(&port);
+    REQUIRE(l >= 0);
+    int c = connect_to(port);
+    REQUIRE(c >= 0);
+    int a = accept(l, NULL, NULL);
+    REQUIRE(a >= 0);
+    close(a);
+    signal(SIGPIPE, SIG_IGN);
+    /* The first writes may still be accepted; the peer's reset ends them. */
+    int err = 0;
+    for (int i = 0; i < 200 && !err; i++) {
+        if (write(c, "data", 4) < 0)
+            err = errno;
+        else
+            usleep(10000);
+    }
+    CHECK(err == EPIPE || err == ECONNRESET);
+    signal(SIGPIPE, SIG_DFL);
     close(c);
     close(l);
 }

@@ -12,6 +12,7 @@
 #include <osc/net.h>
 #include <osc/net_stack.h>
 #include <osc/sched.h>
+#include <osc/signal.h>
 #include <osc/vfs.h>
 
 #include "lwip/api.h"
@@ -298,9 +299,11 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
     else
         r = udp_send(s, buf, n, dst);
     mutex_unlock(&s->tx_lock);
-    /* SIGPIPE for a broken stream: not sent yet (socket.c's callers get -EPIPE). */
+    /* A stream whose connection is gone (reset, or closed and freed). */
     if (r == -ENOTCONN && s->type == SOCK_STREAM && !s->listening && s->conn->pcb.tcp == NULL)
         r = -EPIPE;
+    if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+        signal_send_current(SIGPIPE);
     return r;
 }
 
