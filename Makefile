@@ -30,7 +30,8 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 # (kernel/net/lwip_port/include: arch/cc.h, arch/sys_arch.h, lwipopts.h and the few
 # C library headers lwIP includes). The port's .c files are kernel sources built
 # with the same include path.
-LWIP_DIR   := $(BUILD)/third_party/lwip
+# The source is the same for every BUILD= (DEBUG=1 builds into build/debug).
+LWIP_DIR   := build/third_party/lwip
 LWIP_STAMP := $(LWIP_DIR)/.unpacked-2.1.3+dfsg1
 LWIP_SRCS  := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
     core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c \
@@ -45,6 +46,8 @@ LWIP_INC    = -nostdinc -isystem $(shell $(CC) -print-file-name=include) -D_LIBC
 # are not ours to fix).
 LWIP_CFLAGS = $(filter-out -Werror -Wextra,$(KERNEL_CFLAGS)) $(LWIP_INC)
 
+# (These rules come before `all`, so the default goal is named.)
+.DEFAULT_GOAL := all
 $(LWIP_STAMP): tools/lwip-fetch.sh
 	@echo "  FETCH   lwip (Debian source package)"
 	@bash tools/lwip-fetch.sh

@@ -45,6 +45,7 @@ struct inet_sock {
     bool wr_shut;
     bool listening;                 /* set once by listen, before waiters look */
     bool udp_connected;             /* a UDP socket has a default destination */
+    bool connected;                 /* TCP: connect (begun) or accept succeeded */
 };
 
 static const struct file_ops inet_ops;
@@ -141,11 +142,21 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
 }
 
 /* ---- waiting ---- */
+/* A TCP connection lwIP has let go of (reset, aborted, or closed both ways): its
+ * netconn has no PCB any more (a racy look; only ever goes from set to NULL). */
+static bool tcp_gone(struct inet_sock *s)
+{
+    return s->type == SOCK_STREAM && s->connected &&
+           __atomic_load_n(&s->conn->pcb.tcp, __ATOMIC_ACQUIRE) == NULL &&
+           s->conn->state != NETCONN_CONNECT;
+}
+
 static bool readable(struct inet_sock *s)
 {
     if (s->listening)
         return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
-    return s->rx || s->eof || s->rd_shut || lwip_port_mbox_count(s->conn->recvmbox) > 0;
+    return s->rx || s->eof || s->rd_shut || lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
+           tcp_gone(s);
 }
 
 /* Sleeps until readable (0) or a signal (-EINTR). */
@@ -201,6 +212,8 @@ static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
     netconn_set_nonblocking(s->conn, 0);
     if (e == ERR_OK && s->type == SOCK_DGRAM)
         __atomic_store_n(&s->udp_connected, true, __ATOMIC_RELEASE);
+    if ((e == ERR_OK || e == ERR_INPROGRESS) && s->type == SOCK_STREAM)
+        __atomic_store_n(&s->connected, true, __ATOMIC_RELEASE);
     /* A refused TCP connection is a reset answering the SYN. */
     if (e == ERR_RST && s->type == SOCK_STREAM)
         return -ECONNREFUSED;
@@ -218,6 +231,8 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
         err_t e = netconn_accept(s->conn, &nc);
         if (e == ERR_OK) {
             struct inet_sock *ns = sock_new(nc, SOCK_STREAM);
+            if (ns)
+                ns->connected = true;
             int err = ns ? file_for(ns, new_nonblock, out) : -ENOMEM;
             if (err) {
                 kfree(ns);
@@ -311,14 +326,18 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
  * 0 at the end of the stream, -EAGAIN when nothing is there yet. */
 static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags)
 {
+    if (!s->connected)
+        return -ENOTCONN;
     if (!s->rx && !s->eof && !s->rd_shut) {
         struct pbuf *pb = NULL;
         err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK);
         if (e == ERR_CLSD) {
             s->eof = true;
         } else if (e != ERR_OK) {
-            if (e == ERR_CONN && !s->conn->pcb.tcp)
-                s->eof = true;          /* already closed and drained */
+            /* After the reset or abort was reported once (lwIP clears it), or once
+             * a closed connection is drained: the end, as Linux reads 0 then. */
+            if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && tcp_gone(s))
+                s->eof = true;
             else
                 return errno_of(e);
         } else {
@@ -518,7 +537,7 @@ static int inet_poll(struct file *f)
     else if (!s->listening && !s->wr_shut && s->conn->state != NETCONN_CONNECT &&
              s->conn->pcb.tcp)
         m |= POLLOUT;
-    if (s->eof && s->type == SOCK_STREAM)
+    if (s->type == SOCK_STREAM && (s->eof || tcp_gone(s)))
         m |= POLLHUP;
     return m;
 }
