@@ -69,6 +69,8 @@ void netdev_rx(struct netdev *nd, const void *frame, size_t len)
 void netdev_set_link(struct netdev *nd, bool up)
 {
     bool was = __atomic_exchange_n(&nd->link_up, up, __ATOMIC_ACQ_REL);
+    if (was != up)
+        __atomic_add_fetch(&nd->link_changes, 1, __ATOMIC_RELEASE);
     if (was != up && nd->name[0])
         log_info("%s: link %s", nd->name, up ? "up" : "down");
 }

@@ -44,6 +44,9 @@ struct netdev {
     const struct netdev_ops *ops;
     void *priv;                         /* the driver's */
     bool link_up;                       /* written by netdev_set_link, read atomically */
+    /* Link transitions so far (atomic): a consumer polling the link sees a flap
+     * shorter than its period. */
+    uint32_t link_changes;
     struct netdev_stats stats;
     /* The consumer's callback and its argument, published together through rx_hook
      * (one pointer store) so an interrupt never sees one without the other. */
@@ -77,5 +80,7 @@ void netdev_rx(struct netdev *nd, const void *frame, size_t len);
 void netdev_set_link(struct netdev *nd, bool up);
 static inline bool netdev_link_up(const struct netdev *nd)
 { return __atomic_load_n(&nd->link_up, __ATOMIC_ACQUIRE); }
+static inline uint32_t netdev_link_changes(const struct netdev *nd)
+{ return __atomic_load_n(&nd->link_changes, __ATOMIC_ACQUIRE); }
 static inline void netdev_count_add(uint64_t *counter, uint64_t n)
 { __atomic_add_fetch(counter, n, __ATOMIC_RELAXED); }

@@ -104,7 +104,14 @@ static void link_poll(void *arg)
     (void)arg;
     for (size_t i = 0; i < nifs; i++) {
         struct osc_netif *oif = &ifs[i];
+        uint32_t changes = netdev_link_changes(oif->nd);
         bool up = netdev_link_up(oif->nd);
+        /* Down and up again since the last look: the network may be another one. */
+        if (up && netif_is_link_up(&oif->nif) && changes != oif->link_changes) {
+            netif_set_link_down(&oif->nif);
+            oif->bound = false;
+        }
+        oif->link_changes = changes;
         if (up && !netif_is_link_up(&oif->nif)) {
             netif_set_link_up(&oif->nif);       /* DHCP: discover, or reboot a lease */
             oif->asking_since = sys_now();
@@ -148,6 +155,7 @@ static void add_netdev(struct netdev *nd)
     oif->hook.ctx = oif;
     netdev_set_rx(nd, &oif->hook);
     oif->asking_since = sys_now();
+    oif->link_changes = netdev_link_changes(nd);
     if (netdev_link_up(nd))
         netif_set_link_up(&oif->nif);
     else

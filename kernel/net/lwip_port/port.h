@@ -15,6 +15,7 @@ struct osc_netif {
     bool bound;                     /* DHCP's lease is in use (and was logged) */
     bool said_offline;
     u32_t asking_since;             /* sys_now() when DHCP (re)started */
+    uint32_t link_changes;          /* the netdev's count at the last look */
     unsigned tx_busy;               /* sends that found every TX buffer taken (atomic) */
 };
 
