@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A UDP socket bound to 127.0.0.1 at a free port; its address in *a. */
@@ -117,4 +119,27 @@ TEST(udp_empty_socket_is_eagain_then_poll_sees_the_datagram)
     CHECK_ERR(socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP), EPROTONOSUPPORT);
     close(r);
     close(s);
+}
+
+TEST(udp_receive_timeout_ends_a_blocking_recv_with_eagain)
+{
+    struct sockaddr_in ra;
+    int r = bound(&ra);
+    REQUIRE(r >= 0);
+    struct timeval tv = { 0, 200000 }, got = { 9, 9 };
+    CHECK(setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+    socklen_t len = sizeof(got);
+    CHECK(getsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0);
+    CHECK_EQ(got.tv_sec, 0);
+    CHECK_EQ(got.tv_usec, 200000);
+    struct timeval bad = { 0, 1000000 };
+    CHECK_ERR(setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &bad, sizeof(bad)), EDOM);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char buf[8];
+    CHECK_ERR(recv(r, buf, sizeof(buf), 0), EAGAIN);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    CHECK(ms >= 150);                           /* it did wait (no upper bound) */
+    close(r);
 }

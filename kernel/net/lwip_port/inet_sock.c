@@ -13,6 +13,7 @@
 #include <osc/net_stack.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
+#include <osc/time.h>
 #include <osc/vfs.h>
 
 #include "lwip/api.h"
@@ -46,6 +47,7 @@ struct inet_sock {
     bool listening;                 /* set once by listen, before waiters look */
     bool udp_connected;             /* a UDP socket has a default destination */
     bool connected;                 /* TCP: connect (begun) or accept succeeded */
+    uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
 };
 
 static const struct file_ops inet_ops;
@@ -159,15 +161,52 @@ static bool readable(struct inet_sock *s)
            tcp_gone(s);
 }
 
-/* Sleeps until readable (0) or a signal (-EINTR). */
-static int wait_readable(struct inet_sock *s)
+static bool readable_now(struct inet_sock *s)
+{
+    unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
+    bool r = readable(s);
+    spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
+    return r;
+}
+
+/* Sleeps until readable (0), a signal (-EINTR) or the deadline (time_ns(); 0:
+ * none) passes (-EAGAIN, as Linux's SO_RCVTIMEO). */
+static int wait_readable(struct inet_sock *s, uint64_t deadline)
 {
     int err = 0;
-    unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
-    while (!err && !readable(s))
-        err = waitqueue_sleep_interruptible_locked(&lwip_port_mbox_wq, &f);
-    spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
+    if (!deadline) {
+        unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
+        while (!err && !readable(s))
+            err = waitqueue_sleep_interruptible_locked(&lwip_port_mbox_wq, &f);
+        spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
+        return err;
+    }
+    struct poll_waiter w;
+    struct poll_entry e;
+    poll_waiter_init(&w);
+    poll_waiter_add(&w, &e, &lwip_port_mbox_wq);
+    for (;;) {
+        poll_waiter_arm(&w);
+        if (readable_now(s))
+            break;
+        if (signal_pending_current()) {
+            err = -EINTR;
+            break;
+        }
+        if (time_ns() >= deadline) {
+            err = -EAGAIN;
+            break;
+        }
+        poll_waiter_sleep(&w, deadline);
+    }
+    poll_waiter_remove(&e);
     return err;
+}
+
+static uint64_t deadline_of(const uint64_t *timeo)
+{
+    uint64_t t = __atomic_load_n(timeo, __ATOMIC_RELAXED);
+    return t ? time_ns() + t : 0;
 }
 
 /* ---- the family's calls ---- */
@@ -226,6 +265,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
     struct inet_sock *s = p;
     if (!s->listening)
         return -EINVAL;
+    uint64_t deadline = deadline_of(&s->rcvtimeo);
     for (;;) {
         struct netconn *nc = NULL;
         err_t e = netconn_accept(s->conn, &nc);
@@ -250,7 +290,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
             return e == ERR_ABRT ? -ECONNABORTED : errno_of(e);
         if (nonblock)
             return -EAGAIN;
-        int err = wait_readable(s);
+        int err = wait_readable(s, deadline);
         if (err)
             return err;
     }
@@ -388,6 +428,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
         return -EOPNOTSUPP;
     if (s->listening)
         return -ENOTCONN;
+    uint64_t deadline = deadline_of(&s->rcvtimeo);
     for (;;) {
         mutex_lock(&s->rx_lock);
         ssize_t r;
@@ -401,7 +442,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
         mutex_unlock(&s->rx_lock);
         if (r != -EAGAIN || nonblock)
             return r;
-        int err = wait_readable(s);
+        int err = wait_readable(s, deadline);
         if (err)
             return err;
     }
@@ -466,6 +507,14 @@ static int in_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, SOF_REUSEADDR) != 0 : 0;
         UNLOCK_TCPIP_CORE();
+    } else if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW || opt == SO_SNDTIMEO ||
+               opt == SO_SNDTIMEO_NEW) {
+        uint64_t ns = __atomic_load_n(opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ?
+                                      &s->rcvtimeo : &s->sndtimeo, __ATOMIC_RELAXED);
+        int64_t tv[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000u) };
+        memcpy(val, tv, sizeof(tv));    /* struct timeval (x86_64: two longs) */
+        *len = sizeof(tv);
+        return 0;
     } else {
         return -ENOPROTOOPT;
     }
@@ -478,6 +527,27 @@ static int in_setsockopt(void *p, int level, int opt, const void *val, uint32_t 
 {
     struct inet_sock *s = p;
     int v;
+    if (level == SOL_SOCKET && (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ||
+                                opt == SO_SNDTIMEO || opt == SO_SNDTIMEO_NEW)) {
+        int64_t tv[2];
+        if (len < sizeof(tv))
+            return -EINVAL;
+        memcpy(tv, val, sizeof(tv));
+        if (tv[1] < 0 || tv[1] >= 1000000)
+            return -EDOM;
+        /* Negative: Linux's "do not wait"; 0 0: forever. */
+        uint64_t ns = tv[0] < 0 ? 1 : tv[0] > 1000000000 ? 1000000000ull * 1000000000u
+                      : (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
+        if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW) {
+            __atomic_store_n(&s->rcvtimeo, ns, __ATOMIC_RELAXED);
+        } else {
+            __atomic_store_n(&s->sndtimeo, ns, __ATOMIC_RELAXED);
+            /* A blocking TCP send waits inside lwIP, which honours its own limit. */
+            uint64_t ms = (ns + 999999) / 1000000;
+            netconn_set_sendtimeout(s->conn, (s32_t)(ms > 0x7fffffff ? 0x7fffffff : ms));
+        }
+        return 0;
+    }
     if (len < sizeof(v))
         return -EINVAL;
     memcpy(&v, val, sizeof(v));
