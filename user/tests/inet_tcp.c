@@ -278,3 +278,32 @@ TEST(tcp_write_after_the_peer_closed_fails_with_epipe_or_reset)
     close(c);
     close(l);
 }
+
+TEST(tcp_nonblocking_connect_completes_and_polls_writable)
+{
+    unsigned short port;
+    int l = listener(&port);
+    REQUIRE(l >= 0);
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    REQUIRE(c >= 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    int r = connect(c, (struct sockaddr *)&a, sizeof(a));
+    CHECK(r == 0 || (r == -1 && errno == EINPROGRESS));
+    struct pollfd p = { .fd = c, .events = POLLOUT };
+    CHECK_EQ(poll(&p, 1, 5000), 1);
+    CHECK(p.revents & POLLOUT);
+    int v = -1;
+    socklen_t len = sizeof(v);
+    CHECK(getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &len) == 0);
+    CHECK_EQ(v, 0);
+    CHECK_EQ(write(c, "nb", 2), 2);
+    int s = accept(l, NULL, NULL);
+    REQUIRE(s >= 0);
+    char buf[4] = { 0 };
+    CHECK_EQ(read_full(s, buf, 2), 2);
+    CHECK_STR(buf, "nb");
+    close(s);
+    close(c);
+    close(l);
+}
