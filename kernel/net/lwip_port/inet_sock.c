@@ -1,10 +1,10 @@
 /* AF_INET sockets (TCP and UDP) for user programs on lwIP netconns. socket.c does
  * the user memory and descriptors; here each call becomes netconn calls made
- * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener), and a
- * blocking socket waits itself, interruptibly, on lwip_port_mbox_wq, which every
- * post to a netconn's mailbox (data, a connection, an error, the end of a stream)
- * wakes. Exceptions: a blocking connect and a blocking TCP send wait inside lwIP
- * (not interruptible by signals; they end with the connection's success or error). */
+ * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
+ * connect), and a blocking socket waits itself, interruptibly, on
+ * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn
+ * event wakes. Exception: a blocking TCP send waits inside lwIP (not interruptible
+ * by signals; it ends when the data is queued, at SO_SNDTIMEO or on an error). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -122,6 +122,17 @@ static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
     return 0;
 }
 
+/* lwIP's event callback (a connection done or failed, data, room to send): wakes
+ * every AF_INET sleeper, which re-checks its own socket. Runs in the tcpip thread
+ * or a netconn caller, never in an interrupt. */
+static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
+{
+    (void)conn;
+    (void)evt;
+    (void)len;
+    waitqueue_wake_all(&lwip_port_mbox_wq);
+}
+
 int inet_create(int type, int protocol, bool nonblock, struct file **out)
 {
     if (type != SOCK_STREAM && type != SOCK_DGRAM)
@@ -131,7 +142,8 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
         return -EPROTONOSUPPORT;
     if (!net_stack_ready())
         return -EAFNOSUPPORT;
-    struct netconn *conn = netconn_new(type == SOCK_STREAM ? NETCONN_TCP : NETCONN_UDP);
+    struct netconn *conn = netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP
+                                                                         : NETCONN_UDP, inet_event);
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
@@ -161,22 +173,28 @@ static bool readable(struct inet_sock *s)
            tcp_gone(s);
 }
 
-static bool readable_now(struct inet_sock *s)
+/* A TCP connect under way has ended (lwIP changes the state before its event). */
+static bool connect_done(struct inet_sock *s)
+{
+    return __atomic_load_n(&s->conn->state, __ATOMIC_ACQUIRE) != NETCONN_CONNECT;
+}
+
+static bool cond_now(struct inet_sock *s, bool (*cond)(struct inet_sock *))
 {
     unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
-    bool r = readable(s);
+    bool r = cond(s);
     spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
     return r;
 }
 
-/* Sleeps until readable (0), a signal (-EINTR) or the deadline (time_ns(); 0:
+/* Sleeps until cond(s) (0), a signal (-EINTR) or the deadline (time_ns(); 0:
  * none) passes (-EAGAIN, as Linux's SO_RCVTIMEO). */
-static int wait_readable(struct inet_sock *s, uint64_t deadline)
+static int wait_for(struct inet_sock *s, bool (*cond)(struct inet_sock *), uint64_t deadline)
 {
     int err = 0;
     if (!deadline) {
         unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
-        while (!err && !readable(s))
+        while (!err && !cond(s))
             err = waitqueue_sleep_interruptible_locked(&lwip_port_mbox_wq, &f);
         spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
         return err;
@@ -187,7 +205,7 @@ static int wait_readable(struct inet_sock *s, uint64_t deadline)
     poll_waiter_add(&w, &e, &lwip_port_mbox_wq);
     for (;;) {
         poll_waiter_arm(&w);
-        if (readable_now(s))
+        if (cond_now(s, cond))
             break;
         if (signal_pending_current()) {
             err = -EINTR;
@@ -245,10 +263,23 @@ static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
         return err;
     if (s->listening)
         return -EISCONN;
-    if (s->type == SOCK_STREAM && nonblock)
+    /* TCP: started without blocking inside lwIP; a blocking socket then waits here,
+     * interruptibly, until SO_SNDTIMEO (-EINPROGRESS, as Linux). */
+    if (s->type == SOCK_STREAM)
         netconn_set_nonblocking(s->conn, 1);
     err_t e = netconn_connect(s->conn, &ip, port);
     netconn_set_nonblocking(s->conn, 0);
+    if (e == ERR_INPROGRESS && !nonblock) {
+        __atomic_store_n(&s->connected, true, __ATOMIC_RELEASE);
+        err = wait_for(s, connect_done, deadline_of(&s->sndtimeo));
+        if (err)
+            return err == -EAGAIN ? -EINPROGRESS : err;
+        e = s->conn->pcb.tcp ? ERR_OK : netconn_err(s->conn);
+        if (e == ERR_OK && !s->conn->pcb.tcp)
+            e = ERR_CLSD;
+        if (e != ERR_OK)
+            __atomic_store_n(&s->connected, false, __ATOMIC_RELEASE);
+    }
     if (e == ERR_OK && s->type == SOCK_DGRAM)
         __atomic_store_n(&s->udp_connected, true, __ATOMIC_RELEASE);
     if ((e == ERR_OK || e == ERR_INPROGRESS) && s->type == SOCK_STREAM)
@@ -290,7 +321,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
             return e == ERR_ABRT ? -ECONNABORTED : errno_of(e);
         if (nonblock)
             return -EAGAIN;
-        int err = wait_readable(s, deadline);
+        int err = wait_for(s, readable, deadline);
         if (err)
             return err;
     }
@@ -442,7 +473,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
         mutex_unlock(&s->rx_lock);
         if (r != -EAGAIN || nonblock)
             return r;
-        int err = wait_readable(s, deadline);
+        int err = wait_for(s, readable, deadline);
         if (err)
             return err;
     }
