@@ -24,6 +24,44 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-s
 KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
+# lwIP, the TCP/IP stack: Debian's `lwip` 2.1.3 source (its pristine upstream tarball),
+# fetched and unpacked under build/third_party by tools/lwip-fetch.sh at build time,
+# never committed. Compiled freestanding with its own include path: the port layer
+# (kernel/net/lwip_port/include: arch/cc.h, arch/sys_arch.h, lwipopts.h and the few
+# C library headers lwIP includes). The port's .c files are kernel sources built
+# with the same include path.
+# The source is the same for every BUILD= (DEBUG=1 builds into build/debug).
+LWIP_DIR   := build/third_party/lwip
+LWIP_STAMP := $(LWIP_DIR)/.unpacked-2.1.3+dfsg1
+LWIP_SRCS  := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
+    core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c \
+    core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+    core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+    core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
+    netif/ethernet.c api/api_lib.c api/api_msg.c api/err.c api/netbuf.c api/tcpip.c
+LWIP_OBJS  := $(patsubst %.c,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
+LWIP_INC    = -nostdinc -isystem $(shell $(CC) -print-file-name=include) -D_LIBC_LIMITS_H_ \
+    -Ikernel/net/lwip_port/include -I$(LWIP_DIR)/src/include
+# lwIP's own code: the kernel's flags without -Werror/-Wextra (third-party warnings
+# are not ours to fix).
+LWIP_CFLAGS = $(filter-out -Werror -Wextra,$(KERNEL_CFLAGS)) $(LWIP_INC)
+
+# (These rules come before `all`, so the default goal is named.)
+.DEFAULT_GOAL := all
+$(LWIP_STAMP): tools/lwip-fetch.sh
+	@echo "  FETCH   lwip (Debian source package)"
+	@bash tools/lwip-fetch.sh
+
+# The sources exist only once the stamp does, so they are named in the recipe.
+$(LWIP_OBJS): $(BUILD)/lwip/%.o: $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      lwip/$*.c"
+	@$(CC) $(LWIP_CFLAGS) -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(BUILD)/kernel/net/lwip_port/%: KERNEL_CFLAGS += $(LWIP_INC)
+$(filter $(BUILD)/kernel/net/lwip_port/%,$(KERNEL_OBJS)): | $(LWIP_STAMP)
+KERNEL_OBJS += $(LWIP_OBJS)
+
 .PHONY: test-smp all kernel iso run test host-tests fuzz fuzz-syscalls setup clean bench
 all: iso
 

@@ -10,6 +10,7 @@
 #include <osc/fb.h>
 #include <osc/lib.h>
 #include <osc/ktest.h>
+#include <osc/net_stack.h>
 #include <osc/tty.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -81,6 +82,7 @@ static int start_init(void)
  *   fb_init(); splash_start()             [fb]
  *   uart_init()                           [uart]
  *   pci_init()                            [pci] enumeration, driver probes
+ *   net_stack_init()                      [net] TCP/IP (lwIP), DHCP in the background
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
  *   tty_init(); input_init(); ps2_init()  [tty], [input], [ps2] console input
  *   usb_init()                            [xhci] USB HID devices (after PS/2: event0/1)
@@ -114,6 +116,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     splash_start();             /* or the text console, with splash=0 */
     uart_init();
     pci_init();                 /* before vfs_init: sysfs lists the devices */
+    net_stack_init();           /* [net] lwIP over the devices pci_init found */
     vfs_init();
     tty_init();                 /* [tty] console input through the line discipline */
     input_init();               /* [input] evdev's /dev/input nodes, so after vfs_init */

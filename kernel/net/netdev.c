@@ -2,7 +2,6 @@
  * (<osc/netdev.h>): names, transmit with counters, receive hand-off, link state. */
 
 #define LOG_TAG "net"
-#include <osc/cmdline.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -21,8 +20,6 @@ int netdev_register(struct netdev *nd)
     ksnprintf(nd->name, sizeof(nd->name), "eth%zu", n);
     devices[n] = nd;
     __atomic_store_n(&ndevices, n + 1, __ATOMIC_RELEASE);
-    if (cmdline_has("netdev.selftest"))
-        netdev_selftest_start(nd);
     return 0;
 }
 
@@ -72,6 +69,8 @@ void netdev_rx(struct netdev *nd, const void *frame, size_t len)
 void netdev_set_link(struct netdev *nd, bool up)
 {
     bool was = __atomic_exchange_n(&nd->link_up, up, __ATOMIC_ACQ_REL);
+    if (was != up)
+        __atomic_add_fetch(&nd->link_changes, 1, __ATOMIC_RELEASE);
     if (was != up && nd->name[0])
         log_info("%s: link %s", nd->name, up ? "up" : "down");
 }

@@ -1,5 +1,6 @@
 /* The socket system calls (Linux x86_64 ABI): user memory, descriptors and flags
- * here, the protocol family's work behind <osc/net.h> (only AF_UNIX for now). */
+ * here, the protocol family's work behind <osc/net.h> (AF_UNIX: unix.c; AF_INET:
+ * lwip_port/inet_sock.c), reached through a struct sock_family. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -21,15 +22,76 @@ static long install(struct file *f, bool cloexec)
     return fd;
 }
 
+/* AF_UNIX's calls as a sock_family. */
+static int ux_bind(void *s, const struct sock_addr *a) { return unix_bind(s, a); }
+static int ux_listen(void *s, int backlog) { return unix_listen(s, backlog); }
+static int ux_connect(void *s, const struct sock_addr *a, bool nb)
+{
+    return unix_connect(s, a, nb);
+}
+static int ux_accept(void *s, bool nb, bool new_nb, struct file **out, struct sock_addr *peer)
+{
+    int err = unix_accept(s, nb, new_nb, out, peer);
+    if (!err && peer->len == 0) {
+        peer->len = SUN_HDR;
+        peer->a.family = AF_UNIX;
+    }
+    return err;
+}
+static ssize_t ux_send(void *s, const void *buf, size_t n, int flags, bool nb,
+                       const struct sock_addr *dst)
+{
+    return unix_send(s, buf, n, flags, nb, dst);
+}
+static ssize_t ux_recv(void *s, void *buf, size_t n, int flags, bool nb, struct sock_addr *from,
+                       size_t *full)
+{
+    return unix_recv(s, buf, n, flags, nb, from, full);
+}
+static int ux_shutdown(void *s, int how) { return unix_shutdown(s, how); }
+static int ux_name(void *s, bool peer, struct sock_addr *out) { return unix_name(s, peer, out); }
+static int ux_getsockopt(void *s, int level, int opt, void *val, uint32_t *len)
+{
+    return level == SOL_SOCKET ? unix_getsockopt(s, opt, val, len) : -EOPNOTSUPP;
+}
+static int ux_setsockopt(void *s, int level, int opt, const void *val, uint32_t len)
+{
+    /* Linux's AF_UNIX has no other level. */
+    return level == SOL_SOCKET ? unix_setsockopt(s, opt, val, len) : -EOPNOTSUPP;
+}
+static size_t ux_max_send(void *s) { return unix_max_send(s); }
+static bool ux_is_stream(void *s) { return unix_is_stream(s); }
+
+static const struct sock_family unix_family = {
+    .bind = ux_bind, .listen = ux_listen, .connect = ux_connect, .accept = ux_accept,
+    .send = ux_send, .recv = ux_recv, .shutdown = ux_shutdown, .name = ux_name,
+    .getsockopt = ux_getsockopt, .setsockopt = ux_setsockopt, .max_send = ux_max_send,
+    .is_stream = ux_is_stream,
+};
+
+/* A socket: its family's operations and its family's object. */
+struct sock {
+    const struct sock_family *fam;
+    void *p;
+};
+
+static bool sock_of(struct file *f, struct sock *s)
+{
+    if ((s->p = unix_of(f)))
+        s->fam = &unix_family;
+    else if ((s->p = inet_of(f)))
+        s->fam = &inet_family;
+    return s->p != NULL;
+}
+
 /* The socket behind fd, its file referenced (file_put it). */
-static long sock_get(int fd, struct file **f, struct unix_sock **s)
+static long sock_get(int fd, struct file **f, struct sock *s)
 {
     struct process *p = proc_current();
     *f = p && p->files ? fdtable_get(p->files, fd) : NULL;
     if (!*f)
         return -EBADF;
-    *s = unix_of(*f);
-    if (!*s) {
+    if (!sock_of(*f, s)) {
         file_put(*f);
         return -ENOTSOCK;
     }
@@ -77,14 +139,20 @@ static long check_type(uint64_t type, int *base)
 SYSCALL(socket)
 {
     int domain = (int)args->a[0], type;
-    if (domain != AF_UNIX)
+    if (domain != AF_UNIX && domain != AF_INET)
         return -EAFNOSUPPORT;
     long err = check_type(args->a[1], &type);
     if (err)
         return err;
+    struct file *f;
+    if (domain == AF_INET) {
+        if (args->a[2] > 255)
+            return -EINVAL;
+        err = inet_create(type, (int)args->a[2], args->a[1] & SOCK_NONBLOCK, &f);
+        return err ? err : install(f, args->a[1] & SOCK_CLOEXEC);
+    }
     if (args->a[2] != 0 && args->a[2] != AF_UNIX)
         return -EPROTONOSUPPORT;
-    struct file *f;
     err = unix_create(type, args->a[1] & SOCK_NONBLOCK, &f);
     return err ? err : install(f, args->a[1] & SOCK_CLOEXEC);
 }
@@ -127,14 +195,14 @@ SYSCALL(socketpair)
 SYSCALL(bind)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     struct sock_addr a;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
     err = addr_in(args->a[1], args->a[2], &a);
     if (!err)
-        err = unix_bind(s, &a);
+        err = s.fam->bind(s.p, &a);
     file_put(f);
     return err;
 }
@@ -142,11 +210,11 @@ SYSCALL(bind)
 SYSCALL(listen)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
-    err = unix_listen(s, (int)args->a[1]);
+    err = s.fam->listen(s.p, (int)args->a[1]);
     file_put(f);
     return err;
 }
@@ -154,14 +222,14 @@ SYSCALL(listen)
 SYSCALL(connect)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     struct sock_addr a;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
     err = addr_in(args->a[1], args->a[2], &a);
     if (!err)
-        err = unix_connect(s, &a, f->flags & O_NONBLOCK);
+        err = s.fam->connect(s.p, &a, f->flags & O_NONBLOCK);
     file_put(f);
     return err;
 }
@@ -171,19 +239,15 @@ static long do_accept(const struct syscall_args *args, uint64_t flags)
     if (flags & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC))
         return -EINVAL;
     struct file *f, *nf;
-    struct unix_sock *s;
+    struct sock s;
     struct sock_addr peer;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
-    err = unix_accept(s, f->flags & O_NONBLOCK, flags & SOCK_NONBLOCK, &nf, &peer);
+    err = s.fam->accept(s.p, f->flags & O_NONBLOCK, flags & SOCK_NONBLOCK, &nf, &peer);
     file_put(f);
     if (err)
         return err;
-    if (peer.len == 0) {
-        peer.len = SUN_HDR;
-        peer.a.family = AF_UNIX;
-    }
     long fd = install(nf, flags & SOCK_CLOEXEC);
     if (fd >= 0 && (err = addr_out(args->a[1], args->a[2], &peer)) < 0) {
         fdtable_close(proc_current()->files, (int)fd);
@@ -198,12 +262,12 @@ SYSCALL(accept4) { return do_accept(args, args->a[3]); }
 static long name_call(const struct syscall_args *args, bool peer)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     struct sock_addr a;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
-    err = unix_name(s, peer, &a);
+    err = s.fam->name(s.p, peer, &a);
     file_put(f);
     return err ? err : addr_out(args->a[1], args->a[2], &a);
 }
@@ -214,11 +278,11 @@ SYSCALL(getpeername) { return name_call(args, true); }
 SYSCALL(shutdown)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
-    err = unix_shutdown(s, (int)args->a[1]);
+    err = s.fam->shutdown(s.p, (int)args->a[1]);
     file_put(f);
     return err;
 }
@@ -226,7 +290,7 @@ SYSCALL(shutdown)
 SYSCALL(getsockopt)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
@@ -237,10 +301,8 @@ SYSCALL(getsockopt)
         err = -EFAULT;
     else if (ulen < 0)
         err = -EINVAL;
-    else if (args->a[1] != SOL_SOCKET)
-        err = -EOPNOTSUPP;
     else
-        err = unix_getsockopt(s, (int)args->a[2], val, &len);
+        err = s.fam->getsockopt(s.p, (int)args->a[1], (int)args->a[2], val, &len);
     file_put(f);
     if (err)
         return err;
@@ -254,20 +316,18 @@ SYSCALL(getsockopt)
 SYSCALL(setsockopt)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     long err = sock_get((int)args->a[0], &f, &s);
     if (err)
         return err;
     uint8_t val[16] = { 0 };
     int32_t len = (int32_t)args->a[4];
-    if (args->a[1] != SOL_SOCKET)
-        err = -EOPNOTSUPP;              /* Linux's AF_UNIX has no other level */
-    else if (len < 0)
+    if (len < 0)
         err = -EINVAL;
     else if (copy_from_user(val, (const void *)args->a[3], MIN((size_t)len, sizeof(val))))
         err = -EFAULT;
     else
-        err = unix_setsockopt(s, (int)args->a[2], val, (uint32_t)len);
+        err = s.fam->setsockopt(s.p, (int)args->a[1], (int)args->a[2], val, (uint32_t)len);
     file_put(f);
     return err;
 }
@@ -332,7 +392,7 @@ static long iov_total(const struct file_iovec *iov, size_t cnt, size_t *total)
     return 0;
 }
 
-static long send_iov(struct file *f, struct unix_sock *s, const struct file_iovec *iov,
+static long send_iov(struct file *f, struct sock s, const struct file_iovec *iov,
                      size_t cnt, int flags, const struct sock_addr *dst)
 {
     size_t total;
@@ -340,11 +400,11 @@ static long send_iov(struct file *f, struct unix_sock *s, const struct file_iove
     bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
     if ((err = iov_total(iov, cnt, &total)) < 0)
         goto out;
-    if (!unix_is_stream(s) && total > unix_max_send(s)) {
+    if (!s.fam->is_stream(s.p) && total > s.fam->max_send(s.p)) {
         err = -EMSGSIZE;
         goto out;
     }
-    size_t step = unix_is_stream(s) ? MIN(total, (size_t)CHUNK) : total;
+    size_t step = s.fam->is_stream(s.p) ? MIN(total, (size_t)CHUNK) : total;
     uint8_t *k = kmalloc(step ? step : 1);
     if (!k) {
         err = -ENOMEM;
@@ -355,7 +415,7 @@ static long send_iov(struct file *f, struct unix_sock *s, const struct file_iove
         size_t want = MIN(step, total - done);
         ssize_t r = iov_copy(iov, cnt, done, k, want, false);
         if (!r)
-            r = unix_send(s, k, want, flags, nonblock, dst);
+            r = s.fam->send(s.p, k, want, flags, nonblock, dst);
         if (r < 0) {
             err = done ? 0 : r;
             break;
@@ -375,7 +435,7 @@ static long do_send(int fd, const struct file_iovec *iov, size_t cnt, int flags,
                     const struct sock_addr *dst)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     long err = sock_get(fd, &f, &s);
     if (err)
         return err;
@@ -385,7 +445,7 @@ static long do_send(int fd, const struct file_iovec *iov, size_t cnt, int flags,
 }
 
 /* One receive into the iovecs; *from the sender, *mflags MSG_TRUNC when cut. */
-static long recv_iov(struct file *f, struct unix_sock *s, const struct file_iovec *iov,
+static long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov,
                      size_t cnt, int flags, struct sock_addr *from, int *mflags)
 {
     size_t total;
@@ -401,7 +461,7 @@ static long recv_iov(struct file *f, struct unix_sock *s, const struct file_iove
     }
     /* MSG_WAITALL on a stream: receive again until the buffer is full, the
      * stream ends, or an error or signal comes (then what arrived counts). */
-    bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && unix_is_stream(s);
+    bool waitall = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && s.fam->is_stream(s.p);
     size_t full = 0, got = 0;
     ssize_t r;
     from->len = 0;
@@ -409,7 +469,7 @@ static long recv_iov(struct file *f, struct unix_sock *s, const struct file_iove
         size_t want = MIN(cap, total - got);
         r = iov_writable(iov, cnt, got, want);
         if (!r)
-            r = unix_recv(s, k, want, flags, nonblock, from, &full);
+            r = s.fam->recv(s.p, k, want, flags, nonblock, from, &full);
         if (r > 0 && iov_copy(iov, cnt, got, k, (size_t)r, true))
             r = -EFAULT;
         if (r > 0)
@@ -433,7 +493,7 @@ static long do_recv(int fd, const struct file_iovec *iov, size_t cnt, int flags,
                     struct sock_addr *from, int *mflags)
 {
     struct file *f;
-    struct unix_sock *s;
+    struct sock s;
     long err = sock_get(fd, &f, &s);
     if (err)
         return err;
@@ -445,8 +505,8 @@ static long do_recv(int fd, const struct file_iovec *iov, size_t cnt, int flags,
 /* read/write/readv/writev on a socket: recv/send without flags or addresses. */
 ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bool write)
 {
-    struct unix_sock *s = unix_of(f);
-    if (!s)
+    struct sock s;
+    if (!sock_of(f, &s))
         return -ENOTSOCK;
     if (write)
         return send_iov(f, s, iov, cnt, 0, NULL);

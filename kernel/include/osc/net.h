@@ -87,6 +87,36 @@ int unix_setsockopt(struct unix_sock *s, int opt, const void *val, uint32_t len)
 size_t unix_max_send(struct unix_sock *s);      /* one send's largest atomic unit */
 bool unix_is_stream(struct unix_sock *s);
 
+/* A protocol family's socket operations, as socket.c calls them (s: the family's
+ * socket, from its *_of). Same contracts as the unix_* calls above; get/setsockopt
+ * also get the level (a family refuses the levels it does not know). */
+struct sock_family {
+    int (*bind)(void *s, const struct sock_addr *addr);
+    int (*listen)(void *s, int backlog);
+    int (*connect)(void *s, const struct sock_addr *addr, bool nonblock);
+    int (*accept)(void *s, bool nonblock, bool new_nonblock, struct file **out,
+                  struct sock_addr *peer);
+    ssize_t (*send)(void *s, const void *buf, size_t n, int flags, bool nonblock,
+                    const struct sock_addr *dst);
+    ssize_t (*recv)(void *s, void *buf, size_t n, int flags, bool nonblock,
+                    struct sock_addr *from, size_t *full);
+    int (*shutdown)(void *s, int how);
+    int (*name)(void *s, bool peer, struct sock_addr *out);
+    int (*getsockopt)(void *s, int level, int opt, void *val, uint32_t *len);
+    int (*setsockopt)(void *s, int level, int opt, const void *val, uint32_t len);
+    size_t (*max_send)(void *s);
+    bool (*is_stream)(void *s);
+};
+
+/* AF_INET over lwIP (kernel/net/lwip_port/inet_sock.c): SOCK_STREAM (TCP) and
+ * SOCK_DGRAM (UDP); protocol 0 or the matching IPPROTO_*. */
+#define IPPROTO_IP  0
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+extern const struct sock_family inet_family;
+int inet_create(int type, int protocol, bool nonblock, struct file **out);
+void *inet_of(struct file *f);                  /* NULL: not an AF_INET socket */
+
 /* socket.c: read/write/readv/writev of any socket (file_ops.rw_iov). */
 struct file_iovec;
 ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bool write);

@@ -1,5 +1,5 @@
 /* Network devices: the one layer between Ethernet drivers (virtio-net now) and
- * whatever consumes frames (the TCP/IP stack later, self-tests now). A driver
+ * whatever consumes frames (the TCP/IP stack, kernel/net/lwip_port/). A driver
  * fills a struct netdev (MAC, MTU, ops) and registers it, gets a name (eth0,
  * eth1, ...) and reports received frames and link changes; a consumer looks a
  * device up, sets its receive callback and transmits. Frames are whole Ethernet
@@ -44,6 +44,9 @@ struct netdev {
     const struct netdev_ops *ops;
     void *priv;                         /* the driver's */
     bool link_up;                       /* written by netdev_set_link, read atomically */
+    /* Link transitions so far (atomic): a consumer polling the link sees a flap
+     * shorter than its period. */
+    uint32_t link_changes;
     struct netdev_stats stats;
     /* The consumer's callback and its argument, published together through rx_hook
      * (one pointer store) so an interrupt never sees one without the other. */
@@ -77,10 +80,7 @@ void netdev_rx(struct netdev *nd, const void *frame, size_t len);
 void netdev_set_link(struct netdev *nd, bool up);
 static inline bool netdev_link_up(const struct netdev *nd)
 { return __atomic_load_n(&nd->link_up, __ATOMIC_ACQUIRE); }
+static inline uint32_t netdev_link_changes(const struct netdev *nd)
+{ return __atomic_load_n(&nd->link_changes, __ATOMIC_ACQUIRE); }
 static inline void netdev_count_add(uint64_t *counter, uint64_t n)
 { __atomic_add_fetch(counter, n, __ATOMIC_RELAXED); }
-
-/* Test hook (netdev_tests.c): with netdev.selftest on the command line, each
- * registered device gets a thread that asks QEMU user networking's gateway for
- * its MAC (ARP) and pings it, logging "<name> test: ..." (tests/qemu/net.py). */
-void netdev_selftest_start(struct netdev *nd);

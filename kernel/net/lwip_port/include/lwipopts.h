@@ -1,0 +1,83 @@
+/* lwIP's configuration for OSCortex: the threaded stack (NO_SYS=0, a tcpip thread
+ * behind one core lock), IPv4 with ARP, ICMP, raw, UDP, TCP, DHCP, DNS servers and
+ * the loopback interface; netconn API for the kernel (no lwIP sockets: the kernel's
+ * socket layer is its own). Memory is lwIP's own static pools and heap. */
+#pragma once
+
+#define NO_SYS                          0
+#define SYS_LIGHTWEIGHT_PROT            1
+#define LWIP_TCPIP_CORE_LOCKING         1
+#define LWIP_TCPIP_CORE_LOCKING_INPUT   0   /* received frames go through the mailbox */
+void lwip_port_assert_core_locked(void);
+#define LWIP_ASSERT_CORE_LOCKED()       lwip_port_assert_core_locked()
+
+#define MEM_ALIGNMENT                   8
+#define MEM_SIZE                        (512 * 1024)
+#define MEMP_NUM_PBUF                   128
+#define MEMP_NUM_RAW_PCB                16
+#define MEMP_NUM_UDP_PCB                32
+#define MEMP_NUM_TCP_PCB                64
+#define MEMP_NUM_TCP_PCB_LISTEN         16
+#define MEMP_NUM_TCP_SEG                512
+#define MEMP_NUM_REASSDATA              8
+#define IP_REASS_MAX_PBUFS              32
+#define MEMP_NUM_FRAG_PBUF              32
+#define MEMP_NUM_ARP_QUEUE              32
+#define MEMP_NUM_NETBUF                 128
+#define MEMP_NUM_NETCONN                128
+#define MEMP_NUM_TCPIP_MSG_API          64
+#define MEMP_NUM_TCPIP_MSG_INPKT        512
+#define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+/* Room for a burst of received frames waiting for the tcpip thread (the RX
+ * interrupt takes one pool buffer per frame). */
+#define PBUF_POOL_SIZE                  384
+#define PBUF_POOL_BUFSIZE               1536
+
+#define LWIP_IPV4                       1
+#define LWIP_IPV6                       0
+#define LWIP_ARP                        1
+#define LWIP_ETHERNET                   1
+#define LWIP_ICMP                       1
+#define LWIP_RAW                        1
+#define LWIP_UDP                        1
+#define LWIP_TCP                        1
+#define LWIP_IGMP                       0
+#define LWIP_DHCP                       1
+#define DHCP_DOES_ARP_CHECK             0   /* no second of ARP probing before bound */
+#define LWIP_DNS                        1   /* only to keep the DHCP-given servers */
+#define DNS_MAX_SERVERS                 2
+#define LWIP_NETIF_HOSTNAME             1
+#define LWIP_NETIF_STATUS_CALLBACK      0
+#define LWIP_NETIF_LINK_CALLBACK        1
+#define LWIP_HAVE_LOOPIF                1
+#define LWIP_NETIF_LOOPBACK             1
+#define LWIP_LOOPBACK_MAX_PBUFS         256
+#define LWIP_SINGLE_NETIF               0
+
+#define TCP_MSS                         1460
+#define TCP_WND                         (16 * TCP_MSS)
+#define TCP_SND_BUF                     (16 * TCP_MSS)
+#define TCP_SND_QUEUELEN                (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_LISTEN_BACKLOG              1
+#define TCP_QUEUE_OOSEQ                 1
+#define LWIP_TCP_KEEPALIVE              1
+#define SO_REUSE                        1
+
+#define LWIP_NETCONN                    1
+#define LWIP_SOCKET                     0
+#define LWIP_COMPAT_SOCKETS             0
+#define LWIP_POSIX_SOCKETS_IO_NAMES     0
+#define LWIP_NETIF_API                  0
+#define LWIP_SO_RCVTIMEO                1
+#define LWIP_SO_SNDTIMEO                1
+#define LWIP_SO_RCVBUF                  1
+
+#define TCPIP_THREAD_NAME               "tcpip"
+#define TCPIP_MBOX_SIZE                 1024
+#define DEFAULT_RAW_RECVMBOX_SIZE       64
+#define DEFAULT_UDP_RECVMBOX_SIZE       64
+#define DEFAULT_TCP_RECVMBOX_SIZE       64
+#define DEFAULT_ACCEPTMBOX_SIZE         64
+
+#define LWIP_STATS                      0
+#define LWIP_TIMEVAL_PRIVATE            0

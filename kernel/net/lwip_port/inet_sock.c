@@ -1,0 +1,667 @@
+/* AF_INET sockets (TCP and UDP) for user programs on lwIP netconns. socket.c does
+ * the user memory and descriptors; here each call becomes netconn calls made
+ * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
+ * connect), and a blocking socket waits itself, interruptibly, on
+ * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn
+ * event wakes. Exception: a blocking TCP send waits inside lwIP (not interruptible
+ * by signals; it ends when the data is queued, at SO_SNDTIMEO or on an error). */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/mm.h>
+#include <osc/net.h>
+#include <osc/net_stack.h>
+#include <osc/sched.h>
+#include <osc/signal.h>
+#include <osc/time.h>
+#include <osc/vfs.h>
+
+#include "lwip/api.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "port.h"
+
+#define SOCKFS_MAGIC    0x534F434Bu
+#define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
+#define TCP_NODELAY     1
+
+struct sockaddr_in_k {
+    uint16_t family;
+    uint16_t port;                  /* network order */
+    uint32_t addr;                  /* network order */
+    uint8_t zero[8];
+};
+
+struct inet_sock {
+    struct netconn *conn;
+    int type;                       /* SOCK_STREAM or SOCK_DGRAM */
+    /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
+     * end seen, shutdown(SHUT_RD). One reader at a time. */
+    struct mutex rx_lock;
+    struct pbuf *rx;
+    u16_t rx_off;
+    bool eof, rd_shut;
+    /* Under tx_lock: one sender at a time (a netconn has one completion semaphore). */
+    struct mutex tx_lock;
+    bool wr_shut;
+    bool listening;                 /* set once by listen, before waiters look */
+    bool udp_connected;             /* a UDP socket has a default destination */
+    bool connected;                 /* TCP: connect (begun) or accept succeeded */
+    uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
+};
+
+static const struct file_ops inet_ops;
+
+void *inet_of(struct file *f)
+{
+    return f && f->ops == &inet_ops ? f->priv : NULL;
+}
+
+/* lwIP's errors as Linux errnos. */
+static int errno_of(err_t err)
+{
+    switch (err) {
+    case ERR_OK: return 0;
+    case ERR_MEM: return -ENOMEM;
+    case ERR_BUF: return -ENOBUFS;
+    case ERR_TIMEOUT: case ERR_WOULDBLOCK: return -EAGAIN;
+    case ERR_RTE: return -EHOSTUNREACH;
+    case ERR_INPROGRESS: return -EINPROGRESS;
+    case ERR_VAL: return -EINVAL;
+    case ERR_USE: return -EADDRINUSE;
+    case ERR_ALREADY: return -EALREADY;
+    case ERR_ISCONN: return -EISCONN;
+    case ERR_CONN: case ERR_CLSD: return -ENOTCONN;
+    case ERR_ABRT: return -ECONNABORTED;
+    case ERR_RST: return -ECONNRESET;
+    default: return -EIO;
+    }
+}
+
+static int addr_from(const struct sock_addr *a, ip_addr_t *ip, u16_t *port)
+{
+    struct sockaddr_in_k sin;
+    if (a->len < sizeof(sin))
+        return -EINVAL;
+    memcpy(&sin, &a->a, sizeof(sin));
+    if (sin.family != AF_INET)
+        return -EAFNOSUPPORT;
+    ip_addr_set_ip4_u32_val(*ip, sin.addr);
+    *port = lwip_ntohs(sin.port);
+    return 0;
+}
+
+static void addr_to(struct sock_addr *a, const ip_addr_t *ip, u16_t port)
+{
+    struct sockaddr_in_k sin = { .family = AF_INET, .port = lwip_htons(port),
+                                 .addr = ip4_addr_get_u32(ip_2_ip4(ip)) };
+    memset(a, 0, sizeof(*a));
+    memcpy(&a->a, &sin, sizeof(sin));
+    a->len = sizeof(sin);
+}
+
+static struct inet_sock *sock_new(struct netconn *conn, int type)
+{
+    struct inet_sock *s = kzalloc(sizeof(*s));
+    if (!s)
+        return NULL;
+    s->conn = conn;
+    s->type = type;
+    mutex_init(&s->rx_lock, "inet_rx", 46);
+    mutex_init(&s->tx_lock, "inet_tx", 46);
+    return s;
+}
+
+static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
+{
+    struct file *f = file_alloc(NULL, &inet_ops, O_RDWR | (nonblock ? O_NONBLOCK : 0));
+    if (!f)
+        return -ENOMEM;
+    f->priv = s;
+    *out = f;
+    return 0;
+}
+
+/* lwIP's event callback (a connection done or failed, data, room to send): wakes
+ * every AF_INET sleeper, which re-checks its own socket. Runs in the tcpip thread
+ * or a netconn caller, never in an interrupt. */
+static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
+{
+    (void)conn;
+    (void)evt;
+    (void)len;
+    waitqueue_wake_all(&lwip_port_mbox_wq);
+}
+
+int inet_create(int type, int protocol, bool nonblock, struct file **out)
+{
+    if (type != SOCK_STREAM && type != SOCK_DGRAM)
+        return -ESOCKTNOSUPPORT;
+    if (protocol != IPPROTO_IP &&
+        protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
+        return -EPROTONOSUPPORT;
+    if (!net_stack_ready())
+        return -EAFNOSUPPORT;
+    struct netconn *conn = netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP
+                                                                         : NETCONN_UDP, inet_event);
+    if (!conn)
+        return -ENOBUFS;
+    struct inet_sock *s = sock_new(conn, type);
+    int err = s ? file_for(s, nonblock, out) : -ENOMEM;
+    if (err) {
+        kfree(s);
+        netconn_delete(conn);
+    }
+    return err;
+}
+
+/* ---- waiting ---- */
+/* A TCP connection lwIP has let go of (reset, aborted, or closed both ways): its
+ * netconn has no PCB any more (a racy look; only ever goes from set to NULL). */
+static bool tcp_gone(struct inet_sock *s)
+{
+    return s->type == SOCK_STREAM && s->connected &&
+           __atomic_load_n(&s->conn->pcb.tcp, __ATOMIC_ACQUIRE) == NULL &&
+           s->conn->state != NETCONN_CONNECT;
+}
+
+static bool readable(struct inet_sock *s)
+{
+    if (s->listening)
+        return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
+    return s->rx || s->eof || s->rd_shut || lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
+           tcp_gone(s);
+}
+
+/* A TCP connect under way has ended (lwIP changes the state before its event). */
+static bool connect_done(struct inet_sock *s)
+{
+    return __atomic_load_n(&s->conn->state, __ATOMIC_ACQUIRE) != NETCONN_CONNECT;
+}
+
+static bool cond_now(struct inet_sock *s, bool (*cond)(struct inet_sock *))
+{
+    unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
+    bool r = cond(s);
+    spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
+    return r;
+}
+
+/* Sleeps until cond(s) (0), a signal (-EINTR) or the deadline (time_ns(); 0:
+ * none) passes (-EAGAIN, as Linux's SO_RCVTIMEO). */
+static int wait_for(struct inet_sock *s, bool (*cond)(struct inet_sock *), uint64_t deadline)
+{
+    int err = 0;
+    if (!deadline) {
+        unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
+        while (!err && !cond(s))
+            err = waitqueue_sleep_interruptible_locked(&lwip_port_mbox_wq, &f);
+        spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
+        return err;
+    }
+    struct poll_waiter w;
+    struct poll_entry e;
+    poll_waiter_init(&w);
+    poll_waiter_add(&w, &e, &lwip_port_mbox_wq);
+    for (;;) {
+        poll_waiter_arm(&w);
+        if (cond_now(s, cond))
+            break;
+        if (signal_pending_current()) {
+            err = -EINTR;
+            break;
+        }
+        if (time_ns() >= deadline) {
+            err = -EAGAIN;
+            break;
+        }
+        poll_waiter_sleep(&w, deadline);
+    }
+    poll_waiter_remove(&e);
+    return err;
+}
+
+static uint64_t deadline_of(const uint64_t *timeo)
+{
+    uint64_t t = __atomic_load_n(timeo, __ATOMIC_RELAXED);
+    return t ? time_ns() + t : 0;
+}
+
+/* ---- the family's calls ---- */
+static int in_bind(void *p, const struct sock_addr *a)
+{
+    struct inet_sock *s = p;
+    ip_addr_t ip;
+    u16_t port;
+    int err = addr_from(a, &ip, &port);
+    return err ? err : errno_of(netconn_bind(s->conn, &ip, port));
+}
+
+static int in_listen(void *p, int backlog)
+{
+    struct inet_sock *s = p;
+    if (s->type != SOCK_STREAM)
+        return -EOPNOTSUPP;
+    if (s->listening)
+        return 0;
+    backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
+    int err = errno_of(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
+    if (!err) {
+        netconn_set_nonblocking(s->conn, 1);    /* accept never blocks inside lwIP */
+        __atomic_store_n(&s->listening, true, __ATOMIC_RELEASE);
+    }
+    return err;
+}
+
+static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
+{
+    struct inet_sock *s = p;
+    ip_addr_t ip;
+    u16_t port;
+    int err = addr_from(a, &ip, &port);
+    if (err)
+        return err;
+    if (s->listening)
+        return -EISCONN;
+    /* TCP: started without blocking inside lwIP; a blocking socket then waits here,
+     * interruptibly, until SO_SNDTIMEO (-EINPROGRESS, as Linux). */
+    if (s->type == SOCK_STREAM)
+        netconn_set_nonblocking(s->conn, 1);
+    err_t e = netconn_connect(s->conn, &ip, port);
+    netconn_set_nonblocking(s->conn, 0);
+    if (e == ERR_INPROGRESS && !nonblock) {
+        __atomic_store_n(&s->connected, true, __ATOMIC_RELEASE);
+        err = wait_for(s, connect_done, deadline_of(&s->sndtimeo));
+        if (err)
+            return err == -EAGAIN ? -EINPROGRESS : err;
+        e = s->conn->pcb.tcp ? ERR_OK : netconn_err(s->conn);
+        if (e == ERR_OK && !s->conn->pcb.tcp)
+            e = ERR_CLSD;
+        if (e != ERR_OK)
+            __atomic_store_n(&s->connected, false, __ATOMIC_RELEASE);
+    }
+    if (e == ERR_OK && s->type == SOCK_DGRAM)
+        __atomic_store_n(&s->udp_connected, true, __ATOMIC_RELEASE);
+    if ((e == ERR_OK || e == ERR_INPROGRESS) && s->type == SOCK_STREAM)
+        __atomic_store_n(&s->connected, true, __ATOMIC_RELEASE);
+    /* A refused TCP connection is a reset answering the SYN. */
+    if (e == ERR_RST && s->type == SOCK_STREAM)
+        return -ECONNREFUSED;
+    return errno_of(e);
+}
+
+static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **out,
+                     struct sock_addr *peer)
+{
+    struct inet_sock *s = p;
+    if (!s->listening)
+        return -EINVAL;
+    uint64_t deadline = deadline_of(&s->rcvtimeo);
+    for (;;) {
+        struct netconn *nc = NULL;
+        err_t e = netconn_accept(s->conn, &nc);
+        if (e == ERR_OK) {
+            struct inet_sock *ns = sock_new(nc, SOCK_STREAM);
+            if (ns)
+                ns->connected = true;
+            int err = ns ? file_for(ns, new_nonblock, out) : -ENOMEM;
+            if (err) {
+                kfree(ns);
+                netconn_delete(nc);
+                return err;
+            }
+            ip_addr_t ip;
+            u16_t port = 0;
+            ip_addr_set_zero_ip4(&ip);
+            netconn_peer(nc, &ip, &port);
+            addr_to(peer, &ip, port);
+            return 0;
+        }
+        if (e != ERR_WOULDBLOCK)
+            return e == ERR_ABRT ? -ECONNABORTED : errno_of(e);
+        if (nonblock)
+            return -EAGAIN;
+        int err = wait_for(s, readable, deadline);
+        if (err)
+            return err;
+    }
+}
+
+static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool nonblock)
+{
+    size_t written = 0;
+    err_t e = netconn_write_partly(s->conn, buf, n,
+                                   NETCONN_COPY | (nonblock ? NETCONN_DONTBLOCK : 0), &written);
+    if (e == ERR_OK || (written && e == ERR_WOULDBLOCK))
+        return (ssize_t)written;
+    return errno_of(e);
+}
+
+static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
+                        const struct sock_addr *dst)
+{
+    if (n > UDP_MAX)
+        return -EMSGSIZE;
+    ip_addr_t ip;
+    u16_t port = 0;
+    if (dst) {
+        int err = addr_from(dst, &ip, &port);
+        if (err)
+            return err;
+    }
+    struct netbuf *nb = netbuf_new();
+    if (!nb)
+        return -ENOBUFS;
+    err_t e;
+    if (!netbuf_alloc(nb, (u16_t)n)) {
+        e = ERR_MEM;
+    } else {
+        pbuf_take(nb->p, buf, (u16_t)n);
+        if (dst)
+            e = netconn_sendto(s->conn, nb, &ip, port);
+        else if (!__atomic_load_n(&s->udp_connected, __ATOMIC_ACQUIRE))
+            e = ERR_CONN;
+        else
+            e = netconn_send(s->conn, nb);
+    }
+    netbuf_delete(nb);
+    if (e == ERR_CONN)
+        return -EDESTADDRREQ;
+    return e == ERR_OK ? (ssize_t)n : errno_of(e);
+}
+
+static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonblock,
+                       const struct sock_addr *dst)
+{
+    struct inet_sock *s = p;
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR))
+        return -EOPNOTSUPP;
+    mutex_lock(&s->tx_lock);
+    ssize_t r;
+    if (s->wr_shut)
+        r = -EPIPE;
+    else if (s->type == SOCK_STREAM)
+        r = s->listening ? -ENOTCONN : tcp_send(s, buf, n, nonblock);
+    else
+        r = udp_send(s, buf, n, dst);
+    mutex_unlock(&s->tx_lock);
+    /* A stream whose connection is gone (reset, or closed and freed). */
+    if (r == -ENOTCONN && s->type == SOCK_STREAM && !s->listening && s->conn->pcb.tcp == NULL)
+        r = -EPIPE;
+    if (r == -EPIPE && !(flags & MSG_NOSIGNAL))
+        signal_send_current(SIGPIPE);
+    return r;
+}
+
+/* One TCP receive under rx_lock: from the leftover chain, else one new chain.
+ * 0 at the end of the stream, -EAGAIN when nothing is there yet. */
+static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags)
+{
+    if (!s->connected)
+        return -ENOTCONN;
+    if (!s->rx && !s->eof && !s->rd_shut) {
+        struct pbuf *pb = NULL;
+        err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK);
+        if (e == ERR_CLSD) {
+            s->eof = true;
+        } else if (e != ERR_OK) {
+            /* After the reset or abort was reported once (lwIP clears it), or once
+             * a closed connection is drained: the end, as Linux reads 0 then. */
+            if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && tcp_gone(s))
+                s->eof = true;
+            else
+                return errno_of(e);
+        } else {
+            s->rx = pb;
+            s->rx_off = 0;
+        }
+    }
+    if (!s->rx)
+        return 0;
+    size_t k = MIN(n, (size_t)(s->rx->tot_len - s->rx_off));
+    pbuf_copy_partial(s->rx, buf, (u16_t)k, s->rx_off);
+    if (!(flags & MSG_PEEK)) {
+        s->rx_off = (u16_t)(s->rx_off + k);
+        if (s->rx_off == s->rx->tot_len) {
+            pbuf_free(s->rx);
+            s->rx = NULL;
+        }
+    }
+    return (ssize_t)k;
+}
+
+static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags,
+                               struct sock_addr *from, size_t *full)
+{
+    struct netbuf *nb = NULL;
+    if (flags & MSG_PEEK)
+        return -EOPNOTSUPP;             /* a datagram taken is gone from the mailbox */
+    err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &nb, NETCONN_DONTBLOCK);
+    if (e != ERR_OK)
+        return errno_of(e);
+    u16_t len = netbuf_len(nb);
+    size_t k = MIN(n, (size_t)len);
+    netbuf_copy(nb, buf, (u16_t)k);
+    if (full)
+        *full = len;
+    if (from)
+        addr_to(from, netbuf_fromaddr(nb), netbuf_fromport(nb));
+    netbuf_delete(nb);
+    return (ssize_t)k;
+}
+
+static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
+                       struct sock_addr *from, size_t *full)
+{
+    struct inet_sock *s = p;
+    if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_NOSIGNAL |
+                  MSG_CMSG_CLOEXEC))
+        return -EOPNOTSUPP;
+    if (s->listening)
+        return -ENOTCONN;
+    uint64_t deadline = deadline_of(&s->rcvtimeo);
+    for (;;) {
+        mutex_lock(&s->rx_lock);
+        ssize_t r;
+        if (s->type == SOCK_STREAM) {
+            r = tcp_recv_locked(s, buf, n, flags);
+            if (r >= 0 && from)
+                from->len = 0;
+        } else {
+            r = udp_recv_locked(s, buf, n, flags, from, full);
+        }
+        mutex_unlock(&s->rx_lock);
+        if (r != -EAGAIN || nonblock)
+            return r;
+        int err = wait_for(s, readable, deadline);
+        if (err)
+            return err;
+    }
+}
+
+static int in_shutdown(void *p, int how)
+{
+    struct inet_sock *s = p;
+    if (how < SHUT_RD || how > SHUT_RDWR)
+        return -EINVAL;
+    if (s->type != SOCK_STREAM)
+        return -ENOTCONN;
+    bool rd = how != SHUT_WR, wr = how != SHUT_RD;
+    err_t e = netconn_shutdown(s->conn, 0, wr);
+    if (e != ERR_OK)
+        return errno_of(e);
+    if (wr)
+        s->wr_shut = true;
+    if (rd) {
+        mutex_lock(&s->rx_lock);
+        s->rd_shut = true;
+        mutex_unlock(&s->rx_lock);
+        waitqueue_wake_all(&lwip_port_mbox_wq);
+    }
+    return 0;
+}
+
+static int in_name(void *p, bool peer, struct sock_addr *out)
+{
+    struct inet_sock *s = p;
+    ip_addr_t ip;
+    u16_t port = 0;
+    ip_addr_set_zero_ip4(&ip);
+    err_t e = netconn_getaddr(s->conn, &ip, &port, peer ? 0 : 1);
+    if (e != ERR_OK && peer)
+        return -ENOTCONN;
+    addr_to(out, &ip, port);            /* unbound: 0.0.0.0:0, as Linux */
+    return 0;
+}
+
+static int in_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
+{
+    struct inet_sock *s = p;
+    int v;
+    if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.tcp ? tcp_nagle_disabled(s->conn->pcb.tcp) != 0 : 0;
+        UNLOCK_TCPIP_CORE();
+    } else if (level != SOL_SOCKET) {
+        return -ENOPROTOOPT;
+    } else if (opt == SO_TYPE) {
+        v = s->type;
+    } else if (opt == SO_DOMAIN) {
+        v = AF_INET;
+    } else if (opt == SO_PROTOCOL) {
+        v = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    } else if (opt == SO_ACCEPTCONN) {
+        v = s->listening;
+    } else if (opt == SO_ERROR) {
+        v = -errno_of(netconn_err(s->conn));
+    } else if (opt == SO_REUSEADDR) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, SOF_REUSEADDR) != 0 : 0;
+        UNLOCK_TCPIP_CORE();
+    } else if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW || opt == SO_SNDTIMEO ||
+               opt == SO_SNDTIMEO_NEW) {
+        uint64_t ns = __atomic_load_n(opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ?
+                                      &s->rcvtimeo : &s->sndtimeo, __ATOMIC_RELAXED);
+        int64_t tv[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000u) };
+        memcpy(val, tv, sizeof(tv));    /* struct timeval (x86_64: two longs) */
+        *len = sizeof(tv);
+        return 0;
+    } else {
+        return -ENOPROTOOPT;
+    }
+    memcpy(val, &v, sizeof(v));
+    *len = sizeof(v);
+    return 0;
+}
+
+static int in_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
+{
+    struct inet_sock *s = p;
+    int v;
+    if (level == SOL_SOCKET && (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ||
+                                opt == SO_SNDTIMEO || opt == SO_SNDTIMEO_NEW)) {
+        int64_t tv[2];
+        if (len < sizeof(tv))
+            return -EINVAL;
+        memcpy(tv, val, sizeof(tv));
+        if (tv[1] < 0 || tv[1] >= 1000000)
+            return -EDOM;
+        /* Negative: Linux's "do not wait"; 0 0: forever. */
+        uint64_t ns = tv[0] < 0 ? 1 : tv[0] > 1000000000 ? 1000000000ull * 1000000000u
+                      : (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
+        if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW) {
+            __atomic_store_n(&s->rcvtimeo, ns, __ATOMIC_RELAXED);
+        } else {
+            __atomic_store_n(&s->sndtimeo, ns, __ATOMIC_RELAXED);
+            /* A blocking TCP send waits inside lwIP, which honours its own limit. */
+            uint64_t ms = (ns + 999999) / 1000000;
+            netconn_set_sendtimeout(s->conn, (s32_t)(ms > 0x7fffffff ? 0x7fffffff : ms));
+        }
+        return 0;
+    }
+    if (len < sizeof(v))
+        return -EINVAL;
+    memcpy(&v, val, sizeof(v));
+    LOCK_TCPIP_CORE();
+    int err = 0;
+    if (level == SOL_SOCKET && opt == SO_REUSEADDR && s->conn->pcb.ip) {
+        if (v)
+            ip_set_option(s->conn->pcb.ip, SOF_REUSEADDR);
+        else
+            ip_reset_option(s->conn->pcb.ip, SOF_REUSEADDR);
+    } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM &&
+               s->conn->pcb.tcp) {
+        if (v)
+            tcp_nagle_disable(s->conn->pcb.tcp);
+        else
+            tcp_nagle_enable(s->conn->pcb.tcp);
+    } else {
+        err = -ENOPROTOOPT;
+    }
+    UNLOCK_TCPIP_CORE();
+    return err;
+}
+
+static size_t in_max_send(void *p) { (void)p; return UDP_MAX; }
+static bool in_is_stream(void *p) { return ((struct inet_sock *)p)->type == SOCK_STREAM; }
+
+const struct sock_family inet_family = {
+    .bind = in_bind, .listen = in_listen, .connect = in_connect, .accept = in_accept,
+    .send = in_send, .recv = in_recv, .shutdown = in_shutdown, .name = in_name,
+    .getsockopt = in_getsockopt, .setsockopt = in_setsockopt, .max_send = in_max_send,
+    .is_stream = in_is_stream,
+};
+
+/* ---- the file ---- */
+static ssize_t inet_read(struct file *f, void *buf, size_t n)
+{
+    return in_recv(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
+}
+
+static ssize_t inet_write(struct file *f, const void *buf, size_t n)
+{
+    return in_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL);
+}
+
+/* POLLOUT is "connected and not shut down" (a full TCP send buffer is not seen:
+ * a non-blocking send then returns EAGAIN). */
+static int inet_poll(struct file *f)
+{
+    struct inet_sock *s = f->priv;
+    int m = 0;
+    unsigned long fl = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
+    if (readable(s))
+        m |= POLLIN;
+    spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, fl);
+    if (s->type == SOCK_DGRAM)
+        m |= POLLOUT;
+    else if (!s->listening && !s->wr_shut && s->conn->state != NETCONN_CONNECT &&
+             s->conn->pcb.tcp)
+        m |= POLLOUT;
+    if (s->type == SOCK_STREAM && (s->eof || tcp_gone(s)))
+        m |= POLLHUP;
+    return m;
+}
+
+static struct waitqueue *inet_poll_wq(struct file *f)
+{
+    (void)f;
+    return &lwip_port_mbox_wq;
+}
+
+static void inet_release(struct file *f)
+{
+    struct inet_sock *s = f->priv;
+    if (!s)
+        return;
+    if (s->rx)
+        pbuf_free(s->rx);
+    netconn_delete(s->conn);
+    kfree(s);
+}
+
+static const struct file_ops inet_ops = {
+    .read = inet_read, .write = inet_write, .rw_iov = sock_rw_iov, .poll = inet_poll,
+    .poll_wq = inet_poll_wq, .release = inet_release, .statfs_magic = SOCKFS_MAGIC,
+    .stat_mode = S_IFSOCK | 0777,
+};
