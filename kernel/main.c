@@ -23,6 +23,7 @@
 #include <osc/smp.h>
 #include <osc/syscall.h>
 #include <osc/uart.h>
+#include <osc/vdso.h>
 #include <osc/vfs.h>
 
 struct boot_info boot_info;
@@ -117,6 +118,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     input_init();               /* [input] evdev's /dev/input nodes, so after vfs_init */
     ps2_init();                 /* [ps2] keyboard and mouse: report to the input layer */
     syscall_init();             /* [syscall] the dispatch table */
+    vdso_init();                /* the vDSO every process maps */
 
     if (cmdline_has("test")) {
         /* Kernel tests, then the user-space suite under /sbin/init; PID 1's exit
