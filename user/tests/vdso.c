@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -266,6 +267,21 @@ static int maps_check(unsigned long base)
 TEST(proc_self_maps_names_vdso_and_vvar)
 {
     CHECK_EQ(maps_check(getauxval(AT_SYSINFO_EHDR)), 0);
+}
+
+/* The kernel's clock record stays read-only: mprotect cannot make it writable. */
+TEST(vvar_cannot_be_made_writable)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    REQUIRE(f != NULL);
+    char line[512];
+    unsigned long vvar = 0;
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, "[vvar]") && sscanf(line, "%lx-", &vvar) == 1)
+            break;
+    fclose(f);
+    REQUIRE(vvar != 0);
+    CHECK_ERR(mprotect((void *)vvar, 4096, PROT_READ | PROT_WRITE), EACCES);
 }
 
 static void child_uses_vdso(void)

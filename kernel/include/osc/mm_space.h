@@ -28,7 +28,7 @@
 
 #define USER_STACK_TOP   0x00007ffffffff000ull
 #define USER_STACK_SIZE  MiB(8)
-#define USER_MMAP_BASE   0x00007f0000000000ull  /* mmap searches down from here... */
+#define USER_MMAP_BASE   0x00007f0000000000ull  /* mmap's top without randomisation */
 #define USER_STACK_GUARD MiB(1)                 /* no mmap hint this close below the stack */
 #define USER_MMAP_MIN    0x0000000000010000ull  /* nothing maps below (NULL guard) */
 
@@ -73,8 +73,8 @@ struct mm_space {
     struct mutex lock;
     struct vma *vmas;
     vaddr_t brk_start, brk;     /* heap: [brk_start, ALIGN_UP(brk)) is a VMA */
-    /* ...or from here: USER_MMAP_BASE less exec's random offset (aslr.c). Set
-     * before the space is live, then constant. */
+    /* mmap searches down from here: USER_MMAP_BASE less exec's random offset
+     * (exec.c). Set before the space is live, then constant. */
     vaddr_t mmap_base;
     /* Accounting in pages, written under lock, read without it (atomic loads) by
      * getrusage and /proc: see struct mm_counts. */
