@@ -143,7 +143,8 @@ static int stack_build(struct mm_space *mm, const char *path, const char *const 
         phdr_va = phdr;
     }
     const uint64_t aux[AUXV_PAIRS][2] = {
-        { vdso ? AT_SYSINFO_EHDR : AT_IGNORE, vdso }, { AT_PHDR, phdr_va }, { AT_PHENT, ELF_PHENTSIZE }, { AT_PHNUM, plan->phnum },
+        { vdso ? AT_SYSINFO_EHDR : AT_IGNORE, vdso },   /* first, as Linux puts it */
+        { AT_PHDR, phdr_va }, { AT_PHENT, ELF_PHENTSIZE }, { AT_PHNUM, plan->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, lay->at_base }, { AT_FLAGS, 0 },
         { AT_ENTRY, lay->at_entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
         { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, rnd }, { AT_HWCAP, arch_hwcap() },
