@@ -21,7 +21,7 @@ KERNEL_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-s
 
 # Every .c and .S under kernel/ is part of the kernel; a subsystem adds files simply
 # by creating them.
-KERNEL_SRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
+KERNEL_SRCS := $(filter-out kernel/arch/$(ARCH)/vdso/%,$(shell find kernel -name '*.c' -o -name '*.S' | sort))
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
 # lwIP, the TCP/IP stack: Debian's `lwip` 2.1.3 source (its pristine upstream tarball),
@@ -96,6 +96,26 @@ $(FONT_DIR)/%.psf.gz:
 	@echo "missing console font $@: run 'make setup' (package console-setup-linux)"; exit 1
 $(BUILD)/kernel/gfx/font_data.S.o: $(BUILD)/fonts/console.psf $(BUILD)/fonts/title.psf
 $(BUILD)/kernel/gfx/font_data.S.o: KERNEL_CFLAGS += -Wa,-I$(BUILD)/fonts
+
+# The vDSO (kernel/arch/x86_64/vdso/): user-mode code, position-independent, no
+# libc, linked by its own script into a small shared object that vdso_image.S embeds.
+# It must need no relocation (it runs wherever it is mapped), which is checked.
+VDSO_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -fPIC -ffreestanding -fno-builtin \
+    -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+    -fcf-protection=none -Ikernel/include
+VDSO_DIR := kernel/arch/$(ARCH)/vdso
+$(BUILD)/vdso/vdso.so: $(VDSO_DIR)/vdso.c $(VDSO_DIR)/vdso.lds kernel/include/osc/vdso_data.h
+	@mkdir -p $(dir $@)
+	@echo "  VDSO    $@"
+	@$(CC) $(VDSO_CFLAGS) -c $< -o $(BUILD)/vdso/vdso.o
+	@$(LD) -shared -soname=linux-vdso.so.1 --hash-style=both --build-id=none -Bsymbolic \
+	    -z max-page-size=4096 -z noexecstack --no-undefined -T $(VDSO_DIR)/vdso.lds \
+	    $(BUILD)/vdso/vdso.o -o $@.tmp
+	@readelf -r $@.tmp | grep -q 'no relocations' || \
+	    { echo "error: the vDSO has relocations"; readelf -r $@.tmp; exit 1; }
+	@$(OBJCOPY) -S $@.tmp $@ && rm -f $@.tmp
+$(BUILD)/kernel/arch/$(ARCH)/vdso_image.S.o: $(BUILD)/vdso/vdso.so
+$(BUILD)/kernel/arch/$(ARCH)/vdso_image.S.o: KERNEL_CFLAGS += -Wa,-I$(BUILD)/vdso
 
 kernel: $(BUILD)/kernel.elf
 

@@ -25,6 +25,7 @@
 #include <osc/syscall.h>
 #include <osc/uart.h>
 #include <osc/usb.h>
+#include <osc/vdso.h>
 #include <osc/vfs.h>
 
 struct boot_info boot_info;
@@ -123,6 +124,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     ps2_init();                 /* [ps2] keyboard and mouse: report to the input layer */
     usb_init();                 /* [xhci] USB devices present at boot, then hot-plug */
     syscall_init();             /* [syscall] the dispatch table */
+    vdso_init();                /* the vDSO every process maps */
 
     if (cmdline_has("test")) {
         /* Kernel tests, then the user-space suite under /sbin/init; PID 1's exit

@@ -80,6 +80,7 @@ FIGURE_LIMIT = {"full": 240.0, "quick": 60.0}   # longest time without a new BEN
 FIGURES = [
     ("boot_ms", "boot: QEMU start -> first init line", "ms"),
     ("getpid_ns", "getpid", "ns"),
+    ("clock_gettime_ns", "clock_gettime(CLOCK_MONOTONIC) (libc: vDSO)", "ns"),
     ("yield_pingpong_ns", "sched_yield ping-pong, 2 threads (round trip)", "ns"),
     ("pipe_rtt_ns", "pipe round trip, 2 processes", "ns"),
     ("fork_exit_wait_us", "fork + exit + wait", "us"),

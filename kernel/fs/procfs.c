@@ -475,12 +475,14 @@ static int gen_pid_maps(struct pnode *n, struct pbuf *b)
             v = v->next;
             end = v->end;
         }
-        const char *name = (v->flags & VMA_STACK) ? "[stack]" : (v->flags & VMA_HEAP) ? "[heap]" : "";
+        const char *name = (v->flags & VMA_STACK) ? "[stack]" : (v->flags & VMA_HEAP) ? "[heap]"
+                         : (v->flags & VMA_VDSO) ? "[vdso]" : (v->flags & VMA_VVAR) ? "[vvar]" : "";
         /* Mappings are anonymous (files are copied in): offset 0, device 00:00, inode 0. */
         pbuf_printf(b, "%08lx-%08lx %c%c%c%c 00000000 00:00 0%s%s\n",
                     (unsigned long)start, (unsigned long)end,
                     (v->prot & PROT_READ) ? 'r' : '-', (v->prot & PROT_WRITE) ? 'w' : '-',
-                    (v->prot & PROT_EXEC) ? 'x' : '-', (v->flags & VMA_SHARED) ? 's' : 'p',
+                    (v->prot & PROT_EXEC) ? 'x' : '-',
+                    (v->flags & (VMA_SHARED | VMA_VVAR)) == VMA_SHARED ? 's' : 'p',
                     *name ? "                          " : "", name);
     }
     mutex_unlock(&mm->lock);

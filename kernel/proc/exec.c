@@ -17,6 +17,7 @@
 #include <osc/mm.h>
 #include <osc/syscall.h>
 #include <osc/uaccess.h>
+#include <osc/vdso.h>
 #include <osc/vfs.h>
 #include <asm/user_regs.h>
 #include "../sched/sched_internal.h"
@@ -41,10 +42,27 @@ _Static_assert(ELF_INTERP_BASE + ELF_INTERP_SPAN_MAX <= USER_STACK_TOP - USER_ST
 struct exec_req {
     const struct vfs_ctx *ctx;
     const char *filename;
+    bool randomize;             /* aslr_enabled: random layout */
 };
+
+/* Randomisation, in bits of page-granular offset, as Linux x86_64 has it
+ * (docs/STATUS.md): mmap base and PIE base 28 (mmap_rnd_bits), stack top 22
+ * (STACK_RND_MASK) plus up to 8 KiB of 16-byte steps for the initial sp
+ * (arch_align_stack), brk 13 (arch_randomize_brk's 32 MiB). The loader and the vDSO
+ * go at the top of the randomised mmap area, as Linux maps them there. */
+#define ASLR_MMAP_BITS  28
+#define ASLR_STACK_BITS 22
+#define ASLR_SP_BYTES   8192
+#define ASLR_BRK_BITS   13
+/* The randomised layout stays inside the fixed one's bounds. */
+_Static_assert(USER_MMAP_BASE - (PAGE_SIZE << ASLR_MMAP_BITS) > USER_MMAP_MIN + USER_MMAP_BASE / 2,
+               "mmap randomisation reaches the brk limit");
+_Static_assert(ELF_PIE_BASE + (PAGE_SIZE << ASLR_MMAP_BITS) < USER_MMAP_BASE -
+               (PAGE_SIZE << ASLR_MMAP_BITS) - ELF_INTERP_SPAN_MAX, "PIE area reaches the loader");
 
 /* auxv tags (elf.h in Linux uapi). */
 #define AT_NULL     0
+#define AT_IGNORE   1
 #define AT_PHDR     3
 #define AT_PHENT    4
 #define AT_PHNUM    5
@@ -62,7 +80,8 @@ struct exec_req {
 #define AT_RANDOM   25
 #define AT_HWCAP2   26
 #define AT_EXECFN   31
-#define AUXV_PAIRS  18
+#define AT_SYSINFO_EHDR 33
+#define AUXV_PAIRS  19
 
 static size_t count_strings(const char *const v[], size_t *bytes)
 {
@@ -72,20 +91,20 @@ static size_t count_strings(const char *const v[], size_t *bytes)
     return n;
 }
 
-/* The initial stack, built in a kernel buffer mirroring [sp, USER_STACK_TOP) and
- * copied in one go. Top down: execfn and argv/envp strings, AT_RANDOM bytes, a copy
+/* The initial stack, built in a kernel buffer mirroring [sp, top) and copied in
+ * one go. Top down: execfn and argv/envp strings, AT_RANDOM bytes, a copy
  * of the program headers when no segment holds them, then (16-byte aligned at sp)
  * argc, argv[], NULL, envp[], NULL, auxv pairs. */
 static int stack_build(struct mm_space *mm, const char *path, const char *const argv[],
                        const char *const envp[], const struct elf_plan *plan,
-                       const void *file, const struct elf_layout *lay, uint64_t *sp_out)
+                       const void *file, const struct elf_layout *lay, uint64_t top,
+                       uint64_t vdso, uint64_t *sp_out)
 {
     size_t str_bytes = strlen(path) + 1;
     size_t argc = count_strings(argv, &str_bytes), envc = count_strings(envp, &str_bytes);
     if (argc > EXEC_ARGC_MAX || envc > EXEC_ARGC_MAX || str_bytes > EXEC_ARG_MAX)
         return -E2BIG;
     size_t phdr_bytes = plan->phdr_in_image ? 0 : (size_t)plan->phnum * ELF_PHENTSIZE;
-    uint64_t top = USER_STACK_TOP - 16;
     uint64_t str_base = ALIGN_DOWN(top - str_bytes, 16);
     uint64_t rnd = str_base - 16;
     uint64_t phdr = ALIGN_DOWN(rnd - phdr_bytes, 16);
@@ -124,6 +143,7 @@ static int stack_build(struct mm_space *mm, const char *path, const char *const 
         phdr_va = phdr;
     }
     const uint64_t aux[AUXV_PAIRS][2] = {
+        { vdso ? AT_SYSINFO_EHDR : AT_IGNORE, vdso },   /* first, as Linux puts it */
         { AT_PHDR, phdr_va }, { AT_PHENT, ELF_PHENTSIZE }, { AT_PHNUM, plan->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, lay->at_base }, { AT_FLAGS, 0 },
         { AT_ENTRY, lay->at_entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
@@ -235,8 +255,20 @@ static int load_elf(const struct exec_req *req, const char *path, const void *da
     int err = !plan || !iplan ? -ENOMEM : elf_parse(data, len, plan);
     if (!err && plan->has_interp)
         err = load_interp(req, path, plan, iplan, &idata, &ifp);
+    uint64_t mmap_base = USER_MMAP_BASE, stack_top = USER_STACK_TOP, sp_off = 16;
+    uint64_t pie_base = ELF_PIE_BASE, interp_base = ELF_INTERP_BASE, brk_off = 0;
+    if (!err && req->randomize) {
+        mmap_base -= aslr_pages(ASLR_MMAP_BITS);
+        stack_top -= aslr_pages(ASLR_STACK_BITS);
+        sp_off += ALIGN_DOWN(arch_random_u64() % ASLR_SP_BYTES, 16);
+        pie_base += aslr_pages(ASLR_MMAP_BITS);
+        brk_off = aslr_pages(ASLR_BRK_BITS);
+        uint64_t ispan = plan->has_interp ? iplan->span_hi - iplan->span_lo : 0;
+        if (ispan <= ELF_INTERP_SPAN_MAX)       /* else elf_layout refuses it */
+            interp_base = mmap_base - ispan;
+    }
     if (!err) {
-        err = elf_layout(plan, plan->has_interp ? iplan : NULL, &lay);
+        err = elf_layout_at(plan, plan->has_interp ? iplan : NULL, pie_base, interp_base, &lay);
         if (err && plan->has_interp) {
             log_info("exec %s: interpreter %s unusable (not a plain ET_DYN?) or overlapped",
                      path, plan->interp);
@@ -247,6 +279,8 @@ static int load_elf(const struct exec_req *req, const char *path, const void *da
         mm = mm_create();
         if (!mm)
             err = -ENOMEM;
+        else
+            mm->mmap_base = mmap_base;
     }
     /* Mapping file pages needs their page_ref counts; without them, copy. */
     if (!err && (fp || ifp) && page_ref_init()) {
@@ -259,14 +293,14 @@ static int load_elf(const struct exec_req *req, const char *path, const void *da
     if (!err && plan->has_interp)
         err = map_image(mm, iplan, idata, ifp, lay.interp_bias);
     if (!err) {
-        mm->brk_start = mm->brk = lay.brk;
+        mm->brk_start = mm->brk = lay.brk + brk_off;
         uint64_t stack = out->stack_limit ? out->stack_limit : USER_STACK_SIZE;
         stack = ALIGN_DOWN(MIN(MAX(stack, USER_STACK_MIN), USER_STACK_MAX), PAGE_SIZE);
-        err = mm_map_fixed(mm, USER_STACK_TOP - stack, USER_STACK_TOP,
-                           PROT_READ | PROT_WRITE, VMA_STACK);
+        err = mm_map_fixed(mm, stack_top - stack, stack_top, PROT_READ | PROT_WRITE, VMA_STACK);
     }
     if (!err)
-        err = stack_build(mm, req->filename, argv, envp, plan, data, &lay, &out->sp);
+        err = stack_build(mm, req->filename, argv, envp, plan, data, &lay, stack_top - sp_off,
+                          vdso_map(mm), &out->sp);
     if (err) {
         if (mm)
             mm_put(mm);
@@ -332,7 +366,7 @@ int exec_load(struct process *p, const char *path, const char *const argv[],
               const char *const envp[], struct exec_image *out)
 {
     struct vfs_ctx c = vfs_ctx_of(p);
-    struct exec_req req = { &c, path };
+    struct exec_req req = { &c, path, aslr_enabled(p) };
     return exec_load_depth(&req, path, argv, envp, out, 0);
 }
 

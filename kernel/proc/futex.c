@@ -245,6 +245,13 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t
     else
         err = futex_sleep_locked(&w, deadline);
     spin_unlock_irqrestore(&futex_lock, f);
+    /* Woken neither by FUTEX_WAKE nor the deadline: a signal, or nothing. Linux
+     * shows EINTR only when a handler runs and otherwise waits on, so a signal
+     * that ends up ignored (SIGCHLD queued while a thread had it blocked, then
+     * woke this one) is invisible. Without Linux's restart block a relative
+     * timeout then starts over: the wait can only grow, never end early. */
+    if (err == -EINTR)
+        err = deadline == UINT64_MAX ? -ERESTARTSYS : -ERESTARTNOHAND;
     return err;
 }
 

@@ -25,6 +25,7 @@ struct mm_space *mm_create(void)
         return NULL;
     }
     mm->refs = 1;
+    mm->mmap_base = USER_MMAP_BASE;
     mutex_init(&mm->lock, "mm_space", RANK_MM_SPACE);
     return mm;
 }
@@ -281,20 +282,30 @@ static bool range_free(struct mm_space *mm, vaddr_t start, vaddr_t end)
     return true;
 }
 
+/* A hint is taken only outside the guard gap below the stack (Linux's
+ * stack_guard_gap), so an overflowing stack faults instead of running into it. */
+static bool clear_of_stack(struct mm_space *mm, vaddr_t end)
+{
+    for (struct vma *v = mm->vmas; v; v = v->next)
+        if ((v->flags & VMA_STACK) && end <= v->start && v->start - end < USER_STACK_GUARD)
+            return false;
+    return true;
+}
+
 /* mm_find_free with mm->lock held. */
 static vaddr_t find_free_locked(struct mm_space *mm, vaddr_t hint, size_t len)
 {
     len = ALIGN_UP(len, PAGE_SIZE);
-    if (!len || len > USER_MMAP_BASE - USER_MMAP_MIN)
+    if (!len || len > mm->mmap_base - USER_MMAP_MIN)
         return 0;
     vaddr_t found = 0;
     hint = ALIGN_DOWN(hint, PAGE_SIZE);
     if (hint >= USER_MMAP_MIN && hint < USER_SPACE_END && len <= USER_SPACE_END - hint &&
-        range_free(mm, hint, hint + len)) {
+        range_free(mm, hint, hint + len) && clear_of_stack(mm, hint + len)) {
         found = hint;
     } else {
         /* Top-down: try just below each VMA (and below the base), highest first. */
-        vaddr_t top = USER_MMAP_BASE;
+        vaddr_t top = mm->mmap_base;
         for (;;) {
             if (top < USER_MMAP_MIN + len)
                 break;
@@ -560,8 +571,8 @@ int mm_remap(struct mm_space *mm, vaddr_t old, size_t old_len, size_t new_len,
         err = -EFAULT;
         goto out;
     }
-    if (v->flags & (VMA_HEAP | VMA_STACK)) {
-        err = -EINVAL;          /* brk and the stack keep their own bookkeeping */
+    if (v->flags & (VMA_HEAP | VMA_STACK | VMA_VDSO | VMA_VVAR)) {
+        err = -EINVAL;          /* brk, the stack and the vDSO keep their own bookkeeping */
         goto out;
     }
     if (!fixed && new_len <= old_len) {
@@ -702,6 +713,7 @@ struct mm_space *mm_fork(struct mm_space *mm)
     int err = 0;
     mutex_lock(&mm->lock);
     c->brk_start = mm->brk_start;
+    c->mmap_base = mm->mmap_base;
     c->brk = mm->brk;
     struct vma **tail = &c->vmas;
     for (struct vma *v = mm->vmas; v && !err; v = v->next) {

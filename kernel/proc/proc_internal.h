@@ -224,6 +224,12 @@ void arch_fpu_init_area(void *area);
 uint64_t arch_random_u64(void);
 uint64_t arch_hwcap(void);
 
+/* ---- aslr.c ---- */
+/* Whether exec randomises p's new address space (p NULL: a kernel-started one). */
+bool aslr_enabled(const struct process *p);
+/* A random multiple of PAGE_SIZE below 2^bits pages. */
+uint64_t aslr_pages(unsigned bits);
+
 /* arch (kernel/arch/x86_64/signal_frame.c): the Linux rt_sigframe. */
 struct signal_frame {
     int sig;

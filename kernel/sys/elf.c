@@ -277,14 +277,22 @@ int elf_parse(const void *buf, size_t len, struct elf_plan *plan)
 
 int elf_layout(const struct elf_plan *prog, const struct elf_plan *interp, struct elf_layout *out)
 {
+    return elf_layout_at(prog, interp, ELF_PIE_BASE, ELF_INTERP_BASE, out);
+}
+
+int elf_layout_at(const struct elf_plan *prog, const struct elf_plan *interp, uint64_t pie_base,
+                  uint64_t interp_base, struct elf_layout *out)
+{
     memset(out, 0, sizeof(*out));
     /* The program must end below the interpreter's area (when there is one: it is
      * also where a big static ET_EXEC may legitimately live otherwise). */
-    uint64_t limit = interp ? ELF_INTERP_BASE : ELF_USER_END;
+    uint64_t limit = interp ? interp_base : ELF_USER_END;
+    if (pie_base >= limit || (pie_base | interp_base) % ELF_PAGE_SIZE)
+        return -ENOEXEC;
     if (prog->type == ET_DYN) {
-        if (prog->span_hi - prog->span_lo > limit - ELF_PIE_BASE)
+        if (prog->span_hi - prog->span_lo > limit - pie_base)
             return -ENOEXEC;
-        out->bias = ELF_PIE_BASE - prog->span_lo;
+        out->bias = pie_base - prog->span_lo;
     } else if (prog->span_hi > limit) {
         return -ENOEXEC;
     }
@@ -299,7 +307,9 @@ int elf_layout(const struct elf_plan *prog, const struct elf_plan *interp, struc
         return -ENOEXEC;
     if (interp->span_hi - interp->span_lo > ELF_INTERP_SPAN_MAX)
         return -ENOEXEC;
-    out->interp_bias = ELF_INTERP_BASE - interp->span_lo;
+    if (interp->span_hi - interp->span_lo > ELF_USER_END - interp_base)
+        return -ENOEXEC;
+    out->interp_bias = interp_base - interp->span_lo;
     out->at_base = out->interp_bias;     /* Linux: the load bias (span_lo is 0 for ld.so) */
     out->entry = interp->entry + out->interp_bias;
     return 0;

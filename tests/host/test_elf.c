@@ -270,6 +270,31 @@ TEST(layout_dynamic_pie_starts_in_loader_with_program_auxv)
     free(ii.buf);
 }
 
+/* Randomised bases (exec's ASLR) land where asked; a PIE base at or above the
+ * loader's, or one not page-aligned, is refused. */
+TEST(layout_at_places_program_and_loader_at_the_given_bases)
+{
+    struct image im, ii;
+    static struct elf_plan p, ip;
+    struct elf_layout l;
+    bool ok = parse_real("glibc-dynamic", &im, &p);
+    ok = parse_real("ld-linux", &ii, &ip) && ok;
+    if (ok) {
+        uint64_t pie = ELF_PIE_BASE + 0x12345000ull, ld = 0x7e1234567000ull;
+        CHECK_EQ(elf_layout_at(&p, &ip, pie, ld, &l), 0);
+        CHECK_EQ(l.bias, pie - p.span_lo);
+        CHECK_EQ(l.interp_bias, ld - ip.span_lo);
+        CHECK_EQ(l.at_base, l.interp_bias);
+        CHECK_EQ(l.entry, ip.entry + l.interp_bias);
+        CHECK_EQ(l.brk, p.span_hi + l.bias);
+        CHECK_EQ(elf_layout_at(&p, &ip, ld, ld, &l), -ENOEXEC);
+        CHECK_EQ(elf_layout_at(&p, &ip, pie + 8, ld, &l), -ENOEXEC);
+        CHECK_EQ(elf_layout_at(&p, &ip, pie, ELF_USER_END - ELF_PAGE_SIZE, &l), -ENOEXEC);
+    }
+    free(im.buf);
+    free(ii.buf);
+}
+
 TEST(layout_static_programs_have_no_base_and_run_their_own_entry)
 {
     struct image im;

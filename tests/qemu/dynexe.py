@@ -6,7 +6,7 @@ nothing in the standard initramfs). Copies of /bin/true whose PT_INTERP names a
 missing file, a text file, or a dynamic program must fail exec with the shell's
 error while the system keeps running. One boot.
 
-usage: dynexe.py   tests: dynexe_echo, dynexe_true, dynexe_env, dynexe_ls_dir,
+usage: dynexe.py   tests: dynexe_echo, dynexe_true, dynexe_env, dynexe_ls_dir, dynexe_aslr_pie_loader_vdso,
                           dynexe_ls_root, dynexe_ls_long, dynexe_missing_interp, dynexe_bad_interp,
                           dynexe_interp_with_interp, dynexe_system_survives"""
 
@@ -18,7 +18,8 @@ import tempfile
 from common import ROOT, Reporter
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
-PROGRAMS = {"echo": "/bin/echo", "true": "/bin/true", "env": "/usr/bin/env", "ls": "/bin/ls"}
+PROGRAMS = {"echo": "/bin/echo", "true": "/bin/true", "env": "/usr/bin/env", "ls": "/bin/ls",
+            "cat": "/bin/cat"}
 INTERP = b"/lib64/ld-linux-x86-64.so.2"
 # Same-length replacement PT_INTERP strings (the file's layout stays as it is).
 BAD = {"missing": b"/lib64/ld-absnt-x86-64.so.2",      # no such file
@@ -32,6 +33,8 @@ SCRIPT = """
 echo ==ls-dir; /opt/dyn/ls -1 /opt/dyn
 echo ==ls-root; /opt/dyn/ls -1 /; echo ==bb-root; ls -1 /
 echo ==ls-long; /opt/dyn/ls -ld /opt/dyn/ls /tmp
+echo ==maps1; /opt/dyn/cat /proc/self/maps
+echo ==maps2; /opt/dyn/cat /proc/self/maps
 echo ==bad
 /opt/dyn/missing; echo missing=$?
 /opt/dyn/badinterp; echo badinterp=$?
@@ -82,6 +85,19 @@ def section(out, start, end):
     return rest[:rest.index(end)] if end in rest else (rest if end is None else None)
 
 
+def layout(maps):
+    """(program base, loader base, vDSO base) from a dynamic program's own maps: the
+    first mapping, the one right above [vdso] (the loader sits at the top of the
+    mmap area, the vDSO below it), and [vdso]; None when not recognisable."""
+    if not maps:
+        return None
+    starts = [int(l.split("-")[0], 16) for l in maps if re.match(r"^[0-9a-f]+-", l)]
+    vdso = [i for i, l in enumerate(maps) if l.endswith("[vdso]")]
+    if not starts or len(vdso) != 1 or vdso[0] + 1 >= len(maps):
+        return None
+    return (starts[0], int(maps[vdso[0] + 1].split("-")[0], 16), starts[vdso[0]])
+
+
 def main():
     rep = Reporter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,11 +121,16 @@ def main():
     got, bb = section(out, "==ls-root", "==bb-root"), section(out, "==bb-root", "==ls-long")
     rep.check("dynexe_ls_root", bool(got) and got == bb and "opt" in got,
               "coreutils ls / equals busybox ls /", detail)
-    got = section(out, "==ls-long", "==bad") or []
+    got = section(out, "==ls-long", "==maps1") or []
     rep.check("dynexe_ls_long", len(got) == 2 and got[0].startswith("-rwxr-xr-x ") and
               got[0].endswith(" /opt/dyn/ls") and got[1].startswith("drwxrwxrwt ") and
               got[1].endswith(" /tmp"),
               "ls -ld (stat, getxattr for ACLs and SELinux labels): %r" % got, detail)
+    m1, m2 = layout(section(out, "==maps1", "==maps2")), layout(section(out, "==maps2", "==bad"))
+    rep.check("dynexe_aslr_pie_loader_vdso", m1 is not None and m2 is not None and
+              all(a != b for a, b in zip(m1, m2)) and 0x555555554000 not in (m1[0], m2[0]),
+              "two runs of a PIE: program, loader and vDSO bases all differ: %r %r" % (m1, m2),
+              detail)
     rep.check("dynexe_missing_interp", "missing=127" in lines and
               any("/opt/dyn/missing" in l and "not found" in l for l in lines),
               "missing interpreter: exec fails with ENOENT (127, 'not found')", detail)

@@ -113,6 +113,17 @@ static int body_getpid(int n)
     return 0;
 }
 
+/* --- clock_gettime through the C library: the vDSO where the kernel maps one (no
+ * kernel entry at all), else the syscall. */
+static int body_clock(int n)
+{
+    struct timespec t;
+    for (int i = 0; i < n; i++)
+        if (clock_gettime(CLOCK_MONOTONIC, &t))
+            return -1;
+    return 0;
+}
+
 /* --- memcpy of one 1024x768x4 frame: what the compositor's blit costs at best. */
 static char *frame_src, *frame_dst;
 static int body_memcpy(int n)
@@ -587,6 +598,7 @@ static void bench_files(void)
 }
 
 static void bench_getpid(void) { timed("getpid_ns", pick(7, 20000, 1000), body_getpid, 1.0, "ns"); }
+static void bench_clock(void)  { timed("clock_gettime_ns", pick(7, 20000, 1000), body_clock, 1.0, "ns"); }
 static void bench_yield(void)  { timed("yield_pingpong_ns", pick(5, 2000, 100), body_yield, 1.0, "ns"); }
 static void bench_pipe(void)   { timed("pipe_rtt_ns", pick(5, 2000, 100), body_pipe, 1.0, "ns"); }
 static void bench_fork(void)   { timed("fork_exit_wait_us", pick(5, 100, 5), body_fork, 1000.0, "us"); }
@@ -598,6 +610,7 @@ static const struct figure {
     void (*run)(void);
 } figures[] = {
     { "getpid", bench_getpid },
+    { "clock", bench_clock },
     { "yield", bench_yield },
     { "pipe", bench_pipe },
     { "fork", bench_fork },

@@ -6,6 +6,7 @@
 #include <osc/arch.h>
 #include <osc/lib.h>
 #include <osc/log.h>
+#include <osc/percpu.h>
 #include <asm/cpufeature.h>
 #include <asm/pat.h>
 
@@ -27,7 +28,9 @@
 #define CPUID1_ECX_AVX      (1u << 28)
 #define CPUID7_EBX_SMEP     (1u << 7)
 #define CPUID7_EBX_SMAP     (1u << 20)
+#define CPUID7_ECX_RDPID    (1u << 22)
 #define CPUIDX1_EDX_NX      (1u << 20)   /* leaf 0x80000001 */
+#define CPUIDX1_EDX_RDTSCP  (1u << 27)
 
 /* Control register bits (SDM 3A 2.5). */
 #define CR0_MP              (1ul << 1)
@@ -52,6 +55,7 @@
 
 #define MSR_EFER            0xc0000080  /* SDM 4 2.1 */
 #define EFER_NXE            (1ull << 11)
+#define MSR_TSC_AUX         0xc0000103  /* SDM 4 2.1: read by RDTSCP and RDPID */
 
 static bool features[CPU_FEATURE_COUNT];     /* written once by the boot CPU */
 
@@ -60,6 +64,7 @@ static const char *const feature_names[CPU_FEATURE_COUNT] = {
     [CPU_FEATURE_AVX] = "avx",   [CPU_FEATURE_NX] = "nx",
     [CPU_FEATURE_SMEP] = "smep", [CPU_FEATURE_SMAP] = "smap",
     [CPU_FEATURE_PAT] = "pat",   [CPU_FEATURE_MCE] = "mce",
+    [CPU_FEATURE_RDTSCP] = "rdtscp", [CPU_FEATURE_RDPID] = "rdpid",
 };
 
 bool cpu_has(enum cpu_feature f)
@@ -106,10 +111,12 @@ void cpu_features_detect(void)
         cpuid(CPUID_LEAF_EXT_FEATURES, 0, &a, &b, &c, &d);
         features[CPU_FEATURE_SMEP] = b & CPUID7_EBX_SMEP;
         features[CPU_FEATURE_SMAP] = b & CPUID7_EBX_SMAP;
+        features[CPU_FEATURE_RDPID] = c & CPUID7_ECX_RDPID;
     }
     if (max_ext >= CPUID_LEAF_EXT_INFO) {
         cpuid(CPUID_LEAF_EXT_INFO, 0, &a, &b, &c, &d);
         features[CPU_FEATURE_NX] = d & CPUIDX1_EDX_NX;
+        features[CPU_FEATURE_RDTSCP] = d & CPUIDX1_EDX_RDTSCP;
     }
 }
 
@@ -166,6 +173,11 @@ void cpu_features_enable(void)
 
     if (cpu_has(CPU_FEATURE_PAT))
         pat_program();
+
+    /* The CPU number where user space reads it (the vDSO's getcpu), as Linux sets
+     * it: (node << 12) | cpu, node 0. */
+    if (cpu_has(CPU_FEATURE_RDTSCP) || cpu_has(CPU_FEATURE_RDPID))
+        wrmsr(MSR_TSC_AUX, this_cpu()->id & 0xfff);
 }
 
 void cpu_control_state_read(struct cpu_control_state *st)

@@ -62,7 +62,12 @@ void arch_time_init(void)
     }
 }
 
+int64_t time_realtime_offset_ns(void)
+{
+    return boot_unix_seconds * 1000000000ll - (int64_t)boot_rtc_ns;
+}
+
 int64_t time_realtime_ns(void)
 {
-    return boot_unix_seconds * 1000000000ll + (int64_t)(time_ns() - boot_rtc_ns);
+    return time_realtime_offset_ns() + (int64_t)time_ns();
 }

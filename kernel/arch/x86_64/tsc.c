@@ -96,6 +96,13 @@ void tsc_clock_start(uint64_t tsc_hz)
     tsc_base = rdtsc();
 }
 
+void time_clock_params(uint64_t *base, uint64_t *mult, unsigned *shift)
+{
+    *base = tsc_base;
+    *mult = tsc_mult;
+    *shift = TSC_SHIFT;
+}
+
 uint64_t time_ns(void)
 {
     if (!tsc_mult)

@@ -38,10 +38,12 @@
 #define ELF_INTERP_MAX    256    /* PT_INTERP path incl. NUL; longer is rejected */
 #define ELF_SHEBANG_MAX   256    /* Linux BINPRM_BUF_SIZE: only this much of a script is read */
 
-/* Load addresses the kernel picks (no ASLR yet). ET_DYN programs go where Linux puts
- * them with randomisation off; the dynamic loader (PT_INTERP) goes above the mmap
- * area (which searches down from 0x7f0000000000) and well below the stack, so
- * neither the program, its heap nor the libraries ld.so maps can collide with it. */
+/* Load addresses the kernel picks with randomisation off (`norandmaps`, personality
+ * ADDR_NO_RANDOMIZE; kernel/proc/aslr.c randomises them otherwise). ET_DYN programs
+ * go where Linux puts them with randomisation off; the dynamic loader (PT_INTERP)
+ * goes above the mmap area (which searches down from 0x7f0000000000) and well below
+ * the stack, so neither the program, its heap nor the libraries ld.so maps can
+ * collide with it. */
 #define ELF_PIE_BASE         0x0000555555554000ull
 #define ELF_INTERP_BASE      0x00007f8000000000ull
 #define ELF_INTERP_SPAN_MAX  (1ull << 30)   /* ld.so is ~250 KiB; bounds the loader's span */
@@ -105,6 +107,11 @@ int elf_parse(const void *buf, size_t len, struct elf_plan *plan);
  * ET_DYN, names an interpreter itself, spans more than ELF_INTERP_SPAN_MAX, or when
  * the program would reach into the interpreter's area. */
 int elf_layout(const struct elf_plan *prog, const struct elf_plan *interp, struct elf_layout *out);
+/* The same with the ET_DYN program's lowest page at pie_base and the interpreter's
+ * at interp_base (page-aligned; address-space randomisation picks them): elf_layout
+ * is elf_layout_at(prog, interp, ELF_PIE_BASE, ELF_INTERP_BASE, out). */
+int elf_layout_at(const struct elf_plan *prog, const struct elf_plan *interp, uint64_t pie_base,
+                  uint64_t interp_base, struct elf_layout *out);
 
 /* Parses a "#!" script line with Linux's rules: only the first ELF_SHEBANG_MAX bytes
  * count; the line ends at '\n' or NUL; blanks (space, tab) after "#!" are skipped;

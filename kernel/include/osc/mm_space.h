@@ -23,10 +23,13 @@
 #define VMA_HEAP        (1u << 1)       /* brk area */
 #define VMA_SHARED      (1u << 2)       /* MAP_SHARED: fork shares pages */
 #define VMA_MAYWRITE    (1u << 3)       /* shared file mapping of a file open for writing */
+#define VMA_VDSO        (1u << 4)       /* the vDSO's code: /proc maps [vdso] */
+#define VMA_VVAR        (1u << 5)       /* the vDSO's data page: /proc maps [vvar] */
 
 #define USER_STACK_TOP   0x00007ffffffff000ull
 #define USER_STACK_SIZE  MiB(8)
-#define USER_MMAP_BASE   0x00007f0000000000ull  /* mmap searches down from here */
+#define USER_MMAP_BASE   0x00007f0000000000ull  /* mmap's top without randomisation */
+#define USER_STACK_GUARD MiB(1)                 /* no mmap hint this close below the stack */
 #define USER_MMAP_MIN    0x0000000000010000ull  /* nothing maps below (NULL guard) */
 
 struct filepages;
@@ -70,6 +73,9 @@ struct mm_space {
     struct mutex lock;
     struct vma *vmas;
     vaddr_t brk_start, brk;     /* heap: [brk_start, ALIGN_UP(brk)) is a VMA */
+    /* mmap searches down from here: USER_MMAP_BASE less exec's random offset
+     * (exec.c). Set before the space is live, then constant. */
+    vaddr_t mmap_base;
     /* Accounting in pages, written under lock, read without it (atomic loads) by
      * getrusage and /proc: see struct mm_counts. */
     uint64_t rss, hiwater_rss;
@@ -116,8 +122,8 @@ int mm_map_object(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot
  * whose offsets match so and that end within its pages' size from addr. 0, or
  * -EINVAL when there is no such first VMA. */
 int mm_detach(struct mm_space *mm, vaddr_t addr, const struct vma_ops *ops);
-/* Finds a free page-aligned range of len bytes: at hint if free, else top-down below
- * USER_MMAP_BASE. Returns the address or 0. */
+/* Finds a free page-aligned range of len bytes: at hint if free and clear of the
+ * stack's guard gap, else top-down below mm->mmap_base. Returns the address or 0. */
 vaddr_t mm_find_free(struct mm_space *mm, vaddr_t hint, size_t len);
 int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end);
 /* -ENOMEM when part of the range is unmapped; -EACCES for PROT_WRITE on a shared

@@ -22,6 +22,7 @@ struct process {
     struct vnode *cwd;
     struct vnode *root;
     uint32_t umask;
+    uint32_t personality;       /* personality(2) (aslr.c): fork copies it, exec keeps it */
     uint32_t uid, gid, euid, egid;
     uint32_t suid, sgid;        /* saved set-user/group-ID (kernel/proc/creds.c) */
     uint32_t ngroups;

@@ -135,6 +135,7 @@
 #define __NR_sched_get_priority_max 146
 #define __NR_sched_get_priority_min 147
 #define __NR_sched_rr_get_interval 148
+#define __NR_personality 135
 #define __NR_prctl 157
 #define __NR_arch_prctl 158
 #define __NR_chroot 161

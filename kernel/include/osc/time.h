@@ -9,6 +9,10 @@
 uint64_t time_ns(void);             /* nanoseconds since boot; monotonic */
 int64_t time_realtime_ns(void);     /* nanoseconds since 1970-01-01 UTC */
 void time_delay_ns(uint64_t ns);    /* busy wait (early boot, drivers) */
+/* What time_ns() computes, for the vDSO (kernel/proc/vdso.c): ns = ((rdtsc - base)
+ * * mult) >> shift, mult 0 before the TSC is calibrated; and realtime - time_ns(). */
+void time_clock_params(uint64_t *base, uint64_t *mult, unsigned *shift);
+int64_t time_realtime_offset_ns(void);
 uint64_t time_ticks(void);          /* scheduler ticks since the timer started */
 
 struct rtc_time {

@@ -15,6 +15,8 @@ enum cpu_feature {
     CPU_FEATURE_SMAP,
     CPU_FEATURE_PAT,
     CPU_FEATURE_MCE,        /* machine-check exception (CR4.MCE): #MC instead of shutdown */
+    CPU_FEATURE_RDTSCP,     /* RDTSCP: TSC and IA32_TSC_AUX (the vDSO's getcpu) */
+    CPU_FEATURE_RDPID,      /* RDPID: IA32_TSC_AUX alone */
     CPU_FEATURE_COUNT
 };
 
