@@ -51,6 +51,8 @@ static bool is_dot(const char *n, size_t len) { return len == 1 && n[0] == '.'; 
 
 static struct vnode *cross_mounts(struct vnode *v)
 {
+    if (IS_ERR(v))
+        return NULL;                    /* a lookup that failed (a corrupt disk) */
     while (v && S_ISDIR(v->mode) && v->mounted)
         v = v->mounted->root;
     return v;
@@ -123,6 +125,8 @@ static int lookup_component(struct walk *w, struct vnode *dir, const char *name,
     struct vnode *v = dir->ops->lookup(dir, name, len);
     if (!v)
         return -ENOENT;
+    if (IS_ERR(v))
+        return (int)PTR_ERR(v);
     *out = cross_mounts(v);
     return 0;
 }
@@ -382,9 +386,13 @@ static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return rmdir ? -EINVAL : -EISDIR;
     if (is_dotdot(name, len))
         return rmdir ? -ENOTEMPTY : -EISDIR;
+    if (vnode_readonly(dir))
+        return -EROFS;
     v = dir->ops->lookup(dir, name, len);
     if (!v)
         return -ENOENT;
+    if (IS_ERR(v))
+        return (int)PTR_ERR(v);
     if (rmdir) {
         if (!S_ISDIR(v->mode))
             return -ENOTDIR;
@@ -462,9 +470,13 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
     if (is_dot(oname, olen) || is_dotdot(oname, olen) || is_dot(nname, nlen) ||
         is_dotdot(nname, nlen))
         return -EBUSY;
+    if (odir->fs == ndir->fs && vnode_readonly(odir))
+        return -EROFS;
     v = odir->ops->lookup(odir, oname, olen);
     if (!v)
         return -ENOENT;
+    if (IS_ERR(v))
+        return (int)PTR_ERR(v);
     if ((otrail || ntrail) && !S_ISDIR(v->mode))
         return -ENOTDIR;
     if (odir->fs != ndir->fs)
@@ -472,6 +484,8 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
     if (v->mounted || v == v->fs->root)
         return -EBUSY;
     target = ndir->ops->lookup(ndir, nname, nlen);
+    if (IS_ERR(target))
+        return (int)PTR_ERR(target);
     if (target == v)
         return 0;                       /* same file (or hard links to it): nothing */
     if (S_ISDIR(v->mode) && is_ancestor(v, ndir))
@@ -591,13 +605,21 @@ int vfs_mount(const char *path, struct vfs_fs *fs)
     if (!root)
         return -ENOMEM;
     struct vfs_ctx c = { root, root, 0, 0, 0 };
+    return vfs_mount_ctx(&c, path, fs);
+}
+
+int vfs_mount_ctx(const struct vfs_ctx *c, const char *path, struct vfs_fs *fs)
+{
     vfs_lock();
     struct vnode *d;
-    int err = lookup_locked(&c, NULL, path, VFS_FOLLOW, &d);
+    int err = lookup_locked(c, NULL, path, VFS_FOLLOW, &d);
     if (!err && !S_ISDIR(d->mode))
         err = -ENOTDIR;
     if (!err && d->mounted)
         err = -EBUSY;
+    for (struct vfs_fs *m = mount_list; !err && m; m = m->next)
+        if (VFS_MAJOR(fs->dev) && m->dev == fs->dev)
+            err = -EBUSY;               /* one block device, one mount */
     if (!err) {
         vnode_get(d);
         fs->mountpoint = d;
@@ -606,6 +628,38 @@ int vfs_mount(const char *path, struct vfs_fs *fs)
         mount_list = fs;
     }
     vfs_unlock();
+    return err;
+}
+
+int vfs_umount(const struct vfs_ctx *c, const char *path, int flags)
+{
+    vfs_lock();
+    struct vnode *v;
+    int err = lookup_locked(c, NULL, path, flags & VFS_FOLLOW, &v);
+    struct vfs_fs *fs = err ? NULL : v->fs;
+    if (!err && (v != fs->root || !fs->mountpoint))
+        err = -EINVAL;                  /* not a mount point */
+    for (struct vfs_fs *m = mount_list; !err && m; m = m->next)
+        if (m->mountpoint->fs == fs)
+            err = -EBUSY;               /* something is mounted inside it */
+    if (!err && c->root->fs == fs)
+        err = -EBUSY;                   /* the caller's root (chroot) */
+    struct vnode *mp = err ? NULL : fs->mountpoint;
+    struct vfs_fs *next = err ? NULL : fs->next;
+    if (!err)
+        err = fs->unmount ? fs->unmount(fs) : -EBUSY;
+    if (!err) {                         /* fs is freed: only its address is used */
+        mp->mounted = NULL;
+        for (struct vfs_fs **pp = &mount_list; *pp; pp = &(*pp)->next) {
+            if (*pp == fs) {
+                *pp = next;
+                break;
+            }
+        }
+    }
+    vfs_unlock();
+    if (!err)
+        vnode_put(mp);                  /* vfs_mount's reference */
     return err;
 }
 
@@ -750,6 +804,10 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
         goto out;
     err = -EISDIR;
     if (S_ISDIR(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+        goto out;
+    err = -EROFS;
+    if (S_ISREG(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)) && vnode_readonly(v) &&
+        !(flags & O_PATH))
         goto out;
     if (S_ISREG(v->mode) && (flags & O_TRUNC) && acc != O_RDONLY) {
         vnode_lock(v);

@@ -10,6 +10,7 @@
 #define ENXIO    6
 #define E2BIG    7
 #define ENOEXEC  8
+#define ENOTBLK 15
 #define EBADF    9
 #define ECHILD  10
 #define EAGAIN  11
@@ -62,3 +63,4 @@
 #define EISCONN 106
 #define ENOTCONN 107
 #define ECONNREFUSED 111
+#define EUCLEAN 117     /* "structure needs cleaning": a corrupt filesystem (Linux EFSCORRUPTED) */

@@ -178,11 +178,18 @@ struct vnode {
     struct file_locks *locks;
     struct inotify_watch *watches;  /* inotify watches on it (inotify.c), under `vfs` */
     uint32_t seals;             /* memfd F_SEAL_* bits (memfd.c), under `lock` */
+    /* st_blocks as the filesystem counts them (ext2's i_blocks, sparse files);
+     * without has_disk_blocks stat derives them from the size. */
+    bool has_disk_blocks;
+    uint64_t disk_blocks;
 };
 
 /* statfs(2) as a filesystem reports it (kernel/fs/statfs.c fills the rest). */
 struct vfs_statfs {
-    uint64_t blocks, bfree, files, ffree;       /* in 4 KiB blocks; inodes */
+    uint64_t blocks, bfree, files, ffree;       /* in bsize blocks; inodes */
+    uint64_t bavail;            /* 0 with bsize 0: as bfree */
+    uint32_t bsize;             /* 0: 4 KiB */
+    uint64_t fsid;              /* 0: the device number */
 };
 
 #define VFS_TMPFS_MAGIC 0x01021994u /* linux/magic.h: tmpfs, devtmpfs, memfd */
@@ -204,6 +211,11 @@ struct vfs_fs {
     bool shared_walk;
     /* Optional: sizes for statfs; caller holds `vfs`. Without it all are 0. */
     void (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
+    /* Optional: umount2. Under `vfs` exclusive, after the VFS checked nothing is
+     * mounted below it: -EBUSY while any of its vnodes is held (beyond the root's
+     * own reference), else 0 and the filesystem is freed. Without it: -EBUSY. */
+    int (*unmount)(struct vfs_fs *fs);
+    const char *source;         /* /proc/mounts' first field (NULL: the type) */
     struct vnode *root;
     struct vnode *mountpoint;   /* NULL for the root filesystem */
     uint32_t dev;               /* st_dev */
@@ -325,6 +337,19 @@ void vnode_lock(struct vnode *v);
 void vnode_unlock(struct vnode *v);
 /* Mounts fs on the directory at path (relative to the kernel root). */
 int vfs_mount(const char *path, struct vfs_fs *fs);
+/* mount(2)'s part: fs on the directory path names in c (-ENOTDIR, -EBUSY when the
+ * directory already has a mount or another mounted filesystem has fs->dev, a
+ * block device's number). */
+int vfs_mount_ctx(const struct vfs_ctx *c, const char *path, struct vfs_fs *fs);
+/* umount2's part: the filesystem mounted at path (its root) comes off: -EINVAL
+ * when path is no mount root, -EBUSY while a mount sits below it or it is in use
+ * (or it is a kernel filesystem without an unmount hook). */
+int vfs_umount(const struct vfs_ctx *c, const char *path, int flags);
+/* Whether v's filesystem is mounted read-only (writes answer -EROFS). */
+static inline bool vnode_readonly(const struct vnode *v)
+{
+    return v->fs && (v->fs->st_flags & VFS_ST_RDONLY);
+}
 /* Every mounted filesystem, newest first through ->next (the root fs is not in it).
  * Caller holds `vfs`. */
 struct vfs_fs *vfs_mounts_locked(void);
