@@ -150,14 +150,13 @@ static struct vnode *iget_locked(struct ext2_fs *fs, uint32_t ino, struct vnode 
 }
 
 /* An entry of dir naming dir itself or the root would let a walk (find, ls -R)
- * circle forever: corruption. */
-static int check_loop(struct ext2_fs *fs, struct vnode *dir, uint32_t ino, uint32_t type)
+ * circle forever: corruption (noted in io for the caller's report). */
+static int check_loop(struct ext2_io *io, struct vnode *dir, uint32_t ino, uint32_t type)
 {
     if ((ino == dir->ino || ino == EXT2_ROOT_INO) && (type == EXT2_FT_DIR || type == 0)) {
-        struct ext2_io io = io_for(fs);
-        io.why = "directory loop";
-        io.why_arg = dir->ino;
-        return report(fs, &io, -EUCLEAN, "lookup");
+        io->why = "directory loop";
+        io->why_arg = dir->ino;
+        return -EUCLEAN;
     }
     return 0;
 }
@@ -171,7 +170,7 @@ static struct vnode *ext2_lookup(struct vnode *dir, const char *name, size_t len
     int err = ext2_dir_lookup(&fs->sb, &io, &ev_of(dir)->di, name, len, &ino);
     struct vnode *v = NULL;
     if (err == 0)
-        err = check_loop(fs, dir, ino, 0);
+        err = check_loop(&io, dir, ino, 0);
     if (err == 0)
         v = iget_locked(fs, ino, dir, name, len);
     else if (err != -ENOENT)
@@ -213,10 +212,10 @@ static int ext2_readdir(struct vnode *dir, uint64_t pos, const char **name, size
         }
         at++;
     }
-    int r = -ENOENT;
+    int r = err < 0 ? err : -ENOENT;
     if (err == 1)
-        err = check_loop(fs, dir, d.ino, d.type);
-    if (err == 1) {
+        r = check_loop(&io, dir, d.ino, d.type);
+    if (err == 1 && r == 0) {
         struct vnode *v = iget_locked(fs, d.ino, dir, d.name, d.name_len);
         if (!IS_ERR(v)) {
             struct ext2_vnode *c = ev_of(v);
@@ -229,10 +228,11 @@ static int ext2_readdir(struct vnode *dir, uint64_t pos, const char **name, size
             }
             *len = d.name_len;
             *out = v;
-            r = 0;
+        } else {
+            r = (int)PTR_ERR(v);        /* iget reported it */
         }
-    } else if (err < 0) {
-        report(fs, &io, err, "readdir");
+    } else if (r != -ENOENT) {
+        report(fs, &io, r, "readdir");
     }
     mutex_unlock(&fs->lock);
     return r;

@@ -124,8 +124,8 @@ struct vnode_ops {
     /* Moves odir/oname to ndir/nname, replacing what is there (checked by the VFS). */
     int (*rename)(struct vnode *odir, const char *oname, size_t olen,
                   struct vnode *ndir, const char *nname, size_t nlen);
-    /* Entry number pos (0, 1 are "." and ".."); 0 and fills name/ino/type, or -ENOENT
-     * past the end. */
+    /* Entry number pos (0, 1 are "." and ".."); 0 and fills name/ino/type, -ENOENT
+     * past the end, or another error (a corrupt disk: getdents64 answers it). */
     int (*readdir)(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
                    struct vnode **v);
     bool (*dir_empty)(struct vnode *dir);
