@@ -58,6 +58,8 @@ if os.getuid() == 0:
     os.lchown(os.path.join(t, "fastlink"), 42, 43)
 os.chmod(os.path.join(t, "a/b"), 0o750)
 PY
+# A static program to run from the filesystem (busybox-static, from tools/setup.sh).
+mkdir -p "$tree/bin"; cp /bin/busybox "$tree/bin/busybox"; chmod 755 "$tree/bin/busybox"
 [ "$(id -u)" = 0 ] || touch "$dir/no-device-node"   # the test then fails its device checks
 find "$tree" -exec touch -h -d @1700000000 {} +
 touch -h -d @1600000000 "$tree/a/b/mid.bin"

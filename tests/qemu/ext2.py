@@ -19,7 +19,7 @@ while busy (EBUSY) and after, EROFS for writes; the damaged images fail with
 usage: ext2.py   tests: ext2_mount_logs_and_proc_mounts, ext2_stat_matches_host_1k,
                         ext2_stat_matches_host_4k, ext2_data_matches_host_1k,
                         ext2_data_matches_host_4k, ext2_sparse_ranges_and_blocks,
-                        ext2_symlinks_and_hardlinks, ext2_ls_and_df, ext2_dotdot_and_umount,
+                        ext2_symlinks_and_hardlinks, ext2_exec_from_ext2, ext2_ls_and_df, ext2_dotdot_and_umount,
                         ext2_read_only, ext2_damaged_superblock_refused,
                         ext2_damaged_image_fails_cleanly
 """
@@ -151,6 +151,8 @@ def guest_script(tree, paths):
         "echo ==blocks; stat -c '%n %b %i' /mnt/1k/sparse80m /mnt/1k/small.txt /mnt/1k/a/hardlink",
         "for l in fastlink slowlink a/dangling; do echo link $l $(readlink /mnt/1k/$l); done",
         "echo slowdeep $(cat /mnt/1k/slowlink | md5sum)",
+        "/mnt/1k/bin/busybox echo exec-from-ext2-$((6*7))",
+        "/mnt/4k/bin/busybox sh -c 'echo exec-4k-$((6*8))'",
         "echo ==ls; ls -l /mnt/1k/a",
         "echo ==df; df /mnt/1k /mnt/4k",
         "echo statf $(stat -f -c '%b %f %a %c %d %S %t' /mnt/1k)",
@@ -276,6 +278,9 @@ def checks(rep, out, log, tail, tree, paths, img1k):
               and has("link a/dangling /nonexistent/dangling\n")
               and has("slowdeep %s" % deep),
               "readlink or following the slow link failed", tail)
+    rep.check("ext2_exec_from_ext2",
+              has("exec-from-ext2-42\n") and has("exec-4k-48\n"),
+              "a static busybox on ext2 did not run", tail)
     ls = section(out, "ls")
     df = section(out, "df")
     dump = sh("dumpe2fs", "-h", img1k)
