@@ -11,6 +11,7 @@
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/vfs.h>
+#include "../vfs_internal.h"
 #include "ext2.h"
 #include "ext2_format.h"
 
@@ -381,6 +382,9 @@ static int ext2_unmount(struct vfs_fs *vfs)
         for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext)
             if (e->v.refcount > (&e->v == vfs->root ? 1 : 0))
                 return -EBUSY;
+    for (size_t h = 0; h < ICACHE_HASH; h++)        /* inotify watches, lock tables */
+        for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext)
+            vnode_free_hook(&e->v);
     log_info("%s unmounted", fs->source);
     free_fs(fs);
     return 0;
