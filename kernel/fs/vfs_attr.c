@@ -110,7 +110,7 @@ void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
     st->st_gid = v->gid;
     st->st_rdev = v->rdev;
     st->st_size = (int64_t)v->size;
-    st->st_blksize = 4096;
+    st->st_blksize = v->fs && v->fs->blksize ? v->fs->blksize : 4096;
     st->st_blocks = v->has_disk_blocks ? (int64_t)v->disk_blocks
                                        : (int64_t)(ALIGN_UP(v->size, 4096) / 512);
     st->st_atime = (uint64_t)v->atime.sec;

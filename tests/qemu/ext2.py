@@ -148,7 +148,8 @@ def guest_script(tree, paths):
             lines.append("echo range %s %s %d $(dd if=%s/%s bs=%d skip=%d count=%d 2>/dev/null"
                          " | sha256sum)" % (mnt, name, skip, mnt, name, bs, skip, count))
     lines += [
-        "echo ==blocks; stat -c '%n %b %i' /mnt/1k/sparse80m /mnt/1k/small.txt /mnt/1k/a/hardlink",
+        "echo ==blocks; stat -c '%n %b %i %o' /mnt/1k/sparse80m /mnt/1k/small.txt /mnt/1k/a/hardlink",
+        "echo blksize $(stat -c %o /mnt/4k/small.txt)",
         "for l in fastlink slowlink a/dangling; do echo link $l $(readlink /mnt/1k/$l); done",
         "echo slowdeep $(cat /mnt/1k/slowlink | md5sum)",
         "/mnt/1k/bin/busybox echo exec-from-ext2-$((6*7))",
@@ -162,7 +163,7 @@ def guest_script(tree, paths):
         "exec 3</mnt/4k/small.txt; umount /mnt/4k; echo umount-open=$?; exec 3<&-",
         "echo ==ro; touch /mnt/1k/new; echo touch=$?",
         "echo x >> /mnt/1k/small.txt; echo append=$?",
-        "mkdir /mnt/1k/d; echo mkdir=$?; rm /mnt/1k/empty; echo rm=$?",
+        "mkdir /mnt/1k/d; echo mkdir=$?; rm -f /mnt/1k/empty; echo rm=$?",
         "chmod 600 /mnt/1k/small.txt; echo chmod=$?",
         "umount /mnt/1k; echo umount-1k=$?; ls /mnt/1k | wc -l",
         "mount -t ext2 -o ro /dev/vda /mnt/1k; echo remount-1k=$?; ls /mnt/1k | wc -l",
@@ -267,8 +268,9 @@ def checks(rep, out, log, tail, tree, paths, img1k):
     sec = section(out, "blocks")
     rep.check("ext2_sparse_ranges_and_blocks",
               blocks and ino and "/mnt/1k/sparse80m %s " % blocks.group(1) in sec
-              and "/mnt/1k/small.txt 2 %s" % ino.group(1) in sec
-              and "/mnt/1k/a/hardlink 2 %s" % ino.group(1) in sec,
+              and "/mnt/1k/small.txt 2 %s 1024" % ino.group(1) in sec
+              and "/mnt/1k/a/hardlink 2 %s 1024" % ino.group(1) in sec
+              and "blksize 4096" in sec,
               "st_blocks / inode numbers differ from debugfs", sec)
     slow = os.readlink(os.path.join(tree, "slowlink"))
     deep = hashlib.md5(open(os.path.join(tree, "a/b/c/d/deep.txt"), "rb").read()).hexdigest()

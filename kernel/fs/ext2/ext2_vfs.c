@@ -429,6 +429,7 @@ int ext2_mount(struct blkdev *dev, uint32_t st_flags, struct vfs_fs **out)
     fs->vfs.unmount = ext2_unmount;
     fs->vfs.dev = VFS_MKDEV(dev->major, dev->minor);
     fs->vfs.source = fs->source;
+    fs->vfs.blksize = fs->sb.block_size;         /* as Linux's ext2 */
     mutex_lock(&fs->lock);
     struct vnode *root = iget_locked(fs, EXT2_ROOT_INO, NULL, NULL, 0);
     mutex_unlock(&fs->lock);

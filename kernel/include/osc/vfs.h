@@ -216,6 +216,7 @@ struct vfs_fs {
      * own reference), else 0 and the filesystem is freed. Without it: -EBUSY. */
     int (*unmount)(struct vfs_fs *fs);
     const char *source;         /* /proc/mounts' first field (NULL: the type) */
+    uint32_t blksize;           /* st_blksize of its files (0: 4096) */
     struct vnode *root;
     struct vnode *mountpoint;   /* NULL for the root filesystem */
     uint32_t dev;               /* st_dev */
