@@ -1,7 +1,7 @@
 /* VFS core: mounts, the path walk, the namespace operations and opening by path.
  * Pure logic over struct vnode_ops (host-tested with tmpfs in
  * tests/host/test_vfs.c); the locks and vnode references are in vfs_vnode.c,
- * vnode attributes in vfs_attr.c, paths of vnodes in
+ * vnode attributes in vfs_attr.c, mounts in vfs_mount.c, paths of vnodes in
  * vfs_names.c, open files in file.c, descriptor tables in fdtable.c, the
  * kernel-only parts elsewhere. */
 
@@ -193,8 +193,8 @@ static int lookup_mode(const struct vfs_ctx *c, struct vnode *at, const char *pa
     return walk_path(&w, start_dir(c, at), path, flags & VFS_FOLLOW, out);
 }
 
-static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
-                         struct vnode **out)
+int vfs_lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                      struct vnode **out)
 {
     return lookup_mode(c, at, path, flags, out, false);
 }
@@ -343,7 +343,7 @@ int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, stru
     const char *name;
     size_t len;
     bool trailing;
-    int err = lookup_locked(c, oat, opath, (flags & AT_SYMLINK_FOLLOW) ? VFS_FOLLOW : 0, &v);
+    int err = vfs_lookup_locked(c, oat, opath, (flags & AT_SYMLINK_FOLLOW) ? VFS_FOLLOW : 0, &v);
     if (err)
         goto out;
     err = -EPERM;
@@ -535,7 +535,7 @@ ssize_t vfs_readlink(const struct vfs_ctx *c, struct vnode *at, const char *path
 {
     vfs_lock();
     struct vnode *v;
-    ssize_t err = lookup_locked(c, at, path, 0, &v);
+    ssize_t err = vfs_lookup_locked(c, at, path, 0, &v);
     if (!err) {
         const char *t;
         size_t len;
@@ -556,7 +556,7 @@ int vfs_lookup_entry(const struct vfs_ctx *c, struct vnode *at, const char *path
 {
     *e = (struct vfs_entry){ NULL, NULL };
     vfs_lock();
-    int err = lookup_locked(c, at, path, flags, out);
+    int err = vfs_lookup_locked(c, at, path, flags, out);
     if (!err)
         vnode_get(*out);
     struct vnode *dir;
@@ -593,74 +593,6 @@ void vfs_notify_change(struct vnode *v, const struct vfs_entry *e, bool data)
         notify_dir_locked(e->dir, v, mask, 0, e->name, strlen(e->name));
     notify_locked(v, mask);
     vfs_unlock();
-}
-
-static struct vfs_fs *mount_list;       /* newest first, through ->next; under `vfs` */
-
-struct vfs_fs *vfs_mounts_locked(void) { return mount_list; }
-
-int vfs_mount(const char *path, struct vfs_fs *fs)
-{
-    struct vnode *root = vfs_root();
-    if (!root)
-        return -ENOMEM;
-    struct vfs_ctx c = { root, root, 0, 0, 0 };
-    return vfs_mount_ctx(&c, path, fs);
-}
-
-int vfs_mount_ctx(const struct vfs_ctx *c, const char *path, struct vfs_fs *fs)
-{
-    vfs_lock();
-    struct vnode *d;
-    int err = lookup_locked(c, NULL, path, VFS_FOLLOW, &d);
-    if (!err && !S_ISDIR(d->mode))
-        err = -ENOTDIR;
-    if (!err && d->mounted)
-        err = -EBUSY;
-    for (struct vfs_fs *m = mount_list; !err && m; m = m->next)
-        if (VFS_MAJOR(fs->dev) && m->dev == fs->dev)
-            err = -EBUSY;               /* one block device, one mount */
-    if (!err) {
-        vnode_get(d);
-        fs->mountpoint = d;
-        d->mounted = fs;
-        fs->next = mount_list;
-        mount_list = fs;
-    }
-    vfs_unlock();
-    return err;
-}
-
-int vfs_umount(const struct vfs_ctx *c, const char *path, int flags)
-{
-    vfs_lock();
-    struct vnode *v;
-    int err = lookup_locked(c, NULL, path, flags & VFS_FOLLOW, &v);
-    struct vfs_fs *fs = err ? NULL : v->fs;
-    if (!err && (v != fs->root || !fs->mountpoint))
-        err = -EINVAL;                  /* not a mount point */
-    for (struct vfs_fs *m = mount_list; !err && m; m = m->next)
-        if (m->mountpoint->fs == fs)
-            err = -EBUSY;               /* something is mounted inside it */
-    if (!err && c->root->fs == fs)
-        err = -EBUSY;                   /* the caller's root (chroot) */
-    struct vnode *mp = err ? NULL : fs->mountpoint;
-    struct vfs_fs *next = err ? NULL : fs->next;
-    if (!err)
-        err = fs->unmount ? fs->unmount(fs) : -EBUSY;
-    if (!err) {                         /* fs is freed: only its address is used */
-        mp->mounted = NULL;
-        for (struct vfs_fs **pp = &mount_list; *pp; pp = &(*pp)->next) {
-            if (*pp == fs) {
-                *pp = next;
-                break;
-            }
-        }
-    }
-    vfs_unlock();
-    if (!err)
-        vnode_put(mp);                  /* vfs_mount's reference */
-    return err;
 }
 
 /* The absolute form of an open path, for /proc/<pid>/fd links: a relative path is

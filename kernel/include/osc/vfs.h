@@ -1,8 +1,9 @@
 /* Virtual filesystem: the interface the rest of the kernel uses. The VFS owns
  * struct fdtable and struct vnode and fills a process's files, cwd and root through
  * the hooks below, which the process core calls. kernel/fs: vfs.c (vnodes, mounts,
- * path walk, open files, fd tables), tmpfs.c, initramfs.c, devfs.c, pipe.c, tty.c,
- * fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c, inotify.c. Locking
+ * path walk, open files, fd tables), vfs_mount.c (mounts), tmpfs.c, initramfs.c,
+ * devfs.c, pipe.c, tty.c, fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c,
+ * inotify.c, mount.c (mount(2), umount2(2)), ext2/ (read-only ext2). Locking
  * (docs/locking.md): the mutex `vfs` (rank 20) guards the namespace; each vnode's
  * mutex (`vnode`, rank 25) its data, size, times, seals and the offsets of regular
  * files open on it; each fd table its own spinlock (`fdtable`, rank 73); pipes and
