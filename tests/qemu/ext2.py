@@ -10,13 +10,13 @@ the 1 KiB image with impossible superblock counts; vdc a copy with a directory
 block whose rec_len is bad, a file whose block lies past the end, a directory
 entry looping back to the root and one naming an inode out of range.
 
-In the guest: busybox mount (a rw request retried read-only, and -o ro), stat of
+In the guest: user/tests/mount.c with OSC_EXT2_DEV on both disks; busybox mount (a rw request retried read-only, and -o ro), stat of
 every path, sha256sum of every file (ranges of the sparse ones), readlink, ls -l,
 df, stat -f, /proc/mounts and /proc/self/mounts, '..' across the mount root, umount
 while busy (EBUSY) and after, EROFS for writes; the damaged images fail with
 "Structure needs cleaning" and an [ext2] log line while the guest goes on.
 
-usage: ext2.py   tests: ext2_mount_logs_and_proc_mounts, ext2_stat_matches_host_1k,
+usage: ext2.py   tests: ext2_user_mount_tests, ext2_mount_logs_and_proc_mounts, ext2_stat_matches_host_1k,
                         ext2_stat_matches_host_4k, ext2_data_matches_host_1k,
                         ext2_data_matches_host_4k, ext2_sparse_ranges_and_blocks,
                         ext2_symlinks_and_hardlinks, ext2_exec_from_ext2, ext2_ls_and_df, ext2_dotdot_and_umount,
@@ -129,6 +129,9 @@ def damage(src, dst, bad_sb):
 
 def guest_script(tree, paths):
     lines = ["exec 2>&1", "mkdir -p /mnt/1k /mnt/4k /mnt/bad /mnt/badsb",
+             # user/tests/mount.c's disk test, before the script mounts the disks.
+             "OSC_EXT2_DEV=/dev/vda /usr/tests/mount.musl",
+             "OSC_EXT2_DEV=/dev/nvme0n1 /usr/tests/mount.glibc",
              "mount -t ext2 /dev/vda /mnt/1k; echo mount-1k=$?",
              "mount -t ext2 -o ro /dev/nvme0n1 /mnt/4k; echo mount-4k=$?",
              "echo ==mounts; cat /proc/mounts; echo ==selfmounts; cat /proc/self/mounts"]
@@ -228,6 +231,11 @@ def section(out, name):
 def checks(rep, out, log, tail, tree, paths, img1k):
     def has(s):
         return s in out
+    rep.check("ext2_user_mount_tests",
+              re.search(r"^mount\.musl: 6 passed, 0 failed$", out, re.M) is not None
+              and re.search(r"^mount\.glibc: 6 passed, 0 failed$", out, re.M) is not None
+              and "the ext2 mount test did not run" not in out,
+              "user/tests/mount.c on /dev/vda (musl) and /dev/nvme0n1 (glibc)", tail)
     rep.check("ext2_mount_logs_and_proc_mounts",
               has("mount-1k=0") and has("mount-4k=0")
               and "[ext2] /dev/vda: ext2 rev 1, 1024-byte blocks" in log
