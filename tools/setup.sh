@@ -21,6 +21,7 @@ PACKAGES=(
     qemu-system-x86 ovmf                                    # boot tests, make run (SeaBIOS comes with qemu)
     console-setup-linux                                     # PSF console fonts
     musl-tools busybox-static cpio                          # userland: init, tests, initramfs
+    e2fsprogs                                               # mke2fs/e2fsck: ext2 test images
     dpkg-dev                                                # dpkg-source: busybox's own testsuite (tests/suites/)
 )
 [ $gui = 1 ] && PACKAGES+=(qemu-system-gui)

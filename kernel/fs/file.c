@@ -225,6 +225,7 @@ ssize_t file_getdents64(struct file *f, void *buf, size_t size)
         return -ENOTDIR;
     vfs_lock();
     size_t used = 0;
+    int err = 0;
     for (;;) {
         const char *name;
         size_t len;
@@ -238,8 +239,8 @@ ssize_t file_getdents64(struct file *f, void *buf, size_t size)
             name = "..";
             len = 2;
             v = vnode_dotdot(d, NULL);
-        } else if (d->ops->readdir(d, pos, &name, &len, &v) != 0) {
-            break;
+        } else if ((err = d->ops->readdir(d, pos, &name, &len, &v)) != 0) {
+            break;                      /* -ENOENT: the end; else (a corrupt disk) an error */
         }
         size_t reclen = ALIGN_UP(19 + len + 1, 8);
         if (used + reclen > size) {
@@ -262,5 +263,7 @@ ssize_t file_getdents64(struct file *f, void *buf, size_t size)
         f->off = pos + 1;
     }
     vfs_unlock();
+    if (used == 0 && err && err != -ENOENT)
+        return err;
     return (ssize_t)used;
 }

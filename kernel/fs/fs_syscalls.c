@@ -385,7 +385,7 @@ SYSCALL(statx)
     return copy_to_user((void *)args->a[4], &sx, sizeof(sx));
 }
 
-static long do_access(int dirfd, uint64_t upath, int flags)
+static long do_access(int dirfd, uint64_t upath, int mode, int flags)
 {
     char *path;
     long err = get_path(upath, &path);
@@ -396,17 +396,26 @@ static long do_access(int dirfd, uint64_t upath, int flags)
     if (!err) {
         struct vfs_ctx c = vfs_ctx_of(cur());
         err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
-        if (!err)
-            vnode_put(v);               /* root only for now: existence is access */
+        if (!err) {
+            /* root only for now: existence is access, but nothing writes to a file
+             * on a read-only mount (Linux: devices and FIFOs still can be written). */
+            if ((mode & 2) && vnode_readonly(v) &&
+                (S_ISREG(v->mode) || S_ISDIR(v->mode) || S_ISLNK(v->mode)))
+                err = -EROFS;
+            vnode_put(v);
+        }
         vnode_put(at);
     }
     kfree(path);
     return err;
 }
 
-SYSCALL(access) { return do_access(AT_FDCWD, args->a[0], 0); }
-SYSCALL(faccessat) { return do_access((int)args->a[0], args->a[1], 0); }
-SYSCALL(faccessat2) { return do_access((int)args->a[0], args->a[1], (int)args->a[3]); }
+SYSCALL(access) { return do_access(AT_FDCWD, args->a[0], (int)args->a[1], 0); }
+SYSCALL(faccessat) { return do_access((int)args->a[0], args->a[1], (int)args->a[2], 0); }
+SYSCALL(faccessat2)
+{
+    return do_access((int)args->a[0], args->a[1], (int)args->a[2], (int)args->a[3]);
+}
 
 /* One-path namespace calls. */
 enum path_op { OP_MKDIR, OP_MKNOD, OP_RMDIR, OP_UNLINK, OP_CHMOD, OP_CHOWN, OP_TRUNCATE, OP_CHDIR, OP_CHROOT };

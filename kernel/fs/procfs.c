@@ -22,7 +22,8 @@ enum {
     K_LOADAVG, K_STAT,
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
-    K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES,
+    K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES, K_PID_MOUNTS,
+    K_FILESYSTEMS,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -41,6 +42,7 @@ static const struct pent root_ents[] = {
     { "stat", K_STAT, S_IFREG | 0444 },
     { "sysvipc", K_SYSVIPC, S_IFDIR | 0555 },
     { "partitions", K_PARTITIONS, S_IFREG | 0444 },
+    { "filesystems", K_FILESYSTEMS, S_IFREG | 0444 },
     { "bus", K_BUS, S_IFDIR | 0555 },
 };
 
@@ -81,6 +83,7 @@ static const struct pent pid_ents[] = {
     { "fd", K_PID_FD, S_IFDIR | 0500 },
     { "maps", K_PID_MAPS, S_IFREG | 0444 },
     { "limits", K_PID_LIMITS, S_IFREG | 0444 },
+    { "mounts", K_PID_MOUNTS, S_IFREG | 0444 },
 };
 
 /* All under `vfs`: */
@@ -249,7 +252,8 @@ static int gen_mounts(struct pnode *n, struct pbuf *b)
         struct vfs_fs *fs = list[count];
         if (vfs_dir_path_locked(vfs_root(), fs->mountpoint, path, VFS_PATH_MAX) < 0)
             continue;
-        pbuf_printf(b, "%s %s %s rw%s%s%s%s 0 0\n", fs->type, path, fs->type,
+        pbuf_printf(b, "%s %s %s %s%s%s%s%s 0 0\n", fs->source ? fs->source : fs->type, path,
+                    fs->type, (fs->st_flags & VFS_ST_RDONLY) ? "ro" : "rw",
                     (fs->st_flags & VFS_ST_NOSUID) ? ",nosuid" : "",
                     (fs->st_flags & VFS_ST_NODEV) ? ",nodev" : "",
                     (fs->st_flags & VFS_ST_NOEXEC) ? ",noexec" : "",
@@ -509,7 +513,13 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_MEMINFO: return gen_meminfo(n, b);
     case K_CPUINFO: return gen_cpuinfo(n, b);
     case K_UPTIME: return gen_uptime(n, b);
-    case K_MOUNTS: return gen_mounts(n, b);
+    case K_MOUNTS:
+    case K_PID_MOUNTS: return gen_mounts(n, b);
+    case K_FILESYSTEMS:
+        /* What mount(2) and the kernel's own mounts know (busybox mount reads it
+         * when no -t is given: it tries the lines without "nodev"). */
+        pbuf_printf(b, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\n\text2\n");
+        return 0;
     case K_CMDLINE: return gen_cmdline(n, b);
     case K_VERSION: return gen_version(n, b);
     case K_LOADAVG: return gen_loadavg(n, b);

@@ -27,7 +27,7 @@ _Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs is 120 bytes o
 static void fill(struct vfs_fs *fs, uint32_t magic, struct linux_statfs *st)
 {
     memset(st, 0, sizeof(*st));
-    struct vfs_statfs s = { 0, 0, 0, 0 };
+    struct vfs_statfs s = { 0 };
     if (fs) {
         magic = fs->magic;
         if (fs->statfs) {
@@ -36,16 +36,20 @@ static void fill(struct vfs_fs *fs, uint32_t magic, struct linux_statfs *st)
             vfs_unlock();
         }
         st->f_fsid[0] = (int32_t)fs->dev;
+        if (s.fsid) {
+            st->f_fsid[0] = (int32_t)(uint32_t)s.fsid;
+            st->f_fsid[1] = (int32_t)(uint32_t)(s.fsid >> 32);
+        }
         st->f_flags = ST_VALID | fs->st_flags;
     } else {
         st->f_flags = ST_VALID;
     }
     st->f_type = magic;
-    st->f_bsize = PAGE_SIZE;
-    st->f_frsize = PAGE_SIZE;
+    st->f_bsize = s.bsize ? s.bsize : PAGE_SIZE;
+    st->f_frsize = st->f_bsize;
     st->f_blocks = s.blocks;
     st->f_bfree = s.bfree;
-    st->f_bavail = s.bfree;             /* no blocks reserved for root */
+    st->f_bavail = s.bsize ? s.bavail : s.bfree;  /* tmpfs keeps none for root */
     st->f_files = s.files;
     st->f_ffree = s.ffree;
     st->f_namelen = VFS_NAME_MAX;

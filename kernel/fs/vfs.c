@@ -1,7 +1,7 @@
 /* VFS core: mounts, the path walk, the namespace operations and opening by path.
  * Pure logic over struct vnode_ops (host-tested with tmpfs in
  * tests/host/test_vfs.c); the locks and vnode references are in vfs_vnode.c,
- * vnode attributes in vfs_attr.c, paths of vnodes in
+ * vnode attributes in vfs_attr.c, mounts in vfs_mount.c, paths of vnodes in
  * vfs_names.c, open files in file.c, descriptor tables in fdtable.c, the
  * kernel-only parts elsewhere. */
 
@@ -51,6 +51,8 @@ static bool is_dot(const char *n, size_t len) { return len == 1 && n[0] == '.'; 
 
 static struct vnode *cross_mounts(struct vnode *v)
 {
+    if (IS_ERR(v))
+        return NULL;                    /* a lookup that failed (a corrupt disk) */
     while (v && S_ISDIR(v->mode) && v->mounted)
         v = v->mounted->root;
     return v;
@@ -123,6 +125,8 @@ static int lookup_component(struct walk *w, struct vnode *dir, const char *name,
     struct vnode *v = dir->ops->lookup(dir, name, len);
     if (!v)
         return -ENOENT;
+    if (IS_ERR(v))
+        return (int)PTR_ERR(v);
     *out = cross_mounts(v);
     return 0;
 }
@@ -189,8 +193,8 @@ static int lookup_mode(const struct vfs_ctx *c, struct vnode *at, const char *pa
     return walk_path(&w, start_dir(c, at), path, flags & VFS_FOLLOW, out);
 }
 
-static int lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
-                         struct vnode **out)
+int vfs_lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                      struct vnode **out)
 {
     return lookup_mode(c, at, path, flags, out, false);
 }
@@ -339,7 +343,7 @@ int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, stru
     const char *name;
     size_t len;
     bool trailing;
-    int err = lookup_locked(c, oat, opath, (flags & AT_SYMLINK_FOLLOW) ? VFS_FOLLOW : 0, &v);
+    int err = vfs_lookup_locked(c, oat, opath, (flags & AT_SYMLINK_FOLLOW) ? VFS_FOLLOW : 0, &v);
     if (err)
         goto out;
     err = -EPERM;
@@ -382,9 +386,13 @@ static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return rmdir ? -EINVAL : -EISDIR;
     if (is_dotdot(name, len))
         return rmdir ? -ENOTEMPTY : -EISDIR;
+    if (vnode_readonly(dir))
+        return -EROFS;
     v = dir->ops->lookup(dir, name, len);
     if (!v)
         return -ENOENT;
+    if (IS_ERR(v))
+        return (int)PTR_ERR(v);
     if (rmdir) {
         if (!S_ISDIR(v->mode))
             return -ENOTDIR;
@@ -462,9 +470,13 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
     if (is_dot(oname, olen) || is_dotdot(oname, olen) || is_dot(nname, nlen) ||
         is_dotdot(nname, nlen))
         return -EBUSY;
+    if (odir->fs == ndir->fs && vnode_readonly(odir))
+        return -EROFS;
     v = odir->ops->lookup(odir, oname, olen);
     if (!v)
         return -ENOENT;
+    if (IS_ERR(v))
+        return (int)PTR_ERR(v);
     if ((otrail || ntrail) && !S_ISDIR(v->mode))
         return -ENOTDIR;
     if (odir->fs != ndir->fs)
@@ -472,6 +484,8 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
     if (v->mounted || v == v->fs->root)
         return -EBUSY;
     target = ndir->ops->lookup(ndir, nname, nlen);
+    if (IS_ERR(target))
+        return (int)PTR_ERR(target);
     if (target == v)
         return 0;                       /* same file (or hard links to it): nothing */
     if (S_ISDIR(v->mode) && is_ancestor(v, ndir))
@@ -521,7 +535,7 @@ ssize_t vfs_readlink(const struct vfs_ctx *c, struct vnode *at, const char *path
 {
     vfs_lock();
     struct vnode *v;
-    ssize_t err = lookup_locked(c, at, path, 0, &v);
+    ssize_t err = vfs_lookup_locked(c, at, path, 0, &v);
     if (!err) {
         const char *t;
         size_t len;
@@ -542,7 +556,7 @@ int vfs_lookup_entry(const struct vfs_ctx *c, struct vnode *at, const char *path
 {
     *e = (struct vfs_entry){ NULL, NULL };
     vfs_lock();
-    int err = lookup_locked(c, at, path, flags, out);
+    int err = vfs_lookup_locked(c, at, path, flags, out);
     if (!err)
         vnode_get(*out);
     struct vnode *dir;
@@ -579,34 +593,6 @@ void vfs_notify_change(struct vnode *v, const struct vfs_entry *e, bool data)
         notify_dir_locked(e->dir, v, mask, 0, e->name, strlen(e->name));
     notify_locked(v, mask);
     vfs_unlock();
-}
-
-static struct vfs_fs *mount_list;       /* newest first, through ->next; under `vfs` */
-
-struct vfs_fs *vfs_mounts_locked(void) { return mount_list; }
-
-int vfs_mount(const char *path, struct vfs_fs *fs)
-{
-    struct vnode *root = vfs_root();
-    if (!root)
-        return -ENOMEM;
-    struct vfs_ctx c = { root, root, 0, 0, 0 };
-    vfs_lock();
-    struct vnode *d;
-    int err = lookup_locked(&c, NULL, path, VFS_FOLLOW, &d);
-    if (!err && !S_ISDIR(d->mode))
-        err = -ENOTDIR;
-    if (!err && d->mounted)
-        err = -EBUSY;
-    if (!err) {
-        vnode_get(d);
-        fs->mountpoint = d;
-        d->mounted = fs;
-        fs->next = mount_list;
-        mount_list = fs;
-    }
-    vfs_unlock();
-    return err;
 }
 
 /* The absolute form of an open path, for /proc/<pid>/fd links: a relative path is
@@ -750,6 +736,10 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
         goto out;
     err = -EISDIR;
     if (S_ISDIR(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+        goto out;
+    err = -EROFS;
+    if (S_ISREG(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)) && vnode_readonly(v) &&
+        !(flags & O_PATH))
         goto out;
     if (S_ISREG(v->mode) && (flags & O_TRUNC) && acc != O_RDONLY) {
         vnode_lock(v);

@@ -39,6 +39,8 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
         return -EISDIR;
     if (!S_ISREG(v->mode))
         return -EINVAL;
+    if (vnode_readonly(v))
+        return -EROFS;
     vnode_lock(v);
     int err = v->ops->truncate(v, (uint64_t)size);
     if (!err)
@@ -49,6 +51,8 @@ int vfs_truncate_vnode(struct vnode *v, int64_t size)
 
 int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
 {
+    if (vnode_readonly(v))
+        return -EROFS;
     vfs_lock();
     vnode_lock(v);
     int err = 0;
@@ -66,6 +70,8 @@ int vfs_chmod_vnode(struct vnode *v, uint32_t mode)
 int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
                      const struct vfs_timespec *mtime)
 {
+    if (vnode_readonly(v))
+        return -EROFS;
     vnode_lock(v);
     if (atime)
         v->atime = *atime;
@@ -78,6 +84,8 @@ int vfs_utimes_vnode(struct vnode *v, const struct vfs_timespec *atime,
 
 int vfs_chown_vnode(struct vnode *v, uint32_t uid, uint32_t gid)
 {
+    if (vnode_readonly(v))
+        return -EROFS;
     vfs_lock();
     vnode_lock(v);
     if (uid != (uint32_t)-1)
@@ -102,8 +110,9 @@ void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
     st->st_gid = v->gid;
     st->st_rdev = v->rdev;
     st->st_size = (int64_t)v->size;
-    st->st_blksize = 4096;
-    st->st_blocks = (int64_t)(ALIGN_UP(v->size, 4096) / 512);
+    st->st_blksize = v->fs && v->fs->blksize ? v->fs->blksize : 4096;
+    st->st_blocks = v->has_disk_blocks ? (int64_t)v->disk_blocks
+                                       : (int64_t)(ALIGN_UP(v->size, 4096) / 512);
     st->st_atime = (uint64_t)v->atime.sec;
     st->st_atime_nsec = (uint64_t)v->atime.nsec;
     st->st_mtime = (uint64_t)v->mtime.sec;

@@ -10,6 +10,9 @@ void vfs_lock_shared(void);
 void vfs_unlock_shared(void);
 void vfs_lock_mode(bool shared);
 void vfs_unlock_mode(bool shared);
+/* vfs_lookup with `vfs` already held (exclusive); no reference taken. */
+int vfs_lookup_locked(const struct vfs_ctx *c, struct vnode *at, const char *path, int flags,
+                      struct vnode **out);
 /* Destroys v if nothing names or holds it; caller holds `vfs` exclusive (or runs
  * alone). */
 void vnode_maybe_destroy(struct vnode *v);

@@ -235,6 +235,7 @@ int blk_register_disk(struct blkdev *disk)
     disk->partno = 0;
     disk->start = 0;
     mutex_init(&disk->rmw, "blk_rmw", 25);
+    bcache_init();
     int err = add_dev(disk);
     if (err)
         return err;

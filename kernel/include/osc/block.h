@@ -82,6 +82,28 @@ int blk_open(struct file *f, uint32_t rdev, uint32_t open_flags);
 /* Makes a node under /dev for every registered device (devfs at boot). */
 int blk_devfs_populate(struct vnode *dev);
 
+/* ---- the buffer cache (bcache.c) ---- */
+/* One filesystem block of a device, held by whoever got it; data is size bytes,
+ * read-only, and stays while held. */
+struct bbuf {
+    struct blkdev *dev;
+    uint64_t block;
+    uint32_t size;
+    int refs;                       /* under `bcache` */
+    uint8_t *data;
+    struct bbuf *hnext;             /* hash chain */
+    struct bbuf *lprev, *lnext;     /* LRU list */
+};
+void bcache_init(void);             /* boot: the first disk registration calls it */
+/* Block number block of size bytes (a power of two up to 4096) of dev, read from
+ * the disk on a miss: a held buffer (bcache_put it) or ERR_PTR(-EIO, -ENOMEM,
+ * -EINVAL). A block past the device's end is -EIO. */
+struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size);
+void bcache_put(struct bbuf *b);
+/* Drops every unheld buffer of dev (at unmount). */
+void bcache_forget(struct blkdev *dev);
+size_t bcache_bytes(void);
+
 /* ---- partition tables (blk_part.c, pure: host-tested) ---- */
 struct blk_part { int partno; uint64_t start, sectors; };
 /* Parses an MBR (sector 0, 512 bytes) of a disk of disk_sectors: its primary

@@ -10,6 +10,7 @@
 #define ENXIO    6
 #define E2BIG    7
 #define ENOEXEC  8
+#define ENOTBLK 15
 #define EBADF    9
 #define ECHILD  10
 #define EAGAIN  11
@@ -69,3 +70,4 @@
 #define EHOSTUNREACH 113
 #define EALREADY 114
 #define EINPROGRESS 115
+#define EUCLEAN 117     /* "structure needs cleaning": a corrupt filesystem (Linux EFSCORRUPTED) */

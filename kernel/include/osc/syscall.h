@@ -197,6 +197,8 @@
 #define __NR_syncfs 306
 #define __NR_statfs 137
 #define __NR_fstatfs 138
+#define __NR_mount 165
+#define __NR_umount2 166
 #define __NR_inotify_init 253
 #define __NR_inotify_add_watch 254
 #define __NR_inotify_rm_watch 255

@@ -1,8 +1,9 @@
 /* Virtual filesystem: the interface the rest of the kernel uses. The VFS owns
  * struct fdtable and struct vnode and fills a process's files, cwd and root through
  * the hooks below, which the process core calls. kernel/fs: vfs.c (vnodes, mounts,
- * path walk, open files, fd tables), tmpfs.c, initramfs.c, devfs.c, pipe.c, tty.c,
- * fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c, inotify.c. Locking
+ * path walk, open files, fd tables), vfs_mount.c (mounts), tmpfs.c, initramfs.c,
+ * devfs.c, pipe.c, tty.c, fs_syscalls.c, flock.c (file locks), statfs.c, memfd.c,
+ * inotify.c, mount.c (mount(2), umount2(2)), ext2/ (read-only ext2). Locking
  * (docs/locking.md): the mutex `vfs` (rank 20) guards the namespace; each vnode's
  * mutex (`vnode`, rank 25) its data, size, times, seals and the offsets of regular
  * files open on it; each fd table its own spinlock (`fdtable`, rank 73); pipes and
@@ -124,8 +125,8 @@ struct vnode_ops {
     /* Moves odir/oname to ndir/nname, replacing what is there (checked by the VFS). */
     int (*rename)(struct vnode *odir, const char *oname, size_t olen,
                   struct vnode *ndir, const char *nname, size_t nlen);
-    /* Entry number pos (0, 1 are "." and ".."); 0 and fills name/ino/type, or -ENOENT
-     * past the end. */
+    /* Entry number pos (0, 1 are "." and ".."); 0 and fills name/ino/type, -ENOENT
+     * past the end, or another error (a corrupt disk: getdents64 answers it). */
     int (*readdir)(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
                    struct vnode **v);
     bool (*dir_empty)(struct vnode *dir);
@@ -178,11 +179,18 @@ struct vnode {
     struct file_locks *locks;
     struct inotify_watch *watches;  /* inotify watches on it (inotify.c), under `vfs` */
     uint32_t seals;             /* memfd F_SEAL_* bits (memfd.c), under `lock` */
+    /* st_blocks as the filesystem counts them (ext2's i_blocks, sparse files);
+     * without has_disk_blocks stat derives them from the size. */
+    bool has_disk_blocks;
+    uint64_t disk_blocks;
 };
 
 /* statfs(2) as a filesystem reports it (kernel/fs/statfs.c fills the rest). */
 struct vfs_statfs {
-    uint64_t blocks, bfree, files, ffree;       /* in 4 KiB blocks; inodes */
+    uint64_t blocks, bfree, files, ffree;       /* in bsize blocks; inodes */
+    uint64_t bavail;            /* 0 with bsize 0: as bfree */
+    uint32_t bsize;             /* 0: 4 KiB */
+    uint64_t fsid;              /* 0: the device number */
 };
 
 #define VFS_TMPFS_MAGIC 0x01021994u /* linux/magic.h: tmpfs, devtmpfs, memfd */
@@ -204,6 +212,12 @@ struct vfs_fs {
     bool shared_walk;
     /* Optional: sizes for statfs; caller holds `vfs`. Without it all are 0. */
     void (*statfs)(struct vfs_fs *fs, struct vfs_statfs *st);
+    /* Optional: umount2. Under `vfs` exclusive, after the VFS checked nothing is
+     * mounted below it: -EBUSY while any of its vnodes is held (beyond the root's
+     * own reference), else 0 and the filesystem is freed. Without it: -EBUSY. */
+    int (*unmount)(struct vfs_fs *fs);
+    const char *source;         /* /proc/mounts' first field (NULL: the type) */
+    uint32_t blksize;           /* st_blksize of its files (0: 4096) */
     struct vnode *root;
     struct vnode *mountpoint;   /* NULL for the root filesystem */
     uint32_t dev;               /* st_dev */
@@ -325,6 +339,19 @@ void vnode_lock(struct vnode *v);
 void vnode_unlock(struct vnode *v);
 /* Mounts fs on the directory at path (relative to the kernel root). */
 int vfs_mount(const char *path, struct vfs_fs *fs);
+/* mount(2)'s part: fs on the directory path names in c (-ENOTDIR, -EBUSY when the
+ * directory already has a mount or another mounted filesystem has fs->dev, a
+ * block device's number). */
+int vfs_mount_ctx(const struct vfs_ctx *c, const char *path, struct vfs_fs *fs);
+/* umount2's part: the filesystem mounted at path (its root) comes off: -EINVAL
+ * when path is no mount root, -EBUSY while a mount sits below it or it is in use
+ * (or it is a kernel filesystem without an unmount hook). */
+int vfs_umount(const struct vfs_ctx *c, const char *path, int flags);
+/* Whether v's filesystem is mounted read-only (writes answer -EROFS). */
+static inline bool vnode_readonly(const struct vnode *v)
+{
+    return v->fs && (v->fs->st_flags & VFS_ST_RDONLY);
+}
 /* Every mounted filesystem, newest first through ->next (the root fs is not in it).
  * Caller holds `vfs`. */
 struct vfs_fs *vfs_mounts_locked(void);

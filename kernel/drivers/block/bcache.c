@@ -1,0 +1,150 @@
+/* The buffer cache: whole filesystem blocks of a block device kept in memory,
+ * keyed by (device, block number, block size), bounded by BCACHE_MAX_BYTES and
+ * evicted least-recently-used among the buffers nobody holds. ext2 reads every
+ * block through it; a page cache can later sit on top. Read-only today: buffers
+ * are filled once and never written, so a held buffer's bytes never change. */
+
+#define LOG_TAG "bcache"
+#include <osc/block.h>
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+
+#define BCACHE_MAX_BYTES (4u << 20)     /* 1024 blocks of 4 KiB, 4096 of 1 KiB */
+#define BCACHE_HASH      512
+
+/* Rank 27 (`bcache`, docs/locking.md): the hash chains, the LRU list, every
+ * buffer's refs and the byte total. Held across the disk read that fills a missing
+ * buffer (so a block is read once, and the cache stays simple: filesystems wait
+ * for each other's misses); taken inside `vfs`, `vnode` and `ext2`. */
+static struct mutex bcache_lock;
+static bool bcache_ready;
+static struct bbuf *hash[BCACHE_HASH];
+static struct bbuf lru = { .lprev = &lru, .lnext = &lru };  /* head: most recent */
+static size_t bytes;
+
+void bcache_init(void)
+{
+    if (!bcache_ready) {                /* at boot, from the first disk's registration */
+        mutex_init(&bcache_lock, "bcache", 27);
+        bcache_ready = true;
+    }
+}
+
+static size_t slot(const struct blkdev *dev, uint64_t block)
+{
+    return (size_t)(((uintptr_t)dev >> 4) * 31 + block) % BCACHE_HASH;
+}
+
+static void lru_unlink(struct bbuf *b)
+{
+    b->lprev->lnext = b->lnext;
+    b->lnext->lprev = b->lprev;
+}
+
+static void lru_push(struct bbuf *b)
+{
+    b->lnext = lru.lnext;
+    b->lprev = &lru;
+    lru.lnext->lprev = b;
+    lru.lnext = b;
+}
+
+static void drop(struct bbuf *b)
+{
+    struct bbuf **pp = &hash[slot(b->dev, b->block)];
+    while (*pp != b)
+        pp = &(*pp)->hnext;
+    *pp = b->hnext;
+    lru_unlink(b);
+    bytes -= b->size;
+    kfree(b->data);
+    kfree(b);
+}
+
+/* Frees unheld buffers from the cold end until want more bytes fit. */
+static void evict(size_t want)
+{
+    for (struct bbuf *b = lru.lprev; b != &lru && bytes + want > BCACHE_MAX_BYTES;) {
+        struct bbuf *prev = b->lprev;
+        if (b->refs == 0)
+            drop(b);
+        b = prev;
+    }
+}
+
+struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
+{
+    if (!bcache_ready || size == 0 || size > PAGE_SIZE)
+        return ERR_PTR(-EINVAL);
+    mutex_lock(&bcache_lock);
+    struct bbuf *b;
+    for (b = hash[slot(dev, block)]; b; b = b->hnext)
+        if (b->dev == dev && b->block == block && b->size == size)
+            break;
+    if (b) {
+        b->refs++;
+        lru_unlink(b);
+        lru_push(b);
+        mutex_unlock(&bcache_lock);
+        return b;
+    }
+    evict(size);                        /* may stay above the bound if all are held */
+    b = kzalloc(sizeof(*b));
+    uint8_t *data = b ? kmalloc(size) : NULL;
+    if (!data) {
+        kfree(b);
+        mutex_unlock(&bcache_lock);
+        return ERR_PTR(-ENOMEM);
+    }
+    ssize_t r = blk_read(dev, data, size, block * size);
+    if (r != (ssize_t)size) {
+        mutex_unlock(&bcache_lock);
+        kfree(data);
+        kfree(b);
+        return ERR_PTR(r < 0 ? r : -EIO);
+    }
+    b->dev = dev;
+    b->block = block;
+    b->size = size;
+    b->data = data;
+    b->refs = 1;
+    size_t h = slot(dev, block);
+    b->hnext = hash[h];
+    hash[h] = b;
+    lru_push(b);
+    bytes += size;
+    mutex_unlock(&bcache_lock);
+    return b;
+}
+
+void bcache_put(struct bbuf *b)
+{
+    if (!b)
+        return;
+    mutex_lock(&bcache_lock);
+    b->refs--;
+    if (bytes > BCACHE_MAX_BYTES)
+        evict(0);
+    mutex_unlock(&bcache_lock);
+}
+
+void bcache_forget(struct blkdev *dev)
+{
+    if (!bcache_ready)
+        return;
+    mutex_lock(&bcache_lock);
+    for (struct bbuf *b = lru.lprev; b != &lru;) {
+        struct bbuf *prev = b->lprev;
+        if (b->dev == dev && b->refs == 0)
+            drop(b);
+        b = prev;
+    }
+    mutex_unlock(&bcache_lock);
+}
+
+size_t bcache_bytes(void)
+{
+    return bytes;
+}

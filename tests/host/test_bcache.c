@@ -1,0 +1,123 @@
+/* host-test: kernel/drivers/block/bcache.c */
+/* The buffer cache over a fake disk: a block is read once while cached, held
+ * buffers stay put, the cache stays within its bound by evicting the least
+ * recently used unheld buffers, failed reads are not cached, bcache_forget drops
+ * a device's buffers. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <osc/block.h>
+#include <osc/errno.h>
+#include <osc/mm.h>
+#include "check.h"
+
+#define BOUND (4u << 20)                /* BCACHE_MAX_BYTES */
+
+/* Kernel services bcache.c uses, for one thread. */
+void mutex_init(struct mutex *m, const char *name, uint16_t rank) { (void)m, (void)name, (void)rank; }
+void mutex_lock(struct mutex *m) { (void)m; }
+void mutex_unlock(struct mutex *m) { (void)m; }
+void *kmalloc(size_t size) { return malloc(size); }
+void *kzalloc(size_t size) { return calloc(1, size); }
+void kfree(void *p) { free(p); }
+
+static long reads;
+static uint64_t fail_off = UINT64_MAX;
+
+ssize_t blk_read(struct blkdev *b, void *buf, size_t len, uint64_t off)
+{
+    reads++;
+    if (off == fail_off)
+        return -EIO;
+    uint64_t size = b->sectors * 512;
+    if (off >= size)
+        return 0;
+    if (len > size - off)
+        len = (size_t)(size - off);
+    for (size_t i = 0; i < len; i++)
+        ((uint8_t *)buf)[i] = (uint8_t)((off + i) / 1024 * 7 + b->minor);
+    return (ssize_t)len;
+}
+
+static struct blkdev disk_a = { .name = "a", .minor = 0, .sectors = 1 << 16 };   /* 32 MiB */
+static struct blkdev disk_b = { .name = "b", .minor = 16, .sectors = 1 << 16 };
+
+TEST(a_cached_block_is_read_once_and_holds_its_bytes)
+{
+    bcache_init();
+    long r0 = reads;
+    struct bbuf *x = bcache_get(&disk_a, 5, 1024);
+    CHECK(!IS_ERR(x));
+    struct bbuf *y = bcache_get(&disk_a, 5, 1024);
+    CHECK(x == y);
+    CHECK_EQ(reads - r0, 1);
+    CHECK_EQ(x->data[0], (uint8_t)(5 * 7));
+    CHECK_EQ(x->refs, 2);
+    struct bbuf *z = bcache_get(&disk_b, 5, 1024);      /* another device: its own */
+    CHECK(z != x && z->data[0] == (uint8_t)(5 * 7 + 16));
+    struct bbuf *w = bcache_get(&disk_a, 5, 4096);      /* another size: its own */
+    CHECK(w != x);
+    bcache_put(x); bcache_put(y); bcache_put(z); bcache_put(w);
+    bcache_forget(&disk_a);
+    bcache_forget(&disk_b);
+    CHECK_EQ(bcache_bytes(), 0);
+}
+
+TEST(the_cache_stays_bounded_and_evicts_least_recently_used)
+{
+    bcache_init();
+    struct bbuf *hot = bcache_get(&disk_a, 0, 4096);
+    bcache_put(hot);
+    for (uint64_t blk = 1; blk < 3000; blk++) {         /* 12 MiB through a 4 MiB cache */
+        struct bbuf *b = bcache_get(&disk_a, blk, 4096);
+        CHECK(!IS_ERR(b));
+        bcache_put(b);
+        if (blk % 100 == 0) {                           /* keep block 0 recently used */
+            struct bbuf *h = bcache_get(&disk_a, 0, 4096);
+            bcache_put(h);
+        }
+        CHECK(bcache_bytes() <= BOUND);
+    }
+    long r0 = reads;
+    struct bbuf *h = bcache_get(&disk_a, 0, 4096);      /* still cached */
+    bcache_put(h);
+    CHECK_EQ(reads - r0, 0);
+    struct bbuf *cold = bcache_get(&disk_a, 1, 4096);   /* long evicted */
+    bcache_put(cold);
+    CHECK_EQ(reads - r0, 1);
+    bcache_forget(&disk_a);
+    CHECK_EQ(bcache_bytes(), 0);
+}
+
+TEST(held_buffers_are_never_evicted)
+{
+    bcache_init();
+    struct bbuf *held = bcache_get(&disk_a, 7, 4096);
+    uint8_t first = held->data[0];
+    for (uint64_t blk = 100; blk < 2200; blk++)
+        bcache_put(bcache_get(&disk_a, blk, 4096));
+    CHECK_EQ(held->data[0], first);                     /* ASan: still allocated */
+    long r0 = reads;
+    struct bbuf *again = bcache_get(&disk_a, 7, 4096);
+    CHECK(again == held && reads == r0);
+    bcache_put(again);
+    bcache_put(held);
+    bcache_forget(&disk_a);
+}
+
+TEST(failed_and_short_reads_are_errors_and_not_cached)
+{
+    bcache_init();
+    fail_off = 9 * 1024;
+    struct bbuf *b = bcache_get(&disk_a, 9, 1024);
+    CHECK(IS_ERR(b) && PTR_ERR(b) == -EIO);
+    fail_off = UINT64_MAX;
+    b = bcache_get(&disk_a, 9, 1024);                   /* read again, now fine */
+    CHECK(!IS_ERR(b));
+    bcache_put(b);
+    b = bcache_get(&disk_a, (32u << 20) / 1024, 1024);  /* past the end */
+    CHECK(IS_ERR(b) && PTR_ERR(b) == -EIO);
+    b = bcache_get(&disk_a, 0, 8192);                   /* bigger than a page */
+    CHECK(IS_ERR(b) && PTR_ERR(b) == -EINVAL);
+    bcache_forget(&disk_a);
+    CHECK_EQ(bcache_bytes(), 0);
+}
