@@ -15,22 +15,10 @@ stamp=$top/lwip/.unpacked-$ver
 die() { echo "lwip-fetch: $*" >&2; exit 1; }
 [ -f "$stamp" ] && exit 0
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
-export DEBIAN_FRONTEND=noninteractive
 mkdir -p "$top/dl" || die "cannot create $top"
-apt_quiet() { timeout 300 $SUDO apt-get -q -o Acquire::Retries=1 -o Acquire::http::Timeout=30 "$@" > "$top/apt.log" 2>&1; }
-have_deb_src() {
-    grep -rqsE '^[[:space:]]*(Types:.*deb-src|deb-src[[:space:]])' /etc/apt/sources.list /etc/apt/sources.list.d/
-}
+. "$root/tools/debsrc.sh"
 if ! echo "$sha256  $top/dl/$orig" | sha256sum -c --status 2>/dev/null; then
-    if ! have_deb_src; then
-        list=/etc/apt/sources.list.d/debian.sources
-        [ -f "$list" ] || die "no deb-src entries and no $list to derive them from"
-        sed 's/^Types:.*/Types: deb-src/' "$list" | $SUDO tee /etc/apt/sources.list.d/oscortex-deb-src.sources > /dev/null ||
-            die "cannot enable deb-src (needs root)"
-        apt_quiet update || die "apt-get update failed (see $top/apt.log)"
-    fi
+    ensure_deb_src
     cd "$top/dl" || die "cannot enter $top/dl"
     rm -f ./*
     # Any Debian revision of 2.1.3+dfsg1 carries the same orig tarball (checked below).

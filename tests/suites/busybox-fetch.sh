@@ -25,23 +25,9 @@ if [ -f "$stamp" ] && [ -x "$stage/testsuite/runtest" ]; then
 fi
 command -v dpkg-source > /dev/null || die "dpkg-source missing (package dpkg-dev; tools/setup.sh installs it)"
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo -n"; fi
-export DEBIAN_FRONTEND=noninteractive
-apt_quiet() { timeout 300 $SUDO apt-get -q -o Acquire::Retries=1 -o Acquire::http::Timeout=30 "$@" > "$top/apt.log" 2>&1; }
-
 mkdir -p "$top/dl" || die "cannot create $top"
-have_deb_src() {
-    grep -rqsE '^[[:space:]]*(Types:.*deb-src|deb-src[[:space:]])' /etc/apt/sources.list /etc/apt/sources.list.d/
-}
-if ! have_deb_src; then
-    # A copy of the Debian entries with Types: deb-src (FACTS: debian.sources).
-    list=/etc/apt/sources.list.d/debian.sources
-    [ -f "$list" ] || die "no deb-src entries and no $list to derive them from"
-    sed 's/^Types:.*/Types: deb-src/' "$list" | $SUDO tee /etc/apt/sources.list.d/oscortex-deb-src.sources > /dev/null ||
-        die "cannot enable deb-src (needs root)"
-    apt_quiet update || die "apt-get update failed (see $top/apt.log)"
-fi
+. "$root/tools/debsrc.sh"
+ensure_deb_src
 want="$src_pkg=$ver"
 cd "$top/dl" || die "cannot enter $top/dl"
 if ! ls ./*.dsc > /dev/null 2>&1 || ! ls ./"${src_pkg}_${ver#*:}.dsc" > /dev/null 2>&1; then

@@ -3,39 +3,7 @@
  * keys private futexes by address space and address; a kernel keying by frame
  * must keep the frame). Each wait is bounded, so a lost wake-up fails, not hangs. */
 #define _GNU_SOURCE
-#include "testlib.h"
-
-#include <limits.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdint.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-
-/* Linux include/uapi/linux/futex.h (musl ships no <linux/futex.h>) */
-#define FUTEX_WAIT_PRIVATE        128
-#define FUTEX_WAKE_PRIVATE        129
-#define FUTEX_CMP_REQUEUE_PRIVATE 132
-
-static long futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts,
-                  uint32_t *uaddr2, uint32_t val3)
-{
-    return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
-}
-
-/* Sleepers on word, counted without waking any: a requeue onto the word itself
- * moves nobody and reports how many sleep there. */
-static long sleepers(uint32_t *word, uint32_t val)
-{
-    return futex(word, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)(uintptr_t)INT_MAX, word, val);
-}
-
-static void nap_ms(int ms)
-{
-    struct timespec ts = { 0, ms * 1000000L };
-    nanosleep(&ts, NULL);
-}
+#include "futex_test.h"
 
 static uint32_t word __attribute__((aligned(4096)));   /* alone on its page */
 static long wait_result;
@@ -44,7 +12,7 @@ static void *waiter(void *arg)
 {
     (void)arg;
     struct timespec limit = { 10, 0 };
-    wait_result = futex(&word, FUTEX_WAIT_PRIVATE, 0, &limit, NULL, 0) == 0 ? 0 : -errno;
+    wait_result = futex6(&word, FUTEX_WAIT_PRIVATE, 0, &limit, NULL, 0) == 0 ? 0 : -errno;
     return NULL;
 }
 
@@ -73,14 +41,14 @@ TEST(a_sleeper_is_woken_after_another_thread_forks)
     word = 0;
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, waiter, NULL) == 0);
-    for (int i = 0; i < 1000 && sleepers(&word, 0) < 1; i++)
-        nap_ms(10);
-    CHECK_EQ(sleepers(&word, 0), 1);
+    for (int i = 0; i < 1000 && private_waiters_on(&word, 0) < 1; i++)
+        sleep_ms(10);
+    CHECK_EQ(private_waiters_on(&word, 0), 1);
     int wr = -1;
     pid_t child = fork_holder(&wr);
     REQUIRE(child > 0);
     __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);       /* the parent's write */
-    CHECK_EQ(futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
+    CHECK_EQ(futex6(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
     pthread_join(t, NULL);
     CHECK_EQ(wait_result, 0);
     close(wr);
@@ -93,8 +61,8 @@ TEST(the_child_gets_its_own_copy_of_the_sleepers_page)
     word = 0;
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, waiter, NULL) == 0);
-    for (int i = 0; i < 1000 && sleepers(&word, 0) < 1; i++)
-        nap_ms(10);
+    for (int i = 0; i < 1000 && private_waiters_on(&word, 0) < 1; i++)
+        sleep_ms(10);
     int p[2];
     REQUIRE(pipe(p) == 0);
     pid_t child = fork();
@@ -106,9 +74,9 @@ TEST(the_child_gets_its_own_copy_of_the_sleepers_page)
     CHECK_EQ(waitpid(child, &st, 0), child);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     CHECK_EQ(word, 0);                  /* the parent's word is untouched */
-    CHECK_EQ(sleepers(&word, 0), 1);
+    CHECK_EQ(private_waiters_on(&word, 0), 1);
     __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
-    CHECK_EQ(futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
+    CHECK_EQ(futex6(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
     pthread_join(t, NULL);
     CHECK_EQ(wait_result, 0);
     close(p[0]);
@@ -121,14 +89,14 @@ static void *exit_after_fork(void *arg)
 {
     (void)arg;
     while (!forked)
-        nap_ms(5);
+        sleep_ms(5);
     return NULL;
 }
 
 static void *forker(void *arg)
 {
     int *wr = arg;
-    nap_ms(200);                        /* let the main thread block in join */
+    sleep_ms(200);                        /* let the main thread block in join */
     *wr = -1;
     fork_holder(wr);
     forked = 1;

@@ -4,37 +4,7 @@
  * blocks every signal around the fork itself, so a child that exits at once hits
  * this window; the sleeper must not see EINTR. */
 #define _GNU_SOURCE
-#include "testlib.h"
-
-#include <limits.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdint.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-
-#define FUTEX_WAIT_PRIVATE        128
-#define FUTEX_WAKE_PRIVATE        129
-#define FUTEX_CMP_REQUEUE_PRIVATE 132
-
-static long futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts,
-                  uint32_t *uaddr2, uint32_t val3)
-{
-    return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
-}
-
-/* Sleepers on word, counted without waking any (a requeue onto itself). */
-static long sleepers(uint32_t *word)
-{
-    return futex(word, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)(uintptr_t)INT_MAX, word, 0);
-}
-
-static void nap_ms(int ms)
-{
-    struct timespec ts = { 0, ms * 1000000L };
-    nanosleep(&ts, NULL);
-}
+#include "futex_test.h"
 
 static uint32_t word;
 static volatile int returned;
@@ -44,7 +14,7 @@ static const struct timespec *wait_timeout;
 static void *waiter(void *arg)
 {
     (void)arg;
-    long r = futex(&word, FUTEX_WAIT_PRIVATE, 0, wait_timeout, NULL, 0);
+    long r = futex6(&word, FUTEX_WAIT_PRIVATE, 0, wait_timeout, NULL, 0);
     wait_result = r == 0 ? 0 : -errno;
     returned = 1;
     return NULL;
@@ -60,9 +30,9 @@ static void ignored_signal_case(const struct timespec *timeout)
     wait_timeout = timeout;
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, waiter, NULL) == 0);
-    for (int i = 0; i < 500 && sleepers(&word) < 1; i++)
-        nap_ms(10);
-    REQUIRE(sleepers(&word) == 1);
+    for (int i = 0; i < 500 && private_waiters_on(&word, 0) < 1; i++)
+        sleep_ms(10);
+    REQUIRE(private_waiters_on(&word, 0) == 1);
     sigset_t chld, old;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -73,15 +43,15 @@ static void ignored_signal_case(const struct timespec *timeout)
     REQUIRE(child > 0);
     siginfo_t si;
     CHECK_EQ(waitid(P_PID, child, &si, WEXITED | WNOWAIT), 0);  /* SIGCHLD sent */
-    nap_ms(50);
+    sleep_ms(50);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    nap_ms(50);
+    sleep_ms(50);
     CHECK_EQ(returned, 0);
-    for (int i = 0; i < 100 && sleepers(&word) < 1; i++)
-        nap_ms(10);
-    CHECK_EQ(sleepers(&word), 1);
+    for (int i = 0; i < 100 && private_waiters_on(&word, 0) < 1; i++)
+        sleep_ms(10);
+    CHECK_EQ(private_waiters_on(&word, 0), 1);
     __atomic_store_n(&word, 1, __ATOMIC_SEQ_CST);
-    CHECK_EQ(futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
+    CHECK_EQ(futex6(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
     pthread_join(t, NULL);
     CHECK_EQ(wait_result, 0);
     int st;
@@ -117,9 +87,9 @@ TEST(futex_wait_interrupted_by_a_handled_signal_returns_eintr)
     REQUIRE(sigaction(SIGUSR1, &sa, &old) == 0);
     pthread_t t;
     REQUIRE(pthread_create(&t, NULL, waiter, NULL) == 0);
-    for (int i = 0; i < 500 && sleepers(&word) < 1; i++)
-        nap_ms(10);
-    REQUIRE(sleepers(&word) == 1);
+    for (int i = 0; i < 500 && private_waiters_on(&word, 0) < 1; i++)
+        sleep_ms(10);
+    REQUIRE(private_waiters_on(&word, 0) == 1);
     CHECK_EQ(pthread_kill(t, SIGUSR1), 0);
     pthread_join(t, NULL);
     CHECK_EQ(handled, 1);

@@ -29,6 +29,9 @@
 #define FUTEX_CMP_REQUEUE_PI  12
 #define FUTEX_LOCK_PI2        13
 #define FUTEX_PRIVATE_FLAG    128
+#define FUTEX_WAIT_PRIVATE        (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE        (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_CMP_REQUEUE_PRIVATE (FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG)
 #define FUTEX_CLOCK_REALTIME  256
 #define FUTEX_WAITERS         0x80000000u
 #define FUTEX_OWNER_DIED      0x40000000u
@@ -87,6 +90,12 @@ static inline long waiters_on(uint32_t *w)
 {
     return futex6(w, FUTEX_CMP_REQUEUE, 0, (void *)(long)INT_MAX, w,
                   __atomic_load_n(w, __ATOMIC_SEQ_CST));
+}
+
+/* The same for FUTEX_WAIT_PRIVATE sleepers (val: the word's expected value). */
+static inline long private_waiters_on(uint32_t *w, uint32_t val)
+{
+    return futex6(w, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)(long)INT_MAX, w, val);
 }
 
 /* Waits (bounded: 10 s) until n waiters sleep on w. */
