@@ -184,6 +184,8 @@ static long master_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 static void master_release(struct file *f)
 {
     struct tty *t = f->priv;
+    if (!t)
+        return;                         /* the open failed: no pair was made */
     struct pty *p = pty_of(t);
     unsigned long fl = spin_lock_irqsave(&p->mwq.lock);
     p->master_open = false;
@@ -248,7 +250,9 @@ static int pty_master_open(struct file *f, uint32_t rdev, uint32_t open_flags)
     int n = tty_table_add_pty(t);
     if (n < 0) {
         kfree(p);
-        log_warn("no free pty (%d in use)", PTY_MAX);
+        static unsigned refused;        /* a loop of failing opens logs once in 64 */
+        if (__atomic_fetch_add(&refused, 1, __ATOMIC_RELAXED) % 64 == 0)
+            log_warn("no free pty (%d in use)", PTY_MAX);
         return -ENOSPC;
     }
     t->pty_index = n;

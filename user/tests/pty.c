@@ -281,3 +281,26 @@ TEST(a_slave_writer_blocks_until_the_master_reads)
     close(s);
     close(m);
 }
+
+/* Running out of pairs is an error for that open (ENOSPC, as at Linux's
+ * kernel.pty.max; musl's posix_openpt reports it as POSIX's EAGAIN), and closing
+ * them makes pairs available again. */
+TEST(pty_exhaustion_fails_cleanly_and_closing_frees_pairs)
+{
+    int fds[100], opened = 0, other = 0;
+    for (int i = 0; i < 100; i++) {
+        fds[i] = posix_openpt(O_RDWR | O_NOCTTY);
+        if (fds[i] >= 0)
+            opened++;
+        else if (errno != ENOSPC && errno != EAGAIN)
+            other++;
+    }
+    CHECK(opened >= 32);
+    CHECK_EQ(other, 0);
+    for (int i = 0; i < 100; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    CHECK(m >= 0);
+    close(m);
+}
