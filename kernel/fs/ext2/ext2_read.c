@@ -120,6 +120,21 @@ ssize_t ext2_file_read(const struct ext2_sb *sb, struct ext2_io *io,
     return (ssize_t)done;
 }
 
+/* Directory block lblock of dir, held (io->put releases it); a directory has no
+ * holes, so one is corruption. */
+static int dir_block_get(const struct ext2_sb *sb, struct ext2_io *io,
+                         const struct ext2_inode *dir, uint64_t lblock,
+                         const uint8_t **data, void **h)
+{
+    uint32_t phys;
+    int err = ext2_bmap(sb, io, dir, lblock, &phys);
+    if (err)
+        return err;
+    if (!phys)
+        return corrupt(io, "hole in a directory", dir->ino);
+    return io->get(io->ctx, phys, data, h);
+}
+
 int ext2_dir_next(const struct ext2_sb *sb, struct ext2_io *io, const struct ext2_inode *dir,
                   uint64_t *pos, struct ext2_dirent *out)
 {
@@ -127,15 +142,9 @@ int ext2_dir_next(const struct ext2_sb *sb, struct ext2_io *io, const struct ext
     while (*pos < dir->size) {
         uint64_t lblock = *pos / bs;
         uint32_t off = (uint32_t)(*pos % bs);
-        uint32_t phys;
-        int err = ext2_bmap(sb, io, dir, lblock, &phys);
-        if (err)
-            return err;
-        if (!phys)
-            return corrupt(io, "hole in a directory", dir->ino);
         const uint8_t *data;
         void *h;
-        err = io->get(io->ctx, phys, &data, &h);
+        int err = dir_block_get(sb, io, dir, lblock, &data, &h);
         if (err)
             return err;
         /* Walk from the block's start to the entry at off, so an offset taken from
@@ -175,15 +184,9 @@ int ext2_dir_lookup(const struct ext2_sb *sb, struct ext2_io *io, const struct e
 {
     uint32_t bs = sb->block_size;
     for (uint64_t lblock = 0; lblock < dir->size / bs; lblock++) {
-        uint32_t phys;
-        int err = ext2_bmap(sb, io, dir, lblock, &phys);
-        if (err)
-            return err;
-        if (!phys)
-            return corrupt(io, "hole in a directory", dir->ino);
         const uint8_t *data;
         void *h;
-        err = io->get(io->ctx, phys, &data, &h);
+        int err = dir_block_get(sb, io, dir, lblock, &data, &h);
         if (err)
             return err;
         struct ext2_dirent d;
