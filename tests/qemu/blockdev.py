@@ -23,34 +23,22 @@ import hashlib
 import os
 import re
 import shutil
-import struct
 import subprocess
 import tempfile
 
 from common import ROOT, Reporter
+from disk_images import (ERR_SECTOR, HOST_AT, PERSIST_AT, PERSIST_LEN, failing_disk,
+                         persisted_bytes, test_disk)
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
 TIMEOUT = 200
 RW_SIZE, RO_SIZE = 8 << 20, 1 << 20
-HOST_AT, COPY_AT = 4 << 20, 10000 * 512
-PERSIST_AT, PERSIST_LEN = (1 << 20) + 100, 5000     # user/tests/blockdev.c
-ERR_SIZE, ERR_SECTOR = 1 << 20, 1000
-
-
-def pattern(off, seed):
-    return (off * 31 + seed * 7 + (off >> 9)) & 0xff
+COPY_AT = 10000 * 512
 
 
 def make_images(tmp):
-    rw = bytearray(RW_SIZE)
-    marker = b"OSCTESTDISK %d rw\n" % RW_SIZE
-    rw[:len(marker)] = marker
-    # MBR: partition 1, Linux (0x83), sectors 2048..6143; boot signature.
-    rw[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0", 2048, 4096)
-    rw[510:512] = b"\x55\xaa"
-    host = bytes((i * 13 + 5) & 0xff for i in range(4096))
-    rw[HOST_AT:HOST_AT + 4096] = host
+    rw, host = test_disk(RW_SIZE)
     ro = bytearray((i * 3) & 0xff for i in range(RO_SIZE))
     marker = b"OSCTESTDISK %d ro\n" % RO_SIZE
     ro[:len(marker)] = marker
@@ -66,12 +54,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="oscortex-blockdev-")
     try:
         (rw, ro), host, ro_data = make_images(tmp)
-        conf, err_img = os.path.join(tmp, "blkdebug.conf"), os.path.join(tmp, "err.img")
-        with open(conf, "w") as f:
-            f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n'
-                    'once = "off"\n' % ERR_SECTOR)
-        with open(err_img, "wb") as f:
-            f.truncate(ERR_SIZE)
+        conf, err_img = failing_disk(tmp)
         # CD first: SeaBIOS would otherwise boot the disk, whose MBR is bootable.
         qemu = ["-boot", "order=d",
                 "-drive", "file=%s,if=none,id=d0,format=raw" % rw,
@@ -135,7 +118,7 @@ def main():
                   tail)
         with open(rw, "rb") as f:
             img = f.read()
-        persist = bytearray(pattern(PERSIST_AT + j, 99) for j in range(PERSIST_LEN))
+        persist = persisted_bytes()
         persist[:11] = b"OSC-PERSIST"
         rep.check("blockdev_guest_writes_in_image",
                   img[PERSIST_AT:PERSIST_AT + PERSIST_LEN] == persist

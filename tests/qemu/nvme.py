@@ -24,35 +24,24 @@ import hashlib
 import os
 import re
 import shutil
-import struct
 import subprocess
 import tempfile
 
 from common import ROOT, Reporter
+from disk_images import (ERR_SECTOR, HOST_AT, PERSIST_AT, PERSIST_LEN, failing_disk,
+                         persisted_bytes, test_disk)
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
 TIMEOUT = 200
 SIZE = 8 << 20
-HOST_AT, BIG_AT, BIG_LEN = 4 << 20, 5 << 20, 1 << 20
+BIG_AT, BIG_LEN = 5 << 20, 1 << 20
 COPY_AT, BIG_COPY_AT = 10000 * 512, (13 << 19)      # 6.5 MiB
-PERSIST_AT, PERSIST_LEN = (1 << 20) + 100, 5000     # user/tests/blockdev.c
-ERR_SIZE, ERR_SECTOR = 1 << 20, 1000
-
-
-def pattern(off, seed):
-    return (off * 31 + seed * 7 + (off >> 9)) & 0xff
 
 
 def make_image(tmp):
-    img = bytearray(SIZE)
-    marker = b"OSCTESTDISK %d rw\n" % SIZE
-    img[:len(marker)] = marker
-    img[446:462] = struct.pack("<B3sB3sII", 0, b"\0\0\0", 0x83, b"\0\0\0", 2048, 4096)
-    img[510:512] = b"\x55\xaa"
-    host = bytes((i * 13 + 5) & 0xff for i in range(4096))
+    img, host = test_disk(SIZE)
     big = bytes((i * 7 + (i >> 12) * 3 + 1) & 0xff for i in range(BIG_LEN))
-    img[HOST_AT:HOST_AT + 4096] = host
     img[BIG_AT:BIG_AT + BIG_LEN] = big
     path = os.path.join(tmp, "nvme.img")
     with open(path, "wb") as f:
@@ -65,12 +54,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="oscortex-nvme-")
     try:
         img, host, big = make_image(tmp)
-        conf, err_img = os.path.join(tmp, "blkdebug.conf"), os.path.join(tmp, "err.img")
-        with open(conf, "w") as f:
-            f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n'
-                    'once = "off"\n' % ERR_SECTOR)
-        with open(err_img, "wb") as f:
-            f.truncate(ERR_SIZE)
+        conf, err_img = failing_disk(tmp)
         # CD first: SeaBIOS would otherwise boot the disk, whose MBR is bootable.
         qemu = ["-boot", "order=d",
                 "-drive", "file=%s,if=none,id=n0,format=raw" % img,
@@ -143,7 +127,7 @@ def main():
         rep.check("nvme_partition_reads_from_its_start",
                   "%s  /tmp/p" % hashlib.md5(data[2048 * 512:2049 * 512]).hexdigest() in out,
                   "nvme0n1p1's first sector is not the disk's sector 2048", tail)
-        persist = bytearray(pattern(PERSIST_AT + j, 99) for j in range(PERSIST_LEN))
+        persist = persisted_bytes()
         persist[:11] = b"OSC-PERSIST"
         rep.check("nvme_guest_writes_in_image",
                   data[PERSIST_AT:PERSIST_AT + PERSIST_LEN] == persist
