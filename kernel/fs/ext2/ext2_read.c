@@ -147,10 +147,10 @@ int ext2_dir_next(const struct ext2_sb *sb, struct ext2_io *io, const struct ext
         int err = dir_block_get(sb, io, dir, lblock, &data, &h);
         if (err)
             return err;
-        /* Walk from the block's start to the entry at off, so an offset taken from
-         * an earlier pass can never land inside a record. */
-        uint32_t at = 0;
-        while (at < off) {
+        /* Walk from the block's start, skipping the entries before off, so an
+         * offset taken from an earlier pass can never land inside a record. */
+        for (uint32_t at = 0; at < bs;) {
+            uint32_t start = at;
             const char *why = NULL;
             int next = ext2_dirent_parse(sb, data, at, out, &why);
             if (next < 0) {
@@ -158,16 +158,7 @@ int ext2_dir_next(const struct ext2_sb *sb, struct ext2_io *io, const struct ext
                 return corrupt(io, why, dir->ino);
             }
             at = (uint32_t)next;
-        }
-        while (at < bs) {
-            const char *why = NULL;
-            int next = ext2_dirent_parse(sb, data, at, out, &why);
-            if (next < 0) {
-                io->put(io->ctx, h);
-                return corrupt(io, why, dir->ino);
-            }
-            at = (uint32_t)next;
-            if (out->ino) {
+            if (start >= off && out->ino) {
                 io->put(io->ctx, h);
                 *pos = lblock * bs + at;
                 return 1;
