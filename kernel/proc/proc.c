@@ -410,8 +410,11 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
             }
         }
     }
-    /* A zombie first, then SIGCHLD, as Linux: a parent whose handler then calls
-     * waitpid(WNOHANG) must find it (busybox ash's `wait` hung when it did not). */
+    /* The zombie and its SIGCHLD appear together, as under Linux's tasklist lock:
+     * a wait that meets the zombie while `notifying` waits for the signal to be
+     * sent (so sigtimedwait after waitid finds it), and a parent whose handler
+     * then calls waitpid(WNOHANG) finds the zombie (busybox ash's `wait` hung when
+     * the signal came first). */
     pc->state = PROC_ZOMBIE;
     bool notify = pc->pub.parent != NULL;
     pc->notifying = notify;
@@ -426,6 +429,7 @@ static __noreturn void proc_finish(struct thread *t, struct uthread *u, struct p
         signal_notify_parent_exit(pc, pc->exit_status);     /* the last thread: stable */
         f = spin_lock_irqsave(&proc_wq.lock);
         pc->notifying = false;
+        waitqueue_wake_locked(&proc_wq, -1);    /* waits that met it notifying */
         bool reaped = pc->free_when_notified;
         spin_unlock_irqrestore(&proc_wq.lock, f);
         if (reaped)
@@ -604,20 +608,20 @@ static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb
     unsigned long f = spin_lock_irqsave(&proc_wq.lock);
     bool interrupted = false;
     for (;;) {
-        bool any = false;
+        bool any = false, notifying = false;
         for (struct pcb **pp = &all_procs; *pp; pp = &(*pp)->next_all) {
             struct pcb *c = *pp;
             if (!wait_matches(c, parent, pid))
                 continue;
             any = true;
             int r = c->pub.pid;
+            if (c->state == PROC_ZOMBIE && c->notifying && (opts & WEXITED)) {
+                notifying = true;       /* its SIGCHLD is being sent: look again after */
+                continue;
+            }
             if (c->state == PROC_ZOMBIE && (opts & WEXITED)) {
                 if (!(opts & WNOWAIT)) {
                     *pp = c->next_all;
-                    /* Its exit may not have sent SIGCHLD yet; the status is taken,
-                     * and once this parent is gone its pointer would dangle. */
-                    if (c->notifying)
-                        c->pub.parent = NULL;
                     if (parent) {
                         proc_cputime_reap_locked(pcb_of(parent), c);
                         proc_usage_reap_locked(pcb_of(parent), c);
@@ -634,6 +638,12 @@ static int wait_child(struct process *parent, int pid, uint32_t opts, struct pcb
                 spin_unlock_irqrestore(&proc_wq.lock, f);
                 return r;
             }
+        }
+        /* A few instructions away (proc_finish wakes proc_wq when done), so even
+         * WNOHANG waits for it. */
+        if (notifying) {
+            waitqueue_sleep_locked(&proc_wq, &f);
+            continue;
         }
         if (!any || (opts & WNOHANG)) {
             spin_unlock_irqrestore(&proc_wq.lock, f);

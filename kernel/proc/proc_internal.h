@@ -35,9 +35,10 @@ struct pcb {
     bool vfork_pending;         /* a CLONE_VFORK parent sleeps until exec or exit */
     bool subreaper;             /* PR_SET_CHILD_SUBREAPER: adopts orphans below it */
     bool autoreap;              /* nobody waits: freed as soon as it is a zombie */
-    /* Under proc_table: the exit is sending SIGCHLD after making pc a zombie, so a
-     * parent woken by the signal finds the zombie; a reap meanwhile leaves the
-     * freeing to the exit (free_when_notified). */
+    /* Under proc_table: the exit is sending SIGCHLD after making pc a zombie; waits
+     * that meet it wait for that to end, so the zombie and its signal appear
+     * together. A free by another path meanwhile is left to the exit
+     * (free_when_notified). */
     bool notifying, free_when_notified;
     /* CPU time (cputime.c), under proc_wq.lock: of this process's exited threads, and
      * of its reaped children (with what they had reaped): RUSAGE_CHILDREN. */
