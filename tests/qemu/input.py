@@ -97,9 +97,19 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
                     break
                 text += data.decode(errors="replace")
             while done < len(steps) and steps[done][0] in text:
-                qmp = qmp or qemu_run.Qmp(qmp_path, 5)
-                steps[done][1](qmp)
+                try:
+                    qmp = qmp or qemu_run.Qmp(qmp_path, 5)
+                    steps[done][1](qmp)
+                except OSError as e:
+                    # QEMU went away under us: keep what the guest said so the
+                    # failure can be read, instead of losing the log to a traceback.
+                    text += "\n[test] QMP step %d (%s) failed: %r (QEMU exit %s)\n" % (
+                        done, steps[done][0], e, proc.poll())
+                    done = len(steps)
+                    break
                 done += 1
+            if done == len(steps) and "QMP step" in text:
+                break
     finally:
         if qmp:
             qmp.close()
