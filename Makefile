@@ -50,7 +50,7 @@ LWIP_CFLAGS = $(filter-out -Werror -Wextra,$(KERNEL_CFLAGS)) $(LWIP_INC)
 .DEFAULT_GOAL := all
 $(LWIP_STAMP): tools/lwip-fetch.sh
 	@echo "  FETCH   lwip (Debian source package)"
-	@bash tools/lwip-fetch.sh
+	@bash tools/lwip-fetch.sh && touch $@
 
 # The sources exist only once the stamp does, so they are named in the recipe.
 $(LWIP_OBJS): $(BUILD)/lwip/%.o: $(LWIP_STAMP)

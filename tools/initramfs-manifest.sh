@@ -37,6 +37,19 @@ for f in user/rootfs/etc/*; do
     echo "file /etc/$(basename "$f") $mode $f"
 done
 
+# The UI fonts (Debian's fonts-inter and fonts-dejavu-core, where Debian puts them):
+# Inter for the interface, DejaVu Sans Mono for terminals, DejaVu Sans as fallback.
+fonts=(/usr/share/fonts/opentype/inter/Inter-Regular.otf /usr/share/fonts/opentype/inter/Inter-Bold.otf
+       /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf)
+for d in /usr/share /usr/share/fonts /usr/share/fonts/opentype /usr/share/fonts/opentype/inter \
+         /usr/share/fonts/truetype /usr/share/fonts/truetype/dejavu; do
+    echo "dir $d 0755"
+done
+for f in "${fonts[@]}"; do
+    [ -f "$f" ] || { echo "initramfs-manifest: $f missing (tools/setup.sh installs it)" >&2; exit 1; }
+    echo "file $f 0644 $f"
+done
+
 # Each area's musl build, then its glibc build.
 list=$build/user/tests.LIST
 : > "$list"

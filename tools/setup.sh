@@ -23,6 +23,8 @@ PACKAGES=(
     musl-tools busybox-static cpio                          # userland: init, tests, initramfs
     e2fsprogs                                               # mke2fs/e2fsck: ext2 test images
     dpkg-dev                                                # dpkg-source: busybox's own testsuite (tests/suites/)
+    fonts-inter fonts-dejavu-core                           # the UI and terminal fonts
+    pkg-config libfreetype-dev libpixman-1-dev libpng-dev zlib1g-dev libbrotli-dev  # glibc builds of apps that draw
 )
 [ $gui = 1 ] && PACKAGES+=(qemu-system-gui)
 # Debian's kernel for the Linux side is fetched by tools/bench.py with `apt-get

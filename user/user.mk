@@ -22,12 +22,29 @@ user: $(USER_BINS)
 $(BUILD)/user/musl/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_CFLAGS) -o $@ $< $(MUSL_GFX_LIBS)
 
 $(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $@"
-	@$(GLIBC_CC) -static $(USER_CFLAGS) -o $@ $<
+	@$(GLIBC_CC) -static $(USER_CFLAGS) $(GLIBC_GFX_FLAGS) -o $@ $< $(GLIBC_GFX_LIBS)
+
+# Programs that draw link the graphics libraries: for musl the sysroot that
+# tools/sysroot.sh builds from Debian's sources, for glibc Debian's static archives.
+SYSROOT       := $(BUILD)/sysroot/musl
+SYSROOT_STAMP := $(SYSROOT)/.built-v1
+GFX_USERS     := gfxlibs
+$(SYSROOT_STAMP): tools/sysroot.sh
+	@bash tools/sysroot.sh && touch $@
+$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): $(SYSROOT_STAMP)
+$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_CFLAGS = -I$(SYSROOT)/include \
+    -I$(SYSROOT)/include/freetype2 -I$(SYSROOT)/include/pixman-1
+$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_LIBS = -L$(SYSROOT)/lib \
+    -lfreetype -lpng16 -lz -lpixman-1 -lm
+$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_FLAGS = \
+    $(shell pkg-config --cflags freetype2 pixman-1 libpng)
+$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_LIBS = \
+    $(shell pkg-config --static --libs freetype2 pixman-1 libpng)
 
 $(USER_INIT): user/init/init.c
 	@mkdir -p $(dir $@)
