@@ -31,20 +31,41 @@ $(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/t
 
 # Programs that draw link the graphics libraries: for musl the sysroot that
 # tools/sysroot.sh builds from Debian's sources, for glibc Debian's static archives.
+# libui (user/lib/libui) is built as a static library per C library and linked
+# with them.
 SYSROOT       := $(BUILD)/sysroot/musl
 SYSROOT_STAMP := $(SYSROOT)/.built-v1
-GFX_USERS     := gfxlibs
+GFX_USERS     := gfxlibs ui_render
+MUSL_GFX_INC  := -I$(SYSROOT)/include -I$(SYSROOT)/include/freetype2 -I$(SYSROOT)/include/pixman-1 \
+                 -Iuser/lib/libui
+MUSL_GFX_LIB  := -L$(SYSROOT)/lib -lfreetype -lpng16 -lz -lpixman-1 -lm
+GLIBC_GFX_INC  = $(shell pkg-config --cflags freetype2 pixman-1 libpng) -Iuser/lib/libui
+GLIBC_GFX_LIB  = $(shell pkg-config --static --libs freetype2 pixman-1 libpng)
+LIBUI_SRCS    := $(wildcard user/lib/libui/*.c)
+LIBUI_MUSL    := $(BUILD)/user/musl/libui.a
+LIBUI_GLIBC   := $(BUILD)/user/glibc/libui.a
 $(SYSROOT_STAMP): tools/sysroot.sh
 	@bash tools/sysroot.sh && touch $@
-$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): $(SYSROOT_STAMP)
-$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_CFLAGS = -I$(SYSROOT)/include \
-    -I$(SYSROOT)/include/freetype2 -I$(SYSROOT)/include/pixman-1
-$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_LIBS = -L$(SYSROOT)/lib \
-    -lfreetype -lpng16 -lz -lpixman-1 -lm
-$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_FLAGS = \
-    $(shell pkg-config --cflags freetype2 pixman-1 libpng)
-$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_LIBS = \
-    $(shell pkg-config --static --libs freetype2 pixman-1 libpng)
+
+$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c user/lib/libui/ui.h $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -c -o $@ $<
+$(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c user/lib/libui/ui.h
+	@mkdir -p $(dir $@)
+	@echo "  GLIBCC  $@"
+	@$(GLIBC_CC) $(USER_CFLAGS) $(GLIBC_GFX_INC) -c -o $@ $<
+$(LIBUI_MUSL): $(patsubst user/lib/libui/%.c,$(BUILD)/user/musl/libui/%.o,$(LIBUI_SRCS))
+	@$(AR) rcs $@ $^
+$(LIBUI_GLIBC): $(patsubst user/lib/libui/%.c,$(BUILD)/user/glibc/libui/%.o,$(LIBUI_SRCS))
+	@$(AR) rcs $@ $^
+
+$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): $(SYSROOT_STAMP) $(LIBUI_MUSL)
+$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_CFLAGS = $(MUSL_GFX_INC)
+$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_LIBS = $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): $(LIBUI_GLIBC)
+$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_FLAGS = $(GLIBC_GFX_INC)
+$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_LIBS = $(LIBUI_GLIBC) $(GLIBC_GFX_LIB)
 
 $(USER_INIT): user/init/init.c
 	@mkdir -p $(dir $@)

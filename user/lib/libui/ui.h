@@ -87,3 +87,30 @@ void ui_box_measure(const struct ui_box *b, int *w, int *h);
 void ui_layout(struct ui_box *b, struct ui_rect r);
 /* The deepest visible box containing (x, y), or NULL: pointer hit testing. */
 struct ui_box *ui_box_at(struct ui_box *b, int x, int y);
+
+/* ---- Text rendering ----------------------------------------------------------
+ * Fonts are FreeType faces at one pixel size with a glyph cache. Pen positions
+ * are in 1/64 pixel (26.6) so glyphs sit at their true fractional positions
+ * (subpixel positioning: each glyph is rendered at the quarter-pixel phase it
+ * lands on) and pairs are kerned. Drawing composites the cached coverage masks
+ * with pixman, so text is anti-aliased over whatever is beneath it. */
+typedef union pixman_image pixman_image_t;
+struct ui_font;
+
+/* Opens the font file at a pixel size; NULL (errno set) when it cannot be read. */
+struct ui_font *ui_font_open(const char *path, int px);
+void ui_font_close(struct ui_font *f);
+/* Line metrics in whole pixels: ascent above the baseline, descent below it
+ * (positive), and the distance between baselines. */
+int ui_font_ascent(const struct ui_font *f);
+int ui_font_descent(const struct ui_font *f);
+int ui_font_line_height(const struct ui_font *f);
+/* The advance of s (n bytes of UTF-8) in 26.6 pixels, kerning included. */
+long ui_font_measure(struct ui_font *f, const char *s, size_t n);
+/* The byte offset whose caret position is nearest to x (26.6, from the start of
+ * the text): where a click in a text field puts the cursor. */
+size_t ui_font_offset_at(struct ui_font *f, const char *s, size_t n, long x);
+/* Draws s with its baseline's left end at (x, y), x in 26.6 pixels, in colour
+ * 0xAARRGGBB. Returns the pen's end x (26.6). */
+long ui_font_draw(struct ui_font *f, pixman_image_t *dst, long x, int y,
+                  const char *s, size_t n, unsigned argb);
