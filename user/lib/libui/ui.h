@@ -114,3 +114,116 @@ size_t ui_font_offset_at(struct ui_font *f, const char *s, size_t n, long x);
  * 0xAARRGGBB. Returns the pen's end x (26.6). */
 long ui_font_draw(struct ui_font *f, pixman_image_t *dst, long x, int y,
                   const char *s, size_t n, unsigned argb);
+
+/* ---- Painting ----------------------------------------------------------------
+ * Shapes drawn anti-aliased with pixman onto a target image (a window's surface
+ * or any a8r8g8b8/x8r8g8b8 image), clipped to it. Colours are 0xAARRGGBB, not
+ * premultiplied; alpha below 0xff blends over what is there. */
+void ui_fill_rect(pixman_image_t *dst, struct ui_rect r, unsigned argb);
+/* A rectangle with circular corners of radius (clamped to half the shorter side). */
+void ui_fill_round_rect(pixman_image_t *dst, struct ui_rect r, int radius, unsigned argb);
+/* A rounded outline `width` pixels wide inside r. */
+void ui_stroke_round_rect(pixman_image_t *dst, struct ui_rect r, int radius, int width,
+                          unsigned argb);
+/* A horizontal gradient from `from` at the left edge to `to` at the right, with
+ * rounded corners (radius 0 for square). */
+void ui_fill_gradient(pixman_image_t *dst, struct ui_rect r, int radius, unsigned from,
+                      unsigned to);
+/* Draws src scaled to r with bilinear filtering (icons and images). */
+void ui_draw_image(pixman_image_t *dst, struct ui_rect r, pixman_image_t *src);
+
+/* ---- Widgets and windows -------------------------------------------------------
+ * A window holds a retained tree of widgets, each a box in the layout. Input
+ * events go in (pointer to the widget under it, keys to the focused one); the
+ * widgets change state and call their on_change; painting redraws only the
+ * rectangle the changes touched and reports it as the damage to present. Every
+ * widget is published in the semantics tree (role, label, value, rectangle,
+ * state) that tests and accessibility tools read. */
+enum ui_role {
+    UI_ROLE_WINDOW, UI_ROLE_PANEL, UI_ROLE_LABEL, UI_ROLE_BUTTON, UI_ROLE_TEXT_FIELD,
+    UI_ROLE_TOGGLE, UI_ROLE_SLIDER, UI_ROLE_LIST, UI_ROLE_PROGRESS,
+};
+
+enum {
+    UI_STATE_HOVER = 1, UI_STATE_PRESSED = 2, UI_STATE_FOCUSED = 4,
+    UI_STATE_DISABLED = 8, UI_STATE_CHECKED = 16,
+};
+
+/* Cursor shapes a window asks the compositor for (SPEC's cursor_shape_set). */
+enum ui_cursor { UI_CURSOR_ARROW, UI_CURSOR_IBEAM, UI_CURSOR_HAND, UI_CURSOR_FORBIDDEN };
+
+struct ui_window;
+
+struct ui_widget {
+    struct ui_box box;              /* first member: boxes map back to widgets */
+    enum ui_role role;
+    unsigned id;                    /* stable within the window */
+    unsigned state;
+    char label[64];
+    int value, min, max;            /* toggle 0/1, slider, progress, list selection */
+    struct ui_text text;            /* text fields */
+    const char *const *items;       /* list rows (not copied) */
+    int nitems, first_row;
+    void (*on_change)(struct ui_widget *w, void *ctx);
+    void *ctx;
+    struct ui_widget *parent;
+    struct ui_window *win;
+    bool dirty;
+};
+
+enum ui_event_type {
+    UI_EV_POINTER_MOVE, UI_EV_POINTER_DOWN, UI_EV_POINTER_UP, UI_EV_POINTER_LEAVE,
+    UI_EV_WHEEL, UI_EV_KEY_DOWN, UI_EV_FOCUS_OUT,
+};
+enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2, UI_MOD_ALT = 4 };
+
+struct ui_event {
+    enum ui_event_type type;
+    int x, y;                       /* window-local pointer position */
+    int wheel;                      /* rows, positive = content moves up (scroll down) */
+    int key;                        /* Linux key code (KEY_LEFT, ...) */
+    unsigned mods;
+    char text[8];                   /* the UTF-8 the key types, "" for none */
+};
+
+struct ui_window {
+    struct ui_widget root;
+    pixman_image_t *target;
+    int w, h;
+    struct ui_font *font;
+    struct ui_widget *focus, *hover, *pressed;
+    struct ui_rect damage;
+    bool damaged, needs_layout;
+    unsigned changes;               /* counts repaint requests */
+    unsigned next_id;
+    enum ui_cursor cursor;
+    /* The clipboard, shared across apps by the platform; may be left NULL. */
+    char *(*clipboard_get)(void *ctx);
+    void (*clipboard_set)(void *ctx, const char *text);
+    void *clipboard_ctx;
+};
+
+/* Sets up a window drawing into target (w x h) with font for its text. */
+void ui_window_init(struct ui_window *win, pixman_image_t *target, int w, int h,
+                    struct ui_font *font);
+/* Frees every widget (the target and font stay the caller's). */
+void ui_window_destroy(struct ui_window *win);
+/* Adds a widget under parent (a panel or the window's root) and sizes it for its
+ * role and label; NULL on no memory. */
+struct ui_widget *ui_add(struct ui_widget *parent, enum ui_role role, const char *label);
+/* Changes that repaint: label, value, list rows, enabled. */
+void ui_set_label(struct ui_widget *w, const char *label);
+void ui_set_value(struct ui_widget *w, int value);
+void ui_set_items(struct ui_widget *w, const char *const *items, int n);
+void ui_set_enabled(struct ui_widget *w, bool on);
+/* Feeds one input event; returns true when it changed something on screen. */
+bool ui_window_event(struct ui_window *win, const struct ui_event *e);
+/* Lays out if needed and repaints what changed; returns false when nothing did,
+ * else true with *damage the rectangle to present. */
+bool ui_window_paint(struct ui_window *win, struct ui_rect *damage);
+/* The semantics tree as text, one widget per line, depth-first:
+ *   <depth> <id> <role> "<label>" value=<v> rect=<x>,<y>,<w>,<h> state=<bits>
+ * Returns the length it needed (as snprintf). */
+size_t ui_semantics(struct ui_window *win, char *buf, size_t n);
+/* Finds the first widget with this role and label (tests, accessibility). */
+struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *label);

@@ -1,0 +1,498 @@
+/* libui's widget tree and input handling: building a window's widgets, sizing
+ * them for their role, and turning pointer and key events into state changes,
+ * focus moves and on_change calls, marking what must be repainted. */
+#include "ui.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Linux key codes (include/uapi/linux/input-event-codes.h). */
+#define KEY_BACKSPACE 14
+#define KEY_TAB 15
+#define KEY_ENTER 28
+#define KEY_A 30
+#define KEY_C 46
+#define KEY_X 45
+#define KEY_V 47
+#define KEY_SPACE 57
+#define KEY_HOME 102
+#define KEY_UP 103
+#define KEY_LEFT 105
+#define KEY_RIGHT 106
+#define KEY_END 107
+#define KEY_DOWN 108
+#define KEY_DELETE 111
+
+#define FIELD_PAD 8
+
+static struct ui_widget *widget_of(struct ui_box *b) { return (struct ui_widget *)b; }
+
+static struct ui_rect rect_union(struct ui_rect a, struct ui_rect b)
+{
+    int x0 = a.x < b.x ? a.x : b.x, y0 = a.y < b.y ? a.y : b.y;
+    int x1 = a.x + a.w > b.x + b.w ? a.x + a.w : b.x + b.w;
+    int y1 = a.y + a.h > b.y + b.h ? a.y + a.h : b.y + b.h;
+    return (struct ui_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
+static void mark_dirty(struct ui_widget *w)
+{
+    struct ui_window *win = w->win;
+    w->dirty = true;
+    win->changes++;
+    if (w->box.rect.w <= 0 || w->box.rect.h <= 0)
+        return;
+    win->damage = win->damaged ? rect_union(win->damage, w->box.rect) : w->box.rect;
+    win->damaged = true;
+}
+
+static int label_width(struct ui_window *win, const char *s)
+{
+    return win->font ? (int)((ui_font_measure(win->font, s, strlen(s)) + 63) >> 6) : 8 * (int)strlen(s);
+}
+
+static int line_height(struct ui_window *win)
+{
+    return win->font ? ui_font_line_height(win->font) : 16;
+}
+
+static int row_height(struct ui_window *win) { return line_height(win) + 8; }
+
+/* A widget's preferred size follows its role and label. */
+static void size_for_role(struct ui_widget *w)
+{
+    int lh = line_height(w->win), lw = label_width(w->win, w->label);
+    struct ui_box *b = &w->box;
+    switch (w->role) {
+    case UI_ROLE_WINDOW:
+    case UI_ROLE_PANEL:
+        break;
+    case UI_ROLE_LABEL: b->pref_w = lw; b->pref_h = lh; break;
+    case UI_ROLE_BUTTON: b->pref_w = lw + 32; b->pref_h = lh + 16; break;
+    case UI_ROLE_TEXT_FIELD: b->pref_w = 220; b->pref_h = lh + 16; b->min_w = 80; break;
+    case UI_ROLE_TOGGLE: b->pref_w = lw + 12 + 44; b->pref_h = lh > 24 ? lh : 24; break;
+    case UI_ROLE_SLIDER: b->pref_w = 180; b->pref_h = 24; b->min_w = 60; break;
+    case UI_ROLE_PROGRESS: b->pref_w = 180; b->pref_h = 8; break;
+    case UI_ROLE_LIST:
+        b->pref_w = 220;
+        b->pref_h = row_height(w->win) * (w->nitems < 6 ? (w->nitems > 2 ? w->nitems : 2) : 6);
+        break;
+    }
+}
+
+static void widget_setup(struct ui_widget *w, struct ui_window *win, enum ui_role role,
+                         const char *label)
+{
+    w->role = role;
+    w->win = win;
+    w->id = ++win->next_id;
+    w->max = 100;
+    snprintf(w->label, sizeof(w->label), "%s", label ? label : "");
+    ui_text_init(&w->text, 4096);
+    if (role == UI_ROLE_PANEL || role == UI_ROLE_WINDOW) {
+        w->box.dir = UI_COLUMN;
+        w->box.padding = role == UI_ROLE_WINDOW ? 16 : 12;
+        w->box.spacing = 10;
+    }
+    size_for_role(w);
+}
+
+void ui_window_init(struct ui_window *win, pixman_image_t *target, int w, int h,
+                    struct ui_font *font)
+{
+    memset(win, 0, sizeof(*win));
+    win->target = target;
+    win->w = w;
+    win->h = h;
+    win->font = font;
+    widget_setup(&win->root, win, UI_ROLE_WINDOW, "");
+    win->root.box.align = UI_ALIGN_START;
+    win->needs_layout = true;
+}
+
+static void free_children(struct ui_widget *w)
+{
+    struct ui_box *c = w->box.first_child;
+    while (c) {
+        struct ui_box *next = c->next_sibling;
+        free_children(widget_of(c));
+        ui_text_free(&widget_of(c)->text);
+        free(c);
+        c = next;
+    }
+    w->box.first_child = NULL;
+}
+
+void ui_window_destroy(struct ui_window *win)
+{
+    free_children(&win->root);
+    ui_text_free(&win->root.text);
+}
+
+struct ui_widget *ui_add(struct ui_widget *parent, enum ui_role role, const char *label)
+{
+    struct ui_widget *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    widget_setup(w, parent->win, role, label);
+    w->parent = parent;
+    ui_box_add(&parent->box, &w->box);
+    parent->win->needs_layout = true;
+    return w;
+}
+
+void ui_set_label(struct ui_widget *w, const char *label)
+{
+    snprintf(w->label, sizeof(w->label), "%s", label);
+    size_for_role(w);
+    w->win->needs_layout = true;
+    mark_dirty(w);
+}
+
+static int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+void ui_set_value(struct ui_widget *w, int value)
+{
+    int lo = w->role == UI_ROLE_LIST ? -1 : w->min;
+    int hi = w->role == UI_ROLE_LIST ? w->nitems - 1 : w->role == UI_ROLE_TOGGLE ? 1 : w->max;
+    value = clamp(value, lo, hi);
+    if (value == w->value)
+        return;
+    w->value = value;
+    if (w->role == UI_ROLE_TOGGLE)
+        w->state = value ? w->state | UI_STATE_CHECKED : w->state & ~UI_STATE_CHECKED;
+    mark_dirty(w);
+}
+
+void ui_set_items(struct ui_widget *w, const char *const *items, int n)
+{
+    w->items = items;
+    w->nitems = n;
+    w->first_row = 0;
+    w->value = n ? clamp(w->value, 0, n - 1) : -1;
+    size_for_role(w);
+    w->win->needs_layout = true;
+    mark_dirty(w);
+}
+
+void ui_set_enabled(struct ui_widget *w, bool on)
+{
+    w->state = on ? w->state & ~UI_STATE_DISABLED : w->state | UI_STATE_DISABLED;
+    if (!on && w->win->focus == w)
+        w->win->focus = NULL;
+    mark_dirty(w);
+}
+
+static void changed(struct ui_widget *w)
+{
+    mark_dirty(w);
+    if (w->on_change)
+        w->on_change(w, w->ctx);
+}
+
+static bool focusable(const struct ui_widget *w)
+{
+    return !(w->state & UI_STATE_DISABLED) && !w->box.hidden &&
+           w->role != UI_ROLE_LABEL && w->role != UI_ROLE_PANEL &&
+           w->role != UI_ROLE_WINDOW && w->role != UI_ROLE_PROGRESS;
+}
+
+static void set_focus(struct ui_window *win, struct ui_widget *w)
+{
+    if (win->focus == w)
+        return;
+    if (win->focus) {
+        win->focus->state &= ~UI_STATE_FOCUSED;
+        mark_dirty(win->focus);
+    }
+    win->focus = w;
+    if (w) {
+        w->state |= UI_STATE_FOCUSED;
+        mark_dirty(w);
+    }
+}
+
+/* Depth-first order over the tree, for Tab. */
+static struct ui_widget *next_in_order(struct ui_widget *w)
+{
+    if (w->box.first_child)
+        return widget_of(w->box.first_child);
+    while (w) {
+        if (w->box.next_sibling)
+            return widget_of(w->box.next_sibling);
+        w = w->parent;
+    }
+    return NULL;
+}
+
+static void focus_step(struct ui_window *win, bool backwards)
+{
+    struct ui_widget *order[512];
+    int n = 0, at = -1;
+    for (struct ui_widget *w = &win->root; w && n < 512; w = next_in_order(w))
+        if (focusable(w)) {
+            if (w == win->focus)
+                at = n;
+            order[n++] = w;
+        }
+    if (!n)
+        return;
+    int next = at < 0 ? (backwards ? n - 1 : 0) : (at + (backwards ? n - 1 : 1)) % n;
+    set_focus(win, order[next]);
+}
+
+static struct ui_widget *hit(struct ui_window *win, int x, int y)
+{
+    struct ui_box *b = ui_box_at(&win->root.box, x, y);
+    return b ? widget_of(b) : NULL;
+}
+
+static size_t field_offset_at(struct ui_widget *w, int x)
+{
+    if (!w->win->font)
+        return 0;
+    long px = (long)(x - w->box.rect.x - FIELD_PAD) * 64;
+    return ui_font_offset_at(w->win->font, w->text.buf ? w->text.buf : "", w->text.len, px);
+}
+
+static void slider_to(struct ui_widget *w, int x)
+{
+    int span = w->box.rect.w - 16;
+    int v = w->min + (int)((long)(x - w->box.rect.x - 8) * (w->max - w->min) / (span > 0 ? span : 1));
+    int before = w->value;
+    ui_set_value(w, v);
+    if (w->value != before)
+        changed(w);
+}
+
+static void list_scroll_to(struct ui_widget *w, int row)
+{
+    int visible = w->box.rect.h / row_height(w->win);
+    if (visible < 1)
+        visible = 1;
+    if (row < w->first_row)
+        w->first_row = row;
+    else if (row >= w->first_row + visible)
+        w->first_row = row - visible + 1;
+    int max_first = w->nitems - visible > 0 ? w->nitems - visible : 0;
+    w->first_row = clamp(w->first_row, 0, max_first);
+}
+
+static void list_select(struct ui_widget *w, int row)
+{
+    if (!w->nitems)
+        return;
+    row = clamp(row, 0, w->nitems - 1);
+    list_scroll_to(w, row);
+    mark_dirty(w);
+    if (row != w->value) {
+        w->value = row;
+        changed(w);
+    }
+}
+
+static void activate(struct ui_widget *w)
+{
+    if (w->role == UI_ROLE_TOGGLE)
+        ui_set_value(w, !w->value);
+    if (w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_TOGGLE)
+        changed(w);
+}
+
+static enum ui_cursor cursor_for(const struct ui_widget *w)
+{
+    if (!w)
+        return UI_CURSOR_ARROW;
+    if (w->state & UI_STATE_DISABLED)
+        return focusable(w) || w->role == UI_ROLE_BUTTON ? UI_CURSOR_FORBIDDEN : UI_CURSOR_ARROW;
+    switch (w->role) {
+    case UI_ROLE_TEXT_FIELD: return UI_CURSOR_IBEAM;
+    case UI_ROLE_BUTTON: case UI_ROLE_TOGGLE: case UI_ROLE_SLIDER: case UI_ROLE_LIST:
+        return UI_CURSOR_HAND;
+    default: return UI_CURSOR_ARROW;
+    }
+}
+
+static void set_hover(struct ui_window *win, struct ui_widget *w)
+{
+    if (win->hover == w)
+        return;
+    if (win->hover) {
+        win->hover->state &= ~UI_STATE_HOVER;
+        mark_dirty(win->hover);
+    }
+    win->hover = w;
+    if (w) {
+        w->state |= UI_STATE_HOVER;
+        mark_dirty(w);
+    }
+    win->cursor = cursor_for(w);
+}
+
+static void paste(struct ui_widget *w)
+{
+    struct ui_window *win = w->win;
+    char *s = win->clipboard_get ? win->clipboard_get(win->clipboard_ctx) : NULL;
+    if (s && ui_text_insert(&w->text, s, strlen(s)) == 0)
+        changed(w);
+    free(s);
+}
+
+static void copy(struct ui_widget *w, bool cut)
+{
+    struct ui_window *win = w->win;
+    char *s = ui_text_copy_selection(&w->text);
+    if (!s)
+        return;
+    if (win->clipboard_set)
+        win->clipboard_set(win->clipboard_ctx, s);
+    free(s);
+    if (cut && ui_text_delete_back(&w->text))
+        changed(w);
+}
+
+static void field_key(struct ui_widget *w, const struct ui_event *e)
+{
+    bool shift = e->mods & UI_MOD_SHIFT, ctrl = e->mods & UI_MOD_CTRL;
+    struct ui_text *t = &w->text;
+    switch (e->key) {
+    case KEY_LEFT: ui_text_move(t, ctrl ? UI_MOVE_WORD_LEFT : UI_MOVE_LEFT, shift); break;
+    case KEY_RIGHT: ui_text_move(t, ctrl ? UI_MOVE_WORD_RIGHT : UI_MOVE_RIGHT, shift); break;
+    case KEY_HOME: ui_text_move(t, UI_MOVE_LINE_START, shift); break;
+    case KEY_END: ui_text_move(t, UI_MOVE_LINE_END, shift); break;
+    case KEY_BACKSPACE: if (ui_text_delete_back(t)) changed(w); break;
+    case KEY_DELETE: if (ui_text_delete_forward(t)) changed(w); break;
+    default:
+        if (ctrl && e->key == KEY_A)
+            ui_text_select_all(t);
+        else if (ctrl && (e->key == KEY_C || e->key == KEY_X))
+            copy(w, e->key == KEY_X);
+        else if (ctrl && e->key == KEY_V)
+            paste(w);
+        else if (!ctrl && e->text[0] && (unsigned char)e->text[0] >= 0x20 && e->text[0] != 0x7f &&
+                 ui_text_insert(t, e->text, strnlen(e->text, sizeof(e->text))) == 0)
+            changed(w);
+        break;
+    }
+    mark_dirty(w);
+}
+
+static void key_down(struct ui_window *win, const struct ui_event *e)
+{
+    if (e->key == KEY_TAB) {
+        focus_step(win, e->mods & UI_MOD_SHIFT);
+        return;
+    }
+    struct ui_widget *w = win->focus;
+    if (!w)
+        return;
+    int step = (w->max - w->min) / 20 > 0 ? (w->max - w->min) / 20 : 1;
+    switch (w->role) {
+    case UI_ROLE_TEXT_FIELD:
+        field_key(w, e);
+        break;
+    case UI_ROLE_BUTTON:
+    case UI_ROLE_TOGGLE:
+        if (e->key == KEY_ENTER || e->key == KEY_SPACE)
+            activate(w);
+        break;
+    case UI_ROLE_SLIDER: {
+        int before = w->value;
+        if (e->key == KEY_LEFT || e->key == KEY_DOWN) ui_set_value(w, w->value - step);
+        if (e->key == KEY_RIGHT || e->key == KEY_UP) ui_set_value(w, w->value + step);
+        if (e->key == KEY_HOME) ui_set_value(w, w->min);
+        if (e->key == KEY_END) ui_set_value(w, w->max);
+        if (w->value != before)
+            changed(w);
+        break;
+    }
+    case UI_ROLE_LIST:
+        if (e->key == KEY_UP) list_select(w, w->value - 1);
+        if (e->key == KEY_DOWN) list_select(w, w->value + 1);
+        if (e->key == KEY_HOME) list_select(w, 0);
+        if (e->key == KEY_END) list_select(w, w->nitems - 1);
+        break;
+    default:
+        break;
+    }
+}
+
+bool ui_window_event(struct ui_window *win, const struct ui_event *e)
+{
+    unsigned before = win->changes;
+    struct ui_widget *w;
+    switch (e->type) {
+    case UI_EV_POINTER_MOVE:
+        w = hit(win, e->x, e->y);
+        set_hover(win, w);
+        if (win->pressed && win->pressed->role == UI_ROLE_SLIDER)
+            slider_to(win->pressed, e->x);
+        else if (win->pressed && win->pressed->role == UI_ROLE_TEXT_FIELD) {
+            size_t at = field_offset_at(win->pressed, e->x);
+            if (at != win->pressed->text.cursor) {
+                ui_text_select(&win->pressed->text, win->pressed->text.anchor, at);
+                mark_dirty(win->pressed);
+            }
+        }
+        break;
+    case UI_EV_POINTER_DOWN:
+        w = hit(win, e->x, e->y);
+        if (!w || (w->state & UI_STATE_DISABLED))
+            break;
+        win->pressed = w;
+        w->state |= UI_STATE_PRESSED;
+        mark_dirty(w);
+        set_focus(win, focusable(w) ? w : NULL);
+        if (w->role == UI_ROLE_TEXT_FIELD) {
+            size_t at = field_offset_at(w, e->x);
+            ui_text_select(&w->text, e->mods & UI_MOD_SHIFT ? w->text.anchor : at, at);
+        } else if (w->role == UI_ROLE_SLIDER) {
+            slider_to(w, e->x);
+        } else if (w->role == UI_ROLE_LIST && w->nitems) {
+            list_select(w, w->first_row + (e->y - w->box.rect.y) / row_height(win));
+        }
+        break;
+    case UI_EV_POINTER_UP:
+        w = win->pressed;
+        win->pressed = NULL;
+        if (!w)
+            break;
+        w->state &= ~UI_STATE_PRESSED;
+        mark_dirty(w);
+        if (hit(win, e->x, e->y) == w)
+            activate(w);
+        break;
+    case UI_EV_POINTER_LEAVE:
+        set_hover(win, NULL);
+        break;
+    case UI_EV_WHEEL:
+        w = hit(win, e->x, e->y);
+        if (w && w->role == UI_ROLE_LIST) {
+            int visible = w->box.rect.h / row_height(win);
+            int max_first = w->nitems - visible > 0 ? w->nitems - visible : 0;
+            w->first_row = clamp(w->first_row + e->wheel, 0, max_first);
+            mark_dirty(w);
+        }
+        break;
+    case UI_EV_KEY_DOWN:
+        key_down(win, e);
+        break;
+    case UI_EV_FOCUS_OUT:
+        if (win->pressed) {
+            win->pressed->state &= ~UI_STATE_PRESSED;
+            mark_dirty(win->pressed);
+            win->pressed = NULL;
+        }
+        break;
+    }
+    return win->changes != before;
+}
+
+struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *label)
+{
+    for (struct ui_widget *w = &win->root; w; w = next_in_order(w))
+        if (w->role == role && !strcmp(w->label, label))
+            return w;
+    return NULL;
+}

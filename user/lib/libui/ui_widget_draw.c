@@ -1,0 +1,247 @@
+/* libui's look (the boot splash's dark navy with cyan-to-violet accents): painting
+ * each widget role, repainting only the damaged rectangle, and the semantics tree. */
+#include "ui.h"
+
+#include <pixman.h>
+#include <stdio.h>
+#include <string.h>
+
+#define BG          0xff0f1629u
+#define PANEL       0xff16203au
+#define FIELD       0xff0b1122u
+#define EDGE        0xff33406au
+#define CONTROL     0xff1f2a48u
+#define CONTROL_HI  0xff2a3860u
+#define TEXT        0xffe6e9f2u
+#define TEXT_DIM    0xff7c87a6u
+#define CYAN        0xff22d3eeu
+#define VIOLET      0xff8b5cf6u
+#define SELECTION   0x8022d3eeu
+#define ROW_SEL     0xff22406au
+
+#define FIELD_PAD 8
+
+static bool overlaps(struct ui_rect a, struct ui_rect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/* Restricts drawing to r within the damage, so text and shapes never spill. */
+static void clip_to(struct ui_window *win, struct ui_rect r)
+{
+    pixman_region32_t a, b;
+    pixman_region32_init_rect(&a, win->damage.x, win->damage.y, (unsigned)win->damage.w,
+                              (unsigned)win->damage.h);
+    pixman_region32_init_rect(&b, r.x, r.y, (unsigned)(r.w > 0 ? r.w : 0), (unsigned)(r.h > 0 ? r.h : 0));
+    pixman_region32_intersect(&a, &a, &b);
+    pixman_image_set_clip_region32(win->target, &a);
+    pixman_region32_fini(&a);
+    pixman_region32_fini(&b);
+}
+
+static void text_at(struct ui_window *win, const char *s, int x, struct ui_rect r, unsigned argb)
+{
+    if (!win->font || !*s)
+        return;
+    int asc = ui_font_ascent(win->font), desc = ui_font_descent(win->font);
+    int baseline = r.y + (r.h - asc - desc) / 2 + asc;
+    ui_font_draw(win->font, win->target, (long)x * 64, baseline, s, strlen(s), argb);
+}
+
+static int text_width(struct ui_window *win, const char *s)
+{
+    return win->font ? (int)(ui_font_measure(win->font, s, strlen(s)) >> 6) : 0;
+}
+
+static void draw_field(struct ui_window *win, struct ui_widget *w, struct ui_rect r)
+{
+    bool focused = w->state & UI_STATE_FOCUSED;
+    ui_fill_round_rect(win->target, r, 6, FIELD);
+    ui_stroke_round_rect(win->target, r, 6, focused ? 2 : 1, focused ? CYAN : EDGE);
+    const char *s = w->text.buf ? w->text.buf : "";
+    int x0 = r.x + FIELD_PAD;
+    size_t start, end;
+    ui_text_selection(&w->text, &start, &end);
+    if (win->font && start != end) {
+        int sx = x0 + (int)(ui_font_measure(win->font, s, start) >> 6);
+        int ex = x0 + (int)(ui_font_measure(win->font, s, end) >> 6);
+        ui_fill_rect(win->target, (struct ui_rect){ sx, r.y + 4, ex - sx, r.h - 8 }, SELECTION);
+    }
+    if (*s)
+        text_at(win, s, x0, r, TEXT);
+    else if (!focused)
+        text_at(win, w->label, x0, r, TEXT_DIM);       /* the placeholder */
+    if (focused && win->font) {
+        int cx = x0 + (int)(ui_font_measure(win->font, s, w->text.cursor) >> 6);
+        ui_fill_rect(win->target, (struct ui_rect){ cx, r.y + 5, 2, r.h - 10 }, CYAN);
+    }
+}
+
+static void draw_list(struct ui_window *win, struct ui_widget *w, struct ui_rect r)
+{
+    int rh = win->font ? ui_font_line_height(win->font) + 8 : 24;
+    ui_fill_round_rect(win->target, r, 6, FIELD);
+    for (int i = w->first_row; i < w->nitems; i++) {
+        struct ui_rect row = { r.x, r.y + (i - w->first_row) * rh, r.w, rh };
+        if (row.y >= r.y + r.h)
+            break;
+        if (i == w->value)
+            ui_fill_rect(win->target, row, (w->state & UI_STATE_FOCUSED) ? ROW_SEL : CONTROL_HI);
+        text_at(win, w->items[i], row.x + 10, row, TEXT);
+    }
+    ui_stroke_round_rect(win->target, r, 6, 1, (w->state & UI_STATE_FOCUSED) ? CYAN : EDGE);
+}
+
+static void draw_widget(struct ui_window *win, struct ui_widget *w)
+{
+    struct ui_rect r = w->box.rect;
+    unsigned st = w->state;
+    bool off = st & UI_STATE_DISABLED;
+    switch (w->role) {
+    case UI_ROLE_WINDOW:
+        ui_fill_rect(win->target, r, BG);
+        break;
+    case UI_ROLE_PANEL:
+        ui_fill_round_rect(win->target, r, 10, PANEL);
+        break;
+    case UI_ROLE_LABEL:
+        text_at(win, w->label, r.x, r, off ? TEXT_DIM : TEXT);
+        break;
+    case UI_ROLE_BUTTON:
+        if ((st & UI_STATE_PRESSED) && !off)
+            ui_fill_gradient(win->target, r, 8, CYAN, VIOLET);
+        else
+            ui_fill_round_rect(win->target, r, 8, (st & UI_STATE_HOVER) && !off ? CONTROL_HI : CONTROL);
+        if (st & UI_STATE_FOCUSED)
+            ui_stroke_round_rect(win->target, r, 8, 2, CYAN);
+        text_at(win, w->label, r.x + (r.w - text_width(win, w->label)) / 2, r, off ? TEXT_DIM : TEXT);
+        break;
+    case UI_ROLE_TEXT_FIELD:
+        draw_field(win, w, r);
+        break;
+    case UI_ROLE_TOGGLE: {
+        struct ui_rect track = { r.x + r.w - 44, r.y + (r.h - 24) / 2, 44, 24 };
+        text_at(win, w->label, r.x, r, off ? TEXT_DIM : TEXT);
+        if (w->value)
+            ui_fill_gradient(win->target, track, 12, CYAN, VIOLET);
+        else
+            ui_fill_round_rect(win->target, track, 12, CONTROL_HI);
+        if (st & UI_STATE_FOCUSED)
+            ui_stroke_round_rect(win->target, track, 12, 2, TEXT);
+        int kx = w->value ? track.x + 22 : track.x + 2;
+        ui_fill_round_rect(win->target, (struct ui_rect){ kx, track.y + 2, 20, 20 }, 10, TEXT);
+        break;
+    }
+    case UI_ROLE_SLIDER: {
+        int span = r.w - 16, range = w->max - w->min > 0 ? w->max - w->min : 1;
+        int kx = r.x + (int)((long)(w->value - w->min) * span / range);
+        struct ui_rect track = { r.x + 8, r.y + r.h / 2 - 2, span, 4 };
+        ui_fill_round_rect(win->target, track, 2, CONTROL_HI);
+        ui_fill_gradient(win->target, (struct ui_rect){ track.x, track.y, kx - r.x, 4 }, 2, CYAN, VIOLET);
+        ui_fill_round_rect(win->target, (struct ui_rect){ kx, r.y + r.h / 2 - 8, 16, 16 }, 8,
+                           (st & UI_STATE_FOCUSED) ? CYAN : TEXT);
+        break;
+    }
+    case UI_ROLE_PROGRESS: {
+        int range = w->max - w->min > 0 ? w->max - w->min : 1;
+        ui_fill_round_rect(win->target, r, r.h / 2, CONTROL_HI);
+        ui_fill_gradient(win->target, (struct ui_rect){ r.x, r.y, (int)((long)(w->value - w->min) * r.w / range), r.h },
+                         r.h / 2, CYAN, VIOLET);
+        break;
+    }
+    case UI_ROLE_LIST:
+        draw_list(win, w, r);
+        break;
+    }
+}
+
+static void paint_tree(struct ui_window *win, struct ui_widget *w)
+{
+    if (w->box.hidden || !overlaps(w->box.rect, win->damage))
+        return;
+    clip_to(win, w->box.rect);
+    draw_widget(win, w);
+    w->dirty = false;
+    for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)
+        paint_tree(win, (struct ui_widget *)c);
+}
+
+/* A layout change can move anything: it damages the whole window. */
+static void layout_if_needed(struct ui_window *win)
+{
+    if (!win->needs_layout)
+        return;
+    ui_layout(&win->root.box, (struct ui_rect){ 0, 0, win->w, win->h });
+    win->needs_layout = false;
+    win->damage = (struct ui_rect){ 0, 0, win->w, win->h };
+    win->damaged = true;
+}
+
+bool ui_window_paint(struct ui_window *win, struct ui_rect *damage)
+{
+    layout_if_needed(win);
+    if (!win->damaged)
+        return false;
+    /* Widgets paint over their parents, so the whole stack under the damage is
+     * redrawn, back to front, clipped to it. */
+    paint_tree(win, &win->root);
+    pixman_image_set_clip_region32(win->target, NULL);
+    *damage = win->damage;
+    win->damaged = false;
+    return true;
+}
+
+static const char *role_name(enum ui_role r)
+{
+    static const char *const names[] = {
+        [UI_ROLE_WINDOW] = "window", [UI_ROLE_PANEL] = "panel", [UI_ROLE_LABEL] = "label",
+        [UI_ROLE_BUTTON] = "button", [UI_ROLE_TEXT_FIELD] = "text_field",
+        [UI_ROLE_TOGGLE] = "toggle", [UI_ROLE_SLIDER] = "slider", [UI_ROLE_LIST] = "list",
+        [UI_ROLE_PROGRESS] = "progress",
+    };
+    return names[r];
+}
+
+/* Appends s to buf with quotes and backslash escapes so one line stays one line. */
+static size_t put_quoted(char *buf, size_t n, size_t at, const char *s)
+{
+    at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *fmt = c == '"' || c == '\\' ? "\\%c" : c < 0x20 ? "\\x%02x" : "%c";
+        at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, fmt, c);
+    }
+    return at + (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "\"");
+}
+
+static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t at)
+{
+    if (w->box.hidden)
+        return at;
+    struct ui_rect r = w->box.rect;
+    at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "%d %u %s ", depth,
+                           w->id, role_name(w->role));
+    at = put_quoted(buf, n, at, w->label);
+    if (w->role == UI_ROLE_TEXT_FIELD) {
+        at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
+        at = put_quoted(buf, n, at, w->text.buf ? w->text.buf : "");
+    } else if (w->role == UI_ROLE_LIST && w->value >= 0 && w->value < w->nitems) {
+        at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
+        at = put_quoted(buf, n, at, w->items[w->value]);
+    } else {
+        at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=%d", w->value);
+    }
+    at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0,
+                           " rect=%d,%d,%d,%d state=%u\n", r.x, r.y, r.w, r.h, w->state);
+    for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)
+        at = dump((struct ui_widget *)c, depth + 1, buf, n, at);
+    return at;
+}
+
+size_t ui_semantics(struct ui_window *win, char *buf, size_t n)
+{
+    layout_if_needed(win);
+    if (n)
+        buf[0] = 0;
+    return dump(&win->root, 0, buf, n, 0);
+}
