@@ -7,9 +7,9 @@
 #include <osc/spinlock.h>
 #include <osc/types.h>
 
-/* Lock ranks (docs/locking.md): a wait queue's lock may be held while taking the
- * run-queue lock (waking a thread), never the other way round. */
-#define RANK_WAITQUEUE  70
+/* Lock ranks (docs/locking.md): a wait queue's lock (RANK_WAITQUEUE, <osc/sched.h>)
+ * may be held while taking the run-queue lock (waking a thread), never the other
+ * way round. */
 #define RANK_POLL_WAITER 76     /* under a wait queue (its waker), above the run queue */
 #define RANK_RUNQUEUE   80
 #define RANK_RUNQUEUE_2 81      /* a second run queue, taken in CPU-id order (balance.c) */

@@ -41,6 +41,9 @@ void arch_time_init(void);
 /* Test hook: deliberately faults the kernel ("page", "ud", "gp", "de", "df" for a
  * kernel stack overflow). Unknown kinds log an error and return. */
 void arch_inject_fault(const char *kind);
+/* Sounds the PC speaker at hz (a square wave), or silences it with 0. Callers
+ * serialise (kernel/drivers/beep.c). */
+void arch_speaker_tone(uint32_t hz);
 
 /* Stack walk from a frame pointer: calls fn for each return address (at most max). */
 void arch_backtrace(uint64_t rbp, void (*fn)(uint64_t addr, void *ctx), void *ctx, int max);

@@ -112,6 +112,9 @@ struct waitqueue {
     struct thread *head, *tail;     /* FIFO of waiters, linked through the thread */
     struct poll_entry *pollers;     /* poll waiters hooked on (list below), under lock */
 };
+#define RANK_WAITQUEUE  70
+/* A statically initialised wait queue, the same as one after waitqueue_init. */
+#define WAITQUEUE_INITIALIZER { .lock = SPINLOCK_INIT("waitqueue", RANK_WAITQUEUE) }
 void waitqueue_init(struct waitqueue *wq);
 /* Sleeps until woken, with wq->lock held on entry (taken with
  * spin_lock_irqsave, flags passed in); returns with it held again. */
