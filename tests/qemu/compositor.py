@@ -11,12 +11,15 @@ overlap. Screendumps (build/compositor/shotN.png) are read pixel by pixel:
                                    on red's own part: shot 2 shows red in the overlap
   compositor_click_event           red printed its button press and release (BTN_LEFT,
                                    surface-local 50,50) and focus-in
+  compositor_key_to_focused        then QMP send-key a: red (focused) printed KEY_A
+                                   press and release, blue no key at all
   compositor_killed_client_gone    red killed: shot 3 shows the background where red
                                    was alone and blue where they overlapped
 usage: compositor.py"""
 
 import os
 import re
+import time
 
 from common import ROOT, Reporter
 from input import run_with_qmp
@@ -58,12 +61,12 @@ def click(qmp):
     qmp.command("input-send-event", events=[
         {"type": "abs", "data": {"axis": "x", "value": tablet(CLICK[0], SCREEN_W)}},
         {"type": "abs", "data": {"axis": "y", "value": tablet(CLICK[1], SCREEN_H)}}])
-    import time
     time.sleep(0.3)
     for down in (True, False):
         qmp.command("input-send-event", events=[
             {"type": "btn", "data": {"down": down, "button": "left"}}])
         time.sleep(0.3)
+    qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])     # to the focused red
 
 
 def colours(img, points):
@@ -102,6 +105,9 @@ def main():
     focus = re.search(r"^red focus-in", text, re.M)
     rep.check("compositor_click_event", bool(press and release and focus),
               "press %s, release %s, focus-in %s" % (bool(press), bool(release), bool(focus)), tail)
+    keys = re.findall(r"^(red|blue) key code=(\d+) value=(\d+)", text, re.M)
+    rep.check("compositor_key_to_focused", keys == [("red", "30", "1"), ("red", "30", "0")],
+              "key lines %s" % keys, tail)
     why = expect(3, [(RED_ONLY, BG), ((150, 250), BG), (OVERLAP, BLUE), (BLUE_ONLY, BLUE)] + bg)
     rep.check("compositor_killed_client_gone", not why, why, tail)
     rep.exit()
