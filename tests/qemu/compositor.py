@@ -11,9 +11,13 @@ overlap. Screendumps (build/compositor/shotN.png) are read pixel by pixel:
                                    on red's own part: shot 2 shows red in the overlap
   compositor_click_event           red printed its button press and release (BTN_LEFT,
                                    surface-local 50,50) and focus-in
+  compositor_title_drag_moves      blue dragged by its title bar (QMP abs motion with the
+                                   button held): shot 3 shows it at 450,400 with a focused
+                                   title, red whole, the old place background; blue got
+                                   no button event (the title bar is the compositor's)
   compositor_key_to_focused        then QMP send-key a: red (focused) printed KEY_A
                                    press and release, blue no key at all
-  compositor_killed_client_gone    red killed: shot 3 shows the background where red
+  compositor_killed_client_gone    red killed: shot 4 shows the background where red
                                    was alone and blue where they overlapped
 usage: compositor.py"""
 
@@ -29,10 +33,12 @@ OUT = os.path.join(ROOT, "build", "compositor")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
 SCREEN_W, SCREEN_H = 1024, 768
 RED, BLUE, BG = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0), (0x0b, 0x0f, 0x17)
+TITLE_IDLE, TITLE_FOCUSED = (0x1f, 0x2a, 0x3a), (0x2b, 0x4a, 0x7a)     # 24 px above each
 CLICK = (150, 150)          # red's own part; local 50,50
 GUEST = ("osc-demo-window red c03030 100 100 300 200 & A=$!; sleep 1; "
          "osc-demo-window blue 3060c0 250 200 300 200 & B=$!; sleep 2; echo READY1; "
-         "sleep 4; echo READY2; sleep 2; kill $A; sleep 2; echo READY3; sleep 2; kill $B; echo DONE")
+         "sleep 4; echo READY2; sleep 5; echo READY3; sleep 2; kill $A; sleep 2; echo READY4; "
+         "sleep 2; kill $B; echo DONE")
 # Points clear of the cursor (it sits at CLICK after the click).
 RED_ONLY, OVERLAP, BLUE_ONLY = (380, 120), (320, 250), (500, 350)
 BACKGROUND = [(40, 40), (700, 600), (1000, 700), (120, 350)]
@@ -69,6 +75,26 @@ def click(qmp):
     qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])     # to the focused red
 
 
+def abs_move(qmp, x, y):
+    qmp.command("input-send-event", events=[
+        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
+        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+
+
+def drag(qmp):
+    """Shot 2, then blue dragged by its title bar's visible part from 470,188 to
+    670,388: blue's client area ends up at 450,400."""
+    shot(2)(qmp)
+    abs_move(qmp, 470, 188)
+    time.sleep(0.3)
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": True, "button": "left"}}])
+    time.sleep(0.3)
+    for x, y in ((520, 238), (570, 288), (670, 388)):
+        abs_move(qmp, x, y)
+        time.sleep(0.2)
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": False, "button": "left"}}])
+
+
 def colours(img, points):
     return [tuple(img.pixel(x, y)) for x, y in points]
 
@@ -88,7 +114,8 @@ def expect(n, want):
 def main():
     rep = Reporter()
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)   # run_with_qmp's log
-    text = run_with_qmp(None, [("READY1", click), ("READY2", shot(2)), ("READY3", shot(3))],
+    text = run_with_qmp(None, [("READY1", click), ("READY2", drag), ("READY3", shot(3)),
+                               ("READY4", shot(4))],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
                         timeout=90, command=GUEST, name="compositor", watchdog=40)
     tail = "\n".join(text.splitlines()[-15:])
@@ -96,9 +123,11 @@ def main():
     rep.check("compositor_frame_1", log.count("[compositor] frame 1") == 1,
               "no single '[compositor] frame 1' in build/osc-run/last.log", tail)
     bg = [(p, BG) for p in BACKGROUND]
-    why = expect(1, [(RED_ONLY, RED), (OVERLAP, BLUE), (BLUE_ONLY, BLUE)] + bg)
+    why = expect(1, [(RED_ONLY, RED), (OVERLAP, BLUE), (BLUE_ONLY, BLUE), ((380, 90), TITLE_IDLE),
+                     ((500, 180), TITLE_IDLE)] + bg)
     rep.check("compositor_two_clients_overlap", not why, why, tail)
-    why = expect(2, [(RED_ONLY, RED), (OVERLAP, RED), (BLUE_ONLY, BLUE)] + bg)
+    why = expect(2, [(RED_ONLY, RED), (OVERLAP, RED), (BLUE_ONLY, BLUE), ((380, 90), TITLE_FOCUSED),
+                     ((500, 180), TITLE_IDLE)] + bg)
     rep.check("compositor_click_raises", not why, why, tail)
     press = re.search(r"^red button code=272 value=1 x=50 y=50", text, re.M)
     release = re.search(r"^red button code=272 value=0 x=50 y=50", text, re.M)
@@ -108,7 +137,14 @@ def main():
     keys = re.findall(r"^(red|blue) key code=(\d+) value=(\d+)", text, re.M)
     rep.check("compositor_key_to_focused", keys == [("red", "30", "1"), ("red", "30", "0")],
               "key lines %s" % keys, tail)
-    why = expect(3, [(RED_ONLY, BG), ((150, 250), BG), (OVERLAP, BLUE), (BLUE_ONLY, BLUE)] + bg)
+    why = expect(3, [(RED_ONLY, RED), (OVERLAP, RED), ((500, 350), BG), ((550, 450), BLUE),
+                     ((740, 590), BLUE), ((700, 380), TITLE_FOCUSED), ((380, 90), TITLE_IDLE)]
+                 + [(p, BG) for p in BACKGROUND if p != (700, 600)])
+    blue_button = re.search(r"^blue button", text, re.M)
+    rep.check("compositor_title_drag_moves", not why and not blue_button,
+              why or "blue got a button event for a title-bar drag", tail)
+    why = expect(4, [(RED_ONLY, BG), ((150, 250), BG), (OVERLAP, BG), ((380, 90), BG), ((550, 450), BLUE)]
+                 + [(p, BG) for p in BACKGROUND if p != (700, 600)])
     rep.check("compositor_killed_client_gone", not why, why, tail)
     rep.exit()
 

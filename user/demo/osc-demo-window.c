@@ -1,6 +1,7 @@
 /* A minimal compositor client: one surface filled with a colour at a given place,
- * presented once; then it prints every event it receives (pointer motion excepted)
- * as one line "NAME event ..." on stdout, for people and for tests/qemu/compositor.py.
+ * presented once, with a title bar (NAME) to drag it by; then it prints every event
+ * it receives (pointer motion excepted) as one line "NAME event ..." on stdout, for
+ * people and for tests/qemu/compositor.py.
  * usage: osc-demo-window NAME RRGGBB X Y W H */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,8 @@ int main(int argc, char **argv)
         perror("/dev/compositor");
         return 1;
     }
-    int fd = osc_surface_create(comp, (uint32_t)w, (uint32_t)h, OSC_SURFACE_CLOEXEC);
+    int fd = osc_surface_create(comp, (uint32_t)w, (uint32_t)h,
+                                OSC_SURFACE_CLOEXEC | OSC_SURFACE_DECORATED);
     if (fd < 0) {
         perror("create surface");
         return 1;

@@ -21,10 +21,11 @@ struct osc_rect {
 
 struct osc_surface_create {     /* OSC_COMP_CREATE on /dev/compositor */
     uint32_t width, height, format;
-    uint32_t flags;             /* OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK */
+    uint32_t flags;             /* OSC_SURFACE_CLOEXEC | _NONBLOCK | _DECORATED */
 };
 #define OSC_SURFACE_CLOEXEC     1u
 #define OSC_SURFACE_NONBLOCK    2u
+#define OSC_SURFACE_DECORATED   4u      /* a title bar above it (24 px) to drag it by */
 
 struct osc_screen_info {        /* OSC_COMP_SCREEN on /dev/compositor */
     uint32_t width, height;

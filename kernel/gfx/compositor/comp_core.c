@@ -20,6 +20,9 @@
 #define CURSOR_W        12
 #define CURSOR_H        19
 #define INPUT_RING      128
+#define TITLE_FOCUSED   0x2b4a7au
+#define TITLE_IDLE      0x1f2a3au
+#define TITLE_TEXT      0xe6edf3u
 
 struct mutex comp_lock;
 struct comp_surface *comp_stack[COMP_MAX_SURFACES];
@@ -35,6 +38,8 @@ static bool have_back;
 static int ptr_x, ptr_y;        /* the pointer's hot spot on screen */
 static struct comp_surface *hover, *capture, *focused;
 static uint32_t buttons_down;   /* bit (code - BTN_LEFT) */
+static struct comp_surface *dragged;    /* moved by its title bar while the button is held */
+static int drag_dx, drag_dy;            /* pointer minus the surface's origin */
 static uint32_t mods;
 
 /* The input ring and the thread's wake-up condition, under comp_wq.lock (70):
@@ -73,6 +78,11 @@ void comp_kick(void)
     spin_unlock_irqrestore(&comp_wq.lock, fl);
 }
 
+bool comp_owns_screen(void)
+{
+    return __atomic_load_n(&active, __ATOMIC_RELAXED);
+}
+
 bool comp_is_focused(const struct comp_surface *s)
 {
     return s == focused;
@@ -95,10 +105,18 @@ static struct comp_surface *topmost_shown(void)
     return NULL;
 }
 
+static void damage_title(struct comp_surface *s)
+{
+    if (s && s->decorated && comp_surface_shown(s))
+        comp_damage(comp_title_rect(s));
+}
+
 static void focus(struct comp_surface *s)
 {
     if (s == focused)
         return;
+    damage_title(focused);              /* its title bar's colour shows focus */
+    damage_title(s);
     if (focused)
         send(focused, OSC_EV_FOCUS_OUT, 0, 0);
     focused = s;
@@ -110,6 +128,8 @@ void comp_forget(struct comp_surface *s)
 {
     if (hover == s)
         hover = NULL;
+    if (dragged == s)
+        dragged = NULL;
     if (capture == s) {
         capture = NULL;
         buttons_down = 0;
@@ -128,7 +148,7 @@ void comp_raise(struct comp_surface *s)
         memmove(&comp_stack[i], &comp_stack[i + 1], (size_t)(comp_nstack - i - 1) * sizeof(comp_stack[0]));
         comp_stack[comp_nstack - 1] = s;
         if (comp_surface_shown(s))
-            comp_damage(comp_surface_rect(s));
+            comp_damage(comp_frame_rect(s));
         return;
     }
 }
@@ -136,7 +156,7 @@ void comp_raise(struct comp_surface *s)
 static struct comp_surface *surface_at(int x, int y)
 {
     for (int i = comp_nstack - 1; i >= 0; i--)
-        if (comp_surface_shown(comp_stack[i]) && comp_rect_has_point(comp_surface_rect(comp_stack[i]), x, y))
+        if (comp_surface_shown(comp_stack[i]) && comp_rect_has_point(comp_frame_rect(comp_stack[i]), x, y))
             return comp_stack[i];
     return NULL;
 }
@@ -159,6 +179,14 @@ static void update_hover(void)
         send(hover, OSC_EV_POINTER_ENTER, 0, 0);
 }
 
+#define POS_MAX 32767
+
+/* The pointer is on s's title bar (the compositor's, not the client's). */
+static bool in_title(const struct comp_surface *s)
+{
+    return s->decorated && comp_rect_has_point(comp_title_rect(s), ptr_x, ptr_y);
+}
+
 static void move_to(int x, int y)
 {
     x = MAX(0, MIN(x, (int)comp_screen->width - 1));
@@ -171,8 +199,15 @@ static void move_to(int x, int y)
     ptr_y = y;
     if (active)
         comp_damage(cursor_rect());
+    if (dragged) {
+        comp_damage(comp_frame_rect(dragged));
+        dragged->x = MAX(-POS_MAX, MIN(ptr_x - drag_dx, POS_MAX));
+        dragged->y = MAX(COMP_TITLE_H, MIN(ptr_y - drag_dy, POS_MAX));    /* title reachable */
+        comp_damage(comp_frame_rect(dragged));
+        return;
+    }
     update_hover();
-    if (hover)
+    if (hover && !in_title(hover))
         send(hover, OSC_EV_POINTER_MOTION, 0, 0);
 }
 
@@ -195,6 +230,7 @@ static void key(uint32_t code, int32_t value)
         uint32_t bit = 1u << (code - BTN_LEFT);
         update_hover();
         struct comp_surface *t = capture ? capture : hover;
+        bool ours = t && (dragged == t || in_title(t));     /* a title-bar click */
         if (value == 1) {
             buttons_down |= bit;
             if (t && !capture) {
@@ -202,13 +238,18 @@ static void key(uint32_t code, int32_t value)
                 focus(t);
                 comp_raise(t);
                 capture = t;
+                if (code == BTN_LEFT && in_title(t)) {
+                    dragged = t;
+                    drag_dx = ptr_x - t->x;
+                    drag_dy = ptr_y - t->y;
+                }
             }
         } else if (value == 0) {
             buttons_down &= ~bit;
             if (!buttons_down)
-                capture = NULL;
+                capture = dragged = NULL;
         }
-        if (t)
+        if (t && !ours)
             send(t, OSC_EV_POINTER_BUTTON, code, value);
         update_hover();
         return;
@@ -352,26 +393,48 @@ static void blit(struct fb_surface *t, const struct comp_surface *s, struct comp
     }
 }
 
+/* The part piece of s's title bar: its colour (brighter when focused) and the
+ * title, drawn through a view of t limited to piece so nothing spills out. */
+static void draw_title(struct fb_surface *t, const struct comp_surface *s, struct comp_rect piece)
+{
+    struct fb_surface view = *t;
+    view.pixels = t->pixels + (size_t)piece.y * t->pitch + (size_t)piece.x * t->bytes_pp;
+    view.width = (uint32_t)piece.w;
+    view.height = (uint32_t)piece.h;
+    fb_fill_rect(&view, 0, 0, piece.w, piece.h, s == focused ? TITLE_FOCUSED : TITLE_IDLE);
+    const struct psf_font *font = fb_console_font();
+    struct comp_rect bar = comp_title_rect(s);
+    if (font && s->title[0])
+        fb_draw_text(&view, bar.x + 8 - piece.x, bar.y + (COMP_TITLE_H - (int)font->height) / 2 - piece.y,
+                     font, s->title, TITLE_TEXT, FB_TRANSPARENT, 1);
+}
+
 static void paint_rect(struct fb_surface *t, struct comp_rect d)
 {
     struct comp_region bg = { .n = 1, .r = { d } };
     for (int i = 0; i < comp_nstack; i++)
         if (comp_surface_shown(comp_stack[i]))
-            comp_region_subtract(&bg, comp_surface_rect(comp_stack[i]));
+            comp_region_subtract(&bg, comp_frame_rect(comp_stack[i]));
     for (int k = 0; k < bg.n; k++)
         fb_fill_rect(t, bg.r[k].x, bg.r[k].y, bg.r[k].w, bg.r[k].h, COMP_BG);
     for (int i = 0; i < comp_nstack; i++) {
         struct comp_surface *s = comp_stack[i];
         if (!comp_surface_shown(s))
             continue;
-        struct comp_region v = { .n = 1, .r = { comp_rect_intersect(comp_surface_rect(s), d) } };
+        struct comp_region v = { .n = 1, .r = { comp_rect_intersect(comp_frame_rect(s), d) } };
         if (comp_rect_empty(v.r[0]))
             continue;
         for (int j = i + 1; j < comp_nstack && v.n; j++)   /* occluded parts cost nothing */
             if (comp_surface_shown(comp_stack[j]))
-                comp_region_subtract(&v, comp_surface_rect(comp_stack[j]));
-        for (int k = 0; k < v.n; k++)
-            blit(t, s, v.r[k]);
+                comp_region_subtract(&v, comp_frame_rect(comp_stack[j]));
+        for (int k = 0; k < v.n; k++) {
+            struct comp_rect body = comp_rect_intersect(v.r[k], comp_surface_rect(s));
+            if (!comp_rect_empty(body))
+                blit(t, s, body);
+            struct comp_rect bar = comp_rect_intersect(v.r[k], comp_title_rect(s));
+            if (!comp_rect_empty(bar))
+                draw_title(t, s, bar);
+        }
     }
 }
 
@@ -415,7 +478,7 @@ static void take_over(void)
     fbcon_release_screen();
     thread_sleep_ns(100000000ull);      /* a spinner frame being drawn lands first */
     mutex_lock(&comp_lock);
-    active = true;
+    __atomic_store_n(&active, true, __ATOMIC_RELAXED);
     comp_damage((struct comp_rect){ 0, 0, (int)comp_screen->width, (int)comp_screen->height });
     mutex_unlock(&comp_lock);
 }

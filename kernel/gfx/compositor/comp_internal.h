@@ -10,6 +10,7 @@
 #define COMP_EVENT_QUEUE    64          /* records per surface */
 #define COMP_PROC_BYTES_MAX (64ull << 20)       /* surface memory per process */
 #define COMP_BG             0x0b0f17u   /* the splash's navy */
+#define COMP_TITLE_H        24          /* a decorated surface's title bar, above it */
 
 struct filepages;
 
@@ -20,6 +21,7 @@ struct comp_surface {
     uint32_t w, h, stride;      /* stride = w * 4 */
     size_t bytes;
     int owner_pid;
+    bool decorated;             /* OSC_SURFACE_DECORATED: a title bar to drag it by */
     /* Under comp_lock. */
     int x, y;
     bool visible;               /* OSC_SURFACE_SET_VISIBLE */
@@ -43,6 +45,18 @@ extern struct fb_surface *comp_screen;
 static inline struct comp_rect comp_surface_rect(const struct comp_surface *s)
 {
     return (struct comp_rect){ s->x, s->y, (int)s->w, (int)s->h };
+}
+
+/* What it covers on screen: the surface and, decorated, its title bar. */
+static inline struct comp_rect comp_frame_rect(const struct comp_surface *s)
+{
+    int t = s->decorated ? COMP_TITLE_H : 0;
+    return (struct comp_rect){ s->x, s->y - t, (int)s->w, (int)s->h + t };
+}
+
+static inline struct comp_rect comp_title_rect(const struct comp_surface *s)
+{
+    return (struct comp_rect){ s->x, s->y - COMP_TITLE_H, (int)s->w, s->decorated ? COMP_TITLE_H : 0 };
 }
 
 static inline bool comp_surface_shown(const struct comp_surface *s)

@@ -106,7 +106,7 @@ static long surface_present(struct comp_surface *s, uint64_t arg)
     s->presented = true;
     s->frame_pending = true;
     if (first) {
-        comp_damage(comp_surface_rect(s));
+        comp_damage(comp_frame_rect(s));
     } else if (s->visible) {
         for (uint32_t i = 0; i < count; i++)
             comp_damage((struct comp_rect){ s->x + rects[i].x, s->y + rects[i].y, rects[i].w, rects[i].h });
@@ -130,11 +130,11 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
             return -EINVAL;
         mutex_lock(&comp_lock);
         if (comp_surface_shown(s))
-            comp_damage(comp_surface_rect(s));
+            comp_damage(comp_frame_rect(s));
         s->x = p.x;
         s->y = p.y;
         if (comp_surface_shown(s))
-            comp_damage(comp_surface_rect(s));
+            comp_damage(comp_frame_rect(s));
         comp_kick();
         mutex_unlock(&comp_lock);
         return 0;
@@ -151,7 +151,7 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         mutex_lock(&comp_lock);
         if (s->visible != (bool)arg) {
             if (s->presented)
-                comp_damage(comp_surface_rect(s));
+                comp_damage(comp_frame_rect(s));
             s->visible = arg;
             comp_kick();
         }
@@ -166,6 +166,10 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
             return n;
         mutex_lock(&comp_lock);
         memcpy(s->title, t, (size_t)n + 1);
+        if (comp_surface_shown(s) && s->decorated) {
+            comp_damage(comp_title_rect(s));
+            comp_kick();
+        }
         mutex_unlock(&comp_lock);
         return 0;
     }
@@ -202,7 +206,7 @@ static void surface_release(struct file *f)
         break;
     }
     if (comp_surface_shown(s))
-        comp_damage(comp_surface_rect(s));
+        comp_damage(comp_frame_rect(s));
     comp_forget(s);
     comp_kick();
     mutex_unlock(&comp_lock);
@@ -237,7 +241,7 @@ static long comp_create(uint64_t arg)
         return -EFAULT;
     if (c.format != OSC_FORMAT_XRGB8888 || c.width == 0 || c.height == 0 ||
         c.width > OSC_SURFACE_MAX_DIM || c.height > OSC_SURFACE_MAX_DIM ||
-        (c.flags & ~(OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK)))
+        (c.flags & ~(OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK | OSC_SURFACE_DECORATED)))
         return -EINVAL;
     size_t bytes = ALIGN_UP((size_t)c.width * c.height * 4, PAGE_SIZE);
     size_t npages = bytes / PAGE_SIZE;
@@ -268,6 +272,7 @@ static long comp_create(uint64_t arg)
     s->bytes = bytes;
     s->owner_pid = p->pid;
     s->visible = true;
+    s->decorated = c.flags & OSC_SURFACE_DECORATED;
     waitqueue_init(&s->ev_wq);
     char *name = kmalloc(sizeof(SURFACE_NAME));
     struct file *f = name ? file_alloc(NULL, &surface_ops,
@@ -292,6 +297,8 @@ static long comp_create(uint64_t arg)
     }
     s->x = (int)(comp_screen->width > s->w ? (comp_screen->width - s->w) / 2 : 0);
     s->y = (int)(comp_screen->height > s->h ? (comp_screen->height - s->h) / 2 : 0);
+    if (s->decorated && s->y < COMP_TITLE_H)
+        s->y = COMP_TITLE_H;
     comp_stack[comp_nstack++] = s;
     mutex_unlock(&comp_lock);
     long fd = fdtable_install(p->files, f, 0, c.flags & OSC_SURFACE_CLOEXEC);

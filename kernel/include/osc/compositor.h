@@ -23,10 +23,11 @@ struct osc_rect {
 
 struct osc_surface_create {     /* OSC_COMP_CREATE on /dev/compositor */
     uint32_t width, height, format;
-    uint32_t flags;             /* OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK */
+    uint32_t flags;             /* OSC_SURFACE_CLOEXEC | _NONBLOCK | _DECORATED */
 };
 #define OSC_SURFACE_CLOEXEC     1u
 #define OSC_SURFACE_NONBLOCK    2u
+#define OSC_SURFACE_DECORATED   4u      /* a title bar above it (24 px) to drag it by */
 
 struct osc_screen_info {        /* OSC_COMP_SCREEN on /dev/compositor */
     uint32_t width, height;
@@ -126,6 +127,9 @@ uint64_t comp_region_area(const struct comp_region *g);
 /* Starts the compositor thread and registers its input handler; after
  * input_init. Without a framebuffer /dev/compositor answers -ENODEV. */
 void comp_init(void);
+/* True once the compositor has taken the screen (frame 1): the text console then
+ * takes no keys. Lock-free. */
+bool comp_owns_screen(void);
 /* /dev/compositor's open (devfs). */
 struct file;
 int comp_dev_open(struct file *f, uint32_t rdev, uint32_t open_flags);
