@@ -288,12 +288,15 @@ static long comp_create(uint64_t arg)
     /* On the stack (unshown until its first present) before the fd exists, so
      * the fd's release always finds it there. */
     mutex_lock(&comp_lock);
-    if (comp_nstack >= COMP_MAX_SURFACES) {
+    /* Checked again: another thread of the process may have made one meanwhile. */
+    err = comp_nstack >= COMP_MAX_SURFACES ? -ENOSPC
+        : owner_bytes(p->pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM : 0;
+    if (err) {
         mutex_unlock(&comp_lock);
         f->priv = NULL;
         file_put(f);            /* release sees no surface */
         surface_free(s);
-        return -ENOSPC;
+        return err;
     }
     s->x = (int)(comp_screen->width > s->w ? (comp_screen->width - s->w) / 2 : 0);
     s->y = (int)(comp_screen->height > s->h ? (comp_screen->height - s->h) / 2 : 0);
