@@ -15,6 +15,8 @@ overlap. Screendumps (build/compositor/shotN.png) are read pixel by pixel:
                                    button held): shot 3 shows it at 450,400 with a focused
                                    title, red whole, the old place background; blue got
                                    no button event (the title bar is the compositor's)
+  compositor_ps2_motion_leaves      then PS/2 mouse motion (QMP rel y +250) takes the
+                                   pointer off blue: blue printed leave at local 220,238
   compositor_key_to_focused        then QMP send-key a: red (focused) printed KEY_A
                                    press and release, blue no key at all
   compositor_killed_client_gone    red killed: shot 4 shows the background where red
@@ -93,6 +95,9 @@ def drag(qmp):
         abs_move(qmp, x, y)
         time.sleep(0.2)
     qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": False, "button": "left"}}])
+    time.sleep(0.3)
+    # Relative motion goes to the PS/2 mouse (the tablet takes only absolute).
+    qmp.command("input-send-event", events=[{"type": "rel", "data": {"axis": "y", "value": 250}}])
 
 
 def colours(img, points):
@@ -143,6 +148,10 @@ def main():
     blue_button = re.search(r"^blue button", text, re.M)
     rep.check("compositor_title_drag_moves", not why and not blue_button,
               why or "blue got a button event for a title-bar drag", tail)
+    leave = re.search(r"^blue leave code=0 value=0 x=220 y=238", text, re.M)
+    rep.check("compositor_ps2_motion_leaves", bool(leave),
+              "no 'blue leave ... x=220 y=238' (blue's lines: %s)"
+              % re.findall(r"^blue (?:enter|leave).*$", text, re.M), tail)
     why = expect(4, [(RED_ONLY, BG), ((150, 250), BG), (OVERLAP, BG), ((380, 90), BG), ((550, 450), BLUE)]
                  + [(p, BG) for p in BACKGROUND if p != (700, 600)])
     rep.check("compositor_killed_client_gone", not why, why, tail)
