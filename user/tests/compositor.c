@@ -109,6 +109,33 @@ TEST(present_is_answered_by_a_frame_done_event_and_pollin)
     close(comp);
 }
 
+/* A client presenting faster than the display is coalesced: far fewer frame-done
+ * records than presents, and never more than the queue holds. */
+TEST(presents_faster_than_frames_are_coalesced_into_a_bounded_queue)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 16, 16, OSC_SURFACE_NONBLOCK);
+    REQUIRE(fd >= 0);
+    struct osc_rect r = { 1, 1, 2, 2 };
+    for (int i = 0; i < 500; i++)
+        CHECK_EQ(osc_surface_present(fd, &r, 1), 0);
+    CHECK(wait_event(fd, OSC_EV_FRAME_DONE, NULL));
+    usleep(200000);                             /* whatever frames were still due */
+    int frames = 1;
+    struct osc_event ev[16];
+    ssize_t n;
+    while ((n = read(fd, ev, sizeof(ev))) > 0)
+        for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
+            frames += ev[i].type == OSC_EV_FRAME_DONE;
+    /* One record per present would fill the 64-record queue; 48 frames would
+     * take 500 presents 0.8 s, far longer than they take. */
+    CHECK(frames >= 1 && frames < 48);
+    close(fd);
+    close(comp);
+}
+
 TEST(garbage_damage_rects_are_einval_and_change_nothing)
 {
     int comp = open_comp();
