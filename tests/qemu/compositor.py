@@ -19,6 +19,9 @@ overlap. Screendumps (build/compositor/shotN.png) are read pixel by pixel:
                                    pointer off blue: blue printed leave at local 220,238
   compositor_key_to_focused        then QMP send-key a: red (focused) printed KEY_A
                                    press and release, blue no key at all
+  compositor_close_box_closes      a click on blue's close box (title bar's right end):
+                                   blue printed close-request and exited, shot 5 shows
+                                   the background where it was
   compositor_killed_client_gone    red killed: shot 4 shows the background where red
                                    was alone and blue where they overlapped
 usage: compositor.py"""
@@ -36,11 +39,12 @@ LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
 SCREEN_W, SCREEN_H = 1024, 768
 RED, BLUE, BG = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0), (0x0b, 0x0f, 0x17)
 TITLE_IDLE, TITLE_FOCUSED = (0x1f, 0x2a, 0x3a), (0x2b, 0x4a, 0x7a)     # 24 px above each
+CLOSE_BOX = (0xb0, 0x3a, 0x3a)          # the title bar's right 24x24
 CLICK = (150, 150)          # red's own part; local 50,50
 GUEST = ("osc-demo-window red c03030 100 100 300 200 & A=$!; sleep 1; "
          "osc-demo-window blue 3060c0 250 200 300 200 & B=$!; sleep 2; echo READY1; "
          "sleep 4; echo READY2; sleep 5; echo READY3; sleep 2; kill $A; sleep 2; echo READY4; "
-         "sleep 2; kill $B; echo DONE")
+         "sleep 3; echo READY5; sleep 1; kill $B 2>/dev/null; echo DONE")
 # Points clear of the cursor (it sits at CLICK after the click).
 RED_ONLY, OVERLAP, BLUE_ONLY = (380, 120), (320, 250), (500, 350)
 BACKGROUND = [(40, 40), (700, 600), (1000, 700), (120, 350)]
@@ -100,6 +104,17 @@ def drag(qmp):
     qmp.command("input-send-event", events=[{"type": "rel", "data": {"axis": "y", "value": 250}}])
 
 
+def close_blue(qmp):
+    """Shot 4, then a click on blue's close box (its client area is at 450,400)."""
+    shot(4)(qmp)
+    abs_move(qmp, 737, 388)
+    time.sleep(0.3)
+    for down in (True, False):
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "left"}}])
+        time.sleep(0.3)
+
+
 def colours(img, points):
     return [tuple(img.pixel(x, y)) for x, y in points]
 
@@ -120,7 +135,7 @@ def main():
     rep = Reporter()
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)   # run_with_qmp's log
     text = run_with_qmp(None, [("READY1", click), ("READY2", drag), ("READY3", shot(3)),
-                               ("READY4", shot(4))],
+                               ("READY4", close_blue), ("READY5", shot(5))],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
                         timeout=90, command=GUEST, name="compositor", watchdog=40)
     tail = "\n".join(text.splitlines()[-15:])
@@ -128,10 +143,10 @@ def main():
     rep.check("compositor_frame_1", log.count("[compositor] frame 1") == 1,
               "no single '[compositor] frame 1' in build/osc-run/last.log", tail)
     bg = [(p, BG) for p in BACKGROUND]
-    why = expect(1, [(RED_ONLY, RED), (OVERLAP, BLUE), (BLUE_ONLY, BLUE), ((380, 90), TITLE_IDLE),
+    why = expect(1, [(RED_ONLY, RED), (OVERLAP, BLUE), (BLUE_ONLY, BLUE), ((300, 90), TITLE_IDLE),
                      ((500, 180), TITLE_IDLE)] + bg)
     rep.check("compositor_two_clients_overlap", not why, why, tail)
-    why = expect(2, [(RED_ONLY, RED), (OVERLAP, RED), (BLUE_ONLY, BLUE), ((380, 90), TITLE_FOCUSED),
+    why = expect(2, [(RED_ONLY, RED), (OVERLAP, RED), (BLUE_ONLY, BLUE), ((300, 90), TITLE_FOCUSED),
                      ((500, 180), TITLE_IDLE)] + bg)
     rep.check("compositor_click_raises", not why, why, tail)
     press = re.search(r"^red button code=272 value=1 x=50 y=50", text, re.M)
@@ -143,7 +158,8 @@ def main():
     rep.check("compositor_key_to_focused", keys == [("red", "30", "1"), ("red", "30", "0")],
               "key lines %s" % keys, tail)
     why = expect(3, [(RED_ONLY, RED), (OVERLAP, RED), ((500, 350), BG), ((550, 450), BLUE),
-                     ((740, 590), BLUE), ((700, 380), TITLE_FOCUSED), ((380, 90), TITLE_IDLE)]
+                     ((740, 590), BLUE), ((700, 380), TITLE_FOCUSED), ((300, 90), TITLE_IDLE),
+                     ((727, 378), CLOSE_BOX)]
                  + [(p, BG) for p in BACKGROUND if p != (700, 600)])
     blue_button = re.search(r"^blue button", text, re.M)
     rep.check("compositor_title_drag_moves", not why and not blue_button,
@@ -155,6 +171,10 @@ def main():
     why = expect(4, [(RED_ONLY, BG), ((150, 250), BG), (OVERLAP, BG), ((380, 90), BG), ((550, 450), BLUE)]
                  + [(p, BG) for p in BACKGROUND if p != (700, 600)])
     rep.check("compositor_killed_client_gone", not why, why, tail)
+    closed = re.search(r"^blue close-request", text, re.M)
+    why = expect(5, [((550, 450), BG), ((700, 380), BG), (RED_ONLY, BG)])
+    rep.check("compositor_close_box_closes", bool(closed) and not why,
+              why or "blue printed no close-request", tail)
     rep.exit()
 
 

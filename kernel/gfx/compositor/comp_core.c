@@ -23,6 +23,7 @@
 #define TITLE_FOCUSED   0x2b4a7au
 #define TITLE_IDLE      0x1f2a3au
 #define TITLE_TEXT      0xe6edf3u
+#define CLOSE_BG        0xb03a3au
 
 struct mutex comp_lock;
 struct comp_surface *comp_stack[COMP_MAX_SURFACES];
@@ -187,6 +188,15 @@ static bool in_title(const struct comp_surface *s)
     return s->decorated && comp_rect_has_point(comp_title_rect(s), ptr_x, ptr_y);
 }
 
+/* The close box: the title bar's right end, a square as tall as the bar (when the
+ * surface is wide enough to leave room for a title too). */
+static struct comp_rect close_rect(const struct comp_surface *s)
+{
+    if (!s->decorated || s->w < 3 * COMP_TITLE_H)
+        return (struct comp_rect){ 0, 0, 0, 0 };
+    return (struct comp_rect){ s->x + (int)s->w - COMP_TITLE_H, s->y - COMP_TITLE_H, COMP_TITLE_H, COMP_TITLE_H };
+}
+
 static void move_to(int x, int y)
 {
     x = MAX(0, MIN(x, (int)comp_screen->width - 1));
@@ -238,7 +248,9 @@ static void key(uint32_t code, int32_t value)
                 focus(t);
                 comp_raise(t);
                 capture = t;
-                if (code == BTN_LEFT && in_title(t)) {
+                if (code == BTN_LEFT && comp_rect_has_point(close_rect(t), ptr_x, ptr_y)) {
+                    send(t, OSC_EV_CLOSE_REQUEST, 0, 0);    /* the client decides */
+                } else if (code == BTN_LEFT && in_title(t)) {
                     dragged = t;
                     drag_dx = ptr_x - t->x;
                     drag_dy = ptr_y - t->y;
@@ -407,6 +419,16 @@ static void draw_title(struct fb_surface *t, const struct comp_surface *s, struc
     if (font && s->title[0])
         fb_draw_text(&view, bar.x + 8 - piece.x, bar.y + (COMP_TITLE_H - (int)font->height) / 2 - piece.y,
                      font, s->title, TITLE_TEXT, FB_TRANSPARENT, 1);
+    struct comp_rect box = close_rect(s);
+    if (comp_rect_empty(box))
+        return;
+    fb_fill_rect(&view, box.x - piece.x, box.y - piece.y, box.w, box.h, CLOSE_BG);
+    for (int i = 7; i < COMP_TITLE_H - 7; i++) {       /* an X, two pixels thick */
+        for (int d = 0; d < 2; d++) {
+            fb_put_pixel(&view, box.x + i + d - piece.x, box.y + i - piece.y, TITLE_TEXT);
+            fb_put_pixel(&view, box.x + COMP_TITLE_H - 1 - i - d - piece.x, box.y + i - piece.y, TITLE_TEXT);
+        }
+    }
 }
 
 static void paint_rect(struct fb_surface *t, struct comp_rect d)

@@ -80,7 +80,7 @@ struct osc_event {
 #define OSC_EV_KEY              6
 #define OSC_EV_FOCUS_IN         7
 #define OSC_EV_FOCUS_OUT        8
-#define OSC_EV_CLOSE_REQUEST    9       /* Alt+F4 on the focused surface */
+#define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
 
 #define OSC_MOD_SHIFT           1u
 #define OSC_MOD_CTRL            2u
