@@ -11,6 +11,8 @@ overlap. Screendumps (build/compositor/shotN.png) are read pixel by pixel:
                                    on red's own part: shot 2 shows red in the overlap
   compositor_click_event           red printed its button press and release (BTN_LEFT,
                                    surface-local 50,50) and focus-in
+  compositor_wheel_to_pointer_surface  then a wheel notch up (QMP wheel-up): red, under
+                                   the pointer, printed one wheel event of +1
   compositor_title_drag_moves      blue dragged by its title bar (QMP abs motion with the
                                    button held): shot 3 shows it at 450,400 with a focused
                                    title, red whole, the old place background; blue got
@@ -79,6 +81,11 @@ def click(qmp):
             {"type": "btn", "data": {"down": down, "button": "left"}}])
         time.sleep(0.3)
     qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])     # to the focused red
+    time.sleep(0.3)
+    for down in (True, False):          # a wheel notch up, to red under the pointer
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "wheel-up"}}])
+        time.sleep(0.2)
 
 
 def abs_move(qmp, x, y):
@@ -154,6 +161,9 @@ def main():
     focus = re.search(r"^red focus-in", text, re.M)
     rep.check("compositor_click_event", bool(press and release and focus),
               "press %s, release %s, focus-in %s" % (bool(press), bool(release), bool(focus)), tail)
+    wheel = re.findall(r"^(red|blue) wheel code=0 value=(-?\d+)", text, re.M)
+    rep.check("compositor_wheel_to_pointer_surface", wheel == [("red", "1")],
+              "wheel lines %s" % wheel, tail)
     keys = re.findall(r"^(red|blue) key code=(\d+) value=(\d+)", text, re.M)
     rep.check("compositor_key_to_focused", keys == [("red", "30", "1"), ("red", "30", "0")],
               "key lines %s" % keys, tail)

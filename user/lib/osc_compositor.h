@@ -79,6 +79,7 @@ struct osc_event {
 #define OSC_EV_FOCUS_IN         7
 #define OSC_EV_FOCUS_OUT        8
 #define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
+#define OSC_EV_POINTER_WHEEL    10      /* value: notches, > 0 up (REL_WHEEL's sign) */
 
 #define OSC_MOD_SHIFT           1u
 #define OSC_MOD_CTRL            2u

@@ -45,10 +45,11 @@ static uint32_t mods;
 
 /* The input ring and the thread's wake-up condition, under comp_wq.lock (70):
  * taken inside `input` by the handler, alone by the thread. */
-enum { IN_REL, IN_ABS, IN_KEY };
+enum { IN_REL, IN_ABS, IN_KEY, IN_WHEEL };
 struct in_rec {
     uint8_t kind;
-    int32_t a, b;               /* REL: dx, dy; ABS: x, y on screen; KEY: code, value */
+    int32_t a, b;               /* REL: dx, dy; ABS: x, y on screen; KEY: code, value;
+                                 * WHEEL: notches */
 };
 static struct waitqueue comp_wq;
 static bool work;
@@ -286,6 +287,11 @@ static void route_input(const struct in_rec *r, uint32_t n)
         case IN_REL: move_to(ptr_x + r[i].a, ptr_y + r[i].b); break;
         case IN_ABS: move_to(r[i].a, r[i].b); break;
         case IN_KEY: key((uint32_t)r[i].a, r[i].b); break;
+        case IN_WHEEL:
+            update_hover();
+            if (hover && !in_title(hover))
+                send(hover, OSC_EV_POINTER_WHEEL, 0, r[i].a);
+            break;
         }
     }
 }
@@ -342,6 +348,9 @@ static void comp_input_event(struct input_handler *h, struct input_dev *dev,
         if (ev->code == REL_X || ev->code == REL_Y) {
             *(ev->code == REL_X ? &pend_dx : &pend_dy) += ev->value;
             pend_rel = true;
+        } else if (ev->code == REL_WHEEL) {
+            flush_motion();
+            in_push((struct in_rec){ IN_WHEEL, ev->value, 0 });
         }
         break;
     case EV_ABS:
