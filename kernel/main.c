@@ -5,6 +5,7 @@
 #include <osc/arch.h>
 #include <osc/boot.h>
 #include <osc/cmdline.h>
+#include <osc/compositor.h>
 #include <osc/console.h>
 #include <osc/errno.h>
 #include <osc/fb.h>
@@ -86,6 +87,7 @@ static int start_init(void)
  *   net_stack_init()                      [net] TCP/IP (lwIP), DHCP in the background
  *   vfs_init()                            [vfs] root tmpfs + initramfs, /dev, /tmp
  *   tty_init(); input_init(); ps2_init()  [tty], [input], [ps2] console input
+ *   comp_init()                           [compositor] thread idle until a first surface
  *   usb_init()                            [xhci] USB HID devices (after PS/2: event0/1)
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
  * deliberate kernel fault; otherwise /sbin/init starts, the splash hands the screen
@@ -121,6 +123,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     vfs_init();
     tty_init();                 /* [tty] console input through the line discipline */
     input_init();               /* [input] evdev's /dev/input nodes, so after vfs_init */
+    comp_init();                /* [compositor] its thread, waiting for a first surface */
     ps2_init();                 /* [ps2] keyboard and mouse: report to the input layer */
     usb_init();                 /* [xhci] USB devices present at boot, then hot-plug */
     syscall_init();             /* [syscall] the dispatch table */

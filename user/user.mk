@@ -13,8 +13,9 @@ USER_TESTS_GLIBC:= $(addprefix $(BUILD)/user/glibc/tests/,$(USER_TESTS))
 USER_INIT       := $(BUILD)/user/musl/init
 USER_LAUNCH     := $(BUILD)/user/musl/osc-launch
 USER_FUZZ       := $(BUILD)/user/musl/sysfuzz
+USER_DEMO       := $(BUILD)/user/musl/osc-demo-window
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
-                   $(USER_FUZZ)
+                   $(USER_FUZZ) $(USER_DEMO)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -78,6 +79,11 @@ $(USER_LAUNCH): user/osc-launch/osc-launch.c
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
 
 $(USER_FUZZ): user/fuzz/sysfuzz.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
+
+$(USER_DEMO): user/demo/osc-demo-window.c user/lib/osc_compositor.h
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<

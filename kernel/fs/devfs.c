@@ -6,6 +6,7 @@
 #define LOG_TAG "vfs"
 #include <osc/arch.h>
 #include <osc/block.h>
+#include <osc/compositor.h>
 #include <osc/errno.h>
 #include <osc/input.h>
 #include <osc/lib.h>
@@ -61,6 +62,8 @@ static const struct file_ops zero_ops = { .read = zero_read, .write = null_write
 static const struct file_ops full_ops = { .read = zero_read, .write = full_write, .poll = always_ready, .seekable = true };
 static const struct file_ops random_ops = { .read = random_read, .write = null_write, .poll = always_ready, .seekable = true };
 
+static const struct file_ops compositor_ops = { .open = comp_dev_open };
+
 struct devnode { const char *name; uint32_t major, minor; uint32_t mode; const struct file_ops *ops; };
 static const struct devnode devices[] = {
     { "null", 1, 3, 0666, &null_ops },
@@ -74,6 +77,7 @@ static const struct devnode devices[] = {
     { "tty0", 4, 0, 0620, &tty_console_ops },
     { "tty1", 4, 1, 0620, &tty_console_ops },
     { "ptmx", 5, 2, 0666, &pty_master_ops },
+    { "compositor", OSC_COMP_DEV_MAJOR, OSC_COMP_DEV_MINOR, 0666, &compositor_ops },
 };
 
 int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags)

@@ -38,6 +38,7 @@ static const struct psf_font *font;
 static int origin_x, origin_y;
 static bool prepared;           /* grid sized: terminal output is kept */
 static bool active;             /* the console owns the screen: output is drawn */
+static bool yielded;            /* the compositor owns it: the grid is kept, not drawn */
 static char replay_buf[64 * 1024];   /* the whole log ring, for replay */
 
 static void draw_cell(void *ctx, uint32_t col, uint32_t row, struct con_cell cell)
@@ -129,6 +130,8 @@ static uint32_t cursor_col = CURSOR_NONE, cursor_row;
 
 static void render(void)
 {
+    if (yielded && !panicking)
+        return;
     if (view_back) {
         struct con_layout v;
         compose_view(&v);
@@ -418,6 +421,8 @@ static int size_grid(void)
  * render draws every non-blank cell of the grid. */
 static void paint_blank(void)
 {
+    if (yielded && !panicking)
+        return;
     size_t cells = (size_t)layout.cols * layout.rows;
     for (size_t i = 0; i < cells; i++)
         shown[i] = (struct con_cell){ ' ', CON_TEXT };
@@ -471,14 +476,26 @@ int fbcon_start(void)
     return 0;
 }
 
+void fbcon_release_screen(void)
+{
+    unsigned long f = spin_lock_irqsave(&fbcon_lock);
+    yielded = true;
+    spin_unlock_irqrestore(&fbcon_lock, f);
+}
+
 void fbcon_panic_takeover(void)
 {
     if (!fb_screen() || !fb_console_font())
         return;
     panicking = true;
     splash_stop();
-    if (active)
+    if (active) {
+        if (yielded) {          /* the compositor's picture goes: show the log */
+            paint_blank();
+            render();
+        }
         return;
+    }
     /* The panic lines are being written right after this; show what led here
      * rather than whatever the terminal left behind the splash. */
     size_grid();

@@ -117,6 +117,23 @@ static paddr_t frame_at(struct filepages *fp, size_t pg, bool alloc)
     return fp->frames[pg];
 }
 
+int filepages_populate(struct filepages *fp, paddr_t *out, size_t n)
+{
+    int err = 0;
+    mutex_lock(&fp->lock);
+    if (n > pages_for(fp->size)) {
+        err = -EINVAL;
+    } else {
+        for (size_t pg = 0; pg < n && !err; pg++) {
+            out[pg] = frame_at(fp, pg, true);
+            if (!out[pg])
+                err = -ENOMEM;
+        }
+    }
+    mutex_unlock(&fp->lock);
+    return err;
+}
+
 /* Zeroes [from, to) where frames exist (bytes past the old end becoming visible). */
 static void zero_range(struct filepages *fp, uint64_t from, uint64_t to)
 {

@@ -63,6 +63,8 @@ static long user_span(uint64_t addr, uint64_t len, uint64_t *end)
 static struct filepages *file_pages(struct file *f)
 {
     struct vnode *v = f->vnode;
+    if (!v && f->ops->pages)
+        return f->ops->pages(f);        /* a device's own store (a surface) */
     return v && v->ops && v->ops->pages && !f->ops->pread ? v->ops->pages(v) : NULL;
 }
 
@@ -73,6 +75,11 @@ static long file_mappable(struct file *f, uint32_t prot, uint32_t flags)
 {
     if ((f->flags & O_ACCMODE) == O_WRONLY)
         return -EACCES;
+    if (!f->vnode && f->ops->pages) {
+        if ((flags & MAP_SHARED) && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
+            return -EACCES;
+        return 0;
+    }
     if (!f->vnode || !S_ISREG(f->vnode->mode) || !f->ops->seekable)
         return -ENODEV;
     if ((flags & MAP_SHARED) && (prot & PROT_WRITE)) {
@@ -149,7 +156,7 @@ SYSCALL(mmap)
     uint32_t vflags = ((!f || fp) && (flags & MAP_SHARED)) ? VMA_SHARED : 0;
     /* A write-sealed memfd's shared mappings may never become writable (mprotect). */
     if (fp && (flags & MAP_SHARED) && (f->flags & O_ACCMODE) == O_RDWR &&
-        !(f->vnode->seals & (VFS_SEAL_WRITE | VFS_SEAL_FUTURE_WRITE)))
+        (!f->vnode || !(f->vnode->seals & (VFS_SEAL_WRITE | VFS_SEAL_FUTURE_WRITE))))
         vflags |= VMA_MAYWRITE;
     uint64_t at;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {

@@ -65,12 +65,13 @@ def build_guest(source, name):
 
 
 def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name=None,
-                 append=None):
+                 append=None, watchdog=None):
     """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
     binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
     prints READY, calls send(qmp). SEND may also be a list of (MARKER, fn): each fn
     runs, in order, once the guest has printed its marker. APPEND adds kernel
-    command line words. Returns the guest's output (also kept in
+    command line words. WATCHDOG: seconds without output after which the VM is
+    stopped (a hung guest costs that, not the whole timeout). Returns the guest's output (also kept in
     build/input/NAME.log) once it prints DONE or ends."""
     name = name or os.path.basename(binary)
     steps = send if isinstance(send, list) else [("READY", send)]
@@ -88,14 +89,19 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     text, done, qmp = "", 0, None
-    start = time.monotonic()
+    start = last_output = time.monotonic()
     try:
         while "DONE" not in text and time.monotonic() - start < timeout + 20:
+            if watchdog and time.monotonic() - last_output > watchdog:
+                text += "\n(no output for %d s: stopped)\n" % watchdog
+                os.killpg(proc.pid, 9)
+                break
             if sel.select(1):
                 data = os.read(proc.stdout.fileno(), 4096)
                 if not data:
                     break
                 text += data.decode(errors="replace")
+                last_output = time.monotonic()
             while done < len(steps) and steps[done][0] in text:
                 try:
                     qmp = qmp or qemu_run.Qmp(qmp_path, 5)

@@ -78,6 +78,9 @@ size_t fbcon_write(const char *s, size_t n, char *reply, size_t reply_cap);
 void fbcon_scrollback(int pages);
 /* The console's size in cells; false before it is prepared (no framebuffer). */
 bool fbcon_size(uint32_t *cols, uint32_t *rows);
+/* The compositor took the screen over: the console stops drawing (its grid and
+ * terminal go on; a panic draws again). */
+void fbcon_release_screen(void);
 /* Panic path: makes panic output reach the screen (stops the splash, clears, shows
  * the tail of the log and becomes a sink). Safe without a framebuffer, and with
  * interrupts off; takes no locks. */

@@ -31,6 +31,10 @@ ssize_t filepages_write(struct filepages *fp, const void *buf, size_t n, uint64_
  * their mappings) and zeroes the tail of the last page; growing reads as zeros.
  * 0 or -EFBIG. */
 int filepages_truncate(struct filepages *fp, uint64_t size);
+/* Gives pages [0, n) (below the size) a frame each now and their addresses in out
+ * (the compositor's surfaces: read by the kernel through the direct map while
+ * the store lives and is not truncated). 0, -EINVAL or -ENOMEM. */
+int filepages_populate(struct filepages *fp, paddr_t *out, size_t n);
 /* Page-fault side: the frame of page index pg with a page_ref taken for the caller's
  * page table (page_ref_init must have succeeded). 0, -EIO when the page lies wholly
  * past the end of the file (SIGBUS), or -ENOMEM. For a private mapping (priv), when

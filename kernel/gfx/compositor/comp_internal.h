@@ -1,0 +1,77 @@
+/* Shared state of the compositor's files: comp_surface.c (the fds, their ioctls
+ * and event queues) and comp_core.c (the thread that composes and routes input). */
+#pragma once
+
+#include <osc/compositor.h>
+#include <osc/fb.h>
+#include <osc/sched.h>
+
+#define COMP_MAX_SURFACES   64
+#define COMP_EVENT_QUEUE    64          /* records per surface */
+#define COMP_PROC_BYTES_MAX (64ull << 20)       /* surface memory per process */
+#define COMP_BG             0x0b0f17u   /* the splash's navy */
+#define COMP_TITLE_H        24          /* a decorated surface's title bar, above it */
+
+struct filepages;
+
+struct comp_surface {
+    /* Fixed at creation. */
+    struct filepages *fp;       /* the pixels (a reference; mappings hold theirs) */
+    paddr_t *frames;            /* one per page of fp, read through the direct map */
+    uint32_t w, h, stride;      /* stride = w * 4 */
+    size_t bytes;
+    int owner_pid;
+    bool decorated;             /* OSC_SURFACE_DECORATED: a title bar to drag it by */
+    /* Under comp_lock. */
+    int x, y;
+    bool visible;               /* OSC_SURFACE_SET_VISIBLE */
+    bool presented;             /* shown only once it has a first frame */
+    bool frame_pending;         /* presented since the last compose: frame done due */
+    char title[OSC_TITLE_MAX];
+    /* Its event ring, under ev_wq.lock (a wait queue: rank 70). */
+    struct waitqueue ev_wq;
+    struct osc_event q[COMP_EVENT_QUEUE];
+    uint32_t qhead, qtail;      /* free-running; qhead - qtail <= COMP_EVENT_QUEUE */
+};
+
+/* Rank 36 (docs/locking.md): the stack of surfaces, their geometry and flags, the
+ * pending damage, pointer and focus state. A mutex: ioctls, fd release and the
+ * compositor thread take it; under it only spinlocks (surface rings, comp_wq). */
+extern struct mutex comp_lock;
+extern struct comp_surface *comp_stack[COMP_MAX_SURFACES];     /* bottom first */
+extern int comp_nstack;
+extern struct fb_surface *comp_screen;
+
+static inline struct comp_rect comp_surface_rect(const struct comp_surface *s)
+{
+    return (struct comp_rect){ s->x, s->y, (int)s->w, (int)s->h };
+}
+
+/* What it covers on screen: the surface and, decorated, its title bar. */
+static inline struct comp_rect comp_frame_rect(const struct comp_surface *s)
+{
+    int t = s->decorated ? COMP_TITLE_H : 0;
+    return (struct comp_rect){ s->x, s->y - t, (int)s->w, (int)s->h + t };
+}
+
+static inline struct comp_rect comp_title_rect(const struct comp_surface *s)
+{
+    return (struct comp_rect){ s->x, s->y - COMP_TITLE_H, (int)s->w, s->decorated ? COMP_TITLE_H : 0 };
+}
+
+static inline bool comp_surface_shown(const struct comp_surface *s)
+{
+    return s->visible && s->presented;
+}
+
+/* comp_core.c, all under comp_lock: */
+void comp_damage(struct comp_rect r);   /* screen coordinates, clipped */
+void comp_kick(void);                   /* something changed: compose soon */
+/* s is leaving the stack (release): pointer, focus and capture forget it. */
+void comp_forget(struct comp_surface *s);
+void comp_raise(struct comp_surface *s);
+bool comp_is_focused(const struct comp_surface *s);
+
+/* comp_surface.c: queues an event on s (drops the oldest when full, merges a
+ * motion into a motion just queued) and wakes its readers. */
+void comp_push_event(struct comp_surface *s, const struct osc_event *ev);

@@ -1,0 +1,336 @@
+/* Surfaces as file descriptors: /dev/compositor's OSC_COMP_CREATE makes one (its
+ * pixels a page store that mmap maps shared), its ioctls present damage and set
+ * geometry, z-order, visibility and title, read() returns its event records and
+ * poll() says when there are some. The last close takes it off the screen; the
+ * pixels live on until the last mapping goes too. */
+
+#define LOG_TAG "compositor"
+#include <osc/errno.h>
+#include <osc/filepages.h>
+#include <osc/lib.h>
+#include <osc/log.h>
+#include <osc/mm.h>
+#include <osc/proc.h>
+#include <osc/signal.h>
+#include <osc/uaccess.h>
+#include <osc/vfs.h>
+
+#include "comp_internal.h"
+
+#define SURFACE_NAME    "anon_inode:[osc-surface]"
+#define POS_LIMIT       32767   /* positions stay far from int overflow */
+
+void comp_push_event(struct comp_surface *s, const struct osc_event *ev)
+{
+    unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
+    struct osc_event *last = s->qhead != s->qtail ? &s->q[(s->qhead - 1) % COMP_EVENT_QUEUE] : NULL;
+    if (last && last->type == OSC_EV_POINTER_MOTION && ev->type == OSC_EV_POINTER_MOTION) {
+        *last = *ev;            /* a reader only needs the newest position */
+    } else {
+        s->q[s->qhead++ % COMP_EVENT_QUEUE] = *ev;
+        if (s->qhead - s->qtail > COMP_EVENT_QUEUE)
+            s->qtail = s->qhead - COMP_EVENT_QUEUE;     /* full: the oldest goes */
+    }
+    waitqueue_wake_locked(&s->ev_wq, -1);
+    spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+}
+
+static ssize_t surface_read(struct file *f, void *buf, size_t n)
+{
+    struct comp_surface *s = f->priv;
+    if (n < sizeof(struct osc_event))
+        return -EINVAL;
+    unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
+    while (s->qhead == s->qtail) {
+        if (f->flags & O_NONBLOCK) {
+            spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+            return -EAGAIN;
+        }
+        if (waitqueue_sleep_interruptible_locked(&s->ev_wq, &fl) < 0) {
+            spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+            return -ERESTARTSYS;
+        }
+    }
+    size_t done = 0;
+    while (s->qhead != s->qtail && done + sizeof(struct osc_event) <= n) {
+        memcpy((char *)buf + done, &s->q[s->qtail++ % COMP_EVENT_QUEUE], sizeof(struct osc_event));
+        done += sizeof(struct osc_event);
+    }
+    spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+    return (ssize_t)done;
+}
+
+static int surface_poll(struct file *f)
+{
+    struct comp_surface *s = f->priv;
+    unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
+    int r = s->qhead != s->qtail ? POLLIN : 0;
+    spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+    return r;
+}
+
+static struct waitqueue *surface_poll_wq(struct file *f)
+{
+    return &((struct comp_surface *)f->priv)->ev_wq;
+}
+
+static struct filepages *surface_pages(struct file *f)
+{
+    return ((struct comp_surface *)f->priv)->fp;
+}
+
+/* Copies and checks the damage list, then adds it (in screen coordinates) to the
+ * pending damage. All-or-nothing: one bad rect and nothing is presented. */
+static long surface_present(struct comp_surface *s, uint64_t arg)
+{
+    struct osc_present p;
+    if (copy_from_user(&p, (const void *)arg, sizeof(p)))
+        return -EFAULT;
+    if (p.reserved || p.count > OSC_PRESENT_MAX_RECTS)
+        return -EINVAL;
+    struct osc_rect rects[OSC_PRESENT_MAX_RECTS];
+    if (p.count && copy_from_user(rects, (const void *)p.rects, p.count * sizeof(rects[0])))
+        return -EFAULT;
+    uint32_t count = p.count;
+    if (!count) {
+        rects[0] = (struct osc_rect){ 0, 0, (int32_t)s->w, (int32_t)s->h };
+        count = 1;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        struct comp_rect r = { rects[i].x, rects[i].y, rects[i].w, rects[i].h };
+        if (!comp_rect_valid_in(r, (int)s->w, (int)s->h))
+            return -EINVAL;
+    }
+    mutex_lock(&comp_lock);
+    bool first = !s->presented;
+    s->presented = true;
+    s->frame_pending = true;
+    if (first) {
+        comp_damage(comp_frame_rect(s));
+    } else if (s->visible) {
+        for (uint32_t i = 0; i < count; i++)
+            comp_damage((struct comp_rect){ s->x + rects[i].x, s->y + rects[i].y, rects[i].w, rects[i].h });
+    }
+    comp_kick();
+    mutex_unlock(&comp_lock);
+    return 0;
+}
+
+static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    struct comp_surface *s = f->priv;
+    switch (cmd) {
+    case OSC_SURFACE_PRESENT:
+        return surface_present(s, arg);
+    case OSC_SURFACE_SET_POS: {
+        struct osc_surface_pos p;
+        if (copy_from_user(&p, (const void *)arg, sizeof(p)))
+            return -EFAULT;
+        if (p.x < -POS_LIMIT || p.x > POS_LIMIT || p.y < -POS_LIMIT || p.y > POS_LIMIT)
+            return -EINVAL;
+        mutex_lock(&comp_lock);
+        if (comp_surface_shown(s))
+            comp_damage(comp_frame_rect(s));
+        s->x = p.x;
+        s->y = p.y;
+        if (comp_surface_shown(s))
+            comp_damage(comp_frame_rect(s));
+        comp_kick();
+        mutex_unlock(&comp_lock);
+        return 0;
+    }
+    case OSC_SURFACE_RAISE:
+        mutex_lock(&comp_lock);
+        comp_raise(s);
+        comp_kick();
+        mutex_unlock(&comp_lock);
+        return 0;
+    case OSC_SURFACE_SET_VISIBLE:
+        if (arg > 1)
+            return -EINVAL;
+        mutex_lock(&comp_lock);
+        if (s->visible != (bool)arg) {
+            if (s->presented)
+                comp_damage(comp_frame_rect(s));
+            s->visible = arg;
+            comp_kick();
+        }
+        mutex_unlock(&comp_lock);
+        return 0;
+    case OSC_SURFACE_SET_TITLE: {
+        char t[OSC_TITLE_MAX];
+        long n = strncpy_from_user(t, (const char *)arg, sizeof(t));
+        if (n == -ENAMETOOLONG)
+            return -EINVAL;
+        if (n < 0)
+            return n;
+        mutex_lock(&comp_lock);
+        memcpy(s->title, t, (size_t)n + 1);
+        if (comp_surface_shown(s) && s->decorated) {
+            comp_damage(comp_title_rect(s));
+            comp_kick();
+        }
+        mutex_unlock(&comp_lock);
+        return 0;
+    }
+    case OSC_SURFACE_INFO: {
+        mutex_lock(&comp_lock);
+        struct osc_surface_info i = {
+            s->w, s->h, s->stride, OSC_FORMAT_XRGB8888, s->x, s->y, s->visible, comp_is_focused(s),
+        };
+        mutex_unlock(&comp_lock);
+        return copy_to_user((void *)arg, &i, sizeof(i)) ? -EFAULT : 0;
+    }
+    }
+    return -ENOTTY;
+}
+
+static void surface_free(struct comp_surface *s)
+{
+    filepages_put(s->fp);
+    kfree(s->frames);
+    kfree(s);
+}
+
+static void surface_release(struct file *f)
+{
+    struct comp_surface *s = f->priv;
+    if (!s)
+        return;                 /* creation failed after the file was made */
+    mutex_lock(&comp_lock);
+    for (int i = 0; i < comp_nstack; i++) {
+        if (comp_stack[i] != s)
+            continue;
+        memmove(&comp_stack[i], &comp_stack[i + 1], (size_t)(comp_nstack - i - 1) * sizeof(comp_stack[0]));
+        comp_nstack--;
+        break;
+    }
+    if (comp_surface_shown(s))
+        comp_damage(comp_frame_rect(s));
+    comp_forget(s);
+    comp_kick();
+    mutex_unlock(&comp_lock);
+    surface_free(s);
+}
+
+static const struct file_ops surface_ops = {
+    .read = surface_read, .ioctl = surface_ioctl, .poll = surface_poll,
+    .poll_wq = surface_poll_wq, .release = surface_release, .pages = surface_pages,
+    .stat_mode = 0600,
+};
+
+/* Surface memory the process already holds (under comp_lock). */
+static size_t owner_bytes(int pid)
+{
+    size_t b = 0;
+    for (int i = 0; i < comp_nstack; i++)
+        if (comp_stack[i]->owner_pid == pid)
+            b += comp_stack[i]->bytes;
+    return b;
+}
+
+static long comp_create(uint64_t arg)
+{
+    struct osc_surface_create c;
+    struct process *p = proc_current();
+    if (!p || !p->files)
+        return -EBADF;
+    if (!comp_screen)
+        return -ENODEV;
+    if (copy_from_user(&c, (const void *)arg, sizeof(c)))
+        return -EFAULT;
+    if (c.format != OSC_FORMAT_XRGB8888 || c.width == 0 || c.height == 0 ||
+        c.width > OSC_SURFACE_MAX_DIM || c.height > OSC_SURFACE_MAX_DIM ||
+        (c.flags & ~(OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK | OSC_SURFACE_DECORATED)))
+        return -EINVAL;
+    size_t bytes = ALIGN_UP((size_t)c.width * c.height * 4, PAGE_SIZE);
+    size_t npages = bytes / PAGE_SIZE;
+    /* Half of what is free now at most: a client cannot starve the system. */
+    if (npages > pmm_free_count() / 2)
+        return -ENOMEM;
+    mutex_lock(&comp_lock);
+    long err = comp_nstack >= COMP_MAX_SURFACES ? -ENOSPC
+             : owner_bytes(p->pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM : 0;
+    mutex_unlock(&comp_lock);
+    if (err)
+        return err;
+    if ((err = page_ref_init()))
+        return err;
+    struct comp_surface *s = kzalloc(sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->frames = kmalloc(npages * sizeof(paddr_t));
+    s->fp = filepages_create();
+    if (!s->frames || !s->fp || filepages_truncate(s->fp, bytes) ||
+        filepages_populate(s->fp, s->frames, npages)) {
+        surface_free(s);
+        return -ENOMEM;
+    }
+    s->w = c.width;
+    s->h = c.height;
+    s->stride = c.width * 4;
+    s->bytes = bytes;
+    s->owner_pid = p->pid;
+    s->visible = true;
+    s->decorated = c.flags & OSC_SURFACE_DECORATED;
+    waitqueue_init(&s->ev_wq);
+    char *name = kmalloc(sizeof(SURFACE_NAME));
+    struct file *f = name ? file_alloc(NULL, &surface_ops,
+                                       O_RDWR | (c.flags & OSC_SURFACE_NONBLOCK ? O_NONBLOCK : 0)) : NULL;
+    if (!f) {
+        kfree(name);
+        surface_free(s);
+        return -ENOMEM;
+    }
+    memcpy(name, SURFACE_NAME, sizeof(SURFACE_NAME));
+    f->path = name;
+    f->priv = s;
+    /* On the stack (unshown until its first present) before the fd exists, so
+     * the fd's release always finds it there. */
+    mutex_lock(&comp_lock);
+    /* Checked again: another thread of the process may have made one meanwhile. */
+    err = comp_nstack >= COMP_MAX_SURFACES ? -ENOSPC
+        : owner_bytes(p->pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM : 0;
+    if (err) {
+        mutex_unlock(&comp_lock);
+        f->priv = NULL;
+        file_put(f);            /* release sees no surface */
+        surface_free(s);
+        return err;
+    }
+    s->x = (int)(comp_screen->width > s->w ? (comp_screen->width - s->w) / 2 : 0);
+    s->y = (int)(comp_screen->height > s->h ? (comp_screen->height - s->h) / 2 : 0);
+    if (s->decorated && s->y < COMP_TITLE_H)
+        s->y = COMP_TITLE_H;
+    comp_stack[comp_nstack++] = s;
+    mutex_unlock(&comp_lock);
+    long fd = fdtable_install(p->files, f, 0, c.flags & OSC_SURFACE_CLOEXEC);
+    file_put(f);                /* on -EMFILE this releases the surface */
+    return fd;
+}
+
+static long comp_dev_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    (void)f;
+    switch (cmd) {
+    case OSC_COMP_CREATE:
+        return comp_create(arg);
+    case OSC_COMP_SCREEN: {
+        if (!comp_screen)
+            return -ENODEV;
+        struct osc_screen_info i = { comp_screen->width, comp_screen->height };
+        return copy_to_user((void *)arg, &i, sizeof(i)) ? -EFAULT : 0;
+    }
+    }
+    return -ENOTTY;
+}
+
+static const struct file_ops comp_dev_ops = { .ioctl = comp_dev_ioctl };
+
+int comp_dev_open(struct file *f, uint32_t rdev, uint32_t open_flags)
+{
+    (void)rdev;
+    (void)open_flags;
+    f->ops = &comp_dev_ops;
+    return 0;
+}

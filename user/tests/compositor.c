@@ -1,0 +1,306 @@
+/* The compositor's surface ABI (user/lib/osc_compositor.h): surfaces made through
+ * /dev/compositor are fds whose mmap holds the pixels, presented with checked
+ * damage rects (EINVAL for garbage, EFAULT for bad pointers), answered by a
+ * frame-done event that read() and poll() see; size limits; frames come back
+ * after a create/destroy loop. An OSCortex interface: on Linux (no
+ * /dev/compositor) every test notes that and skips. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "osc_compositor.h"
+#include "testlib.h"
+
+static bool on_oscortex(void)
+{
+    return tl_free_frames() >= 0;
+}
+
+/* The device, or -1: a failure on OSCortex, a skip elsewhere. */
+static int open_comp(void)
+{
+    int fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    if (on_oscortex())
+        CHECK(!"/dev/compositor opens");
+    else
+        printf("  note: no /dev/compositor (not OSCortex): skipped\n");
+    return -1;
+}
+
+/* Waits up to 5 s for an event of type; true when one came. */
+static bool wait_event(int fd, uint32_t type, struct osc_event *out)
+{
+    for (int tries = 0; tries < 50; tries++) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll(&p, 1, 100) == 1 && (p.revents & POLLIN)) {
+            struct osc_event ev[8];
+            ssize_t n = read(fd, ev, sizeof(ev));
+            for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
+                if (ev[i].type == type) {
+                    if (out)
+                        *out = ev[i];
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+TEST(surface_fd_maps_its_pixels_and_reports_its_size)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    struct osc_screen_info si;
+    CHECK_EQ(ioctl(comp, OSC_COMP_SCREEN, &si), 0);
+    CHECK(si.width >= 320 && si.height >= 200);
+    int fd = osc_surface_create(comp, 64, 32, OSC_SURFACE_CLOEXEC);
+    REQUIRE(fd >= 0);
+    CHECK_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    struct osc_surface_info info;
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.width, 64);
+    CHECK_EQ(info.height, 32);
+    CHECK_EQ(info.stride, 256);
+    CHECK_EQ(info.format, OSC_FORMAT_XRGB8888);
+    uint32_t *px = mmap(NULL, 64 * 32 * 4, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    REQUIRE(px != MAP_FAILED);
+    CHECK_EQ(px[0], 0);                         /* starts black */
+    for (int i = 0; i < 64 * 32; i++)
+        px[i] = 0x00123456u + (uint32_t)i;
+    /* A second mapping of the same fd shows the same memory. */
+    uint32_t *again = mmap(NULL, 64 * 32 * 4, PROT_READ, MAP_SHARED, fd, 0);
+    REQUIRE(again != MAP_FAILED);
+    CHECK_EQ(again[100], 0x00123456u + 100);
+    munmap(again, 64 * 32 * 4);
+    munmap(px, 64 * 32 * 4);
+    close(fd);
+    close(comp);
+}
+
+TEST(present_is_answered_by_a_frame_done_event_and_pollin)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 40, 30, 0);
+    REQUIRE(fd >= 0);
+    struct pollfd p = { fd, POLLIN, 0 };
+    CHECK_EQ(poll(&p, 1, 0), 0);                /* nothing queued yet */
+    CHECK_EQ(osc_surface_set_pos(fd, 10, 10), 0);
+    struct osc_rect r = { 0, 0, 40, 30 };
+    CHECK_EQ(osc_surface_present(fd, &r, 1), 0);
+    struct osc_event ev;
+    CHECK(wait_event(fd, OSC_EV_FRAME_DONE, &ev));
+    CHECK(ev.code >= 1);                        /* the frame's sequence number */
+    CHECK_EQ(osc_surface_present(fd, NULL, 0), 0);      /* 0 rects: all of it */
+    CHECK(wait_event(fd, OSC_EV_FRAME_DONE, NULL));
+    close(fd);
+    close(comp);
+}
+
+/* A client presenting faster than the display is coalesced: far fewer frame-done
+ * records than presents, and never more than the queue holds. */
+TEST(presents_faster_than_frames_are_coalesced_into_a_bounded_queue)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 16, 16, OSC_SURFACE_NONBLOCK);
+    REQUIRE(fd >= 0);
+    struct osc_rect r = { 1, 1, 2, 2 };
+    for (int i = 0; i < 500; i++)
+        CHECK_EQ(osc_surface_present(fd, &r, 1), 0);
+    CHECK(wait_event(fd, OSC_EV_FRAME_DONE, NULL));
+    usleep(200000);                             /* whatever frames were still due */
+    int frames = 1;
+    struct osc_event ev[16];
+    ssize_t n;
+    while ((n = read(fd, ev, sizeof(ev))) > 0)
+        for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
+            frames += ev[i].type == OSC_EV_FRAME_DONE;
+    /* One record per present would fill the 64-record queue; 48 frames would
+     * take 500 presents 0.8 s, far longer than they take. */
+    CHECK(frames >= 1 && frames < 48);
+    close(fd);
+    close(comp);
+}
+
+TEST(garbage_damage_rects_are_einval_and_change_nothing)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 100, 50, OSC_SURFACE_NONBLOCK);
+    REQUIRE(fd >= 0);
+    const struct osc_rect bad[] = {
+        { 0, 0, 101, 50 }, { -1, 0, 10, 10 }, { 0, 0, 0, 10 }, { 0, 0, 10, -5 },
+        { 0x7fffffff, 0, 0x7fffffff, 1 }, { 50, 0, 0x7fffffff, 1 }, { 0, 49, 1, 2 },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_ERR(osc_surface_present(fd, &bad[i], 1), EINVAL);
+    /* One bad rect among good ones spoils the whole list. */
+    struct osc_rect mixed[2] = { { 0, 0, 10, 10 }, { 95, 0, 10, 10 } };
+    CHECK_ERR(osc_surface_present(fd, mixed, 2), EINVAL);
+    static struct osc_rect many[OSC_PRESENT_MAX_RECTS + 1];
+    for (int i = 0; i <= OSC_PRESENT_MAX_RECTS; i++)
+        many[i] = (struct osc_rect){ 0, 0, 1, 1 };
+    CHECK_ERR(osc_surface_present(fd, many, OSC_PRESENT_MAX_RECTS + 1), EINVAL);
+    CHECK_EQ(osc_surface_present(fd, many, OSC_PRESENT_MAX_RECTS), 0);
+    struct osc_present reserved = { (uint64_t)(uintptr_t)many, 1, 7 };
+    CHECK_ERR(ioctl(fd, OSC_SURFACE_PRESENT, &reserved), EINVAL);
+    close(fd);
+    close(comp);
+}
+
+TEST(bad_pointers_are_efault)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    CHECK_ERR(ioctl(comp, OSC_COMP_CREATE, (void *)0x1000), EFAULT);
+    CHECK_ERR(ioctl(comp, OSC_COMP_SCREEN, (void *)0xffff800000000000ull), EFAULT);
+    int fd = osc_surface_create(comp, 16, 16, 0);
+    REQUIRE(fd >= 0);
+    CHECK_ERR(ioctl(fd, OSC_SURFACE_PRESENT, NULL), EFAULT);
+    CHECK_ERR(osc_surface_present(fd, (const struct osc_rect *)0x1000, 1), EFAULT);
+    CHECK_ERR(ioctl(fd, OSC_SURFACE_SET_POS, (void *)8), EFAULT);
+    CHECK_ERR(ioctl(fd, OSC_SURFACE_SET_TITLE, (void *)0x1000), EFAULT);
+    CHECK_ERR(ioctl(fd, OSC_SURFACE_INFO, (void *)0x1000), EFAULT);
+    close(fd);
+    close(comp);
+}
+
+TEST(sizes_formats_and_flags_out_of_range_are_refused)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    CHECK_ERR(osc_surface_create(comp, 4097, 1, 0), EINVAL);
+    CHECK_ERR(osc_surface_create(comp, 1, 4097, 0), EINVAL);
+    CHECK_ERR(osc_surface_create(comp, 0, 10, 0), EINVAL);
+    CHECK_ERR(osc_surface_create(comp, 0xffffffffu, 0xffffffffu, 0), EINVAL);
+    CHECK_ERR(osc_surface_create(comp, 10, 10, 0x80), EINVAL);
+    struct osc_surface_create c = { 10, 10, 0x12345678, 0 };
+    CHECK_ERR(ioctl(comp, OSC_COMP_CREATE, &c), EINVAL);
+    /* 32 MiB each: the third passes the 64 MiB a process may hold (or memory
+     * runs out sooner): ENOMEM, never a crash. */
+    int fds[3], made = 0;
+    for (int i = 0; i < 3; i++) {
+        errno = 0;
+        fds[i] = osc_surface_create(comp, 4096, 2048, 0);
+        if (fds[i] >= 0)
+            made++;
+        else
+            CHECK_EQ(errno, ENOMEM);
+    }
+    CHECK(made <= 2);
+    CHECK(fds[2] < 0);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    close(comp);
+}
+
+TEST(geometry_title_and_visibility_ioctls_check_their_arguments)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 20, 20, 0);
+    REQUIRE(fd >= 0);
+    CHECK_EQ(osc_surface_set_pos(fd, -5, 7), 0);
+    struct osc_surface_info info;
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.x, -5);
+    CHECK_EQ(info.y, 7);
+    CHECK_ERR(osc_surface_set_pos(fd, 1 << 20, 0), EINVAL);
+    CHECK_ERR(osc_surface_set_pos(fd, 0, -(1 << 20)), EINVAL);
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_SET_VISIBLE, 0), 0);
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.visible, 0);
+    CHECK_ERR(ioctl(fd, OSC_SURFACE_SET_VISIBLE, 2), EINVAL);
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_RAISE, 0), 0);
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_SET_TITLE, "demo"), 0);
+    char longt[OSC_TITLE_MAX + 10];
+    memset(longt, 'a', sizeof(longt) - 1);
+    longt[sizeof(longt) - 1] = 0;
+    CHECK_ERR(ioctl(fd, OSC_SURFACE_SET_TITLE, longt), EINVAL);
+    CHECK_ERR(ioctl(fd, 0x1234, 0), ENOTTY);
+    CHECK_ERR(ioctl(comp, OSC_SURFACE_PRESENT, 0), ENOTTY);     /* not a surface */
+    close(fd);
+    close(comp);
+}
+
+TEST(reads_are_whole_records_and_a_closed_surface_fd_is_ebadf)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 8, 8, OSC_SURFACE_NONBLOCK);
+    REQUIRE(fd >= 0);
+    struct osc_event ev[2];
+    CHECK_ERR(read(fd, ev, sizeof(ev)), EAGAIN);        /* empty, non-blocking */
+    CHECK_ERR(read(fd, ev, 8), EINVAL);                 /* less than one record */
+    CHECK_EQ(osc_surface_present(fd, NULL, 0), 0);
+    CHECK(wait_event(fd, OSC_EV_FRAME_DONE, NULL));
+    close(fd);
+    CHECK_ERR(osc_surface_present(fd, NULL, 0), EBADF);
+    CHECK_ERR(read(fd, ev, sizeof(ev)), EBADF);
+    close(comp);
+}
+
+TEST(mapping_outlives_the_fd)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 32, 32, 0);
+    REQUIRE(fd >= 0);
+    volatile uint32_t *px = mmap(NULL, 32 * 32 * 4, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    REQUIRE(px != MAP_FAILED);
+    close(fd);
+    px[1000] = 0xabcdef;
+    CHECK_EQ(px[1000], 0xabcdef);
+    munmap((void *)px, 32 * 32 * 4);
+    close(comp);
+}
+
+static void create_destroy_loop(int comp)
+{
+    for (int i = 0; i < 20; i++) {
+        int fd = osc_surface_create(comp, 128, 64, 0);
+        if (fd < 0)
+            continue;
+        uint32_t *px = mmap(NULL, 128 * 64 * 4, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (px != MAP_FAILED) {
+            px[0] = px[128 * 64 - 1] = 0xff0000;
+            osc_surface_present(fd, NULL, 0);
+            munmap(px, 128 * 64 * 4);
+        }
+        close(fd);
+    }
+}
+
+TEST(create_and_destroy_loop_gives_every_frame_back)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 128, 64, 0);
+    CHECK(fd >= 0);
+    close(fd);
+    /* 20 surfaces of 8 pages each: a leak of even one would show. */
+    CHECK_FRAMES_RETURN(create_destroy_loop(comp), 4);
+    close(comp);
+}
