@@ -167,6 +167,8 @@ static long do_fsync(int fd)
         r = -EBADF;
     else if (f->ops && f->ops->fsync)
         r = f->ops->fsync(f);
+    else if (f->vnode && f->vnode->fs && f->vnode->fs->sync)
+        r = f->vnode->fs->sync(f->vnode->fs);   /* the whole filesystem (no page cache) */
     else if (f->vnode && (S_ISREG(f->vnode->mode) || S_ISDIR(f->vnode->mode) ||
                           S_ISLNK(f->vnode->mode)))
         r = 0;
@@ -179,11 +181,16 @@ static long do_fsync(int fd)
 SYSCALL(fsync) { return do_fsync((int)args->a[0]); }
 SYSCALL(fdatasync) { return do_fsync((int)args->a[0]); }
 
-/* sync: every disk's write cache flushed (there are no dirty pages in memory to
- * write back yet). Errors are not reported, as Linux's sync(2). */
+/* sync: every mounted disk filesystem written back, then every disk's write
+ * cache flushed. Errors are not reported, as Linux's sync(2). */
 SYSCALL(sync)
 {
     (void)args;
+    vfs_lock();
+    for (struct vfs_fs *m = vfs_mounts_locked(); m; m = m->next)
+        if (m->sync)
+            m->sync(m);
+    vfs_unlock();
     for (size_t i = 0; i < blk_count(); i++) {
         struct blkdev *b = blk_at(i);
         if (b->partno == 0)
@@ -192,12 +199,15 @@ SYSCALL(sync)
     return 0;
 }
 
-/* syncfs: the memory filesystems have nothing to write back. */
+/* syncfs: the file's filesystem written back (the memory filesystems have
+ * nothing to write back). */
 SYSCALL(syncfs)
 {
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
+    struct vfs_fs *fs = f->vnode ? f->vnode->fs : NULL;
+    long r = fs && fs->sync ? fs->sync(fs) : 0;
     file_put(f);
-    return 0;
+    return r;
 }

@@ -216,6 +216,9 @@ struct vfs_fs {
      * mounted below it: -EBUSY while any of its vnodes is held (beyond the root's
      * own reference), else 0 and the filesystem is freed. Without it: -EBUSY. */
     int (*unmount)(struct vfs_fs *fs);
+    /* Optional: writes everything dirty back to its disk (sync, syncfs, fsync);
+     * called without `vfs` held or with it (sync walks the mounts under it). */
+    int (*sync)(struct vfs_fs *fs);
     const char *source;         /* /proc/mounts' first field (NULL: the type) */
     uint32_t blksize;           /* st_blksize of its files (0: 4096) */
     struct vnode *root;
