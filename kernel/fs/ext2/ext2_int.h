@@ -27,6 +27,7 @@ struct ext2_fs {
     size_t nvnodes;
     int logged;                         /* corruption lines so far (atomic) */
     bool rw;                            /* mounted read-write */
+    bool dirty;                         /* a block was changed since the last sync */
     uint16_t mount_state;               /* s_state found at mount, restored at umount */
     char source[24];                    /* "/dev/vda" */
 };
@@ -67,9 +68,10 @@ void ext2_icache_add(struct ext2_fs *fs, struct ext2_vnode *e, struct vnode *par
 void ext2_icache_remove(struct ext2_fs *fs, struct ext2_vnode *e);
 /* Copies the VFS-kept fields of e's vnode into e->di. */
 void ext2_di_from_vnode(struct ext2_vnode *e);
-/* Writes every changed cached inode, the superblock (state) and every dirty
+/* Writes every changed cached inode, then, if anything changed since the last
+ * sync (or force), the superblock (state, counts, write time) and every dirty
  * block back to the disk; caller holds `ext2`. 0 or the first error. */
-int ext2_sync_locked(struct ext2_fs *fs, uint16_t state);
+int ext2_sync_locked(struct ext2_fs *fs, uint16_t state, bool force);
 /* vfs_fs.sync: the whole filesystem to the disk (sync, syncfs, fsync). */
 int ext2_sync(struct vfs_fs *vfs);
 

@@ -39,6 +39,7 @@ static int io_getw(void *ctx, uint32_t block, bool fresh, uint8_t **data, void *
         return (int)PTR_ERR(b);
     if (!fresh)
         bcache_dirty(b);
+    fs->dirty = true;
     *data = b->data;
     *handle = b;
     return 0;
@@ -118,7 +119,7 @@ void ext2_di_from_vnode(struct ext2_vnode *e)
     e->di.ctime = (uint32_t)v->ctime.sec;
 }
 
-int ext2_sync_locked(struct ext2_fs *fs, uint16_t state)
+int ext2_sync_locked(struct ext2_fs *fs, uint16_t state, bool force)
 {
     if (!fs->rw)
         return 0;
@@ -137,12 +138,16 @@ int ext2_sync_locked(struct ext2_fs *fs, uint16_t state)
                 err = r;
         }
     }
+    if (!fs->dirty && !force)
+        return err;
     int r = ext2_write_super(&vol, state, (uint32_t)(time_realtime_ns() / 1000000000));
     if (r && !err)
         err = r;
     r = bcache_sync(fs->dev);
     if (r && !err)
         err = r;
+    if (!err)
+        fs->dirty = false;
     if (err)
         ext2_report(fs, &io, err, "sync");
     return err;
@@ -152,7 +157,7 @@ int ext2_sync(struct vfs_fs *vfs)
 {
     struct ext2_fs *fs = container_of(vfs, struct ext2_fs, vfs);
     mutex_lock(&fs->lock);
-    int err = ext2_sync_locked(fs, fs->mount_state & ~EXT2_VALID_FS);
+    int err = ext2_sync_locked(fs, fs->mount_state & ~EXT2_VALID_FS, false);
     mutex_unlock(&fs->lock);
     return err;
 }
@@ -373,7 +378,7 @@ static void close_rw(struct ext2_fs *fs)
     if (!fs->rw)
         return;
     mutex_lock(&fs->lock);
-    ext2_sync_locked(fs, fs->mount_state);
+    ext2_sync_locked(fs, fs->mount_state, true);
     mutex_unlock(&fs->lock);
 }
 
@@ -414,10 +419,12 @@ static int open_rw(struct ext2_fs *fs)
     bcache_put(b);
     fs->rw = true;
     mutex_lock(&fs->lock);
-    int err = ext2_sync_locked(fs, fs->mount_state & ~EXT2_VALID_FS);
+    int err = ext2_sync_locked(fs, fs->mount_state & ~EXT2_VALID_FS, true);
     mutex_unlock(&fs->lock);
     if (err)
         fs->rw = false;
+    else
+        vfs_flusher_start();
     return err;
 }
 

@@ -358,6 +358,12 @@ static inline bool vnode_readonly(const struct vnode *v)
 /* Every mounted filesystem, newest first through ->next (the root fs is not in it).
  * Caller holds `vfs`. */
 struct vfs_fs *vfs_mounts_locked(void);
+/* Every mounted filesystem's sync hook (fd_syscalls.c: sync(2), the flusher). */
+void vfs_sync_all(void);
+/* Starts the flusher thread (once; a read-write disk mount asks): every
+ * VFS_FLUSH_SECONDS it writes each mounted filesystem's changes back. */
+#define VFS_FLUSH_SECONDS 5
+void vfs_flusher_start(void);
 
 /* Path walk. flags: VFS_FOLLOW follows a final symlink; a trailing '/' implies
  * following and a directory result. Returns 0 and a referenced vnode. */
