@@ -13,12 +13,14 @@ copy of it, a hard link, fast and slow symlinks, a directory renamed, a file mad
 by mke2fs appended to, one renamed, one deleted, chmod; the guest's sha256sum of
 every file is compared with debugfs rdump of the image. Also: umount of a busy
 mount is EBUSY, a -o ro mount of a writable disk answers EROFS and leaves it
-untouched, and filling vdb answers ENOSPC and leaves it clean.
+untouched, filling vdb answers ENOSPC and leaves it clean, and vdc, whose block
+bitmap offers a block of the inode table, answers a write with EUCLEAN and an
+[ext2] line instead of handing the block out.
 
 usage: ext2_write.py   tests: ext2w_user_tests, ext2w_mount_rw_logs,
                         ext2w_fsck_clean_1k, ext2w_fsck_clean_4k, ext2w_contents_1k,
                         ext2w_contents_4k, ext2w_busy_umount, ext2w_ro_mount_untouched,
-                        ext2w_enospc_clean
+                        ext2w_enospc_clean, ext2w_lying_bitmap_euclean
 """
 
 import hashlib
@@ -105,8 +107,24 @@ def guest_script():
               "echo small > /mnt/f/after; echo after=$?",
               "mkdir /mnt/f/d1 /mnt/f/d2 /mnt/f/d3; echo mkdirs=$?",
               "rm /mnt/f/fill; echo rm=$?; echo fits > /mnt/f/after2; echo after2=$?",
-              "df /mnt/f", "umount /mnt/f; echo umount-f=$?", "echo ==done"]
+              "df /mnt/f", "umount /mnt/f; echo umount-f=$?",
+              "echo ==liar", "mkdir -p /mnt/l; mount -t ext2 /dev/vdc /mnt/l; echo mount-l=$?",
+              "echo data > /mnt/l/f; echo write-l=$?", "umount /mnt/l; echo umount-l=$?",
+              "echo ==done"]
     return "\n".join(lines) + "\n"
+
+
+def lying_bitmap(img):
+    """Clears the bit of group 0's first inode table block in its block bitmap."""
+    dump = sh("dumpe2fs", img)
+    bitmap = int(re.search(r"Block bitmap at (\d+)", dump).group(1))
+    table = int(re.search(r"Inode table at (\d+)", dump).group(1))
+    with open(img, "r+b") as f:
+        bit = table - 1                 # 1 KiB blocks: the first data block is 1
+        f.seek(bitmap * 1024 + bit // 8)
+        byte = f.read(1)[0]
+        f.seek(bitmap * 1024 + bit // 8)
+        f.write(bytes([byte & ~(1 << (bit % 8))]))
 
 
 def run_guest(args):
@@ -204,17 +222,21 @@ def main():
         subprocess.run(["bash", os.path.join(ROOT, "tools", "setup.sh"), "--quiet"], check=True)
         seed = os.path.join(tmp, "seed")
         seed_tree(seed)
-        img1k, img4k, full = (os.path.join(tmp, n) for n in ("w1k.img", "w4k.img", "full.img"))
+        img1k, img4k, full, liar = (os.path.join(tmp, n) for n in
+                                    ("w1k.img", "w4k.img", "full.img", "liar.img"))
         sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", "-d", seed, img1k, "64M")
         sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-d", seed, img4k, "64M")
         sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", full, "2M")
+        sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", liar, "2M")
+        lying_bitmap(liar)
         script = os.path.join(tmp, "ext2w.sh")
         with open(script, "w") as f:
             f.write(guest_script())
         qemu = ["-drive", "file=%s,if=virtio,format=raw" % img1k,
                 "-drive", "file=%s,if=none,id=n0,format=raw" % img4k,
                 "-device", "nvme,serial=ext2wtest,drive=n0",
-                "-drive", "file=%s,if=virtio,format=raw" % full]
+                "-drive", "file=%s,if=virtio,format=raw" % full,
+                "-drive", "file=%s,if=virtio,format=raw" % liar]
         args = [OSC_RUN, "--timeout", str(TIMEOUT), "--add", script + ":/root/ext2w.sh"]
         args += ["--qemu=" + a for a in qemu]
         out = run_guest(args + ["--", "sh /root/ext2w.sh"])
@@ -269,6 +291,13 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
               and "No space left on device" in fullsec and "rm=0" in fullsec
               and "after2=0" in fullsec and "umount-f=0" in fullsec and code == 0,
               "ENOSPC, then room again; e2fsck exit %d" % code, fullsec + text[-1500:])
+    liar = section(out, "liar")
+    rep.check("ext2w_lying_bitmap_euclean",
+              "mount-l=0" in liar and re.search(r"^write-l=[1-9]", liar, re.M) is not None
+              and "Structure needs cleaning" in liar and "umount-l=0" in liar
+              and "/dev/vdc: write: block bitmap disagrees with the group" in log
+              and "panic" not in log.lower() and "==done" in out,
+              "a write on a lying bitmap must be EUCLEAN with a log line", liar + log[-1500:])
 
 
 if __name__ == "__main__":
