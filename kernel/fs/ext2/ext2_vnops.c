@@ -42,6 +42,8 @@ struct vnode *ext2_create(struct vnode *dir, const char *name, size_t len, uint3
     if (!fs->rw)
         return ERR_PTR(-EROFS);
     uint32_t bs = fs->sb.block_size;
+    if (dir->nlink == 0)
+        return ERR_PTR(-ENOENT);        /* a removed directory (someone's cwd) */
     if (S_ISLNK(mode) && tlen >= bs)
         return ERR_PTR(-ENAMETOOLONG);
     if (S_ISDIR(mode) && dir->nlink >= EXT2_LINK_MAX)
@@ -130,6 +132,8 @@ int ext2_link(struct vnode *dir, const char *name, size_t len, struct vnode *v)
         return -EROFS;
     if (v->nlink >= EXT2_LINK_MAX)
         return -EMLINK;
+    if (dir->nlink == 0)
+        return -ENOENT;
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_vol vol = { &fs->sb, fs->groups, &io };
     mutex_lock(&fs->lock);
@@ -194,6 +198,8 @@ int ext2_rename(struct vnode *odir, const char *oname, size_t olen, struct vnode
     struct ext2_fs *fs = fs_of(odir);
     if (!fs->rw)
         return -EROFS;
+    if (ndir->nlink == 0)
+        return -ENOENT;
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_vol vol = { &fs->sb, fs->groups, &io };
     mutex_lock(&fs->lock);
