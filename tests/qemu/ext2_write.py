@@ -254,8 +254,8 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
         return s in out
     works = section(out, "work /mnt/a") + section(out, "work /mnt/b")
     rep.check("ext2w_user_tests",
-              re.search(r"^ext2_write\.musl: 13 passed, 0 failed$", works, re.M) is not None
-              and re.search(r"^ext2_write\.glibc: 13 passed, 0 failed$", works, re.M) is not None,
+              re.search(r"^ext2_write\.musl: 14 passed, 0 failed$", works, re.M) is not None
+              and re.search(r"^ext2_write\.glibc: 14 passed, 0 failed$", works, re.M) is not None,
               "user/tests/ext2_write.c on the rw mounts", works[-3000:])
     mounts = section(out, "mounts")
     rep.check("ext2w_mount_rw_logs",
