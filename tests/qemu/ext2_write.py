@@ -15,12 +15,16 @@ every file is compared with debugfs rdump of the image. Also: umount of a busy
 mount is EBUSY, a -o ro mount of a writable disk answers EROFS and leaves it
 untouched, filling vdb answers ENOSPC and leaves it clean, and vdc, whose block
 bitmap offers a block of the inode table, answers a write with EUCLEAN and an
-[ext2] line instead of handing the block out.
+[ext2] line instead of handing the block out. Last, vdb is mounted again, one
+file written and sync(1)ed, one written with dd conv=fsync, and the guest ends
+with the mount still up (QEMU is killed): both files must be on the image and
+e2fsck -fn clean.
 
 usage: ext2_write.py   tests: ext2w_user_tests, ext2w_mount_rw_logs,
                         ext2w_fsck_clean_1k, ext2w_fsck_clean_4k, ext2w_contents_1k,
                         ext2w_contents_4k, ext2w_busy_umount, ext2w_ro_mount_untouched,
-                        ext2w_enospc_clean, ext2w_lying_bitmap_euclean
+                        ext2w_enospc_clean, ext2w_lying_bitmap_euclean,
+                        ext2w_synced_data_survives_a_kill
 """
 
 import hashlib
@@ -110,6 +114,9 @@ def guest_script():
               "df /mnt/f", "umount /mnt/f; echo umount-f=$?",
               "echo ==liar", "mkdir -p /mnt/l; mount -t ext2 /dev/vdc /mnt/l; echo mount-l=$?",
               "echo data > /mnt/l/f; echo write-l=$?", "umount /mnt/l; echo umount-l=$?",
+              "echo ==durable", "mount -t ext2 /dev/vdb /mnt/f; echo mount-d=$?",
+              "echo synced-by-sync > /mnt/f/s1; sync; echo sync=$?",
+              "yes fsync-data | head -c 70000 | dd of=/mnt/f/s2 bs=4096 conv=fsync; echo dd-fsync=$?",
               "echo ==done"]
     return "\n".join(lines) + "\n"
 
@@ -291,6 +298,19 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
               and "No space left on device" in fullsec and "rm=0" in fullsec
               and "after2=0" in fullsec and "umount-f=0" in fullsec and code == 0,
               "ENOSPC, then room again; e2fsck exit %d" % code, fullsec + text[-1500:])
+    dur = section(out, "durable")
+    s1 = s2 = ""
+    try:
+        s1 = sh("debugfs", "-R", "cat /s1", full)
+        s2 = sh("debugfs", "-R", "cat /s2", full)
+    except subprocess.CalledProcessError:
+        pass
+    code, text = fsck(full)
+    rep.check("ext2w_synced_data_survives_a_kill",
+              "mount-d=0" in dur and "sync=0" in dur and "dd-fsync=0" in dur
+              and s1 == "synced-by-sync\n" and s2 == ("fsync-data\n" * 7000)[:70000]
+              and code == 0,
+              "s1 %r, s2 %d bytes, e2fsck exit %d" % (s1[:40], len(s2), code), dur + text[-1500:])
     liar = section(out, "liar")
     rep.check("ext2w_lying_bitmap_euclean",
               "mount-l=0" in liar and re.search(r"^write-l=[1-9]", liar, re.M) is not None
