@@ -15,7 +15,9 @@ every file is compared with debugfs rdump of the image. Also: umount of a busy
 mount is EBUSY, a -o ro mount of a writable disk answers EROFS and leaves it
 untouched, filling vdb answers ENOSPC and leaves it clean, and vdc, whose block
 bitmap offers a block of the inode table, answers a write with EUCLEAN and an
-[ext2] line instead of handing the block out. Last, vdb is mounted again, one
+[ext2] line instead of handing the block out; vdd, with the huge_file feature
+(read-only compatible, not written by this driver), mounts only read-only: a
+read-write mount is EINVAL with Linux's log line. Last, vdb is mounted again, one
 file written and sync(1)ed, one written with dd conv=fsync, and the guest ends
 with the mount still up (QEMU is killed): both files must be on the image and
 e2fsck -fn clean.
@@ -24,7 +26,7 @@ usage: ext2_write.py   tests: ext2w_user_tests, ext2w_mount_rw_logs,
                         ext2w_fsck_clean_1k, ext2w_fsck_clean_4k, ext2w_contents_1k,
                         ext2w_contents_4k, ext2w_busy_umount, ext2w_ro_mount_untouched,
                         ext2w_enospc_clean, ext2w_lying_bitmap_euclean,
-                        ext2w_synced_data_survives_a_kill
+                        ext2w_synced_data_survives_a_kill, ext2w_unknown_ro_compat_ro_only
 """
 
 import hashlib
@@ -114,6 +116,9 @@ def guest_script():
               "df /mnt/f", "umount /mnt/f; echo umount-f=$?",
               "echo ==liar", "mkdir -p /mnt/l; mount -t ext2 /dev/vdc /mnt/l; echo mount-l=$?",
               "echo data > /mnt/l/f; echo write-l=$?", "umount /mnt/l; echo umount-l=$?",
+              "echo ==rocompat", "mkdir -p /mnt/h; mount -t ext2 /dev/vdd /mnt/h; echo mount-h-rw=$?",
+              "mount -t ext2 -o ro /dev/vdd /mnt/h; echo mount-h-ro=$?; ls /mnt/h",
+              "umount /mnt/h; echo umount-h=$?",
               "echo ==durable", "mount -t ext2 /dev/vdb /mnt/f; echo mount-d=$?",
               "echo synced-by-sync > /mnt/f/s1; sync; echo sync=$?",
               "yes fsync-data | head -c 70000 | dd of=/mnt/f/s2 bs=4096 conv=fsync; echo dd-fsync=$?",
@@ -229,13 +234,15 @@ def main():
         subprocess.run(["bash", os.path.join(ROOT, "tools", "setup.sh"), "--quiet"], check=True)
         seed = os.path.join(tmp, "seed")
         seed_tree(seed)
-        img1k, img4k, full, liar = (os.path.join(tmp, n) for n in
-                                    ("w1k.img", "w4k.img", "full.img", "liar.img"))
+        img1k, img4k, full, liar, huge = (os.path.join(tmp, n) for n in
+                                          ("w1k.img", "w4k.img", "full.img", "liar.img",
+                                           "huge.img"))
         sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", "-d", seed, img1k, "64M")
         sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-d", seed, img4k, "64M")
         sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", full, "2M")
         sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", liar, "2M")
         lying_bitmap(liar)
+        sh("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", "-O", "huge_file", huge, "2M")
         script = os.path.join(tmp, "ext2w.sh")
         with open(script, "w") as f:
             f.write(guest_script())
@@ -243,7 +250,8 @@ def main():
                 "-drive", "file=%s,if=none,id=n0,format=raw" % img4k,
                 "-device", "nvme,serial=ext2wtest,drive=n0",
                 "-drive", "file=%s,if=virtio,format=raw" % full,
-                "-drive", "file=%s,if=virtio,format=raw" % liar]
+                "-drive", "file=%s,if=virtio,format=raw" % liar,
+                "-drive", "file=%s,if=virtio,format=raw" % huge]
         args = [OSC_RUN, "--timeout", str(TIMEOUT), "--add", script + ":/root/ext2w.sh"]
         args += ["--qemu=" + a for a in qemu]
         out = run_guest(args + ["--", "sh /root/ext2w.sh"])
@@ -311,6 +319,13 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
               and s1 == "synced-by-sync\n" and s2 == ("fsync-data\n" * 7000)[:70000]
               and code == 0,
               "s1 %r, s2 %d bytes, e2fsck exit %d" % (s1[:40], len(s2), code), dur + text[-1500:])
+    roc = section(out, "rocompat")
+    rep.check("ext2w_unknown_ro_compat_ro_only",
+              re.search(r"^mount-h-rw=[1-9]", roc, re.M) is not None and "Invalid argument" in roc
+              and "mount-h-ro=0" in roc and "lost+found" in roc and "umount-h=0" in roc
+              and "/dev/vdd: couldn't mount read-write because of unsupported optional"
+                  " features (8)" in log,
+              "huge_file must mount read-only only", roc + log[-1000:])
     liar = section(out, "liar")
     rep.check("ext2w_lying_bitmap_euclean",
               "mount-l=0" in liar and re.search(r"^write-l=[1-9]", liar, re.M) is not None
