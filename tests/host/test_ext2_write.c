@@ -444,3 +444,146 @@ TEST(a_bitmap_that_offers_metadata_or_lies_is_corruption_not_followed)
     CHECK_EQ(f.held, 0);
     w_umount(&f);
 }
+
+/* ---- random operations against a model ---- */
+
+#define SLOTS   48
+#define MAXSIZE (160 * 1024)
+
+struct model { uint8_t *data; size_t size; bool exists; };
+
+static uint64_t rng = 0x0ddc0ffee;
+static uint32_t rnd(uint32_t n)
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng >> 33) % n;
+}
+
+static void slot_name(char *buf, int i) { snprintf(buf, 40, "slot-%02d-%.*s", i, i % 23, "abcdefghijklmnopqrstuvw"); }
+
+/* Whether every slot reads back as the model says. */
+static bool model_matches(struct wfs *f, uint32_t dir, struct model *m)
+{
+    bool ok = true;
+    static uint8_t buf[MAXSIZE + 1];
+    for (int i = 0; i < SLOTS; i++) {
+        char name[40];
+        slot_name(name, i);
+        uint32_t ino = lookup(f, dir, name);
+        if (!m[i].exists) {
+            ok = ok && ino == 0;
+            continue;
+        }
+        struct ext2_inode in;
+        if (!ino || ext2_read_inode(&f->sb, f->groups, &f->io, ino, &in) || in.size != m[i].size ||
+            ext2_file_read(&f->sb, &f->io, &in, buf, sizeof(buf), 0) != (ssize_t)m[i].size ||
+            memcmp(buf, m[i].data, m[i].size) != 0) {
+            fprintf(stderr, "  slot %d differs from the model\n", i);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static void random_ops(const char *img, const char *tag)
+{
+    struct wfs f;
+    CHECK_EQ(w_mount(&f, img), 0);
+    uint32_t dir;
+    CHECK_EQ(mk(&f, EXT2_ROOT_INO, "rand", S_IFDIR | 0755, &dir), 0);
+    struct model m[SLOTS];
+    memset(m, 0, sizeof(m));
+    for (int i = 0; i < SLOTS; i++)
+        m[i].data = calloc(1, MAXSIZE);
+    static uint8_t buf[MAXSIZE];
+    int counts[5] = { 0 };
+    for (int op = 0; op < 1500; op++) {
+        int i = (int)rnd(SLOTS), kind = (int)rnd(5);
+        char name[40];
+        slot_name(name, i);
+        uint32_t ino = m[i].exists ? lookup(&f, dir, name) : 0;
+        struct ext2_inode in;
+        if (!m[i].exists) {                     /* create, with some data */
+            CHECK_EQ(mk(&f, dir, name, S_IFREG | 0644, &ino), 0);
+            m[i].exists = true;
+            m[i].size = 0;
+            kind = 1;
+        }
+        if (ext2_read_inode(&f.sb, f.groups, &f.io, ino, &in)) {
+            CHECK(false);
+            break;
+        }
+        counts[kind]++;
+        if (kind <= 1) {                        /* write somewhere, maybe past the end */
+            uint32_t off = rnd(MAXSIZE), n = rnd(MAXSIZE - off + 1);
+            if (n > 40000)
+                n = rnd(40000);
+            for (uint32_t k = 0; k < n; k++)
+                buf[k] = (uint8_t)rnd(256);
+            ssize_t r = ext2_file_write(&f.v, &in, buf, n, off);
+            CHECK(r == (ssize_t)n);
+            if (r > 0) {
+                if (off > m[i].size)            /* the hole reads as zeros */
+                    memset(m[i].data + m[i].size, 0, off - m[i].size);
+                memcpy(m[i].data + off, buf, (size_t)r);
+                if (off + (size_t)r > m[i].size)
+                    m[i].size = off + (size_t)r;
+            }
+            ext2_write_inode(&f.v, &in);
+        } else if (kind == 2) {                 /* truncate down or up */
+            uint32_t size = rnd(MAXSIZE);
+            CHECK_EQ(ext2_truncate(&f.v, &in, size), 0);
+            ext2_write_inode(&f.v, &in);
+            if (size > m[i].size)
+                memset(m[i].data + m[i].size, 0, size - m[i].size);
+            m[i].size = size;
+        } else if (kind == 3) {                 /* unlink */
+            CHECK_EQ(rm(&f, dir, name), 0);
+            m[i].exists = false;
+        } else {                                /* rename, over the target if there */
+            int j = (int)rnd(SLOTS);
+            char to[40];
+            slot_name(to, j);
+            if (j == i)
+                continue;
+            struct ext2_inode d;
+            ext2_read_inode(&f.sb, f.groups, &f.io, dir, &d);
+            if (m[j].exists) {
+                CHECK_EQ(rm(&f, dir, to), 0);   /* the target's inode goes */
+                ext2_read_inode(&f.sb, f.groups, &f.io, dir, &d);
+            }
+            CHECK_EQ(ext2_dir_add(&f.v, &d, to, strlen(to), ino, 1), 0);
+            uint32_t gone;
+            CHECK_EQ(ext2_dir_remove(&f.v, &d, name, strlen(name), &gone), 0);
+            CHECK_EQ(gone, ino);
+            ext2_write_inode(&f.v, &d);
+            uint8_t *t = m[j].data;
+            m[j] = m[i];
+            m[i].data = t;
+            m[i].exists = false;
+            m[i].size = 0;
+        }
+        if (op % 500 == 499) {
+            CHECK(model_matches(&f, dir, m));
+            CHECK_EQ(fsck(&f, tag), 0);
+        }
+    }
+    CHECK(counts[0] + counts[1] > 100 && counts[2] > 100 && counts[3] > 100 && counts[4] > 100);
+    CHECK(model_matches(&f, dir, m));
+    CHECK_EQ(f.held, 0);
+    for (int i = 0; i < SLOTS; i++)
+        free(m[i].data);
+    w_umount(&f);
+}
+
+TEST(random_operations_match_a_model_and_stay_clean_1k)
+{
+    rng = 1;
+    random_ops("1k.img", "rand1k");
+}
+
+TEST(random_operations_match_a_model_and_stay_clean_4k)
+{
+    rng = 2;
+    random_ops("4k.img", "rand4k");
+}
