@@ -80,6 +80,7 @@ qemu_test tests/qemu/blockdev.py
 qemu_test tests/qemu/net.py
 qemu_test tests/qemu/nvme.py
 qemu_test tests/qemu/ext2.py
+qemu_test tests/qemu/ext2_write.py
 qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/dynexe.py
 qemu_test tests/qemu/sysvipc.py

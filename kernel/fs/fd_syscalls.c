@@ -155,7 +155,9 @@ SYSCALL(ioctl)
 
 
 /* fsync, fdatasync: the file's own write-back hook (block devices flush the disk);
- * files of the memory filesystems have nothing to write back, and files Linux
+ * a disk filesystem's file writes back its whole filesystem (there is no page
+ * cache to pick one file's pages from); files of the memory filesystems have
+ * nothing to write back, and files Linux
  * has no fsync for (pipes, sockets, terminals) answer -EINVAL. */
 static long do_fsync(int fd)
 {
@@ -169,7 +171,7 @@ static long do_fsync(int fd)
         r = f->ops->fsync(f);
     else if (f->vnode && (S_ISREG(f->vnode->mode) || S_ISDIR(f->vnode->mode) ||
                           S_ISLNK(f->vnode->mode)))
-        r = 0;
+        r = f->vnode->fs && f->vnode->fs->sync ? f->vnode->fs->sync(f->vnode->fs) : 0;
     else
         r = -EINVAL;
     file_put(f);
@@ -179,11 +181,40 @@ static long do_fsync(int fd)
 SYSCALL(fsync) { return do_fsync((int)args->a[0]); }
 SYSCALL(fdatasync) { return do_fsync((int)args->a[0]); }
 
-/* sync: every disk's write cache flushed (there are no dirty pages in memory to
- * write back yet). Errors are not reported, as Linux's sync(2). */
+void vfs_sync_all(void)
+{
+    vfs_lock();
+    for (struct vfs_fs *m = vfs_mounts_locked(); m; m = m->next)
+        if (m->sync)
+            m->sync(m);
+    vfs_unlock();
+}
+
+/* Dirty buffers reach the disk within VFS_FLUSH_SECONDS even without sync(2)
+ * (Linux's writeback runs every 5 s); a filesystem with nothing changed skips. */
+static void flusher(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        thread_sleep_ns(VFS_FLUSH_SECONDS * 1000000000ull);
+        vfs_sync_all();
+    }
+}
+
+void vfs_flusher_start(void)
+{
+    static int started;
+    if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL) == 0 &&
+        !thread_create("flush", flusher, NULL))
+        __atomic_store_n(&started, 0, __ATOMIC_RELEASE);        /* a later mount retries */
+}
+
+/* sync: every mounted disk filesystem written back, then every disk's write
+ * cache flushed. Errors are not reported, as Linux's sync(2). */
 SYSCALL(sync)
 {
     (void)args;
+    vfs_sync_all();
     for (size_t i = 0; i < blk_count(); i++) {
         struct blkdev *b = blk_at(i);
         if (b->partno == 0)
@@ -192,12 +223,15 @@ SYSCALL(sync)
     return 0;
 }
 
-/* syncfs: the memory filesystems have nothing to write back. */
+/* syncfs: the file's filesystem written back (the memory filesystems have
+ * nothing to write back). */
 SYSCALL(syncfs)
 {
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
+    struct vfs_fs *fs = f->vnode ? f->vnode->fs : NULL;
+    long r = fs && fs->sync ? fs->sync(fs) : 0;
     file_put(f);
-    return 0;
+    return r;
 }

@@ -1,4 +1,4 @@
-/* mount(2) and umount2(2): a block device's filesystem (ext2, read-only) on a
+/* mount(2) and umount2(2): a block device's filesystem (ext2) on a
  * directory, and off again. Bind mounts, remounts, moves and propagation flags are
  * not supported (-EINVAL); the kernel's own mounts (/dev, /proc, ...) stay. */
 
@@ -96,9 +96,7 @@ static long do_mount(const struct vfs_ctx *c, const char *source, const char *ta
     err = find_blkdev(c, source, &b);
     if (err)
         return err;
-    if (!(flags & MS_RDONLY))
-        return -EROFS;                  /* a read-only driver: mount -o ro (busybox retries) */
-    uint32_t st = VFS_ST_RDONLY;
+    uint32_t st = (flags & MS_RDONLY) ? VFS_ST_RDONLY : 0;
     if (flags & MS_NOSUID)
         st |= VFS_ST_NOSUID;
     if (flags & MS_NODEV)

@@ -18,7 +18,7 @@ CFLAGS=(-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-reco
 clang "${CFLAGS[@]}" -o "$out/fuzz_elf" tests/fuzz/fuzz_elf.c kernel/sys/elf.c || exit 1
 clang "${CFLAGS[@]}" -o "$out/fuzz_cpio" tests/fuzz/fuzz_cpio.c kernel/fs/cpio.c || exit 1
 clang "${CFLAGS[@]}" -o "$out/fuzz_ext2" tests/fuzz/fuzz_ext2.c kernel/fs/ext2/ext2_format.c \
-    kernel/fs/ext2/ext2_read.c || exit 1
+    kernel/fs/ext2/ext2_read.c kernel/fs/ext2/ext2_write.c kernel/fs/ext2/ext2_dir.c || exit 1
 
 # Seeds: small real binaries whole, big ones cut to their first 64 KiB (the parser
 # reads headers; whole multi-MiB inputs would only slow mutation down).

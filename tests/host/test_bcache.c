@@ -2,7 +2,8 @@
 /* The buffer cache over a fake disk: a block is read once while cached, held
  * buffers stay put, the cache stays within its bound by evicting the least
  * recently used unheld buffers, failed reads are not cached, bcache_forget drops
- * a device's buffers. */
+ * a device's buffers; dirty buffers reach the disk on bcache_sync and before
+ * eviction, and one whose write fails stays cached and dirty. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <osc/block.h>
@@ -36,6 +37,27 @@ ssize_t blk_read(struct blkdev *b, void *buf, size_t len, uint64_t off)
     for (size_t i = 0; i < len; i++)
         ((uint8_t *)buf)[i] = (uint8_t)((off + i) / 1024 * 7 + b->minor);
     return (ssize_t)len;
+}
+
+static long writes, flushes;
+static uint64_t fail_write_off = UINT64_MAX;
+static uint8_t last_written;
+
+ssize_t blk_write(struct blkdev *b, const void *buf, size_t len, uint64_t off)
+{
+    (void)b;
+    if (off == fail_write_off)
+        return -EIO;
+    writes++;
+    last_written = ((const uint8_t *)buf)[0];
+    return (ssize_t)len;
+}
+
+int blk_flush(struct blkdev *b)
+{
+    (void)b;
+    flushes++;
+    return 0;
 }
 
 static struct blkdev disk_a = { .name = "a", .minor = 0, .sectors = 1 << 16 };   /* 32 MiB */
@@ -118,6 +140,44 @@ TEST(failed_and_short_reads_are_errors_and_not_cached)
     CHECK(IS_ERR(b) && PTR_ERR(b) == -EIO);
     b = bcache_get(&disk_a, 0, 8192);                   /* bigger than a page */
     CHECK(IS_ERR(b) && PTR_ERR(b) == -EINVAL);
+    bcache_forget(&disk_a);
+    CHECK_EQ(bcache_bytes(), 0);
+}
+
+TEST(dirty_buffers_are_written_on_sync_and_before_eviction_never_dropped)
+{
+    bcache_init();
+    struct bbuf *b = bcache_get(&disk_a, 11, 4096);
+    b->data[0] = 0xAB;
+    bcache_dirty(b);
+    bcache_put(b);
+    long w0 = writes, f0 = flushes;
+    CHECK_EQ(bcache_sync(&disk_a), 0);
+    CHECK_EQ(writes - w0, 1);
+    CHECK_EQ(last_written, 0xAB);
+    CHECK_EQ(flushes - f0, 1);
+    CHECK_EQ(bcache_sync(&disk_a), 0);                  /* clean now: nothing more */
+    CHECK_EQ(writes - w0, 1);
+    long r0 = reads;                                     /* a new block: no read */
+    struct bbuf *n = bcache_get_new(&disk_a, 12, 4096);
+    CHECK(!IS_ERR(n) && n->data[100] == 0 && n->dirty);
+    CHECK_EQ(reads - r0, 0);
+    n->data[0] = 0xCD;
+    bcache_put(n);
+    fail_write_off = 12 * 4096;                          /* its write-back fails */
+    w0 = writes;
+    for (uint64_t blk = 100; blk < 2200; blk++)
+        bcache_put(bcache_get(&disk_a, blk, 4096));
+    CHECK_EQ(writes - w0, 0);
+    r0 = reads;
+    n = bcache_get(&disk_a, 12, 4096);                   /* kept, with its bytes */
+    CHECK(n->data[0] == 0xCD && reads == r0 && n->dirty);
+    bcache_put(n);
+    CHECK_EQ(bcache_sync(&disk_a), -EIO);
+    fail_write_off = UINT64_MAX;
+    for (uint64_t blk = 3000; blk < 5200; blk++)        /* now evicted: written first */
+        bcache_put(bcache_get(&disk_a, blk, 4096));
+    CHECK(writes - w0 == 1 && last_written == 0xCD);
     bcache_forget(&disk_a);
     CHECK_EQ(bcache_bytes(), 0);
 }

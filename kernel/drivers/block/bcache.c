@@ -1,8 +1,10 @@
 /* The buffer cache: whole filesystem blocks of a block device kept in memory,
  * keyed by (device, block number, block size), bounded by BCACHE_MAX_BYTES and
- * evicted least-recently-used among the buffers nobody holds. ext2 reads every
- * block through it; a page cache can later sit on top. Read-only today: buffers
- * are filled once and never written, so a held buffer's bytes never change. */
+ * evicted least-recently-used among the buffers nobody holds. ext2 reads and
+ * writes every block through it; a page cache can later sit on top. A writer
+ * changes a held buffer's bytes under its filesystem's lock and marks it dirty;
+ * dirty buffers go to the disk on bcache_sync (sync, fsync, umount) or when they
+ * are evicted, never dropped unwritten. */
 
 #define LOG_TAG "bcache"
 #include <osc/block.h>
@@ -51,6 +53,19 @@ static void lru_push(struct bbuf *b)
     lru.lnext = b;
 }
 
+/* Writes a dirty buffer back (caller holds `bcache`): 0 or -EIO, the buffer
+ * staying dirty then. */
+static int writeback(struct bbuf *b)
+{
+    if (!b->dirty)
+        return 0;
+    ssize_t r = blk_write(b->dev, b->data, b->size, b->block * b->size);
+    if (r != (ssize_t)b->size)
+        return r < 0 ? (int)r : -EIO;
+    b->dirty = false;
+    return 0;
+}
+
 static void drop(struct bbuf *b)
 {
     struct bbuf **pp = &hash[slot(b->dev, b->block)];
@@ -68,13 +83,13 @@ static void evict(size_t want)
 {
     for (struct bbuf *b = lru.lprev; b != &lru && bytes + want > BCACHE_MAX_BYTES;) {
         struct bbuf *prev = b->lprev;
-        if (b->refs == 0)
+        if (b->refs == 0 && writeback(b) == 0)
             drop(b);
         b = prev;
     }
 }
 
-struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
+static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool fresh)
 {
     if (!bcache_ready || size == 0 || size > PAGE_SIZE)
         return ERR_PTR(-EINVAL);
@@ -85,6 +100,10 @@ struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
             break;
     if (b) {
         b->refs++;
+        if (fresh) {
+            memset(b->data, 0, size);
+            b->dirty = true;
+        }
         lru_unlink(b);
         lru_push(b);
         mutex_unlock(&bcache_lock);
@@ -98,7 +117,11 @@ struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
         mutex_unlock(&bcache_lock);
         return ERR_PTR(-ENOMEM);
     }
-    ssize_t r = blk_read(dev, data, size, block * size);
+    ssize_t r = (ssize_t)size;
+    if (fresh)
+        memset(data, 0, size);
+    else
+        r = blk_read(dev, data, size, block * size);
     if (r != (ssize_t)size) {
         mutex_unlock(&bcache_lock);
         kfree(data);
@@ -110,6 +133,7 @@ struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
     b->size = size;
     b->data = data;
     b->refs = 1;
+    b->dirty = fresh;
     size_t h = slot(dev, block);
     b->hnext = hash[h];
     hash[h] = b;
@@ -117,6 +141,43 @@ struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
     bytes += size;
     mutex_unlock(&bcache_lock);
     return b;
+}
+
+struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
+{
+    return get(dev, block, size, false);
+}
+
+struct bbuf *bcache_get_new(struct blkdev *dev, uint64_t block, uint32_t size)
+{
+    if (block * size >= blk_size_bytes(dev))
+        return ERR_PTR(-EIO);
+    return get(dev, block, size, true);
+}
+
+void bcache_dirty(struct bbuf *b)
+{
+    mutex_lock(&bcache_lock);
+    b->dirty = true;
+    mutex_unlock(&bcache_lock);
+}
+
+int bcache_sync(struct blkdev *dev)
+{
+    if (!bcache_ready)
+        return 0;
+    int err = 0;
+    mutex_lock(&bcache_lock);
+    for (struct bbuf *b = lru.lprev; b != &lru; b = b->lprev) {
+        if (b->dev == dev) {
+            int e = writeback(b);
+            if (e && !err)
+                err = e;
+        }
+    }
+    mutex_unlock(&bcache_lock);
+    int f = blk_flush(dev);
+    return err ? err : f;
 }
 
 void bcache_put(struct bbuf *b)
@@ -137,7 +198,7 @@ void bcache_forget(struct blkdev *dev)
     mutex_lock(&bcache_lock);
     for (struct bbuf *b = lru.lprev; b != &lru;) {
         struct bbuf *prev = b->lprev;
-        if (b->dev == dev && b->refs == 0)
+        if (b->dev == dev && b->refs == 0 && writeback(b) == 0)
             drop(b);
         b = prev;
     }

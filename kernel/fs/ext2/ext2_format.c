@@ -54,6 +54,8 @@ int ext2_parse_super(const uint8_t *raw, uint64_t dev_bytes, struct ext2_sb *sb,
         sb->ro_compat = le32(raw + 100);
         memcpy(sb->uuid, raw + 104, 16);
         memcpy(sb->volume, raw + 120, 16);
+        if (sb->compat & 0x0010)        /* resize_inode */
+            sb->reserved_gdt = le16(raw + 206);
     }
     if (sb->incompat & EXT2_FEATURE_INCOMPAT_EXTENTS)
         return bad(why, "extents (ext4) not supported", -EINVAL);
@@ -86,6 +88,8 @@ int ext2_parse_super(const uint8_t *raw, uint64_t dev_bytes, struct ext2_sb *sb,
         return bad(why, "free or reserved counts exceed the totals", -EUCLEAN);
     sb->inode_table_blocks = sb->inodes_per_group * sb->inode_size / bs;
     sb->desc_blocks = div_up(sb->groups, bs / EXT2_DESC_SIZE);
+    if (sb->reserved_gdt > bs / 4)
+        return bad(why, "bad reserved GDT block count", -EUCLEAN);
     if ((uint64_t)sb->first_data_block + 1 + sb->desc_blocks >= sb->blocks_count)
         return bad(why, "group descriptors past the end", -EUCLEAN);
     return 0;
@@ -232,6 +236,78 @@ int ext2_dirent_parse(const struct ext2_sb *sb, const uint8_t *blk, uint32_t off
     memcpy(out->name, blk + off + 8, out->name_len);
     out->name[out->name_len] = 0;
     return (int)(off + rec);
+}
+
+bool ext2_group_has_super(const struct ext2_sb *sb, uint32_t g)
+{
+    if (g <= 1 || !(sb->ro_compat & EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER))
+        return true;
+    for (uint32_t p = 3; p <= 7; p += 2) {
+        uint64_t x = p;
+        while (x < g)
+            x *= p;
+        if (x == g)
+            return true;
+    }
+    return false;
+}
+
+bool ext2_block_is_meta(const struct ext2_sb *sb, const struct ext2_group *groups, uint32_t b)
+{
+    if (b <= sb->first_data_block || b >= sb->blocks_count)
+        return true;
+    uint32_t g = (b - sb->first_data_block) / sb->blocks_per_group;
+    const struct ext2_group *gd = &groups[g];
+    if (b == gd->block_bitmap || b == gd->inode_bitmap ||
+        (b >= gd->inode_table && b - gd->inode_table < sb->inode_table_blocks))
+        return true;
+    uint32_t start = sb->first_data_block + g * sb->blocks_per_group;
+    return ext2_group_has_super(sb, g) &&
+           b - start < 1 + sb->desc_blocks + sb->reserved_gdt;
+}
+
+uint8_t ext2_mode_to_ft(uint32_t mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return 1;
+    case S_IFDIR: return 2;
+    case S_IFCHR: return 3;
+    case S_IFBLK: return 4;
+    case S_IFIFO: return 5;
+    case S_IFSOCK: return 6;
+    case S_IFLNK: return 7;
+    default: return 0;
+    }
+}
+
+static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void ext2_encode_inode(const struct ext2_sb *sb, const struct ext2_inode *in, uint8_t *raw)
+{
+    (void)sb;
+    put16(raw + 0, in->mode);
+    put16(raw + 2, in->uid & 0xffff);
+    put32(raw + 4, (uint32_t)in->size);
+    put32(raw + 8, in->atime);
+    put32(raw + 12, in->ctime);
+    put32(raw + 16, in->mtime);
+    put32(raw + 20, in->dtime);
+    put16(raw + 24, in->gid & 0xffff);
+    put16(raw + 26, in->links);
+    put32(raw + 28, (uint32_t)in->blocks512);
+    put32(raw + 32, in->flags);
+    for (int i = 0; i < EXT2_N_BLOCKS; i++)
+        put32(raw + 40 + 4 * i, in->block[i]);
+    put32(raw + 104, in->file_acl);
+    if (S_ISREG(in->mode))
+        put32(raw + 108, (uint32_t)(in->size >> 32));
+    put16(raw + 120, in->uid >> 16);
+    put16(raw + 122, in->gid >> 16);
 }
 
 uint32_t ext2_ft_to_mode(uint8_t type)

@@ -29,11 +29,21 @@
 #define EXT2_FEATURE_INCOMPAT_FILETYPE 0x0002
 #define EXT2_FEATURE_INCOMPAT_EXTENTS  0x0040
 #define EXT2_FEATURE_INCOMPAT_64BIT    0x0080
+#define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
 #define EXT2_FEATURE_RO_COMPAT_LARGE_FILE 0x0002
+#define EXT2_FEATURE_RO_COMPAT_BTREE_DIR  0x0004
 #define EXT2_FEATURE_RO_COMPAT_HUGE_FILE  0x0008
 /* What this driver reads: the directory entry type byte. Anything else incompat
  * (extents, 64bit, flex_bg, meta_bg, journal recovery, inline data...) is refused. */
 #define EXT2_INCOMPAT_SUPP EXT2_FEATURE_INCOMPAT_FILETYPE
+/* What this driver writes correctly (Linux ext2's EXT2_FEATURE_RO_COMPAT_SUPP);
+ * anything else read-only compatible (huge_file, gdt_csum, dir_nlink, metadata
+ * checksums...) mounts only read-only. */
+#define EXT2_RO_COMPAT_SUPP (EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | \
+                             EXT2_FEATURE_RO_COMPAT_LARGE_FILE | EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
+#define EXT2_VALID_FS       0x0001      /* s_state: cleanly unmounted */
+#define EXT2_ERROR_FS       0x0002
+#define EXT2_INDEX_FL       0x00001000u /* i_flags: hashed directory (cleared on change) */
 
 #define EXT2_EXTENTS_FL     0x00080000u /* i_flags: ext4 extent tree in i_block */
 #define EXT2_INLINE_DATA_FL 0x10000000u
@@ -50,6 +60,7 @@ struct ext2_sb {
     uint32_t compat, incompat, ro_compat;
     uint32_t inode_table_blocks;        /* per group */
     uint32_t desc_blocks;
+    uint32_t reserved_gdt;              /* s_reserved_gdt_blocks (resize_inode) */
     uint8_t uuid[16];
     char volume[17];
 };
@@ -84,6 +95,7 @@ struct ext2_dirent {
 
 #define EXT2_FT_UNKNOWN 0
 #define EXT2_FT_DIR     2
+#define EXT2_DIR_REC_LEN(n) ((8u + (uint32_t)(n) + 3u) & ~3u)
 
 /* Block access. get fills *data with a block of sb->block_size bytes (valid until
  * put with the same handle): 0 or -EIO. why/why_arg record the first corruption
@@ -92,6 +104,10 @@ struct ext2_io {
     void *ctx;
     int (*get)(void *ctx, uint32_t block, const uint8_t **data, void **handle);
     void (*put)(void *ctx, void *handle);
+    /* Writes (ext2_write.c, ext2_dir.c): a block to change, marked dirty; fresh:
+     * a block just allocated, handed out zero-filled without reading it. NULL on
+     * a read-only filesystem. */
+    int (*getw)(void *ctx, uint32_t block, bool fresh, uint8_t **data, void **handle);
     const char *why;
     uint64_t why_arg;
 };
@@ -154,3 +170,90 @@ int ext2_dir_lookup(const struct ext2_sb *sb, struct ext2_io *io, const struct e
  * a negative errno. Fast links come from i_block, slow ones from their block. */
 ssize_t ext2_readlink(const struct ext2_sb *sb, struct ext2_io *io,
                       const struct ext2_inode *inode, char *buf, size_t size);
+
+/* Whether group g holds a superblock backup (sparse_super: 0, 1, powers of 3, 5, 7). */
+bool ext2_group_has_super(const struct ext2_sb *sb, uint32_t g);
+/* Whether block b is group metadata (superblock, descriptors, bitmaps, inode
+ * table) that no file may own. */
+bool ext2_block_is_meta(const struct ext2_sb *sb, const struct ext2_group *groups, uint32_t b);
+/* A directory entry's file type for S_IF* mode bits. */
+uint8_t ext2_mode_to_ft(uint32_t mode);
+/* Encodes in's fields into its on-disk slot raw (the first 128 bytes; the rest,
+ * and fields the driver does not keep, stay as they are). */
+void ext2_encode_inode(const struct ext2_sb *sb, const struct ext2_inode *in, uint8_t *raw);
+
+/* ---- ext2_dir.c: directory blocks (pure) and directories over struct ext2_io ---- */
+
+/* The offset of a record in blk with room for a name of len bytes (a free record,
+ * or a used one's slack): 0 and *at, -ENOSPC (no room in this block), -EUCLEAN. */
+int ext2_dirent_fit(const struct ext2_sb *sb, const uint8_t *blk, size_t len, uint32_t *at);
+/* Puts an entry into the record at at (splitting off its slack when it is used). */
+void ext2_dirent_insert(const struct ext2_sb *sb, uint8_t *blk, uint32_t at, const char *name,
+                        size_t len, uint32_t ino, uint8_t type);
+/* Removes name from blk, merging its record into the previous one (the first
+ * record of a block becomes free instead): 0 and *ino, -ENOENT, -EUCLEAN. */
+int ext2_dirent_remove(const struct ext2_sb *sb, uint8_t *blk, const char *name, size_t len,
+                       uint32_t *ino);
+/* Points the entry name at ino (type): 0, -ENOENT, -EUCLEAN. */
+int ext2_dirent_retarget(const struct ext2_sb *sb, uint8_t *blk, const char *name, size_t len,
+                         uint32_t ino, uint8_t type);
+
+/* A filesystem being changed: its superblock and group descriptors (kept in
+ * memory, written through io->getw as they change) and the block access. */
+struct ext2_vol {
+    struct ext2_sb *sb;
+    struct ext2_group *groups;
+    struct ext2_io *io;
+};
+
+/* Adds name -> ino to directory dir, in the first block with room or a new block
+ * at its end (dir's size, block map and i_blocks change: the caller writes dir's
+ * inode). 0, -ENOSPC, -EUCLEAN, -EIO. */
+int ext2_dir_add(struct ext2_vol *v, struct ext2_inode *dir, const char *name, size_t len,
+                 uint32_t ino, uint8_t type);
+/* Removes name from dir: 0 and *ino, -ENOENT, -EUCLEAN, -EIO. */
+int ext2_dir_remove(struct ext2_vol *v, struct ext2_inode *dir, const char *name, size_t len,
+                    uint32_t *ino);
+/* Points dir's entry name at ino (rename over a target, a moved directory's ".."). */
+int ext2_dir_retarget(struct ext2_vol *v, struct ext2_inode *dir, const char *name, size_t len,
+                      uint32_t ino, uint8_t type);
+/* 1 when dir holds nothing but "." and "..", 0 when it does, or -errno. */
+int ext2_dir_is_empty(struct ext2_vol *v, const struct ext2_inode *dir);
+/* A new directory's first block: "." (self) and ".." (parent); dir's size,
+ * block map and i_blocks are set. */
+int ext2_dir_init(struct ext2_vol *v, struct ext2_inode *dir, uint32_t parent);
+
+/* ---- ext2_write.c: allocation, the block map and file data (over ext2_io) ---- */
+
+/* The largest file size the block map and i_blocks allow (Linux's s_maxbytes). */
+uint64_t ext2_max_size(const struct ext2_sb *sb);
+/* Takes a free block, searching from group goal on: 0 and *out, -ENOSPC, -EUCLEAN
+ * (a bitmap that disagrees with its group's count, or hands out metadata). */
+int ext2_alloc_block(struct ext2_vol *v, uint32_t goal, uint32_t *out);
+int ext2_free_block(struct ext2_vol *v, uint32_t b);
+/* Takes a free inode (directories spread over groups, files near parent's group)
+ * and zeroes its slot: 0 and *ino, -ENOSPC, -EUCLEAN. */
+int ext2_alloc_inode(struct ext2_vol *v, uint32_t parent, bool dir, uint32_t *ino);
+int ext2_free_inode(struct ext2_vol *v, uint32_t ino, bool dir);
+/* Writes in to its slot on disk. */
+int ext2_write_inode(struct ext2_vol *v, const struct ext2_inode *in);
+/* Whether in differs from its slot on disk (1), 0, or -errno. */
+int ext2_inode_changed(struct ext2_vol *v, const struct ext2_inode *in);
+/* Logical block lblock of in, allocating the data block and the indirect blocks on
+ * the way when missing (i_block and i_blocks change): 0 and *phys (*fresh: the
+ * data block is new, its old bytes meaningless), -EFBIG, -ENOSPC, -EUCLEAN. */
+int ext2_bmap_alloc(struct ext2_vol *v, struct ext2_inode *in, uint64_t lblock, uint32_t *phys,
+                    bool *fresh);
+/* Writes n bytes at off (holes filled, the size extended): bytes written, or
+ * -EFBIG / -ENOSPC / -EUCLEAN / -EIO when none were. */
+ssize_t ext2_file_write(struct ext2_vol *v, struct ext2_inode *in, const void *buf, size_t n,
+                        uint64_t off);
+/* Sets the size: shrinking frees the blocks past it (indirect blocks included)
+ * and zeroes the tail of the last block; growing leaves a hole. */
+int ext2_truncate(struct ext2_vol *v, struct ext2_inode *in, uint64_t size);
+/* Frees everything an inode being deleted owns: its blocks (not a fast symlink's
+ * or a device's i_block) and its share of an extended attribute block. */
+int ext2_release_blocks(struct ext2_vol *v, struct ext2_inode *in);
+/* The superblock's free counts as the group descriptors' sums, its feature words,
+ * state and write time, into the primary superblock. */
+int ext2_write_super(struct ext2_vol *v, uint16_t state, uint32_t wtime);

@@ -1,8 +1,8 @@
-/* ext2, read-only, as a VFS filesystem: a mounted instance keeps the decoded
- * superblock and group descriptors, and one vnode per inode it has met (an inode
- * cache kept until unmount); data, directories and symlinks are read through the
- * buffer cache by the pure code in ext2_read.c. Corruption answers EUCLEAN (device
- * errors EIO) with an `[ext2]` log line; writes answer EROFS. */
+/* ext2 as a VFS filesystem: mount and unmount, the inode cache (one vnode per
+ * inode met, kept until unmount), lookups, readdir and reads through the buffer
+ * cache by the pure code in ext2_read.c, and sync; the changing operations are in
+ * ext2_vnops.c. Corruption answers EUCLEAN (device errors EIO) with an `[ext2]`
+ * log line; a read-only mount's writes answer EROFS. */
 
 #define LOG_TAG "ext2"
 #include <osc/block.h>
@@ -10,48 +10,12 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/time.h>
 #include <osc/vfs.h>
 #include "../vfs_internal.h"
 #include "ext2.h"
 #include "ext2_format.h"
-
-#define EXT2_SUPER_MAGIC 0xEF53u        /* statfs f_type (linux/magic.h) */
-#define ICACHE_HASH      256
-#define LOG_LIMIT        32             /* corruption lines per mount, then quiet */
-
-struct ext2_vnode;
-
-struct ext2_fs {
-    struct vfs_fs vfs;
-    struct blkdev *dev;
-    struct ext2_sb sb;
-    struct ext2_group *groups;
-    /* Rank 26 (`ext2`, docs/locking.md): the inode cache, every directory's readdir
-     * cursor and name scratch; held across the block reads a lookup or readdir
-     * makes (takes `bcache`). Taken inside `vfs` (shared or exclusive). */
-    struct mutex lock;
-    struct ext2_vnode *icache[ICACHE_HASH];
-    size_t nvnodes;
-    int logged;                         /* corruption lines so far (atomic) */
-    char source[24];                    /* "/dev/vda" */
-};
-
-struct ext2_vnode {
-    struct vnode v;
-    struct ext2_inode di;               /* fixed after load: a read-only filesystem */
-    char *link;                         /* symlinks: the target, NUL-terminated */
-    char *dname;                        /* directories: the name first found under parent */
-    /* Directories, under the fs's `ext2`: readdir's cursor (entry pos starts at
-     * byte off) and the name of the last non-directory entry it returned. */
-    uint64_t cur_pos, cur_off;
-    char scratch[EXT2_NAME_LEN + 1];
-    struct ext2_vnode *hnext;
-};
-
-static const struct vnode_ops ext2_ops;
-
-static struct ext2_fs *fs_of(struct vnode *v) { return container_of(v->fs, struct ext2_fs, vfs); }
-static struct ext2_vnode *ev_of(struct vnode *v) { return container_of(v, struct ext2_vnode, v); }
+#include "ext2_int.h"
 
 static int io_get(void *ctx, uint32_t block, const uint8_t **data, void **handle)
 {
@@ -64,19 +28,36 @@ static int io_get(void *ctx, uint32_t block, const uint8_t **data, void **handle
     return 0;
 }
 
+static int io_getw(void *ctx, uint32_t block, bool fresh, uint8_t **data, void **handle)
+{
+    struct ext2_fs *fs = ctx;
+    if (block < fs->sb.first_data_block || block >= fs->sb.blocks_count)
+        return -EIO;
+    struct bbuf *b = fresh ? bcache_get_new(fs->dev, block, fs->sb.block_size)
+                           : bcache_get(fs->dev, block, fs->sb.block_size);
+    if (IS_ERR(b))
+        return (int)PTR_ERR(b);
+    if (!fresh)
+        bcache_dirty(b);
+    fs->dirty = true;
+    *data = b->data;
+    *handle = b;
+    return 0;
+}
+
 static void io_put(void *ctx, void *handle)
 {
     (void)ctx;
     bcache_put(handle);
 }
 
-static struct ext2_io io_for(struct ext2_fs *fs)
+struct ext2_io ext2_io_for(struct ext2_fs *fs)
 {
-    return (struct ext2_io){ .ctx = fs, .get = io_get, .put = io_put };
+    return (struct ext2_io){ .ctx = fs, .get = io_get, .put = io_put,
+                             .getw = fs->rw ? io_getw : NULL };
 }
 
-/* Logs what an operation that failed with err found wrong (bounded per mount). */
-static int report(struct ext2_fs *fs, const struct ext2_io *io, int err, const char *op)
+int ext2_report(struct ext2_fs *fs, const struct ext2_io *io, int err, const char *op)
 {
     if (err == -EUCLEAN || err == -EIO) {
         if (__atomic_fetch_add(&fs->logged, 1, __ATOMIC_RELAXED) < LOG_LIMIT)
@@ -89,17 +70,109 @@ static int report(struct ext2_fs *fs, const struct ext2_io *io, int err, const c
 
 static struct vfs_timespec ts(uint32_t sec) { return (struct vfs_timespec){ sec, 0 }; }
 
+void ext2_icache_add(struct ext2_fs *fs, struct ext2_vnode *e, struct vnode *parent)
+{
+    struct vnode *v = &e->v;
+    v->mode = e->di.mode;
+    v->uid = e->di.uid;
+    v->gid = e->di.gid;
+    v->nlink = e->di.links;
+    v->rdev = e->di.rdev;
+    v->ino = e->di.ino;
+    v->size = e->di.size;
+    v->disk_blocks = e->di.blocks512;
+    v->has_disk_blocks = true;
+    v->atime = ts(e->di.atime);
+    v->mtime = ts(e->di.mtime);
+    v->ctime = ts(e->di.ctime);
+    v->ops = &ext2_ops;
+    v->fs = &fs->vfs;
+    v->parent = S_ISDIR(v->mode) ? parent : NULL;
+    vnode_init_lock(v);
+    e->cur_pos = 2;
+    size_t h = e->di.ino % ICACHE_HASH;
+    e->hnext = fs->icache[h];
+    fs->icache[h] = e;
+    fs->nvnodes++;
+}
+
+void ext2_icache_remove(struct ext2_fs *fs, struct ext2_vnode *e)
+{
+    for (struct ext2_vnode **pp = &fs->icache[e->di.ino % ICACHE_HASH]; *pp; pp = &(*pp)->hnext) {
+        if (*pp == e) {
+            *pp = e->hnext;
+            fs->nvnodes--;
+            return;
+        }
+    }
+}
+
+void ext2_di_from_vnode(struct ext2_vnode *e)
+{
+    struct vnode *v = &e->v;
+    e->di.mode = (uint16_t)v->mode;
+    e->di.uid = v->uid;
+    e->di.gid = v->gid;
+    e->di.links = (uint16_t)v->nlink;
+    e->di.atime = (uint32_t)v->atime.sec;
+    e->di.mtime = (uint32_t)v->mtime.sec;
+    e->di.ctime = (uint32_t)v->ctime.sec;
+}
+
+int ext2_sync_locked(struct ext2_fs *fs, uint16_t state, bool force)
+{
+    if (!fs->rw)
+        return 0;
+    struct ext2_io io = ext2_io_for(fs);
+    struct ext2_vol vol = { &fs->sb, fs->groups, &io };
+    int err = 0;
+    for (size_t h = 0; h < ICACHE_HASH; h++) {
+        for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext) {
+            if (e->v.nlink == 0)
+                continue;               /* deleted, still open: freed at its last close */
+            ext2_di_from_vnode(e);
+            int r = ext2_inode_changed(&vol, &e->di);
+            if (r > 0)
+                r = ext2_write_inode(&vol, &e->di);
+            if (r < 0 && !err)
+                err = r;
+        }
+    }
+    if (!fs->dirty && !force)
+        return err;
+    int r = ext2_write_super(&vol, state, (uint32_t)(time_realtime_ns() / 1000000000));
+    if (r && !err)
+        err = r;
+    r = bcache_sync(fs->dev);
+    if (r && !err)
+        err = r;
+    if (!err)
+        fs->dirty = false;
+    if (err)
+        ext2_report(fs, &io, err, "sync");
+    return err;
+}
+
+int ext2_sync(struct vfs_fs *vfs)
+{
+    struct ext2_fs *fs = container_of(vfs, struct ext2_fs, vfs);
+    mutex_lock(&fs->lock);
+    int err = ext2_sync_locked(fs, fs->mount_state & ~EXT2_VALID_FS, false);
+    mutex_unlock(&fs->lock);
+    return err;
+}
+
 /* The vnode of inode ino (made on first sight; parent: the directory it was found
  * in, kept for good, so parent links can never form a cycle). Caller holds
  * fs->lock. ERR_PTR on corruption or I/O errors. */
-static struct vnode *iget_locked(struct ext2_fs *fs, uint32_t ino, struct vnode *parent,
+struct vnode *ext2_iget_locked(struct ext2_fs *fs, uint32_t ino, struct vnode *parent,
                                  const char *name, size_t len)
 {
     size_t h = ino % ICACHE_HASH;
     for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext)
         if (e->di.ino == ino)
             return &e->v;
-    struct ext2_io io = io_for(fs);
+    struct ext2_io io = ext2_io_for(fs);
     struct ext2_vnode *e = kzalloc(sizeof(*e));
     if (!e)
         return ERR_PTR(-ENOMEM);
@@ -120,35 +193,16 @@ static struct vnode *iget_locked(struct ext2_fs *fs, uint32_t ino, struct vnode 
         }
     }
     if (err) {
-        report(fs, &io, err, "inode");
+        ext2_report(fs, &io, err, "inode");
         kfree(e->link);
         kfree(e->dname);
         kfree(e);
         return ERR_PTR(err);
     }
-    struct vnode *v = &e->v;
-    v->mode = e->di.mode;
-    v->uid = e->di.uid;
-    v->gid = e->di.gid;
-    v->nlink = e->di.links;
-    v->rdev = e->di.rdev;
-    v->ino = ino;
-    v->size = e->di.size;
-    v->disk_blocks = e->di.blocks512;
-    v->has_disk_blocks = true;
-    v->atime = ts(e->di.atime);
-    v->mtime = ts(e->di.mtime);
-    v->ctime = ts(e->di.ctime);
-    v->ops = &ext2_ops;
-    v->fs = &fs->vfs;
-    v->parent = S_ISDIR(v->mode) ? parent : NULL;
-    vnode_init_lock(v);
-    e->cur_pos = 2;
-    e->hnext = fs->icache[h];
-    fs->icache[h] = e;
-    fs->nvnodes++;
-    return v;
+    ext2_icache_add(fs, e, parent);
+    return &e->v;
 }
+
 
 /* An entry of dir naming dir itself or the root would let a walk (find, ls -R)
  * circle forever: corruption (noted in io for the caller's report). */
@@ -165,7 +219,7 @@ static int check_loop(struct ext2_io *io, struct vnode *dir, uint32_t ino, uint3
 static struct vnode *ext2_lookup(struct vnode *dir, const char *name, size_t len)
 {
     struct ext2_fs *fs = fs_of(dir);
-    struct ext2_io io = io_for(fs);
+    struct ext2_io io = ext2_io_for(fs);
     mutex_lock(&fs->lock);
     uint32_t ino;
     int err = ext2_dir_lookup(&fs->sb, &io, &ev_of(dir)->di, name, len, &ino);
@@ -173,9 +227,9 @@ static struct vnode *ext2_lookup(struct vnode *dir, const char *name, size_t len
     if (err == 0)
         err = check_loop(&io, dir, ino, 0);
     if (err == 0)
-        v = iget_locked(fs, ino, dir, name, len);
+        v = ext2_iget_locked(fs, ino, dir, name, len);
     else if (err != -ENOENT)
-        v = ERR_PTR(report(fs, &io, err, "lookup"));
+        v = ERR_PTR(ext2_report(fs, &io, err, "lookup"));
     mutex_unlock(&fs->lock);
     return v;
 }
@@ -190,7 +244,7 @@ static int ext2_readdir(struct vnode *dir, uint64_t pos, const char **name, size
 {
     struct ext2_fs *fs = fs_of(dir);
     struct ext2_vnode *e = ev_of(dir);
-    struct ext2_io io = io_for(fs);
+    struct ext2_io io = ext2_io_for(fs);
     struct ext2_dirent d;
     mutex_lock(&fs->lock);
     uint64_t at = 2, off = 0;
@@ -217,7 +271,7 @@ static int ext2_readdir(struct vnode *dir, uint64_t pos, const char **name, size
     if (err == 1)
         r = check_loop(&io, dir, d.ino, d.type);
     if (err == 1 && r == 0) {
-        struct vnode *v = iget_locked(fs, d.ino, dir, d.name, d.name_len);
+        struct vnode *v = ext2_iget_locked(fs, d.ino, dir, d.name, d.name_len);
         if (!IS_ERR(v)) {
             struct ext2_vnode *c = ev_of(v);
             if (S_ISDIR(v->mode) && c->dname && v->parent == dir &&
@@ -233,7 +287,7 @@ static int ext2_readdir(struct vnode *dir, uint64_t pos, const char **name, size
             r = (int)PTR_ERR(v);        /* iget reported it */
         }
     } else if (r != -ENOENT) {
-        report(fs, &io, r, "readdir");
+        ext2_report(fs, &io, r, "readdir");
     }
     mutex_unlock(&fs->lock);
     return r;
@@ -242,10 +296,12 @@ static int ext2_readdir(struct vnode *dir, uint64_t pos, const char **name, size
 static ssize_t ext2_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 {
     struct ext2_fs *fs = fs_of(v);
-    struct ext2_io io = io_for(fs);
+    struct ext2_io io = ext2_io_for(fs);
+    mutex_lock(&fs->lock);
     ssize_t r = ext2_file_read(&fs->sb, &io, &ev_of(v)->di, buf, n, off);
+    mutex_unlock(&fs->lock);
     if (r < 0)
-        report(fs, &io, (int)r, "read");
+        ext2_report(fs, &io, (int)r, "read");
     return r;
 }
 
@@ -259,51 +315,7 @@ static int ext2_readlink_op(struct vnode *v, const char **target, size_t *len)
     return 0;
 }
 
-static struct vnode *ext2_create(struct vnode *dir, const char *name, size_t len, uint32_t mode,
-                                 uint32_t rdev, const char *target, size_t tlen)
-{
-    (void)dir, (void)name, (void)len, (void)mode, (void)rdev, (void)target, (void)tlen;
-    return ERR_PTR(-EROFS);
-}
-
-static int ext2_link(struct vnode *dir, const char *name, size_t len, struct vnode *v)
-{
-    (void)dir, (void)name, (void)len, (void)v;
-    return -EROFS;
-}
-
-static int ext2_unlink(struct vnode *dir, const char *name, size_t len)
-{
-    (void)dir, (void)name, (void)len;
-    return -EROFS;
-}
-
-static int ext2_rename(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir,
-                       const char *nname, size_t nlen)
-{
-    (void)odir, (void)oname, (void)olen, (void)ndir, (void)nname, (void)nlen;
-    return -EROFS;
-}
-
-static bool ext2_dir_empty(struct vnode *dir)
-{
-    (void)dir;
-    return false;                       /* nothing is removed on a read-only mount */
-}
-
-static ssize_t ext2_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
-{
-    (void)v, (void)buf, (void)n, (void)off;
-    return -EROFS;
-}
-
-static int ext2_truncate(struct vnode *v, uint64_t size)
-{
-    (void)v, (void)size;
-    return -EROFS;
-}
-
-static const struct vnode_ops ext2_ops = {
+const struct vnode_ops ext2_ops = {
     .lookup = ext2_lookup,
     .create = ext2_create,
     .link = ext2_link,
@@ -313,24 +325,10 @@ static const struct vnode_ops ext2_ops = {
     .dir_empty = ext2_dir_empty,
     .read = ext2_read,
     .write = ext2_write,
-    .truncate = ext2_truncate,
+    .truncate = ext2_truncate_op,
+    .destroy = ext2_destroy,
     .readlink = ext2_readlink_op,
 };
-
-/* Whether group g holds a superblock backup (sparse_super: 0, 1, powers of 3, 5, 7). */
-static bool group_has_super(const struct ext2_sb *sb, uint32_t g)
-{
-    if (g <= 1 || !(sb->ro_compat & 0x0001))
-        return true;
-    for (uint32_t p = 3; p <= 7; p += 2) {
-        uint64_t x = p;
-        while (x < g)
-            x *= p;
-        if (x == g)
-            return true;
-    }
-    return false;
-}
 
 /* As Linux's ext2_statfs (bsddf): the metadata overhead is not counted in f_blocks;
  * free counts are the group descriptors' sums. Caller holds `vfs`. */
@@ -340,7 +338,7 @@ static void ext2_statfs(struct vfs_fs *vfs, struct vfs_statfs *st)
     const struct ext2_sb *sb = &fs->sb;
     uint64_t overhead = sb->first_data_block, bfree = 0, ffree = 0;
     for (uint32_t g = 0; g < sb->groups; g++) {
-        if (group_has_super(sb, g))
+        if (ext2_group_has_super(sb, g))
             overhead += 1 + sb->desc_blocks;
         overhead += 2 + sb->inode_table_blocks;
         bfree += fs->groups[g].free_blocks;
@@ -373,6 +371,63 @@ static void free_fs(struct ext2_fs *fs)
     kfree(fs);
 }
 
+/* A read-write mount's end: everything written back and the superblock's state
+ * as it was found (clean, when it was). */
+static void close_rw(struct ext2_fs *fs)
+{
+    if (!fs->rw)
+        return;
+    mutex_lock(&fs->lock);
+    ext2_sync_locked(fs, fs->mount_state, true);
+    mutex_unlock(&fs->lock);
+}
+
+/* Makes the mount read-write: refused for a read-only device and for features
+ * this driver cannot keep right (as Linux's ext2_fill_super); the superblock says
+ * "not clean" and counts the mount until the unmount. */
+static int open_rw(struct ext2_fs *fs)
+{
+    if (fs->dev->ro) {
+        log_warn("%s: read-only device: mount it read-only", fs->source);
+        return -EROFS;
+    }
+    uint32_t unknown = fs->sb.ro_compat & ~EXT2_RO_COMPAT_SUPP;
+    if (unknown) {
+        log_warn("%s: couldn't mount read-write because of unsupported optional features (%x)",
+                 fs->source, unknown);
+        return -EINVAL;
+    }
+    uint32_t bs = fs->sb.block_size;
+    struct bbuf *b = bcache_get(fs->dev, EXT2_SUPER_OFFSET / bs, bs);
+    if (IS_ERR(b))
+        return (int)PTR_ERR(b);
+    uint8_t *raw = b->data + EXT2_SUPER_OFFSET % bs;
+    fs->mount_state = (uint16_t)(raw[58] | raw[59] << 8);
+    if (!(fs->mount_state & EXT2_VALID_FS))
+        log_warn("%s: warning: mounting unchecked fs, running e2fsck is recommended",
+                 fs->source);
+    else if (fs->mount_state & EXT2_ERROR_FS)
+        log_warn("%s: warning: mounting fs with errors, running e2fsck is recommended",
+                 fs->source);
+    uint16_t count = (uint16_t)(raw[52] | raw[53] << 8) + 1;
+    raw[52] = (uint8_t)count;
+    raw[53] = (uint8_t)(count >> 8);
+    uint32_t now = (uint32_t)(time_realtime_ns() / 1000000000);
+    for (int i = 0; i < 4; i++)
+        raw[44 + i] = (uint8_t)(now >> (8 * i));            /* s_mtime */
+    bcache_dirty(b);
+    bcache_put(b);
+    fs->rw = true;
+    mutex_lock(&fs->lock);
+    int err = ext2_sync_locked(fs, fs->mount_state & ~EXT2_VALID_FS, true);
+    mutex_unlock(&fs->lock);
+    if (err)
+        fs->rw = false;
+    else
+        vfs_flusher_start();
+    return err;
+}
+
 /* Busy while anything holds one of its vnodes (an open file, a cwd) beyond the
  * root's own reference; otherwise frees it. Caller holds `vfs` exclusive. */
 static int ext2_unmount(struct vfs_fs *vfs)
@@ -385,6 +440,7 @@ static int ext2_unmount(struct vfs_fs *vfs)
     for (size_t h = 0; h < ICACHE_HASH; h++)        /* inotify watches, lock tables */
         for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext)
             vnode_free_hook(&e->v);
+    close_rw(fs);
     log_info("%s unmounted", fs->source);
     free_fs(fs);
     return 0;
@@ -412,26 +468,27 @@ int ext2_mount(struct blkdev *dev, uint32_t st_flags, struct vfs_fs **out)
         kfree(fs);
         return err == -EINVAL || err == -EUCLEAN ? err : -EIO;
     }
-    struct ext2_io io = io_for(fs);
+    struct ext2_io io = ext2_io_for(fs);
     fs->groups = kmalloc(sizeof(*fs->groups) * fs->sb.groups);
     err = fs->groups ? ext2_load_groups(&fs->sb, &io, fs->groups) : -ENOMEM;
     if (err) {
-        report(fs, &io, err, "group descriptors");
+        ext2_report(fs, &io, err, "group descriptors");
         kfree(fs->groups);
         kfree(fs);
         return err;
     }
     fs->vfs.type = "ext2";
     fs->vfs.magic = EXT2_SUPER_MAGIC;
-    fs->vfs.st_flags = st_flags | VFS_ST_RDONLY;
+    fs->vfs.st_flags = st_flags;
     fs->vfs.shared_walk = true;         /* lookups fill the inode cache under `ext2` */
     fs->vfs.statfs = ext2_statfs;
     fs->vfs.unmount = ext2_unmount;
+    fs->vfs.sync = ext2_sync;
     fs->vfs.dev = VFS_MKDEV(dev->major, dev->minor);
     fs->vfs.source = fs->source;
     fs->vfs.blksize = fs->sb.block_size;         /* as Linux's ext2 */
     mutex_lock(&fs->lock);
-    struct vnode *root = iget_locked(fs, EXT2_ROOT_INO, NULL, NULL, 0);
+    struct vnode *root = ext2_iget_locked(fs, EXT2_ROOT_INO, NULL, NULL, 0);
     mutex_unlock(&fs->lock);
     if (!IS_ERR(root) && !S_ISDIR(root->mode)) {
         log_warn("%s: not mounted: the root inode is no directory", fs->source);
@@ -443,14 +500,19 @@ int ext2_mount(struct blkdev *dev, uint32_t st_flags, struct vfs_fs **out)
     }
     root->refcount = 1;                 /* the filesystem's own reference */
     fs->vfs.root = root;
-    log_info("%s: ext2 rev %u, %u-byte blocks, %u blocks, %u inodes, %u groups, read-only",
+    if (!(st_flags & VFS_ST_RDONLY) && (err = open_rw(fs)) != 0) {
+        free_fs(fs);
+        return err;
+    }
+    log_info("%s: ext2 rev %u, %u-byte blocks, %u blocks, %u inodes, %u groups, %s",
              fs->source, fs->sb.rev, fs->sb.block_size, fs->sb.blocks_count,
-             fs->sb.inodes_count, fs->sb.groups);
+             fs->sb.inodes_count, fs->sb.groups, fs->rw ? "read-write" : "read-only");
     *out = &fs->vfs;
     return 0;
 }
 
 void ext2_discard(struct vfs_fs *vfs)
 {
+    close_rw(container_of(vfs, struct ext2_fs, vfs));
     free_fs(container_of(vfs, struct ext2_fs, vfs));
 }

@@ -83,13 +83,15 @@ int blk_open(struct file *f, uint32_t rdev, uint32_t open_flags);
 int blk_devfs_populate(struct vnode *dev);
 
 /* ---- the buffer cache (bcache.c) ---- */
-/* One filesystem block of a device, held by whoever got it; data is size bytes,
- * read-only, and stays while held. */
+/* One filesystem block of a device, held by whoever got it; data is size bytes
+ * and stays while held. A filesystem changes it only under its own lock, then
+ * marks it dirty (bcache_dirty). */
 struct bbuf {
     struct blkdev *dev;
     uint64_t block;
     uint32_t size;
     int refs;                       /* under `bcache` */
+    bool dirty;                     /* under `bcache`: newer than the disk */
     uint8_t *data;
     struct bbuf *hnext;             /* hash chain */
     struct bbuf *lprev, *lnext;     /* LRU list */
@@ -99,8 +101,16 @@ void bcache_init(void);             /* boot: the first disk registration calls i
  * the disk on a miss: a held buffer (bcache_put it) or ERR_PTR(-EIO, -ENOMEM,
  * -EINVAL). A block past the device's end is -EIO. */
 struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size);
+/* A block about to be overwritten whole (just allocated): zero-filled without a
+ * disk read, already dirty. */
+struct bbuf *bcache_get_new(struct blkdev *dev, uint64_t block, uint32_t size);
+void bcache_dirty(struct bbuf *b);
+/* Writes every dirty buffer of dev back, then flushes the disk's write cache:
+ * 0 or the first error (buffers that failed stay dirty). */
+int bcache_sync(struct blkdev *dev);
 void bcache_put(struct bbuf *b);
-/* Drops every unheld buffer of dev (at unmount). */
+/* Drops every unheld buffer of dev (at unmount; a dirty one is written first and
+ * kept if that fails). */
 void bcache_forget(struct blkdev *dev);
 size_t bcache_bytes(void);
 

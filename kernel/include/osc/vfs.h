@@ -216,6 +216,9 @@ struct vfs_fs {
      * mounted below it: -EBUSY while any of its vnodes is held (beyond the root's
      * own reference), else 0 and the filesystem is freed. Without it: -EBUSY. */
     int (*unmount)(struct vfs_fs *fs);
+    /* Optional: writes everything dirty back to its disk (sync, syncfs, fsync);
+     * called without `vfs` held or with it (sync walks the mounts under it). */
+    int (*sync)(struct vfs_fs *fs);
     const char *source;         /* /proc/mounts' first field (NULL: the type) */
     uint32_t blksize;           /* st_blksize of its files (0: 4096) */
     struct vnode *root;
@@ -358,6 +361,12 @@ static inline bool vnode_readonly(const struct vnode *v)
 /* Every mounted filesystem, newest first through ->next (the root fs is not in it).
  * Caller holds `vfs`. */
 struct vfs_fs *vfs_mounts_locked(void);
+/* Every mounted filesystem's sync hook (fd_syscalls.c: sync(2), the flusher). */
+void vfs_sync_all(void);
+/* Starts the flusher thread (once; a read-write disk mount asks): every
+ * VFS_FLUSH_SECONDS it writes each mounted filesystem's changes back. */
+#define VFS_FLUSH_SECONDS 5
+void vfs_flusher_start(void);
 
 /* Path walk. flags: VFS_FOLLOW follows a final symlink; a trailing '/' implies
  * following and a directory result. Returns 0 and a referenced vnode. */
