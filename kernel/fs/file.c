@@ -239,7 +239,7 @@ ssize_t file_getdents64(struct file *f, void *buf, size_t size)
             name = "..";
             len = 2;
             v = vnode_dotdot(d, NULL);
-        } else if ((err = d->ops->readdir(d, pos, &name, &len, &v)) != 0) {
+        } else if ((err = d->ops->readdir(d, &pos, &name, &len, &v)) != 0) {
             break;                      /* -ENOENT: the end; else (a corrupt disk) an error */
         }
         size_t reclen = ALIGN_UP(19 + len + 1, 8);

@@ -667,9 +667,10 @@ static struct vnode *procfs_lookup(struct vnode *dir, const char *name, size_t l
     return NULL;
 }
 
-static int procfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+static int procfs_readdir(struct vnode *dir, uint64_t *posp, const char **name, size_t *len,
                           struct vnode **v)
 {
+    uint64_t pos = *posp;               /* dense positions: *posp stays */
     struct pnode *d = pnode_of(dir);
     size_t i = (size_t)pos - 2;
     if (d->kind == K_ROOT) {

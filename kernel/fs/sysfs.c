@@ -169,9 +169,10 @@ static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t le
     return v ? v : sysfs_pci_lookup(d, name, len);
 }
 
-static int sysfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+static int sysfs_readdir(struct vnode *dir, uint64_t *posp, const char **name, size_t *len,
                          struct vnode **v)
 {
+    uint64_t pos = *posp;               /* dense positions: *posp stays */
     int d = pnode_of(dir)->idx;
     uint64_t k = pos - 2;
     for (size_t i = 1; i < ARRAY_SIZE(entries); i++) {

@@ -13,6 +13,7 @@
 
 struct tmpfs_dirent {
     struct tmpfs_dirent *next;
+    uint64_t pos;                       /* readdir position: rising along the list */
     struct vnode *v;
     size_t len;
     char name[];                        /* NUL-terminated */
@@ -22,7 +23,10 @@ struct tmpfs_node {
     struct vnode v;
     struct tmpfs_node *fs_next, **fs_pprev;     /* every node of the fs, for statfs */
     union {
-        struct tmpfs_dirent *entries;   /* directories, in creation order */
+        struct {
+            struct tmpfs_dirent *entries;   /* directories, in creation order */
+            uint64_t next_pos;              /* the next entry's readdir position */
+        };
         struct filepages *data;         /* regular files */
         struct { char *target; size_t len; } link;
     };
@@ -154,6 +158,9 @@ static int add_entry(struct vnode *dir, const char *name, size_t len, struct vno
     struct tmpfs_dirent **pp = &TN(dir)->entries;
     while (*pp)
         pp = &(*pp)->next;
+    /* Positions are never reused while the directory has entries, so deleting
+     * entries during a listing does not move the ones not yet listed. */
+    d->pos = TN(dir)->entries ? TN(dir)->next_pos++ : (TN(dir)->next_pos = 3, 2);
     *pp = d;
     dir->size++;
     return 0;
@@ -262,16 +269,17 @@ static int tmpfs_rename(struct vnode *odir, const char *oname, size_t olen,
     return 0;
 }
 
-static int tmpfs_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+static int tmpfs_readdir(struct vnode *dir, uint64_t *pos, const char **name, size_t *len,
                          struct vnode **v)
 {
-    if (pos < 2)
+    if (*pos < 2)
         return -ENOENT;
     struct tmpfs_dirent *d = TN(dir)->entries;
-    for (uint64_t i = 2; d && i < pos; i++)
+    while (d && d->pos < *pos)
         d = d->next;
     if (!d)
         return -ENOENT;
+    *pos = d->pos;
     *name = d->name;
     *len = d->len;
     *v = d->v;

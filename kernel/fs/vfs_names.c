@@ -13,7 +13,7 @@
 static int name_in(struct vnode *dir, struct vnode *child, const char **name, size_t *len)
 {
     struct vnode *v;
-    for (uint64_t pos = 2; dir->ops->readdir(dir, pos, name, len, &v) == 0; pos++)
+    for (uint64_t pos = 2; dir->ops->readdir(dir, &pos, name, len, &v) == 0; pos++)
         if (v == child)
             return 0;
     return -ENOENT;

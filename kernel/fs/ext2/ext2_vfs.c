@@ -239,9 +239,10 @@ static bool dot_or_dotdot(const struct ext2_dirent *d)
     return d->name[0] == '.' && (d->name_len == 1 || (d->name_len == 2 && d->name[1] == '.'));
 }
 
-static int ext2_readdir(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+static int ext2_readdir(struct vnode *dir, uint64_t *posp, const char **name, size_t *len,
                         struct vnode **out)
 {
+    uint64_t pos = *posp;               /* dense positions: *posp stays */
     struct ext2_fs *fs = fs_of(dir);
     struct ext2_vnode *e = ev_of(dir);
     struct ext2_io io = ext2_io_for(fs);

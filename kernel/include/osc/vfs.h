@@ -125,9 +125,12 @@ struct vnode_ops {
     /* Moves odir/oname to ndir/nname, replacing what is there (checked by the VFS). */
     int (*rename)(struct vnode *odir, const char *oname, size_t olen,
                   struct vnode *ndir, const char *nname, size_t nlen);
-    /* Entry number pos (0, 1 are "." and ".."); 0 and fills name/ino/type, -ENOENT
-     * past the end, or another error (a corrupt disk: getdents64 answers it). */
-    int (*readdir)(struct vnode *dir, uint64_t pos, const char **name, size_t *len,
+    /* The first entry at position *pos or after (0, 1 are "." and ".."): 0 and
+     * fills name/v, with *pos set to that entry's position when the filesystem's
+     * positions are sparse (tmpfs: positions survive deletions, so a directory
+     * being emptied while listed is listed whole); -ENOENT past the end, or
+     * another error (a corrupt disk: getdents64 answers it). */
+    int (*readdir)(struct vnode *dir, uint64_t *pos, const char **name, size_t *len,
                    struct vnode **v);
     bool (*dir_empty)(struct vnode *dir);
     /* Regular files (kernel buffers). */
