@@ -89,7 +89,7 @@ static int unpack_entry(const struct cpio_entry *e, void *ctx)
 int initramfs_unpack(struct vnode *dir, const void *buf, size_t len, struct initramfs_stats *st)
 {
     /* umask 0: the archive's permission bits are taken as they are. */
-    struct unpack u = { { dir, dir, 0, 0, 0 }, st };
+    struct unpack u = { { .root = dir, .cwd = dir }, st };
     memset(st, 0, sizeof(*st));
     int err = cpio_iterate(buf, len, unpack_entry, &u);
     if (err)
