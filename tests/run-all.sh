@@ -87,6 +87,8 @@ qemu_test tests/qemu/sysvipc.py
 # compared test by test with the same suite on Linux (results cached).
 qemu_test tests/qemu/busybox_suite.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
+# Users: rootfs owners, su/login/passwd (the login part on the serial console).
+qemu_test tests/qemu/users.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 qemu_test tests/qemu/input.py
 qemu_test tests/qemu/usb.py

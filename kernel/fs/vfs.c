@@ -314,6 +314,10 @@ static int create_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return (int)PTR_ERR(v);
     v->uid = c->uid;
     v->gid = gid;
+    vnode_lock(v);                      /* born now: all three times */
+    vnode_touch_locked(v, true);
+    v->atime = v->mtime;
+    vnode_unlock(v);
     vnode_touch(dir, true);
     notify_dir_locked(dir, v, IN_CREATE, 0, name, len);
     if (out)
