@@ -43,6 +43,24 @@ static __noreturn void inject_double_fault(void)
     __builtin_unreachable();
 }
 
+/* The "stack" test writes past a local array: -fstack-protector-strong's check
+ * at the frame's return must panic. The length comes through a volatile so the
+ * compiler cannot see the overflow (it would refuse to build it). */
+static volatile size_t smash_len = 64;
+
+static __attribute__((noinline)) void smash(volatile uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = 0x41;
+}
+
+static __attribute__((noinline)) void smash_own_frame(void)
+{
+    uint8_t buf[16];
+    smash(buf, smash_len);
+    __asm__ volatile("" : : "r"(buf) : "memory");
+}
+
 void arch_inject_fault(const char *kind)
 {
     log_info("injecting fault '%s'", kind);
@@ -58,8 +76,10 @@ void arch_inject_fault(const char *kind)
                          ::: "eax", "ecx", "edx");
     } else if (strcmp(kind, "df") == 0) {
         inject_double_fault();
+    } else if (strcmp(kind, "stack") == 0) {
+        smash_own_frame();
     } else {
-        log_error("unknown fault kind '%s' (page, ud, gp, de, df); continuing", kind);
+        log_error("unknown fault kind '%s' (page, ud, gp, de, df, stack); continuing", kind);
         return;
     }
     log_error("fault '%s' did not fault", kind);
