@@ -57,7 +57,7 @@ fi
 
 echo "== variant ISOs"
 for v in "test:test" "fault-page:fault=page" "fault-df:fault=df" "fault-spin:fault=spin" \
-         "fault-stack:fault=stack"; do
+         "fault-stack:fault=stack" "fault-kstack:fault=kstack"; do
     name=${v%%:*} cmdline=${v#*:}
     if ! bash tools/mkiso.sh "$isodir/$name.iso" "$cmdline"; then
         echo "FAIL mkiso $name"; add 0 1
@@ -76,6 +76,7 @@ qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/fault.py spin "$isodir/fault-spin.iso"
 qemu_test tests/qemu/fault.py stack "$isodir/fault-stack.iso"
+qemu_test tests/qemu/fault.py kstack "$isodir/fault-kstack.iso"
 qemu_test tests/qemu/oscrun.py
 qemu_test tests/qemu/pci.py
 qemu_test tests/qemu/blockdev.py
