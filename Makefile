@@ -9,7 +9,8 @@ OBJCOPY := objcopy
 
 KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
     -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
-    -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+    -fstack-protector-strong -mstack-protector-guard=global \
+    -fno-omit-frame-pointer -fno-strict-aliasing \
     -fno-asynchronous-unwind-tables \
     -Ikernel/include -Ikernel/arch/$(ARCH)/include -MMD -MP $(EXTRA_CFLAGS)
 # `make DEBUG=1`: debug checks in the kernel (lock order: docs/locking.md).

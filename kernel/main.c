@@ -22,6 +22,7 @@
 #include <osc/input.h>
 #include <osc/ps2.h>
 #include <osc/sched.h>
+#include <osc/stack_protector.h>
 #include <osc/smp.h>
 #include <osc/syscall.h>
 #include <osc/uart.h>
@@ -92,8 +93,10 @@ static int start_init(void)
  * then: "test" runs ktest_run_all() and exits QEMU; "fault=KIND" injects a
  * deliberate kernel fault; otherwise /sbin/init starts, the splash hands the screen
  * to the text console ([fb] text console) and the boot thread exits. */
-void kmain(uint32_t magic, uint32_t mbi_phys)
+/* No canary in kmain's own frame: it changes the guard and never returns. */
+__attribute__((no_stack_protector)) void kmain(uint32_t magic, uint32_t mbi_phys)
 {
+    stack_protector_init();
     percpu_init(0, 0);          /* APIC id filled in once the LAPIC is up */
     uart_early_init();
     log_add_sink(uart_log_sink);

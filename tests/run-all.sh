@@ -56,7 +56,8 @@ else
 fi
 
 echo "== variant ISOs"
-for v in "test:test" "fault-page:fault=page" "fault-df:fault=df" "fault-spin:fault=spin"; do
+for v in "test:test" "fault-page:fault=page" "fault-df:fault=df" "fault-spin:fault=spin" \
+         "fault-stack:fault=stack" "fault-kstack:fault=kstack"; do
     name=${v%%:*} cmdline=${v#*:}
     if ! bash tools/mkiso.sh "$isodir/$name.iso" "$cmdline"; then
         echo "FAIL mkiso $name"; add 0 1
@@ -74,6 +75,8 @@ qemu_test tests/qemu/selftest.py --smp 2 "$isodir/test.iso"
 qemu_test tests/qemu/fault.py page "$isodir/fault-page.iso"
 qemu_test tests/qemu/fault.py df "$isodir/fault-df.iso"
 qemu_test tests/qemu/fault.py spin "$isodir/fault-spin.iso"
+qemu_test tests/qemu/fault.py stack "$isodir/fault-stack.iso"
+qemu_test tests/qemu/fault.py kstack "$isodir/fault-kstack.iso"
 qemu_test tests/qemu/oscrun.py
 qemu_test tests/qemu/pci.py
 qemu_test tests/qemu/blockdev.py
@@ -88,6 +91,8 @@ qemu_test tests/qemu/sysvipc.py
 # compared test by test with the same suite on Linux (results cached).
 qemu_test tests/qemu/busybox_suite.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
+# Users: rootfs owners, su/login/passwd (the login part on the serial console).
+qemu_test tests/qemu/users.py build/oscortex.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 qemu_test tests/qemu/input.py
 qemu_test tests/qemu/usb.py

@@ -11,18 +11,26 @@ cd "$root"
 build=${BUILD:-build}
 busybox=${BUSYBOX:-/bin/busybox}
 
-for d in / /bin /sbin /etc /usr /usr/bin /usr/sbin /usr/tests /dev /tmp /proc /sys /root; do
+for d in / /bin /sbin /etc /usr /usr/bin /usr/sbin /usr/tests /dev /tmp /proc /sys /root \
+         /home /var /var/tmp; do
     mode=0755
-    case $d in /tmp) mode=1777 ;; /root) mode=0700 ;; esac
+    case $d in /tmp|/var/tmp) mode=1777 ;; /root) mode=0700 ;; esac
     echo "dir $d $mode"
 done
+# The normal user (docs/security.md): uid/gid 1000, its home its own.
+echo "dir /home/user 0700 1000:1000"
 
 echo "file /bin/busybox 0755 $busybox"
+# su and passwd change ids and /etc/shadow for a normal user: they run from a
+# set-user-ID root copy (busybox keeps root only for the applets that need it);
+# every other applet runs from the plain binary.
+echo "file /bin/busybox-suid 4755 $busybox"
 # Applets go where Debian's busybox puts them; ours: /sbin/init. linuxrc is
 # an initrd convention we don't use.
 "$busybox" --list-full | sort | while read -r path; do
     case $path in
         bin/busybox|sbin/init|linuxrc|"") continue ;;
+        bin/su|usr/bin/passwd) echo "slink /$path 0777 /bin/busybox-suid"; continue ;;
     esac
     echo "slink /$path 0777 /bin/busybox"
 done
@@ -37,6 +45,8 @@ for f in user/rootfs/etc/*; do
     [ -x "$f" ] && mode=0755
     echo "file /etc/$(basename "$f") $mode $f"
 done
+# Password hashes, made at build time (user/user.mk), readable by root only.
+echo "file /etc/shadow 0600 $build/rootfs/shadow"
 
 # The UI fonts (Debian's fonts-inter and fonts-dejavu-core, where Debian puts them):
 # Inter for the interface, DejaVu Sans Mono for terminals, DejaVu Sans as fallback.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds a cpio "newc" (070701) initramfs from a manifest, without root and
-reproducibly: entries sorted by path, uid/gid 0, one fixed mtime, inode numbers
-assigned in order. Format as described in cpio(5).
+reproducibly: entries sorted by path, uid/gid 0 unless given, one fixed mtime,
+inode numbers assigned in order. Format as described in cpio(5).
 
 Manifest, one entry per line (blank lines and '#' comments ignored; paths have no
 blanks; MODE is octal permission bits; HOSTSRC is relative to the current directory):
@@ -9,6 +9,7 @@ blanks; MODE is octal permission bits; HOSTSRC is relative to the current direct
     file  PATH MODE HOSTSRC
     slink PATH MODE TARGET
     nod   PATH MODE c|b MAJOR MINOR
+Any entry may end with an owner, UID:GID (numbers; default 0:0).
 PATH is stored relative ("/bin/sh" -> "bin/sh", "/" -> "."). Every parent directory
 must itself be listed (the root excepted).
 
@@ -68,11 +69,15 @@ def read_manifest(path):
             want = {"dir": 2, "file": 3, "slink": 3, "nod": 5}.get(kind)
             if want is None:
                 raise ManifestError(f"{where}: unknown entry type {kind!r}")
+            owner = (0, 0)
+            if len(args) == want + 1 and ":" in args[-1]:
+                u, g = args.pop().split(":", 1)
+                owner = (parse_num(u, where), parse_num(g, where))
             if len(args) != want:
                 raise ManifestError(f"{where}: '{kind}' takes {want} fields, got {len(args)}")
             name = norm_path(args[0], where)
             perm = parse_mode(args[1], where)
-            e = {"name": name, "data": b"", "rdev": (0, 0), "where": where}
+            e = {"name": name, "data": b"", "rdev": (0, 0), "where": where, "owner": owner}
             if kind == "dir":
                 e["mode"] = stat.S_IFDIR | perm
             elif kind == "file":
@@ -106,8 +111,9 @@ def check_parents(entries):
             raise ManifestError(f"{e['where']}: parent directory {parent!r} of {name!r} is not listed")
 
 
-def header(ino, mode, nlink, mtime, size, rdev, namesize):
-    fields = [ino, mode, 0, 0, nlink, mtime, size, 0, 0, rdev[0], rdev[1], namesize, 0]
+def header(ino, mode, nlink, mtime, size, rdev, namesize, owner=(0, 0)):
+    fields = [ino, mode, owner[0], owner[1], nlink, mtime, size, 0, 0, rdev[0], rdev[1],
+              namesize, 0]
     return MAGIC + b"".join(b"%08X" % v for v in fields)
 
 
@@ -129,7 +135,8 @@ def build(entries, mtime):
         e = entries[name]
         nlink = 2 + subdirs[name] if stat.S_ISDIR(e["mode"]) else 1
         bname = name.encode() + b"\0"
-        out += header(ino, e["mode"], nlink, mtime, len(e["data"]), e["rdev"], len(bname))
+        out += header(ino, e["mode"], nlink, mtime, len(e["data"]), e["rdev"], len(bname),
+                      e["owner"])
         out += bname
         pad4(out)
         out += e["data"]

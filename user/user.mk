@@ -99,11 +99,20 @@ initramfs: $(BUILD)/initramfs.cpio
 # top Makefile). The manifest is regenerated each time (a new test file changes it)
 # but only rewritten when its text changes; the archive depends on the files too.
 INITRAMFS_FILES := $(USER_BINS) $(PROC_TEST_BINS) $(wildcard tests/proc/script.sh) \
-                   $(BUSYBOX) $(wildcard user/rootfs/etc/*)
+                   $(BUSYBOX) $(wildcard user/rootfs/etc/*) $(BUILD)/rootfs/shadow
 $(BUILD)/initramfs.manifest: $(INITRAMFS_FILES) tools/initramfs-manifest.sh FORCE
 	@mkdir -p $(dir $@)
 	@BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) bash tools/initramfs-manifest.sh > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+# /etc/shadow: SHA-512 crypt hashes of the default passwords (docs/security.md),
+# with a salt fixed per user so the archive stays reproducible.
+$(BUILD)/rootfs/shadow: user/user.mk
+	@mkdir -p $(dir $@)
+	@echo "  SHADOW  $@"
+	@{ echo "root:$$(openssl passwd -6 -salt oscRootSalt root):20000:0:99999:7:::"; \
+	   echo "user:$$(openssl passwd -6 -salt oscUserSalt user):20000:0:99999:7:::"; } > $@.tmp
+	@mv $@.tmp $@
 
 $(BUILD)/initramfs.cpio: $(BUILD)/initramfs.manifest $(INITRAMFS_FILES) tools/mkinitramfs.py
 	@echo "  CPIO    $@"

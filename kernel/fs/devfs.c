@@ -116,7 +116,7 @@ int devfs_populate(struct vnode *dev)
             seed ^= r;
     }
     rng_state = seed;
-    struct vfs_ctx c = { dev, dev, 0, 0, 0 };
+    struct vfs_ctx c = { .root = dev, .cwd = dev };
     for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
         int err = vfs_mknod(&c, NULL, devices[i].name, S_IFCHR | devices[i].mode,
                            VFS_MKDEV(devices[i].major, devices[i].minor));

@@ -127,6 +127,8 @@ ssize_t file_write(struct file *f, const void *buf, size_t n)
         return -EBADF;
     if (!f->ops->write)
         return -EINVAL;
+    if (f->vnode && S_ISREG(f->vnode->mode))
+        vfs_write_kill_suid(f->vnode);
     return f->ops->write(f, buf, n);
 }
 
@@ -154,6 +156,8 @@ ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
         return -EBADF;
     if (!f->ops->seekable)
         return -ESPIPE;
+    if (f->vnode && S_ISREG(f->vnode->mode))
+        vfs_write_kill_suid(f->vnode);
     if (f->ops->pwrite)
         return f->ops->pwrite(f, buf, n, off);
     vnode_lock(f->vnode);

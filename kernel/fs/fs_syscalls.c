@@ -4,6 +4,7 @@
  * bounce buffer in 4 KiB chunks. */
 
 #define LOG_TAG "vfs"
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
@@ -22,9 +23,25 @@ static struct process *cur(void) { return proc_current(); }
 struct vfs_ctx vfs_ctx_of(struct process *p)
 {
     struct vnode *r = vfs_root();
-    struct vfs_ctx c = { p && p->root ? p->root : r, p && p->cwd ? p->cwd : r,
-                         p ? p->umask : 022, p ? p->euid : 0, p ? p->egid : 0 };
+    struct vfs_ctx c = { .root = p && p->root ? p->root : r, .cwd = p && p->cwd ? p->cwd : r,
+                         .umask = p ? p->umask : 022 };
+    if (p) {
+        c.uid = p->fsuid;
+        c.gid = p->fsgid;
+        c.checked = true;
+        c.caps = p->cap_eff;
+        c.ngroups = p->ngroups;
+        c.groups = p->groups;
+    }
     return c;
+}
+
+void vfs_write_kill_suid(struct vnode *v)
+{
+    if (!(v->mode & (S_ISUID | S_ISGID)))
+        return;
+    struct vfs_ctx c = vfs_ctx_of(cur());
+    vfs_kill_suid(&c, v);
 }
 
 struct file *vfs_get_fd(int fd)
@@ -199,7 +216,7 @@ static long do_openat(int dirfd, uint64_t upath, int flags, uint32_t mode)
     if (!err) {
         struct vfs_ctx c = vfs_ctx_of(p);
         struct file *f;
-        err = vfs_open(&c, at, path, flags, mode, &f);
+        err = vfs_open(&c, at, path, flags & ~VFS_O_EXEC, mode, &f);
         if (!err) {
             err = fdtable_install(p->files, f, 0, flags & O_CLOEXEC);
             file_put(f);
@@ -385,8 +402,17 @@ SYSCALL(statx)
     return copy_to_user((void *)args->a[4], &sx, sizeof(sx));
 }
 
+#define AT_EACCESS 0x200
+
+/* access/faccessat check with the real ids (AT_EACCESS: the effective ones); a
+ * real uid 0 has its permitted capabilities, any other none (Linux's
+ * access_override_creds). */
 static long do_access(int dirfd, uint64_t upath, int mode, int flags)
 {
+    if (mode & ~7)
+        return -EINVAL;
+    if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
     char *path;
     long err = get_path(upath, &path);
     if (err)
@@ -394,14 +420,17 @@ static long do_access(int dirfd, uint64_t upath, int mode, int flags)
     struct vnode *at, *v;
     err = at_dir(dirfd, path, &at);
     if (!err) {
-        struct vfs_ctx c = vfs_ctx_of(cur());
+        struct process *p = cur();
+        struct vfs_ctx c = vfs_ctx_of(p);
+        if (p && !(flags & AT_EACCESS)) {
+            c.uid = p->uid;
+            c.gid = p->gid;
+            c.caps = p->uid == 0 ? p->cap_perm : 0;
+        }
         err = vfs_lookup(&c, at, path, (flags & AT_SYMLINK_NOFOLLOW) ? 0 : VFS_FOLLOW, &v);
         if (!err) {
-            /* root only for now: existence is access, but nothing writes to a file
-             * on a read-only mount (Linux: devices and FIFOs still can be written). */
-            if ((mode & 2) && vnode_readonly(v) &&
-                (S_ISREG(v->mode) || S_ISDIR(v->mode) || S_ISLNK(v->mode)))
-                err = -EROFS;
+            if (mode)
+                err = vfs_permission(&c, v, mode);
             vnode_put(v);
         }
         vnode_put(at);
@@ -439,6 +468,20 @@ static long mknod_checked(const struct vfs_ctx *c, struct vnode *at, const char 
     return vfs_mknod(c, at, path, mode, dev);
 }
 
+/* truncate(2): a directory is -EISDIR and anything else not regular -EINVAL
+ * before write permission is asked (Linux's vfs_truncate order). */
+static long truncate_checked(const struct vfs_ctx *c, struct vnode *v, int64_t len)
+{
+    long err = 0;
+    if (S_ISREG(v->mode) && len >= 0)
+        err = vfs_permission(c, v, MAY_WRITE);
+    if (!err)
+        err = proc_fsize_truncate_check(len);
+    if (!err && S_ISREG(v->mode) && len >= 0)
+        vfs_kill_suid(c, v);
+    return err ?: vfs_truncate_vnode(v, len);
+}
+
 static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, uint64_t b, int flags)
 {
     char *path;
@@ -465,15 +508,19 @@ static long path_call(int dirfd, uint64_t upath, enum path_op op, uint64_t a, ui
         if (err)
             break;
         if (op == OP_CHMOD)
-            err = vfs_chmod_vnode(v, (uint32_t)a);
+            err = vfs_chmod_checked(&c, v, (uint32_t)a);
         else if (op == OP_CHOWN)
-            err = vfs_chown_vnode(v, (uint32_t)a, (uint32_t)b);
+            err = vfs_chown_checked(&c, v, (uint32_t)a, (uint32_t)b);
         else if (op == OP_TRUNCATE)
-            err = proc_fsize_truncate_check((int64_t)a) ?: vfs_truncate_vnode(v, (int64_t)a);
+            err = truncate_checked(&c, v, (int64_t)a);
+        else if (S_ISDIR(v->mode))
+            err = vfs_permission(&c, v, MAY_EXEC);     /* chdir, chroot: search */
+        if (!err && op == OP_CHROOT && !vfs_capable(&c, CAP_SYS_CHROOT))
+            err = -EPERM;
         if (!err && op != OP_CHDIR && op != OP_CHROOT)
             vfs_notify_change(v, &e, op == OP_TRUNCATE);
         vfs_entry_release(&e);
-        if (op == OP_CHDIR || op == OP_CHROOT) {
+        if ((op == OP_CHDIR || op == OP_CHROOT) && !err) {
             /* chroot leaves the cwd alone, as Linux does (it may lie outside). */
             if (!S_ISDIR(v->mode))
                 err = -ENOTDIR;
@@ -550,11 +597,14 @@ SYSCALL(utimensat)
     if (utimes && copy_from_user(ts, (const void *)utimes, sizeof(ts)))
         return -EFAULT;
     struct vfs_timespec t[2];
-    bool set[2];
+    bool set[2], explicit_times = false;
     for (int i = 0; i < 2; i++) {
         long err = utime_of(ts[i], utimes != 0, &t[i], &set[i]);
         if (err)
             return err;
+        /* A time of its own (not "now", not omitted) is for the owner only. */
+        if (utimes && ts[i][1] != UTIME_NOW && ts[i][1] != UTIME_OMIT)
+            explicit_times = true;
     }
     struct vnode *v = NULL;
     struct vfs_entry e = { NULL, NULL };
@@ -588,8 +638,11 @@ SYSCALL(utimensat)
         }
         kfree(path);
     }
-    if (!err)
-        err = vfs_utimes_vnode(v, set[0] ? &t[0] : NULL, set[1] ? &t[1] : NULL);
+    if (!err && (set[0] || set[1])) {
+        struct vfs_ctx c = vfs_ctx_of(cur());
+        err = vfs_utimes_checked(&c, v, set[0] ? &t[0] : NULL, set[1] ? &t[1] : NULL,
+                                 explicit_times);
+    }
     if (!err)
         vfs_notify_change(v, &e, false);
     vfs_entry_release(&e);
@@ -656,7 +709,8 @@ SYSCALL(fchmod)
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
-    long err = f->vnode ? vfs_chmod_vnode(f->vnode, (uint32_t)args->a[1]) : -EINVAL;
+    struct vfs_ctx c = vfs_ctx_of(cur());
+    long err = f->vnode ? vfs_chmod_checked(&c, f->vnode, (uint32_t)args->a[1]) : -EINVAL;
     if (!err)
         vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, false);
     file_put(f);
@@ -668,7 +722,8 @@ SYSCALL(fchown)
     struct file *f = get_fd((int)args->a[0]);
     if (!f)
         return -EBADF;
-    long err = f->vnode ? vfs_chown_vnode(f->vnode, (uint32_t)args->a[1], (uint32_t)args->a[2])
+    struct vfs_ctx c = vfs_ctx_of(cur());
+    long err = f->vnode ? vfs_chown_checked(&c, f->vnode, (uint32_t)args->a[1], (uint32_t)args->a[2])
                         : -EINVAL;
     file_put(f);
     return err;
@@ -680,8 +735,12 @@ SYSCALL(ftruncate)
     if (!f)
         return -EBADF;
     long err = (!f->vnode || (f->flags & O_ACCMODE) == O_RDONLY) ? -EINVAL
-               : proc_fsize_truncate_check((int64_t)args->a[1])
-                 ?: vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
+               : proc_fsize_truncate_check((int64_t)args->a[1]);
+    if (!err) {
+        if (S_ISREG(f->vnode->mode))
+            vfs_write_kill_suid(f->vnode);
+        err = vfs_truncate_vnode(f->vnode, (int64_t)args->a[1]);
+    }
     if (!err)
         vfs_notify_change(f->vnode, &(struct vfs_entry){ f->notify_dir, f->notify_name }, true);
     file_put(f);
@@ -695,7 +754,9 @@ SYSCALL(fchdir)
     if (!f)
         return -EBADF;
     long err = -ENOTDIR;
-    if (p && f->vnode && S_ISDIR(f->vnode->mode)) {
+    struct vfs_ctx c = vfs_ctx_of(p);
+    if (p && f->vnode && S_ISDIR(f->vnode->mode) &&
+        !(err = vfs_permission(&c, f->vnode, MAY_EXEC))) {
         vnode_get(f->vnode);
         struct vnode *old = p->cwd;
         p->cwd = f->vnode;

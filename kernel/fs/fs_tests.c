@@ -10,7 +10,7 @@
 static struct vfs_ctx ctx(void)
 {
     struct vnode *r = vfs_root();
-    struct vfs_ctx c = { r, r, 022, 0, 0 };
+    struct vfs_ctx c = { .root = r, .cwd = r, .umask = 022 };
     return c;
 }
 

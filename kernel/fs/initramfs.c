@@ -29,6 +29,8 @@ static int unpack_entry(const struct cpio_entry *e, void *ctx)
     if (strcmp(name, ".") == 0 || name[0] == 0)
         return 0;                       /* the root itself */
     uint32_t perm = e->mode & 07777, type = e->mode & S_IFMT;
+    u->c.uid = e->uid;                  /* what is created is the archive's owner's */
+    u->c.gid = e->gid;
     int err;
     struct vnode *v = NULL;
     switch (type) {
@@ -36,6 +38,8 @@ static int unpack_entry(const struct cpio_entry *e, void *ctx)
         err = vfs_mkdir(&u->c, NULL, name, perm);
         if (err == -EEXIST && vfs_lookup(&u->c, NULL, name, 0, &v) == 0) {
             err = S_ISDIR(v->mode) ? vfs_chmod_vnode(v, perm) : -EEXIST;
+            if (!err)
+                err = vfs_chown_vnode(v, e->uid, e->gid);
             vnode_put(v);
         }
         if (!err)
@@ -89,7 +93,7 @@ static int unpack_entry(const struct cpio_entry *e, void *ctx)
 int initramfs_unpack(struct vnode *dir, const void *buf, size_t len, struct initramfs_stats *st)
 {
     /* umask 0: the archive's permission bits are taken as they are. */
-    struct unpack u = { { dir, dir, 0, 0, 0 }, st };
+    struct unpack u = { { .root = dir, .cwd = dir }, st };
     memset(st, 0, sizeof(*st));
     int err = cpio_iterate(buf, len, unpack_entry, &u);
     if (err)

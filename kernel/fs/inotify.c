@@ -341,9 +341,10 @@ SYSCALL(inotify_add_watch)
     err = path && nw ? strncpy_from_user(path, (const char *)args->a[1], VFS_PATH_MAX) : -ENOMEM;
     if (err >= 0) {
         struct process *p = proc_current();
-        struct vnode *r = vfs_root();
-        struct vfs_ctx c = { p->root ? p->root : r, p->cwd ? p->cwd : r, 0, 0, 0 };
+        struct vfs_ctx c = vfs_ctx_of(p);
         err = vfs_lookup(&c, NULL, path, (mask & IN_DONT_FOLLOW) ? 0 : VFS_FOLLOW, &v);
+        if (!err && (err = vfs_permission(&c, v, MAY_READ)))
+            vnode_put(v);               /* a watch needs read permission, as Linux */
     }
     if (err >= 0 && (mask & IN_ONLYDIR) && !S_ISDIR(v->mode))
         err = -ENOTDIR;

@@ -18,7 +18,7 @@ static const char *const no_env[] = { "PATH=/bin", NULL };
 static struct vfs_ctx ctx(void)
 {
     struct vnode *r = vfs_root();
-    struct vfs_ctx c = { r, r, 022, 0, 0 };
+    struct vfs_ctx c = { .root = r, .cwd = r, .umask = 022 };
     return c;
 }
 
@@ -131,7 +131,7 @@ KTEST(procfs_pid_directory_shows_a_running_process)
     struct vnode *v;
     ksnprintf(path, sizeof(path), "/proc/%d/fd", pid);
     KT_ASSERT_EQ(vfs_lookup(&c, NULL, path, 0, &v), 0);
-    struct vfs_ctx in = { c.root, v, 022, 0, 0 };
+    struct vfs_ctx in = { .root = c.root, .cwd = v, .umask = 022 };
     KT_ASSERT(vfs_getcwd(&in, link, sizeof(link)) > 0 && strcmp(link, path) == 0);
     vnode_put(v);
     int st = -1;

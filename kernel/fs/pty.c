@@ -207,7 +207,7 @@ static void master_release(struct file *f)
 
     char path[16];
     node_path(path, sizeof(path), t->pty_index);
-    struct vfs_ctx c = { dev_dir, dev_dir, 0, 0, 0 };
+    struct vfs_ctx c = { .root = dev_dir, .cwd = dev_dir };
     int err = vfs_unlink(&c, NULL, path);
     if (err)
         log_warn("pty %d: removing /dev/%s: %d", t->pty_index, path, err);
@@ -259,7 +259,8 @@ static int pty_master_open(struct file *f, uint32_t rdev, uint32_t open_flags)
     struct process *proc = proc_current();
     char path[16];
     node_path(path, sizeof(path), n);
-    struct vfs_ctx c = { dev_dir, dev_dir, 0, proc ? proc->euid : 0, proc ? proc->egid : 0 };
+    struct vfs_ctx c = { .root = dev_dir, .cwd = dev_dir, .uid = proc ? proc->fsuid : 0,
+                         .gid = proc ? proc->fsgid : 0 };
     int err = vfs_mknod(&c, NULL, path, S_IFCHR | 0620,
                         VFS_MKDEV(PTY_SLAVE_MAJOR + n / 256, n % 256));
     if (err) {

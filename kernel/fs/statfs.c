@@ -69,9 +69,7 @@ SYSCALL(statfs)
     long err = strncpy_from_user(path, (const char *)args->a[0], VFS_PATH_MAX);
     struct vnode *v = NULL;
     if (err >= 0) {
-        struct vnode *r = vfs_root();
-        struct vfs_ctx c = { p && p->root ? p->root : r, p && p->cwd ? p->cwd : r,
-                             0, 0, 0 };
+        struct vfs_ctx c = vfs_ctx_of(p);
         err = vfs_lookup(&c, NULL, path, VFS_FOLLOW, &v);
     }
     kfree(path);

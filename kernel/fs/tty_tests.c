@@ -17,7 +17,7 @@ static void feed(const char *s)
 static struct file *open_console(void)
 {
     struct vnode *r = vfs_root();
-    struct vfs_ctx c = { r, r, 022, 0, 0 };
+    struct vfs_ctx c = { .root = r, .cwd = r, .umask = 022 };
     struct file *f = NULL;
     if (vfs_open(&c, NULL, "/dev/console", O_RDWR | O_NOCTTY, 0, &f))
         return NULL;

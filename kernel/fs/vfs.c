@@ -7,6 +7,7 @@
 
 #define LOG_TAG "vfs"
 #include <osc/block.h>
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -110,6 +111,9 @@ static int lookup_component(struct walk *w, struct vnode *dir, const char *name,
 {
     if (!S_ISDIR(dir->mode))
         return -ENOTDIR;
+    int err = vfs_permission(w->c, dir, MAY_EXEC);     /* search, even for . and .. */
+    if (err)
+        return err;
     if (len > VFS_NAME_MAX)
         return -ENAMETOOLONG;
     if (is_dot(name, len)) {
@@ -288,12 +292,32 @@ static int create_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return -EEXIST;
     if (trailing && !S_ISDIR(mode))
         return S_ISREG(mode) ? -EISDIR : -ENOENT;
+    err = vfs_may_create(c, dir);
+    if (err)
+        return err;
+    if ((S_ISCHR(mode) || S_ISBLK(mode)) && !vfs_capable(c, CAP_MKNOD))
+        return -EPERM;
+    /* A set-group-ID directory hands its group down (and the bit, to directories);
+     * otherwise a set-group-ID bit needs the group (Linux's inode_init_owner). */
+    uint32_t gid = c->gid;
+    if (dir->mode & S_ISGID) {
+        gid = dir->gid;
+        if (S_ISDIR(mode))
+            mode |= S_ISGID;
+    }
+    if (!S_ISDIR(mode) && (mode & S_ISGID) && (mode & S_IXGRP) && !vfs_in_group(c, gid) &&
+        !vfs_capable(c, CAP_FSETID))
+        mode &= ~(uint32_t)S_ISGID;
     struct vnode *v = dir->ops->create(dir, name, len, mode, rdev, target,
                                        target ? strlen(target) : 0);
     if (IS_ERR(v))
         return (int)PTR_ERR(v);
     v->uid = c->uid;
-    v->gid = c->gid;
+    v->gid = gid;
+    vnode_lock(v);                      /* born now: all three times */
+    vnode_touch_locked(v, true);
+    v->atime = v->mtime;
+    vnode_unlock(v);
     vnode_touch(dir, true);
     notify_dir_locked(dir, v, IN_CREATE, 0, name, len);
     if (out)
@@ -361,6 +385,9 @@ int vfs_link(const struct vfs_ctx *c, struct vnode *oat, const char *opath, stru
     err = trailing ? -ENOENT : -EXDEV;
     if (trailing || dir->fs != v->fs)
         goto out;
+    err = vfs_may_create(c, dir);
+    if (err)
+        goto out;
     err = dir->ops->link(dir, name, len, v);
     if (!err) {
         vnode_touch(v, false);
@@ -393,6 +420,9 @@ static int remove_locked(const struct vfs_ctx *c, struct vnode *at, const char *
         return -ENOENT;
     if (IS_ERR(v))
         return (int)PTR_ERR(v);
+    err = vfs_may_delete(c, dir, v);
+    if (err)
+        return err;
     if (rmdir) {
         if (!S_ISDIR(v->mode))
             return -ENOTDIR;
@@ -490,6 +520,13 @@ static int rename_locked(const struct vfs_ctx *c, struct vnode *oat, const char 
         return 0;                       /* same file (or hard links to it): nothing */
     if (S_ISDIR(v->mode) && is_ancestor(v, ndir))
         return -EINVAL;                 /* a directory into its own subtree */
+    err = vfs_may_delete(c, odir, v);
+    if (!err)
+        err = target ? vfs_may_delete(c, ndir, target) : vfs_may_create(c, ndir);
+    if (!err && S_ISDIR(v->mode) && odir != ndir)
+        err = vfs_permission(c, v, MAY_WRITE);      /* its ".." changes */
+    if (err)
+        return err;
     if (target) {
         if (S_ISDIR(v->mode) && !S_ISDIR(target->mode))
             return -ENOTDIR;
@@ -653,6 +690,7 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
     struct vnode *ndir = NULL;
     const char *nname = NULL;
     size_t nlen = 0;
+    bool created = false;               /* a new file: no permission check to open it */
     vfs_lock_mode(shared);
     err = -EWALK_EXCL;
     if (shared && notify_active())
@@ -679,6 +717,7 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
                                     NULL, &v);
             if (err)
                 goto out;
+            created = true;
         } else if (err) {
             goto out;
         } else {
@@ -741,7 +780,17 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
     if (S_ISREG(v->mode) && (acc != O_RDONLY || (flags & O_TRUNC)) && vnode_readonly(v) &&
         !(flags & O_PATH))
         goto out;
+    if (!created && !(flags & O_PATH)) {
+        int mask = (flags & VFS_O_EXEC) ? MAY_EXEC
+                 : acc == O_RDONLY ? MAY_READ : acc == O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE;
+        if (flags & O_TRUNC)
+            mask |= MAY_WRITE;
+        err = (flags & VFS_O_EXEC) && !S_ISREG(v->mode) ? -EACCES : vfs_permission(c, v, mask);
+        if (err)
+            goto out;
+    }
     if (S_ISREG(v->mode) && (flags & O_TRUNC) && acc != O_RDONLY) {
+        vfs_kill_suid(c, v);
         vnode_lock(v);
         err = v->ops->truncate(v, 0);
         if (!err)
@@ -753,7 +802,7 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
     }
     err = -ENOMEM;
     struct file *f = file_alloc(v, S_ISDIR(v->mode) ? &vfs_dir_ops : &vfs_reg_ops,
-                                (uint32_t)flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC));
+                                (uint32_t)flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | VFS_O_EXEC));
     if (!f)
         goto out;
     if (S_ISREG(v->mode))

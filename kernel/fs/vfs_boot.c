@@ -15,7 +15,7 @@
 static struct vfs_ctx kernel_ctx(void)
 {
     struct vnode *r = vfs_root();
-    struct vfs_ctx c = { r, r, 022, 0, 0 };
+    struct vfs_ctx c = { .root = r, .cwd = r, .umask = 022 };
     return c;
 }
 
@@ -89,12 +89,16 @@ int vfs_read_file(const char *path, void **data, size_t *len)
 /* Reads the regular file at path, resolved in c; exec additionally wants an
  * execute bit. */
 static int read_file(const struct vfs_ctx *c, const char *path, bool exec, void **data,
-                     size_t *len, struct filepages **pages)
+                     size_t *len, struct filepages **pages, struct linux_stat *st, bool *nosuid)
 {
     struct file *f;
-    int err = vfs_open(c, NULL, path, O_RDONLY, 0, &f);
+    int err = vfs_open(c, NULL, path, O_RDONLY | (exec ? VFS_O_EXEC : 0), 0, &f);
     if (err)
         return err;
+    if (st)
+        vfs_stat_vnode(f->vnode, st);
+    if (nosuid)
+        *nosuid = f->vnode->fs && (f->vnode->fs->st_flags & VFS_ST_NOSUID);
     err = S_ISDIR(f->vnode->mode) && !exec ? -EISDIR : -EACCES;
     if (!S_ISREG(f->vnode->mode) || (exec && !(f->vnode->mode & 0111)))
         goto out;
@@ -127,13 +131,13 @@ out:
 int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filepages **pages)
 {
     struct vfs_ctx c = kernel_ctx();
-    return read_file(&c, path, false, data, len, pages);
+    return read_file(&c, path, false, data, len, pages, NULL, NULL);
 }
 
 int vfs_read_exec_file(const struct vfs_ctx *c, const char *path, void **data, size_t *len,
-                       struct filepages **pages)
+                       struct filepages **pages, struct linux_stat *st, bool *nosuid)
 {
-    return read_file(c, path, true, data, len, pages);
+    return read_file(c, path, true, data, len, pages, st, nosuid);
 }
 
 int vfs_proc_fork(struct process *child, const struct process *parent)
@@ -194,7 +198,7 @@ int vfs_proc_init_console(struct process *p)
         vnode_get(p->cwd);
     }
     p->umask = 022;
-    struct vfs_ctx c = { p->root, p->cwd, 022, 0, 0 };
+    struct vfs_ctx c = { .root = p->root, .cwd = p->cwd, .umask = 022 };
     struct file *f;
     int err = vfs_open(&c, NULL, "/dev/console", O_RDWR | O_NOCTTY, 0, &f);
     if (err)

@@ -61,7 +61,11 @@ static inline void notify_gone_locked(struct vnode *v) { (void)v; }
 static inline void locks_close_posix_hook(struct file *f, struct fdtable *t) { (void)f; (void)t; }
 static inline void locks_release_hook(struct file *f) { (void)f; }
 static inline void vnode_free_hook(struct vnode *v) { (void)v; }
+static inline void vfs_write_kill_suid(struct vnode *v) { (void)v; }
 #else
+/* A write through an open file: vfs_kill_suid with the calling process's
+ * credentials (fs_syscalls.c). */
+void vfs_write_kill_suid(struct vnode *v);
 static inline void locks_close_posix_hook(struct file *f, struct fdtable *t)
 {
     if (f->vnode && f->vnode->locks)

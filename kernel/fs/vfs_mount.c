@@ -15,7 +15,7 @@ int vfs_mount(const char *path, struct vfs_fs *fs)
     struct vnode *root = vfs_root();
     if (!root)
         return -ENOMEM;
-    struct vfs_ctx c = { root, root, 0, 0, 0 };
+    struct vfs_ctx c = { .root = root, .cwd = root };
     return vfs_mount_ctx(&c, path, fs);
 }
 

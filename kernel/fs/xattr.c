@@ -30,9 +30,8 @@ static long path_exists(uint64_t upath, bool follow)
     long err = strncpy_from_user(path, (const char *)upath, VFS_PATH_MAX);
     if (err >= 0) {
         struct process *p = proc_current();
-        struct vnode *r = vfs_root(), *v;
-        struct vfs_ctx c = { p->root ? p->root : r, p->cwd ? p->cwd : r, p->umask,
-                             p->euid, p->egid };
+        struct vnode *v;
+        struct vfs_ctx c = vfs_ctx_of(p);
         err = vfs_lookup(&c, NULL, path, follow ? VFS_FOLLOW : 0, &v);
         if (!err)
             vnode_put(v);

@@ -8,6 +8,7 @@
 
 #define LOG_TAG "process"
 #include <osc/arch.h>
+#include <osc/caps.h>
 #include <osc/context.h>
 #include <osc/elf.h>
 #include <osc/errno.h>
@@ -43,6 +44,7 @@ struct exec_req {
     const struct vfs_ctx *ctx;
     const char *filename;
     bool randomize;             /* aslr_enabled: random layout */
+    const struct process *p;    /* whose credentials exec changes (NULL: the kernel's) */
 };
 
 /* Randomisation, in bits of page-granular offset, as Linux x86_64 has it
@@ -98,7 +100,7 @@ static size_t count_strings(const char *const v[], size_t *bytes)
 static int stack_build(struct mm_space *mm, const char *path, const char *const argv[],
                        const char *const envp[], const struct elf_plan *plan,
                        const void *file, const struct elf_layout *lay, uint64_t top,
-                       uint64_t vdso, uint64_t *sp_out)
+                       uint64_t vdso, const struct exec_image *cr, uint64_t *sp_out)
 {
     size_t str_bytes = strlen(path) + 1;
     size_t argc = count_strings(argv, &str_bytes), envc = count_strings(envp, &str_bytes);
@@ -146,8 +148,8 @@ static int stack_build(struct mm_space *mm, const char *path, const char *const 
         { vdso ? AT_SYSINFO_EHDR : AT_IGNORE, vdso },   /* first, as Linux puts it */
         { AT_PHDR, phdr_va }, { AT_PHENT, ELF_PHENTSIZE }, { AT_PHNUM, plan->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_BASE, lay->at_base }, { AT_FLAGS, 0 },
-        { AT_ENTRY, lay->at_entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
-        { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, rnd }, { AT_HWCAP, arch_hwcap() },
+        { AT_ENTRY, lay->at_entry }, { AT_UID, cr->uid }, { AT_EUID, cr->euid },
+        { AT_GID, cr->gid }, { AT_EGID, cr->egid }, { AT_SECURE, cr->secure }, { AT_RANDOM, rnd }, { AT_HWCAP, arch_hwcap() },
         { AT_HWCAP2, 0 }, { AT_CLKTCK, 100 }, { AT_EXECFN, execfn }, { AT_NULL, 0 },
     };
     memcpy(w, aux, sizeof(aux));
@@ -229,7 +231,7 @@ static int load_interp(const struct exec_req *req, const char *path,
                        struct filepages **ifp)
 {
     size_t ilen;
-    int err = vfs_read_exec_file(req->ctx, plan->interp, idata, &ilen, ifp);
+    int err = vfs_read_exec_file(req->ctx, plan->interp, idata, &ilen, ifp, NULL, NULL);
     if (err) {
         log_info("exec %s: interpreter %s: error %d", path, plan->interp, err);
         return err;
@@ -300,7 +302,7 @@ static int load_elf(const struct exec_req *req, const char *path, const void *da
     }
     if (!err)
         err = stack_build(mm, req->filename, argv, envp, plan, data, &lay, stack_top - sp_off,
-                          vdso_map(mm), &out->sp);
+                          vdso_map(mm), out, &out->sp);
     if (err) {
         if (mm)
             mm_put(mm);
@@ -321,6 +323,39 @@ static int load_elf(const struct exec_req *req, const char *path, const void *da
     return err;
 }
 
+/* Linux's credential change at exec (bprm_fill_uid and cap_bprm_creds_from_file,
+ * without file capabilities or ambient ones): a set-user-ID file's owner becomes
+ * the effective uid (set-group-ID: only when group-executable), unless its mount is
+ * nosuid or the caller set no_new_privs; a uid 0 (real or effective) gets the
+ * bounding set permitted, effective only when the effective uid is 0. */
+static void exec_creds(const struct process *p, const struct linux_stat *st, bool nosuid,
+                       struct exec_image *cr)
+{
+    if (!p) {                           /* the kernel starting a process: root */
+        cr->uid = cr->gid = cr->euid = cr->egid = 0;
+        cr->cap_perm = cr->cap_eff = CAP_FULL_SET;
+        cr->secure = false;
+        return;
+    }
+    bool nnp = ((const struct pcb *)p->proc_data)->no_new_privs;
+    cr->uid = p->uid;
+    cr->gid = p->gid;
+    cr->euid = p->euid;
+    cr->egid = p->egid;
+    if (!nosuid && !nnp) {
+        if (st->st_mode & S_ISUID)
+            cr->euid = st->st_uid;
+        if ((st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+            cr->egid = st->st_gid;
+    }
+    cr->cap_perm = cr->uid == 0 || cr->euid == 0 ? (p->cap_bset | p->cap_inh) : 0;
+    if (nnp)
+        cr->cap_perm &= p->cap_perm;
+    cr->cap_eff = cr->euid == 0 ? cr->cap_perm : 0;
+    cr->secure = cr->euid != cr->uid || cr->egid != cr->gid ||
+                 (cr->uid != 0 && (cr->cap_perm & ~p->cap_perm));
+}
+
 static int exec_load_depth(const struct exec_req *req, const char *path,
                            const char *const argv[], const char *const envp[],
                            struct exec_image *out, int depth)
@@ -328,7 +363,9 @@ static int exec_load_depth(const struct exec_req *req, const char *path,
     void *data;
     size_t len;
     struct filepages *fp = NULL;
-    int err = vfs_read_exec_file(req->ctx, path, &data, &len, &fp);
+    struct linux_stat st;
+    bool nosuid = false;
+    int err = vfs_read_exec_file(req->ctx, path, &data, &len, &fp, &st, &nosuid);
     if (err)
         return err;
     if (len >= 2 && ((char *)data)[0] == '#' && ((char *)data)[1] == '!') {
@@ -355,6 +392,7 @@ static int exec_load_depth(const struct exec_req *req, const char *path,
         kfree(interp);
         kfree(arg);
     } else {
+        exec_creds(req->p, &st, nosuid, out);
         err = load_elf(req, path, data, len, fp, argv, envp, out);
     }
     filepages_put(fp);
@@ -366,7 +404,7 @@ int exec_load(struct process *p, const char *path, const char *const argv[],
               const char *const envp[], struct exec_image *out)
 {
     struct vfs_ctx c = vfs_ctx_of(p);
-    struct exec_req req = { &c, path, aslr_enabled(p) };
+    struct exec_req req = { &c, path, aslr_enabled(p), p };
     return exec_load_depth(&req, path, argv, envp, out, 0);
 }
 
@@ -486,7 +524,13 @@ SYSCALL(execve)
     signal_exec(u->proc, u);
     rseq_exec(u);
     u->proc->execed = true;             /* read by setpgid under the table lock; benign */
-    u->proc->dumpable = true;           /* no set-user-ID exec yet: always dumpable */
+    /* The new credentials; a set-id exec is not dumpable (Linux, suid_dumpable 0). */
+    bool setid = img.euid != p->euid || img.egid != p->egid || (img.cap_perm & ~p->cap_perm);
+    p->euid = p->suid = p->fsuid = img.euid;
+    p->egid = p->sgid = p->fsgid = img.egid;
+    p->cap_perm = img.cap_perm;
+    p->cap_eff = img.cap_eff;
+    u->proc->dumpable = !setid && !img.secure;
     proc_vfork_release(u->proc);        /* a vfork parent's address space is its own again */
     arch_user_regs_init(args->regs, img.entry, img.sp);
     return 0;   /* rax of the new image: 0 like Linux */

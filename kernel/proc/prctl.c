@@ -3,6 +3,7 @@
  * option is -EINVAL). The parent-death signal itself is sent at thread exit
  * (proc.c calls the two functions at the end of this file). */
 
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/proc.h>
@@ -22,6 +23,8 @@
 #define PR_SET_TIMERSLACK      29
 #define PR_SET_CHILD_SUBREAPER 36
 #define PR_GET_CHILD_SUBREAPER 37
+#define PR_CAPBSET_READ        23
+#define PR_CAPBSET_DROP        24
 #define PR_SET_NO_NEW_PRIVS    38
 #define PR_GET_NO_NEW_PRIVS    39
 #define TIMER_SLACK_DEFAULT    50000    /* ns, Linux's default */
@@ -108,6 +111,17 @@ SYSCALL(prctl)
         return 0;
     case PR_GET_CHILD_SUBREAPER:
         return put_int(a2, pc->subreaper);
+    case PR_CAPBSET_READ:
+        if (a2 > CAP_LAST_CAP)
+            return -EINVAL;
+        return (pc->pub.cap_bset >> a2) & 1;
+    case PR_CAPBSET_DROP:
+        if (a2 > CAP_LAST_CAP)
+            return -EINVAL;
+        if (!proc_capable(&pc->pub, CAP_SETPCAP))
+            return -EPERM;
+        pc->pub.cap_bset &= ~CAP_BIT(a2);
+        return 0;
     case PR_SET_NO_NEW_PRIVS:
         if (a2 != 1 || args->a[2] || args->a[3] || args->a[4])
             return -EINVAL;

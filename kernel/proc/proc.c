@@ -275,6 +275,7 @@ static int spawn(const char *path, const char *const argv[], const char *const e
     mm_get(img->mm);
     u->mm = img->mm;
     pc->pub.umask = 022;
+    proc_creds_init_root(&pc->pub);
     strlcpy(pc->pub.comm, img->comm, sizeof(pc->pub.comm));
     proc_set_exec_info(&pc->pub, img->exe, argv);  /* not linked yet: no reader races */
     u->proc = pc;

@@ -52,6 +52,9 @@ int proc_info_get(int pid, struct proc_info *out)
     out->gid = p->gid;
     out->euid = p->euid;
     out->egid = p->egid;
+    out->cap_eff = p->cap_eff;
+    out->cap_perm = p->cap_perm;
+    out->cap_inh = p->cap_inh;
     memcpy(out->comm, p->comm, sizeof(out->comm));
     memcpy(out->exe, p->exe, sizeof(out->exe));
     memcpy(out->cmdline, p->cmdline, sizeof(out->cmdline));

@@ -197,6 +197,11 @@ struct exec_image {
     uint64_t entry, sp;
     char comm[16];              /* basename of the path execve was given */
     char exe[256];              /* canonical path of the ELF file that runs */
+    /* The credentials the new image runs with (set-user/group-ID bits applied;
+     * execve installs them), and AT_SECURE. */
+    uint32_t uid, gid, euid, egid;
+    uint64_t cap_perm, cap_eff;
+    bool secure;
 };
 
 /* Loads the executable at path (ELF, or a "#!" script), resolved in p's root and

@@ -5,6 +5,7 @@
 
 #define LOG_TAG "signal"
 #include <osc/arch.h>
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/log.h>
@@ -299,8 +300,25 @@ static int collect(enum kill_sel sel, int id, int self, int *cursor, struct pcb 
     return n;
 }
 
+/* Linux's check_kill_permission: a signal from user space (kill, tgkill,
+ * sigqueue: code <= 0) reaches another process only when the sender's real or
+ * effective uid is the target's real or saved uid, or it has CAP_KILL; SIGCONT
+ * also within the sender's session. Kernel signals always do. */
+static bool may_signal(const struct process *self, const struct pcb *t, int sig,
+                       const struct ksiginfo *info)
+{
+    if (!self || !info || info->code > 0 || &t->pub == self)
+        return true;
+    const struct process *tp = &t->pub;
+    if (self->euid == tp->suid || self->euid == tp->uid || self->uid == tp->suid ||
+        self->uid == tp->uid || proc_capable(self, CAP_KILL))
+        return true;
+    return sig == SIGCONT && self->sid == tp->sid;
+}
+
 /* 0 when sig reached at least one match (Linux's kill to a group); else the last
- * error (-EAGAIN: a real-time queue full) or -ESRCH when nothing matched. */
+ * error (-EPERM, -EAGAIN: a real-time queue full) or -ESRCH when nothing matched.
+ * kill(-1) skips the processes it may not signal (0 when that is all of them). */
 static int send_matching(enum kill_sel sel, int id, int sig, const struct ksiginfo *info)
 {
     struct process *self = proc_current();
@@ -310,8 +328,11 @@ static int send_matching(enum kill_sel sel, int id, int sig, const struct ksigin
     unsigned long f = spin_lock_irqsave(&signal_lock);
     while ((n = collect(sel, id, self ? self->pid : 0, &cursor, batch, 16)) > 0) {
         found += n;
-        for (int i = 0; sig && i < n; i++) {
-            int e = signal_generate_locked(batch[i], NULL, sig, info);
+        for (int i = 0; i < n; i++) {
+            int e = !may_signal(self, batch[i], sig, info) ? -EPERM
+                  : sig ? signal_generate_locked(batch[i], NULL, sig, info) : 0;
+            if (e == -EPERM && sel == KILL_ALL)
+                continue;
             if (e)
                 err = e;
             else
@@ -319,7 +340,7 @@ static int send_matching(enum kill_sel sel, int id, int sig, const struct ksigin
         }
     }
     spin_unlock_irqrestore(&signal_lock, f);
-    return !found ? -ESRCH : sent || !sig ? 0 : err;
+    return !found ? -ESRCH : sent ? 0 : err;
 }
 
 int signal_send_process(int pid, int sig, const struct ksiginfo *info)
@@ -363,7 +384,9 @@ int signal_send_tgkill(int tgid, int tid, int sig, const struct ksiginfo *info)
     unsigned long f = spin_lock_irqsave(&signal_lock);
     struct uthread *u = find_thread_locked(tgid, tid);
     int err = u ? 0 : -ESRCH;
-    if (u && sig)
+    if (u && !may_signal(proc_current(), u->proc, sig, info))
+        err = -EPERM;
+    if (!err && sig)
         err = signal_generate_locked(u->proc, u, sig, info);
     spin_unlock_irqrestore(&signal_lock, f);
     return err;

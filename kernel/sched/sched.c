@@ -498,8 +498,11 @@ uint64_t sched_prepare_cpu(uint32_t id)
 void sched_unprepare_cpu(uint32_t id)
 {
     struct cpu *c = &cpus[id];
-    if (c->idle && c->idle->block)
-        pmm_free_pages(c->idle->block, THREAD_BLOCK_PAGES);    /* never counted */
+    if (c->idle && c->idle->block) {                            /* never counted */
+        paddr_t block = c->idle->block;
+        kstack_unmap(c->idle->stack_bottom);
+        pmm_free_pages(block, THREAD_BLOCK_PAGES);
+    }
     c->idle = c->current = NULL;
 }
 

@@ -15,6 +15,10 @@
 #define RANK_RUNQUEUE_2 81      /* a second run queue, taken in CPU-id order (balance.c) */
 
 #define THREAD_BLOCK_PAGES  4           /* 16 KiB: stack, with struct thread on top */
+/* Thread blocks are mapped at KSTACK_BASE (kstack.c) with an unmapped guard page
+ * below each; kstack_map answers the block's address there, or NULL. */
+void *kstack_map(paddr_t block);
+void kstack_unmap(void *base);
 #define THREAD_NAME_MAX     24
 #define SCHED_SLICE_TICKS   4           /* 16 ms at TIMER_HZ 250, at nice 0 */
 #define SCHED_RR_TICKS      25          /* 100 ms: Linux's SCHED_RR quantum */

@@ -1,6 +1,7 @@
 /* Kernel thread lifetime: a thread is one 16 KiB block of physical pages with its
- * struct at the top and its stack growing down below it (a canary in the lowest
- * word catches overflows at the next switch). A dead thread cannot free the stack
+ * struct at the top and its stack growing down below it, mapped above an unmapped
+ * guard page (kstack.c: an overflow faults there; a canary in the lowest word
+ * still catches a write that skipped the guard, at the next switch). A dead thread cannot free the stack
  * it is still running on, so the joiner, or for detached threads the reaper (the
  * idle thread, or the next thread_alloc on its CPU), frees it once the switch away
  * from it has completed. */
@@ -37,7 +38,11 @@ struct thread *thread_alloc(const char *name)
     paddr_t block = pmm_alloc_pages(THREAD_BLOCK_PAGES);
     if (!block)
         return NULL;
-    uint8_t *base = phys_to_virt(block);
+    uint8_t *base = kstack_map(block);
+    if (!base) {
+        pmm_free_pages(block, THREAD_BLOCK_PAGES);
+        return NULL;
+    }
     size_t struct_size = ALIGN_UP(sizeof(struct thread), 64);
     struct thread *t = (struct thread *)(base + THREAD_BLOCK_PAGES * PAGE_SIZE - struct_size);
     memset(t, 0, sizeof(*t));
@@ -60,7 +65,9 @@ void thread_free(struct thread *t)
         panic("thread '%s' frees its own stack", t->name);
     if (t->block) {     /* the boot thread's stack is static */
         __atomic_fetch_sub(&live_threads, 1, __ATOMIC_RELAXED);
-        pmm_free_pages(t->block, THREAD_BLOCK_PAGES);
+        paddr_t block = t->block;       /* t itself goes with the mapping */
+        kstack_unmap(t->stack_bottom);
+        pmm_free_pages(block, THREAD_BLOCK_PAGES);
     }
 }
 

@@ -1,4 +1,4 @@
-/* host-test: kernel/fs/vfs.c kernel/fs/vfs_vnode.c kernel/fs/vfs_names.c kernel/fs/vfs_attr.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
+/* host-test: kernel/fs/vfs.c kernel/fs/vfs_vnode.c kernel/fs/vfs_names.c kernel/fs/vfs_attr.c kernel/fs/vfs_perm.c kernel/fs/file.c kernel/fs/fdtable.c kernel/fs/tmpfs.c kernel/fs/initramfs.c kernel/fs/pipe_ring.c kernel/fs/cpio.c kernel/mm/filepages.c kernel/lib/string.c -Dmemcpy=k_memcpy -Dmemmove=k_memmove -Dmemset=k_memset -Dmemcmp=k_memcmp -Dstrlen=k_strlen -Dstrnlen=k_strnlen -Dstrcmp=k_strcmp -Dstrncmp=k_strncmp -Dstrchr=k_strchr -Dstrrchr=k_strrchr -Dstrlcpy=k_strlcpy -fno-builtin */
 /* host-test-setup: tests/host/setup_vfs.sh */
 /* VFS core + tmpfs on the host: path walk (symlinks, loops, "..", trailing slashes,
  * long names), create/unlink/rename semantics, fd tables, initramfs unpacking
@@ -57,7 +57,7 @@ void tmpfs_free_tree(struct vnode *dir);
 static struct vfs_ctx fresh(void)
 {
     struct vfs_fs *fs = tmpfs_create("tmpfs");
-    struct vfs_ctx c = { fs->root, fs->root, 022, 0, 0 };
+    struct vfs_ctx c = { .root = fs->root, .cwd = fs->root, .umask = 022 };
     return c;
 }
 
@@ -294,7 +294,7 @@ TEST(mounts_and_dotdot)
     CHECK_EQ(vfs_getcwd(&c, buf, sizeof(buf)), 5);
     CHECK_STR(buf, "/mnt");
     /* a chroot-like root: ".." stops there */
-    struct vfs_ctx jail = { fs2->root, fs2->root, 0, 0, 0 };
+    struct vfs_ctx jail = { .root = fs2->root, .cwd = fs2->root };
     CHECK_EQ(look(&jail, "/..", 0, &v), 0);
     CHECK(v == fs2->root);
     tmpfs_free_tree(fs2->root);

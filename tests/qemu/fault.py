@@ -19,9 +19,11 @@ KINDS = {
     "gp": r"general protection|#GP",
     "de": r"divide error|#DE",
     "spin": r"spinlock at 0x[0-9a-f]+ \(rank 1\) still taken",
+    "stack": r"stack protector: a kernel stack frame was overwritten \(thread 'kmain'\)",
+    "kstack": r"kernel stack overflow in thread 'kstack-overflow' \(guard page",
 }
 # Exceptions print a register dump; a panic from C (the spinlock watchdog) does not.
-REGISTERS = {"spin": ()}
+REGISTERS = {"spin": (), "stack": ()}
 DEFAULT_REGISTERS = ("RIP", "CR2")
 # The spinlock watchdog fires after 20 s of silence by design.
 WATCHDOG = {"spin": 45}

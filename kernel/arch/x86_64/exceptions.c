@@ -9,10 +9,12 @@
 #include <osc/ksyms.h>
 #include <osc/lib.h>
 #include <osc/log.h>
+#include <osc/mm.h>
 #include <osc/panic.h>
 #include <osc/smp.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
+#include <osc/sched.h>
 #include <osc/signal.h>
 #include <osc/uaccess.h>
 #include "arch_cpu.h"
@@ -102,6 +104,17 @@ static void dump_registers(const struct irq_frame *f)
 
 static __noreturn void kernel_fault(const struct irq_frame *f)
 {
+    /* A push into a stack's guard page: the #PF could not be delivered on that
+     * stack either, so it arrives here as a #DF (on its IST stack) with CR2 in the
+     * guard. Said plainly, with the thread. */
+    if ((f->vector == VEC_DOUBLE_FAULT || f->vector == VEC_PAGE_FAULT) &&
+        kstack_is_guard(read_cr2())) {
+        struct thread *t = thread_current();
+        log_enter_panic_mode();
+        dump_registers(f);
+        panic_with_frame(f->rbp, "kernel stack overflow in thread '%s' (guard page %#lx)",
+                         t ? thread_name(t) : "?", read_cr2());
+    }
     /* A second fault while dumping would recurse forever: stop instead. */
     static volatile int dumping;
     if (__atomic_exchange_n(&dumping, 1, __ATOMIC_SEQ_CST))

@@ -7,6 +7,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/sched.h>
 
 /* Just below the -2 GiB kernel window: no layout in osc/mm.h ever maps it (the
  * kernel image starts at KERNEL_VMA + 2 MiB, the direct map far lower). */
@@ -43,6 +44,32 @@ static __noreturn void inject_double_fault(void)
     __builtin_unreachable();
 }
 
+/* The "stack" test writes past a local array: -fstack-protector-strong's check
+ * at the frame's return must panic. The length comes through a volatile so the
+ * compiler cannot see the overflow (it would refuse to build it). */
+static volatile size_t smash_len = 64;
+
+static __attribute__((noinline)) void smash(volatile uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = 0x41;
+}
+
+static __attribute__((noinline)) void smash_own_frame(void)
+{
+    uint8_t buf[16];
+    smash(buf, smash_len);
+    __asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+/* The "kstack" test: a kernel thread recursing on its own stack until it reaches
+ * the guard page below it (kernel/sched/kstack.c). */
+static void kstack_overflow_thread(void *arg)
+{
+    (void)arg;
+    df_recurse(0);
+}
+
 void arch_inject_fault(const char *kind)
 {
     log_info("injecting fault '%s'", kind);
@@ -58,8 +85,15 @@ void arch_inject_fault(const char *kind)
                          ::: "eax", "ecx", "edx");
     } else if (strcmp(kind, "df") == 0) {
         inject_double_fault();
+    } else if (strcmp(kind, "stack") == 0) {
+        smash_own_frame();
+    } else if (strcmp(kind, "kstack") == 0) {
+        struct thread *t = thread_create("kstack-overflow", kstack_overflow_thread, NULL);
+        if (t)
+            thread_join(t);
     } else {
-        log_error("unknown fault kind '%s' (page, ud, gp, de, df); continuing", kind);
+        log_error("unknown fault kind '%s' (page, ud, gp, de, df, stack, kstack); continuing",
+                  kind);
         return;
     }
     log_error("fault '%s' did not fault", kind);

@@ -190,7 +190,7 @@ int blk_open(struct file *f, uint32_t rdev, uint32_t open_flags)
 
 int blk_devfs_populate(struct vnode *dev)
 {
-    struct vfs_ctx c = { dev, dev, 0, 0, 0 };
+    struct vfs_ctx c = { .root = dev, .cwd = dev };
     for (size_t i = 0; i < blk_count(); i++) {
         struct blkdev *b = blk_at(i);
         int err = vfs_mknod(&c, NULL, b->name, S_IFBLK | 0660, VFS_MKDEV(b->major, b->minor));

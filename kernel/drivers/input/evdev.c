@@ -290,7 +290,7 @@ static void evdev_connect(struct input_handler *h, struct input_dev *dev)
 {
     (void)h;
     struct vnode *root = vfs_root();
-    struct vfs_ctx ctx = { root, root, 0, 0, 0 };
+    struct vfs_ctx ctx = { .root = root, .cwd = root };
     char path[32];
     ksnprintf(path, sizeof(path), "/dev/input/event%d", dev->index);
     int err = vfs_mkdir(&ctx, NULL, "/dev/input", 0755);

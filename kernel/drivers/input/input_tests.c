@@ -57,7 +57,7 @@ static struct file *open_dev(void)
     char path[32];
     ksnprintf(path, sizeof(path), "/dev/input/event%d", test_dev.index);
     struct vnode *r = vfs_root();
-    struct vfs_ctx c = { r, r, 022, 0, 0 };
+    struct vfs_ctx c = { .root = r, .cwd = r, .umask = 022 };
     struct file *f = NULL;
     return vfs_open(&c, NULL, path, O_RDONLY | O_NONBLOCK, 0, &f) ? NULL : f;
 }

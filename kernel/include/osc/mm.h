@@ -6,6 +6,7 @@
  *                       below 4 GiB that touch RAM (firmware data such as QEMU's ACPI
  *                       tables). Device windows are not in it: use vmm_map_mmio.
  *   0xffffc00000000000  MMIO and other dynamically mapped kernel ranges
+ *   0xffffc10000000000  kernel thread stacks, each above an unmapped guard page
  *   0xffffffff80000000  kernel image (text RX, rodata R, data/bss RW, all NX but text)
  * Allocation failure is always reported (0 / NULL), never fatal inside mm. */
 #pragma once
@@ -16,6 +17,7 @@
 #define PAGE_SHIFT       12
 #define DIRECT_MAP_BASE  0xffff800000000000ull
 #define MMIO_BASE        0xffffc00000000000ull
+#define KSTACK_BASE      0xffffc10000000000ull   /* after the 1 TiB MMIO window */
 #define KERNEL_VMA       0xffffffff80000000ull
 
 static inline void *phys_to_virt(paddr_t p) { return (void *)(p + DIRECT_MAP_BASE); }
@@ -60,6 +62,8 @@ void vmm_init(void);                    /* switch from boot tables to the real o
 /* Maps [virt, virt+size) to [phys, ...) in the kernel address space. 0 or -ENOMEM. */
 int vmm_map_range(vaddr_t virt, paddr_t phys, size_t size, unsigned flags);
 void vmm_unmap_range(vaddr_t virt, size_t size);
+/* Whether addr lies in a kernel stack's guard page (kernel/sched/kstack.c). */
+bool kstack_is_guard(uint64_t addr);
 /* Returns the physical address mapped at virt, or 0 when unmapped. */
 paddr_t vmm_translate(vaddr_t virt);
 /* Looks virt up without faulting: false when unmapped; otherwise the physical address

@@ -25,8 +25,12 @@ struct process {
     uint32_t personality;       /* personality(2) (aslr.c): fork copies it, exec keeps it */
     uint32_t uid, gid, euid, egid;
     uint32_t suid, sgid;        /* saved set-user/group-ID (kernel/proc/creds.c) */
+    uint32_t fsuid, fsgid;      /* what the VFS checks (follow euid/egid) */
     uint32_t ngroups;
     uint32_t groups[PROC_NGROUPS_MAX];  /* supplementary groups */
+    /* Capability sets (CAP_BIT(CAP_*), <osc/caps.h>): effective is what is
+     * checked; creds.c keeps them in step with uid changes as Linux does. */
+    uint64_t cap_eff, cap_perm, cap_inh, cap_bset;
     char comm[16];              /* executable name, as /proc/<pid>/comm */
     /* Set at exec (fork copies them), read by procfs under the process table lock. */
     char exe[256];              /* absolute path of the executable: /proc/<pid>/exe */
@@ -110,6 +114,7 @@ struct proc_info {
     uint32_t suid, sgid;        /* saved set-user/group-ID (kernel/proc/creds.c) */
     uint32_t ngroups;
     uint32_t groups[PROC_NGROUPS_MAX];  /* supplementary groups */
+    uint64_t cap_eff, cap_perm, cap_inh;
     char comm[16];
     char exe[256];
     char cmdline[512];
@@ -183,3 +188,9 @@ int proc_rlimits_get(int pid, uint64_t out[RLIM_NLIMITS][2]);
 /* Credentials (creds.c): an effective uid of 0 stands for every capability
  * (CAP_SYS_RESOURCE, CAP_SYS_NICE, ...) until capabilities exist. */
 bool proc_privileged(const struct process *p);
+/* Whether p's effective set holds capability cap (a kernel thread, p NULL: yes). */
+bool proc_capable(const struct process *p, int cap);
+/* A process the kernel starts: uid 0 with every capability. */
+void proc_creds_init_root(struct process *p);
+/* Whether gid is p's filesystem gid or one of its supplementary groups. */
+bool proc_in_group(const struct process *p, uint32_t gid);

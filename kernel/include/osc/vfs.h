@@ -31,10 +31,12 @@ int vfs_read_file_pages(const char *path, void **data, size_t *len, struct filep
 /* What execve opens: path resolved in c (the calling process's root and cwd, so
  * "./prog" is relative to its working directory), which must be a regular file with
  * at least one execute bit (else -EACCES, as Linux answers even root); read as
- * vfs_read_file_pages does. */
+ * vfs_read_file_pages does; *st gets its attributes and *nosuid whether its mount
+ * ignores set-user-ID bits (both may be NULL). */
 struct vfs_ctx;
+struct linux_stat;
 int vfs_read_exec_file(const struct vfs_ctx *c, const char *path, void **data, size_t *len,
-                       struct filepages **pages);
+                       struct filepages **pages, struct linux_stat *st, bool *nosuid);
 
 /* Process hooks. fork: the child gets a copy of the parent's descriptor table
  * (sharing open files) and its cwd/root. exec: descriptors marked close-on-exec are
@@ -68,6 +70,10 @@ int vfs_proc_init_console(struct process *p);
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
 #define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 #define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+#define S_ISUID  04000
+#define S_ISGID  02000
+#define S_ISVTX  01000
+#define S_IXGRP  00010
 
 #define O_ACCMODE   03
 #define O_RDONLY    00
@@ -320,8 +326,41 @@ struct vfs_ctx {
     struct vnode *root;
     struct vnode *cwd;
     uint32_t umask;
-    uint32_t uid, gid;
+    uint32_t uid, gid;          /* filesystem ids: checked, and own what is created */
+    /* false (a zeroed context): the kernel itself, which no check refuses. */
+    bool checked;
+    uint64_t caps;              /* effective capabilities, CAP_BIT(CAP_*) */
+    uint32_t ngroups;
+    const uint32_t *groups;     /* supplementary groups (the process's array) */
 };
+
+/* Permission checks as Linux's generic_permission and friends (vfs_perm.c), from
+ * a vnode's mode, uid and gid, so every filesystem gets them. */
+#define MAY_EXEC  1
+#define MAY_WRITE 2
+#define MAY_READ  4
+/* 0, -EACCES, or -EROFS for a write to a file, directory or symlink of a
+ * read-only filesystem (which Linux checks first). */
+int vfs_permission(const struct vfs_ctx *c, const struct vnode *v, int mask);
+bool vfs_capable(const struct vfs_ctx *c, int cap);
+bool vfs_in_group(const struct vfs_ctx *c, uint32_t gid);
+/* The caller owns v or has CAP_FOWNER (chmod, explicit utimes, sticky dirs). */
+bool vfs_owner_or_capable(const struct vfs_ctx *c, const struct vnode *v);
+/* Adding an entry to dir: write and search permission. */
+int vfs_may_create(const struct vfs_ctx *c, const struct vnode *dir);
+/* Removing (or renaming away) v's entry in dir: write and search on dir, and in a
+ * sticky dir, ownership of v or dir (or CAP_FOWNER): -EPERM. */
+int vfs_may_delete(const struct vfs_ctx *c, const struct vnode *dir, const struct vnode *v);
+/* chmod, chown, utimensat with their permission rules; times[i] NULL leaves it. */
+int vfs_chmod_checked(const struct vfs_ctx *c, struct vnode *v, uint32_t mode);
+int vfs_chown_checked(const struct vfs_ctx *c, struct vnode *v, uint32_t uid, uint32_t gid);
+int vfs_utimes_checked(const struct vfs_ctx *c, struct vnode *v, const struct vfs_timespec *atime,
+                       const struct vfs_timespec *mtime, bool explicit_times);
+/* A write or truncate by someone without CAP_FSETID drops the set-user-ID bit,
+ * and set-group-ID when group-executable (Linux's file_remove_privs). */
+void vfs_kill_suid(const struct vfs_ctx *c, struct vnode *v);
+/* open(2)'s internal flag for exec: execute permission instead of read. */
+#define VFS_O_EXEC 010000000000
 
 /* Linux struct stat, x86_64 layout (144 bytes). */
 struct linux_stat {
