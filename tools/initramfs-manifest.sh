@@ -38,6 +38,7 @@ done
 echo "file /sbin/init 0755 $build/user/musl/init"
 echo "file /bin/osc-launch 0755 $build/user/musl/osc-launch"
 echo "file /bin/sysfuzz 0755 $build/user/musl/sysfuzz"
+echo "file /bin/ui-demo 0755 $build/user/musl/ui-demo"
 echo "file /bin/osc-demo-window 0755 $build/user/musl/osc-demo-window"
 for f in user/rootfs/etc/*; do
     [ -f "$f" ] || continue

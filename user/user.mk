@@ -14,8 +14,9 @@ USER_INIT       := $(BUILD)/user/musl/init
 USER_LAUNCH     := $(BUILD)/user/musl/osc-launch
 USER_FUZZ       := $(BUILD)/user/musl/sysfuzz
 USER_DEMO       := $(BUILD)/user/musl/osc-demo-window
+USER_UI_DEMO    := $(BUILD)/user/musl/ui-demo
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
-                   $(USER_FUZZ) $(USER_DEMO)
+                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -87,6 +88,11 @@ $(USER_DEMO): user/demo/osc-demo-window.c user/lib/osc_compositor.h
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
+
+$(USER_UI_DEMO): user/apps/demo/ui-demo.c $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $< $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
 user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)

@@ -69,7 +69,8 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
     """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
     binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
     prints READY, calls send(qmp). SEND may also be a list of (MARKER, fn): each fn
-    runs, in order, once the guest has printed its marker. APPEND adds kernel
+    runs, in order, once the guest has printed its marker (a fn taking two
+    arguments gets the output so far as the second). APPEND adds kernel
     command line words. WATCHDOG: seconds without output after which the VM is
     stopped (a hung guest costs that, not the whole timeout). Returns the guest's output (also kept in
     build/input/NAME.log) once it prints DONE or ends."""
@@ -105,17 +106,17 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
             while done < len(steps) and steps[done][0] in text:
                 try:
                     qmp = qmp or qemu_run.Qmp(qmp_path, 5)
-                    steps[done][1](qmp)
+                    fn = steps[done][1]
+                    # A step taking two arguments also gets the guest's output so far.
+                    fn(qmp, text) if fn.__code__.co_argcount == 2 else fn(qmp)
                 except OSError as e:
                     # QEMU went away under us: keep what the guest said so the
                     # failure can be read, instead of losing the log to a traceback.
                     text += "\n[test] QMP step %d (%s) failed: %r (QEMU exit %s)\n" % (
                         done, steps[done][0], e, proc.poll())
-                    done = len(steps)
+                    done = len(steps)   # the rest of the output is still read
                     break
                 done += 1
-            if done == len(steps) and "QMP step" in text:
-                break
     finally:
         if qmp:
             qmp.close()

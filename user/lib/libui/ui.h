@@ -227,3 +227,32 @@ bool ui_window_paint(struct ui_window *win, struct ui_rect *damage);
 size_t ui_semantics(struct ui_window *win, char *buf, size_t n);
 /* Finds the first widget with this role and label (tests, accessibility). */
 struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *label);
+
+/* ---- Keys --------------------------------------------------------------------
+ * The UTF-8 text a key types (Linux key code, UI_MOD_* with Shift), US layout;
+ * "" for keys that type nothing (arrows, modifiers, Ctrl combinations). */
+enum ui_layout_id { UI_LAYOUT_US, UI_LAYOUT_DE };
+size_t ui_key_text(enum ui_layout_id layout, int key, unsigned mods, char out[8]);
+
+/* ---- A window on the compositor ------------------------------------------------
+ * A libui window drawn into a compositor surface (/dev/compositor, decorated with
+ * a title bar): events are read from the surface fd and fed to the widgets,
+ * changes are presented as damage rectangles, at most one frame in flight (the
+ * next waits for frame-done). The clipboard hooks go to the system clipboard. */
+struct ui_surface_window {
+    struct ui_window ui;
+    int comp_fd, fd;
+    void *pixels;
+    size_t map_len;
+    bool frame_pending, close_requested;
+    enum ui_layout_id layout;
+};
+
+/* Opens a w x h window titled title at screen position (x, y); 0 or -1 (errno). */
+int ui_surface_open(struct ui_surface_window *sw, int w, int h, int x, int y,
+                    const char *title, struct ui_font *font);
+void ui_surface_close(struct ui_surface_window *sw);
+/* Handles what arrived within timeout_ms (-1: wait), then presents what changed.
+ * Returns 1 once the compositor asked the window to close, 0 otherwise, -1 on
+ * an error (errno). */
+int ui_surface_dispatch(struct ui_surface_window *sw, int timeout_ms);

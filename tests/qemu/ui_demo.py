@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""A libui app on the compositor, driven like a person would: one boot (usb-tablet
+and QMP) runs /bin/ui-demo at 200,150. Widgets are found through the semantics
+tree the app prints (SEM lines: role, label, rectangle), never by hard-coded
+positions. The test clicks the Name field, types "Ada" (QMP send-key, Shift for
+the capital), clicks Greet, and checks:
+
+  ui_demo_first_frame      READY after the first frame, with the tree listing the
+                           text field and the button
+  ui_demo_types_and_greets the app printed GREETED Ada (keys reached the focused
+                           window, text came from the US layout, the click activated)
+  ui_demo_semantics_update the tree printed after the greeting has the label
+                           "Hello, Ada!" and the field's value "Ada"
+  ui_demo_draws_on_screen  the screendump (build/ui_demo/shot.png) shows libui's
+                           navy window background inside the window and light text
+                           pixels inside the Name field
+  ui_demo_close_box        a click on the title bar's close box: the app printed
+                           CLOSED and exited
+usage: ui_demo.py"""
+
+import os
+import re
+import time
+
+from common import ROOT, Reporter
+from input import run_with_qmp
+import qemu_run
+
+OUT = os.path.join(ROOT, "build", "ui_demo")
+SCREEN_W, SCREEN_H = 1024, 768
+WIN_X, WIN_Y, WIN_W = 200, 150, 420
+WINDOW_BG = (0x0f, 0x16, 0x29)
+SEM_RE = re.compile(r'^SEM (\d+) (\d+) (\w+) "((?:[^"\\]|\\.)*)"(?: value=("(?:[^"\\]|\\.)*"|-?\d+))? '
+                    r'rect=(-?\d+),(-?\d+),(\d+),(\d+) state=(\d+)', re.M)
+state = {}
+
+
+def tablet(v, size):
+    return int(round((v + 0.5) * 32767 / (size - 1)))
+
+
+def widgets(text):
+    """{(role, label): (x, y, w, h, value)} from the last tree printed in text."""
+    found = {}
+    for m in SEM_RE.finditer(text):
+        role, label, value = m.group(3), m.group(4), m.group(5)
+        x, y, w, h = (int(m.group(i)) for i in range(6, 10))
+        found[(role, label)] = (x, y, w, h, value)
+    return found
+
+
+def click_at(qmp, x, y):
+    qmp.command("input-send-event", events=[
+        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
+        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+    time.sleep(0.3)
+    for down in (True, False):
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "left"}}])
+        time.sleep(0.3)
+
+
+def centre(w):
+    x, y, ww, hh, _ = w
+    return WIN_X + x + ww // 2, WIN_Y + y + hh // 2
+
+
+def greet(qmp, text):
+    found = widgets(text)
+    state["first"] = found
+    field, button = found.get(("text_field", "Name")), found.get(("button", "Greet"))
+    if not field or not button:
+        return
+    click_at(qmp, *centre(field))
+    for keys in (["shift", "a"], ["d"], ["a"]):
+        qmp.command("send-key", keys=[{"type": "qcode", "data": k} for k in keys])
+        time.sleep(0.3)
+    click_at(qmp, *centre(button))
+
+
+def shoot_and_close(qmp, text):
+    os.makedirs(OUT, exist_ok=True)
+    time.sleep(0.5)
+    ppm = os.path.join(OUT, "shot.ppm")
+    qmp.command("screendump", filename=ppm)
+    img = qemu_run.read_ppm(ppm)
+    img.write_png(os.path.join(OUT, "shot.png"))
+    state["shot"] = img
+    click_at(qmp, WIN_X + WIN_W - 12, WIN_Y - 12)      # the close box, 24x24 at the right
+
+
+def main():
+    rep = Reporter()
+    os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)   # run_with_qmp's log
+    text = run_with_qmp(None, [("READY", greet), ("GREETED", shoot_and_close)],
+                        qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
+                        timeout=90, command="ui-demo %d %d; echo DONE" % (WIN_X, WIN_Y),
+                        name="ui_demo", watchdog=40)
+    tail = "\n".join(l for l in text.splitlines()[-15:] if not l.startswith("SEM"))
+    first = state.get("first", {})
+    rep.check("ui_demo_first_frame", ("text_field", "Name") in first and ("button", "Greet") in first,
+              "widgets in the first tree: %s" % sorted(first), tail)
+    rep.check("ui_demo_types_and_greets", re.search(r"^GREETED Ada$", text, re.M) is not None,
+              "no 'GREETED Ada' line", tail)
+    after = widgets(text.split("GREETED", 1)[1]) if "GREETED" in text else {}
+    field = after.get(("text_field", "Name"))
+    rep.check("ui_demo_semantics_update",
+              ("label", "Hello, Ada!") in after and field is not None and field[4] == '"Ada"',
+              "tree after greeting: %s" % sorted(after), tail)
+    img, why = state.get("shot"), []
+    if img is None:
+        why.append("no screenshot")
+    else:
+        bg = tuple(img.pixel(WIN_X + 4, WIN_Y + 4))
+        if bg != WINDOW_BG:
+            why.append("window background %02x%02x%02x" % bg)
+        f = first.get(("text_field", "Name"))
+        if f:
+            light = sum(1 for yy in range(f[1], f[1] + f[3]) for xx in range(f[0] + 8, f[0] + 60)
+                        if min(img.pixel(WIN_X + xx, WIN_Y + yy)) > 0xb0)
+            if light < 10:
+                why.append("only %d light pixels in the Name field" % light)
+    rep.check("ui_demo_draws_on_screen", not why, "; ".join(why), tail)
+    rep.check("ui_demo_close_box", re.search(r"^CLOSED$", text, re.M) is not None and "DONE" in text,
+              "no CLOSED line", tail)
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+/* A libui window on a compositor surface: the surface is created, mapped and
+ * wrapped as a pixman image; its events become libui events; what the widgets
+ * repaint is presented as damage, one frame in flight at a time. */
+#include "ui.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pixman.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "osc_compositor.h"
+
+#define SYS_clipboard_set 0x4B3
+#define SYS_clipboard_get 0x4B4
+#define BTN_LEFT 0x110
+#define CLIP_MAX (1 << 20)
+
+static char *clipboard_get(void *ctx)
+{
+    (void)ctx;
+    char mime[64];
+    long n = syscall(SYS_clipboard_get, NULL, 0, NULL, 0);
+    if (n <= 0 || n > CLIP_MAX)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    n = syscall(SYS_clipboard_get, mime, sizeof(mime), s, (size_t)n);
+    if (n < 0 || strncmp(mime, "text/plain", 10) != 0) {
+        free(s);
+        return NULL;
+    }
+    s[n] = 0;
+    return s;
+}
+
+static void clipboard_set(void *ctx, const char *text)
+{
+    (void)ctx;
+    syscall(SYS_clipboard_set, "text/plain;charset=utf-8", text, strlen(text));
+}
+
+int ui_surface_open(struct ui_surface_window *sw, int w, int h, int x, int y,
+                    const char *title, struct ui_font *font)
+{
+    memset(sw, 0, sizeof(*sw));
+    sw->fd = -1;
+    sw->comp_fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    if (sw->comp_fd < 0)
+        return -1;
+    sw->fd = osc_surface_create(sw->comp_fd, (uint32_t)w, (uint32_t)h,
+                                OSC_SURFACE_CLOEXEC | OSC_SURFACE_DECORATED);
+    struct osc_surface_info info;
+    if (sw->fd < 0 || ioctl(sw->fd, OSC_SURFACE_INFO, &info) < 0)
+        goto fail;
+    sw->map_len = (size_t)info.stride * info.height;
+    sw->pixels = mmap(NULL, sw->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, sw->fd, 0);
+    if (sw->pixels == MAP_FAILED) {
+        sw->pixels = NULL;
+        goto fail;
+    }
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, sw->pixels,
+                                                   (int)info.stride);
+    if (!img)
+        goto fail;
+    ui_window_init(&sw->ui, img, w, h, font);
+    sw->ui.clipboard_get = clipboard_get;
+    sw->ui.clipboard_set = clipboard_set;
+    ioctl(sw->fd, OSC_SURFACE_SET_TITLE, title);
+    osc_surface_set_pos(sw->fd, x, y);
+    return 0;
+fail: {
+        int e = errno;
+        ui_surface_close(sw);
+        errno = e;
+        return -1;
+    }
+}
+
+void ui_surface_close(struct ui_surface_window *sw)
+{
+    if (sw->ui.target) {
+        ui_window_destroy(&sw->ui);
+        pixman_image_unref(sw->ui.target);
+        sw->ui.target = NULL;
+    }
+    if (sw->pixels)
+        munmap(sw->pixels, sw->map_len);
+    if (sw->fd >= 0)
+        close(sw->fd);
+    if (sw->comp_fd >= 0)
+        close(sw->comp_fd);
+    sw->pixels = NULL;
+    sw->fd = sw->comp_fd = -1;
+}
+
+/* One compositor event as libui events. */
+static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
+{
+    struct ui_event e = { .x = ev->x, .y = ev->y, .mods = ev->mods & 7 };
+    switch (ev->type) {
+    case OSC_EV_FRAME_DONE:
+        sw->frame_pending = false;
+        return;
+    case OSC_EV_POINTER_ENTER:
+    case OSC_EV_POINTER_MOTION:
+        e.type = UI_EV_POINTER_MOVE;
+        break;
+    case OSC_EV_POINTER_LEAVE:
+        e.type = UI_EV_POINTER_LEAVE;
+        break;
+    case OSC_EV_POINTER_BUTTON:
+        if (ev->code != BTN_LEFT)
+            return;
+        e.type = ev->value ? UI_EV_POINTER_DOWN : UI_EV_POINTER_UP;
+        break;
+    case OSC_EV_POINTER_WHEEL:
+        e.type = UI_EV_WHEEL;
+        e.wheel = -ev->value;       /* a notch up shows earlier rows */
+        break;
+    case OSC_EV_KEY:
+        if (ev->value == 0)
+            return;                 /* press and repeat type; release does not */
+        e.type = UI_EV_KEY_DOWN;
+        e.key = (int)ev->code;
+        ui_key_text(sw->layout, e.key, e.mods, e.text);
+        break;
+    case OSC_EV_FOCUS_OUT:
+        e.type = UI_EV_FOCUS_OUT;
+        break;
+    case OSC_EV_CLOSE_REQUEST:
+        sw->close_requested = true;
+        return;
+    default:
+        return;
+    }
+    ui_window_event(&sw->ui, &e);
+}
+
+int ui_surface_dispatch(struct ui_surface_window *sw, int timeout_ms)
+{
+    struct pollfd p = { sw->fd, POLLIN, 0 };
+    /* With a repaint waiting and no frame in flight, do not sleep. */
+    int wait = !sw->frame_pending && (sw->ui.damaged || sw->ui.needs_layout) ? 0 : timeout_ms;
+    int r = poll(&p, 1, wait);
+    if (r < 0 && errno != EINTR)
+        return -1;
+    if (r > 0 && (p.revents & POLLIN)) {
+        struct osc_event ev[32];
+        ssize_t n = read(sw->fd, ev, sizeof(ev));
+        for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
+            feed(sw, &ev[i]);
+    }
+    struct ui_rect d;
+    if (!sw->frame_pending && ui_window_paint(&sw->ui, &d)) {
+        struct osc_rect rect = { d.x, d.y, d.w, d.h };
+        if (osc_surface_present(sw->fd, &rect, 1) == 0)
+            sw->frame_pending = true;
+    }
+    return sw->close_requested ? 1 : 0;
+}
