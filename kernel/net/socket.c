@@ -11,8 +11,9 @@
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
+#include "socket_internal.h"
+
 #define CHUNK (64 * 1024)       /* a stream send/receive's bounce buffer */
-#define UIO_MAXIOV 1024
 
 static long install(struct file *f, bool cloexec)
 {
@@ -69,12 +70,6 @@ static const struct sock_family unix_family = {
     .is_stream = ux_is_stream,
 };
 
-/* A socket: its family's operations and its family's object. */
-struct sock {
-    const struct sock_family *fam;
-    void *p;
-};
-
 static bool sock_of(struct file *f, struct sock *s)
 {
     if ((s->p = unix_of(f)))
@@ -85,7 +80,7 @@ static bool sock_of(struct file *f, struct sock *s)
 }
 
 /* The socket behind fd, its file referenced (file_put it). */
-static long sock_get(int fd, struct file **f, struct sock *s)
+long sock_get(int fd, struct file **f, struct sock *s)
 {
     struct process *p = proc_current();
     *f = p && p->files ? fdtable_get(p->files, fd) : NULL;
@@ -98,7 +93,7 @@ static long sock_get(int fd, struct file **f, struct sock *s)
     return 0;
 }
 
-static long addr_in(uint64_t uaddr, uint64_t len, struct sock_addr *a)
+long addr_in(uint64_t uaddr, uint64_t len, struct sock_addr *a)
 {
     if ((int32_t)len < 0 || len > sizeof(a->a))
         return -EINVAL;
@@ -392,7 +387,7 @@ static long iov_total(const struct file_iovec *iov, size_t cnt, size_t *total)
     return 0;
 }
 
-static long send_iov(struct file *f, struct sock s, const struct file_iovec *iov,
+long send_iov(struct file *f, struct sock s, const struct file_iovec *iov,
                      size_t cnt, int flags, const struct sock_addr *dst)
 {
     size_t total;
@@ -445,7 +440,7 @@ static long do_send(int fd, const struct file_iovec *iov, size_t cnt, int flags,
 }
 
 /* One receive into the iovecs; *from the sender, *mflags MSG_TRUNC when cut. */
-static long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov,
+long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov,
                      size_t cnt, int flags, struct sock_addr *from, int *mflags)
 {
     size_t total;
@@ -538,76 +533,5 @@ SYSCALL(recvfrom)
         if (err)
             return err;
     }
-    return r;
-}
-
-/* struct msghdr, x86_64 layout. */
-struct kmsghdr {
-    uint64_t name;
-    uint32_t namelen, pad0;
-    uint64_t iov, iovlen, control, controllen;
-    int32_t flags;
-    uint32_t pad1;
-};
-
-static long msg_in(uint64_t umsg, struct kmsghdr *m, struct file_iovec **iov)
-{
-    if (copy_from_user(m, (const void *)umsg, sizeof(*m)))
-        return -EFAULT;
-    if (m->iovlen > UIO_MAXIOV)
-        return -EMSGSIZE;
-    *iov = kmalloc(sizeof(**iov) * (m->iovlen ? m->iovlen : 1));
-    if (!*iov)
-        return -ENOMEM;
-    if (copy_from_user(*iov, (const void *)m->iov, sizeof(**iov) * m->iovlen)) {
-        kfree(*iov);
-        return -EFAULT;
-    }
-    return 0;
-}
-
-SYSCALL(sendmsg)
-{
-    struct kmsghdr m;
-    struct file_iovec *iov;
-    long err = msg_in(args->a[1], &m, &iov);
-    if (err)
-        return err;
-    struct sock_addr dst;
-    if (m.controllen)
-        err = -EOPNOTSUPP;              /* SCM_RIGHTS/SCM_CREDENTIALS: not yet */
-    else if (m.name)
-        err = addr_in(m.name, m.namelen, &dst);
-    if (!err)
-        err = do_send((int)args->a[0], iov, m.iovlen, (int)args->a[2], m.name ? &dst : NULL);
-    kfree(iov);
-    return err;
-}
-
-SYSCALL(recvmsg)
-{
-    struct kmsghdr m;
-    struct file_iovec *iov;
-    long r = msg_in(args->a[1], &m, &iov);
-    if (r)
-        return r;
-    struct sock_addr from;
-    int mflags = 0;
-    r = do_recv((int)args->a[0], iov, m.iovlen, (int)args->a[2], &from, &mflags);
-    kfree(iov);
-    if (r < 0)
-        return r;
-    struct kmsghdr *um = (struct kmsghdr *)args->a[1];
-    uint32_t nl = 0;
-    if (m.name) {
-        nl = from.len;
-        if (nl && copy_to_user((void *)m.name, &from.a, MIN(nl, m.namelen)))
-            return -EFAULT;
-    }
-    uint64_t zero = 0;
-    if (copy_to_user(&um->namelen, &nl, sizeof(nl)) ||
-        copy_to_user(&um->controllen, &zero, sizeof(zero)) ||
-        copy_to_user(&um->flags, &mflags, sizeof(mflags)))
-        return -EFAULT;
     return r;
 }

@@ -180,8 +180,10 @@
 #define __NR_accept4 288
 #define __NR_pipe2 293
 #define __NR_rt_tgsigqueueinfo 297
+#define __NR_recvmmsg 299
 #define __NR_prlimit64 302
 #define __NR_setrlimit 160
+#define __NR_sendmmsg 307
 #define __NR_getcpu 309
 #define __NR_renameat2 316
 #define __NR_getrandom 318
@@ -218,6 +220,9 @@
 #define __NR_eventfd2 290
 #define __NR_epoll_create1 291
 #define __NR_epoll_pwait2 441
+
+/* The OSCortex range (SPEC §2) */
+#define __NR_dns_resolve 0x4B8
 
 struct user_regs;       /* the saved user register frame (arch: <asm/user_regs.h>) */
 

@@ -24,6 +24,7 @@
 #define SOCKFS_MAGIC    0x534F434Bu
 #define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
 #define TCP_NODELAY     1
+#define IP_RECVERR      11
 
 struct sockaddr_in_k {
     uint16_t family;
@@ -48,6 +49,7 @@ struct inet_sock {
     bool udp_connected;             /* a UDP socket has a default destination */
     bool connected;                 /* TCP: connect (begun) or accept succeeded */
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
+    bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
 };
 
 static const struct file_ops inet_ops;
@@ -522,6 +524,8 @@ static int in_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.tcp ? tcp_nagle_disabled(s->conn->pcb.tcp) != 0 : 0;
         UNLOCK_TCPIP_CORE();
+    } else if (level == IPPROTO_IP && opt == IP_RECVERR) {
+        v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
     } else if (level != SOL_SOCKET) {
         return -ENOPROTOOPT;
     } else if (opt == SO_TYPE) {
@@ -582,6 +586,12 @@ static int in_setsockopt(void *p, int level, int opt, const void *val, uint32_t 
     if (len < sizeof(v))
         return -EINVAL;
     memcpy(&v, val, sizeof(v));
+    /* glibc's resolver gives up on a socket that refuses IP_RECVERR. lwIP hands no
+     * ICMP errors to a netconn, so there is never anything on the error queue. */
+    if (level == IPPROTO_IP && opt == IP_RECVERR) {
+        __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
+        return 0;
+    }
     LOCK_TCPIP_CORE();
     int err = 0;
     if (level == SOL_SOCKET && opt == SO_REUSEADDR && s->conn->pcb.ip) {

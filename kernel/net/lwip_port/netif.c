@@ -123,8 +123,10 @@ static void link_poll(void *arg)
         if (!up)
             continue;
         if (dhcp_supplied_address(&oif->nif)) {
-            if (!oif->bound)
+            if (!oif->bound) {
                 log_lease(oif);
+                net_resolv_lease_bound();
+            }
             oif->bound = true;
         } else {
             oif->bound = false;
