@@ -40,14 +40,14 @@ static int ux_accept(void *s, bool nb, bool new_nb, struct file **out, struct so
     return err;
 }
 static ssize_t ux_send(void *s, const void *buf, size_t n, int flags, bool nb,
-                       const struct sock_addr *dst)
+                       const struct sock_addr *dst, struct scm_k *scm)
 {
-    return unix_send(s, buf, n, flags, nb, dst);
+    return unix_send(s, buf, n, flags, nb, dst, scm);
 }
 static ssize_t ux_recv(void *s, void *buf, size_t n, int flags, bool nb, struct sock_addr *from,
-                       size_t *full)
+                       size_t *full, struct scm_k *scm)
 {
-    return unix_recv(s, buf, n, flags, nb, from, full);
+    return unix_recv(s, buf, n, flags, nb, from, full, scm);
 }
 static int ux_shutdown(void *s, int how) { return unix_shutdown(s, how); }
 static int ux_name(void *s, bool peer, struct sock_addr *out) { return unix_name(s, peer, out); }
@@ -388,7 +388,7 @@ static long iov_total(const struct file_iovec *iov, size_t cnt, size_t *total)
 }
 
 long send_iov(struct file *f, struct sock s, const struct file_iovec *iov,
-                     size_t cnt, int flags, const struct sock_addr *dst)
+                     size_t cnt, int flags, const struct sock_addr *dst, struct scm_k *scm)
 {
     size_t total;
     long err;
@@ -410,7 +410,7 @@ long send_iov(struct file *f, struct sock s, const struct file_iovec *iov,
         size_t want = MIN(step, total - done);
         ssize_t r = iov_copy(iov, cnt, done, k, want, false);
         if (!r)
-            r = s.fam->send(s.p, k, want, flags, nonblock, dst);
+            r = s.fam->send(s.p, k, want, flags, nonblock, dst, scm);
         if (r < 0) {
             err = done ? 0 : r;
             break;
@@ -434,14 +434,15 @@ static long do_send(int fd, const struct file_iovec *iov, size_t cnt, int flags,
     long err = sock_get(fd, &f, &s);
     if (err)
         return err;
-    err = send_iov(f, s, iov, cnt, flags, dst);
+    err = send_iov(f, s, iov, cnt, flags, dst, NULL);
     file_put(f);
     return err;
 }
 
 /* One receive into the iovecs; *from the sender, *mflags MSG_TRUNC when cut. */
 long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov,
-                     size_t cnt, int flags, struct sock_addr *from, int *mflags)
+                     size_t cnt, int flags, struct sock_addr *from, int *mflags,
+                     struct scm_k *scm)
 {
     size_t total;
     long err;
@@ -464,7 +465,7 @@ long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov,
         size_t want = MIN(cap, total - got);
         r = iov_writable(iov, cnt, got, want);
         if (!r)
-            r = s.fam->recv(s.p, k, want, flags, nonblock, from, &full);
+            r = s.fam->recv(s.p, k, want, flags, nonblock, from, &full, scm);
         if (r > 0 && iov_copy(iov, cnt, got, k, (size_t)r, true))
             r = -EFAULT;
         if (r > 0)
@@ -492,7 +493,7 @@ static long do_recv(int fd, const struct file_iovec *iov, size_t cnt, int flags,
     long err = sock_get(fd, &f, &s);
     if (err)
         return err;
-    err = recv_iov(f, s, iov, cnt, flags, from, mflags);
+    err = recv_iov(f, s, iov, cnt, flags, from, mflags, NULL);
     file_put(f);
     return err;
 }
@@ -504,10 +505,10 @@ ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bo
     if (!sock_of(f, &s))
         return -ENOTSOCK;
     if (write)
-        return send_iov(f, s, iov, cnt, 0, NULL);
+        return send_iov(f, s, iov, cnt, 0, NULL, NULL);
     struct sock_addr from;
     int mflags;
-    return recv_iov(f, s, iov, cnt, 0, &from, &mflags);
+    return recv_iov(f, s, iov, cnt, 0, &from, &mflags, NULL);
 }
 
 SYSCALL(sendto)

@@ -51,18 +51,23 @@ static long sendmsg_one(int fd, uint64_t umsg, int flags)
     if (err)
         return err;
     struct sock_addr dst;
-    if (m.controllen)
-        err = -EOPNOTSUPP;              /* SCM_RIGHTS/SCM_CREDENTIALS: not yet */
-    else if (m.name)
+    if (m.name)
         err = addr_in(m.name, m.namelen, &dst);
     struct file *f;
     struct sock s;
     if (!err)
         err = sock_get(fd, &f, &s);
-    if (!err) {
-        err = send_iov(f, s, iov, m.iovlen, flags, m.name ? &dst : NULL);
-        file_put(f);
+    if (err) {
+        kfree(iov);
+        return err;
     }
+    struct scm_k scm;
+    err = scm_parse(m.control, m.controllen, unix_of(f) != NULL, &scm);
+    if (!err) {
+        err = send_iov(f, s, iov, m.iovlen, flags, m.name ? &dst : NULL, &scm);
+        scm_fds_put(scm.fds);           /* not sent: released */
+    }
+    file_put(f);
     kfree(iov);
     return err;
 }
@@ -78,14 +83,20 @@ static long recvmsg_one(int fd, uint64_t umsg, int flags)
     int mflags = 0;
     struct file *f;
     struct sock s;
+    struct scm_k scm = { 0 };
     r = sock_get(fd, &f, &s);
     if (!r) {
-        r = recv_iov(f, s, iov, m.iovlen, flags, &from, &mflags);
+        r = recv_iov(f, s, iov, m.iovlen, flags, &from, &mflags, &scm);
         file_put(f);
     }
     kfree(iov);
+    uint64_t used = 0;
+    long err = r < 0 ? 0 : scm_deliver(&scm, m.control, m.controllen, flags, &used, &mflags);
+    scm_fds_put(scm.fds);
     if (r < 0)
         return r;
+    if (err)
+        return err;
     struct kmsghdr *um = (struct kmsghdr *)umsg;
     uint32_t nl = 0;
     if (m.name) {
@@ -93,9 +104,8 @@ static long recvmsg_one(int fd, uint64_t umsg, int flags)
         if (nl && copy_to_user((void *)m.name, &from.a, MIN(nl, m.namelen)))
             return -EFAULT;
     }
-    uint64_t zero = 0;
     if (copy_to_user(&um->namelen, &nl, sizeof(nl)) ||
-        copy_to_user(&um->controllen, &zero, sizeof(zero)) ||
+        copy_to_user(&um->controllen, &used, sizeof(used)) ||
         copy_to_user(&um->flags, &mflags, sizeof(mflags)))
         return -EFAULT;
     return r;

@@ -14,6 +14,8 @@ struct umsg {
     struct umsg *next;
     size_t len, off;            /* off: bytes a stream reader already took */
     struct sock_addr from;
+    struct ucred_k cred;        /* the sender's, or what it gave as SCM_CREDENTIALS */
+    struct scm_fds *fds;        /* SCM_RIGHTS files in flight with it (NULL: none) */
     uint8_t data[];
 };
 
@@ -39,6 +41,7 @@ struct unix_sock {
     int so_error, sndbuf, rcvbuf;
     uint64_t rcvtimeo, sndtimeo;        /* ns; 0: wait forever */
     bool reuseaddr;
+    bool passcred;              /* SO_PASSCRED: receives carry SCM_CREDENTIALS */
     struct unix_sock *gc_next;
 };
 

@@ -372,10 +372,12 @@ static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
     return e == ERR_OK ? (ssize_t)n : errno_of(e);
 }
 
+/* scm: socket_msg.c lets no ancillary data through to AF_INET. */
 static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonblock,
-                       const struct sock_addr *dst)
+                       const struct sock_addr *dst, struct scm_k *scm)
 {
     struct inet_sock *s = p;
+    (void)scm;
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR))
         return -EOPNOTSUPP;
     mutex_lock(&s->tx_lock);
@@ -453,9 +455,10 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
 }
 
 static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
-                       struct sock_addr *from, size_t *full)
+                       struct sock_addr *from, size_t *full, struct scm_k *scm)
 {
     struct inet_sock *s = p;
+    (void)scm;                          /* nothing comes with TCP or UDP data */
     if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_NOSIGNAL |
                   MSG_CMSG_CLOEXEC))
         return -EOPNOTSUPP;
@@ -625,12 +628,12 @@ const struct sock_family inet_family = {
 /* ---- the file ---- */
 static ssize_t inet_read(struct file *f, void *buf, size_t n)
 {
-    return in_recv(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
+    return in_recv(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL, NULL);
 }
 
 static ssize_t inet_write(struct file *f, const void *buf, size_t n)
 {
-    return in_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL);
+    return in_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
 }
 
 /* POLLOUT is "connected and not shut down" (a full TCP send buffer is not seen:
