@@ -3,8 +3,7 @@
  * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
  * connect), and a blocking socket waits itself, interruptibly, on
  * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn
- * event wakes. Exception: a blocking TCP send waits inside lwIP (not interruptible
- * by signals; it ends when the data is queued, at SO_SNDTIMEO or on an error). */
+ * event wakes (a blocking TCP send too: it queues what fits and waits for room). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -24,7 +23,19 @@
 #define SOCKFS_MAGIC    0x534F434Bu
 #define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
 #define TCP_NODELAY     1
+#define IP_TTL          2
 #define IP_RECVERR      11
+#define SO_KEEPALIVE    9
+#define SO_LINGER       13
+#define BUF_MAX         212992      /* Linux's rmem_max/wmem_max and UDP default */
+#define RCVBUF_MIN      2304        /* Linux's SOCK_MIN_RCVBUF (x86_64) */
+#define SNDBUF_MIN      4608        /* Linux's SOCK_MIN_SNDBUF */
+
+/* lwIP reports a refused connect (a reset answering the SYN) as ERR_RST and one
+ * that timed out as ERR_ABRT, like any later reset or abort; inet_event renames
+ * them while the connect is under way so SO_ERROR and connect can say which. */
+#define ERR_PORT_REFUSED  ((err_t)-64)
+#define ERR_PORT_TIMEDOUT ((err_t)-65)
 
 struct sockaddr_in_k {
     uint16_t family;
@@ -50,6 +61,10 @@ struct inet_sock {
     bool connected;                 /* TCP: connect (begun) or accept succeeded */
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
+    /* Under the tcpip core lock: */
+    int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
+    bool linger_on;                 /* SO_LINGER */
+    int linger_secs;
 };
 
 static const struct file_ops inet_ops;
@@ -76,6 +91,8 @@ static int errno_of(err_t err)
     case ERR_CONN: case ERR_CLSD: return -ENOTCONN;
     case ERR_ABRT: return -ECONNABORTED;
     case ERR_RST: return -ECONNRESET;
+    case ERR_PORT_REFUSED: return -ECONNREFUSED;
+    case ERR_PORT_TIMEDOUT: return -ETIMEDOUT;
     default: return -EIO;
     }
 }
@@ -129,9 +146,15 @@ static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
  * or a netconn caller, never in an interrupt. */
 static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
-    (void)conn;
-    (void)evt;
     (void)len;
+    /* err_tcp (tcpip thread, core lock) raises the error while the flag of a
+     * connect under way is still set. */
+    if (evt == NETCONN_EVT_ERROR && (conn->flags & NETCONN_FLAG_IN_NONBLOCKING_CONNECT)) {
+        if (conn->pending_err == ERR_RST)
+            conn->pending_err = ERR_PORT_REFUSED;
+        else if (conn->pending_err == ERR_ABRT)
+            conn->pending_err = ERR_PORT_TIMEDOUT;
+    }
     waitqueue_wake_all(&lwip_port_mbox_wq);
 }
 
@@ -149,6 +172,8 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
+    if (type == SOCK_DGRAM)
+        netconn_set_recvbufsize(conn, BUF_MAX);     /* Linux's default, as reported */
     int err = s ? file_for(s, nonblock, out) : -ENOMEM;
     if (err) {
         kfree(s);
@@ -173,6 +198,17 @@ static bool readable(struct inet_sock *s)
         return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
     return s->rx || s->eof || s->rd_shut || lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
            tcp_gone(s);
+}
+
+/* Room to send again: lwIP's own low-water marks (its SENDPLUS event), or the
+ * connection is gone (the send finds out). A racy look at the PCB, which lives in
+ * a static pool. */
+static bool writable(struct inet_sock *s)
+{
+    struct tcp_pcb *pcb = __atomic_load_n(&s->conn->pcb.tcp, __ATOMIC_ACQUIRE);
+    if (!pcb || s->conn->state == NETCONN_CONNECT)
+        return pcb == NULL;
+    return tcp_sndbuf(pcb) > TCP_SNDLOWAT && tcp_sndqueuelen(pcb) < TCP_SNDQUEUELOWAT;
 }
 
 /* A TCP connect under way has ended (lwIP changes the state before its event). */
@@ -329,14 +365,37 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
     }
 }
 
+/* Queues what fits without blocking inside lwIP; a blocking send then waits for
+ * room, interruptibly, until SO_SNDTIMEO. As Linux: what was queued when a signal
+ * or the timeout came, else -EINTR / -EAGAIN. */
 static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool nonblock)
 {
-    size_t written = 0;
-    err_t e = netconn_write_partly(s->conn, buf, n,
-                                   NETCONN_COPY | (nonblock ? NETCONN_DONTBLOCK : 0), &written);
-    if (e == ERR_OK || (written && e == ERR_WOULDBLOCK))
-        return (ssize_t)written;
-    return errno_of(e);
+    uint64_t deadline = nonblock ? 0 : deadline_of(&s->sndtimeo);
+    size_t done = 0;
+    for (;;) {
+        size_t written = 0;
+        err_t e = netconn_write_partly(s->conn, (const uint8_t *)buf + done, n - done,
+                                       NETCONN_COPY | NETCONN_DONTBLOCK, &written);
+        done += written;
+        if (e != ERR_OK && e != ERR_WOULDBLOCK && e != ERR_MEM)
+            return done ? (ssize_t)done : errno_of(e);
+        if (done == n)
+            return (ssize_t)done;
+        if (nonblock)
+            return done ? (ssize_t)done : -EAGAIN;
+        /* lwIP out of segments or pbufs while its buffer has room: retry soon. */
+        uint64_t until = deadline;
+        bool short_wait = !written && cond_now(s, writable);
+        if (short_wait) {
+            uint64_t soon = time_ns() + 10000000u;
+            until = deadline && deadline < soon ? deadline : soon;
+        }
+        int err = wait_for(s, writable, until);
+        if (err == -EAGAIN && short_wait && (!deadline || time_ns() < deadline))
+            err = 0;
+        if (err)
+            return done ? (ssize_t)done : err;
+    }
 }
 
 static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
@@ -529,6 +588,10 @@ static int in_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         UNLOCK_TCPIP_CORE();
     } else if (level == IPPROTO_IP && opt == IP_RECVERR) {
         v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IP && opt == IP_TTL) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.ip ? s->conn->pcb.ip->ttl : IP_DEFAULT_TTL;
+        UNLOCK_TCPIP_CORE();
     } else if (level != SOL_SOCKET) {
         return -ENOPROTOOPT;
     } else if (opt == SO_TYPE) {
@@ -541,10 +604,27 @@ static int in_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         v = s->listening;
     } else if (opt == SO_ERROR) {
         v = -errno_of(netconn_err(s->conn));
-    } else if (opt == SO_REUSEADDR) {
+    } else if (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) {
         LOCK_TCPIP_CORE();
-        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, SOF_REUSEADDR) != 0 : 0;
+        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, opt == SO_REUSEADDR ? SOF_REUSEADDR
+                                                                                : SOF_KEEPALIVE) != 0
+                            : 0;
         UNLOCK_TCPIP_CORE();
+    } else if (opt == SO_RCVBUF || opt == SO_SNDBUF) {
+        /* Unset: what bounds the data lwIP holds (TCP: its fixed window and send
+         * buffer; UDP: the receive queue's limit). */
+        LOCK_TCPIP_CORE();
+        v = opt == SO_RCVBUF ? s->rcvbuf : s->sndbuf;
+        UNLOCK_TCPIP_CORE();
+        if (!v)
+            v = s->type == SOCK_DGRAM ? BUF_MAX : opt == SO_RCVBUF ? TCP_WND : TCP_SND_BUF;
+    } else if (opt == SO_LINGER) {
+        LOCK_TCPIP_CORE();
+        int32_t l[2] = { s->linger_on, s->linger_secs };
+        UNLOCK_TCPIP_CORE();
+        memcpy(val, l, sizeof(l));      /* struct linger */
+        *len = sizeof(l);
+        return 0;
     } else if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW || opt == SO_SNDTIMEO ||
                opt == SO_SNDTIMEO_NEW) {
         uint64_t ns = __atomic_load_n(opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ?
@@ -580,9 +660,6 @@ static int in_setsockopt(void *p, int level, int opt, const void *val, uint32_t 
             __atomic_store_n(&s->rcvtimeo, ns, __ATOMIC_RELAXED);
         } else {
             __atomic_store_n(&s->sndtimeo, ns, __ATOMIC_RELAXED);
-            /* A blocking TCP send waits inside lwIP, which honours its own limit. */
-            uint64_t ms = (ns + 999999) / 1000000;
-            netconn_set_sendtimeout(s->conn, (s32_t)(ms > 0x7fffffff ? 0x7fffffff : ms));
         }
         return 0;
     }
@@ -595,13 +672,37 @@ static int in_setsockopt(void *p, int level, int opt, const void *val, uint32_t 
         __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
         return 0;
     }
+    if (level == IPPROTO_IP && opt == IP_TTL && v != -1 && (v < 1 || v > 255))
+        return -EINVAL;
+    if (level == SOL_SOCKET && opt == SO_LINGER && len < 2 * sizeof(int32_t))
+        return -EINVAL;
+    int32_t lg[2] = { 0, 0 };
+    if (level == SOL_SOCKET && opt == SO_LINGER)
+        memcpy(lg, val, sizeof(lg));
+    /* As Linux: capped at rmem_max/wmem_max, doubled, at least the minimum. */
+    int buf = v < 1 ? 1 : v > BUF_MAX ? BUF_MAX : v;
+    buf *= 2;
     LOCK_TCPIP_CORE();
     int err = 0;
-    if (level == SOL_SOCKET && opt == SO_REUSEADDR && s->conn->pcb.ip) {
+    if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) && s->conn->pcb.ip) {
+        u8_t o = opt == SO_REUSEADDR ? SOF_REUSEADDR : SOF_KEEPALIVE;
         if (v)
-            ip_set_option(s->conn->pcb.ip, SOF_REUSEADDR);
+            ip_set_option(s->conn->pcb.ip, o);
         else
-            ip_reset_option(s->conn->pcb.ip, SOF_REUSEADDR);
+            ip_reset_option(s->conn->pcb.ip, o);
+    } else if (level == SOL_SOCKET && opt == SO_RCVBUF) {
+        s->rcvbuf = buf < RCVBUF_MIN ? RCVBUF_MIN : buf;
+        if (s->type == SOCK_DGRAM)
+            netconn_set_recvbufsize(s->conn, s->rcvbuf);
+    } else if (level == SOL_SOCKET && opt == SO_SNDBUF) {
+        s->sndbuf = buf < SNDBUF_MIN ? SNDBUF_MIN : buf;
+    } else if (level == SOL_SOCKET && opt == SO_LINGER) {
+        s->linger_on = lg[0] != 0;
+        s->linger_secs = lg[1] < 0 ? 0 : lg[1] > 32767 ? 32767 : lg[1];
+        /* lwIP's close waits up to this for unsent data (or aborts at 0). */
+        s->conn->linger = s->linger_on ? (s16_t)s->linger_secs : -1;
+    } else if (level == IPPROTO_IP && opt == IP_TTL && s->conn->pcb.ip) {
+        s->conn->pcb.ip->ttl = (u8_t)(v == -1 ? IP_DEFAULT_TTL : v);
     } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM &&
                s->conn->pcb.tcp) {
         if (v)
@@ -636,8 +737,8 @@ static ssize_t inet_write(struct file *f, const void *buf, size_t n)
     return in_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
 }
 
-/* POLLOUT is "connected and not shut down" (a full TCP send buffer is not seen:
- * a non-blocking send then returns EAGAIN). */
+/* POLLOUT: connected, not shut down, and lwIP's send buffer past its low-water
+ * mark; POLLERR: an error SO_ERROR would report. */
 static int inet_poll(struct file *f)
 {
     struct inet_sock *s = f->priv;
@@ -649,8 +750,10 @@ static int inet_poll(struct file *f)
     if (s->type == SOCK_DGRAM)
         m |= POLLOUT;
     else if (!s->listening && !s->wr_shut && s->conn->state != NETCONN_CONNECT &&
-             s->conn->pcb.tcp)
+             s->conn->pcb.tcp && writable(s))
         m |= POLLOUT;
+    if (__atomic_load_n(&s->conn->pending_err, __ATOMIC_RELAXED) != ERR_OK)
+        m |= POLLERR;
     if (s->type == SOCK_STREAM && (s->eof || tcp_gone(s)))
         m |= POLLHUP;
     return m;
@@ -669,6 +772,13 @@ static void inet_release(struct file *f)
         return;
     if (s->rx)
         pbuf_free(s->rx);
+    /* SO_LINGER with 0 s: Linux resets the connection, unsent data or not. */
+    if (s->type == SOCK_STREAM && s->linger_on && !s->linger_secs && !s->listening) {
+        LOCK_TCPIP_CORE();
+        if (s->conn->pcb.tcp && s->conn->state != NETCONN_CONNECT)
+            tcp_abort(s->conn->pcb.tcp);
+        UNLOCK_TCPIP_CORE();
+    }
     netconn_delete(s->conn);
     kfree(s);
 }
