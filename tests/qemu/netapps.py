@@ -12,14 +12,16 @@ NXDOMAIN for other names. It also runs an HTTP server (the host's 10.0.2.2:PORT)
 One boot (tools/osc-run --net --fwd HOSTPORT:8080), a shell script in the guest:
 /etc/resolv.conf was written from the DHCP lease; tests/qemu/resolve.c (static
 musl and glibc) resolves the known and an unknown name through getaddrinfo and
-the OSCortex call dns_resolve (0x4B8); busybox nslookup asks too; busybox wget
+the OSCortex call dns_resolve (0x4B8), and localhost (the image's /etc/hosts);
+busybox nslookup asks too; busybox wget
 fetches a 16 MiB file from the host's server by name (md5 compared); busybox httpd
 serves a page and a 16 MiB file that the host's curl fetches through the forwarded
 port, byte-exact (md5). The guest then waits (polling the host's server) until
 the host is done.
 
 usage: netapps.py    tests: netapps_resolv_conf_from_dhcp, netapps_musl_getaddrinfo,
-                            netapps_glibc_getaddrinfo, netapps_dns_resolve_call,
+                            netapps_glibc_getaddrinfo, netapps_localhost_from_etc_hosts,
+                            netapps_dns_resolve_call,
                             netapps_busybox_nslookup, netapps_guest_wget_from_host,
                             netapps_host_curl_page_from_guest_httpd,
                             netapps_host_curl_big_file_from_guest_httpd
@@ -55,8 +57,8 @@ BIG = 16 * 1024 * 1024
 SCRIPT = r"""
 i=0; while ! grep -q nameserver /etc/resolv.conf 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 echo "resolv: $(grep nameserver /etc/resolv.conf | tr '\n' ' ')"
-/bin/resolve.musl @NAME@ @MISSING@ | sed 's/^/musl /'
-/bin/resolve.glibc @NAME@ @MISSING@ | sed 's/^/glibc /'
+/bin/resolve.musl @NAME@ @MISSING@ localhost | sed 's/^/musl /'
+/bin/resolve.glibc @NAME@ @MISSING@ localhost | sed 's/^/glibc /'
 echo "nslookup: $(nslookup @NAME@ 2>&1 | tr '\n' ' ')"
 echo "wget-md5: $(wget -q -O - http://@NAME@:@HPORT@/data | md5sum)"
 mkdir -p /www
@@ -240,6 +242,10 @@ def main():
                       "%s gai %s %s" % (libc, NAME, NAME_ADDR) in out
                       and "%s gai %s error EAI_NONAME" % (libc, MISSING) in out,
                       "%s's getaddrinfo did not give %s / EAI_NONAME" % (libc, NAME_ADDR), tail)
+        rep.check("netapps_localhost_from_etc_hosts",
+                  "musl gai localhost 127.0.0.1" in out and "glibc gai localhost 127.0.0.1" in out
+                  and ("localhost", 1) not in dns.queries,
+                  "localhost did not come from the image's /etc/hosts", tail)
         rep.check("netapps_dns_resolve_call",
                   "musl osc %s %s" % (NAME, NAME_ADDR) in out
                   and "glibc osc %s %s" % (NAME, NAME_ADDR) in out

@@ -20,52 +20,10 @@
 #include "lwip/tcpip.h"
 #include "port.h"
 
+#include "inet_internal.h"
+
 #define SOCKFS_MAGIC    0x534F434Bu
 #define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
-#define TCP_NODELAY     1
-#define IP_TTL          2
-#define IP_RECVERR      11
-#define SO_KEEPALIVE    9
-#define SO_LINGER       13
-#define BUF_MAX         212992      /* Linux's rmem_max/wmem_max and UDP default */
-#define RCVBUF_MIN      2304        /* Linux's SOCK_MIN_RCVBUF (x86_64) */
-#define SNDBUF_MIN      4608        /* Linux's SOCK_MIN_SNDBUF */
-
-/* lwIP reports a refused connect (a reset answering the SYN) as ERR_RST and one
- * that timed out as ERR_ABRT, like any later reset or abort; inet_event renames
- * them while the connect is under way so SO_ERROR and connect can say which. */
-#define ERR_PORT_REFUSED  ((err_t)-64)
-#define ERR_PORT_TIMEDOUT ((err_t)-65)
-
-struct sockaddr_in_k {
-    uint16_t family;
-    uint16_t port;                  /* network order */
-    uint32_t addr;                  /* network order */
-    uint8_t zero[8];
-};
-
-struct inet_sock {
-    struct netconn *conn;
-    int type;                       /* SOCK_STREAM or SOCK_DGRAM */
-    /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
-     * end seen, shutdown(SHUT_RD). One reader at a time. */
-    struct mutex rx_lock;
-    struct pbuf *rx;
-    u16_t rx_off;
-    bool eof, rd_shut;
-    /* Under tx_lock: one sender at a time (a netconn has one completion semaphore). */
-    struct mutex tx_lock;
-    bool wr_shut;
-    bool listening;                 /* set once by listen, before waiters look */
-    bool udp_connected;             /* a UDP socket has a default destination */
-    bool connected;                 /* TCP: connect (begun) or accept succeeded */
-    uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
-    bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
-    /* Under the tcpip core lock: */
-    int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
-    bool linger_on;                 /* SO_LINGER */
-    int linger_secs;
-};
 
 static const struct file_ops inet_ops;
 
@@ -75,7 +33,7 @@ void *inet_of(struct file *f)
 }
 
 /* lwIP's errors as Linux errnos. */
-static int errno_of(err_t err)
+int inet_errno(err_t err)
 {
     switch (err) {
     case ERR_OK: return 0;
@@ -272,7 +230,7 @@ static int in_bind(void *p, const struct sock_addr *a)
     ip_addr_t ip;
     u16_t port;
     int err = addr_from(a, &ip, &port);
-    return err ? err : errno_of(netconn_bind(s->conn, &ip, port));
+    return err ? err : inet_errno(netconn_bind(s->conn, &ip, port));
 }
 
 static int in_listen(void *p, int backlog)
@@ -283,7 +241,7 @@ static int in_listen(void *p, int backlog)
     if (s->listening)
         return 0;
     backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
-    int err = errno_of(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
+    int err = inet_errno(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
     if (!err) {
         netconn_set_nonblocking(s->conn, 1);    /* accept never blocks inside lwIP */
         __atomic_store_n(&s->listening, true, __ATOMIC_RELEASE);
@@ -325,7 +283,7 @@ static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
     /* A refused TCP connection is a reset answering the SYN. */
     if (e == ERR_RST && s->type == SOCK_STREAM)
         return -ECONNREFUSED;
-    return errno_of(e);
+    return inet_errno(e);
 }
 
 static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **out,
@@ -356,7 +314,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
             return 0;
         }
         if (e != ERR_WOULDBLOCK)
-            return e == ERR_ABRT ? -ECONNABORTED : errno_of(e);
+            return e == ERR_ABRT ? -ECONNABORTED : inet_errno(e);
         if (nonblock)
             return -EAGAIN;
         int err = wait_for(s, readable, deadline);
@@ -378,7 +336,7 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
                                        NETCONN_COPY | NETCONN_DONTBLOCK, &written);
         done += written;
         if (e != ERR_OK && e != ERR_WOULDBLOCK && e != ERR_MEM)
-            return done ? (ssize_t)done : errno_of(e);
+            return done ? (ssize_t)done : inet_errno(e);
         if (done == n)
             return (ssize_t)done;
         if (nonblock)
@@ -428,7 +386,7 @@ static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
     netbuf_delete(nb);
     if (e == ERR_CONN)
         return -EDESTADDRREQ;
-    return e == ERR_OK ? (ssize_t)n : errno_of(e);
+    return e == ERR_OK ? (ssize_t)n : inet_errno(e);
 }
 
 /* scm: socket_msg.c lets no ancillary data through to AF_INET. */
@@ -473,7 +431,7 @@ static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
             if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && tcp_gone(s))
                 s->eof = true;
             else
-                return errno_of(e);
+                return inet_errno(e);
         } else {
             s->rx = pb;
             s->rx_off = 0;
@@ -501,7 +459,7 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
         return -EOPNOTSUPP;             /* a datagram taken is gone from the mailbox */
     err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &nb, NETCONN_DONTBLOCK);
     if (e != ERR_OK)
-        return errno_of(e);
+        return inet_errno(e);
     u16_t len = netbuf_len(nb);
     size_t k = MIN(n, (size_t)len);
     netbuf_copy(nb, buf, (u16_t)k);
@@ -553,7 +511,7 @@ static int in_shutdown(void *p, int how)
     bool rd = how != SHUT_WR, wr = how != SHUT_RD;
     err_t e = netconn_shutdown(s->conn, 0, wr);
     if (e != ERR_OK)
-        return errno_of(e);
+        return inet_errno(e);
     if (wr)
         s->wr_shut = true;
     if (rd) {
@@ -578,151 +536,13 @@ static int in_name(void *p, bool peer, struct sock_addr *out)
     return 0;
 }
 
-static int in_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
-{
-    struct inet_sock *s = p;
-    int v;
-    if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
-        LOCK_TCPIP_CORE();
-        v = s->conn->pcb.tcp ? tcp_nagle_disabled(s->conn->pcb.tcp) != 0 : 0;
-        UNLOCK_TCPIP_CORE();
-    } else if (level == IPPROTO_IP && opt == IP_RECVERR) {
-        v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
-    } else if (level == IPPROTO_IP && opt == IP_TTL) {
-        LOCK_TCPIP_CORE();
-        v = s->conn->pcb.ip ? s->conn->pcb.ip->ttl : IP_DEFAULT_TTL;
-        UNLOCK_TCPIP_CORE();
-    } else if (level != SOL_SOCKET) {
-        return -ENOPROTOOPT;
-    } else if (opt == SO_TYPE) {
-        v = s->type;
-    } else if (opt == SO_DOMAIN) {
-        v = AF_INET;
-    } else if (opt == SO_PROTOCOL) {
-        v = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-    } else if (opt == SO_ACCEPTCONN) {
-        v = s->listening;
-    } else if (opt == SO_ERROR) {
-        v = -errno_of(netconn_err(s->conn));
-    } else if (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) {
-        LOCK_TCPIP_CORE();
-        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, opt == SO_REUSEADDR ? SOF_REUSEADDR
-                                                                                : SOF_KEEPALIVE) != 0
-                            : 0;
-        UNLOCK_TCPIP_CORE();
-    } else if (opt == SO_RCVBUF || opt == SO_SNDBUF) {
-        /* Unset: what bounds the data lwIP holds (TCP: its fixed window and send
-         * buffer; UDP: the receive queue's limit). */
-        LOCK_TCPIP_CORE();
-        v = opt == SO_RCVBUF ? s->rcvbuf : s->sndbuf;
-        UNLOCK_TCPIP_CORE();
-        if (!v)
-            v = s->type == SOCK_DGRAM ? BUF_MAX : opt == SO_RCVBUF ? TCP_WND : TCP_SND_BUF;
-    } else if (opt == SO_LINGER) {
-        LOCK_TCPIP_CORE();
-        int32_t l[2] = { s->linger_on, s->linger_secs };
-        UNLOCK_TCPIP_CORE();
-        memcpy(val, l, sizeof(l));      /* struct linger */
-        *len = sizeof(l);
-        return 0;
-    } else if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW || opt == SO_SNDTIMEO ||
-               opt == SO_SNDTIMEO_NEW) {
-        uint64_t ns = __atomic_load_n(opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ?
-                                      &s->rcvtimeo : &s->sndtimeo, __ATOMIC_RELAXED);
-        int64_t tv[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000u) };
-        memcpy(val, tv, sizeof(tv));    /* struct timeval (x86_64: two longs) */
-        *len = sizeof(tv);
-        return 0;
-    } else {
-        return -ENOPROTOOPT;
-    }
-    memcpy(val, &v, sizeof(v));
-    *len = sizeof(v);
-    return 0;
-}
-
-static int in_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
-{
-    struct inet_sock *s = p;
-    int v;
-    if (level == SOL_SOCKET && (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ||
-                                opt == SO_SNDTIMEO || opt == SO_SNDTIMEO_NEW)) {
-        int64_t tv[2];
-        if (len < sizeof(tv))
-            return -EINVAL;
-        memcpy(tv, val, sizeof(tv));
-        if (tv[1] < 0 || tv[1] >= 1000000)
-            return -EDOM;
-        /* Negative: Linux's "do not wait"; 0 0: forever. */
-        uint64_t ns = tv[0] < 0 ? 1 : tv[0] > 1000000000 ? 1000000000ull * 1000000000u
-                      : (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
-        if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW) {
-            __atomic_store_n(&s->rcvtimeo, ns, __ATOMIC_RELAXED);
-        } else {
-            __atomic_store_n(&s->sndtimeo, ns, __ATOMIC_RELAXED);
-        }
-        return 0;
-    }
-    if (len < sizeof(v))
-        return -EINVAL;
-    memcpy(&v, val, sizeof(v));
-    /* glibc's resolver gives up on a socket that refuses IP_RECVERR. lwIP hands no
-     * ICMP errors to a netconn, so there is never anything on the error queue. */
-    if (level == IPPROTO_IP && opt == IP_RECVERR) {
-        __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
-        return 0;
-    }
-    if (level == IPPROTO_IP && opt == IP_TTL && v != -1 && (v < 1 || v > 255))
-        return -EINVAL;
-    if (level == SOL_SOCKET && opt == SO_LINGER && len < 2 * sizeof(int32_t))
-        return -EINVAL;
-    int32_t lg[2] = { 0, 0 };
-    if (level == SOL_SOCKET && opt == SO_LINGER)
-        memcpy(lg, val, sizeof(lg));
-    /* As Linux: capped at rmem_max/wmem_max, doubled, at least the minimum. */
-    int buf = v < 1 ? 1 : v > BUF_MAX ? BUF_MAX : v;
-    buf *= 2;
-    LOCK_TCPIP_CORE();
-    int err = 0;
-    if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) && s->conn->pcb.ip) {
-        u8_t o = opt == SO_REUSEADDR ? SOF_REUSEADDR : SOF_KEEPALIVE;
-        if (v)
-            ip_set_option(s->conn->pcb.ip, o);
-        else
-            ip_reset_option(s->conn->pcb.ip, o);
-    } else if (level == SOL_SOCKET && opt == SO_RCVBUF) {
-        s->rcvbuf = buf < RCVBUF_MIN ? RCVBUF_MIN : buf;
-        if (s->type == SOCK_DGRAM)
-            netconn_set_recvbufsize(s->conn, s->rcvbuf);
-    } else if (level == SOL_SOCKET && opt == SO_SNDBUF) {
-        s->sndbuf = buf < SNDBUF_MIN ? SNDBUF_MIN : buf;
-    } else if (level == SOL_SOCKET && opt == SO_LINGER) {
-        s->linger_on = lg[0] != 0;
-        s->linger_secs = lg[1] < 0 ? 0 : lg[1] > 32767 ? 32767 : lg[1];
-        /* lwIP's close waits up to this for unsent data (or aborts at 0). */
-        s->conn->linger = s->linger_on ? (s16_t)s->linger_secs : -1;
-    } else if (level == IPPROTO_IP && opt == IP_TTL && s->conn->pcb.ip) {
-        s->conn->pcb.ip->ttl = (u8_t)(v == -1 ? IP_DEFAULT_TTL : v);
-    } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM &&
-               s->conn->pcb.tcp) {
-        if (v)
-            tcp_nagle_disable(s->conn->pcb.tcp);
-        else
-            tcp_nagle_enable(s->conn->pcb.tcp);
-    } else {
-        err = -ENOPROTOOPT;
-    }
-    UNLOCK_TCPIP_CORE();
-    return err;
-}
-
 static size_t in_max_send(void *p) { (void)p; return UDP_MAX; }
 static bool in_is_stream(void *p) { return ((struct inet_sock *)p)->type == SOCK_STREAM; }
 
 const struct sock_family inet_family = {
     .bind = in_bind, .listen = in_listen, .connect = in_connect, .accept = in_accept,
     .send = in_send, .recv = in_recv, .shutdown = in_shutdown, .name = in_name,
-    .getsockopt = in_getsockopt, .setsockopt = in_setsockopt, .max_send = in_max_send,
+    .getsockopt = inet_getsockopt, .setsockopt = inet_setsockopt, .max_send = in_max_send,
     .is_stream = in_is_stream,
 };
 
