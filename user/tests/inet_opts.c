@@ -2,7 +2,7 @@
  * SO_LINGER (a zero linger resets the connection), SO_RCVBUF/SO_SNDBUF (Linux
  * doubles what it is given), IP_TTL, a refused non-blocking connect (ECONNREFUSED
  * in SO_ERROR), a blocking send to a peer that does not read ended by a signal,
- * and POLLOUT off while the send buffer is full. */
+ * POLLOUT off while the send buffer is full, MSG_PEEK on UDP and FIONREAD. */
 #define _GNU_SOURCE
 #include "testlib.h"
 
@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -228,4 +229,85 @@ TEST(pollout_is_off_while_the_send_buffer_is_full_and_back_when_drained)
     CHECK(p.revents & POLLOUT);
     close(c);
     close(s);
+}
+
+/* Two UDP sockets on 127.0.0.1, *b's address in *ba. */
+static int udp_pair(int *a, int *b, struct sockaddr_in *ba)
+{
+    *a = socket(AF_INET, SOCK_DGRAM, 0);
+    *b = socket(AF_INET, SOCK_DGRAM, 0);
+    memset(ba, 0, sizeof(*ba));
+    ba->sin_family = AF_INET;
+    ba->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(*ba);
+    if (*a < 0 || *b < 0 || bind(*b, (struct sockaddr *)ba, sizeof(*ba)) ||
+        getsockname(*b, (struct sockaddr *)ba, &len))
+        return -1;
+    return 0;
+}
+
+TEST(udp_msg_peek_leaves_the_datagram_for_the_next_receive)
+{
+    int a, b;
+    struct sockaddr_in ba;
+    REQUIRE(udp_pair(&a, &b, &ba) == 0);
+    CHECK_EQ(sendto(a, "first", 5, 0, (struct sockaddr *)&ba, sizeof(ba)), 5);
+    CHECK_EQ(sendto(a, "second", 6, 0, (struct sockaddr *)&ba, sizeof(ba)), 6);
+    struct pollfd p = { b, POLLIN, 0 };
+    CHECK_EQ(poll(&p, 1, 5000), 1);
+    char buf[16] = "";
+    struct sockaddr_in from;
+    socklen_t fl = sizeof(from);
+    CHECK_EQ(recvfrom(b, buf, sizeof(buf), MSG_PEEK, (struct sockaddr *)&from, &fl), 5);
+    CHECK(memcmp(buf, "first", 5) == 0 && from.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+    CHECK_EQ(recv(b, buf, 3, MSG_PEEK), 3);
+    CHECK_EQ(recv(b, buf, sizeof(buf), 0), 5);
+    CHECK(memcmp(buf, "first", 5) == 0);
+    CHECK_EQ(poll(&p, 1, 5000), 1);
+    CHECK_EQ(recv(b, buf, sizeof(buf), 0), 6);
+    CHECK(memcmp(buf, "second", 6) == 0);
+    CHECK_ERR(recv(b, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);
+    close(a);
+    close(b);
+}
+
+TEST(fionread_counts_a_streams_bytes_and_the_next_datagram)
+{
+    int c, s, v = -1;
+    REQUIRE(tcp_pair(&c, &s) == 0);
+    static char data[1000];
+    CHECK_EQ(send(c, data, sizeof(data), 0), (ssize_t)sizeof(data));
+    for (int i = 0; i < 200 && (ioctl(s, FIONREAD, &v) != 0 || v < (int)sizeof(data)); i++)
+        usleep(10000);
+    CHECK_EQ(v, (int)sizeof(data));
+    CHECK_EQ(read(s, data, 300), 300);
+    CHECK_EQ(ioctl(s, FIONREAD, &v), 0);
+    CHECK_EQ(v, 700);
+    CHECK_EQ(ioctl(c, TIOCOUTQ, &v), 0);        /* SIOCOUTQ */
+    CHECK(v >= 0 && v <= (int)sizeof(data));
+    close(c);
+    close(s);
+    unsigned short port;
+    int l = listener(&port);
+    REQUIRE(l >= 0);
+    CHECK_ERR(ioctl(l, FIONREAD, &v), EINVAL);
+    close(l);
+
+    int a, b;
+    struct sockaddr_in ba;
+    REQUIRE(udp_pair(&a, &b, &ba) == 0);
+    CHECK_EQ(ioctl(b, FIONREAD, &v), 0);
+    CHECK_EQ(v, 0);
+    CHECK_EQ(sendto(a, data, 10, 0, (struct sockaddr *)&ba, sizeof(ba)), 10);
+    CHECK_EQ(sendto(a, data, 20, 0, (struct sockaddr *)&ba, sizeof(ba)), 20);
+    struct pollfd p = { b, POLLIN, 0 };
+    CHECK_EQ(poll(&p, 1, 5000), 1);
+    CHECK_EQ(ioctl(b, FIONREAD, &v), 0);
+    CHECK_EQ(v, 10);                            /* the next datagram's size */
+    CHECK_EQ(recv(b, data, sizeof(data), 0), 10);
+    CHECK_EQ(poll(&p, 1, 5000), 1);
+    CHECK_EQ(ioctl(b, FIONREAD, &v), 0);
+    CHECK_EQ(v, 20);
+    close(a);
+    close(b);
 }

@@ -37,6 +37,7 @@ struct inet_sock {
     struct mutex rx_lock;
     struct pbuf *rx;
     u16_t rx_off;
+    struct netbuf *dgram;           /* UDP: taken by MSG_PEEK or FIONREAD, not yet read */
     bool eof, rd_shut;
     /* Under tx_lock: one sender at a time (a netconn has one completion semaphore). */
     struct mutex tx_lock;
@@ -57,3 +58,8 @@ int inet_errno(err_t err);
 /* inet_opts.c: the family's get/setsockopt (struct sock_family's contract). */
 int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len);
 int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len);
+/* inet_opts.c: FIONREAD (SIOCINQ) and SIOCOUTQ. */
+long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
+/* inet_sock.c: under rx_lock, the next datagram kept in s->dgram (fetched without
+ * waiting); 0 or -EAGAIN / another -errno. */
+int inet_udp_hold_locked(struct inet_sock *s);

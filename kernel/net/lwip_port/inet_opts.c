@@ -1,9 +1,12 @@
 /* AF_INET socket options: get/setsockopt for SOL_SOCKET, IPPROTO_IP and
- * IPPROTO_TCP on lwIP netconns (Linux's values and limits). */
+ * IPPROTO_TCP on lwIP netconns (Linux's values and limits), and the queue-size
+ * ioctls. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/net.h>
+#include <osc/uaccess.h>
+#include <osc/vfs.h>
 
 #include "lwip/api.h"
 #include "lwip/tcp.h"
@@ -148,4 +151,37 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     }
     UNLOCK_TCPIP_CORE();
     return err;
+}
+
+#define SIOCINQ  0x541B         /* FIONREAD */
+#define SIOCOUTQ 0x5411         /* TIOCOUTQ */
+
+/* SIOCINQ: a stream's bytes waiting to be read, the next datagram's size (0: none);
+ * SIOCOUTQ: a stream's bytes sent but not yet acknowledged or not yet sent (UDP
+ * holds none: lwIP sends at once). A listener: -EINVAL, as Linux. */
+long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    struct inet_sock *s = f->priv;
+    if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+        return -ENOTTY;
+    if (s->listening)
+        return -EINVAL;
+    int v = 0;
+    if (cmd == SIOCOUTQ) {
+        if (s->type == SOCK_STREAM) {
+            LOCK_TCPIP_CORE();
+            v = s->conn->pcb.tcp ? TCP_SND_BUF - tcp_sndbuf(s->conn->pcb.tcp) : 0;
+            UNLOCK_TCPIP_CORE();
+        }
+    } else {
+        mutex_lock(&s->rx_lock);
+        if (s->type == SOCK_STREAM) {
+            v = s->rx ? s->rx->tot_len - s->rx_off : 0;
+            v += __atomic_load_n(&s->conn->recv_avail, __ATOMIC_ACQUIRE);
+        } else if (inet_udp_hold_locked(s) == 0) {
+            v = netbuf_len(s->dgram);
+        }
+        mutex_unlock(&s->rx_lock);
+    }
+    return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;
 }

@@ -154,7 +154,8 @@ static bool readable(struct inet_sock *s)
 {
     if (s->listening)
         return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
-    return s->rx || s->eof || s->rd_shut || lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
+    return s->rx || s->dgram || s->eof || s->rd_shut ||
+           lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
            tcp_gone(s);
 }
 
@@ -451,15 +452,24 @@ static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
     return (ssize_t)k;
 }
 
+int inet_udp_hold_locked(struct inet_sock *s)
+{
+    if (s->dgram)
+        return 0;
+    err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &s->dgram, NETCONN_DONTBLOCK);
+    if (e != ERR_OK)
+        s->dgram = NULL;
+    return inet_errno(e);
+}
+
+/* One datagram, kept for the next receive under MSG_PEEK. */
 static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags,
                                struct sock_addr *from, size_t *full)
 {
-    struct netbuf *nb = NULL;
-    if (flags & MSG_PEEK)
-        return -EOPNOTSUPP;             /* a datagram taken is gone from the mailbox */
-    err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &nb, NETCONN_DONTBLOCK);
-    if (e != ERR_OK)
-        return inet_errno(e);
+    int err = inet_udp_hold_locked(s);
+    if (err)
+        return err;
+    struct netbuf *nb = s->dgram;
     u16_t len = netbuf_len(nb);
     size_t k = MIN(n, (size_t)len);
     netbuf_copy(nb, buf, (u16_t)k);
@@ -467,7 +477,10 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
         *full = len;
     if (from)
         addr_to(from, netbuf_fromaddr(nb), netbuf_fromport(nb));
-    netbuf_delete(nb);
+    if (!(flags & MSG_PEEK)) {
+        netbuf_delete(nb);
+        s->dgram = NULL;
+    }
     return (ssize_t)k;
 }
 
@@ -592,6 +605,8 @@ static void inet_release(struct file *f)
         return;
     if (s->rx)
         pbuf_free(s->rx);
+    if (s->dgram)
+        netbuf_delete(s->dgram);
     /* SO_LINGER with 0 s: Linux resets the connection, unsent data or not. */
     if (s->type == SOCK_STREAM && s->linger_on && !s->linger_secs && !s->listening) {
         LOCK_TCPIP_CORE();
@@ -604,7 +619,8 @@ static void inet_release(struct file *f)
 }
 
 static const struct file_ops inet_ops = {
-    .read = inet_read, .write = inet_write, .rw_iov = sock_rw_iov, .poll = inet_poll,
+    .read = inet_read, .write = inet_write, .rw_iov = sock_rw_iov, .ioctl = inet_ioctl,
+    .poll = inet_poll,
     .poll_wq = inet_poll_wq, .release = inet_release, .statfs_magic = SOCKFS_MAGIC,
     .stat_mode = S_IFSOCK | 0777,
 };
