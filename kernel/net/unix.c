@@ -21,11 +21,6 @@ struct waitqueue unix_wq = { .lock = SPINLOCK_INIT("unix", 70) };
 static struct unix_sock *bound_list;    /* every named socket, under `unix` */
 static uint64_t next_ino = 1, next_autobind = 1;
 
-/* Objects freed under `unix` go here and are kfree'd once it is dropped (`heap`
- * ranks below it); so are in-flight files dropped (a file's release may take
- * `unix` itself: a socket sent over a socket). */
-struct gc { struct unix_sock *socks; struct umsg *msgs; struct scm_fds *fds; };
-
 static void gc_free(struct gc *g)
 {
     while (g->msgs) {
@@ -47,10 +42,7 @@ static void put_locked(struct unix_sock *s, struct gc *g)
 {
     if (--s->refs > 0)
         return;
-    if (s->rq_tail) {
-        s->rq_tail->next = g->msgs;
-        g->msgs = s->rq;
-    }
+    unix_queue_drop_locked(s, g);
     s->gc_next = g->socks;
     g->socks = s;
 }
@@ -106,6 +98,7 @@ static void file_bind(struct file *f, struct unix_sock *s)
     s->ino = next_ino++;
     spin_unlock_irqrestore(&unix_wq.lock, fl);
     ksnprintf(f->path, 32, "socket:[%lu]", (unsigned long)s->ino);
+    s->file = f;
     f->priv = s;
 }
 
@@ -441,6 +434,7 @@ int unix_accept(struct unix_sock *s, bool nonblock, bool new_nonblock, struct fi
         return err;
     }
     waitqueue_wake_all(&unix_wq);       /* connectors waiting for queue room */
+    e->file = f;
     f->priv = e;
     ksnprintf(f->path, 32, "socket:[%lu]", (unsigned long)e->ino);
     *out = f;
@@ -547,6 +541,7 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
             if (scm && scm->fds) {      /* the files go with the first part */
                 m->fds = scm->fds;
                 scm->fds = NULL;
+                unix_inflight_locked(m->fds, 1);
             }
             enqueue_locked(t, m);
             m = NULL;
@@ -586,6 +581,7 @@ static void take_fds_locked(struct umsg *m, int flags, struct scm_k *scm,
         *peek_set = NULL;
         return;
     }
+    unix_inflight_locked(m->fds, -1);
     if (scm) {
         scm->fds = m->fds;
     } else {
@@ -741,15 +737,11 @@ static void unix_release(struct file *f)
         put_locked(p, &g);
     }
     /* Unread data goes now; the struct stays while a peer still points here. */
-    if (s->rq_tail) {
-        s->rq_tail->next = g.msgs;
-        g.msgs = s->rq;
-        s->rq = s->rq_tail = NULL;
-        s->rq_bytes = 0;
-    }
+    unix_queue_drop_locked(s, &g);
     struct vnode *node = s->node;
     s->node = NULL;
     put_locked(s, &g);
+    unix_gc_locked(&g);
     spin_unlock_irqrestore(&unix_wq.lock, fl);
     waitqueue_wake_all(&unix_wq);
     vnode_put(node);
