@@ -311,3 +311,25 @@ TEST(fionread_counts_a_streams_bytes_and_the_next_datagram)
     close(a);
     close(b);
 }
+
+TEST(tcp_keepalive_timing_and_so_broadcast_are_set_and_read_back)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(s >= 0 && u >= 0);
+    CHECK_EQ(get_int(s, IPPROTO_TCP, TCP_KEEPIDLE), 7200);      /* Linux's defaults */
+    CHECK_EQ(get_int(s, IPPROTO_TCP, TCP_KEEPINTVL), 75);
+    CHECK_EQ(get_int(s, IPPROTO_TCP, TCP_KEEPCNT), 9);
+    CHECK_EQ(set_int(s, IPPROTO_TCP, TCP_KEEPIDLE, 60), 0);
+    CHECK_EQ(set_int(s, IPPROTO_TCP, TCP_KEEPINTVL, 10), 0);
+    CHECK_EQ(set_int(s, IPPROTO_TCP, TCP_KEEPCNT, 3), 0);
+    CHECK_EQ(get_int(s, IPPROTO_TCP, TCP_KEEPIDLE), 60);
+    CHECK_EQ(get_int(s, IPPROTO_TCP, TCP_KEEPINTVL), 10);
+    CHECK_EQ(get_int(s, IPPROTO_TCP, TCP_KEEPCNT), 3);
+    CHECK_ERR(set_int(s, IPPROTO_TCP, TCP_KEEPIDLE, 0), EINVAL);
+    CHECK_ERR(set_int(s, IPPROTO_TCP, TCP_KEEPCNT, 128), EINVAL);
+    CHECK_EQ(get_int(u, SOL_SOCKET, SO_BROADCAST), 0);
+    CHECK_EQ(set_int(u, SOL_SOCKET, SO_BROADCAST, 1), 0);
+    CHECK_EQ(get_int(u, SOL_SOCKET, SO_BROADCAST), 1);
+    close(s);
+    close(u);
+}

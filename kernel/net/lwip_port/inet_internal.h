@@ -12,6 +12,10 @@
 #define IP_RECVERR      11
 #define SO_KEEPALIVE    9
 #define SO_LINGER       13
+#define SO_BROADCAST    6
+#define TCP_KEEPIDLE    4
+#define TCP_KEEPINTVL   5
+#define TCP_KEEPCNT     6
 #define BUF_MAX         212992      /* Linux's rmem_max/wmem_max and UDP default */
 #define RCVBUF_MIN      2304        /* Linux's SOCK_MIN_RCVBUF (x86_64) */
 #define SNDBUF_MIN      4608        /* Linux's SOCK_MIN_SNDBUF */
@@ -47,6 +51,7 @@ struct inet_sock {
     bool connected;                 /* TCP: connect (begun) or accept succeeded */
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
+    bool broadcast;                 /* SO_BROADCAST (atomic) */
     /* Under the tcpip core lock: */
     int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
     bool linger_on;                 /* SO_LINGER */

@@ -23,6 +23,16 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.tcp ? tcp_nagle_disabled(s->conn->pcb.tcp) != 0 : 0;
         UNLOCK_TCPIP_CORE();
+    } else if (level == IPPROTO_TCP && s->type == SOCK_STREAM &&
+               (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL || opt == TCP_KEEPCNT)) {
+        /* lwIP's keepalive timer: idle and interval in ms, as Linux's defaults. */
+        LOCK_TCPIP_CORE();
+        struct tcp_pcb *pcb = s->conn->pcb.tcp;
+        v = !pcb ? 0 : opt == TCP_KEEPIDLE ? (int)(pcb->keep_idle / 1000)
+                     : opt == TCP_KEEPINTVL ? (int)(pcb->keep_intvl / 1000) : (int)pcb->keep_cnt;
+        UNLOCK_TCPIP_CORE();
+    } else if (level == SOL_SOCKET && opt == SO_BROADCAST) {
+        v = __atomic_load_n(&s->broadcast, __ATOMIC_RELAXED);
     } else if (level == IPPROTO_IP && opt == IP_RECVERR) {
         v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
     } else if (level == IPPROTO_IP && opt == IP_TTL) {
@@ -111,6 +121,15 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     }
     if (level == IPPROTO_IP && opt == IP_TTL && v != -1 && (v < 1 || v > 255))
         return -EINVAL;
+    if (level == SOL_SOCKET && opt == SO_BROADCAST) {
+        __atomic_store_n(&s->broadcast, v != 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (level == IPPROTO_TCP && (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL) &&
+        (v < 1 || v > 32767))
+        return -EINVAL;
+    if (level == IPPROTO_TCP && opt == TCP_KEEPCNT && (v < 1 || v > 127))
+        return -EINVAL;
     if (level == SOL_SOCKET && opt == SO_LINGER && len < 2 * sizeof(int32_t))
         return -EINVAL;
     int32_t lg[2] = { 0, 0 };
@@ -140,6 +159,15 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
         s->conn->linger = s->linger_on ? (s16_t)s->linger_secs : -1;
     } else if (level == IPPROTO_IP && opt == IP_TTL && s->conn->pcb.ip) {
         s->conn->pcb.ip->ttl = (u8_t)(v == -1 ? IP_DEFAULT_TTL : v);
+    } else if (level == IPPROTO_TCP && s->type == SOCK_STREAM && s->conn->pcb.tcp &&
+               (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL || opt == TCP_KEEPCNT)) {
+        struct tcp_pcb *pcb = s->conn->pcb.tcp;
+        if (opt == TCP_KEEPIDLE)
+            pcb->keep_idle = (u32_t)v * 1000;
+        else if (opt == TCP_KEEPINTVL)
+            pcb->keep_intvl = (u32_t)v * 1000;
+        else
+            pcb->keep_cnt = (u32_t)v;
     } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM &&
                s->conn->pcb.tcp) {
         if (v)

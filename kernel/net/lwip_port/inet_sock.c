@@ -368,6 +368,10 @@ static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
         int err = addr_from(dst, &ip, &port);
         if (err)
             return err;
+        /* Linux refuses a broadcast without SO_BROADCAST (here: 255.255.255.255). */
+        if (ip4_addr_get_u32(ip_2_ip4(&ip)) == IPADDR_BROADCAST &&
+            !__atomic_load_n(&s->broadcast, __ATOMIC_RELAXED))
+            return -EACCES;
     }
     struct netbuf *nb = netbuf_new();
     if (!nb)
