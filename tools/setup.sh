@@ -23,6 +23,7 @@ PACKAGES=(
     musl-tools busybox-static cpio                          # userland: init, tests, initramfs
     e2fsprogs                                               # mke2fs/e2fsck: ext2 test images
     dpkg-dev                                                # dpkg-source: busybox's own testsuite (tests/suites/)
+    curl iproute2 util-linux                                # tests/qemu/netapps.py: curl, ip, unshare
 )
 [ $gui = 1 ] && PACKAGES+=(qemu-system-gui)
 # Debian's kernel for the Linux side is fetched by tools/bench.py with `apt-get
