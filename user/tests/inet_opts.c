@@ -2,7 +2,8 @@
  * SO_LINGER (a zero linger resets the connection), SO_RCVBUF/SO_SNDBUF (Linux
  * doubles what it is given), IP_TTL, a refused non-blocking connect (ECONNREFUSED
  * in SO_ERROR), a blocking send to a peer that does not read ended by a signal,
- * POLLOUT off while the send buffer is full, MSG_PEEK on UDP and FIONREAD. */
+ * POLLOUT off while the send buffer is full, MSG_PEEK on UDP, FIONREAD, TCP
+ * keepalive timing, SO_BROADCAST, and ECONNREFUSED on a connected UDP socket. */
 #define _GNU_SOURCE
 #include "testlib.h"
 
@@ -332,4 +333,23 @@ TEST(tcp_keepalive_timing_and_so_broadcast_are_set_and_read_back)
     CHECK_EQ(get_int(u, SOL_SOCKET, SO_BROADCAST), 1);
     close(s);
     close(u);
+}
+
+/* Linux turns the ICMP port unreachable that answers a connected UDP socket into
+ * ECONNREFUSED on its next receive (glibc's resolver gives up at once on it). */
+TEST(a_connected_udp_socket_to_a_closed_port_gets_econnrefused)
+{
+    int a, b;
+    struct sockaddr_in ba;
+    REQUIRE(udp_pair(&a, &b, &ba) == 0);
+    close(b);                                   /* nothing listens on ba now */
+    REQUIRE(connect(a, (struct sockaddr *)&ba, sizeof(ba)) == 0);
+    CHECK_EQ(send(a, "q", 1, 0), 1);
+    struct pollfd p = { a, POLLIN, 0 };
+    CHECK_EQ(poll(&p, 1, 5000), 1);
+    CHECK(p.revents & POLLERR);
+    char buf[4];
+    CHECK_ERR(recv(a, buf, sizeof(buf), MSG_DONTWAIT), ECONNREFUSED);
+    CHECK_ERR(recv(a, buf, sizeof(buf), MSG_DONTWAIT), EAGAIN);     /* reported once */
+    close(a);
 }

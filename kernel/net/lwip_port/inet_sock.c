@@ -16,8 +16,12 @@
 #include <osc/vfs.h>
 
 #include "lwip/api.h"
+#include "lwip/icmp.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/raw.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "lwip/udp.h"
 #include "port.h"
 
 #include "inet_internal.h"
@@ -116,6 +120,53 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
     waitqueue_wake_all(&lwip_port_mbox_wq);
 }
 
+/* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
+ * tell netconns' PCBs from lwIP's own (DHCP, DNS). Tcpip core lock. */
+static udp_recv_fn netconn_udp_recv;
+
+/* ICMP errors for UDP sockets (lwIP hands netconns none): a port unreachable
+ * answering a connected UDP socket's datagram becomes its pending error, which
+ * the next receive (or SO_ERROR) reports as ECONNREFUSED, as Linux does; glibc's
+ * resolver relies on it to give up at once when nothing listens on port 53.
+ * Called by lwIP's raw layer (tcpip thread, core lock) with every ICMP packet,
+ * its IP header first; never keeps one. */
+static u8_t icmp_error_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p,
+                            const ip_addr_t *addr)
+{
+    (void)arg;
+    (void)pcb;
+    (void)addr;
+    u8_t b[60 + 8 + 60 + 8];
+    u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
+    unsigned ihl = n ? (b[0] & 15u) * 4 : 0;
+    if (n < ihl + 8 + 20 || ihl < 20 || b[ihl] != ICMP_DUR || b[ihl + 1] != ICMP_DUR_PORT)
+        return 0;
+    const u8_t *in = b + ihl + 8;               /* the refused datagram's IP header */
+    unsigned ihl2 = (in[0] & 15u) * 4;
+    if (in[9] != IP_PROTO_UDP || ihl2 < 20 || n < ihl + 8 + ihl2 + 8)
+        return 0;
+    u32_t dst;
+    memcpy(&dst, in + 16, 4);
+    const u8_t *uh = in + ihl2;
+    u16_t sport = (u16_t)(uh[0] << 8 | uh[1]), dport = (u16_t)(uh[2] << 8 | uh[3]);
+    for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
+        if (u->recv != netconn_udp_recv || !u->recv_arg || u->local_port != sport ||
+            !(u->flags & UDP_FLAGS_CONNECTED) || u->remote_port != dport ||
+            ip4_addr_get_u32(ip_2_ip4(&u->remote_ip)) != dst)
+            continue;
+        ((struct netconn *)u->recv_arg)->pending_err = ERR_PORT_REFUSED;
+        waitqueue_wake_all(&lwip_port_mbox_wq);
+    }
+    return 0;
+}
+
+void inet_icmp_errors_init(void)
+{
+    struct raw_pcb *pcb = raw_new(IP_PROTO_ICMP);
+    if (pcb)
+        raw_recv(pcb, icmp_error_recv, NULL);
+}
+
 int inet_create(int type, int protocol, bool nonblock, struct file **out)
 {
     if (type != SOCK_STREAM && type != SOCK_DGRAM)
@@ -130,8 +181,13 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
-    if (type == SOCK_DGRAM)
+    if (type == SOCK_DGRAM) {
         netconn_set_recvbufsize(conn, BUF_MAX);     /* Linux's default, as reported */
+        LOCK_TCPIP_CORE();
+        if (conn->pcb.udp)
+            netconn_udp_recv = conn->pcb.udp->recv;
+        UNLOCK_TCPIP_CORE();
+    }
     int err = s ? file_for(s, nonblock, out) : -ENOMEM;
     if (err) {
         kfree(s);
@@ -156,6 +212,7 @@ static bool readable(struct inet_sock *s)
         return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
     return s->rx || s->dgram || s->eof || s->rd_shut ||
            lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
+           (s->type == SOCK_DGRAM && s->conn->pending_err != ERR_OK) ||
            tcp_gone(s);
 }
 
@@ -357,8 +414,8 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
     }
 }
 
-static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
-                        const struct sock_addr *dst)
+static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
+                             const struct sock_addr *dst)
 {
     if (n > UDP_MAX)
         return -EMSGSIZE;
@@ -409,7 +466,7 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
     else if (s->type == SOCK_STREAM)
         r = s->listening ? -ENOTCONN : tcp_send(s, buf, n, nonblock);
     else
-        r = udp_send(s, buf, n, dst);
+        r = udp_sock_send(s, buf, n, dst);
     mutex_unlock(&s->tx_lock);
     /* A stream whose connection is gone (reset, or closed and freed). */
     if (r == -ENOTCONN && s->type == SOCK_STREAM && !s->listening && s->conn->pcb.tcp == NULL)

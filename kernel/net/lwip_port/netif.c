@@ -171,6 +171,7 @@ void net_stack_init(void)
 {
     tcpip_init(NULL, NULL);     /* the loopback interface 127.0.0.1 comes with it */
     LOCK_TCPIP_CORE();
+    inet_icmp_errors_init();
     for (size_t i = 0; i < netdev_count() && nifs < NETDEV_MAX; i++)
         add_netdev(netdev_at(i));
     sys_timeout(LINK_POLL_MS, link_poll, NULL);
