@@ -206,7 +206,10 @@ long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         if (s->type == SOCK_STREAM) {
             v = s->rx ? s->rx->tot_len - s->rx_off : 0;
             v += __atomic_load_n(&s->conn->recv_avail, __ATOMIC_ACQUIRE);
-        } else if (inet_udp_hold_locked(s) == 0) {
+        } else if ((s->dgram || s->conn->pending_err == ERR_OK) &&
+                   inet_udp_hold_locked(s) == 0) {
+            /* (lwIP's receive would take a pending error, which is for the next
+             * recv: glibc's resolver asks FIONREAD first.) */
             v = netbuf_len(s->dgram);
         }
         mutex_unlock(&s->rx_lock);
