@@ -634,6 +634,11 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
              * their part of the stream. */
             size_t got = 0;
             for (struct umsg *q = m; q && got < n; q = q->next) {
+                /* With SO_PASSCRED, one read never joins two senders' data. */
+                if (s->passcred && q != m && (q->cred.pid != m->cred.pid ||
+                                              q->cred.uid != m->cred.uid ||
+                                              q->cred.gid != m->cred.gid))
+                    break;
                 size_t off = q->off, k = MIN(n - got, q->len - off);
                 memcpy((uint8_t *)buf + got, q->data + off, k);
                 got += k;

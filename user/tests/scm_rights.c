@@ -414,3 +414,38 @@ TEST(a_cycle_of_sockets_in_flight_is_collected_after_close)
     CHECK(freed);
     close(p[1]);
 }
+
+/* Under SO_PASSCRED a stream read stops where another sender's data begins, so
+ * each read's credentials are true for all its bytes. */
+TEST(so_passcred_stream_reads_do_not_join_two_senders)
+{
+    int sv[2], on = 1;
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK_EQ(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
+    CHECK_EQ(write(sv[0], "a", 1), 1);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0)
+        _exit(write(sv[0], "b", 1) == 1 ? 0 : 1);
+    int st = -1;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    pid_t want[2] = { getpid(), pid };
+    const char *data = "ab";
+    for (int i = 0; i < 2; i++) {
+        union { char buf[CMSG_SPACE(sizeof(struct ucred))]; struct cmsghdr align; } u;
+        char b[4] = "";
+        struct iovec iov = { b, sizeof(b) };
+        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                            .msg_controllen = sizeof(u.buf) };
+        CHECK_EQ(recvmsg(sv[1], &m, 0), 1);
+        CHECK_EQ(b[0], data[i]);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        REQUIRE(c != NULL && c->cmsg_type == SCM_CREDENTIALS);
+        struct ucred cr;
+        memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+        CHECK_EQ(cr.pid, want[i]);
+    }
+    close(sv[0]);
+    close(sv[1]);
+}
