@@ -11,8 +11,9 @@
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
+#include "socket_internal.h"
+
 #define CHUNK (64 * 1024)       /* a stream send/receive's bounce buffer */
-#define UIO_MAXIOV 1024
 
 static long install(struct file *f, bool cloexec)
 {
@@ -39,14 +40,14 @@ static int ux_accept(void *s, bool nb, bool new_nb, struct file **out, struct so
     return err;
 }
 static ssize_t ux_send(void *s, const void *buf, size_t n, int flags, bool nb,
-                       const struct sock_addr *dst)
+                       const struct sock_addr *dst, struct scm_k *scm)
 {
-    return unix_send(s, buf, n, flags, nb, dst);
+    return unix_send(s, buf, n, flags, nb, dst, scm);
 }
 static ssize_t ux_recv(void *s, void *buf, size_t n, int flags, bool nb, struct sock_addr *from,
-                       size_t *full)
+                       size_t *full, struct scm_k *scm)
 {
-    return unix_recv(s, buf, n, flags, nb, from, full);
+    return unix_recv(s, buf, n, flags, nb, from, full, scm);
 }
 static int ux_shutdown(void *s, int how) { return unix_shutdown(s, how); }
 static int ux_name(void *s, bool peer, struct sock_addr *out) { return unix_name(s, peer, out); }
@@ -69,12 +70,6 @@ static const struct sock_family unix_family = {
     .is_stream = ux_is_stream,
 };
 
-/* A socket: its family's operations and its family's object. */
-struct sock {
-    const struct sock_family *fam;
-    void *p;
-};
-
 static bool sock_of(struct file *f, struct sock *s)
 {
     if ((s->p = unix_of(f)))
@@ -85,7 +80,7 @@ static bool sock_of(struct file *f, struct sock *s)
 }
 
 /* The socket behind fd, its file referenced (file_put it). */
-static long sock_get(int fd, struct file **f, struct sock *s)
+long sock_get(int fd, struct file **f, struct sock *s)
 {
     struct process *p = proc_current();
     *f = p && p->files ? fdtable_get(p->files, fd) : NULL;
@@ -98,7 +93,7 @@ static long sock_get(int fd, struct file **f, struct sock *s)
     return 0;
 }
 
-static long addr_in(uint64_t uaddr, uint64_t len, struct sock_addr *a)
+long addr_in(uint64_t uaddr, uint64_t len, struct sock_addr *a)
 {
     if ((int32_t)len < 0 || len > sizeof(a->a))
         return -EINVAL;
@@ -392,8 +387,8 @@ static long iov_total(const struct file_iovec *iov, size_t cnt, size_t *total)
     return 0;
 }
 
-static long send_iov(struct file *f, struct sock s, const struct file_iovec *iov,
-                     size_t cnt, int flags, const struct sock_addr *dst)
+long send_iov(struct file *f, struct sock s, const struct file_iovec *iov,
+                     size_t cnt, int flags, const struct sock_addr *dst, struct scm_k *scm)
 {
     size_t total;
     long err;
@@ -415,7 +410,7 @@ static long send_iov(struct file *f, struct sock s, const struct file_iovec *iov
         size_t want = MIN(step, total - done);
         ssize_t r = iov_copy(iov, cnt, done, k, want, false);
         if (!r)
-            r = s.fam->send(s.p, k, want, flags, nonblock, dst);
+            r = s.fam->send(s.p, k, want, flags, nonblock, dst, scm);
         if (r < 0) {
             err = done ? 0 : r;
             break;
@@ -439,14 +434,15 @@ static long do_send(int fd, const struct file_iovec *iov, size_t cnt, int flags,
     long err = sock_get(fd, &f, &s);
     if (err)
         return err;
-    err = send_iov(f, s, iov, cnt, flags, dst);
+    err = send_iov(f, s, iov, cnt, flags, dst, NULL);
     file_put(f);
     return err;
 }
 
 /* One receive into the iovecs; *from the sender, *mflags MSG_TRUNC when cut. */
-static long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov,
-                     size_t cnt, int flags, struct sock_addr *from, int *mflags)
+long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov,
+                     size_t cnt, int flags, struct sock_addr *from, int *mflags,
+                     struct scm_k *scm)
 {
     size_t total;
     long err;
@@ -469,7 +465,7 @@ static long recv_iov(struct file *f, struct sock s, const struct file_iovec *iov
         size_t want = MIN(cap, total - got);
         r = iov_writable(iov, cnt, got, want);
         if (!r)
-            r = s.fam->recv(s.p, k, want, flags, nonblock, from, &full);
+            r = s.fam->recv(s.p, k, want, flags, nonblock, from, &full, scm);
         if (r > 0 && iov_copy(iov, cnt, got, k, (size_t)r, true))
             r = -EFAULT;
         if (r > 0)
@@ -497,7 +493,7 @@ static long do_recv(int fd, const struct file_iovec *iov, size_t cnt, int flags,
     long err = sock_get(fd, &f, &s);
     if (err)
         return err;
-    err = recv_iov(f, s, iov, cnt, flags, from, mflags);
+    err = recv_iov(f, s, iov, cnt, flags, from, mflags, NULL);
     file_put(f);
     return err;
 }
@@ -509,10 +505,10 @@ ssize_t sock_rw_iov(struct file *f, const struct file_iovec *iov, size_t cnt, bo
     if (!sock_of(f, &s))
         return -ENOTSOCK;
     if (write)
-        return send_iov(f, s, iov, cnt, 0, NULL);
+        return send_iov(f, s, iov, cnt, 0, NULL, NULL);
     struct sock_addr from;
     int mflags;
-    return recv_iov(f, s, iov, cnt, 0, &from, &mflags);
+    return recv_iov(f, s, iov, cnt, 0, &from, &mflags, NULL);
 }
 
 SYSCALL(sendto)
@@ -538,76 +534,5 @@ SYSCALL(recvfrom)
         if (err)
             return err;
     }
-    return r;
-}
-
-/* struct msghdr, x86_64 layout. */
-struct kmsghdr {
-    uint64_t name;
-    uint32_t namelen, pad0;
-    uint64_t iov, iovlen, control, controllen;
-    int32_t flags;
-    uint32_t pad1;
-};
-
-static long msg_in(uint64_t umsg, struct kmsghdr *m, struct file_iovec **iov)
-{
-    if (copy_from_user(m, (const void *)umsg, sizeof(*m)))
-        return -EFAULT;
-    if (m->iovlen > UIO_MAXIOV)
-        return -EMSGSIZE;
-    *iov = kmalloc(sizeof(**iov) * (m->iovlen ? m->iovlen : 1));
-    if (!*iov)
-        return -ENOMEM;
-    if (copy_from_user(*iov, (const void *)m->iov, sizeof(**iov) * m->iovlen)) {
-        kfree(*iov);
-        return -EFAULT;
-    }
-    return 0;
-}
-
-SYSCALL(sendmsg)
-{
-    struct kmsghdr m;
-    struct file_iovec *iov;
-    long err = msg_in(args->a[1], &m, &iov);
-    if (err)
-        return err;
-    struct sock_addr dst;
-    if (m.controllen)
-        err = -EOPNOTSUPP;              /* SCM_RIGHTS/SCM_CREDENTIALS: not yet */
-    else if (m.name)
-        err = addr_in(m.name, m.namelen, &dst);
-    if (!err)
-        err = do_send((int)args->a[0], iov, m.iovlen, (int)args->a[2], m.name ? &dst : NULL);
-    kfree(iov);
-    return err;
-}
-
-SYSCALL(recvmsg)
-{
-    struct kmsghdr m;
-    struct file_iovec *iov;
-    long r = msg_in(args->a[1], &m, &iov);
-    if (r)
-        return r;
-    struct sock_addr from;
-    int mflags = 0;
-    r = do_recv((int)args->a[0], iov, m.iovlen, (int)args->a[2], &from, &mflags);
-    kfree(iov);
-    if (r < 0)
-        return r;
-    struct kmsghdr *um = (struct kmsghdr *)args->a[1];
-    uint32_t nl = 0;
-    if (m.name) {
-        nl = from.len;
-        if (nl && copy_to_user((void *)m.name, &from.a, MIN(nl, m.namelen)))
-            return -EFAULT;
-    }
-    uint64_t zero = 0;
-    if (copy_to_user(&um->namelen, &nl, sizeof(nl)) ||
-        copy_to_user(&um->controllen, &zero, sizeof(zero)) ||
-        copy_to_user(&um->flags, &mflags, sizeof(mflags)))
-        return -EFAULT;
     return r;
 }

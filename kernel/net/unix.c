@@ -21,17 +21,16 @@ struct waitqueue unix_wq = { .lock = SPINLOCK_INIT("unix", 70) };
 static struct unix_sock *bound_list;    /* every named socket, under `unix` */
 static uint64_t next_ino = 1, next_autobind = 1;
 
-/* Objects freed under `unix` go here and are kfree'd once it is dropped (`heap`
- * ranks below it). */
-struct gc { struct unix_sock *socks; struct umsg *msgs; };
-
 static void gc_free(struct gc *g)
 {
     while (g->msgs) {
         struct umsg *m = g->msgs;
         g->msgs = m->next;
+        scm_fds_put(m->fds);
         kfree(m);
     }
+    scm_fds_put(g->fds);
+    g->fds = NULL;
     while (g->socks) {
         struct unix_sock *s = g->socks;
         g->socks = s->gc_next;
@@ -43,10 +42,7 @@ static void put_locked(struct unix_sock *s, struct gc *g)
 {
     if (--s->refs > 0)
         return;
-    if (s->rq_tail) {
-        s->rq_tail->next = g->msgs;
-        g->msgs = s->rq;
-    }
+    unix_queue_drop_locked(s, g);
     s->gc_next = g->socks;
     g->socks = s;
 }
@@ -102,6 +98,7 @@ static void file_bind(struct file *f, struct unix_sock *s)
     s->ino = next_ino++;
     spin_unlock_irqrestore(&unix_wq.lock, fl);
     ksnprintf(f->path, 32, "socket:[%lu]", (unsigned long)s->ino);
+    s->file = f;
     f->priv = s;
 }
 
@@ -437,6 +434,7 @@ int unix_accept(struct unix_sock *s, bool nonblock, bool new_nonblock, struct fi
         return err;
     }
     waitqueue_wake_all(&unix_wq);       /* connectors waiting for queue room */
+    e->file = f;
     f->priv = e;
     ksnprintf(f->path, 32, "socket:[%lu]", (unsigned long)e->ino);
     *out = f;
@@ -483,8 +481,9 @@ static int target_locked(struct unix_sock *s, struct vnode *node, const struct s
 }
 
 ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, bool nonblock,
-                  const struct sock_addr *dst)
+                  const struct sock_addr *dst, struct scm_k *scm)
 {
+    struct ucred_k cred = scm && scm->cred_given ? scm->cred : cred_now();
     if (s->type != SOCK_STREAM && n > DGRAM_MAX)
         return -EMSGSIZE;
     if (s->type != SOCK_DGRAM)
@@ -537,6 +536,13 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
             m->len = put;
             m->off = 0;
             m->from = s->addr;
+            m->cred = cred;
+            m->fds = NULL;
+            if (scm && scm->fds) {      /* the files go with the first part */
+                m->fds = scm->fds;
+                scm->fds = NULL;
+                unix_inflight_locked(m->fds, 1);
+            }
             enqueue_locked(t, m);
             m = NULL;
             done += put;
@@ -555,9 +561,43 @@ ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, boo
     return err;
 }
 
-ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonblock,
-                  struct sock_addr *from, size_t *full)
+/* The files a received message carries: the caller's (scm; for MSG_PEEK another
+ * reference each, into the set peek_set the caller made), or dropped (no scm). */
+static void take_fds_locked(struct umsg *m, int flags, struct scm_k *scm,
+                            struct scm_fds **peek_set, struct gc *g)
 {
+    if (!m->fds)
+        return;
+    if (flags & MSG_PEEK) {
+        struct scm_fds *c = *peek_set;
+        if (!scm || !c)
+            return;
+        for (unsigned i = 0; i < m->fds->n; i++) {
+            file_get(m->fds->f[i]);
+            c->f[i] = m->fds->f[i];
+        }
+        c->n = m->fds->n;
+        scm->fds = c;
+        *peek_set = NULL;
+        return;
+    }
+    unix_inflight_locked(m->fds, -1);
+    if (scm) {
+        scm->fds = m->fds;
+    } else {
+        m->fds->next = g->fds;
+        g->fds = m->fds;
+    }
+    m->fds = NULL;
+}
+
+ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonblock,
+                  struct sock_addr *from, size_t *full, struct scm_k *scm)
+{
+    /* A MSG_WAITALL receive that already got files stops there, as Linux's. */
+    if (scm && scm->fds)
+        return 0;
+    struct scm_fds *peek_set = scm && (flags & MSG_PEEK) ? scm_fds_alloc(SCM_MAX_FD) : NULL;
     struct gc g = { 0 };
     ssize_t r = 0;
     struct uwait uw;
@@ -585,12 +625,27 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
         struct umsg *m = s->rq;
         if (from)
             *from = m->from;
+        if (scm) {
+            scm->want_cred = s->passcred;
+            scm->cred = m->cred;
+        }
         if (s->type == SOCK_STREAM) {
+            /* Files end the read: they come with the first read that reaches
+             * their part of the stream. */
             size_t got = 0;
             for (struct umsg *q = m; q && got < n; q = q->next) {
+                /* With SO_PASSCRED, one read never joins two senders' data. */
+                if (s->passcred && q != m && (q->cred.pid != m->cred.pid ||
+                                              q->cred.uid != m->cred.uid ||
+                                              q->cred.gid != m->cred.gid))
+                    break;
                 size_t off = q->off, k = MIN(n - got, q->len - off);
                 memcpy((uint8_t *)buf + got, q->data + off, k);
                 got += k;
+                if (q->fds) {
+                    take_fds_locked(q, flags, scm, &peek_set, &g);
+                    break;
+                }
             }
             if (!(flags & MSG_PEEK)) {
                 size_t left = got;
@@ -615,6 +670,7 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
             memcpy(buf, m->data, (size_t)r);
             if (full)
                 *full = m->len;
+            take_fds_locked(m, flags, scm, &peek_set, &g);
             if (!(flags & MSG_PEEK)) {
                 s->rq = m->next;
                 if (!s->rq)
@@ -630,17 +686,18 @@ ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonb
     if (r > 0 && !(flags & MSG_PEEK))
         waitqueue_wake_all(&unix_wq);   /* senders waiting for room */
     gc_free(&g);
+    kfree(peek_set);
     return r;
 }
 
 static ssize_t unix_read(struct file *f, void *buf, size_t n)
 {
-    return unix_recv(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
+    return unix_recv(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL, NULL);
 }
 
 static ssize_t unix_write(struct file *f, const void *buf, size_t n)
 {
-    return unix_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL);
+    return unix_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
 }
 
 static struct waitqueue *unix_poll_wq(struct file *f)
@@ -685,15 +742,11 @@ static void unix_release(struct file *f)
         put_locked(p, &g);
     }
     /* Unread data goes now; the struct stays while a peer still points here. */
-    if (s->rq_tail) {
-        s->rq_tail->next = g.msgs;
-        g.msgs = s->rq;
-        s->rq = s->rq_tail = NULL;
-        s->rq_bytes = 0;
-    }
+    unix_queue_drop_locked(s, &g);
     struct vnode *node = s->node;
     s->node = NULL;
     put_locked(s, &g);
+    unix_gc_locked(&g);
     spin_unlock_irqrestore(&unix_wq.lock, fl);
     waitqueue_wake_all(&unix_wq);
     vnode_put(node);

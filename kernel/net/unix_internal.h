@@ -14,6 +14,8 @@ struct umsg {
     struct umsg *next;
     size_t len, off;            /* off: bytes a stream reader already took */
     struct sock_addr from;
+    struct ucred_k cred;        /* the sender's, or what it gave as SCM_CREDENTIALS */
+    struct scm_fds *fds;        /* SCM_RIGHTS files in flight with it (NULL: none) */
     uint8_t data[];
 };
 
@@ -39,8 +41,30 @@ struct unix_sock {
     int so_error, sndbuf, rcvbuf;
     uint64_t rcvtimeo, sndtimeo;        /* ns; 0: wait forever */
     bool reuseaddr;
+    bool passcred;              /* SO_PASSCRED: receives carry SCM_CREDENTIALS */
     struct unix_sock *gc_next;
+    /* Files in flight (unix_gc.c): */
+    struct file *file;          /* ours (no reference), set once it has one */
+    unsigned inflight;          /* times our file sits in SCM_RIGHTS messages queued */
+    struct unix_sock *inflight_next;    /* the list of sockets with inflight > 0 */
+    unsigned gc_tmp;            /* the collector's scratch */
+    bool gc_cand, gc_reach;
+    struct unix_sock *gc_victim;
 };
+
+/* Objects freed under `unix` go here and are kfree'd once it is dropped (`heap`
+ * ranks below it); so are in-flight files dropped (a file's release may take
+ * `unix` itself: a socket sent over a socket). */
+struct gc { struct unix_sock *socks; struct umsg *msgs; struct scm_fds *fds; };
+
+/* unix_gc.c, all under `unix`. Counts fds's AF_UNIX sockets as (delta +1) queued
+ * in a message or (-1) taken out of one. */
+void unix_inflight_locked(const struct scm_fds *fds, int delta);
+/* Moves s's whole receive queue to g (its files counted out of flight). */
+void unix_queue_drop_locked(struct unix_sock *s, struct gc *g);
+/* With files in flight: empties the queues of the sockets only messages in such
+ * queues refer to (Linux's unix_gc), into g. */
+void unix_gc_locked(struct gc *g);
 
 /* The `unix` lock and the queue every socket sleeper and poller waits on. */
 extern struct waitqueue unix_wq;

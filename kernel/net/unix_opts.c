@@ -48,6 +48,7 @@ int unix_getsockopt(struct unix_sock *s, int opt, void *val, uint32_t *len)
     case SO_TYPE: v = s->type; break;
     case SO_ERROR: v = s->so_error; s->so_error = 0; break;
     case SO_REUSEADDR: v = s->reuseaddr; break;
+    case SO_PASSCRED: v = s->passcred; break;
     case SO_SNDBUF: v = s->sndbuf; break;
     case SO_RCVBUF: v = s->rcvbuf; break;
     case SO_ACCEPTCONN: v = s->state == U_LISTEN; break;
@@ -104,6 +105,7 @@ int unix_setsockopt(struct unix_sock *s, int opt, const void *buf, uint32_t len)
     int err = 0;
     switch (opt) {
     case SO_REUSEADDR: s->reuseaddr = val != 0; break;
+    case SO_PASSCRED: s->passcred = val != 0; break;
     case SO_SNDBUF: s->sndbuf = dbl < 4608 ? 4608 : dbl; break;
     case SO_RCVBUF: s->rcvbuf = dbl < 2304 ? 2304 : dbl; break;
     case SO_RCVTIMEO: case SO_RCVTIMEO_NEW: s->rcvtimeo = ns; break;

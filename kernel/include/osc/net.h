@@ -21,6 +21,7 @@
 
 #define MSG_OOB       0x1
 #define MSG_PEEK      0x2
+#define MSG_CTRUNC    0x8
 #define MSG_TRUNC     0x20
 #define MSG_DONTWAIT  0x40
 #define MSG_EOR       0x80
@@ -38,6 +39,7 @@
 #define SO_ERROR      4
 #define SO_SNDBUF     7
 #define SO_RCVBUF     8
+#define SO_PASSCRED   16
 #define SO_PEERCRED   17
 #define SO_RCVTIMEO   20
 #define SO_SNDTIMEO   21
@@ -55,6 +57,30 @@ struct sockaddr_un_k {
 #define SUN_HDR 2               /* offsetof(struct sockaddr_un, sun_path) */
 
 struct ucred_k { int32_t pid; uint32_t uid, gid; };
+
+/* Ancillary data of one AF_UNIX message (kernel/net/scm.c, socket_msg.c, unix.c). */
+#define SCM_RIGHTS      1
+#define SCM_CREDENTIALS 2
+#define SCM_MAX_FD      253     /* Linux's limit of files in one message */
+struct file;
+struct scm_fds {                /* files in flight: a reference to each */
+    struct scm_fds *next;       /* unix.c's list of sets to drop after its lock */
+    unsigned n;
+    struct file *f[];
+};
+struct scm_k {
+    /* send: given to the first message the send queues (then NULL); receive: the
+     * files that came with the data (the caller owns them). */
+    struct scm_fds *fds;
+    bool cred_given;            /* send: SCM_CREDENTIALS was given (cred) */
+    bool want_cred;             /* receive: the receiver has SO_PASSCRED (cred is set) */
+    struct ucred_k cred;
+};
+/* A set for n files (not yet filled), NULL when memory is short. */
+struct scm_fds *scm_fds_alloc(unsigned n);
+/* Drops each file's reference and frees the set (and its ->next chain); NULL is
+ * fine. Never under the `unix` lock (a file's release may take it). */
+void scm_fds_put(struct scm_fds *fds);
 
 struct file;
 struct unix_sock;
@@ -74,11 +100,11 @@ int unix_accept(struct unix_sock *s, bool nonblock, bool new_nonblock, struct fi
                 struct sock_addr *peer);
 /* n bytes from a kernel buffer; dst for an unconnected datagram socket. */
 ssize_t unix_send(struct unix_sock *s, const void *buf, size_t n, int flags, bool nonblock,
-                  const struct sock_addr *dst);
+                  const struct sock_addr *dst, struct scm_k *scm);
 /* Up to n bytes into a kernel buffer; *from the sender (datagrams) or the peer;
  * *full the datagram's whole length (MSG_TRUNC). */
 ssize_t unix_recv(struct unix_sock *s, void *buf, size_t n, int flags, bool nonblock,
-                  struct sock_addr *from, size_t *full);
+                  struct sock_addr *from, size_t *full, struct scm_k *scm);
 int unix_shutdown(struct unix_sock *s, int how);
 int unix_name(struct unix_sock *s, bool peer, struct sock_addr *out);
 int unix_getsockopt(struct unix_sock *s, int opt, void *val, uint32_t *len);
@@ -97,9 +123,9 @@ struct sock_family {
     int (*accept)(void *s, bool nonblock, bool new_nonblock, struct file **out,
                   struct sock_addr *peer);
     ssize_t (*send)(void *s, const void *buf, size_t n, int flags, bool nonblock,
-                    const struct sock_addr *dst);
+                    const struct sock_addr *dst, struct scm_k *scm);
     ssize_t (*recv)(void *s, void *buf, size_t n, int flags, bool nonblock,
-                    struct sock_addr *from, size_t *full);
+                    struct sock_addr *from, size_t *full, struct scm_k *scm);
     int (*shutdown)(void *s, int how);
     int (*name)(void *s, bool peer, struct sock_addr *out);
     int (*getsockopt)(void *s, int level, int opt, void *val, uint32_t *len);

@@ -182,8 +182,10 @@
 #define __NR_accept4 288
 #define __NR_pipe2 293
 #define __NR_rt_tgsigqueueinfo 297
+#define __NR_recvmmsg 299
 #define __NR_prlimit64 302
 #define __NR_setrlimit 160
+#define __NR_sendmmsg 307
 #define __NR_getcpu 309
 #define __NR_renameat2 316
 #define __NR_getrandom 318
@@ -225,6 +227,7 @@
 #define __NR_clipboard_set 0x4B3
 #define __NR_clipboard_get 0x4B4
 #define __NR_beep 0x4B6
+#define __NR_dns_resolve 0x4B8
 
 struct user_regs;       /* the saved user register frame (arch: <asm/user_regs.h>) */
 

@@ -3,8 +3,7 @@
  * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
  * connect), and a blocking socket waits itself, interruptibly, on
  * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn
- * event wakes. Exception: a blocking TCP send waits inside lwIP (not interruptible
- * by signals; it ends when the data is queued, at SO_SNDTIMEO or on an error). */
+ * event wakes (a blocking TCP send too: it queues what fits and waits for room). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -17,38 +16,18 @@
 #include <osc/vfs.h>
 
 #include "lwip/api.h"
+#include "lwip/icmp.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/raw.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "lwip/udp.h"
 #include "port.h"
+
+#include "inet_internal.h"
 
 #define SOCKFS_MAGIC    0x534F434Bu
 #define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
-#define TCP_NODELAY     1
-
-struct sockaddr_in_k {
-    uint16_t family;
-    uint16_t port;                  /* network order */
-    uint32_t addr;                  /* network order */
-    uint8_t zero[8];
-};
-
-struct inet_sock {
-    struct netconn *conn;
-    int type;                       /* SOCK_STREAM or SOCK_DGRAM */
-    /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
-     * end seen, shutdown(SHUT_RD). One reader at a time. */
-    struct mutex rx_lock;
-    struct pbuf *rx;
-    u16_t rx_off;
-    bool eof, rd_shut;
-    /* Under tx_lock: one sender at a time (a netconn has one completion semaphore). */
-    struct mutex tx_lock;
-    bool wr_shut;
-    bool listening;                 /* set once by listen, before waiters look */
-    bool udp_connected;             /* a UDP socket has a default destination */
-    bool connected;                 /* TCP: connect (begun) or accept succeeded */
-    uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
-};
 
 static const struct file_ops inet_ops;
 
@@ -58,7 +37,7 @@ void *inet_of(struct file *f)
 }
 
 /* lwIP's errors as Linux errnos. */
-static int errno_of(err_t err)
+int inet_errno(err_t err)
 {
     switch (err) {
     case ERR_OK: return 0;
@@ -74,6 +53,8 @@ static int errno_of(err_t err)
     case ERR_CONN: case ERR_CLSD: return -ENOTCONN;
     case ERR_ABRT: return -ECONNABORTED;
     case ERR_RST: return -ECONNRESET;
+    case ERR_PORT_REFUSED: return -ECONNREFUSED;
+    case ERR_PORT_TIMEDOUT: return -ETIMEDOUT;
     default: return -EIO;
     }
 }
@@ -127,10 +108,63 @@ static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
  * or a netconn caller, never in an interrupt. */
 static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
-    (void)conn;
-    (void)evt;
     (void)len;
+    /* err_tcp (tcpip thread, core lock) raises the error while the flag of a
+     * connect under way is still set. */
+    if (evt == NETCONN_EVT_ERROR && (conn->flags & NETCONN_FLAG_IN_NONBLOCKING_CONNECT)) {
+        if (conn->pending_err == ERR_RST)
+            conn->pending_err = ERR_PORT_REFUSED;
+        else if (conn->pending_err == ERR_ABRT)
+            conn->pending_err = ERR_PORT_TIMEDOUT;
+    }
     waitqueue_wake_all(&lwip_port_mbox_wq);
+}
+
+/* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
+ * tell netconns' PCBs from lwIP's own (DHCP, DNS). Tcpip core lock. */
+static udp_recv_fn netconn_udp_recv;
+
+/* ICMP errors for UDP sockets (lwIP hands netconns none): a port unreachable
+ * answering a connected UDP socket's datagram becomes its pending error, which
+ * the next receive (or SO_ERROR) reports as ECONNREFUSED, as Linux does; glibc's
+ * resolver relies on it to give up at once when nothing listens on port 53.
+ * Called by lwIP's raw layer (tcpip thread, core lock) with every ICMP packet,
+ * its IP header first; never keeps one. */
+static u8_t icmp_error_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p,
+                            const ip_addr_t *addr)
+{
+    (void)arg;
+    (void)pcb;
+    (void)addr;
+    u8_t b[60 + 8 + 60 + 8];
+    u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
+    unsigned ihl = n ? (b[0] & 15u) * 4 : 0;
+    if (n < ihl + 8 + 20 || ihl < 20 || b[ihl] != ICMP_DUR || b[ihl + 1] != ICMP_DUR_PORT)
+        return 0;
+    const u8_t *in = b + ihl + 8;               /* the refused datagram's IP header */
+    unsigned ihl2 = (in[0] & 15u) * 4;
+    if (in[9] != IP_PROTO_UDP || ihl2 < 20 || n < ihl + 8 + ihl2 + 8)
+        return 0;
+    u32_t dst;
+    memcpy(&dst, in + 16, 4);
+    const u8_t *uh = in + ihl2;
+    u16_t sport = (u16_t)(uh[0] << 8 | uh[1]), dport = (u16_t)(uh[2] << 8 | uh[3]);
+    for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
+        if (u->recv != netconn_udp_recv || !u->recv_arg || u->local_port != sport ||
+            !(u->flags & UDP_FLAGS_CONNECTED) || u->remote_port != dport ||
+            ip4_addr_get_u32(ip_2_ip4(&u->remote_ip)) != dst)
+            continue;
+        ((struct netconn *)u->recv_arg)->pending_err = ERR_PORT_REFUSED;
+        waitqueue_wake_all(&lwip_port_mbox_wq);
+    }
+    return 0;
+}
+
+void inet_icmp_errors_init(void)
+{
+    struct raw_pcb *pcb = raw_new(IP_PROTO_ICMP);
+    if (pcb)
+        raw_recv(pcb, icmp_error_recv, NULL);
 }
 
 int inet_create(int type, int protocol, bool nonblock, struct file **out)
@@ -147,6 +181,13 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
+    if (type == SOCK_DGRAM) {
+        netconn_set_recvbufsize(conn, BUF_MAX);     /* Linux's default, as reported */
+        LOCK_TCPIP_CORE();
+        if (conn->pcb.udp)
+            netconn_udp_recv = conn->pcb.udp->recv;
+        UNLOCK_TCPIP_CORE();
+    }
     int err = s ? file_for(s, nonblock, out) : -ENOMEM;
     if (err) {
         kfree(s);
@@ -169,8 +210,21 @@ static bool readable(struct inet_sock *s)
 {
     if (s->listening)
         return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
-    return s->rx || s->eof || s->rd_shut || lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
+    return s->rx || s->dgram || s->eof || s->rd_shut ||
+           lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
+           (s->type == SOCK_DGRAM && s->conn->pending_err != ERR_OK) ||
            tcp_gone(s);
+}
+
+/* Room to send again: lwIP's own low-water marks (its SENDPLUS event), or the
+ * connection is gone (the send finds out). A racy look at the PCB, which lives in
+ * a static pool. */
+static bool writable(struct inet_sock *s)
+{
+    struct tcp_pcb *pcb = __atomic_load_n(&s->conn->pcb.tcp, __ATOMIC_ACQUIRE);
+    if (!pcb || s->conn->state == NETCONN_CONNECT)
+        return pcb == NULL;
+    return tcp_sndbuf(pcb) > TCP_SNDLOWAT && tcp_sndqueuelen(pcb) < TCP_SNDQUEUELOWAT;
 }
 
 /* A TCP connect under way has ended (lwIP changes the state before its event). */
@@ -234,7 +288,7 @@ static int in_bind(void *p, const struct sock_addr *a)
     ip_addr_t ip;
     u16_t port;
     int err = addr_from(a, &ip, &port);
-    return err ? err : errno_of(netconn_bind(s->conn, &ip, port));
+    return err ? err : inet_errno(netconn_bind(s->conn, &ip, port));
 }
 
 static int in_listen(void *p, int backlog)
@@ -245,7 +299,7 @@ static int in_listen(void *p, int backlog)
     if (s->listening)
         return 0;
     backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
-    int err = errno_of(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
+    int err = inet_errno(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
     if (!err) {
         netconn_set_nonblocking(s->conn, 1);    /* accept never blocks inside lwIP */
         __atomic_store_n(&s->listening, true, __ATOMIC_RELEASE);
@@ -287,7 +341,7 @@ static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
     /* A refused TCP connection is a reset answering the SYN. */
     if (e == ERR_RST && s->type == SOCK_STREAM)
         return -ECONNREFUSED;
-    return errno_of(e);
+    return inet_errno(e);
 }
 
 static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **out,
@@ -318,7 +372,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
             return 0;
         }
         if (e != ERR_WOULDBLOCK)
-            return e == ERR_ABRT ? -ECONNABORTED : errno_of(e);
+            return e == ERR_ABRT ? -ECONNABORTED : inet_errno(e);
         if (nonblock)
             return -EAGAIN;
         int err = wait_for(s, readable, deadline);
@@ -327,18 +381,41 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
     }
 }
 
+/* Queues what fits without blocking inside lwIP; a blocking send then waits for
+ * room, interruptibly, until SO_SNDTIMEO. As Linux: what was queued when a signal
+ * or the timeout came, else -EINTR / -EAGAIN. */
 static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool nonblock)
 {
-    size_t written = 0;
-    err_t e = netconn_write_partly(s->conn, buf, n,
-                                   NETCONN_COPY | (nonblock ? NETCONN_DONTBLOCK : 0), &written);
-    if (e == ERR_OK || (written && e == ERR_WOULDBLOCK))
-        return (ssize_t)written;
-    return errno_of(e);
+    uint64_t deadline = nonblock ? 0 : deadline_of(&s->sndtimeo);
+    size_t done = 0;
+    for (;;) {
+        size_t written = 0;
+        err_t e = netconn_write_partly(s->conn, (const uint8_t *)buf + done, n - done,
+                                       NETCONN_COPY | NETCONN_DONTBLOCK, &written);
+        done += written;
+        if (e != ERR_OK && e != ERR_WOULDBLOCK && e != ERR_MEM)
+            return done ? (ssize_t)done : inet_errno(e);
+        if (done == n)
+            return (ssize_t)done;
+        if (nonblock)
+            return done ? (ssize_t)done : -EAGAIN;
+        /* lwIP out of segments or pbufs while its buffer has room: retry soon. */
+        uint64_t until = deadline;
+        bool short_wait = !written && cond_now(s, writable);
+        if (short_wait) {
+            uint64_t soon = time_ns() + 10000000u;
+            until = deadline && deadline < soon ? deadline : soon;
+        }
+        int err = wait_for(s, writable, until);
+        if (err == -EAGAIN && short_wait && (!deadline || time_ns() < deadline))
+            err = 0;
+        if (err)
+            return done ? (ssize_t)done : err;
+    }
 }
 
-static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
-                        const struct sock_addr *dst)
+static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
+                             const struct sock_addr *dst)
 {
     if (n > UDP_MAX)
         return -EMSGSIZE;
@@ -348,6 +425,10 @@ static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
         int err = addr_from(dst, &ip, &port);
         if (err)
             return err;
+        /* Linux refuses a broadcast without SO_BROADCAST (here: 255.255.255.255). */
+        if (ip4_addr_get_u32(ip_2_ip4(&ip)) == IPADDR_BROADCAST &&
+            !__atomic_load_n(&s->broadcast, __ATOMIC_RELAXED))
+            return -EACCES;
     }
     struct netbuf *nb = netbuf_new();
     if (!nb)
@@ -367,13 +448,15 @@ static ssize_t udp_send(struct inet_sock *s, const void *buf, size_t n,
     netbuf_delete(nb);
     if (e == ERR_CONN)
         return -EDESTADDRREQ;
-    return e == ERR_OK ? (ssize_t)n : errno_of(e);
+    return e == ERR_OK ? (ssize_t)n : inet_errno(e);
 }
 
+/* scm: socket_msg.c lets no ancillary data through to AF_INET. */
 static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonblock,
-                       const struct sock_addr *dst)
+                       const struct sock_addr *dst, struct scm_k *scm)
 {
     struct inet_sock *s = p;
+    (void)scm;
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR))
         return -EOPNOTSUPP;
     mutex_lock(&s->tx_lock);
@@ -383,7 +466,7 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
     else if (s->type == SOCK_STREAM)
         r = s->listening ? -ENOTCONN : tcp_send(s, buf, n, nonblock);
     else
-        r = udp_send(s, buf, n, dst);
+        r = udp_sock_send(s, buf, n, dst);
     mutex_unlock(&s->tx_lock);
     /* A stream whose connection is gone (reset, or closed and freed). */
     if (r == -ENOTCONN && s->type == SOCK_STREAM && !s->listening && s->conn->pcb.tcp == NULL)
@@ -410,7 +493,7 @@ static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
             if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && tcp_gone(s))
                 s->eof = true;
             else
-                return errno_of(e);
+                return inet_errno(e);
         } else {
             s->rx = pb;
             s->rx_off = 0;
@@ -430,15 +513,24 @@ static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
     return (ssize_t)k;
 }
 
+int inet_udp_hold_locked(struct inet_sock *s)
+{
+    if (s->dgram)
+        return 0;
+    err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &s->dgram, NETCONN_DONTBLOCK);
+    if (e != ERR_OK)
+        s->dgram = NULL;
+    return inet_errno(e);
+}
+
+/* One datagram, kept for the next receive under MSG_PEEK. */
 static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags,
                                struct sock_addr *from, size_t *full)
 {
-    struct netbuf *nb = NULL;
-    if (flags & MSG_PEEK)
-        return -EOPNOTSUPP;             /* a datagram taken is gone from the mailbox */
-    err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &nb, NETCONN_DONTBLOCK);
-    if (e != ERR_OK)
-        return errno_of(e);
+    int err = inet_udp_hold_locked(s);
+    if (err)
+        return err;
+    struct netbuf *nb = s->dgram;
     u16_t len = netbuf_len(nb);
     size_t k = MIN(n, (size_t)len);
     netbuf_copy(nb, buf, (u16_t)k);
@@ -446,14 +538,18 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
         *full = len;
     if (from)
         addr_to(from, netbuf_fromaddr(nb), netbuf_fromport(nb));
-    netbuf_delete(nb);
+    if (!(flags & MSG_PEEK)) {
+        netbuf_delete(nb);
+        s->dgram = NULL;
+    }
     return (ssize_t)k;
 }
 
 static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
-                       struct sock_addr *from, size_t *full)
+                       struct sock_addr *from, size_t *full, struct scm_k *scm)
 {
     struct inet_sock *s = p;
+    (void)scm;                          /* nothing comes with TCP or UDP data */
     if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_NOSIGNAL |
                   MSG_CMSG_CLOEXEC))
         return -EOPNOTSUPP;
@@ -489,7 +585,7 @@ static int in_shutdown(void *p, int how)
     bool rd = how != SHUT_WR, wr = how != SHUT_RD;
     err_t e = netconn_shutdown(s->conn, 0, wr);
     if (e != ERR_OK)
-        return errno_of(e);
+        return inet_errno(e);
     if (wr)
         s->wr_shut = true;
     if (rd) {
@@ -514,117 +610,29 @@ static int in_name(void *p, bool peer, struct sock_addr *out)
     return 0;
 }
 
-static int in_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
-{
-    struct inet_sock *s = p;
-    int v;
-    if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
-        LOCK_TCPIP_CORE();
-        v = s->conn->pcb.tcp ? tcp_nagle_disabled(s->conn->pcb.tcp) != 0 : 0;
-        UNLOCK_TCPIP_CORE();
-    } else if (level != SOL_SOCKET) {
-        return -ENOPROTOOPT;
-    } else if (opt == SO_TYPE) {
-        v = s->type;
-    } else if (opt == SO_DOMAIN) {
-        v = AF_INET;
-    } else if (opt == SO_PROTOCOL) {
-        v = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-    } else if (opt == SO_ACCEPTCONN) {
-        v = s->listening;
-    } else if (opt == SO_ERROR) {
-        v = -errno_of(netconn_err(s->conn));
-    } else if (opt == SO_REUSEADDR) {
-        LOCK_TCPIP_CORE();
-        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, SOF_REUSEADDR) != 0 : 0;
-        UNLOCK_TCPIP_CORE();
-    } else if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW || opt == SO_SNDTIMEO ||
-               opt == SO_SNDTIMEO_NEW) {
-        uint64_t ns = __atomic_load_n(opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ?
-                                      &s->rcvtimeo : &s->sndtimeo, __ATOMIC_RELAXED);
-        int64_t tv[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000u) };
-        memcpy(val, tv, sizeof(tv));    /* struct timeval (x86_64: two longs) */
-        *len = sizeof(tv);
-        return 0;
-    } else {
-        return -ENOPROTOOPT;
-    }
-    memcpy(val, &v, sizeof(v));
-    *len = sizeof(v);
-    return 0;
-}
-
-static int in_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
-{
-    struct inet_sock *s = p;
-    int v;
-    if (level == SOL_SOCKET && (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ||
-                                opt == SO_SNDTIMEO || opt == SO_SNDTIMEO_NEW)) {
-        int64_t tv[2];
-        if (len < sizeof(tv))
-            return -EINVAL;
-        memcpy(tv, val, sizeof(tv));
-        if (tv[1] < 0 || tv[1] >= 1000000)
-            return -EDOM;
-        /* Negative: Linux's "do not wait"; 0 0: forever. */
-        uint64_t ns = tv[0] < 0 ? 1 : tv[0] > 1000000000 ? 1000000000ull * 1000000000u
-                      : (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
-        if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW) {
-            __atomic_store_n(&s->rcvtimeo, ns, __ATOMIC_RELAXED);
-        } else {
-            __atomic_store_n(&s->sndtimeo, ns, __ATOMIC_RELAXED);
-            /* A blocking TCP send waits inside lwIP, which honours its own limit. */
-            uint64_t ms = (ns + 999999) / 1000000;
-            netconn_set_sendtimeout(s->conn, (s32_t)(ms > 0x7fffffff ? 0x7fffffff : ms));
-        }
-        return 0;
-    }
-    if (len < sizeof(v))
-        return -EINVAL;
-    memcpy(&v, val, sizeof(v));
-    LOCK_TCPIP_CORE();
-    int err = 0;
-    if (level == SOL_SOCKET && opt == SO_REUSEADDR && s->conn->pcb.ip) {
-        if (v)
-            ip_set_option(s->conn->pcb.ip, SOF_REUSEADDR);
-        else
-            ip_reset_option(s->conn->pcb.ip, SOF_REUSEADDR);
-    } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM &&
-               s->conn->pcb.tcp) {
-        if (v)
-            tcp_nagle_disable(s->conn->pcb.tcp);
-        else
-            tcp_nagle_enable(s->conn->pcb.tcp);
-    } else {
-        err = -ENOPROTOOPT;
-    }
-    UNLOCK_TCPIP_CORE();
-    return err;
-}
-
 static size_t in_max_send(void *p) { (void)p; return UDP_MAX; }
 static bool in_is_stream(void *p) { return ((struct inet_sock *)p)->type == SOCK_STREAM; }
 
 const struct sock_family inet_family = {
     .bind = in_bind, .listen = in_listen, .connect = in_connect, .accept = in_accept,
     .send = in_send, .recv = in_recv, .shutdown = in_shutdown, .name = in_name,
-    .getsockopt = in_getsockopt, .setsockopt = in_setsockopt, .max_send = in_max_send,
+    .getsockopt = inet_getsockopt, .setsockopt = inet_setsockopt, .max_send = in_max_send,
     .is_stream = in_is_stream,
 };
 
 /* ---- the file ---- */
 static ssize_t inet_read(struct file *f, void *buf, size_t n)
 {
-    return in_recv(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
+    return in_recv(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL, NULL);
 }
 
 static ssize_t inet_write(struct file *f, const void *buf, size_t n)
 {
-    return in_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL);
+    return in_send(f->priv, buf, n, 0, f->flags & O_NONBLOCK, NULL, NULL);
 }
 
-/* POLLOUT is "connected and not shut down" (a full TCP send buffer is not seen:
- * a non-blocking send then returns EAGAIN). */
+/* POLLOUT: connected, not shut down, and lwIP's send buffer past its low-water
+ * mark; POLLERR: an error SO_ERROR would report. */
 static int inet_poll(struct file *f)
 {
     struct inet_sock *s = f->priv;
@@ -636,8 +644,10 @@ static int inet_poll(struct file *f)
     if (s->type == SOCK_DGRAM)
         m |= POLLOUT;
     else if (!s->listening && !s->wr_shut && s->conn->state != NETCONN_CONNECT &&
-             s->conn->pcb.tcp)
+             s->conn->pcb.tcp && writable(s))
         m |= POLLOUT;
+    if (__atomic_load_n(&s->conn->pending_err, __ATOMIC_RELAXED) != ERR_OK)
+        m |= POLLERR;
     if (s->type == SOCK_STREAM && (s->eof || tcp_gone(s)))
         m |= POLLHUP;
     return m;
@@ -656,12 +666,22 @@ static void inet_release(struct file *f)
         return;
     if (s->rx)
         pbuf_free(s->rx);
+    if (s->dgram)
+        netbuf_delete(s->dgram);
+    /* SO_LINGER with 0 s: Linux resets the connection, unsent data or not. */
+    if (s->type == SOCK_STREAM && s->linger_on && !s->linger_secs && !s->listening) {
+        LOCK_TCPIP_CORE();
+        if (s->conn->pcb.tcp && s->conn->state != NETCONN_CONNECT)
+            tcp_abort(s->conn->pcb.tcp);
+        UNLOCK_TCPIP_CORE();
+    }
     netconn_delete(s->conn);
     kfree(s);
 }
 
 static const struct file_ops inet_ops = {
-    .read = inet_read, .write = inet_write, .rw_iov = sock_rw_iov, .poll = inet_poll,
+    .read = inet_read, .write = inet_write, .rw_iov = sock_rw_iov, .ioctl = inet_ioctl,
+    .poll = inet_poll,
     .poll_wq = inet_poll_wq, .release = inet_release, .statfs_magic = SOCKFS_MAGIC,
     .stat_mode = S_IFSOCK | 0777,
 };

@@ -123,8 +123,10 @@ static void link_poll(void *arg)
         if (!up)
             continue;
         if (dhcp_supplied_address(&oif->nif)) {
-            if (!oif->bound)
+            if (!oif->bound) {
                 log_lease(oif);
+                net_resolv_lease_bound();
+            }
             oif->bound = true;
         } else {
             oif->bound = false;
@@ -169,6 +171,7 @@ void net_stack_init(void)
 {
     tcpip_init(NULL, NULL);     /* the loopback interface 127.0.0.1 comes with it */
     LOCK_TCPIP_CORE();
+    inet_icmp_errors_init();
     for (size_t i = 0; i < netdev_count() && nifs < NETDEV_MAX; i++)
         add_netdev(netdev_at(i));
     sys_timeout(LINK_POLL_MS, link_poll, NULL);

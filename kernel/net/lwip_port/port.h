@@ -24,6 +24,11 @@ struct osc_netif *net_stack_netif(size_t i);
 /* With netdev.selftest on the command line: the boot-time network test thread
  * (lwip_tests.c, tests/qemu/net.py). */
 void net_selftest_start(void);
+/* resolv.c: a DHCP lease was bound (tcpip thread); /etc/resolv.conf gets its DNS
+ * servers, written by another thread. */
+void net_resolv_lease_bound(void);
+/* inet_sock.c: ICMP port unreachable to connected UDP sockets (core lock held). */
+void inet_icmp_errors_init(void);
 
 /* sys_arch.c: woken after every post to a netconn's mailbox (every mailbox but the
  * tcpip thread's), so AF_INET sockets can wait for data or connections

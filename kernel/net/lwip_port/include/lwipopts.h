@@ -71,6 +71,8 @@ void lwip_port_assert_core_locked(void);
 #define LWIP_SO_RCVTIMEO                1
 #define LWIP_SO_SNDTIMEO                1
 #define LWIP_SO_RCVBUF                  1
+#define LWIP_SO_LINGER                  1
+#define IP_DEFAULT_TTL                  64  /* Linux's */
 
 #define TCPIP_THREAD_NAME               "tcpip"
 #define TCPIP_MBOX_SIZE                 1024

@@ -1,0 +1,218 @@
+/* AF_INET socket options: get/setsockopt for SOL_SOCKET, IPPROTO_IP and
+ * IPPROTO_TCP on lwIP netconns (Linux's values and limits), and the queue-size
+ * ioctls. */
+
+#include <osc/errno.h>
+#include <osc/lib.h>
+#include <osc/net.h>
+#include <osc/uaccess.h>
+#include <osc/vfs.h>
+
+#include "lwip/api.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "port.h"
+
+#include "inet_internal.h"
+
+int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
+{
+    struct inet_sock *s = p;
+    int v;
+    if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.tcp ? tcp_nagle_disabled(s->conn->pcb.tcp) != 0 : 0;
+        UNLOCK_TCPIP_CORE();
+    } else if (level == IPPROTO_TCP && s->type == SOCK_STREAM &&
+               (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL || opt == TCP_KEEPCNT)) {
+        /* lwIP's keepalive timer: idle and interval in ms, as Linux's defaults. */
+        LOCK_TCPIP_CORE();
+        struct tcp_pcb *pcb = s->conn->pcb.tcp;
+        v = !pcb ? 0 : opt == TCP_KEEPIDLE ? (int)(pcb->keep_idle / 1000)
+                     : opt == TCP_KEEPINTVL ? (int)(pcb->keep_intvl / 1000) : (int)pcb->keep_cnt;
+        UNLOCK_TCPIP_CORE();
+    } else if (level == SOL_SOCKET && opt == SO_BROADCAST) {
+        v = __atomic_load_n(&s->broadcast, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IP && opt == IP_RECVERR) {
+        v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IP && opt == IP_TTL) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.ip ? s->conn->pcb.ip->ttl : IP_DEFAULT_TTL;
+        UNLOCK_TCPIP_CORE();
+    } else if (level != SOL_SOCKET) {
+        return -ENOPROTOOPT;
+    } else if (opt == SO_TYPE) {
+        v = s->type;
+    } else if (opt == SO_DOMAIN) {
+        v = AF_INET;
+    } else if (opt == SO_PROTOCOL) {
+        v = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    } else if (opt == SO_ACCEPTCONN) {
+        v = s->listening;
+    } else if (opt == SO_ERROR) {
+        v = -inet_errno(netconn_err(s->conn));
+    } else if (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, opt == SO_REUSEADDR ? SOF_REUSEADDR
+                                                                                : SOF_KEEPALIVE) != 0
+                            : 0;
+        UNLOCK_TCPIP_CORE();
+    } else if (opt == SO_RCVBUF || opt == SO_SNDBUF) {
+        /* Unset: what bounds the data lwIP holds (TCP: its fixed window and send
+         * buffer; UDP: the receive queue's limit). */
+        LOCK_TCPIP_CORE();
+        v = opt == SO_RCVBUF ? s->rcvbuf : s->sndbuf;
+        UNLOCK_TCPIP_CORE();
+        if (!v)
+            v = s->type == SOCK_DGRAM ? BUF_MAX : opt == SO_RCVBUF ? TCP_WND : TCP_SND_BUF;
+    } else if (opt == SO_LINGER) {
+        LOCK_TCPIP_CORE();
+        int32_t l[2] = { s->linger_on, s->linger_secs };
+        UNLOCK_TCPIP_CORE();
+        memcpy(val, l, sizeof(l));      /* struct linger */
+        *len = sizeof(l);
+        return 0;
+    } else if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW || opt == SO_SNDTIMEO ||
+               opt == SO_SNDTIMEO_NEW) {
+        uint64_t ns = __atomic_load_n(opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ?
+                                      &s->rcvtimeo : &s->sndtimeo, __ATOMIC_RELAXED);
+        int64_t tv[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000u) };
+        memcpy(val, tv, sizeof(tv));    /* struct timeval (x86_64: two longs) */
+        *len = sizeof(tv);
+        return 0;
+    } else {
+        return -ENOPROTOOPT;
+    }
+    memcpy(val, &v, sizeof(v));
+    *len = sizeof(v);
+    return 0;
+}
+
+int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
+{
+    struct inet_sock *s = p;
+    int v;
+    if (level == SOL_SOCKET && (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW ||
+                                opt == SO_SNDTIMEO || opt == SO_SNDTIMEO_NEW)) {
+        int64_t tv[2];
+        if (len < sizeof(tv))
+            return -EINVAL;
+        memcpy(tv, val, sizeof(tv));
+        if (tv[1] < 0 || tv[1] >= 1000000)
+            return -EDOM;
+        /* Negative: Linux's "do not wait"; 0 0: forever. */
+        uint64_t ns = tv[0] < 0 ? 1 : tv[0] > 1000000000 ? 1000000000ull * 1000000000u
+                      : (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
+        if (opt == SO_RCVTIMEO || opt == SO_RCVTIMEO_NEW) {
+            __atomic_store_n(&s->rcvtimeo, ns, __ATOMIC_RELAXED);
+        } else {
+            __atomic_store_n(&s->sndtimeo, ns, __ATOMIC_RELAXED);
+        }
+        return 0;
+    }
+    if (len < sizeof(v))
+        return -EINVAL;
+    memcpy(&v, val, sizeof(v));
+    /* glibc's resolver gives up on a socket that refuses IP_RECVERR. lwIP hands no
+     * ICMP errors to a netconn, so there is never anything on the error queue. */
+    if (level == IPPROTO_IP && opt == IP_RECVERR) {
+        __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (level == IPPROTO_IP && opt == IP_TTL && v != -1 && (v < 1 || v > 255))
+        return -EINVAL;
+    if (level == SOL_SOCKET && opt == SO_BROADCAST) {
+        __atomic_store_n(&s->broadcast, v != 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (level == IPPROTO_TCP && (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL) &&
+        (v < 1 || v > 32767))
+        return -EINVAL;
+    if (level == IPPROTO_TCP && opt == TCP_KEEPCNT && (v < 1 || v > 127))
+        return -EINVAL;
+    if (level == SOL_SOCKET && opt == SO_LINGER && len < 2 * sizeof(int32_t))
+        return -EINVAL;
+    int32_t lg[2] = { 0, 0 };
+    if (level == SOL_SOCKET && opt == SO_LINGER)
+        memcpy(lg, val, sizeof(lg));
+    /* As Linux: capped at rmem_max/wmem_max, doubled, at least the minimum. */
+    int buf = v < 1 ? 1 : v > BUF_MAX ? BUF_MAX : v;
+    buf *= 2;
+    LOCK_TCPIP_CORE();
+    int err = 0;
+    if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) && s->conn->pcb.ip) {
+        u8_t o = opt == SO_REUSEADDR ? SOF_REUSEADDR : SOF_KEEPALIVE;
+        if (v)
+            ip_set_option(s->conn->pcb.ip, o);
+        else
+            ip_reset_option(s->conn->pcb.ip, o);
+    } else if (level == SOL_SOCKET && opt == SO_RCVBUF) {
+        s->rcvbuf = buf < RCVBUF_MIN ? RCVBUF_MIN : buf;
+        if (s->type == SOCK_DGRAM)
+            netconn_set_recvbufsize(s->conn, s->rcvbuf);
+    } else if (level == SOL_SOCKET && opt == SO_SNDBUF) {
+        s->sndbuf = buf < SNDBUF_MIN ? SNDBUF_MIN : buf;
+    } else if (level == SOL_SOCKET && opt == SO_LINGER) {
+        s->linger_on = lg[0] != 0;
+        s->linger_secs = lg[1] < 0 ? 0 : lg[1] > 32767 ? 32767 : lg[1];
+        /* lwIP's close waits up to this for unsent data (or aborts at 0). */
+        s->conn->linger = s->linger_on ? (s16_t)s->linger_secs : -1;
+    } else if (level == IPPROTO_IP && opt == IP_TTL && s->conn->pcb.ip) {
+        s->conn->pcb.ip->ttl = (u8_t)(v == -1 ? IP_DEFAULT_TTL : v);
+    } else if (level == IPPROTO_TCP && s->type == SOCK_STREAM && s->conn->pcb.tcp &&
+               (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL || opt == TCP_KEEPCNT)) {
+        struct tcp_pcb *pcb = s->conn->pcb.tcp;
+        if (opt == TCP_KEEPIDLE)
+            pcb->keep_idle = (u32_t)v * 1000;
+        else if (opt == TCP_KEEPINTVL)
+            pcb->keep_intvl = (u32_t)v * 1000;
+        else
+            pcb->keep_cnt = (u32_t)v;
+    } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM &&
+               s->conn->pcb.tcp) {
+        if (v)
+            tcp_nagle_disable(s->conn->pcb.tcp);
+        else
+            tcp_nagle_enable(s->conn->pcb.tcp);
+    } else {
+        err = -ENOPROTOOPT;
+    }
+    UNLOCK_TCPIP_CORE();
+    return err;
+}
+
+#define SIOCINQ  0x541B         /* FIONREAD */
+#define SIOCOUTQ 0x5411         /* TIOCOUTQ */
+
+/* SIOCINQ: a stream's bytes waiting to be read, the next datagram's size (0: none);
+ * SIOCOUTQ: a stream's bytes sent but not yet acknowledged or not yet sent (UDP
+ * holds none: lwIP sends at once). A listener: -EINVAL, as Linux. */
+long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
+{
+    struct inet_sock *s = f->priv;
+    if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+        return -ENOTTY;
+    if (s->listening)
+        return -EINVAL;
+    int v = 0;
+    if (cmd == SIOCOUTQ) {
+        if (s->type == SOCK_STREAM) {
+            LOCK_TCPIP_CORE();
+            v = s->conn->pcb.tcp ? TCP_SND_BUF - tcp_sndbuf(s->conn->pcb.tcp) : 0;
+            UNLOCK_TCPIP_CORE();
+        }
+    } else {
+        mutex_lock(&s->rx_lock);
+        if (s->type == SOCK_STREAM) {
+            v = s->rx ? s->rx->tot_len - s->rx_off : 0;
+            v += __atomic_load_n(&s->conn->recv_avail, __ATOMIC_ACQUIRE);
+        } else if ((s->dgram || s->conn->pending_err == ERR_OK) &&
+                   inet_udp_hold_locked(s) == 0) {
+            /* (lwIP's receive would take a pending error, which is for the next
+             * recv: glibc's resolver asks FIONREAD first.) */
+            v = netbuf_len(s->dgram);
+        }
+        mutex_unlock(&s->rx_lock);
+    }
+    return copy_to_user((void *)arg, &v, sizeof(v)) ? -EFAULT : 0;
+}

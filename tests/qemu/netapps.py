@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""Network services end to end, with real clients and servers on both sides.
+
+The test runs in a network and mount namespace of its own (it re-executes itself
+under `unshare -nm`, or `-rnm` when not root), so nothing depends on the host's
+network or on free ports: there it bind-mounts a resolv.conf saying
+"nameserver 127.0.0.1" over /etc/resolv.conf, which QEMU's user network (slirp)
+reads to forward the guest's DNS queries to 10.0.2.3, and runs a small DNS server
+on 127.0.0.1:53 that knows www.oscortex.test (10.0.2.2, the host) and answers
+NXDOMAIN for other names. It also runs an HTTP server (the host's 10.0.2.2:PORT).
+
+One boot (tools/osc-run --net --fwd HOSTPORT:8080), a shell script in the guest:
+/etc/resolv.conf was written from the DHCP lease; tests/qemu/resolve.c (static
+musl and glibc) resolves the known and an unknown name through getaddrinfo and
+the OSCortex call dns_resolve (0x4B8), and localhost (the image's /etc/hosts);
+busybox nslookup asks too; busybox wget
+fetches a 16 MiB file from the host's server by name (md5 compared); busybox httpd
+serves a page and a 16 MiB file that the host's curl fetches through the forwarded
+port, byte-exact (md5). The guest then waits (polling the host's server) until
+the host is done.
+
+usage: netapps.py    tests: netapps_resolv_conf_from_dhcp, netapps_musl_getaddrinfo,
+                            netapps_glibc_getaddrinfo, netapps_localhost_from_etc_hosts,
+                            netapps_dns_resolve_call,
+                            netapps_busybox_nslookup, netapps_guest_wget_from_host,
+                            netapps_host_curl_page_from_guest_httpd,
+                            netapps_host_curl_big_file_from_guest_httpd
+"""
+
+import hashlib
+import http.server
+import os
+import random
+import re
+import shutil
+import socket
+import socketserver
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from common import ROOT, Reporter
+
+OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
+LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
+OUT = os.path.join(ROOT, "build", "netapps")
+SOURCE = os.path.join(ROOT, "tests", "qemu", "resolve.c")
+TIMEOUT = 90
+NAME, NAME_ADDR = "www.oscortex.test", "10.0.2.2"
+MISSING = "nosuch.oscortex.test"
+GUEST_PORT = 8080
+BIG = 16 * 1024 * 1024
+
+SCRIPT = r"""
+i=0; while ! grep -q nameserver /etc/resolv.conf 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+echo "resolv: $(grep nameserver /etc/resolv.conf | tr '\n' ' ')"
+/bin/resolve.musl @NAME@ @MISSING@ localhost | sed 's/^/musl /'
+/bin/resolve.glibc @NAME@ @MISSING@ localhost | sed 's/^/glibc /'
+echo "nslookup: $(nslookup @NAME@ 2>&1 | tr '\n' ' ')"
+echo "wget-md5: $(wget -q -O - http://@NAME@:@HPORT@/data | md5sum)"
+mkdir -p /www
+echo "hello from busybox httpd in OSCortex" > /www/index.html
+dd if=/dev/urandom of=/www/big bs=4096 count=4096 2>/dev/null
+echo "big-md5: $(md5sum < /www/big)"
+httpd -p @GPORT@ -h /www
+echo READY-HTTPD
+i=0; while [ "$(wget -q -O - http://10.0.2.2:@HPORT@/done)" != yes ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i+1)); done
+echo "host-done: $i"
+"""
+
+
+class DnsServer:
+    """UDP DNS on 127.0.0.1:53: A for NAME, no data for its other types, NXDOMAIN
+    for every other name. Records (name, type) of each query."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 53))
+        self.sock.settimeout(0.5)
+        self.queries, self.stop = [], False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def parse_name(msg, off):
+        labels = []
+        while msg[off]:
+            n = msg[off]
+            labels.append(msg[off + 1:off + 1 + n].decode("ascii", "replace"))
+            off += 1 + n
+        return ".".join(labels), off + 1
+
+    def answer(self, msg):
+        qid, flags, qd = struct.unpack(">HHH", msg[:6])
+        if qd != 1:
+            return None
+        name, off = self.parse_name(msg, 12)
+        qtype, qclass = struct.unpack(">HH", msg[off:off + 4])
+        question = msg[12:off + 4]
+        self.queries.append((name.lower(), qtype))
+        known = name.lower() == NAME
+        rcode = 0 if known else 3
+        answers = b""
+        if known and qtype == 1 and qclass == 1:
+            answers = struct.pack(">HHHIH", 0xC00C, 1, 1, 60, 4) + socket.inet_aton(NAME_ADDR)
+        head = struct.pack(">HHHHHH", qid, 0x8180 | (flags & 0x0100) | rcode, 1,
+                           1 if answers else 0, 0, 0)
+        return head + question + answers
+
+    def serve(self):
+        while not self.stop:
+            try:
+                msg, peer = self.sock.recvfrom(1500)
+            except OSError:
+                continue
+            try:
+                reply = self.answer(msg)
+            except (IndexError, struct.error):
+                reply = None
+            if reply:
+                self.sock.sendto(reply, peer)
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()
+
+
+class HttpServer:
+    """The host's web server (127.0.0.1:port, the guest's 10.0.2.2): /data is BIG
+    random bytes, /done says whether the host has finished with the guest."""
+
+    def __init__(self):
+        self.data = random.Random(11).randbytes(BIG)
+        self.done = False
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = {"/data": outer.data,
+                        "/done": b"yes" if outer.done else b"no"}.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        socketserver.TCPServer.allow_reuse_address = True
+        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def build_resolvers():
+    os.makedirs(OUT, exist_ok=True)
+    out = {}
+    for libc, cc in (("musl", os.environ.get("MUSL_CC", "musl-gcc")), ("glibc", "gcc")):
+        binary = os.path.join(OUT, "resolve." + libc)
+        # glibc's link warns that static getaddrinfo wants its NSS modules at run
+        # time; since 2.34 "files" and "dns" are built in.
+        subprocess.run([cc, "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
+                        SOURCE], check=True, stderr=subprocess.DEVNULL)
+        out[libc] = binary
+    return out
+
+
+def curl(port, path):
+    r = subprocess.run(["curl", "-s", "-f", "--max-time", "30",
+                        "http://127.0.0.1:%d%s" % (port, path)], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=40)
+    return r.returncode, r.stdout
+
+
+def enter_namespace():
+    """Re-executes this script in new network and mount namespaces (see above)."""
+    flags = "-nm" if os.geteuid() == 0 else "-rnm"
+    os.execvp("unshare", ["unshare", flags, "--propagation", "private",
+                          sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
+
+
+def setup_namespace(tmp):
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    conf = os.path.join(tmp, "resolv.conf")
+    with open(conf, "w") as f:
+        f.write("nameserver 127.0.0.1\n")
+    subprocess.run(["mount", "--bind", conf, "/etc/resolv.conf"], check=True)
+
+
+def main():
+    if os.environ.get("NETAPPS_IN_NS") != "1":
+        os.environ["NETAPPS_IN_NS"] = "1"
+        enter_namespace()
+    rep = Reporter()
+    tmp = tempfile.mkdtemp(prefix="oscortex-netapps-")
+    setup_namespace(tmp)
+    dns, web = DnsServer(), HttpServer()
+    host_port = 18080
+    try:
+        bins = build_resolvers()
+        script = os.path.join(tmp, "netapps.sh")
+        with open(script, "w") as f:
+            f.write(SCRIPT.replace("@NAME@", NAME).replace("@MISSING@", MISSING)
+                    .replace("@HPORT@", str(web.port)).replace("@GPORT@", str(GUEST_PORT)))
+        proc = subprocess.Popen([OSC_RUN, "--timeout", str(TIMEOUT), "--net",
+                                 "--fwd", "%d:%d" % (host_port, GUEST_PORT),
+                                 "--add", script + ":/root/netapps.sh",
+                                 "--add", bins["musl"] + ":/bin/resolve.musl",
+                                 "--add", bins["glibc"] + ":/bin/resolve.glibc",
+                                 "--", "sh /root/netapps.sh"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out, page, big = [], None, None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace")
+            out.append(line)
+            if line.startswith("READY-HTTPD"):
+                page = curl(host_port, "/index.html")
+                big = curl(host_port, "/big")
+                web.done = True
+        proc.wait(timeout=60)
+        out = "".join(out)
+        log = open(LAST_LOG, encoding="utf-8", errors="replace").read() \
+            if os.path.exists(LAST_LOG) else ""
+        tail = (out + "\n" + log)[-2500:]
+
+        rep.check("netapps_resolv_conf_from_dhcp", "resolv: nameserver 10.0.2.3 " in out,
+                  "no /etc/resolv.conf with slirp's DNS server", tail)
+        for libc in ("musl", "glibc"):
+            rep.check("netapps_%s_getaddrinfo" % libc,
+                      "%s gai %s %s" % (libc, NAME, NAME_ADDR) in out
+                      and "%s gai %s error EAI_NONAME" % (libc, MISSING) in out,
+                      "%s's getaddrinfo did not give %s / EAI_NONAME" % (libc, NAME_ADDR), tail)
+        rep.check("netapps_localhost_from_etc_hosts",
+                  "musl gai localhost 127.0.0.1" in out and "glibc gai localhost 127.0.0.1" in out
+                  and ("localhost", 1) not in dns.queries,
+                  "localhost did not come from the image's /etc/hosts", tail)
+        rep.check("netapps_dns_resolve_call",
+                  "musl osc %s %s" % (NAME, NAME_ADDR) in out
+                  and "glibc osc %s %s" % (NAME, NAME_ADDR) in out
+                  and "musl osc %s errno 2" % MISSING in out,
+                  "dns_resolve (0x4B8) did not answer %s / ENOENT" % NAME_ADDR, tail)
+        m = re.search(r"^nslookup: (.*)$", out, re.M)
+        rep.check("netapps_busybox_nslookup",
+                  m is not None and re.search(r"Name:\s*%s\s+Address:\s*%s" % (
+                      re.escape(NAME), re.escape(NAME_ADDR)), m.group(1)) is not None,
+                  "busybox nslookup: %r" % (m.group(1) if m else None), tail)
+        rep.check("netapps_guest_wget_from_host",
+                  "wget-md5: %s" % hashlib.md5(web.data).hexdigest() in out,
+                  "the guest's wget of the host's 16 MiB file does not match", tail)
+        rep.check("netapps_host_curl_page_from_guest_httpd",
+                  page is not None and page[0] == 0
+                  and page[1] == b"hello from busybox httpd in OSCortex\n",
+                  "curl of the guest's page: %r" % (page,), tail)
+        m = re.search(r"^big-md5: ([0-9a-f]{32})", out, re.M)
+        rep.check("netapps_host_curl_big_file_from_guest_httpd",
+                  m is not None and big is not None and big[0] == 0 and len(big[1]) == BIG
+                  and hashlib.md5(big[1]).hexdigest() == m.group(1)
+                  and "host-done:" in out and proc.returncode == 0,
+                  "curl of the guest's 16 MiB file: status %s, %s bytes (exit %s)" % (
+                      big and big[0], big and len(big[1]), proc.returncode), tail)
+    finally:
+        dns.close()
+        web.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()
