@@ -47,7 +47,7 @@ static size_t resolv_text(char *buf, size_t size)
 static int write_resolv_conf(const char *text, size_t len)
 {
     struct vnode *r = vfs_root();
-    struct vfs_ctx c = { r, r, 022, 0, 0 };
+    struct vfs_ctx c = { .root = r, .cwd = r, .umask = 022 };   /* the kernel itself */
     struct file *f;
     int err = vfs_open(&c, NULL, RESOLV_CONF, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f);
     if (err)
