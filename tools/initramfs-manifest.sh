@@ -39,6 +39,16 @@ echo "file /sbin/init 0755 $build/user/musl/init"
 echo "file /bin/osc-launch 0755 $build/user/musl/osc-launch"
 echo "file /bin/sysfuzz 0755 $build/user/musl/sysfuzz"
 echo "file /bin/ui-demo 0755 $build/user/musl/ui-demo"
+echo "file /bin/desktop 0755 $build/user/musl/desktop"
+# App bundles: /Applications/<Name>.app/ with its manifest (user/apps/shell/bundle.h).
+echo "dir /Applications 0755"
+for app in user/rootfs/Applications/*.app; do
+    [ -d "$app" ] || continue
+    echo "dir /Applications/$(basename "$app") 0755"
+    for f in "$app"/*; do
+        echo "file /Applications/$(basename "$app")/$(basename "$f") 0644 $f"
+    done
+done
 echo "file /bin/osc-demo-window 0755 $build/user/musl/osc-demo-window"
 for f in user/rootfs/etc/*; do
     [ -f "$f" ] || continue

@@ -15,8 +15,9 @@ USER_LAUNCH     := $(BUILD)/user/musl/osc-launch
 USER_FUZZ       := $(BUILD)/user/musl/sysfuzz
 USER_DEMO       := $(BUILD)/user/musl/osc-demo-window
 USER_UI_DEMO    := $(BUILD)/user/musl/ui-demo
+USER_DESKTOP    := $(BUILD)/user/musl/desktop
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
-                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO)
+                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -94,6 +95,13 @@ $(USER_UI_DEMO): user/apps/demo/ui-demo.c $(LIBUI_MUSL) $(SYSROOT_STAMP)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $< $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
+$(USER_DESKTOP): user/apps/shell/shell.c user/apps/shell/bundle.c user/apps/shell/bundle.h \
+                 $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/shell -o $@ \
+	    user/apps/shell/shell.c user/apps/shell/bundle.c $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
 user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)
 	@bash tests/user-host.sh
@@ -105,7 +113,7 @@ initramfs: $(BUILD)/initramfs.cpio
 # top Makefile). The manifest is regenerated each time (a new test file changes it)
 # but only rewritten when its text changes; the archive depends on the files too.
 INITRAMFS_FILES := $(USER_BINS) $(PROC_TEST_BINS) $(wildcard tests/proc/script.sh) \
-                   $(BUSYBOX) $(wildcard user/rootfs/etc/*) $(BUILD)/rootfs/shadow
+                   $(BUSYBOX) $(wildcard user/rootfs/etc/*) $(wildcard user/rootfs/Applications/*/*) $(BUILD)/rootfs/shadow
 $(BUILD)/initramfs.manifest: $(INITRAMFS_FILES) tools/initramfs-manifest.sh FORCE
 	@mkdir -p $(dir $@)
 	@BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) bash tools/initramfs-manifest.sh > $@.tmp

@@ -2,7 +2,8 @@
  * command line (/proc/cmdline, else — Linux style — our argv and environment):
  *   normal     runs /etc/rc once, then keeps /bin/sh running on the serial line
  *              and on the screen's text console, each in its own session
- *              (restarted 1 s after it exits), and reaps every orphan;
+ *              (restarted 1 s after it exits), and reaps every orphan; with
+ *              `osc.desktop` also the desktop shell /bin/desktop (restarted too);
  *   test       (`test` or `osctest=NAMES` as a word) runs the test programs of
  *              /usr/tests/ one by one, prints "[init] user tests: N passed, N failed"
  *              and exits 0 if all passed, 1 otherwise (also when none ran);
@@ -417,9 +418,15 @@ static void shut_down(int sig)
 }
 
 /* Never returns: keeps a shell on each terminal and reaps everything else. */
+/* With `osc.desktop` on the command line, the desktop shell runs too (on the
+ * boot CPU, a system process like init), restarted when it exits. */
+#define DESKTOP "/bin/desktop"
+static bool want_desktop;
+
 static void supervise(void)
 {
-    pid_t shell[NTTYS] = { 0 };
+    pid_t shell[NTTYS] = { 0 }, desktop = 0;
+    char *desktop_argv[] = { DESKTOP, NULL };
     bool present[NTTYS];
     for (size_t i = 0; i < NTTYS; i++) {
         int fd = open(shell_ttys[i], O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -436,7 +443,10 @@ static void supervise(void)
             shut_down(sig);
             for (size_t i = 0; i < NTTYS; i++)
                 shell[i] = 0;           /* killed: start them again */
+            desktop = 0;
         }
+        if (want_desktop && desktop <= 0 && (desktop = spawn(desktop_argv)) > 0)
+            say("started %s (pid %d)", DESKTOP, (int)desktop);
         for (size_t i = 0; i < NTTYS; i++) {
             if (present[i] && shell[i] <= 0 && (shell[i] = spawn_on(shell_ttys[i])) > 0)
                 say("started %s on %s (pid %d)", SHELL, shell_ttys[i], (int)shell[i]);
@@ -447,6 +457,12 @@ static void supervise(void)
             if (errno != EINTR)
                 sleep_ms(1000);         /* no children at all: every spawn failed */
             continue;
+        }
+        if (w == desktop) {
+            char how[32];
+            say("%s exited (%s), restarting in 1 s", DESKTOP, describe(status, how, sizeof how));
+            desktop = 0;
+            sleep_ms(1000);
         }
         for (size_t i = 0; i < NTTYS; i++) {
             if (w != shell[i])
@@ -483,6 +499,7 @@ int main(int argc, char **argv, char **envp)
         return osc_run(value);
     }
 
+    want_desktop = cmdline_get("osc.desktop", value, sizeof value) != NULL;
     catch_shutdown_signals();
     run_rc();
     supervise();

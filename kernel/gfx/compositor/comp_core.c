@@ -144,6 +144,8 @@ void comp_forget(struct comp_surface *s)
 
 void comp_raise(struct comp_surface *s)
 {
+    if (s->desktop)
+        return;                 /* the desktop stays under every window */
     for (int i = 0; i < comp_nstack - 1; i++) {
         if (comp_stack[i] != s)
             continue;

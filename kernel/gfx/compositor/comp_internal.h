@@ -22,6 +22,7 @@ struct comp_surface {
     size_t bytes;
     int owner_pid;
     bool decorated;             /* OSC_SURFACE_DECORATED: a title bar to drag it by */
+    bool desktop;               /* OSC_SURFACE_DESKTOP: kept at the bottom of the stack */
     /* Under comp_lock. */
     int x, y;
     bool visible;               /* OSC_SURFACE_SET_VISIBLE */

@@ -241,7 +241,9 @@ static long comp_create(uint64_t arg)
         return -EFAULT;
     if (c.format != OSC_FORMAT_XRGB8888 || c.width == 0 || c.height == 0 ||
         c.width > OSC_SURFACE_MAX_DIM || c.height > OSC_SURFACE_MAX_DIM ||
-        (c.flags & ~(OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK | OSC_SURFACE_DECORATED)))
+        (c.flags & ~(OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK | OSC_SURFACE_DECORATED |
+                     OSC_SURFACE_DESKTOP)) ||
+        ((c.flags & OSC_SURFACE_DESKTOP) && (c.flags & OSC_SURFACE_DECORATED)))
         return -EINVAL;
     size_t bytes = ALIGN_UP((size_t)c.width * c.height * 4, PAGE_SIZE);
     size_t npages = bytes / PAGE_SIZE;
@@ -273,6 +275,7 @@ static long comp_create(uint64_t arg)
     s->owner_pid = p->pid;
     s->visible = true;
     s->decorated = c.flags & OSC_SURFACE_DECORATED;
+    s->desktop = c.flags & OSC_SURFACE_DESKTOP;
     waitqueue_init(&s->ev_wq);
     char *name = kmalloc(sizeof(SURFACE_NAME));
     struct file *f = name ? file_alloc(NULL, &surface_ops,
@@ -290,7 +293,8 @@ static long comp_create(uint64_t arg)
     mutex_lock(&comp_lock);
     /* Checked again: another thread of the process may have made one meanwhile. */
     err = comp_nstack >= COMP_MAX_SURFACES ? -ENOSPC
-        : owner_bytes(p->pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM : 0;
+        : owner_bytes(p->pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM
+        : s->desktop && comp_nstack && comp_stack[0]->desktop ? -EBUSY : 0;
     if (err) {
         mutex_unlock(&comp_lock);
         f->priv = NULL;
@@ -302,7 +306,15 @@ static long comp_create(uint64_t arg)
     s->y = (int)(comp_screen->height > s->h ? (comp_screen->height - s->h) / 2 : 0);
     if (s->decorated && s->y < COMP_TITLE_H)
         s->y = COMP_TITLE_H;
-    comp_stack[comp_nstack++] = s;
+    if (s->desktop) {
+        /* The desktop goes under everything, at the screen's origin. */
+        memmove(&comp_stack[1], &comp_stack[0], (size_t)comp_nstack * sizeof(comp_stack[0]));
+        comp_stack[0] = s;
+        comp_nstack++;
+        s->x = s->y = 0;
+    } else {
+        comp_stack[comp_nstack++] = s;
+    }
     mutex_unlock(&comp_lock);
     long fd = fdtable_install(p->files, f, 0, c.flags & OSC_SURFACE_CLOEXEC);
     file_put(f);                /* on -EMFILE this releases the surface */

@@ -28,6 +28,8 @@ struct osc_surface_create {     /* OSC_COMP_CREATE on /dev/compositor */
 #define OSC_SURFACE_CLOEXEC     1u
 #define OSC_SURFACE_NONBLOCK    2u
 #define OSC_SURFACE_DECORATED   4u      /* a title bar above it (24 px) to drag it by */
+#define OSC_SURFACE_DESKTOP     8u      /* the desktop: below every other surface, never
+                                           raised; one at a time (else -EBUSY) */
 
 struct osc_screen_info {        /* OSC_COMP_SCREEN on /dev/compositor */
     uint32_t width, height;

@@ -142,6 +142,8 @@ void ui_draw_image(pixman_image_t *dst, struct ui_rect r, pixman_image_t *src);
 enum ui_role {
     UI_ROLE_WINDOW, UI_ROLE_PANEL, UI_ROLE_LABEL, UI_ROLE_BUTTON, UI_ROLE_TEXT_FIELD,
     UI_ROLE_TOGGLE, UI_ROLE_SLIDER, UI_ROLE_LIST, UI_ROLE_PROGRESS,
+    UI_ROLE_TILE,       /* an app tile: a square in its accent (value = 0xRRGGBB), its
+                           initial large, its name below; activates like a button */
 };
 
 enum {
@@ -251,6 +253,10 @@ struct ui_surface_window {
 /* Opens a w x h window titled title at screen position (x, y); 0 or -1 (errno). */
 int ui_surface_open(struct ui_surface_window *sw, int w, int h, int x, int y,
                     const char *title, struct ui_font *font);
+/* The same with the surface's creation flags (OSC_SURFACE_*: DESKTOP for the
+ * desktop shell, 0 for an undecorated window). */
+int ui_surface_open_flags(struct ui_surface_window *sw, int w, int h, int x, int y,
+                          const char *title, struct ui_font *font, unsigned flags);
 void ui_surface_close(struct ui_surface_window *sw);
 /* Handles what arrived within timeout_ms (-1: wait), then presents what changed.
  * Returns 1 once the compositor asked the window to close, 0 otherwise, -1 on

@@ -48,13 +48,19 @@ static void clipboard_set(void *ctx, const char *text)
 int ui_surface_open(struct ui_surface_window *sw, int w, int h, int x, int y,
                     const char *title, struct ui_font *font)
 {
+    return ui_surface_open_flags(sw, w, h, x, y, title, font, OSC_SURFACE_DECORATED);
+}
+
+int ui_surface_open_flags(struct ui_surface_window *sw, int w, int h, int x, int y,
+                          const char *title, struct ui_font *font, unsigned flags)
+{
     memset(sw, 0, sizeof(*sw));
     sw->fd = -1;
     sw->comp_fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
     if (sw->comp_fd < 0)
         return -1;
     sw->fd = osc_surface_create(sw->comp_fd, (uint32_t)w, (uint32_t)h,
-                                OSC_SURFACE_CLOEXEC | OSC_SURFACE_DECORATED);
+                                OSC_SURFACE_CLOEXEC | flags);
     struct osc_surface_info info;
     if (sw->fd < 0 || ioctl(sw->fd, OSC_SURFACE_INFO, &info) < 0)
         goto fail;

@@ -74,6 +74,7 @@ static void size_for_role(struct ui_widget *w)
     case UI_ROLE_TOGGLE: b->pref_w = lw + 12 + 44; b->pref_h = lh > 24 ? lh : 24; break;
     case UI_ROLE_SLIDER: b->pref_w = 180; b->pref_h = 24; b->min_w = 60; break;
     case UI_ROLE_PROGRESS: b->pref_w = 180; b->pref_h = 8; break;
+    case UI_ROLE_TILE: b->pref_w = 120; b->pref_h = 112 + lh + 8; break;
     case UI_ROLE_LIST:
         b->pref_w = 220;
         b->pref_h = row_height(w->win) * (w->nitems < 6 ? (w->nitems > 2 ? w->nitems : 2) : 6);
@@ -296,7 +297,7 @@ static void activate(struct ui_widget *w)
 {
     if (w->role == UI_ROLE_TOGGLE)
         ui_set_value(w, !w->value);
-    if (w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_TOGGLE)
+    if (w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_TOGGLE || w->role == UI_ROLE_TILE)
         changed(w);
 }
 
@@ -309,6 +310,7 @@ static enum ui_cursor cursor_for(const struct ui_widget *w)
     switch (w->role) {
     case UI_ROLE_TEXT_FIELD: return UI_CURSOR_IBEAM;
     case UI_ROLE_BUTTON: case UI_ROLE_TOGGLE: case UI_ROLE_SLIDER: case UI_ROLE_LIST:
+    case UI_ROLE_TILE:
         return UI_CURSOR_HAND;
     default: return UI_CURSOR_ARROW;
     }
@@ -394,6 +396,7 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
         break;
     case UI_ROLE_BUTTON:
     case UI_ROLE_TOGGLE:
+    case UI_ROLE_TILE:
         if (e->key == KEY_ENTER || e->key == KEY_SPACE)
             activate(w);
         break;

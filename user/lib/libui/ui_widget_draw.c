@@ -92,6 +92,41 @@ static void draw_list(struct ui_window *win, struct ui_widget *w, struct ui_rect
     ui_stroke_round_rect(win->target, r, 6, 1, (w->state & UI_STATE_FOCUSED) ? CYAN : EDGE);
 }
 
+/* An app tile: its accent as a gradient square (lighter while hovered, the
+ * accent's violet end while pressed), the name's initial large in it, the name
+ * below. */
+static void draw_tile(struct ui_window *win, struct ui_widget *w, struct ui_rect r)
+{
+    unsigned accent = 0xff000000u | (unsigned)w->value;
+    /* Hover lifts the accent halfway to white. */
+    unsigned lit = 0xff000000u | (((accent & 0xfefefe) >> 1) + 0x7f7f7f);
+    struct ui_rect sq = { r.x + (r.w - 112) / 2, r.y, 112, 112 };
+    ui_fill_gradient(win->target, sq, 22, (w->state & UI_STATE_HOVER) ? lit : accent,
+                     (w->state & UI_STATE_PRESSED) ? accent : VIOLET);
+    if (w->state & UI_STATE_FOCUSED)
+        ui_stroke_round_rect(win->target, sq, 22, 3, TEXT);
+    char initial[5] = { 0 };
+    size_t next;
+    ui_utf8_decode(w->label, 0, &next);
+    memcpy(initial, w->label, next < 4 ? next : 4);
+    if (win->font) {
+        /* The initial at three times the text size, drawn by scaling the glyph
+         * run through a temporary image: the window has one font. */
+        int lh = ui_font_line_height(win->font);
+        pixman_image_t *tmp = pixman_image_create_bits(PIXMAN_a8r8g8b8, 3 * lh, lh, NULL, 0);
+        if (tmp) {
+            long adv = ui_font_draw(win->font, tmp, 0, ui_font_ascent(win->font), initial,
+                                    strlen(initial), 0xffffffffu);
+            int gw = (int)(adv >> 6);
+            ui_draw_image(win->target, (struct ui_rect){ sq.x + 56 - gw * 3 / 2, sq.y + 56 - lh * 3 / 2,
+                                                         3 * 3 * lh, 3 * lh }, tmp);
+            pixman_image_unref(tmp);
+        }
+    }
+    struct ui_rect name = { r.x, r.y + 112 + 4, r.w, r.h - 116 };
+    text_at(win, w->label, r.x + (r.w - text_width(win, w->label)) / 2, name, TEXT);
+}
+
 static void draw_widget(struct ui_window *win, struct ui_widget *w)
 {
     struct ui_rect r = w->box.rect;
@@ -152,6 +187,9 @@ static void draw_widget(struct ui_window *win, struct ui_widget *w)
     case UI_ROLE_LIST:
         draw_list(win, w, r);
         break;
+    case UI_ROLE_TILE:
+        draw_tile(win, w, r);
+        break;
     }
 }
 
@@ -197,7 +235,7 @@ static const char *role_name(enum ui_role r)
         [UI_ROLE_WINDOW] = "window", [UI_ROLE_PANEL] = "panel", [UI_ROLE_LABEL] = "label",
         [UI_ROLE_BUTTON] = "button", [UI_ROLE_TEXT_FIELD] = "text_field",
         [UI_ROLE_TOGGLE] = "toggle", [UI_ROLE_SLIDER] = "slider", [UI_ROLE_LIST] = "list",
-        [UI_ROLE_PROGRESS] = "progress",
+        [UI_ROLE_PROGRESS] = "progress", [UI_ROLE_TILE] = "tile",
     };
     return names[r];
 }

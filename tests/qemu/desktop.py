@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""The desktop shell (/bin/desktop) end to end: one boot (usb-tablet, QMP) with a
+second bundle made at run time (Crasher: a script that crashes on its first run
+and says REOPENED on its second). Tiles and buttons are found through the
+semantics tree the shell prints (SEM lines), never by hard-coded positions.
+
+  desktop_rendered          "[shell] desktop rendered" and a tile per bundle
+  desktop_draws_tiles       the screendump (build/desktop/shot.png, copied to
+                            docs/screenshots/desktop.png by hand) shows the tile's
+                            accent inside the Greeter tile and the desktop behind
+  desktop_launches_app      a click on the Greeter tile launches /bin/ui-demo through
+                            osc-launch; it draws its first frame (READY)
+  desktop_app_exit_clean    its close box closes it: the shell saw a clean exit
+  desktop_crash_notice      a click on Crasher's tile: it crashes (SIGSEGV) and the
+                            shell's tree shows the notice "Crasher quit unexpectedly"
+  desktop_reopen            the notice's Reopen button launches it again
+usage: desktop.py"""
+
+import os
+import re
+import time
+
+from common import ROOT, Reporter
+from input import run_with_qmp
+import qemu_run
+
+OUT = os.path.join(ROOT, "build", "desktop")
+SCREEN_W, SCREEN_H = 1024, 768
+GREETER_X, GREETER_Y, GREETER_W = 200, 150, 420      # ui-demo's default place
+SEM_RE = re.compile(r'^SEM (\d+) (\d+) (\w+) "((?:[^"\\]|\\.)*)"(?: value=("(?:[^"\\]|\\.)*"|-?\d+))? '
+                    r'rect=(-?\d+),(-?\d+),(\d+),(\d+) state=(\d+)', re.M)
+GUEST = ("mkdir -p /Applications/Crasher.app; "
+         "printf 'name=Crasher\\nexec=/bin/sh\\nargs=/tmp/crash.sh\\naccent=#e5534b\\n' "
+         "> /Applications/Crasher.app/manifest; "
+         "printf 'if [ -e /tmp/ran ]; then echo REOPENED; touch /tmp/reopened; "
+         "else touch /tmp/ran; sleep 1; kill -SEGV $$; fi\\n' > /tmp/crash.sh; "
+         "(OSC_SEMANTICS=1 desktop &); n=0; while [ ! -e /tmp/reopened ] && [ $n -lt 60 ]; do sleep 1; n=$((n+1)); done; "
+         "sleep 1; echo DONE")
+state = {}
+
+
+def tablet(v, size):
+    return int(round((v + 0.5) * 32767 / (size - 1)))
+
+
+def last_tree(text):
+    """{(role, label): rect} from the last complete tree (ending SEM-END) in text."""
+    blocks = text.split("SEM-END")
+    if len(blocks) < 2:
+        return {}
+    return {(m.group(3), m.group(4)): tuple(int(m.group(i)) for i in range(6, 10))
+            for m in SEM_RE.finditer(blocks[-2])}
+
+
+def click_at(qmp, x, y):
+    qmp.command("input-send-event", events=[
+        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
+        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+    time.sleep(0.3)
+    for down in (True, False):
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "left"}}])
+        time.sleep(0.3)
+
+
+def click_widget(qmp, tree, key):
+    r = tree.get(key)
+    if r:
+        click_at(qmp, r[0] + r[2] // 2, r[1] + min(r[3] // 2, 56))
+    return r is not None
+
+
+def shoot(qmp, name):
+    os.makedirs(OUT, exist_ok=True)
+    ppm = os.path.join(OUT, name + ".ppm")
+    qmp.command("screendump", filename=ppm)
+    img = qemu_run.read_ppm(ppm)
+    img.write_png(os.path.join(OUT, name + ".png"))
+    return img
+
+
+def open_greeter(qmp, text):
+    state["tree"] = last_tree(text)
+    state["desk"] = shoot(qmp, "desktop")
+    click_widget(qmp, state["tree"], ("tile", "Greeter"))
+
+
+def close_greeter(qmp):
+    time.sleep(0.5)
+    state["shot"] = shoot(qmp, "shot")
+    click_at(qmp, GREETER_X + GREETER_W - 12, GREETER_Y - 12)
+
+
+def open_crasher(qmp):
+    time.sleep(0.3)
+    click_widget(qmp, state.get("tree", {}), ("tile", "Crasher"))
+
+
+def reopen(qmp, text):
+    time.sleep(0.5)         # the shell prints the notice's tree before the crash line
+    click_widget(qmp, state.setdefault("notice", last_tree(text)), ("button", "Reopen"))
+
+
+def main():
+    rep = Reporter()
+    os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)
+    text = run_with_qmp(None, [("SEM-END", open_greeter), ("READY", close_greeter),
+                               ("Greeter exited", open_crasher), ("Crasher crashed", reopen)],
+                        qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
+                        timeout=100, command=GUEST, name="desktop", watchdog=40)
+    tail = "\n".join(l for l in text.splitlines() if not l.startswith("SEM"))[-1500:]
+    tree = state.get("tree", {})
+    rep.check("desktop_rendered", "[shell] desktop rendered" in text and
+              ("tile", "Greeter") in tree and ("tile", "Crasher") in tree,
+              "tiles: %s" % [k for k in tree if k[0] == "tile"], tail)
+    why = []
+    img, r = state.get("desk"), tree.get(("tile", "Greeter"))
+    if img is None or r is None:
+        why.append("no screenshot or no tile")
+    else:
+        px = tuple(img.pixel(r[0] + r[2] // 2 - 40, r[1] + 20))
+        if not (px[2] > 0xa0 and px[1] > 0x80):
+            why.append("tile pixel %02x%02x%02x is not the cyan accent" % px)
+        bg = tuple(img.pixel(SCREEN_W - 20, SCREEN_H // 2))
+        if bg != (0x0f, 0x16, 0x29):
+            why.append("desktop pixel %02x%02x%02x" % bg)
+    rep.check("desktop_draws_tiles", not why, "; ".join(why), tail)
+    rep.check("desktop_launches_app", re.search(r"launched Greeter", text) is not None and
+              re.search(r"^READY$", text, re.M) is not None, "no launch or no first frame", tail)
+    rep.check("desktop_app_exit_clean", "Greeter exited (status 0)" in text,
+              "no clean exit line", tail)
+    notice = state.get("notice", {})
+    rep.check("desktop_crash_notice", "Crasher crashed (signal 11)" in text and
+              ("label", "Crasher quit unexpectedly") in notice,
+              "notice tree %s" % sorted(k for k in notice if k[0] in ("label", "button")), tail)
+    rep.check("desktop_reopen", "REOPENED" in text and text.count("launched Crasher") == 2,
+              "Crasher launched %d times" % text.count("launched Crasher"), tail)
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+/* desktop: the OSCortex shell. A full-screen desktop surface under every window
+ * with a tile per app bundle in /Applications, a top bar with the clock, a dock
+ * of running apps, and a notice with "Reopen" when an app crashes. Apps start
+ * through osc-launch (a home core each). Prints "[shell] desktop rendered" after
+ * its first frame and, with OSC_SEMANTICS=1 in its environment (tests), its
+ * semantics tree ("SEM ..." lines, then "SEM-END") whenever it changes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "osc_compositor.h"
+#include "ui.h"
+
+#define FONT "/usr/share/fonts/opentype/inter/Inter-Regular.otf"
+#define APPS_DIR "/Applications"
+#define LAUNCHER "/bin/osc-launch"
+#define MAX_RUNNING 16
+
+static struct ui_surface_window desk;
+static struct bundle bundles[BUNDLE_MAX];
+static int nbundles;
+static struct ui_widget *tiles[BUNDLE_MAX], *clock_label, *dock, *notice, *notice_text;
+static struct ui_widget *dock_items[MAX_RUNNING];
+static struct running {
+    pid_t pid;
+    int bundle;
+} running[MAX_RUNNING];
+static int crashed_bundle = -1;
+static bool tree_changed;
+
+static void say(const char *fmt, const char *a, int n)
+{
+    printf("[shell] ");
+    printf(fmt, a, n);
+    printf("\n");
+    fflush(stdout);
+}
+
+static void report_bad_bundle(const char *dir, const char *why)
+{
+    printf("[shell] skipped %s: %s\n", dir, why);
+}
+
+static void print_semantics(void)
+{
+    static char buf[16384];
+    const char *want = getenv("OSC_SEMANTICS");
+    if (!want || strcmp(want, "1") != 0)
+        return;
+    ui_semantics(&desk.ui, buf, sizeof(buf));
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        printf("SEM %s\n", line);
+    printf("SEM-END\n");
+    fflush(stdout);
+}
+
+static void refresh_dock(void)
+{
+    int shown = 0;
+    for (int i = 0; i < MAX_RUNNING; i++) {
+        if (!running[i].pid)
+            continue;
+        struct ui_widget *w = dock_items[shown++];
+        ui_set_label(w, bundles[running[i].bundle].name);
+        w->box.hidden = false;
+    }
+    for (int i = shown; i < MAX_RUNNING; i++)
+        dock_items[i]->box.hidden = true;
+    dock->box.hidden = shown == 0;
+    desk.ui.needs_layout = true;
+    tree_changed = true;
+}
+
+static void launch(int b)
+{
+    int slot = -1;
+    for (int i = 0; i < MAX_RUNNING && slot < 0; i++)
+        if (!running[i].pid)
+            slot = i;
+    if (slot < 0) {
+        say("cannot launch %s: %d apps already running", bundles[b].name, MAX_RUNNING);
+        return;
+    }
+    char args[BUNDLE_PATH_MAX];
+    snprintf(args, sizeof(args), "%s", bundles[b].args);
+    char *argv[16] = { LAUNCHER, bundles[b].exec };
+    int argc = 2;
+    for (char *a = strtok(args, " "); a && argc < 15; a = strtok(NULL, " "))
+        argv[argc++] = a;
+    argv[argc] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(LAUNCHER, argv);
+        _exit(127);
+    }
+    if (pid < 0) {
+        say("cannot launch %s: fork failed (%d)", bundles[b].name, errno);
+        return;
+    }
+    running[slot] = (struct running){ pid, b };
+    say("launched %s (pid %d)", bundles[b].name, (int)pid);
+    refresh_dock();
+}
+
+static void tile_clicked(struct ui_widget *w, void *ctx)
+{
+    (void)w;
+    launch((int)(long)ctx);
+}
+
+static void reopen_clicked(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    notice->box.hidden = true;
+    desk.ui.needs_layout = true;
+    tree_changed = true;
+    if (crashed_bundle >= 0)
+        launch(crashed_bundle);
+    crashed_bundle = -1;
+}
+
+static void dismiss_clicked(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    notice->box.hidden = true;
+    desk.ui.needs_layout = true;
+    tree_changed = true;
+    crashed_bundle = -1;
+}
+
+/* Collects exited apps: a crash (killed by a signal other than the ones a user
+ * or the system sends to end an app) raises the notice. */
+static void reap(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < MAX_RUNNING; i++) {
+            if (running[i].pid != pid)
+                continue;
+            int b = running[i].bundle;
+            running[i].pid = 0;
+            bool crash = WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
+                         WTERMSIG(status) != SIGKILL && WTERMSIG(status) != SIGHUP &&
+                         WTERMSIG(status) != SIGINT;
+            if (crash) {
+                char text[96];
+                snprintf(text, sizeof(text), "%s quit unexpectedly", bundles[b].name);
+                ui_set_label(notice_text, text);
+                notice->box.hidden = false;
+                crashed_bundle = b;
+                desk.ui.needs_layout = true;
+                refresh_dock();
+                print_semantics();      /* the notice's tree before the line that names it */
+                say("%s crashed (signal %d)", bundles[b].name, WTERMSIG(status));
+            } else {
+                say("%s exited (status %d)", bundles[b].name,
+                    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            }
+            refresh_dock();
+        }
+    }
+}
+
+static void update_clock(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char text[16];
+    snprintf(text, sizeof(text), "%02d:%02d", tm.tm_hour, tm.tm_min);
+    if (strcmp(text, clock_label->label) != 0)
+        ui_set_label(clock_label, text);
+}
+
+static void build(int screen_w)
+{
+    struct ui_widget *root = &desk.ui.root;
+    root->box.padding = 0;
+    root->box.spacing = 0;
+    root->box.align = UI_ALIGN_STRETCH;
+    struct ui_widget *bar = ui_add(root, UI_ROLE_PANEL, "");
+    bar->box.dir = UI_ROW;
+    bar->box.padding = 10;
+    ui_add(bar, UI_ROLE_LABEL, "OSCortex");
+    struct ui_widget *spacer = ui_add(bar, UI_ROLE_LABEL, "");
+    spacer->box.flex = 1;
+    clock_label = ui_add(bar, UI_ROLE_LABEL, "00:00");
+    struct ui_widget *grid = ui_add(root, UI_ROLE_WINDOW, "");
+    grid->box.dir = UI_COLUMN;
+    grid->box.padding = 40;
+    grid->box.spacing = 24;
+    grid->box.flex = 1;
+    int per_row = (screen_w - 80) / 144 > 0 ? (screen_w - 80) / 144 : 1;
+    struct ui_widget *row = NULL;
+    for (int i = 0; i < nbundles; i++) {
+        if (i % per_row == 0) {
+            row = ui_add(grid, UI_ROLE_WINDOW, "");
+            row->box.dir = UI_ROW;
+            row->box.spacing = 24;
+            row->box.padding = 0;
+        }
+        tiles[i] = ui_add(row, UI_ROLE_TILE, bundles[i].name);
+        tiles[i]->value = (int)bundles[i].accent;
+        tiles[i]->on_change = tile_clicked;
+        tiles[i]->ctx = (void *)(long)i;
+    }
+    notice = ui_add(root, UI_ROLE_PANEL, "Notice");
+    notice->box.dir = UI_ROW;
+    notice->box.align = UI_ALIGN_CENTER;
+    notice_text = ui_add(notice, UI_ROLE_LABEL, "");
+    ui_add(notice, UI_ROLE_BUTTON, "Reopen")->on_change = reopen_clicked;
+    ui_add(notice, UI_ROLE_BUTTON, "Dismiss")->on_change = dismiss_clicked;
+    notice->box.hidden = true;
+    dock = ui_add(root, UI_ROLE_PANEL, "Dock");
+    dock->box.dir = UI_ROW;
+    for (int i = 0; i < MAX_RUNNING; i++) {
+        dock_items[i] = ui_add(dock, UI_ROLE_LABEL, "");
+        dock_items[i]->box.hidden = true;
+    }
+    dock->box.hidden = true;
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct ui_font *font = ui_font_open(FONT, 16);
+    if (!font) {
+        perror("[shell] " FONT);
+        return 1;
+    }
+    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    struct osc_screen_info screen = { 1024, 768 };
+    if (comp < 0 || ioctl(comp, OSC_COMP_SCREEN, &screen) < 0) {
+        perror("[shell] /dev/compositor");
+        return 1;
+    }
+    close(comp);
+    nbundles = bundle_scan(APPS_DIR, bundles, BUNDLE_MAX, report_bad_bundle);
+    if (ui_surface_open_flags(&desk, (int)screen.width, (int)screen.height, 0, 0, "Desktop",
+                              font, OSC_SURFACE_DESKTOP) < 0) {
+        perror("[shell] desktop surface");
+        return 1;
+    }
+    build((int)screen.width);
+    update_clock();
+    bool rendered = false;
+    tree_changed = true;
+    for (;;) {
+        if (ui_surface_dispatch(&desk, 250) < 0 && errno != EINTR)
+            break;
+        reap();
+        update_clock();
+        if (!desk.frame_pending && !desk.ui.damaged && !desk.ui.needs_layout) {
+            if (!rendered) {
+                printf("[shell] desktop rendered (%d apps)\n", nbundles);
+                rendered = true;
+            }
+            if (tree_changed) {
+                print_semantics();
+                tree_changed = false;
+            }
+        }
+    }
+    ui_surface_close(&desk);
+    ui_font_close(font);
+    return 1;
+}
