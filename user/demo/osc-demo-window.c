@@ -2,7 +2,8 @@
  * presented once, with a title bar (NAME) to drag it by; then it prints every event
  * it receives (pointer motion excepted) as one line "NAME event ..." on stdout, for
  * people and for tests/qemu/compositor.py.
- * usage: osc-demo-window NAME RRGGBB X Y W H */
+ * usage: osc-demo-window NAME RRGGBB X Y W H [CURSOR] (CURSOR: an OSC_CURSOR_*
+ * number for cursor_shape_set) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "osc_compositor.h"
@@ -34,8 +36,8 @@ static const char *type_name(uint32_t t)
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s NAME RRGGBB X Y W H\n", argv[0]);
+    if (argc != 7 && argc != 8) {
+        fprintf(stderr, "usage: %s NAME RRGGBB X Y W H [CURSOR]\n", argv[0]);
         return 2;
     }
     const char *name = argv[1];
@@ -65,6 +67,10 @@ int main(int argc, char **argv)
     if (osc_surface_set_pos(fd, x, y) || ioctl(fd, OSC_SURFACE_SET_TITLE, name) ||
         osc_surface_present(fd, NULL, 0)) {
         perror("surface ioctl");
+        return 1;
+    }
+    if (argc == 8 && syscall(OSC_SYS_cursor_shape_set, atol(argv[7])) != 0) {
+        perror("cursor_shape_set");
         return 1;
     }
     printf("%s shown %dx%d at %d,%d\n", name, w, h, x, y);

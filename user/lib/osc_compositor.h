@@ -81,6 +81,21 @@ struct osc_event {
 #define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
 #define OSC_EV_POINTER_WHEEL    10      /* value: notches, > 0 up (REL_WHEEL's sign) */
 
+/* cursor_shape_set (0x4B2) shapes; OSC_CURSOR_HIDDEN draws nothing. */
+#define OSC_CURSOR_ARROW        0
+#define OSC_CURSOR_IBEAM        1
+#define OSC_CURSOR_HAND         2
+#define OSC_CURSOR_FORBIDDEN    3
+#define OSC_CURSOR_GRAB         4
+#define OSC_CURSOR_RESIZE_H     5
+#define OSC_CURSOR_RESIZE_V     6
+#define OSC_CURSOR_HIDDEN       7
+#define OSC_CURSOR_COUNT        8
+
+/* OSCortex platform calls (syscall(2) numbers, docs/syscalls.md). */
+#define OSC_SYS_cursor_shape_set        0x4B2   /* (shape): 0 or -EINVAL */
+#define OSC_SYS_app_close_foreground    0x4B5   /* (): 0, or -ESRCH when nothing is focused */
+
 #define OSC_MOD_SHIFT           1u
 #define OSC_MOD_CTRL            2u
 #define OSC_MOD_ALT             4u

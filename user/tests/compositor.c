@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "osc_compositor.h"
@@ -302,5 +303,69 @@ TEST(create_and_destroy_loop_gives_every_frame_back)
     close(fd);
     /* 20 surfaces of 8 pages each: a leak of even one would show. */
     CHECK_FRAMES_RETURN(create_destroy_loop(comp), 4);
+    close(comp);
+}
+
+TEST(cursor_shape_set_takes_the_eight_shapes_and_refuses_others)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, (long)OSC_CURSOR_COUNT), -1);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, -1L), -1);
+    CHECK_EQ(errno, EINVAL);
+    int fd = osc_surface_create(comp, 32, 32, 0);
+    REQUIRE(fd >= 0);
+    for (long shape = 0; shape < OSC_CURSOR_COUNT; shape++)
+        CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, shape), 0);
+    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, (long)OSC_CURSOR_ARROW), 0);
+    close(fd);
+    close(comp);
+}
+
+/* A shown surface, presented and focused (a new surface is the foreground one). */
+static int shown_surface(int comp, int x)
+{
+    int fd = osc_surface_create(comp, 48, 32, OSC_SURFACE_DECORATED);
+    if (fd < 0)
+        return -1;
+    osc_surface_set_pos(fd, x, 100);
+    osc_surface_present(fd, NULL, 0);
+    return fd;
+}
+
+TEST(app_close_foreground_asks_the_focused_surface_and_focus_passes_on)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), -1);       /* nothing shown */
+    CHECK_EQ(errno, ESRCH);
+    int a = shown_surface(comp, 100);
+    REQUIRE(a >= 0);
+    CHECK(wait_event(a, OSC_EV_FOCUS_IN, NULL));
+    int b = shown_surface(comp, 300);
+    REQUIRE(b >= 0);
+    CHECK(wait_event(b, OSC_EV_FOCUS_IN, NULL));
+    struct osc_surface_info info;
+    CHECK_EQ(ioctl(b, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.focused, 1);
+    CHECK_EQ(ioctl(a, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.focused, 0);
+    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), 0);
+    CHECK(wait_event(b, OSC_EV_CLOSE_REQUEST, NULL));
+    /* The owner closes it: the other surface is focused. */
+    close(b);
+    CHECK(wait_event(a, OSC_EV_FOCUS_IN, NULL));
+    CHECK_EQ(ioctl(a, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.focused, 1);
+    close(a);
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), -1);
+    CHECK_EQ(errno, ESRCH);
     close(comp);
 }

@@ -107,6 +107,8 @@ static long surface_present(struct comp_surface *s, uint64_t arg)
     s->frame_pending = true;
     if (first) {
         comp_damage(comp_frame_rect(s));
+        if (s->visible)
+            comp_focus(s);
     } else if (s->visible) {
         for (uint32_t i = 0; i < count; i++)
             comp_damage((struct comp_rect){ s->x + rects[i].x, s->y + rects[i].y, rects[i].w, rects[i].h });
@@ -302,6 +304,9 @@ static long comp_create(uint64_t arg)
     s->y = (int)(comp_screen->height > s->h ? (comp_screen->height - s->h) / 2 : 0);
     if (s->decorated && s->y < COMP_TITLE_H)
         s->y = COMP_TITLE_H;
+    for (int i = 0; i < comp_nstack; i++)         /* cursor_shape_set is per process */
+        if (comp_stack[i]->owner_pid == p->pid)
+            s->cursor = comp_stack[i]->cursor;
     comp_stack[comp_nstack++] = s;
     mutex_unlock(&comp_lock);
     long fd = fdtable_install(p->files, f, 0, c.flags & OSC_SURFACE_CLOEXEC);

@@ -156,6 +156,9 @@ int ui_surface_dispatch(struct ui_surface_window *sw, int timeout_ms)
         for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
             feed(sw, &ev[i]);
     }
+    if (sw->ui.cursor != sw->cursor_set &&
+        syscall(OSC_SYS_cursor_shape_set, (long)sw->ui.cursor) == 0)
+        sw->cursor_set = sw->ui.cursor;
     struct ui_rect d;
     if (!sw->frame_pending && ui_window_paint(&sw->ui, &d)) {
         struct osc_rect rect = { d.x, d.y, d.w, d.h };
