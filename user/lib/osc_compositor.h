@@ -49,6 +49,13 @@ struct osc_surface_info {       /* OSC_SURFACE_INFO */
 
 #define OSC_TITLE_MAX           64      /* bytes with the NUL */
 
+struct osc_semantics {          /* OSC_SURFACE_SET_SEMANTICS */
+    uint64_t text;              /* user pointer to len bytes (any text; libui's tree) */
+    uint32_t len;               /* 0 clears; over OSC_SEMANTICS_MAX -E2BIG */
+    uint32_t reserved;          /* must be 0 */
+};
+#define OSC_SEMANTICS_MAX       16384
+
 /* _IOC(dir, 'C', nr, size): dir 1 write, 2 read, 3 both. */
 #define OSC_IOC(dir, nr, size)  (((uint32_t)(dir) << 30) | ((uint32_t)(size) << 16) | ('C' << 8) | (nr))
 #define OSC_COMP_CREATE         OSC_IOC(1, 0x01, sizeof(struct osc_surface_create))
@@ -59,6 +66,8 @@ struct osc_surface_info {       /* OSC_SURFACE_INFO */
 #define OSC_SURFACE_SET_VISIBLE OSC_IOC(0, 0x13, 0)         /* arg: 0 or 1 */
 #define OSC_SURFACE_SET_TITLE   OSC_IOC(1, 0x14, OSC_TITLE_MAX)   /* arg: C string */
 #define OSC_SURFACE_INFO        OSC_IOC(2, 0x15, sizeof(struct osc_surface_info))
+/* Published at /sys/compositor/windows/<id>/semantics for tests and accessibility. */
+#define OSC_SURFACE_SET_SEMANTICS OSC_IOC(1, 0x16, sizeof(struct osc_semantics))
 
 /* read() on a surface fd: whole records, oldest first. */
 struct osc_event {

@@ -29,6 +29,10 @@ struct comp_surface {
     bool frame_pending;         /* presented since the last compose: frame done due */
     char title[OSC_TITLE_MAX];
     uint8_t cursor;             /* OSC_CURSOR_*: over its client area */
+    uint32_t id;                /* /sys/compositor/windows/<id> */
+    int slot;                   /* in comp_slots */
+    char *sem;                  /* OSC_SURFACE_SET_SEMANTICS text (kmalloc'd), or NULL */
+    size_t sem_len;
     /* Its event ring, under ev_wq.lock (a wait queue: rank 70). */
     struct waitqueue ev_wq;
     struct osc_event q[COMP_EVENT_QUEUE];
@@ -42,6 +46,9 @@ extern struct mutex comp_lock;
 extern struct comp_surface *comp_stack[COMP_MAX_SURFACES];     /* bottom first */
 extern int comp_nstack;
 extern struct fb_surface *comp_screen;
+/* Under comp_lock: every surface by its slot (sysfs's stable numbering). */
+extern struct comp_surface *comp_slots[COMP_WINDOW_SLOTS];
+_Static_assert(COMP_WINDOW_SLOTS >= COMP_MAX_SURFACES, "a slot for every surface");
 
 static inline struct comp_rect comp_surface_rect(const struct comp_surface *s)
 {
