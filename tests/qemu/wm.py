@@ -9,6 +9,9 @@ Screendumps (build/wm/shotN.png) are read pixel by pixel:
                                sign's white ring left of the hot spot (the arrow draws
                                nothing there); over red at 250,200, shot 3 shows the arrow
                                (black at the hot spot, red left of it) and blue whole
+  wm_every_cursor_shape        keys 1..8 to blue (focused) pick shapes 0..7: 8 screendumps
+                               (build/wm/shapeN.png) of the box around the pointer are all
+                               different, each drawn black and white but hidden (blue only)
   wm_alt_tab_focuses_and_raises QMP send-key alt+tab: shot 4 shows red's title focused,
                                blue's idle; red printed a second focus-in, blue focus-out;
                                no client got Tab (KEY_TAB 15)
@@ -37,6 +40,7 @@ GUEST = ("osc-demo-window red c03030 100 100 300 200 & A=$!; sleep 1; "
          "sleep 4; echo READY2; sleep 3; echo READY3; sleep 3; kill $A $B 2>/dev/null; echo DONE")
 
 shots = {}
+shapes = {}
 
 
 def tablet(v, size):
@@ -58,11 +62,24 @@ def abs_move(qmp, x, y):
         {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
 
 
+def patch(img, cx, cy):
+    """The cursor's box around (cx, cy) as a tuple of pixels."""
+    return tuple(tuple(img.pixel(x, y)) for y in range(cy - 10, cy + 20) for x in range(cx - 10, cx + 14))
+
+
 def cursors(qmp):
     take(qmp, 1)
     abs_move(qmp, *ON_BLUE)
     time.sleep(0.6)
     take(qmp, 2)
+    for shape in range(8):              # keys 1..8: blue picks shape 0..7
+        qmp.command("send-key", keys=[{"type": "qcode", "data": str(shape + 1)}])
+        time.sleep(0.5)
+        ppm = os.path.join(OUT, "shape%d.ppm" % shape)
+        qmp.command("screendump", filename=ppm)
+        img = qemu_run.read_ppm(ppm)
+        img.write_png(os.path.join(OUT, "shape%d.png" % shape))
+        shapes[shape] = patch(img, *ON_BLUE)
     abs_move(qmp, *ON_RED)
     time.sleep(0.6)
     take(qmp, 3)
@@ -113,6 +130,19 @@ def main():
     why = expect(2, [((bx - 7, by), WHITE), ((bx + 7, by), WHITE), ((bx - 12, by), BLUE)])
     why3 = expect(3, [((rx, ry), BLACK), ((rx - 7, ry), RED), ((bx - 7, by), BLUE), ((bx, by), BLUE)])
     rep.check("wm_cursor_shape_over_window", not why and not why3, "; ".join(w for w in (why, why3) if w), tail)
+    why = []
+    if len(shapes) != 8:
+        why.append("%d shapes shot" % len(shapes))
+    else:
+        if len(set(shapes.values())) != 8:
+            why.append("only %d distinct cursor images" % len(set(shapes.values())))
+        for n, px in shapes.items():
+            drawn = [p for p in px if p in (WHITE, BLACK)]
+            if n == 7 and (drawn or set(px) != {BLUE}):
+                why.append("hidden shape drew %d pixels" % len(drawn))
+            if n != 7 and (WHITE not in drawn or BLACK not in drawn):
+                why.append("shape %d not black and white" % n)
+    rep.check("wm_every_cursor_shape", not why, "; ".join(why), tail)
     why = expect(4, [(RED_TITLE, TITLE_FOCUSED), (BLUE_TITLE, TITLE_IDLE)])
     red_in = len(re.findall(r"^red focus-in", text, re.M))
     blue_out = len(re.findall(r"^blue focus-out", text, re.M))

@@ -3,7 +3,8 @@
  * it receives (pointer motion excepted) as one line "NAME event ..." on stdout, for
  * people and for tests/qemu/compositor.py.
  * usage: osc-demo-window NAME RRGGBB X Y W H [CURSOR] (CURSOR: an OSC_CURSOR_*
- * number for cursor_shape_set) */
+ * number for cursor_shape_set; keys 1..8 pressed while it is focused pick shapes
+ * 0..7 the same way) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -88,6 +89,8 @@ int main(int argc, char **argv)
                 continue;
             printf("%s %s code=%u value=%d x=%d y=%d mods=%u\n", name, type_name(ev[i].type),
                    ev[i].code, ev[i].value, ev[i].x, ev[i].y, ev[i].mods);
+            if (ev[i].type == OSC_EV_KEY && ev[i].value == 1 && ev[i].code >= 2 && ev[i].code <= 9)
+                syscall(OSC_SYS_cursor_shape_set, (long)ev[i].code - 2);    /* KEY_1.. */
             if (ev[i].type == OSC_EV_CLOSE_REQUEST)
                 return 0;
         }
