@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The window manager on screen: one boot (tools/osc-run, qemu-xhci + usb-tablet, QMP)
-runs two /bin/osc-demo-window clients side by side, red (c03030) 300x200 at 100,100
-and blue (3060c0) 300x200 at 500,300 started second with cursor shape 3 (forbidden).
+runs two /bin/osc-demo-window clients, red (c03030) 300x200 at 100,100
+and blue (3060c0) 300x200 at 380,280 started second (on top of red's corner) with cursor shape 3 (forbidden).
 Screendumps (build/wm/shotN.png) are read pixel by pixel:
 
   wm_new_window_is_focused     shot 1: blue (shown last) has the focused title bar, red not
@@ -13,7 +13,7 @@ Screendumps (build/wm/shotN.png) are read pixel by pixel:
                                (build/wm/shapeN.png) of the box around the pointer are all
                                different, each drawn black and white but hidden (blue only)
   wm_alt_tab_focuses_and_raises QMP send-key alt+tab: shot 4 shows red's title focused,
-                               blue's idle; red printed a second focus-in, blue focus-out;
+                               blue's idle, red raised over blue in the overlap; red printed a second focus-in, blue focus-out;
                                no client got Tab (KEY_TAB 15)
   wm_close_focused_refocuses   QMP send-key alt+f4: red (focused) printed close-request and
                                exited; blue printed its next focus-in; shot 5 shows the
@@ -33,10 +33,11 @@ SCREEN_W, SCREEN_H = 1024, 768
 RED, BLUE, BG = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0), (0x0b, 0x0f, 0x17)
 TITLE_IDLE, TITLE_FOCUSED = (0x1f, 0x2a, 0x3a), (0x2b, 0x4a, 0x7a)
 WHITE, BLACK = (0xff, 0xff, 0xff), (0, 0, 0)
-RED_TITLE, BLUE_TITLE = (300, 90), (600, 290)
+RED_TITLE, BLUE_TITLE = (300, 90), (600, 270)
+OVERLAP = (390, 290)           # red's corner under blue's
 ON_BLUE, ON_RED = (650, 400), (250, 200)
 GUEST = ("osc-demo-window red c03030 100 100 300 200 & A=$!; sleep 1; "
-         "osc-demo-window blue 3060c0 500 300 300 200 3 & B=$!; sleep 2; echo READY1; "
+         "osc-demo-window blue 3060c0 380 280 300 200 3 & B=$!; sleep 2; echo READY1; "
          "sleep 4; echo READY2; sleep 3; echo READY3; sleep 3; kill $A $B 2>/dev/null; echo DONE")
 
 shots = {}
@@ -123,7 +124,7 @@ def main():
                         timeout=80, command=GUEST, name="wm", watchdog=30)
     tail = "\n".join(text.splitlines()[-15:])
     why = expect(1, [(RED_TITLE, TITLE_IDLE), (BLUE_TITLE, TITLE_FOCUSED), ((200, 200), RED),
-                     ((700, 450), BLUE)])
+                     ((600, 450), BLUE), (OVERLAP, BLUE)])
     rep.check("wm_new_window_is_focused", not why, why, tail)
     bx, by = ON_BLUE
     rx, ry = ON_RED
@@ -143,7 +144,7 @@ def main():
             if n != 7 and (WHITE not in drawn or BLACK not in drawn):
                 why.append("shape %d not black and white" % n)
     rep.check("wm_every_cursor_shape", not why, "; ".join(why), tail)
-    why = expect(4, [(RED_TITLE, TITLE_FOCUSED), (BLUE_TITLE, TITLE_IDLE)])
+    why = expect(4, [(RED_TITLE, TITLE_FOCUSED), (BLUE_TITLE, TITLE_IDLE), (OVERLAP, RED)])
     red_in = len(re.findall(r"^red focus-in", text, re.M))
     blue_out = len(re.findall(r"^blue focus-out", text, re.M))
     tab = re.findall(r"^\w+ key code=15 ", text, re.M)
@@ -151,7 +152,8 @@ def main():
               why or "red focus-in %d, blue focus-out %d, Tab lines %s" % (red_in, blue_out, tab), tail)
     closed = re.search(r"^red close-request", text, re.M)
     blue_in = len(re.findall(r"^blue focus-in", text, re.M))
-    why = expect(5, [((200, 200), BG), (RED_TITLE, BG), (BLUE_TITLE, TITLE_FOCUSED), ((700, 450), BLUE)])
+    why = expect(5, [((200, 200), BG), (RED_TITLE, BG), (BLUE_TITLE, TITLE_FOCUSED), ((600, 450), BLUE),
+                     (OVERLAP, BLUE)])
     rep.check("wm_close_focused_refocuses", bool(closed) and blue_in >= 2 and not why,
               why or "red close-request %s, blue focus-in %d" % (bool(closed), blue_in), tail)
     rep.exit()
