@@ -99,6 +99,7 @@ qemu_test tests/qemu/input.py
 qemu_test tests/qemu/usb.py
 qemu_test tests/qemu/beep.py
 qemu_test tests/qemu/compositor.py
+qemu_test tests/qemu/wm.py
 qemu_test tests/qemu/ui_demo.py
 qemu_test tests/qemu/desktop.py
 qemu_test tests/qemu/poweroff.py build/oscortex.iso

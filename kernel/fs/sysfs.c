@@ -3,7 +3,7 @@
  * The one dynamic part: /sys/devices/system/cpu/cpuN, one empty directory per
  * present CPU as Linux registers them (glibc counts them for
  * sysconf(_SC_NPROCESSORS_CONF)); the PCI devices (sysfs_pci.c); the network
- * devices (sysfs_net.c). */
+ * devices (sysfs_net.c); the compositor's windows (sysfs_comp.c). */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -13,6 +13,7 @@
 #include <osc/syscall.h>
 #include <osc/time.h>
 #include "pseudofs.h"
+#include "sysfs_comp.h"
 #include "sysfs_net.h"
 #include "sysfs_pci.h"
 
@@ -145,10 +146,13 @@ static const struct sysent entries[] = {
     { "pci0000:00", 7, S_IFDIR | 0555, NULL },          /* 17: PCI_ROOT_DIR */
     { "class", 0, S_IFDIR | 0555, NULL },               /* 18 */
     { "net", 18, S_IFDIR | 0555, NULL },                /* 19: NET_DIR */
+    { "compositor", 0, S_IFDIR | 0555, NULL },          /* 20 */
+    { "windows", 20, S_IFDIR | 0555, NULL },            /* 21: WINDOWS_DIR */
 };
 #define PCI_DEVICES_DIR 16
 #define PCI_ROOT_DIR    17
 #define NET_DIR         19
+#define WINDOWS_DIR     21
 #define CPU_DIR         9
 #define CPU_NODE_IDX    1000    /* pnode idx of cpuN: CPU_NODE_IDX + N, parent of no row */
 static struct pnode *nodes[ARRAY_SIZE(entries)];   /* made once at mount */
@@ -166,6 +170,8 @@ static struct vnode *sysfs_lookup(struct vnode *dir, const char *name, size_t le
             if (pseudofs_name_is(name, len, cpu_names[c]))
                 return &cpu_nodes[c]->v;
     struct vnode *v = sysfs_net_lookup(d, name, len);
+    if (!v)
+        v = sysfs_comp_lookup(d, name, len);
     return v ? v : sysfs_pci_lookup(d, name, len);
 }
 
@@ -189,6 +195,8 @@ static int sysfs_readdir(struct vnode *dir, uint64_t *posp, const char **name, s
         *v = &cpu_nodes[k]->v;
         return 0;
     }
+    if (d == WINDOWS_DIR || d >= SYSFS_COMP_IDX)
+        return sysfs_comp_readdir(d, k, name, len, v);
     if (d == NET_DIR || d >= SYSFS_NET_IDX)
         return sysfs_net_readdir(d, k, name, len, v);
     return sysfs_pci_readdir(d, k, name, len, v);
@@ -196,6 +204,8 @@ static int sysfs_readdir(struct vnode *dir, uint64_t *posp, const char **name, s
 
 static int sysfs_gen(struct pnode *n, struct pbuf *b)
 {
+    if (n->idx >= SYSFS_COMP_IDX)
+        return sysfs_comp_gen(n, b);
     if (n->idx >= SYSFS_NET_IDX)
         return sysfs_net_gen(n, b);
     if (n->idx >= SYSFS_PCI_IDX)
@@ -248,7 +258,8 @@ struct vfs_fs *sysfs_create(void)
     }
     if (!sysfs_pci_create(fs, &sysfs_ops, PCI_DEVICES_DIR, &nodes[PCI_DEVICES_DIR]->v,
                           PCI_ROOT_DIR, &nodes[PCI_ROOT_DIR]->v) ||
-        !sysfs_net_create(fs, &sysfs_ops, NET_DIR, &nodes[NET_DIR]->v))
+        !sysfs_net_create(fs, &sysfs_ops, NET_DIR, &nodes[NET_DIR]->v) ||
+        !sysfs_comp_create(fs, &sysfs_ops, WINDOWS_DIR, &nodes[WINDOWS_DIR]->v))
         return NULL;
     fs->root = &nodes[0]->v;
     return fs;

@@ -6,7 +6,8 @@ overlap. Screendumps (build/compositor/shotN.png) are read pixel by pixel:
 
   compositor_frame_1               "[compositor] frame 1" in the serial log, once
   compositor_two_clients_overlap   shot 1: red alone, blue alone, blue in the overlap,
-                                   the navy background elsewhere
+                                   the navy background elsewhere; blue, shown last, has
+                                   the focused title bar
   compositor_click_raises          a usb-tablet click (QMP input-send-event, absolute)
                                    on red's own part: shot 2 shows red in the overlap
   compositor_click_event           red printed its button press and release (BTN_LEFT,
@@ -151,7 +152,7 @@ def main():
               "no single '[compositor] frame 1' in build/osc-run/last.log", tail)
     bg = [(p, BG) for p in BACKGROUND]
     why = expect(1, [(RED_ONLY, RED), (OVERLAP, BLUE), (BLUE_ONLY, BLUE), ((300, 90), TITLE_IDLE),
-                     ((500, 180), TITLE_IDLE)] + bg)
+                     ((500, 180), TITLE_FOCUSED)] + bg)
     rep.check("compositor_two_clients_overlap", not why, why, tail)
     why = expect(2, [(RED_ONLY, RED), (OVERLAP, RED), (BLUE_ONLY, BLUE), ((300, 90), TITLE_FOCUSED),
                      ((500, 180), TITLE_IDLE)] + bg)

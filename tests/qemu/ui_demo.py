@@ -14,6 +14,10 @@ the capital), clicks Greet, and checks:
   ui_demo_draws_on_screen  the screendump (build/ui_demo/shot.png) shows libui's
                            navy window background inside the window and light text
                            pixels inside the Name field
+  ui_demo_semantics_in_sysfs the shell meanwhile polls /sys/compositor/windows/*/
+                           semantics (what libui publishes after each presented
+                           change) until it holds the greeting, and prints it (SYS
+                           lines): the label and the field's value are there
   ui_demo_close_box        a click on the title bar's close box: the app printed
                            CLOSED and exited
 usage: ui_demo.py"""
@@ -33,6 +37,10 @@ WINDOW_BG = (0x0f, 0x16, 0x29)
 SEM_RE = re.compile(r'^SEM (\d+) (\d+) (\w+) "((?:[^"\\]|\\.)*)"(?: value=("(?:[^"\\]|\\.)*"|-?\d+))? '
                     r'rect=(-?\d+),(-?\d+),(\d+),(\d+) state=(\d+)', re.M)
 state = {}
+GUEST = ("ui-demo %d %d & P=$!; while kill -0 $P 2>/dev/null; do "
+         "S=$(cat /sys/compositor/windows/*/semantics 2>/dev/null); "
+         "case \"$S\" in *'Hello, Ada'*) echo \"$S\" | sed 's/^/SYS /'; break;; esac; sleep 0.3; done; "
+         "wait $P; echo DONE")
 
 
 def tablet(v, size):
@@ -94,7 +102,7 @@ def main():
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)   # run_with_qmp's log
     text = run_with_qmp(None, [("READY", greet), ("GREETED", shoot_and_close)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
-                        timeout=90, command="ui-demo %d %d; echo DONE" % (WIN_X, WIN_Y),
+                        timeout=90, command=GUEST % (WIN_X, WIN_Y),
                         name="ui_demo", watchdog=40)
     tail = "\n".join(l for l in text.splitlines()[-15:] if not l.startswith("SEM"))
     first = state.get("first", {})
@@ -121,6 +129,12 @@ def main():
             if light < 10:
                 why.append("only %d light pixels in the Name field" % light)
     rep.check("ui_demo_draws_on_screen", not why, "; ".join(why), tail)
+    sys = [l[4:] for l in text.splitlines() if l.startswith("SYS ")]
+    published = widgets("\n".join("SEM " + l for l in sys))
+    field = published.get(("text_field", "Name"))
+    rep.check("ui_demo_semantics_in_sysfs",
+              ("label", "Hello, Ada!") in published and field is not None and field[4] == '"Ada"',
+              "published tree: %s" % sorted(published), tail)
     rep.check("ui_demo_close_box", re.search(r"^CLOSED$", text, re.M) is not None and "DONE" in text,
               "no CLOSED line", tail)
     rep.exit()

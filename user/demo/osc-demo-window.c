@@ -2,7 +2,9 @@
  * presented once, with a title bar (NAME) to drag it by; then it prints every event
  * it receives (pointer motion excepted) as one line "NAME event ..." on stdout, for
  * people and for tests/qemu/compositor.py.
- * usage: osc-demo-window NAME RRGGBB X Y W H */
+ * usage: osc-demo-window NAME RRGGBB X Y W H [CURSOR] (CURSOR: an OSC_CURSOR_*
+ * number for cursor_shape_set; keys 1..8 pressed while it is focused pick shapes
+ * 0..7 the same way) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "osc_compositor.h"
@@ -34,8 +37,8 @@ static const char *type_name(uint32_t t)
 
 int main(int argc, char **argv)
 {
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s NAME RRGGBB X Y W H\n", argv[0]);
+    if (argc != 7 && argc != 8) {
+        fprintf(stderr, "usage: %s NAME RRGGBB X Y W H [CURSOR]\n", argv[0]);
         return 2;
     }
     const char *name = argv[1];
@@ -67,6 +70,10 @@ int main(int argc, char **argv)
         perror("surface ioctl");
         return 1;
     }
+    if (argc == 8 && syscall(OSC_SYS_cursor_shape_set, atol(argv[7])) != 0) {
+        perror("cursor_shape_set");
+        return 1;
+    }
     printf("%s shown %dx%d at %d,%d\n", name, w, h, x, y);
     for (;;) {
         struct osc_event ev[16];
@@ -82,6 +89,8 @@ int main(int argc, char **argv)
                 continue;
             printf("%s %s code=%u value=%d x=%d y=%d mods=%u\n", name, type_name(ev[i].type),
                    ev[i].code, ev[i].value, ev[i].x, ev[i].y, ev[i].mods);
+            if (ev[i].type == OSC_EV_KEY && ev[i].value == 1 && ev[i].code >= 2 && ev[i].code <= 9)
+                syscall(OSC_SYS_cursor_shape_set, (long)ev[i].code - 2);    /* KEY_1.. */
             if (ev[i].type == OSC_EV_CLOSE_REQUEST)
                 return 0;
         }

@@ -51,6 +51,13 @@ struct osc_surface_info {       /* OSC_SURFACE_INFO */
 
 #define OSC_TITLE_MAX           64      /* bytes with the NUL */
 
+struct osc_semantics {          /* OSC_SURFACE_SET_SEMANTICS */
+    uint64_t text;              /* user pointer to len bytes (any text; libui's tree) */
+    uint32_t len;               /* 0 clears; over OSC_SEMANTICS_MAX -E2BIG */
+    uint32_t reserved;          /* must be 0 */
+};
+#define OSC_SEMANTICS_MAX       16384
+
 /* _IOC(dir, 'C', nr, size): dir 1 write, 2 read, 3 both. */
 #define OSC_IOC(dir, nr, size)  (((uint32_t)(dir) << 30) | ((uint32_t)(size) << 16) | ('C' << 8) | (nr))
 #define OSC_COMP_CREATE         OSC_IOC(1, 0x01, sizeof(struct osc_surface_create))
@@ -61,6 +68,8 @@ struct osc_surface_info {       /* OSC_SURFACE_INFO */
 #define OSC_SURFACE_SET_VISIBLE OSC_IOC(0, 0x13, 0)         /* arg: 0 or 1 */
 #define OSC_SURFACE_SET_TITLE   OSC_IOC(1, 0x14, OSC_TITLE_MAX)   /* arg: C string */
 #define OSC_SURFACE_INFO        OSC_IOC(2, 0x15, sizeof(struct osc_surface_info))
+/* Published at /sys/compositor/windows/<id>/semantics for tests and accessibility. */
+#define OSC_SURFACE_SET_SEMANTICS OSC_IOC(1, 0x16, sizeof(struct osc_semantics))
 
 /* read() on a surface fd: whole records, oldest first. */
 struct osc_event {
@@ -82,6 +91,21 @@ struct osc_event {
 #define OSC_EV_FOCUS_OUT        8
 #define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
 #define OSC_EV_POINTER_WHEEL    10      /* value: notches, > 0 up (REL_WHEEL's sign) */
+
+/* cursor_shape_set (0x4B2) shapes; OSC_CURSOR_HIDDEN draws nothing. */
+#define OSC_CURSOR_ARROW        0
+#define OSC_CURSOR_IBEAM        1
+#define OSC_CURSOR_HAND         2
+#define OSC_CURSOR_FORBIDDEN    3
+#define OSC_CURSOR_GRAB         4
+#define OSC_CURSOR_RESIZE_H     5
+#define OSC_CURSOR_RESIZE_V     6
+#define OSC_CURSOR_HIDDEN       7
+#define OSC_CURSOR_COUNT        8
+
+/* OSCortex platform calls (syscall(2) numbers, docs/syscalls.md). */
+#define OSC_SYS_cursor_shape_set        0x4B2   /* (shape): 0 or -EINVAL */
+#define OSC_SYS_app_close_foreground    0x4B5   /* (): 0, or -ESRCH when nothing is focused */
 
 #define OSC_MOD_SHIFT           1u
 #define OSC_MOD_CTRL            2u

@@ -4,15 +4,19 @@
  * frame-done event that read() and poll() see; size limits; frames come back
  * after a create/destroy loop. An OSCortex interface: on Linux (no
  * /dev/compositor) every test notes that and skips. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "osc_compositor.h"
@@ -302,5 +306,173 @@ TEST(create_and_destroy_loop_gives_every_frame_back)
     close(fd);
     /* 20 surfaces of 8 pages each: a leak of even one would show. */
     CHECK_FRAMES_RETURN(create_destroy_loop(comp), 4);
+    close(comp);
+}
+
+TEST(cursor_shape_set_takes_the_eight_shapes_and_refuses_others)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, (long)OSC_CURSOR_COUNT), -1);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, -1L), -1);
+    CHECK_EQ(errno, EINVAL);
+    int fd = osc_surface_create(comp, 32, 32, 0);
+    REQUIRE(fd >= 0);
+    for (long shape = 0; shape < OSC_CURSOR_COUNT; shape++)
+        CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, shape), 0);
+    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, (long)OSC_CURSOR_ARROW), 0);
+    close(fd);
+    close(comp);
+}
+
+/* A shown surface, presented and focused (a new surface is the foreground one). */
+static int shown_surface(int comp, int x)
+{
+    int fd = osc_surface_create(comp, 48, 32, OSC_SURFACE_DECORATED);
+    if (fd < 0)
+        return -1;
+    osc_surface_set_pos(fd, x, 100);
+    osc_surface_present(fd, NULL, 0);
+    return fd;
+}
+
+TEST(app_close_foreground_asks_the_focused_surface_and_focus_passes_on)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), -1);       /* nothing shown */
+    CHECK_EQ(errno, ESRCH);
+    int a = shown_surface(comp, 100);
+    REQUIRE(a >= 0);
+    CHECK(wait_event(a, OSC_EV_FOCUS_IN, NULL));
+    int b = shown_surface(comp, 300);
+    REQUIRE(b >= 0);
+    CHECK(wait_event(b, OSC_EV_FOCUS_IN, NULL));
+    struct osc_surface_info info;
+    CHECK_EQ(ioctl(b, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.focused, 1);
+    CHECK_EQ(ioctl(a, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.focused, 0);
+    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), 0);
+    CHECK(wait_event(b, OSC_EV_CLOSE_REQUEST, NULL));
+    /* The owner closes it: the other surface is focused. */
+    close(b);
+    CHECK(wait_event(a, OSC_EV_FOCUS_IN, NULL));
+    CHECK_EQ(ioctl(a, OSC_SURFACE_INFO, &info), 0);
+    CHECK_EQ(info.focused, 1);
+    close(a);
+    errno = 0;
+    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), -1);
+    CHECK_EQ(errno, ESRCH);
+    close(comp);
+}
+
+/* The whole of a small file, NUL-terminated; its length or -1. */
+static ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    ssize_t n;
+    while (got < cap - 1 && (n = read(fd, buf + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    close(fd);
+    buf[got] = 0;
+    return (ssize_t)got;
+}
+
+/* The /sys/compositor/windows directory of surface fd: its pid and geometry match. */
+static bool window_dir(int fd, char *dir, size_t cap)
+{
+    struct osc_surface_info info;
+    if (ioctl(fd, OSC_SURFACE_INFO, &info) < 0)
+        return false;
+    char want[64], buf[64], path[128];
+    snprintf(want, sizeof(want), "%d %d %u %u\n", info.x, info.y, info.width, info.height);
+    for (int id = 1; id < 100000; id++) {
+        snprintf(path, sizeof(path), "/sys/compositor/windows/%d/geometry", id);
+        if (read_file(path, buf, sizeof(buf)) < 0 || strcmp(buf, want) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/sys/compositor/windows/%d/pid", id);
+        if (read_file(path, buf, sizeof(buf)) < 0 || atoi(buf) != getpid())
+            continue;
+        snprintf(dir, cap, "/sys/compositor/windows/%d", id);
+        return true;
+    }
+    return false;
+}
+
+static int set_semantics(int fd, const void *text, uint32_t len, uint32_t reserved)
+{
+    struct osc_semantics a = { (uint64_t)(uintptr_t)text, len, reserved };
+    return ioctl(fd, OSC_SURFACE_SET_SEMANTICS, &a);
+}
+
+TEST(semantics_are_checked_and_read_back_from_sysfs_with_the_window)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int fd = osc_surface_create(comp, 50, 40, OSC_SURFACE_DECORATED);
+    REQUIRE(fd >= 0);
+    CHECK_EQ(osc_surface_set_pos(fd, 321, 123), 0);
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_SET_TITLE, "sem-test"), 0);
+    static char big[OSC_SEMANTICS_MAX + 1];
+    memset(big, 'x', sizeof(big));
+    errno = 0;
+    CHECK_EQ(set_semantics(fd, big, OSC_SEMANTICS_MAX + 1, 0), -1);
+    CHECK_EQ(errno, E2BIG);
+    errno = 0;
+    CHECK_EQ(set_semantics(fd, "a", 1, 1), -1);
+    CHECK_EQ(errno, EINVAL);
+    errno = 0;
+    CHECK_EQ(set_semantics(fd, (void *)8, 10, 0), -1);
+    CHECK_EQ(errno, EFAULT);
+    errno = 0;
+    CHECK_EQ(ioctl(fd, OSC_SURFACE_SET_SEMANTICS, (void *)8), -1);
+    CHECK_EQ(errno, EFAULT);
+    const char *tree = "0 1 window \"sem-test\" value=0 rect=0,0,50,40 state=0\n";
+    CHECK_EQ(set_semantics(fd, tree, (uint32_t)strlen(tree), 0), 0);
+    CHECK_EQ(osc_surface_present(fd, NULL, 0), 0);      /* listed once shown */
+    char dir[64], path[128], buf[OSC_SEMANTICS_MAX + 16];
+    REQUIRE(window_dir(fd, dir, sizeof(dir)));
+    snprintf(path, sizeof(path), "%s/semantics", dir);
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), (ssize_t)strlen(tree));
+    CHECK_STR(buf, tree);
+    snprintf(path, sizeof(path), "%s/title", dir);
+    CHECK(read_file(path, buf, sizeof(buf)) > 0);
+    CHECK_STR(buf, "sem-test\n");
+    snprintf(path, sizeof(path), "%s/focused", dir);
+    CHECK(read_file(path, buf, sizeof(buf)) > 0);
+    CHECK_STR(buf, "1\n");                 /* a new shown window is focused */
+    /* The largest blob is kept whole; 0 clears. */
+    CHECK_EQ(set_semantics(fd, big, OSC_SEMANTICS_MAX, 0), 0);
+    snprintf(path, sizeof(path), "%s/semantics", dir);
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), OSC_SEMANTICS_MAX);
+    CHECK(buf[0] == 'x' && buf[OSC_SEMANTICS_MAX - 1] == 'x');
+    CHECK_EQ(set_semantics(fd, NULL, 0, 0), 0);
+    CHECK_EQ(read_file(path, buf, sizeof(buf)), 0);
+    /* The directory is listed, and goes with the surface. */
+    bool listed = false;
+    DIR *d = opendir("/sys/compositor/windows");
+    REQUIRE(d != NULL);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, strrchr(dir, '/') + 1) == 0)
+            listed = true;
+    closedir(d);
+    CHECK(listed);
+    close(fd);
+    struct stat st;
+    errno = 0;
+    CHECK_EQ(stat(dir, &st), -1);
+    CHECK_EQ(errno, ENOENT);
     close(comp);
 }

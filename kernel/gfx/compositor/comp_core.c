@@ -12,13 +12,12 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/syscall.h>
 #include <osc/time.h>
 
 #include "comp_internal.h"
 
 #define FRAME_NS        16666667ull     /* 60 Hz */
-#define CURSOR_W        12
-#define CURSOR_H        19
 #define INPUT_RING      128
 #define TITLE_FOCUSED   0x2b4a7au
 #define TITLE_IDLE      0x1f2a3au
@@ -42,6 +41,8 @@ static uint32_t buttons_down;   /* bit (code - BTN_LEFT) */
 static struct comp_surface *dragged;    /* moved by its title bar while the button is held */
 static int drag_dx, drag_dy;            /* pointer minus the surface's origin */
 static uint32_t mods;
+static bool tab_switching;      /* Tab went down with Alt: its release is ours too */
+static unsigned shown_shape;    /* the cursor shape on screen */
 
 /* The input ring and the thread's wake-up condition, under comp_wq.lock (70):
  * taken inside `input` by the handler, alone by the thread. */
@@ -57,12 +58,6 @@ static struct in_rec in_ring[INPUT_RING];
 static uint32_t in_head, in_tail;
 static int32_t pend_dx, pend_dy, abs_x, abs_y;
 static bool pend_rel, pend_abs;
-
-static const char *const arrow[CURSOR_H] = {
-    "X", "XX", "X.X", "X..X", "X...X", "X....X", "X.....X", "X......X", "X.......X",
-    "X........X", "X.........X", "X......XXXXX", "X...X..X", "X..XX..X", "X.X X..X",
-    "XX   X..X", "X    X..X", "      X..X", "       XX",
-};
 
 void comp_damage(struct comp_rect r)
 {
@@ -126,6 +121,11 @@ static void focus(struct comp_surface *s)
         send(s, OSC_EV_FOCUS_IN, 0, 0);
 }
 
+void comp_focus(struct comp_surface *s)
+{
+    focus(s);
+}
+
 void comp_forget(struct comp_surface *s)
 {
     if (hover == s)
@@ -167,7 +167,7 @@ static struct comp_surface *surface_at(int x, int y)
 
 static struct comp_rect cursor_rect(void)
 {
-    return (struct comp_rect){ ptr_x, ptr_y, CURSOR_W, CURSOR_H };
+    return comp_cursor_box(ptr_x, ptr_y);
 }
 
 /* Enter/leave as the pointer crosses surfaces (not while a button holds it). */
@@ -236,6 +236,32 @@ static uint32_t mod_bit(uint32_t code)
 }
 
 #define KEY_F4 62
+#define KEY_TAB 15
+
+/* The shape the pointer should show: the client's over its client area (the
+ * surface holding it during a button press), the arrow elsewhere. */
+static unsigned cur_shape(void)
+{
+    struct comp_surface *t = capture ? capture : hover;
+    if (dragged || !t || in_title(t))
+        return OSC_CURSOR_ARROW;
+    return t->cursor;
+}
+
+/* Alt+Tab: the shown surface lowest in the stack (the longest unraised) is
+ * focused and raised, so repeated presses visit every surface in turn. The
+ * desktop is not a window: it is never picked (it stays at the bottom). */
+static void switch_next(void)
+{
+    for (int i = 0; i < comp_nstack; i++) {
+        struct comp_surface *s = comp_stack[i];
+        if (comp_surface_shown(s) && s != focused && !s->desktop) {
+            focus(s);
+            comp_raise(s);
+            return;
+        }
+    }
+}
 
 static void key(uint32_t code, int32_t value)
 {
@@ -272,6 +298,17 @@ static void key(uint32_t code, int32_t value)
     uint32_t m = mod_bit(code);
     if (m)
         mods = value ? mods | m : mods & ~m;
+    /* Alt+Tab belongs to the compositor: Tab's press, repeats and release are
+     * not delivered (Alt itself is, as a modifier). */
+    if (code == KEY_TAB && (tab_switching || (value == 1 && mods == OSC_MOD_ALT))) {
+        if (value == 1) {
+            tab_switching = true;
+            switch_next();
+        } else if (value == 0) {
+            tab_switching = false;
+        }
+        return;
+    }
     if (!focused)
         return;
     if (code == KEY_F4 && (mods & OSC_MOD_ALT) && !(mods & ~OSC_MOD_ALT)) {
@@ -473,10 +510,8 @@ static void paint_rect(struct fb_surface *t, struct comp_rect d)
 
 static void draw_cursor(void)
 {
-    for (int y = 0; y < CURSOR_H; y++)
-        for (int x = 0; arrow[y][x]; x++)
-            if (arrow[y][x] != ' ')
-                fb_put_pixel(comp_screen, ptr_x + x, ptr_y + y, arrow[y][x] == 'X' ? 0x000000 : 0xffffff);
+    shown_shape = cur_shape();
+    comp_cursor_draw(comp_screen, shown_shape, ptr_x, ptr_y);
 }
 
 static void compose(void)
@@ -545,6 +580,8 @@ static void comp_thread(void *arg)
             mutex_lock(&comp_lock);
         }
         route_input(batch, n);
+        if (active && cur_shape() != shown_shape)
+            comp_damage(cursor_rect());     /* a new shape, or a new surface under it */
         if (active && damage.n)
             compose();
         else
@@ -558,6 +595,22 @@ static void comp_thread(void *arg)
         }
         mutex_unlock(&comp_lock);
     }
+}
+
+/* app_close_foreground(): asks the focused surface's owner to close it (the
+ * event its close box sends); the owner decides. When the surface goes, focus
+ * passes on (comp_forget). */
+SYSCALL(app_close_foreground)
+{
+    (void)args;
+    mutex_lock(&comp_lock);
+    long r = -ESRCH;
+    if (focused) {
+        send(focused, OSC_EV_CLOSE_REQUEST, 0, 0);
+        r = 0;
+    }
+    mutex_unlock(&comp_lock);
+    return r;
 }
 
 void comp_init(void)

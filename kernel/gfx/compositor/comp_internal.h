@@ -29,6 +29,11 @@ struct comp_surface {
     bool presented;             /* shown only once it has a first frame */
     bool frame_pending;         /* presented since the last compose: frame done due */
     char title[OSC_TITLE_MAX];
+    uint8_t cursor;             /* OSC_CURSOR_*: over its client area */
+    uint32_t id;                /* /sys/compositor/windows/<id> */
+    int slot;                   /* in comp_slots */
+    char *sem;                  /* OSC_SURFACE_SET_SEMANTICS text (kmalloc'd), or NULL */
+    size_t sem_len;
     /* Its event ring, under ev_wq.lock (a wait queue: rank 70). */
     struct waitqueue ev_wq;
     struct osc_event q[COMP_EVENT_QUEUE];
@@ -42,6 +47,9 @@ extern struct mutex comp_lock;
 extern struct comp_surface *comp_stack[COMP_MAX_SURFACES];     /* bottom first */
 extern int comp_nstack;
 extern struct fb_surface *comp_screen;
+/* Under comp_lock: every surface by its slot (sysfs's stable numbering). */
+extern struct comp_surface *comp_slots[COMP_WINDOW_SLOTS];
+_Static_assert(COMP_WINDOW_SLOTS >= COMP_MAX_SURFACES, "a slot for every surface");
 
 static inline struct comp_rect comp_surface_rect(const struct comp_surface *s)
 {
@@ -72,6 +80,18 @@ void comp_kick(void);                   /* something changed: compose soon */
 void comp_forget(struct comp_surface *s);
 void comp_raise(struct comp_surface *s);
 bool comp_is_focused(const struct comp_surface *s);
+/* Keyboard focus to s (FOCUS_OUT to the old, FOCUS_IN to s): a newly shown
+ * surface is the foreground app. */
+void comp_focus(struct comp_surface *s);
+
+/* comp_cursor.c: the box around the pointer at (x, y) that holds every shape
+ * (what motion damages), and drawing shape there. */
+#define COMP_CURSOR_LEFT    10
+#define COMP_CURSOR_UP      10
+#define COMP_CURSOR_BOX_W   24
+#define COMP_CURSOR_BOX_H   30
+struct comp_rect comp_cursor_box(int x, int y);
+void comp_cursor_draw(struct fb_surface *t, unsigned shape, int x, int y);
 
 /* comp_surface.c: queues an event on s (drops the oldest when full, merges a
  * motion into a motion just queued) and wakes its readers. */

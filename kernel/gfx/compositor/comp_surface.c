@@ -107,12 +107,44 @@ static long surface_present(struct comp_surface *s, uint64_t arg)
     s->frame_pending = true;
     if (first) {
         comp_damage(comp_frame_rect(s));
+        if (s->visible)
+            comp_focus(s);
     } else if (s->visible) {
         for (uint32_t i = 0; i < count; i++)
             comp_damage((struct comp_rect){ s->x + rects[i].x, s->y + rects[i].y, rects[i].w, rects[i].h });
     }
     comp_kick();
     mutex_unlock(&comp_lock);
+    return 0;
+}
+
+/* The text is copied into a new buffer before comp_lock is taken and the old one
+ * freed after it is dropped: nothing is allocated under comp_lock. */
+static long surface_set_semantics(struct comp_surface *s, uint64_t arg)
+{
+    struct osc_semantics a;
+    if (copy_from_user(&a, (const void *)arg, sizeof(a)))
+        return -EFAULT;
+    if (a.reserved)
+        return -EINVAL;
+    if (a.len > OSC_SEMANTICS_MAX)
+        return -E2BIG;
+    char *text = NULL;
+    if (a.len) {
+        text = kmalloc(a.len);
+        if (!text)
+            return -ENOMEM;
+        if (copy_from_user(text, (const void *)a.text, a.len)) {
+            kfree(text);
+            return -EFAULT;
+        }
+    }
+    mutex_lock(&comp_lock);
+    char *old = s->sem;
+    s->sem = text;
+    s->sem_len = a.len;
+    mutex_unlock(&comp_lock);
+    kfree(old);
     return 0;
 }
 
@@ -173,6 +205,8 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         mutex_unlock(&comp_lock);
         return 0;
     }
+    case OSC_SURFACE_SET_SEMANTICS:
+        return surface_set_semantics(s, arg);
     case OSC_SURFACE_INFO: {
         mutex_lock(&comp_lock);
         struct osc_surface_info i = {
@@ -188,6 +222,7 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 static void surface_free(struct comp_surface *s)
 {
     filepages_put(s->fp);
+    kfree(s->sem);
     kfree(s->frames);
     kfree(s);
 }
@@ -205,6 +240,8 @@ static void surface_release(struct file *f)
         comp_nstack--;
         break;
     }
+    if (comp_slots[s->slot] == s)
+        comp_slots[s->slot] = NULL;
     if (comp_surface_shown(s))
         comp_damage(comp_frame_rect(s));
     comp_forget(s);
@@ -306,6 +343,18 @@ static long comp_create(uint64_t arg)
     s->y = (int)(comp_screen->height > s->h ? (comp_screen->height - s->h) / 2 : 0);
     if (s->decorated && s->y < COMP_TITLE_H)
         s->y = COMP_TITLE_H;
+    for (int i = 0; i < comp_nstack; i++)         /* cursor_shape_set is per process */
+        if (comp_stack[i]->owner_pid == p->pid)
+            s->cursor = comp_stack[i]->cursor;
+    static uint32_t next_id = 1;
+    s->id = next_id++;
+    for (int i = 0; i < COMP_WINDOW_SLOTS; i++) {
+        if (!comp_slots[i]) {
+            comp_slots[i] = s;  /* one is free: comp_nstack < COMP_MAX_SURFACES */
+            s->slot = i;
+            break;
+        }
+    }
     if (s->desktop) {
         /* The desktop goes under everything, at the screen's origin. */
         memmove(&comp_stack[1], &comp_stack[0], (size_t)comp_nstack * sizeof(comp_stack[0]));

@@ -53,6 +53,13 @@ struct osc_surface_info {       /* OSC_SURFACE_INFO */
 
 #define OSC_TITLE_MAX           64      /* bytes with the NUL */
 
+struct osc_semantics {          /* OSC_SURFACE_SET_SEMANTICS */
+    uint64_t text;              /* user pointer to len bytes (any text; libui's tree) */
+    uint32_t len;               /* 0 clears; over OSC_SEMANTICS_MAX -E2BIG */
+    uint32_t reserved;          /* must be 0 */
+};
+#define OSC_SEMANTICS_MAX       16384
+
 /* _IOC(dir, 'C', nr, size): dir 1 write, 2 read, 3 both. */
 #define OSC_IOC(dir, nr, size)  (((uint32_t)(dir) << 30) | ((uint32_t)(size) << 16) | ('C' << 8) | (nr))
 #define OSC_COMP_CREATE         OSC_IOC(1, 0x01, sizeof(struct osc_surface_create))
@@ -63,6 +70,8 @@ struct osc_surface_info {       /* OSC_SURFACE_INFO */
 #define OSC_SURFACE_SET_VISIBLE OSC_IOC(0, 0x13, 0)         /* arg: 0 or 1 */
 #define OSC_SURFACE_SET_TITLE   OSC_IOC(1, 0x14, OSC_TITLE_MAX)   /* arg: C string */
 #define OSC_SURFACE_INFO        OSC_IOC(2, 0x15, sizeof(struct osc_surface_info))
+/* Published at /sys/compositor/windows/<id>/semantics for tests and accessibility. */
+#define OSC_SURFACE_SET_SEMANTICS OSC_IOC(1, 0x16, sizeof(struct osc_semantics))
 
 /* read() on a surface fd: whole records, oldest first. */
 struct osc_event {
@@ -84,6 +93,17 @@ struct osc_event {
 #define OSC_EV_FOCUS_OUT        8
 #define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
 #define OSC_EV_POINTER_WHEEL    10      /* value: notches, > 0 up (REL_WHEEL's sign) */
+
+/* cursor_shape_set (0x4B2) shapes; OSC_CURSOR_HIDDEN draws nothing. */
+#define OSC_CURSOR_ARROW        0
+#define OSC_CURSOR_IBEAM        1
+#define OSC_CURSOR_HAND         2
+#define OSC_CURSOR_FORBIDDEN    3
+#define OSC_CURSOR_GRAB         4
+#define OSC_CURSOR_RESIZE_H     5
+#define OSC_CURSOR_RESIZE_V     6
+#define OSC_CURSOR_HIDDEN       7
+#define OSC_CURSOR_COUNT        8
 
 #define OSC_MOD_SHIFT           1u
 #define OSC_MOD_CTRL            2u
@@ -133,6 +153,19 @@ void comp_init(void);
 /* True once the compositor has taken the screen (frame 1): the text console then
  * takes no keys. Lock-free. */
 bool comp_owns_screen(void);
+/* For /sys/compositor/windows (kernel/fs/sysfs_comp.c). A window is a surface that
+ * has been presented; slot (0..COMP_MAX_SURFACES-1) is where it sits in a fixed
+ * table, id its number (its directory's name), never reused. */
+#define COMP_WINDOW_SLOTS       64
+enum comp_field { COMP_F_TITLE, COMP_F_GEOMETRY, COMP_F_PID, COMP_F_FOCUSED, COMP_F_SEMANTICS,
+                  COMP_NFIELDS };
+/* The k-th window in slot order: its slot and id; false past the last. */
+bool comp_window_at(uint64_t k, int *slot, uint32_t *id);
+/* The slot of window id, or -1. */
+int comp_window_slot(uint32_t id);
+/* field of the window in slot as text (a line, or the semantics blob) in buf
+ * (cap bytes, cut there); its length, or -ENOENT when the slot is empty. */
+long comp_window_field(int slot, enum comp_field field, char *buf, size_t cap);
 /* /dev/compositor's open (devfs). */
 struct file;
 int comp_dev_open(struct file *f, uint32_t rdev, uint32_t open_flags);

@@ -152,7 +152,9 @@ enum {
 };
 
 /* Cursor shapes a window asks the compositor for (SPEC's cursor_shape_set). */
-enum ui_cursor { UI_CURSOR_ARROW, UI_CURSOR_IBEAM, UI_CURSOR_HAND, UI_CURSOR_FORBIDDEN };
+/* The numbers are the call's (OSC_CURSOR_* in osc_compositor.h). */
+enum ui_cursor { UI_CURSOR_ARROW, UI_CURSOR_IBEAM, UI_CURSOR_HAND, UI_CURSOR_FORBIDDEN,
+                 UI_CURSOR_GRAB, UI_CURSOR_RESIZE_H, UI_CURSOR_RESIZE_V, UI_CURSOR_HIDDEN };
 
 struct ui_window;
 
@@ -248,6 +250,7 @@ struct ui_surface_window {
     size_t map_len;
     bool frame_pending, close_requested;
     enum ui_layout_id layout;
+    enum ui_cursor cursor_set;      /* what cursor_shape_set was last told */
 };
 
 /* Opens a w x h window titled title at screen position (x, y); 0 or -1 (errno). */

@@ -148,6 +148,19 @@ static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
     ui_window_event(&sw->ui, &e);
 }
 
+/* The semantics tree to /sys/compositor/windows/<id>/semantics, after each
+ * presented change (cut at the compositor's limit). */
+static void publish_semantics(struct ui_surface_window *sw)
+{
+    char *buf = malloc(OSC_SEMANTICS_MAX);
+    if (!buf)
+        return;
+    size_t n = ui_semantics(&sw->ui, buf, OSC_SEMANTICS_MAX);
+    struct osc_semantics a = { (uint64_t)(uintptr_t)buf, (uint32_t)(n < OSC_SEMANTICS_MAX ? n : OSC_SEMANTICS_MAX - 1), 0 };
+    ioctl(sw->fd, OSC_SURFACE_SET_SEMANTICS, &a);
+    free(buf);
+}
+
 int ui_surface_dispatch(struct ui_surface_window *sw, int timeout_ms)
 {
     struct pollfd p = { sw->fd, POLLIN, 0 };
@@ -162,11 +175,16 @@ int ui_surface_dispatch(struct ui_surface_window *sw, int timeout_ms)
         for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
             feed(sw, &ev[i]);
     }
+    if (sw->ui.cursor != sw->cursor_set &&
+        syscall(OSC_SYS_cursor_shape_set, (long)sw->ui.cursor) == 0)
+        sw->cursor_set = sw->ui.cursor;
     struct ui_rect d;
     if (!sw->frame_pending && ui_window_paint(&sw->ui, &d)) {
         struct osc_rect rect = { d.x, d.y, d.w, d.h };
-        if (osc_surface_present(sw->fd, &rect, 1) == 0)
+        if (osc_surface_present(sw->fd, &rect, 1) == 0) {
             sw->frame_pending = true;
+            publish_semantics(sw);
+        }
     }
     return sw->close_requested ? 1 : 0;
 }

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""The window manager on screen: one boot (tools/osc-run, qemu-xhci + usb-tablet, QMP)
+runs two /bin/osc-demo-window clients, red (c03030) 300x200 at 100,100
+and blue (3060c0) 300x200 at 380,280 started second (on top of red's corner) with cursor shape 3 (forbidden).
+Screendumps (build/wm/shotN.png) are read pixel by pixel:
+
+  wm_new_window_is_focused     shot 1: blue (shown last) has the focused title bar, red not
+  wm_cursor_shape_over_window  the pointer over blue at 650,400: shot 2 shows the forbidden
+                               sign's white ring left of the hot spot (the arrow draws
+                               nothing there); over red at 250,200, shot 3 shows the arrow
+                               (black at the hot spot, red left of it) and blue whole
+  wm_every_cursor_shape        keys 1..8 to blue (focused) pick shapes 0..7: 8 screendumps
+                               (build/wm/shapeN.png) of the box around the pointer are all
+                               different, each drawn black and white but hidden (blue only)
+  wm_alt_tab_focuses_and_raises QMP send-key alt+tab: shot 4 shows red's title focused,
+                               blue's idle, red raised over blue in the overlap; red printed a second focus-in, blue focus-out;
+                               no client got Tab (KEY_TAB 15)
+  wm_close_focused_refocuses   QMP send-key alt+f4: red (focused) printed close-request and
+                               exited; blue printed its next focus-in; shot 5 shows the
+                               background where red was and blue's title focused
+usage: wm.py"""
+
+import os
+import re
+import time
+
+from common import ROOT, Reporter
+from input import run_with_qmp
+import qemu_run
+
+OUT = os.path.join(ROOT, "build", "wm")
+SCREEN_W, SCREEN_H = 1024, 768
+RED, BLUE, BG = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0), (0x0b, 0x0f, 0x17)
+TITLE_IDLE, TITLE_FOCUSED = (0x1f, 0x2a, 0x3a), (0x2b, 0x4a, 0x7a)
+WHITE, BLACK = (0xff, 0xff, 0xff), (0, 0, 0)
+RED_TITLE, BLUE_TITLE = (300, 90), (600, 270)
+OVERLAP = (390, 290)           # red's corner under blue's
+ON_BLUE, ON_RED = (650, 400), (250, 200)
+GUEST = ("osc-demo-window red c03030 100 100 300 200 & A=$!; sleep 1; "
+         "osc-demo-window blue 3060c0 380 280 300 200 3 & B=$!; sleep 2; echo READY1; "
+         "sleep 4; echo READY2; sleep 3; echo READY3; sleep 3; kill $A $B 2>/dev/null; echo DONE")
+
+shots = {}
+shapes = {}
+
+
+def tablet(v, size):
+    return int(round((v + 0.5) * 32767 / (size - 1)))
+
+
+def take(qmp, n):
+    os.makedirs(OUT, exist_ok=True)
+    ppm = os.path.join(OUT, "shot%d.ppm" % n)
+    qmp.command("screendump", filename=ppm)
+    img = qemu_run.read_ppm(ppm)
+    img.write_png(os.path.join(OUT, "shot%d.png" % n))
+    shots[n] = img
+
+
+def abs_move(qmp, x, y):
+    qmp.command("input-send-event", events=[
+        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
+        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+
+
+def patch(img, cx, cy):
+    """The cursor's box around (cx, cy) as a tuple of pixels."""
+    return tuple(tuple(img.pixel(x, y)) for y in range(cy - 10, cy + 20) for x in range(cx - 10, cx + 14))
+
+
+def cursors(qmp):
+    take(qmp, 1)
+    abs_move(qmp, *ON_BLUE)
+    time.sleep(0.6)
+    take(qmp, 2)
+    for shape in range(8):              # keys 1..8: blue picks shape 0..7
+        qmp.command("send-key", keys=[{"type": "qcode", "data": str(shape + 1)}])
+        time.sleep(0.5)
+        ppm = os.path.join(OUT, "shape%d.ppm" % shape)
+        qmp.command("screendump", filename=ppm)
+        img = qemu_run.read_ppm(ppm)
+        img.write_png(os.path.join(OUT, "shape%d.png" % shape))
+        shapes[shape] = patch(img, *ON_BLUE)
+    abs_move(qmp, *ON_RED)
+    time.sleep(0.6)
+    take(qmp, 3)
+
+
+def keys(names):
+    def send(qmp):
+        qmp.command("send-key", keys=[{"type": "qcode", "data": k} for k in names])
+        time.sleep(0.8)
+    return send
+
+
+def alt_tab(qmp):
+    keys(["alt", "tab"])(qmp)
+    take(qmp, 4)
+
+
+def alt_f4(qmp):
+    keys(["alt", "f4"])(qmp)
+    time.sleep(0.5)
+    take(qmp, 5)
+
+
+def expect(n, want):
+    img = shots.get(n)
+    if img is None:
+        return "shot %d not taken" % n
+    bad = []
+    for (x, y), c in want:
+        got = tuple(img.pixel(x, y))
+        if got != c:
+            bad.append("(%d,%d) %02x%02x%02x, want %02x%02x%02x" % ((x, y) + got + c))
+    return "; ".join(bad)
+
+
+def main():
+    rep = Reporter()
+    os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)
+    text = run_with_qmp(None, [("READY1", cursors), ("READY2", alt_tab), ("READY3", alt_f4)],
+                        qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
+                        timeout=80, command=GUEST, name="wm", watchdog=30)
+    tail = "\n".join(text.splitlines()[-15:])
+    why = expect(1, [(RED_TITLE, TITLE_IDLE), (BLUE_TITLE, TITLE_FOCUSED), ((200, 200), RED),
+                     ((600, 450), BLUE), (OVERLAP, BLUE)])
+    rep.check("wm_new_window_is_focused", not why, why, tail)
+    bx, by = ON_BLUE
+    rx, ry = ON_RED
+    why = expect(2, [((bx - 7, by), WHITE), ((bx + 7, by), WHITE), ((bx - 12, by), BLUE)])
+    why3 = expect(3, [((rx, ry), BLACK), ((rx - 7, ry), RED), ((bx - 7, by), BLUE), ((bx, by), BLUE)])
+    rep.check("wm_cursor_shape_over_window", not why and not why3, "; ".join(w for w in (why, why3) if w), tail)
+    why = []
+    if len(shapes) != 8:
+        why.append("%d shapes shot" % len(shapes))
+    else:
+        if len(set(shapes.values())) != 8:
+            why.append("only %d distinct cursor images" % len(set(shapes.values())))
+        for n, px in shapes.items():
+            drawn = [p for p in px if p in (WHITE, BLACK)]
+            if n == 7 and (drawn or set(px) != {BLUE}):
+                why.append("hidden shape drew %d pixels" % len(drawn))
+            if n != 7 and (WHITE not in drawn or BLACK not in drawn):
+                why.append("shape %d not black and white" % n)
+    rep.check("wm_every_cursor_shape", not why, "; ".join(why), tail)
+    why = expect(4, [(RED_TITLE, TITLE_FOCUSED), (BLUE_TITLE, TITLE_IDLE), (OVERLAP, RED)])
+    red_in = len(re.findall(r"^red focus-in", text, re.M))
+    blue_out = len(re.findall(r"^blue focus-out", text, re.M))
+    tab = re.findall(r"^\w+ key code=15 ", text, re.M)
+    rep.check("wm_alt_tab_focuses_and_raises", not why and red_in >= 2 and blue_out >= 1 and not tab,
+              why or "red focus-in %d, blue focus-out %d, Tab lines %s" % (red_in, blue_out, tab), tail)
+    closed = re.search(r"^red close-request", text, re.M)
+    blue_in = len(re.findall(r"^blue focus-in", text, re.M))
+    why = expect(5, [((200, 200), BG), (RED_TITLE, BG), (BLUE_TITLE, TITLE_FOCUSED), ((600, 450), BLUE),
+                     (OVERLAP, BLUE)])
+    rep.check("wm_close_focused_refocuses", bool(closed) and blue_in >= 2 and not why,
+              why or "red close-request %s, blue focus-in %d" % (bool(closed), blue_in), tail)
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()
