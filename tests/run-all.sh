@@ -99,6 +99,7 @@ qemu_test tests/qemu/usb.py
 qemu_test tests/qemu/beep.py
 qemu_test tests/qemu/compositor.py
 qemu_test tests/qemu/ui_demo.py
+qemu_test tests/qemu/terminal.py
 qemu_test tests/qemu/poweroff.py build/oscortex.iso
 qemu_test tests/qemu/smp.py build/oscortex.iso
 # 1000 app launches through osc-launch at -smp 2 and -smp 4: every one reaches its

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""The Terminal app end to end: one boot (usb-tablet and QMP) runs `terminal 100 80`
+(/bin/terminal: a compositor window with a vt on a pty running busybox sh). The
+terminal prints its grid geometry (GRID cols rows cellw cellh pad), READY after its
+first frame, and the visible rows that changed ("ROW n text") once the screen has
+been idle. Keys are typed with QMP send-key into the focused window:
+
+  terminal_first_frame      GRID and READY printed, then the shell's prompt as a ROW
+  terminal_echo_hello       `echo hello` typed: a row reads exactly "hello", right
+                            below the row with the command
+  terminal_sgr_red          `printf '\\033[1;31mR%sD\\033[0m\\n' E`: a row reads "RED",
+                            and the screendump has bright red pixels in that row's
+                            cells (the colour came through SGR and the palette)
+  terminal_ctrl_c           `sleep 20` then Ctrl+C: the next command (`echo ok$((6*7))`)
+                            prints ok42 well before the sleep would have ended
+  terminal_exit             `exit`: the terminal prints EXIT 0 and exits, the shell
+                            that ran it goes on to echo DONE
+The screendump is kept as build/terminal/shot.png and docs/screenshots/terminal.png.
+usage: terminal.py"""
+
+import os
+import re
+import shutil
+import time
+
+from common import ROOT, Reporter
+from input import run_with_qmp
+import qemu_run
+
+OUT = os.path.join(ROOT, "build", "terminal")
+WIN_X, WIN_Y = 100, 80
+SCREEN_W, SCREEN_H = 1024, 768
+ROW_RE = re.compile(r"^ROW (\d+) ?(.*?)\r?$", re.M)
+GRID_RE = re.compile(r"^GRID (\d+) (\d+) (\d+) (\d+) (\d+)", re.M)
+QCODE = {" ": "spc", "'": "apostrophe", "\\": "backslash", "[": "bracket_left", ";": "semicolon",
+         "-": "minus", "=": "equal", ",": "comma", ".": "dot", "/": "slash", "\n": "ret"}
+SHIFTED = {"%": "5", "$": "4", "(": "9", ")": "0", "*": "8", "_": "minus", "|": "backslash",
+           "\"": "apostrophe", ":": "semicolon", "<": "comma", ">": "dot", "?": "slash"}
+state = {"times": {}}
+
+
+def type_text(qmp, text):
+    for ch in text:
+        if ch in SHIFTED:
+            keys = ["shift", SHIFTED[ch]]
+        elif ch.isupper():
+            keys = ["shift", ch.lower()]
+        else:
+            keys = [QCODE.get(ch, ch)]
+        qmp.command("send-key", keys=[{"type": "qcode", "data": k} for k in keys])
+        time.sleep(0.08)
+
+
+def screen(text):
+    """The screen as the terminal last published it: {row: text}."""
+    rows = {}
+    for m in ROW_RE.finditer(text):
+        rows[int(m.group(1))] = m.group(2)
+    return rows
+
+
+def tablet(v, size):
+    return int(round((v + 0.5) * 32767 / (size - 1)))
+
+
+def click_at(qmp, x, y):
+    qmp.command("input-send-event", events=[
+        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
+        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+    time.sleep(0.3)
+    for down in (True, False):
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "left"}}])
+        time.sleep(0.3)
+
+
+def commands(qmp):
+    click_at(qmp, WIN_X + 700, WIN_Y + 420)     # focus the window (away from the text)
+    type_text(qmp, "echo hello\n")
+    time.sleep(1.5)
+    type_text(qmp, "printf '\\033[1;31mR%sD\\033[0m\\n' E\n")
+    time.sleep(1.5)
+    type_text(qmp, "sleep 20\n")
+    time.sleep(1.5)
+    qmp.command("send-key", keys=[{"type": "qcode", "data": k} for k in ("ctrl", "c")])
+    state["times"]["ctrl_c"] = time.monotonic()
+    time.sleep(0.5)
+    type_text(qmp, "echo ok$((6*7))\n")
+
+
+def shoot_and_exit(qmp, text):
+    state["times"]["ok42"] = time.monotonic()
+    state["screen"] = screen(text)
+    os.makedirs(OUT, exist_ok=True)
+    time.sleep(0.5)
+    ppm = os.path.join(OUT, "shot.ppm")
+    qmp.command("screendump", filename=ppm)
+    img = qemu_run.read_ppm(ppm)
+    img.write_png(os.path.join(OUT, "shot.png"))
+    state["shot"] = img
+    type_text(qmp, "exit\n")
+
+
+def red_pixels(img, grid, row):
+    cols, rows, cw, ch, pad = grid
+    x0, y0 = WIN_X + pad, WIN_Y + pad + row * ch
+    return sum(1 for y in range(y0, y0 + ch) for x in range(x0, x0 + 6 * cw)
+               if x < img.width and y < img.height
+               and img.pixel(x, y)[0] > 0xc0 and max(img.pixel(x, y)[1:]) < 0x90)
+
+
+def main():
+    rep = Reporter()
+    os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)   # run_with_qmp's log
+    start = time.monotonic()
+    text = run_with_qmp(None, [("READY", lambda qmp: None), ("ROW ", commands),
+                               ("ok42", shoot_and_exit)],
+                        qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
+                        timeout=90, command="terminal %d %d; echo DONE" % (WIN_X, WIN_Y),
+                        name="terminal", watchdog=25)
+    tail = "\n".join(text.splitlines()[-20:])
+    g = GRID_RE.search(text)
+    grid = tuple(int(v) for v in g.groups()) if g else None
+    rep.check("terminal_first_frame", grid is not None and "READY" in text and ROW_RE.search(text),
+              "GRID %s, READY %s, ROW lines %s" % (grid, "READY" in text, bool(ROW_RE.search(text))),
+              tail)
+    scr = state.get("screen", screen(text))
+    rows = [scr.get(i, "") for i in range(max(scr) + 1)] if scr else []
+    hello = [i for i, r in enumerate(rows) if r == "hello"]
+    rep.check("terminal_echo_hello", any(i > 0 and rows[i - 1].endswith("echo hello") for i in hello),
+              "screen rows: %r" % rows, tail)
+    red = [i for i, r in enumerate(rows) if r == "RED"]
+    img, count = state.get("shot"), 0
+    if img is not None and red and grid:
+        count = red_pixels(img, grid, red[0])
+        shutil.copy(os.path.join(OUT, "shot.png"), os.path.join(ROOT, "docs", "screenshots",
+                                                                "terminal.png"))
+    rep.check("terminal_sgr_red", red and count >= 20,
+              "RED rows %s, %d bright red pixels in its cells" % (red, count), tail)
+    t = state["times"]
+    fast = "ctrl_c" in t and "ok42" in t and t["ok42"] - t["ctrl_c"] < 15
+    rep.check("terminal_ctrl_c", "ok42" in rows and fast,
+              "ok42 row %s, %.1f s after Ctrl+C" % ("ok42" in rows, t.get("ok42", 0) - t.get("ctrl_c", 0)),
+              tail)
+    rep.check("terminal_exit", re.search(r"^EXIT 0\r?$", text, re.M) is not None and "DONE" in text,
+              "no 'EXIT 0' then DONE", tail)
+    print("terminal.py: %.0f s" % (time.monotonic() - start))
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()
