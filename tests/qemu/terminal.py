@@ -13,6 +13,11 @@ been idle. Keys are typed with QMP send-key into the focused window:
                             cells (the colour came through SGR and the palette)
   terminal_ctrl_c           `sleep 20` then Ctrl+C: the next command (`echo ok$((6*7))`)
                             prints ok42 well before the sleep would have ended
+  terminal_title_follows_osc  OSC 0 sets the window title (TITLE MyXTerm printed)
+  terminal_wheel_scrolls_back `seq 1 60`, then a wheel notch up (usb-tablet): the view
+                            shows 3 rows of scrollback (57 on row 22)
+  terminal_alternate_screen `printf '\\033[?1049h\\033[HALT'`, sleep, leave: row 0
+                            reads ALT, then the main screen comes back
   terminal_exit             `exit`: the terminal prints EXIT 0 and exits, the shell
                             that ran it goes on to echo DONE
 The screendump is kept as build/terminal/shot.png and docs/screenshots/terminal.png.
@@ -32,7 +37,7 @@ WIN_X, WIN_Y = 100, 80
 SCREEN_W, SCREEN_H = 1024, 768
 ROW_RE = re.compile(r"^ROW (\d+) ?(.*?)\r?$", re.M)
 GRID_RE = re.compile(r"^GRID (\d+) (\d+) (\d+) (\d+) (\d+)", re.M)
-QCODE = {" ": "spc", "'": "apostrophe", "\\": "backslash", "[": "bracket_left", ";": "semicolon",
+QCODE = {" ": "spc", "'": "apostrophe", "\\": "backslash", "[": "bracket_left", "]": "bracket_right", ";": "semicolon",
          "-": "minus", "=": "equal", ",": "comma", ".": "dot", "/": "slash", "\n": "ret"}
 SHIFTED = {"%": "5", "$": "4", "(": "9", ")": "0", "*": "8", "_": "minus", "|": "backslash",
            "\"": "apostrophe", ":": "semicolon", "<": "comma", ">": "dot", "?": "slash"}
@@ -75,7 +80,7 @@ def click_at(qmp, x, y):
 
 
 def commands(qmp):
-    click_at(qmp, WIN_X + 700, WIN_Y + 420)     # focus the window (away from the text)
+    click_at(qmp, WIN_X + 600, WIN_Y + 380)     # focus the window (away from the text)
     type_text(qmp, "echo hello\n")
     time.sleep(1.5)
     type_text(qmp, "printf '\\033[1;31mR%sD\\033[0m\\n' E\n")
@@ -88,7 +93,7 @@ def commands(qmp):
     type_text(qmp, "echo ok$((6*7))\n")
 
 
-def shoot_and_exit(qmp, text):
+def shoot(qmp, text):
     state["times"]["ok42"] = time.monotonic()
     state["screen"] = screen(text)
     os.makedirs(OUT, exist_ok=True)
@@ -98,6 +103,27 @@ def shoot_and_exit(qmp, text):
     img = qemu_run.read_ppm(ppm)
     img.write_png(os.path.join(OUT, "shot.png"))
     state["shot"] = img
+    type_text(qmp, "printf '\\033]0;My%sTerm\\007' X\n")
+    time.sleep(0.5)
+    type_text(qmp, "seq 1 60\n")
+
+
+def wheel_up(qmp, text):
+    state["before_wheel"] = len(text)
+    for down in (True, False):
+        qmp.command("input-send-event", events=[
+            {"type": "btn", "data": {"down": down, "button": "wheel-up"}}])
+        time.sleep(0.1)
+
+
+def alternate_screen(qmp, text):
+    state["after_wheel"] = len(text)
+    type_text(qmp, "printf '\\033[?1049h\\033[HA%sT' L; sleep 2; printf '\\033[?1049l'\n")
+
+
+def leave(qmp, text):
+    state["alt"] = len(text)
+    time.sleep(3)
     type_text(qmp, "exit\n")
 
 
@@ -114,7 +140,9 @@ def main():
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)   # run_with_qmp's log
     start = time.monotonic()
     text = run_with_qmp(None, [("READY", lambda qmp: None), ("ROW ", commands),
-                               ("ok42", shoot_and_exit)],
+                               ("ok42", shoot),
+                               ("ROW 22 60", wheel_up), ("ROW 22 57", alternate_screen),
+                               ("ROW 0 ALT", leave)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
                         timeout=90, command="terminal %d %d; echo DONE" % (WIN_X, WIN_Y),
                         name="terminal", watchdog=25)
@@ -142,6 +170,17 @@ def main():
     rep.check("terminal_ctrl_c", "ok42" in rows and fast,
               "ok42 row %s, %.1f s after Ctrl+C" % ("ok42" in rows, t.get("ok42", 0) - t.get("ctrl_c", 0)),
               tail)
+    rep.check("terminal_title_follows_osc", re.search(r"^TITLE MyXTerm\r?$", text, re.M) is not None,
+              "no 'TITLE MyXTerm' line", tail)
+    # After `seq 1 60` (60 on row 22 above the prompt) a wheel notch up shows 3 rows
+    # of scrollback: 57 on row 22 and 36 on row 1.
+    wheel = screen(text[state.get("before_wheel", len(text)):state.get("after_wheel", len(text))])
+    rep.check("terminal_wheel_scrolls_back", wheel.get(22) == "57" and wheel.get(1) == "36",
+              "rows after the wheel: %r" % wheel, tail)
+    alt = text[state.get("alt", len(text)):]
+    restored = screen(alt)
+    rep.check("terminal_alternate_screen", "alt" in state and restored.get(0) not in (None, "ALT"),
+              "after ALT the rows became %r" % restored, tail)
     rep.check("terminal_exit", re.search(r"^EXIT 0\r?$", text, re.M) is not None and "DONE" in text,
               "no 'EXIT 0' then DONE", tail)
     print("terminal.py: %.0f s" % (time.monotonic() - start))
