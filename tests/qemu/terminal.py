@@ -13,6 +13,8 @@ been idle. Keys are typed with QMP send-key into the focused window:
                             cells (the colour came through SGR and the palette)
   terminal_ctrl_c           `sleep 20` then Ctrl+C: the next command (`echo ok$((6*7))`)
                             prints ok42 well before the sleep would have ended
+  terminal_select_copy_paste  a drag over `hello` copies it (COPIED hello); `echo `,
+                            Ctrl+Shift+V and X typed: a row reads helloX
   terminal_title_follows_osc  OSC 0 sets the window title (TITLE MyXTerm printed)
   terminal_wheel_scrolls_back `seq 1 60`, then a wheel notch up (usb-tablet): the view
                             shows 3 rows of scrollback (57 on row 22)
@@ -103,9 +105,40 @@ def shoot(qmp, text):
     img = qemu_run.read_ppm(ppm)
     img.write_png(os.path.join(OUT, "shot.png"))
     state["shot"] = img
+    select_and_paste(qmp, text)
     type_text(qmp, "printf '\\033]0;My%sTerm\\007' X\n")
     time.sleep(0.5)
     type_text(qmp, "seq 1 60\n")
+
+
+def move_to(qmp, x, y):
+    qmp.command("input-send-event", events=[
+        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
+        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+    time.sleep(0.3)
+
+
+def select_and_paste(qmp, text):
+    """Drags over the `hello` row's five cells, then types `echo `, pastes with
+    Ctrl+Shift+V and types X: the shell prints helloX."""
+    g, rows = GRID_RE.search(text), state["screen"]
+    hello = [r for r, t in rows.items() if t == "hello"]
+    if not g or not hello:
+        return
+    _, _, cw, ch, pad = (int(v) for v in g.groups())
+    y = WIN_Y + pad + hello[0] * ch + ch // 2
+    move_to(qmp, WIN_X + pad + cw // 2, y)
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": True, "button": "left"}}])
+    time.sleep(0.3)
+    move_to(qmp, WIN_X + pad + 2 * cw + cw // 2, y)
+    move_to(qmp, WIN_X + pad + 4 * cw + cw // 2, y)
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": False, "button": "left"}}])
+    time.sleep(0.5)
+    type_text(qmp, "echo ")
+    qmp.command("send-key", keys=[{"type": "qcode", "data": k} for k in ("ctrl", "shift", "v")])
+    time.sleep(0.3)
+    type_text(qmp, "X\n")
+    time.sleep(1)
 
 
 def wheel_up(qmp, text):
@@ -170,6 +203,12 @@ def main():
     rep.check("terminal_ctrl_c", "ok42" in rows and fast,
               "ok42 row %s, %.1f s after Ctrl+C" % ("ok42" in rows, t.get("ok42", 0) - t.get("ctrl_c", 0)),
               tail)
+    rep.check("terminal_select_copy_paste",
+              re.search(r"^COPIED hello\r?$", text, re.M) is not None
+              and re.search(r"^ROW \d+ helloX\r?$", text, re.M) is not None,
+              "COPIED hello %s, a helloX row %s" % (
+                  re.search(r"^COPIED hello\r?$", text, re.M) is not None,
+                  re.search(r"^ROW \d+ helloX\r?$", text, re.M) is not None), tail)
     rep.check("terminal_title_follows_osc", re.search(r"^TITLE MyXTerm\r?$", text, re.M) is not None,
               "no 'TITLE MyXTerm' line", tail)
     # After `seq 1 60` (60 on row 22 above the prompt) a wheel notch up shows 3 rows

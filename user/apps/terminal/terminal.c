@@ -3,7 +3,9 @@
  * vt_key, the wheel scrolls the scrollback, only dirty rows are repainted and
  * presented. For tests and accessibility it prints its visible text ("ROW n
  * text", the rows that changed) once the screen has been idle 200 ms, or all of
- * it on SIGUSR1. usage: terminal [x y [cols rows]] */
+ * it on SIGUSR1. A drag selects text and copies it to the clipboard (COPIED
+ * text is printed); Ctrl+Shift+V or the middle button pastes.
+ * usage: terminal [x y [cols rows]] */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -46,6 +49,17 @@ static int drawn_cx = -1, drawn_cy = -1;
 static bool drawn_cursor;
 static char **published;            /* the row texts last printed */
 static char title[OSC_TITLE_MAX];
+
+/* A mouse selection in view cells, start and end in the order the drag made
+ * them; cleared when the view scrolls or the screen changes under it. */
+static struct { bool on, dragging; int r0, c0, r1, c1; } sel;
+
+#define SYS_clipboard_set 0x4B3
+#define SYS_clipboard_get 0x4B4
+#define CLIP_MAX (1 << 20)
+#define BTN_LEFT 0x110
+#define BTN_MIDDLE 0x112
+#define KEY_V 47
 
 static long now_ms(void)
 {
@@ -151,17 +165,30 @@ static int open_surface(int x, int y)
     return 0;
 }
 
+/* Whether view cell (row, col) is selected. */
+static bool selected(int row, int col)
+{
+    if (!sel.on)
+        return false;
+    int a = sel.r0 * vt.cols + sel.c0, b = sel.r1 * vt.cols + sel.c1, i = row * vt.cols + col;
+    return a <= b ? i >= a && i <= b : i >= b && i <= a;
+}
+
+static struct term_style cell_style(int row, int col, bool cursor_row)
+{
+    bool cursor = cursor_row && col == vt.cur.x;
+    return term_cell_style(vt_cell(&vt, back, row, col), cursor != selected(row, col));
+}
+
 static void draw_row(int row)
 {
     int y = PAD + row * cell_h;
     bool cursor_row = back == 0 && vt.cursor_visible && row == vt.cur.y;
     for (int col = 0; col < vt.cols;) {
         /* A run of cells with one background, filled at once. */
-        struct term_style s = term_cell_style(vt_cell(&vt, back, row, col),
-                                              cursor_row && col == vt.cur.x);
+        struct term_style s = cell_style(row, col, cursor_row);
         int end = col + 1;
-        while (end < vt.cols && term_cell_style(vt_cell(&vt, back, row, end),
-                                                cursor_row && end == vt.cur.x).bg == s.bg)
+        while (end < vt.cols && cell_style(row, end, cursor_row).bg == s.bg)
             end++;
         ui_fill_rect(img, (struct ui_rect){ PAD + col * cell_w, y, (end - col) * cell_w, cell_h },
                      s.bg);
@@ -169,7 +196,7 @@ static void draw_row(int row)
     }
     for (int col = 0; col < vt.cols; col++) {
         const struct vt_cell *c = vt_cell(&vt, back, row, col);
-        struct term_style s = term_cell_style(c, cursor_row && col == vt.cur.x);
+        struct term_style s = cell_style(row, col, cursor_row);
         int x = PAD + col * cell_w;
         if (s.glyph) {
             char u[5];
@@ -196,9 +223,13 @@ static bool paint(void)
         if (vt.cur.y >= 0 && vt.cur.y < vt.rows)
             vt.dirty[vt.cur.y] = 1;
     }
-    if (back > 0) {
+    if (back > 0 || (sel.on && !sel.dragging)) {
+        bool any = false;
         for (int r = 0; r < vt.rows; r++)
-            repaint_all |= vt.dirty[r];
+            any |= vt.dirty[r];
+        if (any && sel.on && !sel.dragging)
+            sel.on = false;             /* the text under it changed */
+        repaint_all |= any && (back > 0 || !sel.on);
     }
     struct osc_rect rects[OSC_PRESENT_MAX_RECTS];
     uint32_t n = 0;
@@ -260,6 +291,98 @@ static void scroll_view(int rows)
         b = 0;
     if (b != back) {
         back = b;
+        sel.on = false;
+        repaint_all = true;
+    }
+}
+
+/* The selected text, rows joined by newlines, trailing blanks dropped. */
+static char *selection_text(void)
+{
+    int a = sel.r0 * vt.cols + sel.c0, b = sel.r1 * vt.cols + sel.c1;
+    if (a > b) {
+        int t = a;
+        a = b, b = t;
+    }
+    char *out = malloc((size_t)(b - a + 1) * 4 + (size_t)vt.rows + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (int r = a / vt.cols; r <= b / vt.cols; r++) {
+        int from = r == a / vt.cols ? a % vt.cols : 0, to = r == b / vt.cols ? b % vt.cols : vt.cols - 1;
+        size_t line = n;
+        for (int c = from; c <= to; c++) {
+            uint32_t cp = vt_cell(&vt, back, r, c)->cp;
+            n += (size_t)term_utf8(cp ? cp : ' ', out + n);
+        }
+        while (n > line && out[n - 1] == ' ')
+            n--;
+        if (r < b / vt.cols)
+            out[n++] = '\n';
+    }
+    out[n] = 0;
+    return out;
+}
+
+static void copy_selection(void)
+{
+    char *t = selection_text();
+    if (!t)
+        return;
+    syscall(SYS_clipboard_set, "text/plain;charset=utf-8", t, strlen(t));
+    printf("COPIED %s\n", t);
+    fflush(stdout);
+    free(t);
+}
+
+/* The clipboard's text to the shell, as typed (newlines as Enter), bracketed
+ * when the application asked for it. */
+static void paste(void)
+{
+    char mime[64];
+    long n = syscall(SYS_clipboard_get, NULL, 0, NULL, 0);
+    if (n <= 0 || n > CLIP_MAX)
+        return;
+    char *t = malloc((size_t)n);
+    if (!t)
+        return;
+    n = syscall(SYS_clipboard_get, mime, sizeof(mime), t, (size_t)n);
+    if (n > 0 && strncmp(mime, "text/plain", 10) == 0) {
+        for (long i = 0; i < n; i++)
+            if (t[i] == '\n')
+                t[i] = '\r';
+        scroll_view(-back);
+        if (vt.bracketed_paste)
+            write_all(master, "\033[200~", 6);
+        write_all(master, t, (size_t)n);
+        if (vt.bracketed_paste)
+            write_all(master, "\033[201~", 6);
+    }
+    free(t);
+}
+
+static void pointer(const struct osc_event *ev)
+{
+    int col = (ev->x - PAD) / cell_w, row = (ev->y - PAD) / cell_h;
+    col = col < 0 ? 0 : col >= vt.cols ? vt.cols - 1 : col;
+    row = row < 0 ? 0 : row >= vt.rows ? vt.rows - 1 : row;
+    if (ev->type == OSC_EV_POINTER_BUTTON && ev->code == BTN_MIDDLE && ev->value) {
+        paste();
+    } else if (ev->type == OSC_EV_POINTER_BUTTON && ev->code == BTN_LEFT) {
+        if (ev->value) {
+            sel.on = false;
+            sel.dragging = true;
+            sel.r0 = sel.r1 = row, sel.c0 = sel.c1 = col;
+        } else if (sel.dragging) {
+            sel.dragging = false;
+            if (sel.on)
+                copy_selection();
+        }
+        repaint_all = true;
+    } else if (ev->type == OSC_EV_POINTER_MOTION && sel.dragging &&
+               (row != sel.r1 || col != sel.c1 || !sel.on)) {
+        sel.r1 = row, sel.c1 = col;
+        sel.on = sel.r1 != sel.r0 || sel.c1 != sel.c0;
         repaint_all = true;
     }
 }
@@ -270,6 +393,14 @@ static void key(const struct osc_event *ev)
     if ((mods & UI_MOD_SHIFT) && (ev->code == 104 || ev->code == 109)) {   /* Shift+PgUp/PgDn */
         scroll_view(ev->code == 104 ? vt.rows / 2 : -vt.rows / 2);
         return;
+    }
+    if ((mods & (UI_MOD_SHIFT | UI_MOD_CTRL)) == (UI_MOD_SHIFT | UI_MOD_CTRL)) {
+        if (ev->code == KEY_V)
+            paste();
+        else if (ev->code == 46 && sel.on)     /* KEY_C */
+            copy_selection();
+        if (ev->code == KEY_V || ev->code == 46)
+            return;
     }
     char text[8], out[64];
     /* The character under the modifiers: vt_key makes Ctrl+C into ^C. */
@@ -294,6 +425,10 @@ static int surface_events(void)
         case OSC_EV_KEY:
             if (ev[i].value)
                 key(&ev[i]);
+            break;
+        case OSC_EV_POINTER_BUTTON:
+        case OSC_EV_POINTER_MOTION:
+            pointer(&ev[i]);
             break;
         case OSC_EV_POINTER_WHEEL:
             scroll_view(ev[i].value * WHEEL_ROWS);
