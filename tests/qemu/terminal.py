@@ -20,8 +20,9 @@ been idle. Keys are typed with QMP send-key into the focused window:
                             shows 3 rows of scrollback (57 on row 22)
   terminal_alternate_screen `printf '\\033[?1049h\\033[HALT'`, sleep, leave: row 0
                             reads ALT, then the main screen comes back
-  terminal_exit             `exit`: the terminal prints EXIT 0 and exits, the shell
-                            that ran it goes on to echo DONE
+  terminal_exit             `exit`: the terminal prints EXIT 0 and exits
+  terminal_close_box        a second terminal started after it: a click on its close
+                            box ends it (CLOSED; its shell gets SIGHUP), then DONE
 The screendump is kept as build/terminal/shot.png and docs/screenshots/terminal.png.
 usage: terminal.py"""
 
@@ -154,6 +155,17 @@ def alternate_screen(qmp, text):
     type_text(qmp, "printf '\\033[?1049h\\033[HA%sT' L; sleep 2; printf '\\033[?1049l'\n")
 
 
+def close_second(qmp, text):
+    """The second terminal: once it is up, a click on its close box."""
+    g = GRID_RE.search(text)
+    cols, rows, cw, ch, pad = (int(v) for v in g.groups())
+    time.sleep(5)       # its READY comes after this step's snapshot of the output
+    try:    # the VM may power off (DONE) before the button's release is sent
+        click_at(qmp, WIN_X + cols * cw + 2 * pad - 12, WIN_Y - 12)   # 24x24, title bar's right
+    except OSError:
+        pass
+
+
 def leave(qmp, text):
     state["alt"] = len(text)
     time.sleep(3)
@@ -175,9 +187,10 @@ def main():
     text = run_with_qmp(None, [("READY", lambda qmp: None), ("ROW ", commands),
                                ("ok42", shoot),
                                ("ROW 22 60", wheel_up), ("ROW 22 57", alternate_screen),
-                               ("ROW 0 ALT", leave)],
+                               ("ROW 0 ALT", leave),
+                               ("EXIT 0", close_second)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
-                        timeout=90, command="terminal %d %d; echo DONE" % (WIN_X, WIN_Y),
+                        timeout=90, command="terminal %d %d; terminal %d %d; echo DONE" % (WIN_X, WIN_Y, WIN_X, WIN_Y),
                         name="terminal", watchdog=25)
     tail = "\n".join(text.splitlines()[-20:])
     g = GRID_RE.search(text)
@@ -220,8 +233,10 @@ def main():
     restored = screen(alt)
     rep.check("terminal_alternate_screen", "alt" in state and restored.get(0) not in (None, "ALT"),
               "after ALT the rows became %r" % restored, tail)
-    rep.check("terminal_exit", re.search(r"^EXIT 0\r?$", text, re.M) is not None and "DONE" in text,
-              "no 'EXIT 0' then DONE", tail)
+    rep.check("terminal_exit", re.search(r"^EXIT 0\r?$", text, re.M) is not None,
+              "no 'EXIT 0'", tail)
+    rep.check("terminal_close_box", re.search(r"^EXIT 0\r?$(.|\n)*^CLOSED\r?$", text, re.M) is not None
+              and "DONE" in text, "no CLOSED (then DONE) from the second terminal", tail)
     print("terminal.py: %.0f s" % (time.monotonic() - start))
     rep.exit()
 
