@@ -20,6 +20,8 @@ been idle. Keys are typed with QMP send-key into the focused window:
                             shows 3 rows of scrollback (57 on row 22)
   terminal_alternate_screen `printf '\\033[?1049h\\033[HALT'`, sleep, leave: row 0
                             reads ALT, then the main screen comes back
+  terminal_vi_edits_a_file  busybox vi /tmp/t.txt shows its '~' rows; `ihi vi`, Esc,
+                            `:wq`, then `cat /tmp/t.txt` prints hi vi
   terminal_exit             `exit`: the terminal prints EXIT 0 and exits
   terminal_close_box        a second terminal started after it: a click on its close
                             box ends it (CLOSED; its shell gets SIGHUP), then DONE
@@ -169,6 +171,15 @@ def close_second(qmp, text):
 def leave(qmp, text):
     state["alt"] = len(text)
     time.sleep(3)
+    type_text(qmp, "vi /tmp/t.txt\n")
+    time.sleep(3)
+    type_text(qmp, "ihi vi")
+    qmp.command("send-key", keys=[{"type": "qcode", "data": "esc"}])
+    time.sleep(0.3)
+    type_text(qmp, ":wq\n")
+    time.sleep(2)
+    type_text(qmp, "cat /tmp/t.txt\n")
+    time.sleep(1.5)
     type_text(qmp, "exit\n")
 
 
@@ -233,6 +244,12 @@ def main():
     restored = screen(alt)
     rep.check("terminal_alternate_screen", "alt" in state and restored.get(0) not in (None, "ALT"),
               "after ALT the rows became %r" % restored, tail)
+    vi = text[state.get("alt", len(text)):]
+    tildes = len(re.findall(r"^ROW \d+ ~\r?$", vi, re.M))
+    rep.check("terminal_vi_edits_a_file", tildes >= 10
+              and re.search(r"cat /tmp/t.txt\r?\nROW \d+ hi vi\r?$", vi, re.M) is not None,
+              "%d '~' rows from vi; cat's output row 'hi vi' %s" % (
+                  tildes, re.search(r"^ROW \d+ hi vi\r?$", vi, re.M) is not None), tail)
     rep.check("terminal_exit", re.search(r"^EXIT 0\r?$", text, re.M) is not None,
               "no 'EXIT 0'", tail)
     rep.check("terminal_close_box", re.search(r"^EXIT 0\r?$(.|\n)*^CLOSED\r?$", text, re.M) is not None
