@@ -550,8 +550,10 @@ int main(int argc, char **argv)
     paint();
     publish(false);
     if (closing) {
-        kill(-child, SIGHUP);
-        kill(child, SIGHUP);
+        if (child > 0) {            /* its process group: the shell and its jobs */
+            kill(-child, SIGHUP);
+            kill(child, SIGHUP);
+        }
         printf("CLOSED\n");
     } else {
         if (child > 0)
