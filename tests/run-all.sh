@@ -101,6 +101,7 @@ qemu_test tests/qemu/beep.py
 qemu_test tests/qemu/compositor.py
 qemu_test tests/qemu/wm.py
 qemu_test tests/qemu/ui_demo.py
+qemu_test tests/qemu/terminal.py
 qemu_test tests/qemu/desktop.py
 qemu_test tests/qemu/poweroff.py build/oscortex.iso
 qemu_test tests/qemu/smp.py build/oscortex.iso

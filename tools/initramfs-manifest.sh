@@ -40,6 +40,7 @@ echo "file /bin/osc-launch 0755 $build/user/musl/osc-launch"
 echo "file /bin/sysfuzz 0755 $build/user/musl/sysfuzz"
 echo "file /bin/ui-demo 0755 $build/user/musl/ui-demo"
 echo "file /bin/desktop 0755 $build/user/musl/desktop"
+echo "file /bin/terminal 0755 $build/user/musl/terminal"
 # App bundles: /Applications/<Name>.app/ with its manifest (user/apps/shell/bundle.h).
 echo "dir /Applications 0755"
 for app in user/rootfs/Applications/*.app; do
@@ -62,7 +63,8 @@ echo "file /etc/shadow 0600 $build/rootfs/shadow"
 # The UI fonts (Debian's fonts-inter and fonts-dejavu-core, where Debian puts them):
 # Inter for the interface, DejaVu Sans Mono for terminals, DejaVu Sans as fallback.
 fonts=(/usr/share/fonts/opentype/inter/Inter-Regular.otf /usr/share/fonts/opentype/inter/Inter-Bold.otf
-       /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf)
+       /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf
+       /usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf)
 for d in /usr/share /usr/share/fonts /usr/share/fonts/opentype /usr/share/fonts/opentype/inter \
          /usr/share/fonts/truetype /usr/share/fonts/truetype/dejavu; do
     echo "dir $d 0755"

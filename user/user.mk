@@ -16,8 +16,9 @@ USER_FUZZ       := $(BUILD)/user/musl/sysfuzz
 USER_DEMO       := $(BUILD)/user/musl/osc-demo-window
 USER_UI_DEMO    := $(BUILD)/user/musl/ui-demo
 USER_DESKTOP    := $(BUILD)/user/musl/desktop
+USER_TERMINAL   := $(BUILD)/user/musl/terminal
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
-                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP)
+                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -101,6 +102,14 @@ $(USER_DESKTOP): user/apps/shell/shell.c user/apps/shell/bundle.c user/apps/shel
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/shell -o $@ \
 	    user/apps/shell/shell.c user/apps/shell/bundle.c $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+
+# The Terminal app: the vt engine (host-tested) under a compositor surface.
+TERMINAL_SRCS := $(wildcard user/apps/terminal/*.c)
+$(USER_TERMINAL): $(TERMINAL_SRCS) $(wildcard user/apps/terminal/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/terminal -o $@ $(TERMINAL_SRCS) \
+	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
 user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)
