@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
@@ -418,15 +419,42 @@ static void shut_down(int sig)
 }
 
 /* Never returns: keeps a shell on each terminal and reaps everything else. */
-/* With `osc.desktop` on the command line, the desktop shell runs too (on the
- * boot CPU, a system process like init), restarted when it exits. */
+/* With `osc.desktop` on the command line, the desktop shell runs too, restarted
+ * when it exits. The desktop session is the normal user's (uid/gid 1000, as
+ * /etc/passwd has it), not root's: apps it launches cannot touch what is not
+ * theirs. */
 #define DESKTOP "/bin/desktop"
+#define DESKTOP_UID 1000
+#define DESKTOP_HOME "/home/user"
 static bool want_desktop;
+
+static pid_t spawn_desktop(void)
+{
+    static char *const env[] = { "HOME=" DESKTOP_HOME, "USER=user", "LOGNAME=user",
+                                 "PATH=/bin:/usr/bin", "TERM=xterm-256color", NULL };
+    char *argv[] = { DESKTOP, NULL };
+    pid_t pid = fork();
+    if (pid == 0) {
+        gid_t gid = DESKTOP_UID;
+        if (setgroups(1, &gid) || setresgid(gid, gid, gid) ||
+            setresuid(DESKTOP_UID, DESKTOP_UID, DESKTOP_UID)) {
+            say("cannot become uid %d for %s: %s", DESKTOP_UID, DESKTOP, strerror(errno));
+            _exit(126);
+        }
+        if (chdir(DESKTOP_HOME) != 0)
+            chdir("/");
+        execve(DESKTOP, argv, env);
+        say("cannot run %s: %s", DESKTOP, strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0)
+        say("fork for %s failed: %s", DESKTOP, strerror(errno));
+    return pid;
+}
 
 static void supervise(void)
 {
     pid_t shell[NTTYS] = { 0 }, desktop = 0;
-    char *desktop_argv[] = { DESKTOP, NULL };
     bool present[NTTYS];
     for (size_t i = 0; i < NTTYS; i++) {
         int fd = open(shell_ttys[i], O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -445,8 +473,8 @@ static void supervise(void)
                 shell[i] = 0;           /* killed: start them again */
             desktop = 0;
         }
-        if (want_desktop && desktop <= 0 && (desktop = spawn(desktop_argv)) > 0)
-            say("started %s (pid %d)", DESKTOP, (int)desktop);
+        if (want_desktop && desktop <= 0 && (desktop = spawn_desktop()) > 0)
+            say("started %s as uid %d (pid %d)", DESKTOP, DESKTOP_UID, (int)desktop);
         for (size_t i = 0; i < NTTYS; i++) {
             if (present[i] && shell[i] <= 0 && (shell[i] = spawn_on(shell_ttys[i])) > 0)
                 say("started %s on %s (pid %d)", SHELL, shell_ttys[i], (int)shell[i]);

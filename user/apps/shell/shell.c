@@ -261,7 +261,7 @@ int main(void)
         update_clock();
         if (!desk.frame_pending && !desk.ui.damaged && !desk.ui.needs_layout) {
             if (!rendered) {
-                printf("[shell] desktop rendered (%d apps)\n", nbundles);
+                printf("[shell] desktop rendered (%d apps, uid %d)\n", nbundles, (int)getuid());
                 rendered = true;
             }
             if (tree_changed) {
