@@ -15,12 +15,7 @@ bool vfs_capable(const struct vfs_ctx *c, int cap)
 
 bool vfs_in_group(const struct vfs_ctx *c, uint32_t gid)
 {
-    if (c->gid == gid)
-        return true;
-    for (uint32_t i = 0; i < c->ngroups; i++)
-        if (c->groups[i] == gid)
-            return true;
-    return false;
+    return cred_in_groups(c->gid, c->groups, c->ngroups, gid);
 }
 
 bool vfs_owner_or_capable(const struct vfs_ctx *c, const struct vnode *v)

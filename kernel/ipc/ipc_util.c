@@ -1,6 +1,7 @@
 /* SysV IPC common parts: id tables (key and id to object), Linux's permission rule
  * (ipcperms), ipc64_perm conversion and the one wait queue all IPC sleepers use. */
 
+#include <osc/caps.h>
 #include <osc/ipc.h>
 #include <osc/lib.h>
 #include <stdarg.h>
@@ -116,12 +117,7 @@ int ipc_stat_find(struct ipc_ids *ids, int id, bool by_id, bool any, struct ipc_
 
 static bool in_group(const struct process *p, uint32_t gid)
 {
-    if (p->egid == gid)
-        return true;
-    for (uint32_t i = 0; i < p->ngroups; i++)
-        if (p->groups[i] == gid)
-            return true;
-    return false;
+    return cred_in_groups(p->egid, p->groups, p->ngroups, gid);
 }
 
 int ipc_perms(const struct ipc_obj *o, int access)

@@ -44,12 +44,7 @@ void proc_creds_init_root(struct process *p)
 
 bool proc_in_group(const struct process *p, uint32_t gid)
 {
-    if (p->fsgid == gid)
-        return true;
-    for (uint32_t i = 0; i < p->ngroups; i++)
-        if (p->groups[i] == gid)
-            return true;
-    return false;
+    return cred_in_groups(p->fsgid, p->groups, p->ngroups, gid);
 }
 
 /* The setuid family's capability changes, old ids -> p's current ones (Linux's

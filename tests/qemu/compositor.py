@@ -34,12 +34,11 @@ import re
 import time
 
 from common import ROOT, Reporter
+from gui import SCREEN_H, SCREEN_W, abs_move, screendump, tablet
 from input import run_with_qmp
-import qemu_run
 
 OUT = os.path.join(ROOT, "build", "compositor")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
-SCREEN_W, SCREEN_H = 1024, 768
 RED, BLUE, BG = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0), (0x0b, 0x0f, 0x17)
 TITLE_IDLE, TITLE_FOCUSED = (0x1f, 0x2a, 0x3a), (0x2b, 0x4a, 0x7a)     # 24 px above each
 CLOSE_BOX = (0xb0, 0x3a, 0x3a)          # the title bar's right 24x24
@@ -55,19 +54,9 @@ BACKGROUND = [(40, 40), (700, 600), (1000, 700), (120, 350)]
 shots = {}
 
 
-def tablet(v, size):
-    """The usb-tablet value (0..32767) that lands on the middle of pixel v."""
-    return int(round((v + 0.5) * 32767 / (size - 1)))
-
-
 def shot(n):
     def take(qmp):
-        os.makedirs(OUT, exist_ok=True)
-        ppm = os.path.join(OUT, "shot%d.ppm" % n)
-        qmp.command("screendump", filename=ppm)
-        img = qemu_run.read_ppm(ppm)
-        img.write_png(os.path.join(OUT, "shot%d.png" % n))
-        shots[n] = img
+        shots[n] = screendump(qmp, OUT, "shot%d" % n)
     return take
 
 
@@ -87,12 +76,6 @@ def click(qmp):
         qmp.command("input-send-event", events=[
             {"type": "btn", "data": {"down": down, "button": "wheel-up"}}])
         time.sleep(0.2)
-
-
-def abs_move(qmp, x, y):
-    qmp.command("input-send-event", events=[
-        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
-        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
 
 
 def drag(qmp):

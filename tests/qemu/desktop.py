@@ -21,14 +21,11 @@ import re
 import time
 
 from common import ROOT, Reporter
+from gui import SCREEN_H, SCREEN_W, click_at, screendump, semantics
 from input import run_with_qmp
-import qemu_run
 
 OUT = os.path.join(ROOT, "build", "desktop")
-SCREEN_W, SCREEN_H = 1024, 768
 GREETER_X, GREETER_Y, GREETER_W = 200, 150, 420      # ui-demo's default place
-SEM_RE = re.compile(r'^SEM (\d+) (\d+) (\w+) "((?:[^"\\]|\\.)*)"(?: value=("(?:[^"\\]|\\.)*"|-?\d+))? '
-                    r'rect=(-?\d+),(-?\d+),(\d+),(\d+) state=(\d+)', re.M)
 GUEST = ("mkdir -p /Applications/Crasher.app; "
          "printf 'name=Crasher\\nexec=/bin/sh\\nargs=/tmp/crash.sh\\naccent=#e5534b\\n' "
          "> /Applications/Crasher.app/manifest; "
@@ -39,28 +36,12 @@ GUEST = ("mkdir -p /Applications/Crasher.app; "
 state = {}
 
 
-def tablet(v, size):
-    return int(round((v + 0.5) * 32767 / (size - 1)))
-
-
 def last_tree(text):
     """{(role, label): rect} from the last complete tree (ending SEM-END) in text."""
     blocks = text.split("SEM-END")
     if len(blocks) < 2:
         return {}
-    return {(m.group(3), m.group(4)): tuple(int(m.group(i)) for i in range(6, 10))
-            for m in SEM_RE.finditer(blocks[-2])}
-
-
-def click_at(qmp, x, y):
-    qmp.command("input-send-event", events=[
-        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
-        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
-    time.sleep(0.3)
-    for down in (True, False):
-        qmp.command("input-send-event", events=[
-            {"type": "btn", "data": {"down": down, "button": "left"}}])
-        time.sleep(0.3)
+    return semantics(blocks[-2])
 
 
 def click_widget(qmp, tree, key):
@@ -70,24 +51,15 @@ def click_widget(qmp, tree, key):
     return r is not None
 
 
-def shoot(qmp, name):
-    os.makedirs(OUT, exist_ok=True)
-    ppm = os.path.join(OUT, name + ".ppm")
-    qmp.command("screendump", filename=ppm)
-    img = qemu_run.read_ppm(ppm)
-    img.write_png(os.path.join(OUT, name + ".png"))
-    return img
-
-
 def open_greeter(qmp, text):
     state["tree"] = last_tree(text)
-    state["desk"] = shoot(qmp, "desktop")
+    state["desk"] = screendump(qmp, OUT, "desktop")
     click_widget(qmp, state["tree"], ("tile", "Greeter"))
 
 
 def close_greeter(qmp):
     time.sleep(0.5)
-    state["shot"] = shoot(qmp, "shot")
+    state["shot"] = screendump(qmp, OUT, "shot")
     click_at(qmp, GREETER_X + GREETER_W - 12, GREETER_Y - 12)
 
 

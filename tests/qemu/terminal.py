@@ -34,12 +34,11 @@ import shutil
 import time
 
 from common import ROOT, Reporter
+from gui import abs_move, click_at, screendump
 from input import run_with_qmp
-import qemu_run
 
 OUT = os.path.join(ROOT, "build", "terminal")
 WIN_X, WIN_Y = 100, 80
-SCREEN_W, SCREEN_H = 1024, 768
 ROW_RE = re.compile(r"^ROW (\d+) ?(.*?)\r?$", re.M)
 GRID_RE = re.compile(r"^GRID (\d+) (\d+) (\d+) (\d+) (\d+)", re.M)
 QCODE = {" ": "spc", "'": "apostrophe", "\\": "backslash", "[": "bracket_left", "]": "bracket_right", ";": "semicolon",
@@ -69,21 +68,6 @@ def screen(text):
     return rows
 
 
-def tablet(v, size):
-    return int(round((v + 0.5) * 32767 / (size - 1)))
-
-
-def click_at(qmp, x, y):
-    qmp.command("input-send-event", events=[
-        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
-        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
-    time.sleep(0.3)
-    for down in (True, False):
-        qmp.command("input-send-event", events=[
-            {"type": "btn", "data": {"down": down, "button": "left"}}])
-        time.sleep(0.3)
-
-
 def commands(qmp):
     click_at(qmp, WIN_X + 600, WIN_Y + 380)     # focus the window (away from the text)
     type_text(qmp, "echo hello\n")
@@ -101,13 +85,8 @@ def commands(qmp):
 def shoot(qmp, text):
     state["times"]["ok42"] = time.monotonic()
     state["screen"] = screen(text)
-    os.makedirs(OUT, exist_ok=True)
     time.sleep(0.5)
-    ppm = os.path.join(OUT, "shot.ppm")
-    qmp.command("screendump", filename=ppm)
-    img = qemu_run.read_ppm(ppm)
-    img.write_png(os.path.join(OUT, "shot.png"))
-    state["shot"] = img
+    state["shot"] = screendump(qmp, OUT, "shot")
     select_and_paste(qmp, text)
     type_text(qmp, "printf '\\033]0;My%sTerm\\007' X\n")
     time.sleep(0.5)
@@ -115,9 +94,7 @@ def shoot(qmp, text):
 
 
 def move_to(qmp, x, y):
-    qmp.command("input-send-event", events=[
-        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
-        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+    abs_move(qmp, x, y)
     time.sleep(0.3)
 
 

@@ -27,45 +27,17 @@ import re
 import time
 
 from common import ROOT, Reporter
+from gui import click_at, screendump, semantics as widgets
 from input import run_with_qmp
-import qemu_run
 
 OUT = os.path.join(ROOT, "build", "ui_demo")
-SCREEN_W, SCREEN_H = 1024, 768
 WIN_X, WIN_Y, WIN_W = 200, 150, 420
 WINDOW_BG = (0x0f, 0x16, 0x29)
-SEM_RE = re.compile(r'^SEM (\d+) (\d+) (\w+) "((?:[^"\\]|\\.)*)"(?: value=("(?:[^"\\]|\\.)*"|-?\d+))? '
-                    r'rect=(-?\d+),(-?\d+),(\d+),(\d+) state=(\d+)', re.M)
 state = {}
 GUEST = ("ui-demo %d %d & P=$!; while kill -0 $P 2>/dev/null; do "
          "S=$(cat /sys/compositor/windows/*/semantics 2>/dev/null); "
          "case \"$S\" in *'Hello, Ada'*) echo \"$S\" | sed 's/^/SYS /'; break;; esac; sleep 0.3; done; "
          "wait $P; echo DONE")
-
-
-def tablet(v, size):
-    return int(round((v + 0.5) * 32767 / (size - 1)))
-
-
-def widgets(text):
-    """{(role, label): (x, y, w, h, value)} from the last tree printed in text."""
-    found = {}
-    for m in SEM_RE.finditer(text):
-        role, label, value = m.group(3), m.group(4), m.group(5)
-        x, y, w, h = (int(m.group(i)) for i in range(6, 10))
-        found[(role, label)] = (x, y, w, h, value)
-    return found
-
-
-def click_at(qmp, x, y):
-    qmp.command("input-send-event", events=[
-        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
-        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
-    time.sleep(0.3)
-    for down in (True, False):
-        qmp.command("input-send-event", events=[
-            {"type": "btn", "data": {"down": down, "button": "left"}}])
-        time.sleep(0.3)
 
 
 def centre(w):
@@ -87,13 +59,8 @@ def greet(qmp, text):
 
 
 def shoot_and_close(qmp, text):
-    os.makedirs(OUT, exist_ok=True)
     time.sleep(0.5)
-    ppm = os.path.join(OUT, "shot.ppm")
-    qmp.command("screendump", filename=ppm)
-    img = qemu_run.read_ppm(ppm)
-    img.write_png(os.path.join(OUT, "shot.png"))
-    state["shot"] = img
+    state["shot"] = screendump(qmp, OUT, "shot")
     click_at(qmp, WIN_X + WIN_W - 12, WIN_Y - 12)      # the close box, 24x24 at the right
 
 

@@ -25,11 +25,10 @@ import re
 import time
 
 from common import ROOT, Reporter
+from gui import abs_move, screendump
 from input import run_with_qmp
-import qemu_run
 
 OUT = os.path.join(ROOT, "build", "wm")
-SCREEN_W, SCREEN_H = 1024, 768
 RED, BLUE, BG = (0xc0, 0x30, 0x30), (0x30, 0x60, 0xc0), (0x0b, 0x0f, 0x17)
 TITLE_IDLE, TITLE_FOCUSED = (0x1f, 0x2a, 0x3a), (0x2b, 0x4a, 0x7a)
 WHITE, BLACK = (0xff, 0xff, 0xff), (0, 0, 0)
@@ -44,23 +43,8 @@ shots = {}
 shapes = {}
 
 
-def tablet(v, size):
-    return int(round((v + 0.5) * 32767 / (size - 1)))
-
-
 def take(qmp, n):
-    os.makedirs(OUT, exist_ok=True)
-    ppm = os.path.join(OUT, "shot%d.ppm" % n)
-    qmp.command("screendump", filename=ppm)
-    img = qemu_run.read_ppm(ppm)
-    img.write_png(os.path.join(OUT, "shot%d.png" % n))
-    shots[n] = img
-
-
-def abs_move(qmp, x, y):
-    qmp.command("input-send-event", events=[
-        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
-        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+    shots[n] = screendump(qmp, OUT, "shot%d" % n)
 
 
 def patch(img, cx, cy):
@@ -76,10 +60,7 @@ def cursors(qmp):
     for shape in range(8):              # keys 1..8: blue picks shape 0..7
         qmp.command("send-key", keys=[{"type": "qcode", "data": str(shape + 1)}])
         time.sleep(0.5)
-        ppm = os.path.join(OUT, "shape%d.ppm" % shape)
-        qmp.command("screendump", filename=ppm)
-        img = qemu_run.read_ppm(ppm)
-        img.write_png(os.path.join(OUT, "shape%d.png" % shape))
+        img = screendump(qmp, OUT, "shape%d" % shape)
         shapes[shape] = patch(img, *ON_BLUE)
     abs_move(qmp, *ON_RED)
     time.sleep(0.6)

@@ -9,23 +9,6 @@
 #include <osc/vfs.h>
 #include "ext2_format.h"
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static int corrupt(struct ext2_io *io, const char *what, uint64_t arg)
-{
-    if (!io->why) {
-        io->why = what;
-        io->why_arg = arg;
-    }
-    return -EUCLEAN;
-}
-
 int ext2_dirent_fit(const struct ext2_sb *sb, const uint8_t *blk, size_t len, uint32_t *at)
 {
     uint32_t need = EXT2_DIR_REC_LEN(len);
@@ -48,8 +31,8 @@ int ext2_dirent_fit(const struct ext2_sb *sb, const uint8_t *blk, size_t len, ui
 static void write_entry(const struct ext2_sb *sb, uint8_t *p, uint32_t rec, const char *name,
                         size_t len, uint32_t ino, uint8_t type)
 {
-    put32(p, ino);
-    put16(p + 4, rec);
+    ext2_put32(p, ino);
+    ext2_put16(p + 4, rec);
     p[6] = (uint8_t)len;
     p[7] = (sb->incompat & EXT2_FEATURE_INCOMPAT_FILETYPE) ? type : 0;
     memcpy(p + 8, name, len);
@@ -64,7 +47,7 @@ void ext2_dirent_insert(const struct ext2_sb *sb, uint8_t *blk, uint32_t at, con
     uint32_t rec = (uint32_t)next - at;
     if (d.ino) {
         uint32_t used = EXT2_DIR_REC_LEN(d.name_len);
-        put16(blk + at + 4, used);
+        ext2_put16(blk + at + 4, used);
         at += used;
         rec -= used;
     }
@@ -101,8 +84,8 @@ int ext2_dirent_remove(const struct ext2_sb *sb, uint8_t *blk, const char *name,
     *ino = blk[at] | (uint32_t)blk[at + 1] << 8 | (uint32_t)blk[at + 2] << 16 |
            (uint32_t)blk[at + 3] << 24;
     if (prev != UINT32_MAX)
-        put16(blk + prev + 4, le16(blk + prev + 4) + le16(blk + at + 4));
-    put32(blk + at, 0);
+        ext2_put16(blk + prev + 4, ext2_le16(blk + prev + 4) + ext2_le16(blk + at + 4));
+    ext2_put32(blk + at, 0);
     return 0;
 }
 
@@ -113,7 +96,7 @@ int ext2_dirent_retarget(const struct ext2_sb *sb, uint8_t *blk, const char *nam
     int err = find(sb, blk, name, len, &at, &prev);
     if (err)
         return err;
-    put32(blk + at, ino);
+    ext2_put32(blk + at, ino);
     if (sb->incompat & EXT2_FEATURE_INCOMPAT_FILETYPE)
         blk[at + 7] = type;
     return 0;
@@ -125,7 +108,7 @@ static int dir_block(struct ext2_vol *v, const struct ext2_inode *dir, uint64_t 
 {
     int err = ext2_bmap(v->sb, v->io, dir, lblock, phys);
     if (!err && (*phys == 0 || ext2_block_is_meta(v->sb, v->groups, *phys)))
-        err = corrupt(v->io, "bad directory block", dir->ino);
+        err = ext2_corrupt(v->io, "bad directory block", dir->ino);
     return err;
 }
 
@@ -147,7 +130,7 @@ static int each_block(struct ext2_vol *v, struct ext2_inode *dir, int notfound,
         err = op(v->sb, data, arg);
         v->io->put(v->io->ctx, h);
         if (err == -EUCLEAN)
-            return corrupt(v->io, "bad directory entry", dir->ino);
+            return ext2_corrupt(v->io, "bad directory entry", dir->ino);
         if (err != notfound)
             return err;
     }

@@ -7,12 +7,6 @@
 #include <osc/vfs.h>
 #include "ext2_format.h"
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static uint32_t div_up(uint32_t a, uint32_t b) { return a / b + (a % b != 0); }
 
 static int bad(const char **why, const char *what, int err)
@@ -26,36 +20,36 @@ int ext2_parse_super(const uint8_t *raw, uint64_t dev_bytes, struct ext2_sb *sb,
                      const char **why)
 {
     memset(sb, 0, sizeof(*sb));
-    if (le16(raw + 56) != EXT2_MAGIC)
+    if (ext2_le16(raw + 56) != EXT2_MAGIC)
         return bad(why, "no ext2 magic", -EINVAL);
-    sb->rev = le32(raw + 76);
+    sb->rev = ext2_le32(raw + 76);
     if (sb->rev > EXT2_DYNAMIC_REV)
         return bad(why, "unknown revision", -EINVAL);
-    uint32_t log = le32(raw + 24);
+    uint32_t log = ext2_le32(raw + 24);
     if (log > 2)
         return bad(why, "block size above 4 KiB", -EINVAL);
     sb->block_size = 1024u << log;
-    sb->inodes_count = le32(raw + 0);
-    sb->blocks_count = le32(raw + 4);
-    sb->r_blocks_count = le32(raw + 8);
-    sb->free_blocks = le32(raw + 12);
-    sb->free_inodes = le32(raw + 16);
-    sb->first_data_block = le32(raw + 20);
-    sb->blocks_per_group = le32(raw + 32);
-    sb->inodes_per_group = le32(raw + 40);
+    sb->inodes_count = ext2_le32(raw + 0);
+    sb->blocks_count = ext2_le32(raw + 4);
+    sb->r_blocks_count = ext2_le32(raw + 8);
+    sb->free_blocks = ext2_le32(raw + 12);
+    sb->free_inodes = ext2_le32(raw + 16);
+    sb->first_data_block = ext2_le32(raw + 20);
+    sb->blocks_per_group = ext2_le32(raw + 32);
+    sb->inodes_per_group = ext2_le32(raw + 40);
     if (sb->rev == EXT2_GOOD_OLD_REV) {
         sb->inode_size = EXT2_GOOD_OLD_INODE_SIZE;
         sb->first_ino = EXT2_GOOD_OLD_FIRST_INO;
     } else {
-        sb->first_ino = le32(raw + 84);
-        sb->inode_size = le16(raw + 88);
-        sb->compat = le32(raw + 92);
-        sb->incompat = le32(raw + 96);
-        sb->ro_compat = le32(raw + 100);
+        sb->first_ino = ext2_le32(raw + 84);
+        sb->inode_size = ext2_le16(raw + 88);
+        sb->compat = ext2_le32(raw + 92);
+        sb->incompat = ext2_le32(raw + 96);
+        sb->ro_compat = ext2_le32(raw + 100);
         memcpy(sb->uuid, raw + 104, 16);
         memcpy(sb->volume, raw + 120, 16);
         if (sb->compat & 0x0010)        /* resize_inode */
-            sb->reserved_gdt = le16(raw + 206);
+            sb->reserved_gdt = ext2_le16(raw + 206);
     }
     if (sb->incompat & EXT2_FEATURE_INCOMPAT_EXTENTS)
         return bad(why, "extents (ext4) not supported", -EINVAL);
@@ -98,12 +92,12 @@ int ext2_parse_super(const uint8_t *raw, uint64_t dev_bytes, struct ext2_sb *sb,
 int ext2_parse_group(const struct ext2_sb *sb, const uint8_t *raw, struct ext2_group *g,
                      const char **why)
 {
-    g->block_bitmap = le32(raw + 0);
-    g->inode_bitmap = le32(raw + 4);
-    g->inode_table = le32(raw + 8);
-    g->free_blocks = le16(raw + 12);
-    g->free_inodes = le16(raw + 14);
-    g->used_dirs = le16(raw + 16);
+    g->block_bitmap = ext2_le32(raw + 0);
+    g->inode_bitmap = ext2_le32(raw + 4);
+    g->inode_table = ext2_le32(raw + 8);
+    g->free_blocks = ext2_le16(raw + 12);
+    g->free_inodes = ext2_le16(raw + 14);
+    g->used_dirs = ext2_le16(raw + 16);
     uint32_t lo = sb->first_data_block, hi = sb->blocks_count;
     if (g->block_bitmap < lo || g->block_bitmap >= hi || g->inode_bitmap < lo ||
         g->inode_bitmap >= hi)
@@ -130,25 +124,25 @@ int ext2_parse_inode(const struct ext2_sb *sb, const uint8_t *raw, uint32_t ino,
 {
     memset(out, 0, sizeof(*out));
     out->ino = ino;
-    out->mode = le16(raw + 0);
-    out->uid = le16(raw + 2) | (uint32_t)le16(raw + 120) << 16;
-    out->gid = le16(raw + 24) | (uint32_t)le16(raw + 122) << 16;
-    out->size = le32(raw + 4);
-    out->atime = le32(raw + 8);
-    out->ctime = le32(raw + 12);
-    out->mtime = le32(raw + 16);
-    out->dtime = le32(raw + 20);
-    out->links = le16(raw + 26);
-    out->blocks512 = le32(raw + 28);
-    out->flags = le32(raw + 32);
+    out->mode = ext2_le16(raw + 0);
+    out->uid = ext2_le16(raw + 2) | (uint32_t)ext2_le16(raw + 120) << 16;
+    out->gid = ext2_le16(raw + 24) | (uint32_t)ext2_le16(raw + 122) << 16;
+    out->size = ext2_le32(raw + 4);
+    out->atime = ext2_le32(raw + 8);
+    out->ctime = ext2_le32(raw + 12);
+    out->mtime = ext2_le32(raw + 16);
+    out->dtime = ext2_le32(raw + 20);
+    out->links = ext2_le16(raw + 26);
+    out->blocks512 = ext2_le32(raw + 28);
+    out->flags = ext2_le32(raw + 32);
     for (int i = 0; i < EXT2_N_BLOCKS; i++)
-        out->block[i] = le32(raw + 40 + 4 * i);
-    out->file_acl = le32(raw + 104);
+        out->block[i] = ext2_le32(raw + 40 + 4 * i);
+    out->file_acl = ext2_le32(raw + 104);
     uint32_t type = out->mode & S_IFMT;
     if (type == S_IFREG)                /* i_size_high (i_dir_acl for others) */
-        out->size |= (uint64_t)le32(raw + 108) << 32;
+        out->size |= (uint64_t)ext2_le32(raw + 108) << 32;
     if ((sb->ro_compat & EXT2_FEATURE_RO_COMPAT_HUGE_FILE))
-        out->blocks512 |= (uint64_t)le16(raw + 116) << 32;
+        out->blocks512 |= (uint64_t)ext2_le16(raw + 116) << 32;
     if (out->links == 0 || out->mode == 0)
         return bad(why, "deleted inode", -EUCLEAN);
     if (type != S_IFREG && type != S_IFDIR && type != S_IFLNK && type != S_IFCHR &&
@@ -216,8 +210,8 @@ int ext2_dirent_parse(const struct ext2_sb *sb, const uint8_t *blk, uint32_t off
     uint32_t bs = sb->block_size;
     if (off > bs - 8 || off % 4)
         return bad(why, "directory entry header past the block", -EUCLEAN);
-    uint32_t ino = le32(blk + off);
-    uint32_t rec = le16(blk + off + 4);
+    uint32_t ino = ext2_le32(blk + off);
+    uint32_t rec = ext2_le16(blk + off + 4);
     uint32_t nlen = blk[off + 6];
     uint8_t type = blk[off + 7];
     if (!(sb->incompat & EXT2_FEATURE_INCOMPAT_FILETYPE)) {
@@ -280,34 +274,27 @@ uint8_t ext2_mode_to_ft(uint32_t mode)
     }
 }
 
-static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 void ext2_encode_inode(const struct ext2_sb *sb, const struct ext2_inode *in, uint8_t *raw)
 {
     (void)sb;
-    put16(raw + 0, in->mode);
-    put16(raw + 2, in->uid & 0xffff);
-    put32(raw + 4, (uint32_t)in->size);
-    put32(raw + 8, in->atime);
-    put32(raw + 12, in->ctime);
-    put32(raw + 16, in->mtime);
-    put32(raw + 20, in->dtime);
-    put16(raw + 24, in->gid & 0xffff);
-    put16(raw + 26, in->links);
-    put32(raw + 28, (uint32_t)in->blocks512);
-    put32(raw + 32, in->flags);
+    ext2_put16(raw + 0, in->mode);
+    ext2_put16(raw + 2, in->uid & 0xffff);
+    ext2_put32(raw + 4, (uint32_t)in->size);
+    ext2_put32(raw + 8, in->atime);
+    ext2_put32(raw + 12, in->ctime);
+    ext2_put32(raw + 16, in->mtime);
+    ext2_put32(raw + 20, in->dtime);
+    ext2_put16(raw + 24, in->gid & 0xffff);
+    ext2_put16(raw + 26, in->links);
+    ext2_put32(raw + 28, (uint32_t)in->blocks512);
+    ext2_put32(raw + 32, in->flags);
     for (int i = 0; i < EXT2_N_BLOCKS; i++)
-        put32(raw + 40 + 4 * i, in->block[i]);
-    put32(raw + 104, in->file_acl);
+        ext2_put32(raw + 40 + 4 * i, in->block[i]);
+    ext2_put32(raw + 104, in->file_acl);
     if (S_ISREG(in->mode))
-        put32(raw + 108, (uint32_t)(in->size >> 32));
-    put16(raw + 120, in->uid >> 16);
-    put16(raw + 122, in->gid >> 16);
+        ext2_put32(raw + 108, (uint32_t)(in->size >> 32));
+    ext2_put16(raw + 120, in->uid >> 16);
+    ext2_put16(raw + 122, in->gid >> 16);
 }
 
 uint32_t ext2_ft_to_mode(uint8_t type)

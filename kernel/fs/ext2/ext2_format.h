@@ -6,6 +6,7 @@
  * the device) with a reason in io->why, never a crash or an unbounded loop. */
 #pragma once
 
+#include <osc/errno.h>
 #include <osc/types.h>
 
 #define EXT2_SUPER_OFFSET   1024        /* bytes from the partition's start */
@@ -111,6 +112,29 @@ struct ext2_io {
     const char *why;
     uint64_t why_arg;
 };
+
+/* Little-endian fields, read and written byte-wise (no alignment assumed). */
+static inline uint16_t ext2_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t ext2_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void ext2_put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void ext2_put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Records the first corruption an operation meets (for its log line): -EUCLEAN. */
+static inline int ext2_corrupt(struct ext2_io *io, const char *what, uint64_t arg)
+{
+    if (!io->why) {
+        io->why = what;
+        io->why_arg = arg;
+    }
+    return -EUCLEAN;
+}
 
 /* ---- ext2_format.c: pure decoding of single structures ---- */
 

@@ -8,20 +8,6 @@
 #include <osc/vfs.h>
 #include "ext2_format.h"
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static int corrupt(struct ext2_io *io, const char *what, uint64_t arg)
-{
-    if (!io->why) {
-        io->why = what;
-        io->why_arg = arg;
-    }
-    return -EUCLEAN;
-}
-
 int ext2_load_groups(const struct ext2_sb *sb, struct ext2_io *io, struct ext2_group *groups)
 {
     uint32_t per = sb->block_size / EXT2_DESC_SIZE;
@@ -36,7 +22,7 @@ int ext2_load_groups(const struct ext2_sb *sb, struct ext2_io *io, struct ext2_g
             err = ext2_parse_group(sb, data + i * EXT2_DESC_SIZE, &groups[b * per + i], &why);
             if (err) {
                 io->put(io->ctx, h);
-                return corrupt(io, why, b * per + i);
+                return ext2_corrupt(io, why, b * per + i);
             }
         }
         io->put(io->ctx, h);
@@ -49,7 +35,7 @@ int ext2_read_inode(const struct ext2_sb *sb, const struct ext2_group *groups, s
 {
     uint32_t block, off;
     if (ext2_inode_location(sb, groups, ino, &block, &off))
-        return corrupt(io, "inode number out of range", ino);
+        return ext2_corrupt(io, "inode number out of range", ino);
     const uint8_t *data;
     void *h;
     int err = io->get(io->ctx, block, &data, &h);
@@ -58,7 +44,7 @@ int ext2_read_inode(const struct ext2_sb *sb, const struct ext2_group *groups, s
     const char *why = NULL;
     err = ext2_parse_inode(sb, data + off, ino, out, &why);
     io->put(io->ctx, h);
-    return err ? corrupt(io, why, ino) : 0;
+    return err ? ext2_corrupt(io, why, ino) : 0;
 }
 
 int ext2_bmap(const struct ext2_sb *sb, struct ext2_io *io, const struct ext2_inode *inode,
@@ -72,7 +58,7 @@ int ext2_bmap(const struct ext2_sb *sb, struct ext2_io *io, const struct ext2_in
     for (int level = 0;; level++) {
         int ok = ext2_block_valid(sb, b);
         if (ok < 0)
-            return corrupt(io, "block number past the end", b);
+            return ext2_corrupt(io, "block number past the end", b);
         if (ok == 0 || level == depth) {
             *phys = b;
             return 0;
@@ -82,7 +68,7 @@ int ext2_bmap(const struct ext2_sb *sb, struct ext2_io *io, const struct ext2_in
         int err = io->get(io->ctx, b, &data, &h);
         if (err)
             return err;
-        b = le32(data + 4 * idx[level]);
+        b = ext2_le32(data + 4 * idx[level]);
         io->put(io->ctx, h);
     }
 }
@@ -131,7 +117,7 @@ static int dir_block_get(const struct ext2_sb *sb, struct ext2_io *io,
     if (err)
         return err;
     if (!phys)
-        return corrupt(io, "hole in a directory", dir->ino);
+        return ext2_corrupt(io, "hole in a directory", dir->ino);
     return io->get(io->ctx, phys, data, h);
 }
 
@@ -155,7 +141,7 @@ int ext2_dir_next(const struct ext2_sb *sb, struct ext2_io *io, const struct ext
             int next = ext2_dirent_parse(sb, data, at, out, &why);
             if (next < 0) {
                 io->put(io->ctx, h);
-                return corrupt(io, why, dir->ino);
+                return ext2_corrupt(io, why, dir->ino);
             }
             at = (uint32_t)next;
             if (start >= off && out->ino) {
@@ -186,7 +172,7 @@ int ext2_dir_lookup(const struct ext2_sb *sb, struct ext2_io *io, const struct e
             int next = ext2_dirent_parse(sb, data, at, &d, &why);
             if (next < 0) {
                 io->put(io->ctx, h);
-                return corrupt(io, why, dir->ino);
+                return ext2_corrupt(io, why, dir->ino);
             }
             at = (uint32_t)next;
             if (d.ino && d.name_len == len && memcmp(d.name, name, len) == 0) {
@@ -205,11 +191,11 @@ ssize_t ext2_readlink(const struct ext2_sb *sb, struct ext2_io *io,
 {
     uint64_t len = inode->size;
     if (len == 0 || len >= size || len >= sb->block_size)
-        return corrupt(io, "bad symlink size", inode->ino);
+        return ext2_corrupt(io, "bad symlink size", inode->ino);
     uint64_t acl = inode->file_acl ? sb->block_size / 512 : 0;
     if (inode->blocks512 <= acl) {      /* fast: the target is in i_block */
         if (len >= EXT2_FAST_LINK_MAX)
-            return corrupt(io, "fast symlink too long", inode->ino);
+            return ext2_corrupt(io, "fast symlink too long", inode->ino);
         for (size_t i = 0; i < len; i++)
             buf[i] = (char)(inode->block[i / 4] >> (8 * (i % 4)));
     } else {

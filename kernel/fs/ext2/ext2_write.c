@@ -9,26 +9,6 @@
 #include <osc/vfs.h>
 #include "ext2_format.h"
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static int corrupt(struct ext2_io *io, const char *what, uint64_t arg)
-{
-    if (!io->why) {
-        io->why = what;
-        io->why_arg = arg;
-    }
-    return -EUCLEAN;
-}
-
 static int getw(struct ext2_vol *v, uint32_t b, bool fresh, uint8_t **d, void **h)
 {
     return v->io->getw ? v->io->getw(v->io->ctx, b, fresh, d, h) : -EROFS;
@@ -59,9 +39,9 @@ static int write_group(struct ext2_vol *v, uint32_t g)
     if (err)
         return err;
     uint8_t *raw = d + (g % per) * EXT2_DESC_SIZE;
-    put16(raw + 12, v->groups[g].free_blocks);
-    put16(raw + 14, v->groups[g].free_inodes);
-    put16(raw + 16, v->groups[g].used_dirs);
+    ext2_put16(raw + 12, v->groups[g].free_blocks);
+    ext2_put16(raw + 14, v->groups[g].free_inodes);
+    ext2_put16(raw + 16, v->groups[g].used_dirs);
     put(v, h);
     return 0;
 }
@@ -102,7 +82,7 @@ int ext2_alloc_block(struct ext2_vol *v, uint32_t goal, uint32_t *out)
         uint32_t b = sb->first_data_block + g * sb->blocks_per_group + (uint32_t)bit;
         if (bit < 0 || ext2_block_is_meta(sb, v->groups, b)) {
             put(v, h);
-            return corrupt(v->io, "block bitmap disagrees with the group", g);
+            return ext2_corrupt(v->io, "block bitmap disagrees with the group", g);
         }
         map[bit / 8] |= (uint8_t)(1u << (bit % 8));
         put(v, h);
@@ -119,7 +99,7 @@ int ext2_free_block(struct ext2_vol *v, uint32_t b)
 {
     struct ext2_sb *sb = v->sb;
     if (ext2_block_is_meta(sb, v->groups, b))
-        return corrupt(v->io, "freeing a metadata block", b);
+        return ext2_corrupt(v->io, "freeing a metadata block", b);
     uint32_t g = (b - sb->first_data_block) / sb->blocks_per_group;
     uint32_t bit = (b - sb->first_data_block) % sb->blocks_per_group;
     uint8_t *map;
@@ -129,7 +109,7 @@ int ext2_free_block(struct ext2_vol *v, uint32_t b)
         return err;
     if (!(map[bit / 8] & (1u << (bit % 8)))) {
         put(v, h);
-        return corrupt(v->io, "freeing a free block", b);
+        return ext2_corrupt(v->io, "freeing a free block", b);
     }
     map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
     put(v, h);
@@ -180,7 +160,7 @@ int ext2_alloc_inode(struct ext2_vol *v, uint32_t parent, bool dir, uint32_t *in
             put(v, h);
             if (g == 0)                 /* only reserved inodes left here: go on */
                 continue;
-            return corrupt(v->io, "inode bitmap disagrees with the group", g);
+            return ext2_corrupt(v->io, "inode bitmap disagrees with the group", g);
         }
         map[bit / 8] |= (uint8_t)(1u << (bit % 8));
         put(v, h);
@@ -209,7 +189,7 @@ int ext2_free_inode(struct ext2_vol *v, uint32_t ino, bool dir)
 {
     struct ext2_sb *sb = v->sb;
     if (ino < sb->first_ino || ino > sb->inodes_count)
-        return corrupt(v->io, "freeing a reserved inode", ino);
+        return ext2_corrupt(v->io, "freeing a reserved inode", ino);
     uint32_t g = (ino - 1) / sb->inodes_per_group, bit = (ino - 1) % sb->inodes_per_group;
     uint8_t *map;
     void *h;
@@ -218,7 +198,7 @@ int ext2_free_inode(struct ext2_vol *v, uint32_t ino, bool dir)
         return err;
     if (!(map[bit / 8] & (1u << (bit % 8)))) {
         put(v, h);
-        return corrupt(v->io, "freeing a free inode", ino);
+        return ext2_corrupt(v->io, "freeing a free inode", ino);
     }
     map[bit / 8] &= (uint8_t)~(1u << (bit % 8));
     put(v, h);
@@ -233,7 +213,7 @@ int ext2_inode_changed(struct ext2_vol *v, const struct ext2_inode *in)
 {
     uint32_t blk, off;
     if (ext2_inode_location(v->sb, v->groups, in->ino, &blk, &off))
-        return corrupt(v->io, "inode number out of range", in->ino);
+        return ext2_corrupt(v->io, "inode number out of range", in->ino);
     const uint8_t *d;
     void *h;
     int err = v->io->get(v->io->ctx, blk, &d, &h);
@@ -251,7 +231,7 @@ int ext2_write_inode(struct ext2_vol *v, const struct ext2_inode *in)
 {
     uint32_t blk, off;
     if (ext2_inode_location(v->sb, v->groups, in->ino, &blk, &off))
-        return corrupt(v->io, "inode number out of range", in->ino);
+        return ext2_corrupt(v->io, "inode number out of range", in->ino);
     uint8_t *d;
     void *h;
     int err = getw(v, blk, false, &d, &h);
@@ -306,24 +286,24 @@ int ext2_bmap_alloc(struct ext2_vol *v, struct ext2_inode *in, uint64_t lblock, 
         in->block[slot] = b;
         *fresh = depth == 0;
     } else if (!file_block_ok(v, b)) {
-        return corrupt(v->io, "block number past the end", b);
+        return ext2_corrupt(v->io, "block number past the end", b);
     }
     for (int level = 0; level < depth; level++) {
         uint8_t *d;
         void *h;
         if ((err = getw(v, b, false, &d, &h)))
             return err;
-        uint32_t next = le32(d + 4 * idx[level]);
+        uint32_t next = ext2_le32(d + 4 * idx[level]);
         if (next == 0) {
             if ((err = new_block(v, in, level + 1 < depth, &next))) {
                 put(v, h);
                 return err;
             }
-            put32(d + 4 * idx[level], next);
+            ext2_put32(d + 4 * idx[level], next);
             *fresh = level + 1 == depth;
         } else if (!file_block_ok(v, next)) {
             put(v, h);
-            return corrupt(v->io, "block number past the end", next);
+            return ext2_corrupt(v->io, "block number past the end", next);
         }
         put(v, h);
         b = next;
@@ -387,7 +367,7 @@ static int free_tree(struct ext2_vol *v, struct ext2_inode *in, uint32_t b, int 
         return err;
     *empty = true;
     for (uint32_t i = 0; i < ptrs && !err; i++) {
-        uint32_t p = le32(d + 4 * i);
+        uint32_t p = ext2_le32(d + 4 * i);
         uint64_t cbase = base + i * span;
         if (p == 0)
             continue;
@@ -396,7 +376,7 @@ static int free_tree(struct ext2_vol *v, struct ext2_inode *in, uint32_t b, int 
             continue;
         }
         if (!file_block_ok(v, p)) {
-            err = corrupt(v->io, "block number past the end", p);
+            err = ext2_corrupt(v->io, "block number past the end", p);
             break;
         }
         bool gone = true;
@@ -405,7 +385,7 @@ static int free_tree(struct ext2_vol *v, struct ext2_inode *in, uint32_t b, int 
         if (!err && gone) {
             err = ext2_free_block(v, p);
             if (!err) {
-                put32(d + 4 * i, 0);
+                ext2_put32(d + 4 * i, 0);
                 in->blocks512 -= MIN(in->blocks512, v->sb->block_size / 512);
             }
         } else if (!gone) {
@@ -436,7 +416,7 @@ static int free_from(struct ext2_vol *v, struct ext2_inode *in, uint64_t first)
         if (b && base + span > first) {
             bool empty;
             if (!file_block_ok(v, b))
-                return corrupt(v->io, "block number past the end", b);
+                return ext2_corrupt(v->io, "block number past the end", b);
             err = free_tree(v, in, b, level, base, first, &empty);
             if (!err && empty && (err = ext2_free_block(v, b)) == 0) {
                 in->block[slot] = 0;
@@ -459,7 +439,7 @@ int ext2_truncate(struct ext2_vol *v, struct ext2_inode *in, uint64_t size)
         uint32_t phys;
         err = ext2_bmap(v->sb, v->io, in, size / bs, &phys);
         if (!err && phys && !file_block_ok(v, phys))
-            err = corrupt(v->io, "block number past the end", phys);
+            err = ext2_corrupt(v->io, "block number past the end", phys);
         if (!err && phys) {
             uint8_t *d;
             void *h;
@@ -492,15 +472,15 @@ int ext2_release_blocks(struct ext2_vol *v, struct ext2_inode *in)
         void *h;
         uint32_t b = in->file_acl;
         if (!file_block_ok(v, b))
-            return corrupt(v->io, "bad xattr block", b);
+            return ext2_corrupt(v->io, "bad xattr block", b);
         if ((err = getw(v, b, false, &d, &h)))
             return err;
-        uint32_t refs = le32(d + 4);
-        if (le32(d) != 0xEA020000u) {
+        uint32_t refs = ext2_le32(d + 4);
+        if (ext2_le32(d) != 0xEA020000u) {
             put(v, h);
-            return corrupt(v->io, "bad xattr block", b);
+            return ext2_corrupt(v->io, "bad xattr block", b);
         }
-        put32(d + 4, refs > 0 ? refs - 1 : 0);
+        ext2_put32(d + 4, refs > 0 ? refs - 1 : 0);
         put(v, h);
         if (refs <= 1)
             err = ext2_free_block(v, b);
@@ -530,12 +510,12 @@ int ext2_write_super(struct ext2_vol *v, uint16_t state, uint32_t wtime)
     if (err)
         return err;
     uint8_t *raw = d + EXT2_SUPER_OFFSET % bs;
-    put32(raw + 12, sb->free_blocks);
-    put32(raw + 16, sb->free_inodes);
-    put32(raw + 48, wtime);
-    put16(raw + 58, state);
+    ext2_put32(raw + 12, sb->free_blocks);
+    ext2_put32(raw + 16, sb->free_inodes);
+    ext2_put32(raw + 48, wtime);
+    ext2_put16(raw + 58, state);
     if (sb->rev >= EXT2_DYNAMIC_REV)
-        put32(raw + 100, sb->ro_compat);
+        ext2_put32(raw + 100, sb->ro_compat);
     put(v, h);
     return 0;
 }

@@ -2,6 +2,8 @@
  * (kernel/proc/creds.c computes them; the VFS and signals check them). */
 #pragma once
 
+#include <osc/types.h>
+
 #define CAP_CHOWN            0
 #define CAP_DAC_OVERRIDE     1
 #define CAP_DAC_READ_SEARCH  2
@@ -26,3 +28,16 @@
                               CAP_BIT(CAP_DAC_READ_SEARCH) | CAP_BIT(CAP_FOWNER) |          \
                               CAP_BIT(CAP_FSETID) | CAP_BIT(CAP_LINUX_IMMUTABLE) |          \
                               CAP_BIT(CAP_MKNOD) | CAP_BIT(CAP_MAC_OVERRIDE))
+
+/* Whether gid is the primary group given or one of the supplementary groups: the
+ * group test of every permission check (files use fsgid, System V IPC egid). */
+static inline bool cred_in_groups(uint32_t primary, const uint32_t *groups, uint32_t n,
+                                  uint32_t gid)
+{
+    if (primary == gid)
+        return true;
+    for (uint32_t i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return true;
+    return false;
+}
