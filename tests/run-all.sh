@@ -57,7 +57,7 @@ fi
 
 echo "== variant ISOs"
 for v in "test:test" "fault-page:fault=page" "fault-df:fault=df" "fault-spin:fault=spin" \
-         "fault-stack:fault=stack" "fault-kstack:fault=kstack"; do
+         "fault-stack:fault=stack" "fault-kstack:fault=kstack" "desktop:osc.desktop=1"; do
     name=${v%%:*} cmdline=${v#*:}
     if ! bash tools/mkiso.sh "$isodir/$name.iso" "$cmdline"; then
         echo "FAIL mkiso $name"; add 0 1
@@ -93,7 +93,7 @@ qemu_test tests/qemu/sysvipc.py
 qemu_test tests/qemu/busybox_suite.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 # Users: rootfs owners, su/login/passwd (the login part on the serial console).
-qemu_test tests/qemu/users.py build/oscortex.iso
+qemu_test tests/qemu/users.py build/oscortex.iso "$isodir/desktop.iso"
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 qemu_test tests/qemu/input.py
 qemu_test tests/qemu/usb.py

@@ -5,12 +5,16 @@
 user refused root's files, and busybox login and passwd on the serial console.
 su and passwd are called by path: busybox's shell runs an applet named without a
 path from /proc/self/exe, the plain /bin/busybox, not the set-user-ID copy.
-One tools/osc-run boot (~5 s) and one interactive boot of ISO (~10 s).
+One tools/osc-run boot (~5 s) and one interactive boot of ISO (~10 s); with
+DESKTOP_ISO (an image booted with `osc.desktop`), one more boot checks that init
+starts the desktop session as the normal user: the shell's log line and the
+desktop process's ids in /proc.
 
-usage: users.py ISO     tests: users_rootfs_modes, users_su_root_to_user,
+usage: users.py ISO [DESKTOP_ISO]     tests: users_rootfs_modes, users_su_root_to_user,
     users_user_cannot_read_shadow, users_user_cannot_write_etc,
     users_su_user_to_root_with_password, users_su_wrong_password_refused,
-    users_login_on_serial_console, users_passwd_changes_password"""
+    users_login_on_serial_console, users_passwd_changes_password,
+    users_desktop_session_is_the_user"""
 
 import os
 import socket
@@ -65,12 +69,40 @@ class Serial:
         return False
 
 
-def console(rep, iso):
+def boot(iso, mem="256"):
     sock = "/tmp/osc-users-%d.sock" % os.getpid()
-    q = start_vm(["timeout", "-s", "KILL", "90", "qemu-system-x86_64", "-m", "256",
+    q = start_vm(["timeout", "-s", "KILL", "90", "qemu-system-x86_64", "-m", mem,
                   "-cdrom", iso, "-display", "none", "-no-reboot",
                   "-serial", "unix:%s,server,nowait" % sock])
-    s = connect_serial(sock)
+    return q, sock, connect_serial(sock)
+
+
+def finish(q, sock, s):
+    if s:
+        s.close()
+    stop_vm(q)
+    try:
+        os.unlink(sock)
+    except OSError:
+        pass
+
+
+def desktop_session(rep, iso):
+    q, sock, s = boot(iso, "512")
+    try:
+        c = Serial(s)
+        ok = s is not None and c.expect(b"[shell] desktop rendered", 60)
+        ok = ok and b"uid 1000)" in c.buf
+        c.expect(b"# ", 10)
+        c.send(b"grep -E '^(Uid|Gid):' /proc/$(pidof desktop)/status | tr '\\t' ' '\r")
+        ok = ok and c.expect(b"Uid: 1000 1000 1000 1000") and c.expect(b"Gid: 1000 1000 1000 1000")
+        rep.check("users_desktop_session_is_the_user", ok, "transcript %r" % c.buf[-500:])
+    finally:
+        finish(q, sock, s)
+
+
+def console(rep, iso):
+    q, sock, s = boot(iso)
     try:
         c = Serial(s)
         ok = s is not None and c.expect(b"# ", 60)
@@ -96,13 +128,7 @@ def console(rep, iso):
         ok = ok and c.expect(b"via=user")
         rep.check("users_passwd_changes_password", ok, "transcript %r" % c.buf[-600:])
     finally:
-        if s:
-            s.close()
-        stop_vm(q)
-        try:
-            os.unlink(sock)
-        except OSError:
-            pass
+        finish(q, sock, s)
 
 
 def main():
@@ -126,6 +152,8 @@ def main():
               "got %r" % su3)
     if len(sys.argv) > 1:
         console(rep, sys.argv[1])
+    if len(sys.argv) > 2:
+        desktop_session(rep, sys.argv[2])
     rep.exit()
 
 
