@@ -91,8 +91,9 @@ def desktop_session(rep, iso):
     q, sock, s = boot(iso, "512")
     try:
         c = Serial(s)
+        # The whole line, not just its head: serial delivers it in pieces.
         ok = s is not None and c.expect(b"[shell] desktop rendered", 60)
-        ok = ok and b"uid 1000)" in c.buf
+        ok = ok and c.expect(b"uid 1000)", 10)
         c.expect(b"# ", 10)
         c.send(b"grep -E '^(Uid|Gid):' /proc/$(pidof desktop)/status | tr '\\t' ' '\r")
         ok = ok and c.expect(b"Uid: 1000 1000 1000 1000") and c.expect(b"Gid: 1000 1000 1000 1000")
