@@ -51,6 +51,16 @@ _ESC_RE = re.compile(r"\x1b\[[0-9;=?<>]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[@-Z
 _ESC_INCOMPLETE_RE = re.compile(r"\x1b(\[[0-9;=?<>]*[ -/]*|[()])?$")
 
 
+def die_with_parent():
+    """preexec_fn for a QEMU started in a session of its own: the kernel sends it
+    SIGKILL when the process that started it dies, so a harness killed by a
+    watchdog (kill of its process group) does not leave QEMU running, orphaned,
+    eating the CPU of every later test."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def smp_machine_args(cpus):
     """MACHINE_ARGS with `cpus` virtual CPUs instead of 1 (tests/qemu/smp.py, osc-run --smp)."""
     m = list(MACHINE_ARGS)
@@ -287,7 +297,7 @@ def run(iso, firmware="bios", markers=(), timeout=60.0, watchdog=20.0,
     errf = open(stderr_path, "wb")
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=errf, start_new_session=True)
+                            stderr=errf, start_new_session=True, preexec_fn=die_with_parent)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     cleaner = _Cleaner()

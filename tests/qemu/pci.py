@@ -64,7 +64,8 @@ def boot(iso, tmp):
         "-display", "none", "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0",
         "-qmp", "unix:%s,server=on,wait=off" % qmp_path] + extra_args(tmp)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=qemu_run.die_with_parent)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     cleaner = qemu_run._Cleaner()
