@@ -161,13 +161,14 @@ $(BUILD)/oscortex.iso: $(BUILD)/kernel.elf $(BUILD)/initramfs.cpio tools/mkiso.s
 	@echo "  ISO     $@"
 	@bash tools/mkiso.sh $@ ""
 
-# make run boots the desktop (the same image, `osc.desktop` on the command line);
+# make run boots the desktop: the product image (the archive without the test
+# programs, initramfs-product.cpio) with `osc.desktop` on the command line;
 # make run CONSOLE=1 the text console only; UEFI=1 boots with OVMF, not SeaBIOS.
 UEFI ?= 0
 CONSOLE ?= 0
-$(BUILD)/desktop.iso: $(BUILD)/kernel.elf $(BUILD)/initramfs.cpio tools/mkiso.sh
+$(BUILD)/desktop.iso: $(BUILD)/kernel.elf $(BUILD)/initramfs-product.cpio tools/mkiso.sh
 	@echo "  ISO     $@"
-	@bash tools/mkiso.sh $@ "osc.desktop=1"
+	@INITRAMFS=$(BUILD)/initramfs-product.cpio bash tools/mkiso.sh $@ "osc.desktop=1"
 run: iso $(BUILD)/desktop.iso
 	@bash tools/setup.sh --quiet
 	UEFI=$(UEFI) bash tools/run.sh $(if $(filter 1,$(CONSOLE)),$(BUILD)/oscortex.iso,$(BUILD)/desktop.iso)

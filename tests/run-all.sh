@@ -24,7 +24,7 @@ finish() {
 }
 
 echo "== build"
-if ! make --no-print-directory; then
+if ! make --no-print-directory all build/desktop.iso; then
     echo "FAIL build"
     add 0 1
     finish
@@ -57,7 +57,7 @@ fi
 
 echo "== variant ISOs"
 for v in "test:test" "fault-page:fault=page" "fault-df:fault=df" "fault-spin:fault=spin" \
-         "fault-stack:fault=stack" "fault-kstack:fault=kstack" "desktop:osc.desktop=1"; do
+         "fault-stack:fault=stack" "fault-kstack:fault=kstack"; do
     name=${v%%:*} cmdline=${v#*:}
     if ! bash tools/mkiso.sh "$isodir/$name.iso" "$cmdline"; then
         echo "FAIL mkiso $name"; add 0 1
@@ -92,7 +92,7 @@ qemu_test tests/qemu/sysvipc.py
 qemu_test tests/qemu/busybox_suite.py
 qemu_test tests/qemu/tty_shell.py build/oscortex.iso
 # Users: rootfs owners, su/login/passwd (the login part on the serial console).
-qemu_test tests/qemu/users.py build/oscortex.iso "$isodir/desktop.iso"
+qemu_test tests/qemu/users.py build/oscortex.iso build/desktop.iso
 qemu_test tests/qemu/tty_keyboard.py build/oscortex.iso
 qemu_test tests/qemu/input.py
 qemu_test tests/qemu/usb.py

@@ -3,8 +3,9 @@
 # the directory skeleton, /bin/busybox with a symlink per applet (`busybox
 # --list-full`), /sbin/init, /etc from user/rootfs/etc, and /usr/tests with every
 # test program in both builds (NAME.musl, NAME.glibc) plus /usr/tests/LIST, the
-# order init runs them in. Paths are relative to the repository root, where
-# mkinitramfs.py must run. Environment: BUILD (build), BUSYBOX (/bin/busybox).
+# order init runs them in (not with PRODUCT=1). Paths are relative to the repository root, where
+# mkinitramfs.py must run. Environment: BUILD (build), BUSYBOX (/bin/busybox),
+# PRODUCT (1: no test programs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -73,6 +74,10 @@ for f in "${fonts[@]}"; do
     [ -f "$f" ] || { echo "initramfs-manifest: $f missing (tools/setup.sh installs it)" >&2; exit 1; }
     echo "file $f 0644 $f"
 done
+
+# The product image (PRODUCT=1: make run's desktop) stops here: the test programs
+# are three quarters of the archive, and GRUB reading them is most of the boot.
+[ "${PRODUCT:-0}" = 1 ] && exit 0
 
 # Each area's musl build, then its glibc build.
 list=$build/user/tests.LIST

@@ -140,3 +140,12 @@ $(BUILD)/rootfs/shadow: user/user.mk
 $(BUILD)/initramfs.cpio: $(BUILD)/initramfs.manifest $(INITRAMFS_FILES) tools/mkinitramfs.py
 	@echo "  CPIO    $@"
 	@python3 tools/mkinitramfs.py $< $@
+
+# The product's archive (make run's desktop image): the same without the tests.
+$(BUILD)/initramfs-product.manifest: $(INITRAMFS_FILES) tools/initramfs-manifest.sh FORCE
+	@mkdir -p $(dir $@)
+	@PRODUCT=1 BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) bash tools/initramfs-manifest.sh > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/initramfs-product.cpio: $(BUILD)/initramfs-product.manifest $(INITRAMFS_FILES) tools/mkinitramfs.py
+	@echo "  CPIO    $@"
+	@python3 tools/mkinitramfs.py $< $@
