@@ -55,6 +55,8 @@ int vfs_permission(const struct vfs_ctx *c, const struct vnode *v, int mask)
 
 int vfs_may_create(const struct vfs_ctx *c, const struct vnode *dir)
 {
+    if (dir->nlink == 0)
+        return -ENOENT;                 /* removed, still open or someone's cwd */
     return vfs_permission(c, dir, MAY_WRITE | MAY_EXEC);
 }
 

@@ -1,6 +1,7 @@
 /* Listing a directory while changing it: every entry present from start to end
  * is listed exactly once, even as the lister deletes what it has read (rm -r's
- * pattern), and entries added mid-listing do not repeat old ones. */
+ * pattern), and entries added mid-listing do not repeat old ones; a removed
+ * directory takes no new entries. */
 #include "testlib.h"
 
 #include <dirent.h>
@@ -83,4 +84,28 @@ TEST(entries_added_while_listing_do_not_repeat_old_ones)
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     CHECK(system(cmd) == 0);
+}
+
+/* A removed directory takes no new names, even through a descriptor or the
+ * working directory still pointing at it (Linux: ENOENT). */
+TEST(creating_in_a_removed_directory_is_enoent)
+{
+    char d[64], cwd[256];
+    snprintf(d, sizeof(d), "/tmp/dirlist-gone-%d", (int)getpid());
+    REQUIRE(mkdir(d, 0755) == 0);
+    int dfd = open(d, O_RDONLY | O_DIRECTORY);
+    REQUIRE(dfd >= 0);
+    REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+    REQUIRE(chdir(d) == 0);
+    CHECK(rmdir(d) == 0);
+    errno = 0;
+    CHECK(openat(dfd, "f", O_CREAT | O_WRONLY, 0644) == -1 && errno == ENOENT);
+    errno = 0;
+    CHECK(mkdirat(dfd, "sub", 0755) == -1 && errno == ENOENT);
+    errno = 0;
+    CHECK(symlinkat("x", dfd, "ln") == -1 && errno == ENOENT);
+    errno = 0;
+    CHECK(mkdir("rel", 0755) == -1 && errno == ENOENT);
+    CHECK(chdir(cwd) == 0);
+    close(dfd);
 }
