@@ -5,6 +5,7 @@
 
 #include <osc/errno.h>
 #include <osc/lib.h>
+#include <osc/filepages.h>
 #include <osc/vfs.h>
 #include "vfs_internal.h"
 #ifndef HOST_TEST
@@ -111,8 +112,15 @@ void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
     st->st_rdev = v->rdev;
     st->st_size = (int64_t)v->size;
     st->st_blksize = v->fs && v->fs->blksize ? v->fs->blksize : 4096;
-    st->st_blocks = v->has_disk_blocks ? (int64_t)v->disk_blocks
-                                       : (int64_t)(ALIGN_UP(v->size, 4096) / 512);
+    /* A file in memory holds the frames it has, not its size: holes cost none
+     * (`du` and `cp --sparse` go by this). */
+    struct filepages *fp = S_ISREG(v->mode) && v->ops->pages ? v->ops->pages(v) : NULL;
+    if (v->has_disk_blocks)
+        st->st_blocks = (int64_t)v->disk_blocks;
+    else if (fp)
+        st->st_blocks = (int64_t)(filepages_frames(fp) * (4096 / 512));
+    else
+        st->st_blocks = (int64_t)(ALIGN_UP(v->size, 4096) / 512);
     st->st_atime = (uint64_t)v->atime.sec;
     st->st_atime_nsec = (uint64_t)v->atime.nsec;
     st->st_mtime = (uint64_t)v->mtime.sec;

@@ -95,6 +95,38 @@ TEST(tmpfs_free_blocks_follow_file_data)
     CHECK((long)(after.f_bfree - during.f_bfree) >= pages / 2);
 }
 
+/* st_blocks counts what a file holds, not its size: a hole costs nothing (du and
+ * cp --sparse rely on it). On host Linux /tmp may be a disk: only tmpfs is checked. */
+TEST(tmpfs_st_blocks_skip_holes)
+{
+    struct statfs sfs;
+    const char *dir = "/tmp";
+    if (sys_statfs(dir, &sfs) != 0 || sfs.f_type != TMPFS_MAGIC) {
+        dir = "/dev/shm";
+        if (sys_statfs(dir, &sfs) != 0 || sfs.f_type != TMPFS_MAGIC) {
+            printf("  no writable tmpfs here: blocks not checked\n");
+            return;
+        }
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "%s/fsinfo-sparse.%d", dir, (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    struct stat st;
+    CHECK(ftruncate(fd, 1 << 20) == 0);
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 1 << 20);
+    CHECK_EQ((long)st.st_blocks, 0L);
+    CHECK(pwrite(fd, "x", 1, 512 * 1024) == 1);
+    CHECK(fstat(fd, &st) == 0);
+    CHECK_EQ((long)st.st_blocks, 8L);          /* one 4 KiB page in 512-byte units */
+    static char page[8192];
+    CHECK(pwrite(fd, page, sizeof(page), 0) == (ssize_t)sizeof(page));
+    CHECK(fstat(fd, &st) == 0);
+    CHECK_EQ((long)st.st_blocks, 24L);
+    close(fd);
+    unlink(path);
+}
+
 TEST(fstatfs_matches_statfs_and_knows_pipes)
 {
     struct statfs a, b;
