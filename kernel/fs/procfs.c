@@ -391,8 +391,12 @@ static int gen_pid_status(struct pnode *n, struct pbuf *b)
     const char *word = st == 'Z' ? "zombie" : st == 'R' ? "running" : "sleeping";
     pbuf_printf(b, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
                    "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
-                pi.comm, st, word, pi.pid, pi.pid, pi.ppid, pi.uid, pi.euid, pi.euid, pi.euid,
-                pi.gid, pi.egid, pi.egid, pi.egid);
+                pi.comm, st, word, pi.pid, pi.pid, pi.ppid, pi.uid, pi.euid, pi.suid, pi.fsuid,
+                pi.gid, pi.egid, pi.sgid, pi.fsgid);
+    pbuf_printf(b, "Groups:\t");
+    for (uint32_t i = 0; i < pi.ngroups; i++)
+        pbuf_printf(b, "%u ", pi.groups[i]);
+    pbuf_printf(b, "\n");
     unsigned long kb = PAGE_SIZE / 1024;
     /* A zombie has no address space: Linux leaves the Vm lines out. */
     if (vm.total_vm)
@@ -401,8 +405,11 @@ static int gen_pid_status(struct pnode *n, struct pbuf *b)
                     (unsigned long)vm.hiwater_vm * kb, (unsigned long)vm.total_vm * kb,
                     (unsigned long)vm.hiwater_rss * kb, (unsigned long)vm.rss * kb,
                     (unsigned long)vm.data_vm * kb, (unsigned long)vm.stack_vm * kb);
-    pbuf_printf(b, "Threads:\t%d\nCpus_allowed:\t%lx\nCpus_allowed_list:\t", pi.nthreads,
-                (unsigned long)pi.cpus_allowed);
+    pbuf_printf(b, "Threads:\t%d\n", pi.nthreads);
+    pbuf_printf(b, "CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\n"
+                   "CapAmb:\t%016lx\n", (unsigned long)pi.cap_inh, (unsigned long)pi.cap_perm,
+                (unsigned long)pi.cap_eff, (unsigned long)pi.cap_bset, 0ul);
+    pbuf_printf(b, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", (unsigned long)pi.cpus_allowed);
     pbuf_cpu_list(b, pi.cpus_allowed);
     /* OSCortex's own lines (home_core.c): the role and the CPU it is homed on. */
     static const char *const roles[] = { "normal", "system", "app" };

@@ -52,9 +52,16 @@ int proc_info_get(int pid, struct proc_info *out)
     out->gid = p->gid;
     out->euid = p->euid;
     out->egid = p->egid;
+    out->suid = p->suid;
+    out->sgid = p->sgid;
+    out->fsuid = p->fsuid;
+    out->fsgid = p->fsgid;
+    out->ngroups = p->ngroups < PROC_NGROUPS_MAX ? p->ngroups : PROC_NGROUPS_MAX;
+    memcpy(out->groups, p->groups, out->ngroups * sizeof(out->groups[0]));
     out->cap_eff = p->cap_eff;
     out->cap_perm = p->cap_perm;
     out->cap_inh = p->cap_inh;
+    out->cap_bset = p->cap_bset;
     memcpy(out->comm, p->comm, sizeof(out->comm));
     memcpy(out->exe, p->exe, sizeof(out->exe));
     memcpy(out->cmdline, p->cmdline, sizeof(out->cmdline));

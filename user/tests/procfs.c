@@ -5,6 +5,7 @@
 #include "testlib.h"
 
 #include <dirent.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -65,6 +66,46 @@ TEST(proc_self_status_has_pid_line)
     snprintf(want, sizeof(want), "\nPid:\t%d\n", (int)getpid());
     CHECK(strstr(buf, want) != NULL);
     CHECK(strncmp(buf, "Name:\t", 6) == 0);
+}
+
+/* Uid/Gid are real, effective, saved and filesystem ids; Groups the supplementary
+ * list; the capability sets follow the uid change (ps, id and su read these). */
+TEST(proc_self_status_shows_every_id_groups_and_caps)
+{
+    if (geteuid() != 0) {
+        printf("  not root: ids not changed\n");
+        return;
+    }
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        gid_t groups[] = { 3, 4 };
+        if (setgroups(2, groups) || setresgid(10, 11, 12) || setresuid(20, 21, 22))
+            _exit(2);
+        int fd = open("/proc/self/status", O_RDONLY);
+        if (fd < 0)
+            _exit(3);
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+            _exit(4);
+        buf[n] = 0;
+        static const char *const want[] = { "\nUid:\t20\t21\t22\t21\n", "\nGid:\t10\t11\t12\t11\n",
+                                            "\nGroups:\t3 4 \n", "\nCapEff:\t0000000000000000\n" };
+        int bad = 0;
+        for (int i = 0; i < 4; i++)
+            if (!strstr(buf, want[i]))
+                bad |= 1 << i;
+        if (bad)
+            fputs(buf, stdout);
+        _exit(bad ? 10 + bad : 0);
+    }
+    int status;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    REQUIRE(slurp("/proc/self/status") > 0);
+    CHECK(strstr(buf, "\nCapEff:\t") != NULL);
+    CHECK(strstr(buf, "\nCapBnd:\t") != NULL);
 }
 
 TEST(proc_meminfo_has_memtotal_and_memfree_in_kb)

@@ -112,9 +112,10 @@ struct proc_info {
     uint64_t utime_ns, stime_ns, cutime_ns, cstime_ns, start_ns;
     uint32_t uid, gid, euid, egid;
     uint32_t suid, sgid;        /* saved set-user/group-ID (kernel/proc/creds.c) */
+    uint32_t fsuid, fsgid;
     uint32_t ngroups;
     uint32_t groups[PROC_NGROUPS_MAX];  /* supplementary groups */
-    uint64_t cap_eff, cap_perm, cap_inh;
+    uint64_t cap_eff, cap_perm, cap_inh, cap_bset;
     char comm[16];
     char exe[256];
     char cmdline[512];
