@@ -5,6 +5,7 @@ Every test prints exactly one line per check: "PASS name" or "FAIL name: reason"
 counts those lines."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -75,6 +76,20 @@ class Reporter:
 
     def exit(self):
         sys.exit(1 if self.failed else 0)
+
+
+def host_libraries(programs, interp="/lib64/ld-linux-x86-64.so.2"):
+    """osc-run --add HOST:GUEST pairs for the loader and every library the host's
+    dynamic PROGRAMS need (ldd), as real files where the programs look for them."""
+    adds = {}
+    for prog in programs:
+        out = subprocess.run(["ldd", prog], stdout=subprocess.PIPE, check=True).stdout.decode()
+        for line in out.splitlines():
+            m = re.match(r"\s*(\S+) => (/\S+)", line)
+            if m:
+                adds[os.path.realpath(m.group(2))] = m.group(2)
+    adds[os.path.realpath(interp)] = interp
+    return ["%s:%s" % kv for kv in adds.items()]
 
 
 def markers():

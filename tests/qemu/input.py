@@ -12,6 +12,8 @@ the mouse right 10 and up 5, clicks the left button and turns the wheel up one n
   input_rel_motion_signs      REL_X +10 and REL_Y -5 in total (Linux's Y is down)
   input_btn_left_click        BTN_LEFT 1 then 0
   input_rel_wheel_up          REL_WHEEL +1
+  input_debian_evtest_sees_key_a  Debian's evtest, run beside evread on the keyboard,
+                              names it and prints KEY_A value 1 and 0
 usage: input.py"""
 
 import os
@@ -22,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from common import ROOT, Reporter, qemu_run
+from common import ROOT, Reporter, host_libraries, qemu_run
 
 OUT = os.path.join(ROOT, "build", "input")
 SOURCE = os.path.join(ROOT, "tests", "qemu", "evread.c")
@@ -65,15 +67,15 @@ def build_guest(source, name):
 
 
 def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name=None,
-                 append=None, watchdog=None):
+                 append=None, watchdog=None, adds=(), end_marker="DONE"):
     """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
     binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
     prints READY, calls send(qmp). SEND may also be a list of (MARKER, fn): each fn
     runs, in order, once the guest has printed its marker (a fn taking two
     arguments gets the output so far as the second). APPEND adds kernel
-    command line words. WATCHDOG: seconds without output after which the VM is
+    command line words; ADDS more HOST:GUEST files (osc-run --add). WATCHDOG: seconds without output after which the VM is
     stopped (a hung guest costs that, not the whole timeout). Returns the guest's output (also kept in
-    build/input/NAME.log) once it prints DONE or ends."""
+    build/input/NAME.log) once it prints DONE (or END_MARKER) or ends."""
     name = name or os.path.basename(binary)
     steps = send if isinstance(send, list) else [("READY", send)]
     tmp = tempfile.mkdtemp(prefix="oscortex-input-")
@@ -84,6 +86,8 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
         cmd += ["--add", binary + ":/bin/" + name]
     if append:
         cmd += ["--append", append]
+    for a in adds:
+        cmd += ["--add", a]
     cmd += ["--qemu=" + a for a in qemu_args] + ["--", command or "/bin/" + name]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -92,7 +96,7 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
     text, done, qmp = "", 0, None
     start = last_output = time.monotonic()
     try:
-        while "DONE" not in text and time.monotonic() - start < timeout + 20:
+        while end_marker not in text and time.monotonic() - start < timeout + 20:
             if watchdog and time.monotonic() - last_output > watchdog:
                 text += "\n(no output for %d s: stopped)\n" % watchdog
                 os.killpg(proc.pid, 9)
@@ -130,9 +134,19 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
     return text
 
 
+# Debian's evtest (dynamic, glibc: the host's program, loader and libc added) reads
+# the keyboard beside evread; its "Event:" lines are printed after evread's DONE.
+EVTEST = "/usr/bin/evtest"
+GUEST_COMMAND = ("/opt/dyn/evtest /dev/input/event0 > /tmp/evtest.log 2>&1 & E=$!; sleep 1; "
+                 "/bin/evread; kill -TERM $E; wait $E; echo EVTEST-STATUS=$?; "
+                 "grep -E '^(Input device name|Event:.*EV_KEY)' /tmp/evtest.log; echo EVTEST-END")
+
+
 def main():
     rep = Reporter()
-    text = run_with_qmp(build_guest(SOURCE, "evread"), send_input)
+    adds = host_libraries([EVTEST]) + ["%s:/opt/dyn/evtest" % EVTEST]
+    text = run_with_qmp(build_guest(SOURCE, "evread"), send_input, command=GUEST_COMMAND,
+                        adds=adds, end_marker="EVTEST-END")
     tail = "\n".join(text.splitlines()[-15:])
 
     events = [m.groups() for m in map(EV_RE.match, text.splitlines()) if m]
@@ -156,6 +170,12 @@ def main():
     wheel = [v for t, c, v in mouse if t == 2 and c == 8]
     rep.check("input_rel_wheel_up", sum(wheel) == 1 and all(w > 0 for w in wheel),
               "REL_WHEEL values %s" % wheel, tail)
+    ev = text[text.find("EVTEST-STATUS"):]
+    rep.check("input_debian_evtest_sees_key_a",
+              'Input device name: "AT Translated Set 2 keyboard"' in ev and
+              re.search(r"type 1 \(EV_KEY\), code 30 \(KEY_A\), value 1", ev) and
+              re.search(r"type 1 \(EV_KEY\), code 30 \(KEY_A\), value 0", ev),
+              "evtest (unmodified, dynamic) names the keyboard and prints KEY_A down and up", ev[-800:])
     rep.exit()
 
 
