@@ -1,6 +1,7 @@
 /* mount(2) and umount2(2): a block device's filesystem (ext2) on a
- * directory, and off again. Bind mounts, remounts, moves and propagation flags are
- * not supported (-EINVAL); the kernel's own mounts (/dev, /proc, ...) stay. */
+ * directory, and off again; MS_MOVE moves a mount (switch_root). Bind mounts,
+ * remounts and propagation flags are not supported (-EINVAL); the kernel's own
+ * mounts (/dev, /proc, ...) cannot be unmounted. */
 
 #include <osc/block.h>
 #include <osc/errno.h>
@@ -126,11 +127,19 @@ SYSCALL(mount)
     uint32_t flags = (uint32_t)args->a[3];
     if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
         flags &= ~MS_MGC_MSK;
-    if (flags & (MS_REMOUNT | MS_BIND | MS_MOVE | MS_SHARED | MS_PRIVATE | MS_SLAVE |
-                 MS_UNBINDABLE))
+    if (flags & (MS_REMOUNT | MS_BIND | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))
         return -EINVAL;
     char *source = NULL, *target = NULL, *type = NULL;
     long err = fetch(args->a[1], VFS_PATH_MAX, &target);
+    if (flags & MS_MOVE) {              /* type and data are ignored, as on Linux */
+        if (!err)
+            err = args->a[0] ? fetch(args->a[0], VFS_PATH_MAX, &source) : -EFAULT;
+        if (!err)
+            err = vfs_mount_move(&c, source, target);
+        kfree(source);
+        kfree(target);
+        return err;
+    }
     if (!err)
         err = args->a[2] ? fetch(args->a[2], MOUNT_TYPE_MAX, &type) : -EINVAL;
     if (err == -ENAMETOOLONG && target)

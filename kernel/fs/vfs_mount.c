@@ -74,3 +74,34 @@ int vfs_umount(const struct vfs_ctx *c, const char *path, int flags)
     return err;
 }
 
+
+int vfs_mount_move(const struct vfs_ctx *c, const char *from, const char *to)
+{
+    vfs_lock();
+    struct vnode *src, *d = NULL;
+    int err = vfs_lookup_locked(c, NULL, from, VFS_FOLLOW, &src);
+    struct vfs_fs *fs = err ? NULL : src->fs;
+    if (!err && (src != fs->root || !fs->mountpoint))
+        err = -EINVAL;                  /* not a mount point */
+    if (!err)
+        err = vfs_lookup_locked(c, NULL, to, VFS_FOLLOW, &d);
+    if (!err && !S_ISDIR(d->mode))
+        err = -ENOTDIR;
+    if (!err && d->mounted)
+        err = -EBUSY;
+    /* Not onto a directory of its own tree (it would hang from itself). */
+    for (struct vnode *x = d; !err && x; x = x->fs->mountpoint)
+        if (x->fs == fs)
+            err = -ELOOP;
+    struct vnode *old = err ? NULL : fs->mountpoint;
+    if (!err) {
+        old->mounted = NULL;
+        vnode_get(d);
+        d->mounted = fs;
+        fs->mountpoint = d;
+    }
+    vfs_unlock();
+    if (old)
+        vnode_put(old);                 /* the old mount point's reference */
+    return err;
+}

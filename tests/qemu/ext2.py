@@ -232,8 +232,8 @@ def checks(rep, out, log, tail, tree, paths, img1k):
     def has(s):
         return s in out
     rep.check("ext2_user_mount_tests",
-              re.search(r"^mount\.musl: 6 passed, 0 failed$", out, re.M) is not None
-              and re.search(r"^mount\.glibc: 6 passed, 0 failed$", out, re.M) is not None
+              re.search(r"^mount\.musl: 8 passed, 0 failed$", out, re.M) is not None
+              and re.search(r"^mount\.glibc: 8 passed, 0 failed$", out, re.M) is not None
               and "the ext2 mount test did not run" not in out,
               "user/tests/mount.c on /dev/vda (musl) and /dev/nvme0n1 (glibc)", tail)
     rep.check("ext2_mount_logs_and_proc_mounts",

@@ -106,3 +106,46 @@ TEST(an_ext2_disk_mounts_read_only_and_unmounts_when_idle)
     CHECK_ERR(stat(file, &st), ENOENT);                 /* the mount point is bare again */
     rmdir(dir);
 }
+
+TEST(ms_move_of_a_directory_that_is_no_mount_point_is_einval)
+{
+    char a[128], b[128];
+    snprintf(a, sizeof(a), "%s", scratch("mv-a"));
+    snprintf(b, sizeof(b), "%s", scratch("mv-b"));
+    REQUIRE(mkdir(a, 0755) == 0);
+    REQUIRE(mkdir(b, 0755) == 0);
+    CHECK_ERR(mount(a, b, NULL, MS_MOVE, NULL), EINVAL);
+    CHECK_ERR(mount(scratch("missing"), b, NULL, MS_MOVE, NULL), ENOENT);
+    rmdir(a);
+    rmdir(b);
+}
+
+/* What switch_root does to a disk: the mount moves, whole, to another directory;
+ * not below itself. */
+TEST(an_ext2_mount_moves_with_ms_move)
+{
+    const char *dev = getenv("OSC_EXT2_DEV");
+    if (!dev) {
+        printf("  (no OSC_EXT2_DEV: the move test did not run)\n");
+        return;
+    }
+    char a[128], b[128], inside[160];
+    snprintf(a, sizeof(a), "%s", scratch("mv-ext2-a"));
+    snprintf(b, sizeof(b), "%s", scratch("mv-ext2-b"));
+    REQUIRE(mkdir(a, 0755) == 0);
+    REQUIRE(mkdir(b, 0755) == 0);
+    REQUIRE(mount(dev, a, "ext2", MS_RDONLY, NULL) == 0);
+    snprintf(inside, sizeof(inside), "%s/lost+found", a);
+    CHECK_ERR(mount(a, inside, NULL, MS_MOVE, NULL), ELOOP);
+    CHECK_EQ(mount(a, b, NULL, MS_MOVE, NULL), 0);
+    struct stat st;
+    char file[160];
+    snprintf(file, sizeof(file), "%s/small.txt", b);
+    CHECK_EQ(stat(file, &st), 0);
+    snprintf(file, sizeof(file), "%s/small.txt", a);
+    CHECK_ERR(stat(file, &st), ENOENT);
+    CHECK_ERR(umount2(a, 0), EINVAL);
+    CHECK_EQ(umount2(b, 0), 0);
+    rmdir(a);
+    rmdir(b);
+}

@@ -395,6 +395,11 @@ int vfs_mount_ctx(const struct vfs_ctx *c, const char *path, struct vfs_fs *fs);
  * when path is no mount root, -EBUSY while a mount sits below it or it is in use
  * (or it is a kernel filesystem without an unmount hook). */
 int vfs_umount(const struct vfs_ctx *c, const char *path, int flags);
+/* mount(2) with MS_MOVE: the filesystem mounted at from moves, with what is
+ * mounted inside it, onto the directory to (-EINVAL when from is no mount root,
+ * -EBUSY when to has a mount, -ELOOP when to lies inside the moved tree).
+ * switch_root moves a disk onto "/" this way, then chroots into it. */
+int vfs_mount_move(const struct vfs_ctx *c, const char *from, const char *to);
 /* Whether v's filesystem is mounted read-only (writes answer -EROFS). */
 static inline bool vnode_readonly(const struct vnode *v)
 {
