@@ -84,6 +84,8 @@ qemu_test tests/qemu/netapps.py
 qemu_test tests/qemu/nvme.py
 qemu_test tests/qemu/ext2.py
 qemu_test tests/qemu/ext2_write.py
+# root=/dev/vda: init switches to an ext2 disk (busybox switch_root), files persist.
+qemu_test tests/qemu/rootdisk.py
 qemu_test tests/qemu/busybox.py
 qemu_test tests/qemu/dynexe.py
 qemu_test tests/qemu/sysvipc.py

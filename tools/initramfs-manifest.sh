@@ -37,6 +37,8 @@ echo "file /bin/busybox-suid 4755 $busybox"
 done
 
 echo "file /sbin/init 0755 $build/user/musl/init"
+# busybox switch_root (init's root=DEV, user/init/root.c) insists on an /init.
+echo "slink /init 0777 /sbin/init"
 echo "file /bin/osc-launch 0755 $build/user/musl/osc-launch"
 echo "file /bin/sysfuzz 0755 $build/user/musl/sysfuzz"
 echo "file /bin/ui-demo 0755 $build/user/musl/ui-demo"

@@ -71,10 +71,10 @@ $(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): $(LIBUI_GLIBC)
 $(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_FLAGS = $(GLIBC_GFX_INC)
 $(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_LIBS = $(LIBUI_GLIBC) $(GLIBC_GFX_LIB)
 
-$(USER_INIT): user/init/init.c
+$(USER_INIT): user/init/init.c user/init/root.c user/init/init.h
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
+	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $(filter %.c,$^)
 
 $(USER_LAUNCH): user/osc-launch/osc-launch.c
 	@mkdir -p $(dir $@)

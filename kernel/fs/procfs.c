@@ -236,6 +236,33 @@ static int gen_uptime(struct pnode *n, struct pbuf *b)
     return 0;
 }
 
+/* Whether directory d lies inside root's tree (crossing mount points upward). */
+static bool inside(struct vnode *root, struct vnode *d)
+{
+    while (d != root) {
+        while (d == d->fs->root && d->fs->mountpoint && d != root)
+            d = d->fs->mountpoint;
+        if (d == root)
+            return true;
+        if (!d->parent)
+            return false;
+        d = d->parent;
+    }
+    return true;
+}
+
+static void mount_line(struct pbuf *b, const struct vfs_fs *fs, const char *path)
+{
+    pbuf_printf(b, "%s %s %s %s%s%s%s%s 0 0\n", fs->source ? fs->source : fs->type, path,
+                fs->type, (fs->st_flags & VFS_ST_RDONLY) ? "ro" : "rw",
+                (fs->st_flags & VFS_ST_NOSUID) ? ",nosuid" : "",
+                (fs->st_flags & VFS_ST_NODEV) ? ",nodev" : "",
+                (fs->st_flags & VFS_ST_NOEXEC) ? ",noexec" : "",
+                (fs->st_flags & VFS_ST_RELATIME) ? ",relatime" : "");
+}
+
+/* The mounts the reader can see from its root, with paths from there (after
+ * switch_root the disk is "/" and the initramfs, outside, is not listed). */
 static int gen_mounts(struct pnode *n, struct pbuf *b)
 {
     (void)n;
@@ -244,20 +271,23 @@ static int gen_mounts(struct pnode *n, struct pbuf *b)
     char *path = kmalloc(VFS_PATH_MAX);
     if (!path)
         return -ENOMEM;
-    pbuf_printf(b, "tmpfs / tmpfs rw 0 0\n");       /* "rootfs" would be skipped by df */
     vfs_lock();
-    for (struct vfs_fs *fs = vfs_mounts_locked(); fs && count < ARRAY_SIZE(list); fs = fs->next)
-        list[count++] = fs;
+    struct process *p = proc_current();
+    struct vnode *root = p && p->root ? p->root : vfs_root();
+    if (root == vfs_root())
+        pbuf_printf(b, "tmpfs / tmpfs rw 0 0\n");   /* "rootfs" would be skipped by df */
+    for (struct vfs_fs *fs = vfs_mounts_locked(); fs && count < ARRAY_SIZE(list); fs = fs->next) {
+        if (fs->root == root)
+            mount_line(b, fs, "/");             /* the root first, as Linux lists it */
+        else
+            list[count++] = fs;
+    }
     while (count-- > 0) {                       /* oldest first, as Linux lists them */
         struct vfs_fs *fs = list[count];
-        if (vfs_dir_path_locked(vfs_root(), fs->mountpoint, path, VFS_PATH_MAX) < 0)
+        if (!inside(root, fs->mountpoint) ||
+            vfs_dir_path_locked(root, fs->mountpoint, path, VFS_PATH_MAX) < 0)
             continue;
-        pbuf_printf(b, "%s %s %s %s%s%s%s%s 0 0\n", fs->source ? fs->source : fs->type, path,
-                    fs->type, (fs->st_flags & VFS_ST_RDONLY) ? "ro" : "rw",
-                    (fs->st_flags & VFS_ST_NOSUID) ? ",nosuid" : "",
-                    (fs->st_flags & VFS_ST_NODEV) ? ",nodev" : "",
-                    (fs->st_flags & VFS_ST_NOEXEC) ? ",noexec" : "",
-                    (fs->st_flags & VFS_ST_RELATIME) ? ",relatime" : "");
+        mount_line(b, fs, path);
     }
     vfs_unlock();
     kfree(path);

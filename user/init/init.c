@@ -16,8 +16,9 @@
  * SIGKILL after about a second, and init asks the kernel to power off, restart or
  * halt with reboot(2).
  * The kernel turns PID 1's exit into the emulator's exit status (docs/testing.md).
- * Mounts nothing: the kernel mounts /, /dev, /tmp, /proc, /sys. Logs go to fd 1
- * (the console) with plain write(2), prefixed "[init]". */
+ * The kernel mounts /, /dev, /tmp, /proc, /sys; with root=DEV (and `ro`) on the
+ * command line init first switches to that disk (root.c). Logs go to fd 1 (the
+ * console) with plain write(2), prefixed "[init]". */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -35,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "init.h"
+
 #define CMDLINE_MAX   4096
 #define TESTS_DIR     "/usr/tests"
 #define TESTS_LIST    TESTS_DIR "/LIST"
@@ -49,8 +52,7 @@ static char cmdline[CMDLINE_MAX];
 static char *const default_env[] = { "HOME=/root", "PATH=/sbin:/bin:/usr/sbin:/usr/bin",
                                      "TERM=linux", NULL };
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
     char buf[512];
     int n = snprintf(buf, sizeof buf, "[init] ");
@@ -508,6 +510,8 @@ int main(int argc, char **argv, char **envp)
 {
     char value[CMDLINE_MAX];
     read_cmdline(argc, argv, envp);
+    if (cmdline_get("root", value, sizeof value) && value[0])
+        init_switch_root(value, cmdline_get("ro", (char[2]){ 0 }, 2) != NULL);
     mark_system();
     say("PID %d, command line '%s'", (int)getpid(), cmdline);
 
