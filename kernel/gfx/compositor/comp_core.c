@@ -598,6 +598,10 @@ static void comp_thread(void *arg)
             mutex_lock(&comp_lock);
         }
         route_input(batch, n);
+        /* A surface shown, moved or resized under a still pointer: enter/leave
+         * and the cursor shape follow at once. */
+        if (active)
+            update_hover();
         if (active && cur_shape() != shown_shape)
             comp_damage(cursor_rect());     /* a new shape, or a new surface under it */
         if (active && damage.n)
