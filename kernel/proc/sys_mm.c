@@ -59,11 +59,13 @@ static long user_span(uint64_t addr, uint64_t len, uint64_t *end)
 }
 
 /* The pages a mapping of f maps, or NULL when its filesystem keeps none (procfs
- * snapshots, devices): those are mapped as private copies (file_fill). */
-static struct filepages *file_pages(struct file *f)
+ * snapshots, devices): those are mapped as private copies (file_fill). A device's
+ * store comes with a reference (*ref set), which the caller drops. */
+static struct filepages *file_pages(struct file *f, bool *ref)
 {
     struct vnode *v = f->vnode;
-    if (!v && f->ops->pages)
+    *ref = !v && f->ops->pages;
+    if (*ref)
         return f->ops->pages(f);        /* a device's own store (a surface) */
     return v && v->ops && v->ops->pages && !f->ops->pread ? v->ops->pages(v) : NULL;
 }
@@ -87,7 +89,11 @@ static long file_mappable(struct file *f, uint32_t prot, uint32_t flags)
             return -EACCES;
         if (f->vnode->seals & (VFS_SEAL_WRITE | VFS_SEAL_FUTURE_WRITE))
             return -EPERM;              /* a memfd sealed against writes */
-        if (!file_pages(f)) {
+        bool ref;
+        struct filepages *fp = file_pages(f, &ref);
+        if (ref)
+            filepages_put(fp);
+        if (!fp) {
             log_debug("mmap: writable MAP_SHARED of a file without shared pages");
             return -ENODEV;
         }
@@ -124,6 +130,8 @@ SYSCALL(mmap)
     uint32_t prot = (uint32_t)args->a[2], flags = (uint32_t)args->a[3];
     struct mm_space *mm = current_mm();
     struct file *f = NULL;
+    struct filepages *fp = NULL;
+    bool fp_ref = false;
     if (!(flags & MAP_ANONYMOUS)) {
         if (!IS_ALIGNED(off, PAGE_SIZE))
             return -EINVAL;
@@ -150,7 +158,8 @@ SYSCALL(mmap)
     /* MAP_SHARED anonymous memory is shared with children across fork; a file
      * mapping maps the file's own pages when its filesystem has them (MAP_PRIVATE:
      * copy-on-write), else it is a private copy filled now. */
-    struct filepages *fp = f ? file_pages(f) : NULL;
+    if (f)
+        fp = file_pages(f, &fp_ref);
     if (fp && (ret = page_ref_init()))
         goto out;
     uint32_t vflags = ((!f || fp) && (flags & MAP_SHARED)) ? VMA_SHARED : 0;
@@ -188,6 +197,8 @@ SYSCALL(mmap)
     if (!ret)
         ret = (long)at;
 out:
+    if (fp_ref)
+        filepages_put(fp);
     if (f)
         file_put(f);
     return ret;

@@ -213,6 +213,36 @@ TEST(resize_keeps_the_cursor_row_in_view)
     CHECK_EQ(vt_resize(&vt, 0, 5), -1);
 }
 
+/* As xterm (no reflow): narrower cuts each row, scrollback too; wider and taller
+ * keep what is left at its place and the cursor where it was; the grid works on. */
+TEST(resize_narrower_cuts_wider_and_taller_keep_the_content)
+{
+    start(3, 10, 5);
+    put("0123456789\r\nsb-line\r\nabcdefghij\r\nxyz");    /* 0123456789 scrolls off */
+    CHECK_STR(row(1, 0), "0123456789");
+    CHECK_EQ(vt_resize(&vt, 3, 5), 0);
+    CHECK_STR(row(0, 0), "sb-li");
+    CHECK_STR(row(0, 1), "abcde");
+    CHECK_STR(row(0, 2), "xyz");
+    CHECK_STR(row(1, 0), "01234");
+    CHECK_EQ(vt.cur.y, 2);
+    CHECK_EQ(vt.cur.x, 3);
+    CHECK_EQ(vt_resize(&vt, 6, 12), 0);
+    CHECK_EQ(vt.rows, 6);
+    CHECK_EQ(vt.cols, 12);
+    CHECK_STR(row(0, 1), "abcde");
+    CHECK_STR(row(0, 2), "xyz");
+    CHECK_STR(row(0, 3), "");
+    CHECK_STR(row(1, 0), "01234");
+    CHECK_EQ(vt.cur.y, 2);
+    CHECK_EQ(vt.cur.x, 3);
+    put("-more-than-5");                /* writes past the old width */
+    CHECK_STR(row(0, 2), "xyz-more-tha");
+    CHECK_STR(row(0, 3), "n-5");
+    for (int r = 0; r < vt.rows; r++)
+        CHECK(vt.dirty[r]);
+}
+
 TEST(keys_encode_as_xterm_sends_them)
 {
     start(2, 10, 0);

@@ -23,8 +23,13 @@ been idle. Keys are typed with QMP send-key into the focused window:
   terminal_vi_edits_a_file  busybox vi /tmp/t.txt shows its '~' rows; `ihi vi`, Esc,
                             `:wq`, then `cat /tmp/t.txt` prints hi vi
   terminal_exit             `exit`: the terminal prints EXIT 0 and exits
-  terminal_close_box        a second terminal started after it: a click on its close
-                            box ends it (CLOSED; its shell gets SIGHUP), then DONE
+  terminal_corner_resize    a second terminal started after it: a drag of its bottom-right
+                            corner 20 cells left and 6 rows up makes it 60x18 (GRID 60 18),
+                            `echo S$(stty size)` prints S18 60 (TIOCSWINSZ reached the
+                            shell), the screendump shows the background where the old
+                            corner was (build/terminal/resized.png)
+  terminal_close_box        then a click on its (moved) close box ends it (CLOSED; its
+                            shell gets SIGHUP), then DONE
 The screendump is kept as build/terminal/shot.png and docs/screenshots/terminal.png.
 usage: terminal.py"""
 
@@ -134,11 +139,33 @@ def alternate_screen(qmp, text):
     type_text(qmp, "printf '\\033[?1049h\\033[HA%sT' L; sleep 2; printf '\\033[?1049l'\n")
 
 
-def close_second(qmp, text):
-    """The second terminal: once it is up, a click on its close box."""
+def resize_second(qmp, text):
+    """The second terminal: once it is up, its bottom-right corner dragged 20
+    cells left and 6 rows up (the compositor's outline, then a resize event)."""
     g = GRID_RE.search(text)
     cols, rows, cw, ch, pad = (int(v) for v in g.groups())
     time.sleep(5)       # its READY comes after this step's snapshot of the output
+    x, y = WIN_X + cols * cw + 2 * pad - 4, WIN_Y + rows * ch + 2 * pad - 4
+    move_to(qmp, x, y)
+    state["corner_shot"] = screendump(qmp, OUT, "corner")
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": True, "button": "left"}}])
+    time.sleep(0.3)
+    move_to(qmp, x - 10 * cw, y - 3 * ch)
+    move_to(qmp, x - 20 * cw, y - 6 * ch)
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": False, "button": "left"}}])
+
+
+def stty_size(qmp, text):
+    state["resized"] = len(text)
+    time.sleep(1)
+    state["resized_shot"] = screendump(qmp, OUT, "resized")
+    type_text(qmp, "echo S$(stty size)\n")
+
+
+def close_second(qmp, text):
+    """The resized second terminal: a click on its close box."""
+    cols, rows, cw, ch, pad = (int(v) for v in GRID_RE.findall(text)[-1])     # the resized grid
+    time.sleep(1)
     try:    # the VM may power off (DONE) before the button's release is sent
         click_at(qmp, WIN_X + cols * cw + 2 * pad - 12, WIN_Y - 12)   # 24x24, title bar's right
     except OSError:
@@ -176,7 +203,8 @@ def main():
                                ("ok42", shoot),
                                ("ROW 22 60", wheel_up), ("ROW 22 57", alternate_screen),
                                ("ROW 0 ALT", leave),
-                               ("EXIT 0", close_second)],
+                               ("EXIT 0", resize_second), ("GRID 60 18", stty_size),
+                               ("S18 60", close_second)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
                         timeout=90, command="terminal %d %d; terminal %d %d; echo DONE" % (WIN_X, WIN_Y, WIN_X, WIN_Y),
                         name="terminal", watchdog=25)
@@ -229,6 +257,15 @@ def main():
                   tildes, re.search(r"^ROW \d+ hi vi\r?$", vi, re.M) is not None), tail)
     rep.check("terminal_exit", re.search(r"^EXIT 0\r?$", text, re.M) is not None,
               "no 'EXIT 0'", tail)
+    resized = text[state.get("resized", len(text)):]
+    old_corner = (WIN_X + 80 * grid[2] + 2 * grid[4] - 10, WIN_Y + 24 * grid[3] + 2 * grid[4] - 10) if grid else None
+    shot = state.get("resized_shot")
+    px = shot.pixel(*old_corner) if shot is not None and old_corner else None
+    rep.check("terminal_corner_resize", re.search(r"^ROW \d+ S18 60\r?$", resized, re.M) is not None
+              and px == (0x0b, 0x0f, 0x17),
+              "GRID 60 18 %s, a row 'S18 60' %s, old corner pixel %s (want the background)" % (
+                  "resized" in state, re.search(r"^ROW \d+ S18 60\r?$", resized, re.M) is not None, px),
+              tail)
     rep.check("terminal_close_box", re.search(r"^EXIT 0\r?$(.|\n)*^CLOSED\r?$", text, re.M) is not None
               and "DONE" in text, "no CLOSED (then DONE) from the second terminal", tail)
     print("terminal.py: %.0f s" % (time.monotonic() - start))

@@ -18,8 +18,12 @@ the capital), clicks Greet, and checks:
                            semantics (what libui publishes after each presented
                            change) until it holds the greeting, and prints it (SYS
                            lines): the label and the field's value are there
-  ui_demo_close_box        a click on the title bar's close box: the app printed
-                           CLOSED and exited
+  ui_demo_corner_resize    a drag of the window's bottom-right corner 100 px right and
+                           60 down: the app printed RESIZED 520 440 and a tree whose
+                           window is 520x440, and the screendump (build/ui_demo/resized.png)
+                           shows the window's background out there
+  ui_demo_close_box        a click on the title bar's (moved) close box: the app
+                           printed CLOSED and exited
 usage: ui_demo.py"""
 
 import os
@@ -27,11 +31,12 @@ import re
 import time
 
 from common import ROOT, Reporter
-from gui import click_at, screendump, semantics as widgets
+from gui import abs_move, click_at, screendump, semantics as widgets
 from input import run_with_qmp
 
 OUT = os.path.join(ROOT, "build", "ui_demo")
-WIN_X, WIN_Y, WIN_W = 200, 150, 420
+WIN_X, WIN_Y, WIN_W, WIN_H = 200, 150, 420, 380
+GROW_W, GROW_H = 100, 60
 WINDOW_BG = (0x0f, 0x16, 0x29)
 state = {}
 GUEST = ("ui-demo %d %d & P=$!; while kill -0 $P 2>/dev/null; do "
@@ -58,16 +63,36 @@ def greet(qmp, text):
     click_at(qmp, *centre(button))
 
 
-def shoot_and_close(qmp, text):
+def button(qmp, down):
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": down, "button": "left"}}])
+    time.sleep(0.3)
+
+
+def shoot_and_resize(qmp, text):
     time.sleep(0.5)
     state["shot"] = screendump(qmp, OUT, "shot")
-    click_at(qmp, WIN_X + WIN_W - 12, WIN_Y - 12)      # the close box, 24x24 at the right
+    x, y = WIN_X + WIN_W - 3, WIN_Y + WIN_H - 3        # inside the corner grip
+    abs_move(qmp, x, y)
+    time.sleep(0.3)
+    button(qmp, True)
+    abs_move(qmp, x + 50, y + 30)
+    time.sleep(0.3)
+    abs_move(qmp, x + GROW_W, y + GROW_H)
+    time.sleep(0.3)
+    button(qmp, False)
+
+
+def shoot_and_close(qmp, text):
+    time.sleep(0.5)
+    state["resized"] = screendump(qmp, OUT, "resized")
+    click_at(qmp, WIN_X + WIN_W + GROW_W - 12, WIN_Y - 12)      # the close box, 24x24 at the right
 
 
 def main():
     rep = Reporter()
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)   # run_with_qmp's log
-    text = run_with_qmp(None, [("READY", greet), ("GREETED", shoot_and_close)],
+    text = run_with_qmp(None, [("READY", greet), ("GREETED", shoot_and_resize),
+                                                      ("RESIZED", shoot_and_close)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
                         timeout=90, command=GUEST % (WIN_X, WIN_Y),
                         name="ui_demo", watchdog=40)
@@ -102,6 +127,17 @@ def main():
     rep.check("ui_demo_semantics_in_sysfs",
               ("label", "Hello, Ada!") in published and field is not None and field[4] == '"Ada"',
               "published tree: %s" % sorted(published), tail)
+    tree = widgets(text.split("RESIZED", 1)[1]) if "RESIZED" in text else {}
+    win = tree.get(("window", ""))
+    img, px = state.get("resized"), None
+    if img is not None:
+        px = tuple(img.pixel(WIN_X + WIN_W + GROW_W - 20, WIN_Y + WIN_H + GROW_H - 20))
+    want = (WIN_W + GROW_W, WIN_H + GROW_H)
+    rep.check("ui_demo_corner_resize",
+              re.search(r"^RESIZED %d %d$" % want, text, re.M) is not None
+              and win is not None and win[2:4] == want and px == WINDOW_BG,
+              "RESIZED line %s, window in the tree %s, pixel out there %s" % (
+                  re.search(r"^RESIZED .*$", text, re.M), win, px), tail)
     rep.check("ui_demo_close_box", re.search(r"^CLOSED$", text, re.M) is not None and "DONE" in text,
               "no CLOSED line", tail)
     rep.exit()

@@ -18,6 +18,12 @@ Screendumps (build/wm/shotN.png) are read pixel by pixel:
   wm_close_focused_refocuses   QMP send-key alt+f4: red (focused) printed close-request and
                                exited; blue printed its next focus-in; shot 5 shows the
                                background where red was and blue's title focused
+  wm_resize_grab_survives_a_kill  over blue's bottom-right corner the pointer shows the
+                               diagonal (shot 6: black up-left of the hot spot); pressed there and dragged
+                               to 720,520, shot 7 shows the outline at the new right edge;
+                               blue is killed (SIGKILL) with the button still held: shot 8
+                               shows the background there and where blue was; after the
+                               release a new client (green) gets a click (its button line)
 usage: wm.py"""
 
 import os
@@ -37,7 +43,12 @@ OVERLAP = (390, 290)           # red's corner under blue's
 ON_BLUE, ON_RED = (650, 400), (250, 200)
 GUEST = ("osc-demo-window red c03030 100 100 300 200 & A=$!; sleep 1; "
          "osc-demo-window blue 3060c0 380 280 300 200 3 & B=$!; sleep 2; echo READY1; "
-         "sleep 4; echo READY2; sleep 3; echo READY3; sleep 3; kill $A $B 2>/dev/null; echo DONE")
+         "sleep 4; echo READY2; sleep 3; echo READY3; sleep 3; echo READY4; sleep 2; kill -9 $B; "
+         "sleep 1; echo READY5; sleep 1; osc-demo-window green 30a030 100 100 300 200 & C=$!; sleep 2; "
+         "echo READY6; sleep 2; kill $A $B $C 2>/dev/null; echo DONE")
+CORNER = (677, 477)             # inside blue's bottom-right grip (blue: 380,280 300x200)
+OUTLINE_AT = (722, 400)         # the outline's right side once dragged to 720,520
+OUTLINE = (0x7a, 0xa2, 0xf7)
 
 shots = {}
 shapes = {}
@@ -85,6 +96,37 @@ def alt_f4(qmp):
     take(qmp, 5)
 
 
+def button(qmp, down):
+    qmp.command("input-send-event", events=[{"type": "btn", "data": {"down": down, "button": "left"}}])
+    time.sleep(0.3)
+
+
+def grab_corner(qmp):
+    abs_move(qmp, *CORNER)
+    time.sleep(0.6)
+    take(qmp, 6)
+    button(qmp, True)
+    abs_move(qmp, 700, 500)
+    time.sleep(0.2)
+    abs_move(qmp, 720, 520)
+    time.sleep(0.6)
+    take(qmp, 7)
+
+
+def after_kill(qmp):
+    time.sleep(0.3)
+    take(qmp, 8)
+    button(qmp, False)
+
+
+def click_green(qmp):
+    abs_move(qmp, 200, 200)
+    time.sleep(0.3)
+    button(qmp, True)
+    button(qmp, False)
+    time.sleep(0.5)
+
+
 def expect(n, want):
     img = shots.get(n)
     if img is None:
@@ -100,9 +142,10 @@ def expect(n, want):
 def main():
     rep = Reporter()
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)
-    text = run_with_qmp(None, [("READY1", cursors), ("READY2", alt_tab), ("READY3", alt_f4)],
+    text = run_with_qmp(None, [("READY1", cursors), ("READY2", alt_tab), ("READY3", alt_f4),
+                               ("READY4", grab_corner), ("READY5", after_kill), ("READY6", click_green)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
-                        timeout=80, command=GUEST, name="wm", watchdog=30)
+                        timeout=90, command=GUEST, name="wm", watchdog=30)
     tail = "\n".join(text.splitlines()[-15:])
     why = expect(1, [(RED_TITLE, TITLE_IDLE), (BLUE_TITLE, TITLE_FOCUSED), ((200, 200), RED),
                      ((600, 450), BLUE), (OVERLAP, BLUE)])
@@ -137,6 +180,15 @@ def main():
                      (OVERLAP, BLUE)])
     rep.check("wm_close_focused_refocuses", bool(closed) and blue_in >= 2 and not why,
               why or "red close-request %s, blue focus-in %d" % (bool(closed), blue_in), tail)
+    # The diagonal's top-left corner is black up-left of the hot spot, where the
+    # arrow (hot spot at its tip) draws nothing.
+    why = [w for w in (expect(6, [((CORNER[0] - 6, CORNER[1] - 6), BLACK),
+                                  ((CORNER[0] - 12, CORNER[1] - 12), BLUE)]),
+                        expect(7, [(OUTLINE_AT, OUTLINE), ((600, 450), BLUE)]),
+                        expect(8, [(OUTLINE_AT, BG), ((600, 450), BG), ((500, 350), BG)])) if w]
+    green = re.search(r"^green button code=272 value=1", text, re.M)
+    rep.check("wm_resize_grab_survives_a_kill", not why and green is not None,
+              "; ".join(why) or "no 'green button' press line", tail)
     rep.exit()
 
 

@@ -31,6 +31,7 @@ static const char *type_name(uint32_t t)
     case OSC_EV_FOCUS_OUT: return "focus-out";
     case OSC_EV_CLOSE_REQUEST: return "close-request";
     case OSC_EV_POINTER_WHEEL: return "wheel";
+    case OSC_EV_RESIZE: return "resize";        /* printed, not acted on: it keeps its size */
     }
     return "unknown";
 }

@@ -132,6 +132,7 @@ void comp_forget(struct comp_surface *s)
         hover = NULL;
     if (dragged == s)
         dragged = NULL;
+    comp_resize_forget(s);
     if (capture == s) {
         capture = NULL;
         buttons_down = 0;
@@ -219,6 +220,10 @@ static void move_to(int x, int y)
         comp_damage(comp_frame_rect(dragged));
         return;
     }
+    if (comp_resize_grabbed()) {
+        comp_resize_motion(ptr_x, ptr_y);
+        return;
+    }
     update_hover();
     if (hover && !in_title(hover))
         send(hover, OSC_EV_POINTER_MOTION, 0, 0);
@@ -238,14 +243,18 @@ static uint32_t mod_bit(uint32_t code)
 #define KEY_F4 62
 #define KEY_TAB 15
 
-/* The shape the pointer should show: the client's over its client area (the
- * surface holding it during a button press), the arrow elsewhere. */
+/* The shape the pointer should show: a resize shape on a window's edges and
+ * while resizing, the client's over its client area (the surface holding it
+ * during a button press), the arrow elsewhere. */
 static unsigned cur_shape(void)
 {
     struct comp_surface *t = capture ? capture : hover;
+    if (comp_resize_grabbed())
+        return comp_resize_shape(comp_resize_grab_edges());
     if (dragged || !t || in_title(t))
         return OSC_CURSOR_ARROW;
-    return t->cursor;
+    unsigned edges = capture ? 0 : comp_resize_edges(t, ptr_x, ptr_y);
+    return edges ? comp_resize_shape(edges) : t->cursor;
 }
 
 /* Alt+Tab: the shown surface lowest in the stack (the longest unraised) is
@@ -269,7 +278,11 @@ static void key(uint32_t code, int32_t value)
         uint32_t bit = 1u << (code - BTN_LEFT);
         update_hover();
         struct comp_surface *t = capture ? capture : hover;
-        bool ours = t && (dragged == t || in_title(t));     /* a title-bar click */
+        /* A left press on an edge starts a resize: the compositor's, as a
+         * title-bar click is, and so are the grab's presses and releases. */
+        unsigned edges = t && !capture && code == BTN_LEFT && value == 1 ?
+                         comp_resize_edges(t, ptr_x, ptr_y) : 0;
+        bool ours = t && (dragged == t || comp_resize_grabbed() == t || in_title(t) || edges);
         if (value == 1) {
             buttons_down |= bit;
             if (t && !capture) {
@@ -283,12 +296,16 @@ static void key(uint32_t code, int32_t value)
                     dragged = t;
                     drag_dx = ptr_x - t->x;
                     drag_dy = ptr_y - t->y;
+                } else if (edges) {
+                    comp_resize_begin(t, edges, ptr_x, ptr_y);
                 }
             }
         } else if (value == 0) {
             buttons_down &= ~bit;
-            if (!buttons_down)
+            if (!buttons_down) {
                 capture = dragged = NULL;
+                comp_resize_end();
+            }
         }
         if (t && !ours)
             send(t, OSC_EV_POINTER_BUTTON, code, value);
@@ -506,6 +523,7 @@ static void paint_rect(struct fb_surface *t, struct comp_rect d)
                 draw_title(t, s, bar);
         }
     }
+    comp_resize_paint(t, d);
 }
 
 static void draw_cursor(void)
@@ -580,6 +598,10 @@ static void comp_thread(void *arg)
             mutex_lock(&comp_lock);
         }
         route_input(batch, n);
+        /* A surface shown, moved or resized under a still pointer: enter/leave
+         * and the cursor shape follow at once. */
+        if (active)
+            update_hover();
         if (active && cur_shape() != shown_shape)
             comp_damage(cursor_rect());     /* a new shape, or a new surface under it */
         if (active && damage.n)

@@ -52,9 +52,14 @@ static const char *const resize_v[] = {
     "   X.X", "   X.X", "   X.X", "   X.X", "   X.X", "XXXX.XXXX", " X.....X", "  X...X",
     "   X.X", "    X",
 };
+static const char *const resize_d[] = {   /* the bottom corners: a diagonal */
+    "XXXXXXX", "X....X", "X...X", "X....X", "X.XX..X", "XX  X..X", "X    X..X    X",
+    "      X..X  XX", "       X..XX.X", "        X....X", "         X...X", "        X....X",
+    "       XXXXXXX",
+};
 
 #define BITMAP(p, hx, hy) { hx, hy, (int)ARRAY_SIZE(p), p }
-static const struct cursor_bitmap bitmaps[OSC_CURSOR_COUNT] = {
+static const struct cursor_bitmap bitmaps[COMP_CURSOR_RESIZE_D + 1] = {
     [OSC_CURSOR_ARROW] = BITMAP(arrow, 0, 0),
     [OSC_CURSOR_IBEAM] = BITMAP(ibeam, 4, 8),
     [OSC_CURSOR_HAND] = BITMAP(hand, 5, 0),
@@ -63,6 +68,7 @@ static const struct cursor_bitmap bitmaps[OSC_CURSOR_COUNT] = {
     [OSC_CURSOR_RESIZE_H] = BITMAP(resize_h, 9, 4),
     [OSC_CURSOR_RESIZE_V] = BITMAP(resize_v, 4, 9),
     /* OSC_CURSOR_HIDDEN: no rows */
+    [COMP_CURSOR_RESIZE_D] = BITMAP(resize_d, 6, 6),
 };
 
 struct comp_rect comp_cursor_box(int x, int y)
@@ -72,7 +78,7 @@ struct comp_rect comp_cursor_box(int x, int y)
 
 void comp_cursor_draw(struct fb_surface *t, unsigned shape, int x, int y)
 {
-    if (shape >= OSC_CURSOR_COUNT)
+    if (shape > COMP_CURSOR_RESIZE_D)
         shape = OSC_CURSOR_ARROW;
     const struct cursor_bitmap *b = &bitmaps[shape];
     struct comp_rect box = comp_cursor_box(x, y);

@@ -15,11 +15,19 @@
 struct filepages;
 
 struct comp_surface {
-    /* Fixed at creation. */
+    /* The buffer shown, under comp_lock (a committed OSC_SURFACE_RESIZE swaps it). */
     struct filepages *fp;       /* the pixels (a reference; mappings hold theirs) */
     paddr_t *frames;            /* one per page of fp, read through the direct map */
     uint32_t w, h, stride;      /* stride = w * 4 */
     size_t bytes;
+    /* OSC_SURFACE_RESIZE's buffer (what mmap maps) until a present shows it,
+     * under comp_lock; pend_fp NULL when none. */
+    struct filepages *pend_fp;
+    paddr_t *pend_frames;
+    uint32_t pend_w, pend_h;
+    size_t pend_bytes;
+    bool anchor_right;          /* its left edge was dragged: the commit keeps the right edge */
+    /* Fixed at creation. */
     int owner_pid;
     bool decorated;             /* OSC_SURFACE_DECORATED: a title bar to drag it by */
     bool desktop;               /* OSC_SURFACE_DESKTOP: kept at the bottom of the stack */
@@ -92,6 +100,25 @@ void comp_focus(struct comp_surface *s);
 #define COMP_CURSOR_BOX_H   30
 struct comp_rect comp_cursor_box(int x, int y);
 void comp_cursor_draw(struct fb_surface *t, unsigned shape, int x, int y);
+
+/* comp_resize.c, all under comp_lock: resizing a decorated surface by its edges
+ * and corners. The button press on an edge starts a grab that draws an outline
+ * of the new frame; the release sends the owner OSC_EV_RESIZE. */
+#define COMP_EDGE_L 1u
+#define COMP_EDGE_R 2u
+#define COMP_EDGE_B 4u
+#define COMP_CURSOR_RESIZE_D OSC_CURSOR_COUNT   /* the corners' shape (not settable) */
+unsigned comp_resize_edges(const struct comp_surface *s, int x, int y);  /* COMP_EDGE_* or 0 */
+unsigned comp_resize_shape(unsigned edges);
+void comp_resize_begin(struct comp_surface *s, unsigned edges, int x, int y);
+void comp_resize_motion(int x, int y);
+void comp_resize_end(void);             /* the release: OSC_EV_RESIZE if the size changed */
+void comp_resize_forget(const struct comp_surface *s);  /* s goes: the grab ends, no event */
+struct comp_surface *comp_resize_grabbed(void);
+unsigned comp_resize_grab_edges(void);
+void comp_resize_paint(struct fb_surface *t, struct comp_rect piece);  /* the outline */
+/* Queues OSC_EV_RESIZE (w x h clamped to the limits) on s. */
+void comp_send_resize(struct comp_surface *s, uint32_t w, uint32_t h);
 
 /* comp_surface.c: queues an event on s (drops the oldest when full, merges a
  * motion into a motion just queued) and wakes its readers. */

@@ -74,9 +74,112 @@ static struct waitqueue *surface_poll_wq(struct file *f)
     return &((struct comp_surface *)f->priv)->ev_wq;
 }
 
+/* What mmap maps: the pending buffer of a resize, else the one shown. A reference
+ * (the file_ops contract): a commit on another thread may drop the surface's own. */
 static struct filepages *surface_pages(struct file *f)
 {
-    return ((struct comp_surface *)f->priv)->fp;
+    struct comp_surface *s = f->priv;
+    mutex_lock(&comp_lock);
+    struct filepages *fp = s->pend_fp ? s->pend_fp : s->fp;
+    filepages_get(fp);
+    mutex_unlock(&comp_lock);
+    return fp;
+}
+
+/* A zeroed buffer of w x h pixels: its page store and frame list. */
+static int buffer_alloc(uint32_t w, uint32_t h, struct filepages **fp, paddr_t **frames, size_t *bytes)
+{
+    *bytes = ALIGN_UP((size_t)w * h * 4, PAGE_SIZE);
+    size_t npages = *bytes / PAGE_SIZE;
+    *fp = NULL;
+    *frames = NULL;
+    /* Half of what is free now at most: a client cannot starve the system. */
+    if (npages > pmm_free_count() / 2)
+        return -ENOMEM;
+    int err = page_ref_init();
+    if (err)
+        return err;
+    *frames = kmalloc(npages * sizeof(paddr_t));
+    *fp = filepages_create();
+    if (!*frames || !*fp || filepages_truncate(*fp, *bytes) || filepages_populate(*fp, *frames, npages)) {
+        if (*fp)
+            filepages_put(*fp);
+        kfree(*frames);
+        *fp = NULL;
+        *frames = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Surface memory the process already holds (under comp_lock). */
+static size_t owner_bytes(int pid)
+{
+    size_t b = 0;
+    for (int i = 0; i < comp_nstack; i++)
+        if (comp_stack[i]->owner_pid == pid)
+            b += comp_stack[i]->bytes + comp_stack[i]->pend_bytes;
+    return b;
+}
+
+/* OSC_SURFACE_RESIZE: the new buffer waits in pend_* for the next present. The
+ * allocation happens before comp_lock; a replaced pending buffer is freed after. */
+static long surface_resize(struct comp_surface *s, uint64_t arg)
+{
+    struct osc_surface_size z;
+    if (copy_from_user(&z, (const void *)arg, sizeof(z)))
+        return -EFAULT;
+    if (z.width == 0 || z.height == 0 || z.width > OSC_SURFACE_MAX_DIM || z.height > OSC_SURFACE_MAX_DIM)
+        return -EINVAL;
+    struct filepages *fp;
+    paddr_t *frames;
+    size_t bytes;
+    long err = buffer_alloc(z.width, z.height, &fp, &frames, &bytes);
+    if (err)
+        return err;
+    mutex_lock(&comp_lock);
+    /* The old pending buffer is replaced, so it does not count. */
+    if (owner_bytes(s->owner_pid) - s->pend_bytes + bytes > COMP_PROC_BYTES_MAX) {
+        mutex_unlock(&comp_lock);
+        filepages_put(fp);
+        kfree(frames);
+        return -ENOMEM;
+    }
+    struct filepages *old_fp = s->pend_fp;
+    paddr_t *old_frames = s->pend_frames;
+    s->pend_fp = fp;
+    s->pend_frames = frames;
+    s->pend_w = z.width;
+    s->pend_h = z.height;
+    s->pend_bytes = bytes;
+    mutex_unlock(&comp_lock);
+    if (old_fp)
+        filepages_put(old_fp);
+    kfree(old_frames);
+    return 0;
+}
+
+/* The pending buffer becomes the one shown (under comp_lock); the old one goes
+ * back in *old_fp / *old_frames for the caller to free after the lock. */
+static void commit_resize(struct comp_surface *s, struct filepages **old_fp, paddr_t **old_frames)
+{
+    if (comp_surface_shown(s))
+        comp_damage(comp_frame_rect(s));
+    *old_fp = s->fp;
+    *old_frames = s->frames;
+    if (s->anchor_right)
+        s->x += (int)s->w - (int)s->pend_w;     /* a left-edge drag: the right edge stays */
+    s->anchor_right = false;
+    s->fp = s->pend_fp;
+    s->frames = s->pend_frames;
+    s->w = s->pend_w;
+    s->h = s->pend_h;
+    s->stride = s->pend_w * 4;
+    s->bytes = s->pend_bytes;
+    s->pend_fp = NULL;
+    s->pend_frames = NULL;
+    s->pend_w = s->pend_h = 0;
+    s->pend_bytes = 0;
 }
 
 /* Copies and checks the damage list, then adds it (in screen coordinates) to the
@@ -92,16 +195,28 @@ static long surface_present(struct comp_surface *s, uint64_t arg)
     if (p.count && copy_from_user(rects, (const void *)p.rects, p.count * sizeof(rects[0])))
         return -EFAULT;
     uint32_t count = p.count;
+    mutex_lock(&comp_lock);
+    /* Checked against the buffer this present shows: a pending resize's. */
+    bool resize = s->pend_fp != NULL;
+    int w = (int)(resize ? s->pend_w : s->w), h = (int)(resize ? s->pend_h : s->h);
     if (!count) {
-        rects[0] = (struct osc_rect){ 0, 0, (int32_t)s->w, (int32_t)s->h };
+        rects[0] = (struct osc_rect){ 0, 0, w, h };
         count = 1;
     }
     for (uint32_t i = 0; i < count; i++) {
         struct comp_rect r = { rects[i].x, rects[i].y, rects[i].w, rects[i].h };
-        if (!comp_rect_valid_in(r, (int)s->w, (int)s->h))
+        if (!comp_rect_valid_in(r, w, h)) {
+            mutex_unlock(&comp_lock);
             return -EINVAL;
+        }
     }
-    mutex_lock(&comp_lock);
+    struct filepages *old_fp = NULL;
+    paddr_t *old_frames = NULL;
+    if (resize) {
+        commit_resize(s, &old_fp, &old_frames);
+        rects[0] = (struct osc_rect){ 0, 0, w, h };     /* shown whole */
+        count = 1;
+    }
     bool first = !s->presented;
     s->presented = true;
     s->frame_pending = true;
@@ -112,9 +227,14 @@ static long surface_present(struct comp_surface *s, uint64_t arg)
     } else if (s->visible) {
         for (uint32_t i = 0; i < count; i++)
             comp_damage((struct comp_rect){ s->x + rects[i].x, s->y + rects[i].y, rects[i].w, rects[i].h });
+        if (resize)
+            comp_damage(comp_frame_rect(s));   /* the title bar's width changed too */
     }
     comp_kick();
     mutex_unlock(&comp_lock);
+    if (old_fp)
+        filepages_put(old_fp);
+    kfree(old_frames);
     return 0;
 }
 
@@ -207,6 +327,18 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
     }
     case OSC_SURFACE_SET_SEMANTICS:
         return surface_set_semantics(s, arg);
+    case OSC_SURFACE_RESIZE:
+        return surface_resize(s, arg);
+    case OSC_SURFACE_REQUEST_SIZE: {
+        struct osc_surface_size z;
+        if (copy_from_user(&z, (const void *)arg, sizeof(z)))
+            return -EFAULT;
+        mutex_lock(&comp_lock);
+        s->anchor_right = false;
+        comp_send_resize(s, z.width, z.height);
+        mutex_unlock(&comp_lock);
+        return 0;
+    }
     case OSC_SURFACE_INFO: {
         mutex_lock(&comp_lock);
         struct osc_surface_info i = {
@@ -221,7 +353,11 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 
 static void surface_free(struct comp_surface *s)
 {
-    filepages_put(s->fp);
+    if (s->fp)
+        filepages_put(s->fp);
+    if (s->pend_fp)
+        filepages_put(s->pend_fp);
+    kfree(s->pend_frames);
     kfree(s->sem);
     kfree(s->frames);
     kfree(s);
@@ -256,16 +392,6 @@ static const struct file_ops surface_ops = {
     .stat_mode = 0600,
 };
 
-/* Surface memory the process already holds (under comp_lock). */
-static size_t owner_bytes(int pid)
-{
-    size_t b = 0;
-    for (int i = 0; i < comp_nstack; i++)
-        if (comp_stack[i]->owner_pid == pid)
-            b += comp_stack[i]->bytes;
-    return b;
-}
-
 static long comp_create(uint64_t arg)
 {
     struct osc_surface_create c;
@@ -283,9 +409,7 @@ static long comp_create(uint64_t arg)
         ((c.flags & OSC_SURFACE_DESKTOP) && (c.flags & OSC_SURFACE_DECORATED)))
         return -EINVAL;
     size_t bytes = ALIGN_UP((size_t)c.width * c.height * 4, PAGE_SIZE);
-    size_t npages = bytes / PAGE_SIZE;
-    /* Half of what is free now at most: a client cannot starve the system. */
-    if (npages > pmm_free_count() / 2)
+    if (bytes / PAGE_SIZE > pmm_free_count() / 2)
         return -ENOMEM;
     mutex_lock(&comp_lock);
     long err = comp_nstack >= COMP_MAX_SURFACES ? -ENOSPC
@@ -293,17 +417,12 @@ static long comp_create(uint64_t arg)
     mutex_unlock(&comp_lock);
     if (err)
         return err;
-    if ((err = page_ref_init()))
-        return err;
     struct comp_surface *s = kzalloc(sizeof(*s));
     if (!s)
         return -ENOMEM;
-    s->frames = kmalloc(npages * sizeof(paddr_t));
-    s->fp = filepages_create();
-    if (!s->frames || !s->fp || filepages_truncate(s->fp, bytes) ||
-        filepages_populate(s->fp, s->frames, npages)) {
+    if ((err = buffer_alloc(c.width, c.height, &s->fp, &s->frames, &bytes))) {
         surface_free(s);
-        return -ENOMEM;
+        return err;
     }
     s->w = c.width;
     s->h = c.height;

@@ -279,7 +279,7 @@ struct file_ops {
      * call instead of CHUNK-sized pieces. Bytes moved or -errno. */
     ssize_t (*rw_iov)(struct file *f, const struct file_iovec *iov, size_t cnt, bool write);
     /* Optional, files without a vnode: the page store mmap maps (MAP_SHARED shows
-     * it as is), e.g. a compositor surface's pixels. */
+     * it as is), e.g. a compositor surface's pixels; a reference the caller drops. */
     struct filepages *(*pages)(struct file *f);
     uint32_t statfs_magic;      /* fstatfs f_type of a file without a vnode (0: pipefs) */
     uint32_t stat_mode;         /* fstat st_mode of a file without a vnode (0: a FIFO) */

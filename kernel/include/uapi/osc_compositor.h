@@ -53,6 +53,14 @@ struct osc_semantics {          /* OSC_SURFACE_SET_SEMANTICS */
 };
 #define OSC_SEMANTICS_MAX       16384
 
+struct osc_surface_size {       /* OSC_SURFACE_RESIZE, OSC_SURFACE_REQUEST_SIZE */
+    uint32_t width, height;
+};
+/* The smallest size a window is dragged to (edges and corners of decorated
+ * surfaces); OSC_SURFACE_REQUEST_SIZE is clamped to it too. */
+#define OSC_SURFACE_MIN_W       96
+#define OSC_SURFACE_MIN_H       48
+
 /* _IOC(dir, 'C', nr, size): dir 1 write, 2 read, 3 both. */
 #define OSC_IOC(dir, nr, size)  (((uint32_t)(dir) << 30) | ((uint32_t)(size) << 16) | ('C' << 8) | (nr))
 #define OSC_COMP_CREATE         OSC_IOC(1, 0x01, sizeof(struct osc_surface_create))
@@ -65,6 +73,14 @@ struct osc_semantics {          /* OSC_SURFACE_SET_SEMANTICS */
 #define OSC_SURFACE_INFO        OSC_IOC(2, 0x15, sizeof(struct osc_surface_info))
 /* Published at /sys/compositor/windows/<id>/semantics for tests and accessibility. */
 #define OSC_SURFACE_SET_SEMANTICS OSC_IOC(1, 0x16, sizeof(struct osc_semantics))
+/* A new buffer of this size (1..OSC_SURFACE_MAX_DIM each, stride width * 4): mmap
+ * of the fd maps it from now on; the old one stays on screen until the next
+ * OSC_SURFACE_PRESENT (damage checked against the new size) shows the new one
+ * whole. A second RESIZE before that replaces the pending buffer. */
+#define OSC_SURFACE_RESIZE      OSC_IOC(1, 0x17, sizeof(struct osc_surface_size))
+/* Asks for the OSC_EV_RESIZE a window-edge drag would send (size clamped to
+ * OSC_SURFACE_MIN_W/H and OSC_SURFACE_MAX_DIM): for programs and tests. */
+#define OSC_SURFACE_REQUEST_SIZE OSC_IOC(1, 0x18, sizeof(struct osc_surface_size))
 
 /* read() on a surface fd: whole records, oldest first. */
 struct osc_event {
@@ -86,6 +102,9 @@ struct osc_event {
 #define OSC_EV_FOCUS_OUT        8
 #define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
 #define OSC_EV_POINTER_WHEEL    10      /* value: notches, > 0 up (REL_WHEEL's sign) */
+#define OSC_EV_RESIZE           11      /* x, y: the width and height the window manager
+                                           asks for; the client answers with
+                                           OSC_SURFACE_RESIZE and a present (or ignores it) */
 
 /* cursor_shape_set (0x4B2) shapes; OSC_CURSOR_HIDDEN draws nothing. */
 #define OSC_CURSOR_ARROW        0

@@ -1,7 +1,8 @@
 /* ui-demo: a small libui app on the compositor (a greeter with a text field, a
  * button, a toggle and a list), used by tests/qemu/ui_demo.py and make run. It
  * prints its semantics tree ("SEM ..." lines) when it has drawn its first frame
- * and after each greeting, so a test finds widgets by role and label. */
+ * and after each greeting, so a test finds widgets by role and label; after a
+ * resize has been drawn, RESIZED w h and the tree again. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,7 @@ int main(int argc, char **argv)
     ui_set_items(list, fruit, 8);
 
     bool announced = false;
+    int shown_w = win.ui.w, shown_h = win.ui.h;
     for (;;) {
         int r = ui_surface_dispatch(&win, 100);
         if (r != 0)
@@ -77,6 +79,12 @@ int main(int argc, char **argv)
             printf("READY\n");
             fflush(stdout);
             announced = true;
+        }
+        if ((win.ui.w != shown_w || win.ui.h != shown_h) && !win.frame_pending && !win.ui.damaged &&
+            !win.ui.needs_layout) {
+            shown_w = win.ui.w, shown_h = win.ui.h;
+            printf("RESIZED %d %d\n", shown_w, shown_h);
+            print_semantics();
         }
     }
     printf("CLOSED\n");

@@ -42,6 +42,8 @@ static int cell_w, cell_h, ascent;
 static int surf_fd = -1, master = -1;
 static pid_t child;
 static pixman_image_t *img;
+static void *pixels;
+static size_t pixels_len;
 static int sig_pipe[2];
 static int back;                    /* rows scrolled back into the scrollback */
 static bool frame_pending, repaint_all;
@@ -151,8 +153,8 @@ static int open_surface(int x, int y)
     struct osc_surface_info info;
     if (surf_fd < 0 || ioctl(surf_fd, OSC_SURFACE_INFO, &info) < 0)
         return -1;
-    void *pixels = mmap(NULL, (size_t)info.stride * info.height, PROT_READ | PROT_WRITE,
-                        MAP_SHARED, surf_fd, 0);
+    pixels_len = (size_t)info.stride * info.height;
+    pixels = mmap(NULL, pixels_len, PROT_READ | PROT_WRITE, MAP_SHARED, surf_fd, 0);
     if (pixels == MAP_FAILED)
         return -1;
     img = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, pixels, (int)info.stride);
@@ -412,6 +414,59 @@ static void key(const struct osc_event *ev)
     }
 }
 
+static void print_grid(void)
+{
+    printf("GRID %d %d %d %d %d\n", vt.cols, vt.rows, cell_w, cell_h, PAD);
+    fflush(stdout);
+}
+
+/* The window manager asked for w x h: the grid takes the whole cells that fit
+ * (the window snaps to them), keeps its content (vt_resize), and the shell is
+ * told through TIOCSWINSZ (SIGWINCH). The new buffer is painted whole; the old
+ * one stays on screen until it is presented. */
+static void resize(int w, int h)
+{
+    int cols = (w - 2 * PAD) / cell_w, rows = (h - 2 * PAD) / cell_h;
+    cols = cols < 2 ? 2 : cols > 400 ? 400 : cols;
+    rows = rows < 2 ? 2 : rows > 200 ? 200 : rows;
+    if (cols == vt.cols && rows == vt.rows)
+        return;
+    char **pub = calloc((size_t)rows, sizeof(*pub));
+    if (!pub)
+        return;
+    int old_rows = vt.rows;
+    if (vt_resize(&vt, rows, cols) < 0) {
+        free(pub);
+        return;
+    }
+    for (int r = 0; r < old_rows; r++)
+        free(published[r]);
+    free(published);
+    published = pub;
+    w = cols * cell_w + 2 * PAD, h = rows * cell_h + 2 * PAD;
+    struct osc_surface_size z = { (uint32_t)w, (uint32_t)h };
+    void *px = MAP_FAILED;
+    if (ioctl(surf_fd, OSC_SURFACE_RESIZE, &z) == 0)
+        px = mmap(NULL, (size_t)w * 4 * h, PROT_READ | PROT_WRITE, MAP_SHARED, surf_fd, 0);
+    pixman_image_t *n = px != MAP_FAILED ? pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, px, w * 4) : NULL;
+    if (n) {
+        pixman_image_unref(img);
+        munmap(pixels, pixels_len);
+        img = n, pixels = px, pixels_len = (size_t)w * 4 * h;
+        ui_fill_rect(img, (struct ui_rect){ 0, 0, w, h }, TERM_BG);
+    } else if (px != MAP_FAILED) {
+        munmap(px, (size_t)w * 4 * h);
+    }
+    back = 0;
+    sel.on = sel.dragging = false;
+    drawn_cx = drawn_cy = -1;
+    repaint_all = true;
+    struct winsize ws = { (unsigned short)rows, (unsigned short)cols,
+                          (unsigned short)(cols * cell_w), (unsigned short)(rows * cell_h) };
+    ioctl(master, TIOCSWINSZ, &ws);
+    print_grid();
+}
+
 /* Returns 1 when the window was asked to close. */
 static int surface_events(void)
 {
@@ -435,6 +490,9 @@ static int surface_events(void)
             break;
         case OSC_EV_CLOSE_REQUEST:
             return 1;
+        case OSC_EV_RESIZE:
+            resize(ev[i].x, ev[i].y);
+            break;
         }
     }
     return 0;
@@ -492,8 +550,7 @@ int main(int argc, char **argv)
     sigaction(SIGCHLD, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    printf("GRID %d %d %d %d %d\n", cols, rows, cell_w, cell_h, PAD);
-    fflush(stdout);
+    print_grid();
 
     repaint_all = true;
     bool ready = false, changed = false, closing = false;

@@ -105,6 +105,35 @@ void ui_surface_close(struct ui_surface_window *sw)
     sw->fd = sw->comp_fd = -1;
 }
 
+/* The window manager asked for w x h: a new buffer of that size (the old one
+ * stays on screen until the repaint presents the new one), laid out and painted
+ * whole. On failure the window keeps its size. */
+static void resize(struct ui_surface_window *sw, int w, int h)
+{
+    if (w == sw->ui.w && h == sw->ui.h)
+        return;
+    struct osc_surface_size z = { (uint32_t)w, (uint32_t)h };
+    if (ioctl(sw->fd, OSC_SURFACE_RESIZE, &z) < 0)
+        return;
+    size_t len = (size_t)w * 4 * (size_t)h;
+    void *px = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sw->fd, 0);
+    if (px == MAP_FAILED)
+        return;
+    pixman_image_t *img = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, px, w * 4);
+    if (!img) {
+        munmap(px, len);
+        return;
+    }
+    pixman_image_unref(sw->ui.target);
+    munmap(sw->pixels, sw->map_len);
+    sw->pixels = px;
+    sw->map_len = len;
+    sw->ui.target = img;
+    sw->ui.w = w;
+    sw->ui.h = h;
+    sw->ui.needs_layout = true;
+}
+
 /* One compositor event as libui events. */
 static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
 {
@@ -141,6 +170,9 @@ static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
         break;
     case OSC_EV_CLOSE_REQUEST:
         sw->close_requested = true;
+        return;
+    case OSC_EV_RESIZE:
+        resize(sw, ev->x, ev->y);
         return;
     default:
         return;
