@@ -4,7 +4,8 @@
  * ~/.config/oscortex/settings (ui_settings_save: atomic) a moment after they are
  * made, and every libui window follows the file, this one included. Prints
  * "SAVED <settings>" after each save; with OSC_SEMANTICS=1 (tests) its semantics
- * tree as "SETTINGS-SEM ..." lines ending "SETTINGS-SEM-END" whenever it changed. */
+ * tree as "SETTINGS-SEM ..." lines ending "SETTINGS-SEM-END" whenever it changed,
+ * after "SETTINGS-AT x y", the window's place on screen. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -251,6 +252,10 @@ int main(void)
     }
     build(screen.width, screen.height);
     bool tests = getenv("OSC_SEMANTICS") && !strcmp(getenv("OSC_SEMANTICS"), "1");
+    if (tests) {
+        printf("SETTINGS-AT %d %d\n", x, y);      /* the tree's rects are window-local */
+        fflush(stdout);
+    }
     unsigned printed = ~0u;
     int top = 0;
     long next_about = now_ms() + 1000;
