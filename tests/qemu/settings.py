@@ -4,8 +4,11 @@ the same fresh ext2 image (mke2fs -L osc-home, as `make run` makes it) on
 virtio-blk. Widgets are found through the semantics trees the desktop ("SEM")
 and Settings ("SETTINGS-SEM", window-local, placed by "SETTINGS-AT x y") print.
 
-Boot 1: the normal user's desktop (su user), a click on the Settings tile, a click
-on the "Natural scrolling" toggle.
+Boot 1: a damaged osc-home image first (vda: its block size says 512 KiB), the
+good one second (vdb); the normal user's desktop (su user), a click on the
+Settings tile, a click on the "Natural scrolling" toggle.
+  settings_bad_disk_logged       init logged the damaged disk's failed mount and
+                                 went on to the next
   settings_home_disk_mounted     init mounted the disk on /home/user, the user's
   settings_launch_overlay        the desktop's tree showed "Launching Settings"
                                  until the app's first window, then not
@@ -18,6 +21,8 @@ Boot 2: the same image; Settings run as the user.
   settings_natural_wheel         a wheel notch up over the preview list shows
                                  later rows (natural), and after the toggle is
                                  clicked off the same notch shows earlier rows
+  settings_layout_live           German (DE) chosen in the layout list: the Y key
+                                 types "z" into the field at once
   settings_disk_clean_again      e2fsck -fn clean after the second boot
 The screendump after the toggle is build/settings/settings.png (copied to
 docs/screenshots/settings.png by hand).
@@ -43,9 +48,9 @@ GUEST1 = ("grep ' /home/user ext2 rw' /proc/mounts && ls -ldn /home/user | sed '
 # Boot 2 ends once the tree after the last wheel shows the top row again.
 GUEST2 = ("sed 's/^/BOOT2 /' " + FILE + "; "
           ": > /tmp/s.log; (su user -c 'OSC_SEMANTICS=1 settings' >> /tmp/s.log 2>&1 &); "
-          "(tail -f /tmp/s.log &); " + WAIT % "mouse.natural_scroll=0" +
-          "n=0; until awk '/SAVED natural_scroll=0/{s=1} s && /Preview top row: 1\"/{f=1} "
-          "END{exit !f}' /tmp/s.log || [ $n -ge 10 ]; do sleep 1; n=$((n+1)); done; echo DONE")
+          "(tail -f /tmp/s.log &); " + WAIT % "keyboard.layout=de" +
+          "n=0; until grep -q 'value=\"z\"' /tmp/s.log || [ $n -ge 8 ]; do sleep 1; n=$((n+1)); done; "
+          "echo DONE")
 state = {"wheels": []}
 
 
@@ -129,6 +134,19 @@ def boot2_toggle_off(qmp, text):
 def boot2_wheel_again(qmp, text):
     time.sleep(0.5)
     wheel_up(qmp, text, ("list", "Scroll preview"))
+    time.sleep(0.5)
+    t = trees(text, "SETTINGS-SEM")
+    r = t[-1].get(("list", "Keyboard layout")) if t else None
+    if r:                       # its second row (of two): German
+        ox, oy = origin(text)
+        click_at(qmp, ox + r[0] + r[2] // 2, oy + r[1] + r[3] * 3 // 4)
+
+
+def boot2_type(qmp, text):
+    p = centre(text, ("text_field", "Try the layout"))
+    if p:
+        click_at(qmp, *p)
+        qmp.command("send-key", keys=[{"type": "qcode", "data": "y"}])
 
 
 def e2fsck(img):
@@ -145,14 +163,27 @@ def main():
     subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-L", "osc-home",
                     "-E", "root_owner=1000:1000", img, "64M"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bad = os.path.join(tmp, "bad.img")
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-L", "osc-home", bad, "2M"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(bad, "r+b") as f:     # s_log_block_size: 1024 << 9, no ext2 of ours
+        f.seek(1024 + 24)
+        f.write((9).to_bytes(4, "little"))
     drive = ["-drive", "file=%s,if=virtio,format=raw" % img]
     try:
         text = run_with_qmp(None, [("SEM-END", click_tile),
                                    ("SETTINGS-SEM-END", click_toggle),
                                    ("SAVED natural_scroll=1", shoot)],
-                            qemu_args=QEMU + drive, timeout=60, command=GUEST1,
-                            name="settings1", watchdog=25)
+                            qemu_args=QEMU + ["-drive", "file=%s,if=virtio,format=raw" % bad] + drive,
+                            timeout=60, command=GUEST1, name="settings1", watchdog=25)
         tail = "\n".join(l for l in text.splitlines() if "SEM" not in l)[-1500:]
+        with open(os.path.join(ROOT, "build", "osc-run", "last.log"), errors="replace") as f:
+            serial = f.read()
+        init_lines = "\n".join(l for l in serial.splitlines() if l.startswith("[init]"))[-1000:]
+        rep.check("settings_bad_disk_logged",
+                  "[init] home disk /dev/vda: mount on /home/user failed" in serial and
+                  "[init] home disk /dev/vdb mounted on /home/user" in serial,
+                  "no log line for the bad disk, or the good one not mounted", init_lines)
         rep.check("settings_home_disk_mounted",
                   re.search(r"^HOMEDIR d\S+ +\d+ 1000 +1000 ", text, re.M) is not None,
                   "home not mounted or not the user's", tail)
@@ -176,7 +207,8 @@ def main():
 
         text2 = run_with_qmp(None, [("SETTINGS-SEM-END", boot2_first_tree),
                                     ("Preview top row: 4", boot2_toggle_off),
-                                    ("SAVED natural_scroll=0", boot2_wheel_again)],
+                                    ("SAVED natural_scroll=0", boot2_wheel_again),
+                                    ("layout=de", boot2_type)],
                              qemu_args=QEMU + drive, timeout=60, command=GUEST2,
                              name="settings2", watchdog=25)
         tail2 = "\n".join(l for l in text2.splitlines() if "SEM" not in l)[-1500:]
@@ -191,6 +223,9 @@ def main():
                   None not in state["wheels"],
                   "top rows in order %s (speed 3: natural up 1->4, traditional 4->1)" % order,
                   tail2)
+        rep.check("settings_layout_live", "layout=de" in text2 and
+                  re.search(r'^SETTINGS-SEM \d+ \d+ text_field "Try the layout" value="z"', text2, re.M)
+                  is not None, "the field never read z", tail2)
         code, out = e2fsck(img)
         rep.check("settings_disk_clean_again", code == 0, "e2fsck exit %d" % code, out[-800:])
     finally:

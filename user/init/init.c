@@ -212,34 +212,44 @@ static void user_dir(const char *path)
         say("home disk: chown %s: %s", path, strerror(errno));
 }
 
+static int by_dev_name(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* The first labelled disk (in name order) that mounts; a bad one (a damaged
+ * filesystem, a device that fails) costs a log line, and the next is tried. */
 static void mount_home(void)
 {
+    static char names[32][64];
+    int n = 0;
     DIR *d = opendir("/dev");
     struct dirent *e;
-    char dev[300] = "";
-    while (d && (e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, "vd", 2) != 0 && strncmp(e->d_name, "nvme", 4) != 0)
-            continue;
-        snprintf(dev, sizeof dev, "/dev/%s", e->d_name);
-        if (is_home_disk(dev))
-            break;
-        dev[0] = '\0';
-    }
+    while (d && n < 32 && (e = readdir(d)) != NULL)
+        if ((!strncmp(e->d_name, "vd", 2) || !strncmp(e->d_name, "nvme", 4)) &&
+            strlen(e->d_name) < sizeof names[0])
+            strcpy(names[n++], e->d_name);
     if (d)
         closedir(d);
-    if (!dev[0])
-        return;                     /* no home disk: nothing to say on every boot */
-    if (mount(dev, HOME_DIR, "ext2", MS_NOATIME, NULL) != 0) {
-        say("home disk %s: mount on %s failed: %s; the home stays in memory", dev, HOME_DIR,
-            strerror(errno));
-        return;
+    qsort(names, n, sizeof names[0], by_dev_name);
+    for (int i = 0; i < n && !home_mounted; i++) {
+        char dev[80];
+        snprintf(dev, sizeof dev, "/dev/%.63s", names[i]);
+        if (!is_home_disk(dev))
+            continue;
+        if (mount(dev, HOME_DIR, "ext2", MS_NOATIME, NULL) != 0) {
+            say("home disk %s: mount on %s failed: %s", dev, HOME_DIR, strerror(errno));
+            continue;
+        }
+        home_mounted = true;
+        user_dir(HOME_DIR);
+        chmod(HOME_DIR, 0700);
+        user_dir(HOME_DIR "/.config");
+        user_dir(HOME_DIR "/.config/oscortex");
+        say("home disk %s mounted on %s", dev, HOME_DIR);
     }
-    home_mounted = true;
-    user_dir(HOME_DIR);
-    chmod(HOME_DIR, 0700);
-    user_dir(HOME_DIR "/.config");
-    user_dir(HOME_DIR "/.config/oscortex");
-    say("home disk %s mounted on %s", dev, HOME_DIR);
+    if (!home_mounted)
+        say("no home disk (ext2 labelled %s): %s stays in memory", HOME_LABEL, HOME_DIR);
 }
 
 /* Before power-off or restart (every process is gone by then): the disk left
