@@ -2,9 +2,9 @@
  * with a tile per app bundle in /Applications, a top bar with the clock, a dock
  * of running apps, a "Launching <app>" overlay from the tile click until the
  * app's first window is on screen, and a notice with "Reopen" when an app
- * crashes. Apps start through osc-launch (a home core each). Prints "[shell] desktop rendered" after
- * its first frame and, with OSC_SEMANTICS=1 in its environment (tests), its
- * semantics tree ("SEM ..." lines, then "SEM-END") whenever it changes. */
+ * crashes. Apps start through osc-launch (a home core each). Prints "[shell]
+ * desktop rendered" after its first frame and, with OSC_SEMANTICS=1 in its
+ * environment (tests), its semantics tree ("SEM ..." lines, then "SEM-END") whenever it changes. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
