@@ -4,7 +4,8 @@
  * app's first window is on screen, and a notice with "Reopen" when an app
  * crashes. Apps start through osc-launch (a home core each). Prints "[shell]
  * desktop rendered" after its first frame and, with OSC_SEMANTICS=1 in its
- * environment (tests), its semantics tree ("SEM ..." lines, then "SEM-END") whenever it changes. */
+ * environment (tests), its semantics tree ("SEM ..." lines, then "SEM-END")
+ * whenever it changes. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
