@@ -169,9 +169,18 @@ CONSOLE ?= 0
 $(BUILD)/desktop.iso: $(BUILD)/kernel.elf $(BUILD)/initramfs-product.cpio tools/mkiso.sh
 	@echo "  ISO     $@"
 	@INITRAMFS=$(BUILD)/initramfs-product.cpio bash tools/mkiso.sh $@ "osc.desktop=1"
-run: iso $(BUILD)/desktop.iso
+# The user's home disk: an ext2 image labelled osc-home (init mounts it on
+# /home/user), made once and kept, so settings and files survive `make run` after
+# `make run`; `rm build/home.img` starts afresh. Attached as virtio-blk.
+HOME_IMG := $(BUILD)/home.img
+$(HOME_IMG):
 	@bash tools/setup.sh --quiet
-	UEFI=$(UEFI) bash tools/run.sh $(if $(filter 1,$(CONSOLE)),$(BUILD)/oscortex.iso,$(BUILD)/desktop.iso)
+	@mkdir -p $(dir $@)
+	@echo "  MKFS    $@ (ext2, 64 MiB, label osc-home)"
+	@rm -f $@.tmp && mkfs.ext2 -q -F -L osc-home -E root_owner=1000:1000 $@.tmp 64M && mv $@.tmp $@
+run: iso $(BUILD)/desktop.iso $(HOME_IMG)
+	@bash tools/setup.sh --quiet
+	UEFI=$(UEFI) HOME_IMG=$(HOME_IMG) bash tools/run.sh $(if $(filter 1,$(CONSOLE)),$(BUILD)/oscortex.iso,$(BUILD)/desktop.iso)
 
 test:
 	@bash tools/setup.sh --quiet

@@ -3,7 +3,8 @@
 # --print-cmd). With a display ($DISPLAY / $WAYLAND_DISPLAY) the screen opens in a
 # window; otherwise it goes to a local VNC port. The serial console is on this
 # terminal either way (Ctrl-A X quits, Ctrl-A C toggles the QEMU monitor).
-# UEFI=1 boots with OVMF instead of SeaBIOS.
+# UEFI=1 boots with OVMF instead of SeaBIOS. HOME_IMG=PATH attaches that disk image
+# (make run's build/home.img, the user's home) as virtio-blk.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 iso=${1:-$root/build/oscortex.iso}
@@ -18,6 +19,12 @@ if [ "${UEFI:-0}" = 1 ]; then
 fi
 mapfile -t cmd < <(python3 "$root/tools/qemu_run.py" --print-cmd "${fw[@]}" "$iso")
 [ ${#cmd[@]} -gt 0 ] || exit 1
+
+disk=()
+if [ -n "${HOME_IMG:-}" ]; then
+    [ -f "$HOME_IMG" ] && disk=(-drive "file=$HOME_IMG,if=virtio,format=raw") ||
+        echo "run: no $HOME_IMG: the home stays in memory" >&2
+fi
 
 display=()
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
@@ -48,6 +55,6 @@ PY
     echo "run: no display; screen on VNC 127.0.0.1:$((5900 + n))"
 fi
 echo "run: serial console below; Ctrl-A X quits QEMU, Ctrl-A C toggles the monitor"
-echo "run: ${cmd[*]} ${display[*]} -serial mon:stdio"
+echo "run: ${cmd[*]} ${disk[*]} ${display[*]} -serial mon:stdio"
 # Not exec: the trap removes the OVMF variable copy when QEMU ends.
-"${cmd[@]}" "${display[@]}" -serial mon:stdio
+"${cmd[@]}" "${disk[@]}" "${display[@]}" -serial mon:stdio

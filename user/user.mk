@@ -17,8 +17,10 @@ USER_DEMO       := $(BUILD)/user/musl/osc-demo-window
 USER_UI_DEMO    := $(BUILD)/user/musl/ui-demo
 USER_DESKTOP    := $(BUILD)/user/musl/desktop
 USER_TERMINAL   := $(BUILD)/user/musl/terminal
+USER_SETTINGS   := $(BUILD)/user/musl/settings
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
-                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL)
+                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL) \
+                   $(USER_SETTINGS)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -110,6 +112,13 @@ $(USER_TERMINAL): $(TERMINAL_SRCS) $(wildcard user/apps/terminal/*.h) $(LIBUI_MU
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/terminal -o $@ $(TERMINAL_SRCS) \
 	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+
+# The Settings app (settings persist through libui's ui_settings.c).
+SETTINGS_SRCS := $(wildcard user/apps/settings/*.c)
+$(USER_SETTINGS): $(SETTINGS_SRCS) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $(SETTINGS_SRCS) $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
 user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)

@@ -17,8 +17,10 @@
  * halt with reboot(2).
  * The kernel turns PID 1's exit into the emulator's exit status (docs/testing.md).
  * The kernel mounts /, /dev, /tmp, /proc, /sys; with root=DEV (and `ro`) on the
- * command line init first switches to that disk (root.c). Logs go to fd 1 (the
- * console) with plain write(2), prefixed "[init]". */
+ * command line init first switches to that disk (root.c); it mounts the home disk
+ * (an ext2 filesystem labelled "osc-home", as `make run` makes it) on /home/user
+ * in normal and osc-run modes, and unmounts it before the system goes down.
+ * Logs go to fd 1 (the console) with plain write(2), prefixed "[init]". */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -30,8 +32,10 @@
 #include <signal.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -173,6 +177,96 @@ static int wait_for(pid_t pid)
     }
 }
 
+/* --- the home disk ------------------------------------------------------------- */
+
+/* The user's files on a disk: the first whole disk or partition under /dev
+ * (virtio-blk or NVMe) holding ext2 labelled HOME_LABEL is mounted on the user's
+ * home. Without one the home stays in the initramfs's memory, as before. */
+#define HOME_LABEL   "osc-home"
+#define HOME_DIR     "/home/user"
+#define HOME_ID      1000
+static bool home_mounted;
+
+/* An ext2 superblock (1024 bytes in: magic 0xEF53 at 56, the volume name's 16
+ * bytes at 120) with our label. */
+static bool is_home_disk(const char *dev)
+{
+    unsigned char sb[136];
+    int fd = open(dev, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = pread(fd, sb, sizeof sb, 1024);
+    close(fd);
+    return n == (ssize_t)sizeof sb && sb[56] == 0x53 && sb[57] == 0xef &&
+           !strncmp((const char *)sb + 120, HOME_LABEL, 16);
+}
+
+/* A directory of the user's, made if missing and given to them. */
+static void user_dir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        say("home disk: mkdir %s: %s", path, strerror(errno));
+        return;
+    }
+    if (stat(path, &st) == 0 && (st.st_uid != HOME_ID || st.st_gid != HOME_ID) &&
+        chown(path, HOME_ID, HOME_ID) != 0)
+        say("home disk: chown %s: %s", path, strerror(errno));
+}
+
+static int by_dev_name(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* The first labelled disk (in name order) that mounts; a bad one (a damaged
+ * filesystem, a device that fails) costs a log line, and the next is tried. */
+static void mount_home(void)
+{
+    static char names[32][64];
+    int n = 0;
+    DIR *d = opendir("/dev");
+    struct dirent *e;
+    while (d && n < 32 && (e = readdir(d)) != NULL)
+        if ((!strncmp(e->d_name, "vd", 2) || !strncmp(e->d_name, "nvme", 4)) &&
+            strlen(e->d_name) < sizeof names[0])
+            strcpy(names[n++], e->d_name);
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof names[0], by_dev_name);
+    for (int i = 0; i < n && !home_mounted; i++) {
+        char dev[80];
+        snprintf(dev, sizeof dev, "/dev/%.63s", names[i]);
+        if (!is_home_disk(dev))
+            continue;
+        if (mount(dev, HOME_DIR, "ext2", MS_NOATIME, NULL) != 0) {
+            say("home disk %s: mount on %s failed: %s", dev, HOME_DIR, strerror(errno));
+            continue;
+        }
+        home_mounted = true;
+        user_dir(HOME_DIR);
+        chmod(HOME_DIR, 0700);
+        user_dir(HOME_DIR "/.config");
+        user_dir(HOME_DIR "/.config/oscortex");
+        say("home disk %s mounted on %s", dev, HOME_DIR);
+    }
+    if (!home_mounted)
+        say("no home disk (ext2 labelled %s): %s stays in memory", HOME_LABEL, HOME_DIR);
+}
+
+/* Before power-off or restart (every process is gone by then): the disk left
+ * clean for the next boot and for e2fsck. */
+static void umount_home(void)
+{
+    if (!home_mounted)
+        return;
+    sync();
+    if (umount(HOME_DIR) != 0)
+        say("home disk: umount %s: %s", HOME_DIR, strerror(errno));
+    else
+        home_mounted = false;
+}
+
 /* --- test mode ---------------------------------------------------------------- */
 
 static int by_name(const void *a, const void *b)
@@ -271,6 +365,8 @@ static int run_tests(const char *filter)
     return failed || passed == 0 ? 1 : 0;
 }
 
+static void end_processes(void);
+
 /* --- osc-run mode --------------------------------------------------------------- */
 
 static int hexval(char c)
@@ -310,6 +406,10 @@ static int osc_run(const char *hex)
     int code = status == -1 ? 125
              : WIFEXITED(status) ? WEXITSTATUS(status)
              : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 125;
+    if (home_mounted) {         /* what the command left running may hold the disk */
+        end_processes();
+        umount_home();
+    }
     say("osc-run exit %d", code);
     return code;
 }
@@ -404,6 +504,15 @@ static void reap_for(long ms)
     }
 }
 
+/* Every other process: SIGTERM, then SIGKILL for what is left a second later. */
+static void end_processes(void)
+{
+    kill(-1, SIGTERM);
+    reap_for(SHUTDOWN_GRACE_MS);
+    kill(-1, SIGKILL);
+    reap_for(SHUTDOWN_GRACE_MS);
+}
+
 /* SIGUSR2 powers off, SIGTERM restarts, SIGUSR1 halts (busybox's convention).
  * Returns only if the kernel refused. */
 static void shut_down(int sig)
@@ -411,11 +520,9 @@ static void shut_down(int sig)
     const char *what = sig == SIGUSR2 ? "power off" : sig == SIGTERM ? "reboot" : "halt";
     int cmd = sig == SIGUSR2 ? RB_POWER_OFF : sig == SIGTERM ? RB_AUTOBOOT : RB_HALT_SYSTEM;
     say("the system is going down (%s)", what);
-    kill(-1, SIGTERM);
-    reap_for(SHUTDOWN_GRACE_MS);
-    kill(-1, SIGKILL);
-    reap_for(SHUTDOWN_GRACE_MS);
+    end_processes();
     sync();
+    umount_home();
     reboot(cmd);
     say("reboot(2) for %s failed: %s", what, strerror(errno));
 }
@@ -515,6 +622,10 @@ int main(int argc, char **argv, char **envp)
     mark_system();
     say("PID %d, command line '%s'", (int)getpid(), cmdline);
 
+    bool test_mode = cmdline_get("osctest", value, sizeof value) ||
+                     cmdline_get("test", value, sizeof value);
+    if (!test_mode)
+        mount_home();
     if (cmdline_get("osc.run", value, sizeof value))
         return osc_run(value);
     if (cmdline_get("osctest", value, sizeof value))

@@ -1,9 +1,12 @@
 /* desktop: the OSCortex shell. A full-screen desktop surface under every window
  * with a tile per app bundle in /Applications, a top bar with the clock, a dock
- * of running apps, and a notice with "Reopen" when an app crashes. Apps start
- * through osc-launch (a home core each). Prints "[shell] desktop rendered" after
- * its first frame and, with OSC_SEMANTICS=1 in its environment (tests), its
- * semantics tree ("SEM ..." lines, then "SEM-END") whenever it changes. */
+ * of running apps, a "Launching <app>" overlay from the tile click until the
+ * app's first window is on screen, and a notice with "Reopen" when an app
+ * crashes. Apps start through osc-launch (a home core each). Prints "[shell]
+ * desktop rendered" after its first frame and, with OSC_SEMANTICS=1 in its
+ * environment (tests), its semantics tree ("SEM ..." lines, then "SEM-END")
+ * whenever it changes. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +26,8 @@
 #define APPS_DIR "/Applications"
 #define LAUNCHER "/bin/osc-launch"
 #define MAX_RUNNING 16
+#define WINDOWS_DIR "/sys/compositor/windows"
+#define LAUNCH_GIVE_UP_MS 15000     /* an app with no window by then is not "launching" */
 
 static struct ui_surface_window desk;
 static struct bundle bundles[BUNDLE_MAX];
@@ -35,6 +40,9 @@ static struct running {
 } running[MAX_RUNNING];
 static int crashed_bundle = -1;
 static bool tree_changed;
+static struct ui_widget *overlay, *overlay_text;
+static pid_t launching;             /* the app the overlay waits for; 0: none */
+static struct timespec launch_start;
 
 static void say(const char *fmt, const char *a, int n)
 {
@@ -79,6 +87,56 @@ static void refresh_dock(void)
     tree_changed = true;
 }
 
+static long ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t->tv_sec) * 1000L + (now.tv_nsec - t->tv_nsec) / 1000000L;
+}
+
+static void overlay_done(const char *why)
+{
+    if (!launching)
+        return;
+    printf("[shell] launch of pid %d: %s after %ld ms\n", (int)launching, why,
+           ms_since(&launch_start));
+    fflush(stdout);
+    launching = 0;
+    overlay->box.hidden = true;
+    desk.ui.needs_layout = true;
+    tree_changed = true;
+}
+
+/* The compositor lists a window once its first frame is presented: the app is up
+ * when a window's pid is the one launched (osc-launch execs the app in place). */
+static void watch_launch(void)
+{
+    if (!launching)
+        return;
+    DIR *d = opendir(WINDOWS_DIR);
+    struct dirent *e;
+    bool shown = false;
+    while (d && !shown && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], text[24];
+        snprintf(path, sizeof(path), WINDOWS_DIR "/%s/pid", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, text, sizeof(text) - 1);
+        close(fd);
+        text[n > 0 ? n : 0] = 0;
+        shown = n > 0 && atoi(text) == (int)launching;
+    }
+    if (d)
+        closedir(d);
+    if (shown)
+        overlay_done("first window");
+    else if (ms_since(&launch_start) > LAUNCH_GIVE_UP_MS)
+        overlay_done("no window yet, overlay removed");
+}
+
 static void launch(int b)
 {
     int slot = -1;
@@ -107,6 +165,12 @@ static void launch(int b)
     }
     running[slot] = (struct running){ pid, b };
     say("launched %s (pid %d)", bundles[b].name, (int)pid);
+    char text[96];
+    snprintf(text, sizeof(text), "Launching %s", bundles[b].name);
+    ui_set_label(overlay_text, text);
+    overlay->box.hidden = false;
+    launching = pid;
+    clock_gettime(CLOCK_MONOTONIC, &launch_start);
     refresh_dock();
 }
 
@@ -148,6 +212,8 @@ static void reap(void)
                 continue;
             int b = running[i].bundle;
             running[i].pid = 0;
+            if (pid == launching)
+                overlay_done("exited before its first window");
             bool crash = WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM &&
                          WTERMSIG(status) != SIGKILL && WTERMSIG(status) != SIGHUP &&
                          WTERMSIG(status) != SIGINT;
@@ -213,6 +279,11 @@ static void build(int screen_w)
         tiles[i]->on_change = tile_clicked;
         tiles[i]->ctx = (void *)(long)i;
     }
+    overlay = ui_add(root, UI_ROLE_PANEL, "Launching");
+    overlay->box.dir = UI_ROW;
+    overlay->box.align = UI_ALIGN_CENTER;
+    overlay_text = ui_add(overlay, UI_ROLE_LABEL, "");
+    overlay->box.hidden = true;
     notice = ui_add(root, UI_ROLE_PANEL, "Notice");
     notice->box.dir = UI_ROW;
     notice->box.align = UI_ALIGN_CENTER;
@@ -255,9 +326,10 @@ int main(void)
     bool rendered = false;
     tree_changed = true;
     for (;;) {
-        if (ui_surface_dispatch(&desk, 250) < 0 && errno != EINTR)
+        if (ui_surface_dispatch(&desk, launching ? 30 : 250) < 0 && errno != EINTR)
             break;
         reap();
+        watch_launch();
         update_clock();
         if (!desk.frame_pending && !desk.ui.damaged && !desk.ui.needs_layout) {
             if (!rendered) {

@@ -34,7 +34,6 @@
 #define PAD       4
 #define SCROLLBACK 1000
 #define IDLE_MS   200
-#define WHEEL_ROWS 3
 
 static struct vt vt;
 static struct ui_font *font, *bold_font;
@@ -406,7 +405,7 @@ static void key(const struct osc_event *ev)
     }
     char text[8], out[64];
     /* The character under the modifiers: vt_key makes Ctrl+C into ^C. */
-    ui_key_text(UI_LAYOUT_US, (int)ev->code, mods & UI_MOD_SHIFT, text);
+    ui_key_text(ui_settings_current()->layout, (int)ev->code, mods & UI_MOD_SHIFT, text);
     size_t n = vt_key(&vt, (int)ev->code, mods, text, out, sizeof(out));
     if (n) {
         scroll_view(-back);
@@ -486,7 +485,9 @@ static int surface_events(void)
             pointer(&ev[i]);
             break;
         case OSC_EV_POINTER_WHEEL:
-            scroll_view(ev[i].value * WHEEL_ROWS);
+            /* The user's direction and speed (libui's settings; 3 rows a notch
+             * up into the scrollback by default). */
+            scroll_view(-ui_settings_wheel_rows(ui_settings_current(), ev[i].value));
             break;
         case OSC_EV_CLOSE_REQUEST:
             return 1;

@@ -265,3 +265,40 @@ void ui_surface_close(struct ui_surface_window *sw);
  * Returns 1 once the compositor asked the window to close, 0 otherwise, -1 on
  * an error (errno). */
 int ui_surface_dispatch(struct ui_surface_window *sw, int timeout_ms);
+
+/* ---- Settings ------------------------------------------------------------------
+ * The user's desktop settings, a small key=value file ($HOME/.config/oscortex/
+ * settings) that the Settings app writes atomically and every libui window reads:
+ * wheel events become rows by the scroll direction and speed, keys become text by
+ * the layout. A window re-reads the file when it changes, so changes apply live. */
+#define UI_SCROLL_SPEED_MIN     1
+#define UI_SCROLL_SPEED_MAX     10
+#define UI_SCROLL_SPEED_DEFAULT 3
+struct ui_settings {
+    bool natural_scroll;        /* content follows the fingers: a notch up shows later rows */
+    int scroll_speed;           /* rows per wheel notch, MIN..MAX */
+    enum ui_layout_id layout;
+};
+
+void ui_settings_defaults(struct ui_settings *s);
+/* Applies the key=value lines of text (n bytes) over what s holds: known keys
+ * with valid values are taken; comments (#), blank lines, unknown keys and bad
+ * values are skipped. Returns how many values were taken. */
+int ui_settings_parse(struct ui_settings *s, const char *text, size_t n);
+/* The file's text for s (as snprintf: the length it needed). */
+size_t ui_settings_format(const struct ui_settings *s, char *buf, size_t n);
+/* $HOME/.config/oscortex/settings into buf; -1 without HOME or room. */
+int ui_settings_path(char *buf, size_t n);
+/* Defaults, then the file at path (NULL: the user's). -1 (errno) when it cannot
+ * be read; s then holds the defaults. */
+int ui_settings_load(struct ui_settings *s, const char *path);
+/* Writes s to path (NULL: the user's) atomically: a temporary file beside it,
+ * fsync, rename over, fsync of the directory; the directories are made as
+ * needed. 0, or -1 (errno) with the old file untouched. */
+int ui_settings_save(const struct ui_settings *s, const char *path);
+/* The user's settings, re-read whenever the file changed (another inode, mtime
+ * or size) since the last call; defaults while there is no file. */
+const struct ui_settings *ui_settings_current(void);
+/* Rows a wheel turn scrolls (ui_event.wheel: positive shows later rows) for
+ * notches as the compositor reports them (positive = wheel turned up). */
+int ui_settings_wheel_rows(const struct ui_settings *s, int notches);

@@ -156,14 +156,17 @@ static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
         break;
     case OSC_EV_POINTER_WHEEL:
         e.type = UI_EV_WHEEL;
-        e.wheel = -ev->value;       /* a notch up shows earlier rows */
+        /* Direction and rows per notch from the user's settings (ui_settings.c). */
+        e.wheel = ui_settings_wheel_rows(ui_settings_current(), ev->value);
         break;
     case OSC_EV_KEY:
         if (ev->value == 0)
             return;                 /* press and repeat type; release does not */
         e.type = UI_EV_KEY_DOWN;
         e.key = (int)ev->code;
-        ui_key_text(sw->layout, e.key, e.mods, e.text);
+        /* The app's own layout if it chose one, else the user's setting. */
+        ui_key_text(sw->layout != UI_LAYOUT_US ? sw->layout : ui_settings_current()->layout,
+                    e.key, e.mods, e.text);
         break;
     case OSC_EV_FOCUS_OUT:
         e.type = UI_EV_FOCUS_OUT;

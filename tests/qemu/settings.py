@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""The Settings app and the home disk, end to end: two boots (usb-tablet, QMP) with
+the same fresh ext2 image (mke2fs -L osc-home, as `make run` makes it) on
+virtio-blk. Widgets are found through the semantics trees the desktop ("SEM")
+and Settings ("SETTINGS-SEM", window-local, placed by "SETTINGS-AT x y") print.
+
+Boot 1: a damaged osc-home image first (vda: its block size says 512 KiB), the
+good one second (vdb); the normal user's desktop (su user), a click on the
+Settings tile, a click on the "Natural scrolling" toggle.
+  settings_bad_disk_logged       init logged the damaged disk's failed mount and
+                                 went on to the next
+  settings_home_disk_mounted     init mounted the disk on /home/user, the user's
+  settings_launch_overlay        the desktop's tree showed "Launching Settings"
+                                 until the app's first window, then not
+  settings_toggle_saved          Settings saved natural_scroll=1; the guest read
+                                 it from ~/.config/oscortex/settings (uid 1000)
+  settings_disk_clean            e2fsck -fn of the image on the host: clean, and
+                                 debugfs reads the file with natural_scroll=1
+Boot 2: the same image; Settings run as the user.
+  settings_survive_reboot        the toggle is on in Settings' tree
+  settings_natural_wheel         a wheel notch up over the preview list shows
+                                 later rows (natural), and after the toggle is
+                                 clicked off the same notch shows earlier rows
+  settings_layout_live           German (DE) chosen in the layout list: the Y key
+                                 types "z" into the field at once
+  settings_disk_clean_again      e2fsck -fn clean after the second boot
+The screendump after the toggle is build/settings/settings.png (copied to
+docs/screenshots/settings.png by hand).
+usage: settings.py"""
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+from common import ROOT, Reporter
+from gui import abs_move, click_at, screendump, semantics
+from input import run_with_qmp
+
+OUT = os.path.join(ROOT, "build", "settings")
+FILE = "/home/user/.config/oscortex/settings"
+QEMU = ["-device", "qemu-xhci", "-device", "usb-tablet"]
+WAIT = "n=0; while ! grep -q '%s' " + FILE + " 2>/dev/null && [ $n -lt 25 ]; do sleep 1; n=$((n+1)); done; "
+GUEST1 = ("grep ' /home/user ext2 rw' /proc/mounts && ls -ldn /home/user | sed 's/^/HOMEDIR /'; "
+          "(su user -c 'OSC_SEMANTICS=1 desktop' &); " + WAIT % "mouse.natural_scroll=1" +
+          "sleep 1; ls -ln " + FILE + " | sed 's/^/FILE /'; sed 's/^/READ /' " + FILE + "; echo DONE")
+# Boot 2 ends once the tree after the last wheel shows the top row again.
+GUEST2 = ("sed 's/^/BOOT2 /' " + FILE + "; "
+          ": > /tmp/s.log; (su user -c 'OSC_SEMANTICS=1 settings' >> /tmp/s.log 2>&1 &); "
+          "(tail -f /tmp/s.log &); " + WAIT % "keyboard.layout=de" +
+          "n=0; until grep -q 'value=\"z\"' /tmp/s.log || [ $n -ge 8 ]; do sleep 1; n=$((n+1)); done; "
+          "echo DONE")
+state = {"wheels": []}
+
+
+def trees(text, prefix):
+    """Each complete tree a program printed (lines PREFIX ... up to PREFIX-END),
+    as {(role, label): (x, y, w, h, value)} plus the raw state bits by key."""
+    out, cur = [], []
+    for line in text.splitlines():
+        if line == prefix + "-END":
+            block = "\n".join("SEM " + l[len(prefix) + 1:] for l in cur)
+            out.append(semantics(block))
+            cur = []
+        elif line.startswith(prefix + " "):
+            cur.append(line)
+    return out
+
+
+def states(text, prefix):
+    """{label: state} for the last tree's widgets."""
+    last = text.rsplit(prefix + "-END", 2)
+    block = last[-2] if len(last) >= 2 else ""
+    return {m.group(1): int(m.group(2)) for m in
+            re.finditer(r'^' + prefix + r' \d+ \d+ \w+ "((?:[^"\\]|\\.)*)".* state=(\d+)', block, re.M)}
+
+
+def origin(text):
+    m = re.search(r"^SETTINGS-AT (-?\d+) (-?\d+)", text, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def centre(text, key):
+    t = trees(text, "SETTINGS-SEM")
+    r = t[-1].get(key) if t else None
+    if not r:
+        return None
+    ox, oy = origin(text)
+    return ox + r[0] + r[2] // 2, oy + r[1] + r[3] // 2
+
+
+def wheel_up(qmp, text, key):
+    p = centre(text, key)
+    if p:
+        abs_move(qmp, *p)
+        time.sleep(0.3)
+        for down in (True, False):
+            qmp.command("input-send-event", events=[
+                {"type": "btn", "data": {"down": down, "button": "wheel-up"}}])
+            time.sleep(0.1)
+    state["wheels"].append(p)
+
+
+def click_tile(qmp, text):
+    t = trees(text, "SEM")
+    r = t[-1].get(("tile", "Settings")) if t else None
+    if r:
+        click_at(qmp, r[0] + r[2] // 2, r[1] + min(r[3] // 2, 56))
+
+
+def click_toggle(qmp, text):
+    time.sleep(0.3)
+    p = centre(text, ("toggle", "Natural scrolling"))
+    if p:
+        click_at(qmp, *p)
+
+
+def shoot(qmp):
+    time.sleep(0.5)
+    state["shot"] = screendump(qmp, OUT, "settings")
+
+
+def boot2_first_tree(qmp, text):
+    state["boot2_states"] = states(text, "SETTINGS-SEM")
+    wheel_up(qmp, text, ("list", "Scroll preview"))
+
+
+def boot2_toggle_off(qmp, text):
+    time.sleep(0.5)
+    click_toggle(qmp, text)
+
+
+def boot2_wheel_again(qmp, text):
+    time.sleep(0.5)
+    wheel_up(qmp, text, ("list", "Scroll preview"))
+    time.sleep(0.5)
+    t = trees(text, "SETTINGS-SEM")
+    r = t[-1].get(("list", "Keyboard layout")) if t else None
+    if r:                       # its second row (of two): German
+        ox, oy = origin(text)
+        click_at(qmp, ox + r[0] + r[2] // 2, oy + r[1] + r[3] * 3 // 4)
+
+
+def boot2_type(qmp, text):
+    p = centre(text, ("text_field", "Try the layout"))
+    if p:
+        click_at(qmp, *p)
+        qmp.command("send-key", keys=[{"type": "qcode", "data": "y"}])
+
+
+def e2fsck(img):
+    r = subprocess.run(["e2fsck", "-fn", img], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, timeout=60)
+    return r.returncode, r.stdout
+
+
+def main():
+    rep = Reporter()
+    os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="oscortex-settings-")
+    img = os.path.join(tmp, "home.img")
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-L", "osc-home",
+                    "-E", "root_owner=1000:1000", img, "64M"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bad = os.path.join(tmp, "bad.img")
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-L", "osc-home", bad, "2M"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(bad, "r+b") as f:     # s_log_block_size: 1024 << 9, no ext2 of ours
+        f.seek(1024 + 24)
+        f.write((9).to_bytes(4, "little"))
+    drive = ["-drive", "file=%s,if=virtio,format=raw" % img]
+    try:
+        text = run_with_qmp(None, [("SEM-END", click_tile),
+                                   ("SETTINGS-SEM-END", click_toggle),
+                                   ("SAVED natural_scroll=1", shoot)],
+                            qemu_args=QEMU + ["-drive", "file=%s,if=virtio,format=raw" % bad] + drive,
+                            timeout=60, command=GUEST1, name="settings1", watchdog=25)
+        tail = "\n".join(l for l in text.splitlines() if "SEM" not in l)[-1500:]
+        with open(os.path.join(ROOT, "build", "osc-run", "last.log"), errors="replace") as f:
+            serial = f.read()
+        init_lines = "\n".join(l for l in serial.splitlines() if l.startswith("[init]"))[-1000:]
+        rep.check("settings_bad_disk_logged",
+                  "[init] home disk /dev/vda: mount on /home/user failed" in serial and
+                  "[init] home disk /dev/vdb mounted on /home/user" in serial,
+                  "no log line for the bad disk, or the good one not mounted", init_lines)
+        rep.check("settings_home_disk_mounted",
+                  re.search(r"^HOMEDIR d\S+ +\d+ 1000 +1000 ", text, re.M) is not None,
+                  "home not mounted or not the user's", tail)
+        desk = trees(text, "SEM")
+        shown = [i for i, t in enumerate(desk) if ("label", "Launching Settings") in t]
+        rep.check("settings_launch_overlay",
+                  bool(shown) and ("label", "Launching Settings") not in desk[-1] and
+                  re.search(r"launch of pid \d+: first window", text) is not None,
+                  "trees with the overlay %s of %d" % (shown, len(desk)), tail)
+        rep.check("settings_toggle_saved",
+                  "SAVED natural_scroll=1" in text and
+                  re.search(r"^READ mouse.natural_scroll=1$", text, re.M) is not None and
+                  re.search(r"^FILE -rw------- +1 1000 +1000 ", text, re.M) is not None,
+                  "no save, or the file reads otherwise", tail)
+        code, out = e2fsck(img)
+        dump = subprocess.run(["debugfs", "-R", "cat /.config/oscortex/settings", img],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              universal_newlines=True).stdout
+        rep.check("settings_disk_clean", code == 0 and "mouse.natural_scroll=1\n" in dump,
+                  "e2fsck exit %d; debugfs read %r" % (code, dump[:200]), out[-800:])
+
+        text2 = run_with_qmp(None, [("SETTINGS-SEM-END", boot2_first_tree),
+                                    ("Preview top row: 4", boot2_toggle_off),
+                                    ("SAVED natural_scroll=0", boot2_wheel_again),
+                                    ("layout=de", boot2_type)],
+                             qemu_args=QEMU + drive, timeout=60, command=GUEST2,
+                             name="settings2", watchdog=25)
+        tail2 = "\n".join(l for l in text2.splitlines() if "SEM" not in l)[-1500:]
+        st = state.get("boot2_states", {})
+        rep.check("settings_survive_reboot",
+                  "BOOT2 mouse.natural_scroll=1" in text2 and
+                  st.get("Natural scrolling", 0) & 16 != 0,
+                  "toggle state %s" % st.get("Natural scrolling"), tail2)
+        tops = re.findall(r'"Preview top row: (\d+)"', text2)
+        order = [t for i, t in enumerate(tops) if i == 0 or t != tops[i - 1]]
+        rep.check("settings_natural_wheel", order[:3] == ["1", "4", "1"] and
+                  None not in state["wheels"],
+                  "top rows in order %s (speed 3: natural up 1->4, traditional 4->1)" % order,
+                  tail2)
+        rep.check("settings_layout_live", "layout=de" in text2 and
+                  re.search(r'^SETTINGS-SEM \d+ \d+ text_field "Try the layout" value="z"', text2, re.M)
+                  is not None, "the field never read z", tail2)
+        code, out = e2fsck(img)
+        rep.check("settings_disk_clean_again", code == 0, "e2fsck exit %d" % code, out[-800:])
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+    rep.exit()
+
+
+if __name__ == "__main__":
+    main()
