@@ -111,6 +111,24 @@ $(USER_TERMINAL): $(TERMINAL_SRCS) $(wildcard user/apps/terminal/*.h) $(LIBUI_MU
 	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/terminal -o $@ $(TERMINAL_SRCS) \
 	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
+# The Canvas and System Monitor apps (their pure logic is host-tested:
+# tests/host/test_canvas_doc.c, test_procstat.c).
+USER_CANVAS   := $(BUILD)/user/musl/canvas
+USER_MONITOR  := $(BUILD)/user/musl/monitor
+USER_BINS     += $(USER_CANVAS) $(USER_MONITOR)
+CANVAS_SRCS   := $(wildcard user/apps/canvas/*.c)
+MONITOR_SRCS  := $(wildcard user/apps/monitor/*.c)
+$(USER_CANVAS): $(CANVAS_SRCS) $(wildcard user/apps/canvas/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/canvas -o $@ $(CANVAS_SRCS) \
+	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+$(USER_MONITOR): $(MONITOR_SRCS) $(wildcard user/apps/monitor/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/monitor -o $@ $(MONITOR_SRCS) \
+	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
 user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)
 	@bash tests/user-host.sh
