@@ -14,12 +14,17 @@ Canvas (/bin/canvas /tmp/drawing.png at 100,60):
                           the path and white away from it
   canvas_undo             Ctrl+Z: UNDO 0, and the screendump is white along the path
   canvas_redo             the Redo button brings the stroke back (REDO 1)
+  canvas_open_error       /nope.png typed into the File field and Open: the error
+                          is shown in the window (its status label in the tree)
   canvas_close            the close box ends it with status 0
-System Monitor (/bin/monitor at 200,80), with `sleep 1000` started for the test:
+System Monitor (/bin/monitor at 200,80), with `osc-launch sleep 1000` started
+for the test:
   monitor_ready           its tree has the Filter field, the Kill button, the
                           process list and a load bar per CPU
   monitor_lists_process   the sleep's pid typed into Filter; the first row clicked:
                           the list's selected row is that pid and "sleep"
+  monitor_home_cores      at -smp 2: a load bar per CPU, and the sleep (started
+                          through osc-launch) shows its home core, not CPU 0
   monitor_kill            Kill: the sleep died of SIGTERM (the shell's wait: 143)
 Screenshots: build/apps/canvas.png, monitor.png (copied to docs/screenshots/ by hand).
 usage: apps.py"""
@@ -39,7 +44,7 @@ OUT = os.path.join(ROOT, "build", "apps")
 CX, CY = 100, 60            # the canvas window's place
 MX, MY = 200, 80            # the monitor's
 CANVAS_W = 820
-GUEST = ("sleep 1000 & S=$!; echo SLEEPPID $S; "
+GUEST = ("osc-launch sleep 1000 & S=$!; echo SLEEPPID $S; "
          "OSC_SEMANTICS=1 canvas /tmp/drawing.png %d %d & C=$!; "
          "n=0; while [ ! -e /tmp/drawing.png ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n+1)); done; "
          "sleep 1; echo PNG-BEGIN; base64 /tmp/drawing.png; echo PNG-END; "
@@ -90,6 +95,16 @@ def undo_redo_close(qmp, text):
     tree = state.get("canvas_tree", {})
     if ("button", "Redo") in tree:
         click_at(qmp, *centre(tree[("button", "Redo")], CX, CY), pause=0.2)
+    f, o = tree.get(("text_field", "File")), tree.get(("button", "Open"))
+    if f and o:
+        click_at(qmp, *centre(f, CX, CY), pause=0.2)
+        for keys in (["ctrl", "a"], ["slash"], ["n"], ["o"], ["p"], ["e"], ["dot"], ["p"], ["n"], ["g"]):
+            qmp.command("send-key", keys=[{"type": "qcode", "data": k} for k in keys])
+            time.sleep(0.12)
+        click_at(qmp, *centre(o, CX, CY), pause=0.2)
+
+
+def close_canvas(qmp):
     time.sleep(0.3)
     click_at(qmp, CX + CANVAS_W - 12, CY - 12)         # the close box
 
@@ -166,8 +181,9 @@ def main():
     rep = Reporter()
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)
     text = run_with_qmp(None, [("[canvas] ready", draw), ("PNG-END", undo_redo_close),
+                               ('label "Could not open', close_canvas),
                                ("[monitor] ready", pick_sleep), ("SELECTED", kill)],
-                        qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
+                        qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet", "-smp", "2"],
                         timeout=70, command=GUEST, name="apps", watchdog=25)
     tail = "\n".join(l for l in text.splitlines() if not l.startswith("SEM") and
                      not re.match(r"^[A-Za-z0-9+/=]{20,}$", l))[-1500:]
@@ -217,6 +233,11 @@ def main():
     rep.check("canvas_undo", re.search(r"^UNDO 0$", text, re.M) is not None and not why,
               "; ".join(why) or "no UNDO 0", tail)
     rep.check("canvas_redo", re.search(r"^REDO 1$", text, re.M) is not None, "no REDO 1", tail)
+    after = text.split("OPEN-FAILED", 1)[-1].split("SEM-END", 1)[0] if "OPEN-FAILED" in text else ""
+    err = [k[1] for k in semantics(after) if k[0] == "label"]
+    rep.check("canvas_open_error", re.search(r"^OPEN-FAILED /nope.png: ", text, re.M) is not None and
+              any(l.startswith("Could not open /nope.png: ") for l in err),
+              "labels after Open: %s" % err, tail)
     rep.check("canvas_close", "CANVAS-EXIT 0" in text, "no clean exit", tail)
     mt = state.get("monitor_tree", {})
     bars = [k for k in mt if k[0] == "progress" and re.match(r"CPU\d+ load", k[1])]
@@ -228,6 +249,9 @@ def main():
     rep.check("monitor_lists_process", m is not None and sel is not None and
               re.match(r'^"\s*%s sleep ' % m.group(1), sel[4] or "") is not None,
               "selected row %r" % (sel[4] if sel else None), tail)
+    rep.check("monitor_home_cores", len(bars) == 2 and sel is not None and
+              re.search(r' [1-9]\d*"$', sel[4] or "") is not None,
+              "bars %s, selected row %r" % (bars, sel[4] if sel else None), tail)
     rep.check("monitor_kill", "SLEEP-EXIT 143" in text and m is not None and
               ("KILLED %s" % m.group(1)) in text, "no SIGTERM death", tail)
     rep.exit()
