@@ -25,6 +25,9 @@ for the test:
                           the list's selected row is that pid and "sleep"
   monitor_home_cores      at -smp 2: a load bar per CPU, and the sleep (started
                           through osc-launch) shows its home core, not CPU 0
+  monitor_refresh_partial the once-a-second refreshes while it sits still
+                          repaint a part of the window (REFRESH rectangles
+                          under half its area), not all of it
   monitor_kill            Kill: the sleep died of SIGTERM (the shell's wait: 143)
 Screenshots: build/apps/canvas.png, monitor.png (copied to docs/screenshots/ by hand).
 usage: apps.py"""
@@ -252,6 +255,9 @@ def main():
     rep.check("monitor_home_cores", len(bars) == 2 and sel is not None and
               re.search(r' [1-9]\d*"$', sel[4] or "") is not None,
               "bars %s, selected row %r" % (bars, sel[4] if sel else None), tail)
+    areas = [int(w) * int(h) for w, h in re.findall(r"^REFRESH -?\d+,-?\d+,(\d+),(\d+)$", text, re.M)]
+    rep.check("monitor_refresh_partial", len(areas) >= 2 and min(areas) < 640 * 600 // 2,
+              "refresh areas %s" % areas, tail)
     rep.check("monitor_kill", "SLEEP-EXIT 143" in text and m is not None and
               ("KILLED %s" % m.group(1)) in text, "no SIGTERM death", tail)
     rep.exit()

@@ -3,7 +3,8 @@
  * to the selected process. Only what changed is repainted: a CPU bar whose
  * value moved, the rows whose text changed. Usage: monitor [x y]. Prints
  * "[monitor] ready" after its first frame and, with OSC_SEMANTICS=1, its
- * semantics tree (SEM lines, then SEM-END) after each change a person made. */
+ * semantics tree (SEM lines, then SEM-END) after each change a person made and
+ * the rectangle each refresh repaints (REFRESH x,y,w,h). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -77,6 +78,16 @@ static void set_label(struct ui_widget *w, const char *fmt, ...)
         ui_set_label(w, text);
 }
 
+/* A CPU's label keeps its width (a monospace font, a fixed format): the new
+ * text is painted in place, with no layout (which would repaint everything). */
+static void set_fixed_label(struct ui_widget *w, const char *text)
+{
+    if (!strcmp(text, w->label))
+        return;
+    snprintf(w->label, sizeof(w->label), "%s", text);
+    ui_damage(&win.ui, w->box.rect);
+}
+
 static ssize_t read_text(const char *path, char *buf, size_t n)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -123,7 +134,9 @@ static void read_cpus(void)
     for (int c = 0; c < n && c < nbars; c++) {
         int load = procstat_load_percent(cpu_prev[c], cur[c]);
         ui_set_value(bar[c], load);
-        set_label(bar_label[c], "CPU%-2d %3d%%", c, load);
+        char text[32];
+        snprintf(text, sizeof(text), "CPU%-2d %3d%%", c, load);
+        set_fixed_label(bar_label[c], text);
     }
     memcpy(cpu_prev, cur, sizeof(cur));
 }
@@ -334,6 +347,18 @@ static int build(void)
     return 0;
 }
 
+/* For tests (OSC_SEMANTICS=1): what a refresh will repaint, the whole window
+ * when it needs a new layout (a process came or went). */
+static void report_refresh(void)
+{
+    const char *want = getenv("OSC_SEMANTICS");
+    if (!want || strcmp(want, "1") != 0 || (!win.ui.damaged && !win.ui.needs_layout))
+        return;
+    struct ui_rect d = win.ui.needs_layout ? (struct ui_rect){ 0, 0, WIN_W, WIN_H } : win.ui.damage;
+    printf("REFRESH %d,%d,%d,%d\n", d.x, d.y, d.w, d.h);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     int x = argc > 2 ? atoi(argv[1]) : 360, y = argc > 2 ? atoi(argv[2]) : 110;
@@ -357,6 +382,7 @@ int main(int argc, char **argv)
         double left = next - now();
         if (left <= 0) {
             refresh();
+            report_refresh();
             next += 1;
             if (next < now())
                 next = now() + 1;
