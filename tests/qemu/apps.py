@@ -187,7 +187,7 @@ def main():
                                ('label "Could not open', close_canvas),
                                ("[monitor] ready", pick_sleep), ("SELECTED", kill)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet", "-smp", "2"],
-                        timeout=70, command=GUEST, name="apps", watchdog=25)
+                        timeout=70, command=GUEST, name="apps", watchdog=40)
     tail = "\n".join(l for l in text.splitlines() if not l.startswith("SEM") and
                      not re.match(r"^[A-Za-z0-9+/=]{20,}$", l))[-1500:]
     tree = state.get("canvas_tree", {})
