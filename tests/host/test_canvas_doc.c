@@ -1,7 +1,7 @@
 /* host-test: user/apps/canvas/doc.c -Iuser/apps/canvas -lm */
 /* Canvas's stroke list: undo and redo move a cursor through it, a new stroke
  * drops what could be redone, shapes keep exactly two corners, bounds cover
- * the pen's width. */
+ * the pen's width, notes edit by whole code points and an empty one is dropped. */
 #include "doc.h"
 #include "check.h"
 
@@ -97,5 +97,46 @@ TEST(bounds_cover_the_width)
     CHECK(x <= 40 - 5 && y <= 50 - 5);
     CHECK(x + w >= 100 + 5 && y + h >= 80 + 5);
     CHECK(x >= 40 - 8 && x + w <= 100 + 8);
+    doc_free(&d);
+}
+
+TEST(a_note_takes_text_backspace_removes_whole_code_points)
+{
+    struct doc d;
+    doc_init(&d);
+    pen(&d, 2);
+    struct stroke *s = doc_begin(&d, TOOL_TEXT, 0xff000000u, 4);
+    stroke_add(s, 10, 30);
+    CHECK(!stroke_text_backspace(s));               /* nothing yet */
+    CHECK_EQ(stroke_append_text(s, "Hi "), 0);
+    CHECK_EQ(stroke_append_text(s, "\xc3\xa9\xe2\x82\xac"), 0);     /* é€ */
+    CHECK_STR(s->text, "Hi \xc3\xa9\xe2\x82\xac");
+    CHECK(stroke_text_backspace(s));
+    CHECK_STR(s->text, "Hi \xc3\xa9");
+    CHECK(stroke_text_backspace(s));
+    CHECK_STR(s->text, "Hi ");
+    char big[300];
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = 0;
+    CHECK_EQ(stroke_append_text(s, big), -1);       /* past the limit: unchanged */
+    CHECK_STR(s->text, "Hi ");
+    CHECK(doc_undo(&d));                            /* notes undo like strokes */
+    CHECK_EQ(d.count, 1);
+    CHECK(doc_redo(&d));
+    CHECK_STR(d.strokes[1].text, "Hi ");
+    doc_free(&d);
+}
+
+TEST(an_empty_note_is_dropped_for_good)
+{
+    struct doc d;
+    doc_init(&d);
+    pen(&d, 2);
+    struct stroke *s = doc_begin(&d, TOOL_TEXT, 0xff000000u, 4);
+    stroke_add(s, 1, 2);
+    doc_drop_last(&d);
+    CHECK_EQ(d.count, 1);
+    CHECK_EQ(d.total, 1);
+    CHECK(!doc_redo(&d));
     doc_free(&d);
 }

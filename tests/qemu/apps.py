@@ -14,6 +14,11 @@ Canvas (/bin/canvas /tmp/drawing.png at 100,60):
                           the path and white away from it
   canvas_undo             Ctrl+Z: UNDO 0, and the screendump is white along the path
   canvas_redo             the Redo button brings the stroke back (REDO 1)
+  canvas_ellipse          Ellipse and Blue, a drag: a blue ellipse through the
+                          drag box's left and right middles (build/apps/note.png)
+  canvas_note             the Text tool, a click on the paper, "hi" and Enter: a
+                          note (NOTE hi, three strokes in the tree) drawn in blue
+                          where it was clicked
   canvas_open_error       /nope.png typed into the File field and Open: the error
                           is shown in the window (its status label in the tree)
   canvas_close            the close box ends it with status 0
@@ -29,7 +34,8 @@ for the test:
                           repaint a part of the window (REFRESH rectangles
                           under half its area), not all of it
   monitor_kill            Kill: the sleep died of SIGTERM (the shell's wait: 143)
-Screenshots: build/apps/canvas.png, monitor.png (copied to docs/screenshots/ by hand).
+Screenshots: build/apps/note.png, monitor.png (copied to docs/screenshots/canvas.png
+and monitor.png by hand).
 usage: apps.py"""
 
 import base64
@@ -50,7 +56,7 @@ CANVAS_W = 820
 GUEST = ("osc-launch sleep 1000 & S=$!; echo SLEEPPID $S; "
          "OSC_SEMANTICS=1 canvas /tmp/drawing.png %d %d & C=$!; "
          "n=0; while [ ! -e /tmp/drawing.png ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n+1)); done; "
-         "sleep 1; echo PNG-BEGIN; base64 /tmp/drawing.png; echo PNG-END; "
+         "sleep 0.5; echo PNG-BEGIN; base64 /tmp/drawing.png; echo PNG-END; "
          "wait $C; echo CANVAS-EXIT $?; "
          "OSC_SEMANTICS=1 monitor %d %d & M=$!; "
          "(sleep 25; kill -9 $S) 2>/dev/null & "
@@ -61,6 +67,19 @@ RED = (0xe1, 0x1d, 0x48)
 
 def centre(w, ox, oy):
     return ox + w[0] + w[2] // 2, oy + w[1] + w[3] // 2
+
+
+def drag(qmp, x0, y0, x1, y1):
+    abs_move(qmp, x0, y0)
+    time.sleep(0.2)
+    button(qmp, True)
+    time.sleep(0.1)
+    for i in range(1, 11):
+        abs_move(qmp, x0 + (x1 - x0) * i // 10, y0 + (y1 - y0) * i // 10)
+        time.sleep(0.05)
+    time.sleep(0.1)
+    button(qmp, False)
+    time.sleep(0.4)
 
 
 def draw(qmp, text):
@@ -76,16 +95,7 @@ def draw(qmp, text):
     y = CY + c[1] + c[3] // 2
     x0, x1 = CX + c[0] + c[2] // 4, CX + c[0] + 3 * c[2] // 4
     state["path"] = (x0, x1, y)
-    abs_move(qmp, x0, y)
-    time.sleep(0.2)
-    button(qmp, True)
-    time.sleep(0.1)
-    for i in range(1, 11):
-        abs_move(qmp, x0 + (x1 - x0) * i // 10, y)
-        time.sleep(0.05)
-    time.sleep(0.1)
-    button(qmp, False)
-    time.sleep(0.4)
+    drag(qmp, x0, y, x1, y)
     if ("button", "Save") in tree:
         click_at(qmp, *centre(tree[("button", "Save")], CX, CY), pause=0.2)
 
@@ -98,6 +108,23 @@ def undo_redo_close(qmp, text):
     tree = state.get("canvas_tree", {})
     if ("button", "Redo") in tree:
         click_at(qmp, *centre(tree[("button", "Redo")], CX, CY), pause=0.2)
+    c = tree.get(("panel", "Canvas"))
+    if ("button", "Ellipse") in tree and ("button", "Blue") in tree and c:
+        click_at(qmp, *centre(tree[("button", "Ellipse")], CX, CY), pause=0.2)
+        click_at(qmp, *centre(tree[("button", "Blue")], CX, CY), pause=0.2)
+        box = (CX + c[0] + c[2] - 260, CY + c[1] + 40, CX + c[0] + c[2] - 40, CY + c[1] + 160)
+        state["ellipse"] = box
+        drag(qmp, box[0], box[1], box[2], box[3])
+    if ("button", "Text") in tree and c:
+        click_at(qmp, *centre(tree[("button", "Text")], CX, CY), pause=0.2)
+        state["note_at"] = (CX + c[0] + 60, CY + c[1] + 50)
+        click_at(qmp, *state["note_at"], pause=0.2)
+        for k in ("h", "i", "ret"):
+            qmp.command("send-key", keys=[{"type": "qcode", "data": k}])
+            time.sleep(0.15)
+        abs_move(qmp, CX + c[0] + c[2] - 10, CY + c[1] + c[3] - 10)    # the pointer out of the way
+        time.sleep(0.5)
+        state["note_shot"] = screendump(qmp, OUT, "note")
     f, o = tree.get(("text_field", "File")), tree.get(("button", "Open"))
     if f and o:
         click_at(qmp, *centre(f, CX, CY), pause=0.2)
@@ -115,7 +142,7 @@ def close_canvas(qmp):
 def pick_sleep(qmp, text):
     tree = semantics(text.split("CANVAS-EXIT", 1)[-1])
     state["monitor_tree"] = tree
-    time.sleep(1.2)         # a second refresh: CPU shares and load bars filled in
+    time.sleep(1.0)         # a second refresh: CPU shares and load bars filled in
     state["monitor_shot"] = screendump(qmp, OUT, "monitor")
     m = re.search(r"SLEEPPID (\d+)", text)
     f, lst = tree.get(("text_field", "Filter")), tree.get(("list", "Processes"))
@@ -238,6 +265,32 @@ def main():
     rep.check("canvas_redo", re.search(r"^REDO 1$", text, re.M) is not None, "no REDO 1", tail)
     after = text.split("OPEN-FAILED", 1)[-1].split("SEM-END", 1)[0] if "OPEN-FAILED" in text else ""
     err = [k[1] for k in semantics(after) if k[0] == "label"]
+    note, at, why = state.get("note_shot"), state.get("note_at"), []
+    panel = semantics(after).get(("panel", "Canvas"))
+    if note is None or at is None:
+        why.append("no screenshot")
+    else:
+        ink = sum(tuple(note.pixel(at[0] + dx, at[1] + dy))[2] > 0xb0 > tuple(note.pixel(at[0] + dx, at[1] + dy))[0]
+                  for dx in range(40) for dy in range(30))
+        if ink < 15:
+            why.append("%d blue pixels where the note is" % ink)
+    if panel is None or panel[4] != "3":
+        why.append("Canvas panel %r" % (panel,))
+    box, ewhy = state.get("ellipse"), []
+    if note is None or box is None:
+        ewhy.append("no screenshot or no drag")
+    else:
+        ym, xm = (box[1] + box[3]) // 2, (box[0] + box[2]) // 2
+        for x, y in ((box[0], ym), (box[2], ym), (xm, box[1]), (xm, box[3])):
+            px = tuple(note.pixel(x, y))
+            if not (px[2] > 0xb0 and px[0] < 0x80):
+                ewhy.append("%02x%02x%02x at %d,%d" % (px + (x, y)))
+        if not white(tuple(note.pixel(xm, ym))):
+            ewhy.append("not white inside")
+    rep.check("canvas_ellipse", re.search(r"^STROKE 2 points, 2 strokes$", text, re.M) is not None
+              and not ewhy, "; ".join(ewhy) or "no STROKE line for the ellipse", tail)
+    rep.check("canvas_note", re.search(r"^NOTE hi$", text, re.M) is not None and not why,
+              "; ".join(why) or "no NOTE hi", tail)
     rep.check("canvas_open_error", re.search(r"^OPEN-FAILED /nope.png: ", text, re.M) is not None and
               any(l.startswith("Could not open /nope.png: ") for l in err),
               "labels after Open: %s" % err, tail)

@@ -1,5 +1,6 @@
 /* Canvas: drawing on a sheet of paper with a pen in a few colours and widths,
- * an eraser, lines, rectangles and ellipses (anti-aliased with pixman), undo
+ * an eraser, lines, rectangles and ellipses (anti-aliased with pixman), text
+ * notes (click, type, Enter), undo
  * and redo (buttons, Ctrl+Z, Ctrl+Y), saving to and opening from PNG files
  * (libpng). Usage: canvas [file.png [x y]]; the file defaults to ~/drawing.png.
  * Prints "[canvas] ready" after its first frame and, with OSC_SEMANTICS=1, its
@@ -21,7 +22,10 @@
 #define WIN_W 820
 #define WIN_H 620
 #define PAPER 0xffffffffu
+#define KEY_ESC 1
+#define KEY_BACKSPACE 14
 #define KEY_Y 21
+#define KEY_ENTER 28
 #define KEY_Z 44
 
 static struct ui_surface_window win;
@@ -33,6 +37,8 @@ static enum tool tool = TOOL_PEN;
 static unsigned colour = 0xff111827u;
 static float width = 4;
 static bool drawing, tree_changed;
+static bool typing;                     /* a note (the newest stroke) is being typed */
+static struct ui_font *note_font;
 
 struct choice {
     const char *label;
@@ -43,7 +49,7 @@ struct choice {
 static struct choice choices[] = {
     { "Pen", 0, TOOL_PEN, NULL }, { "Eraser", 0, TOOL_ERASER, NULL },
     { "Line", 0, TOOL_LINE, NULL }, { "Rectangle", 0, TOOL_RECT, NULL },
-    { "Ellipse", 0, TOOL_ELLIPSE, NULL },
+    { "Ellipse", 0, TOOL_ELLIPSE, NULL }, { "Text", 0, TOOL_TEXT, NULL },
     { "Black", 1, 0xff111827u, NULL }, { "Red", 1, 0xffe11d48u, NULL },
     { "Green", 1, 0xff16a34au, NULL }, { "Blue", 1, 0xff2563ebu, NULL },
     { "Thin", 2, 2, NULL }, { "Medium", 2, 4, NULL }, { "Thick", 2, 12, NULL },
@@ -101,8 +107,27 @@ static void rerender(void)
     tree_changed = true;
 }
 
+/* A note is drawn on the paper once it is done; an empty one is dropped. */
+static void finish_note(void)
+{
+    if (!typing)
+        return;
+    typing = false;
+    struct stroke *s = &doc.strokes[doc.count - 1];
+    if (!s->text || !*s->text) {
+        doc_drop_last(&doc);
+    } else {
+        draw_stroke(paper, s, 0, 0);
+        printf("NOTE %s\n", s->text);
+        fflush(stdout);
+    }
+    damage_canvas();
+    tree_changed = true;
+}
+
 static void undo(void)
 {
+    finish_note();
     if (drawing)
         return;
     if (doc_undo(&doc)) {
@@ -116,6 +141,7 @@ static void undo(void)
 
 static void redo(void)
 {
+    finish_note();
     if (drawing)
         return;
     if (doc_redo(&doc)) {
@@ -132,9 +158,18 @@ static void draw_canvas(struct ui_widget *w, pixman_image_t *dst)
     struct ui_rect r = w->box.rect;
     pixman_image_composite32(PIXMAN_OP_SRC, paper, NULL, dst, 0, 0, 0, 0, r.x, r.y,
                              pixman_image_get_width(paper), pixman_image_get_height(paper));
-    /* A shape being dragged is shown on top until it is let go. */
+    /* A shape being dragged is shown on top until it is let go, a note being
+     * typed with its caret. */
     if (drawing && tool != TOOL_PEN && tool != TOOL_ERASER)
         draw_stroke(dst, &doc.strokes[doc.count - 1], r.x, r.y);
+    if (typing) {
+        const struct stroke *s = &doc.strokes[doc.count - 1];
+        draw_stroke(dst, s, r.x, r.y);
+        long adv = s->text ? ui_font_measure(note_font, s->text, strlen(s->text)) : 0;
+        int asc = ui_font_ascent(note_font), desc = ui_font_descent(note_font);
+        ui_fill_rect(dst, (struct ui_rect){ r.x + (int)s->pts[0].x + (int)(adv >> 6) + 1,
+                                            r.y + (int)s->pts[0].y - asc, 2, asc + desc }, s->argb);
+    }
 }
 
 /* The bounds of a stroke, or with from > 0 of its segments from point from - 1 on. */
@@ -184,6 +219,17 @@ static bool on_event(struct ui_window *w, const struct ui_event *e, void *ctx)
     float x = (float)(e->x - r.x) + 0.5f, y = (float)(e->y - r.y) + 0.5f;
     switch (e->type) {
     case UI_EV_KEY_DOWN:
+        if (typing && !(e->mods & UI_MOD_CTRL)) {
+            struct stroke *s = &doc.strokes[doc.count - 1];
+            if (e->key == KEY_ENTER || e->key == KEY_ESC)
+                finish_note();
+            else if (e->key == KEY_BACKSPACE)
+                stroke_text_backspace(s);
+            else if ((unsigned char)e->text[0] >= 0x20 && e->text[0] != 0x7f)
+                stroke_append_text(s, e->text);
+            damage_canvas();
+            return true;
+        }
         if ((e->mods & UI_MOD_CTRL) && e->key == KEY_Z) {
             (e->mods & UI_MOD_SHIFT) ? redo() : undo();
             return true;
@@ -194,8 +240,20 @@ static bool on_event(struct ui_window *w, const struct ui_event *e, void *ctx)
         }
         return false;
     case UI_EV_POINTER_DOWN: {
+        finish_note();          /* a click anywhere ends the note being typed */
         if (!in_canvas(e->x, e->y))
             return false;
+        if (tool == TOOL_TEXT) {
+            /* The click is the note's top left; its point is where the baseline starts. */
+            struct stroke *s = doc_begin(&doc, TOOL_TEXT, colour, width);
+            if (!s || stroke_add(s, x, y + (float)ui_font_ascent(note_font)) < 0) {
+                status("Out of memory");
+                return true;
+            }
+            typing = true;
+            damage_canvas();
+            return true;
+        }
         struct stroke *s = doc_begin(&doc, tool, tool == TOOL_ERASER ? PAPER : colour,
                                      tool == TOOL_ERASER ? width * 3 : width);
         if (!s || stroke_add(s, x, y) < 0) {
@@ -354,6 +412,7 @@ static void choose(struct ui_widget *w, void *ctx)
 {
     struct choice *c = ctx;
     (void)w;
+    finish_note();
     if (c->kind == 0)
         tool = (enum tool)c->value;
     else if (c->kind == 1)
@@ -452,7 +511,8 @@ int main(int argc, char **argv)
     const char *path = argc > 1 ? argv[1] : "~/drawing.png";
     int x = argc > 3 ? atoi(argv[2]) : 120, y = argc > 3 ? atoi(argv[3]) : 70;
     struct ui_font *font = ui_font_open(FONT, 15);
-    if (!font) {
+    note_font = ui_font_open(FONT, 22);
+    if (!font || !note_font) {
         perror("canvas: " FONT);
         return 1;
     }
@@ -461,6 +521,7 @@ int main(int argc, char **argv)
         return 1;
     }
     doc_init(&doc);
+    draw_set_note_font(note_font);
     if (build(path) < 0) {
         fprintf(stderr, "canvas: out of memory\n");
         return 1;
@@ -484,6 +545,7 @@ int main(int argc, char **argv)
     }
     ui_surface_close(&win);
     ui_font_close(font);
+    ui_font_close(note_font);
     doc_free(&doc);
     return 0;
 }

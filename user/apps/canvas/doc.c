@@ -11,7 +11,9 @@ static void drop_from(struct doc *d, int from)
 {
     for (int i = from; i < d->total; i++) {
         free(d->strokes[i].pts);
+        free(d->strokes[i].text);
         d->strokes[i].pts = NULL;
+        d->strokes[i].text = NULL;
     }
     d->total = from;
     if (d->count > from)
@@ -66,6 +68,38 @@ int stroke_add(struct stroke *s, float x, float y)
     if (shape && s->npts == 1)
         return stroke_add(s, x, y);     /* a shape always has both corners */
     return 0;
+}
+
+int stroke_append_text(struct stroke *s, const char *utf8)
+{
+    size_t have = s->text ? strlen(s->text) : 0, add = strlen(utf8);
+    if (have + add > 255)
+        return -1;
+    char *n = realloc(s->text, have + add + 1);
+    if (!n)
+        return -1;
+    memcpy(n + have, utf8, add + 1);
+    s->text = n;
+    return 0;
+}
+
+bool stroke_text_backspace(struct stroke *s)
+{
+    size_t n = s->text ? strlen(s->text) : 0;
+    if (!n)
+        return false;
+    do
+        n--;
+    while (n > 0 && ((unsigned char)s->text[n] & 0xc0) == 0x80);  /* continuation bytes */
+    s->text[n] = 0;
+    return true;
+}
+
+void doc_drop_last(struct doc *d)
+{
+    if (d->count == 0)
+        return;
+    drop_from(d, d->count - 1);
 }
 
 bool doc_undo(struct doc *d)

@@ -8,6 +8,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+
+static struct ui_font *note_font;
+
+void draw_set_note_font(struct ui_font *f) { note_font = f; }
 
 struct tris {
     pixman_triangle_t *t;
@@ -138,6 +145,12 @@ void draw_stroke_part(pixman_image_t *dst, const struct stroke *s, int x, int y,
 {
     if (!s->npts || w <= 0 || h <= 0)
         return;
+    if (s->tool == TOOL_TEXT) {
+        if (note_font && s->text)
+            ui_font_draw(note_font, dst, (long)((s->pts[0].x + (float)ox) * 64), (int)s->pts[0].y + oy,
+                         s->text, strlen(s->text), s->argb);
+        return;
+    }
     struct mask m = { pixman_image_create_bits(PIXMAN_a8, w, h, NULL, 0), NULL, x, y, w, h, 0 };
     if (!m.img)
         return;
@@ -174,6 +187,8 @@ void draw_stroke_part(pixman_image_t *dst, const struct stroke *s, int x, int y,
     case TOOL_ELLIPSE:
         ellipse_outline(&v, p[0], p[1], r);
         break;
+    case TOOL_TEXT:
+        break;
     }
     merge(&m, &v);
     free(v.t);
@@ -193,5 +208,7 @@ void draw_stroke(pixman_image_t *dst, const struct stroke *s, int ox, int oy)
 {
     int x, y, w, h;
     stroke_bounds(s, &x, &y, &w, &h);
+    if (s->tool == TOOL_TEXT)
+        w = h = 1;          /* a note draws itself whole: its size is the font's */
     draw_stroke_part(dst, s, x, y, w, h, ox, oy);
 }

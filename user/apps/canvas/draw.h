@@ -5,6 +5,11 @@
 
 #include "doc.h"
 
+struct ui_font;
+
+/* The font notes are drawn in (their point is the start of the baseline). */
+void draw_set_note_font(struct ui_font *f);
+
 /* Draws s onto dst shifted by (ox, oy). */
 void draw_stroke(pixman_image_t *dst, const struct stroke *s, int ox, int oy);
 /* The same for the part of s inside the rectangle (x, y, w, h) of its own
