@@ -116,6 +116,7 @@ $(USER_TERMINAL): $(TERMINAL_SRCS) $(wildcard user/apps/terminal/*.h) $(LIBUI_MU
 USER_CANVAS   := $(BUILD)/user/musl/canvas
 USER_MONITOR  := $(BUILD)/user/musl/monitor
 USER_BINS     += $(USER_CANVAS) $(USER_MONITOR)
+user: $(USER_CANVAS) $(USER_MONITOR)
 CANVAS_SRCS   := $(wildcard user/apps/canvas/*.c)
 MONITOR_SRCS  := $(wildcard user/apps/monitor/*.c)
 $(USER_CANVAS): $(CANVAS_SRCS) $(wildcard user/apps/canvas/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
