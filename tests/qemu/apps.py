@@ -10,7 +10,9 @@ Canvas (/bin/canvas /tmp/drawing.png at 100,60):
                           the app drew one stroke, and the screendump
                           (build/apps/canvas.png) is red along the dragged path
   canvas_png_has_stroke   Save: the PNG, copied to the host through the serial
-                          console (base64) and decoded here with zlib, is red along
+                          console (base64, each line written whole by the shell's
+                          echo and marked B64 so the app's own output cannot split
+                          one) and decoded here with zlib, is red along
                           the path and white away from it
   canvas_undo             Ctrl+Z: UNDO 0, and the screendump is white along the path
   canvas_redo             the Redo button brings the stroke back (REDO 1)
@@ -56,7 +58,8 @@ CANVAS_W = 820
 GUEST = ("osc-launch sleep 1000 & S=$!; echo SLEEPPID $S; "
          "OSC_SEMANTICS=1 canvas /tmp/drawing.png %d %d & C=$!; "
          "n=0; while [ ! -e /tmp/drawing.png ] && [ $n -lt 100 ]; do sleep 0.2; n=$((n+1)); done; "
-         "sleep 0.5; echo PNG-BEGIN; base64 /tmp/drawing.png; echo PNG-END; "
+         "sleep 0.5; echo PNG-BEGIN; base64 /tmp/drawing.png | while read l; do echo \"B64 $l\"; done; "
+         "echo PNG-END; "
          "wait $C; echo CANVAS-EXIT $?; "
          "OSC_SEMANTICS=1 monitor %d %d & M=$!; "
          "(sleep 25; kill -9 $S) 2>/dev/null & "
@@ -215,8 +218,7 @@ def main():
                                ("[monitor] ready", pick_sleep), ("SELECTED", kill)],
                         qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet", "-smp", "2"],
                         timeout=70, command=GUEST, name="apps", watchdog=40)
-    tail = "\n".join(l for l in text.splitlines() if not l.startswith("SEM") and
-                     not re.match(r"^[A-Za-z0-9+/=]{20,}$", l))[-1500:]
+    tail = "\n".join(l for l in text.splitlines() if not l.startswith(("SEM", "B64 ")))[-1500:]
     tree = state.get("canvas_tree", {})
     rep.check("canvas_ready", all(k in tree for k in (("button", "Pen"), ("button", "Red"),
                                                       ("button", "Undo"), ("button", "Save"),
@@ -240,7 +242,7 @@ def main():
     b64 = text.split("PNG-BEGIN", 1)[-1].split("PNG-END", 1)[0] if "PNG-END" in text else ""
     try:
         w, h, rows = read_png(base64.b64decode("".join(
-            l.strip() for l in b64.splitlines() if re.match(r"^[A-Za-z0-9+/=]+$", l.strip()))))
+            l[4:].strip() for l in b64.splitlines() if l.startswith("B64 "))))
         ox, oy = CX + c[0], CY + c[1]
         if (w, h) != (c[2], c[3]):
             why.append("PNG is %dx%d, the canvas %dx%d" % (w, h, c[2], c[3]))
