@@ -106,6 +106,8 @@ qemu_test tests/qemu/terminal.py
 qemu_test tests/qemu/desktop.py
 # Settings and the home disk: two boots with one ext2 image (a setting survives the reboot).
 qemu_test tests/qemu/settings.py
+# Canvas and System Monitor: one boot (a stroke saved as PNG and read back, Kill).
+qemu_test tests/qemu/apps.py
 qemu_test tests/qemu/poweroff.py build/oscortex.iso
 qemu_test tests/qemu/smp.py build/oscortex.iso
 # 1000 app launches through osc-launch at -smp 2 and -smp 4: every one reaches its

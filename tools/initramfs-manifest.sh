@@ -45,6 +45,8 @@ echo "file /bin/ui-demo 0755 $build/user/musl/ui-demo"
 echo "file /bin/desktop 0755 $build/user/musl/desktop"
 echo "file /bin/terminal 0755 $build/user/musl/terminal"
 echo "file /bin/settings 0755 $build/user/musl/settings"
+echo "file /bin/canvas 0755 $build/user/musl/canvas"
+echo "file /bin/monitor 0755 $build/user/musl/monitor"
 # App bundles: /Applications/<Name>.app/ with its manifest (user/apps/shell/bundle.h).
 echo "dir /Applications 0755"
 for app in user/rootfs/Applications/*.app; do

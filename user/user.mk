@@ -18,9 +18,11 @@ USER_UI_DEMO    := $(BUILD)/user/musl/ui-demo
 USER_DESKTOP    := $(BUILD)/user/musl/desktop
 USER_TERMINAL   := $(BUILD)/user/musl/terminal
 USER_SETTINGS   := $(BUILD)/user/musl/settings
+USER_CANVAS     := $(BUILD)/user/musl/canvas
+USER_MONITOR    := $(BUILD)/user/musl/monitor
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
                    $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL) \
-                   $(USER_SETTINGS)
+                   $(USER_SETTINGS) $(USER_CANVAS) $(USER_MONITOR)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -41,7 +43,7 @@ $(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/t
 # with them.
 SYSROOT       := $(BUILD)/sysroot/musl
 SYSROOT_STAMP := $(SYSROOT)/.built-v1
-GFX_USERS     := gfxlibs ui_render ui_widgets
+GFX_USERS     := gfxlibs ui_render ui_widgets ui_hooks
 MUSL_GFX_INC  := -I$(SYSROOT)/include -I$(SYSROOT)/include/freetype2 -I$(SYSROOT)/include/pixman-1 \
                  -Iuser/lib/libui
 MUSL_GFX_LIB  := -L$(SYSROOT)/lib -lfreetype -lpng16 -lz -lpixman-1 -lm
@@ -119,6 +121,20 @@ $(USER_SETTINGS): $(SETTINGS_SRCS) $(LIBUI_MUSL) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $(SETTINGS_SRCS) $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+# The Canvas and System Monitor apps (their pure logic is host-tested:
+# tests/host/test_canvas_doc.c, test_procstat.c).
+CANVAS_SRCS   := $(wildcard user/apps/canvas/*.c)
+MONITOR_SRCS  := $(wildcard user/apps/monitor/*.c)
+$(USER_CANVAS): $(CANVAS_SRCS) $(wildcard user/apps/canvas/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/canvas -o $@ $(CANVAS_SRCS) \
+	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+$(USER_MONITOR): $(MONITOR_SRCS) $(wildcard user/apps/monitor/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/monitor -o $@ $(MONITOR_SRCS) \
+	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
 user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)

@@ -173,6 +173,10 @@ struct ui_widget {
     struct ui_widget *parent;
     struct ui_window *win;
     bool dirty;
+    /* An app's own drawing over the role's look (a drawing area, a marker on
+     * a tool button), called while painting with the target clipped to the
+     * widget's rectangle within the damage; NULL for none. */
+    void (*draw)(struct ui_widget *w, pixman_image_t *dst);
 };
 
 enum ui_event_type {
@@ -205,6 +209,10 @@ struct ui_window {
     char *(*clipboard_get)(void *ctx);
     void (*clipboard_set)(void *ctx, const char *text);
     void *clipboard_ctx;
+    /* Sees every event before the widgets; returning true consumes it (an
+     * app's drawing area, its keyboard shortcuts). May be left NULL. */
+    bool (*event_hook)(struct ui_window *win, const struct ui_event *e, void *ctx);
+    void *event_ctx;
 };
 
 /* Sets up a window drawing into target (w x h) with font for its text. */
@@ -231,6 +239,10 @@ bool ui_window_paint(struct ui_window *win, struct ui_rect *damage);
 size_t ui_semantics(struct ui_window *win, char *buf, size_t n);
 /* Finds the first widget with this role and label (tests, accessibility). */
 struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *label);
+
+/* Marks r (window coordinates) for repainting without a layout: part of a
+ * widget whose draw hook shows something new. */
+void ui_damage(struct ui_window *win, struct ui_rect r);
 
 /* ---- Keys --------------------------------------------------------------------
  * The UTF-8 text a key types (Linux key code, UI_MOD_* with Shift), US layout;

@@ -425,6 +425,8 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
 {
     unsigned before = win->changes;
     struct ui_widget *w;
+    if (win->event_hook && win->event_hook(win, e, win->event_ctx))
+        return win->changes != before;
     switch (e->type) {
     case UI_EV_POINTER_MOVE:
         w = hit(win, e->x, e->y);
@@ -498,4 +500,17 @@ struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *
         if (w->role == role && !strcmp(w->label, label))
             return w;
     return NULL;
+}
+
+void ui_damage(struct ui_window *win, struct ui_rect r)
+{
+    struct ui_rect all = { 0, 0, win->w, win->h };
+    int x0 = r.x > 0 ? r.x : 0, y0 = r.y > 0 ? r.y : 0;
+    int x1 = r.x + r.w < all.w ? r.x + r.w : all.w, y1 = r.y + r.h < all.h ? r.y + r.h : all.h;
+    if (x1 <= x0 || y1 <= y0)
+        return;
+    r = (struct ui_rect){ x0, y0, x1 - x0, y1 - y0 };
+    win->changes++;
+    win->damage = win->damaged ? rect_union(win->damage, r) : r;
+    win->damaged = true;
 }
