@@ -64,7 +64,7 @@ $(filter $(BUILD)/kernel/net/lwip_port/%,$(KERNEL_OBJS)): | $(LWIP_STAMP)
 KERNEL_OBJS += $(LWIP_OBJS)
 
 .PHONY: test-smp all kernel iso run test host-tests fuzz fuzz-syscalls setup clean bench
-all: iso
+all: iso $(BUILD)/desktop.iso
 
 setup:
 	@bash tools/setup.sh

@@ -24,7 +24,7 @@ finish() {
 }
 
 echo "== build"
-if ! make --no-print-directory all build/desktop.iso; then
+if ! make --no-print-directory; then
     echo "FAIL build"
     add 0 1
     finish

@@ -51,7 +51,11 @@ struct in_rec {
     uint8_t kind;
     int32_t a, b;               /* REL: dx, dy; ABS: x, y on screen; KEY: code, value;
                                  * WHEEL: notches */
+    uint64_t t;                 /* time_ns() at the interrupt (the latest, merged) */
 };
+/* While route_input handles a record: its interrupt time, which the events it
+ * makes carry (so a client's latency counts the wait for the compositor). */
+static uint64_t routing_ns;
 static struct waitqueue comp_wq;
 static bool work;
 static struct in_rec in_ring[INPUT_RING];
@@ -89,7 +93,7 @@ static void send(struct comp_surface *s, uint32_t type, uint32_t code, int32_t v
 {
     struct osc_event ev = {
         .type = type, .mods = mods, .x = ptr_x - s->x, .y = ptr_y - s->y,
-        .code = code, .value = value, .time_ns = time_ns(),
+        .code = code, .value = value, .time_ns = routing_ns ? routing_ns : time_ns(),
     };
     comp_push_event(s, &ev);
 }
@@ -339,6 +343,7 @@ static void key(uint32_t code, int32_t value)
 static void route_input(const struct in_rec *r, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
+        routing_ns = r[i].t;
         switch (r[i].kind) {
         case IN_REL: move_to(ptr_x + r[i].a, ptr_y + r[i].b); break;
         case IN_ABS: move_to(r[i].a, r[i].b); break;
@@ -350,17 +355,20 @@ static void route_input(const struct in_rec *r, uint32_t n)
             break;
         }
     }
+    routing_ns = 0;
 }
 
 /* ---- input handler (interrupt context, under `input`) ---- */
 
 static void in_push(struct in_rec r)
 {
+    r.t = time_ns();
     if (in_head != in_tail) {
         struct in_rec *last = &in_ring[(in_head - 1) % INPUT_RING];
         if (last->kind == IN_REL && r.kind == IN_REL) {
             last->a += r.a;
             last->b += r.b;
+            last->t = r.t;
             return;
         }
         if (last->kind == IN_ABS && r.kind == IN_ABS) {
@@ -376,9 +384,9 @@ static void in_push(struct in_rec r)
 static void flush_motion(void)
 {
     if (pend_rel)
-        in_push((struct in_rec){ IN_REL, pend_dx, pend_dy });
+        in_push((struct in_rec){ IN_REL, pend_dx, pend_dy, 0 });
     if (pend_abs)
-        in_push((struct in_rec){ IN_ABS, abs_x, abs_y });
+        in_push((struct in_rec){ IN_ABS, abs_x, abs_y, 0 });
     pend_rel = pend_abs = false;
     pend_dx = pend_dy = 0;
 }
@@ -406,7 +414,7 @@ static void comp_input_event(struct input_handler *h, struct input_dev *dev,
             pend_rel = true;
         } else if (ev->code == REL_WHEEL) {
             flush_motion();
-            in_push((struct in_rec){ IN_WHEEL, ev->value, 0 });
+            in_push((struct in_rec){ IN_WHEEL, ev->value, 0, 0 });
         }
         break;
     case EV_ABS:
@@ -419,7 +427,7 @@ static void comp_input_event(struct input_handler *h, struct input_dev *dev,
         break;
     case EV_KEY:
         flush_motion();         /* a click lands where the packet moved to */
-        in_push((struct in_rec){ IN_KEY, ev->code, ev->value });
+        in_push((struct in_rec){ IN_KEY, ev->code, ev->value, 0 });
         break;
     case EV_SYN:
         flush_motion();

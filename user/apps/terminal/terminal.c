@@ -46,6 +46,14 @@ static size_t pixels_len;
 static int sig_pipe[2];
 static int back;                    /* rows scrolled back into the scrollback */
 static bool frame_pending, repaint_all;
+/* OSC_LATENCY=1 (tools/desktop-budgets.py): a key press's time to the composed
+ * frame showing what the shell echoed, "[terminal] key to glyph N us". Stages:
+ * key seen -> echo read from the pty -> presented -> FRAME_DONE. */
+static struct {
+    bool on;
+    uint64_t key_ns;
+    int stage;
+} lat;
 static int drawn_cx = -1, drawn_cy = -1;
 static bool drawn_cursor;
 static char **published;            /* the row texts last printed */
@@ -249,8 +257,11 @@ static bool paint(void)
     drawn_cx = vt.cur.x, drawn_cy = vt.cur.y, drawn_cursor = cursor_on;
     if (!n)
         return false;
-    if (osc_surface_present(surf_fd, rects, n) == 0)
+    if (osc_surface_present(surf_fd, rects, n) == 0) {
         frame_pending = true;
+        if (lat.stage == 2)
+            lat.stage = 3;
+    }
     return true;
 }
 
@@ -403,6 +414,10 @@ static void key(const struct osc_event *ev)
         if (ev->code == KEY_V || ev->code == 46)
             return;
     }
+    if (lat.on && !lat.stage) {
+        lat.key_ns = ev->time_ns;
+        lat.stage = 1;
+    }
     char text[8], out[64];
     /* The character under the modifiers: vt_key makes Ctrl+C into ^C. */
     ui_key_text(ui_settings_current()->layout, (int)ev->code, mods & UI_MOD_SHIFT, text);
@@ -475,6 +490,12 @@ static int surface_events(void)
         switch (ev[i].type) {
         case OSC_EV_FRAME_DONE:
             frame_pending = false;
+            if (lat.stage == 3) {
+                printf("[terminal] key to glyph %lu us\n",
+                       (unsigned long)((ev[i].time_ns - lat.key_ns) / 1000));
+                fflush(stdout);
+                lat.stage = 0;
+            }
             break;
         case OSC_EV_KEY:
             if (ev[i].value)
@@ -507,6 +528,8 @@ static int pty_output(void)
         ssize_t n = read(master, buf, sizeof(buf));
         if (n > 0) {
             vt_write(&vt, buf, (size_t)n);
+            if (lat.stage == 1)
+                lat.stage = 2;
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -519,6 +542,9 @@ static int pty_output(void)
 int main(int argc, char **argv)
 {
     int x = argc > 2 ? atoi(argv[1]) : 120, y = argc > 2 ? atoi(argv[2]) : 90;
+    lat.on = getenv("OSC_LATENCY") && !strcmp(getenv("OSC_LATENCY"), "1");
+    if (lat.on)
+        printf("[terminal] logging key latency\n");
     int cols = argc > 4 ? atoi(argv[3]) : 80, rows = argc > 4 ? atoi(argv[4]) : 24;
     if (cols < 2 || cols > 400 || rows < 2 || rows > 200) {
         fprintf(stderr, "terminal: bad grid %dx%d\n", cols, rows);
