@@ -102,6 +102,7 @@ qemu_test tests/qemu/wm.py
 qemu_test tests/qemu/ui_demo.py
 qemu_test tests/qemu/terminal.py
 qemu_test tests/qemu/desktop.py
+qemu_test tests/qemu/files.py
 qemu_test tests/qemu/poweroff.py build/oscortex.iso
 qemu_test tests/qemu/smp.py build/oscortex.iso
 # 1000 app launches through osc-launch at -smp 2 and -smp 4: every one reaches its

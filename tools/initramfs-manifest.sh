@@ -41,6 +41,7 @@ echo "file /bin/sysfuzz 0755 $build/user/musl/sysfuzz"
 echo "file /bin/ui-demo 0755 $build/user/musl/ui-demo"
 echo "file /bin/desktop 0755 $build/user/musl/desktop"
 echo "file /bin/terminal 0755 $build/user/musl/terminal"
+echo "file /bin/files 0755 $build/user/musl/files"
 # App bundles: /Applications/<Name>.app/ with its manifest (user/apps/shell/bundle.h).
 echo "dir /Applications 0755"
 for app in user/rootfs/Applications/*.app; do

@@ -17,8 +17,10 @@ USER_DEMO       := $(BUILD)/user/musl/osc-demo-window
 USER_UI_DEMO    := $(BUILD)/user/musl/ui-demo
 USER_DESKTOP    := $(BUILD)/user/musl/desktop
 USER_TERMINAL   := $(BUILD)/user/musl/terminal
+USER_FILES      := $(BUILD)/user/musl/files
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
-                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL)
+                   $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL) \
+                   $(USER_FILES)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -51,11 +53,11 @@ LIBUI_GLIBC   := $(BUILD)/user/glibc/libui.a
 $(SYSROOT_STAMP): tools/sysroot.sh
 	@bash tools/sysroot.sh && touch $@
 
-$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c user/lib/libui/ui.h $(SYSROOT_STAMP)
+$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -c -o $@ $<
-$(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c user/lib/libui/ui.h
+$(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $@"
 	@$(GLIBC_CC) $(USER_CFLAGS) $(GLIBC_GFX_INC) -c -o $@ $<
@@ -109,6 +111,14 @@ $(USER_TERMINAL): $(TERMINAL_SRCS) $(wildcard user/apps/terminal/*.h) $(LIBUI_MU
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/terminal -o $@ $(TERMINAL_SRCS) \
+	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+
+# The Files app: the folder model (host-tested), actions, icons and dialogs.
+FILES_SRCS := $(wildcard user/apps/files/*.c)
+$(USER_FILES): $(FILES_SRCS) $(wildcard user/apps/files/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/files -o $@ $(FILES_SRCS) \
 	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
