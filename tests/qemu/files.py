@@ -7,14 +7,18 @@ SEM-END), never by hard-coded positions.
 
   files_lists_root       the first tree has the rows bin, etc and tmp
   files_opens_folder     a click on the row tmp and Enter open /tmp (a text
-                         file, a program, an image and a file in it: the
-                         screendump build/files/tmp.png, copied to
-                         docs/screenshots/files.png by hand)
+                         file, a program, an image and a file in it)
   files_makes_folder     New Folder, then Create in its dialog: /tmp/New Folder
-                         is made (the app's line, the row, ls)
+                         is made (the app's line, the row, ls); the screendump
+                         then (build/files/created.png) is copied to
+                         docs/screenshots/files.png by hand
   files_renames_folder   Rename, typing "renamed", Enter: the row and ls follow
   files_deletes_folder   Delete asks first ("Delete "renamed"?"); its Delete
                          button removes it (the row and ls)
+  files_copy_paste       the row note.txt, Copy, Paste: "note copy.txt" (row, ls)
+  files_text_viewer      Enter on it shows its text ("hello") in the viewer
+  files_properties       Properties: its mode, owner (the user: the copy is
+                         theirs) and size
   files_error_dialog     Up, then New Folder in / as uid 1000: a dialog with
                          "Permission denied" and an OK button that closes it
   files_closes           the close box ends the app
@@ -95,6 +99,8 @@ def new_folder_dialog(qmp, text):
 
 def created(qmp, text):
     state["created"], _ = last_tree(text)
+    time.sleep(0.3)
+    screendump(qmp, OUT, "created")
     click(qmp, text, state["created"], ("button", "Rename"))
 
 
@@ -117,7 +123,27 @@ def delete_dialog(qmp, text):
 
 def deleted(qmp, text):
     state["deleted"], _ = last_tree(text)
-    click(qmp, text, state["deleted"], ("button", "Up"))
+    # Paste is enabled by the Copy before it: the clicks arrive in order.
+    for key in (("row", "note.txt"), ("button", "Copy"), ("button", "Paste")):
+        click(qmp, text, state["deleted"], key)
+
+
+def pasted(qmp, text):
+    state["pasted"], _ = last_tree(text)
+    click(qmp, text, state["pasted"], ("row", "note copy.txt"))
+    keys(qmp, "ret")
+
+
+def viewing(qmp, text):
+    _, state["viewer"] = last_tree(text)
+    click(qmp, text, state["viewer"], ("button", "Close"))
+    click(qmp, text, state["pasted"], ("button", "Properties"))
+
+
+def properties(qmp, text):
+    _, state["props"] = last_tree(text)
+    click(qmp, text, state["props"], ("button", "OK"))
+    click(qmp, text, state["pasted"], ("button", "Up"))
 
 
 def went_up(qmp, text):
@@ -157,6 +183,9 @@ def main():
         (then_tree("[files] renamed /tmp/New Folder -> /tmp/renamed"), renamed),
         (then_tree('Delete \\"renamed\\"?'), delete_dialog),
         (then_tree("[files] deleted /tmp/renamed"), deleted),
+        (then_tree("[files] pasted /tmp/note.txt -> /tmp/note copy.txt"), pasted),
+        (then_tree("[files] viewing /tmp/note copy.txt"), viewing),
+        (then_tree("[files] properties /tmp/note copy.txt"), properties),
         ("[files] up from /tmp", went_up),
         (then_tree('label "Permission denied"'), error_shown),
     ], qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
@@ -186,6 +215,16 @@ def main():
               any("renamed" not in l for l in ls[named[-1] + 1:]),
               "dialog %s, rows %s, ls %s" % (sorted(state.get("delete_dialog", {})), sorted(gone), ls),
               tail)
+    pasted_rows = rows(state.get("pasted", {}))
+    rep.check("files_copy_paste", "note copy.txt" in pasted_rows and
+              any("note copy.txt" in l for l in ls), "rows %s, ls %s" % (sorted(pasted_rows), ls), tail)
+    viewer = state.get("viewer", {})
+    rep.check("files_text_viewer", ("row", "hello") in viewer and ("dialog", "note copy.txt") in viewer,
+              "viewer %s" % sorted(viewer), tail)
+    props = state.get("props", {})
+    rep.check("files_properties", ("label", "Mode: -rw-r--r-- (0644)") in props and
+              ("label", "Owner: user (1000), group user (1000)") in props and
+              ("label", "Size: 6 B (6 bytes)") in props, "properties %s" % sorted(props), tail)
     dlg = state.get("error_dialog", {})
     rep.check("files_error_dialog", "[files] error mkdir /New Folder: Permission denied" in text and
               ("label", "Permission denied") in dlg and ("button", "OK") in dlg,
