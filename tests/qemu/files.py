@@ -68,7 +68,7 @@ def click(qmp, text, tree, key):
         state.setdefault("missing", []).append(key)
         return
     x, y, _, _ = origin(text)
-    click_at(qmp, x + r[0] + r[2] // 2, y + r[1] + r[3] // 2)
+    click_at(qmp, x + r[0] + r[2] // 2, y + r[1] + r[3] // 2, pause=0.1)
 
 
 def keys(qmp, *names):
@@ -79,16 +79,12 @@ def keys(qmp, *names):
 
 def at_root(qmp, text):
     state["root"], _ = last_tree(text)
-    time.sleep(0.3)
-    screendump(qmp, OUT, "root")
     click(qmp, text, state["root"], ("row", "tmp"))
     keys(qmp, "ret")
 
 
 def in_tmp(qmp, text):
     state["tmp"], _ = last_tree(text)
-    time.sleep(0.3)
-    screendump(qmp, OUT, "tmp")
     click(qmp, text, state["tmp"], ("button", "New Folder"))
 
 
@@ -116,8 +112,6 @@ def renamed(qmp, text):
 
 def delete_dialog(qmp, text):
     _, state["delete_dialog"] = last_tree(text)
-    time.sleep(0.3)
-    screendump(qmp, OUT, "confirm")
     click(qmp, text, state["delete_dialog"], ("button", "Delete"))
 
 
@@ -194,8 +188,7 @@ def main():
     if state.get("missing"):
         tail = "widgets not found: %s\n%s" % (state["missing"], tail)
     root = rows(state.get("root", {}))
-    rep.check("files_lists_root", {"bin", "etc", "tmp"} <= root and
-              os.path.exists(os.path.join(OUT, "root.png")), "rows of /: %s" % sorted(root), tail)
+    rep.check("files_lists_root", {"bin", "etc", "tmp"} <= root, "rows of /: %s" % sorted(root), tail)
     tmp = rows(state.get("tmp", {}))
     rep.check("files_opens_folder", {"note.txt", "tool", "photo.png", "data"} <= tmp, "rows of /tmp: %s" % sorted(tmp), tail)
     ls = ls_lines(text)

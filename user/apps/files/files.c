@@ -125,6 +125,9 @@ static void show_listing(const char *select)
         app.list->first_row = app.list->value - rows + 1;
     ui_set_text(app.location, app.dir.path, false);
     update_actions();
+    /* Keys go on moving in the list after an action (not under a dialog). */
+    if (!app.win.ui.modal)
+        ui_set_focus(&app.win.ui, app.list);
     app.tree_changed = true;
 }
 
