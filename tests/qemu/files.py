@@ -18,7 +18,8 @@ SEM-END), never by hard-coded positions.
   files_copy_paste       the row note.txt, Copy, Paste: "note copy.txt" (row, ls)
   files_text_viewer      Enter on it shows its text ("hello") in the viewer
   files_properties       Properties: its mode, owner (the user: the copy is
-                         theirs) and size
+                         theirs) and size; Escape closes it (else the Up click
+                         after it would not reach the toolbar)
   files_error_dialog     Up, then New Folder in / as uid 1000: a dialog with
                          "Permission denied" and an OK button that closes it
   files_closes           the close box ends the app
@@ -136,7 +137,7 @@ def viewing(qmp, text):
 
 def properties(qmp, text):
     _, state["props"] = last_tree(text)
-    click(qmp, text, state["props"], ("button", "OK"))
+    keys(qmp, "esc")                        # Escape closes a dialog
     click(qmp, text, state["pasted"], ("button", "Up"))
 
 

@@ -11,6 +11,7 @@
 #define SANS "/usr/share/fonts/opentype/inter/Inter-Regular.otf"
 #define W 520
 #define H 420
+#define KEY_ESC 1
 #define KEY_TAB 15
 #define KEY_ENTER 28
 #define KEY_DOWN 108
@@ -81,6 +82,8 @@ static void open_dialog(void)
     paint();
 }
 
+static unsigned pixel(int x, int y) { return px[y * W + x] & 0xffffff; }
+
 static void pointer(enum ui_event_type t, int x, int y)
 {
     struct ui_event e = { .type = t, .x = x, .y = y };
@@ -148,9 +151,10 @@ TEST(its_own_button_closes_it_and_the_focus_goes_back)
     CHECK(win.modal == dlg);
     ui_dialog_close(&win);
     CHECK(win.focus == main_button);            /* the last focus before any dialog */
+    open_dialog();
+    key(KEY_ESC, "");                           /* Escape closes it */
+    CHECK(win.modal == NULL && win.focus == main_button && done_clicks == 3);
 }
-
-static unsigned pixel(int x, int y) { return px[y * W + x] & 0xffffff; }
 
 TEST(the_window_dims_under_the_dialog_and_the_tree_shows_it)
 {
@@ -195,6 +199,18 @@ TEST(list_rows_are_published_painted_and_activated)
     paint();
     CHECK(painted_rows == visible || painted_rows == visible + 1);
     struct ui_rect r = list->box.rect;
+    /* The rows outgrow the box: a scroll bar's thumb at the right edge, at the
+     * top, and lower once the wheel scrolled. */
+    int bx = r.x + r.w - 6, top = r.y + 12, low = r.y + r.h - 12;
+    unsigned field = pixel(r.x + r.w / 2, r.y + r.h - 3);
+    CHECK(pixel(bx, top) != field && pixel(bx, top) != pixel(bx, low));
+    struct ui_event wheel = { .type = UI_EV_WHEEL, .x = r.x + 5, .y = r.y + 5, .wheel = 100 };
+    ui_window_event(&win, &wheel);
+    paint();
+    CHECK(list->first_row == 14 - visible && pixel(bx, low) != pixel(bx, top));
+    wheel.wheel = -100;
+    ui_window_event(&win, &wheel);
+    paint();
     click_at(r.x + 40, r.y + rh + rh / 2);      /* one click selects */
     CHECK(list->value == 1 && activations == 0);
     click_at(r.x + 40, r.y + rh + rh / 2);      /* the second on the same row opens */

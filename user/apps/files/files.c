@@ -1,7 +1,8 @@
 /* files: the OSCortex file manager. A window with a toolbar (Up, New Folder,
  * Rename, Delete, Copy, Paste, Properties), a location field, and the folder's
  * entries as a list with icons, sizes and dates; Enter or a double-click opens
- * a folder, runs a program or shows a text file. Starts at $HOME or argv[1].
+ * a folder, runs a program or shows a text file; Delete, F2, Backspace,
+ * Ctrl+C/V/L are shortcuts. Starts at $HOME or argv[1].
  * Prints "[files] ready <path>" after its first frame, a line per action, and
  * with OSC_SEMANTICS=1 its semantics tree ("SEM ..." then "SEM-END") whenever
  * it changes. */
@@ -248,6 +249,41 @@ static void paste_clicked(struct ui_widget *w, void *ctx)
     files_reload(made);
 }
 
+/* Linux key codes for the shortcuts. */
+#define KEY_BACKSPACE 14
+#define KEY_C 46
+#define KEY_L 38
+#define KEY_V 47
+#define KEY_F2 60
+#define KEY_DELETE 111
+
+/* Delete, F2 (rename), Backspace (up), Ctrl+C/Ctrl+V, Ctrl+L (the location);
+ * not while typing in a field or under a dialog. */
+static bool shortcut(struct ui_window *win, const struct ui_event *e)
+{
+    if (win->modal || (win->focus && win->focus->role == UI_ROLE_TEXT_FIELD))
+        return false;
+    bool ctrl = e->mods & UI_MOD_CTRL;
+    switch (e->key) {
+    case KEY_DELETE: dialog_delete(NULL, NULL); return true;
+    case KEY_F2: dialog_rename(NULL, NULL); return true;
+    case KEY_BACKSPACE:
+        if (strcmp(app.dir.path, "/") != 0)
+            up_clicked(NULL, NULL);
+        return true;
+    case KEY_C: if (ctrl) { copy_clicked(NULL, NULL); return true; } break;
+    case KEY_V: if (ctrl && app.clip[0]) { paste_clicked(NULL, NULL); return true; } break;
+    case KEY_L:
+        if (ctrl) {
+            ui_set_text(app.location, app.dir.path, true);
+            ui_set_focus(win, app.location);
+            return true;
+        }
+        break;
+    }
+    return false;
+}
+
 static struct ui_widget *tool(struct ui_widget *bar, const char *label,
                               void (*fn)(struct ui_widget *, void *), void *ctx)
 {
@@ -343,12 +379,18 @@ int main(int argc, char **argv)
     if (files_open(start) != 0 && strcmp(start, "/") != 0)
         files_open("/");
     ui_set_focus(&app.win.ui, app.list);
+    app.win.ui.on_key = shortcut;
     bool ready = false;
+    struct ui_widget *shown_dialog = NULL;
     for (;;) {
         int r = ui_surface_dispatch(&app.win, 250);
         if (r == 1 || (r < 0 && errno != EINTR))
             break;
         reap();
+        if (app.win.ui.modal != shown_dialog) {    /* Escape closes dialogs too */
+            shown_dialog = app.win.ui.modal;
+            app.tree_changed = true;
+        }
         if (app.win.frame_pending || app.win.ui.damaged || app.win.ui.needs_layout)
             continue;
         if (!ready) {

@@ -218,6 +218,9 @@ struct ui_window {
      * part that takes input; closed dialogs wait in `closed` to be freed at the
      * next paint (a dialog's own button may close it). */
     struct ui_widget *modal, *closed, *focus_before_modal;
+    /* Sees every key first (an app's shortcuts); true when it took the key.
+     * Escape closes an open dialog. */
+    bool (*on_key)(struct ui_window *win, const struct ui_event *e);
 };
 
 /* Sets up a window drawing into target (w x h) with font for its text. */

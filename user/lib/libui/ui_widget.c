@@ -9,6 +9,7 @@
 #include <string.h>
 
 /* Linux key codes (include/uapi/linux/input-event-codes.h). */
+#define KEY_ESC 1
 #define KEY_BACKSPACE 14
 #define KEY_TAB 15
 #define KEY_PAGEUP 104
@@ -413,6 +414,12 @@ static void field_key(struct ui_widget *w, const struct ui_event *e)
 
 static void key_down(struct ui_window *win, const struct ui_event *e)
 {
+    if (win->on_key && win->on_key(win, e))
+        return;
+    if (e->key == KEY_ESC && win->modal) {
+        ui_dialog_close(win);
+        return;
+    }
     if (e->key == KEY_TAB) {
         focus_step(win, e->mods & UI_MOD_SHIFT);
         return;
