@@ -75,7 +75,8 @@ void ui_dialog_close(struct ui_window *win)
     close_modal(win);
     struct ui_widget *back = win->focus_before_modal;
     win->focus_before_modal = NULL;
-    if (back)
+    /* The app may have disabled or hidden it meanwhile. */
+    if (back && !(back->state & UI_STATE_DISABLED) && !back->box.hidden)
         ui_set_focus(win, back);
 }
 
