@@ -261,9 +261,16 @@ static void paste_clicked(struct ui_widget *w, void *ctx)
  * not while typing in a field or under a dialog. */
 static bool shortcut(struct ui_window *win, const struct ui_event *e)
 {
-    if (win->modal || (win->focus && win->focus->role == UI_ROLE_TEXT_FIELD))
-        return false;
     bool ctrl = e->mods & UI_MOD_CTRL;
+    if (win->modal)
+        return false;
+    if (ctrl && e->key == KEY_L) {
+        ui_set_text(app.location, app.dir.path, true);
+        ui_set_focus(win, app.location);
+        return true;
+    }
+    if (win->focus && win->focus->role == UI_ROLE_TEXT_FIELD)
+        return false;
     switch (e->key) {
     case KEY_DELETE: dialog_delete(NULL, NULL); return true;
     case KEY_F2: dialog_rename(NULL, NULL); return true;
@@ -273,13 +280,6 @@ static bool shortcut(struct ui_window *win, const struct ui_event *e)
         return true;
     case KEY_C: if (ctrl) { copy_clicked(NULL, NULL); return true; } break;
     case KEY_V: if (ctrl && app.clip[0]) { paste_clicked(NULL, NULL); return true; } break;
-    case KEY_L:
-        if (ctrl) {
-            ui_set_text(app.location, app.dir.path, true);
-            ui_set_focus(win, app.location);
-            return true;
-        }
-        break;
     }
     return false;
 }
