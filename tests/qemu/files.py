@@ -6,7 +6,7 @@ buttons are found through the semantics tree Files prints (SEM lines, then
 SEM-END), never by hard-coded positions.
 
   files_lists_root       the first tree has the rows bin, etc and tmp
-  files_opens_folder     a click on the row tmp and Enter open /tmp (a text
+  files_opens_folder     a double-click on the row tmp opens /tmp (a text
                          file, a program, an image and a file in it)
   files_makes_folder     New Folder, then Create in its dialog: /tmp/New Folder
                          is made (the app's line, the row, ls); the screendump
@@ -20,6 +20,8 @@ SEM-END), never by hard-coded positions.
   files_properties       Properties: its mode, owner (the user: the copy is
                          theirs) and size; Escape closes it (else the Up click
                          after it would not reach the toolbar)
+  files_runs_program     Enter on the row tool (a script with its execute bit)
+                         runs it through osc-launch: it prints TOOL-RAN
   files_error_dialog     Up, then New Folder in / as uid 1000: a dialog with
                          "Permission denied" and an OK button that closes it
   files_closes           the close box ends the app
@@ -30,11 +32,11 @@ import re
 import time
 
 from common import ROOT, Reporter
-from gui import click_at, screendump, semantics
+from gui import abs_move, button, click_at, screendump, semantics
 from input import run_with_qmp
 
 OUT = os.path.join(ROOT, "build", "files")
-GUEST = ("echo hello > /tmp/note.txt; : > /tmp/photo.png; printf 'echo hi\\n' > /tmp/tool; "
+GUEST = ("echo hello > /tmp/note.txt; : > /tmp/photo.png; printf '#!/bin/sh\\necho TOOL-RAN\\n' > /tmp/tool; "
          "chmod 755 /tmp/tool; dd if=/dev/zero of=/tmp/data bs=1024 count=12 2>/dev/null; "
          "su user -c 'OSC_SEMANTICS=1 files /' & P=$!; old=; "
          "while kill -0 $P 2>/dev/null; do n=$(ls /tmp | tr '\\n' '|'); "
@@ -78,10 +80,22 @@ def keys(qmp, *names):
         time.sleep(0.15)
 
 
+def double_click(qmp, text, tree, key):
+    r = tree.get(key)
+    if r is None:
+        state.setdefault("missing", []).append(key)
+        return
+    x, y, _, _ = origin(text)
+    abs_move(qmp, x + r[0] + r[2] // 2, y + r[1] + r[3] // 2)
+    time.sleep(0.2)
+    for down in (True, False, True, False):
+        button(qmp, down)
+        time.sleep(0.05)
+
+
 def at_root(qmp, text):
     state["root"], _ = last_tree(text)
-    click(qmp, text, state["root"], ("row", "tmp"))
-    keys(qmp, "ret")
+    double_click(qmp, text, state["root"], ("row", "tmp"))
 
 
 def in_tmp(qmp, text):
@@ -138,6 +152,8 @@ def viewing(qmp, text):
 def properties(qmp, text):
     _, state["props"] = last_tree(text)
     keys(qmp, "esc")                        # Escape closes a dialog
+    click(qmp, text, state["pasted"], ("row", "tool"))
+    keys(qmp, "ret")                        # a program runs
     click(qmp, text, state["pasted"], ("button", "Up"))
 
 
@@ -219,6 +235,8 @@ def main():
     rep.check("files_properties", ("label", "Mode: -rw-r--r-- (0644)") in props and
               ("label", "Owner: user (1000), group user (1000)") in props and
               ("label", "Size: 6 B (6 bytes)") in props, "properties %s" % sorted(props), tail)
+    rep.check("files_runs_program", "[files] launched /tmp/tool" in text and "TOOL-RAN" in text,
+              "no launch line or no output", tail)
     dlg = state.get("error_dialog", {})
     rep.check("files_error_dialog", "[files] error mkdir /New Folder: Permission denied" in text and
               ("label", "Permission denied") in dlg and ("button", "OK") in dlg,
