@@ -20,6 +20,9 @@ SEM-END), never by hard-coded positions.
   files_properties       Properties: its mode, owner (the user: the copy is
                          theirs) and size; Escape closes it (else the Up click
                          after it would not reach the toolbar)
+  files_shows_png        Enter on photo.png (an 8x8 PNG of one colour the guest
+                         decodes with base64 -d) shows it: "8 x 8 pixels" and its
+                         colour in the middle of the view (build/files/image.png)
   files_runs_program     Enter on the row tool (a script with its execute bit)
                          runs it through osc-launch: it prints TOOL-RAN
   files_error_dialog     Up, then New Folder in / as uid 1000: a dialog with
@@ -27,20 +30,37 @@ SEM-END), never by hard-coded positions.
   files_closes           the close box ends the app
 usage: files.py"""
 
+import base64
 import os
 import re
+import struct
 import time
+import zlib
 
 from common import ROOT, Reporter
 from gui import abs_move, button, click_at, screendump, semantics
 from input import run_with_qmp
 
 OUT = os.path.join(ROOT, "build", "files")
-GUEST = ("echo hello > /tmp/note.txt; : > /tmp/photo.png; printf '#!/bin/sh\\necho TOOL-RAN\\n' > /tmp/tool; "
-         "chmod 755 /tmp/tool; dd if=/dev/zero of=/tmp/data bs=1024 count=12 2>/dev/null; "
-         "su user -c 'OSC_SEMANTICS=1 files /' & P=$!; old=; "
-         "while kill -0 $P 2>/dev/null; do n=$(ls /tmp | tr '\\n' '|'); "
-         "[ \"$n\" != \"$old\" ] && echo \"LS $n\"; old=$n; sleep 0.5; done; echo DONE")
+PHOTO_RGB = (0xe0, 0x30, 0xa0)
+
+
+def png_base64(rgb, side=8):
+    """A side x side PNG of one colour, in base64 for the guest's base64 -d
+    (the command line is short)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\0" + bytes(rgb) * side for _ in range(side))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)) +
+           chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode()
+
+
+GUEST = ("cd /tmp; echo hello>note.txt; echo %s|base64 -d>photo.png; "
+         "printf '#!/bin/sh\\necho TOOL-RAN\\n'>tool; chmod 755 tool; head -c 12288 /dev/zero>data; "
+         "su user -c 'OSC_SEMANTICS=1 files /'& P=$!; old=; "
+         "while kill -0 $P 2>/dev/null; do n=$(ls|tr '\\n' '|'); "
+         "[ \"$n\" != \"$old\" ]&&echo \"LS $n\"; old=$n; sleep 0.5; done; echo DONE") % png_base64(PHOTO_RGB)
 state = {}
 
 
@@ -152,6 +172,15 @@ def viewing(qmp, text):
 def properties(qmp, text):
     _, state["props"] = last_tree(text)
     keys(qmp, "esc")                        # Escape closes a dialog
+    click(qmp, text, state["pasted"], ("row", "photo.png"))
+    keys(qmp, "ret")
+
+
+def image(qmp, text):
+    _, state["image"] = last_tree(text)
+    time.sleep(0.3)
+    state["image_shot"] = screendump(qmp, OUT, "image")
+    keys(qmp, "esc")
     click(qmp, text, state["pasted"], ("row", "tool"))
     keys(qmp, "ret")                        # a program runs
     click(qmp, text, state["pasted"], ("button", "Up"))
@@ -197,6 +226,7 @@ def main():
         (then_tree("[files] pasted /tmp/note.txt -> /tmp/note copy.txt"), pasted),
         (then_tree("[files] viewing /tmp/note copy.txt"), viewing),
         (then_tree("[files] properties /tmp/note copy.txt"), properties),
+        (then_tree("[files] image /tmp/photo.png"), image),
         ("[files] up from /tmp", went_up),
         (then_tree('label "Permission denied"'), error_shown),
     ], qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
@@ -235,6 +265,16 @@ def main():
     rep.check("files_properties", ("label", "Mode: -rw-r--r-- (0644)") in props and
               ("label", "Owner: user (1000), group user (1000)") in props and
               ("label", "Size: 6 B (6 bytes)") in props, "properties %s" % sorted(props), tail)
+    why, img, r = [], state.get("image_shot"), state.get("image", {}).get(("panel", "Image"))
+    if img is None or r is None:
+        why.append("no screendump or no Image panel: %s" % sorted(state.get("image", {})))
+    else:
+        x, y, _, _ = origin(text)
+        px = tuple(img.pixel(x + r[0] + r[2] // 2, y + r[1] + r[3] // 2))
+        if any(abs(a - b) > 8 for a, b in zip(px, PHOTO_RGB)):
+            why.append("image centre %02x%02x%02x" % px)
+    rep.check("files_shows_png", not why and ("label", "8 x 8 pixels") in state.get("image", {}),
+              "; ".join(why), tail)
     rep.check("files_runs_program", "[files] launched /tmp/tool" in text and "TOOL-RAN" in text,
               "no launch line or no output", tail)
     dlg = state.get("error_dialog", {})

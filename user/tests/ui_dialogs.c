@@ -2,7 +2,8 @@
  * centred, takes every click and key while open (Tab stays inside it), can be
  * closed by its own button, gives the focus back, dims the window under it and
  * shows in the semantics tree; list rows are published, painted by the app's
- * hook, and activated by Enter or a double-click; Enter in a text field acts. */
+ * hook, and activated by Enter or a double-click; Enter in a text field acts;
+ * a widget's paint hook draws over it, clipped to it. */
 #include "testlib.h"
 
 #include <pixman.h>
@@ -236,4 +237,28 @@ TEST(enter_in_a_text_field_acts_and_set_text_selects_for_replacing)
     key(KEY_ENTER, "");
     CHECK(done_clicks == 1 && win.modal == NULL);
     paint();
+}
+
+static struct ui_rect painted_at;
+static void paint_hook(struct ui_widget *w, struct ui_rect r, void *ctx)
+{
+    (void)ctx;
+    painted_at = r;
+    ui_fill_rect(w->win->target, (struct ui_rect){ r.x - 20, r.y, r.w + 40, r.h }, 0xffff00ffu);
+}
+
+TEST(a_widgets_own_paint_hook_draws_over_it_clipped_to_it)
+{
+    build();
+    open_dialog();
+    struct ui_widget *view = ui_add(dlg, UI_ROLE_PANEL, "Image");
+    view->box.pref_w = view->box.min_w = 64;
+    view->box.pref_h = view->box.min_h = 32;
+    view->paint = paint_hook;
+    win.needs_layout = true;
+    paint();
+    struct ui_rect r = view->box.rect;
+    CHECK(painted_at.w == r.w && painted_at.h == r.h && painted_at.x == r.x && r.w > 0);
+    CHECK(pixel(r.x + r.w / 2, r.y + r.h / 2) == 0xff00ff);
+    CHECK(r.x >= 10 && pixel(r.x - 10, r.y + r.h / 2) != 0xff00ff);   /* clipped to the widget */
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 
 #include "fileops.h"
@@ -176,6 +177,12 @@ void files_reload(const char *select)
     show_listing(select);
 }
 
+static bool looks_like_png(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".png") == 0;
+}
+
 static void open_entry(struct ui_widget *w, void *ctx)
 {
     (void)w, (void)ctx;
@@ -193,10 +200,12 @@ static void open_entry(struct ui_widget *w, void *ctx)
             files_error("Cannot run the program", "run", path, err);
         else
             files_log("launched %s (pid %d)", path, (int)pid);
-    } else if (e->kind == KIND_IMAGE) {
-        ui_dialog_message(&app.win.ui, "Images cannot be shown yet", e->name);
+    } else if (e->kind == KIND_IMAGE && !looks_like_png(e->name)) {
+        ui_dialog_message(&app.win.ui, "Only PNG images can be shown yet", e->name);
         files_log("not yet: image %s", path);
         app.tree_changed = true;
+    } else if (e->kind == KIND_IMAGE) {
+        dialog_view_image(path);
     } else {
         dialog_view_text(path);
     }

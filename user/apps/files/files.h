@@ -38,3 +38,5 @@ void dialog_properties(struct ui_widget *w, void *ctx);
 /* The text viewer (a dialog with the file's lines); an error dialog when the
  * file cannot be read or is not text. */
 void dialog_view_text(const char *path);
+/* The image viewer for PNG files (an error dialog for anything else). */
+void dialog_view_image(const char *path);

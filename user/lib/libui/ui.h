@@ -182,6 +182,9 @@ struct ui_widget {
     void (*on_activate)(struct ui_widget *w, void *ctx);
     long last_click_ms;
     int last_click_row;
+    /* An app's own painting over the widget's (an image, a chart), clipped to
+     * the widget and the damage. */
+    void (*paint)(struct ui_widget *w, struct ui_rect r, void *ctx);
 };
 
 enum ui_event_type {

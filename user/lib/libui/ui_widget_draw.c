@@ -193,6 +193,8 @@ static void paint_tree(struct ui_window *win, struct ui_widget *w)
         return;
     clip_to(win, w->box.rect);
     draw_widget(win, w);
+    if (w->paint)
+        w->paint(w, w->box.rect, w->ctx);
     w->dirty = false;
     for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)
         paint_tree(win, (struct ui_widget *)c);
