@@ -108,6 +108,8 @@ qemu_test tests/qemu/desktop.py
 qemu_test tests/qemu/settings.py
 # Canvas and System Monitor: one boot (a stroke saved as PNG and read back, Kill).
 qemu_test tests/qemu/apps.py
+# Files: one boot (list /, make/rename/delete a folder, copy, viewers, an error dialog).
+qemu_test tests/qemu/files.py
 qemu_test tests/qemu/poweroff.py build/oscortex.iso
 qemu_test tests/qemu/smp.py build/oscortex.iso
 # 1000 app launches through osc-launch at -smp 2 and -smp 4: every one reaches its

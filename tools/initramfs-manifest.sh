@@ -47,6 +47,7 @@ echo "file /bin/terminal 0755 $build/user/musl/terminal"
 echo "file /bin/settings 0755 $build/user/musl/settings"
 echo "file /bin/canvas 0755 $build/user/musl/canvas"
 echo "file /bin/monitor 0755 $build/user/musl/monitor"
+echo "file /bin/files 0755 $build/user/musl/files"
 # App bundles: /Applications/<Name>.app/ with its manifest (user/apps/shell/bundle.h).
 echo "dir /Applications 0755"
 for app in user/rootfs/Applications/*.app; do

@@ -20,9 +20,10 @@ USER_TERMINAL   := $(BUILD)/user/musl/terminal
 USER_SETTINGS   := $(BUILD)/user/musl/settings
 USER_CANVAS     := $(BUILD)/user/musl/canvas
 USER_MONITOR    := $(BUILD)/user/musl/monitor
+USER_FILES      := $(BUILD)/user/musl/files
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
                    $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL) \
-                   $(USER_SETTINGS) $(USER_CANVAS) $(USER_MONITOR)
+                   $(USER_SETTINGS) $(USER_CANVAS) $(USER_MONITOR) $(USER_FILES)
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -43,7 +44,7 @@ $(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/t
 # with them.
 SYSROOT       := $(BUILD)/sysroot/musl
 SYSROOT_STAMP := $(SYSROOT)/.built-v1
-GFX_USERS     := gfxlibs ui_render ui_widgets ui_hooks
+GFX_USERS     := gfxlibs ui_render ui_widgets ui_hooks ui_dialogs
 MUSL_GFX_INC  := -I$(SYSROOT)/include -I$(SYSROOT)/include/freetype2 -I$(SYSROOT)/include/pixman-1 \
                  -Iuser/lib/libui
 MUSL_GFX_LIB  := -L$(SYSROOT)/lib -lfreetype -lpng16 -lz -lpixman-1 -lm
@@ -55,11 +56,11 @@ LIBUI_GLIBC   := $(BUILD)/user/glibc/libui.a
 $(SYSROOT_STAMP): tools/sysroot.sh
 	@bash tools/sysroot.sh && touch $@
 
-$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c user/lib/libui/ui.h $(SYSROOT_STAMP)
+$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -c -o $@ $<
-$(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c user/lib/libui/ui.h
+$(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $@"
 	@$(GLIBC_CC) $(USER_CFLAGS) $(GLIBC_GFX_INC) -c -o $@ $<
@@ -134,6 +135,13 @@ $(USER_MONITOR): $(MONITOR_SRCS) $(wildcard user/apps/monitor/*.h) $(LIBUI_MUSL)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/monitor -o $@ $(MONITOR_SRCS) \
+	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+# The Files app: the folder model (host-tested), actions, icons and dialogs.
+FILES_SRCS := $(wildcard user/apps/files/*.c)
+$(USER_FILES): $(FILES_SRCS) $(wildcard user/apps/files/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/files -o $@ $(FILES_SRCS) \
 	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
 
 # Every test program, both builds, on this host Linux (tests/user-host.sh).

@@ -71,7 +71,8 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
     """Boots OSCortex (tools/osc-run) running BINARY as /bin/NAME (or, with no
     binary, the shell COMMAND) with a QMP socket and QEMU_ARGS added; once the guest
     prints READY, calls send(qmp). SEND may also be a list of (MARKER, fn): each fn
-    runs, in order, once the guest has printed its marker (a fn taking two
+    runs, in order, once the guest has printed its marker (a string, or a compiled
+    regular expression that must match the output so far) (a fn taking two
     arguments gets the output so far as the second). APPEND adds kernel
     command line words; ADDS more HOST:GUEST files (osc-run --add). WATCHDOG: seconds without output after which the VM is
     stopped (a hung guest costs that, not the whole timeout). Returns the guest's output (also kept in
@@ -107,7 +108,8 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
                     break
                 text += data.decode(errors="replace")
                 last_output = time.monotonic()
-            while done < len(steps) and steps[done][0] in text:
+            while done < len(steps) and (steps[done][0].search(text) if hasattr(steps[done][0], "search")
+                                         else steps[done][0] in text):
                 try:
                     qmp = qmp or qemu_run.Qmp(qmp_path, 5)
                     fn = steps[done][1]

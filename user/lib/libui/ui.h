@@ -144,6 +144,8 @@ enum ui_role {
     UI_ROLE_TOGGLE, UI_ROLE_SLIDER, UI_ROLE_LIST, UI_ROLE_PROGRESS,
     UI_ROLE_TILE,       /* an app tile: a square in its accent (value = 0xRRGGBB), its
                            initial large, its name below; activates like a button */
+    UI_ROLE_DIALOG,     /* a modal dialog over the window (ui_dialog.c) */
+    UI_ROLE_ROW,        /* a list's visible row, in the semantics tree only */
 };
 
 enum {
@@ -177,6 +179,16 @@ struct ui_widget {
      * a tool button), called while painting with the target clipped to the
      * widget's rectangle within the damage; NULL for none. */
     void (*draw)(struct ui_widget *w, pixman_image_t *dst);
+    /* Lists (ui_list.c): an app's row painter (icons, columns) instead of the
+     * item's text; on_activate is Enter or a double-click on a row (and Enter in
+     * a text field). */
+    void (*draw_row)(struct ui_widget *w, int row, struct ui_rect r, bool selected, void *ctx);
+    void (*on_activate)(struct ui_widget *w, void *ctx);
+    long last_click_ms;
+    int last_click_row;
+    /* An app's own painting over the widget's (an image, a chart), clipped to
+     * the widget and the damage. */
+    void (*paint)(struct ui_widget *w, struct ui_rect r, void *ctx);
 };
 
 enum ui_event_type {
@@ -213,6 +225,13 @@ struct ui_window {
      * app's drawing area, its keyboard shortcuts). May be left NULL. */
     bool (*event_hook)(struct ui_window *win, const struct ui_event *e, void *ctx);
     void *event_ctx;
+    /* The open dialog (ui_dialog.c): laid out centred over the root, the only
+     * part that takes input; closed dialogs wait in `closed` to be freed at the
+     * next paint (a dialog's own button may close it). */
+    struct ui_widget *modal, *closed, *focus_before_modal;
+    /* Sees every key first (an app's shortcuts); true when it took the key.
+     * Escape closes an open dialog. */
+    bool (*on_key)(struct ui_window *win, const struct ui_event *e);
 };
 
 /* Sets up a window drawing into target (w x h) with font for its text. */
@@ -243,6 +262,35 @@ struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *
 /* Marks r (window coordinates) for repainting without a layout: part of a
  * widget whose draw hook shows something new. */
 void ui_damage(struct ui_window *win, struct ui_rect r);
+/* Replaces a text field's text (cursor at its end, all of it selected when
+ * select_all) and repaints it. -1 as ui_text_set. */
+int ui_set_text(struct ui_widget *w, const char *s, bool select_all);
+/* Moves the keyboard focus to w (NULL: nowhere). */
+void ui_set_focus(struct ui_window *win, struct ui_widget *w);
+/* Frees a widget that is in no tree (a closed dialog) with its children. */
+void ui_free_detached(struct ui_widget *w);
+
+/* ---- Lists and dialogs (ui_list.c, ui_dialog.c) ---------------------------------
+ * A list's rows are its items; the app may paint them itself (draw_row) with
+ * ui_draw_text and the paint calls. A scroll bar shows when the rows outgrow the
+ * box; the wheel, Up/Down/PgUp/PgDn/Home/End move; each visible row is published
+ * in the semantics tree as a "row" (label the item, value its index, state
+ * CHECKED when selected). */
+int ui_list_row_height(const struct ui_window *win);
+/* The text s left-aligned at x, centred vertically in r. */
+void ui_draw_text(struct ui_window *win, const char *s, int x, struct ui_rect r, unsigned argb);
+int ui_text_width(struct ui_window *win, const char *s);
+/* A modal dialog titled title: a column the app fills with ui_add (labels,
+ * fields, a ui_dialog_buttons row), drawn centred over the dimmed window.
+ * Opening one closes any other. NULL on no memory. */
+struct ui_widget *ui_dialog_open(struct ui_window *win, const char *title);
+/* A row of buttons at the dialog's bottom, right-aligned. */
+struct ui_widget *ui_dialog_buttons(struct ui_widget *dialog);
+/* Closes the open dialog (safe from its own buttons' callbacks); the focus goes
+ * back where it was before it opened. */
+void ui_dialog_close(struct ui_window *win);
+/* A dialog with a title, a message and an OK button that closes it. */
+struct ui_widget *ui_dialog_message(struct ui_window *win, const char *title, const char *message);
 
 /* ---- Keys --------------------------------------------------------------------
  * The UTF-8 text a key types (Linux key code, UI_MOD_* with Shift), US layout;

@@ -2,14 +2,18 @@
  * them for their role, and turning pointer and key events into state changes,
  * focus moves and on_change calls, marking what must be repainted. */
 #include "ui.h"
+#include "ui_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Linux key codes (include/uapi/linux/input-event-codes.h). */
+#define KEY_ESC 1
 #define KEY_BACKSPACE 14
 #define KEY_TAB 15
+#define KEY_PAGEUP 104
+#define KEY_PAGEDOWN 109
 #define KEY_ENTER 28
 #define KEY_A 30
 #define KEY_C 46
@@ -67,6 +71,8 @@ static void size_for_role(struct ui_widget *w)
     switch (w->role) {
     case UI_ROLE_WINDOW:
     case UI_ROLE_PANEL:
+    case UI_ROLE_DIALOG:
+    case UI_ROLE_ROW:
         break;
     case UI_ROLE_LABEL: b->pref_w = lw; b->pref_h = lh; break;
     case UI_ROLE_BUTTON: b->pref_w = lw + 32; b->pref_h = lh + 16; break;
@@ -91,9 +97,9 @@ static void widget_setup(struct ui_widget *w, struct ui_window *win, enum ui_rol
     w->max = 100;
     snprintf(w->label, sizeof(w->label), "%s", label ? label : "");
     ui_text_init(&w->text, 4096);
-    if (role == UI_ROLE_PANEL || role == UI_ROLE_WINDOW) {
+    if (role == UI_ROLE_PANEL || role == UI_ROLE_WINDOW || role == UI_ROLE_DIALOG) {
         w->box.dir = UI_COLUMN;
-        w->box.padding = role == UI_ROLE_WINDOW ? 16 : 12;
+        w->box.padding = role == UI_ROLE_WINDOW ? 16 : role == UI_ROLE_DIALOG ? 20 : 12;
         w->box.spacing = 10;
     }
     size_for_role(w);
@@ -125,8 +131,19 @@ static void free_children(struct ui_widget *w)
     w->box.first_child = NULL;
 }
 
+void ui_free_detached(struct ui_widget *w)
+{
+    free_children(w);
+    ui_text_free(&w->text);
+    free(w);
+}
+
 void ui_window_destroy(struct ui_window *win)
 {
+    ui_dialog_free_closed(win);
+    if (win->modal)
+        ui_free_detached(win->modal);
+    win->modal = NULL;
     free_children(&win->root);
     ui_text_free(&win->root.text);
 }
@@ -177,11 +194,23 @@ void ui_set_items(struct ui_widget *w, const char *const *items, int n)
     mark_dirty(w);
 }
 
+int ui_set_text(struct ui_widget *w, const char *s, bool select_all)
+{
+    if (ui_text_set(&w->text, s) < 0)
+        return -1;
+    if (select_all)
+        ui_text_select_all(&w->text);
+    mark_dirty(w);
+    return 0;
+}
+
 void ui_set_enabled(struct ui_widget *w, bool on)
 {
     w->state = on ? w->state & ~UI_STATE_DISABLED : w->state | UI_STATE_DISABLED;
-    if (!on && w->win->focus == w)
+    if (!on && w->win->focus == w) {
         w->win->focus = NULL;
+        w->state &= ~UI_STATE_FOCUSED;
+    }
     mark_dirty(w);
 }
 
@@ -196,10 +225,11 @@ static bool focusable(const struct ui_widget *w)
 {
     return !(w->state & UI_STATE_DISABLED) && !w->box.hidden &&
            w->role != UI_ROLE_LABEL && w->role != UI_ROLE_PANEL &&
-           w->role != UI_ROLE_WINDOW && w->role != UI_ROLE_PROGRESS;
+           w->role != UI_ROLE_WINDOW && w->role != UI_ROLE_PROGRESS &&
+           w->role != UI_ROLE_DIALOG && w->role != UI_ROLE_ROW;
 }
 
-static void set_focus(struct ui_window *win, struct ui_widget *w)
+void ui_set_focus(struct ui_window *win, struct ui_widget *w)
 {
     if (win->focus == w)
         return;
@@ -231,7 +261,9 @@ static void focus_step(struct ui_window *win, bool backwards)
 {
     struct ui_widget *order[512];
     int n = 0, at = -1;
-    for (struct ui_widget *w = &win->root; w && n < 512; w = next_in_order(w))
+    /* An open dialog has no parent, so the walk stays inside it. */
+    for (struct ui_widget *w = win->modal ? win->modal : &win->root; w && n < 512;
+         w = next_in_order(w))
         if (focusable(w)) {
             if (w == win->focus)
                 at = n;
@@ -240,12 +272,12 @@ static void focus_step(struct ui_window *win, bool backwards)
     if (!n)
         return;
     int next = at < 0 ? (backwards ? n - 1 : 0) : (at + (backwards ? n - 1 : 1)) % n;
-    set_focus(win, order[next]);
+    ui_set_focus(win, order[next]);
 }
 
 static struct ui_widget *hit(struct ui_window *win, int x, int y)
 {
-    struct ui_box *b = ui_box_at(&win->root.box, x, y);
+    struct ui_box *b = ui_box_at(win->modal ? &win->modal->box : &win->root.box, x, y);
     return b ? widget_of(b) : NULL;
 }
 
@@ -382,6 +414,12 @@ static void field_key(struct ui_widget *w, const struct ui_event *e)
 
 static void key_down(struct ui_window *win, const struct ui_event *e)
 {
+    if (win->on_key && win->on_key(win, e))
+        return;
+    if (e->key == KEY_ESC && win->modal) {
+        ui_dialog_close(win);
+        return;
+    }
     if (e->key == KEY_TAB) {
         focus_step(win, e->mods & UI_MOD_SHIFT);
         return;
@@ -392,6 +430,11 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
     int step = (w->max - w->min) / 20 > 0 ? (w->max - w->min) / 20 : 1;
     switch (w->role) {
     case UI_ROLE_TEXT_FIELD:
+        if (e->key == KEY_ENTER && w->on_activate) {
+            mark_dirty(w);
+            w->on_activate(w, w->ctx);      /* may close the dialog w is in */
+            break;
+        }
         field_key(w, e);
         break;
     case UI_ROLE_BUTTON:
@@ -410,12 +453,18 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
             changed(w);
         break;
     }
-    case UI_ROLE_LIST:
+    case UI_ROLE_LIST: {
+        int page = w->box.rect.h / row_height(win) > 1 ? w->box.rect.h / row_height(win) - 1 : 1;
+        if (e->key == KEY_PAGEUP) list_select(w, w->value - page);
+        if (e->key == KEY_PAGEDOWN) list_select(w, w->value + page);
+        if (e->key == KEY_ENTER && w->on_activate && w->value >= 0 && w->value < w->nitems)
+            w->on_activate(w, w->ctx);
         if (e->key == KEY_UP) list_select(w, w->value - 1);
         if (e->key == KEY_DOWN) list_select(w, w->value + 1);
         if (e->key == KEY_HOME) list_select(w, 0);
         if (e->key == KEY_END) list_select(w, w->nitems - 1);
         break;
+    }
     default:
         break;
     }
@@ -448,14 +497,19 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
         win->pressed = w;
         w->state |= UI_STATE_PRESSED;
         mark_dirty(w);
-        set_focus(win, focusable(w) ? w : NULL);
+        ui_set_focus(win, focusable(w) ? w : NULL);
         if (w->role == UI_ROLE_TEXT_FIELD) {
             size_t at = field_offset_at(w, e->x);
             ui_text_select(&w->text, e->mods & UI_MOD_SHIFT ? w->text.anchor : at, at);
         } else if (w->role == UI_ROLE_SLIDER) {
             slider_to(w, e->x);
         } else if (w->role == UI_ROLE_LIST && w->nitems) {
-            list_select(w, w->first_row + (e->y - w->box.rect.y) / row_height(win));
+            int row = w->first_row + (e->y - w->box.rect.y) / row_height(win);
+            if (row < w->nitems) {
+                list_select(w, row);
+                if (ui_list_double_click(w, row) && w->on_activate)
+                    w->on_activate(w, w->ctx);
+            }
         }
         break;
     case UI_EV_POINTER_UP:
@@ -497,6 +551,9 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
 struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *label)
 {
     for (struct ui_widget *w = &win->root; w; w = next_in_order(w))
+        if (w->role == role && !strcmp(w->label, label))
+            return w;
+    for (struct ui_widget *w = win->modal; w; w = next_in_order(w))
         if (w->role == role && !strcmp(w->label, label))
             return w;
     return NULL;

@@ -1,6 +1,7 @@
 /* libui's look (the boot splash's dark navy with cyan-to-violet accents): painting
  * each widget role, repainting only the damaged rectangle, and the semantics tree. */
 #include "ui.h"
+#include "ui_private.h"
 
 #include <pixman.h>
 #include <stdio.h>
@@ -75,21 +76,6 @@ static void draw_field(struct ui_window *win, struct ui_widget *w, struct ui_rec
         int cx = x0 + (int)(ui_font_measure(win->font, s, w->text.cursor) >> 6);
         ui_fill_rect(win->target, (struct ui_rect){ cx, r.y + 5, 2, r.h - 10 }, CYAN);
     }
-}
-
-static void draw_list(struct ui_window *win, struct ui_widget *w, struct ui_rect r)
-{
-    int rh = win->font ? ui_font_line_height(win->font) + 8 : 24;
-    ui_fill_round_rect(win->target, r, 6, FIELD);
-    for (int i = w->first_row; i < w->nitems; i++) {
-        struct ui_rect row = { r.x, r.y + (i - w->first_row) * rh, r.w, rh };
-        if (row.y >= r.y + r.h)
-            break;
-        if (i == w->value)
-            ui_fill_rect(win->target, row, (w->state & UI_STATE_FOCUSED) ? ROW_SEL : CONTROL_HI);
-        text_at(win, w->items[i], row.x + 10, row, TEXT);
-    }
-    ui_stroke_round_rect(win->target, r, 6, 1, (w->state & UI_STATE_FOCUSED) ? CYAN : EDGE);
 }
 
 /* An app tile: its accent as a gradient square (lighter while hovered, the
@@ -185,7 +171,15 @@ static void draw_widget(struct ui_window *win, struct ui_widget *w)
         break;
     }
     case UI_ROLE_LIST:
-        draw_list(win, w, r);
+        ui_list_paint(win, w, r);
+        break;
+    case UI_ROLE_DIALOG:
+        if (!w->parent) {
+            ui_fill_round_rect(win->target, r, 12, BG);
+            ui_stroke_round_rect(win->target, r, 12, 2, CYAN);
+        }
+        break;
+    case UI_ROLE_ROW:
         break;
     case UI_ROLE_TILE:
         draw_tile(win, w, r);
@@ -201,6 +195,8 @@ static void paint_tree(struct ui_window *win, struct ui_widget *w)
     draw_widget(win, w);
     if (w->draw)
         w->draw(w, win->target);
+    if (w->paint)
+        w->paint(w, w->box.rect, w->ctx);
     w->dirty = false;
     for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)
         paint_tree(win, (struct ui_widget *)c);
@@ -212,6 +208,7 @@ static void layout_if_needed(struct ui_window *win)
     if (!win->needs_layout)
         return;
     ui_layout(&win->root.box, (struct ui_rect){ 0, 0, win->w, win->h });
+    ui_dialog_layout(win);
     win->needs_layout = false;
     win->damage = (struct ui_rect){ 0, 0, win->w, win->h };
     win->damaged = true;
@@ -219,12 +216,20 @@ static void layout_if_needed(struct ui_window *win)
 
 bool ui_window_paint(struct ui_window *win, struct ui_rect *damage)
 {
+    ui_dialog_free_closed(win);
     layout_if_needed(win);
     if (!win->damaged)
         return false;
     /* Widgets paint over their parents, so the whole stack under the damage is
      * redrawn, back to front, clipped to it. */
     paint_tree(win, &win->root);
+    if (win->modal) {
+        /* The window dims under the dialog; the same dim over the same pixels
+         * keeps partial repaints seamless. */
+        clip_to(win, (struct ui_rect){ 0, 0, win->w, win->h });
+        ui_fill_rect(win->target, win->damage, 0x99050810u);
+        paint_tree(win, win->modal);
+    }
     pixman_image_set_clip_region32(win->target, NULL);
     *damage = win->damage;
     win->damaged = false;
@@ -238,6 +243,7 @@ static const char *role_name(enum ui_role r)
         [UI_ROLE_BUTTON] = "button", [UI_ROLE_TEXT_FIELD] = "text_field",
         [UI_ROLE_TOGGLE] = "toggle", [UI_ROLE_SLIDER] = "slider", [UI_ROLE_LIST] = "list",
         [UI_ROLE_PROGRESS] = "progress", [UI_ROLE_TILE] = "tile",
+        [UI_ROLE_DIALOG] = "dialog", [UI_ROLE_ROW] = "row",
     };
     return names[r];
 }
@@ -273,6 +279,8 @@ static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t a
     }
     at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0,
                            " rect=%d,%d,%d,%d state=%u\n", r.x, r.y, r.w, r.h, w->state);
+    if (w->role == UI_ROLE_LIST)
+        at = ui_list_dump(w, depth + 1, buf, n, at, put_quoted);
     for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)
         at = dump((struct ui_widget *)c, depth + 1, buf, n, at);
     return at;
@@ -283,5 +291,6 @@ size_t ui_semantics(struct ui_window *win, char *buf, size_t n)
     layout_if_needed(win);
     if (n)
         buf[0] = 0;
-    return dump(&win->root, 0, buf, n, 0);
+    size_t at = dump(&win->root, 0, buf, n, 0);
+    return win->modal ? dump(win->modal, 1, buf, n, at) : at;
 }

@@ -1,0 +1,420 @@
+/* files: the OSCortex file manager. A window with a toolbar (Up, New Folder,
+ * Rename, Delete, Copy, Paste, Properties), a location field, and the folder's
+ * entries as a list with icons, sizes and dates; Enter or a double-click opens
+ * a folder, runs a program or shows a text file; Delete, F2, Backspace,
+ * Ctrl+C/V/L are shortcuts. Starts at $HOME or argv[1].
+ * Prints "[files] ready <path>" after its first frame, a line per action, and
+ * with OSC_SEMANTICS=1 its semantics tree ("SEM ..." then "SEM-END") whenever
+ * it changes. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+
+#include "fileops.h"
+#include "files.h"
+#include "icons.h"
+
+#define FONT "/usr/share/fonts/opentype/inter/Inter-Regular.otf"
+#define WIN_X 120
+#define WIN_Y 70
+#define WIN_W 780
+#define WIN_H 560
+#define TEXT     0xffe6e9f2u
+#define TEXT_DIM 0xff7c87a6u
+#define DATE_W   150
+#define SIZE_GAP 16
+
+struct files app;
+
+void files_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("[files] ");
+    vprintf(fmt, ap);
+    printf("\n");
+    fflush(stdout);
+    va_end(ap);
+}
+
+static void print_semantics(void)
+{
+    static char buf[32768];
+    const char *want = getenv("OSC_SEMANTICS");
+    if (!want || strcmp(want, "1") != 0)
+        return;
+    ui_semantics(&app.win.ui, buf, sizeof(buf));
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        printf("SEM %s\n", line);
+    printf("SEM-END\n");
+    fflush(stdout);
+}
+
+static void error_ok(struct ui_widget *w, void *ctx)
+{
+    (void)ctx;
+    ui_dialog_close(w->win);
+    app.tree_changed = true;
+}
+
+void files_error(const char *title, const char *op, const char *path, int err)
+{
+    files_log("error %s %s: %s", op, path, strerror(err));
+    struct ui_widget *d = ui_dialog_open(&app.win.ui, title);
+    if (!d)
+        return;
+    const char *base = strrchr(path, '/');
+    ui_add(d, UI_ROLE_LABEL, strerror(err));
+    ui_add(d, UI_ROLE_LABEL, base && base[1] ? base + 1 : path);
+    struct ui_widget *row = ui_dialog_buttons(d);
+    struct ui_widget *ok = row ? ui_add(row, UI_ROLE_BUTTON, "OK") : NULL;
+    if (ok) {
+        ok->on_change = error_ok;
+        ui_set_focus(&app.win.ui, ok);
+    }
+    app.tree_changed = true;
+}
+
+struct entry *files_selected(void)
+{
+    int i = app.list->value;
+    return i >= 0 && i < app.dir.n ? &app.dir.e[i] : NULL;
+}
+
+void files_path_of(const struct entry *e, char *out, size_t n)
+{
+    if (path_join(app.dir.path, e->name, out, n) < 0)
+        snprintf(out, n, "%s", app.dir.path);
+}
+
+static void set_enabled(struct ui_widget *w, bool on)
+{
+    if (!(w->state & UI_STATE_DISABLED) != on)
+        ui_set_enabled(w, on);
+}
+
+static void update_actions(void)
+{
+    bool sel = files_selected() != NULL;
+    set_enabled(app.up, strcmp(app.dir.path, "/") != 0);
+    set_enabled(app.rename, sel);
+    set_enabled(app.remove, sel);
+    set_enabled(app.copy, sel);
+    set_enabled(app.props, sel);
+    set_enabled(app.paste, app.clip[0] != 0);
+    char text[64];
+    snprintf(text, sizeof(text), "%d item%s%s", app.dir.n, app.dir.n == 1 ? "" : "s",
+             app.clip[0] ? " - a file is copied" : "");
+    if (strcmp(text, app.status->label))
+        ui_set_label(app.status, text);
+}
+
+static void show_listing(const char *select)
+{
+    int keep = app.list->value;
+    ui_set_items(app.list, app.dir.names, app.dir.n);
+    int at = select ? listing_find(&app.dir, select) : keep;
+    app.list->value = -1;
+    ui_set_value(app.list, at >= 0 && at < app.dir.n ? at : 0);
+    /* Bring the selected row into view. */
+    int rows = app.list->box.rect.h / ui_list_row_height(&app.win.ui);
+    if (rows > 0 && app.list->value >= rows)
+        app.list->first_row = app.list->value - rows + 1;
+    ui_set_text(app.location, app.dir.path, false);
+    update_actions();
+    /* Keys go on moving in the list after an action (not under a dialog). */
+    if (!app.win.ui.modal)
+        ui_set_focus(&app.win.ui, app.list);
+    app.tree_changed = true;
+}
+
+int files_open(const char *path)
+{
+    char norm[4096];
+    if (path_normalize(app.dir.path[0] ? app.dir.path : "/", path, norm, sizeof(norm)) < 0) {
+        files_error("Cannot open the folder", "open", path, ENAMETOOLONG);
+        return ENAMETOOLONG;
+    }
+    char before[4096];
+    snprintf(before, sizeof(before), "%s", app.dir.path);
+    int r = listing_read(&app.dir, norm);
+    if (r < 0) {
+        files_error("Cannot open the folder", "open", norm, -r);
+        ui_set_text(app.location, app.dir.path, false);
+        return -r;
+    }
+    /* Going up selects the folder we came from. */
+    const char *from = NULL;
+    size_t nl = strlen(norm);
+    if (strlen(before) > nl && !strncmp(before, norm, nl) && (nl == 1 || before[nl] == '/'))
+        from = before + (nl == 1 ? 1 : nl + 1);
+    char first[256] = "";
+    if (from) {
+        snprintf(first, sizeof(first), "%s", from);
+        char *slash = strchr(first, '/');
+        if (slash)
+            *slash = 0;
+    }
+    show_listing(first[0] ? first : NULL);
+    if (!first[0]) {
+        app.list->first_row = 0;
+        ui_set_value(app.list, 0);
+    }
+    files_log("open %s (%d entries)", app.dir.path, app.dir.n);
+    return 0;
+}
+
+void files_reload(const char *select)
+{
+    int r = listing_read(&app.dir, app.dir.path);
+    if (r < 0)
+        files_error("Cannot read the folder", "open", app.dir.path, -r);
+    show_listing(select);
+}
+
+static bool looks_like_png(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".png") == 0;
+}
+
+static void open_entry(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    struct entry *e = files_selected();
+    if (!e)
+        return;
+    char path[4096 + 256];
+    files_path_of(e, path, sizeof(path));
+    if (e->kind == KIND_FOLDER) {
+        files_open(path);
+    } else if (e->kind == KIND_PROGRAM) {
+        pid_t pid;
+        int err = fo_launch(path, &pid);
+        if (err)
+            files_error("Cannot run the program", "run", path, err);
+        else
+            files_log("launched %s (pid %d)", path, (int)pid);
+    } else if (e->kind == KIND_IMAGE && !looks_like_png(e->name)) {
+        ui_dialog_message(&app.win.ui, "Only PNG images can be shown yet", e->name);
+        files_log("not yet: image %s", path);
+        app.tree_changed = true;
+    } else if (e->kind == KIND_IMAGE) {
+        dialog_view_image(path);
+    } else {
+        dialog_view_text(path);
+    }
+}
+
+static void selection_changed(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    update_actions();
+    app.tree_changed = true;
+}
+
+static void up_clicked(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    char parent[4096];
+    path_parent(app.dir.path, parent, sizeof(parent));
+    files_log("up from %s", app.dir.path);
+    files_open(parent);
+}
+
+static void location_entered(struct ui_widget *w, void *ctx)
+{
+    (void)ctx;
+    files_open(w->text.buf ? w->text.buf : "/");
+}
+
+static void copy_clicked(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    struct entry *e = files_selected();
+    if (!e)
+        return;
+    files_path_of(e, app.clip, sizeof(app.clip));
+    files_log("copied %s", app.clip);
+    update_actions();
+    app.tree_changed = true;
+}
+
+static void paste_clicked(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    char made[256];
+    int err = fo_copy(app.clip, app.dir.path, made, sizeof(made));
+    if (err) {
+        files_error("Cannot paste", "paste", app.clip, err);
+        return;
+    }
+    files_log("pasted %s -> %s/%s", app.clip, app.dir.path, made);
+    files_reload(made);
+}
+
+/* Linux key codes for the shortcuts. */
+#define KEY_BACKSPACE 14
+#define KEY_C 46
+#define KEY_L 38
+#define KEY_V 47
+#define KEY_F2 60
+#define KEY_DELETE 111
+
+/* Delete, F2 (rename), Backspace (up), Ctrl+C/Ctrl+V, Ctrl+L (the location);
+ * not while typing in a field or under a dialog. */
+static bool shortcut(struct ui_window *win, const struct ui_event *e)
+{
+    bool ctrl = e->mods & UI_MOD_CTRL;
+    if (win->modal)
+        return false;
+    if (ctrl && e->key == KEY_L) {
+        ui_set_text(app.location, app.dir.path, true);
+        ui_set_focus(win, app.location);
+        return true;
+    }
+    if (win->focus && win->focus->role == UI_ROLE_TEXT_FIELD)
+        return false;
+    switch (e->key) {
+    case KEY_DELETE: dialog_delete(NULL, NULL); return true;
+    case KEY_F2: dialog_rename(NULL, NULL); return true;
+    case KEY_BACKSPACE:
+        if (strcmp(app.dir.path, "/") != 0)
+            up_clicked(NULL, NULL);
+        return true;
+    case KEY_C: if (ctrl) { copy_clicked(NULL, NULL); return true; } break;
+    case KEY_V: if (ctrl && app.clip[0]) { paste_clicked(NULL, NULL); return true; } break;
+    }
+    return false;
+}
+
+static struct ui_widget *tool(struct ui_widget *bar, const char *label,
+                              void (*fn)(struct ui_widget *, void *), void *ctx)
+{
+    struct ui_widget *b = ui_add(bar, UI_ROLE_BUTTON, label);
+    b->on_change = fn;
+    b->ctx = ctx;
+    return b;
+}
+
+/* One row: the icon, the name, the size right-aligned, the date. */
+static void draw_row(struct ui_widget *w, int i, struct ui_rect r, bool selected, void *ctx)
+{
+    (void)ctx, (void)selected;
+    struct ui_window *win = w->win;
+    const struct entry *e = &app.dir.e[i];
+    int icon = r.h - 8 > 22 ? 22 : r.h - 8;
+    icon_draw(win->target, r.x + 8, r.y + (r.h - icon) / 2, icon, e->kind);
+    ui_draw_text(win, e->name, r.x + 16 + icon, r, TEXT);
+    char size[32], date[32];
+    format_size(e->size, e->kind == KIND_FOLDER, size, sizeof(size));
+    format_date(e->mtime, date, sizeof(date));
+    int date_x = r.x + r.w - DATE_W;
+    ui_draw_text(win, size, date_x - SIZE_GAP - ui_text_width(win, size), r, TEXT_DIM);
+    ui_draw_text(win, date, date_x, r, TEXT_DIM);
+}
+
+static struct ui_widget *bar_of(struct ui_widget *root)
+{
+    struct ui_widget *bar = ui_add(root, UI_ROLE_WINDOW, "");
+    bar->box.dir = UI_ROW;
+    bar->box.padding = 0;
+    bar->box.spacing = 8;
+    bar->box.align = UI_ALIGN_CENTER;
+    return bar;
+}
+
+static void build(void)
+{
+    struct ui_widget *root = &app.win.ui.root;
+    root->box.padding = 12;
+    root->box.spacing = 8;
+    root->box.align = UI_ALIGN_STRETCH;
+    struct ui_widget *bar = bar_of(root);
+    app.up = tool(bar, "Up", up_clicked, NULL);
+    app.new_folder = tool(bar, "New Folder", dialog_new_folder, NULL);
+    app.rename = tool(bar, "Rename", dialog_rename, NULL);
+    app.remove = tool(bar, "Delete", dialog_delete, NULL);
+    app.copy = tool(bar, "Copy", copy_clicked, NULL);
+    app.paste = tool(bar, "Paste", paste_clicked, NULL);
+    app.props = tool(bar, "Properties", dialog_properties, NULL);
+    app.location = ui_add(root, UI_ROLE_TEXT_FIELD, "Location");
+    app.location->on_activate = location_entered;
+    struct ui_widget *head = bar_of(root);
+    head->box.spacing = 0;
+    ui_add(head, UI_ROLE_LABEL, "")->box.pref_w = 38;
+    ui_add(head, UI_ROLE_LABEL, "Name")->box.flex = 1;
+    ui_add(head, UI_ROLE_LABEL, "Size")->box.pref_w = 60 + SIZE_GAP;
+    ui_add(head, UI_ROLE_LABEL, "Modified")->box.pref_w = DATE_W + 10;
+    app.list = ui_add(root, UI_ROLE_LIST, "Entries");
+    app.list->box.flex = 1;
+    app.list->draw_row = draw_row;
+    app.list->on_activate = open_entry;
+    app.list->on_change = selection_changed;
+    app.status = ui_add(root, UI_ROLE_LABEL, "0 items");
+}
+
+static void reap(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        files_log("program %d ended (status %d)", (int)pid,
+                  WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const char *start = argc > 1 ? argv[1] : getenv("HOME");
+    if (!start || !*start)
+        start = "/";
+    struct ui_font *font = ui_font_open(FONT, 16);
+    if (!font) {
+        perror("[files] " FONT);
+        return 1;
+    }
+    if (ui_surface_open(&app.win, WIN_W, WIN_H, WIN_X, WIN_Y, "Files", font) < 0) {
+        perror("[files] /dev/compositor");
+        return 1;
+    }
+    build();
+    files_log("window %d,%d %dx%d", WIN_X, WIN_Y, WIN_W, WIN_H);
+    if (files_open(start) != 0 && strcmp(start, "/") != 0)
+        files_open("/");
+    ui_set_focus(&app.win.ui, app.list);
+    app.win.ui.on_key = shortcut;
+    bool ready = false;
+    struct ui_widget *shown_dialog = NULL;
+    for (;;) {
+        int r = ui_surface_dispatch(&app.win, 250);
+        if (r == 1 || (r < 0 && errno != EINTR))
+            break;
+        reap();
+        if (app.win.ui.modal != shown_dialog) {    /* Escape closes dialogs too */
+            shown_dialog = app.win.ui.modal;
+            app.tree_changed = true;
+        }
+        if (app.win.frame_pending || app.win.ui.damaged || app.win.ui.needs_layout)
+            continue;
+        if (!ready) {
+            print_semantics();
+            files_log("ready %s", app.dir.path);
+            ready = true;
+            app.tree_changed = false;
+        } else if (app.tree_changed) {
+            print_semantics();
+            app.tree_changed = false;
+        }
+    }
+    files_log("closed");
+    listing_free(&app.dir);
+    ui_surface_close(&app.win);
+    ui_font_close(font);
+    return 0;
+}
