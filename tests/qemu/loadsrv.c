@@ -1,12 +1,14 @@
 /* The guest's server for tests/qemu/netload.py: one process, epoll, non-blocking
  * sockets. Listens on PORT (backlog 1024) and answers every connection's request
  * (read up to the blank line) with an HTTP/1.0 200 reply carrying the file PAGE,
- * then closes it. Prints "loadsrv: N served" on SIGTERM or after N connections.
- * usage: loadsrv PORT PAGE COUNT */
+ * then closes it. Prints "loadsrv: N open" each time a new hundred of connections
+ * are open at the same time, and "loadsrv: N served, M failed, K open at most" after COUNT.
+ * usage: loadsrv PORT PAGE COUNT READYFILE (made once it listens) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,9 @@ struct conn { size_t got, sent; char req[512]; };
 static struct conn *conns[MAXFD];
 static char *reply;
 static size_t reply_len;
+
+static volatile sig_atomic_t stop;
+static void on_term(int sig) { (void)sig; stop = 1; }
 
 static void drop(int ep, int fd)
 {
@@ -54,12 +59,12 @@ static int serve(int fd, struct conn *c)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4)
+    if (argc != 5)
         return 2;
     FILE *f = fopen(argv[2], "rb");
     static char page[1 << 16];
     size_t n = f ? fread(page, 1, sizeof(page), f) : 0;
-    long want = atol(argv[3]), served = 0, failed = 0;
+    long want = atol(argv[3]), served = 0, failed = 0, nopen = 0, most = 0;
     reply = malloc(n + 128);
     reply_len = (size_t)sprintf(reply, "HTTP/1.0 200 OK\r\nContent-Length: %zu\r\n\r\n", n);
     memcpy(reply + reply_len, page, n);
@@ -76,10 +81,11 @@ int main(int argc, char **argv)
     int ep = epoll_create1(0);
     struct epoll_event ev = { .events = EPOLLIN, .data.fd = l };
     epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
-    printf("loadsrv: listening\n");
-    fflush(stdout);
+    close(open(argv[4], O_WRONLY | O_CREAT, 0644));
+    struct sigaction sa = { .sa_handler = on_term };   /* no SA_RESTART: ends the wait */
+    sigaction(SIGTERM, &sa, NULL);
     struct epoll_event evs[64];
-    while (served + failed < want) {
+    while (served + failed < want && !stop) {
         int k = epoll_wait(ep, evs, 64, -1);
         if (k < 0 && errno != EINTR) {
             perror("loadsrv: epoll_wait");
@@ -97,6 +103,10 @@ int main(int argc, char **argv)
                     }
                     struct epoll_event cev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = c };
                     epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+                    if (++nopen > most && (most = nopen) % 100 == 0) {
+                        printf("loadsrv: %ld open\n", nopen);
+                        fflush(stdout);
+                    }
                 }
                 continue;
             }
@@ -105,9 +115,10 @@ int main(int argc, char **argv)
                 served += r > 0;
                 failed += r < 0;
                 drop(ep, fd);
+                nopen--;
             }
         }
     }
-    printf("loadsrv: %ld served, %ld failed\n", served, failed);
+    printf("loadsrv: %ld served, %ld failed, %ld open at most\n", served, failed, most);
     return 0;
 }
