@@ -81,6 +81,7 @@ qemu_test tests/qemu/pci.py
 qemu_test tests/qemu/blockdev.py
 qemu_test tests/qemu/net.py
 qemu_test tests/qemu/netapps.py
+qemu_test tests/qemu/netload.py
 qemu_test tests/qemu/nvme.py
 qemu_test tests/qemu/ext2.py
 qemu_test tests/qemu/ext2_write.py

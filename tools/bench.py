@@ -23,6 +23,8 @@ usage: tools/bench.py [--quick] [--rounds N] [--smp LIST] [--linux-only]
   --smp LIST    the CPU counts to run both kernels at, one table column group each
                 (default "2,1"; "2" with --quick, to stay quick). Every round boots
                 each system at each count, alternating.
+  --only GROUPS run only these groups of user/bench/bench.c (e.g. "net": sockets
+                and epoll); the table shows them and the boot time.
   --linux-only  measure only the Linux column (to check the harness); the table
                 shows OSCortex as "not run" and no ratios are claimed.
 Exit status: 0 when every figure was produced on every system run; 1 otherwise,
@@ -101,6 +103,10 @@ FIGURES = [
     ("files_par_1_us", "tmpfs open+read+close, 1 process, per op", "us"),
     ("files_par_n_us", "same ops split over N processes, own files, one dir, per op", "us"),
     ("files_par_ratio", "N processes / 1 process (time)", "x"),
+    ("tcp_lo_rtt_ns", "TCP round trip over 127.0.0.1, 1 byte, 2 processes", "ns"),
+    ("udp_lo_rtt_ns", "UDP round trip over 127.0.0.1, 1 byte, 2 processes", "ns"),
+    ("tcp_lo_us_per_mib", "TCP over 127.0.0.1, 32 MiB stream (2 quick), per MiB", "us"),
+    ("epoll_eventfd_rtt_ns", "eventfd ping-pong, 2 threads in epoll_wait (round trip)", "ns"),
 ]
 BENCH_LINE = re.compile(r"^BENCH (\S+) ([0-9.]+) (\S+)\s*$", re.M)
 ERROR_LINE = re.compile(r"^BENCH_ERROR .*$", re.M)
@@ -174,7 +180,7 @@ def linux_iso(mode):
         with open(os.path.join(stage, "init"), "w") as f:
             f.write(INIT_SCRIPT)
         with open(os.path.join(stage, "bench.args"), "w") as f:
-            f.write("--quick\n" if mode == "quick" else "\n")
+            f.write(("--quick " if mode == "quick" else "") + " ".join(ONLY) + "\n")
         lines = ["dir %s 0755" % d for d in ("/", "/bin", "/sbin", "/etc", "/usr", "/usr/bin",
                                              "/usr/sbin", "/proc", "/sys", "/dev", "/root")]
         lines += ["dir /tmp 1777",
@@ -227,7 +233,7 @@ def load_osc_run():
 
 def oscortex_iso(mode):
     osc_run = load_osc_run()
-    command = "/bin/bench --quick" if mode == "quick" else "/bin/bench"
+    command = " ".join(["/bin/bench"] + (["--quick"] if mode == "quick" else []) + ONLY)
     tmp = tempfile.mkdtemp(prefix="bench-osc-", dir=OUT)
     try:
         try:
@@ -321,6 +327,8 @@ def run_once(system, iso, mode, round_no, cpus):
         info["osc_run_started"] = "[init] osc-run start" in text
     errors = ERROR_LINE.findall(text)
     missing = [k for k, _d, _u in FIGURES if k not in figures]
+    if ONLY and len(figures) > 1:      # --only: the other groups print nothing
+        missing = []
     problem = None
     if missing:
         lines = [l.strip() for l in text.splitlines() if l.strip()]
@@ -420,13 +428,20 @@ def chart(results, path):
     return None
 
 
+ONLY = []      # --only: bench.c's figure groups to run (all when empty)
+
+
 def main():
-    ap = argparse.ArgumentParser(usage="tools/bench.py [--quick] [--rounds N] [--smp LIST] [--linux-only]")
+    ap = argparse.ArgumentParser(usage="tools/bench.py [--quick] [--rounds N] [--smp LIST] "
+                                       "[--linux-only] [--only GROUPS]")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--smp", help="CPU counts, e.g. 2,1")
     ap.add_argument("--linux-only", action="store_true")
+    ap.add_argument("--only", help="bench.c figure groups, e.g. net,pipe")
     args = ap.parse_args()
+    if args.only:
+        ONLY[:] = [g for g in args.only.split(",") if re.fullmatch(r"[a-z]+", g)]
     mode = "quick" if args.quick else "full"
     rounds = args.rounds or (1 if args.quick else 3)
     try:
@@ -474,6 +489,9 @@ def main():
                 p.startswith("oscortex") for p in problems):
             break             # OSCortex did not get through: more rounds prove nothing
 
+    if ONLY:          # the table: boot time and what the chosen groups print
+        FIGURES[:] = [f for f in FIGURES if f[0] == "boot_ms" or any(
+            samples[s][c][f[0]] for s in systems for c in smps)]
     results = {
         "mode": mode, "rounds": rounds,
         "machine": ["qemu-system-x86_64"] + MACHINE + ["(TCG)"],

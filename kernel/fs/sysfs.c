@@ -9,6 +9,7 @@
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
+#include <osc/net_stack.h>
 #include <osc/percpu.h>
 #include <osc/syscall.h>
 #include <osc/time.h>
@@ -69,6 +70,18 @@ static int gen_mm(struct pnode *n, struct pbuf *b)
     mm_get_stats(&st);
     pbuf_printf(b, "free_pages %zu\ntotal_pages %zu\nheap_bytes_in_use %zu\nheap_bytes_reserved %zu\n",
                 st.free_pages, st.total_pages, st.heap_bytes_in_use, st.heap_bytes_reserved);
+    return 0;
+}
+
+static int gen_net(struct pnode *n, struct pbuf *b)
+{
+    (void)n;
+    size_t size = 8192;
+    char *buf = kmalloc(size);
+    if (!buf)
+        return -ENOMEM;
+    pbuf_put(b, buf, net_stack_stats(buf, size));
+    kfree(buf);
     return 0;
 }
 
@@ -148,6 +161,7 @@ static const struct sysent entries[] = {
     { "net", 18, S_IFDIR | 0555, NULL },                /* 19: NET_DIR */
     { "compositor", 0, S_IFDIR | 0555, NULL },          /* 20 */
     { "windows", 20, S_IFDIR | 0555, NULL },            /* 21: WINDOWS_DIR */
+    { "net", 1, S_IFREG | 0444, gen_net },
 };
 #define PCI_DEVICES_DIR 16
 #define PCI_ROOT_DIR    17

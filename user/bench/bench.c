@@ -1,6 +1,6 @@
 /* The OSCortex-vs-Linux benchmark: one static musl program that times the kernel
  * paths an OS is judged by (syscall entry, context switch, pipes, fork, exec, page
- * faults, futexes, tmpfs I/O) plus a memcpy as the hardware reference, and the
+ * faults, futexes, tmpfs I/O; sockets and epoll in bench_net.c) plus a memcpy as the hardware reference, and the
  * parallel figures: one worker against N (the online CPUs) on the same work. The same
  * binary runs under both kernels (tools/bench.py, docs/performance.md).
  *
@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 /* Linux futex operations (include/uapi/linux/futex.h; musl ships no kernel headers). */
 #define FUTEX_WAIT_PRIVATE  (0 | 128)
 #define FUTEX_WAKE_PRIVATE  (1 | 128)
@@ -46,8 +48,7 @@ static char nop_path[PATH_MAX];
 
 /* Iteration counts: full mode finishes each figure in a few seconds under QEMU TCG;
  * quick mode only proves that every figure can be produced. */
-struct counts { int batches, iters; };
-static struct counts pick(int full_batches, int full_iters, int quick_iters)
+struct counts pick(int full_batches, int full_iters, int quick_iters)
 {
     struct counts c = { full_batches, full_iters };
     if (quick) {
@@ -90,7 +91,7 @@ static void fail(const char *name, const char *what)
 
 /* Runs body(iters) `batches` times and reports the median time per iteration
  * in `unit` (divisor: ns per unit). body returns 0, or -1 with errno set. */
-static void timed(const char *name, struct counts c, int (*body)(int iters),
+void timed(const char *name, struct counts c, int (*body)(int iters),
                   double divisor, const char *unit)
 {
     double per[MAX_BATCHES];
@@ -621,6 +622,7 @@ static const struct figure {
     { "memcpy", bench_memcpy },
     { "parallel", bench_parallel },
     { "files", bench_files },
+    { "net", bench_net },
 };
 #define NFIGURES (sizeof figures / sizeof figures[0])
 

@@ -10,3 +10,6 @@
 void net_stack_init(void);
 /* True once net_stack_init has run. */
 bool net_stack_ready(void);
+/* lwIP's pool, heap and protocol counters as text (/sys/kernel/net); returns the
+ * length written (0 before the stack runs). */
+size_t net_stack_stats(char *buf, size_t size);

@@ -490,10 +490,18 @@ static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
         } else if (e != ERR_OK) {
             /* After the reset or abort was reported once (lwIP clears it), or once
              * a closed connection is drained: the end, as Linux reads 0 then. */
-            if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && tcp_gone(s))
+            if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && tcp_gone(s)) {
                 s->eof = true;
-            else
+            } else {
+                /* lwIP hands a reset both as a mailbox message and as the pending
+                 * error: Linux reports it once (the read takes sk_err, SO_ERROR is
+                 * 0 after), then reads 0. */
+                if (e == ERR_RST || e == ERR_ABRT) {
+                    (void)netconn_err(s->conn);
+                    s->eof = true;
+                }
                 return inet_errno(e);
+            }
         } else {
             s->rx = pb;
             s->rx_off = 0;

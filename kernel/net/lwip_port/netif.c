@@ -1,7 +1,8 @@
 /* The TCP/IP stack's start and its Ethernet interfaces: lwIP's tcpip thread, the
  * loopback interface (127.0.0.1), and one lwIP netif per netdev. Received frames go
  * from the netdev hook (interrupt context) into pool buffers queued to the tcpip
- * thread; frames are sent with netdev_xmit. Addresses come from DHCP; the link
+ * thread; frames are sent with netdev_xmit. Addresses come from DHCP (or from
+ * net.<dev>=A.B.C.D/PREFIX on the command line, for a wire without a server); the link
  * state is polled by a timer in the tcpip thread, so a link that comes up later
  * starts DHCP again. */
 
@@ -120,7 +121,7 @@ static void link_poll(void *arg)
             netif_set_link_down(&oif->nif);
             oif->bound = false;
         }
-        if (!up)
+        if (!up || oif->static_addr)
             continue;
         if (dhcp_supplied_address(&oif->nif)) {
             if (!oif->bound) {
@@ -138,6 +139,39 @@ static void link_poll(void *arg)
         }
     }
     sys_timeout(LINK_POLL_MS, link_poll, NULL);
+}
+
+/* net.<dev>=A.B.C.D/PREFIX on the command line: a fixed address, no DHCP (a test
+ * wire with nobody else on it, tests/qemu/netload.py). */
+static bool static_address(struct osc_netif *oif)
+{
+    char key[24], addr[16];
+    ksnprintf(key, sizeof(key), "net.%s", oif->nd->name);
+    const char *v = cmdline_get(key);
+    if (!v)
+        return false;
+    const char *slash = strchr(v, '/');
+    size_t len = slash ? (size_t)(slash - v) : strlen(v);
+    unsigned prefix = 0;
+    bool ok = slash && slash[1] && len < sizeof(addr);
+    for (const char *d = slash ? slash + 1 : ""; ok && *d; d++) {
+        ok = *d >= '0' && *d <= '9' && prefix <= 32;
+        prefix = prefix * 10 + (unsigned)(*d - '0');
+    }
+    ip4_addr_t ip, mask;
+    if (ok) {
+        memcpy(addr, v, len);
+        addr[len] = 0;
+        ok = prefix <= 32 && ip4addr_aton(addr, &ip);
+    }
+    if (!ok) {
+        log_error("%s=%s: want A.B.C.D/PREFIX (DHCP instead)", key, v);
+        return false;
+    }
+    ip4_addr_set_u32(&mask, prefix ? lwip_htonl(0xffffffffu << (32 - prefix)) : 0);
+    netif_set_addr(&oif->nif, &ip, &mask, IP4_ADDR_ANY4);
+    log_info("%s: static address %s/%u", oif->nd->name, addr, prefix);
+    return true;
 }
 
 static void add_netdev(struct netdev *nd)
@@ -162,6 +196,9 @@ static void add_netdev(struct netdev *nd)
         netif_set_link_up(&oif->nif);
     else
         log_info("offline: %s has no link (DHCP starts when it comes up)", nd->name);
+    oif->static_addr = static_address(oif);
+    if (oif->static_addr)
+        return;
     err_t err = dhcp_start(&oif->nif);
     if (err != ERR_OK)
         log_error("%s: DHCP did not start (%d)", nd->name, err);

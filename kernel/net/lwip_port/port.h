@@ -14,6 +14,7 @@ struct osc_netif {
     /* tcpip thread only (core lock): */
     bool bound;                     /* DHCP's lease is in use (and was logged) */
     bool said_offline;
+    bool static_addr;               /* net.<dev>= on the command line: no DHCP */
     u32_t asking_since;             /* sys_now() when DHCP (re)started */
     uint32_t link_changes;          /* the netdev's count at the last look */
     unsigned tx_busy;               /* sends that found every TX buffer taken (atomic) */

@@ -16,7 +16,10 @@ void lwip_port_assert_core_locked(void);
 #define MEMP_NUM_PBUF                   128
 #define MEMP_NUM_RAW_PCB                16
 #define MEMP_NUM_UDP_PCB                32
-#define MEMP_NUM_TCP_PCB                64
+/* Connections: 1000 from the host at once (tests/qemu/netload.py) and their
+ * TIME_WAITs. With too few PCBs lwIP frees one by aborting (RST) the oldest live
+ * connection of the lowest priority, or drops the SYN: connections get lost. */
+#define MEMP_NUM_TCP_PCB                1100
 #define MEMP_NUM_TCP_PCB_LISTEN         16
 #define MEMP_NUM_TCP_SEG                512
 #define MEMP_NUM_REASSDATA              8
@@ -24,7 +27,7 @@ void lwip_port_assert_core_locked(void);
 #define MEMP_NUM_FRAG_PBUF              32
 #define MEMP_NUM_ARP_QUEUE              32
 #define MEMP_NUM_NETBUF                 128
-#define MEMP_NUM_NETCONN                128
+#define MEMP_NUM_NETCONN                1100
 #define MEMP_NUM_TCPIP_MSG_API          64
 #define MEMP_NUM_TCPIP_MSG_INPKT        512
 #define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
@@ -79,7 +82,19 @@ void lwip_port_assert_core_locked(void);
 #define DEFAULT_RAW_RECVMBOX_SIZE       64
 #define DEFAULT_UDP_RECVMBOX_SIZE       64
 #define DEFAULT_TCP_RECVMBOX_SIZE       64
-#define DEFAULT_ACCEPTMBOX_SIZE         64
+#define DEFAULT_ACCEPTMBOX_SIZE         256 /* > the largest backlog (255) */
 
-#define LWIP_STATS                      0
+/* Pool, heap and protocol counters for /sys/kernel/net (stats.c). */
+#define LWIP_STATS                      1
+#define LWIP_STATS_LARGE                1
+#define LINK_STATS                      1
+#define ETHARP_STATS                    1
+#define IP_STATS                        1
+#define IPFRAG_STATS                    1
+#define ICMP_STATS                      1
+#define UDP_STATS                       1
+#define TCP_STATS                       1
+#define MEM_STATS                       1
+#define MEMP_STATS                      1
+#define SYS_STATS                       0
 #define LWIP_TIMEVAL_PRIVATE            0
