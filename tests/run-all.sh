@@ -101,6 +101,8 @@ qemu_test tests/qemu/input.py
 qemu_test tests/qemu/usb.py
 qemu_test tests/qemu/beep.py
 qemu_test tests/qemu/compositor.py
+# /dev/fb0 as a window: Debian's fbset, a program painting through mmap.
+qemu_test tests/qemu/fbdev.py
 qemu_test tests/qemu/wm.py
 qemu_test tests/qemu/ui_demo.py
 qemu_test tests/qemu/terminal.py

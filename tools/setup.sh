@@ -26,7 +26,7 @@ PACKAGES=(
     fonts-inter fonts-dejavu-core                           # the UI and terminal fonts
     pkg-config libfreetype-dev libpixman-1-dev libpng-dev zlib1g-dev libbrotli-dev  # glibc builds of apps that draw
     curl iproute2 util-linux                                # tests/qemu/netapps.py: curl, ip, unshare
-    evtest bsdutils                                         # tests/qemu/linux_tools.py: evtest, script
+    evtest bsdutils fbset                                   # input.py, dynexe.py, fbdev.py: evtest, script, fbset
 )
 [ $gui = 1 ] && PACKAGES+=(qemu-system-gui)
 # Debian's kernel for the Linux side is fetched by tools/bench.py with `apt-get

@@ -63,6 +63,7 @@ static const struct file_ops full_ops = { .read = zero_read, .write = full_write
 static const struct file_ops random_ops = { .read = random_read, .write = null_write, .poll = always_ready, .seekable = true };
 
 static const struct file_ops compositor_ops = { .open = comp_dev_open };
+static const struct file_ops fbdev_ops = { .open = comp_fbdev_open };
 
 struct devnode { const char *name; uint32_t major, minor; uint32_t mode; const struct file_ops *ops; };
 static const struct devnode devices[] = {
@@ -78,6 +79,7 @@ static const struct devnode devices[] = {
     { "tty1", 4, 1, 0620, &tty_console_ops },
     { "ptmx", 5, 2, 0666, &pty_master_ops },
     { "compositor", OSC_COMP_DEV_MAJOR, OSC_COMP_DEV_MINOR, 0666, &compositor_ops },
+    { "fb0", FBDEV_MAJOR, 0, 0666, &fbdev_ops },
 };
 
 int devfs_open(struct file *f, uint32_t rdev, uint32_t open_flags)

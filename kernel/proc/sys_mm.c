@@ -61,10 +61,17 @@ static long user_span(uint64_t addr, uint64_t len, uint64_t *end)
 /* The pages a mapping of f maps, or NULL when its filesystem keeps none (procfs
  * snapshots, devices): those are mapped as private copies (file_fill). A device's
  * store comes with a reference (*ref set), which the caller drops. */
+/* A device that keeps its own page store (a surface; /dev/fb0's window): an
+ * anonymous file, or one opened through a character device node. */
+static bool device_store(const struct file *f)
+{
+    return f->ops->pages && (!f->vnode || S_ISCHR(f->vnode->mode));
+}
+
 static struct filepages *file_pages(struct file *f, bool *ref)
 {
     struct vnode *v = f->vnode;
-    *ref = !v && f->ops->pages;
+    *ref = device_store(f);
     if (*ref)
         return f->ops->pages(f);        /* a device's own store (a surface) */
     return v && v->ops && v->ops->pages && !f->ops->pread ? v->ops->pages(v) : NULL;
@@ -77,7 +84,7 @@ static long file_mappable(struct file *f, uint32_t prot, uint32_t flags)
 {
     if ((f->flags & O_ACCMODE) == O_WRONLY)
         return -EACCES;
-    if (!f->vnode && f->ops->pages) {
+    if (device_store(f)) {
         if ((flags & MAP_SHARED) && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
             return -EACCES;
         return 0;

@@ -129,6 +129,13 @@ static inline long tl_free_frames(void)
     return strtol(buf + 11, NULL, 10);
 }
 
+/* Whether this runs on OSCortex (its /sys/kernel/mm answers): tests of OSCortex's
+ * own devices skip elsewhere. */
+static inline int tl_on_oscortex(void)
+{
+    return tl_free_frames() >= 0;
+}
+
 /* CHECK_FRAMES_RETURN(stmt, slack): runs stmt once to warm caches (heap slabs,
  * page tables), then again, and checks that OSCortex's free frame count came back
  * to within slack frames. Elsewhere (Linux) there is nothing to count: skipped. */

@@ -22,10 +22,6 @@
 #include "osc_compositor.h"
 #include "testlib.h"
 
-static bool on_oscortex(void)
-{
-    return tl_free_frames() >= 0;
-}
 
 /* The device, or -1: a failure on OSCortex, a skip elsewhere. */
 static int open_comp(void)
@@ -33,7 +29,7 @@ static int open_comp(void)
     int fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
     if (fd >= 0)
         return fd;
-    if (on_oscortex())
+    if (tl_on_oscortex())
         CHECK(!"/dev/compositor opens");
     else
         printf("  note: no /dev/compositor (not OSCortex): skipped\n");

@@ -60,10 +60,6 @@ struct input_id {
 static int kbd_index = -1, mouse_index = -1;
 static bool scanned, any_readable;
 
-static bool on_oscortex(void)
-{
-    return tl_free_frames() >= 0;
-}
 
 static int open_event(int n, int flags)
 {
@@ -106,7 +102,7 @@ static bool need(const int *index, const char *what)
     scan();
     if (*index >= 0)
         return true;
-    if (on_oscortex()) {
+    if (tl_on_oscortex()) {
         CHECK(!"no such evdev device");
         printf("  missing: %s\n", what);
     } else {
@@ -124,7 +120,7 @@ TEST(evdev_keyboard_and_mouse_are_found_by_their_names)
     REQUIRE(fd >= 0);
     int len = ioctl(fd, EVIOCGNAME(sizeof(name)), name);
     CHECK(len > 1 && len == (int)strlen(name) + 1);
-    if (on_oscortex())
+    if (tl_on_oscortex())
         CHECK_STR(name, "AT Translated Set 2 keyboard");
     /* A short buffer gets the start of the name and its length back. */
     char shortname[4] = { 'x', 'x', 'x', 'x' };
@@ -134,7 +130,7 @@ TEST(evdev_keyboard_and_mouse_are_found_by_their_names)
     fd = open_event(mouse_index, O_RDONLY);
     REQUIRE(fd >= 0);
     CHECK(ioctl(fd, EVIOCGNAME(sizeof(name)), name) > 1);
-    if (on_oscortex())
+    if (tl_on_oscortex())
         CHECK(strstr(name, "PS/2") != NULL && strstr(name, "Mouse") != NULL);
     close(fd);
 }
@@ -164,7 +160,7 @@ TEST(evdev_version_and_ids_are_linux_shaped)
     struct input_id id = { 0 };
     CHECK_EQ(ioctl(fd, EVIOCGID, &id), 0);
     CHECK(id.bustype != 0);
-    if (on_oscortex()) {
+    if (tl_on_oscortex()) {
         CHECK_EQ(id.bustype, BUS_I8042);
         char phys[64] = "";
         CHECK(ioctl(fd, EVIOCGPHYS(sizeof(phys)), phys) > 0);
@@ -188,7 +184,7 @@ TEST(evdev_capability_bits_say_what_each_device_reports)
     CHECK_EQ(ioctl(fd, EVIOCGBIT(EV_KEY, sizeof(keys)), keys), (int)sizeof(keys));
     CHECK(has_bit(keys, KEY_ESC) && has_bit(keys, KEY_A) && has_bit(keys, KEY_UP) &&
           has_bit(keys, KEY_RIGHTCTRL) && has_bit(keys, KEY_F12));
-    if (on_oscortex()) {
+    if (tl_on_oscortex()) {
         CHECK(!has_bit(ev, EV_REL) && !has_bit(keys, BTN_LEFT));
         /* EVIOCGKEY: nothing held while the test runs. */
         unsigned char down[KEY_MAX / 8 + 1];
@@ -209,7 +205,7 @@ TEST(evdev_capability_bits_say_what_each_device_reports)
     CHECK(has_bit(ev, EV_KEY) && has_bit(ev, EV_REL));
     CHECK(has_bit(keys, BTN_LEFT) && has_bit(keys, BTN_RIGHT));
     CHECK(has_bit(rel, REL_X) && has_bit(rel, REL_Y));
-    if (on_oscortex()) {
+    if (tl_on_oscortex()) {
         CHECK(has_bit(keys, BTN_MIDDLE) && !has_bit(keys, KEY_A));
         CHECK(has_bit(rel, REL_WHEEL));     /* QEMU's mouse speaks IntelliMouse */
         struct input_id id = { 0 };
@@ -240,7 +236,7 @@ TEST(evdev_nonblocking_read_without_input_gives_eagain)
 
 TEST(evdev_poll_and_epoll_report_no_input_as_not_ready)
 {
-    if (!need(&kbd_index, "keyboard") || !on_oscortex())
+    if (!need(&kbd_index, "keyboard") || !tl_on_oscortex())
         return;         /* a host keyboard may be typed on */
     int fd = open_event(kbd_index, O_RDONLY | O_NONBLOCK);
     REQUIRE(fd >= 0);
@@ -257,7 +253,7 @@ TEST(evdev_poll_and_epoll_report_no_input_as_not_ready)
 
 TEST(evdev_grab_is_exclusive_and_only_its_holder_releases_it)
 {
-    if (!need(&mouse_index, "mouse") || !on_oscortex())
+    if (!need(&mouse_index, "mouse") || !tl_on_oscortex())
         return;         /* grabbing a host's real device would steal its input */
     int a = open_event(mouse_index, O_RDONLY | O_NONBLOCK);
     int b = open_event(mouse_index, O_RDONLY | O_NONBLOCK);
@@ -286,7 +282,7 @@ TEST(proc_bus_input_devices_lists_each_device_in_linux_format)
 {
     char buf[8192];
     int fd = open("/proc/bus/input/devices", O_RDONLY);
-    if (fd < 0 && !on_oscortex()) {
+    if (fd < 0 && !tl_on_oscortex()) {
         printf("  note: no /proc/bus/input/devices on this host: skipped\n");
         return;
     }
@@ -306,7 +302,7 @@ TEST(proc_bus_input_devices_lists_each_device_in_linux_format)
         CHECK(strstr(p, "\nH: Handlers=") && strstr(p, "\nH: Handlers=") < end);
         CHECK(strstr(p, "\nB: EV=") && strstr(p, "\nB: EV=") < end);
     }
-    if (on_oscortex()) {
+    if (tl_on_oscortex()) {
         CHECK(blocks >= 2);
         CHECK(strstr(buf, "I: Bus=0011 Vendor=0001 Product=0001 Version=ab41\n"
                           "N: Name=\"AT Translated Set 2 keyboard\"\n"

@@ -123,3 +123,11 @@ void comp_send_resize(struct comp_surface *s, uint32_t w, uint32_t h);
 /* comp_surface.c: queues an event on s (drops the oldest when full, merges a
  * motion into a motion just queued) and wakes its readers. */
 void comp_push_event(struct comp_surface *s, const struct osc_event *ev);
+/* comp_surface.c, for kernel users (fbdev): a surface owned by process pid, as a
+ * file with one reference in *out (what OSC_COMP_CREATE makes, without the fd);
+ * 0 or -errno. */
+struct file;
+long comp_surface_make(const struct osc_surface_create *c, int pid, struct file **out);
+/* Presents all of the surface f (a surface file), as OSC_SURFACE_PRESENT with no
+ * rectangles. */
+long comp_surface_present_whole(struct file *f);

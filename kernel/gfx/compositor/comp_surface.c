@@ -184,17 +184,9 @@ static void commit_resize(struct comp_surface *s, struct filepages **old_fp, pad
 
 /* Copies and checks the damage list, then adds it (in screen coordinates) to the
  * pending damage. All-or-nothing: one bad rect and nothing is presented. */
-static long surface_present(struct comp_surface *s, uint64_t arg)
+/* Shows rects (count of them, copied in; 0: the whole surface) of s's buffer. */
+static long present_rects(struct comp_surface *s, struct osc_rect *rects, uint32_t count)
 {
-    struct osc_present p;
-    if (copy_from_user(&p, (const void *)arg, sizeof(p)))
-        return -EFAULT;
-    if (p.reserved || p.count > OSC_PRESENT_MAX_RECTS)
-        return -EINVAL;
-    struct osc_rect rects[OSC_PRESENT_MAX_RECTS];
-    if (p.count && copy_from_user(rects, (const void *)p.rects, p.count * sizeof(rects[0])))
-        return -EFAULT;
-    uint32_t count = p.count;
     mutex_lock(&comp_lock);
     /* Checked against the buffer this present shows: a pending resize's. */
     bool resize = s->pend_fp != NULL;
@@ -236,6 +228,25 @@ static long surface_present(struct comp_surface *s, uint64_t arg)
         filepages_put(old_fp);
     kfree(old_frames);
     return 0;
+}
+
+static long surface_present(struct comp_surface *s, uint64_t arg)
+{
+    struct osc_present p;
+    if (copy_from_user(&p, (const void *)arg, sizeof(p)))
+        return -EFAULT;
+    if (p.reserved || p.count > OSC_PRESENT_MAX_RECTS)
+        return -EINVAL;
+    struct osc_rect rects[OSC_PRESENT_MAX_RECTS];
+    if (p.count && copy_from_user(rects, (const void *)p.rects, p.count * sizeof(rects[0])))
+        return -EFAULT;
+    return present_rects(s, rects, p.count);
+}
+
+long comp_surface_present_whole(struct file *f)
+{
+    struct osc_rect r[1];
+    return present_rects(f->priv, r, 0);
 }
 
 /* The text is copied into a new buffer before comp_lock is taken and the old one
@@ -392,16 +403,11 @@ static const struct file_ops surface_ops = {
     .stat_mode = 0600,
 };
 
-static long comp_create(uint64_t arg)
+long comp_surface_make(const struct osc_surface_create *cp, int pid, struct file **out)
 {
-    struct osc_surface_create c;
-    struct process *p = proc_current();
-    if (!p || !p->files)
-        return -EBADF;
+    struct osc_surface_create c = *cp;
     if (!comp_screen)
         return -ENODEV;
-    if (copy_from_user(&c, (const void *)arg, sizeof(c)))
-        return -EFAULT;
     if (c.format != OSC_FORMAT_XRGB8888 || c.width == 0 || c.height == 0 ||
         c.width > OSC_SURFACE_MAX_DIM || c.height > OSC_SURFACE_MAX_DIM ||
         (c.flags & ~(OSC_SURFACE_CLOEXEC | OSC_SURFACE_NONBLOCK | OSC_SURFACE_DECORATED |
@@ -413,7 +419,7 @@ static long comp_create(uint64_t arg)
         return -ENOMEM;
     mutex_lock(&comp_lock);
     long err = comp_nstack >= COMP_MAX_SURFACES ? -ENOSPC
-             : owner_bytes(p->pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM : 0;
+             : owner_bytes(pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM : 0;
     mutex_unlock(&comp_lock);
     if (err)
         return err;
@@ -428,7 +434,7 @@ static long comp_create(uint64_t arg)
     s->h = c.height;
     s->stride = c.width * 4;
     s->bytes = bytes;
-    s->owner_pid = p->pid;
+    s->owner_pid = pid;
     s->visible = true;
     s->decorated = c.flags & OSC_SURFACE_DECORATED;
     s->desktop = c.flags & OSC_SURFACE_DESKTOP;
@@ -449,7 +455,7 @@ static long comp_create(uint64_t arg)
     mutex_lock(&comp_lock);
     /* Checked again: another thread of the process may have made one meanwhile. */
     err = comp_nstack >= COMP_MAX_SURFACES ? -ENOSPC
-        : owner_bytes(p->pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM
+        : owner_bytes(pid) + bytes > COMP_PROC_BYTES_MAX ? -ENOMEM
         : s->desktop && comp_nstack && comp_stack[0]->desktop ? -EBUSY : 0;
     if (err) {
         mutex_unlock(&comp_lock);
@@ -463,7 +469,7 @@ static long comp_create(uint64_t arg)
     if (s->decorated && s->y < COMP_TITLE_H)
         s->y = COMP_TITLE_H;
     for (int i = 0; i < comp_nstack; i++)         /* cursor_shape_set is per process */
-        if (comp_stack[i]->owner_pid == p->pid)
+        if (comp_stack[i]->owner_pid == pid)
             s->cursor = comp_stack[i]->cursor;
     static uint32_t next_id = 1;
     s->id = next_id++;
@@ -484,6 +490,22 @@ static long comp_create(uint64_t arg)
         comp_stack[comp_nstack++] = s;
     }
     mutex_unlock(&comp_lock);
+    *out = f;
+    return 0;
+}
+
+static long comp_create(uint64_t arg)
+{
+    struct osc_surface_create c;
+    struct process *p = proc_current();
+    if (!p || !p->files)
+        return -EBADF;
+    if (copy_from_user(&c, (const void *)arg, sizeof(c)))
+        return -EFAULT;
+    struct file *f;
+    long err = comp_surface_make(&c, p->pid, &f);
+    if (err)
+        return err;
     long fd = fdtable_install(p->files, f, 0, c.flags & OSC_SURFACE_CLOEXEC);
     file_put(f);                /* on -EMFILE this releases the surface */
     return fd;

@@ -69,3 +69,7 @@ long comp_window_field(int slot, enum comp_field field, char *buf, size_t cap);
 /* /dev/compositor's open (devfs). */
 struct file;
 int comp_dev_open(struct file *f, uint32_t rdev, uint32_t open_flags);
+/* /dev/fb0's open (devfs, Linux's 29,0): a window of its own per open, which the
+ * program maps as its framebuffer (comp_fbdev.c). */
+#define FBDEV_MAJOR 29
+int comp_fbdev_open(struct file *f, uint32_t rdev, uint32_t open_flags);
