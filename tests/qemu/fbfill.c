@@ -11,30 +11,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-struct fb_bitfield { uint32_t offset, length, msb_right; };
-struct fb_var_screeninfo {
-    uint32_t xres, yres, xres_virtual, yres_virtual, xoffset, yoffset;
-    uint32_t bits_per_pixel, grayscale;
-    struct fb_bitfield red, green, blue, transp;
-    uint32_t rest[19];
-};
-struct fb_fix_screeninfo {
-    char id[16];
-    unsigned long smem_start;
-    uint32_t smem_len, type, type_aux, visual;
-    uint16_t xpanstep, ypanstep, ywrapstep;
-    uint32_t line_length;
-    unsigned long mmio_start;
-    uint32_t mmio_len, accel;
-    uint16_t capabilities, reserved[2];
-};
+#include "../../kernel/include/uapi/linux_fb.h"
 
 int main(void)
 {
     int fd = open("/dev/fb0", O_RDWR);
     struct fb_var_screeninfo v;
     struct fb_fix_screeninfo x;
-    if (fd < 0 || ioctl(fd, 0x4600, &v) || ioctl(fd, 0x4602, &x)) {
+    if (fd < 0 || ioctl(fd, FBIOGET_VSCREENINFO, &v) || ioctl(fd, FBIOGET_FSCREENINFO, &x)) {
         perror("fbfill: /dev/fb0");
         printf("DONE\n");
         return 1;

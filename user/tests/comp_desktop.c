@@ -1,20 +1,9 @@
 /* The compositor's desktop surface (OSC_SURFACE_DESKTOP): one at a time (EBUSY for
  * a second), never decorated (EINVAL), and free again once closed. An OSCortex
  * interface: on Linux (no /dev/compositor) every test notes that and skips. */
-#include "testlib.h"
+#include "comp_test.h"
 
 #include <sys/ioctl.h>
-#include "osc_compositor.h"
-
-static int open_comp(void)
-{
-    int fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
-    if (fd < 0 && tl_free_frames() >= 0)
-        CHECK(!"/dev/compositor opens");
-    else if (fd < 0)
-        printf("  note: no /dev/compositor (not OSCortex): skipped\n");
-    return fd;
-}
 
 TEST(only_one_desktop_surface_at_a_time)
 {

@@ -20,40 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "osc_compositor.h"
-#include "testlib.h"
-
-static int open_comp(void)
-{
-    int fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
-    if (fd >= 0)
-        return fd;
-    if (tl_free_frames() >= 0)
-        CHECK(!"/dev/compositor opens");
-    else
-        printf("  note: no /dev/compositor (not OSCortex): skipped\n");
-    return -1;
-}
-
-/* Waits up to 5 s for an event of type; true when one came. */
-static bool wait_event(int fd, uint32_t type, struct osc_event *out)
-{
-    for (int tries = 0; tries < 50; tries++) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        if (poll(&p, 1, 100) == 1 && (p.revents & POLLIN)) {
-            struct osc_event ev[8];
-            ssize_t n = read(fd, ev, sizeof(ev));
-            for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
-                if (ev[i].type == type) {
-                    if (out)
-                        *out = ev[i];
-                    return true;
-                }
-            }
-        }
-    }
-    return false;
-}
+#include "comp_test.h"
 
 static int set_size(int fd, unsigned long cmd, uint32_t w, uint32_t h)
 {
@@ -63,7 +30,7 @@ static int set_size(int fd, unsigned long cmd, uint32_t w, uint32_t h)
 
 static bool requested(int fd, uint32_t w, uint32_t h, int want_w, int want_h)
 {
-    struct osc_event ev;
+    struct osc_event ev = { 0 };
     if (set_size(fd, OSC_SURFACE_REQUEST_SIZE, w, h) != 0 || !wait_event(fd, OSC_EV_RESIZE, &ev))
         return false;
     return ev.x == want_w && ev.y == want_h;

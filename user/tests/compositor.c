@@ -19,42 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "osc_compositor.h"
-#include "testlib.h"
+#include "comp_test.h"
 
-
-/* The device, or -1: a failure on OSCortex, a skip elsewhere. */
-static int open_comp(void)
-{
-    int fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
-    if (fd >= 0)
-        return fd;
-    if (tl_on_oscortex())
-        CHECK(!"/dev/compositor opens");
-    else
-        printf("  note: no /dev/compositor (not OSCortex): skipped\n");
-    return -1;
-}
-
-/* Waits up to 5 s for an event of type; true when one came. */
-static bool wait_event(int fd, uint32_t type, struct osc_event *out)
-{
-    for (int tries = 0; tries < 50; tries++) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        if (poll(&p, 1, 100) == 1 && (p.revents & POLLIN)) {
-            struct osc_event ev[8];
-            ssize_t n = read(fd, ev, sizeof(ev));
-            for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
-                if (ev[i].type == type) {
-                    if (out)
-                        *out = ev[i];
-                    return true;
-                }
-            }
-        }
-    }
-    return false;
-}
 
 TEST(surface_fd_maps_its_pixels_and_reports_its_size)
 {
@@ -100,7 +66,7 @@ TEST(present_is_answered_by_a_frame_done_event_and_pollin)
     CHECK_EQ(osc_surface_set_pos(fd, 10, 10), 0);
     struct osc_rect r = { 0, 0, 40, 30 };
     CHECK_EQ(osc_surface_present(fd, &r, 1), 0);
-    struct osc_event ev;
+    struct osc_event ev = { 0 };
     CHECK(wait_event(fd, OSC_EV_FRAME_DONE, &ev));
     CHECK(ev.code >= 1);                        /* the frame's sequence number */
     CHECK_EQ(osc_surface_present(fd, NULL, 0), 0);      /* 0 rects: all of it */

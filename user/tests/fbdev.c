@@ -14,33 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-/* linux/fb.h (musl ships no kernel headers). */
-#define FBIOGET_VSCREENINFO 0x4600
-#define FBIOPUT_VSCREENINFO 0x4601
-#define FBIOGET_FSCREENINFO 0x4602
-#define FBIOPAN_DISPLAY     0x4606
-#define FB_VISUAL_TRUECOLOR 2
-
-struct fb_bitfield { uint32_t offset, length, msb_right; };
-struct fb_var_screeninfo {
-    uint32_t xres, yres, xres_virtual, yres_virtual, xoffset, yoffset;
-    uint32_t bits_per_pixel, grayscale;
-    struct fb_bitfield red, green, blue, transp;
-    uint32_t nonstd, activate, height, width, accel_flags;
-    uint32_t pixclock, left_margin, right_margin, upper_margin, lower_margin;
-    uint32_t hsync_len, vsync_len, sync, vmode, rotate, colorspace;
-    uint32_t reserved[4];
-};
-struct fb_fix_screeninfo {
-    char id[16];
-    unsigned long smem_start;
-    uint32_t smem_len, type, type_aux, visual;
-    uint16_t xpanstep, ypanstep, ywrapstep;
-    uint32_t line_length;
-    unsigned long mmio_start;
-    uint32_t mmio_len, accel;
-    uint16_t capabilities, reserved[2];
-};
+#include "../../kernel/include/uapi/linux_fb.h"
 
 static int open_fb(void)
 {

@@ -20,11 +20,7 @@ static const char *const fruit[] = { "Apple", "Banana", "Cherry", "Damson", "Eld
 
 static void print_semantics(void)
 {
-    static char buf[8192];
-    ui_semantics(&win.ui, buf, sizeof(buf));
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-        printf("SEM %s\n", line);
-    fflush(stdout);
+    ui_print_semantics(&win.ui, "SEM");
 }
 
 static void greet(struct ui_widget *w, void *ctx)

@@ -44,15 +44,8 @@ void files_log(const char *fmt, ...)
 
 static void print_semantics(void)
 {
-    static char buf[32768];
-    const char *want = getenv("OSC_SEMANTICS");
-    if (!want || strcmp(want, "1") != 0)
-        return;
-    ui_semantics(&app.win.ui, buf, sizeof(buf));
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-        printf("SEM %s\n", line);
-    printf("SEM-END\n");
-    fflush(stdout);
+    if (ui_semantics_wanted())
+        ui_print_semantics(&app.win.ui, "SEM");
 }
 
 static void error_ok(struct ui_widget *w, void *ctx)

@@ -55,15 +55,8 @@ static double now(void)
 
 static void print_semantics(void)
 {
-    static char buf[32768];
-    const char *want = getenv("OSC_SEMANTICS");
-    if (!want || strcmp(want, "1") != 0)
-        return;
-    ui_semantics(&win.ui, buf, sizeof(buf));
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-        printf("SEM %s\n", line);
-    printf("SEM-END\n");
-    fflush(stdout);
+    if (ui_semantics_wanted())
+        ui_print_semantics(&win.ui, "SEM");
 }
 
 /* A label changed only when its text did: the rest stays unpainted. */

@@ -220,12 +220,7 @@ static void build(unsigned screen_w, unsigned screen_h)
 
 static void print_semantics(void)
 {
-    static char buf[16384];
-    ui_semantics(&win.ui, buf, sizeof(buf));
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-        printf("SETTINGS-SEM %s\n", line);
-    printf("SETTINGS-SEM-END\n");
-    fflush(stdout);
+    ui_print_semantics(&win.ui, "SETTINGS-SEM");
 }
 
 int main(void)

@@ -256,6 +256,10 @@ bool ui_window_paint(struct ui_window *win, struct ui_rect *damage);
  *   <depth> <id> <role> "<label>" value=<v> rect=<x>,<y>,<w>,<h> state=<bits>
  * Returns the length it needed (as snprintf). */
 size_t ui_semantics(struct ui_window *win, char *buf, size_t n);
+/* For tests: whether OSC_SEMANTICS=1 is in the environment, and the tree printed
+ * on stdout as "TAG <line>" lines and "TAG-END". */
+bool ui_semantics_wanted(void);
+void ui_print_semantics(struct ui_window *win, const char *tag);
 /* Finds the first widget with this role and label (tests, accessibility). */
 struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *label);
 

@@ -5,6 +5,7 @@
 
 #include <pixman.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BG          0xff0f1629u
@@ -293,4 +294,20 @@ size_t ui_semantics(struct ui_window *win, char *buf, size_t n)
         buf[0] = 0;
     size_t at = dump(&win->root, 0, buf, n, 0);
     return win->modal ? dump(win->modal, 1, buf, n, at) : at;
+}
+
+bool ui_semantics_wanted(void)
+{
+    const char *want = getenv("OSC_SEMANTICS");
+    return want && !strcmp(want, "1");
+}
+
+void ui_print_semantics(struct ui_window *win, const char *tag)
+{
+    static char buf[65536];
+    ui_semantics(win, buf, sizeof(buf));
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        printf("%s %s\n", tag, line);
+    printf("%s-END\n", tag);
+    fflush(stdout);
 }
