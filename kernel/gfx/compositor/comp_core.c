@@ -56,6 +56,7 @@ struct in_rec {
 /* While route_input handles a record: its interrupt time, which the events it
  * makes carry (so a client's latency counts the wait for the compositor). */
 static uint64_t routing_ns;
+struct osc_comp_stats comp_stats;       /* under comp_lock */
 static struct waitqueue comp_wq;
 static bool work;
 static struct in_rec in_ring[INPUT_RING];
@@ -612,10 +613,15 @@ static void comp_thread(void *arg)
             update_hover();
         if (active && cur_shape() != shown_shape)
             comp_damage(cursor_rect());     /* a new shape, or a new surface under it */
-        if (active && damage.n)
+        if (active && damage.n) {
+            uint64_t t0 = time_ns(), area = comp_region_area(&damage);
             compose();
-        else
+            comp_stats.frames++;
+            comp_stats.compose_ns += time_ns() - t0;
+            comp_stats.pixels += area;
+        } else {
             comp_region_clear(&damage);
+        }
         for (int i = 0; i < comp_nstack; i++) {
             struct comp_surface *s = comp_stack[i];
             if (s->frame_pending) {

@@ -123,6 +123,8 @@ void comp_send_resize(struct comp_surface *s, uint32_t w, uint32_t h);
 /* comp_surface.c: queues an event on s (drops the oldest when full, merges a
  * motion into a motion just queued) and wakes its readers. */
 void comp_push_event(struct comp_surface *s, const struct osc_event *ev);
+/* comp_core.c: what composing has cost since boot (OSC_COMP_STATS), under comp_lock. */
+extern struct osc_comp_stats comp_stats;
 /* comp_surface.c, for kernel users (fbdev): a surface owned by process pid, as a
  * file with one reference in *out (what OSC_COMP_CREATE makes, without the fd);
  * 0 or -errno. */

@@ -517,6 +517,12 @@ static long comp_dev_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
     switch (cmd) {
     case OSC_COMP_CREATE:
         return comp_create(arg);
+    case OSC_COMP_STATS: {
+        mutex_lock(&comp_lock);
+        struct osc_comp_stats st = comp_stats;
+        mutex_unlock(&comp_lock);
+        return copy_to_user((void *)arg, &st, sizeof(st)) ? -EFAULT : 0;
+    }
     case OSC_COMP_SCREEN: {
         if (!comp_screen)
             return -ENODEV;

@@ -28,6 +28,12 @@ struct osc_screen_info {        /* OSC_COMP_SCREEN on /dev/compositor */
     uint32_t width, height;
 };
 
+struct osc_comp_stats {         /* OSC_COMP_STATS on /dev/compositor: since boot */
+    uint64_t frames;            /* frames composed (damage copied to the screen) */
+    uint64_t compose_ns;        /* time spent composing and copying them */
+    uint64_t pixels;            /* damaged pixels they covered */
+};
+
 struct osc_present {            /* OSC_SURFACE_PRESENT */
     uint64_t rects;             /* user pointer to count struct osc_rect */
     uint32_t count;             /* 0: the whole surface */
@@ -65,6 +71,7 @@ struct osc_surface_size {       /* OSC_SURFACE_RESIZE, OSC_SURFACE_REQUEST_SIZE 
 #define OSC_IOC(dir, nr, size)  (((uint32_t)(dir) << 30) | ((uint32_t)(size) << 16) | ('C' << 8) | (nr))
 #define OSC_COMP_CREATE         OSC_IOC(1, 0x01, sizeof(struct osc_surface_create))
 #define OSC_COMP_SCREEN         OSC_IOC(2, 0x02, sizeof(struct osc_screen_info))
+#define OSC_COMP_STATS          OSC_IOC(2, 0x03, sizeof(struct osc_comp_stats))
 #define OSC_SURFACE_PRESENT     OSC_IOC(1, 0x10, sizeof(struct osc_present))
 #define OSC_SURFACE_SET_POS     OSC_IOC(1, 0x11, sizeof(struct osc_surface_pos))
 #define OSC_SURFACE_RAISE       OSC_IOC(0, 0x12, 0)

@@ -46,8 +46,9 @@ static size_t pixels_len;
 static int sig_pipe[2];
 static int back;                    /* rows scrolled back into the scrollback */
 static bool frame_pending, repaint_all;
-/* OSC_LATENCY=1 (tools/desktop-budgets.py): a key press's time to the composed
- * frame showing what the shell echoed, "[terminal] key to glyph N us". Stages:
+/* OSC_LATENCY=1 (tools/desktop-budgets.py): a key press's time from its interrupt
+ * to this program's read ("[terminal] key read after N us") and to the composed
+ * frame showing what the shell echoed ("[terminal] key to glyph N us"). Stages:
  * key seen -> echo read from the pty -> presented -> FRAME_DONE. */
 static struct {
     bool on;
@@ -415,6 +416,10 @@ static void key(const struct osc_event *ev)
             return;
     }
     if (lat.on && !lat.stage) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        printf("[terminal] key read after %lu us\n", (unsigned long)(((uint64_t)t.tv_sec *
+               1000000000ull + (uint64_t)t.tv_nsec - ev->time_ns) / 1000));
         lat.key_ns = ev->time_ns;
         lat.stage = 1;
     }
