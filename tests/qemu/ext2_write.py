@@ -76,7 +76,9 @@ def workload(mnt, prog):
         "OSC_FS_DIR=%s /usr/tests/%s | grep -v '^START\\|^PASS'" % (mnt, prog),
         "mkdir %s" % w,
         "cp -r /bin /sbin /etc %s/ && echo cp=ok" % w,
-        "cd %s && tar cf t.tar bin sbin etc && mkdir x && tar xf t.tar -C x && echo tar=ok; cd /"
+        # Part of bin (the applet links a-c, busybox and one app) keeps the round
+        # trip inside the 64 MiB images now that /bin holds the desktop's apps.
+        "cd %s && tar cf t.tar bin/[a-c]* sbin etc && mkdir x && tar xf t.tar -C x && echo tar=ok; cd /"
         % w,
         "mkdir %s/small; i=0; while [ $i -lt 400 ]; do echo \"small file $i\" > %s/small/f$i;"
         " i=$((i+1)); done; echo small=ok" % (w, w),
