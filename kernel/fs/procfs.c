@@ -633,16 +633,30 @@ static struct vnode *dirent_of(int kind, int pid, int idx, uint64_t ino, uint32_
     return n ? &n->v : pseudofs_dirent(ino, mode);
 }
 
+/* A process's entries belong to its effective ids, as on Linux: its owner may
+ * search /proc/<pid>/fd (0500) and reopen what it has open; others may not.
+ * Looked up afresh each time (setuid moves them). */
+static void own_by_process(struct pnode *n)
+{
+    struct proc_info *pi = n->pid > 0 ? kmalloc(sizeof(*pi)) : NULL;
+    if (pi && proc_info_get(n->pid, pi) == 0) {
+        n->v.uid = pi->euid;
+        n->v.gid = pi->egid;
+    }
+    kfree(pi);
+}
+
 static struct pnode *find_or_make(int kind, int pid, int idx, uint32_t mode, struct vnode *parent)
 {
-    struct pnode *found = find_node(kind, pid, idx);
-    if (found)
-        return found;
-    struct pnode *n = pnode_alloc(proc_fs, &procfs_ops, mode, parent, kind, pid, idx);
-    if (!n)
-        return NULL;
-    n->next = dyn_nodes;
-    dyn_nodes = n;
+    struct pnode *n = find_node(kind, pid, idx);
+    if (!n) {
+        n = pnode_alloc(proc_fs, &procfs_ops, mode, parent, kind, pid, idx);
+        if (!n)
+            return NULL;
+        n->next = dyn_nodes;
+        dyn_nodes = n;
+    }
+    own_by_process(n);
     return n;
 }
 

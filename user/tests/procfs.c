@@ -108,6 +108,44 @@ TEST(proc_self_status_shows_every_id_groups_and_caps)
     CHECK(strstr(buf, "\nCapBnd:\t") != NULL);
 }
 
+/* A process's /proc entries are its own (euid/egid): a normal user reopens what it
+ * has open through /proc/self/fd, with the file's own permissions checked again. */
+TEST(a_normal_user_reopens_its_files_through_proc_self_fd)
+{
+    if (geteuid() != 0) {
+        printf("  not root: ids not changed\n");
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/procfs-reopen.%d", (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, "mine\n", 5) == 5);
+    close(fd);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+            _exit(2);
+        int r = open(path, O_RDONLY);
+        char link[64], got[8] = "";
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", r);
+        int again = open(link, O_RDONLY);
+        if (r < 0 || again < 0 || read(again, got, 4) != 4 || memcmp(got, "mine", 4))
+            _exit(3);
+        if (open(link, O_WRONLY) >= 0 || errno != EACCES)
+            _exit(4);                   /* root's 0644 file: not writable */
+        if (opendir("/proc/1/fd") != NULL || errno != EACCES)
+            _exit(5);                   /* init's descriptors are not ours */
+        _exit(0);
+    }
+    int status;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    unlink(path);
+}
+
 TEST(proc_meminfo_has_memtotal_and_memfree_in_kb)
 {
     REQUIRE(slurp("/proc/meminfo") > 0);
