@@ -12,8 +12,8 @@ cd "$root"
 build=${BUILD:-build}
 busybox=${BUSYBOX:-/bin/busybox}
 
-for d in / /bin /sbin /etc /usr /usr/bin /usr/sbin /usr/tests /dev /tmp /proc /sys /root \
-         /home /var /var/tmp; do
+for d in / /bin /sbin /lib /etc /usr /usr/bin /usr/lib /usr/sbin /usr/tests /dev /tmp /proc /sys \
+         /root /home /var /var/tmp; do
     mode=0755
     case $d in /tmp|/var/tmp) mode=1777 ;; /root) mode=0700 ;; esac
     echo "dir $d $mode"
@@ -41,6 +41,12 @@ echo "file /sbin/init 0755 $build/user/musl/init"
 echo "slink /init 0777 /sbin/init"
 echo "file /bin/osc-launch 0755 $build/user/musl/osc-launch"
 echo "file /bin/sysfuzz 0755 $build/user/musl/sysfuzz"
+# The apps are dynamic musl programs: musl's libc.so is also its dynamic linker,
+# found at the path musl-gcc writes into PT_INTERP; libui.so (with FreeType,
+# libpng, zlib and pixman in it) in /usr/lib, on musl's default search path.
+musl_libc=${MUSL_LIBC:-/usr/lib/x86_64-linux-musl/libc.so}
+echo "file /lib/ld-musl-x86_64.so.1 0755 $musl_libc"
+echo "file /usr/lib/libui.so 0755 $build/user/musl/libui.so"
 echo "file /bin/ui-demo 0755 $build/user/musl/ui-demo"
 echo "file /bin/desktop 0755 $build/user/musl/desktop"
 echo "file /bin/terminal 0755 $build/user/musl/terminal"

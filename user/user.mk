@@ -23,7 +23,7 @@ USER_MONITOR    := $(BUILD)/user/musl/monitor
 USER_FILES      := $(BUILD)/user/musl/files
 USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LAUNCH) \
                    $(USER_FUZZ) $(USER_DEMO) $(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL) \
-                   $(USER_SETTINGS) $(USER_CANVAS) $(USER_MONITOR) $(USER_FILES)
+                   $(USER_SETTINGS) $(USER_CANVAS) $(USER_MONITOR) $(USER_FILES) $(BUILD)/user/musl/libui.so
 
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
@@ -53,13 +53,16 @@ GLIBC_GFX_LIB  = $(shell pkg-config --static --libs freetype2 pixman-1 libpng)
 LIBUI_SRCS    := $(wildcard user/lib/libui/*.c)
 LIBUI_MUSL    := $(BUILD)/user/musl/libui.a
 LIBUI_GLIBC   := $(BUILD)/user/glibc/libui.a
+LIBUI_SO      := $(BUILD)/user/musl/libui.so
+# How an app links: dynamically, against libui.so (and musl's libc.so).
+MUSL_APP_LIBS := -L$(BUILD)/user/musl -lui -lm
 $(SYSROOT_STAMP): tools/sysroot.sh
 	@bash tools/sysroot.sh && touch $@
 
-$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h) $(SYSROOT_STAMP)
+$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h) $(SYSROOT_STAMP) user/user.mk
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -c -o $@ $<
+	@$(MUSL_CC) $(USER_CFLAGS) -fPIC $(MUSL_GFX_INC) -c -o $@ $<
 $(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $@"
@@ -68,6 +71,15 @@ $(LIBUI_MUSL): $(patsubst user/lib/libui/%.c,$(BUILD)/user/musl/libui/%.o,$(LIBU
 	@$(AR) rcs $@ $^
 $(LIBUI_GLIBC): $(patsubst user/lib/libui/%.c,$(BUILD)/user/glibc/libui/%.o,$(LIBUI_SRCS))
 	@$(AR) rcs $@ $^
+# The apps share one libui.so that carries FreeType, libpng, zlib and pixman too
+# (whole archives: apps call them directly), loaded by musl's own dynamic linker
+# from /usr/lib. Linked statically, each app was 1.5 MB of which 1.45 MB were these
+# libraries, and GRUB reading the archive is most of the boot (docs/performance.md).
+$(LIBUI_SO): $(patsubst user/lib/libui/%.c,$(BUILD)/user/musl/libui/%.o,$(LIBUI_SRCS)) $(SYSROOT_STAMP)
+	@echo "  MUSLLD  $@"
+	@$(MUSL_CC) -shared -Wl,-soname,libui.so -Wl,-z,defs -o $@ $(filter %.o,$^) \
+	    -Wl,--whole-archive $(SYSROOT)/lib/libfreetype.a $(SYSROOT)/lib/libpng16.a \
+	    $(SYSROOT)/lib/libz.a $(SYSROOT)/lib/libpixman-1.a -Wl,--no-whole-archive -lm -pthread
 
 $(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): $(SYSROOT_STAMP) $(LIBUI_MUSL)
 $(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_CFLAGS = $(MUSL_GFX_INC)
@@ -96,53 +108,53 @@ $(USER_DEMO): user/demo/osc-demo-window.c user/lib/osc_compositor.h
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
 
-$(USER_UI_DEMO): user/apps/demo/ui-demo.c $(LIBUI_MUSL) $(SYSROOT_STAMP)
+$(USER_UI_DEMO): user/apps/demo/ui-demo.c $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $< $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $< $(MUSL_APP_LIBS)
 
 $(USER_DESKTOP): user/apps/shell/shell.c user/apps/shell/bundle.c user/apps/shell/bundle.h \
-                 $(LIBUI_MUSL) $(SYSROOT_STAMP)
+                 $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/shell -o $@ \
-	    user/apps/shell/shell.c user/apps/shell/bundle.c $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/shell -o $@ \
+	    user/apps/shell/shell.c user/apps/shell/bundle.c $(MUSL_APP_LIBS)
 
 # The Terminal app: the vt engine (host-tested) under a compositor surface.
 TERMINAL_SRCS := $(wildcard user/apps/terminal/*.c)
-$(USER_TERMINAL): $(TERMINAL_SRCS) $(wildcard user/apps/terminal/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+$(USER_TERMINAL): $(TERMINAL_SRCS) $(wildcard user/apps/terminal/*.h) $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/terminal -o $@ $(TERMINAL_SRCS) \
-	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/terminal -o $@ $(TERMINAL_SRCS) \
+	    $(MUSL_APP_LIBS)
 
 # The Settings app (settings persist through libui's ui_settings.c).
 SETTINGS_SRCS := $(wildcard user/apps/settings/*.c)
-$(USER_SETTINGS): $(SETTINGS_SRCS) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+$(USER_SETTINGS): $(SETTINGS_SRCS) $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $(SETTINGS_SRCS) $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -o $@ $(SETTINGS_SRCS) $(MUSL_APP_LIBS)
 # The Canvas and System Monitor apps (their pure logic is host-tested:
 # tests/host/test_canvas_doc.c, test_procstat.c).
 CANVAS_SRCS   := $(wildcard user/apps/canvas/*.c)
 MONITOR_SRCS  := $(wildcard user/apps/monitor/*.c)
-$(USER_CANVAS): $(CANVAS_SRCS) $(wildcard user/apps/canvas/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+$(USER_CANVAS): $(CANVAS_SRCS) $(wildcard user/apps/canvas/*.h) $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/canvas -o $@ $(CANVAS_SRCS) \
-	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
-$(USER_MONITOR): $(MONITOR_SRCS) $(wildcard user/apps/monitor/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/canvas -o $@ $(CANVAS_SRCS) \
+	    $(MUSL_APP_LIBS)
+$(USER_MONITOR): $(MONITOR_SRCS) $(wildcard user/apps/monitor/*.h) $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/monitor -o $@ $(MONITOR_SRCS) \
-	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/monitor -o $@ $(MONITOR_SRCS) \
+	    $(MUSL_APP_LIBS)
 # The Files app: the folder model (host-tested), actions, icons and dialogs.
 FILES_SRCS := $(wildcard user/apps/files/*.c)
-$(USER_FILES): $(FILES_SRCS) $(wildcard user/apps/files/*.h) $(LIBUI_MUSL) $(SYSROOT_STAMP)
+$(USER_FILES): $(FILES_SRCS) $(wildcard user/apps/files/*.h) $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/files -o $@ $(FILES_SRCS) \
-	    $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+	@$(MUSL_CC) $(USER_CFLAGS) $(MUSL_GFX_INC) -Iuser/apps/files -o $@ $(FILES_SRCS) \
+	    $(MUSL_APP_LIBS)
 
 # Every test program, both builds, on this host Linux (tests/user-host.sh).
 user-tests-host: $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC)
