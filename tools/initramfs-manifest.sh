@@ -62,6 +62,9 @@ for app in user/rootfs/Applications/*.app; do
     for f in "$app"/*; do
         echo "file /Applications/$(basename "$app")/$(basename "$f") 0644 $f"
     done
+    # Its icon, drawn at build time by tools/mkicons.py.
+    icon=$build/icons/$(basename "$app" .app).png
+    [ -f "$icon" ] && echo "file /Applications/$(basename "$app")/icon.png 0644 $icon"
 done
 echo "file /bin/osc-demo-window 0755 $build/user/musl/osc-demo-window"
 for f in user/rootfs/etc/*; do

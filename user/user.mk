@@ -167,11 +167,17 @@ initramfs: $(BUILD)/initramfs.cpio
 # top Makefile). The manifest is regenerated each time (a new test file changes it)
 # but only rewritten when its text changes; the archive depends on the files too.
 INITRAMFS_FILES := $(USER_BINS) $(PROC_TEST_BINS) $(wildcard tests/proc/script.sh) \
-                   $(BUSYBOX) $(wildcard user/rootfs/etc/*) $(wildcard user/rootfs/Applications/*/*) $(BUILD)/rootfs/shadow
+                   $(BUSYBOX) $(wildcard user/rootfs/etc/*) $(wildcard user/rootfs/Applications/*/*) \
+                   $(BUILD)/rootfs/shadow $(BUILD)/icons/stamp
 $(BUILD)/initramfs.manifest: $(INITRAMFS_FILES) tools/initramfs-manifest.sh FORCE
 	@mkdir -p $(dir $@)
 	@BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) bash tools/initramfs-manifest.sh > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+# The bundles' icons (tools/mkicons.py draws them; /Applications/<X>.app/icon.png).
+$(BUILD)/icons/stamp: tools/mkicons.py
+	@echo "  ICONS   $(dir $@)"
+	@python3 tools/mkicons.py $(dir $@) && touch $@
 
 # /etc/shadow: SHA-512 crypt hashes of the default passwords (docs/security.md),
 # with a salt fixed per user so the archive stays reproducible.

@@ -25,6 +25,9 @@ TEST(a_full_manifest_parses)
     CHECK_STR(b.args, "-l");
     CHECK_EQ(b.kind, BUNDLE_LOCAL);
     CHECK_EQ(b.accent, 0x8b5cf6);
+    CHECK_STR(b.icon, "t.png");
+    CHECK_EQ(parse("name=X\nexec=/x\n", &b, why), 0);
+    CHECK_STR(b.icon, "");
 }
 
 TEST(bad_manifests_are_refused_with_a_reason)
@@ -44,6 +47,10 @@ TEST(bad_manifests_are_refused_with_a_reason)
     char big[400];
     snprintf(big, sizeof(big), "name=%0300d\nexec=/x\n", 1);
     CHECK_EQ(parse(big, &b, why), -1);
+    CHECK_EQ(parse("name=X\nexec=/x\nicon=../../etc/shadow\n", &b, why), -1);
+    CHECK_STR(why, "line 3: bad value for 'icon'");
+    CHECK_EQ(parse("name=X\nexec=/x\nicon=..\n", &b, why), -1);
+    CHECK_EQ(parse("name=X\nexec=/x\nicon=\n", &b, why), -1);
     CHECK_EQ(parse("name=Store\nkind=remote\n", &b, why), 0);  /* remote: no exec yet */
 }
 

@@ -8,6 +8,10 @@ semantics tree the shell prints (SEM lines), never by hard-coded positions.
   desktop_draws_tiles       the screendump (build/desktop/shot.png, copied to
                             docs/screenshots/desktop.png by hand) shows the tile's
                             accent inside the Greeter tile and the desktop behind
+  desktop_tile_icons        the Greeter tile shows its bundle's icon (its tree line
+                            says image=144x144; the white pixels in the tile's icon
+                            place match tools/mkicons.py's drawing of it), and
+                            Crasher's missing icon is logged and leaves its initial
   desktop_launches_app      a click on the Greeter tile launches /bin/ui-demo through
                             osc-launch; it draws its first frame (READY)
   desktop_app_exit_clean    its close box closes it: the shell saw a clean exit
@@ -18,16 +22,20 @@ usage: desktop.py"""
 
 import os
 import re
+import sys
 import time
 
 from common import ROOT, Reporter
 from gui import SCREEN_H, SCREEN_W, click_at, screendump, semantics
 from input import run_with_qmp
 
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import mkicons  # noqa: E402
+
 OUT = os.path.join(ROOT, "build", "desktop")
 GREETER_X, GREETER_Y, GREETER_W = 200, 150, 420      # ui-demo's default place
 GUEST = ("mkdir -p /Applications/Crasher.app; "
-         "printf 'name=Crasher\\nexec=/bin/sh\\nargs=/tmp/crash.sh\\naccent=#e5534b\\n' "
+         "printf 'name=Crasher\\nexec=/bin/sh\\nargs=/tmp/crash.sh\\naccent=#e5534b\\nicon=missing.png\\n' "
          "> /Applications/Crasher.app/manifest; "
          "printf 'if [ -e /tmp/ran ]; then echo REOPENED; touch /tmp/reopened; "
          "else touch /tmp/ran; sleep 1; kill -SEGV $$; fi\\n' > /tmp/crash.sh; "
@@ -73,6 +81,25 @@ def reopen(qmp, text):
     click_widget(qmp, state.setdefault("notice", last_tree(text)), ("button", "Reopen"))
 
 
+def icon_mismatch(img, tile):
+    """Why the tile's icon place does not show the Greeter icon, or ''. The tile
+    draws its icon in the 72x72 square 20 pixels inside its 112x112 accent square
+    (libui's draw_tile); the icon is 144x144, so each screen pixel is a 2x2 block of
+    the drawing. Compared as masks (white enough / covered enough), by overlap."""
+    alpha = mkicons.alpha(mkicons.ICONS["Greeter"])
+    x0, y0 = tile[0] + (tile[2] - 112) // 2 + 20, tile[1] + 20
+    both = either = 0
+    for j in range(72):
+        for i in range(72):
+            cover = sum(alpha[2 * j + dj][2 * i + di] for dj in (0, 1) for di in (0, 1)) / 4
+            white = min(img.pixel(x0 + i, y0 + j)) > 0xd0
+            want = cover > 160
+            both += white and want
+            either += white or want
+    overlap = both / either if either else 0
+    return "" if overlap > 0.85 else "icon pixels overlap the drawing by %.2f" % overlap
+
+
 def main():
     rep = Reporter()
     os.makedirs(os.path.join(ROOT, "build", "input"), exist_ok=True)
@@ -97,6 +124,16 @@ def main():
         if bg != (0x0f, 0x16, 0x29):
             why.append("desktop pixel %02x%02x%02x" % bg)
     rep.check("desktop_draws_tiles", not why, "; ".join(why), tail)
+    why = []
+    if not re.search(r'^SEM \d+ \d+ tile "Greeter" .* image=144x144$', text, re.M):
+        why.append("the Greeter tile's tree line has no image=144x144")
+    if re.search(r'^SEM \d+ \d+ tile "Crasher" .* image=', text, re.M):
+        why.append("Crasher has an image")
+    if "[shell] Crasher: icon /Applications/Crasher.app/missing.png: No such file or directory" not in text:
+        why.append("no log line for Crasher's missing icon")
+    if img is not None and r is not None:
+        why.append(icon_mismatch(img, r))
+    rep.check("desktop_tile_icons", not any(why), "; ".join(w for w in why if w), tail)
     rep.check("desktop_launches_app", re.search(r"launched Greeter", text) is not None and
               re.search(r"^READY$", text, re.M) is not None, "no launch or no first frame", tail)
     rep.check("desktop_app_exit_clean", "Greeter exited (status 0)" in text,

@@ -265,9 +265,9 @@ def main():
     rep.check("files_properties", ("label", "Mode: -rw-r--r-- (0644)") in props and
               ("label", "Owner: user (1000), group user (1000)") in props and
               ("label", "Size: 6 B (6 bytes)") in props, "properties %s" % sorted(props), tail)
-    why, img, r = [], state.get("image_shot"), state.get("image", {}).get(("panel", "Image"))
+    why, img, r = [], state.get("image_shot"), state.get("image", {}).get(("image", "Image"))
     if img is None or r is None:
-        why.append("no screendump or no Image panel: %s" % sorted(state.get("image", {})))
+        why.append("no screendump or no Image widget: %s" % sorted(state.get("image", {})))
     else:
         x, y, _, _ = origin(text)
         px = tuple(img.pixel(x + r[0] + r[2] // 2, y + r[1] + r[3] // 2))

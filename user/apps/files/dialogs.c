@@ -12,7 +12,6 @@
 
 #include "fileops.h"
 #include "files.h"
-#include "image.h"
 
 #define VIEW_MAX   (256 * 1024)
 #define VIEW_LINES 8192
@@ -21,7 +20,6 @@ static struct ui_widget *name_field;
 static char target[4096 + 256];     /* what the open dialog acts on */
 static char *view_text;
 static const char **view_lines;
-static pixman_image_t *view_image;
 #define IMAGE_W 640
 #define IMAGE_H 380
 
@@ -271,17 +269,10 @@ void dialog_view_text(const char *path)
     app.tree_changed = true;
 }
 
-static void paint_image(struct ui_widget *w, struct ui_rect r, void *ctx)
-{
-    (void)ctx;
-    if (view_image)
-        ui_draw_image(w->win->target, r, view_image);
-}
-
 void dialog_view_image(const char *path)
 {
     int err = 0;
-    pixman_image_t *img = image_load_png(path, &err);
+    pixman_image_t *img = ui_image_load_png(path, &err);
     if (!img) {
         files_error("Cannot show the image", "image", path, err);
         return;
@@ -292,10 +283,6 @@ void dialog_view_image(const char *path)
         pixman_image_unref(img);
         return;
     }
-    /* The previous image goes now: its closed dialog is never painted again. */
-    if (view_image)
-        pixman_image_unref(view_image);
-    view_image = img;
     int w = pixman_image_get_width(img), h = pixman_image_get_height(img);
     char size[64];
     snprintf(size, sizeof(size), "%d x %d pixels", w, h);
@@ -305,11 +292,13 @@ void dialog_view_image(const char *path)
     double k = (double)IMAGE_W / w < (double)IMAGE_H / h ? (double)IMAGE_W / w : (double)IMAGE_H / h;
     if (k > 4)
         k = 4;
-    struct ui_widget *view = ui_add(d, UI_ROLE_PANEL, "Image");
-    view->box.pref_w = view->box.min_w = (int)(w * k) > 0 ? (int)(w * k) : 1;
-    view->box.pref_h = view->box.min_h = (int)(h * k) > 0 ? (int)(h * k) : 1;
-    view->box.padding = 0;
-    view->paint = paint_image;
+    struct ui_widget *view = ui_add(d, UI_ROLE_IMAGE, "Image");
+    if (view) {
+        ui_set_image(view, img);
+        view->box.pref_w = view->box.min_w = (int)(w * k) > 0 ? (int)(w * k) : 1;
+        view->box.pref_h = view->box.min_h = (int)(h * k) > 0 ? (int)(h * k) : 1;
+    }
+    pixman_image_unref(img);    /* the widget holds it while the dialog is open */
     d->box.align = UI_ALIGN_CENTER;
     struct ui_widget *close = button(ui_dialog_buttons(d), "Close", close_viewer);
     ui_set_focus(ui(), close);

@@ -82,6 +82,10 @@ int bundle_parse(const char *text, size_t len, struct bundle *b, char *why, size
                 bad = 1;
         } else if (kn == 6 && !memcmp(k, "accent", 6))
             bad = parse_colour(v, vn, &b->accent);
+        else if (kn == 4 && !memcmp(k, "icon", 4))
+            /* Inside the bundle only: no directories, no "..". */
+            bad = set(b->icon, sizeof(b->icon), v, vn) || vn == 0 || memchr(v, '/', vn) ||
+                  (vn == 2 && !memcmp(v, "..", 2)) || (vn == 1 && v[0] == '.');
         if (bad) {
             snprintf(why, why_len, "line %d: bad value for '%.*s'", line, (int)kn, k);
             return -1;

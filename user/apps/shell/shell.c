@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pixman.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,24 @@ static void say(const char *fmt, const char *a, int n)
 static void report_bad_bundle(const char *dir, const char *why)
 {
     printf("[shell] skipped %s: %s\n", dir, why);
+}
+
+/* A tile shows its bundle's icon; one that cannot be read leaves the initial,
+ * with the reason in the log. */
+static void load_icon(struct ui_widget *tile, const struct bundle *b)
+{
+    if (!b->icon[0])
+        return;
+    char path[BUNDLE_PATH_MAX + BUNDLE_NAME_MAX + 2];
+    snprintf(path, sizeof(path), "%s/%s", b->dir, b->icon);
+    int err = 0;
+    pixman_image_t *img = ui_image_load_png(path, &err);
+    if (!img) {
+        printf("[shell] %s: icon %s: %s\n", b->name, path, strerror(err));
+        return;
+    }
+    ui_set_image(tile, img);
+    pixman_image_unref(img);
 }
 
 static void print_semantics(void)
@@ -271,6 +290,7 @@ static void build(int screen_w)
         tiles[i]->value = (int)bundles[i].accent;
         tiles[i]->on_change = tile_clicked;
         tiles[i]->ctx = (void *)(long)i;
+        load_icon(tiles[i], &bundles[i]);
     }
     overlay = ui_add(root, UI_ROLE_PANEL, "Launching");
     overlay->box.dir = UI_ROW;

@@ -142,10 +142,12 @@ void ui_draw_image(pixman_image_t *dst, struct ui_rect r, pixman_image_t *src);
 enum ui_role {
     UI_ROLE_WINDOW, UI_ROLE_PANEL, UI_ROLE_LABEL, UI_ROLE_BUTTON, UI_ROLE_TEXT_FIELD,
     UI_ROLE_TOGGLE, UI_ROLE_SLIDER, UI_ROLE_LIST, UI_ROLE_PROGRESS,
-    UI_ROLE_TILE,       /* an app tile: a square in its accent (value = 0xRRGGBB), its
-                           initial large, its name below; activates like a button */
+    UI_ROLE_TILE,       /* an app tile: a square in its accent (value = 0xRRGGBB) with
+                           its icon (ui_set_image) or else its initial large, its
+                           name below; activates like a button */
     UI_ROLE_DIALOG,     /* a modal dialog over the window (ui_dialog.c) */
     UI_ROLE_ROW,        /* a list's visible row, in the semantics tree only */
+    UI_ROLE_IMAGE,      /* shows its image (ui_set_image) fitted to its box */
 };
 
 enum {
@@ -189,6 +191,8 @@ struct ui_widget {
     /* An app's own painting over the widget's (an image, a chart), clipped to
      * the widget and the damage. */
     void (*paint)(struct ui_widget *w, struct ui_rect r, void *ctx);
+    /* An image widget's picture, a tile's icon (a reference: ui_set_image). */
+    pixman_image_t *image;
 };
 
 enum ui_event_type {
@@ -262,6 +266,17 @@ bool ui_semantics_wanted(void);
 void ui_print_semantics(struct ui_window *win, const char *tag);
 /* Finds the first widget with this role and label (tests, accessibility). */
 struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *label);
+
+/* ---- Images (ui_image.c) ----------------------------------------------------- */
+/* Reads a PNG into a new premultiplied a8r8g8b8 image (pixman_image_unref
+ * frees it); NULL with *err: EINVAL when it is not a PNG libpng can read,
+ * EFBIG past 8192 pixels a side, ENOMEM, or the error opening the file. */
+pixman_image_t *ui_image_load_png(const char *path, int *err);
+/* Gives w (an image widget or a tile) img to show, taking a reference (NULL:
+ * none); an image widget's preferred size becomes the image's. */
+void ui_set_image(struct ui_widget *w, pixman_image_t *img);
+/* The largest rectangle with an iw x ih image's proportions centred in r. */
+struct ui_rect ui_image_fit(struct ui_rect r, int iw, int ih);
 
 /* Marks r (window coordinates) for repainting without a layout: part of a
  * widget whose draw hook shows something new. */

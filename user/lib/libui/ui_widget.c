@@ -4,6 +4,7 @@
 #include "ui.h"
 #include "ui_private.h"
 
+#include <pixman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,7 @@ static void size_for_role(struct ui_widget *w)
     case UI_ROLE_PANEL:
     case UI_ROLE_DIALOG:
     case UI_ROLE_ROW:
+    case UI_ROLE_IMAGE:         /* ui_set_image sizes it */
         break;
     case UI_ROLE_LABEL: b->pref_w = lw; b->pref_h = lh; break;
     case UI_ROLE_BUTTON: b->pref_w = lw + 32; b->pref_h = lh + 16; break;
@@ -118,13 +120,22 @@ void ui_window_init(struct ui_window *win, pixman_image_t *target, int w, int h,
     win->needs_layout = true;
 }
 
+/* What a widget holds besides its own memory. */
+static void release(struct ui_widget *w)
+{
+    ui_text_free(&w->text);
+    if (w->image)
+        pixman_image_unref(w->image);
+    w->image = NULL;
+}
+
 static void free_children(struct ui_widget *w)
 {
     struct ui_box *c = w->box.first_child;
     while (c) {
         struct ui_box *next = c->next_sibling;
         free_children(widget_of(c));
-        ui_text_free(&widget_of(c)->text);
+        release(widget_of(c));
         free(c);
         c = next;
     }
@@ -134,7 +145,7 @@ static void free_children(struct ui_widget *w)
 void ui_free_detached(struct ui_widget *w)
 {
     free_children(w);
-    ui_text_free(&w->text);
+    release(w);
     free(w);
 }
 
@@ -145,7 +156,7 @@ void ui_window_destroy(struct ui_window *win)
         ui_free_detached(win->modal);
     win->modal = NULL;
     free_children(&win->root);
-    ui_text_free(&win->root.text);
+    release(&win->root);
 }
 
 struct ui_widget *ui_add(struct ui_widget *parent, enum ui_role role, const char *label)

@@ -92,6 +92,15 @@ static void draw_tile(struct ui_window *win, struct ui_widget *w, struct ui_rect
                      (w->state & UI_STATE_PRESSED) ? accent : VIOLET);
     if (w->state & UI_STATE_FOCUSED)
         ui_stroke_round_rect(win->target, sq, 22, 3, TEXT);
+    struct ui_rect name = { r.x, r.y + 112 + 4, r.w, r.h - 116 };
+    text_at(win, w->label, r.x + (r.w - text_width(win, w->label)) / 2, name, TEXT);
+    if (w->image) {
+        /* The icon in the middle of the square, its proportions kept. */
+        struct ui_rect box = { sq.x + 20, sq.y + 20, 72, 72 };
+        ui_draw_image(win->target, ui_image_fit(box, pixman_image_get_width(w->image),
+                                                pixman_image_get_height(w->image)), w->image);
+        return;
+    }
     char initial[5] = { 0 };
     size_t next;
     ui_utf8_decode(w->label, 0, &next);
@@ -110,8 +119,6 @@ static void draw_tile(struct ui_window *win, struct ui_widget *w, struct ui_rect
             pixman_image_unref(tmp);
         }
     }
-    struct ui_rect name = { r.x, r.y + 112 + 4, r.w, r.h - 116 };
-    text_at(win, w->label, r.x + (r.w - text_width(win, w->label)) / 2, name, TEXT);
 }
 
 static void draw_widget(struct ui_window *win, struct ui_widget *w)
@@ -185,6 +192,11 @@ static void draw_widget(struct ui_window *win, struct ui_widget *w)
     case UI_ROLE_TILE:
         draw_tile(win, w, r);
         break;
+    case UI_ROLE_IMAGE:
+        if (w->image)
+            ui_draw_image(win->target, ui_image_fit(r, pixman_image_get_width(w->image),
+                                                   pixman_image_get_height(w->image)), w->image);
+        break;
     }
 }
 
@@ -244,7 +256,7 @@ static const char *role_name(enum ui_role r)
         [UI_ROLE_BUTTON] = "button", [UI_ROLE_TEXT_FIELD] = "text_field",
         [UI_ROLE_TOGGLE] = "toggle", [UI_ROLE_SLIDER] = "slider", [UI_ROLE_LIST] = "list",
         [UI_ROLE_PROGRESS] = "progress", [UI_ROLE_TILE] = "tile",
-        [UI_ROLE_DIALOG] = "dialog", [UI_ROLE_ROW] = "row",
+        [UI_ROLE_DIALOG] = "dialog", [UI_ROLE_ROW] = "row", [UI_ROLE_IMAGE] = "image",
     };
     return names[r];
 }
@@ -279,7 +291,11 @@ static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t a
         at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=%d", w->value);
     }
     at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0,
-                           " rect=%d,%d,%d,%d state=%u\n", r.x, r.y, r.w, r.h, w->state);
+                           " rect=%d,%d,%d,%d state=%u", r.x, r.y, r.w, r.h, w->state);
+    if (w->image)
+        at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " image=%dx%d",
+                               pixman_image_get_width(w->image), pixman_image_get_height(w->image));
+    at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "\n");
     if (w->role == UI_ROLE_LIST)
         at = ui_list_dump(w, depth + 1, buf, n, at, put_quoted);
     for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)

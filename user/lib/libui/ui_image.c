@@ -1,6 +1,6 @@
-/* The Files app's image view: a PNG decoded by libpng's simplified API into a
- * pixman image, premultiplied as pixman's a8r8g8b8 wants. */
-#include "image.h"
+/* Images: PNG files decoded by libpng's simplified API into pixman images,
+ * premultiplied as pixman's a8r8g8b8 wants, and the widgets that show them. */
+#include "ui_private.h"
 
 #include <errno.h>
 #include <pixman.h>
@@ -11,7 +11,7 @@
 
 #define SIDE_MAX 8192
 
-pixman_image_t *image_load_png(const char *path, int *err)
+pixman_image_t *ui_image_load_png(const char *path, int *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -57,4 +57,31 @@ pixman_image_t *image_load_png(const char *path, int *err)
         px[i] = a << 24 | r << 16 | g << 8 | b;
     }
     return img;
+}
+
+void ui_set_image(struct ui_widget *w, pixman_image_t *img)
+{
+    if (img)
+        pixman_image_ref(img);
+    if (w->image)
+        pixman_image_unref(w->image);
+    w->image = img;
+    if (w->role == UI_ROLE_IMAGE && img) {
+        w->box.pref_w = pixman_image_get_width(img);
+        w->box.pref_h = pixman_image_get_height(img);
+        w->win->needs_layout = true;
+    }
+    ui_damage(w->win, w->box.rect);
+}
+
+struct ui_rect ui_image_fit(struct ui_rect r, int iw, int ih)
+{
+    if (iw <= 0 || ih <= 0 || r.w <= 0 || r.h <= 0)
+        return (struct ui_rect){ r.x, r.y, 0, 0 };
+    long w = r.w, h = (long)ih * r.w / iw;
+    if (h > r.h) {
+        h = r.h;
+        w = (long)iw * r.h / ih;
+    }
+    return (struct ui_rect){ r.x + (int)(r.w - w) / 2, r.y + (int)(r.h - h) / 2, (int)w, (int)h };
 }
