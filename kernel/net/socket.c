@@ -1,11 +1,13 @@
 /* The socket system calls (Linux x86_64 ABI): user memory, descriptors and flags
  * here, the protocol family's work behind <osc/net.h> (AF_UNIX: unix.c; AF_INET:
- * lwip_port/inet_sock.c), reached through a struct sock_family. */
+ * lwip_port/inet_sock.c; AF_NETLINK: netlink.c), reached through a struct
+ * sock_family. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/net.h>
+#include <osc/netlink.h>
 #include <osc/proc.h>
 #include <osc/syscall.h>
 #include <osc/uaccess.h>
@@ -76,6 +78,8 @@ static bool sock_of(struct file *f, struct sock *s)
         s->fam = &unix_family;
     else if ((s->p = inet_of(f)))
         s->fam = &inet_family;
+    else if ((s->p = netlink_of(f)))
+        s->fam = &netlink_family;
     return s->p != NULL;
 }
 
@@ -134,6 +138,14 @@ static long check_type(uint64_t type, int *base)
 SYSCALL(socket)
 {
     int domain = (int)args->a[0], type;
+    if (domain == AF_NETLINK) {
+        if (args->a[1] & ~(uint64_t)(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC))
+            return -EINVAL;
+        struct file *f;
+        long err = netlink_create((int)(args->a[1] & SOCK_TYPE_MASK), (int)args->a[2],
+                                  args->a[1] & SOCK_NONBLOCK, &f);
+        return err ? err : install(f, args->a[1] & SOCK_CLOEXEC);
+    }
     if (domain != AF_UNIX && domain != AF_INET)
         return -EAFNOSUPPORT;
     long err = check_type(args->a[1], &type);

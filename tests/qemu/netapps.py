@@ -16,7 +16,8 @@ the OSCortex call dns_resolve (0x4B8), and localhost (the image's /etc/hosts);
 busybox nslookup asks too; busybox wget
 fetches a 16 MiB file from the host's server by name (md5 compared); busybox httpd
 serves a page and a 16 MiB file that the host's curl fetches through the forwarded
-port, byte-exact (md5). The guest then waits (polling the host's server) until
+port, byte-exact (md5); busybox `ip addr` and `ip route` (rtnetlink) show the
+lease's address and default route. The guest then waits (polling the host's server) until
 the host is done.
 
 usage: netapps.py    tests: netapps_resolv_conf_from_dhcp, netapps_musl_getaddrinfo,
@@ -24,7 +25,8 @@ usage: netapps.py    tests: netapps_resolv_conf_from_dhcp, netapps_musl_getaddri
                             netapps_dns_resolve_call,
                             netapps_busybox_nslookup, netapps_guest_wget_from_host,
                             netapps_host_curl_page_from_guest_httpd,
-                            netapps_host_curl_big_file_from_guest_httpd
+                            netapps_host_curl_big_file_from_guest_httpd,
+                            netapps_busybox_ip_addr_and_route
 """
 
 import hashlib
@@ -60,6 +62,8 @@ echo "resolv: $(grep nameserver /etc/resolv.conf | tr '\n' ' ')"
 /bin/resolve.musl @NAME@ @MISSING@ localhost | sed 's/^/musl /'
 /bin/resolve.glibc @NAME@ @MISSING@ localhost | sed 's/^/glibc /'
 echo "nslookup: $(nslookup @NAME@ 2>&1 | tr '\n' ' ')"
+echo "ip-addr: $(ip addr 2>/dev/null | tr '\n' ' ')"
+echo "ip-route: $(ip route 2>&1 | tr '\n' ' ')"
 echo "wget-md5: $(wget -q -O - http://@NAME@:@HPORT@/data | md5sum)"
 mkdir -p /www
 echo "hello from busybox httpd in OSCortex" > /www/index.html
@@ -270,6 +274,19 @@ def main():
                   and "host-done:" in out and proc.returncode == 0,
                   "curl of the guest's 16 MiB file: status %s, %s bytes (exit %s)" % (
                       big and big[0], big and len(big[1]), proc.returncode), tail)
+        a = re.search(r"^ip-addr: (.*)$", out, re.M)
+        r = re.search(r"^ip-route: (.*)$", out, re.M)
+        rep.check("netapps_busybox_ip_addr_and_route",
+                  a is not None and r is not None
+                  and re.search(r"1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 .*"
+                                r"inet 127\.0\.0\.1/8 scope host lo .*"
+                                r"2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 .*"
+                                r"link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff .*"
+                                r"inet 10\.0\.2\.15/24 brd 10\.0\.2\.255 scope global dynamic eth0",
+                                a.group(1)) is not None
+                  and re.search(r"default via 10\.0\.2\.2 dev eth0 .*10\.0\.2\.0/24 dev eth0 scope link",
+                                r.group(1)) is not None,
+                  "ip addr: %r; ip route: %r" % (a and a.group(1), r and r.group(1)), tail)
     finally:
         dns.close()
         web.close()
