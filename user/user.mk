@@ -200,7 +200,7 @@ PRODUCT_BINS := $(patsubst $(BUILD)/user/musl/%,$(BUILD)/product/%,\
 $(BUILD)/product/%: $(BUILD)/user/musl/%
 	@mkdir -p $(dir $@)
 	@strip -o $@ $<
-$(BUILD)/initramfs-product.manifest: $(INITRAMFS_FILES) tools/initramfs-manifest.sh FORCE
+$(BUILD)/initramfs-product.manifest: $(INITRAMFS_FILES) $(PRODUCT_BINS) tools/initramfs-manifest.sh FORCE
 	@mkdir -p $(dir $@)
 	@PRODUCT=1 BUILD=$(BUILD) BUSYBOX=$(BUSYBOX) bash tools/initramfs-manifest.sh | \
 	    sed 's# $(BUILD)/user/musl/# $(BUILD)/product/#' > $@.tmp

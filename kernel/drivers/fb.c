@@ -14,6 +14,8 @@
 
 static struct fb_surface screen;
 static bool have_screen;
+static struct fb_mode_setter setter;
+static bool have_setter;
 
 struct fb_surface *fb_screen(void)
 {
@@ -57,5 +59,39 @@ int fb_init(void)
     have_screen = true;
     log_info("framebuffer %ux%ux%u at %#lx (pitch %u)", fb->width, fb->height, fb->bpp,
              fb->addr, fb->pitch);
+    return 0;
+}
+
+void fb_register_mode_setter(const struct fb_mode_setter *m)
+{
+    if (!have_screen || screen.bytes_pp != 4)
+        return;         /* only 32-bit modes are set, and only over a 32-bit screen */
+    setter = *m;
+    have_setter = true;
+    log_info("modes settable (%zu KiB of video memory)", setter.vram_bytes / 1024);
+}
+
+bool fb_mode_possible(uint32_t w, uint32_t h)
+{
+    return have_setter && w >= 320 && h >= 200 && w <= 4096 && h <= 4096 &&
+           (uint64_t)w * h * 4 <= setter.vram_bytes;
+}
+
+int fb_set_mode(uint32_t w, uint32_t h)
+{
+    if (!have_setter)
+        return -EOPNOTSUPP;
+    if (!fb_mode_possible(w, h))
+        return -EINVAL;
+    int err = setter.set_mode(setter.ctx, w, h);
+    if (err) {
+        log_warn("mode %ux%u refused by the display", w, h);
+        return err;
+    }
+    screen.pixels = setter.vram;
+    screen.width = w;
+    screen.height = h;
+    screen.pitch = w * 4;
+    log_info("mode %ux%ux32", w, h);
     return 0;
 }

@@ -28,6 +28,10 @@ TEST(parse_takes_known_keys_with_blanks_and_crlf)
     ui_settings_defaults(&s);
     CHECK_EQ(PARSE(&s, "# comment\n\n  mouse.natural_scroll = 1 \r\nmouse.scroll_speed=7\n"
                        "keyboard.layout=de"), 3);
+    CHECK_EQ(s.display_w, 0);
+    CHECK_EQ(PARSE(&s, "display.resolution=1280x800\n"), 1);
+    CHECK_EQ(s.display_w, 1280);
+    CHECK_EQ(s.display_h, 800);
     CHECK(s.natural_scroll);
     CHECK_EQ(s.scroll_speed, 7);
     CHECK_EQ(s.layout, UI_LAYOUT_DE);
@@ -42,11 +46,14 @@ TEST(parse_skips_bad_values_unknown_keys_and_garbage)
                       "mouse.scroll_speed=4x\nmouse.scroll_speed=99999999999\n"
                       "mouse.natural_scroll=2\nmouse.natural_scroll=yes\nmouse.natural_scroll=\n"
                       "keyboard.layout=fr\nkeyboard.layout=usa\nno equals sign\n=1\n"
-                      "mouse.natural_scrollx=1\n#mouse.natural_scroll=1\n";
+                      "mouse.natural_scrollx=1\n#mouse.natural_scroll=1\n"
+                      "display.resolution=1280\ndisplay.resolution=x800\ndisplay.resolution=10x10\n"
+                      "display.resolution=1280x800x2\ndisplay.resolution=99999x800\n";
     CHECK_EQ(PARSE(&s, bad), 0);
     CHECK_EQ(s.scroll_speed, 5);
     CHECK(!s.natural_scroll);
     CHECK_EQ(s.layout, UI_LAYOUT_US);
+    CHECK_EQ(s.display_w, 0);
     /* A NUL inside a line spoils only that line; the last value of a key wins. */
     const char nul[] = "mouse.natural_scroll=1\0garbage\nmouse.scroll_speed=2\nmouse.scroll_speed=9\n";
     CHECK_EQ(ui_settings_parse(&s, nul, sizeof(nul) - 1), 2);
@@ -56,7 +63,7 @@ TEST(parse_skips_bad_values_unknown_keys_and_garbage)
 
 TEST(format_then_parse_gives_the_same_settings)
 {
-    struct ui_settings a = { true, 10, UI_LAYOUT_DE }, b;
+    struct ui_settings a = { true, 10, UI_LAYOUT_DE, 0, 0 }, b;
     char buf[256];
     size_t n = ui_settings_format(&a, buf, sizeof(buf));
     CHECK(n > 0 && n < sizeof(buf));
@@ -67,6 +74,14 @@ TEST(format_then_parse_gives_the_same_settings)
     CHECK_EQ(b.scroll_speed, 10);
     CHECK_EQ(b.layout, UI_LAYOUT_DE);
     char tiny[8];
+    CHECK(ui_settings_format(&a, tiny, sizeof(tiny)) >= sizeof(tiny));
+    a.display_w = 1920;
+    a.display_h = 1080;
+    n = ui_settings_format(&a, buf, sizeof(buf));
+    CHECK(strstr(buf, "display.resolution=1920x1080\n") != NULL);
+    CHECK_EQ(ui_settings_parse(&b, buf, n), 4);
+    CHECK_EQ(b.display_w, 1920);
+    CHECK_EQ(b.display_h, 1080);
     CHECK(ui_settings_format(&a, tiny, sizeof(tiny)) >= sizeof(tiny));
 }
 

@@ -9,6 +9,13 @@ import time
 import qemu_run
 
 SCREEN_W, SCREEN_H = 1024, 768
+# The size the tablet's range spans now (a test that changes the resolution
+# says so with set_screen).
+screen = [SCREEN_W, SCREEN_H]
+
+
+def set_screen(w, h):
+    screen[:] = [w, h]
 # One widget per line: depth id role "label" [value=...] rect=x,y,w,h state=bits
 SEM_RE = re.compile(r'^SEM (\d+) (\d+) (\w+) "((?:[^"\\]|\\.)*)"(?: value=("(?:[^"\\]|\\.)*"|-?\d+))? '
                     r'rect=(-?\d+),(-?\d+),(\d+),(\d+) state=(\d+)', re.M)
@@ -21,8 +28,8 @@ def tablet(v, size):
 
 def abs_move(qmp, x, y):
     qmp.command("input-send-event", events=[
-        {"type": "abs", "data": {"axis": "x", "value": tablet(x, SCREEN_W)}},
-        {"type": "abs", "data": {"axis": "y", "value": tablet(y, SCREEN_H)}}])
+        {"type": "abs", "data": {"axis": "x", "value": tablet(x, screen[0])}},
+        {"type": "abs", "data": {"axis": "y", "value": tablet(y, screen[1])}}])
 
 
 def button(qmp, down, which="left"):

@@ -14,9 +14,13 @@ Settings tile, a click on the "Natural scrolling" toggle.
                                  until the app's first window, then not
   settings_toggle_saved          Settings saved natural_scroll=1; the guest read
                                  it from ~/.config/oscortex/settings (uid 1000)
+  settings_resolution_live       1280 x 800 chosen in the Resolution list and
+                                 applied: the screen (screendump) and the desktop
+                                 change at once, the file says so
   settings_disk_clean            e2fsck -fn of the image on the host: clean, and
                                  debugfs reads the file with natural_scroll=1
-Boot 2: the same image; Settings run as the user.
+Boot 2: the same image; the desktop and Settings run as the user.
+  settings_resolution_survives_reboot  the desktop set the saved 1280 x 800
   settings_survive_reboot        the toggle is on in Settings' tree
   settings_natural_wheel         a wheel notch up over the preview list shows
                                  later rows (natural), and after the toggle is
@@ -35,7 +39,7 @@ import tempfile
 import time
 
 from common import ROOT, Reporter
-from gui import abs_move, click_at, screendump, semantics
+from gui import abs_move, click_at, screendump, semantics, set_screen
 from input import run_with_qmp
 
 OUT = os.path.join(ROOT, "build", "settings")
@@ -44,9 +48,13 @@ QEMU = ["-device", "qemu-xhci", "-device", "usb-tablet"]
 WAIT = "n=0; while ! grep -q '%s' " + FILE + " 2>/dev/null && [ $n -lt 25 ]; do sleep 1; n=$((n+1)); done; "
 GUEST1 = ("grep ' /home/user ext2 rw' /proc/mounts && ls -ldn /home/user | sed 's/^/HOMEDIR /'; "
           "(su user -c 'OSC_SEMANTICS=1 desktop' &); " + WAIT % "mouse.natural_scroll=1" +
+          WAIT % "display.resolution=1280x800" +
           "sleep 1; ls -ln " + FILE + " | sed 's/^/FILE /'; sed 's/^/READ /' " + FILE + "; echo DONE")
 # Boot 2 ends once the tree after the last wheel shows the top row again.
 GUEST2 = ("sed 's/^/BOOT2 /' " + FILE + "; "
+          ": > /tmp/d.log; (su user -c desktop >> /tmp/d.log 2>&1 &); "
+          "n=0; until grep -q 'screen 1280x800' /tmp/d.log || [ $n -ge 15 ]; do sleep 1; n=$((n+1)); done; "
+          "sed 's/^/DESK /' /tmp/d.log; "
           ": > /tmp/s.log; (su user -c 'OSC_SEMANTICS=1 settings' >> /tmp/s.log 2>&1 &); "
           "(tail -f /tmp/s.log &); " + WAIT % "keyboard.layout=de" +
           "n=0; until grep -q 'value=\"z\"' /tmp/s.log || [ $n -ge 8 ]; do sleep 1; n=$((n+1)); done; "
@@ -116,13 +124,33 @@ def click_toggle(qmp, text):
         click_at(qmp, *p)
 
 
-def shoot(qmp):
+def shoot(qmp, text):
     time.sleep(0.5)
     state["shot"] = screendump(qmp, OUT, "settings")
+    # Then the resolution: a click in the list, Home and four Downs (the fifth
+    # mode listed, 1280 x 800), Apply.
+    p = centre(text, ("list", "Resolution"))
+    if p:
+        click_at(qmp, *p)
+        for key in ["home"] + ["down"] * 4:
+            qmp.command("send-key", keys=[{"type": "qcode", "data": key}])
+            time.sleep(0.15)
+        time.sleep(0.5)
+        state["mode_row"] = trees(text, "SETTINGS-SEM")[-1].get(("list", "Resolution"))
+        b = centre(text, ("button", "Apply resolution"))
+        if b:
+            click_at(qmp, *b)
+
+
+def shoot_mode(qmp, text):
+    time.sleep(1.5)             # the desktop lays itself out again at the new size
+    state["mode_shot"] = screendump(qmp, OUT, "resolution")
+    set_screen(1280, 800)       # boot 2 starts there too
 
 
 def boot2_first_tree(qmp, text):
     state["boot2_states"] = states(text, "SETTINGS-SEM")
+    state["boot2_shot"] = screendump(qmp, OUT, "boot2")
     wheel_up(qmp, text, ("list", "Scroll preview"))
 
 
@@ -170,12 +198,21 @@ def main():
         f.seek(1024 + 24)
         f.write((9).to_bytes(4, "little"))
     drive = ["-drive", "file=%s,if=virtio,format=raw" % img]
+    # The scripts go in as files: the kernel command line holds only ~500 bytes.
+    scripts = []
+    for i, body in enumerate((GUEST1, GUEST2), 1):
+        path = os.path.join(tmp, "guest%d.sh" % i)
+        with open(path, "w") as f:
+            f.write(body + "\n")
+        scripts.append("%s:/etc/settings-test%d.sh" % (path, i))
     try:
         text = run_with_qmp(None, [("SEM-END", click_tile),
                                    ("SETTINGS-SEM-END", click_toggle),
-                                   ("SAVED natural_scroll=1", shoot)],
+                                   ("SAVED natural_scroll=1", shoot),
+                                   ("[shell] screen 1280x800", shoot_mode)],
                             qemu_args=QEMU + ["-drive", "file=%s,if=virtio,format=raw" % bad] + drive,
-                            timeout=60, command=GUEST1, name="settings1", watchdog=25)
+                            timeout=60, command="sh /etc/settings-test1.sh", adds=scripts[:1],
+                            name="settings1", watchdog=25)
         tail = "\n".join(l for l in text.splitlines() if "SEM" not in l)[-1500:]
         with open(os.path.join(ROOT, "build", "osc-run", "last.log"), errors="replace") as f:
             serial = f.read()
@@ -198,6 +235,14 @@ def main():
                   re.search(r"^READ mouse.natural_scroll=1$", text, re.M) is not None and
                   re.search(r"^FILE -rw------- +1 1000 +1000 ", text, re.M) is not None,
                   "no save, or the file reads otherwise", tail)
+        shot = state.get("mode_shot")
+        rep.check("settings_resolution_live",
+                  re.search(r"^RESOLUTION 1280x800$", text, re.M) is not None and
+                  "[shell] screen 1280x800" in text and shot is not None and
+                  (shot.width, shot.height) == (1280, 800) and
+                  re.search(r"^READ display.resolution=1280x800$", text, re.M) is not None,
+                  "list %s; screendump %s" % (state.get("mode_row"),
+                                              (shot.width, shot.height) if shot else None), tail)
         code, out = e2fsck(img)
         dump = subprocess.run(["debugfs", "-R", "cat /.config/oscortex/settings", img],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -209,14 +254,19 @@ def main():
                                     ("Preview top row: 4", boot2_toggle_off),
                                     ("SAVED natural_scroll=0", boot2_wheel_again),
                                     ("layout=de", boot2_type)],
-                             qemu_args=QEMU + drive, timeout=60, command=GUEST2,
-                             name="settings2", watchdog=25)
+                             qemu_args=QEMU + drive, timeout=60, command="sh /etc/settings-test2.sh",
+                             adds=scripts[1:], name="settings2", watchdog=25)
         tail2 = "\n".join(l for l in text2.splitlines() if "SEM" not in l)[-1500:]
         st = state.get("boot2_states", {})
         rep.check("settings_survive_reboot",
                   "BOOT2 mouse.natural_scroll=1" in text2 and
                   st.get("Natural scrolling", 0) & 16 != 0,
                   "toggle state %s" % st.get("Natural scrolling"), tail2)
+        shot2 = state.get("boot2_shot")
+        rep.check("settings_resolution_survives_reboot",
+                  "DESK [shell] screen 1280x800" in text2 and shot2 is not None and
+                  (shot2.width, shot2.height) == (1280, 800),
+                  "screendump %s" % ((shot2.width, shot2.height) if shot2 else None,), tail2)
         tops = re.findall(r'"Preview top row: (\d+)"', text2)
         order = [t for i, t in enumerate(tops) if i == 0 or t != tops[i - 1]]
         rep.check("settings_natural_wheel", order[:3] == ["1", "4", "1"] and

@@ -35,6 +35,8 @@ static bool active;             /* the compositor owns the screen (after frame 1
 static uint64_t frames;
 static struct fb_surface back;  /* the back buffer, in the screen's pixel format */
 static bool have_back;
+static paddr_t back_pa;
+static size_t back_pages;
 static int ptr_x, ptr_y;        /* the pointer's hot spot on screen */
 static struct comp_surface *hover, *capture, *focused;
 static uint32_t buttons_down;   /* bit (code - BTN_LEFT) */
@@ -633,6 +635,65 @@ static void comp_thread(void *arg)
     }
 }
 
+static size_t back_pages_for(uint32_t w, uint32_t h)
+{
+    return ALIGN_UP((size_t)w * h * comp_screen->bytes_pp, PAGE_SIZE) / PAGE_SIZE;
+}
+
+/* The back buffer at pa (pages long) for the screen as it is now; pa 0: none,
+ * then composing draws straight to the framebuffer (SPEC: never fail for it). */
+static void use_back(paddr_t pa, size_t pages)
+{
+    have_back = pa != 0;
+    back_pa = pa;
+    back_pages = pages;
+    if (have_back)
+        fb_surface_init_like(&back, phys_to_virt(pa), comp_screen->width, comp_screen->height, comp_screen);
+    else
+        log_warn("no memory for a back buffer: drawing straight to the framebuffer");
+}
+
+int comp_screen_resize(uint32_t w, uint32_t h)
+{
+    if (!__atomic_load_n(&active, __ATOMIC_RELAXED))
+        return -EBUSY;              /* the console still draws with the old size */
+    if (!fb_mode_possible(w, h))
+        return fb_mode_possible(comp_screen->width, comp_screen->height) ? -EINVAL : -EOPNOTSUPP;
+    /* The new buffer before the switch: a failure leaves everything as it was. */
+    size_t pages = back_pages_for(w, h);
+    paddr_t pa = pmm_alloc_pages(pages);
+    int err = fb_set_mode(w, h);
+    if (err) {
+        if (pa)
+            pmm_free_pages(pa, pages);
+        return err;
+    }
+    if (have_back)
+        pmm_free_pages(back_pa, back_pages);
+    use_back(pa, pages);
+    if (comp_resize_grabbed())
+        comp_resize_forget(comp_resize_grabbed());
+    dragged = NULL;
+    ptr_x = MIN(ptr_x, (int)w - 1);
+    ptr_y = MIN(ptr_y, (int)h - 1);
+    /* Windows keep their place where it is still on screen; one now beyond an
+     * edge moves in so its title bar can be grabbed. */
+    for (int i = 0; i < comp_nstack; i++) {
+        struct comp_surface *s = comp_stack[i];
+        if (s->desktop) {
+            comp_send_resize(s, w, h);
+            continue;
+        }
+        s->x = MIN(s->x, (int)w - 3 * COMP_TITLE_H);
+        s->y = MIN(s->y, (int)h - COMP_TITLE_H);
+        s->x = MAX(s->x, -(int)s->w + 3 * COMP_TITLE_H);
+        s->y = MAX(s->y, s->decorated ? COMP_TITLE_H : 0);
+    }
+    comp_damage((struct comp_rect){ 0, 0, (int)w, (int)h });
+    comp_kick();
+    return 0;
+}
+
 /* app_close_foreground(): asks the focused surface's owner to close it (the
  * event its close box sends); the owner decides. When the surface goes, focus
  * passes on (comp_forget). */
@@ -660,14 +721,9 @@ void comp_init(void)
     }
     ptr_x = abs_x = (int)comp_screen->width / 2;
     ptr_y = abs_y = (int)comp_screen->height / 2;
-    size_t bytes = (size_t)comp_screen->width * comp_screen->height * comp_screen->bytes_pp;
-    paddr_t pa = pmm_alloc_pages(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
-    if (pa) {
-        fb_surface_init_like(&back, phys_to_virt(pa), comp_screen->width, comp_screen->height, comp_screen);
-        have_back = true;
-    } else {
-        log_warn("no memory for a back buffer: drawing straight to the framebuffer");
-    }
+    size_t pages = back_pages_for(comp_screen->width, comp_screen->height);
+    paddr_t pa = pmm_alloc_pages(pages);
+    use_back(pa, pages);
     input_register_handler(&comp_handler);
     if (!thread_create("compositor", comp_thread, NULL)) {
         log_warn("no compositor thread");

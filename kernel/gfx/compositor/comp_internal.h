@@ -91,6 +91,13 @@ bool comp_is_focused(const struct comp_surface *s);
 /* Keyboard focus to s (FOCUS_OUT to the old, FOCUS_IN to s): a newly shown
  * surface is the foreground app. */
 void comp_focus(struct comp_surface *s);
+/* OSC_COMP_SET_MODE's work: the display to w x h, a new back buffer, windows
+ * kept reachable, the desktop asked to resize. 0 or -EBUSY/-EINVAL/-EOPNOTSUPP
+ * (fb_set_mode's) or -ENOMEM never: without memory for a back buffer the
+ * compositor draws straight to the screen. */
+int comp_screen_resize(uint32_t w, uint32_t h);
+/* comp_mode.c: OSC_COMP_MODES and OSC_COMP_SET_MODE on /dev/compositor. */
+long comp_mode_ioctl(unsigned int cmd, uint64_t arg);
 
 /* comp_cursor.c: the box around the pointer at (x, y) that holds every shape
  * (what motion damages), and drawing shape there. */

@@ -526,9 +526,14 @@ static long comp_dev_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
     case OSC_COMP_SCREEN: {
         if (!comp_screen)
             return -ENODEV;
+        mutex_lock(&comp_lock);         /* a mode change moves both at once */
         struct osc_screen_info i = { comp_screen->width, comp_screen->height };
+        mutex_unlock(&comp_lock);
         return copy_to_user((void *)arg, &i, sizeof(i)) ? -EFAULT : 0;
     }
+    case OSC_COMP_MODES:
+    case OSC_COMP_SET_MODE:
+        return comp_mode_ioctl(cmd, arg);
     }
     return -ENOTTY;
 }

@@ -22,6 +22,26 @@ int fb_init(void);
 /* The screen surface, or NULL without a framebuffer. */
 struct fb_surface *fb_screen(void);
 
+/* Mode setting, for a display whose driver can change it (kernel/drivers/
+ * bochs_dispi.c: QEMU's and Bochs's standard VGA). The driver registers once
+ * it found the device the boot framebuffer is on. */
+struct fb_mode_setter {
+    /* Programs w x h at 32 bits per pixel: 0, or -EINVAL when the device did
+     * not take it. */
+    int (*set_mode)(void *ctx, uint32_t w, uint32_t h);
+    void *ctx;
+    uint8_t *vram;              /* all of the video memory, mapped write-combining */
+    size_t vram_bytes;
+};
+void fb_register_mode_setter(const struct fb_mode_setter *m);
+/* Whether w x h can be set (a driver, 32-bit pixels, within the video memory
+ * and 320x200..4096x4096). */
+bool fb_mode_possible(uint32_t w, uint32_t h);
+/* Sets it and updates the screen surface (pixels, size, pitch): 0, -EOPNOTSUPP
+ * without a driver, -EINVAL for a mode not possible. The caller keeps every
+ * other user of the screen away meanwhile (the compositor holds its lock). */
+int fb_set_mode(uint32_t w, uint32_t h);
+
 /* Describes a memory buffer of w x h 32-bit pixels (XRGB 8:8:8:8) as a surface. */
 void fb_surface_init_mem(struct fb_surface *s, void *buf, uint32_t w, uint32_t h);
 /* A w x h memory surface sharing other's pixel format; buf must hold h * w *

@@ -28,6 +28,13 @@ struct osc_screen_info {        /* OSC_COMP_SCREEN on /dev/compositor */
     uint32_t width, height;
 };
 
+#define OSC_MODES_MAX           16
+struct osc_modes {              /* OSC_COMP_MODES: the resolutions the display can take */
+    uint32_t count;             /* entries in mode[] (0: the mode cannot change) */
+    uint32_t current;           /* mode[current] is the one shown (count when none is) */
+    struct osc_screen_info mode[OSC_MODES_MAX];
+};
+
 struct osc_comp_stats {         /* OSC_COMP_STATS on /dev/compositor: since boot */
     uint64_t frames;            /* frames composed (damage copied to the screen) */
     uint64_t compose_ns;        /* time spent composing and copying them */
@@ -72,6 +79,12 @@ struct osc_surface_size {       /* OSC_SURFACE_RESIZE, OSC_SURFACE_REQUEST_SIZE 
 #define OSC_COMP_CREATE         OSC_IOC(1, 0x01, sizeof(struct osc_surface_create))
 #define OSC_COMP_SCREEN         OSC_IOC(2, 0x02, sizeof(struct osc_screen_info))
 #define OSC_COMP_STATS          OSC_IOC(2, 0x03, sizeof(struct osc_comp_stats))
+#define OSC_COMP_MODES          OSC_IOC(2, 0x04, sizeof(struct osc_modes))
+/* Sets one of OSC_COMP_MODES's resolutions (EINVAL otherwise; EOPNOTSUPP when
+ * the display has none; EBUSY before the compositor owns the screen; EPERM
+ * unless root or the desktop's owner). Surfaces are kept on screen, the desktop
+ * surface gets OSC_EV_RESIZE to the new size. */
+#define OSC_COMP_SET_MODE       OSC_IOC(1, 0x05, sizeof(struct osc_screen_info))
 #define OSC_SURFACE_PRESENT     OSC_IOC(1, 0x10, sizeof(struct osc_present))
 #define OSC_SURFACE_SET_POS     OSC_IOC(1, 0x11, sizeof(struct osc_surface_pos))
 #define OSC_SURFACE_RAISE       OSC_IOC(0, 0x12, 0)

@@ -1,6 +1,7 @@
 /* settings: the Settings app. Mouse (natural scroll, scroll speed, a list to try
  * them on), keyboard layout (US/German, a field to try it), display (resolution,
- * scale) and about (kernel, CPUs, memory, uptime). Changes are saved to
+ * chosen from the modes the compositor lists, applied at once and again at each
+ * start by the desktop) and about (kernel, CPUs, memory, uptime). Changes are saved to
  * ~/.config/oscortex/settings (ui_settings_save: atomic) a moment after they are
  * made, and every libui window follows the file, this one included. Prints
  * "SAVED <settings>" after each save; with OSC_SEMANTICS=1 (tests) its semantics
@@ -29,7 +30,10 @@
 static struct ui_surface_window win;
 static struct ui_settings cur;
 static struct ui_widget *natural, *speed, *speed_label, *preview, *preview_label;
-static struct ui_widget *layout_list, *status, *uptime_label, *memory_label;
+static struct ui_widget *layout_list, *status, *uptime_label, *memory_label, *mode_list;
+static struct osc_modes modes;          /* what the display can take (count 0: fixed) */
+static char mode_text[OSC_MODES_MAX][24];
+static const char *mode_items[OSC_MODES_MAX];
 static char preview_text[PREVIEW_ROWS][16];
 static const char *preview_items[PREVIEW_ROWS];
 static const char *const layouts[] = { "English (US)", "German (DE)" };
@@ -49,6 +53,38 @@ static void show_speed(void)
     snprintf(text, sizeof(text), "Scroll speed: %d row%s per notch", cur.scroll_speed,
              cur.scroll_speed == 1 ? "" : "s");
     ui_set_label(speed_label, text);
+}
+
+/* A resolution picked from the list: the screen changes at once (the
+ * compositor resizes the desktop), and the choice is saved for the next start. */
+static void set_resolution(int i)
+{
+    if (i < 0 || (uint32_t)i >= modes.count)
+        return;
+    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    char text[80];
+    if (comp < 0 || ioctl(comp, OSC_COMP_SET_MODE, &modes.mode[i]) < 0) {
+        snprintf(text, sizeof(text), "Could not change the resolution: %s", strerror(errno));
+        printf("RESOLUTION-FAILED %s\n", strerror(errno));
+    } else {
+        snprintf(text, sizeof(text), "Resolution %u x %u", modes.mode[i].width,
+                 modes.mode[i].height);
+        cur.display_w = (int)modes.mode[i].width;
+        cur.display_h = (int)modes.mode[i].height;
+        save_due = now_ms() + SAVE_DELAY_MS;
+        printf("RESOLUTION %ux%u\n", modes.mode[i].width, modes.mode[i].height);
+    }
+    fflush(stdout);
+    if (comp >= 0)
+        close(comp);
+    ui_set_label(status, text);
+}
+
+static void apply_clicked(struct ui_widget *w, void *ctx)
+{
+    (void)w;
+    (void)ctx;
+    set_resolution(mode_list->value);
 }
 
 static void settings_changed(struct ui_widget *w, void *ctx)
@@ -150,7 +186,7 @@ static struct ui_widget *section(struct ui_widget *column, const char *title)
     return p;
 }
 
-static void build(unsigned screen_w, unsigned screen_h)
+static void build(void)
 {
     char text[64];
     struct ui_widget *root = &win.ui.root;
@@ -194,9 +230,25 @@ static void build(unsigned screen_w, unsigned screen_h)
     ui_add(keys, UI_ROLE_TEXT_FIELD, "Try the layout");
 
     struct ui_widget *display = section(right, "Display");
-    snprintf(text, sizeof(text), "Resolution: %u x %u", screen_w, screen_h);
-    ui_add(display, UI_ROLE_LABEL, text);
-    ui_add(display, UI_ROLE_LABEL, "Scale: 100%");
+    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    if (comp < 0 || ioctl(comp, OSC_COMP_MODES, &modes) < 0)
+        modes.count = 0;
+    if (comp >= 0)
+        close(comp);
+    if (modes.count) {
+        for (uint32_t i = 0; i < modes.count; i++) {
+            snprintf(mode_text[i], sizeof(mode_text[i]), "%u x %u", modes.mode[i].width,
+                     modes.mode[i].height);
+            mode_items[i] = mode_text[i];
+        }
+        mode_list = ui_add(display, UI_ROLE_LIST, "Resolution");
+        ui_set_items(mode_list, mode_items, (int)modes.count);
+        ui_set_value(mode_list, modes.current < modes.count ? (int)modes.current : -1);
+        mode_list->box.pref_h = mode_list->box.pref_h / 2;
+        ui_add(display, UI_ROLE_BUTTON, "Apply resolution")->on_change = apply_clicked;
+    } else {
+        ui_add(display, UI_ROLE_LABEL, "This display has one resolution");
+    }
 
     struct ui_widget *about = section(right, "About");
     struct utsname u;
@@ -245,7 +297,7 @@ int main(void)
         perror("settings: /dev/compositor");
         return 1;
     }
-    build(screen.width, screen.height);
+    build();
     bool tests = getenv("OSC_SEMANTICS") && !strcmp(getenv("OSC_SEMANTICS"), "1");
     if (tests) {
         printf("SETTINGS-AT %d %d\n", x, y);      /* the tree's rects are window-local */

@@ -313,6 +313,22 @@ static void build(int screen_w)
     dock->box.hidden = true;
 }
 
+/* The saved resolution, once the desktop is on screen (the compositor takes a
+ * mode change only then); the desktop then gets a resize like any window. */
+static void apply_saved_resolution(void)
+{
+    const struct ui_settings *s = ui_settings_current();
+    if (!s->display_w || (s->display_w == desk.ui.w && s->display_h == desk.ui.h))
+        return;
+    struct osc_screen_info want = { (uint32_t)s->display_w, (uint32_t)s->display_h };
+    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    if (comp < 0 || ioctl(comp, OSC_COMP_SET_MODE, &want) < 0)
+        printf("[shell] saved resolution %dx%d not set: %s\n", s->display_w, s->display_h,
+               strerror(errno));
+    if (comp >= 0)
+        close(comp);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -335,12 +351,25 @@ int main(void)
         return 1;
     }
     build((int)screen.width);
+    int built_w = (int)screen.width, built_h = (int)screen.height;
     update_clock();
     bool rendered = false;
     tree_changed = true;
     for (;;) {
         if (ui_surface_dispatch(&desk, launching ? 30 : 250) < 0 && errno != EINTR)
             break;
+        if (desk.ui.w != built_w || desk.ui.h != built_h) {
+            /* The screen changed size: tiles flow into rows for the new width. */
+            built_w = desk.ui.w;
+            built_h = desk.ui.h;
+            ui_window_clear(&desk.ui);
+            build(built_w);
+            refresh_dock();
+            update_clock();
+            tree_changed = true;
+            printf("[shell] screen %dx%d\n", built_w, built_h);
+            fflush(stdout);
+        }
         reap();
         watch_launch();
         update_clock();
@@ -348,6 +377,7 @@ int main(void)
             if (!rendered) {
                 printf("[shell] desktop rendered (%d apps, uid %d)\n", nbundles, (int)getuid());
                 rendered = true;
+                apply_saved_resolution();
             }
             if (tree_changed) {
                 print_semantics();

@@ -243,6 +243,10 @@ void ui_window_init(struct ui_window *win, pixman_image_t *target, int w, int h,
                     struct ui_font *font);
 /* Frees every widget (the target and font stay the caller's). */
 void ui_window_destroy(struct ui_window *win);
+/* Frees every widget and leaves an empty root, keeping the target, size, font
+ * and hooks: for a window that builds itself again (the desktop, when the
+ * screen's size changed). */
+void ui_window_clear(struct ui_window *win);
 /* Adds a widget under parent (a panel or the window's root) and sizes it for its
  * role and label; NULL on no memory. */
 struct ui_widget *ui_add(struct ui_widget *parent, enum ui_role role, const char *label);
@@ -357,6 +361,9 @@ struct ui_settings {
     bool natural_scroll;        /* content follows the fingers: a notch up shows later rows */
     int scroll_speed;           /* rows per wheel notch, MIN..MAX */
     enum ui_layout_id layout;
+    /* display.resolution=WxH, which the desktop sets when it starts; 0 x 0:
+     * the mode the machine started in. */
+    int display_w, display_h;
 };
 
 void ui_settings_defaults(struct ui_settings *s);

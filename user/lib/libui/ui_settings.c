@@ -19,6 +19,7 @@ void ui_settings_defaults(struct ui_settings *s)
     s->natural_scroll = false;
     s->scroll_speed = UI_SCROLL_SPEED_DEFAULT;
     s->layout = UI_LAYOUT_US;
+    s->display_w = s->display_h = 0;
 }
 
 /* A whole decimal number in [lo, hi] from v (len bytes). */
@@ -76,6 +77,15 @@ static bool parse_line(struct ui_settings *s, const char *line, size_t len)
         s->scroll_speed = n;
         return true;
     }
+    const char *x = memchr(v, 'x', vlen);
+    int h;
+    if (word_is(line, klen, "display.resolution") && x &&
+        parse_int(v, (size_t)(x - v), 320, 4096, &n) &&
+        parse_int(x + 1, vlen - (size_t)(x - v) - 1, 200, 4096, &h)) {
+        s->display_w = n;
+        s->display_h = h;
+        return true;
+    }
     if (word_is(line, klen, "keyboard.layout")) {
         if (word_is(v, vlen, "us")) {
             s->layout = UI_LAYOUT_US;
@@ -112,6 +122,12 @@ size_t ui_settings_format(const struct ui_settings *s, char *buf, size_t n)
                        "keyboard.layout=%s\n",
                        s->natural_scroll ? 1 : 0, s->scroll_speed,
                        s->layout == UI_LAYOUT_DE ? "de" : "us");
+    if (len >= 0 && s->display_w > 0 && s->display_h > 0) {
+        size_t at = (size_t)len;
+        int more = snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0,
+                            "display.resolution=%dx%d\n", s->display_w, s->display_h);
+        len = more < 0 ? more : len + more;
+    }
     return len < 0 ? 0 : (size_t)len;
 }
 

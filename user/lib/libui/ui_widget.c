@@ -149,6 +149,20 @@ void ui_free_detached(struct ui_widget *w)
     free(w);
 }
 
+void ui_window_clear(struct ui_window *win)
+{
+    struct ui_window keep = *win;
+    ui_window_destroy(win);
+    ui_window_init(win, keep.target, keep.w, keep.h, keep.font);
+    win->clipboard_get = keep.clipboard_get;
+    win->clipboard_set = keep.clipboard_set;
+    win->clipboard_ctx = keep.clipboard_ctx;
+    win->event_hook = keep.event_hook;
+    win->event_ctx = keep.event_ctx;
+    win->on_key = keep.on_key;
+    win->cursor = keep.cursor;
+}
+
 void ui_window_destroy(struct ui_window *win)
 {
     ui_dialog_free_closed(win);
