@@ -6,7 +6,7 @@
 #include <osc/log.h>
 #include <osc/spinlock.h>
 
-#define LOG_RING_SIZE  (64 * 1024)
+#define LOG_RING_SIZE  LOG_RING_BYTES
 #define LOG_LINE_MAX   512
 #define LOG_SINKS_MAX  4
 
@@ -75,15 +75,30 @@ static void ring_append(const char *s, size_t n)
     ring_head += n;
 }
 
-size_t log_read_ring(char *buf, size_t size)
+size_t log_read_ring_since(uint64_t since, char *buf, size_t size)
 {
     unsigned long f;
     bool locked = log_lock_take(&f);
-    uint64_t avail = ring_head < LOG_RING_SIZE ? ring_head : LOG_RING_SIZE;
+    uint64_t oldest = ring_head < LOG_RING_SIZE ? 0 : ring_head - LOG_RING_SIZE;
+    uint64_t start = since > oldest ? (since < ring_head ? since : ring_head) : oldest;
+    uint64_t avail = ring_head - start;
     size_t n = avail < size ? (size_t)avail : size;
-    uint64_t start = ring_head - avail;
     for (size_t i = 0; i < n; i++)
         buf[i] = ring[(start + i) % LOG_RING_SIZE];
+    log_lock_drop(locked, f);
+    return n;
+}
+
+size_t log_read_ring(char *buf, size_t size)
+{
+    return log_read_ring_since(0, buf, size);
+}
+
+uint64_t log_ring_written(void)
+{
+    unsigned long f;
+    bool locked = log_lock_take(&f);
+    uint64_t n = ring_head;
     log_lock_drop(locked, f);
     return n;
 }

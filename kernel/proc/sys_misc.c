@@ -1,8 +1,10 @@
 /* Small process-wide system calls real programs make at start-up (FACTS.md):
  * uname, time, sleep, randomness (identity: creds.c, limits: rlimit.c). */
 
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
+#include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
@@ -205,4 +207,82 @@ SYSCALL(sysinfo)
     si.mem_unit = 1;
     _Static_assert(sizeof(si) == 112, "struct sysinfo");
     return copy_to_user((void *)args->a[0], &si, sizeof(si));
+}
+
+/* syslog(2), as busybox dmesg and klogd call it (klogctl): the kernel log's ring
+ * read whole or cleared. Reading is for root (CAP_SYSLOG or CAP_SYS_ADMIN), as
+ * Debian's kernels do with dmesg_restrict. Blocking reads (action 2) are not
+ * done: nothing reads the log as a stream yet. */
+#define SYSLOG_ACTION_CLOSE         0
+#define SYSLOG_ACTION_OPEN          1
+#define SYSLOG_ACTION_READ_ALL      3
+#define SYSLOG_ACTION_READ_CLEAR    4
+#define SYSLOG_ACTION_CLEAR         5
+#define SYSLOG_ACTION_CONSOLE_OFF   6
+#define SYSLOG_ACTION_CONSOLE_ON    7
+#define SYSLOG_ACTION_CONSOLE_LEVEL 8
+#define SYSLOG_ACTION_SIZE_UNREAD   9
+#define SYSLOG_ACTION_SIZE_BUFFER   10
+
+static uint64_t log_cleared;        /* bytes logged before the last clear (atomic) */
+
+SYSCALL(syslog)
+{
+    int action = (int)args->a[0], len = (int)args->a[2];
+    struct process *p = proc_current();
+    if (action != SYSLOG_ACTION_SIZE_BUFFER && action != SYSLOG_ACTION_CLOSE &&
+        action != SYSLOG_ACTION_OPEN && !proc_capable(p, CAP_SYSLOG) &&
+        !proc_capable(p, CAP_SYS_ADMIN))
+        return -EPERM;
+    uint64_t since = __atomic_load_n(&log_cleared, __ATOMIC_RELAXED);
+    switch (action) {
+    case SYSLOG_ACTION_CLOSE:
+    case SYSLOG_ACTION_OPEN:
+    case SYSLOG_ACTION_CONSOLE_OFF:
+    case SYSLOG_ACTION_CONSOLE_ON:
+        return 0;
+    case SYSLOG_ACTION_CONSOLE_LEVEL:
+        return args->a[2] >= 1 && args->a[2] <= 8 ? 0 : -EINVAL;
+    case SYSLOG_ACTION_SIZE_BUFFER:
+        return LOG_RING_BYTES;
+    case SYSLOG_ACTION_SIZE_UNREAD: {
+        uint64_t total = log_ring_written(), oldest = total > LOG_RING_BYTES ? total - LOG_RING_BYTES : 0;
+        return (long)(total - (since > oldest ? since : oldest));
+    }
+    case SYSLOG_ACTION_CLEAR:
+        __atomic_store_n(&log_cleared, log_ring_written(), __ATOMIC_RELAXED);
+        return 0;
+    case SYSLOG_ACTION_READ_ALL:
+    case SYSLOG_ACTION_READ_CLEAR: {
+        if (len < 0 || (len && !args->a[1]))
+            return -EINVAL;
+        size_t n = len < LOG_RING_BYTES ? (size_t)len : LOG_RING_BYTES;
+        char *buf = kmalloc(n + 1);
+        if (!buf)
+            return -ENOMEM;
+        /* The newest whole lines since the last clear that fit, as Linux's
+         * READ_ALL gives whole records: the byte before the first one read
+         * says whether it starts a line. */
+        uint64_t total = log_ring_written();
+        uint64_t from = total > n && total - n > since ? total - n : since;
+        size_t got = 0;
+        if (n && from > since) {
+            got = log_read_ring_since(from - 1, buf, n + 1);
+            size_t skip = 1;
+            while (skip <= got && buf[skip - 1] != '\n')
+                skip++;
+            got = skip <= got ? got - skip : 0;
+            memmove(buf, buf + skip, got);
+        } else if (n) {
+            got = log_read_ring_since(from, buf, n);
+        }
+        long r = copy_to_user((void *)args->a[1], buf, got) ? -EFAULT : (long)got;
+        kfree(buf);
+        if (r >= 0 && action == SYSLOG_ACTION_READ_CLEAR)
+            __atomic_store_n(&log_cleared, total, __ATOMIC_RELAXED);
+        return r;
+    }
+    default:
+        return -EINVAL;
+    }
 }

@@ -19,6 +19,7 @@
 #define CAP_SYS_ADMIN        21
 #define CAP_MKNOD            27
 #define CAP_MAC_OVERRIDE     32
+#define CAP_SYSLOG           34
 #define CAP_LAST_CAP         40         /* CAP_CHECKPOINT_RESTORE, Linux 5.9+ */
 
 #define CAP_BIT(c)           (1ull << (c))

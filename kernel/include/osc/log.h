@@ -24,6 +24,12 @@ void log_remove_sink(log_sink_fn fn);
 /* Copies up to size bytes of the ring buffer's oldest-first contents into buf;
  * returns the number copied. */
 size_t log_read_ring(char *buf, size_t size);
+/* The same from byte `since` of everything ever logged (what is older than the
+ * ring holds is gone: it starts at the oldest kept byte). */
+size_t log_read_ring_since(uint64_t since, char *buf, size_t size);
+/* Bytes logged since boot (the ring's write position). */
+uint64_t log_ring_written(void);
+#define LOG_RING_BYTES (64 * 1024)
 
 /* Panic path: stop taking the log lock (another CPU may hold it forever). */
 void log_enter_panic_mode(void);
