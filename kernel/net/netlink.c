@@ -111,16 +111,23 @@ out:
     return err;
 }
 
+/* A caller's sockaddr_nl: 0, or -EINVAL when short or of another family. */
+static int nl_addr(const struct sock_addr *a, struct sockaddr_nl_k *nl)
+{
+    if (a->len < sizeof(*nl))
+        return -EINVAL;
+    memcpy(nl, &a->a, sizeof(*nl));
+    return nl->nl_family == AF_NETLINK ? 0 : -EINVAL;
+}
+
 static int nl_bind(void *sp, const struct sock_addr *a)
 {
     struct sockaddr_nl_k nl;
-    if (a->len < sizeof(nl))
-        return -EINVAL;
-    memcpy(&nl, &a->a, sizeof(nl));
-    if (nl.nl_family != AF_NETLINK)
-        return -EINVAL;
+    int err = nl_addr(a, &nl);
+    if (err)
+        return err;
     struct netlink_sock *s = sp;
-    int err = bind_port(s, nl.nl_pid);
+    err = bind_port(s, nl.nl_pid);
     if (!err)
         __atomic_store_n(&s->groups, nl.nl_groups, __ATOMIC_RELAXED);
     return err;
@@ -130,12 +137,8 @@ static int nl_bind(void *sp, const struct sock_addr *a)
 static int check_peer(const struct sock_addr *a)
 {
     struct sockaddr_nl_k nl;
-    if (a->len < sizeof(nl))
-        return -EINVAL;
-    memcpy(&nl, &a->a, sizeof(nl));
-    if (nl.nl_family != AF_NETLINK)
-        return -EINVAL;
-    return nl.nl_pid == 0 ? 0 : -ECONNREFUSED;
+    int err = nl_addr(a, &nl);
+    return err ? err : nl.nl_pid == 0 ? 0 : -ECONNREFUSED;
 }
 
 static int nl_connect(void *sp, const struct sock_addr *a, bool nonblock)
