@@ -146,6 +146,15 @@ enum ui_role {
                            initial large, its name below; activates like a button */
     UI_ROLE_DIALOG,     /* a modal dialog over the window (ui_dialog.c) */
     UI_ROLE_ROW,        /* a list's visible row, in the semantics tree only */
+    /* Menus, tabs, text areas and grids (ui_menu.c, ui_tabs.c, ui_textarea.c, ui_grid.c) */
+    UI_ROLE_MENU,       /* a popup menu over the window, a column of items */
+    UI_ROLE_MENUITEM,   /* its items (label, shortcut text as the value) */
+    UI_ROLE_SEPARATOR,  /* a line between a menu's groups */
+    UI_ROLE_TABS,       /* a tab bar over pages: value = the selected tab */
+    UI_ROLE_TAB,        /* a tab, CHECKED when selected */
+    UI_ROLE_TEXT_AREA,  /* multi-line text editing */
+    UI_ROLE_GRID,       /* items as cells in rows and columns (icons) */
+    UI_ROLE_CELL,       /* a grid's visible cell, in the semantics tree only */
 };
 
 enum {
@@ -189,6 +198,17 @@ struct ui_widget {
     /* An app's own painting over the widget's (an image, a chart), clipped to
      * the widget and the damage. */
     void (*paint)(struct ui_widget *w, struct ui_rect r, void *ctx);
+    /* ---- Menus, tabs, text areas, grids ----
+     * on_context: a right click on the widget or anything inside it (the
+     * deepest widget with one is called), x and y window-local; a list selects
+     * the row under the pointer first (ui_list_row_at tells empty space). */
+    void (*on_context)(struct ui_widget *w, int x, int y, void *ctx);
+    int open_x, open_y;         /* a menu: the point it opened at */
+    int scroll_x, scroll_y;     /* a text area: pixels scrolled */
+    int goal_x;                 /* a text area: the x Up/Down keep; -1: none */
+    int cell_w, cell_h;         /* a grid's cell size */
+    struct ui_widget *page;     /* a tab: the page it shows */
+    bool menu_pressed;          /* a menu: a button went down inside it */
 };
 
 enum ui_event_type {
@@ -196,12 +216,14 @@ enum ui_event_type {
     UI_EV_WHEEL, UI_EV_KEY_DOWN, UI_EV_FOCUS_OUT,
 };
 enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2, UI_MOD_ALT = 4 };
+enum { UI_BUTTON_LEFT = 0, UI_BUTTON_RIGHT = 1, UI_BUTTON_MIDDLE = 2 };
 
 struct ui_event {
     enum ui_event_type type;
     int x, y;                       /* window-local pointer position */
     int wheel;                      /* rows, positive = content moves up (scroll down) */
     int key;                        /* Linux key code (KEY_LEFT, ...) */
+    int button;                     /* pointer down/up: UI_BUTTON_* (0: left) */
     unsigned mods;
     char text[8];                   /* the UTF-8 the key types, "" for none */
 };
@@ -232,6 +254,9 @@ struct ui_window {
     /* Sees every key first (an app's shortcuts); true when it took the key.
      * Escape closes an open dialog. */
     bool (*on_key)(struct ui_window *win, const struct ui_event *e);
+    /* The open popup menu (ui_menu.c), over everything, dialogs included;
+     * while open it takes every event. */
+    struct ui_widget *menu;
 };
 
 /* Sets up a window drawing into target (w x h) with font for its text. */
@@ -295,6 +320,69 @@ struct ui_widget *ui_dialog_buttons(struct ui_widget *dialog);
 void ui_dialog_close(struct ui_window *win);
 /* A dialog with a title, a message and an OK button that closes it. */
 struct ui_widget *ui_dialog_message(struct ui_window *win, const char *title, const char *message);
+
+/* ---- Menus (ui_menu.c) -----------------------------------------------------------
+ * A popup menu: a column of items (label, shortcut text shown on the right,
+ * disabled ones dimmed) and separators, drawn over everything in the window with
+ * its top-left at the point it opened (moved to stay inside). While open it takes
+ * every event: the pointer highlights, a click chooses, Up/Down/Home/End move,
+ * Enter or Space chooses, Escape or a click outside closes. Choosing closes the
+ * menu, then calls the item's on_change(item, ctx). Published in the semantics
+ * tree as "menu" with "menuitem" and "separator" children. Opening one closes
+ * any other. NULL on no memory. */
+struct ui_widget *ui_menu_open(struct ui_window *win, int x, int y);
+/* A menu under a widget (a menu button's on_change opens it so). */
+struct ui_widget *ui_menu_open_below(struct ui_widget *anchor);
+struct ui_widget *ui_menu_item(struct ui_widget *menu, const char *label, const char *shortcut,
+                               void (*fn)(struct ui_widget *item, void *ctx), void *ctx);
+void ui_menu_separator(struct ui_widget *menu);
+/* Closes the open menu (safe from its items' callbacks). */
+void ui_menu_close(struct ui_window *win);
+/* The list row at window y, or -1 below the last row (empty space). */
+int ui_list_row_at(const struct ui_widget *list, int y);
+
+/* ---- Tabs (ui_tabs.c) ---------------------------------------------------------------
+ * A tab bar over pages: ui_tab_add adds a tab and returns its page (a panel the
+ * app fills); only the selected tab's page is shown (the others are hidden, out
+ * of the layout and the semantics tree). A click on a tab, Left/Right on a
+ * focused tab, and Ctrl+Tab / Ctrl+Shift+Tab anywhere in the window select;
+ * the tabs' on_change is called with value the new index. */
+struct ui_widget *ui_tabs_add(struct ui_widget *parent);
+struct ui_widget *ui_tab_add(struct ui_widget *tabs, const char *label);
+void ui_tabs_select(struct ui_widget *tabs, int index);
+
+/* ---- Text areas (ui_textarea.c, ui_textlines.c) ---------------------------------------
+ * A multi-line text field: the text is w->text (unlimited length), lines end at
+ * '\n'. Enter inserts a newline; arrows, Home/End (line), Ctrl+Home/End (text),
+ * PgUp/PgDn; Shift extends the selection, as does a drag; Ctrl+A/C/X/V with the
+ * window's clipboard; no wrapping: the view scrolls sideways to the cursor and
+ * vertically with the wheel (a scroll bar shows when the lines outgrow it). Its
+ * value in the semantics tree is the text. on_change follows every edit.
+ * The line model below is pure (host-tested): offsets are bytes, columns code
+ * points. */
+size_t ui_text_line_start(const struct ui_text *t, size_t at);
+size_t ui_text_line_end(const struct ui_text *t, size_t at);     /* its '\n' or the end */
+int ui_text_line_count(const struct ui_text *t);
+int ui_text_line_of(const struct ui_text *t, size_t at);
+/* The start of line `line` (clamped to the first and the last). */
+size_t ui_text_line_offset(const struct ui_text *t, int line);
+size_t ui_text_column(const struct ui_text *t, size_t at);
+/* Moves the cursor `lines` down (negative: up) to column col of that line (or
+ * its end when shorter); past the first or last line it goes to the text's start
+ * or end. extend keeps the anchor. */
+void ui_text_move_lines(struct ui_text *t, int lines, size_t col, bool extend);
+/* Sets a text area's text (cursor at the start, view scrolled to the top). */
+int ui_textarea_set(struct ui_widget *w, const char *s);
+
+/* ---- Grids (ui_grid.c) ----------------------------------------------------------------
+ * Items (w->items, ui_set_items) as cells of cell_w x cell_h in rows that fill the
+ * width; value is the selected item. Arrows move (Up/Down by a row), Home/End,
+ * PgUp/PgDn; a click selects, Enter or a double-click calls on_activate; the wheel
+ * scrolls by rows. The app paints cells with draw_row (the item's index and
+ * rectangle) or they show the item's text. Visible cells are published as "cell". */
+struct ui_widget *ui_grid_add(struct ui_widget *parent, const char *label, int cell_w, int cell_h);
+/* The item at window (x, y), or -1. */
+int ui_grid_item_at(const struct ui_widget *grid, int x, int y);
 
 /* ---- Keys --------------------------------------------------------------------
  * The UTF-8 text a key types (Linux key code, UI_MOD_* with Shift), US layout;

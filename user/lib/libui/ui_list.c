@@ -108,3 +108,11 @@ size_t ui_list_dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t 
     }
     return at;
 }
+
+int ui_list_row_at(const struct ui_widget *w, int y)
+{
+    if (y < w->box.rect.y || y >= w->box.rect.y + w->box.rect.h)
+        return -1;
+    int row = w->first_row + (y - w->box.rect.y) / ui_list_row_height(w->win);
+    return row < w->nitems ? row : -1;
+}

@@ -51,6 +51,8 @@ static void mark_dirty(struct ui_widget *w)
     win->damaged = true;
 }
 
+void ui_mark_dirty(struct ui_widget *w) { mark_dirty(w); }
+
 static int label_width(struct ui_window *win, const char *s)
 {
     return win->font ? (int)((ui_font_measure(win->font, s, strlen(s)) + 63) >> 6) : 8 * (int)strlen(s);
@@ -73,7 +75,19 @@ static void size_for_role(struct ui_widget *w)
     case UI_ROLE_PANEL:
     case UI_ROLE_DIALOG:
     case UI_ROLE_ROW:
+    case UI_ROLE_MENU:
+    case UI_ROLE_TABS:
+    case UI_ROLE_CELL:
         break;
+    case UI_ROLE_MENUITEM: {
+        int sw = w->text.len ? label_width(w->win, w->text.buf) + 32 : 0;
+        b->pref_w = lw + 36 + sw; b->pref_h = lh + 12;
+        break;
+    }
+    case UI_ROLE_SEPARATOR: b->pref_h = 9; break;
+    case UI_ROLE_TAB: b->pref_w = lw + 36; b->pref_h = lh + 14; break;
+    case UI_ROLE_TEXT_AREA: b->pref_w = 320; b->pref_h = lh * 6 + 16; b->min_w = 80; b->min_h = lh + 16; break;
+    case UI_ROLE_GRID: b->pref_w = 320; b->pref_h = 240; b->min_w = 80; b->min_h = 60; break;
     case UI_ROLE_LABEL: b->pref_w = lw; b->pref_h = lh; break;
     case UI_ROLE_BUTTON: b->pref_w = lw + 32; b->pref_h = lh + 16; break;
     case UI_ROLE_TEXT_FIELD: b->pref_w = 220; b->pref_h = lh + 16; b->min_w = 80; break;
@@ -96,7 +110,8 @@ static void widget_setup(struct ui_widget *w, struct ui_window *win, enum ui_rol
     w->id = ++win->next_id;
     w->max = 100;
     snprintf(w->label, sizeof(w->label), "%s", label ? label : "");
-    ui_text_init(&w->text, 4096);
+    ui_text_init(&w->text, role == UI_ROLE_TEXT_AREA ? 0 : 4096);
+    w->goal_x = -1;
     if (role == UI_ROLE_PANEL || role == UI_ROLE_WINDOW || role == UI_ROLE_DIALOG) {
         w->box.dir = UI_COLUMN;
         w->box.padding = role == UI_ROLE_WINDOW ? 16 : role == UI_ROLE_DIALOG ? 20 : 12;
@@ -144,6 +159,7 @@ void ui_window_destroy(struct ui_window *win)
     if (win->modal)
         ui_free_detached(win->modal);
     win->modal = NULL;
+    ui_menu_free(win);
     free_children(&win->root);
     ui_text_free(&win->root.text);
 }
@@ -172,8 +188,9 @@ static int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; 
 
 void ui_set_value(struct ui_widget *w, int value)
 {
-    int lo = w->role == UI_ROLE_LIST ? -1 : w->min;
-    int hi = w->role == UI_ROLE_LIST ? w->nitems - 1 : w->role == UI_ROLE_TOGGLE ? 1 : w->max;
+    bool rows = w->role == UI_ROLE_LIST || w->role == UI_ROLE_GRID;
+    int lo = rows ? -1 : w->min;
+    int hi = rows ? w->nitems - 1 : w->role == UI_ROLE_TOGGLE ? 1 : w->max;
     value = clamp(value, lo, hi);
     if (value == w->value)
         return;
@@ -221,12 +238,24 @@ static void changed(struct ui_widget *w)
         w->on_change(w, w->ctx);
 }
 
+/* Hidden with an ancestor: a page of tabs not selected. */
+static bool shown(const struct ui_widget *w)
+{
+    for (; w; w = w->parent)
+        if (w->box.hidden)
+            return false;
+    return true;
+}
+
 static bool focusable(const struct ui_widget *w)
 {
-    return !(w->state & UI_STATE_DISABLED) && !w->box.hidden &&
+    return !(w->state & UI_STATE_DISABLED) && shown(w) &&
            w->role != UI_ROLE_LABEL && w->role != UI_ROLE_PANEL &&
            w->role != UI_ROLE_WINDOW && w->role != UI_ROLE_PROGRESS &&
-           w->role != UI_ROLE_DIALOG && w->role != UI_ROLE_ROW;
+           w->role != UI_ROLE_DIALOG && w->role != UI_ROLE_ROW &&
+           w->role != UI_ROLE_MENU && w->role != UI_ROLE_MENUITEM &&
+           w->role != UI_ROLE_SEPARATOR && w->role != UI_ROLE_TABS &&
+           w->role != UI_ROLE_CELL;
 }
 
 void ui_set_focus(struct ui_window *win, struct ui_widget *w)
@@ -331,6 +360,8 @@ static void activate(struct ui_widget *w)
         ui_set_value(w, !w->value);
     if (w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_TOGGLE || w->role == UI_ROLE_TILE)
         changed(w);
+    if (w->role == UI_ROLE_TAB)
+        ui_tab_activate(w);
 }
 
 static enum ui_cursor cursor_for(const struct ui_widget *w)
@@ -340,9 +371,9 @@ static enum ui_cursor cursor_for(const struct ui_widget *w)
     if (w->state & UI_STATE_DISABLED)
         return focusable(w) || w->role == UI_ROLE_BUTTON ? UI_CURSOR_FORBIDDEN : UI_CURSOR_ARROW;
     switch (w->role) {
-    case UI_ROLE_TEXT_FIELD: return UI_CURSOR_IBEAM;
+    case UI_ROLE_TEXT_FIELD: case UI_ROLE_TEXT_AREA: return UI_CURSOR_IBEAM;
     case UI_ROLE_BUTTON: case UI_ROLE_TOGGLE: case UI_ROLE_SLIDER: case UI_ROLE_LIST:
-    case UI_ROLE_TILE:
+    case UI_ROLE_TILE: case UI_ROLE_TAB: case UI_ROLE_GRID:
         return UI_CURSOR_HAND;
     default: return UI_CURSOR_ARROW;
     }
@@ -420,6 +451,8 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
         ui_dialog_close(win);
         return;
     }
+    if (e->key == KEY_TAB && (e->mods & UI_MOD_CTRL) && ui_tabs_cycle(win, e->mods & UI_MOD_SHIFT))
+        return;
     if (e->key == KEY_TAB) {
         focus_step(win, e->mods & UI_MOD_SHIFT);
         return;
@@ -465,9 +498,44 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
         if (e->key == KEY_END) list_select(w, w->nitems - 1);
         break;
     }
+    case UI_ROLE_TAB:
+        if (!ui_tab_key(w, e) && (e->key == KEY_ENTER || e->key == KEY_SPACE))
+            activate(w);
+        break;
+    case UI_ROLE_TEXT_AREA:
+        ui_textarea_key(w, e);
+        break;
+    case UI_ROLE_GRID:
+        ui_grid_key(w, e);
+        break;
     default:
         break;
     }
+}
+
+/* A right click: a list selects the row under it, then the deepest widget
+ * with an on_context hook (a context menu) is called. */
+static void context_click(struct ui_window *win, const struct ui_event *e)
+{
+    struct ui_widget *w = hit(win, e->x, e->y);
+    set_hover(win, w);
+    if (!w || (w->state & UI_STATE_DISABLED))
+        return;
+    if (w->role == UI_ROLE_LIST || w->role == UI_ROLE_GRID) {
+        int at = w->role == UI_ROLE_LIST ? ui_list_row_at(w, e->y) : ui_grid_item_at(w, e->x, e->y);
+        ui_set_focus(win, w);
+        if (at >= 0 && w->role == UI_ROLE_LIST)
+            list_select(w, at);
+        else if (at >= 0 && at != w->value) {
+            ui_set_value(w, at);
+            changed(w);
+        }
+    }
+    for (; w; w = w->parent)
+        if (w->on_context) {
+            w->on_context(w, e->x, e->y, w->ctx);
+            break;
+        }
 }
 
 bool ui_window_event(struct ui_window *win, const struct ui_event *e)
@@ -476,6 +544,15 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
     struct ui_widget *w;
     if (win->event_hook && win->event_hook(win, e, win->event_ctx))
         return win->changes != before;
+    if (win->menu) {
+        ui_menu_event(win, e);
+        return win->changes != before;
+    }
+    if ((e->type == UI_EV_POINTER_DOWN || e->type == UI_EV_POINTER_UP) && e->button != UI_BUTTON_LEFT) {
+        if (e->type == UI_EV_POINTER_DOWN && e->button == UI_BUTTON_RIGHT && !win->pressed)
+            context_click(win, e);
+        return win->changes != before;
+    }
     switch (e->type) {
     case UI_EV_POINTER_MOVE:
         w = hit(win, e->x, e->y);
@@ -488,6 +565,8 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
                 ui_text_select(&win->pressed->text, win->pressed->text.anchor, at);
                 mark_dirty(win->pressed);
             }
+        } else if (win->pressed && win->pressed->role == UI_ROLE_TEXT_AREA) {
+            ui_textarea_pointer(win->pressed, e, true);
         }
         break;
     case UI_EV_POINTER_DOWN:
@@ -510,6 +589,10 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
                 if (ui_list_double_click(w, row) && w->on_activate)
                     w->on_activate(w, w->ctx);
             }
+        } else if (w->role == UI_ROLE_TEXT_AREA) {
+            ui_textarea_pointer(w, e, false);
+        } else if (w->role == UI_ROLE_GRID) {
+            ui_grid_pointer(w, e);
         }
         break;
     case UI_EV_POINTER_UP:
@@ -532,6 +615,10 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
             int max_first = w->nitems - visible > 0 ? w->nitems - visible : 0;
             w->first_row = clamp(w->first_row + e->wheel, 0, max_first);
             mark_dirty(w);
+        } else if (w && w->role == UI_ROLE_TEXT_AREA) {
+            ui_textarea_wheel(w, e->wheel);
+        } else if (w && w->role == UI_ROLE_GRID) {
+            ui_grid_wheel(w, e->wheel);
         }
         break;
     case UI_EV_KEY_DOWN:
@@ -554,6 +641,9 @@ struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *
         if (w->role == role && !strcmp(w->label, label))
             return w;
     for (struct ui_widget *w = win->modal; w; w = next_in_order(w))
+        if (w->role == role && !strcmp(w->label, label))
+            return w;
+    for (struct ui_widget *w = win->menu; w; w = next_in_order(w))
         if (w->role == role && !strcmp(w->label, label))
             return w;
     return NULL;

@@ -41,6 +41,8 @@ static void clip_to(struct ui_window *win, struct ui_rect r)
     pixman_region32_fini(&b);
 }
 
+void ui_clip(struct ui_window *win, struct ui_rect r) { clip_to(win, r); }
+
 static void text_at(struct ui_window *win, const char *s, int x, struct ui_rect r, unsigned argb)
 {
     if (!win->font || !*s)
@@ -185,6 +187,23 @@ static void draw_widget(struct ui_window *win, struct ui_widget *w)
     case UI_ROLE_TILE:
         draw_tile(win, w, r);
         break;
+    case UI_ROLE_MENU:
+    case UI_ROLE_MENUITEM:
+    case UI_ROLE_SEPARATOR:
+        ui_menu_draw(win, w, r);
+        break;
+    case UI_ROLE_TABS:
+    case UI_ROLE_CELL:
+        break;
+    case UI_ROLE_TAB:
+        ui_tab_draw(win, w, r);
+        break;
+    case UI_ROLE_TEXT_AREA:
+        ui_textarea_draw(win, w, r);
+        break;
+    case UI_ROLE_GRID:
+        ui_grid_draw(win, w, r);
+        break;
     }
 }
 
@@ -210,6 +229,7 @@ static void layout_if_needed(struct ui_window *win)
         return;
     ui_layout(&win->root.box, (struct ui_rect){ 0, 0, win->w, win->h });
     ui_dialog_layout(win);
+    ui_menu_layout(win);
     win->needs_layout = false;
     win->damage = (struct ui_rect){ 0, 0, win->w, win->h };
     win->damaged = true;
@@ -231,6 +251,13 @@ bool ui_window_paint(struct ui_window *win, struct ui_rect *damage)
         ui_fill_rect(win->target, win->damage, 0x99050810u);
         paint_tree(win, win->modal);
     }
+    if (win->menu && overlaps(win->menu->box.rect, win->damage)) {
+        /* A soft shadow below and right of the menu, then the menu. */
+        struct ui_rect m = win->menu->box.rect;
+        clip_to(win, (struct ui_rect){ 0, 0, win->w, win->h });
+        ui_fill_round_rect(win->target, (struct ui_rect){ m.x + 2, m.y + 4, m.w + 4, m.h + 4 }, 12, 0x50000000u);
+        paint_tree(win, win->menu);
+    }
     pixman_image_set_clip_region32(win->target, NULL);
     *damage = win->damage;
     win->damaged = false;
@@ -245,6 +272,9 @@ static const char *role_name(enum ui_role r)
         [UI_ROLE_TOGGLE] = "toggle", [UI_ROLE_SLIDER] = "slider", [UI_ROLE_LIST] = "list",
         [UI_ROLE_PROGRESS] = "progress", [UI_ROLE_TILE] = "tile",
         [UI_ROLE_DIALOG] = "dialog", [UI_ROLE_ROW] = "row",
+        [UI_ROLE_MENU] = "menu", [UI_ROLE_MENUITEM] = "menuitem",
+        [UI_ROLE_SEPARATOR] = "separator", [UI_ROLE_TABS] = "tabs", [UI_ROLE_TAB] = "tab",
+        [UI_ROLE_TEXT_AREA] = "text_area", [UI_ROLE_GRID] = "grid", [UI_ROLE_CELL] = "cell",
     };
     return names[r];
 }
@@ -269,10 +299,11 @@ static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t a
     at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "%d %u %s ", depth,
                            w->id, role_name(w->role));
     at = put_quoted(buf, n, at, w->label);
-    if (w->role == UI_ROLE_TEXT_FIELD) {
+    if (w->role == UI_ROLE_TEXT_FIELD || w->role == UI_ROLE_TEXT_AREA || w->role == UI_ROLE_MENUITEM) {
         at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
         at = put_quoted(buf, n, at, w->text.buf ? w->text.buf : "");
-    } else if (w->role == UI_ROLE_LIST && w->value >= 0 && w->value < w->nitems) {
+    } else if ((w->role == UI_ROLE_LIST || w->role == UI_ROLE_GRID) && w->value >= 0 &&
+               w->value < w->nitems) {
         at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
         at = put_quoted(buf, n, at, w->items[w->value]);
     } else {
@@ -282,6 +313,8 @@ static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t a
                            " rect=%d,%d,%d,%d state=%u\n", r.x, r.y, r.w, r.h, w->state);
     if (w->role == UI_ROLE_LIST)
         at = ui_list_dump(w, depth + 1, buf, n, at, put_quoted);
+    if (w->role == UI_ROLE_GRID)
+        at = ui_grid_dump(w, depth + 1, buf, n, at, put_quoted);
     for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)
         at = dump((struct ui_widget *)c, depth + 1, buf, n, at);
     return at;
@@ -293,7 +326,8 @@ size_t ui_semantics(struct ui_window *win, char *buf, size_t n)
     if (n)
         buf[0] = 0;
     size_t at = dump(&win->root, 0, buf, n, 0);
-    return win->modal ? dump(win->modal, 1, buf, n, at) : at;
+    at = win->modal ? dump(win->modal, 1, buf, n, at) : at;
+    return win->menu ? dump(win->menu, 1, buf, n, at) : at;
 }
 
 bool ui_semantics_wanted(void)
