@@ -21,6 +21,10 @@ Boot 2: the same image; Settings run as the user.
   settings_natural_wheel         a wheel notch up over the preview list shows
                                  later rows (natural), and after the toggle is
                                  clicked off the same notch shows earlier rows
+  settings_tabs                  Settings' tabs (Mouse, Keyboard, Display, About):
+                                 the Mouse page first (its toggle shown, no layout
+                                 list); a click on the Keyboard tab selects it and
+                                 shows its page instead (build/settings/keyboard.png)
   settings_layout_live           German (DE) chosen in the layout list: the Y key
                                  types "z" into the field at once
   settings_disk_clean_again      e2fsck -fn clean after the second boot
@@ -135,7 +139,19 @@ def boot2_wheel_again(qmp, text):
     time.sleep(0.5)
     wheel_up(qmp, text, ("list", "Scroll preview"))
     time.sleep(0.5)
+    state["before_tab"] = trees(text, "SETTINGS-SEM")[-1]
+    p = centre(text, ("tab", "Keyboard"))
+    if p:
+        click_at(qmp, *p)
+
+
+def boot2_keyboard_tab(qmp, text):
     t = trees(text, "SETTINGS-SEM")
+    state["keyboard_tab"] = t[-1] if t else {}
+    tab = re.findall(r'^SETTINGS-SEM \d+ \d+ tab "Keyboard" .* state=(\d+)$', text, re.M)
+    state["keyboard_tab_state"] = int(tab[-1]) if tab else 0
+    time.sleep(0.3)
+    screendump(qmp, OUT, "keyboard")
     r = t[-1].get(("list", "Keyboard layout")) if t else None
     if r:                       # its second row (of two): German
         ox, oy = origin(text)
@@ -208,6 +224,8 @@ def main():
         text2 = run_with_qmp(None, [("SETTINGS-SEM-END", boot2_first_tree),
                                     ("Preview top row: 4", boot2_toggle_off),
                                     ("SAVED natural_scroll=0", boot2_wheel_again),
+                                    (re.compile(r'list "Keyboard layout".*?^SETTINGS-SEM-END', re.S | re.M),
+                                     boot2_keyboard_tab),
                                     ("layout=de", boot2_type)],
                              qemu_args=QEMU + drive, timeout=60, command=GUEST2,
                              name="settings2", watchdog=25)
@@ -222,6 +240,15 @@ def main():
         rep.check("settings_natural_wheel", order[:3] == ["1", "4", "1"] and
                   None not in state["wheels"],
                   "top rows in order %s (speed 3: natural up 1->4, traditional 4->1)" % order,
+                  tail2)
+        before, after = state.get("before_tab", {}), state.get("keyboard_tab", {})
+        tabs = {k[1] for k in after if k[0] == "tab"}
+        rep.check("settings_tabs",
+                  tabs == {"Mouse", "Keyboard", "Display", "About"} and
+                  ("toggle", "Natural scrolling") in before and ("list", "Keyboard layout") not in before and
+                  ("list", "Keyboard layout") in after and ("toggle", "Natural scrolling") not in after and
+                  state.get("keyboard_tab_state", 0) & 16 != 0,
+                  "tabs %s; before the click %s; after %s" % (sorted(tabs), sorted(before), sorted(after)),
                   tail2)
         rep.check("settings_layout_live", "layout=de" in text2 and
                   re.search(r'^SETTINGS-SEM \d+ \d+ text_field "Try the layout" value="z"', text2, re.M)

@@ -1,7 +1,8 @@
 /* files: the OSCortex file manager. A window with a toolbar (Up, New Folder,
  * Rename, Delete, Copy, Paste, Properties), a location field, and the folder's
  * entries as a list with icons, sizes and dates; Enter or a double-click opens
- * a folder, runs a program or shows a text file; Delete, F2, Backspace,
+ * a folder, runs a program or shows a text file (editable, with Save); a right
+ * click gives a row's or the folder's context menu; Delete, F2, Backspace,
  * Ctrl+C/V/L are shortcuts. Starts at $HOME or argv[1].
  * Prints "[files] ready <path>" after its first frame, a line per action, and
  * with OSC_SEMANTICS=1 its semantics tree ("SEM ..." then "SEM-END") whenever
@@ -251,6 +252,34 @@ static void paste_clicked(struct ui_widget *w, void *ctx)
     files_reload(made);
 }
 
+/* The context menus: a row's actions on the row under the pointer (the list
+ * selected it), the folder's on empty space. */
+static void list_context(struct ui_widget *w, int x, int y, void *ctx)
+{
+    (void)ctx;
+    int row = ui_list_row_at(w, y);
+    struct ui_widget *m = ui_menu_open(w->win, x, y);
+    if (!m)
+        return;
+    if (row >= 0) {
+        ui_menu_item(m, "Open", "Enter", open_entry, NULL);
+        ui_menu_item(m, "Rename", "F2", dialog_rename, NULL);
+        ui_menu_item(m, "Copy", "Ctrl+C", copy_clicked, NULL);
+        ui_menu_separator(m);
+        ui_menu_item(m, "Delete", "Delete", dialog_delete, NULL);
+        ui_menu_separator(m);
+        ui_menu_item(m, "Properties", "", dialog_properties, NULL);
+        files_log("menu row %s", app.dir.e[row].name);
+    } else {
+        ui_menu_item(m, "New Folder", "", dialog_new_folder, NULL);
+        struct ui_widget *p = ui_menu_item(m, "Paste", "Ctrl+V", paste_clicked, NULL);
+        if (p && !app.clip[0])
+            ui_set_enabled(p, false);
+        files_log("menu folder %s", app.dir.path);
+    }
+    app.tree_changed = true;
+}
+
 /* Linux key codes for the shortcuts. */
 #define KEY_BACKSPACE 14
 #define KEY_C 46
@@ -349,6 +378,7 @@ static void build(void)
     app.list->draw_row = draw_row;
     app.list->on_activate = open_entry;
     app.list->on_change = selection_changed;
+    app.list->on_context = list_context;
     app.status = ui_add(root, UI_ROLE_LABEL, "0 items");
 }
 
@@ -383,7 +413,7 @@ int main(int argc, char **argv)
     ui_set_focus(&app.win.ui, app.list);
     app.win.ui.on_key = shortcut;
     bool ready = false;
-    struct ui_widget *shown_dialog = NULL;
+    struct ui_widget *shown_dialog = NULL, *shown_menu = NULL;
     for (;;) {
         int r = ui_surface_dispatch(&app.win, 250);
         if (r == 1 || (r < 0 && errno != EINTR))
@@ -391,6 +421,10 @@ int main(int argc, char **argv)
         reap();
         if (app.win.ui.modal != shown_dialog) {    /* Escape closes dialogs too */
             shown_dialog = app.win.ui.modal;
+            app.tree_changed = true;
+        }
+        if (app.win.ui.menu != shown_menu) {        /* menus close by themselves */
+            shown_menu = app.win.ui.menu;
             app.tree_changed = true;
         }
         if (app.win.frame_pending || app.win.ui.damaged || app.win.ui.needs_layout)

@@ -1,6 +1,6 @@
-/* settings: the Settings app. Mouse (natural scroll, scroll speed, a list to try
- * them on), keyboard layout (US/German, a field to try it), display (resolution,
- * scale) and about (kernel, CPUs, memory, uptime). Changes are saved to
+/* settings: the Settings app. Four tabs: Mouse (natural scroll, scroll speed, a
+ * list to try them on), Keyboard (US/German, a field to try it), Display
+ * (resolution, scale) and About (kernel, CPUs, memory, uptime). Changes are saved to
  * ~/.config/oscortex/settings (ui_settings_save: atomic) a moment after they are
  * made, and every libui window follows the file, this one included. Prints
  * "SAVED <settings>" after each save; with OSC_SEMANTICS=1 (tests) its semantics
@@ -143,9 +143,10 @@ static int cpu_count(void)
     return c > 0 ? (int)c : 1;
 }
 
-static struct ui_widget *section(struct ui_widget *column, const char *title)
+/* A tab's page with its title over it. */
+static struct ui_widget *section(struct ui_widget *tabs, const char *title)
 {
-    struct ui_widget *p = ui_add(column, UI_ROLE_PANEL, title);
+    struct ui_widget *p = ui_tab_add(tabs, title);
     ui_add(p, UI_ROLE_LABEL, title);
     return p;
 }
@@ -155,18 +156,10 @@ static void build(unsigned screen_w, unsigned screen_h)
     char text[64];
     struct ui_widget *root = &win.ui.root;
     root->box.align = UI_ALIGN_STRETCH;
-    struct ui_widget *cols = ui_add(root, UI_ROLE_WINDOW, "");
-    cols->box.dir = UI_ROW;
-    cols->box.padding = 0;
-    cols->box.spacing = 16;
-    cols->box.align = UI_ALIGN_START;
-    struct ui_widget *left = ui_add(cols, UI_ROLE_WINDOW, "");
-    struct ui_widget *right = ui_add(cols, UI_ROLE_WINDOW, "");
-    left->box.padding = right->box.padding = 0;
-    left->box.flex = right->box.flex = 1;
-    left->box.align = right->box.align = UI_ALIGN_STRETCH;
+    struct ui_widget *tabs = ui_tabs_add(root);
+    tabs->box.flex = 1;
 
-    struct ui_widget *mouse = section(left, "Mouse");
+    struct ui_widget *mouse = section(tabs, "Mouse");
     natural = ui_add(mouse, UI_ROLE_TOGGLE, "Natural scrolling");
     ui_set_value(natural, cur.natural_scroll);
     natural->on_change = settings_changed;
@@ -186,19 +179,19 @@ static void build(unsigned screen_w, unsigned screen_h)
     preview->box.pref_h = preview->box.pref_h * 2 / 3;
     preview_label = ui_add(mouse, UI_ROLE_LABEL, "Preview top row: 1");
 
-    struct ui_widget *keys = section(left, "Keyboard");
+    struct ui_widget *keys = section(tabs, "Keyboard");
     layout_list = ui_add(keys, UI_ROLE_LIST, "Keyboard layout");
     ui_set_items(layout_list, layouts, 2);
     ui_set_value(layout_list, cur.layout == UI_LAYOUT_DE ? 1 : 0);
     layout_list->on_change = settings_changed;
     ui_add(keys, UI_ROLE_TEXT_FIELD, "Try the layout");
 
-    struct ui_widget *display = section(right, "Display");
+    struct ui_widget *display = section(tabs, "Display");
     snprintf(text, sizeof(text), "Resolution: %u x %u", screen_w, screen_h);
     ui_add(display, UI_ROLE_LABEL, text);
     ui_add(display, UI_ROLE_LABEL, "Scale: 100%");
 
-    struct ui_widget *about = section(right, "About");
+    struct ui_widget *about = section(tabs, "About");
     struct utsname u;
     if (uname(&u) == 0) {
         snprintf(text, sizeof(text), "%.20s %.40s", u.sysname, u.release);
@@ -215,7 +208,7 @@ static void build(unsigned screen_w, unsigned screen_h)
     uptime_label = ui_add(about, UI_ROLE_LABEL, "Uptime: ?");
     update_about();
 
-    status = ui_add(right, UI_ROLE_LABEL, "");
+    status = ui_add(root, UI_ROLE_LABEL, "");
 }
 
 static void print_semantics(void)
