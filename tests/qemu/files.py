@@ -33,7 +33,10 @@ SEM-END), never by hard-coded positions.
                          colour in the middle of the view (build/files/image.png)
   files_runs_program     Enter on the row tool (a script with its execute bit)
                          runs it through osc-launch: it prints TOOL-RAN
-  files_error_dialog     Up, then New Folder in / as uid 1000: a dialog with
+  files_icon_view        Up, then Icons: the folder as a grid of cells (bin, etc,
+                         tmp; build/files/icons.png is docs/screenshots/
+                         files-icons.png), then List again
+  files_error_dialog     then New Folder in / as uid 1000: a dialog with
                          "Permission denied" and an OK button that closes it
   files_closes           the close box ends the app
 usage: files.py"""
@@ -235,6 +238,14 @@ def image(qmp, text):
 
 
 def went_up(qmp, text):
+    click(qmp, text, state["deleted"], ("button", "Icons"))
+
+
+def icon_view(qmp, text):
+    state["icons"], _ = last_tree(text)
+    time.sleep(0.3)
+    screendump(qmp, OUT, "icons")
+    click(qmp, text, state["icons"], ("button", "List"))
     # The toolbar stays where it was; the dialog's field holds "New Folder"
     # and has the focus, so Enter creates (events arrive in order).
     click(qmp, text, state["deleted"], ("button", "New Folder"))
@@ -280,6 +291,7 @@ def main():
         (then_tree("[files] properties /tmp/note copy.txt"), properties),
         (then_tree("[files] image /tmp/photo.png"), image),
         ("[files] up from /tmp", went_up),
+        (then_tree("[files] view icons"), icon_view),
         (then_tree('label "Permission denied"'), error_shown),
     ], qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
         timeout=60, command=GUEST, name="files", watchdog=20)
@@ -341,6 +353,10 @@ def main():
               "; ".join(why), tail)
     rep.check("files_runs_program", "[files] launched /tmp/tool" in text and "TOOL-RAN" in text,
               "no launch line or no output", tail)
+    icons = state.get("icons", {})
+    cells = {k[1] for k in icons if k[0] == "cell"}
+    rep.check("files_icon_view", {"bin", "etc", "tmp"} <= cells and ("grid", "Icons") in icons and
+              not rows(icons) and "[files] view list" in text, "cells %s" % sorted(cells), tail)
     dlg = state.get("error_dialog", {})
     rep.check("files_error_dialog", "[files] error mkdir /New Folder: Permission denied" in text and
               ("label", "Permission denied") in dlg and ("button", "OK") in dlg,

@@ -108,10 +108,17 @@ static void update_actions(void)
         ui_set_label(app.status, text);
 }
 
+/* The view shown: the list, or the grid of icons. */
+static struct ui_widget *shown_view(void)
+{
+    return app.grid->box.hidden ? app.list : app.grid;
+}
+
 static void show_listing(const char *select)
 {
     int keep = app.list->value;
     ui_set_items(app.list, app.dir.names, app.dir.n);
+    ui_set_items(app.grid, app.dir.names, app.dir.n);
     int at = select ? listing_find(&app.dir, select) : keep;
     app.list->value = -1;
     ui_set_value(app.list, at >= 0 && at < app.dir.n ? at : 0);
@@ -119,11 +126,13 @@ static void show_listing(const char *select)
     int rows = app.list->box.rect.h / ui_list_row_height(&app.win.ui);
     if (rows > 0 && app.list->value >= rows)
         app.list->first_row = app.list->value - rows + 1;
+    app.grid->value = -1;
+    ui_set_value(app.grid, app.list->value);
     ui_set_text(app.location, app.dir.path, false);
     update_actions();
     /* Keys go on moving in the list after an action (not under a dialog). */
     if (!app.win.ui.modal)
-        ui_set_focus(&app.win.ui, app.list);
+        ui_set_focus(&app.win.ui, shown_view());
     app.tree_changed = true;
 }
 
@@ -156,8 +165,9 @@ int files_open(const char *path)
     }
     show_listing(first[0] ? first : NULL);
     if (!first[0]) {
-        app.list->first_row = 0;
+        app.list->first_row = app.grid->first_row = 0;
         ui_set_value(app.list, 0);
+        ui_set_value(app.grid, 0);
     }
     files_log("open %s (%d entries)", app.dir.path, app.dir.n);
     return 0;
@@ -207,7 +217,10 @@ static void open_entry(struct ui_widget *w, void *ctx)
 
 static void selection_changed(struct ui_widget *w, void *ctx)
 {
-    (void)w, (void)ctx;
+    (void)ctx;
+    /* The list's selection is the one the actions use; the grid follows it. */
+    if (w == app.grid)
+        ui_set_value(app.list, w->value);
     update_actions();
     app.tree_changed = true;
 }
@@ -257,7 +270,7 @@ static void paste_clicked(struct ui_widget *w, void *ctx)
 static void list_context(struct ui_widget *w, int x, int y, void *ctx)
 {
     (void)ctx;
-    int row = ui_list_row_at(w, y);
+    int row = w == app.grid ? ui_grid_item_at(w, x, y) : ui_list_row_at(w, y);
     struct ui_widget *m = ui_menu_open(w->win, x, y);
     if (!m)
         return;
@@ -341,6 +354,44 @@ static void draw_row(struct ui_widget *w, int i, struct ui_rect r, bool selected
     ui_draw_text(win, date, date_x, r, TEXT_DIM);
 }
 
+/* One icon: the kind's picture large, the name centred below it (cut with an
+ * ellipsis when too wide). */
+static void draw_cell(struct ui_widget *w, int i, struct ui_rect r, bool selected, void *ctx)
+{
+    (void)ctx, (void)selected;
+    struct ui_window *win = w->win;
+    const struct entry *e = &app.dir.e[i];
+    int icon = 48;
+    icon_draw(win->target, r.x + (r.w - icon) / 2, r.y + 8, icon, e->kind);
+    char name[300];
+    snprintf(name, sizeof(name), "%s", e->name);
+    size_t n = strlen(name);
+    while (n > 1 && ui_text_width(win, name) > r.w - 10) {
+        /* Back off a whole code point, then end with an ellipsis. */
+        do
+            n--;
+        while (n > 1 && ((unsigned char)name[n] & 0xc0) == 0x80);
+        snprintf(name + n, sizeof(name) - n, "\xe2\x80\xa6");
+    }
+    struct ui_rect label = { r.x, r.y + 8 + icon + 4, r.w, r.h - icon - 16 };
+    ui_draw_text(win, name, r.x + (r.w - ui_text_width(win, name)) / 2, label, TEXT);
+}
+
+static void view_toggled(struct ui_widget *w, void *ctx)
+{
+    (void)ctx;
+    bool icons = app.grid->box.hidden;
+    app.grid->box.hidden = !icons;
+    app.list->box.hidden = icons;
+    app.head->box.hidden = icons;
+    ui_set_value(app.grid, app.list->value);
+    ui_set_label(w, icons ? "List" : "Icons");
+    ui_set_focus(&app.win.ui, shown_view());
+    app.win.ui.needs_layout = true;
+    files_log("view %s", icons ? "icons" : "list");
+    app.tree_changed = true;
+}
+
 static struct ui_widget *bar_of(struct ui_widget *root)
 {
     struct ui_widget *bar = ui_add(root, UI_ROLE_WINDOW, "");
@@ -365,9 +416,11 @@ static void build(void)
     app.copy = tool(bar, "Copy", copy_clicked, NULL);
     app.paste = tool(bar, "Paste", paste_clicked, NULL);
     app.props = tool(bar, "Properties", dialog_properties, NULL);
+    ui_add(bar, UI_ROLE_LABEL, "")->box.flex = 1;
+    app.view = tool(bar, "Icons", view_toggled, NULL);
     app.location = ui_add(root, UI_ROLE_TEXT_FIELD, "Location");
     app.location->on_activate = location_entered;
-    struct ui_widget *head = bar_of(root);
+    struct ui_widget *head = app.head = bar_of(root);
     head->box.spacing = 0;
     ui_add(head, UI_ROLE_LABEL, "")->box.pref_w = 38;
     ui_add(head, UI_ROLE_LABEL, "Name")->box.flex = 1;
@@ -379,6 +432,13 @@ static void build(void)
     app.list->on_activate = open_entry;
     app.list->on_change = selection_changed;
     app.list->on_context = list_context;
+    app.grid = ui_grid_add(root, "Icons", 112, 96);
+    app.grid->box.flex = 1;
+    app.grid->box.hidden = true;
+    app.grid->draw_row = draw_cell;
+    app.grid->on_activate = open_entry;
+    app.grid->on_change = selection_changed;
+    app.grid->on_context = list_context;
     app.status = ui_add(root, UI_ROLE_LABEL, "0 items");
 }
 
@@ -410,7 +470,7 @@ int main(int argc, char **argv)
     files_log("window %d,%d %dx%d", WIN_X, WIN_Y, WIN_W, WIN_H);
     if (files_open(start) != 0 && strcmp(start, "/") != 0)
         files_open("/");
-    ui_set_focus(&app.win.ui, app.list);
+    ui_set_focus(&app.win.ui, shown_view());
     app.win.ui.on_key = shortcut;
     bool ready = false;
     struct ui_widget *shown_dialog = NULL, *shown_menu = NULL;

@@ -9,6 +9,7 @@ struct files {
     struct ui_surface_window win;
     struct listing dir;
     struct ui_widget *list, *location, *status;
+    struct ui_widget *grid, *head, *view;   /* the icon view, the list's header, its toggle */
     struct ui_widget *up, *new_folder, *rename, *remove, *copy, *paste, *props;
     char clip[4096];            /* the copied file's path, "" for none */
     bool tree_changed;          /* the semantics tree is printed once it settles */

@@ -244,7 +244,8 @@ struct ui_window {
     void (*clipboard_set)(void *ctx, const char *text);
     void *clipboard_ctx;
     /* Sees every event before the widgets; returning true consumes it (an
-     * app's drawing area, its keyboard shortcuts). May be left NULL. */
+     * app's drawing area, its keyboard shortcuts); pointer down/up of every
+     * button (ui_event.button). May be left NULL. */
     bool (*event_hook)(struct ui_window *win, const struct ui_event *e, void *ctx);
     void *event_ctx;
     /* The open dialog (ui_dialog.c): laid out centred over the root, the only

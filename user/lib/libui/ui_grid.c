@@ -44,6 +44,12 @@ static int columns(const struct ui_widget *g)
     return c > 0 ? c : 1;
 }
 
+/* The cells' left edge: the columns are centred in the width. */
+static int left(const struct ui_widget *g)
+{
+    return g->box.rect.x + PAD + (g->box.rect.w - 2 * PAD - BAR_W - columns(g) * g->cell_w) / 2;
+}
+
 static int visible_rows(const struct ui_widget *g)
 {
     int v = (g->box.rect.h - 2 * PAD) / g->cell_h;
@@ -64,7 +70,7 @@ static int max_first(const struct ui_widget *g)
 static struct ui_rect cell_rect(const struct ui_widget *g, int i)
 {
     int cols = columns(g);
-    return (struct ui_rect){ g->box.rect.x + PAD + i % cols * g->cell_w,
+    return (struct ui_rect){ left(g) + i % cols * g->cell_w,
                              g->box.rect.y + PAD + (i / cols - g->first_row) * g->cell_h,
                              g->cell_w, g->cell_h };
 }
@@ -72,7 +78,7 @@ static struct ui_rect cell_rect(const struct ui_widget *g, int i)
 int ui_grid_item_at(const struct ui_widget *g, int x, int y)
 {
     int cols = columns(g);
-    int cx = x - g->box.rect.x - PAD, cy = y - g->box.rect.y - PAD;
+    int cx = x - left(g), cy = y - g->box.rect.y - PAD;
     if (cx < 0 || cy < 0 || cx / g->cell_w >= cols || cy / g->cell_h >= visible_rows(g))
         return -1;
     int i = (g->first_row + cy / g->cell_h) * cols + cx / g->cell_w;
