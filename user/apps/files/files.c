@@ -343,14 +343,14 @@ static void draw_row(struct ui_widget *w, int i, struct ui_rect r, bool selected
     (void)ctx, (void)selected;
     struct ui_window *win = w->win;
     const struct entry *e = &app.dir.e[i];
-    int icon = r.h - 8 > 22 ? 22 : r.h - 8;
+    int icon = r.h - 8 > ui_px(win, 22) ? ui_px(win, 22) : r.h - 8;
     icon_draw(win->target, r.x + 8, r.y + (r.h - icon) / 2, icon, e->kind);
     ui_draw_text(win, e->name, r.x + 16 + icon, r, TEXT);
     char size[32], date[32];
     format_size(e->size, e->kind == KIND_FOLDER, size, sizeof(size));
     format_date(e->mtime, date, sizeof(date));
-    int date_x = r.x + r.w - DATE_W;
-    ui_draw_text(win, size, date_x - SIZE_GAP - ui_text_width(win, size), r, TEXT_DIM);
+    int date_x = r.x + r.w - ui_px(win, DATE_W);
+    ui_draw_text(win, size, date_x - ui_px(win, SIZE_GAP) - ui_text_width(win, size), r, TEXT_DIM);
     ui_draw_text(win, date, date_x, r, TEXT_DIM);
 }
 
@@ -361,8 +361,8 @@ static void draw_cell(struct ui_widget *w, int i, struct ui_rect r, bool selecte
     (void)ctx, (void)selected;
     struct ui_window *win = w->win;
     const struct entry *e = &app.dir.e[i];
-    int icon = 48;
-    icon_draw(win->target, r.x + (r.w - icon) / 2, r.y + 8, icon, e->kind);
+    int icon = ui_px(win, 48), top = ui_px(win, 8);
+    icon_draw(win->target, r.x + (r.w - icon) / 2, r.y + top, icon, e->kind);
     char name[300];
     snprintf(name, sizeof(name), "%s", e->name);
     size_t n = strlen(name);
@@ -373,7 +373,7 @@ static void draw_cell(struct ui_widget *w, int i, struct ui_rect r, bool selecte
         while (n > 1 && ((unsigned char)name[n] & 0xc0) == 0x80);
         snprintf(name + n, sizeof(name) - n, "\xe2\x80\xa6");
     }
-    struct ui_rect label = { r.x, r.y + 8 + icon + 4, r.w, r.h - icon - 16 };
+    struct ui_rect label = { r.x, r.y + top + icon + top / 2, r.w, r.h - icon - 2 * top };
     ui_draw_text(win, name, r.x + (r.w - ui_text_width(win, name)) / 2, label, TEXT);
 }
 
@@ -397,7 +397,7 @@ static struct ui_widget *bar_of(struct ui_widget *root)
     struct ui_widget *bar = ui_add(root, UI_ROLE_WINDOW, "");
     bar->box.dir = UI_ROW;
     bar->box.padding = 0;
-    bar->box.spacing = 8;
+    bar->box.spacing = ui_px(root->win, 8);
     bar->box.align = UI_ALIGN_CENTER;
     return bar;
 }
@@ -405,8 +405,9 @@ static struct ui_widget *bar_of(struct ui_widget *root)
 static void build(void)
 {
     struct ui_widget *root = &app.win.ui.root;
-    root->box.padding = 12;
-    root->box.spacing = 8;
+    struct ui_window *win = &app.win.ui;
+    root->box.padding = ui_px(win, 12);
+    root->box.spacing = ui_px(win, 8);
     root->box.align = UI_ALIGN_STRETCH;
     struct ui_widget *bar = bar_of(root);
     app.up = tool(bar, "Up", up_clicked, NULL);
@@ -422,17 +423,17 @@ static void build(void)
     app.location->on_activate = location_entered;
     struct ui_widget *head = app.head = bar_of(root);
     head->box.spacing = 0;
-    ui_add(head, UI_ROLE_LABEL, "")->box.pref_w = 38;
+    ui_add(head, UI_ROLE_LABEL, "")->box.pref_w = ui_px(win, 38);
     ui_add(head, UI_ROLE_LABEL, "Name")->box.flex = 1;
-    ui_add(head, UI_ROLE_LABEL, "Size")->box.pref_w = 60 + SIZE_GAP;
-    ui_add(head, UI_ROLE_LABEL, "Modified")->box.pref_w = DATE_W + 10;
+    ui_add(head, UI_ROLE_LABEL, "Size")->box.pref_w = ui_px(win, 60 + SIZE_GAP);
+    ui_add(head, UI_ROLE_LABEL, "Modified")->box.pref_w = ui_px(win, DATE_W + 10);
     app.list = ui_add(root, UI_ROLE_LIST, "Entries");
     app.list->box.flex = 1;
     app.list->draw_row = draw_row;
     app.list->on_activate = open_entry;
     app.list->on_change = selection_changed;
     app.list->on_context = list_context;
-    app.grid = ui_grid_add(root, "Icons", 112, 96);
+    app.grid = ui_grid_add(root, "Icons", ui_px(&app.win.ui, 112), ui_px(&app.win.ui, 96));
     app.grid->box.flex = 1;
     app.grid->box.hidden = true;
     app.grid->draw_row = draw_cell;
@@ -457,17 +458,20 @@ int main(int argc, char **argv)
     const char *start = argc > 1 ? argv[1] : getenv("HOME");
     if (!start || !*start)
         start = "/";
-    struct ui_font *font = ui_font_open(FONT, 16);
+    struct ui_font *font = ui_font_open(FONT, ui_scale_px(16));
     if (!font) {
         perror("[files] " FONT);
         return 1;
     }
-    if (ui_surface_open(&app.win, WIN_W, WIN_H, WIN_X, WIN_Y, "Files", font) < 0) {
+    int x = WIN_X, y = WIN_Y, w = WIN_W, h = WIN_H;
+    ui_scale_window(&x, &y, &w, &h);
+    if (ui_surface_open(&app.win, w, h, x, y, "Files", font) < 0) {
         perror("[files] /dev/compositor");
         return 1;
     }
+    ui_window_set_scale(&app.win.ui, ui_settings_current()->scale);
     build();
-    files_log("window %d,%d %dx%d", WIN_X, WIN_Y, WIN_W, WIN_H);
+    files_log("window %d,%d %dx%d", x, y, w, h);
     if (files_open(start) != 0 && strcmp(start, "/") != 0)
         files_open("/");
     ui_set_focus(&app.win.ui, shown_view());

@@ -29,7 +29,8 @@
 static struct ui_surface_window win;
 static struct ui_settings cur;
 static struct ui_widget *natural, *speed, *speed_label, *preview, *preview_label;
-static struct ui_widget *layout_list, *status, *uptime_label, *memory_label;
+static struct ui_widget *layout_list, *status, *uptime_label, *memory_label, *scale_list;
+static const char *const scales[] = { "100%", "125%", "150%", "175%", "200%" };
 static char preview_text[PREVIEW_ROWS][16];
 static const char *preview_items[PREVIEW_ROWS];
 static const char *const layouts[] = { "English (US)", "German (DE)" };
@@ -60,6 +61,8 @@ static void settings_changed(struct ui_widget *w, void *ctx)
         cur.scroll_speed = w->value;
     else if (w == layout_list)
         cur.layout = w->value == 1 ? UI_LAYOUT_DE : UI_LAYOUT_US;
+    else if (w == scale_list)
+        cur.scale = UI_SCALE_MIN + 25 * w->value;
     show_speed();
     save_due = now_ms() + SAVE_DELAY_MS;
 }
@@ -74,8 +77,8 @@ static void save(void)
         printf("SAVE-FAILED %s\n", strerror(errno));
     } else {
         ui_set_label(status, "Saved");
-        printf("SAVED natural_scroll=%d scroll_speed=%d layout=%s\n", cur.natural_scroll,
-               cur.scroll_speed, cur.layout == UI_LAYOUT_DE ? "de" : "us");
+        printf("SAVED natural_scroll=%d scroll_speed=%d layout=%s scale=%d\n", cur.natural_scroll,
+               cur.scroll_speed, cur.layout == UI_LAYOUT_DE ? "de" : "us", cur.scale);
     }
     fflush(stdout);
 }
@@ -189,7 +192,11 @@ static void build(unsigned screen_w, unsigned screen_h)
     struct ui_widget *display = section(tabs, "Display");
     snprintf(text, sizeof(text), "Resolution: %u x %u", screen_w, screen_h);
     ui_add(display, UI_ROLE_LABEL, text);
-    ui_add(display, UI_ROLE_LABEL, "Scale: 100%");
+    ui_add(display, UI_ROLE_LABEL, "Scale (apps opened from now on)");
+    scale_list = ui_add(display, UI_ROLE_LIST, "Scale");
+    ui_set_items(scale_list, scales, 5);
+    ui_set_value(scale_list, (cur.scale - UI_SCALE_MIN) / 25);
+    scale_list->on_change = settings_changed;
 
     struct ui_widget *about = section(tabs, "About");
     struct utsname u;
@@ -219,7 +226,9 @@ static void print_semantics(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    struct ui_font *font = ui_font_open(FONT, 16);
+    if (ui_settings_load(&cur, NULL) < 0 && errno != ENOENT)
+        fprintf(stderr, "settings: reading the settings: %s (using defaults)\n", strerror(errno));
+    struct ui_font *font = ui_font_open(FONT, ui_scale_px(16));
     if (!font) {
         perror("settings: " FONT);
         return 1;
@@ -230,14 +239,15 @@ int main(void)
         ioctl(comp, OSC_COMP_SCREEN, &screen);
         close(comp);
     }
-    if (ui_settings_load(&cur, NULL) < 0 && errno != ENOENT)
-        fprintf(stderr, "settings: reading the settings: %s (using defaults)\n", strerror(errno));
     int x = screen.width > WIN_W ? ((int)screen.width - WIN_W) / 2 : 0;
     int y = screen.height > WIN_H + 100 ? 72 : 24;
-    if (ui_surface_open(&win, WIN_W, WIN_H, x, y, "Settings", font) < 0) {
+    int w = WIN_W, h = WIN_H;
+    ui_scale_window(&x, &y, &w, &h);
+    if (ui_surface_open(&win, w, h, x, y, "Settings", font) < 0) {
         perror("settings: /dev/compositor");
         return 1;
     }
+    ui_window_set_scale(&win.ui, cur.scale);
     build(screen.width, screen.height);
     bool tests = getenv("OSC_SEMANTICS") && !strcmp(getenv("OSC_SEMANTICS"), "1");
     if (tests) {

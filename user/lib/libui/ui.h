@@ -258,6 +258,8 @@ struct ui_window {
     /* The open popup menu (ui_menu.c), over everything, dialogs included;
      * while open it takes every event. */
     struct ui_widget *menu;
+    /* The scale factor in percent (100: 1x; ui_window_set_scale). */
+    int scale;
 };
 
 /* Sets up a window drawing into target (w x h) with font for its text. */
@@ -375,6 +377,22 @@ void ui_text_move_lines(struct ui_text *t, int lines, size_t col, bool extend);
 /* Sets a text area's text (cursor at the start, view scrolled to the top). */
 int ui_textarea_set(struct ui_widget *w, const char *s);
 
+/* ---- Scale factor (ui_widget.c) ------------------------------------------------------
+ * High-DPI: a window lays out and draws at a scale (percent: 100, 125, 150, 175,
+ * 200) from the user's display.scale setting. Paddings, spacing and the fixed
+ * parts of widgets (toggles, sliders, tiles, field insets) follow it; text follows
+ * the font, which the app opens at ui_scale_px(its size). Set before building. */
+void ui_window_set_scale(struct ui_window *win, int percent);
+/* v at the window's scale, rounded. */
+int ui_px(const struct ui_window *win, int v);
+/* v at the user's current display.scale (for font sizes and window sizes
+ * before the window exists). */
+int ui_scale_px(int v);
+/* A window's size (*w x *h at 1x) at the user's scale, kept inside the screen
+ * (less a margin for the desktop's bars) as /dev/compositor reports it, and its
+ * place (*x, *y) moved as far as it must be for it to fit. */
+void ui_scale_window(int *x, int *y, int *w, int *h);
+
 /* ---- Grids (ui_grid.c) ----------------------------------------------------------------
  * Items (w->items, ui_set_items) as cells of cell_w x cell_h in rows that fill the
  * width; value is the selected item. Arrows move (Up/Down by a row), Home/End,
@@ -431,7 +449,10 @@ struct ui_settings {
     bool natural_scroll;        /* content follows the fingers: a notch up shows later rows */
     int scroll_speed;           /* rows per wheel notch, MIN..MAX */
     enum ui_layout_id layout;
+    int scale;                  /* display.scale: percent, UI_SCALE_MIN..MAX in steps of 25 */
 };
+#define UI_SCALE_MIN 100
+#define UI_SCALE_MAX 200
 
 void ui_settings_defaults(struct ui_settings *s);
 /* Applies the key=value lines of text (n bytes) over what s holds: known keys

@@ -21,7 +21,7 @@
 
 int ui_list_row_height(const struct ui_window *win)
 {
-    return win->font ? ui_font_line_height(win->font) + 8 : 24;
+    return win->font ? ui_font_line_height(win->font) + ui_px(win, 8) : 24;
 }
 
 void ui_draw_text(struct ui_window *win, const char *s, int x, struct ui_rect r, unsigned argb)

@@ -64,7 +64,7 @@ struct ui_widget *ui_menu_open(struct ui_window *win, int x, int y)
     m->role = UI_ROLE_MENU;
     m->id = ++win->next_id;
     m->box.dir = UI_COLUMN;
-    m->box.padding = MENU_PAD;
+    m->box.padding = ui_px(win, MENU_PAD);
     m->box.spacing = 0;
     m->box.align = UI_ALIGN_STRETCH;
     m->value = -1;
@@ -122,8 +122,8 @@ void ui_menu_layout(struct ui_window *win)
         return;
     int w, h;
     ui_box_measure(&m->box, &w, &h);
-    if (w < MENU_MIN_W)
-        w = MENU_MIN_W;
+    if (w < ui_px(win, MENU_MIN_W))
+        w = ui_px(win, MENU_MIN_W);
     if (w > win->w - 4)
         w = win->w - 4;
     if (h > win->h - 4)
@@ -283,9 +283,9 @@ void ui_menu_draw(struct ui_window *win, struct ui_widget *w, struct ui_rect r)
         bool off = w->state & UI_STATE_DISABLED;
         if ((w->state & UI_STATE_HOVER) && !off)
             ui_fill_gradient(win->target, r, 6, HI_FROM, HI_TO);
-        ui_draw_text(win, w->label, r.x + 14, r, off ? TEXT_OFF : TEXT);
+        ui_draw_text(win, w->label, r.x + ui_px(win, 14), r, off ? TEXT_OFF : TEXT);
         if (w->text.len)
-            ui_draw_text(win, w->text.buf, r.x + r.w - 14 - ui_text_width(win, w->text.buf), r,
+            ui_draw_text(win, w->text.buf, r.x + r.w - ui_px(win, 14) - ui_text_width(win, w->text.buf), r,
                          off ? TEXT_OFF : TEXT_DIM);
         break;
     }

@@ -19,6 +19,7 @@ void ui_settings_defaults(struct ui_settings *s)
     s->natural_scroll = false;
     s->scroll_speed = UI_SCROLL_SPEED_DEFAULT;
     s->layout = UI_LAYOUT_US;
+    s->scale = 100;
 }
 
 /* A whole decimal number in [lo, hi] from v (len bytes). */
@@ -76,6 +77,11 @@ static bool parse_line(struct ui_settings *s, const char *line, size_t len)
         s->scroll_speed = n;
         return true;
     }
+    if (word_is(line, klen, "display.scale") && parse_int(v, vlen, UI_SCALE_MIN, UI_SCALE_MAX, &n) &&
+        n % 25 == 0) {
+        s->scale = n;
+        return true;
+    }
     if (word_is(line, klen, "keyboard.layout")) {
         if (word_is(v, vlen, "us")) {
             s->layout = UI_LAYOUT_US;
@@ -109,9 +115,10 @@ size_t ui_settings_format(const struct ui_settings *s, char *buf, size_t n)
                        "# OSCortex settings, written by the Settings app.\n"
                        "mouse.natural_scroll=%d\n"
                        "mouse.scroll_speed=%d\n"
-                       "keyboard.layout=%s\n",
+                       "keyboard.layout=%s\n"
+                       "display.scale=%d\n",
                        s->natural_scroll ? 1 : 0, s->scroll_speed,
-                       s->layout == UI_LAYOUT_DE ? "de" : "us");
+                       s->layout == UI_LAYOUT_DE ? "de" : "us", s->scale);
     return len < 0 ? 0 : (size_t)len;
 }
 

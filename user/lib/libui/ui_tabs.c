@@ -42,15 +42,15 @@ struct ui_widget *ui_tabs_add(struct ui_widget *parent)
     if (!tabs)
         return NULL;
     tabs->box.dir = UI_COLUMN;
-    tabs->box.spacing = 10;
+    tabs->box.spacing = ui_px(parent->win, 10);
     tabs->box.align = UI_ALIGN_STRETCH;
     tabs->value = -1;
     struct ui_widget *bar = ui_add(tabs, UI_ROLE_PANEL, "");
     if (!bar)
         return NULL;        /* freed with the window */
     bar->box.dir = UI_ROW;
-    bar->box.padding = 4;
-    bar->box.spacing = 4;
+    bar->box.padding = ui_px(parent->win, 4);
+    bar->box.spacing = ui_px(parent->win, 4);
     bar->box.align = UI_ALIGN_CENTER;
     return tabs;
 }

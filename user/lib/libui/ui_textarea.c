@@ -46,7 +46,8 @@ static int line_h(const struct ui_widget *w)
 static struct ui_rect inner(const struct ui_widget *w)
 {
     struct ui_rect r = w->box.rect;
-    return (struct ui_rect){ r.x + PAD, r.y + PAD, r.w - 2 * PAD - BAR_W - 2, r.h - 2 * PAD };
+    int pad = ui_px(w->win, PAD);
+    return (struct ui_rect){ r.x + pad, r.y + pad, r.w - 2 * pad - BAR_W - 2, r.h - 2 * pad };
 }
 
 static int visible_lines(const struct ui_widget *w)

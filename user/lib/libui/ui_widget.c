@@ -63,12 +63,25 @@ static int line_height(struct ui_window *win)
     return win->font ? ui_font_line_height(win->font) : 16;
 }
 
-static int row_height(struct ui_window *win) { return line_height(win) + 8; }
+static int row_height(struct ui_window *win) { return line_height(win) + ui_px(win, 8); }
+
+int ui_px(const struct ui_window *win, int v)
+{
+    int s = win->scale > 0 ? win->scale : 100;
+    return (v * s + (v >= 0 ? 50 : -50)) / 100;
+}
+
+int ui_scale_px(int v)
+{
+    int s = ui_settings_current()->scale;
+    return (v * s + 50) / 100;
+}
 
 /* A widget's preferred size follows its role and label. */
 static void size_for_role(struct ui_widget *w)
 {
-    int lh = line_height(w->win), lw = label_width(w->win, w->label);
+    struct ui_window *win = w->win;
+    int lh = line_height(win), lw = label_width(win, w->label);
     struct ui_box *b = &w->box;
     switch (w->role) {
     case UI_ROLE_WINDOW:
@@ -80,23 +93,31 @@ static void size_for_role(struct ui_widget *w)
     case UI_ROLE_CELL:
         break;
     case UI_ROLE_MENUITEM: {
-        int sw = w->text.len ? label_width(w->win, w->text.buf) + 32 : 0;
-        b->pref_w = lw + 36 + sw; b->pref_h = lh + 12;
+        int sw = w->text.len ? label_width(win, w->text.buf) + ui_px(win, 32) : 0;
+        b->pref_w = lw + ui_px(win, 36) + sw; b->pref_h = lh + ui_px(win, 12);
         break;
     }
-    case UI_ROLE_SEPARATOR: b->pref_h = 9; break;
-    case UI_ROLE_TAB: b->pref_w = lw + 36; b->pref_h = lh + 14; break;
-    case UI_ROLE_TEXT_AREA: b->pref_w = 320; b->pref_h = lh * 6 + 16; b->min_w = 80; b->min_h = lh + 16; break;
-    case UI_ROLE_GRID: b->pref_w = 320; b->pref_h = 240; b->min_w = 80; b->min_h = 60; break;
+    case UI_ROLE_SEPARATOR: b->pref_h = ui_px(win, 9); break;
+    case UI_ROLE_TAB: b->pref_w = lw + ui_px(win, 36); b->pref_h = lh + ui_px(win, 14); break;
+    case UI_ROLE_TEXT_AREA:
+        b->pref_w = ui_px(win, 320); b->pref_h = lh * 6 + 16; b->min_w = ui_px(win, 80); b->min_h = lh + 16;
+        break;
+    case UI_ROLE_GRID:
+        b->pref_w = ui_px(win, 320); b->pref_h = ui_px(win, 240); b->min_w = ui_px(win, 80); b->min_h = ui_px(win, 60);
+        break;
     case UI_ROLE_LABEL: b->pref_w = lw; b->pref_h = lh; break;
-    case UI_ROLE_BUTTON: b->pref_w = lw + 32; b->pref_h = lh + 16; break;
-    case UI_ROLE_TEXT_FIELD: b->pref_w = 220; b->pref_h = lh + 16; b->min_w = 80; break;
-    case UI_ROLE_TOGGLE: b->pref_w = lw + 12 + 44; b->pref_h = lh > 24 ? lh : 24; break;
-    case UI_ROLE_SLIDER: b->pref_w = 180; b->pref_h = 24; b->min_w = 60; break;
-    case UI_ROLE_PROGRESS: b->pref_w = 180; b->pref_h = 8; break;
-    case UI_ROLE_TILE: b->pref_w = 120; b->pref_h = 112 + lh + 8; break;
+    case UI_ROLE_BUTTON: b->pref_w = lw + ui_px(win, 32); b->pref_h = lh + ui_px(win, 16); break;
+    case UI_ROLE_TEXT_FIELD:
+        b->pref_w = ui_px(win, 220); b->pref_h = lh + ui_px(win, 16); b->min_w = ui_px(win, 80);
+        break;
+    case UI_ROLE_TOGGLE:
+        b->pref_w = lw + ui_px(win, 12 + 44); b->pref_h = lh > ui_px(win, 24) ? lh : ui_px(win, 24);
+        break;
+    case UI_ROLE_SLIDER: b->pref_w = ui_px(win, 180); b->pref_h = ui_px(win, 24); b->min_w = ui_px(win, 60); break;
+    case UI_ROLE_PROGRESS: b->pref_w = ui_px(win, 180); b->pref_h = ui_px(win, 8); break;
+    case UI_ROLE_TILE: b->pref_w = ui_px(win, 120); b->pref_h = ui_px(win, 112 + 8) + lh; break;
     case UI_ROLE_LIST:
-        b->pref_w = 220;
+        b->pref_w = ui_px(win, 220);
         b->pref_h = row_height(w->win) * (w->nitems < 6 ? (w->nitems > 2 ? w->nitems : 2) : 6);
         break;
     }
@@ -114,8 +135,8 @@ static void widget_setup(struct ui_widget *w, struct ui_window *win, enum ui_rol
     w->goal_x = -1;
     if (role == UI_ROLE_PANEL || role == UI_ROLE_WINDOW || role == UI_ROLE_DIALOG) {
         w->box.dir = UI_COLUMN;
-        w->box.padding = role == UI_ROLE_WINDOW ? 16 : role == UI_ROLE_DIALOG ? 20 : 12;
-        w->box.spacing = 10;
+        w->box.padding = ui_px(win, role == UI_ROLE_WINDOW ? 16 : role == UI_ROLE_DIALOG ? 20 : 12);
+        w->box.spacing = ui_px(win, 10);
     }
     size_for_role(w);
 }
@@ -128,8 +149,17 @@ void ui_window_init(struct ui_window *win, pixman_image_t *target, int w, int h,
     win->w = w;
     win->h = h;
     win->font = font;
+    win->scale = 100;
     widget_setup(&win->root, win, UI_ROLE_WINDOW, "");
     win->root.box.align = UI_ALIGN_START;
+    win->needs_layout = true;
+}
+
+void ui_window_set_scale(struct ui_window *win, int percent)
+{
+    win->scale = percent < UI_SCALE_MIN ? UI_SCALE_MIN : percent > UI_SCALE_MAX ? UI_SCALE_MAX : percent;
+    win->root.box.padding = ui_px(win, 16);
+    win->root.box.spacing = ui_px(win, 10);
     win->needs_layout = true;
 }
 
@@ -314,14 +344,14 @@ static size_t field_offset_at(struct ui_widget *w, int x)
 {
     if (!w->win->font)
         return 0;
-    long px = (long)(x - w->box.rect.x - FIELD_PAD) * 64;
+    long px = (long)(x - w->box.rect.x - ui_px(w->win, FIELD_PAD)) * 64;
     return ui_font_offset_at(w->win->font, w->text.buf ? w->text.buf : "", w->text.len, px);
 }
 
 static void slider_to(struct ui_widget *w, int x)
 {
-    int span = w->box.rect.w - 16;
-    int v = w->min + (int)((long)(x - w->box.rect.x - 8) * (w->max - w->min) / (span > 0 ? span : 1));
+    int k = ui_px(w->win, 16), span = w->box.rect.w - k;
+    int v = w->min + (int)((long)(x - w->box.rect.x - k / 2) * (w->max - w->min) / (span > 0 ? span : 1));
     int before = w->value;
     ui_set_value(w, v);
     if (w->value != before)

@@ -63,7 +63,7 @@ static void draw_field(struct ui_window *win, struct ui_widget *w, struct ui_rec
     ui_fill_round_rect(win->target, r, 6, FIELD);
     ui_stroke_round_rect(win->target, r, 6, focused ? 2 : 1, focused ? CYAN : EDGE);
     const char *s = w->text.buf ? w->text.buf : "";
-    int x0 = r.x + FIELD_PAD;
+    int x0 = r.x + ui_px(win, FIELD_PAD);
     size_t start, end;
     ui_text_selection(&w->text, &start, &end);
     if (win->font && start != end) {
@@ -89,11 +89,12 @@ static void draw_tile(struct ui_window *win, struct ui_widget *w, struct ui_rect
     unsigned accent = 0xff000000u | (unsigned)w->value;
     /* Hover lifts the accent halfway to white. */
     unsigned lit = 0xff000000u | (((accent & 0xfefefe) >> 1) + 0x7f7f7f);
-    struct ui_rect sq = { r.x + (r.w - 112) / 2, r.y, 112, 112 };
-    ui_fill_gradient(win->target, sq, 22, (w->state & UI_STATE_HOVER) ? lit : accent,
+    int side = ui_px(win, 112), round = ui_px(win, 22);
+    struct ui_rect sq = { r.x + (r.w - side) / 2, r.y, side, side };
+    ui_fill_gradient(win->target, sq, round, (w->state & UI_STATE_HOVER) ? lit : accent,
                      (w->state & UI_STATE_PRESSED) ? accent : VIOLET);
     if (w->state & UI_STATE_FOCUSED)
-        ui_stroke_round_rect(win->target, sq, 22, 3, TEXT);
+        ui_stroke_round_rect(win->target, sq, round, ui_px(win, 3), TEXT);
     char initial[5] = { 0 };
     size_t next;
     ui_utf8_decode(w->label, 0, &next);
@@ -107,12 +108,12 @@ static void draw_tile(struct ui_window *win, struct ui_widget *w, struct ui_rect
             long adv = ui_font_draw(win->font, tmp, 0, ui_font_ascent(win->font), initial,
                                     strlen(initial), 0xffffffffu);
             int gw = (int)(adv >> 6);
-            ui_draw_image(win->target, (struct ui_rect){ sq.x + 56 - gw * 3 / 2, sq.y + 56 - lh * 3 / 2,
+            ui_draw_image(win->target, (struct ui_rect){ sq.x + side / 2 - gw * 3 / 2, sq.y + side / 2 - lh * 3 / 2,
                                                          3 * 3 * lh, 3 * lh }, tmp);
             pixman_image_unref(tmp);
         }
     }
-    struct ui_rect name = { r.x, r.y + 112 + 4, r.w, r.h - 116 };
+    struct ui_rect name = { r.x, r.y + side + ui_px(win, 4), r.w, r.h - side - ui_px(win, 4) };
     text_at(win, w->label, r.x + (r.w - text_width(win, w->label)) / 2, name, TEXT);
 }
 
@@ -144,25 +145,27 @@ static void draw_widget(struct ui_window *win, struct ui_widget *w)
         draw_field(win, w, r);
         break;
     case UI_ROLE_TOGGLE: {
-        struct ui_rect track = { r.x + r.w - 44, r.y + (r.h - 24) / 2, 44, 24 };
+        int tw = ui_px(win, 44), th = ui_px(win, 24), knob = ui_px(win, 20), in = (th - knob) / 2;
+        struct ui_rect track = { r.x + r.w - tw, r.y + (r.h - th) / 2, tw, th };
         text_at(win, w->label, r.x, r, off ? TEXT_DIM : TEXT);
         if (w->value)
-            ui_fill_gradient(win->target, track, 12, CYAN, VIOLET);
+            ui_fill_gradient(win->target, track, th / 2, CYAN, VIOLET);
         else
-            ui_fill_round_rect(win->target, track, 12, CONTROL_HI);
+            ui_fill_round_rect(win->target, track, th / 2, CONTROL_HI);
         if (st & UI_STATE_FOCUSED)
-            ui_stroke_round_rect(win->target, track, 12, 2, TEXT);
-        int kx = w->value ? track.x + 22 : track.x + 2;
-        ui_fill_round_rect(win->target, (struct ui_rect){ kx, track.y + 2, 20, 20 }, 10, TEXT);
+            ui_stroke_round_rect(win->target, track, th / 2, 2, TEXT);
+        int kx = w->value ? track.x + tw - knob - in : track.x + in;
+        ui_fill_round_rect(win->target, (struct ui_rect){ kx, track.y + in, knob, knob }, knob / 2, TEXT);
         break;
     }
     case UI_ROLE_SLIDER: {
-        int span = r.w - 16, range = w->max - w->min > 0 ? w->max - w->min : 1;
+        int k = ui_px(win, 16), t = ui_px(win, 4);
+        int span = r.w - k, range = w->max - w->min > 0 ? w->max - w->min : 1;
         int kx = r.x + (int)((long)(w->value - w->min) * span / range);
-        struct ui_rect track = { r.x + 8, r.y + r.h / 2 - 2, span, 4 };
-        ui_fill_round_rect(win->target, track, 2, CONTROL_HI);
-        ui_fill_gradient(win->target, (struct ui_rect){ track.x, track.y, kx - r.x, 4 }, 2, CYAN, VIOLET);
-        ui_fill_round_rect(win->target, (struct ui_rect){ kx, r.y + r.h / 2 - 8, 16, 16 }, 8,
+        struct ui_rect track = { r.x + k / 2, r.y + (r.h - t) / 2, span, t };
+        ui_fill_round_rect(win->target, track, t / 2, CONTROL_HI);
+        ui_fill_gradient(win->target, (struct ui_rect){ track.x, track.y, kx - r.x, t }, t / 2, CYAN, VIOLET);
+        ui_fill_round_rect(win->target, (struct ui_rect){ kx, r.y + (r.h - k) / 2, k, k }, k / 2,
                            (st & UI_STATE_FOCUSED) ? CYAN : TEXT);
         break;
     }
