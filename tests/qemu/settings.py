@@ -27,6 +27,8 @@ Boot 2: the same image; Settings run as the user.
                                  shows its page instead (build/settings/keyboard.png)
   settings_layout_live           German (DE) chosen in the layout list: the Y key
                                  types "z" into the field at once
+  settings_scale_saved           the Display tab's Scale list: 150% clicked is saved
+                                 (display.scale=150 in the file debugfs reads)
   settings_disk_clean_again      e2fsck -fn clean after the second boot
 The screendump after the toggle is build/settings/settings.png (copied to
 docs/screenshots/settings.png by hand).
@@ -49,12 +51,12 @@ WAIT = "n=0; while ! grep -q '%s' " + FILE + " 2>/dev/null && [ $n -lt 25 ]; do 
 GUEST1 = ("grep ' /home/user ext2 rw' /proc/mounts && ls -ldn /home/user | sed 's/^/HOMEDIR /'; "
           "(su user -c 'OSC_SEMANTICS=1 desktop' &); " + WAIT % "mouse.natural_scroll=1" +
           "sleep 1; ls -ln " + FILE + " | sed 's/^/FILE /'; sed 's/^/READ /' " + FILE + "; echo DONE")
-# Boot 2 ends once the tree after the last wheel shows the top row again.
+# Boot 2 ends once the scale chosen last is saved.
 GUEST2 = ("sed 's/^/BOOT2 /' " + FILE + "; "
           ": > /tmp/s.log; (su user -c 'OSC_SEMANTICS=1 settings' >> /tmp/s.log 2>&1 &); "
           "(tail -f /tmp/s.log &); " + WAIT % "keyboard.layout=de" +
-          "n=0; until grep -q 'value=\"z\"' /tmp/s.log || [ $n -ge 8 ]; do sleep 1; n=$((n+1)); done; "
-          "echo DONE")
+          # The scale is chosen after the z is typed (the tree with it printed by then).
+          WAIT.replace("25", "8") % "scale=150" + "echo DONE")
 state = {"wheels": []}
 
 
@@ -163,6 +165,17 @@ def boot2_type(qmp, text):
     if p:
         click_at(qmp, *p)
         qmp.command("send-key", keys=[{"type": "qcode", "data": "y"}])
+        time.sleep(0.3)
+    p = centre(text, ("tab", "Display"))
+    if p:
+        click_at(qmp, *p)
+
+
+def boot2_display_tab(qmp, text):
+    time.sleep(0.3)
+    p = centre(text, ("row", "150%"))
+    if p:
+        click_at(qmp, *p)
 
 
 def e2fsck(img):
@@ -226,7 +239,9 @@ def main():
                                     ("SAVED natural_scroll=0", boot2_wheel_again),
                                     (re.compile(r'list "Keyboard layout".*?^SETTINGS-SEM-END', re.S | re.M),
                                      boot2_keyboard_tab),
-                                    ("layout=de", boot2_type)],
+                                    ("layout=de", boot2_type),
+                                    (re.compile(r'row "150%".*?^SETTINGS-SEM-END', re.S | re.M),
+                                     boot2_display_tab)],
                              qemu_args=QEMU + drive, timeout=60, command=GUEST2,
                              name="settings2", watchdog=25)
         tail2 = "\n".join(l for l in text2.splitlines() if "SEM" not in l)[-1500:]
@@ -254,6 +269,11 @@ def main():
                   re.search(r'^SETTINGS-SEM \d+ \d+ text_field "Try the layout" value="z"', text2, re.M)
                   is not None, "the field never read z", tail2)
         code, out = e2fsck(img)
+        dump = subprocess.run(["debugfs", "-R", "cat /.config/oscortex/settings", img],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              universal_newlines=True).stdout
+        rep.check("settings_scale_saved", re.search(r"^SAVED .* scale=150$", text2, re.M) is not None and
+                  "display.scale=150\n" in dump, "no save of scale 150; the file: %r" % dump[:200], tail2)
         rep.check("settings_disk_clean_again", code == 0, "e2fsck exit %d" % code, out[-800:])
     finally:
         subprocess.run(["rm", "-rf", tmp])
