@@ -191,6 +191,29 @@ TEST(clicking_an_item_closes_the_menu_then_calls_it_disabled_items_and_separator
     CHECK(strstr(semantics(), "menuitem") == NULL);
 }
 
+static bool hooked;
+static bool hook(struct ui_window *w, const struct ui_event *e, void *ctx)
+{
+    (void)w, (void)e, (void)ctx;
+    hooked = true;
+    return true;
+}
+
+TEST(an_open_menu_sees_events_before_the_apps_hook)
+{
+    build();
+    right_click_at(list->box.rect.x + 40, row_y(1));
+    REQUIRE(win.menu);
+    paint();
+    win.event_hook = hook;
+    hooked = false;
+    click(item("Open"));
+    CHECK(opens == 1 && !hooked && !win.menu);
+    click(button);
+    CHECK(hooked && button_clicks == 0);
+    win.event_hook = NULL;
+}
+
 TEST(keys_move_through_the_enabled_items_enter_chooses_escape_closes)
 {
     build();
@@ -210,6 +233,28 @@ TEST(keys_move_through_the_enabled_items_enter_chooses_escape_closes)
     CHECK(win.menu == NULL && deletes == 1 && opens == 0);
     /* Keys went to the menu, not the list. */
     CHECK(list->value == 0);
+}
+
+TEST(the_menu_key_and_shift_f10_open_the_focused_lists_menu_at_its_row)
+{
+    build();
+    ui_set_focus(&win, list);
+    ui_set_value(list, 2);
+    paint();
+    key(127, "");                       /* KEY_COMPOSE, the Menu key */
+    REQUIRE(win.menu);
+    CHECK(contexts == 1 && item("Rename"));
+    paint();
+    CHECK(menu->box.rect.y >= row_y(2) - 4 && menu->box.rect.y < row_y(3));
+    key(KEY_ESC, "");
+    key_mods(68, "", UI_MOD_SHIFT);     /* Shift+F10 */
+    CHECK(contexts == 2 && win.menu && item("Rename"));
+    key(KEY_DOWN, "");
+    key(KEY_DOWN, "");
+    key(KEY_ENTER, "");
+    CHECK(renames == 1 && !win.menu);
+    key(68, "");                        /* F10 alone: no menu */
+    CHECK(contexts == 2 && !win.menu);
 }
 
 TEST(a_click_outside_only_closes_the_menu)

@@ -201,7 +201,9 @@ struct ui_widget {
     /* ---- Menus, tabs, text areas, grids ----
      * on_context: a right click on the widget or anything inside it (the
      * deepest widget with one is called), x and y window-local; a list selects
-     * the row under the pointer first (ui_list_row_at tells empty space). */
+     * the row under the pointer first (ui_list_row_at tells empty space). The
+     * Menu key or Shift+F10 calls it for the focused widget at its selected
+     * row (lists) or its middle. */
     void (*on_context)(struct ui_widget *w, int x, int y, void *ctx);
     int open_x, open_y;         /* a menu: the point it opened at */
     int scroll_x, scroll_y;     /* a text area: pixels scrolled */

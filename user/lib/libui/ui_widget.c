@@ -27,6 +27,8 @@
 #define KEY_END 107
 #define KEY_DOWN 108
 #define KEY_DELETE 111
+#define KEY_F10 68
+#define KEY_COMPOSE 127     /* the Menu key */
 
 #define FIELD_PAD 8
 
@@ -473,6 +475,8 @@ static void field_key(struct ui_widget *w, const struct ui_event *e)
     mark_dirty(w);
 }
 
+static bool context_key(struct ui_window *win);
+
 static void key_down(struct ui_window *win, const struct ui_event *e)
 {
     if (win->on_key && win->on_key(win, e))
@@ -482,6 +486,8 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
         return;
     }
     if (e->key == KEY_TAB && (e->mods & UI_MOD_CTRL) && ui_tabs_cycle(win, e->mods & UI_MOD_SHIFT))
+        return;
+    if ((e->key == KEY_COMPOSE || (e->key == KEY_F10 && (e->mods & UI_MOD_SHIFT))) && context_key(win))
         return;
     if (e->key == KEY_TAB) {
         focus_step(win, e->mods & UI_MOD_SHIFT);
@@ -543,6 +549,27 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
     }
 }
 
+/* The Menu key or Shift+F10: the focused widget's context menu, at its
+ * selected row (lists) or its middle. */
+static bool context_key(struct ui_window *win)
+{
+    struct ui_widget *w = win->focus;
+    if (!w)
+        return false;
+    struct ui_rect r = w->box.rect;
+    int x = r.x + r.w / 2, y = r.y + r.h / 2;
+    if (w->role == UI_ROLE_LIST && w->value >= w->first_row && w->value < w->nitems) {
+        x = r.x + ui_px(win, 40);
+        y = r.y + (w->value - w->first_row) * row_height(win) + row_height(win) / 2;
+    }
+    for (; w; w = w->parent)
+        if (w->on_context) {
+            w->on_context(w, x, y, w->ctx);
+            return true;
+        }
+    return false;
+}
+
 /* A right click: a list selects the row under it, then the deepest widget
  * with an on_context hook (a context menu) is called. */
 static void context_click(struct ui_window *win, const struct ui_event *e)
@@ -572,12 +599,13 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
 {
     unsigned before = win->changes;
     struct ui_widget *w;
-    if (win->event_hook && win->event_hook(win, e, win->event_ctx))
-        return win->changes != before;
+    /* An open menu is over everything, the app's own hook included. */
     if (win->menu) {
         ui_menu_event(win, e);
         return win->changes != before;
     }
+    if (win->event_hook && win->event_hook(win, e, win->event_ctx))
+        return win->changes != before;
     if ((e->type == UI_EV_POINTER_DOWN || e->type == UI_EV_POINTER_UP) && e->button != UI_BUTTON_LEFT) {
         if (e->type == UI_EV_POINTER_DOWN && e->button == UI_BUTTON_RIGHT && !win->pressed)
             context_click(win, e);
