@@ -484,6 +484,24 @@ TEST(a_long_text_scrolls_with_the_keys_and_the_wheel)
     CHECK(area->scroll_x == 0);
 }
 
+TEST(a_long_text_publishes_only_its_head_and_the_tree_goes_on)
+{
+    build_area();
+    static char big[20000];
+    memset(big, 'a', sizeof(big) - 1);
+    memcpy(big + 2047, "\xc3\xa9", 2);          /* an é across the cut */
+    REQUIRE(ui_textarea_set(area, big) == 0);
+    struct ui_widget *after = ui_add(&win.root, UI_ROLE_BUTTON, "After");
+    REQUIRE(after);
+    const char *s = semantics();
+    const char *line = strstr(s, "text_area \"Notes\" value=\"");
+    REQUIRE(line);
+    const char *end = strchr(line, '\n');
+    CHECK(end && end - line < 2200 && end - line > 2000);
+    CHECK(strstr(line, "aa\xe2\x80\xa6\"") != NULL);    /* cut before the é, an ellipsis */
+    CHECK(strstr(s, "button \"After\"") != NULL);
+}
+
 /* ---- Grids ---- */
 TEST(a_grid_moves_in_two_dimensions_selects_by_click_and_activates)
 {

@@ -362,7 +362,8 @@ void ui_tabs_select(struct ui_widget *tabs, int index);
  * PgUp/PgDn; Shift extends the selection, as does a drag; Ctrl+A/C/X/V with the
  * window's clipboard; no wrapping: the view scrolls sideways to the cursor and
  * vertically with the wheel (a scroll bar shows when the lines outgrow it). Its
- * value in the semantics tree is the text. on_change follows every edit.
+ * value in the semantics tree is the text (its first 2 KiB and an ellipsis when
+ * longer, so the rest of the tree still fits). on_change follows every edit.
  * The line model below is pure (host-tested): offsets are bytes, columns code
  * points. */
 size_t ui_text_line_start(const struct ui_text *t, size_t at);

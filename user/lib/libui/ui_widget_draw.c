@@ -22,6 +22,7 @@
 #define ROW_SEL     0xff22406au
 
 #define FIELD_PAD 8
+#define TREE_TEXT_MAX 2048      /* a text area's value in the semantics tree */
 
 static bool overlaps(struct ui_rect a, struct ui_rect b)
 {
@@ -302,7 +303,17 @@ static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t a
     at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "%d %u %s ", depth,
                            w->id, role_name(w->role));
     at = put_quoted(buf, n, at, w->label);
-    if (w->role == UI_ROLE_TEXT_FIELD || w->role == UI_ROLE_TEXT_AREA || w->role == UI_ROLE_MENUITEM) {
+    if (w->role == UI_ROLE_TEXT_AREA && w->text.len > TREE_TEXT_MAX) {
+        /* A long text's head only: the rest of the tree must still fit. */
+        char cut[TREE_TEXT_MAX + 4];
+        size_t k = TREE_TEXT_MAX;
+        while (k && ((unsigned char)w->text.buf[k] & 0xc0) == 0x80)
+            k--;
+        memcpy(cut, w->text.buf, k);
+        memcpy(cut + k, "\xe2\x80\xa6", 4);
+        at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
+        at = put_quoted(buf, n, at, cut);
+    } else if (w->role == UI_ROLE_TEXT_FIELD || w->role == UI_ROLE_TEXT_AREA || w->role == UI_ROLE_MENUITEM) {
         at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
         at = put_quoted(buf, n, at, w->text.buf ? w->text.buf : "");
     } else if ((w->role == UI_ROLE_LIST || w->role == UI_ROLE_GRID) && w->value >= 0 &&
