@@ -68,9 +68,10 @@ static void context(struct ui_widget *w, int x, int y, void *ctx)
 
 static void build(void)
 {
-    if (font)
+    if (font) {
+        pixman_image_unref(win.target);
         ui_window_destroy(&win);
-    else
+    } else
         font = ui_font_open(SANS, 15);
     REQUIRE(font);
     memset(px, 0, sizeof(px));
