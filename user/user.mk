@@ -44,7 +44,7 @@ $(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/t
 # with them.
 SYSROOT       := $(BUILD)/sysroot/musl
 SYSROOT_STAMP := $(SYSROOT)/.built-v1
-GFX_USERS     := gfxlibs ui_render ui_widgets ui_hooks ui_dialogs
+GFX_USERS     := gfxlibs ui_render ui_widgets ui_hooks ui_dialogs ui_menus ui_scale
 MUSL_GFX_INC  := -I$(SYSROOT)/include -I$(SYSROOT)/include/freetype2 -I$(SYSROOT)/include/pixman-1 \
                  -Iuser/lib/libui
 MUSL_GFX_LIB  := -L$(SYSROOT)/lib -lfreetype -lpng16 -lz -lpixman-1 -lm

@@ -63,26 +63,41 @@ TEST(parse_skips_bad_values_unknown_keys_and_garbage)
 
 TEST(format_then_parse_gives_the_same_settings)
 {
-    struct ui_settings a = { true, 10, UI_LAYOUT_DE, 0, 0 }, b;
+    struct ui_settings a = { true, 10, UI_LAYOUT_DE, 0, 0, 175 }, b;
     char buf[256];
     size_t n = ui_settings_format(&a, buf, sizeof(buf));
     CHECK(n > 0 && n < sizeof(buf));
     CHECK(strstr(buf, "mouse.natural_scroll=1\n") != NULL);
     ui_settings_defaults(&b);
-    CHECK_EQ(ui_settings_parse(&b, buf, n), 3);
+    CHECK_EQ(ui_settings_parse(&b, buf, n), 4);
     CHECK(b.natural_scroll);
     CHECK_EQ(b.scroll_speed, 10);
     CHECK_EQ(b.layout, UI_LAYOUT_DE);
+    CHECK_EQ(b.scale, 175);
     char tiny[8];
     CHECK(ui_settings_format(&a, tiny, sizeof(tiny)) >= sizeof(tiny));
     a.display_w = 1920;
     a.display_h = 1080;
     n = ui_settings_format(&a, buf, sizeof(buf));
     CHECK(strstr(buf, "display.resolution=1920x1080\n") != NULL);
-    CHECK_EQ(ui_settings_parse(&b, buf, n), 4);
+    CHECK_EQ(ui_settings_parse(&b, buf, n), 5);
     CHECK_EQ(b.display_w, 1920);
     CHECK_EQ(b.display_h, 1080);
     CHECK(ui_settings_format(&a, tiny, sizeof(tiny)) >= sizeof(tiny));
+}
+
+TEST(display_scale_takes_100_to_200_in_steps_of_25)
+{
+    struct ui_settings s;
+    ui_settings_defaults(&s);
+    CHECK_EQ(s.scale, 100);
+    CHECK_EQ(PARSE(&s, "display.scale=150\n"), 1);
+    CHECK_EQ(s.scale, 150);
+    CHECK_EQ(PARSE(&s, "display.scale=99\ndisplay.scale=225\ndisplay.scale=110\n"
+                       "display.scale=\ndisplay.scale=2x\n"), 0);
+    CHECK_EQ(s.scale, 150);
+    CHECK_EQ(PARSE(&s, "display.scale = 200\r\n"), 1);
+    CHECK_EQ(s.scale, 200);
 }
 
 TEST(wheel_rows_follow_direction_and_speed)

@@ -12,11 +12,19 @@ SEM-END), never by hard-coded positions.
                          is made (the app's line, the row, ls); the screendump
                          then (build/files/created.png) is copied to
                          docs/screenshots/files.png by hand
-  files_renames_folder   Rename, typing "renamed", Enter: the row and ls follow
+  files_context_menu     a right click on the row "New Folder" opens its menu
+                         (menuitems Open, Rename, Copy, Delete, Properties; the
+                         screendump build/files/menu.png is
+                         docs/screenshots/files-menu.png)
+  files_renames_folder   Rename from that menu, typing "renamed", Enter: the row
+                         and ls follow
   files_deletes_folder   Delete asks first ("Delete "renamed"?"); its Delete
                          button removes it (the row and ls)
-  files_copy_paste       the row note.txt, Copy, Paste: "note copy.txt" (row, ls)
-  files_text_viewer      Enter on it shows its text ("hello") in the viewer
+  files_copy_paste       Copy from note.txt's context menu, Paste from the menu
+                         of the list's empty space: "note copy.txt" (row, ls)
+  files_text_viewer      Enter on it shows its text ("hello") in the viewer's
+                         text area; "hi " typed and Save write it to the file
+                         (the app's line; Properties then reads 9 bytes)
   files_properties       Properties: its mode, owner (the user: the copy is
                          theirs) and size; Escape closes it (else the Up click
                          after it would not reach the toolbar)
@@ -25,7 +33,10 @@ SEM-END), never by hard-coded positions.
                          colour in the middle of the view (build/files/image.png)
   files_runs_program     Enter on the row tool (a script with its execute bit)
                          runs it through osc-launch: it prints TOOL-RAN
-  files_error_dialog     Up, then New Folder in / as uid 1000: a dialog with
+  files_icon_view        Up, then Icons: the folder as a grid of cells (bin, etc,
+                         tmp; build/files/icons.png is docs/screenshots/
+                         files-icons.png), then List again
+  files_error_dialog     then New Folder in / as uid 1000: a dialog with
                          "Permission denied" and an OK button that closes it
   files_closes           the close box ends the app
 usage: files.py"""
@@ -128,11 +139,32 @@ def new_folder_dialog(qmp, text):
     click(qmp, text, state["new_dialog"], ("button", "Create"))
 
 
+def right_click(qmp, text, tree, key, dy=None):
+    """A right click on the widget's centre (dy: that far from its top instead)."""
+    r = tree.get(key)
+    if r is None:
+        state.setdefault("missing", []).append(key)
+        return
+    x, y, _, _ = origin(text)
+    abs_move(qmp, x + r[0] + r[2] // 2, y + r[1] + (r[3] // 2 if dy is None else dy))
+    time.sleep(0.2)
+    for down in (True, False):
+        button(qmp, down, "right")
+        time.sleep(0.1)
+
+
 def created(qmp, text):
     state["created"], _ = last_tree(text)
     time.sleep(0.3)
     screendump(qmp, OUT, "created")
-    click(qmp, text, state["created"], ("button", "Rename"))
+    right_click(qmp, text, state["created"], ("row", "New Folder"))
+
+
+def row_menu(qmp, text):
+    state["row_menu"], _ = last_tree(text)
+    time.sleep(0.3)
+    screendump(qmp, OUT, "menu")
+    click(qmp, text, state["row_menu"], ("menuitem", "Rename"))
 
 
 def rename_dialog(qmp, text):
@@ -152,9 +184,20 @@ def delete_dialog(qmp, text):
 
 def deleted(qmp, text):
     state["deleted"], _ = last_tree(text)
-    # Paste is enabled by the Copy before it: the clicks arrive in order.
-    for key in (("row", "note.txt"), ("button", "Copy"), ("button", "Paste")):
-        click(qmp, text, state["deleted"], key)
+    right_click(qmp, text, state["deleted"], ("row", "note.txt"))
+
+
+def note_menu(qmp, text):
+    state["note_menu"], _ = last_tree(text)
+    click(qmp, text, state["note_menu"], ("menuitem", "Copy"))
+    # Then the menu of the list's empty space, below its rows.
+    r = state["deleted"].get(("list", "Entries"))
+    right_click(qmp, text, state["deleted"], ("list", "Entries"), r[3] - 12 if r else None)
+
+
+def folder_menu(qmp, text):
+    state["folder_menu"], _ = last_tree(text)
+    click(qmp, text, state["folder_menu"], ("menuitem", "Paste"))
 
 
 def pasted(qmp, text):
@@ -165,6 +208,14 @@ def pasted(qmp, text):
 
 def viewing(qmp, text):
     _, state["viewer"] = last_tree(text)
+    keys(qmp, "h", "i", "spc")              # the text area has the focus, the cursor at 0
+    click(qmp, text, state["viewer"], ("button", "Save"))
+
+
+def saved(qmp, text):
+    _, state["viewer_saved"] = last_tree(text)
+    time.sleep(0.3)
+    screendump(qmp, OUT, "viewer")
     click(qmp, text, state["viewer"], ("button", "Close"))
     click(qmp, text, state["pasted"], ("button", "Properties"))
 
@@ -187,6 +238,14 @@ def image(qmp, text):
 
 
 def went_up(qmp, text):
+    click(qmp, text, state["deleted"], ("button", "Icons"))
+
+
+def icon_view(qmp, text):
+    state["icons"], _ = last_tree(text)
+    time.sleep(0.3)
+    screendump(qmp, OUT, "icons")
+    click(qmp, text, state["icons"], ("button", "List"))
     # The toolbar stays where it was; the dialog's field holds "New Folder"
     # and has the focus, so Enter creates (events arrive in order).
     click(qmp, text, state["deleted"], ("button", "New Folder"))
@@ -219,15 +278,20 @@ def main():
         (then_tree("[files] open /tmp"), in_tmp),
         (then_tree('dialog "New folder"'), new_folder_dialog),
         (then_tree("[files] created /tmp/New Folder"), created),
+        (then_tree("[files] menu row New Folder"), row_menu),
         (then_tree('dialog "Rename"'), rename_dialog),
         (then_tree("[files] renamed /tmp/New Folder -> /tmp/renamed"), renamed),
         (then_tree('Delete \\"renamed\\"?'), delete_dialog),
         (then_tree("[files] deleted /tmp/renamed"), deleted),
+        (then_tree("[files] menu row note.txt"), note_menu),
+        (then_tree("[files] menu folder /tmp"), folder_menu),
         (then_tree("[files] pasted /tmp/note.txt -> /tmp/note copy.txt"), pasted),
         (then_tree("[files] viewing /tmp/note copy.txt"), viewing),
+        (then_tree("[files] saved /tmp/note copy.txt"), saved),
         (then_tree("[files] properties /tmp/note copy.txt"), properties),
         (then_tree("[files] image /tmp/photo.png"), image),
         ("[files] up from /tmp", went_up),
+        (then_tree("[files] view icons"), icon_view),
         (then_tree('label "Permission denied"'), error_shown),
     ], qemu_args=["-device", "qemu-xhci", "-device", "usb-tablet"],
         timeout=60, command=GUEST, name="files", watchdog=20)
@@ -245,6 +309,11 @@ def main():
     rep.check("files_makes_folder", ("text_field", "Name") in state.get("new_dialog", {}) and
               made and "[files] created /tmp/New Folder" in text and sel is not None,
               "dialog %s, ls %s" % (sorted(state.get("new_dialog", {})), ls), tail)
+    menu = state.get("row_menu", {})
+    items = {k[1] for k in menu if k[0] == "menuitem"}
+    rep.check("files_context_menu", {"Open", "Rename", "Copy", "Delete", "Properties"} <= items and
+              ("menu", "") in menu and menu[("menuitem", "Rename")][4] == '"F2"',
+              "menu items %s" % sorted(items), tail)
     after = rows(state.get("renamed", {}))
     rep.check("files_renames_folder", "renamed" in after and "New Folder" not in after and
               named and made and named[0] > made[0] and "New Folder" not in ls[named[0]],
@@ -256,15 +325,22 @@ def main():
               "dialog %s, rows %s, ls %s" % (sorted(state.get("delete_dialog", {})), sorted(gone), ls),
               tail)
     pasted_rows = rows(state.get("pasted", {}))
-    rep.check("files_copy_paste", "note copy.txt" in pasted_rows and
-              any("note copy.txt" in l for l in ls), "rows %s, ls %s" % (sorted(pasted_rows), ls), tail)
+    fmenu = {k[1] for k in state.get("folder_menu", {}) if k[0] == "menuitem"}
+    rep.check("files_copy_paste", "note copy.txt" in pasted_rows and "[files] copied /tmp/note.txt" in text and
+              ("menuitem", "Copy") in state.get("note_menu", {}) and fmenu == {"New Folder", "Paste"} and
+              any("note copy.txt" in l for l in ls),
+              "rows %s, folder menu %s, ls %s" % (sorted(pasted_rows), sorted(fmenu), ls), tail)
     viewer = state.get("viewer", {})
-    rep.check("files_text_viewer", ("row", "hello") in viewer and ("dialog", "note copy.txt") in viewer,
-              "viewer %s" % sorted(viewer), tail)
+    area = viewer.get(("text_area", "Text"))
+    after = state.get("viewer_saved", {}).get(("text_area", "Text"))
+    rep.check("files_text_viewer", area is not None and area[4] == '"hello\\x0a"' and
+              ("dialog", "note copy.txt") in viewer and after is not None and
+              after[4] == '"hi hello\\x0a"' and "[files] saved /tmp/note copy.txt (9 bytes)" in text,
+              "viewer %s, after Save %s" % (area, after), tail)
     props = state.get("props", {})
     rep.check("files_properties", ("label", "Mode: -rw-r--r-- (0644)") in props and
               ("label", "Owner: user (1000), group user (1000)") in props and
-              ("label", "Size: 6 B (6 bytes)") in props, "properties %s" % sorted(props), tail)
+              ("label", "Size: 9 B (9 bytes)") in props, "properties %s" % sorted(props), tail)
     why, img, r = [], state.get("image_shot"), state.get("image", {}).get(("image", "Image"))
     if img is None or r is None:
         why.append("no screendump or no Image widget: %s" % sorted(state.get("image", {})))
@@ -277,6 +353,10 @@ def main():
               "; ".join(why), tail)
     rep.check("files_runs_program", "[files] launched /tmp/tool" in text and "TOOL-RAN" in text,
               "no launch line or no output", tail)
+    icons = state.get("icons", {})
+    cells = {k[1] for k in icons if k[0] == "cell"}
+    rep.check("files_icon_view", {"bin", "etc", "tmp"} <= cells and ("grid", "Icons") in icons and
+              not rows(icons) and "[files] view list" in text, "cells %s" % sorted(cells), tail)
     dlg = state.get("error_dialog", {})
     rep.check("files_error_dialog", "[files] error mkdir /New Folder: Permission denied" in text and
               ("label", "Permission denied") in dlg and ("button", "OK") in dlg,

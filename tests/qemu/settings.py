@@ -25,8 +25,14 @@ Boot 2: the same image; the desktop and Settings run as the user.
   settings_natural_wheel         a wheel notch up over the preview list shows
                                  later rows (natural), and after the toggle is
                                  clicked off the same notch shows earlier rows
+  settings_tabs                  Settings' tabs (Mouse, Keyboard, Display, About):
+                                 the Mouse page first (its toggle shown, no layout
+                                 list); a click on the Keyboard tab selects it and
+                                 shows its page instead (build/settings/keyboard.png)
   settings_layout_live           German (DE) chosen in the layout list: the Y key
                                  types "z" into the field at once
+  settings_scale_saved           the Display tab's Scale list: 150% clicked is saved
+                                 (display.scale=150 in the file debugfs reads)
   settings_disk_clean_again      e2fsck -fn clean after the second boot
 The screendump after the toggle is build/settings/settings.png (copied to
 docs/screenshots/settings.png by hand).
@@ -50,15 +56,15 @@ GUEST1 = ("grep ' /home/user ext2 rw' /proc/mounts && ls -ldn /home/user | sed '
           "(su user -c 'OSC_SEMANTICS=1 desktop' &); " + WAIT % "mouse.natural_scroll=1" +
           WAIT % "display.resolution=1280x800" +
           "sleep 1; ls -ln " + FILE + " | sed 's/^/FILE /'; sed 's/^/READ /' " + FILE + "; echo DONE")
-# Boot 2 ends once the tree after the last wheel shows the top row again.
+# Boot 2 ends once the scale chosen last is saved.
 GUEST2 = ("sed 's/^/BOOT2 /' " + FILE + "; "
           ": > /tmp/d.log; (su user -c desktop >> /tmp/d.log 2>&1 &); "
           "n=0; until grep -q 'screen 1280x800' /tmp/d.log || [ $n -ge 15 ]; do sleep 1; n=$((n+1)); done; "
           "sed 's/^/DESK /' /tmp/d.log; "
           ": > /tmp/s.log; (su user -c 'OSC_SEMANTICS=1 settings' >> /tmp/s.log 2>&1 &); "
           "(tail -f /tmp/s.log &); " + WAIT % "keyboard.layout=de" +
-          "n=0; until grep -q 'value=\"z\"' /tmp/s.log || [ $n -ge 8 ]; do sleep 1; n=$((n+1)); done; "
-          "echo DONE")
+          # The scale is chosen after the z is typed (the tree with it printed by then).
+          WAIT.replace("25", "8") % "scale=150" + "echo DONE")
 state = {"wheels": []}
 
 
@@ -127,8 +133,15 @@ def click_toggle(qmp, text):
 def shoot(qmp, text):
     time.sleep(0.5)
     state["shot"] = screendump(qmp, OUT, "settings")
-    # Then the resolution: a click in the list, Home and four Downs (the fifth
-    # mode listed, 1280 x 800), Apply.
+    p = centre(text, ("tab", "Display"))        # where the resolution is chosen
+    if p:
+        click_at(qmp, *p)
+
+
+def pick_mode(qmp, text):
+    # A click in the Resolution list, Home and four Downs (the fifth mode
+    # listed, 1280 x 800), Apply.
+    time.sleep(0.3)
     p = centre(text, ("list", "Resolution"))
     if p:
         click_at(qmp, *p)
@@ -163,7 +176,19 @@ def boot2_wheel_again(qmp, text):
     time.sleep(0.5)
     wheel_up(qmp, text, ("list", "Scroll preview"))
     time.sleep(0.5)
+    state["before_tab"] = trees(text, "SETTINGS-SEM")[-1]
+    p = centre(text, ("tab", "Keyboard"))
+    if p:
+        click_at(qmp, *p)
+
+
+def boot2_keyboard_tab(qmp, text):
     t = trees(text, "SETTINGS-SEM")
+    state["keyboard_tab"] = t[-1] if t else {}
+    tab = re.findall(r'^SETTINGS-SEM \d+ \d+ tab "Keyboard" .* state=(\d+)$', text, re.M)
+    state["keyboard_tab_state"] = int(tab[-1]) if tab else 0
+    time.sleep(0.3)
+    screendump(qmp, OUT, "keyboard")
     r = t[-1].get(("list", "Keyboard layout")) if t else None
     if r:                       # its second row (of two): German
         ox, oy = origin(text)
@@ -175,6 +200,17 @@ def boot2_type(qmp, text):
     if p:
         click_at(qmp, *p)
         qmp.command("send-key", keys=[{"type": "qcode", "data": "y"}])
+        time.sleep(0.3)
+    p = centre(text, ("tab", "Display"))
+    if p:
+        click_at(qmp, *p)
+
+
+def boot2_display_tab(qmp, text):
+    time.sleep(0.3)
+    p = centre(text, ("row", "150%"))
+    if p:
+        click_at(qmp, *p)
 
 
 def e2fsck(img):
@@ -209,6 +245,8 @@ def main():
         text = run_with_qmp(None, [("SEM-END", click_tile),
                                    ("SETTINGS-SEM-END", click_toggle),
                                    ("SAVED natural_scroll=1", shoot),
+                                   (re.compile(r'list "Resolution".*?^SETTINGS-SEM-END', re.S | re.M),
+                                    pick_mode),
                                    ("[shell] screen 1280x800", shoot_mode)],
                             qemu_args=QEMU + ["-drive", "file=%s,if=virtio,format=raw" % bad] + drive,
                             timeout=60, command="sh /etc/settings-test1.sh", adds=scripts[:1],
@@ -253,7 +291,11 @@ def main():
         text2 = run_with_qmp(None, [("SETTINGS-SEM-END", boot2_first_tree),
                                     ("Preview top row: 4", boot2_toggle_off),
                                     ("SAVED natural_scroll=0", boot2_wheel_again),
-                                    ("layout=de", boot2_type)],
+                                    (re.compile(r'list "Keyboard layout".*?^SETTINGS-SEM-END', re.S | re.M),
+                                     boot2_keyboard_tab),
+                                    ("layout=de", boot2_type),
+                                    (re.compile(r'row "150%".*?^SETTINGS-SEM-END', re.S | re.M),
+                                     boot2_display_tab)],
                              qemu_args=QEMU + drive, timeout=60, command="sh /etc/settings-test2.sh",
                              adds=scripts[1:], name="settings2", watchdog=25)
         tail2 = "\n".join(l for l in text2.splitlines() if "SEM" not in l)[-1500:]
@@ -273,10 +315,24 @@ def main():
                   None not in state["wheels"],
                   "top rows in order %s (speed 3: natural up 1->4, traditional 4->1)" % order,
                   tail2)
+        before, after = state.get("before_tab", {}), state.get("keyboard_tab", {})
+        tabs = {k[1] for k in after if k[0] == "tab"}
+        rep.check("settings_tabs",
+                  tabs == {"Mouse", "Keyboard", "Display", "About"} and
+                  ("toggle", "Natural scrolling") in before and ("list", "Keyboard layout") not in before and
+                  ("list", "Keyboard layout") in after and ("toggle", "Natural scrolling") not in after and
+                  state.get("keyboard_tab_state", 0) & 16 != 0,
+                  "tabs %s; before the click %s; after %s" % (sorted(tabs), sorted(before), sorted(after)),
+                  tail2)
         rep.check("settings_layout_live", "layout=de" in text2 and
                   re.search(r'^SETTINGS-SEM \d+ \d+ text_field "Try the layout" value="z"', text2, re.M)
                   is not None, "the field never read z", tail2)
         code, out = e2fsck(img)
+        dump = subprocess.run(["debugfs", "-R", "cat /.config/oscortex/settings", img],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              universal_newlines=True).stdout
+        rep.check("settings_scale_saved", re.search(r"^SAVED .* scale=150$", text2, re.M) is not None and
+                  "display.scale=150\n" in dump, "no save of scale 150; the file: %r" % dump[:200], tail2)
         rep.check("settings_disk_clean_again", code == 0, "e2fsck exit %d" % code, out[-800:])
     finally:
         subprocess.run(["rm", "-rf", tmp])

@@ -210,6 +210,9 @@ static bool on_event(struct ui_window *w, const struct ui_event *e, void *ctx)
     (void)w, (void)ctx;
     struct ui_rect r = canvas_w->box.rect;
     float x = (float)(e->x - r.x) + 0.5f, y = (float)(e->y - r.y) + 0.5f;
+    /* Only the left button draws; the others go to libui (context menus). */
+    if ((e->type == UI_EV_POINTER_DOWN || e->type == UI_EV_POINTER_UP) && e->button != UI_BUTTON_LEFT)
+        return false;
     switch (e->type) {
     case UI_EV_KEY_DOWN:
         if (typing && !(e->mods & UI_MOD_CTRL)) {

@@ -1,5 +1,6 @@
 /* The Files app's dialogs: the name asked for a new folder and for a rename,
- * the confirmation before a delete, an entry's properties, and the text viewer. */
+ * the confirmation before a delete, an entry's properties, and the text viewer
+ * (a text area: the file can be edited and saved). */
 #include <errno.h>
 #include <stdarg.h>
 #include <pwd.h>
@@ -14,12 +15,11 @@
 #include "files.h"
 
 #define VIEW_MAX   (256 * 1024)
-#define VIEW_LINES 8192
 
 static struct ui_widget *name_field;
 static char target[4096 + 256];     /* what the open dialog acts on */
-static char *view_text;
-static const char **view_lines;
+static struct ui_widget *view_area;    /* the text viewer's */
+static char view_path[4096 + 256];
 #define IMAGE_W 640
 #define IMAGE_H 380
 
@@ -214,6 +214,21 @@ static void close_viewer(struct ui_widget *w, void *ctx)
     closed();
 }
 
+static void save_text(struct ui_widget *w, void *ctx)
+{
+    (void)w, (void)ctx;
+    const char *text = view_area->text.buf ? view_area->text.buf : "";
+    int err = fo_write_text(view_path, text, view_area->text.len);
+    if (err) {
+        closed();
+        files_error("Cannot save the file", "write", view_path, err);
+        return;
+    }
+    files_log("saved %s (%zu bytes)", view_path, view_area->text.len);
+    files_reload(NULL);                 /* its size and date in the list */
+    app.tree_changed = true;
+}
+
 void dialog_view_text(const char *path)
 {
     char *text;
@@ -230,42 +245,31 @@ void dialog_view_text(const char *path)
         files_error("Cannot open the file", "read", path, err);
         return;
     }
-    const char **lines = malloc(VIEW_LINES * sizeof(*lines));
-    if (!lines) {
-        free(text);
-        files_error("Cannot open the file", "read", path, ENOMEM);
-        return;
-    }
-    int n = 0;
-    for (char *p = text; *p && n < VIEW_LINES;) {
-        lines[n++] = p;
-        char *nl = strchr(p, '\n');
-        if (!nl)
-            break;
-        *nl = 0;
-        p = nl + 1;
-    }
-    for (char *p = text; p < text + len; p++)
-        if (*p == '\t' || *p == '\r')
-            *p = ' ';
-    /* The previous viewer's text goes only now: its dialog may still be
-     * waiting to be freed, and the list points into it until then. */
-    free(view_text);
-    free(view_lines);
-    view_text = text;
-    view_lines = lines;
     const char *base = strrchr(path, '/');
     struct ui_widget *d = ui_dialog_open(ui(), base ? base + 1 : path);
-    if (!d)
+    if (!d) {
+        free(text);
         return;
-    struct ui_widget *list = ui_add(d, UI_ROLE_LIST, "Text");
-    ui_set_items(list, lines, n);
-    list->box.pref_w = 680;
-    list->box.pref_h = 380;
-    list->value = -1;
-    ui_set_focus(ui(), list);
-    button(ui_dialog_buttons(d), "Close", close_viewer);
-    files_log("viewing %s (%d lines)", path, n);
+    }
+    view_area = ui_add(d, UI_ROLE_TEXT_AREA, "Text");
+    /* Text that is not UTF-8 is shown as far as it is, not edited. */
+    if (!view_area || ui_textarea_set(view_area, text) < 0) {
+        free(text);
+        ui_dialog_close(ui());
+        files_log("not text: %s", path);
+        ui_dialog_message(ui(), "Not a UTF-8 text file", base ? base + 1 : path);
+        app.tree_changed = true;
+        return;
+    }
+    free(text);
+    snprintf(view_path, sizeof(view_path), "%s", path);
+    view_area->box.pref_w = 680;
+    view_area->box.pref_h = 380;
+    ui_set_focus(ui(), view_area);
+    struct ui_widget *row = ui_dialog_buttons(d);
+    button(row, "Close", close_viewer);
+    button(row, "Save", save_text);
+    files_log("viewing %s (%d lines)", path, ui_text_line_count(&view_area->text));
     app.tree_changed = true;
 }
 

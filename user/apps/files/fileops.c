@@ -128,6 +128,25 @@ int fo_copy(const char *src, const char *dir, char *made, size_t n)
     return err;
 }
 
+int fo_write_text(const char *path, const char *text, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    for (size_t done = 0; done < len;) {
+        ssize_t r = write(fd, text + done, len - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            return e;
+        }
+        done += (size_t)r;
+    }
+    return close(fd) < 0 ? errno : 0;
+}
+
 int fo_read_text(const char *path, size_t max, char **out, size_t *len)
 {
     *out = NULL;

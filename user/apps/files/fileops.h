@@ -17,6 +17,9 @@ int fo_copy(const char *src, const char *dir, char *made, size_t n);
 /* Reads up to max bytes of a text file into a new NUL-terminated buffer;
  * EINVAL (with *out NULL) when it does not look like text. */
 int fo_read_text(const char *path, size_t max, char **out, size_t *len);
+/* Replaces the contents of the existing file path with len bytes of text (the
+ * text viewer's Save: the one action that overwrites, on the user's word). */
+int fo_write_text(const char *path, const char *text, size_t len);
 /* Starts a program through osc-launch (its own home core), as the desktop
  * does; the pid goes to *pid. */
 int fo_launch(const char *path, pid_t *pid);

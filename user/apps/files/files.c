@@ -1,7 +1,8 @@
 /* files: the OSCortex file manager. A window with a toolbar (Up, New Folder,
  * Rename, Delete, Copy, Paste, Properties), a location field, and the folder's
  * entries as a list with icons, sizes and dates; Enter or a double-click opens
- * a folder, runs a program or shows a text file; Delete, F2, Backspace,
+ * a folder, runs a program or shows a text file (editable, with Save); a right
+ * click gives a row's or the folder's context menu; Delete, F2, Backspace,
  * Ctrl+C/V/L are shortcuts. Starts at $HOME or argv[1].
  * Prints "[files] ready <path>" after its first frame, a line per action, and
  * with OSC_SEMANTICS=1 its semantics tree ("SEM ..." then "SEM-END") whenever
@@ -107,10 +108,17 @@ static void update_actions(void)
         ui_set_label(app.status, text);
 }
 
+/* The view shown: the list, or the grid of icons. */
+static struct ui_widget *shown_view(void)
+{
+    return app.grid->box.hidden ? app.list : app.grid;
+}
+
 static void show_listing(const char *select)
 {
     int keep = app.list->value;
     ui_set_items(app.list, app.dir.names, app.dir.n);
+    ui_set_items(app.grid, app.dir.names, app.dir.n);
     int at = select ? listing_find(&app.dir, select) : keep;
     app.list->value = -1;
     ui_set_value(app.list, at >= 0 && at < app.dir.n ? at : 0);
@@ -118,11 +126,13 @@ static void show_listing(const char *select)
     int rows = app.list->box.rect.h / ui_list_row_height(&app.win.ui);
     if (rows > 0 && app.list->value >= rows)
         app.list->first_row = app.list->value - rows + 1;
+    app.grid->value = -1;
+    ui_set_value(app.grid, app.list->value);
     ui_set_text(app.location, app.dir.path, false);
     update_actions();
     /* Keys go on moving in the list after an action (not under a dialog). */
     if (!app.win.ui.modal)
-        ui_set_focus(&app.win.ui, app.list);
+        ui_set_focus(&app.win.ui, shown_view());
     app.tree_changed = true;
 }
 
@@ -155,8 +165,9 @@ int files_open(const char *path)
     }
     show_listing(first[0] ? first : NULL);
     if (!first[0]) {
-        app.list->first_row = 0;
+        app.list->first_row = app.grid->first_row = 0;
         ui_set_value(app.list, 0);
+        ui_set_value(app.grid, 0);
     }
     files_log("open %s (%d entries)", app.dir.path, app.dir.n);
     return 0;
@@ -206,7 +217,10 @@ static void open_entry(struct ui_widget *w, void *ctx)
 
 static void selection_changed(struct ui_widget *w, void *ctx)
 {
-    (void)w, (void)ctx;
+    (void)ctx;
+    /* The list's selection is the one the actions use; the grid follows it. */
+    if (w == app.grid)
+        ui_set_value(app.list, w->value);
     update_actions();
     app.tree_changed = true;
 }
@@ -249,6 +263,34 @@ static void paste_clicked(struct ui_widget *w, void *ctx)
     }
     files_log("pasted %s -> %s/%s", app.clip, app.dir.path, made);
     files_reload(made);
+}
+
+/* The context menus: a row's actions on the row under the pointer (the list
+ * selected it), the folder's on empty space. */
+static void list_context(struct ui_widget *w, int x, int y, void *ctx)
+{
+    (void)ctx;
+    int row = w == app.grid ? ui_grid_item_at(w, x, y) : ui_list_row_at(w, y);
+    struct ui_widget *m = ui_menu_open(w->win, x, y);
+    if (!m)
+        return;
+    if (row >= 0) {
+        ui_menu_item(m, "Open", "Enter", open_entry, NULL);
+        ui_menu_item(m, "Rename", "F2", dialog_rename, NULL);
+        ui_menu_item(m, "Copy", "Ctrl+C", copy_clicked, NULL);
+        ui_menu_separator(m);
+        ui_menu_item(m, "Delete", "Delete", dialog_delete, NULL);
+        ui_menu_separator(m);
+        ui_menu_item(m, "Properties", "", dialog_properties, NULL);
+        files_log("menu row %s", app.dir.e[row].name);
+    } else {
+        ui_menu_item(m, "New Folder", "", dialog_new_folder, NULL);
+        struct ui_widget *p = ui_menu_item(m, "Paste", "Ctrl+V", paste_clicked, NULL);
+        if (p && !app.clip[0])
+            ui_set_enabled(p, false);
+        files_log("menu folder %s", app.dir.path);
+    }
+    app.tree_changed = true;
 }
 
 /* Linux key codes for the shortcuts. */
@@ -301,15 +343,53 @@ static void draw_row(struct ui_widget *w, int i, struct ui_rect r, bool selected
     (void)ctx, (void)selected;
     struct ui_window *win = w->win;
     const struct entry *e = &app.dir.e[i];
-    int icon = r.h - 8 > 22 ? 22 : r.h - 8;
+    int icon = r.h - 8 > ui_px(win, 22) ? ui_px(win, 22) : r.h - 8;
     icon_draw(win->target, r.x + 8, r.y + (r.h - icon) / 2, icon, e->kind);
     ui_draw_text(win, e->name, r.x + 16 + icon, r, TEXT);
     char size[32], date[32];
     format_size(e->size, e->kind == KIND_FOLDER, size, sizeof(size));
     format_date(e->mtime, date, sizeof(date));
-    int date_x = r.x + r.w - DATE_W;
-    ui_draw_text(win, size, date_x - SIZE_GAP - ui_text_width(win, size), r, TEXT_DIM);
+    int date_x = r.x + r.w - ui_px(win, DATE_W);
+    ui_draw_text(win, size, date_x - ui_px(win, SIZE_GAP) - ui_text_width(win, size), r, TEXT_DIM);
     ui_draw_text(win, date, date_x, r, TEXT_DIM);
+}
+
+/* One icon: the kind's picture large, the name centred below it (cut with an
+ * ellipsis when too wide). */
+static void draw_cell(struct ui_widget *w, int i, struct ui_rect r, bool selected, void *ctx)
+{
+    (void)ctx, (void)selected;
+    struct ui_window *win = w->win;
+    const struct entry *e = &app.dir.e[i];
+    int icon = ui_px(win, 48), top = ui_px(win, 8);
+    icon_draw(win->target, r.x + (r.w - icon) / 2, r.y + top, icon, e->kind);
+    char name[300];
+    snprintf(name, sizeof(name), "%s", e->name);
+    size_t n = strlen(name);
+    while (n > 1 && ui_text_width(win, name) > r.w - 10) {
+        /* Back off a whole code point, then end with an ellipsis. */
+        do
+            n--;
+        while (n > 1 && ((unsigned char)name[n] & 0xc0) == 0x80);
+        snprintf(name + n, sizeof(name) - n, "\xe2\x80\xa6");
+    }
+    struct ui_rect label = { r.x, r.y + top + icon + top / 2, r.w, r.h - icon - 2 * top };
+    ui_draw_text(win, name, r.x + (r.w - ui_text_width(win, name)) / 2, label, TEXT);
+}
+
+static void view_toggled(struct ui_widget *w, void *ctx)
+{
+    (void)ctx;
+    bool icons = app.grid->box.hidden;
+    app.grid->box.hidden = !icons;
+    app.list->box.hidden = icons;
+    app.head->box.hidden = icons;
+    ui_set_value(app.grid, app.list->value);
+    ui_set_label(w, icons ? "List" : "Icons");
+    ui_set_focus(&app.win.ui, shown_view());
+    app.win.ui.needs_layout = true;
+    files_log("view %s", icons ? "icons" : "list");
+    app.tree_changed = true;
 }
 
 static struct ui_widget *bar_of(struct ui_widget *root)
@@ -317,7 +397,7 @@ static struct ui_widget *bar_of(struct ui_widget *root)
     struct ui_widget *bar = ui_add(root, UI_ROLE_WINDOW, "");
     bar->box.dir = UI_ROW;
     bar->box.padding = 0;
-    bar->box.spacing = 8;
+    bar->box.spacing = ui_px(root->win, 8);
     bar->box.align = UI_ALIGN_CENTER;
     return bar;
 }
@@ -325,8 +405,9 @@ static struct ui_widget *bar_of(struct ui_widget *root)
 static void build(void)
 {
     struct ui_widget *root = &app.win.ui.root;
-    root->box.padding = 12;
-    root->box.spacing = 8;
+    struct ui_window *win = &app.win.ui;
+    root->box.padding = ui_px(win, 12);
+    root->box.spacing = ui_px(win, 8);
     root->box.align = UI_ALIGN_STRETCH;
     struct ui_widget *bar = bar_of(root);
     app.up = tool(bar, "Up", up_clicked, NULL);
@@ -336,19 +417,29 @@ static void build(void)
     app.copy = tool(bar, "Copy", copy_clicked, NULL);
     app.paste = tool(bar, "Paste", paste_clicked, NULL);
     app.props = tool(bar, "Properties", dialog_properties, NULL);
+    ui_add(bar, UI_ROLE_LABEL, "")->box.flex = 1;
+    app.view = tool(bar, "Icons", view_toggled, NULL);
     app.location = ui_add(root, UI_ROLE_TEXT_FIELD, "Location");
     app.location->on_activate = location_entered;
-    struct ui_widget *head = bar_of(root);
+    struct ui_widget *head = app.head = bar_of(root);
     head->box.spacing = 0;
-    ui_add(head, UI_ROLE_LABEL, "")->box.pref_w = 38;
+    ui_add(head, UI_ROLE_LABEL, "")->box.pref_w = ui_px(win, 38);
     ui_add(head, UI_ROLE_LABEL, "Name")->box.flex = 1;
-    ui_add(head, UI_ROLE_LABEL, "Size")->box.pref_w = 60 + SIZE_GAP;
-    ui_add(head, UI_ROLE_LABEL, "Modified")->box.pref_w = DATE_W + 10;
+    ui_add(head, UI_ROLE_LABEL, "Size")->box.pref_w = ui_px(win, 60 + SIZE_GAP);
+    ui_add(head, UI_ROLE_LABEL, "Modified")->box.pref_w = ui_px(win, DATE_W + 10);
     app.list = ui_add(root, UI_ROLE_LIST, "Entries");
     app.list->box.flex = 1;
     app.list->draw_row = draw_row;
     app.list->on_activate = open_entry;
     app.list->on_change = selection_changed;
+    app.list->on_context = list_context;
+    app.grid = ui_grid_add(root, "Icons", ui_px(&app.win.ui, 112), ui_px(&app.win.ui, 96));
+    app.grid->box.flex = 1;
+    app.grid->box.hidden = true;
+    app.grid->draw_row = draw_cell;
+    app.grid->on_activate = open_entry;
+    app.grid->on_change = selection_changed;
+    app.grid->on_context = list_context;
     app.status = ui_add(root, UI_ROLE_LABEL, "0 items");
 }
 
@@ -367,23 +458,26 @@ int main(int argc, char **argv)
     const char *start = argc > 1 ? argv[1] : getenv("HOME");
     if (!start || !*start)
         start = "/";
-    struct ui_font *font = ui_font_open(FONT, 16);
+    struct ui_font *font = ui_font_open(FONT, ui_scale_px(16));
     if (!font) {
         perror("[files] " FONT);
         return 1;
     }
-    if (ui_surface_open(&app.win, WIN_W, WIN_H, WIN_X, WIN_Y, "Files", font) < 0) {
+    int x = WIN_X, y = WIN_Y, w = WIN_W, h = WIN_H;
+    ui_scale_window(&x, &y, &w, &h);
+    if (ui_surface_open(&app.win, w, h, x, y, "Files", font) < 0) {
         perror("[files] /dev/compositor");
         return 1;
     }
+    ui_window_set_scale(&app.win.ui, ui_settings_current()->scale);
     build();
-    files_log("window %d,%d %dx%d", WIN_X, WIN_Y, WIN_W, WIN_H);
+    files_log("window %d,%d %dx%d", x, y, w, h);
     if (files_open(start) != 0 && strcmp(start, "/") != 0)
         files_open("/");
-    ui_set_focus(&app.win.ui, app.list);
+    ui_set_focus(&app.win.ui, shown_view());
     app.win.ui.on_key = shortcut;
     bool ready = false;
-    struct ui_widget *shown_dialog = NULL;
+    struct ui_widget *shown_dialog = NULL, *shown_menu = NULL;
     for (;;) {
         int r = ui_surface_dispatch(&app.win, 250);
         if (r == 1 || (r < 0 && errno != EINTR))
@@ -391,6 +485,10 @@ int main(int argc, char **argv)
         reap();
         if (app.win.ui.modal != shown_dialog) {    /* Escape closes dialogs too */
             shown_dialog = app.win.ui.modal;
+            app.tree_changed = true;
+        }
+        if (app.win.ui.menu != shown_menu) {        /* menus close by themselves */
+            shown_menu = app.win.ui.menu;
             app.tree_changed = true;
         }
         if (app.win.frame_pending || app.win.ui.damaged || app.win.ui.needs_layout)

@@ -9,6 +9,7 @@ struct files {
     struct ui_surface_window win;
     struct listing dir;
     struct ui_widget *list, *location, *status;
+    struct ui_widget *grid, *head, *view;   /* the icon view, the list's header, its toggle */
     struct ui_widget *up, *new_folder, *rename, *remove, *copy, *paste, *props;
     char clip[4096];            /* the copied file's path, "" for none */
     bool tree_changed;          /* the semantics tree is printed once it settles */
@@ -35,8 +36,8 @@ void dialog_new_folder(struct ui_widget *w, void *ctx);
 void dialog_rename(struct ui_widget *w, void *ctx);
 void dialog_delete(struct ui_widget *w, void *ctx);
 void dialog_properties(struct ui_widget *w, void *ctx);
-/* The text viewer (a dialog with the file's lines); an error dialog when the
- * file cannot be read or is not text. */
+/* The text viewer: a dialog with the file in a text area, Save writes it
+ * back; an error dialog when the file cannot be read or is not text. */
 void dialog_view_text(const char *path);
 /* The image viewer for PNG files (an error dialog for anything else). */
 void dialog_view_image(const char *path);

@@ -347,7 +347,7 @@ static void report_refresh(void)
     const char *want = getenv("OSC_SEMANTICS");
     if (!want || strcmp(want, "1") != 0 || (!win.ui.damaged && !win.ui.needs_layout))
         return;
-    struct ui_rect d = win.ui.needs_layout ? (struct ui_rect){ 0, 0, WIN_W, WIN_H } : win.ui.damage;
+    struct ui_rect d = win.ui.needs_layout ? (struct ui_rect){ 0, 0, win.ui.w, win.ui.h } : win.ui.damage;
     printf("REFRESH %d,%d,%d,%d\n", d.x, d.y, d.w, d.h);
     fflush(stdout);
 }
@@ -355,15 +355,18 @@ static void report_refresh(void)
 int main(int argc, char **argv)
 {
     int x = argc > 2 ? atoi(argv[1]) : 360, y = argc > 2 ? atoi(argv[2]) : 110;
-    font = ui_font_open(FONT, 14);
+    font = ui_font_open(FONT, ui_scale_px(14));
     if (!font) {
         perror("monitor: " FONT);
         return 1;
     }
-    if (ui_surface_open(&win, WIN_W, WIN_H, x, y, "System Monitor", font) < 0) {
+    int w = WIN_W, h = WIN_H;
+    ui_scale_window(&x, &y, &w, &h);
+    if (ui_surface_open(&win, w, h, x, y, "System Monitor", font) < 0) {
         perror("monitor: /dev/compositor");
         return 1;
     }
+    ui_window_set_scale(&win.ui, ui_settings_current()->scale);
     if (build() < 0) {
         fprintf(stderr, "monitor: out of memory\n");
         return 1;

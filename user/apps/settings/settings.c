@@ -1,7 +1,8 @@
-/* settings: the Settings app. Mouse (natural scroll, scroll speed, a list to try
- * them on), keyboard layout (US/German, a field to try it), display (resolution,
- * chosen from the modes the compositor lists, applied at once and again at each
- * start by the desktop) and about (kernel, CPUs, memory, uptime). Changes are saved to
+/* settings: the Settings app. Four tabs: Mouse (natural scroll, scroll speed, a
+ * list to try them on), Keyboard (US/German, a field to try it), Display
+ * (resolution, chosen from the modes the compositor lists, applied at once and
+ * again at each start by the desktop; scale) and About (kernel, CPUs, memory,
+ * uptime). Changes are saved to
  * ~/.config/oscortex/settings (ui_settings_save: atomic) a moment after they are
  * made, and every libui window follows the file, this one included. Prints
  * "SAVED <settings>" after each save; with OSC_SEMANTICS=1 (tests) its semantics
@@ -30,10 +31,12 @@
 static struct ui_surface_window win;
 static struct ui_settings cur;
 static struct ui_widget *natural, *speed, *speed_label, *preview, *preview_label;
-static struct ui_widget *layout_list, *status, *uptime_label, *memory_label, *mode_list;
+static struct ui_widget *layout_list, *status, *uptime_label, *memory_label, *mode_list,
+                        *scale_list;
 static struct osc_modes modes;          /* what the display can take (count 0: fixed) */
 static char mode_text[OSC_MODES_MAX][24];
 static const char *mode_items[OSC_MODES_MAX];
+static const char *const scales[] = { "100%", "125%", "150%", "175%", "200%" };
 static char preview_text[PREVIEW_ROWS][16];
 static const char *preview_items[PREVIEW_ROWS];
 static const char *const layouts[] = { "English (US)", "German (DE)" };
@@ -96,6 +99,8 @@ static void settings_changed(struct ui_widget *w, void *ctx)
         cur.scroll_speed = w->value;
     else if (w == layout_list)
         cur.layout = w->value == 1 ? UI_LAYOUT_DE : UI_LAYOUT_US;
+    else if (w == scale_list)
+        cur.scale = UI_SCALE_MIN + 25 * w->value;
     show_speed();
     save_due = now_ms() + SAVE_DELAY_MS;
 }
@@ -110,8 +115,8 @@ static void save(void)
         printf("SAVE-FAILED %s\n", strerror(errno));
     } else {
         ui_set_label(status, "Saved");
-        printf("SAVED natural_scroll=%d scroll_speed=%d layout=%s\n", cur.natural_scroll,
-               cur.scroll_speed, cur.layout == UI_LAYOUT_DE ? "de" : "us");
+        printf("SAVED natural_scroll=%d scroll_speed=%d layout=%s scale=%d\n", cur.natural_scroll,
+               cur.scroll_speed, cur.layout == UI_LAYOUT_DE ? "de" : "us", cur.scale);
     }
     fflush(stdout);
 }
@@ -179,9 +184,10 @@ static int cpu_count(void)
     return c > 0 ? (int)c : 1;
 }
 
-static struct ui_widget *section(struct ui_widget *column, const char *title)
+/* A tab's page with its title over it. */
+static struct ui_widget *section(struct ui_widget *tabs, const char *title)
 {
-    struct ui_widget *p = ui_add(column, UI_ROLE_PANEL, title);
+    struct ui_widget *p = ui_tab_add(tabs, title);
     ui_add(p, UI_ROLE_LABEL, title);
     return p;
 }
@@ -191,18 +197,10 @@ static void build(void)
     char text[64];
     struct ui_widget *root = &win.ui.root;
     root->box.align = UI_ALIGN_STRETCH;
-    struct ui_widget *cols = ui_add(root, UI_ROLE_WINDOW, "");
-    cols->box.dir = UI_ROW;
-    cols->box.padding = 0;
-    cols->box.spacing = 16;
-    cols->box.align = UI_ALIGN_START;
-    struct ui_widget *left = ui_add(cols, UI_ROLE_WINDOW, "");
-    struct ui_widget *right = ui_add(cols, UI_ROLE_WINDOW, "");
-    left->box.padding = right->box.padding = 0;
-    left->box.flex = right->box.flex = 1;
-    left->box.align = right->box.align = UI_ALIGN_STRETCH;
+    struct ui_widget *tabs = ui_tabs_add(root);
+    tabs->box.flex = 1;
 
-    struct ui_widget *mouse = section(left, "Mouse");
+    struct ui_widget *mouse = section(tabs, "Mouse");
     natural = ui_add(mouse, UI_ROLE_TOGGLE, "Natural scrolling");
     ui_set_value(natural, cur.natural_scroll);
     natural->on_change = settings_changed;
@@ -222,14 +220,14 @@ static void build(void)
     preview->box.pref_h = preview->box.pref_h * 2 / 3;
     preview_label = ui_add(mouse, UI_ROLE_LABEL, "Preview top row: 1");
 
-    struct ui_widget *keys = section(left, "Keyboard");
+    struct ui_widget *keys = section(tabs, "Keyboard");
     layout_list = ui_add(keys, UI_ROLE_LIST, "Keyboard layout");
     ui_set_items(layout_list, layouts, 2);
     ui_set_value(layout_list, cur.layout == UI_LAYOUT_DE ? 1 : 0);
     layout_list->on_change = settings_changed;
     ui_add(keys, UI_ROLE_TEXT_FIELD, "Try the layout");
 
-    struct ui_widget *display = section(right, "Display");
+    struct ui_widget *display = section(tabs, "Display");
     int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
     if (comp < 0 || ioctl(comp, OSC_COMP_MODES, &modes) < 0)
         modes.count = 0;
@@ -249,8 +247,13 @@ static void build(void)
     } else {
         ui_add(display, UI_ROLE_LABEL, "This display has one resolution");
     }
+    ui_add(display, UI_ROLE_LABEL, "Scale (apps opened from now on)");
+    scale_list = ui_add(display, UI_ROLE_LIST, "Scale");
+    ui_set_items(scale_list, scales, 5);
+    ui_set_value(scale_list, (cur.scale - UI_SCALE_MIN) / 25);
+    scale_list->on_change = settings_changed;
 
-    struct ui_widget *about = section(right, "About");
+    struct ui_widget *about = section(tabs, "About");
     struct utsname u;
     if (uname(&u) == 0) {
         snprintf(text, sizeof(text), "%.20s %.40s", u.sysname, u.release);
@@ -267,7 +270,7 @@ static void build(void)
     uptime_label = ui_add(about, UI_ROLE_LABEL, "Uptime: ?");
     update_about();
 
-    status = ui_add(right, UI_ROLE_LABEL, "");
+    status = ui_add(root, UI_ROLE_LABEL, "");
 }
 
 static void print_semantics(void)
@@ -278,7 +281,9 @@ static void print_semantics(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    struct ui_font *font = ui_font_open(FONT, 16);
+    if (ui_settings_load(&cur, NULL) < 0 && errno != ENOENT)
+        fprintf(stderr, "settings: reading the settings: %s (using defaults)\n", strerror(errno));
+    struct ui_font *font = ui_font_open(FONT, ui_scale_px(16));
     if (!font) {
         perror("settings: " FONT);
         return 1;
@@ -289,14 +294,15 @@ int main(void)
         ioctl(comp, OSC_COMP_SCREEN, &screen);
         close(comp);
     }
-    if (ui_settings_load(&cur, NULL) < 0 && errno != ENOENT)
-        fprintf(stderr, "settings: reading the settings: %s (using defaults)\n", strerror(errno));
     int x = screen.width > WIN_W ? ((int)screen.width - WIN_W) / 2 : 0;
     int y = screen.height > WIN_H + 100 ? 72 : 24;
-    if (ui_surface_open(&win, WIN_W, WIN_H, x, y, "Settings", font) < 0) {
+    int w = WIN_W, h = WIN_H;
+    ui_scale_window(&x, &y, &w, &h);
+    if (ui_surface_open(&win, w, h, x, y, "Settings", font) < 0) {
         perror("settings: /dev/compositor");
         return 1;
     }
+    ui_window_set_scale(&win.ui, cur.scale);
     build();
     bool tests = getenv("OSC_SEMANTICS") && !strcmp(getenv("OSC_SEMANTICS"), "1");
     if (tests) {

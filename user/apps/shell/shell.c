@@ -267,23 +267,25 @@ static void build(int screen_w)
     root->box.align = UI_ALIGN_STRETCH;
     struct ui_widget *bar = ui_add(root, UI_ROLE_PANEL, "");
     bar->box.dir = UI_ROW;
-    bar->box.padding = 10;
+    struct ui_window *win = &desk.ui;
+    bar->box.padding = ui_px(win, 10);
     ui_add(bar, UI_ROLE_LABEL, "OSCortex");
     struct ui_widget *spacer = ui_add(bar, UI_ROLE_LABEL, "");
     spacer->box.flex = 1;
     clock_label = ui_add(bar, UI_ROLE_LABEL, "00:00");
     struct ui_widget *grid = ui_add(root, UI_ROLE_WINDOW, "");
     grid->box.dir = UI_COLUMN;
-    grid->box.padding = 40;
-    grid->box.spacing = 24;
+    grid->box.padding = ui_px(win, 40);
+    grid->box.spacing = ui_px(win, 24);
     grid->box.flex = 1;
-    int per_row = (screen_w - 80) / 144 > 0 ? (screen_w - 80) / 144 : 1;
+    int cell = ui_px(win, 120 + 24), room = screen_w - 2 * ui_px(win, 40);
+    int per_row = room / cell > 0 ? room / cell : 1;
     struct ui_widget *row = NULL;
     for (int i = 0; i < nbundles; i++) {
         if (i % per_row == 0) {
             row = ui_add(grid, UI_ROLE_WINDOW, "");
             row->box.dir = UI_ROW;
-            row->box.spacing = 24;
+            row->box.spacing = ui_px(win, 24);
             row->box.padding = 0;
         }
         tiles[i] = ui_add(row, UI_ROLE_TILE, bundles[i].name);
@@ -332,7 +334,7 @@ static void apply_saved_resolution(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    struct ui_font *font = ui_font_open(FONT, 16);
+    struct ui_font *font = ui_font_open(FONT, ui_scale_px(16));
     if (!font) {
         perror("[shell] " FONT);
         return 1;
@@ -350,6 +352,7 @@ int main(void)
         perror("[shell] desktop surface");
         return 1;
     }
+    ui_window_set_scale(&desk.ui, ui_settings_current()->scale);
     build((int)screen.width);
     int built_w = (int)screen.width, built_h = (int)screen.height;
     update_clock();

@@ -148,6 +148,15 @@ enum ui_role {
     UI_ROLE_DIALOG,     /* a modal dialog over the window (ui_dialog.c) */
     UI_ROLE_ROW,        /* a list's visible row, in the semantics tree only */
     UI_ROLE_IMAGE,      /* shows its image (ui_set_image) fitted to its box */
+    /* Menus, tabs, text areas and grids (ui_menu.c, ui_tabs.c, ui_textarea.c, ui_grid.c) */
+    UI_ROLE_MENU,       /* a popup menu over the window, a column of items */
+    UI_ROLE_MENUITEM,   /* its items (label, shortcut text as the value) */
+    UI_ROLE_SEPARATOR,  /* a line between a menu's groups */
+    UI_ROLE_TABS,       /* a tab bar over pages: value = the selected tab */
+    UI_ROLE_TAB,        /* a tab, CHECKED when selected */
+    UI_ROLE_TEXT_AREA,  /* multi-line text editing */
+    UI_ROLE_GRID,       /* items as cells in rows and columns (icons) */
+    UI_ROLE_CELL,       /* a grid's visible cell, in the semantics tree only */
 };
 
 enum {
@@ -193,6 +202,19 @@ struct ui_widget {
     void (*paint)(struct ui_widget *w, struct ui_rect r, void *ctx);
     /* An image widget's picture, a tile's icon (a reference: ui_set_image). */
     pixman_image_t *image;
+    /* ---- Menus, tabs, text areas, grids ----
+     * on_context: a right click on the widget or anything inside it (the
+     * deepest widget with one is called), x and y window-local; a list selects
+     * the row under the pointer first (ui_list_row_at tells empty space). The
+     * Menu key or Shift+F10 calls it for the focused widget at its selected
+     * row (lists) or its middle. */
+    void (*on_context)(struct ui_widget *w, int x, int y, void *ctx);
+    int open_x, open_y;         /* a menu: the point it opened at */
+    int scroll_x, scroll_y;     /* a text area: pixels scrolled */
+    int goal_x;                 /* a text area: the x Up/Down keep; -1: none */
+    int cell_w, cell_h;         /* a grid's cell size */
+    struct ui_widget *page;     /* a tab: the page it shows */
+    bool menu_pressed;          /* a menu: a button went down inside it */
 };
 
 enum ui_event_type {
@@ -200,12 +222,14 @@ enum ui_event_type {
     UI_EV_WHEEL, UI_EV_KEY_DOWN, UI_EV_FOCUS_OUT,
 };
 enum { UI_MOD_SHIFT = 1, UI_MOD_CTRL = 2, UI_MOD_ALT = 4 };
+enum { UI_BUTTON_LEFT = 0, UI_BUTTON_RIGHT = 1, UI_BUTTON_MIDDLE = 2 };
 
 struct ui_event {
     enum ui_event_type type;
     int x, y;                       /* window-local pointer position */
     int wheel;                      /* rows, positive = content moves up (scroll down) */
     int key;                        /* Linux key code (KEY_LEFT, ...) */
+    int button;                     /* pointer down/up: UI_BUTTON_* (0: left) */
     unsigned mods;
     char text[8];                   /* the UTF-8 the key types, "" for none */
 };
@@ -226,7 +250,8 @@ struct ui_window {
     void (*clipboard_set)(void *ctx, const char *text);
     void *clipboard_ctx;
     /* Sees every event before the widgets; returning true consumes it (an
-     * app's drawing area, its keyboard shortcuts). May be left NULL. */
+     * app's drawing area, its keyboard shortcuts); pointer down/up of every
+     * button (ui_event.button). May be left NULL. */
     bool (*event_hook)(struct ui_window *win, const struct ui_event *e, void *ctx);
     void *event_ctx;
     /* The open dialog (ui_dialog.c): laid out centred over the root, the only
@@ -236,6 +261,11 @@ struct ui_window {
     /* Sees every key first (an app's shortcuts); true when it took the key.
      * Escape closes an open dialog. */
     bool (*on_key)(struct ui_window *win, const struct ui_event *e);
+    /* The open popup menu (ui_menu.c), over everything, dialogs included;
+     * while open it takes every event. */
+    struct ui_widget *menu;
+    /* The scale factor in percent (100: 1x; ui_window_set_scale). */
+    int scale;
 };
 
 /* Sets up a window drawing into target (w x h) with font for its text. */
@@ -315,6 +345,86 @@ void ui_dialog_close(struct ui_window *win);
 /* A dialog with a title, a message and an OK button that closes it. */
 struct ui_widget *ui_dialog_message(struct ui_window *win, const char *title, const char *message);
 
+/* ---- Menus (ui_menu.c) -----------------------------------------------------------
+ * A popup menu: a column of items (label, shortcut text shown on the right,
+ * disabled ones dimmed) and separators, drawn over everything in the window with
+ * its top-left at the point it opened (moved to stay inside). While open it takes
+ * every event: the pointer highlights, a click chooses, Up/Down/Home/End move,
+ * Enter or Space chooses, Escape or a click outside closes. Choosing closes the
+ * menu, then calls the item's on_change(item, ctx). Published in the semantics
+ * tree as "menu" with "menuitem" and "separator" children. Opening one closes
+ * any other. NULL on no memory. */
+struct ui_widget *ui_menu_open(struct ui_window *win, int x, int y);
+/* A menu under a widget (a menu button's on_change opens it so). */
+struct ui_widget *ui_menu_open_below(struct ui_widget *anchor);
+struct ui_widget *ui_menu_item(struct ui_widget *menu, const char *label, const char *shortcut,
+                               void (*fn)(struct ui_widget *item, void *ctx), void *ctx);
+void ui_menu_separator(struct ui_widget *menu);
+/* Closes the open menu (safe from its items' callbacks). */
+void ui_menu_close(struct ui_window *win);
+/* The list row at window y, or -1 below the last row (empty space). */
+int ui_list_row_at(const struct ui_widget *list, int y);
+
+/* ---- Tabs (ui_tabs.c) ---------------------------------------------------------------
+ * A tab bar over pages: ui_tab_add adds a tab and returns its page (a panel the
+ * app fills); only the selected tab's page is shown (the others are hidden, out
+ * of the layout and the semantics tree). A click on a tab, Left/Right on a
+ * focused tab, and Ctrl+Tab / Ctrl+Shift+Tab anywhere in the window select;
+ * the tabs' on_change is called with value the new index. */
+struct ui_widget *ui_tabs_add(struct ui_widget *parent);
+struct ui_widget *ui_tab_add(struct ui_widget *tabs, const char *label);
+void ui_tabs_select(struct ui_widget *tabs, int index);
+
+/* ---- Text areas (ui_textarea.c, ui_textlines.c) ---------------------------------------
+ * A multi-line text field: the text is w->text (unlimited length), lines end at
+ * '\n'. Enter inserts a newline; arrows, Home/End (line), Ctrl+Home/End (text),
+ * PgUp/PgDn; Shift extends the selection, as does a drag; Ctrl+A/C/X/V with the
+ * window's clipboard; no wrapping: the view scrolls sideways to the cursor and
+ * vertically with the wheel (a scroll bar shows when the lines outgrow it). Its
+ * value in the semantics tree is the text (its first 2 KiB and an ellipsis when
+ * longer, so the rest of the tree still fits). on_change follows every edit.
+ * The line model below is pure (host-tested): offsets are bytes, columns code
+ * points. */
+size_t ui_text_line_start(const struct ui_text *t, size_t at);
+size_t ui_text_line_end(const struct ui_text *t, size_t at);     /* its '\n' or the end */
+int ui_text_line_count(const struct ui_text *t);
+int ui_text_line_of(const struct ui_text *t, size_t at);
+/* The start of line `line` (clamped to the first and the last). */
+size_t ui_text_line_offset(const struct ui_text *t, int line);
+size_t ui_text_column(const struct ui_text *t, size_t at);
+/* Moves the cursor `lines` down (negative: up) to column col of that line (or
+ * its end when shorter); past the first or last line it goes to the text's start
+ * or end. extend keeps the anchor. */
+void ui_text_move_lines(struct ui_text *t, int lines, size_t col, bool extend);
+/* Sets a text area's text (cursor at the start, view scrolled to the top). */
+int ui_textarea_set(struct ui_widget *w, const char *s);
+
+/* ---- Scale factor (ui_widget.c) ------------------------------------------------------
+ * High-DPI: a window lays out and draws at a scale (percent: 100, 125, 150, 175,
+ * 200) from the user's display.scale setting. Paddings, spacing and the fixed
+ * parts of widgets (toggles, sliders, tiles, field insets) follow it; text follows
+ * the font, which the app opens at ui_scale_px(its size). Set before building. */
+void ui_window_set_scale(struct ui_window *win, int percent);
+/* v at the window's scale, rounded. */
+int ui_px(const struct ui_window *win, int v);
+/* v at the user's current display.scale (for font sizes and window sizes
+ * before the window exists). */
+int ui_scale_px(int v);
+/* A window's size (*w x *h at 1x) at the user's scale, kept inside the screen
+ * (less a margin for the desktop's bars) as /dev/compositor reports it, and its
+ * place (*x, *y) moved as far as it must be for it to fit. */
+void ui_scale_window(int *x, int *y, int *w, int *h);
+
+/* ---- Grids (ui_grid.c) ----------------------------------------------------------------
+ * Items (w->items, ui_set_items) as cells of cell_w x cell_h in rows that fill the
+ * width; value is the selected item. Arrows move (Up/Down by a row), Home/End,
+ * PgUp/PgDn; a click selects, Enter or a double-click calls on_activate; the wheel
+ * scrolls by rows. The app paints cells with draw_row (the item's index and
+ * rectangle) or they show the item's text. Visible cells are published as "cell". */
+struct ui_widget *ui_grid_add(struct ui_widget *parent, const char *label, int cell_w, int cell_h);
+/* The item at window (x, y), or -1. */
+int ui_grid_item_at(const struct ui_widget *grid, int x, int y);
+
 /* ---- Keys --------------------------------------------------------------------
  * The UTF-8 text a key types (Linux key code, UI_MOD_* with Shift), US layout;
  * "" for keys that type nothing (arrows, modifiers, Ctrl combinations). */
@@ -364,7 +474,10 @@ struct ui_settings {
     /* display.resolution=WxH, which the desktop sets when it starts; 0 x 0:
      * the mode the machine started in. */
     int display_w, display_h;
+    int scale;                  /* display.scale: percent, UI_SCALE_MIN..MAX in steps of 25 */
 };
+#define UI_SCALE_MIN 100
+#define UI_SCALE_MAX 200
 
 void ui_settings_defaults(struct ui_settings *s);
 /* Applies the key=value lines of text (n bytes) over what s holds: known keys

@@ -21,7 +21,7 @@
 
 int ui_list_row_height(const struct ui_window *win)
 {
-    return win->font ? ui_font_line_height(win->font) + 8 : 24;
+    return win->font ? ui_font_line_height(win->font) + ui_px(win, 8) : 24;
 }
 
 void ui_draw_text(struct ui_window *win, const char *s, int x, struct ui_rect r, unsigned argb)
@@ -107,4 +107,12 @@ size_t ui_list_dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t 
                                i == w->value ? (unsigned)UI_STATE_CHECKED : 0u);
     }
     return at;
+}
+
+int ui_list_row_at(const struct ui_widget *w, int y)
+{
+    if (y < w->box.rect.y || y >= w->box.rect.y + w->box.rect.h)
+        return -1;
+    int row = w->first_row + (y - w->box.rect.y) / ui_list_row_height(w->win);
+    return row < w->nitems ? row : -1;
 }

@@ -20,6 +20,7 @@ void ui_settings_defaults(struct ui_settings *s)
     s->scroll_speed = UI_SCROLL_SPEED_DEFAULT;
     s->layout = UI_LAYOUT_US;
     s->display_w = s->display_h = 0;
+    s->scale = 100;
 }
 
 /* A whole decimal number in [lo, hi] from v (len bytes). */
@@ -86,6 +87,11 @@ static bool parse_line(struct ui_settings *s, const char *line, size_t len)
         s->display_h = h;
         return true;
     }
+    if (word_is(line, klen, "display.scale") && parse_int(v, vlen, UI_SCALE_MIN, UI_SCALE_MAX, &n) &&
+        n % 25 == 0) {
+        s->scale = n;
+        return true;
+    }
     if (word_is(line, klen, "keyboard.layout")) {
         if (word_is(v, vlen, "us")) {
             s->layout = UI_LAYOUT_US;
@@ -119,9 +125,10 @@ size_t ui_settings_format(const struct ui_settings *s, char *buf, size_t n)
                        "# OSCortex settings, written by the Settings app.\n"
                        "mouse.natural_scroll=%d\n"
                        "mouse.scroll_speed=%d\n"
-                       "keyboard.layout=%s\n",
+                       "keyboard.layout=%s\n"
+                       "display.scale=%d\n",
                        s->natural_scroll ? 1 : 0, s->scroll_speed,
-                       s->layout == UI_LAYOUT_DE ? "de" : "us");
+                       s->layout == UI_LAYOUT_DE ? "de" : "us", s->scale);
     if (len >= 0 && s->display_w > 0 && s->display_h > 0) {
         size_t at = (size_t)len;
         int more = snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0,

@@ -18,6 +18,7 @@
 #define SYS_clipboard_set 0x4B3
 #define SYS_clipboard_get 0x4B4
 #define BTN_LEFT 0x110
+#define BTN_RIGHT 0x111
 #define CLIP_MAX (1 << 20)
 
 static char *clipboard_get(void *ctx)
@@ -150,9 +151,10 @@ static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
         e.type = UI_EV_POINTER_LEAVE;
         break;
     case OSC_EV_POINTER_BUTTON:
-        if (ev->code != BTN_LEFT)
+        if (ev->code != BTN_LEFT && ev->code != BTN_RIGHT)
             return;
         e.type = ev->value ? UI_EV_POINTER_DOWN : UI_EV_POINTER_UP;
+        e.button = ev->code == BTN_RIGHT ? UI_BUTTON_RIGHT : UI_BUTTON_LEFT;
         break;
     case OSC_EV_POINTER_WHEEL:
         e.type = UI_EV_WHEEL;

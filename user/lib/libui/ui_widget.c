@@ -28,6 +28,8 @@
 #define KEY_END 107
 #define KEY_DOWN 108
 #define KEY_DELETE 111
+#define KEY_F10 68
+#define KEY_COMPOSE 127     /* the Menu key */
 
 #define FIELD_PAD 8
 
@@ -52,6 +54,8 @@ static void mark_dirty(struct ui_widget *w)
     win->damaged = true;
 }
 
+void ui_mark_dirty(struct ui_widget *w) { mark_dirty(w); }
+
 static int label_width(struct ui_window *win, const char *s)
 {
     return win->font ? (int)((ui_font_measure(win->font, s, strlen(s)) + 63) >> 6) : 8 * (int)strlen(s);
@@ -62,12 +66,25 @@ static int line_height(struct ui_window *win)
     return win->font ? ui_font_line_height(win->font) : 16;
 }
 
-static int row_height(struct ui_window *win) { return line_height(win) + 8; }
+static int row_height(struct ui_window *win) { return line_height(win) + ui_px(win, 8); }
+
+int ui_px(const struct ui_window *win, int v)
+{
+    int s = win->scale > 0 ? win->scale : 100;
+    return (v * s + (v >= 0 ? 50 : -50)) / 100;
+}
+
+int ui_scale_px(int v)
+{
+    int s = ui_settings_current()->scale;
+    return (v * s + 50) / 100;
+}
 
 /* A widget's preferred size follows its role and label. */
 static void size_for_role(struct ui_widget *w)
 {
-    int lh = line_height(w->win), lw = label_width(w->win, w->label);
+    struct ui_window *win = w->win;
+    int lh = line_height(win), lw = label_width(win, w->label);
     struct ui_box *b = &w->box;
     switch (w->role) {
     case UI_ROLE_WINDOW:
@@ -75,16 +92,36 @@ static void size_for_role(struct ui_widget *w)
     case UI_ROLE_DIALOG:
     case UI_ROLE_ROW:
     case UI_ROLE_IMAGE:         /* ui_set_image sizes it */
+    case UI_ROLE_MENU:
+    case UI_ROLE_TABS:
+    case UI_ROLE_CELL:
+        break;
+    case UI_ROLE_MENUITEM: {
+        int sw = w->text.len ? label_width(win, w->text.buf) + ui_px(win, 32) : 0;
+        b->pref_w = lw + ui_px(win, 36) + sw; b->pref_h = lh + ui_px(win, 12);
+        break;
+    }
+    case UI_ROLE_SEPARATOR: b->pref_h = ui_px(win, 9); break;
+    case UI_ROLE_TAB: b->pref_w = lw + ui_px(win, 36); b->pref_h = lh + ui_px(win, 14); break;
+    case UI_ROLE_TEXT_AREA:
+        b->pref_w = ui_px(win, 320); b->pref_h = lh * 6 + 16; b->min_w = ui_px(win, 80); b->min_h = lh + 16;
+        break;
+    case UI_ROLE_GRID:
+        b->pref_w = ui_px(win, 320); b->pref_h = ui_px(win, 240); b->min_w = ui_px(win, 80); b->min_h = ui_px(win, 60);
         break;
     case UI_ROLE_LABEL: b->pref_w = lw; b->pref_h = lh; break;
-    case UI_ROLE_BUTTON: b->pref_w = lw + 32; b->pref_h = lh + 16; break;
-    case UI_ROLE_TEXT_FIELD: b->pref_w = 220; b->pref_h = lh + 16; b->min_w = 80; break;
-    case UI_ROLE_TOGGLE: b->pref_w = lw + 12 + 44; b->pref_h = lh > 24 ? lh : 24; break;
-    case UI_ROLE_SLIDER: b->pref_w = 180; b->pref_h = 24; b->min_w = 60; break;
-    case UI_ROLE_PROGRESS: b->pref_w = 180; b->pref_h = 8; break;
-    case UI_ROLE_TILE: b->pref_w = 120; b->pref_h = 112 + lh + 8; break;
+    case UI_ROLE_BUTTON: b->pref_w = lw + ui_px(win, 32); b->pref_h = lh + ui_px(win, 16); break;
+    case UI_ROLE_TEXT_FIELD:
+        b->pref_w = ui_px(win, 220); b->pref_h = lh + ui_px(win, 16); b->min_w = ui_px(win, 80);
+        break;
+    case UI_ROLE_TOGGLE:
+        b->pref_w = lw + ui_px(win, 12 + 44); b->pref_h = lh > ui_px(win, 24) ? lh : ui_px(win, 24);
+        break;
+    case UI_ROLE_SLIDER: b->pref_w = ui_px(win, 180); b->pref_h = ui_px(win, 24); b->min_w = ui_px(win, 60); break;
+    case UI_ROLE_PROGRESS: b->pref_w = ui_px(win, 180); b->pref_h = ui_px(win, 8); break;
+    case UI_ROLE_TILE: b->pref_w = ui_px(win, 120); b->pref_h = ui_px(win, 112 + 8) + lh; break;
     case UI_ROLE_LIST:
-        b->pref_w = 220;
+        b->pref_w = ui_px(win, 220);
         b->pref_h = row_height(w->win) * (w->nitems < 6 ? (w->nitems > 2 ? w->nitems : 2) : 6);
         break;
     }
@@ -98,11 +135,12 @@ static void widget_setup(struct ui_widget *w, struct ui_window *win, enum ui_rol
     w->id = ++win->next_id;
     w->max = 100;
     snprintf(w->label, sizeof(w->label), "%s", label ? label : "");
-    ui_text_init(&w->text, 4096);
+    ui_text_init(&w->text, role == UI_ROLE_TEXT_AREA ? 0 : 4096);
+    w->goal_x = -1;
     if (role == UI_ROLE_PANEL || role == UI_ROLE_WINDOW || role == UI_ROLE_DIALOG) {
         w->box.dir = UI_COLUMN;
-        w->box.padding = role == UI_ROLE_WINDOW ? 16 : role == UI_ROLE_DIALOG ? 20 : 12;
-        w->box.spacing = 10;
+        w->box.padding = ui_px(win, role == UI_ROLE_WINDOW ? 16 : role == UI_ROLE_DIALOG ? 20 : 12);
+        w->box.spacing = ui_px(win, 10);
     }
     size_for_role(w);
 }
@@ -115,6 +153,7 @@ void ui_window_init(struct ui_window *win, pixman_image_t *target, int w, int h,
     win->w = w;
     win->h = h;
     win->font = font;
+    win->scale = 100;
     widget_setup(&win->root, win, UI_ROLE_WINDOW, "");
     win->root.box.align = UI_ALIGN_START;
     win->needs_layout = true;
@@ -127,6 +166,14 @@ static void release(struct ui_widget *w)
     if (w->image)
         pixman_image_unref(w->image);
     w->image = NULL;
+}
+
+void ui_window_set_scale(struct ui_window *win, int percent)
+{
+    win->scale = percent < UI_SCALE_MIN ? UI_SCALE_MIN : percent > UI_SCALE_MAX ? UI_SCALE_MAX : percent;
+    win->root.box.padding = ui_px(win, 16);
+    win->root.box.spacing = ui_px(win, 10);
+    win->needs_layout = true;
 }
 
 static void free_children(struct ui_widget *w)
@@ -161,6 +208,7 @@ void ui_window_clear(struct ui_window *win)
     win->event_ctx = keep.event_ctx;
     win->on_key = keep.on_key;
     win->cursor = keep.cursor;
+    ui_window_set_scale(win, keep.scale);
 }
 
 void ui_window_destroy(struct ui_window *win)
@@ -169,6 +217,7 @@ void ui_window_destroy(struct ui_window *win)
     if (win->modal)
         ui_free_detached(win->modal);
     win->modal = NULL;
+    ui_menu_free(win);
     free_children(&win->root);
     release(&win->root);
 }
@@ -197,8 +246,9 @@ static int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; 
 
 void ui_set_value(struct ui_widget *w, int value)
 {
-    int lo = w->role == UI_ROLE_LIST ? -1 : w->min;
-    int hi = w->role == UI_ROLE_LIST ? w->nitems - 1 : w->role == UI_ROLE_TOGGLE ? 1 : w->max;
+    bool rows = w->role == UI_ROLE_LIST || w->role == UI_ROLE_GRID;
+    int lo = rows ? -1 : w->min;
+    int hi = rows ? w->nitems - 1 : w->role == UI_ROLE_TOGGLE ? 1 : w->max;
     value = clamp(value, lo, hi);
     if (value == w->value)
         return;
@@ -246,12 +296,24 @@ static void changed(struct ui_widget *w)
         w->on_change(w, w->ctx);
 }
 
+/* Hidden with an ancestor: a page of tabs not selected. */
+static bool shown(const struct ui_widget *w)
+{
+    for (; w; w = w->parent)
+        if (w->box.hidden)
+            return false;
+    return true;
+}
+
 static bool focusable(const struct ui_widget *w)
 {
-    return !(w->state & UI_STATE_DISABLED) && !w->box.hidden &&
+    return !(w->state & UI_STATE_DISABLED) && shown(w) &&
            w->role != UI_ROLE_LABEL && w->role != UI_ROLE_PANEL &&
            w->role != UI_ROLE_WINDOW && w->role != UI_ROLE_PROGRESS &&
-           w->role != UI_ROLE_DIALOG && w->role != UI_ROLE_ROW;
+           w->role != UI_ROLE_DIALOG && w->role != UI_ROLE_ROW &&
+           w->role != UI_ROLE_MENU && w->role != UI_ROLE_MENUITEM &&
+           w->role != UI_ROLE_SEPARATOR && w->role != UI_ROLE_TABS &&
+           w->role != UI_ROLE_CELL;
 }
 
 void ui_set_focus(struct ui_window *win, struct ui_widget *w)
@@ -310,14 +372,14 @@ static size_t field_offset_at(struct ui_widget *w, int x)
 {
     if (!w->win->font)
         return 0;
-    long px = (long)(x - w->box.rect.x - FIELD_PAD) * 64;
+    long px = (long)(x - w->box.rect.x - ui_px(w->win, FIELD_PAD)) * 64;
     return ui_font_offset_at(w->win->font, w->text.buf ? w->text.buf : "", w->text.len, px);
 }
 
 static void slider_to(struct ui_widget *w, int x)
 {
-    int span = w->box.rect.w - 16;
-    int v = w->min + (int)((long)(x - w->box.rect.x - 8) * (w->max - w->min) / (span > 0 ? span : 1));
+    int k = ui_px(w->win, 16), span = w->box.rect.w - k;
+    int v = w->min + (int)((long)(x - w->box.rect.x - k / 2) * (w->max - w->min) / (span > 0 ? span : 1));
     int before = w->value;
     ui_set_value(w, v);
     if (w->value != before)
@@ -356,6 +418,8 @@ static void activate(struct ui_widget *w)
         ui_set_value(w, !w->value);
     if (w->role == UI_ROLE_BUTTON || w->role == UI_ROLE_TOGGLE || w->role == UI_ROLE_TILE)
         changed(w);
+    if (w->role == UI_ROLE_TAB)
+        ui_tab_activate(w);
 }
 
 static enum ui_cursor cursor_for(const struct ui_widget *w)
@@ -365,9 +429,9 @@ static enum ui_cursor cursor_for(const struct ui_widget *w)
     if (w->state & UI_STATE_DISABLED)
         return focusable(w) || w->role == UI_ROLE_BUTTON ? UI_CURSOR_FORBIDDEN : UI_CURSOR_ARROW;
     switch (w->role) {
-    case UI_ROLE_TEXT_FIELD: return UI_CURSOR_IBEAM;
+    case UI_ROLE_TEXT_FIELD: case UI_ROLE_TEXT_AREA: return UI_CURSOR_IBEAM;
     case UI_ROLE_BUTTON: case UI_ROLE_TOGGLE: case UI_ROLE_SLIDER: case UI_ROLE_LIST:
-    case UI_ROLE_TILE:
+    case UI_ROLE_TILE: case UI_ROLE_TAB: case UI_ROLE_GRID:
         return UI_CURSOR_HAND;
     default: return UI_CURSOR_ARROW;
     }
@@ -437,6 +501,8 @@ static void field_key(struct ui_widget *w, const struct ui_event *e)
     mark_dirty(w);
 }
 
+static bool context_key(struct ui_window *win);
+
 static void key_down(struct ui_window *win, const struct ui_event *e)
 {
     if (win->on_key && win->on_key(win, e))
@@ -445,6 +511,10 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
         ui_dialog_close(win);
         return;
     }
+    if (e->key == KEY_TAB && (e->mods & UI_MOD_CTRL) && ui_tabs_cycle(win, e->mods & UI_MOD_SHIFT))
+        return;
+    if ((e->key == KEY_COMPOSE || (e->key == KEY_F10 && (e->mods & UI_MOD_SHIFT))) && context_key(win))
+        return;
     if (e->key == KEY_TAB) {
         focus_step(win, e->mods & UI_MOD_SHIFT);
         return;
@@ -490,17 +560,83 @@ static void key_down(struct ui_window *win, const struct ui_event *e)
         if (e->key == KEY_END) list_select(w, w->nitems - 1);
         break;
     }
+    case UI_ROLE_TAB:
+        if (!ui_tab_key(w, e) && (e->key == KEY_ENTER || e->key == KEY_SPACE))
+            activate(w);
+        break;
+    case UI_ROLE_TEXT_AREA:
+        ui_textarea_key(w, e);
+        break;
+    case UI_ROLE_GRID:
+        ui_grid_key(w, e);
+        break;
     default:
         break;
     }
+}
+
+/* The Menu key or Shift+F10: the focused widget's context menu, at its
+ * selected row (lists) or its middle. */
+static bool context_key(struct ui_window *win)
+{
+    struct ui_widget *w = win->focus;
+    if (!w)
+        return false;
+    struct ui_rect r = w->box.rect;
+    int x = r.x + r.w / 2, y = r.y + r.h / 2;
+    if (w->role == UI_ROLE_LIST && w->value >= w->first_row && w->value < w->nitems) {
+        x = r.x + ui_px(win, 40);
+        y = r.y + (w->value - w->first_row) * row_height(win) + row_height(win) / 2;
+    }
+    for (; w; w = w->parent)
+        if (w->on_context) {
+            w->on_context(w, x, y, w->ctx);
+            return true;
+        }
+    return false;
+}
+
+/* A right click: a list selects the row under it, then the deepest widget
+ * with an on_context hook (a context menu) is called. */
+static void context_click(struct ui_window *win, const struct ui_event *e)
+{
+    struct ui_widget *w = hit(win, e->x, e->y);
+    set_hover(win, w);
+    if (!w || (w->state & UI_STATE_DISABLED))
+        return;
+    if (w->role == UI_ROLE_LIST || w->role == UI_ROLE_GRID) {
+        int at = w->role == UI_ROLE_LIST ? ui_list_row_at(w, e->y) : ui_grid_item_at(w, e->x, e->y);
+        ui_set_focus(win, w);
+        if (at >= 0 && w->role == UI_ROLE_LIST)
+            list_select(w, at);
+        else if (at >= 0 && at != w->value) {
+            ui_set_value(w, at);
+            changed(w);
+        }
+    }
+    for (; w; w = w->parent)
+        if (w->on_context) {
+            w->on_context(w, e->x, e->y, w->ctx);
+            break;
+        }
 }
 
 bool ui_window_event(struct ui_window *win, const struct ui_event *e)
 {
     unsigned before = win->changes;
     struct ui_widget *w;
+    /* An open menu is over everything, the app's own hook included. */
+    if (win->menu) {
+        ui_menu_event(win, e);
+        return win->changes != before;
+    }
     if (win->event_hook && win->event_hook(win, e, win->event_ctx))
         return win->changes != before;
+    if ((e->type == UI_EV_POINTER_DOWN || e->type == UI_EV_POINTER_UP) && e->button != UI_BUTTON_LEFT) {
+        if (e->type == UI_EV_POINTER_DOWN && e->button == UI_BUTTON_RIGHT && !win->pressed)
+            context_click(win, e);
+        return win->changes != before;
+    }
     switch (e->type) {
     case UI_EV_POINTER_MOVE:
         w = hit(win, e->x, e->y);
@@ -513,6 +649,8 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
                 ui_text_select(&win->pressed->text, win->pressed->text.anchor, at);
                 mark_dirty(win->pressed);
             }
+        } else if (win->pressed && win->pressed->role == UI_ROLE_TEXT_AREA) {
+            ui_textarea_pointer(win->pressed, e, true);
         }
         break;
     case UI_EV_POINTER_DOWN:
@@ -535,6 +673,10 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
                 if (ui_list_double_click(w, row) && w->on_activate)
                     w->on_activate(w, w->ctx);
             }
+        } else if (w->role == UI_ROLE_TEXT_AREA) {
+            ui_textarea_pointer(w, e, false);
+        } else if (w->role == UI_ROLE_GRID) {
+            ui_grid_pointer(w, e);
         }
         break;
     case UI_EV_POINTER_UP:
@@ -557,6 +699,10 @@ bool ui_window_event(struct ui_window *win, const struct ui_event *e)
             int max_first = w->nitems - visible > 0 ? w->nitems - visible : 0;
             w->first_row = clamp(w->first_row + e->wheel, 0, max_first);
             mark_dirty(w);
+        } else if (w && w->role == UI_ROLE_TEXT_AREA) {
+            ui_textarea_wheel(w, e->wheel);
+        } else if (w && w->role == UI_ROLE_GRID) {
+            ui_grid_wheel(w, e->wheel);
         }
         break;
     case UI_EV_KEY_DOWN:
@@ -579,6 +725,9 @@ struct ui_widget *ui_find(struct ui_window *win, enum ui_role role, const char *
         if (w->role == role && !strcmp(w->label, label))
             return w;
     for (struct ui_widget *w = win->modal; w; w = next_in_order(w))
+        if (w->role == role && !strcmp(w->label, label))
+            return w;
+    for (struct ui_widget *w = win->menu; w; w = next_in_order(w))
         if (w->role == role && !strcmp(w->label, label))
             return w;
     return NULL;

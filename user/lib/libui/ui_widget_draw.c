@@ -22,6 +22,7 @@
 #define ROW_SEL     0xff22406au
 
 #define FIELD_PAD 8
+#define TREE_TEXT_MAX 2048      /* a text area's value in the semantics tree */
 
 static bool overlaps(struct ui_rect a, struct ui_rect b)
 {
@@ -40,6 +41,8 @@ static void clip_to(struct ui_window *win, struct ui_rect r)
     pixman_region32_fini(&a);
     pixman_region32_fini(&b);
 }
+
+void ui_clip(struct ui_window *win, struct ui_rect r) { clip_to(win, r); }
 
 static void text_at(struct ui_window *win, const char *s, int x, struct ui_rect r, unsigned argb)
 {
@@ -61,7 +64,7 @@ static void draw_field(struct ui_window *win, struct ui_widget *w, struct ui_rec
     ui_fill_round_rect(win->target, r, 6, FIELD);
     ui_stroke_round_rect(win->target, r, 6, focused ? 2 : 1, focused ? CYAN : EDGE);
     const char *s = w->text.buf ? w->text.buf : "";
-    int x0 = r.x + FIELD_PAD;
+    int x0 = r.x + ui_px(win, FIELD_PAD);
     size_t start, end;
     ui_text_selection(&w->text, &start, &end);
     if (win->font && start != end) {
@@ -80,23 +83,25 @@ static void draw_field(struct ui_window *win, struct ui_widget *w, struct ui_rec
 }
 
 /* An app tile: its accent as a gradient square (lighter while hovered, the
- * accent's violet end while pressed), the name's initial large in it, the name
- * below. */
+ * accent's violet end while pressed), its icon or else the name's initial large
+ * in it, the name below. */
 static void draw_tile(struct ui_window *win, struct ui_widget *w, struct ui_rect r)
 {
     unsigned accent = 0xff000000u | (unsigned)w->value;
     /* Hover lifts the accent halfway to white. */
     unsigned lit = 0xff000000u | (((accent & 0xfefefe) >> 1) + 0x7f7f7f);
-    struct ui_rect sq = { r.x + (r.w - 112) / 2, r.y, 112, 112 };
-    ui_fill_gradient(win->target, sq, 22, (w->state & UI_STATE_HOVER) ? lit : accent,
+    int side = ui_px(win, 112), round = ui_px(win, 22);
+    struct ui_rect sq = { r.x + (r.w - side) / 2, r.y, side, side };
+    ui_fill_gradient(win->target, sq, round, (w->state & UI_STATE_HOVER) ? lit : accent,
                      (w->state & UI_STATE_PRESSED) ? accent : VIOLET);
     if (w->state & UI_STATE_FOCUSED)
-        ui_stroke_round_rect(win->target, sq, 22, 3, TEXT);
-    struct ui_rect name = { r.x, r.y + 112 + 4, r.w, r.h - 116 };
+        ui_stroke_round_rect(win->target, sq, round, ui_px(win, 3), TEXT);
+    struct ui_rect name = { r.x, r.y + side + ui_px(win, 4), r.w, r.h - side - ui_px(win, 4) };
     text_at(win, w->label, r.x + (r.w - text_width(win, w->label)) / 2, name, TEXT);
     if (w->image) {
         /* The icon in the middle of the square, its proportions kept. */
-        struct ui_rect box = { sq.x + 20, sq.y + 20, 72, 72 };
+        int inset = ui_px(win, 20);
+        struct ui_rect box = { sq.x + inset, sq.y + inset, side - 2 * inset, side - 2 * inset };
         ui_draw_image(win->target, ui_image_fit(box, pixman_image_get_width(w->image),
                                                 pixman_image_get_height(w->image)), w->image);
         return;
@@ -114,7 +119,7 @@ static void draw_tile(struct ui_window *win, struct ui_widget *w, struct ui_rect
             long adv = ui_font_draw(win->font, tmp, 0, ui_font_ascent(win->font), initial,
                                     strlen(initial), 0xffffffffu);
             int gw = (int)(adv >> 6);
-            ui_draw_image(win->target, (struct ui_rect){ sq.x + 56 - gw * 3 / 2, sq.y + 56 - lh * 3 / 2,
+            ui_draw_image(win->target, (struct ui_rect){ sq.x + side / 2 - gw * 3 / 2, sq.y + side / 2 - lh * 3 / 2,
                                                          3 * 3 * lh, 3 * lh }, tmp);
             pixman_image_unref(tmp);
         }
@@ -149,25 +154,27 @@ static void draw_widget(struct ui_window *win, struct ui_widget *w)
         draw_field(win, w, r);
         break;
     case UI_ROLE_TOGGLE: {
-        struct ui_rect track = { r.x + r.w - 44, r.y + (r.h - 24) / 2, 44, 24 };
+        int tw = ui_px(win, 44), th = ui_px(win, 24), knob = ui_px(win, 20), in = (th - knob) / 2;
+        struct ui_rect track = { r.x + r.w - tw, r.y + (r.h - th) / 2, tw, th };
         text_at(win, w->label, r.x, r, off ? TEXT_DIM : TEXT);
         if (w->value)
-            ui_fill_gradient(win->target, track, 12, CYAN, VIOLET);
+            ui_fill_gradient(win->target, track, th / 2, CYAN, VIOLET);
         else
-            ui_fill_round_rect(win->target, track, 12, CONTROL_HI);
+            ui_fill_round_rect(win->target, track, th / 2, CONTROL_HI);
         if (st & UI_STATE_FOCUSED)
-            ui_stroke_round_rect(win->target, track, 12, 2, TEXT);
-        int kx = w->value ? track.x + 22 : track.x + 2;
-        ui_fill_round_rect(win->target, (struct ui_rect){ kx, track.y + 2, 20, 20 }, 10, TEXT);
+            ui_stroke_round_rect(win->target, track, th / 2, 2, TEXT);
+        int kx = w->value ? track.x + tw - knob - in : track.x + in;
+        ui_fill_round_rect(win->target, (struct ui_rect){ kx, track.y + in, knob, knob }, knob / 2, TEXT);
         break;
     }
     case UI_ROLE_SLIDER: {
-        int span = r.w - 16, range = w->max - w->min > 0 ? w->max - w->min : 1;
+        int k = ui_px(win, 16), t = ui_px(win, 4);
+        int span = r.w - k, range = w->max - w->min > 0 ? w->max - w->min : 1;
         int kx = r.x + (int)((long)(w->value - w->min) * span / range);
-        struct ui_rect track = { r.x + 8, r.y + r.h / 2 - 2, span, 4 };
-        ui_fill_round_rect(win->target, track, 2, CONTROL_HI);
-        ui_fill_gradient(win->target, (struct ui_rect){ track.x, track.y, kx - r.x, 4 }, 2, CYAN, VIOLET);
-        ui_fill_round_rect(win->target, (struct ui_rect){ kx, r.y + r.h / 2 - 8, 16, 16 }, 8,
+        struct ui_rect track = { r.x + k / 2, r.y + (r.h - t) / 2, span, t };
+        ui_fill_round_rect(win->target, track, t / 2, CONTROL_HI);
+        ui_fill_gradient(win->target, (struct ui_rect){ track.x, track.y, kx - r.x, t }, t / 2, CYAN, VIOLET);
+        ui_fill_round_rect(win->target, (struct ui_rect){ kx, r.y + (r.h - k) / 2, k, k }, k / 2,
                            (st & UI_STATE_FOCUSED) ? CYAN : TEXT);
         break;
     }
@@ -197,6 +204,23 @@ static void draw_widget(struct ui_window *win, struct ui_widget *w)
             ui_draw_image(win->target, ui_image_fit(r, pixman_image_get_width(w->image),
                                                    pixman_image_get_height(w->image)), w->image);
         break;
+    case UI_ROLE_MENU:
+    case UI_ROLE_MENUITEM:
+    case UI_ROLE_SEPARATOR:
+        ui_menu_draw(win, w, r);
+        break;
+    case UI_ROLE_TABS:
+    case UI_ROLE_CELL:
+        break;
+    case UI_ROLE_TAB:
+        ui_tab_draw(win, w, r);
+        break;
+    case UI_ROLE_TEXT_AREA:
+        ui_textarea_draw(win, w, r);
+        break;
+    case UI_ROLE_GRID:
+        ui_grid_draw(win, w, r);
+        break;
     }
 }
 
@@ -222,6 +246,7 @@ static void layout_if_needed(struct ui_window *win)
         return;
     ui_layout(&win->root.box, (struct ui_rect){ 0, 0, win->w, win->h });
     ui_dialog_layout(win);
+    ui_menu_layout(win);
     win->needs_layout = false;
     win->damage = (struct ui_rect){ 0, 0, win->w, win->h };
     win->damaged = true;
@@ -243,6 +268,13 @@ bool ui_window_paint(struct ui_window *win, struct ui_rect *damage)
         ui_fill_rect(win->target, win->damage, 0x99050810u);
         paint_tree(win, win->modal);
     }
+    if (win->menu && overlaps(win->menu->box.rect, win->damage)) {
+        /* A soft shadow below and right of the menu, then the menu. */
+        struct ui_rect m = win->menu->box.rect;
+        clip_to(win, (struct ui_rect){ 0, 0, win->w, win->h });
+        ui_fill_round_rect(win->target, (struct ui_rect){ m.x + 2, m.y + 4, m.w + 4, m.h + 4 }, 12, 0x50000000u);
+        paint_tree(win, win->menu);
+    }
     pixman_image_set_clip_region32(win->target, NULL);
     *damage = win->damage;
     win->damaged = false;
@@ -257,6 +289,9 @@ static const char *role_name(enum ui_role r)
         [UI_ROLE_TOGGLE] = "toggle", [UI_ROLE_SLIDER] = "slider", [UI_ROLE_LIST] = "list",
         [UI_ROLE_PROGRESS] = "progress", [UI_ROLE_TILE] = "tile",
         [UI_ROLE_DIALOG] = "dialog", [UI_ROLE_ROW] = "row", [UI_ROLE_IMAGE] = "image",
+        [UI_ROLE_MENU] = "menu", [UI_ROLE_MENUITEM] = "menuitem",
+        [UI_ROLE_SEPARATOR] = "separator", [UI_ROLE_TABS] = "tabs", [UI_ROLE_TAB] = "tab",
+        [UI_ROLE_TEXT_AREA] = "text_area", [UI_ROLE_GRID] = "grid", [UI_ROLE_CELL] = "cell",
     };
     return names[r];
 }
@@ -281,10 +316,21 @@ static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t a
     at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "%d %u %s ", depth,
                            w->id, role_name(w->role));
     at = put_quoted(buf, n, at, w->label);
-    if (w->role == UI_ROLE_TEXT_FIELD) {
+    if (w->role == UI_ROLE_TEXT_AREA && w->text.len > TREE_TEXT_MAX) {
+        /* A long text's head only: the rest of the tree must still fit. */
+        char cut[TREE_TEXT_MAX + 4];
+        size_t k = TREE_TEXT_MAX;
+        while (k && ((unsigned char)w->text.buf[k] & 0xc0) == 0x80)
+            k--;
+        memcpy(cut, w->text.buf, k);
+        memcpy(cut + k, "\xe2\x80\xa6", 4);
+        at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
+        at = put_quoted(buf, n, at, cut);
+    } else if (w->role == UI_ROLE_TEXT_FIELD || w->role == UI_ROLE_TEXT_AREA || w->role == UI_ROLE_MENUITEM) {
         at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
         at = put_quoted(buf, n, at, w->text.buf ? w->text.buf : "");
-    } else if (w->role == UI_ROLE_LIST && w->value >= 0 && w->value < w->nitems) {
+    } else if ((w->role == UI_ROLE_LIST || w->role == UI_ROLE_GRID) && w->value >= 0 &&
+               w->value < w->nitems) {
         at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, " value=");
         at = put_quoted(buf, n, at, w->items[w->value]);
     } else {
@@ -298,6 +344,8 @@ static size_t dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t a
     at += (size_t)snprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, "\n");
     if (w->role == UI_ROLE_LIST)
         at = ui_list_dump(w, depth + 1, buf, n, at, put_quoted);
+    if (w->role == UI_ROLE_GRID)
+        at = ui_grid_dump(w, depth + 1, buf, n, at, put_quoted);
     for (struct ui_box *c = w->box.first_child; c; c = c->next_sibling)
         at = dump((struct ui_widget *)c, depth + 1, buf, n, at);
     return at;
@@ -309,7 +357,8 @@ size_t ui_semantics(struct ui_window *win, char *buf, size_t n)
     if (n)
         buf[0] = 0;
     size_t at = dump(&win->root, 0, buf, n, 0);
-    return win->modal ? dump(win->modal, 1, buf, n, at) : at;
+    at = win->modal ? dump(win->modal, 1, buf, n, at) : at;
+    return win->menu ? dump(win->menu, 1, buf, n, at) : at;
 }
 
 bool ui_semantics_wanted(void)
