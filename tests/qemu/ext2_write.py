@@ -21,8 +21,11 @@ read-write mount is EINVAL with Linux's log line. Last, vdb is mounted again, on
 file written and sync(1)ed, one written with dd conv=fsync, and the guest ends
 with the mount still up (QEMU is killed): both files must be on the image and
 e2fsck -fn clean.
+Also: user/tests/readdir_pos.c on both rw mounts (a directory emptied while
+listed, telldir/seekdir after deletions).
 
-usage: ext2_write.py   tests: ext2w_user_tests, ext2w_mount_rw_logs,
+usage: ext2_write.py   tests: ext2w_user_tests, ext2w_readdir_positions,
+                        ext2w_mount_rw_logs,
                         ext2w_fsck_clean_1k, ext2w_fsck_clean_4k, ext2w_contents_1k,
                         ext2w_contents_4k, ext2w_busy_umount, ext2w_ro_mount_untouched,
                         ext2w_enospc_clean, ext2w_lying_bitmap_euclean,
@@ -74,6 +77,9 @@ def workload(mnt, prog):
     return [
         "echo ==work %s" % mnt,
         "OSC_FS_DIR=%s /usr/tests/%s | grep -v '^START\\|^PASS'" % (mnt, prog),
+        # Directory positions that survive deletions (user/tests/readdir_pos.c).
+        "OSC_FS_DIR=%s /usr/tests/readdir_pos.%s | grep -v '^START\\|^PASS'"
+        % (mnt, prog.split(".")[-1]),
         "mkdir %s" % w,
         "cp -r /bin /sbin /etc %s/ && echo cp=ok" % w,
         # Part of bin (the applet links a-c, busybox and one app) keeps the round
@@ -274,6 +280,10 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
               re.search(r"^ext2_write\.musl: 14 passed, 0 failed$", works, re.M) is not None
               and re.search(r"^ext2_write\.glibc: 14 passed, 0 failed$", works, re.M) is not None,
               "user/tests/ext2_write.c on the rw mounts", works[-3000:])
+    rep.check("ext2w_readdir_positions",
+              re.search(r"^readdir_pos\.musl: 3 passed, 0 failed$", works, re.M) is not None
+              and re.search(r"^readdir_pos\.glibc: 3 passed, 0 failed$", works, re.M) is not None,
+              "user/tests/readdir_pos.c on the rw mounts", works[-3000:])
     mounts = section(out, "mounts")
     rep.check("ext2w_mount_rw_logs",
               has("mount-a=0") and has("mount-b=0")

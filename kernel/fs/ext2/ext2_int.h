@@ -39,9 +39,8 @@ struct ext2_vnode {
     struct ext2_inode di;
     char *link;                         /* symlinks: the target, NUL-terminated */
     char *dname;                        /* directories: the name first found under parent */
-    /* Directories, under the fs's `ext2`: readdir's cursor (entry pos starts at
-     * byte off) and the name of the last non-directory entry it returned. */
-    uint64_t cur_pos, cur_off;
+    /* Directories, under the fs's `ext2`: the name of the last non-directory
+     * entry readdir returned. */
     char scratch[EXT2_NAME_LEN + 1];
     struct ext2_vnode *hnext;
 };

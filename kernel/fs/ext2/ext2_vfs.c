@@ -89,7 +89,6 @@ void ext2_icache_add(struct ext2_fs *fs, struct ext2_vnode *e, struct vnode *par
     v->fs = &fs->vfs;
     v->parent = S_ISDIR(v->mode) ? parent : NULL;
     vnode_init_lock(v);
-    e->cur_pos = 2;
     size_t h = e->di.ino % ICACHE_HASH;
     e->hnext = fs->icache[h];
     fs->icache[h] = e;
@@ -239,35 +238,28 @@ static bool dot_or_dotdot(const struct ext2_dirent *d)
     return d->name[0] == '.' && (d->name_len == 1 || (d->name_len == 2 && d->name[1] == '.'));
 }
 
+/* Positions are an entry's byte offset in the directory plus 2 (0 and 1 are the
+ * VFS's "." and ".."), as Linux's ext2 hands out offsets: a record keeps its
+ * offset while others are added (split from a record's slack) or removed (merged
+ * into the previous record), so a directory emptied while it is listed is listed
+ * whole, and a telldir value leads back to its entry. A position inside a record
+ * (a seek to a made-up value) leads to the next record. */
 static int ext2_readdir(struct vnode *dir, uint64_t *posp, const char **name, size_t *len,
                         struct vnode **out)
 {
-    uint64_t pos = *posp;               /* dense positions: *posp stays */
     struct ext2_fs *fs = fs_of(dir);
     struct ext2_vnode *e = ev_of(dir);
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_dirent d;
+    if (*posp < 2)
+        return -ENOENT;                 /* the VFS answers 0 and 1 itself */
     mutex_lock(&fs->lock);
-    uint64_t at = 2, off = 0;
-    if (pos >= e->cur_pos) {            /* go on from the last answer */
-        at = e->cur_pos;
-        off = e->cur_off;
-    }
+    uint64_t off = *posp - 2;
     int err;
-    for (;;) {
-        uint64_t before = off;
-        err = ext2_dir_next(&fs->sb, &io, &e->di, &off, &d);
-        if (err <= 0)
-            break;
-        if (dot_or_dotdot(&d))
-            continue;
-        if (at == pos) {
-            e->cur_pos = at;
-            e->cur_off = before;
-            break;
-        }
-        at++;
-    }
+    while ((err = ext2_dir_next(&fs->sb, &io, &e->di, &off, &d)) == 1 && dot_or_dotdot(&d))
+        ;
+    if (err == 1)
+        *posp = d.off + 2;
     int r = err < 0 ? err : -ENOENT;
     if (err == 1)
         r = check_loop(&io, dir, d.ino, d.type);
