@@ -258,11 +258,12 @@ static bool inside(struct vnode *root, struct vnode *d)
 
 static void mount_line(struct pbuf *b, const struct vfs_fs *fs, const char *path)
 {
-    pbuf_printf(b, "%s %s %s %s%s%s%s%s 0 0\n", fs->source ? fs->source : fs->type, path,
+    pbuf_printf(b, "%s %s %s %s%s%s%s%s%s 0 0\n", fs->source ? fs->source : fs->type, path,
                 fs->type, (fs->st_flags & VFS_ST_RDONLY) ? "ro" : "rw",
                 (fs->st_flags & VFS_ST_NOSUID) ? ",nosuid" : "",
                 (fs->st_flags & VFS_ST_NODEV) ? ",nodev" : "",
                 (fs->st_flags & VFS_ST_NOEXEC) ? ",noexec" : "",
+                (fs->st_flags & VFS_ST_NOATIME) ? ",noatime" : "",
                 (fs->st_flags & VFS_ST_RELATIME) ? ",relatime" : "");
 }
 

@@ -365,14 +365,15 @@ static void free_fs(struct ext2_fs *fs)
 }
 
 /* A read-write mount's end: everything written back and the superblock's state
- * as it was found (clean, when it was). */
-static void close_rw(struct ext2_fs *fs)
+ * as it was found (clean, when it was). 0 or the error of the write-back. */
+static int close_rw(struct ext2_fs *fs)
 {
     if (!fs->rw)
-        return;
+        return 0;
     mutex_lock(&fs->lock);
-    ext2_sync_locked(fs, fs->mount_state, true);
+    int err = ext2_sync_locked(fs, fs->mount_state, true);
     mutex_unlock(&fs->lock);
+    return err;
 }
 
 /* Makes the mount read-write: refused for a read-only device and for features
@@ -439,6 +440,41 @@ static int ext2_unmount(struct vfs_fs *vfs)
     return 0;
 }
 
+/* mount -o remount (caller holds `vfs` exclusive, so no open counts a writer
+ * meanwhile). Read-only, as Linux's: EBUSY while a file is open for writing or
+ * a deleted file is still open (its blocks are freed at its last close); else
+ * everything is written back and the superblock gets the state found at mount
+ * (clean) before writes answer EROFS. Read-write: as at mount (open_rw). The
+ * other flags change at once. */
+static int ext2_remount(struct vfs_fs *vfs, uint32_t st_flags)
+{
+    struct ext2_fs *fs = container_of(vfs, struct ext2_fs, vfs);
+    bool ro = st_flags & VFS_ST_RDONLY;
+    int err = 0;
+    if (ro && fs->rw) {
+        if (__atomic_load_n(&vfs->writers, __ATOMIC_RELAXED) > 0)
+            return -EBUSY;
+        mutex_lock(&fs->lock);
+        for (size_t h = 0; h < ICACHE_HASH && !err; h++)
+            for (struct ext2_vnode *e = fs->icache[h]; e && !err; e = e->hnext)
+                if (e->v.nlink == 0)
+                    err = -EBUSY;
+        mutex_unlock(&fs->lock);
+        if (!err)
+            err = close_rw(fs);
+        if (!err)
+            fs->rw = false;
+    } else if (!ro && !fs->rw) {
+        err = open_rw(fs);
+    }
+    if (err)
+        return err;
+    if (ro != !!(vfs->st_flags & VFS_ST_RDONLY))
+        log_info("%s: remounted %s", fs->source, ro ? "read-only" : "read-write");
+    vfs->st_flags = st_flags;
+    return 0;
+}
+
 int ext2_mount(struct blkdev *dev, uint32_t st_flags, struct vfs_fs **out)
 {
     struct ext2_fs *fs = kzalloc(sizeof(*fs));
@@ -476,6 +512,7 @@ int ext2_mount(struct blkdev *dev, uint32_t st_flags, struct vfs_fs **out)
     fs->vfs.shared_walk = true;         /* lookups fill the inode cache under `ext2` */
     fs->vfs.statfs = ext2_statfs;
     fs->vfs.unmount = ext2_unmount;
+    fs->vfs.remount = ext2_remount;
     fs->vfs.sync = ext2_sync;
     fs->vfs.dev = VFS_MKDEV(dev->major, dev->minor);
     fs->vfs.source = fs->source;
