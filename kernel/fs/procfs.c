@@ -585,40 +585,40 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
 /* /proc/sys/vm/drop_caches: writing 1 or 3 (Linux: 1 page cache, 2 dentries and
  * inodes, 3 both, bit 2 only silences Linux's log line) drops the buffer cache's
  * clean unheld blocks, so the next reads go to the disk; dirty data stays (sync
- * first to drop it too). Reading is EINVAL, as on Linux (the file is 0200). */
+ * first to drop it too). As on Linux, a decimal number with blanks around it
+ * (1-4, as Linux 6.1 checks) and write-only even for root. */
+static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
 static ssize_t drop_caches_write(struct file *f, const void *buf, size_t n)
 {
     (void)f;
+    if (n == 0)
+        return 0;
     char text[16];
     size_t len = MIN(n, sizeof(text) - 1);
     memcpy(text, buf, len);
-    text[len] = 0;
+    size_t i = 0, digits = 0;
     int v = 0;
-    size_t i = 0;
-    for (; i < len && text[i] >= '0' && text[i] <= '9' && v < 100; i++)
-        v = v * 10 + (text[i] - '0');
-    while (i < len && (text[i] == '\n' || text[i] == ' '))
+    while (i < len && blank(text[i]))
         i++;
-    if (i == 0 || i != len || n > len || v < 1 || v > 4)
+    for (; i < len && text[i] >= '0' && text[i] <= '9' && v < 100; i++, digits++)
+        v = v * 10 + (text[i] - '0');
+    while (i < len && blank(text[i]))
+        i++;
+    if (digits == 0 || i != len || n > len || v < 1 || v > 4)
         return -EINVAL;
     if (v & 1)
         bcache_drop_clean();
     return (ssize_t)n;
 }
 
-static ssize_t drop_caches_read(struct file *f, void *buf, size_t n)
-{
-    (void)f; (void)buf; (void)n;
-    return -EINVAL;
-}
-
-static const struct file_ops drop_caches_ops = {
-    .read = drop_caches_read, .write = drop_caches_write, .seekable = true,
-};
+static const struct file_ops drop_caches_ops = { .write = drop_caches_write, .seekable = true };
 
 static int procfs_open(struct vnode *v, struct file *f)
 {
     if (pnode_of(v)->kind == K_DROP_CACHES) {
+        if ((f->flags & O_ACCMODE) != O_WRONLY)
+            return -EACCES;             /* Linux's sysctl: 0200 binds root too */
         f->ops = &drop_caches_ops;
         return 0;
     }
