@@ -365,15 +365,14 @@ static void free_fs(struct ext2_fs *fs)
 }
 
 /* A read-write mount's end: everything written back and the superblock's state
- * as it was found (clean, when it was). 0 or the error of the write-back. */
-static int close_rw(struct ext2_fs *fs)
+ * as it was found (clean, when it was). */
+static void close_rw(struct ext2_fs *fs)
 {
     if (!fs->rw)
-        return 0;
+        return;
     mutex_lock(&fs->lock);
-    int err = ext2_sync_locked(fs, fs->mount_state, true);
+    ext2_sync_locked(fs, fs->mount_state, true);
     mutex_unlock(&fs->lock);
-    return err;
 }
 
 /* Makes the mount read-write: refused for a read-only device and for features
@@ -459,11 +458,11 @@ static int ext2_remount(struct vfs_fs *vfs, uint32_t st_flags)
             for (struct ext2_vnode *e = fs->icache[h]; e && !err; e = e->hnext)
                 if (e->v.nlink == 0)
                     err = -EBUSY;
+        if (!err)                       /* as close_rw, but rw drops under the lock */
+            err = ext2_sync_locked(fs, fs->mount_state, true);
+        if (!err)
+            fs->rw = false;             /* the flusher's next sync writes nothing */
         mutex_unlock(&fs->lock);
-        if (!err)
-            err = close_rw(fs);
-        if (!err)
-            fs->rw = false;
     } else if (!ro && !fs->rw) {
         err = open_rw(fs);
     }
