@@ -19,7 +19,7 @@ struct ext2_fs {
     struct ext2_group *groups;
     /* Rank 26 (`ext2`, docs/locking.md): the inode cache, every cached inode's
      * disk fields (di), the group descriptors, the superblock counts, every
-     * directory's readdir cursor and name scratch, and the blocks of this
+     * directory's readdir name scratch, and the blocks of this
      * filesystem while they change; held across the block I/O an operation makes
      * (takes `bcache`). Taken inside `vfs` (shared or exclusive) and `vnode`. */
     struct mutex lock;
