@@ -189,7 +189,8 @@ def linux_kernel():
     tmp = tempfile.mkdtemp(prefix="bench-deb-", dir=OUT)
     try:
         deb = download_kernel_deb(tmp)
-        # Only the kernel image: the modules (hundreds of MiB) are not needed.
+        # Only the kernel image here: of the modules (hundreds of MiB) the storage
+        # group needs a few, which linux_modules() unpacks.
         sh(["sh", "-c", "dpkg-deb --fsys-tarfile %s | tar -x --wildcards './boot/vmlinuz-*'" % deb],
            cwd=tmp)
         name = [f for f in os.listdir(os.path.join(tmp, "boot")) if f.startswith("vmlinuz-")][0]
