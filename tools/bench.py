@@ -17,6 +17,14 @@ and a busybox initramfs whose /init mounts proc, sys, devtmpfs and tmpfs, prints
 Boot time is QEMU start -> the first "[init] " line on the serial port, i.e. the
 first line the init program prints, on both systems.
 
+Storage: both machines get a virtio-blk disk, each boot its own fresh copy of one
+ext2 image made here with Debian's mke2fs (256 MiB, 4 KiB blocks,
+build/bench/storage.img); the benchmark's "storage" group mounts it read-write.
+Debian's kernel has virtio-pci, virtio-blk and ext4 (which mounts ext2) as modules:
+they and their dependencies (the .modinfo "depends=" of each) are unpacked from the
+same linux-image package into build/bench/linux/modules-<version>/ and the Linux
+init insmods them before the benchmark.
+
 usage: tools/bench.py [--quick] [--rounds N] [--smp LIST] [--linux-only]
   --quick       one round, small counts: proves every figure is produced on both
                 systems (make test's smoke test); never judges the numbers.
@@ -107,7 +115,19 @@ FIGURES = [
     ("udp_lo_rtt_ns", "UDP round trip over 127.0.0.1, 1 byte, 2 processes", "ns"),
     ("tcp_lo_us_per_mib", "TCP over 127.0.0.1, 32 MiB stream (2 quick), per MiB", "us"),
     ("epoll_eventfd_rtt_ns", "eventfd ping-pong, 2 threads in epoll_wait (round trip)", "ns"),
+    # The storage group: ext2 on a virtio-blk disk (user/bench/bench_storage.c).
+    ("storage_seq_write_us_per_mib", "ext2 on virtio-blk: write 64 MiB (4 quick) + fsync, per MiB", "us"),
+    ("storage_seq_read_us_per_mib", "ext2: read it back after drop_caches, per MiB", "us"),
+    ("storage_rand_read_us", "ext2: random 4 KiB pread, 2000 (200 quick) after drop_caches", "us"),
+    ("storage_create_us", "ext2: create + write 1 KiB + close, 1000 files (100 quick), per file", "us"),
+    ("storage_unlink_us", "ext2: unlink those files, per file", "us"),
+    ("storage_fsync_us", "ext2: append 4 KiB + fsync, median latency", "us"),
 ]
+STORAGE_IMG = os.path.join(OUT, "storage.img")
+STORAGE_MIB = 256
+# Debian's kernel builds these as modules; ext4 mounts ext2 (CONFIG_EXT4_USE_FOR_EXT2) and
+# wants a crc32c at mount.
+LINUX_MODULES = ["virtio_pci", "virtio_blk", "crc32c_generic", "ext4"]
 BENCH_LINE = re.compile(r"^BENCH (\S+) ([0-9.]+) (\S+)\s*$", re.M)
 ERROR_LINE = re.compile(r"^BENCH_ERROR .*$", re.M)
 
@@ -139,10 +159,25 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
+for m in $(cat /etc/modules); do insmod /lib/modules/$m.ko || echo "[init] insmod $m failed"; done
 /bin/bench $(cat /etc/bench.args)
 echo "[init] bench exit $?"
 poweroff -f
 """
+
+
+def download_kernel_deb(tmp, pkg=None):
+    """apt-get download of Debian's linux-image package (the current one of
+    linux-image-amd64 unless pkg names it) into tmp; returns the .deb's name."""
+    if pkg is None:
+        deps = sh(["apt-cache", "depends", "linux-image-amd64"])
+        m = re.search(r"Depends: (linux-image-[0-9][^\s]*-amd64)\s", deps)
+        if not m:
+            raise NotRunnable("apt-cache knows no linux-image-amd64 (run apt-get update)")
+        pkg = m.group(1)
+    log("downloading %s (apt-get download; the host's /boot is left alone)" % pkg)
+    sh(["apt-get", "download", pkg], cwd=tmp)
+    return [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
 
 
 def linux_kernel():
@@ -151,17 +186,11 @@ def linux_kernel():
     have = sorted(f for f in os.listdir(LINUX_DIR) if f.startswith("vmlinuz-"))
     if have:
         return os.path.join(LINUX_DIR, have[-1])
-    deps = sh(["apt-cache", "depends", "linux-image-amd64"])
-    m = re.search(r"Depends: (linux-image-[0-9][^\s]*-amd64)\s", deps)
-    if not m:
-        raise NotRunnable("apt-cache knows no linux-image-amd64 (run apt-get update)")
-    pkg = m.group(1)
-    log("downloading %s (apt-get download; the host's /boot is left alone)" % pkg)
     tmp = tempfile.mkdtemp(prefix="bench-deb-", dir=OUT)
     try:
-        sh(["apt-get", "download", pkg], cwd=tmp)
-        deb = [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
-        # Only the kernel image: the modules (hundreds of MiB) are not needed.
+        deb = download_kernel_deb(tmp)
+        # Only the kernel image here: of the modules (hundreds of MiB) the storage
+        # group needs a few, which linux_modules() unpacks.
         sh(["sh", "-c", "dpkg-deb --fsys-tarfile %s | tar -x --wildcards './boot/vmlinuz-*'" % deb],
            cwd=tmp)
         name = [f for f in os.listdir(os.path.join(tmp, "boot")) if f.startswith("vmlinuz-")][0]
@@ -169,6 +198,62 @@ def linux_kernel():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return os.path.join(LINUX_DIR, name)
+
+
+def linux_modules():
+    """The modules of LINUX_MODULES and their dependencies, in load order (a
+    module after what it depends on): [(name, path)], unpacked once from the
+    package of linux_kernel()'s version into LINUX_DIR/modules-<version>/."""
+    version = os.path.basename(linux_kernel())[len("vmlinuz-"):]
+    mdir = os.path.join(LINUX_DIR, "modules-" + version)
+    order_file = os.path.join(mdir, "order")
+    if not os.path.exists(order_file):
+        tmp = tempfile.mkdtemp(prefix="bench-deb-", dir=OUT)
+        try:
+            deb = download_kernel_deb(tmp, "linux-image-" + version)
+            paths = {}          # module name -> its path in the package
+            for line in sh(["dpkg-deb", "-c", os.path.join(tmp, deb)]).splitlines():
+                path = line.split()[-1]
+                if path.endswith(".ko"):
+                    paths[os.path.basename(path)[:-3].replace("-", "_")] = path
+            os.makedirs(mdir, exist_ok=True)
+            order, want, deps = [], list(LINUX_MODULES), {}
+            while want:             # unpack what is wanted, read its depends=, repeat
+                missing = [n for n in want if n not in paths]
+                if missing:
+                    raise NotRunnable("the kernel package has no module %s" % ", ".join(missing))
+                sh(["sh", "-c", "dpkg-deb --fsys-tarfile %s | tar -x %s" % (
+                    deb, " ".join(paths[n] for n in want))], cwd=tmp)
+                new = []
+                for n in want:
+                    with open(os.path.join(tmp, paths[n]), "rb") as f:
+                        m = re.search(rb"\0depends=([^\0]*)\0", f.read())
+                    deps[n] = [d.replace("-", "_") for d in
+                               (m.group(1).decode().split(",") if m and m.group(1) else [])]
+                    shutil.copy(os.path.join(tmp, paths[n]), os.path.join(mdir, n + ".ko"))
+                    new += [d for d in deps[n] if d not in deps and d not in new]
+                want = new
+            def visit(n):
+                if n not in order:
+                    for d in deps[n]:
+                        visit(d)
+                    order.append(n)
+            for n in LINUX_MODULES:
+                visit(n)
+            with open(order_file, "w") as f:
+                f.write("\n".join(order) + "\n")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    with open(order_file) as f:
+        return [(n, os.path.join(mdir, n + ".ko")) for n in f.read().split()]
+
+
+def storage_image():
+    """build/bench/storage.img: the one ext2 image every boot gets a copy of."""
+    if os.path.exists(STORAGE_IMG):
+        os.unlink(STORAGE_IMG)
+    mke2fs = shutil.which("mke2fs") or "/usr/sbin/mke2fs"
+    sh([mke2fs, "-q", "-F", "-t", "ext2", "-b", "4096", STORAGE_IMG, "%dM" % STORAGE_MIB])
 
 
 def linux_iso(mode):
@@ -191,6 +276,12 @@ def linux_iso(mode):
                   "file /bin/busybox 0755 %s" % busybox,
                   "file /bin/bench 0755 %s" % BENCH_BIN,
                   "file /bin/nop 0755 %s" % NOP_BIN]
+        modules = linux_modules()
+        with open(os.path.join(stage, "modules"), "w") as f:
+            f.write("\n".join(n for n, _p in modules) + "\n")
+        lines += ["dir /lib 0755", "dir /lib/modules 0755",
+                  "file /etc/modules 0644 %s" % os.path.join(stage, "modules")]
+        lines += ["file /lib/modules/%s.ko 0644 %s" % (n, p) for n, p in modules]
         for path in sh([busybox, "--list-full"]).split():
             if path not in ("bin/busybox", "linuxrc"):
                 lines.append("slink /%s 0777 /bin/busybox" % path)
@@ -251,13 +342,15 @@ def oscortex_iso(mode):
 # ---------------------------------------------------------------------------------
 # One run: boot, wait for BENCH_END, parse.
 
-def boot_and_watch(iso, mode, log_path, cpus):
+def boot_and_watch(iso, mode, log_path, cpus, disk):
     """Boots `iso` on MACHINE and follows the serial line until the benchmark ends
     (BENCH_END), init reports the command's exit, the kernel panics, QEMU exits, or
     a limit passes: BOOT_LIMIT to reach BENCH_START, FIGURE_LIMIT between figures
     (from QEMU start until the first),
     RUN_TIMEOUT in all. Returns (text, seconds to BOOT_MARKER or None, why it ended)."""
     cmd = qemu_run.base_command(iso, machine_args=machine(cpus)) + [
+        "-drive", "file=%s,if=none,id=benchdisk,format=raw" % disk,
+        "-device", "virtio-blk-pci,drive=benchdisk",
         "-display", "none", "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0"]
     cleaner = qemu_run._Cleaner()
     text, boot, ended = "", None, None
@@ -313,7 +406,12 @@ def boot_and_watch(iso, mode, log_path, cpus):
 
 def run_once(system, iso, mode, round_no, cpus):
     path = os.path.join(OUT, "%s-smp%d-round%d.log" % (system, cpus, round_no))
-    text, boot, ended = boot_and_watch(iso, mode, path, cpus)
+    disk = os.path.join(OUT, "disk-%s.img" % system)     # a fresh copy per boot
+    sh(["cp", "--sparse=always", STORAGE_IMG, disk])
+    try:
+        text, boot, ended = boot_and_watch(iso, mode, path, cpus, disk)
+    finally:
+        os.unlink(disk)
     figures = {}
     for key, value, _unit in BENCH_LINE.findall(text):
         figures[key] = float(value)
@@ -460,6 +558,7 @@ def main():
         return 1
     systems = ["linux"] if args.linux_only else ["oscortex", "linux"]
     isos = {}
+    storage_image()
     try:
         for s in systems:     # OSCortex first: fail fast when it cannot run yet
             isos[s] = oscortex_iso(mode) if s == "oscortex" else linux_iso(mode)

@@ -62,6 +62,8 @@ void file_put(struct file *f)
         vfs_unlock();
     }
     locks_release_hook(f);
+    if (f->writer)
+        __atomic_sub_fetch(&f->vnode->fs->writers, 1, __ATOMIC_RELAXED);
     if (f->ops && f->ops->release)
         f->ops->release(f);
     vnode_put(f->notify_dir);

@@ -1,7 +1,8 @@
 /* mount(2) and umount2(2): a block device's filesystem (ext2) on a
- * directory, and off again; MS_MOVE moves a mount (switch_root). Bind mounts,
- * remounts and propagation flags are not supported (-EINVAL); the kernel's own
- * mounts (/dev, /proc, ...) cannot be unmounted. */
+ * directory, and off again; MS_MOVE moves a mount (switch_root); MS_REMOUNT
+ * changes a mount's flags (ext2: read-only <-> read-write too). Bind mounts and
+ * propagation flags are not supported (-EINVAL); the kernel's own mounts (/dev,
+ * /proc, ...) cannot be unmounted. */
 
 #include <osc/block.h>
 #include <osc/errno.h>
@@ -80,6 +81,23 @@ static long find_blkdev(const struct vfs_ctx *c, const char *path, struct blkdev
     return err;
 }
 
+/* The statfs ST_* flags of MS_* mount flags. */
+static uint32_t st_of(uint32_t flags)
+{
+    uint32_t st = (flags & MS_RDONLY) ? VFS_ST_RDONLY : 0;
+    if (flags & MS_NOSUID)
+        st |= VFS_ST_NOSUID;
+    if (flags & MS_NODEV)
+        st |= VFS_ST_NODEV;
+    if (flags & MS_NOEXEC)
+        st |= VFS_ST_NOEXEC;
+    if (flags & MS_NOATIME)
+        st |= VFS_ST_NOATIME;
+    else if (!(flags & MS_STRICTATIME))
+        st |= VFS_ST_RELATIME;          /* Linux's default */
+    return st;
+}
+
 static long do_mount(const struct vfs_ctx *c, const char *source, const char *target,
                      const char *type, uint32_t flags)
 {
@@ -97,17 +115,8 @@ static long do_mount(const struct vfs_ctx *c, const char *source, const char *ta
     err = find_blkdev(c, source, &b);
     if (err)
         return err;
-    uint32_t st = (flags & MS_RDONLY) ? VFS_ST_RDONLY : 0;
-    if (flags & MS_NOSUID)
-        st |= VFS_ST_NOSUID;
-    if (flags & MS_NODEV)
-        st |= VFS_ST_NODEV;
-    if (flags & MS_NOEXEC)
-        st |= VFS_ST_NOEXEC;
-    if (!(flags & (MS_NOATIME | MS_STRICTATIME)))
-        st |= VFS_ST_RELATIME;          /* Linux's default */
     struct vfs_fs *fs;
-    err = ext2_mount(b, st, &fs);
+    err = ext2_mount(b, st_of(flags), &fs);
     if (err)
         return err;
     err = vfs_mount_ctx(c, target, fs);
@@ -127,10 +136,17 @@ SYSCALL(mount)
     uint32_t flags = (uint32_t)args->a[3];
     if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
         flags &= ~MS_MGC_MSK;
-    if (flags & (MS_REMOUNT | MS_BIND | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))
+    if (flags & (MS_BIND | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))
         return -EINVAL;
     char *source = NULL, *target = NULL, *type = NULL;
     long err = fetch(args->a[1], VFS_PATH_MAX, &target);
+    if (flags & MS_REMOUNT) {           /* source, type and data are ignored, as on Linux */
+        if (!err)
+            err = vfs_remount(&c, target, st_of(flags),
+                              !(flags & (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)));
+        kfree(target);
+        return err;
+    }
     if (flags & MS_MOVE) {              /* type and data are ignored, as on Linux */
         if (!err)
             err = args->a[0] ? fetch(args->a[0], VFS_PATH_MAX, &source) : -EFAULT;

@@ -23,7 +23,7 @@ enum {
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
     K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES, K_PID_MOUNTS,
-    K_FILESYSTEMS,
+    K_FILESYSTEMS, K_SYS, K_SYS_VM, K_DROP_CACHES,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -44,6 +44,7 @@ static const struct pent root_ents[] = {
     { "partitions", K_PARTITIONS, S_IFREG | 0444 },
     { "filesystems", K_FILESYSTEMS, S_IFREG | 0444 },
     { "bus", K_BUS, S_IFDIR | 0555 },
+    { "sys", K_SYS, S_IFDIR | 0555 },
 };
 
 static const struct pent sysvipc_ents[] = {
@@ -53,6 +54,8 @@ static const struct pent sysvipc_ents[] = {
 };
 static const struct pent bus_ents[] = { { "input", K_BUS_INPUT, S_IFDIR | 0555 } };
 static const struct pent bus_input_ents[] = { { "devices", K_INPUT_DEVICES, S_IFREG | 0444 } };
+static const struct pent sys_ents[] = { { "vm", K_SYS_VM, S_IFDIR | 0555 } };
+static const struct pent sys_vm_ents[] = { { "drop_caches", K_DROP_CACHES, S_IFREG | 0200 } };
 
 /* Fixed directories below the root: their kind, entries and first inode number. */
 static const struct subdir {
@@ -64,6 +67,8 @@ static const struct subdir {
     { K_SYSVIPC, sysvipc_ents, ARRAY_SIZE(sysvipc_ents), 0x300000000ull },
     { K_BUS, bus_ents, ARRAY_SIZE(bus_ents), 0x300000010ull },
     { K_BUS_INPUT, bus_input_ents, ARRAY_SIZE(bus_input_ents), 0x300000020ull },
+    { K_SYS, sys_ents, ARRAY_SIZE(sys_ents), 0x300000030ull },
+    { K_SYS_VM, sys_vm_ents, ARRAY_SIZE(sys_vm_ents), 0x300000040ull },
 };
 
 static const struct subdir *subdir_of(int kind)
@@ -253,11 +258,12 @@ static bool inside(struct vnode *root, struct vnode *d)
 
 static void mount_line(struct pbuf *b, const struct vfs_fs *fs, const char *path)
 {
-    pbuf_printf(b, "%s %s %s %s%s%s%s%s 0 0\n", fs->source ? fs->source : fs->type, path,
+    pbuf_printf(b, "%s %s %s %s%s%s%s%s%s 0 0\n", fs->source ? fs->source : fs->type, path,
                 fs->type, (fs->st_flags & VFS_ST_RDONLY) ? "ro" : "rw",
                 (fs->st_flags & VFS_ST_NOSUID) ? ",nosuid" : "",
                 (fs->st_flags & VFS_ST_NODEV) ? ",nodev" : "",
                 (fs->st_flags & VFS_ST_NOEXEC) ? ",noexec" : "",
+                (fs->st_flags & VFS_ST_NOATIME) ? ",noatime" : "",
                 (fs->st_flags & VFS_ST_RELATIME) ? ",relatime" : "");
 }
 
@@ -576,10 +582,56 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     }
 }
 
+/* /proc/sys/vm/drop_caches: writing 1 or 3 (Linux: 1 page cache, 2 dentries and
+ * inodes, 3 both, bit 2 only silences Linux's log line) drops the buffer cache's
+ * clean unheld blocks, so the next reads go to the disk; dirty data stays (sync
+ * first to drop it too). As on Linux, a decimal number with blanks around it
+ * (1-4, as Linux 6.1 checks) and write-only even for root. */
+static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+static ssize_t drop_caches_write(struct file *f, const void *buf, size_t n)
+{
+    (void)f;
+    if (n == 0)
+        return 0;
+    char text[16];
+    size_t len = MIN(n, sizeof(text) - 1);
+    memcpy(text, buf, len);
+    size_t i = 0, digits = 0;
+    int v = 0;
+    while (i < len && blank(text[i]))
+        i++;
+    for (; i < len && text[i] >= '0' && text[i] <= '9' && v < 100; i++, digits++)
+        v = v * 10 + (text[i] - '0');
+    while (i < len && blank(text[i]))
+        i++;
+    if (digits == 0 || i != len || n > len || v < 1 || v > 4)
+        return -EINVAL;
+    if (v & 1)
+        bcache_drop_clean();
+    return (ssize_t)n;
+}
+
+static const struct file_ops drop_caches_ops = { .write = drop_caches_write, .seekable = true };
+
 static int procfs_open(struct vnode *v, struct file *f)
 {
-    (void)v;
+    if (pnode_of(v)->kind == K_DROP_CACHES) {
+        if ((f->flags & O_ACCMODE) != O_WRONLY)
+            return -EACCES;             /* Linux's sysctl: 0200 binds root too */
+        f->ops = &drop_caches_ops;
+        return 0;
+    }
     return pseudofs_open(f, procfs_gen);
+}
+
+/* O_TRUNC (a shell's "echo 3 >") is ignored on the one writable file, as on
+ * Linux's /proc/sys; every other file is read-only. */
+static int procfs_truncate(struct vnode *v, uint64_t size)
+{
+    if (pnode_of(v)->kind == K_DROP_CACHES)
+        return 0;
+    return pseudofs_truncate(v, size);
 }
 
 /* ---- the namespace (all under `vfs`) ---- */
@@ -868,7 +920,7 @@ static const struct vnode_ops procfs_ops = {
     .lookup = procfs_lookup, .create = pseudofs_create, .link = pseudofs_link,
     .unlink = pseudofs_unlink, .rename = pseudofs_rename, .readdir = procfs_readdir,
     .dir_empty = pseudofs_dir_empty, .read = pseudofs_read, .write = pseudofs_write,
-    .truncate = pseudofs_truncate, .readlink = procfs_readlink, .open = procfs_open,
+    .truncate = procfs_truncate, .readlink = procfs_readlink, .open = procfs_open,
     .magic_link = procfs_magic_link,
 };
 

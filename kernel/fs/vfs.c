@@ -786,6 +786,8 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
         if (flags & O_TRUNC)
             mask |= MAY_WRITE;
         err = (flags & VFS_O_EXEC) && !S_ISREG(v->mode) ? -EACCES : vfs_permission(c, v, mask);
+        if (!err && (flags & VFS_O_EXEC) && v->fs && (v->fs->st_flags & VFS_ST_NOEXEC))
+            err = -EACCES;              /* a noexec mount, as Linux's execve */
         if (err)
             goto out;
     }
@@ -805,6 +807,10 @@ static int open_mode(const struct vfs_ctx *c, struct vnode *at, const char *path
                                 (uint32_t)flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC | VFS_O_EXEC));
     if (!f)
         goto out;
+    if (S_ISREG(v->mode) && acc != O_RDONLY && !(flags & O_PATH) && v->fs) {
+        f->writer = true;               /* a remount read-only waits for it */
+        __atomic_add_fetch(&v->fs->writers, 1, __ATOMIC_RELAXED);
+    }
     if (S_ISREG(v->mode))
         f->path = open_path_locked(c, at, path);
     if (ndir && notify_active() && (f->notify_name = kmalloc(nlen + 1))) {

@@ -74,6 +74,26 @@ int vfs_umount(const struct vfs_ctx *c, const char *path, int flags)
     return err;
 }
 
+int vfs_remount(const struct vfs_ctx *c, const char *path, uint32_t st_flags, bool keep_atime)
+{
+    vfs_lock();                         /* exclusive: no open counts a writer meanwhile */
+    struct vnode *v;
+    int err = vfs_lookup_locked(c, NULL, path, VFS_FOLLOW, &v);
+    struct vfs_fs *fs = err ? NULL : v->fs;
+    if (!err && v != fs->root)
+        err = -EINVAL;                  /* not a mount point */
+    uint32_t atime = VFS_ST_NOATIME | VFS_ST_RELATIME;
+    if (!err && keep_atime)
+        st_flags = (st_flags & ~atime) | (fs->st_flags & atime);
+    if (!err && fs->remount)
+        err = fs->remount(fs, st_flags);
+    else if (!err && ((fs->st_flags ^ st_flags) & VFS_ST_RDONLY))
+        err = -EINVAL;                  /* the kernel's own mounts stay as they are */
+    else if (!err)
+        fs->st_flags = st_flags;
+    vfs_unlock();
+    return err;
+}
 
 int vfs_mount_move(const struct vfs_ctx *c, const char *from, const char *to)
 {

@@ -181,3 +181,29 @@ TEST(dirty_buffers_are_written_on_sync_and_before_eviction_never_dropped)
     bcache_forget(&disk_a);
     CHECK_EQ(bcache_bytes(), 0);
 }
+
+TEST(drop_clean_frees_clean_unheld_buffers_of_every_device_and_keeps_the_rest)
+{
+    bcache_init();
+    bcache_put(bcache_get(&disk_a, 20, 4096));           /* clean, unheld: dropped */
+    bcache_put(bcache_get(&disk_b, 21, 1024));           /* another device: too */
+    struct bbuf *held = bcache_get(&disk_a, 22, 4096);   /* held: kept */
+    struct bbuf *d = bcache_get(&disk_a, 23, 4096);      /* dirty: kept, not written */
+    d->data[0] = 0x5A;
+    bcache_dirty(d);
+    bcache_put(d);
+    long w0 = writes;
+    CHECK_EQ(bcache_drop_clean(), 4096 + 1024);
+    CHECK_EQ(writes - w0, 0);
+    CHECK_EQ(bcache_bytes(), 2 * 4096);
+    long r0 = reads;
+    bcache_put(bcache_get(&disk_a, 20, 4096));           /* gone: read again */
+    CHECK_EQ(reads - r0, 1);
+    d = bcache_get(&disk_a, 23, 4096);                   /* still cached, still dirty */
+    CHECK(reads - r0 == 1 && d->data[0] == 0x5A && d->dirty);
+    bcache_put(d);
+    bcache_put(held);
+    bcache_forget(&disk_a);
+    bcache_forget(&disk_b);
+    CHECK_EQ(bcache_bytes(), 0);
+}

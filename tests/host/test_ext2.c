@@ -130,6 +130,18 @@ static int compare_tree(struct memfs *m, const char *tree, const char *rel, uint
     int r;
     long here = 0;
     while ((r = ext2_dir_next(&m->sb, &m->io, &dir, &pos, &d)) == 1) {
+        /* off is where the record starts: a walk from there finds it again, and
+         * one from a byte later (inside the record) finds the records after it
+         * (readdir positions are these offsets). */
+        struct ext2_dirent e;
+        uint64_t again = d.off, inside = d.off + 1;
+        if (ext2_dir_next(&m->sb, &m->io, &dir, &again, &e) != 1 || e.off != d.off ||
+            again != pos || strcmp(e.name, d.name) != 0 ||
+            (ext2_dir_next(&m->sb, &m->io, &dir, &inside, &e) == 1 && e.off < pos)) {
+            fprintf(stderr, "  %s/%s: record offset %llu does not lead back to it\n", rel, d.name,
+                    (unsigned long long)d.off);
+            bad++;
+        }
         if (!strcmp(d.name, ".") || !strcmp(d.name, "..") || !strcmp(d.name, "lost+found"))
             continue;
         here++;

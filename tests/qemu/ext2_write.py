@@ -21,8 +21,12 @@ read-write mount is EINVAL with Linux's log line. Last, vdb is mounted again, on
 file written and sync(1)ed, one written with dd conv=fsync, and the guest ends
 with the mount still up (QEMU is killed): both files must be on the image and
 e2fsck -fn clean.
+Also: user/tests/readdir_pos.c on both rw mounts (a directory emptied while
+listed, telldir/seekdir after deletions), and MS_REMOUNT on vdb (user/tests/
+remount.c, busybox mount -o remount,ro and remount,rw) before it is filled.
 
-usage: ext2_write.py   tests: ext2w_user_tests, ext2w_mount_rw_logs,
+usage: ext2_write.py   tests: ext2w_user_tests, ext2w_readdir_positions, ext2w_remount,
+                        ext2w_mount_rw_logs,
                         ext2w_fsck_clean_1k, ext2w_fsck_clean_4k, ext2w_contents_1k,
                         ext2w_contents_4k, ext2w_busy_umount, ext2w_ro_mount_untouched,
                         ext2w_enospc_clean, ext2w_lying_bitmap_euclean,
@@ -74,6 +78,9 @@ def workload(mnt, prog):
     return [
         "echo ==work %s" % mnt,
         "OSC_FS_DIR=%s /usr/tests/%s | grep -v '^START\\|^PASS'" % (mnt, prog),
+        # Directory positions that survive deletions (user/tests/readdir_pos.c).
+        "OSC_FS_DIR=%s /usr/tests/readdir_pos.%s | grep -v '^START\\|^PASS'"
+        % (mnt, prog.split(".")[-1]),
         "mkdir %s" % w,
         "cp -r /bin /sbin /etc %s/ && echo cp=ok" % w,
         # Part of bin (the applet links a-c, busybox and one app) keeps the round
@@ -110,6 +117,16 @@ def guest_script():
              "echo ==mounts; grep ext2 /proc/mounts; echo ==endmounts"]
     lines += workload("/mnt/a", "ext2_write.musl")
     lines += workload("/mnt/b", "ext2_write.glibc")
+    # MS_REMOUNT on vdb (user/tests/remount.c, then busybox mount -o remount);
+    # the ENOSPC test below then fills the same disk and e2fsck checks it.
+    lines += ["echo ==remount"]
+    lines += ["OSC_EXT2_DEV=/dev/vdb /usr/tests/remount.%s | grep -v '^START\\|^PASS'" % lib
+              for lib in ("musl", "glibc")]
+    lines += ["mount -t ext2 /dev/vdb /mnt/f; echo hi > /mnt/f/r",
+              "mount -o remount,ro /mnt/f; echo bb-remount-ro=$?",
+              "touch /mnt/f/r2; echo bb-touch-ro=$?; grep /mnt/f /proc/mounts",
+              "mount -o remount,rw,noexec /mnt/f; echo bb-remount-rw=$?; grep /mnt/f /proc/mounts",
+              "rm /mnt/f/r; echo bb-rm-rw=$?; umount /mnt/f; echo bb-umount=$?"]
     lines += ["echo ==full", "mount -t ext2 /dev/vdb /mnt/f; echo mount-f=$?",
               "dd if=/dev/zero of=/mnt/f/fill bs=4096 count=4096; echo dd=$?",
               "echo small > /mnt/f/after; echo after=$?",
@@ -274,6 +291,19 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
               re.search(r"^ext2_write\.musl: 14 passed, 0 failed$", works, re.M) is not None
               and re.search(r"^ext2_write\.glibc: 14 passed, 0 failed$", works, re.M) is not None,
               "user/tests/ext2_write.c on the rw mounts", works[-3000:])
+    rep.check("ext2w_readdir_positions",
+              re.search(r"^readdir_pos\.musl: 3 passed, 0 failed$", works, re.M) is not None
+              and re.search(r"^readdir_pos\.glibc: 3 passed, 0 failed$", works, re.M) is not None,
+              "user/tests/readdir_pos.c on the rw mounts", works[-3000:])
+    rem = section(out, "remount")
+    rep.check("ext2w_remount",
+              re.search(r"^remount\.musl: 4 passed, 0 failed$", rem, re.M) is not None
+              and re.search(r"^remount\.glibc: 4 passed, 0 failed$", rem, re.M) is not None
+              and "bb-remount-ro=0" in rem and "bb-touch-ro=1" in rem
+              and "/dev/vdb /mnt/f ext2 ro" in rem and "bb-remount-rw=0" in rem
+              and "/dev/vdb /mnt/f ext2 rw,noexec" in rem
+              and "bb-rm-rw=0" in rem and "bb-umount=0" in rem,
+              "user/tests/remount.c and busybox mount -o remount,ro / rw on vdb", rem[-3000:])
     mounts = section(out, "mounts")
     rep.check("ext2w_mount_rw_logs",
               has("mount-a=0") and has("mount-b=0")

@@ -1,6 +1,7 @@
 /* The OSCortex-vs-Linux benchmark: one static musl program that times the kernel
  * paths an OS is judged by (syscall entry, context switch, pipes, fork, exec, page
- * faults, futexes, tmpfs I/O; sockets and epoll in bench_net.c) plus a memcpy as the hardware reference, and the
+ * faults, futexes, tmpfs I/O; sockets and epoll in bench_net.c, ext2 on a disk in
+ * bench_storage.c) plus a memcpy as the hardware reference, and the
  * parallel figures: one worker against N (the online CPUs) on the same work. The same
  * binary runs under both kernels (tools/bench.py, docs/performance.md).
  *
@@ -43,7 +44,7 @@
 #define TMPFS_FILE   "/tmp/bench.dat"
 #define TMPFS_CHUNK  (1 << 20)
 
-static int quick;
+int quick;
 static char nop_path[PATH_MAX];
 
 /* Iteration counts: full mode finishes each figure in a few seconds under QEMU TCG;
@@ -58,7 +59,7 @@ struct counts pick(int full_batches, int full_iters, int quick_iters)
     return c;
 }
 
-static int64_t now_ns(void)
+int64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -71,19 +72,19 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+double median(double *v, int n)
 {
     qsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void report(const char *name, double value, const char *unit)
+void report(const char *name, double value, const char *unit)
 {
     printf("BENCH %s %.3f %s\n", name, value, unit);
     fflush(stdout);
 }
 
-static void fail(const char *name, const char *what)
+void fail(const char *name, const char *what)
 {
     printf("BENCH_ERROR %s %s: %s\n", name, what, strerror(errno));
     fflush(stdout);
@@ -623,6 +624,7 @@ static const struct figure {
     { "parallel", bench_parallel },
     { "files", bench_files },
     { "net", bench_net },
+    { "storage", bench_storage },
 };
 #define NFIGURES (sizeof figures / sizeof figures[0])
 

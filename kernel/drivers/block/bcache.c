@@ -205,6 +205,24 @@ void bcache_forget(struct blkdev *dev)
     mutex_unlock(&bcache_lock);
 }
 
+size_t bcache_drop_clean(void)
+{
+    if (!bcache_ready)
+        return 0;
+    size_t freed = 0;
+    mutex_lock(&bcache_lock);
+    for (struct bbuf *b = lru.lprev; b != &lru;) {
+        struct bbuf *prev = b->lprev;
+        if (b->refs == 0 && !b->dirty) {
+            freed += b->size;
+            drop(b);
+        }
+        b = prev;
+    }
+    mutex_unlock(&bcache_lock);
+    return freed;
+}
+
 size_t bcache_bytes(void)
 {
     return bytes;

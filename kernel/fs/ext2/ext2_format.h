@@ -92,6 +92,7 @@ struct ext2_dirent {
     uint8_t type;                       /* EXT2_FT_* (0 without the filetype feature) */
     uint8_t name_len;
     char name[EXT2_NAME_LEN + 1];       /* NUL-terminated */
+    uint64_t off;                       /* ext2_dir_next: the record's byte offset */
 };
 
 #define EXT2_FT_UNKNOWN 0
@@ -182,9 +183,10 @@ int ext2_bmap(const struct ext2_sb *sb, struct ext2_io *io, const struct ext2_in
 /* Reads up to n bytes at off, holes as zeros, clipped at the size: bytes read. */
 ssize_t ext2_file_read(const struct ext2_sb *sb, struct ext2_io *io,
                        const struct ext2_inode *inode, void *buf, size_t n, uint64_t off);
-/* The next entry of a directory at or after byte *pos (entries with inode 0 are
- * skipped): 1 and *pos past it, 0 at the end, or a negative errno. A hole in a
- * directory is corruption. */
+/* The next entry of a directory whose record starts at or after byte *pos
+ * (entries with inode 0 are skipped; *pos need not be a record boundary): 1, with
+ * out->off where its record starts and *pos past it, 0 at the end, or a negative
+ * errno. A hole in a directory is corruption. */
 int ext2_dir_next(const struct ext2_sb *sb, struct ext2_io *io, const struct ext2_inode *dir,
                   uint64_t *pos, struct ext2_dirent *out);
 /* The inode number of name in dir: 0 and *ino, -ENOENT, or another error. */

@@ -19,7 +19,7 @@ struct ext2_fs {
     struct ext2_group *groups;
     /* Rank 26 (`ext2`, docs/locking.md): the inode cache, every cached inode's
      * disk fields (di), the group descriptors, the superblock counts, every
-     * directory's readdir cursor and name scratch, and the blocks of this
+     * directory's readdir name scratch, and the blocks of this
      * filesystem while they change; held across the block I/O an operation makes
      * (takes `bcache`). Taken inside `vfs` (shared or exclusive) and `vnode`. */
     struct mutex lock;
@@ -39,9 +39,8 @@ struct ext2_vnode {
     struct ext2_inode di;
     char *link;                         /* symlinks: the target, NUL-terminated */
     char *dname;                        /* directories: the name first found under parent */
-    /* Directories, under the fs's `ext2`: readdir's cursor (entry pos starts at
-     * byte off) and the name of the last non-directory entry it returned. */
-    uint64_t cur_pos, cur_off;
+    /* Directories, under the fs's `ext2`: the name of the last non-directory
+     * entry readdir returned. */
     char scratch[EXT2_NAME_LEN + 1];
     struct ext2_vnode *hnext;
 };

@@ -146,6 +146,7 @@ int ext2_dir_next(const struct ext2_sb *sb, struct ext2_io *io, const struct ext
             at = (uint32_t)next;
             if (start >= off && out->ino) {
                 io->put(io->ctx, h);
+                out->off = lblock * bs + start;
                 *pos = lblock * bs + at;
                 return 1;
             }

@@ -89,7 +89,6 @@ void ext2_icache_add(struct ext2_fs *fs, struct ext2_vnode *e, struct vnode *par
     v->fs = &fs->vfs;
     v->parent = S_ISDIR(v->mode) ? parent : NULL;
     vnode_init_lock(v);
-    e->cur_pos = 2;
     size_t h = e->di.ino % ICACHE_HASH;
     e->hnext = fs->icache[h];
     fs->icache[h] = e;
@@ -239,35 +238,28 @@ static bool dot_or_dotdot(const struct ext2_dirent *d)
     return d->name[0] == '.' && (d->name_len == 1 || (d->name_len == 2 && d->name[1] == '.'));
 }
 
+/* Positions are an entry's byte offset in the directory plus 2 (0 and 1 are the
+ * VFS's "." and ".."), as Linux's ext2 hands out offsets: a record keeps its
+ * offset while others are added (split from a record's slack) or removed (merged
+ * into the previous record), so a directory emptied while it is listed is listed
+ * whole, and a telldir value leads back to its entry. A position inside a record
+ * (a seek to a made-up value) leads to the next record. */
 static int ext2_readdir(struct vnode *dir, uint64_t *posp, const char **name, size_t *len,
                         struct vnode **out)
 {
-    uint64_t pos = *posp;               /* dense positions: *posp stays */
     struct ext2_fs *fs = fs_of(dir);
     struct ext2_vnode *e = ev_of(dir);
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_dirent d;
+    if (*posp < 2)
+        return -ENOENT;                 /* the VFS answers 0 and 1 itself */
     mutex_lock(&fs->lock);
-    uint64_t at = 2, off = 0;
-    if (pos >= e->cur_pos) {            /* go on from the last answer */
-        at = e->cur_pos;
-        off = e->cur_off;
-    }
+    uint64_t off = *posp - 2;
     int err;
-    for (;;) {
-        uint64_t before = off;
-        err = ext2_dir_next(&fs->sb, &io, &e->di, &off, &d);
-        if (err <= 0)
-            break;
-        if (dot_or_dotdot(&d))
-            continue;
-        if (at == pos) {
-            e->cur_pos = at;
-            e->cur_off = before;
-            break;
-        }
-        at++;
-    }
+    while ((err = ext2_dir_next(&fs->sb, &io, &e->di, &off, &d)) == 1 && dot_or_dotdot(&d))
+        ;
+    if (err == 1)
+        *posp = d.off + 2;
     int r = err < 0 ? err : -ENOENT;
     if (err == 1)
         r = check_loop(&io, dir, d.ino, d.type);
@@ -447,6 +439,41 @@ static int ext2_unmount(struct vfs_fs *vfs)
     return 0;
 }
 
+/* mount -o remount (caller holds `vfs` exclusive, so no open counts a writer
+ * meanwhile). Read-only, as Linux's: EBUSY while a file is open for writing or
+ * a deleted file is still open (its blocks are freed at its last close); else
+ * everything is written back and the superblock gets the state found at mount
+ * (clean) before writes answer EROFS. Read-write: as at mount (open_rw). The
+ * other flags change at once. */
+static int ext2_remount(struct vfs_fs *vfs, uint32_t st_flags)
+{
+    struct ext2_fs *fs = container_of(vfs, struct ext2_fs, vfs);
+    bool ro = st_flags & VFS_ST_RDONLY;
+    int err = 0;
+    if (ro && fs->rw) {
+        if (__atomic_load_n(&vfs->writers, __ATOMIC_RELAXED) > 0)
+            return -EBUSY;
+        mutex_lock(&fs->lock);
+        for (size_t h = 0; h < ICACHE_HASH && !err; h++)
+            for (struct ext2_vnode *e = fs->icache[h]; e && !err; e = e->hnext)
+                if (e->v.nlink == 0)
+                    err = -EBUSY;
+        if (!err)                       /* as close_rw, but rw drops under the lock */
+            err = ext2_sync_locked(fs, fs->mount_state, true);
+        if (!err)
+            fs->rw = false;             /* the flusher's next sync writes nothing */
+        mutex_unlock(&fs->lock);
+    } else if (!ro && !fs->rw) {
+        err = open_rw(fs);
+    }
+    if (err)
+        return err;
+    if (ro != !!(vfs->st_flags & VFS_ST_RDONLY))
+        log_info("%s: remounted %s", fs->source, ro ? "read-only" : "read-write");
+    vfs->st_flags = st_flags;
+    return 0;
+}
+
 int ext2_mount(struct blkdev *dev, uint32_t st_flags, struct vfs_fs **out)
 {
     struct ext2_fs *fs = kzalloc(sizeof(*fs));
@@ -484,6 +511,7 @@ int ext2_mount(struct blkdev *dev, uint32_t st_flags, struct vfs_fs **out)
     fs->vfs.shared_walk = true;         /* lookups fill the inode cache under `ext2` */
     fs->vfs.statfs = ext2_statfs;
     fs->vfs.unmount = ext2_unmount;
+    fs->vfs.remount = ext2_remount;
     fs->vfs.sync = ext2_sync;
     fs->vfs.dev = VFS_MKDEV(dev->major, dev->minor);
     fs->vfs.source = fs->source;

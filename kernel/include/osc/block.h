@@ -112,6 +112,9 @@ void bcache_put(struct bbuf *b);
 /* Drops every unheld buffer of dev (at unmount; a dirty one is written first and
  * kept if that fails). */
 void bcache_forget(struct blkdev *dev);
+/* Drops every buffer, of any device, that is neither held nor dirty (the next
+ * read goes to the disk): /proc/sys/vm/drop_caches. Returns the bytes freed. */
+size_t bcache_drop_clean(void);
 size_t bcache_bytes(void);
 
 /* ---- partition tables (blk_part.c, pure: host-tested) ---- */

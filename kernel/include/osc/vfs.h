@@ -209,6 +209,7 @@ struct vfs_statfs {
 #define VFS_ST_NOSUID   0x0002u
 #define VFS_ST_NODEV    0x0004u
 #define VFS_ST_NOEXEC   0x0008u
+#define VFS_ST_NOATIME  0x0400u
 #define VFS_ST_RELATIME 0x1000u
 
 /* A filesystem instance; mounted at most once. */
@@ -228,6 +229,12 @@ struct vfs_fs {
     /* Optional: writes everything dirty back to its disk (sync, syncfs, fsync);
      * called without `vfs` held or with it (sync walks the mounts under it). */
     int (*sync)(struct vfs_fs *fs);
+    /* Optional: mount(MS_REMOUNT) with the new ST_* flags, under `vfs`
+     * exclusive; 0 once st_flags are the new ones, or an error (-EBUSY: read-only
+     * while writers is not 0). Without it only flags other than ST_RDONLY change. */
+    int (*remount)(struct vfs_fs *fs, uint32_t st_flags);
+    /* Regular files of it open for writing (atomic; struct file's writer). */
+    int writers;
     const char *source;         /* /proc/mounts' first field (NULL: the type) */
     uint32_t blksize;           /* st_blksize of its files (0: 4096) */
     struct vnode *root;
@@ -311,6 +318,9 @@ struct file {
     /* The epoll items watching this file (kernel/fs/epoll.c, under `epoll`); they
      * hold no reference: the last file_put removes them. */
     struct epitem *ep_links;
+    /* Counted in its vnode's fs->writers (a regular file opened for writing);
+     * the last file_put uncounts it. */
+    bool writer;
 };
 
 struct fdtable {
@@ -395,6 +405,11 @@ int vfs_mount_ctx(const struct vfs_ctx *c, const char *path, struct vfs_fs *fs);
  * when path is no mount root, -EBUSY while a mount sits below it or it is in use
  * (or it is a kernel filesystem without an unmount hook). */
 int vfs_umount(const struct vfs_ctx *c, const char *path, int flags);
+/* mount(MS_REMOUNT): the filesystem mounted at path (its root, -EINVAL for any
+ * other directory) gets the ST_* flags st_flags (fs->remount decides); with
+ * keep_atime its atime flags (NOATIME, RELATIME) stay as they are, as Linux
+ * keeps them when a remount names none. */
+int vfs_remount(const struct vfs_ctx *c, const char *path, uint32_t st_flags, bool keep_atime);
 /* mount(2) with MS_MOVE: the filesystem mounted at from moves, with what is
  * mounted inside it, onto the directory to (-EINVAL when from is no mount root,
  * -EBUSY when to has a mount, -ELOOP when to lies inside the moved tree).
