@@ -6,6 +6,7 @@
 #include <osc/cmdline.h>
 #include <osc/block.h>
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/input.h>
 #include <osc/ipc.h>
 #include <osc/lib.h>
@@ -110,9 +111,15 @@ static int gen_meminfo(struct pnode *n, struct pbuf *b)
     };
     pbuf_printf(b, "%-16s%8zu kB\n", "MemTotal:", st.total_pages * kb);
     pbuf_printf(b, "%-16s%8zu kB\n", "MemFree:", st.free_pages * kb);
-    pbuf_printf(b, "%-16s%8zu kB\n", "MemAvailable:", st.free_pages * kb);
-    for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
-        pbuf_printf(b, "%-16s%8u kB\n", zero[i], 0);
+    uint64_t cached, dirty;             /* the disk files' page cache: clean pages go */
+    filepages_stats(&cached, &dirty);   /* back under pressure, so they are available */
+    pbuf_printf(b, "%-16s%8llu kB\n", "MemAvailable:",
+                (unsigned long long)((st.free_pages + (cached > dirty ? cached - dirty : 0)) * kb));
+    for (size_t i = 0; i < ARRAY_SIZE(zero); i++) {
+        uint64_t pages = strcmp(zero[i], "Cached:") == 0  ? cached
+                         : strcmp(zero[i], "Dirty:") == 0 ? dirty : 0;
+        pbuf_printf(b, "%-16s%8llu kB\n", zero[i], (unsigned long long)(pages * kb));
+    }
     pbuf_printf(b, "%-16s%8zu kB\n", "Slab:", st.heap_bytes_reserved / 1024);
     return 0;
 }
