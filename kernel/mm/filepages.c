@@ -112,6 +112,10 @@ static bool get_unless_zero(struct filepages *fp)
 
 static void unlink_store(struct filepages *fp)
 {
+    /* Only detach and the last put take a store off (never at once); reclaim's
+     * rotation keeps it on: a NULL read here is final (a memory store never was on). */
+    if (!__atomic_load_n(&fp->lnext, __ATOMIC_RELAXED))
+        return;
     unsigned long f = spin_lock_irqsave(&list_lock);
     if (fp->lnext) {
         fp->lnext->lprev = fp->lprev;
