@@ -17,6 +17,10 @@
 #define FILEPAGES_MAX_SIZE (1ull << 36)         /* 64 GiB: bounds the frame array */
 #define RANK_FILEPAGES 30                       /* docs/locking.md */
 
+#define LOW_FREE_DIVISOR 32     /* below 1/32 of RAM free, a cache fill reclaims first */
+#define RECLAIM_AHEAD    64     /* pages */
+#define DIRTY_DIVISOR    5      /* a writer writes its file back above 1/5 of RAM dirty */
+
 #define PG_DIRTY  1u    /* newer than the disk (write(), truncate's zeroed tail) */
 #define PG_MAPW   2u    /* in a writable shared mapping: may be stored to any time */
 
@@ -51,6 +55,12 @@ static void count_dirty(struct filepages *fp, size_t pg, uint8_t set, uint8_t cl
     fp->flags[pg] = now;
     if (!old != !now)
         __atomic_add_fetch(&dirty_pages, now ? 1 : (uint64_t)-1, __ATOMIC_RELAXED);
+}
+
+bool filepages_too_dirty(void)
+{
+    return __atomic_load_n(&dirty_pages, __ATOMIC_RELAXED) >
+           pmm_total_count() / DIRTY_DIVISOR;
 }
 
 void filepages_stats(uint64_t *cached, uint64_t *dirty)
@@ -249,6 +259,10 @@ static int fill_locked(struct filepages *fp, size_t pg, bool any_pg, paddr_t *ou
         uint64_t gen = fp->gen;
         fp->users++;
         mutex_unlock(&fp->lock);
+        /* Keep some frames free for allocations that cannot reclaim (interrupt
+         * handlers, the heap under its spinlock): the cache gives back first. */
+        if (pmm_free_count() < pmm_total_count() / LOW_FREE_DIVISOR)
+            filepages_reclaim(RECLAIM_AHEAD);
         pa = pmm_alloc_page();
         int err = pa ? b->readpage(ctx, pg, phys_to_virt(pa)) : -ENOMEM;
         mutex_lock(&fp->lock);

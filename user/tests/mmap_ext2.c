@@ -5,7 +5,8 @@
  * MAP_PRIVATE follows the file until its own store, then keeps its copy (Linux);
  * msync(MS_SYNC) and a reopen; stores into a hole through a mapping; a page past
  * the end after ftruncate raises SIGBUS; fsync empties the Dirty count of
- * /proc/meminfo (OSCortex). With OSC_MMAP_KEEP=name the last test leaves a file
+ * /proc/meminfo (OSCortex); with OSC_MMAP_PRESSURE, clean cache pages give way to
+ * a process taking all free memory (OSCortex). With OSC_MMAP_KEEP=name the last test leaves a file
  * written half through a mapping for the host to check on the image. */
 
 #define _GNU_SOURCE
@@ -302,6 +303,55 @@ TEST(fsync_writes_the_dirty_pages_back)
     munmap(m, n);
     close(fd);
     CHECK_EQ(unlink(p("h")), 0);
+}
+
+static const char *pressure_path;
+static size_t pressure_size;
+
+/* In a child: takes anonymous memory beyond what is free, so the kernel must give
+ * back half the file's clean cache pages, then reads the file whole. */
+static void squeeze_then_read(void)
+{
+    long free_pages = tl_free_frames();
+    EXPECT(free_pages > 0);
+    size_t take = ((size_t)free_pages + pressure_size / PG / 2) * PG;
+    uint8_t *anon = mmap(NULL, take, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EXPECT(anon != MAP_FAILED);
+    for (size_t i = 0; i < take; i += PG)
+        anon[i] = 1;                    /* a frame each: only reclaim can give them */
+    int fd = open(pressure_path, O_RDONLY);
+    EXPECT(fd >= 0);
+    static uint8_t buf[64 * 1024];
+    bool ok = true;
+    for (size_t off = 0; off < pressure_size; off += sizeof(buf)) {
+        EXPECT(read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf));
+        for (size_t i = 0; i < sizeof(buf); i++)
+            ok &= buf[i] == pat(off + i, 9);
+    }
+    EXPECT(ok);
+    _exit(0);
+}
+
+TEST(clean_cache_pages_give_way_to_memory_demand)
+{
+    /* Needs OSCortex's free frame count and a disk; OSC_MMAP_PRESSURE asks for it
+     * (touching all free memory takes ~25 s in QEMU: run by hand, not by
+     * ext2_write.py; the KTEST page_cache_reads_misses_once_and_reclaim_... covers
+     * reclaim in every selftest run). */
+    if (!on_disk() || !tl_on_oscortex() || !getenv("OSC_MMAP_PRESSURE"))
+        return;
+    pressure_size = 8 << 20;
+    pressure_path = p("i");
+    int fd = make(pressure_path, pressure_size, 9);
+    REQUIRE(fd >= 0);
+    CHECK_EQ(fsync(fd), 0);             /* clean: reclaimable */
+    close(fd);
+    CHECK(meminfo("Cached") >= (long)(pressure_size / 1024));
+    printf("  squeezing: %ld free pages, %ld kB cached\n", tl_free_frames(), meminfo("Cached"));
+    int st = tl_in_child(squeeze_then_read);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK(meminfo("Cached") < (long)(pressure_size / 1024));   /* half of it went */
+    CHECK_EQ(unlink(p("i")), 0);
 }
 
 /* Left for tests/qemu/ext2_write.py to find on the image: pages 0-2 written with

@@ -117,8 +117,8 @@ static int write_page_locked(struct ext2_vol *vol, struct ext2_vnode *e, uint64_
 int ext2_writeback_locked(struct ext2_fs *fs, struct ext2_vnode *e)
 {
     struct filepages *pc = __atomic_load_n(&e->pc, __ATOMIC_ACQUIRE);
-    if (!pc || !fs->rw || e->v.nlink == 0)
-        return 0;                       /* a deleted file's data goes with it */
+    if (!pc || !fs->rw)
+        return 0;
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_vol vol = { &fs->sb, fs->groups, &io };
     int err = 0;
@@ -219,6 +219,18 @@ static int prepare_write(struct vnode *v, struct filepages *pc, uint64_t pos, si
     return 0;
 }
 
+/* Too much of RAM dirty: the writer writes its own file back now (dirty pages
+ * are never reclaimed, so they must not crowd out everything else). */
+static void throttle(struct vnode *v)
+{
+    if (!filepages_too_dirty())
+        return;
+    struct ext2_fs *fs = fs_of(v);
+    mutex_lock(&fs->lock);
+    ext2_writeback_locked(fs, ev_of(v));
+    mutex_unlock(&fs->lock);
+}
+
 ssize_t ext2_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
 {
     struct ext2_fs *fs = fs_of(v);
@@ -240,6 +252,7 @@ ssize_t ext2_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
         filepages_mark_dirty(pc, pos / PAGE_SIZE, pa);
         page_ref_put(pa);
         done += chunk;
+        throttle(v);
         if (chunk < want)
             break;                      /* ENOSPC part way */
     }
@@ -320,6 +333,7 @@ ssize_t ext2_rw_user(struct file *f, uint64_t ubuf, size_t n, bool write, bool p
             break;
         }
         done += chunk;
+        throttle(v);
         if (chunk < want)
             break;
     }

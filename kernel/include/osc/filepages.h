@@ -87,5 +87,8 @@ int filepages_detach(struct filepages *fp);
  * path; does nothing with interrupts off): the count freed. */
 size_t filepages_reclaim(size_t want);
 size_t filepages_reclaim_all(void);
+/* More of RAM is dirty cache than write-back should let grow (Linux's
+ * dirty_ratio, here 1/5): a writer then writes its own file back before going on. */
+bool filepages_too_dirty(void);
 /* Pages in the cache, and how many of them are dirty (/proc/meminfo). */
 void filepages_stats(uint64_t *cached, uint64_t *dirty);
