@@ -39,6 +39,7 @@ struct filepages {
     void *ctx;
     uint64_t gen;               /* bumped whenever a frame leaves: a racing fill retries */
     int users;                  /* calls into the backing in flight (detach waits) */
+    bool pinned;                /* detaching: reclaim must not take frames any more */
     struct filepages *lnext, *lprev;    /* backed stores: the reclaim list */
 };
 
@@ -463,7 +464,8 @@ int filepages_detach(struct filepages *fp)
     if (fp->backing && filepages_refs(fp) > 1) {
         /* Still mapped: the mappings keep the data, so all of it comes in first.
          * Frames only leave through truncate (the file is going: none) and reclaim,
-         * which skips a store without its list entry. */
+         * which skips a pinned store. */
+        fp->pinned = true;
         unlink_store(fp);
         for (size_t pg = 0; pg < pages_for(fp->size) && !err; pg++) {
             paddr_t pa;
@@ -497,7 +499,7 @@ static size_t evict_store(struct filepages *fp, size_t want)
     size_t freed = 0;
     if (!mutex_trylock(&fp->lock))
         return 0;
-    for (size_t i = 0; fp->backing && i < fp->nframes && freed < want; i++) {
+    for (size_t i = 0; fp->backing && !fp->pinned && i < fp->nframes && freed < want; i++) {
         paddr_t f = fp->frames[i];
         if (f && !fp->flags[i] && !page_ref_shared(f)) {
             drop_frame(fp, i);

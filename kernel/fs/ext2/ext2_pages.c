@@ -96,6 +96,8 @@ static int write_page_locked(struct ext2_vol *vol, struct ext2_vnode *e, uint64_
         size_t valid = (size_t)MIN((uint64_t)bs, size - (start + o));
         uint32_t phys;
         int err = ext2_bmap(vol->sb, vol->io, &e->di, lb, &phys);
+        if (!err && phys && ext2_block_is_meta(vol->sb, vol->groups, phys))
+            err = ext2_corrupt(vol->io, "block number past the end", phys);  /* never overwritten */
         if (!err && !phys) {
             if (all_zero(src + o, valid))
                 continue;
@@ -327,7 +329,7 @@ ssize_t ext2_rw_user(struct file *f, uint64_t ubuf, size_t n, bool write, bool p
         if (err) {
             if (write) {
                 vnode_lock(v);
-                undo_growth(v, pc, MAX(old, p), p + chunk);
+                undo_growth(v, pc, old, p + chunk);
                 vnode_unlock(v);
             }
             break;
