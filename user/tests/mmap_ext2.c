@@ -3,7 +3,8 @@
  * so it also runs on the host): read/write and MAP_SHARED see one copy of the data
  * both ways at once, across processes that map the file each on their own;
  * MAP_PRIVATE follows the file until its own store, then keeps its copy (Linux);
- * msync(MS_SYNC) and a reopen; stores into a hole through a mapping; a page past
+ * msync(MS_SYNC) and a reopen; stores into a hole through a mapping; a mapping
+ * that outlives its unlinked file; a page past
  * the end after ftruncate raises SIGBUS; fsync empties the Dirty count of
  * /proc/meminfo (OSCortex); with OSC_MMAP_PRESSURE, clean cache pages give way to
  * a process taking all free memory (OSCortex). With OSC_MMAP_KEEP=name the last test leaves a file
@@ -236,6 +237,24 @@ TEST(stores_into_a_hole_through_a_map_become_file_data)
     munmap(m, 64 * PG);
     close(fd);
     CHECK_EQ(unlink(p("f")), 0);
+}
+
+TEST(a_mapping_outlives_the_unlinked_file)
+{
+    size_t n = 6 * PG;
+    int fd = make(p("j"), n, 10);
+    REQUIRE(fd >= 0);
+    uint8_t *m = map(fd, n, PROT_READ | PROT_WRITE, MAP_SHARED);
+    REQUIRE(m != NULL);
+    m[5] = 'u';
+    CHECK_EQ(close(fd), 0);
+    CHECK_EQ(unlink(p("j")), 0);        /* the last name and the last open: gone */
+    CHECK_EQ(m[5], 'u');
+    m[5] = pat(5, 10);
+    CHECK(matches(m, n, 10));           /* every page, touched before or not */
+    m[4 * PG] = 'v';
+    CHECK_EQ(m[4 * PG], 'v');
+    CHECK_EQ(munmap(m, n), 0);
 }
 
 static volatile uint8_t *probe_at;
