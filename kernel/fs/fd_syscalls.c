@@ -155,9 +155,9 @@ SYSCALL(ioctl)
 
 
 /* fsync, fdatasync: the file's own write-back hook (block devices flush the disk);
- * a disk filesystem's file writes back its whole filesystem (there is no page
- * cache to pick one file's pages from); files of the memory filesystems have
- * nothing to write back, and files Linux
+ * a regular file of a page-cached filesystem writes back its own pages and inode
+ * (vnode fsync), other disk files their whole filesystem; files of the memory
+ * filesystems have nothing to write back, and files Linux
  * has no fsync for (pipes, sockets, terminals) answer -EINVAL. */
 static long do_fsync(int fd)
 {
@@ -169,6 +169,8 @@ static long do_fsync(int fd)
         r = -EBADF;
     else if (f->ops && f->ops->fsync)
         r = f->ops->fsync(f);
+    else if (f->vnode && S_ISREG(f->vnode->mode) && f->vnode->ops->fsync)
+        r = f->vnode->ops->fsync(f->vnode);
     else if (f->vnode && (S_ISREG(f->vnode->mode) || S_ISDIR(f->vnode->mode) ||
                           S_ISLNK(f->vnode->mode)))
         r = f->vnode->fs && f->vnode->fs->sync ? f->vnode->fs->sync(f->vnode->fs) : 0;

@@ -172,6 +172,23 @@ ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off)
     return r;
 }
 
+ssize_t file_rw_user(struct file *f, uint64_t ubuf, size_t n, bool write, bool pos,
+                     uint64_t off)
+{
+    struct vnode *v = f->vnode;
+    if (!v || !S_ISREG(v->mode) || !v->ops->rw_user || f->ops->pread || f->ops->pwrite)
+        return -ENOSYS;
+    uint32_t acc = f->flags & O_ACCMODE;
+    if ((f->flags & O_PATH) || acc == (write ? O_RDONLY : O_WRONLY))
+        return -EBADF;
+    if (write)
+        vfs_write_kill_suid(v);
+    ssize_t r = v->ops->rw_user(f, ubuf, n, write, pos, off);
+    if (r > 0)
+        notify_file(f, write ? IN_MODIFY : IN_ACCESS);
+    return r;
+}
+
 /* A directory's offset (and entry count) belong to the namespace (`vfs`, as in
  * getdents64); any other file's to its vnode's lock. Seekable files without a
  * vnode (/dev/null & co.) ignore their offset: a plain store is enough. */

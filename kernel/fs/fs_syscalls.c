@@ -103,6 +103,9 @@ static ssize_t do_rw(struct file *f, uint64_t ubuf, size_t n, bool write, bool p
         if (err)
             return err;
     }
+    ssize_t direct = file_rw_user(f, ubuf, n, write, pos, off);
+    if (direct != -ENOSYS)
+        return direct;
     char *k = kmalloc(CHUNK);
     if (!k)
         return -ENOMEM;

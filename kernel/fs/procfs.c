@@ -6,6 +6,7 @@
 #include <osc/cmdline.h>
 #include <osc/block.h>
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/input.h>
 #include <osc/ipc.h>
 #include <osc/lib.h>
@@ -115,9 +116,15 @@ static int gen_meminfo(struct pnode *n, struct pbuf *b)
     };
     pbuf_printf(b, "%-16s%8zu kB\n", "MemTotal:", st.total_pages * kb);
     pbuf_printf(b, "%-16s%8zu kB\n", "MemFree:", st.free_pages * kb);
-    pbuf_printf(b, "%-16s%8zu kB\n", "MemAvailable:", st.free_pages * kb);
-    for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
-        pbuf_printf(b, "%-16s%8u kB\n", zero[i], 0);
+    uint64_t cached, dirty;             /* the disk files' page cache: clean pages go */
+    filepages_stats(&cached, &dirty);   /* back under pressure, so they are available */
+    pbuf_printf(b, "%-16s%8llu kB\n", "MemAvailable:",
+                (unsigned long long)((st.free_pages + (cached > dirty ? cached - dirty : 0)) * kb));
+    for (size_t i = 0; i < ARRAY_SIZE(zero); i++) {
+        uint64_t pages = strcmp(zero[i], "Cached:") == 0  ? cached
+                         : strcmp(zero[i], "Dirty:") == 0 ? dirty : 0;
+        pbuf_printf(b, "%-16s%8llu kB\n", zero[i], (unsigned long long)(pages * kb));
+    }
     pbuf_printf(b, "%-16s%8zu kB\n", "Slab:", st.heap_bytes_reserved / 1024);
     return 0;
 }
@@ -583,8 +590,9 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
 }
 
 /* /proc/sys/vm/drop_caches: writing 1 or 3 (Linux: 1 page cache, 2 dentries and
- * inodes, 3 both, bit 2 only silences Linux's log line) drops the buffer cache's
- * clean unheld blocks, so the next reads go to the disk; dirty data stays (sync
+ * inodes, 3 both, bit 2 only silences Linux's log line) drops the page cache's
+ * clean unmapped pages and the buffer cache's clean unheld blocks, so the next
+ * reads go to the disk; dirty data stays (sync
  * first to drop it too). As on Linux, a decimal number with blanks around it
  * (1-4, as Linux 6.1 checks) and write-only even for root. */
 static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
@@ -607,8 +615,10 @@ static ssize_t drop_caches_write(struct file *f, const void *buf, size_t n)
         i++;
     if (digits == 0 || i != len || n > len || v < 1 || v > 4)
         return -EINVAL;
-    if (v & 1)
+    if (v & 1) {
+        filepages_reclaim_all();        /* files' clean, unmapped cache pages */
         bcache_drop_clean();
+    }
     return (ssize_t)n;
 }
 

@@ -297,7 +297,7 @@ static ssize_t tmpfs_read(struct vnode *v, void *buf, size_t n, uint64_t off)
 {
     if (!S_ISREG(v->mode))
         return -EINVAL;
-    return (ssize_t)filepages_read(TN(v)->data, buf, n, off);
+    return filepages_read(TN(v)->data, buf, n, off);
 }
 
 static ssize_t tmpfs_write(struct vnode *v, const void *buf, size_t n, uint64_t off)

@@ -114,7 +114,8 @@ void vfs_stat_vnode(struct vnode *v, struct linux_stat *st)
     st->st_blksize = v->fs && v->fs->blksize ? v->fs->blksize : 4096;
     /* A file in memory holds the frames it has, not its size: holes cost none
      * (`du` and `cp --sparse` go by this). */
-    struct filepages *fp = S_ISREG(v->mode) && v->ops->pages ? v->ops->pages(v) : NULL;
+    struct filepages *fp = !v->has_disk_blocks && S_ISREG(v->mode) && v->ops->pages
+                               ? v->ops->pages(v) : NULL;      /* (ext2's would be made) */
     if (v->has_disk_blocks)
         st->st_blocks = (int64_t)v->disk_blocks;
     else if (fp)

@@ -73,3 +73,60 @@ KTEST(filepages_private_map_of_a_dirty_tail_is_a_zero_tailed_copy)
     page_ref_put(pa);
     KT_ASSERT(!pmm_is_allocated(pa));
 }
+
+/* A fake disk for the page cache tests: page pg reads as bytes pg+1, and the reads
+ * are counted. */
+static int fake_reads;
+
+static int fake_readpage(void *ctx, uint64_t pg, void *kaddr)
+{
+    (void)ctx;
+    fake_reads++;
+    memset(kaddr, (int)(pg + 1), PAGE_SIZE);
+    return 0;
+}
+
+static const struct filepages_backing fake_backing = { .readpage = fake_readpage };
+
+KTEST(page_cache_reads_misses_once_and_reclaim_keeps_dirty_and_mapped_pages)
+{
+    struct filepages *fp = filepages_create_backed(&fake_backing, NULL, 4 * PAGE_SIZE);
+    KT_ASSERT(fp != NULL);
+    fake_reads = 0;
+    uint8_t buf[4];
+    KT_ASSERT_EQ(filepages_read(fp, buf, 4, 2 * PAGE_SIZE - 2), 4);
+    KT_ASSERT(buf[0] == 2 && buf[1] == 2 && buf[2] == 3 && buf[3] == 3);
+    KT_ASSERT_EQ(fake_reads, 2);
+    KT_ASSERT_EQ(filepages_read(fp, buf, 4, 2 * PAGE_SIZE - 2), 4);
+    KT_ASSERT_EQ(fake_reads, 2);                /* cached now */
+    paddr_t p0, p3, mapped;
+    KT_ASSERT_EQ(filepages_get_page(fp, 0, false, &p0), 0);
+    filepages_mark_dirty(fp, 0, p0);            /* a write() into page 0 */
+    page_ref_put(p0);
+    KT_ASSERT_EQ(filepages_get_page(fp, 3, false, &p3), 0);   /* held: as a mapping */
+    KT_ASSERT_EQ(filepages_frames(fp), 4);
+    uint64_t cached, dirty;
+    filepages_stats(&cached, &dirty);
+    KT_ASSERT(cached >= 4 && dirty >= 1);
+    filepages_reclaim_all();
+    KT_ASSERT_EQ(filepages_frames(fp), 2);      /* pages 1 and 2 went */
+    KT_ASSERT_EQ(filepages_get_page(fp, 0, false, &mapped), 0);
+    KT_ASSERT_EQ(mapped, p0);                   /* the dirty page stayed */
+    page_ref_put(mapped);
+    fake_reads = 0;
+    KT_ASSERT_EQ(filepages_read(fp, buf, 1, PAGE_SIZE), 1);
+    KT_ASSERT_EQ(buf[0], 2);                    /* read in again */
+    KT_ASSERT_EQ(fake_reads, 1);
+    /* Written back: clean, so it may go too; page 3 is still held. */
+    uint64_t pg = 0, size;
+    paddr_t wb;
+    KT_ASSERT_EQ(filepages_wb_next(fp, &pg, &wb, &size), 0);
+    KT_ASSERT(pg == 0 && wb == p0 && size == 4 * PAGE_SIZE);
+    filepages_wb_done(fp, pg, wb, 0);
+    pg = 1;
+    KT_ASSERT_EQ(filepages_wb_next(fp, &pg, &wb, &size), -ENOENT);
+    filepages_reclaim_all();
+    KT_ASSERT_EQ(filepages_frames(fp), 1);
+    page_ref_put(p3);
+    filepages_put(fp);
+}

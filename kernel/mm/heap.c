@@ -3,7 +3,9 @@
  * double kfree is logged and ignored (the heap is left as it was), not fatal. */
 
 #define LOG_TAG "mm"
+#include <osc/arch.h>
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -38,9 +40,18 @@ void heap_init(void)
 
 void *kmalloc(size_t size)
 {
+    /* Pages come from pmm under heap_lock, where page cache reclaim cannot run;
+     * so a failure with interrupts on (not in a handler, no spinlock held) gives
+     * clean cache pages back here and tries once more. */
+    bool may_reclaim = irq_enabled();
     unsigned long f = spin_lock_irqsave(&heap_lock);
     void *p = slab_heap_alloc(&heap, size);
     spin_unlock_irqrestore(&heap_lock, f);
+    if (!p && may_reclaim && filepages_reclaim(size / PAGE_SIZE + 16)) {
+        f = spin_lock_irqsave(&heap_lock);
+        p = slab_heap_alloc(&heap, size);
+        spin_unlock_irqrestore(&heap_lock, f);
+    }
     if (!p)
         log_debug("kmalloc(%zu) failed: out of memory", size);
     return p;

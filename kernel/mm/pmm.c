@@ -12,6 +12,7 @@
 #define LOG_TAG "mm"
 #include <osc/boot.h>
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -101,11 +102,21 @@ void pmm_set_reachable_end(paddr_t end)
     spin_unlock_irqrestore(&pmm_lock, f);
 }
 
+#define PMM_RECLAIM_MAX   64   /* larger runs rarely come free from scattered pages */
+#define PMM_RECLAIM_EXTRA 32   /* reclaim ahead: the next misses need none */
+
 paddr_t pmm_alloc_pages(size_t count)
 {
     unsigned long f = spin_lock_irqsave(&pmm_lock);
     paddr_t p = frame_pool_alloc(&pool, count, pmm_reach_end);
     spin_unlock_irqrestore(&pmm_lock, f);
+    /* The slow path: clean page cache pages nobody maps go back, then try again
+     * (a no-op in an interrupt or under a spinlock). */
+    if (!p && count <= PMM_RECLAIM_MAX && filepages_reclaim(count + PMM_RECLAIM_EXTRA)) {
+        f = spin_lock_irqsave(&pmm_lock);
+        p = frame_pool_alloc(&pool, count, pmm_reach_end);
+        spin_unlock_irqrestore(&pmm_lock, f);
+    }
     if (p)
         memset(phys_to_virt(p), 0, count * PAGE_SIZE);  /* ours alone now: no lock */
     return p;

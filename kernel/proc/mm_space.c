@@ -423,13 +423,46 @@ int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot)
     return err;
 }
 
-int mm_sync(struct mm_space *mm, vaddr_t start, vaddr_t end)
+#define SYNC_STORES 16      /* distinct files per msync pass */
+
+int mm_sync(struct mm_space *mm, vaddr_t start, vaddr_t end, bool write)
 {
     if (!range_ok(start, end))
         return -EINVAL;
-    mutex_lock(&mm->lock);
-    int err = covered_locked(mm, start, end) ? 0 : -ENOMEM;
-    mutex_unlock(&mm->lock);
+    /* The files of the shared mappings in the range, written back once each after
+     * mm->lock is dropped (write-back takes the filesystem's lock, and may sleep
+     * long on the disk). More than SYNC_STORES files: another pass. */
+    int err = 0;
+    for (vaddr_t from = start; from < end && !err;) {
+        struct filepages *fps[SYNC_STORES];
+        size_t n = 0;
+        mutex_lock(&mm->lock);
+        if (!covered_locked(mm, start, end))
+            err = -ENOMEM;
+        vaddr_t next = end;
+        for (struct vma *v = mm->vmas; v && !err && v->start < end; v = v->next) {
+            if (v->end <= from || !v->file || !(v->flags & VMA_SHARED) || !write)
+                continue;
+            bool seen = false;
+            for (size_t i = 0; i < n; i++)
+                seen |= fps[i] == v->file;
+            if (seen)
+                continue;
+            if (n == SYNC_STORES) {
+                next = v->start;
+                break;
+            }
+            filepages_get(v->file);
+            fps[n++] = v->file;
+        }
+        mutex_unlock(&mm->lock);
+        for (size_t i = 0; i < n; i++) {
+            int e = err ? 0 : filepages_sync(fps[i]);
+            err = err ? err : e;
+            filepages_put(fps[i]);
+        }
+        from = next;
+    }
     return err;
 }
 
@@ -461,8 +494,9 @@ static int populate_locked(struct mm_space *mm, struct vma *v, vaddr_t va, paddr
     bool cow = false;
     if (v->file) {
         bool priv = vma_private_file(v), copied;
-        int err = filepages_map(v->file, (v->file_off + (va - v->start)) / PAGE_SIZE, priv,
-                                &pa, &copied);
+        bool mapw = (v->flags & VMA_SHARED) && (v->flags & VMA_MAYWRITE);
+        int err = filepages_map_w(v->file, (v->file_off + (va - v->start)) / PAGE_SIZE, priv,
+                                  mapw, &pa, &copied);
         if (err)
             return err;
         cow = priv && !copied;

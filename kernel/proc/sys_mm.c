@@ -293,5 +293,5 @@ SYSCALL(msync)
     uint64_t l = ALIGN_UP(len, PAGE_SIZE);
     if (l < len || !user_range_ok(addr, l))
         return -ENOMEM;
-    return l ? mm_sync(current_mm(), addr, addr + l) : 0;
+    return l ? mm_sync(current_mm(), addr, addr + l, flags & MS_SYNC) : 0;
 }

@@ -34,6 +34,15 @@ void page_ref_put(paddr_t p) { free(phys_to_virt(p)); }
 void mutex_init(struct mutex *m, const char *name, uint16_t rank) { (void)m; (void)name; (void)rank; }
 void mutex_lock(struct mutex *m) { (void)m; }
 void mutex_unlock(struct mutex *m) { (void)m; }
+/* The page cache half of filepages.c (disk-backed stores) is not used by tmpfs. */
+void pmm_free_page(paddr_t p) { free(phys_to_virt(p)); }
+int page_ref_init(void) { return 0; }
+bool page_ref_shared(paddr_t p) { (void)p; return false; }
+bool mutex_trylock(struct mutex *m) { (void)m; return true; }
+void thread_sleep_ns(uint64_t ns) { (void)ns; }
+void spin_lock_contended(struct spinlock *l) { (void)l; }
+size_t pmm_free_count(void) { return 1000; }
+size_t pmm_total_count(void) { return 1000; }
 void epoll_file_gone(struct file *f) { (void)f; }     /* no epoll on the host */
 static int log_lines;
 void log_write(enum log_level level, const char *tag, const char *fmt, ...)

@@ -5,8 +5,10 @@ fill), mounted read-write in the guest, changed there, unmounted; then on the
 host e2fsck -fn must find every image clean and debugfs must read back exactly
 what the guest wrote. One boot.
 
-In the guest, on each of vda and nvme0n1: user/tests/ext2_write.c in the mount
-(musl on one, glibc on the other), then a busybox workload: cp -r of /bin, /sbin
+In the guest, on each of vda and nvme0n1: user/tests/ext2_write.c and
+user/tests/mmap_ext2.c in the mount (musl on one, glibc on the other; the
+latter leaves /mmap-kept, stored through a shared mapping and never msync'ed,
+which the host reads back from the image), then a busybox workload: cp -r of /bin, /sbin
 and /etc, a tar of the copy unpacked beside it, 400 small files of which half are
 deleted, a 9 MB file (double indirect blocks at both block sizes) and a truncated
 copy of it, a hard link, fast and slow symlinks, a directory renamed, a file made
@@ -26,7 +28,7 @@ listed, telldir/seekdir after deletions), and MS_REMOUNT on vdb (user/tests/
 remount.c, busybox mount -o remount,ro and remount,rw) before it is filled.
 
 usage: ext2_write.py   tests: ext2w_user_tests, ext2w_readdir_positions, ext2w_remount,
-                        ext2w_mount_rw_logs,
+                        ext2w_mmap_page_cache, ext2w_mount_rw_logs,
                         ext2w_fsck_clean_1k, ext2w_fsck_clean_4k, ext2w_contents_1k,
                         ext2w_contents_4k, ext2w_busy_umount, ext2w_ro_mount_untouched,
                         ext2w_enospc_clean, ext2w_lying_bitmap_euclean,
@@ -68,6 +70,14 @@ def seed_tree(d):
         f.write(b"to be deleted\n")
 
 
+def mmap_kept_bytes():
+    """user/tests/mmap_ext2.c's OSC_MMAP_KEEP file: pages 0-2 written, page 1 and
+    the grown page 3 stored through a shared mapping."""
+    pg = 4096
+    return bytes(((i ^ 0x3c) & 0xff) if (pg <= i < 2 * pg or i >= 3 * pg)
+                 else ((i * 7 + 8 + (i >> 12)) & 0xff) for i in range(4 * pg - 10))
+
+
 def big_bytes():
     line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ=-\n"
     return (line * (BIG // len(line) + 1))[:BIG]
@@ -81,6 +91,8 @@ def workload(mnt, prog):
         # Directory positions that survive deletions (user/tests/readdir_pos.c).
         "OSC_FS_DIR=%s /usr/tests/readdir_pos.%s | grep -v '^START\\|^PASS'"
         % (mnt, prog.split(".")[-1]),
+        "OSC_FS_DIR=%s OSC_MMAP_KEEP=mmap-kept /usr/tests/mmap_ext2.%s | grep -v '^START\\|^PASS'"
+        % (mnt, prog.split(".")[1]),
         "mkdir %s" % w,
         "cp -r /bin /sbin /etc %s/ && echo cp=ok" % w,
         # Part of bin (the applet links a-c, busybox and one app) keeps the round
@@ -304,6 +316,21 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
               and "/dev/vdb /mnt/f ext2 rw,noexec" in rem
               and "bb-rm-rw=0" in rem and "bb-umount=0" in rem,
               "user/tests/remount.c and busybox mount -o remount,ro / rw on vdb", rem[-3000:])
+    kept = []
+    for img in (img1k, img4k):
+        try:
+            kept.append(subprocess.run(["debugfs", "-R", "cat /mmap-kept", img],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                       env=dict(os.environ, PATH=PATH)).stdout)
+        except OSError:
+            kept.append(b"")
+    want = mmap_kept_bytes()
+    rep.check("ext2w_mmap_page_cache",
+              re.search(r"^mmap_ext2\.musl: 11 passed, 0 failed$", works, re.M) is not None
+              and re.search(r"^mmap_ext2\.glibc: 11 passed, 0 failed$", works, re.M) is not None
+              and kept == [want, want],
+              "user/tests/mmap_ext2.c on the rw mounts; /mmap-kept on the images: %s"
+              % [len(k) if k != want else "ok" for k in kept], works[-3000:])
     mounts = section(out, "mounts")
     rep.check("ext2w_mount_rw_logs",
               has("mount-a=0") and has("mount-b=0")

@@ -43,6 +43,12 @@ struct ext2_vnode {
      * entry readdir returned. */
     char scratch[EXT2_NAME_LEN + 1];
     struct ext2_vnode *hnext;
+    /* Regular files: the page cache (ext2_pages.c), made on first use, fixed
+     * after; and `ext2_io` (rank 15, docs/locking.md), which serialises the
+     * read/write calls that copy between user memory and it (held across those
+     * copies, so it ranks below `mm_space`; takes `vnode`, `ext2`, `filepages`). */
+    struct filepages *pc;
+    struct mutex io;
 };
 
 extern const struct vnode_ops ext2_ops;
@@ -71,8 +77,21 @@ void ext2_di_from_vnode(struct ext2_vnode *e);
  * sync (or force), the superblock (state, counts, write time) and every dirty
  * block back to the disk; caller holds `ext2`. 0 or the first error. */
 int ext2_sync_locked(struct ext2_fs *fs, uint16_t state, bool force);
-/* vfs_fs.sync: the whole filesystem to the disk (sync, syncfs, fsync). */
+/* vfs_fs.sync: the whole filesystem to the disk (sync, syncfs). */
 int ext2_sync(struct vfs_fs *vfs);
+/* fsync of e: its dirty pages, its inode and the changed metadata (every dirty
+ * buffer), then the disk's cache; caller holds `ext2`. */
+int ext2_sync_file_locked(struct ext2_fs *fs, struct ext2_vnode *e);
+
+/* ext2_pages.c: the page cache of regular files. */
+struct filepages *ext2_pages(struct vnode *v);
+/* Writes e's dirty pages into their buffers (allocating blocks for stores made
+ * through a mapping into holes); caller holds `ext2`. */
+int ext2_writeback_locked(struct ext2_fs *fs, struct ext2_vnode *e);
+int ext2_fsync(struct vnode *v);
+ssize_t ext2_read(struct vnode *v, void *buf, size_t n, uint64_t off);
+ssize_t ext2_rw_user(struct file *f, uint64_t ubuf, size_t n, bool write, bool pos,
+                     uint64_t off);
 
 /* ext2_vnops.c */
 struct vnode *ext2_create(struct vnode *dir, const char *name, size_t len, uint32_t mode,

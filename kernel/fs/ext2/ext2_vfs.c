@@ -1,12 +1,13 @@
 /* ext2 as a VFS filesystem: mount and unmount, the inode cache (one vnode per
- * inode met, kept until unmount), lookups, readdir and reads through the buffer
- * cache by the pure code in ext2_read.c, and sync; the changing operations are in
+ * inode met, kept until unmount), lookups and readdir through the buffer cache by
+ * the pure code in ext2_read.c, and sync (file data: ext2_pages.c); the changing operations are in
  * ext2_vnops.c. Corruption answers EUCLEAN (device errors EIO) with an `[ext2]`
  * log line; a read-only mount's writes answer EROFS. */
 
 #define LOG_TAG "ext2"
 #include <osc/block.h>
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -89,6 +90,7 @@ void ext2_icache_add(struct ext2_fs *fs, struct ext2_vnode *e, struct vnode *par
     v->fs = &fs->vfs;
     v->parent = S_ISDIR(v->mode) ? parent : NULL;
     vnode_init_lock(v);
+    mutex_init(&e->io, "ext2_io", 15);
     size_t h = e->di.ino % ICACHE_HASH;
     e->hnext = fs->icache[h];
     fs->icache[h] = e;
@@ -118,13 +120,22 @@ void ext2_di_from_vnode(struct ext2_vnode *e)
     e->di.ctime = (uint32_t)v->ctime.sec;
 }
 
-int ext2_sync_locked(struct ext2_fs *fs, uint16_t state, bool force)
+/* The data of every cached file (only, when not NULL: one file's), then every
+ * changed inode, the superblock and the dirty buffers. Caller holds `ext2`. */
+static int sync_locked(struct ext2_fs *fs, uint16_t state, bool force, struct ext2_vnode *only)
 {
     if (!fs->rw)
         return 0;
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_vol vol = { &fs->sb, fs->groups, &io };
-    int err = 0;
+    int err = only ? ext2_writeback_locked(fs, only) : 0;
+    for (size_t h = 0; h < ICACHE_HASH && !only; h++) {
+        for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext) {
+            int r = ext2_writeback_locked(fs, e);
+            if (r < 0 && !err)
+                err = r;
+        }
+    }
     for (size_t h = 0; h < ICACHE_HASH; h++) {
         for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext) {
             if (e->v.nlink == 0)
@@ -150,6 +161,16 @@ int ext2_sync_locked(struct ext2_fs *fs, uint16_t state, bool force)
     if (err)
         ext2_report(fs, &io, err, "sync");
     return err;
+}
+
+int ext2_sync_locked(struct ext2_fs *fs, uint16_t state, bool force)
+{
+    return sync_locked(fs, state, force, NULL);
+}
+
+int ext2_sync_file_locked(struct ext2_fs *fs, struct ext2_vnode *e)
+{
+    return sync_locked(fs, fs->mount_state & ~EXT2_VALID_FS, false, e);
 }
 
 int ext2_sync(struct vfs_fs *vfs)
@@ -286,18 +307,6 @@ static int ext2_readdir(struct vnode *dir, uint64_t *posp, const char **name, si
     return r;
 }
 
-static ssize_t ext2_read(struct vnode *v, void *buf, size_t n, uint64_t off)
-{
-    struct ext2_fs *fs = fs_of(v);
-    struct ext2_io io = ext2_io_for(fs);
-    mutex_lock(&fs->lock);
-    ssize_t r = ext2_file_read(&fs->sb, &io, &ev_of(v)->di, buf, n, off);
-    mutex_unlock(&fs->lock);
-    if (r < 0)
-        ext2_report(fs, &io, (int)r, "read");
-    return r;
-}
-
 static int ext2_readlink_op(struct vnode *v, const char **target, size_t *len)
 {
     struct ext2_vnode *e = ev_of(v);
@@ -321,6 +330,9 @@ const struct vnode_ops ext2_ops = {
     .truncate = ext2_truncate_op,
     .destroy = ext2_destroy,
     .readlink = ext2_readlink_op,
+    .pages = ext2_pages,
+    .rw_user = ext2_rw_user,
+    .fsync = ext2_fsync,
 };
 
 /* As Linux's ext2_statfs (bsddf): the metadata overhead is not counted in f_blocks;
@@ -354,6 +366,7 @@ static void free_fs(struct ext2_fs *fs)
     for (size_t h = 0; h < ICACHE_HASH; h++) {
         for (struct ext2_vnode *e = fs->icache[h], *next; e; e = next) {
             next = e->hnext;
+            filepages_put(e->pc);
             kfree(e->link);
             kfree(e->dname);
             kfree(e);
@@ -428,7 +441,8 @@ static int ext2_unmount(struct vfs_fs *vfs)
     struct ext2_fs *fs = container_of(vfs, struct ext2_fs, vfs);
     for (size_t h = 0; h < ICACHE_HASH; h++)
         for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext)
-            if (e->v.refcount > (&e->v == vfs->root ? 1 : 0))
+            if (e->v.refcount > (&e->v == vfs->root ? 1 : 0) ||
+                (e->pc && filepages_refs(e->pc) > 1))      /* mapped */
                 return -EBUSY;
     for (size_t h = 0; h < ICACHE_HASH; h++)        /* inotify watches, lock tables */
         for (struct ext2_vnode *e = fs->icache[h]; e; e = e->hnext)

@@ -1,12 +1,13 @@
 /* ext2's changing vnode operations: create (files, directories, symlinks, device
- * nodes), link, unlink/rmdir, rename, write, truncate and the deletion of an
- * inode nothing names or holds. Each runs under the filesystem's `ext2` lock and
+ * nodes), link, unlink/rmdir, rename and the deletion of an inode nothing names
+ * or holds (file data: ext2_pages.c). Each runs under the filesystem's `ext2` lock and
  * changes the disk through the buffer cache with the pure code in ext2_write.c
  * and ext2_dir.c; link counts are the vnode's (the VFS reads them), copied into
  * the inode as it is written. */
 
 #define LOG_TAG "ext2"
 #include <osc/errno.h>
+#include <osc/filepages.h>
 #include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
@@ -258,39 +259,6 @@ bool ext2_dir_empty(struct vnode *dir)
     return r == 1;                      /* a corrupt directory is never "empty" */
 }
 
-ssize_t ext2_write(struct vnode *v, const void *buf, size_t n, uint64_t off)
-{
-    struct ext2_fs *fs = fs_of(v);
-    if (!fs->rw)
-        return -EROFS;
-    if (!S_ISREG(v->mode))
-        return -EINVAL;
-    struct ext2_io io = ext2_io_for(fs);
-    struct ext2_vol vol = { &fs->sb, fs->groups, &io };
-    mutex_lock(&fs->lock);
-    ssize_t r = ext2_file_write(&vol, &ev_of(v)->di, buf, n, off);
-    int err = put_inode(&vol, ev_of(v));
-    if (r >= 0 && err)
-        r = err;
-    done(fs, &io, r < 0 ? (int)r : 0, "write");
-    return r;
-}
-
-int ext2_truncate_op(struct vnode *v, uint64_t size)
-{
-    struct ext2_fs *fs = fs_of(v);
-    if (!fs->rw)
-        return -EROFS;
-    if (!S_ISREG(v->mode))
-        return -EINVAL;
-    struct ext2_io io = ext2_io_for(fs);
-    struct ext2_vol vol = { &fs->sb, fs->groups, &io };
-    mutex_lock(&fs->lock);
-    int err = ext2_truncate(&vol, &ev_of(v)->di, size);
-    int e2 = put_inode(&vol, ev_of(v));
-    return done(fs, &io, err ? err : e2, "truncate");
-}
-
 /* Nothing names v and nothing holds it: its blocks and inode go back (under
  * `vfs` exclusive, from the VFS). */
 void ext2_destroy(struct vnode *v)
@@ -299,6 +267,14 @@ void ext2_destroy(struct vnode *v)
     struct ext2_vnode *e = ev_of(v);
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_vol vol = { &fs->sb, fs->groups, &io };
+    if (e->pc) {
+        /* Before the blocks go: a mapping that outlives the file keeps its data. */
+        if (filepages_detach(e->pc))
+            log_warn("%s: inode %u: a mapping of the deleted file lost data", fs->source,
+                     e->di.ino);
+        filepages_put(e->pc);
+        e->pc = NULL;
+    }
     mutex_lock(&fs->lock);
     if (fs->rw) {
         ext2_di_from_vnode(e);

@@ -129,9 +129,10 @@ int mm_unmap(struct mm_space *mm, vaddr_t start, vaddr_t end);
 /* -ENOMEM when part of the range is unmapped; -EACCES for PROT_WRITE on a shared
  * file mapping of a file not open for writing (nothing changes then). */
 int mm_protect(struct mm_space *mm, vaddr_t start, vaddr_t end, uint32_t prot);
-/* msync: 0 when [start, end) is wholly mapped, else -ENOMEM. Nothing to write back:
- * shared file pages are the file's own (tmpfs has no backing store). */
-int mm_sync(struct mm_space *mm, vaddr_t start, vaddr_t end);
+/* msync: -ENOMEM unless [start, end) is wholly mapped; with write (MS_SYNC) the
+ * files of the shared mappings there are written back (filepages_sync: a disk
+ * file's dirty pages and inode; tmpfs has no backing store): 0 or their error. */
+int mm_sync(struct mm_space *mm, vaddr_t start, vaddr_t end, bool write);
 /* mremap: resizes the page-aligned [old, old+old_len), which one VMA must cover
  * (-EFAULT). Shrinks and grows in place when it can; otherwise moves (copying the
  * pages) when may_move, else -ENOMEM. fixed (nonzero, not overlapping the old

@@ -160,6 +160,15 @@ struct vnode_ops {
      * fixed for the vnode's life (read without `vfs`; no reference taken). NULL:
      * the filesystem cannot share its pages (a writable shared mmap is -ENODEV). */
     struct filepages *(*pages)(struct vnode *v);
+    /* Optional, regular files of a page-cached filesystem: read/write (pos: at off,
+     * else at the file offset, which it moves) between a user buffer and the file's
+     * cache pages directly, taking `vnode` only around the cache steps so the user
+     * copies may fault. Bytes moved, or -errno when none were. */
+    ssize_t (*rw_user)(struct file *f, uint64_t ubuf, size_t n, bool write, bool pos,
+                       uint64_t off);
+    /* Optional, regular files: fsync/fdatasync of this file alone (its dirty pages,
+     * its inode and the metadata they need); without it the whole filesystem. */
+    int (*fsync)(struct vnode *v);
 };
 
 struct vnode {
@@ -495,6 +504,10 @@ ssize_t file_read(struct file *f, void *buf, size_t n);
 ssize_t file_write(struct file *f, const void *buf, size_t n);
 ssize_t file_pread(struct file *f, void *buf, size_t n, uint64_t off);
 ssize_t file_pwrite(struct file *f, const void *buf, size_t n, uint64_t off);
+/* read/write/pread/pwrite of a user buffer straight to the file's cache pages when
+ * its vnode has rw_user (else -ENOSYS: the caller copies through a kernel buffer). */
+ssize_t file_rw_user(struct file *f, uint64_t ubuf, size_t n, bool write, bool pos,
+                     uint64_t off);
 int64_t file_lseek(struct file *f, int64_t off, int whence);
 /* Fills buf with linux_dirent64 records; bytes written, 0 at the end, -EINVAL if
  * even one does not fit. */
