@@ -41,6 +41,7 @@ static uint32_t buttons_down;   /* bit (code - BTN_LEFT) */
 static struct comp_surface *dragged;    /* moved by its title bar while the button is held */
 static int drag_dx, drag_dy;            /* pointer minus the surface's origin */
 static uint32_t mods;
+static unsigned layout;         /* OSC_LAYOUT_*: atomic (the ioctl sets it unlocked) */
 static bool tab_switching;      /* Tab went down with Alt: its release is ours too */
 static unsigned shown_shape;    /* the cursor shape on screen */
 
@@ -234,15 +235,45 @@ static void move_to(int x, int y)
         send(hover, OSC_EV_POINTER_MOTION, 0, 0);
 }
 
-static uint32_t mod_bit(uint32_t code)
+long comp_set_layout(unsigned long l)
+{
+    if (l >= OSC_LAYOUT_COUNT)
+        return -EINVAL;
+    __atomic_store_n(&layout, (unsigned)l, __ATOMIC_RELAXED);
+    return 0;
+}
+
+long comp_get_layout(void)
+{
+    return __atomic_load_n(&layout, __ATOMIC_RELAXED);
+}
+
+static uint32_t mod_bit(uint32_t code, unsigned lay)
 {
     switch (code) {
     case KEY_LEFTSHIFT: case KEY_RIGHTSHIFT: return OSC_MOD_SHIFT;
     case KEY_LEFTCTRL: case KEY_RIGHTCTRL: return OSC_MOD_CTRL;
-    case KEY_LEFTALT: case KEY_RIGHTALT: return OSC_MOD_ALT;
+    case KEY_LEFTALT: return OSC_MOD_ALT;
+    case KEY_RIGHTALT: return comp_keymap_has_altgr(lay) ? OSC_MOD_ALTGR : OSC_MOD_ALT;
     case KEY_LEFTMETA: case KEY_RIGHTMETA: return OSC_MOD_META;
     }
     return 0;
+}
+
+/* A key press or repeat to the focused surface, with the OSC_EV_TEXT of the
+ * character it types queued together (a read never sees one without the other). */
+static void send_key(uint32_t code, int32_t value, unsigned lay)
+{
+    struct osc_event ev[2] = { {
+        .type = OSC_EV_KEY, .mods = mods, .x = ptr_x - focused->x, .y = ptr_y - focused->y,
+        .code = code, .value = value, .time_ns = routing_ns ? routing_ns : time_ns(),
+    } };
+    uint32_t c = value ? comp_keymap_char(lay, code, mods & OSC_MOD_SHIFT, mods & OSC_MOD_ALTGR) : 0;
+    ev[1] = ev[0];
+    ev[1].type = OSC_EV_TEXT;
+    ev[1].code = c;
+    ev[1].value = 0;
+    comp_push_events(focused, ev, c ? 2 : 1);
 }
 
 #define KEY_F4 62
@@ -317,9 +348,12 @@ static void key(uint32_t code, int32_t value)
         update_hover();
         return;
     }
-    uint32_t m = mod_bit(code);
-    if (m)
-        mods = value ? mods | m : mods & ~m;
+    unsigned lay = (unsigned)comp_get_layout();
+    uint32_t m = mod_bit(code, lay);
+    if (m && value)
+        mods |= m;
+    else if (m)     /* Right Alt's bit may be the other one if the layout changed */
+        mods &= ~(code == KEY_RIGHTALT ? OSC_MOD_ALT | OSC_MOD_ALTGR : m);
     /* Alt+Tab belongs to the compositor: Tab's press, repeats and release are
      * not delivered (Alt itself is, as a modifier). */
     if (code == KEY_TAB && (tab_switching || (value == 1 && mods == OSC_MOD_ALT))) {
@@ -338,7 +372,7 @@ static void key(uint32_t code, int32_t value)
             send(focused, OSC_EV_CLOSE_REQUEST, 0, 0);
         return;
     }
-    send(focused, OSC_EV_KEY, code, value);
+    send_key(code, value, lay);
 }
 
 static void route_input(const struct in_rec *r, uint32_t n)

@@ -123,6 +123,11 @@ void comp_send_resize(struct comp_surface *s, uint32_t w, uint32_t h);
 /* comp_surface.c: queues an event on s (drops the oldest when full, merges a
  * motion into a motion just queued) and wakes its readers. */
 void comp_push_event(struct comp_surface *s, const struct osc_event *ev);
+/* The same for n records queued at once (a key and its text). */
+void comp_push_events(struct comp_surface *s, const struct osc_event *ev, unsigned n);
+/* comp_core.c: the session's keyboard layout (OSC_COMP_SET_LAYOUT/GET_LAYOUT). */
+long comp_set_layout(unsigned long l);
+long comp_get_layout(void);
 /* comp_core.c: what composing has cost since boot (OSC_COMP_STATS), under comp_lock. */
 extern struct osc_comp_stats comp_stats;
 /* comp_surface.c, for kernel users (fbdev): a surface owned by process pid, as a

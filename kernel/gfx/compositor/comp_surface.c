@@ -20,19 +20,26 @@
 #define SURFACE_NAME    "anon_inode:[osc-surface]"
 #define POS_LIMIT       32767   /* positions stay far from int overflow */
 
-void comp_push_event(struct comp_surface *s, const struct osc_event *ev)
+void comp_push_events(struct comp_surface *s, const struct osc_event *ev, unsigned n)
 {
     unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
-    struct osc_event *last = s->qhead != s->qtail ? &s->q[(s->qhead - 1) % COMP_EVENT_QUEUE] : NULL;
-    if (last && last->type == OSC_EV_POINTER_MOTION && ev->type == OSC_EV_POINTER_MOTION) {
-        *last = *ev;            /* a reader only needs the newest position */
-    } else {
-        s->q[s->qhead++ % COMP_EVENT_QUEUE] = *ev;
-        if (s->qhead - s->qtail > COMP_EVENT_QUEUE)
-            s->qtail = s->qhead - COMP_EVENT_QUEUE;     /* full: the oldest goes */
+    for (unsigned i = 0; i < n; i++) {
+        struct osc_event *last = s->qhead != s->qtail ? &s->q[(s->qhead - 1) % COMP_EVENT_QUEUE] : NULL;
+        if (last && last->type == OSC_EV_POINTER_MOTION && ev[i].type == OSC_EV_POINTER_MOTION) {
+            *last = ev[i];      /* a reader only needs the newest position */
+        } else {
+            s->q[s->qhead++ % COMP_EVENT_QUEUE] = ev[i];
+            if (s->qhead - s->qtail > COMP_EVENT_QUEUE)
+                s->qtail = s->qhead - COMP_EVENT_QUEUE;     /* full: the oldest goes */
+        }
     }
     waitqueue_wake_locked(&s->ev_wq, -1);
     spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+}
+
+void comp_push_event(struct comp_surface *s, const struct osc_event *ev)
+{
+    comp_push_events(s, ev, 1);
 }
 
 static ssize_t surface_read(struct file *f, void *buf, size_t n)
@@ -53,6 +60,11 @@ static ssize_t surface_read(struct file *f, void *buf, size_t n)
     }
     size_t done = 0;
     while (s->qhead != s->qtail && done + sizeof(struct osc_event) <= n) {
+        /* A key and its text stay together unless the buffer holds one record. */
+        if (done && s->q[s->qtail % COMP_EVENT_QUEUE].type == OSC_EV_KEY &&
+            s->qtail + 1 != s->qhead && s->q[(s->qtail + 1) % COMP_EVENT_QUEUE].type == OSC_EV_TEXT &&
+            done + 2 * sizeof(struct osc_event) > n)
+            break;
         memcpy((char *)buf + done, &s->q[s->qtail++ % COMP_EVENT_QUEUE], sizeof(struct osc_event));
         done += sizeof(struct osc_event);
     }
@@ -523,6 +535,10 @@ static long comp_dev_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         mutex_unlock(&comp_lock);
         return copy_to_user((void *)arg, &st, sizeof(st)) ? -EFAULT : 0;
     }
+    case OSC_COMP_SET_LAYOUT:
+        return comp_set_layout(arg);
+    case OSC_COMP_GET_LAYOUT:
+        return comp_get_layout();
     case OSC_COMP_SCREEN: {
         if (!comp_screen)
             return -ENODEV;
