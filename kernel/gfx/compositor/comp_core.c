@@ -287,10 +287,12 @@ static unsigned cur_shape(void)
     struct comp_surface *t = capture ? capture : hover;
     if (comp_resize_grabbed())
         return comp_resize_shape(comp_resize_grab_edges());
-    if (dragged || !t || in_title(t))
+    if (dragged || !t)
         return OSC_CURSOR_ARROW;
     unsigned edges = capture ? 0 : comp_resize_edges(t, ptr_x, ptr_y);
-    return edges ? comp_resize_shape(edges) : t->cursor;
+    if (edges)
+        return comp_resize_shape(edges);
+    return in_title(t) ? OSC_CURSOR_ARROW : t->cursor;
 }
 
 /* Alt+Tab: the shown surface lowest in the stack (the longest unraised) is
@@ -326,14 +328,16 @@ static void key(uint32_t code, int32_t value)
                 focus(t);
                 comp_raise(t);
                 capture = t;
-                if (code == BTN_LEFT && comp_rect_has_point(close_rect(t), ptr_x, ptr_y)) {
+                /* The title bar's top band resizes; below it the close box
+                 * closes and the rest drags. */
+                if (edges) {
+                    comp_resize_begin(t, edges, ptr_x, ptr_y);
+                } else if (code == BTN_LEFT && comp_rect_has_point(close_rect(t), ptr_x, ptr_y)) {
                     send(t, OSC_EV_CLOSE_REQUEST, 0, 0);    /* the client decides */
                 } else if (code == BTN_LEFT && in_title(t)) {
                     dragged = t;
                     drag_dx = ptr_x - t->x;
                     drag_dy = ptr_y - t->y;
-                } else if (edges) {
-                    comp_resize_begin(t, edges, ptr_x, ptr_y);
                 }
             }
         } else if (value == 0) {

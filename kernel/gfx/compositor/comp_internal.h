@@ -27,6 +27,7 @@ struct comp_surface {
     uint32_t pend_w, pend_h;
     size_t pend_bytes;
     bool anchor_right;          /* its left edge was dragged: the commit keeps the right edge */
+    bool anchor_bottom;         /* its top edge was dragged: the commit keeps the bottom edge */
     /* Fixed at creation. */
     int owner_pid;
     bool decorated;             /* OSC_SURFACE_DECORATED: a title bar to drag it by */
@@ -107,6 +108,7 @@ void comp_cursor_draw(struct fb_surface *t, unsigned shape, int x, int y);
 #define COMP_EDGE_L 1u
 #define COMP_EDGE_R 2u
 #define COMP_EDGE_B 4u
+#define COMP_EDGE_T 8u          /* the title bar's top band */
 #define COMP_CURSOR_RESIZE_D OSC_CURSOR_COUNT   /* the corners' shape (not settable) */
 unsigned comp_resize_edges(const struct comp_surface *s, int x, int y);  /* COMP_EDGE_* or 0 */
 unsigned comp_resize_shape(unsigned edges);

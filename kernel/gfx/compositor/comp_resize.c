@@ -1,4 +1,4 @@
-/* Window resizing by the window manager: which edge of a decorated surface the
+/* Window resizing by the window manager: which edge or corner of a decorated surface the
  * pointer is on, the grab a press there starts (an outline of the new frame
  * follows the pointer), and the OSC_EV_RESIZE the release sends the owner, who
  * answers with a new buffer (OSC_SURFACE_RESIZE) when it likes. All under comp_lock. */
@@ -8,8 +8,9 @@
 
 #include "comp_internal.h"
 
-#define EDGE_BAND   5           /* px inside the client area's left/right/bottom edges */
-#define CORNER      14          /* the bottom corners' square grips */
+#define EDGE_BAND   5           /* px inside the client area's left/right/bottom edges
+                                   and at the title bar's top */
+#define CORNER      14          /* the bottom corners' square grips, the top ones' width */
 #define OUTLINE     2           /* the outline's thickness */
 #define OUTLINE_RGB 0x7aa2f7u
 
@@ -22,22 +23,30 @@ static struct comp_rect cur;            /* the client rect the outline shows */
 unsigned comp_resize_edges(const struct comp_surface *s, int x, int y)
 {
     if (!s->decorated || s->desktop || !comp_surface_shown(s) ||
-        !comp_rect_has_point(comp_surface_rect(s), x, y))
+        !comp_rect_has_point(comp_frame_rect(s), x, y))
         return 0;
     int l = x - s->x, r = s->x + (int)s->w - 1 - x, b = s->y + (int)s->h - 1 - y;
+    int t = y - (s->y - COMP_TITLE_H);
     if (b < CORNER && r < CORNER)
         return COMP_EDGE_R | COMP_EDGE_B;
     if (b < CORNER && l < CORNER)
         return COMP_EDGE_L | COMP_EDGE_B;
+    /* The top is the title bar's upper band: the rest of the bar drags the
+     * window and holds the close box. */
+    if (t < EDGE_BAND)
+        return COMP_EDGE_T | (l < CORNER ? COMP_EDGE_L : 0) | (r < CORNER ? COMP_EDGE_R : 0);
+    if (y < s->y)
+        return 0;
     return (l < EDGE_BAND ? COMP_EDGE_L : 0) | (r < EDGE_BAND ? COMP_EDGE_R : 0) |
            (b < EDGE_BAND ? COMP_EDGE_B : 0);
 }
 
 unsigned comp_resize_shape(unsigned edges)
 {
-    if ((edges & COMP_EDGE_B) && (edges & (COMP_EDGE_L | COMP_EDGE_R)))
+    bool vertical = edges & (COMP_EDGE_B | COMP_EDGE_T);
+    if (vertical && (edges & (COMP_EDGE_L | COMP_EDGE_R)))
         return COMP_CURSOR_RESIZE_D;
-    return edges & COMP_EDGE_B ? OSC_CURSOR_RESIZE_V : OSC_CURSOR_RESIZE_H;
+    return vertical ? OSC_CURSOR_RESIZE_V : OSC_CURSOR_RESIZE_H;
 }
 
 struct comp_surface *comp_resize_grabbed(void)
@@ -102,7 +111,13 @@ void comp_resize_motion(int x, int y)
     }
     if (grab_edges & COMP_EDGE_B)
         n.h = clampi(start.h + dy, OSC_SURFACE_MIN_H, OSC_SURFACE_MAX_DIM);
-    if (n.x == cur.x && n.w == cur.w && n.h == cur.h)
+    if (grab_edges & COMP_EDGE_T) {
+        /* The bottom edge stays, and the title bar on screen (as a drag keeps it). */
+        int top_room = start.y + start.h - COMP_TITLE_H;
+        n.h = clampi(start.h - dy, OSC_SURFACE_MIN_H, MAX(OSC_SURFACE_MIN_H, MIN(top_room, OSC_SURFACE_MAX_DIM)));
+        n.y = start.y + start.h - n.h;
+    }
+    if (n.x == cur.x && n.y == cur.y && n.w == cur.w && n.h == cur.h)
         return;
     damage_outline();
     cur = n;
@@ -127,6 +142,7 @@ void comp_resize_end(void)
     damage_outline();
     if (cur.w != start.w || cur.h != start.h) {
         grabbed->anchor_right = grab_edges & COMP_EDGE_L;
+        grabbed->anchor_bottom = grab_edges & COMP_EDGE_T;
         comp_send_resize(grabbed, (uint32_t)cur.w, (uint32_t)cur.h);
     }
     grabbed = NULL;

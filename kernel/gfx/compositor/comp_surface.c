@@ -181,7 +181,9 @@ static void commit_resize(struct comp_surface *s, struct filepages **old_fp, pad
     *old_frames = s->frames;
     if (s->anchor_right)
         s->x += (int)s->w - (int)s->pend_w;     /* a left-edge drag: the right edge stays */
-    s->anchor_right = false;
+    if (s->anchor_bottom)   /* a top-edge drag: the bottom stays, the title bar on screen */
+        s->y = MAX(s->y + (int)s->h - (int)s->pend_h, MIN(s->y, COMP_TITLE_H));
+    s->anchor_right = s->anchor_bottom = false;
     s->fp = s->pend_fp;
     s->frames = s->pend_frames;
     s->w = s->pend_w;
@@ -357,7 +359,7 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         if (copy_from_user(&z, (const void *)arg, sizeof(z)))
             return -EFAULT;
         mutex_lock(&comp_lock);
-        s->anchor_right = false;
+        s->anchor_right = s->anchor_bottom = false;
         comp_send_resize(s, z.width, z.height);
         mutex_unlock(&comp_lock);
         return 0;
