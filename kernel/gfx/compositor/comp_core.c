@@ -51,7 +51,7 @@ enum { IN_REL, IN_ABS, IN_KEY, IN_WHEEL };
 struct in_rec {
     uint8_t kind;
     int32_t a, b;               /* REL: dx, dy; ABS: x, y on screen; KEY: code, value;
-                                 * WHEEL: notches */
+                                 * WHEEL: notches, OSC_WHEEL_* axis */
     uint64_t t;                 /* time_ns() at the interrupt (the latest, merged) */
 };
 /* While route_input handles a record: its interrupt time, which the events it
@@ -390,7 +390,7 @@ static void route_input(const struct in_rec *r, uint32_t n)
         case IN_WHEEL:
             update_hover();
             if (hover && !in_title(hover))
-                send(hover, OSC_EV_POINTER_WHEEL, 0, r[i].a);
+                send(hover, OSC_EV_POINTER_WHEEL, (uint32_t)r[i].b, r[i].a);
             break;
         }
     }
@@ -451,9 +451,10 @@ static void comp_input_event(struct input_handler *h, struct input_dev *dev,
         if (ev->code == REL_X || ev->code == REL_Y) {
             *(ev->code == REL_X ? &pend_dx : &pend_dy) += ev->value;
             pend_rel = true;
-        } else if (ev->code == REL_WHEEL) {
+        } else if (ev->code == REL_WHEEL || ev->code == REL_HWHEEL) {
             flush_motion();
-            in_push((struct in_rec){ IN_WHEEL, ev->value, 0, 0 });
+            in_push((struct in_rec){ IN_WHEEL, ev->value,
+                                     ev->code == REL_HWHEEL ? OSC_WHEEL_HORIZONTAL : OSC_WHEEL_VERTICAL, 0 });
         }
         break;
     case EV_ABS:

@@ -112,7 +112,8 @@ struct osc_event {
 #define OSC_EV_FOCUS_IN         7
 #define OSC_EV_FOCUS_OUT        8
 #define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
-#define OSC_EV_POINTER_WHEEL    10      /* value: notches, > 0 up (REL_WHEEL's sign) */
+#define OSC_EV_POINTER_WHEEL    10      /* code: OSC_WHEEL_*; value: notches, > 0 up
+                                           (REL_WHEEL's sign) or right (REL_HWHEEL's) */
 #define OSC_EV_RESIZE           11      /* x, y: the width and height the window manager
                                            asks for; the client answers with
                                            OSC_SURFACE_RESIZE and a present (or ignores it) */
@@ -122,6 +123,9 @@ struct osc_event {
                                            with it. Also with Ctrl/Alt/Meta held (mods
                                            says so): a terminal makes Ctrl+C of it,
                                            a text field types only without them */
+
+#define OSC_WHEEL_VERTICAL      0       /* OSC_EV_POINTER_WHEEL's code: the axis */
+#define OSC_WHEEL_HORIZONTAL    1
 
 /* cursor_shape_set (0x4B2) shapes; OSC_CURSOR_HIDDEN draws nothing. */
 #define OSC_CURSOR_ARROW        0

@@ -506,8 +506,9 @@ static int surface_events(void)
             break;
         case OSC_EV_POINTER_WHEEL:
             /* The user's direction and speed (libui's settings; 3 rows a notch
-             * up into the scrollback by default). */
-            scroll_view(-ui_settings_wheel_rows(ui_settings_current(), ev[i].value));
+             * up into the scrollback by default); no sideways scrolling. */
+            if (ev[i].code == OSC_WHEEL_VERTICAL)
+                scroll_view(-ui_settings_wheel_rows(ui_settings_current(), ev[i].value));
             break;
         case OSC_EV_CLOSE_REQUEST:
             return 1;

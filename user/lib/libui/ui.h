@@ -201,6 +201,9 @@ struct ui_event {
     enum ui_event_type type;
     int x, y;                       /* window-local pointer position */
     int wheel;                      /* rows, positive = content moves up (scroll down) */
+    int wheel_x;                    /* columns (horizontal wheel), positive = content
+                                       moves left (scroll right); the settings' direction
+                                       and speed apply as to rows */
     int key;                        /* Linux key code (KEY_LEFT, ...) */
     unsigned mods;
     char text[8];                   /* the UTF-8 the key types, "" for none */

@@ -140,8 +140,13 @@ static void feed(struct ui_surface_window *sw, const struct osc_event *ev_all, s
         break;
     case OSC_EV_POINTER_WHEEL:
         e.type = UI_EV_WHEEL;
-        /* Direction and rows per notch from the user's settings (ui_settings.c). */
-        e.wheel = ui_settings_wheel_rows(ui_settings_current(), ev->value);
+        /* Direction and rows per notch from the user's settings (ui_settings.c);
+         * a notch right (positive) shows later columns as a notch down shows
+         * later rows. */
+        if (ev->code == OSC_WHEEL_HORIZONTAL)
+            e.wheel_x = ui_settings_wheel_rows(ui_settings_current(), -ev->value);
+        else
+            e.wheel = ui_settings_wheel_rows(ui_settings_current(), ev->value);
         break;
     case OSC_EV_KEY:
         if (ev->value == 0)
