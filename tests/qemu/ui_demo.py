@@ -22,6 +22,9 @@ the capital), clicks Greet, and checks:
                            60 down: the app printed RESIZED 520 440 and a tree whose
                            window is 520x440, and the screendump (build/ui_demo/resized.png)
                            shows the window's background out there
+  ui_demo_live_resize      a screendump taken with the button still held at the end of
+                           that drag (build/ui_demo/live.png) already shows the window's
+                           background out there: the app got the size while dragging
   ui_demo_top_left_resize  then the top-left corner (the title bar's top band) dragged
                            40 left and 30 up: RESIZED 560 470, and the screendump
                            (build/ui_demo/grown_up.png) shows the window's background
@@ -83,7 +86,8 @@ def shoot_and_resize(qmp, text):
     abs_move(qmp, x + 50, y + 30)
     time.sleep(0.3)
     abs_move(qmp, x + GROW_W, y + GROW_H)
-    time.sleep(0.3)
+    time.sleep(0.8)
+    state["live"] = screendump(qmp, OUT, "live")     # still held: live resize
     button(qmp, False)
 
 
@@ -151,12 +155,18 @@ def main():
     rep.check("ui_demo_semantics_in_sysfs",
               ("label", "Hello, Ada!") in published and field is not None and field[4] == '"Ada"',
               "published tree: %s" % sorted(published), tail)
-    tree = widgets(text.split("RESIZED", 1)[1].split("RESIZED", 1)[0]) if "RESIZED" in text else {}
+    grown = "RESIZED %d %d" % (WIN_W + GROW_W, WIN_H + GROW_H)
+    tree = widgets(text.split(grown, 1)[1].split("RESIZED", 1)[0]) if grown in text else {}
     win = tree.get(("window", ""))
     img, px = state.get("resized"), None
     if img is not None:
         px = tuple(img.pixel(WIN_X + WIN_W + GROW_W - 20, WIN_Y + WIN_H + GROW_H - 20))
     want = (WIN_W + GROW_W, WIN_H + GROW_H)
+    img, px = state.get("live"), None
+    if img is not None:
+        px = tuple(img.pixel(WIN_X + WIN_W + GROW_W - 20, WIN_Y + WIN_H + GROW_H - 20))
+    rep.check("ui_demo_live_resize", px == WINDOW_BG,
+              "with the button still held, the pixel out there is %s" % (px,), tail)
     rep.check("ui_demo_corner_resize",
               re.search(r"^RESIZED %d %d$" % want, text, re.M) is not None
               and win is not None and win[2:4] == want and px == WINDOW_BG,

@@ -29,6 +29,9 @@ Screendumps (build/wm/shotN.png) are read pixel by pixel:
                                by -20,-20 and top-right corner (over the close box's top)
                                by +20,-10: green printed resize 300x240, 320x220,
                                320x210 and no close request
+  wm_live_resize_events        during the top-edge drag green was already asked for the
+                               halfway size (300x220) before the final 300x240: resize
+                               events come while dragging (at most one a frame)
 usage: wm.py"""
 
 import os
@@ -217,9 +220,17 @@ def main():
     resizes = re.findall(r"^green resize code=0 value=0 x=(\d+) y=(\d+)", text, re.M)
     why = expect(9, [((200, 36), OUTLINE), ((200, 150), (0x30, 0xa0, 0x30))])
     closed = re.search(r"^green close-request", text, re.M)
+    # Each drag's last size, in order (live resize sends sizes on the way too).
+    finals, it = [("300", "240"), ("320", "220"), ("320", "210")], iter(resizes)
+    in_order = all(f in it for f in finals)
     rep.check("wm_resize_from_top_edge_and_corners",
-              resizes == [("300", "240"), ("320", "220"), ("320", "210")] and not why and not closed,
+              in_order and resizes[-1:] == [("320", "210")] and not why and not closed,
               "resize lines %s; %s; close-request %s" % (resizes, why, bool(closed)), tail)
+    # Live: the top edge held 20 px up (a frame or more) was asked for before the
+    # drag went on to 40 px and was released; the release alone sends only the last.
+    live = ("300", "220") in resizes and resizes.index(("300", "220")) < resizes.index(("300", "240")) \
+        if ("300", "240") in resizes else False
+    rep.check("wm_live_resize_events", live, "resize lines %s" % resizes, tail)
     rep.exit()
 
 

@@ -646,6 +646,7 @@ static void comp_thread(void *arg)
             mutex_lock(&comp_lock);
         }
         route_input(batch, n);
+        comp_resize_live();             /* at most one resize event per frame */
         /* A surface shown, moved or resized under a still pointer: enter/leave
          * and the cursor shape follow at once. */
         if (active)

@@ -115,6 +115,9 @@ unsigned comp_resize_shape(unsigned edges);
 void comp_resize_begin(struct comp_surface *s, unsigned edges, int x, int y);
 void comp_resize_motion(int x, int y);
 void comp_resize_end(void);             /* the release: OSC_EV_RESIZE if the size changed */
+/* Once per frame: OSC_EV_RESIZE to the grabbed surface's owner when the outline's
+ * size changed since it was last asked (live resize). */
+void comp_resize_live(void);
 void comp_resize_forget(const struct comp_surface *s);  /* s goes: the grab ends, no event */
 struct comp_surface *comp_resize_grabbed(void);
 unsigned comp_resize_grab_edges(void);

@@ -1,7 +1,8 @@
 /* Window resizing by the window manager: which edge or corner of a decorated surface the
  * pointer is on, the grab a press there starts (an outline of the new frame
- * follows the pointer), and the OSC_EV_RESIZE the release sends the owner, who
- * answers with a new buffer (OSC_SURFACE_RESIZE) when it likes. All under comp_lock. */
+ * follows the pointer), and the OSC_EV_RESIZE sent the owner during the drag (at
+ * most one a frame) and at the release, which it answers with a new buffer
+ * (OSC_SURFACE_RESIZE) when it likes. All under comp_lock. */
 
 #include <osc/lib.h>
 #include <osc/time.h>
@@ -19,6 +20,7 @@ static unsigned grab_edges;
 static int grab_x, grab_y;              /* the pointer at the press */
 static struct comp_rect start;          /* the surface's client rect at the press */
 static struct comp_rect cur;            /* the client rect the outline shows */
+static int sent_w, sent_h;              /* the size last asked of the client */
 
 unsigned comp_resize_edges(const struct comp_surface *s, int x, int y)
 {
@@ -89,6 +91,11 @@ void comp_resize_begin(struct comp_surface *s, unsigned edges, int x, int y)
     grab_x = x;
     grab_y = y;
     start = cur = comp_surface_rect(s);
+    sent_w = start.w;
+    sent_h = start.h;
+    /* Every commit during and after this drag keeps the opposite edges. */
+    s->anchor_right = edges & COMP_EDGE_L;
+    s->anchor_bottom = edges & COMP_EDGE_T;
     damage_outline();
 }
 
@@ -135,16 +142,30 @@ void comp_send_resize(struct comp_surface *s, uint32_t w, uint32_t h)
     comp_push_event(s, &ev);
 }
 
+/* The outline's size to the client if it changed since last asked. */
+static void ask_size(void)
+{
+    if (cur.w == sent_w && cur.h == sent_h)
+        return;
+    comp_send_resize(grabbed, (uint32_t)cur.w, (uint32_t)cur.h);
+    sent_w = cur.w;
+    sent_h = cur.h;
+}
+
+void comp_resize_live(void)
+{
+    if (grabbed)
+        ask_size();
+}
+
 void comp_resize_end(void)
 {
     if (!grabbed)
         return;
     damage_outline();
-    if (cur.w != start.w || cur.h != start.h) {
-        grabbed->anchor_right = grab_edges & COMP_EDGE_L;
-        grabbed->anchor_bottom = grab_edges & COMP_EDGE_T;
-        comp_send_resize(grabbed, (uint32_t)cur.w, (uint32_t)cur.h);
-    }
+    ask_size();
+    if (sent_w == start.w && sent_h == start.h)
+        grabbed->anchor_right = grabbed->anchor_bottom = false;     /* nothing asked */
     grabbed = NULL;
     comp_kick();
 }

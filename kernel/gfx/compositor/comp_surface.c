@@ -25,8 +25,9 @@ void comp_push_events(struct comp_surface *s, const struct osc_event *ev, unsign
     unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
     for (unsigned i = 0; i < n; i++) {
         struct osc_event *last = s->qhead != s->qtail ? &s->q[(s->qhead - 1) % COMP_EVENT_QUEUE] : NULL;
-        if (last && last->type == OSC_EV_POINTER_MOTION && ev[i].type == OSC_EV_POINTER_MOTION) {
-            *last = ev[i];      /* a reader only needs the newest position */
+        if (last && last->type == ev[i].type &&
+            (ev[i].type == OSC_EV_POINTER_MOTION || ev[i].type == OSC_EV_RESIZE)) {
+            *last = ev[i];      /* a reader only needs the newest position or size */
         } else {
             s->q[s->qhead++ % COMP_EVENT_QUEUE] = ev[i];
             if (s->qhead - s->qtail > COMP_EVENT_QUEUE)
@@ -171,6 +172,17 @@ static long surface_resize(struct comp_surface *s, uint64_t arg)
     return 0;
 }
 
+/* An OSC_EV_RESIZE is waiting to be read on s. */
+static bool resize_queued(struct comp_surface *s)
+{
+    bool found = false;
+    unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
+    for (uint32_t i = s->qtail; i != s->qhead && !found; i++)
+        found = s->q[i % COMP_EVENT_QUEUE].type == OSC_EV_RESIZE;
+    spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+    return found;
+}
+
 /* The pending buffer becomes the one shown (under comp_lock); the old one goes
  * back in *old_fp / *old_frames for the caller to free after the lock. */
 static void commit_resize(struct comp_surface *s, struct filepages **old_fp, paddr_t **old_frames)
@@ -183,7 +195,10 @@ static void commit_resize(struct comp_surface *s, struct filepages **old_fp, pad
         s->x += (int)s->w - (int)s->pend_w;     /* a left-edge drag: the right edge stays */
     if (s->anchor_bottom)   /* a top-edge drag: the bottom stays, the title bar on screen */
         s->y = MAX(s->y + (int)s->h - (int)s->pend_h, MIN(s->y, COMP_TITLE_H));
-    s->anchor_right = s->anchor_bottom = false;
+    /* A live drag sends several sizes: the anchors hold for each answer until
+     * the drag is over and its last size has been read. */
+    if (comp_resize_grabbed() != s && !resize_queued(s))
+        s->anchor_right = s->anchor_bottom = false;
     s->fp = s->pend_fp;
     s->frames = s->pend_frames;
     s->w = s->pend_w;
