@@ -1,4 +1,4 @@
-/* The compositor's surface ABI (user/lib/osc_compositor.h): surfaces made through
+/* The compositor's surface ABI (libosc: user/lib/libosc/osc.h): surfaces made through
  * /dev/compositor are fds whose mmap holds the pixels, presented with checked
  * damage rects (EINVAL for garbage, EFAULT for bad pointers), answered by a
  * frame-done event that read() and poll() see; size limits; frames come back
