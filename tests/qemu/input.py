@@ -68,12 +68,20 @@ def send_input(qmp):
         pass
 
 
-def build_guest(source, name):
-    """Builds a guest program (static musl) into build/input/NAME; its path."""
+def libosc_flags():
+    """Compiler arguments that build a guest with libosc (user/lib/libosc): its
+    header's directory and its sources, compiled along."""
+    d = os.path.join(ROOT, "user", "lib", "libosc")
+    return ["-I" + d] + sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".c"))
+
+
+def build_guest(source, name, libosc=False):
+    """Builds a guest program (static musl) into build/input/NAME, with libosc
+    when asked; its path."""
     os.makedirs(OUT, exist_ok=True)
     binary = os.path.join(OUT, name)
     subprocess.run([MUSL_CC, "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
-                    source], check=True)
+                    source] + (libosc_flags() if libosc else []), check=True)
     return binary
 
 
