@@ -2,7 +2,7 @@
 # (musl-gcc -static) and glibc (gcc -static) — into build/user/{musl,glibc}/tests/,
 # /sbin/init with musl only, and the initramfs that carries them with busybox.
 
-USER_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -Iuser/lib -pthread
+USER_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -Iuser/lib -Iuser/lib/libosc -pthread
 MUSL_CC     ?= musl-gcc
 GLIBC_CC    ?= gcc
 BUSYBOX     ?= /bin/busybox
@@ -28,15 +28,37 @@ USER_BINS       := $(USER_TESTS_MUSL) $(USER_TESTS_GLIBC) $(USER_INIT) $(USER_LA
 .PHONY: user user-tests-host initramfs
 user: $(USER_BINS)
 
-$(BUILD)/user/musl/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h)
+# libosc (user/lib/libosc): the platform calls and compositor ioctls, a static
+# library per C library that every test, the demo, libui's programs and the
+# benchmark link.
+LIBOSC_SRCS   := $(wildcard user/lib/libosc/*.c)
+LIBOSC_MUSL   := $(BUILD)/user/musl/libosc.a
+LIBOSC_GLIBC  := $(BUILD)/user/glibc/libosc.a
+LIBOSC_HDRS   := user/lib/libosc/osc.h kernel/include/uapi/osc_compositor.h
+$(BUILD)/user/musl/libosc/%.o: user/lib/libosc/%.c $(LIBOSC_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_CFLAGS) -o $@ $< $(MUSL_GFX_LIBS)
-
-$(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h)
+	@$(MUSL_CC) $(USER_CFLAGS) -fPIC -c -o $@ $<
+$(BUILD)/user/glibc/libosc/%.o: user/lib/libosc/%.c $(LIBOSC_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $@"
-	@$(GLIBC_CC) -static $(USER_CFLAGS) $(GLIBC_GFX_FLAGS) -o $@ $< $(GLIBC_GFX_LIBS)
+	@$(GLIBC_CC) $(USER_CFLAGS) -c -o $@ $<
+$(LIBOSC_MUSL): $(patsubst user/lib/libosc/%.c,$(BUILD)/user/musl/libosc/%.o,$(LIBOSC_SRCS))
+	@rm -f $@
+	@$(AR) rcs $@ $^
+$(LIBOSC_GLIBC): $(patsubst user/lib/libosc/%.c,$(BUILD)/user/glibc/libosc/%.o,$(LIBOSC_SRCS))
+	@rm -f $@
+	@$(AR) rcs $@ $^
+
+$(BUILD)/user/musl/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h) $(LIBOSC_MUSL)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@$(MUSL_CC) -static $(USER_CFLAGS) $(MUSL_GFX_CFLAGS) -o $@ $< $(MUSL_GFX_LIBS) $(LIBOSC_MUSL)
+
+$(BUILD)/user/glibc/tests/%: user/tests/%.c user/lib/testlib.h $(wildcard user/tests/*.h) $(LIBOSC_GLIBC)
+	@mkdir -p $(dir $@)
+	@echo "  GLIBCC  $@"
+	@$(GLIBC_CC) -static $(USER_CFLAGS) $(GLIBC_GFX_FLAGS) -o $@ $< $(GLIBC_GFX_LIBS) $(LIBOSC_GLIBC)
 
 # Programs that draw link the graphics libraries: for musl the sysroot that
 # tools/sysroot.sh builds from Debian's sources, for glibc Debian's static archives.
@@ -59,11 +81,11 @@ MUSL_APP_LIBS := -L$(BUILD)/user/musl -lui -lm
 $(SYSROOT_STAMP): tools/sysroot.sh
 	@bash tools/sysroot.sh && touch $@
 
-$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h) $(SYSROOT_STAMP) user/user.mk
+$(BUILD)/user/musl/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h) $(LIBOSC_HDRS) $(SYSROOT_STAMP) user/user.mk
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) $(USER_CFLAGS) -fPIC $(MUSL_GFX_INC) -c -o $@ $<
-$(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h)
+$(BUILD)/user/glibc/libui/%.o: user/lib/libui/%.c $(wildcard user/lib/libui/*.h) $(LIBOSC_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  GLIBCC  $@"
 	@$(GLIBC_CC) $(USER_CFLAGS) $(GLIBC_GFX_INC) -c -o $@ $<
@@ -71,22 +93,23 @@ $(LIBUI_MUSL): $(patsubst user/lib/libui/%.c,$(BUILD)/user/musl/libui/%.o,$(LIBU
 	@$(AR) rcs $@ $^
 $(LIBUI_GLIBC): $(patsubst user/lib/libui/%.c,$(BUILD)/user/glibc/libui/%.o,$(LIBUI_SRCS))
 	@$(AR) rcs $@ $^
-# The apps share one libui.so that carries FreeType, libpng, zlib and pixman too
+# The apps share one libui.so that carries libosc, FreeType, libpng, zlib and pixman too
 # (whole archives: apps call them directly), loaded by musl's own dynamic linker
 # from /usr/lib. Linked statically, each app was 1.5 MB of which 1.45 MB were these
 # libraries, and GRUB reading the archive is most of the boot (docs/performance.md).
-$(LIBUI_SO): $(patsubst user/lib/libui/%.c,$(BUILD)/user/musl/libui/%.o,$(LIBUI_SRCS)) $(SYSROOT_STAMP)
+$(LIBUI_SO): $(patsubst user/lib/libui/%.c,$(BUILD)/user/musl/libui/%.o,$(LIBUI_SRCS)) $(SYSROOT_STAMP) \
+             $(LIBOSC_MUSL)
 	@echo "  MUSLLD  $@"
 	@$(MUSL_CC) -shared -Wl,-soname,libui.so -Wl,-z,defs -o $@ $(filter %.o,$^) \
-	    -Wl,--whole-archive $(SYSROOT)/lib/libfreetype.a $(SYSROOT)/lib/libpng16.a \
+	    -Wl,--whole-archive $(LIBOSC_MUSL) $(SYSROOT)/lib/libfreetype.a $(SYSROOT)/lib/libpng16.a \
 	    $(SYSROOT)/lib/libz.a $(SYSROOT)/lib/libpixman-1.a -Wl,--no-whole-archive -lm -pthread
 
 $(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): $(SYSROOT_STAMP) $(LIBUI_MUSL)
 $(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_CFLAGS = $(MUSL_GFX_INC)
-$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_LIBS = $(LIBUI_MUSL) $(MUSL_GFX_LIB)
+$(addprefix $(BUILD)/user/musl/tests/,$(GFX_USERS)): MUSL_GFX_LIBS = $(LIBUI_MUSL) $(LIBOSC_MUSL) $(MUSL_GFX_LIB)
 $(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): $(LIBUI_GLIBC)
 $(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_FLAGS = $(GLIBC_GFX_INC)
-$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_LIBS = $(LIBUI_GLIBC) $(GLIBC_GFX_LIB)
+$(addprefix $(BUILD)/user/glibc/tests/,$(GFX_USERS)): GLIBC_GFX_LIBS = $(LIBUI_GLIBC) $(LIBOSC_GLIBC) $(GLIBC_GFX_LIB)
 
 $(USER_INIT): user/init/init.c user/init/root.c user/init/init.h
 	@mkdir -p $(dir $@)
@@ -103,11 +126,13 @@ $(USER_FUZZ): user/fuzz/sysfuzz.c
 	@echo "  MUSLCC  $@"
 	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
 
-$(USER_DEMO): user/demo/osc-demo-window.c user/lib/osc_compositor.h
+$(USER_DEMO): user/demo/osc-demo-window.c $(LIBOSC_MUSL)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $<
+	@$(MUSL_CC) -static $(USER_CFLAGS) -o $@ $< $(LIBOSC_MUSL)
 
+$(USER_UI_DEMO) $(USER_DESKTOP) $(USER_TERMINAL) $(USER_SETTINGS) $(USER_CANVAS) $(USER_MONITOR) \
+    $(USER_FILES): $(LIBOSC_MUSL)
 $(USER_UI_DEMO): user/apps/demo/ui-demo.c $(LIBUI_SO) $(SYSROOT_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"

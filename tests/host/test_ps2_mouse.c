@@ -117,3 +117,24 @@ TEST(mouse_click_stream_from_qemu_gives_press_then_release)
     CHECK_EQ(seen[3].wheel, 1);
     CHECK_EQ(m.resyncs, 0u);
 }
+
+TEST(mouse_explorer_fourth_byte_holds_both_wheels_and_buttons_4_and_5)
+{
+    /* As QEMU's IMEX mode sends them and Linux's psmouse reads them. */
+    struct ps2_mouse m = { .packet_len = 4, .explorer = true };
+    struct ps2_mouse_packet p = { 0 };
+    CHECK_EQ(FEED(&m, &p, 0x08, 0, 0, 0x7f), 1);           /* 01 + -1: one notch right */
+    CHECK(p.hwheel == 1 && p.wheel == 0 && !p.has_side_extra);
+    CHECK_EQ(FEED(&m, &p, 0x08, 0, 0, 0x41), 1);           /* 01 + +1: left */
+    CHECK(p.hwheel == -1 && p.wheel == 0);
+    CHECK_EQ(FEED(&m, &p, 0x08, 0, 0, 0x0f), 1);           /* 4-bit -1: up */
+    CHECK(p.wheel == 1 && p.hwheel == 0 && !p.side && !p.extra);
+    CHECK_EQ(FEED(&m, &p, 0x08, 0, 0, 0x31), 1);           /* down, side and extra held */
+    CHECK(p.wheel == -1 && p.side && p.extra && p.has_side_extra);
+    CHECK_EQ(FEED(&m, &p, 0x08, 0, 0, 0xbe), 1);           /* 10 + -2: a 6-bit vertical count */
+    CHECK(p.wheel == 2 && p.hwheel == 0);
+    /* An IntelliMouse (not Explorer) reads 0x7f as a plain wheel count. */
+    struct ps2_mouse i = { .packet_len = 4 };
+    CHECK_EQ(FEED(&i, &p, 0x08, 0, 0, 0x7f), 1);
+    CHECK(p.wheel == -127 && p.hwheel == 0);
+}

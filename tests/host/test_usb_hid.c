@@ -284,3 +284,28 @@ TEST(keyboard_usages_map_to_linux_codes)
     CHECK_EQ(hid_keyboard_code(0xff), 0);
 }
 
+
+TEST(ac_pan_in_the_consumer_page_is_a_relative_horizontal_wheel)
+{
+    /* A tablet-like descriptor with a wheel and AC Pan (a 2-byte usage in the
+     * consumer page), as newer pointers describe their horizontal wheel. */
+    static const uint8_t desc[] = {
+        0x05, 0x01, 0x09, 0x02, 0xa1, 0x01,
+        0x09, 0x38, 0x15, 0x81, 0x25, 0x7f, 0x75, 0x08, 0x95, 0x01, 0x81, 0x06,
+        0x05, 0x0c, 0x0a, 0x38, 0x02, 0x15, 0x81, 0x25, 0x7f, 0x75, 0x08, 0x95, 0x01, 0x81, 0x06,
+        0xc0,
+    };
+    struct hid_report_desc rd;
+    CHECK_EQ(hid_parse_report_desc(desc, sizeof(desc), &rd), 0);
+    int pan = hid_find_field(&rd, HID_PAGE_CONSUMER, HID_USAGE_AC_PAN);
+    CHECK(pan >= 0);
+    if (pan < 0)
+        return;
+    CHECK(rd.f[pan].relative);
+    const uint8_t rep[2] = { 0x01, 0xfe };      /* wheel +1, pan -2 (left) */
+    int32_t v;
+    CHECK(hid_field_value(&rd.f[pan], false, rep, 2, &v));
+    CHECK_EQ(v, -2);
+    CHECK(hid_field_value(&rd.f[hid_find_field(&rd, HID_PAGE_DESKTOP, HID_USAGE_WHEEL)], false, rep, 2, &v));
+    CHECK_EQ(v, 1);
+}

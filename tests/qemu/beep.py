@@ -43,7 +43,7 @@ def read_wav(path):
 
 def main():
     rep = Reporter()
-    binary = build_guest(os.path.join(ROOT, "tests", "qemu", "beep.c"), "beep")
+    binary = build_guest(os.path.join(ROOT, "tests", "qemu", "beep.c"), "beep", libosc=True)
     tmp = tempfile.mkdtemp(prefix="oscortex-beep-")
     wav = os.path.join(tmp, "speaker.wav")
     cmd = [os.path.join(ROOT, "tools", "osc-run"), "--timeout", str(TIMEOUT),

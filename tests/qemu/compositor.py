@@ -22,6 +22,8 @@ overlap. Screendumps (build/compositor/shotN.png) are read pixel by pixel:
                                    pointer off blue: blue printed leave at local 220,238
   compositor_key_to_focused        then QMP send-key a: red (focused) printed KEY_A
                                    press and release, blue no key at all
+  compositor_key_text              the press was followed by its OSC_EV_TEXT "a"
+                                   (U+0061, the US layout), the release by none
   compositor_close_box_closes      a click on blue's close box (title bar's right end):
                                    blue printed close-request and exited, shot 5 shows
                                    the background where it was
@@ -151,6 +153,10 @@ def main():
     keys = re.findall(r"^(red|blue) key code=(\d+) value=(\d+)", text, re.M)
     rep.check("compositor_key_to_focused", keys == [("red", "30", "1"), ("red", "30", "0")],
               "key lines %s" % keys, tail)
+    texts = re.findall(r"^(red|blue) (key|text) code=(\d+) value=(\d+).*?(?: text=(\S+))?$", text, re.M)
+    rep.check("compositor_key_text", texts == [("red", "key", "30", "1", ""), ("red", "text", "97", "0", "a"),
+                                              ("red", "key", "30", "0", "")],
+              "key and text lines %s" % texts, tail)
     why = expect(3, [(RED_ONLY, RED), (OVERLAP, RED), ((500, 350), BG), ((550, 450), BLUE),
                      ((740, 590), BLUE), ((700, 380), TITLE_FOCUSED), ((300, 90), TITLE_IDLE),
                      ((727, 378), CLOSE_BOX)]

@@ -44,9 +44,10 @@ int main(void)
     }
     printf("READY\n");
     fflush(stdout);
-    int seen = 0;           /* bits: A down, A up, REL_X, REL_Y, BTN down, BTN up, wheel */
+    int seen = 0;           /* bits: A down, A up, REL_X, REL_Y, BTN down, BTN up, wheel,
+                               horizontal wheel */
     time_t end = time(NULL) + 40;
-    while (seen != 0x7f && time(NULL) < end) {
+    while (seen != 0xff && time(NULL) < end) {
         struct pollfd p[2] = { { kbd, POLLIN, 0 }, { mouse, POLLIN, 0 } };
         if (poll(p, 2, 1000) <= 0)
             continue;
@@ -67,6 +68,8 @@ int main(void)
                     seen |= e->value ? 16 : 32;
                 if (e->type == 2 && e->code == 8)
                     seen |= 64;
+                if (e->type == 2 && e->code == 6)
+                    seen |= 128;
             }
         }
         fflush(stdout);

@@ -7,11 +7,16 @@ the mouse right 10 and up 5, clicks the left button and turns the wheel up one n
 (QMP input-send-event), and checks what the guest read:
 
   input_devices_found         both devices found by name, the mouse an IntelliMouse
+                              Explorer (ImExPS/2)
   input_key_a_press_release   KEY_A (30) value 1 then 0, with a SYN_REPORT and a
                               real-time timestamp
   input_rel_motion_signs      REL_X +10 and REL_Y -5 in total (Linux's Y is down)
   input_btn_left_click        BTN_LEFT 1 then 0
   input_rel_wheel_up          REL_WHEEL +1
+  input_rel_hwheel_right_left REL_HWHEEL +1, +1, -1 (QMP wheel-right twice, wheel-left:
+                              the PS/2 mouse is an IntelliMouse Explorer)
+  input_compositor_wheel_axes a demo window (osc-demo-window) under the pointer printed
+                              wheel events code 1 (horizontal) +1 +1 -1, then code 0 +1
   input_debian_evtest_sees_key_a  Debian's evtest, run beside evread on the keyboard,
                               names it and prints KEY_A value 1 and 0
 usage: input.py"""
@@ -34,7 +39,8 @@ EV_RE = re.compile(r"^EV (kbd|mouse) (\d+) (\d+) (-?\d+) (\d+)$")
 
 
 def send_input(qmp):
-    """Key a, motion, a left click, a wheel notch up. The guest may finish (and the
+    """Key a, motion, a left click, two notches right and one left on the horizontal
+    wheel, a wheel notch up. The guest may finish (and the
     VM end) as soon as the wheel turns, before its release is sent: a closed QMP
     socket after that point is fine."""
     qmp.command("send-key", keys=[{"type": "qcode", "data": "a"}])
@@ -47,6 +53,11 @@ def send_input(qmp):
         qmp.command("input-send-event", events=[
             {"type": "btn", "data": {"down": down, "button": "left"}}])
         time.sleep(0.2)
+    for button in ("wheel-right", "wheel-right", "wheel-left"):     # the Explorer's
+        for down in (True, False):
+            qmp.command("input-send-event", events=[
+                {"type": "btn", "data": {"down": down, "button": button}}])
+            time.sleep(0.2)
     qmp.command("input-send-event", events=[
         {"type": "btn", "data": {"down": True, "button": "wheel-up"}}])
     try:
@@ -57,12 +68,20 @@ def send_input(qmp):
         pass
 
 
-def build_guest(source, name):
-    """Builds a guest program (static musl) into build/input/NAME; its path."""
+def libosc_flags():
+    """Compiler arguments that build a guest with libosc (user/lib/libosc): its
+    header's directory and its sources, compiled along."""
+    d = os.path.join(ROOT, "user", "lib", "libosc")
+    return ["-I" + d] + sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".c"))
+
+
+def build_guest(source, name, libosc=False):
+    """Builds a guest program (static musl) into build/input/NAME, with libosc
+    when asked; its path."""
     os.makedirs(OUT, exist_ok=True)
     binary = os.path.join(OUT, name)
     subprocess.run([MUSL_CC, "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
-                    source], check=True)
+                    source] + (libosc_flags() if libosc else []), check=True)
     return binary
 
 
@@ -139,8 +158,9 @@ def run_with_qmp(binary, send, qemu_args=(), timeout=TIMEOUT, command=None, name
 # Debian's evtest (dynamic, glibc: the host's program, loader and libc added) reads
 # the keyboard beside evread; its "Event:" lines are printed after evread's DONE.
 EVTEST = "/usr/bin/evtest"
-GUEST_COMMAND = ("/opt/dyn/evtest /dev/input/event0 > /tmp/evtest.log 2>&1 & E=$!; sleep 1; "
-                 "/bin/evread; kill -TERM $E; wait $E; echo EVTEST-STATUS=$?; "
+GUEST_COMMAND = ("osc-demo-window demo 3060c0 312 234 400 300 & D=$!; "
+                 "/opt/dyn/evtest /dev/input/event0 > /tmp/evtest.log 2>&1 & E=$!; sleep 1; "
+                 "/bin/evread; kill -TERM $E; wait $E; echo EVTEST-STATUS=$?; kill $D; "
                  "grep -E '^(Input device name|Event:.*EV_KEY)' /tmp/evtest.log; echo EVTEST-END")
 
 
@@ -154,8 +174,8 @@ def main():
     events = [m.groups() for m in map(EV_RE.match, text.splitlines()) if m]
     evs = [(d, int(t), int(c), int(v), int(s)) for d, t, c, v, s in events]
     mouse_names = [line for line in text.splitlines() if line.startswith("DEV ") and "Mouse" in line]
-    rep.check("input_devices_found", "READY" in text and any("ImPS/2" in n for n in mouse_names),
-              "evread did not find both devices (or the mouse is not an IntelliMouse)", tail)
+    rep.check("input_devices_found", "READY" in text and any("ImExPS/2" in n for n in mouse_names),
+              "evread did not find both devices (or the mouse is not an IntelliMouse Explorer)", tail)
     kbd = [(t, c, v, s) for d, t, c, v, s in evs if d == "kbd"]
     a = [v for t, c, v, s in kbd if t == 1 and c == 30]
     syn = any(t == 0 and c == 0 for t, c, v, s in kbd)
@@ -172,6 +192,14 @@ def main():
     wheel = [v for t, c, v in mouse if t == 2 and c == 8]
     rep.check("input_rel_wheel_up", sum(wheel) == 1 and all(w > 0 for w in wheel),
               "REL_WHEEL values %s" % wheel, tail)
+    hwheel = [v for t, c, v in mouse if t == 2 and c == 6]
+    rep.check("input_rel_hwheel_right_left", hwheel == [1, 1, -1],
+              "REL_HWHEEL values %s" % hwheel, tail)
+    # The compositor's view: the demo window under the pointer (the screen's
+    # centre, moved 10 right and 5 up) got each notch with its axis.
+    wheels = re.findall(r"^demo wheel code=(\d) value=(-?\d+)", text, re.M)
+    rep.check("input_compositor_wheel_axes", wheels == [("1", "1"), ("1", "1"), ("1", "-1"), ("0", "1")],
+              "demo wheel lines %s" % wheels, tail)
     ev = text[text.find("EVTEST-STATUS"):]
     rep.check("input_debian_evtest_sees_key_a",
               'Input device name: "AT Translated Set 2 keyboard"' in ev and

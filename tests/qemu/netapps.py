@@ -45,6 +45,7 @@ import threading
 import time
 
 from common import ROOT, Reporter
+from input import libosc_flags
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
@@ -176,7 +177,7 @@ def build_resolvers():
         # glibc's link warns that static getaddrinfo wants its NSS modules at run
         # time; since 2.34 "files" and "dns" are built in.
         subprocess.run([cc, "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o", binary,
-                        SOURCE], check=True, stderr=subprocess.DEVNULL)
+                        SOURCE] + libosc_flags(), check=True, stderr=subprocess.DEVNULL)
         out[libc] = binary
     return out
 

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#define SYS_dns_resolve 0x4B8
+#include "osc.h"     /* libosc: osc_dns_resolve */
+
 
 static void by_getaddrinfo(const char *name)
 {
@@ -43,7 +43,7 @@ static void by_getaddrinfo(const char *name)
 static void by_oscortex_call(const char *name)
 {
     struct in_addr addr;
-    long r = syscall(SYS_dns_resolve, name, &addr);
+    long r = osc_dns_resolve(name, &addr);
     if (r)
         printf("osc %s errno %d\n", name, errno);
     else

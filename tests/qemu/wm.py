@@ -24,6 +24,14 @@ Screendumps (build/wm/shotN.png) are read pixel by pixel:
                                blue is killed (SIGKILL) with the button still held: shot 8
                                shows the background there and where blue was; after the
                                release a new client (green) gets a click (its button line)
+  wm_resize_from_top_edge_and_corners  green's title bar top band dragged up 40 (shot 9:
+                               the outline's top side at y 36), then its top-left corner
+                               by -20,-20 and top-right corner (over the close box's top)
+                               by +20,-10: green printed resize 300x240, 320x220,
+                               320x210 and no close request
+  wm_live_resize_events        during the top-edge drag green was already asked for the
+                               halfway size (300x220) before the final 300x240: resize
+                               events come while dragging (at most one a frame)
 usage: wm.py"""
 
 import os
@@ -45,10 +53,11 @@ GUEST = ("osc-demo-window red c03030 100 100 300 200 & A=$!; sleep 1; "
          "osc-demo-window blue 3060c0 380 280 300 200 3 & B=$!; sleep 2; echo READY1; "
          "sleep 4; echo READY2; sleep 3; echo READY3; sleep 3; echo READY4; sleep 2; kill -9 $B; "
          "sleep 1; echo READY5; sleep 1; osc-demo-window green 30a030 100 100 300 200 & C=$!; sleep 2; "
-         "echo READY6; sleep 2; kill $A $B $C 2>/dev/null; echo DONE")
+         "echo READY6; sleep 7; kill $A $B $C 2>/dev/null; echo DONE")
 CORNER = (677, 477)             # inside blue's bottom-right grip (blue: 380,280 300x200)
 OUTLINE_AT = (722, 400)         # the outline's right side once dragged to 720,520
 OUTLINE = (0x7a, 0xa2, 0xf7)
+TOP_DRAG = [(250, 78), (250, 58), (250, 38)]    # green's top edge up 40: outline top at 36
 
 shots = {}
 shapes = {}
@@ -119,12 +128,31 @@ def after_kill(qmp):
     button(qmp, False)
 
 
+def drag(qmp, path, shot=None):
+    abs_move(qmp, *path[0])
+    time.sleep(0.3)
+    button(qmp, True)
+    for p in path[1:]:
+        abs_move(qmp, *p)
+        time.sleep(0.2)
+    if shot:
+        time.sleep(0.4)
+        take(qmp, shot)
+    button(qmp, False)
+    time.sleep(0.3)
+
+
 def click_green(qmp):
     abs_move(qmp, 200, 200)
     time.sleep(0.3)
     button(qmp, True)
     button(qmp, False)
     time.sleep(0.5)
+    # Green (100,100 300x200, title bar 76..99) from its top edge, top-left and
+    # top-right corners (the last on the close box's top: the band wins).
+    drag(qmp, TOP_DRAG, shot=9)
+    drag(qmp, [(101, 77), (91, 67), (81, 57)])
+    drag(qmp, [(398, 77), (418, 67)])
 
 
 def expect(n, want):
@@ -189,6 +217,20 @@ def main():
     green = re.search(r"^green button code=272 value=1", text, re.M)
     rep.check("wm_resize_grab_survives_a_kill", not why and green is not None,
               "; ".join(why) or "no 'green button' press line", tail)
+    resizes = re.findall(r"^green resize code=0 value=0 x=(\d+) y=(\d+)", text, re.M)
+    why = expect(9, [((200, 36), OUTLINE), ((200, 150), (0x30, 0xa0, 0x30))])
+    closed = re.search(r"^green close-request", text, re.M)
+    # Each drag's last size, in order (live resize sends sizes on the way too).
+    finals, it = [("300", "240"), ("320", "220"), ("320", "210")], iter(resizes)
+    in_order = all(f in it for f in finals)
+    rep.check("wm_resize_from_top_edge_and_corners",
+              in_order and resizes[-1:] == [("320", "210")] and not why and not closed,
+              "resize lines %s; %s; close-request %s" % (resizes, why, bool(closed)), tail)
+    # Live: the top edge held 20 px up (a frame or more) was asked for before the
+    # drag went on to 40 px and was released; the release alone sends only the last.
+    live = ("300", "220") in resizes and resizes.index(("300", "220")) < resizes.index(("300", "240")) \
+        if ("300", "240") in resizes else False
+    rep.check("wm_live_resize_events", live, "resize lines %s" % resizes, tail)
     rep.exit()
 
 

@@ -10,6 +10,12 @@ $(BUILD)/user/bench/bench: user/bench/bench.c user/bench/bench_net.c user/bench/
 	@musl-gcc -static $(BENCH_CFLAGS) -o $@ user/bench/bench.c user/bench/bench_net.c \
 	    user/bench/bench_storage.c
 
+# compbench drives the compositor through libosc (user/user.mk builds it).
+$(BUILD)/user/bench/compbench: user/bench/compbench.c $(BUILD)/user/musl/libosc.a
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	@musl-gcc -static $(BENCH_CFLAGS) -Iuser/lib/libosc -o $@ $< $(BUILD)/user/musl/libosc.a
+
 $(BUILD)/user/bench/%: user/bench/%.c
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/osc_compositor.h"
+#include "osc.h"
 
 #define ROUNDS 40
 

@@ -13,10 +13,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "osc_compositor.h"
+#include "osc.h"
 
 static const char *type_name(uint32_t t)
 {
@@ -32,6 +31,7 @@ static const char *type_name(uint32_t t)
     case OSC_EV_CLOSE_REQUEST: return "close-request";
     case OSC_EV_POINTER_WHEEL: return "wheel";
     case OSC_EV_RESIZE: return "resize";        /* printed, not acted on: it keeps its size */
+    case OSC_EV_TEXT: return "text";
     }
     return "unknown";
 }
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     uint32_t colour = (uint32_t)strtoul(argv[2], NULL, 16) & 0xffffff;
     int x = atoi(argv[3]), y = atoi(argv[4]), w = atoi(argv[5]), h = atoi(argv[6]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    int comp = osc_comp_open();
     if (comp < 0) {
         perror("/dev/compositor");
         return 1;
@@ -66,12 +66,12 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
         px[i] = colour;
-    if (osc_surface_set_pos(fd, x, y) || ioctl(fd, OSC_SURFACE_SET_TITLE, name) ||
+    if (osc_surface_set_pos(fd, x, y) || osc_surface_set_title(fd, name) ||
         osc_surface_present(fd, NULL, 0)) {
         perror("surface ioctl");
         return 1;
     }
-    if (argc == 8 && syscall(OSC_SYS_cursor_shape_set, atol(argv[7])) != 0) {
+    if (argc == 8 && osc_cursor_shape_set(atoi(argv[7])) != 0) {
         perror("cursor_shape_set");
         return 1;
     }
@@ -88,10 +88,13 @@ int main(int argc, char **argv)
         for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
             if (ev[i].type == OSC_EV_POINTER_MOTION)
                 continue;
-            printf("%s %s code=%u value=%d x=%d y=%d mods=%u\n", name, type_name(ev[i].type),
-                   ev[i].code, ev[i].value, ev[i].x, ev[i].y, ev[i].mods);
+            char text[5] = "";
+            if (ev[i].type == OSC_EV_TEXT)
+                osc_utf8_encode(ev[i].code, text);
+            printf("%s %s code=%u value=%d x=%d y=%d mods=%u%s%s\n", name, type_name(ev[i].type),
+                   ev[i].code, ev[i].value, ev[i].x, ev[i].y, ev[i].mods, *text ? " text=" : "", text);
             if (ev[i].type == OSC_EV_KEY && ev[i].value == 1 && ev[i].code >= 2 && ev[i].code <= 9)
-                syscall(OSC_SYS_cursor_shape_set, (long)ev[i].code - 2);    /* KEY_1.. */
+                osc_cursor_shape_set((int)ev[i].code - 2);    /* KEY_1.. */
             if (ev[i].type == OSC_EV_CLOSE_REQUEST)
                 return 0;
         }

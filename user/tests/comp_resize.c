@@ -1,4 +1,4 @@
-/* Resizing compositor surfaces (user/lib/osc_compositor.h): OSC_SURFACE_REQUEST_SIZE
+/* Resizing compositor surfaces (libosc: user/lib/libosc/osc.h): OSC_SURFACE_REQUEST_SIZE
  * answered by an OSC_EV_RESIZE clamped to the limits, OSC_SURFACE_RESIZE's new
  * buffer mapped at once but shown only by the next present (damage checked
  * against the new size), bad sizes and pointers refused; clients killed

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "osc_compositor.h"
+#include "osc.h"
 
 /* The device, or -1: a failure on OSCortex, a skip elsewhere. */
 static inline int open_comp(void)

@@ -1,4 +1,4 @@
-/* The compositor's surface ABI (user/lib/osc_compositor.h): surfaces made through
+/* The compositor's surface ABI (libosc: user/lib/libosc/osc.h): surfaces made through
  * /dev/compositor are fds whose mmap holds the pixels, presented with checked
  * damage rects (EINVAL for garbage, EFAULT for bad pointers), answered by a
  * frame-done event that read() and poll() see; size limits; frames come back
@@ -277,16 +277,16 @@ TEST(cursor_shape_set_takes_the_eight_shapes_and_refuses_others)
     if (comp < 0)
         return;
     errno = 0;
-    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, (long)OSC_CURSOR_COUNT), -1);
+    CHECK_EQ(osc_cursor_shape_set(OSC_CURSOR_COUNT), -1);
     CHECK_EQ(errno, EINVAL);
     errno = 0;
-    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, -1L), -1);
+    CHECK_EQ(osc_cursor_shape_set(-1), -1);
     CHECK_EQ(errno, EINVAL);
     int fd = osc_surface_create(comp, 32, 32, 0);
     REQUIRE(fd >= 0);
-    for (long shape = 0; shape < OSC_CURSOR_COUNT; shape++)
-        CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, shape), 0);
-    CHECK_EQ(syscall(OSC_SYS_cursor_shape_set, (long)OSC_CURSOR_ARROW), 0);
+    for (int shape = 0; shape < OSC_CURSOR_COUNT; shape++)
+        CHECK_EQ(osc_cursor_shape_set(shape), 0);
+    CHECK_EQ(osc_cursor_shape_set(OSC_CURSOR_ARROW), 0);
     close(fd);
     close(comp);
 }
@@ -308,7 +308,7 @@ TEST(app_close_foreground_asks_the_focused_surface_and_focus_passes_on)
     if (comp < 0)
         return;
     errno = 0;
-    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), -1);       /* nothing shown */
+    CHECK_EQ(osc_app_close_foreground(), -1);       /* nothing shown */
     CHECK_EQ(errno, ESRCH);
     int a = shown_surface(comp, 100);
     REQUIRE(a >= 0);
@@ -321,7 +321,7 @@ TEST(app_close_foreground_asks_the_focused_surface_and_focus_passes_on)
     CHECK_EQ(info.focused, 1);
     CHECK_EQ(ioctl(a, OSC_SURFACE_INFO, &info), 0);
     CHECK_EQ(info.focused, 0);
-    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), 0);
+    CHECK_EQ(osc_app_close_foreground(), 0);
     CHECK(wait_event(b, OSC_EV_CLOSE_REQUEST, NULL));
     /* The owner closes it: the other surface is focused. */
     close(b);
@@ -330,7 +330,7 @@ TEST(app_close_foreground_asks_the_focused_surface_and_focus_passes_on)
     CHECK_EQ(info.focused, 1);
     close(a);
     errno = 0;
-    CHECK_EQ(syscall(OSC_SYS_app_close_foreground), -1);
+    CHECK_EQ(osc_app_close_foreground(), -1);
     CHECK_EQ(errno, ESRCH);
     close(comp);
 }
@@ -371,6 +371,7 @@ static bool window_dir(int fd, char *dir, size_t cap)
     return false;
 }
 
+/* Raw, for the reserved field libosc's wrapper keeps 0. */
 static int set_semantics(int fd, const void *text, uint32_t len, uint32_t reserved)
 {
     struct osc_semantics a = { (uint64_t)(uintptr_t)text, len, reserved };
@@ -436,5 +437,30 @@ TEST(semantics_are_checked_and_read_back_from_sysfs_with_the_window)
     errno = 0;
     CHECK_EQ(stat(dir, &st), -1);
     CHECK_EQ(errno, ENOENT);
+    close(comp);
+}
+
+TEST(keyboard_layout_is_set_for_the_session_and_unknown_layouts_are_einval)
+{
+    int comp = open_comp();
+    if (comp < 0)
+        return;
+    int was = osc_keyboard_layout_get(comp);
+    CHECK(was == OSC_LAYOUT_US || was == OSC_LAYOUT_DE);
+    CHECK_EQ(osc_keyboard_layout_set(comp, OSC_LAYOUT_DE), 0);
+    CHECK_EQ(osc_keyboard_layout_get(comp), OSC_LAYOUT_DE);
+    /* Another opener sees the same layout: it is the session's, not the fd's. */
+    int other = osc_comp_open();
+    REQUIRE(other >= 0);
+    CHECK_EQ(osc_keyboard_layout_get(other), OSC_LAYOUT_DE);
+    CHECK_EQ(osc_keyboard_layout_set(other, OSC_LAYOUT_US), 0);
+    CHECK_EQ(osc_keyboard_layout_get(comp), OSC_LAYOUT_US);
+    errno = 0;
+    CHECK_EQ(osc_keyboard_layout_set(comp, OSC_LAYOUT_COUNT), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(osc_keyboard_layout_set(comp, 0xffffffffu), -1);
+    CHECK_EQ(osc_keyboard_layout_get(comp), OSC_LAYOUT_US);    /* unchanged */
+    CHECK_EQ(osc_keyboard_layout_set(comp, (unsigned)was), 0);
+    close(other);
     close(comp);
 }

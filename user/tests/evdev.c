@@ -44,6 +44,7 @@ struct input_id {
 #define REL_MAX 0x0f
 #define REL_X 0x00
 #define REL_Y 0x01
+#define REL_HWHEEL 0x06
 #define REL_WHEEL 0x08
 #define KEY_ESC 1
 #define KEY_ENTER 28
@@ -55,6 +56,8 @@ struct input_id {
 #define BTN_LEFT 0x110
 #define BTN_RIGHT 0x111
 #define BTN_MIDDLE 0x112
+#define BTN_SIDE 0x113
+#define BTN_EXTRA 0x114
 #define BUS_I8042 0x11
 
 static int kbd_index = -1, mouse_index = -1;
@@ -207,11 +210,13 @@ TEST(evdev_capability_bits_say_what_each_device_reports)
     CHECK(has_bit(rel, REL_X) && has_bit(rel, REL_Y));
     if (tl_on_oscortex()) {
         CHECK(has_bit(keys, BTN_MIDDLE) && !has_bit(keys, KEY_A));
-        CHECK(has_bit(rel, REL_WHEEL));     /* QEMU's mouse speaks IntelliMouse */
+        /* QEMU's mouse speaks IntelliMouse Explorer: both wheels, 5 buttons. */
+        CHECK(has_bit(rel, REL_WHEEL) && has_bit(rel, REL_HWHEEL));
+        CHECK(has_bit(keys, BTN_SIDE) && has_bit(keys, BTN_EXTRA));
         struct input_id id = { 0 };
         CHECK_EQ(ioctl(fd, EVIOCGID, &id), 0);
         CHECK_EQ(id.bustype, BUS_I8042);
-        CHECK_EQ(id.product, 3);            /* Linux's psmouse: PSMOUSE_IMPS */
+        CHECK_EQ(id.product, 6);            /* Linux's psmouse: PSMOUSE_IMEX */
     }
     close(fd);
 }
@@ -307,7 +312,7 @@ TEST(proc_bus_input_devices_lists_each_device_in_linux_format)
         CHECK(strstr(buf, "I: Bus=0011 Vendor=0001 Product=0001 Version=ab41\n"
                           "N: Name=\"AT Translated Set 2 keyboard\"\n"
                           "P: Phys=isa0060/serio0/input0\n") != NULL);
-        CHECK(strstr(buf, "N: Name=\"ImPS/2 Generic Wheel Mouse\"") != NULL);
-        CHECK(strstr(buf, "B: REL=103\n") != NULL);     /* REL_X, REL_Y, REL_WHEEL */
+        CHECK(strstr(buf, "N: Name=\"ImExPS/2 Generic Explorer Mouse\"") != NULL);
+        CHECK(strstr(buf, "B: REL=143\n") != NULL);     /* REL_X, REL_Y, REL_HWHEEL, REL_WHEEL */
     }
 }

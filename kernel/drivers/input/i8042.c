@@ -41,6 +41,7 @@
 #define AUX_SET_DEFAULTS    0xf6
 #define AUX_ENABLE          0xf4
 #define AUX_ID_IMPS         3       /* IntelliMouse: 4-byte packets with a wheel */
+#define AUX_ID_IMEX         4       /* IntelliMouse Explorer: both wheels, 5 buttons */
 #define FLUSH_MAX           32      /* bytes drained before giving up on a stuck port */
 #define WAIT_NS             50000000ull /* 50 ms: a real 8042 answers in microseconds */
 
@@ -126,6 +127,12 @@ static void mouse_byte(uint8_t b)
     input_event(&aux_dev, EV_REL, REL_Y, p.dy);
     if (mouse.packet_len == 4)
         input_event(&aux_dev, EV_REL, REL_WHEEL, p.wheel);
+    if (mouse.explorer)
+        input_event(&aux_dev, EV_REL, REL_HWHEEL, p.hwheel);
+    if (p.has_side_extra) {     /* a scroll packet leaves them as they were (as Linux) */
+        input_event(&aux_dev, EV_KEY, BTN_SIDE, p.side);
+        input_event(&aux_dev, EV_KEY, BTN_EXTRA, p.extra);
+    }
     input_sync(&aux_dev);
 }
 
@@ -221,11 +228,20 @@ static bool aux_setup(void)
     if (aux_set_rate(200) && aux_set_rate(100) && aux_set_rate(80) &&
         aux_command(AUX_GET_ID) == KBD_ACK)
         id = read_aux();
+    /* An IntelliMouse may be an Explorer too (Linux asks the same way, in this
+     * order): it then reports the horizontal wheel and buttons 4 and 5. */
+    if (id == AUX_ID_IMPS && aux_set_rate(200) && aux_set_rate(200) && aux_set_rate(80) &&
+        aux_command(AUX_GET_ID) == KBD_ACK && read_aux() == AUX_ID_IMEX)
+        id = AUX_ID_IMEX;
     if (!aux_set_rate(100) || aux_command(AUX_ENABLE) != KBD_ACK)
         return false;
-    mouse.packet_len = id == AUX_ID_IMPS ? 4 : 3;
-    aux_dev.name = id == AUX_ID_IMPS ? "ImPS/2 Generic Wheel Mouse" : "PS/2 Generic Mouse";
-    aux_dev.id.product = id == AUX_ID_IMPS ? 0x0003 : 0x0001;
+    bool wheel = id == AUX_ID_IMPS || id == AUX_ID_IMEX;
+    mouse.packet_len = wheel ? 4 : 3;
+    mouse.explorer = id == AUX_ID_IMEX;
+    /* Linux's psmouse names and product ids (PSMOUSE_IMPS 3, PSMOUSE_IMEX 6). */
+    aux_dev.name = id == AUX_ID_IMEX ? "ImExPS/2 Generic Explorer Mouse" :
+                   id == AUX_ID_IMPS ? "ImPS/2 Generic Wheel Mouse" : "PS/2 Generic Mouse";
+    aux_dev.id.product = id == AUX_ID_IMEX ? 0x0006 : id == AUX_ID_IMPS ? 0x0003 : 0x0001;
     input_set_bit(aux_dev.evbit, EV_KEY);
     input_set_bit(aux_dev.evbit, EV_REL);
     input_set_bit(aux_dev.keybit, BTN_LEFT);
@@ -233,8 +249,13 @@ static bool aux_setup(void)
     input_set_bit(aux_dev.keybit, BTN_MIDDLE);
     input_set_bit(aux_dev.relbit, REL_X);
     input_set_bit(aux_dev.relbit, REL_Y);
-    if (id == AUX_ID_IMPS)
+    if (wheel)
         input_set_bit(aux_dev.relbit, REL_WHEEL);
+    if (id == AUX_ID_IMEX) {
+        input_set_bit(aux_dev.relbit, REL_HWHEEL);
+        input_set_bit(aux_dev.keybit, BTN_SIDE);
+        input_set_bit(aux_dev.keybit, BTN_EXTRA);
+    }
     return true;
 }
 

@@ -80,10 +80,27 @@ bool ps2_mouse_feed(struct ps2_mouse *m, uint8_t b, struct ps2_mouse_packet *p)
         dx = dy = 0;            /* the counter wrapped: the delta is meaningless */
     /* The IntelliMouse 4th byte is a signed wheel count, towards the user positive
      * (Linux's psmouse reports its negation as REL_WHEEL). */
-    int z = len == 4 ? (int8_t)m->bytes[3] : 0;
+    uint8_t z = len == 4 ? m->bytes[3] : 0;
     *p = (struct ps2_mouse_packet){
-        .dx = dx, .dy = -dy, .wheel = -z,
+        .dx = dx, .dy = -dy, .wheel = -(int8_t)z,
         .left = f & M_LEFT, .right = f & M_RIGHT, .middle = f & M_MIDDLE,
     };
+    if (len == 4 && m->explorer) {
+        /* Explorer: top bits 01 a 6-bit horizontal count (right negative), 10 a
+         * 6-bit vertical one, else a 4-bit vertical count and buttons 4 and 5. */
+        int six = (z & 0x20) ? (int)(z & 0x3f) - 64 : (int)(z & 0x3f);
+        int four = (z & 0x08) ? (int)(z & 0x0f) - 16 : (int)(z & 0x0f);
+        p->wheel = 0;
+        switch (z & 0xc0) {
+        case 0x40: p->hwheel = -six; break;
+        case 0x80: p->wheel = -six; break;
+        default:
+            p->wheel = -four;
+            p->side = z & 0x10;
+            p->extra = z & 0x20;
+            p->has_side_extra = true;
+            break;
+        }
+    }
     return true;
 }

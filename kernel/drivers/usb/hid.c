@@ -30,7 +30,7 @@ struct hid_dev {
     uint8_t last[8];            /* the keyboard's previous report */
     uint16_t repeat_code;       /* under repeat_wq.lock: the key to repeat, 0 none */
     uint64_t repeat_at;         /* when it repeats next (time_ns) */
-    int fx, fy, fwheel, fbtn[NBUTTONS];     /* tablet: field indexes, -1 none */
+    int fx, fy, fwheel, fhwheel, fbtn[NBUTTONS];    /* tablet: field indexes, -1 none */
     struct hid_report_desc rd;
     char name[INPUT_NAME_MAX], phys[64];
     struct hid_dev *next;       /* the hub threads' list (only they touch it) */
@@ -159,6 +159,8 @@ static void tablet_report(struct hid_dev *h, const uint8_t *r, size_t len)
         input_event(&h->in, EV_ABS, ABS_Y, v);
     if (h->fwheel >= 0 && hid_field_value(&h->rd.f[h->fwheel], h->rd.has_ids, r, len, &v))
         input_event(&h->in, EV_REL, REL_WHEEL, v);
+    if (h->fhwheel >= 0 && hid_field_value(&h->rd.f[h->fhwheel], h->rd.has_ids, r, len, &v))
+        input_event(&h->in, EV_REL, REL_HWHEEL, v);
     input_sync(&h->in);
 }
 
@@ -204,6 +206,9 @@ static bool tablet_probe(struct hid_dev *h, struct usb_dev *d, const struct usb_
         h->fbtn[i] = hid_find_field(&h->rd, HID_PAGE_BUTTON, (uint16_t)(i + 1));
     if (h->fwheel >= 0 && !h->rd.f[h->fwheel].relative)
         h->fwheel = -1;
+    h->fhwheel = hid_find_field(&h->rd, HID_PAGE_CONSUMER, HID_USAGE_AC_PAN);
+    if (h->fhwheel >= 0 && !h->rd.f[h->fhwheel].relative)
+        h->fhwheel = -1;
     return h->fx >= 0 && h->fy >= 0 && !h->rd.f[h->fx].relative && !h->rd.f[h->fy].relative;
 }
 
@@ -243,6 +248,10 @@ static void describe(struct hid_dev *h)
         if (h->fwheel >= 0) {
             input_set_bit(in->evbit, EV_REL);
             input_set_bit(in->relbit, REL_WHEEL);
+        }
+        if (h->fhwheel >= 0) {
+            input_set_bit(in->evbit, EV_REL);
+            input_set_bit(in->relbit, REL_HWHEEL);
         }
         break;
     }

@@ -171,7 +171,8 @@ int hid_parse_report_desc(const uint8_t *d, size_t len, struct hid_report_desc *
                     else
                         break;
                     uint16_t page = u > 0xffff ? (uint16_t)(u >> 16) : g.page;
-                    if ((page != HID_PAGE_DESKTOP && page != HID_PAGE_BUTTON) || g.size == 0 ||
+                    bool pan = page == HID_PAGE_CONSUMER && (uint16_t)u == HID_USAGE_AC_PAN;
+                    if ((page != HID_PAGE_DESKTOP && page != HID_PAGE_BUTTON && !pan) || g.size == 0 ||
                         out->nfields == HID_MAX_FIELDS)
                         continue;
                     out->f[out->nfields++] = (struct hid_field){

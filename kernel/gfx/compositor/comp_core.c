@@ -43,6 +43,7 @@ static uint32_t buttons_down;   /* bit (code - BTN_LEFT) */
 static struct comp_surface *dragged;    /* moved by its title bar while the button is held */
 static int drag_dx, drag_dy;            /* pointer minus the surface's origin */
 static uint32_t mods;
+static unsigned layout;         /* OSC_LAYOUT_*: atomic (the ioctl sets it unlocked) */
 static bool tab_switching;      /* Tab went down with Alt: its release is ours too */
 static unsigned shown_shape;    /* the cursor shape on screen */
 
@@ -52,7 +53,7 @@ enum { IN_REL, IN_ABS, IN_KEY, IN_WHEEL };
 struct in_rec {
     uint8_t kind;
     int32_t a, b;               /* REL: dx, dy; ABS: x, y on screen; KEY: code, value;
-                                 * WHEEL: notches */
+                                 * WHEEL: notches, OSC_WHEEL_* axis */
     uint64_t t;                 /* time_ns() at the interrupt (the latest, merged) */
 };
 /* While route_input handles a record: its interrupt time, which the events it
@@ -236,15 +237,45 @@ static void move_to(int x, int y)
         send(hover, OSC_EV_POINTER_MOTION, 0, 0);
 }
 
-static uint32_t mod_bit(uint32_t code)
+long comp_set_layout(unsigned long l)
+{
+    if (l >= OSC_LAYOUT_COUNT)
+        return -EINVAL;
+    __atomic_store_n(&layout, (unsigned)l, __ATOMIC_RELAXED);
+    return 0;
+}
+
+long comp_get_layout(void)
+{
+    return __atomic_load_n(&layout, __ATOMIC_RELAXED);
+}
+
+static uint32_t mod_bit(uint32_t code, unsigned lay)
 {
     switch (code) {
     case KEY_LEFTSHIFT: case KEY_RIGHTSHIFT: return OSC_MOD_SHIFT;
     case KEY_LEFTCTRL: case KEY_RIGHTCTRL: return OSC_MOD_CTRL;
-    case KEY_LEFTALT: case KEY_RIGHTALT: return OSC_MOD_ALT;
+    case KEY_LEFTALT: return OSC_MOD_ALT;
+    case KEY_RIGHTALT: return comp_keymap_has_altgr(lay) ? OSC_MOD_ALTGR : OSC_MOD_ALT;
     case KEY_LEFTMETA: case KEY_RIGHTMETA: return OSC_MOD_META;
     }
     return 0;
+}
+
+/* A key press or repeat to the focused surface, with the OSC_EV_TEXT of the
+ * character it types queued together (a read never sees one without the other). */
+static void send_key(uint32_t code, int32_t value, unsigned lay)
+{
+    struct osc_event ev[2] = { {
+        .type = OSC_EV_KEY, .mods = mods, .x = ptr_x - focused->x, .y = ptr_y - focused->y,
+        .code = code, .value = value, .time_ns = routing_ns ? routing_ns : time_ns(),
+    } };
+    uint32_t c = value ? comp_keymap_char(lay, code, mods & OSC_MOD_SHIFT, mods & OSC_MOD_ALTGR) : 0;
+    ev[1] = ev[0];
+    ev[1].type = OSC_EV_TEXT;
+    ev[1].code = c;
+    ev[1].value = 0;
+    comp_push_events(focused, ev, c ? 2 : 1);
 }
 
 #define KEY_F4 62
@@ -258,10 +289,12 @@ static unsigned cur_shape(void)
     struct comp_surface *t = capture ? capture : hover;
     if (comp_resize_grabbed())
         return comp_resize_shape(comp_resize_grab_edges());
-    if (dragged || !t || in_title(t))
+    if (dragged || !t)
         return OSC_CURSOR_ARROW;
     unsigned edges = capture ? 0 : comp_resize_edges(t, ptr_x, ptr_y);
-    return edges ? comp_resize_shape(edges) : t->cursor;
+    if (edges)
+        return comp_resize_shape(edges);
+    return in_title(t) ? OSC_CURSOR_ARROW : t->cursor;
 }
 
 /* Alt+Tab: the shown surface lowest in the stack (the longest unraised) is
@@ -297,14 +330,16 @@ static void key(uint32_t code, int32_t value)
                 focus(t);
                 comp_raise(t);
                 capture = t;
-                if (code == BTN_LEFT && comp_rect_has_point(close_rect(t), ptr_x, ptr_y)) {
+                /* The title bar's top band resizes; below it the close box
+                 * closes and the rest drags. */
+                if (edges) {
+                    comp_resize_begin(t, edges, ptr_x, ptr_y);
+                } else if (code == BTN_LEFT && comp_rect_has_point(close_rect(t), ptr_x, ptr_y)) {
                     send(t, OSC_EV_CLOSE_REQUEST, 0, 0);    /* the client decides */
                 } else if (code == BTN_LEFT && in_title(t)) {
                     dragged = t;
                     drag_dx = ptr_x - t->x;
                     drag_dy = ptr_y - t->y;
-                } else if (edges) {
-                    comp_resize_begin(t, edges, ptr_x, ptr_y);
                 }
             }
         } else if (value == 0) {
@@ -319,9 +354,12 @@ static void key(uint32_t code, int32_t value)
         update_hover();
         return;
     }
-    uint32_t m = mod_bit(code);
-    if (m)
-        mods = value ? mods | m : mods & ~m;
+    unsigned lay = (unsigned)comp_get_layout();
+    uint32_t m = mod_bit(code, lay);
+    if (m && value)
+        mods |= m;
+    else if (m)     /* Right Alt's bit may be the other one if the layout changed */
+        mods &= ~(code == KEY_RIGHTALT ? OSC_MOD_ALT | OSC_MOD_ALTGR : m);
     /* Alt+Tab belongs to the compositor: Tab's press, repeats and release are
      * not delivered (Alt itself is, as a modifier). */
     if (code == KEY_TAB && (tab_switching || (value == 1 && mods == OSC_MOD_ALT))) {
@@ -340,7 +378,7 @@ static void key(uint32_t code, int32_t value)
             send(focused, OSC_EV_CLOSE_REQUEST, 0, 0);
         return;
     }
-    send(focused, OSC_EV_KEY, code, value);
+    send_key(code, value, lay);
 }
 
 static void route_input(const struct in_rec *r, uint32_t n)
@@ -354,7 +392,7 @@ static void route_input(const struct in_rec *r, uint32_t n)
         case IN_WHEEL:
             update_hover();
             if (hover && !in_title(hover))
-                send(hover, OSC_EV_POINTER_WHEEL, 0, r[i].a);
+                send(hover, OSC_EV_POINTER_WHEEL, (uint32_t)r[i].b, r[i].a);
             break;
         }
     }
@@ -415,9 +453,10 @@ static void comp_input_event(struct input_handler *h, struct input_dev *dev,
         if (ev->code == REL_X || ev->code == REL_Y) {
             *(ev->code == REL_X ? &pend_dx : &pend_dy) += ev->value;
             pend_rel = true;
-        } else if (ev->code == REL_WHEEL) {
+        } else if (ev->code == REL_WHEEL || ev->code == REL_HWHEEL) {
             flush_motion();
-            in_push((struct in_rec){ IN_WHEEL, ev->value, 0, 0 });
+            in_push((struct in_rec){ IN_WHEEL, ev->value,
+                                     ev->code == REL_HWHEEL ? OSC_WHEEL_HORIZONTAL : OSC_WHEEL_VERTICAL, 0 });
         }
         break;
     case EV_ABS:
@@ -609,6 +648,7 @@ static void comp_thread(void *arg)
             mutex_lock(&comp_lock);
         }
         route_input(batch, n);
+        comp_resize_live();             /* at most one resize event per frame */
         /* A surface shown, moved or resized under a still pointer: enter/leave
          * and the cursor shape follow at once. */
         if (active)

@@ -27,6 +27,7 @@ struct comp_surface {
     uint32_t pend_w, pend_h;
     size_t pend_bytes;
     bool anchor_right;          /* its left edge was dragged: the commit keeps the right edge */
+    bool anchor_bottom;         /* its top edge was dragged: the commit keeps the bottom edge */
     /* Fixed at creation. */
     int owner_pid;
     bool decorated;             /* OSC_SURFACE_DECORATED: a title bar to drag it by */
@@ -114,12 +115,16 @@ void comp_cursor_draw(struct fb_surface *t, unsigned shape, int x, int y);
 #define COMP_EDGE_L 1u
 #define COMP_EDGE_R 2u
 #define COMP_EDGE_B 4u
+#define COMP_EDGE_T 8u          /* the title bar's top band */
 #define COMP_CURSOR_RESIZE_D OSC_CURSOR_COUNT   /* the corners' shape (not settable) */
 unsigned comp_resize_edges(const struct comp_surface *s, int x, int y);  /* COMP_EDGE_* or 0 */
 unsigned comp_resize_shape(unsigned edges);
 void comp_resize_begin(struct comp_surface *s, unsigned edges, int x, int y);
 void comp_resize_motion(int x, int y);
 void comp_resize_end(void);             /* the release: OSC_EV_RESIZE if the size changed */
+/* Once per frame: OSC_EV_RESIZE to the grabbed surface's owner when the outline's
+ * size changed since it was last asked (live resize). */
+void comp_resize_live(void);
 void comp_resize_forget(const struct comp_surface *s);  /* s goes: the grab ends, no event */
 struct comp_surface *comp_resize_grabbed(void);
 unsigned comp_resize_grab_edges(void);
@@ -130,6 +135,11 @@ void comp_send_resize(struct comp_surface *s, uint32_t w, uint32_t h);
 /* comp_surface.c: queues an event on s (drops the oldest when full, merges a
  * motion into a motion just queued) and wakes its readers. */
 void comp_push_event(struct comp_surface *s, const struct osc_event *ev);
+/* The same for n records queued at once (a key and its text). */
+void comp_push_events(struct comp_surface *s, const struct osc_event *ev, unsigned n);
+/* comp_core.c: the session's keyboard layout (OSC_COMP_SET_LAYOUT/GET_LAYOUT). */
+long comp_set_layout(unsigned long l);
+long comp_get_layout(void);
 /* comp_core.c: what composing has cost since boot (OSC_COMP_STATS), under comp_lock. */
 extern struct osc_comp_stats comp_stats;
 /* comp_surface.c, for kernel users (fbdev): a surface owned by process pid, as a

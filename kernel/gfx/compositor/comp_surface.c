@@ -20,19 +20,27 @@
 #define SURFACE_NAME    "anon_inode:[osc-surface]"
 #define POS_LIMIT       32767   /* positions stay far from int overflow */
 
-void comp_push_event(struct comp_surface *s, const struct osc_event *ev)
+void comp_push_events(struct comp_surface *s, const struct osc_event *ev, unsigned n)
 {
     unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
-    struct osc_event *last = s->qhead != s->qtail ? &s->q[(s->qhead - 1) % COMP_EVENT_QUEUE] : NULL;
-    if (last && last->type == OSC_EV_POINTER_MOTION && ev->type == OSC_EV_POINTER_MOTION) {
-        *last = *ev;            /* a reader only needs the newest position */
-    } else {
-        s->q[s->qhead++ % COMP_EVENT_QUEUE] = *ev;
-        if (s->qhead - s->qtail > COMP_EVENT_QUEUE)
-            s->qtail = s->qhead - COMP_EVENT_QUEUE;     /* full: the oldest goes */
+    for (unsigned i = 0; i < n; i++) {
+        struct osc_event *last = s->qhead != s->qtail ? &s->q[(s->qhead - 1) % COMP_EVENT_QUEUE] : NULL;
+        if (last && last->type == ev[i].type &&
+            (ev[i].type == OSC_EV_POINTER_MOTION || ev[i].type == OSC_EV_RESIZE)) {
+            *last = ev[i];      /* a reader only needs the newest position or size */
+        } else {
+            s->q[s->qhead++ % COMP_EVENT_QUEUE] = ev[i];
+            if (s->qhead - s->qtail > COMP_EVENT_QUEUE)
+                s->qtail = s->qhead - COMP_EVENT_QUEUE;     /* full: the oldest goes */
+        }
     }
     waitqueue_wake_locked(&s->ev_wq, -1);
     spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+}
+
+void comp_push_event(struct comp_surface *s, const struct osc_event *ev)
+{
+    comp_push_events(s, ev, 1);
 }
 
 static ssize_t surface_read(struct file *f, void *buf, size_t n)
@@ -53,6 +61,11 @@ static ssize_t surface_read(struct file *f, void *buf, size_t n)
     }
     size_t done = 0;
     while (s->qhead != s->qtail && done + sizeof(struct osc_event) <= n) {
+        /* A key and its text stay together unless the buffer holds one record. */
+        if (done && s->q[s->qtail % COMP_EVENT_QUEUE].type == OSC_EV_KEY &&
+            s->qtail + 1 != s->qhead && s->q[(s->qtail + 1) % COMP_EVENT_QUEUE].type == OSC_EV_TEXT &&
+            done + 2 * sizeof(struct osc_event) > n)
+            break;
         memcpy((char *)buf + done, &s->q[s->qtail++ % COMP_EVENT_QUEUE], sizeof(struct osc_event));
         done += sizeof(struct osc_event);
     }
@@ -159,6 +172,17 @@ static long surface_resize(struct comp_surface *s, uint64_t arg)
     return 0;
 }
 
+/* An OSC_EV_RESIZE is waiting to be read on s. */
+static bool resize_queued(struct comp_surface *s)
+{
+    bool found = false;
+    unsigned long fl = spin_lock_irqsave(&s->ev_wq.lock);
+    for (uint32_t i = s->qtail; i != s->qhead && !found; i++)
+        found = s->q[i % COMP_EVENT_QUEUE].type == OSC_EV_RESIZE;
+    spin_unlock_irqrestore(&s->ev_wq.lock, fl);
+    return found;
+}
+
 /* The pending buffer becomes the one shown (under comp_lock); the old one goes
  * back in *old_fp / *old_frames for the caller to free after the lock. */
 static void commit_resize(struct comp_surface *s, struct filepages **old_fp, paddr_t **old_frames)
@@ -169,7 +193,12 @@ static void commit_resize(struct comp_surface *s, struct filepages **old_fp, pad
     *old_frames = s->frames;
     if (s->anchor_right)
         s->x += (int)s->w - (int)s->pend_w;     /* a left-edge drag: the right edge stays */
-    s->anchor_right = false;
+    if (s->anchor_bottom)   /* a top-edge drag: the bottom stays, the title bar on screen */
+        s->y = MAX(s->y + (int)s->h - (int)s->pend_h, MIN(s->y, COMP_TITLE_H));
+    /* A live drag sends several sizes: the anchors hold for each answer until
+     * the drag is over and its last size has been read. */
+    if (comp_resize_grabbed() != s && !resize_queued(s))
+        s->anchor_right = s->anchor_bottom = false;
     s->fp = s->pend_fp;
     s->frames = s->pend_frames;
     s->w = s->pend_w;
@@ -345,7 +374,7 @@ static long surface_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         if (copy_from_user(&z, (const void *)arg, sizeof(z)))
             return -EFAULT;
         mutex_lock(&comp_lock);
-        s->anchor_right = false;
+        s->anchor_right = s->anchor_bottom = false;
         comp_send_resize(s, z.width, z.height);
         mutex_unlock(&comp_lock);
         return 0;
@@ -523,6 +552,10 @@ static long comp_dev_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
         mutex_unlock(&comp_lock);
         return copy_to_user((void *)arg, &st, sizeof(st)) ? -EFAULT : 0;
     }
+    case OSC_COMP_SET_LAYOUT:
+        return comp_set_layout(arg);
+    case OSC_COMP_GET_LAYOUT:
+        return comp_get_layout();
     case OSC_COMP_SCREEN: {
         if (!comp_screen)
             return -ENODEV;

@@ -47,6 +47,13 @@ void comp_region_subtract(struct comp_region *g, struct comp_rect a);
 void comp_region_clip(struct comp_region *g, struct comp_rect a);
 uint64_t comp_region_area(const struct comp_region *g);
 
+/* Keyboard layouts (comp_keymap.c): pure, host-tested. The Unicode code point key
+ * code types in layout (OSC_LAYOUT_*) at the Shift / AltGr level, 0 for keys that
+ * type nothing (modifiers, arrows, Enter, Tab, Backspace, unknown layouts). */
+uint32_t comp_keymap_char(unsigned layout, unsigned code, bool shift, bool altgr);
+/* Whether Right Alt is AltGr (a third level) in layout rather than Alt. */
+bool comp_keymap_has_altgr(unsigned layout);
+
 /* Starts the compositor thread and registers its input handler; after
  * input_init. Without a framebuffer /dev/compositor answers -ENODEV. */
 void comp_init(void);

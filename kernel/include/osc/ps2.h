@@ -23,9 +23,12 @@ struct ps2_key {
 size_t ps2_scancode_feed(struct ps2_scancode *s, uint8_t sc, struct ps2_key out[2]);
 
 /* Mouse packet assembly. Zero-initialised with packet_len 3 after the device id says
- * a plain mouse, 4 after the IntelliMouse handshake gave id 3. */
+ * a plain mouse, 4 after the IntelliMouse handshake gave id 3 or the Explorer one
+ * id 4 (then explorer is set: the 4th byte is shared by both wheels and buttons 4
+ * and 5, as Linux's psmouse reads it). */
 struct ps2_mouse {
     uint8_t packet_len;         /* 3 or 4 */
+    bool explorer;              /* IntelliMouse Explorer (id 4) 4th byte */
     uint8_t n;                  /* bytes of the current packet so far */
     uint8_t bytes[4];
     uint32_t resyncs;           /* bytes thrown away to find a packet start again */
@@ -34,7 +37,10 @@ struct ps2_mouse {
 struct ps2_mouse_packet {
     int dx, dy;                 /* Linux's directions: +x right, +y down */
     int wheel;                  /* REL_WHEEL: + away from the user (scroll up) */
+    int hwheel;                 /* REL_HWHEEL: + to the right */
     bool left, right, middle;
+    bool side, extra;           /* BTN_SIDE, BTN_EXTRA (Explorer only) */
+    bool has_side_extra;        /* this packet carried them (a scroll one does not) */
 };
 
 /* Feeds one byte from the aux port; true when it completed a packet (in *p). A

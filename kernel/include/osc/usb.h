@@ -70,6 +70,8 @@ int usb_parse_config(const uint8_t *d, size_t len, struct usb_config_info *out);
 #define HID_USAGE_X             0x30
 #define HID_USAGE_Y             0x31
 #define HID_USAGE_WHEEL         0x38
+#define HID_PAGE_CONSUMER       0x0c
+#define HID_USAGE_AC_PAN        0x238   /* the horizontal wheel (REL_HWHEEL) */
 
 struct hid_field {
     uint16_t usage_page, usage;

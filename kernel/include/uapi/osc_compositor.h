@@ -79,12 +79,16 @@ struct osc_surface_size {       /* OSC_SURFACE_RESIZE, OSC_SURFACE_REQUEST_SIZE 
 #define OSC_COMP_CREATE         OSC_IOC(1, 0x01, sizeof(struct osc_surface_create))
 #define OSC_COMP_SCREEN         OSC_IOC(2, 0x02, sizeof(struct osc_screen_info))
 #define OSC_COMP_STATS          OSC_IOC(2, 0x03, sizeof(struct osc_comp_stats))
-#define OSC_COMP_MODES          OSC_IOC(2, 0x04, sizeof(struct osc_modes))
+/* The session's keyboard layout (arg: OSC_LAYOUT_*, else -EINVAL): what the
+ * OSC_EV_TEXT records of every surface carry from the next key on. */
+#define OSC_COMP_SET_LAYOUT     OSC_IOC(0, 0x04, 0)
+#define OSC_COMP_GET_LAYOUT     OSC_IOC(0, 0x05, 0)     /* returns OSC_LAYOUT_* */
+#define OSC_COMP_MODES          OSC_IOC(2, 0x06, sizeof(struct osc_modes))
 /* Sets one of OSC_COMP_MODES's resolutions (EINVAL otherwise; EOPNOTSUPP when
  * the display has none; EBUSY before the compositor owns the screen; EPERM
  * unless root or the desktop's owner). Surfaces are kept on screen, the desktop
  * surface gets OSC_EV_RESIZE to the new size. */
-#define OSC_COMP_SET_MODE       OSC_IOC(1, 0x05, sizeof(struct osc_screen_info))
+#define OSC_COMP_SET_MODE       OSC_IOC(1, 0x07, sizeof(struct osc_screen_info))
 #define OSC_SURFACE_PRESENT     OSC_IOC(1, 0x10, sizeof(struct osc_present))
 #define OSC_SURFACE_SET_POS     OSC_IOC(1, 0x11, sizeof(struct osc_surface_pos))
 #define OSC_SURFACE_RAISE       OSC_IOC(0, 0x12, 0)
@@ -121,10 +125,20 @@ struct osc_event {
 #define OSC_EV_FOCUS_IN         7
 #define OSC_EV_FOCUS_OUT        8
 #define OSC_EV_CLOSE_REQUEST    9       /* its close box clicked, or Alt+F4 on it focused */
-#define OSC_EV_POINTER_WHEEL    10      /* value: notches, > 0 up (REL_WHEEL's sign) */
+#define OSC_EV_POINTER_WHEEL    10      /* code: OSC_WHEEL_*; value: notches, > 0 up
+                                           (REL_WHEEL's sign) or right (REL_HWHEEL's) */
 #define OSC_EV_RESIZE           11      /* x, y: the width and height the window manager
                                            asks for; the client answers with
                                            OSC_SURFACE_RESIZE and a present (or ignores it) */
+#define OSC_EV_TEXT             12      /* code: the Unicode code point the key press or
+                                           repeat just before it types in the session's
+                                           layout at the Shift/AltGr level held; queued
+                                           with it. Also with Ctrl/Alt/Meta held (mods
+                                           says so): a terminal makes Ctrl+C of it,
+                                           a text field types only without them */
+
+#define OSC_WHEEL_VERTICAL      0       /* OSC_EV_POINTER_WHEEL's code: the axis */
+#define OSC_WHEEL_HORIZONTAL    1
 
 /* cursor_shape_set (0x4B2) shapes; OSC_CURSOR_HIDDEN draws nothing. */
 #define OSC_CURSOR_ARROW        0
@@ -141,6 +155,13 @@ struct osc_event {
 #define OSC_MOD_CTRL            2u
 #define OSC_MOD_ALT             4u
 #define OSC_MOD_META            8u
+#define OSC_MOD_ALTGR           16u     /* Right Alt in a layout with a third level
+                                           (German): then it is not OSC_MOD_ALT */
+
+/* Keyboard layouts (OSC_COMP_SET_LAYOUT). */
+#define OSC_LAYOUT_US           0
+#define OSC_LAYOUT_DE           1
+#define OSC_LAYOUT_COUNT        2
 
 
 /* OSCortex platform calls (syscall(2) numbers, docs/syscalls.md). */

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "osc_compositor.h"
+#include "osc.h"
 #include "ui.h"
 
 #define FONT "/usr/share/fonts/opentype/inter/Inter-Regular.otf"
@@ -97,10 +97,12 @@ static void settings_changed(struct ui_widget *w, void *ctx)
         cur.natural_scroll = w->value != 0;
     else if (w == speed)
         cur.scroll_speed = w->value;
-    else if (w == layout_list)
+    else if (w == layout_list) {
         cur.layout = w->value == 1 ? UI_LAYOUT_DE : UI_LAYOUT_US;
-    else if (w == scale_list)
+        ui_keyboard_layout_apply(cur.layout);  /* live: the next key types in it */
+    } else if (w == scale_list) {
         cur.scale = UI_SCALE_MIN + 25 * w->value;
+    }
     show_speed();
     save_due = now_ms() + SAVE_DELAY_MS;
 }
@@ -289,11 +291,12 @@ int main(void)
         return 1;
     }
     struct osc_screen_info screen = { 1024, 768 };
-    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    int comp = osc_comp_open();
     if (comp >= 0) {
-        ioctl(comp, OSC_COMP_SCREEN, &screen);
+        osc_comp_screen(comp, &screen);
         close(comp);
     }
+    ui_keyboard_layout_apply(cur.layout);      /* the session follows the saved choice */
     int x = screen.width > WIN_W ? ((int)screen.width - WIN_W) / 2 : 0;
     int y = screen.height > WIN_H + 100 ? 72 : 24;
     int w = WIN_W, h = WIN_H;

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
-#include "osc_compositor.h"
+#include "osc.h"
 #include "ui.h"
 
 #define FONT "/usr/share/fonts/opentype/inter/Inter-Regular.otf"
@@ -339,13 +339,15 @@ int main(void)
         perror("[shell] " FONT);
         return 1;
     }
-    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    int comp = osc_comp_open();
     struct osc_screen_info screen = { 1024, 768 };
-    if (comp < 0 || ioctl(comp, OSC_COMP_SCREEN, &screen) < 0) {
+    if (comp < 0 || osc_comp_screen(comp, &screen) < 0) {
         perror("[shell] /dev/compositor");
         return 1;
     }
     close(comp);
+    /* The session starts in the user's saved keyboard layout (Settings changes it). */
+    ui_keyboard_layout_apply(ui_settings_current()->layout);
     nbundles = bundle_scan(APPS_DIR, bundles, BUNDLE_MAX, report_bad_bundle);
     if (ui_surface_open_flags(&desk, (int)screen.width, (int)screen.height, 0, 0, "Desktop",
                               font, OSC_SURFACE_DESKTOP) < 0) {

@@ -17,13 +17,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "osc_compositor.h"
+#include "osc.h"
 #include "term_style.h"
 #include "ui.h"
 #include "vt.h"
@@ -64,8 +63,6 @@ static char title[OSC_TITLE_MAX];
  * them; cleared when the view scrolls or the screen changes under it. */
 static struct { bool on, dragging; int r0, c0, r1, c1; } sel;
 
-#define SYS_clipboard_set 0x4B3
-#define SYS_clipboard_get 0x4B4
 #define CLIP_MAX (1 << 20)
 #define BTN_LEFT 0x110
 #define BTN_MIDDLE 0x112
@@ -151,7 +148,7 @@ static int open_pty(void)
 
 static int open_surface(int x, int y)
 {
-    int comp = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    int comp = osc_comp_open();
     if (comp < 0)
         return -1;
     int w = vt.cols * cell_w + 2 * PAD, h = vt.rows * cell_h + 2 * PAD;
@@ -159,7 +156,7 @@ static int open_surface(int x, int y)
                                  OSC_SURFACE_CLOEXEC | OSC_SURFACE_DECORATED);
     close(comp);
     struct osc_surface_info info;
-    if (surf_fd < 0 || ioctl(surf_fd, OSC_SURFACE_INFO, &info) < 0)
+    if (surf_fd < 0 || osc_surface_info(surf_fd, &info) < 0)
         return -1;
     pixels_len = (size_t)info.stride * info.height;
     pixels = mmap(NULL, pixels_len, PROT_READ | PROT_WRITE, MAP_SHARED, surf_fd, 0);
@@ -170,7 +167,7 @@ static int open_surface(int x, int y)
         return -1;
     ui_fill_rect(img, (struct ui_rect){ 0, 0, w, h }, TERM_BG);
     strcpy(title, "Terminal");
-    ioctl(surf_fd, OSC_SURFACE_SET_TITLE, title);
+    osc_surface_set_title(surf_fd, title);
     osc_surface_set_pos(surf_fd, x, y);
     return 0;
 }
@@ -291,7 +288,7 @@ static void follow_title(void)
             n--;                    /* cut at a code point boundary */
     memcpy(title, vt.title, n);
     title[n] = 0;
-    ioctl(surf_fd, OSC_SURFACE_SET_TITLE, title);
+    osc_surface_set_title(surf_fd, title);
     printf("TITLE %s\n", title);
     fflush(stdout);
 }
@@ -342,7 +339,7 @@ static void copy_selection(void)
     char *t = selection_text();
     if (!t)
         return;
-    syscall(SYS_clipboard_set, "text/plain;charset=utf-8", t, strlen(t));
+    osc_clipboard_set("text/plain;charset=utf-8", t, strlen(t));
     printf("COPIED %s\n", t);
     fflush(stdout);
     free(t);
@@ -352,22 +349,16 @@ static void copy_selection(void)
  * when the application asked for it. */
 static void paste(void)
 {
-    char mime[64];
-    long n = syscall(SYS_clipboard_get, NULL, 0, NULL, 0);
-    if (n <= 0 || n > CLIP_MAX)
-        return;
-    char *t = malloc((size_t)n);
-    if (!t)
-        return;
-    n = syscall(SYS_clipboard_get, mime, sizeof(mime), t, (size_t)n);
-    if (n > 0 && strncmp(mime, "text/plain", 10) == 0) {
-        for (long i = 0; i < n; i++)
+    char *t = osc_clipboard_get_text(CLIP_MAX);
+    size_t n = t ? strlen(t) : 0;
+    if (n > 0) {
+        for (size_t i = 0; i < n; i++)
             if (t[i] == '\n')
                 t[i] = '\r';
         scroll_view(-back);
         if (vt.bracketed_paste)
             write_all(master, "\033[200~", 6);
-        write_all(master, t, (size_t)n);
+        write_all(master, t, n);
         if (vt.bracketed_paste)
             write_all(master, "\033[201~", 6);
     }
@@ -400,8 +391,10 @@ static void pointer(const struct osc_event *ev)
     }
 }
 
-static void key(const struct osc_event *ev)
+/* Key record ev[i] of the n read together (its OSC_EV_TEXT may follow). */
+static void key(const struct osc_event *evs, size_t i, size_t n)
 {
+    const struct osc_event *ev = &evs[i];
     unsigned mods = ev->mods & 7;
     if ((mods & UI_MOD_SHIFT) && (ev->code == 104 || ev->code == 109)) {   /* Shift+PgUp/PgDn */
         scroll_view(ev->code == 104 ? vt.rows / 2 : -vt.rows / 2);
@@ -424,12 +417,13 @@ static void key(const struct osc_event *ev)
         lat.stage = 1;
     }
     char text[8], out[64];
-    /* The character under the modifiers: vt_key makes Ctrl+C into ^C. */
-    ui_key_text(ui_settings_current()->layout, (int)ev->code, mods & UI_MOD_SHIFT, text);
-    size_t n = vt_key(&vt, (int)ev->code, mods, text, out, sizeof(out));
-    if (n) {
+    /* The compositor's character also under Ctrl and Alt: vt_key makes Ctrl+C
+     * into ^C and Alt+x into ESC x. */
+    osc_key_text(evs, i, n, text);
+    size_t len = vt_key(&vt, (int)ev->code, mods, text, out, sizeof(out));
+    if (len) {
         scroll_view(-back);
-        write_all(master, out, n);
+        write_all(master, out, len);
     }
 }
 
@@ -463,9 +457,8 @@ static void resize(int w, int h)
     free(published);
     published = pub;
     w = cols * cell_w + 2 * PAD, h = rows * cell_h + 2 * PAD;
-    struct osc_surface_size z = { (uint32_t)w, (uint32_t)h };
     void *px = MAP_FAILED;
-    if (ioctl(surf_fd, OSC_SURFACE_RESIZE, &z) == 0)
+    if (osc_surface_resize(surf_fd, (uint32_t)w, (uint32_t)h) == 0)
         px = mmap(NULL, (size_t)w * 4 * h, PROT_READ | PROT_WRITE, MAP_SHARED, surf_fd, 0);
     pixman_image_t *n = px != MAP_FAILED ? pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, px, w * 4) : NULL;
     if (n) {
@@ -490,8 +483,9 @@ static void resize(int w, int h)
 static int surface_events(void)
 {
     struct osc_event ev[32];
-    ssize_t n = read(surf_fd, ev, sizeof(ev));
-    for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++) {
+    ssize_t got = read(surf_fd, ev, sizeof(ev));
+    size_t n = got > 0 ? (size_t)got / sizeof(ev[0]) : 0;
+    for (size_t i = 0; i < n; i++) {
         switch (ev[i].type) {
         case OSC_EV_FRAME_DONE:
             frame_pending = false;
@@ -504,7 +498,7 @@ static int surface_events(void)
             break;
         case OSC_EV_KEY:
             if (ev[i].value)
-                key(&ev[i]);
+                key(ev, i, n);
             break;
         case OSC_EV_POINTER_BUTTON:
         case OSC_EV_POINTER_MOTION:
@@ -512,8 +506,9 @@ static int surface_events(void)
             break;
         case OSC_EV_POINTER_WHEEL:
             /* The user's direction and speed (libui's settings; 3 rows a notch
-             * up into the scrollback by default). */
-            scroll_view(-ui_settings_wheel_rows(ui_settings_current(), ev[i].value));
+             * up into the scrollback by default); no sideways scrolling. */
+            if (ev[i].code == OSC_WHEEL_VERTICAL)
+                scroll_view(-ui_settings_wheel_rows(ui_settings_current(), ev[i].value));
             break;
         case OSC_EV_CLOSE_REQUEST:
             return 1;

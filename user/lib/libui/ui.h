@@ -228,6 +228,9 @@ struct ui_event {
     enum ui_event_type type;
     int x, y;                       /* window-local pointer position */
     int wheel;                      /* rows, positive = content moves up (scroll down) */
+    int wheel_x;                    /* columns (horizontal wheel), positive = content
+                                       moves left (scroll right); the settings' direction
+                                       and speed apply as to rows */
     int key;                        /* Linux key code (KEY_LEFT, ...) */
     int button;                     /* pointer down/up: UI_BUTTON_* (0: left) */
     unsigned mods;
@@ -426,10 +429,11 @@ struct ui_widget *ui_grid_add(struct ui_widget *parent, const char *label, int c
 int ui_grid_item_at(const struct ui_widget *grid, int x, int y);
 
 /* ---- Keys --------------------------------------------------------------------
- * The UTF-8 text a key types (Linux key code, UI_MOD_* with Shift), US layout;
- * "" for keys that type nothing (arrows, modifiers, Ctrl combinations). */
-enum ui_layout_id { UI_LAYOUT_US, UI_LAYOUT_DE };
-size_t ui_key_text(enum ui_layout_id layout, int key, unsigned mods, char out[8]);
+ * Key events carry the text the compositor's keymap made of them (OSC_EV_TEXT,
+ * in the session's layout); libui keeps only the layout choice. */
+enum ui_layout_id { UI_LAYOUT_US, UI_LAYOUT_DE };   /* OSC_LAYOUT_US, OSC_LAYOUT_DE */
+/* Makes layout the session's (every window's keys from now on); 0 or -1 (errno). */
+int ui_keyboard_layout_apply(enum ui_layout_id layout);
 
 /* ---- A window on the compositor ------------------------------------------------
  * A libui window drawn into a compositor surface (/dev/compositor, decorated with
@@ -442,7 +446,6 @@ struct ui_surface_window {
     void *pixels;
     size_t map_len;
     bool frame_pending, close_requested;
-    enum ui_layout_id layout;
     enum ui_cursor cursor_set;      /* what cursor_shape_set was last told */
 };
 

@@ -10,13 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "osc_compositor.h"
+#include "osc.h"
 
-#define SYS_clipboard_set 0x4B3
-#define SYS_clipboard_get 0x4B4
 #define BTN_LEFT 0x110
 #define BTN_RIGHT 0x111
 #define CLIP_MAX (1 << 20)
@@ -24,26 +21,13 @@
 static char *clipboard_get(void *ctx)
 {
     (void)ctx;
-    char mime[64];
-    long n = syscall(SYS_clipboard_get, NULL, 0, NULL, 0);
-    if (n <= 0 || n > CLIP_MAX)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    n = syscall(SYS_clipboard_get, mime, sizeof(mime), s, (size_t)n);
-    if (n < 0 || strncmp(mime, "text/plain", 10) != 0) {
-        free(s);
-        return NULL;
-    }
-    s[n] = 0;
-    return s;
+    return osc_clipboard_get_text(CLIP_MAX);
 }
 
 static void clipboard_set(void *ctx, const char *text)
 {
     (void)ctx;
-    syscall(SYS_clipboard_set, "text/plain;charset=utf-8", text, strlen(text));
+    osc_clipboard_set("text/plain;charset=utf-8", text, strlen(text));
 }
 
 int ui_surface_open(struct ui_surface_window *sw, int w, int h, int x, int y,
@@ -57,13 +41,13 @@ int ui_surface_open_flags(struct ui_surface_window *sw, int w, int h, int x, int
 {
     memset(sw, 0, sizeof(*sw));
     sw->fd = -1;
-    sw->comp_fd = open("/dev/compositor", O_RDWR | O_CLOEXEC);
+    sw->comp_fd = osc_comp_open();
     if (sw->comp_fd < 0)
         return -1;
     sw->fd = osc_surface_create(sw->comp_fd, (uint32_t)w, (uint32_t)h,
                                 OSC_SURFACE_CLOEXEC | flags);
     struct osc_surface_info info;
-    if (sw->fd < 0 || ioctl(sw->fd, OSC_SURFACE_INFO, &info) < 0)
+    if (sw->fd < 0 || osc_surface_info(sw->fd, &info) < 0)
         goto fail;
     sw->map_len = (size_t)info.stride * info.height;
     sw->pixels = mmap(NULL, sw->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, sw->fd, 0);
@@ -78,7 +62,7 @@ int ui_surface_open_flags(struct ui_surface_window *sw, int w, int h, int x, int
     ui_window_init(&sw->ui, img, w, h, font);
     sw->ui.clipboard_get = clipboard_get;
     sw->ui.clipboard_set = clipboard_set;
-    ioctl(sw->fd, OSC_SURFACE_SET_TITLE, title);
+    osc_surface_set_title(sw->fd, title);
     osc_surface_set_pos(sw->fd, x, y);
     return 0;
 fail: {
@@ -113,8 +97,7 @@ static void resize(struct ui_surface_window *sw, int w, int h)
 {
     if (w == sw->ui.w && h == sw->ui.h)
         return;
-    struct osc_surface_size z = { (uint32_t)w, (uint32_t)h };
-    if (ioctl(sw->fd, OSC_SURFACE_RESIZE, &z) < 0)
+    if (osc_surface_resize(sw->fd, (uint32_t)w, (uint32_t)h) < 0)
         return;
     size_t len = (size_t)w * 4 * (size_t)h;
     void *px = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sw->fd, 0);
@@ -135,9 +118,10 @@ static void resize(struct ui_surface_window *sw, int w, int h)
     sw->ui.needs_layout = true;
 }
 
-/* One compositor event as libui events. */
-static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
+/* Compositor event ev[i] (of n read together) as libui events. */
+static void feed(struct ui_surface_window *sw, const struct osc_event *ev_all, size_t i, size_t n)
 {
+    const struct osc_event *ev = &ev_all[i];
     struct ui_event e = { .x = ev->x, .y = ev->y, .mods = ev->mods & 7 };
     switch (ev->type) {
     case OSC_EV_FRAME_DONE:
@@ -158,17 +142,23 @@ static void feed(struct ui_surface_window *sw, const struct osc_event *ev)
         break;
     case OSC_EV_POINTER_WHEEL:
         e.type = UI_EV_WHEEL;
-        /* Direction and rows per notch from the user's settings (ui_settings.c). */
-        e.wheel = ui_settings_wheel_rows(ui_settings_current(), ev->value);
+        /* Direction and rows per notch from the user's settings (ui_settings.c);
+         * a notch right (positive) shows later columns as a notch down shows
+         * later rows. */
+        if (ev->code == OSC_WHEEL_HORIZONTAL)
+            e.wheel_x = ui_settings_wheel_rows(ui_settings_current(), -ev->value);
+        else
+            e.wheel = ui_settings_wheel_rows(ui_settings_current(), ev->value);
         break;
     case OSC_EV_KEY:
         if (ev->value == 0)
             return;                 /* press and repeat type; release does not */
         e.type = UI_EV_KEY_DOWN;
         e.key = (int)ev->code;
-        /* The app's own layout if it chose one, else the user's setting. */
-        ui_key_text(sw->layout != UI_LAYOUT_US ? sw->layout : ui_settings_current()->layout,
-                    e.key, e.mods, e.text);
+        /* The text is the compositor's (its OSC_EV_TEXT follows, in the session's
+         * layout); with Ctrl, Alt or Meta held the key is a shortcut. */
+        if (osc_mods_type_text(ev->mods))
+            osc_key_text(ev_all, i, n, e.text);
         break;
     case OSC_EV_FOCUS_OUT:
         e.type = UI_EV_FOCUS_OUT;
@@ -193,8 +183,7 @@ static void publish_semantics(struct ui_surface_window *sw)
     if (!buf)
         return;
     size_t n = ui_semantics(&sw->ui, buf, OSC_SEMANTICS_MAX);
-    struct osc_semantics a = { (uint64_t)(uintptr_t)buf, (uint32_t)(n < OSC_SEMANTICS_MAX ? n : OSC_SEMANTICS_MAX - 1), 0 };
-    ioctl(sw->fd, OSC_SURFACE_SET_SEMANTICS, &a);
+    osc_surface_set_semantics(sw->fd, buf, (uint32_t)(n < OSC_SEMANTICS_MAX ? n : OSC_SEMANTICS_MAX - 1));
     free(buf);
 }
 
@@ -209,11 +198,12 @@ int ui_surface_dispatch(struct ui_surface_window *sw, int timeout_ms)
     if (r > 0 && (p.revents & POLLIN)) {
         struct osc_event ev[32];
         ssize_t n = read(sw->fd, ev, sizeof(ev));
-        for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
-            feed(sw, &ev[i]);
+        size_t count = n > 0 ? (size_t)n / sizeof(ev[0]) : 0;
+        for (size_t i = 0; i < count; i++)
+            feed(sw, ev, i, count);
     }
     if (sw->ui.cursor != sw->cursor_set &&
-        syscall(OSC_SYS_cursor_shape_set, (long)sw->ui.cursor) == 0)
+        osc_cursor_shape_set((int)sw->ui.cursor) == 0)
         sw->cursor_set = sw->ui.cursor;
     struct ui_rect d;
     if (!sw->frame_pending && ui_window_paint(&sw->ui, &d)) {
