@@ -22,13 +22,16 @@ the host is done with that step).
    connection and listens with a backlog of 9: 213 of 1000 in 45 s) serves a page;
    the host opens CONNS sockets within a few seconds (selectors) spread over
    FWDS forwarded ports and keeps them open, then sends a request on each and
-   checks the whole reply. Reported as
-   a note, not a check yet (see the comment at the note).
+   checks every byte of every reply: all CONNS complete, none lost, and the
+   guest's server served all of them.
 3. A vanishing peer: the guest's busybox nc connects to 10.9.0.1 and sends; the
    script (speaking TCP itself) acknowledges some data, then answers with RST:
    nc fails with an error instead of hanging. Likewise for a reading nc.
 
-usage: netload.py     tests: netload_raw_wire_works_before,
+NETLOAD_VERBOSE=1 shows the guest's lines; NETLOAD_PCAP=FILE records eth0's frames.
+
+usage: netload.py     tests: netload_1000_connections_complete_and_exact,
+                             netload_raw_wire_works_before,
                              netload_malformed_frames_leave_guest_answering,
                              netload_malformed_frames_leak_no_buffer,
                              netload_vanished_peer_fails_writer,
@@ -161,6 +164,10 @@ def connect_all(ports, n, limit=30.0):
 
     for i in range(n):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # slirp gives the guest the host client's port as the source port: an
+        # explicit bind keeps all of them distinct (connect alone may reuse one
+        # for another forwarded port, two connections with one 4-tuple in the guest).
+        s.bind(("127.0.0.1", 0))
         s.setblocking(False)
         try:
             s.connect(("127.0.0.1", ports[i % len(ports)]))
@@ -291,6 +298,8 @@ def main():
     subprocess.run([os.environ.get("MUSL_CC", "musl-gcc"), "-static", "-O2", "-Wall", "-Wextra",
                     "-Werror", "-o", srv, SERVER], check=True)
     wire = netraw.Wire(os.path.join(tmp, "wire.sock"))
+    pcap = (["--qemu=-object", "--qemu=filter-dump,id=fd0,netdev=osc-net0,file="
+             + os.environ["NETLOAD_PCAP"]] if os.environ.get("NETLOAD_PCAP") else [])
     proc = subprocess.Popen([OSC_RUN, "--raw", "--timeout", str(TIMEOUT), "--net",
                              ] + sum((["--fwd", "%d:%d" % (p, GUEST_PORT)] for p in host_ports), []) + [
                              "--qemu=-netdev", "--qemu=stream,id=wire,server=off,addr.type=unix,"
@@ -298,6 +307,7 @@ def main():
                              "--qemu=-device", "--qemu=virtio-net-pci,netdev=wire,addr=0x9,mac="
                              + ":".join("%02x" % b for b in netraw.GUEST_MAC),
                              "--append", "net.eth1=10.9.0.2/24",
+                             ] + pcap + [
                              "--add", script + ":/root/netload.sh",
                              "--add", page + ":/root/page.html",
                              "--add", srv + ":/bin/loadsrv",
@@ -315,7 +325,7 @@ def main():
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace")
             if os.environ.get("NETLOAD_VERBOSE"):
-                sys.stderr.write("  guest: " + line[:200].rstrip() + "\n")
+                sys.stderr.write("  guest: " + line[:3000].rstrip() + "\n")
             with cond:
                 last[0] = time.monotonic()
                 out.append(line)
@@ -393,18 +403,16 @@ def main():
     served, sfailed, most = (int(x) for x in m.groups()) if m else (-1, -1, -1)
     print("note: the guest's server: %d served, %d failed, %d connections open at once" % (
         served, sfailed, most))
-    # Not a check yet (known bug, docs/STATUS.md): through QEMU's user network a
-    # few hundred of the 1000 are open in the guest at once, the guest serves
-    # ~950 and a handful of its whole replies never reach the host, while lwIP and
-    # slirp exchange about a million TCP segments (the note below).
-    print("note: 1000-connection load: host %d of %d complete and exact (failures %s); "
-          "guest %d served, %d failed, %d open at once" % (ok, CONNS, fails or "none",
-                                                           served, sfailed, most))
+    load_ok = ok == CONNS and not fails and served == CONNS and sfailed == 0
     r = result
     pings = r.get("batch_pings", (0, 0))
     print("note: %d malformed frames in %.1f s, %d of %d pings between batches answered; "
           "guest counters after: %s" % (BAD, r.get("garbage_secs", 0), pings[0], pings[1],
                                         r.get("after", "none").strip()))
+    rep.check("netload_1000_connections_complete_and_exact", load_ok,
+              "host: %d of %d replies complete and byte-exact (failures %s); guest: %d served, "
+              "%d failed, %d open at once" % (ok, CONNS, fails or "none", served, sfailed, most),
+              tail)
     rep.check("netload_raw_wire_works_before", r.get("arp_before") and r.get("ping_before"),
               "over eth1 before the garbage: ARP reply %s, echo reply %s" % (
                   r.get("arp_before"), r.get("ping_before")), tail)

@@ -35,6 +35,9 @@ struct sockaddr_in_k {
 
 struct inet_sock {
     struct netconn *conn;
+    /* poll/select/epoll hook here: woken by this socket's events only (its
+     * mailbox's owner), so an edge-triggered epoll item sees its own edges. */
+    struct waitqueue wq;
     int type;                       /* SOCK_STREAM or SOCK_DGRAM */
     /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
      * end seen, shutdown(SHUT_RD). One reader at a time. */

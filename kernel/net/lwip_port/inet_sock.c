@@ -3,7 +3,9 @@
  * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
  * connect), and a blocking socket waits itself, interruptibly, on
  * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn
- * event wakes (a blocking TCP send too: it queues what fits and waits for room). */
+ * event wakes (a blocking TCP send too: it queues what fits and waits for room).
+ * poll and epoll wait on the socket's own queue (s->wq), woken by its mailbox's
+ * posts and its netconn's events only. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -88,9 +90,32 @@ static struct inet_sock *sock_new(struct netconn *conn, int type)
         return NULL;
     s->conn = conn;
     s->type = type;
+    waitqueue_init(&s->wq);
     mutex_init(&s->rx_lock, "inet_rx", 46);
     mutex_init(&s->tx_lock, "inet_tx", 46);
     return s;
+}
+
+/* Makes s->wq the owner of its netconn's current mailbox (the accept mailbox of a
+ * listener, else the receive one), or none. */
+static void own_mbox(struct inet_sock *s, bool own)
+{
+    LOCK_TCPIP_CORE();
+    sys_mbox_t m = sys_mbox_valid(&s->conn->acceptmbox) ? s->conn->acceptmbox
+                                                         : s->conn->recvmbox;
+    if (sys_mbox_valid(&m))
+        lwip_port_mbox_set_owner(m, own ? &s->wq : NULL);
+    UNLOCK_TCPIP_CORE();
+}
+
+/* Wakes conn's socket's poll queue (tcpip core lock held, so the socket cannot be
+ * freed meanwhile: inet_release drops ownership under it). */
+static void wake_owner(struct netconn *conn)
+{
+    if (sys_mbox_valid(&conn->acceptmbox))
+        lwip_port_mbox_wake_owner(conn->acceptmbox);
+    else if (sys_mbox_valid(&conn->recvmbox))
+        lwip_port_mbox_wake_owner(conn->recvmbox);
 }
 
 static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
@@ -118,6 +143,10 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
             conn->pending_err = ERR_PORT_TIMEDOUT;
     }
     waitqueue_wake_all(&lwip_port_mbox_wq);
+    /* The minus events come from callers outside the core lock and make nothing
+     * ready; the others come under it. */
+    if (evt != NETCONN_EVT_RCVMINUS && evt != NETCONN_EVT_SENDMINUS)
+        wake_owner(conn);
 }
 
 /* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
@@ -156,6 +185,7 @@ static u8_t icmp_error_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p,
             continue;
         ((struct netconn *)u->recv_arg)->pending_err = ERR_PORT_REFUSED;
         waitqueue_wake_all(&lwip_port_mbox_wq);
+        wake_owner(u->recv_arg);
     }
     return 0;
 }
@@ -192,6 +222,8 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
     if (err) {
         kfree(s);
         netconn_delete(conn);
+    } else {
+        own_mbox(s, true);
     }
     return err;
 }
@@ -302,7 +334,9 @@ static int in_listen(void *p, int backlog)
     int err = inet_errno(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
     if (!err) {
         netconn_set_nonblocking(s->conn, 1);    /* accept never blocks inside lwIP */
+        own_mbox(s, true);                      /* now the accept mailbox */
         __atomic_store_n(&s->listening, true, __ATOMIC_RELEASE);
+        waitqueue_wake_all(&s->wq);
     }
     return err;
 }
@@ -364,6 +398,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
                 netconn_delete(nc);
                 return err;
             }
+            own_mbox(ns, true);
             ip_addr_t ip;
             u16_t port = 0;
             ip_addr_set_zero_ip4(&ip);
@@ -601,6 +636,7 @@ static int in_shutdown(void *p, int how)
         s->rd_shut = true;
         mutex_unlock(&s->rx_lock);
         waitqueue_wake_all(&lwip_port_mbox_wq);
+        waitqueue_wake_all(&s->wq);
     }
     return 0;
 }
@@ -663,8 +699,7 @@ static int inet_poll(struct file *f)
 
 static struct waitqueue *inet_poll_wq(struct file *f)
 {
-    (void)f;
-    return &lwip_port_mbox_wq;
+    return &((struct inet_sock *)f->priv)->wq;
 }
 
 static void inet_release(struct file *f)
@@ -683,6 +718,7 @@ static void inet_release(struct file *f)
             tcp_abort(s->conn->pcb.tcp);
         UNLOCK_TCPIP_CORE();
     }
+    own_mbox(s, false);
     netconn_delete(s->conn);
     kfree(s);
 }
