@@ -5,7 +5,8 @@ tools/osc-run --net --fwd PORT:8080 (FWDS host ports) boots the guest with its u
 QEMU user networking) plus a second virtio-net NIC (eth1) on a QEMU `stream`
 netdev connected to a Unix socket this script listens on: every frame on that
 wire is the script's (QEMU frames them as a 4-byte big-endian length and the
-bytes). eth1 gets 10.9.0.2/24 from the kernel command line (net.eth1=...); the
+bytes). The guest gives eth1 10.9.0.2/24 with busybox ifconfig (checked with
+ifconfig's and route -n's output: lo, eth0's lease, eth1, the default route); the
 script plays 10.9.0.1.
 
 The guest runs a shell script; it waits for the host between its steps by
@@ -30,7 +31,8 @@ the host is done with that step).
 
 NETLOAD_VERBOSE=1 shows the guest's lines; NETLOAD_PCAP=FILE records eth0's frames.
 
-usage: netload.py     tests: netload_1000_connections_complete_and_exact,
+usage: netload.py     tests: netload_ifconfig_sets_eth1_and_lists_interfaces,
+                             netload_1000_connections_complete_and_exact,
                              netload_raw_wire_works_before,
                              netload_malformed_frames_leave_guest_answering,
                              netload_malformed_frames_leak_no_buffer,
@@ -70,6 +72,9 @@ PAGE = b"".join(b"line %04d of the netload page\n" % i for i in range(64))
 
 SCRIPT = r"""
 waitfor() { i=0; while [ "$(wget -q -O - http://10.0.2.2:@CTRL@/$1)" != yes ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done; echo "waited $1 $i"; }
+ifconfig eth1 10.9.0.2 netmask 255.255.255.0 up; echo "ifconfig-eth1-exit $?"
+ifconfig | sed 's/^/ifc: /'
+route -n | sed 's/^/rt: /'
 mkdir -p /www
 cp /root/page.html /www/index.html
 httpd -f -p @GPORT@ -h /www &
@@ -306,7 +311,6 @@ def main():
                              "addr.path=" + wire.path,
                              "--qemu=-device", "--qemu=virtio-net-pci,netdev=wire,addr=0x9,mac="
                              + ":".join("%02x" % b for b in netraw.GUEST_MAC),
-                             "--append", "net.eth1=10.9.0.2/24",
                              ] + pcap + [
                              "--add", script + ":/root/netload.sh",
                              "--add", page + ":/root/page.html",
@@ -409,6 +413,24 @@ def main():
     print("note: %d malformed frames in %.1f s, %d of %d pings between batches answered; "
           "guest counters after: %s" % (BAD, r.get("garbage_secs", 0), pings[0], pings[1],
                                         r.get("after", "none").strip()))
+    ifc = "".join(l[5:] for l in out if l.startswith("ifc: "))
+    rt = [l[4:].split() for l in out if l.startswith("rt: ")]
+    mac = ":".join("%02X" % b for b in netraw.GUEST_MAC)
+    rep.check("netload_ifconfig_sets_eth1_and_lists_interfaces",
+              "ifconfig-eth1-exit 0" in text
+              and re.search(r"^eth0 +Link encap:Ethernet +HWaddr 52:54:00:12:34:56\s+"
+                            r"inet addr:10\.0\.2\.15 +Bcast:10\.0\.2\.255 +Mask:255\.255\.255\.0\s+"
+                            r"UP BROADCAST RUNNING MULTICAST +MTU:1500 +Metric:1", ifc, re.M)
+              and re.search(r"^eth1 +Link encap:Ethernet +HWaddr %s\s+"
+                            r"inet addr:10\.9\.0\.2 +Bcast:10\.9\.0\.255 +Mask:255\.255\.255\.0\s+"
+                            r"UP BROADCAST RUNNING MULTICAST +MTU:1500" % mac, ifc, re.M)
+              and re.search(r"^lo +Link encap:Local Loopback\s+inet addr:127\.0\.0\.1 +Mask:255\.0\.0\.0\s+"
+                            r"UP LOOPBACK RUNNING +MTU:65536", ifc, re.M)
+              and ["0.0.0.0", "10.0.2.2", "0.0.0.0", "UG", "0", "0", "0", "eth0"] in rt
+              and ["10.0.2.0", "0.0.0.0", "255.255.255.0", "U", "0", "0", "0", "eth0"] in rt
+              and ["10.9.0.0", "0.0.0.0", "255.255.255.0", "U", "0", "0", "0", "eth1"] in rt,
+              "busybox ifconfig eth1 10.9.0.2 netmask 255.255.255.0 up, then ifconfig and "
+              "route -n:\n%s%s" % (ifc, "".join(l for l in out if l.startswith("rt: "))), tail)
     rep.check("netload_1000_connections_complete_and_exact", load_ok,
               "host: %d of %d replies complete and byte-exact (failures %s); guest: %d served, "
               "%d failed, %d open at once" % (ok, CONNS, fails or "none", served, sfailed, most),

@@ -5,6 +5,7 @@
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/net.h>
+#include <osc/net_stack.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
@@ -191,7 +192,7 @@ long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct inet_sock *s = f->priv;
     if (cmd != SIOCINQ && cmd != SIOCOUTQ)
-        return -ENOTTY;
+        return net_if_ioctl(cmd, arg);
     if (s->listening)
         return -EINVAL;
     int v = 0;
