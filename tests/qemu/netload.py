@@ -6,8 +6,8 @@ QEMU user networking) plus a second virtio-net NIC (eth1) on a QEMU `stream`
 netdev connected to a Unix socket this script listens on: every frame on that
 wire is the script's (QEMU frames them as a 4-byte big-endian length and the
 bytes). The guest gives eth1 10.9.0.2/24 with busybox ifconfig (checked with
-ifconfig's and route -n's output: lo, eth0's lease, eth1, the default route); the
-script plays 10.9.0.1.
+ifconfig's and route -n's output: lo, eth0's lease, eth1, the default route) and
+pings 127.0.0.1 and the gateway with busybox ping; the script plays 10.9.0.1.
 
 The guest runs a shell script; it waits for the host between its steps by
 polling a small HTTP server of the host's (10.0.2.2:CTRL/PATH says "yes" once
@@ -32,6 +32,7 @@ the host is done with that step).
 NETLOAD_VERBOSE=1 shows the guest's lines; NETLOAD_PCAP=FILE records eth0's frames.
 
 usage: netload.py     tests: netload_ifconfig_sets_eth1_and_lists_interfaces,
+                             netload_busybox_ping_loopback_and_gateway,
                              netload_1000_connections_complete_and_exact,
                              netload_raw_wire_works_before,
                              netload_malformed_frames_leave_guest_answering,
@@ -75,6 +76,7 @@ waitfor() { i=0; while [ "$(wget -q -O - http://10.0.2.2:@CTRL@/$1)" != yes ] &&
 ifconfig eth1 10.9.0.2 netmask 255.255.255.0 up; echo "ifconfig-eth1-exit $?"
 ifconfig | sed 's/^/ifc: /'
 route -n | sed 's/^/rt: /'
+for h in 127.0.0.1 10.0.2.2; do echo "ping-$h: $(ping -c 3 -i 0.2 $h 2>&1 | grep -E 'transmitted|ping:' | tr '\n' ' ')"; done
 mkdir -p /www
 cp /root/page.html /www/index.html
 httpd -f -p @GPORT@ -h /www &
@@ -431,6 +433,11 @@ def main():
               and ["10.9.0.0", "0.0.0.0", "255.255.255.0", "U", "0", "0", "0", "eth1"] in rt,
               "busybox ifconfig eth1 10.9.0.2 netmask 255.255.255.0 up, then ifconfig and "
               "route -n:\n%s%s" % (ifc, "".join(l for l in out if l.startswith("rt: "))), tail)
+    pings_ok = [re.search(r"^ping-%s: 3 packets transmitted, 3 packets received, 0%% packet loss"
+                          % re.escape(h), text, re.M) is not None for h in ("127.0.0.1", "10.0.2.2")]
+    rep.check("netload_busybox_ping_loopback_and_gateway", all(pings_ok),
+              "busybox ping -c 3 (a raw ICMP socket): %s" % " | ".join(
+                  l.strip() for l in out if l.startswith("ping-")), tail)
     rep.check("netload_1000_connections_complete_and_exact", load_ok,
               "host: %d of %d replies complete and byte-exact (failures %s); guest: %d served, "
               "%d failed, %d open at once" % (ok, CONNS, fails or "none", served, sfailed, most),

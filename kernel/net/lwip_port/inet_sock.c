@@ -7,11 +7,13 @@
  * poll and epoll wait on the socket's own queue (s->wq), woken by its mailbox's
  * posts and its netconn's events only. */
 
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/net.h>
 #include <osc/net_stack.h>
+#include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
 #include <osc/time.h>
@@ -30,6 +32,7 @@
 
 #define SOCKFS_MAGIC    0x534F434Bu
 #define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
+#define RAW_MAX         65515       /* 65535 - IPv4 header */
 
 static const struct file_ops inet_ops;
 
@@ -197,21 +200,47 @@ void inet_icmp_errors_init(void)
         raw_recv(pcb, icmp_error_recv, NULL);
 }
 
+/* A raw ICMP socket, as Linux's: root's (CAP_NET_RAW), every ICMP packet the
+ * host receives comes whole (IP header first) and sends are ICMP messages the
+ * stack puts an IP header on (busybox ping). */
+static int raw_create(int protocol, struct netconn **conn)
+{
+    if (protocol != IPPROTO_ICMP_K)
+        return -EPROTONOSUPPORT;        /* also IPPROTO_RAW and the rest */
+    if (!proc_capable(proc_current(), CAP_NET_RAW))
+        return -EPERM;
+    *conn = netconn_new_with_proto_and_callback(NETCONN_RAW, IP_PROTO_ICMP, inet_event);
+    return *conn ? 0 : -ENOBUFS;
+}
+
 int inet_create(int type, int protocol, bool nonblock, struct file **out)
 {
-    if (type != SOCK_STREAM && type != SOCK_DGRAM)
+    if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_RAW)
         return -ESOCKTNOSUPPORT;
-    if (protocol != IPPROTO_IP &&
+    if (type != SOCK_RAW && protocol != IPPROTO_IP &&
         protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
         return -EPROTONOSUPPORT;
     if (!net_stack_ready())
         return -EAFNOSUPPORT;
-    struct netconn *conn = netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP
-                                                                         : NETCONN_UDP, inet_event);
+    struct netconn *conn = NULL;
+    bool raw = type == SOCK_RAW;
+    if (raw) {
+        int err = raw_create(protocol, &conn);
+        if (err)
+            return err;
+        type = SOCK_DGRAM;              /* datagrams from here on */
+    } else {
+        conn = netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP : NETCONN_UDP,
+                                         inet_event);
+    }
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
-    if (type == SOCK_DGRAM) {
+    if (s)
+        s->raw = raw;
+    if (raw) {
+        netconn_set_recvbufsize(conn, BUF_MAX);
+    } else if (type == SOCK_DGRAM) {
         netconn_set_recvbufsize(conn, BUF_MAX);     /* Linux's default, as reported */
         LOCK_TCPIP_CORE();
         if (conn->pcb.udp)
@@ -452,7 +481,7 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
 static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
                              const struct sock_addr *dst)
 {
-    if (n > UDP_MAX)
+    if (n > (s->raw ? RAW_MAX : UDP_MAX))
         return -EMSGSIZE;
     ip_addr_t ip;
     u16_t port = 0;
@@ -579,8 +608,8 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
     netbuf_copy(nb, buf, (u16_t)k);
     if (full)
         *full = len;
-    if (from)
-        addr_to(from, netbuf_fromaddr(nb), netbuf_fromport(nb));
+    if (from)                           /* a raw socket's port: 0, as Linux */
+        addr_to(from, netbuf_fromaddr(nb), s->raw ? 0 : netbuf_fromport(nb));
     if (!(flags & MSG_PEEK)) {
         netbuf_delete(nb);
         s->dgram = NULL;
@@ -654,7 +683,7 @@ static int in_name(void *p, bool peer, struct sock_addr *out)
     return 0;
 }
 
-static size_t in_max_send(void *p) { (void)p; return UDP_MAX; }
+static size_t in_max_send(void *p) { return ((struct inet_sock *)p)->raw ? RAW_MAX : UDP_MAX; }
 static bool in_is_stream(void *p) { return ((struct inet_sock *)p)->type == SOCK_STREAM; }
 
 const struct sock_family inet_family = {
