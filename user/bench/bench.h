@@ -11,3 +11,7 @@ void timed(const char *name, struct counts c, int (*body)(int iters),
            double divisor, const char *unit);
 /* bench_net.c: TCP/UDP over 127.0.0.1 and epoll. */
 void bench_net(void);
+/* bench_nic.c: TCP through the NIC to and from tools/bench.py's peer at
+ * 10.0.2.2:nic_peer_port (0: not run). */
+extern int nic_peer_port;
+void bench_nic(void);

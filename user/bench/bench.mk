@@ -3,10 +3,10 @@
 # kernels (docs/performance.md).
 BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -pthread
 
-$(BUILD)/user/bench/bench: user/bench/bench.c user/bench/bench_net.c user/bench/bench.h
+$(BUILD)/user/bench/bench: user/bench/bench.c user/bench/bench_net.c user/bench/bench_nic.c user/bench/bench.h
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
-	@musl-gcc -static $(BENCH_CFLAGS) -o $@ user/bench/bench.c user/bench/bench_net.c
+	@musl-gcc -static $(BENCH_CFLAGS) -o $@ user/bench/bench.c user/bench/bench_net.c user/bench/bench_nic.c
 
 $(BUILD)/user/bench/%: user/bench/%.c
 	@mkdir -p $(dir $@)
