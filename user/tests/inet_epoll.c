@@ -1,6 +1,7 @@
 /* epoll over AF_INET sockets (127.0.0.1): an edge-triggered item reports the
- * events of its own socket only, not those of other sockets, and a
- * level-triggered listener keeps being reported among edge-triggered items. */
+ * events of its own socket only, not those of other sockets (before, every AF_INET
+ * event was an edge for every item), and a level-triggered listener keeps being
+ * reported among busy edge-triggered items (a guard: it passed before too). */
 #define _GNU_SOURCE
 #include "testlib.h"
 
