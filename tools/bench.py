@@ -32,7 +32,8 @@ usage: tools/bench.py [--quick] [--rounds N] [--smp LIST] [--linux-only]
                 (default "2,1"; "2" with --quick, to stay quick). Every round boots
                 each system at each count, alternating.
   --only GROUPS run only these groups of user/bench/bench.c (e.g. "net": sockets
-                and epoll); the table shows them and the boot time.
+                and epoll, with "nic": TCP through a virtio-net NIC to a peer
+                here); the table shows them and the boot time.
   --linux-only  measure only the Linux column (to check the harness); the table
                 shows OSCortex as "not run" and no ratios are claimed.
 Exit status: 0 when every figure was produced on every system run; 1 otherwise,
@@ -50,6 +51,7 @@ import re
 import selectors
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -77,7 +79,72 @@ MACHINE = ["-M", "q35", "-cpu", "max", "-smp", "2", "-m", "1G", "-no-reboot", "-
 def machine(cpus):
     m = list(MACHINE)
     m[m.index("-smp") + 1] = str(int(cpus))
-    return m
+    return m + NIC_ARGS
+
+
+# The "net" group's NIC: virtio-net on QEMU's user network for both kernels (the
+# -nic shorthand gives OSCortex a device whose MSI-X allocation fails), the
+# guest's port 5001 forwarded from a host port, and the host's peer for
+# user/bench/bench_nic.c at 10.0.2.2:PORT. Set up by main() when the group runs.
+NIC_ARGS = []
+EXTRA_ARGS = []                   # bench.c arguments after the groups (--peer=PORT)
+
+
+class NicPeer:
+    """The host's end of bench_nic.c: one line per connection, "SINK" (read to
+    the end, answer "OK <bytes>"), "SOURCE <n>" (send n bytes, close), "ACCEPTS
+    <n>" (connect n times, one after the other, to the guest's forwarded port,
+    each until the guest closes; then "DONE")."""
+
+    def __init__(self):
+        import socketserver
+        import threading
+        self.fwd = free_port()
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                line = b""         # byte by byte: what follows is the guest's data
+                while not line.endswith(b"\n") and len(line) < 100:
+                    c = self.request.recv(1)
+                    if not c:
+                        return
+                    line += c
+                words = line.split()
+                if words == [b"SINK"]:
+                    n = 0
+                    while True:
+                        data = self.request.recv(1 << 16)
+                        if not data:
+                            break
+                        n += len(data)
+                    self.request.sendall(b"OK %d\n" % n)
+                elif len(words) == 2 and words[0] == b"SOURCE":
+                    left, chunk = int(words[1]), bytes(1 << 16)
+                    while left > 0:
+                        k = min(left, len(chunk))
+                        self.request.sendall(chunk[:k])
+                        left -= k
+                elif len(words) == 2 and words[0] == b"ACCEPTS":
+                    for _ in range(int(words[1])):
+                        with socket.create_connection(("127.0.0.1", outer.fwd), timeout=30) as c:
+                            while c.recv(64):
+                                pass
+                    self.request.sendall(b"DONE\n")
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        socketserver.ThreadingTCPServer.daemon_threads = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 BOOT_MARKER = "[init] "          # the first line of either init program
 END_MARKER = "BENCH_END"
 LINUX_CMDLINE = "console=ttyS0 quiet panic=-1"
@@ -122,12 +189,17 @@ FIGURES = [
     ("storage_create_us", "ext2: create + write 1 KiB + close, 1000 files (100 quick), per file", "us"),
     ("storage_unlink_us", "ext2: unlink those files, per file", "us"),
     ("storage_fsync_us", "ext2: append 4 KiB + fsync, median latency", "us"),
+    # Through the NIC (virtio-net on QEMU's user network) to the host's peer (NicPeer).
+    ("nic_tx_us_per_mib", "TCP guest -> host through virtio-net, 32 MiB (2 quick), per MiB", "us"),
+    ("nic_rx_us_per_mib", "TCP host -> guest through virtio-net, 32 MiB (2 quick), per MiB", "us"),
+    ("nic_accept_us", "connections from the host accepted, one at a time, per connection", "us"),
 ]
 STORAGE_IMG = os.path.join(OUT, "storage.img")
 STORAGE_MIB = 256
-# Debian's kernel builds these as modules; ext4 mounts ext2 (CONFIG_EXT4_USE_FOR_EXT2) and
-# wants a crc32c at mount.
-LINUX_MODULES = ["virtio_pci", "virtio_blk", "crc32c_generic", "ext4"]
+# Debian's kernel builds these as modules (linux_modules() adds what they depend
+# on); ext4 mounts ext2 (CONFIG_EXT4_USE_FOR_EXT2) and wants a crc32c at mount;
+# virtio_net is the "nic" group's NIC.
+LINUX_MODULES = ["virtio_pci", "virtio_blk", "crc32c_generic", "ext4", "virtio_net"]
 BENCH_LINE = re.compile(r"^BENCH (\S+) ([0-9.]+) (\S+)\s*$", re.M)
 ERROR_LINE = re.compile(r"^BENCH_ERROR .*$", re.M)
 
@@ -175,9 +247,19 @@ def download_kernel_deb(tmp, pkg=None):
         if not m:
             raise NotRunnable("apt-cache knows no linux-image-amd64 (run apt-get update)")
         pkg = m.group(1)
+    # Kept once downloaded: the kernel and its modules are unpacked at different
+    # times (the modules only when a group needs them), from the same package.
+    cache = os.path.join(LINUX_DIR, "debs")
+    os.makedirs(cache, exist_ok=True)
+    hit = [f for f in os.listdir(cache) if f.startswith(pkg + "_") and f.endswith(".deb")]
+    if hit:
+        shutil.copy(os.path.join(cache, hit[0]), tmp)
+        return hit[0]
     log("downloading %s (apt-get download; the host's /boot is left alone)" % pkg)
     sh(["apt-get", "download", pkg], cwd=tmp)
-    return [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
+    deb = [f for f in os.listdir(tmp) if f.endswith(".deb")][0]
+    shutil.copy(os.path.join(tmp, deb), cache)
+    return deb
 
 
 def linux_kernel():
@@ -265,7 +347,7 @@ def linux_iso(mode):
         with open(os.path.join(stage, "init"), "w") as f:
             f.write(INIT_SCRIPT)
         with open(os.path.join(stage, "bench.args"), "w") as f:
-            f.write(("--quick " if mode == "quick" else "") + " ".join(ONLY) + "\n")
+            f.write(("--quick " if mode == "quick" else "") + " ".join(ONLY + EXTRA_ARGS) + "\n")
         lines = ["dir %s 0755" % d for d in ("/", "/bin", "/sbin", "/etc", "/usr", "/usr/bin",
                                              "/usr/sbin", "/proc", "/sys", "/dev", "/root")]
         lines += ["dir /tmp 1777",
@@ -324,7 +406,7 @@ def load_osc_run():
 
 def oscortex_iso(mode):
     osc_run = load_osc_run()
-    command = " ".join(["/bin/bench"] + (["--quick"] if mode == "quick" else []) + ONLY)
+    command = " ".join(["/bin/bench"] + (["--quick"] if mode == "quick" else []) + ONLY + EXTRA_ARGS)
     tmp = tempfile.mkdtemp(prefix="bench-osc-", dir=OUT)
     try:
         try:
@@ -540,6 +622,8 @@ def main():
     args = ap.parse_args()
     if args.only:
         ONLY[:] = [g for g in args.only.split(",") if re.fullmatch(r"[a-z]+", g)]
+        if "net" in ONLY and "nic" not in ONLY:
+            ONLY.append("nic")          # the network group: loopback and the NIC
     mode = "quick" if args.quick else "full"
     rounds = args.rounds or (1 if args.quick else 3)
     try:
@@ -549,6 +633,11 @@ def main():
     if not smps or min(smps) < 1:
         ap.error("--smp takes CPU counts of at least 1")
     os.makedirs(OUT, exist_ok=True)
+    if not ONLY or "nic" in ONLY:
+        peer = NicPeer()
+        NIC_ARGS[:] = ["-netdev", "user,id=bn0,hostfwd=tcp:127.0.0.1:%d-:5001" % peer.fwd,
+                       "-device", "virtio-net-pci,netdev=bn0"]
+        EXTRA_ARGS[:] = ["--peer=%d" % peer.port]
 
     # Targets relative to the tree: the Makefile's rules are written that way.
     r = subprocess.run(["make", "--no-print-directory", "-s", "-C", ROOT,

@@ -450,8 +450,10 @@ struct wait_req {
     int max;
 };
 
-/* Reports up to max ready items; a reported level-triggered item goes to the end
- * of the list, so a small max still serves every item in turn (as Linux). */
+/* Reports up to max ready items; a reported item goes to the end of the list, so
+ * a small max still serves every item in turn (as Linux), and items reporting
+ * again and again (edge-triggered ones woken often) cannot keep a level-triggered
+ * listener behind them unreported. */
 static long ep_scan(void *arg, struct poll_table *pt)
 {
     struct wait_req *req = arg;
@@ -475,7 +477,7 @@ static long ep_scan(void *arg, struct poll_table *pt)
         req->out[n++] = (struct epoll_event){ (uint32_t)m, it->data };
         if (it->events & EPOLLONESHOT) {
             it->disabled = true;
-        } else if (!(it->events & EPOLLET)) {
+        } else {
             list_unlink(ep, it);
             it->next = NULL;
             if (moved_tail)

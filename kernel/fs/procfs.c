@@ -12,6 +12,7 @@
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
+#include <osc/net_stack.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
 #include <osc/sched.h>
@@ -24,7 +25,7 @@ enum {
     K_PID_DIR, K_PID_STAT, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM, K_PID_EXE, K_PID_FD,
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
     K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES, K_PID_MOUNTS,
-    K_FILESYSTEMS, K_SYS, K_SYS_VM, K_DROP_CACHES,
+    K_FILESYSTEMS, K_SYS, K_SYS_VM, K_DROP_CACHES, K_NET, K_NET_DEV, K_NET_ROUTE,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -46,6 +47,7 @@ static const struct pent root_ents[] = {
     { "filesystems", K_FILESYSTEMS, S_IFREG | 0444 },
     { "bus", K_BUS, S_IFDIR | 0555 },
     { "sys", K_SYS, S_IFDIR | 0555 },
+    { "net", K_NET, S_IFDIR | 0555 },
 };
 
 static const struct pent sysvipc_ents[] = {
@@ -57,6 +59,10 @@ static const struct pent bus_ents[] = { { "input", K_BUS_INPUT, S_IFDIR | 0555 }
 static const struct pent bus_input_ents[] = { { "devices", K_INPUT_DEVICES, S_IFREG | 0444 } };
 static const struct pent sys_ents[] = { { "vm", K_SYS_VM, S_IFDIR | 0555 } };
 static const struct pent sys_vm_ents[] = { { "drop_caches", K_DROP_CACHES, S_IFREG | 0200 } };
+static const struct pent net_ents[] = {
+    { "dev", K_NET_DEV, S_IFREG | 0444 },
+    { "route", K_NET_ROUTE, S_IFREG | 0444 },
+};
 
 /* Fixed directories below the root: their kind, entries and first inode number. */
 static const struct subdir {
@@ -70,6 +76,7 @@ static const struct subdir {
     { K_BUS_INPUT, bus_input_ents, ARRAY_SIZE(bus_input_ents), 0x300000020ull },
     { K_SYS, sys_ents, ARRAY_SIZE(sys_ents), 0x300000030ull },
     { K_SYS_VM, sys_vm_ents, ARRAY_SIZE(sys_vm_ents), 0x300000040ull },
+    { K_NET, net_ents, ARRAY_SIZE(net_ents), 0x300000050ull },
 };
 
 static const struct subdir *subdir_of(int kind)
@@ -583,6 +590,8 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_SYSVIPC_MSG:
     case K_SYSVIPC_SEM:
     case K_SYSVIPC_SHM: return gen_sysvipc(n, b);
+    case K_NET_DEV: net_proc_dev(put_pbuf, b); return 0;
+    case K_NET_ROUTE: net_proc_route(put_pbuf, b); return 0;
     case K_PARTITIONS: blk_proc_partitions(put_pbuf, b); return 0;
     case K_INPUT_DEVICES: input_proc_devices(put_pbuf, b); return 0;
     default: return -EINVAL;

@@ -2,6 +2,7 @@
 
 #include <osc/errno.h>
 #include <osc/lib.h>
+#include <osc/net_stack.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
@@ -120,7 +121,7 @@ int unix_setsockopt(struct unix_sock *s, int opt, const void *buf, uint32_t len)
 long unix_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     if (cmd != 0x541b)
-        return -ENOTTY;
+        return net_if_ioctl(cmd, arg);  /* glibc's if_nametoindex asks an AF_UNIX socket */
     struct unix_sock *s = f->priv;
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
     int n = s->state == U_LISTEN ? -1 : s->type == SOCK_STREAM ? (int)s->rq_bytes

@@ -625,6 +625,7 @@ static const struct figure {
     { "files", bench_files },
     { "net", bench_net },
     { "storage", bench_storage },
+    { "nic", bench_nic },
 };
 #define NFIGURES (sizeof figures / sizeof figures[0])
 
@@ -642,8 +643,15 @@ int main(int argc, char **argv)
     printf("BENCH_INFO cpus %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
     printf("BENCH_INFO online %d\n", online_cpus());
     fflush(stdout);
+    int groups = 0;                     /* group names given (--peer=PORT is none) */
+    for (int a = first; a < argc; a++) {
+        if (strncmp(argv[a], "--peer=", 7) == 0)
+            nic_peer_port = atoi(argv[a] + 7);
+        else
+            groups++;
+    }
     for (size_t f = 0; f < NFIGURES; f++) {
-        int wanted = first >= argc;
+        int wanted = !groups;
         for (int a = first; a < argc; a++)
             wanted |= strcmp(argv[a], figures[f].name) == 0;
         if (wanted)

@@ -21,3 +21,7 @@ void timed(const char *name, struct counts c, int (*body)(int iters),
 void bench_net(void);
 /* bench_storage.c: ext2 on the virtio-blk disk /dev/vda (made by tools/bench.py). */
 void bench_storage(void);
+/* bench_nic.c: TCP through the NIC to and from tools/bench.py's peer at
+ * 10.0.2.2:nic_peer_port (0: not run). */
+extern int nic_peer_port;
+void bench_nic(void);

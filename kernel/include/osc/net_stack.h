@@ -13,3 +13,9 @@ bool net_stack_ready(void);
 /* lwIP's pool, heap and protocol counters as text (/sys/kernel/net); returns the
  * length written (0 before the stack runs). */
 size_t net_stack_stats(char *buf, size_t size);
+/* The interface ioctls (SIOCGIF..., SIOCSIF..., SIOCGIFCONF, SIOCADDRT/SIOCDELRT) of
+ * any socket; -ENOTTY for other commands. */
+long net_if_ioctl(unsigned int cmd, uint64_t arg);
+/* /proc/net/dev and /proc/net/route in Linux's formats, handed to put. */
+void net_proc_dev(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+void net_proc_route(void (*put)(void *ctx, const char *s, size_t n), void *ctx);

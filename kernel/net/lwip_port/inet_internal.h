@@ -9,6 +9,7 @@
 
 #define TCP_NODELAY     1
 #define IP_TTL          2
+#define IPPROTO_ICMP_K  1
 #define IP_RECVERR      11
 #define SO_KEEPALIVE    9
 #define SO_LINGER       13
@@ -35,7 +36,11 @@ struct sockaddr_in_k {
 
 struct inet_sock {
     struct netconn *conn;
-    int type;                       /* SOCK_STREAM or SOCK_DGRAM */
+    /* poll/select/epoll hook here: woken by this socket's events only (its
+     * mailbox's owner), so an edge-triggered epoll item sees its own edges. */
+    struct waitqueue wq;
+    int type;                       /* SOCK_STREAM or SOCK_DGRAM (raw ones too) */
+    bool raw;                       /* SOCK_RAW IPPROTO_ICMP: whole IP packets in */
     /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
      * end seen, shutdown(SHUT_RD). One reader at a time. */
     struct mutex rx_lock;

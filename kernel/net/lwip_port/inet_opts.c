@@ -5,6 +5,7 @@
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/net.h>
+#include <osc/net_stack.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
@@ -42,11 +43,11 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
     } else if (level != SOL_SOCKET) {
         return -ENOPROTOOPT;
     } else if (opt == SO_TYPE) {
-        v = s->type;
+        v = s->raw ? SOCK_RAW : s->type;
     } else if (opt == SO_DOMAIN) {
         v = AF_INET;
     } else if (opt == SO_PROTOCOL) {
-        v = s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+        v = s->raw ? IPPROTO_ICMP_K : s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     } else if (opt == SO_ACCEPTCONN) {
         v = s->listening;
     } else if (opt == SO_ERROR) {
@@ -191,7 +192,7 @@ long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
     struct inet_sock *s = f->priv;
     if (cmd != SIOCINQ && cmd != SIOCOUTQ)
-        return -ENOTTY;
+        return net_if_ioctl(cmd, arg);
     if (s->listening)
         return -EINVAL;
     int v = 0;

@@ -3,13 +3,17 @@
  * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
  * connect), and a blocking socket waits itself, interruptibly, on
  * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn
- * event wakes (a blocking TCP send too: it queues what fits and waits for room). */
+ * event wakes (a blocking TCP send too: it queues what fits and waits for room).
+ * poll and epoll wait on the socket's own queue (s->wq), woken by its mailbox's
+ * posts and its netconn's events only. */
 
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/net.h>
 #include <osc/net_stack.h>
+#include <osc/proc.h>
 #include <osc/sched.h>
 #include <osc/signal.h>
 #include <osc/time.h>
@@ -28,6 +32,7 @@
 
 #define SOCKFS_MAGIC    0x534F434Bu
 #define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
+#define RAW_MAX         65515       /* 65535 - IPv4 header */
 
 static const struct file_ops inet_ops;
 
@@ -88,9 +93,32 @@ static struct inet_sock *sock_new(struct netconn *conn, int type)
         return NULL;
     s->conn = conn;
     s->type = type;
+    waitqueue_init(&s->wq);
     mutex_init(&s->rx_lock, "inet_rx", 46);
     mutex_init(&s->tx_lock, "inet_tx", 46);
     return s;
+}
+
+/* Makes s->wq the owner of its netconn's current mailbox (the accept mailbox of a
+ * listener, else the receive one), or none. */
+static void own_mbox(struct inet_sock *s, bool own)
+{
+    LOCK_TCPIP_CORE();
+    sys_mbox_t m = sys_mbox_valid(&s->conn->acceptmbox) ? s->conn->acceptmbox
+                                                         : s->conn->recvmbox;
+    if (sys_mbox_valid(&m))
+        lwip_port_mbox_set_owner(m, own ? &s->wq : NULL);
+    UNLOCK_TCPIP_CORE();
+}
+
+/* Wakes conn's socket's poll queue (tcpip core lock held, so the socket cannot be
+ * freed meanwhile: inet_release drops ownership under it). */
+static void wake_owner(struct netconn *conn)
+{
+    if (sys_mbox_valid(&conn->acceptmbox))
+        lwip_port_mbox_wake_owner(conn->acceptmbox);
+    else if (sys_mbox_valid(&conn->recvmbox))
+        lwip_port_mbox_wake_owner(conn->recvmbox);
 }
 
 static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
@@ -118,6 +146,10 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
             conn->pending_err = ERR_PORT_TIMEDOUT;
     }
     waitqueue_wake_all(&lwip_port_mbox_wq);
+    /* The minus events come from callers outside the core lock and make nothing
+     * ready; the others come under it. */
+    if (evt != NETCONN_EVT_RCVMINUS && evt != NETCONN_EVT_SENDMINUS)
+        wake_owner(conn);
 }
 
 /* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
@@ -156,6 +188,7 @@ static u8_t icmp_error_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p,
             continue;
         ((struct netconn *)u->recv_arg)->pending_err = ERR_PORT_REFUSED;
         waitqueue_wake_all(&lwip_port_mbox_wq);
+        wake_owner(u->recv_arg);
     }
     return 0;
 }
@@ -167,21 +200,47 @@ void inet_icmp_errors_init(void)
         raw_recv(pcb, icmp_error_recv, NULL);
 }
 
+/* A raw ICMP socket, as Linux's: root's (CAP_NET_RAW), every ICMP packet the
+ * host receives comes whole (IP header first) and sends are ICMP messages the
+ * stack puts an IP header on (busybox ping). */
+static int raw_create(int protocol, struct netconn **conn)
+{
+    if (protocol != IPPROTO_ICMP_K)
+        return -EPROTONOSUPPORT;        /* also IPPROTO_RAW and the rest */
+    if (!proc_capable(proc_current(), CAP_NET_RAW))
+        return -EPERM;
+    *conn = netconn_new_with_proto_and_callback(NETCONN_RAW, IP_PROTO_ICMP, inet_event);
+    return *conn ? 0 : -ENOBUFS;
+}
+
 int inet_create(int type, int protocol, bool nonblock, struct file **out)
 {
-    if (type != SOCK_STREAM && type != SOCK_DGRAM)
+    if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_RAW)
         return -ESOCKTNOSUPPORT;
-    if (protocol != IPPROTO_IP &&
+    if (type != SOCK_RAW && protocol != IPPROTO_IP &&
         protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
         return -EPROTONOSUPPORT;
     if (!net_stack_ready())
         return -EAFNOSUPPORT;
-    struct netconn *conn = netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP
-                                                                         : NETCONN_UDP, inet_event);
+    struct netconn *conn = NULL;
+    bool raw = type == SOCK_RAW;
+    if (raw) {
+        int err = raw_create(protocol, &conn);
+        if (err)
+            return err;
+        type = SOCK_DGRAM;              /* datagrams from here on */
+    } else {
+        conn = netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP : NETCONN_UDP,
+                                         inet_event);
+    }
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
-    if (type == SOCK_DGRAM) {
+    if (s)
+        s->raw = raw;
+    if (raw) {
+        netconn_set_recvbufsize(conn, BUF_MAX);
+    } else if (type == SOCK_DGRAM) {
         netconn_set_recvbufsize(conn, BUF_MAX);     /* Linux's default, as reported */
         LOCK_TCPIP_CORE();
         if (conn->pcb.udp)
@@ -192,6 +251,8 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
     if (err) {
         kfree(s);
         netconn_delete(conn);
+    } else {
+        own_mbox(s, true);
     }
     return err;
 }
@@ -302,7 +363,9 @@ static int in_listen(void *p, int backlog)
     int err = inet_errno(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
     if (!err) {
         netconn_set_nonblocking(s->conn, 1);    /* accept never blocks inside lwIP */
+        own_mbox(s, true);                      /* now the accept mailbox */
         __atomic_store_n(&s->listening, true, __ATOMIC_RELEASE);
+        waitqueue_wake_all(&s->wq);
     }
     return err;
 }
@@ -364,6 +427,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
                 netconn_delete(nc);
                 return err;
             }
+            own_mbox(ns, true);
             ip_addr_t ip;
             u16_t port = 0;
             ip_addr_set_zero_ip4(&ip);
@@ -417,7 +481,7 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
 static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
                              const struct sock_addr *dst)
 {
-    if (n > UDP_MAX)
+    if (n > (s->raw ? RAW_MAX : UDP_MAX))
         return -EMSGSIZE;
     ip_addr_t ip;
     u16_t port = 0;
@@ -544,8 +608,8 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
     netbuf_copy(nb, buf, (u16_t)k);
     if (full)
         *full = len;
-    if (from)
-        addr_to(from, netbuf_fromaddr(nb), netbuf_fromport(nb));
+    if (from)                           /* a raw socket's port: 0, as Linux */
+        addr_to(from, netbuf_fromaddr(nb), s->raw ? 0 : netbuf_fromport(nb));
     if (!(flags & MSG_PEEK)) {
         netbuf_delete(nb);
         s->dgram = NULL;
@@ -601,6 +665,7 @@ static int in_shutdown(void *p, int how)
         s->rd_shut = true;
         mutex_unlock(&s->rx_lock);
         waitqueue_wake_all(&lwip_port_mbox_wq);
+        waitqueue_wake_all(&s->wq);
     }
     return 0;
 }
@@ -618,7 +683,7 @@ static int in_name(void *p, bool peer, struct sock_addr *out)
     return 0;
 }
 
-static size_t in_max_send(void *p) { (void)p; return UDP_MAX; }
+static size_t in_max_send(void *p) { return ((struct inet_sock *)p)->raw ? RAW_MAX : UDP_MAX; }
 static bool in_is_stream(void *p) { return ((struct inet_sock *)p)->type == SOCK_STREAM; }
 
 const struct sock_family inet_family = {
@@ -663,8 +728,7 @@ static int inet_poll(struct file *f)
 
 static struct waitqueue *inet_poll_wq(struct file *f)
 {
-    (void)f;
-    return &lwip_port_mbox_wq;
+    return &((struct inet_sock *)f->priv)->wq;
 }
 
 static void inet_release(struct file *f)
@@ -683,6 +747,7 @@ static void inet_release(struct file *f)
             tcp_abort(s->conn->pcb.tcp);
         UNLOCK_TCPIP_CORE();
     }
+    own_mbox(s, false);
     netconn_delete(s->conn);
     kfree(s);
 }

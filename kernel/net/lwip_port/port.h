@@ -36,3 +36,8 @@ void inet_icmp_errors_init(void);
  * interruptibly; and a mailbox's message count (racy snapshot; 0 when invalid). */
 extern struct waitqueue lwip_port_mbox_wq;
 unsigned lwip_port_mbox_count(sys_mbox_t m);
+/* A netconn mailbox's owner: the poll queue of the socket using it, woken after
+ * each post (and by lwip_port_mbox_wake_owner), so poll and epoll wake for their
+ * own socket only. Set and cleared under the tcpip core lock. */
+void lwip_port_mbox_set_owner(sys_mbox_t m, struct waitqueue *wq);
+void lwip_port_mbox_wake_owner(sys_mbox_t m);

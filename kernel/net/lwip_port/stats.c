@@ -6,7 +6,33 @@
 #include <osc/net_stack.h>
 
 #include "lwip/memp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
+#include "lwip/tcp.h"
+
+/* SYNs (not SYN-ACKs) that reached a listener, those a full backlog made lwIP
+ * drop (it counts them nowhere), and those for a connection that exists already
+ * (a retransmitted SYN whose SYN-ACK was lost or late, or a second connection
+ * with the same addresses and ports). Tcpip core lock. */
+static unsigned syn_listen, syn_backlog_full, syn_existing;
+
+/* lwIP's LWIP_HOOK_TCP_INPACKET_PCB (lwipopts.h): sees every segment handed to a
+ * PCB; only counts, never drops. */
+signed char lwip_port_tcp_inpkt(struct tcp_pcb *pcb, struct tcp_hdr *hdr)
+{
+    u8_t fl = TCPH_FLAGS(hdr);
+    if (!(fl & TCP_SYN) || (fl & TCP_ACK))
+        return ERR_OK;
+    if (pcb->state == LISTEN) {
+        struct tcp_pcb_listen *l = (struct tcp_pcb_listen *)pcb;
+        syn_listen++;
+        if (l->accepts_pending >= l->backlog)
+            syn_backlog_full++;
+    } else {
+        syn_existing++;
+    }
+    return ERR_OK;
+}
 
 static const struct { memp_t id; const char *name; } pools[] = {
 #define LWIP_MEMPOOL(name, num, size, desc) { MEMP_##name, desc },
@@ -31,7 +57,7 @@ static size_t proto(char *buf, size_t size, size_t at, const char *name,
 
 /* Racy snapshots of counters the tcpip thread updates: each number is one that
  * the counter had. Lines "pool NAME used U max M avail A err E", "heap ...", then
- * "PROTO xmit ... err N" per protocol. */
+ * "PROTO xmit ... err N" per protocol, then the "tcp_syn" line. */
 size_t net_stack_stats(char *buf, size_t size)
 {
     size_t at = 0;
@@ -55,5 +81,8 @@ size_t net_stack_stats(char *buf, size_t size)
     at = proto(buf, size, at, "icmp", &lwip_stats.icmp);
     at = proto(buf, size, at, "udp", &lwip_stats.udp);
     at = proto(buf, size, at, "tcp", &lwip_stats.tcp);
+    at = put(size, at, ksnprintf(buf + at, size - at,
+             "tcp_syn listen %u backlog_full %u existing %u\n", syn_listen, syn_backlog_full,
+             syn_existing));
     return at;
 }

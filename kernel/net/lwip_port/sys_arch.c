@@ -33,6 +33,9 @@ struct osc_mbox {
     void **slots;
     unsigned size, head, count;
     bool notify;                /* a netconn's: posts also wake lwip_port_mbox_wq */
+    /* The poll queue of the socket using this mailbox (NULL: none yet). Set and
+     * cleared under the tcpip core lock, read by posters holding it. */
+    struct waitqueue *owner;
 };
 
 struct waitqueue lwip_port_mbox_wq;
@@ -42,6 +45,19 @@ void sys_init(void) { waitqueue_init(&lwip_port_mbox_wq); }
 unsigned lwip_port_mbox_count(sys_mbox_t m)
 {
     return m ? __atomic_load_n(&m->count, __ATOMIC_ACQUIRE) : 0;
+}
+
+void lwip_port_mbox_set_owner(sys_mbox_t m, struct waitqueue *wq)
+{
+    if (m)
+        __atomic_store_n(&m->owner, wq, __ATOMIC_RELEASE);
+}
+
+void lwip_port_mbox_wake_owner(sys_mbox_t m)
+{
+    struct waitqueue *wq = m ? __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) : NULL;
+    if (wq)
+        waitqueue_wake_all(wq);
 }
 
 u32_t sys_now(void) { return (u32_t)(time_ns() / NS_PER_MS); }
@@ -241,6 +257,7 @@ err_t sys_mbox_new(sys_mbox_t *mbox, int size)
     /* Every mailbox but the tcpip thread's (the only one of that size) belongs to a
      * netconn; the RX interrupt posts only to the tcpip thread's. */
     m->notify = size != TCPIP_MBOX_SIZE;
+    m->owner = NULL;
     *mbox = m;
     return ERR_OK;
 }
@@ -294,8 +311,10 @@ err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
     if (!ok)
         return ERR_MEM;
     waitqueue_wake_all(&m->wq);
-    if (m->notify)
+    if (m->notify) {
         waitqueue_wake_all(&lwip_port_mbox_wq);
+        lwip_port_mbox_wake_owner(m);
+    }
     return ERR_OK;
 }
 
@@ -312,8 +331,10 @@ void sys_mbox_post(sys_mbox_t *mbox, void *msg)
         waitqueue_sleep_locked(&m->wq, &f);
     spin_unlock_irqrestore(&m->wq.lock, f);
     waitqueue_wake_all(&m->wq);
-    if (m->notify)
+    if (m->notify) {
         waitqueue_wake_all(&lwip_port_mbox_wq);
+        lwip_port_mbox_wake_owner(m);
+    }
 }
 
 u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout)

@@ -12,7 +12,7 @@ void lwip_port_assert_core_locked(void);
 #define LWIP_ASSERT_CORE_LOCKED()       lwip_port_assert_core_locked()
 
 #define MEM_ALIGNMENT                   8
-#define MEM_SIZE                        (512 * 1024)
+#define MEM_SIZE                        (2048 * 1024)
 #define MEMP_NUM_PBUF                   128
 #define MEMP_NUM_RAW_PCB                16
 #define MEMP_NUM_UDP_PCB                32
@@ -21,7 +21,7 @@ void lwip_port_assert_core_locked(void);
  * connection of the lowest priority, or drops the SYN: connections get lost. */
 #define MEMP_NUM_TCP_PCB                1100
 #define MEMP_NUM_TCP_PCB_LISTEN         16
-#define MEMP_NUM_TCP_SEG                512
+#define MEMP_NUM_TCP_SEG                2048
 #define MEMP_NUM_REASSDATA              8
 #define IP_REASS_MAX_PBUFS              32
 #define MEMP_NUM_FRAG_PBUF              32
@@ -29,11 +29,11 @@ void lwip_port_assert_core_locked(void);
 #define MEMP_NUM_NETBUF                 128
 #define MEMP_NUM_NETCONN                1100
 #define MEMP_NUM_TCPIP_MSG_API          64
-#define MEMP_NUM_TCPIP_MSG_INPKT        512
+#define MEMP_NUM_TCPIP_MSG_INPKT        1024
 #define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 /* Room for a burst of received frames waiting for the tcpip thread (the RX
  * interrupt takes one pool buffer per frame). */
-#define PBUF_POOL_SIZE                  384
+#define PBUF_POOL_SIZE                  1280
 #define PBUF_POOL_BUFSIZE               1536
 
 #define LWIP_IPV4                       1
@@ -98,3 +98,11 @@ void lwip_port_assert_core_locked(void);
 #define MEMP_STATS                      1
 #define SYS_STATS                       0
 #define LWIP_TIMEVAL_PRIVATE            0
+
+/* stats.c: counts SYNs reaching listeners, the ones a full backlog drops and
+ * those for existing connections (/sys/kernel/net's tcp_syn line). */
+struct tcp_pcb;
+struct tcp_hdr;
+signed char lwip_port_tcp_inpkt(struct tcp_pcb *pcb, struct tcp_hdr *hdr);
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+    lwip_port_tcp_inpkt((pcb), (hdr))
