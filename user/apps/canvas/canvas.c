@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "doc.h"
+#include "ui_keycodes.h"
 #include "draw.h"
 #include "ui.h"
 
@@ -22,11 +23,6 @@
 #define WIN_W 820
 #define WIN_H 620
 #define PAPER 0xffffffffu
-#define KEY_ESC 1
-#define KEY_BACKSPACE 14
-#define KEY_Y 21
-#define KEY_ENTER 28
-#define KEY_Z 44
 
 static struct ui_surface_window win;
 static struct ui_widget *canvas_w, *path_w, *status_w;

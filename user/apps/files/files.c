@@ -19,6 +19,7 @@
 #include "fileops.h"
 #include "files.h"
 #include "icons.h"
+#include "ui_keycodes.h"
 
 #define FONT "/usr/share/fonts/opentype/inter/Inter-Regular.otf"
 #define WIN_X 120
@@ -294,12 +295,6 @@ static void list_context(struct ui_widget *w, int x, int y, void *ctx)
 }
 
 /* Linux key codes for the shortcuts. */
-#define KEY_BACKSPACE 14
-#define KEY_C 46
-#define KEY_L 38
-#define KEY_V 47
-#define KEY_F2 60
-#define KEY_DELETE 111
 
 /* Delete, F2 (rename), Backspace (up), Ctrl+C/Ctrl+V, Ctrl+L (the location);
  * not while typing in a field or under a dialog. */

@@ -25,6 +25,7 @@
 #include "osc.h"
 #include "term_style.h"
 #include "ui.h"
+#include "ui_keycodes.h"
 #include "vt.h"
 
 #define FONT      "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
@@ -64,9 +65,6 @@ static char title[OSC_TITLE_MAX];
 static struct { bool on, dragging; int r0, c0, r1, c1; } sel;
 
 #define CLIP_MAX (1 << 20)
-#define BTN_LEFT 0x110
-#define BTN_MIDDLE 0x112
-#define KEY_V 47
 
 static long now_ms(void)
 {

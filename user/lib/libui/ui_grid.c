@@ -2,6 +2,7 @@
  * scrolled by rows, with keyboard moves in two dimensions, click and double-click,
  * and the visible cells published in the semantics tree. */
 #include "ui.h"
+#include "ui_keycodes.h"
 #include "ui_private.h"
 
 #include <stdio.h>
@@ -16,16 +17,6 @@
 
 #define PAD   6
 #define BAR_W 6
-
-#define KEY_ENTER 28
-#define KEY_HOME 102
-#define KEY_UP 103
-#define KEY_PAGEUP 104
-#define KEY_LEFT 105
-#define KEY_RIGHT 106
-#define KEY_END 107
-#define KEY_DOWN 108
-#define KEY_PAGEDOWN 109
 
 struct ui_widget *ui_grid_add(struct ui_widget *parent, const char *label, int cell_w, int cell_h)
 {

@@ -4,6 +4,7 @@
  * item's callback runs; closed menus are freed at the next paint, as dialogs are,
  * since the callback still holds the item. */
 #include "ui.h"
+#include "ui_keycodes.h"
 #include "ui_private.h"
 
 #include <stdio.h>
@@ -21,14 +22,6 @@
 #define MENU_PAD    6
 #define MENU_MIN_W  200
 #define SHADOW      8
-
-#define KEY_ESC 1
-#define KEY_ENTER 28
-#define KEY_SPACE 57
-#define KEY_HOME 102
-#define KEY_UP 103
-#define KEY_END 107
-#define KEY_DOWN 108
 
 static struct ui_rect with_shadow(struct ui_rect r)
 {

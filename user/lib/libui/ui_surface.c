@@ -2,6 +2,7 @@
  * wrapped as a pixman image; its events become libui events; what the widgets
  * repaint is presented as damage, one frame in flight at a time. */
 #include "ui.h"
+#include "ui_keycodes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +15,6 @@
 
 #include "osc.h"
 
-#define BTN_LEFT 0x110
-#define BTN_RIGHT 0x111
 #define CLIP_MAX (1 << 20)
 
 static char *clipboard_get(void *ctx)

@@ -2,6 +2,7 @@
  * per tab, of which only the selected one is shown; selection by click, by
  * Left/Right on a focused tab and by Ctrl+Tab anywhere in the window. */
 #include "ui.h"
+#include "ui_keycodes.h"
 #include "ui_private.h"
 
 #include <stddef.h>
@@ -11,9 +12,6 @@
 #define CONTROL_HI  0xff2a3860u
 #define CYAN        0xff22d3eeu
 #define VIOLET      0xff8b5cf6u
-
-#define KEY_LEFT 105
-#define KEY_RIGHT 106
 
 static struct ui_widget *bar_of(struct ui_widget *tabs)
 {

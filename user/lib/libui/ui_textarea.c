@@ -3,6 +3,7 @@
  * lines vertically and by pixels sideways to keep the cursor in sight, and the
  * painting of lines, selection, caret and scroll bar. */
 #include "ui.h"
+#include "ui_keycodes.h"
 #include "ui_private.h"
 
 #include <stdlib.h>
@@ -19,22 +20,6 @@
 
 #define PAD   8
 #define BAR_W 6
-
-#define KEY_BACKSPACE 14
-#define KEY_ENTER 28
-#define KEY_A 30
-#define KEY_C 46
-#define KEY_X 45
-#define KEY_V 47
-#define KEY_HOME 102
-#define KEY_UP 103
-#define KEY_PAGEUP 104
-#define KEY_LEFT 105
-#define KEY_RIGHT 106
-#define KEY_END 107
-#define KEY_DOWN 108
-#define KEY_PAGEDOWN 109
-#define KEY_DELETE 111
 
 static const char *buf_of(const struct ui_widget *w) { return w->text.buf ? w->text.buf : ""; }
 

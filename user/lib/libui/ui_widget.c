@@ -2,6 +2,7 @@
  * them for their role, and turning pointer and key events into state changes,
  * focus moves and on_change calls, marking what must be repainted. */
 #include "ui.h"
+#include "ui_keycodes.h"
 #include "ui_private.h"
 
 #include <pixman.h>
@@ -10,26 +11,6 @@
 #include <string.h>
 
 /* Linux key codes (include/uapi/linux/input-event-codes.h). */
-#define KEY_ESC 1
-#define KEY_BACKSPACE 14
-#define KEY_TAB 15
-#define KEY_PAGEUP 104
-#define KEY_PAGEDOWN 109
-#define KEY_ENTER 28
-#define KEY_A 30
-#define KEY_C 46
-#define KEY_X 45
-#define KEY_V 47
-#define KEY_SPACE 57
-#define KEY_HOME 102
-#define KEY_UP 103
-#define KEY_LEFT 105
-#define KEY_RIGHT 106
-#define KEY_END 107
-#define KEY_DOWN 108
-#define KEY_DELETE 111
-#define KEY_F10 68
-#define KEY_COMPOSE 127     /* the Menu key */
 
 #define FIELD_PAD 8
 
