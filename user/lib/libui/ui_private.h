@@ -45,3 +45,7 @@ void ui_grid_key(struct ui_widget *w, const struct ui_event *e);
 void ui_grid_wheel(struct ui_widget *w, int rows);
 size_t ui_grid_dump(struct ui_widget *w, int depth, char *buf, size_t n, size_t at,
                     size_t (*quote)(char *buf, size_t n, size_t at, const char *s));
+/* The editing keys a text field and a text area share (ui_widget.c): Ctrl+A
+ * selects all, Ctrl+C/X copy (and cut) through the window's clipboard, Ctrl+V
+ * pastes, a typed character is inserted. True when the text changed. */
+bool ui_text_edit_key(struct ui_widget *w, const struct ui_event *e);

@@ -123,27 +123,6 @@ static void vertical(struct ui_widget *w, int lines, bool extend)
         t->anchor = c;
 }
 
-static void copy(struct ui_widget *w, bool cut)
-{
-    char *s = ui_text_copy_selection(&w->text);
-    if (!s)
-        return;
-    if (w->win->clipboard_set)
-        w->win->clipboard_set(w->win->clipboard_ctx, s);
-    free(s);
-    if (cut && ui_text_delete_back(&w->text))
-        edited(w);
-}
-
-static void paste(struct ui_widget *w)
-{
-    struct ui_window *win = w->win;
-    char *s = win->clipboard_get ? win->clipboard_get(win->clipboard_ctx) : NULL;
-    if (s && ui_text_insert(&w->text, s, strlen(s)) == 0)
-        edited(w);
-    free(s);
-}
-
 void ui_textarea_key(struct ui_widget *w, const struct ui_event *e)
 {
     bool shift = e->mods & UI_MOD_SHIFT, ctrl = e->mods & UI_MOD_CTRL;
@@ -165,14 +144,7 @@ void ui_textarea_key(struct ui_widget *w, const struct ui_event *e)
     case KEY_DELETE: if (ui_text_delete_forward(t)) edited(w); break;
     case KEY_ENTER: if (ui_text_insert(t, "\n", 1) == 0) edited(w); break;
     default:
-        if (ctrl && e->key == KEY_A)
-            ui_text_select_all(t);
-        else if (ctrl && (e->key == KEY_C || e->key == KEY_X))
-            copy(w, e->key == KEY_X);
-        else if (ctrl && e->key == KEY_V)
-            paste(w);
-        else if (!ctrl && e->text[0] && (unsigned char)e->text[0] >= 0x20 && e->text[0] != 0x7f &&
-                 ui_text_insert(t, e->text, strnlen(e->text, sizeof(e->text))) == 0)
+        if (ui_text_edit_key(w, e))
             edited(w);
         break;
     }

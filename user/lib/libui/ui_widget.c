@@ -434,26 +434,32 @@ static void set_hover(struct ui_window *win, struct ui_widget *w)
     win->cursor = cursor_for(w);
 }
 
-static void paste(struct ui_widget *w)
+bool ui_text_edit_key(struct ui_widget *w, const struct ui_event *e)
 {
     struct ui_window *win = w->win;
-    char *s = win->clipboard_get ? win->clipboard_get(win->clipboard_ctx) : NULL;
-    if (s && ui_text_insert(&w->text, s, strlen(s)) == 0)
-        changed(w);
-    free(s);
-}
-
-static void copy(struct ui_widget *w, bool cut)
-{
-    struct ui_window *win = w->win;
-    char *s = ui_text_copy_selection(&w->text);
-    if (!s)
-        return;
-    if (win->clipboard_set)
-        win->clipboard_set(win->clipboard_ctx, s);
-    free(s);
-    if (cut && ui_text_delete_back(&w->text))
-        changed(w);
+    struct ui_text *t = &w->text;
+    bool ctrl = e->mods & UI_MOD_CTRL;
+    if (ctrl && e->key == KEY_A) {
+        ui_text_select_all(t);
+        return false;
+    }
+    if (ctrl && (e->key == KEY_C || e->key == KEY_X)) {
+        char *s = ui_text_copy_selection(t);
+        if (!s)
+            return false;
+        if (win->clipboard_set)
+            win->clipboard_set(win->clipboard_ctx, s);
+        free(s);
+        return e->key == KEY_X && ui_text_delete_back(t);
+    }
+    if (ctrl && e->key == KEY_V) {
+        char *s = win->clipboard_get ? win->clipboard_get(win->clipboard_ctx) : NULL;
+        bool done = s && ui_text_insert(t, s, strlen(s)) == 0;
+        free(s);
+        return done;
+    }
+    return !ctrl && e->text[0] && (unsigned char)e->text[0] >= 0x20 && e->text[0] != 0x7f &&
+           ui_text_insert(t, e->text, strnlen(e->text, sizeof(e->text))) == 0;
 }
 
 static void field_key(struct ui_widget *w, const struct ui_event *e)
@@ -468,14 +474,7 @@ static void field_key(struct ui_widget *w, const struct ui_event *e)
     case KEY_BACKSPACE: if (ui_text_delete_back(t)) changed(w); break;
     case KEY_DELETE: if (ui_text_delete_forward(t)) changed(w); break;
     default:
-        if (ctrl && e->key == KEY_A)
-            ui_text_select_all(t);
-        else if (ctrl && (e->key == KEY_C || e->key == KEY_X))
-            copy(w, e->key == KEY_X);
-        else if (ctrl && e->key == KEY_V)
-            paste(w);
-        else if (!ctrl && e->text[0] && (unsigned char)e->text[0] >= 0x20 && e->text[0] != 0x7f &&
-                 ui_text_insert(t, e->text, strnlen(e->text, sizeof(e->text))) == 0)
+        if (ui_text_edit_key(w, e))
             changed(w);
         break;
     }
