@@ -33,10 +33,11 @@ hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 # /proc/<pid>/stat), unix_sockets (/proc/self/fd), sysfs_pci (/sys), smp_procs
 # (/proc/meminfo, /proc/self/exe), blockdev (/proc/partitions), aslr (re-execs
 # /proc/self/exe), vdso (/proc/self/maps), mount (/proc/mounts), dac (copies
-# /proc/self/exe to make a set-user-ID binary), and pty (/dev/ptmx:
-# the chroot has no device nodes either). They are checked where /proc exists: the
+# /proc/self/exe to make a set-user-ID binary), mmap_ext2 (/proc/meminfo),
+# drop_caches (/proc/sys), netif (/proc/net), and pty and libosc (/dev/ptmx,
+# /dev/null: the chroot has no device nodes either). They are checked where /proc exists: the
 # host run of user/tests and OSCortex.
-selection=$(grep -vE '^(procfs|exec|fsinfo|inotify|ptimers|sysv_|sysfs|unix_sockets|smp_procs|blockdev|aslr|vdso|mount|pty|dac)' \
+selection=$(grep -vE '^(procfs|exec|fsinfo|inotify|ptimers|sysv_|sysfs|unix_sockets|smp_procs|blockdev|aslr|vdso|mount|pty|dac|mmap_ext2|drop_caches|netif|libosc)' \
                  "$scratch/usr/tests/LIST" |
             paste -sd, -)
 ntests=$(echo "$selection" | tr ',' '\n' | grep -c .)

@@ -161,7 +161,7 @@ TEST(proc_net_dev_and_route_have_linux_headers)
 {
     char buf[4096];
     FILE *f = fopen("/proc/net/dev", "r");
-    CHECK(f != NULL);
+    REQUIRE(f != NULL);
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = 0;
@@ -169,7 +169,7 @@ TEST(proc_net_dev_and_route_have_linux_headers)
     CHECK(strstr(buf, "\n face |bytes    packets errs drop fifo frame compressed multicast|") != NULL);
     CHECK(strstr(buf, "    lo: ") != NULL);
     f = fopen("/proc/net/route", "r");
-    CHECK(f != NULL);
+    REQUIRE(f != NULL);
     CHECK(fgets(buf, sizeof(buf), f) != NULL);
     fclose(f);
     CHECK(!strncmp(buf, "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT", 70));
