@@ -119,6 +119,18 @@ TEST(semantics_tree_lists_every_widget_with_its_rectangle)
     CHECK(small == n && strlen(buf) == 9);
 }
 
+TEST(a_label_set_from_its_own_text_keeps_it)
+{
+    build();
+    /* The widget's own buffer, whole and from its middle (a label that drops its
+     * first word): snprintf into the same buffer is undefined, glibc empties it. */
+    ui_set_label(ok, ok->label);
+    CHECK_STR(ok->label, "OK");
+    ui_set_label(dark, "Dark mode on");
+    ui_set_label(dark, dark->label + 5);
+    CHECK_STR(dark->label, "mode on");
+}
+
 TEST(click_on_a_button_activates_it_once_and_release_outside_cancels)
 {
     build();

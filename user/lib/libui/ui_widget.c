@@ -217,7 +217,10 @@ struct ui_widget *ui_add(struct ui_widget *parent, enum ui_role role, const char
 
 void ui_set_label(struct ui_widget *w, const char *label)
 {
-    snprintf(w->label, sizeof(w->label), "%s", label);
+    /* Through a copy: label may be (part of) w->label itself. */
+    char copy[sizeof(w->label)];
+    snprintf(copy, sizeof(copy), "%s", label);
+    memcpy(w->label, copy, sizeof(copy));
     size_for_role(w);
     w->win->needs_layout = true;
     mark_dirty(w);
