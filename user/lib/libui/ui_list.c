@@ -3,18 +3,11 @@
  * visible rows published in the semantics tree. */
 #include "ui.h"
 #include "ui_private.h"
+#include "ui_palette.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#define FIELD       0xff0b1122u
-#define EDGE        0xff33406au
-#define CONTROL_HI  0xff2a3860u
-#define TEXT        0xffe6e9f2u
-#define CYAN        0xff22d3eeu
-#define ROW_SEL     0xff22406au
-#define THUMB       0xff4a5a8au
 
 #define DOUBLE_CLICK_MS 600
 #define BAR_W 6

@@ -6,14 +6,13 @@
 #include "ui.h"
 #include "ui_keycodes.h"
 #include "ui_private.h"
+#include "ui_palette.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MENU_BG     0xff131c33u
-#define EDGE        0xff33406au
-#define TEXT        0xffe6e9f2u
 #define TEXT_DIM    0xff7c87a6u
 #define TEXT_OFF    0xff4b5573u
 #define HI_FROM     0xff1b5f7cu     /* the highlight: dark cyan to dark violet */

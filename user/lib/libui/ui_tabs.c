@@ -4,15 +4,11 @@
 #include "ui.h"
 #include "ui_keycodes.h"
 #include "ui_private.h"
+#include "ui_palette.h"
 
 #include <stddef.h>
 
-#define TEXT        0xffe6e9f2u
 #define TEXT_DIM    0xff9aa4c2u
-#define CONTROL_HI  0xff2a3860u
-#define CYAN        0xff22d3eeu
-#define VIOLET      0xff8b5cf6u
-
 static struct ui_widget *bar_of(struct ui_widget *tabs)
 {
     return (struct ui_widget *)tabs->box.first_child;

@@ -5,19 +5,12 @@
 #include "ui.h"
 #include "ui_keycodes.h"
 #include "ui_private.h"
+#include "ui_palette.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define FIELD       0xff0b1122u
-#define EDGE        0xff33406au
-#define CONTROL_HI  0xff2a3860u
-#define TEXT        0xffe6e9f2u
 #define TEXT_DIM    0xff7c87a6u
-#define CYAN        0xff22d3eeu
-#define THUMB       0xff4a5a8au
-#define SELECTION   0x8022d3eeu
-
 #define PAD   8
 #define BAR_W 6
 

@@ -2,6 +2,7 @@
  * each widget role, repainting only the damaged rectangle, and the semantics tree. */
 #include "ui.h"
 #include "ui_private.h"
+#include "ui_palette.h"
 
 #include <pixman.h>
 #include <stdio.h>
@@ -10,17 +11,8 @@
 
 #define BG          0xff0f1629u
 #define PANEL       0xff16203au
-#define FIELD       0xff0b1122u
-#define EDGE        0xff33406au
 #define CONTROL     0xff1f2a48u
-#define CONTROL_HI  0xff2a3860u
-#define TEXT        0xffe6e9f2u
 #define TEXT_DIM    0xff7c87a6u
-#define CYAN        0xff22d3eeu
-#define VIOLET      0xff8b5cf6u
-#define SELECTION   0x8022d3eeu
-#define ROW_SEL     0xff22406au
-
 #define FIELD_PAD 8
 #define TREE_TEXT_MAX 2048      /* a text area's value in the semantics tree */
 
