@@ -25,6 +25,7 @@ usage: netapps.py    tests: netapps_resolv_conf_from_dhcp, netapps_musl_getaddri
                             netapps_dns_resolve_call,
                             netapps_busybox_nslookup, netapps_guest_wget_from_host,
                             netapps_host_curl_page_from_guest_httpd,
+                            netapps_reconnect_from_same_port_over_time_wait,
                             netapps_host_curl_big_file_from_guest_httpd,
                             netapps_busybox_ip_addr_and_route
 """
@@ -189,6 +190,49 @@ def curl(port, path):
     return r.returncode, r.stdout
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def get_from_port(port, src, path):
+    """One HTTP/1.0 GET from the host's port src (bound, SO_REUSEADDR): the body,
+    or None when the guest did not answer and close within 8 s. httpd closes
+    first, so the guest keeps the connection in TIME-WAIT: a second call from the
+    same port reopens it (QEMU's user network gives the guest the host's port)."""
+    c = None
+    for _ in range(50):                 # the last connection's socket may linger briefly
+        c = socket.socket()
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            c.bind(("127.0.0.1", src))
+            c.connect(("127.0.0.1", port))
+            break
+        except OSError:
+            c.close()
+            c = None
+            time.sleep(0.02)
+    if c is None:
+        return None
+    data = b""
+    try:
+        c.settimeout(8)
+        c.sendall(b"GET %s HTTP/1.0\r\n\r\n" % path.encode())
+        while True:
+            b = c.recv(4096)
+            if not b:
+                break
+            data += b
+    except OSError:
+        return None
+    finally:
+        c.close()
+    return data.split(b"\r\n\r\n", 1)[-1]
+
+
 def enter_namespace():
     """Re-executes this script in new network and mount namespaces (see above)."""
     flags = "-nm" if os.geteuid() == 0 else "-rnm"
@@ -226,12 +270,14 @@ def main():
                                  "--add", bins["glibc"] + ":/bin/resolve.glibc",
                                  "--", "sh /root/netapps.sh"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out, page, big = [], None, None
+        out, page, big, same_port = [], None, None, None
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace")
             out.append(line)
             if line.startswith("READY-HTTPD"):
                 page = curl(host_port, "/index.html")
+                src = free_port()
+                same_port = [get_from_port(host_port, src, "/index.html") for _ in range(2)]
                 big = curl(host_port, "/big")
                 web.done = True
         proc.wait(timeout=60)
@@ -268,6 +314,10 @@ def main():
                   page is not None and page[0] == 0
                   and page[1] == b"hello from busybox httpd in OSCortex\n",
                   "curl of the guest's page: %r" % (page,), tail)
+        rep.check("netapps_reconnect_from_same_port_over_time_wait",
+                  same_port == [b"hello from busybox httpd in OSCortex\n"] * 2,
+                  "two GETs from one host port (the second meets the guest's TIME-WAIT): %r"
+                  % (same_port,), tail)
         m = re.search(r"^big-md5: ([0-9a-f]{32})", out, re.M)
         rep.check("netapps_host_curl_big_file_from_guest_httpd",
                   m is not None and big is not None and big[0] == 0 and len(big[1]) == BIG

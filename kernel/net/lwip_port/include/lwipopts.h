@@ -106,3 +106,10 @@ struct tcp_hdr;
 signed char lwip_port_tcp_inpkt(struct tcp_pcb *pcb, struct tcp_hdr *hdr);
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
     lwip_port_tcp_inpkt((pcb), (hdr))
+
+/* tcp_timewait.c: a SYN for a connection in TIME-WAIT reopens it as Linux does
+ * (lwIP would answer with an ACK and drop it). Nonzero: the packet was eaten. */
+struct pbuf;
+struct netif;
+int lwip_port_ip4_input(struct pbuf *p, struct netif *inp);
+#define LWIP_HOOK_IP4_INPUT(p, inp) lwip_port_ip4_input((p), (inp))
