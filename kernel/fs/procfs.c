@@ -27,6 +27,7 @@ enum {
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
     K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES, K_PID_MOUNTS,
     K_FILESYSTEMS, K_SYS, K_SYS_VM, K_DROP_CACHES, K_NET, K_NET_DEV, K_NET_ROUTE,
+    K_NET_TCP, K_NET_UDP, K_NET_TCP6, K_NET_UDP6,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -63,6 +64,10 @@ static const struct pent sys_vm_ents[] = { { "drop_caches", K_DROP_CACHES, S_IFR
 static const struct pent net_ents[] = {
     { "dev", K_NET_DEV, S_IFREG | 0444 },
     { "route", K_NET_ROUTE, S_IFREG | 0444 },
+    { "tcp", K_NET_TCP, S_IFREG | 0444 },
+    { "udp", K_NET_UDP, S_IFREG | 0444 },
+    { "tcp6", K_NET_TCP6, S_IFREG | 0444 },
+    { "udp6", K_NET_UDP6, S_IFREG | 0444 },
 };
 
 /* Fixed directories below the root: their kind, entries and first inode number. */
@@ -419,6 +424,10 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_SYSVIPC_SHM: return gen_sysvipc(n, b);
     case K_NET_DEV: net_proc_dev(put_pbuf, b); return 0;
     case K_NET_ROUTE: net_proc_route(put_pbuf, b); return 0;
+    case K_NET_TCP: net_proc_tcp(put_pbuf, b); return 0;
+    case K_NET_UDP: net_proc_udp(put_pbuf, b); return 0;
+    case K_NET_TCP6: net_proc_tcp6(put_pbuf, b); return 0;
+    case K_NET_UDP6: net_proc_udp6(put_pbuf, b); return 0;
     case K_PARTITIONS: blk_proc_partitions(put_pbuf, b); return 0;
     case K_INPUT_DEVICES: input_proc_devices(put_pbuf, b); return 0;
     default: return -EINVAL;

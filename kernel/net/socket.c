@@ -17,6 +17,13 @@
 
 #define CHUNK (64 * 1024)       /* a stream send/receive's bounce buffer */
 
+static uint64_t sock_ino_next = 1;
+
+uint64_t sock_ino_alloc(void)
+{
+    return __atomic_fetch_add(&sock_ino_next, 1, __ATOMIC_RELAXED);
+}
+
 static long install(struct file *f, bool cloexec)
 {
     struct process *p = proc_current();

@@ -19,7 +19,7 @@
  * poll-waiter and run-queue locks through wake-ups. */
 struct waitqueue unix_wq = { .lock = SPINLOCK_INIT("unix", 70) };
 static struct unix_sock *bound_list;    /* every named socket, under `unix` */
-static uint64_t next_ino = 1, next_autobind = 1;
+static uint64_t next_autobind = 1;
 
 static void gc_free(struct gc *g)
 {
@@ -95,7 +95,7 @@ static struct file *file_for(bool nonblock)
 static void file_bind(struct file *f, struct unix_sock *s)
 {
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
-    s->ino = next_ino++;
+    s->ino = sock_ino_alloc();
     spin_unlock_irqrestore(&unix_wq.lock, fl);
     ksnprintf(f->path, 32, "socket:[%lu]", (unsigned long)s->ino);
     s->file = f;
@@ -372,7 +372,7 @@ int unix_connect(struct unix_sock *s, const struct sock_addr *addr, bool nonbloc
         s->refs++;
         e->peercred = s->cred;
         e->have_peercred = true;
-        e->ino = next_ino++;
+        e->ino = sock_ino_alloc();
         s->peer = e;
         s->state = U_CONNECTED;
         s->peercred = t->cred;

@@ -90,6 +90,9 @@ struct sock_addr { uint32_t len; struct sockaddr_un_k a; };
 
 /* AF_UNIX (unix.c). Every call returns 0 / a count or a negative Linux errno. */
 int unix_create(int type, bool nonblock, struct file **out);
+/* socket.c: the next socket inode number (socket:[N] in /proc/<pid>/fd, the inode
+ * column of /proc/net/tcp), one series for every family, as Linux's sockfs. */
+uint64_t sock_ino_alloc(void);
 int unix_pair(int type, bool nonblock, struct file **a, struct file **b);
 struct unix_sock *unix_of(struct file *f);      /* NULL: not an AF_UNIX socket */
 int unix_bind(struct unix_sock *s, const struct sock_addr *addr);

@@ -47,6 +47,7 @@ struct inet_sock {
     struct pbuf *rx;
     u16_t rx_off;
     struct netbuf *dgram;           /* UDP: taken by MSG_PEEK or FIONREAD, not yet read */
+    uint32_t dgram_len;             /* its length, for /proc/net/udp (atomic) */
     bool eof, rd_shut;
     /* Under tx_lock: one sender at a time (a netconn has one completion semaphore). */
     struct mutex tx_lock;
@@ -61,7 +62,19 @@ struct inet_sock {
     int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
     bool linger_on;                 /* SO_LINGER */
     int linger_secs;
+    /* Set at creation: socket:[ino] in /proc/<pid>/fd and /proc/net/tcp's inode and
+     * uid (the creator's fsuid, as Linux's socket inode). */
+    uint64_t ino;
+    uint32_t uid;
 };
+
+/* inet_sock.c: the socket whose netconn conn is (NULL: none, or not yet accepted).
+ * Tcpip core lock held, under which the socket cannot go. */
+struct inet_sock *inet_sock_of_conn(struct netconn *conn);
+/* inet_sock.c: whether pcb is a socket's (a netconn's) UDP PCB, not one of
+ * lwIP's own (DHCP, DNS). Tcpip core lock. */
+struct udp_pcb;
+bool inet_is_netconn_udp(const struct udp_pcb *pcb);
 
 /* lwIP's errors as Linux errnos (negative). */
 int inet_errno(err_t err);

@@ -94,6 +94,9 @@ static struct inet_sock *sock_new(struct netconn *conn, int type)
     s->conn = conn;
     s->type = type;
     waitqueue_init(&s->wq);
+    s->ino = sock_ino_alloc();
+    struct process *p = proc_current();
+    s->uid = p ? p->fsuid : 0;
     mutex_init(&s->rx_lock, "inet_rx", 46);
     mutex_init(&s->tx_lock, "inet_tx", 46);
     return s;
@@ -121,11 +124,28 @@ static void wake_owner(struct netconn *conn)
         lwip_port_mbox_wake_owner(conn->recvmbox);
 }
 
+struct inet_sock *inet_sock_of_conn(struct netconn *conn)
+{
+    if (!conn)
+        return NULL;
+    sys_mbox_t m = sys_mbox_valid(&conn->acceptmbox) ? conn->acceptmbox : conn->recvmbox;
+    struct waitqueue *wq = sys_mbox_valid(&m) ? lwip_port_mbox_owner(m) : NULL;
+    return wq ? container_of(wq, struct inet_sock, wq) : NULL;
+}
+
 static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
 {
     struct file *f = file_alloc(NULL, &inet_ops, O_RDWR | (nonblock ? O_NONBLOCK : 0));
-    if (!f)
+    char *name = kmalloc(32);
+    if (!f || !name) {
+        kfree(name);
+        if (f)
+            f->ops = NULL;
+        file_put(f);
         return -ENOMEM;
+    }
+    ksnprintf(name, 32, "socket:[%lu]", (unsigned long)s->ino);
+    f->path = name;                     /* what /proc/<pid>/fd/N shows */
     f->priv = s;
     *out = f;
     return 0;
@@ -155,6 +175,11 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 /* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
  * tell netconns' PCBs from lwIP's own (DHCP, DNS). Tcpip core lock. */
 static udp_recv_fn netconn_udp_recv;
+
+bool inet_is_netconn_udp(const struct udp_pcb *pcb)
+{
+    return netconn_udp_recv && pcb->recv == netconn_udp_recv && pcb->recv_arg;
+}
 
 /* ICMP errors for UDP sockets (lwIP hands netconns none): a port unreachable
  * answering a connected UDP socket's datagram becomes its pending error, which
@@ -592,6 +617,7 @@ int inet_udp_hold_locked(struct inet_sock *s)
     err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &s->dgram, NETCONN_DONTBLOCK);
     if (e != ERR_OK)
         s->dgram = NULL;
+    __atomic_store_n(&s->dgram_len, s->dgram ? netbuf_len(s->dgram) : 0, __ATOMIC_RELAXED);
     return inet_errno(e);
 }
 
@@ -613,6 +639,7 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
     if (!(flags & MSG_PEEK)) {
         netbuf_delete(nb);
         s->dgram = NULL;
+        __atomic_store_n(&s->dgram_len, 0, __ATOMIC_RELAXED);
     }
     return (ssize_t)k;
 }

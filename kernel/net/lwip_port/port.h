@@ -41,3 +41,4 @@ unsigned lwip_port_mbox_count(sys_mbox_t m);
  * own socket only. Set and cleared under the tcpip core lock. */
 void lwip_port_mbox_set_owner(sys_mbox_t m, struct waitqueue *wq);
 void lwip_port_mbox_wake_owner(sys_mbox_t m);
+struct waitqueue *lwip_port_mbox_owner(sys_mbox_t m);

@@ -53,6 +53,11 @@ void lwip_port_mbox_set_owner(sys_mbox_t m, struct waitqueue *wq)
         __atomic_store_n(&m->owner, wq, __ATOMIC_RELEASE);
 }
 
+struct waitqueue *lwip_port_mbox_owner(sys_mbox_t m)
+{
+    return m ? __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) : NULL;
+}
+
 void lwip_port_mbox_wake_owner(sys_mbox_t m)
 {
     struct waitqueue *wq = m ? __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE) : NULL;
