@@ -27,7 +27,7 @@ enum {
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
     K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES, K_PID_MOUNTS,
     K_FILESYSTEMS, K_SYS, K_SYS_VM, K_DROP_CACHES, K_NET, K_NET_DEV, K_NET_ROUTE,
-    K_NET_TCP, K_NET_UDP, K_NET_TCP6, K_NET_UDP6,
+    K_NET_TCP, K_NET_UDP, K_NET_TCP6, K_NET_UDP6, K_SYS_NET, K_SYS_NET_IPV4, K_PING_GROUPS,
 };
 
 #define PROC_MAX_PIDS_SHOWN 1024        /* readdir lists at most this many pids */
@@ -59,7 +59,15 @@ static const struct pent sysvipc_ents[] = {
 };
 static const struct pent bus_ents[] = { { "input", K_BUS_INPUT, S_IFDIR | 0555 } };
 static const struct pent bus_input_ents[] = { { "devices", K_INPUT_DEVICES, S_IFREG | 0444 } };
-static const struct pent sys_ents[] = { { "vm", K_SYS_VM, S_IFDIR | 0555 } };
+static const struct pent sys_ents[] = {
+    { "vm", K_SYS_VM, S_IFDIR | 0555 },
+    { "net", K_SYS_NET, S_IFDIR | 0555 },
+};
+static const struct pent sys_net_ents[] = { { "ipv4", K_SYS_NET_IPV4, S_IFDIR | 0555 } };
+/* Fixed here (Linux's is writable): every group may open ping sockets. */
+static const struct pent sys_net_ipv4_ents[] = {
+    { "ping_group_range", K_PING_GROUPS, S_IFREG | 0444 },
+};
 static const struct pent sys_vm_ents[] = { { "drop_caches", K_DROP_CACHES, S_IFREG | 0200 } };
 static const struct pent net_ents[] = {
     { "dev", K_NET_DEV, S_IFREG | 0444 },
@@ -83,6 +91,8 @@ static const struct subdir {
     { K_SYS, sys_ents, ARRAY_SIZE(sys_ents), 0x300000030ull },
     { K_SYS_VM, sys_vm_ents, ARRAY_SIZE(sys_vm_ents), 0x300000040ull },
     { K_NET, net_ents, ARRAY_SIZE(net_ents), 0x300000050ull },
+    { K_SYS_NET, sys_net_ents, ARRAY_SIZE(sys_net_ents), 0x300000060ull },
+    { K_SYS_NET_IPV4, sys_net_ipv4_ents, ARRAY_SIZE(sys_net_ipv4_ents), 0x300000070ull },
 };
 
 static const struct subdir *subdir_of(int kind)
@@ -428,6 +438,7 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_NET_UDP: net_proc_udp(put_pbuf, b); return 0;
     case K_NET_TCP6: net_proc_tcp6(put_pbuf, b); return 0;
     case K_NET_UDP6: net_proc_udp6(put_pbuf, b); return 0;
+    case K_PING_GROUPS: net_proc_ping_group_range(put_pbuf, b); return 0;
     case K_PARTITIONS: blk_proc_partitions(put_pbuf, b); return 0;
     case K_INPUT_DEVICES: input_proc_devices(put_pbuf, b); return 0;
     default: return -EINVAL;

@@ -24,3 +24,5 @@ void net_proc_tcp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_udp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_tcp6(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_udp6(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+/* /proc/sys/net/ipv4/ping_group_range: the groups that may open ping sockets. */
+void net_proc_ping_group_range(void (*put)(void *ctx, const char *s, size_t n), void *ctx);

@@ -41,6 +41,9 @@ struct inet_sock {
     struct waitqueue wq;
     int type;                       /* SOCK_STREAM or SOCK_DGRAM (raw ones too) */
     bool raw;                       /* SOCK_RAW IPPROTO_ICMP: whole IP packets in */
+    bool ping;                      /* SOCK_DGRAM IPPROTO_ICMP (inet_ping.c) */
+    u16_t ping_id;                  /* its echo identifier, 0: none yet (atomic) */
+    struct inet_sock *ping_next;    /* inet_ping.c's list, under its ping_ids lock */
     /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
      * end seen, shutdown(SHUT_RD). One reader at a time. */
     struct mutex rx_lock;
@@ -75,6 +78,16 @@ struct inet_sock *inet_sock_of_conn(struct netconn *conn);
  * lwIP's own (DHCP, DNS). Tcpip core lock. */
 struct udp_pcb;
 bool inet_is_netconn_udp(const struct udp_pcb *pcb);
+
+/* inet_ping.c: ping sockets. net.ipv4.ping_group_range is fixed: every group. */
+#define PING_GROUP_LO 0u
+#define PING_GROUP_HI 2147483647u
+int inet_ping_allowed(void);                    /* 0 or -EACCES */
+void inet_ping_setup(struct inet_sock *s);      /* after sock_new: the reply filter */
+int inet_ping_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port);
+void inet_ping_release(struct inet_sock *s);
+/* dst NULL: the connected address. */
+ssize_t inet_ping_send(struct inet_sock *s, const void *buf, size_t n, const ip_addr_t *dst);
 
 /* lwIP's errors as Linux errnos (negative). */
 int inet_errno(err_t err);

@@ -47,7 +47,7 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
     } else if (opt == SO_DOMAIN) {
         v = AF_INET;
     } else if (opt == SO_PROTOCOL) {
-        v = s->raw ? IPPROTO_ICMP_K : s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+        v = s->raw || s->ping ? IPPROTO_ICMP_K : s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     } else if (opt == SO_ACCEPTCONN) {
         v = s->listening;
     } else if (opt == SO_ERROR) {

@@ -242,14 +242,20 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
 {
     if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_RAW)
         return -ESOCKTNOSUPPORT;
-    if (type != SOCK_RAW && protocol != IPPROTO_IP &&
+    bool ping = type == SOCK_DGRAM && protocol == IPPROTO_ICMP_K;
+    if (type != SOCK_RAW && protocol != IPPROTO_IP && !ping &&
         protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
         return -EPROTONOSUPPORT;
     if (!net_stack_ready())
         return -EAFNOSUPPORT;
     struct netconn *conn = NULL;
     bool raw = type == SOCK_RAW;
-    if (raw) {
+    if (ping) {
+        int err = inet_ping_allowed();
+        if (err)
+            return err;
+        conn = netconn_new_with_proto_and_callback(NETCONN_RAW, IP_PROTO_ICMP, inet_event);
+    } else if (raw) {
         int err = raw_create(protocol, &conn);
         if (err)
             return err;
@@ -261,9 +267,13 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
-    if (s)
+    if (s) {
         s->raw = raw;
-    if (raw) {
+        s->ping = ping;
+        if (ping)
+            inet_ping_setup(s);
+    }
+    if (raw || ping) {
         netconn_set_recvbufsize(conn, BUF_MAX);
     } else if (type == SOCK_DGRAM) {
         netconn_set_recvbufsize(conn, BUF_MAX);     /* Linux's default, as reported */
@@ -274,8 +284,8 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
     }
     int err = s ? file_for(s, nonblock, out) : -ENOMEM;
     if (err) {
+        netconn_delete(conn);           /* first: a ping socket's PCB points at s */
         kfree(s);
-        netconn_delete(conn);
     } else {
         own_mbox(s, true);
     }
@@ -374,6 +384,8 @@ static int in_bind(void *p, const struct sock_addr *a)
     ip_addr_t ip;
     u16_t port;
     int err = addr_from(a, &ip, &port);
+    if (!err && s->ping)
+        return inet_ping_bind(s, &ip, port);
     return err ? err : inet_errno(netconn_bind(s->conn, &ip, port));
 }
 
@@ -506,7 +518,7 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
 static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
                              const struct sock_addr *dst)
 {
-    if (n > (s->raw ? RAW_MAX : UDP_MAX))
+    if (n > (s->raw || s->ping ? RAW_MAX : UDP_MAX))
         return -EMSGSIZE;
     ip_addr_t ip;
     u16_t port = 0;
@@ -518,6 +530,11 @@ static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
         if (ip4_addr_get_u32(ip_2_ip4(&ip)) == IPADDR_BROADCAST &&
             !__atomic_load_n(&s->broadcast, __ATOMIC_RELAXED))
             return -EACCES;
+    }
+    if (s->ping) {
+        if (!dst && !__atomic_load_n(&s->udp_connected, __ATOMIC_ACQUIRE))
+            return -EDESTADDRREQ;
+        return inet_ping_send(s, buf, n, dst ? &ip : NULL);
     }
     struct netbuf *nb = netbuf_new();
     if (!nb)
@@ -635,7 +652,7 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
     if (full)
         *full = len;
     if (from)                           /* a raw socket's port: 0, as Linux */
-        addr_to(from, netbuf_fromaddr(nb), s->raw ? 0 : netbuf_fromport(nb));
+        addr_to(from, netbuf_fromaddr(nb), s->raw || s->ping ? 0 : netbuf_fromport(nb));
     if (!(flags & MSG_PEEK)) {
         netbuf_delete(nb);
         s->dgram = NULL;
@@ -706,11 +723,17 @@ static int in_name(void *p, bool peer, struct sock_addr *out)
     err_t e = netconn_getaddr(s->conn, &ip, &port, peer ? 0 : 1);
     if (e != ERR_OK && peer)
         return -ENOTCONN;
+    if (s->ping && !peer)               /* its echo identifier (lwIP: the protocol) */
+        port = __atomic_load_n(&s->ping_id, __ATOMIC_RELAXED);
     addr_to(out, &ip, port);            /* unbound: 0.0.0.0:0, as Linux */
     return 0;
 }
 
-static size_t in_max_send(void *p) { return ((struct inet_sock *)p)->raw ? RAW_MAX : UDP_MAX; }
+static size_t in_max_send(void *p)
+{
+    struct inet_sock *s = p;
+    return s->raw || s->ping ? RAW_MAX : UDP_MAX;
+}
 static bool in_is_stream(void *p) { return ((struct inet_sock *)p)->type == SOCK_STREAM; }
 
 const struct sock_family inet_family = {
@@ -776,6 +799,8 @@ static void inet_release(struct file *f)
     }
     own_mbox(s, false);
     netconn_delete(s->conn);
+    if (s->ping)
+        inet_ping_release(s);
     kfree(s);
 }
 
