@@ -78,6 +78,8 @@ struct inet_sock *inet_sock_of_conn(struct netconn *conn);
  * lwIP's own (DHCP, DNS). Tcpip core lock. */
 struct udp_pcb;
 bool inet_is_netconn_udp(const struct udp_pcb *pcb);
+/* inet_sock.c: wakes conn's socket's poll queue (tcpip core lock held). */
+void inet_wake_owner(struct netconn *conn);
 
 /* inet_ping.c: ping sockets. net.ipv4.ping_group_range is fixed: every group. */
 #define PING_GROUP_LO 0u

@@ -1,7 +1,8 @@
-/* Ping sockets (socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) as Linux's: echo
- * requests out with the socket's identifier and checksum filled in, its echo
- * replies in without their IP header. On an lwIP raw netconn whose receive
- * function is replaced by a filter. */
+/* ICMP for sockets: ping sockets (socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)) as
+ * Linux's, echo requests out with the socket's identifier and checksum filled
+ * in, its echo replies in without their IP header (an lwIP raw netconn whose
+ * receive function is replaced by a filter); and port unreachables for UDP
+ * sockets. */
 
 #include <osc/errno.h>
 #include <osc/lib.h>
@@ -9,14 +10,17 @@
 #include <osc/proc.h>
 #include <osc/spinlock.h>
 
+#include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/netbuf.h"
 #include "lwip/prot/icmp.h"
 #include "lwip/raw.h"
+#include "lwip/udp.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
 
 #include "inet_internal.h"
+#include "port.h"
 
 #define ICMP_HDR 8
 
@@ -205,4 +209,48 @@ ssize_t inet_ping_send(struct inet_sock *s, const void *buf, size_t n, const ip_
     }
     netbuf_delete(nb);
     return e == ERR_OK ? (ssize_t)n : inet_errno(e);
+}
+
+/* ICMP errors for UDP sockets (lwIP hands netconns none): a port unreachable
+ * answering a connected UDP socket's datagram becomes its pending error, which
+ * the next receive (or SO_ERROR) reports as ECONNREFUSED, as Linux does; glibc's
+ * resolver relies on it to give up at once when nothing listens on port 53.
+ * Called by lwIP's raw layer (tcpip thread, core lock) with every ICMP packet,
+ * its IP header first; never keeps one. */
+static u8_t icmp_error_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p,
+                            const ip_addr_t *addr)
+{
+    (void)arg;
+    (void)pcb;
+    (void)addr;
+    u8_t b[60 + 8 + 60 + 8];
+    u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
+    unsigned ihl = n ? (b[0] & 15u) * 4 : 0;
+    if (n < ihl + 8 + 20 || ihl < 20 || b[ihl] != ICMP_DUR || b[ihl + 1] != ICMP_DUR_PORT)
+        return 0;
+    const u8_t *in = b + ihl + 8;               /* the refused datagram's IP header */
+    unsigned ihl2 = (in[0] & 15u) * 4;
+    if (in[9] != IP_PROTO_UDP || ihl2 < 20 || n < ihl + 8 + ihl2 + 8)
+        return 0;
+    u32_t dst;
+    memcpy(&dst, in + 16, 4);
+    const u8_t *uh = in + ihl2;
+    u16_t sport = (u16_t)(uh[0] << 8 | uh[1]), dport = (u16_t)(uh[2] << 8 | uh[3]);
+    for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
+        if (!inet_is_netconn_udp(u) || u->local_port != sport ||
+            !(u->flags & UDP_FLAGS_CONNECTED) || u->remote_port != dport ||
+            ip4_addr_get_u32(ip_2_ip4(&u->remote_ip)) != dst)
+            continue;
+        ((struct netconn *)u->recv_arg)->pending_err = ERR_PORT_REFUSED;
+        waitqueue_wake_all(&lwip_port_mbox_wq);
+        inet_wake_owner(u->recv_arg);
+    }
+    return 0;
+}
+
+void inet_icmp_errors_init(void)
+{
+    struct raw_pcb *pcb = raw_new(IP_PROTO_ICMP);
+    if (pcb)
+        raw_recv(pcb, icmp_error_recv, NULL);
 }

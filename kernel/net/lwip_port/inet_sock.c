@@ -116,7 +116,7 @@ static void own_mbox(struct inet_sock *s, bool own)
 
 /* Wakes conn's socket's poll queue (tcpip core lock held, so the socket cannot be
  * freed meanwhile: inet_release drops ownership under it). */
-static void wake_owner(struct netconn *conn)
+void inet_wake_owner(struct netconn *conn)
 {
     if (sys_mbox_valid(&conn->acceptmbox))
         lwip_port_mbox_wake_owner(conn->acceptmbox);
@@ -169,7 +169,7 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
     /* The minus events come from callers outside the core lock and make nothing
      * ready; the others come under it. */
     if (evt != NETCONN_EVT_RCVMINUS && evt != NETCONN_EVT_SENDMINUS)
-        wake_owner(conn);
+        inet_wake_owner(conn);
 }
 
 /* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
@@ -179,50 +179,6 @@ static udp_recv_fn netconn_udp_recv;
 bool inet_is_netconn_udp(const struct udp_pcb *pcb)
 {
     return netconn_udp_recv && pcb->recv == netconn_udp_recv && pcb->recv_arg;
-}
-
-/* ICMP errors for UDP sockets (lwIP hands netconns none): a port unreachable
- * answering a connected UDP socket's datagram becomes its pending error, which
- * the next receive (or SO_ERROR) reports as ECONNREFUSED, as Linux does; glibc's
- * resolver relies on it to give up at once when nothing listens on port 53.
- * Called by lwIP's raw layer (tcpip thread, core lock) with every ICMP packet,
- * its IP header first; never keeps one. */
-static u8_t icmp_error_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p,
-                            const ip_addr_t *addr)
-{
-    (void)arg;
-    (void)pcb;
-    (void)addr;
-    u8_t b[60 + 8 + 60 + 8];
-    u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
-    unsigned ihl = n ? (b[0] & 15u) * 4 : 0;
-    if (n < ihl + 8 + 20 || ihl < 20 || b[ihl] != ICMP_DUR || b[ihl + 1] != ICMP_DUR_PORT)
-        return 0;
-    const u8_t *in = b + ihl + 8;               /* the refused datagram's IP header */
-    unsigned ihl2 = (in[0] & 15u) * 4;
-    if (in[9] != IP_PROTO_UDP || ihl2 < 20 || n < ihl + 8 + ihl2 + 8)
-        return 0;
-    u32_t dst;
-    memcpy(&dst, in + 16, 4);
-    const u8_t *uh = in + ihl2;
-    u16_t sport = (u16_t)(uh[0] << 8 | uh[1]), dport = (u16_t)(uh[2] << 8 | uh[3]);
-    for (struct udp_pcb *u = udp_pcbs; u; u = u->next) {
-        if (u->recv != netconn_udp_recv || !u->recv_arg || u->local_port != sport ||
-            !(u->flags & UDP_FLAGS_CONNECTED) || u->remote_port != dport ||
-            ip4_addr_get_u32(ip_2_ip4(&u->remote_ip)) != dst)
-            continue;
-        ((struct netconn *)u->recv_arg)->pending_err = ERR_PORT_REFUSED;
-        waitqueue_wake_all(&lwip_port_mbox_wq);
-        wake_owner(u->recv_arg);
-    }
-    return 0;
-}
-
-void inet_icmp_errors_init(void)
-{
-    struct raw_pcb *pcb = raw_new(IP_PROTO_ICMP);
-    if (pcb)
-        raw_recv(pcb, icmp_error_recv, NULL);
 }
 
 /* A raw ICMP socket, as Linux's: root's (CAP_NET_RAW), every ICMP packet the
