@@ -58,6 +58,7 @@ struct inet_sock {
     bool listening;                 /* set once by listen, before waiters look */
     bool udp_connected;             /* a UDP socket has a default destination */
     bool connected;                 /* TCP: connect (begun) or accept succeeded */
+    bool tw_released;               /* its PCB went at TIME-WAIT (tcp_timewait.c; atomic) */
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
     bool broadcast;                 /* SO_BROADCAST (atomic) */
@@ -80,6 +81,8 @@ struct udp_pcb;
 bool inet_is_netconn_udp(const struct udp_pcb *pcb);
 /* inet_sock.c: wakes conn's socket's poll queue (tcpip core lock held). */
 void inet_wake_owner(struct netconn *conn);
+/* tcp_timewait.c: conn drops its PCB once that is in TIME-WAIT (core lock). */
+void inet_tw_release(struct netconn *conn);
 
 /* inet_ping.c: ping sockets. net.ipv4.ping_group_range is fixed: every group. */
 #define PING_GROUP_LO 0u

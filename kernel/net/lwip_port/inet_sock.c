@@ -165,9 +165,11 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
         else if (conn->pending_err == ERR_ABRT)
             conn->pending_err = ERR_PORT_TIMEDOUT;
     }
-    waitqueue_wake_all(&lwip_port_mbox_wq);
     /* The minus events come from callers outside the core lock and make nothing
      * ready; the others come under it. */
+    if (evt == NETCONN_EVT_RCVPLUS || evt == NETCONN_EVT_SENDPLUS)
+        inet_tw_release(conn);
+    waitqueue_wake_all(&lwip_port_mbox_wq);
     if (evt != NETCONN_EVT_RCVMINUS && evt != NETCONN_EVT_SENDMINUS)
         inet_wake_owner(conn);
 }
@@ -561,6 +563,8 @@ static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
                 if (e == ERR_RST || e == ERR_ABRT) {
                     (void)netconn_err(s->conn);
                     s->eof = true;
+                    if (e == ERR_RST && __atomic_load_n(&s->tw_released, __ATOMIC_ACQUIRE))
+                        return 0;       /* the FIN, read after the PCB went */
                 }
                 return inet_errno(e);
             }

@@ -1,7 +1,9 @@
 /* A new connection over the addresses and ports of one in TIME-WAIT, as Linux
- * accepts it: lwIP's IP input hook ends the TIME-WAIT before TCP sees the SYN. */
+ * accepts it: lwIP's IP input hook ends the TIME-WAIT before TCP sees the SYN,
+ * and its ISN hook starts the new connection past the old one's numbers. */
 
 #include <osc/lib.h>
+#include <osc/sched.h>
 
 #include "lwip/inet_chksum.h"
 #include "lwip/ip4.h"
@@ -10,19 +12,47 @@
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 
+#include "inet_internal.h"
+#include "port.h"
+
+/* The connection being reopened by the packet in ip4_input now (tcpip thread,
+ * core lock): the listener's new PCB must start its sequence numbers past
+ * min_iss, as RFC 1122 asks and Linux does (old snd_nxt + 65535 + 2). */
+static struct {
+    bool on;
+    ip_addr_t remote;
+    u16_t remote_port, local_port;
+    u32_t min_iss;
+} reopen;
+
+/* lwIP's own tcp_next_iss (LWIP_HOOK_TCP_ISN replaces it), but for a reopened
+ * connection. */
+unsigned int lwip_port_tcp_isn(unsigned short lport, const void *remote, unsigned short rport)
+{
+    static u32_t iss = 6510;
+    iss += tcp_ticks;
+    if (reopen.on && lport == reopen.local_port && rport == reopen.remote_port &&
+        ip_addr_cmp((const ip_addr_t *)remote, &reopen.remote) &&
+        TCP_SEQ_LT(iss, reopen.min_iss)) {
+        reopen.on = false;
+        return reopen.min_iss;
+    }
+    return iss;
+}
+
 /* A peer that reconnects from the port its last connection used (QEMU's user
  * network hands the guest the host client's port, which the host reuses soon)
  * meets our TIME-WAIT PCB, kept 2 MSL (2 minutes) after we closed first. lwIP
  * answers such a SYN with an ACK (or a reset) and drops it, so the peer's connect
  * hangs until TIME-WAIT ends; Linux (RFC 1122 4.2.2.13) ends the TIME-WAIT and
  * lets the listener take the SYN when its sequence number lies past everything
- * the old connection received and a listener is there. lwIP's sequence numbers
- * only grow (tcp_next_iss), so the new connection's start past the old one's.
+ * the old connection received and a listener is there.
  * Called by ip4_input (tcpip thread, core lock) before it checks the header, so
  * everything is checked here; never eats the packet. */
 int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
 {
     (void)inp;
+    reopen.on = false;
     if (!tcp_tw_pcbs || p->len < IP_HLEN)
         return 0;
     const struct ip_hdr *ip = p->payload;
@@ -48,7 +78,7 @@ int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
     while (l && !(l->local_port == dport &&
                   (ip_addr_isany(&l->local_ip) || ip_addr_cmp(&l->local_ip, &dst))))
         l = l->next;
-    if (!l)
+    if (!l || tw->callback_arg)         /* still someone's (inet_tw_release) */
         return 0;
     /* A damaged segment must not end the TIME-WAIT (TCP drops it afterwards). */
     pbuf_remove_header(p, hlen);
@@ -57,6 +87,39 @@ int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
     pbuf_add_header_force(p, hlen);
     if (sum != 0)
         return 0;
+    reopen.on = true;
+    reopen.remote = src;
+    reopen.remote_port = sport;
+    reopen.local_port = dport;
+    reopen.min_iss = tw->snd_nxt + 65535 + 2;
     tcp_abort(tw);                      /* a TIME-WAIT PCB is freed, nothing sent */
     return 0;
+}
+
+/* lwIP keeps a TIME-WAIT PCB in its netconn (the socket did shutdown(SHUT_WR),
+ * then the peer's FIN came) and later frees it without telling (2 MSL, or a
+ * reopen above): the netconn would then close or write a freed PCB, maybe one a
+ * new connection got from the pool. So the netconn lets go of it as soon as it
+ * gets there, as Linux's socket is done at TIME-WAIT: reads end, writes EPIPE.
+ * Called from the sockets' netconn event (tcpip thread, core lock) after lwIP's
+ * state change; a netconn with an operation under way keeps its PCB, and so does
+ * one no socket owns (it has no event then: closed, or never accepted). */
+void inet_tw_release(struct netconn *conn)
+{
+    struct tcp_pcb *pcb = conn->pcb.tcp;
+    struct inet_sock *s = inet_sock_of_conn(conn);
+    if (conn->type != NETCONN_TCP || !pcb || pcb->state != TIME_WAIT ||
+        conn->state != NETCONN_NONE || !s)
+        return;
+    /* lwIP's read of the FIN after this says ERR_RST (no PCB): the end, not a
+     * reset (tcp_recv_locked). */
+    __atomic_store_n(&s->tw_released, true, __ATOMIC_RELEASE);
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+    tcp_err(pcb, NULL);
+    __atomic_store_n(&conn->pcb.tcp, NULL, __ATOMIC_RELEASE);
+    waitqueue_wake_all(&lwip_port_mbox_wq);
+    inet_wake_owner(conn);
 }

@@ -113,3 +113,5 @@ struct pbuf;
 struct netif;
 int lwip_port_ip4_input(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT(p, inp) lwip_port_ip4_input((p), (inp))
+unsigned int lwip_port_tcp_isn(unsigned short lport, const void *remote, unsigned short rport);
+#define LWIP_HOOK_TCP_ISN(l, lp, r, rp) lwip_port_tcp_isn((lp), (r), (rp))
