@@ -26,3 +26,6 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 /* Parses an unsigned number in base 10, or 16 with a 0x prefix; returns false when
  * the string is not entirely a number or overflows. */
 bool parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* SipHash-2-4 of len bytes under a 128-bit key (siphash.c). */
+uint64_t siphash24(const uint64_t key[2], const void *data, size_t len);

@@ -404,3 +404,23 @@ KTEST(lwip_pings_the_gateway_when_there_is_a_nic)
     }
     KT_ASSERT_EQ(ping_gateway(oif, &gw), 0);
 }
+
+/* RFC 6528: connections between other addresses and ports start at unrelated
+ * numbers (lwIP's own counter gave them all neighbouring ones), and one pair's
+ * numbers move forward with the clock. */
+KTEST(tcp_initial_sequence_numbers_are_keyed_per_connection)
+{
+    ip_addr_t local = IPADDR4_INIT_BYTES(10, 0, 2, 15), remote = IPADDR4_INIT_BYTES(10, 0, 2, 2);
+    LOCK_TCPIP_CORE();
+    u32_t first = lwip_port_tcp_isn(&local, 80, &remote, 40000);
+    int near = 0;
+    for (u16_t port = 40001; port < 40008; port++) {
+        u32_t other = lwip_port_tcp_isn(&local, 80, &remote, port);
+        if (other - first < 65536 || first - other < 65536)
+            near++;
+    }
+    u32_t again = lwip_port_tcp_isn(&local, 80, &remote, 40000);
+    UNLOCK_TCPIP_CORE();
+    KT_ASSERT(near < 7);
+    KT_ASSERT(again - first < 250000);      /* a clock step, not a new hash: < 1 s */
+}

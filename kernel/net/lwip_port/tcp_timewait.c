@@ -4,6 +4,7 @@
 
 #include <osc/lib.h>
 #include <osc/sched.h>
+#include <osc/time.h>
 
 #include "lwip/inet_chksum.h"
 #include "lwip/ip4.h"
@@ -25,12 +26,30 @@ static struct {
     u32_t min_iss;
 } reopen;
 
-/* lwIP's own tcp_next_iss (LWIP_HOOK_TCP_ISN replaces it), but for a reopened
- * connection. */
-unsigned int lwip_port_tcp_isn(unsigned short lport, const void *remote, unsigned short rport)
+/* RFC 6528: a 4 us clock plus SipHash of the connection's addresses and ports
+ * under a boot-time secret, so an outsider cannot guess the numbers of another
+ * connection (lwIP's own tcp_next_iss starts at a fixed 6510), and one address
+ * pair's numbers still grow with time. A reopened connection starts past the old
+ * one's. */
+uint64_t arch_random_u64(void);         /* kernel/arch: RDRAND, or a mixed fallback */
+
+static uint64_t isn_key[2];
+
+unsigned int lwip_port_tcp_isn(const void *local, unsigned short lport, const void *remote,
+                               unsigned short rport)
 {
-    static u32_t iss = 6510;
-    iss += tcp_ticks;
+    if (!isn_key[0] && !isn_key[1]) {
+        isn_key[0] = arch_random_u64();
+        isn_key[1] = arch_random_u64() | 1;
+    }
+    struct {
+        u32_t local, remote;
+        u16_t lport, rport;
+    } tuple = {
+        ip4_addr_get_u32(ip_2_ip4((const ip_addr_t *)local)),
+        ip4_addr_get_u32(ip_2_ip4((const ip_addr_t *)remote)), lport, rport,
+    };
+    u32_t iss = (u32_t)(time_ns() / 4000) + (u32_t)siphash24(isn_key, &tuple, sizeof(tuple));
     if (reopen.on && lport == reopen.local_port && rport == reopen.remote_port &&
         ip_addr_cmp((const ip_addr_t *)remote, &reopen.remote) &&
         TCP_SEQ_LT(iss, reopen.min_iss)) {

@@ -113,5 +113,7 @@ struct pbuf;
 struct netif;
 int lwip_port_ip4_input(struct pbuf *p, struct netif *inp);
 #define LWIP_HOOK_IP4_INPUT(p, inp) lwip_port_ip4_input((p), (inp))
-unsigned int lwip_port_tcp_isn(unsigned short lport, const void *remote, unsigned short rport);
-#define LWIP_HOOK_TCP_ISN(l, lp, r, rp) lwip_port_tcp_isn((lp), (r), (rp))
+/* The ISN: RFC 6528's clock plus a keyed hash of the addresses and ports. */
+unsigned int lwip_port_tcp_isn(const void *local, unsigned short lport, const void *remote,
+                               unsigned short rport);
+#define LWIP_HOOK_TCP_ISN(l, lp, r, rp) lwip_port_tcp_isn((l), (lp), (r), (rp))
