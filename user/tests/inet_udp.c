@@ -143,3 +143,47 @@ TEST(udp_receive_timeout_ends_a_blocking_recv_with_eagain)
     CHECK(ms >= 150);                           /* it did wait (no upper bound) */
     close(r);
 }
+
+/* Linux picks the source address at connect: getsockname then tells the address
+ * the route gives (programs find their own address this way), and the receiver
+ * sees the datagram come from exactly that. */
+TEST(udp_connect_of_an_unbound_socket_sets_its_source_address)
+{
+    struct sockaddr_in ra, me, from;
+    int r = bound(&ra);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(r >= 0 && s >= 0);
+    CHECK(connect(s, (struct sockaddr *)&ra, sizeof(ra)) == 0);
+    socklen_t len = sizeof(me);
+    CHECK(getsockname(s, (struct sockaddr *)&me, &len) == 0);
+    CHECK_EQ(ntohl(me.sin_addr.s_addr), INADDR_LOOPBACK);
+    CHECK(me.sin_port != 0);
+    CHECK_EQ(send(s, "src", 3, 0), 3);
+    char buf[8] = { 0 };
+    socklen_t flen = sizeof(from);
+    CHECK_EQ(recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen), 3);
+    CHECK_EQ(from.sin_addr.s_addr, me.sin_addr.s_addr);
+    CHECK_EQ(from.sin_port, me.sin_port);
+    close(r);
+    close(s);
+}
+
+/* connect with AF_UNSPEC dissolves the association: no peer, and a send needs an
+ * address again. */
+TEST(udp_connect_af_unspec_disconnects)
+{
+    struct sockaddr_in ra, sa, peer;
+    int r = bound(&ra), s = bound(&sa);
+    REQUIRE(r >= 0 && s >= 0);
+    CHECK(connect(s, (struct sockaddr *)&ra, sizeof(ra)) == 0);
+    struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+    CHECK(connect(s, &unspec, sizeof(unspec)) == 0);
+    socklen_t plen = sizeof(peer);
+    CHECK_ERR(getpeername(s, (struct sockaddr *)&peer, &plen), ENOTCONN);
+    CHECK_ERR(send(s, "x", 1, 0), EDESTADDRREQ);
+    CHECK_EQ(sendto(s, "y", 1, 0, (struct sockaddr *)&ra, sizeof(ra)), 1);
+    char buf[4];
+    CHECK_EQ(recv(r, buf, sizeof(buf), 0), 1);
+    close(r);
+    close(s);
+}

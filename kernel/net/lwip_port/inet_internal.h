@@ -65,6 +65,7 @@ struct inet_sock {
     /* Under the tcpip core lock: */
     int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
     bool linger_on;                 /* SO_LINGER */
+    bool src_by_connect;            /* UDP: connect chose the source address */
     int linger_secs;
     /* Set at creation: socket:[ino] in /proc/<pid>/fd and /proc/net/tcp's inode and
      * uid (the creator's fsuid, as Linux's socket inode). */

@@ -21,6 +21,8 @@
 
 #include "lwip/api.h"
 #include "lwip/icmp.h"
+#include "lwip/ip4.h"
+#include "lwip/netif.h"
 #include "lwip/prot/icmp.h"
 #include "lwip/raw.h"
 #include "lwip/tcp.h"
@@ -365,11 +367,44 @@ static int in_listen(void *p, int backlog)
     return err;
 }
 
+/* UDP, under the tcpip core lock: as Linux, connect fixes an unbound source
+ * address to the one the route to the peer gives (getsockname tells it), and a
+ * disconnect lets go of it again. */
+static void udp_source_for(struct inet_sock *s, const ip_addr_t *peer)
+{
+    struct udp_pcb *u = s->conn->pcb.udp;
+    if (!u || !ip_addr_isany(&u->local_ip))
+        return;
+    struct netif *n = ip4_route(ip_2_ip4(peer));
+    if (n && !ip4_addr_isany_val(*netif_ip4_addr(n))) {
+        ip_addr_copy(u->local_ip, *netif_ip_addr4(n));
+        s->src_by_connect = true;
+    }
+}
+
+/* connect(AF_UNSPEC) on a UDP socket: no default destination any more. */
+static int udp_disconnect_sock(struct inet_sock *s)
+{
+    err_t e = netconn_disconnect(s->conn);
+    if (e != ERR_OK)
+        return inet_errno(e);
+    __atomic_store_n(&s->udp_connected, false, __ATOMIC_RELEASE);
+    LOCK_TCPIP_CORE();
+    if (s->src_by_connect && s->conn->pcb.udp)
+        ip_addr_set_any(false, &s->conn->pcb.udp->local_ip);
+    s->src_by_connect = false;
+    UNLOCK_TCPIP_CORE();
+    return 0;
+}
+
 static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
 {
     struct inet_sock *s = p;
     ip_addr_t ip;
     u16_t port;
+    bool plain_udp = s->type == SOCK_DGRAM && !s->raw && !s->ping;
+    if (plain_udp && a->len >= sizeof(a->a.family) && a->a.family == AF_UNSPEC)
+        return udp_disconnect_sock(s);
     int err = addr_from(a, &ip, &port);
     if (err)
         return err;
@@ -392,8 +427,14 @@ static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
         if (e != ERR_OK)
             __atomic_store_n(&s->connected, false, __ATOMIC_RELEASE);
     }
-    if (e == ERR_OK && s->type == SOCK_DGRAM)
+    if (e == ERR_OK && s->type == SOCK_DGRAM) {
+        if (plain_udp) {
+            LOCK_TCPIP_CORE();
+            udp_source_for(s, &ip);
+            UNLOCK_TCPIP_CORE();
+        }
         __atomic_store_n(&s->udp_connected, true, __ATOMIC_RELEASE);
+    }
     if ((e == ERR_OK || e == ERR_INPROGRESS) && s->type == SOCK_STREAM)
         __atomic_store_n(&s->connected, true, __ATOMIC_RELEASE);
     /* A refused TCP connection is a reset answering the SYN. */
