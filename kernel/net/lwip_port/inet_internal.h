@@ -42,12 +42,13 @@ struct inet_sock {
     int type;                       /* SOCK_STREAM or SOCK_DGRAM (raw ones too) */
     bool raw;                       /* SOCK_RAW IPPROTO_ICMP: whole IP packets in */
     /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
-     * end seen, shutdown(SHUT_RD). One reader at a time. */
+     * end seen, shutdown(SHUT_RD), an error to report next. One reader at a time. */
     struct mutex rx_lock;
     struct pbuf *rx;
     u16_t rx_off;
     struct netbuf *dgram;           /* UDP: taken by MSG_PEEK or FIONREAD, not yet read */
     bool eof, rd_shut;
+    int rx_err;                     /* -errno met after data was read: the next read's */
     /* Under tx_lock: one sender at a time (a netconn has one completion semaphore). */
     struct mutex tx_lock;
     bool wr_shut;

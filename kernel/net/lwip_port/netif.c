@@ -208,6 +208,14 @@ void net_stack_init(void)
 {
     tcpip_init(NULL, NULL);     /* the loopback interface 127.0.0.1 comes with it */
     LOCK_TCPIP_CORE();
+    /* Loopback: TCP and UDP checksums neither made nor checked, as Linux's lo
+     * (nothing there corrupts a packet, and they were two passes over every
+     * byte); the IP header's and ICMP's are made, as a raw socket sees them. */
+    struct netif *nif;
+    NETIF_FOREACH(nif) {
+        if (nif->name[0] == 'l' && nif->name[1] == 'o')
+            NETIF_SET_CHECKSUM_CTRL(nif, NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_ICMP);
+    }
     inet_icmp_errors_init();
     for (size_t i = 0; i < netdev_count() && nifs < NETDEV_MAX; i++)
         add_netdev(netdev_at(i));
