@@ -53,6 +53,9 @@ void lwip_port_assert_core_locked(void);
 #define LWIP_NETIF_STATUS_CALLBACK      0
 #define LWIP_NETIF_LINK_CALLBACK        1
 #define LWIP_HAVE_LOOPIF                1
+/* The Internet checksum 32 bits a step (chksum.c). */
+unsigned short lwip_port_chksum(const void *data, int len);
+#define LWIP_CHKSUM                     lwip_port_chksum
 /* Checksums per interface: the loopback one skips TCP's and UDP's (netif.c). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF    1
 #define LWIP_NETIF_LOOPBACK             1
