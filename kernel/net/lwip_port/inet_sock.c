@@ -145,11 +145,14 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
         else if (conn->pending_err == ERR_ABRT)
             conn->pending_err = ERR_PORT_TIMEDOUT;
     }
+    /* The minus events (data taken, the send buffer filled) come from callers
+     * outside the core lock and make nothing ready: no one is woken (a sleeping
+     * sender was woken for every segment its reader took). The others come
+     * under it. */
+    if (evt == NETCONN_EVT_RCVMINUS || evt == NETCONN_EVT_SENDMINUS)
+        return;
     waitqueue_wake_all(&lwip_port_mbox_wq);
-    /* The minus events come from callers outside the core lock and make nothing
-     * ready; the others come under it. */
-    if (evt != NETCONN_EVT_RCVMINUS && evt != NETCONN_EVT_SENDMINUS)
-        wake_owner(conn);
+    wake_owner(conn);
 }
 
 /* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
