@@ -3,15 +3,26 @@
 
 #include <osc/lib.h>
 
+/* A word that may sit at any address (x86 loads and stores unaligned words). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) uword_unaligned;
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    /* Word copies when both ends are aligned: this is the hot path for blits. */
-    if ((((uintptr_t)d | (uintptr_t)s) & 7) == 0) {
-        for (; n >= 8; n -= 8, d += 8, s += 8)
-            *(uint64_t *)d = *(const uint64_t *)s;
+    /* Word copies whatever the alignment (a frame's payload sits 2 or 6 bytes off
+     * a word; a byte loop there cost 8x under emulation), 32 bytes a turn: this
+     * is the hot path for blits and network buffers. */
+    for (; n >= 32; n -= 32, d += 32, s += 32) {
+        uint64_t a = ((const uword_unaligned *)s)[0], b = ((const uword_unaligned *)s)[1];
+        uint64_t c = ((const uword_unaligned *)s)[2], e = ((const uword_unaligned *)s)[3];
+        ((uword_unaligned *)d)[0] = a;
+        ((uword_unaligned *)d)[1] = b;
+        ((uword_unaligned *)d)[2] = c;
+        ((uword_unaligned *)d)[3] = e;
     }
+    for (; n >= 8; n -= 8, d += 8, s += 8)
+        *(uword_unaligned *)d = *(const uword_unaligned *)s;
     while (n--)
         *d++ = *s++;
     return dst;

@@ -106,9 +106,19 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned n, void *t
     return 0;
 }
 
+/* The used ring's flags (§2.7.8): the device asks not to be notified (it is
+ * working through the ring already). Without VIRTIO_F_EVENT_IDX, which is never
+ * negotiated, the driver then should not notify (§2.7.10). */
+#define VIRTQ_USED_F_NO_NOTIFY  1
+
 void virtq_kick(struct virtq *q)
 {
+    /* The new avail index is visible before the flag is read: a device that
+     * clears the flag looks at the ring again after (so no buffer is missed). A
+     * notification is a trap into the emulator, one per frame sent before. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (q->used[0] & VIRTQ_USED_F_NO_NOTIFY)
+        return;
     *q->notify = q->index;
 }
 

@@ -45,13 +45,14 @@ struct inet_sock {
     u16_t ping_id;                  /* its echo identifier, 0: none yet (atomic) */
     struct inet_sock *ping_next;    /* inet_ping.c's list, under its ping_ids lock */
     /* Under rx_lock: a received TCP segment chain not yet read whole, the stream's
-     * end seen, shutdown(SHUT_RD). One reader at a time. */
+     * end seen, shutdown(SHUT_RD), an error to report next. One reader at a time. */
     struct mutex rx_lock;
     struct pbuf *rx;
     u16_t rx_off;
     struct netbuf *dgram;           /* UDP: taken by MSG_PEEK or FIONREAD, not yet read */
     uint32_t dgram_len;             /* its length, for /proc/net/udp (atomic) */
     bool eof, rd_shut;
+    int rx_err;                     /* -errno met after data was read: the next read's */
     /* Under tx_lock: one sender at a time (a netconn has one completion semaphore). */
     struct mutex tx_lock;
     bool wr_shut;
@@ -105,3 +106,16 @@ long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
 /* inet_sock.c: under rx_lock, the next datagram kept in s->dgram (fetched without
  * waiting); 0 or -EAGAIN / another -errno. */
 int inet_udp_hold_locked(struct inet_sock *s);
+
+/* inet_wait.c: what blocking calls wait for. The conditions are racy looks at
+ * lwIP's state (pointers into static pools, flags that only move one way);
+ * inet_cond_now looks under lwip_port_mbox_wq's lock, which every wake takes. */
+bool inet_tcp_gone(struct inet_sock *s);       /* lwIP let go of the connection */
+bool inet_readable(struct inet_sock *s);
+bool inet_writable(struct inet_sock *s);
+bool inet_connect_done(struct inet_sock *s);
+bool inet_cond_now(struct inet_sock *s, bool (*cond)(struct inet_sock *));
+/* Sleeps until cond(s) (0), a signal (-EINTR) or the deadline (time_ns(); 0:
+ * none) passes (-EAGAIN). */
+int inet_wait_for(struct inet_sock *s, bool (*cond)(struct inet_sock *), uint64_t deadline);
+uint64_t inet_deadline_of(const uint64_t *timeo);      /* now + *timeo, 0: none */

@@ -167,13 +167,16 @@ static void inet_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
         else if (conn->pending_err == ERR_ABRT)
             conn->pending_err = ERR_PORT_TIMEDOUT;
     }
-    /* The minus events come from callers outside the core lock and make nothing
-     * ready; the others come under it. */
+    /* The minus events (data taken, the send buffer filled) come from callers
+     * outside the core lock and make nothing ready: no one is woken (a sleeping
+     * sender was woken for every segment its reader took). The others come
+     * under it. */
+    if (evt == NETCONN_EVT_RCVMINUS || evt == NETCONN_EVT_SENDMINUS)
+        return;
     if (evt == NETCONN_EVT_RCVPLUS || evt == NETCONN_EVT_SENDPLUS)
         inet_tw_release(conn);
     waitqueue_wake_all(&lwip_port_mbox_wq);
-    if (evt != NETCONN_EVT_RCVMINUS && evt != NETCONN_EVT_SENDMINUS)
-        inet_wake_owner(conn);
+    inet_wake_owner(conn);
 }
 
 /* lwIP's receive function of a netconn's UDP PCB (recv_udp, static in lwIP), to
@@ -250,91 +253,6 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
         own_mbox(s, true);
     }
     return err;
-}
-
-/* ---- waiting ---- */
-/* A TCP connection lwIP has let go of (reset, aborted, or closed both ways): its
- * netconn has no PCB any more (a racy look; only ever goes from set to NULL). */
-static bool tcp_gone(struct inet_sock *s)
-{
-    return s->type == SOCK_STREAM && s->connected &&
-           __atomic_load_n(&s->conn->pcb.tcp, __ATOMIC_ACQUIRE) == NULL &&
-           s->conn->state != NETCONN_CONNECT;
-}
-
-static bool readable(struct inet_sock *s)
-{
-    if (s->listening)
-        return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
-    return s->rx || s->dgram || s->eof || s->rd_shut ||
-           lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
-           (s->type == SOCK_DGRAM && s->conn->pending_err != ERR_OK) ||
-           tcp_gone(s);
-}
-
-/* Room to send again: lwIP's own low-water marks (its SENDPLUS event), or the
- * connection is gone (the send finds out). A racy look at the PCB, which lives in
- * a static pool. */
-static bool writable(struct inet_sock *s)
-{
-    struct tcp_pcb *pcb = __atomic_load_n(&s->conn->pcb.tcp, __ATOMIC_ACQUIRE);
-    if (!pcb || s->conn->state == NETCONN_CONNECT)
-        return pcb == NULL;
-    return tcp_sndbuf(pcb) > TCP_SNDLOWAT && tcp_sndqueuelen(pcb) < TCP_SNDQUEUELOWAT;
-}
-
-/* A TCP connect under way has ended (lwIP changes the state before its event). */
-static bool connect_done(struct inet_sock *s)
-{
-    return __atomic_load_n(&s->conn->state, __ATOMIC_ACQUIRE) != NETCONN_CONNECT;
-}
-
-static bool cond_now(struct inet_sock *s, bool (*cond)(struct inet_sock *))
-{
-    unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
-    bool r = cond(s);
-    spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
-    return r;
-}
-
-/* Sleeps until cond(s) (0), a signal (-EINTR) or the deadline (time_ns(); 0:
- * none) passes (-EAGAIN, as Linux's SO_RCVTIMEO). */
-static int wait_for(struct inet_sock *s, bool (*cond)(struct inet_sock *), uint64_t deadline)
-{
-    int err = 0;
-    if (!deadline) {
-        unsigned long f = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
-        while (!err && !cond(s))
-            err = waitqueue_sleep_interruptible_locked(&lwip_port_mbox_wq, &f);
-        spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, f);
-        return err;
-    }
-    struct poll_waiter w;
-    struct poll_entry e;
-    poll_waiter_init(&w);
-    poll_waiter_add(&w, &e, &lwip_port_mbox_wq);
-    for (;;) {
-        poll_waiter_arm(&w);
-        if (cond_now(s, cond))
-            break;
-        if (signal_pending_current()) {
-            err = -EINTR;
-            break;
-        }
-        if (time_ns() >= deadline) {
-            err = -EAGAIN;
-            break;
-        }
-        poll_waiter_sleep(&w, deadline);
-    }
-    poll_waiter_remove(&e);
-    return err;
-}
-
-static uint64_t deadline_of(const uint64_t *timeo)
-{
-    uint64_t t = __atomic_load_n(timeo, __ATOMIC_RELAXED);
-    return t ? time_ns() + t : 0;
 }
 
 /* ---- the family's calls ---- */
@@ -418,7 +336,7 @@ static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
     netconn_set_nonblocking(s->conn, 0);
     if (e == ERR_INPROGRESS && !nonblock) {
         __atomic_store_n(&s->connected, true, __ATOMIC_RELEASE);
-        err = wait_for(s, connect_done, deadline_of(&s->sndtimeo));
+        err = inet_wait_for(s, inet_connect_done, inet_deadline_of(&s->sndtimeo));
         if (err)
             return err == -EAGAIN ? -EINPROGRESS : err;
         e = s->conn->pcb.tcp ? ERR_OK : netconn_err(s->conn);
@@ -449,7 +367,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
     struct inet_sock *s = p;
     if (!s->listening)
         return -EINVAL;
-    uint64_t deadline = deadline_of(&s->rcvtimeo);
+    uint64_t deadline = inet_deadline_of(&s->rcvtimeo);
     for (;;) {
         struct netconn *nc = NULL;
         err_t e = netconn_accept(s->conn, &nc);
@@ -475,7 +393,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
             return e == ERR_ABRT ? -ECONNABORTED : inet_errno(e);
         if (nonblock)
             return -EAGAIN;
-        int err = wait_for(s, readable, deadline);
+        int err = inet_wait_for(s, inet_readable, deadline);
         if (err)
             return err;
     }
@@ -486,7 +404,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
  * or the timeout came, else -EINTR / -EAGAIN. */
 static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool nonblock)
 {
-    uint64_t deadline = nonblock ? 0 : deadline_of(&s->sndtimeo);
+    uint64_t deadline = nonblock ? 0 : inet_deadline_of(&s->sndtimeo);
     size_t done = 0;
     for (;;) {
         size_t written = 0;
@@ -501,12 +419,12 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
             return done ? (ssize_t)done : -EAGAIN;
         /* lwIP out of segments or pbufs while its buffer has room: retry soon. */
         uint64_t until = deadline;
-        bool short_wait = !written && cond_now(s, writable);
+        bool short_wait = !written && inet_cond_now(s, inet_writable);
         if (short_wait) {
             uint64_t soon = time_ns() + 10000000u;
             until = deadline && deadline < soon ? deadline : soon;
         }
-        int err = wait_for(s, writable, until);
+        int err = inet_wait_for(s, inet_writable, until);
         if (err == -EAGAIN && short_wait && (!deadline || time_ns() < deadline))
             err = 0;
         if (err)
@@ -581,51 +499,86 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
     return r;
 }
 
-/* One TCP receive under rx_lock: from the leftover chain, else one new chain.
- * 0 at the end of the stream, -EAGAIN when nothing is there yet. */
+/* Takes the next received chain into s->rx without waiting. lwIP is not told
+ * (NETCONN_NOAUTORCVD): *taken grows, and the caller reopens the window once for
+ * all it took. 0 (a chain, or the stream's end), or -EAGAIN / the error to report. */
+static int tcp_take_locked(struct inet_sock *s, size_t *taken)
+{
+    struct pbuf *pb = NULL;
+    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
+    if (e == ERR_CLSD) {
+        s->eof = true;
+        return 0;
+    }
+    if (e != ERR_OK) {
+        /* After the reset or abort was reported once (lwIP clears it), or once a
+         * closed connection is drained: the end, as Linux reads 0 then. */
+        if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && inet_tcp_gone(s)) {
+            s->eof = true;
+            return 0;
+        }
+        /* lwIP hands a reset both as a mailbox message and as the pending error:
+         * Linux reports it once (the read takes sk_err, SO_ERROR is 0 after), then
+         * reads 0. */
+        if (e == ERR_RST || e == ERR_ABRT) {
+            (void)netconn_err(s->conn);
+            s->eof = true;
+            if (e == ERR_RST && __atomic_load_n(&s->tw_released, __ATOMIC_ACQUIRE))
+                return 0;               /* the FIN, read after the PCB went */
+        }
+        return inet_errno(e);
+    }
+    s->rx = pb;
+    s->rx_off = 0;
+    *taken += pb->tot_len;
+    return 0;
+}
+
+/* One TCP receive under rx_lock: the leftover chain, then every chain already
+ * queued, as much as fits (one segment per call made a read per 1460 bytes and
+ * a window update per segment). 0 at the end of the stream, -EAGAIN when
+ * nothing is there yet. An error met after some data is kept for the next call,
+ * as Linux reports the data first. MSG_PEEK looks at one chain only. */
 static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags)
 {
     if (!s->connected)
         return -ENOTCONN;
-    if (!s->rx && !s->eof && !s->rd_shut) {
-        struct pbuf *pb = NULL;
-        err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK);
-        if (e == ERR_CLSD) {
-            s->eof = true;
-        } else if (e != ERR_OK) {
-            /* After the reset or abort was reported once (lwIP clears it), or once
-             * a closed connection is drained: the end, as Linux reads 0 then. */
-            if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && tcp_gone(s)) {
-                s->eof = true;
-            } else {
-                /* lwIP hands a reset both as a mailbox message and as the pending
-                 * error: Linux reports it once (the read takes sk_err, SO_ERROR is
-                 * 0 after), then reads 0. */
-                if (e == ERR_RST || e == ERR_ABRT) {
-                    (void)netconn_err(s->conn);
-                    s->eof = true;
-                    if (e == ERR_RST && __atomic_load_n(&s->tw_released, __ATOMIC_ACQUIRE))
-                        return 0;       /* the FIN, read after the PCB went */
-                }
-                return inet_errno(e);
-            }
-        } else {
-            s->rx = pb;
-            s->rx_off = 0;
-        }
+    if (s->rx_err) {
+        int e = s->rx_err;
+        s->rx_err = 0;
+        return e;
     }
-    if (!s->rx)
-        return 0;
-    size_t k = MIN(n, (size_t)(s->rx->tot_len - s->rx_off));
-    pbuf_copy_partial(s->rx, buf, (u16_t)k, s->rx_off);
-    if (!(flags & MSG_PEEK)) {
+    bool peek = flags & MSG_PEEK;
+    size_t done = 0, taken = 0;
+    int err = 0;
+    while (done < n) {
+        if (!s->rx) {
+            if (s->eof || s->rd_shut)
+                break;
+            if (done && (peek || lwip_port_mbox_count(s->conn->recvmbox) == 0))
+                break;
+            err = tcp_take_locked(s, &taken);
+            if (err || !s->rx)
+                break;
+        }
+        size_t k = MIN(n - done, (size_t)(s->rx->tot_len - s->rx_off));
+        pbuf_copy_partial(s->rx, (uint8_t *)buf + done, (u16_t)k, s->rx_off);
+        done += k;
+        if (peek)
+            break;
         s->rx_off = (u16_t)(s->rx_off + k);
         if (s->rx_off == s->rx->tot_len) {
             pbuf_free(s->rx);
             s->rx = NULL;
         }
     }
-    return (ssize_t)k;
+    if (taken)
+        netconn_tcp_recvd(s->conn, taken);     /* one window update for them all */
+    if (!done)
+        return err;
+    if (err && err != -EAGAIN)
+        s->rx_err = err;
+    return (ssize_t)done;
 }
 
 int inet_udp_hold_locked(struct inet_sock *s)
@@ -672,7 +625,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
         return -EOPNOTSUPP;
     if (s->listening)
         return -ENOTCONN;
-    uint64_t deadline = deadline_of(&s->rcvtimeo);
+    uint64_t deadline = inet_deadline_of(&s->rcvtimeo);
     for (;;) {
         mutex_lock(&s->rx_lock);
         ssize_t r;
@@ -686,7 +639,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
         mutex_unlock(&s->rx_lock);
         if (r != -EAGAIN || nonblock)
             return r;
-        int err = wait_for(s, readable, deadline);
+        int err = inet_wait_for(s, inet_readable, deadline);
         if (err)
             return err;
     }
@@ -762,17 +715,17 @@ static int inet_poll(struct file *f)
     struct inet_sock *s = f->priv;
     int m = 0;
     unsigned long fl = spin_lock_irqsave(&lwip_port_mbox_wq.lock);
-    if (readable(s))
+    if (inet_readable(s))
         m |= POLLIN;
     spin_unlock_irqrestore(&lwip_port_mbox_wq.lock, fl);
     if (s->type == SOCK_DGRAM)
         m |= POLLOUT;
     else if (!s->listening && !s->wr_shut && s->conn->state != NETCONN_CONNECT &&
-             s->conn->pcb.tcp && writable(s))
+             s->conn->pcb.tcp && inet_writable(s))
         m |= POLLOUT;
     if (__atomic_load_n(&s->conn->pending_err, __ATOMIC_RELAXED) != ERR_OK)
         m |= POLLERR;
-    if (s->type == SOCK_STREAM && (s->eof || tcp_gone(s)))
+    if (s->type == SOCK_STREAM && (s->eof || inet_tcp_gone(s)))
         m |= POLLHUP;
     return m;
 }

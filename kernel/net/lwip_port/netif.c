@@ -34,13 +34,8 @@ static struct osc_netif ifs[NETDEV_MAX];
 static size_t nifs;
 static bool stack_up;
 
-static err_t linkoutput(struct netif *nif, struct pbuf *p)
+static err_t xmit_frame(struct osc_netif *oif, const uint8_t *frame, size_t len)
 {
-    struct osc_netif *oif = nif->state;
-    uint8_t frame[ETH_FRAME_LEN];
-    if (p->tot_len > sizeof(frame))
-        return ERR_BUF;
-    u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
     int err, tries = 0;
     /* Every TX buffer with the device: the TX interrupt returns them shortly. */
     while ((err = netdev_xmit(oif->nd, frame, len)) == -EAGAIN && tries++ < TX_RETRIES) {
@@ -54,7 +49,86 @@ static err_t linkoutput(struct netif *nif, struct pbuf *p)
     return ERR_OK;
 }
 
-/* Interrupt context: one pool buffer per frame, handed to the tcpip thread. */
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The frame's TCP header when it is a pure ACK: IPv4, unfragmented, no data,
+ * no flag but ACK. NULL otherwise. */
+static const uint8_t *pure_ack(const uint8_t *f, size_t len)
+{
+    if (len < ETH_HLEN + 40 || len > OSC_ACK_HOLD_MAX || f[12] != 0x08 || f[13] != 0x00)
+        return NULL;
+    const uint8_t *ip = f + ETH_HLEN;
+    size_t ihl = (ip[0] & 15u) * 4;
+    if (ip[0] >> 4 != 4 || ihl < 20 || ip[9] != IP_PROTO_TCP || ((ip[6] & 0x3f) | ip[7]) ||
+        ETH_HLEN + ihl + 20 > len)
+        return NULL;
+    const uint8_t *tcp = ip + ihl;
+    size_t tot = (size_t)(ip[2] << 8 | ip[3]), doff = (tcp[12] >> 4) * 4u;
+    return tot == ihl + doff && tcp[13] == 0x10 ? tcp : NULL;
+}
+
+/* Sends the held ACK, if any. */
+static void ack_flush(struct osc_netif *oif)
+{
+    if (oif->held_len)
+        (void)xmit_frame(oif, oif->held, oif->held_len);
+    oif->held_len = 0;
+}
+
+/* During a batch: holds a pure ACK in place of an earlier one of its connection
+ * (true), or says to send it now (false; anything held went first). An ACK that
+ * does not move the acknowledged number on (a duplicate, which asks for a
+ * retransmission) is never held back. */
+static bool ack_hold(struct osc_netif *oif, const uint8_t *frame, size_t len)
+{
+    const uint8_t *tcp = pure_ack(frame, len);
+    if (!tcp) {
+        ack_flush(oif);                 /* the order on the wire stays */
+        return false;
+    }
+    uint32_t ack = get32(tcp + 8);
+    size_t ihl = (frame[ETH_HLEN] & 15u) * 4;
+    bool same = oif->held_len == len &&
+                !memcmp(oif->held + ETH_HLEN + 12, frame + ETH_HLEN + 12, 8) &&
+                !memcmp(oif->held + ETH_HLEN + ihl, tcp, 4);
+    if (same && (int32_t)(ack - get32(oif->held + ETH_HLEN + ihl + 8)) <= 0) {
+        ack_flush(oif);
+        return false;
+    }
+    if (!same) {
+        ack_flush(oif);
+        oif->held_base = ack;
+    }
+    memcpy(oif->held, frame, len);
+    oif->held_len = (uint16_t)len;
+    if (ack - oif->held_base >= OSC_ACK_STRIDE) {
+        ack_flush(oif);
+        oif->held_base = ack;
+    }
+    return true;
+}
+
+static err_t linkoutput(struct netif *nif, struct pbuf *p)
+{
+    struct osc_netif *oif = nif->state;
+    uint8_t frame[ETH_FRAME_LEN];
+    if (p->tot_len > sizeof(frame))
+        return ERR_BUF;
+    u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
+    if (oif->draining && ack_hold(oif, frame, len))
+        return ERR_OK;
+    return xmit_frame(oif, frame, len);
+}
+
+#define RX_BATCH        64          /* frames per turn before other messages go */
+
+/* Interrupt context: one pool buffer per frame, queued for the tcpip thread,
+ * which is sent one message when the queue stops being empty. Each message
+ * through the mailbox (an allocation, a wake-up, the core lock) cost about as
+ * much as lwIP's whole work on the frame. */
 static void rx_frame(struct netdev *nd, const void *frame, size_t len, void *ctx)
 {
     struct osc_netif *oif = ctx;
@@ -64,9 +138,54 @@ static void rx_frame(struct netdev *nd, const void *frame, size_t len, void *ctx
         return;
     }
     pbuf_take(p, frame, (u16_t)len);
-    if (oif->nif.input(p, &oif->nif) != ERR_OK) {
+    unsigned long f = spin_lock_irqsave(&oif->rxq_lock);
+    bool queued = oif->rxq_count < OSC_RXQ_SIZE, post = queued && !oif->rx_posted;
+    if (queued) {
+        oif->rxq[(oif->rxq_head + oif->rxq_count++) % OSC_RXQ_SIZE] = p;
+        oif->rx_posted = true;
+    }
+    spin_unlock_irqrestore(&oif->rxq_lock, f);
+    if (!queued) {
         pbuf_free(p);
         netdev_count_add(&nd->stats.rx_dropped, 1);
+    } else if (post && tcpip_callbackmsg_trycallback_fromisr(oif->rx_msg) != ERR_OK) {
+        /* The mailbox is full (it holds 1024): the next frame tries again. */
+        f = spin_lock_irqsave(&oif->rxq_lock);
+        oif->rx_posted = false;
+        spin_unlock_irqrestore(&oif->rxq_lock, f);
+    }
+}
+
+/* tcpip thread (core lock): hands up to RX_BATCH queued frames to lwIP; posts
+ * itself again when more are left, or marks the queue idle when it is empty. */
+static void rx_drain(void *arg)
+{
+    struct osc_netif *oif = arg;
+    struct pbuf *batch[RX_BATCH];
+    unsigned n = 0;
+    unsigned long f = spin_lock_irqsave(&oif->rxq_lock);
+    while (n < RX_BATCH && oif->rxq_count) {
+        batch[n++] = oif->rxq[oif->rxq_head];
+        oif->rxq_head = (oif->rxq_head + 1) % OSC_RXQ_SIZE;
+        oif->rxq_count--;
+    }
+    bool more = oif->rxq_count > 0;
+    if (!more)
+        oif->rx_posted = false;
+    spin_unlock_irqrestore(&oif->rxq_lock, f);
+    oif->draining = true;
+    for (unsigned i = 0; i < n; i++) {
+        if (ethernet_input(batch[i], &oif->nif) != ERR_OK) {
+            pbuf_free(batch[i]);
+            netdev_count_add(&oif->nd->stats.rx_dropped, 1);
+        }
+    }
+    oif->draining = false;
+    ack_flush(oif);
+    if (more && tcpip_callbackmsg_trycallback(oif->rx_msg) != ERR_OK) {
+        f = spin_lock_irqsave(&oif->rxq_lock);
+        oif->rx_posted = false;         /* the next frame posts it */
+        spin_unlock_irqrestore(&oif->rxq_lock, f);
     }
 }
 
@@ -178,6 +297,12 @@ static void add_netdev(struct netdev *nd)
 {
     struct osc_netif *oif = &ifs[nifs];
     oif->nd = nd;
+    spin_init(&oif->rxq_lock, "lwip_rxq", 87);
+    oif->rx_msg = tcpip_callbackmsg_new(rx_drain, oif);
+    if (!oif->rx_msg) {
+        log_error("%s: no message for the receive queue", nd->name);
+        return;
+    }
     if (!netif_add(&oif->nif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, oif,
                    eth_netif_init, tcpip_input)) {
         log_error("%s: lwIP refused the interface", nd->name);
@@ -208,6 +333,14 @@ void net_stack_init(void)
 {
     tcpip_init(NULL, NULL);     /* the loopback interface 127.0.0.1 comes with it */
     LOCK_TCPIP_CORE();
+    /* Loopback: TCP and UDP checksums neither made nor checked, as Linux's lo
+     * (nothing there corrupts a packet, and they were two passes over every
+     * byte); the IP header's and ICMP's are made, as a raw socket sees them. */
+    struct netif *nif;
+    NETIF_FOREACH(nif) {
+        if (nif->name[0] == 'l' && nif->name[1] == 'o')
+            NETIF_SET_CHECKSUM_CTRL(nif, NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_ICMP);
+    }
     inet_icmp_errors_init();
     for (size_t i = 0; i < netdev_count() && nifs < NETDEV_MAX; i++)
         add_netdev(netdev_at(i));

@@ -7,6 +7,10 @@
 
 #include "lwip/netif.h"
 
+#define OSC_RXQ_SIZE    512         /* frames waiting (lwIP's pool holds 1280) */
+#define OSC_ACK_HOLD_MAX 80         /* a pure ACK: Ethernet, IP and TCP headers */
+#define OSC_ACK_STRIDE  (16 * 1024)
+
 struct osc_netif {
     struct netif nif;               /* lwIP's; nif.state points back here */
     struct netdev *nd;
@@ -18,6 +22,22 @@ struct osc_netif {
     u32_t asking_since;             /* sys_now() when DHCP (re)started */
     uint32_t link_changes;          /* the netdev's count at the last look */
     unsigned tx_busy;               /* sends that found every TX buffer taken (atomic) */
+    /* Frames the receive interrupt took, for the tcpip thread to hand to lwIP in
+     * batches: one mailbox message (rx_msg) per batch, not one per frame. rxq_lock
+     * (rank 87, docs/locking.md `lwip_rxq`) guards the ring and rx_posted. */
+    spinlock_t rxq_lock;
+    struct pbuf *rxq[OSC_RXQ_SIZE];
+    unsigned rxq_head, rxq_count;
+    bool rx_posted;                 /* rx_msg is in the tcpip thread's mailbox */
+    struct tcpip_callback_msg *rx_msg;
+    /* tcpip thread only: while a batch is handed up (draining), a pure ACK is
+     * held and replaced by the next one of its connection, so a batch is
+     * answered by one ACK (and one per OSC_ACK_STRIDE bytes acknowledged), as
+     * Linux's GRO does. held_len 0: none held. */
+    bool draining;
+    uint16_t held_len;
+    uint32_t held_base;             /* the ack number the held run started at */
+    uint8_t held[OSC_ACK_HOLD_MAX];
 };
 
 /* The i-th Ethernet interface, NULL past the last. */

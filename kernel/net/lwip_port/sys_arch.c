@@ -347,6 +347,14 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout)
     struct osc_mbox *m = *mbox;
     struct mbox_take t = { m, msg };
     uint64_t start = time_ns();
+    /* A message already there (the tcpip thread under load): no waiter to set up. */
+    unsigned long f0 = spin_lock_irqsave(&m->wq.lock);
+    bool got = mbox_get(&t);
+    spin_unlock_irqrestore(&m->wq.lock, f0);
+    if (got) {
+        waitqueue_wake_all(&m->wq);
+        return 0;
+    }
     if (timeout) {
         if (wait_timed(&m->wq, mbox_get, &t, timeout) == SYS_ARCH_TIMEOUT)
             return SYS_ARCH_TIMEOUT;
