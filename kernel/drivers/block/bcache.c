@@ -4,7 +4,10 @@
  * writes every block through it; a page cache can later sit on top. A writer
  * changes a held buffer's bytes under its filesystem's lock and marks it dirty;
  * dirty buffers go to the disk on bcache_sync (sync, fsync, umount) or when they
- * are evicted, never dropped unwritten. */
+ * are evicted, never dropped unwritten. A 4 KiB buffer's bytes are a page frame, so
+ * sync writes a run of consecutive dirty blocks in one request. The page cache
+ * reads and writes file data straight between its pages and the disk: it asks
+ * bcache_copy_cached before reading and calls bcache_overwrite before writing. */
 
 #define LOG_TAG "bcache"
 #include <osc/block.h>
@@ -66,6 +69,23 @@ static int writeback(struct bbuf *b)
     return 0;
 }
 
+static uint8_t *data_alloc(uint32_t size, paddr_t *pa)
+{
+    *pa = 0;
+    if (size != PAGE_SIZE)
+        return kmalloc(size);
+    *pa = pmm_alloc_page();             /* a frame: runs of them go out in one request */
+    return *pa ? phys_to_virt(*pa) : NULL;
+}
+
+static void data_free(uint8_t *data, paddr_t pa)
+{
+    if (pa)
+        pmm_free_page(pa);
+    else
+        kfree(data);
+}
+
 static void drop(struct bbuf *b)
 {
     struct bbuf **pp = &hash[slot(b->dev, b->block)];
@@ -74,7 +94,7 @@ static void drop(struct bbuf *b)
     *pp = b->hnext;
     lru_unlink(b);
     bytes -= b->size;
-    kfree(b->data);
+    data_free(b->data, b->pa);
     kfree(b);
 }
 
@@ -89,15 +109,22 @@ static void evict(size_t want)
     }
 }
 
+/* The buffer of (dev, block, size) or NULL; caller holds `bcache`. */
+static struct bbuf *lookup(struct blkdev *dev, uint64_t block, uint32_t size)
+{
+    struct bbuf *b;
+    for (b = hash[slot(dev, block)]; b; b = b->hnext)
+        if (b->dev == dev && b->block == block && b->size == size)
+            break;
+    return b;
+}
+
 static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool fresh)
 {
     if (!bcache_ready || size == 0 || size > PAGE_SIZE)
         return ERR_PTR(-EINVAL);
     mutex_lock(&bcache_lock);
-    struct bbuf *b;
-    for (b = hash[slot(dev, block)]; b; b = b->hnext)
-        if (b->dev == dev && b->block == block && b->size == size)
-            break;
+    struct bbuf *b = lookup(dev, block, size);
     if (b) {
         b->refs++;
         if (fresh) {
@@ -111,7 +138,8 @@ static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool 
     }
     evict(size);                        /* may stay above the bound if all are held */
     b = kzalloc(sizeof(*b));
-    uint8_t *data = b ? kmalloc(size) : NULL;
+    paddr_t pa = 0;
+    uint8_t *data = b ? data_alloc(size, &pa) : NULL;
     if (!data) {
         kfree(b);
         mutex_unlock(&bcache_lock);
@@ -124,10 +152,11 @@ static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool 
         r = blk_read(dev, data, size, block * size);
     if (r != (ssize_t)size) {
         mutex_unlock(&bcache_lock);
-        kfree(data);
+        data_free(data, pa);
         kfree(b);
         return ERR_PTR(r < 0 ? r : -EIO);
     }
+    b->pa = pa;
     b->dev = dev;
     b->block = block;
     b->size = size;
@@ -162,17 +191,90 @@ void bcache_dirty(struct bbuf *b)
     mutex_unlock(&bcache_lock);
 }
 
+bool bcache_copy_cached(struct blkdev *dev, uint64_t block, uint32_t size, void *dst)
+{
+    if (!bcache_ready)
+        return false;
+    mutex_lock(&bcache_lock);
+    struct bbuf *b = lookup(dev, block, size);
+    if (b)
+        memcpy(dst, b->data, size);
+    mutex_unlock(&bcache_lock);
+    return b != NULL;
+}
+
+void bcache_overwrite(struct blkdev *dev, uint64_t block, uint32_t size, const void *src)
+{
+    if (!bcache_ready)
+        return;
+    mutex_lock(&bcache_lock);
+    struct bbuf *b = lookup(dev, block, size);
+    if (b && b->refs == 0)
+        drop(b);
+    else if (b)
+        memcpy(b->data, src, size);
+    mutex_unlock(&bcache_lock);
+}
+
+#define SYNC_RUN 64     /* buffers per request: 256 KiB of 4 KiB blocks */
+
+/* Writes v[0..n) (dirty, sorted by block) back, each run of consecutive page-frame
+ * buffers in one request. Caller holds `bcache`. 0 or the first error. */
+static int write_runs(struct blkdev *dev, struct bbuf **v, size_t n)
+{
+    int err = 0;
+    paddr_t pages[SYNC_RUN];
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && j - i < SYNC_RUN && v[i]->pa && v[j]->pa &&
+                        v[j]->block == v[i]->block + (j - i); j++)
+            ;
+        int e;
+        if (j - i == 1) {
+            e = writeback(v[i]);
+        } else {
+            for (size_t k = i; k < j; k++)
+                pages[k - i] = v[k]->pa;
+            e = blk_rw_pages(dev, true, v[i]->block * PAGE_SIZE, j - i, pages);
+            for (size_t k = i; k < j && !e; k++)
+                v[k]->dirty = false;
+        }
+        if (e && !err)
+            err = e;
+    }
+    return err;
+}
+
 int bcache_sync(struct blkdev *dev)
 {
     if (!bcache_ready)
         return 0;
     int err = 0;
     mutex_lock(&bcache_lock);
-    for (struct bbuf *b = lru.lprev; b != &lru; b = b->lprev) {
-        if (b->dev == dev) {
-            int e = writeback(b);
-            if (e && !err)
-                err = e;
+    size_t n = 0;
+    for (struct bbuf *b = lru.lnext; b != &lru; b = b->lnext)
+        n += b->dev == dev && b->dirty;
+    struct bbuf **v = n > 1 ? kmalloc(n * sizeof(*v)) : NULL;
+    if (v) {
+        size_t k = 0;
+        for (struct bbuf *b = lru.lnext; b != &lru; b = b->lnext)
+            if (b->dev == dev && b->dirty)
+                v[k++] = b;
+        for (size_t gap = n / 2; gap; gap /= 2)     /* shell sort by block number */
+            for (size_t i = gap; i < n; i++)
+                for (size_t j = i; j >= gap && v[j - gap]->block > v[j]->block; j -= gap) {
+                    struct bbuf *t = v[j];
+                    v[j] = v[j - gap];
+                    v[j - gap] = t;
+                }
+        err = write_runs(dev, v, n);
+        kfree(v);
+    } else {                            /* one buffer, or no memory for the list */
+        for (struct bbuf *b = lru.lprev; b != &lru; b = b->lprev) {
+            if (b->dev == dev) {
+                int e = writeback(b);
+                if (e && !err)
+                    err = e;
+            }
         }
     }
     mutex_unlock(&bcache_lock);
