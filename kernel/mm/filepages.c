@@ -278,8 +278,14 @@ static int fill_locked(struct filepages *fp, size_t pg, bool any_pg, paddr_t *ou
             *out = pa;
             return 0;
         }
-        if (!fp->backing) {
-            *out = frame_at(fp, pg, true);
+        /* A memory store, or a page wholly past the end of a disk file (a write
+         * about to extend it): nothing to read, zeros. */
+        if (!fp->backing || (pg >= pages_for(fp->size) &&
+                             pmm_free_count() >= pmm_total_count() / LOW_FREE_DIVISOR)) {
+            if ((*out = frame_at(fp, pg, true)) != 0 && fp->backing) {
+                fp->flags[pg] = 0;
+                __atomic_add_fetch(&cached_pages, 1, __ATOMIC_RELAXED);
+            }
             return *out ? 0 : -ENOMEM;
         }
         const struct filepages_backing *b = fp->backing;

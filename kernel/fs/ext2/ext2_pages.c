@@ -315,15 +315,15 @@ static int prepare_write(struct vnode *v, struct filepages *pc, uint64_t pos, si
         ext2_truncate(&vol, &e->di, e->di.size);
     else
         err = 0;
-    ext2_di_from_vnode(e);
+    /* The inode reaches its slot at the next sync (every changed cached inode is
+     * written then), not once per page. */
     e->v.disk_blocks = e->di.blocks512;
-    int e2 = ext2_write_inode(&vol, &e->di);
     uint64_t size = e->di.size;
     mutex_unlock(&fs->lock);
-    ext2_report(fs, &io, err ? err : e2, "write");
+    ext2_report(fs, &io, err, "write");
     if (end == pos) {
         page_ref_put(*pa);
-        return err ? err : e2;
+        return err;
     }
     *chunk = (size_t)(end - pos);
     if (size > filepages_size(pc))
