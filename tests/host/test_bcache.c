@@ -268,6 +268,21 @@ TEST(sync_writes_consecutive_dirty_4k_blocks_in_one_request_and_copies_serve_the
     bcache_overwrite(&disk_a, 42, 4096, page);
     CHECK_EQ(h->data[0], 0x77);
     bcache_put(h);
+    for (uint64_t blk = 60; blk <= 66; blk++)           /* 61, 63-64 clean, 65 absent */
+        if (blk != 65)
+            bcache_put(bcache_get(&disk_a, blk, 4096));
+    uint64_t dirty[] = { 60, 62, 66 };
+    for (size_t i = 0; i < 3; i++) {
+        struct bbuf *b = bcache_get(&disk_a, dirty[i], 4096);
+        b->data[0] = (uint8_t)dirty[i];
+        bcache_dirty(b);
+        bcache_put(b);
+    }
+    w0 = writes, r0 = runs, p0 = run_pages;
+    CHECK_EQ(bcache_sync(&disk_a), 0);
+    CHECK_EQ(runs - r0, 1);                              /* 60-62, 61 taken along */
+    CHECK(run_pages - p0 == 3 && run_off == 60 * 4096 && run_first[2] == 62);
+    CHECK(writes - w0 == 1 && last_written == 66);      /* 65 not cached: 66 alone */
     bcache_forget(&disk_a);
     CHECK_EQ(bcache_bytes(), 0);
 }

@@ -216,27 +216,50 @@ void bcache_overwrite(struct blkdev *dev, uint64_t block, uint32_t size, const v
     mutex_unlock(&bcache_lock);
 }
 
-#define SYNC_RUN 64     /* buffers per request: 256 KiB of 4 KiB blocks */
+#define SYNC_RUN    64  /* buffers per request: 256 KiB of 4 KiB blocks */
+#define SYNC_BRIDGE 2   /* cached clean blocks a run takes along to reach the next
+                         * dirty one (an inode bitmap between a block bitmap and
+                         * the inode table): rewriting them costs less than a
+                         * request */
 
 /* Writes v[0..n) (dirty, sorted by block) back, each run of consecutive page-frame
  * buffers in one request. Caller holds `bcache`. 0 or the first error. */
 static int write_runs(struct blkdev *dev, struct bbuf **v, size_t n)
 {
     int err = 0;
+    struct bbuf *run[SYNC_RUN];
     paddr_t pages[SYNC_RUN];
-    for (size_t i = 0, j; i < n; i = j) {
-        for (j = i + 1; j < n && j - i < SYNC_RUN && v[i]->pa && v[j]->pa &&
-                        v[j]->block == v[i]->block + (j - i); j++)
-            ;
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        run[k++] = v[i++];
+        while (i < n && run[0]->pa && v[i]->pa) {
+            struct bbuf *last = run[k - 1];
+            uint64_t gap = v[i]->block - last->block - 1;   /* sorted: huge if equal */
+            if (gap > SYNC_BRIDGE || k + gap + 1 > SYNC_RUN)
+                break;
+            size_t k0 = k;
+            for (uint64_t g = 1; g <= gap && k; g++) {
+                struct bbuf *c = lookup(dev, last->block + g, PAGE_SIZE);
+                if (c && c->pa)
+                    run[k++] = c;
+                else
+                    k = 0;
+            }
+            if (!k) {
+                k = k0;
+                break;
+            }
+            run[k++] = v[i++];
+        }
         int e;
-        if (j - i == 1) {
-            e = writeback(v[i]);
+        if (k == 1) {
+            e = writeback(run[0]);
         } else {
-            for (size_t k = i; k < j; k++)
-                pages[k - i] = v[k]->pa;
-            e = blk_rw_pages(dev, true, v[i]->block * PAGE_SIZE, j - i, pages);
-            for (size_t k = i; k < j && !e; k++)
-                v[k]->dirty = false;
+            for (size_t j = 0; j < k; j++)
+                pages[j] = run[j]->pa;
+            e = blk_rw_pages(dev, true, run[0]->block * PAGE_SIZE, k, pages);
+            for (size_t j = 0; j < k && !e; j++)
+                run[j]->dirty = false;
         }
         if (e && !err)
             err = e;
