@@ -20,9 +20,11 @@
 #define BCACHE_HASH      512
 
 /* Rank 27 (`bcache`, docs/locking.md): the hash chains, the LRU list, every
- * buffer's refs and the byte total. Held across the disk read that fills a missing
- * buffer (so a block is read once, and the cache stays simple: filesystems wait
- * for each other's misses); taken inside `vfs`, `vnode` and `ext2`. */
+ * buffer's refs, failed and unhashed, and the byte total. Not held across the disk
+ * read that fills a missing buffer: the buffer is in the cache meanwhile, loading,
+ * with its `bbuf_load` (rank 28) held by the reader, so a block is read once and
+ * other misses go on; held across write-back. Taken inside `vfs`, `vnode` and
+ * `ext2`. */
 static struct mutex bcache_lock;
 static bool bcache_ready;
 static struct bbuf *hash[BCACHE_HASH];
@@ -119,6 +121,28 @@ static struct bbuf *lookup(struct blkdev *dev, uint64_t block, uint32_t size)
     return b;
 }
 
+/* A buffer taken out of the hash after its read failed goes when its last holder
+ * lets go. Caller holds `bcache`. */
+static void put_failed(struct bbuf *b)
+{
+    if (--b->refs == 0 && b->unhashed) {
+        data_free(b->data, b->pa);
+        kfree(b);
+    }
+}
+
+/* b (held by the caller) once its read is over: `bcache` is dropped while its
+ * loader holds `bbuf_load`, and retaken. Caller holds `bcache`. */
+static void wait_loaded(struct bbuf *b)
+{
+    if (!__atomic_load_n(&b->loading, __ATOMIC_ACQUIRE))
+        return;
+    mutex_unlock(&bcache_lock);
+    mutex_lock(&b->load);
+    mutex_unlock(&b->load);
+    mutex_lock(&bcache_lock);
+}
+
 static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool fresh)
 {
     if (!bcache_ready || size == 0 || size > PAGE_SIZE)
@@ -127,6 +151,13 @@ static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool 
     struct bbuf *b = lookup(dev, block, size);
     if (b) {
         b->refs++;
+        wait_loaded(b);                 /* another thread's miss: its read */
+        if (b->failed) {
+            int err = b->failed;
+            put_failed(b);
+            mutex_unlock(&bcache_lock);
+            return ERR_PTR(err);
+        }
         if (fresh) {
             memset(b->data, 0, size);
             b->dirty = true;
@@ -145,17 +176,6 @@ static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool 
         mutex_unlock(&bcache_lock);
         return ERR_PTR(-ENOMEM);
     }
-    ssize_t r = (ssize_t)size;
-    if (fresh)
-        memset(data, 0, size);
-    else
-        r = blk_read(dev, data, size, block * size);
-    if (r != (ssize_t)size) {
-        mutex_unlock(&bcache_lock);
-        data_free(data, pa);
-        kfree(b);
-        return ERR_PTR(r < 0 ? r : -EIO);
-    }
     b->pa = pa;
     b->dev = dev;
     b->block = block;
@@ -168,8 +188,36 @@ static struct bbuf *get(struct blkdev *dev, uint64_t block, uint32_t size, bool 
     hash[h] = b;
     lru_push(b);
     bytes += size;
+    if (fresh) {                        /* data_alloc's frame is zeroed, kmalloc's not */
+        memset(data, 0, size);
+        mutex_unlock(&bcache_lock);
+        return b;
+    }
+    /* A miss: the buffer is in the cache, loading, while the disk reads it without
+     * `bcache` held; a second getter of the block waits on `bbuf_load`. */
+    mutex_init(&b->load, "bbuf_load", 28);
+    mutex_lock(&b->load);
+    b->loading = true;
     mutex_unlock(&bcache_lock);
-    return b;
+    ssize_t r = blk_read(dev, data, size, block * size);
+    if (r != (ssize_t)size)
+        b->failed = r < 0 ? (int)r : -EIO;
+    __atomic_store_n(&b->loading, false, __ATOMIC_RELEASE);
+    mutex_unlock(&b->load);
+    if (!b->failed)
+        return b;
+    mutex_lock(&bcache_lock);           /* not cached: out of the hash, gone when let go */
+    int err = b->failed;
+    struct bbuf **pp = &hash[slot(b->dev, b->block)];
+    while (*pp != b)
+        pp = &(*pp)->hnext;
+    *pp = b->hnext;
+    lru_unlink(b);
+    bytes -= b->size;
+    b->unhashed = true;
+    put_failed(b);
+    mutex_unlock(&bcache_lock);
+    return ERR_PTR(err);
 }
 
 struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size)
@@ -197,10 +245,12 @@ bool bcache_copy_cached(struct blkdev *dev, uint64_t block, uint32_t size, void 
         return false;
     mutex_lock(&bcache_lock);
     struct bbuf *b = lookup(dev, block, size);
-    if (b)
+    /* One being read in is clean: the disk has its bytes. */
+    bool have = b && !__atomic_load_n(&b->loading, __ATOMIC_ACQUIRE) && !b->failed;
+    if (have)
         memcpy(dst, b->data, size);
     mutex_unlock(&bcache_lock);
-    return b != NULL;
+    return have;
 }
 
 void bcache_overwrite(struct blkdev *dev, uint64_t block, uint32_t size, const void *src)
@@ -209,10 +259,17 @@ void bcache_overwrite(struct blkdev *dev, uint64_t block, uint32_t size, const v
         return;
     mutex_lock(&bcache_lock);
     struct bbuf *b = lookup(dev, block, size);
-    if (b && b->refs == 0)
-        drop(b);
-    else if (b)
-        memcpy(b->data, src, size);
+    if (b) {
+        b->refs++;
+        wait_loaded(b);                 /* its read must not land after src's bytes */
+        if (b->failed) {
+            put_failed(b);
+        } else if (--b->refs == 0) {
+            drop(b);
+        } else {
+            memcpy(b->data, src, size);
+        }
+    }
     mutex_unlock(&bcache_lock);
 }
 
@@ -240,7 +297,7 @@ static int write_runs(struct blkdev *dev, struct bbuf **v, size_t n)
             size_t k0 = k;
             for (uint64_t g = 1; g <= gap && k; g++) {
                 struct bbuf *c = lookup(dev, last->block + g, PAGE_SIZE);
-                if (c && c->pa)
+                if (c && c->pa && !__atomic_load_n(&c->loading, __ATOMIC_ACQUIRE) && !c->failed)
                     run[k++] = c;
                 else
                     k = 0;

@@ -98,6 +98,10 @@ struct bbuf {
     uint32_t size;
     int refs;                       /* under `bcache` */
     bool dirty;                     /* under `bcache`: newer than the disk */
+    bool loading;                   /* atomic: its disk read is in flight */
+    bool unhashed;                  /* under `bcache`: out of the cache (read failed) */
+    int failed;                     /* its read's error, set before loading clears */
+    struct mutex load;              /* `bbuf_load` (rank 28): held by the reader */
     uint8_t *data;
     paddr_t pa;                     /* data's frame (size 4096), else 0: kmalloc'ed */
     struct bbuf *hnext;             /* hash chain */
