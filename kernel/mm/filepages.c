@@ -21,6 +21,9 @@
 #define RECLAIM_AHEAD    64     /* pages */
 #define DIRTY_DIVISOR    5      /* a writer writes its file back above 1/5 of RAM dirty */
 
+#define RA_FIRST 8       /* pages a sequential miss reads at first (32 KiB) */
+#define RA_MAX   64      /* the window doubles up to 256 KiB */
+
 #define PG_DIRTY  1u    /* newer than the disk (write(), truncate's zeroed tail) */
 #define PG_MAPW   2u    /* in a writable shared mapping: may be stored to any time */
 
@@ -40,6 +43,8 @@ struct filepages {
     uint64_t gen;               /* bumped whenever a frame leaves: a racing fill retries */
     int users;                  /* calls into the backing in flight (detach waits) */
     bool pinned;                /* detaching: reclaim must not take frames any more */
+    size_t ra_next, ra_win;     /* readahead: where the next sequential miss falls, and
+                                 * the window it gets (pages) */
     struct filepages *lnext, *lprev;    /* backed stores: the reclaim list */
 };
 
@@ -237,10 +242,32 @@ static paddr_t frame_at(struct filepages *fp, size_t pg, bool alloc)
     return fp->frames[pg];
 }
 
+/* How many pages from pg a miss there reads in one go (caller holds the lock): a
+ * miss at the start of the file or where the last read ended is sequential and
+ * gets RA_FIRST pages, then double the last window up to RA_MAX; any other miss
+ * gets just its page, so random reads cost what they did. Cut at the size and at
+ * the first page already cached. */
+static size_t ra_window(struct filepages *fp, size_t pg, bool any_pg)
+{
+    size_t end = pages_for(fp->size);
+    if (!fp->backing->readpages || any_pg || pg >= end)
+        return 1;
+    size_t win = 1;
+    if (pg == 0 || pg == fp->ra_next)
+        win = pg && fp->ra_win >= RA_FIRST ? MIN(fp->ra_win * 2, (size_t)RA_MAX) : RA_FIRST;
+    size_t n = 1;
+    while (n < win && pg + n < end && !(pg + n < fp->nframes && fp->frames[pg + n]))
+        n++;
+    fp->ra_win = win;
+    fp->ra_next = pg + n;
+    return n;
+}
+
 /* The frame of page pg (below the size unless any_pg), read from the backing on a
- * miss: the lock is dropped for the read and retaken, and a fill that raced with a
- * frame leaving (truncate, reclaim) or with another fill starts over. Caller holds
- * the lock. 0, -EIO (past the end; the disk's errors), -ENOMEM. */
+ * miss together with the readahead window after it (ra_window): the lock is
+ * dropped for the read and retaken, and a fill that raced with a frame leaving
+ * (truncate, reclaim) starts over; pages another fill got first keep theirs.
+ * Caller holds the lock. 0, -EIO (past the end; the disk's errors), -ENOMEM. */
 static int fill_locked(struct filepages *fp, size_t pg, bool any_pg, paddr_t *out)
 {
     for (;;) {
@@ -251,33 +278,53 @@ static int fill_locked(struct filepages *fp, size_t pg, bool any_pg, paddr_t *ou
             *out = pa;
             return 0;
         }
-        if (!fp->backing) {
-            *out = frame_at(fp, pg, true);
+        /* A memory store, or a page wholly past the end of a disk file (a write
+         * about to extend it): nothing to read, zeros. */
+        if (!fp->backing || (pg >= pages_for(fp->size) &&
+                             pmm_free_count() >= pmm_total_count() / LOW_FREE_DIVISOR)) {
+            if ((*out = frame_at(fp, pg, true)) != 0 && fp->backing) {
+                fp->flags[pg] = 0;
+                __atomic_add_fetch(&cached_pages, 1, __ATOMIC_RELAXED);
+            }
             return *out ? 0 : -ENOMEM;
         }
         const struct filepages_backing *b = fp->backing;
         void *ctx = fp->ctx;
         uint64_t gen = fp->gen;
+        size_t n = ra_window(fp, pg, any_pg);
+        paddr_t one, *frames = n > 1 ? kmalloc(n * sizeof(*frames)) : &one;
+        if (!frames) {
+            frames = &one;
+            n = 1;
+        }
         fp->users++;
         mutex_unlock(&fp->lock);
         /* Keep some frames free for allocations that cannot reclaim (interrupt
          * handlers, the heap under its spinlock): the cache gives back first. */
         if (pmm_free_count() < pmm_total_count() / LOW_FREE_DIVISOR)
-            filepages_reclaim(RECLAIM_AHEAD);
-        pa = pmm_alloc_page();
-        int err = pa ? b->readpage(ctx, pg, phys_to_virt(pa)) : -ENOMEM;
+            filepages_reclaim(RECLAIM_AHEAD + n);
+        size_t got = 0;
+        while (got < n && (frames[got] = pmm_alloc_page()) != 0)
+            got++;
+        int err = !got ? -ENOMEM
+                  : b->readpages ? b->readpages(ctx, pg, got, frames)
+                                 : b->readpage(ctx, pg, phys_to_virt(frames[0]));
         mutex_lock(&fp->lock);
         fp->users--;
-        if (!err && (err = grow_array(fp, pg + 1)) == 0 && fp->gen == gen &&
-            !fp->frames[pg] && fp->backing == b) {
-            fp->frames[pg] = pa;
-            fp->flags[pg] = 0;
-            __atomic_add_fetch(&cached_pages, 1, __ATOMIC_RELAXED);
-            *out = pa;
-            return 0;
+        if (!err)
+            err = grow_array(fp, pg + got);
+        bool keep = !err && fp->gen == gen && fp->backing == b;
+        for (size_t i = 0; i < got; i++) {
+            if (keep && !fp->frames[pg + i]) {
+                fp->frames[pg + i] = frames[i];
+                fp->flags[pg + i] = 0;
+                __atomic_add_fetch(&cached_pages, 1, __ATOMIC_RELAXED);
+            } else {
+                pmm_free_page(frames[i]);
+            }
         }
-        if (pa)
-            pmm_free_page(pa);
+        if (frames != &one)
+            kfree(frames);
         if (err)
             return err;
     }

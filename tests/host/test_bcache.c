@@ -6,6 +6,7 @@
  * eviction, and one whose write fails stays cached and dirty. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <osc/block.h>
 #include <osc/errno.h>
 #include <osc/mm.h>
@@ -20,6 +21,16 @@ void mutex_unlock(struct mutex *m) { (void)m; }
 void *kmalloc(size_t size) { return malloc(size); }
 void *kzalloc(size_t size) { return calloc(1, size); }
 void kfree(void *p) { free(p); }
+/* 4 KiB buffers are frames: host pages seen through a fake direct map. */
+paddr_t pmm_alloc_page(void)
+{
+    void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+    if (!p)
+        return 0;
+    memset(p, 0, PAGE_SIZE);
+    return (paddr_t)((uintptr_t)p - DIRECT_MAP_BASE);
+}
+void pmm_free_page(paddr_t p) { free(phys_to_virt(p)); }
 
 static long reads;
 static uint64_t fail_off = UINT64_MAX;
@@ -51,6 +62,25 @@ ssize_t blk_write(struct blkdev *b, const void *buf, size_t len, uint64_t off)
     writes++;
     last_written = ((const uint8_t *)buf)[0];
     return (ssize_t)len;
+}
+
+/* Multi-page requests (bcache_sync's runs): counted apart, first bytes kept. */
+static long runs, run_pages;
+static uint64_t run_off;
+static uint8_t run_first[8];
+
+int blk_rw_pages(struct blkdev *b, bool write, uint64_t off, size_t npages,
+                 const paddr_t *pages)
+{
+    (void)b;
+    if (!write || off % PAGE_SIZE)
+        return -EIO;
+    runs++;
+    run_pages += (long)npages;
+    run_off = off;
+    for (size_t i = 0; i < npages && i < 8; i++)
+        run_first[i] = *(const uint8_t *)phys_to_virt(pages[i]);
+    return 0;
 }
 
 int blk_flush(struct blkdev *b)
@@ -205,5 +235,54 @@ TEST(drop_clean_frees_clean_unheld_buffers_of_every_device_and_keeps_the_rest)
     bcache_put(held);
     bcache_forget(&disk_a);
     bcache_forget(&disk_b);
+    CHECK_EQ(bcache_bytes(), 0);
+}
+
+TEST(sync_writes_consecutive_dirty_4k_blocks_in_one_request_and_copies_serve_the_page_cache)
+{
+    bcache_init();
+    for (uint64_t blk = 42; blk >= 40; blk--) {         /* dirtied out of order */
+        struct bbuf *b = bcache_get(&disk_a, blk, 4096);
+        b->data[0] = (uint8_t)blk;
+        bcache_dirty(b);
+        bcache_put(b);
+    }
+    struct bbuf *lone = bcache_get(&disk_a, 50, 4096);
+    lone->data[0] = 0x50;
+    bcache_dirty(lone);
+    bcache_put(lone);
+    long w0 = writes, r0 = runs, p0 = run_pages;
+    CHECK_EQ(bcache_sync(&disk_a), 0);
+    CHECK_EQ(runs - r0, 1);                              /* 40-42 together */
+    CHECK_EQ(run_pages - p0, 3);
+    CHECK_EQ(run_off, 40 * 4096);
+    CHECK(run_first[0] == 40 && run_first[1] == 41 && run_first[2] == 42);
+    CHECK(writes - w0 == 1 && last_written == 0x50);    /* 50 alone */
+    uint8_t page[4096];
+    CHECK(bcache_copy_cached(&disk_a, 41, 4096, page) && page[0] == 41);
+    CHECK(!bcache_copy_cached(&disk_a, 43, 4096, page));
+    page[0] = 0x77;                                      /* written past the cache: */
+    bcache_overwrite(&disk_a, 41, 4096, page);           /* its copy goes */
+    CHECK(!bcache_copy_cached(&disk_a, 41, 4096, page));
+    struct bbuf *h = bcache_get(&disk_a, 42, 4096);      /* a held one takes the bytes */
+    bcache_overwrite(&disk_a, 42, 4096, page);
+    CHECK_EQ(h->data[0], 0x77);
+    bcache_put(h);
+    for (uint64_t blk = 60; blk <= 66; blk++)           /* 61, 63-64 clean, 65 absent */
+        if (blk != 65)
+            bcache_put(bcache_get(&disk_a, blk, 4096));
+    uint64_t dirty[] = { 60, 62, 66 };
+    for (size_t i = 0; i < 3; i++) {
+        struct bbuf *b = bcache_get(&disk_a, dirty[i], 4096);
+        b->data[0] = (uint8_t)dirty[i];
+        bcache_dirty(b);
+        bcache_put(b);
+    }
+    w0 = writes, r0 = runs, p0 = run_pages;
+    CHECK_EQ(bcache_sync(&disk_a), 0);
+    CHECK_EQ(runs - r0, 1);                              /* 60-62, 61 taken along */
+    CHECK(run_pages - p0 == 3 && run_off == 60 * 4096 && run_first[2] == 62);
+    CHECK(writes - w0 == 1 && last_written == 66);      /* 65 not cached: 66 alone */
+    bcache_forget(&disk_a);
     CHECK_EQ(bcache_bytes(), 0);
 }

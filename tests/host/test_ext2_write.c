@@ -391,6 +391,30 @@ TEST(a_full_disk_answers_enospc_and_stays_clean)
     w_umount(&f);
 }
 
+TEST(an_appended_block_goes_right_after_the_files_last_one_not_into_an_earlier_gap)
+{
+    struct wfs f;
+    CHECK_EQ(w_mount(&f, "4k.img"), 0);
+    uint32_t gap, x;
+    CHECK_EQ(mk(&f, EXT2_ROOT_INO, "gap", S_IFREG | 0644, &gap), 0);
+    CHECK_EQ(write_pattern(&f, gap, 0, 4 * 4096, 3), 4 * 4096);
+    CHECK_EQ(mk(&f, EXT2_ROOT_INO, "x", S_IFREG | 0644, &x), 0);
+    CHECK_EQ(write_pattern(&f, x, 0, 4096, 4), 4096);
+    CHECK_EQ(rm(&f, EXT2_ROOT_INO, "gap"), 0);          /* 4 free blocks before x's */
+    CHECK_EQ(write_pattern(&f, x, 4096, 2 * 4096, 4), 2 * 4096);
+    struct ext2_inode in;
+    CHECK_EQ(ext2_read_inode(&f.sb, f.groups, &f.io, x, &in), 0);
+    uint32_t p0 = 0, p1 = 0, p2 = 0;
+    CHECK_EQ(ext2_bmap(&f.sb, &f.io, &in, 0, &p0), 0);
+    CHECK_EQ(ext2_bmap(&f.sb, &f.io, &in, 1, &p1), 0);
+    CHECK_EQ(ext2_bmap(&f.sb, &f.io, &in, 2, &p2), 0);
+    CHECK(p0 != 0 && p1 == p0 + 1 && p2 == p0 + 2);
+    CHECK(check_pattern(&f, x, 0, 3 * 4096, 4, false));
+    CHECK_EQ(fsck(&f, "goal"), 0);
+    CHECK_EQ(f.held, 0);
+    w_umount(&f);
+}
+
 TEST(writes_past_the_largest_file_size_answer_efbig)
 {
     struct wfs f;

@@ -23,12 +23,13 @@ read-write mount is EINVAL with Linux's log line. Last, vdb is mounted again, on
 file written and sync(1)ed, one written with dd conv=fsync, and the guest ends
 with the mount still up (QEMU is killed): both files must be on the image and
 e2fsck -fn clean.
-Also: user/tests/readdir_pos.c on both rw mounts (a directory emptied while
+Also: user/tests/readdir_pos.c and pagecache_runs.c (holes, tails and readahead
+read back from the disk after drop_caches) on both rw mounts (a directory emptied while
 listed, telldir/seekdir after deletions), and MS_REMOUNT on vdb (user/tests/
 remount.c, busybox mount -o remount,ro and remount,rw) before it is filled.
 
 usage: ext2_write.py   tests: ext2w_user_tests, ext2w_readdir_positions, ext2w_remount,
-                        ext2w_mmap_page_cache, ext2w_mount_rw_logs,
+                        ext2w_mmap_page_cache, ext2w_pagecache_runs, ext2w_mount_rw_logs,
                         ext2w_fsck_clean_1k, ext2w_fsck_clean_4k, ext2w_contents_1k,
                         ext2w_contents_4k, ext2w_busy_umount, ext2w_ro_mount_untouched,
                         ext2w_enospc_clean, ext2w_lying_bitmap_euclean,
@@ -92,6 +93,9 @@ def workload(mnt, prog):
         "OSC_FS_DIR=%s /usr/tests/readdir_pos.%s | grep -v '^START\\|^PASS'"
         % (mnt, prog.split(".")[-1]),
         "OSC_FS_DIR=%s OSC_MMAP_KEEP=mmap-kept /usr/tests/mmap_ext2.%s | grep -v '^START\\|^PASS'"
+        % (mnt, prog.split(".")[1]),
+        # Readahead and write-back runs against the disk (user/tests/pagecache_runs.c).
+        "OSC_FS_DIR=%s /usr/tests/pagecache_runs.%s | grep -v '^START\\|^PASS'"
         % (mnt, prog.split(".")[1]),
         "mkdir %s" % w,
         "cp -r /bin /sbin /etc %s/ && echo cp=ok" % w,
@@ -307,6 +311,11 @@ def checks(rep, out, log, tail, img1k, img4k, full, tmp):
               re.search(r"^readdir_pos\.musl: 3 passed, 0 failed$", works, re.M) is not None
               and re.search(r"^readdir_pos\.glibc: 3 passed, 0 failed$", works, re.M) is not None,
               "user/tests/readdir_pos.c on the rw mounts", works[-3000:])
+    rep.check("ext2w_pagecache_runs",
+              re.search(r"^pagecache_runs\.musl: 3 passed, 0 failed$", works, re.M) is not None
+              and re.search(r"^pagecache_runs\.glibc: 3 passed, 0 failed$", works, re.M) is not None,
+              "user/tests/pagecache_runs.c on the rw mounts (1 KiB and 4 KiB blocks)",
+              works[-3000:])
     rem = section(out, "remount")
     rep.check("ext2w_remount",
               re.search(r"^remount\.musl: 4 passed, 0 failed$", rem, re.M) is not None

@@ -40,7 +40,8 @@ int blk_alloc_disk_index(uint32_t major)
 }
 
 /* One transfer of whole sectors [sector, sector+count) of b's disk, data in pages. */
-static int xfer(struct blkdev *b, bool write, uint64_t sector, uint32_t count, paddr_t *pages)
+static int xfer(struct blkdev *b, bool write, uint64_t sector, uint32_t count,
+                const paddr_t *pages)
 {
     struct blkdev *disk = b->disk;
     return disk->ops->rw(disk, write, b->start + sector, count, pages);
@@ -172,6 +173,25 @@ ssize_t blk_read(struct blkdev *b, void *buf, size_t len, uint64_t off)
 ssize_t blk_write(struct blkdev *b, const void *buf, size_t len, uint64_t off)
 {
     return blk_rw(b, true, (uint8_t *)buf, len, off);
+}
+
+int blk_rw_pages(struct blkdev *b, bool write, uint64_t off, size_t npages,
+                 const paddr_t *pages)
+{
+    if (write && (b->ro || b->disk->ro))
+        return -EPERM;
+    uint64_t size = blk_size_bytes(b);
+    if (off % PAGE_SIZE || off > size || npages > (size - off) / PAGE_SIZE)
+        return -EIO;
+    size_t per = b->disk->max_sectors / BLK_PAGE_SECTORS;
+    for (size_t i = 0; i < npages; i += per) {
+        size_t n = MIN(npages - i, per);
+        int err = xfer(b, write, (off >> BLK_SECTOR_SHIFT) + i * BLK_PAGE_SECTORS,
+                       (uint32_t)(n * BLK_PAGE_SECTORS), pages + i);
+        if (err)
+            return err;
+    }
+    return 0;
 }
 
 int blk_flush(struct blkdev *b)

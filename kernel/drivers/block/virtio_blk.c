@@ -41,7 +41,8 @@
 #define VBLK_MSIX_CONFIG    0
 #define VBLK_MSIX_QUEUE     1
 #define VBLK_IRQ_CPU        0       /* where the queue's interrupt goes (boot CPU) */
-#define VBLK_MAX_SEGS       16      /* data descriptors a request uses at most */
+#define VBLK_MAX_SEGS       64      /* data descriptors a request uses at most (256 KiB:
+                                     * the page cache's readahead and write-back runs) */
 #define VBLK_TIMEOUT_S      30      /* Linux's block request timeout */
 #define VBLK_WATCH_NS       500000000ull    /* the watchdog's look while busy */
 #define NS_PER_S            1000000000ull
@@ -57,6 +58,7 @@ struct vblk_req {
     bool done;
     uint64_t deadline;              /* time_ns() past which the device is dead */
     struct vblk_req *next, *prev;   /* on vblk.inflight, under wq.lock */
+    struct virtq_buf bufs[VBLK_MAX_SEGS + 2];   /* here, not on the kernel stack */
 };
 
 struct vblk {
@@ -191,7 +193,7 @@ static int vblk_rw(struct blkdev *disk, bool write, uint64_t sector, uint32_t co
         return -ENOMEM;
     r->hdr.type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
     r->hdr.sector = sector;
-    struct virtq_buf bufs[VBLK_MAX_SEGS + 2];
+    struct virtq_buf *bufs = r->bufs;
     unsigned n = 0;
     bufs[n++] = (struct virtq_buf){ virt_to_phys(&r->hdr), sizeof(r->hdr), false };
     size_t bytes = (size_t)count * BLK_SECTOR_SIZE;

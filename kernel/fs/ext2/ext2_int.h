@@ -28,6 +28,10 @@ struct ext2_fs {
     int logged;                         /* corruption lines so far (atomic) */
     bool rw;                            /* mounted read-write */
     bool dirty;                         /* a block was changed since the last sync */
+    bool unflushed;                     /* file data written past the buffer cache since
+                                         * the disk's cache was last flushed */
+    uint32_t sb_last[3];                /* free blocks, inodes, ro_compat last put in the
+                                         * superblock (fsync writes it when they moved) */
     uint16_t mount_state;               /* s_state found at mount, restored at umount */
     char source[24];                    /* "/dev/vda" */
 };

@@ -2,9 +2,12 @@
  * (<osc/filepages.h>), shared by read/write and mmap. A miss reads the page's
  * blocks through the buffer cache; write() copies into the pages (blocks are
  * allocated then, so ENOSPC comes from write) and marks them dirty; write-back
- * copies dirty pages into their blocks' buffers (the buffer cache stays the one
- * path to the disk, so its copy of a data block is never older than the disk's)
- * and is run by sync, syncfs, the flusher, fsync and msync. */
+ * (sync, syncfs, the flusher, fsync and msync) writes runs of dirty pages whose
+ * blocks are consecutive on the disk straight from the frames, one request each.
+ * With 4 KiB blocks a miss reads a run the same way, readahead included; the
+ * buffer cache is asked first (its dirty copy of a block is newer than the
+ * disk's) and told before a direct write (its copy is dropped). Other block sizes
+ * and a file's partial last page go through the buffer cache. */
 
 #define LOG_TAG "ext2"
 #include <osc/errno.h>
@@ -18,9 +21,11 @@
 #include "ext2_int.h"
 
 static int readpage(void *ctx, uint64_t pg, void *kaddr);
+static int readpages(void *ctx, uint64_t pg, size_t n, const paddr_t *frames);
 static int sync_file(void *ctx);
 
-static const struct filepages_backing ext2_backing = { .readpage = readpage, .sync = sync_file };
+static const struct filepages_backing ext2_backing = {
+    .readpage = readpage, .readpages = readpages, .sync = sync_file };
 
 struct filepages *ext2_pages(struct vnode *v)
 {
@@ -74,6 +79,58 @@ static int readpage(void *ctx, uint64_t pg, void *kaddr)
     return ext2_report(fs, &io, err, "read");
 }
 
+#define RUN_MAX 64      /* pages per disk request (256 KiB) */
+
+/* Pages [pg, pg+n) into frames (zeroed), blocks of a page's size only: each run of
+ * pages whose blocks follow each other on the disk in one request straight into
+ * the frames. A block the buffer cache has is copied from there (a dirty one is
+ * newer than the disk); holes and the bytes past the end of file stay zero. Under
+ * `ext2`, so no block changes between that look and the read. */
+static int readpages(void *ctx, uint64_t pg, size_t n, const paddr_t *frames)
+{
+    struct ext2_vnode *e = ctx;
+    struct ext2_fs *fs = fs_of(&e->v);
+    if (fs->sb.block_size != PAGE_SIZE) {
+        int err = 0;
+        for (size_t i = 0; i < n && !err; i++)
+            err = readpage(ctx, pg + i, phys_to_virt(frames[i]));
+        return err;
+    }
+    struct ext2_io io = ext2_io_for(fs);
+    int err = 0;
+    mutex_lock(&fs->lock);
+    uint64_t size = e->di.size;
+    uint64_t npg = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    size_t end = pg < npg ? (size_t)MIN((uint64_t)n, npg - pg) : 0;
+    size_t rs = 0, rn = 0;              /* the run being gathered: frames[rs, rs+rn) */
+    uint32_t rphys = 0;
+    for (size_t i = 0; i <= end && !err; i++) {
+        uint32_t phys = 0;
+        if (i < end && (err = ext2_bmap(&fs->sb, &io, &e->di, pg + i, &phys)) != 0)
+            break;
+        bool cached = phys && bcache_copy_cached(fs->dev, phys, PAGE_SIZE,
+                                                 phys_to_virt(frames[i]));
+        if (rn && phys && !cached && phys == rphys + rn && rn < RUN_MAX) {
+            rn++;
+            continue;
+        }
+        if (rn)
+            err = blk_rw_pages(fs->dev, false, (uint64_t)rphys * PAGE_SIZE, rn, frames + rs);
+        rn = 0;
+        if (phys && !cached) {
+            rs = i;
+            rn = 1;
+            rphys = phys;
+        }
+    }
+    if (!err && size < (pg + end) * PAGE_SIZE) {    /* the last page: its tail past EOF */
+        size_t in = (size_t)(size % PAGE_SIZE);
+        memset((uint8_t *)phys_to_virt(frames[end - 1]) + in, 0, PAGE_SIZE - in);
+    }
+    mutex_unlock(&fs->lock);
+    return ext2_report(fs, &io, err, "read");
+}
+
 static bool all_zero(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -116,6 +173,43 @@ static int write_page_locked(struct ext2_vol *vol, struct ext2_vnode *e, uint64_
     return 0;
 }
 
+/* Whole dirty pages whose blocks follow each other on the disk, gathered for one
+ * request: pages [pg, pg+n) on blocks [phys, phys+n), frames in pa. */
+struct wb_run {
+    uint64_t pg;
+    uint32_t phys;
+    size_t n;
+    paddr_t pa[RUN_MAX];
+};
+
+/* Page pg (of a file of size bytes) can go straight from its frame to the disk:
+ * 4 KiB blocks, the page wholly below the end of file (the last page's tail must
+ * reach the disk as zeros: write_page_locked), its block allocated; *phys then. */
+static bool direct_ok(struct ext2_vol *vol, struct ext2_vnode *e, uint64_t pg, uint64_t size,
+                      uint32_t *phys)
+{
+    return vol->sb->block_size == PAGE_SIZE && (pg + 1) * PAGE_SIZE <= size &&
+           ext2_bmap(vol->sb, vol->io, &e->di, pg, phys) == 0 && *phys &&
+           !ext2_block_is_meta(vol->sb, vol->groups, *phys);
+}
+
+/* Writes the run in one request (the buffer cache's copies of its blocks dropped
+ * first: their older bytes must not reach the disk after), then settles its pages
+ * (a failed one dirty again). Caller holds `ext2`. 0 or the error. */
+static int flush_run(struct ext2_fs *fs, struct filepages *pc, struct wb_run *run)
+{
+    if (!run->n)
+        return 0;
+    for (size_t k = 0; k < run->n; k++)
+        bcache_overwrite(fs->dev, run->phys + k, PAGE_SIZE, phys_to_virt(run->pa[k]));
+    int err = blk_rw_pages(fs->dev, true, (uint64_t)run->phys * PAGE_SIZE, run->n, run->pa);
+    for (size_t k = 0; k < run->n; k++)
+        filepages_wb_done(pc, run->pg + k, run->pa[k], err);
+    fs->unflushed = true;               /* the next sync flushes the disk's cache */
+    run->n = 0;
+    return err;
+}
+
 int ext2_writeback_locked(struct ext2_fs *fs, struct ext2_vnode *e)
 {
     struct filepages *pc = __atomic_load_n(&e->pc, __ATOMIC_ACQUIRE);
@@ -123,21 +217,38 @@ int ext2_writeback_locked(struct ext2_fs *fs, struct ext2_vnode *e)
         return 0;
     struct ext2_io io = ext2_io_for(fs);
     struct ext2_vol vol = { &fs->sb, fs->groups, &io };
-    int err = 0;
+    struct wb_run *run = kmalloc(sizeof(*run));     /* NULL: page by page */
+    int err = 0, r;
     uint64_t pg = 0, size;
     paddr_t pa;
-    uint32_t blocks = e->di.blocks512;
+    uint32_t blocks = e->di.blocks512, phys;
+    if (run)
+        run->n = 0;
     while (filepages_wb_next(pc, &pg, &pa, &size) == 0) {
-        int r = write_page_locked(&vol, e, pg, pa);
-        filepages_wb_done(pc, pg, pa, r);
-        if (r && !err)
-            err = r;
+        if (run && direct_ok(&vol, e, pg, size, &phys)) {
+            if (run->n && (pg != run->pg + run->n || phys != run->phys + run->n ||
+                           run->n == RUN_MAX) && (r = flush_run(fs, pc, run)) && !err)
+                err = r;
+            if (!run->n) {
+                run->pg = pg;
+                run->phys = phys;
+            }
+            run->pa[run->n++] = pa;
+        } else {
+            r = write_page_locked(&vol, e, pg, pa);
+            filepages_wb_done(pc, pg, pa, r);
+            if (r && !err)
+                err = r;
+        }
         pg++;
     }
+    if (run && (r = flush_run(fs, pc, run)) && !err)
+        err = r;
+    kfree(run);
     if (e->di.blocks512 != blocks) {    /* holes filled: the inode changed */
         ext2_di_from_vnode(e);
         e->v.disk_blocks = e->di.blocks512;
-        int r = ext2_write_inode(&vol, &e->di);
+        r = ext2_write_inode(&vol, &e->di);
         err = err ? err : r;
     }
     return ext2_report(fs, &io, err, "write-back");
@@ -204,15 +315,15 @@ static int prepare_write(struct vnode *v, struct filepages *pc, uint64_t pos, si
         ext2_truncate(&vol, &e->di, e->di.size);
     else
         err = 0;
-    ext2_di_from_vnode(e);
+    /* The inode reaches its slot at the next sync (every changed cached inode is
+     * written then), not once per page. */
     e->v.disk_blocks = e->di.blocks512;
-    int e2 = ext2_write_inode(&vol, &e->di);
     uint64_t size = e->di.size;
     mutex_unlock(&fs->lock);
-    ext2_report(fs, &io, err ? err : e2, "write");
+    ext2_report(fs, &io, err, "write");
     if (end == pos) {
         page_ref_put(*pa);
-        return err ? err : e2;
+        return err;
     }
     *chunk = (size_t)(end - pos);
     if (size > filepages_size(pc))

@@ -120,6 +120,17 @@ void ext2_di_from_vnode(struct ext2_vnode *e)
     e->di.ctime = (uint32_t)v->ctime.sec;
 }
 
+static bool super_counts_moved(struct ext2_fs *fs)
+{
+    uint64_t fb = 0, fi = 0;
+    for (uint32_t g = 0; g < fs->sb.groups; g++) {
+        fb += fs->groups[g].free_blocks;
+        fi += fs->groups[g].free_inodes;
+    }
+    return MIN(fb, fs->sb.blocks_count) != fs->sb_last[0] ||
+           MIN(fi, fs->sb.inodes_count) != fs->sb_last[1] || fs->sb.ro_compat != fs->sb_last[2];
+}
+
 /* The data of every cached file (only, when not NULL: one file's), then every
  * changed inode, the superblock and the dirty buffers. Caller holds `ext2`. */
 static int sync_locked(struct ext2_fs *fs, uint16_t state, bool force, struct ext2_vnode *only)
@@ -148,16 +159,27 @@ static int sync_locked(struct ext2_fs *fs, uint16_t state, bool force, struct ex
                 err = r;
         }
     }
-    if (!fs->dirty && !force)
+    if (!fs->dirty && !force) {
+        if (fs->unflushed && !err && (err = blk_flush(fs->dev)) == 0)
+            fs->unflushed = false;
         return err;
-    int r = ext2_write_super(&vol, state, (uint32_t)(time_realtime_ns() / 1000000000));
+    }
+    /* fsync writes the superblock only when its counts moved (e2fsck wants them
+     * right after a crash); sync and umount always (state, write time). */
+    int r = 0;
+    if (!only || super_counts_moved(fs)) {
+        r = ext2_write_super(&vol, state, (uint32_t)(time_realtime_ns() / 1000000000));
+        fs->sb_last[0] = fs->sb.free_blocks;
+        fs->sb_last[1] = fs->sb.free_inodes;
+        fs->sb_last[2] = fs->sb.ro_compat;
+    }
     if (r && !err)
         err = r;
     r = bcache_sync(fs->dev);
     if (r && !err)
         err = r;
     if (!err)
-        fs->dirty = false;
+        fs->dirty = fs->unflushed = false;
     if (err)
         ext2_report(fs, &io, err, "sync");
     return err;

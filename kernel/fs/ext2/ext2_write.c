@@ -66,33 +66,61 @@ static int64_t first_clear(const uint8_t *map, uint32_t from, uint32_t nbits)
     return -1;
 }
 
+/* Takes the first free block of group g at or after bit from: 0 and *out, 1 when
+ * there is none there, or an error. */
+static int take_block(struct ext2_vol *v, uint32_t g, uint32_t from, uint32_t *out)
+{
+    struct ext2_sb *sb = v->sb;
+    uint8_t *map;
+    void *h;
+    int err = getw(v, v->groups[g].block_bitmap, false, &map, &h);
+    if (err)
+        return err;
+    int64_t bit = first_clear(map, from, group_blocks(sb, g));
+    if (bit < 0 && from > 0) {
+        put(v, h);
+        return 1;
+    }
+    uint32_t b = sb->first_data_block + g * sb->blocks_per_group + (uint32_t)bit;
+    if (bit < 0 || ext2_block_is_meta(sb, v->groups, b)) {
+        put(v, h);
+        return ext2_corrupt(v->io, "block bitmap disagrees with the group", g);
+    }
+    map[bit / 8] |= (uint8_t)(1u << (bit % 8));
+    put(v, h);
+    v->groups[g].free_blocks--;
+    if (sb->free_blocks)
+        sb->free_blocks--;
+    *out = b;
+    return write_group(v, g);
+}
+
 int ext2_alloc_block(struct ext2_vol *v, uint32_t goal, uint32_t *out)
 {
     struct ext2_sb *sb = v->sb;
     for (uint32_t i = 0; i < sb->groups; i++) {
         uint32_t g = (goal + i) % sb->groups;
-        if (v->groups[g].free_blocks == 0)
-            continue;
-        uint8_t *map;
-        void *h;
-        int err = getw(v, v->groups[g].block_bitmap, false, &map, &h);
-        if (err)
-            return err;
-        int64_t bit = first_clear(map, 0, group_blocks(sb, g));
-        uint32_t b = sb->first_data_block + g * sb->blocks_per_group + (uint32_t)bit;
-        if (bit < 0 || ext2_block_is_meta(sb, v->groups, b)) {
-            put(v, h);
-            return ext2_corrupt(v->io, "block bitmap disagrees with the group", g);
-        }
-        map[bit / 8] |= (uint8_t)(1u << (bit % 8));
-        put(v, h);
-        v->groups[g].free_blocks--;
-        if (sb->free_blocks)
-            sb->free_blocks--;
-        *out = b;
-        return write_group(v, g);
+        if (v->groups[g].free_blocks)
+            return take_block(v, g, 0, out);
     }
     return -ENOSPC;
+}
+
+/* A block at or after near (a block number; 0: none) in its group when one is
+ * free there, so a file written in order gets consecutive blocks (one disk
+ * request each run); else as ext2_alloc_block from group. */
+static int alloc_block_near(struct ext2_vol *v, uint32_t group, uint32_t near, uint32_t *out)
+{
+    struct ext2_sb *sb = v->sb;
+    if (near >= sb->first_data_block && near < sb->blocks_count) {
+        uint32_t g = (near - sb->first_data_block) / sb->blocks_per_group;
+        if (v->groups[g].free_blocks) {
+            int r = take_block(v, g, (near - sb->first_data_block) % sb->blocks_per_group, out);
+            if (r <= 0)
+                return r;
+        }
+    }
+    return ext2_alloc_block(v, group, out);
 }
 
 int ext2_free_block(struct ext2_vol *v, uint32_t b)
@@ -253,10 +281,12 @@ static bool file_block_ok(const struct ext2_vol *v, uint32_t b)
     return !ext2_block_is_meta(v->sb, v->groups, b);
 }
 
-/* Allocates a block for in (i_blocks counts it); zeroed on disk when zero. */
-static int new_block(struct ext2_vol *v, struct ext2_inode *in, bool zero, uint32_t *out)
+/* Allocates a block for in (i_blocks counts it), at or after near when it can;
+ * zeroed on disk when zero. */
+static int new_block(struct ext2_vol *v, struct ext2_inode *in, bool zero, uint32_t near,
+                     uint32_t *out)
 {
-    int err = ext2_alloc_block(v, inode_group(v, in), out);
+    int err = alloc_block_near(v, inode_group(v, in), near, out);
     if (err)
         return err;
     in->blocks512 += v->sb->block_size / 512;
@@ -280,9 +310,14 @@ int ext2_bmap_alloc(struct ext2_vol *v, struct ext2_inode *in, uint64_t lblock, 
     *fresh = false;
     uint32_t b = in->block[slot];
     int err;
+    /* New blocks go after the previous logical block's (0: no goal). */
+    uint32_t near = 0;
+    if (lblock > 0 && ext2_bmap(v->sb, v->io, in, lblock - 1, &near) == 0 && near)
+        near++;
     if (b == 0) {
-        if ((err = new_block(v, in, depth > 0, &b)))
+        if ((err = new_block(v, in, depth > 0, near, &b)))
             return err;
+        near = near ? b + 1 : 0;
         in->block[slot] = b;
         *fresh = depth == 0;
     } else if (!file_block_ok(v, b)) {
@@ -295,12 +330,13 @@ int ext2_bmap_alloc(struct ext2_vol *v, struct ext2_inode *in, uint64_t lblock, 
             return err;
         uint32_t next = ext2_le32(d + 4 * idx[level]);
         if (next == 0) {
-            if ((err = new_block(v, in, level + 1 < depth, &next))) {
+            if ((err = new_block(v, in, level + 1 < depth, near, &next))) {
                 put(v, h);
                 return err;
             }
             ext2_put32(d + 4 * idx[level], next);
             *fresh = level + 1 == depth;
+            near = near ? next + 1 : 0;
         } else if (!file_block_ok(v, next)) {
             put(v, h);
             return ext2_corrupt(v->io, "block number past the end", next);

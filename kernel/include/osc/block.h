@@ -70,6 +70,12 @@ static inline uint64_t blk_size_bytes(const struct blkdev *b)
 ssize_t blk_read(struct blkdev *b, void *buf, size_t len, uint64_t off);
 ssize_t blk_write(struct blkdev *b, const void *buf, size_t len, uint64_t off);
 int blk_flush(struct blkdev *b);
+/* Whole pages straight between b and page frames, no bounce copy: npages pages from
+ * byte offset off (a multiple of 4096), in as few transfers as max_sectors allows
+ * (the page cache's readahead and write-back). 0, -EIO (also a range past the
+ * end), -EPERM (a read-only device). */
+int blk_rw_pages(struct blkdev *b, bool write, uint64_t off, size_t npages,
+                 const paddr_t *pages);
 
 /* /proc/partitions in Linux's format. */
 void blk_proc_partitions(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
@@ -92,7 +98,12 @@ struct bbuf {
     uint32_t size;
     int refs;                       /* under `bcache` */
     bool dirty;                     /* under `bcache`: newer than the disk */
+    bool loading;                   /* atomic: its disk read is in flight */
+    bool unhashed;                  /* under `bcache`: out of the cache (read failed) */
+    int failed;                     /* its read's error, set before loading clears */
+    struct mutex load;              /* `bbuf_load` (rank 28): held by the reader */
     uint8_t *data;
+    paddr_t pa;                     /* data's frame (size 4096), else 0: kmalloc'ed */
     struct bbuf *hnext;             /* hash chain */
     struct bbuf *lprev, *lnext;     /* LRU list */
 };
@@ -105,6 +116,14 @@ struct bbuf *bcache_get(struct blkdev *dev, uint64_t block, uint32_t size);
  * disk read, already dirty. */
 struct bbuf *bcache_get_new(struct blkdev *dev, uint64_t block, uint32_t size);
 void bcache_dirty(struct bbuf *b);
+/* Copies block block of dev into dst (size bytes) when the cache holds it (a dirty
+ * buffer is newer than the disk): true then, false when the disk has the block's
+ * latest bytes. The page cache's direct reads ask this first. */
+bool bcache_copy_cached(struct blkdev *dev, uint64_t block, uint32_t size, void *dst);
+/* Block block of dev is about to be written to the disk with src's bytes (size)
+ * bypassing the cache: an unheld buffer of it is dropped (its older bytes must not
+ * reach the disk after), a held one gets src's bytes. */
+void bcache_overwrite(struct blkdev *dev, uint64_t block, uint32_t size, const void *src);
 /* Writes every dirty buffer of dev back, then flushes the disk's write cache:
  * 0 or the first error (buffers that failed stay dirty). */
 int bcache_sync(struct blkdev *dev);

@@ -58,6 +58,9 @@ struct filepages_backing {
     /* Fills page pg (PAGE_SIZE bytes at kaddr, zeroed) from the disk, bytes past the
      * end of file as zeros. Called with no store lock held. 0 or -EIO/-ENOMEM. */
     int (*readpage)(void *ctx, uint64_t pg, void *kaddr);
+    /* Optional, used instead when set: fills pages [pg, pg+n) into frames (zeroed),
+     * as readpage each (the page cache's readahead: one disk request per run). */
+    int (*readpages)(void *ctx, uint64_t pg, size_t n, const paddr_t *frames);
     /* msync(MS_SYNC): the file's dirty pages and inode to the disk. No lock held. */
     int (*sync)(void *ctx);
 };
