@@ -415,6 +415,92 @@ TEST(an_appended_block_goes_right_after_the_files_last_one_not_into_an_earlier_g
     w_umount(&f);
 }
 
+/* A file made in directory d, whose in-memory inode (its add_from and name
+ * filter) lives on between calls as the kernel's vnode keeps it. */
+static int mk_kept(struct wfs *f, struct ext2_inode *d, const char *name)
+{
+    uint32_t ino;
+    int err = ext2_alloc_inode(&f->v, d->ino, false, &ino);
+    if (err)
+        return err;
+    struct ext2_inode in = { .ino = ino, .mode = S_IFREG | 0644, .links = 1,
+                             .atime = 1700000000, .mtime = 1700000000, .ctime = 1700000000 };
+    if ((err = ext2_write_inode(&f->v, &in)) ||
+        (err = ext2_dir_add(&f->v, d, name, strlen(name), ino, 1)))
+        return err;
+    return ext2_write_inode(&f->v, d);
+}
+
+static bool kept_has(struct wfs *f, struct ext2_inode *d, const char *name)
+{
+    uint32_t ino = 0;
+    return ext2_dir_lookup(&f->sb, &f->io, d, name, strlen(name), &ino) == 0 && ino != 0;
+}
+
+TEST(a_large_directory_kept_in_memory_answers_lookups_through_its_name_filter)
+{
+    struct wfs f;
+    CHECK_EQ(w_mount(&f, "1k.img"), 0);
+    uint32_t dino;
+    CHECK_EQ(mk(&f, EXT2_ROOT_INO, "big", S_IFDIR | 0755, &dino), 0);
+    struct ext2_inode d;
+    CHECK_EQ(ext2_read_inode(&f.sb, f.groups, &f.io, dino, &d), 0);
+    struct ext2_dirfilter *filter = calloc(1, sizeof(*filter));
+    if (!filter)
+        abort();
+    d.filter = filter;
+    char name[64];
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "entry-%04d-of-a-big-dir", i);
+        CHECK_EQ(mk_kept(&f, &d, name), 0);
+    }
+    CHECK(d.size >= 8 * 1024);                          /* many blocks */
+    CHECK(!filter->complete);
+    CHECK(!kept_has(&f, &d, "not-there"));              /* reads it all: complete */
+    CHECK(filter->complete);
+    int missing = 0, wrong = 0;
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof(name), "entry-%04d-of-a-big-dir", i);
+        missing += !kept_has(&f, &d, name);
+        snprintf(name, sizeof(name), "absent-%04d", i);
+        wrong += kept_has(&f, &d, name);
+    }
+    CHECK_EQ(missing, 0);
+    CHECK_EQ(wrong, 0);
+    /* Removals in early blocks: later adds go back there, and are found. */
+    for (int i = 0; i < 300; i += 3) {
+        snprintf(name, sizeof(name), "entry-%04d-of-a-big-dir", i);
+        uint32_t gone;
+        CHECK_EQ(ext2_dir_remove(&f.v, &d, name, strlen(name), &gone), 0);
+        struct ext2_inode in;
+        CHECK_EQ(ext2_read_inode(&f.sb, f.groups, &f.io, gone, &in), 0);
+        in.links = 0;
+        in.dtime = 1700000001;
+        ext2_write_inode(&f.v, &in);
+        CHECK_EQ(ext2_free_inode(&f.v, gone, false), 0);
+    }
+    uint64_t size_before = d.size;
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof(name), "late-%04d-in-a-gap-of-it", i);
+        CHECK_EQ(mk_kept(&f, &d, name), 0);
+    }
+    CHECK_EQ(d.size, size_before);                      /* the gaps took them */
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof(name), "late-%04d-in-a-gap-of-it", i);
+        CHECK(kept_has(&f, &d, name));
+        snprintf(name, sizeof(name), "entry-%04d-of-a-big-dir", 3 * i);
+        CHECK(!kept_has(&f, &d, name));
+    }
+    /* A fresh read of the directory (no filter) sees the same entries. */
+    CHECK_EQ(lookup(&f, dino, "late-0042-in-a-gap-of-it") != 0, 1);
+    CHECK_EQ(lookup(&f, dino, "entry-0001-of-a-big-dir") != 0, 1);
+    CHECK_EQ(lookup(&f, dino, "entry-0003-of-a-big-dir"), 0);
+    CHECK_EQ(fsck(&f, "filter"), 0);
+    CHECK_EQ(f.held, 0);
+    free(filter);
+    w_umount(&f);
+}
+
 TEST(writes_past_the_largest_file_size_answer_efbig)
 {
     struct wfs f;

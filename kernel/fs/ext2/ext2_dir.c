@@ -112,13 +112,15 @@ static int dir_block(struct ext2_vol *v, const struct ext2_inode *dir, uint64_t 
     return err;
 }
 
-/* Runs op on each block of dir in turn (writable) until it answers other than
- * -ENOENT/-ENOSPC (its "not here"). */
-static int each_block(struct ext2_vol *v, struct ext2_inode *dir, int notfound,
-                      int (*op)(const struct ext2_sb *sb, uint8_t *blk, void *arg), void *arg)
+/* Runs op on each block of dir from block first on (writable) until it answers
+ * other than -ENOENT/-ENOSPC (its "not here"); *at: the block that answered. */
+static int each_block(struct ext2_vol *v, struct ext2_inode *dir, uint64_t first, int notfound,
+                      int (*op)(const struct ext2_sb *sb, uint8_t *blk, void *arg), void *arg,
+                      uint64_t *at)
 {
     uint32_t bs = v->sb->block_size;
-    for (uint64_t lb = 0; lb < dir->size / bs; lb++) {
+    for (uint64_t lb = first; lb < dir->size / bs; lb++) {
+        *at = lb;
         uint32_t phys;
         int err = dir_block(v, dir, lb, &phys);
         if (err)
@@ -168,7 +170,16 @@ int ext2_dir_add(struct ext2_vol *v, struct ext2_inode *dir, const char *name, s
      * way); its index blocks already read as empty records. */
     dir->flags &= ~EXT2_INDEX_FL;
     struct entry_arg a = { name, len, ino, type };
-    int err = each_block(v, dir, -ENOSPC, add_op, &a);
+    /* First fit from the block of the last change on: the blocks before it had
+     * no room then (a removal moves the start back), so a directory filled in
+     * order is not read from its start for every entry. */
+    uint64_t at;
+    int err = each_block(v, dir, dir->add_from, -ENOSPC, add_op, &a, &at);
+    if (!err) {
+        dir->add_from = at;
+        if (dir->filter)
+            ext2_dirfilter_add(dir->filter, name, len);
+    }
     if (err != -ENOSPC)
         return err;
     uint32_t bs = v->sb->block_size, phys;
@@ -184,7 +195,10 @@ int ext2_dir_add(struct ext2_vol *v, struct ext2_inode *dir, const char *name, s
     }
     write_entry(v->sb, data, bs, name, len, ino, type);
     v->io->put(v->io->ctx, h);
+    dir->add_from = dir->size / bs;
     dir->size += bs;
+    if (dir->filter)
+        ext2_dirfilter_add(dir->filter, name, len);
     return 0;
 }
 
@@ -193,9 +207,12 @@ int ext2_dir_remove(struct ext2_vol *v, struct ext2_inode *dir, const char *name
 {
     dir->flags &= ~EXT2_INDEX_FL;
     struct entry_arg a = { name, len, 0, 0 };
-    int err = each_block(v, dir, -ENOENT, remove_op, &a);
-    if (!err)
+    uint64_t at;
+    int err = each_block(v, dir, 0, -ENOENT, remove_op, &a, &at);
+    if (!err) {
         *ino = a.ino;
+        dir->add_from = MIN(dir->add_from, at);
+    }
     return err;
 }
 
@@ -204,7 +221,8 @@ int ext2_dir_retarget(struct ext2_vol *v, struct ext2_inode *dir, const char *na
 {
     dir->flags &= ~EXT2_INDEX_FL;
     struct entry_arg a = { name, len, ino, type };
-    return each_block(v, dir, -ENOENT, retarget_op, &a);
+    uint64_t at;
+    return each_block(v, dir, 0, -ENOENT, retarget_op, &a, &at);
 }
 
 int ext2_dir_is_empty(struct ext2_vol *v, const struct ext2_inode *dir)

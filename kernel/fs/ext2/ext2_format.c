@@ -303,3 +303,31 @@ uint32_t ext2_ft_to_mode(uint8_t type)
                                        S_IFSOCK, S_IFLNK };
     return type < 8 ? modes[type] : 0;
 }
+
+/* FNV-1a, folded to three bit numbers of the filter. */
+static void filter_bits(const char *name, size_t len, uint32_t out[3])
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 0x100000001b3ull;
+    for (int i = 0; i < 3; i++)
+        out[i] = (uint32_t)(h >> (21 * i)) % EXT2_DIRFILTER_BITS;
+}
+
+void ext2_dirfilter_add(struct ext2_dirfilter *f, const char *name, size_t len)
+{
+    uint32_t b[3];
+    filter_bits(name, len, b);
+    for (int i = 0; i < 3; i++)
+        f->bits[b[i] / 64] |= 1ull << (b[i] % 64);
+}
+
+bool ext2_dirfilter_maybe(const struct ext2_dirfilter *f, const char *name, size_t len)
+{
+    uint32_t b[3];
+    filter_bits(name, len, b);
+    for (int i = 0; i < 3; i++)
+        if (!(f->bits[b[i] / 64] >> (b[i] % 64) & 1))
+            return false;
+    return true;
+}

@@ -84,7 +84,25 @@ struct ext2_inode {
     uint32_t file_acl;
     uint32_t block[EXT2_N_BLOCKS];
     uint32_t rdev;                      /* device nodes: VFS_MKDEV */
+    /* Directories, in memory only (never on disk): the block an entry was last
+     * added to or removed from, where the next add starts looking for room, and
+     * the name filter, when the directory has one (ext2_vfs.c owns it). */
+    uint64_t add_from;
+    struct ext2_dirfilter *filter;
 };
+
+/* A directory's name filter: a Bloom filter over every live entry's name, so the
+ * lookup of a name that is not there (each create asks) skips the scan of a large
+ * directory. complete: every entry is in it (a lookup's scan of the whole
+ * directory put them there); names are only ever added, so a removed name is a
+ * false "maybe", never a false "no". */
+#define EXT2_DIRFILTER_BITS 8192
+struct ext2_dirfilter {
+    bool complete;
+    uint64_t bits[EXT2_DIRFILTER_BITS / 64];
+};
+void ext2_dirfilter_add(struct ext2_dirfilter *f, const char *name, size_t len);
+bool ext2_dirfilter_maybe(const struct ext2_dirfilter *f, const char *name, size_t len);
 
 /* A directory entry, with its name copied out of the block. */
 struct ext2_dirent {

@@ -161,6 +161,9 @@ int ext2_dir_lookup(const struct ext2_sb *sb, struct ext2_io *io, const struct e
                     const char *name, size_t len, uint32_t *ino)
 {
     uint32_t bs = sb->block_size;
+    struct ext2_dirfilter *f = dir->filter;
+    if (f && f->complete && !ext2_dirfilter_maybe(f, name, len))
+        return -ENOENT;
     for (uint64_t lblock = 0; lblock < dir->size / bs; lblock++) {
         const uint8_t *data;
         void *h;
@@ -181,9 +184,13 @@ int ext2_dir_lookup(const struct ext2_sb *sb, struct ext2_io *io, const struct e
                 *ino = d.ino;
                 return 0;
             }
+            if (d.ino && f)
+                ext2_dirfilter_add(f, d.name, d.name_len);
         }
         io->put(io->ctx, h);
     }
+    if (f)
+        f->complete = true;             /* the whole directory went in */
     return -ENOENT;
 }
 

@@ -263,8 +263,14 @@ static struct vnode *ext2_lookup(struct vnode *dir, const char *name, size_t len
     struct ext2_fs *fs = fs_of(dir);
     struct ext2_io io = ext2_io_for(fs);
     mutex_lock(&fs->lock);
+    struct ext2_inode *di = &ev_of(dir)->di;
+    /* A directory of more than a couple of blocks gets a name filter (1 KiB),
+     * made complete by the first lookup that reads it all; without memory it
+     * just goes on scanning. */
+    if (!di->filter && di->size >= 2ull * fs->sb.block_size)
+        di->filter = kzalloc(sizeof(*di->filter));
     uint32_t ino;
-    int err = ext2_dir_lookup(&fs->sb, &io, &ev_of(dir)->di, name, len, &ino);
+    int err = ext2_dir_lookup(&fs->sb, &io, di, name, len, &ino);
     struct vnode *v = NULL;
     if (err == 0)
         err = check_loop(&io, dir, ino, 0);
@@ -391,6 +397,7 @@ static void free_fs(struct ext2_fs *fs)
             filepages_put(e->pc);
             kfree(e->link);
             kfree(e->dname);
+            kfree(e->di.filter);
             kfree(e);
         }
     }
