@@ -24,6 +24,26 @@ uint64_t sock_ino_alloc(void)
     return __atomic_fetch_add(&sock_ino_next, 1, __ATOMIC_RELAXED);
 }
 
+struct file *sock_file_alloc(const struct file_ops *ops, bool nonblock)
+{
+    struct file *f = file_alloc(NULL, ops, O_RDWR | (nonblock ? O_NONBLOCK : 0));
+    char *name = kzalloc(SOCK_NAME_MAX);
+    if (!f || !name) {
+        kfree(name);
+        if (f)
+            f->ops = NULL;              /* nothing of the family's to release */
+        file_put(f);
+        return NULL;
+    }
+    f->path = name;
+    return f;
+}
+
+void sock_file_name(struct file *f, uint64_t ino)
+{
+    ksnprintf(f->path, SOCK_NAME_MAX, "socket:[%lu]", (unsigned long)ino);
+}
+
 static long install(struct file *f, bool cloexec)
 {
     struct process *p = proc_current();

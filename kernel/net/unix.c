@@ -79,17 +79,7 @@ static struct unix_sock *sock_new(int type)
 /* A file for s (which it then owns), named socket:[ino] in /proc/<pid>/fd. */
 static struct file *file_for(bool nonblock)
 {
-    struct file *f = file_alloc(NULL, &unix_ops, O_RDWR | (nonblock ? O_NONBLOCK : 0));
-    char *name = kmalloc(32);
-    if (!f || !name) {
-        kfree(name);
-        if (f)
-            f->ops = NULL;
-        file_put(f);
-        return NULL;
-    }
-    f->path = name;
-    return f;
+    return sock_file_alloc(&unix_ops, nonblock);
 }
 
 static void file_bind(struct file *f, struct unix_sock *s)
@@ -97,7 +87,7 @@ static void file_bind(struct file *f, struct unix_sock *s)
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
     s->ino = sock_ino_alloc();
     spin_unlock_irqrestore(&unix_wq.lock, fl);
-    ksnprintf(f->path, 32, "socket:[%lu]", (unsigned long)s->ino);
+    sock_file_name(f, s->ino);
     s->file = f;
     f->priv = s;
 }

@@ -93,6 +93,13 @@ int unix_create(int type, bool nonblock, struct file **out);
 /* socket.c: the next socket inode number (socket:[N] in /proc/<pid>/fd, the inode
  * column of /proc/net/tcp), one series for every family, as Linux's sockfs. */
 uint64_t sock_ino_alloc(void);
+/* A socket's file with ops, its name buffer (SOCK_NAME_MAX bytes, empty) in
+ * f->path: NULL when out of memory. sock_file_name writes "socket:[ino]" there,
+ * what /proc/<pid>/fd shows. */
+#define SOCK_NAME_MAX 32
+struct file_ops;
+struct file *sock_file_alloc(const struct file_ops *ops, bool nonblock);
+void sock_file_name(struct file *f, uint64_t ino);
 int unix_pair(int type, bool nonblock, struct file **a, struct file **b);
 struct unix_sock *unix_of(struct file *f);      /* NULL: not an AF_UNIX socket */
 int unix_bind(struct unix_sock *s, const struct sock_addr *addr);

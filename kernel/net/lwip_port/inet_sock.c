@@ -137,17 +137,10 @@ struct inet_sock *inet_sock_of_conn(struct netconn *conn)
 
 static int file_for(struct inet_sock *s, bool nonblock, struct file **out)
 {
-    struct file *f = file_alloc(NULL, &inet_ops, O_RDWR | (nonblock ? O_NONBLOCK : 0));
-    char *name = kmalloc(32);
-    if (!f || !name) {
-        kfree(name);
-        if (f)
-            f->ops = NULL;
-        file_put(f);
+    struct file *f = sock_file_alloc(&inet_ops, nonblock);
+    if (!f)
         return -ENOMEM;
-    }
-    ksnprintf(name, 32, "socket:[%lu]", (unsigned long)s->ino);
-    f->path = name;                     /* what /proc/<pid>/fd/N shows */
+    sock_file_name(f, s->ino);
     f->priv = s;
     *out = f;
     return 0;
