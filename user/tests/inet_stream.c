@@ -100,3 +100,32 @@ TEST(tcp_read_in_small_pieces_keeps_the_order_across_segments)
     close(c);
     close(a);
 }
+
+/* MSG_PEEK, as Linux's: a peek sees everything queued across segments (programs
+ * peek for a whole header that came in pieces), and leaves all of it for the
+ * read after. */
+TEST(tcp_peek_sees_every_segment_that_has_arrived_and_leaves_them)
+{
+    int c, a, one = 1;
+    REQUIRE(tcp_pair(&c, &a) == 0);
+    CHECK_EQ(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+    static unsigned char out[NSMALL * SMALL], in[2 * NSMALL * SMALL];
+    for (size_t i = 0; i < sizeof(out); i++)
+        out[i] = (unsigned char)(i * 11 + i / 253);
+    for (size_t at = 0; at < sizeof(out); at += SMALL)
+        CHECK_EQ(write(c, out + at, SMALL), SMALL);
+    CHECK_EQ(wait_readable_bytes(a, (int)sizeof(out)), (int)sizeof(out));
+    CHECK_EQ(recv(a, in, 10, MSG_PEEK), 10);            /* the first bytes, twice */
+    CHECK(memcmp(in, out, 10) == 0);
+    memset(in, 0, sizeof(in));
+    CHECK_EQ(recv(a, in, sizeof(in), MSG_PEEK), (ssize_t)sizeof(out));
+    CHECK(memcmp(in, out, sizeof(out)) == 0);
+    CHECK_EQ(read(a, in, 1500), 1500);                  /* part of a segment taken */
+    CHECK(memcmp(in, out, 1500) == 0);
+    CHECK_EQ(recv(a, in, sizeof(in), MSG_PEEK), (ssize_t)sizeof(out) - 1500);
+    CHECK(memcmp(in, out + 1500, sizeof(out) - 1500) == 0);
+    CHECK_EQ(read(a, in, sizeof(in)), (ssize_t)sizeof(out) - 1500);
+    CHECK(memcmp(in, out + 1500, sizeof(out) - 1500) == 0);
+    close(c);
+    close(a);
+}

@@ -34,6 +34,8 @@ struct sockaddr_in_k {
     uint8_t zero[8];
 };
 
+#define INET_RX_AHEAD   16          /* chains a peek looks ahead at most */
+
 struct inet_sock {
     struct netconn *conn;
     /* poll/select/epoll hook here: woken by this socket's events only (its
@@ -49,6 +51,13 @@ struct inet_sock {
     struct mutex rx_lock;
     struct pbuf *rx;
     u16_t rx_off;
+    /* MSG_PEEK's look-ahead: chains taken from the mailbox to be seen after
+     * s->rx, in order, not yet read (rx_ahead_bytes in all), then the error or
+     * end a peek met behind them (rx_ahead_err, reported once they are read). */
+    struct pbuf *rx_ahead[INET_RX_AHEAD];
+    u8_t rx_ahead_n;
+    uint32_t rx_ahead_bytes;
+    int rx_ahead_err;
     struct netbuf *dgram;           /* UDP: taken by MSG_PEEK or FIONREAD, not yet read */
     uint32_t dgram_len;             /* its length, for /proc/net/udp (atomic) */
     bool eof, rd_shut;
@@ -119,3 +128,8 @@ bool inet_cond_now(struct inet_sock *s, bool (*cond)(struct inet_sock *));
  * none) passes (-EAGAIN). */
 int inet_wait_for(struct inet_sock *s, bool (*cond)(struct inet_sock *), uint64_t deadline);
 uint64_t inet_deadline_of(const uint64_t *timeo);      /* now + *timeo, 0: none */
+
+/* inet_tcp_recv.c, under s->rx_lock: one receive of up to n bytes (MSG_PEEK
+ * honoured): a count, 0 at the stream's end, -EAGAIN when nothing is there yet,
+ * or the error to report. */
+ssize_t inet_tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags);

@@ -205,7 +205,7 @@ long inet_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
     } else {
         mutex_lock(&s->rx_lock);
         if (s->type == SOCK_STREAM) {
-            v = s->rx ? s->rx->tot_len - s->rx_off : 0;
+            v = (s->rx ? s->rx->tot_len - s->rx_off : 0) + (int)s->rx_ahead_bytes;
             v += __atomic_load_n(&s->conn->recv_avail, __ATOMIC_ACQUIRE);
         } else if ((s->dgram || s->conn->pending_err == ERR_OK) &&
                    inet_udp_hold_locked(s) == 0) {

@@ -492,88 +492,6 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
     return r;
 }
 
-/* Takes the next received chain into s->rx without waiting. lwIP is not told
- * (NETCONN_NOAUTORCVD): *taken grows, and the caller reopens the window once for
- * all it took. 0 (a chain, or the stream's end), or -EAGAIN / the error to report. */
-static int tcp_take_locked(struct inet_sock *s, size_t *taken)
-{
-    struct pbuf *pb = NULL;
-    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
-    if (e == ERR_CLSD) {
-        s->eof = true;
-        return 0;
-    }
-    if (e != ERR_OK) {
-        /* After the reset or abort was reported once (lwIP clears it), or once a
-         * closed connection is drained: the end, as Linux reads 0 then. */
-        if ((e == ERR_CONN || e == ERR_WOULDBLOCK) && inet_tcp_gone(s)) {
-            s->eof = true;
-            return 0;
-        }
-        /* lwIP hands a reset both as a mailbox message and as the pending error:
-         * Linux reports it once (the read takes sk_err, SO_ERROR is 0 after), then
-         * reads 0. */
-        if (e == ERR_RST || e == ERR_ABRT) {
-            (void)netconn_err(s->conn);
-            s->eof = true;
-            if (e == ERR_RST && __atomic_load_n(&s->tw_released, __ATOMIC_ACQUIRE))
-                return 0;               /* the FIN, read after the PCB went */
-        }
-        return inet_errno(e);
-    }
-    s->rx = pb;
-    s->rx_off = 0;
-    *taken += pb->tot_len;
-    return 0;
-}
-
-/* One TCP receive under rx_lock: the leftover chain, then every chain already
- * queued, as much as fits (one segment per call made a read per 1460 bytes and
- * a window update per segment). 0 at the end of the stream, -EAGAIN when
- * nothing is there yet. An error met after some data is kept for the next call,
- * as Linux reports the data first. MSG_PEEK looks at one chain only. */
-static ssize_t tcp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags)
-{
-    if (!s->connected)
-        return -ENOTCONN;
-    if (s->rx_err) {
-        int e = s->rx_err;
-        s->rx_err = 0;
-        return e;
-    }
-    bool peek = flags & MSG_PEEK;
-    size_t done = 0, taken = 0;
-    int err = 0;
-    while (done < n) {
-        if (!s->rx) {
-            if (s->eof || s->rd_shut)
-                break;
-            if (done && (peek || lwip_port_mbox_count(s->conn->recvmbox) == 0))
-                break;
-            err = tcp_take_locked(s, &taken);
-            if (err || !s->rx)
-                break;
-        }
-        size_t k = MIN(n - done, (size_t)(s->rx->tot_len - s->rx_off));
-        pbuf_copy_partial(s->rx, (uint8_t *)buf + done, (u16_t)k, s->rx_off);
-        done += k;
-        if (peek)
-            break;
-        s->rx_off = (u16_t)(s->rx_off + k);
-        if (s->rx_off == s->rx->tot_len) {
-            pbuf_free(s->rx);
-            s->rx = NULL;
-        }
-    }
-    if (taken)
-        netconn_tcp_recvd(s->conn, taken);     /* one window update for them all */
-    if (!done)
-        return err;
-    if (err && err != -EAGAIN)
-        s->rx_err = err;
-    return (ssize_t)done;
-}
-
 int inet_udp_hold_locked(struct inet_sock *s)
 {
     if (s->dgram)
@@ -623,7 +541,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
         mutex_lock(&s->rx_lock);
         ssize_t r;
         if (s->type == SOCK_STREAM) {
-            r = tcp_recv_locked(s, buf, n, flags);
+            r = inet_tcp_recv_locked(s, buf, n, flags);
             if (r >= 0 && from)
                 from->len = 0;
         } else {
@@ -735,6 +653,8 @@ static void inet_release(struct file *f)
         return;
     if (s->rx)
         pbuf_free(s->rx);
+    for (u8_t i = 0; i < s->rx_ahead_n; i++)
+        pbuf_free(s->rx_ahead[i]);
     if (s->dgram)
         netbuf_delete(s->dgram);
     /* SO_LINGER with 0 s: Linux resets the connection, unsent data or not. */

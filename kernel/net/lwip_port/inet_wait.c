@@ -26,7 +26,8 @@ bool inet_readable(struct inet_sock *s)
 {
     if (s->listening)
         return lwip_port_mbox_count(s->conn->acceptmbox) > 0;
-    return s->rx || s->dgram || s->eof || s->rd_shut || s->rx_err ||
+    return s->rx || s->rx_ahead_n || s->rx_ahead_err || s->dgram || s->eof || s->rd_shut ||
+           s->rx_err ||
            lwip_port_mbox_count(s->conn->recvmbox) > 0 ||
            (s->type == SOCK_DGRAM && s->conn->pending_err != ERR_OK) ||
            inet_tcp_gone(s);
