@@ -95,18 +95,28 @@ static int body_nic_tx(int n)
 {
     static char buf[CHUNK];
     int s = peer("SINK\n");
-    if (s < 0)
+    if (s < 0) {
+        printf("BENCH_INFO nic_tx: no connection to the peer: %s\n", strerror(errno));
         return -1;
-    for (int i = 0; i < n * (1 << 20) / CHUNK; i++)
-        if (write(s, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
+    }
+    for (int i = 0; i < n * (1 << 20) / CHUNK; i++) {
+        ssize_t w = write(s, buf, sizeof(buf));
+        if (w != (ssize_t)sizeof(buf)) {
+            printf("BENCH_INFO nic_tx: write %d of %d gave %zd: %s\n", i, n * (1 << 20) / CHUNK,
+                   w, w < 0 ? strerror(errno) : "short");
             close(s);
             return -1;
         }
+    }
     shutdown(s, SHUT_WR);
     char ans[64];
     answer(s, ans, sizeof(ans));
     close(s);
-    return strtoll(ans + (strncmp(ans, "OK ", 3) ? 0 : 3), NULL, 10) == (long long)n << 20 ? 0 : -1;
+    if (strtoll(ans + (strncmp(ans, "OK ", 3) ? 0 : 3), NULL, 10) == (long long)n << 20)
+        return 0;
+    printf("BENCH_INFO nic_tx: the peer answered '%s' for %lld bytes\n", ans, (long long)n << 20);
+    errno = EIO;
+    return -1;
 }
 
 static int body_nic_rx(int n)

@@ -129,3 +129,33 @@ TEST(tcp_peek_sees_every_segment_that_has_arrived_and_leaves_them)
     close(c);
     close(a);
 }
+
+/* The exchange a request/response client makes: send, shut the sending side,
+ * read the whole answer. The answer comes with the server's FIN, which puts this
+ * end in TIME-WAIT; it must still be read whole every time (the last bytes were
+ * once taken for the end of the stream when the connection left during a read). */
+TEST(tcp_answer_after_shutdown_write_is_read_whole_every_time)
+{
+    int lost = 0;
+    for (int i = 0; i < 200 && !lost; i++) {
+        int c, a;
+        REQUIRE(tcp_pair(&c, &a) == 0);
+        CHECK_EQ(write(c, "ask", 3), 3);
+        CHECK_EQ(shutdown(c, SHUT_WR), 0);
+        char buf[16];
+        ssize_t r;
+        size_t got = 0;
+        while ((r = read(a, buf, sizeof(buf))) > 0)
+            got += (size_t)r;
+        CHECK_EQ(got, 3);
+        CHECK_EQ(write(a, "OK 3\n", 5), 5);
+        close(a);
+        got = 0;
+        while (got < sizeof(buf) && (r = read(c, buf + got, sizeof(buf) - got)) > 0)
+            got += (size_t)r;
+        if (got != 5 || memcmp(buf, "OK 3\n", 5) != 0)
+            lost = i + 1;
+        close(c);
+    }
+    CHECK_EQ(lost, 0);
+}

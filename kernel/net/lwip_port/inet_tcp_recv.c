@@ -20,6 +20,11 @@ static int tcp_take_mbox_locked(struct inet_sock *s, size_t *taken)
 {
     struct pbuf *pb = NULL;
     err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
+    /* The tcpip thread queues the last data, then lets go of a TIME-WAIT PCB:
+     * gone now may mean it all came after the look at the mailbox, so look
+     * again before calling it the end (else the peer's last bytes were lost). */
+    if (e == ERR_WOULDBLOCK && inet_tcp_gone(s))
+        e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
     if (e == ERR_CLSD) {
         s->eof = true;
         return 0;
