@@ -71,7 +71,8 @@ uint64_t time_ticks(void)
 
 /* Early wake-ups (arch_timer_wake_at) in periodic mode: the timer is loaded with
  * the time to the deadline (EARLY); that interrupt loads what was left of the tick
- * (REST), whose interrupt is the tick and loads the full period again. */
+ * (REST), whose interrupt is the tick and loads the full period again. Each CPU's
+ * slot is touched only by that CPU with interrupts off: no lock. */
 enum { TIMER_PERIODIC, TIMER_EARLY, TIMER_REST };
 static uint8_t timer_mode[MAX_CPUS];
 static uint32_t timer_rest[MAX_CPUS];
