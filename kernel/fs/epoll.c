@@ -34,6 +34,7 @@
 #define EP_MAX_NESTS    4               /* Linux: deeper nesting is -ELOOP */
 #define MAX_WATCHES     65536           /* all sets together; then -ENOSPC */
 #define WAIT_BATCH      1024            /* events one epoll_wait gathers at most */
+#define WAIT_SMALL      8               /* up to this many: gathered on the stack */
 #define NS_PER_MS       1000000ull
 #define NS_PER_SEC      1000000000ull
 #define ANON_INODE_FS_MAGIC 0x09041934u
@@ -510,8 +511,10 @@ static long do_wait(int epfd, uint64_t uevents, int max, uint64_t deadline)
         file_put(f);
         return -EINVAL;
     }
-    struct wait_req req = { f, NULL, MIN(max, WAIT_BATCH) };
-    req.out = kmalloc((size_t)req.max * sizeof(struct epoll_event));
+    struct epoll_event small[WAIT_SMALL];
+    struct wait_req req = { f, small, MIN(max, WAIT_BATCH) };
+    if (req.max > WAIT_SMALL)
+        req.out = kmalloc((size_t)req.max * sizeof(struct epoll_event));
     long r = -ENOMEM;
     if (req.out) {
         struct poll_table pt;
@@ -523,7 +526,8 @@ static long do_wait(int epfd, uint64_t uevents, int max, uint64_t deadline)
         if (r > 0 && copy_to_user((void *)uevents, req.out, (size_t)r * sizeof(*req.out)))
             r = -EFAULT;
     }
-    kfree(req.out);
+    if (req.out != small)
+        kfree(req.out);
     file_put(f);
     return r;
 }

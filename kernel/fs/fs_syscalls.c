@@ -17,6 +17,10 @@
 #include "vfs_internal.h"
 
 #define CHUNK 4096
+/* Transfers up to this size (eventfd counters, small pipe and tty messages) go
+ * through the stack: a CHUNK buffer is a page from the allocator, microseconds
+ * under emulation on every such call. */
+#define SMALL_RW 128
 
 static struct process *cur(void) { return proc_current(); }
 
@@ -106,7 +110,8 @@ static ssize_t do_rw(struct file *f, uint64_t ubuf, size_t n, bool write, bool p
     ssize_t direct = file_rw_user(f, ubuf, n, write, pos, off);
     if (direct != -ENOSYS)
         return direct;
-    char *k = kmalloc(CHUNK);
+    char small[SMALL_RW];
+    char *k = n <= sizeof(small) ? small : kmalloc(CHUNK);
     if (!k)
         return -ENOMEM;
     ssize_t total = 0;
@@ -135,7 +140,8 @@ static ssize_t do_rw(struct file *f, uint64_t ubuf, size_t n, bool write, bool p
         if ((size_t)r < want || (!write && !f->ops->seekable))
             break;
     }
-    kfree(k);
+    if (k != small)
+        kfree(k);
     return total;
 }
 

@@ -25,6 +25,7 @@ void poll_table_init(struct poll_table *pt, bool may_sleep)
 {
     poll_waiter_init(&pt->waiter);
     pt->chunks = NULL;
+    pt->nfirst = 0;
     pt->hooking = may_sleep;
     pt->rehook = false;
     pt->err = 0;
@@ -49,33 +50,53 @@ void poll_hooks_drop_owned(struct poll_hook **owner)
     }
 }
 
-void poll_table_release(struct poll_table *pt)
+static bool any_owned(const struct poll_hook *h, size_t n)
 {
-    bool owned = false;
-    for (struct poll_chunk *c = pt->chunks; c && !owned; c = c->next)
-        for (size_t i = 0; i < c->n && !owned; i++)
-            owned = c->hooks[i].owned;
-    if (owned)
-        epoll_lock();                   /* an item's removal may race us */
-    for (struct poll_chunk *c = pt->chunks; c; c = c->next) {
-        for (size_t i = 0; i < c->n; i++) {
-            struct poll_hook *h = &c->hooks[i];
-            if (h->owned && !h->gone) {
-                owner_unlink(h);
-                poll_waiter_remove(&h->entry);
-            }
+    for (size_t i = 0; i < n; i++)
+        if (h[i].owned)
+            return true;
+    return false;
+}
+
+/* Caller holds `epoll`. */
+static void unhook_owned(struct poll_hook *hooks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct poll_hook *h = &hooks[i];
+        if (h->owned && !h->gone) {
+            owner_unlink(h);
+            poll_waiter_remove(&h->entry);
         }
     }
-    if (owned)
+}
+
+static void unhook_files(struct poll_hook *hooks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!hooks[i].owned) {
+            poll_waiter_remove(&hooks[i].entry);
+            file_put(hooks[i].file);
+        }
+    }
+}
+
+void poll_table_release(struct poll_table *pt)
+{
+    bool owned = any_owned(pt->first, pt->nfirst);
+    for (struct poll_chunk *c = pt->chunks; c && !owned; c = c->next)
+        owned = any_owned(c->hooks, c->n);
+    if (owned) {
+        epoll_lock();                   /* an item's removal may race us */
+        unhook_owned(pt->first, pt->nfirst);
+        for (struct poll_chunk *c = pt->chunks; c; c = c->next)
+            unhook_owned(c->hooks, c->n);
         epoll_unlock();
+    }
+    unhook_files(pt->first, pt->nfirst);
+    pt->nfirst = 0;
     while (pt->chunks) {
         struct poll_chunk *c = pt->chunks;
-        for (size_t i = 0; i < c->n; i++) {
-            if (!c->hooks[i].owned) {
-                poll_waiter_remove(&c->hooks[i].entry);
-                file_put(c->hooks[i].file);
-            }
-        }
+        unhook_files(c->hooks, c->n);
         pt->chunks = c->next;
         kfree(c);
     }
@@ -86,17 +107,22 @@ void poll_table_wait(struct poll_table *pt, struct file *f, struct waitqueue *wq
     if (!pt || !pt->hooking || !wq)
         return;
     struct poll_chunk *c = pt->chunks;
-    if (!c || c->n == CHUNK_HOOKS) {
-        c = kmalloc(sizeof(*c));
-        if (!c) {
-            pt->err = -ENOMEM;
-            return;
+    size_t *used = &pt->nfirst;
+    struct poll_hook *h = &pt->first[pt->nfirst];
+    if (pt->nfirst == POLL_INLINE_HOOKS) {
+        if (!c || c->n == CHUNK_HOOKS) {
+            c = kmalloc(sizeof(*c));
+            if (!c) {
+                pt->err = -ENOMEM;
+                return;
+            }
+            c->n = 0;
+            c->next = pt->chunks;
+            pt->chunks = c;
         }
-        c->n = 0;
-        c->next = pt->chunks;
-        pt->chunks = c;
+        used = &c->n;
+        h = &c->hooks[c->n];
     }
-    struct poll_hook *h = &c->hooks[c->n];
     *h = (struct poll_hook){ .owned = pt->owner != NULL };
     if (h->owned) {
         h->owner_next = *pt->owner;
@@ -109,7 +135,7 @@ void poll_table_wait(struct poll_table *pt, struct file *f, struct waitqueue *wq
     } else {
         return;                         /* closing: its epoll items are going too */
     }
-    c->n++;
+    (*used)++;
     poll_waiter_add(&pt->waiter, &h->entry, wq);
 }
 
@@ -141,6 +167,7 @@ long poll_table_run(struct poll_table *pt, long (*scan)(void *, struct poll_tabl
 {
     if (!deadline)
         pt->hooking = false;
+    bool peek = false;
     for (;;) {
         poll_waiter_arm(&pt->waiter);
         pt->wake_at = UINT64_MAX;
@@ -150,13 +177,23 @@ long poll_table_run(struct poll_table *pt, long (*scan)(void *, struct poll_tabl
             r = pt->err;
         if (r)
             return r;
+        if (peek) {
+            /* Nothing after all: the set may have changed since it was hooked, so
+             * drop the hooks and scan again, hooking what is there now. */
+            peek = false;
+            poll_table_release(pt);
+            pt->hooking = true;
+            continue;
+        }
         if (time_ns() >= deadline)
             return 0;
         if (signal_pending_current())
             return -ERESTARTNOHAND;
         poll_waiter_sleep(&pt->waiter, MIN(deadline, pt->wake_at));
-        pt->hooking = pt->rehook;
-        if (pt->rehook)
-            poll_table_release(pt);
+        /* A set that can change (rehook) is first looked at through the hooks it
+         * has: the usual wake-up finds its event without a drop-and-redo. */
+        peek = pt->rehook;
+        if (peek)
+            pt->hooking = false;
     }
 }

@@ -21,8 +21,14 @@ struct poll_hook {
     bool owned, gone;                   /* gone: its owner removed it already */
 };
 
+/* Hooks a table holds in itself before it allocates: epoll_wait on a small set
+ * (the set's queue and one or two items) and poll of a few fds allocate nothing. */
+#define POLL_INLINE_HOOKS 4
+
 struct poll_table {
     struct poll_waiter waiter;
+    struct poll_hook first[POLL_INLINE_HOOKS];
+    size_t nfirst;              /* of first[] in use */
     struct poll_chunk *chunks;  /* kmalloc'd hooks, made during hooking scans */
     bool hooking;               /* this scan hooks the caller on the files' queues */
     bool rehook;                /* set during a scan: drop and redo the hooks before the
