@@ -353,6 +353,34 @@ void net_stack_init(void)
         net_selftest_start();
 }
 
+/* Linux hands a packet sent over lo to the receiving socket in the sender's own
+ * context (its softirq runs on the way out of the send); so does this: whoever
+ * holds the core lock delivers what it looped back before letting go, so a
+ * loopback round trip is two switches between the two programs, with no trip
+ * through the tcpip thread (it was: sender, tcpip thread, receiver, each way,
+ * and at -smp 2 often a wake-up across CPUs). Delivery may loop back more (an
+ * ACK, an echo reply), on this interface or another: go on until all are
+ * empty. Not reentrant: a callback that dropped and retook the lock would
+ * find the flag set. */
+void lwip_port_loop_deliver(void)
+{
+    static bool delivering;     /* under the core lock */
+    if (delivering)
+        return;
+    delivering = true;
+    for (bool more = true; more;) {
+        more = false;
+        struct netif *nif;
+        NETIF_FOREACH(nif) {
+            if (__atomic_load_n(&nif->loop_first, __ATOMIC_RELAXED)) {
+                netif_poll(nif);
+                more = true;
+            }
+        }
+    }
+    delivering = false;
+}
+
 bool net_stack_ready(void) { return __atomic_load_n(&stack_up, __ATOMIC_ACQUIRE); }
 
 struct osc_netif *net_stack_netif(size_t i) { return i < nifs ? &ifs[i] : NULL; }

@@ -48,6 +48,9 @@ void net_selftest_start(void);
 /* resolv.c: a DHCP lease was bound (tcpip thread); /etc/resolv.conf gets its DNS
  * servers, written by another thread. */
 void net_resolv_lease_bound(void);
+/* Hands every packet queued on an interface's loopback list to the stack (core
+ * lock held; sys_mutex_unlock calls it before the core lock is let go). */
+void lwip_port_loop_deliver(void);
 /* inet_sock.c: ICMP port unreachable to connected UDP sockets (core lock held). */
 void inet_icmp_errors_init(void);
 
