@@ -245,7 +245,7 @@ void sys_mutex_lock(sys_mutex_t *mutex) { mutex_lock(*mutex); }
 void sys_mutex_unlock(sys_mutex_t *mutex)
 {
     if (mutex == &lock_tcpip_core)
-        lwip_port_loop_deliver();       /* what this holder looped back */
+        lwip_port_core_release();       /* loopback packets, held TX frames */
     mutex_unlock(*mutex);
 }
 
