@@ -49,6 +49,8 @@ from common import ROOT, Reporter
 from input import libosc_flags
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
+# user/tests/inet_mcast.c, built by make for both libcs: run here where eth0 is up.
+MCAST_TEST = os.path.join(ROOT, "build", "user", "%s", "tests", "inet_mcast")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
 OUT = os.path.join(ROOT, "build", "netapps")
 SOURCE = os.path.join(ROOT, "tests", "qemu", "resolve.c")
@@ -67,6 +69,7 @@ echo "nslookup: $(nslookup @NAME@ 2>&1 | tr '\n' ' ')"
 echo "ip-addr: $(ip addr 2>/dev/null | tr '\n' ' ')"
 echo "ip-route: $(ip route 2>&1 | tr '\n' ' ')"
 echo "wget-md5: $(wget -q -O - http://@NAME@:@HPORT@/data | md5sum)"
+for libc in musl glibc; do echo "mcast-$libc: $(OSC_MCAST_NIC=1 /bin/inet_mcast.$libc 2>&1 | tail -1)"; done
 mkdir -p /www
 echo "hello from busybox httpd in OSCortex" > /www/index.html
 dd if=/dev/urandom of=/www/big bs=4096 count=4096 2>/dev/null
@@ -268,6 +271,8 @@ def main():
                                  "--add", script + ":/root/netapps.sh",
                                  "--add", bins["musl"] + ":/bin/resolve.musl",
                                  "--add", bins["glibc"] + ":/bin/resolve.glibc",
+                                 "--add", MCAST_TEST % "musl" + ":/bin/inet_mcast.musl",
+                                 "--add", MCAST_TEST % "glibc" + ":/bin/inet_mcast.glibc",
                                  "--", "sh /root/netapps.sh"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out, page, big, same_port = [], None, None, None
@@ -325,6 +330,11 @@ def main():
                   and "host-done:" in out and proc.returncode == 0,
                   "curl of the guest's 16 MiB file: status %s, %s bytes (exit %s)" % (
                       big and big[0], big and len(big[1]), proc.returncode), tail)
+        rep.check("netapps_multicast_through_eth0",
+                  all("mcast-%s: inet_mcast.%s: 3 passed, 0 failed" % (libc, libc) in out
+                      for libc in ("musl", "glibc")),
+                  "user/tests/inet_mcast.c with eth0 up (a group datagram looped back to two "
+                  "sockets, none with the loop off) did not pass for both libcs", tail)
         a = re.search(r"^ip-addr: (.*)$", out, re.M)
         r = re.search(r"^ip-route: (.*)$", out, re.M)
         rep.check("netapps_busybox_ip_addr_and_route",

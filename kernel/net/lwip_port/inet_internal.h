@@ -18,6 +18,19 @@
 #define IP_PMTUDISC_WANT 1          /* Linux's default (net.ipv4.ip_no_pmtu_disc 0) */
 #define IP_PMTUDISC_OMIT 5          /* the largest mode */
 #define SO_PRIORITY     12
+#define IP_MULTICAST_IF    32
+#define IP_MULTICAST_TTL   33
+#define IP_MULTICAST_LOOP  34
+#define IP_ADD_MEMBERSHIP  35
+#define IP_DROP_MEMBERSHIP 36
+#define INET_MCAST_MAX     20       /* Linux's net.ipv4.igmp_max_memberships */
+
+/* A socket's multicast memberships (inet_mcast.c), left at its close. */
+struct inet_mcast {
+    int n;
+    uint32_t group[INET_MCAST_MAX];         /* network order */
+    uint8_t ifindex[INET_MCAST_MAX];
+};
 #define IPPROTO_ICMP_K  1
 #define IP_RECVERR      11
 #define SO_KEEPALIVE    9
@@ -89,6 +102,10 @@ struct inet_sock {
     /* Under the tcpip core lock: */
     bool cork;                      /* TCP_CORK: uncorking pushes what was written */
     int user_mss;                   /* TCP_MAXSEG before the connection (0: none) */
+    struct inet_mcast *mcast;       /* groups joined (NULL: none yet) */
+    int mcast_ttl;                  /* IP_MULTICAST_TTL, 1 at first */
+    bool mcast_noloop;              /* IP_MULTICAST_LOOP 0 */
+    uint32_t mcast_if;              /* IP_MULTICAST_IF's address (0: the route's) */
     /* Under the tcpip core lock: */
     int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
     bool linger_on;                 /* SO_LINGER */
@@ -111,6 +128,14 @@ bool inet_is_netconn_udp(const struct udp_pcb *pcb);
 void inet_wake_owner(struct netconn *conn);
 /* tcp_timewait.c: conn drops its PCB once that is in TIME-WAIT (core lock). */
 void inet_tw_release(struct netconn *conn);
+
+/* inet_mcast.c: the IP_MULTICAST_* and membership options (level IPPROTO_IP);
+ * init at creation (Linux's defaults on the UDP PCB), release at close. */
+bool inet_mcast_opt(int opt);
+int inet_mcast_setsockopt(struct inet_sock *s, int opt, const void *val, uint32_t len);
+int inet_mcast_getsockopt(struct inet_sock *s, int opt, void *val, uint32_t *len);
+void inet_mcast_init(struct inet_sock *s);
+void inet_mcast_release(struct inet_sock *s);
 
 /* procnet.c: Linux's number (TCP_ESTABLISHED 1 ... TCP_CLOSING 11) of lwIP's state. */
 enum tcp_state;

@@ -83,7 +83,9 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
     struct inet_sock *s = p;
     int v;
     bool stream = s->type == SOCK_STREAM && !s->raw;
-    if (level == IPPROTO_TCP && opt == TCP_INFO && stream) {
+    if (level == IPPROTO_IP && inet_mcast_opt(opt)) {
+        return inet_mcast_getsockopt(s, opt, val, len);
+    } else if (level == IPPROTO_TCP && opt == TCP_INFO && stream) {
         return tcp_info(s, val, len);
     } else if (level == IPPROTO_TCP && opt == TCP_MAXSEG && stream) {
         LOCK_TCPIP_CORE();
@@ -196,6 +198,8 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
         }
         return 0;
     }
+    if (level == IPPROTO_IP && inet_mcast_opt(opt))
+        return inet_mcast_setsockopt(s, opt, val, len);     /* some take one byte */
     if (len < sizeof(v))
         return -EINVAL;
     memcpy(&v, val, sizeof(v));

@@ -229,6 +229,7 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
         s->ping = ping;
         if (ping)
             inet_ping_setup(s);
+        inet_mcast_init(s);
     }
     if (raw || ping) {
         netconn_set_recvbufsize(conn, BUF_MAX);
@@ -666,6 +667,7 @@ static void inet_release(struct file *f)
         UNLOCK_TCPIP_CORE();
     }
     own_mbox(s, false);
+    inet_mcast_release(s);
     netconn_delete(s->conn);
     if (s->ping)
         inet_ping_release(s);

@@ -214,7 +214,7 @@ static err_t eth_netif_init(struct netif *nif)
     nif->hwaddr_len = ETH_ALEN;
     memcpy(nif->hwaddr, oif->nd->mac, ETH_ALEN);
     nif->mtu = (u16_t)oif->nd->mtu;
-    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_IGMP;
     nif->output = etharp_output;
     nif->linkoutput = linkoutput;
     netif_set_hostname(nif, "oscortex");

@@ -44,7 +44,12 @@ void lwip_port_assert_core_locked(void);
 #define LWIP_RAW                        1
 #define LWIP_UDP                        1
 #define LWIP_TCP                        1
-#define LWIP_IGMP                       0
+#define LWIP_IGMP                       1
+#define LWIP_MULTICAST_TX_OPTIONS       1
+#define MEMP_NUM_IGMP_GROUP             32
+/* A multicast or broadcast datagram goes to every socket bound to its port
+ * with SO_REUSEADDR, as Linux's do (not only the first). */
+#define SO_REUSE_RXTOALL                1
 #define LWIP_DHCP                       1
 #define DHCP_DOES_ARP_CHECK             0   /* no second of ARP probing before bound */
 #define LWIP_DNS                        1   /* only to keep the DHCP-given servers */
