@@ -90,6 +90,8 @@ struct sock_addr { uint32_t len; struct sockaddr_un_k a; };
 
 /* AF_UNIX (unix.c). Every call returns 0 / a count or a negative Linux errno. */
 int unix_create(int type, bool nonblock, struct file **out);
+/* /proc/net/unix's text, Linux's format (unix_proc.c). */
+void unix_proc_net(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 /* socket.c: the next socket inode number (socket:[N] in /proc/<pid>/fd, the inode
  * column of /proc/net/tcp), one series for every family, as Linux's sockfs. */
 uint64_t sock_ino_alloc(void);
