@@ -4,6 +4,7 @@
  * TCP_QUICKACK and TCP_INFO's state and segment sizes. */
 #define _GNU_SOURCE
 #include "testlib.h"
+#include "inet_loopback.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,22 +17,6 @@
 #ifndef IP_PMTUDISC_WANT
 #define IP_PMTUDISC_WANT 1
 #endif
-
-static int listener(unsigned short *port)
-{
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    if (l < 0)
-        return -1;
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof(a);
-    if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 8) ||
-        getsockname(l, (struct sockaddr *)&a, &len)) {
-        close(l);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return l;
-}
 
 /* A connected pair over 127.0.0.1 (*c the client, *s the accepted end); the
  * listener stays open in *l for the caller to look at. */
@@ -48,18 +33,6 @@ static int tcp_pair(int *l, int *c, int *s)
         return -1;
     *s = accept(*l, NULL, NULL);
     return *s < 0 ? -1 : 0;
-}
-
-static int get_int(int fd, int level, int opt)
-{
-    int v = -12345;
-    socklen_t len = sizeof(v);
-    return getsockopt(fd, level, opt, &v, &len) == 0 && len == sizeof(v) ? v : -12345;
-}
-
-static int set_int(int fd, int level, int opt, int v)
-{
-    return setsockopt(fd, level, opt, &v, sizeof(v));
 }
 
 TEST(ip_tos_is_set_and_read_back_a_stream_keeping_its_ecn_bits)

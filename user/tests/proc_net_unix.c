@@ -51,24 +51,29 @@ static int find(int fd, struct entry *e)
     return found;
 }
 
+/* A name's address: a path with its NUL, or an abstract name after its
+ * leading NUL; the length to pass. */
+static socklen_t unix_addr(struct sockaddr_un *a, const char *name, int abstract)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    strcpy(a->sun_path + (abstract ? 1 : 0), name);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1);
+}
+
 static int listen_on(const char *name, int abstract)
 {
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    strcpy(a.sun_path + (abstract ? 1 : 0), name);
-    /* A path with its NUL, or the abstract name after its leading NUL. */
-    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, len) || listen(s, 4))
-        return -1;
-    return s;
+    struct sockaddr_un a;
+    socklen_t len = unix_addr(&a, name, abstract);
+    return s >= 0 && !bind(s, (struct sockaddr *)&a, len) && !listen(s, 4) ? s : -1;
 }
 
 static int connect_to(const char *name, int abstract)
 {
     int c = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    strcpy(a.sun_path + (abstract ? 1 : 0), name);
-    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1);
+    struct sockaddr_un a;
+    socklen_t len = unix_addr(&a, name, abstract);
     return c >= 0 && connect(c, (struct sockaddr *)&a, len) == 0 ? c : -1;
 }
 
