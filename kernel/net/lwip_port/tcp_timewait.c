@@ -42,13 +42,16 @@ unsigned int lwip_port_tcp_isn(const void *local, unsigned short lport, const vo
         isn_key[0] = arch_random_u64();
         isn_key[1] = arch_random_u64() | 1;
     }
+    /* IPv6 addresses whole: a prefix's hosts share their first word. */
     struct {
-        u32_t local, remote;
+        u32_t local[4], remote[4];
         u16_t lport, rport;
-    } tuple = {
-        ip4_addr_get_u32(ip_2_ip4((const ip_addr_t *)local)),
-        ip4_addr_get_u32(ip_2_ip4((const ip_addr_t *)remote)), lport, rport,
-    };
+    } tuple = { .lport = lport, .rport = rport };
+    const ip_addr_t *l = local, *r = remote;
+    memcpy(tuple.local, IP_IS_V6(l) ? ip_2_ip6(l)->addr : &ip_2_ip4(l)->addr,
+           IP_IS_V6(l) ? 16 : 4);
+    memcpy(tuple.remote, IP_IS_V6(r) ? ip_2_ip6(r)->addr : &ip_2_ip4(r)->addr,
+           IP_IS_V6(r) ? 16 : 4);
     u32_t iss = (u32_t)(time_ns() / 4000) + (u32_t)siphash24(isn_key, &tuple, sizeof(tuple));
     if (reopen.on && lport == reopen.local_port && rport == reopen.remote_port &&
         ip_addr_cmp((const ip_addr_t *)remote, &reopen.remote) &&
