@@ -350,7 +350,29 @@ TEST(nonblocking_connect_over_loopback6_completes_under_poll)
     close(c);
 }
 
-TEST(getaddrinfo_localhost_gives_a_usable_inet6_address)
+TEST(tcp6_half_close_then_peer_close_ends_the_stream)
+{
+    struct sockaddr_in6 la;
+    int l = bound6(SOCK_STREAM, "::1", &la);
+    REQUIRE(l >= 0);
+    int c = socket(AF_INET6, SOCK_STREAM, 0);
+    REQUIRE(c >= 0 && connect(c, (struct sockaddr *)&la, sizeof(la)) == 0);
+    int a = accept(l, NULL, NULL);
+    REQUIRE(a >= 0);
+    char buf[8];
+    CHECK(shutdown(c, SHUT_WR) == 0);
+    CHECK_EQ(read(a, buf, sizeof(buf)), 0);
+    CHECK_EQ(write(a, "last", 4), 4);
+    close(a);
+    /* c's connection is in TIME-WAIT now: the data, then the end, then EPIPE. */
+    CHECK_EQ(read(c, buf, sizeof(buf)), 4);
+    CHECK_EQ(read(c, buf, sizeof(buf)), 0);
+    CHECK_ERR(send(c, "x", 1, MSG_NOSIGNAL), EPIPE);
+    close(c);
+    close(l);
+}
+
+TEST(getaddrinfo_numeric_inet6_address)
 {
     struct addrinfo hints = { .ai_family = AF_INET6, .ai_socktype = SOCK_STREAM };
     struct addrinfo *res = NULL;

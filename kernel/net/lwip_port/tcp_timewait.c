@@ -1,6 +1,7 @@
 /* A new connection over the addresses and ports of one in TIME-WAIT, as Linux
  * accepts it: lwIP's IP input hook ends the TIME-WAIT before TCP sees the SYN,
- * and its ISN hook starts the new connection past the old one's numbers. */
+ * and its ISN hook starts the new connection past the old one's numbers. IPv4
+ * only (lwIP has no IPv6 input hook): an IPv6 SYN meets lwIP's TIME-WAIT. */
 
 #include <osc/lib.h>
 #include <osc/sched.h>
@@ -97,7 +98,8 @@ int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
     if (!tw || !TCP_SEQ_GT(lwip_ntohl(th->seqno), tw->rcv_nxt))
         return 0;
     struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs;
-    while (l && !(l->local_port == dport &&
+    /* (An IPv6-only listener's any address takes no IPv4 SYN.) */
+    while (l && !(l->local_port == dport && !IP_IS_V6_VAL(l->local_ip) &&
                   (ip_addr_isany(&l->local_ip) || ip_addr_cmp(&l->local_ip, &dst))))
         l = l->next;
     if (!l || tw->callback_arg)         /* still someone's (inet_tw_release) */
@@ -130,7 +132,7 @@ void inet_tw_release(struct netconn *conn)
 {
     struct tcp_pcb *pcb = conn->pcb.tcp;
     struct inet_sock *s = inet_sock_of_conn(conn);
-    if (conn->type != NETCONN_TCP || !pcb || pcb->state != TIME_WAIT ||
+    if (NETCONNTYPE_GROUP(conn->type) != NETCONN_TCP || !pcb || pcb->state != TIME_WAIT ||
         conn->state != NETCONN_NONE || !s)
         return;
     /* lwIP's read of the FIN after this says ERR_RST (no PCB): the end, not a
