@@ -306,6 +306,30 @@ TEST(bad_addresses_get_linux_errors)
     CHECK_ERR(socket(AF_INET6, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT);
 }
 
+TEST(bind_twice_is_einval_and_a_foreign_address_is_not_available)
+{
+    int types[2] = { SOCK_STREAM, SOCK_DGRAM };
+    for (int i = 0; i < 2; i++) {
+        int s = socket(AF_INET6, types[i], 0);
+        REQUIRE(s >= 0);
+        struct sockaddr_in6 a = addr6("::1", 0);
+        CHECK(bind(s, (struct sockaddr *)&a, sizeof(a)) == 0);
+        CHECK_ERR(bind(s, (struct sockaddr *)&a, sizeof(a)), EINVAL);
+        close(s);
+        s = socket(AF_INET6, types[i], 0);
+        a = addr6("2001:db8::1", 0);
+        CHECK_ERR(bind(s, (struct sockaddr *)&a, sizeof(a)), EADDRNOTAVAIL);
+        close(s);
+        /* And AF_INET's (a second TCP bind once looped lwIP's bound list). */
+        s = socket(AF_INET, types[i], 0);
+        struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        REQUIRE(s >= 0);
+        CHECK(bind(s, (struct sockaddr *)&a4, sizeof(a4)) == 0);
+        CHECK_ERR(bind(s, (struct sockaddr *)&a4, sizeof(a4)), EINVAL);
+        close(s);
+    }
+}
+
 TEST(nonblocking_connect_over_loopback6_completes_under_poll)
 {
     struct sockaddr_in6 la;

@@ -10,6 +10,7 @@
 
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
+#include "lwip/raw.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
@@ -107,6 +108,50 @@ void inet_addr_to(const struct inet_sock *s, struct sock_addr *a, const ip_addr_
     }                                   /* IPADDR_TYPE_ANY: ::, both families' any */
     memcpy(&a->a, &sin6, sizeof(sin6));
     a->len = sizeof(sin6);
+}
+
+/* Whether an IPv6 address is this host's: ::1 or a valid (not tentative) address
+ * of an interface; a multicast group may be bound too. Core lock held. */
+static bool local_ip6(const ip6_addr_t *a)
+{
+    if (ip6_addr_isloopback(a) || ip6_addr_ismulticast(a))
+        return true;
+    struct netif *n;
+    NETIF_FOREACH(n) {
+        if (netif_get_ip6_addr_match(n, a) >= 0 &&
+            ip6_addr_isvalid(netif_ip6_addr_state(n, netif_get_ip6_addr_match(n, a))))
+            return true;
+    }
+    return false;
+}
+
+/* bind, as Linux's: a TCP or UDP socket binds once (-EINVAL after, also once a
+ * connect or send gave it a port; lwIP would put a TCP PCB on its bound list
+ * twice, a cycle), and an IPv6 address must be the host's (-EADDRNOTAVAIL). The
+ * check and lwIP's bind under one hold of the core lock (lwIP's netconn_bind,
+ * with its dual-stack :: made IPADDR_TYPE_ANY unless IPv6-only). */
+int inet_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port)
+{
+    int err = 0;
+    LOCK_TCPIP_CORE();
+    struct netconn *c = s->conn;
+    bool v6any = s->v6 && !inet_v6only(s) && ip_addr_cmp(ip, IP6_ADDR_ANY);
+    if (!c->pcb.ip)
+        err = -EINVAL;
+    else if (s->type == SOCK_STREAM && !s->raw && (c->pcb.tcp->local_port || s->listening))
+        err = -EINVAL;
+    else if (s->type == SOCK_DGRAM && !s->raw && c->pcb.udp->local_port)
+        err = -EINVAL;
+    else if (IP_IS_V6(ip) && !ip6_addr_isany(ip_2_ip6(ip)) && !local_ip6(ip_2_ip6(ip)))
+        err = -EADDRNOTAVAIL;
+    else if (s->raw)
+        err = inet_errno(raw_bind(c->pcb.raw, ip));
+    else if (s->type == SOCK_STREAM)
+        err = inet_errno(tcp_bind(c->pcb.tcp, v6any ? IP_ANY_TYPE : ip, port));
+    else
+        err = inet_errno(udp_bind(c->pcb.udp, v6any ? IP_ANY_TYPE : ip, port));
+    UNLOCK_TCPIP_CORE();
+    return err;
 }
 
 bool inet_v6only(const struct inet_sock *s)

@@ -127,6 +127,7 @@ int inet_addr_from(struct inet_sock *s, const struct sock_addr *a, enum inet_add
                    ip_addr_t *ip, u16_t *port);
 void inet_addr_to(const struct inet_sock *s, struct sock_addr *a, const ip_addr_t *ip,
                   u16_t port);
+int inet_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port);   /* not ping's */
 bool inet_v6only(const struct inet_sock *s);    /* IPV6_V6ONLY set */
 int inet_set_v6only(struct inet_sock *s, bool on);
 void inet_udp_local_any(const struct inet_sock *s, ip_addr_t *ip);     /* core lock */

@@ -245,7 +245,7 @@ static int in_bind(void *p, const struct sock_addr *a)
     int err = inet_addr_from(s, a, INET_ADDR_BIND, &ip, &port);
     if (!err && s->ping)
         return inet_ping_bind(s, &ip, port);
-    return err ? err : inet_errno(netconn_bind(s->conn, &ip, port));
+    return err ? err : inet_bind(s, &ip, port);
 }
 
 static int in_listen(void *p, int backlog)
