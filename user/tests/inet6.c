@@ -322,7 +322,8 @@ TEST(bind_twice_is_einval_and_a_foreign_address_is_not_available)
         close(s);
         /* And AF_INET's (a second TCP bind once looped lwIP's bound list). */
         s = socket(AF_INET, types[i], 0);
-        struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct sockaddr_in a4 = { .sin_family = AF_INET,
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         REQUIRE(s >= 0);
         CHECK(bind(s, (struct sockaddr *)&a4, sizeof(a4)) == 0);
         CHECK_ERR(bind(s, (struct sockaddr *)&a4, sizeof(a4)), EINVAL);

@@ -1,6 +1,6 @@
 /* AF_INET and AF_INET6 sockets (TCP and UDP) for user programs on lwIP netconns
- * (an AF_INET6 one: an IPv6 netconn, dual stack; inet_addr.c maps addresses). socket.c does
- * the user memory and descriptors; here each call becomes netconn calls made
+ * (AF_INET6: an IPv6 netconn, dual stack; inet_addr.c maps the addresses).
+ * socket.c does the user memory and descriptors; here each call becomes netconn calls made
  * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
  * connect), and a blocking socket waits itself, interruptibly, on
  * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn

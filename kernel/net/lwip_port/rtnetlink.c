@@ -1,7 +1,8 @@
 /* NETLINK_ROUTE over lwIP's interfaces: links (RTM_GETLINK), IPv4 and IPv6
- * addresses (RTM_GETADDR; IPv6 ones are listed, not changed) and IPv4 routes (RTM_GETROUTE) in Linux's rtnetlink format, and the
- * changes `ip link set up/down`, `ip addr add/del` and `ip route add/del default`
- * make (root, CAP_NET_ADMIN). lwIP keeps one address per interface and one
+ * addresses (RTM_GETADDR; IPv6 ones are listed, not changed) and IPv4 routes
+ * (RTM_GETROUTE) in Linux's rtnetlink format, and the changes `ip link set
+ * up/down`, `ip addr add/del` and `ip route add/del default` make (root,
+ * CAP_NET_ADMIN). lwIP keeps one address per interface and one
  * gateway per interface; the default route is the default interface's gateway. */
 
 #include <osc/caps.h>

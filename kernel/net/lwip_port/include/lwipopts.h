@@ -1,7 +1,7 @@
 /* lwIP's configuration for OSCortex: the threaded stack (NO_SYS=0, a tcpip thread
  * behind one core lock), IPv4 with ARP, ICMP, raw, UDP, TCP, DHCP, DNS servers and
- * the loopback interface, and IPv6 beside it (ND, SLAAC, MLD); netconn API for the kernel (no lwIP sockets: the kernel's
- * socket layer is its own). Memory is lwIP's own static pools and heap. */
+ * the loopback interface, and IPv6 beside it (ND, SLAAC, MLD); netconn API for
+ * the kernel (no lwIP sockets: the kernel's socket layer is its own). Memory is lwIP's own static pools and heap. */
 #pragma once
 
 #define NO_SYS                          0
