@@ -38,11 +38,16 @@ struct netdev *netdev_find(const char *name)
     return NULL;
 }
 
-int netdev_xmit(struct netdev *nd, const void *frame, size_t len)
+static void fill_copy(void *dst, size_t len, void *frame)
+{
+    memcpy(dst, frame, len);
+}
+
+static int xmit(struct netdev *nd, size_t len, netdev_fill_fn fill, void *arg, bool more)
 {
     if (len < ETH_HLEN || len > ETH_HLEN + (size_t)nd->mtu)
         return -EMSGSIZE;
-    int err = nd->ops->xmit(nd, frame, len);
+    int err = nd->ops->xmit(nd, len, fill, arg, more);
     if (err == 0) {
         netdev_count_add(&nd->stats.tx_packets, 1);
         netdev_count_add(&nd->stats.tx_bytes, len);
@@ -50,6 +55,27 @@ int netdev_xmit(struct netdev *nd, const void *frame, size_t len)
         netdev_count_add(&nd->stats.tx_dropped, 1);
     }
     return err;
+}
+
+int netdev_xmit(struct netdev *nd, const void *frame, size_t len)
+{
+    return xmit(nd, len, fill_copy, (void *)frame, false);
+}
+
+int netdev_xmit_more(struct netdev *nd, const void *frame, size_t len)
+{
+    return xmit(nd, len, fill_copy, (void *)frame, true);
+}
+
+int netdev_xmit_fill(struct netdev *nd, size_t len, netdev_fill_fn fill, void *arg)
+{
+    return xmit(nd, len, fill, arg, true);
+}
+
+void netdev_xmit_flush(struct netdev *nd)
+{
+    if (nd->ops->flush)
+        nd->ops->flush(nd);
 }
 
 void netdev_set_rx(struct netdev *nd, const struct netdev_rx_hook *hook)

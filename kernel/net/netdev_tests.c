@@ -78,8 +78,11 @@ KTEST(netdev_inet_checksum_matches_rfc1071_example)
 }
 
 /* A device that loops every frame back, to check the layer's bookkeeping. */
-static int loop_xmit(struct netdev *nd, const void *frame, size_t len)
+static int loop_xmit(struct netdev *nd, size_t len, netdev_fill_fn fill, void *arg, bool more)
 {
+    (void)more;
+    static uint8_t frame[ETH_FRAME_LEN];    /* one test at a time */
+    fill(frame, len, arg);
     netdev_rx(nd, frame, len);
     return 0;
 }

@@ -366,7 +366,7 @@ SYSCALL(getsockopt)
     if (err)
         return err;
     int32_t ulen;
-    uint8_t val[16];
+    uint8_t val[256];                   /* the largest option: TCP_INFO's 232 bytes */
     uint32_t len = 0;
     if (copy_from_user(&ulen, (const void *)args->a[4], sizeof(ulen)))
         err = -EFAULT;

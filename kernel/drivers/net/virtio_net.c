@@ -154,7 +154,7 @@ static void vnet_shared_irq(struct irq_frame *f, void *ctx)
     vnet_tx_irq(f, ctx);
 }
 
-static int vnet_xmit(struct netdev *nd, const void *frame, size_t len)
+static int vnet_xmit(struct netdev *nd, size_t len, netdev_fill_fn fill, void *arg, bool more)
 {
     struct vnet *vn = nd->priv;
     if (len > VNET_BUF_SIZE - VNET_HDR_LEN)
@@ -175,21 +175,29 @@ static int vnet_xmit(struct netdev *nd, const void *frame, size_t len)
     uint16_t i = vn->tx_free[--vn->tx_nfree];
     uint8_t *buf = vn->tx_bufs + (size_t)i * VNET_BUF_SIZE;
     memset(buf, 0, VNET_HDR_LEN);       /* no offloads: flags, gso_type all zero */
-    memcpy(buf + VNET_HDR_LEN, frame, len);
+    fill(buf + VNET_HDR_LEN, len, arg);
     struct virtq_buf b = { vn->tx_phys + (size_t)i * VNET_BUF_SIZE,
                            (uint32_t)(VNET_HDR_LEN + len), false };
     err = virtq_add(&vn->txq, &b, 1, buf);
     if (err) {
         vn->tx_free[vn->tx_nfree++] = i;
         err = err == -ENOSPC ? -EAGAIN : -EIO;
-    } else {
+    } else if (!more) {
         virtq_kick(&vn->txq);
     }
     spin_unlock_irqrestore(&vn->tx_lock, flags);
     return err;
 }
 
-static const struct netdev_ops vnet_ops = { .xmit = vnet_xmit };
+/* Under TCG a notification is a trap into QEMU that takes its big lock, about
+ * as dear as copying the frame: a burst (a TCP window's segments) is told once. */
+static void vnet_flush(struct netdev *nd)
+{
+    struct vnet *vn = nd->priv;
+    virtq_kick(&vn->txq);
+}
+
+static const struct netdev_ops vnet_ops = { .xmit = vnet_xmit, .flush = vnet_flush };
 
 /* Buffer memory for one queue: size buffers of VNET_BUF_SIZE, contiguous. */
 static uint8_t *alloc_bufs(uint16_t size, paddr_t *phys, size_t *pages)

@@ -18,12 +18,22 @@
 
 struct netdev;
 
+/* Writes a frame of len bytes to dst (a TX buffer): the caller's way of handing
+ * over a frame in pieces without assembling it first. */
+typedef void (*netdev_fill_fn)(void *dst, size_t len, void *arg);
+
 struct netdev_ops {
-    /* Queues one frame (copied: the caller's buffer is free on return). 0, or
+    /* Queues one frame of len bytes, written by fill(buffer, len, arg) into the
+     * device's own buffer before the call returns. 0, or
      * -EAGAIN (every TX buffer is with the device: retry after a completion),
      * -EMSGSIZE (len above MTU + ETH_HLEN or below ETH_HLEN), -ENETDOWN (no
-     * link), -EIO (the device was given up on). May be called from an interrupt. */
-    int (*xmit)(struct netdev *nd, const void *frame, size_t len);
+     * link), -EIO (the device was given up on). May be called from an interrupt.
+     * more: another frame follows soon, so the driver may hold the device's
+     * notification (a trap into the emulator or a doorbell write) until a frame
+     * without it or flush; what it holds is the caller's to flush. */
+    int (*xmit)(struct netdev *nd, size_t len, netdev_fill_fn fill, void *arg, bool more);
+    /* Tells the device about frames queued with more (NULL: nothing is held). */
+    void (*flush)(struct netdev *nd);
 };
 
 /* Linux's names and meanings (/sys/class/net/X/statistics); updated atomically by
@@ -66,6 +76,14 @@ struct netdev *netdev_find(const char *name);   /* NULL when there is none */
 
 /* Transmits a frame (see netdev_ops.xmit); counts it in tx_* on success. */
 int netdev_xmit(struct netdev *nd, const void *frame, size_t len);
+/* The same, with more frames to follow: the device may not see it before
+ * netdev_xmit_flush (which the caller owes, also before it waits for a TX
+ * buffer: the device returns none it was not told of). */
+int netdev_xmit_more(struct netdev *nd, const void *frame, size_t len);
+/* A frame written by fill into the device's buffer, with more to follow (as
+ * netdev_xmit_more): no copy of the frame is made on the way. */
+int netdev_xmit_fill(struct netdev *nd, size_t len, netdev_fill_fn fill, void *arg);
+void netdev_xmit_flush(struct netdev *nd);
 /* Sets (hook NULL: removes) the receive callback. The hook must stay valid for
  * as long as it is set, and a callback already running on another CPU may
  * still finish after the call returns. */

@@ -8,7 +8,16 @@
 #include "lwip/api.h"
 
 #define TCP_NODELAY     1
+#define TCP_MAXSEG      2
+#define TCP_CORK        3
+#define TCP_INFO        11
+#define TCP_QUICKACK    12
+#define IP_TOS          1
 #define IP_TTL          2
+#define IP_MTU_DISCOVER 10
+#define IP_PMTUDISC_WANT 1          /* Linux's default (net.ipv4.ip_no_pmtu_disc 0) */
+#define IP_PMTUDISC_OMIT 5          /* the largest mode */
+#define SO_PRIORITY     12
 #define IPPROTO_ICMP_K  1
 #define IP_RECVERR      11
 #define IPPROTO_IPV6_K  41
@@ -86,6 +95,14 @@ struct inet_sock {
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
     bool broadcast;                 /* SO_BROADCAST (atomic) */
+    /* Kept and reported as Linux does; lwIP has no use for them (no queueing
+     * disciplines, no DF bit or path MTU, no delayed-ACK switch): atomic. */
+    int priority;                   /* SO_PRIORITY */
+    int pmtudisc;                   /* IP_MTU_DISCOVER, IP_PMTUDISC_WANT at first */
+    bool quickack_off;              /* TCP_QUICKACK 0 */
+    /* Under the tcpip core lock: */
+    bool cork;                      /* TCP_CORK: uncorking pushes what was written */
+    int user_mss;                   /* TCP_MAXSEG before the connection (0: none) */
     /* Under the tcpip core lock: */
     int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
     bool linger_on;                 /* SO_LINGER */
@@ -108,6 +125,10 @@ bool inet_is_netconn_udp(const struct udp_pcb *pcb);
 void inet_wake_owner(struct netconn *conn);
 /* tcp_timewait.c: conn drops its PCB once that is in TIME-WAIT (core lock). */
 void inet_tw_release(struct netconn *conn);
+
+/* procnet.c: Linux's number (TCP_ESTABLISHED 1 ... TCP_CLOSING 11) of lwIP's state. */
+enum tcp_state;
+unsigned inet_tcp_state_linux(enum tcp_state st);
 
 /* inet_ping.c: ping sockets. net.ipv4.ping_group_range is fixed: every group. */
 #define PING_GROUP_LO 0u

@@ -76,6 +76,7 @@ static struct inet_sock *sock_new(struct netconn *conn, int type)
         return NULL;
     s->conn = conn;
     s->type = type;
+    s->pmtudisc = IP_PMTUDISC_WANT;
     waitqueue_init(&s->wq);
     s->ino = sock_ino_alloc();
     struct process *p = proc_current();

@@ -36,14 +36,29 @@ static struct osc_netif ifs[NETDEV_MAX];
 static size_t nifs;
 static bool stack_up;
 
-static err_t xmit_frame(struct osc_netif *oif, const uint8_t *frame, size_t len)
+static void fill_from_pbuf(void *dst, size_t len, void *p)
+{
+    (void)pbuf_copy_partial(p, dst, (u16_t)len, 0);
+}
+
+static void fill_from_buf(void *dst, size_t len, void *buf)
+{
+    memcpy(dst, buf, len);
+}
+
+/* Sends a frame written by fill(dst, len, arg) straight into a TX buffer. */
+static err_t xmit_frame(struct osc_netif *oif, size_t len, netdev_fill_fn fill, void *arg)
 {
     int err, tries = 0;
-    /* Every TX buffer with the device: the TX interrupt returns them shortly. */
-    while ((err = netdev_xmit(oif->nd, frame, len)) == -EAGAIN && tries++ < TX_RETRIES) {
+    /* Every TX buffer with the device: the TX interrupt returns them shortly,
+     * once the device has been told of the ones held back. */
+    while ((err = netdev_xmit_fill(oif->nd, len, fill, arg)) == -EAGAIN && tries++ < TX_RETRIES) {
         __atomic_add_fetch(&oif->tx_busy, 1, __ATOMIC_RELAXED);
+        netdev_xmit_flush(oif->nd);
+        oif->tx_held = false;
         thread_sleep_ns(TX_RETRY_NS);
     }
+    oif->tx_held |= err == 0;
     if (err) {
         netdev_count_add(&oif->nd->stats.tx_dropped, 1);
         return err == -EAGAIN ? ERR_BUF : ERR_IF;
@@ -76,7 +91,7 @@ static const uint8_t *pure_ack(const uint8_t *f, size_t len)
 static void ack_flush(struct osc_netif *oif)
 {
     if (oif->held_len)
-        (void)xmit_frame(oif, oif->held, oif->held_len);
+        (void)xmit_frame(oif, oif->held_len, fill_from_buf, oif->held);
     oif->held_len = 0;
 }
 
@@ -116,13 +131,15 @@ static bool ack_hold(struct osc_netif *oif, const uint8_t *frame, size_t len)
 static err_t linkoutput(struct netif *nif, struct pbuf *p)
 {
     struct osc_netif *oif = nif->state;
-    uint8_t frame[ETH_FRAME_LEN];
-    if (p->tot_len > sizeof(frame))
-        return ERR_BUF;
-    u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
-    if (oif->draining && ack_hold(oif, frame, len))
-        return ERR_OK;
-    return xmit_frame(oif, frame, len);
+    if (oif->draining && p->tot_len <= OSC_ACK_HOLD_MAX) {
+        uint8_t frame[OSC_ACK_HOLD_MAX];
+        u16_t len = pbuf_copy_partial(p, frame, p->tot_len, 0);
+        if (ack_hold(oif, frame, len))
+            return ERR_OK;
+    } else if (oif->draining) {
+        ack_flush(oif);                 /* the held ACK goes first */
+    }
+    return xmit_frame(oif, p->tot_len, fill_from_pbuf, p);
 }
 
 #define RX_BATCH        64          /* frames per turn before other messages go */
@@ -360,6 +377,47 @@ void net_stack_init(void)
         log_info("offline: no network device");
     if (cmdline_has("netdev.selftest"))
         net_selftest_start();
+}
+
+/* Linux hands a packet sent over lo to the receiving socket in the sender's own
+ * context (its softirq runs on the way out of the send); so does this: whoever
+ * holds the core lock delivers what it looped back before letting go, so a
+ * loopback round trip is two switches between the two programs, with no trip
+ * through the tcpip thread (it was: sender, tcpip thread, receiver, each way,
+ * and at -smp 2 often a wake-up across CPUs). Delivery may loop back more (an
+ * ACK, an echo reply), on this interface or another: go on until all are
+ * empty. Not reentrant: a callback that dropped and retook the lock would
+ * find the flag set. */
+static void loop_deliver(void)
+{
+    static bool delivering;     /* under the core lock */
+    if (delivering)
+        return;
+    delivering = true;
+    for (bool more = true; more;) {
+        more = false;
+        struct netif *nif;
+        NETIF_FOREACH(nif) {
+            if (__atomic_load_n(&nif->loop_first, __ATOMIC_RELAXED)) {
+                netif_poll(nif);
+                more = true;
+            }
+        }
+    }
+    delivering = false;
+}
+
+/* Frames go to the device with "more" (xmit_frame), so a burst (a window of
+ * TCP segments, a batch's ACKs) costs one notification, sent here. */
+void lwip_port_core_release(void)
+{
+    loop_deliver();
+    for (size_t i = 0; i < nifs; i++) {
+        if (ifs[i].tx_held) {
+            ifs[i].tx_held = false;
+            netdev_xmit_flush(ifs[i].nd);
+        }
+    }
 }
 
 bool net_stack_ready(void) { return __atomic_load_n(&stack_up, __ATOMIC_ACQUIRE); }

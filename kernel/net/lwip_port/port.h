@@ -22,6 +22,7 @@ struct osc_netif {
     u32_t asking_since;             /* sys_now() when DHCP (re)started */
     uint32_t link_changes;          /* the netdev's count at the last look */
     unsigned tx_busy;               /* sends that found every TX buffer taken (atomic) */
+    bool tx_held;                   /* frames sent the device was not told of (core lock) */
     /* Frames the receive interrupt took, for the tcpip thread to hand to lwIP in
      * batches: one mailbox message (rx_msg) per batch, not one per frame. rxq_lock
      * (rank 87, docs/locking.md `lwip_rxq`) guards the ring and rx_posted. */
@@ -48,6 +49,10 @@ void net_selftest_start(void);
 /* resolv.c: a DHCP lease was bound (tcpip thread); /etc/resolv.conf gets its DNS
  * servers, written by another thread. */
 void net_resolv_lease_bound(void);
+/* What the core lock's holder owes before letting it go (sys_mutex_unlock calls
+ * it): every packet it looped back is handed to the stack, and every device it
+ * sent frames to is told of them. */
+void lwip_port_core_release(void);
 /* inet_sock.c: ICMP port unreachable to connected UDP sockets (core lock held). */
 void inet_icmp_errors_init(void);
 

@@ -29,6 +29,8 @@ static unsigned linux_state(enum tcp_state st)
     return (unsigned)st < ARRAY_SIZE(map) ? map[st] : 7;
 }
 
+unsigned inet_tcp_state_linux(enum tcp_state st) { return linux_state(st); }
+
 /* One line padded with blanks to width, as Linux's seq_pad. */
 static void put_line(put_fn put, void *ctx, int width, const char *fmt, ...) __printf(4, 5);
 static void put_line(put_fn put, void *ctx, int width, const char *fmt, ...)

@@ -16,6 +16,7 @@
 #include "lwip/opt.h"
 #include "lwip/sys.h"
 #include "lwip/tcpip.h"
+#include "port.h"
 
 uint64_t arch_random_u64(void);         /* kernel/arch: RDRAND, or a mixed fallback */
 
@@ -241,7 +242,12 @@ void sys_mutex_free(sys_mutex_t *mutex)
 }
 
 void sys_mutex_lock(sys_mutex_t *mutex) { mutex_lock(*mutex); }
-void sys_mutex_unlock(sys_mutex_t *mutex) { mutex_unlock(*mutex); }
+void sys_mutex_unlock(sys_mutex_t *mutex)
+{
+    if (mutex == &lock_tcpip_core)
+        lwip_port_core_release();       /* loopback packets, held TX frames */
+    mutex_unlock(*mutex);
+}
 
 /* ---- mailboxes ---- */
 err_t sys_mbox_new(sys_mbox_t *mbox, int size)

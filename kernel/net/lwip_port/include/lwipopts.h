@@ -74,6 +74,15 @@ unsigned short lwip_port_chksum(const void *data, int len);
 /* Checksums per interface: the loopback one skips TCP's and UDP's (netif.c). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF    1
 #define LWIP_NETIF_LOOPBACK             1
+/* Looped-back packets are delivered by the thread that sent them, before it lets
+ * go of the core lock (netif.c, lwip_port_loop_deliver), not by a message to the
+ * tcpip thread: a loopback exchange then costs no switch to that thread. */
+#define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
+struct pbuf;
+struct netif;
+/* lwIP's netif.c names tcpip_input for the loopback interface but includes its
+ * declaration only with the option above on (err_t is a signed char). */
+signed char tcpip_input(struct pbuf *p, struct netif *inp);
 #define LWIP_LOOPBACK_MAX_PBUFS         256
 #define LWIP_SINGLE_NETIF               0
 
