@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -373,6 +374,37 @@ TEST(nonblocking_connect_over_loopback6_completes_under_poll)
     close(d);
     close(a);
     close(c);
+}
+
+TEST(epoll_reports_inet6_listener_and_data)
+{
+    struct sockaddr_in6 la;
+    int l = bound6(SOCK_STREAM, "::", &la);
+    int ep = epoll_create1(0);
+    REQUIRE(l >= 0 && ep >= 0);
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = l }, out;
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) == 0);
+    CHECK_EQ(epoll_wait(ep, &out, 1, 0), 0);
+    int c = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = la.sin6_port,
+                               .sin6_addr = loop6 };
+    REQUIRE(c >= 0 && connect(c, (struct sockaddr *)&to, sizeof(to)) == 0);
+    CHECK_EQ(epoll_wait(ep, &out, 1, 5000), 1);
+    CHECK_EQ(out.data.fd, l);
+    int a = accept(l, NULL, NULL);
+    REQUIRE(a >= 0);
+    ev = (struct epoll_event){ .events = EPOLLIN | EPOLLET, .data.fd = a };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev) == 0);
+    CHECK_EQ(epoll_wait(ep, &out, 1, 0), 0);
+    CHECK_EQ(write(c, "e6", 2), 2);
+    CHECK_EQ(epoll_wait(ep, &out, 1, 5000), 1);
+    CHECK_EQ(out.data.fd, a);
+    CHECK(out.events & EPOLLIN);
+    CHECK_EQ(epoll_wait(ep, &out, 1, 0), 0);       /* edge-triggered: once */
+    close(a);
+    close(c);
+    close(ep);
+    close(l);
 }
 
 TEST(tcp6_half_close_then_peer_close_ends_the_stream)
