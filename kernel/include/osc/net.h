@@ -146,14 +146,14 @@ struct sock_family {
     bool (*is_stream)(void *s);
 };
 
-/* AF_INET over lwIP (kernel/net/lwip_port/inet_sock.c): SOCK_STREAM (TCP) and
- * SOCK_DGRAM (UDP); protocol 0 or the matching IPPROTO_*. */
+/* AF_INET and AF_INET6 over lwIP (kernel/net/lwip_port/inet_sock.c): SOCK_STREAM
+ * (TCP) and SOCK_DGRAM (UDP); protocol 0 or the matching IPPROTO_*. */
 #define IPPROTO_IP  0
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 extern const struct sock_family inet_family;
-int inet_create(int type, int protocol, bool nonblock, struct file **out);
-void *inet_of(struct file *f);                  /* NULL: not an AF_INET socket */
+int inet_create(int domain, int type, int protocol, bool nonblock, struct file **out);
+void *inet_of(struct file *f);          /* NULL: not an AF_INET/AF_INET6 socket */
 
 /* socket.c: read/write/readv/writev of any socket (file_ops.rw_iov). */
 struct file_iovec;

@@ -1,5 +1,5 @@
-/* AF_INET internals shared by inet_sock.c (the sockets, their data and waits) and
- * inet_opts.c (get/setsockopt). */
+/* AF_INET and AF_INET6 internals shared by inet_sock.c (the sockets, their data
+ * and waits), inet_addr.c (their addresses) and inet_opts.c (get/setsockopt). */
 #pragma once
 
 #include <osc/net.h>
@@ -33,6 +33,10 @@ struct inet_mcast {
 };
 #define IPPROTO_ICMP_K  1
 #define IP_RECVERR      11
+#define IPPROTO_IPV6_K  41
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_RECVERR    25
+#define IPV6_V6ONLY     26
 #define SO_KEEPALIVE    9
 #define SO_LINGER       13
 #define SO_BROADCAST    6
@@ -56,6 +60,15 @@ struct sockaddr_in_k {
     uint8_t zero[8];
 };
 
+/* Linux struct sockaddr_in6 (28 bytes). */
+struct sockaddr_in6_k {
+    uint16_t family;
+    uint16_t port;                  /* network order */
+    uint32_t flowinfo;
+    uint8_t addr[16];
+    uint32_t scope_id;
+};
+
 #define INET_RX_AHEAD   16          /* chains a peek looks ahead at most */
 
 struct inet_sock {
@@ -64,6 +77,7 @@ struct inet_sock {
      * mailbox's owner), so an edge-triggered epoll item sees its own edges. */
     struct waitqueue wq;
     int type;                       /* SOCK_STREAM or SOCK_DGRAM (raw ones too) */
+    bool v6;                        /* AF_INET6: an IPv6 netconn (dual stack) */
     bool raw;                       /* SOCK_RAW IPPROTO_ICMP: whole IP packets in */
     bool ping;                      /* SOCK_DGRAM IPPROTO_ICMP (inet_ping.c) */
     u16_t ping_id;                  /* its echo identifier, 0: none yet (atomic) */
@@ -150,6 +164,19 @@ int inet_ping_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port);
 void inet_ping_release(struct inet_sock *s);
 /* dst NULL: the connected address. */
 ssize_t inet_ping_send(struct inet_sock *s, const void *buf, size_t n, const ip_addr_t *dst);
+
+/* inet_addr.c: a user's socket address as lwIP's (0 or -errno, Linux's checks
+ * for what it is used for), and lwIP's as the socket's family's (v4-mapped
+ * IPv4 for an AF_INET6 socket). */
+enum inet_addr_use { INET_ADDR_BIND, INET_ADDR_CONNECT, INET_ADDR_SENDTO };
+int inet_addr_from(struct inet_sock *s, const struct sock_addr *a, enum inet_addr_use use,
+                   ip_addr_t *ip, u16_t *port);
+void inet_addr_to(const struct inet_sock *s, struct sock_addr *a, const ip_addr_t *ip,
+                  u16_t port);
+int inet_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port);   /* not ping's */
+bool inet_v6only(const struct inet_sock *s);    /* IPV6_V6ONLY set */
+int inet_set_v6only(struct inet_sock *s, bool on);
+void inet_udp_local_any(const struct inet_sock *s, ip_addr_t *ip);     /* core lock */
 
 /* lwIP's errors as Linux errnos (negative). */
 int inet_errno(err_t err);

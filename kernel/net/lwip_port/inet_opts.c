@@ -1,6 +1,6 @@
-/* AF_INET socket options: get/setsockopt for SOL_SOCKET, IPPROTO_IP and
- * IPPROTO_TCP on lwIP netconns (Linux's values and limits, TCP_INFO from lwIP's
- * PCB), and the queue-size ioctls. */
+/* AF_INET and AF_INET6 socket options: get/setsockopt for SOL_SOCKET, IPPROTO_IP,
+ * IPPROTO_IPV6 (AF_INET6's) and IPPROTO_TCP on lwIP netconns (Linux's values and
+ * limits, TCP_INFO from lwIP's PCB), and the queue-size ioctls. */
 
 #include <osc/caps.h>
 #include <osc/errno.h>
@@ -121,9 +121,14 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         UNLOCK_TCPIP_CORE();
     } else if (level == SOL_SOCKET && opt == SO_BROADCAST) {
         v = __atomic_load_n(&s->broadcast, __ATOMIC_RELAXED);
-    } else if (level == IPPROTO_IP && opt == IP_RECVERR) {
+    } else if (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_V6ONLY) {
+        v = inet_v6only(s);
+    } else if ((level == IPPROTO_IP && opt == IP_RECVERR) ||
+               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_RECVERR)) {
         v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
-    } else if (level == IPPROTO_IP && opt == IP_TTL) {
+    } else if ((level == IPPROTO_IP && opt == IP_TTL) ||
+               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_UNICAST_HOPS)) {
+        /* lwIP's one TTL is also the IPv6 hop limit. */
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.ip ? s->conn->pcb.ip->ttl : IP_DEFAULT_TTL;
         UNLOCK_TCPIP_CORE();
@@ -132,7 +137,7 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
     } else if (opt == SO_TYPE) {
         v = s->raw ? SOCK_RAW : s->type;
     } else if (opt == SO_DOMAIN) {
-        v = AF_INET;
+        v = s->v6 ? AF_INET6 : AF_INET;
     } else if (opt == SO_PROTOCOL) {
         v = s->raw || s->ping ? IPPROTO_ICMP_K : s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     } else if (opt == SO_ACCEPTCONN) {
@@ -205,11 +210,16 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     memcpy(&v, val, sizeof(v));
     /* glibc's resolver gives up on a socket that refuses IP_RECVERR. lwIP hands no
      * ICMP errors to a netconn, so there is never anything on the error queue. */
-    if (level == IPPROTO_IP && opt == IP_RECVERR) {
+    bool ip6 = level == IPPROTO_IPV6_K && s->v6;
+    if ((level == IPPROTO_IP && opt == IP_RECVERR) || (ip6 && opt == IPV6_RECVERR)) {
         __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
         return 0;
     }
+    if (ip6 && opt == IPV6_V6ONLY)
+        return inet_set_v6only(s, v != 0);
     if (level == IPPROTO_IP && opt == IP_TTL && v != -1 && (v < 1 || v > 255))
+        return -EINVAL;
+    if (ip6 && opt == IPV6_UNICAST_HOPS && (v < -1 || v > 255))
         return -EINVAL;
     if (level == SOL_SOCKET && opt == SO_PRIORITY) {
         if ((v < 0 || v > 6) && !proc_capable(proc_current(), CAP_NET_ADMIN))
@@ -266,7 +276,8 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
         s->linger_secs = lg[1] < 0 ? 0 : lg[1] > 32767 ? 32767 : lg[1];
         /* lwIP's close waits up to this for unsent data (or aborts at 0). */
         s->conn->linger = s->linger_on ? (s16_t)s->linger_secs : -1;
-    } else if (level == IPPROTO_IP && opt == IP_TTL && s->conn->pcb.ip) {
+    } else if (((level == IPPROTO_IP && opt == IP_TTL) || (ip6 && opt == IPV6_UNICAST_HOPS)) &&
+               s->conn->pcb.ip) {
         s->conn->pcb.ip->ttl = (u8_t)(v == -1 ? IP_DEFAULT_TTL : v);
     } else if (level == IPPROTO_IP && opt == IP_TOS) {
         /* A stream's ECN bits are TCP's to set, as in Linux. */
