@@ -75,7 +75,13 @@ struct scm_k {
     bool cred_given;            /* send: SCM_CREDENTIALS was given (cred) */
     bool want_cred;             /* receive: the receiver has SO_PASSCRED (cred is set) */
     struct ucred_k cred;
+    /* AF_INET's IP_PKTINFO (struct in_pktinfo, addresses in network order):
+     * receive: the socket asked for it (want_pktinfo) and it is filled; send:
+     * given (pktinfo_given), the source address and interface to use. */
+    bool want_pktinfo, pktinfo_given;
+    struct in_pktinfo_k { int32_t ifindex; uint32_t spec_dst, addr; } pktinfo;
 };
+#define IP_PKTINFO 8
 /* A set for n files (not yet filled), NULL when memory is short. */
 struct scm_fds *scm_fds_alloc(unsigned n);
 /* Drops each file's reference and frees the set (and its ->next chain); NULL is

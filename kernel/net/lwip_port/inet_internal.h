@@ -113,6 +113,7 @@ struct inet_sock {
     int priority;                   /* SO_PRIORITY */
     int pmtudisc;                   /* IP_MTU_DISCOVER, IP_PMTUDISC_WANT at first */
     bool quickack_off;              /* TCP_QUICKACK 0 */
+    bool pktinfo;                   /* IP_PKTINFO: receives carry struct in_pktinfo */
     /* Under the tcpip core lock: */
     bool cork;                      /* TCP_CORK: uncorking pushes what was written */
     int user_mss;                   /* TCP_MAXSEG before the connection (0: none) */
@@ -150,6 +151,14 @@ int inet_mcast_setsockopt(struct inet_sock *s, int opt, const void *val, uint32_
 int inet_mcast_getsockopt(struct inet_sock *s, int opt, void *val, uint32_t *len);
 void inet_mcast_init(struct inet_sock *s);
 void inet_mcast_release(struct inet_sock *s);
+
+/* inet_pktinfo.c: a received UDP datagram's in_pktinfo into scm (when the socket
+ * asked for it), and a send with the source and interface one names. */
+struct scm_k;
+struct in_pktinfo_k;
+void inet_pktinfo_fill(struct inet_sock *s, struct netbuf *nb, struct scm_k *scm);
+int inet_pktinfo_send(struct inet_sock *s, struct netbuf *nb, const ip_addr_t *dst, u16_t port,
+                      const struct in_pktinfo_k *pi);
 
 /* procnet.c: Linux's number (TCP_ESTABLISHED 1 ... TCP_CLOSING 11) of lwIP's state. */
 enum tcp_state;

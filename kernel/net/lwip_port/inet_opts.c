@@ -105,6 +105,8 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         UNLOCK_TCPIP_CORE();
     } else if (level == IPPROTO_IP && opt == IP_MTU_DISCOVER) {
         v = __atomic_load_n(&s->pmtudisc, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IP && opt == IP_PKTINFO) {
+        v = __atomic_load_n(&s->pktinfo, __ATOMIC_RELAXED);
     } else if (level == SOL_SOCKET && opt == SO_PRIORITY) {
         v = __atomic_load_n(&s->priority, __ATOMIC_RELAXED);
     } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
@@ -225,6 +227,10 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
         if ((v < 0 || v > 6) && !proc_capable(proc_current(), CAP_NET_ADMIN))
             return -EPERM;
         __atomic_store_n(&s->priority, v, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (level == IPPROTO_IP && opt == IP_PKTINFO) {
+        __atomic_store_n(&s->pktinfo, v != 0, __ATOMIC_RELAXED);
         return 0;
     }
     if (level == IPPROTO_IP && opt == IP_MTU_DISCOVER) {

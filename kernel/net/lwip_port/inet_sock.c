@@ -429,7 +429,7 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
 }
 
 static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
-                             const struct sock_addr *dst)
+                             const struct sock_addr *dst, const struct scm_k *scm)
 {
     if (n > (s->raw || s->ping ? RAW_MAX : s->v6 ? UDP6_MAX : UDP_MAX))
         return -EMSGSIZE;
@@ -460,6 +460,11 @@ static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
         e = ERR_MEM;
     } else {
         pbuf_take(nb->p, buf, (u16_t)n);
+        if (scm && scm->pktinfo_given) {
+            int err = inet_pktinfo_send(s, nb, dst ? &ip : NULL, port, &scm->pktinfo);
+            netbuf_delete(nb);
+            return err ? err : (ssize_t)n;
+        }
         if (dst)
             e = netconn_sendto(s->conn, nb, &ip, port);
         else if (!__atomic_load_n(&s->udp_connected, __ATOMIC_ACQUIRE))
@@ -473,12 +478,11 @@ static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
     return e == ERR_OK ? (ssize_t)n : inet_errno(e);
 }
 
-/* scm: socket_msg.c lets no ancillary data through to AF_INET. */
+/* scm: from AF_INET's ancillary data only IP_PKTINFO gets here (scm.c). */
 static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonblock,
                        const struct sock_addr *dst, struct scm_k *scm)
 {
     struct inet_sock *s = p;
-    (void)scm;
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR))
         return -EOPNOTSUPP;
     mutex_lock(&s->tx_lock);
@@ -488,7 +492,7 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
     else if (s->type == SOCK_STREAM)
         r = s->listening ? -ENOTCONN : tcp_send(s, buf, n, nonblock);
     else
-        r = udp_sock_send(s, buf, n, dst);
+        r = udp_sock_send(s, buf, n, dst, scm);
     mutex_unlock(&s->tx_lock);
     /* A stream whose connection is gone (reset, or closed and freed). */
     if (r == -ENOTCONN && s->type == SOCK_STREAM && !s->listening && s->conn->pcb.tcp == NULL)
@@ -511,7 +515,7 @@ int inet_udp_hold_locked(struct inet_sock *s)
 
 /* One datagram, kept for the next receive under MSG_PEEK. */
 static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags,
-                               struct sock_addr *from, size_t *full)
+                               struct sock_addr *from, size_t *full, struct scm_k *scm)
 {
     int err = inet_udp_hold_locked(s);
     if (err)
@@ -524,6 +528,7 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
         *full = len;
     if (from)                           /* a raw socket's port: 0, as Linux */
         inet_addr_to(s, from, netbuf_fromaddr(nb), s->raw || s->ping ? 0 : netbuf_fromport(nb));
+    inet_pktinfo_fill(s, nb, scm);
     if (!(flags & MSG_PEEK)) {
         netbuf_delete(nb);
         s->dgram = NULL;
@@ -536,7 +541,6 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
                        struct sock_addr *from, size_t *full, struct scm_k *scm)
 {
     struct inet_sock *s = p;
-    (void)scm;                          /* nothing comes with TCP or UDP data */
     if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_NOSIGNAL |
                   MSG_CMSG_CLOEXEC))
         return -EOPNOTSUPP;
@@ -551,7 +555,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
             if (r >= 0 && from)
                 from->len = 0;
         } else {
-            r = udp_recv_locked(s, buf, n, flags, from, full);
+            r = udp_recv_locked(s, buf, n, flags, from, full, scm);
         }
         mutex_unlock(&s->rx_lock);
         if (r != -EAGAIN || nonblock)

@@ -116,6 +116,7 @@ signed char tcpip_input(struct pbuf *p, struct netif *inp);
 #define LWIP_SO_RCVTIMEO                1
 #define LWIP_SO_SNDTIMEO                1
 #define LWIP_SO_RCVBUF                  1
+#define LWIP_NETBUF_RECVINFO            1   /* a datagram's destination: IP_PKTINFO */
 #define LWIP_SO_LINGER                  1
 #define IP_DEFAULT_TTL                  64  /* Linux's */
 
