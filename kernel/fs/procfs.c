@@ -28,7 +28,7 @@ enum {
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
     K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES, K_PID_MOUNTS,
     K_FILESYSTEMS, K_SYS, K_SYS_VM, K_DROP_CACHES, K_NET, K_NET_DEV, K_NET_ROUTE,
-    K_NET_TCP, K_NET_UDP, K_NET_TCP6, K_NET_UDP6, K_NET_UNIX, K_NET_IF_INET6, K_SYS_NET,
+    K_NET_TCP, K_NET_UDP, K_NET_TCP6, K_NET_UDP6, K_NET_UNIX, K_NET_IF_INET6, K_NET_ARP, K_SYS_NET,
     K_SYS_NET_IPV4, K_PING_GROUPS,
 };
 
@@ -78,6 +78,7 @@ static const struct pent net_ents[] = {
     { "udp6", K_NET_UDP6, S_IFREG | 0444 },
     { "unix", K_NET_UNIX, S_IFREG | 0444 },
     { "if_inet6", K_NET_IF_INET6, S_IFREG | 0444 },
+    { "arp", K_NET_ARP, S_IFREG | 0444 },
 };
 
 /* Fixed directories below the root: their kind, entries and first inode number. */
@@ -250,6 +251,7 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_NET_UDP6: net_proc_udp6(put_pbuf, b); return 0;
     case K_NET_UNIX: unix_proc_net(put_pbuf, b); return 0;
     case K_NET_IF_INET6: net_proc_if_inet6(put_pbuf, b); return 0;
+    case K_NET_ARP: net_proc_arp(put_pbuf, b); return 0;
     case K_PING_GROUPS: net_proc_ping_group_range(put_pbuf, b); return 0;
     case K_PARTITIONS: blk_proc_partitions(put_pbuf, b); return 0;
     case K_INPUT_DEVICES: input_proc_devices(put_pbuf, b); return 0;

@@ -74,6 +74,7 @@ echo "nslookup: $(nslookup @NAME@ 2>&1 | tr '\n' ' ')"
 echo "ip-addr: $(ip addr 2>/dev/null | tr '\n' ' ')"
 echo "ip-route: $(ip route 2>&1 | tr '\n' ' ')"
 echo "wget-md5: $(wget -q -O - http://@NAME@:@HPORT@/data | md5sum)"
+echo "arp: $(arp -n 2>&1 | tr '\n' '|')"
 for libc in musl glibc; do echo "mcast-$libc: $(OSC_MCAST_NIC=1 /bin/inet_mcast.$libc 2>&1 | tail -1)"; done
 mkdir -p /www
 echo "hello from busybox httpd in OSCortex" > /www/index.html
@@ -346,6 +347,10 @@ def main():
                   and "host-done:" in out and proc.returncode == 0,
                   "curl of the guest's 16 MiB file: status %s, %s bytes (exit %s)" % (
                       big and big[0], big and len(big[1]), proc.returncode), tail)
+        rep.check("netapps_busybox_arp_lists_the_gateway",
+                  re.search(r"^arp: .*\(10\.0\.2\.2\) at 52:55:0a:00:02:02 \[ether\] +on eth0",
+                            out, re.M) is not None,
+                  "busybox arp -n (/proc/net/arp) does not list the gateway's MAC", tail)
         rep.check("netapps_multicast_through_eth0",
                   all("mcast-%s: inet_mcast.%s: 3 passed, 0 failed" % (libc, libc) in out
                       for libc in ("musl", "glibc")),

@@ -21,6 +21,7 @@ void net_proc_dev(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_route(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 /* /proc/net/if_inet6: each interface's IPv6 addresses (busybox ifconfig). */
 void net_proc_if_inet6(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+void net_proc_arp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 /* /proc/net/tcp, udp, tcp6 and udp6 in Linux's formats. */
 void net_proc_tcp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_udp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);

@@ -1,16 +1,19 @@
-/* /proc/net/tcp, udp, tcp6 and udp6 in Linux's text, one line per lwIP PCB, read
- * under the tcpip core lock (busybox netstat, ss-like tools). A PCB is listed by
+/* /proc/net/tcp, udp, tcp6 and udp6 in Linux's text, one line per lwIP PCB, and
+ * /proc/net/arp from lwIP's ARP table, read under the tcpip core lock (busybox
+ * netstat and arp, ss-like tools). A PCB is listed by
  * its socket's family (an AF_INET6 socket's IPv4 connection in tcp6, v4-mapped). */
 
 #include <osc/lib.h>
 #include <osc/net_stack.h>
 
+#include "lwip/etharp.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 
 #include "inet_internal.h"
+#include "port.h"
 
 typedef void (*put_fn)(void *ctx, const char *s, size_t n);
 
@@ -197,3 +200,29 @@ static void udp_table(put_fn put, void *ctx, bool v6)
 
 void net_proc_udp(put_fn put, void *ctx) { udp_table(put, ctx, false); }
 void net_proc_udp6(put_fn put, void *ctx) { udp_table(put, ctx, true); }
+
+/* /proc/net/arp: lwIP's complete ARP entries (busybox arp reads it), as Linux's
+ * arp_seq_show: hardware type 1 (Ethernet), flags ATF_COM, no netmask. */
+void net_proc_arp(put_fn put, void *ctx)
+{
+    static const char head[] =
+        "IP address       HW type     Flags       HW address            Mask     Device\n";
+    put(ctx, head, sizeof(head) - 1);
+    if (!net_stack_ready())
+        return;
+    LOCK_TCPIP_CORE();
+    for (size_t i = 0; i < ARP_TABLE_SIZE; i++) {
+        ip4_addr_t *ip;
+        struct netif *nif;
+        struct eth_addr *mac;
+        if (!etharp_get_entry(i, &ip, &nif, &mac) || !nif || !nif->state)
+            continue;
+        const struct netdev *nd = ((const struct osc_netif *)nif->state)->nd;
+        char addr[16];
+        const uint8_t *m = mac->addr, *a = (const uint8_t *)&ip->addr;
+        ksnprintf(addr, sizeof(addr), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+        put_line(put, ctx, 0, "%-16s 0x%-10x0x%-10x%02x:%02x:%02x:%02x:%02x:%02x     *        %s",
+                 addr, 1u, 2u, m[0], m[1], m[2], m[3], m[4], m[5], nd->name);
+    }
+    UNLOCK_TCPIP_CORE();
+}
