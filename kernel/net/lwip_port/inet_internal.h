@@ -104,7 +104,7 @@ struct inet_sock {
     bool listening;                 /* set once by listen, before waiters look */
     bool udp_connected;             /* a UDP socket has a default destination */
     bool connected;                 /* TCP: connect (begun) or accept succeeded */
-    bool tw_released;               /* its PCB went at TIME-WAIT (tcp_timewait.c; atomic) */
+    bool pcb_released;              /* lwIP ended its PCB (tcp_timewait.c; atomic) */
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
     bool broadcast;                 /* SO_BROADCAST (atomic) */
@@ -143,6 +143,7 @@ bool inet_is_netconn_udp(const struct udp_pcb *pcb);
 void inet_wake_owner(struct netconn *conn);
 /* tcp_timewait.c: conn drops its PCB once that is in TIME-WAIT (core lock). */
 void inet_tw_release(struct netconn *conn);
+void inet_tcp_watch(struct netconn *conn, bool on);
 
 /* inet_mcast.c: the IP_MULTICAST_* and membership options (level IPPROTO_IP);
  * init at creation (Linux's defaults on the UDP PCB), release at close. */

@@ -219,6 +219,8 @@ int inet_create(int domain, int type, int protocol, bool nonblock, struct file *
             inet_ping_setup(s);
         inet_mcast_init(s);
     }
+    if (s && type == SOCK_STREAM)
+        inet_tcp_watch(conn, true);
     if (raw || ping) {
         netconn_set_recvbufsize(conn, BUF_MAX);
     } else if (type == SOCK_DGRAM) {
@@ -258,7 +260,10 @@ static int in_listen(void *p, int backlog)
     if (s->listening)
         return 0;
     backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
+    inet_tcp_watch(s->conn, false);     /* the listening PCB is lwIP's new one */
     int err = inet_errno(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
+    if (err)
+        inet_tcp_watch(s->conn, true);
     if (!err) {
         netconn_set_nonblocking(s->conn, 1);    /* accept never blocks inside lwIP */
         own_mbox(s, true);                      /* now the accept mailbox */
@@ -366,6 +371,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
         if (e == ERR_OK) {
             struct inet_sock *ns = sock_new(nc, SOCK_STREAM);
             if (ns) {
+                inet_tcp_watch(nc, true);
                 ns->connected = true;
                 ns->v6 = s->v6;
                 if (inet_v6only(s))

@@ -18,13 +18,25 @@
  * all it took. 0 (a chain, or the stream's end), or -EAGAIN / the error to report. */
 static int tcp_take_mbox_locked(struct inet_sock *s, size_t *taken)
 {
+    const u8_t flags = NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD | NETCONN_NOFIN;
     struct pbuf *pb = NULL;
-    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
+    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, flags);
     /* The tcpip thread queues the last data, then lets go of a TIME-WAIT PCB:
      * gone now may mean it all came after the look at the mailbox, so look
      * again before calling it the end (else the peer's last bytes were lost). */
     if (e == ERR_WOULDBLOCK && inet_tcp_gone(s))
-        e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
+        e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, flags);
+    /* lwIP shuts the receive side as it hands out the FIN (NOFIN holds it back
+     * once): the window must first be reopened for what this read took, else a
+     * shutdown(SHUT_WR) from another thread meanwhile finds "unread" data and
+     * resets the connection (tcp_close_shutdown), and the peer loses its last
+     * bytes. */
+    if (e == ERR_WOULDBLOCK && netconn_is_flag_set(s->conn, NETCONN_FIN_RX_PENDING)) {
+        if (*taken)
+            netconn_tcp_recvd(s->conn, *taken);
+        *taken = 0;
+        e = netconn_recv_tcp_pbuf_flags(s->conn, &pb, flags);
+    }
     if (e == ERR_CLSD) {
         s->eof = true;
         return 0;
@@ -42,7 +54,7 @@ static int tcp_take_mbox_locked(struct inet_sock *s, size_t *taken)
         if (e == ERR_RST || e == ERR_ABRT) {
             (void)netconn_err(s->conn);
             s->eof = true;
-            if (e == ERR_RST && __atomic_load_n(&s->tw_released, __ATOMIC_ACQUIRE))
+            if (e == ERR_RST && __atomic_load_n(&s->pcb_released, __ATOMIC_ACQUIRE))
                 return 0;               /* the FIN, read after the PCB went */
         }
         return inet_errno(e);

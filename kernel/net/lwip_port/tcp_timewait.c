@@ -1,7 +1,8 @@
-/* A new connection over the addresses and ports of one in TIME-WAIT, as Linux
- * accepts it: lwIP's IP input hook ends the TIME-WAIT before TCP sees the SYN,
- * and its ISN hook starts the new connection past the old one's numbers. IPv4
- * only (lwIP has no IPv6 input hook): an IPv6 SYN meets lwIP's TIME-WAIT. */
+/* A TCP PCB's end as Linux has it: a new connection over the addresses and ports
+ * of one in TIME-WAIT (lwIP's IP input hook ends the TIME-WAIT before TCP sees
+ * the SYN, and its ISN hook starts the new connection past the old one's
+ * numbers; IPv4 only, lwIP has no IPv6 input hook), and a socket that outlives
+ * its PCB (lwIP frees some without telling the netconn). */
 
 #include <osc/lib.h>
 #include <osc/sched.h>
@@ -13,6 +14,7 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "lwip/tcpip.h"
 
 #include "inet_internal.h"
 #include "port.h"
@@ -20,6 +22,9 @@
 /* The connection being reopened by the packet in ip4_input now (tcpip thread,
  * core lock): the listener's new PCB must start its sequence numbers past
  * min_iss, as RFC 1122 asks and Linux does (old snd_nxt + 65535 + 2). */
+#define WATCH_NONE 0xff
+static u8_t watch_id = WATCH_NONE;     /* our extension argument (core lock) */
+
 static struct {
     bool on;
     ip_addr_t remote;
@@ -120,11 +125,65 @@ int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
     return 0;
 }
 
-/* lwIP keeps a TIME-WAIT PCB in its netconn (the socket did shutdown(SHUT_WR),
- * then the peer's FIN came) and later frees it without telling (2 MSL, or a
- * reopen above): the netconn would then close or write a freed PCB, maybe one a
- * new connection got from the pool. So the netconn lets go of it as soon as it
- * gets there, as Linux's socket is done at TIME-WAIT: reads end, writes EPIPE.
+/* Lets the netconn go of its PCB, which lwIP ends (core lock): reads then end
+ * (a FIN still queued reads as the end, not a reset: tcp_recv_locked), writes
+ * EPIPE. */
+static void let_go(struct netconn *conn, struct tcp_pcb *pcb)
+{
+    struct inet_sock *s = inet_sock_of_conn(conn);
+    if (s)
+        __atomic_store_n(&s->pcb_released, true, __ATOMIC_RELEASE);
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
+    tcp_poll(pcb, NULL, 0);
+    tcp_err(pcb, NULL);
+    if (watch_id != WATCH_NONE)
+        tcp_ext_arg_set(pcb, watch_id, NULL);
+    __atomic_store_n(&conn->pcb.tcp, NULL, __ATOMIC_RELEASE);
+    waitqueue_wake_all(&lwip_port_mbox_wq);
+    inet_wake_owner(conn);
+}
+
+/* lwIP frees a PCB without calling its error callback when the socket has shut
+ * both directions one at a time (shutdown(SHUT_WR), then the read of the FIN:
+ * LAST-ACK ends in CLOSED), and when a TIME-WAIT ends (2 MSL, a reopen above, or
+ * tcp_kill_timewait when the pool runs out). The netconn would then write or
+ * close a freed PCB, maybe one a new connection got from the pool (loopback_load
+ * found both: a PCB twice on the active list, and the pool's free list
+ * overwritten). So each socket's PCB carries an extension argument whose destroy
+ * callback, run by tcp_free before the PCB goes back to the pool, lets the
+ * netconn go of it when it still holds it. */
+static void pcb_destroyed(u8_t id, void *data)
+{
+    (void)id;
+    struct tcp_pcb *pcb = data;
+    struct netconn *conn = pcb ? pcb->callback_arg : NULL;
+    if (conn && __atomic_load_n(&conn->pcb.tcp, __ATOMIC_RELAXED) == pcb)
+        let_go(conn, pcb);
+}
+
+static const struct tcp_ext_arg_callbacks watch_callbacks = { .destroy = pcb_destroyed };
+
+/* Watches (or stops watching, before listen hands the PCB's extension
+ * arguments to the listening PCB and frees it) the TCP PCB of a socket's
+ * netconn. Takes the core lock. */
+void inet_tcp_watch(struct netconn *conn, bool on)
+{
+    LOCK_TCPIP_CORE();
+    struct tcp_pcb *pcb = conn->pcb.tcp;
+    if (pcb && NETCONNTYPE_GROUP(conn->type) == NETCONN_TCP && pcb->state != LISTEN) {
+        if (watch_id == WATCH_NONE)
+            watch_id = tcp_ext_arg_alloc_id();
+        tcp_ext_arg_set_callbacks(pcb, watch_id, &watch_callbacks);
+        tcp_ext_arg_set(pcb, watch_id, on ? pcb : NULL);
+    }
+    UNLOCK_TCPIP_CORE();
+}
+
+/* A netconn also keeps a TIME-WAIT PCB (the socket did shutdown(SHUT_WR), then
+ * the peer's FIN came) until lwIP frees it; it lets go as soon as it gets there,
+ * as Linux's socket is done at TIME-WAIT: reads end, writes EPIPE.
  * Called from the sockets' netconn event (tcpip thread, core lock) after lwIP's
  * state change; a netconn with an operation under way keeps its PCB, and so does
  * one no socket owns (it has no event then: closed, or never accepted). */
@@ -135,15 +194,5 @@ void inet_tw_release(struct netconn *conn)
     if (NETCONNTYPE_GROUP(conn->type) != NETCONN_TCP || !pcb || pcb->state != TIME_WAIT ||
         conn->state != NETCONN_NONE || !s)
         return;
-    /* lwIP's read of the FIN after this says ERR_RST (no PCB): the end, not a
-     * reset (tcp_recv_locked). */
-    __atomic_store_n(&s->tw_released, true, __ATOMIC_RELEASE);
-    tcp_arg(pcb, NULL);
-    tcp_recv(pcb, NULL);
-    tcp_sent(pcb, NULL);
-    tcp_poll(pcb, NULL, 0);
-    tcp_err(pcb, NULL);
-    __atomic_store_n(&conn->pcb.tcp, NULL, __ATOMIC_RELEASE);
-    waitqueue_wake_all(&lwip_port_mbox_wq);
-    inet_wake_owner(conn);
+    let_go(conn, pcb);
 }

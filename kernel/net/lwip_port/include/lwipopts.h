@@ -59,6 +59,8 @@ void lwip_port_assert_core_locked(void);
 #define LWIP_RAW                        1
 #define LWIP_UDP                        1
 #define LWIP_TCP                        1
+/* One per PCB: the socket layer hears of every PCB lwIP frees (tcp_timewait.c). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS       1
 #define LWIP_IGMP                       1
 #define LWIP_MULTICAST_TX_OPTIONS       1
 #define MEMP_NUM_IGMP_GROUP             32
