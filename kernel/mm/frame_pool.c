@@ -138,6 +138,38 @@ void frame_pool_reserve(struct frame_pool *p, paddr_t start, paddr_t end)
     }
 }
 
+static bool frame_touches(paddr_t a, const struct phys_range *keep, size_t nkeep)
+{
+    for (size_t k = 0; k < nkeep; k++)
+        if (a < keep[k].end && keep[k].start < a + FRAME_SIZE)
+            return true;
+    return false;
+}
+
+size_t frame_pool_release(struct frame_pool *p, paddr_t start, paddr_t end,
+                          const struct phys_range *keep, size_t nkeep)
+{
+    size_t freed = 0;
+    start = ALIGN_DOWN(start, FRAME_SIZE);
+    end = ALIGN_UP(end, FRAME_SIZE);
+    for (size_t i = 0; i < p->count; i++) {
+        struct frame_region *r = &p->regions[i];
+        paddr_t s = MAX(start, r->base), e = MIN(end, region_end(r));
+        for (paddr_t a = s; a < e; a += FRAME_SIZE) {
+            size_t idx = (a - r->base) / FRAME_SIZE;
+            if (!bit_test(r->bitmap, idx) || frame_touches(a, keep, nkeep))
+                continue;
+            bit_clear(r->bitmap, idx);
+            r->free++;
+            p->free_pages++;
+            if (idx < r->hint)
+                r->hint = idx;
+            freed++;
+        }
+    }
+    return freed;
+}
+
 /* First index >= r->hint of count free frames ending at or below max; max on none. */
 static size_t region_find_run(const struct frame_region *r, size_t count, size_t max)
 {

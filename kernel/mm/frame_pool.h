@@ -47,6 +47,13 @@ void frame_pool_attach(struct frame_pool *p, void *meta);
  * outside the regions are ignored; reserving twice is harmless. */
 void frame_pool_reserve(struct frame_pool *p, paddr_t start, paddr_t end);
 
+/* Gives back what frame_pool_reserve took for [start, end) once its contents are no
+ * longer needed (a boot module after unpacking): every used frame touching it is
+ * freed, except frames touching one of the nkeep ranges in keep (what still shares
+ * a page with it). Frames outside the regions are ignored. Returns the count freed. */
+size_t frame_pool_release(struct frame_pool *p, paddr_t start, paddr_t end,
+                          const struct phys_range *keep, size_t nkeep);
+
 /* Lowest run of count contiguous free frames ending at or below limit; returns its
  * physical address (marked used), or 0 when none exists. */
 paddr_t frame_pool_alloc(struct frame_pool *p, size_t count, paddr_t limit);

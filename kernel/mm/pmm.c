@@ -4,7 +4,8 @@
  * Excluded from allocation: everything below 1 MiB (left untouched for the AP
  * trampoline and BIOS data; it stays reachable through the direct map; pieces of it
  * are handed out once by pmm_reserve_low), the kernel
- * image, the multiboot2 information, every module, the framebuffer and the pool's own
+ * image, the multiboot2 information, every module (until pmm_release_module: the
+ * initramfs archive is freed once unpacked), the framebuffer and the pool's own
  * bitmap. The bitmap is placed below 4 GiB so that the boot page tables' direct map
  * reaches it before vmm_init; likewise allocations stay below pmm_reach_end (4 GiB)
  * until vmm_init has direct-mapped all RAM and raised it. */
@@ -36,6 +37,7 @@ static paddr_t pmm_reach_end = BOOT_DIRECT_END;
 /* Ranges below 1 MiB given out by pmm_reserve_low (boot CPU, before the APs run). */
 static struct phys_range low_reserved[LOW_RESERVED_MAX];
 static size_t low_reserved_count;
+static struct phys_range pool_meta;     /* the frame bitmap itself, set by pmm_init */
 
 static size_t pmm_collect_excluded(struct phys_range *x)
 {
@@ -43,7 +45,8 @@ static size_t pmm_collect_excluded(struct phys_range *x)
     x[n++] = (struct phys_range){ (paddr_t)_kernel_phys_start, (paddr_t)_kernel_phys_end };
     x[n++] = (struct phys_range){ boot_info.info_start, boot_info.info_end };
     for (size_t i = 0; i < boot_info.module_count; i++)
-        x[n++] = (struct phys_range){ boot_info.modules[i].start, boot_info.modules[i].end };
+        if (boot_info.modules[i].end > boot_info.modules[i].start)     /* not released */
+            x[n++] = (struct phys_range){ boot_info.modules[i].start, boot_info.modules[i].end };
     if (boot_info.has_framebuffer) {
         const struct boot_framebuffer *fb = &boot_info.fb;
         x[n++] = (struct phys_range){ fb->addr, fb->addr + (paddr_t)fb->pitch * fb->height };
@@ -80,6 +83,7 @@ void pmm_init(void)
     log_debug("frame bitmap: %zu bytes at %#llx", meta_bytes, (unsigned long long)meta);
     frame_pool_attach(&pool, phys_to_virt(meta));
     frame_pool_reserve(&pool, meta, meta + meta_bytes);
+    pool_meta = (struct phys_range){ meta, meta + meta_bytes };
     for (size_t i = 0; i < nexcl; i++) {
         log_debug("reserved %#llx-%#llx", (unsigned long long)excl[i].start,
                   (unsigned long long)excl[i].end);
@@ -143,6 +147,24 @@ void pmm_free_pages(paddr_t p, size_t count)
 void pmm_free_page(paddr_t p)
 {
     pmm_free_pages(p, 1);
+}
+
+size_t pmm_release_module(size_t i)
+{
+    if (i >= boot_info.module_count)
+        return 0;
+    struct boot_module *m = &boot_info.modules[i];
+    if (m->end <= m->start)
+        return 0;
+    struct phys_range keep[MAX_EXCLUDED + 1];
+    struct phys_range self = { m->start, m->end };
+    m->end = m->start;          /* leaves pmm_collect_excluded's list */
+    size_t n = pmm_collect_excluded(keep);
+    keep[n++] = pool_meta;
+    unsigned long f = spin_lock_irqsave(&pmm_lock);
+    size_t freed = frame_pool_release(&pool, self.start, self.end, keep, n);
+    spin_unlock_irqrestore(&pmm_lock, f);
+    return freed;
 }
 
 size_t pmm_free_count(void)

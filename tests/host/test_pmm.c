@@ -198,3 +198,37 @@ TEST(pool_free_round_trip_and_bad_frees_leave_it_unchanged)
     CHECK_EQ(frame_pool_free(&p, a, 0), 0);
     free(meta);
 }
+
+TEST(pool_release_frees_a_module_but_not_the_pages_it_shares)
+{
+    struct phys_range ram[] = { { MIB, 64 * MIB } };
+    struct frame_pool p;
+    void *meta = pool_make(&p, ram, 1, MIB);
+    /* A module sharing its first page with the boot information and its last one
+     * with a second module, as a loader may pack them. */
+    struct phys_range mod = { 8 * MIB + 0x800, 40 * MIB + 0x100 };
+    struct phys_range keep[] = { { 8 * MIB, 8 * MIB + 0x800 }, { 40 * MIB + 0x100, 41 * MIB } };
+    size_t before = p.free_pages;
+    frame_pool_reserve(&p, mod.start, mod.end);
+    frame_pool_reserve(&p, keep[0].start, keep[0].end);
+    frame_pool_reserve(&p, keep[1].start, keep[1].end);
+    size_t reserved = before - p.free_pages;
+    paddr_t low = frame_pool_alloc(&p, 1, UINT64_MAX);
+    CHECK_EQ(low, MIB);
+    size_t freed = frame_pool_release(&p, mod.start, mod.end, keep, 2);
+    CHECK_EQ(freed, (40 * MIB - 8 * MIB) / FRAME_SIZE - 1);
+    CHECK_EQ(p.free_pages, before - reserved - 1 + freed);
+    CHECK(frame_pool_is_used(&p, 8 * MIB));             /* shared with keep[0] */
+    CHECK(frame_pool_is_used(&p, 40 * MIB));            /* shared with keep[1] */
+    CHECK(!frame_pool_is_used(&p, 8 * MIB + FRAME_SIZE));
+    CHECK(!frame_pool_is_used(&p, 40 * MIB - FRAME_SIZE));
+    CHECK(frame_pool_is_used(&p, low));                 /* not in the range: untouched */
+    /* Releasing again frees nothing; the freed run serves one contiguous allocation. */
+    CHECK_EQ(frame_pool_release(&p, mod.start, mod.end, keep, 2), 0);
+    paddr_t run = frame_pool_alloc(&p, freed, UINT64_MAX);
+    CHECK_EQ(run, 8 * MIB + FRAME_SIZE);
+    CHECK_EQ(frame_pool_free(&p, run, freed), 0);
+    /* A range beyond every region is ignored. */
+    CHECK_EQ(frame_pool_release(&p, 100 * MIB, 200 * MIB, NULL, 0), 0);
+    free(meta);
+}

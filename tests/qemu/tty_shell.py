@@ -16,9 +16,9 @@ from common import connect_serial, start_vm, stop_vm
 
 iso = sys.argv[1]
 sock = "/tmp/osc-tty-shell-%d.sock" % os.getpid()
-# 512 MiB: the ISO's initramfs carries every test program (~125 MiB in tmpfs);
-# with 256 MiB /sbin/init could no longer start /bin/sh (ENOMEM).
-q = start_vm(["timeout", "-s", "KILL", "60", "qemu-system-x86_64", "-m", "512",
+# 256 MiB although the ISO's initramfs carries every test program (~125 MiB in
+# tmpfs): the kernel frees the archive once unpacked (it held that much twice).
+q = start_vm(["timeout", "-s", "KILL", "60", "qemu-system-x86_64", "-m", "256",
               "-cdrom", iso, "-display", "none", "-no-reboot",
               "-serial", "unix:%s,server,nowait" % sock])
 s = connect_serial(sock)

@@ -69,9 +69,9 @@ class Serial:
         return False
 
 
-# 512 MiB: the test ISO's initramfs carries every test program (~125 MiB in
-# tmpfs), and with 256 MiB /sbin/init could no longer start /bin/sh (ENOMEM).
-def boot(iso, mem="512"):
+# 256 MiB although the test ISO's initramfs carries every test program (~125 MiB
+# in tmpfs): the kernel frees the archive once unpacked (it held that much twice).
+def boot(iso, mem="256"):
     sock = "/tmp/osc-users-%d.sock" % os.getpid()
     q = start_vm(["timeout", "-s", "KILL", "90", "qemu-system-x86_64", "-m", mem,
                   "-cdrom", iso, "-display", "none", "-no-reboot",

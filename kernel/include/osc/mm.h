@@ -33,6 +33,10 @@ paddr_t pmm_alloc_pages(size_t count);  /* zeroed, physically contiguous, or 0 *
 paddr_t pmm_reserve_low(size_t pages);
 void pmm_free_page(paddr_t p);
 void pmm_free_pages(paddr_t p, size_t count);
+/* Boot module i's frames (reserved since pmm_init) become free RAM, except pages it
+ * shares with what is still in use; its contents must never be read again (the
+ * module's range is emptied in boot_info). Returns the frames freed. */
+size_t pmm_release_module(size_t i);
 size_t pmm_free_count(void);            /* free frames now */
 size_t pmm_total_count(void);           /* usable frames managed */
 paddr_t pmm_ram_end(void);              /* end of the highest managed RAM region */
