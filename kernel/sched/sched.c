@@ -294,13 +294,10 @@ bool sched_wake_sleeping(struct thread *t)
     return sched_end_sleep(t, false);
 }
 
-void sched_tick(bool user)
+/* Readies rq's expired sleepers; returns those whose affinity no longer allows
+ * this CPU (on no list: the caller places them once rq is unlocked). */
+static struct thread *wake_expired_locked(struct runqueue *rq, struct cpu *c)
 {
-    struct cpu *c = this_cpu();
-    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
-    if (!rq)
-        return;     /* the timer may start before sched_init */
-    unsigned long f = spin_lock_irqsave(&rq->lock);
     uint64_t now = time_ns();
     struct thread *t, *moving = NULL;
     while ((t = tq_pop_expired(&rq->sleep_head, &rq->sleep_tail, now))) {
@@ -314,6 +311,38 @@ void sched_tick(bool user)
             moving = t;
         }
     }
+    return moving;
+}
+
+static void place_moving(struct thread *moving)
+{
+    while (moving) {
+        struct thread *t = moving;
+        moving = t->next;
+        sched_make_ready(t);
+    }
+}
+
+void sched_tick_sleepers(void)
+{
+    struct cpu *c = this_cpu();
+    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
+    if (!rq)
+        return;
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    struct thread *moving = wake_expired_locked(rq, c);
+    spin_unlock_irqrestore(&rq->lock, f);
+    place_moving(moving);
+}
+
+void sched_tick(bool user)
+{
+    struct cpu *c = this_cpu();
+    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
+    if (!rq)
+        return;     /* the timer may start before sched_init */
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    struct thread *moving = wake_expired_locked(rq, c);
     struct thread *cur = c->current;
     if (cur == c->idle) {
         rq->idle_ticks++;
@@ -346,11 +375,7 @@ void sched_tick(bool user)
     bool idle_now = cur == c->idle && !rq->ready_head;
     unsigned waiting = rq->nr_ready;
     spin_unlock_irqrestore(&rq->lock, f);
-    while (moving) {
-        t = moving;
-        moving = t->next;
-        sched_make_ready(t);
-    }
+    place_moving(moving);
     /* Idle CPUs pull in their idle loop after every interrupt; a busy CPU with
      * nothing waiting also takes from a CPU with two or more waiting, now and then,
      * so a queue does not stay long while a CPU could share it. */
@@ -421,6 +446,7 @@ static void sched_idle_loop(void *arg)
         sched_reap_zombies();
         unsigned long f = spin_lock_irqsave(&rq->lock);
         bool ready = rq->ready_head != NULL;
+        uint64_t wake = rq->sleep_head ? rq->sleep_head->wake_at : UINT64_MAX;
         spin_unlock_irqs_off(&rq->lock);
         if (!ready)
             ready = sched_pull(1);
@@ -428,6 +454,10 @@ static void sched_idle_loop(void *arg)
             irq_restore(f);
             sched_yield();
         } else {
+            /* Interrupts stay off: a sleeper queued from here on comes with an
+             * interrupt (a wake-up IPI or this CPU's own), which the halt sees. */
+            if (wake != UINT64_MAX)
+                arch_timer_wake_at(wake);
             arch_wait_for_interrupt();      /* sti; hlt: no wake-up lost in between */
         }
     }

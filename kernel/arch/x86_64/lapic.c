@@ -6,6 +6,7 @@
 #define LOG_TAG "arch"
 #include <osc/arch.h>
 #include <osc/irq.h>
+#include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/percpu.h>
@@ -68,9 +69,53 @@ uint64_t time_ticks(void)
     return __atomic_load_n(&ticks, __ATOMIC_RELAXED);
 }
 
+/* Early wake-ups (arch_timer_wake_at) in periodic mode: the timer is loaded with
+ * the time to the deadline (EARLY); that interrupt loads what was left of the tick
+ * (REST), whose interrupt is the tick and loads the full period again. Each CPU's
+ * slot is touched only by that CPU with interrupts off: no lock. */
+enum { TIMER_PERIODIC, TIMER_EARLY, TIMER_REST };
+static uint8_t timer_mode[MAX_CPUS];
+static uint32_t timer_rest[MAX_CPUS];
+#define EARLY_MIN_COUNT 16              /* nearer than this: wait for the tick */
+
+void arch_timer_wake_at(uint64_t deadline)
+{
+    uint32_t id = this_cpu()->id;
+    if (!lapic || !timer_initial_count)
+        return;
+    uint64_t now = time_ns();
+    uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);    /* to the next interrupt */
+    /* Counts from that interrupt to the tick: only an early one has any. */
+    uint32_t after = timer_mode[id] == TIMER_EARLY ? timer_rest[id] : 0;
+    if (deadline <= now || left <= 2 * EARLY_MIN_COUNT)
+        return;
+    /* Counts to the deadline, rounded up: a wake before it finds nobody expired
+     * and the sleeper waits for the tick. */
+    uint64_t ns = deadline - now;
+    uint64_t per_tick_ns = 1000000000ull / TIMER_HZ;
+    uint64_t counts = (ns * timer_initial_count + per_tick_ns - 1) / per_tick_ns + 1;
+    if (counts + EARLY_MIN_COUNT >= left)
+        return;
+    counts = MAX(counts, EARLY_MIN_COUNT);
+    timer_rest[id] = left - (uint32_t)counts + after;
+    timer_mode[id] = TIMER_EARLY;
+    lapic_write(LAPIC_TIMER_INIT, (uint32_t)counts);
+}
+
 static void timer_interrupt(struct irq_frame *f, void *ctx)
 {
     (void)ctx;
+    uint32_t id = this_cpu()->id;
+    if (timer_mode[id] == TIMER_EARLY) {
+        timer_mode[id] = TIMER_REST;
+        lapic_write(LAPIC_TIMER_INIT, timer_rest[id]);
+        sched_tick_sleepers();
+        return;
+    }
+    if (timer_mode[id] == TIMER_REST) {
+        timer_mode[id] = TIMER_PERIODIC;
+        lapic_write(LAPIC_TIMER_INIT, timer_initial_count);
+    }
     if (this_cpu()->id == 0)    /* one global count; every CPU's timer drives its own queue */
         __atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
     sched_tick(irq_frame_from_user(f));
@@ -140,6 +185,7 @@ int lapic_timer_start(void)
  * interrupts (an AP until the scheduler runs threads there). */
 static void lapic_timer_arm(bool masked)
 {
+    timer_mode[this_cpu()->id] = TIMER_PERIODIC;
     lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
     lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | IRQ_VECTOR_TIMER | (masked ? LVT_MASKED : 0));
     lapic_write(LAPIC_TIMER_INIT, timer_initial_count);
