@@ -37,8 +37,10 @@ LWIP_STAMP := $(LWIP_DIR)/.unpacked-2.1.3+dfsg1
 LWIP_SRCS  := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c \
     core/memp.c core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c \
     core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
-    core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+    core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/igmp.c core/ipv4/ip4.c \
     core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
+    core/ipv6/ethip6.c core/ipv6/icmp6.c core/ipv6/inet6.c core/ipv6/ip6.c \
+    core/ipv6/ip6_addr.c core/ipv6/ip6_frag.c core/ipv6/mld6.c core/ipv6/nd6.c \
     netif/ethernet.c api/api_lib.c api/api_msg.c api/err.c api/netbuf.c api/tcpip.c
 LWIP_OBJS  := $(patsubst %.c,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
 LWIP_INC    = -nostdinc -isystem $(shell $(CC) -print-file-name=include) -D_LIBC_LIMITS_H_ \

@@ -34,11 +34,11 @@ hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 # (/proc/meminfo, /proc/self/exe), blockdev (/proc/partitions), aslr (re-execs
 # /proc/self/exe), vdso (/proc/self/maps), mount (/proc/mounts), dac (copies
 # /proc/self/exe to make a set-user-ID binary), mmap_ext2 (/proc/meminfo),
-# drop_caches (/proc/sys), netif and proc_net_tcp (/proc/net), ping_socket
+# drop_caches (/proc/sys), netif and proc_net_* (/proc/net), ping_socket
 # (/proc/sys/net/ipv4/ping_group_range), and pty and libosc (/dev/ptmx,
 # /dev/null: the chroot has no device nodes either). They are checked where /proc exists: the
 # host run of user/tests and OSCortex.
-selection=$(grep -vE '^(procfs|exec|fsinfo|inotify|ptimers|sysv_|sysfs|unix_sockets|smp_procs|blockdev|aslr|vdso|mount|pty|dac|mmap_ext2|drop_caches|netif|libosc|proc_net_tcp|ping_socket)' \
+selection=$(grep -vE '^(procfs|exec|fsinfo|inotify|ptimers|sysv_|sysfs|unix_sockets|smp_procs|blockdev|aslr|vdso|mount|pty|dac|mmap_ext2|drop_caches|netif|libosc|proc_net_|ping_socket)' \
                  "$scratch/usr/tests/LIST" |
             paste -sd, -)
 ntests=$(echo "$selection" | tr ',' '\n' | grep -c .)

@@ -274,12 +274,19 @@ SYSCALL(getdents64)
 }
 
 /* What stat reports for a file without a vnode: a pipe end, or an anonymous
- * file that names its own mode (inotify: 0600 and no type, as Linux's anon inode). */
+ * file that names its own mode (inotify: 0600 and no type, as Linux's anon inode).
+ * A socket's inode number is the N of its name socket:[N], as Linux's sockfs
+ * inode (what /proc/net/tcp and unix list: programs match sockets by it). */
 static void stat_anon(const struct file *f, struct linux_stat *st)
 {
     memset(st, 0, sizeof(*st));
     st->st_mode = f->ops && f->ops->stat_mode ? f->ops->stat_mode : S_IFIFO | 0600;
     st->st_blksize = 4096;
+    static const char sock[] = "socket:[";
+    if ((st->st_mode & S_IFMT) == S_IFSOCK && f->path && !strncmp(f->path, sock, sizeof(sock) - 1)) {
+        for (const char *p = f->path + sizeof(sock) - 1; *p >= '0' && *p <= '9'; p++)
+            st->st_ino = st->st_ino * 10 + (uint64_t)(*p - '0');
+    }
 }
 
 /* stat family core: fills *st for path at dirfd. flags AT_SYMLINK_NOFOLLOW,

@@ -12,6 +12,7 @@
 #include <osc/lib.h>
 #include <osc/mm.h>
 #include <osc/mm_space.h>
+#include <osc/net.h>
 #include <osc/net_stack.h>
 #include <osc/percpu.h>
 #include <osc/proc.h>
@@ -27,7 +28,8 @@ enum {
     K_PID_MAPS, K_FD_LINK, K_PID_LIMITS, K_SYSVIPC, K_SYSVIPC_MSG, K_SYSVIPC_SEM,
     K_SYSVIPC_SHM, K_PARTITIONS, K_BUS, K_BUS_INPUT, K_INPUT_DEVICES, K_PID_MOUNTS,
     K_FILESYSTEMS, K_SYS, K_SYS_VM, K_DROP_CACHES, K_NET, K_NET_DEV, K_NET_ROUTE,
-    K_NET_TCP, K_NET_UDP, K_NET_TCP6, K_NET_UDP6, K_SYS_NET, K_SYS_NET_IPV4, K_PING_GROUPS,
+    K_NET_TCP, K_NET_UDP, K_NET_TCP6, K_NET_UDP6, K_NET_UNIX, K_NET_IF_INET6, K_NET_ARP, K_SYS_NET,
+    K_SYS_NET_IPV4, K_PING_GROUPS,
 };
 
 struct pent { const char *name; int kind; uint32_t mode; };
@@ -74,6 +76,9 @@ static const struct pent net_ents[] = {
     { "udp", K_NET_UDP, S_IFREG | 0444 },
     { "tcp6", K_NET_TCP6, S_IFREG | 0444 },
     { "udp6", K_NET_UDP6, S_IFREG | 0444 },
+    { "unix", K_NET_UNIX, S_IFREG | 0444 },
+    { "if_inet6", K_NET_IF_INET6, S_IFREG | 0444 },
+    { "arp", K_NET_ARP, S_IFREG | 0444 },
 };
 
 /* Fixed directories below the root: their kind, entries and first inode number. */
@@ -244,6 +249,9 @@ static int procfs_gen(struct pnode *n, struct pbuf *b)
     case K_NET_UDP: net_proc_udp(put_pbuf, b); return 0;
     case K_NET_TCP6: net_proc_tcp6(put_pbuf, b); return 0;
     case K_NET_UDP6: net_proc_udp6(put_pbuf, b); return 0;
+    case K_NET_UNIX: unix_proc_net(put_pbuf, b); return 0;
+    case K_NET_IF_INET6: net_proc_if_inet6(put_pbuf, b); return 0;
+    case K_NET_ARP: net_proc_arp(put_pbuf, b); return 0;
     case K_PING_GROUPS: net_proc_ping_group_range(put_pbuf, b); return 0;
     case K_PARTITIONS: blk_proc_partitions(put_pbuf, b); return 0;
     case K_INPUT_DEVICES: input_proc_devices(put_pbuf, b); return 0;

@@ -85,6 +85,13 @@ void kfree(void *p)
         log_error("kfree(%p): not a heap block", p);
 }
 
+void heap_trim(void)
+{
+    unsigned long f = spin_lock_irqsave(&heap_lock);
+    slab_heap_trim(&heap);
+    spin_unlock_irqrestore(&heap_lock, f);
+}
+
 void mm_get_stats(struct mm_stats *out)
 {
     out->total_pages = pmm_total_count();

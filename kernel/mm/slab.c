@@ -94,22 +94,62 @@ static struct slab *slab_new(struct slab_heap *h, struct slab_cache *c)
     return s;
 }
 
+/* A kept block links to the next through its first payload word. */
+static struct large **kept_next(struct large *l)
+{
+    return (struct large **)((char *)l + SLAB_LARGE_HEADER);
+}
+
 static void *large_alloc(struct slab_heap *h, size_t size)
 {
     if (size > (size_t)UINT32_MAX * SLAB_PAGE_SIZE - SLAB_LARGE_HEADER)
         return NULL;
     size_t pages = (size + SLAB_LARGE_HEADER + SLAB_PAGE_SIZE - 1) / SLAB_PAGE_SIZE;
-    struct large *l = h->src.alloc(pages, h->src.ctx);
-    if (!l)
-        return NULL;
+    struct large *l;
+    if (pages <= SLAB_KEEP_PAGES && h->kept[pages - 1]) {
+        l = h->kept[pages - 1];
+        h->kept[pages - 1] = *kept_next(l);
+        h->nkept[pages - 1]--;
+    } else {
+        if (!(l = h->src.alloc(pages, h->src.ctx)))
+            return NULL;
+        l->pages = pages;
+        h->pages_held += pages;
+    }
     l->magic = tag(LARGE_MAGIC, l);
-    l->pages = pages;
-    h->pages_held += pages;
     h->bytes_in_use += pages * SLAB_PAGE_SIZE - SLAB_LARGE_HEADER;
     return (char *)l + SLAB_LARGE_HEADER;
 }
 
+void slab_heap_trim(struct slab_heap *h)
+{
+    for (size_t i = 0; i < SLAB_KEEP_PAGES; i++) {
+        while (h->kept[i]) {
+            struct large *l = h->kept[i];
+            h->kept[i] = *kept_next(l);
+            h->pages_held -= l->pages;
+            h->src.free(l, l->pages, h->src.ctx);
+        }
+        h->nkept[i] = 0;
+    }
+}
+
+static void *heap_alloc(struct slab_heap *h, size_t size);
+
 void *slab_heap_alloc(struct slab_heap *h, size_t size)
+{
+    void *p = heap_alloc(h, size);
+    bool kept = false;
+    for (size_t i = 0; i < SLAB_KEEP_PAGES; i++)
+        kept |= h->nkept[i] != 0;
+    if (!p && kept) {
+        slab_heap_trim(h);              /* the kept pages may be what is missing */
+        p = heap_alloc(h, size);
+    }
+    return p;
+}
+
+static void *heap_alloc(struct slab_heap *h, size_t size)
 {
     if (size > (1ul << SLAB_MAX_SHIFT))
         return large_alloc(h, size);
@@ -180,8 +220,14 @@ int slab_heap_free(struct slab_heap *h, void *p)
         return -EINVAL;
     size_t pages = l->pages;
     l->magic = tag(LARGE_FREED_MAGIC, page);
-    h->pages_held -= pages;
     h->bytes_in_use -= pages * SLAB_PAGE_SIZE - SLAB_LARGE_HEADER;
+    if (pages <= SLAB_KEEP_PAGES && h->nkept[pages - 1] < SLAB_KEEP) {
+        *kept_next(l) = h->kept[pages - 1];
+        h->kept[pages - 1] = l;
+        h->nkept[pages - 1]++;
+        return 0;
+    }
+    h->pages_held -= pages;
     h->src.free(page, pages, h->src.ctx);
     return 0;
 }

@@ -80,6 +80,14 @@ static long take_cred(const void *u, struct scm_k *scm)
     return 0;
 }
 
+static long take_pktinfo(const void *data, struct scm_k *scm)
+{
+    if (copy_from_user(&scm->pktinfo, data, sizeof(scm->pktinfo)))
+        return -EFAULT;
+    scm->pktinfo_given = true;
+    return 0;
+}
+
 long scm_parse(uint64_t ucontrol, uint64_t len, bool is_unix, struct scm_k *scm)
 {
     memset(scm, 0, sizeof(*scm));
@@ -100,8 +108,10 @@ long scm_parse(uint64_t ucontrol, uint64_t len, bool is_unix, struct scm_k *scm)
         uint64_t dlen = h.len - CMSG_HDR;
         if (h.level == SOL_SOCKET && !is_unix)  /* as Linux's __sock_cmsg_send */
             err = h.type == SCM_RIGHTS || h.type == SCM_CREDENTIALS ? 0 : -EINVAL;
+        else if (!is_unix && h.level == IPPROTO_IP && h.type == IP_PKTINFO)
+            err = dlen < sizeof(scm->pktinfo) ? -EINVAL : take_pktinfo(data, scm);
         else if (!is_unix)
-            err = -EOPNOTSUPP;                  /* IP_PKTINFO, IP_TTL, ...: not done */
+            err = -EOPNOTSUPP;                  /* IP_TTL, IP_TOS, ...: not done */
         else if (h.level != SOL_SOCKET)
             ;                                   /* AF_UNIX ignores other levels */
         else if (h.type == SCM_RIGHTS)
@@ -122,8 +132,8 @@ long scm_parse(uint64_t ucontrol, uint64_t len, bool is_unix, struct scm_k *scm)
 
 /* Linux's put_cmsg: one message if the buffer holds its header (cut, and
  * MSG_CTRUNC, if not all of it). */
-static long put_cmsg(uint64_t *ctl, uint64_t *left, int type, const void *data, uint32_t dlen,
-                     int *mflags)
+static long put_cmsg(uint64_t *ctl, uint64_t *left, int level, int type, const void *data,
+                     uint32_t dlen, int *mflags)
 {
     if (*left < CMSG_HDR) {
         *mflags |= MSG_CTRUNC;
@@ -134,7 +144,7 @@ static long put_cmsg(uint64_t *ctl, uint64_t *left, int type, const void *data, 
         *mflags |= MSG_CTRUNC;
         n = *left;
     }
-    struct kcmsghdr h = { n, SOL_SOCKET, type };
+    struct kcmsghdr h = { n, level, type };
     if (copy_to_user((void *)*ctl, &h, sizeof(h)) ||
         copy_to_user((void *)(*ctl + CMSG_HDR), data, n - CMSG_HDR))
         return -EFAULT;
@@ -150,7 +160,11 @@ long scm_deliver(struct scm_k *scm, uint64_t ucontrol, uint64_t len, int flags,
     uint64_t ctl = ucontrol, left = ucontrol ? len : 0;
     long err = 0;
     if (scm->want_cred)
-        err = put_cmsg(&ctl, &left, SCM_CREDENTIALS, &scm->cred, sizeof(scm->cred), mflags);
+        err = put_cmsg(&ctl, &left, SOL_SOCKET, SCM_CREDENTIALS, &scm->cred, sizeof(scm->cred),
+                       mflags);
+    if (scm->want_pktinfo && !err)
+        err = put_cmsg(&ctl, &left, IPPROTO_IP, IP_PKTINFO, &scm->pktinfo, sizeof(scm->pktinfo),
+                       mflags);
     struct scm_fds *fds = scm->fds;
     scm->fds = NULL;
     if (fds && fds->n && !err) {
@@ -167,7 +181,7 @@ long scm_deliver(struct scm_k *scm, uint64_t ucontrol, uint64_t len, int flags,
             nums[i] = fd;
         }
         if (i)
-            err = put_cmsg(&ctl, &left, SCM_RIGHTS, nums, i * 4, mflags);
+            err = put_cmsg(&ctl, &left, SOL_SOCKET, SCM_RIGHTS, nums, i * 4, mflags);
         if (i < fds->n)
             *mflags |= MSG_CTRUNC;
     }

@@ -208,7 +208,7 @@ SYSCALL(socket)
                                   args->a[1] & SOCK_NONBLOCK, &f);
         return err ? err : install(f, args->a[1] & SOCK_CLOEXEC);
     }
-    if (domain != AF_UNIX && domain != AF_INET)
+    if (domain != AF_UNIX && domain != AF_INET && domain != AF_INET6)
         return -EAFNOSUPPORT;
     long err = check_type(args->a[1], &type);
     if (err == -ESOCKTNOSUPPORT && domain == AF_INET && type == SOCK_RAW)
@@ -216,10 +216,10 @@ SYSCALL(socket)
     if (err)
         return err;
     struct file *f;
-    if (domain == AF_INET) {
+    if (domain == AF_INET || domain == AF_INET6) {
         if (args->a[2] > 255)
             return -EINVAL;
-        err = inet_create(type, (int)args->a[2], args->a[1] & SOCK_NONBLOCK, &f);
+        err = inet_create(domain, type, (int)args->a[2], args->a[1] & SOCK_NONBLOCK, &f);
         return err ? err : install(f, args->a[1] & SOCK_CLOEXEC);
     }
     if (args->a[2] != 0 && args->a[2] != AF_UNIX)
@@ -366,7 +366,7 @@ SYSCALL(getsockopt)
     if (err)
         return err;
     int32_t ulen;
-    uint8_t val[16];
+    uint8_t val[256];                   /* the largest option: TCP_INFO's 232 bytes */
     uint32_t len = 0;
     if (copy_from_user(&ulen, (const void *)args->a[4], sizeof(ulen)))
         err = -EFAULT;

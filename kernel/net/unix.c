@@ -38,10 +38,52 @@ static void gc_free(struct gc *g)
     }
 }
 
+static struct unix_sock *all_list;      /* /proc/net/unix's sockets, under `unix` */
+static size_t all_count;
+
+static void list_add_locked(struct unix_sock *s)
+{
+    s->all_prev = NULL;
+    s->all_next = all_list;
+    if (all_list)
+        all_list->all_prev = s;
+    all_list = s;
+    s->listed = true;
+    all_count++;
+}
+
+static void list_del_locked(struct unix_sock *s)
+{
+    if (!s->listed)
+        return;
+    if (s->all_prev)
+        s->all_prev->all_next = s->all_next;
+    else
+        all_list = s->all_next;
+    if (s->all_next)
+        s->all_next->all_prev = s->all_prev;
+    s->listed = false;
+    all_count--;
+}
+
+size_t unix_snapshot(struct unix_info *out, size_t cap)
+{
+    size_t n = 0;
+    unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
+    for (struct unix_sock *s = all_list; s && n < cap; s = s->all_next, n++) {
+        out[n] = (struct unix_info){ s->refs, s->type, s->state, s->state == U_LISTEN,
+                                     !s->file, s->ino, s->addr };
+    }
+    n = all_count;
+    spin_unlock_irqrestore(&unix_wq.lock, fl);
+    return n;
+}
+
 static void put_locked(struct unix_sock *s, struct gc *g)
 {
     if (--s->refs > 0)
         return;
+    list_del_locked(s);
     unix_queue_drop_locked(s, g);
     s->gc_next = g->socks;
     g->socks = s;
@@ -86,6 +128,7 @@ static void file_bind(struct file *f, struct unix_sock *s)
 {
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
     s->ino = sock_ino_alloc();
+    list_add_locked(s);
     spin_unlock_irqrestore(&unix_wq.lock, fl);
     sock_file_name(f, s->ino);
     s->file = f;
@@ -373,6 +416,7 @@ int unix_connect(struct unix_sock *s, const struct sock_addr *addr, bool nonbloc
             t->acc_head = e;
         t->acc_tail = e;
         t->acc_len++;
+        list_add_locked(e);
         e = NULL;
         break;
     }
@@ -704,6 +748,7 @@ static void unix_release(struct file *f)
     struct gc g = { 0 };
     unsigned long fl = spin_lock_irqsave(&unix_wq.lock);
     s->closed = true;
+    list_del_locked(s);
     for (struct unix_sock **pp = &bound_list; *pp; pp = &(*pp)->bound_next) {
         if (*pp == s) {
             *pp = s->bound_next;

@@ -50,7 +50,22 @@ struct unix_sock {
     unsigned gc_tmp;            /* the collector's scratch */
     bool gc_cand, gc_reach;
     struct unix_sock *gc_victim;
+    /* On the list /proc/net/unix shows (unix.c): from its file (or, for a
+     * connection's server end, its listener's queue) until release or free. */
+    struct unix_sock *all_next, *all_prev;
+    bool listed;
 };
+
+/* One socket as /proc/net/unix shows it (unix_proc.c), copied under `unix`. */
+struct unix_info {
+    int refs, type, state;
+    bool listening, embryo;
+    uint64_t ino;
+    struct sock_addr addr;
+};
+/* Copies up to cap sockets' records to out under `unix` (nothing allocated
+ * there); returns how many there are (more than cap: call again, larger). */
+size_t unix_snapshot(struct unix_info *out, size_t cap);
 
 /* Objects freed under `unix` go here and are kfree'd once it is dropped (`heap`
  * ranks below it); so are in-flight files dropped (a file's release may take

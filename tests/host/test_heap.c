@@ -122,8 +122,49 @@ TEST(heap_large_blocks_take_whole_pages)
     CHECK(q != NULL && slab_heap_block_size(q) == SLAB_PAGE_SIZE - SLAB_LARGE_HEADER);
     CHECK_EQ(slab_heap_free(&heap, p), 0);
     CHECK_EQ(slab_heap_free(&heap, q), 0);
-    CHECK_EQ(heap.pages_held, 0);
+    CHECK_EQ(heap.pages_held, 1);               /* q's page is kept, p's 4 went back */
     CHECK_EQ(heap.bytes_in_use, 0);
+    slab_heap_trim(&heap);
+    CHECK_EQ(heap.pages_held, 0);
+    CHECK_EQ(arena.in_use, 0);
+}
+
+TEST(heap_keeps_a_few_small_large_blocks_for_the_next_request)
+{
+    heap_setup(ARENA_PAGES);
+    char *a[SLAB_KEEP + 1];
+    for (int i = 0; i <= SLAB_KEEP; i++)
+        CHECK((a[i] = slab_heap_alloc(&heap, 4096)) != NULL);      /* 2 pages each */
+    CHECK_EQ(heap.pages_held, 2 * (SLAB_KEEP + 1));
+    for (int i = 0; i <= SLAB_KEEP; i++)
+        CHECK_EQ(slab_heap_free(&heap, a[i]), 0);
+    CHECK_EQ(heap.pages_held, 2 * SLAB_KEEP);   /* one past the limit went back */
+    CHECK_EQ(heap.bytes_in_use, 0);
+    CHECK_EQ(slab_heap_free(&heap, a[0]), -EFAULT);     /* kept, still a double free */
+    CHECK_EQ(slab_heap_block_size(a[1]), 0);
+    /* The last one freed comes back first, from the heap, not the page source. */
+    size_t from_src = arena.in_use;
+    char *b = slab_heap_alloc(&heap, 5000);     /* also 2 pages with the header */
+    CHECK(b == a[SLAB_KEEP - 1]);
+    CHECK_EQ(arena.in_use, from_src);
+    CHECK_EQ(slab_heap_block_size(b), 2 * SLAB_PAGE_SIZE - SLAB_LARGE_HEADER);
+    memset(b, 0x77, 5000);
+    CHECK_EQ(slab_heap_free(&heap, b), 0);
+}
+
+TEST(heap_gives_kept_blocks_back_when_the_source_runs_out)
+{
+    heap_setup(8);
+    char *a[4];
+    for (int i = 0; i < 4; i++)
+        CHECK((a[i] = slab_heap_alloc(&heap, 4096)) != NULL);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(slab_heap_free(&heap, a[i]), 0);
+    CHECK_EQ(arena.in_use, 8);                  /* all kept */
+    char *big = slab_heap_alloc(&heap, 6 * SLAB_PAGE_SIZE);
+    CHECK(big != NULL);
+    CHECK_EQ(heap.pages_held, 7);
+    CHECK_EQ(slab_heap_free(&heap, big), 0);
 }
 
 TEST(heap_detects_double_free_and_foreign_pointers)
@@ -187,7 +228,7 @@ TEST(heap_random_stress_keeps_contents_intact)
         if (ptr[i])
             CHECK_EQ(slab_heap_free(&heap, ptr[i]), 0);
     CHECK_EQ(heap.bytes_in_use, 0);
-    CHECK(heap.pages_held <= SLAB_CLASSES);
+    CHECK(heap.pages_held <= SLAB_CLASSES + SLAB_KEEP * 3);    /* + kept 1- and 2-page blocks */
     free(arena.base);
     arena.base = NULL;
 }

@@ -17,8 +17,12 @@ busybox nslookup asks too; busybox wget
 fetches a 16 MiB file from the host's server by name (md5 compared); busybox httpd
 serves a page and a 16 MiB file that the host's curl fetches through the forwarded
 port, byte-exact (md5); busybox `ip addr` and `ip route` (rtnetlink) show the
-lease's address and default route. The guest then waits (polling the host's server) until
-the host is done.
+lease's address and default route. IPv6: `ip -6 addr` shows ::1, eth0's link-local
+address and the one SLAAC made from slirp's router advertisement (fec0::/64);
+localhost is ::1 first, then 127.0.0.1 (musl and glibc); busybox wget reaches the
+guest's httpd (a dual-stack AF_INET6 listener) through [::1], and the host's second
+web server (its ::1, which slirp's fec0::2 stands for) over eth0's IPv6. The guest
+then waits (polling the host's server) until the host is done.
 
 usage: netapps.py    tests: netapps_resolv_conf_from_dhcp, netapps_musl_getaddrinfo,
                             netapps_glibc_getaddrinfo, netapps_localhost_from_etc_hosts,
@@ -27,7 +31,8 @@ usage: netapps.py    tests: netapps_resolv_conf_from_dhcp, netapps_musl_getaddri
                             netapps_host_curl_page_from_guest_httpd,
                             netapps_reconnect_from_same_port_over_time_wait,
                             netapps_host_curl_big_file_from_guest_httpd,
-                            netapps_busybox_ip_addr_and_route
+                            netapps_busybox_ip_addr_and_route, netapps_ipv6_slaac_addresses,
+                            netapps_wget_over_ipv6_loopback, netapps_wget_host_over_ipv6
 """
 
 import hashlib
@@ -49,6 +54,8 @@ from common import ROOT, Reporter
 from input import libosc_flags
 
 OSC_RUN = os.path.join(ROOT, "tools", "osc-run")
+# user/tests/inet_mcast.c, built by make for both libcs: run here where eth0 is up.
+MCAST_TEST = os.path.join(ROOT, "build", "user", "%s", "tests", "inet_mcast")
 LAST_LOG = os.path.join(ROOT, "build", "osc-run", "last.log")
 OUT = os.path.join(ROOT, "build", "netapps")
 SOURCE = os.path.join(ROOT, "tests", "qemu", "resolve.c")
@@ -67,11 +74,17 @@ echo "nslookup: $(nslookup @NAME@ 2>&1 | tr '\n' ' ')"
 echo "ip-addr: $(ip addr 2>/dev/null | tr '\n' ' ')"
 echo "ip-route: $(ip route 2>&1 | tr '\n' ' ')"
 echo "wget-md5: $(wget -q -O - http://@NAME@:@HPORT@/data | md5sum)"
+echo "arp: $(arp -n 2>&1 | tr '\n' '|')"
+for libc in musl glibc; do echo "mcast-$libc: $(OSC_MCAST_NIC=1 /bin/inet_mcast.$libc 2>&1 | tail -1)"; done
 mkdir -p /www
 echo "hello from busybox httpd in OSCortex" > /www/index.html
 dd if=/dev/urandom of=/www/big bs=4096 count=4096 2>/dev/null
 echo "big-md5: $(md5sum < /www/big)"
 httpd -p @GPORT@ -h /www
+i=0; while [ -z "$(awk '/^fec0/ && $5 == "00"' /proc/net/if_inet6)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+echo "ip6-addr: $(ip -6 addr 2>/dev/null | tr '\n' ' ')"
+echo "wget6-lo: $(wget -q -O - http://[::1]:@GPORT@/index.html)"
+echo "wget6-host: $(wget -q -O - http://[fec0::2]:@H6PORT@/hello)"
 echo READY-HTTPD
 i=0; while [ "$(wget -q -O - http://10.0.2.2:@HPORT@/done)" != yes ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i+1)); done
 echo "host-done: $i"
@@ -136,17 +149,18 @@ class DnsServer:
 
 
 class HttpServer:
-    """The host's web server (127.0.0.1:port, the guest's 10.0.2.2): /data is BIG
-    random bytes, /done says whether the host has finished with the guest."""
+    """The host's web server (127.0.0.1:port, the guest's 10.0.2.2; or ::1, the
+    guest's fec0::2): /data is BIG random bytes, /done says whether the host has
+    finished with the guest, /hello is a line."""
 
-    def __init__(self):
+    def __init__(self, family=socket.AF_INET):
         self.data = random.Random(11).randbytes(BIG)
         self.done = False
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                body = {"/data": outer.data,
+                body = {"/data": outer.data, "/hello": b"hello from the host",
                         "/done": b"yes" if outer.done else b"no"}.get(self.path)
                 if body is None:
                     self.send_error(404)
@@ -159,8 +173,11 @@ class HttpServer:
             def log_message(self, *a):
                 pass
 
-        socketserver.TCPServer.allow_reuse_address = True
-        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        class Server(socketserver.ThreadingTCPServer):
+            address_family = family
+            allow_reuse_address = True
+
+        self.httpd = Server(("127.0.0.1" if family == socket.AF_INET else "::1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -255,19 +272,22 @@ def main():
     rep = Reporter()
     tmp = tempfile.mkdtemp(prefix="oscortex-netapps-")
     setup_namespace(tmp)
-    dns, web = DnsServer(), HttpServer()
+    dns, web, web6 = DnsServer(), HttpServer(), HttpServer(socket.AF_INET6)
     host_port = 18080
     try:
         bins = build_resolvers()
         script = os.path.join(tmp, "netapps.sh")
         with open(script, "w") as f:
             f.write(SCRIPT.replace("@NAME@", NAME).replace("@MISSING@", MISSING)
-                    .replace("@HPORT@", str(web.port)).replace("@GPORT@", str(GUEST_PORT)))
+                    .replace("@HPORT@", str(web.port)).replace("@GPORT@", str(GUEST_PORT))
+                    .replace("@H6PORT@", str(web6.port)))
         proc = subprocess.Popen([OSC_RUN, "--timeout", str(TIMEOUT), "--net",
                                  "--fwd", "%d:%d" % (host_port, GUEST_PORT),
                                  "--add", script + ":/root/netapps.sh",
                                  "--add", bins["musl"] + ":/bin/resolve.musl",
                                  "--add", bins["glibc"] + ":/bin/resolve.glibc",
+                                 "--add", MCAST_TEST % "musl" + ":/bin/inet_mcast.musl",
+                                 "--add", MCAST_TEST % "glibc" + ":/bin/inet_mcast.glibc",
                                  "--", "sh /root/netapps.sh"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out, page, big, same_port = [], None, None, None
@@ -293,8 +313,10 @@ def main():
                       "%s gai %s %s" % (libc, NAME, NAME_ADDR) in out
                       and "%s gai %s error EAI_NONAME" % (libc, MISSING) in out,
                       "%s's getaddrinfo did not give %s / EAI_NONAME" % (libc, NAME_ADDR), tail)
+        # ::1 first: the C libraries' RFC 6724 sort (UDP connects of AF_INET6 sockets).
         rep.check("netapps_localhost_from_etc_hosts",
-                  "musl gai localhost 127.0.0.1" in out and "glibc gai localhost 127.0.0.1" in out
+                  "musl gai localhost ::1 127.0.0.1\n" in out
+                  and "glibc gai localhost ::1 127.0.0.1\n" in out
                   and ("localhost", 1) not in dns.queries,
                   "localhost did not come from the image's /etc/hosts", tail)
         rep.check("netapps_dns_resolve_call",
@@ -325,6 +347,15 @@ def main():
                   and "host-done:" in out and proc.returncode == 0,
                   "curl of the guest's 16 MiB file: status %s, %s bytes (exit %s)" % (
                       big and big[0], big and len(big[1]), proc.returncode), tail)
+        rep.check("netapps_busybox_arp_lists_the_gateway",
+                  re.search(r"^arp: .*\(10\.0\.2\.2\) at 52:55:0a:00:02:02 \[ether\] +on eth0",
+                            out, re.M) is not None,
+                  "busybox arp -n (/proc/net/arp) does not list the gateway's MAC", tail)
+        rep.check("netapps_multicast_through_eth0",
+                  all("mcast-%s: inet_mcast.%s: 3 passed, 0 failed" % (libc, libc) in out
+                      for libc in ("musl", "glibc")),
+                  "user/tests/inet_mcast.c with eth0 up (a group datagram looped back to two "
+                  "sockets, none with the loop off) did not pass for both libcs", tail)
         a = re.search(r"^ip-addr: (.*)$", out, re.M)
         r = re.search(r"^ip-route: (.*)$", out, re.M)
         rep.check("netapps_busybox_ip_addr_and_route",
@@ -338,9 +369,24 @@ def main():
                   and re.search(r"default via 10\.0\.2\.2 dev eth0 .*10\.0\.2\.0/24 dev eth0 scope link",
                                 r.group(1)) is not None,
                   "ip addr: %r; ip route: %r" % (a and a.group(1), r and r.group(1)), tail)
+        m = re.search(r"^ip6-addr: (.*)$", out, re.M)
+        rep.check("netapps_ipv6_slaac_addresses",
+                  m is not None
+                  and re.search(r"1: lo: .* inet6 ::1/128 scope host .*2: eth0: .*"
+                                r"inet6 fe80::5054:ff:fe12:3456/64 scope link .*"
+                                r"inet6 fec0::5054:ff:fe12:3456/64 scope site dynamic",
+                                m.group(1)) is not None,
+                  "ip -6 addr: %r" % (m and m.group(1)), tail)
+        rep.check("netapps_wget_over_ipv6_loopback",
+                  "wget6-lo: hello from busybox httpd in OSCortex" in out,
+                  "wget http://[::1]:%d/index.html from the guest's httpd" % GUEST_PORT, tail)
+        rep.check("netapps_wget_host_over_ipv6",
+                  "wget6-host: hello from the host" in out,
+                  "wget http://[fec0::2]:%d/hello (the host's ::1)" % web6.port, tail)
     finally:
         dns.close()
         web.close()
+        web6.close()
         shutil.rmtree(tmp, ignore_errors=True)
     rep.exit()
 

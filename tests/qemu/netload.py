@@ -418,16 +418,17 @@ def main():
     ifc = "".join(l[5:] for l in out if l.startswith("ifc: "))
     rt = [l[4:].split() for l in out if l.startswith("rt: ")]
     mac = ":".join("%02X" % b for b in netraw.GUEST_MAC)
+    INET6 = r"(?:inet6 addr: \S+ Scope:\w+\s+)*"     # IPv6 addresses, if any
     rep.check("netload_ifconfig_sets_eth1_and_lists_interfaces",
               "ifconfig-eth1-exit 0" in text
               and re.search(r"^eth0 +Link encap:Ethernet +HWaddr 52:54:00:12:34:56\s+"
                             r"inet addr:10\.0\.2\.15 +Bcast:10\.0\.2\.255 +Mask:255\.255\.255\.0\s+"
-                            r"UP BROADCAST RUNNING MULTICAST +MTU:1500 +Metric:1", ifc, re.M)
+                            + INET6 + r"UP BROADCAST RUNNING MULTICAST +MTU:1500 +Metric:1", ifc, re.M)
               and re.search(r"^eth1 +Link encap:Ethernet +HWaddr %s\s+"
                             r"inet addr:10\.9\.0\.2 +Bcast:10\.9\.0\.255 +Mask:255\.255\.255\.0\s+"
-                            r"UP BROADCAST RUNNING MULTICAST +MTU:1500" % mac, ifc, re.M)
+                            % mac + INET6 + r"UP BROADCAST RUNNING MULTICAST +MTU:1500", ifc, re.M)
               and re.search(r"^lo +Link encap:Local Loopback\s+inet addr:127\.0\.0\.1 +Mask:255\.0\.0\.0\s+"
-                            r"UP LOOPBACK RUNNING +MTU:65536", ifc, re.M)
+                            + INET6 + r"UP LOOPBACK RUNNING +MTU:65536", ifc, re.M)
               and ["0.0.0.0", "10.0.2.2", "0.0.0.0", "UG", "0", "0", "0", "eth0"] in rt
               and ["10.0.2.0", "0.0.0.0", "255.255.255.0", "U", "0", "0", "0", "eth0"] in rt
               and ["10.9.0.0", "0.0.0.0", "255.255.255.0", "U", "0", "0", "0", "eth1"] in rt,

@@ -6,6 +6,7 @@
  * keepalive timing, SO_BROADCAST, and ECONNREFUSED on a connected UDP socket. */
 #define _GNU_SOURCE
 #include "testlib.h"
+#include "inet_loopback.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -18,22 +19,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-static int listener(unsigned short *port)
-{
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    if (l < 0)
-        return -1;
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof(a);
-    if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 8) ||
-        getsockname(l, (struct sockaddr *)&a, &len)) {
-        close(l);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return l;
-}
 
 /* A connected pair over 127.0.0.1: *c the client, *s the accepted end. */
 static int tcp_pair(int *c, int *s)
@@ -52,18 +37,6 @@ static int tcp_pair(int *c, int *s)
     *s = accept(l, NULL, NULL);
     close(l);
     return *s < 0 ? -1 : 0;
-}
-
-static int get_int(int fd, int level, int opt)
-{
-    int v = -12345;
-    socklen_t len = sizeof(v);
-    return getsockopt(fd, level, opt, &v, &len) == 0 && len == sizeof(v) ? v : -12345;
-}
-
-static int set_int(int fd, int level, int opt, int v)
-{
-    return setsockopt(fd, level, opt, &v, sizeof(v));
 }
 
 static volatile sig_atomic_t got_alarm;

@@ -3,6 +3,7 @@
  * half-close, refused and in-use errors, non-blocking accept/recv and poll. */
 #define _GNU_SOURCE
 #include "testlib.h"
+#include "inet_loopback.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -15,23 +16,6 @@
 #include <unistd.h>
 
 #define BIG (256 * 1024)
-
-/* A listening socket on 127.0.0.1 at a free port; the port in *port (host order). */
-static int listener(unsigned short *port)
-{
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    if (l < 0)
-        return -1;
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof(a);
-    if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 8) ||
-        getsockname(l, (struct sockaddr *)&a, &len)) {
-        close(l);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return l;
-}
 
 static int connect_to(unsigned short port)
 {

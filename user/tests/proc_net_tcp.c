@@ -1,6 +1,7 @@
 /* /proc/net/tcp and /proc/net/udp: Linux's header, one line per socket with its
  * addresses as little-endian hex, its state in Linux's numbering, the owner's uid
- * and the inode /proc/self/fd names (socket:[N]); tcp6/udp6 have their header. */
+ * and the inode /proc/self/fd names (socket:[N]); tcp6/udp6 the same for AF_INET6
+ * sockets (their IPv4 peers v4-mapped), each table its family's sockets only. */
 #define _GNU_SOURCE
 #include "testlib.h"
 
@@ -220,4 +221,106 @@ TEST(ipv6_tables_start_with_linux_header)
     CHECK(starts(line, "  sl  local_address                         remote_address"
                  "                        st tx_queue rx_queue tr tm->when retrnsmt   uid"
                  "  timeout inode ref pointer drops"));
+}
+
+struct row6 {
+    char laddr[33], raddr[33];
+    unsigned lport, rport, st;
+    unsigned long ino;
+};
+
+static struct row6 rows6[1024];
+
+/* /proc/net/tcp6 or udp6's rows (at most max); -1 on a bad line. */
+static int read_rows6(const char *file, struct row6 *r, int max)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int n = 0;
+    if (!fgets(line, sizeof(line), f)) {
+        fclose(f);
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f) && n < max) {
+        struct row6 x;
+        int sl;
+        if (sscanf(line, "%d: %32[0-9A-F]:%4X %32[0-9A-F]:%4X %2X %*X:%*X %*X:%*X %*X %*u %*d %lu",
+                   &sl, x.laddr, &x.lport, x.raddr, &x.rport, &x.st, &x.ino) != 7) {
+            fclose(f);
+            return -1;
+        }
+        r[n++] = x;
+    }
+    fclose(f);
+    return n;
+}
+
+static const struct row6 *find6(const struct row6 *r, int n, unsigned long ino)
+{
+    for (int i = 0; i < n; i++)
+        if (r[i].ino == ino)
+            return &r[i];
+    return NULL;
+}
+
+#define LO6_HEX    "00000000000000000000000001000000"  /* ::1 */
+#define ANY6_HEX   "00000000000000000000000000000000"  /* :: */
+#define MAPPED_LO  "0000000000000000FFFF00000100007F"  /* ::ffff:127.0.0.1 */
+
+TEST(ipv6_sockets_listed_in_tcp6_and_udp6_only)
+{
+    int l = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6 };     /* [::]: dual stack */
+    socklen_t len = sizeof(a);
+    REQUIRE(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, 4) == 0 &&
+            getsockname(l, (struct sockaddr *)&a, &len) == 0);
+    unsigned port = ntohs(a.sin6_port);
+    int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 to6 = { .sin6_family = AF_INET6, .sin6_port = a.sin6_port,
+                                .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    REQUIRE(c6 >= 0 && connect(c6, (struct sockaddr *)&to6, sizeof(to6)) == 0);
+    int a6 = accept(l, NULL, NULL);
+    int c4 = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_port = a.sin6_port,
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    REQUIRE(a6 >= 0 && c4 >= 0 && connect(c4, (struct sockaddr *)&to4, sizeof(to4)) == 0);
+    int a4 = accept(l, NULL, NULL);
+    REQUIRE(a4 >= 0);
+    int n6 = read_rows6("/proc/net/tcp6", rows6, 1024);
+    REQUIRE(n6 >= 4);
+    const struct row6 *r = find6(rows6, n6, sock_ino(l));
+    CHECK(r && !strcmp(r->laddr, ANY6_HEX) && r->lport == port && r->st == 0x0A);
+    r = find6(rows6, n6, sock_ino(c6));
+    CHECK(r && !strcmp(r->laddr, LO6_HEX) && !strcmp(r->raddr, LO6_HEX) && r->rport == port &&
+          r->st == 0x01);
+    r = find6(rows6, n6, sock_ino(a4));
+    CHECK(r && !strcmp(r->laddr, MAPPED_LO) && r->lport == port && !strcmp(r->raddr, MAPPED_LO) &&
+          r->st == 0x01);
+    CHECK(find6(rows6, n6, sock_ino(c4)) == NULL);
+    /* The AF_INET client is in tcp, the AF_INET6 sockets are not. */
+    int n = read_rows("/proc/net/tcp", hdr, sizeof(hdr), rows, 4096);
+    REQUIRE(n >= 1);
+    const struct row *r4 = find(rows, n, sock_ino(c4));
+    CHECK(r4 && r4->laddr == LO_HEX && r4->rport == port && r4->st == 0x01);
+    CHECK(find(rows, n, sock_ino(l)) == NULL && find(rows, n, sock_ino(a4)) == NULL);
+    /* UDP: a bound AF_INET6 socket in udp6, not in udp. */
+    int u = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 ua = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    len = sizeof(ua);
+    REQUIRE(u >= 0 && bind(u, (struct sockaddr *)&ua, sizeof(ua)) == 0 &&
+            getsockname(u, (struct sockaddr *)&ua, &len) == 0);
+    n6 = read_rows6("/proc/net/udp6", rows6, 1024);
+    REQUIRE(n6 >= 1);
+    r = find6(rows6, n6, sock_ino(u));
+    CHECK(r && !strcmp(r->laddr, LO6_HEX) && r->lport == ntohs(ua.sin6_port) && r->st == 0x07);
+    n = read_rows("/proc/net/udp", hdr, sizeof(hdr), rows, 4096);
+    CHECK(n >= 0 && find(rows, n, sock_ino(u)) == NULL);
+    close(u);
+    close(a4);
+    close(c4);
+    close(a6);
+    close(c6);
+    close(l);
 }

@@ -45,6 +45,7 @@
 #define ENODATA 61
 #define ENOMSG  42
 #define EIDRM   43
+#define EPROTO  71
 #define ELIBBAD 80      /* a PT_INTERP loader that is not a loadable shared object */
 #define EOPNOTSUPP 95
 /* sockets */

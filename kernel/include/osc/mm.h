@@ -81,6 +81,8 @@ void heap_init(void);
 void *kmalloc(size_t size);             /* 16-byte aligned, or NULL */
 void *kzalloc(size_t size);
 void kfree(void *p);                    /* NULL is fine */
+/* Gives the freed blocks the heap keeps for reuse back to the frame allocator. */
+void heap_trim(void);
 
 struct mm_stats {
     size_t total_pages, free_pages;

@@ -75,7 +75,13 @@ struct scm_k {
     bool cred_given;            /* send: SCM_CREDENTIALS was given (cred) */
     bool want_cred;             /* receive: the receiver has SO_PASSCRED (cred is set) */
     struct ucred_k cred;
+    /* AF_INET's IP_PKTINFO (struct in_pktinfo, addresses in network order):
+     * receive: the socket asked for it (want_pktinfo) and it is filled; send:
+     * given (pktinfo_given), the source address and interface to use. */
+    bool want_pktinfo, pktinfo_given;
+    struct in_pktinfo_k { int32_t ifindex; uint32_t spec_dst, addr; } pktinfo;
 };
+#define IP_PKTINFO 8
 /* A set for n files (not yet filled), NULL when memory is short. */
 struct scm_fds *scm_fds_alloc(unsigned n);
 /* Drops each file's reference and frees the set (and its ->next chain); NULL is
@@ -90,6 +96,8 @@ struct sock_addr { uint32_t len; struct sockaddr_un_k a; };
 
 /* AF_UNIX (unix.c). Every call returns 0 / a count or a negative Linux errno. */
 int unix_create(int type, bool nonblock, struct file **out);
+/* /proc/net/unix's text, Linux's format (unix_proc.c). */
+void unix_proc_net(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 /* socket.c: the next socket inode number (socket:[N] in /proc/<pid>/fd, the inode
  * column of /proc/net/tcp), one series for every family, as Linux's sockfs. */
 uint64_t sock_ino_alloc(void);
@@ -144,14 +152,14 @@ struct sock_family {
     bool (*is_stream)(void *s);
 };
 
-/* AF_INET over lwIP (kernel/net/lwip_port/inet_sock.c): SOCK_STREAM (TCP) and
- * SOCK_DGRAM (UDP); protocol 0 or the matching IPPROTO_*. */
+/* AF_INET and AF_INET6 over lwIP (kernel/net/lwip_port/inet_sock.c): SOCK_STREAM
+ * (TCP) and SOCK_DGRAM (UDP); protocol 0 or the matching IPPROTO_*. */
 #define IPPROTO_IP  0
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 extern const struct sock_family inet_family;
-int inet_create(int type, int protocol, bool nonblock, struct file **out);
-void *inet_of(struct file *f);                  /* NULL: not an AF_INET socket */
+int inet_create(int domain, int type, int protocol, bool nonblock, struct file **out);
+void *inet_of(struct file *f);          /* NULL: not an AF_INET/AF_INET6 socket */
 
 /* socket.c: read/write/readv/writev of any socket (file_ops.rw_iov). */
 struct file_iovec;

@@ -19,7 +19,10 @@ long net_if_ioctl(unsigned int cmd, uint64_t arg);
 /* /proc/net/dev and /proc/net/route in Linux's formats, handed to put. */
 void net_proc_dev(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_route(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
-/* /proc/net/tcp, udp, tcp6 and udp6 (headers only: no IPv6) in Linux's formats. */
+/* /proc/net/if_inet6: each interface's IPv6 addresses (busybox ifconfig). */
+void net_proc_if_inet6(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+void net_proc_arp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
+/* /proc/net/tcp, udp, tcp6 and udp6 in Linux's formats. */
 void net_proc_tcp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_udp(void (*put)(void *ctx, const char *s, size_t n), void *ctx);
 void net_proc_tcp6(void (*put)(void *ctx, const char *s, size_t n), void *ctx);

@@ -1,5 +1,5 @@
-/* AF_INET internals shared by inet_sock.c (the sockets, their data and waits) and
- * inet_opts.c (get/setsockopt). */
+/* AF_INET and AF_INET6 internals shared by inet_sock.c (the sockets, their data
+ * and waits), inet_addr.c (their addresses) and inet_opts.c (get/setsockopt). */
 #pragma once
 
 #include <osc/net.h>
@@ -8,9 +8,35 @@
 #include "lwip/api.h"
 
 #define TCP_NODELAY     1
+#define TCP_MAXSEG      2
+#define TCP_CORK        3
+#define TCP_INFO        11
+#define TCP_QUICKACK    12
+#define IP_TOS          1
 #define IP_TTL          2
+#define IP_MTU_DISCOVER 10
+#define IP_PMTUDISC_WANT 1          /* Linux's default (net.ipv4.ip_no_pmtu_disc 0) */
+#define IP_PMTUDISC_OMIT 5          /* the largest mode */
+#define SO_PRIORITY     12
+#define IP_MULTICAST_IF    32
+#define IP_MULTICAST_TTL   33
+#define IP_MULTICAST_LOOP  34
+#define IP_ADD_MEMBERSHIP  35
+#define IP_DROP_MEMBERSHIP 36
+#define INET_MCAST_MAX     20       /* Linux's net.ipv4.igmp_max_memberships */
+
+/* A socket's multicast memberships (inet_mcast.c), left at its close. */
+struct inet_mcast {
+    int n;
+    uint32_t group[INET_MCAST_MAX];         /* network order */
+    uint8_t ifindex[INET_MCAST_MAX];
+};
 #define IPPROTO_ICMP_K  1
 #define IP_RECVERR      11
+#define IPPROTO_IPV6_K  41
+#define IPV6_UNICAST_HOPS 16
+#define IPV6_RECVERR    25
+#define IPV6_V6ONLY     26
 #define SO_KEEPALIVE    9
 #define SO_LINGER       13
 #define SO_BROADCAST    6
@@ -34,6 +60,15 @@ struct sockaddr_in_k {
     uint8_t zero[8];
 };
 
+/* Linux struct sockaddr_in6 (28 bytes). */
+struct sockaddr_in6_k {
+    uint16_t family;
+    uint16_t port;                  /* network order */
+    uint32_t flowinfo;
+    uint8_t addr[16];
+    uint32_t scope_id;
+};
+
 #define INET_RX_AHEAD   16          /* chains a peek looks ahead at most */
 
 struct inet_sock {
@@ -42,6 +77,7 @@ struct inet_sock {
      * mailbox's owner), so an edge-triggered epoll item sees its own edges. */
     struct waitqueue wq;
     int type;                       /* SOCK_STREAM or SOCK_DGRAM (raw ones too) */
+    bool v6;                        /* AF_INET6: an IPv6 netconn (dual stack) */
     bool raw;                       /* SOCK_RAW IPPROTO_ICMP: whole IP packets in */
     bool ping;                      /* SOCK_DGRAM IPPROTO_ICMP (inet_ping.c) */
     u16_t ping_id;                  /* its echo identifier, 0: none yet (atomic) */
@@ -72,6 +108,19 @@ struct inet_sock {
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
     bool broadcast;                 /* SO_BROADCAST (atomic) */
+    /* Kept and reported as Linux does; lwIP has no use for them (no queueing
+     * disciplines, no DF bit or path MTU, no delayed-ACK switch): atomic. */
+    int priority;                   /* SO_PRIORITY */
+    int pmtudisc;                   /* IP_MTU_DISCOVER, IP_PMTUDISC_WANT at first */
+    bool quickack_off;              /* TCP_QUICKACK 0 */
+    bool pktinfo;                   /* IP_PKTINFO: receives carry struct in_pktinfo */
+    /* Under the tcpip core lock: */
+    bool cork;                      /* TCP_CORK: uncorking pushes what was written */
+    int user_mss;                   /* TCP_MAXSEG before the connection (0: none) */
+    struct inet_mcast *mcast;       /* groups joined (NULL: none yet) */
+    int mcast_ttl;                  /* IP_MULTICAST_TTL, 1 at first */
+    bool mcast_noloop;              /* IP_MULTICAST_LOOP 0 */
+    uint32_t mcast_if;              /* IP_MULTICAST_IF's address (0: the route's) */
     /* Under the tcpip core lock: */
     int rcvbuf, sndbuf;             /* SO_RCVBUF/SO_SNDBUF as set (doubled); 0: default */
     bool linger_on;                 /* SO_LINGER */
@@ -95,6 +144,26 @@ void inet_wake_owner(struct netconn *conn);
 /* tcp_timewait.c: conn drops its PCB once that is in TIME-WAIT (core lock). */
 void inet_tw_release(struct netconn *conn);
 
+/* inet_mcast.c: the IP_MULTICAST_* and membership options (level IPPROTO_IP);
+ * init at creation (Linux's defaults on the UDP PCB), release at close. */
+bool inet_mcast_opt(int opt);
+int inet_mcast_setsockopt(struct inet_sock *s, int opt, const void *val, uint32_t len);
+int inet_mcast_getsockopt(struct inet_sock *s, int opt, void *val, uint32_t *len);
+void inet_mcast_init(struct inet_sock *s);
+void inet_mcast_release(struct inet_sock *s);
+
+/* inet_pktinfo.c: a received UDP datagram's in_pktinfo into scm (when the socket
+ * asked for it), and a send with the source and interface one names. */
+struct scm_k;
+struct in_pktinfo_k;
+void inet_pktinfo_fill(struct inet_sock *s, struct netbuf *nb, struct scm_k *scm);
+int inet_pktinfo_send(struct inet_sock *s, struct netbuf *nb, const ip_addr_t *dst, u16_t port,
+                      const struct in_pktinfo_k *pi);
+
+/* procnet.c: Linux's number (TCP_ESTABLISHED 1 ... TCP_CLOSING 11) of lwIP's state. */
+enum tcp_state;
+unsigned inet_tcp_state_linux(enum tcp_state st);
+
 /* inet_ping.c: ping sockets. net.ipv4.ping_group_range is fixed: every group. */
 #define PING_GROUP_LO 0u
 #define PING_GROUP_HI 2147483647u
@@ -104,6 +173,19 @@ int inet_ping_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port);
 void inet_ping_release(struct inet_sock *s);
 /* dst NULL: the connected address. */
 ssize_t inet_ping_send(struct inet_sock *s, const void *buf, size_t n, const ip_addr_t *dst);
+
+/* inet_addr.c: a user's socket address as lwIP's (0 or -errno, Linux's checks
+ * for what it is used for), and lwIP's as the socket's family's (v4-mapped
+ * IPv4 for an AF_INET6 socket). */
+enum inet_addr_use { INET_ADDR_BIND, INET_ADDR_CONNECT, INET_ADDR_SENDTO };
+int inet_addr_from(struct inet_sock *s, const struct sock_addr *a, enum inet_addr_use use,
+                   ip_addr_t *ip, u16_t *port);
+void inet_addr_to(const struct inet_sock *s, struct sock_addr *a, const ip_addr_t *ip,
+                  u16_t port);
+int inet_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port);   /* not ping's */
+bool inet_v6only(const struct inet_sock *s);    /* IPV6_V6ONLY set */
+int inet_set_v6only(struct inet_sock *s, bool on);
+void inet_udp_local_any(const struct inet_sock *s, ip_addr_t *ip);     /* core lock */
 
 /* lwIP's errors as Linux errnos (negative). */
 int inet_errno(err_t err);

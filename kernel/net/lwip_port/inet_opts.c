@@ -1,26 +1,115 @@
-/* AF_INET socket options: get/setsockopt for SOL_SOCKET, IPPROTO_IP and
- * IPPROTO_TCP on lwIP netconns (Linux's values and limits), and the queue-size
- * ioctls. */
+/* AF_INET and AF_INET6 socket options: get/setsockopt for SOL_SOCKET, IPPROTO_IP,
+ * IPPROTO_IPV6 (AF_INET6's) and IPPROTO_TCP on lwIP netconns (Linux's values and
+ * limits, TCP_INFO from lwIP's PCB), and the queue-size ioctls. */
 
+#include <osc/caps.h>
 #include <osc/errno.h>
 #include <osc/lib.h>
 #include <osc/net.h>
 #include <osc/net_stack.h>
+#include <osc/proc.h>
 #include <osc/uaccess.h>
 #include <osc/vfs.h>
 
 #include "lwip/api.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "port.h"
 
 #include "inet_internal.h"
 
+#define TCP_MSS_DEFAULT 536         /* Linux's answer before a connection */
+#define TCP_MIN_MSS     88
+#define TCP_MAX_USER_MSS 32767
+#define INET_ECN_MASK   3
+#define TCPI_OPT_WSCALE 4
+#define TCPI_SIZE       232         /* Linux 6.1's struct tcp_info */
+
+/* struct tcp_info up to tcpi_total_retrans (Linux's layout); the rest of what
+ * Linux returns (rates, byte counts) is zero here. Times in microseconds. */
+struct tcp_info_k {
+    uint8_t state, ca_state, retransmits, probes, backoff, options, wscale, flags;
+    uint32_t rto, ato, snd_mss, rcv_mss;
+    uint32_t unacked, sacked, lost, retrans, fackets;
+    uint32_t last_data_sent, last_ack_sent, last_data_recv, last_ack_recv;
+    uint32_t pmtu, rcv_ssthresh, rtt, rttvar, snd_ssthresh, snd_cwnd, advmss, reordering;
+    uint32_t rcv_rtt, rcv_space, total_retrans;
+};
+_Static_assert(sizeof(struct tcp_info_k) == 104, "struct tcp_info's first 104 bytes");
+
+/* lwIP measures in its slow timer's ticks (500 ms): coarse, but Linux's units. */
+static uint32_t slow_ticks_us(long ticks)
+{
+    return ticks > 0 ? (uint32_t)ticks * TCP_SLOW_INTERVAL * 1000u : 0;
+}
+
+static int tcp_info(struct inet_sock *s, void *val, uint32_t *len)
+{
+    uint8_t out[TCPI_SIZE] = { 0 };
+    struct tcp_info_k ti = { .state = 7 /* TCP_CLOSE */ };
+    LOCK_TCPIP_CORE();
+    struct tcp_pcb *pcb = s->conn->pcb.tcp;
+    if (pcb)
+        ti.state = (uint8_t)inet_tcp_state_linux(pcb->state);
+    if (pcb && pcb->state != LISTEN) {     /* a listener's PCB is the short kind */
+        uint32_t mss = pcb->mss ? pcb->mss : TCP_MSS_DEFAULT;
+        ti.retransmits = ti.total_retrans = pcb->nrtx;
+        if (pcb->flags & TF_WND_SCALE) {
+            ti.options |= TCPI_OPT_WSCALE;
+            ti.wscale = (uint8_t)((pcb->snd_scale & 15) | (pcb->rcv_scale & 15) << 4);
+        }
+        ti.rto = slow_ticks_us(pcb->rto);
+        ti.snd_mss = ti.rcv_mss = ti.advmss = mss;
+        for (struct tcp_seg *seg = pcb->unacked; seg; seg = seg->next)
+            ti.unacked++;
+        ti.pmtu = mss + 40;
+        ti.rtt = slow_ticks_us(pcb->sa >> 3);
+        ti.rttvar = slow_ticks_us(pcb->sv >> 2);
+        ti.snd_ssthresh = pcb->ssthresh / mss;
+        ti.snd_cwnd = pcb->cwnd / mss;
+        ti.reordering = 3;
+        ti.rcv_space = ti.rcv_ssthresh = pcb->rcv_wnd;
+    }
+    UNLOCK_TCPIP_CORE();
+    memcpy(out, &ti, sizeof(ti));
+    memcpy(val, out, sizeof(out));
+    *len = sizeof(out);
+    return 0;
+}
+
 int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
 {
     struct inet_sock *s = p;
     int v;
-    if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
+    bool stream = s->type == SOCK_STREAM && !s->raw;
+    if (level == IPPROTO_IP && inet_mcast_opt(opt)) {
+        return inet_mcast_getsockopt(s, opt, val, len);
+    } else if (level == IPPROTO_TCP && opt == TCP_INFO && stream) {
+        return tcp_info(s, val, len);
+    } else if (level == IPPROTO_TCP && opt == TCP_MAXSEG && stream) {
+        LOCK_TCPIP_CORE();
+        struct tcp_pcb *pcb = s->conn->pcb.tcp;
+        bool up = pcb && pcb->state != CLOSED && pcb->state != LISTEN && pcb->mss;
+        v = up ? pcb->mss : s->user_mss ? s->user_mss : TCP_MSS_DEFAULT;
+        UNLOCK_TCPIP_CORE();
+    } else if (level == IPPROTO_TCP && opt == TCP_CORK && stream) {
+        LOCK_TCPIP_CORE();
+        v = s->cork;
+        UNLOCK_TCPIP_CORE();
+    } else if (level == IPPROTO_TCP && opt == TCP_QUICKACK && stream) {
+        v = !__atomic_load_n(&s->quickack_off, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IP && opt == IP_TOS) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.ip ? s->conn->pcb.ip->tos : 0;
+        UNLOCK_TCPIP_CORE();
+    } else if (level == IPPROTO_IP && opt == IP_MTU_DISCOVER) {
+        v = __atomic_load_n(&s->pmtudisc, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IP && opt == IP_PKTINFO) {
+        v = __atomic_load_n(&s->pktinfo, __ATOMIC_RELAXED);
+    } else if (level == SOL_SOCKET && opt == SO_PRIORITY) {
+        v = __atomic_load_n(&s->priority, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.tcp ? tcp_nagle_disabled(s->conn->pcb.tcp) != 0 : 0;
         UNLOCK_TCPIP_CORE();
@@ -34,9 +123,14 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         UNLOCK_TCPIP_CORE();
     } else if (level == SOL_SOCKET && opt == SO_BROADCAST) {
         v = __atomic_load_n(&s->broadcast, __ATOMIC_RELAXED);
-    } else if (level == IPPROTO_IP && opt == IP_RECVERR) {
+    } else if (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_V6ONLY) {
+        v = inet_v6only(s);
+    } else if ((level == IPPROTO_IP && opt == IP_RECVERR) ||
+               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_RECVERR)) {
         v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
-    } else if (level == IPPROTO_IP && opt == IP_TTL) {
+    } else if ((level == IPPROTO_IP && opt == IP_TTL) ||
+               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_UNICAST_HOPS)) {
+        /* lwIP's one TTL is also the IPv6 hop limit. */
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.ip ? s->conn->pcb.ip->ttl : IP_DEFAULT_TTL;
         UNLOCK_TCPIP_CORE();
@@ -45,7 +139,7 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
     } else if (opt == SO_TYPE) {
         v = s->raw ? SOCK_RAW : s->type;
     } else if (opt == SO_DOMAIN) {
-        v = AF_INET;
+        v = s->v6 ? AF_INET6 : AF_INET;
     } else if (opt == SO_PROTOCOL) {
         v = s->raw || s->ping ? IPPROTO_ICMP_K : s->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
     } else if (opt == SO_ACCEPTCONN) {
@@ -111,16 +205,46 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
         }
         return 0;
     }
+    if (level == IPPROTO_IP && inet_mcast_opt(opt))
+        return inet_mcast_setsockopt(s, opt, val, len);     /* some take one byte */
     if (len < sizeof(v))
         return -EINVAL;
     memcpy(&v, val, sizeof(v));
     /* glibc's resolver gives up on a socket that refuses IP_RECVERR. lwIP hands no
      * ICMP errors to a netconn, so there is never anything on the error queue. */
-    if (level == IPPROTO_IP && opt == IP_RECVERR) {
+    bool ip6 = level == IPPROTO_IPV6_K && s->v6;
+    if ((level == IPPROTO_IP && opt == IP_RECVERR) || (ip6 && opt == IPV6_RECVERR)) {
         __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
         return 0;
     }
+    if (ip6 && opt == IPV6_V6ONLY)
+        return inet_set_v6only(s, v != 0);
     if (level == IPPROTO_IP && opt == IP_TTL && v != -1 && (v < 1 || v > 255))
+        return -EINVAL;
+    if (ip6 && opt == IPV6_UNICAST_HOPS && (v < -1 || v > 255))
+        return -EINVAL;
+    if (level == SOL_SOCKET && opt == SO_PRIORITY) {
+        if ((v < 0 || v > 6) && !proc_capable(proc_current(), CAP_NET_ADMIN))
+            return -EPERM;
+        __atomic_store_n(&s->priority, v, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (level == IPPROTO_IP && opt == IP_PKTINFO) {
+        __atomic_store_n(&s->pktinfo, v != 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (level == IPPROTO_IP && opt == IP_MTU_DISCOVER) {
+        if (v < 0 || v > IP_PMTUDISC_OMIT)
+            return -EINVAL;
+        __atomic_store_n(&s->pmtudisc, v, __ATOMIC_RELAXED);
+        return 0;
+    }
+    bool stream = s->type == SOCK_STREAM && !s->raw;
+    if (level == IPPROTO_TCP && opt == TCP_QUICKACK && stream) {
+        __atomic_store_n(&s->quickack_off, v == 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (level == IPPROTO_TCP && opt == TCP_MAXSEG && v && (v < TCP_MIN_MSS || v > TCP_MAX_USER_MSS))
         return -EINVAL;
     if (level == SOL_SOCKET && opt == SO_BROADCAST) {
         __atomic_store_n(&s->broadcast, v != 0, __ATOMIC_RELAXED);
@@ -158,8 +282,23 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
         s->linger_secs = lg[1] < 0 ? 0 : lg[1] > 32767 ? 32767 : lg[1];
         /* lwIP's close waits up to this for unsent data (or aborts at 0). */
         s->conn->linger = s->linger_on ? (s16_t)s->linger_secs : -1;
-    } else if (level == IPPROTO_IP && opt == IP_TTL && s->conn->pcb.ip) {
+    } else if (((level == IPPROTO_IP && opt == IP_TTL) || (ip6 && opt == IPV6_UNICAST_HOPS)) &&
+               s->conn->pcb.ip) {
         s->conn->pcb.ip->ttl = (u8_t)(v == -1 ? IP_DEFAULT_TTL : v);
+    } else if (level == IPPROTO_IP && opt == IP_TOS) {
+        /* A stream's ECN bits are TCP's to set, as in Linux. */
+        struct ip_pcb *ip = s->conn->pcb.ip;
+        if (ip)
+            ip->tos = (u8_t)(stream ? (v & ~INET_ECN_MASK) | (ip->tos & INET_ECN_MASK) : v);
+    } else if (level == IPPROTO_TCP && opt == TCP_MAXSEG && stream) {
+        s->user_mss = v;                /* reported; lwIP keeps its own MSS */
+    } else if (level == IPPROTO_TCP && opt == TCP_CORK && stream) {
+        /* lwIP sends as it is written (Nagle aside): uncorking pushes whatever
+         * is still queued, which is what a corked writer waits for. */
+        s->cork = v != 0;
+        struct tcp_pcb *pcb = s->conn->pcb.tcp;
+        if (!v && pcb && pcb->state != LISTEN && pcb->state != CLOSED)
+            tcp_output(pcb);
     } else if (level == IPPROTO_TCP && s->type == SOCK_STREAM && s->conn->pcb.tcp &&
                (opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL || opt == TCP_KEEPCNT)) {
         struct tcp_pcb *pcb = s->conn->pcb.tcp;

@@ -1,5 +1,6 @@
-/* AF_INET sockets (TCP and UDP) for user programs on lwIP netconns. socket.c does
- * the user memory and descriptors; here each call becomes netconn calls made
+/* AF_INET and AF_INET6 sockets (TCP and UDP) for user programs on lwIP netconns
+ * (AF_INET6: an IPv6 netconn, dual stack; inet_addr.c maps the addresses).
+ * socket.c does the user memory and descriptors; here each call becomes netconn calls made
  * without blocking inside lwIP (NETCONN_DONTBLOCK, a non-blocking listener or
  * connect), and a blocking socket waits itself, interruptibly, on
  * lwip_port_mbox_wq, which every post to a netconn's mailbox and every netconn
@@ -22,6 +23,7 @@
 #include "lwip/api.h"
 #include "lwip/icmp.h"
 #include "lwip/ip4.h"
+#include "lwip/ip6.h"
 #include "lwip/netif.h"
 #include "lwip/prot/icmp.h"
 #include "lwip/raw.h"
@@ -34,6 +36,7 @@
 
 #define SOCKFS_MAGIC    0x534F434Bu
 #define UDP_MAX         65507       /* 65535 - IPv4 header - UDP header */
+#define UDP6_MAX        65527       /* 65535 - UDP header (IPv6's is outside the length) */
 #define RAW_MAX         65515       /* 65535 - IPv4 header */
 
 static const struct file_ops inet_ops;
@@ -66,28 +69,6 @@ int inet_errno(err_t err)
     }
 }
 
-static int addr_from(const struct sock_addr *a, ip_addr_t *ip, u16_t *port)
-{
-    struct sockaddr_in_k sin;
-    if (a->len < sizeof(sin))
-        return -EINVAL;
-    memcpy(&sin, &a->a, sizeof(sin));
-    if (sin.family != AF_INET)
-        return -EAFNOSUPPORT;
-    ip_addr_set_ip4_u32_val(*ip, sin.addr);
-    *port = lwip_ntohs(sin.port);
-    return 0;
-}
-
-static void addr_to(struct sock_addr *a, const ip_addr_t *ip, u16_t port)
-{
-    struct sockaddr_in_k sin = { .family = AF_INET, .port = lwip_htons(port),
-                                 .addr = ip4_addr_get_u32(ip_2_ip4(ip)) };
-    memset(a, 0, sizeof(*a));
-    memcpy(&a->a, &sin, sizeof(sin));
-    a->len = sizeof(sin);
-}
-
 static struct inet_sock *sock_new(struct netconn *conn, int type)
 {
     struct inet_sock *s = kzalloc(sizeof(*s));
@@ -95,6 +76,7 @@ static struct inet_sock *sock_new(struct netconn *conn, int type)
         return NULL;
     s->conn = conn;
     s->type = type;
+    s->pmtudisc = IP_PMTUDISC_WANT;
     waitqueue_init(&s->wq);
     s->ino = sock_ino_alloc();
     struct process *p = proc_current();
@@ -194,10 +176,15 @@ static int raw_create(int protocol, struct netconn **conn)
     return *conn ? 0 : -ENOBUFS;
 }
 
-int inet_create(int type, int protocol, bool nonblock, struct file **out)
+int inet_create(int domain, int type, int protocol, bool nonblock, struct file **out)
 {
     if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_RAW)
         return -ESOCKTNOSUPPORT;
+    bool v6 = domain == AF_INET6;
+    /* No raw or ping sockets for IPv6 (ICMPv6) yet. */
+    if (v6 && (type == SOCK_RAW || (protocol != IPPROTO_IP &&
+               protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))))
+        return -EPROTONOSUPPORT;
     bool ping = type == SOCK_DGRAM && protocol == IPPROTO_ICMP_K;
     if (type != SOCK_RAW && protocol != IPPROTO_IP && !ping &&
         protocol != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
@@ -217,17 +204,20 @@ int inet_create(int type, int protocol, bool nonblock, struct file **out)
             return err;
         type = SOCK_DGRAM;              /* datagrams from here on */
     } else {
-        conn = netconn_new_with_callback(type == SOCK_STREAM ? NETCONN_TCP : NETCONN_UDP,
+        enum netconn_type nt = type == SOCK_STREAM ? NETCONN_TCP : NETCONN_UDP;
+        conn = netconn_new_with_callback(v6 ? (enum netconn_type)(nt | NETCONN_TYPE_IPV6) : nt,
                                          inet_event);
     }
     if (!conn)
         return -ENOBUFS;
     struct inet_sock *s = sock_new(conn, type);
     if (s) {
+        s->v6 = v6;
         s->raw = raw;
         s->ping = ping;
         if (ping)
             inet_ping_setup(s);
+        inet_mcast_init(s);
     }
     if (raw || ping) {
         netconn_set_recvbufsize(conn, BUF_MAX);
@@ -254,10 +244,10 @@ static int in_bind(void *p, const struct sock_addr *a)
     struct inet_sock *s = p;
     ip_addr_t ip;
     u16_t port;
-    int err = addr_from(a, &ip, &port);
+    int err = inet_addr_from(s, a, INET_ADDR_BIND, &ip, &port);
     if (!err && s->ping)
         return inet_ping_bind(s, &ip, port);
-    return err ? err : inet_errno(netconn_bind(s->conn, &ip, port));
+    return err ? err : inet_bind(s, &ip, port);
 }
 
 static int in_listen(void *p, int backlog)
@@ -286,6 +276,15 @@ static void udp_source_for(struct inet_sock *s, const ip_addr_t *peer)
     struct udp_pcb *u = s->conn->pcb.udp;
     if (!u || !ip_addr_isany(&u->local_ip))
         return;
+    if (IP_IS_V6(peer)) {
+        struct netif *n = ip6_route(IP6_ADDR_ANY6, ip_2_ip6(peer));
+        const ip_addr_t *src = n ? ip6_select_source_address(n, ip_2_ip6(peer)) : NULL;
+        if (src) {
+            ip_addr_copy(u->local_ip, *src);
+            s->src_by_connect = true;
+        }
+        return;
+    }
     struct netif *n = ip4_route(ip_2_ip4(peer));
     if (n && !ip4_addr_isany_val(*netif_ip4_addr(n))) {
         ip_addr_copy(u->local_ip, *netif_ip_addr4(n));
@@ -302,7 +301,7 @@ static int udp_disconnect_sock(struct inet_sock *s)
     __atomic_store_n(&s->udp_connected, false, __ATOMIC_RELEASE);
     LOCK_TCPIP_CORE();
     if (s->src_by_connect && s->conn->pcb.udp)
-        ip_addr_set_any(false, &s->conn->pcb.udp->local_ip);
+        inet_udp_local_any(s, &s->conn->pcb.udp->local_ip);
     s->src_by_connect = false;
     UNLOCK_TCPIP_CORE();
     return 0;
@@ -316,7 +315,7 @@ static int in_connect(void *p, const struct sock_addr *a, bool nonblock)
     bool plain_udp = s->type == SOCK_DGRAM && !s->raw && !s->ping;
     if (plain_udp && a->len >= sizeof(a->a.family) && a->a.family == AF_UNSPEC)
         return udp_disconnect_sock(s);
-    int err = addr_from(a, &ip, &port);
+    int err = inet_addr_from(s, a, INET_ADDR_CONNECT, &ip, &port);
     if (err)
         return err;
     if (s->listening)
@@ -366,8 +365,12 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
         err_t e = netconn_accept(s->conn, &nc);
         if (e == ERR_OK) {
             struct inet_sock *ns = sock_new(nc, SOCK_STREAM);
-            if (ns)
+            if (ns) {
                 ns->connected = true;
+                ns->v6 = s->v6;
+                if (inet_v6only(s))
+                    __atomic_or_fetch(&nc->flags, NETCONN_FLAG_IPV6_V6ONLY, __ATOMIC_RELAXED);
+            }
             int err = ns ? file_for(ns, new_nonblock, out) : -ENOMEM;
             if (err) {
                 kfree(ns);
@@ -379,7 +382,7 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
             u16_t port = 0;
             ip_addr_set_zero_ip4(&ip);
             netconn_peer(nc, &ip, &port);
-            addr_to(peer, &ip, port);
+            inet_addr_to(ns, peer, &ip, port);
             return 0;
         }
         if (e != ERR_WOULDBLOCK)
@@ -426,18 +429,21 @@ static ssize_t tcp_send(struct inet_sock *s, const void *buf, size_t n, bool non
 }
 
 static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
-                             const struct sock_addr *dst)
+                             const struct sock_addr *dst, const struct scm_k *scm)
 {
-    if (n > (s->raw || s->ping ? RAW_MAX : UDP_MAX))
+    if (n > (s->raw || s->ping ? RAW_MAX : s->v6 ? UDP6_MAX : UDP_MAX))
         return -EMSGSIZE;
     ip_addr_t ip;
     u16_t port = 0;
+    /* AF_INET6: an AF_UNSPEC address is none (Linux's udpv6_sendmsg). */
+    if (dst && s->v6 && dst->len >= sizeof(dst->a.family) && dst->a.family == AF_UNSPEC)
+        dst = NULL;
     if (dst) {
-        int err = addr_from(dst, &ip, &port);
+        int err = inet_addr_from(s, dst, INET_ADDR_SENDTO, &ip, &port);
         if (err)
             return err;
         /* Linux refuses a broadcast without SO_BROADCAST (here: 255.255.255.255). */
-        if (ip4_addr_get_u32(ip_2_ip4(&ip)) == IPADDR_BROADCAST &&
+        if (IP_IS_V4_VAL(ip) && ip4_addr_get_u32(ip_2_ip4(&ip)) == IPADDR_BROADCAST &&
             !__atomic_load_n(&s->broadcast, __ATOMIC_RELAXED))
             return -EACCES;
     }
@@ -454,6 +460,11 @@ static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
         e = ERR_MEM;
     } else {
         pbuf_take(nb->p, buf, (u16_t)n);
+        if (scm && scm->pktinfo_given) {
+            int err = inet_pktinfo_send(s, nb, dst ? &ip : NULL, port, &scm->pktinfo);
+            netbuf_delete(nb);
+            return err ? err : (ssize_t)n;
+        }
         if (dst)
             e = netconn_sendto(s->conn, nb, &ip, port);
         else if (!__atomic_load_n(&s->udp_connected, __ATOMIC_ACQUIRE))
@@ -467,12 +478,11 @@ static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
     return e == ERR_OK ? (ssize_t)n : inet_errno(e);
 }
 
-/* scm: socket_msg.c lets no ancillary data through to AF_INET. */
+/* scm: from AF_INET's ancillary data only IP_PKTINFO gets here (scm.c). */
 static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonblock,
                        const struct sock_addr *dst, struct scm_k *scm)
 {
     struct inet_sock *s = p;
-    (void)scm;
     if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR))
         return -EOPNOTSUPP;
     mutex_lock(&s->tx_lock);
@@ -482,7 +492,7 @@ static ssize_t in_send(void *p, const void *buf, size_t n, int flags, bool nonbl
     else if (s->type == SOCK_STREAM)
         r = s->listening ? -ENOTCONN : tcp_send(s, buf, n, nonblock);
     else
-        r = udp_sock_send(s, buf, n, dst);
+        r = udp_sock_send(s, buf, n, dst, scm);
     mutex_unlock(&s->tx_lock);
     /* A stream whose connection is gone (reset, or closed and freed). */
     if (r == -ENOTCONN && s->type == SOCK_STREAM && !s->listening && s->conn->pcb.tcp == NULL)
@@ -505,7 +515,7 @@ int inet_udp_hold_locked(struct inet_sock *s)
 
 /* One datagram, kept for the next receive under MSG_PEEK. */
 static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int flags,
-                               struct sock_addr *from, size_t *full)
+                               struct sock_addr *from, size_t *full, struct scm_k *scm)
 {
     int err = inet_udp_hold_locked(s);
     if (err)
@@ -517,7 +527,8 @@ static ssize_t udp_recv_locked(struct inet_sock *s, void *buf, size_t n, int fla
     if (full)
         *full = len;
     if (from)                           /* a raw socket's port: 0, as Linux */
-        addr_to(from, netbuf_fromaddr(nb), s->raw || s->ping ? 0 : netbuf_fromport(nb));
+        inet_addr_to(s, from, netbuf_fromaddr(nb), s->raw || s->ping ? 0 : netbuf_fromport(nb));
+    inet_pktinfo_fill(s, nb, scm);
     if (!(flags & MSG_PEEK)) {
         netbuf_delete(nb);
         s->dgram = NULL;
@@ -530,7 +541,6 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
                        struct sock_addr *from, size_t *full, struct scm_k *scm)
 {
     struct inet_sock *s = p;
-    (void)scm;                          /* nothing comes with TCP or UDP data */
     if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_NOSIGNAL |
                   MSG_CMSG_CLOEXEC))
         return -EOPNOTSUPP;
@@ -545,7 +555,7 @@ static ssize_t in_recv(void *p, void *buf, size_t n, int flags, bool nonblock,
             if (r >= 0 && from)
                 from->len = 0;
         } else {
-            r = udp_recv_locked(s, buf, n, flags, from, full);
+            r = udp_recv_locked(s, buf, n, flags, from, full, scm);
         }
         mutex_unlock(&s->rx_lock);
         if (r != -EAGAIN || nonblock)
@@ -584,20 +594,23 @@ static int in_name(void *p, bool peer, struct sock_addr *out)
     struct inet_sock *s = p;
     ip_addr_t ip;
     u16_t port = 0;
-    ip_addr_set_zero_ip4(&ip);
+    if (s->v6)
+        ip_addr_set_zero_ip6(&ip);
+    else
+        ip_addr_set_zero_ip4(&ip);
     err_t e = netconn_getaddr(s->conn, &ip, &port, peer ? 0 : 1);
     if (e != ERR_OK && peer)
         return -ENOTCONN;
     if (s->ping && !peer)               /* its echo identifier (lwIP: the protocol) */
         port = __atomic_load_n(&s->ping_id, __ATOMIC_RELAXED);
-    addr_to(out, &ip, port);            /* unbound: 0.0.0.0:0, as Linux */
+    inet_addr_to(s, out, &ip, port);    /* unbound: 0.0.0.0:0 or [::]:0, as Linux */
     return 0;
 }
 
 static size_t in_max_send(void *p)
 {
     struct inet_sock *s = p;
-    return s->raw || s->ping ? RAW_MAX : UDP_MAX;
+    return s->raw || s->ping ? RAW_MAX : s->v6 ? UDP6_MAX : UDP_MAX;
 }
 static bool in_is_stream(void *p) { return ((struct inet_sock *)p)->type == SOCK_STREAM; }
 
@@ -665,6 +678,7 @@ static void inet_release(struct file *f)
         UNLOCK_TCPIP_CORE();
     }
     own_mbox(s, false);
+    inet_mcast_release(s);
     netconn_delete(s->conn);
     if (s->ping)
         inet_ping_release(s);

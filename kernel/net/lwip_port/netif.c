@@ -4,7 +4,8 @@
  * thread; frames are sent with netdev_xmit. Addresses come from DHCP (or from
  * net.<dev>=A.B.C.D/PREFIX on the command line, for a wire without a server); the link
  * state is polled by a timer in the tcpip thread, so a link that comes up later
- * starts DHCP again. */
+ * starts DHCP again. IPv6: lo has ::1 (lwIP's), each Ethernet interface a
+ * link-local address and those SLAAC makes from router advertisements. */
 
 #define LOG_TAG "net"
 #include <osc/cmdline.h>
@@ -18,6 +19,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcpip.h"
@@ -214,8 +216,10 @@ static err_t eth_netif_init(struct netif *nif)
     nif->hwaddr_len = ETH_ALEN;
     memcpy(nif->hwaddr, oif->nd->mac, ETH_ALEN);
     nif->mtu = (u16_t)oif->nd->mtu;
-    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+                 NETIF_FLAG_IGMP | NETIF_FLAG_MLD6;
     nif->output = etharp_output;
+    nif->output_ip6 = ethip6_output;
     nif->linkoutput = linkoutput;
     netif_set_hostname(nif, "oscortex");
     return ERR_OK;
@@ -328,6 +332,11 @@ static void add_netdev(struct netdev *nd)
     nifs++;
     if (nifs == 1)
         netif_set_default(&oif->nif);
+    /* fe80::EUI-64 (tentative until duplicate detection passes), then addresses
+     * from the prefixes routers advertise (virtio-net hands up every multicast
+     * frame: no filter to program for ND's groups). */
+    netif_create_ip6_linklocal_address(&oif->nif, 1);
+    netif_set_ip6_autoconfig_enabled(&oif->nif, 1);
     netif_set_up(&oif->nif);
     oif->hook.fn = rx_frame;
     oif->hook.ctx = oif;

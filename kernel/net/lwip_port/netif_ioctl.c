@@ -1,6 +1,6 @@
 /* The interface ioctls (SIOCGIF*, SIOCSIF*, SIOCADDRT/SIOCDELRT) busybox ifconfig
  * and route use, with Linux's struct ifreq/ifconf/rtentry, and the text of
- * /proc/net/dev and /proc/net/route. Interfaces: lo (index 1) and each netdev's
+ * /proc/net/dev, /proc/net/route and /proc/net/if_inet6. Interfaces: lo (index 1) and each netdev's
  * (eth0 index 2, ...); one default route, lwIP's default interface's gateway. */
 
 #include <osc/caps.h>
@@ -467,5 +467,48 @@ void net_proc_route(void (*put)(void *ctx, const char *s, size_t n), void *ctx)
                 continue;
             putf(put, ctx, "%-127s\n", line);
         }
+    }
+}
+
+#define IFA_F_TENTATIVE 0x40
+#define IFA_F_PERMANENT 0x80
+#define IPV6_ADDR_LOOPBACK  0x10        /* Linux's scope column */
+#define IPV6_ADDR_LINKLOCAL 0x20
+#define IPV6_ADDR_SITELOCAL 0x40
+
+/* One line per valid or tentative address: lwIP keeps no prefix length (SLAAC's
+ * and link-local ones are /64, ::1 /128); a SLAAC address is not permanent. */
+void net_proc_if_inet6(void (*put)(void *ctx, const char *s, size_t n), void *ctx)
+{
+    if (!net_stack_ready())
+        return;
+    struct iface f;
+    for (size_t i = 0; ; i++) {
+        char lines[LWIP_IPV6_NUM_ADDRESSES][80];
+        int n = 0;
+        LOCK_TCPIP_CORE();
+        bool ok = iface_at(i, &f);
+        for (s8_t k = 0; ok && k < LWIP_IPV6_NUM_ADDRESSES; k++) {
+            u8_t st = netif_ip6_addr_state(f.nif, k);
+            if (!ip6_addr_isvalid(st) && !ip6_addr_istentative(st))
+                continue;
+            const ip6_addr_t *a = netif_ip6_addr(f.nif, k);
+            const uint8_t *b = (const uint8_t *)a->addr;
+            char hex[33];
+            for (int j = 0; j < 16; j++)
+                ksnprintf(hex + 2 * j, 3, "%02x", b[j]);
+            bool lo = ip6_addr_isloopback(a), ll = ip6_addr_islinklocal(a);
+            int scope = lo ? IPV6_ADDR_LOOPBACK : ll ? IPV6_ADDR_LINKLOCAL
+                        : ip6_addr_issitelocal(a) ? IPV6_ADDR_SITELOCAL : 0;
+            int flags = (lo || ll ? IFA_F_PERMANENT : 0) |
+                        (ip6_addr_istentative(st) ? IFA_F_TENTATIVE : 0);
+            ksnprintf(lines[n++], sizeof(lines[0]), "%s %02x %02x %02x %02x %8s\n", hex,
+                      f.index, lo ? 128 : 64, scope, flags, f.name);
+        }
+        UNLOCK_TCPIP_CORE();
+        if (!ok)
+            break;
+        for (int k = 0; k < n; k++)
+            put(ctx, lines[k], strlen(lines[k]));
     }
 }

@@ -1,7 +1,8 @@
-/* NETLINK_ROUTE over lwIP's interfaces: links (RTM_GETLINK), IPv4 addresses
- * (RTM_GETADDR) and routes (RTM_GETROUTE) in Linux's rtnetlink format, and the
- * changes `ip link set up/down`, `ip addr add/del` and `ip route add/del default`
- * make (root, CAP_NET_ADMIN). lwIP keeps one address per interface and one
+/* NETLINK_ROUTE over lwIP's interfaces: links (RTM_GETLINK), IPv4 and IPv6
+ * addresses (RTM_GETADDR; IPv6 ones are listed, not changed) and IPv4 routes
+ * (RTM_GETROUTE) in Linux's rtnetlink format, and the changes `ip link set
+ * up/down`, `ip addr add/del` and `ip route add/del default` make (root,
+ * CAP_NET_ADMIN). lwIP keeps one address per interface and one
  * gateway per interface; the default route is the default interface's gateway. */
 
 #include <osc/caps.h>
@@ -172,6 +173,35 @@ static int put_addr(struct nl_reply *r, const struct netif *nif)
         nl_attr(r, IFA_BROADCAST, &bcast, 4);
     }
     return nl_attr_str(r, IFA_LABEL, name_of(nif));
+}
+
+#define IFA_F_TENTATIVE 0x40
+#define RT_SCOPE_SITE   200
+
+/* The interface's IPv6 addresses, valid or tentative (SLAAC's and link-local ones
+ * /64, ::1 /128: lwIP keeps no prefix length). */
+static int put_addrs6(struct nl_reply *r, const struct netif *nif)
+{
+    int err = 0;
+    for (s8_t k = 0; !err && k < LWIP_IPV6_NUM_ADDRESSES; k++) {
+        u8_t st = netif_ip6_addr_state(nif, k);
+        if (!ip6_addr_isvalid(st) && !ip6_addr_istentative(st))
+            continue;
+        const ip6_addr_t *a = netif_ip6_addr(nif, k);
+        struct ifaddrmsg_k *m = nl_msg_start(r, RTM_NEWADDR, NLM_F_MULTI, sizeof(*m));
+        if (!m)
+            return -ENOMEM;
+        bool lo = ip6_addr_isloopback(a), ll = ip6_addr_islinklocal(a);
+        m->family = AF_INET6;
+        m->prefixlen = lo ? 128 : 64;
+        m->flags = (lo || ll ? IFA_F_PERMANENT : 0) |
+                   (ip6_addr_istentative(st) ? IFA_F_TENTATIVE : 0);
+        m->scope = lo ? RT_SCOPE_HOST : ll ? RT_SCOPE_LINK
+                   : ip6_addr_issitelocal(a) ? RT_SCOPE_SITE : RT_SCOPE_UNIVERSE;
+        m->index = netif_get_index(nif);
+        err = nl_attr(r, IFA_ADDRESS, a->addr, 16);
+    }
+    return err;
 }
 
 static int put_route(struct nl_reply *r, uint8_t table, uint8_t proto, uint8_t scope,
@@ -369,6 +399,10 @@ int rtnl_request(const struct nlmsghdr_k *h, size_t len, struct nl_reply *r)
         FOR_EACH_BY_INDEX(nif, i) {
             if (!err && (family == AF_UNSPEC || family == AF_INET))
                 err = put_addr(r, nif);
+        }
+        FOR_EACH_BY_INDEX(nif, i) {     /* as Linux: every IPv4 address first */
+            if (!err && (family == AF_UNSPEC || family == AF_INET6))
+                err = put_addrs6(r, nif);
         }
         break;
     case RTM_GETROUTE:

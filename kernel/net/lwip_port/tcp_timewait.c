@@ -1,6 +1,7 @@
 /* A new connection over the addresses and ports of one in TIME-WAIT, as Linux
  * accepts it: lwIP's IP input hook ends the TIME-WAIT before TCP sees the SYN,
- * and its ISN hook starts the new connection past the old one's numbers. */
+ * and its ISN hook starts the new connection past the old one's numbers. IPv4
+ * only (lwIP has no IPv6 input hook): an IPv6 SYN meets lwIP's TIME-WAIT. */
 
 #include <osc/lib.h>
 #include <osc/sched.h>
@@ -42,13 +43,16 @@ unsigned int lwip_port_tcp_isn(const void *local, unsigned short lport, const vo
         isn_key[0] = arch_random_u64();
         isn_key[1] = arch_random_u64() | 1;
     }
+    /* IPv6 addresses whole: a prefix's hosts share their first word. */
     struct {
-        u32_t local, remote;
+        u32_t local[4], remote[4];
         u16_t lport, rport;
-    } tuple = {
-        ip4_addr_get_u32(ip_2_ip4((const ip_addr_t *)local)),
-        ip4_addr_get_u32(ip_2_ip4((const ip_addr_t *)remote)), lport, rport,
-    };
+    } tuple = { .lport = lport, .rport = rport };
+    const ip_addr_t *l = local, *r = remote;
+    memcpy(tuple.local, IP_IS_V6(l) ? ip_2_ip6(l)->addr : &ip_2_ip4(l)->addr,
+           IP_IS_V6(l) ? 16 : 4);
+    memcpy(tuple.remote, IP_IS_V6(r) ? ip_2_ip6(r)->addr : &ip_2_ip4(r)->addr,
+           IP_IS_V6(r) ? 16 : 4);
     u32_t iss = (u32_t)(time_ns() / 4000) + (u32_t)siphash24(isn_key, &tuple, sizeof(tuple));
     if (reopen.on && lport == reopen.local_port && rport == reopen.remote_port &&
         ip_addr_cmp((const ip_addr_t *)remote, &reopen.remote) &&
@@ -94,7 +98,8 @@ int lwip_port_ip4_input(struct pbuf *p, struct netif *inp)
     if (!tw || !TCP_SEQ_GT(lwip_ntohl(th->seqno), tw->rcv_nxt))
         return 0;
     struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs;
-    while (l && !(l->local_port == dport &&
+    /* (An IPv6-only listener's any address takes no IPv4 SYN.) */
+    while (l && !(l->local_port == dport && !IP_IS_V6_VAL(l->local_ip) &&
                   (ip_addr_isany(&l->local_ip) || ip_addr_cmp(&l->local_ip, &dst))))
         l = l->next;
     if (!l || tw->callback_arg)         /* still someone's (inet_tw_release) */
@@ -127,7 +132,7 @@ void inet_tw_release(struct netconn *conn)
 {
     struct tcp_pcb *pcb = conn->pcb.tcp;
     struct inet_sock *s = inet_sock_of_conn(conn);
-    if (conn->type != NETCONN_TCP || !pcb || pcb->state != TIME_WAIT ||
+    if (NETCONNTYPE_GROUP(conn->type) != NETCONN_TCP || !pcb || pcb->state != TIME_WAIT ||
         conn->state != NETCONN_NONE || !s)
         return;
     /* lwIP's read of the FIN after this says ERR_RST (no PCB): the end, not a

@@ -1,7 +1,7 @@
 /* lwIP's configuration for OSCortex: the threaded stack (NO_SYS=0, a tcpip thread
  * behind one core lock), IPv4 with ARP, ICMP, raw, UDP, TCP, DHCP, DNS servers and
- * the loopback interface; netconn API for the kernel (no lwIP sockets: the kernel's
- * socket layer is its own). Memory is lwIP's own static pools and heap. */
+ * the loopback interface, and IPv6 beside it (ND, SLAAC, MLD); netconn API for
+ * the kernel (no lwIP sockets: the kernel's socket layer is its own). Memory is lwIP's own static pools and heap. */
 #pragma once
 
 #define NO_SYS                          0
@@ -37,14 +37,34 @@ void lwip_port_assert_core_locked(void);
 #define PBUF_POOL_BUFSIZE               1536
 
 #define LWIP_IPV4                       1
-#define LWIP_IPV6                       0
+/* Dual stack: an AF_INET6 socket's PCB is of IPADDR_TYPE_ANY, so one bound to ::
+ * also takes IPv4 peers (inet_addr.c maps them to ::ffff:a.b.c.d). Link-local and
+ * SLAAC addresses on Ethernet (QEMU's user network advertises fec0::/64). No
+ * DHCPv6: RAs' prefixes only. */
+#define LWIP_IPV6                       1
+#define LWIP_IPV6_AUTOCONFIG            1
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT   1
+#define LWIP_IPV6_MLD                   1
+#define LWIP_IPV6_DHCP6                 0
+#define LWIP_IPV6_NUM_ADDRESSES         3   /* link-local and two from prefixes */
+#define MEMP_NUM_MLD6_GROUP             8   /* all-nodes and solicited-node, per netif */
+#define MEMP_NUM_ND6_QUEUE              32  /* packets waiting for neighbour discovery */
+#define LWIP_ND6_NUM_NEIGHBORS          16
+#define LWIP_ND6_NUM_DESTINATIONS       16
+#define LWIP_ND6_QUEUEING               1
+#define IPV6_FRAG_COPYHEADER            1   /* 64-bit pointers outgrow the header */
 #define LWIP_ARP                        1
 #define LWIP_ETHERNET                   1
 #define LWIP_ICMP                       1
 #define LWIP_RAW                        1
 #define LWIP_UDP                        1
 #define LWIP_TCP                        1
-#define LWIP_IGMP                       0
+#define LWIP_IGMP                       1
+#define LWIP_MULTICAST_TX_OPTIONS       1
+#define MEMP_NUM_IGMP_GROUP             32
+/* A multicast or broadcast datagram goes to every socket bound to its port
+ * with SO_REUSEADDR, as Linux's do (not only the first). */
+#define SO_REUSE_RXTOALL                1
 #define LWIP_DHCP                       1
 #define DHCP_DOES_ARP_CHECK             0   /* no second of ARP probing before bound */
 #define LWIP_DNS                        1   /* only to keep the DHCP-given servers */
@@ -96,6 +116,7 @@ signed char tcpip_input(struct pbuf *p, struct netif *inp);
 #define LWIP_SO_RCVTIMEO                1
 #define LWIP_SO_SNDTIMEO                1
 #define LWIP_SO_RCVBUF                  1
+#define LWIP_NETBUF_RECVINFO            1   /* a datagram's destination: IP_PKTINFO */
 #define LWIP_SO_LINGER                  1
 #define IP_DEFAULT_TTL                  64  /* Linux's */
 
