@@ -246,7 +246,7 @@ void thread_sleep_ns(uint64_t ns)
     uint64_t now = time_ns();
     cur->wake_at = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
     cur->state = THREAD_SLEEPING;
-    tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
+    sched_sleep_insert_locked(rq, cur);
     sched_switch_locked(rq);
     irq_restore(f);
 }
@@ -265,7 +265,7 @@ void thread_sleep_until_locked(struct spinlock *held, uint64_t deadline)
         return;                         /* held is still taken */
     }
     cur->state = THREAD_SLEEPING;
-    tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
+    sched_sleep_insert_locked(rq, cur);
     spin_unlock_irqs_off(held);
     sched_switch_locked(rq);
     rq = this_rq();                     /* woken, perhaps on another CPU */
@@ -294,13 +294,10 @@ bool sched_wake_sleeping(struct thread *t)
     return sched_end_sleep(t, false);
 }
 
-void sched_tick(bool user)
+/* Readies rq's expired sleepers; returns those whose affinity no longer allows
+ * this CPU (on no list: the caller places them once rq is unlocked). */
+static struct thread *wake_expired_locked(struct runqueue *rq, struct cpu *c)
 {
-    struct cpu *c = this_cpu();
-    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
-    if (!rq)
-        return;     /* the timer may start before sched_init */
-    unsigned long f = spin_lock_irqsave(&rq->lock);
     uint64_t now = time_ns();
     struct thread *t, *moving = NULL;
     while ((t = tq_pop_expired(&rq->sleep_head, &rq->sleep_tail, now))) {
@@ -314,6 +311,54 @@ void sched_tick(bool user)
             moving = t;
         }
     }
+    return moving;
+}
+
+static void place_moving(struct thread *moving)
+{
+    while (moving) {
+        struct thread *t = moving;
+        moving = t->next;
+        sched_make_ready(t);
+    }
+}
+
+/* Only this CPU adds sleepers to its list (interrupts off): the head read under
+ * the lock stays the earliest until the caller has loaded the timer. */
+static uint64_t next_sleeper_locked(const struct runqueue *rq)
+{
+    return rq->sleep_head ? rq->sleep_head->wake_at : UINT64_MAX;
+}
+
+void sched_sleep_insert_locked(struct runqueue *rq, struct thread *t)
+{
+    tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, t);
+    arch_timer_wake_at(t->wake_at);
+}
+
+uint64_t sched_tick_sleepers(void)
+{
+    struct cpu *c = this_cpu();
+    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
+    if (!rq)
+        return UINT64_MAX;
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    struct thread *moving = wake_expired_locked(rq, c);
+    uint64_t next = next_sleeper_locked(rq);
+    spin_unlock_irqrestore(&rq->lock, f);
+    place_moving(moving);
+    return next;
+}
+
+uint64_t sched_tick(bool user)
+{
+    struct cpu *c = this_cpu();
+    struct runqueue *rq = __atomic_load_n(&c->sched_data, __ATOMIC_ACQUIRE);
+    if (!rq)
+        return UINT64_MAX;      /* the timer may start before sched_init */
+    unsigned long f = spin_lock_irqsave(&rq->lock);
+    struct thread *moving = wake_expired_locked(rq, c);
+    uint64_t next = next_sleeper_locked(rq);
     struct thread *cur = c->current;
     if (cur == c->idle) {
         rq->idle_ticks++;
@@ -346,17 +391,14 @@ void sched_tick(bool user)
     bool idle_now = cur == c->idle && !rq->ready_head;
     unsigned waiting = rq->nr_ready;
     spin_unlock_irqrestore(&rq->lock, f);
-    while (moving) {
-        t = moving;
-        moving = t->next;
-        sched_make_ready(t);
-    }
+    place_moving(moving);
     /* Idle CPUs pull in their idle loop after every interrupt; a busy CPU with
      * nothing waiting also takes from a CPU with two or more waiting, now and then,
      * so a queue does not stay long while a CPU could share it. */
     uint64_t ticks = rq->user_ticks + rq->sys_ticks + rq->idle_ticks;
     if (!idle_now && waiting == 0 && ticks % BALANCE_TICKS == 0)
         sched_pull(2);
+    return next;
 }
 
 void sched_irq_exit(void)
@@ -428,6 +470,8 @@ static void sched_idle_loop(void *arg)
             irq_restore(f);
             sched_yield();
         } else {
+            /* The timer is loaded for the earliest sleeper already
+             * (sched_sleep_insert_locked, timer_interrupt). */
             arch_wait_for_interrupt();      /* sti; hlt: no wake-up lost in between */
         }
     }

@@ -111,6 +111,10 @@ struct runqueue {
     uint64_t min_vruntime;
 };
 
+/* Puts t (this CPU's current thread, t->wake_at set) on rq's sleep list and loads
+ * the timer for its deadline when that comes first. rq is this CPU's, locked. */
+void sched_sleep_insert_locked(struct runqueue *rq, struct thread *t);
+
 /* Only meaningful with interrupts off (or preemption disabled): otherwise the thread
  * may already run on another CPU when the caller uses the answer. */
 static inline struct runqueue *this_rq(void)

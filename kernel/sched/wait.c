@@ -163,7 +163,7 @@ int thread_sleep_ns_interruptible(uint64_t ns, uint64_t *left)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (ns && !signal_pending_current()) {
         cur->state = THREAD_SLEEPING;
-        tq_insert_by_deadline(&rq->sleep_head, &rq->sleep_tail, cur);
+        sched_sleep_insert_locked(rq, cur);
         sched_switch_locked(rq);
         rq = this_rq();                 /* woken, perhaps on another CPU */
         spin_lock_irqs_off(&rq->lock);

@@ -1,11 +1,12 @@
-/* Local APIC (SDM 3A ch. 11, xAPIC MMIO mode): enable, EOI, the periodic timer
- * that drives the scheduler tick (calibrated once, against the TSC clock, on the
+/* Local APIC (SDM 3A ch. 11, xAPIC MMIO mode): enable, EOI, the one-shot timer
+ * that drives the scheduler tick and early wake-ups (calibrated once, against the TSC clock, on the
  * boot CPU; every core reuses the count), the INIT / start-up IPIs that wake
  * the application processors (smp.c) and the fixed IPIs between CPUs (smp_call.c). */
 
 #define LOG_TAG "arch"
 #include <osc/arch.h>
 #include <osc/irq.h>
+#include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/mm.h>
 #include <osc/percpu.h>
@@ -35,7 +36,6 @@
 
 #define SVR_ENABLE          (1u << 8)
 #define LVT_MASKED          (1u << 16)
-#define LVT_TIMER_PERIODIC  (1u << 17)
 #define TIMER_DIVIDE_BY_16  0x3
 #define ICR_FIXED           (0u << 8)
 #define ICR_NMI             (4u << 8)
@@ -68,12 +68,59 @@ uint64_t time_ticks(void)
     return __atomic_load_n(&ticks, __ATOMIC_RELAXED);
 }
 
+/* The timer runs one-shot, loaded each time for this CPU's next event: its tick
+ * (every 1/TIMER_HZ s by the clock, so the tick keeps its phase) or the deadline of
+ * its earliest sleeper, whichever comes first. Whether an interrupt is the tick is
+ * decided by the clock, never by a remembered mode: an interrupt that was pending
+ * while the timer was reloaded, or one that comes late, cannot lose a tick, and
+ * every interrupt loads the timer again, so it never stops. (Periodic mode with a
+ * reload for an early deadline was tried: a short count left in a periodic timer
+ * makes QEMU's LAPIC model replay every missed period, and a vCPU late to reload
+ * it stalled both CPUs for seconds.) Each CPU's slots are touched only by that
+ * CPU with interrupts off: no lock. */
+static uint64_t next_tick_ns[MAX_CPUS];     /* when this CPU's next tick is due */
+static uint64_t armed_ns[MAX_CPUS];         /* what the timer is loaded for; UINT64_MAX: fired */
+static bool timer_live[MAX_CPUS];           /* unmasked and loaded by this file */
+#define TICK_NS         (1000000000ull / TIMER_HZ)
+#define TICK_SLACK_NS   (TICK_NS / 32)      /* an interrupt this near the tick is the tick */
+#define TIMER_MIN_COUNT 16
+
+/* Loads the timer for deadline (time_ns). Counts are rounded up: an interrupt
+ * before the deadline would find nothing due and only load the timer again. */
+static void timer_load(uint32_t id, uint64_t deadline)
+{
+    uint64_t now = time_ns();
+    uint64_t ns = deadline > now ? MIN(deadline - now, TICK_NS) : 0;
+    uint64_t counts = (ns * timer_initial_count + TICK_NS - 1) / TICK_NS + 1;
+    armed_ns[id] = deadline;
+    lapic_write(LAPIC_TIMER_INIT, (uint32_t)MAX(counts, TIMER_MIN_COUNT));
+}
+
+void arch_timer_wake_at(uint64_t deadline)
+{
+    uint32_t id = this_cpu()->id;
+    if (timer_live[id] && deadline < armed_ns[id])
+        timer_load(id, deadline);
+}
+
 static void timer_interrupt(struct irq_frame *f, void *ctx)
 {
     (void)ctx;
-    if (this_cpu()->id == 0)    /* one global count; every CPU's timer drives its own queue */
-        __atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
-    sched_tick(irq_frame_from_user(f));
+    uint32_t id = this_cpu()->id;
+    uint64_t now = time_ns();
+    armed_ns[id] = UINT64_MAX;
+    uint64_t next_sleeper;
+    if (now + TICK_SLACK_NS >= next_tick_ns[id]) {
+        next_tick_ns[id] += TICK_NS;
+        if (next_tick_ns[id] <= now)    /* stalled for periods: one tick, as a periodic timer */
+            next_tick_ns[id] = now + TICK_NS;
+        if (id == 0)    /* one global count; every CPU's timer drives its own queue */
+            __atomic_fetch_add(&ticks, 1, __ATOMIC_RELAXED);
+        next_sleeper = sched_tick(irq_frame_from_user(f));
+    } else {
+        next_sleeper = sched_tick_sleepers();
+    }
+    arch_timer_wake_at(MIN(next_tick_ns[id], next_sleeper));
 }
 
 /* Per-CPU part: every core enables its own LAPIC (LESSONS 15). */
@@ -136,13 +183,19 @@ int lapic_timer_start(void)
     return 0;
 }
 
-/* This CPU's timer with the boot CPU's calibration; masked, it counts but never
+/* This CPU's timer with the boot CPU's calibration; masked, it never
  * interrupts (an AP until the scheduler runs threads there). */
 static void lapic_timer_arm(bool masked)
 {
+    uint32_t id = this_cpu()->id;
+    unsigned long f = irq_save();
+    timer_live[id] = false;
     lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
-    lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | IRQ_VECTOR_TIMER | (masked ? LVT_MASKED : 0));
-    lapic_write(LAPIC_TIMER_INIT, timer_initial_count);
+    lapic_write(LAPIC_LVT_TIMER, IRQ_VECTOR_TIMER | (masked ? LVT_MASKED : 0));     /* one-shot */
+    next_tick_ns[id] = time_ns() + TICK_NS;
+    timer_load(id, next_tick_ns[id]);
+    timer_live[id] = !masked;
+    irq_restore(f);
 }
 
 int lapic_cpu_init(void)

@@ -37,6 +37,10 @@ __noreturn void arch_reset(const struct acpi_fadt *fadt);
 void arch_cpu_init(void);
 /* Interrupt controllers and timers, after mm so MMIO can be mapped. */
 void arch_time_init(void);
+/* With interrupts off: this CPU's timer interrupts at deadline (time_ns) when
+ * that comes before what it is loaded for (its tick or an earlier deadline), so a
+ * short sleep does not last until the tick (the tick keeps its phase). */
+void arch_timer_wake_at(uint64_t deadline);
 
 /* Test hook: deliberately faults the kernel ("page", "ud", "gp", "de", "df" for a
  * kernel stack overflow). Unknown kinds log an error and return. */

@@ -37,7 +37,11 @@ void thread_sleep_ns(uint64_t ns);
 
 /* Called by the timer interrupt on every tick; user: the interrupted code ran in
  * user mode (CPU-time accounting charges the tick to user or system time). */
-void sched_tick(bool user);
+uint64_t sched_tick(bool user);
+/* A timer interrupt between ticks (arch_timer_wake_at): wakes the expired sleepers
+ * only. Both return the deadline of this CPU's earliest sleeper left (UINT64_MAX:
+ * none), for the timer to come back then. */
+uint64_t sched_tick_sleepers(void);
 /* Called by the interrupt dispatcher last, with interrupts off, after EOI:
  * switches threads if the tick (or a wake-up) asked for it. */
 void sched_irq_exit(void);
