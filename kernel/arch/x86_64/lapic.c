@@ -81,6 +81,7 @@ uint64_t time_ticks(void)
 static uint64_t next_tick_ns[MAX_CPUS];     /* when this CPU's next tick is due */
 static uint64_t armed_ns[MAX_CPUS];         /* what the timer is loaded for; UINT64_MAX: fired */
 static bool timer_live[MAX_CPUS];           /* unmasked and loaded by this file */
+static uint64_t last_fired_ns[MAX_CPUS];    /* its last interrupt (read by other CPUs: diagnostics) */
 #define TICK_NS         (1000000000ull / TIMER_HZ)
 #define TICK_SLACK_NS   (TICK_NS / 32)      /* an interrupt this near the tick is the tick */
 #define TIMER_MIN_COUNT 16
@@ -92,7 +93,7 @@ static void timer_load(uint32_t id, uint64_t deadline)
     uint64_t now = time_ns();
     uint64_t ns = deadline > now ? MIN(deadline - now, TICK_NS) : 0;
     uint64_t counts = (ns * timer_initial_count + TICK_NS - 1) / TICK_NS + 1;
-    armed_ns[id] = deadline;
+    __atomic_store_n(&armed_ns[id], deadline, __ATOMIC_RELAXED);
     lapic_write(LAPIC_TIMER_INIT, (uint32_t)MAX(counts, TIMER_MIN_COUNT));
 }
 
@@ -108,7 +109,8 @@ static void timer_interrupt(struct irq_frame *f, void *ctx)
     (void)ctx;
     uint32_t id = this_cpu()->id;
     uint64_t now = time_ns();
-    armed_ns[id] = UINT64_MAX;
+    __atomic_store_n(&armed_ns[id], UINT64_MAX, __ATOMIC_RELAXED);
+    __atomic_store_n(&last_fired_ns[id], now, __ATOMIC_RELAXED);
     uint64_t next_sleeper;
     if (now + TICK_SLACK_NS >= next_tick_ns[id]) {
         next_tick_ns[id] += TICK_NS;
@@ -121,6 +123,12 @@ static void timer_interrupt(struct irq_frame *f, void *ctx)
         next_sleeper = sched_tick_sleepers();
     }
     arch_timer_wake_at(MIN(next_tick_ns[id], next_sleeper));
+}
+
+void lapic_timer_state(uint32_t cpu, uint64_t *last_fired, uint64_t *armed)
+{
+    *last_fired = cpu < MAX_CPUS ? __atomic_load_n(&last_fired_ns[cpu], __ATOMIC_RELAXED) : 0;
+    *armed = cpu < MAX_CPUS ? __atomic_load_n(&armed_ns[cpu], __ATOMIC_RELAXED) : 0;
 }
 
 /* Per-CPU part: every core enables its own LAPIC (LESSONS 15). */

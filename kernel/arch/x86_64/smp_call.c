@@ -10,6 +10,7 @@
 #include <osc/arch.h>
 #include <osc/errno.h>
 #include <osc/irq.h>
+#include <osc/lib.h>
 #include <osc/log.h>
 #include <osc/percpu.h>
 #include <osc/smp.h>
@@ -80,12 +81,18 @@ void smp_ipi_init(void)
 }
 
 /* Waits, serving this CPU's own calls, until s is free or SMP_CALL_TIMEOUT_NS
- * have passed since t0. */
-static bool wait_free(struct call_slot *s, uint64_t t0)
+ * have passed since t0. *gap: the longest time between two of its clock reads (a
+ * long one means this CPU itself did not run, e.g. its vCPU was descheduled). */
+static bool wait_free(struct call_slot *s, uint64_t t0, uint64_t *gap)
 {
+    uint64_t last = t0;
+    *gap = 0;
     while (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != SLOT_FREE) {
         serve_calls();
-        if (time_ns() - t0 >= SMP_CALL_TIMEOUT_NS)
+        uint64_t now = time_ns();
+        *gap = MAX(*gap, now - last);
+        last = now;
+        if (now - t0 >= SMP_CALL_TIMEOUT_NS)
             return false;
         cpu_relax();
     }
@@ -104,9 +111,10 @@ static bool withdraw(struct call_slot *s)
 static int post(uint32_t cpu, smp_call_fn fn, void *arg)
 {
     struct call_slot *s = &slots[cpu][this_cpu()->id];
+    uint64_t gap;
     /* Free unless an earlier call without wait (or one that timed out) is still
      * pending there. */
-    if (!wait_free(s, time_ns())) {
+    if (!wait_free(s, time_ns(), &gap)) {
         log_warn("CPU %u has not finished this CPU's previous call (%p) in %llu ms", cpu,
                  (void *)s->fn, SMP_CALL_TIMEOUT_NS / 1000000);
         return -EBUSY;
@@ -127,11 +135,20 @@ static int post(uint32_t cpu, smp_call_fn fn, void *arg)
 static int await(uint32_t cpu, uint64_t since)
 {
     struct call_slot *s = &slots[cpu][this_cpu()->id];
-    if (wait_free(s, since))
+    uint64_t gap, fired, armed;
+    if (wait_free(s, since, &gap))
         return 0;
     if (withdraw(s)) {
-        log_warn("CPU %u did not take a call in %llu ms; withdrawn", cpu,
-                 SMP_CALL_TIMEOUT_NS / 1000000);
+        /* Tells a silent target (its timer long quiet too: interrupts off, or
+         * its vCPU not run) from a caller that itself did not run for a while. */
+        uint64_t now = time_ns();
+        lapic_timer_state(cpu, &fired, &armed);
+        log_warn("CPU %u did not take a call in %llu ms; withdrawn (this CPU's clock "
+                 "reads up to %llu ms apart; CPU %u's timer last fired %lld ms ago, "
+                 "loaded for %lld ms from now)", cpu, SMP_CALL_TIMEOUT_NS / 1000000,
+                 (unsigned long long)(gap / 1000000), cpu,
+                 (long long)((int64_t)(now - fired) / 1000000),
+                 armed == UINT64_MAX ? -1ll : (long long)((int64_t)(armed - now) / 1000000));
     } else if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == SLOT_FREE) {
         return 0;   /* finished just now */
     } else {
