@@ -94,7 +94,8 @@ static void timer_load(uint32_t id, uint64_t deadline)
     uint64_t ns = deadline > now ? MIN(deadline - now, TICK_NS) : 0;
     uint64_t counts = (ns * timer_initial_count + TICK_NS - 1) / TICK_NS + 1;
     __atomic_store_n(&armed_ns[id], deadline, __ATOMIC_RELAXED);
-    lapic_write(LAPIC_TIMER_INIT, (uint32_t)MAX(counts, TIMER_MIN_COUNT));
+    /* Never 0 (that stops the timer), also should a full tick's count + 1 wrap. */
+    lapic_write(LAPIC_TIMER_INIT, (uint32_t)MIN(MAX(counts, TIMER_MIN_COUNT), UINT32_MAX));
 }
 
 void arch_timer_wake_at(uint64_t deadline)
