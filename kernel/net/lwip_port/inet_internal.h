@@ -33,10 +33,10 @@ struct inet_mcast {
 };
 #define IPPROTO_ICMP_K  1
 #define IP_RECVERR      11
-#define IPPROTO_IPV6_K  41
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_RECVERR    25
 #define IPV6_V6ONLY     26
+#define IPV6_RECVPKTINFO 49
 #define SO_KEEPALIVE    9
 #define SO_LINGER       13
 #define SO_BROADCAST    6
@@ -114,6 +114,7 @@ struct inet_sock {
     int pmtudisc;                   /* IP_MTU_DISCOVER, IP_PMTUDISC_WANT at first */
     bool quickack_off;              /* TCP_QUICKACK 0 */
     bool pktinfo;                   /* IP_PKTINFO: receives carry struct in_pktinfo */
+    bool pktinfo6;                  /* IPV6_RECVPKTINFO: ... struct in6_pktinfo */
     /* Under the tcpip core lock: */
     bool cork;                      /* TCP_CORK: uncorking pushes what was written */
     int user_mss;                   /* TCP_MAXSEG before the connection (0: none) */
@@ -153,13 +154,13 @@ int inet_mcast_getsockopt(struct inet_sock *s, int opt, void *val, uint32_t *len
 void inet_mcast_init(struct inet_sock *s);
 void inet_mcast_release(struct inet_sock *s);
 
-/* inet_pktinfo.c: a received UDP datagram's in_pktinfo into scm (when the socket
- * asked for it), and a send with the source and interface one names. */
+/* inet_pktinfo.c: a received UDP datagram's in_pktinfo / in6_pktinfo into scm
+ * (when the socket asked for them), and a send with the source and interface
+ * scm's IP_PKTINFO or IPV6_PKTINFO names. */
 struct scm_k;
-struct in_pktinfo_k;
 void inet_pktinfo_fill(struct inet_sock *s, struct netbuf *nb, struct scm_k *scm);
 int inet_pktinfo_send(struct inet_sock *s, struct netbuf *nb, const ip_addr_t *dst, u16_t port,
-                      const struct in_pktinfo_k *pi);
+                      const struct scm_k *scm);
 
 /* procnet.c: Linux's number (TCP_ESTABLISHED 1 ... TCP_CLOSING 11) of lwIP's state. */
 enum tcp_state;

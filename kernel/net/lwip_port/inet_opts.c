@@ -107,6 +107,8 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         v = __atomic_load_n(&s->pmtudisc, __ATOMIC_RELAXED);
     } else if (level == IPPROTO_IP && opt == IP_PKTINFO) {
         v = __atomic_load_n(&s->pktinfo, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_RECVPKTINFO) {
+        v = __atomic_load_n(&s->pktinfo6, __ATOMIC_RELAXED);
     } else if (level == SOL_SOCKET && opt == SO_PRIORITY) {
         v = __atomic_load_n(&s->priority, __ATOMIC_RELAXED);
     } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
@@ -123,13 +125,13 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         UNLOCK_TCPIP_CORE();
     } else if (level == SOL_SOCKET && opt == SO_BROADCAST) {
         v = __atomic_load_n(&s->broadcast, __ATOMIC_RELAXED);
-    } else if (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_V6ONLY) {
+    } else if (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_V6ONLY) {
         v = inet_v6only(s);
     } else if ((level == IPPROTO_IP && opt == IP_RECVERR) ||
-               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_RECVERR)) {
+               (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_RECVERR)) {
         v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
     } else if ((level == IPPROTO_IP && opt == IP_TTL) ||
-               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_UNICAST_HOPS)) {
+               (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_UNICAST_HOPS)) {
         /* lwIP's one TTL is also the IPv6 hop limit. */
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.ip ? s->conn->pcb.ip->ttl : IP_DEFAULT_TTL;
@@ -212,7 +214,7 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     memcpy(&v, val, sizeof(v));
     /* glibc's resolver gives up on a socket that refuses IP_RECVERR. lwIP hands no
      * ICMP errors to a netconn, so there is never anything on the error queue. */
-    bool ip6 = level == IPPROTO_IPV6_K && s->v6;
+    bool ip6 = level == IPPROTO_IPV6 && s->v6;
     if ((level == IPPROTO_IP && opt == IP_RECVERR) || (ip6 && opt == IPV6_RECVERR)) {
         __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
         return 0;
@@ -231,6 +233,10 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     }
     if (level == IPPROTO_IP && opt == IP_PKTINFO) {
         __atomic_store_n(&s->pktinfo, v != 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (ip6 && opt == IPV6_RECVPKTINFO) {
+        __atomic_store_n(&s->pktinfo6, v != 0, __ATOMIC_RELAXED);
         return 0;
     }
     if (level == IPPROTO_IP && opt == IP_MTU_DISCOVER) {

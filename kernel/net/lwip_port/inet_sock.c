@@ -466,8 +466,8 @@ static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
         e = ERR_MEM;
     } else {
         pbuf_take(nb->p, buf, (u16_t)n);
-        if (scm && scm->pktinfo_given) {
-            int err = inet_pktinfo_send(s, nb, dst ? &ip : NULL, port, &scm->pktinfo);
+        if (scm && (scm->pktinfo_given || scm->pktinfo6_given)) {
+            int err = inet_pktinfo_send(s, nb, dst ? &ip : NULL, port, scm);
             netbuf_delete(nb);
             return err ? err : (ssize_t)n;
         }
