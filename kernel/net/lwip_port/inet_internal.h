@@ -18,6 +18,7 @@
 #define IP_PMTUDISC_WANT 1          /* Linux's default (net.ipv4.ip_no_pmtu_disc 0) */
 #define IP_PMTUDISC_OMIT 5          /* the largest mode */
 #define SO_PRIORITY     12
+#define SO_REUSEPORT    15
 #define IP_MULTICAST_IF    32
 #define IP_MULTICAST_TTL   33
 #define IP_MULTICAST_LOOP  34
@@ -108,6 +109,7 @@ struct inet_sock {
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
     bool broadcast;                 /* SO_BROADCAST (atomic) */
+    bool reuseaddr, reuseport;      /* SO_REUSEADDR, SO_REUSEPORT (core lock) */
     /* Kept and reported as Linux does; lwIP has no use for them (no queueing
      * disciplines, no DF bit or path MTU, no delayed-ACK switch): atomic. */
     int priority;                   /* SO_PRIORITY */
@@ -161,6 +163,17 @@ struct scm_k;
 void inet_pktinfo_fill(struct inet_sock *s, struct netbuf *nb, struct scm_k *scm);
 int inet_pktinfo_send(struct inet_sock *s, struct netbuf *nb, const ip_addr_t *dst, u16_t port,
                       const struct scm_k *scm);
+
+/* inet_reuse.c: who may share a port (core lock unless said). inet_reuse_check:
+ * 0, or -EADDRINUSE when a socket on ip:port may not share it with s (before
+ * lwIP's bind). inet_reuse_listen_begin (takes the lock): -EADDRINUSE when a
+ * listener there may not share; *restore says inet_reuse_listen_end must give
+ * the PCB back its sharing flag after netconn_listen. inet_reuse_set: an
+ * option's new value. */
+int inet_reuse_check(struct inet_sock *s, const ip_addr_t *ip, u16_t port);
+int inet_reuse_listen_begin(struct inet_sock *s, bool *restore);
+void inet_reuse_listen_end(struct inet_sock *s, bool restore);
+void inet_reuse_set(struct inet_sock *s, int opt, bool on);
 
 /* procnet.c: Linux's number (TCP_ESTABLISHED 1 ... TCP_CLOSING 11) of lwIP's state. */
 enum tcp_state;

@@ -148,11 +148,13 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         v = s->listening;
     } else if (opt == SO_ERROR) {
         v = -inet_errno(netconn_err(s->conn));
-    } else if (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) {
+    } else if (opt == SO_REUSEADDR || opt == SO_REUSEPORT) {
         LOCK_TCPIP_CORE();
-        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, opt == SO_REUSEADDR ? SOF_REUSEADDR
-                                                                                : SOF_KEEPALIVE) != 0
-                            : 0;
+        v = opt == SO_REUSEADDR ? s->reuseaddr : s->reuseport;
+        UNLOCK_TCPIP_CORE();
+    } else if (opt == SO_KEEPALIVE) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, SOF_KEEPALIVE) != 0 : 0;
         UNLOCK_TCPIP_CORE();
     } else if (opt == SO_RCVBUF || opt == SO_SNDBUF) {
         /* Unset: what bounds the data lwIP holds (TCP: its fixed window and send
@@ -271,12 +273,13 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     buf *= 2;
     LOCK_TCPIP_CORE();
     int err = 0;
-    if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) && s->conn->pcb.ip) {
-        u8_t o = opt == SO_REUSEADDR ? SOF_REUSEADDR : SOF_KEEPALIVE;
+    if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_REUSEPORT)) {
+        inet_reuse_set(s, opt, v != 0);
+    } else if (level == SOL_SOCKET && opt == SO_KEEPALIVE && s->conn->pcb.ip) {
         if (v)
-            ip_set_option(s->conn->pcb.ip, o);
+            ip_set_option(s->conn->pcb.ip, SOF_KEEPALIVE);
         else
-            ip_reset_option(s->conn->pcb.ip, o);
+            ip_reset_option(s->conn->pcb.ip, SOF_KEEPALIVE);
     } else if (level == SOL_SOCKET && opt == SO_RCVBUF) {
         s->rcvbuf = buf < RCVBUF_MIN ? RCVBUF_MIN : buf;
         if (s->type == SOCK_DGRAM)
