@@ -120,24 +120,6 @@ void frame_pool_attach(struct frame_pool *p, void *meta)
     }
 }
 
-void frame_pool_reserve(struct frame_pool *p, paddr_t start, paddr_t end)
-{
-    start = ALIGN_DOWN(start, FRAME_SIZE);
-    end = ALIGN_UP(end, FRAME_SIZE);
-    for (size_t i = 0; i < p->count; i++) {
-        struct frame_region *r = &p->regions[i];
-        paddr_t s = MAX(start, r->base), e = MIN(end, region_end(r));
-        for (paddr_t a = s; a < e; a += FRAME_SIZE) {
-            size_t idx = (a - r->base) / FRAME_SIZE;
-            if (!bit_test(r->bitmap, idx)) {
-                bit_set(r->bitmap, idx);
-                r->free--;
-                p->free_pages--;
-            }
-        }
-    }
-}
-
 static bool frame_touches(paddr_t a, const struct phys_range *keep, size_t nkeep)
 {
     for (size_t k = 0; k < nkeep; k++)
@@ -146,10 +128,12 @@ static bool frame_touches(paddr_t a, const struct phys_range *keep, size_t nkeep
     return false;
 }
 
-size_t frame_pool_release(struct frame_pool *p, paddr_t start, paddr_t end,
-                          const struct phys_range *keep, size_t nkeep)
+/* Marks every frame touching [start, end) used or free, except frames touching a
+ * keep range; returns how many changed. */
+static size_t mark_range(struct frame_pool *p, paddr_t start, paddr_t end, bool used,
+                         const struct phys_range *keep, size_t nkeep)
 {
-    size_t freed = 0;
+    size_t changed = 0;
     start = ALIGN_DOWN(start, FRAME_SIZE);
     end = ALIGN_UP(end, FRAME_SIZE);
     for (size_t i = 0; i < p->count; i++) {
@@ -157,17 +141,34 @@ size_t frame_pool_release(struct frame_pool *p, paddr_t start, paddr_t end,
         paddr_t s = MAX(start, r->base), e = MIN(end, region_end(r));
         for (paddr_t a = s; a < e; a += FRAME_SIZE) {
             size_t idx = (a - r->base) / FRAME_SIZE;
-            if (!bit_test(r->bitmap, idx) || frame_touches(a, keep, nkeep))
+            if (bit_test(r->bitmap, idx) == used || frame_touches(a, keep, nkeep))
                 continue;
-            bit_clear(r->bitmap, idx);
-            r->free++;
-            p->free_pages++;
-            if (idx < r->hint)
-                r->hint = idx;
-            freed++;
+            if (used) {
+                bit_set(r->bitmap, idx);
+                r->free--;
+                p->free_pages--;
+            } else {
+                bit_clear(r->bitmap, idx);
+                r->free++;
+                p->free_pages++;
+                if (idx < r->hint)
+                    r->hint = idx;
+            }
+            changed++;
         }
     }
-    return freed;
+    return changed;
+}
+
+void frame_pool_reserve(struct frame_pool *p, paddr_t start, paddr_t end)
+{
+    mark_range(p, start, end, true, NULL, 0);
+}
+
+size_t frame_pool_release(struct frame_pool *p, paddr_t start, paddr_t end,
+                          const struct phys_range *keep, size_t nkeep)
+{
+    return mark_range(p, start, end, false, keep, nkeep);
 }
 
 /* First index >= r->hint of count free frames ending at or below max; max on none. */

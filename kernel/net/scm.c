@@ -80,11 +80,14 @@ static long take_cred(const void *u, struct scm_k *scm)
     return 0;
 }
 
-static long take_pktinfo(const void *data, struct scm_k *scm)
+/* IP_PKTINFO's or IPV6_PKTINFO's struct into dst (n bytes) and *given. */
+static long take_pktinfo(const void *data, uint64_t dlen, void *dst, size_t n, bool *given)
 {
-    if (copy_from_user(&scm->pktinfo, data, sizeof(scm->pktinfo)))
+    if (dlen < n)
+        return -EINVAL;
+    if (copy_from_user(dst, data, n))
         return -EFAULT;
-    scm->pktinfo_given = true;
+    *given = true;
     return 0;
 }
 
@@ -109,7 +112,11 @@ long scm_parse(uint64_t ucontrol, uint64_t len, bool is_unix, struct scm_k *scm)
         if (h.level == SOL_SOCKET && !is_unix)  /* as Linux's __sock_cmsg_send */
             err = h.type == SCM_RIGHTS || h.type == SCM_CREDENTIALS ? 0 : -EINVAL;
         else if (!is_unix && h.level == IPPROTO_IP && h.type == IP_PKTINFO)
-            err = dlen < sizeof(scm->pktinfo) ? -EINVAL : take_pktinfo(data, scm);
+            err = take_pktinfo(data, dlen, &scm->pktinfo, sizeof(scm->pktinfo),
+                               &scm->pktinfo_given);
+        else if (!is_unix && h.level == IPPROTO_IPV6 && h.type == IPV6_PKTINFO)
+            err = take_pktinfo(data, dlen, &scm->pktinfo6, sizeof(scm->pktinfo6),
+                               &scm->pktinfo6_given);
         else if (!is_unix)
             err = -EOPNOTSUPP;                  /* IP_TTL, IP_TOS, ...: not done */
         else if (h.level != SOL_SOCKET)
@@ -165,6 +172,9 @@ long scm_deliver(struct scm_k *scm, uint64_t ucontrol, uint64_t len, int flags,
     if (scm->want_pktinfo && !err)
         err = put_cmsg(&ctl, &left, IPPROTO_IP, IP_PKTINFO, &scm->pktinfo, sizeof(scm->pktinfo),
                        mflags);
+    if (scm->want_pktinfo6 && !err)
+        err = put_cmsg(&ctl, &left, IPPROTO_IPV6, IPV6_PKTINFO, &scm->pktinfo6,
+                       sizeof(scm->pktinfo6), mflags);
     struct scm_fds *fds = scm->fds;
     scm->fds = NULL;
     if (fds && fds->n && !err) {

@@ -80,8 +80,12 @@ struct scm_k {
      * given (pktinfo_given), the source address and interface to use. */
     bool want_pktinfo, pktinfo_given;
     struct in_pktinfo_k { int32_t ifindex; uint32_t spec_dst, addr; } pktinfo;
+    /* AF_INET6's IPV6_PKTINFO (struct in6_pktinfo), the same way. */
+    bool want_pktinfo6, pktinfo6_given;
+    struct in6_pktinfo_k { uint8_t addr[16]; int32_t ifindex; } pktinfo6;
 };
 #define IP_PKTINFO 8
+#define IPV6_PKTINFO 50
 /* A set for n files (not yet filled), NULL when memory is short. */
 struct scm_fds *scm_fds_alloc(unsigned n);
 /* Drops each file's reference and frees the set (and its ->next chain); NULL is
@@ -157,6 +161,7 @@ struct sock_family {
 #define IPPROTO_IP  0
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define IPPROTO_IPV6 41
 extern const struct sock_family inet_family;
 int inet_create(int domain, int type, int protocol, bool nonblock, struct file **out);
 void *inet_of(struct file *f);          /* NULL: not an AF_INET/AF_INET6 socket */

@@ -146,6 +146,8 @@ int inet_bind(struct inet_sock *s, const ip_addr_t *ip, u16_t port)
         err = -EADDRNOTAVAIL;
     else if (s->raw)
         err = inet_errno(raw_bind(c->pcb.raw, ip));
+    else if ((err = inet_reuse_check(s, v6any ? IP_ANY_TYPE : ip, port)))
+        ;
     else if (s->type == SOCK_STREAM)
         err = inet_errno(tcp_bind(c->pcb.tcp, v6any ? IP_ANY_TYPE : ip, port));
     else

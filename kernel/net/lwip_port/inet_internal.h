@@ -18,6 +18,7 @@
 #define IP_PMTUDISC_WANT 1          /* Linux's default (net.ipv4.ip_no_pmtu_disc 0) */
 #define IP_PMTUDISC_OMIT 5          /* the largest mode */
 #define SO_PRIORITY     12
+#define SO_REUSEPORT    15
 #define IP_MULTICAST_IF    32
 #define IP_MULTICAST_TTL   33
 #define IP_MULTICAST_LOOP  34
@@ -33,10 +34,10 @@ struct inet_mcast {
 };
 #define IPPROTO_ICMP_K  1
 #define IP_RECVERR      11
-#define IPPROTO_IPV6_K  41
 #define IPV6_UNICAST_HOPS 16
 #define IPV6_RECVERR    25
 #define IPV6_V6ONLY     26
+#define IPV6_RECVPKTINFO 49
 #define SO_KEEPALIVE    9
 #define SO_LINGER       13
 #define SO_BROADCAST    6
@@ -108,12 +109,14 @@ struct inet_sock {
     uint64_t rcvtimeo, sndtimeo;    /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0: none (atomic) */
     bool recverr;                   /* IP_RECVERR: kept and reported (no error queue) */
     bool broadcast;                 /* SO_BROADCAST (atomic) */
+    bool reuseaddr, reuseport;      /* SO_REUSEADDR, SO_REUSEPORT (core lock) */
     /* Kept and reported as Linux does; lwIP has no use for them (no queueing
      * disciplines, no DF bit or path MTU, no delayed-ACK switch): atomic. */
     int priority;                   /* SO_PRIORITY */
     int pmtudisc;                   /* IP_MTU_DISCOVER, IP_PMTUDISC_WANT at first */
     bool quickack_off;              /* TCP_QUICKACK 0 */
     bool pktinfo;                   /* IP_PKTINFO: receives carry struct in_pktinfo */
+    bool pktinfo6;                  /* IPV6_RECVPKTINFO: ... struct in6_pktinfo */
     /* Under the tcpip core lock: */
     bool cork;                      /* TCP_CORK: uncorking pushes what was written */
     int user_mss;                   /* TCP_MAXSEG before the connection (0: none) */
@@ -153,13 +156,24 @@ int inet_mcast_getsockopt(struct inet_sock *s, int opt, void *val, uint32_t *len
 void inet_mcast_init(struct inet_sock *s);
 void inet_mcast_release(struct inet_sock *s);
 
-/* inet_pktinfo.c: a received UDP datagram's in_pktinfo into scm (when the socket
- * asked for it), and a send with the source and interface one names. */
+/* inet_pktinfo.c: a received UDP datagram's in_pktinfo / in6_pktinfo into scm
+ * (when the socket asked for them), and a send with the source and interface
+ * scm's IP_PKTINFO or IPV6_PKTINFO names. */
 struct scm_k;
-struct in_pktinfo_k;
 void inet_pktinfo_fill(struct inet_sock *s, struct netbuf *nb, struct scm_k *scm);
 int inet_pktinfo_send(struct inet_sock *s, struct netbuf *nb, const ip_addr_t *dst, u16_t port,
-                      const struct in_pktinfo_k *pi);
+                      const struct scm_k *scm);
+
+/* inet_reuse.c: who may share a port (core lock unless said). inet_reuse_check:
+ * 0, or -EADDRINUSE when a socket on ip:port may not share it with s (before
+ * lwIP's bind). inet_reuse_listen_begin (takes the lock): -EADDRINUSE when a
+ * listener there may not share; *restore says inet_reuse_listen_end must give
+ * the PCB back its sharing flag after netconn_listen. inet_reuse_set: an
+ * option's new value. */
+int inet_reuse_check(struct inet_sock *s, const ip_addr_t *ip, u16_t port);
+int inet_reuse_listen_begin(struct inet_sock *s, bool *restore);
+void inet_reuse_listen_end(struct inet_sock *s, bool restore);
+void inet_reuse_set(struct inet_sock *s, int opt, bool on);
 
 /* procnet.c: Linux's number (TCP_ESTABLISHED 1 ... TCP_CLOSING 11) of lwIP's state. */
 enum tcp_state;

@@ -107,6 +107,8 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         v = __atomic_load_n(&s->pmtudisc, __ATOMIC_RELAXED);
     } else if (level == IPPROTO_IP && opt == IP_PKTINFO) {
         v = __atomic_load_n(&s->pktinfo, __ATOMIC_RELAXED);
+    } else if (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_RECVPKTINFO) {
+        v = __atomic_load_n(&s->pktinfo6, __ATOMIC_RELAXED);
     } else if (level == SOL_SOCKET && opt == SO_PRIORITY) {
         v = __atomic_load_n(&s->priority, __ATOMIC_RELAXED);
     } else if (level == IPPROTO_TCP && opt == TCP_NODELAY && s->type == SOCK_STREAM) {
@@ -123,13 +125,13 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         UNLOCK_TCPIP_CORE();
     } else if (level == SOL_SOCKET && opt == SO_BROADCAST) {
         v = __atomic_load_n(&s->broadcast, __ATOMIC_RELAXED);
-    } else if (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_V6ONLY) {
+    } else if (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_V6ONLY) {
         v = inet_v6only(s);
     } else if ((level == IPPROTO_IP && opt == IP_RECVERR) ||
-               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_RECVERR)) {
+               (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_RECVERR)) {
         v = __atomic_load_n(&s->recverr, __ATOMIC_RELAXED);
     } else if ((level == IPPROTO_IP && opt == IP_TTL) ||
-               (level == IPPROTO_IPV6_K && s->v6 && opt == IPV6_UNICAST_HOPS)) {
+               (level == IPPROTO_IPV6 && s->v6 && opt == IPV6_UNICAST_HOPS)) {
         /* lwIP's one TTL is also the IPv6 hop limit. */
         LOCK_TCPIP_CORE();
         v = s->conn->pcb.ip ? s->conn->pcb.ip->ttl : IP_DEFAULT_TTL;
@@ -146,11 +148,13 @@ int inet_getsockopt(void *p, int level, int opt, void *val, uint32_t *len)
         v = s->listening;
     } else if (opt == SO_ERROR) {
         v = -inet_errno(netconn_err(s->conn));
-    } else if (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) {
+    } else if (opt == SO_REUSEADDR || opt == SO_REUSEPORT) {
         LOCK_TCPIP_CORE();
-        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, opt == SO_REUSEADDR ? SOF_REUSEADDR
-                                                                                : SOF_KEEPALIVE) != 0
-                            : 0;
+        v = opt == SO_REUSEADDR ? s->reuseaddr : s->reuseport;
+        UNLOCK_TCPIP_CORE();
+    } else if (opt == SO_KEEPALIVE) {
+        LOCK_TCPIP_CORE();
+        v = s->conn->pcb.ip ? ip_get_option(s->conn->pcb.ip, SOF_KEEPALIVE) != 0 : 0;
         UNLOCK_TCPIP_CORE();
     } else if (opt == SO_RCVBUF || opt == SO_SNDBUF) {
         /* Unset: what bounds the data lwIP holds (TCP: its fixed window and send
@@ -212,7 +216,7 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     memcpy(&v, val, sizeof(v));
     /* glibc's resolver gives up on a socket that refuses IP_RECVERR. lwIP hands no
      * ICMP errors to a netconn, so there is never anything on the error queue. */
-    bool ip6 = level == IPPROTO_IPV6_K && s->v6;
+    bool ip6 = level == IPPROTO_IPV6 && s->v6;
     if ((level == IPPROTO_IP && opt == IP_RECVERR) || (ip6 && opt == IPV6_RECVERR)) {
         __atomic_store_n(&s->recverr, v != 0, __ATOMIC_RELAXED);
         return 0;
@@ -231,6 +235,10 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     }
     if (level == IPPROTO_IP && opt == IP_PKTINFO) {
         __atomic_store_n(&s->pktinfo, v != 0, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (ip6 && opt == IPV6_RECVPKTINFO) {
+        __atomic_store_n(&s->pktinfo6, v != 0, __ATOMIC_RELAXED);
         return 0;
     }
     if (level == IPPROTO_IP && opt == IP_MTU_DISCOVER) {
@@ -265,12 +273,13 @@ int inet_setsockopt(void *p, int level, int opt, const void *val, uint32_t len)
     buf *= 2;
     LOCK_TCPIP_CORE();
     int err = 0;
-    if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_KEEPALIVE) && s->conn->pcb.ip) {
-        u8_t o = opt == SO_REUSEADDR ? SOF_REUSEADDR : SOF_KEEPALIVE;
+    if (level == SOL_SOCKET && (opt == SO_REUSEADDR || opt == SO_REUSEPORT)) {
+        inet_reuse_set(s, opt, v != 0);
+    } else if (level == SOL_SOCKET && opt == SO_KEEPALIVE && s->conn->pcb.ip) {
         if (v)
-            ip_set_option(s->conn->pcb.ip, o);
+            ip_set_option(s->conn->pcb.ip, SOF_KEEPALIVE);
         else
-            ip_reset_option(s->conn->pcb.ip, o);
+            ip_reset_option(s->conn->pcb.ip, SOF_KEEPALIVE);
     } else if (level == SOL_SOCKET && opt == SO_RCVBUF) {
         s->rcvbuf = buf < RCVBUF_MIN ? RCVBUF_MIN : buf;
         if (s->type == SOCK_DGRAM)

@@ -260,8 +260,13 @@ static int in_listen(void *p, int backlog)
     if (s->listening)
         return 0;
     backlog = backlog < 1 ? 1 : backlog > 255 ? 255 : backlog;
+    bool restore;
+    int err = inet_reuse_listen_begin(s, &restore);
+    if (err)
+        return err;
     inet_tcp_watch(s->conn, false);     /* the listening PCB is lwIP's new one */
-    int err = inet_errno(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
+    err = inet_errno(netconn_listen_with_backlog(s->conn, (u8_t)backlog));
+    inet_reuse_listen_end(s, restore);
     if (err)
         inet_tcp_watch(s->conn, true);
     if (!err) {
@@ -373,6 +378,8 @@ static int in_accept(void *p, bool nonblock, bool new_nonblock, struct file **ou
             if (ns) {
                 inet_tcp_watch(nc, true);
                 ns->connected = true;
+                ns->reuseaddr = s->reuseaddr;   /* inherited, as Linux's clone */
+                ns->reuseport = s->reuseport;
                 ns->v6 = s->v6;
                 if (inet_v6only(s))
                     __atomic_or_fetch(&nc->flags, NETCONN_FLAG_IPV6_V6ONLY, __ATOMIC_RELAXED);
@@ -466,8 +473,8 @@ static ssize_t udp_sock_send(struct inet_sock *s, const void *buf, size_t n,
         e = ERR_MEM;
     } else {
         pbuf_take(nb->p, buf, (u16_t)n);
-        if (scm && scm->pktinfo_given) {
-            int err = inet_pktinfo_send(s, nb, dst ? &ip : NULL, port, &scm->pktinfo);
+        if (scm && (scm->pktinfo_given || scm->pktinfo6_given)) {
+            int err = inet_pktinfo_send(s, nb, dst ? &ip : NULL, port, scm);
             netbuf_delete(nb);
             return err ? err : (ssize_t)n;
         }
