@@ -19,12 +19,12 @@
 #include "inet_internal.h"
 #include "port.h"
 
-/* The connection being reopened by the packet in ip4_input now (tcpip thread,
- * core lock): the listener's new PCB must start its sequence numbers past
- * min_iss, as RFC 1122 asks and Linux does (old snd_nxt + 65535 + 2). */
 #define WATCH_NONE 0xff
 static u8_t watch_id = WATCH_NONE;     /* our extension argument (core lock) */
 
+/* The connection being reopened by the packet in ip4_input now (tcpip thread,
+ * core lock): the listener's new PCB must start its sequence numbers past
+ * min_iss, as RFC 1122 asks and Linux does (old snd_nxt + 65535 + 2). */
 static struct {
     bool on;
     ip_addr_t remote;
@@ -149,11 +149,11 @@ static void let_go(struct netconn *conn, struct tcp_pcb *pcb)
  * both directions one at a time (shutdown(SHUT_WR), then the read of the FIN:
  * LAST-ACK ends in CLOSED), and when a TIME-WAIT ends (2 MSL, a reopen above, or
  * tcp_kill_timewait when the pool runs out). The netconn would then write or
- * close a freed PCB, maybe one a new connection got from the pool (loopback_load
- * found both: a PCB twice on the active list, and the pool's free list
- * overwritten). So each socket's PCB carries an extension argument whose destroy
- * callback, run by tcp_free before the PCB goes back to the pool, lets the
- * netconn go of it when it still holds it. */
+ * close a freed PCB, maybe one a new connection got from the pool
+ * (user/tests/inet_loopback_load.c found both: a PCB twice on the active list,
+ * the pool's free list overwritten). So each socket's PCB carries an extension
+ * argument whose destroy callback, run by tcp_free before the PCB goes back to
+ * the pool, lets the netconn go of it when it still holds it. */
 static void pcb_destroyed(u8_t id, void *data)
 {
     (void)id;
